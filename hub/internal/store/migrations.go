@@ -1,0 +1,11 @@
+package store
+
+import "github.com/go-gormigrate/gormigrate/v2"
+
+// Migrations are the hub's schema changes, in order. Each one describes the
+// tables as they were when it was written, so later model changes never
+// rewrite history. Never edit a migration that has shipped; add one.
+func Migrations() []*gormigrate.Migration {
+	return []*gormigrate.Migration{m0001Init()}
+}
+

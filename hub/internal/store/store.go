@@ -1,0 +1,317 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/itsmylife/iml/pkg/dbx"
+	"github.com/itsmylife/iml/pkg/program"
+	"github.com/itsmylife/iml/pkg/secret"
+)
+
+// Store is the hub's database.
+type Store struct {
+	DB      *gorm.DB
+	Log     *slog.Logger
+	Now     func() time.Time
+	dialect string
+}
+
+// Errors a caller turns into a client message.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrTokenInvalid = errors.New("the enrollment token is unknown, already used or expired")
+	ErrRevoked      = errors.New("the site has been revoked")
+)
+
+// ValidationError is a client's mistake in a field.
+type ValidationError struct{ Field, Msg string }
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Msg }
+
+// Open opens (creating if needed) and migrates the hub database, and makes
+// sure a generation id and the first release exist.
+func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
+	db, err := dbx.Open(dsn, log)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{DB: db, Log: log, Now: func() time.Time { return time.Now().UTC() }, dialect: dbx.Dialect(db)}
+	if err := dbx.Migrate(db.WithContext(ctx), Migrations()); err != nil {
+		_ = dbx.Close(db)
+		return nil, err
+	}
+	if err := s.ensureGeneration(ctx); err != nil {
+		_ = dbx.Close(db)
+		return nil, err
+	}
+	if err := s.ensureDefaultRelease(ctx); err != nil {
+		_ = dbx.Close(db)
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return dbx.Close(s.DB) }
+
+// Dialect is "postgres" or "sqlite".
+func (s *Store) Dialect() string { return s.dialect }
+
+const metaGeneration = "generation"
+
+func (s *Store) ensureGeneration(ctx context.Context) error {
+	m := Meta{Key: metaGeneration, Value: uuid.NewString()}
+	return s.DB.WithContext(ctx).Where(Meta{Key: metaGeneration}).FirstOrCreate(&m).Error
+}
+
+// Generation is the hub's generation id.
+func (s *Store) Generation(ctx context.Context) (string, error) {
+	var m Meta
+	err := s.DB.WithContext(ctx).First(&m, "key = ?", metaGeneration).Error
+	return m.Value, err
+}
+
+// RotateGeneration gives the hub a new generation id, telling every agent to
+// resend everything. Run after restoring the database from a backup.
+func (s *Store) RotateGeneration(ctx context.Context) (string, error) {
+	g := uuid.NewString()
+	err := s.DB.WithContext(ctx).Model(&Meta{}).Where("key = ?", metaGeneration).Update("value", g).Error
+	return g, err
+}
+
+func (s *Store) ensureDefaultRelease(ctx context.Context) error {
+	var n int64
+	if err := s.DB.WithContext(ctx).Model(&Release{}).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	return s.PublishRelease(ctx, program.Default())
+}
+
+// PublishRelease stores a release. A published version never changes: the
+// same version with other content is refused.
+func (s *Store) PublishRelease(ctx context.Context, r program.Release) error {
+	if err := r.Validate(); err != nil {
+		return &ValidationError{"release", err.Error()}
+	}
+	content, sum := r.Canonical()
+	var existing Release
+	err := s.DB.WithContext(ctx).First(&existing, "version = ?", r.Version).Error
+	if err == nil {
+		if existing.SHA256 == sum {
+			return nil
+		}
+		return &ValidationError{"version", fmt.Sprintf("release %s is already published with other content; publish a new version", r.Version)}
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return err
+	}
+	return s.DB.WithContext(ctx).Create(&Release{Version: r.Version, PublishedAt: s.Now(), SHA256: sum, Content: string(content)}).Error
+}
+
+// ReleasesAfter lists releases published after a sequence number.
+func (s *Store) ReleasesAfter(ctx context.Context, seq int64) ([]Release, error) {
+	var rs []Release
+	err := s.DB.WithContext(ctx).Where("seq > ?", seq).Order("seq").Find(&rs).Error
+	return rs, err
+}
+
+// LatestRelease returns the newest release.
+func (s *Store) LatestRelease(ctx context.Context) (Release, error) {
+	var r Release
+	err := s.DB.WithContext(ctx).Order("seq DESC").First(&r).Error
+	return r, err
+}
+
+// OrgTypes are the kinds of implementing organization.
+var OrgTypes = []string{"peer_run", "state_mh", "csb_mhc", "church", "mha_affiliate", "nami", "other"}
+
+// OrgTypeLabels are their human names.
+var OrgTypeLabels = map[string]string{
+	"peer_run": "Peer-run organization", "state_mh": "State mental health establishment",
+	"csb_mhc": "Community service board or mental health center", "church": "Church organization",
+	"mha_affiliate": "Affiliate of the national organization", "nami": "NAMI group", "other": "Other",
+}
+
+var stateRE = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// AddOrganization creates an implementing organization.
+func (s *Store) AddOrganization(ctx context.Context, name, typ, state string) (Organization, error) {
+	name = strings.TrimSpace(name)
+	state = strings.ToUpper(strings.TrimSpace(state))
+	if name == "" || len(name) > 200 {
+		return Organization{}, &ValidationError{"name", "is required (at most 200 characters)"}
+	}
+	if _, ok := OrgTypeLabels[typ]; !ok {
+		return Organization{}, &ValidationError{"type", "must be one of " + strings.Join(OrgTypes, ", ")}
+	}
+	if !stateRE.MatchString(state) {
+		return Organization{}, &ValidationError{"state", "must be a two-letter state code such as VA"}
+	}
+	o := Organization{ID: uuid.NewString(), Name: name, Type: typ, State: state, CreatedAt: s.Now()}
+	if err := s.DB.WithContext(ctx).Create(&o).Error; err != nil {
+		if dbx.IsUniqueViolation(err) {
+			return Organization{}, &ValidationError{"name", "an organization with this name exists"}
+		}
+		return Organization{}, err
+	}
+	return o, nil
+}
+
+// FindOrganization finds an organization by id or exact name.
+func (s *Store) FindOrganization(ctx context.Context, ref string) (Organization, error) {
+	var o Organization
+	err := s.DB.WithContext(ctx).Where("id = ? OR name = ?", ref, ref).First(&o).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return o, ErrNotFound
+	}
+	return o, err
+}
+
+// Organizations lists organizations by name.
+func (s *Store) Organizations(ctx context.Context) ([]Organization, error) {
+	var os []Organization
+	err := s.DB.WithContext(ctx).Order("name").Find(&os).Error
+	return os, err
+}
+
+// AddSite creates a site of an organization.
+func (s *Store) AddSite(ctx context.Context, orgRef, name string) (Site, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 {
+		return Site{}, &ValidationError{"name", "is required (at most 200 characters)"}
+	}
+	o, err := s.FindOrganization(ctx, orgRef)
+	if errors.Is(err, ErrNotFound) {
+		return Site{}, &ValidationError{"org", fmt.Sprintf("no organization %q", orgRef)}
+	}
+	if err != nil {
+		return Site{}, err
+	}
+	site := Site{ID: uuid.NewString(), OrgID: o.ID, Name: name, CreatedAt: s.Now()}
+	return site, s.DB.WithContext(ctx).Create(&site).Error
+}
+
+// FindSite finds a site by id or exact name.
+func (s *Store) FindSite(ctx context.Context, ref string) (Site, error) {
+	var st Site
+	err := s.DB.WithContext(ctx).Where("id = ? OR name = ?", ref, ref).First(&st).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return st, ErrNotFound
+	}
+	return st, err
+}
+
+// Sites lists sites, optionally of one organization.
+func (s *Store) Sites(ctx context.Context, orgID string) ([]Site, error) {
+	var ss []Site
+	q := s.DB.WithContext(ctx).Order("name")
+	if orgID != "" {
+		q = q.Where("org_id = ?", orgID)
+	}
+	err := q.Find(&ss).Error
+	return ss, err
+}
+
+// IssueEnrollmentToken makes a one-time token for a site, valid for ttl.
+// Issuing a new token for an enrolled site re-enrolls it (a replaced machine)
+// and the old credential stops working at enrollment.
+func (s *Store) IssueEnrollmentToken(ctx context.Context, siteID string, ttl time.Duration) (string, error) {
+	if ttl <= 0 || ttl > 30*24*time.Hour {
+		return "", &ValidationError{"ttl", "must be between one minute and 30 days"}
+	}
+	var st Site
+	if err := s.DB.WithContext(ctx).First(&st, "id = ?", siteID).Error; err != nil {
+		return "", ErrNotFound
+	}
+	if st.RevokedAt != nil {
+		return "", ErrRevoked
+	}
+	tok := secret.Token("imlenr_")
+	err := s.DB.WithContext(ctx).Create(&EnrollmentToken{Hash: secret.Hash(tok), SiteID: siteID, ExpiresAt: s.Now().Add(ttl), CreatedAt: s.Now()}).Error
+	return tok, err
+}
+
+// Enroll spends a one-time token and returns the site and its new credential.
+func (s *Store) Enroll(ctx context.Context, token string) (Site, Organization, string, error) {
+	var site Site
+	var org Organization
+	cred := secret.Token("imlsite_")
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var t EnrollmentToken
+		if err := tx.First(&t, "hash = ?", secret.Hash(token)).Error; err != nil {
+			return ErrTokenInvalid
+		}
+		now := s.Now()
+		if t.UsedAt != nil || now.After(t.ExpiresAt) {
+			return ErrTokenInvalid
+		}
+		// Spend the token; the condition makes a concurrent second use fail.
+		res := tx.Model(&EnrollmentToken{}).Where("hash = ? AND used_at IS NULL", t.Hash).Update("used_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrTokenInvalid
+		}
+		if err := tx.First(&site, "id = ?", t.SiteID).Error; err != nil {
+			return err
+		}
+		if site.RevokedAt != nil {
+			return ErrRevoked
+		}
+		if err := tx.Model(&site).Updates(map[string]any{"credential_hash": secret.Hash(cred), "enrolled_at": now}).Error; err != nil {
+			return err
+		}
+		return tx.First(&org, "id = ?", site.OrgID).Error
+	})
+	return site, org, cred, err
+}
+
+// SiteByCredential finds the site a credential belongs to.
+func (s *Store) SiteByCredential(ctx context.Context, cred string) (Site, error) {
+	var st Site
+	if cred == "" {
+		return st, ErrNotFound
+	}
+	err := s.DB.WithContext(ctx).First(&st, "credential_hash = ?", secret.Hash(cred)).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return st, ErrNotFound
+	}
+	return st, err
+}
+
+// RevokeSite cuts a site off: its credential stops working at once.
+func (s *Store) RevokeSite(ctx context.Context, ref, reason string) (Site, error) {
+	st, err := s.FindSite(ctx, ref)
+	if err != nil {
+		return st, err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return st, &ValidationError{"reason", "say why the site is revoked"}
+	}
+	now := s.Now()
+	err = s.DB.WithContext(ctx).Model(&st).Updates(map[string]any{"revoked_at": now, "revoked_reason": reason}).Error
+	st.RevokedAt = &now
+	return st, err
+}
+
+// TouchSite records that a site was seen and which release it runs.
+func (s *Store) TouchSite(ctx context.Context, siteID, release string) error {
+	upd := map[string]any{"last_seen_at": s.Now()}
+	if release != "" && len(release) <= 40 {
+		upd["release"] = release
+	}
+	return s.DB.WithContext(ctx).Model(&Site{}).Where("id = ?", siteID).Updates(upd).Error
+}

@@ -1,0 +1,228 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/dbx/dbtest"
+)
+
+func open(t *testing.T, dsn string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), dsn, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func enrolledSite(t *testing.T, s *store.Store, name string) store.Site {
+	t.Helper()
+	ctx := context.Background()
+	o, err := s.AddOrganization(ctx, name+" org", "peer_run", "va")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := s.AddSite(ctx, o.ID, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return site
+}
+
+func interview(t *testing.T, id, key, tp string, version int64, answers map[string]bool) contract.Record {
+	t.Helper()
+	r, err := contract.NewRecord(id, contract.TypePOMInterview, version, contract.POMInterview{
+		ParticipantKey: key, EnrollmentYear: 2026, AgeBand: "25-34", Timepoint: tp, ProgramMonth: 1, Release: "2026.1", Answers: answers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func fates(rs []contract.RecordResult) []contract.Fate {
+	out := make([]contract.Fate, len(rs))
+	for i, r := range rs {
+		out[i] = r.Fate
+	}
+	return out
+}
+
+func TestMigrationsReplayAndReopen(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		g1, err := s.Generation(context.Background())
+		if err != nil || g1 == "" {
+			t.Fatalf("generation %q, %v", g1, err)
+		}
+		s.Close()
+		s2 := open(t, dsn)
+		g2, _ := s2.Generation(context.Background())
+		if g1 != g2 {
+			t.Fatalf("generation changed on reopen: %s then %s", g1, g2)
+		}
+		rel, err := s2.LatestRelease(context.Background())
+		if err != nil || rel.Version != "2026.1" {
+			t.Fatalf("default release = %q, %v", rel.Version, err)
+		}
+	})
+}
+
+func TestPushFates(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := open(t, dsn)
+		site := enrolledSite(t, s, "A")
+		other := enrolledSite(t, s, "B")
+		key := uuid.NewString()
+		id := uuid.Must(uuid.NewV7()).String()
+		v1 := interview(t, id, key, "eligibility", 1, map[string]bool{"pom20_have_friends": false})
+		v2 := interview(t, id, key, "eligibility", 2, map[string]bool{"pom20_have_friends": true})
+		v2other := interview(t, id, key, "eligibility", 2, map[string]bool{"pom21_respected": true})
+
+		res, seq, err := s.Push(ctx, site.ID, 1, []contract.Record{v1})
+		if err != nil || seq != 1 || res[0].Fate != contract.FateStored {
+			t.Fatalf("first push: %v %d %v", fates(res), seq, err)
+		}
+		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{v1, v2})
+		if got := fates(res); got[0] != contract.FateDuplicate || got[1] != contract.FateStored {
+			t.Fatalf("second push fates %v", got)
+		}
+		res, seq, _ = s.Push(ctx, site.ID, 1, []contract.Record{v1, v2, v2other})
+		if got := fates(res); got[0] != contract.FateStale || got[1] != contract.FateDuplicate || got[2] != contract.FateConflict {
+			t.Fatalf("third push fates %v", got)
+		}
+		if seq != 2 {
+			t.Fatalf("site seq went back to %d", seq)
+		}
+		var stored store.Record
+		s.DB.First(&stored, "id = ?", id)
+		if stored.Version != 2 || stored.Hash != v2.Hash {
+			t.Fatalf("stored version %d hash %s, want v2", stored.Version, stored.Hash)
+		}
+		// Another site may not touch this record; nothing of its batch is stored.
+		fresh := interview(t, uuid.Must(uuid.NewV7()).String(), key, "closing", 1, map[string]bool{"pom20_have_friends": true})
+		_, _, err = s.Push(ctx, other.ID, 1, []contract.Record{fresh, interview(t, id, key, "eligibility", 3, map[string]bool{"pom20_have_friends": true})})
+		if !errors.Is(err, store.ErrForeignRecord) {
+			t.Fatalf("foreign push: %v", err)
+		}
+		var n int64
+		s.DB.Model(&store.Record{}).Where("id = ?", fresh.ID).Count(&n)
+		if n != 0 {
+			t.Fatal("a refused batch stored a record")
+		}
+		// A tombstone replaces the record.
+		res, _, _ = s.Push(ctx, site.ID, 3, []contract.Record{contract.NewTombstone(id, contract.TypePOMInterview, 3)})
+		if res[0].Fate != contract.FateStored {
+			t.Fatalf("tombstone fate %v", res[0].Fate)
+		}
+	})
+}
+
+func TestProjectionAndReport(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := open(t, dsn)
+		site := enrolledSite(t, s, "A")
+		site2 := enrolledSite(t, s, "B")
+		var recs []contract.Record
+		// Four participants: friends present in 1 of 4 at eligibility, 3 of 4 at closing.
+		for i := 0; i < 4; i++ {
+			key := uuid.NewString()
+			recs = append(recs,
+				interview(t, uuid.Must(uuid.NewV7()).String(), key, "eligibility", 1, map[string]bool{"pom20_have_friends": i == 0}),
+				interview(t, uuid.Must(uuid.NewV7()).String(), key, "closing", 1, map[string]bool{"pom20_have_friends": i < 3}))
+		}
+		if _, _, err := s.Push(ctx, site.ID, 1, recs); err != nil {
+			t.Fatal(err)
+		}
+		other := interview(t, uuid.Must(uuid.NewV7()).String(), uuid.NewString(), "eligibility", 1, map[string]bool{"pom20_have_friends": true})
+		if _, _, err := s.Push(ctx, site2.ID, 1, []contract.Record{other}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			n, err := s.ProjectPending(ctx, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		rep, err := s.POMReport(ctx, store.POMFilter{SiteID: site.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var friends store.POMIndicator
+		for _, ind := range rep.Indicators {
+			if ind.Code == "pom20_have_friends" {
+				friends = ind
+			}
+		}
+		if friends.FirstN != 4 || friends.FirstPresent != 1 || friends.ClosingN != 4 || friends.ClosingPresent != 3 {
+			t.Fatalf("friends row %+v", friends)
+		}
+		if *friends.FirstShare != 25 || *friends.ClosingShare != 75 || *friends.ChangePoints != 50 {
+			t.Fatalf("shares %v %v %v", *friends.FirstShare, *friends.ClosingShare, *friends.ChangePoints)
+		}
+		all, _ := s.POMReport(ctx, store.POMFilter{})
+		if all.Participants != 5 {
+			t.Fatalf("national participants = %d, want 5", all.Participants)
+		}
+		// Withdrawal: tombstones take the interviews out of the report.
+		var tombs []contract.Record
+		for _, r := range recs[:2] {
+			tombs = append(tombs, contract.NewTombstone(r.ID, r.Type, 2))
+		}
+		s.Push(ctx, site.ID, 2, tombs)
+		for n, _ := s.ProjectPending(ctx, 100); n > 0; n, _ = s.ProjectPending(ctx, 100) {
+		}
+		rep, _ = s.POMReport(ctx, store.POMFilter{SiteID: site.ID})
+		if rep.Participants != 3 {
+			t.Fatalf("after withdrawal participants = %d, want 3", rep.Participants)
+		}
+	})
+}
+
+func TestEnrollmentToken(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := open(t, dsn)
+		site := enrolledSite(t, s, "A")
+		tok, err := s.IssueEnrollmentToken(ctx, site.ID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, cred, err := s.Enroll(ctx, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := s.Enroll(ctx, tok); !errors.Is(err, store.ErrTokenInvalid) {
+			t.Fatalf("second use: %v", err)
+		}
+		got, err := s.SiteByCredential(ctx, cred)
+		if err != nil || got.ID != site.ID {
+			t.Fatalf("credential lookup: %v", err)
+		}
+		expired, _ := s.IssueEnrollmentToken(ctx, site.ID, time.Minute)
+		s.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+		if _, _, _, err := s.Enroll(ctx, expired); !errors.Is(err, store.ErrTokenInvalid) {
+			t.Fatalf("expired token: %v", err)
+		}
+		if _, err := s.RevokeSite(ctx, site.ID, "machine lost"); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.SiteByCredential(ctx, cred)
+		if got.RevokedAt == nil {
+			t.Fatal("revocation not recorded")
+		}
+	})
+}

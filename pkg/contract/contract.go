@@ -1,0 +1,219 @@
+// Package contract is the sync contract between a site's agent and the hub.
+//
+// It is the only place where the wire format is defined. Both programs import
+// it; neither imports the other.
+//
+// # Records
+//
+// Everything an agent sends upstream is a Record: an id the agent made
+// (UUIDv7), a type from the registry below, a version that only grows, a
+// content hash and either a de-identified payload or a tombstone. The payload
+// types are closed structs: the hub decodes them strictly and refuses any
+// field it does not know, so nothing the contract does not name can reach the
+// hub's database (see docs/privacy.md).
+//
+// # Push lifecycle
+//
+//  1. A change at the site and its record's outbox state are written in one
+//     local transaction (transactional outbox). The outbox holds the latest
+//     version of each record, flagged dirty until the hub acknowledges it.
+//  2. The sync worker takes dirty records in bounded batches (MaxBatchRecords,
+//     MaxBatchBytes before compression), gzips them and POSTs them to
+//     PathPush with the site credential, the protocol version, an
+//     Idempotency-Key naming the batch and a batch sequence number.
+//  3. The hub stores the batch in one transaction, idempotently per record:
+//     an unknown id or a higher version is stored; the same id, version and
+//     hash is a duplicate; a lower version is stale; the same id and version
+//     with another hash is a conflict, never merged. It commits, then answers
+//     each record's fate and the highest batch sequence it holds for the
+//     site.
+//  4. Only after that answer does the agent mark the records clean, and only
+//     those whose version did not change meanwhile. A crash or a lost answer
+//     anywhere means the batch is sent again, which the per-record rules make
+//     harmless: at most one batch is ever sent twice.
+//
+// # Restored hubs
+//
+// The hub keeps, per site, the highest batch sequence it has committed, and a
+// generation id that changes when its database is replaced or restored with
+// `hub restore`. Each sync round starts with PathStatus. If the hub's
+// generation differs from the one the agent last saw, the agent marks every
+// record dirty; if only the site's batch sequence is lower than the agent's
+// last acknowledged batch (a database restored from an older backup by other
+// means), it marks dirty the records acknowledged in later batches. Either
+// way the next rounds resend exactly what the hub lost, and the idempotent
+// storage absorbs anything sent twice.
+//
+// # Pull
+//
+// Central program content (instruments, theme schedule, skills, survey
+// statements, stipend policy) travels as versioned, immutable releases. The
+// agent asks PathPull for what changed since its cursor, stores the newest
+// release it is offered and names the release it runs in HeaderRelease on
+// every request, so the hub can show who is behind.
+//
+// # Errors
+//
+// Every refusal is application/problem+json with a stable type URI (see
+// ProblemType*). Requests with another protocol major version are refused
+// with 426 before the body is read. 4xx answers other than 408 and 429 are
+// final: the agent does not retry them.
+package contract
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// ProtocolVersion is the version of this contract. A hub refuses any other.
+const ProtocolVersion = "1"
+
+// HTTP headers of the contract.
+const (
+	HeaderProtocol    = "IML-Protocol"
+	HeaderRelease     = "IML-Release"
+	HeaderBatchSeq    = "IML-Batch-Seq"
+	HeaderIdempotency = "Idempotency-Key"
+)
+
+// Paths served by the hub.
+const (
+	PathEnroll = "/api/v1/sync/enroll"
+	PathStatus = "/api/v1/sync/status"
+	PathPush   = "/api/v1/sync/push"
+	PathPull   = "/api/v1/sync/pull"
+)
+
+// Batch bounds. The hub refuses anything larger.
+const (
+	MaxBatchRecords = 5000
+	// MaxBatchBytes bounds the uncompressed JSON body of a push.
+	MaxBatchBytes = 8 << 20
+	// MaxRecordBytes bounds one record's payload.
+	MaxRecordBytes = 16 << 10
+)
+
+// Fate is what the hub did with one pushed record.
+type Fate string
+
+// The fates of a pushed record.
+const (
+	FateStored    Fate = "stored"    // new id or higher version: stored
+	FateDuplicate Fate = "duplicate" // same id, version and hash: nothing to do
+	FateStale     Fate = "stale"     // lower version than the hub holds: ignored
+	FateConflict  Fate = "conflict"  // same id and version, another hash: refused
+)
+
+// Acknowledged reports whether the agent may consider the record delivered.
+// A conflict is not: the agent keeps it and reports it.
+func (f Fate) Acknowledged() bool {
+	return f == FateStored || f == FateDuplicate || f == FateStale
+}
+
+// Record is one de-identified record on the wire.
+type Record struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+	Version int64  `json:"version"`
+	Hash    string `json:"hash"`
+	Deleted bool   `json:"deleted,omitempty"`
+	// Data is the payload, absent for a tombstone. It is kept as the exact
+	// bytes the agent hashed.
+	Data RawJSON `json:"data,omitempty"`
+}
+
+// RawJSON is a JSON value kept verbatim.
+type RawJSON []byte
+
+// MarshalJSON returns the bytes verbatim (or null).
+func (r RawJSON) MarshalJSON() ([]byte, error) {
+	if len(r) == 0 {
+		return []byte("null"), nil
+	}
+	return r, nil
+}
+
+// UnmarshalJSON keeps a copy of the bytes.
+func (r *RawJSON) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*r = nil
+		return nil
+	}
+	*r = append((*r)[:0], b...)
+	return nil
+}
+
+// HashRecord is the content hash of a record: SHA-256 over its type, its
+// tombstone flag and its payload bytes.
+func HashRecord(typ string, deleted bool, data []byte) string {
+	h := sha256.New()
+	h.Write([]byte(typ))
+	if deleted {
+		h.Write([]byte{0, 1, 0})
+	} else {
+		h.Write([]byte{0, 0, 0})
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// PushRequest is the body of a push.
+type PushRequest struct {
+	SiteID  string   `json:"site_id"`
+	Records []Record `json:"records"`
+}
+
+// RecordResult is the fate of one pushed record.
+type RecordResult struct {
+	ID      string `json:"id"`
+	Version int64  `json:"version"`
+	Fate    Fate   `json:"fate"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// PushResponse is the hub's answer to a push, sent after it committed.
+type PushResponse struct {
+	Generation string         `json:"generation"`
+	SiteSeq    int64          `json:"site_seq"`
+	Results    []RecordResult `json:"results"`
+}
+
+// StatusResponse tells an agent what the hub holds for its site.
+type StatusResponse struct {
+	Generation string    `json:"generation"`
+	SiteID     string    `json:"site_id"`
+	SiteSeq    int64     `json:"site_seq"`
+	Release    string    `json:"latest_release"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+// EnrollRequest exchanges a one-time enrollment token for a site credential.
+type EnrollRequest struct {
+	Token     string `json:"token"`
+	AgentName string `json:"agent_name,omitempty"`
+}
+
+// EnrollResponse carries the site credential. The hub keeps only its hash.
+type EnrollResponse struct {
+	SiteID     string `json:"site_id"`
+	SiteName   string `json:"site_name"`
+	OrgName    string `json:"org_name"`
+	Credential string `json:"credential"`
+	Generation string `json:"generation"`
+}
+
+// PullResponse lists central content changed since the agent's cursor.
+type PullResponse struct {
+	Generation string        `json:"generation"`
+	Cursor     string        `json:"cursor"`
+	Releases   []ReleaseWire `json:"releases"`
+}
+
+// ReleaseWire is one published release of central program content.
+type ReleaseWire struct {
+	Version     string    `json:"version"`
+	PublishedAt time.Time `json:"published_at"`
+	SHA256      string    `json:"sha256"`
+	Content     RawJSON   `json:"content"`
+}

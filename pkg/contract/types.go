@@ -1,0 +1,207 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// Record types. Each names a closed, de-identified payload below.
+const (
+	TypeParticipant  = "participant"
+	TypePOMInterview = "pom_interview"
+)
+
+// Timepoints of a POM interview.
+const (
+	TimepointEligibility = "eligibility"
+	TimepointMidpoint    = "midpoint"
+	TimepointClosing     = "closing"
+)
+
+// Timepoints lists the interview timepoints in program order.
+var Timepoints = []string{TimepointEligibility, TimepointMidpoint, TimepointClosing}
+
+// AgeBands are the only ages that leave a site (Safe Harbor: over 89 is "90+").
+var AgeBands = []string{"under 18", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-89", "90+"}
+
+// Participant is the de-identified view of a participant: a random surrogate
+// key made at enrollment, the enrollment year and an age band. Nothing else.
+type Participant struct {
+	Key            string `json:"key"`
+	EnrollmentYear int    `json:"enrollment_year"`
+	AgeBand        string `json:"age_band"`
+}
+
+// POMInterview is one Personal Outcome Measures interview, de-identified.
+type POMInterview struct {
+	ParticipantKey string          `json:"participant_key"`
+	EnrollmentYear int             `json:"enrollment_year"`
+	AgeBand        string          `json:"age_band"`
+	Timepoint      string          `json:"timepoint"`
+	ProgramMonth   int             `json:"program_month"`
+	Release        string          `json:"release"`
+	Answers        map[string]bool `json:"answers"`
+}
+
+var codeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_]{0,39}$`)
+
+// ValidCode reports whether s is a well-formed stable code.
+func ValidCode(s string) bool { return codeRE.MatchString(s) }
+
+// ValidID reports whether s is a UUID in canonical form.
+func ValidID(s string) bool {
+	u, err := uuid.Parse(s)
+	return err == nil && u.String() == s
+}
+
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("payload: %w", err)
+	}
+	if dec.More() {
+		return fmt.Errorf("payload: trailing data")
+	}
+	return nil
+}
+
+func validYear(y int) error {
+	if y < 2000 || y > 2100 {
+		return fmt.Errorf("enrollment_year %d out of range", y)
+	}
+	return nil
+}
+
+func validBand(b string) error {
+	for _, a := range AgeBands {
+		if a == b {
+			return nil
+		}
+	}
+	return fmt.Errorf("age_band %q is not one of %s", b, strings.Join(AgeBands, ", "))
+}
+
+// Validate checks the payload. It is the hub's gate: a payload that fails
+// it is refused with the whole batch.
+func (p Participant) Validate() error {
+	if !ValidID(p.Key) {
+		return fmt.Errorf("key must be a UUID")
+	}
+	if err := validYear(p.EnrollmentYear); err != nil {
+		return err
+	}
+	return validBand(p.AgeBand)
+}
+
+// Validate checks the payload.
+func (p POMInterview) Validate() error {
+	if !ValidID(p.ParticipantKey) {
+		return fmt.Errorf("participant_key must be a UUID")
+	}
+	if err := validYear(p.EnrollmentYear); err != nil {
+		return err
+	}
+	if err := validBand(p.AgeBand); err != nil {
+		return err
+	}
+	switch p.Timepoint {
+	case TimepointEligibility, TimepointMidpoint, TimepointClosing:
+	default:
+		return fmt.Errorf("timepoint %q is not one of %s", p.Timepoint, strings.Join(Timepoints, ", "))
+	}
+	if p.ProgramMonth < 1 || p.ProgramMonth > 24 {
+		return fmt.Errorf("program_month %d out of range 1..24", p.ProgramMonth)
+	}
+	if p.Release == "" || len(p.Release) > 40 {
+		return fmt.Errorf("release is required")
+	}
+	if len(p.Answers) == 0 || len(p.Answers) > 40 {
+		return fmt.Errorf("answers must hold 1 to 40 indicators")
+	}
+	for code := range p.Answers {
+		if !ValidCode(code) {
+			return fmt.Errorf("indicator code %q is malformed", code)
+		}
+	}
+	return nil
+}
+
+// DecodeParticipant decodes and validates a participant payload.
+func DecodeParticipant(data []byte) (Participant, error) {
+	var p Participant
+	if err := decodeStrict(data, &p); err != nil {
+		return p, err
+	}
+	return p, p.Validate()
+}
+
+// DecodePOMInterview decodes and validates a POM interview payload.
+func DecodePOMInterview(data []byte) (POMInterview, error) {
+	var p POMInterview
+	if err := decodeStrict(data, &p); err != nil {
+		return p, err
+	}
+	return p, p.Validate()
+}
+
+// knownTypes maps each record type to its strict validator.
+var knownTypes = map[string]func([]byte) error{
+	TypeParticipant:  func(b []byte) error { _, err := DecodeParticipant(b); return err },
+	TypePOMInterview: func(b []byte) error { _, err := DecodePOMInterview(b); return err },
+}
+
+// KnownType reports whether the contract defines a record type.
+func KnownType(t string) bool { _, ok := knownTypes[t]; return ok }
+
+// ValidateRecord checks a record's envelope, hash and payload.
+func ValidateRecord(r Record) error {
+	if !ValidID(r.ID) {
+		return fmt.Errorf("id must be a UUID")
+	}
+	check, ok := knownTypes[r.Type]
+	if !ok {
+		return fmt.Errorf("unknown record type %q", r.Type)
+	}
+	if r.Version < 1 {
+		return fmt.Errorf("version must be at least 1")
+	}
+	if r.Deleted {
+		if len(r.Data) != 0 {
+			return fmt.Errorf("a tombstone carries no data")
+		}
+	} else {
+		if len(r.Data) == 0 {
+			return fmt.Errorf("data is required")
+		}
+		if len(r.Data) > MaxRecordBytes {
+			return fmt.Errorf("data is larger than %d bytes", MaxRecordBytes)
+		}
+		if err := check(r.Data); err != nil {
+			return err
+		}
+	}
+	if r.Hash != HashRecord(r.Type, r.Deleted, r.Data) {
+		return fmt.Errorf("hash does not match the content")
+	}
+	return nil
+}
+
+// NewRecord builds a record for a payload, with its hash.
+func NewRecord(id, typ string, version int64, payload any) (Record, error) {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		return Record{}, err
+	}
+	return Record{ID: id, Type: typ, Version: version, Data: data, Hash: HashRecord(typ, false, data)}, nil
+}
+
+// NewTombstone builds the deletion of a record.
+func NewTombstone(id, typ string, version int64) Record {
+	return Record{ID: id, Type: typ, Version: version, Deleted: true, Hash: HashRecord(typ, true, nil)}
+}

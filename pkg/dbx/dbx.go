@@ -1,0 +1,158 @@
+// Package dbx opens the databases both programs use: SQLite through
+// github.com/glebarez/sqlite with the pragmas that make it safe for a server
+// (WAL, busy timeout, foreign keys, immediate transactions), or PostgreSQL,
+// and runs numbered migrations.
+package dbx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// IsPostgres reports whether a DSN names PostgreSQL.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// sqlitePragmas are applied on every connection. glebarez/sqlite ignores
+// mattn-style _busy_timeout etc.; only _pragma= works. _time_format must not
+// be combined with _txlock (it drops _txlock).
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+
+// SQLiteDSN turns a file path into a DSN with the required pragmas.
+func SQLiteDSN(path string) string {
+	return "file:" + path + "?" + sqlitePragmas
+}
+
+// Open opens a database: a postgres:// URL, or a SQLite file path (created
+// with its directory if missing). The log level of SQL statements is Warn
+// and statements are logged without their parameters, so no value stored
+// ever reaches a log.
+func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
+	cfg := &gorm.Config{
+		TranslateError: true,
+		Logger: logger.NewSlogLogger(log, logger.Config{
+			SlowThreshold:             2 * time.Second,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+			ParameterizedQueries:      true,
+		}),
+		NowFunc: func() time.Time { return time.Now().UTC() },
+	}
+	if IsPostgres(dsn) {
+		db, err := gorm.Open(postgres.Open(dsn), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres %s: %w", Redact(dsn), err)
+		}
+		sqlDB, _ := db.DB()
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(10)
+		return db, nil
+	}
+	if dir := filepath.Dir(dsn); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	db, err := gorm.Open(sqlite.Open(SQLiteDSN(dsn)), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+	}
+	sqlDB, _ := db.DB()
+	sqlDB.SetMaxOpenConns(8)
+	if err := CheckSQLitePragmas(db); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// CheckSQLitePragmas reads the pragmas back: a DSN the driver silently
+// ignored would otherwise go unnoticed.
+func CheckSQLitePragmas(db *gorm.DB) error {
+	var mode string
+	var busy, fk int
+	if err := db.Raw("PRAGMA journal_mode").Scan(&mode).Error; err != nil {
+		return err
+	}
+	if err := db.Raw("PRAGMA busy_timeout").Scan(&busy).Error; err != nil {
+		return err
+	}
+	if err := db.Raw("PRAGMA foreign_keys").Scan(&fk).Error; err != nil {
+		return err
+	}
+	if !strings.EqualFold(mode, "wal") || busy != 10000 || fk != 1 {
+		return fmt.Errorf("sqlite pragmas not applied: journal_mode=%s busy_timeout=%d foreign_keys=%d", mode, busy, fk)
+	}
+	return nil
+}
+
+// Dialect returns the database's dialect name.
+func Dialect(db *gorm.DB) string {
+	if db.Dialector.Name() == "postgres" {
+		return Postgres
+	}
+	return SQLite
+}
+
+// Redact hides the password of a postgres URL for messages.
+func Redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable database URL)"
+	}
+	return u.Redacted()
+}
+
+// Migrate applies numbered migrations in order, each once.
+func Migrate(db *gorm.DB, migrations []*gormigrate.Migration) error {
+	opts := *gormigrate.DefaultOptions
+	opts.TableName = "schema_migrations"
+	opts.UseTransaction = true
+	m := gormigrate.New(db, &opts, migrations)
+	if err := m.Migrate(); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping checks the database answers within a deadline.
+func Ping(ctx context.Context, db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return sqlDB.PingContext(ctx)
+}
+
+// Close closes the pool.
+func Close(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// IsUniqueViolation reports a duplicate key on either dialect.
+func IsUniqueViolation(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }

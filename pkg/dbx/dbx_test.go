@@ -1,0 +1,58 @@
+package dbx_test
+
+import (
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/itsmylife/iml/pkg/dbx"
+)
+
+// The pragmas must really be in effect, and concurrent read-then-write
+// transactions must not fail with SQLITE_BUSY.
+func TestSQLitePragmasAndConcurrentWrites(t *testing.T) {
+	db, err := dbx.Open(filepath.Join(t.TempDir(), "x", "a.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dbx.Close(db)
+	if err := dbx.CheckSQLitePragmas(db); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec("CREATE TABLE c (id INTEGER PRIMARY KEY, n INTEGER)").Error; err != nil {
+		t.Fatal(err)
+	}
+	db.Exec("INSERT INTO c VALUES (1, 0)")
+	var wg sync.WaitGroup
+	errs := make(chan error, 400)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				tx := db.Begin()
+				var n int
+				tx.Raw("SELECT n FROM c WHERE id = 1").Scan(&n)
+				if err := tx.Exec("UPDATE c SET n = ? WHERE id = 1", n+1).Error; err != nil {
+					tx.Rollback()
+					errs <- err
+					continue
+				}
+				if err := tx.Commit().Error; err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent write failed: %v", err)
+	}
+	var n int
+	db.Raw("SELECT n FROM c WHERE id = 1").Scan(&n)
+	if n != 400 {
+		t.Fatalf("counter = %d, want 400 (lost updates)", n)
+	}
+}

@@ -1,0 +1,57 @@
+package deident
+
+import (
+	"testing"
+	"time"
+)
+
+func d(s string) time.Time {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestAgeOn(t *testing.T) {
+	for _, c := range []struct {
+		birth, day string
+		want       int
+	}{
+		{"2000-06-15", "2026-06-14", 25},
+		{"2000-06-15", "2026-06-15", 26},
+		{"2000-02-29", "2026-02-28", 25},
+		{"2000-02-29", "2026-03-01", 26},
+		{"1930-01-01", "2026-12-31", 96},
+	} {
+		if got := AgeOn(d(c.birth), d(c.day)); got != c.want {
+			t.Errorf("AgeOn(%s, %s) = %d, want %d", c.birth, c.day, got, c.want)
+		}
+	}
+}
+
+func TestAgeBand(t *testing.T) {
+	for age, want := range map[int]string{17: "under 18", 18: "18-24", 24: "18-24", 25: "25-34", 64: "55-64", 89: "75-89", 90: "90+", 104: "90+"} {
+		if got := AgeBand(age); got != want {
+			t.Errorf("AgeBand(%d) = %q, want %q", age, got, want)
+		}
+	}
+}
+
+func TestProgramMonth(t *testing.T) {
+	for _, c := range []struct {
+		enrolled, day string
+		want          int
+	}{
+		{"2026-01-15", "2026-01-15", 1},
+		{"2026-01-15", "2026-02-14", 1},
+		{"2026-01-15", "2026-02-15", 2},
+		{"2026-01-15", "2026-12-20", 12},
+		{"2026-01-15", "2025-12-01", 1},
+		{"2026-01-15", "2029-01-01", 24},
+	} {
+		if got := ProgramMonth(d(c.enrolled), d(c.day)); got != c.want {
+			t.Errorf("ProgramMonth(%s, %s) = %d, want %d", c.enrolled, c.day, got, c.want)
+		}
+	}
+}

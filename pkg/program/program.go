@@ -1,0 +1,178 @@
+// Package program defines the central program content that travels from the
+// hub to every site as versioned, immutable releases: the POM instrument
+// (indicators as data with stable codes), the monthly theme schedule per
+// program model, the skill sets, the guided journal prompts, the satisfaction
+// survey and the stipend policy.
+//
+// Sites never author this content; they run the release the hub published
+// and say which one they run.
+package program
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/itsmylife/iml/pkg/contract"
+)
+
+// Program models.
+const (
+	ModelSocialExplorations = "social_explorations"
+	ModelPeerPartners       = "peer_partners"
+)
+
+// Release is one version of the central content.
+type Release struct {
+	Version        string          `json:"version"`
+	Title          string          `json:"title"`
+	POM            Instrument      `json:"pom"`
+	Themes         []ThemeSchedule `json:"themes"`
+	Skills         []Skill         `json:"skills"`
+	JournalPrompts []Item          `json:"journal_prompts"`
+	Survey         Survey          `json:"survey"`
+	Stipend        StipendPolicy   `json:"stipend"`
+}
+
+// Instrument is an interview instrument such as the POM indicator set.
+type Instrument struct {
+	Code  string `json:"code"`
+	Name  string `json:"name"`
+	Items []Item `json:"items"`
+}
+
+// Item is one indicator, statement or prompt with a stable code.
+type Item struct {
+	Code   string `json:"code"`
+	Number int    `json:"number,omitempty"`
+	Text   string `json:"text"`
+}
+
+// ThemeSchedule is the year's monthly themes for one model.
+type ThemeSchedule struct {
+	Model  string  `json:"model"`
+	Months []Theme `json:"months"`
+}
+
+// Theme is a month's theme.
+type Theme struct {
+	Month int    `json:"month"`
+	Code  string `json:"code"`
+	Title string `json:"title"`
+}
+
+// Skill is a skill set covered by lesson plans.
+type Skill struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	Core bool   `json:"core"`
+}
+
+// Survey is the anonymous satisfaction survey.
+type Survey struct {
+	Code       string `json:"code"`
+	Answers    []Item `json:"answers"`
+	Statements []Item `json:"statements"`
+}
+
+// StipendPolicy sets the monthly social stipend and its conditions.
+type StipendPolicy struct {
+	MonthlyCents     int64    `json:"monthly_cents"`
+	Currency         string   `json:"currency"`
+	RequireJournals  bool     `json:"require_journals"`
+	RequireReceipts  bool     `json:"require_receipts"`
+	MaxReceiptBytes  int64    `json:"max_receipt_bytes"`
+	ReceiptMIMETypes []string `json:"receipt_mime_types"`
+}
+
+//go:embed default_release.json
+var defaultRelease []byte
+
+// Default returns the first release, built from the program's own material.
+func Default() Release {
+	r, err := Parse(defaultRelease)
+	if err != nil {
+		panic("program: embedded default release is invalid: " + err.Error())
+	}
+	return r
+}
+
+// Parse decodes and validates a release.
+func Parse(b []byte) (Release, error) {
+	var r Release
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return r, fmt.Errorf("release: %w", err)
+	}
+	return r, r.Validate()
+}
+
+// Validate checks codes are well formed and unique and the schedule is whole.
+func (r Release) Validate() error {
+	if r.Version == "" {
+		return fmt.Errorf("release: version is required")
+	}
+	if len(r.POM.Items) == 0 {
+		return fmt.Errorf("release: the POM instrument has no indicators")
+	}
+	for name, items := range map[string][]Item{"POM indicator": r.POM.Items, "survey statement": r.Survey.Statements, "survey answer": r.Survey.Answers, "journal prompt": r.JournalPrompts} {
+		seen := map[string]bool{}
+		for _, it := range items {
+			if !contract.ValidCode(it.Code) {
+				return fmt.Errorf("release: %s code %q is malformed", name, it.Code)
+			}
+			if seen[it.Code] {
+				return fmt.Errorf("release: %s code %q appears twice", name, it.Code)
+			}
+			seen[it.Code] = true
+		}
+	}
+	for _, s := range r.Themes {
+		if len(s.Months) != 12 {
+			return fmt.Errorf("release: the %s schedule has %d months, want 12", s.Model, len(s.Months))
+		}
+		for i, m := range s.Months {
+			if m.Month != i+1 {
+				return fmt.Errorf("release: the %s schedule is out of order at month %d", s.Model, m.Month)
+			}
+		}
+	}
+	if r.Stipend.MonthlyCents < 0 {
+		return fmt.Errorf("release: the stipend cannot be negative")
+	}
+	return nil
+}
+
+// Canonical returns the release's canonical JSON and its SHA-256.
+func (r Release) Canonical() ([]byte, string) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic(err) // a Release always marshals
+	}
+	s := sha256.Sum256(b)
+	return b, hex.EncodeToString(s[:])
+}
+
+// Indicator returns the POM indicator with a code.
+func (r Release) Indicator(code string) (Item, bool) {
+	for _, it := range r.POM.Items {
+		if it.Code == code {
+			return it, true
+		}
+	}
+	return Item{}, false
+}
+
+// Schedule returns the theme schedule of a model.
+func (r Release) Schedule(model string) (ThemeSchedule, bool) {
+	for _, s := range r.Themes {
+		if s.Model == model {
+			return s, true
+		}
+	}
+	return ThemeSchedule{}, false
+}
