@@ -8,4 +8,3 @@ import "github.com/go-gormigrate/gormigrate/v2"
 func Migrations() []*gormigrate.Migration {
 	return []*gormigrate.Migration{m0001Init()}
 }
-

@@ -1,0 +1,403 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/itsmylife/iml/hub/internal/server"
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/cli"
+	"github.com/itsmylife/iml/pkg/secret"
+)
+
+type globals struct {
+	db       string
+	dataDir  string
+	logLevel string
+}
+
+func (g *globals) dsn() string {
+	if g.db != "" {
+		return g.db
+	}
+	return filepath.Join(g.dataDir, "hub.db")
+}
+
+func (g *globals) open(ctx context.Context) (*store.Store, *slog.Logger, error) {
+	log, err := cli.Logger(g.logLevel)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(ctx, g.dsn(), log)
+	return st, log, err
+}
+
+func rootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "hub",
+		Short: "The It's My Life national hub",
+		Long: `The hub enrolls implementing organizations' sites, receives their
+de-identified outcomes through the sync protocol, publishes program releases
+and shows national staff the aggregated results.
+
+The database is a SQLite file under --data-dir by default, or PostgreSQL when
+--db is a postgres:// URL. Every flag can also be set from the environment
+variable named in its help.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.db, "db", cli.Env("IML_HUB_DB", ""), "database: a SQLite file path or a postgres:// URL (default <data-dir>/hub.db) [IML_HUB_DB]")
+	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", cli.Env("IML_HUB_DATA_DIR", "data/hub"), "directory for the hub's files [IML_HUB_DATA_DIR]")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", cli.Env("IML_LOG_LEVEL", "info"), "log level: debug, info, warn, error [IML_LOG_LEVEL]")
+	root.AddCommand(serveCmd(g), orgCmd(g), siteCmd(g), userCmd(g), generationCmd(g), backupCmd(g))
+	return root
+}
+
+func serveCmd(g *globals) *cobra.Command {
+	var addr string
+	var secure bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the hub's HTTP server and background work",
+		Long: `Serve the sync API for agents, the staff API and the web pages, and keep
+the reporting tables current. Stops cleanly on SIGINT or SIGTERM.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := cli.SignalContext()
+			defer stop()
+			st, log, err := g.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			srv := server.New(server.Config{SecureCookies: secure}, st, log)
+			pctx, pcancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { srv.RunProjector(pctx); close(done) }()
+			defer func() { pcancel(); <-done }()
+			return cli.Serve(ctx, addr, srv.Handler(), log, func(a net.Addr) {
+				log.Info("hub listening", "url", cli.URLFor(a), "db", st.Dialect())
+				fmt.Fprintf(cmd.OutOrStdout(), "hub listening on %s\n", cli.URLFor(a))
+			})
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", cli.Env("IML_HUB_ADDR", "127.0.0.1:8080"), "address to listen on [IML_HUB_ADDR]")
+	cmd.Flags().BoolVar(&secure, "secure-cookies", cli.Env("IML_HUB_SECURE_COOKIES", "") == "true", "mark cookies Secure (behind HTTPS) [IML_HUB_SECURE_COOKIES=true]")
+	return cmd
+}
+
+func orgCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "org", Short: "Manage implementing organizations"}
+	var name, typ, state string
+	add := &cobra.Command{
+		Use:     "add",
+		Short:   "Add an implementing organization",
+		Long:    "Add an implementing organization. Types: " + strings.Join(store.OrgTypes, ", ") + ".",
+		Example: `  hub org add --name "Riverside Peer Center" --type peer_run --state VA`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			o, err := st.AddOrganization(cmd.Context(), name, typ, state)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "organization %s added: %s\n", o.Name, o.ID)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&name, "name", "", "the organization's name (required)")
+	add.Flags().StringVar(&typ, "type", "other", "kind: "+strings.Join(store.OrgTypes, ", "))
+	add.Flags().StringVar(&state, "state", "", "two-letter state code (required)")
+	_ = add.MarkFlagRequired("name")
+	_ = add.MarkFlagRequired("state")
+	list := &cobra.Command{
+		Use: "list", Short: "List organizations", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			os, err := st.Organizations(cmd.Context())
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tNAME\tTYPE\tSTATE")
+			for _, o := range os {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", o.ID, o.Name, o.Type, o.State)
+			}
+			return w.Flush()
+		},
+	}
+	cmd.AddCommand(add, list)
+	return cmd
+}
+
+func siteCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "site", Short: "Manage sites and their enrollment"}
+	var org, name string
+	var ttl time.Duration
+	printToken := func(cmd *cobra.Command, site store.Site, tok string) {
+		fmt.Fprintf(cmd.OutOrStdout(), "site %s: %s\none-time enrollment token (expires in %s):\n%s\n\nAt the site run:\n  agent enroll --hub <hub URL> --token %s\n",
+			site.Name, site.ID, ttl, tok, tok)
+	}
+	add := &cobra.Command{
+		Use:     "add",
+		Short:   "Add a site and print its one-time enrollment token",
+		Long:    "Add a site of an organization and print a one-time enrollment token for its agent. The token works once and expires after --token-ttl; the hub keeps only its hash.",
+		Example: `  hub site add --org "Riverside Peer Center" --name "Riverside downtown"`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			site, err := st.AddSite(cmd.Context(), org, name)
+			if err != nil {
+				return err
+			}
+			tok, err := st.IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
+			if err != nil {
+				return err
+			}
+			printToken(cmd, site, tok)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&org, "org", "", "organization id or name (required)")
+	add.Flags().StringVar(&name, "name", "", "the site's name (required)")
+	add.Flags().DurationVar(&ttl, "token-ttl", 72*time.Hour, "how long the enrollment token stays valid")
+	_ = add.MarkFlagRequired("org")
+	_ = add.MarkFlagRequired("name")
+
+	var siteRef string
+	token := &cobra.Command{
+		Use:   "token",
+		Short: "Issue a new one-time enrollment token for a site (a replaced machine)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			site, err := st.FindSite(cmd.Context(), siteRef)
+			if err != nil {
+				return fmt.Errorf("site %q: %w", siteRef, err)
+			}
+			tok, err := st.IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
+			if err != nil {
+				return err
+			}
+			printToken(cmd, site, tok)
+			return nil
+		},
+	}
+	token.Flags().StringVar(&siteRef, "site", "", "site id or name (required)")
+	token.Flags().DurationVar(&ttl, "token-ttl", 72*time.Hour, "how long the enrollment token stays valid")
+	_ = token.MarkFlagRequired("site")
+
+	var reason string
+	revoke := &cobra.Command{
+		Use:   "revoke",
+		Short: "Cut a site off: its credential stops working at once",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			site, err := st.RevokeSite(cmd.Context(), siteRef, reason)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "site %s revoked\n", site.Name)
+			return nil
+		},
+	}
+	revoke.Flags().StringVar(&siteRef, "site", "", "site id or name (required)")
+	revoke.Flags().StringVar(&reason, "reason", "", "why (required, kept at the hub)")
+	_ = revoke.MarkFlagRequired("site")
+	_ = revoke.MarkFlagRequired("reason")
+
+	list := &cobra.Command{
+		Use: "list", Short: "List sites with their release and last sync", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ss, err := st.Sites(cmd.Context(), "")
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tNAME\tRELEASE\tLAST SYNC\tSTATUS")
+			for _, s := range ss {
+				status := "awaiting enrollment"
+				if s.RevokedAt != nil {
+					status = "revoked"
+				} else if s.EnrolledAt != nil {
+					status = "active"
+				}
+				seen := "never"
+				if s.LastSeenAt != nil {
+					seen = s.LastSeenAt.Format(time.RFC3339)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.ID, s.Name, s.Release, seen, status)
+			}
+			return w.Flush()
+		},
+	}
+	cmd.AddCommand(add, token, revoke, list)
+	return cmd
+}
+
+func userCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Manage local staff accounts"}
+	var email, name, role, org string
+	var fromStdin bool
+	add := &cobra.Command{
+		Use:   "add",
+		Short: "Add a local staff account",
+		Long: `Add a local staff account. Roles: ` + strings.Join(store.Roles, ", ") + `.
+The password is read from standard input with --password-stdin; otherwise a
+random one is made and printed once.`,
+		Example: `  hub user add --email ana@example.org --name "Ana Diaz" --role analyst`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			pw := ""
+			if fromStdin {
+				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if err != nil && line == "" {
+					return errors.New("no password on standard input")
+				}
+				pw = strings.TrimRight(line, "\r\n")
+			} else {
+				pw = secret.Token("")[:20]
+			}
+			if org != "" {
+				o, err := st.FindOrganization(cmd.Context(), org)
+				if err != nil {
+					return fmt.Errorf("organization %q: %w", org, err)
+				}
+				org = o.ID
+			}
+			u, err := st.AddUser(cmd.Context(), email, name, role, org, pw)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "account %s (%s) added\n", u.Email, u.Role)
+			if !fromStdin {
+				fmt.Fprintf(cmd.OutOrStdout(), "password (shown once): %s\n", pw)
+			}
+			return nil
+		},
+	}
+	add.Flags().StringVar(&email, "email", "", "email, used to sign in (required)")
+	add.Flags().StringVar(&name, "name", "", "full name (required)")
+	add.Flags().StringVar(&role, "role", store.RoleAnalyst, "role: "+strings.Join(store.Roles, ", "))
+	add.Flags().StringVar(&org, "org", "", "organization id or name (for a Program Director)")
+	add.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input")
+	_ = add.MarkFlagRequired("email")
+	_ = add.MarkFlagRequired("name")
+	cmd.AddCommand(add)
+	return cmd
+}
+
+func generationCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "generation", Short: "Show or rotate the hub's generation id"}
+	show := &cobra.Command{
+		Use: "show", Short: "Print the generation id", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			gen, err := st.Generation(cmd.Context())
+			fmt.Fprintln(cmd.OutOrStdout(), gen)
+			return err
+		},
+	}
+	rotate := &cobra.Command{
+		Use:   "rotate",
+		Short: "Give the hub a new generation id: every agent resends all its records",
+		Long: `Rotate the generation id. Every agent notices at its next sync and resends
+all its records; the hub's idempotent storage absorbs what it already holds.
+A restore from an older backup does not need this (agents detect the missing
+batches by themselves); use it when the database was rebuilt by other means.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			gen, err := st.RotateGeneration(cmd.Context())
+			if err == nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "new generation %s\n", gen)
+			}
+			return err
+		},
+	}
+	cmd.AddCommand(show, rotate)
+	return cmd
+}
+
+func backupCmd(g *globals) *cobra.Command {
+	var to string
+	cmd := &cobra.Command{
+		Use:   "backup",
+		Short: "Write a consistent copy of an embedded (SQLite) hub database",
+		Long: `Write a consistent copy of the SQLite database while the hub runs
+(VACUUM INTO). For PostgreSQL use pg_dump; see docs/operations.md.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if st.Dialect() != "sqlite" {
+				return errors.New("the hub runs on PostgreSQL: back it up with pg_dump (docs/operations.md)")
+			}
+			if _, err := os.Stat(to); err == nil {
+				return fmt.Errorf("%s exists; choose a new file", to)
+			}
+			if err := st.DB.Exec("VACUUM INTO ?", to).Error; err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "backup written to %s\n", to)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "file to write (required, must not exist)")
+	_ = cmd.MarkFlagRequired("to")
+	return cmd
+}

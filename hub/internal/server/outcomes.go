@@ -1,0 +1,155 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/problem"
+)
+
+// pomFilter reads and checks the filter; a Program Director only ever sees
+// their own organization.
+func (s *Server) pomFilter(c *gin.Context) (store.POMFilter, *problem.Problem) {
+	u := c.MustGet(ctxUser).(store.User)
+	f := store.POMFilter{OrgID: c.Query("org"), SiteID: c.Query("site")}
+	if u.Role == store.RoleDirector {
+		if f.OrgID != "" && f.OrgID != u.OrgID {
+			return f, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's outcomes.")
+		}
+		f.OrgID = u.OrgID
+	}
+	ctx := c.Request.Context()
+	if f.OrgID != "" {
+		if _, err := s.st.FindOrganization(ctx, f.OrgID); errors.Is(err, store.ErrNotFound) {
+			return f, problem.Validation("No such organization.", problem.FieldError{Field: "org", Detail: "is not an organization id"})
+		}
+	}
+	if f.SiteID != "" {
+		site, err := s.st.FindSite(ctx, f.SiteID)
+		if errors.Is(err, store.ErrNotFound) {
+			return f, problem.Validation("No such site.", problem.FieldError{Field: "site", Detail: "is not a site id"})
+		}
+		if u.Role == store.RoleDirector && site.OrgID != u.OrgID {
+			return f, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's outcomes.")
+		}
+	}
+	return f, nil
+}
+
+func (s *Server) apiPOM(c *gin.Context) {
+	f, p := s.pomFilter(c)
+	if p != nil {
+		problem.Write(c, p)
+		return
+	}
+	rep, err := s.st.POMReport(c.Request.Context(), f)
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, rep)
+}
+
+func (s *Server) apiOrganizations(c *gin.Context) {
+	os, err := s.st.Organizations(c.Request.Context())
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	u := c.MustGet(ctxUser).(store.User)
+	out := []gin.H{}
+	for _, o := range os {
+		if u.Role == store.RoleDirector && o.ID != u.OrgID {
+			continue
+		}
+		out = append(out, gin.H{"id": o.ID, "name": o.Name, "type": o.Type, "state": o.State})
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) apiSites(c *gin.Context) {
+	u := c.MustGet(ctxUser).(store.User)
+	org := c.Query("org")
+	if u.Role == store.RoleDirector {
+		org = u.OrgID
+	}
+	ss, err := s.st.Sites(c.Request.Context(), org)
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	out := []gin.H{}
+	for _, st := range ss {
+		out = append(out, gin.H{"id": st.ID, "org_id": st.OrgID, "name": st.Name, "enrolled_at": st.EnrolledAt, "revoked_at": st.RevokedAt,
+			"release": st.Release, "last_seen_at": st.LastSeenAt, "batch_seq": st.BatchSeq})
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) homePage(c *gin.Context) {
+	u := c.MustGet(ctxUser).(store.User)
+	ctx := c.Request.Context()
+	org := ""
+	if u.Role == store.RoleDirector {
+		org = u.OrgID
+	}
+	sites, err := s.st.Sites(ctx, org)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	orgs, err := s.st.Organizations(ctx)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	names := map[string]string{}
+	for _, o := range orgs {
+		names[o.ID] = o.Name
+	}
+	s.render(c, http.StatusOK, "home.html", gin.H{"Title": "Sites", "Sites": sites, "OrgNames": names})
+}
+
+func (s *Server) pomPage(c *gin.Context) {
+	f, p := s.pomFilter(c)
+	ctx := c.Request.Context()
+	data := gin.H{"Title": "Personal Outcome Measures"}
+	status := http.StatusOK
+	if p != nil {
+		status = p.Status
+		data["Error"] = p.Detail
+		f = store.POMFilter{}
+		if u := c.MustGet(ctxUser).(store.User); u.Role == store.RoleDirector {
+			f.OrgID = u.OrgID
+		}
+	}
+	rep, err := s.st.POMReport(ctx, f)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	orgs, _ := s.st.Organizations(ctx)
+	sites, _ := s.st.Sites(ctx, f.OrgID)
+	u := c.MustGet(ctxUser).(store.User)
+	if u.Role == store.RoleDirector {
+		var own []store.Organization
+		for _, o := range orgs {
+			if o.ID == u.OrgID {
+				own = append(own, o)
+			}
+		}
+		orgs = own
+	}
+	pending, _ := s.st.PendingProjection(ctx)
+	data["Report"], data["Orgs"], data["Sites"], data["Pending"] = rep, orgs, sites, pending
+	data["Chart"] = pomChart(rep)
+	s.render(c, status, "pom.html", data)
+}
+
+func (s *Server) pageError(c *gin.Context, err error) {
+	s.log.Error("page", "path", c.Request.URL.Path, "err", err)
+	s.render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": "Something went wrong", "Message": "The page could not be shown. The failure has been logged."})
+}

@@ -1,0 +1,156 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/secret"
+)
+
+const (
+	sessionCookie = "iml_hub_session"
+	ctxUser       = "iml.user"
+	ctxSession    = "iml.session"
+)
+
+func (s *Server) sessionToken(c *gin.Context) (string, bool) {
+	if t := bearer(c); t != "" {
+		return t, true
+	}
+	t, _ := c.Cookie(sessionCookie)
+	return t, false
+}
+
+// requireStaff lets signed-in staff through. Pages send others to the sign-in
+// page; the API answers 401. A state-changing request authenticated by the
+// cookie must carry the session's CSRF token.
+func (s *Server) requireStaff(page bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		tok, viaBearer := s.sessionToken(c)
+		u, sess, err := s.st.SessionUser(c.Request.Context(), tok)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			problem.Internal(c, s.log, err)
+			return
+		}
+		if err != nil {
+			if page {
+				c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+				c.Abort()
+				return
+			}
+			problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeUnauthorized, "Sign in first (POST /api/v1/auth/login) and send the session token as a Bearer token."))
+			return
+		}
+		if !viaBearer && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+			got := c.GetHeader("X-CSRF-Token")
+			if got == "" {
+				got = c.PostForm("csrf")
+			}
+			if !secret.Equal(got, sess.CSRF) {
+				if page {
+					s.render(c, http.StatusForbidden, "error.html", gin.H{"Title": "Form expired", "Message": "This form is out of date. Go back, reload the page and try again."})
+					c.Abort()
+					return
+				}
+				problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, "The CSRF token is missing or wrong."))
+				return
+			}
+		}
+		c.Set(ctxUser, u)
+		c.Set(ctxSession, sess)
+		c.Next()
+	}
+}
+
+// requireRole lets only the given roles through.
+func (s *Server) requireRole(roles ...string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u := c.MustGet(ctxUser).(store.User)
+		if slices.Contains(roles, u.Role) {
+			c.Next()
+			return
+		}
+		if isAPI(c) {
+			problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, "Your role does not allow this."))
+			return
+		}
+		s.render(c, http.StatusForbidden, "error.html", gin.H{"Title": "Not allowed", "Message": "Your role does not allow this page."})
+		c.Abort()
+	}
+}
+
+func (s *Server) setSessionCookie(c *gin.Context, tok string, maxAge int) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", MaxAge: maxAge, HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) apiLogin(c *gin.Context) {
+	var req struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if !s.readJSON(c, 16<<10, &req) {
+		return
+	}
+	u, tok, err := s.st.Login(c.Request.Context(), req.Email, req.Password)
+	if errors.Is(err, store.ErrBadLogin) {
+		problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeUnauthorized, "The email or password is wrong."))
+		return
+	}
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"token": tok, "user": userView(u)})
+}
+
+func userView(u store.User) gin.H {
+	return gin.H{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "org_id": u.OrgID}
+}
+
+func (s *Server) apiMe(c *gin.Context) {
+	c.JSON(http.StatusOK, userView(c.MustGet(ctxUser).(store.User)))
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) loginPage(c *gin.Context) {
+	s.render(c, http.StatusOK, "login.html", gin.H{"Title": "Sign in", "Next": safeNext(c.Query("next"))})
+}
+
+func (s *Server) loginSubmit(c *gin.Context) {
+	next := safeNext(c.PostForm("next"))
+	email := c.PostForm("email")
+	_, tok, err := s.st.Login(c.Request.Context(), email, c.PostForm("password"))
+	if errors.Is(err, store.ErrBadLogin) {
+		s.render(c, http.StatusUnauthorized, "login.html", gin.H{"Title": "Sign in", "Next": next, "Email": email, "Error": "The email or password is wrong."})
+		return
+	}
+	if err != nil {
+		s.log.Error("login", "err", err)
+		s.render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": "Sign-in failed", "Message": "The hub could not sign you in. The failure has been logged."})
+		return
+	}
+	s.setSessionCookie(c, tok, int(store.SessionTTL.Seconds()))
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+func (s *Server) logout(c *gin.Context) {
+	tok, _ := s.sessionToken(c)
+	_ = s.st.Logout(c.Request.Context(), tok)
+	s.setSessionCookie(c, "", -1)
+	c.Redirect(http.StatusSeeOther, "/login")
+}

@@ -1,0 +1,296 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/problem"
+)
+
+const (
+	ctxSiteID = "iml.site"
+	ctxSite   = "iml.site.row"
+)
+
+// requireProtocol refuses a request that speaks another protocol version
+// before anything else is read.
+func (s *Server) requireProtocol(c *gin.Context) {
+	v := c.GetHeader(contract.HeaderProtocol)
+	if v == contract.ProtocolVersion {
+		c.Next()
+		return
+	}
+	detail := fmt.Sprintf("This hub speaks sync protocol %s. ", contract.ProtocolVersion)
+	if v == "" {
+		detail += "The request did not say which protocol it speaks (header " + contract.HeaderProtocol + ")."
+	} else {
+		detail += fmt.Sprintf("The agent speaks protocol %q: install an agent release that speaks protocol %s.", v, contract.ProtocolVersion)
+	}
+	problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeProtocol, detail))
+}
+
+func bearer(c *gin.Context) string {
+	h := c.GetHeader("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// requireSite authenticates an agent by its site credential.
+func (s *Server) requireSite(c *gin.Context) {
+	site, err := s.st.SiteByCredential(c.Request.Context(), bearer(c))
+	if errors.Is(err, store.ErrNotFound) {
+		c.Header("WWW-Authenticate", `Bearer realm="iml-sync"`)
+		problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeUnauthorized, "The site credential is missing or unknown. Enroll the agent again with a new token from the hub."))
+		return
+	}
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	if site.RevokedAt != nil {
+		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeSiteRevoked, "This site has been revoked at the hub. Contact the national office."))
+		return
+	}
+	c.Set(ctxSiteID, site.ID)
+	c.Set(ctxSite, site)
+	c.Next()
+}
+
+func (s *Server) enroll(c *gin.Context) {
+	var req contract.EnrollRequest
+	if !s.readJSON(c, 64<<10, &req) {
+		return
+	}
+	if strings.TrimSpace(req.Token) == "" {
+		problem.Write(c, problem.Validation("The enrollment token is required.", problem.FieldError{Field: "token", Detail: "is required"}))
+		return
+	}
+	site, org, cred, err := s.st.Enroll(c.Request.Context(), strings.TrimSpace(req.Token))
+	switch {
+	case errors.Is(err, store.ErrTokenInvalid):
+		problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeTokenInvalid, "The enrollment token is unknown, already used or expired. Ask the national office for a new one."))
+		return
+	case errors.Is(err, store.ErrRevoked):
+		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeSiteRevoked, "This site has been revoked at the hub."))
+		return
+	case err != nil:
+		problem.Internal(c, s.log, err)
+		return
+	}
+	gen, err := s.st.Generation(c.Request.Context())
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	s.log.Info("site enrolled", "site", site.ID, "org", org.ID)
+	c.JSON(http.StatusOK, contract.EnrollResponse{SiteID: site.ID, SiteName: site.Name, OrgName: org.Name, Credential: cred, Generation: gen})
+}
+
+func (s *Server) status(c *gin.Context) {
+	site := c.MustGet(ctxSite).(store.Site)
+	ctx := c.Request.Context()
+	if err := s.st.TouchSite(ctx, site.ID, c.GetHeader(contract.HeaderRelease)); err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	gen, err := s.st.Generation(ctx)
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	rel, err := s.st.LatestRelease(ctx)
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, contract.StatusResponse{Generation: gen, SiteID: site.ID, SiteSeq: site.BatchSeq, Release: rel.Version, ServerTime: s.st.Now()})
+}
+
+// readBody reads a request body, gunzipping it when it says so, and refuses
+// anything above limit bytes once decompressed.
+func (s *Server) readBody(c *gin.Context, limit int64) ([]byte, bool) {
+	ct := c.ContentType()
+	if ct != "application/json" {
+		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Send the body as application/json."))
+		return nil, false
+	}
+	var r io.Reader = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	switch enc := c.GetHeader("Content-Encoding"); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body says it is gzip but is not."))
+			return nil, false
+		}
+		defer zr.Close()
+		r = zr
+	default:
+		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Content-Encoding must be gzip or absent."))
+		return nil, false
+	}
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) || int64(len(body)) > limit {
+		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, fmt.Sprintf("The body is larger than %d bytes. Send smaller batches.", limit)))
+		return nil, false
+	}
+	if err != nil {
+		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body could not be read: "+err.Error()))
+		return nil, false
+	}
+	return body, true
+}
+
+// readJSON reads a strict JSON body into v.
+func (s *Server) readJSON(c *gin.Context, limit int64, v any) bool {
+	body, ok := s.readBody(c, limit)
+	if !ok {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not valid JSON for this request: "+err.Error()))
+		return false
+	}
+	if dec.More() {
+		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body holds more than one JSON value."))
+		return false
+	}
+	return true
+}
+
+func (s *Server) push(c *gin.Context) {
+	site := c.MustGet(ctxSite).(store.Site)
+	seq, err := strconv.ParseInt(c.GetHeader(contract.HeaderBatchSeq), 10, 64)
+	if err != nil || seq < 1 {
+		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "Header "+contract.HeaderBatchSeq+" must be a positive integer."))
+		return
+	}
+	key := c.GetHeader(contract.HeaderIdempotency)
+	if !contract.ValidID(key) {
+		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "Header "+contract.HeaderIdempotency+" must be a UUID naming the batch."))
+		return
+	}
+	var req contract.PushRequest
+	if !s.readJSON(c, contract.MaxBatchBytes, &req) {
+		return
+	}
+	if req.SiteID != site.ID {
+		s.log.Warn("push refused: records of another site", "site", site.ID)
+		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, "The batch names another site than the credential's. A site can only send its own records."))
+		return
+	}
+	if len(req.Records) > contract.MaxBatchRecords {
+		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, fmt.Sprintf("A batch holds at most %d records; this one holds %d.", contract.MaxBatchRecords, len(req.Records))))
+		return
+	}
+	var ferrs []problem.FieldError
+	seen := make(map[string]bool, len(req.Records))
+	for i, r := range req.Records {
+		err := contract.ValidateRecord(r)
+		if err == nil && seen[r.ID] {
+			err = errors.New("the same id appears twice in the batch")
+		}
+		seen[r.ID] = true
+		if err != nil {
+			ferrs = append(ferrs, problem.FieldError{Field: fmt.Sprintf("records[%d]", i), Detail: err.Error()})
+			if len(ferrs) == 20 {
+				break
+			}
+		}
+	}
+	if len(ferrs) > 0 {
+		problem.Write(c, problem.Validation(fmt.Sprintf("%d or more records are invalid; nothing in the batch was stored.", len(ferrs)), ferrs...))
+		return
+	}
+	results, siteSeq, err := s.st.Push(c.Request.Context(), site.ID, seq, req.Records)
+	if errors.Is(err, store.ErrForeignRecord) {
+		s.log.Warn("push refused: record ids of another site", "site", site.ID)
+		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, "The batch holds record ids that belong to another site; nothing was stored."))
+		return
+	}
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	if rel := c.GetHeader(contract.HeaderRelease); rel != "" && rel != site.Release {
+		_ = s.st.TouchSite(c.Request.Context(), site.ID, rel)
+	}
+	s.wakeProjector()
+	gen, err := s.st.Generation(c.Request.Context())
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	stored := 0
+	for _, r := range results {
+		if r.Fate == contract.FateStored {
+			stored++
+		}
+	}
+	s.log.Info("push", "site", site.ID, "batch", key, "seq", seq, "records", len(results), "stored", stored)
+	writeJSON(c, http.StatusOK, contract.PushResponse{Generation: gen, SiteSeq: siteSeq, Results: results})
+}
+
+// writeJSON answers JSON, gzipped when the client accepts it.
+func writeJSON(c *gin.Context, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	c.Header("Content-Type", "application/json")
+	if len(b) > 1024 && strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") {
+		c.Header("Content-Encoding", "gzip")
+		c.Header("Vary", "Accept-Encoding")
+		c.Status(status)
+		zw, _ := gzip.NewWriterLevel(c.Writer, gzip.BestSpeed)
+		_, _ = zw.Write(b)
+		_ = zw.Close()
+		return
+	}
+	c.Data(status, "application/json", b)
+}
+
+func (s *Server) pull(c *gin.Context) {
+	ctx := c.Request.Context()
+	var after int64
+	if cur := c.Query("cursor"); cur != "" {
+		v, err := strconv.ParseInt(cur, 10, 64)
+		if err != nil || v < 0 {
+			problem.Write(c, problem.Validation("The cursor is not one this hub gave out.", problem.FieldError{Field: "cursor", Detail: "must be a cursor from an earlier pull"}))
+			return
+		}
+		after = v
+	}
+	rels, err := s.st.ReleasesAfter(ctx, after)
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	gen, err := s.st.Generation(ctx)
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	resp := contract.PullResponse{Generation: gen, Cursor: strconv.FormatInt(after, 10), Releases: []contract.ReleaseWire{}}
+	for _, r := range rels {
+		resp.Releases = append(resp.Releases, contract.ReleaseWire{Version: r.Version, PublishedAt: r.PublishedAt, SHA256: r.SHA256, Content: contract.RawJSON(r.Content)})
+		resp.Cursor = strconv.FormatInt(r.Seq, 10)
+	}
+	writeJSON(c, http.StatusOK, resp)
+}
