@@ -30,7 +30,10 @@
 //  4. Only after that answer does the agent mark the records clean, and only
 //     those whose version did not change meanwhile. A crash or a lost answer
 //     anywhere means the batch is sent again, which the per-record rules make
-//     harmless: at most one batch is ever sent twice.
+//     harmless: at most one batch is ever sent twice. A stale or conflicting
+//     record means the agent lost history (its database was restored from
+//     a backup); being the record's only writer, it resends its content as
+//     the version after the hub's.
 //
 // # Restored hubs
 //
@@ -56,7 +59,7 @@
 //
 // Every refusal is application/problem+json with a stable type URI (see
 // ProblemType*). Requests with another protocol major version are refused
-// with 426 before the body is read. 4xx answers other than 408 and 429 are
+// with 400 (type ProblemProtocol) before the body is read. 4xx answers other than 408 and 429 are
 // final: the agent does not retry them.
 package contract
 
@@ -105,10 +108,13 @@ const (
 	FateConflict  Fate = "conflict"  // same id and version, another hash: refused
 )
 
-// Acknowledged reports whether the agent may consider the record delivered.
-// A conflict is not: the agent keeps it and reports it.
+// Acknowledged reports whether the hub now holds exactly this version.
+// Stale and conflict are not: the hub holds another version (HubVersion).
+// A site is the only writer of its records, so its agent answers them by
+// sending its current content again as version HubVersion+1 (this happens
+// after the agent's own database was restored from an older backup).
 func (f Fate) Acknowledged() bool {
-	return f == FateStored || f == FateDuplicate || f == FateStale
+	return f == FateStored || f == FateDuplicate
 }
 
 // Record is one de-identified record on the wire.
@@ -170,6 +176,8 @@ type RecordResult struct {
 	Version int64  `json:"version"`
 	Fate    Fate   `json:"fate"`
 	Detail  string `json:"detail,omitempty"`
+	// HubVersion is the version the hub holds, for stale and conflict.
+	HubVersion int64 `json:"hub_version,omitempty"`
 }
 
 // PushResponse is the hub's answer to a push, sent after it committed.

@@ -63,3 +63,18 @@ func ProgramMonth(enrolled, day time.Time) int {
 	}
 	return m
 }
+
+// NewRecordID makes the id of a record that will travel upstream: a UUIDv7
+// (so the hub's index grows in order) whose timestamp field is coarsened to
+// 1 January 00:00 UTC of the current year. A plain UUIDv7 carries its
+// creation time to the millisecond, which would tell the hub when an
+// interview was recorded: a date element Safe Harbor does not allow.
+func NewRecordID(now time.Time) string {
+	u := uuid.Must(uuid.NewV7())
+	year := time.Date(now.UTC().Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	ms := uint64(year.UnixMilli())
+	for i := 0; i < 6; i++ {
+		u[i] = byte(ms >> (40 - 8*i))
+	}
+	return u.String()
+}

@@ -3,6 +3,8 @@ package deident
 import (
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 func d(s string) time.Time {
@@ -53,5 +55,25 @@ func TestProgramMonth(t *testing.T) {
 		if got := ProgramMonth(d(c.enrolled), d(c.day)); got != c.want {
 			t.Errorf("ProgramMonth(%s, %s) = %d, want %d", c.enrolled, c.day, got, c.want)
 		}
+	}
+}
+
+func TestNewRecordIDCarriesOnlyTheYear(t *testing.T) {
+	now := time.Date(2026, 8, 17, 13, 5, 9, 0, time.UTC)
+	seen := map[string]bool{}
+	for i := 0; i < 1000; i++ {
+		id := NewRecordID(now)
+		u := uuid.MustParse(id)
+		if u.Version() != 7 || u.Variant() != uuid.RFC4122 {
+			t.Fatalf("%s is not an RFC 9562 UUIDv7", id)
+		}
+		sec, nsec := u.Time().UnixTime()
+		if got := time.Unix(sec, nsec).UTC(); !got.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Fatalf("%s carries time %s, want 1 January 2026", id, got)
+		}
+		if seen[id] {
+			t.Fatalf("duplicate id %s", id)
+		}
+		seen[id] = true
 	}
 }

@@ -5,13 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
-	"github.com/itsmylife/iml/pkg/secret"
 )
 
 const (
@@ -21,7 +20,7 @@ const (
 )
 
 func (s *Server) sessionToken(c *gin.Context) (string, bool) {
-	if t := bearer(c); t != "" {
+	if t := auth.Bearer(c); t != "" {
 		return t, true
 	}
 	t, _ := c.Cookie(sessionCookie)
@@ -48,12 +47,8 @@ func (s *Server) requireStaff(page bool) gin.HandlerFunc {
 			problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeUnauthorized, "Sign in first (POST /api/v1/auth/login) and send the session token as a Bearer token."))
 			return
 		}
-		if !viaBearer && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
-			got := c.GetHeader("X-CSRF-Token")
-			if got == "" {
-				got = c.PostForm("csrf")
-			}
-			if !secret.Equal(got, sess.CSRF) {
+		if !viaBearer && !auth.Safe(c.Request.Method) {
+			if !auth.CSRFValid(c, sess.CSRF) {
 				if page {
 					s.render(c, http.StatusForbidden, "error.html", gin.H{"Title": "Form expired", "Message": "This form is out of date. Go back, reload the page and try again."})
 					c.Abort()
@@ -87,8 +82,7 @@ func (s *Server) requireRole(roles ...string) gin.HandlerFunc {
 }
 
 func (s *Server) setSessionCookie(c *gin.Context, tok string, maxAge int) {
-	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", MaxAge: maxAge, HttpOnly: true,
-		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+	auth.SetCookie(c, sessionCookie, tok, maxAge, s.cfg.SecureCookies)
 }
 
 func (s *Server) apiLogin(c *gin.Context) {
@@ -119,20 +113,12 @@ func (s *Server) apiMe(c *gin.Context) {
 	c.JSON(http.StatusOK, userView(c.MustGet(ctxUser).(store.User)))
 }
 
-// safeNext keeps a post-login redirect on this site.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
-}
-
 func (s *Server) loginPage(c *gin.Context) {
-	s.render(c, http.StatusOK, "login.html", gin.H{"Title": "Sign in", "Next": safeNext(c.Query("next"))})
+	s.render(c, http.StatusOK, "login.html", gin.H{"Title": "Sign in", "Next": auth.SafeNext(c.Query("next"))})
 }
 
 func (s *Server) loginSubmit(c *gin.Context) {
-	next := safeNext(c.PostForm("next"))
+	next := auth.SafeNext(c.PostForm("next"))
 	email := c.PostForm("email")
 	_, tok, err := s.st.Login(c.Request.Context(), email, c.PostForm("password"))
 	if errors.Is(err, store.ErrBadLogin) {

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
 )
@@ -40,17 +41,9 @@ func (s *Server) requireProtocol(c *gin.Context) {
 	problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeProtocol, detail))
 }
 
-func bearer(c *gin.Context) string {
-	h := c.GetHeader("Authorization")
-	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:])
-	}
-	return ""
-}
-
 // requireSite authenticates an agent by its site credential.
 func (s *Server) requireSite(c *gin.Context) {
-	site, err := s.st.SiteByCredential(c.Request.Context(), bearer(c))
+	site, err := s.st.SiteByCredential(c.Request.Context(), auth.Bearer(c))
 	if errors.Is(err, store.ErrNotFound) {
 		c.Header("WWW-Authenticate", `Bearer realm="iml-sync"`)
 		problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeUnauthorized, "The site credential is missing or unknown. Enroll the agent again with a new token from the hub."))

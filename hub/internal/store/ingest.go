@@ -60,11 +60,11 @@ func (s *Store) Push(ctx context.Context, siteID string, batchSeq int64, recs []
 				toStore = append(toStore, i)
 				held[r.ID] = existingRecord{ID: r.ID, SiteID: siteID, Type: r.Type, Version: r.Version, Hash: r.Hash}
 			case r.Version < cur.Version:
-				res.Fate, res.Detail = contract.FateStale, fmt.Sprintf("the hub holds version %d", cur.Version)
+				res.Fate, res.Detail, res.HubVersion = contract.FateStale, fmt.Sprintf("the hub holds version %d", cur.Version), cur.Version
 			case r.Hash == cur.Hash:
 				res.Fate = contract.FateDuplicate
 			default:
-				res.Fate, res.Detail = contract.FateConflict, "same id and version with different content"
+				res.Fate, res.Detail, res.HubVersion = contract.FateConflict, "same id and version with different content", cur.Version
 			}
 			results[i] = res
 		}

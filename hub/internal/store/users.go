@@ -5,13 +5,12 @@ import (
 	"errors"
 	"net/mail"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
+	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/secret"
 )
@@ -30,13 +29,6 @@ var Roles = []string{RoleAdmin, RoleTrainer, RoleTA, RoleAnalyst, RoleDirector}
 
 // ErrBadLogin is the one answer to a wrong email or password.
 var ErrBadLogin = errors.New("email or password is wrong")
-
-// dummyHash is compared against when no account matches, so that a wrong
-// email takes as long as a wrong password.
-var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("no account has this password"), bcrypt.DefaultCost)
-	return h
-})
 
 // SessionTTL is how long a staff session lasts.
 const SessionTTL = 12 * time.Hour
@@ -60,14 +52,11 @@ func (s *Store) AddUser(ctx context.Context, email, name, role, orgID, password 
 	if role == RoleDirector && orgID == "" {
 		return User{}, &ValidationError{"org", "a Program Director belongs to an organization"}
 	}
-	if len(password) < 12 {
-		return User{}, &ValidationError{"password", "must be at least 12 characters"}
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	h, err := auth.HashPassword(password)
 	if err != nil {
-		return User{}, err
+		return User{}, &ValidationError{"password", err.Error()}
 	}
-	u := User{ID: uuid.NewString(), Email: email, Name: strings.TrimSpace(name), Role: role, OrgID: orgID, PasswordHash: string(h), CreatedAt: s.Now()}
+	u := User{ID: uuid.NewString(), Email: email, Name: strings.TrimSpace(name), Role: role, OrgID: orgID, PasswordHash: h, CreatedAt: s.Now()}
 	if err := s.DB.WithContext(ctx).Create(&u).Error; err != nil {
 		if dbx.IsUniqueViolation(err) {
 			return User{}, &ValidationError{"email", "an account with this email exists"}
@@ -81,12 +70,10 @@ func (s *Store) AddUser(ctx context.Context, email, name, role, orgID, password 
 func (s *Store) Login(ctx context.Context, email, password string) (User, string, error) {
 	var u User
 	err := s.DB.WithContext(ctx).First(&u, "email = ?", strings.ToLower(strings.TrimSpace(email))).Error
-	if err != nil || u.PasswordHash == "" {
-		// Spend the same time as a real comparison.
-		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
-		return User{}, "", ErrBadLogin
+	if err != nil {
+		u = User{}
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+	if !auth.CheckPassword(u.PasswordHash, password) {
 		return User{}, "", ErrBadLogin
 	}
 	tok := secret.Token("imlhub_")

@@ -1,0 +1,210 @@
+// Package server is the agent's HTTP side: the local API and the
+// server-rendered pages staff use to run the program at the site.
+package server
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/problem"
+)
+
+// Config tunes the server.
+type Config struct {
+	SecureCookies bool
+}
+
+// Server is the agent's HTTP server.
+type Server struct {
+	cfg   Config
+	st    *store.Store
+	log   *slog.Logger
+	pages *template.Template
+	// SyncNow asks the sync worker for a round (nil when none runs).
+	SyncNow func()
+}
+
+//go:embed web
+var webFS embed.FS
+
+const (
+	sessionCookie = "iml_agent_session"
+	ctxUser       = "iml.user"
+	ctxSession    = "iml.session"
+)
+
+var funcs = template.FuncMap{
+	"answer": func(m map[string]bool, code string) string {
+		v, ok := m[code]
+		switch {
+		case !ok:
+			return "–"
+		case v:
+			return "present"
+		default:
+			return "not present"
+		}
+	},
+	// arr packs arguments for a sub-template.
+	"arr": func(v ...any) []any { return v },
+	"title": func(s string) string {
+		if s == "" {
+			return s
+		}
+		return strings.ToUpper(s[:1]) + s[1:]
+	},
+}
+
+// New builds the server.
+func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
+	tpl := template.Must(template.New("").Funcs(funcs).ParseFS(webFS, "web/templates/*.html"))
+	return &Server{cfg: cfg, st: st, log: log, pages: tpl}
+}
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(problem.Recovery(s.log), s.accessLog())
+	r.HandleMethodNotAllowed = true
+	r.NoRoute(func(c *gin.Context) {
+		if isAPI(c) {
+			problem.NotFoundHandler(c)
+			return
+		}
+		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no page at this address."})
+	})
+	static, _ := fs.Sub(webFS, "web/static")
+	r.StaticFS("/static", http.FS(static))
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+
+	r.GET("/setup", s.setupPage)
+	r.POST("/setup", s.setupSubmit)
+	r.GET("/login", s.loginPage)
+	r.POST("/login", s.loginSubmit)
+	api := r.Group("/api/v1")
+	api.POST("/auth/login", s.apiLogin)
+	a := api.Group("", s.requireUser(false))
+	a.GET("/participants", s.apiParticipants)
+	a.POST("/participants", s.apiAddParticipant)
+	a.GET("/participants/:id", s.apiParticipant)
+	a.PUT("/participants/:id", s.apiUpdateParticipant)
+	a.POST("/participants/:id/withdraw", s.apiWithdraw)
+	a.GET("/participants/:id/interviews", s.apiInterviews)
+	a.PUT("/participants/:id/interviews/:timepoint", s.apiRecordInterview)
+	a.GET("/release", s.apiRelease)
+	a.GET("/sync", s.apiSyncStatus)
+	a.POST("/sync/run", s.apiSyncRun)
+
+	p := r.Group("", s.requireUser(true))
+	p.POST("/logout", s.logout)
+	p.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/participants") })
+	p.GET("/participants", s.participantsPage)
+	p.POST("/participants", s.addParticipantSubmit)
+	p.GET("/participants/:id", s.participantPage)
+	p.POST("/participants/:id/interviews", s.interviewSubmit)
+	p.POST("/participants/:id/withdraw", s.withdrawSubmit)
+	p.GET("/sync", s.syncPage)
+	p.POST("/sync", s.syncSubmit)
+	return r
+}
+
+func isAPI(c *gin.Context) bool { return strings.HasPrefix(c.Request.URL.Path, "/api/") }
+
+// accessLog logs method, path template, status and time: never a body, a
+// query or a participant's id.
+func (s *Server) accessLog() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		path := c.FullPath()
+		if path == "" {
+			path = "(unmatched)"
+		}
+		s.log.Info("http", "method", c.Request.Method, "route", path, "status", c.Writer.Status(), "ms", time.Since(start).Milliseconds())
+	}
+}
+
+func (s *Server) requireUser(page bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		tok := auth.Bearer(c)
+		viaBearer := tok != ""
+		if !viaBearer {
+			tok, _ = c.Cookie(sessionCookie)
+		}
+		u, sess, err := s.st.SessionUser(c.Request.Context(), tok)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.fail(c, err)
+			return
+		}
+		if err != nil {
+			if page {
+				if n, _ := s.st.UserCount(c.Request.Context()); n == 0 {
+					c.Redirect(http.StatusSeeOther, "/setup")
+				} else {
+					c.Redirect(http.StatusSeeOther, "/login?next="+c.Request.URL.EscapedPath())
+				}
+				c.Abort()
+				return
+			}
+			problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeUnauthorized, "Sign in first (POST /api/v1/auth/login) and send the token as a Bearer token."))
+			return
+		}
+		if !viaBearer && !auth.Safe(c.Request.Method) && !auth.CSRFValid(c, sess.CSRF) {
+			if page {
+				s.render(c, http.StatusForbidden, "error.html", gin.H{"Title": "Form expired", "Message": "This form is out of date. Go back, reload the page and try again."})
+				c.Abort()
+				return
+			}
+			problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, "The CSRF token is missing or wrong."))
+			return
+		}
+		c.Set(ctxUser, u)
+		c.Set(ctxSession, sess)
+		c.Next()
+	}
+}
+
+// fail answers an unexpected error: logged in full, shown without detail.
+func (s *Server) fail(c *gin.Context, err error) {
+	if isAPI(c) {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	s.log.Error("page failed", "route", c.FullPath(), "err", err)
+	s.render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": "Something went wrong", "Message": "The page could not be shown. The failure has been logged."})
+	c.Abort()
+}
+
+func (s *Server) render(c *gin.Context, status int, name string, data gin.H) {
+	if u, ok := c.Get(ctxUser); ok {
+		data["User"] = u
+	}
+	if sess, ok := c.Get(ctxSession); ok {
+		data["CSRF"] = sess.(store.Session).CSRF
+	}
+	if e, err := s.st.Enrollment(c.Request.Context()); err == nil {
+		data["SiteName"] = e.SiteName
+	}
+	var buf bytes.Buffer
+	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
+		s.log.Error("template", "name", name, "err", err)
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("The page could not be drawn. The failure has been logged."))
+		return
+	}
+	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Cache-Control", "no-store")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}

@@ -1,0 +1,93 @@
+// Package store is the agent's SQLite database: the site's own records
+// (identifying data stays here), the outbox of de-identified records waiting
+// for the hub, the enrollment and the releases the hub published.
+package store
+
+import "time"
+
+// Meta holds the agent's key/value facts (enrollment, sync state).
+type Meta struct {
+	Key   string `gorm:"primaryKey;size:64"`
+	Value string `gorm:"not null"`
+}
+
+// TableName names the table.
+func (Meta) TableName() string { return "agent_meta" }
+
+// Release is a release of central content received from the hub.
+type Release struct {
+	Version    string    `gorm:"primaryKey;size:40"`
+	SHA256     string    `gorm:"size:64;not null"`
+	Content    string    `gorm:"type:text;not null"`
+	ReceivedAt time.Time `gorm:"not null"`
+}
+
+// Participant is a person in the program. Names, birth date, contacts and
+// dates never leave the agent; upstream the participant is SurrogateKey.
+type Participant struct {
+	ID           string `gorm:"primaryKey;size:36"`
+	SurrogateKey string `gorm:"size:36;not null;uniqueIndex"`
+	FirstName    string `gorm:"size:100;not null"`
+	LastName     string `gorm:"size:100;not null"`
+	BirthDate    string `gorm:"size:10;not null"`
+	Phone        string `gorm:"size:40"`
+	Email        string `gorm:"size:200"`
+	Address      string `gorm:"size:300"`
+	EnrolledOn   string `gorm:"size:10;not null"`
+	WithdrawnAt  *time.Time
+	CreatedAt    time.Time `gorm:"not null"`
+	UpdatedAt    time.Time `gorm:"not null"`
+}
+
+// POMInterview is one Personal Outcome Measures interview. Its ID is also
+// the id of its de-identified record upstream.
+type POMInterview struct {
+	ID            string    `gorm:"primaryKey;size:36"`
+	ParticipantID string    `gorm:"size:36;not null;uniqueIndex:ux_pom_participant_timepoint"`
+	Timepoint     string    `gorm:"size:20;not null;uniqueIndex:ux_pom_participant_timepoint"`
+	InterviewedOn string    `gorm:"size:10;not null"`
+	Release       string    `gorm:"size:40;not null"`
+	Answers       string    `gorm:"type:text;not null"`
+	Notes         string    `gorm:"type:text"`
+	CreatedAt     time.Time `gorm:"not null"`
+	UpdatedAt     time.Time `gorm:"not null"`
+}
+
+// SyncRecord is the outbox: the latest de-identified version of every record
+// the site has ever had, dirty until the hub acknowledges that version.
+// Tombstones stay, so that a hub restored from backup gets them again.
+type SyncRecord struct {
+	ID       string `gorm:"primaryKey;size:36"`
+	Type     string `gorm:"size:40;not null"`
+	Version  int64  `gorm:"not null"`
+	Hash     string `gorm:"size:64;not null"`
+	Deleted  bool   `gorm:"not null"`
+	Data     string `gorm:"type:text;not null"`
+	Dirty    bool   `gorm:"not null;index:ix_sync_dirty,priority:1"`
+	AckedSeq int64  `gorm:"not null;default:0;index"`
+	// Conflict holds the hub's reason when it refused this version; such a
+	// record waits for the next local change instead of being resent.
+	Conflict  string    `gorm:"size:300"`
+	UpdatedAt time.Time `gorm:"not null"`
+}
+
+// User is a local account at the site.
+type User struct {
+	ID           string `gorm:"primaryKey;size:36"`
+	Email        string `gorm:"size:200;not null;uniqueIndex"`
+	Name         string `gorm:"size:200;not null"`
+	Role         string `gorm:"size:20;not null"`
+	PasswordHash string `gorm:"size:100;not null"`
+	FailedLogins int    `gorm:"not null;default:0"`
+	LockedUntil  *time.Time
+	CreatedAt    time.Time `gorm:"not null"`
+}
+
+// Session is a signed-in session; only the token's hash is kept.
+type Session struct {
+	Hash      string    `gorm:"primaryKey;size:64"`
+	UserID    string    `gorm:"size:36;not null;index"`
+	CSRF      string    `gorm:"size:64;not null"`
+	ExpiresAt time.Time `gorm:"not null;index"`
+	CreatedAt time.Time `gorm:"not null"`
+}

@@ -1,0 +1,305 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/deident"
+)
+
+const dateLayout = "2006-01-02"
+
+// ParticipantInput is what staff enter for a participant.
+type ParticipantInput struct {
+	FirstName  string `json:"first_name" form:"first_name"`
+	LastName   string `json:"last_name" form:"last_name"`
+	BirthDate  string `json:"birth_date" form:"birth_date"`
+	Phone      string `json:"phone" form:"phone"`
+	Email      string `json:"email" form:"email"`
+	Address    string `json:"address" form:"address"`
+	EnrolledOn string `json:"enrolled_on" form:"enrolled_on"`
+}
+
+// ValidationErrors are several field mistakes at once.
+type ValidationErrors []ValidationError
+
+func (v ValidationErrors) Error() string {
+	parts := make([]string, len(v))
+	for i, e := range v {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func parseDate(s string) (time.Time, bool) {
+	t, err := time.Parse(dateLayout, strings.TrimSpace(s))
+	return t, err == nil
+}
+
+func (in *ParticipantInput) validate(today time.Time) error {
+	var errs ValidationErrors
+	in.FirstName, in.LastName = strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName)
+	in.Email, in.Phone, in.Address = strings.TrimSpace(in.Email), strings.TrimSpace(in.Phone), strings.TrimSpace(in.Address)
+	if in.FirstName == "" || len(in.FirstName) > 100 {
+		errs = append(errs, ValidationError{"first_name", "is required (at most 100 characters)"})
+	}
+	if in.LastName == "" || len(in.LastName) > 100 {
+		errs = append(errs, ValidationError{"last_name", "is required (at most 100 characters)"})
+	}
+	birth, ok := parseDate(in.BirthDate)
+	if !ok {
+		errs = append(errs, ValidationError{"birth_date", "must be a date as YYYY-MM-DD"})
+	} else if birth.After(today) || birth.Year() < 1900 {
+		errs = append(errs, ValidationError{"birth_date", "is not a plausible birth date"})
+	}
+	enrolled, ok := parseDate(in.EnrolledOn)
+	if !ok {
+		errs = append(errs, ValidationError{"enrolled_on", "must be a date as YYYY-MM-DD"})
+	} else if enrolled.After(today.AddDate(0, 0, 31)) || enrolled.Year() < 2000 {
+		errs = append(errs, ValidationError{"enrolled_on", "must be a date from 2000 up to a month ahead"})
+	}
+	if in.Email != "" {
+		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+			errs = append(errs, ValidationError{"email", "is not an email address"})
+		}
+	}
+	if len(in.Phone) > 40 {
+		errs = append(errs, ValidationError{"phone", "is too long"})
+	}
+	if len(in.Address) > 300 {
+		errs = append(errs, ValidationError{"address", "is too long"})
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// AddParticipant records a new participant and queues their de-identified
+// record, in one transaction.
+func (s *Store) AddParticipant(ctx context.Context, in ParticipantInput) (Participant, error) {
+	now := s.Now()
+	if err := in.validate(now); err != nil {
+		return Participant{}, err
+	}
+	p := Participant{ID: deident.NewRecordID(now), SurrogateKey: deident.NewSurrogateKey(), FirstName: in.FirstName, LastName: in.LastName,
+		BirthDate: in.BirthDate, Phone: in.Phone, Email: in.Email, Address: in.Address, EnrolledOn: in.EnrolledOn, CreatedAt: now, UpdatedAt: now}
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&p).Error; err != nil {
+			return err
+		}
+		return s.refreshUpstream(tx, p.ID)
+	})
+	return p, err
+}
+
+// UpdateParticipant corrects a participant's details.
+func (s *Store) UpdateParticipant(ctx context.Context, id string, in ParticipantInput) (Participant, error) {
+	if err := in.validate(s.Now()); err != nil {
+		return Participant{}, err
+	}
+	var p Participant
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.First(&p, "id = ?", id).Error; err != nil {
+			return notFound(err)
+		}
+		if p.WithdrawnAt != nil {
+			return &ValidationError{"participant", "has withdrawn; their record cannot be changed"}
+		}
+		p.FirstName, p.LastName, p.BirthDate, p.Phone, p.Email, p.Address, p.EnrolledOn = in.FirstName, in.LastName, in.BirthDate, in.Phone, in.Email, in.Address, in.EnrolledOn
+		p.UpdatedAt = s.Now()
+		if err := tx.Save(&p).Error; err != nil {
+			return err
+		}
+		return s.refreshUpstream(tx, p.ID)
+	})
+	return p, err
+}
+
+// Withdraw records a voluntary withdrawal. The participant's records stay at
+// the site; their de-identified records are deleted upstream at the next sync.
+func (s *Store) Withdraw(ctx context.Context, id string) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var p Participant
+		if err := tx.First(&p, "id = ?", id).Error; err != nil {
+			return notFound(err)
+		}
+		if p.WithdrawnAt != nil {
+			return nil
+		}
+		now := s.Now()
+		if err := tx.Model(&p).Updates(map[string]any{"withdrawn_at": now, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		return s.refreshUpstream(tx, p.ID)
+	})
+}
+
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// Participants lists participants, newest first.
+func (s *Store) Participants(ctx context.Context) ([]Participant, error) {
+	var ps []Participant
+	err := s.DB.WithContext(ctx).Order("last_name, first_name").Find(&ps).Error
+	return ps, err
+}
+
+// Participant finds one participant.
+func (s *Store) Participant(ctx context.Context, id string) (Participant, error) {
+	var p Participant
+	err := s.DB.WithContext(ctx).First(&p, "id = ?", id).Error
+	return p, notFound(err)
+}
+
+// InterviewInput is a POM interview as staff record it.
+type InterviewInput struct {
+	InterviewedOn string          `json:"interviewed_on"`
+	Answers       map[string]bool `json:"answers"`
+	Notes         string          `json:"notes"`
+}
+
+// RecordInterview records or corrects the participant's interview at a
+// timepoint. Every indicator of the release the site runs must be answered.
+func (s *Store) RecordInterview(ctx context.Context, participantID, timepoint string, in InterviewInput) (POMInterview, error) {
+	rel, err := s.ActiveRelease(ctx)
+	if err != nil {
+		return POMInterview{}, err
+	}
+	var errs ValidationErrors
+	valid := false
+	for _, tp := range contract.Timepoints {
+		valid = valid || tp == timepoint
+	}
+	if !valid {
+		errs = append(errs, ValidationError{"timepoint", "must be one of " + strings.Join(contract.Timepoints, ", ")})
+	}
+	day, ok := parseDate(in.InterviewedOn)
+	if !ok {
+		errs = append(errs, ValidationError{"interviewed_on", "must be a date as YYYY-MM-DD"})
+	} else if day.After(s.Now().AddDate(0, 0, 1)) {
+		errs = append(errs, ValidationError{"interviewed_on", "cannot be in the future"})
+	}
+	for _, it := range rel.POM.Items {
+		if _, ok := in.Answers[it.Code]; !ok {
+			errs = append(errs, ValidationError{"answers." + it.Code, "answer present or not present for \u201c" + it.Text + "\u201d"})
+		}
+	}
+	for code := range in.Answers {
+		if _, ok := rel.Indicator(code); !ok {
+			errs = append(errs, ValidationError{"answers." + code, "is not an indicator of release " + rel.Version})
+		}
+	}
+	if len(in.Notes) > 4000 {
+		errs = append(errs, ValidationError{"notes", "are longer than 4000 characters"})
+	}
+	if len(errs) > 0 {
+		sort.Slice(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
+		return POMInterview{}, errs
+	}
+	var iv POMInterview
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var p Participant
+		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
+			return notFound(err)
+		}
+		if p.WithdrawnAt != nil {
+			return &ValidationError{"participant", "has withdrawn; no interviews can be recorded"}
+		}
+		if enrolled, _ := parseDate(p.EnrolledOn); timepoint != contract.TimepointEligibility && day.Before(enrolled) {
+			return &ValidationError{"interviewed_on", "is before the enrollment date " + p.EnrolledOn}
+		}
+		now := s.Now()
+		err := tx.Limit(1).Find(&iv, "participant_id = ? AND timepoint = ?", participantID, timepoint).Error
+		if err != nil {
+			return err
+		}
+		if iv.ID == "" {
+			iv = POMInterview{ID: deident.NewRecordID(now), ParticipantID: participantID, Timepoint: timepoint, CreatedAt: now}
+		}
+		iv.InterviewedOn, iv.Release, iv.Answers, iv.Notes, iv.UpdatedAt = in.InterviewedOn, rel.Version, mustJSON(in.Answers), in.Notes, now
+		if err := tx.Save(&iv).Error; err != nil {
+			return err
+		}
+		return s.refreshUpstream(tx, participantID)
+	})
+	return iv, err
+}
+
+// Interviews lists a participant's interviews by timepoint.
+func (s *Store) Interviews(ctx context.Context, participantID string) (map[string]POMInterview, error) {
+	var ivs []POMInterview
+	if err := s.DB.WithContext(ctx).Find(&ivs, "participant_id = ?", participantID).Error; err != nil {
+		return nil, err
+	}
+	out := map[string]POMInterview{}
+	for _, iv := range ivs {
+		out[iv.Timepoint] = iv
+	}
+	return out, nil
+}
+
+// AnswersOf decodes an interview's answers.
+func (iv POMInterview) AnswersOf() map[string]bool {
+	m := map[string]bool{}
+	_ = json.Unmarshal([]byte(iv.Answers), &m)
+	return m
+}
+
+// refreshUpstream recomputes the de-identified records of a participant and
+// their interviews and writes any change to the outbox, in the caller's
+// transaction. This is the only place that decides what leaves the site
+// about a participant.
+func (s *Store) refreshUpstream(tx *gorm.DB, participantID string) error {
+	var p Participant
+	if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
+		return err
+	}
+	var ivs []POMInterview
+	if err := tx.Find(&ivs, "participant_id = ?", participantID).Error; err != nil {
+		return err
+	}
+	now := s.Now()
+	if p.WithdrawnAt != nil {
+		if err := putTombstone(tx, now, p.ID, contract.TypeParticipant); err != nil {
+			return err
+		}
+		for _, iv := range ivs {
+			if err := putTombstone(tx, now, iv.ID, contract.TypePOMInterview); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	birth, _ := parseDate(p.BirthDate)
+	enrolled, _ := parseDate(p.EnrolledOn)
+	band := deident.AgeBand(deident.AgeOn(birth, enrolled))
+	if err := putRecord(tx, now, p.ID, contract.TypeParticipant, contract.Participant{Key: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: band}); err != nil {
+		return err
+	}
+	for _, iv := range ivs {
+		day, _ := parseDate(iv.InterviewedOn)
+		payload := contract.POMInterview{ParticipantKey: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: band, Timepoint: iv.Timepoint,
+			ProgramMonth: deident.ProgramMonth(enrolled, day), Release: iv.Release, Answers: iv.AnswersOf()}
+		if err := payload.Validate(); err != nil {
+			return fmt.Errorf("de-identified interview %s: %w", iv.ID, err)
+		}
+		if err := putRecord(tx, now, iv.ID, contract.TypePOMInterview, payload); err != nil {
+			return err
+		}
+	}
+	return nil
+}

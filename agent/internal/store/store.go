@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/itsmylife/iml/pkg/dbx"
+	"github.com/itsmylife/iml/pkg/program"
+)
+
+// Store is the agent's database.
+type Store struct {
+	DB  *gorm.DB
+	Log *slog.Logger
+	Now func() time.Time
+	// Path is the SQLite file.
+	Path string
+}
+
+// Errors a caller turns into a message for the user.
+var (
+	ErrNotFound    = errors.New("not found")
+	ErrNotEnrolled = errors.New("this agent is not enrolled with a hub: run `agent enroll --hub URL --token TOKEN`")
+)
+
+// ValidationError is a user's mistake in one field.
+type ValidationError struct{ Field, Msg string }
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Msg }
+
+// Open opens (creating if needed) and migrates the agent database.
+func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	if dbx.IsPostgres(path) {
+		return nil, errors.New("the agent keeps its data in a SQLite file; --db must be a file path")
+	}
+	db, err := dbx.Open(path, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := dbx.Migrate(db.WithContext(ctx), Migrations()); err != nil {
+		_ = dbx.Close(db)
+		return nil, err
+	}
+	return &Store{DB: db, Log: log, Now: func() time.Time { return time.Now().UTC() }, Path: path}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return dbx.Close(s.DB) }
+
+// Meta keys.
+const (
+	MetaHubURL      = "hub_url"
+	MetaSiteID      = "site_id"
+	MetaSiteName    = "site_name"
+	MetaOrgName     = "org_name"
+	MetaCredential  = "credential"
+	MetaGeneration  = "hub_generation"
+	MetaBatchSeq    = "batch_seq"
+	MetaPullCursor  = "pull_cursor"
+	MetaRelease     = "release"
+	MetaLastSync    = "last_sync"
+	MetaLastError   = "last_sync_error"
+	MetaLastSuccess = "last_sync_success"
+)
+
+// GetMeta reads a meta value ("" when unset).
+func GetMeta(db *gorm.DB, key string) (string, error) {
+	var m Meta
+	err := db.First(&m, "key = ?", key).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", nil
+	}
+	return m.Value, err
+}
+
+// SetMeta writes a meta value.
+func SetMeta(db *gorm.DB, key, value string) error {
+	return db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoUpdates: clause.AssignmentColumns([]string{"value"})}).
+		Create(&Meta{Key: key, Value: value}).Error
+}
+
+// Meta reads a meta value.
+func (s *Store) Meta(ctx context.Context, key string) (string, error) {
+	return GetMeta(s.DB.WithContext(ctx), key)
+}
+
+// SetMeta writes a meta value.
+func (s *Store) SetMeta(ctx context.Context, key, value string) error {
+	return SetMeta(s.DB.WithContext(ctx), key, value)
+}
+
+// Enrollment is what the agent needs to talk to its hub.
+type Enrollment struct {
+	HubURL, SiteID, SiteName, OrgName, Credential, Generation string
+}
+
+// Enrollment returns the stored enrollment or ErrNotEnrolled.
+func (s *Store) Enrollment(ctx context.Context) (Enrollment, error) {
+	var ms []Meta
+	if err := s.DB.WithContext(ctx).Find(&ms).Error; err != nil {
+		return Enrollment{}, err
+	}
+	m := map[string]string{}
+	for _, x := range ms {
+		m[x.Key] = x.Value
+	}
+	e := Enrollment{HubURL: m[MetaHubURL], SiteID: m[MetaSiteID], SiteName: m[MetaSiteName], OrgName: m[MetaOrgName], Credential: m[MetaCredential], Generation: m[MetaGeneration]}
+	if e.Credential == "" || e.HubURL == "" {
+		return e, ErrNotEnrolled
+	}
+	return e, nil
+}
+
+// SaveEnrollment stores a new enrollment. A different hub generation from a
+// previous enrollment makes every record due again.
+func (s *Store) SaveEnrollment(ctx context.Context, e Enrollment) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		prevSite, err := GetMeta(tx, MetaSiteID)
+		if err != nil {
+			return err
+		}
+		for k, v := range map[string]string{MetaHubURL: e.HubURL, MetaSiteID: e.SiteID, MetaSiteName: e.SiteName, MetaOrgName: e.OrgName, MetaCredential: e.Credential, MetaGeneration: e.Generation} {
+			if err := SetMeta(tx, k, v); err != nil {
+				return err
+			}
+		}
+		if prevSite != "" && prevSite != e.SiteID {
+			return fmt.Errorf("this agent's data belongs to site %s and cannot be enrolled as another site", prevSite)
+		}
+		// A (re-)enrollment resends everything: the hub's idempotent
+		// storage absorbs what it already holds.
+		return tx.Exec("UPDATE sync_records SET dirty = ?, acked_seq = 0", true).Error
+	})
+}
+
+// ActiveRelease returns the release the site runs: the newest received, or
+// the built-in first release before the first pull.
+func (s *Store) ActiveRelease(ctx context.Context) (program.Release, error) {
+	v, err := s.Meta(ctx, MetaRelease)
+	if err != nil {
+		return program.Release{}, err
+	}
+	if v == "" {
+		return program.Default(), nil
+	}
+	var r Release
+	if err := s.DB.WithContext(ctx).First(&r, "version = ?", v).Error; err != nil {
+		return program.Release{}, err
+	}
+	return program.Parse([]byte(r.Content))
+}
+
+// SaveRelease stores a release from the hub after checking its content
+// against its checksum, and makes it the one the site runs.
+func (s *Store) SaveRelease(ctx context.Context, version, sha string, content []byte) error {
+	rel, err := program.Parse(content)
+	if err != nil {
+		return err
+	}
+	if _, sum := rel.Canonical(); sum != sha || rel.Version != version {
+		return fmt.Errorf("release %s does not match its checksum", version)
+	}
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&Release{Version: version, SHA256: sha, Content: string(content), ReceivedAt: s.Now()}).Error; err != nil {
+			return err
+		}
+		return SetMeta(tx, MetaRelease, version)
+	})
+}
+
+// NextBatchSeq reserves the next batch sequence number.
+func (s *Store) NextBatchSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		v, err := GetMeta(tx, MetaBatchSeq)
+		if err != nil {
+			return err
+		}
+		seq, _ = strconv.ParseInt(v, 10, 64)
+		seq++
+		return SetMeta(tx, MetaBatchSeq, strconv.FormatInt(seq, 10))
+	})
+	return seq, err
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}

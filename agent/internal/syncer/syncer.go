@@ -1,0 +1,250 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/pkg/contract"
+)
+
+// Progress is reported while a round runs.
+type Progress struct {
+	Phase    string // "status", "pull", "push", "done"
+	Sent     int    // records acknowledged so far in this round
+	Pending  int64  // records due when the round started
+	Batches  int
+	Requeued int64
+}
+
+// Result sums up a round.
+type Result struct {
+	Sent      int
+	Stored    int
+	Conflicts int
+	Batches   int
+	Requeued  int64
+	Release   string
+	Duration  time.Duration
+}
+
+// Syncer runs sync rounds for one agent.
+type Syncer struct {
+	St        *store.Store
+	Log       *slog.Logger
+	ClientCfg ClientConfig
+	// BatchRecords bounds a batch (at most contract.MaxBatchRecords).
+	BatchRecords int
+	// OnProgress, if set, is called as the round advances.
+	OnProgress func(Progress)
+	// AfterAck, if set, runs after each acknowledged batch (tests).
+	AfterAck func(batch int)
+}
+
+// New makes a syncer with the default bounds.
+func New(st *store.Store, log *slog.Logger) *Syncer {
+	return &Syncer{St: st, Log: log, ClientCfg: DefaultClientConfig, BatchRecords: contract.MaxBatchRecords}
+}
+
+func (s *Syncer) progress(p Progress) {
+	if s.OnProgress != nil {
+		s.OnProgress(p)
+	}
+}
+
+// Enroll exchanges a token for a credential and stores it.
+func Enroll(ctx context.Context, st *store.Store, hubURL, token, name string, log *slog.Logger) (store.Enrollment, error) {
+	c, err := NewClient(hubURL, "", DefaultClientConfig, log)
+	if err != nil {
+		return store.Enrollment{}, err
+	}
+	resp, err := c.Enroll(ctx, token, name)
+	if err != nil {
+		return store.Enrollment{}, err
+	}
+	e := store.Enrollment{HubURL: hubURL, SiteID: resp.SiteID, SiteName: resp.SiteName, OrgName: resp.OrgName, Credential: resp.Credential, Generation: resp.Generation}
+	return e, st.SaveEnrollment(ctx, e)
+}
+
+// Round runs one sync round: status and reconcile, pull, then push until the
+// outbox is empty. It records the outcome for the status page.
+func (s *Syncer) Round(ctx context.Context) (Result, error) {
+	start := time.Now()
+	res, err := s.round(ctx)
+	res.Duration = time.Since(start)
+	now := s.St.Now().Format(time.RFC3339)
+	_ = s.St.SetMeta(context.WithoutCancel(ctx), store.MetaLastSync, now)
+	if err != nil {
+		_ = s.St.SetMeta(context.WithoutCancel(ctx), store.MetaLastError, err.Error())
+		return res, err
+	}
+	_ = s.St.SetMeta(ctx, store.MetaLastError, "")
+	_ = s.St.SetMeta(ctx, store.MetaLastSuccess, now)
+	return res, nil
+}
+
+func (s *Syncer) round(ctx context.Context) (Result, error) {
+	var res Result
+	e, err := s.St.Enrollment(ctx)
+	if err != nil {
+		return res, err
+	}
+	c, err := NewClient(e.HubURL, e.Credential, s.ClientCfg, s.Log)
+	if err != nil {
+		return res, err
+	}
+	if v, _ := s.St.Meta(ctx, store.MetaRelease); v != "" {
+		c.SetRelease(v)
+	}
+	s.progress(Progress{Phase: "status"})
+	st, err := c.Status(ctx)
+	if err != nil {
+		return res, err
+	}
+	if st.SiteID != e.SiteID {
+		return res, fmt.Errorf("the hub says this credential belongs to site %s, not %s", st.SiteID, e.SiteID)
+	}
+	res.Requeued, err = s.St.Reconcile(ctx, st.Generation, st.SiteSeq)
+	if err != nil {
+		return res, err
+	}
+	if res.Requeued > 0 {
+		s.Log.Warn("sync: the hub is missing records this site sent before; sending them again", "records", res.Requeued, "hub_seq", st.SiteSeq)
+	}
+
+	s.progress(Progress{Phase: "pull", Requeued: res.Requeued})
+	if err := s.pull(ctx, c); err != nil {
+		return res, err
+	}
+	res.Release, _ = s.St.Meta(ctx, store.MetaRelease)
+	c.SetRelease(res.Release)
+
+	stats, err := s.St.Outbox(ctx)
+	if err != nil {
+		return res, err
+	}
+	s.progress(Progress{Phase: "push", Pending: stats.Pending, Requeued: res.Requeued})
+	max := s.BatchRecords
+	if max <= 0 || max > contract.MaxBatchRecords {
+		max = contract.MaxBatchRecords
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		batch, err := s.St.PendingBatch(ctx, max, contract.MaxBatchBytes*3/4)
+		if err != nil {
+			return res, err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		seq, err := s.St.NextBatchSeq(ctx)
+		if err != nil {
+			return res, err
+		}
+		resp, err := c.Push(ctx, uuid.NewString(), seq, contract.PushRequest{SiteID: e.SiteID, Records: batch})
+		if err != nil {
+			return res, err
+		}
+		if resp.Generation != st.Generation {
+			return res, errors.New("the hub's generation changed during the round; the next round resends what it lost")
+		}
+		if err := s.St.Acknowledge(ctx, seq, batch, resp.Results); err != nil {
+			return res, err
+		}
+		res.Batches++
+		for _, r := range resp.Results {
+			switch {
+			case r.Fate == contract.FateStored:
+				res.Stored++
+				res.Sent++
+			case r.Fate.Acknowledged():
+				res.Sent++
+			case r.HubVersion >= r.Version:
+				s.Log.Warn("sync: the hub holds another version of a record; sending this site's content as a newer version", "record", r.ID, "hub_version", r.HubVersion)
+			default:
+				res.Conflicts++
+				s.Log.Error("sync: the hub refused a record version", "record", r.ID, "version", r.Version, "fate", r.Fate, "detail", r.Detail)
+			}
+		}
+		s.progress(Progress{Phase: "push", Sent: res.Sent, Pending: stats.Pending, Batches: res.Batches, Requeued: res.Requeued})
+		if s.AfterAck != nil {
+			s.AfterAck(res.Batches)
+		}
+	}
+	s.progress(Progress{Phase: "done", Sent: res.Sent, Pending: stats.Pending, Batches: res.Batches, Requeued: res.Requeued})
+	return res, nil
+}
+
+func (s *Syncer) pull(ctx context.Context, c *Client) error {
+	cursor, err := s.St.Meta(ctx, store.MetaPullCursor)
+	if err != nil {
+		return err
+	}
+	resp, err := c.Pull(ctx, cursor)
+	if err != nil {
+		return err
+	}
+	for _, r := range resp.Releases {
+		if err := s.St.SaveRelease(ctx, r.Version, r.SHA256, r.Content); err != nil {
+			return fmt.Errorf("release %s from the hub: %w", r.Version, err)
+		}
+		s.Log.Info("sync: release received", "release", r.Version)
+	}
+	if _, err := strconv.ParseInt(resp.Cursor, 10, 64); err == nil {
+		return s.St.SetMeta(ctx, store.MetaPullCursor, resp.Cursor)
+	}
+	return nil
+}
+
+// Worker runs rounds every interval and whenever Trigger is called, until
+// ctx ends. A failed round is retried at the next tick; the site keeps
+// working meanwhile.
+type Worker struct {
+	S        *Syncer
+	Interval time.Duration
+	trigger  chan struct{}
+}
+
+// NewWorker makes a worker.
+func NewWorker(s *Syncer, every time.Duration) *Worker {
+	return &Worker{S: s, Interval: every, trigger: make(chan struct{}, 1)}
+}
+
+// Trigger asks for a round soon.
+func (w *Worker) Trigger() {
+	select {
+	case w.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// Run loops until ctx ends.
+func (w *Worker) Run(ctx context.Context) {
+	t := time.NewTicker(w.Interval)
+	defer t.Stop()
+	for {
+		if _, err := w.S.St.Enrollment(ctx); err == nil {
+			res, err := w.S.Round(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				w.S.Log.Error("sync round failed", "err", err)
+			case err == nil && (res.Sent > 0 || res.Requeued > 0):
+				w.S.Log.Info("sync round", "sent", res.Sent, "stored", res.Stored, "batches", res.Batches, "conflicts", res.Conflicts, "ms", res.Duration.Milliseconds())
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-w.trigger:
+		}
+	}
+}
