@@ -1,0 +1,156 @@
+// Command demo is what `make run` starts: a hub on embedded SQLite and two
+// agents filled with synthetic participants, enrolled and syncing, all as
+// real processes on this machine. It prints where to look and how to sign
+// in, and stops everything on Ctrl-C.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/itsmylife/iml/pkg/cluster"
+)
+
+const (
+	adminEmail    = "admin@example.org"
+	adminPassword = "demo-admin-password"
+	dirPassword   = "demo-director-password"
+)
+
+type demoSite struct {
+	org, orgType, state, site string
+	participants              int
+	seed                      uint64
+	port                      int
+}
+
+func main() {
+	bin := flag.String("bin", "bin", "directory holding the hub and agent binaries")
+	dir := flag.String("dir", ".run/demo", "directory for the demo's databases and logs (emptied at start)")
+	port := flag.Int("port", 8080, "hub port; the agents take the next ones")
+	flag.Parse()
+	if err := run(*bin, *dir, *port); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin, dir string, port int) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "hub"), 0o750); err != nil {
+		return err
+	}
+	hub := &cluster.Hub{Bin: filepath.Join(bin, "hub"), DataDir: filepath.Join(dir, "hub"), Addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	fmt.Println("starting the hub on embedded SQLite…")
+	if err := hub.Start(ctx); err != nil {
+		return err
+	}
+	defer hub.Stop()
+	if _, err := hub.CLI(ctx, adminPassword+"\n", "user", "add", "--email", adminEmail, "--name", "Demo Admin", "--role", "admin", "--password-stdin"); err != nil {
+		return err
+	}
+	sites := []demoSite{
+		{"Riverside Peer Center (demo)", "peer_run", "VA", "Riverside downtown", 60, 1, port + 1},
+		{"Blue Ridge Community Services Board (demo)", "csb_mhc", "VA", "Blue Ridge north", 45, 2, port + 2},
+	}
+	var agents []*cluster.Agent
+	defer func() {
+		for _, a := range agents {
+			_ = a.Stop()
+		}
+	}()
+	for i, s := range sites {
+		tok, err := hub.AddSite(ctx, s.org, s.orgType, s.state, s.site)
+		if err != nil {
+			return err
+		}
+		a := &cluster.Agent{Name: s.site, Bin: filepath.Join(bin, "agent"), DataDir: filepath.Join(dir, fmt.Sprintf("agent%d", i+1)), Addr: fmt.Sprintf("127.0.0.1:%d", s.port)}
+		if err := os.MkdirAll(a.DataDir, 0o750); err != nil {
+			return err
+		}
+		fmt.Printf("site %q: enrolling its agent and adding %d synthetic participants…\n", s.site, s.participants)
+		if err := a.Enroll(ctx, hub.URL(), tok); err != nil {
+			return err
+		}
+		if _, err := a.CLI(ctx, dirPassword+"\n", "user", "add", "--email", fmt.Sprintf("director%d@example.org", i+1), "--name", "Demo Director", "--role", "director", "--password-stdin"); err != nil {
+			return err
+		}
+		if _, err := a.CLI(ctx, "", "demo-seed", "--participants", fmt.Sprint(s.participants), "--seed", fmt.Sprint(s.seed)); err != nil {
+			return err
+		}
+		if err := a.Start(ctx, 30*time.Second); err != nil {
+			return err
+		}
+		agents = append(agents, a)
+	}
+	fmt.Println("waiting for both sites' records to reach the hub…")
+	tok, err := cluster.Login(ctx, hub.URL(), adminEmail, adminPassword)
+	if err != nil {
+		return err
+	}
+	want := 0
+	for _, s := range sites {
+		want += s.participants
+	}
+	err = cluster.WaitFor(ctx, 2*time.Minute, "the synced POM table", func() error {
+		var rep struct {
+			Participants int `json:"participants"`
+		}
+		if _, err := cluster.JSON(ctx, http.MethodGet, hub.URL()+"/api/v1/outcomes/pom", tok, nil, &rep); err != nil {
+			return err
+		}
+		if rep.Participants < want {
+			return fmt.Errorf("%d of %d participants so far", rep.Participants, want)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf(`
+It's My Life is running.
+
+  National hub     %s
+    POM table      %s/outcomes/pom
+    sign in        %s / %s
+
+`, hub.URL(), hub.URL(), adminEmail, adminPassword)
+	for i, a := range agents {
+		fmt.Printf("  Site %-11q %s\n    sign in        director%d@example.org / %s\n\n", sites[i].site, a.URL(), i+1, dirPassword)
+	}
+	fmt.Printf("Data and logs are in %s. The agents sync every 30 seconds and after each change.\nPress Ctrl-C to stop.\n", dir)
+	select {
+	case <-ctx.Done():
+	case <-exited(hub.Proc, agents):
+		fmt.Fprintln(os.Stderr, "a process stopped unexpectedly; see the logs in", dir)
+	}
+	fmt.Println("\nstopping…")
+	return nil
+}
+
+// exited closes when any of the processes ends.
+func exited(hub *cluster.Proc, agents []*cluster.Agent) <-chan struct{} {
+	ch := make(chan struct{})
+	var once sync.Once
+	watch := func(p *cluster.Proc) {
+		_ = p.Wait()
+		once.Do(func() { close(ch) })
+	}
+	go watch(hub)
+	for _, a := range agents {
+		go watch(a.Proc)
+	}
+	return ch
+}
