@@ -129,6 +129,7 @@ func printProgress(w *os.File) func(syncer.Progress) {
 
 func syncCmd(g *globals) *cobra.Command {
 	var quiet bool
+	var batch int
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Run one sync round now, with progress",
@@ -145,6 +146,9 @@ hub's message when the round fails; nothing is lost, the next round resumes.`,
 			}
 			defer st.Close()
 			s := syncer.New(st, log)
+			if batch > 0 {
+				s.BatchRecords = batch
+			}
 			if !quiet {
 				s.OnProgress = printProgress(os.Stderr)
 			}
@@ -161,6 +165,7 @@ hub's message when the round fails; nothing is lost, the next round resumes.`,
 		},
 	}
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress output")
+	cmd.Flags().IntVar(&batch, "batch-records", 0, "records per batch (default and maximum 5000; smaller suits slow links)")
 	return cmd
 }
 

@@ -1,0 +1,438 @@
+package cluster_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/itsmylife/iml/pkg/cluster"
+	"github.com/itsmylife/iml/pkg/program"
+)
+
+const directorPassword = "a director password"
+
+type pomReport struct {
+	Participants int `json:"participants"`
+	Interviews   int `json:"interviews"`
+	Indicators   []struct {
+		Code           string   `json:"code"`
+		FirstN         int      `json:"first_n"`
+		FirstPresent   int      `json:"first_present"`
+		ClosingN       int      `json:"closing_n"`
+		ClosingPresent int      `json:"closing_present"`
+		ChangePoints   *float64 `json:"change_points"`
+	} `json:"indicators"`
+}
+
+func analystToken(t *testing.T, h *cluster.Hub) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := h.CLI(ctx, "an analyst password\n", "user", "add", "--email", "analyst@example.org", "--name", "Ana", "--role", "analyst", "--password-stdin"); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cluster.Login(ctx, h.URL(), "analyst@example.org", "an analyst password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func directorToken(t *testing.T, a *cluster.Agent) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := a.CLI(ctx, directorPassword+"\n", "user", "add", "--email", "director@example.org", "--name", "Dana", "--role", "director", "--password-stdin"); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cluster.Login(ctx, a.URL(), "director@example.org", directorPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// canaries are unique strings planted in every identifying field at the
+// site. None may ever reach the hub.
+type canaries struct {
+	First, Last, Phone, Email, Address, Notes string
+	Dates                                     []string
+}
+
+func newCanaries(i int) canaries {
+	u := strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	return canaries{
+		First: "Zqfirst" + u, Last: "Zqlast" + u, Phone: fmt.Sprintf("555-77%02d-%s", i, u[:4]),
+		Email: "zq" + u + "@example.org", Address: u + " Canary Lane", Notes: "zqnote" + u,
+	}
+}
+
+func (c canaries) all() []string {
+	return append([]string{c.First, c.Last, c.Phone, c.Email, c.Address, c.Notes}, c.Dates...)
+}
+
+// TestSiteToHub walks the first slice through real processes: a site enrolls,
+// records participants and POM interviews through its API, syncs, and
+// national staff see the de-identified POM table; a withdrawal removes a
+// participant upstream. Every identifying value planted at the site is
+// then searched for in the hub's database, its log and the bytes on the
+// wire.
+func TestSiteToHub(t *testing.T) {
+	eachHubDB(t, func(t *testing.T, h *cluster.Hub) {
+		ctx := context.Background()
+		proxyURL, wire := recordingProxy(t, h.URL())
+		a := enrolledAgent(t, h, proxyURL, "Canary site")
+		if err := a.Start(ctx, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Stop() })
+		tok := directorToken(t, a)
+		rel := program.Default()
+
+		// Three participants. Friends (pom20) present: eligibility 0 of 3,
+		// closing 2 of 3; the third then withdraws.
+		var planted []canaries
+		var ids []string
+		dates := []struct{ birth, enrolled, elig, mid, closing string }{
+			{"1961-03-17", "2025-02-13", "2025-02-14", "2025-08-19", "2026-01-27"},
+			{"1990-11-05", "2025-03-04", "2025-03-06", "2025-09-10", "2026-02-24"},
+			{"1949-07-29", "2025-04-22", "2025-04-23", "2025-10-15", "2026-03-31"},
+		}
+		for i, d := range dates {
+			c := newCanaries(i)
+			c.Dates = []string{d.birth, d.enrolled, d.elig, d.mid, d.closing, strings.ReplaceAll(d.birth, "-", ""), strings.ReplaceAll(d.enrolled, "-", "")}
+			planted = append(planted, c)
+			var p struct {
+				ID string `json:"id"`
+			}
+			st, err := cluster.JSON(ctx, http.MethodPost, a.URL()+"/api/v1/participants", tok, map[string]string{
+				"first_name": c.First, "last_name": c.Last, "birth_date": d.birth, "phone": c.Phone, "email": c.Email, "address": c.Address, "enrolled_on": d.enrolled,
+			}, &p)
+			if err != nil || st != http.StatusCreated {
+				t.Fatalf("add participant: %d %v", st, err)
+			}
+			ids = append(ids, p.ID)
+			for _, iv := range []struct {
+				tp, day string
+				friends bool
+			}{{"eligibility", d.elig, false}, {"midpoint", d.mid, i == 0}, {"closing", d.closing, i < 2}} {
+				answers := map[string]bool{}
+				for _, it := range rel.POM.Items {
+					answers[it.Code] = it.Code == "pom20_have_friends" && iv.friends
+				}
+				st, err := cluster.JSON(ctx, http.MethodPut, a.URL()+"/api/v1/participants/"+p.ID+"/interviews/"+iv.tp, tok,
+					map[string]any{"interviewed_on": iv.day, "answers": answers, "notes": c.Notes + " said hello"}, nil)
+				if err != nil || st != http.StatusOK {
+					t.Fatalf("record %s interview: %d %v", iv.tp, st, err)
+				}
+			}
+		}
+		// An incomplete interview is refused with a clear message and changes nothing.
+		var prob struct {
+			Type   string `json:"type"`
+			Errors []struct{ Field string } `json:"errors"`
+		}
+		st, _ := cluster.JSON(ctx, http.MethodPut, a.URL()+"/api/v1/participants/"+ids[0]+"/interviews/closing", tok,
+			map[string]any{"interviewed_on": "2026-01-28", "answers": map[string]bool{"pom20_have_friends": false}}, &prob)
+		if st != http.StatusUnprocessableEntity || len(prob.Errors) != len(rel.POM.Items)-1 {
+			t.Fatalf("incomplete interview: status %d, %d field errors", st, len(prob.Errors))
+		}
+
+		// The running agent syncs by itself soon after each change.
+		waitFor(t, 30*time.Second, "the agent's outbox to empty", func() error {
+			var st struct {
+				Outbox struct{ Total, Pending int }
+			}
+			if _, err := cluster.JSON(ctx, http.MethodGet, a.URL()+"/api/v1/sync", tok, nil, &st); err != nil {
+				return err
+			}
+			if st.Outbox.Total != 12 || st.Outbox.Pending != 0 {
+				return fmt.Errorf("outbox %+v", st.Outbox)
+			}
+			return nil
+		})
+		analyst := analystToken(t, h)
+		report := func() pomReport {
+			var rep pomReport
+			if st, err := cluster.JSON(ctx, http.MethodGet, h.URL()+"/api/v1/outcomes/pom", analyst, nil, &rep); err != nil || st != 200 {
+				t.Fatalf("report: %d %v", st, err)
+			}
+			return rep
+		}
+		friends := func(rep pomReport) [4]int {
+			for _, ind := range rep.Indicators {
+				if ind.Code == "pom20_have_friends" {
+					return [4]int{ind.FirstN, ind.FirstPresent, ind.ClosingN, ind.ClosingPresent}
+				}
+			}
+			t.Fatal("no pom20 row")
+			return [4]int{}
+		}
+		waitFor(t, 30*time.Second, "the report to show 3 participants", func() error {
+			if rep := report(); rep.Participants != 3 || rep.Interviews != 9 {
+				return fmt.Errorf("%d participants, %d interviews", rep.Participants, rep.Interviews)
+			}
+			return nil
+		})
+		if got := friends(report()); got != [4]int{3, 0, 3, 2} {
+			t.Fatalf("friends first n/present, closing n/present = %v, want [3 0 3 2]", got)
+		}
+
+		// Withdrawal: the participant disappears upstream at the next sync.
+		if st, err := cluster.JSON(ctx, http.MethodPost, a.URL()+"/api/v1/participants/"+ids[1]+"/withdraw", tok, nil, nil); err != nil || st != http.StatusNoContent {
+			t.Fatalf("withdraw: %d %v", st, err)
+		}
+		if _, err := a.CLI(ctx, "", "sync"); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 30*time.Second, "the withdrawal to reach the report", func() error {
+			if rep := report(); rep.Participants != 2 {
+				return fmt.Errorf("%d participants", rep.Participants)
+			}
+			return nil
+		})
+		if got := friends(report()); got != [4]int{2, 0, 2, 1} {
+			t.Fatalf("after withdrawal friends = %v, want [2 0 2 1]", got)
+		}
+		assertHubHoldsExactly(t, h, a)
+
+		// The page shows the same table.
+		page := getPage(t, h.URL()+"/outcomes/pom", analyst)
+		if !strings.Contains(page, "People have friends") || !strings.Contains(page, "<svg") {
+			t.Fatal("the POM page lacks the table or the chart")
+		}
+
+		// Nothing identifying anywhere at the hub or on the wire.
+		if err := h.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		haystacks := map[string]string{"hub database": dumpHubDatabase(t, h), "hub log": h.Proc.Log(), "wire": wire.String()}
+		if !strings.Contains(haystacks["wire"], "pom20_have_friends") || !strings.Contains(haystacks["hub database"], "pom20_have_friends") {
+			t.Fatal("the searches cannot be trusted: the synced indicator codes are not found in them")
+		}
+		for where, hay := range haystacks {
+			for _, c := range planted {
+				for _, needle := range c.all() {
+					if strings.Contains(strings.ToLower(hay), strings.ToLower(needle)) {
+						t.Errorf("%q planted at the site was found in the %s", needle, where)
+					}
+				}
+			}
+			for _, id := range ids {
+				// Record ids are UUIDv7 coarsened to the year: their first
+				// 12 hex digits are the same for every record of a year.
+				if !strings.HasPrefix(id, yearPrefix(t, id)) {
+					t.Errorf("record id %s carries more than the year", id)
+				}
+			}
+		}
+	})
+}
+
+func yearPrefix(t *testing.T, id string) string {
+	u := uuid.MustParse(id)
+	sec, _ := u.Time().UnixTime()
+	got := time.Unix(sec, 0).UTC()
+	if got.Month() != 1 || got.Day() != 1 || got.Hour() != 0 || got.Minute() != 0 || got.Second() != 0 {
+		t.Errorf("record id %s carries the time %s", id, got)
+	}
+	return id[:8]
+}
+
+func getPage(t *testing.T, url, tok string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.AddCookie(&http.Cookie{Name: "iml_hub_session", Value: tok})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	return b.String()
+}
+
+// TestRevokedSiteAndBadToken: a revoked site's sync fails with a clear
+// message and a non-zero exit; a used token cannot enroll again.
+func TestRevokedSiteAndBadToken(t *testing.T) {
+	h := startHub(t, "")
+	ctx := context.Background()
+	tok, err := h.AddSite(ctx, "Org R", "nami", "NC", "Site R")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &cluster.Agent{Name: "r", Bin: agentBin, DataDir: t.TempDir()}
+	if err := a.Enroll(ctx, h.URL(), tok); err != nil {
+		t.Fatal(err)
+	}
+	b := &cluster.Agent{Name: "r2", Bin: agentBin, DataDir: t.TempDir()}
+	if err := b.Enroll(ctx, h.URL(), tok); err == nil || !strings.Contains(err.Error(), "already used or expired") {
+		t.Fatalf("second use of a token: %v", err)
+	}
+	if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "3"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CLI(ctx, "", "sync"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.CLI(ctx, "", "site", "revoke", "--site", "Site R", "--reason", "laptop stolen"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.CLI(ctx, "", "sync")
+	if err == nil || !strings.Contains(err.Error(), "revoked") || !strings.Contains(err.Error(), "exit status 1") {
+		t.Fatalf("sync of a revoked site: %v", err)
+	}
+}
+
+// TestHubRestoredFromOlderBackup: after the hub's database is replaced by an
+// older backup, the next sync resends what the backup lacks.
+func TestHubRestoredFromOlderBackup(t *testing.T) {
+	eachHubDB(t, func(t *testing.T, h *cluster.Hub) {
+		ctx := context.Background()
+		a := enrolledAgent(t, h, h.URL(), "Restore site")
+		if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "30", "--seed", "7"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.CLI(ctx, "", "sync", "--batch-records", "20"); err != nil {
+			t.Fatal(err)
+		}
+		before := assertHubHoldsExactly(t, h, a)
+		backup := backupHub(t, h)
+		// More work at the site after the backup: new people, corrections.
+		if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "25", "--seed", "8"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.CLI(ctx, "", "sync", "--batch-records", "20"); err != nil {
+			t.Fatal(err)
+		}
+		after := assertHubHoldsExactly(t, h, a)
+		if after <= before {
+			t.Fatalf("no new records after the backup (%d, %d)", before, after)
+		}
+		restoreHub(t, h, backup)
+		hdb := openDB(t, hubDSN(h))
+		var n int64
+		hdb.Raw("SELECT COUNT(*) FROM records").Scan(&n)
+		if int(n) != before {
+			t.Fatalf("restored hub holds %d records, want the %d of the backup", n, before)
+		}
+		out, err := a.CLI(ctx, "", "sync")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, fmt.Sprintf("%d new at the hub", after-before)) {
+			t.Errorf("after the restore the sync should store exactly the %d lost records: %s", after-before, out)
+		}
+		assertHubHoldsExactly(t, h, a)
+
+		// Rotating the generation makes the agent resend everything; the hub
+		// stores nothing twice.
+		if _, err := h.CLI(ctx, "", "generation", "rotate"); err != nil {
+			t.Fatal(err)
+		}
+		out, err = a.CLI(ctx, "", "sync")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, fmt.Sprintf("%d records sent (0 new at the hub)", after)) {
+			t.Errorf("after a generation change: %s", out)
+		}
+		assertHubHoldsExactly(t, h, a)
+	})
+}
+
+// backupHub copies the hub's database while it runs.
+func backupHub(t *testing.T, h *cluster.Hub) string {
+	t.Helper()
+	ctx := context.Background()
+	if h.DB == "" {
+		to := filepath.Join(t.TempDir(), "hub-backup.db")
+		if _, err := h.CLI(ctx, "", "backup", "--to", to); err != nil {
+			t.Fatal(err)
+		}
+		return to
+	}
+	to := filepath.Join(t.TempDir(), "hub.dump")
+	schema := schemaOf(t, h.DB)
+	if _, err := cluster.Run(ctx, "pg_dump", nil, "", "--format=custom", "--no-owner", "--schema="+schema, "--file="+to, baseURL(h.DB)); err != nil {
+		t.Fatal(err)
+	}
+	return to
+}
+
+// restoreHub stops the hub, puts the backup in place of its database and
+// starts it again.
+func restoreHub(t *testing.T, h *cluster.Hub, backup string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := h.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if h.DB == "" {
+		db := filepath.Join(h.DataDir, "hub.db")
+		for _, s := range []string{"", "-wal", "-shm"} {
+			os.Remove(db + s)
+		}
+		b, err := os.ReadFile(backup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(db, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		schema := schemaOf(t, h.DB)
+		if _, err := cluster.Run(ctx, "psql", nil, "", baseURL(h.DB), "-v", "ON_ERROR_STOP=1", "-c", "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cluster.Run(ctx, "pg_restore", nil, "", "--no-owner", "--dbname="+baseURL(h.DB), backup); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func schemaOf(t *testing.T, dsn string) string {
+	i := strings.Index(dsn, "search_path=")
+	if i < 0 {
+		t.Fatal("no search_path in", dsn)
+	}
+	s := dsn[i+len("search_path="):]
+	if j := strings.IndexByte(s, '&'); j >= 0 {
+		s = s[:j]
+	}
+	return s
+}
+
+func baseURL(dsn string) string {
+	i := strings.Index(dsn, "?")
+	if i < 0 {
+		return dsn
+	}
+	q := strings.Split(dsn[i+1:], "&")
+	var keep []string
+	for _, kv := range q {
+		if !strings.HasPrefix(kv, "search_path=") {
+			keep = append(keep, kv)
+		}
+	}
+	return dsn[:i] + "?" + strings.Join(keep, "&")
+}
