@@ -134,7 +134,7 @@ func TestSiteToHub(t *testing.T) {
 		}
 		// An incomplete interview is refused with a clear message and changes nothing.
 		var prob struct {
-			Type   string `json:"type"`
+			Type   string                   `json:"type"`
 			Errors []struct{ Field string } `json:"errors"`
 		}
 		st, _ := cluster.JSON(ctx, http.MethodPut, a.URL()+"/api/v1/participants/"+ids[0]+"/interviews/closing", tok,
