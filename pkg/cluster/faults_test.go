@@ -216,4 +216,3 @@ func firstLine(s string) string {
 	}
 	return s
 }
-
