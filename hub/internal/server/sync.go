@@ -196,6 +196,9 @@ func (s *Server) push(c *gin.Context) {
 	seen := make(map[string]bool, len(req.Records))
 	for i, r := range req.Records {
 		err := contract.ValidateRecord(r)
+		if err == nil {
+			err = storableText(r.Data)
+		}
 		if err == nil && seen[r.ID] {
 			err = errors.New("the same id appears twice in the batch")
 		}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -169,9 +170,17 @@ func (s *Store) AddOrganization(ctx context.Context, name, typ, state string) (O
 	return o, nil
 }
 
+// plainText reports whether a string from a client can be compared with a
+// text column: PostgreSQL refuses bytes that are not UTF-8 and NUL with an
+// error. No row holds such a string.
+func plainText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
 // FindOrganization finds an organization by id or exact name.
 func (s *Store) FindOrganization(ctx context.Context, ref string) (Organization, error) {
 	var o Organization
+	if !plainText(ref) {
+		return o, ErrNotFound
+	}
 	err := s.DB.WithContext(ctx).Where("id = ? OR name = ?", ref, ref).First(&o).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return o, ErrNotFound
@@ -206,6 +215,9 @@ func (s *Store) AddSite(ctx context.Context, orgRef, name string) (Site, error) 
 // FindSite finds a site by id or exact name.
 func (s *Store) FindSite(ctx context.Context, ref string) (Site, error) {
 	var st Site
+	if !plainText(ref) {
+		return st, ErrNotFound
+	}
 	err := s.DB.WithContext(ctx).Where("id = ? OR name = ?", ref, ref).First(&st).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return st, ErrNotFound
@@ -216,6 +228,9 @@ func (s *Store) FindSite(ctx context.Context, ref string) (Site, error) {
 // Sites lists sites, optionally of one organization.
 func (s *Store) Sites(ctx context.Context, orgID string) ([]Site, error) {
 	var ss []Site
+	if !plainText(orgID) {
+		return ss, nil
+	}
 	q := s.DB.WithContext(ctx).Order("name")
 	if orgID != "" {
 		q = q.Where("org_id = ?", orgID)
@@ -310,7 +325,7 @@ func (s *Store) RevokeSite(ctx context.Context, ref, reason string) (Site, error
 // TouchSite records that a site was seen and which release it runs.
 func (s *Store) TouchSite(ctx context.Context, siteID, release string) error {
 	upd := map[string]any{"last_seen_at": s.Now()}
-	if release != "" && len(release) <= 40 {
+	if release != "" && len(release) <= 40 && plainText(release) {
 		upd["release"] = release
 	}
 	return s.DB.WithContext(ctx).Model(&Site{}).Where("id = ?", siteID).Updates(upd).Error
