@@ -146,6 +146,7 @@ hub's message when the round fails; nothing is lost, the next round resumes.`,
 			}
 			defer st.Close()
 			s := syncer.New(st, log)
+			defer cli.StartProfile()()
 			if batch > 0 {
 				s.BatchRecords = batch
 			}
@@ -361,7 +362,7 @@ suffix. After a restore the agent resends what the hub may lack at its next sync
 			defer st.Close()
 			// The hub may hold newer versions than the backup: resend all, the
 			// hub keeps the higher versions and reports the rest as stale.
-			if err := st.DB.Exec("UPDATE sync_records SET dirty = ?, acked_seq = 0", true).Error; err != nil {
+			if _, err := st.RequeueAll(cmd.Context()); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "restored %s from %s\n", dst, from)

@@ -83,6 +83,7 @@ the reporting tables current. Stops cleanly on SIGINT or SIGTERM.`,
 			}
 			defer st.Close()
 			srv := server.New(server.Config{SecureCookies: secure}, st, log)
+			defer cli.StartProfile()()
 			pctx, pcancel := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() { srv.RunProjector(pctx); close(done) }()

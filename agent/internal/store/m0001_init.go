@@ -50,9 +50,10 @@ func m0001Init() *gormigrate.Migration {
 		Hash      string    `gorm:"size:64;not null"`
 		Deleted   bool      `gorm:"not null"`
 		Data      string    `gorm:"type:text;not null"`
-		Dirty     bool      `gorm:"not null;index:ix_sync_dirty,priority:1"`
+		Dirty     bool      `gorm:"not null"`
 		AckedSeq  int64     `gorm:"not null;default:0;index"`
 		Conflict  string    `gorm:"size:300"`
+		ChangeSeq int64     `gorm:"not null;default:0;index"`
 		UpdatedAt time.Time `gorm:"not null"`
 	}
 	type user struct {
@@ -87,8 +88,9 @@ func m0001Init() *gormigrate.Migration {
 					return err
 				}
 			}
-			// The outbox is read in id order among dirty rows.
-			return tx.Exec("CREATE INDEX ix_sync_dirty_id ON sync_records (id) WHERE dirty").Error
+			// The outbox is read in id order among due rows; the partial
+			// index lets SQLite walk it instead of sorting the whole outbox.
+			return tx.Exec("CREATE INDEX ix_sync_due ON sync_records (id) WHERE dirty AND conflict = ''").Error
 		},
 		Rollback: func(tx *gorm.DB) error {
 			for i := len(tables) - 1; i >= 0; i-- {

@@ -63,11 +63,14 @@ type SyncRecord struct {
 	Hash     string `gorm:"size:64;not null"`
 	Deleted  bool   `gorm:"not null"`
 	Data     string `gorm:"type:text;not null"`
-	Dirty    bool   `gorm:"not null;index:ix_sync_dirty,priority:1"`
+	Dirty    bool   `gorm:"not null"`
 	AckedSeq int64  `gorm:"not null;default:0;index"`
 	// Conflict holds the hub's reason when it refused this version; such a
 	// record waits for the next local change instead of being resent.
-	Conflict  string    `gorm:"size:300"`
+	Conflict string `gorm:"size:300"`
+	// ChangeSeq grows with every write to the outbox; a batch is
+	// acknowledged as "its id range, unchanged since it was read".
+	ChangeSeq int64     `gorm:"not null;default:0;index"`
 	UpdatedAt time.Time `gorm:"not null"`
 }
 

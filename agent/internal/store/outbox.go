@@ -42,8 +42,10 @@ func writeOutbox(tx *gorm.DB, now time.Time, id, typ string, deleted bool, data 
 		return nil // never sent, nothing to delete upstream
 	}
 	rec := SyncRecord{ID: id, Type: typ, Version: cur.Version + 1, Hash: hash, Deleted: deleted, Data: string(data), Dirty: true}
-	return tx.Exec(`INSERT INTO sync_records (id, type, version, hash, deleted, data, dirty, acked_seq, conflict, updated_at) VALUES (?,?,?,?,?,?,?,0,'',?)
-ON CONFLICT (id) DO UPDATE SET version = excluded.version, hash = excluded.hash, deleted = excluded.deleted, data = excluded.data, dirty = excluded.dirty, conflict = '', updated_at = excluded.updated_at`,
+	return tx.Exec(`INSERT INTO sync_records (id, type, version, hash, deleted, data, dirty, acked_seq, conflict, change_seq, updated_at)
+VALUES (?,?,?,?,?,?,?,0,'',(SELECT COALESCE(MAX(change_seq), 0) + 1 FROM sync_records),?)
+ON CONFLICT (id) DO UPDATE SET version = excluded.version, hash = excluded.hash, deleted = excluded.deleted, data = excluded.data,
+dirty = excluded.dirty, conflict = '', change_seq = excluded.change_seq, updated_at = excluded.updated_at`,
 		rec.ID, rec.Type, rec.Version, rec.Hash, rec.Deleted, rec.Data, true, now).Error
 }
 
@@ -62,69 +64,132 @@ COALESCE(SUM(CASE WHEN dirty AND conflict <> '' THEN 1 ELSE 0 END), 0) AS confli
 	return st, err
 }
 
-// PendingBatch returns up to max dirty records whose payloads add up to at
-// most maxBytes, oldest id first, skipping those the hub refused.
-func (s *Store) PendingBatch(ctx context.Context, max, maxBytes int) ([]contract.Record, error) {
-	rows, err := s.DB.WithContext(ctx).Raw("SELECT id, type, version, hash, deleted, data FROM sync_records WHERE dirty AND conflict = '' ORDER BY id LIMIT ?", max).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := make([]contract.Record, 0, max)
-	size := 0
-	for rows.Next() {
-		var r contract.Record
-		var data string
-		if err := rows.Scan(&r.ID, &r.Type, &r.Version, &r.Hash, &r.Deleted, &data); err != nil {
-			return nil, err
-		}
-		if !r.Deleted {
-			r.Data = contract.RawJSON(data)
-		}
-		size += len(data) + 200
-		if size > maxBytes && len(out) > 0 {
-			break
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+// Batch is a bounded run of due records, in id order, as read at one
+// moment (ReadSeq).
+type Batch struct {
+	Records []contract.Record
+	ReadSeq int64
 }
 
-// Acknowledge applies the hub's answer to a batch in one transaction: each
-// acknowledged record is clean unless it changed meanwhile. A record the hub
-// holds in another version (stale, conflict) is re-versioned above the hub's
-// and stays due; one the hub refuses otherwise is kept with its reason.
-func (s *Store) Acknowledge(ctx context.Context, seq int64, sent []contract.Record, results []contract.RecordResult) error {
-	if len(results) != len(sent) {
-		return fmt.Errorf("the hub answered %d fates for %d records", len(results), len(sent))
+// Last is the id of the batch's last record.
+func (b Batch) Last() string {
+	if len(b.Records) == 0 {
+		return ""
+	}
+	return b.Records[len(b.Records)-1].ID
+}
+
+// PendingBatch reads, in one snapshot, up to max due records with ids after
+// the given one whose payloads add up to at most maxBytes, skipping records
+// the hub refused.
+func (s *Store) PendingBatch(ctx context.Context, after string, max, maxBytes int) (Batch, error) {
+	var b Batch
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Raw("SELECT COALESCE(MAX(change_seq), 0) FROM sync_records").Scan(&b.ReadSeq).Error; err != nil {
+			return err
+		}
+		rows, err := tx.Raw("SELECT id, type, version, hash, deleted, data FROM sync_records WHERE dirty AND conflict = '' AND id > ? ORDER BY id LIMIT ?", after, max).Rows()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		b.Records = make([]contract.Record, 0, max)
+		size := 0
+		for rows.Next() {
+			var r contract.Record
+			var data string
+			if err := rows.Scan(&r.ID, &r.Type, &r.Version, &r.Hash, &r.Deleted, &data); err != nil {
+				return err
+			}
+			if !r.Deleted {
+				r.Data = contract.RawJSON(data)
+			}
+			size += len(data) + 200
+			if size > maxBytes && len(b.Records) > 0 {
+				break
+			}
+			b.Records = append(b.Records, r)
+		}
+		return rows.Err()
+	})
+	return b, err
+}
+
+// Acknowledge applies the hub's answer to a batch in one transaction. A
+// record the hub holds in another version (stale, conflict) is re-versioned
+// above the hub's and stays due; one it refuses otherwise is kept with its
+// reason. Then every other due record of the batch's id range that has not
+// changed since the batch was read is marked delivered, in one statement:
+// a record changed meanwhile stays due.
+func (s *Store) Acknowledge(ctx context.Context, seq int64, b Batch, results []contract.RecordResult) error {
+	if len(results) != len(b.Records) {
+		return fmt.Errorf("the hub answered %d fates for %d records", len(results), len(b.Records))
+	}
+	if len(b.Records) == 0 {
+		return nil
 	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var next int64
 		for i, r := range results {
-			if r.ID != sent[i].ID || r.Version != sent[i].Version {
+			if r.ID != b.Records[i].ID || r.Version != b.Records[i].Version {
 				return fmt.Errorf("the hub's answer %d names %s v%d, not the record sent", i, r.ID, r.Version)
 			}
+			if r.Fate.Acknowledged() {
+				continue
+			}
 			var err error
-			switch {
-			case r.Fate.Acknowledged():
-				err = tx.Exec("UPDATE sync_records SET dirty = ?, acked_seq = ? WHERE id = ? AND version = ?", false, seq, r.ID, r.Version).Error
-			case r.HubVersion >= r.Version:
-				err = tx.Exec("UPDATE sync_records SET version = ? WHERE id = ? AND version = ?", r.HubVersion+1, r.ID, r.Version).Error
-			default:
-				detail := r.Detail
-				if len(detail) > 290 {
-					detail = detail[:290]
+			if r.HubVersion >= r.Version {
+				if next == 0 {
+					if err := tx.Raw("SELECT COALESCE(MAX(change_seq), 0) FROM sync_records").Scan(&next).Error; err != nil {
+						return err
+					}
 				}
+				next++
+				err = tx.Exec("UPDATE sync_records SET version = ?, change_seq = ? WHERE id = ? AND version = ?", r.HubVersion+1, next, r.ID, r.Version).Error
+			} else {
+				detail := r.Detail
 				if detail == "" {
 					detail = string(r.Fate)
 				}
-				err = tx.Exec("UPDATE sync_records SET conflict = ? WHERE id = ? AND version = ?", detail, r.ID, r.Version).Error
+				err = tx.Exec("UPDATE sync_records SET conflict = ? WHERE id = ? AND version = ?", truncate(detail, 290), r.ID, r.Version).Error
 			}
 			if err != nil {
 				return err
 			}
 		}
-		return nil
+		return tx.Exec("UPDATE sync_records SET dirty = false, acked_seq = ? WHERE dirty AND conflict = '' AND id >= ? AND id <= ? AND change_seq <= ?",
+			seq, b.Records[0].ID, b.Last(), b.ReadSeq).Error
 	})
+}
+
+// requeue makes records due again. Their change counter moves past every
+// batch already read, so no acknowledgement in flight can clear them.
+func requeue(tx *gorm.DB, where string, args ...any) (int64, error) {
+	var max int64
+	if err := tx.Raw("SELECT COALESCE(MAX(change_seq), 0) FROM sync_records").Scan(&max).Error; err != nil {
+		return 0, err
+	}
+	res := tx.Exec("UPDATE sync_records SET dirty = true, acked_seq = 0, change_seq = change_seq + ? WHERE "+where, append([]any{max}, args...)...)
+	return res.RowsAffected, res.Error
+}
+
+// RequeueAll makes every record due again (after restoring the agent's
+// database from a backup).
+func (s *Store) RequeueAll(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		n, err = requeue(tx, "1 = 1")
+		return err
+	})
+	return n, err
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // Reconcile compares what the hub says it holds with what the agent
@@ -138,16 +203,15 @@ func (s *Store) Reconcile(ctx context.Context, generation string, siteSeq int64)
 		if err != nil {
 			return err
 		}
-		var res *gorm.DB
+		var err2 error
 		if known != generation {
-			res = tx.Exec("UPDATE sync_records SET dirty = ?, acked_seq = 0 WHERE NOT dirty", true)
+			requeued, err2 = requeue(tx, "NOT dirty")
 		} else {
-			res = tx.Exec("UPDATE sync_records SET dirty = ?, acked_seq = 0 WHERE NOT dirty AND acked_seq > ?", true, siteSeq)
+			requeued, err2 = requeue(tx, "NOT dirty AND acked_seq > ?", siteSeq)
 		}
-		if res.Error != nil {
-			return res.Error
+		if err2 != nil {
+			return err2
 		}
-		requeued = res.RowsAffected
 		if err := SetMeta(tx, MetaGeneration, generation); err != nil {
 			return err
 		}

@@ -137,7 +137,8 @@ func (s *Store) SaveEnrollment(ctx context.Context, e Enrollment) error {
 		}
 		// A (re-)enrollment resends everything: the hub's idempotent
 		// storage absorbs what it already holds.
-		return tx.Exec("UPDATE sync_records SET dirty = ?, acked_seq = 0", true).Error
+		_, err = requeue(tx, "1 = 1")
+		return err
 	})
 }
 

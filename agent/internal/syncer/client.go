@@ -211,19 +211,24 @@ func (c *Client) Pull(ctx context.Context, cursor string) (contract.PullResponse
 	return out, err
 }
 
-// Push sends one batch, gzipped, under an idempotency key. Retries send the
-// same bytes under the same key.
-func (c *Client) Push(ctx context.Context, key string, seq int64, req contract.PushRequest) (contract.PushResponse, error) {
+// EncodeBatch makes the gzipped JSON body of a push.
+func EncodeBatch(req contract.PushRequest) ([]byte, error) {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 	if err := json.NewEncoder(zw).Encode(req); err != nil {
-		return contract.PushResponse{}, err
+		return nil, err
 	}
 	if err := zw.Close(); err != nil {
-		return contract.PushResponse{}, err
+		return nil, err
 	}
+	return buf.Bytes(), nil
+}
+
+// Push sends one encoded batch under an idempotency key. Retries send the
+// same bytes under the same key.
+func (c *Client) Push(ctx context.Context, key string, seq int64, body []byte) (contract.PushResponse, error) {
 	var out contract.PushResponse
-	err := c.do(ctx, http.MethodPost, contract.PathPush, buf.Bytes(), map[string]string{
+	err := c.do(ctx, http.MethodPost, contract.PathPush, body, map[string]string{
 		"Content-Type":             "application/json",
 		"Content-Encoding":         "gzip",
 		contract.HeaderIdempotency: key,

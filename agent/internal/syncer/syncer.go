@@ -134,33 +134,54 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 	if max <= 0 || max > contract.MaxBatchRecords {
 		max = contract.MaxBatchRecords
 	}
-	for {
+	// The next batch is read, encoded and compressed while the current one
+	// is in flight; each batch is acknowledged before the next is sent, so
+	// an interruption sends at most one batch again.
+	prepare := func(after string) (prepared, error) {
+		b, err := s.St.PendingBatch(ctx, after, max, contract.MaxBatchBytes*3/4)
+		if err != nil || len(b.Records) == 0 {
+			return prepared{batch: b}, err
+		}
+		body, err := EncodeBatch(contract.PushRequest{SiteID: e.SiteID, Records: b.Records})
+		return prepared{batch: b, body: body}, err
+	}
+	cur, err := prepare("")
+	if err != nil {
+		return res, err
+	}
+	for len(cur.batch.Records) > 0 {
 		if err := ctx.Err(); err != nil {
 			return res, err
-		}
-		batch, err := s.St.PendingBatch(ctx, max, contract.MaxBatchBytes*3/4)
-		if err != nil {
-			return res, err
-		}
-		if len(batch) == 0 {
-			break
 		}
 		seq, err := s.St.NextBatchSeq(ctx)
 		if err != nil {
 			return res, err
 		}
-		resp, err := c.Push(ctx, uuid.NewString(), seq, contract.PushRequest{SiteID: e.SiteID, Records: batch})
-		if err != nil {
-			return res, err
+		type answer struct {
+			resp contract.PushResponse
+			err  error
 		}
-		if resp.Generation != st.Generation {
+		done := make(chan answer, 1)
+		go func(body []byte) {
+			resp, err := c.Push(ctx, uuid.NewString(), seq, body)
+			done <- answer{resp, err}
+		}(cur.body)
+		next, prepErr := prepare(cur.batch.Last())
+		ans := <-done
+		if ans.err != nil {
+			return res, ans.err
+		}
+		if prepErr != nil {
+			return res, prepErr
+		}
+		if ans.resp.Generation != st.Generation {
 			return res, errors.New("the hub's generation changed during the round; the next round resends what it lost")
 		}
-		if err := s.St.Acknowledge(ctx, seq, batch, resp.Results); err != nil {
+		if err := s.St.Acknowledge(ctx, seq, cur.batch, ans.resp.Results); err != nil {
 			return res, err
 		}
 		res.Batches++
-		for _, r := range resp.Results {
+		for _, r := range ans.resp.Results {
 			switch {
 			case r.Fate == contract.FateStored:
 				res.Stored++
@@ -177,6 +198,14 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		s.progress(Progress{Phase: "push", Sent: res.Sent, Pending: stats.Pending, Batches: res.Batches, Requeued: res.Requeued})
 		if s.AfterAck != nil {
 			s.AfterAck(res.Batches)
+		}
+		cur = next
+		if len(cur.batch.Records) == 0 {
+			// Records re-versioned in this pass (or changed behind the
+			// cursor) are due again: start another pass from the beginning.
+			if cur, err = prepare(""); err != nil {
+				return res, err
+			}
 		}
 	}
 	s.progress(Progress{Phase: "done", Sent: res.Sent, Pending: stats.Pending, Batches: res.Batches, Requeued: res.Requeued})
@@ -202,6 +231,11 @@ func (s *Syncer) pull(ctx context.Context, c *Client) error {
 		return s.St.SetMeta(ctx, store.MetaPullCursor, resp.Cursor)
 	}
 	return nil
+}
+
+type prepared struct {
+	batch store.Batch
+	body  []byte
 }
 
 // Worker runs rounds every interval and whenever Trigger is called, until

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -35,6 +36,10 @@ type Server struct {
 	log     *slog.Logger
 	pages   *template.Template
 	project chan struct{}
+	// pushes in flight and the end of the last one (unix nanoseconds): the
+	// projector gives way to ingest.
+	pushing  atomic.Int64
+	lastPush atomic.Int64
 }
 
 //go:embed web
@@ -122,12 +127,38 @@ func (s *Server) accessLog() gin.HandlerFunc {
 	}
 }
 
-// RunProjector keeps the reporting tables current until ctx ends.
+// quietPeriod is how long after the last push the projector waits, and
+// maxDefer how long it gives way at most, so reports never fall far behind.
+const (
+	quietPeriod = 300 * time.Millisecond
+	maxDefer    = 20 * time.Second
+)
+
+// waitQuiet returns once no push is in flight or has ended within
+// quietPeriod, or after maxDefer.
+func (s *Server) waitQuiet(ctx context.Context) {
+	deadline := time.Now().Add(maxDefer)
+	for time.Now().Before(deadline) {
+		if s.pushing.Load() == 0 && time.Since(time.Unix(0, s.lastPush.Load())) >= quietPeriod {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(quietPeriod / 3):
+		}
+	}
+}
+
+// RunProjector keeps the reporting tables current until ctx ends. Ingest
+// comes first: while agents push, projection waits (see waitQuiet), and
+// the reports say how many records are still being added.
 func (s *Server) RunProjector(ctx context.Context) {
 	t := time.NewTicker(s.cfg.ProjectEvery)
 	defer t.Stop()
 	for {
 		for {
+			s.waitQuiet(ctx)
 			n, err := s.st.ProjectPending(ctx, 2000)
 			if err != nil {
 				if !errors.Is(err, context.Canceled) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -168,6 +169,11 @@ func (s *Server) readJSON(c *gin.Context, limit int64, v any) bool {
 }
 
 func (s *Server) push(c *gin.Context) {
+	s.pushing.Add(1)
+	defer func() {
+		s.lastPush.Store(time.Now().UnixNano())
+		s.pushing.Add(-1)
+	}()
 	site := c.MustGet(ctxSite).(store.Site)
 	seq, err := strconv.ParseInt(c.GetHeader(contract.HeaderBatchSeq), 10, 64)
 	if err != nil || seq < 1 {

@@ -22,54 +22,64 @@ type existingRecord struct {
 	Hash    string
 }
 
+// upsertTail makes the insert idempotent: an existing record is replaced
+// only by a higher version of the same type from the same site. RETURNING
+// names the records written, so the common case (all new) needs no lookup.
+const upsertTail = ` ON CONFLICT (id) DO UPDATE SET version = excluded.version, hash = excluded.hash,
+deleted = excluded.deleted, data = excluded.data, projected = excluded.projected, received_at = excluded.received_at
+WHERE records.version < excluded.version AND records.site_id = excluded.site_id AND records.type = excluded.type
+RETURNING id`
+
 // Push stores one batch from a site in one transaction, idempotently per
 // record, and returns each record's fate and the highest batch sequence held
-// for the site. Nothing is stored when it fails.
+// for the site. Nothing is stored when it fails. Record ids must be unique
+// within the batch (the server checks).
 func (s *Store) Push(ctx context.Context, siteID string, batchSeq int64, recs []contract.Record) ([]contract.RecordResult, int64, error) {
 	results := make([]contract.RecordResult, len(recs))
 	var siteSeq int64
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		ids := make([]string, len(recs))
-		for i, r := range recs {
-			ids[i] = r.ID
+		written, err := s.upsertRecords(tx, siteID, recs)
+		if err != nil {
+			return err
 		}
-		held := make(map[string]existingRecord, len(recs))
-		for start := 0; start < len(ids); start += 500 {
-			end := min(start+500, len(ids))
+		var rest []string
+		for i, r := range recs {
+			results[i] = contract.RecordResult{ID: r.ID, Version: r.Version}
+			if _, ok := written[r.ID]; ok {
+				results[i].Fate = contract.FateStored
+			} else {
+				rest = append(rest, r.ID)
+			}
+		}
+		// What was not written: decide each record's fate from what the hub holds.
+		held := make(map[string]existingRecord, len(rest))
+		for start := 0; start < len(rest); start += 500 {
 			var rows []existingRecord
-			if err := tx.Raw("SELECT id, site_id, type, version, hash FROM records WHERE id IN ?", ids[start:end]).Scan(&rows).Error; err != nil {
+			if err := tx.Raw("SELECT id, site_id, type, version, hash FROM records WHERE id IN ?", rest[start:min(start+500, len(rest))]).Scan(&rows).Error; err != nil {
 				return err
 			}
 			for _, r := range rows {
 				held[r.ID] = r
 			}
 		}
-		toStore := make([]int, 0, len(recs))
 		for i, r := range recs {
-			res := contract.RecordResult{ID: r.ID, Version: r.Version}
-			cur, ok := held[r.ID]
+			if results[i].Fate != "" {
+				continue
+			}
+			cur := held[r.ID]
+			res := &results[i]
 			switch {
-			case ok && cur.SiteID != siteID:
+			case cur.SiteID != siteID:
 				return ErrForeignRecord
-			case !ok || r.Version > cur.Version:
-				if ok && cur.Type != r.Type {
-					res.Fate, res.Detail = contract.FateConflict, fmt.Sprintf("record is a %s at the hub, not a %s", cur.Type, r.Type)
-					break
-				}
-				res.Fate = contract.FateStored
-				toStore = append(toStore, i)
-				held[r.ID] = existingRecord{ID: r.ID, SiteID: siteID, Type: r.Type, Version: r.Version, Hash: r.Hash}
+			case cur.Type != r.Type:
+				res.Fate, res.Detail = contract.FateConflict, fmt.Sprintf("record is a %s at the hub, not a %s", cur.Type, r.Type)
 			case r.Version < cur.Version:
 				res.Fate, res.Detail, res.HubVersion = contract.FateStale, fmt.Sprintf("the hub holds version %d", cur.Version), cur.Version
-			case r.Hash == cur.Hash:
+			case r.Version == cur.Version && r.Hash == cur.Hash:
 				res.Fate = contract.FateDuplicate
 			default:
 				res.Fate, res.Detail, res.HubVersion = contract.FateConflict, "same id and version with different content", cur.Version
 			}
-			results[i] = res
-		}
-		if err := s.upsertRecords(tx, siteID, recs, toStore); err != nil {
-			return err
 		}
 		if err := tx.Exec("UPDATE sites SET batch_seq = CASE WHEN batch_seq < ? THEN ? ELSE batch_seq END, last_seen_at = ? WHERE id = ?",
 			batchSeq, batchSeq, s.Now(), siteID).Error; err != nil {
@@ -83,38 +93,57 @@ func (s *Store) Push(ctx context.Context, siteID string, batchSeq int64, recs []
 	return results, siteSeq, nil
 }
 
-const upsertTail = ` ON CONFLICT (id) DO UPDATE SET type = excluded.type, version = excluded.version, hash = excluded.hash,
-deleted = excluded.deleted, data = excluded.data, projected = excluded.projected, received_at = excluded.received_at
-WHERE records.version < excluded.version AND records.site_id = excluded.site_id`
-
-// upsertRecords writes the chosen records with multi-row upserts. The WHERE
-// of the upsert keeps a concurrent higher version and another site's record.
-func (s *Store) upsertRecords(tx *gorm.DB, siteID string, recs []contract.Record, idx []int) error {
-	if len(idx) == 0 {
-		return nil
+// upsertRecords writes the batch and returns the ids it wrote.
+func (s *Store) upsertRecords(tx *gorm.DB, siteID string, recs []contract.Record) (map[string]struct{}, error) {
+	written := make(map[string]struct{}, len(recs))
+	if len(recs) == 0 {
+		return written, nil
+	}
+	now := s.Now()
+	collect := func(rows interface {
+		Next() bool
+		Scan(...any) error
+		Err() error
+		Close() error
+	}) error {
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			written[id] = struct{}{}
+		}
+		return rows.Err()
 	}
 	if s.dialect == "postgres" {
-		return pgUpsert(tx, siteID, recs, idx, s.Now())
+		rows, err := pgUpsert(tx, siteID, recs, now)
+		if err != nil {
+			return nil, err
+		}
+		return written, collect(rows)
 	}
-	const chunk = 400 // 9 parameters a row, below SQLite's limit
-	now := s.Now()
-	for start := 0; start < len(idx); start += chunk {
-		end := min(start+chunk, len(idx))
+	const chunk = 3000 // 9 parameters a row, below SQLite's limit
+	for start := 0; start < len(recs); start += chunk {
+		part := recs[start:min(start+chunk, len(recs))]
 		var sb strings.Builder
 		sb.WriteString("INSERT INTO records (id, site_id, type, version, hash, deleted, data, projected, received_at) VALUES ")
-		args := make([]any, 0, (end-start)*9)
-		for j, i := range idx[start:end] {
-			if j > 0 {
+		args := make([]any, 0, len(part)*9)
+		for i, r := range part {
+			if i > 0 {
 				sb.WriteByte(',')
 			}
 			sb.WriteString("(?,?,?,?,?,?,?,?,?)")
-			r := recs[i]
 			args = append(args, r.ID, siteID, r.Type, r.Version, r.Hash, r.Deleted, string(r.Data), false, now)
 		}
 		sb.WriteString(upsertTail)
-		if err := tx.Exec(sb.String(), args...).Error; err != nil {
-			return err
+		rows, err := tx.Raw(sb.String(), args...).Rows()
+		if err != nil {
+			return nil, err
+		}
+		if err := collect(rows); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	return written, nil
 }

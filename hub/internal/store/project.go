@@ -6,6 +6,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/dbx"
 )
 
 type pendingRecord struct {
@@ -33,6 +34,24 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE r.projected = ? ORDER BY r
 	for i, p := range pend {
 		ids[i] = p.ID
 	}
+	var interviews, answers, done [][]any
+	for _, p := range pend {
+		done = append(done, []any{p.ID, p.Version})
+		if p.Deleted || p.Type != contract.TypePOMInterview {
+			continue
+		}
+		iv, err := contract.DecodePOMInterview([]byte(p.Data))
+		if err != nil {
+			// Validated at ingest; a record that no longer decodes is
+			// logged and left out of reports rather than stopping them.
+			s.Log.Error("projection: stored record does not decode", "record", p.ID, "err", err)
+			continue
+		}
+		interviews = append(interviews, []any{p.ID, p.SiteID, p.OrgID, iv.ParticipantKey, iv.Timepoint, iv.EnrollmentYear, iv.AgeBand, iv.ProgramMonth, iv.Release})
+		for code, present := range iv.Answers {
+			answers = append(answers, []any{p.ID, code, present})
+		}
+	}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("record_id IN ?", ids).Delete(&POMAnswer{}).Error; err != nil {
 			return err
@@ -40,41 +59,15 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE r.projected = ? ORDER BY r
 		if err := tx.Where("record_id IN ?", ids).Delete(&POMInterview{}).Error; err != nil {
 			return err
 		}
-		var interviews []POMInterview
-		var answers []POMAnswer
-		for _, p := range pend {
-			if p.Deleted || p.Type != contract.TypePOMInterview {
-				continue
-			}
-			iv, err := contract.DecodePOMInterview([]byte(p.Data))
-			if err != nil {
-				// Validated at ingest; a record that no longer decodes is
-				// logged and left out of reports rather than stopping them.
-				s.Log.Error("projection: stored record does not decode", "record", p.ID, "err", err)
-				continue
-			}
-			interviews = append(interviews, POMInterview{RecordID: p.ID, SiteID: p.SiteID, OrgID: p.OrgID, ParticipantKey: iv.ParticipantKey,
-				Timepoint: iv.Timepoint, EnrollmentYear: iv.EnrollmentYear, AgeBand: iv.AgeBand, ProgramMonth: iv.ProgramMonth, Release: iv.Release})
-			for code, present := range iv.Answers {
-				answers = append(answers, POMAnswer{RecordID: p.ID, IndicatorCode: code, Present: present})
-			}
+		if err := dbx.ExecRows(tx, "INSERT INTO pom_interviews (record_id, site_id, org_id, participant_key, timepoint, enrollment_year, age_band, program_month, release) VALUES ", "", "", interviews, 0); err != nil {
+			return err
 		}
-		if len(interviews) > 0 {
-			if err := tx.CreateInBatches(interviews, 500).Error; err != nil {
-				return err
-			}
+		if err := dbx.ExecRows(tx, "INSERT INTO pom_answers (record_id, indicator_code, present) VALUES ", "", "", answers, 0); err != nil {
+			return err
 		}
-		if len(answers) > 0 {
-			if err := tx.CreateInBatches(answers, 1000).Error; err != nil {
-				return err
-			}
-		}
-		for _, p := range pend {
-			if err := tx.Exec("UPDATE records SET projected = ? WHERE id = ? AND version = ?", true, p.ID, p.Version).Error; err != nil {
-				return err
-			}
-		}
-		return nil
+		// Only the version projected is marked: a newer one stays pending.
+		return dbx.ExecRows(tx, "UPDATE records SET projected = true FROM (VALUES ", "(?, CAST(? AS BIGINT))",
+			") AS v WHERE records.id = v.column1 AND records.version = v.column2", done, 0)
 	})
 	if err != nil {
 		return 0, err

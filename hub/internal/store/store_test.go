@@ -92,13 +92,30 @@ func TestPushFates(t *testing.T) {
 		if err != nil || seq != 1 || res[0].Fate != contract.FateStored {
 			t.Fatalf("first push: %v %d %v", fates(res), seq, err)
 		}
-		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{v1, v2})
+		other1 := interview(t, uuid.Must(uuid.NewV7()).String(), key, "closing", 1, map[string]bool{"pom20_have_friends": true})
+		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{v1, other1})
 		if got := fates(res); got[0] != contract.FateDuplicate || got[1] != contract.FateStored {
 			t.Fatalf("second push fates %v", got)
 		}
-		res, seq, _ = s.Push(ctx, site.ID, 1, []contract.Record{v1, v2, v2other})
-		if got := fates(res); got[0] != contract.FateStale || got[1] != contract.FateDuplicate || got[2] != contract.FateConflict {
-			t.Fatalf("third push fates %v", got)
+		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{v2})
+		if got := fates(res); got[0] != contract.FateStored {
+			t.Fatalf("higher version fate %v", got)
+		}
+		for _, c := range []struct {
+			r    contract.Record
+			want contract.Fate
+			hubV int64
+		}{{v1, contract.FateStale, 2}, {v2, contract.FateDuplicate, 0}, {v2other, contract.FateConflict, 2}} {
+			res, seq, _ = s.Push(ctx, site.ID, 1, []contract.Record{c.r})
+			if res[0].Fate != c.want || res[0].HubVersion != c.hubV {
+				t.Fatalf("v%d: fate %v hub version %d, want %v %d", c.r.Version, res[0].Fate, res[0].HubVersion, c.want, c.hubV)
+			}
+		}
+		// Another type under the same id is a conflict, not a replacement.
+		asParticipant, _ := contract.NewRecord(id, contract.TypeParticipant, 9, contract.Participant{Key: key, EnrollmentYear: 2026, AgeBand: "25-34"})
+		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{asParticipant})
+		if res[0].Fate != contract.FateConflict {
+			t.Fatalf("type change fate %v", res[0].Fate)
 		}
 		if seq != 2 {
 			t.Fatalf("site seq went back to %d", seq)

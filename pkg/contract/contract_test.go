@@ -1,0 +1,62 @@
+package contract
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+)
+
+func TestValidCode(t *testing.T) {
+	for s, want := range map[string]bool{
+		"pom20_have_friends": true, "a": true, "0x": true, strings.Repeat("a", 40): true,
+		"": false, "_a": false, "A": false, "a-b": false, "a b": false, "é": false, strings.Repeat("a", 41): false,
+	} {
+		if got := ValidCode(s); got != want {
+			t.Errorf("ValidCode(%q) = %v", s, got)
+		}
+	}
+}
+
+func TestValidateRecord(t *testing.T) {
+	id := uuid.Must(uuid.NewV7()).String()
+	good, err := NewRecord(id, TypePOMInterview, 1, POMInterview{ParticipantKey: uuid.NewString(), EnrollmentYear: 2026, AgeBand: "25-34",
+		Timepoint: TimepointClosing, ProgramMonth: 12, Release: "2026.1", Answers: map[string]bool{"pom20_have_friends": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ValidateRecord(good); err != nil {
+		t.Fatalf("a good record is refused: %v", err)
+	}
+	mutate := func(f func(r *Record)) Record {
+		r := good
+		r.Data = append(RawJSON(nil), good.Data...)
+		f(&r)
+		return r
+	}
+	withData := func(data string) Record {
+		return mutate(func(r *Record) { r.Data = RawJSON(data); r.Hash = HashRecord(r.Type, false, r.Data) })
+	}
+	for name, c := range map[string]struct {
+		r    Record
+		want string
+	}{
+		"bad id":         {mutate(func(r *Record) { r.ID = "x" }), "UUID"},
+		"unknown type":   {mutate(func(r *Record) { r.Type = "journal_text" }), "unknown record type"},
+		"version 0":      {mutate(func(r *Record) { r.Version = 0 }), "version"},
+		"bad hash":       {mutate(func(r *Record) { r.Hash = strings.Repeat("0", 64) }), "hash"},
+		"extra field":    {withData(`{"participant_key":"` + uuid.NewString() + `","name":"Jo","enrollment_year":2026,"age_band":"25-34","timepoint":"closing","program_month":1,"release":"r","answers":{"a":true}}`), "unknown field"},
+		"full date":      {withData(`{"participant_key":"` + uuid.NewString() + `","enrollment_year":2026,"age_band":"1990-01-01","timepoint":"closing","program_month":1,"release":"r","answers":{"a":true}}`), "age_band"},
+		"bad timepoint":  {withData(`{"participant_key":"` + uuid.NewString() + `","enrollment_year":2026,"age_band":"25-34","timepoint":"later","program_month":1,"release":"r","answers":{"a":true}}`), "timepoint"},
+		"tombstone data": {mutate(func(r *Record) { r.Deleted = true }), "tombstone"},
+	} {
+		err := ValidateRecord(c.r)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want it to mention %q", name, err, c.want)
+		}
+	}
+	tomb := NewTombstone(id, TypePOMInterview, 2)
+	if err := ValidateRecord(tomb); err != nil {
+		t.Fatalf("a tombstone is refused: %v", err)
+	}
+}
