@@ -43,19 +43,6 @@ func m0001Init() *gormigrate.Migration {
 		CreatedAt     time.Time `gorm:"not null"`
 		UpdatedAt     time.Time `gorm:"not null"`
 	}
-	type syncRecord struct {
-		ID        string    `gorm:"primaryKey;size:36"`
-		Type      string    `gorm:"size:40;not null"`
-		Version   int64     `gorm:"not null"`
-		Hash      string    `gorm:"size:64;not null"`
-		Deleted   bool      `gorm:"not null"`
-		Data      string    `gorm:"type:text;not null"`
-		Dirty     bool      `gorm:"not null"`
-		AckedSeq  int64     `gorm:"not null;default:0;index"`
-		Conflict  string    `gorm:"size:300"`
-		ChangeSeq int64     `gorm:"not null;default:0;index"`
-		UpdatedAt time.Time `gorm:"not null"`
-	}
 	type user struct {
 		ID           string `gorm:"primaryKey;size:36"`
 		Email        string `gorm:"size:200;not null;uniqueIndex"`
@@ -78,7 +65,7 @@ func m0001Init() *gormigrate.Migration {
 		model any
 	}{
 		{"agent_meta", &agentMeta{}}, {"releases", &release{}}, {"participants", &participant{}},
-		{"pom_interviews", &pomInterview{}}, {"sync_records", &syncRecord{}}, {"users", &user{}}, {"sessions", &session{}},
+		{"pom_interviews", &pomInterview{}}, {"users", &user{}}, {"sessions", &session{}},
 	}
 	return &gormigrate.Migration{
 		ID: "0001_init",
@@ -88,11 +75,14 @@ func m0001Init() *gormigrate.Migration {
 					return err
 				}
 			}
-			// The outbox is read in id order among due rows; the partial
-			// index lets SQLite walk it instead of sorting the whole outbox.
-			return tx.Exec("CREATE INDEX ix_sync_due ON sync_records (id) WHERE dirty AND conflict = ''").Error
+			return tx.Exec(outboxDDL).Error
 		},
 		Rollback: func(tx *gorm.DB) error {
+			for _, t := range []string{"sync_payloads", "sync_records"} {
+				if err := tx.Migrator().DropTable(t); err != nil {
+					return err
+				}
+			}
 			for i := len(tables) - 1; i >= 0; i-- {
 				if err := tx.Migrator().DropTable(tables[i].name); err != nil {
 					return err
@@ -102,3 +92,29 @@ func m0001Init() *gormigrate.Migration {
 		},
 	}
 }
+
+// outboxDDL creates the outbox. Its state rows are narrow and clustered by
+// id (WITHOUT ROWID), so acknowledging a batch, a run of ids, rewrites a few
+// hundred neighbouring pages rather than thousands of scattered ones; the
+// payloads live beside them and change only with a new version. The
+// partial index serves due records in id order without sorting the outbox.
+const outboxDDL = `
+CREATE TABLE sync_records (
+  id         TEXT    NOT NULL PRIMARY KEY,
+  type       TEXT    NOT NULL,
+  version    INTEGER NOT NULL,
+  hash       TEXT    NOT NULL,
+  deleted    INTEGER NOT NULL,
+  dirty      INTEGER NOT NULL,
+  acked_seq  INTEGER NOT NULL DEFAULT 0,
+  conflict   TEXT    NOT NULL DEFAULT '',
+  change_seq INTEGER NOT NULL DEFAULT 0,
+  updated_at DATETIME NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX ix_sync_due ON sync_records (id) WHERE dirty AND conflict = '';
+CREATE INDEX ix_sync_change ON sync_records (change_seq);
+CREATE TABLE sync_payloads (
+  id   TEXT NOT NULL PRIMARY KEY,
+  data TEXT NOT NULL
+) WITHOUT ROWID;
+`

@@ -53,25 +53,25 @@ type POMInterview struct {
 	UpdatedAt     time.Time `gorm:"not null"`
 }
 
-// SyncRecord is the outbox: the latest de-identified version of every record
-// the site has ever had, dirty until the hub acknowledges that version.
-// Tombstones stay, so that a hub restored from backup gets them again.
+// SyncRecord is the outbox: the state of the latest de-identified version
+// of every record the site has ever had, dirty until the hub acknowledges
+// that version. Tombstones stay, so that a hub restored from backup gets
+// them again. The payload is in sync_payloads. (Table made by outboxDDL.)
 type SyncRecord struct {
-	ID       string `gorm:"primaryKey;size:36"`
-	Type     string `gorm:"size:40;not null"`
-	Version  int64  `gorm:"not null"`
-	Hash     string `gorm:"size:64;not null"`
-	Deleted  bool   `gorm:"not null"`
-	Data     string `gorm:"type:text;not null"`
-	Dirty    bool   `gorm:"not null"`
-	AckedSeq int64  `gorm:"not null;default:0;index"`
+	ID       string `gorm:"primaryKey"`
+	Type     string
+	Version  int64
+	Hash     string
+	Deleted  bool
+	Dirty    bool
+	AckedSeq int64
 	// Conflict holds the hub's reason when it refused this version; such a
 	// record waits for the next local change instead of being resent.
-	Conflict string `gorm:"size:300"`
+	Conflict string
 	// ChangeSeq grows with every write to the outbox; a batch is
 	// acknowledged as "its id range, unchanged since it was read".
-	ChangeSeq int64     `gorm:"not null;default:0;index"`
-	UpdatedAt time.Time `gorm:"not null"`
+	ChangeSeq int64
+	UpdatedAt time.Time
 }
 
 // User is a local account at the site.

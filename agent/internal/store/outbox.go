@@ -41,12 +41,14 @@ func writeOutbox(tx *gorm.DB, now time.Time, id, typ string, deleted bool, data 
 	if cur.ID == "" && deleted {
 		return nil // never sent, nothing to delete upstream
 	}
-	rec := SyncRecord{ID: id, Type: typ, Version: cur.Version + 1, Hash: hash, Deleted: deleted, Data: string(data), Dirty: true}
-	return tx.Exec(`INSERT INTO sync_records (id, type, version, hash, deleted, data, dirty, acked_seq, conflict, change_seq, updated_at)
-VALUES (?,?,?,?,?,?,?,0,'',(SELECT COALESCE(MAX(change_seq), 0) + 1 FROM sync_records),?)
-ON CONFLICT (id) DO UPDATE SET version = excluded.version, hash = excluded.hash, deleted = excluded.deleted, data = excluded.data,
-dirty = excluded.dirty, conflict = '', change_seq = excluded.change_seq, updated_at = excluded.updated_at`,
-		rec.ID, rec.Type, rec.Version, rec.Hash, rec.Deleted, rec.Data, true, now).Error
+	if err := tx.Exec(`INSERT INTO sync_records (id, type, version, hash, deleted, dirty, acked_seq, conflict, change_seq, updated_at)
+VALUES (?,?,?,?,?,1,0,'',(SELECT COALESCE(MAX(change_seq), 0) + 1 FROM sync_records),?)
+ON CONFLICT (id) DO UPDATE SET version = excluded.version, hash = excluded.hash, deleted = excluded.deleted,
+dirty = 1, conflict = '', change_seq = excluded.change_seq, updated_at = excluded.updated_at`,
+		id, typ, cur.Version+1, hash, deleted, now).Error; err != nil {
+		return err
+	}
+	return tx.Exec("INSERT INTO sync_payloads (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data", id, string(data)).Error
 }
 
 // OutboxStats counts the outbox.
@@ -88,7 +90,8 @@ func (s *Store) PendingBatch(ctx context.Context, after string, max, maxBytes in
 		if err := tx.Raw("SELECT COALESCE(MAX(change_seq), 0) FROM sync_records").Scan(&b.ReadSeq).Error; err != nil {
 			return err
 		}
-		rows, err := tx.Raw("SELECT id, type, version, hash, deleted, data FROM sync_records WHERE dirty AND conflict = '' AND id > ? ORDER BY id LIMIT ?", after, max).Rows()
+		rows, err := tx.Raw(`SELECT r.id, r.type, r.version, r.hash, r.deleted, p.data FROM sync_records r JOIN sync_payloads p ON p.id = r.id
+WHERE r.dirty AND r.conflict = '' AND r.id > ? ORDER BY r.id LIMIT ?`, after, max).Rows()
 		if err != nil {
 			return err
 		}

@@ -6,12 +6,12 @@ package syncer
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/itsmylife/iml/pkg/contract"
@@ -183,7 +184,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, heade
 	if resp.StatusCode >= 300 {
 		return &HubError{Problem: problem.Read(resp)}
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
+	if err := gojson.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
 		return fmt.Errorf("the hub's answer could not be read: %w", err)
 	}
 	return nil
@@ -215,7 +216,13 @@ func (c *Client) Pull(ctx context.Context, cursor string) (contract.PullResponse
 func EncodeBatch(req contract.PushRequest) ([]byte, error) {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if err := json.NewEncoder(zw).Encode(req); err != nil {
+	// go-json writes the payloads' raw bytes as they are; encoding/json
+	// would re-scan and compact each one.
+	b, err := gojson.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(b); err != nil {
 		return nil, err
 	}
 	if err := zw.Close(); err != nil {

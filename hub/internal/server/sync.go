@@ -2,17 +2,19 @@ package server
 
 import (
 	"bytes"
-	"compress/gzip"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	gojson "github.com/goccy/go-json"
 
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
@@ -155,7 +157,9 @@ func (s *Server) readJSON(c *gin.Context, limit int64, v any) bool {
 	if !ok {
 		return false
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
+	// go-json decodes a batch several times faster than encoding/json,
+	// with the same strictness.
+	dec := gojson.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not valid JSON for this request: "+err.Error()))
@@ -198,24 +202,7 @@ func (s *Server) push(c *gin.Context) {
 		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, fmt.Sprintf("A batch holds at most %d records; this one holds %d.", contract.MaxBatchRecords, len(req.Records))))
 		return
 	}
-	var ferrs []problem.FieldError
-	seen := make(map[string]bool, len(req.Records))
-	for i, r := range req.Records {
-		err := contract.ValidateRecord(r)
-		if err == nil {
-			err = storableText(r.Data)
-		}
-		if err == nil && seen[r.ID] {
-			err = errors.New("the same id appears twice in the batch")
-		}
-		seen[r.ID] = true
-		if err != nil {
-			ferrs = append(ferrs, problem.FieldError{Field: fmt.Sprintf("records[%d]", i), Detail: err.Error()})
-			if len(ferrs) == 20 {
-				break
-			}
-		}
-	}
+	ferrs := validateRecords(req.Records)
 	if len(ferrs) > 0 {
 		problem.Write(c, problem.Validation(fmt.Sprintf("%d or more records are invalid; nothing in the batch was stored.", len(ferrs)), ferrs...))
 		return
@@ -249,9 +236,47 @@ func (s *Server) push(c *gin.Context) {
 	writeJSON(c, http.StatusOK, contract.PushResponse{Generation: gen, SiteSeq: siteSeq, Results: results})
 }
 
+// validateRecords checks every record of a batch, on all cores, and returns
+// at most 20 field errors in record order.
+func validateRecords(recs []contract.Record) []problem.FieldError {
+	errs := make([]error, len(recs))
+	workers := min(runtime.GOMAXPROCS(0), 1+len(recs)/500)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(recs); i += workers {
+				err := contract.ValidateRecord(recs[i])
+				if err == nil {
+					err = storableText(recs[i].Data)
+				}
+				errs[i] = err
+			}
+		}(w)
+	}
+	wg.Wait()
+	var ferrs []problem.FieldError
+	seen := make(map[string]bool, len(recs))
+	for i, r := range recs {
+		err := errs[i]
+		if err == nil && seen[r.ID] {
+			err = errors.New("the same id appears twice in the batch")
+		}
+		seen[r.ID] = true
+		if err != nil {
+			ferrs = append(ferrs, problem.FieldError{Field: fmt.Sprintf("records[%d]", i), Detail: err.Error()})
+			if len(ferrs) == 20 {
+				break
+			}
+		}
+	}
+	return ferrs
+}
+
 // writeJSON answers JSON, gzipped when the client accepts it.
 func writeJSON(c *gin.Context, status int, v any) {
-	b, err := json.Marshal(v)
+	b, err := gojson.Marshal(v)
 	if err != nil {
 		panic(err)
 	}
