@@ -78,7 +78,7 @@ func m0001Init() *gormigrate.Migration {
 			return tx.Exec(outboxDDL).Error
 		},
 		Rollback: func(tx *gorm.DB) error {
-			for _, t := range []string{"sync_payloads", "sync_records"} {
+			for _, t := range []string{"sync_acks", "sync_payloads", "sync_records"} {
 				if err := tx.Migrator().DropTable(t); err != nil {
 					return err
 				}
@@ -98,6 +98,7 @@ func m0001Init() *gormigrate.Migration {
 // hundred neighbouring pages rather than thousands of scattered ones; the
 // payloads live beside them and change only with a new version. The
 // partial index serves due records in id order without sorting the outbox.
+// sync_acks journals the hub's acknowledgements until they are applied.
 const outboxDDL = `
 CREATE TABLE sync_records (
   id         TEXT    NOT NULL PRIMARY KEY,
@@ -117,4 +118,10 @@ CREATE TABLE sync_payloads (
   id   TEXT NOT NULL PRIMARY KEY,
   data TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE sync_acks (
+  seq      INTEGER NOT NULL PRIMARY KEY,
+  first_id TEXT    NOT NULL,
+  last_id  TEXT    NOT NULL,
+  read_seq INTEGER NOT NULL
+);
 `

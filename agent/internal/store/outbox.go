@@ -81,57 +81,57 @@ func (b Batch) Last() string {
 	return b.Records[len(b.Records)-1].ID
 }
 
-// PendingBatch reads, in one snapshot, up to max due records with ids after
-// the given one whose payloads add up to at most maxBytes, skipping records
-// the hub refused.
+// PendingBatch reads up to max due records with ids after the given one
+// whose payloads add up to at most maxBytes, skipping records the hub
+// refused. ReadSeq is read first: every row read has changed at or before
+// it unless it changed during the read, in which case it is only resent.
 func (s *Store) PendingBatch(ctx context.Context, after string, max, maxBytes int) (Batch, error) {
 	var b Batch
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Raw("SELECT COALESCE(MAX(change_seq), 0) FROM sync_records").Scan(&b.ReadSeq).Error; err != nil {
-			return err
-		}
-		rows, err := tx.Raw(`SELECT r.id, r.type, r.version, r.hash, r.deleted, p.data FROM sync_records r JOIN sync_payloads p ON p.id = r.id
+	db := s.DB.WithContext(ctx)
+	if err := db.Raw("SELECT COALESCE(MAX(change_seq), 0) FROM sync_records").Scan(&b.ReadSeq).Error; err != nil {
+		return b, err
+	}
+	rows, err := db.Raw(`SELECT r.id, r.type, r.version, r.hash, r.deleted, p.data FROM sync_records r JOIN sync_payloads p ON p.id = r.id
 WHERE r.dirty AND r.conflict = '' AND r.id > ? ORDER BY r.id LIMIT ?`, after, max).Rows()
-		if err != nil {
-			return err
+	if err != nil {
+		return b, err
+	}
+	defer rows.Close()
+	b.Records = make([]contract.Record, 0, max)
+	size := 0
+	for rows.Next() {
+		var r contract.Record
+		var data string
+		if err := rows.Scan(&r.ID, &r.Type, &r.Version, &r.Hash, &r.Deleted, &data); err != nil {
+			return b, err
 		}
-		defer rows.Close()
-		b.Records = make([]contract.Record, 0, max)
-		size := 0
-		for rows.Next() {
-			var r contract.Record
-			var data string
-			if err := rows.Scan(&r.ID, &r.Type, &r.Version, &r.Hash, &r.Deleted, &data); err != nil {
-				return err
-			}
-			if !r.Deleted {
-				r.Data = contract.RawJSON(data)
-			}
-			size += len(data) + 200
-			if size > maxBytes && len(b.Records) > 0 {
-				break
-			}
-			b.Records = append(b.Records, r)
+		if !r.Deleted {
+			r.Data = contract.RawJSON(data)
 		}
-		return rows.Err()
-	})
-	return b, err
+		size += len(data) + 200
+		if size > maxBytes && len(b.Records) > 0 {
+			break
+		}
+		b.Records = append(b.Records, r)
+	}
+	return b, rows.Err()
 }
 
-// Acknowledge applies the hub's answer to a batch in one transaction. A
-// record the hub holds in another version (stale, conflict) is re-versioned
-// above the hub's and stays due; one it refuses otherwise is kept with its
-// reason. Then every other due record of the batch's id range that has not
-// changed since the batch was read is marked delivered, in one statement:
-// a record changed meanwhile stays due.
-func (s *Store) Acknowledge(ctx context.Context, seq int64, b Batch, results []contract.RecordResult) error {
+// JournalAck records the hub's answer to a batch in one small transaction,
+// durable at once: a record the hub holds in another version (stale,
+// conflict) is re-versioned above the hub's and stays due; one it refuses
+// otherwise is kept with its reason; and the batch's id range and read
+// counter are journaled. ApplyAcks later marks the rest delivered. The same
+// transaction reserves and returns the next batch's sequence number.
+func (s *Store) JournalAck(ctx context.Context, seq int64, b Batch, results []contract.RecordResult) (int64, error) {
 	if len(results) != len(b.Records) {
-		return fmt.Errorf("the hub answered %d fates for %d records", len(results), len(b.Records))
+		return 0, fmt.Errorf("the hub answered %d fates for %d records", len(results), len(b.Records))
 	}
 	if len(b.Records) == 0 {
-		return nil
+		return 0, nil
 	}
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var nextSeq int64
+	return nextSeq, s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var next int64
 		for i, r := range results {
 			if r.ID != b.Records[i].ID || r.Version != b.Records[i].Version {
@@ -160,9 +160,52 @@ func (s *Store) Acknowledge(ctx context.Context, seq int64, b Batch, results []c
 				return err
 			}
 		}
-		return tx.Exec("UPDATE sync_records SET dirty = false, acked_seq = ? WHERE dirty AND conflict = '' AND id >= ? AND id <= ? AND change_seq <= ?",
-			seq, b.Records[0].ID, b.Last(), b.ReadSeq).Error
+		if err := tx.Exec("INSERT INTO sync_acks (seq, first_id, last_id, read_seq) VALUES (?, ?, ?, ?)", seq, b.Records[0].ID, b.Last(), b.ReadSeq).Error; err != nil {
+			return err
+		}
+		var err error
+		nextSeq, err = nextBatchSeq(tx)
+		return err
 	})
+}
+
+// ApplyAcks applies journaled acknowledgements, oldest first: every due
+// record of a batch's id range that has not changed since the batch was
+// read is marked delivered, in one statement; a record changed meanwhile
+// stays due. It returns how many journal entries it applied.
+func (s *Store) ApplyAcks(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		var a struct {
+			Seq             int64
+			FirstID, LastID string
+			ReadSeq         int64
+		}
+		err := s.DB.WithContext(ctx).Raw("SELECT seq, first_id, last_id, read_seq FROM sync_acks ORDER BY seq LIMIT 1").Scan(&a).Error
+		if err != nil || a.Seq == 0 {
+			return n, err
+		}
+		err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec("UPDATE sync_records SET dirty = 0, acked_seq = ? WHERE dirty AND conflict = '' AND id >= ? AND id <= ? AND change_seq <= ?",
+				a.Seq, a.FirstID, a.LastID, a.ReadSeq).Error; err != nil {
+				return err
+			}
+			return tx.Exec("DELETE FROM sync_acks WHERE seq = ?", a.Seq).Error
+		})
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+}
+
+// Acknowledge journals the hub's answer to a batch and applies it.
+func (s *Store) Acknowledge(ctx context.Context, seq int64, b Batch, results []contract.RecordResult) error {
+	if _, err := s.JournalAck(ctx, seq, b, results); err != nil {
+		return err
+	}
+	_, err := s.ApplyAcks(ctx)
+	return err
 }
 
 // requeue makes records due again. Their change counter moves past every
@@ -201,6 +244,9 @@ func truncate(s string, n int) string {
 // restore from an older backup. It returns how many records became due.
 func (s *Store) Reconcile(ctx context.Context, generation string, siteSeq int64) (int64, error) {
 	var requeued int64
+	if _, err := s.ApplyAcks(ctx); err != nil {
+		return 0, err
+	}
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		known, err := GetMeta(tx, MetaGeneration)
 		if err != nil {

@@ -181,15 +181,21 @@ func (s *Store) SaveRelease(ctx context.Context, version, sha string, content []
 func (s *Store) NextBatchSeq(ctx context.Context) (int64, error) {
 	var seq int64
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		v, err := GetMeta(tx, MetaBatchSeq)
-		if err != nil {
-			return err
-		}
-		seq, _ = strconv.ParseInt(v, 10, 64)
-		seq++
-		return SetMeta(tx, MetaBatchSeq, strconv.FormatInt(seq, 10))
+		var err error
+		seq, err = nextBatchSeq(tx)
+		return err
 	})
 	return seq, err
+}
+
+func nextBatchSeq(tx *gorm.DB) (int64, error) {
+	v, err := GetMeta(tx, MetaBatchSeq)
+	if err != nil {
+		return 0, err
+	}
+	seq, _ := strconv.ParseInt(v, 10, 64)
+	seq++
+	return seq, SetMeta(tx, MetaBatchSeq, strconv.FormatInt(seq, 10))
 }
 
 func mustJSON(v any) string {

@@ -145,7 +145,17 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		body, err := EncodeBatch(contract.PushRequest{SiteID: e.SiteID, Records: b.Records})
 		return prepared{batch: b, body: body}, err
 	}
+	// Acknowledgements are journaled at once and applied in the background
+	// while the next batch travels; at most one application runs at a time.
+	applied := make(chan error, 1)
+	applied <- nil
+	waitApplied := func() error { err := <-applied; applied <- nil; return err }
+	defer func() { <-applied }()
 	cur, err := prepare("")
+	if err != nil {
+		return res, err
+	}
+	seq, err := s.St.NextBatchSeq(ctx)
 	if err != nil {
 		return res, err
 	}
@@ -153,19 +163,15 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		seq, err := s.St.NextBatchSeq(ctx)
-		if err != nil {
-			return res, err
-		}
 		type answer struct {
 			resp contract.PushResponse
 			err  error
 		}
 		done := make(chan answer, 1)
-		go func(body []byte) {
+		go func(seq int64, body []byte) {
 			resp, err := c.Push(ctx, uuid.NewString(), seq, body)
 			done <- answer{resp, err}
-		}(cur.body)
+		}(seq, cur.body)
 		next, prepErr := prepare(cur.batch.Last())
 		ans := <-done
 		if ans.err != nil {
@@ -177,9 +183,14 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		if ans.resp.Generation != st.Generation {
 			return res, errors.New("the hub's generation changed during the round; the next round resends what it lost")
 		}
-		if err := s.St.Acknowledge(ctx, seq, cur.batch, ans.resp.Results); err != nil {
+		if seq, err = s.St.JournalAck(ctx, seq, cur.batch, ans.resp.Results); err != nil {
 			return res, err
 		}
+		if err := <-applied; err != nil {
+			applied <- nil
+			return res, err
+		}
+		go func() { _, err := s.St.ApplyAcks(ctx); applied <- err }()
 		res.Batches++
 		for _, r := range ans.resp.Results {
 			switch {
@@ -202,11 +213,18 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		cur = next
 		if len(cur.batch.Records) == 0 {
 			// Records re-versioned in this pass (or changed behind the
-			// cursor) are due again: start another pass from the beginning.
+			// cursor) are due again: once every acknowledgement is applied,
+			// start another pass from the beginning.
+			if err := waitApplied(); err != nil {
+				return res, err
+			}
 			if cur, err = prepare(""); err != nil {
 				return res, err
 			}
 		}
+	}
+	if err := waitApplied(); err != nil {
+		return res, err
 	}
 	s.progress(Progress{Phase: "done", Sent: res.Sent, Pending: stats.Pending, Batches: res.Batches, Requeued: res.Requeued})
 	return res, nil
