@@ -67,7 +67,7 @@ Every flag can also be set from the environment variable named in its help.`,
 }
 
 func enrollCmd(g *globals) *cobra.Command {
-	var hub, token, name string
+	var hub, token string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "enroll",
@@ -87,7 +87,7 @@ site's credential, and store it in the agent's database. The token works once.`,
 			if e, err := st.Enrollment(ctx); err == nil && !force {
 				return fmt.Errorf("already enrolled as site %q with %s; use --force to enroll again (a replaced credential)", e.SiteName, e.HubURL)
 			}
-			e, err := syncer.Enroll(ctx, st, strings.TrimRight(hub, "/"), token, name, log)
+			e, err := syncer.Enroll(ctx, st, strings.TrimRight(hub, "/"), token, log)
 			if err != nil {
 				return err
 			}
@@ -97,7 +97,6 @@ site's credential, and store it in the agent's database. The token works once.`,
 	}
 	cmd.Flags().StringVar(&hub, "hub", cli.Env("IML_HUB_URL", ""), "the hub's URL [IML_HUB_URL] (required)")
 	cmd.Flags().StringVar(&token, "token", "", "the one-time enrollment token (required)")
-	cmd.Flags().StringVar(&name, "name", "", "a name for this machine, shown at the hub")
 	cmd.Flags().BoolVar(&force, "force", false, "enroll again although already enrolled")
 	_ = cmd.MarkFlagRequired("token")
 	return cmd
@@ -114,7 +113,7 @@ func printProgress(w *os.File) func(syncer.Progress) {
 				fmt.Fprintf(w, "the hub is missing %d records sent before; sending them again\n", p.Requeued)
 			}
 		case "push":
-			if p.Pending == 0 {
+			if p.Pending == 0 || p.Batches == 0 {
 				return
 			}
 			pct := 100 * float64(p.Sent) / float64(p.Pending)
@@ -329,11 +328,9 @@ suffix. After a restore the agent resends what the hub may lack at its next sync
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dst := g.path()
-			src, err := store.Open(cmd.Context(), from, slog.New(slog.DiscardHandler))
-			if err != nil {
-				return fmt.Errorf("%s is not a usable agent backup: %w", from, err)
+			if err := store.CheckBackup(from); err != nil {
+				return fmt.Errorf("%s is not a usable agent backup: %w; nothing was changed", from, err)
 			}
-			_ = src.Close()
 			if _, err := os.Stat(dst); err == nil {
 				keep := dst + ".before-restore"
 				_ = os.Remove(keep)

@@ -240,6 +240,34 @@ func siteCmd(g *globals) *cobra.Command {
 	_ = revoke.MarkFlagRequired("site")
 	_ = revoke.MarkFlagRequired("reason")
 
+	reinstate := &cobra.Command{
+		Use:   "reinstate",
+		Short: "Lift a site's revocation and print a one-time token to enroll its agent again",
+		Long: `Lift a site's revocation. The revoked credential stays dead: enroll the
+site's agent again with the printed token (agent enroll --force --token ...).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			site, err := st.ReinstateSite(cmd.Context(), siteRef)
+			if err != nil {
+				return err
+			}
+			tok, err := st.IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
+			if err != nil {
+				return err
+			}
+			printToken(cmd, site, tok)
+			return nil
+		},
+	}
+	reinstate.Flags().StringVar(&siteRef, "site", "", "site id or name (required)")
+	reinstate.Flags().DurationVar(&ttl, "token-ttl", 72*time.Hour, "how long the enrollment token stays valid")
+	_ = reinstate.MarkFlagRequired("site")
+
 	list := &cobra.Command{
 		Use: "list", Short: "List sites with their release and last sync", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -270,7 +298,7 @@ func siteCmd(g *globals) *cobra.Command {
 			return w.Flush()
 		},
 	}
-	cmd.AddCommand(add, token, revoke, list)
+	cmd.AddCommand(add, token, revoke, reinstate, list)
 	return cmd
 }
 
@@ -392,6 +420,9 @@ func backupCmd(g *globals) *cobra.Command {
 				return fmt.Errorf("%s exists; choose a new file", to)
 			}
 			if err := st.DB.Exec("VACUUM INTO ?", to).Error; err != nil {
+				return err
+			}
+			if err := os.Chmod(to, 0o600); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "backup written to %s\n", to)

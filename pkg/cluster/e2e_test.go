@@ -298,6 +298,36 @@ func TestRevokedSiteAndBadToken(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "revoked") || !strings.Contains(err.Error(), "exit status 1") {
 		t.Fatalf("sync of a revoked site: %v", err)
 	}
+
+	// Another site's token cannot take over this agent's data, and is not spent.
+	other, err := h.AddSite(ctx, "Org R", "nami", "NC", "Site S")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CLI(ctx, "", "enroll", "--force", "--hub", h.URL(), "--token", other); err == nil || !strings.Contains(err.Error(), "another site") {
+		t.Fatalf("enrolling with another site's token: %v", err)
+	}
+	c := &cluster.Agent{Name: "s", Bin: agentBin, DataDir: t.TempDir()}
+	if err := c.Enroll(ctx, h.URL(), other); err != nil {
+		t.Fatalf("the refused token was spent: %v", err)
+	}
+
+	// Reinstated, the site enrolls again and syncs.
+	out, err := h.CLI(ctx, "", "site", "reinstate", "--site", "Site R")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok2, err := cluster.TokenFrom(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CLI(ctx, "", "enroll", "--force", "--hub", h.URL(), "--token", tok2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CLI(ctx, "", "sync"); err != nil {
+		t.Fatalf("sync after reinstatement: %v", err)
+	}
+	assertHubHoldsExactly(t, h, a)
 }
 
 // TestHubRestoredFromOlderBackup: after the hub's database is replaced by an

@@ -38,8 +38,8 @@
 // # Restored hubs
 //
 // The hub keeps, per site, the highest batch sequence it has committed, and a
-// generation id that changes when its database is replaced or restored with
-// `hub restore`. Each sync round starts with PathStatus. If the hub's
+// generation id, made when its database is created and changed by
+// `hub generation rotate`. Each sync round starts with PathStatus. If the hub's
 // generation differs from the one the agent last saw, the agent marks every
 // record dirty; if only the site's batch sequence is lower than the agent's
 // last acknowledged batch (a database restored from an older backup by other
@@ -197,9 +197,11 @@ type StatusResponse struct {
 }
 
 // EnrollRequest exchanges a one-time enrollment token for a site credential.
+// An agent that already holds a site's data names that site: the hub then
+// refuses, without spending it, a token issued for another site.
 type EnrollRequest struct {
-	Token     string `json:"token"`
-	AgentName string `json:"agent_name,omitempty"`
+	Token  string `json:"token"`
+	SiteID string `json:"site_id,omitempty"`
 }
 
 // EnrollResponse carries the site credential. The hub keeps only its hash.

@@ -84,6 +84,11 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
 	}
+	// A new database file is readable by its owner only; SQLite gives its
+	// -wal and -shm files the same permissions.
+	if f, err := os.OpenFile(dsn, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	}
 	db, err := gorm.Open(sqlite.Open(SQLiteDSN(dsn)), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
@@ -133,16 +138,33 @@ func Redact(dsn string) string {
 	return u.Redacted()
 }
 
-// Migrate applies numbered migrations in order, each once.
+// migrationLock is the PostgreSQL advisory lock key that serializes
+// migrations when several hub processes start at once.
+const migrationLock = 7_412_019_001
+
+// Migrate applies numbered migrations in order, each once. On PostgreSQL it
+// holds an advisory lock meanwhile, so that replicas and commands starting
+// together migrate one after the other.
 func Migrate(db *gorm.DB, migrations []*gormigrate.Migration) error {
-	opts := *gormigrate.DefaultOptions
-	opts.TableName = "schema_migrations"
-	opts.UseTransaction = true
-	m := gormigrate.New(db, &opts, migrations)
-	if err := m.Migrate(); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	run := func(db *gorm.DB) error {
+		opts := *gormigrate.DefaultOptions
+		opts.TableName = "schema_migrations"
+		opts.UseTransaction = true
+		if err := gormigrate.New(db, &opts, migrations).Migrate(); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		return nil
 	}
-	return nil
+	if Dialect(db) != Postgres {
+		return run(db)
+	}
+	return db.Connection(func(conn *gorm.DB) error {
+		if err := conn.Exec("SELECT pg_advisory_lock(?)", migrationLock).Error; err != nil {
+			return fmt.Errorf("migrate: lock: %w", err)
+		}
+		defer conn.Exec("SELECT pg_advisory_unlock(?)", migrationLock)
+		return run(conn)
+	})
 }
 
 // Ping checks the database answers within a deadline.

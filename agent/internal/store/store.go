@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"time"
 
+	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
 
 	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/program"
@@ -50,6 +54,34 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		return nil, err
 	}
 	return &Store{DB: db, Log: log, Now: func() time.Time { return time.Now().UTC() }, Path: path}, nil
+}
+
+// CheckBackup tells whether a file is an agent database, without changing
+// it: it must exist, be SQLite and hold the agent's tables.
+func CheckBackup(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	head := make([]byte, 16)
+	_, err = io.ReadFull(f, head)
+	f.Close()
+	if err != nil || string(head) != "SQLite format 3\x00" {
+		return errors.New("it is not a SQLite database")
+	}
+	db, err := gorm.Open(sqlite.Open("file:"+path+"?mode=ro"), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return err
+	}
+	defer dbx.Close(db)
+	var n int64
+	if err := db.Raw("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('agent_meta', 'sync_records', 'participants', 'schema_migrations')").Scan(&n).Error; err != nil {
+		return err
+	}
+	if n != 4 {
+		return errors.New("it is a SQLite database but not an agent's")
+	}
+	return nil
 }
 
 // Close closes the database.

@@ -190,9 +190,10 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, heade
 	return nil
 }
 
-// Enroll exchanges a one-time token for the site credential.
-func (c *Client) Enroll(ctx context.Context, token, name string) (contract.EnrollResponse, error) {
-	body, _ := json.Marshal(contract.EnrollRequest{Token: token, AgentName: name})
+// Enroll exchanges a one-time token for the site credential. siteID, when
+// not empty, is the site whose data this agent already holds.
+func (c *Client) Enroll(ctx context.Context, token, siteID string) (contract.EnrollResponse, error) {
+	body, _ := json.Marshal(contract.EnrollRequest{Token: token, SiteID: siteID})
 	var out contract.EnrollResponse
 	err := c.do(ctx, http.MethodPost, contract.PathEnroll, body, map[string]string{"Content-Type": "application/json"}, &out)
 	return out, err

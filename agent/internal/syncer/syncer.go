@@ -58,13 +58,18 @@ func (s *Syncer) progress(p Progress) {
 	}
 }
 
-// Enroll exchanges a token for a credential and stores it.
-func Enroll(ctx context.Context, st *store.Store, hubURL, token, name string, log *slog.Logger) (store.Enrollment, error) {
+// Enroll exchanges a token for a credential and stores it. An agent that
+// already holds a site's data can only be enrolled again as that site.
+func Enroll(ctx context.Context, st *store.Store, hubURL, token string, log *slog.Logger) (store.Enrollment, error) {
 	c, err := NewClient(hubURL, "", DefaultClientConfig, log)
 	if err != nil {
 		return store.Enrollment{}, err
 	}
-	resp, err := c.Enroll(ctx, token, name)
+	siteID, err := st.Meta(ctx, store.MetaSiteID)
+	if err != nil {
+		return store.Enrollment{}, err
+	}
+	resp, err := c.Enroll(ctx, token, siteID)
 	if err != nil {
 		return store.Enrollment{}, err
 	}

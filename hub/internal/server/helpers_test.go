@@ -74,7 +74,7 @@ func (h *hub) site(name string, org *store.Organization) (store.Site, string) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	s, _, cred, err := h.st.Enroll(ctx, tok)
+	s, _, cred, err := h.st.Enroll(ctx, tok, "")
 	if err != nil {
 		h.t.Fatal(err)
 	}

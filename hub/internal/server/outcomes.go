@@ -23,20 +23,37 @@ func (s *Server) pomFilter(c *gin.Context) (store.POMFilter, *problem.Problem) {
 	}
 	ctx := c.Request.Context()
 	if f.OrgID != "" {
-		if _, err := s.st.FindOrganization(ctx, f.OrgID); errors.Is(err, store.ErrNotFound) {
+		o, err := s.st.FindOrganization(ctx, f.OrgID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && o.ID != f.OrgID) {
 			return f, problem.Validation("No such organization.", problem.FieldError{Field: "org", Detail: "is not an organization id"})
+		}
+		if err != nil {
+			return f, s.internal(err)
 		}
 	}
 	if f.SiteID != "" {
 		site, err := s.st.FindSite(ctx, f.SiteID)
-		if errors.Is(err, store.ErrNotFound) {
+		if err == nil && site.ID != f.SiteID {
+			err = store.ErrNotFound
+		}
+		var ve *store.ValidationError
+		if errors.Is(err, store.ErrNotFound) || errors.As(err, &ve) {
 			return f, problem.Validation("No such site.", problem.FieldError{Field: "site", Detail: "is not a site id"})
+		}
+		if err != nil {
+			return f, s.internal(err)
 		}
 		if u.Role == store.RoleDirector && site.OrgID != u.OrgID {
 			return f, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's outcomes.")
 		}
 	}
 	return f, nil
+}
+
+// internal logs a failure and makes the problem the client sees.
+func (s *Server) internal(err error) *problem.Problem {
+	s.log.Error("request failed", "err", err)
+	return problem.New(http.StatusInternalServerError, problem.TypeInternal, "The server could not complete the request. The failure has been logged.")
 }
 
 func (s *Server) apiPOM(c *gin.Context) {

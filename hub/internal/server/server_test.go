@@ -41,7 +41,7 @@ func TestEnroll(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := mustJSON(t, contract.EnrollRequest{Token: tok, AgentName: "front desk"})
+		body := mustJSON(t, contract.EnrollRequest{Token: tok})
 		hdr := with(syncHeaders(""), "Content-Type", "application/json")
 		enroll := func(t *testing.T, header map[string]string, body []byte) (*http.Response, []byte) {
 			return h.do(t, request{method: http.MethodPost, path: contract.PathEnroll, header: header, body: body})
@@ -64,7 +64,9 @@ func TestEnroll(t *testing.T) {
 			{"form", with(hdr, "Content-Type", "application/x-www-form-urlencoded"), body, http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia},
 			{"no content type", with(hdr, "Content-Type", ""), body, http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia},
 			{"malformed JSON", hdr, []byte(`{"token": "` + tok), http.StatusBadRequest, problem.TypeBadRequest},
-			{"unknown field", hdr, []byte(`{"token":"` + tok + `","site_id":"x"}`), http.StatusBadRequest, problem.TypeBadRequest},
+			{"unknown field", hdr, []byte(`{"token":"` + tok + `","agent":"x"}`), http.StatusBadRequest, problem.TypeBadRequest},
+			{"malformed site id", hdr, []byte(`{"token":"` + tok + `","site_id":"x"}`), http.StatusUnprocessableEntity, problem.TypeValidation},
+			{"token of another site", hdr, []byte(`{"token":"` + tok + `","site_id":"` + uuid.NewString() + `"}`), http.StatusConflict, problem.TypeConflict},
 			{"two JSON values", hdr, append(append([]byte{}, body...), body...), http.StatusBadRequest, problem.TypeBadRequest},
 			{"truncated gzip", with(hdr, "Content-Encoding", "gzip"), gz(t, body)[:12], http.StatusBadRequest, problem.TypeBadRequest},
 			{"too large", hdr, []byte(`{"token":"` + tok + `","agent_name":"` + strings.Repeat("x", 70<<10) + `"}`), http.StatusRequestEntityTooLarge, problem.TypeTooLarge},

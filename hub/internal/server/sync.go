@@ -74,8 +74,15 @@ func (s *Server) enroll(c *gin.Context) {
 		problem.Write(c, problem.Validation("The enrollment token is required.", problem.FieldError{Field: "token", Detail: "is required"}))
 		return
 	}
-	site, org, cred, err := s.st.Enroll(c.Request.Context(), strings.TrimSpace(req.Token))
+	if req.SiteID != "" && !contract.ValidID(req.SiteID) {
+		problem.Write(c, problem.Validation("site_id must be the id of the site this agent holds data for.", problem.FieldError{Field: "site_id", Detail: "is not a site id"}))
+		return
+	}
+	site, org, cred, err := s.st.Enroll(c.Request.Context(), strings.TrimSpace(req.Token), req.SiteID)
 	switch {
+	case errors.Is(err, store.ErrWrongSite):
+		problem.Write(c, problem.New(http.StatusConflict, problem.TypeConflict, "This agent holds the data of another site than the one this token was issued for. The token was not used; ask for a token for this agent's own site."))
+		return
 	case errors.Is(err, store.ErrTokenInvalid):
 		problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeTokenInvalid, "The enrollment token is unknown, already used or expired. Ask the national office for a new one."))
 		return

@@ -218,11 +218,22 @@ func (s *Store) FindSite(ctx context.Context, ref string) (Site, error) {
 	if !plainText(ref) {
 		return st, ErrNotFound
 	}
-	err := s.DB.WithContext(ctx).Where("id = ? OR name = ?", ref, ref).First(&st).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return st, ErrNotFound
+	var found []Site
+	if err := s.DB.WithContext(ctx).Where("id = ? OR name = ?", ref, ref).Limit(3).Find(&found).Error; err != nil {
+		return st, err
 	}
-	return st, err
+	switch {
+	case len(found) == 0:
+		return st, ErrNotFound
+	case len(found) > 1:
+		for _, f := range found {
+			if f.ID == ref {
+				return f, nil
+			}
+		}
+		return st, &ValidationError{"site", fmt.Sprintf("several sites are named %q; name the site by its id (hub site list)", ref)}
+	}
+	return found[0], nil
 }
 
 // Sites lists sites, optionally of one organization.
@@ -243,7 +254,7 @@ func (s *Store) Sites(ctx context.Context, orgID string) ([]Site, error) {
 // Issuing a new token for an enrolled site re-enrolls it (a replaced machine)
 // and the old credential stops working at enrollment.
 func (s *Store) IssueEnrollmentToken(ctx context.Context, siteID string, ttl time.Duration) (string, error) {
-	if ttl <= 0 || ttl > 30*24*time.Hour {
+	if ttl < time.Minute || ttl > 30*24*time.Hour {
 		return "", &ValidationError{"ttl", "must be between one minute and 30 days"}
 	}
 	var st Site
@@ -258,8 +269,14 @@ func (s *Store) IssueEnrollmentToken(ctx context.Context, siteID string, ttl tim
 	return tok, err
 }
 
-// Enroll spends a one-time token and returns the site and its new credential.
-func (s *Store) Enroll(ctx context.Context, token string) (Site, Organization, string, error) {
+// ErrWrongSite means a token was issued for another site than the one whose
+// data the enrolling agent holds.
+var ErrWrongSite = errors.New("the enrollment token was issued for another site than the one this agent holds data for")
+
+// Enroll spends a one-time token and returns the site and its new
+// credential. expectSite, when not empty, is the site whose data the agent
+// holds: a token for another site is refused and not spent.
+func (s *Store) Enroll(ctx context.Context, token, expectSite string) (Site, Organization, string, error) {
 	var site Site
 	var org Organization
 	cred := secret.Token("imlsite_")
@@ -271,6 +288,9 @@ func (s *Store) Enroll(ctx context.Context, token string) (Site, Organization, s
 		now := s.Now()
 		if t.UsedAt != nil || now.After(t.ExpiresAt) {
 			return ErrTokenInvalid
+		}
+		if expectSite != "" && expectSite != t.SiteID {
+			return ErrWrongSite
 		}
 		// Spend the token; the condition makes a concurrent second use fail.
 		res := tx.Model(&EnrollmentToken{}).Where("hash = ? AND used_at IS NULL", t.Hash).Update("used_at", now)
@@ -319,6 +339,21 @@ func (s *Store) RevokeSite(ctx context.Context, ref, reason string) (Site, error
 	now := s.Now()
 	err = s.DB.WithContext(ctx).Model(&st).Updates(map[string]any{"revoked_at": now, "revoked_reason": reason}).Error
 	st.RevokedAt = &now
+	return st, err
+}
+
+// ReinstateSite lifts a revocation. The old credential stays dead: the
+// site's agent enrolls again with a new token (agent enroll --force).
+func (s *Store) ReinstateSite(ctx context.Context, ref string) (Site, error) {
+	st, err := s.FindSite(ctx, ref)
+	if err != nil {
+		return st, err
+	}
+	if st.RevokedAt == nil {
+		return st, &ValidationError{"site", "is not revoked"}
+	}
+	err = s.DB.WithContext(ctx).Model(&st).Updates(map[string]any{"revoked_at": nil, "revoked_reason": "", "credential_hash": ""}).Error
+	st.RevokedAt = nil
 	return st, err
 }
 

@@ -218,11 +218,15 @@ func TestEnrollmentToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, cred, err := s.Enroll(ctx, tok)
-		if err != nil {
-			t.Fatal(err)
+		// An agent holding another site's data cannot spend this token.
+		if _, _, _, err := s.Enroll(ctx, tok, uuid.NewString()); !errors.Is(err, store.ErrWrongSite) {
+			t.Fatalf("token for another site: %v", err)
 		}
-		if _, _, _, err := s.Enroll(ctx, tok); !errors.Is(err, store.ErrTokenInvalid) {
+		_, _, cred, err := s.Enroll(ctx, tok, site.ID)
+		if err != nil {
+			t.Fatalf("the token was spent by the refused attempt: %v", err)
+		}
+		if _, _, _, err := s.Enroll(ctx, tok, ""); !errors.Is(err, store.ErrTokenInvalid) {
 			t.Fatalf("second use: %v", err)
 		}
 		got, err := s.SiteByCredential(ctx, cred)
@@ -231,8 +235,20 @@ func TestEnrollmentToken(t *testing.T) {
 		}
 		expired, _ := s.IssueEnrollmentToken(ctx, site.ID, time.Minute)
 		s.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
-		if _, _, _, err := s.Enroll(ctx, expired); !errors.Is(err, store.ErrTokenInvalid) {
+		if _, _, _, err := s.Enroll(ctx, expired, ""); !errors.Is(err, store.ErrTokenInvalid) {
 			t.Fatalf("expired token: %v", err)
+		}
+		// Sites are found by id, or by a name only when it is unambiguous.
+		o, _ := s.FindOrganization(ctx, site.OrgID)
+		if _, err := s.AddSite(ctx, o.ID, "A"); err != nil {
+			t.Fatal(err)
+		}
+		var ve *store.ValidationError
+		if _, err := s.FindSite(ctx, "A"); !errors.As(err, &ve) {
+			t.Fatalf("ambiguous site name: %v", err)
+		}
+		if got, err := s.FindSite(ctx, site.ID); err != nil || got.ID != site.ID {
+			t.Fatalf("site by id: %v", err)
 		}
 		if _, err := s.RevokeSite(ctx, site.ID, "machine lost"); err != nil {
 			t.Fatal(err)
