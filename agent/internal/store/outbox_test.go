@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/program"
+)
+
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "agent.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func allAnswers(v bool) map[string]bool {
+	m := map[string]bool{}
+	for _, it := range program.Default().POM.Items {
+		m[it.Code] = v
+	}
+	return m
+}
+
+func addPeople(t *testing.T, st *Store, n int) []Participant {
+	t.Helper()
+	var ps []Participant
+	for i := 0; i < n; i++ {
+		p, err := st.AddParticipant(context.Background(), ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1980-05-05", EnrolledOn: "2025-03-01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.RecordInterview(context.Background(), p.ID, "eligibility", InterviewInput{InterviewedOn: "2025-03-02", Answers: allAnswers(false)}); err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+func fatesFor(b Batch, f contract.Fate) []contract.RecordResult {
+	out := make([]contract.RecordResult, len(b.Records))
+	for i, r := range b.Records {
+		out[i] = contract.RecordResult{ID: r.ID, Version: r.Version, Fate: f}
+	}
+	return out
+}
+
+func pending(t *testing.T, st *Store) int64 {
+	t.Helper()
+	ob, err := st.Outbox(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ob.Pending
+}
+
+func TestMigrationsOnEmptyDatabase(t *testing.T) {
+	st := openTest(t)
+	for _, table := range []string{"agent_meta", "participants", "pom_interviews", "sync_records", "sync_payloads", "sync_acks", "users", "sessions"} {
+		if !st.DB.Migrator().HasTable(table) {
+			t.Errorf("table %s missing", table)
+		}
+	}
+	// Opening again applies nothing twice.
+	st2, err := Open(context.Background(), st.Path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st2.Close()
+}
+
+func TestOutboxAcknowledgement(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	ps := addPeople(t, st, 10) // 20 records
+	if got := pending(t, st); got != 20 {
+		t.Fatalf("pending = %d, want 20", got)
+	}
+	b, err := st.PendingBatch(ctx, "", 8, 1<<20)
+	if err != nil || len(b.Records) != 8 {
+		t.Fatalf("batch of %d, %v", len(b.Records), err)
+	}
+	// A record of the batch changes while the batch is in flight: it must
+	// stay due. So must a record that is new since the batch was read.
+	var changed contract.Record
+	for _, r := range b.Records {
+		if r.Type == contract.TypeParticipant {
+			changed = r
+			break
+		}
+	}
+	if _, err := st.UpdateParticipant(ctx, changed.ID, ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1960-05-05", EnrolledOn: "2025-03-01"}); err != nil {
+		t.Fatal(err)
+	}
+	addPeople(t, st, 1)
+	next, err := st.JournalAck(ctx, 1, b, fatesFor(b, contract.FateStored))
+	if err != nil || next != 1 {
+		t.Fatalf("journal: next seq %d, %v", next, err)
+	}
+	// Journaled but not applied: a crash here loses nothing, and the next
+	// round applies it first.
+	st2, err := Open(ctx, st.Path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	if n, err := st2.ApplyAcks(ctx); err != nil || n != 1 {
+		t.Fatalf("apply: %d %v", n, err)
+	}
+	var left []SyncRecord
+	st.DB.Where("dirty").Find(&left)
+	dirty := map[string]bool{}
+	for _, r := range left {
+		dirty[r.ID] = true
+	}
+	if !dirty[changed.ID] {
+		t.Error("a record changed while its batch travelled was marked delivered")
+	}
+	for _, r := range b.Records {
+		if r.ID != changed.ID && dirty[r.ID] {
+			t.Errorf("record %s of the acknowledged batch is still due", r.ID)
+		}
+	}
+	if len(left) != 20-8+1+2 {
+		t.Errorf("%d records due, want %d", len(left), 20-8+1+2)
+	}
+	_ = ps
+}
+
+func TestOutboxReversionAndRefusal(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	addPeople(t, st, 2)
+	b, _ := st.PendingBatch(ctx, "", 10, 1<<20)
+	res := fatesFor(b, contract.FateStored)
+	res[0].Fate, res[0].HubVersion = contract.FateStale, 7 // the hub holds a newer version
+	res[1].Fate, res[1].Detail = contract.FateConflict, "record is a participant at the hub"
+	if err := st.Acknowledge(ctx, 1, b, res); err != nil {
+		t.Fatal(err)
+	}
+	var r0, r1 SyncRecord
+	st.DB.First(&r0, "id = ?", b.Records[0].ID)
+	st.DB.First(&r1, "id = ?", b.Records[1].ID)
+	if !r0.Dirty || r0.Version != 8 {
+		t.Errorf("stale record: dirty %v version %d, want due at version 8", r0.Dirty, r0.Version)
+	}
+	if !r1.Dirty || r1.Conflict == "" {
+		t.Errorf("refused record: dirty %v conflict %q", r1.Dirty, r1.Conflict)
+	}
+	// The refused record is not offered again; the re-versioned one is.
+	nb, _ := st.PendingBatch(ctx, "", 10, 1<<20)
+	if len(nb.Records) != 1 || nb.Records[0].ID != r0.ID || nb.Records[0].Version != 8 {
+		t.Fatalf("next batch %+v", nb.Records)
+	}
+	// A mismatched answer is refused and changes nothing.
+	bad := fatesFor(nb, contract.FateStored)
+	bad[0].Version = 99
+	if err := st.Acknowledge(ctx, 2, nb, bad); err == nil {
+		t.Fatal("an answer naming another version was accepted")
+	}
+	if got := pending(t, st); got != 1 {
+		t.Fatalf("pending after a bad answer = %d", got)
+	}
+}
+
+func TestReconcileAfterHubRestore(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	if err := st.SetMeta(ctx, MetaGeneration, "g1"); err != nil {
+		t.Fatal(err)
+	}
+	addPeople(t, st, 6) // 12 records
+	for seq := int64(1); ; seq++ {
+		b, _ := st.PendingBatch(ctx, "", 4, 1<<20)
+		if len(b.Records) == 0 {
+			break
+		}
+		if err := st.Acknowledge(ctx, seq, b, fatesFor(b, contract.FateStored)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pending(t, st) != 0 {
+		t.Fatal("not all delivered")
+	}
+	// The hub was restored to after batch 1: batches 2 and 3 are due again.
+	n, err := st.Reconcile(ctx, "g1", 1)
+	if err != nil || n != 8 {
+		t.Fatalf("requeued %d, %v; want 8", n, err)
+	}
+	// A new generation: everything is due.
+	n, err = st.Reconcile(ctx, "g2", 0)
+	if err != nil || n != 4 {
+		t.Fatalf("requeued %d more, %v; want 4", n, err)
+	}
+	if pending(t, st) != 12 {
+		t.Fatal("not everything is due after a generation change")
+	}
+}
