@@ -1,0 +1,78 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+)
+
+func TestRetryPolicy(t *testing.T) {
+	ctx := context.Background()
+	resp := func(code int) *http.Response { return &http.Response{StatusCode: code, Header: http.Header{}} }
+	connErr := &url.Error{Op: "Post", URL: "http://hub", Err: errors.New("connection reset by peer")}
+	for name, c := range map[string]struct {
+		resp *http.Response
+		err  error
+		want bool
+	}{
+		"connection error":    {nil, connErr, true},
+		"429":                 {resp(429), nil, true},
+		"408":                 {resp(408), nil, true},
+		"500":                 {resp(500), nil, true},
+		"503":                 {resp(503), nil, true},
+		"501 is final":        {resp(501), nil, false},
+		"400 is final":        {resp(400), nil, false},
+		"401 is final":        {resp(401), nil, false},
+		"403 is final":        {resp(403), nil, false},
+		"413 is final":        {resp(413), nil, false},
+		"422 is final":        {resp(422), nil, false},
+		"200 needs no retry":  {resp(200), nil, false},
+		"bad scheme is final": {nil, &url.Error{Op: "Post", URL: "ftp://x", Err: errors.New("unsupported protocol scheme \"ftp\"")}, false},
+	} {
+		got, _ := RetryPolicy(ctx, c.resp, c.err)
+		if got != c.want {
+			t.Errorf("%s: retry = %v, want %v", name, got, c.want)
+		}
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if got, _ := RetryPolicy(cancelled, nil, connErr); got {
+		t.Error("retries after the context ended")
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	min, max := 100*time.Millisecond, 5*time.Second
+	seen := map[time.Duration]bool{}
+	for attempt := 0; attempt < 8; attempt++ {
+		for i := 0; i < 50; i++ {
+			d := Backoff(min, max, attempt, nil)
+			ceiling := min << attempt
+			if ceiling > max {
+				ceiling = max
+			}
+			if d < min || d > ceiling {
+				t.Fatalf("attempt %d: wait %s outside [%s, %s]", attempt, d, min, ceiling)
+			}
+			seen[d] = true
+		}
+	}
+	if len(seen) < 100 {
+		t.Errorf("only %d distinct waits: no jitter", len(seen))
+	}
+	ra := &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": []string{"3"}}}
+	if d := Backoff(min, max, 0, ra); d != 3*time.Second {
+		t.Errorf("Retry-After 3 gives %s", d)
+	}
+	ra.Header.Set("Retry-After", "120")
+	if d := Backoff(min, max, 0, ra); d != max {
+		t.Errorf("a Retry-After beyond the maximum gives %s, want %s", d, max)
+	}
+	ra.Header.Set("Retry-After", time.Now().Add(2*time.Second).UTC().Format(http.TimeFormat))
+	if d := Backoff(min, max, 0, ra); d < time.Second || d > 2*time.Second {
+		t.Errorf("Retry-After as a date gives %s", d)
+	}
+}
