@@ -19,13 +19,33 @@ type pendingRecord struct {
 	Data    string
 }
 
+// projectLock is the PostgreSQL advisory lock key of a projection pass.
+const projectLock = 7_412_019_002
+
 // ProjectPending folds up to limit records stored since their last
-// projection into the reporting tables, and returns how many it handled.
-// A record that received a newer version meanwhile stays pending. Running it
-// twice, or on two replicas at once, gives the same tables.
+// projection into the reporting tables, in one transaction, and returns how
+// many it handled. A record that received a newer version meanwhile stays
+// pending. On PostgreSQL a pass holds an advisory lock: with several hub
+// replicas, one projects while the others skip (and return 0).
 func (s *Store) ProjectPending(ctx context.Context, limit int) (int, error) {
+	handled := 0
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.dialect == dbx.Postgres {
+			var got bool
+			if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?)", projectLock).Scan(&got).Error; err != nil || !got {
+				return err
+			}
+		}
+		var err error
+		handled, err = s.projectIn(tx, limit)
+		return err
+	})
+	return handled, err
+}
+
+func (s *Store) projectIn(tx *gorm.DB, limit int) (int, error) {
 	var pend []pendingRecord
-	err := s.DB.WithContext(ctx).Raw(`SELECT r.id, r.site_id, s.org_id, r.type, r.version, r.deleted, r.data
+	err := tx.Raw(`SELECT r.id, r.site_id, s.org_id, r.type, r.version, r.deleted, r.data
 FROM records r JOIN sites s ON s.id = r.site_id WHERE r.projected = ? ORDER BY r.id LIMIT ?`, false, limit).Scan(&pend).Error
 	if err != nil || len(pend) == 0 {
 		return 0, err
@@ -52,7 +72,7 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE r.projected = ? ORDER BY r
 			answers = append(answers, []any{p.ID, code, present})
 		}
 	}
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = func() error {
 		if err := tx.Where("record_id IN ?", ids).Delete(&POMAnswer{}).Error; err != nil {
 			return err
 		}
@@ -68,7 +88,7 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE r.projected = ? ORDER BY r
 		// Only the version projected is marked: a newer one stays pending.
 		return dbx.ExecRows(tx, "UPDATE records SET projected = true FROM (VALUES ", "(?, CAST(? AS BIGINT))",
 			") AS v WHERE records.id = v.column1 AND records.version = v.column2", done, 0)
-	})
+	}()
 	if err != nil {
 		return 0, err
 	}

@@ -259,3 +259,53 @@ func TestEnrollmentToken(t *testing.T) {
 		}
 	})
 }
+
+// Two hub processes projecting at once (two stores on one database) end
+// with the same tables as one, and neither fails.
+func TestConcurrentProjectors(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		a := open(t, dsn)
+		b := open(t, dsn)
+		site := enrolledSite(t, a, "A")
+		var recs []contract.Record
+		for i := 0; i < 600; i++ {
+			recs = append(recs, interview(t, uuid.Must(uuid.NewV7()).String(), uuid.NewString(), "eligibility", 1, map[string]bool{"pom20_have_friends": i%3 == 0}))
+		}
+		if _, _, err := a.Push(ctx, site.ID, 1, recs); err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 2)
+		for _, s := range []*store.Store{a, b} {
+			go func(s *store.Store) {
+				for {
+					n, err := s.ProjectPending(ctx, 50)
+					if err != nil {
+						errs <- err
+						return
+					}
+					if n == 0 {
+						if left, err := s.PendingProjection(ctx); err != nil || left == 0 {
+							errs <- err
+							return
+						}
+					}
+				}
+			}(s)
+		}
+		for i := 0; i < 2; i++ {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, err := a.POMReport(ctx, store.POMFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ind := range rep.Indicators {
+			if ind.Code == "pom20_have_friends" && (ind.FirstN != 600 || ind.FirstPresent != 200) {
+				t.Fatalf("friends after concurrent projection: %d of %d", ind.FirstPresent, ind.FirstN)
+			}
+		}
+	})
+}
