@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -20,7 +18,6 @@ import (
 	"github.com/itsmylife/iml/agent/internal/syncer"
 	"github.com/itsmylife/iml/pkg/cli"
 	"github.com/itsmylife/iml/pkg/dbx"
-	"github.com/itsmylife/iml/pkg/secret"
 )
 
 type globals struct {
@@ -227,20 +224,16 @@ func userCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			pw := secret.Token("")[:20]
-			if fromStdin {
-				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if err != nil && line == "" {
-					return errors.New("no password on standard input")
-				}
-				pw = strings.TrimRight(line, "\r\n")
+			pw, generated, err := cli.Password(cmd.InOrStdin(), fromStdin)
+			if err != nil {
+				return err
 			}
 			u, err := st.AddUser(cmd.Context(), email, name, role, pw)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "account %s (%s) added\n", u.Email, u.Role)
-			if !fromStdin {
+			if generated {
 				fmt.Fprintf(cmd.OutOrStdout(), "password (shown once): %s\n", pw)
 			}
 			return nil
@@ -294,18 +287,12 @@ while 'agent serve' runs. The copy holds identifying data: keep it as
 carefully as the machine itself.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := os.Stat(to); err == nil {
-				return fmt.Errorf("%s exists; choose a new file", to)
-			}
 			st, _, err := g.open(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			if err := st.DB.Exec("VACUUM INTO ?", to).Error; err != nil {
-				return err
-			}
-			if err := os.Chmod(to, 0o600); err != nil {
+			if err := dbx.BackupSQLite(st.DB, to); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "backup written to %s\n", to)

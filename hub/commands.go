@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -18,7 +16,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/server"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/cli"
-	"github.com/itsmylife/iml/pkg/secret"
+	"github.com/itsmylife/iml/pkg/dbx"
 )
 
 type globals struct {
@@ -41,6 +39,18 @@ func (g *globals) open(ctx context.Context) (*store.Store, *slog.Logger, error) 
 	}
 	st, err := store.Open(ctx, g.dsn(), log)
 	return st, log, err
+}
+
+// with runs a command with the hub's store open.
+func (g *globals) with(run func(cmd *cobra.Command, st *store.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		st, _, err := g.open(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return run(cmd, st)
+	}
 }
 
 func rootCmd() *cobra.Command {
@@ -108,19 +118,14 @@ func orgCmd(g *globals) *cobra.Command {
 		Long:    "Add an implementing organization. Types: " + strings.Join(store.OrgTypes, ", ") + ".",
 		Example: `  hub org add --name "Riverside Peer Center" --type peer_run --state VA`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			o, err := st.AddOrganization(cmd.Context(), name, typ, state)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "organization %s added: %s\n", o.Name, o.ID)
 			return nil
-		},
+		}),
 	}
 	add.Flags().StringVar(&name, "name", "", "the organization's name (required)")
 	add.Flags().StringVar(&typ, "type", "other", "kind: "+strings.Join(store.OrgTypes, ", "))
@@ -129,12 +134,7 @@ func orgCmd(g *globals) *cobra.Command {
 	_ = add.MarkFlagRequired("state")
 	list := &cobra.Command{
 		Use: "list", Short: "List organizations", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			os, err := st.Organizations(cmd.Context())
 			if err != nil {
 				return err
@@ -145,7 +145,7 @@ func orgCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", o.ID, o.Name, o.Type, o.State)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	cmd.AddCommand(add, list)
 	return cmd
@@ -165,12 +165,7 @@ func siteCmd(g *globals) *cobra.Command {
 		Long:    "Add a site of an organization and print a one-time enrollment token for its agent. The token works once and expires after --token-ttl; the hub keeps only its hash.",
 		Example: `  hub site add --org "Riverside Peer Center" --name "Riverside downtown"`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			site, err := st.AddSite(cmd.Context(), org, name)
 			if err != nil {
 				return err
@@ -181,7 +176,7 @@ func siteCmd(g *globals) *cobra.Command {
 			}
 			printToken(cmd, site, tok)
 			return nil
-		},
+		}),
 	}
 	add.Flags().StringVar(&org, "org", "", "organization id or name (required)")
 	add.Flags().StringVar(&name, "name", "", "the site's name (required)")
@@ -194,12 +189,7 @@ func siteCmd(g *globals) *cobra.Command {
 		Use:   "token",
 		Short: "Issue a new one-time enrollment token for a site (a replaced machine)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			site, err := st.FindSite(cmd.Context(), siteRef)
 			if err != nil {
 				return fmt.Errorf("site %q: %w", siteRef, err)
@@ -210,7 +200,7 @@ func siteCmd(g *globals) *cobra.Command {
 			}
 			printToken(cmd, site, tok)
 			return nil
-		},
+		}),
 	}
 	token.Flags().StringVar(&siteRef, "site", "", "site id or name (required)")
 	token.Flags().DurationVar(&ttl, "token-ttl", 72*time.Hour, "how long the enrollment token stays valid")
@@ -221,19 +211,14 @@ func siteCmd(g *globals) *cobra.Command {
 		Use:   "revoke",
 		Short: "Cut a site off: its credential stops working at once",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			site, err := st.RevokeSite(cmd.Context(), siteRef, reason)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "site %s revoked\n", site.Name)
 			return nil
-		},
+		}),
 	}
 	revoke.Flags().StringVar(&siteRef, "site", "", "site id or name (required)")
 	revoke.Flags().StringVar(&reason, "reason", "", "why (required, kept at the hub)")
@@ -246,12 +231,7 @@ func siteCmd(g *globals) *cobra.Command {
 		Long: `Lift a site's revocation. The revoked credential stays dead: enroll the
 site's agent again with the printed token (agent enroll --force --token ...).`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			site, err := st.ReinstateSite(cmd.Context(), siteRef)
 			if err != nil {
 				return err
@@ -262,7 +242,7 @@ site's agent again with the printed token (agent enroll --force --token ...).`,
 			}
 			printToken(cmd, site, tok)
 			return nil
-		},
+		}),
 	}
 	reinstate.Flags().StringVar(&siteRef, "site", "", "site id or name (required)")
 	reinstate.Flags().DurationVar(&ttl, "token-ttl", 72*time.Hour, "how long the enrollment token stays valid")
@@ -270,12 +250,7 @@ site's agent again with the printed token (agent enroll --force --token ...).`,
 
 	list := &cobra.Command{
 		Use: "list", Short: "List sites with their release and last sync", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			ss, err := st.Sites(cmd.Context(), "")
 			if err != nil {
 				return err
@@ -296,7 +271,7 @@ site's agent again with the printed token (agent enroll --force --token ...).`,
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.ID, s.Name, s.Release, seen, status)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	cmd.AddCommand(add, token, revoke, reinstate, list)
 	return cmd
@@ -314,21 +289,10 @@ The password is read from standard input with --password-stdin; otherwise a
 random one is made and printed once.`,
 		Example: `  hub user add --email ana@example.org --name "Ana Diaz" --role analyst`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.open(cmd.Context())
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
+			pw, generated, err := cli.Password(cmd.InOrStdin(), fromStdin)
 			if err != nil {
 				return err
-			}
-			defer st.Close()
-			pw := ""
-			if fromStdin {
-				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if err != nil && line == "" {
-					return errors.New("no password on standard input")
-				}
-				pw = strings.TrimRight(line, "\r\n")
-			} else {
-				pw = secret.Token("")[:20]
 			}
 			if org != "" {
 				o, err := st.FindOrganization(cmd.Context(), org)
@@ -342,11 +306,11 @@ random one is made and printed once.`,
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "account %s (%s) added\n", u.Email, u.Role)
-			if !fromStdin {
+			if generated {
 				fmt.Fprintf(cmd.OutOrStdout(), "password (shown once): %s\n", pw)
 			}
 			return nil
-		},
+		}),
 	}
 	add.Flags().StringVar(&email, "email", "", "email, used to sign in (required)")
 	add.Flags().StringVar(&name, "name", "", "full name (required)")
@@ -363,16 +327,11 @@ func generationCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "generation", Short: "Show or rotate the hub's generation id"}
 	show := &cobra.Command{
 		Use: "show", Short: "Print the generation id", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			gen, err := st.Generation(cmd.Context())
 			fmt.Fprintln(cmd.OutOrStdout(), gen)
 			return err
-		},
+		}),
 	}
 	rotate := &cobra.Command{
 		Use:   "rotate",
@@ -382,18 +341,13 @@ all its records; the hub's idempotent storage absorbs what it already holds.
 A restore from an older backup does not need this (agents detect the missing
 batches by themselves); use it when the database was rebuilt by other means.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			gen, err := st.RotateGeneration(cmd.Context())
 			if err == nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "new generation %s\n", gen)
 			}
 			return err
-		},
+		}),
 	}
 	cmd.AddCommand(show, rotate)
 	return cmd
@@ -407,27 +361,16 @@ func backupCmd(g *globals) *cobra.Command {
 		Long: `Write a consistent copy of the SQLite database while the hub runs
 (VACUUM INTO). For PostgreSQL use pg_dump; see docs/operations.md.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			if st.Dialect() != "sqlite" {
 				return errors.New("the hub runs on PostgreSQL: back it up with pg_dump (docs/operations.md)")
 			}
-			if _, err := os.Stat(to); err == nil {
-				return fmt.Errorf("%s exists; choose a new file", to)
-			}
-			if err := st.DB.Exec("VACUUM INTO ?", to).Error; err != nil {
-				return err
-			}
-			if err := os.Chmod(to, 0o600); err != nil {
+			if err := dbx.BackupSQLite(st.DB, to); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "backup written to %s\n", to)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&to, "to", "", "file to write (required, must not exist)")
 	_ = cmd.MarkFlagRequired("to")

@@ -4,9 +4,11 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/itsmylife/iml/pkg/secret"
 )
 
 // Env returns the environment variable or a default.
@@ -79,4 +83,17 @@ func URLFor(a net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// Password reads a password from the first line of in when fromStdin, and
+// otherwise makes a random one; generated tells the caller to show it once.
+func Password(in io.Reader, fromStdin bool) (pw string, generated bool, err error) {
+	if !fromStdin {
+		return secret.Token("")[:20], true, nil
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && line == "" {
+		return "", false, errors.New("no password on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), false, nil
 }

@@ -189,3 +189,19 @@ func Close(db *gorm.DB) error {
 
 // IsUniqueViolation reports a duplicate key on either dialect.
 func IsUniqueViolation(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+
+// BackupSQLite writes a consistent copy of a SQLite database to a new file
+// (VACUUM INTO, safe while the database is in use), readable by its owner
+// only.
+func BackupSQLite(db *gorm.DB, to string) error {
+	if Dialect(db) != SQLite {
+		return errors.New("not a SQLite database")
+	}
+	if _, err := os.Stat(to); err == nil {
+		return fmt.Errorf("%s exists; choose a new file", to)
+	}
+	if err := db.Exec("VACUUM INTO ?", to).Error; err != nil {
+		return err
+	}
+	return os.Chmod(to, 0o600)
+}

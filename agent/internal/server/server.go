@@ -7,7 +7,6 @@ import (
 	"embed"
 	"errors"
 	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // Config tunes the server.
@@ -68,7 +68,7 @@ var funcs = template.FuncMap{
 
 // New builds the server.
 func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
-	tpl := template.Must(template.New("").Funcs(funcs).ParseFS(webFS, "web/templates/*.html"))
+	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
 	return &Server{cfg: cfg, st: st, log: log, pages: tpl}
 }
 
@@ -85,8 +85,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no page at this address."})
 	})
-	static, _ := fs.Sub(webFS, "web/static")
-	r.StaticFS("/static", http.FS(static))
+	webui.Static(r)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 
 	r.GET("/setup", s.setupPage)

@@ -8,7 +8,6 @@ import (
 	"embed"
 	"errors"
 	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // Config is what the hub's server needs to know.
@@ -50,7 +50,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	if cfg.ProjectEvery <= 0 {
 		cfg.ProjectEvery = 5 * time.Second
 	}
-	tpl := template.Must(template.New("").Funcs(funcs).ParseFS(webFS, "web/templates/*.html"))
+	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
 	return &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1)}
 }
 
@@ -65,8 +65,7 @@ func (s *Server) Handler() http.Handler {
 		problem.Write(c, problem.New(http.StatusMethodNotAllowed, problem.TypeBadRequest, "This method is not allowed here."))
 	})
 
-	static, _ := fs.Sub(webFS, "web/static")
-	r.StaticFS("/static", http.FS(static))
+	webui.Static(r)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
 
