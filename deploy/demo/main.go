@@ -57,7 +57,11 @@ func run(bin, dir string, port int) error {
 	if err := hub.Start(ctx); err != nil {
 		return err
 	}
-	defer hub.Stop()
+	defer func() {
+		if err := hub.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping the hub:", err)
+		}
+	}()
 	if _, err := hub.CLI(ctx, adminPassword+"\n", "user", "add", "--email", adminEmail, "--name", "Demo Admin", "--role", "admin", "--password-stdin"); err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func Build(ctx context.Context, moduleRoot, dir string) (hub, agent string, err 
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 		cmd.Dir = moduleRoot
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return "", "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+			return "", "", fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
 		}
 	}
 	return hub, agent, nil
@@ -157,7 +157,7 @@ func Run(ctx context.Context, bin string, env []string, stdin string, args ...st
 		cmd.Stdin = strings.NewReader(stdin)
 	}
 	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("%s %s: %v: %s", filepath.Base(bin), strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
+		return out.String(), fmt.Errorf("%s %s: %w: %s", filepath.Base(bin), strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
 	}
 	return out.String(), nil
 }
@@ -174,7 +174,7 @@ func WaitFor(ctx context.Context, timeout time.Duration, what string, check func
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("waiting for %s: %w (last: %v)", what, ctx.Err(), last)
+			return fmt.Errorf("waiting for %s: %w (last: %w)", what, ctx.Err(), last)
 		case <-time.After(delay):
 		}
 		if delay < 500*time.Millisecond {
@@ -187,7 +187,7 @@ func WaitFor(ctx context.Context, timeout time.Duration, what string, check func
 func WaitHealthy(ctx context.Context, url string, p *Proc, timeout time.Duration) error {
 	return WaitFor(ctx, timeout, url, func() error {
 		if p != nil && p.Exited() {
-			return backoffStop{fmt.Errorf("%s exited: %v\n%s", p.Name, p.Wait(), tail(p.Log(), 2000))}
+			return backoffStop{fmt.Errorf("%s exited: %w\n%s", p.Name, p.Wait(), tail(p.Log(), 2000))}
 		}
 		resp, err := http.Get(url)
 		if err != nil {

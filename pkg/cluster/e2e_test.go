@@ -90,7 +90,11 @@ func TestSiteToHub(t *testing.T) {
 		if err := a.Start(ctx, time.Hour); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { a.Stop() })
+		t.Cleanup(func() {
+			if err := a.Stop(); err != nil {
+				t.Error(err)
+			}
+		})
 		tok := directorToken(t, a)
 		rel := program.Default()
 

@@ -89,9 +89,20 @@ type request struct {
 	body         []byte
 }
 
+// answer is what the hub sent back, its body already read (and closed) by the
+// helper that sent the request.
+type answer struct {
+	StatusCode int
+	Header     http.Header
+}
+
+func answerOf(resp *http.Response) *answer {
+	return &answer{StatusCode: resp.StatusCode, Header: resp.Header}
+}
+
 // do sends a request and reads the whole answer. Whatever the request, the
 // hub must never answer 500.
-func (h *hub) do(t *testing.T, r request) (*http.Response, []byte) {
+func (h *hub) do(t *testing.T, r request) (*answer, []byte) {
 	t.Helper()
 	var body io.Reader
 	if r.body != nil {
@@ -120,7 +131,7 @@ func (h *hub) do(t *testing.T, r request) (*http.Response, []byte) {
 	if resp.StatusCode >= 500 {
 		t.Fatalf("%s %s answered %d: %s", r.method, r.path, resp.StatusCode, b)
 	}
-	return resp, b
+	return answerOf(resp), b
 }
 
 // syncHeaders are the headers an agent sends on every request.
@@ -156,7 +167,7 @@ func with(h map[string]string, kv ...string) map[string]string {
 
 // wantProblem checks that an answer is a problem of the given status and
 // type and returns it.
-func wantProblem(t *testing.T, resp *http.Response, body []byte, status int, typ string) problem.Problem {
+func wantProblem(t *testing.T, resp *answer, body []byte, status int, typ string) problem.Problem {
 	t.Helper()
 	if resp.StatusCode != status {
 		t.Fatalf("status %d, want %d: %s", resp.StatusCode, status, body)
@@ -182,7 +193,7 @@ func wantProblem(t *testing.T, resp *http.Response, body []byte, status int, typ
 }
 
 // wantJSON checks a 200 JSON answer and decodes it.
-func wantJSON(t *testing.T, resp *http.Response, body []byte, v any) {
+func wantJSON(t *testing.T, resp *answer, body []byte, v any) {
 	t.Helper()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, want 200: %s", resp.StatusCode, body)

@@ -60,7 +60,7 @@ func (s *Server) render(c *gin.Context, status int, name string, data gin.H) {
 // dumbbell chart: a hollow dot at the first interview, a filled dot at the
 // closing one, a line between.
 func pomChart(rep store.POMReport) template.HTML {
-	const rowH, left, width, right = 26, 330, 640, 20
+	const rowH, left, width, right = 26, 400, 720, 20
 	plotW := width - left - right
 	h := len(rep.Indicators)*rowH + 50
 	x := func(v float64) float64 { return float64(left) + v/100*float64(plotW) }
@@ -73,8 +73,8 @@ func pomChart(rep store.POMReport) template.HTML {
 	for i, ind := range rep.Indicators {
 		y := 20 + i*rowH + rowH/2
 		label := ind.Text
-		if len(label) > 52 {
-			label = label[:50] + "…"
+		if r := []rune(label); len(r) > 58 {
+			label = string(r[:56]) + "…"
 		}
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="label" text-anchor="end">%s</text>`, left-8, y+4, html.EscapeString(label))
 		if ind.FirstShare != nil && ind.ClosingShare != nil {

@@ -43,7 +43,7 @@ func TestEnroll(t *testing.T) {
 		}
 		body := mustJSON(t, contract.EnrollRequest{Token: tok})
 		hdr := with(syncHeaders(""), "Content-Type", "application/json")
-		enroll := func(t *testing.T, header map[string]string, body []byte) (*http.Response, []byte) {
+		enroll := func(t *testing.T, header map[string]string, body []byte) (*answer, []byte) {
 			return h.do(t, request{method: http.MethodPost, path: contract.PathEnroll, header: header, body: body})
 		}
 
@@ -176,7 +176,7 @@ func TestProtocolCheckedBeforeBody(t *testing.T) {
 		tr := &http.Transport{DisableCompression: true, ExpectContinueTimeout: time.Minute}
 		defer tr.CloseIdleConnections()
 		client := &http.Client{Transport: tr}
-		send := func(t *testing.T, path, protocol string, hdr map[string]string, body []byte) (*http.Response, []byte, bool) {
+		send := func(t *testing.T, path, protocol string, hdr map[string]string, body []byte) (*answer, []byte, bool) {
 			t.Helper()
 			tb := &readTracker{r: bytes.NewReader(body)}
 			req, err := http.NewRequest(http.MethodPost, h.srv.URL+path, tb)
@@ -198,7 +198,7 @@ func TestProtocolCheckedBeforeBody(t *testing.T) {
 			}
 			defer resp.Body.Close()
 			b, _ := io.ReadAll(resp.Body)
-			return resp, b, tb.read.Load()
+			return answerOf(resp), b, tb.read.Load()
 		}
 		pushHdr := with(pushHeaders(cred, 1), "Content-Encoding", "")
 		pushBody := batch(t, site.ID, interview(t, newID(), 1, true))
@@ -424,15 +424,6 @@ func TestPushRefusals(t *testing.T) {
 	})
 }
 
-func pushResults(t *testing.T, resp contract.PushResponse) []contract.Fate {
-	t.Helper()
-	out := make([]contract.Fate, len(resp.Results))
-	for i, r := range resp.Results {
-		out[i] = r.Fate
-	}
-	return out
-}
-
 func TestPushAndReplay(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		h := newHub(t, dsn)
@@ -591,7 +582,7 @@ func TestStatusAndPull(t *testing.T) {
 		ctx := context.Background()
 		site, cred := h.site("Main Street", nil)
 		gen, _ := h.st.Generation(ctx)
-		get := func(t *testing.T, path string, header map[string]string) (*http.Response, []byte) {
+		get := func(t *testing.T, path string, header map[string]string) (*answer, []byte) {
 			return h.do(t, request{method: http.MethodGet, path: path, header: header})
 		}
 
@@ -755,7 +746,7 @@ func TestStaffAPI(t *testing.T) {
 			}
 		}
 
-		login := func(t *testing.T, email, password string) (*http.Response, []byte) {
+		login := func(t *testing.T, email, password string) (*answer, []byte) {
 			return h.do(t, request{method: http.MethodPost, path: "/api/v1/auth/login", header: map[string]string{"Content-Type": "application/json"},
 				body: mustJSON(t, map[string]string{"email": email, "password": password})})
 		}
@@ -775,7 +766,7 @@ func TestStaffAPI(t *testing.T) {
 			return out.Token
 		}
 		bearer := func(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
-		get := func(t *testing.T, path string, header map[string]string) (*http.Response, []byte) {
+		get := func(t *testing.T, path string, header map[string]string) (*answer, []byte) {
 			return h.do(t, request{method: http.MethodGet, path: path, header: header})
 		}
 		report := func(t *testing.T, path string, header map[string]string) store.POMReport {
@@ -985,8 +976,12 @@ func TestPushSizeBoundary(t *testing.T) {
 			body, _ := sized(t, contract.MaxBatchBytes)
 			var buf bytes.Buffer
 			zw, _ := gzip.NewWriterLevel(&buf, gzip.NoCompression)
-			zw.Write(body)
-			zw.Close()
+			if _, err := zw.Write(body); err != nil {
+				t.Fatal(err)
+			}
+			if err := zw.Close(); err != nil {
+				t.Fatal(err)
+			}
 			if buf.Len() <= contract.MaxBatchBytes {
 				t.Fatalf("stored gzip is %d bytes", buf.Len())
 			}
