@@ -187,7 +187,11 @@ func WaitFor(ctx context.Context, timeout time.Duration, what string, check func
 func WaitHealthy(ctx context.Context, url string, p *Proc, timeout time.Duration) error {
 	return WaitFor(ctx, timeout, url, func() error {
 		if p != nil && p.Exited() {
-			return backoffStop{fmt.Errorf("%s exited: %w\n%s", p.Name, p.Wait(), tail(p.Log(), 2000))}
+			werr := p.Wait()
+			if werr == nil {
+				werr = errors.New("exit status 0")
+			}
+			return backoffStop{fmt.Errorf("%s exited: %w\n%s", p.Name, werr, tail(p.Log(), 2000))}
 		}
 		resp, err := http.Get(url)
 		if err != nil {

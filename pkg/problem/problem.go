@@ -30,7 +30,7 @@ const (
 	TypeTooLarge         = "urn:iml:problem:too-large"
 	TypeUnsupportedMedia = "urn:iml:problem:unsupported-media-type"
 	TypeProtocol         = "urn:iml:problem:protocol-version"
-	TypeTokenInvalid     = "urn:iml:problem:enrollment-token-invalid"
+	TypeTokenInvalid     = "urn:iml:problem:enrollment-token-invalid" //nolint:gosec // G101: a problem type URN, not a credential
 	TypeSiteRevoked      = "urn:iml:problem:site-revoked"
 	TypeInternal         = "urn:iml:problem:internal"
 	TypeUnavailable      = "urn:iml:problem:unavailable"

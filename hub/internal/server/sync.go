@@ -209,12 +209,29 @@ func (s *Server) push(c *gin.Context) {
 		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, fmt.Sprintf("A batch holds at most %d records; this one holds %d.", contract.MaxBatchRecords, len(req.Records))))
 		return
 	}
-	ferrs := validateRecords(req.Records)
-	if len(ferrs) > 0 {
+	// The records are validated while the database writes them; the
+	// transaction commits only if every record is valid. Whatever the
+	// database said, an invalid batch is answered as such.
+	checked := make(chan []problem.FieldError, 1)
+	go func() { checked <- validateRecords(req.Records) }()
+	var ferrs []problem.FieldError
+	waited := false
+	wait := func() []problem.FieldError {
+		if !waited {
+			ferrs, waited = <-checked, true
+		}
+		return ferrs
+	}
+	results, siteSeq, err := s.st.Push(c.Request.Context(), site.ID, seq, req.Records, func() error {
+		if len(wait()) > 0 {
+			return errInvalidBatch
+		}
+		return nil
+	})
+	if len(wait()) > 0 {
 		problem.Write(c, problem.Validation(fmt.Sprintf("%d or more records are invalid; nothing in the batch was stored.", len(ferrs)), ferrs...))
 		return
 	}
-	results, siteSeq, err := s.st.Push(c.Request.Context(), site.ID, seq, req.Records)
 	if errors.Is(err, store.ErrForeignRecord) {
 		s.log.Warn("push refused: record ids of another site", "site", site.ID)
 		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, "The batch holds record ids that belong to another site; nothing was stored."))
@@ -242,6 +259,8 @@ func (s *Server) push(c *gin.Context) {
 	s.log.Info("push", "site", site.ID, "batch", key, "seq", seq, "records", len(results), "stored", stored)
 	writeJSON(c, http.StatusOK, contract.PushResponse{Generation: gen, SiteSeq: siteSeq, Results: results})
 }
+
+var errInvalidBatch = errors.New("the batch holds invalid records")
 
 // validateRecords checks every record of a batch, on all cores, and returns
 // at most 20 field errors in record order.

@@ -33,8 +33,10 @@ RETURNING id`
 // Push stores one batch from a site in one transaction, idempotently per
 // record, and returns each record's fate and the highest batch sequence held
 // for the site. Nothing is stored when it fails. Record ids must be unique
-// within the batch (the server checks).
-func (s *Store) Push(ctx context.Context, siteID string, batchSeq int64, recs []contract.Record) ([]contract.RecordResult, int64, error) {
+// within the batch (the server checks). beforeCommit, if not nil, runs last
+// inside the transaction: an error from it rolls everything back. The
+// server uses it to validate a batch while the database writes it.
+func (s *Store) Push(ctx context.Context, siteID string, batchSeq int64, recs []contract.Record, beforeCommit func() error) ([]contract.RecordResult, int64, error) {
 	results := make([]contract.RecordResult, len(recs))
 	var siteSeq int64
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -85,7 +87,13 @@ func (s *Store) Push(ctx context.Context, siteID string, batchSeq int64, recs []
 			batchSeq, batchSeq, s.Now(), siteID).Error; err != nil {
 			return err
 		}
-		return tx.Raw("SELECT batch_seq FROM sites WHERE id = ?", siteID).Scan(&siteSeq).Error
+		if err := tx.Raw("SELECT batch_seq FROM sites WHERE id = ?", siteID).Scan(&siteSeq).Error; err != nil {
+			return err
+		}
+		if beforeCommit != nil {
+			return beforeCommit()
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, 0, err

@@ -88,16 +88,16 @@ func TestPushFates(t *testing.T) {
 		v2 := interview(t, id, key, "eligibility", 2, map[string]bool{"pom20_have_friends": true})
 		v2other := interview(t, id, key, "eligibility", 2, map[string]bool{"pom21_respected": true})
 
-		res, seq, err := s.Push(ctx, site.ID, 1, []contract.Record{v1})
+		res, seq, err := s.Push(ctx, site.ID, 1, []contract.Record{v1}, nil)
 		if err != nil || seq != 1 || res[0].Fate != contract.FateStored {
 			t.Fatalf("first push: %v %d %v", fates(res), seq, err)
 		}
 		other1 := interview(t, uuid.Must(uuid.NewV7()).String(), key, "closing", 1, map[string]bool{"pom20_have_friends": true})
-		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{v1, other1})
+		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{v1, other1}, nil)
 		if got := fates(res); got[0] != contract.FateDuplicate || got[1] != contract.FateStored {
 			t.Fatalf("second push fates %v", got)
 		}
-		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{v2})
+		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{v2}, nil)
 		if got := fates(res); got[0] != contract.FateStored {
 			t.Fatalf("higher version fate %v", got)
 		}
@@ -106,14 +106,14 @@ func TestPushFates(t *testing.T) {
 			want contract.Fate
 			hubV int64
 		}{{v1, contract.FateStale, 2}, {v2, contract.FateDuplicate, 0}, {v2other, contract.FateConflict, 2}} {
-			res, seq, _ = s.Push(ctx, site.ID, 1, []contract.Record{c.r})
+			res, seq, _ = s.Push(ctx, site.ID, 1, []contract.Record{c.r}, nil)
 			if res[0].Fate != c.want || res[0].HubVersion != c.hubV {
 				t.Fatalf("v%d: fate %v hub version %d, want %v %d", c.r.Version, res[0].Fate, res[0].HubVersion, c.want, c.hubV)
 			}
 		}
 		// Another type under the same id is a conflict, not a replacement.
 		asParticipant, _ := contract.NewRecord(id, contract.TypeParticipant, 9, contract.Participant{Key: key, EnrollmentYear: 2026, AgeBand: "25-34"})
-		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{asParticipant})
+		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{asParticipant}, nil)
 		if res[0].Fate != contract.FateConflict {
 			t.Fatalf("type change fate %v", res[0].Fate)
 		}
@@ -127,7 +127,7 @@ func TestPushFates(t *testing.T) {
 		}
 		// Another site may not touch this record; nothing of its batch is stored.
 		fresh := interview(t, uuid.Must(uuid.NewV7()).String(), key, "closing", 1, map[string]bool{"pom20_have_friends": true})
-		_, _, err = s.Push(ctx, other.ID, 1, []contract.Record{fresh, interview(t, id, key, "eligibility", 3, map[string]bool{"pom20_have_friends": true})})
+		_, _, err = s.Push(ctx, other.ID, 1, []contract.Record{fresh, interview(t, id, key, "eligibility", 3, map[string]bool{"pom20_have_friends": true})}, nil)
 		if !errors.Is(err, store.ErrForeignRecord) {
 			t.Fatalf("foreign push: %v", err)
 		}
@@ -137,7 +137,7 @@ func TestPushFates(t *testing.T) {
 			t.Fatal("a refused batch stored a record")
 		}
 		// A tombstone replaces the record.
-		res, _, _ = s.Push(ctx, site.ID, 3, []contract.Record{contract.NewTombstone(id, contract.TypePOMInterview, 3)})
+		res, _, _ = s.Push(ctx, site.ID, 3, []contract.Record{contract.NewTombstone(id, contract.TypePOMInterview, 3)}, nil)
 		if res[0].Fate != contract.FateStored {
 			t.Fatalf("tombstone fate %v", res[0].Fate)
 		}
@@ -158,11 +158,11 @@ func TestProjectionAndReport(t *testing.T) {
 				interview(t, uuid.Must(uuid.NewV7()).String(), key, "eligibility", 1, map[string]bool{"pom20_have_friends": i == 0}),
 				interview(t, uuid.Must(uuid.NewV7()).String(), key, "closing", 1, map[string]bool{"pom20_have_friends": i < 3}))
 		}
-		if _, _, err := s.Push(ctx, site.ID, 1, recs); err != nil {
+		if _, _, err := s.Push(ctx, site.ID, 1, recs, nil); err != nil {
 			t.Fatal(err)
 		}
 		other := interview(t, uuid.Must(uuid.NewV7()).String(), uuid.NewString(), "eligibility", 1, map[string]bool{"pom20_have_friends": true})
-		if _, _, err := s.Push(ctx, site2.ID, 1, []contract.Record{other}); err != nil {
+		if _, _, err := s.Push(ctx, site2.ID, 1, []contract.Record{other}, nil); err != nil {
 			t.Fatal(err)
 		}
 		for {
@@ -199,7 +199,7 @@ func TestProjectionAndReport(t *testing.T) {
 		for _, r := range recs[:2] {
 			tombs = append(tombs, contract.NewTombstone(r.ID, r.Type, 2))
 		}
-		s.Push(ctx, site.ID, 2, tombs)
+		s.Push(ctx, site.ID, 2, tombs, nil)
 		for n, _ := s.ProjectPending(ctx, 100); n > 0; n, _ = s.ProjectPending(ctx, 100) {
 		}
 		rep, _ = s.POMReport(ctx, store.POMFilter{SiteID: site.ID})
@@ -272,7 +272,7 @@ func TestConcurrentProjectors(t *testing.T) {
 		for i := 0; i < 600; i++ {
 			recs = append(recs, interview(t, uuid.Must(uuid.NewV7()).String(), uuid.NewString(), "eligibility", 1, map[string]bool{"pom20_have_friends": i%3 == 0}))
 		}
-		if _, _, err := a.Push(ctx, site.ID, 1, recs); err != nil {
+		if _, _, err := a.Push(ctx, site.ID, 1, recs, nil); err != nil {
 			t.Fatal(err)
 		}
 		errs := make(chan error, 2)
@@ -306,6 +306,27 @@ func TestConcurrentProjectors(t *testing.T) {
 			if ind.Code == "pom20_have_friends" && (ind.FirstN != 600 || ind.FirstPresent != 200) {
 				t.Fatalf("friends after concurrent projection: %d of %d", ind.FirstPresent, ind.FirstN)
 			}
+		}
+	})
+}
+
+// A failing beforeCommit (an invalid batch found while writing it) leaves
+// nothing behind: no record, no batch sequence.
+func TestPushRollsBackWhenTheCheckFails(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := open(t, dsn)
+		site := enrolledSite(t, s, "A")
+		rec := interview(t, uuid.Must(uuid.NewV7()).String(), uuid.NewString(), "closing", 1, map[string]bool{"pom20_have_friends": true})
+		_, _, err := s.Push(ctx, site.ID, 5, []contract.Record{rec}, func() error { return errors.New("invalid") })
+		if err == nil {
+			t.Fatal("the failing check did not fail the push")
+		}
+		var n int64
+		s.DB.Model(&store.Record{}).Count(&n)
+		got, _ := s.FindSite(ctx, site.ID)
+		if n != 0 || got.BatchSeq != 0 {
+			t.Fatalf("after a rolled back push: %d records, batch seq %d", n, got.BatchSeq)
 		}
 	})
 }
