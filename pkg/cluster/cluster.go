@@ -172,6 +172,10 @@ func WaitFor(ctx context.Context, timeout time.Duration, what string, check func
 		if last = check(); last == nil {
 			return nil
 		}
+		var stop backoffStop
+		if errors.As(last, &stop) {
+			return stop.error
+		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("waiting for %s: %w (last: %w)", what, ctx.Err(), last)

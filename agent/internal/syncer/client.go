@@ -74,7 +74,7 @@ func Backoff(min, max time.Duration, attempt int, resp *http.Response) time.Dura
 	if ceiling <= 0 || ceiling > max {
 		ceiling = max
 	}
-	return min + time.Duration(rand.Int64N(int64(ceiling-min)+1))
+	return min + time.Duration(rand.Int64N(int64(ceiling-min)+1)) //nolint:gosec // G404: backoff jitter, not a secret
 }
 
 func min64(a, b uint) uint {

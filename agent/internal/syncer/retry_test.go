@@ -11,28 +11,34 @@ import (
 
 func TestRetryPolicy(t *testing.T) {
 	ctx := context.Background()
-	resp := func(code int) *http.Response { return &http.Response{StatusCode: code, Header: http.Header{}} }
 	connErr := &url.Error{Op: "Post", URL: "http://hub", Err: errors.New("connection reset by peer")}
 	for name, c := range map[string]struct {
-		resp *http.Response
+		code int // 0: no response
 		err  error
 		want bool
 	}{
-		"connection error":    {nil, connErr, true},
-		"429":                 {resp(429), nil, true},
-		"408":                 {resp(408), nil, true},
-		"500":                 {resp(500), nil, true},
-		"503":                 {resp(503), nil, true},
-		"501 is final":        {resp(501), nil, false},
-		"400 is final":        {resp(400), nil, false},
-		"401 is final":        {resp(401), nil, false},
-		"403 is final":        {resp(403), nil, false},
-		"413 is final":        {resp(413), nil, false},
-		"422 is final":        {resp(422), nil, false},
-		"200 needs no retry":  {resp(200), nil, false},
-		"bad scheme is final": {nil, &url.Error{Op: "Post", URL: "ftp://x", Err: errors.New("unsupported protocol scheme \"ftp\"")}, false},
+		"connection error":    {0, connErr, true},
+		"429":                 {429, nil, true},
+		"408":                 {408, nil, true},
+		"500":                 {500, nil, true},
+		"503":                 {503, nil, true},
+		"501 is final":        {501, nil, false},
+		"400 is final":        {400, nil, false},
+		"401 is final":        {401, nil, false},
+		"403 is final":        {403, nil, false},
+		"413 is final":        {413, nil, false},
+		"422 is final":        {422, nil, false},
+		"200 needs no retry":  {200, nil, false},
+		"bad scheme is final": {0, &url.Error{Op: "Post", URL: "ftp://x", Err: errors.New("unsupported protocol scheme \"ftp\"")}, false},
 	} {
-		got, _ := RetryPolicy(ctx, c.resp, c.err)
+		var resp *http.Response
+		if c.code != 0 {
+			resp = &http.Response{StatusCode: c.code, Header: http.Header{}, Body: http.NoBody}
+		}
+		got, _ := RetryPolicy(ctx, resp, c.err)
+		if resp != nil {
+			resp.Body.Close()
+		}
 		if got != c.want {
 			t.Errorf("%s: retry = %v, want %v", name, got, c.want)
 		}

@@ -199,7 +199,9 @@ func TestProjectionAndReport(t *testing.T) {
 		for _, r := range recs[:2] {
 			tombs = append(tombs, contract.NewTombstone(r.ID, r.Type, 2))
 		}
-		s.Push(ctx, site.ID, 2, tombs, nil)
+		if _, _, err := s.Push(ctx, site.ID, 2, tombs, nil); err != nil {
+			t.Fatal(err)
+		}
 		for n, _ := s.ProjectPending(ctx, 100); n > 0; n, _ = s.ProjectPending(ctx, 100) {
 		}
 		rep, _ = s.POMReport(ctx, store.POMFilter{SiteID: site.ID})
