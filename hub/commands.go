@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -17,6 +20,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/cli"
 	"github.com/itsmylife/iml/pkg/dbx"
+	"github.com/itsmylife/iml/pkg/program"
 )
 
 type globals struct {
@@ -71,7 +75,7 @@ variable named in its help.`,
 	root.PersistentFlags().StringVar(&g.db, "db", cli.Env("IML_HUB_DB", ""), "database: a SQLite file path or a postgres:// URL (default <data-dir>/hub.db) [IML_HUB_DB]")
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", cli.Env("IML_HUB_DATA_DIR", "data/hub"), "directory for the hub's files [IML_HUB_DATA_DIR]")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", cli.Env("IML_LOG_LEVEL", "info"), "log level: debug, info, warn, error [IML_LOG_LEVEL]")
-	root.AddCommand(serveCmd(g), orgCmd(g), siteCmd(g), userCmd(g), generationCmd(g), backupCmd(g))
+	root.AddCommand(serveCmd(g), orgCmd(g), siteCmd(g), userCmd(g), releaseCmd(g), generationCmd(g), backupCmd(g))
 	return root
 }
 
@@ -374,5 +378,78 @@ func backupCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&to, "to", "", "file to write (required, must not exist)")
 	_ = cmd.MarkFlagRequired("to")
+	return cmd
+}
+
+func releaseCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "release", Short: "Publish and list releases of the program's central content"}
+	var file string
+	publish := &cobra.Command{
+		Use:   "publish",
+		Short: "Publish a release from a JSON file; agents receive it at their next sync",
+		Long: `Publish a release of the program's central content (POM indicators, theme
+schedules, skills, journal prompts, survey, stipend policy) from a JSON file
+shaped like the first release (hub release show 2026.1). A published version
+never changes: publishing the same version with other content is refused.`,
+		Example: `  hub release show 2026.1 > next.json   # edit version and content
+  hub release publish --file next.json`,
+		Args: cobra.NoArgs,
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return err
+			}
+			rel, err := program.Parse(b)
+			if err != nil {
+				return err
+			}
+			if err := st.PublishRelease(cmd.Context(), rel); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "release %s published\n", rel.Version)
+			return nil
+		}),
+	}
+	publish.Flags().StringVar(&file, "file", "", "the release as JSON (required)")
+	_ = publish.MarkFlagRequired("file")
+	list := &cobra.Command{
+		Use: "list", Short: "List published releases", Args: cobra.NoArgs,
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
+			rs, err := st.ReleasesAfter(cmd.Context(), 0)
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "VERSION\tPUBLISHED\tSHA-256")
+			for _, r := range rs {
+				fmt.Fprintf(w, "%s\t%s\t%s\n", r.Version, r.PublishedAt.Format(time.RFC3339), r.SHA256[:16])
+			}
+			return w.Flush()
+		}),
+	}
+	show := &cobra.Command{
+		Use: "show VERSION", Short: "Print a published release as JSON", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.with(func(cmd *cobra.Command, st *store.Store) error {
+				rs, err := st.ReleasesAfter(cmd.Context(), 0)
+				if err != nil {
+					return err
+				}
+				for _, r := range rs {
+					if r.Version == args[0] {
+						var out bytes.Buffer
+						if err := json.Indent(&out, []byte(r.Content), "", "  "); err != nil {
+							return err
+						}
+						out.WriteByte('\n')
+						_, err := cmd.OutOrStdout().Write(out.Bytes())
+						return err
+					}
+				}
+				return fmt.Errorf("no release %q", args[0])
+			})(cmd, args)
+		},
+	}
+	cmd.AddCommand(publish, list, show)
 	return cmd
 }

@@ -74,9 +74,8 @@ func rawUpsert(b *testing.B, dsn, siteID string, recs []contract.Record) time.Du
 	}
 	defer conn.Close(ctx)
 	rows := make([][]any, len(recs))
-	now := time.Now().UTC()
 	for i, r := range recs {
-		rows[i] = []any{r.ID, siteID, r.Type, r.Version, r.Hash, r.Deleted, string(r.Data), false, now}
+		rows[i] = []any{r.ID, siteID, r.Type, r.Version, r.Hash, r.Deleted, string(r.Data), false}
 	}
 	start := time.Now()
 	tx, err := conn.Begin(ctx)
@@ -86,12 +85,12 @@ func rawUpsert(b *testing.B, dsn, siteID string, recs []contract.Record) time.Du
 	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE incoming (LIKE records INCLUDING DEFAULTS) ON COMMIT DROP"); err != nil {
 		b.Fatal(err)
 	}
-	cols := []string{"id", "site_id", "type", "version", "hash", "deleted", "data", "projected", "received_at"}
+	cols := []string{"id", "site_id", "type", "version", "hash", "deleted", "data", "projected"}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"incoming"}, cols, pgx.CopyFromRows(rows)); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO records SELECT * FROM incoming ON CONFLICT (id) DO UPDATE SET type = excluded.type, version = excluded.version,
-hash = excluded.hash, deleted = excluded.deleted, data = excluded.data, projected = excluded.projected, received_at = excluded.received_at
+hash = excluded.hash, deleted = excluded.deleted, data = excluded.data, projected = excluded.projected
 WHERE records.version < excluded.version`); err != nil {
 		b.Fatal(err)
 	}

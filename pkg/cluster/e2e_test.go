@@ -227,25 +227,27 @@ func TestSiteToHub(t *testing.T) {
 					}
 				}
 			}
-			for _, id := range ids {
-				// Record ids are UUIDv7 coarsened to the year: their first
-				// 12 hex digits are the same for every record of a year.
-				if !strings.HasPrefix(id, yearPrefix(t, id)) {
-					t.Errorf("record id %s carries more than the year", id)
-				}
-			}
+		}
+		// Every record id at the hub is a UUIDv7 whose time is the start of
+		// a year: no id tells when anything happened at the site.
+		var heldIDs []string
+		if err := openDB(t, hubDSN(h)).Raw("SELECT id FROM records").Scan(&heldIDs).Error; err != nil || len(heldIDs) != 12 {
+			t.Fatalf("record ids at the hub: %d, %v", len(heldIDs), err)
+		}
+		for _, id := range heldIDs {
+			assertYearOnly(t, id)
 		}
 	})
 }
 
-func yearPrefix(t *testing.T, id string) string {
+func assertYearOnly(t *testing.T, id string) {
+	t.Helper()
 	u := uuid.MustParse(id)
-	sec, _ := u.Time().UnixTime()
-	got := time.Unix(sec, 0).UTC()
-	if got.Month() != 1 || got.Day() != 1 || got.Hour() != 0 || got.Minute() != 0 || got.Second() != 0 {
-		t.Errorf("record id %s carries the time %s", id, got)
+	sec, nsec := u.Time().UnixTime()
+	got := time.Unix(sec, nsec).UTC()
+	if u.Version() != 7 || !got.Equal(time.Date(got.Year(), 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("record id %s (version %d) carries the time %s", id, u.Version(), got)
 	}
-	return id[:8]
 }
 
 func getPage(t *testing.T, url, tok string) string {
@@ -469,4 +471,53 @@ func baseURL(dsn string) string {
 		}
 	}
 	return dsn[:i] + "?" + strings.Join(keep, "&")
+}
+
+// TestReleaseReachesSites: a release published at the hub reaches an agent at
+// its next sync, the agent runs it, and the hub shows which release the site
+// runs.
+func TestReleaseReachesSites(t *testing.T) {
+	h := startHub(t, "")
+	ctx := context.Background()
+	a := enrolledAgent(t, h, h.URL(), "Release site")
+	if _, err := a.CLI(ctx, "", "sync"); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := h.CLI(ctx, "", "release", "show", "2026.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := strings.Replace(strings.Replace(cur, `"2026.1"`, `"2026.2"`, 1), `"monthly_cents": 6000`, `"monthly_cents": 6500`, 1)
+	file := filepath.Join(t.TempDir(), "next.json")
+	if err := os.WriteFile(file, []byte(next), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.CLI(ctx, "", "release", "publish", "--file", file); err != nil {
+		t.Fatal(err)
+	}
+	out, err := a.CLI(ctx, "", "sync")
+	if err != nil || !strings.Contains(out, "release 2026.2") {
+		t.Fatalf("sync after a new release: %q %v", out, err)
+	}
+	if err := a.Start(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Stop() })
+	var rel struct {
+		Version string `json:"version"`
+		Stipend struct {
+			MonthlyCents int `json:"monthly_cents"`
+		} `json:"stipend"`
+	}
+	if st, err := cluster.JSON(ctx, http.MethodGet, a.URL()+"/api/v1/release", directorToken(t, a), nil, &rel); err != nil || st != 200 || rel.Version != "2026.2" || rel.Stipend.MonthlyCents != 6500 {
+		t.Fatalf("the agent runs %+v (%d, %v)", rel, st, err)
+	}
+	// The agent names its release on every request; the hub shows it.
+	if _, err := a.CLI(ctx, "", "sync"); err != nil {
+		t.Fatal(err)
+	}
+	sites, err := h.CLI(ctx, "", "site", "list")
+	if err != nil || !strings.Contains(sites, "2026.2") {
+		t.Fatalf("hub site list: %s %v", sites, err)
+	}
 }

@@ -3,8 +3,11 @@ package contract
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/itsmylife/iml/pkg/deident"
 )
 
 func TestValidCode(t *testing.T) {
@@ -19,7 +22,7 @@ func TestValidCode(t *testing.T) {
 }
 
 func TestValidateRecord(t *testing.T) {
-	id := uuid.Must(uuid.NewV7()).String()
+	id := deident.NewRecordID(time.Now())
 	good, err := NewRecord(id, TypePOMInterview, 1, POMInterview{ParticipantKey: uuid.NewString(), EnrollmentYear: 2026, AgeBand: "25-34",
 		Timepoint: TimepointClosing, ProgramMonth: 12, Release: "2026.1", Answers: map[string]bool{"pom20_have_friends": true}})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	json "github.com/goccy/go-json"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -61,6 +62,20 @@ func ValidCode(s string) bool {
 		}
 	}
 	return true
+}
+
+// ValidRecordID reports whether s can name a record: a UUIDv7 in canonical
+// form whose timestamp is 1 January 00:00 UTC of a year. A full UUIDv7
+// timestamp would tell the hub when something happened at the site (see
+// deident.NewRecordID), so the hub refuses it.
+func ValidRecordID(s string) bool {
+	u, err := uuid.Parse(s)
+	if err != nil || u.String() != s || u.Version() != 7 || u.Variant() != uuid.RFC4122 {
+		return false
+	}
+	sec, nsec := u.Time().UnixTime()
+	t := time.Unix(sec, nsec).UTC()
+	return t.Year() >= 2000 && t.Year() <= 2100 && t.Equal(time.Date(t.Year(), 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 // ValidID reports whether s is a UUID in canonical form.
@@ -171,8 +186,8 @@ func KnownType(t string) bool { _, ok := knownTypes[t]; return ok }
 
 // ValidateRecord checks a record's envelope, hash and payload.
 func ValidateRecord(r Record) error {
-	if !ValidID(r.ID) {
-		return fmt.Errorf("id must be a UUID")
+	if !ValidRecordID(r.ID) {
+		return fmt.Errorf("id must be a UUIDv7 whose time is the start of a year")
 	}
 	check, ok := knownTypes[r.Type]
 	if !ok {

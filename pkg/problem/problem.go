@@ -81,9 +81,10 @@ func Write(c *gin.Context, p *Problem) {
 	c.AbortWithStatusJSON(p.Status, p)
 }
 
-// Internal logs the cause and answers a 500 that reveals nothing of it.
+// Internal logs the cause and answers a 500 that reveals nothing of it. The
+// log names the route, not the path, which may hold record ids.
 func Internal(c *gin.Context, log *slog.Logger, cause error) {
-	log.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", cause)
+	log.Error("request failed", "method", c.Request.Method, "route", c.FullPath(), "err", cause)
 	Write(c, New(http.StatusInternalServerError, TypeInternal, "The server could not complete the request. The failure has been logged."))
 }
 

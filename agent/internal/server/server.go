@@ -78,6 +78,13 @@ func (s *Server) Handler() http.Handler {
 	r := gin.New()
 	r.Use(problem.Recovery(s.log), s.accessLog())
 	r.HandleMethodNotAllowed = true
+	r.NoMethod(func(c *gin.Context) {
+		if isAPI(c) {
+			problem.Write(c, problem.New(http.StatusMethodNotAllowed, problem.TypeBadRequest, "This method is not allowed here."))
+			return
+		}
+		s.render(c, http.StatusMethodNotAllowed, "error.html", gin.H{"Title": "Not allowed", "Message": "This page cannot be used that way."})
+	})
 	r.NoRoute(func(c *gin.Context) {
 		if isAPI(c) {
 			problem.NotFoundHandler(c)

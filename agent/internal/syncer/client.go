@@ -7,6 +7,7 @@ package syncer
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -30,19 +31,20 @@ import (
 
 // RetryPolicy decides which failures are worth another try: connection
 // errors, 408, 429 and 5xx (except 501 and 505). Every other answer is final:
-// retrying a 4xx cannot help. TLS certificate errors and bad URLs are final
-// too.
+// retrying a 4xx cannot help. Certificate errors (unknown authority, wrong
+// host name, expired) and bad URLs are final too: only a person can fix them.
 func RetryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
 	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			var certErr *x509.UnknownAuthorityError
-			if errors.As(uerr.Err, &certErr) || strings.Contains(uerr.Error(), "unsupported protocol scheme") {
-				return false, err
-			}
+		var unknownCA x509.UnknownAuthorityError
+		var hostname x509.HostnameError
+		var invalid x509.CertificateInvalidError
+		var verify *tls.CertificateVerificationError
+		if errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &invalid) || errors.As(err, &verify) ||
+			strings.Contains(err.Error(), "unsupported protocol scheme") {
+			return false, err
 		}
 		return true, nil
 	}
@@ -148,12 +150,6 @@ type HubError struct {
 
 func (e *HubError) Error() string {
 	return "the hub refused the request: " + e.Problem.Error()
-}
-
-// Final reports whether trying again later cannot help.
-func (e *HubError) Final() bool {
-	s := e.Problem.Status
-	return s >= 400 && s < 500 && s != http.StatusTooManyRequests && s != http.StatusRequestTimeout
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body []byte, headers map[string]string, out any) error {

@@ -3,10 +3,14 @@ package syncer
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 func TestRetryPolicy(t *testing.T) {
@@ -80,5 +84,22 @@ func TestBackoff(t *testing.T) {
 	ra.Header.Set("Retry-After", time.Now().Add(2*time.Second).UTC().Format(http.TimeFormat))
 	if d := Backoff(min, max, 0, ra); d < time.Second || d > 2*time.Second {
 		t.Errorf("Retry-After as a date gives %s", d)
+	}
+}
+
+// A hub whose certificate does not verify is not retried: only a person can
+// fix it.
+func TestCertificateErrorsAreFinal(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	c, err := NewClient(srv.URL, "", ClientConfig{RetryMax: 5, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond, Timeout: 5 * time.Second}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tries := 0
+	c.http.RequestLogHook = func(_ retryablehttp.Logger, _ *http.Request, attempt int) { tries = attempt + 1 }
+	_, err = c.Status(context.Background())
+	if err == nil || tries != 1 {
+		t.Fatalf("status against an untrusted certificate: %d tries, %v", tries, err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/server"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/deident"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
@@ -149,7 +150,7 @@ func pushHeaders(cred string, seq int64) map[string]string {
 	h["Content-Type"] = "application/json"
 	h["Content-Encoding"] = "gzip"
 	h[contract.HeaderBatchSeq] = strconv.FormatInt(seq, 10)
-	h[contract.HeaderIdempotency] = uuid.Must(uuid.NewV7()).String()
+	h[contract.HeaderIdempotency] = deident.NewRecordID(time.Now())
 	return h
 }
 
@@ -245,7 +246,7 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
+func newID() string { return deident.NewRecordID(time.Now()) }
 
 // interview is a valid POM interview record.
 func interview(t *testing.T, id string, version int64, present bool) contract.Record {

@@ -40,15 +40,14 @@ func m0001Init() *gormigrate.Migration {
 		CreatedAt time.Time `gorm:"not null"`
 	}
 	type record struct {
-		ID         string    `gorm:"primaryKey;size:36"`
-		SiteID     string    `gorm:"size:36;not null;index"`
-		Type       string    `gorm:"size:40;not null"`
-		Version    int64     `gorm:"not null"`
-		Hash       string    `gorm:"size:64;not null"`
-		Deleted    bool      `gorm:"not null"`
-		Data       string    `gorm:"type:text;not null"`
-		Projected  bool      `gorm:"not null;index"`
-		ReceivedAt time.Time `gorm:"not null"`
+		ID        string `gorm:"primaryKey;size:36"`
+		SiteID    string `gorm:"size:36;not null;index"`
+		Type      string `gorm:"size:40;not null"`
+		Version   int64  `gorm:"not null"`
+		Hash      string `gorm:"size:64;not null"`
+		Deleted   bool   `gorm:"not null"`
+		Data      string `gorm:"type:text;not null"`
+		Projected bool   `gorm:"not null;index"`
 	}
 	type release struct {
 		Seq         int64     `gorm:"primaryKey;autoIncrement"`

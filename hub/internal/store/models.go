@@ -50,15 +50,14 @@ type EnrollmentToken struct {
 
 // Record is one synced, de-identified record as the agent sent it.
 type Record struct {
-	ID         string    `gorm:"primaryKey;size:36"`
-	SiteID     string    `gorm:"size:36;not null;index"`
-	Type       string    `gorm:"size:40;not null"`
-	Version    int64     `gorm:"not null"`
-	Hash       string    `gorm:"size:64;not null"`
-	Deleted    bool      `gorm:"not null"`
-	Data       string    `gorm:"type:text;not null"`
-	Projected  bool      `gorm:"not null;index"`
-	ReceivedAt time.Time `gorm:"not null"`
+	ID        string `gorm:"primaryKey;size:36"`
+	SiteID    string `gorm:"size:36;not null;index"`
+	Type      string `gorm:"size:40;not null"`
+	Version   int64  `gorm:"not null"`
+	Hash      string `gorm:"size:64;not null"`
+	Deleted   bool   `gorm:"not null"`
+	Data      string `gorm:"type:text;not null"`
+	Projected bool   `gorm:"not null;index"`
 }
 
 // Release is a published release of central content. Immutable.

@@ -12,6 +12,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
+	"github.com/itsmylife/iml/pkg/deident"
 )
 
 func open(t *testing.T, dsn string) *store.Store {
@@ -83,7 +84,7 @@ func TestPushFates(t *testing.T) {
 		site := enrolledSite(t, s, "A")
 		other := enrolledSite(t, s, "B")
 		key := uuid.NewString()
-		id := uuid.Must(uuid.NewV7()).String()
+		id := deident.NewRecordID(time.Now())
 		v1 := interview(t, id, key, "eligibility", 1, map[string]bool{"pom20_have_friends": false})
 		v2 := interview(t, id, key, "eligibility", 2, map[string]bool{"pom20_have_friends": true})
 		v2other := interview(t, id, key, "eligibility", 2, map[string]bool{"pom21_respected": true})
@@ -92,7 +93,7 @@ func TestPushFates(t *testing.T) {
 		if err != nil || seq != 1 || res[0].Fate != contract.FateStored {
 			t.Fatalf("first push: %v %d %v", fates(res), seq, err)
 		}
-		other1 := interview(t, uuid.Must(uuid.NewV7()).String(), key, "closing", 1, map[string]bool{"pom20_have_friends": true})
+		other1 := interview(t, deident.NewRecordID(time.Now()), key, "closing", 1, map[string]bool{"pom20_have_friends": true})
 		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{v1, other1}, nil)
 		if got := fates(res); got[0] != contract.FateDuplicate || got[1] != contract.FateStored {
 			t.Fatalf("second push fates %v", got)
@@ -126,7 +127,7 @@ func TestPushFates(t *testing.T) {
 			t.Fatalf("stored version %d hash %s, want v2", stored.Version, stored.Hash)
 		}
 		// Another site may not touch this record; nothing of its batch is stored.
-		fresh := interview(t, uuid.Must(uuid.NewV7()).String(), key, "closing", 1, map[string]bool{"pom20_have_friends": true})
+		fresh := interview(t, deident.NewRecordID(time.Now()), key, "closing", 1, map[string]bool{"pom20_have_friends": true})
 		_, _, err = s.Push(ctx, other.ID, 1, []contract.Record{fresh, interview(t, id, key, "eligibility", 3, map[string]bool{"pom20_have_friends": true})}, nil)
 		if !errors.Is(err, store.ErrForeignRecord) {
 			t.Fatalf("foreign push: %v", err)
@@ -155,13 +156,13 @@ func TestProjectionAndReport(t *testing.T) {
 		for i := 0; i < 4; i++ {
 			key := uuid.NewString()
 			recs = append(recs,
-				interview(t, uuid.Must(uuid.NewV7()).String(), key, "eligibility", 1, map[string]bool{"pom20_have_friends": i == 0}),
-				interview(t, uuid.Must(uuid.NewV7()).String(), key, "closing", 1, map[string]bool{"pom20_have_friends": i < 3}))
+				interview(t, deident.NewRecordID(time.Now()), key, "eligibility", 1, map[string]bool{"pom20_have_friends": i == 0}),
+				interview(t, deident.NewRecordID(time.Now()), key, "closing", 1, map[string]bool{"pom20_have_friends": i < 3}))
 		}
 		if _, _, err := s.Push(ctx, site.ID, 1, recs, nil); err != nil {
 			t.Fatal(err)
 		}
-		other := interview(t, uuid.Must(uuid.NewV7()).String(), uuid.NewString(), "eligibility", 1, map[string]bool{"pom20_have_friends": true})
+		other := interview(t, deident.NewRecordID(time.Now()), uuid.NewString(), "eligibility", 1, map[string]bool{"pom20_have_friends": true})
 		if _, _, err := s.Push(ctx, site2.ID, 1, []contract.Record{other}, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -272,7 +273,7 @@ func TestConcurrentProjectors(t *testing.T) {
 		site := enrolledSite(t, a, "A")
 		var recs []contract.Record
 		for i := 0; i < 600; i++ {
-			recs = append(recs, interview(t, uuid.Must(uuid.NewV7()).String(), uuid.NewString(), "eligibility", 1, map[string]bool{"pom20_have_friends": i%3 == 0}))
+			recs = append(recs, interview(t, deident.NewRecordID(time.Now()), uuid.NewString(), "eligibility", 1, map[string]bool{"pom20_have_friends": i%3 == 0}))
 		}
 		if _, _, err := a.Push(ctx, site.ID, 1, recs, nil); err != nil {
 			t.Fatal(err)
@@ -319,7 +320,7 @@ func TestPushRollsBackWhenTheCheckFails(t *testing.T) {
 		ctx := context.Background()
 		s := open(t, dsn)
 		site := enrolledSite(t, s, "A")
-		rec := interview(t, uuid.Must(uuid.NewV7()).String(), uuid.NewString(), "closing", 1, map[string]bool{"pom20_have_friends": true})
+		rec := interview(t, deident.NewRecordID(time.Now()), uuid.NewString(), "closing", 1, map[string]bool{"pom20_have_friends": true})
 		_, _, err := s.Push(ctx, site.ID, 5, []contract.Record{rec}, func() error { return errors.New("invalid") })
 		if err == nil {
 			t.Fatal("the failing check did not fail the push")
