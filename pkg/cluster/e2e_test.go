@@ -502,7 +502,7 @@ func TestReleaseReachesSites(t *testing.T) {
 	if err := a.Start(ctx, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { a.Stop() })
+	t.Cleanup(func() { _ = a.Stop() })
 	var rel struct {
 		Version string `json:"version"`
 		Stipend struct {
