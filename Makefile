@@ -8,6 +8,7 @@ GO        ?= go
 BIN       := bin
 GOLANGCI  := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.6.2
 TESTFLAGS ?=
+BENCHCOUNT ?= 1
 
 .PHONY: all build run test lint fmt bench clean
 
@@ -32,7 +33,7 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./pkg/bench/...
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count $(BENCHCOUNT) -timeout 60m ./pkg/bench/... | tee bench.out
 
 clean:
 	rm -rf $(BIN) .run

@@ -233,7 +233,7 @@ func EncodeBatch(req contract.PushRequest) ([]byte, error) {
 		if r.Deleted {
 			raw.WriteString(`,"deleted":true`)
 		} else {
-			if !gojson.Valid(r.Data) {
+			if !json.Valid(r.Data) {
 				return nil, fmt.Errorf("record %s: the stored payload is not JSON", r.ID)
 			}
 			raw.WriteString(`,"data":`)
