@@ -35,6 +35,15 @@ type Release struct {
 	JournalPrompts []Item          `json:"journal_prompts"`
 	Survey         Survey          `json:"survey"`
 	Stipend        StipendPolicy   `json:"stipend"`
+	Groups         GroupRules      `json:"peer_partner_groups"`
+}
+
+// GroupRules bound a Peer Partners group: its size and whether it must be
+// even (everyone is paired with a peer partner).
+type GroupRules struct {
+	Min  int  `json:"min"`
+	Max  int  `json:"max"`
+	Even bool `json:"even"`
 }
 
 // Instrument is an interview instrument such as the POM indicator set.
@@ -143,6 +152,9 @@ func (r Release) Validate() error {
 	}
 	if r.Stipend.MonthlyCents < 0 {
 		return fmt.Errorf("release: the stipend cannot be negative")
+	}
+	if r.Groups.Min < 2 || r.Groups.Max < r.Groups.Min {
+		return fmt.Errorf("release: Peer Partners groups need at least 2 members and a maximum no smaller than the minimum")
 	}
 	return nil
 }

@@ -29,7 +29,8 @@ func TestDefaultRelease(t *testing.T) {
 
 func TestParseRefuses(t *testing.T) {
 	for name, in := range map[string]string{
-		"unknown field": `{"version":"x","pom":{"items":[{"code":"a","text":"a"}]},"extra":1}`,
+		"unknown field": `{"version":"x","pom":{"items":[{"code":"a","text":"a"}]},"peer_partner_groups":{"min":6,"max":12},"extra":1}`,
+		"no group rule": `{"version":"x","pom":{"items":[{"code":"a","text":"a"}]}}`,
 		"bad code":      `{"version":"x","pom":{"items":[{"code":"A B","text":"a"}]}}`,
 		"dup code":      `{"version":"x","pom":{"items":[{"code":"a","text":"a"},{"code":"a","text":"b"}]}}`,
 		"no version":    `{"pom":{"items":[{"code":"a","text":"a"}]}}`,

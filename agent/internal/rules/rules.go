@@ -1,0 +1,128 @@
+// Package rules holds the program's rules for a site, in one place below
+// both the API and the pages: who is eligible, what makes a Peer Partners
+// group workable, which month of the program a day falls in and its theme.
+// Functions here are pure; the store calls them before it writes anything,
+// so a rule broken through the API or a page is refused the same way.
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/itsmylife/iml/pkg/deident"
+	"github.com/itsmylife/iml/pkg/program"
+)
+
+// Problem is a rule a proposed change would break, with what to do about it.
+type Problem struct {
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
+}
+
+// Problems is a list of broken rules.
+type Problems []Problem
+
+func (p Problems) Error() string {
+	s := make([]string, len(p))
+	for i, x := range p {
+		s[i] = x.Field + ": " + x.Detail
+	}
+	return strings.Join(s, "; ")
+}
+
+// Err returns the problems as an error, or nil when there are none.
+func (p Problems) Err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return p
+}
+
+// MinimumAge is the program's minimum age; younger people need an override
+// with a recorded reason (the program's material marks the rule with an
+// exception).
+const MinimumAge = 18
+
+// Eligibility is the intake checklist.
+type Eligibility struct {
+	BirthDate               time.Time
+	IntakeDate              time.Time
+	AgeOverrideReason       string
+	InformedConsent         bool
+	ManagesFinances         bool
+	SetsGoals               bool
+	AcceptsResponsibilities bool
+}
+
+// Check lists what keeps a person from enrolling. The need for services is
+// shown by the eligibility POM interview, recorded after intake.
+func (e Eligibility) Check() Problems {
+	var p Problems
+	age := deident.AgeOn(e.BirthDate, e.IntakeDate)
+	if age < MinimumAge && strings.TrimSpace(e.AgeOverrideReason) == "" {
+		p = append(p, Problem{"age_override_reason", fmt.Sprintf("the person is %d; participants are at least %d unless the director records why an exception is made", age, MinimumAge)})
+	}
+	if !e.InformedConsent {
+		p = append(p, Problem{"informed_consent", "the person must be able to give, and give, informed consent"})
+	}
+	if !e.ManagesFinances {
+		p = append(p, Problem{"manages_finances", "the person must be able to manage personal finances (the social stipend)"})
+	}
+	if !e.SetsGoals {
+		p = append(p, Problem{"sets_goals", "the person must be able to set goals and action plans"})
+	}
+	if !e.AcceptsResponsibilities {
+		p = append(p, Problem{"accepts_responsibilities", "the person must accept the participant responsibilities"})
+	}
+	return p
+}
+
+// GroupAdvice says whether a Peer Partners group can run as it is and,
+// when not, what to do. The bounds come from the release's group rules.
+type GroupAdvice struct {
+	Size     int      `json:"size"`
+	Workable bool     `json:"workable"`
+	Problems []string `json:"problems,omitempty"`
+	Actions  []string `json:"actions,omitempty"`
+}
+
+// CheckGroup applies the group rules to a group of size members.
+func CheckGroup(size int, g program.GroupRules) GroupAdvice {
+	a := GroupAdvice{Size: size, Workable: true}
+	switch {
+	case size < g.Min:
+		a.Workable = false
+		a.Problems = append(a.Problems, fmt.Sprintf("The group has %d members; a Peer Partners group needs at least %d.", size, g.Min))
+		a.Actions = append(a.Actions, fmt.Sprintf("Add %d more participants (or merge with another group).", g.Min-size))
+	case size > g.Max:
+		a.Workable = false
+		a.Problems = append(a.Problems, fmt.Sprintf("The group has %d members; a Peer Partners group has at most %d.", size, g.Max))
+		a.Actions = append(a.Actions, fmt.Sprintf("Move %d participants to another group.", size-g.Max))
+	}
+	if g.Even && size%2 == 1 {
+		a.Workable = false
+		a.Problems = append(a.Problems, fmt.Sprintf("The group has an odd number of members (%d): everyone needs a peer partner.", size))
+		switch {
+		case size+1 <= g.Max:
+			a.Actions = append(a.Actions, "Add one participant, move one to another group, or pair three together until the numbers change.")
+		default:
+			a.Actions = append(a.Actions, "Move one participant to another group, or pair three together until the numbers change.")
+		}
+	}
+	return a
+}
+
+// ProgramMonth is the month of the program (1..) a day falls in for a cohort
+// that started on start.
+func ProgramMonth(start, day time.Time) int { return deident.ProgramMonth(start, day) }
+
+// ThemeOf returns the theme of a program month for a model, from the
+// release the site runs. Past month 12 there is no theme.
+func ThemeOf(rel program.Release, model string, month int) (program.Theme, bool) {
+	s, ok := rel.Schedule(model)
+	if !ok || month < 1 || month > len(s.Months) {
+		return program.Theme{}, false
+	}
+	return s.Months[month-1], true
+}
