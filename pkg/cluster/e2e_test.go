@@ -114,8 +114,10 @@ func TestSiteToHub(t *testing.T) {
 			var p struct {
 				ID string `json:"id"`
 			}
-			st, err := cluster.JSON(ctx, http.MethodPost, a.URL()+"/api/v1/participants", tok, map[string]string{
+			st, err := cluster.JSON(ctx, http.MethodPost, a.URL()+"/api/v1/participants", tok, map[string]any{
 				"first_name": c.First, "last_name": c.Last, "birth_date": d.birth, "phone": c.Phone, "email": c.Email, "address": c.Address, "enrolled_on": d.enrolled,
+				"informed_consent": true, "manages_finances": true, "sets_goals": true, "accepts_responsibilities": true,
+				"agreement_signed_on": d.enrolled, "hospitalization_consent_on": d.enrolled,
 			}, &p)
 			if err != nil || st != http.StatusCreated {
 				t.Fatalf("add participant: %d %v", st, err)

@@ -30,13 +30,15 @@ func Seed(ctx context.Context, st *store.Store, n int, seed uint64) (int, error)
 		enrolled := today.AddDate(0, 0, -rnd.IntN(540))
 		birth := enrolled.AddDate(-(19 + rnd.IntN(55)), -rnd.IntN(12), -rnd.IntN(28))
 		p, err := st.AddParticipant(ctx, store.ParticipantInput{
-			FirstName:  firstNames[rnd.IntN(len(firstNames))],
-			LastName:   lastNames[rnd.IntN(len(lastNames))] + " (demo)",
-			BirthDate:  birth.Format("2006-01-02"),
-			Phone:      fmt.Sprintf("555-01%02d", rnd.IntN(100)),
-			Email:      fmt.Sprintf("demo%d@example.org", rnd.IntN(100000)),
-			Address:    fmt.Sprintf("%d Example Street", 1+rnd.IntN(999)),
-			EnrolledOn: enrolled.Format("2006-01-02"),
+			FirstName:       firstNames[rnd.IntN(len(firstNames))],
+			LastName:        lastNames[rnd.IntN(len(lastNames))] + " (demo)",
+			BirthDate:       birth.Format("2006-01-02"),
+			Phone:           fmt.Sprintf("555-01%02d", rnd.IntN(100)),
+			Email:           fmt.Sprintf("demo%d@example.org", rnd.IntN(100000)),
+			Address:         fmt.Sprintf("%d Example Street", 1+rnd.IntN(999)),
+			EnrolledOn:      enrolled.Format("2006-01-02"),
+			InformedConsent: true, ManagesFinances: true, SetsGoals: true, AcceptsResponsibilities: true,
+			AgreementSignedOn: enrolled.Format("2006-01-02"), HospitalizationConsentOn: enrolled.Format("2006-01-02"),
 		})
 		if err != nil {
 			return made, err

@@ -37,6 +37,16 @@ type Participant struct {
 	WithdrawnAt  *time.Time
 	CreatedAt    time.Time `gorm:"not null"`
 	UpdatedAt    time.Time `gorm:"not null"`
+	// Intake checklist and consents (migration 0002).
+	AgeOverrideReason        string
+	InformedConsent          bool
+	ManagesFinances          bool
+	SetsGoals                bool
+	AcceptsResponsibilities  bool
+	AgreementSignedOn        string
+	HospitalizationConsentOn string
+	// CoachID is the coach the participant chose (Social Explorations).
+	CoachID string
 }
 
 // POMInterview is one Personal Outcome Measures interview. Its ID is also
@@ -94,3 +104,68 @@ type Session struct {
 	ExpiresAt time.Time `gorm:"not null;index"`
 	CreatedAt time.Time `gorm:"not null"`
 }
+
+// Coach is a Peer Life Coach at the site. The certification is what the
+// hub reports for the coach (CertSource "hub"), or until the hub manages
+// certification, what the director recorded (CertSource "site").
+type Coach struct {
+	ID             string `gorm:"primaryKey"`
+	UserID         string
+	Name           string
+	Email          string
+	Bio            string
+	CertCode       string
+	CertifiedUntil string
+	CertRevoked    bool
+	CertSource     string
+	Active         bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// CertifiedOn reports whether the coach's certification is current on a day.
+func (c Coach) CertifiedOn(day time.Time) bool {
+	until, ok := parseDate(c.CertifiedUntil)
+	return ok && !c.CertRevoked && !until.Before(day.Truncate(24*time.Hour))
+}
+
+// Cohort is a coach's group (Peer Partners) or one-to-one caseload (Social
+// Explorations) running for a year from its start date.
+type Cohort struct {
+	ID          string `gorm:"primaryKey"`
+	Name        string
+	Model       string
+	StartDate   string
+	CoachID     string
+	MeetingDay  string
+	MeetingTime string
+	Frequency   string
+	Location    string
+	MixedPairs  bool
+	ClosedOn    string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// CohortMember is a participant's membership of a cohort.
+type CohortMember struct {
+	CohortID      string `gorm:"primaryKey"`
+	ParticipantID string `gorm:"primaryKey"`
+	JoinedOn      string
+	LeftOn        string
+}
+
+// AuditEntry is one line of the local audit log.
+type AuditEntry struct {
+	ID          int64 `gorm:"primaryKey"`
+	At          time.Time
+	UserID      string
+	UserName    string
+	Action      string
+	SubjectType string
+	SubjectID   string
+	Detail      string
+}
+
+// TableName names the table.
+func (AuditEntry) TableName() string { return "audit_log" }

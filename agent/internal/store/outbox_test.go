@@ -32,7 +32,7 @@ func addPeople(t *testing.T, st *Store, n int) []Participant {
 	t.Helper()
 	var ps []Participant
 	for i := 0; i < n; i++ {
-		p, err := st.AddParticipant(context.Background(), ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1980-05-05", EnrolledOn: "2025-03-01"})
+		p, err := st.AddParticipant(context.Background(), eligible(ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1980-05-05", EnrolledOn: "2025-03-01"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,6 +42,13 @@ func addPeople(t *testing.T, st *Store, n int) []Participant {
 		ps = append(ps, p)
 	}
 	return ps
+}
+
+// eligible ticks the intake checklist.
+func eligible(in ParticipantInput) ParticipantInput {
+	in.InformedConsent, in.ManagesFinances, in.SetsGoals, in.AcceptsResponsibilities = true, true, true, true
+	in.AgreementSignedOn = in.EnrolledOn
+	return in
 }
 
 func fatesFor(b Batch, f contract.Fate) []contract.RecordResult {
@@ -63,9 +70,15 @@ func pending(t *testing.T, st *Store) int64 {
 
 func TestMigrationsOnEmptyDatabase(t *testing.T) {
 	st := openTest(t)
-	for _, table := range []string{"agent_meta", "participants", "pom_interviews", "sync_records", "sync_payloads", "sync_acks", "users", "sessions"} {
+	for _, table := range []string{"agent_meta", "participants", "pom_interviews", "sync_records", "sync_payloads", "sync_acks", "users", "sessions",
+		"coaches", "cohorts", "cohort_members", "audit_log"} {
 		if !st.DB.Migrator().HasTable(table) {
 			t.Errorf("table %s missing", table)
+		}
+	}
+	for _, col := range []string{"age_override_reason", "informed_consent", "hospitalization_consent_on", "coach_id"} {
+		if !st.DB.Migrator().HasColumn("participants", col) {
+			t.Errorf("participants.%s missing", col)
 		}
 	}
 	// Opening again applies nothing twice.
@@ -96,7 +109,7 @@ func TestOutboxAcknowledgement(t *testing.T) {
 			break
 		}
 	}
-	if _, err := st.UpdateParticipant(ctx, changed.ID, ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1960-05-05", EnrolledOn: "2025-03-01"}); err != nil {
+	if _, err := st.UpdateParticipant(ctx, changed.ID, eligible(ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1960-05-05", EnrolledOn: "2025-03-01"})); err != nil {
 		t.Fatal(err)
 	}
 	addPeople(t, st, 1)

@@ -12,6 +12,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/deident"
 )
@@ -27,6 +28,14 @@ type ParticipantInput struct {
 	Email      string `json:"email" form:"email"`
 	Address    string `json:"address" form:"address"`
 	EnrolledOn string `json:"enrolled_on" form:"enrolled_on"`
+	// The intake checklist (see rules.Eligibility) and consents.
+	AgeOverrideReason        string `json:"age_override_reason" form:"age_override_reason"`
+	InformedConsent          bool   `json:"informed_consent" form:"informed_consent"`
+	ManagesFinances          bool   `json:"manages_finances" form:"manages_finances"`
+	SetsGoals                bool   `json:"sets_goals" form:"sets_goals"`
+	AcceptsResponsibilities  bool   `json:"accepts_responsibilities" form:"accepts_responsibilities"`
+	AgreementSignedOn        string `json:"agreement_signed_on" form:"agreement_signed_on"`
+	HospitalizationConsentOn string `json:"hospitalization_consent_on" form:"hospitalization_consent_on"`
 }
 
 // ValidationErrors are several field mistakes at once.
@@ -60,12 +69,14 @@ func (in *ParticipantInput) validate(today time.Time) error {
 		errs = append(errs, ValidationError{"birth_date", "must be a date as YYYY-MM-DD"})
 	} else if birth.After(today) || birth.Year() < 1900 {
 		errs = append(errs, ValidationError{"birth_date", "is not a plausible birth date"})
+		birth = time.Time{}
 	}
 	enrolled, ok := parseDate(in.EnrolledOn)
 	if !ok {
 		errs = append(errs, ValidationError{"enrolled_on", "must be a date as YYYY-MM-DD"})
 	} else if enrolled.After(today.AddDate(0, 0, 31)) || enrolled.Year() < 2000 {
 		errs = append(errs, ValidationError{"enrolled_on", "must be a date from 2000 up to a month ahead"})
+		enrolled = time.Time{}
 	}
 	if in.Email != "" {
 		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
@@ -78,10 +89,39 @@ func (in *ParticipantInput) validate(today time.Time) error {
 	if len(in.Address) > 300 {
 		errs = append(errs, ValidationError{"address", "is too long"})
 	}
+	in.AgeOverrideReason = strings.TrimSpace(in.AgeOverrideReason)
+	if len(in.AgeOverrideReason) > 500 {
+		errs = append(errs, ValidationError{"age_override_reason", "is longer than 500 characters"})
+	}
+	signed, ok := parseDate(in.AgreementSignedOn)
+	switch {
+	case !ok:
+		errs = append(errs, ValidationError{"agreement_signed_on", "the enrollment agreement's date is required, as YYYY-MM-DD"})
+	case signed.After(today):
+		errs = append(errs, ValidationError{"agreement_signed_on", "cannot be in the future"})
+	}
+	if in.HospitalizationConsentOn != "" {
+		if d, ok := parseDate(in.HospitalizationConsentOn); !ok || d.After(today) {
+			errs = append(errs, ValidationError{"hospitalization_consent_on", "must be the date the consent was given, as YYYY-MM-DD, or empty"})
+		}
+	}
+	if birthOK, enrolledOK := !birth.IsZero(), !enrolled.IsZero(); birthOK && enrolledOK {
+		for _, p := range (rules.Eligibility{BirthDate: birth, IntakeDate: enrolled, AgeOverrideReason: in.AgeOverrideReason, InformedConsent: in.InformedConsent,
+			ManagesFinances: in.ManagesFinances, SetsGoals: in.SetsGoals, AcceptsResponsibilities: in.AcceptsResponsibilities}).Check() {
+			errs = append(errs, ValidationError{p.Field, p.Detail})
+		}
+	}
 	if len(errs) > 0 {
 		return errs
 	}
 	return nil
+}
+
+// apply copies the input onto a participant.
+func (in ParticipantInput) apply(p *Participant) {
+	p.FirstName, p.LastName, p.BirthDate, p.Phone, p.Email, p.Address, p.EnrolledOn = in.FirstName, in.LastName, in.BirthDate, in.Phone, in.Email, in.Address, in.EnrolledOn
+	p.AgeOverrideReason, p.InformedConsent, p.ManagesFinances, p.SetsGoals, p.AcceptsResponsibilities = in.AgeOverrideReason, in.InformedConsent, in.ManagesFinances, in.SetsGoals, in.AcceptsResponsibilities
+	p.AgreementSignedOn, p.HospitalizationConsentOn = in.AgreementSignedOn, in.HospitalizationConsentOn
 }
 
 // AddParticipant records a new participant and queues their de-identified
@@ -91,8 +131,8 @@ func (s *Store) AddParticipant(ctx context.Context, in ParticipantInput) (Partic
 	if err := in.validate(now); err != nil {
 		return Participant{}, err
 	}
-	p := Participant{ID: deident.NewRecordID(now), SurrogateKey: deident.NewSurrogateKey(), FirstName: in.FirstName, LastName: in.LastName,
-		BirthDate: in.BirthDate, Phone: in.Phone, Email: in.Email, Address: in.Address, EnrolledOn: in.EnrolledOn, CreatedAt: now, UpdatedAt: now}
+	p := Participant{ID: deident.NewRecordID(now), SurrogateKey: deident.NewSurrogateKey(), CreatedAt: now, UpdatedAt: now}
+	in.apply(&p)
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&p).Error; err != nil {
 			return err
@@ -115,7 +155,7 @@ func (s *Store) UpdateParticipant(ctx context.Context, id string, in Participant
 		if p.WithdrawnAt != nil {
 			return &ValidationError{"participant", "has withdrawn; their record cannot be changed"}
 		}
-		p.FirstName, p.LastName, p.BirthDate, p.Phone, p.Email, p.Address, p.EnrolledOn = in.FirstName, in.LastName, in.BirthDate, in.Phone, in.Email, in.Address, in.EnrolledOn
+		in.apply(&p)
 		p.UpdatedAt = s.Now()
 		if err := tx.Save(&p).Error; err != nil {
 			return err
