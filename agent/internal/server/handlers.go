@@ -71,11 +71,28 @@ func (s *Server) apiLogin(c *gin.Context) {
 
 func participantView(p store.Participant) gin.H {
 	return gin.H{"id": p.ID, "first_name": p.FirstName, "last_name": p.LastName, "birth_date": p.BirthDate, "phone": p.Phone,
-		"email": p.Email, "address": p.Address, "enrolled_on": p.EnrolledOn, "withdrawn_at": p.WithdrawnAt}
+		"email": p.Email, "address": p.Address, "enrolled_on": p.EnrolledOn, "withdrawn_at": p.WithdrawnAt,
+		"age_override_reason": p.AgeOverrideReason, "informed_consent": p.InformedConsent, "manages_finances": p.ManagesFinances,
+		"sets_goals": p.SetsGoals, "accepts_responsibilities": p.AcceptsResponsibilities, "agreement_signed_on": p.AgreementSignedOn,
+		"hospitalization_consent_on": p.HospitalizationConsentOn, "coach_id": p.CoachID}
+}
+
+// defaultCoach makes a coach who takes a participant in their coach, until
+// the participant chooses one, so the coach can go on to see them.
+func (s *Server) defaultCoach(c *gin.Context, in *store.ParticipantInput) error {
+	u := currentUser(c)
+	if in.CoachID != "" || u.Role != store.RoleCoach {
+		return nil
+	}
+	coach, ok, err := s.st.CoachOfUser(c.Request.Context(), u.ID)
+	if ok {
+		in.CoachID = coach.ID
+	}
+	return err
 }
 
 func (s *Server) apiParticipants(c *gin.Context) {
-	ps, err := s.st.Participants(c.Request.Context())
+	ps, err := s.st.VisibleParticipants(c.Request.Context(), currentUser(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -90,6 +107,10 @@ func (s *Server) apiParticipants(c *gin.Context) {
 func (s *Server) apiAddParticipant(c *gin.Context) {
 	var in store.ParticipantInput
 	if !bindJSON(c, &in) {
+		return
+	}
+	if err := s.defaultCoach(c, &in); err != nil {
+		s.fail(c, err)
 		return
 	}
 	p, err := s.st.AddParticipant(c.Request.Context(), in)

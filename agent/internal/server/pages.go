@@ -33,7 +33,7 @@ func (s *Server) participantsPage(c *gin.Context) {
 }
 
 func (s *Server) showParticipants(c *gin.Context, status int, data gin.H) {
-	ps, err := s.st.Participants(c.Request.Context())
+	ps, err := s.st.VisibleParticipants(c.Request.Context(), currentUser(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -48,6 +48,10 @@ func (s *Server) showParticipants(c *gin.Context, status int, data gin.H) {
 func (s *Server) addParticipantSubmit(c *gin.Context) {
 	var in store.ParticipantInput
 	_ = c.ShouldBind(&in)
+	if err := s.defaultCoach(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
 	p, err := s.st.AddParticipant(c.Request.Context(), in)
 	if err != nil {
 		fe, ok := fieldErrors(err)

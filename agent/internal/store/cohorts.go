@@ -441,3 +441,15 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, erro
 
 // ErrForbidden is returned when a user may not see or change something.
 var ErrForbidden = fmt.Errorf("not allowed")
+
+// ParticipantsWithoutCohort returns the ids of participants in no cohort now.
+func (s *Store) ParticipantsWithoutCohort(ctx context.Context) (map[string]bool, error) {
+	var ids []string
+	err := s.DB.WithContext(ctx).Raw(`SELECT p.id FROM participants p WHERE p.withdrawn_at IS NULL
+AND NOT EXISTS (SELECT 1 FROM cohort_members m WHERE m.participant_id = p.id AND m.left_on = '')`).Scan(&ids).Error
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, err
+}

@@ -36,6 +36,9 @@ type ParticipantInput struct {
 	AcceptsResponsibilities  bool   `json:"accepts_responsibilities" form:"accepts_responsibilities"`
 	AgreementSignedOn        string `json:"agreement_signed_on" form:"agreement_signed_on"`
 	HospitalizationConsentOn string `json:"hospitalization_consent_on" form:"hospitalization_consent_on"`
+	// CoachID is the participant's coach: the one they chose after meeting
+	// the coaches (Social Explorations), or the coach who took them in.
+	CoachID string `json:"coach_id" form:"coach_id"`
 }
 
 // ValidationErrors are several field mistakes at once.
@@ -121,7 +124,22 @@ func (in *ParticipantInput) validate(today time.Time) error {
 func (in ParticipantInput) apply(p *Participant) {
 	p.FirstName, p.LastName, p.BirthDate, p.Phone, p.Email, p.Address, p.EnrolledOn = in.FirstName, in.LastName, in.BirthDate, in.Phone, in.Email, in.Address, in.EnrolledOn
 	p.AgeOverrideReason, p.InformedConsent, p.ManagesFinances, p.SetsGoals, p.AcceptsResponsibilities = in.AgeOverrideReason, in.InformedConsent, in.ManagesFinances, in.SetsGoals, in.AcceptsResponsibilities
-	p.AgreementSignedOn, p.HospitalizationConsentOn = in.AgreementSignedOn, in.HospitalizationConsentOn
+	p.AgreementSignedOn, p.HospitalizationConsentOn, p.CoachID = in.AgreementSignedOn, in.HospitalizationConsentOn, in.CoachID
+}
+
+// checkCoach refuses a coach id that names no coach of the site.
+func checkCoach(tx *gorm.DB, id string) error {
+	if id == "" {
+		return nil
+	}
+	var n int64
+	if err := tx.Model(&Coach{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return &ValidationError{"coach_id", "is not a coach at this site"}
+	}
+	return nil
 }
 
 // AddParticipant records a new participant and queues their de-identified
@@ -134,6 +152,9 @@ func (s *Store) AddParticipant(ctx context.Context, in ParticipantInput) (Partic
 	p := Participant{ID: deident.NewRecordID(now), SurrogateKey: deident.NewSurrogateKey(), CreatedAt: now, UpdatedAt: now}
 	in.apply(&p)
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := checkCoach(tx, p.CoachID); err != nil {
+			return err
+		}
 		if err := tx.Create(&p).Error; err != nil {
 			return err
 		}
@@ -154,6 +175,9 @@ func (s *Store) UpdateParticipant(ctx context.Context, id string, in Participant
 		}
 		if p.WithdrawnAt != nil {
 			return &ValidationError{"participant", "has withdrawn; their record cannot be changed"}
+		}
+		if err := checkCoach(tx, in.CoachID); err != nil {
+			return err
 		}
 		in.apply(&p)
 		p.UpdatedAt = s.Now()
