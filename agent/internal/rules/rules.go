@@ -87,30 +87,50 @@ type GroupAdvice struct {
 	Actions  []string `json:"actions,omitempty"`
 }
 
-// CheckGroup applies the group rules to a group of size members.
+// CheckGroup applies the group rules to a group of size members and gives
+// one action that makes it workable.
 func CheckGroup(size int, g program.GroupRules) GroupAdvice {
 	a := GroupAdvice{Size: size, Workable: true}
+	odd := g.Even && size%2 == 1
 	switch {
 	case size < g.Min:
-		a.Workable = false
-		a.Problems = append(a.Problems, fmt.Sprintf("The group has %d members; a Peer Partners group needs at least %d.", size, g.Min))
-		a.Actions = append(a.Actions, fmt.Sprintf("Add %d more participants (or merge with another group).", g.Min-size))
+		need := g.Min - size
+		if g.Even && (size+need)%2 == 1 {
+			need++
+		}
+		a.Problems = append(a.Problems, fmt.Sprintf("The group has %s; a Peer Partners group needs at least %d%s.", people(size), g.Min, evenly(g)))
+		a.Actions = append(a.Actions, fmt.Sprintf("Add %s (or merge with another group).", people(need)))
 	case size > g.Max:
-		a.Workable = false
-		a.Problems = append(a.Problems, fmt.Sprintf("The group has %d members; a Peer Partners group has at most %d.", size, g.Max))
-		a.Actions = append(a.Actions, fmt.Sprintf("Move %d participants to another group.", size-g.Max))
-	}
-	if g.Even && size%2 == 1 {
-		a.Workable = false
+		excess := size - g.Max
+		if g.Even && (size-excess)%2 == 1 {
+			excess++
+		}
+		a.Problems = append(a.Problems, fmt.Sprintf("The group has %s; a Peer Partners group has at most %d%s.", people(size), g.Max, evenly(g)))
+		a.Actions = append(a.Actions, fmt.Sprintf("Move %s to another group.", people(excess)))
+	case odd:
 		a.Problems = append(a.Problems, fmt.Sprintf("The group has an odd number of members (%d): everyone needs a peer partner.", size))
-		switch {
-		case size+1 <= g.Max:
+		if size+1 <= g.Max {
 			a.Actions = append(a.Actions, "Add one participant, move one to another group, or pair three together until the numbers change.")
-		default:
+		} else {
 			a.Actions = append(a.Actions, "Move one participant to another group, or pair three together until the numbers change.")
 		}
 	}
+	a.Workable = len(a.Problems) == 0
 	return a
+}
+
+func people(n int) string {
+	if n == 1 {
+		return "1 participant"
+	}
+	return fmt.Sprintf("%d participants", n)
+}
+
+func evenly(g program.GroupRules) string {
+	if g.Even {
+		return ", in an even number"
+	}
+	return ""
 }
 
 // ProgramMonth is the month of the program (1..) a day falls in for a cohort

@@ -44,12 +44,14 @@ func TestCheckGroup(t *testing.T) {
 		want     string
 	}{
 		{6, true, ""}, {8, true, ""}, {12, true, ""},
-		{4, false, "Add 2 more"},
-		{5, false, "odd number"},
+		{4, false, "Add 2 participants"},
+		{5, false, "Add 1 participant (or merge"},
+		{3, false, "Add 3 participants"},
 		{7, false, "pair three"},
-		{13, false, "Move 1 participants"},
+		{13, false, "Move 1 participant to"},
 		{11, false, "Add one participant"},
-		{14, false, "Move 2"},
+		{14, false, "Move 2 participants"},
+		{15, false, "Move 3 participants"},
 	} {
 		a := CheckGroup(c.size, g)
 		if a.Workable != c.workable {
@@ -59,7 +61,7 @@ func TestCheckGroup(t *testing.T) {
 		if c.want != "" && !strings.Contains(all, c.want) {
 			t.Errorf("size %d: %q does not say %q", c.size, all, c.want)
 		}
-		if !c.workable && (len(a.Problems) == 0 || len(a.Actions) == 0) {
+		if !c.workable && (len(a.Problems) == 0 || len(a.Actions) != 1) {
 			t.Errorf("size %d: a problem without a way out: %+v", c.size, a)
 		}
 	}
