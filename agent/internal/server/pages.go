@@ -97,6 +97,12 @@ func (s *Server) showParticipant(c *gin.Context, status int, data gin.H) {
 	}
 	data["Title"], data["P"], data["Interviews"], data["Answers"], data["Release"], data["Timepoints"] = p.FirstName+" "+p.LastName, p, ivs, answers, rel, contract.Timepoints
 	data["Added"] = c.Query("added") == "1"
+	for _, add := range s.participantSections {
+		if err := add(c, p, data); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	if _, ok := data["Form"]; !ok {
 		data["Form"] = gin.H{"Timepoint": nextTimepoint(ivs), "Answers": map[string]string{}}
 	}

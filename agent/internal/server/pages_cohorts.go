@@ -135,6 +135,12 @@ func (s *Server) showCohort(c *gin.Context, status int, data gin.H) {
 		}
 	}
 	data["Title"], data["V"], data["Candidates"], data["Today"] = v.Cohort.Name, v, candidates, s.st.Now().Format("2006-01-02")
+	for _, add := range s.cohortSections {
+		if err := add(c, v, data); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	s.render(c, status, "cohort.html", data)
 }
 

@@ -33,7 +33,17 @@ type Server struct {
 	pages *template.Template
 	// SyncNow asks the sync worker for a round (nil when none runs).
 	SyncNow func()
+	// Sections add data to the participant and cohort pages; each feature
+	// registers its own when the routes are set up.
+	participantSections []participantSection
+	cohortSections      []cohortSection
 }
+
+// participantSection adds a feature's data to a participant's page.
+type participantSection func(c *gin.Context, p store.Participant, data gin.H) error
+
+// cohortSection adds a feature's data to a cohort's page.
+type cohortSection func(c *gin.Context, v store.CohortView, data gin.H) error
 
 //go:embed web
 var webFS embed.FS
@@ -139,6 +149,10 @@ func (s *Server) Handler() http.Handler {
 	p.GET("/cohorts/:cid", s.cohortAccess, s.cohortPage)
 	p.POST("/cohorts/:cid/members", s.cohortAccess, s.addMemberSubmit)
 	p.GET("/audit", s.requireRole(store.RoleDirector), s.auditPage)
+	// Features each register their API routes (under /api/v1) and pages.
+	s.meetingRoutes(a, p)
+	s.stipendRoutes(a, p)
+	s.pairRoutes(a, p)
 	p.GET("/sync", s.syncPage)
 	p.POST("/sync", s.syncSubmit)
 	return r

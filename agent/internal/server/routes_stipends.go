@@ -1,0 +1,8 @@
+package server
+
+import "github.com/gin-gonic/gin"
+
+// stipendRoutes registers this feature's API routes on api (under /api/v1, signed in)
+// and its pages on pages (signed in), and appends its sections to
+// s.participantSections and s.cohortSections. Being written.
+func (s *Server) stipendRoutes(api, pages *gin.RouterGroup) {}
