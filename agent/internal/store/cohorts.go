@@ -453,3 +453,5 @@ AND NOT EXISTS (SELECT 1 FROM cohort_members m WHERE m.participant_id = p.id AND
 	}
 	return out, err
 }
+
+func newID() string { return uuid.NewString() }

@@ -149,18 +149,27 @@ func (s *Store) AddParticipant(ctx context.Context, in ParticipantInput) (Partic
 	if err := in.validate(now); err != nil {
 		return Participant{}, err
 	}
-	p := Participant{ID: deident.NewRecordID(now), SurrogateKey: deident.NewSurrogateKey(), CreatedAt: now, UpdatedAt: now}
-	in.apply(&p)
+	var p Participant
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := checkCoach(tx, p.CoachID); err != nil {
-			return err
-		}
-		if err := tx.Create(&p).Error; err != nil {
-			return err
-		}
-		return s.refreshUpstream(tx, p.ID)
+		var err error
+		p, err = s.addParticipant(tx, in, now)
+		return err
 	})
 	return p, err
+}
+
+// addParticipant writes a validated participant and their outbox record in
+// the caller's transaction.
+func (s *Store) addParticipant(tx *gorm.DB, in ParticipantInput, now time.Time) (Participant, error) {
+	p := Participant{ID: deident.NewRecordID(now), SurrogateKey: deident.NewSurrogateKey(), CreatedAt: now, UpdatedAt: now}
+	in.apply(&p)
+	if err := checkCoach(tx, p.CoachID); err != nil {
+		return p, err
+	}
+	if err := tx.Create(&p).Error; err != nil {
+		return p, err
+	}
+	return p, s.refreshUpstream(tx, p.ID)
 }
 
 // UpdateParticipant corrects a participant's details.

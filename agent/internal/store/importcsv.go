@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// RowError is what is wrong with one row of an import.
+type RowError struct {
+	Row    int    `json:"row"` // 2 is the first row after the header
+	Field  string `json:"field,omitempty"`
+	Detail string `json:"detail"`
+}
+
+// ImportResult says what an import did, or would do in a dry run.
+type ImportResult struct {
+	Kind     string     `json:"kind"`
+	Rows     int        `json:"rows"`
+	Imported int        `json:"imported"`
+	DryRun   bool       `json:"dry_run"`
+	Errors   []RowError `json:"errors,omitempty"`
+}
+
+// ErrImportRefused means at least one row was wrong: nothing was imported.
+var ErrImportRefused = errors.New("the file has errors; nothing was imported")
+
+// Import columns. The header row names them, in any order; the required
+// ones must be there.
+var (
+	ParticipantColumns = []string{"first_name", "last_name", "birth_date", "enrolled_on", "agreement_signed_on", "informed_consent",
+		"manages_finances", "sets_goals", "accepts_responsibilities", "phone", "email", "address", "hospitalization_consent_on", "age_override_reason"}
+	participantRequired = 9
+	CoachColumns        = []string{"name", "email", "bio"}
+	coachRequired       = 1
+)
+
+const maxImportRows = 5000
+
+// readRows reads a CSV with a header row into maps by column name.
+func readRows(r io.Reader, columns []string, required int) ([]map[string]string, []RowError) {
+	cr := csv.NewReader(r)
+	cr.TrimLeadingSpace = true
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return nil, []RowError{{Row: 1, Detail: "the file has no header row: " + err.Error()}}
+	}
+	known := map[string]bool{}
+	for _, c := range columns {
+		known[c] = true
+	}
+	index := map[string]int{}
+	var errs []RowError
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if !known[h] {
+			errs = append(errs, RowError{Row: 1, Field: h, Detail: "is not a column this import knows (" + strings.Join(columns, ", ") + ")"})
+			continue
+		}
+		if _, dup := index[h]; dup {
+			errs = append(errs, RowError{Row: 1, Field: h, Detail: "appears twice in the header"})
+		}
+		index[h] = i
+	}
+	for _, c := range columns[:required] {
+		if _, ok := index[c]; !ok {
+			errs = append(errs, RowError{Row: 1, Field: c, Detail: "the header lacks this required column"})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	var rows []map[string]string
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, []RowError{{Row: line, Detail: "the file is not valid CSV here: " + err.Error()}}
+		}
+		if len(rows) == maxImportRows {
+			return nil, []RowError{{Row: line, Detail: fmt.Sprintf("a file holds at most %d rows; split it", maxImportRows)}}
+		}
+		m := map[string]string{}
+		empty := true
+		for c, i := range index {
+			if i < len(rec) {
+				m[c] = strings.TrimSpace(rec[i])
+				empty = empty && m[c] == ""
+			}
+		}
+		if !empty {
+			m["#row"] = fmt.Sprint(line)
+			rows = append(rows, m)
+		}
+	}
+	return rows, nil
+}
+
+func yes(s string) (bool, bool) {
+	switch strings.ToLower(s) {
+	case "yes", "y", "true", "1", "x":
+		return true, true
+	case "no", "n", "false", "0", "":
+		return false, true
+	}
+	return false, false
+}
+
+// ImportParticipants adds the participants of a CSV file: every row is
+// checked with the same rules as the intake form, and either all rows are
+// imported in one transaction or none. A person already at the site (same
+// names and birth date) is an error, so a file can be imported again safely.
+// progress, if not nil, is called as rows are written.
+func (s *Store) ImportParticipants(ctx context.Context, r io.Reader, dryRun bool, progress func(done, total int)) (ImportResult, error) {
+	res := ImportResult{Kind: "participants", DryRun: dryRun}
+	rows, errs := readRows(r, ParticipantColumns, participantRequired)
+	if errs != nil {
+		res.Errors = errs
+		return res, ErrImportRefused
+	}
+	res.Rows = len(rows)
+	now := s.Now()
+	inputs := make([]ParticipantInput, len(rows))
+	seen := map[string]int{}
+	for i, m := range rows {
+		row := 0
+		fmt.Sscan(m["#row"], &row)
+		in := ParticipantInput{FirstName: m["first_name"], LastName: m["last_name"], BirthDate: m["birth_date"], EnrolledOn: m["enrolled_on"],
+			AgreementSignedOn: m["agreement_signed_on"], Phone: m["phone"], Email: m["email"], Address: m["address"],
+			HospitalizationConsentOn: m["hospitalization_consent_on"], AgeOverrideReason: m["age_override_reason"]}
+		unreadable := map[string]bool{}
+		for col, dst := range map[string]*bool{"informed_consent": &in.InformedConsent, "manages_finances": &in.ManagesFinances, "sets_goals": &in.SetsGoals, "accepts_responsibilities": &in.AcceptsResponsibilities} {
+			v, ok := yes(m[col])
+			if !ok {
+				unreadable[col] = true
+				res.Errors = append(res.Errors, RowError{Row: row, Field: col, Detail: "must be yes or no"})
+			}
+			*dst = v
+		}
+		if err := in.validate(now); err != nil {
+			var ves ValidationErrors
+			if errors.As(err, &ves) {
+				for _, e := range ves {
+					if !unreadable[e.Field] {
+						res.Errors = append(res.Errors, RowError{Row: row, Field: e.Field, Detail: e.Msg})
+					}
+				}
+			}
+		}
+		key := strings.ToLower(in.FirstName + "\x00" + in.LastName + "\x00" + in.BirthDate)
+		if first, dup := seen[key]; dup {
+			res.Errors = append(res.Errors, RowError{Row: row, Detail: fmt.Sprintf("the same person as row %d", first)})
+		}
+		seen[key] = row
+		var n int64
+		if err := s.DB.WithContext(ctx).Model(&Participant{}).Where("lower(first_name) = lower(?) AND lower(last_name) = lower(?) AND birth_date = ?", in.FirstName, in.LastName, in.BirthDate).Count(&n).Error; err != nil {
+			return res, err
+		}
+		if n > 0 {
+			res.Errors = append(res.Errors, RowError{Row: row, Detail: "this person is already at the site"})
+		}
+		inputs[i] = in
+	}
+	if len(res.Errors) > 0 {
+		return res, ErrImportRefused
+	}
+	if dryRun {
+		return res, nil
+	}
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for i, in := range inputs {
+			if _, err := s.addParticipant(tx, in, now); err != nil {
+				return fmt.Errorf("row %s: %w", rows[i]["#row"], err)
+			}
+			if progress != nil && ((i+1)%100 == 0 || i+1 == len(inputs)) {
+				progress(i+1, len(inputs))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Imported = len(inputs)
+	return res, nil
+}
+
+// ImportCoaches adds the coaches of a CSV file, all or none.
+func (s *Store) ImportCoaches(ctx context.Context, r io.Reader, dryRun bool) (ImportResult, error) {
+	res := ImportResult{Kind: "coaches", DryRun: dryRun}
+	rows, errs := readRows(r, CoachColumns, coachRequired)
+	if errs != nil {
+		res.Errors = errs
+		return res, ErrImportRefused
+	}
+	res.Rows = len(rows)
+	inputs := make([]CoachInput, len(rows))
+	for i, m := range rows {
+		in := CoachInput{Name: m["name"], Email: m["email"], Bio: m["bio"]}
+		if err := in.validate(); err != nil {
+			var ves ValidationErrors
+			if errors.As(err, &ves) {
+				for _, e := range ves {
+					row := 0
+					fmt.Sscan(m["#row"], &row)
+					res.Errors = append(res.Errors, RowError{Row: row, Field: e.Field, Detail: e.Msg})
+				}
+			}
+		}
+		inputs[i] = in
+	}
+	if len(res.Errors) > 0 {
+		return res, ErrImportRefused
+	}
+	if dryRun {
+		return res, nil
+	}
+	now := s.Now()
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, in := range inputs {
+			c := Coach{ID: newID(), Name: in.Name, Email: in.Email, Bio: in.Bio, Active: true, CreatedAt: now, UpdatedAt: now}
+			if err := tx.Create(&c).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		res.Imported = len(inputs)
+	}
+	return res, err
+}
