@@ -129,6 +129,7 @@ func (s *Server) Handler() http.Handler {
 	a.POST("/cohorts/:cid/members", s.cohortAccess, s.apiAddMember)
 	a.POST("/cohorts/:cid/members/:pid/leave", s.cohortAccess, s.apiRemoveMember)
 	a.GET("/audit", s.requireRole(store.RoleDirector), s.apiAudit)
+	a.POST("/import/:kind", s.requireRole(store.RoleDirector), s.apiImport)
 	a.GET("/release", s.apiRelease)
 	a.GET("/sync", s.apiSyncStatus)
 	a.POST("/sync/run", s.apiSyncRun)
@@ -149,6 +150,8 @@ func (s *Server) Handler() http.Handler {
 	p.GET("/cohorts/:cid", s.cohortAccess, s.cohortPage)
 	p.POST("/cohorts/:cid/members", s.cohortAccess, s.addMemberSubmit)
 	p.GET("/audit", s.requireRole(store.RoleDirector), s.auditPage)
+	p.GET("/import", s.requireRole(store.RoleDirector), s.importPage)
+	p.POST("/import", s.requireRole(store.RoleDirector), s.importSubmit)
 	// Features each register their API routes (under /api/v1) and pages.
 	s.meetingRoutes(a, p)
 	s.stipendRoutes(a, p)

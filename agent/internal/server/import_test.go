@@ -1,0 +1,71 @@
+package server_test
+
+import (
+	"bytes"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/itsmylife/iml/agent/internal/store"
+)
+
+func TestImportThroughTheAPIAndThePage(t *testing.T) {
+	s := newSite(t)
+	_, dir := s.user("dir@example.org", "Dana", store.RoleDirector)
+	_, coach := s.user("casey@example.org", "Casey", store.RoleCoach)
+	csv := "first_name,last_name,birth_date,enrolled_on,agreement_signed_on,informed_consent,manages_finances,sets_goals,accepts_responsibilities\n" +
+		"Avery,Stone,1980-02-03,2025-09-01,2025-09-01,yes,yes,yes,yes\n" +
+		"Sam,Reed,2010-01-01,2025-09-01,2025-09-01,yes,maybe,yes,yes\n"
+	post := func(tok, body string) (int, string) {
+		req, _ := http.NewRequest("POST", s.srv.URL+"/api/v1/import/participants", strings.NewReader(body))
+		req.Header.Set("Content-Type", "text/csv")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if st, _ := post(coach, csv); st != 403 {
+		t.Fatalf("a coach imported: %d", st)
+	}
+	st, body := post(dir, csv)
+	if st != 422 || !strings.Contains(body, `"row 3.manages_finances"`) {
+		t.Fatalf("bad file: %d %s", st, body)
+	}
+	if ps, _ := s.st.Participants(t.Context()); len(ps) != 0 {
+		t.Fatal("a refused file imported someone")
+	}
+	good := csv[:strings.LastIndex(strings.TrimRight(csv, "\n"), "\n")+1]
+	if st, body := post(dir, good); st != 200 || !strings.Contains(body, `"imported":1`) {
+		t.Fatalf("good file: %d %s", st, body)
+	}
+
+	// The page: multipart upload with the session's CSRF token.
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	_ = w.WriteField("kind", "coaches")
+	_ = w.WriteField("dry_run", "true")
+	fw, _ := w.CreateFormFile("file", "coaches.csv")
+	_, _ = fw.Write([]byte("name,email\nCasey,casey@example.org\n"))
+	_ = w.Close()
+	req, _ := http.NewRequest("POST", s.srv.URL+"/import", &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+dir)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "1 coaches checked") {
+		t.Fatalf("page dry run: %d", resp.StatusCode)
+	}
+	if cs, _ := s.st.Coaches(t.Context()); len(cs) != 0 {
+		t.Fatal("a dry run imported a coach")
+	}
+}
