@@ -109,16 +109,12 @@ func fillOutbox(b *testing.B, agentDir string, recs []contract.Record) {
 	}
 	defer dbx.Close(db)
 	now := time.Now().UTC()
-	state, payloads := make([][]any, len(recs)), make([][]any, len(recs))
+	rows := make([][]any, len(recs))
 	for i, r := range recs {
-		state[i] = []any{r.ID, r.Type, r.Version, r.Hash, false, true, now}
-		payloads[i] = []any{r.ID, string(r.Data)}
+		rows[i] = []any{r.ID, r.Type, r.Version, r.Hash, false, string(r.Data), now}
 	}
 	err = db.Transaction(func(tx *gorm.DB) error {
-		if err := dbx.ExecRows(tx, "INSERT INTO sync_records (id, type, version, hash, deleted, dirty, updated_at) VALUES ", "", "", state, 0); err != nil {
-			return err
-		}
-		return dbx.ExecRows(tx, "INSERT INTO sync_payloads (id, data) VALUES ", "", "", payloads, 0)
+		return dbx.ExecRows(tx, "INSERT INTO sync_records (id, type, version, hash, deleted, data, updated_at) VALUES ", "", "", rows, 0)
 	})
 	if err != nil {
 		b.Fatal(err)

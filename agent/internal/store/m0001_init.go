@@ -78,7 +78,7 @@ func m0001Init() *gormigrate.Migration {
 			return tx.Exec(outboxDDL).Error
 		},
 		Rollback: func(tx *gorm.DB) error {
-			for _, t := range []string{"sync_acks", "sync_payloads", "sync_records"} {
+			for _, t := range []string{"sync_acks", "sync_records"} {
 				if err := tx.Migrator().DropTable(t); err != nil {
 					return err
 				}
@@ -93,35 +93,27 @@ func m0001Init() *gormigrate.Migration {
 	}
 }
 
-// outboxDDL creates the outbox. Its state rows are narrow and clustered by
-// id (WITHOUT ROWID), so acknowledging a batch, a run of ids, rewrites a few
-// hundred neighbouring pages rather than thousands of scattered ones; the
-// payloads live beside them and change only with a new version. The
-// partial index serves due records in id order without sorting the outbox.
-// sync_acks journals the hub's acknowledgements until they are applied.
+// outboxDDL creates the outbox, a change log. Every write of a record moves
+// it to a new, never reused change_seq (the rowid, AUTOINCREMENT); the hub
+// holds everything up to the acknowledged watermark (agent_meta
+// "acked_upto"). Reading due records is one range scan of the table in
+// rowid order, and acknowledging a batch is one watermark update.
+// sync_acks remembers, per batch, the watermark it reached, so that a hub
+// restored from a backup can be answered by moving the watermark back.
 const outboxDDL = `
 CREATE TABLE sync_records (
-  id         TEXT    NOT NULL PRIMARY KEY,
+  change_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id         TEXT    NOT NULL UNIQUE,
   type       TEXT    NOT NULL,
   version    INTEGER NOT NULL,
   hash       TEXT    NOT NULL,
   deleted    INTEGER NOT NULL,
-  dirty      INTEGER NOT NULL,
-  acked_seq  INTEGER NOT NULL DEFAULT 0,
+  data       TEXT    NOT NULL,
   conflict   TEXT    NOT NULL DEFAULT '',
-  change_seq INTEGER NOT NULL DEFAULT 0,
   updated_at DATETIME NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX ix_sync_due ON sync_records (id) WHERE dirty AND conflict = '';
-CREATE INDEX ix_sync_change ON sync_records (change_seq);
-CREATE TABLE sync_payloads (
-  id   TEXT NOT NULL PRIMARY KEY,
-  data TEXT NOT NULL
-) WITHOUT ROWID;
+);
 CREATE TABLE sync_acks (
-  seq      INTEGER NOT NULL PRIMARY KEY,
-  first_id TEXT    NOT NULL,
-  last_id  TEXT    NOT NULL,
-  read_seq INTEGER NOT NULL
+  seq  INTEGER NOT NULL PRIMARY KEY,
+  upto INTEGER NOT NULL
 );
 `

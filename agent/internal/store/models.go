@@ -63,24 +63,21 @@ type POMInterview struct {
 	UpdatedAt     time.Time `gorm:"not null"`
 }
 
-// SyncRecord is the outbox: the state of the latest de-identified version
-// of every record the site has ever had, dirty until the hub acknowledges
-// that version. Tombstones stay, so that a hub restored from backup gets
-// them again. The payload is in sync_payloads. (Table made by outboxDDL.)
+// SyncRecord is one entry of the outbox, a change log: the latest
+// de-identified version of a record the site has ever had, at the change_seq
+// of its last write. Tombstones stay, so that a hub restored from backup gets
+// them again. (Table made by outboxDDL.)
 type SyncRecord struct {
-	ID       string `gorm:"primaryKey"`
-	Type     string
-	Version  int64
-	Hash     string
-	Deleted  bool
-	Dirty    bool
-	AckedSeq int64
+	ChangeSeq int64 `gorm:"primaryKey"`
+	ID        string
+	Type      string
+	Version   int64
+	Hash      string
+	Deleted   bool
+	Data      string
 	// Conflict holds the hub's reason when it refused this version; such a
 	// record waits for the next local change instead of being resent.
-	Conflict string
-	// ChangeSeq grows with every write to the outbox; a batch is
-	// acknowledged as "its id range, unchanged since it was read".
-	ChangeSeq int64
+	Conflict  string
 	UpdatedAt time.Time
 }
 

@@ -12,9 +12,13 @@ import (
 	"github.com/itsmylife/iml/pkg/contract"
 )
 
+// MetaAckedUpto is the outbox watermark: every change up to it is held by
+// the hub.
+const MetaAckedUpto = "acked_upto"
+
 // putRecord writes the de-identified version of a record to the outbox in
-// the caller's transaction: a new version, flagged dirty, only when the
-// content changed.
+// the caller's transaction, as a new version at a new change_seq, only when
+// the content changed.
 func putRecord(tx *gorm.DB, now time.Time, id, typ string, payload any) error {
 	data, err := json.Marshal(payload)
 	if err != nil {
@@ -31,8 +35,7 @@ func putTombstone(tx *gorm.DB, now time.Time, id, typ string) error {
 func writeOutbox(tx *gorm.DB, now time.Time, id, typ string, deleted bool, data []byte) error {
 	hash := contract.HashRecord(typ, deleted, data)
 	var cur SyncRecord
-	err := tx.Limit(1).Find(&cur, "id = ?", id).Error
-	if err != nil {
+	if err := tx.Limit(1).Find(&cur, "id = ?", id).Error; err != nil {
 		return err
 	}
 	if cur.ID != "" && cur.Hash == hash {
@@ -41,14 +44,22 @@ func writeOutbox(tx *gorm.DB, now time.Time, id, typ string, deleted bool, data 
 	if cur.ID == "" && deleted {
 		return nil // never sent, nothing to delete upstream
 	}
-	if err := tx.Exec(`INSERT INTO sync_records (id, type, version, hash, deleted, dirty, acked_seq, conflict, change_seq, updated_at)
-VALUES (?,?,?,?,?,1,0,'',(SELECT COALESCE(MAX(change_seq), 0) + 1 FROM sync_records),?)
-ON CONFLICT (id) DO UPDATE SET version = excluded.version, hash = excluded.hash, deleted = excluded.deleted,
-dirty = 1, conflict = '', change_seq = excluded.change_seq, updated_at = excluded.updated_at`,
-		id, typ, cur.Version+1, hash, deleted, now).Error; err != nil {
+	return moveToEnd(tx, now, id, typ, cur.Version+1, hash, deleted, string(data))
+}
+
+// moveToEnd (re)writes a record at a new change_seq, which makes it due.
+func moveToEnd(tx *gorm.DB, now time.Time, id, typ string, version int64, hash string, deleted bool, data string) error {
+	if err := tx.Exec("DELETE FROM sync_records WHERE id = ?", id).Error; err != nil {
 		return err
 	}
-	return tx.Exec("INSERT INTO sync_payloads (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data", id, string(data)).Error
+	return tx.Exec("INSERT INTO sync_records (id, type, version, hash, deleted, data, conflict, updated_at) VALUES (?,?,?,?,?,?,'',?)",
+		id, typ, version, hash, deleted, data, now).Error
+}
+
+func ackedUpto(db *gorm.DB) (int64, error) {
+	v, err := GetMeta(db, MetaAckedUpto)
+	n, _ := strconv.ParseInt(v, 10, 64)
+	return n, err
 }
 
 // OutboxStats counts the outbox.
@@ -61,38 +72,36 @@ type OutboxStats struct {
 // Outbox returns the outbox counts.
 func (s *Store) Outbox(ctx context.Context) (OutboxStats, error) {
 	var st OutboxStats
-	err := s.DB.WithContext(ctx).Raw(`SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN dirty AND conflict = '' THEN 1 ELSE 0 END), 0) AS pending,
-COALESCE(SUM(CASE WHEN dirty AND conflict <> '' THEN 1 ELSE 0 END), 0) AS conflicts FROM sync_records`).Scan(&st).Error
+	db := s.DB.WithContext(ctx)
+	upto, err := ackedUpto(db)
+	if err != nil {
+		return st, err
+	}
+	err = db.Raw(`SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN change_seq > ? AND conflict = '' THEN 1 ELSE 0 END), 0) AS pending,
+COALESCE(SUM(CASE WHEN conflict <> '' THEN 1 ELSE 0 END), 0) AS conflicts FROM sync_records`, upto).Scan(&st).Error
 	return st, err
 }
 
-// Batch is a bounded run of due records, in id order, as read at one
-// moment (ReadSeq).
+// Batch is a bounded run of due records in change order; Last is the
+// change_seq of its last record.
 type Batch struct {
 	Records []contract.Record
-	ReadSeq int64
+	Last    int64
 }
 
-// Last is the id of the batch's last record.
-func (b Batch) Last() string {
-	if len(b.Records) == 0 {
-		return ""
-	}
-	return b.Records[len(b.Records)-1].ID
-}
-
-// PendingBatch reads up to max due records with ids after the given one
-// whose payloads add up to at most maxBytes, skipping records the hub
-// refused. ReadSeq is read first: every row read has changed at or before
-// it unless it changed during the read, in which case it is only resent.
-func (s *Store) PendingBatch(ctx context.Context, after string, max, maxBytes int) (Batch, error) {
+// PendingBatch reads up to max due records after a change_seq (0: from the
+// watermark) whose payloads add up to at most maxBytes, skipping records the
+// hub refused.
+func (s *Store) PendingBatch(ctx context.Context, after int64, max, maxBytes int) (Batch, error) {
 	var b Batch
 	db := s.DB.WithContext(ctx)
-	if err := db.Raw("SELECT COALESCE(MAX(change_seq), 0) FROM sync_records").Scan(&b.ReadSeq).Error; err != nil {
+	upto, err := ackedUpto(db)
+	if err != nil {
 		return b, err
 	}
-	rows, err := db.Raw(`SELECT r.id, r.type, r.version, r.hash, r.deleted, p.data FROM sync_records r JOIN sync_payloads p ON p.id = r.id
-WHERE r.dirty AND r.conflict = '' AND r.id > ? ORDER BY r.id LIMIT ?`, after, max).Rows()
+	after = maxInt64(after, upto)
+	rows, err := db.Raw(`SELECT change_seq, id, type, version, hash, deleted, data FROM sync_records
+WHERE change_seq > ? AND conflict = '' ORDER BY change_seq LIMIT ?`, after, max).Rows()
 	if err != nil {
 		return b, err
 	}
@@ -102,7 +111,8 @@ WHERE r.dirty AND r.conflict = '' AND r.id > ? ORDER BY r.id LIMIT ?`, after, ma
 	for rows.Next() {
 		var r contract.Record
 		var data string
-		if err := rows.Scan(&r.ID, &r.Type, &r.Version, &r.Hash, &r.Deleted, &data); err != nil {
+		var seq int64
+		if err := rows.Scan(&seq, &r.ID, &r.Type, &r.Version, &r.Hash, &r.Deleted, &data); err != nil {
 			return b, err
 		}
 		if !r.Deleted {
@@ -113,110 +123,93 @@ WHERE r.dirty AND r.conflict = '' AND r.id > ? ORDER BY r.id LIMIT ?`, after, ma
 			break
 		}
 		b.Records = append(b.Records, r)
+		b.Last = seq
 	}
 	return b, rows.Err()
 }
 
-// JournalAck records the hub's answer to a batch in one small transaction,
-// durable at once: a record the hub holds in another version (stale,
-// conflict) is re-versioned above the hub's and stays due; one it refuses
-// otherwise is kept with its reason; and the batch's id range and read
-// counter are journaled. ApplyAcks later marks the rest delivered. The same
-// transaction reserves and returns the next batch's sequence number.
-func (s *Store) JournalAck(ctx context.Context, seq int64, b Batch, results []contract.RecordResult) (int64, error) {
+func maxInt64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// Acknowledge applies the hub's answer to a batch in one small transaction
+// and returns the next batch's sequence number, reserved in it. A record the
+// hub holds in another version (stale, conflict) is re-versioned above the
+// hub's and moves to the end of the log, so it is due again; one it refuses
+// otherwise keeps the hub's reason and waits for the next local change. The
+// watermark then moves to the batch's last change: everything written before
+// it that is not refused is held by the hub, and everything written since
+// lies above it.
+func (s *Store) Acknowledge(ctx context.Context, seq int64, b Batch, results []contract.RecordResult) (int64, error) {
 	if len(results) != len(b.Records) {
 		return 0, fmt.Errorf("the hub answered %d fates for %d records", len(results), len(b.Records))
 	}
-	if len(b.Records) == 0 {
-		return 0, nil
+	for i, r := range results {
+		if r.ID != b.Records[i].ID || r.Version != b.Records[i].Version {
+			return 0, fmt.Errorf("the hub's answer %d names %s v%d, not the record sent", i, r.ID, r.Version)
+		}
 	}
 	var nextSeq int64
-	return nextSeq, s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var next int64
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for i, r := range results {
-			if r.ID != b.Records[i].ID || r.Version != b.Records[i].Version {
-				return fmt.Errorf("the hub's answer %d names %s v%d, not the record sent", i, r.ID, r.Version)
-			}
 			if r.Fate.Acknowledged() {
 				continue
 			}
+			sent := b.Records[i]
 			var err error
 			if r.HubVersion >= r.Version {
-				if next == 0 {
-					if err := tx.Raw("SELECT COALESCE(MAX(change_seq), 0) FROM sync_records").Scan(&next).Error; err != nil {
-						return err
-					}
+				// Only if the record has not changed since it was sent.
+				var cur SyncRecord
+				if err := tx.Limit(1).Find(&cur, "id = ? AND version = ?", r.ID, r.Version).Error; err != nil {
+					return err
 				}
-				next++
-				err = tx.Exec("UPDATE sync_records SET version = ?, change_seq = ? WHERE id = ? AND version = ?", r.HubVersion+1, next, r.ID, r.Version).Error
+				if cur.ID != "" {
+					err = moveToEnd(tx, s.Now(), cur.ID, cur.Type, r.HubVersion+1, cur.Hash, cur.Deleted, cur.Data)
+				}
 			} else {
 				detail := r.Detail
 				if detail == "" {
 					detail = string(r.Fate)
 				}
-				err = tx.Exec("UPDATE sync_records SET conflict = ? WHERE id = ? AND version = ?", truncate(detail, 290), r.ID, r.Version).Error
+				err = tx.Exec("UPDATE sync_records SET conflict = ? WHERE id = ? AND version = ?", truncate(detail, 290), sent.ID, sent.Version).Error
 			}
 			if err != nil {
 				return err
 			}
 		}
-		if err := tx.Exec("INSERT INTO sync_acks (seq, first_id, last_id, read_seq) VALUES (?, ?, ?, ?)", seq, b.Records[0].ID, b.Last(), b.ReadSeq).Error; err != nil {
+		upto, err := ackedUpto(tx)
+		if err != nil {
 			return err
 		}
-		var err error
+		if b.Last > upto {
+			if err := SetMeta(tx, MetaAckedUpto, strconv.FormatInt(b.Last, 10)); err != nil {
+				return err
+			}
+			upto = b.Last
+		}
+		if err := tx.Exec("INSERT INTO sync_acks (seq, upto) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET upto = excluded.upto", seq, upto).Error; err != nil {
+			return err
+		}
 		nextSeq, err = nextBatchSeq(tx)
 		return err
 	})
+	return nextSeq, err
 }
 
-// ApplyAcks applies journaled acknowledgements, oldest first: every due
-// record of a batch's id range that has not changed since the batch was
-// read is marked delivered, in one statement; a record changed meanwhile
-// stays due. It returns how many journal entries it applied.
-func (s *Store) ApplyAcks(ctx context.Context) (int, error) {
-	n := 0
-	for {
-		var a struct {
-			Seq             int64
-			FirstID, LastID string
-			ReadSeq         int64
-		}
-		err := s.DB.WithContext(ctx).Raw("SELECT seq, first_id, last_id, read_seq FROM sync_acks ORDER BY seq LIMIT 1").Scan(&a).Error
-		if err != nil || a.Seq == 0 {
-			return n, err
-		}
-		err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if err := tx.Exec("UPDATE sync_records SET dirty = 0, acked_seq = ? WHERE dirty AND conflict = '' AND id >= ? AND id <= ? AND change_seq <= ?",
-				a.Seq, a.FirstID, a.LastID, a.ReadSeq).Error; err != nil {
-				return err
-			}
-			return tx.Exec("DELETE FROM sync_acks WHERE seq = ?", a.Seq).Error
-		})
-		if err != nil {
-			return n, err
-		}
-		n++
-	}
-}
-
-// Acknowledge journals the hub's answer to a batch and applies it.
-func (s *Store) Acknowledge(ctx context.Context, seq int64, b Batch, results []contract.RecordResult) error {
-	if _, err := s.JournalAck(ctx, seq, b, results); err != nil {
-		return err
-	}
-	_, err := s.ApplyAcks(ctx)
-	return err
-}
-
-// requeue makes records due again. Their change counter moves past every
-// batch already read, so no acknowledgement in flight can clear them.
-func requeue(tx *gorm.DB, where string, args ...any) (int64, error) {
-	var max int64
-	if err := tx.Raw("SELECT COALESCE(MAX(change_seq), 0) FROM sync_records").Scan(&max).Error; err != nil {
+// rewind moves the watermark back so that everything after it is due again.
+func rewind(tx *gorm.DB, to int64) (int64, error) {
+	upto, err := ackedUpto(tx)
+	if err != nil || to >= upto {
 		return 0, err
 	}
-	res := tx.Exec("UPDATE sync_records SET dirty = true, acked_seq = 0, change_seq = change_seq + ? WHERE "+where, append([]any{max}, args...)...)
-	return res.RowsAffected, res.Error
+	var n int64
+	if err := tx.Raw("SELECT COUNT(*) FROM sync_records WHERE change_seq > ? AND change_seq <= ? AND conflict = ''", to, upto).Scan(&n).Error; err != nil {
+		return 0, err
+	}
+	return n, SetMeta(tx, MetaAckedUpto, strconv.FormatInt(to, 10))
 }
 
 // RequeueAll makes every record due again (after restoring the agent's
@@ -225,8 +218,11 @@ func (s *Store) RequeueAll(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		n, err = requeue(tx, "1 = 1")
-		return err
+		n, err = rewind(tx, 0)
+		if err != nil {
+			return err
+		}
+		return tx.Exec("DELETE FROM sync_acks").Error
 	})
 	return n, err
 }
@@ -240,26 +236,32 @@ func truncate(s string, n int) string {
 
 // Reconcile compares what the hub says it holds with what the agent
 // believes it delivered, and makes due again whatever the hub lost: all of
-// it after a generation change, the batches after the hub's sequence after a
-// restore from an older backup. It returns how many records became due.
+// it after a generation change; after a restore from an older backup,
+// everything after the watermark the hub's last batch reached. It returns
+// how many records became due.
 func (s *Store) Reconcile(ctx context.Context, generation string, siteSeq int64) (int64, error) {
 	var requeued int64
-	if _, err := s.ApplyAcks(ctx); err != nil {
-		return 0, err
-	}
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		known, err := GetMeta(tx, MetaGeneration)
 		if err != nil {
 			return err
 		}
-		var err2 error
-		if known != generation {
-			requeued, err2 = requeue(tx, "NOT dirty")
-		} else {
-			requeued, err2 = requeue(tx, "NOT dirty AND acked_seq > ?", siteSeq)
+		to := int64(0)
+		if known == generation {
+			if err := tx.Raw("SELECT COALESCE(MAX(upto), 0) FROM sync_acks WHERE seq <= ?", siteSeq).Scan(&to).Error; err != nil {
+				return err
+			}
 		}
-		if err2 != nil {
-			return err2
+		if requeued, err = rewind(tx, to); err != nil {
+			return err
+		}
+		if err := tx.Exec("DELETE FROM sync_acks WHERE seq > ?", siteSeq).Error; err != nil {
+			return err
+		}
+		if known != generation {
+			if err := tx.Exec("DELETE FROM sync_acks").Error; err != nil {
+				return err
+			}
 		}
 		if err := SetMeta(tx, MetaGeneration, generation); err != nil {
 			return err

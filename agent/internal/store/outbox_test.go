@@ -70,7 +70,7 @@ func pending(t *testing.T, st *Store) int64 {
 
 func TestMigrationsOnEmptyDatabase(t *testing.T) {
 	st := openTest(t)
-	for _, table := range []string{"agent_meta", "participants", "pom_interviews", "sync_records", "sync_payloads", "sync_acks", "users", "sessions",
+	for _, table := range []string{"agent_meta", "participants", "pom_interviews", "sync_records", "sync_acks", "users", "sessions",
 		"coaches", "cohorts", "cohort_members", "audit_log"} {
 		if !st.DB.Migrator().HasTable(table) {
 			t.Errorf("table %s missing", table)
@@ -89,16 +89,35 @@ func TestMigrationsOnEmptyDatabase(t *testing.T) {
 	st2.Close()
 }
 
+// due lists the ids of the records the agent still has to send.
+func due(t *testing.T, st *Store) map[string]bool {
+	t.Helper()
+	b, err := st.PendingBatch(context.Background(), 0, 10000, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, r := range b.Records {
+		out[r.ID] = true
+	}
+	return out
+}
+
 func TestOutboxAcknowledgement(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
-	ps := addPeople(t, st, 10) // 20 records
+	addPeople(t, st, 10) // 20 records
 	if got := pending(t, st); got != 20 {
 		t.Fatalf("pending = %d, want 20", got)
 	}
-	b, err := st.PendingBatch(ctx, "", 8, 1<<20)
+	b, err := st.PendingBatch(ctx, 0, 8, 1<<20)
 	if err != nil || len(b.Records) != 8 {
 		t.Fatalf("batch of %d, %v", len(b.Records), err)
+	}
+	// The next batch, read while this one travels, starts after it.
+	b2, _ := st.PendingBatch(ctx, b.Last, 100, 1<<20)
+	if len(b2.Records) != 12 || b2.Records[0].ID == b.Records[0].ID {
+		t.Fatalf("next batch holds %d records", len(b2.Records))
 	}
 	// A record of the batch changes while the batch is in flight: it must
 	// stay due. So must a record that is new since the batch was read.
@@ -113,19 +132,9 @@ func TestOutboxAcknowledgement(t *testing.T) {
 		t.Fatal(err)
 	}
 	addPeople(t, st, 1)
-	next, err := st.JournalAck(ctx, 1, b, fatesFor(b, contract.FateStored))
+	next, err := st.Acknowledge(ctx, 1, b, fatesFor(b, contract.FateStored))
 	if err != nil || next != 1 {
-		t.Fatalf("journal: next seq %d, %v", next, err)
-	}
-	// Journaled but not applied: a crash here loses nothing, and the next
-	// round applies it first.
-	st2, err := Open(ctx, st.Path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st2.Close()
-	if n, err := st2.ApplyAcks(ctx); err != nil || n != 1 {
-		t.Fatalf("apply: %d %v", n, err)
+		t.Fatalf("acknowledge: next seq %d, %v", next, err)
 	}
 	// The correction changed the participant's age band, so their
 	// interview changed too: both must stay due, whichever batch they were in.
@@ -135,14 +144,9 @@ func TestOutboxAcknowledgement(t *testing.T) {
 	for _, iv := range ivs {
 		changedIDs[iv.ID] = true
 	}
-	var left []SyncRecord
-	st.DB.Where("dirty").Find(&left)
-	dirty := map[string]bool{}
-	for _, r := range left {
-		dirty[r.ID] = true
-	}
+	left := due(t, st)
 	for id := range changedIDs {
-		if !dirty[id] {
+		if !left[id] {
 			t.Errorf("record %s changed while its batch travelled was marked delivered", id)
 		}
 	}
@@ -152,7 +156,7 @@ func TestOutboxAcknowledgement(t *testing.T) {
 			continue
 		}
 		delivered++
-		if dirty[r.ID] {
+		if left[r.ID] {
 			t.Errorf("record %s of the acknowledged batch is still due", r.ID)
 		}
 	}
@@ -161,42 +165,65 @@ func TestOutboxAcknowledgement(t *testing.T) {
 	if int64(len(left)) != total-int64(delivered) || total != 22 {
 		t.Errorf("%d of %d records due, want %d", len(left), total, total-int64(delivered))
 	}
-	_ = ps
+	// Acknowledged state survives a restart.
+	st2, err := Open(ctx, st.Path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	if got := due(t, st2); len(got) != len(left) {
+		t.Fatalf("after reopening %d due, want %d", len(got), len(left))
+	}
 }
 
 func TestOutboxReversionAndRefusal(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
 	addPeople(t, st, 2)
-	b, _ := st.PendingBatch(ctx, "", 10, 1<<20)
+	b, _ := st.PendingBatch(ctx, 0, 10, 1<<20)
 	res := fatesFor(b, contract.FateStored)
 	res[0].Fate, res[0].HubVersion = contract.FateStale, 7 // the hub holds a newer version
 	res[1].Fate, res[1].Detail = contract.FateConflict, "record is a participant at the hub"
-	if err := st.Acknowledge(ctx, 1, b, res); err != nil {
+	if _, err := st.Acknowledge(ctx, 1, b, res); err != nil {
 		t.Fatal(err)
 	}
 	var r0, r1 SyncRecord
 	st.DB.First(&r0, "id = ?", b.Records[0].ID)
 	st.DB.First(&r1, "id = ?", b.Records[1].ID)
-	if !r0.Dirty || r0.Version != 8 {
-		t.Errorf("stale record: dirty %v version %d, want due at version 8", r0.Dirty, r0.Version)
+	left := due(t, st)
+	if !left[r0.ID] || r0.Version != 8 {
+		t.Errorf("stale record: due %v version %d, want due at version 8", left[r0.ID], r0.Version)
 	}
-	if !r1.Dirty || r1.Conflict == "" {
-		t.Errorf("refused record: dirty %v conflict %q", r1.Dirty, r1.Conflict)
+	if left[r1.ID] || r1.Conflict == "" {
+		t.Errorf("refused record: due %v conflict %q", left[r1.ID], r1.Conflict)
 	}
-	// The refused record is not offered again; the re-versioned one is.
-	nb, _ := st.PendingBatch(ctx, "", 10, 1<<20)
-	if len(nb.Records) != 1 || nb.Records[0].ID != r0.ID || nb.Records[0].Version != 8 {
-		t.Fatalf("next batch %+v", nb.Records)
+	ob, _ := st.Outbox(ctx)
+	if ob.Pending != 1 || ob.Conflicts != 1 {
+		t.Fatalf("outbox %+v", ob)
 	}
 	// A mismatched answer is refused and changes nothing.
+	nb, _ := st.PendingBatch(ctx, 0, 10, 1<<20)
 	bad := fatesFor(nb, contract.FateStored)
 	bad[0].Version = 99
-	if err := st.Acknowledge(ctx, 2, nb, bad); err == nil {
+	if _, err := st.Acknowledge(ctx, 2, nb, bad); err == nil {
 		t.Fatal("an answer naming another version was accepted")
 	}
 	if got := pending(t, st); got != 1 {
 		t.Fatalf("pending after a bad answer = %d", got)
+	}
+	// A local change of the refused record makes it due again.
+	var p Participant
+	st.DB.First(&p, "id = ?", r1.ID)
+	if p.ID == "" {
+		var iv POMInterview
+		st.DB.First(&iv, "id = ?", r1.ID)
+		st.DB.First(&p, "id = ?", iv.ParticipantID)
+	}
+	if _, err := st.UpdateParticipant(ctx, p.ID, eligible(ParticipantInput{FirstName: "C", LastName: "D", BirthDate: "1950-05-05", EnrolledOn: "2025-03-01"})); err != nil {
+		t.Fatal(err)
+	}
+	if !due(t, st)[r1.ID] {
+		t.Fatal("a refused record stayed refused after it changed")
 	}
 }
 
@@ -207,12 +234,14 @@ func TestReconcileAfterHubRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	addPeople(t, st, 6) // 12 records
-	for seq := int64(1); ; seq++ {
-		b, _ := st.PendingBatch(ctx, "", 4, 1<<20)
+	seq, _ := st.NextBatchSeq(ctx)
+	for {
+		b, _ := st.PendingBatch(ctx, 0, 4, 1<<20)
 		if len(b.Records) == 0 {
 			break
 		}
-		if err := st.Acknowledge(ctx, seq, b, fatesFor(b, contract.FateStored)); err != nil {
+		var err error
+		if seq, err = st.Acknowledge(ctx, seq, b, fatesFor(b, contract.FateStored)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -221,7 +250,7 @@ func TestReconcileAfterHubRestore(t *testing.T) {
 	}
 	// The hub was restored to after batch 1: batches 2 and 3 are due again.
 	n, err := st.Reconcile(ctx, "g1", 1)
-	if err != nil || n != 8 {
+	if err != nil || n != 8 || pending(t, st) != 8 {
 		t.Fatalf("requeued %d, %v; want 8", n, err)
 	}
 	// A new generation: everything is due.

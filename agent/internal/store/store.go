@@ -169,8 +169,10 @@ func (s *Store) SaveEnrollment(ctx context.Context, e Enrollment) error {
 		}
 		// A (re-)enrollment resends everything: the hub's idempotent
 		// storage absorbs what it already holds.
-		_, err = requeue(tx, "1 = 1")
-		return err
+		if _, err := rewind(tx, 0); err != nil {
+			return err
+		}
+		return tx.Exec("DELETE FROM sync_acks").Error
 	})
 }
 

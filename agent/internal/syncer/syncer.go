@@ -140,9 +140,11 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		max = contract.MaxBatchRecords
 	}
 	// The next batch is read, encoded and compressed while the current one
-	// is in flight; each batch is acknowledged before the next is sent, so
-	// an interruption sends at most one batch again.
-	prepare := func(after string) (prepared, error) {
+	// is in flight; each batch is acknowledged (one small transaction) before
+	// the next is sent, so an interruption sends at most one batch again.
+	// Records re-versioned on the hub's answer move to the end of the log
+	// and come in a later batch of the same round.
+	prepare := func(after int64) (prepared, error) {
 		b, err := s.St.PendingBatch(ctx, after, max, contract.MaxBatchBytes*3/4)
 		if err != nil || len(b.Records) == 0 {
 			return prepared{batch: b}, err
@@ -150,13 +152,7 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		body, err := EncodeBatch(contract.PushRequest{SiteID: e.SiteID, Records: b.Records})
 		return prepared{batch: b, body: body}, err
 	}
-	// Acknowledgements are journaled at once and applied in the background
-	// while the next batch travels; at most one application runs at a time.
-	applied := make(chan error, 1)
-	applied <- nil
-	waitApplied := func() error { err := <-applied; applied <- nil; return err }
-	defer func() { <-applied }()
-	cur, err := prepare("")
+	cur, err := prepare(0)
 	if err != nil {
 		return res, err
 	}
@@ -177,7 +173,7 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 			resp, err := c.Push(ctx, uuid.NewString(), seq, body)
 			done <- answer{resp, err}
 		}(seq, cur.body)
-		next, prepErr := prepare(cur.batch.Last())
+		next, prepErr := prepare(cur.batch.Last)
 		ans := <-done
 		if ans.err != nil {
 			return res, ans.err
@@ -188,14 +184,9 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		if ans.resp.Generation != st.Generation {
 			return res, errors.New("the hub's generation changed during the round; the next round resends what it lost")
 		}
-		if seq, err = s.St.JournalAck(ctx, seq, cur.batch, ans.resp.Results); err != nil {
+		if seq, err = s.St.Acknowledge(ctx, seq, cur.batch, ans.resp.Results); err != nil {
 			return res, err
 		}
-		if err := <-applied; err != nil {
-			applied <- nil
-			return res, err
-		}
-		go func() { _, err := s.St.ApplyAcks(ctx); applied <- err }()
 		res.Batches++
 		for _, r := range ans.resp.Results {
 			switch {
@@ -215,21 +206,13 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		if s.AfterAck != nil {
 			s.AfterAck(res.Batches)
 		}
-		cur = next
-		if len(cur.batch.Records) == 0 {
-			// Records re-versioned in this pass (or changed behind the
-			// cursor) are due again: once every acknowledgement is applied,
-			// start another pass from the beginning.
-			if err := waitApplied(); err != nil {
-				return res, err
-			}
-			if cur, err = prepare(""); err != nil {
+		if len(next.batch.Records) == 0 && next.batch.Last == 0 {
+			// Re-versioned records were written after next was read.
+			if next, err = prepare(cur.batch.Last); err != nil {
 				return res, err
 			}
 		}
-	}
-	if err := waitApplied(); err != nil {
-		return res, err
+		cur = next
 	}
 	s.progress(Progress{Phase: "done", Sent: res.Sent, Pending: stats.Pending, Batches: res.Batches, Requeued: res.Requeued})
 	return res, nil
