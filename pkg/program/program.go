@@ -1,8 +1,8 @@
 // Package program defines the central program content that travels from the
 // hub to every site as versioned, immutable releases: the POM instrument
 // (indicators as data with stable codes), the monthly theme schedule per
-// program model, the skill sets, the guided journal prompts, the satisfaction
-// survey and the stipend policy.
+// program model, the skill sets, the lesson plans per theme, the guided
+// journal prompts, the satisfaction survey and the stipend policy.
 //
 // Sites never author this content; they run the release the hub published
 // and say which one they run.
@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/itsmylife/iml/pkg/contract"
 )
@@ -27,15 +28,19 @@ const (
 
 // Release is one version of the central content.
 type Release struct {
-	Version        string          `json:"version"`
-	Title          string          `json:"title"`
-	POM            Instrument      `json:"pom"`
-	Themes         []ThemeSchedule `json:"themes"`
-	Skills         []Skill         `json:"skills"`
-	JournalPrompts []Item          `json:"journal_prompts"`
-	Survey         Survey          `json:"survey"`
-	Stipend        StipendPolicy   `json:"stipend"`
-	Groups         GroupRules      `json:"peer_partner_groups"`
+	Version string          `json:"version"`
+	Title   string          `json:"title"`
+	POM     Instrument      `json:"pom"`
+	Themes  []ThemeSchedule `json:"themes"`
+	Skills  []Skill         `json:"skills"`
+	// LessonPlans are the plans a coach picks from for a meeting, per
+	// theme. omitempty keeps the canonical form, and so the checksum, of
+	// releases published before lesson plans existed.
+	LessonPlans    []LessonPlan  `json:"lesson_plans,omitempty"`
+	JournalPrompts []Item        `json:"journal_prompts"`
+	Survey         Survey        `json:"survey"`
+	Stipend        StipendPolicy `json:"stipend"`
+	Groups         GroupRules    `json:"peer_partner_groups"`
 }
 
 // GroupRules bound a Peer Partners group: its size and whether it must be
@@ -78,6 +83,16 @@ type Skill struct {
 	Code string `json:"code"`
 	Name string `json:"name"`
 	Core bool   `json:"core"`
+}
+
+// LessonPlan is one lesson a coach can choose for a meeting in a month
+// with its theme: the skills it builds and what the meeting does.
+type LessonPlan struct {
+	Code    string   `json:"code"`
+	Theme   string   `json:"theme"`
+	Title   string   `json:"title"`
+	Skills  []string `json:"skills"`
+	Summary string   `json:"summary"`
 }
 
 // Survey is the anonymous satisfaction survey.
@@ -140,7 +155,11 @@ func (r Release) Validate() error {
 			seen[it.Code] = true
 		}
 	}
+	themes := map[string]bool{}
 	for _, s := range r.Themes {
+		for _, m := range s.Months {
+			themes[m.Code] = true
+		}
 		if len(s.Months) != 12 {
 			return fmt.Errorf("release: the %s schedule has %d months, want 12", s.Model, len(s.Months))
 		}
@@ -150,11 +169,60 @@ func (r Release) Validate() error {
 			}
 		}
 	}
+	if err := r.validatePlans(themes); err != nil {
+		return err
+	}
 	if r.Stipend.MonthlyCents < 0 {
 		return fmt.Errorf("release: the stipend cannot be negative")
 	}
 	if r.Groups.Min < 2 || r.Groups.Max < r.Groups.Min {
 		return fmt.Errorf("release: Peer Partners groups need at least 2 members and a maximum no smaller than the minimum")
+	}
+	return nil
+}
+
+// validatePlans checks the skills' codes, and that every lesson plan has a
+// well-formed unique code, a theme of a schedule, a title and at least one
+// skill of the release, each once.
+func (r Release) validatePlans(themes map[string]bool) error {
+	skills := map[string]bool{}
+	for _, s := range r.Skills {
+		if !contract.ValidCode(s.Code) {
+			return fmt.Errorf("release: skill code %q is malformed", s.Code)
+		}
+		if skills[s.Code] {
+			return fmt.Errorf("release: skill code %q appears twice", s.Code)
+		}
+		skills[s.Code] = true
+	}
+	seen := map[string]bool{}
+	for _, p := range r.LessonPlans {
+		if !contract.ValidCode(p.Code) {
+			return fmt.Errorf("release: lesson plan code %q is malformed", p.Code)
+		}
+		if seen[p.Code] {
+			return fmt.Errorf("release: lesson plan code %q appears twice", p.Code)
+		}
+		seen[p.Code] = true
+		if !themes[p.Theme] {
+			return fmt.Errorf("release: lesson plan %q is for theme %q, which no schedule has", p.Code, p.Theme)
+		}
+		if strings.TrimSpace(p.Title) == "" {
+			return fmt.Errorf("release: lesson plan %q has no title", p.Code)
+		}
+		if len(p.Skills) == 0 {
+			return fmt.Errorf("release: lesson plan %q names no skill", p.Code)
+		}
+		own := map[string]bool{}
+		for _, sk := range p.Skills {
+			if !skills[sk] {
+				return fmt.Errorf("release: lesson plan %q names skill %q, which is not a skill of the release", p.Code, sk)
+			}
+			if own[sk] {
+				return fmt.Errorf("release: lesson plan %q names skill %q twice", p.Code, sk)
+			}
+			own[sk] = true
+		}
 	}
 	return nil
 }
@@ -177,6 +245,37 @@ func (r Release) Indicator(code string) (Item, bool) {
 		}
 	}
 	return Item{}, false
+}
+
+// Skill returns the skill with a code.
+func (r Release) Skill(code string) (Skill, bool) {
+	for _, s := range r.Skills {
+		if s.Code == code {
+			return s, true
+		}
+	}
+	return Skill{}, false
+}
+
+// LessonPlan returns the lesson plan with a code.
+func (r Release) LessonPlan(code string) (LessonPlan, bool) {
+	for _, p := range r.LessonPlans {
+		if p.Code == code {
+			return p, true
+		}
+	}
+	return LessonPlan{}, false
+}
+
+// PlansFor returns the lesson plans for a theme, in the release's order.
+func (r Release) PlansFor(theme string) []LessonPlan {
+	var out []LessonPlan
+	for _, p := range r.LessonPlans {
+		if p.Theme == theme {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Schedule returns the theme schedule of a model.

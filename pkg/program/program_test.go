@@ -43,3 +43,91 @@ func TestParseRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultLessonPlans checks that every theme of every schedule has plans
+// to choose from, and that the helpers find them.
+func TestDefaultLessonPlans(t *testing.T) {
+	r := Default()
+	for _, s := range r.Themes {
+		for _, m := range s.Months {
+			if n := len(r.PlansFor(m.Code)); n < 3 {
+				t.Errorf("%s month %d (%s): %d lesson plans, want at least 3", s.Model, m.Month, m.Code, n)
+			}
+		}
+	}
+	p, ok := r.LessonPlan("com_listening")
+	if !ok || p.Theme != "communication" || len(p.Skills) == 0 {
+		t.Fatalf("com_listening = %+v, %v", p, ok)
+	}
+	if _, ok := r.LessonPlan("no_such_plan"); ok {
+		t.Fatal("found a plan that does not exist")
+	}
+	if sk, ok := r.Skill("listening"); !ok || sk.Name != "Effective listening" {
+		t.Fatalf("skill listening = %+v, %v", sk, ok)
+	}
+	if got := r.PlansFor("no_such_theme"); len(got) != 0 {
+		t.Fatalf("plans for an unknown theme: %+v", got)
+	}
+	// Every skill set of the program is taught by some plan.
+	taught := map[string]bool{}
+	for _, p := range r.LessonPlans {
+		for _, sk := range p.Skills {
+			taught[sk] = true
+		}
+	}
+	for _, sk := range r.Skills {
+		if !taught[sk.Code] {
+			t.Errorf("no lesson plan builds %s", sk.Code)
+		}
+	}
+}
+
+// TestReleaseWithoutPlansKeepsItsChecksum: a release published before
+// lesson plans existed has the same canonical form as before.
+func TestReleaseWithoutPlansKeepsItsChecksum(t *testing.T) {
+	r := Default()
+	r.LessonPlans = nil
+	b, _ := r.Canonical()
+	if strings.Contains(string(b), "lesson_plans") {
+		t.Fatalf("a release without plans mentions them: %s", b)
+	}
+}
+
+func TestLessonPlanValidation(t *testing.T) {
+	plan := func(code, theme string, skills ...string) LessonPlan {
+		return LessonPlan{Code: code, Theme: theme, Title: "A plan", Skills: skills}
+	}
+	for name, c := range map[string]struct {
+		plans []LessonPlan
+		want  string
+	}{
+		"bad code":      {[]LessonPlan{plan("Bad Code", "self_care", "self_care")}, "malformed"},
+		"dup code":      {[]LessonPlan{plan("p1", "self_care", "self_care"), plan("p1", "communication", "listening")}, "appears twice"},
+		"unknown theme": {[]LessonPlan{plan("p1", "knitting", "self_care")}, "no schedule has"},
+		"unknown skill": {[]LessonPlan{plan("p1", "self_care", "juggling")}, "not a skill"},
+		"no skill":      {[]LessonPlan{plan("p1", "self_care")}, "names no skill"},
+		"skill twice":   {[]LessonPlan{plan("p1", "self_care", "self_care", "self_care")}, "twice"},
+		"no title":      {[]LessonPlan{{Code: "p1", Theme: "self_care", Skills: []string{"self_care"}}}, "no title"},
+	} {
+		r := Default()
+		r.LessonPlans = c.plans
+		err := r.Validate()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error with %q", name, err, c.want)
+		}
+	}
+	r := Default()
+	r.Skills = append(r.Skills, Skill{Code: "listening", Name: "Again"})
+	if err := r.Validate(); err == nil || !strings.Contains(err.Error(), "skill code") {
+		t.Errorf("duplicate skill: %v", err)
+	}
+	// A release with plans survives a round trip through its canonical form.
+	b, sum := Default().Canonical()
+	back, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, sum2 := back.Canonical(); sum2 != sum || len(back.LessonPlans) != len(Default().LessonPlans) {
+		t.Fatal("lesson plans do not survive the canonical form")
+	}
+}

@@ -4,5 +4,23 @@ import "github.com/gin-gonic/gin"
 
 // meetingRoutes registers this feature's API routes on api (under /api/v1, signed in)
 // and its pages on pages (signed in), and appends its sections to
-// s.participantSections and s.cohortSections. Being written.
-func (s *Server) meetingRoutes(api, pages *gin.RouterGroup) {}
+// s.participantSections and s.cohortSections: cohort meetings (the
+// director and the cohort's coach record them) and the weekly guided
+// journal (whoever may see the participant enters and reviews it; every
+// access is audited).
+func (s *Server) meetingRoutes(api, pages *gin.RouterGroup) {
+	api.GET("/cohorts/:cid/meetings", s.cohortAccess, s.apiMeetings)
+	api.POST("/cohorts/:cid/meetings", s.cohortAccess, s.apiRecordMeeting)
+	api.GET("/cohorts/:cid/meetings/:mid", s.cohortAccess, s.apiMeeting)
+	api.GET("/cohorts/:cid/lesson-plans", s.cohortAccess, s.apiLessonPlans)
+	api.GET("/participants/:id/journals", s.participantAccess("view_journals"), s.apiJournals)
+	api.PUT("/participants/:id/journals/:week", s.participantAccess("record_journal"), s.apiSaveJournal)
+	api.POST("/participants/:id/journals/:week/review", s.participantAccess("review_journal"), s.apiReviewJournal)
+
+	pages.POST("/cohorts/:cid/meetings", s.cohortAccess, s.meetingSubmit)
+	pages.POST("/participants/:id/journals", s.participantAccess("record_journal"), s.journalSubmit)
+	pages.POST("/participants/:id/journals/:week/review", s.participantAccess("review_journal"), s.journalReviewSubmit)
+
+	s.cohortSections = append(s.cohortSections, s.meetingsSection)
+	s.participantSections = append(s.participantSections, s.journalsSection)
+}

@@ -1,0 +1,256 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/agent/internal/rules"
+	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/program"
+)
+
+// journalNames maps the accounts that entered and reviewed entries to names.
+func (s *Server) journalNames(c *gin.Context, es []store.JournalEntry) (map[string]string, error) {
+	var ids []string
+	for _, e := range es {
+		ids = append(ids, e.EnteredBy)
+		if e.ReviewedBy != "" {
+			ids = append(ids, e.ReviewedBy)
+		}
+	}
+	return s.st.UserNames(c.Request.Context(), ids)
+}
+
+func journalEntryJSON(e store.JournalEntry, names map[string]string) gin.H {
+	return gin.H{"id": e.ID, "week_start": e.WeekStart, "answers": e.AnswersOf(), "entered_by": e.EnteredBy, "entered_by_name": names[e.EnteredBy],
+		"entered_at": e.EnteredAt, "reviewed_by": e.ReviewedBy, "reviewed_by_name": names[e.ReviewedBy], "reviewed_at": e.ReviewedAt}
+}
+
+func journalCompletionJSON(j rules.JournalCompletion) gin.H {
+	return gin.H{"weeks": j.Weeks, "entered": j.Entered, "rate": j.Rate, "percent": j.Percent()}
+}
+
+// apiJournals answers a participant's journal entries and completion rate.
+func (s *Server) apiJournals(c *gin.Context) {
+	ctx := c.Request.Context()
+	p, err := s.st.Participant(ctx, c.Param("id"))
+	if err != nil {
+		s.writeErr(c, err)
+		return
+	}
+	es, err := s.st.Journals(ctx, p.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	j, err := s.st.JournalCompletion(ctx, p)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	names, err := s.journalNames(c, es)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]gin.H, len(es))
+	for i, e := range es {
+		out[i] = journalEntryJSON(e, names)
+	}
+	c.JSON(http.StatusOK, gin.H{"completion": journalCompletionJSON(j), "entries": out})
+}
+
+// apiSaveJournal enters (or corrects) the journal of the week starting on
+// :week.
+func (s *Server) apiSaveJournal(c *gin.Context) {
+	var in struct {
+		Answers map[string]string `json:"answers"`
+	}
+	if !bindJSON(c, &in) {
+		return
+	}
+	e, err := s.st.SaveJournal(c.Request.Context(), c.Param("id"), c.Param("week"), currentUser(c).ID, in.Answers)
+	if err != nil {
+		s.writeErr(c, err)
+		return
+	}
+	names, err := s.journalNames(c, []store.JournalEntry{e})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, journalEntryJSON(e, names))
+}
+
+func (s *Server) apiReviewJournal(c *gin.Context) {
+	e, err := s.st.ReviewJournal(c.Request.Context(), c.Param("id"), c.Param("week"), currentUser(c).ID)
+	if errors.Is(err, store.ErrNoJournal) {
+		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "There is no journal entry for this week."))
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	names, err := s.journalNames(c, []store.JournalEntry{e})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, journalEntryJSON(e, names))
+}
+
+// journalAnswer is one answer as the participant's page shows it.
+type journalAnswer struct{ Prompt, Text string }
+
+// journalRow is an entry as the participant's page shows it.
+type journalRow struct {
+	Week, EnteredBy, ReviewedBy string
+	EnteredAt                   time.Time
+	ReviewedAt                  *time.Time
+	Answers                     []journalAnswer
+}
+
+// journalForm is the journal form's state.
+type journalForm struct {
+	Week    string
+	Answers map[string]string
+}
+
+// journalSection adds the guided journal (completion rate, entries, the
+// form for this week and the review buttons) to a participant's page.
+func (s *Server) journalsSection(c *gin.Context, p store.Participant, data gin.H) error {
+	ctx := c.Request.Context()
+	es, err := s.st.Journals(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	j, err := s.st.JournalCompletion(ctx, p)
+	if err != nil {
+		return err
+	}
+	names, err := s.journalNames(c, es)
+	if err != nil {
+		return err
+	}
+	rel, err := s.st.ActiveRelease(ctx)
+	if err != nil {
+		return err
+	}
+	rows := make([]journalRow, len(es))
+	for i, e := range es {
+		rows[i] = journalRow{Week: e.WeekStart, EnteredBy: names[e.EnteredBy], ReviewedBy: names[e.ReviewedBy], EnteredAt: e.EnteredAt, ReviewedAt: e.ReviewedAt,
+			Answers: orderedJournalAnswers(rel, e.AnswersOf())}
+	}
+	thisWeek := rules.WeekStart(s.st.Now()).Format("2006-01-02")
+	data["Journals"], data["JournalCompletion"], data["JournalPrompts"], data["JournalWeek"] = rows, j, rel.JournalPrompts, thisWeek
+	data["JournalSaved"] = c.Query("journal") == "saved"
+	if _, ok := data["JournalForm"]; !ok {
+		// The form opens on this week, or on the week whose entry is being
+		// corrected, with the entry's answers.
+		f := journalForm{Week: thisWeek, Answers: map[string]string{}}
+		for _, e := range es {
+			if e.WeekStart == c.Query("journal_week") {
+				f.Week = e.WeekStart
+			}
+		}
+		for _, e := range es {
+			if e.WeekStart == f.Week {
+				f.Answers = e.AnswersOf()
+			}
+		}
+		data["JournalForm"] = f
+	}
+	return nil
+}
+
+// orderedJournalAnswers puts answers in the order of the release's prompts, with
+// any answer to a prompt the release no longer has at the end.
+func orderedJournalAnswers(rel program.Release, m map[string]string) []journalAnswer {
+	var out []journalAnswer
+	seen := map[string]bool{}
+	for _, p := range rel.JournalPrompts {
+		if t, ok := m[p.Code]; ok {
+			out = append(out, journalAnswer{p.Text, t})
+			seen[p.Code] = true
+		}
+	}
+	var rest []string
+	for code := range m {
+		if !seen[code] {
+			rest = append(rest, code)
+		}
+	}
+	sort.Strings(rest)
+	for _, code := range rest {
+		out = append(out, journalAnswer{code, m[code]})
+	}
+	return out
+}
+
+// journalSubmit enters the journal from the participant's page.
+func (s *Server) journalSubmit(c *gin.Context) {
+	ctx := c.Request.Context()
+	rel, err := s.st.ActiveRelease(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f := journalForm{Week: strings.TrimSpace(c.PostForm("week_start")), Answers: map[string]string{}}
+	for _, p := range rel.JournalPrompts {
+		f.Answers[p.Code] = c.PostForm("a_" + p.Code)
+	}
+	if _, err := s.st.SaveJournal(ctx, c.Param("id"), f.Week, currentUser(c).ID, f.Answers); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such participant."})
+			return
+		}
+		fe, ok := fieldErrors(err)
+		if !ok {
+			s.fail(c, err)
+			return
+		}
+		s.showParticipant(c, http.StatusUnprocessableEntity, gin.H{"JournalErrors": fe, "JournalErrorList": journalErrorList(rel, fe), "JournalForm": f})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"?journal=saved#journals")
+}
+
+// journalErrorList writes the journal form's errors for people.
+func journalErrorList(rel program.Release, fe map[string]string) []string {
+	labels := map[string]string{"week_start": "Week", "answers": "Answers", "participant": "Participant"}
+	for _, p := range rel.JournalPrompts {
+		labels["answers."+p.Code] = "\u201c" + p.Text + "\u201d"
+	}
+	var out []string
+	for field, msg := range fe {
+		label, ok := labels[field]
+		if !ok {
+			label = field
+		}
+		out = append(out, label+": "+msg)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// journalReviewSubmit marks a week's entry reviewed from the participant's
+// page.
+func (s *Server) journalReviewSubmit(c *gin.Context) {
+	_, err := s.st.ReviewJournal(c.Request.Context(), c.Param("id"), c.Param("week"), currentUser(c).ID)
+	if errors.Is(err, store.ErrNoJournal) {
+		s.showParticipant(c, http.StatusNotFound, gin.H{"JournalErrorList": []string{"There is no journal entry for the week of " + c.Param("week") + " to review."}})
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#journals")
+}

@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/itsmylife/iml/agent/internal/rules"
+)
+
+// JournalEntry is a participant's guided journal for one week, entered by
+// staff on the participant's behalf and reviewed by the coach. The answers
+// are free text and stay at the site. (The stipend's eligibility reads
+// this table; its columns are fixed by migration 0003.)
+type JournalEntry struct {
+	ID            string     `json:"id"`
+	ParticipantID string     `json:"participant_id"`
+	WeekStart     string     `json:"week_start"`
+	Answers       string     `json:"-"`
+	EnteredBy     string     `json:"entered_by"`
+	EnteredAt     time.Time  `json:"entered_at"`
+	ReviewedBy    string     `json:"reviewed_by"`
+	ReviewedAt    *time.Time `json:"reviewed_at"`
+}
+
+// TableName names the table.
+func (JournalEntry) TableName() string { return "journal_entries" }
+
+// AnswersOf decodes an entry's answers (prompt code to text).
+func (e JournalEntry) AnswersOf() map[string]string {
+	m := map[string]string{}
+	_ = json.Unmarshal([]byte(e.Answers), &m)
+	return m
+}
+
+// ErrNoJournal is returned when a week has no journal entry.
+var ErrNoJournal = errors.New("there is no journal entry for this week")
+
+// SaveJournal enters a participant's guided journal for the week starting
+// on week (a Monday, YYYY-MM-DD), answering the release's prompts; entering
+// a week again replaces its entry, which then awaits review again.
+func (s *Store) SaveJournal(ctx context.Context, participantID, week, enteredBy string, answers map[string]string) (JournalEntry, error) {
+	rel, err := s.ActiveRelease(ctx)
+	if err != nil {
+		return JournalEntry{}, err
+	}
+	var errs ValidationErrors
+	kept := map[string]string{}
+	for code, text := range answers {
+		text = strings.TrimSpace(text)
+		known := false
+		for _, p := range rel.JournalPrompts {
+			known = known || p.Code == code
+		}
+		switch {
+		case !known:
+			errs = append(errs, ValidationError{"answers." + code, "is not a journal prompt of release " + rel.Version})
+		case utf8.RuneCountInString(text) > rules.MaxJournalAnswer:
+			errs = append(errs, ValidationError{"answers." + code, "is longer than 4000 characters"})
+		case text != "":
+			kept[code] = text
+		}
+	}
+	if len(kept) == 0 && len(errs) == 0 {
+		errs = append(errs, ValidationError{"answers", "answer at least one of the journal's questions"})
+	}
+	day, ok := parseDate(week)
+	if !ok {
+		errs = append(errs, ValidationError{"week_start", "must be the week's Monday as YYYY-MM-DD"})
+	}
+	var e JournalEntry
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var p Participant
+		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
+			return notFound(err)
+		}
+		if p.WithdrawnAt != nil {
+			return &ValidationError{"participant", "has withdrawn; no journal can be entered"}
+		}
+		if ok {
+			enrolled, _ := parseDate(p.EnrolledOn)
+			errs = append(errs, problemsToFields(rules.CheckJournalWeek(day, enrolled, s.Now()))...)
+		}
+		if len(errs) > 0 {
+			sort.SliceStable(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
+			return errs
+		}
+		if err := tx.Limit(1).Find(&e, "participant_id = ? AND week_start = ?", participantID, week).Error; err != nil {
+			return err
+		}
+		if e.ID == "" {
+			e = JournalEntry{ID: uuid.NewString(), ParticipantID: participantID, WeekStart: week}
+		}
+		e.Answers, e.EnteredBy, e.EnteredAt, e.ReviewedBy, e.ReviewedAt = mustJSON(kept), enteredBy, s.Now(), "", nil
+		return tx.Save(&e).Error
+	})
+	return e, err
+}
+
+// ReviewJournal records that a coach reviewed a week's entry. Reviewing it
+// again changes nothing.
+func (s *Store) ReviewJournal(ctx context.Context, participantID, week, reviewer string) (JournalEntry, error) {
+	var e JournalEntry
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Limit(1).Find(&e, "participant_id = ? AND week_start = ?", participantID, week).Error; err != nil {
+			return err
+		}
+		if e.ID == "" {
+			return ErrNoJournal
+		}
+		if e.ReviewedAt != nil {
+			return nil
+		}
+		now := s.Now()
+		e.ReviewedBy, e.ReviewedAt = reviewer, &now
+		return tx.Model(&e).Updates(map[string]any{"reviewed_by": reviewer, "reviewed_at": now}).Error
+	})
+	return e, err
+}
+
+// Journals lists a participant's journal entries, the newest week first.
+func (s *Store) Journals(ctx context.Context, participantID string) ([]JournalEntry, error) {
+	var es []JournalEntry
+	err := s.DB.WithContext(ctx).Where("participant_id = ?", participantID).Order("week_start DESC").Find(&es).Error
+	return es, err
+}
+
+// JournalCompletion is the participant's journal completion rate so far
+// (see rules.CompleteJournals).
+func (s *Store) JournalCompletion(ctx context.Context, p Participant) (rules.JournalCompletion, error) {
+	var weeks []string
+	if err := s.DB.WithContext(ctx).Model(&JournalEntry{}).Where("participant_id = ?", p.ID).Pluck("week_start", &weeks).Error; err != nil {
+		return rules.JournalCompletion{}, err
+	}
+	days := make([]time.Time, 0, len(weeks))
+	for _, w := range weeks {
+		if d, ok := parseDate(w); ok {
+			days = append(days, d)
+		}
+	}
+	enrolled, _ := parseDate(p.EnrolledOn)
+	return rules.CompleteJournals(enrolled, p.WithdrawnAt, s.Now(), days), nil
+}
+
+// UserNames maps account ids to the names staff see.
+func (s *Store) UserNames(ctx context.Context, ids []string) (map[string]string, error) {
+	return staffNames(s.DB.WithContext(ctx), ids)
+}
