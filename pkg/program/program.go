@@ -124,7 +124,20 @@ func Default() Release {
 	return r
 }
 
-// Parse decodes and validates a release.
+// ParseReceived decodes and validates a release an agent received. Unlike
+// Parse it ignores fields it does not know: a newer hub may publish content
+// an older agent cannot use yet, which must not stop the agent from running
+// the rest.
+func ParseReceived(b []byte) (Release, error) {
+	var r Release
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("release: %w", err)
+	}
+	return r, r.Validate()
+}
+
+// Parse decodes and validates a release strictly, refusing unknown fields:
+// what a hub publishes must be exactly what this version understands.
 func Parse(b []byte) (Release, error) {
 	var r Release
 	dec := json.NewDecoder(bytes.NewReader(b))

@@ -131,3 +131,20 @@ func TestLessonPlanValidation(t *testing.T) {
 		t.Fatal("lesson plans do not survive the canonical form")
 	}
 }
+
+// An agent accepts a release from a newer hub with fields it does not know;
+// the hub's strict parser refuses them.
+func TestParseReceivedIgnoresNewFields(t *testing.T) {
+	b, _ := Default().Canonical()
+	newer := append([]byte(`{"a_field_from_the_future":{"x":1},`), b[1:]...)
+	if _, err := Parse(newer); err == nil {
+		t.Fatal("the strict parser accepted an unknown field")
+	}
+	r, err := ParseReceived(newer)
+	if err != nil || r.Version != Default().Version {
+		t.Fatalf("received release: %v", err)
+	}
+	if _, err := ParseReceived([]byte(`{"version":"x"}`)); err == nil {
+		t.Fatal("an invalid release was accepted")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -131,8 +132,7 @@ func (s *Store) ImportParticipants(ctx context.Context, r io.Reader, dryRun bool
 	inputs := make([]ParticipantInput, len(rows))
 	seen := map[string]int{}
 	for i, m := range rows {
-		row := 0
-		fmt.Sscan(m["#row"], &row)
+		row, _ := strconv.Atoi(m["#row"])
 		in := ParticipantInput{FirstName: m["first_name"], LastName: m["last_name"], BirthDate: m["birth_date"], EnrolledOn: m["enrolled_on"],
 			AgreementSignedOn: m["agreement_signed_on"], Phone: m["phone"], Email: m["email"], Address: m["address"],
 			HospitalizationConsentOn: m["hospitalization_consent_on"], AgeOverrideReason: m["age_override_reason"]}
@@ -209,8 +209,7 @@ func (s *Store) ImportCoaches(ctx context.Context, r io.Reader, dryRun bool) (Im
 			var ves ValidationErrors
 			if errors.As(err, &ves) {
 				for _, e := range ves {
-					row := 0
-					fmt.Sscan(m["#row"], &row)
+					row, _ := strconv.Atoi(m["#row"])
 					res.Errors = append(res.Errors, RowError{Row: row, Field: e.Field, Detail: e.Msg})
 				}
 			}

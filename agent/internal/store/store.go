@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -190,18 +192,23 @@ func (s *Store) ActiveRelease(ctx context.Context) (program.Release, error) {
 	if err := s.DB.WithContext(ctx).First(&r, "version = ?", v).Error; err != nil {
 		return program.Release{}, err
 	}
-	return program.Parse([]byte(r.Content))
+	return program.ParseReceived([]byte(r.Content))
 }
 
-// SaveRelease stores a release from the hub after checking its content
-// against its checksum, and makes it the one the site runs.
+// SaveRelease stores a release from the hub after checking the bytes it
+// received against their checksum, and makes it the one the site runs.
+// Fields this agent does not know are kept in the stored content and
+// ignored until an agent that knows them reads it.
 func (s *Store) SaveRelease(ctx context.Context, version, sha string, content []byte) error {
-	rel, err := program.Parse(content)
+	if sum := sha256.Sum256(content); hex.EncodeToString(sum[:]) != sha {
+		return fmt.Errorf("release %s does not match its checksum", version)
+	}
+	rel, err := program.ParseReceived(content)
 	if err != nil {
 		return err
 	}
-	if _, sum := rel.Canonical(); sum != sha || rel.Version != version {
-		return fmt.Errorf("release %s does not match its checksum", version)
+	if rel.Version != version {
+		return fmt.Errorf("release %s holds version %s", version, rel.Version)
 	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&Release{Version: version, SHA256: sha, Content: string(content), ReceivedAt: s.Now()}).Error; err != nil {
