@@ -1,0 +1,348 @@
+package server
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/agent/internal/rules"
+	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/pkg/problem"
+)
+
+// stipendErr answers a store error of the stipend feature.
+func (s *Server) stipendErr(c *gin.Context, err error) {
+	var np *store.NotPayableError
+	var me *store.MissingError
+	switch {
+	case errors.As(err, &np):
+		fe := make([]problem.FieldError, len(np.Reasons))
+		for i, r := range np.Reasons {
+			fe[i] = problem.FieldError{Field: "month", Detail: r}
+		}
+		problem.Write(c, problem.Validation("The stipend for "+np.Month+" is not payable; nothing was approved.", fe...))
+	case errors.Is(err, store.ErrAlreadyPaid):
+		problem.Write(c, problem.New(http.StatusConflict, problem.TypeConflict, "The stipend for this month has already been approved."))
+	case errors.Is(err, store.ErrForbidden):
+		s.forbid(c, "Only the Program Director can do this.")
+	case errors.As(err, &me):
+		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "No such "+me.What+" for this participant."))
+	default:
+		s.writeErr(c, err)
+	}
+}
+
+func goalJSON(g store.Goal) gin.H {
+	return gin.H{"id": g.ID, "slot": g.Slot, "title": g.Title, "why": g.Why, "action_plan": g.ActionPlan, "updated_at": g.UpdatedAt}
+}
+
+func goalsJSON(gs []store.Goal) []gin.H {
+	out := make([]gin.H, len(gs))
+	for i, g := range gs {
+		out[i] = goalJSON(g)
+	}
+	return out
+}
+
+func (s *Server) apiGoals(c *gin.Context) {
+	if _, err := s.st.Participant(c.Request.Context(), c.Param("id")); err != nil {
+		s.writeErr(c, err)
+		return
+	}
+	gs, err := s.st.Goals(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"goals": goalsJSON(gs)})
+}
+
+func (s *Server) apiSaveGoals(c *gin.Context) {
+	var req struct {
+		Goals []store.GoalInput `json:"goals"`
+	}
+	if !bindJSON(c, &req) {
+		return
+	}
+	gs, err := s.st.SaveGoals(c.Request.Context(), c.Param("id"), req.Goals)
+	if err != nil {
+		s.stipendErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"goals": goalsJSON(gs)})
+}
+
+func receiptJSON(pid string, r store.Receipt) gin.H {
+	return gin.H{"id": r.ID, "mime_type": r.MIMEType, "size_bytes": r.SizeBytes, "sha256": r.SHA256, "uploaded_at": r.UploadedAt,
+		"href": "/api/v1/participants/" + pid + "/receipts/" + r.ID}
+}
+
+func paymentJSON(p store.StipendPayment) gin.H {
+	return gin.H{"id": p.ID, "month": p.Month, "amount_cents": p.AmountCents, "approved_by": p.ApprovedBy, "approved_by_name": p.ApprovedByName, "approved_at": p.ApprovedAt}
+}
+
+func stipendJSON(pid string, v store.StipendMonthView) gin.H {
+	lines := make([]gin.H, len(v.Lines))
+	for i, l := range v.Lines {
+		lines[i] = gin.H{"id": l.ID, "goal_id": l.GoalID, "goal_slot": l.GoalSlot, "description": l.Description, "planned_cents": l.PlannedCents, "spent_cents": l.SpentCents}
+	}
+	expenses := make([]gin.H, len(v.Expenses))
+	for i, e := range v.Expenses {
+		rs := make([]gin.H, len(e.Receipts))
+		for j, r := range e.Receipts {
+			rs[j] = receiptJSON(pid, r)
+		}
+		expenses[i] = gin.H{"id": e.ID, "goal_id": e.GoalID, "plan_line_id": e.PlanLineID, "spent_on": e.SpentOn, "amount_cents": e.AmountCents,
+			"what": e.What, "receipts": rs}
+	}
+	out := gin.H{"month": v.Month, "allowance_cents": v.Policy.MonthlyCents, "currency": v.Policy.Currency, "program_year": gin.H{"first_day": v.FirstDay, "last_day": v.LastDay},
+		"plan": lines, "planned_cents": v.PlannedCents, "expenses": expenses, "spent_cents": v.SpentCents, "receipts_complete": v.ReceiptsComplete,
+		"decision": v.Decision, "balance_cents": v.BalanceCents, "payment": nil}
+	if v.Payment != nil {
+		out["payment"] = paymentJSON(*v.Payment)
+	}
+	return out
+}
+
+// monthOr is the month a request names, this month when it names none.
+func (s *Server) monthOr(value string) string {
+	if value == "" {
+		return rules.MonthOf(s.st.Now())
+	}
+	return value
+}
+
+func (s *Server) apiStipendMonth(c *gin.Context) {
+	v, err := s.st.StipendMonth(c.Request.Context(), c.Param("id"), s.monthOr(c.Query("month")))
+	if err != nil {
+		s.stipendErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, stipendJSON(c.Param("id"), v))
+}
+
+func (s *Server) apiSavePlan(c *gin.Context) {
+	var req struct {
+		Lines []store.PlanLineInput `json:"lines"`
+	}
+	if !bindJSON(c, &req) {
+		return
+	}
+	if _, err := s.st.SavePlan(c.Request.Context(), c.Param("id"), c.Param("month"), req.Lines); err != nil {
+		s.stipendErr(c, err)
+		return
+	}
+	s.apiStipendMonthOf(c, c.Param("month"), http.StatusOK)
+}
+
+func (s *Server) apiStipendMonthOf(c *gin.Context, month string, status int) {
+	v, err := s.st.StipendMonth(c.Request.Context(), c.Param("id"), month)
+	if err != nil {
+		s.stipendErr(c, err)
+		return
+	}
+	c.JSON(status, stipendJSON(c.Param("id"), v))
+}
+
+func expenseJSON(e store.Expense) gin.H {
+	return gin.H{"id": e.ID, "month": e.Month, "goal_id": e.GoalID, "plan_line_id": e.PlanLineID, "spent_on": e.SpentOn, "amount_cents": e.AmountCents, "what": e.What}
+}
+
+func (s *Server) apiAddExpense(c *gin.Context) {
+	var in store.ExpenseInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	e, err := s.st.AddExpense(c.Request.Context(), currentUser(c), c.Param("id"), in)
+	if err != nil {
+		s.stipendErr(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, expenseJSON(e))
+}
+
+func (s *Server) apiDeleteExpense(c *gin.Context) {
+	if err := s.st.DeleteExpense(c.Request.Context(), c.Param("id"), c.Param("eid")); err != nil {
+		s.stipendErr(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// errReceiptForm is a receipt upload that is not a usable form.
+var errReceiptForm = errors.New("receipt form")
+
+// readReceipt reads the uploaded receipt (form field "file") within the
+// release's size bound. A file that is too large is refused from its
+// declared size, before it is read.
+func (s *Server) readReceipt(c *gin.Context) (string, []byte, error) {
+	rel, err := s.st.ActiveRelease(c.Request.Context())
+	if err != nil {
+		return "", nil, err
+	}
+	maxBytes, _ := rules.ReceiptLimits(rel.Stipend)
+	tooBig := &store.ValidationError{Field: "file", Msg: "the file is larger than " + rules.FormatBytes(maxBytes) + ", the most a receipt may be"}
+	if c.Request.MultipartForm == nil {
+		// The form's other fields are small; the bound leaves them room.
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBytes+64<<10)
+	}
+	fh, err := c.FormFile("file")
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return "", nil, tooBig
+	case errors.Is(err, http.ErrMissingFile):
+		return "", nil, &store.ValidationError{Field: "file", Msg: "choose the receipt's file (a photo or a PDF)"}
+	case err != nil:
+		return "", nil, fmt.Errorf("%w: %w", errReceiptForm, err)
+	}
+	if fh.Size > maxBytes {
+		return "", nil, tooBig
+	}
+	content, err := readPart(fh, maxBytes)
+	if err != nil {
+		return "", nil, err
+	}
+	return fh.Header.Get("Content-Type"), content, nil
+}
+
+func readPart(fh *multipart.FileHeader, maxBytes int64) ([]byte, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxBytes+1))
+}
+
+func (s *Server) apiAddReceipt(c *gin.Context) {
+	if c.ContentType() != "multipart/form-data" {
+		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Send the receipt as multipart/form-data with the file in the field \"file\"."))
+		return
+	}
+	declared, content, err := s.readReceipt(c)
+	if errors.Is(err, errReceiptForm) {
+		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not a multipart form with the file in the field \"file\"."))
+		return
+	}
+	if err == nil {
+		var r store.Receipt
+		r, err = s.st.AddReceipt(c.Request.Context(), currentUser(c), c.Param("id"), c.Param("eid"), declared, content)
+		if err == nil {
+			c.JSON(http.StatusCreated, receiptJSON(c.Param("id"), r))
+			return
+		}
+	}
+	s.stipendErr(c, err)
+}
+
+// receiptDownload sends a receipt file to someone who may see its
+// participant (participantAccess has let them through and audited it).
+func (s *Server) receiptDownload(c *gin.Context) {
+	r, b, err := s.st.ReceiptFile(c.Request.Context(), c.Param("id"), c.Param("rid"))
+	if err != nil {
+		if !isAPI(c) && errors.Is(err, store.ErrNotFound) {
+			s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such receipt."})
+			return
+		}
+		s.stipendErr(c, err)
+		return
+	}
+	ext := map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}[r.MIMEType]
+	c.Header("Content-Disposition", fmt.Sprintf("attachment; filename=\"receipt-%s%s\"", r.ID[:8], ext))
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Content-Security-Policy", "default-src 'none'; sandbox")
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, r.MIMEType, b)
+}
+
+func (s *Server) apiApprovePayment(c *gin.Context) {
+	var req struct {
+		Month string `json:"month"`
+	}
+	if !bindJSON(c, &req) {
+		return
+	}
+	p, err := s.st.ApprovePayment(c.Request.Context(), currentUser(c), c.Param("id"), req.Month)
+	if err != nil {
+		s.stipendErr(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, paymentJSON(p))
+}
+
+// csvText keeps a text cell from being read as a formula by a spreadsheet.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// stipendReportHeader is the report's header row.
+var stipendReportHeader = []string{"participant_id", "last_name", "first_name", "month", "planned", "spent", "receipts_complete",
+	"journal_weeks_done", "journal_weeks_expected", "payable", "not_payable_because", "paid", "approved_by", "balance"}
+
+// stipendReportCSV sends the month's stipend report as CSV: one row per
+// participant whose program year includes some of the month. Amounts are
+// decimals in the release's currency; receipts_complete is about the
+// month's own expenses, payable applies the stipend rule (journals of the
+// month, receipts of the month before); balance is what was paid minus
+// what was spent up to the end of the month. The report names people, so
+// it is written to the audit log.
+func (s *Server) stipendReportCSV(c *gin.Context) {
+	month := s.monthOr(c.Query("month"))
+	rows, err := s.st.StipendReport(c.Request.Context(), month)
+	if err != nil {
+		if isAPI(c) {
+			s.stipendErr(c, err)
+		} else if fe, ok := fieldErrors(err); ok {
+			s.render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "No report", "Message": "The month " + fe["month"] + "."})
+		} else {
+			s.fail(c, err)
+		}
+		return
+	}
+	m, _ := rules.ParseMonth(month)
+	month = rules.MonthOf(m)
+	if err := s.st.Audit(c.Request.Context(), currentUser(c), "stipend_report", "site", "", "month "+month); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var buf strings.Builder
+	w := csv.NewWriter(&buf)
+	_ = w.Write(stipendReportHeader)
+	for _, r := range rows {
+		paid, by := "0.00", ""
+		if r.Payment != nil {
+			paid, by = rules.PlainCents(r.Payment.AmountCents), r.Payment.ApprovedByName
+		}
+		_ = w.Write([]string{r.Participant.ID, csvText(r.Participant.LastName), csvText(r.Participant.FirstName), month,
+			rules.PlainCents(r.PlannedCents), rules.PlainCents(r.SpentCents), yesNo(r.ReceiptsComplete),
+			strconv.Itoa(r.Decision.JournalsDone), strconv.Itoa(len(r.Decision.JournalWeeks)), yesNo(r.Decision.Payable),
+			csvText(strings.Join(r.Decision.Reasons, " ")), paid, csvText(by), rules.PlainCents(r.BalanceCents)})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", "attachment; filename=\"stipends-"+month+".csv\"")
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", []byte(buf.String()))
+}
