@@ -281,9 +281,10 @@ func backupCmd(g *globals) *cobra.Command {
 	var to string
 	cmd := &cobra.Command{
 		Use:   "backup",
-		Short: "Write a consistent copy of the agent's database, also while it serves",
+		Short: "Write a consistent copy of the agent's database and receipts, also while it serves",
 		Long: `Write a consistent copy of the agent's SQLite database (VACUUM INTO), safe
-while 'agent serve' runs. The copy holds identifying data: keep it as
+while 'agent serve' runs, and copy the receipt files beside it into the
+folder <file>.receipts. The copy holds identifying data: keep it as
 carefully as the machine itself.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -294,6 +295,15 @@ carefully as the machine itself.`,
 			defer st.Close()
 			if err := dbx.BackupSQLite(st.DB, to); err != nil {
 				return err
+			}
+			// Receipts are written once and never changed, so copying them
+			// after the database leaves none the copy refers to behind.
+			n, err := copyDir(st.ReceiptsDir(), to+".receipts")
+			if err != nil {
+				return fmt.Errorf("receipts: %w", err)
+			}
+			if n > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "%d receipt files copied to %s.receipts\n", n, to)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "backup written to %s\n", to)
 			return nil
@@ -344,6 +354,16 @@ suffix. After a restore the agent resends what the hub may lack at its next sync
 				return err
 			}
 			defer st.Close()
+			if _, err := os.Stat(from + ".receipts"); err == nil {
+				keep := st.ReceiptsDir() + ".before-restore"
+				_ = os.RemoveAll(keep)
+				if err := os.Rename(st.ReceiptsDir(), keep); err != nil && !os.IsNotExist(err) {
+					return err
+				}
+				if _, err := copyDir(from+".receipts", st.ReceiptsDir()); err != nil {
+					return fmt.Errorf("receipts: %w", err)
+				}
+			}
 			// The hub may hold newer versions than the backup: resend all, the
 			// hub keeps the higher versions and reports the rest as stale.
 			if _, err := st.RequeueAll(cmd.Context()); err != nil {
@@ -426,4 +446,35 @@ Coach columns (name required):
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the file and report every problem without importing")
 	_ = cmd.MarkFlagRequired("file")
 	return cmd
+}
+
+// copyDir copies the regular files of a folder (not recursively) into a new
+// folder readable by its owner only, and returns how many it copied. A
+// missing source is an empty one.
+func copyDir(src, dst string) (int, error) {
+	entries, err := os.ReadDir(src)
+	if os.IsNotExist(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			return n, err
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o600); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,6 +19,13 @@ func TestAgentBackupWhileServing(t *testing.T) {
 	ctx := context.Background()
 	a := &cluster.Agent{Name: "backup", Bin: agentBin, DataDir: t.TempDir()}
 	if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "20"); err != nil {
+		t.Fatal(err)
+	}
+	// A receipt file, as the stipend pages store them.
+	if err := os.MkdirAll(filepath.Join(a.DataDir, "receipts"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(a.DataDir, "receipts", "r1"), []byte("%PDF-1.4 receipt"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Start(ctx, time.Hour); err != nil {
@@ -81,6 +89,9 @@ func TestAgentBackupWhileServing(t *testing.T) {
 	}
 	if len(people)-busy != 20 || busy > writes {
 		t.Fatalf("restored %d seeded and %d busy participants (of %d written)", len(people)-busy, busy, writes)
+	}
+	if b, err := os.ReadFile(filepath.Join(b.DataDir, "receipts", "r1")); err != nil || string(b) != "%PDF-1.4 receipt" {
+		t.Fatalf("receipt after restore: %q %v", b, err)
 	}
 	// Every restored participant is whole: their outbox record is there too.
 	var ob struct {

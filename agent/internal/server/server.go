@@ -86,7 +86,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(problem.Recovery(s.log), s.accessLog())
+	r.Use(problem.Recovery(s.log), s.accessLog(), limitBody(maxRequestBytes))
 	r.HandleMethodNotAllowed = true
 	r.NoMethod(func(c *gin.Context) {
 		if isAPI(c) {
@@ -162,6 +162,26 @@ func (s *Server) Handler() http.Handler {
 }
 
 func isAPI(c *gin.Context) bool { return strings.HasPrefix(c.Request.URL.Path, "/api/") }
+
+// maxRequestBytes bounds every request body before anything reads it (the
+// sign-in and CSRF checks parse forms): the largest legitimate one is a
+// receipt upload, which the stipend rules bound more tightly.
+const maxRequestBytes = 12 << 20
+
+func limitBody(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > n {
+			if isAPI(c) {
+				problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, "The request is too large."))
+			} else {
+				c.AbortWithStatus(http.StatusRequestEntityTooLarge)
+			}
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		c.Next()
+	}
+}
 
 // accessLog logs method, path template, status and time: never a body, a
 // query or a participant's id.
