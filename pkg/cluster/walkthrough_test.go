@@ -432,7 +432,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 		case n < 6:
 			w.see("#group-advice", "cannot run", fmt.Sprintf("The group has %d participant", n))
 		default:
-			w.see("p.notice", "The group has 6 members: it can run, and everyone has a peer partner.")
+			w.see("p.notice", "The group has 6 members: a size that lets everyone have a peer partner.")
 			if w.count("#group-advice") != 0 {
 				w.fail("the group of 6 is still said not to run")
 			}

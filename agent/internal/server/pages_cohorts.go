@@ -19,6 +19,27 @@ func (s *Server) showCoaches(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	data["Title"], data["Coaches"], data["Today"] = "Coaches", cs, s.st.Now()
+	// Coach accounts not yet linked to a coach, for the add form.
+	accounts, err := s.st.Users(c.Request.Context(), store.RoleCoach)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	linked := map[string]string{}
+	for _, co := range cs {
+		if co.UserID != "" {
+			linked[co.UserID] = co.Name
+		}
+	}
+	var free []store.User
+	emails := map[string]string{}
+	for _, u := range accounts {
+		emails[u.ID] = u.Email
+		if linked[u.ID] == "" {
+			free = append(free, u)
+		}
+	}
+	data["FreeAccounts"], data["AccountEmails"] = free, emails
 	if _, ok := data["Form"]; !ok {
 		data["Form"] = store.CoachInput{}
 	}

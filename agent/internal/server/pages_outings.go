@@ -41,6 +41,7 @@ type outingsSection struct {
 	Rows         []outingRow
 	Stages       []option
 	Partners     []option
+	Goals        []option
 	Form         outingForm
 	Errors       map[string]string
 	// Pairing: shown to members of a Peer Partners group and to anyone
@@ -62,6 +63,20 @@ const (
 	keyProfileForm   = "ProfileForm"
 )
 
+// withoutSelf leaves the participant whose page it is out of their pairs.
+func withoutSelf(rows []pairRow, id string) []pairRow {
+	for i := range rows {
+		kept := rows[i].Partners[:0:0]
+		for _, p := range rows[i].Partners {
+			if p.ID != id {
+				kept = append(kept, p)
+			}
+		}
+		rows[i].Partners = kept
+	}
+	return rows
+}
+
 func dollars(cents int64) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) }
 
 func (s *Server) participantOutingsSection(c *gin.Context, p store.Participant, data gin.H) error {
@@ -76,9 +91,21 @@ func (s *Server) participantOutingsSection(c *gin.Context, p store.Participant, 
 	for _, x := range v.Partners {
 		names[x.ID] = x.Name
 	}
+	goals, err := s.st.Goals(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	goalNames := map[string]string{}
+	for _, g := range goals {
+		goalNames[g.ID] = fmt.Sprintf("Goal %d: %s", g.Slot, g.Title)
+	}
 	for _, o := range v.Outings {
+		goal := goalNames[o.GoalID]
+		if goal == "" && o.GoalID != "" {
+			goal = "a goal no longer set"
+		}
 		sec.Rows = append(sec.Rows, outingRow{Date: o.OutingOn, Activity: o.Activity, Stage: stageLabel(o.Stage), Partner: names[o.PartnerID],
-			GoalID: o.GoalID, Cost: dollars(o.CostCents)})
+			GoalID: goal, Cost: dollars(o.CostCents)})
 	}
 	sec.Form = outingForm{Date: s.st.Now().Format("2006-01-02"), Stage: strconv.Itoa(max(v.CurrentStage, 1))}
 	if f, ok := data[keyOutingForm].(outingForm); ok {
@@ -91,6 +118,10 @@ func (s *Server) participantOutingsSection(c *gin.Context, p store.Participant, 
 	for i, st := range rules.Stages {
 		val := strconv.Itoa(st)
 		sec.Stages[i] = option{Value: val, Label: fmt.Sprintf("%d: %s", st, rules.StageName(st)), Selected: val == sec.Form.Stage}
+	}
+	sec.Goals = []option{{Value: "", Label: "No particular goal", Selected: sec.Form.GoalID == ""}}
+	for _, g := range goals {
+		sec.Goals = append(sec.Goals, option{Value: g.ID, Label: goalNames[g.ID], Selected: g.ID == sec.Form.GoalID})
 	}
 	sec.Partners = []option{{Value: "", Label: "No peer partner", Selected: sec.Form.PartnerID == ""}}
 	for _, x := range v.Partners {
@@ -114,7 +145,7 @@ func (s *Server) participantOutingsSection(c *gin.Context, p store.Participant, 
 			past = append(past, pr)
 		}
 	}
-	sec.Current, sec.History = pairRows(cur, "", "", store.EndPairInput{}), pairRows(past, "", "", store.EndPairInput{})
+	sec.Current, sec.History = withoutSelf(pairRows(cur, "", "", store.EndPairInput{}), p.ID), withoutSelf(pairRows(past, "", "", store.EndPairInput{}), p.ID)
 	pp, err := s.st.PairingProfileOf(ctx, p.ID)
 	if err != nil {
 		return err
@@ -203,7 +234,7 @@ func (s *Server) pairingProfileSubmit(c *gin.Context) {
 const (
 	chartW      = 640
 	chartH      = 230
-	chartLeft   = 170
+	chartLeft   = 240
 	chartRight  = 16
 	chartTop    = 14
 	chartBottom = 44

@@ -222,8 +222,11 @@ func TestPairsAndOutingsThroughTheAPI(t *testing.T) {
 	if st := s.api(s.c1, "POST", base+ps[0].ID+"/outings", map[string]any{"date": "2026-02-01", "activity": "Cafe", "stage": 1, "cost_cents": -5}, &prob); st != 422 || !prob.says("cost_cents", "negative") {
 		t.Fatalf("negative cost: %d %+v", st, prob)
 	}
+	if st := s.api(s.c1, "POST", base+ps[0].ID+"/outings", map[string]any{"date": "2026-03-15", "activity": "Library talk", "stage": 2, "goal_id": "no-such-goal"}, &prob); st != 422 || !prob.says("goal_id", "not one of this participant's goals") {
+		t.Fatalf("unknown goal: %d %+v", st, prob)
+	}
 	for _, p := range ps[:2] {
-		if st := s.api(s.c1, "POST", base+p.ID+"/outings", map[string]any{"date": "2026-03-15", "activity": "Library talk", "stage": 2, "cost_cents": 350, "goal_id": "g-1"}, nil); st != 201 {
+		if st := s.api(s.c1, "POST", base+p.ID+"/outings", map[string]any{"date": "2026-03-15", "activity": "Library talk", "stage": 2, "cost_cents": 350}, nil); st != 201 {
 			t.Fatalf("outing: %d", st)
 		}
 	}

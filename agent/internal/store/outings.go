@@ -62,6 +62,15 @@ func (s *Store) AddOuting(ctx context.Context, participantID string, in OutingIn
 		if err := problemsErr(facts.CheckOuting()); err != nil {
 			return err
 		}
+		if in.GoalID != "" {
+			var n int64
+			if err := tx.Model(&Goal{}).Where("id = ? AND participant_id = ?", in.GoalID, participantID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return &ValidationError{"goal_id", "is not one of this participant's goals"}
+			}
+		}
 		o = Outing{ID: uuid.NewString(), ParticipantID: participantID, OutingOn: in.Date, Activity: in.Activity, Stage: in.Stage,
 			GoalID: in.GoalID, CostCents: in.CostCents, PartnerID: in.PartnerID, CreatedAt: s.Now()}
 		return tx.Create(&o).Error

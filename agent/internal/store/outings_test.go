@@ -55,9 +55,20 @@ func TestOutingsBoundsAndPartners(t *testing.T) {
 	if _, err := st.EndPair(ctx, s.cohort.ID, pr.ID, EndPairInput{EndedOn: "2026-04-30", Reason: rules.EndDifferentProgression}); err != nil {
 		t.Fatal(err)
 	}
-	with := OutingInput{Date: "2026-03-10", Activity: "Bowling", Stage: 3, PartnerID: ps[1].ID, GoalID: "goal-123", CostCents: 1200}
+	goals, err := st.SaveGoals(ctx, ps[0].ID, []GoalInput{{Slot: 1, Title: "Join a club", ActionPlan: "Visit two clubs"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	others, err := st.SaveGoals(ctx, ps[1].ID, []GoalInput{{Slot: 1, Title: "Cook for friends", ActionPlan: "Invite one"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := OutingInput{Date: "2026-03-10", Activity: "Bowling", Stage: 3, PartnerID: ps[1].ID, GoalID: others[0].ID, CostCents: 1200}
+	_, err = st.AddOuting(ctx, ps[0].ID, with)
+	wantRefused(t, "another participant's goal", err, "goal_id", "not one of this participant's goals")
+	with.GoalID = goals[0].ID
 	o, err := st.AddOuting(ctx, ps[0].ID, with)
-	if err != nil || o.PartnerID != ps[1].ID || o.GoalID != "goal-123" {
+	if err != nil || o.PartnerID != ps[1].ID || o.GoalID != goals[0].ID {
 		t.Fatalf("outing with the partner: %+v %v", o, err)
 	}
 	with.Date = "2026-05-02"

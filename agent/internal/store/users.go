@@ -60,6 +60,13 @@ func (s *Store) AddUser(ctx context.Context, email, name, role, password string)
 	return u, nil
 }
 
+// Users lists the accounts with a role, by name.
+func (s *Store) Users(ctx context.Context, role string) ([]User, error) {
+	var us []User
+	err := s.DB.WithContext(ctx).Where("role = ?", role).Order("name").Find(&us).Error
+	return us, err
+}
+
 // UserCount counts accounts (zero means first-run set-up is due).
 func (s *Store) UserCount(ctx context.Context) (int64, error) {
 	var n int64
