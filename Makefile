@@ -4,6 +4,8 @@
 #   make lint   go vet, gofmt and golangci-lint
 #   make bench  benchmarks, with figures printed as ratios to their baselines
 
+SHELL     := bash
+.SHELLFLAGS := -o pipefail -c
 GO        ?= go
 BIN       := bin
 GOLANGCI  := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.6.2

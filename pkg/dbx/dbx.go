@@ -101,6 +101,22 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	return db, nil
 }
 
+// OpenSQLiteReader opens a query-only pool on an existing SQLite database
+// whose transactions are deferred: in WAL mode they read a consistent
+// snapshot without taking the write lock, so long reports do not hold up
+// writers (the main pool's transactions are immediate).
+func OpenSQLiteReader(path string, log *slog.Logger) (*gorm.DB, error) {
+	cfg := &gorm.Config{TranslateError: true, Logger: logger.New(slogWriter{log}, logger.Config{SlowThreshold: 2 * time.Second, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true, ParameterizedQueries: true}),
+		NowFunc: func() time.Time { return time.Now().UTC() }}
+	db, err := gorm.Open(sqlite.Open("file:"+path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)&_txlock=deferred"), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite reader %s: %w", path, err)
+	}
+	sqlDB, _ := db.DB()
+	sqlDB.SetMaxOpenConns(4)
+	return db, nil
+}
+
 // CheckSQLitePragmas reads the pragmas back: a DSN the driver silently
 // ignored would otherwise go unnoticed.
 func CheckSQLitePragmas(db *gorm.DB) error {

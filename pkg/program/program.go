@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/itsmylife/iml/pkg/contract"
 )
@@ -116,13 +117,17 @@ type StipendPolicy struct {
 var defaultRelease []byte
 
 // Default returns the first release, built from the program's own material.
-func Default() Release {
+func Default() Release { return defaultParsed() }
+
+// defaultParsed parses the embedded release once. A Release holds slices,
+// which callers only read.
+var defaultParsed = sync.OnceValue(func() Release {
 	r, err := Parse(defaultRelease)
 	if err != nil {
 		panic("program: embedded default release is invalid: " + err.Error())
 	}
 	return r
-}
+})
 
 // ParseReceived decodes and validates a release an agent received. Unlike
 // Parse it ignores fields it does not know: a newer hub may publish content

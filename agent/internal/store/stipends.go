@@ -679,7 +679,7 @@ func (s *Store) StipendMonth(ctx context.Context, participantID, month string) (
 		return StipendMonthView{}, err
 	}
 	var v StipendMonthView
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
 		var p Participant
 		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
 			return notFound(err)
@@ -770,7 +770,7 @@ func (s *Store) StipendReport(ctx context.Context, month string) ([]StipendRepor
 		return nil, err
 	}
 	var out []StipendReportRow
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
 		var ps []Participant
 		if err := tx.Order("last_name, first_name, id").Find(&ps).Error; err != nil {
 			return err

@@ -24,9 +24,12 @@ import (
 
 // Store is the agent's database.
 type Store struct {
-	DB  *gorm.DB
-	Log *slog.Logger
-	Now func() time.Time
+	DB *gorm.DB
+	// reader is a query-only pool for consistent reads that must not take
+	// the write lock (see ReadSnapshot).
+	reader *gorm.DB
+	Log    *slog.Logger
+	Now    func() time.Time
 	// Path is the SQLite file.
 	Path string
 }
@@ -55,7 +58,18 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		_ = dbx.Close(db)
 		return nil, err
 	}
-	return &Store{DB: db, Log: log, Now: func() time.Time { return time.Now().UTC() }, Path: path}, nil
+	reader, err := dbx.OpenSQLiteReader(path, log)
+	if err != nil {
+		_ = dbx.Close(db)
+		return nil, err
+	}
+	return &Store{DB: db, reader: reader, Log: log, Now: func() time.Time { return time.Now().UTC() }, Path: path}, nil
+}
+
+// ReadSnapshot runs fn in a read-only transaction on a consistent snapshot
+// that does not block writers (reports, month views).
+func (s *Store) ReadSnapshot(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.reader.WithContext(ctx).Transaction(fn)
 }
 
 // CheckBackup tells whether a file is an agent database, without changing
@@ -87,7 +101,10 @@ func CheckBackup(path string) error {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return dbx.Close(s.DB) }
+func (s *Store) Close() error {
+	_ = dbx.Close(s.reader)
+	return dbx.Close(s.DB)
+}
 
 // Meta keys.
 const (
