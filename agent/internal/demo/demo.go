@@ -6,9 +6,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"time"
 
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/program"
 )
 
 var firstNames = []string{"Avery", "Jordan", "Riley", "Casey", "Morgan", "Quinn", "Rowan", "Emerson", "Sage", "Parker", "Hayden", "Reese", "Dakota", "Skyler", "Finley", "Harper"}
@@ -26,6 +28,7 @@ func Seed(ctx context.Context, st *store.Store, n int, seed uint64) (int, error)
 	}
 	today := st.Now()
 	made := 0
+	var people []store.Participant
 	for i := 0; i < n; i++ {
 		enrolled := today.AddDate(0, 0, -rnd.IntN(540))
 		birth := enrolled.AddDate(-(19 + rnd.IntN(55)), -rnd.IntN(12), -rnd.IntN(28))
@@ -44,6 +47,7 @@ func Seed(ctx context.Context, st *store.Store, n int, seed uint64) (int, error)
 			return made, err
 		}
 		made++
+		people = append(people, p)
 		base := map[string]float64{}
 		for _, it := range rel.POM.Items {
 			base[it.Code] = 0.15 + rnd.Float64()*0.35
@@ -65,5 +69,48 @@ func Seed(ctx context.Context, st *store.Store, n int, seed uint64) (int, error)
 			}
 		}
 	}
-	return made, nil
+	return made, seedProgram(ctx, st, people, today)
+}
+
+// seedProgram gives a demo site two certified coaches (once), a Peer
+// Partners group of eight and a Social Explorations caseload, so that the
+// program's pages have something to show.
+func seedProgram(ctx context.Context, st *store.Store, people []store.Participant, today time.Time) error {
+	if cs, err := st.Coaches(ctx); err != nil || len(cs) > 0 || len(people) < 8 {
+		return err
+	}
+	var coaches []store.Coach
+	for _, c := range []store.CoachInput{
+		{Name: "Casey Morgan (demo)", Bio: "Peer Life Coach since 2019; likes bowling, gardening and the public library."},
+		{Name: "Robin Okafor (demo)", Bio: "Runs the Saturday walking group; ten years in peer support."},
+	} {
+		co, err := st.AddCoach(ctx, c)
+		if err != nil {
+			return err
+		}
+		if _, err := st.RecordCertification(ctx, co.ID, "site", store.Certification{Code: "DEMO-" + co.ID[:6], CertifiedUntil: today.AddDate(1, 0, 0).Format("2006-01-02")}); err != nil {
+			return err
+		}
+		coaches = append(coaches, co)
+	}
+	start := today.AddDate(0, -3, 0).Format("2006-01-02")
+	groups := []struct {
+		in      store.CohortInput
+		members []store.Participant
+	}{
+		{store.CohortInput{Name: "Tuesday evening group", Model: program.ModelPeerPartners, StartDate: start, CoachID: coaches[0].ID, MeetingDay: "tuesday", MeetingTime: "18:00", Location: "Community room", MixedPairs: true}, people[:8]},
+		{store.CohortInput{Name: "One-to-one caseload", Model: program.ModelSocialExplorations, StartDate: start, CoachID: coaches[1].ID, Frequency: "biweekly"}, people[8:min(len(people), 13)]},
+	}
+	for _, g := range groups {
+		coh, err := st.AddCohort(ctx, g.in)
+		if err != nil {
+			return err
+		}
+		for _, p := range g.members {
+			if err := st.AddMember(ctx, coh.ID, p.ID, start); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
