@@ -38,7 +38,12 @@ func (s *Server) showParticipants(c *gin.Context, status int, data gin.H) {
 		s.fail(c, err)
 		return
 	}
-	data["Title"], data["Participants"] = "Participants", ps
+	coaches, err := s.st.Coaches(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data["Title"], data["Participants"], data["Coaches"] = "Participants", ps, coaches
 	if _, ok := data["Form"]; !ok {
 		data["Form"] = store.ParticipantInput{}
 	}
