@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bytes"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -19,16 +18,8 @@ func TestImportThroughTheAPIAndThePage(t *testing.T) {
 		"Avery,Stone,1980-02-03,2025-09-01,2025-09-01,yes,yes,yes,yes\n" +
 		"Sam,Reed,2010-01-01,2025-09-01,2025-09-01,yes,maybe,yes,yes\n"
 	post := func(tok, body string) (int, string) {
-		req, _ := http.NewRequest("POST", s.srv.URL+"/api/v1/import/participants", strings.NewReader(body))
-		req.Header.Set("Content-Type", "text/csv")
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		st, _, b := s.do(tok, http.MethodPost, "/api/v1/import/participants", "text/csv", strings.NewReader(body))
+		return st, string(b)
 	}
 	if st, _ := post(coach, csv); st != 403 {
 		t.Fatalf("a coach imported: %d", st)
@@ -53,17 +44,9 @@ func TestImportThroughTheAPIAndThePage(t *testing.T) {
 	fw, _ := w.CreateFormFile("file", "coaches.csv")
 	_, _ = fw.Write([]byte("name,email\nCasey,casey@example.org\n"))
 	_ = w.Close()
-	req, _ := http.NewRequest("POST", s.srv.URL+"/import", &buf)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+dir)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	page, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || !strings.Contains(string(page), "1 coaches checked") {
-		t.Fatalf("page dry run: %d", resp.StatusCode)
+	st, _, page := s.send(dir, http.MethodPost, "/import", w.FormDataContentType(), &buf)
+	if st != 200 || !strings.Contains(string(page), "1 coaches checked") {
+		t.Fatalf("page dry run: %d", st)
 	}
 	if cs, _ := s.st.Coaches(t.Context()); len(cs) != 0 {
 		t.Fatal("a dry run imported a coach")

@@ -1,22 +1,12 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/itsmylife/iml/agent/internal/server"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/program"
 )
@@ -24,9 +14,7 @@ import (
 // mtSite is a site on Saturday 2026-06-20 with a director, two coaches
 // with their own cohorts, and the people in them.
 type mtSite struct {
-	t                     *testing.T
-	st                    *store.Store
-	srv                   *httptest.Server
+	*site
 	dir, casey, robin     string // API tokens
 	caseyUser             store.User
 	group, oneToOne       store.Cohort
@@ -34,44 +22,18 @@ type mtSite struct {
 	outsider, robinPerson store.Participant
 }
 
-const mtPassword = "a long enough password"
-
 func newMTSite(t *testing.T) *mtSite {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "agent.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	st.Now = func() time.Time { return time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC) }
-	srv := httptest.NewServer(server.New(server.Config{}, st, slog.New(slog.DiscardHandler)).Handler())
-	t.Cleanup(srv.Close)
-	s := &mtSite{t: t, st: st, srv: srv}
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, s.dir = s.login("dir@example.org", "Dana", store.RoleDirector)
-	s.caseyUser, s.casey = s.login("casey@example.org", "Casey", store.RoleCoach)
-	robinUser, robinTok := s.login("robin@example.org", "Robin", store.RoleCoach)
+	s := &mtSite{site: newSite(t)}
+	st, must := s.st, s.must
+	_, s.dir = s.user("dir@example.org", "Dana", store.RoleDirector)
+	s.caseyUser, s.casey = s.user("casey@example.org", "Casey", store.RoleCoach)
+	robinUser, robinTok := s.user("robin@example.org", "Robin", store.RoleCoach)
 	s.robin = robinTok
-	casey, err := st.AddCoach(ctx, store.CoachInput{Name: "Casey", UserID: s.caseyUser.ID})
-	must(err)
-	robin, err := st.AddCoach(ctx, store.CoachInput{Name: "Robin", UserID: robinUser.ID})
-	must(err)
-	for _, c := range []store.Coach{casey, robin} {
-		_, err := st.RecordCertification(ctx, c.ID, "site", store.Certification{Code: "PLC-1", CertifiedUntil: "2027-06-30"})
-		must(err)
-	}
-	person := func(first string) store.Participant {
-		p, err := st.AddParticipant(ctx, store.ParticipantInput{FirstName: first, LastName: "Example", BirthDate: "1985-02-03", EnrolledOn: "2026-01-12",
-			InformedConsent: true, ManagesFinances: true, SetsGoals: true, AcceptsResponsibilities: true, AgreementSignedOn: "2026-01-12"})
-		must(err)
-		return p
-	}
+	casey := s.certifiedCoach("Casey", s.caseyUser.ID)
+	robin := s.certifiedCoach("Robin", robinUser.ID)
+	var err error
 	s.group, err = st.AddCohort(ctx, store.CohortInput{Name: "Tuesday group", Model: program.ModelPeerPartners, StartDate: "2026-01-12", CoachID: casey.ID})
 	must(err)
 	s.oneToOne, err = st.AddCohort(ctx, store.CohortInput{Name: "Casey's caseload", Model: program.ModelSocialExplorations, StartDate: "2026-01-12", CoachID: casey.ID})
@@ -79,98 +41,19 @@ func newMTSite(t *testing.T) *mtSite {
 	robinGroup, err := st.AddCohort(ctx, store.CohortInput{Name: "Robin's group", Model: program.ModelPeerPartners, StartDate: "2026-01-12", CoachID: robin.ID})
 	must(err)
 	for _, n := range []string{"Ann", "Ben", "Cal", "Dee", "Eve", "Fay"} {
-		p := person(n)
+		p := s.participant(n)
 		must(st.AddMember(ctx, s.group.ID, p.ID, "2026-01-12"))
 		s.members = append(s.members, p)
 	}
 	for _, n := range []string{"Gus", "Hal"} {
-		p := person(n)
+		p := s.participant(n)
 		must(st.AddMember(ctx, s.oneToOne.ID, p.ID, "2026-01-12"))
 		s.pair = append(s.pair, p)
 	}
-	s.robinPerson = person("Ria")
+	s.robinPerson = s.participant("Ria")
 	must(st.AddMember(ctx, robinGroup.ID, s.robinPerson.ID, "2026-01-12"))
-	s.outsider = person("Out")
+	s.outsider = s.participant("Out")
 	return s
-}
-
-func (s *mtSite) login(email, name, role string) (store.User, string) {
-	s.t.Helper()
-	u, err := s.st.AddUser(context.Background(), email, name, role, mtPassword)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	var out struct{ Token string }
-	if st := s.api("", http.MethodPost, "/api/v1/auth/login", map[string]string{"email": email, "password": mtPassword}, &out); st != 200 {
-		s.t.Fatalf("login %s: %d", email, st)
-	}
-	return u, out.Token
-}
-
-// api does an API request, checks errors come as problem+json, decodes
-// the answer and returns the status.
-func (s *mtSite) api(tok, method, path string, body, out any) int {
-	s.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, s.srv.URL+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 400 && !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") {
-		s.t.Errorf("%s %s: %d answered as %s", method, path, resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	if out != nil && len(b) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			s.t.Fatalf("%s %s: %v: %s", method, path, err, b)
-		}
-	}
-	return resp.StatusCode
-}
-
-type mtProblem struct {
-	Detail string
-	Errors []struct{ Field, Detail string }
-}
-
-func (p mtProblem) has(field, text string) bool {
-	for _, e := range p.Errors {
-		if e.Field == field && strings.Contains(e.Detail, text) {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *mtSite) audit(subject string) []store.AuditEntry {
-	s.t.Helper()
-	es, err := s.st.AuditLog(context.Background(), store.AuditFilter{SubjectID: subject})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return es
-}
-
-func countAudit(es []store.AuditEntry, user, action string) int {
-	n := 0
-	for _, e := range es {
-		if e.UserName == user && e.Action == action {
-			n++
-		}
-	}
-	return n
 }
 
 func TestMeetingsThroughTheAPI(t *testing.T) {
@@ -181,7 +64,7 @@ func TestMeetingsThroughTheAPI(t *testing.T) {
 		Theme        struct{ Code string }
 		Plans        []struct{ Code, Theme string } `json:"lesson_plans"`
 	}
-	if st := s.api(s.casey, "GET", base+"/lesson-plans", nil, &opts); st != 200 || opts.ProgramMonth != 6 || opts.Theme.Code != "thoughts_beliefs" || len(opts.Plans) == 0 {
+	if st := s.call(s.casey, "GET", base+"/lesson-plans", nil, &opts); st != 200 || opts.ProgramMonth != 6 || opts.Theme.Code != "thoughts_beliefs" || len(opts.Plans) == 0 {
 		t.Fatalf("lesson plans today: %d %+v", st, opts)
 	}
 	for _, p := range opts.Plans {
@@ -189,11 +72,11 @@ func TestMeetingsThroughTheAPI(t *testing.T) {
 			t.Errorf("plan %s of theme %s offered in a Thoughts & Beliefs month", p.Code, p.Theme)
 		}
 	}
-	if st := s.api(s.casey, "GET", base+"/lesson-plans?date=2026-04-14", nil, &opts); st != 200 || opts.Theme.Code != "communication" {
+	if st := s.call(s.casey, "GET", base+"/lesson-plans?date=2026-04-14", nil, &opts); st != 200 || opts.Theme.Code != "communication" {
 		t.Fatalf("lesson plans in April: %d %+v", st, opts)
 	}
-	var prob mtProblem
-	if st := s.api(s.casey, "GET", base+"/lesson-plans?date=2025-12-01", nil, &prob); st != 422 || !prob.has("held_on", "before the cohort started") {
+	var prob problem
+	if st := s.call(s.casey, "GET", base+"/lesson-plans?date=2025-12-01", nil, &prob); st != 422 || !prob.has("held_on", "before the cohort started") {
 		t.Fatalf("lesson plans before the start: %d %+v", st, prob)
 	}
 
@@ -206,22 +89,22 @@ func TestMeetingsThroughTheAPI(t *testing.T) {
 
 	// The rules, through the API.
 	bad := map[string]any{"held_on": "2026-06-16", "lesson_plan": "com_listening", "attendance": map[string]bool{s.outsider.ID: true}, "skills": []string{"juggling"}}
-	prob = mtProblem{}
-	if st := s.api(s.casey, "POST", base+"/meetings", bad, &prob); st != 422 || !prob.has("lesson_plan", "another theme") ||
+	prob = problem{}
+	if st := s.call(s.casey, "POST", base+"/meetings", bad, &prob); st != 422 || !prob.has("lesson_plan", "another theme") ||
 		!prob.has("attendance."+s.outsider.ID, "not a member") || !prob.has("skills", "not a skill") || !prob.has("attendance", "6 of 6 are not marked") {
 		t.Fatalf("a meeting breaking every rule: %d %+v", st, prob)
 	}
-	if st := s.api(s.casey, "POST", base+"/meetings", map[string]any{"held_on": "2026-06-16", "mood": "fine"}, nil); st != 400 {
+	if st := s.call(s.casey, "POST", base+"/meetings", map[string]any{"held_on": "2026-06-16", "mood": "fine"}, nil); st != 400 {
 		t.Fatalf("an unknown field: %d", st)
 	}
 	// Another coach may neither record nor read this cohort's meetings.
-	if st := s.api(s.robin, "POST", base+"/meetings", meeting, nil); st != 403 {
+	if st := s.call(s.robin, "POST", base+"/meetings", meeting, nil); st != 403 {
 		t.Fatalf("another coach records: %d", st)
 	}
-	if st := s.api(s.robin, "GET", base+"/meetings", nil, nil); st != 403 {
+	if st := s.call(s.robin, "GET", base+"/meetings", nil, nil); st != 403 {
 		t.Fatalf("another coach lists: %d", st)
 	}
-	if st := s.api(s.casey, "GET", "/api/v1/cohorts/nope/meetings", nil, nil); st != 404 {
+	if st := s.call(s.casey, "GET", "/api/v1/cohorts/nope/meetings", nil, nil); st != 404 {
 		t.Fatalf("an unknown cohort: %d", st)
 	}
 	if ms, _ := s.st.Meetings(context.Background(), s.group.ID, 0); len(ms) != 0 {
@@ -239,18 +122,18 @@ func TestMeetingsThroughTheAPI(t *testing.T) {
 		Skills []string
 		Notes  string
 	}
-	if st := s.api(s.casey, "POST", base+"/meetings", meeting, &m); st != 201 || m.Theme != "thoughts_beliefs" || m.ThemeTitle != "Thoughts & Beliefs" ||
+	if st := s.call(s.casey, "POST", base+"/meetings", meeting, &m); st != 201 || m.Theme != "thoughts_beliefs" || m.ThemeTitle != "Thoughts & Beliefs" ||
 		m.Present != 5 || len(m.Attendance) != 6 || m.Notes != "Good energy." || len(m.Skills) != 1 {
 		t.Fatalf("record a meeting: %d %+v", st, m)
 	}
 	var list []struct{ ID string }
-	if st := s.api(s.dir, "GET", base+"/meetings", nil, &list); st != 200 || len(list) != 1 || list[0].ID != m.ID {
+	if st := s.call(s.dir, "GET", base+"/meetings", nil, &list); st != 200 || len(list) != 1 || list[0].ID != m.ID {
 		t.Fatalf("the director lists: %d %+v", st, list)
 	}
-	if st := s.api(s.casey, "GET", base+"/meetings/"+m.ID, nil, nil); st != 200 {
+	if st := s.call(s.casey, "GET", base+"/meetings/"+m.ID, nil, nil); st != 200 {
 		t.Fatalf("one meeting: %d", st)
 	}
-	if st := s.api(s.casey, "GET", "/api/v1/cohorts/"+s.oneToOne.ID+"/meetings/"+m.ID, nil, nil); st != 404 {
+	if st := s.call(s.casey, "GET", "/api/v1/cohorts/"+s.oneToOne.ID+"/meetings/"+m.ID, nil, nil); st != 404 {
 		t.Fatalf("a meeting through another cohort: %d", st)
 	}
 	if n := countAudit(s.audit(s.group.ID), "Casey", "record_meeting"); n != 1 {
@@ -259,12 +142,12 @@ func TestMeetingsThroughTheAPI(t *testing.T) {
 
 	// One to one: one participant.
 	one := map[string]any{"held_on": "2026-06-18", "lesson_plan": "tb_self_concept", "attendance": map[string]bool{s.pair[0].ID: true, s.pair[1].ID: true}, "skills": []string{"self_concept"}}
-	prob = mtProblem{}
-	if st := s.api(s.casey, "POST", "/api/v1/cohorts/"+s.oneToOne.ID+"/meetings", one, &prob); st != 422 || !prob.has("attendance", "one participant") {
+	prob = problem{}
+	if st := s.call(s.casey, "POST", "/api/v1/cohorts/"+s.oneToOne.ID+"/meetings", one, &prob); st != 422 || !prob.has("attendance", "one participant") {
 		t.Fatalf("a one-to-one meeting with two: %d %+v", st, prob)
 	}
 	one["attendance"] = map[string]bool{s.pair[1].ID: true}
-	if st := s.api(s.dir, "POST", "/api/v1/cohorts/"+s.oneToOne.ID+"/meetings", one, nil); st != 201 {
+	if st := s.call(s.dir, "POST", "/api/v1/cohorts/"+s.oneToOne.ID+"/meetings", one, nil); st != 201 {
 		t.Fatalf("the director records a one-to-one meeting: %d", st)
 	}
 }
@@ -275,20 +158,20 @@ func TestJournalsThroughTheAPI(t *testing.T) {
 	base := "/api/v1/participants/" + p.ID + "/journals"
 	answers := map[string]any{"answers": map[string]string{"week_summary": "Joined a walking group.", "skills_practised": "Starting conversations"}}
 
-	var prob mtProblem
-	if st := s.api(s.casey, "PUT", base+"/2026-06-16", answers, &prob); st != 422 || !prob.has("week_start", "is a Tuesday") {
+	var prob problem
+	if st := s.call(s.casey, "PUT", base+"/2026-06-16", answers, &prob); st != 422 || !prob.has("week_start", "is a Tuesday") {
 		t.Fatalf("a Tuesday: %d %+v", st, prob)
 	}
-	prob = mtProblem{}
-	if st := s.api(s.casey, "PUT", base+"/2026-06-22", answers, &prob); st != 422 || !prob.has("week_start", "has not begun") {
+	prob = problem{}
+	if st := s.call(s.casey, "PUT", base+"/2026-06-22", answers, &prob); st != 422 || !prob.has("week_start", "has not begun") {
 		t.Fatalf("next week: %d %+v", st, prob)
 	}
-	prob = mtProblem{}
-	if st := s.api(s.casey, "PUT", base+"/2026-06-15", map[string]any{"answers": map[string]string{"week_summary": strings.Repeat("x", 4001)}}, &prob); st != 422 ||
+	prob = problem{}
+	if st := s.call(s.casey, "PUT", base+"/2026-06-15", map[string]any{"answers": map[string]string{"week_summary": strings.Repeat("x", 4001)}}, &prob); st != 422 ||
 		!prob.has("answers.week_summary", "4000") {
 		t.Fatalf("a long answer: %d %+v", st, prob)
 	}
-	if st := s.api(s.robin, "PUT", base+"/2026-06-15", answers, nil); st != 403 {
+	if st := s.call(s.robin, "PUT", base+"/2026-06-15", answers, nil); st != 403 {
 		t.Fatalf("another coach enters a journal: %d", st)
 	}
 	var e struct {
@@ -299,20 +182,20 @@ func TestJournalsThroughTheAPI(t *testing.T) {
 		ReviewedName  string            `json:"reviewed_by_name"`
 		ReviewedAt    *time.Time        `json:"reviewed_at"`
 	}
-	if st := s.api(s.casey, "PUT", base+"/2026-06-15", answers, &e); st != 200 || e.WeekStart != "2026-06-15" || e.EnteredByName != "Casey" ||
+	if st := s.call(s.casey, "PUT", base+"/2026-06-15", answers, &e); st != 200 || e.WeekStart != "2026-06-15" || e.EnteredByName != "Casey" ||
 		e.Answers["week_summary"] != "Joined a walking group." || e.ReviewedAt != nil {
 		t.Fatalf("enter a journal: %d %+v", st, e)
 	}
-	if st := s.api(s.dir, "PUT", base+"/2026-06-08", answers, nil); st != 200 {
+	if st := s.call(s.dir, "PUT", base+"/2026-06-08", answers, nil); st != 200 {
 		t.Fatalf("the director enters a journal: %d", st)
 	}
-	if st := s.api(s.casey, "POST", base+"/2026-06-15/review", nil, &e); st != 200 || e.ReviewedName != "Casey" || e.ReviewedAt == nil {
+	if st := s.call(s.casey, "POST", base+"/2026-06-15/review", nil, &e); st != 200 || e.ReviewedName != "Casey" || e.ReviewedAt == nil {
 		t.Fatalf("review: %d %+v", st, e)
 	}
-	if st := s.api(s.casey, "POST", base+"/2026-06-01/review", nil, nil); st != 404 {
+	if st := s.call(s.casey, "POST", base+"/2026-06-01/review", nil, nil); st != 404 {
 		t.Fatalf("review of a week without a journal: %d", st)
 	}
-	if st := s.api(s.robin, "POST", base+"/2026-06-08/review", nil, nil); st != 403 {
+	if st := s.call(s.robin, "POST", base+"/2026-06-08/review", nil, nil); st != 403 {
 		t.Fatalf("another coach reviews: %d", st)
 	}
 
@@ -324,14 +207,14 @@ func TestJournalsThroughTheAPI(t *testing.T) {
 		}
 	}
 	// From 2026-01-12 (a Monday) to the week of 2026-06-15, in progress and in: 23 weeks.
-	if st := s.api(s.casey, "GET", base, nil, &got); st != 200 || got.Completion.Weeks != 23 || got.Completion.Entered != 2 || got.Completion.Percent != 9 ||
+	if st := s.call(s.casey, "GET", base, nil, &got); st != 200 || got.Completion.Weeks != 23 || got.Completion.Entered != 2 || got.Completion.Percent != 9 ||
 		len(got.Entries) != 2 || got.Entries[0].WeekStart != "2026-06-15" || got.Entries[0].ReviewedAt == nil || got.Entries[1].ReviewedAt != nil {
 		t.Fatalf("journals: %d %+v", st, got)
 	}
-	if st := s.api(s.robin, "GET", base, nil, nil); st != 403 {
+	if st := s.call(s.robin, "GET", base, nil, nil); st != 403 {
 		t.Fatalf("another coach reads the journals: %d", st)
 	}
-	if st := s.api(s.casey, "GET", "/api/v1/participants/nobody/journals", nil, nil); st != 404 {
+	if st := s.call(s.casey, "GET", "/api/v1/participants/nobody/journals", nil, nil); st != 404 {
 		t.Fatalf("journals of nobody: %d", st)
 	}
 	// Every view and change is in the audit log; refused ones are not.
@@ -345,63 +228,6 @@ func TestJournalsThroughTheAPI(t *testing.T) {
 	} {
 		if n := countAudit(log, c.user, c.action); n != c.want {
 			t.Errorf("%s %s: %d audit lines, want %d", c.user, c.action, n, c.want)
-		}
-	}
-}
-
-var mtCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-// mtBrowser is a signed-in browser.
-type mtBrowser struct {
-	t      *testing.T
-	base   string
-	client *http.Client
-	csrf   string
-}
-
-func (s *mtSite) browser(email string) *mtBrowser {
-	s.t.Helper()
-	jar, _ := cookiejar.New(nil)
-	b := &mtBrowser{t: s.t, base: s.srv.URL, client: &http.Client{Jar: jar}}
-	st, body := b.post("/login", url.Values{"email": {email}, "password": {mtPassword}})
-	m := mtCSRF.FindStringSubmatch(body)
-	if st != 200 || m == nil {
-		s.t.Fatalf("sign in %s: %d", email, st)
-	}
-	b.csrf = m[1]
-	return b
-}
-
-func (b *mtBrowser) get(path string) (int, string) {
-	b.t.Helper()
-	resp, err := b.client.Get(b.base + path)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
-}
-
-func (b *mtBrowser) post(path string, form url.Values) (int, string) {
-	b.t.Helper()
-	if b.csrf != "" && form.Get("csrf") == "" {
-		form.Set("csrf", b.csrf)
-	}
-	resp, err := b.client.PostForm(b.base+path, form)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
-}
-
-func mustContain(t *testing.T, what, body string, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(body, w) {
-			t.Errorf("%s: the page does not show %q", what, w)
 		}
 	}
 }

@@ -1,24 +1,14 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io"
-	"log/slog"
-	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/itsmylife/iml/agent/internal/server"
 	"github.com/itsmylife/iml/agent/internal/store"
 )
 
@@ -26,9 +16,7 @@ import (
 // leading a Peer Partners group (the first prefers no mixed pairs), and
 // four members in the first group.
 type pairsSite struct {
-	t                *testing.T
-	st               *store.Store
-	srv              *httptest.Server
+	*site
 	dir, c1, c2      string // API tokens
 	cohort, other    store.Cohort
 	ps               []store.Participant
@@ -36,125 +24,29 @@ type pairsSite struct {
 	c1email, c2email string
 }
 
-const pairsPassword = "a long enough password"
-
 func newPairsSite(t *testing.T) *pairsSite {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "agent.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	st.Now = func() time.Time { return time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC) }
-	srv := httptest.NewServer(server.New(server.Config{}, st, slog.New(slog.DiscardHandler)).Handler())
-	t.Cleanup(srv.Close)
-	s := &pairsSite{t: t, st: st, srv: srv, c1email: "casey@example.org", c2email: "robin@example.org"}
-	s.dir = s.login("dir@example.org", "Dana", store.RoleDirector)
-	s.c1 = s.login(s.c1email, "Casey", store.RoleCoach)
-	s.c2 = s.login(s.c2email, "Robin", store.RoleCoach)
-	users := map[string]string{}
-	for _, email := range []string{s.c1email, s.c2email} {
-		var u store.User
-		if err := st.DB.First(&u, "email = ?", email).Error; err != nil {
-			t.Fatal(err)
-		}
-		users[email] = u.ID
-	}
-	cohort := func(name, email string, mixed bool) store.Cohort {
-		co, err := st.AddCoach(ctx, store.CoachInput{Name: name, UserID: users[email]})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.RecordCertification(ctx, co.ID, "site", store.Certification{Code: "PLC-1", CertifiedUntil: "2027-06-30"}); err != nil {
-			t.Fatal(err)
-		}
-		g, err := st.AddCohort(ctx, store.CohortInput{Name: name + "'s group", Model: "peer_partners", StartDate: "2026-01-12", CoachID: co.ID, MixedPairs: mixed})
-		if err != nil {
-			t.Fatal(err)
-		}
+	s := &pairsSite{site: newSite(t), c1email: "casey@example.org", c2email: "robin@example.org"}
+	_, s.dir = s.user("dir@example.org", "Dana", store.RoleDirector)
+	u1, c1 := s.user(s.c1email, "Casey", store.RoleCoach)
+	u2, c2 := s.user(s.c2email, "Robin", store.RoleCoach)
+	s.c1, s.c2 = c1, c2
+	cohort := func(name string, u store.User, mixed bool) store.Cohort {
+		co := s.certifiedCoach(name, u.ID)
+		g, err := s.st.AddCohort(ctx, store.CohortInput{Name: name + "'s group", Model: "peer_partners", StartDate: "2026-01-12", CoachID: co.ID, MixedPairs: mixed})
+		s.must(err)
 		return g
 	}
-	s.cohort, s.other = cohort("Casey", s.c1email, false), cohort("Robin", s.c2email, true)
-	person := func(first string) store.Participant {
-		p, err := st.AddParticipant(ctx, store.ParticipantInput{FirstName: first, LastName: "Example", BirthDate: "1985-02-03", EnrolledOn: "2026-01-12",
-			InformedConsent: true, ManagesFinances: true, SetsGoals: true, AcceptsResponsibilities: true, AgreementSignedOn: "2026-01-12"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	s.cohort, s.other = cohort("Casey", u1, false), cohort("Robin", u2, true)
 	for _, first := range []string{"Avery", "Blake", "Casey", "Drew"} {
-		p := person(first)
-		if err := st.AddMember(ctx, s.cohort.ID, p.ID, "2026-01-12"); err != nil {
-			t.Fatal(err)
-		}
+		p := s.participant(first)
+		s.must(s.st.AddMember(ctx, s.cohort.ID, p.ID, "2026-01-12"))
 		s.ps = append(s.ps, p)
 	}
-	s.outsider = person("Emery")
-	if err := st.AddMember(ctx, s.other.ID, s.outsider.ID, "2026-01-12"); err != nil {
-		t.Fatal(err)
-	}
+	s.outsider = s.participant("Emery")
+	s.must(s.st.AddMember(ctx, s.other.ID, s.outsider.ID, "2026-01-12"))
 	return s
-}
-
-func (s *pairsSite) login(email, name, role string) string {
-	s.t.Helper()
-	if _, err := s.st.AddUser(context.Background(), email, name, role, pairsPassword); err != nil {
-		s.t.Fatal(err)
-	}
-	var out struct{ Token string }
-	if st := s.api("", http.MethodPost, "/api/v1/auth/login", map[string]string{"email": email, "password": pairsPassword}, &out); st != 200 {
-		s.t.Fatalf("login %s: %d", email, st)
-	}
-	return out.Token
-}
-
-// api does an API request and decodes the answer; it returns the status.
-// Every error must come as problem+json.
-func (s *pairsSite) api(tok, method, path string, body, out any) int {
-	s.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, s.srv.URL+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 400 && !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") {
-		s.t.Errorf("%s %s: %d answered as %s", method, path, resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	if out != nil && len(b) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			s.t.Fatalf("%s %s: %v: %s", method, path, err, b)
-		}
-	}
-	return resp.StatusCode
-}
-
-type problemBody struct {
-	Detail string
-	Errors []struct{ Field, Detail string }
-}
-
-func (p problemBody) says(field, text string) bool {
-	for _, e := range p.Errors {
-		if e.Field == field && strings.Contains(e.Detail, text) {
-			return true
-		}
-	}
-	return false
 }
 
 type pairsJSON struct {
@@ -184,17 +76,17 @@ func TestPairsAndOutingsThroughTheAPI(t *testing.T) {
 	s := newPairsSite(t)
 	ps := s.ps
 	base := "/api/v1/participants/"
-	var prob problemBody
+	var prob problem
 
 	// Pairing profiles: checked, normalized, refused whole.
-	if st := s.api(s.c1, "PUT", base+ps[0].ID+"/pairing-profile", map[string]any{"interests": []string{"hiking"}, "gender": "female"}, &prob); st != 422 || !prob.says("gender", "must be woman") {
+	if st := s.call(s.c1, "PUT", base+ps[0].ID+"/pairing-profile", map[string]any{"interests": []string{"hiking"}, "gender": "female"}, &prob); st != 422 || !prob.has("gender", "must be woman") {
 		t.Fatalf("bad gender: %d %+v", st, prob)
 	}
 	var prof struct {
 		Interests []string
 		Gender    string
 	}
-	if s.api(s.c1, "GET", base+ps[0].ID+"/pairing-profile", nil, &prof); len(prof.Interests) != 0 {
+	if s.call(s.c1, "GET", base+ps[0].ID+"/pairing-profile", nil, &prof); len(prof.Interests) != 0 {
 		t.Fatalf("a refused profile was stored: %+v", prof)
 	}
 	for i, in := range []map[string]any{
@@ -203,30 +95,30 @@ func TestPairsAndOutingsThroughTheAPI(t *testing.T) {
 		{"interests": []string{"chess"}, "gender": "man"},
 		{"interests": []string{"chess"}, "gender": "woman"},
 	} {
-		if st := s.api(s.c1, "PUT", base+ps[i].ID+"/pairing-profile", in, &prof); st != 200 {
+		if st := s.call(s.c1, "PUT", base+ps[i].ID+"/pairing-profile", in, &prof); st != 200 {
 			t.Fatalf("profile %d: %d", i, st)
 		}
 	}
 	if prof.Gender != "woman" || strings.Join(prof.Interests, ",") != "chess" {
 		t.Fatalf("profile %+v", prof)
 	}
-	s.api(s.c1, "GET", base+ps[0].ID+"/pairing-profile", nil, &prof)
+	s.call(s.c1, "GET", base+ps[0].ID+"/pairing-profile", nil, &prof)
 	if strings.Join(prof.Interests, ",") != "hiking,board games,cooking" {
 		t.Fatalf("interests %v", prof.Interests)
 	}
 
 	// Outings: stage bounds, then progression.
-	if st := s.api(s.c1, "POST", base+ps[0].ID+"/outings", map[string]any{"date": "2026-02-01", "activity": "Cafe", "stage": 5}, &prob); st != 422 || !prob.says("stage", "must be 1") {
+	if st := s.call(s.c1, "POST", base+ps[0].ID+"/outings", map[string]any{"date": "2026-02-01", "activity": "Cafe", "stage": 5}, &prob); st != 422 || !prob.has("stage", "must be 1") {
 		t.Fatalf("stage 5: %d %+v", st, prob)
 	}
-	if st := s.api(s.c1, "POST", base+ps[0].ID+"/outings", map[string]any{"date": "2026-02-01", "activity": "Cafe", "stage": 1, "cost_cents": -5}, &prob); st != 422 || !prob.says("cost_cents", "negative") {
+	if st := s.call(s.c1, "POST", base+ps[0].ID+"/outings", map[string]any{"date": "2026-02-01", "activity": "Cafe", "stage": 1, "cost_cents": -5}, &prob); st != 422 || !prob.has("cost_cents", "negative") {
 		t.Fatalf("negative cost: %d %+v", st, prob)
 	}
-	if st := s.api(s.c1, "POST", base+ps[0].ID+"/outings", map[string]any{"date": "2026-03-15", "activity": "Library talk", "stage": 2, "goal_id": "no-such-goal"}, &prob); st != 422 || !prob.says("goal_id", "not one of this participant's goals") {
+	if st := s.call(s.c1, "POST", base+ps[0].ID+"/outings", map[string]any{"date": "2026-03-15", "activity": "Library talk", "stage": 2, "goal_id": "no-such-goal"}, &prob); st != 422 || !prob.has("goal_id", "not one of this participant's goals") {
 		t.Fatalf("unknown goal: %d %+v", st, prob)
 	}
 	for _, p := range ps[:2] {
-		if st := s.api(s.c1, "POST", base+p.ID+"/outings", map[string]any{"date": "2026-03-15", "activity": "Library talk", "stage": 2, "cost_cents": 350}, nil); st != 201 {
+		if st := s.call(s.c1, "POST", base+p.ID+"/outings", map[string]any{"date": "2026-03-15", "activity": "Library talk", "stage": 2, "cost_cents": 350}, nil); st != 201 {
 			t.Fatalf("outing: %d", st)
 		}
 	}
@@ -242,7 +134,7 @@ func TestPairsAndOutingsThroughTheAPI(t *testing.T) {
 			GoalID    string
 		} `json:"outings"`
 	}
-	if st := s.api(s.c1, "GET", base+ps[0].ID+"/outings", nil, &ov); st != 200 || ov.CurrentStage != 2 || len(ov.Outings) != 1 || ov.Outings[0].CostCents != 350 ||
+	if st := s.call(s.c1, "GET", base+ps[0].ID+"/outings", nil, &ov); st != 200 || ov.CurrentStage != 2 || len(ov.Outings) != 1 || ov.Outings[0].CostCents != 350 ||
 		len(ov.Progression) != 12 || ov.Progression[2].HighestStage != 2 || ov.Progression[1].HighestStage != 0 {
 		t.Fatalf("outings view: %d %+v", st, ov)
 	}
@@ -250,7 +142,7 @@ func TestPairsAndOutingsThroughTheAPI(t *testing.T) {
 	// Suggestions: no mixed pairs in this group, so the two men and the two
 	// women, though the first man and woman share three interests.
 	var pv pairsJSON
-	if st := s.api(s.c1, "GET", "/api/v1/cohorts/"+s.cohort.ID+"/pairs", nil, &pv); st != 200 {
+	if st := s.call(s.c1, "GET", "/api/v1/cohorts/"+s.cohort.ID+"/pairs", nil, &pv); st != 200 {
 		t.Fatalf("pairs: %d", st)
 	}
 	if len(pv.Unpaired) != 4 || len(pv.Suggestions) != 2 || len(pv.Advice) == 0 || pv.Group == nil || pv.Group.Workable {
@@ -263,46 +155,46 @@ func TestPairsAndOutingsThroughTheAPI(t *testing.T) {
 		}
 	}
 	// Forming: refused for someone of another group, then the suggested pair.
-	if st := s.api(s.c1, "POST", "/api/v1/cohorts/"+s.cohort.ID+"/pairs", map[string]any{"participant_ids": []string{ps[0].ID, s.outsider.ID}, "formed_on": "2026-03-01"}, &prob); st != 422 || !prob.says("participant_ids", "not a current member") {
+	if st := s.call(s.c1, "POST", "/api/v1/cohorts/"+s.cohort.ID+"/pairs", map[string]any{"participant_ids": []string{ps[0].ID, s.outsider.ID}, "formed_on": "2026-03-01"}, &prob); st != 422 || !prob.has("participant_ids", "not a current member") {
 		t.Fatalf("pairing a non-member: %d %+v", st, prob)
 	}
 	var formed struct {
 		Pair     struct{ ID string }
 		Warnings []string
 	}
-	if st := s.api(s.c1, "POST", "/api/v1/cohorts/"+s.cohort.ID+"/pairs", map[string]any{"participant_ids": []string{ps[0].ID, ps[1].ID}, "formed_on": "2026-03-01"}, &formed); st != 201 {
+	if st := s.call(s.c1, "POST", "/api/v1/cohorts/"+s.cohort.ID+"/pairs", map[string]any{"participant_ids": []string{ps[0].ID, ps[1].ID}, "formed_on": "2026-03-01"}, &formed); st != 201 {
 		t.Fatalf("form pair: %d", st)
 	}
 	if len(formed.Warnings) != 1 || !strings.Contains(formed.Warnings[0], "prefers no mixed pairs") {
 		t.Fatalf("a mixed pair against the preference is not flagged: %+v", formed)
 	}
-	if st := s.api(s.c1, "POST", "/api/v1/cohorts/"+s.cohort.ID+"/pairs", map[string]any{"participant_ids": []string{ps[1].ID, ps[2].ID}, "formed_on": "2026-03-01"}, &prob); st != 422 || !prob.says("participant_ids", "end that pair first") {
+	if st := s.call(s.c1, "POST", "/api/v1/cohorts/"+s.cohort.ID+"/pairs", map[string]any{"participant_ids": []string{ps[1].ID, ps[2].ID}, "formed_on": "2026-03-01"}, &prob); st != 422 || !prob.has("participant_ids", "end that pair first") {
 		t.Fatalf("double pairing: %d %+v", st, prob)
 	}
 	// With the partner, at stage 3.
-	if st := s.api(s.c1, "POST", base+ps[0].ID+"/outings", map[string]any{"date": "2026-04-02", "activity": "Bowling", "stage": 3, "partner_id": ps[1].ID}, nil); st != 201 {
+	if st := s.call(s.c1, "POST", base+ps[0].ID+"/outings", map[string]any{"date": "2026-04-02", "activity": "Bowling", "stage": 3, "partner_id": ps[1].ID}, nil); st != 201 {
 		t.Fatalf("outing with the partner: %d", st)
 	}
 	// Ending requires a reason.
 	end := "/api/v1/cohorts/" + s.cohort.ID + "/pairs/" + formed.Pair.ID + "/end"
-	if st := s.api(s.c1, "POST", end, map[string]any{"ended_on": "2026-05-01"}, &prob); st != 422 || !prob.says("reason", "choose why") {
+	if st := s.call(s.c1, "POST", end, map[string]any{"ended_on": "2026-05-01"}, &prob); st != 422 || !prob.has("reason", "choose why") {
 		t.Fatalf("end without a reason: %d %+v", st, prob)
 	}
-	if st := s.api(s.c1, "POST", "/api/v1/cohorts/"+s.cohort.ID+"/pairs/nope/end", map[string]any{"ended_on": "2026-05-01", "reason": "other", "note": "x"}, &prob); st != 404 {
+	if st := s.call(s.c1, "POST", "/api/v1/cohorts/"+s.cohort.ID+"/pairs/nope/end", map[string]any{"ended_on": "2026-05-01", "reason": "other", "note": "x"}, &prob); st != 404 {
 		t.Fatalf("unknown pair: %d", st)
 	}
-	if st := s.api(s.c1, "POST", "/api/v1/cohorts/"+s.other.ID+"/pairs/"+formed.Pair.ID+"/end", map[string]any{"ended_on": "2026-05-01", "reason": "other", "note": "x"}, nil); st != 403 {
+	if st := s.call(s.c1, "POST", "/api/v1/cohorts/"+s.other.ID+"/pairs/"+formed.Pair.ID+"/end", map[string]any{"ended_on": "2026-05-01", "reason": "other", "note": "x"}, nil); st != 403 {
 		t.Fatalf("through another coach's cohort: %d", st)
 	}
-	if st := s.api(s.c1, "POST", end, map[string]any{"ended_on": "2026-05-01", "reason": "different_progression"}, nil); st != 200 {
+	if st := s.call(s.c1, "POST", end, map[string]any{"ended_on": "2026-05-01", "reason": "different_progression"}, nil); st != 200 {
 		t.Fatalf("end: %d", st)
 	}
-	s.api(s.c1, "GET", "/api/v1/cohorts/"+s.cohort.ID+"/pairs", nil, &pv)
+	s.call(s.c1, "GET", "/api/v1/cohorts/"+s.cohort.ID+"/pairs", nil, &pv)
 	if len(pv.Current) != 0 || len(pv.History) != 1 || pv.History[0].EndReason != "different_progression" || len(pv.Unpaired) != 4 {
 		t.Fatalf("after the end: %+v", pv)
 	}
 	var hist []struct{ ID, EndReason string }
-	if st := s.api(s.c1, "GET", base+ps[1].ID+"/pairs", nil, &hist); st != 200 || len(hist) != 1 || hist[0].ID != formed.Pair.ID {
+	if st := s.call(s.c1, "GET", base+ps[1].ID+"/pairs", nil, &hist); st != 200 || len(hist) != 1 || hist[0].ID != formed.Pair.ID {
 		t.Fatalf("participant's pairing history: %d %+v", st, hist)
 	}
 
@@ -320,15 +212,15 @@ func TestPairsAndOutingsThroughTheAPI(t *testing.T) {
 		{"PUT", base + ps[0].ID + "/pairing-profile", map[string]any{"interests": []string{}}},
 		{"GET", base + ps[0].ID + "/pairs", nil},
 	} {
-		if st := s.api(s.c2, r.method, r.path, r.body, nil); st != 403 {
+		if st := s.call(s.c2, r.method, r.path, r.body, nil); st != 403 {
 			t.Errorf("another coach: %s %s: %d", r.method, r.path, st)
 		}
 	}
-	if st := s.api(s.c1, "GET", base+"nope/outings", nil, nil); st != 404 {
+	if st := s.call(s.c1, "GET", base+"nope/outings", nil, nil); st != 404 {
 		t.Errorf("unknown participant: %d", st)
 	}
 	var log []struct{ UserName, Action string }
-	s.api(s.dir, "GET", "/api/v1/audit?participant="+ps[0].ID, nil, &log)
+	s.call(s.dir, "GET", "/api/v1/audit?participant="+ps[0].ID, nil, &log)
 	actions := map[string]bool{}
 	for _, e := range log {
 		if e.UserName == "Robin" {
@@ -341,56 +233,6 @@ func TestPairsAndOutingsThroughTheAPI(t *testing.T) {
 			t.Errorf("no %q in the audit log: %+v", a, log)
 		}
 	}
-}
-
-var pairsCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-// browser signs in through the form and keeps the session cookie.
-type browser struct {
-	t      *testing.T
-	base   string
-	client *http.Client
-	csrf   string
-}
-
-func (s *pairsSite) browser(email string) *browser {
-	jar, _ := cookiejar.New(nil)
-	b := &browser{t: s.t, base: s.srv.URL, client: &http.Client{Jar: jar}}
-	if st, _ := b.post("/login", url.Values{"email": {email}, "password": {pairsPassword}}); st != 200 {
-		s.t.Fatalf("sign in %s: %d", email, st)
-	}
-	_, body := b.get("/participants")
-	m := pairsCSRF.FindStringSubmatch(body)
-	if m == nil {
-		s.t.Fatal("no CSRF token on the page")
-	}
-	b.csrf = m[1]
-	return b
-}
-
-func (b *browser) get(path string) (int, string) {
-	b.t.Helper()
-	resp, err := b.client.Get(b.base + path)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
-}
-
-func (b *browser) post(path string, form url.Values) (int, string) {
-	b.t.Helper()
-	if b.csrf != "" && form.Get("csrf") == "" {
-		form.Set("csrf", b.csrf)
-	}
-	resp, err := b.client.PostForm(b.base+path, form)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
 }
 
 // chart finds the outings chart in a page and parses it as XML.

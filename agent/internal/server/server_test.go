@@ -1,93 +1,13 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/itsmylife/iml/agent/internal/server"
 	"github.com/itsmylife/iml/agent/internal/store"
 )
-
-type site struct {
-	t   *testing.T
-	st  *store.Store
-	srv *httptest.Server
-}
-
-func newSite(t *testing.T) *site {
-	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "agent.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	st.Now = func() time.Time { return time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC) }
-	srv := httptest.NewServer(server.New(server.Config{}, st, slog.New(slog.DiscardHandler)).Handler())
-	t.Cleanup(srv.Close)
-	return &site{t: t, st: st, srv: srv}
-}
-
-func (s *site) user(email, name, role string) (store.User, string) {
-	s.t.Helper()
-	u, err := s.st.AddUser(context.Background(), email, name, role, "a long enough password")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	var out struct{ Token string }
-	if st := s.call("", http.MethodPost, "/api/v1/auth/login", map[string]string{"email": email, "password": "a long enough password"}, &out); st != 200 {
-		s.t.Fatalf("login %s: %d", email, st)
-	}
-	return u, out.Token
-}
-
-// call does an API request and decodes the answer; it returns the status.
-func (s *site) call(tok, method, path string, body, out any) int {
-	s.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, s.srv.URL+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 400 && !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") {
-		s.t.Errorf("%s %s: %d answered as %s", method, path, resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	if out != nil && len(b) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			s.t.Fatalf("%s %s: %v: %s", method, path, err, b)
-		}
-	}
-	return resp.StatusCode
-}
-
-func intake(first string) map[string]any {
-	return map[string]any{"first_name": first, "last_name": "Example", "birth_date": "1985-02-03", "enrolled_on": "2026-01-12",
-		"informed_consent": true, "manages_finances": true, "sets_goals": true, "accepts_responsibilities": true, "agreement_signed_on": "2026-01-12"}
-}
 
 // TestSiteOperationsThroughTheAPI walks a director and two coaches through
 // coaches, certification, cohorts and intake, with the role rules and the
@@ -107,9 +27,7 @@ func TestSiteOperationsThroughTheAPI(t *testing.T) {
 		t.Fatalf("a coach added a coach: %d", st)
 	}
 	cohort := map[string]any{"name": "Tuesday group", "model": "peer_partners", "start_date": "2026-01-12", "coach_id": coach1.ID, "meeting_day": "tuesday", "meeting_time": "18:00"}
-	var prob struct {
-		Errors []struct{ Field, Detail string }
-	}
+	var prob problem
 	if st := s.call(dir, "POST", "/api/v1/cohorts", cohort, &prob); st != 422 || len(prob.Errors) != 1 || !strings.Contains(prob.Errors[0].Detail, "certified") {
 		t.Fatalf("uncertified leader: %d %+v", st, prob)
 	}
@@ -189,75 +107,54 @@ func TestSiteOperationsThroughTheAPI(t *testing.T) {
 	}
 }
 
-var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
 // TestPagesRender signs in through the form and opens every page, checks
 // a form with mistakes answers with the messages and changes nothing.
 func TestPagesRender(t *testing.T) {
 	s := newSite(t)
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar}
-	get := func(path string) (int, string) {
-		resp, err := client.Get(s.srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	post := func(path string, form url.Values) (int, string) {
-		resp, err := client.PostForm(s.srv.URL+path, form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	b := s.newBrowser()
 	// First run: the setup page creates the director.
-	if st, body := get("/participants"); st != 200 || !strings.Contains(body, "Set up this site") {
+	if st, body := b.get("/participants"); st != 200 || !strings.Contains(body, "Set up this site") {
 		t.Fatalf("first run: %d", st)
 	}
-	if st, _ := post("/setup", url.Values{"name": {"Dana"}, "email": {"dir@example.org"}, "password": {"a long enough password"}, "password2": {"a long enough password"}}); st != 200 {
+	if st, _ := b.post("/setup", url.Values{"name": {"Dana"}, "email": {"dir@example.org"}, "password": {password}, "password2": {password}}); st != 200 {
 		t.Fatalf("setup: %d", st)
 	}
-	if st, body := post("/login", url.Values{"email": {"dir@example.org"}, "password": {"a long enough password"}}); st != 200 || !strings.Contains(body, "Participants") {
+	if st, body := b.post("/login", url.Values{"email": {"dir@example.org"}, "password": {password}}); st != 200 || !strings.Contains(body, "Participants") {
 		t.Fatalf("login: %d", st)
 	}
-	_, body := get("/coaches")
+	_, body := b.get("/coaches")
 	csrf := csrfRE.FindStringSubmatch(body)[1]
-	if st, body := post("/coaches", url.Values{"csrf": {csrf}, "name": {""}, "email": {"not an email"}}); st != 422 || !strings.Contains(body, "is not an email address") {
+	if st, body := b.post("/coaches", url.Values{"csrf": {csrf}, "name": {""}, "email": {"not an email"}}); st != 422 || !strings.Contains(body, "is not an email address") {
 		t.Fatalf("bad coach form: %d", st)
 	}
 	if cs, _ := s.st.Coaches(context.Background()); len(cs) != 0 {
 		t.Fatal("a refused form stored a coach")
 	}
-	if st, _ := post("/coaches", url.Values{"csrf": {csrf}, "name": {"Casey"}, "bio": {"Likes hiking"}}); st != 200 {
+	if st, _ := b.post("/coaches", url.Values{"csrf": {csrf}, "name": {"Casey"}, "bio": {"Likes hiking"}}); st != 200 {
 		t.Fatalf("add coach: %d", st)
 	}
 	cs, _ := s.st.Coaches(context.Background())
-	if st, _ := post("/coaches/"+cs[0].ID+"/certification", url.Values{"csrf": {csrf}, "code": {"PLC-1"}, "certified_until": {"2027-01-01"}}); st != 200 {
+	if st, _ := b.post("/coaches/"+cs[0].ID+"/certification", url.Values{"csrf": {csrf}, "code": {"PLC-1"}, "certified_until": {"2027-01-01"}}); st != 200 {
 		t.Fatalf("certify: %d", st)
 	}
-	st, body := post("/participants", url.Values{"csrf": {csrf}, "first_name": {"Avery"}, "last_name": {"Example"}, "birth_date": {"2009-01-01"},
+	st, body := b.post("/participants", url.Values{"csrf": {csrf}, "first_name": {"Avery"}, "last_name": {"Example"}, "birth_date": {"2009-01-01"},
 		"enrolled_on": {"2026-01-12"}, "agreement_signed_on": {"2026-01-12"}})
 	if st != 422 || !strings.Contains(body, "unless the director records why") || !strings.Contains(body, "informed consent") {
 		t.Fatalf("under-age intake without override: %d", st)
 	}
-	if st, _ := post("/cohorts", url.Values{"csrf": {csrf}, "name": {"G"}, "model": {"peer_partners"}, "start_date": {"2026-01-12"}, "coach_id": {cs[0].ID}, "mixed_pairs": {"true"}}); st != 200 {
+	if st, _ := b.post("/cohorts", url.Values{"csrf": {csrf}, "name": {"G"}, "model": {"peer_partners"}, "start_date": {"2026-01-12"}, "coach_id": {cs[0].ID}, "mixed_pairs": {"true"}}); st != 200 {
 		t.Fatalf("add cohort: %d", st)
 	}
 	cohorts, _ := s.st.Cohorts(context.Background(), "")
 	for _, path := range []string{"/participants", "/coaches", "/cohorts", "/cohorts/" + cohorts[0].ID, "/audit", "/sync"} {
-		if st, body := get(path); st != 200 || !strings.Contains(body, "</html>") {
+		if st, body := b.get(path); st != 200 || !strings.Contains(body, "</html>") {
 			t.Errorf("GET %s: %d", path, st)
 		}
 	}
-	if _, body := get("/cohorts/" + cohorts[0].ID); !strings.Contains(body, "needs at least 6") {
+	if _, body := b.get("/cohorts/" + cohorts[0].ID); !strings.Contains(body, "needs at least 6") {
 		t.Error("the cohort page does not say what the group needs")
 	}
-	if st, _ := get("/cohorts/nope"); st != 404 {
+	if st, _ := b.get("/cohorts/nope"); st != 404 {
 		t.Errorf("unknown cohort: %d", st)
 	}
 }

@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -19,7 +17,6 @@ import (
 	"time"
 
 	"github.com/itsmylife/iml/agent/internal/rules"
-	"github.com/itsmylife/iml/agent/internal/server"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/program"
@@ -55,7 +52,6 @@ const (
 	benchCoaches       = 4
 	benchParticipants  = benchPPGroups*benchGroupSize + benchSECohorts*benchSECaseload
 	benchReportMonth   = "2025-11"
-	benchPassword      = "a long enough password"
 	benchMinRequests   = 30 // requests per page at least, whatever b.N is (make bench runs -benchtime 1x)
 	benchBaselineCount = 200
 )
@@ -277,12 +273,12 @@ func (sb *siteBuilder) plan() {
 // staff adds the director and the coaches with their certifications.
 func (sb *siteBuilder) staff(day time.Time) {
 	var err error
-	if sb.director, err = sb.st.AddUser(sb.ctx, "director@example.org", "Dana Whitfield", store.RoleDirector, benchPassword); err != nil {
+	if sb.director, err = sb.st.AddUser(sb.ctx, "director@example.org", "Dana Whitfield", store.RoleDirector, password); err != nil {
 		sb.fatal(day, "director", err)
 	}
 	for i, k := range sb.coaches {
 		email := strings.ToLower(strings.ReplaceAll(k.name, " ", ".")) + "@example.org"
-		if k.user, err = sb.st.AddUser(sb.ctx, email, k.name, store.RoleCoach, benchPassword); err != nil {
+		if k.user, err = sb.st.AddUser(sb.ctx, email, k.name, store.RoleCoach, password); err != nil {
 			sb.fatal(day, "coach account", err)
 		}
 		if k.coach, err = sb.st.AddCoach(sb.ctx, store.CoachInput{Name: k.name, Email: email, UserID: k.user.ID,
@@ -784,13 +780,8 @@ type benchSite struct {
 func buildSite(b *testing.B) *benchSite {
 	b.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "agent.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
 	clock := benchFirstDay
-	st.Now = func() time.Time { return clock }
+	st := openStore(b, func() time.Time { return clock })
 	sb := &siteBuilder{b: b, ctx: ctx, st: st, clock: &clock, rng: rand.New(rand.NewPCG(2025, benchParticipants)),
 		rel: program.Default(), partners: map[string][]string{}, counts: map[string]int{}}
 	sb.plan()
@@ -841,8 +832,7 @@ func buildSite(b *testing.B) *benchSite {
 	runtime.ReadMemStats(&ms)
 	site.heap = ms.HeapInuse
 
-	site.srv = httptest.NewServer(server.New(server.Config{}, st, slog.New(slog.DiscardHandler)).Handler())
-	b.Cleanup(site.srv.Close)
+	site.srv = serve(b, st)
 	site.client = &http.Client{Timeout: time.Minute}
 	site.token = site.login(b, "director@example.org")
 	return site
@@ -850,7 +840,7 @@ func buildSite(b *testing.B) *benchSite {
 
 func (s *benchSite) login(b *testing.B, email string) string {
 	b.Helper()
-	body, _ := json.Marshal(map[string]string{"email": email, "password": benchPassword})
+	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
 	req, err := http.NewRequest(http.MethodPost, s.srv.URL+"/api/v1/auth/login", strings.NewReader(string(body)))
 	if err != nil {
 		b.Fatal(err)

@@ -7,101 +7,25 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/textproto"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/itsmylife/iml/agent/internal/server"
 	"github.com/itsmylife/iml/agent/internal/store"
 )
 
-// stpSite is an agent in-process for the stipend tests (the newSite/call
-// pattern of server_test.go).
-type stpSite struct {
-	t   *testing.T
-	st  *store.Store
-	srv *httptest.Server
-}
-
-func newStpSite(t *testing.T) *stpSite {
-	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "agent.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	st.Now = func() time.Time { return time.Date(2026, 7, 2, 9, 0, 0, 0, time.UTC) }
-	srv := httptest.NewServer(server.New(server.Config{}, st, slog.New(slog.DiscardHandler)).Handler())
-	t.Cleanup(srv.Close)
-	return &stpSite{t: t, st: st, srv: srv}
-}
-
-func (s *stpSite) user(email, name, role string) (store.User, string) {
-	s.t.Helper()
-	u, err := s.st.AddUser(context.Background(), email, name, role, "a long enough password")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	var out struct{ Token string }
-	if st := s.call("", http.MethodPost, "/api/v1/auth/login", map[string]string{"email": email, "password": "a long enough password"}, &out); st != 200 {
-		s.t.Fatalf("login %s: %d", email, st)
-	}
-	return u, out.Token
-}
-
-// do sends a request and returns the status, the Content-Type and the body.
-func (s *stpSite) do(tok, method, path, ctype string, body io.Reader) (int, string, []byte) {
-	s.t.Helper()
-	req, _ := http.NewRequest(method, s.srv.URL+path, body)
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 400 && !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") {
-		s.t.Errorf("%s %s: %d answered as %s", method, path, resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	return resp.StatusCode, resp.Header.Get("Content-Type"), b
-}
-
-// call does a JSON API request and decodes the answer; it returns the status.
-func (s *stpSite) call(tok, method, path string, body, out any) int {
-	s.t.Helper()
-	var rd io.Reader
-	ctype := ""
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd, ctype = bytes.NewReader(b), "application/json"
-	}
-	st, _, b := s.do(tok, method, path, ctype, rd)
-	if out != nil && len(b) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			s.t.Fatalf("%s %s: %v: %s", method, path, err, b)
-		}
-	}
-	return st
-}
+// stipendDay is the stipend tests' clock: Thursday 2026-07-02, 09:00 UTC,
+// early in July with June just over.
+var stipendDay = time.Date(2026, 7, 2, 9, 0, 0, 0, time.UTC)
 
 // upload posts a receipt file as multipart/form-data, declaring its type.
-func (s *stpSite) upload(tok, path, declared string, content []byte) (int, []byte) {
+func (s *site) upload(tok, path, declared string, content []byte) (int, []byte) {
 	s.t.Helper()
 	body, ctype := receiptForm(nil, "receipt.png", declared, content)
 	st, _, b := s.do(tok, http.MethodPost, path, ctype, body)
@@ -124,11 +48,12 @@ func receiptForm(fields map[string]string, name, declared string, content []byte
 	return &buf, w.FormDataContentType()
 }
 
-func (s *stpSite) receiptFiles() []string {
+// receiptFiles lists the files in the store's receipts folder.
+func (s *site) receiptFiles() []string {
 	s.t.Helper()
 	entries, err := os.ReadDir(s.st.ReceiptsDir())
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		s.t.Fatal(err)
+	if !errors.Is(err, os.ErrNotExist) {
+		s.must(err)
 	}
 	var names []string
 	for _, e := range entries {
@@ -137,13 +62,13 @@ func (s *stpSite) receiptFiles() []string {
 	return names
 }
 
-func (s *stpSite) journals(participantID string, weeks ...string) {
+// journals writes an empty journal entry for each week straight into the
+// database.
+func (s *site) journals(participantID string, weeks ...string) {
 	s.t.Helper()
 	for _, w := range weeks {
-		if err := s.st.DB.Exec(`INSERT INTO journal_entries (id, participant_id, week_start, answers, entered_by, entered_at, reviewed_by)
-VALUES (?, ?, ?, '{}', 'coach', ?, '')`, participantID+w, participantID, w, s.st.Now()).Error; err != nil {
-			s.t.Fatal(err)
-		}
+		s.must(s.st.DB.Exec(`INSERT INTO journal_entries (id, participant_id, week_start, answers, entered_by, entered_at, reviewed_by)
+VALUES (?, ?, ?, '{}', 'coach', ?, '')`, participantID+w, participantID, w, s.st.Now()).Error)
 	}
 }
 
@@ -153,29 +78,11 @@ var (
 	stpEXE = append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00"), bytes.Repeat([]byte{0}, 300)...)
 )
 
-func stpIntake(first string) map[string]any {
-	return map[string]any{"first_name": first, "last_name": "Example", "birth_date": "1985-02-03", "enrolled_on": "2026-01-12",
-		"informed_consent": true, "manages_finances": true, "sets_goals": true, "accepts_responsibilities": true, "agreement_signed_on": "2026-01-12"}
-}
-
-type stpProblem struct {
-	Detail string
-	Errors []struct{ Field, Detail string }
-}
-
-func (p stpProblem) all() string {
-	s := p.Detail
-	for _, e := range p.Errors {
-		s += " | " + e.Field + ": " + e.Detail
-	}
-	return s
-}
-
 // TestStipendThroughTheAPI takes a participant through goals, plans,
 // expenses, receipts, the stipend rule, approval and the report, with the
 // role rules.
 func TestStipendThroughTheAPI(t *testing.T) {
-	s := newStpSite(t)
+	s := newSiteAt(t, stipendDay)
 	_, dir := s.user("dir@example.org", "Dana", store.RoleDirector)
 	u1, c1 := s.user("casey@example.org", "Casey", store.RoleCoach)
 	_, c2 := s.user("robin@example.org", "Robin", store.RoleCoach)
@@ -184,10 +91,10 @@ func TestStipendThroughTheAPI(t *testing.T) {
 		t.Fatalf("add coach: %d", st)
 	}
 	var p, other struct{ ID string }
-	if st := s.call(c1, "POST", "/api/v1/participants", stpIntake("Avery"), &p); st != 201 {
+	if st := s.call(c1, "POST", "/api/v1/participants", intake("Avery"), &p); st != 201 {
 		t.Fatalf("intake: %d", st)
 	}
-	s.call(dir, "POST", "/api/v1/participants", stpIntake("Jordan"), &other)
+	s.call(dir, "POST", "/api/v1/participants", intake("Jordan"), &other)
 	base := "/api/v1/participants/" + p.ID
 
 	// Goals: three at most; another coach cannot see or change them.
@@ -196,7 +103,7 @@ func TestStipendThroughTheAPI(t *testing.T) {
 		{"slot": 2, "title": "Walk with a friend", "action_plan": "Ask my neighbour on Sunday"},
 		{"slot": 3, "title": "Take an art class", "action_plan": "Enrol at the community centre"},
 	}
-	var prob stpProblem
+	var prob problem
 	if st := s.call(c1, "PUT", base+"/goals", map[string]any{"goals": append(goals, map[string]any{"title": "a fourth", "action_plan": "x"})}, &prob); st != 422 || !strings.Contains(prob.all(), "3 social goals") {
 		t.Fatalf("four goals: %d %s", st, prob.all())
 	}
@@ -392,62 +299,33 @@ func TestStipendThroughTheAPI(t *testing.T) {
 	}
 }
 
-var stpCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
 // TestStipendPages works the goals and stipend sections of the participant
 // page through its forms, as a director signed in with a cookie.
 func TestStipendPages(t *testing.T) {
-	s := newStpSite(t)
+	s := newSiteAt(t, stipendDay)
 	ctx := context.Background()
-	if _, err := s.st.AddUser(ctx, "dir@example.org", "Dana", store.RoleDirector, "a long enough password"); err != nil {
+	if _, err := s.st.AddUser(ctx, "dir@example.org", "Dana", store.RoleDirector, password); err != nil {
 		t.Fatal(err)
 	}
 	_, c2 := s.user("robin@example.org", "Robin", store.RoleCoach)
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar}
-	send := func(req *http.Request) (int, string) {
-		t.Helper()
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	get := func(path string) (int, string) {
-		req, _ := http.NewRequest("GET", s.srv.URL+path, nil)
-		return send(req)
-	}
-	post := func(path string, form url.Values) (int, string) {
-		req, _ := http.NewRequest("POST", s.srv.URL+path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		return send(req)
-	}
-	if st, _ := post("/login", url.Values{"email": {"dir@example.org"}, "password": {"a long enough password"}}); st != 200 {
-		t.Fatalf("login: %d", st)
-	}
-	p, err := s.st.AddParticipant(ctx, store.ParticipantInput{FirstName: "Avery", LastName: "Example", BirthDate: "1985-02-03", EnrolledOn: "2026-01-12",
-		InformedConsent: true, ManagesFinances: true, SetsGoals: true, AcceptsResponsibilities: true, AgreementSignedOn: "2026-01-12"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := s.browser("dir@example.org")
+	p := s.participant("Avery")
 	page := "/participants/" + p.ID
-	st, body := get(page)
+	st, body := b.get(page)
 	if st != 200 || !strings.Contains(body, `id="goals-form"`) || !strings.Contains(body, "0 of 3 goals set") || !strings.Contains(body, "Social stipend: July 2026") {
 		t.Fatalf("participant page: %d", st)
 	}
-	csrf := stpCSRF.FindStringSubmatch(body)[1]
+	csrf := csrfRE.FindStringSubmatch(body)[1]
 
 	// Goals: a goal without an action plan is refused and nothing saved.
-	st, body = post(page+"/goals", url.Values{"csrf": {csrf}, "title_1": {"Join a choir"}, "title_2": {"Walk with a friend"}, "action_plan_2": {"Sundays"}})
+	st, body = b.post(page+"/goals", url.Values{"csrf": {csrf}, "title_1": {"Join a choir"}, "title_2": {"Walk with a friend"}, "action_plan_2": {"Sundays"}})
 	if st != 422 || !strings.Contains(body, "the action plan is required") || !strings.Contains(body, `id="err-action_plan_1"`) || !strings.Contains(body, `value="Walk with a friend"`) {
 		t.Fatalf("goal without an action plan: %d", st)
 	}
 	if gs, _ := s.st.Goals(ctx, p.ID); len(gs) != 0 {
 		t.Fatalf("a refused form saved %d goals", len(gs))
 	}
-	st, body = post(page+"/goals", url.Values{"csrf": {csrf}, "title_1": {"Join a choir"}, "action_plan_1": {"Visit two choirs"}, "title_2": {"Walk with a friend"}, "action_plan_2": {"Sundays"}})
+	st, body = b.post(page+"/goals", url.Values{"csrf": {csrf}, "title_1": {"Join a choir"}, "action_plan_1": {"Visit two choirs"}, "title_2": {"Walk with a friend"}, "action_plan_2": {"Sundays"}})
 	if st != 200 || !strings.Contains(body, "2 of 3 goals set") {
 		t.Fatalf("goals: %d", st)
 	}
@@ -455,15 +333,15 @@ func TestStipendPages(t *testing.T) {
 
 	// The June plan, through the form: over the allowance, then fine.
 	june := page + "/plans/2026-06/lines"
-	st, body = post(june, url.Values{"csrf": {csrf}, "goal_id": {gs[0].ID}, "description": {"choir fee"}, "amount": {"60.01"}})
+	st, body = b.post(june, url.Values{"csrf": {csrf}, "goal_id": {gs[0].ID}, "description": {"choir fee"}, "amount": {"60.01"}})
 	if st != 422 || !strings.Contains(body, "more than the month&#39;s stipend of $60.00") {
 		t.Fatalf("line over the allowance: %d", st)
 	}
-	st, body = post(june, url.Values{"csrf": {csrf}, "goal_id": {gs[0].ID}, "description": {"choir fee"}, "amount": {"twelve"}})
+	st, body = b.post(june, url.Values{"csrf": {csrf}, "goal_id": {gs[0].ID}, "description": {"choir fee"}, "amount": {"twelve"}})
 	if st != 422 || !strings.Contains(body, "such as 12.50") {
 		t.Fatalf("line with a bad amount: %d", st)
 	}
-	st, body = post(june, url.Values{"csrf": {csrf}, "goal_id": {gs[0].ID}, "description": {"choir fee"}, "amount": {"25"}})
+	st, body = b.post(june, url.Values{"csrf": {csrf}, "goal_id": {gs[0].ID}, "description": {"choir fee"}, "amount": {"25"}})
 	if st != 200 || !strings.Contains(body, "Social stipend: June 2026") || !strings.Contains(body, "choir fee") {
 		t.Fatalf("add line: %d", st)
 	}
@@ -474,12 +352,12 @@ func TestStipendPages(t *testing.T) {
 
 	// An expense through the form; one in the wrong month is refused.
 	expense := url.Values{"csrf": {csrf}, "month": {"2026-06"}, "plan_line_id": {mv.Lines[0].ID}, "spent_on": {"2026-05-30"}, "amount": {"12.50"}, "what": {"choir term"}}
-	st, body = post(page+"/expenses", expense)
+	st, body = b.post(page+"/expenses", expense)
 	if st != 422 || !strings.Contains(body, "is in the plan for 2026-06") {
 		t.Fatalf("expense in another month: %d", st)
 	}
 	expense.Set("spent_on", "2026-06-06")
-	if st, body = post(page+"/expenses", expense); st != 200 || !strings.Contains(body, "choir term") || !strings.Contains(body, "no receipt") {
+	if st, body = b.post(page+"/expenses", expense); st != 200 || !strings.Contains(body, "choir term") || !strings.Contains(body, "no receipt") {
 		t.Fatalf("expense: %d", st)
 	}
 	mv, _ = s.st.StipendMonth(ctx, p.ID, "2026-06")
@@ -495,9 +373,8 @@ func TestStipendPages(t *testing.T) {
 			fields["csrf"] = csrf
 		}
 		buf, ctype := receiptForm(fields, "setup.exe", declared, content)
-		req, _ := http.NewRequest("POST", s.srv.URL+page+"/expenses/"+eid+"/receipts", buf)
-		req.Header.Set("Content-Type", ctype)
-		return send(req)
+		st, _, body := b.send(http.MethodPost, page+"/expenses/"+eid+"/receipts", ctype, buf)
+		return st, body
 	}
 	if st, _ := uploadPage("application/pdf", stpPDF, false); st != 403 {
 		t.Fatalf("upload without the CSRF field: %d", st)
@@ -519,60 +396,47 @@ func TestStipendPages(t *testing.T) {
 	if files := s.receiptFiles(); len(files) != 1 || strings.Contains(files[0], "setup") {
 		t.Fatalf("receipt stored as %v", files)
 	}
-	req, _ := http.NewRequest("GET", s.srv.URL+link[1], nil)
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !bytes.Equal(got, stpPDF) ||
-		!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
-		t.Fatalf("download: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	st, h, got := b.send(http.MethodGet, link[1], "", nil)
+	if st != 200 || h.Get("Content-Type") != "application/pdf" || got != string(stpPDF) ||
+		!strings.HasPrefix(h.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("download: %d %s", st, h.Get("Content-Type"))
 	}
 	// Robin coaches no one here: the page and the file are refused.
 	for _, path := range []string{link[1], page} {
-		req, _ := http.NewRequest("GET", s.srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+c2)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 403 {
-			t.Fatalf("another coach GET %s: %d", path, resp.StatusCode)
+		if st, _, _ := s.send(c2, http.MethodGet, path, "", nil); st != 403 {
+			t.Fatalf("another coach GET %s: %d", path, st)
 		}
 	}
 
 	// June is not payable until its journals are in; the button says so.
-	st, body = get(page + "?stipend_month=2026-06")
+	st, body = b.get(page + "?stipend_month=2026-06")
 	if st != 200 || !strings.Contains(body, "not payable yet") || !strings.Contains(body, "Approve the $60.00 stipend for June 2026") {
 		t.Fatalf("June state: %d", st)
 	}
-	st, body = post(page+"/payments", url.Values{"csrf": {csrf}, "month": {"2026-06"}})
+	st, body = b.post(page+"/payments", url.Values{"csrf": {csrf}, "month": {"2026-06"}})
 	if st != 422 || !strings.Contains(body, "The stipend was not approved") || !strings.Contains(body, "No guided journal for the week of Monday 1 June 2026.") {
 		t.Fatalf("approve not payable: %d", st)
 	}
 	s.journals(p.ID, "2026-06-01", "2026-06-08", "2026-06-15", "2026-06-22", "2026-06-29")
-	st, body = post(page+"/payments", url.Values{"csrf": {csrf}, "month": {"2026-06"}})
+	st, body = b.post(page+"/payments", url.Values{"csrf": {csrf}, "month": {"2026-06"}})
 	if st != 200 || !strings.Contains(body, "was approved: $60.00, by Dana") || !strings.Contains(body, "$47.50") {
 		t.Fatalf("approve: %d", st)
 	}
 
 	// What a payment relied on stays; a plan line with expenses stays.
-	st, body = post(page+"/expenses/"+eid+"/remove", url.Values{"csrf": {csrf}, "month": {"2026-06"}})
+	st, body = b.post(page+"/expenses/"+eid+"/remove", url.Values{"csrf": {csrf}, "month": {"2026-06"}})
 	if st != 422 || !strings.Contains(body, `id="expense-error"`) || !strings.Contains(body, "was approved with this expense on record") {
 		t.Fatalf("removed a paid month's expense: %d", st)
 	}
-	st, body = post(page+"/plans/2026-06/lines/"+mv.Lines[0].ID+"/remove", url.Values{"csrf": {csrf}})
+	st, body = b.post(page+"/plans/2026-06/lines/"+mv.Lines[0].ID+"/remove", url.Values{"csrf": {csrf}})
 	if st != 422 || !strings.Contains(body, `id="line-error"`) || !strings.Contains(body, "has expenses recorded on it") {
 		t.Fatalf("removed a line with an expense: %d", st)
 	}
-	if st, _ = post(june, url.Values{"csrf": {csrf}, "goal_id": {gs[1].ID}, "description": {"bus"}, "amount": {"5"}}); st != 200 {
+	if st, _ = b.post(june, url.Values{"csrf": {csrf}, "goal_id": {gs[1].ID}, "description": {"bus"}, "amount": {"5"}}); st != 200 {
 		t.Fatalf("second line: %d", st)
 	}
 	mv, _ = s.st.StipendMonth(ctx, p.ID, "2026-06")
-	if st, _ = post(page+"/plans/2026-06/lines/"+mv.Lines[1].ID+"/remove", url.Values{"csrf": {csrf}}); st != 200 {
+	if st, _ = b.post(page+"/plans/2026-06/lines/"+mv.Lines[1].ID+"/remove", url.Values{"csrf": {csrf}}); st != 200 {
 		t.Fatalf("remove a line: %d", st)
 	}
 	if mv, _ = s.st.StipendMonth(ctx, p.ID, "2026-06"); len(mv.Lines) != 1 {
@@ -580,10 +444,10 @@ func TestStipendPages(t *testing.T) {
 	}
 
 	// The director's month page and CSV download.
-	if st, body := get("/stipends?month=2026-06"); st != 200 || !strings.Contains(body, "Example, Avery") || !strings.Contains(body, "$47.50") {
+	if st, body := b.get("/stipends?month=2026-06"); st != 200 || !strings.Contains(body, "Example, Avery") || !strings.Contains(body, "$47.50") {
 		t.Fatalf("stipends page: %d", st)
 	}
-	st, body = get("/stipends/report.csv?month=2026-06")
+	st, body = b.get("/stipends/report.csv?month=2026-06")
 	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 	if st != 200 || err != nil || len(rows) != 2 || rows[1][len(rows[1])-1] != "47.50" {
 		t.Fatalf("CSV from the page: %d %v %q", st, err, rows)
