@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/dbx"
 )
 
 // ErrForeignRecord means a batch holds a record id that another site owns.
@@ -37,57 +38,32 @@ RETURNING id`
 // inside the transaction: an error from it rolls everything back. The
 // server uses it to validate a batch while the database writes it.
 func (s *Store) Push(ctx context.Context, siteID string, batchSeq int64, recs []contract.Record, beforeCommit func() error) ([]contract.RecordResult, int64, error) {
-	results := make([]contract.RecordResult, len(recs))
+	if s.dialect == dbx.Postgres {
+		return s.pushPostgres(ctx, siteID, batchSeq, recs, beforeCommit)
+	}
+	var results []contract.RecordResult
 	var siteSeq int64
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		written, err := s.upsertRecords(tx, siteID, recs)
 		if err != nil {
 			return err
 		}
-		var rest []string
-		for i, r := range recs {
-			results[i] = contract.RecordResult{ID: r.ID, Version: r.Version}
-			if _, ok := written[r.ID]; ok {
-				results[i].Fate = contract.FateStored
-			} else {
-				rest = append(rest, r.ID)
+		results, err = decideFates(siteID, recs, written, func(ids []string) ([]existingRecord, error) {
+			var held []existingRecord
+			for start := 0; start < len(ids); start += 500 {
+				var rows []existingRecord
+				if err := tx.Raw("SELECT id, site_id, type, version, hash FROM records WHERE id IN ?", ids[start:min(start+500, len(ids))]).Scan(&rows).Error; err != nil {
+					return nil, err
+				}
+				held = append(held, rows...)
 			}
-		}
-		// What was not written: decide each record's fate from what the hub holds.
-		held := make(map[string]existingRecord, len(rest))
-		for start := 0; start < len(rest); start += 500 {
-			var rows []existingRecord
-			if err := tx.Raw("SELECT id, site_id, type, version, hash FROM records WHERE id IN ?", rest[start:min(start+500, len(rest))]).Scan(&rows).Error; err != nil {
-				return err
-			}
-			for _, r := range rows {
-				held[r.ID] = r
-			}
-		}
-		for i, r := range recs {
-			if results[i].Fate != "" {
-				continue
-			}
-			cur := held[r.ID]
-			res := &results[i]
-			switch {
-			case cur.SiteID != siteID:
-				return ErrForeignRecord
-			case cur.Type != r.Type:
-				res.Fate, res.Detail = contract.FateConflict, fmt.Sprintf("record is a %s at the hub, not a %s", cur.Type, r.Type)
-			case r.Version < cur.Version:
-				res.Fate, res.Detail, res.HubVersion = contract.FateStale, fmt.Sprintf("the hub holds version %d", cur.Version), cur.Version
-			case r.Version == cur.Version && r.Hash == cur.Hash:
-				res.Fate = contract.FateDuplicate
-			default:
-				res.Fate, res.Detail, res.HubVersion = contract.FateConflict, "same id and version with different content", cur.Version
-			}
-		}
-		if err := tx.Exec("UPDATE sites SET batch_seq = CASE WHEN batch_seq < ? THEN ? ELSE batch_seq END, last_seen_at = ? WHERE id = ?",
-			batchSeq, batchSeq, s.Now(), siteID).Error; err != nil {
+			return held, nil
+		})
+		if err != nil {
 			return err
 		}
-		if err := tx.Raw("SELECT batch_seq FROM sites WHERE id = ?", siteID).Scan(&siteSeq).Error; err != nil {
+		if err := tx.Raw("UPDATE sites SET batch_seq = CASE WHEN batch_seq < ? THEN ? ELSE batch_seq END, last_seen_at = ? WHERE id = ? RETURNING batch_seq",
+			batchSeq, batchSeq, s.Now(), siteID).Scan(&siteSeq).Error; err != nil {
 			return err
 		}
 		if beforeCommit != nil {
@@ -101,7 +77,55 @@ func (s *Store) Push(ctx context.Context, siteID string, batchSeq int64, recs []
 	return results, siteSeq, nil
 }
 
-// upsertRecords writes the batch and returns the ids it wrote.
+// decideFates gives each record of a batch its fate: stored when the upsert
+// wrote it, otherwise decided against what the hub holds (looked up for
+// those records only). A record another site owns fails the whole batch.
+func decideFates(siteID string, recs []contract.Record, written map[string]struct{}, lookup func(ids []string) ([]existingRecord, error)) ([]contract.RecordResult, error) {
+	results := make([]contract.RecordResult, len(recs))
+	var rest []string
+	for i, r := range recs {
+		results[i] = contract.RecordResult{ID: r.ID, Version: r.Version}
+		if _, ok := written[r.ID]; ok {
+			results[i].Fate = contract.FateStored
+		} else {
+			rest = append(rest, r.ID)
+		}
+	}
+	if len(rest) == 0 {
+		return results, nil
+	}
+	rows, err := lookup(rest)
+	if err != nil {
+		return nil, err
+	}
+	held := make(map[string]existingRecord, len(rows))
+	for _, r := range rows {
+		held[r.ID] = r
+	}
+	for i, r := range recs {
+		if results[i].Fate != "" {
+			continue
+		}
+		cur := held[r.ID]
+		res := &results[i]
+		switch {
+		case cur.SiteID != siteID:
+			return nil, ErrForeignRecord
+		case cur.Type != r.Type:
+			res.Fate, res.Detail = contract.FateConflict, fmt.Sprintf("record is a %s at the hub, not a %s", cur.Type, r.Type)
+		case r.Version < cur.Version:
+			res.Fate, res.Detail, res.HubVersion = contract.FateStale, fmt.Sprintf("the hub holds version %d", cur.Version), cur.Version
+		case r.Version == cur.Version && r.Hash == cur.Hash:
+			res.Fate = contract.FateDuplicate
+		default:
+			res.Fate, res.Detail, res.HubVersion = contract.FateConflict, "same id and version with different content", cur.Version
+		}
+	}
+	return results, nil
+}
+
+// upsertRecords writes the batch with multi-row upserts (SQLite) and
+// returns the ids it wrote.
 func (s *Store) upsertRecords(tx *gorm.DB, siteID string, recs []contract.Record) (map[string]struct{}, error) {
 	written := make(map[string]struct{}, len(recs))
 	if len(recs) == 0 {
@@ -122,13 +146,6 @@ func (s *Store) upsertRecords(tx *gorm.DB, siteID string, recs []contract.Record
 			written[id] = struct{}{}
 		}
 		return rows.Err()
-	}
-	if s.dialect == "postgres" {
-		rows, err := pgUpsert(tx, siteID, recs)
-		if err != nil {
-			return nil, err
-		}
-		return written, collect(rows)
 	}
 	const chunk = 3000 // 8 parameters a row, below SQLite's limit
 	for start := 0; start < len(recs); start += chunk {

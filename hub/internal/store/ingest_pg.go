@@ -1,28 +1,95 @@
 package store
 
 import (
-	"database/sql"
+	"context"
+	"errors"
+	"fmt"
 
-	"gorm.io/gorm"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/itsmylife/iml/pkg/contract"
 )
 
-// pgUpsert writes a batch in one statement on PostgreSQL: the columns travel
-// as arrays and unnest() turns them into rows, so thousands of records are
-// one round trip and one plan.
-func pgUpsert(tx *gorm.DB, siteID string, recs []contract.Record) (*sql.Rows, error) {
-	n := len(recs)
-	ids, types, hashes, datas := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	versions := make([]int64, n)
-	deleted := make([]bool, n)
-	for i, r := range recs {
-		ids[i], types[i], hashes[i], datas[i], versions[i], deleted[i] = r.ID, r.Type, r.Hash, string(r.Data), r.Version, r.Deleted
+// pushPostgres is Push on PostgreSQL. The batch is copied (COPY, the
+// fastest way into PostgreSQL) into a session-local temporary table and
+// upserted from there in one statement, all in one transaction on one
+// connection of the pool, driven through pgx directly.
+func (s *Store) pushPostgres(ctx context.Context, siteID string, batchSeq int64, recs []contract.Record, beforeCommit func() error) ([]contract.RecordResult, int64, error) {
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return nil, 0, err
 	}
-	// The connection pool is used directly so that gorm does not expand the
-	// slices into lists of placeholders.
-	return tx.Statement.ConnPool.QueryContext(tx.Statement.Context, `INSERT INTO records (id, site_id, type, version, hash, deleted, data, projected)
-SELECT u.id, $1, u.type, u.version, u.hash, u.deleted, u.data, false
-FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::boolean[], $7::text[]) AS u(id, type, version, hash, deleted, data)`+upsertTail,
-		siteID, ids, types, versions, hashes, deleted, datas)
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer conn.Close()
+	var results []contract.RecordResult
+	var siteSeq int64
+	err = conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return errors.New("the PostgreSQL driver is not pgx")
+		}
+		pc := sc.Conn()
+		tx, err := pc.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS incoming_records
+(id text, type text, version bigint, hash text, deleted boolean, data text) ON COMMIT DELETE ROWS`); err != nil {
+			return err
+		}
+		rows := make([][]any, len(recs))
+		for i, r := range recs {
+			rows[i] = []any{r.ID, r.Type, r.Version, r.Hash, r.Deleted, string(r.Data)}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"incoming_records"}, []string{"id", "type", "version", "hash", "deleted", "data"}, pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		q, err := tx.Query(ctx, `INSERT INTO records (id, site_id, type, version, hash, deleted, data, projected)
+SELECT id, $1, type, version, hash, deleted, data, false FROM incoming_records`+upsertTail, siteID)
+		if err != nil {
+			return err
+		}
+		written := make(map[string]struct{}, len(recs))
+		for q.Next() {
+			var id string
+			if err := q.Scan(&id); err != nil {
+				q.Close()
+				return err
+			}
+			written[id] = struct{}{}
+		}
+		q.Close()
+		if err := q.Err(); err != nil {
+			return err
+		}
+		results, err = decideFates(siteID, recs, written, func(ids []string) ([]existingRecord, error) {
+			r, err := tx.Query(ctx, "SELECT id, site_id, type, version, hash FROM records WHERE id = ANY($1)", ids)
+			if err != nil {
+				return nil, err
+			}
+			return pgx.CollectRows(r, pgx.RowToStructByPos[existingRecord])
+		})
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, "UPDATE sites SET batch_seq = GREATEST(batch_seq, $1), last_seen_at = $2 WHERE id = $3 RETURNING batch_seq",
+			batchSeq, s.Now(), siteID).Scan(&siteSeq); err != nil {
+			return fmt.Errorf("site batch sequence: %w", err)
+		}
+		if beforeCommit != nil {
+			if err := beforeCommit(); err != nil {
+				return err
+			}
+		}
+		return tx.Commit(ctx)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return results, siteSeq, nil
 }
