@@ -219,7 +219,10 @@ func TestPairsAndOutingsThroughTheAPI(t *testing.T) {
 	if st := s.call(s.c1, "GET", base+"nope/outings", nil, nil); st != 404 {
 		t.Errorf("unknown participant: %d", st)
 	}
-	var log []struct{ UserName, Action string }
+	var log []struct {
+		UserName string `json:"user_name"`
+		Action   string `json:"action"`
+	}
 	s.call(s.dir, "GET", "/api/v1/audit?participant="+ps[0].ID, nil, &log)
 	actions := map[string]bool{}
 	for _, e := range log {

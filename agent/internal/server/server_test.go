@@ -89,9 +89,9 @@ func TestSiteOperationsThroughTheAPI(t *testing.T) {
 	}
 	// Every view was audited; only the director reads the log.
 	var log []struct {
-		UserName  string
-		Action    string
-		SubjectID string
+		UserName  string `json:"user_name"`
+		Action    string `json:"action"`
+		SubjectID string `json:"subject_id"`
 	}
 	if st := s.call(c1tok, "GET", "/api/v1/audit", nil, nil); st != 403 {
 		t.Fatalf("coach reads the audit log: %d", st)

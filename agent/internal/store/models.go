@@ -106,18 +106,18 @@ type Session struct {
 // hub reports for the coach (CertSource "hub"), or until the hub manages
 // certification, what the director recorded (CertSource "site").
 type Coach struct {
-	ID             string `gorm:"primaryKey"`
-	UserID         string
-	Name           string
-	Email          string
-	Bio            string
-	CertCode       string
-	CertifiedUntil string
-	CertRevoked    bool
-	CertSource     string
-	Active         bool
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	ID             string    `gorm:"primaryKey" json:"id"`
+	UserID         string    `json:"user_id"`
+	Name           string    `json:"name"`
+	Email          string    `json:"email"`
+	Bio            string    `json:"bio"`
+	CertCode       string    `json:"cert_code"`
+	CertifiedUntil string    `json:"certified_until"`
+	CertRevoked    bool      `json:"cert_revoked"`
+	CertSource     string    `json:"cert_source"`
+	Active         bool      `json:"active"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // CertifiedOn reports whether the coach's certification is current on a day.
@@ -129,19 +129,19 @@ func (c Coach) CertifiedOn(day time.Time) bool {
 // Cohort is a coach's group (Peer Partners) or one-to-one caseload (Social
 // Explorations) running for a year from its start date.
 type Cohort struct {
-	ID          string `gorm:"primaryKey"`
-	Name        string
-	Model       string
-	StartDate   string
-	CoachID     string
-	MeetingDay  string
-	MeetingTime string
-	Frequency   string
-	Location    string
-	MixedPairs  bool
-	ClosedOn    string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID          string    `gorm:"primaryKey" json:"id"`
+	Name        string    `json:"name"`
+	Model       string    `json:"model"`
+	StartDate   string    `json:"start_date"`
+	CoachID     string    `json:"coach_id"`
+	MeetingDay  string    `json:"meeting_day"`
+	MeetingTime string    `json:"meeting_time"`
+	Frequency   string    `json:"frequency"`
+	Location    string    `json:"location"`
+	MixedPairs  bool      `json:"mixed_pairs"`
+	ClosedOn    string    `json:"closed_on"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // CohortMember is a participant's membership of a cohort.
@@ -154,14 +154,14 @@ type CohortMember struct {
 
 // AuditEntry is one line of the local audit log.
 type AuditEntry struct {
-	ID          int64 `gorm:"primaryKey"`
-	At          time.Time
-	UserID      string
-	UserName    string
-	Action      string
-	SubjectType string
-	SubjectID   string
-	Detail      string
+	ID          int64     `gorm:"primaryKey" json:"id"`
+	At          time.Time `json:"at"`
+	UserID      string    `json:"user_id"`
+	UserName    string    `json:"user_name"`
+	Action      string    `json:"action"`
+	SubjectType string    `json:"subject_type"`
+	SubjectID   string    `json:"subject_id"`
+	Detail      string    `json:"detail"`
 }
 
 // TableName names the table.
