@@ -136,6 +136,14 @@ func (s *Server) cohortAccess(c *gin.Context) {
 	c.Next()
 }
 
+// auditMembership records an attempt to change a participant's cohort.
+func (s *Server) auditMembership(c *gin.Context, action, participantID string) error {
+	if participantID == "" {
+		return nil
+	}
+	return s.st.Audit(c.Request.Context(), currentUser(c), action, "participant", participantID, "cohort "+c.Param("cid"))
+}
+
 func (s *Server) apiCohorts(c *gin.Context) {
 	own, err := s.ownCoachID(c)
 	if err != nil {
@@ -180,6 +188,10 @@ func (s *Server) apiAddMember(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
+	if err := s.auditMembership(c, "add_to_cohort", in.ParticipantID); err != nil {
+		s.fail(c, err)
+		return
+	}
 	if err := s.st.AddMember(c.Request.Context(), c.Param("cid"), in.ParticipantID, in.JoinedOn); err != nil {
 		s.writeErr(c, err)
 		return
@@ -197,6 +209,10 @@ func (s *Server) apiRemoveMember(c *gin.Context) {
 		LeftOn string `json:"left_on"`
 	}
 	if !bindJSON(c, &in) {
+		return
+	}
+	if err := s.auditMembership(c, "leave_cohort", c.Param("pid")); err != nil {
+		s.fail(c, err)
 		return
 	}
 	if err := s.st.RemoveMember(c.Request.Context(), c.Param("cid"), c.Param("pid"), in.LeftOn); err != nil {

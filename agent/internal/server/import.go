@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -15,10 +16,22 @@ import (
 const maxImportBytes = 8 << 20
 
 func (s *Server) runImport(c *gin.Context, kind string, r io.Reader, dryRun bool) (store.ImportResult, error) {
+	var res store.ImportResult
+	var err error
 	if kind == "coaches" {
-		return s.st.ImportCoaches(c.Request.Context(), r, dryRun)
+		res, err = s.st.ImportCoaches(c.Request.Context(), r, dryRun)
+	} else {
+		res, err = s.st.ImportParticipants(c.Request.Context(), r, dryRun, nil)
 	}
-	return s.st.ImportParticipants(c.Request.Context(), r, dryRun, nil)
+	if err == nil && !dryRun {
+		if aerr := s.st.Audit(c.Request.Context(), currentUser(c), "import_"+kind, "site", "", fmt.Sprintf("%d imported", res.Imported)); aerr != nil {
+			return res, aerr
+		}
+		if kind == "participants" {
+			s.nudgeSync()
+		}
+	}
+	return res, err
 }
 
 // apiImport takes a CSV body: POST /api/v1/import/participants?dry_run=true.

@@ -35,6 +35,9 @@ func TestImportThroughTheAPIAndThePage(t *testing.T) {
 	if st, body := post(dir, good); st != 200 || !strings.Contains(body, `"imported":1`) {
 		t.Fatalf("good file: %d %s", st, body)
 	}
+	if log, err := s.st.AuditLog(t.Context(), store.AuditFilter{}); err != nil || len(log) == 0 || log[0].Action != "import_participants" || log[0].Detail != "1 imported" {
+		t.Fatalf("the import was not audited: %+v %v", log, err)
+	}
 
 	// The page: multipart upload with the session's CSRF token.
 	var buf bytes.Buffer

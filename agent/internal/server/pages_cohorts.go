@@ -166,6 +166,10 @@ func (s *Server) showCohort(c *gin.Context, status int, data gin.H) {
 }
 
 func (s *Server) addMemberSubmit(c *gin.Context) {
+	if err := s.auditMembership(c, "add_to_cohort", c.PostForm("participant_id")); err != nil {
+		s.fail(c, err)
+		return
+	}
 	err := s.st.AddMember(c.Request.Context(), c.Param("cid"), c.PostForm("participant_id"), c.PostForm("joined_on"))
 	if err != nil {
 		fe, ok := fieldErrors(err)

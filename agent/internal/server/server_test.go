@@ -100,9 +100,10 @@ func TestSiteOperationsThroughTheAPI(t *testing.T) {
 	if len(log) != 1 || log[0].UserName != "Casey" || log[0].Action != "view" {
 		t.Fatalf("audit of p1: %+v", log)
 	}
-	// Refused views are not recorded as views.
+	// Joining the cohort and the coach's view are recorded; the refused
+	// view is not.
 	s.call(dir, "GET", "/api/v1/audit?participant="+p2.ID, nil, &log)
-	if len(log) != 1 {
+	if len(log) != 2 || log[1].Action != "add_to_cohort" || log[0].Action != "view" {
 		t.Fatalf("audit of p2: %+v", log)
 	}
 }
