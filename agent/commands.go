@@ -42,6 +42,14 @@ func (g *globals) open(ctx context.Context) (*store.Store, *slog.Logger, error) 
 	return st, log, err
 }
 
+// with runs a command with the agent's store open.
+func (g *globals) with(run func(cmd *cobra.Command, st *store.Store) error) func(*cobra.Command, []string) error {
+	return cli.WithStore(func(ctx context.Context) (*store.Store, error) {
+		st, _, err := g.open(ctx)
+		return st, err
+	}, run)
+}
+
 func rootCmd() *cobra.Command {
 	g := &globals{}
 	root := &cobra.Command{
@@ -218,12 +226,7 @@ func userCmd(g *globals) *cobra.Command {
 --password-stdin; otherwise a random one is made and printed once.`,
 		Example: `  agent user add --email dir@example.org --name "Dana Reyes" --role director`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			pw, generated, err := cli.Password(cmd.InOrStdin(), fromStdin)
 			if err != nil {
 				return err
@@ -237,7 +240,7 @@ func userCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "password (shown once): %s\n", pw)
 			}
 			return nil
-		},
+		}),
 	}
 	add.Flags().StringVar(&email, "email", "", "email, used to sign in (required)")
 	add.Flags().StringVar(&name, "name", "", "full name (required)")
@@ -258,19 +261,14 @@ func demoCmd(g *globals) *cobra.Command {
 		Long: `Add made-up participants with POM interviews, for demonstrations and
 tests. Never run it on a site's real database.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			made, err := demo.Seed(cmd.Context(), st, n, seed)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%d synthetic participants added\n", made)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().IntVar(&n, "participants", 40, "how many participants")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed (same seed, same people)")
@@ -287,12 +285,7 @@ while 'agent serve' runs, and copy the receipt files beside it into the
 folder <file>.receipts. The copy holds identifying data: keep it as
 carefully as the machine itself.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			if err := dbx.BackupSQLite(st.DB, to); err != nil {
 				return err
 			}
@@ -307,7 +300,7 @@ carefully as the machine itself.`,
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "backup written to %s\n", to)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&to, "to", "", "file to write (required, must not exist)")
 	_ = cmd.MarkFlagRequired("to")

@@ -47,14 +47,10 @@ func (g *globals) open(ctx context.Context) (*store.Store, *slog.Logger, error) 
 
 // with runs a command with the hub's store open.
 func (g *globals) with(run func(cmd *cobra.Command, st *store.Store) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, _ []string) error {
-		st, _, err := g.open(cmd.Context())
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		return run(cmd, st)
-	}
+	return cli.WithStore(func(ctx context.Context) (*store.Store, error) {
+		st, _, err := g.open(ctx)
+		return st, err
+	}, run)
 }
 
 func rootCmd() *cobra.Command {

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/itsmylife/iml/pkg/secret"
 )
 
@@ -96,4 +98,17 @@ func Password(in io.Reader, fromStdin bool) (pw string, generated bool, err erro
 		return "", false, errors.New("no password on standard input")
 	}
 	return strings.TrimRight(line, "\r\n"), false, nil
+}
+
+// WithStore makes a cobra RunE that opens a store, runs the command with it
+// and closes it, so subcommands do not repeat the opening and closing.
+func WithStore[S io.Closer](open func(context.Context) (S, error), run func(*cobra.Command, S) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		st, err := open(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return run(cmd, st)
+	}
 }

@@ -5,7 +5,6 @@
 package dbx
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -181,17 +180,6 @@ func Migrate(db *gorm.DB, migrations []*gormigrate.Migration) error {
 		defer conn.Exec("SELECT pg_advisory_unlock(?)", migrationLock)
 		return run(conn)
 	})
-}
-
-// Ping checks the database answers within a deadline.
-func Ping(ctx context.Context, db *gorm.DB) error {
-	sqlDB, err := db.DB()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	return sqlDB.PingContext(ctx)
 }
 
 // Close closes the pool.

@@ -43,8 +43,6 @@ type Syncer struct {
 	BatchRecords int
 	// OnProgress, if set, is called as the round advances.
 	OnProgress func(Progress)
-	// AfterAck, if set, runs after each acknowledged batch (tests).
-	AfterAck func(batch int)
 }
 
 // New makes a syncer with the default bounds.
@@ -203,9 +201,6 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 			}
 		}
 		s.progress(Progress{Phase: "push", Sent: res.Sent, Pending: stats.Pending, Batches: res.Batches, Requeued: res.Requeued})
-		if s.AfterAck != nil {
-			s.AfterAck(res.Batches)
-		}
 		if len(next.batch.Records) == 0 && next.batch.Last == 0 {
 			// Re-versioned records were written after next was read.
 			if next, err = prepare(cur.batch.Last); err != nil {
