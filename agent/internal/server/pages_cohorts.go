@@ -139,21 +139,10 @@ func (s *Server) showCohort(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	// Participants who could join: visible to the user, active, in no cohort.
-	visible, err := s.st.VisibleParticipants(ctx, currentUser(c))
+	candidates, err := s.st.Joinable(ctx, currentUser(c))
 	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	free, err := s.st.ParticipantsWithoutCohort(ctx)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	var candidates []store.Participant
-	for _, p := range visible {
-		if free[p.ID] && p.WithdrawnAt == nil {
-			candidates = append(candidates, p)
-		}
 	}
 	data["Title"], data["V"], data["Candidates"], data["Today"] = v.Cohort.Name, v, candidates, s.st.Now().Format("2006-01-02")
 	for _, add := range s.cohortSections {

@@ -398,15 +398,33 @@ WHERE p.id = ? AND k.user_id = ? AND k.user_id <> ''`, participantID, u.ID).Scan
 
 // VisibleParticipants lists the participants a user may see.
 func (s *Store) VisibleParticipants(ctx context.Context, u User) ([]Participant, error) {
-	if u.Role == RoleDirector {
-		return s.Participants(ctx)
-	}
+	return s.visibleParticipants(ctx, u, "")
+}
+
+// Joinable lists the participants a user may see who could join a cohort:
+// active and in no cohort now.
+func (s *Store) Joinable(ctx context.Context, u User) ([]Participant, error) {
+	return s.visibleParticipants(ctx, u, `p.withdrawn_at IS NULL
+AND NOT EXISTS (SELECT 1 FROM cohort_members x WHERE x.participant_id = p.id AND x.left_on = '')`)
+}
+
+// visibleParticipants is the one query behind both lists: a director sees
+// everyone, a coach the participants of their cohorts and those who chose
+// them; cond, if set, narrows it further.
+func (s *Store) visibleParticipants(ctx context.Context, u User, cond string) ([]Participant, error) {
 	var ps []Participant
+	if cond == "" {
+		cond = "1 = 1"
+	}
+	if u.Role == RoleDirector {
+		err := s.DB.WithContext(ctx).Raw("SELECT p.* FROM participants p WHERE " + cond + " ORDER BY p.last_name, p.first_name").Scan(&ps).Error
+		return ps, err
+	}
 	err := s.DB.WithContext(ctx).Raw(`SELECT DISTINCT p.* FROM participants p
 LEFT JOIN cohort_members m ON m.participant_id = p.id AND m.left_on = ''
 LEFT JOIN cohorts c ON c.id = m.cohort_id
 JOIN coaches k ON k.id = c.coach_id OR k.id = p.coach_id
-WHERE k.user_id = ? AND k.user_id <> '' ORDER BY p.last_name, p.first_name`, u.ID).Scan(&ps).Error
+WHERE k.user_id = ? AND k.user_id <> '' AND `+cond+` ORDER BY p.last_name, p.first_name`, u.ID).Scan(&ps).Error
 	return ps, err
 }
 
@@ -441,17 +459,5 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, erro
 
 // ErrForbidden is returned when a user may not see or change something.
 var ErrForbidden = fmt.Errorf("not allowed")
-
-// ParticipantsWithoutCohort returns the ids of participants in no cohort now.
-func (s *Store) ParticipantsWithoutCohort(ctx context.Context) (map[string]bool, error) {
-	var ids []string
-	err := s.DB.WithContext(ctx).Raw(`SELECT p.id FROM participants p WHERE p.withdrawn_at IS NULL
-AND NOT EXISTS (SELECT 1 FROM cohort_members m WHERE m.participant_id = p.id AND m.left_on = '')`).Scan(&ids).Error
-	out := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		out[id] = true
-	}
-	return out, err
-}
 
 func newID() string { return uuid.NewString() }

@@ -156,6 +156,19 @@ func TestCoachSeesOwnCohortsOnly(t *testing.T) {
 	if len(all) != 4 {
 		t.Fatalf("director sees %d participants, want 4", len(all))
 	}
+	// Who could join a cohort: visible, active, in no cohort.
+	if j, err := st.Joinable(ctx, director); err != nil || len(j) != 1 || j[0].ID != ps[3].ID {
+		t.Fatalf("director's joinable: %v %v", j, err)
+	}
+	if j, _ := st.Joinable(ctx, u1); len(j) != 0 {
+		t.Fatalf("coach 1 could add %d, want 0 (theirs are all members)", len(j))
+	}
+	if err := st.Withdraw(ctx, ps[3].ID); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := st.Joinable(ctx, director); len(j) != 0 {
+		t.Fatal("a withdrawn participant could join a cohort")
+	}
 	if err := st.Audit(ctx, u1, "view", "participant", ps[0].ID, ""); err != nil {
 		t.Fatal(err)
 	}

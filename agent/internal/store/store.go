@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -28,8 +29,10 @@ type Store struct {
 	// reader is a query-only pool for consistent reads that must not take
 	// the write lock (see ReadSnapshot).
 	reader *gorm.DB
-	Log    *slog.Logger
-	Now    func() time.Time
+	// releases caches parsed releases by version (they never change).
+	releases sync.Map
+	Log      *slog.Logger
+	Now      func() time.Time
 	// Path is the SQLite file.
 	Path string
 }
@@ -205,11 +208,20 @@ func (s *Store) ActiveRelease(ctx context.Context) (program.Release, error) {
 	if v == "" {
 		return program.Default(), nil
 	}
+	if rel, ok := s.releases.Load(v); ok {
+		return rel.(program.Release), nil
+	}
 	var r Release
 	if err := s.DB.WithContext(ctx).First(&r, "version = ?", v).Error; err != nil {
 		return program.Release{}, err
 	}
-	return program.ParseReceived([]byte(r.Content))
+	rel, err := program.ParseReceived([]byte(r.Content))
+	if err != nil {
+		return rel, err
+	}
+	// A stored release never changes: parse each version once.
+	s.releases.Store(v, rel)
+	return rel, nil
 }
 
 // SaveRelease stores a release from the hub after checking the bytes it
