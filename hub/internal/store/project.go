@@ -19,8 +19,11 @@ type pendingRecord struct {
 	Data    string
 }
 
-// projectLock is the PostgreSQL advisory lock key of a projection pass.
-const projectLock = 7_412_019_002
+// projectLock is the PostgreSQL advisory lock class of a projection pass.
+// The lock is taken with the current schema's hash as its second key, so
+// hubs sharing one PostgreSQL server in different schemas do not wait on
+// each other's projections.
+const projectLock = 741_201_900
 
 // ProjectPending folds up to limit records stored since their last
 // projection into the reporting tables, in one transaction, and returns how
@@ -32,7 +35,7 @@ func (s *Store) ProjectPending(ctx context.Context, limit int) (int, error) {
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.dialect == dbx.Postgres {
 			var got bool
-			if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?)", projectLock).Scan(&got).Error; err != nil || !got {
+			if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?, hashtext(current_schema()))", projectLock).Scan(&got).Error; err != nil || !got {
 				return err
 			}
 		}
