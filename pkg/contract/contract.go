@@ -213,11 +213,16 @@ type EnrollResponse struct {
 	Generation string `json:"generation"`
 }
 
-// PullResponse lists central content changed since the agent's cursor.
+// PullResponse lists central content changed since the agent's cursor
+// (see PullCursor): releases, the certifications of the site's
+// organization, and answers to the site's TA requests. Lists are never
+// null; an agent stores what it received, then the cursor.
 type PullResponse struct {
-	Generation string        `json:"generation"`
-	Cursor     string        `json:"cursor"`
-	Releases   []ReleaseWire `json:"releases"`
+	Generation     string              `json:"generation"`
+	Cursor         string              `json:"cursor"`
+	Releases       []ReleaseWire       `json:"releases"`
+	Certifications []CertificationWire `json:"certifications"`
+	TAAnswers      []TAAnswerWire      `json:"ta_answers"`
 }
 
 // ReleaseWire is one published release of central program content.

@@ -177,8 +177,12 @@ func DecodePOMInterview(data []byte) (POMInterview, error) {
 
 // knownTypes maps each record type to its strict validator.
 var knownTypes = map[string]func([]byte) error{
-	TypeParticipant:  func(b []byte) error { _, err := DecodeParticipant(b); return err },
-	TypePOMInterview: func(b []byte) error { _, err := DecodePOMInterview(b); return err },
+	TypeParticipant:     func(b []byte) error { _, err := DecodeParticipant(b); return err },
+	TypePOMInterview:    func(b []byte) error { _, err := DecodePOMInterview(b); return err },
+	TypeSurveyResponse:  func(b []byte) error { _, err := DecodeSurveyResponse(b); return err },
+	TypeHospitalization: func(b []byte) error { _, err := DecodeHospitalization(b); return err },
+	TypeParticipation:   func(b []byte) error { _, err := DecodeParticipation(b); return err },
+	TypeCohortMonth:     func(b []byte) error { _, err := DecodeCohortMonth(b); return err },
 }
 
 // KnownType reports whether the contract defines a record type.

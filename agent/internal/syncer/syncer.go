@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -228,10 +227,10 @@ func (s *Syncer) pull(ctx context.Context, c *Client) error {
 		}
 		s.Log.Info("sync: release received", "release", r.Version)
 	}
-	if _, err := strconv.ParseInt(resp.Cursor, 10, 64); err == nil {
-		return s.St.SetMeta(ctx, store.MetaPullCursor, resp.Cursor)
+	if _, err := contract.ParsePullCursor(resp.Cursor); err != nil {
+		return fmt.Errorf("the hub answered a malformed pull cursor: %w", err)
 	}
-	return nil
+	return s.St.SetMeta(ctx, store.MetaPullCursor, resp.Cursor)
 }
 
 type prepared struct {

@@ -321,16 +321,12 @@ func writeJSON(c *gin.Context, status int, v any) {
 
 func (s *Server) pull(c *gin.Context) {
 	ctx := c.Request.Context()
-	var after int64
-	if cur := c.Query("cursor"); cur != "" {
-		v, err := strconv.ParseInt(cur, 10, 64)
-		if err != nil || v < 0 {
-			problem.Write(c, problem.Validation("The cursor is not one this hub gave out.", problem.FieldError{Field: "cursor", Detail: "must be a cursor from an earlier pull"}))
-			return
-		}
-		after = v
+	cur, err := contract.ParsePullCursor(c.Query("cursor"))
+	if err != nil {
+		problem.Write(c, problem.Validation("The cursor is not one this hub gave out.", problem.FieldError{Field: "cursor", Detail: "must be a cursor from an earlier pull"}))
+		return
 	}
-	rels, err := s.st.ReleasesAfter(ctx, after)
+	rels, err := s.st.ReleasesAfter(ctx, cur.Releases)
 	if err != nil {
 		problem.Internal(c, s.log, err)
 		return
@@ -340,10 +336,12 @@ func (s *Server) pull(c *gin.Context) {
 		problem.Internal(c, s.log, err)
 		return
 	}
-	resp := contract.PullResponse{Generation: gen, Cursor: strconv.FormatInt(after, 10), Releases: []contract.ReleaseWire{}}
+	resp := contract.PullResponse{Generation: gen, Releases: []contract.ReleaseWire{},
+		Certifications: []contract.CertificationWire{}, TAAnswers: []contract.TAAnswerWire{}}
 	for _, r := range rels {
 		resp.Releases = append(resp.Releases, contract.ReleaseWire{Version: r.Version, PublishedAt: r.PublishedAt, SHA256: r.SHA256, Content: contract.RawJSON(r.Content)})
-		resp.Cursor = strconv.FormatInt(r.Seq, 10)
+		cur.Releases = r.Seq
 	}
+	resp.Cursor = cur.String()
 	writeJSON(c, http.StatusOK, resp)
 }
