@@ -31,10 +31,14 @@ var AgeBands = []string{"under 18", "18-24", "25-34", "35-44", "45-54", "55-64",
 
 // Participant is the de-identified view of a participant: a random surrogate
 // key made at enrollment, the enrollment year and an age band. Nothing else.
+//
+// Model is the program model of the participant's cohort ("" while they
+// are in none); agents before it existed leave it out.
 type Participant struct {
 	Key            string `json:"key"`
 	EnrollmentYear int    `json:"enrollment_year"`
 	AgeBand        string `json:"age_band"`
+	Model          string `json:"model,omitempty"`
 }
 
 // POMInterview is one Personal Outcome Measures interview, de-identified.
@@ -42,6 +46,7 @@ type POMInterview struct {
 	ParticipantKey string          `json:"participant_key"`
 	EnrollmentYear int             `json:"enrollment_year"`
 	AgeBand        string          `json:"age_band"`
+	Model          string          `json:"model,omitempty"`
 	Timepoint      string          `json:"timepoint"`
 	ProgramMonth   int             `json:"program_month"`
 	Release        string          `json:"release"`
@@ -121,7 +126,10 @@ func (p Participant) Validate() error {
 	if err := validYear(p.EnrollmentYear); err != nil {
 		return err
 	}
-	return validBand(p.AgeBand)
+	if err := validBand(p.AgeBand); err != nil {
+		return err
+	}
+	return validModel(p.Model, false)
 }
 
 // Validate checks the payload.
@@ -133,6 +141,9 @@ func (p POMInterview) Validate() error {
 		return err
 	}
 	if err := validBand(p.AgeBand); err != nil {
+		return err
+	}
+	if err := validModel(p.Model, false); err != nil {
 		return err
 	}
 	switch p.Timepoint {
