@@ -26,7 +26,7 @@ func (s *Server) AddJob(j Job) { s.jobs = append(s.jobs, j) }
 
 // backgroundLock is the PostgreSQL advisory lock key held by the replica
 // that runs the background work.
-const backgroundLock = 7_412_019_003
+const backgroundLock int32 = 74_120_193
 
 // RunBackground runs the projector and the jobs until ctx ends, on one
 // replica at a time: the one holding the background advisory lock (on

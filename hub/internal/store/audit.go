@@ -93,12 +93,14 @@ func (s *Store) RecordJobRun(ctx context.Context, r JobRun) error {
 // own; on SQLite (one process) it holds nothing.
 type Lock struct {
 	conn *sql.Conn
-	key  int64
+	key  int32
 }
 
-// TryLock takes the advisory lock key if no other session holds it. It
-// returns nil and no error when another holds it.
-func (s *Store) TryLock(ctx context.Context, key int64) (*Lock, error) {
+// TryLock takes an advisory lock if no other session holds it, and returns
+// nil and no error when another does. Advisory locks are database-wide: the
+// lock is (key, hash of the current schema), so hubs in other schemas of
+// the same database do not take each other's.
+func (s *Store) TryLock(ctx context.Context, key int32) (*Lock, error) {
 	if s.dialect != dbx.Postgres {
 		return &Lock{key: key}, nil
 	}
@@ -111,7 +113,7 @@ func (s *Store) TryLock(ctx context.Context, key int64) (*Lock, error) {
 		return nil, err
 	}
 	var got bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&got); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))", key).Scan(&got); err != nil {
 		_ = conn.Close()
 		return nil, err
 	}
@@ -144,6 +146,6 @@ func (l *Lock) Release() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, _ = l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", l.key)
+	_, _ = l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1, hashtext(current_schema()))", l.key)
 	_ = l.conn.Close()
 }

@@ -19,8 +19,10 @@ type pendingRecord struct {
 	Data    string
 }
 
-// projectLock is the PostgreSQL advisory lock key of a projection pass.
-const projectLock = 7_412_019_002
+// projectLock is the PostgreSQL advisory lock key of a projection pass,
+// taken with the hash of the current schema (hubs in other schemas of one
+// database do not block each other).
+const projectLock int32 = 74_120_192
 
 // ProjectPending folds up to limit records stored since their last
 // projection into the reporting tables, in one transaction, and returns how
@@ -32,7 +34,7 @@ func (s *Store) ProjectPending(ctx context.Context, limit int) (int, error) {
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.dialect == dbx.Postgres {
 			var got bool
-			if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?)", projectLock).Scan(&got).Error; err != nil || !got {
+			if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?, hashtext(current_schema()))", projectLock).Scan(&got).Error; err != nil || !got {
 				return err
 			}
 		}
