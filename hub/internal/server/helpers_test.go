@@ -34,12 +34,20 @@ type hub struct {
 
 func newHub(t *testing.T, dsn string) *hub {
 	t.Helper()
+	return newHubWith(t, dsn, func(string) server.Config { return server.Config{} })
+}
+
+// newHubWith starts a hub whose configuration may name its own URL (an
+// OIDC redirect URL).
+func newHubWith(t *testing.T, dsn string, cfg func(base string) server.Config) *hub {
+	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	st, err := store.Open(context.Background(), dsn, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(server.Config{}, st, log).Handler())
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Config.Handler = server.New(cfg(srv.URL), st, log).Handler()
 	// The transport neither asks for nor undoes gzip on its own: each test
 	// says what it accepts and sees the answer as sent.
 	tr := &http.Transport{DisableCompression: true}
