@@ -82,8 +82,8 @@ var matrix = map[string]route{
 		otherOrg: func(f *fixture) string { return "/api/v1/sites?org=" + f.orgA.ID }},
 	"GET /api/v1/outcomes/pom": {access: staffAPI, roles: everyRole, path: fixed("/api/v1/outcomes/pom"),
 		otherOrg: func(f *fixture) string { return "/api/v1/outcomes/pom?org=" + f.orgA.ID }},
-	"GET /api/v1/users":        {access: staffAPI, roles: adminOnly, path: fixed("/api/v1/users")},
-	"GET /api/v1/users/:id":    {access: staffAPI, roles: adminOnly, path: func(f *fixture) string { return "/api/v1/users/" + f.target.ID }},
+	"GET /api/v1/users":     {access: staffAPI, roles: adminOnly, path: fixed("/api/v1/users")},
+	"GET /api/v1/users/:id": {access: staffAPI, roles: adminOnly, path: func(f *fixture) string { return "/api/v1/users/" + f.target.ID }},
 	"POST /api/v1/users/:id/roles": {access: staffAPI, roles: adminOnly, path: func(f *fixture) string { return "/api/v1/users/" + f.target.ID + "/roles" },
 		body: map[string]string{"role": store.RoleAnalyst}},
 	"DELETE /api/v1/users/:id/roles/:assignment": {access: staffAPI, roles: adminOnly,
@@ -98,7 +98,9 @@ var matrix = map[string]route{
 	"POST /admin/users/:id/roles": {access: staffPage, roles: adminOnly, path: func(f *fixture) string { return "/admin/users/" + f.target.ID + "/roles" },
 		body: map[string]string{"role": store.RoleTA}},
 	"POST /admin/users/:id/roles/:assignment/delete": {access: staffPage, roles: adminOnly,
-		path: func(f *fixture) string { return "/admin/users/" + f.target.ID + "/roles/" + f.targetRole.ID + "/delete" }},
+		path: func(f *fixture) string {
+			return "/admin/users/" + f.target.ID + "/roles/" + f.targetRole.ID + "/delete"
+		}},
 	"GET /admin/audit":     {access: staffPage, roles: adminOnly, path: fixed("/admin/audit")},
 	"GET /admin/audit.csv": {access: staffPage, roles: adminOnly, path: fixed("/admin/audit.csv")},
 }

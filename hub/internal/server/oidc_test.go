@@ -95,9 +95,9 @@ func (b *browser) cookie(base, name string) string {
 
 // tamper changes one step of the flow.
 type tamper struct {
-	authorize func(q url.Values)   // the request to the provider
-	callback  func(q url.Values)   // the provider's answer to the hub
-	before    func(b *browser)     // just before the callback
+	authorize func(q url.Values)    // the request to the provider
+	callback  func(q url.Values)    // the provider's answer to the hub
+	before    func(b *browser)      // just before the callback
 	replay    func(callback string) // after the callback, with its URL
 }
 
