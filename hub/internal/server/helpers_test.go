@@ -30,6 +30,7 @@ type hub struct {
 	st     *store.Store
 	srv    *httptest.Server
 	client *http.Client
+	server *server.Server
 }
 
 func newHub(t *testing.T, dsn string) *hub {
@@ -47,7 +48,8 @@ func newHubWith(t *testing.T, dsn string, cfg func(base string) server.Config) *
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(http.NotFoundHandler())
-	srv.Config.Handler = server.New(cfg(srv.URL), st, log).Handler()
+	hs := server.New(cfg(srv.URL), st, log)
+	srv.Config.Handler = hs.Handler()
 	// The transport neither asks for nor undoes gzip on its own: each test
 	// says what it accepts and sees the answer as sent.
 	tr := &http.Transport{DisableCompression: true}
@@ -56,7 +58,7 @@ func newHubWith(t *testing.T, dsn string, cfg func(base string) server.Config) *
 		srv.Close()
 		st.Close()
 	})
-	return &hub{t: t, st: st, srv: srv, client: &http.Client{
+	return &hub{t: t, st: st, srv: srv, server: hs, client: &http.Client{
 		Transport: tr,
 		// Redirects are part of what is tested.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
