@@ -110,3 +110,65 @@ func TestSignInThroughProviderInTheBrowser(t *testing.T) {
 		t.Fatalf("audit row %q", row)
 	}
 }
+
+// TestHubAdminPagesFitAPhone: an admin gives a Program Director role on the
+// staff page at a phone's width, and the staff, audit and sign-in pages do
+// not scroll sideways.
+func TestHubAdminPagesFitAPhone(t *testing.T) {
+	bctx := newBrowser(t)
+	ctx := context.Background()
+	h := startHub(t, "")
+	if _, err := h.AddSite(ctx, "Riverside Peer Center", "peer_run", "VA", "Riverside downtown"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.CLI(ctx, "an admin password\n", "user", "add", "--email", "admin@example.org", "--name", "Ada Admin", "--role", "admin", "--password-stdin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.CLI(ctx, "", "user", "add", "--email", "pat.director.with.a.long.address@riverside-peer-center.example.org", "--name", "Pat Doe", "--role", "trainer", "--no-password"); err != nil {
+		t.Fatal(err)
+	}
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	do(t, bctx, chromedp.EmulateViewport(390, 844))
+	fitsPhone(t, bctx, h.URL(), "/login")
+	do(t, bctx,
+		chromedp.Navigate(h.URL()+"/admin/users"),
+		chromedp.WaitVisible(css("#email")),
+		chromedp.SendKeys(css("#email"), "admin@example.org"),
+		chromedp.SendKeys(css("#password"), "an admin password"),
+		chromedp.Submit(css("#password")),
+	)
+	waitText(t, bctx, "h1", func(s string) bool { return s == "Staff and roles" })
+	// Give Pat the Program Director role of Riverside with the form.
+	out, err := h.CLI(ctx, "", "user", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patID string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 1 && strings.HasPrefix(f[1], "pat.") {
+			patID = f[0]
+		}
+	}
+	orgs, err := h.CLI(ctx, "", "org", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgID := strings.Fields(strings.Split(orgs, "\n")[1])[0]
+	do(t, bctx,
+		chromedp.SetValue(css("#role-"+patID), "director"),
+		chromedp.SetValue(css("#org-"+patID), orgID),
+		chromedp.Click(css("#user-"+patID+" form.filters button")),
+	)
+	waitText(t, bctx, ".notice", func(s string) bool { return s == "Role given." })
+	if row := text(t, bctx, "#user-"+patID+" table"); !strings.Contains(row, "Program Director") || !strings.Contains(row, "Riverside Peer Center") {
+		t.Fatalf("Pat's roles: %q", row)
+	}
+	out, _ = h.CLI(ctx, "", "user", "list")
+	if !strings.Contains(out, "trainer,director:"+orgID) {
+		t.Fatalf("user list after the form: %s", out)
+	}
+	for _, path := range []string{"/admin/users", "/admin/audit"} {
+		fitsPhone(t, bctx, h.URL(), path)
+		t.Logf("screenshot: %s", screenshot(t, bctx, "hub-phone"+strings.ReplaceAll(path, "/", "-")))
+	}
+}
