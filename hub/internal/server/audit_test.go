@@ -131,6 +131,9 @@ func TestAuditLog(t *testing.T) {
 		h.do(t, request{method: http.MethodPost, path: roles, header: bearer(store.RoleAdmin), body: []byte(`{"role":"` + canary + `"}`)})
 		h.do(t, request{method: http.MethodPost, path: "/api/v1/auth/login", header: map[string]string{"Content-Type": "application/json"},
 			body: []byte(`{"email":"admin@example.org","password":"` + canary + `"}`)})
+		// A form without its CSRF token is refused, and kept with its sender.
+		h.do(t, request{method: http.MethodPost, path: "/admin/users/" + f.target.ID + "/roles", body: []byte("role=ta"),
+			header: map[string]string{"Cookie": "iml_hub_session=" + f.callers[store.RoleAdmin].token, "Content-Type": "application/x-www-form-urlencoded"}})
 		// Reads that are not outcome data are not audited.
 		h.do(t, request{method: http.MethodGet, path: "/api/v1/sites", header: bearer(store.RoleAnalyst)})
 		// A site's push is a change too, audited with the site as actor.
@@ -170,6 +173,7 @@ func TestAuditLog(t *testing.T) {
 			{"director@example.org", "/outcomes/pom", "GET", "director:" + f.orgB.ID, http.StatusForbidden},
 			{"admin@example.org", "/api/v1/users/:id/roles", "POST", "admin", http.StatusUnprocessableEntity},
 			{"", "/api/v1/auth/login", "POST", "", http.StatusUnauthorized},
+			{"admin@example.org", "/admin/users/:id/roles", "POST", "admin", http.StatusForbidden},
 		} {
 			e := find(w)
 			if e == nil {

@@ -48,6 +48,8 @@ func (s *Server) requireStaff(page bool) gin.HandlerFunc {
 			return
 		}
 		if !viaBearer && !auth.Safe(c.Request.Method) {
+			// The audit entry of a refused form names who sent it.
+			c.Set(ctxAuditActor, u)
 			if !auth.CSRFValid(c, sess.CSRF) {
 				if page {
 					s.render(c, http.StatusForbidden, "error.html", gin.H{"Title": "Form expired", "Message": "This form is out of date. Go back, reload the page and try again."})
