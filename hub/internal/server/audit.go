@@ -57,29 +57,41 @@ func (s *Server) audit() gin.HandlerFunc {
 			return
 		}
 		at := s.st.Now()
+		defer func() {
+			// A handler that panicked is answered 500 by the recovery
+			// further out; its entry says so.
+			if r := recover(); r != nil {
+				s.writeAudit(c, at, route, http.StatusInternalServerError)
+				panic(r)
+			}
+		}()
 		c.Next()
-		e := store.AuditEntry{At: at, ActorKind: "anonymous", Method: c.Request.Method, Route: route,
-			Status: c.Writer.Status(), RemoteIP: c.ClientIP()}
-		var targets []string
-		for _, p := range c.Params {
-			targets = append(targets, p.Key+"="+p.Value)
-		}
-		e.Targets = truncate(strings.Join(targets, " "), 1000)
-		u, ok := c.Get(ctxUser)
-		if !ok {
-			u, ok = c.Get(ctxAuditActor)
-		}
-		if user, isUser := u.(store.User); ok && isUser && user.ID != "" {
-			e.ActorKind, e.ActorID, e.ActorEmail, e.Roles = "staff", user.ID, user.Email, truncate(user.RoleNames(), 1000)
-		} else if site := c.GetString(ctxSiteID); site != "" {
-			e.ActorKind, e.ActorID = "site", site
-		}
-		// The request may have been cancelled; the entry is written anyway.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 10*time.Second)
-		defer cancel()
-		if err := s.st.AddAudit(ctx, e); err != nil {
-			s.log.Error("audit log: entry not written", "route", route, "method", e.Method, "status", e.Status, "actor", e.ActorID, "err", err)
-		}
+		s.writeAudit(c, at, route, c.Writer.Status())
+	}
+}
+
+func (s *Server) writeAudit(c *gin.Context, at time.Time, route string, status int) {
+	e := store.AuditEntry{At: at, ActorKind: "anonymous", Method: c.Request.Method, Route: route,
+		Status: status, RemoteIP: c.ClientIP()}
+	var targets []string
+	for _, p := range c.Params {
+		targets = append(targets, p.Key+"="+p.Value)
+	}
+	e.Targets = truncate(strings.Join(targets, " "), 1000)
+	u, ok := c.Get(ctxUser)
+	if !ok {
+		u, ok = c.Get(ctxAuditActor)
+	}
+	if user, isUser := u.(store.User); ok && isUser && user.ID != "" {
+		e.ActorKind, e.ActorID, e.ActorEmail, e.Roles = "staff", user.ID, user.Email, truncate(user.RoleNames(), 1000)
+	} else if site := c.GetString(ctxSiteID); site != "" {
+		e.ActorKind, e.ActorID = "site", site
+	}
+	// The request may have been cancelled; the entry is written anyway.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 10*time.Second)
+	defer cancel()
+	if err := s.st.AddAudit(ctx, e); err != nil {
+		s.log.Error("audit log: entry not written", "route", route, "method", e.Method, "status", e.Status, "actor", e.ActorID, "err", err)
 	}
 }
 

@@ -7,8 +7,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
@@ -252,4 +255,38 @@ func TestAuditLog(t *testing.T) {
 			}
 		})
 	})
+}
+
+// Routes added later are audited by their pattern without doing anything:
+// a read under /api/v1/outcomes or /outcomes, and any change.
+func TestAuditCoversRoutesAddedLater(t *testing.T) {
+	h := newHub(t, dbtest.SQLitePath(t))
+	engine := h.srv.Config.Handler.(*gin.Engine)
+	ok := func(c *gin.Context) { c.String(http.StatusOK, "ok") }
+	engine.GET("/api/v1/outcomes/kits/:kit", ok)
+	engine.GET("/outcomes/ta/:org", ok)
+	engine.GET("/api/v1/kits/:kit", ok)
+	engine.PATCH("/api/v1/kits/:kit", ok)
+	engine.POST("/panics", func(*gin.Context) { panic("a bug") })
+	for _, p := range []string{"GET /api/v1/outcomes/kits/k1?secret=canary", "GET /outcomes/ta/o1", "GET /api/v1/kits/k2", "PATCH /api/v1/kits/k3", "POST /panics"} {
+		method, path, _ := strings.Cut(p, " ")
+		req, _ := http.NewRequest(method, h.srv.URL+path, nil)
+		resp, err := h.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	es, err := h.st.Audit(context.Background(), store.AuditFilter{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range es {
+		got = append(got, e.Method+" "+e.Route+" "+e.Targets+" "+strconv.Itoa(e.Status))
+	}
+	want := "POST /panics  500,PATCH /api/v1/kits/:kit kit=k3 200,GET /outcomes/ta/:org org=o1 200,GET /api/v1/outcomes/kits/:kit kit=k1 200"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("audited %q, want %q", strings.Join(got, ","), want)
+	}
 }

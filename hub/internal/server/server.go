@@ -78,6 +78,9 @@ func (s *Server) Handler() http.Handler {
 	r := gin.New()
 	r.Use(problem.Recovery(s.log), s.accessLog(), s.audit())
 	r.HandleMethodNotAllowed = true
+	// The client address in the audit log: X-Forwarded-For counts only
+	// from a reverse proxy on this machine.
+	_ = r.SetTrustedProxies([]string{"127.0.0.1", "::1"})
 	r.NoRoute(s.notFound)
 	r.NoMethod(func(c *gin.Context) {
 		problem.Write(c, problem.New(http.StatusMethodNotAllowed, problem.TypeBadRequest, "This method is not allowed here."))
