@@ -69,7 +69,8 @@ func newBrowser(t *testing.T) *browser {
 	return &browser{t: t, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-func (b *browser) get(u string) (*http.Response, string) {
+// get sends a GET and reads (and closes) the whole answer.
+func (b *browser) get(u string) (*answer, string) {
 	b.t.Helper()
 	resp, err := b.c.Get(u)
 	if err != nil {
@@ -80,7 +81,7 @@ func (b *browser) get(u string) (*http.Response, string) {
 	if resp.StatusCode >= 500 {
 		b.t.Fatalf("GET %s: %d %s", u, resp.StatusCode, body)
 	}
-	return resp, string(body)
+	return answerOf(resp), string(body)
 }
 
 func (b *browser) cookie(base, name string) string {
@@ -103,7 +104,7 @@ type tamper struct {
 
 // signIn runs the flow from the hub's start to its answer to the callback
 // and returns that answer.
-func (h *oidcHub) signIn(t *testing.T, b *browser, next string, tm tamper) (*http.Response, string) {
+func (h *oidcHub) signIn(t *testing.T, b *browser, next string, tm tamper) (*answer, string) {
 	t.Helper()
 	resp, _ := b.get(h.srv.URL + "/auth/oidc/start?next=" + url.QueryEscape(next))
 	if resp.StatusCode != http.StatusFound {
@@ -275,7 +276,7 @@ func TestOIDCSignInThroughProvider(t *testing.T) {
 				var sessions int64
 				h.st.DB.Table("sessions").Count(&sessions)
 				tm := tc.tm
-				var resp *http.Response
+				var resp *answer
 				var body string
 				if tc.name == "state of a flow already used" {
 					// Sign in, then send the same callback again from a
