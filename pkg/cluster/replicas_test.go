@@ -82,6 +82,22 @@ func TestTwoHubReplicas(t *testing.T) {
 		db.Raw("SELECT COUNT(*) FROM records").Scan(&records)
 		return out, records
 	}
+	// A pass is recorded once it is over, just after the report shows it.
+	waitProjectedOnce := func() {
+		t.Helper()
+		waitFor(t, 30*time.Second, "the projector's passes to be recorded", func() error {
+			byReplica, records := runs()
+			total := 0
+			for _, n := range byReplica {
+				total += n
+			}
+			if int64(total) < records {
+				return fmt.Errorf("%d of %d records recorded as projected", total, records)
+			}
+			return nil
+		})
+	}
+	waitProjectedOnce()
 	byReplica, records := runs()
 	if len(byReplica) != 1 {
 		t.Fatalf("the projector ran on %d replicas: %v", len(byReplica), byReplica)
@@ -112,6 +128,7 @@ func TestTwoHubReplicas(t *testing.T) {
 		}
 		return err
 	})
+	waitProjectedOnce()
 	after, total := runs()
 	if after[leader] != byReplica[leader] || int64(after[standby]) != total-records || after[standby] == 0 {
 		t.Fatalf("after the take-over: %v for %d records (had %v for %d)", after, total, byReplica, records)
