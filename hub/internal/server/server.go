@@ -69,6 +69,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	if cfg.OIDC != nil {
 		s.oidc = &oidcClient{cfg: *cfg.OIDC}
 	}
+	s.AddJob(Job{Name: "prune-expired", Every: time.Hour, Run: st.PruneExpired})
 	return s
 }
 

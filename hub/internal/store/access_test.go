@@ -321,3 +321,34 @@ func TestTryLock(t *testing.T) {
 		lb.Release()
 	})
 }
+
+func TestPruneExpired(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		ctx := context.Background()
+		now := time.Now().UTC()
+		s.Now = func() time.Time { return now }
+		if _, err := s.AddUser(ctx, "kim@example.org", "Kim", store.RoleAnalyst, "", pw); err != nil {
+			t.Fatal(err)
+		}
+		_, old, _ := s.Login(ctx, "kim@example.org", pw)
+		if _, _, err := s.StartFlow(ctx, "/"); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(store.SessionTTL - time.Minute)
+		_, fresh, _ := s.Login(ctx, "kim@example.org", pw)
+		now = now.Add(2 * time.Minute)
+		n, err := s.PruneExpired(ctx)
+		if err != nil || n != 2 {
+			t.Fatalf("pruned %d, %v; want the old session and the flow", n, err)
+		}
+		if _, _, err := s.SessionUser(ctx, fresh); err != nil {
+			t.Fatalf("the fresh session went: %v", err)
+		}
+		var left int64
+		s.DB.Model(&store.Session{}).Count(&left)
+		if left != 1 || old == fresh {
+			t.Fatalf("%d sessions left", left)
+		}
+	})
+}

@@ -149,3 +149,18 @@ func (s *Store) OIDCSignIn(ctx context.Context, id Identity) (User, string, erro
 	tok, err := s.openSession(ctx, u.ID, "oidc", id.Grants)
 	return u, tok, err
 }
+
+// PruneExpired deletes expired sessions and sign-in flows and returns how
+// many rows went.
+func (s *Store) PruneExpired(ctx context.Context) (int, error) {
+	now := s.Now()
+	n := 0
+	for _, m := range []any{&Session{}, &OIDCFlow{}} {
+		res := s.DB.WithContext(ctx).Where("expires_at <= ?", now).Delete(m)
+		if res.Error != nil {
+			return n, res.Error
+		}
+		n += int(res.RowsAffected)
+	}
+	return n, nil
+}
