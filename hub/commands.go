@@ -75,14 +75,73 @@ variable named in its help.`,
 	return root
 }
 
+// oidcFlags are the serve command's settings for sign-in through an
+// OpenID Connect provider.
+type oidcFlags struct {
+	issuer, clientID, clientSecret, redirectURL, name, groupsClaim, roleMap, scopes string
+}
+
+func (f *oidcFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.issuer, "oidc-issuer", cli.Env("IML_HUB_OIDC_ISSUER", ""), "OpenID Connect issuer URL; empty: local accounts only [IML_HUB_OIDC_ISSUER]")
+	fl.StringVar(&f.clientID, "oidc-client-id", cli.Env("IML_HUB_OIDC_CLIENT_ID", ""), "client id registered at the provider [IML_HUB_OIDC_CLIENT_ID]")
+	fl.StringVar(&f.clientSecret, "oidc-client-secret", "", "client secret; prefer the environment [IML_HUB_OIDC_CLIENT_SECRET]")
+	fl.StringVar(&f.redirectURL, "oidc-redirect-url", cli.Env("IML_HUB_OIDC_REDIRECT_URL", ""), "this hub's callback as registered at the provider: https://<hub>/auth/oidc/callback [IML_HUB_OIDC_REDIRECT_URL]")
+	fl.StringVar(&f.name, "oidc-name", cli.Env("IML_HUB_OIDC_NAME", "single sign-on"), `provider name on the sign-in button ("Sign in with <name>") [IML_HUB_OIDC_NAME]`)
+	fl.StringVar(&f.groupsClaim, "oidc-groups-claim", cli.Env("IML_HUB_OIDC_GROUPS_CLAIM", "groups"), "claim listing the user's groups [IML_HUB_OIDC_GROUPS_CLAIM]")
+	fl.StringVar(&f.roleMap, "oidc-role-map", cli.Env("IML_HUB_OIDC_ROLE_MAP", ""), "groups to roles: role=group,...; director:<organization id or name>=group for Program Directors [IML_HUB_OIDC_ROLE_MAP]")
+	fl.StringVar(&f.scopes, "oidc-scopes", cli.Env("IML_HUB_OIDC_SCOPES", ""), "scopes to ask for besides openid, email and profile, comma-separated (e.g. groups) [IML_HUB_OIDC_SCOPES]")
+}
+
+// config checks the settings and resolves the organizations of the role
+// map; nil when no issuer is set.
+func (f *oidcFlags) config(ctx context.Context, st *store.Store) (*server.OIDCConfig, error) {
+	if f.issuer == "" {
+		return nil, nil
+	}
+	secret := f.clientSecret
+	if secret == "" {
+		secret = os.Getenv("IML_HUB_OIDC_CLIENT_SECRET")
+	}
+	if f.clientID == "" || f.redirectURL == "" {
+		return nil, errors.New("--oidc-issuer needs --oidc-client-id and --oidc-redirect-url")
+	}
+	m, err := server.ParseRoleMap(f.roleMap)
+	if err != nil {
+		return nil, err
+	}
+	if err := server.ResolveRoleMap(ctx, st, m); err != nil {
+		return nil, err
+	}
+	var scopes []string
+	for _, sc := range strings.Split(f.scopes, ",") {
+		if sc = strings.TrimSpace(sc); sc != "" {
+			scopes = append(scopes, sc)
+		}
+	}
+	return &server.OIDCConfig{Issuer: f.issuer, ClientID: f.clientID, ClientSecret: secret, RedirectURL: f.redirectURL,
+		Name: f.name, GroupsClaim: f.groupsClaim, RoleMap: m, Scopes: scopes}, nil
+}
+
 func serveCmd(g *globals) *cobra.Command {
-	var addr string
+	var addr, replica string
 	var secure bool
+	var projectEvery time.Duration
+	var of oidcFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the hub's HTTP server and background work",
 		Long: `Serve the sync API for agents, the staff API and the web pages, and keep
-the reporting tables current. Stops cleanly on SIGINT or SIGTERM.`,
+the reporting tables current. Stops cleanly on SIGINT or SIGTERM.
+
+Staff sign in with local accounts (hub user add), and also through an
+OpenID Connect provider when --oidc-issuer is set (docs/operations.md).
+Several replicas may serve one PostgreSQL database; the background work
+runs on one of them at a time.`,
+		Example: `  IML_HUB_OIDC_CLIENT_SECRET=... hub serve --db postgres://... \
+    --oidc-issuer https://login.example.org/realms/iml --oidc-client-id iml-hub \
+    --oidc-redirect-url https://hub.example.org/auth/oidc/callback --oidc-name "Example Login" \
+    --oidc-role-map "admin=iml-admins,analyst=iml-analysts,director:Riverside Peer Center=riverside-pd"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := cli.SignalContext()
@@ -92,20 +151,27 @@ the reporting tables current. Stops cleanly on SIGINT or SIGTERM.`,
 				return err
 			}
 			defer st.Close()
-			srv := server.New(server.Config{SecureCookies: secure}, st, log)
+			oc, err := of.config(ctx, st)
+			if err != nil {
+				return err
+			}
+			srv := server.New(server.Config{SecureCookies: secure, OIDC: oc, Replica: replica, ProjectEvery: projectEvery}, st, log)
 			defer cli.StartProfile()()
 			pctx, pcancel := context.WithCancel(ctx)
 			done := make(chan struct{})
-			go func() { srv.RunProjector(pctx); close(done) }()
+			go func() { srv.RunBackground(pctx); close(done) }()
 			defer func() { pcancel(); <-done }()
 			return cli.Serve(ctx, addr, srv.Handler(), log, func(a net.Addr) {
-				log.Info("hub listening", "url", cli.URLFor(a), "db", st.Dialect())
+				log.Info("hub listening", "url", cli.URLFor(a), "db", st.Dialect(), "oidc", oc != nil)
 				fmt.Fprintf(cmd.OutOrStdout(), "hub listening on %s\n", cli.URLFor(a))
 			})
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", cli.Env("IML_HUB_ADDR", "127.0.0.1:8080"), "address to listen on [IML_HUB_ADDR]")
 	cmd.Flags().BoolVar(&secure, "secure-cookies", cli.Env("IML_HUB_SECURE_COOKIES", "") == "true", "mark cookies Secure (behind HTTPS) [IML_HUB_SECURE_COOKIES=true]")
+	cmd.Flags().StringVar(&replica, "replica", cli.Env("IML_HUB_REPLICA", ""), "this replica's name in the record of background job runs (default host/pid) [IML_HUB_REPLICA]")
+	cmd.Flags().DurationVar(&projectEvery, "background-every", 5*time.Second, "how often background work looks for work, and a standby replica tries to take it over")
+	of.add(cmd)
 	return cmd
 }
 
@@ -278,34 +344,38 @@ site's agent again with the printed token (agent enroll --force --token ...).`,
 }
 
 func userCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Manage local staff accounts"}
+	cmd := &cobra.Command{Use: "user", Short: "Manage staff accounts and their roles"}
 	var email, name, role, org string
-	var fromStdin bool
+	var fromStdin, noPassword bool
 	add := &cobra.Command{
 		Use:   "add",
-		Short: "Add a local staff account",
-		Long: `Add a local staff account. Roles: ` + strings.Join(store.Roles, ", ") + `.
-The password is read from standard input with --password-stdin; otherwise a
-random one is made and printed once.`,
-		Example: `  hub user add --email ana@example.org --name "Ana Diaz" --role analyst`,
-		Args:    cobra.NoArgs,
+		Short: "Add a staff account",
+		Long: `Add a staff account holding one role (give more with hub user assign).
+Roles: ` + strings.Join(store.Roles, ", ") + `; a director (Program Director) names
+the organization with --org. The password is read from standard input with
+--password-stdin; otherwise a random one is made and printed once. With
+--no-password the account signs in only through the OpenID Connect provider,
+which links it by its verified email at the first sign-in.`,
+		Example: `  hub user add --email ana@example.org --name "Ana Diaz" --role analyst
+  hub user add --email pd@riverside.example --name "Pat Doe" --role director --org "Riverside Peer Center" --no-password`,
+		Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			pw, generated, err := cli.Password(cmd.InOrStdin(), fromStdin)
-			if err != nil {
-				return err
-			}
-			if org != "" {
-				o, err := st.FindOrganization(cmd.Context(), org)
-				if err != nil {
-					return fmt.Errorf("organization %q: %w", org, err)
+			pw, generated := "", false
+			if !noPassword {
+				var err error
+				if pw, generated, err = cli.Password(cmd.InOrStdin(), fromStdin); err != nil {
+					return err
 				}
-				org = o.ID
 			}
-			u, err := st.AddUser(cmd.Context(), email, name, role, org, pw)
+			orgID, err := orgIDOf(cmd.Context(), st, org)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "account %s (%s) added\n", u.Email, u.Role)
+			u, err := st.AddUser(cmd.Context(), email, name, role, orgID, pw)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "account %s (%s) added: %s\n", u.Email, u.RoleNames(), u.ID)
 			if generated {
 				fmt.Fprintf(cmd.OutOrStdout(), "password (shown once): %s\n", pw)
 			}
@@ -317,10 +387,101 @@ random one is made and printed once.`,
 	add.Flags().StringVar(&role, "role", store.RoleAnalyst, "role: "+strings.Join(store.Roles, ", "))
 	add.Flags().StringVar(&org, "org", "", "organization id or name (for a Program Director)")
 	add.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input")
+	add.Flags().BoolVar(&noPassword, "no-password", false, "no local password: the account signs in through the OpenID Connect provider only")
+	add.MarkFlagsMutuallyExclusive("password-stdin", "no-password")
 	_ = add.MarkFlagRequired("email")
 	_ = add.MarkFlagRequired("name")
-	cmd.AddCommand(add)
+
+	list := &cobra.Command{
+		Use: "list", Short: "List staff accounts and the roles given at the hub", Args: cobra.NoArgs,
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
+			us, err := st.Users(cmd.Context())
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tEMAIL\tNAME\tSIGN-IN\tROLES")
+			for _, u := range us {
+				how := "local"
+				if !u.Local() {
+					how = "provider"
+				} else if u.Issuer != nil {
+					how = "local+provider"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Name, how, u.RoleNames())
+			}
+			return w.Flush()
+		}),
+	}
+
+	var userRef string
+	assign := &cobra.Command{
+		Use:     "assign",
+		Short:   "Give a staff account a role",
+		Example: `  hub user assign --user pd@riverside.example --role director --org "Riverside Peer Center"`,
+		Args:    cobra.NoArgs,
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
+			u, err := st.FindUser(cmd.Context(), userRef)
+			if err != nil {
+				return fmt.Errorf("user %q: %w", userRef, err)
+			}
+			orgID, err := orgIDOf(cmd.Context(), st, org)
+			if err != nil {
+				return err
+			}
+			if _, err := st.Assign(cmd.Context(), "cli", u.ID, role, orgID); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s now holds %s\n", u.Email, role)
+			return nil
+		}),
+	}
+	unassign := &cobra.Command{
+		Use:   "unassign",
+		Short: "Take a role given at the hub away from a staff account",
+		Args:  cobra.NoArgs,
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
+			u, err := st.FindUser(cmd.Context(), userRef)
+			if err != nil {
+				return fmt.Errorf("user %q: %w", userRef, err)
+			}
+			as, err := st.Assignments(cmd.Context(), u.ID)
+			if err != nil {
+				return err
+			}
+			for _, a := range as {
+				if a.Role == role {
+					if _, err := st.Unassign(cmd.Context(), u.ID, a.ID); err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s no longer holds %s\n", u.Email, role)
+					return nil
+				}
+			}
+			return fmt.Errorf("%s holds no %s role given at the hub", u.Email, role)
+		}),
+	}
+	for _, c := range []*cobra.Command{assign, unassign} {
+		c.Flags().StringVar(&userRef, "user", "", "the account's email or id (required)")
+		c.Flags().StringVar(&role, "role", "", "role: "+strings.Join(store.Roles, ", ")+" (required)")
+		_ = c.MarkFlagRequired("user")
+		_ = c.MarkFlagRequired("role")
+	}
+	assign.Flags().StringVar(&org, "org", "", "organization id or name (for a Program Director)")
+	cmd.AddCommand(add, list, assign, unassign)
 	return cmd
+}
+
+// orgIDOf resolves an organization id or name ("" stays "").
+func orgIDOf(ctx context.Context, st *store.Store, ref string) (string, error) {
+	if ref == "" {
+		return "", nil
+	}
+	o, err := st.FindOrganization(ctx, ref)
+	if err != nil {
+		return "", fmt.Errorf("organization %q: %w", ref, err)
+	}
+	return o.ID, nil
 }
 
 func generationCmd(g *globals) *cobra.Command {

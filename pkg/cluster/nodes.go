@@ -16,7 +16,9 @@ type Hub struct {
 	DB   string
 	Addr string
 	Env  []string
-	Proc *Proc
+	// ServeArgs are more flags for hub serve.
+	ServeArgs []string
+	Proc      *Proc
 }
 
 // URL is the hub's base URL.
@@ -48,6 +50,7 @@ func (h *Hub) Start(ctx context.Context) error {
 	if h.DB != "" {
 		args = append(args, "--db", h.DB)
 	}
+	args = append(args, h.ServeArgs...)
 	p, err := Start("hub", h.Bin, args, h.Env, filepath.Join(h.DataDir, "hub.log"))
 	if err != nil {
 		return err

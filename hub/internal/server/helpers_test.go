@@ -30,16 +30,26 @@ type hub struct {
 	st     *store.Store
 	srv    *httptest.Server
 	client *http.Client
+	server *server.Server
 }
 
 func newHub(t *testing.T, dsn string) *hub {
+	t.Helper()
+	return newHubWith(t, dsn, func(string) server.Config { return server.Config{} })
+}
+
+// newHubWith starts a hub whose configuration may name its own URL (an
+// OIDC redirect URL).
+func newHubWith(t *testing.T, dsn string, cfg func(base string) server.Config) *hub {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	st, err := store.Open(context.Background(), dsn, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(server.Config{}, st, log).Handler())
+	srv := httptest.NewServer(http.NotFoundHandler())
+	hs := server.New(cfg(srv.URL), st, log)
+	srv.Config.Handler = hs.Handler()
 	// The transport neither asks for nor undoes gzip on its own: each test
 	// says what it accepts and sees the answer as sent.
 	tr := &http.Transport{DisableCompression: true}
@@ -48,7 +58,7 @@ func newHub(t *testing.T, dsn string) *hub {
 		srv.Close()
 		st.Close()
 	})
-	return &hub{t: t, st: st, srv: srv, client: &http.Client{
+	return &hub{t: t, st: st, srv: srv, server: hs, client: &http.Client{
 		Transport: tr,
 		// Redirects are part of what is tested.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

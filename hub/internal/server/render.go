@@ -34,6 +34,19 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"orgType": func(t string) string { return store.OrgTypeLabels[t] },
+	// holds reports whether the signed-in user holds a role (any
+	// organization), for showing links; the routes enforce it.
+	"holds": func(u store.User, role string) bool {
+		_, ok := u.ActAs(role)
+		return ok
+	},
+	"roleLabel": func(r string) string { return roleLabels[r] },
+	"at":        func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+}
+
+var roleLabels = map[string]string{
+	store.RoleAdmin: "Admin", store.RoleTrainer: "Trainer", store.RoleTA: "TA specialist",
+	store.RoleAnalyst: "Analyst", store.RoleDirector: "Program Director",
 }
 
 // render executes a page template; the layout fills in the signed-in user

@@ -6,10 +6,11 @@ package server
 import (
 	"context"
 	"embed"
-	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -25,8 +26,15 @@ type Config struct {
 	// SecureCookies marks cookies Secure; set it when served over HTTPS.
 	SecureCookies bool
 	// ProjectEvery is how often the projector looks for work it was not
-	// told about (records stored by another replica).
+	// told about (records stored by another replica), and how often a
+	// replica that does not run the background work tries to take it over.
 	ProjectEvery time.Duration
+	// OIDC configures sign-in through an OpenID Connect provider; nil
+	// means local accounts only.
+	OIDC *OIDCConfig
+	// Replica names this process in the record of background job runs
+	// (default host name and process id).
+	Replica string
 }
 
 // Server is the hub's HTTP server.
@@ -40,6 +48,8 @@ type Server struct {
 	// projector gives way to ingest.
 	pushing  atomic.Int64
 	lastPush atomic.Int64
+	oidc     *oidcClient
+	jobs     []Job
 }
 
 //go:embed web
@@ -50,16 +60,28 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	if cfg.ProjectEvery <= 0 {
 		cfg.ProjectEvery = 5 * time.Second
 	}
+	if cfg.Replica == "" {
+		host, _ := os.Hostname()
+		cfg.Replica = fmt.Sprintf("%s/%d", host, os.Getpid())
+	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
-	return &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1)}
+	s := &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1)}
+	if cfg.OIDC != nil {
+		s.oidc = &oidcClient{cfg: *cfg.OIDC}
+	}
+	s.AddJob(Job{Name: "prune-expired", Every: time.Hour, Run: st.PruneExpired})
+	return s
 }
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(problem.Recovery(s.log), s.accessLog())
+	r.Use(problem.Recovery(s.log), s.accessLog(), s.audit())
 	r.HandleMethodNotAllowed = true
+	// The client address in the audit log: X-Forwarded-For counts only
+	// from a reverse proxy on this machine.
+	_ = r.SetTrustedProxies([]string{"127.0.0.1", "::1"})
 	r.NoRoute(s.notFound)
 	r.NoMethod(func(c *gin.Context) {
 		problem.Write(c, problem.New(http.StatusMethodNotAllowed, problem.TypeBadRequest, "This method is not allowed here."))
@@ -83,13 +105,28 @@ func (s *Server) Handler() http.Handler {
 	staff.GET("/organizations", s.apiOrganizations)
 	staff.GET("/sites", s.apiSites)
 	staff.GET("/outcomes/pom", s.requireRole(store.RoleAdmin, store.RoleAnalyst, store.RoleTA, store.RoleTrainer, store.RoleDirector), s.apiPOM)
+	admin := staff.Group("", s.requireRole(store.RoleAdmin))
+	admin.GET("/users", s.apiUsers)
+	admin.GET("/users/:id", s.apiUser)
+	admin.POST("/users/:id/roles", s.apiAssign)
+	admin.DELETE("/users/:id/roles/:assignment", s.apiUnassign)
+	admin.GET("/audit", s.apiAudit)
+	admin.GET("/audit/export", s.auditExport)
 
 	r.GET("/login", s.loginPage)
 	r.POST("/login", s.loginSubmit)
+	r.GET("/auth/oidc/start", s.oidcStart)
+	r.GET("/auth/oidc/callback", s.oidcCallback)
 	pages := r.Group("", s.requireStaff(true))
 	pages.POST("/logout", s.logout)
 	pages.GET("/", s.homePage)
 	pages.GET("/outcomes/pom", s.requireRole(store.RoleAdmin, store.RoleAnalyst, store.RoleTA, store.RoleTrainer, store.RoleDirector), s.pomPage)
+	adminPages := pages.Group("/admin", s.requireRole(store.RoleAdmin))
+	adminPages.GET("/users", s.usersPage)
+	adminPages.POST("/users/:id/roles", s.assignSubmit)
+	adminPages.POST("/users/:id/roles/:assignment/delete", s.unassignSubmit)
+	adminPages.GET("/audit", s.auditPage)
+	adminPages.GET("/audit.csv", s.auditExport)
 	return r
 }
 
@@ -152,30 +189,36 @@ func (s *Server) waitQuiet(ctx context.Context) {
 // RunProjector keeps the reporting tables current until ctx ends. Ingest
 // comes first: while agents push, projection waits (see waitQuiet), and
 // the reports say how many records are still being added.
-func (s *Server) RunProjector(ctx context.Context) {
-	t := time.NewTicker(s.cfg.ProjectEvery)
-	defer t.Stop()
+//
+// With several replicas on one PostgreSQL database only one runs the
+// projector and the jobs (AddJob): it holds a session advisory lock on a
+// connection of its own (RunBackground). The others serve requests and try
+// to take the lock over every ProjectEvery, so the work moves on when the
+// holder stops.
+func (s *Server) RunProjector(ctx context.Context) { s.RunBackground(ctx) }
+
+// projectOnce folds every pending record into the reporting tables, and
+// records the pass when it did something.
+func (s *Server) projectOnce(ctx context.Context) (int, error) {
+	start := s.st.Now()
+	total := 0
 	for {
-		for {
-			s.waitQuiet(ctx)
-			n, err := s.st.ProjectPending(ctx, 2000)
-			if err != nil {
-				if !errors.Is(err, context.Canceled) {
-					s.log.Error("projector", "err", err)
-				}
-				break
-			}
-			if n == 0 {
-				break
-			}
+		s.waitQuiet(ctx)
+		n, err := s.st.ProjectPending(ctx, 2000)
+		if err != nil {
+			return total, err
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.project:
-		case <-t.C:
+		total += n
+		if n == 0 {
+			break
 		}
 	}
+	if total > 0 {
+		if err := s.st.RecordJobRun(ctx, store.JobRun{Job: "projector", Replica: s.cfg.Replica, StartedAt: start, FinishedAt: s.st.Now(), Items: total}); err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 func (s *Server) wakeProjector() {

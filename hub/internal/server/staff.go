@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -48,6 +48,8 @@ func (s *Server) requireStaff(page bool) gin.HandlerFunc {
 			return
 		}
 		if !viaBearer && !auth.Safe(c.Request.Method) {
+			// The audit entry of a refused form names who sent it.
+			c.Set(ctxAuditActor, u)
 			if !auth.CSRFValid(c, sess.CSRF) {
 				if page {
 					s.render(c, http.StatusForbidden, "error.html", gin.H{"Title": "Form expired", "Message": "This form is out of date. Go back, reload the page and try again."})
@@ -64,11 +66,15 @@ func (s *Server) requireStaff(page bool) gin.HandlerFunc {
 	}
 }
 
-// requireRole lets only the given roles through.
+// requireRole lets only the given roles through. A user holding several
+// roles acts, for the rest of the request, under the widest of them the
+// route allows: handlers read u.Role and u.OrgID (a Program Director's
+// organization) and see that role, never a wider one the route refuses.
 func (s *Server) requireRole(roles ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		u := c.MustGet(ctxUser).(store.User)
-		if slices.Contains(roles, u.Role) {
+		if acting, ok := u.ActAs(roles...); ok {
+			c.Set(ctxUser, acting)
 			c.Next()
 			return
 		}
@@ -94,35 +100,61 @@ func (s *Server) apiLogin(c *gin.Context) {
 		return
 	}
 	u, tok, err := s.st.Login(c.Request.Context(), req.Email, req.Password)
-	if errors.Is(err, store.ErrBadLogin) {
+	switch {
+	case errors.Is(err, store.ErrBadLogin):
 		problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeUnauthorized, "The email or password is wrong."))
-		return
-	}
-	if err != nil {
+	case errors.Is(err, store.ErrLocked):
+		c.Header("Retry-After", strconv.Itoa(int(store.LockoutPeriod.Seconds())))
+		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeUnauthorized, "Too many failed sign-ins. The account is locked for 15 minutes."))
+	case err != nil:
 		problem.Internal(c, s.log, err)
-		return
+	default:
+		c.Set(ctxAuditActor, u)
+		c.JSON(http.StatusOK, gin.H{"token": tok, "user": userView(u)})
 	}
-	c.JSON(http.StatusOK, gin.H{"token": tok, "user": userView(u)})
 }
 
+// userView is the signed-in user: role and org_id are the role they act
+// under by default (the widest) and its organization; roles lists all.
 func userView(u store.User) gin.H {
-	return gin.H{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "org_id": u.OrgID}
+	grants := u.Grants
+	if grants == nil {
+		grants = []store.Grant{}
+	}
+	return gin.H{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "org_id": u.OrgID, "roles": grants}
 }
 
 func (s *Server) apiMe(c *gin.Context) {
 	c.JSON(http.StatusOK, userView(c.MustGet(ctxUser).(store.User)))
 }
 
+// loginData is what the sign-in page shows: the local form and, when a
+// provider is configured, the button to sign in through it.
+func (s *Server) loginData(next string) gin.H {
+	d := gin.H{"Title": "Sign in", "Next": next}
+	if s.oidc != nil {
+		d["Provider"] = s.oidc.cfg.Name
+		d["ProviderURL"] = "/auth/oidc/start?next=" + url.QueryEscape(next)
+	}
+	return d
+}
+
 func (s *Server) loginPage(c *gin.Context) {
-	s.render(c, http.StatusOK, "login.html", gin.H{"Title": "Sign in", "Next": auth.SafeNext(c.Query("next"))})
+	s.render(c, http.StatusOK, "login.html", s.loginData(auth.SafeNext(c.Query("next"))))
 }
 
 func (s *Server) loginSubmit(c *gin.Context) {
 	next := auth.SafeNext(c.PostForm("next"))
 	email := c.PostForm("email")
-	_, tok, err := s.st.Login(c.Request.Context(), email, c.PostForm("password"))
-	if errors.Is(err, store.ErrBadLogin) {
-		s.render(c, http.StatusUnauthorized, "login.html", gin.H{"Title": "Sign in", "Next": next, "Email": email, "Error": "The email or password is wrong."})
+	u, tok, err := s.st.Login(c.Request.Context(), email, c.PostForm("password"))
+	if errors.Is(err, store.ErrBadLogin) || errors.Is(err, store.ErrLocked) {
+		d := s.loginData(next)
+		d["Email"], d["Error"] = email, "The email or password is wrong."
+		status := http.StatusUnauthorized
+		if errors.Is(err, store.ErrLocked) {
+			d["Error"], status = "Too many failed sign-ins. The account is locked for 15 minutes.", http.StatusTooManyRequests
+		}
+		s.render(c, status, "login.html", d)
 		return
 	}
 	if err != nil {
@@ -130,6 +162,7 @@ func (s *Server) loginSubmit(c *gin.Context) {
 		s.render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": "Sign-in failed", "Message": "The hub could not sign you in. The failure has been logged."})
 		return
 	}
+	c.Set(ctxAuditActor, u)
 	s.setSessionCookie(c, tok, int(store.SessionTTL.Seconds()))
 	c.Redirect(http.StatusSeeOther, next)
 }

@@ -99,6 +99,7 @@ func (s *Server) enroll(c *gin.Context) {
 		return
 	}
 	s.log.Info("site enrolled", "site", site.ID, "org", org.ID)
+	c.Set(ctxSiteID, site.ID) // the audit log names the site that enrolled
 	c.JSON(http.StatusOK, contract.EnrollResponse{SiteID: site.ID, SiteName: site.Name, OrgName: org.Name, Credential: cred, Generation: gen})
 }
 

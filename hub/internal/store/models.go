@@ -89,15 +89,41 @@ type POMAnswer struct {
 	Present       bool   `gorm:"not null"`
 }
 
-// User is a hub staff account.
+// User is a hub staff account: local (a password hash) or signed in through
+// an OpenID Connect provider (Issuer and Subject), or both. Its roles are
+// its RoleAssignments plus, for a session opened through the provider, the
+// roles the provider's groups claim grants.
 type User struct {
-	ID           string    `gorm:"primaryKey;size:36"`
-	Email        string    `gorm:"size:200;not null;uniqueIndex"`
-	Name         string    `gorm:"size:200;not null"`
-	Role         string    `gorm:"size:20;not null"`
-	OrgID        string    `gorm:"size:36"`
-	PasswordHash string    `gorm:"size:100"`
+	ID           string  `gorm:"primaryKey;size:36"`
+	Email        string  `gorm:"size:200;not null;uniqueIndex"`
+	Name         string  `gorm:"size:200;not null"`
+	Issuer       *string `gorm:"size:300"`
+	Subject      *string `gorm:"size:255"`
+	PasswordHash string  `gorm:"size:100"`
+	FailedLogins int     `gorm:"not null;default:0"`
+	LockedUntil  *time.Time
+	LastLoginAt  *time.Time
 	CreatedAt    time.Time `gorm:"not null"`
+
+	// Grants are the roles the user holds in the current session (filled
+	// by SessionUser).
+	Grants []Grant `gorm:"-"`
+	// Role is the role the current request acts under: the widest the user
+	// holds, narrowed by Server.requireRole to the widest the route allows.
+	Role string `gorm:"-"`
+	// OrgID is the organization a Program Director acting as one sees.
+	OrgID string `gorm:"-"`
+}
+
+// RoleAssignment is a role given to a user at the hub. A Program Director
+// assignment names the organization.
+type RoleAssignment struct {
+	ID        string    `gorm:"primaryKey;size:36"`
+	UserID    string    `gorm:"size:36;not null"`
+	Role      string    `gorm:"size:20;not null"`
+	OrgID     string    `gorm:"size:36;not null;default:''"`
+	CreatedBy string    `gorm:"size:200;not null"`
+	CreatedAt time.Time `gorm:"not null"`
 }
 
 // Session is a signed-in staff session; only the token's hash is kept.
@@ -107,4 +133,56 @@ type Session struct {
 	CSRF      string    `gorm:"size:64;not null"`
 	ExpiresAt time.Time `gorm:"not null;index"`
 	CreatedAt time.Time `gorm:"not null"`
+	// Roles are the grants the provider's groups claim gave at sign-in
+	// ("role" or "director:<org id>", comma-separated).
+	Roles string `gorm:"size:1000;not null;default:''"`
+	// Method is how the session was opened: local or oidc.
+	Method string `gorm:"size:10;not null;default:'local'"`
 }
+
+// OIDCFlow is a sign-in through the provider in progress: the state's hash,
+// the nonce and the PKCE verifier, kept until the provider sends the user
+// back (or ten minutes pass).
+type OIDCFlow struct {
+	StateHash string    `gorm:"primaryKey;size:64"`
+	Nonce     string    `gorm:"size:64;not null"`
+	Verifier  string    `gorm:"size:128;not null"`
+	Next      string    `gorm:"size:500;not null"`
+	ExpiresAt time.Time `gorm:"not null;index"`
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+// AuditEntry is one audited request: a change, or a read of outcome data.
+// It holds the route pattern and the ids in the path, never a body or a
+// query value.
+type AuditEntry struct {
+	ID         int64     `gorm:"primaryKey;autoIncrement" json:"id"`
+	At         time.Time `gorm:"not null" json:"at"`
+	ActorID    string    `gorm:"size:36;not null" json:"actor_id"`
+	ActorEmail string    `gorm:"size:200;not null" json:"actor_email"`
+	// ActorKind is staff, site (an agent) or anonymous.
+	ActorKind string `gorm:"size:10;not null" json:"actor_kind"`
+	Roles     string `gorm:"size:1000;not null" json:"roles"`
+	Method    string `gorm:"size:10;not null" json:"method"`
+	Route     string `gorm:"size:300;not null" json:"route"`
+	Targets   string `gorm:"size:1000;not null" json:"targets"`
+	Status    int    `gorm:"not null" json:"status"`
+	RemoteIP  string `gorm:"size:64;not null" json:"remote_ip"`
+}
+
+// TableName names the table.
+func (AuditEntry) TableName() string { return "audit_log" }
+
+// JobRun is one pass of background work that did something, and which
+// replica did it.
+type JobRun struct {
+	ID         int64     `gorm:"primaryKey;autoIncrement"`
+	Job        string    `gorm:"size:40;not null"`
+	Replica    string    `gorm:"size:200;not null"`
+	StartedAt  time.Time `gorm:"not null"`
+	FinishedAt time.Time `gorm:"not null"`
+	Items      int       `gorm:"not null"`
+}
+
+// TableName names the table.
+func (OIDCFlow) TableName() string { return "oidc_flows" }

@@ -19,11 +19,10 @@ type pendingRecord struct {
 	Data    string
 }
 
-// projectLock is the PostgreSQL advisory lock class of a projection pass.
-// The lock is taken with the current schema's hash as its second key, so
-// hubs sharing one PostgreSQL server in different schemas do not wait on
-// each other's projections.
-const projectLock = 741_201_900
+// projectLock is the PostgreSQL advisory lock key of a projection pass,
+// taken with the hash of the current schema (hubs in other schemas of one
+// database do not block each other).
+const projectLock int32 = 74_120_192
 
 // ProjectPending folds up to limit records stored since their last
 // projection into the reporting tables, in one transaction, and returns how

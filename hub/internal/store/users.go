@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,81 +25,342 @@ const (
 	RoleDirector = "director"
 )
 
-// Roles lists the staff roles.
-var Roles = []string{RoleAdmin, RoleTrainer, RoleTA, RoleAnalyst, RoleDirector}
+// Roles lists the staff roles, widest first: a user holding several acts
+// under the first of them that a route allows.
+var Roles = []string{RoleAdmin, RoleAnalyst, RoleTA, RoleTrainer, RoleDirector}
 
-// ErrBadLogin is the one answer to a wrong email or password.
-var ErrBadLogin = errors.New("email or password is wrong")
+// Sign-in errors.
+var (
+	// ErrBadLogin is the one answer to a wrong email or password.
+	ErrBadLogin = errors.New("email or password is wrong")
+	// ErrLocked answers a sign-in to an account locked after failures.
+	ErrLocked = errors.New("too many failed sign-ins: the account is locked for 15 minutes")
+	// ErrNoRole refuses a sign-in through the provider of someone who holds
+	// no hub role.
+	ErrNoRole = errors.New("the account holds no hub role")
+)
 
-// SessionTTL is how long a staff session lasts.
-const SessionTTL = 12 * time.Hour
+// Sign-in limits (the agent's, the same).
+const (
+	SessionTTL    = 12 * time.Hour
+	MaxFailures   = 5
+	LockoutPeriod = 15 * time.Minute
+)
 
-// AddUser creates a local staff account.
-func (s *Store) AddUser(ctx context.Context, email, name, role, orgID, password string) (User, error) {
+// Grant is one role a user holds; OrgID is set for a Program Director.
+// Source is "hub" (an assignment) or "provider" (the groups claim).
+type Grant struct {
+	Role   string `json:"role"`
+	OrgID  string `json:"org_id,omitempty"`
+	Source string `json:"source"`
+}
+
+func (g Grant) key() string {
+	if g.Role == RoleDirector {
+		return g.Role + ":" + g.OrgID
+	}
+	return g.Role
+}
+
+// EncodeGrants writes grants as a session keeps them.
+func EncodeGrants(gs []Grant) string {
+	var keys []string
+	for _, g := range gs {
+		keys = append(keys, g.key())
+	}
+	return strings.Join(keys, ",")
+}
+
+func decodeGrants(s, source string) []Grant {
+	var out []Grant
+	for _, k := range strings.Split(s, ",") {
+		if k == "" {
+			continue
+		}
+		role, org, _ := strings.Cut(k, ":")
+		out = append(out, Grant{Role: role, OrgID: org, Source: source})
+	}
+	return out
+}
+
+// withGrants fills the user's grants (the union of hub assignments and
+// provider grants, without repeats) and the role they act under by default:
+// the widest.
+func withGrants(u User, assigned []RoleAssignment, provider []Grant) User {
+	seen := map[string]bool{}
+	u.Grants = nil
+	add := func(g Grant) {
+		if !seen[g.key()] {
+			seen[g.key()] = true
+			u.Grants = append(u.Grants, g)
+		}
+	}
+	for _, a := range assigned {
+		add(Grant{Role: a.Role, OrgID: a.OrgID, Source: "hub"})
+	}
+	for _, g := range provider {
+		add(g)
+	}
+	slices.SortStableFunc(u.Grants, func(a, b Grant) int { return slices.Index(Roles, a.Role) - slices.Index(Roles, b.Role) })
+	u.Role, u.OrgID = "", ""
+	if len(u.Grants) > 0 {
+		u.Role, u.OrgID = u.Grants[0].Role, u.Grants[0].OrgID
+	}
+	return u
+}
+
+// ActAs returns the user acting under the widest of their grants whose role
+// is among roles, and false when they hold none of them.
+func (u User) ActAs(roles ...string) (User, bool) {
+	for _, g := range u.Grants {
+		if slices.Contains(roles, g.Role) {
+			u.Role, u.OrgID = g.Role, g.OrgID
+			return u, true
+		}
+	}
+	return u, false
+}
+
+// RoleNames lists the user's grants for display and the audit log
+// ("admin", "director:<org id>").
+func (u User) RoleNames() string { return EncodeGrants(u.Grants) }
+
+// Local reports whether the account can sign in with a password.
+func (u User) Local() bool { return u.PasswordHash != "" }
+
+func validEmail(email string) (string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-		return User{}, &ValidationError{"email", "is not an email address"}
+		return "", &ValidationError{"email", "is not an email address"}
+	}
+	return email, nil
+}
+
+// AddUser creates a staff account holding one role (orgID for a Program
+// Director). With a password it is a local account; with "" it can only
+// sign in through the OpenID Connect provider, which links it by its
+// verified email at the first sign-in.
+func (s *Store) AddUser(ctx context.Context, email, name, role, orgID, password string) (User, error) {
+	email, err := validEmail(email)
+	if err != nil {
+		return User{}, err
 	}
 	if strings.TrimSpace(name) == "" {
 		return User{}, &ValidationError{"name", "is required"}
 	}
-	ok := false
-	for _, r := range Roles {
-		ok = ok || r == role
-	}
-	if !ok {
-		return User{}, &ValidationError{"role", "must be one of " + strings.Join(Roles, ", ")}
-	}
-	if role == RoleDirector && orgID == "" {
-		return User{}, &ValidationError{"org", "a Program Director belongs to an organization"}
-	}
-	h, err := auth.HashPassword(password)
-	if err != nil {
-		return User{}, &ValidationError{"password", err.Error()}
-	}
-	u := User{ID: uuid.NewString(), Email: email, Name: strings.TrimSpace(name), Role: role, OrgID: orgID, PasswordHash: h, CreatedAt: s.Now()}
-	if err := s.DB.WithContext(ctx).Create(&u).Error; err != nil {
-		if dbx.IsUniqueViolation(err) {
-			return User{}, &ValidationError{"email", "an account with this email exists"}
+	h := ""
+	if password != "" {
+		if h, err = auth.HashPassword(password); err != nil {
+			return User{}, &ValidationError{"password", err.Error()}
 		}
+	}
+	u := User{ID: uuid.NewString(), Email: email, Name: strings.TrimSpace(name), PasswordHash: h, CreatedAt: s.Now()}
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&u).Error; err != nil {
+			if dbx.IsUniqueViolation(err) {
+				return &ValidationError{"email", "an account with this email exists"}
+			}
+			return err
+		}
+		_, err := s.assign(tx, "cli", u.ID, role, orgID)
+		return err
+	})
+	if err != nil {
 		return User{}, err
 	}
-	return u, nil
+	return s.loadGrants(ctx, u, nil)
 }
 
-// Login checks a password and opens a session. It returns the session token.
+// Assign gives a user a role at the hub; orgID names the organization of a
+// Program Director and must be empty for the other roles. A user directs
+// at most one organization. by names who assigned it (kept with the row).
+func (s *Store) Assign(ctx context.Context, by, userID, role, orgID string) (RoleAssignment, error) {
+	var a RoleAssignment
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		a, err = s.assign(tx, by, userID, role, orgID)
+		return err
+	})
+	return a, err
+}
+
+func (s *Store) assign(tx *gorm.DB, by, userID, role, orgID string) (RoleAssignment, error) {
+	if !slices.Contains(Roles, role) {
+		return RoleAssignment{}, &ValidationError{"role", "must be one of " + strings.Join(Roles, ", ")}
+	}
+	orgID = strings.TrimSpace(orgID)
+	switch {
+	case role == RoleDirector && orgID == "":
+		return RoleAssignment{}, &ValidationError{"org_id", "a Program Director belongs to an organization"}
+	case role != RoleDirector && orgID != "":
+		return RoleAssignment{}, &ValidationError{"org_id", "only a Program Director is tied to an organization"}
+	}
+	var n int64
+	if err := tx.Model(&User{}).Where("id = ?", userID).Count(&n).Error; err != nil {
+		return RoleAssignment{}, err
+	}
+	if n == 0 {
+		return RoleAssignment{}, ErrNotFound
+	}
+	if role == RoleDirector {
+		if err := tx.Model(&Organization{}).Where("id = ?", orgID).Count(&n).Error; err != nil {
+			return RoleAssignment{}, err
+		}
+		if n == 0 {
+			return RoleAssignment{}, &ValidationError{"org_id", "is not an organization id"}
+		}
+		if err := tx.Model(&RoleAssignment{}).Where("user_id = ? AND role = ?", userID, RoleDirector).Count(&n).Error; err != nil {
+			return RoleAssignment{}, err
+		}
+		if n > 0 {
+			return RoleAssignment{}, &ValidationError{"role", "this user already directs an organization; remove that assignment first"}
+		}
+	}
+	a := RoleAssignment{ID: uuid.NewString(), UserID: userID, Role: role, OrgID: orgID, CreatedBy: by, CreatedAt: s.Now()}
+	if err := tx.Create(&a).Error; err != nil {
+		if dbx.IsUniqueViolation(err) {
+			return RoleAssignment{}, &ValidationError{"role", "the user already holds this role"}
+		}
+		return RoleAssignment{}, err
+	}
+	return a, nil
+}
+
+// Unassign removes one of a user's role assignments. Sessions the user has
+// open lose the role at their next request.
+func (s *Store) Unassign(ctx context.Context, userID, assignmentID string) (RoleAssignment, error) {
+	var a RoleAssignment
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.First(&a, "id = ? AND user_id = ?", assignmentID, userID).Error; err != nil {
+			return notFound(err)
+		}
+		return tx.Delete(&RoleAssignment{}, "id = ?", a.ID).Error
+	})
+	return a, err
+}
+
+// Assignments lists a user's role assignments.
+func (s *Store) Assignments(ctx context.Context, userID string) ([]RoleAssignment, error) {
+	var as []RoleAssignment
+	err := s.DB.WithContext(ctx).Where("user_id = ?", userID).Order("role, org_id").Find(&as).Error
+	return as, err
+}
+
+// Users lists the staff accounts by email with their hub assignments as
+// grants.
+func (s *Store) Users(ctx context.Context) ([]User, error) {
+	var us []User
+	if err := s.DB.WithContext(ctx).Order("email").Find(&us).Error; err != nil {
+		return nil, err
+	}
+	var as []RoleAssignment
+	if err := s.DB.WithContext(ctx).Order("role, org_id").Find(&as).Error; err != nil {
+		return nil, err
+	}
+	by := map[string][]RoleAssignment{}
+	for _, a := range as {
+		by[a.UserID] = append(by[a.UserID], a)
+	}
+	for i := range us {
+		us[i] = withGrants(us[i], by[us[i].ID], nil)
+	}
+	return us, nil
+}
+
+// FindUser finds an account by id or email, with its hub assignments.
+func (s *Store) FindUser(ctx context.Context, ref string) (User, error) {
+	var u User
+	ref = strings.TrimSpace(ref)
+	q := s.DB.WithContext(ctx)
+	var err error
+	if _, perr := uuid.Parse(ref); perr == nil {
+		err = q.First(&u, "id = ?", ref).Error
+	} else {
+		err = q.First(&u, "email = ?", strings.ToLower(ref)).Error
+	}
+	if err != nil {
+		return User{}, notFound(err)
+	}
+	return s.loadGrants(ctx, u, nil)
+}
+
+func (s *Store) loadGrants(ctx context.Context, u User, provider []Grant) (User, error) {
+	as, err := s.Assignments(ctx, u.ID)
+	if err != nil {
+		return User{}, err
+	}
+	return withGrants(u, as, provider), nil
+}
+
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// Login checks a password, locking the account for LockoutPeriod after
+// MaxFailures failures in a row, and opens a session. It returns the
+// session token.
 func (s *Store) Login(ctx context.Context, email, password string) (User, string, error) {
 	var u User
-	err := s.DB.WithContext(ctx).First(&u, "email = ?", strings.ToLower(strings.TrimSpace(email))).Error
+	now := s.Now()
+	err := s.DB.WithContext(ctx).Limit(1).Find(&u, "email = ?", strings.ToLower(strings.TrimSpace(email))).Error
 	if err != nil {
-		u = User{}
-	}
-	if !auth.CheckPassword(u.PasswordHash, password) {
-		return User{}, "", ErrBadLogin
-	}
-	tok := secret.Token("imlhub_")
-	sess := Session{Hash: secret.Hash(tok), UserID: u.ID, CSRF: secret.Token(""), ExpiresAt: s.Now().Add(SessionTTL), CreatedAt: s.Now()}
-	if err := s.DB.WithContext(ctx).Create(&sess).Error; err != nil {
 		return User{}, "", err
 	}
-	return u, tok, nil
+	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
+		return User{}, "", ErrLocked
+	}
+	if !auth.CheckPassword(u.PasswordHash, password) {
+		if u.ID != "" {
+			upd := map[string]any{"failed_logins": gorm.Expr("failed_logins + 1")}
+			if u.FailedLogins+1 >= MaxFailures {
+				upd["locked_until"], upd["failed_logins"] = now.Add(LockoutPeriod), 0
+			}
+			if err := s.DB.WithContext(ctx).Model(&User{}).Where("id = ?", u.ID).Updates(upd).Error; err != nil {
+				return User{}, "", err
+			}
+		}
+		return User{}, "", ErrBadLogin
+	}
+	u, err = s.loadGrants(ctx, u, nil)
+	if err != nil {
+		return User{}, "", err
+	}
+	tok, err := s.openSession(ctx, u.ID, "local", nil)
+	return u, tok, err
 }
 
-// SessionUser finds the user and session of a session token.
+func (s *Store) openSession(ctx context.Context, userID, method string, provider []Grant) (string, error) {
+	now := s.Now()
+	tok := secret.Token("imlhub_")
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&User{}).Where("id = ?", userID).Updates(map[string]any{"failed_logins": 0, "locked_until": nil, "last_login_at": now}).Error; err != nil {
+			return err
+		}
+		return tx.Create(&Session{Hash: secret.Hash(tok), UserID: userID, CSRF: secret.Token(""), ExpiresAt: now.Add(SessionTTL),
+			CreatedAt: now, Roles: EncodeGrants(provider), Method: method}).Error
+	})
+	return tok, err
+}
+
+// SessionUser finds the user and session of a session token. The user's
+// grants are their current hub assignments plus the provider's grants
+// recorded on the session.
 func (s *Store) SessionUser(ctx context.Context, token string) (User, Session, error) {
 	var sess Session
 	var u User
 	if token == "" {
 		return u, sess, ErrNotFound
 	}
-	err := s.DB.WithContext(ctx).First(&sess, "hash = ? AND expires_at > ?", secret.Hash(token), s.Now()).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return u, sess, ErrNotFound
+	if err := s.DB.WithContext(ctx).First(&sess, "hash = ? AND expires_at > ?", secret.Hash(token), s.Now()).Error; err != nil {
+		return u, sess, notFound(err)
 	}
-	if err != nil {
-		return u, sess, err
+	if err := s.DB.WithContext(ctx).First(&u, "id = ?", sess.UserID).Error; err != nil {
+		return u, sess, notFound(err)
 	}
-	err = s.DB.WithContext(ctx).First(&u, "id = ?", sess.UserID).Error
+	u, err := s.loadGrants(ctx, u, decodeGrants(sess.Roles, "provider"))
 	return u, sess, err
 }
 

@@ -1,0 +1,354 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/dbx"
+	"github.com/itsmylife/iml/pkg/dbx/dbtest"
+)
+
+const pw = "correct horse battery staple"
+
+// Accounts made before migration 0003 (one role column) keep their role,
+// and a Program Director their organization.
+func TestMigration0003CarriesRolesOver(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		log := slog.New(slog.DiscardHandler)
+		db, err := dbx.Open(dsn, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := *gormigrate.DefaultOptions
+		opts.TableName, opts.UseTransaction = "schema_migrations", true
+		if err := gormigrate.New(db, &opts, store.Migrations()).MigrateTo("0001_init"); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{"INSERT INTO organizations (id, name, type, state, created_at) VALUES (?, ?, ?, ?, ?)", []any{"00000000-0000-0000-0000-0000000000aa", "Old Org", "peer_run", "VA", now}},
+			{"INSERT INTO users (id, email, name, role, org_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", []any{"00000000-0000-0000-0000-000000000001", "old-admin@example.org", "Old Admin", "admin", "", "x", now}},
+			{"INSERT INTO users (id, email, name, role, org_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", []any{"00000000-0000-0000-0000-000000000002", "old-pd@example.org", "Old PD", "director", "00000000-0000-0000-0000-0000000000aa", "x", now}},
+		} {
+			if err := db.Exec(q.sql, q.args...).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		_ = dbx.Close(db)
+		s := open(t, dsn)
+		ctx := context.Background()
+		a, err := s.FindUser(ctx, "old-admin@example.org")
+		if err != nil || a.RoleNames() != "admin" {
+			t.Fatalf("admin after migration: roles %q, %v", a.RoleNames(), err)
+		}
+		d, err := s.FindUser(ctx, "old-pd@example.org")
+		if err != nil || d.Role != store.RoleDirector || d.OrgID != "00000000-0000-0000-0000-0000000000aa" {
+			t.Fatalf("director after migration: %+v, %v", d.Grants, err)
+		}
+		cols, err := s.DB.Migrator().ColumnTypes(&store.User{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cols {
+			if c.Name() == "role" || c.Name() == "org_id" {
+				t.Fatalf("users still has column %s", c.Name())
+			}
+		}
+	})
+}
+
+func TestRoleAssignments(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		ctx := context.Background()
+		org, _ := s.AddOrganization(ctx, "Riverside", "peer_run", "VA")
+		other, _ := s.AddOrganization(ctx, "Hilltop", "peer_run", "VA")
+		u, err := s.AddUser(ctx, "sam@example.org", "Sam", store.RoleTrainer, "", pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Assign(ctx, "admin@example.org", u.ID, store.RoleDirector, org.ID); err != nil {
+			t.Fatal(err)
+		}
+		u, _ = s.FindUser(ctx, u.ID)
+		if u.Role != store.RoleTrainer || u.RoleNames() != "trainer,director:"+org.ID {
+			t.Fatalf("roles %q acting as %q", u.RoleNames(), u.Role)
+		}
+		if acting, ok := u.ActAs(store.RoleAnalyst, store.RoleDirector); !ok || acting.Role != store.RoleDirector || acting.OrgID != org.ID {
+			t.Fatalf("ActAs(analyst, director) = %q %q %v", acting.Role, acting.OrgID, ok)
+		}
+		if _, ok := u.ActAs(store.RoleAdmin); ok {
+			t.Fatal("a trainer and director acts as admin")
+		}
+		refusals := []struct {
+			name, role, org, field string
+		}{
+			{"unknown role", "superuser", "", "role"},
+			{"director without organization", store.RoleDirector, "", "org_id"},
+			{"organization for an analyst", store.RoleAnalyst, org.ID, "org_id"},
+			{"director of an unknown organization", store.RoleDirector, "00000000-0000-0000-0000-000000000009", "org_id"},
+			{"second organization", store.RoleDirector, other.ID, "role"},
+			{"same role twice", store.RoleTrainer, "", "role"},
+		}
+		before, _ := s.Assignments(ctx, u.ID)
+		for _, tc := range refusals {
+			_, err := s.Assign(ctx, "x", u.ID, tc.role, tc.org)
+			var ve *store.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tc.field {
+				t.Errorf("%s: %v, want a validation error on %s", tc.name, err, tc.field)
+			}
+		}
+		if _, err := s.Assign(ctx, "x", "00000000-0000-0000-0000-000000000009", store.RoleAnalyst, ""); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("assigning to an unknown user: %v", err)
+		}
+		after, _ := s.Assignments(ctx, u.ID)
+		if len(after) != len(before) {
+			t.Fatalf("refused assignments changed the user's: %d then %d", len(before), len(after))
+		}
+		for _, a := range after {
+			if a.Role == store.RoleTrainer {
+				if _, err := s.Unassign(ctx, u.ID, a.ID); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.Unassign(ctx, u.ID, a.ID); !errors.Is(err, store.ErrNotFound) {
+					t.Fatalf("removing twice: %v", err)
+				}
+			}
+		}
+		u, _ = s.FindUser(ctx, u.ID)
+		if u.RoleNames() != "director:"+org.ID || u.OrgID != org.ID {
+			t.Fatalf("after removing trainer: %q", u.RoleNames())
+		}
+	})
+}
+
+// The hub locks a local account after MaxFailures wrong passwords in a row,
+// as the agent does; the right password does not open it before the period
+// ends, and does after.
+func TestLoginLockout(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		ctx := context.Background()
+		now := time.Now().UTC()
+		s.Now = func() time.Time { return now }
+		if _, err := s.AddUser(ctx, "lee@example.org", "Lee", store.RoleAnalyst, "", pw); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < store.MaxFailures-1; i++ {
+			if _, _, err := s.Login(ctx, "lee@example.org", "wrong password!"); !errors.Is(err, store.ErrBadLogin) {
+				t.Fatalf("failure %d: %v", i+1, err)
+			}
+		}
+		// A success resets the count.
+		if _, _, err := s.Login(ctx, "lee@example.org", pw); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < store.MaxFailures; i++ {
+			_, _, _ = s.Login(ctx, "lee@example.org", "wrong password!")
+		}
+		if _, _, err := s.Login(ctx, "lee@example.org", pw); !errors.Is(err, store.ErrLocked) {
+			t.Fatalf("right password on a locked account: %v", err)
+		}
+		now = now.Add(store.LockoutPeriod + time.Second)
+		if _, tok, err := s.Login(ctx, "lee@example.org", pw); err != nil || tok == "" {
+			t.Fatalf("after the lock-out period: %v", err)
+		}
+		// An account without a password (provider only) never signs in locally.
+		if _, err := s.AddUser(ctx, "sso@example.org", "SSO", store.RoleAnalyst, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Login(ctx, "sso@example.org", ""); !errors.Is(err, store.ErrBadLogin) {
+			t.Fatalf("empty password on a provider-only account: %v", err)
+		}
+	})
+}
+
+func TestOIDCSignIn(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		ctx := context.Background()
+		iss := "https://login.example.org"
+		// No role anywhere: refused, but the account is kept for an admin.
+		u, tok, err := s.OIDCSignIn(ctx, store.Identity{Issuer: iss, Subject: "s1", Email: "new@example.org", EmailVerified: true, Name: "New"})
+		if !errors.Is(err, store.ErrNoRole) || tok != "" || u.ID == "" {
+			t.Fatalf("no role: %v, token %q", err, tok)
+		}
+		if _, err := s.Assign(ctx, "x", u.ID, store.RoleTA, ""); err != nil {
+			t.Fatal(err)
+		}
+		u2, tok, err := s.OIDCSignIn(ctx, store.Identity{Issuer: iss, Subject: "s1", Email: "new@example.org", EmailVerified: true,
+			Grants: []store.Grant{{Role: store.RoleAnalyst, Source: "provider"}}})
+		if err != nil || u2.ID != u.ID {
+			t.Fatalf("second sign-in: %v, user %s then %s", err, u.ID, u2.ID)
+		}
+		su, sess, err := s.SessionUser(ctx, tok)
+		if err != nil || sess.Method != "oidc" || su.RoleNames() != "analyst,ta" {
+			t.Fatalf("session: roles %q method %q %v", su.RoleNames(), sess.Method, err)
+		}
+		// A pre-made account is linked by verified email, not by an
+		// unverified one.
+		pre, _ := s.AddUser(ctx, "pd@example.org", "PD", store.RoleAdmin, "", "")
+		if _, _, err := s.OIDCSignIn(ctx, store.Identity{Issuer: iss, Subject: "s2", Email: "pd@example.org", EmailVerified: false}); !errors.Is(err, store.ErrNoRole) {
+			t.Fatalf("unverified email took over a pre-made account: %v", err)
+		}
+		linked, _, err := s.OIDCSignIn(ctx, store.Identity{Issuer: iss, Subject: "s3", Email: "PD@example.org", EmailVerified: true})
+		if err != nil || linked.ID != pre.ID || linked.Role != store.RoleAdmin {
+			t.Fatalf("verified email: %v, linked %s want %s", err, linked.ID, pre.ID)
+		}
+		// Another subject with the same verified email cannot take it again.
+		third, _, _ := s.OIDCSignIn(ctx, store.Identity{Issuer: iss, Subject: "s4", Email: "pd@example.org", EmailVerified: true})
+		if third.ID == pre.ID || !strings.HasSuffix(third.Email, "@oidc.invalid") {
+			t.Fatalf("a second subject got the linked account (%s, %s)", third.ID, third.Email)
+		}
+	})
+}
+
+func TestOIDCFlowWorksOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		ctx := context.Background()
+		state, f, err := s.StartFlow(ctx, "/outcomes/pom")
+		if err != nil || len(f.Verifier) < 43 || len(f.Verifier) > 128 || f.Nonce == "" {
+			t.Fatalf("flow %+v, %v", f, err)
+		}
+		got, err := s.TakeFlow(ctx, state)
+		if err != nil || got.Nonce != f.Nonce || got.Next != "/outcomes/pom" {
+			t.Fatalf("take: %+v, %v", got, err)
+		}
+		if _, err := s.TakeFlow(ctx, state); !errors.Is(err, store.ErrFlowInvalid) {
+			t.Fatalf("second take: %v", err)
+		}
+		now := time.Now().UTC()
+		s.Now = func() time.Time { return now }
+		state, _, _ = s.StartFlow(ctx, "/")
+		now = now.Add(store.FlowTTL)
+		if _, err := s.TakeFlow(ctx, state); !errors.Is(err, store.ErrFlowInvalid) {
+			t.Fatalf("expired flow: %v", err)
+		}
+	})
+}
+
+func TestAuditSearch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		ctx := context.Background()
+		day := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+		entries := []store.AuditEntry{
+			{At: day, ActorID: "a1", ActorEmail: "ana@example.org", ActorKind: "staff", Method: "POST", Route: "/api/v1/users/:id/roles", Status: 201},
+			{At: day.Add(24 * time.Hour), ActorID: "b2", ActorEmail: "bo@example.org", ActorKind: "staff", Method: "GET", Route: "/api/v1/outcomes/pom", Status: 200},
+			{At: day.Add(48 * time.Hour), ActorID: "a1", ActorEmail: "ana@example.org", ActorKind: "staff", Method: "GET", Route: "/outcomes/pom", Status: 403},
+			{At: day.Add(48 * time.Hour), ActorID: "c3", ActorEmail: "c_3%@example.org", ActorKind: "staff", Method: "DELETE", Route: "/api/v1/users/:id/roles/:assignment", Status: 204},
+		}
+		for _, e := range entries {
+			if err := s.AddAudit(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cases := []struct {
+			name string
+			f    store.AuditFilter
+			want []string
+		}{
+			{"all", store.AuditFilter{}, []string{"c3", "a1", "b2", "a1"}},
+			{"actor by email part", store.AuditFilter{Actor: "ANA@"}, []string{"a1", "a1"}},
+			{"actor by id", store.AuditFilter{Actor: "b2"}, []string{"b2"}},
+			{"like wildcards are literal", store.AuditFilter{Actor: "_3%"}, []string{"c3"}},
+			{"wildcard matches nothing else", store.AuditFilter{Actor: "%"}, []string{"c3"}},
+			{"action", store.AuditFilter{Action: "GET /api/v1/outcomes"}, []string{"b2"}},
+			{"date range", store.AuditFilter{From: day.Add(24 * time.Hour).Truncate(24 * time.Hour), To: day.Add(48 * time.Hour).Truncate(24 * time.Hour)}, []string{"b2"}},
+		}
+		for _, tc := range cases {
+			es, err := s.Audit(ctx, tc.f, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range es {
+				got = append(got, e.ActorID)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+			}
+		}
+		n := 0
+		if err := s.EachAudit(ctx, store.AuditFilter{Actor: "ana"}, func(store.AuditEntry) error { n++; return nil }); err != nil || n != 2 {
+			t.Fatalf("EachAudit: %d, %v", n, err)
+		}
+	})
+}
+
+// On PostgreSQL the lock is held by one session at a time and comes free
+// when the holder releases it; on SQLite it always succeeds.
+func TestTryLock(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		a, b := open(t, dsn), open(t, dsn)
+		ctx := context.Background()
+		la, err := a.TryLock(ctx, 42)
+		if err != nil || la == nil {
+			t.Fatalf("first: %v %v", la, err)
+		}
+		lb, err := b.TryLock(ctx, 42)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Dialect() == "sqlite" {
+			if lb == nil {
+				t.Fatal("SQLite lock refused")
+			}
+			return
+		}
+		if lb != nil {
+			t.Fatal("two sessions hold the same advisory lock")
+		}
+		if err := la.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+		la.Release()
+		lb, err = b.TryLock(ctx, 42)
+		if err != nil || lb == nil {
+			t.Fatalf("after release: %v %v", lb, err)
+		}
+		lb.Release()
+	})
+}
+
+func TestPruneExpired(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		ctx := context.Background()
+		now := time.Now().UTC()
+		s.Now = func() time.Time { return now }
+		if _, err := s.AddUser(ctx, "kim@example.org", "Kim", store.RoleAnalyst, "", pw); err != nil {
+			t.Fatal(err)
+		}
+		_, old, _ := s.Login(ctx, "kim@example.org", pw)
+		if _, _, err := s.StartFlow(ctx, "/"); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(store.SessionTTL - time.Minute)
+		_, fresh, _ := s.Login(ctx, "kim@example.org", pw)
+		now = now.Add(2 * time.Minute)
+		n, err := s.PruneExpired(ctx)
+		if err != nil || n != 2 {
+			t.Fatalf("pruned %d, %v; want the old session and the flow", n, err)
+		}
+		if _, _, err := s.SessionUser(ctx, fresh); err != nil {
+			t.Fatalf("the fresh session went: %v", err)
+		}
+		var left int64
+		s.DB.Model(&store.Session{}).Count(&left)
+		if left != 1 || old == fresh {
+			t.Fatalf("%d sessions left", left)
+		}
+	})
+}

@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/itsmylife/iml/pkg/dbx"
+)
+
+// AddAudit writes one audit entry.
+func (s *Store) AddAudit(ctx context.Context, e AuditEntry) error {
+	if e.At.IsZero() {
+		e.At = s.Now()
+	}
+	return s.DB.WithContext(ctx).Create(&e).Error
+}
+
+// AuditFilter narrows the audit log. Empty fields match everything; From
+// is inclusive and To exclusive.
+type AuditFilter struct {
+	// Actor matches the actor's email or id, or a part of the email.
+	Actor string
+	// Action matches a part of "METHOD /route/pattern".
+	Action   string
+	From, To time.Time
+	// Before pages backwards: only entries with a smaller id.
+	Before int64
+}
+
+func (s *Store) auditQuery(ctx context.Context, f AuditFilter) *gorm.DB {
+	q := s.DB.WithContext(ctx).Model(&AuditEntry{})
+	if a := strings.ToLower(strings.TrimSpace(f.Actor)); a != "" {
+		q = q.Where(`actor_id = ? OR LOWER(actor_email) LIKE ? ESCAPE '\'`, a, "%"+likeEscape(a)+"%")
+	}
+	if a := strings.TrimSpace(f.Action); a != "" {
+		concat := "method || ' ' || route"
+		q = q.Where(concat+` LIKE ? ESCAPE '\'`, "%"+likeEscape(a)+"%")
+	}
+	if !f.From.IsZero() {
+		q = q.Where("at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("at < ?", f.To.UTC())
+	}
+	if f.Before > 0 {
+		q = q.Where("id < ?", f.Before)
+	}
+	return q
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Audit returns up to limit entries matching f, newest first.
+func (s *Store) Audit(ctx context.Context, f AuditFilter, limit int) ([]AuditEntry, error) {
+	var es []AuditEntry
+	err := s.auditQuery(ctx, f).Order("id DESC").Limit(limit).Find(&es).Error
+	return es, err
+}
+
+// EachAudit calls fn for every entry matching f, oldest first, reading the
+// rows as they come (an export of any size holds one row in memory).
+func (s *Store) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry) error) error {
+	rows, err := s.auditQuery(ctx, f).Order("id").Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e AuditEntry
+		if err := s.DB.ScanRows(rows, &e); err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// RecordJobRun notes a pass of background work that did something.
+func (s *Store) RecordJobRun(ctx context.Context, r JobRun) error {
+	return s.DB.WithContext(ctx).Create(&r).Error
+}
+
+// Lock is a PostgreSQL session advisory lock held on a connection of its
+// own; on SQLite (one process) it holds nothing.
+type Lock struct {
+	conn *sql.Conn
+	key  int32
+}
+
+// TryLock takes an advisory lock if no other session holds it, and returns
+// nil and no error when another does. Advisory locks are database-wide: the
+// lock is (key, hash of the current schema), so hubs in other schemas of
+// the same database do not take each other's.
+func (s *Store) TryLock(ctx context.Context, key int32) (*Lock, error) {
+	if s.dialect != dbx.Postgres {
+		return &Lock{key: key}, nil
+	}
+	db, err := s.DB.DB()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var got bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))", key).Scan(&got); err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	if !got {
+		_ = conn.Close()
+		return nil, nil
+	}
+	return &Lock{conn: conn, key: key}, nil
+}
+
+// ErrLockLost tells the holder of a lock that its connection died (and so
+// the lock is gone).
+var ErrLockLost = errors.New("the advisory lock's connection was lost")
+
+// Check reports whether the lock is still held.
+func (l *Lock) Check(ctx context.Context) error {
+	if l.conn == nil {
+		return nil
+	}
+	if err := l.conn.PingContext(ctx); err != nil {
+		return ErrLockLost
+	}
+	return nil
+}
+
+// Release gives the lock up and closes its connection.
+func (l *Lock) Release() {
+	if l.conn == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1, hashtext(current_schema()))", l.key)
+	_ = l.conn.Close()
+}
