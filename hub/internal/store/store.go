@@ -147,21 +147,21 @@ var OrgTypeLabels = map[string]string{
 
 var stateRE = regexp.MustCompile(`^[A-Z]{2}$`)
 
-// AddOrganization creates an implementing organization.
+// AddOrganization creates an implementing organization, at the inquiry
+// stage from today.
 func (s *Store) AddOrganization(ctx context.Context, name, typ, state string) (Organization, error) {
-	name = strings.TrimSpace(name)
-	state = strings.ToUpper(strings.TrimSpace(state))
-	if name == "" || len(name) > 200 {
-		return Organization{}, &ValidationError{"name", "is required (at most 200 characters)"}
+	in, err := checkOrg(OrgInput{Name: name, Type: typ, State: state})
+	if err != nil {
+		return Organization{}, err
 	}
-	if _, ok := OrgTypeLabels[typ]; !ok {
-		return Organization{}, &ValidationError{"type", "must be one of " + strings.Join(OrgTypes, ", ")}
-	}
-	if !stateRE.MatchString(state) {
-		return Organization{}, &ValidationError{"state", "must be a two-letter state code such as VA"}
-	}
-	o := Organization{ID: uuid.NewString(), Name: name, Type: typ, State: state, CreatedAt: s.Now()}
-	if err := s.DB.WithContext(ctx).Create(&o).Error; err != nil {
+	o := Organization{ID: uuid.NewString(), Name: in.Name, Type: in.Type, State: in.State, CreatedAt: s.Now(), Stage: StageInquiry, StageOn: s.Today()}
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&o).Error; err != nil {
+			return err
+		}
+		return tx.Create(&StageChange{OrgID: o.ID, ToStage: StageInquiry, OnDate: o.StageOn, CreatedAt: o.CreatedAt}).Error
+	})
+	if err != nil {
 		if dbx.IsUniqueViolation(err) {
 			return Organization{}, &ValidationError{"name", "an organization with this name exists"}
 		}
