@@ -27,6 +27,9 @@ type Config struct {
 	// ProjectEvery is how often the projector looks for work it was not
 	// told about (records stored by another replica).
 	ProjectEvery time.Duration
+	// FidelityFlags lists the sites outcome fidelity flags for "My TA
+	// work"; nil shows none.
+	FidelityFlags store.FidelityFlags
 }
 
 // Server is the hub's HTTP server.
@@ -75,12 +78,12 @@ func (s *Server) Handler() http.Handler {
 	site.GET("/status", s.status)
 	site.POST("/push", s.push)
 	site.GET("/pull", s.pull)
+	site.POST("/ta-requests", s.receiveTARequest)
 
 	api := r.Group("/api/v1")
 	api.POST("/auth/login", s.apiLogin)
 	staff := api.Group("", s.requireStaff(false))
 	staff.GET("/me", s.apiMe)
-	staff.GET("/organizations", s.apiOrganizations)
 	staff.GET("/sites", s.apiSites)
 	staff.GET("/outcomes/pom", s.requireRole(store.RoleAdmin, store.RoleAnalyst, store.RoleTA, store.RoleTrainer, store.RoleDirector), s.apiPOM)
 
@@ -90,6 +93,7 @@ func (s *Server) Handler() http.Handler {
 	pages.POST("/logout", s.logout)
 	pages.GET("/", s.homePage)
 	pages.GET("/outcomes/pom", s.requireRole(store.RoleAdmin, store.RoleAnalyst, store.RoleTA, store.RoleTrainer, store.RoleDirector), s.pomPage)
+	s.affiliateRoutes(staff, pages)
 	return r
 }
 

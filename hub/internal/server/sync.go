@@ -342,6 +342,11 @@ func (s *Server) pull(c *gin.Context) {
 		resp.Releases = append(resp.Releases, contract.ReleaseWire{Version: r.Version, PublishedAt: r.PublishedAt, SHA256: r.SHA256, Content: contract.RawJSON(r.Content)})
 		cur.Releases = r.Seq
 	}
+	site := c.MustGet(ctxSite).(store.Site)
+	if resp.TAAnswers, err = s.taAnswers(c, site.ID, &cur); err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
 	resp.Cursor = cur.String()
 	writeJSON(c, http.StatusOK, resp)
 }
