@@ -132,22 +132,7 @@ func orgCmd(g *globals) *cobra.Command {
 	add.Flags().StringVar(&state, "state", "", "two-letter state code (required)")
 	_ = add.MarkFlagRequired("name")
 	_ = add.MarkFlagRequired("state")
-	list := &cobra.Command{
-		Use: "list", Short: "List organizations", Args: cobra.NoArgs,
-		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			os, err := st.Organizations(cmd.Context())
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tNAME\tTYPE\tSTATE")
-			for _, o := range os {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", o.ID, o.Name, o.Type, o.State)
-			}
-			return w.Flush()
-		}),
-	}
-	cmd.AddCommand(add, list)
+	cmd.AddCommand(add, orgListCmd(g), orgShowCmd(g), orgStageCmd(g), orgContactCmd(g))
 	return cmd
 }
 
