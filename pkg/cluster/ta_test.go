@@ -1,0 +1,221 @@
+package cluster_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+
+	"github.com/itsmylife/iml/pkg/cluster"
+)
+
+const taPassword = "a TA specialist password"
+
+// taRequestView is a TA request as the agent's API shows it.
+type taRequestView struct {
+	ID         string `json:"id"`
+	Subject    string `json:"subject"`
+	Status     string `json:"status"`
+	Answer     string `json:"answer"`
+	AnsweredBy string `json:"answered_by"`
+}
+
+// raiseTA raises a TA request through the agent's API as its director.
+func raiseTA(t *testing.T, a *cluster.Agent, tok, subject, text string) taRequestView {
+	t.Helper()
+	var r taRequestView
+	st, err := cluster.JSON(context.Background(), http.MethodPost, a.URL()+"/api/v1/ta-requests", tok,
+		map[string]string{"subject": subject, "category": "coaching", "text": text}, &r)
+	if err != nil || st != http.StatusCreated {
+		t.Fatalf("raise a TA request: %d %v", st, err)
+	}
+	return r
+}
+
+// agentTA reads a TA request from the agent's API.
+func agentTA(t *testing.T, a *cluster.Agent, tok, id string) taRequestView {
+	t.Helper()
+	var r taRequestView
+	if st, err := cluster.JSON(context.Background(), http.MethodGet, a.URL()+"/api/v1/ta-requests/"+id, tok, nil, &r); err != nil || st != http.StatusOK {
+		t.Fatalf("agent TA request: %d %v", st, err)
+	}
+	return r
+}
+
+// agentPage reads one of the agent's pages with a bearer token.
+func agentPage(t *testing.T, url, tok string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	return string(b)
+}
+
+// taSpecialist adds a TA specialist at the hub and signs them in.
+func taSpecialist(t *testing.T, h *cluster.Hub) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := h.CLI(ctx, taPassword+"\n", "user", "add", "--email", "ta@example.org", "--name", "Tess Aid", "--role", "ta", "--password-stdin"); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cluster.Login(ctx, h.URL(), "ta@example.org", taPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestTARequestRoundTrip: a site's director raises a TA request while the
+// hub is down; it waits in the agent's queue; once the hub is back the sync
+// delivers it (once, however often the agent syncs); a TA specialist
+// answers it through the hub's API; the next sync brings the answer to the
+// agent, which shows it on the request's page. The text never becomes an
+// outcome record.
+func TestTARequestRoundTrip(t *testing.T) {
+	eachHubDB(t, func(t *testing.T, h *cluster.Hub) {
+		ctx := context.Background()
+		a := enrolledAgent(t, h, h.URL(), "TA site")
+		if err := a.Start(ctx, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = a.Stop() })
+		dir := directorToken(t, a)
+		if err := h.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		marker := "zqta" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+		r := raiseTA(t, a, dir, "Supervision for new coaches", "How often should new coaches meet their supervisor? "+marker)
+		if r.Status != "queued" {
+			t.Fatalf("raised as %q", r.Status)
+		}
+		// The agent keeps retrying an unreachable hub for minutes; a few
+		// seconds of it are enough here.
+		down, cancel := context.WithTimeout(ctx, 3*time.Second)
+		_, err := a.CLI(down, "", "sync")
+		cancel()
+		if err == nil {
+			t.Fatal("sync succeeded with the hub down")
+		}
+		if got := agentTA(t, a, dir, r.ID); got.Status != "queued" {
+			t.Fatalf("with the hub down the request is %q", got.Status)
+		}
+		if err := h.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 2; i++ {
+			if _, err := a.CLI(ctx, "", "sync"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := agentTA(t, a, dir, r.ID); got.Status != "open" {
+			t.Fatalf("after delivery the request is %q", got.Status)
+		}
+		ta := taSpecialist(t, h)
+		var list []struct {
+			ID     string `json:"id"`
+			Text   string `json:"text"`
+			Status string `json:"status"`
+		}
+		if st, err := cluster.JSON(ctx, http.MethodGet, h.URL()+"/api/v1/ta/requests", ta, nil, &list); err != nil || st != http.StatusOK {
+			t.Fatalf("hub TA requests: %d %v", st, err)
+		}
+		if len(list) != 1 || list[0].ID != r.ID || !strings.Contains(list[0].Text, marker) || list[0].Status != "open" {
+			t.Fatalf("the hub holds %+v", list)
+		}
+		hdb := openDB(t, hubDSN(h))
+		var inRecords int64
+		hdb.Raw("SELECT COUNT(*) FROM records WHERE data LIKE ?", "%"+marker+"%").Scan(&inRecords)
+		if inRecords != 0 {
+			t.Fatalf("the TA request's text is in %d outcome records", inRecords)
+		}
+		answer := "Weekly for the first three months, then every two weeks."
+		var answered map[string]any
+		if st, err := cluster.JSON(ctx, http.MethodPost, h.URL()+"/api/v1/ta/requests/"+r.ID+"/answer", ta, map[string]string{"answer": answer}, &answered); err != nil || st != http.StatusOK {
+			t.Fatalf("answer: %d %v %v", st, err, answered)
+		}
+		if _, err := a.CLI(ctx, "", "sync"); err != nil {
+			t.Fatal(err)
+		}
+		got := agentTA(t, a, dir, r.ID)
+		if got.Status != "answered" || got.Answer != answer || got.AnsweredBy != "Tess Aid" {
+			t.Fatalf("the agent holds %+v", got)
+		}
+		page := agentPage(t, a.URL()+"/ta-requests/"+r.ID, dir)
+		if !strings.Contains(page, answer) {
+			t.Fatal("the agent's request page does not show the answer")
+		}
+	})
+}
+
+// TestTASpecialistAnswersInTheBrowser: a TA specialist signs in to the
+// hub, finds the site's request on My TA work, answers it with the form and
+// sees the answer; the site receives it at its next sync.
+func TestTASpecialistAnswersInTheBrowser(t *testing.T) {
+	bctx := newBrowser(t)
+	h := startHub(t, "")
+	ctx := context.Background()
+	a := enrolledAgent(t, h, h.URL(), "Browser TA site")
+	if err := a.Start(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Stop() })
+	dir := directorToken(t, a)
+	r := raiseTA(t, a, dir, "Meeting space in winter", "Our room is closed in January. Can Peer Partners meet online for a month?")
+	if _, err := a.CLI(ctx, "", "sync"); err != nil {
+		t.Fatal(err)
+	}
+	taSpecialist(t, h)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	do(t, bctx,
+		chromedp.Navigate(h.URL()+"/ta"),
+		chromedp.WaitVisible(css("#email")),
+		chromedp.SendKeys(css("#email"), "ta@example.org"),
+		chromedp.SendKeys(css("#password"), taPassword),
+		chromedp.Submit(css("#password")),
+		chromedp.WaitVisible(css("#open-requests")),
+	)
+	if heading := text(t, bctx, "h1"); heading != "My TA work" {
+		t.Fatalf("after sign-in the page is %q", heading)
+	}
+	if row := text(t, bctx, "#requests-table tbody"); !strings.Contains(row, "Meeting space in winter") || !strings.Contains(row, "Browser TA site") {
+		t.Fatalf("My TA work lists %q", row)
+	}
+	answer := "Yes: for up to two months, by video, with the same group and coach. Log the meetings as usual."
+	do(t, bctx,
+		chromedp.Click(css(`#requests-table a[href="/ta/requests/`+r.ID+`"]`)),
+		chromedp.WaitVisible(css("#answer")),
+		chromedp.SendKeys(css("#answer"), answer),
+	)
+	t.Logf("screenshot: %s", screenshot(t, bctx, "hub-ta-answer-form"))
+	do(t, bctx, chromedp.Click(css("#answer-form button")), chromedp.WaitVisible(css("#answer-text")))
+	if notice := text(t, bctx, ".notice"); !strings.Contains(notice, "Answer saved") {
+		t.Fatalf("notice %q", notice)
+	}
+	if got := text(t, bctx, "#answer-text"); got != answer {
+		t.Fatalf("the page shows the answer %q", got)
+	}
+	if st := text(t, bctx, "#status"); st != "answered" {
+		t.Fatalf("status %q", st)
+	}
+	t.Logf("screenshot: %s", screenshot(t, bctx, "hub-ta-answered"))
+	if _, err := a.CLI(ctx, "", "sync"); err != nil {
+		t.Fatal(err)
+	}
+	if got := agentTA(t, a, dir, r.ID); got.Answer != answer {
+		t.Fatal(fmt.Errorf("the site holds the answer %q", got.Answer))
+	}
+}
