@@ -204,11 +204,14 @@ func (s *Server) apiOrganizations(c *gin.Context) {
 }
 
 func (s *Server) apiAddOrganization(c *gin.Context) {
-	var in store.OrgInput
+	var in struct {
+		store.OrgInput
+		Since string `json:"since"`
+	}
 	if !s.readJSON(c, 16<<10, &in) {
 		return
 	}
-	o, err := s.st.AddOrganization(c.Request.Context(), in.Name, in.Type, in.State)
+	o, err := s.st.AddOrganizationSince(c.Request.Context(), in.OrgInput, in.Since)
 	s.answerAPI(c, http.StatusCreated, orgView(o), err)
 }
 

@@ -37,6 +37,7 @@ var fieldLabels = map[string]string{
 	"role": "The role", "email": "The email", "phone": "The phone", "due_on": "The due date", "done_on": "The date",
 	"note": "The note", "notes": "The notes", "mode": "How", "minutes": "The duration", "specialist_id": "The TA specialist",
 	"assignee_id": "The TA specialist", "answer": "The answer", "status": "This request:", "stage": "The stage",
+	"since": "The date of the first inquiry",
 }
 
 func fieldLabel(f string) string {
@@ -99,7 +100,7 @@ func (s *Server) showAffiliates(c *gin.Context, status int, data gin.H) {
 func (s *Server) addAffiliateSubmit(c *gin.Context) {
 	var in store.OrgInput
 	_ = c.ShouldBind(&in)
-	o, err := s.st.AddOrganization(c.Request.Context(), in.Name, in.Type, in.State)
+	o, err := s.st.AddOrganizationSince(c.Request.Context(), in, c.PostForm("since"))
 	if err != nil {
 		msg, ok := formError(err)
 		if !ok {

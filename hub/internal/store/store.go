@@ -150,11 +150,22 @@ var stateRE = regexp.MustCompile(`^[A-Z]{2}$`)
 // AddOrganization creates an implementing organization, at the inquiry
 // stage from today.
 func (s *Store) AddOrganization(ctx context.Context, name, typ, state string) (Organization, error) {
-	in, err := checkOrg(OrgInput{Name: name, Type: typ, State: state})
+	return s.AddOrganizationSince(ctx, OrgInput{Name: name, Type: typ, State: state}, "")
+}
+
+// AddOrganizationSince creates an implementing organization at the inquiry
+// stage from a date (today when empty; never in the future), so that an
+// organization already in touch before the hub kept its record can be
+// entered with its history.
+func (s *Store) AddOrganizationSince(ctx context.Context, in OrgInput, since string) (Organization, error) {
+	in, err := checkOrg(in)
 	if err != nil {
 		return Organization{}, err
 	}
-	o := Organization{ID: uuid.NewString(), Name: in.Name, Type: in.Type, State: in.State, CreatedAt: s.Now(), Stage: StageInquiry, StageOn: s.Today()}
+	if since, err = s.dayOrToday("since", since); err != nil {
+		return Organization{}, err
+	}
+	o := Organization{ID: uuid.NewString(), Name: in.Name, Type: in.Type, State: in.State, CreatedAt: s.Now(), Stage: StageInquiry, StageOn: since}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&o).Error; err != nil {
 			return err
