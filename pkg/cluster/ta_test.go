@@ -163,12 +163,20 @@ func TestTARequestRoundTrip(t *testing.T) {
 
 // TestTASpecialistAnswersInTheBrowser: a TA specialist signs in to the
 // hub, finds the site's request on My TA work, answers it with the form and
-// sees the answer; the site receives it at its next sync.
+// sees the answer; the site receives it at its next sync. On the
+// organization's profile (gone live) the specialist marks the first
+// check-in done. The affiliates and TA pages fit a phone.
 func TestTASpecialistAnswersInTheBrowser(t *testing.T) {
 	bctx := newBrowser(t)
 	h := startHub(t, "")
 	ctx := context.Background()
 	a := enrolledAgent(t, h, h.URL(), "Browser TA site")
+	const org = "Org of Browser TA site"
+	for _, to := range []string{"agreement", "training", "launched"} {
+		if _, err := h.CLI(ctx, "", "org", "stage", "--org", org, "--to", to); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := a.Start(ctx, time.Hour); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +186,7 @@ func TestTASpecialistAnswersInTheBrowser(t *testing.T) {
 	if _, err := a.CLI(ctx, "", "sync"); err != nil {
 		t.Fatal(err)
 	}
-	taSpecialist(t, h)
+	ta := taSpecialist(t, h)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	do(t, bctx,
 		chromedp.Navigate(h.URL()+"/ta"),
@@ -218,4 +226,75 @@ func TestTASpecialistAnswersInTheBrowser(t *testing.T) {
 	if got := agentTA(t, a, dir, r.ID); got.Answer != answer {
 		t.Fatal(fmt.Errorf("the site holds the answer %q", got.Answer))
 	}
+
+	// The organization's profile: its TA plan opened at go-live.
+	var orgs []struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	if _, err := cluster.JSON(ctx, http.MethodGet, h.URL()+"/api/v1/organizations?stage=launched", ta, nil, &orgs); err != nil || len(orgs) != 1 || orgs[0].Name != org {
+		t.Fatalf("launched organizations %+v %v", orgs, err)
+	}
+	var plan struct {
+		CheckIns []struct {
+			ID string `json:"id"`
+		} `json:"check_ins"`
+	}
+	if _, err := cluster.JSON(ctx, http.MethodGet, h.URL()+"/api/v1/organizations/"+orgs[0].ID+"/ta-plan", ta, nil, &plan); err != nil || len(plan.CheckIns) != 12 {
+		t.Fatalf("plan %+v %v", plan, err)
+	}
+	first := "#ci-" + plan.CheckIns[0].ID
+	do(t, bctx,
+		chromedp.Click(css(`a[href="/affiliates/`+orgs[0].ID+`"]`)),
+		chromedp.WaitVisible(css("#check-ins")),
+		chromedp.Click(css(first+" summary")),
+		chromedp.WaitVisible(css(first+` input[name="note"]`)),
+		chromedp.SendKeys(css(first+` input[name="note"]`), "Kick-off call with the director."),
+		chromedp.Click(css(first+` form[action$="/done"] button`)),
+		chromedp.WaitVisible(css(".notice")),
+	)
+	if notice := text(t, bctx, ".notice"); notice != "Check-in marked done." {
+		t.Fatalf("notice %q", notice)
+	}
+	if cell := text(t, bctx, first+" td:nth-child(2)"); !strings.HasPrefix(cell, "done ") {
+		t.Fatalf("first check-in shows %q", cell)
+	}
+	if st := text(t, bctx, "#stage"); st != "Launched (go-live)" {
+		t.Fatalf("stage %q", st)
+	}
+	t.Logf("screenshot: %s", screenshot(t, bctx, "hub-affiliate-profile"))
+
+	do(t, bctx, chromedp.EmulateViewport(390, 844))
+	for _, path := range []string{"/affiliates", "/affiliates/" + orgs[0].ID, "/ta", "/ta/requests", "/ta/requests/" + r.ID} {
+		do(t, bctx, chromedp.Navigate(h.URL()+path), chromedp.WaitVisible(css("main")))
+		c, cancel := within(bctx, 10*time.Second)
+		over, err := chromedp.Run(c, chromedp.Evaluate[float64]("document.documentElement.scrollWidth - window.innerWidth"))
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if over > 1 {
+			t.Errorf("%s is %.0f px wider than a 390 px phone screen", path, over)
+		}
+	}
+	t.Logf("screenshot: %s", screenshot(t, bctx, "hub-affiliate-phone"))
+
+	// The director reads the answer on the site's own page.
+	do(t, bctx,
+		chromedp.EmulateViewport(1200, 900),
+		chromedp.Navigate(a.URL()+"/login"),
+		chromedp.WaitVisible(css("#email")),
+		chromedp.SendKeys(css("#email"), "director@example.org"),
+		chromedp.SendKeys(css("#password"), directorPassword),
+		chromedp.Submit(css("#password")),
+		chromedp.WaitVisible(css("main")),
+		chromedp.Navigate(a.URL()+"/ta-requests"),
+		chromedp.WaitVisible(css("#privacy-warning")),
+		chromedp.Click(css(`#ta-requests a[href="/ta-requests/`+r.ID+`"]`)),
+		chromedp.WaitVisible(css("#answer")),
+	)
+	if got := text(t, bctx, "#answer"); got != answer {
+		t.Fatalf("the site's page shows the answer %q", got)
+	}
+	t.Logf("screenshot: %s", screenshot(t, bctx, "agent-ta-answer"))
 }
