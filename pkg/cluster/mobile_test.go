@@ -49,13 +49,7 @@ func TestSitePagesFitAPhone(t *testing.T) {
 	waitText(t, bctx, "h1", func(s string) bool { return s == "Participants" })
 	for _, path := range []string{"/participants", "/participants/" + people[0].ID, "/cohorts", "/cohorts/" + cohorts[0].ID, "/coaches", "/stipends", "/audit", "/ta-requests"} {
 		do(t, bctx, chromedp.Navigate(a.URL()+path), chromedp.WaitVisible(css("main")))
-		c, cancel := within(bctx, 10*time.Second)
-		over, err := chromedp.Run(c, chromedp.Evaluate[float64]("document.documentElement.scrollWidth - window.innerWidth"))
-		cancel()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if over > 1 {
+		if over := sideways(t, bctx); over > 1 {
 			c, cancel := within(bctx, 10*time.Second)
 			wide, _ := chromedp.Run(c, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !(e.parentElement && e.parentElement.closest("table"))).slice(0, 5).map(e => e.tagName + (e.id ? "#" + e.id : "") + "." + e.className + " (" + Math.round(e.getBoundingClientRect().right) + ")").join(", ")`))
 			cancel()
@@ -65,4 +59,16 @@ func TestSitePagesFitAPhone(t *testing.T) {
 			t.Logf("screenshot: %s", screenshot(t, bctx, "phone-participant"))
 		}
 	}
+}
+
+// sideways is how many pixels the open page is wider than the window.
+func sideways(t *testing.T, bctx context.Context) float64 {
+	t.Helper()
+	c, cancel := within(bctx, 10*time.Second)
+	defer cancel()
+	over, err := chromedp.Run(c, chromedp.Evaluate[float64]("document.documentElement.scrollWidth - window.innerWidth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return over
 }

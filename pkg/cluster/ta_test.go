@@ -79,6 +79,17 @@ func taSpecialist(t *testing.T, h *cluster.Hub) string {
 	return tok
 }
 
+// signIn opens url, which asks for the sign-in form, and signs in with it.
+func signIn(url, email, password string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Submit(chromedp.CSS("#password")),
+	}
+}
+
 // TestTARequestRoundTrip: a site's director raises a TA request while the
 // hub is down; it waits in the agent's queue; once the hub is back the sync
 // delivers it (once, however often the agent syncs); a TA specialist
@@ -188,14 +199,7 @@ func TestTASpecialistAnswersInTheBrowser(t *testing.T) {
 	}
 	ta := taSpecialist(t, h)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	do(t, bctx,
-		chromedp.Navigate(h.URL()+"/ta"),
-		chromedp.WaitVisible(css("#email")),
-		chromedp.SendKeys(css("#email"), "ta@example.org"),
-		chromedp.SendKeys(css("#password"), taPassword),
-		chromedp.Submit(css("#password")),
-		chromedp.WaitVisible(css("#open-requests")),
-	)
+	do(t, bctx, append(signIn(h.URL()+"/ta", "ta@example.org", taPassword), chromedp.WaitVisible(css("#open-requests")))...)
 	if heading := text(t, bctx, "h1"); heading != "My TA work" {
 		t.Fatalf("after sign-in the page is %q", heading)
 	}
@@ -267,32 +271,19 @@ func TestTASpecialistAnswersInTheBrowser(t *testing.T) {
 	do(t, bctx, chromedp.EmulateViewport(390, 844))
 	for _, path := range []string{"/affiliates", "/affiliates/" + orgs[0].ID, "/ta", "/ta/requests", "/ta/requests/" + r.ID} {
 		do(t, bctx, chromedp.Navigate(h.URL()+path), chromedp.WaitVisible(css("main")))
-		c, cancel := within(bctx, 10*time.Second)
-		over, err := chromedp.Run(c, chromedp.Evaluate[float64]("document.documentElement.scrollWidth - window.innerWidth"))
-		cancel()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if over > 1 {
+		if over := sideways(t, bctx); over > 1 {
 			t.Errorf("%s is %.0f px wider than a 390 px phone screen", path, over)
 		}
 	}
 	t.Logf("screenshot: %s", screenshot(t, bctx, "hub-affiliate-phone"))
 
 	// The director reads the answer on the site's own page.
-	do(t, bctx,
-		chromedp.EmulateViewport(1200, 900),
-		chromedp.Navigate(a.URL()+"/login"),
-		chromedp.WaitVisible(css("#email")),
-		chromedp.SendKeys(css("#email"), "director@example.org"),
-		chromedp.SendKeys(css("#password"), directorPassword),
-		chromedp.Submit(css("#password")),
-		chromedp.WaitVisible(css("main")),
+	do(t, bctx, chromedp.EmulateViewport(1200, 900))
+	do(t, bctx, append(signIn(a.URL()+"/login", "director@example.org", directorPassword), chromedp.WaitVisible(css("main")),
 		chromedp.Navigate(a.URL()+"/ta-requests"),
 		chromedp.WaitVisible(css("#privacy-warning")),
 		chromedp.Click(css(`#ta-requests a[href="/ta-requests/`+r.ID+`"]`)),
-		chromedp.WaitVisible(css("#answer")),
-	)
+		chromedp.WaitVisible(css("#answer")))...)
 	if got := text(t, bctx, "#answer"); got != answer {
 		t.Fatalf("the site's page shows the answer %q", got)
 	}

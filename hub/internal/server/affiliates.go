@@ -162,14 +162,19 @@ func clientError(err error) *problem.Problem {
 	return nil
 }
 
+// apiFail answers an error: the client's problem, or a logged 500.
+func (s *Server) apiFail(c *gin.Context, err error) {
+	if p := clientError(err); p != nil {
+		problem.Write(c, p)
+		return
+	}
+	problem.Internal(c, s.log, err)
+}
+
 // answerAPI writes v, or the problem of err.
 func (s *Server) answerAPI(c *gin.Context, status int, v any, err error) {
 	if err != nil {
-		if p := clientError(err); p != nil {
-			problem.Write(c, p)
-			return
-		}
-		problem.Internal(c, s.log, err)
+		s.apiFail(c, err)
 		return
 	}
 	c.JSON(status, v)
@@ -184,12 +189,8 @@ func (s *Server) apiOrganizations(c *gin.Context) {
 	var f store.OrgFilter
 	_ = c.ShouldBindQuery(&f)
 	os, err := s.st.FindOrganizations(c.Request.Context(), f)
-	if p := clientError(err); p != nil {
-		problem.Write(c, p)
-		return
-	}
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		s.apiFail(c, err)
 		return
 	}
 	u := currentUser(c)

@@ -25,12 +25,8 @@ func (s *Server) receiveTARequest(c *gin.Context) {
 		problem.Write(c, problem.New(http.StatusConflict, problem.TypeConflict, "A TA request with this id was already received with other content. Send a changed request under a new id."))
 		return
 	}
-	if p := clientError(err); p != nil {
-		problem.Write(c, p)
-		return
-	}
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		s.apiFail(c, err)
 		return
 	}
 	s.log.Info("TA request received", "site", site.ID, "request", res.ID, "fate", res.Fate)
