@@ -289,3 +289,67 @@ func TestTASpecialistAnswersInTheBrowser(t *testing.T) {
 	}
 	t.Logf("screenshot: %s", screenshot(t, bctx, "agent-ta-answer"))
 }
+
+// TestTARequestsSurviveHubRestore: the hub is restored from a backup older
+// than a TA request and an answer. The agent notices the hub holds fewer of
+// its requests than it delivered and sends them again (the one the hub kept
+// counts as a duplicate); an answer given after the restore still reaches
+// the site, though the hub's counter went back with the backup.
+func TestTARequestsSurviveHubRestore(t *testing.T) {
+	eachHubDB(t, func(t *testing.T, h *cluster.Hub) {
+		ctx := context.Background()
+		a := enrolledAgent(t, h, h.URL(), "Restored TA site")
+		if err := a.Start(ctx, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = a.Stop() })
+		dir := directorToken(t, a)
+		sync := func() {
+			t.Helper()
+			if _, err := a.CLI(ctx, "", "sync"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		first := raiseTA(t, a, dir, "Before the backup", "Raised before the hub's backup.")
+		sync()
+		backup := backupHub(t, h)
+		second := raiseTA(t, a, dir, "After the backup", "Raised after the hub's backup.")
+		sync()
+		ta := taSpecialist(t, h)
+		answer := func(id, text string) {
+			t.Helper()
+			if st, err := cluster.JSON(ctx, http.MethodPost, h.URL()+"/api/v1/ta/requests/"+id+"/answer", ta, map[string]string{"answer": text}, nil); err != nil || st != http.StatusOK {
+				t.Fatalf("answer: %d %v", st, err)
+			}
+		}
+		answer(first.ID, "First answer, lost with the restore.")
+		sync()
+		if got := agentTA(t, a, dir, first.ID); got.Status != "answered" {
+			t.Fatalf("before the restore the first request is %q", got.Status)
+		}
+
+		restoreHub(t, h, backup)
+		hdb := openDB(t, hubDSN(h))
+		held := func() (n int64) {
+			hdb.Raw("SELECT COUNT(*) FROM ta_requests").Scan(&n)
+			return n
+		}
+		if n := held(); n != 1 {
+			t.Fatalf("the restored hub holds %d TA requests, want the backup's 1", n)
+		}
+		sync()
+		if n := held(); n != 2 {
+			t.Fatalf("after the agent's next sync the hub holds %d TA requests, want 2", n)
+		}
+		// The specialist's account came after the backup: add it again.
+		ta = taSpecialist(t, h)
+		answer(second.ID, "Second answer, given after the restore.")
+		sync()
+		if got := agentTA(t, a, dir, second.ID); got.Status != "answered" || got.Answer != "Second answer, given after the restore." {
+			t.Fatalf("after the restore the site holds %+v", got)
+		}
+		if got := agentTA(t, a, dir, first.ID); got.Answer != "First answer, lost with the restore." {
+			t.Fatalf("the site lost the first answer it had: %+v", got)
+		}
+	})
+}

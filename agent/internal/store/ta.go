@@ -86,7 +86,20 @@ func (s *Store) TARequestByID(ctx context.Context, id string) (TARequest, error)
 // UnsentTARequests lists the requests waiting to be delivered, oldest first.
 func (s *Store) UnsentTARequests(ctx context.Context) ([]TARequest, error) {
 	var rs []TARequest
-	return rs, s.DB.WithContext(ctx).Where("sent_at IS NULL AND status = ?", TAQueued).Order("raised_at, id").Find(&rs).Error
+	return rs, s.DB.WithContext(ctx).Where("sent_at IS NULL AND status <> ?", TARefused).Order("raised_at, id").Find(&rs).Error
+}
+
+// ResendTARequestsIfLost queues every delivered request again when the hub
+// holds fewer of them than were delivered (it was restored from an older
+// backup); the hub answers those it still has as duplicates. It returns how
+// many were queued again.
+func (s *Store) ResendTARequestsIfLost(ctx context.Context, held int64) (int64, error) {
+	var sent int64
+	if err := s.DB.WithContext(ctx).Model(&TARequest{}).Where("sent_at IS NOT NULL").Count(&sent).Error; err != nil || sent <= held {
+		return 0, err
+	}
+	res := s.DB.WithContext(ctx).Model(&TARequest{}).Where("sent_at IS NOT NULL").Update("sent_at", nil)
+	return res.RowsAffected, res.Error
 }
 
 // MarkTARequestSent records that the hub acknowledged a request, with the

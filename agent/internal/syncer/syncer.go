@@ -120,6 +120,11 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		s.Log.Warn("sync: the hub is missing records this site sent before; sending them again", "records", res.Requeued, "hub_seq", st.SiteSeq)
 	}
 
+	if n, err := s.St.ResendTARequestsIfLost(ctx, st.TARequests); err != nil {
+		return res, err
+	} else if n > 0 {
+		s.Log.Warn("sync: the hub is missing TA requests this site sent before; sending them again", "requests", n, "hub_holds", st.TARequests)
+	}
 	if _, err := s.sendTARequests(ctx, c); err != nil {
 		return res, err
 	}

@@ -119,7 +119,12 @@ func (s *Server) status(c *gin.Context) {
 		problem.Internal(c, s.log, err)
 		return
 	}
-	c.JSON(http.StatusOK, contract.StatusResponse{Generation: gen, SiteID: site.ID, SiteSeq: site.BatchSeq, Release: rel.Version, ServerTime: s.st.Now()})
+	held, err := s.st.CountTARequests(ctx, site.ID)
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, contract.StatusResponse{Generation: gen, SiteID: site.ID, SiteSeq: site.BatchSeq, Release: rel.Version, ServerTime: s.st.Now(), TARequests: held})
 }
 
 // readBody reads a request body, gunzipping it when it says so, and refuses
