@@ -36,7 +36,7 @@ var fieldLabels = map[string]string{
 	"to": "The new stage:", "on": "The date", "reason": "The reason", "name": "The name", "type": "The type", "state": "The state",
 	"role": "The role", "email": "The email", "phone": "The phone", "due_on": "The due date", "done_on": "The date",
 	"note": "The note", "notes": "The notes", "mode": "How", "minutes": "The duration", "specialist_id": "The TA specialist",
-	"assignee_id": "The TA specialist", "answer": "The answer", "status": "This request:", "stage": "The stage",
+	"assignee_id": "The TA specialist", "answer": "The answer", "status": "The status", "request": "The request", "stage": "The stage",
 	"since": "The date of the first inquiry",
 }
 

@@ -354,7 +354,7 @@ func TestTARequestAnsweredOnceInThePull(t *testing.T) {
 			t.Fatalf("after closing %+v", after)
 		}
 		_, err = s.AnswerTARequest(ctx, w.ID, "late", spec)
-		wantField(t, err, "status")
+		wantField(t, err, "request")
 		if _, err := s.AnswerTARequest(ctx, uuid.NewString(), "x", spec); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown request: %v", err)
 		}

@@ -399,7 +399,7 @@ func (s *Store) changeTARequest(ctx context.Context, id string, change func(r *T
 			return err
 		}
 		if r.Status == contract.TAClosed {
-			return &ValidationError{"status", "the request is closed"}
+			return &ValidationError{"request", "is closed; it cannot be changed"}
 		}
 		if err := change(&r); err != nil {
 			return err
