@@ -29,9 +29,10 @@ import (
 // PathTARequests is where an agent sends a TA request.
 const PathTARequests = "/api/v1/sync/ta-requests"
 
-// Bounds of a TA request. The hub refuses anything larger.
+// Bounds of a TA request. The hub refuses anything larger. The body bound
+// leaves room for the longest subject and text in four-byte characters.
 const (
-	MaxTARequestBytes   = 32 << 10
+	MaxTARequestBytes   = 64 << 10
 	MaxTASubjectRunes   = 200
 	MaxTATextRunes      = 8000
 	MaxTAAnswerRunes    = 8000
