@@ -353,6 +353,32 @@ func TestTAPagesAndFidelitySeam(t *testing.T) {
 		if !strings.Contains(html, "Page org") {
 			t.Fatal("filtered list lacks the organization")
 		}
+
+		// Program Directors at the hub: their own organization only, and
+		// no forms that change it.
+		other, _ := h.st.AddOrganization(ctx, "Other page org", "nami", "NC")
+		own, _ := h.pageLogin(t, "dir@example.org", store.RoleDirector, org.ID)
+		foreign, _ := h.pageLogin(t, "dir2@example.org", store.RoleDirector, other.ID)
+		as := func(cookie, path string) (*answer, string) {
+			resp, b := h.do(t, request{method: http.MethodGet, path: path, header: map[string]string{"Cookie": cookie}})
+			return resp, string(b)
+		}
+		resp, html = as(own, "/affiliates")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(html, "Page org") || strings.Contains(html, "Other page org") || strings.Contains(html, "Add an organization") {
+			t.Fatalf("a director's affiliates list: %d", resp.StatusCode)
+		}
+		resp, html = as(own, "/ta/requests/"+w.ID)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(html, "Yes, by video.") || strings.Contains(html, `id="answer-form"`) {
+			t.Fatalf("a director's view of their request: %d", resp.StatusCode)
+		}
+		for _, path := range []string{"/ta/requests/" + w.ID, "/affiliates/" + org.ID, "/ta"} {
+			if resp, _ := as(foreign, path); resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("another organization's director got %s: %d", path, resp.StatusCode)
+			}
+		}
+		if _, html := as(foreign, "/ta/requests"); strings.Contains(html, "Meeting space") {
+			t.Fatal("another organization's director sees the request in the list")
+		}
 	})
 }
 
