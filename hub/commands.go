@@ -177,15 +177,15 @@ runs on one of them at a time.`,
 
 func orgCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "org", Short: "Manage implementing organizations"}
-	var name, typ, state string
+	var name, typ, state, since string
 	add := &cobra.Command{
 		Use:     "add",
 		Short:   "Add an implementing organization",
-		Long:    "Add an implementing organization. Types: " + strings.Join(store.OrgTypes, ", ") + ".",
+		Long:    "Add an implementing organization, at the inquiry stage of its lifecycle. Types: " + strings.Join(store.OrgTypes, ", ") + ".",
 		Example: `  hub org add --name "Riverside Peer Center" --type peer_run --state VA`,
 		Args:    cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			o, err := st.AddOrganization(cmd.Context(), name, typ, state)
+			o, err := st.AddOrganizationSince(cmd.Context(), store.OrgInput{Name: name, Type: typ, State: state}, since)
 			if err != nil {
 				return err
 			}
@@ -196,24 +196,10 @@ func orgCmd(g *globals) *cobra.Command {
 	add.Flags().StringVar(&name, "name", "", "the organization's name (required)")
 	add.Flags().StringVar(&typ, "type", "other", "kind: "+strings.Join(store.OrgTypes, ", "))
 	add.Flags().StringVar(&state, "state", "", "two-letter state code (required)")
+	add.Flags().StringVar(&since, "since", "", "date of the first inquiry, YYYY-MM-DD (default today)")
 	_ = add.MarkFlagRequired("name")
 	_ = add.MarkFlagRequired("state")
-	list := &cobra.Command{
-		Use: "list", Short: "List organizations", Args: cobra.NoArgs,
-		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			os, err := st.Organizations(cmd.Context())
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tNAME\tTYPE\tSTATE")
-			for _, o := range os {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", o.ID, o.Name, o.Type, o.State)
-			}
-			return w.Flush()
-		}),
-	}
-	cmd.AddCommand(add, list)
+	cmd.AddCommand(add, orgListCmd(g), orgShowCmd(g), orgStageCmd(g), orgContactCmd(g))
 	return cmd
 }
 

@@ -65,6 +65,9 @@ func run(bin, dir string, port int) error {
 	if _, err := hub.CLI(ctx, adminPassword+"\n", "user", "add", "--email", adminEmail, "--name", "Demo Admin", "--role", "admin", "--password-stdin"); err != nil {
 		return err
 	}
+	if err := addDemoOrgs(ctx, hub); err != nil {
+		return err
+	}
 	sites := []demoSite{
 		{"Riverside Peer Center (demo)", "peer_run", "VA", "Riverside downtown", 60, 1, port + 1},
 		{"Blue Ridge Community Services Board (demo)", "csb_mhc", "VA", "Blue Ridge north", 45, 2, port + 2},
@@ -99,6 +102,10 @@ func run(bin, dir string, port int) error {
 		}
 		agents = append(agents, a)
 	}
+	fmt.Println("putting the demo organizations at their lifecycle stages…")
+	if err := stageAffiliates(ctx, hub, agents, dirPassword); err != nil {
+		return err
+	}
 	fmt.Println("waiting for both sites' records to reach the hub…")
 	tok, err := cluster.Login(ctx, hub.URL(), adminEmail, adminPassword)
 	if err != nil {
@@ -128,9 +135,11 @@ It's My Life is running.
 
   National hub     %s
     POM table      %s/outcomes/pom
+    Affiliates     %s/affiliates
     sign in        %s / %s
+    My TA work     %s/ta  (sign in %s / %s)
 
-`, hub.URL(), hub.URL(), adminEmail, adminPassword)
+`, hub.URL(), hub.URL(), hub.URL(), adminEmail, adminPassword, hub.URL(), taEmail, taPassword)
 	for i, a := range agents {
 		fmt.Printf("  Site %-11q %s\n    sign in        director%d@example.org / %s\n\n", sites[i].site, a.URL(), i+1, dirPassword)
 	}

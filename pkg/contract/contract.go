@@ -194,6 +194,10 @@ type StatusResponse struct {
 	SiteSeq    int64     `json:"site_seq"`
 	Release    string    `json:"latest_release"`
 	ServerTime time.Time `json:"server_time"`
+	// TARequests is how many of the site's TA requests the hub holds; an
+	// agent that delivered more (the hub was restored from an older backup)
+	// sends them again.
+	TARequests int64 `json:"ta_requests"`
 }
 
 // EnrollRequest exchanges a one-time enrollment token for a site credential.

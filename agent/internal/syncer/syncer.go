@@ -120,6 +120,15 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		s.Log.Warn("sync: the hub is missing records this site sent before; sending them again", "records", res.Requeued, "hub_seq", st.SiteSeq)
 	}
 
+	if n, err := s.St.ResendTARequestsIfLost(ctx, st.TARequests); err != nil {
+		return res, err
+	} else if n > 0 {
+		s.Log.Warn("sync: the hub is missing TA requests this site sent before; sending them again", "requests", n, "hub_holds", st.TARequests)
+	}
+	if _, err := s.sendTARequests(ctx, c); err != nil {
+		return res, err
+	}
+
 	s.progress(Progress{Phase: "pull", Requeued: res.Requeued})
 	if err := s.pull(ctx, c); err != nil {
 		return res, err
@@ -226,6 +235,11 @@ func (s *Syncer) pull(ctx context.Context, c *Client) error {
 			return fmt.Errorf("release %s from the hub: %w", r.Version, err)
 		}
 		s.Log.Info("sync: release received", "release", r.Version)
+	}
+	if n, err := s.St.SaveTAAnswers(ctx, resp.TAAnswers); err != nil {
+		return fmt.Errorf("TA answers from the hub: %w", err)
+	} else if n > 0 {
+		s.Log.Info("sync: TA answers received", "requests", n)
 	}
 	if _, err := contract.ParsePullCursor(resp.Cursor); err != nil {
 		return fmt.Errorf("the hub answered a malformed pull cursor: %w", err)

@@ -70,23 +70,6 @@ func (s *Server) apiPOM(c *gin.Context) {
 	c.JSON(http.StatusOK, rep)
 }
 
-func (s *Server) apiOrganizations(c *gin.Context) {
-	os, err := s.st.Organizations(c.Request.Context())
-	if err != nil {
-		problem.Internal(c, s.log, err)
-		return
-	}
-	u := c.MustGet(ctxUser).(store.User)
-	out := []gin.H{}
-	for _, o := range os {
-		if u.Role == store.RoleDirector && o.ID != u.OrgID {
-			continue
-		}
-		out = append(out, gin.H{"id": o.ID, "name": o.Name, "type": o.Type, "state": o.State})
-	}
-	c.JSON(http.StatusOK, out)
-}
-
 func (s *Server) apiSites(c *gin.Context) {
 	u := c.MustGet(ctxUser).(store.User)
 	org := c.Query("org")

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/contract"
 )
 
 var funcs = template.FuncMap{
@@ -33,7 +34,17 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"orgType": func(t string) string { return store.OrgTypeLabels[t] },
+	"orgType":  func(t string) string { return store.OrgTypeLabels[t] },
+	"stage":    func(s string) string { return store.StageLabels[s] },
+	"mode":     func(m string) string { return store.TAModeLabels[m] },
+	"category": func(c string) string { return contract.TACategoryLabels[c] },
+	"overdue":  func(c store.TACheckIn, today string) bool { return c.Overdue(today) },
+	"isoDate": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.DateOnly)
+	},
 	// holds reports whether the signed-in user holds a role (any
 	// organization), for showing links; the routes enforce it.
 	"holds": func(u store.User, role string) bool {

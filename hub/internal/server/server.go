@@ -35,6 +35,9 @@ type Config struct {
 	// Replica names this process in the record of background job runs
 	// (default host name and process id).
 	Replica string
+	// FidelityFlags lists the sites outcome fidelity flags for "My TA
+	// work"; nil shows none.
+	FidelityFlags store.FidelityFlags
 }
 
 // Server is the hub's HTTP server.
@@ -97,12 +100,12 @@ func (s *Server) Handler() http.Handler {
 	site.GET("/status", s.status)
 	site.POST("/push", s.push)
 	site.GET("/pull", s.pull)
+	site.POST("/ta-requests", s.receiveTARequest)
 
 	api := r.Group("/api/v1")
 	api.POST("/auth/login", s.apiLogin)
 	staff := api.Group("", s.requireStaff(false))
 	staff.GET("/me", s.apiMe)
-	staff.GET("/organizations", s.apiOrganizations)
 	staff.GET("/sites", s.apiSites)
 	staff.GET("/outcomes/pom", s.requireRole(store.RoleAdmin, store.RoleAnalyst, store.RoleTA, store.RoleTrainer, store.RoleDirector), s.apiPOM)
 	admin := staff.Group("", s.requireRole(store.RoleAdmin))
@@ -127,6 +130,7 @@ func (s *Server) Handler() http.Handler {
 	adminPages.POST("/users/:id/roles/:assignment/delete", s.unassignSubmit)
 	adminPages.GET("/audit", s.auditPage)
 	adminPages.GET("/audit.csv", s.auditExport)
+	s.affiliateRoutes(staff, pages)
 	return r
 }
 

@@ -120,7 +120,12 @@ func (s *Server) status(c *gin.Context) {
 		problem.Internal(c, s.log, err)
 		return
 	}
-	c.JSON(http.StatusOK, contract.StatusResponse{Generation: gen, SiteID: site.ID, SiteSeq: site.BatchSeq, Release: rel.Version, ServerTime: s.st.Now()})
+	held, err := s.st.CountTARequests(ctx, site.ID)
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, contract.StatusResponse{Generation: gen, SiteID: site.ID, SiteSeq: site.BatchSeq, Release: rel.Version, ServerTime: s.st.Now(), TARequests: held})
 }
 
 // readBody reads a request body, gunzipping it when it says so, and refuses
@@ -342,6 +347,11 @@ func (s *Server) pull(c *gin.Context) {
 	for _, r := range rels {
 		resp.Releases = append(resp.Releases, contract.ReleaseWire{Version: r.Version, PublishedAt: r.PublishedAt, SHA256: r.SHA256, Content: contract.RawJSON(r.Content)})
 		cur.Releases = r.Seq
+	}
+	site := c.MustGet(ctxSite).(store.Site)
+	if resp.TAAnswers, err = s.taAnswers(c, site.ID, &cur); err != nil {
+		problem.Internal(c, s.log, err)
+		return
 	}
 	resp.Cursor = cur.String()
 	writeJSON(c, http.StatusOK, resp)

@@ -22,6 +22,10 @@ type Organization struct {
 	Type      string    `gorm:"size:40;not null"`
 	State     string    `gorm:"size:2;not null"`
 	CreatedAt time.Time `gorm:"not null"`
+	// Stage is where the organization is in its lifecycle (see Stages),
+	// since the day StageOn (YYYY-MM-DD).
+	Stage   string `gorm:"size:20;not null;default:inquiry"`
+	StageOn string `gorm:"size:10;not null;default:''"`
 }
 
 // Site is a place where an organization runs the program with one agent.

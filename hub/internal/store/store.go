@@ -147,21 +147,32 @@ var OrgTypeLabels = map[string]string{
 
 var stateRE = regexp.MustCompile(`^[A-Z]{2}$`)
 
-// AddOrganization creates an implementing organization.
+// AddOrganization creates an implementing organization, at the inquiry
+// stage from today.
 func (s *Store) AddOrganization(ctx context.Context, name, typ, state string) (Organization, error) {
-	name = strings.TrimSpace(name)
-	state = strings.ToUpper(strings.TrimSpace(state))
-	if name == "" || len(name) > 200 {
-		return Organization{}, &ValidationError{"name", "is required (at most 200 characters)"}
+	return s.AddOrganizationSince(ctx, OrgInput{Name: name, Type: typ, State: state}, "")
+}
+
+// AddOrganizationSince creates an implementing organization at the inquiry
+// stage from a date (today when empty; never in the future), so that an
+// organization already in touch before the hub kept its record can be
+// entered with its history.
+func (s *Store) AddOrganizationSince(ctx context.Context, in OrgInput, since string) (Organization, error) {
+	in, err := checkOrg(in)
+	if err != nil {
+		return Organization{}, err
 	}
-	if _, ok := OrgTypeLabels[typ]; !ok {
-		return Organization{}, &ValidationError{"type", "must be one of " + strings.Join(OrgTypes, ", ")}
+	if since, err = s.dayOrToday("since", since); err != nil {
+		return Organization{}, err
 	}
-	if !stateRE.MatchString(state) {
-		return Organization{}, &ValidationError{"state", "must be a two-letter state code such as VA"}
-	}
-	o := Organization{ID: uuid.NewString(), Name: name, Type: typ, State: state, CreatedAt: s.Now()}
-	if err := s.DB.WithContext(ctx).Create(&o).Error; err != nil {
+	o := Organization{ID: uuid.NewString(), Name: in.Name, Type: in.Type, State: in.State, CreatedAt: s.Now(), Stage: StageInquiry, StageOn: since}
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&o).Error; err != nil {
+			return err
+		}
+		return tx.Create(&StageChange{OrgID: o.ID, ToStage: StageInquiry, OnDate: o.StageOn, CreatedAt: o.CreatedAt}).Error
+	})
+	if err != nil {
 		if dbx.IsUniqueViolation(err) {
 			return Organization{}, &ValidationError{"name", "an organization with this name exists"}
 		}

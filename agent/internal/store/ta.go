@@ -1,0 +1,148 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/deident"
+)
+
+// Local states of a TA request besides the hub's (contract.TAOpen …).
+const (
+	// TAQueued: raised here, not yet delivered to the hub.
+	TAQueued = "queued"
+	// TARefused: the hub refused it for good (SendError says why).
+	TARefused = "refused"
+)
+
+// TARequest is a technical assistance request the site raised with the
+// national office. It is site-level correspondence, not participant data:
+// it never enters the outbox.
+type TARequest struct {
+	ID         string     `json:"id"`
+	Subject    string     `json:"subject"`
+	Category   string     `json:"category"`
+	Body       string     `json:"text"`
+	RaisedBy   string     `json:"raised_by"`
+	RaisedAt   time.Time  `json:"raised_at"`
+	SentAt     *time.Time `json:"sent_at"`
+	SendError  string     `json:"send_error"`
+	Status     string     `json:"status"`
+	Answer     string     `json:"answer"`
+	AnsweredBy string     `json:"answered_by"`
+	AnsweredAt *time.Time `json:"answered_at"`
+	AnswerSeq  int64      `json:"-"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+}
+
+// TARequestInput is a request as the director writes it.
+type TARequestInput struct {
+	Subject  string `json:"subject" form:"subject"`
+	Category string `json:"category" form:"category"`
+	Text     string `json:"text" form:"text"`
+}
+
+// Wire is the request as the agent sends it to the hub.
+func (r TARequest) Wire() contract.TARequestWire {
+	return contract.TARequestWire{ID: r.ID, Subject: r.Subject, Category: r.Category, Text: r.Body, RaisedAt: r.RaisedAt.UTC()}
+}
+
+// RaiseTARequest queues a TA request; the sync worker delivers it.
+func (s *Store) RaiseTARequest(ctx context.Context, u User, in TARequestInput) (TARequest, error) {
+	now := s.Now()
+	r := TARequest{ID: deident.NewRecordID(now), Subject: strings.TrimSpace(in.Subject), Category: in.Category,
+		Body: strings.TrimSpace(in.Text), RaisedBy: u.ID, RaisedAt: now.UTC().Truncate(time.Second), Status: TAQueued, UpdatedAt: now}
+	if err := contract.ValidateTARequest(r.Wire()); err != nil {
+		var fe *contract.TAFieldError
+		if errors.As(err, &fe) {
+			return r, &ValidationError{fe.Field, fe.Msg}
+		}
+		return r, err
+	}
+	return r, s.DB.WithContext(ctx).Create(&r).Error
+}
+
+// TARequests lists the site's TA requests, newest first.
+func (s *Store) TARequests(ctx context.Context) ([]TARequest, error) {
+	var rs []TARequest
+	return rs, s.DB.WithContext(ctx).Order("raised_at DESC, id DESC").Find(&rs).Error
+}
+
+// TARequestByID finds a TA request.
+func (s *Store) TARequestByID(ctx context.Context, id string) (TARequest, error) {
+	var r TARequest
+	err := s.DB.WithContext(ctx).First(&r, "id = ?", id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
+// UnsentTARequests lists the requests waiting to be delivered, oldest first.
+func (s *Store) UnsentTARequests(ctx context.Context) ([]TARequest, error) {
+	var rs []TARequest
+	return rs, s.DB.WithContext(ctx).Where("sent_at IS NULL AND status <> ?", TARefused).Order("raised_at, id").Find(&rs).Error
+}
+
+// ResendTARequestsIfLost queues every delivered request again when the hub
+// holds fewer of them than were delivered (it was restored from an older
+// backup); the hub answers those it still has as duplicates. It returns how
+// many were queued again.
+func (s *Store) ResendTARequestsIfLost(ctx context.Context, held int64) (int64, error) {
+	var sent int64
+	if err := s.DB.WithContext(ctx).Model(&TARequest{}).Where("sent_at IS NOT NULL").Count(&sent).Error; err != nil || sent <= held {
+		return 0, err
+	}
+	res := s.DB.WithContext(ctx).Model(&TARequest{}).Where("sent_at IS NOT NULL").Update("sent_at", nil)
+	return res.RowsAffected, res.Error
+}
+
+// MarkTARequestSent records that the hub acknowledged a request, with the
+// status it reported. A later answer already stored is kept.
+func (s *Store) MarkTARequestSent(ctx context.Context, id, status string) error {
+	now := s.Now()
+	return s.DB.WithContext(ctx).Model(&TARequest{}).Where("id = ? AND sent_at IS NULL", id).
+		Updates(map[string]any{"sent_at": now, "status": gorm.Expr("CASE WHEN answer_seq = 0 THEN ? ELSE status END", status), "send_error": "", "updated_at": now}).Error
+}
+
+// MarkTARequestRefused records that the hub refused a request for good; it
+// is not sent again.
+func (s *Store) MarkTARequestRefused(ctx context.Context, id, reason string) error {
+	return s.DB.WithContext(ctx).Model(&TARequest{}).Where("id = ?", id).
+		Updates(map[string]any{"status": TARefused, "send_error": reason, "updated_at": s.Now()}).Error
+}
+
+// SaveTAAnswers stores answers and status changes from the hub's pull. An
+// entry older than what is stored (a repeated pull) changes nothing; one for
+// an unknown request is skipped. It returns how many requests changed.
+func (s *Store) SaveTAAnswers(ctx context.Context, as []contract.TAAnswerWire) (int, error) {
+	changed := 0
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, a := range as {
+			upd := map[string]any{"status": a.Status, "answer": a.Answer, "answered_by": a.AnsweredBy, "answer_seq": a.Seq, "updated_at": s.Now()}
+			if a.AnsweredAt.IsZero() {
+				upd["answered_at"] = nil
+			} else {
+				upd["answered_at"] = a.AnsweredAt.UTC()
+			}
+			switch a.Status {
+			case contract.TAOpen, contract.TAAssigned, contract.TAAnswered, contract.TAClosed:
+			default:
+				s.Log.Warn("sync: TA answer with an unknown status skipped", "request", a.RequestID, "status", a.Status)
+				continue
+			}
+			res := tx.Model(&TARequest{}).Where("id = ? AND answer_seq < ?", a.RequestID, a.Seq).Updates(upd)
+			if res.Error != nil {
+				return res.Error
+			}
+			changed += int(res.RowsAffected)
+		}
+		return nil
+	})
+	return changed, err
+}

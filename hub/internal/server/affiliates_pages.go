@@ -1,0 +1,355 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/contract"
+)
+
+// notices are the messages a page shows after a form went through, by the
+// code in ?done= (never text from the address).
+var notices = map[string]string{
+	"saved": "Saved.", "contact": "Contact added.", "removed": "Contact removed.", "stage": "Stage changed.",
+	"plan": "TA specialist set.", "checkin": "Check-in scheduled.", "moved": "Check-in moved.", "checked": "Check-in marked done.",
+	"logged": "Contact logged.", "assigned": "Request assigned.", "answered": "Answer saved; the site receives it at its next sync.",
+	"closed": "Request closed.",
+}
+
+// formError is the message a page shows for a client's mistake; ok is
+// false for any other error.
+func formError(err error) (string, bool) {
+	var ve *store.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return fieldLabel(ve.Field) + " " + ve.Msg + ". Nothing was changed.", true
+	case errors.Is(err, store.ErrNotFound):
+		return "That item no longer exists. Nothing was changed.", true
+	}
+	return "", false
+}
+
+var fieldLabels = map[string]string{
+	"to": "The new stage:", "on": "The date", "reason": "The reason", "name": "The name", "type": "The type", "state": "The state",
+	"role": "The role", "email": "The email", "phone": "The phone", "due_on": "The due date", "done_on": "The date",
+	"note": "The note", "notes": "The notes", "mode": "How", "minutes": "The duration", "specialist_id": "The TA specialist",
+	"assignee_id": "The TA specialist", "answer": "The answer", "status": "The status", "request": "The request", "stage": "The stage",
+	"since": "The date of the first inquiry",
+}
+
+func fieldLabel(f string) string {
+	if l := fieldLabels[f]; l != "" {
+		return l
+	}
+	return f
+}
+
+// formFailed shows the page again with the error of a form, or the failure
+// page when the error is not the client's.
+func (s *Server) formFailed(c *gin.Context, err error, show func(status int, data gin.H), section string) {
+	msg, ok := formError(err)
+	if !ok {
+		s.pageError(c, err)
+		return
+	}
+	show(http.StatusUnprocessableEntity, gin.H{"Errors": map[string]string{section: msg}})
+}
+
+func (s *Server) affiliatesPage(c *gin.Context) { s.showAffiliates(c, http.StatusOK, gin.H{}) }
+
+func (s *Server) showAffiliates(c *gin.Context, status int, data gin.H) {
+	ctx := c.Request.Context()
+	var f store.OrgFilter
+	_ = c.ShouldBindQuery(&f)
+	os, err := s.st.FindOrganizations(ctx, f)
+	if msg, ok := formError(err); ok {
+		status, data["FilterError"], f = http.StatusUnprocessableEntity, msg, store.OrgFilter{}
+		os, err = s.st.FindOrganizations(ctx, f)
+	}
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	u := currentUser(c)
+	var shown []store.Organization
+	for _, o := range os {
+		if u.Role != store.RoleDirector || o.ID == u.OrgID {
+			shown = append(shown, o)
+		}
+	}
+	sites, err := s.st.Sites(ctx, "")
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	count := map[string]int{}
+	for _, st := range sites {
+		count[st.OrgID]++
+	}
+	if _, ok := data["Form"]; !ok {
+		data["Form"] = store.OrgInput{Type: "peer_run"}
+	}
+	data["Title"], data["Orgs"], data["Filter"], data["SiteCount"] = "Affiliates", shown, f, count
+	data["Stages"], data["Types"], data["CanManage"] = store.Stages, store.OrgTypes, isTAStaff(u)
+	s.render(c, status, "affiliates.html", data)
+}
+
+func (s *Server) addAffiliateSubmit(c *gin.Context) {
+	var in store.OrgInput
+	_ = c.ShouldBind(&in)
+	o, err := s.st.AddOrganizationSince(c.Request.Context(), in, c.PostForm("since"))
+	if err != nil {
+		msg, ok := formError(err)
+		if !ok {
+			s.pageError(c, err)
+			return
+		}
+		s.showAffiliates(c, http.StatusUnprocessableEntity, gin.H{"Form": in, "AddError": msg})
+		return
+	}
+	back(c, "/affiliates/"+o.ID, "saved")
+}
+
+func (s *Server) affiliatePage(c *gin.Context) { s.showAffiliate(c, http.StatusOK, gin.H{}) }
+
+func (s *Server) showAffiliate(c *gin.Context, status int, data gin.H) {
+	p, err := s.loadProfile(c, orgOf(c))
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	specs, err := s.st.Specialists(c.Request.Context())
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	names := map[string]string{}
+	for _, u := range specs {
+		names[u.ID] = u.Name
+	}
+	siteNames := map[string]string{}
+	for _, st := range p.Sites {
+		siteNames[st.ID] = st.Name
+	}
+	if _, ok := data["Errors"]; !ok {
+		data["Errors"] = map[string]string{}
+	}
+	data["Title"], data["P"], data["Today"], data["Specialists"], data["SpecialistNames"] = p.Org.Name, p, s.st.Today(), specs, names
+	data["NextStages"], data["Types"], data["Modes"], data["CanManage"] = store.NextStages(p.Org.Stage), store.OrgTypes, store.TAModes, isTAStaff(currentUser(c))
+	data["SiteNames"], data["Notice"] = siteNames, notices[c.Query("done")]
+	s.render(c, status, "affiliate.html", data)
+}
+
+// orgForm runs a profile form's change and goes back to the profile, or
+// shows it again with the error in its section.
+func (s *Server) orgForm(c *gin.Context, section, notice string, change func(o store.Organization) error) {
+	o := orgOf(c)
+	if err := change(o); err != nil {
+		s.formFailed(c, err, func(status int, data gin.H) { s.showAffiliate(c, status, data) }, section)
+		return
+	}
+	back(c, "/affiliates/"+o.ID, notice)
+}
+
+func (s *Server) updateAffiliateSubmit(c *gin.Context) {
+	s.orgForm(c, "profile", "saved", func(o store.Organization) error {
+		var in store.OrgInput
+		_ = c.ShouldBind(&in)
+		_, err := s.st.UpdateOrganization(c.Request.Context(), o.ID, in)
+		return err
+	})
+}
+
+func (s *Server) addContactSubmit(c *gin.Context) {
+	s.orgForm(c, "contacts", "contact", func(o store.Organization) error {
+		var in store.ContactInput
+		_ = c.ShouldBind(&in)
+		_, err := s.st.AddContact(c.Request.Context(), o.ID, in)
+		return err
+	})
+}
+
+func (s *Server) removeContactSubmit(c *gin.Context) {
+	s.orgForm(c, "contacts", "removed", func(o store.Organization) error {
+		return s.st.RemoveContact(c.Request.Context(), o.ID, c.Param("cid"))
+	})
+}
+
+func (s *Server) stageSubmit(c *gin.Context) {
+	s.orgForm(c, "stage", "stage", func(o store.Organization) error {
+		var in store.StageInput
+		_ = c.ShouldBind(&in)
+		_, err := s.st.ChangeStage(c.Request.Context(), o.ID, in, currentUser(c).Name)
+		return err
+	})
+}
+
+func (s *Server) assignPlanSubmit(c *gin.Context) {
+	s.orgForm(c, "plan", "plan", func(o store.Organization) error {
+		return s.st.AssignPlan(c.Request.Context(), o.ID, c.PostForm("specialist_id"))
+	})
+}
+
+func (s *Server) addCheckInSubmit(c *gin.Context) {
+	s.orgForm(c, "plan", "checkin", func(o store.Organization) error {
+		_, err := s.st.AddCheckIn(c.Request.Context(), o.ID, c.PostForm("due_on"))
+		return err
+	})
+}
+
+func (s *Server) rescheduleSubmit(c *gin.Context) {
+	s.orgForm(c, "plan", "moved", func(o store.Organization) error {
+		_, err := s.st.RescheduleCheckIn(c.Request.Context(), o.ID, c.Param("ckid"), c.PostForm("due_on"))
+		return err
+	})
+}
+
+func (s *Server) completeCheckInSubmit(c *gin.Context) {
+	s.orgForm(c, "plan", "checked", func(o store.Organization) error {
+		_, err := s.st.CompleteCheckIn(c.Request.Context(), o.ID, c.Param("ckid"), c.PostForm("done_on"), c.PostForm("note"))
+		return err
+	})
+}
+
+func (s *Server) logTAContactSubmit(c *gin.Context) {
+	s.orgForm(c, "ta-contacts", "logged", func(o store.Organization) error {
+		in := store.TAContactInput{On: c.PostForm("on"), Mode: c.PostForm("mode"), Minutes: formInt(c, "minutes"), Notes: c.PostForm("notes")}
+		_, err := s.st.LogTAContact(c.Request.Context(), o.ID, in, currentUser(c))
+		return err
+	})
+}
+
+// names maps organization and site ids to their names for list pages.
+func (s *Server) names(c *gin.Context) (orgs, sites map[string]string, err error) {
+	os, err := s.st.Organizations(c.Request.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	ss, err := s.st.Sites(c.Request.Context(), "")
+	if err != nil {
+		return nil, nil, err
+	}
+	orgs, sites = map[string]string{}, map[string]string{}
+	for _, o := range os {
+		orgs[o.ID] = o.Name
+	}
+	for _, st := range ss {
+		sites[st.ID] = st.Name
+	}
+	return orgs, sites, nil
+}
+
+func (s *Server) workPage(c *gin.Context) {
+	w, err := s.work(c)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	orgs, sites, err := s.names(c)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "ta_work.html", gin.H{"Title": "My TA work", "W": w, "All": c.Query("all") == "1",
+		"OrgNames": orgs, "SiteNames": sites, "FlagsWired": s.cfg.FidelityFlags != nil})
+}
+
+func (s *Server) taRequestsPage(c *gin.Context) {
+	f, p := requestFilter(c)
+	data := gin.H{"Title": "TA requests", "Status": f.Status}
+	status := http.StatusOK
+	if p != nil {
+		s.deny(c, p.Detail)
+		return
+	}
+	rs, err := s.st.TARequests(c.Request.Context(), f)
+	if msg, ok := formError(err); ok {
+		status, data["Error"], data["Status"] = http.StatusUnprocessableEntity, msg, ""
+		f.Status = ""
+		rs, err = s.st.TARequests(c.Request.Context(), f)
+	}
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	orgs, sites, err := s.names(c)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	data["Requests"], data["OrgNames"], data["SiteNames"] = rs, orgs, sites
+	data["Statuses"] = []string{contract.TAOpen, contract.TAAssigned, contract.TAAnswered, contract.TAClosed}
+	s.render(c, status, "ta_requests.html", data)
+}
+
+func (s *Server) taRequestPage(c *gin.Context) { s.showRequest(c, http.StatusOK, gin.H{}) }
+
+func (s *Server) showRequest(c *gin.Context, status int, data gin.H) {
+	r := requestOf(c)
+	ctx := c.Request.Context()
+	if fresh, err := s.st.TARequestByID(ctx, r.ID); err == nil {
+		r = fresh
+	}
+	specs, err := s.st.Specialists(ctx)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	orgs, sites, err := s.names(c)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	names := map[string]string{}
+	for _, u := range specs {
+		names[u.ID] = u.Name
+	}
+	if _, ok := data["Errors"]; !ok {
+		data["Errors"] = map[string]string{}
+	}
+	if _, ok := data["Answer"]; !ok {
+		data["Answer"] = r.Answer
+	}
+	data["Title"], data["R"], data["Specialists"], data["SpecialistNames"] = r.Subject, r, specs, names
+	data["OrgName"], data["SiteName"], data["CanManage"], data["Notice"] = orgs[r.OrgID], sites[r.SiteID], isTAStaff(currentUser(c)), notices[c.Query("done")]
+	s.render(c, status, "ta_request.html", data)
+}
+
+// requestForm runs a request form's change and goes back to the request.
+func (s *Server) requestForm(c *gin.Context, notice string, change func(r store.TARequest) error) {
+	r := requestOf(c)
+	if err := change(r); err != nil {
+		msg, ok := formError(err)
+		if !ok {
+			s.pageError(c, err)
+			return
+		}
+		s.showRequest(c, http.StatusUnprocessableEntity, gin.H{"Errors": map[string]string{notice: msg}, "Answer": c.PostForm("answer")})
+		return
+	}
+	back(c, "/ta/requests/"+r.ID, notice)
+}
+
+func (s *Server) assignTARequestSubmit(c *gin.Context) {
+	s.requestForm(c, "assigned", func(r store.TARequest) error {
+		_, err := s.st.AssignTARequest(c.Request.Context(), r.ID, c.PostForm("assignee_id"))
+		return err
+	})
+}
+
+func (s *Server) answerTARequestSubmit(c *gin.Context) {
+	s.requestForm(c, "answered", func(r store.TARequest) error {
+		_, err := s.st.AnswerTARequest(c.Request.Context(), r.ID, c.PostForm("answer"), currentUser(c))
+		return err
+	})
+}
+
+func (s *Server) closeTARequestSubmit(c *gin.Context) {
+	s.requestForm(c, "closed", func(r store.TARequest) error {
+		_, err := s.st.CloseTARequest(c.Request.Context(), r.ID)
+		return err
+	})
+}
