@@ -140,6 +140,8 @@ type Cohort struct {
 	Location    string    `json:"location"`
 	MixedPairs  bool      `json:"mixed_pairs"`
 	ClosedOn    string    `json:"closed_on"`
+	// SurrogateKey is the cohort's random key upstream (migration 0006).
+	SurrogateKey string    `json:"-"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
