@@ -66,6 +66,7 @@ var funcs = template.FuncMap{
 			return "not present"
 		}
 	},
+	"cents": dollars,
 	// arr packs arguments for a sub-template.
 	"arr": func(v ...any) []any { return v },
 	"title": func(s string) string {
@@ -156,6 +157,7 @@ func (s *Server) Handler() http.Handler {
 	s.meetingRoutes(a, p)
 	s.stipendRoutes(a, p)
 	s.pairRoutes(a, p)
+	s.outcomeRoutes(r, a, p)
 	p.GET("/sync", s.syncPage)
 	p.POST("/sync", s.syncSubmit)
 	return r

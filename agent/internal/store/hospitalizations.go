@@ -15,7 +15,7 @@ import (
 
 // ErrNoHospitalizationConsent refuses hospitalization data for a
 // participant who did not consent at intake to have it recorded.
-var ErrNoHospitalizationConsent = errors.New("the participant did not consent at intake to have hospitalizations recorded; record the consent's date on the intake form first")
+var ErrNoHospitalizationConsent = &ValidationError{"hospitalization_consent_on", "the participant did not consent at intake to have hospitalizations recorded: nothing about hospitalizations or other services can be kept without that consent"}
 
 // HospitalStay is one hospitalization during the program. The date stays
 // at the site; upstream only its program month travels.
@@ -106,6 +106,9 @@ func (s *Store) AddHospitalStay(ctx context.Context, participantID, admittedOn s
 		if err := s.inProgram("admitted_on", h.AdmittedOn, p); err != nil {
 			return err
 		}
+		if err := underLimit(tx, "hospital_stays", participantID, "admitted_on"); err != nil {
+			return err
+		}
 		if err := tx.Create(&h).Error; err != nil {
 			return err
 		}
@@ -146,6 +149,9 @@ func (s *Store) AddServiceChange(ctx context.Context, participantID string, in S
 		if len(errs) > 0 {
 			return errs
 		}
+		if err := underLimit(tx, "service_changes", participantID, "changed_on"); err != nil {
+			return err
+		}
 		if err := tx.Create(&in).Error; err != nil {
 			return err
 		}
@@ -173,6 +179,21 @@ func (s *Store) deleteHospitalRow(ctx context.Context, participantID, table, id 
 		}
 		return s.refreshUpstream(tx, participantID)
 	})
+}
+
+// maxHospitalRows bounds the stays and the service changes of one
+// participant (the contract's bound on service changes).
+const maxHospitalRows = 100
+
+func underLimit(tx *gorm.DB, table, participantID, field string) error {
+	var n int64
+	if err := tx.Table(table).Where("participant_id = ?", participantID).Count(&n).Error; err != nil {
+		return err
+	}
+	if n >= maxHospitalRows {
+		return &ValidationError{field, "this participant already has 100 of these recorded"}
+	}
+	return nil
 }
 
 func contains(list []string, v string) bool {

@@ -433,3 +433,29 @@ func sortedInts(v []int) []int {
 	sort.Ints(v)
 	return v
 }
+
+// ParticipationMonths is the participant's participation by program month,
+// as it goes upstream (nothing once they have withdrawn).
+func (s *Store) ParticipationMonths(ctx context.Context, participantID string) ([]contract.Participation, error) {
+	out := []contract.Participation{}
+	err := s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
+		var p Participant
+		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
+			return notFound(err)
+		}
+		if p.WithdrawnAt != nil {
+			return nil
+		}
+		enrolled, _ := parseDate(p.EnrolledOn)
+		months, err := s.participationOf(tx, upstreamPerson{p: p, enrolled: enrolled})
+		if err != nil {
+			return err
+		}
+		for _, r := range months {
+			out = append(out, *r)
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].ProgramMonth < out[j].ProgramMonth })
+		return nil
+	})
+	return out, err
+}

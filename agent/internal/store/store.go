@@ -123,6 +123,9 @@ const (
 	MetaLastSync    = "last_sync"
 	MetaLastError   = "last_sync_error"
 	MetaLastSuccess = "last_sync_success"
+	// MetaOutcomesRefreshed is the day the computed outcome records were
+	// last brought up to date.
+	MetaOutcomesRefreshed = "outcomes_refreshed_on"
 )
 
 // GetMeta reads a meta value ("" when unset).
