@@ -47,7 +47,7 @@ func TestSitePagesFitAPhone(t *testing.T) {
 		chromedp.Submit(css("#password")),
 	)
 	waitText(t, bctx, "h1", func(s string) bool { return s == "Participants" })
-	for _, path := range []string{"/participants", "/participants/" + people[0].ID, "/cohorts", "/cohorts/" + cohorts[0].ID, "/coaches", "/stipends", "/audit"} {
+	for _, path := range []string{"/participants", "/participants/" + people[0].ID, "/cohorts", "/cohorts/" + cohorts[0].ID, "/coaches", "/stipends", "/audit", "/surveys"} {
 		do(t, bctx, chromedp.Navigate(a.URL()+path), chromedp.WaitVisible(css("main")))
 		c, cancel := within(bctx, 10*time.Second)
 		over, err := chromedp.Run(c, chromedp.Evaluate[float64]("document.documentElement.scrollWidth - window.innerWidth"))

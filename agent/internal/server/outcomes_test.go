@@ -258,4 +258,34 @@ func TestParticipantPageShowsOutcomes(t *testing.T) {
 	if st, body := b.post("/participants/"+p.ID+"/hospitalizations/before", url.Values{"before_count": {"2"}}); st != 422 || !strings.Contains(body, "did not consent") {
 		t.Fatalf("hospitalization without consent through the page: %d", st)
 	}
+	// With consent: the forms, then what was recorded through them.
+	in := store.ParticipantInput{FirstName: "Con", LastName: "Sent", BirthDate: "1985-02-03", EnrolledOn: "2026-01-12", InformedConsent: true, ManagesFinances: true,
+		SetsGoals: true, AcceptsResponsibilities: true, AgreementSignedOn: "2026-01-12", HospitalizationConsentOn: "2026-01-12"}
+	q, err := s.st.AddParticipant(ctx, in)
+	s.must(err)
+	st, body = b.get("/participants/" + q.ID)
+	mustContain(t, "consented participant page", body, "hosp-before-form", "hosp-stay-form", "service-change-form", "not recorded yet")
+	if st != 200 {
+		t.Fatalf("consented participant page: %d", st)
+	}
+	if st, body := b.post("/participants/"+q.ID+"/hospitalizations/before", url.Values{"before_count": {"two"}}); st != 422 || !strings.Contains(body, "whole number") {
+		t.Fatalf("a count in words: %d", st)
+	}
+	if st, body := b.post("/participants/"+q.ID+"/hospitalizations/stays", url.Values{"admitted_on": {"2025-01-01"}}); st != 422 || !strings.Contains(body, "program year") {
+		t.Fatalf("a stay before enrollment: %d", st)
+	}
+	for path, form := range map[string]url.Values{
+		"/hospitalizations/before": {"before_count": {"2"}},
+		"/hospitalizations/stays":  {"admitted_on": {"2026-03-02"}},
+		"/service-changes":         {"service": {"housing_support"}, "change": {"stopped"}, "changed_on": {"2026-04-02"}},
+	} {
+		if st, _ := b.post("/participants/"+q.ID+path, form); st != 200 {
+			t.Fatalf("%s: %d", path, st)
+		}
+	}
+	st, body = b.get("/participants/" + q.ID)
+	mustContain(t, "after recording", body, "2 hospitalization(s)", "2026-03-02", "Housing support", "Stopped")
+	if st != 200 {
+		t.Fatalf("page after recording: %d", st)
+	}
 }

@@ -60,10 +60,14 @@ func (s *Server) hospitalizationsSection(c *gin.Context, p store.Participant, da
 		return err
 	}
 	f, _ := data[keyHospForm].(hospForm)
+	errs, _ := data[keyHospErrors].(map[string]string)
+	if errs == nil {
+		errs = map[string]string{}
+	}
 	if f.BeforeCount == "" && h.BeforeCount != nil {
 		f.BeforeCount = strconv.Itoa(*h.BeforeCount)
 	}
-	data["Hosp"] = gin.H{"H": h, "Form": f, "Errors": data[keyHospErrors], "Services": options(contract.Services, labelOf(serviceLabels), f.Service),
+	data["Hosp"] = gin.H{"H": h, "Form": f, "Errors": errs, "Services": options(contract.Services, labelOf(serviceLabels), f.Service),
 		"Changes": options(contract.ServiceChangeKinds, labelOf(changeLabels), f.Change), "ServiceLabels": serviceLabels, "ChangeLabels": changeLabels,
 		"Participation": months}
 	return nil
@@ -262,7 +266,7 @@ func (s *Server) showSurvey(c *gin.Context, status int, data gin.H) {
 	answers, _ := data["Answers"].(map[string]string)
 	data["Title"], data["Statements"], data["Device"] = "Satisfaction survey", surveyForm(rel, answers), device
 	if device {
-		data["Timepoint"] = timepointLabels[pass.Timepoint]
+		data["Timepoint"] = map[string]string{contract.TimepointMidpoint: "the mid-point survey", contract.TimepointClosing: "the survey at the end of the program"}[pass.Timepoint]
 	}
 	s.renderSurvey(c, status, "survey.html", data)
 }
