@@ -1,14 +1,20 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/itsmylife/iml/agent/internal/server"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/program"
@@ -289,3 +295,38 @@ func TestParticipantPageShowsOutcomes(t *testing.T) {
 		t.Fatalf("page after recording: %d", st)
 	}
 }
+
+// TestSurveyPostsAreNotLogged: the access log keeps no time of a survey.
+func TestSurveyPostsAreNotLogged(t *testing.T) {
+	var buf syncBuffer
+	st := openStore(t, func() time.Time { return siteDay })
+	srv := httptest.NewServer(server.New(server.Config{}, st, slog.New(slog.NewJSONHandler(&buf, nil))).Handler())
+	t.Cleanup(srv.Close)
+	s := &site{t: t, st: st, srv: srv}
+	codes, err := st.IssueSurveyCodes(context.Background(), "midpoint", "", 1)
+	s.must(err)
+	if code := s.call("", http.MethodPost, "/api/v1/survey/responses", map[string]any{"code": codes[0], "answers": surveyAnswers("somewhat_agree")}, nil); code != 201 {
+		t.Fatalf("survey: %d", code)
+	}
+	if code, _, _ := s.send("", http.MethodPost, "/survey", "application/x-www-form-urlencoded", strings.NewReader("code=x")); code != 422 {
+		t.Fatalf("survey page: %d", code)
+	}
+	s.send("", http.MethodGet, "/healthz", "", nil)
+	log := buf.String()
+	if !strings.Contains(log, `"route":"/healthz"`) || strings.Contains(log, "survey") {
+		t.Fatalf("access log:\n%s", log)
+	}
+}
+
+// syncBuffer is a buffer the server's goroutines may write to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
