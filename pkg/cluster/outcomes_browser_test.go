@@ -3,8 +3,6 @@ package cluster_test
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,25 +13,17 @@ import (
 	"github.com/itsmylife/iml/pkg/program"
 )
 
-// elementShot saves a PNG of one element under IML_SCREENSHOTS (or the
-// test's temporary directory) and returns its path.
+// elementShot saves a PNG of one element (see saveShot) and returns its
+// path.
 func elementShot(t *testing.T, ctx context.Context, sel, name string) string {
 	t.Helper()
-	dir := os.Getenv("IML_SCREENSHOTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
 	c, cancel := within(ctx, 30*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(c, chromedp.Screenshot(chromedp.CSS(sel)))
-	if err != nil || len(png) < 2_000 || string(png[1:4]) != "PNG" {
-		t.Fatalf("screenshot of %s: %d bytes, %v", sel, len(png), err)
+	if err != nil {
+		t.Fatalf("screenshot of %s: %v", sel, err)
 	}
-	path := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(path, png, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return saveShot(t, name, png, 2_000)
 }
 
 // TestSurveyAndPOMPagesInTheBrowser: the coach reads a participant's three

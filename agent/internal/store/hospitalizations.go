@@ -98,23 +98,7 @@ ON CONFLICT (participant_id) DO UPDATE SET before_count = excluded.before_count,
 // AddHospitalStay records a hospitalization during the program.
 func (s *Store) AddHospitalStay(ctx context.Context, participantID, admittedOn string) (HospitalStay, error) {
 	h := HospitalStay{ID: uuid.NewString(), ParticipantID: participantID, AdmittedOn: strings.TrimSpace(admittedOn), CreatedAt: s.Now()}
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		p, err := consenting(tx, participantID)
-		if err != nil {
-			return err
-		}
-		if err := s.inProgram("admitted_on", h.AdmittedOn, p); err != nil {
-			return err
-		}
-		if err := underLimit(tx, "hospital_stays", participantID, "admitted_on"); err != nil {
-			return err
-		}
-		if err := tx.Create(&h).Error; err != nil {
-			return err
-		}
-		return s.refreshUpstream(tx, participantID)
-	})
-	return h, err
+	return h, s.addHospitalRow(ctx, participantID, "hospital_stays", "admitted_on", h.AdmittedOn, nil, &h)
 }
 
 // DeleteHospitalStay removes a hospitalization recorded by mistake.
@@ -133,31 +117,36 @@ func (s *Store) AddServiceChange(ctx context.Context, participantID string, in S
 	if !contains(contract.ServiceChangeKinds, in.Change) {
 		errs = append(errs, ValidationError{"change", "must be one of " + strings.Join(contract.ServiceChangeKinds, ", ")})
 	}
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return in, s.addHospitalRow(ctx, participantID, "service_changes", "changed_on", in.ChangedOn, errs, &in)
+}
+
+// addHospitalRow stores a hospitalization or service change of a
+// consenting participant on a day of their program year, with the
+// mistakes found before (errs) and those of the day reported together,
+// and rewrites the participant's records.
+func (s *Store) addHospitalRow(ctx context.Context, participantID, table, field, day string, errs ValidationErrors, row any) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		p, err := consenting(tx, participantID)
 		if err != nil {
 			return err
 		}
-		if err := s.inProgram("changed_on", in.ChangedOn, p); err != nil {
-			var ve *ValidationError
-			if errors.As(err, &ve) {
-				errs = append(errs, *ve)
-			} else {
-				return err
-			}
+		var ve *ValidationError
+		if err := s.inProgram(field, day, p); errors.As(err, &ve) {
+			errs = append(errs, *ve)
+		} else if err != nil {
+			return err
 		}
 		if len(errs) > 0 {
 			return errs
 		}
-		if err := underLimit(tx, "service_changes", participantID, "changed_on"); err != nil {
+		if err := underLimit(tx, table, participantID, field); err != nil {
 			return err
 		}
-		if err := tx.Create(&in).Error; err != nil {
+		if err := tx.Create(row).Error; err != nil {
 			return err
 		}
 		return s.refreshUpstream(tx, participantID)
 	})
-	return in, err
 }
 
 // DeleteServiceChange removes a service change recorded by mistake.
