@@ -204,6 +204,9 @@ func TestRecordMeetingEnforcesTheRules(t *testing.T) {
 	if may.ProgramMonth != 5 || may.Theme != "coping_strategies" {
 		t.Fatalf("meeting of 2026-06-11: month %d theme %s", may.ProgramMonth, may.Theme)
 	}
+	if after := syncState(t, s.st); !reflect.DeepEqual(before, after) {
+		t.Fatal("recording meetings changed the outbox")
+	}
 	// Membership is that of the meeting's day.
 	if err := s.st.RemoveMember(ctx, g.ID, ps[0].ID, "2026-06-18"); err != nil {
 		t.Fatal(err)
