@@ -94,6 +94,9 @@ func TestSurveyAndPOMPagesInTheBrowser(t *testing.T) {
 	do(t, bctx,
 		chromedp.Navigate(a.URL()+"/surveys"),
 		chromedp.WaitVisible(css("#survey-device-form")),
+	)
+	t.Logf("screenshot: %s", screenshot(t, bctx, "agent-surveys-staff"))
+	do(t, bctx,
 		chromedp.SetValue(css("#device_timepoint"), "closing"),
 		chromedp.Click(css("#survey-device-form button")),
 		chromedp.WaitVisible(css("#survey-form")),
