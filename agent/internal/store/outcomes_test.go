@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
@@ -569,5 +572,42 @@ func TestSideBySide(t *testing.T) {
 	}
 	if one := SideBySide(rel, map[string]POMInterview{"eligibility": {Answers: all(nil)}}); one.Rows[0].Change != "" {
 		t.Fatal("a change with one interview")
+	}
+}
+
+// TestMigration0006GivesCohortsKeys: cohorts made before migration 0006
+// get a random surrogate key each.
+func TestMigration0006GivesCohortsKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.db")
+	db, err := dbx.Open(path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dbx.Migrate(db, Migrations()[:5]); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	for _, id := range []string{"c1", "c2"} {
+		if err := db.Exec(`INSERT INTO coaches (id, name, created_at, updated_at) VALUES (?, 'Casey', ?, ?)`, "k"+id, now, now).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec(`INSERT INTO cohorts (id, name, model, start_date, coach_id, created_at, updated_at) VALUES (?, 'G', 'peer_partners', '2026-01-05', ?, ?, ?)`, id, "k"+id, now, now).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := dbx.Close(db); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(context.Background(), path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var keys []string
+	if err := st.DB.Raw("SELECT surrogate_key FROM cohorts ORDER BY id").Scan(&keys).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 || !contract.ValidID(keys[0]) || !contract.ValidID(keys[1]) || keys[0] == keys[1] {
+		t.Fatalf("cohort keys after migration 0006: %v", keys)
 	}
 }
