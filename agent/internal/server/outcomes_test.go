@@ -296,8 +296,8 @@ func TestParticipantPageShowsOutcomes(t *testing.T) {
 	}
 }
 
-// TestSurveyPostsAreNotLogged: the access log keeps no time of a survey.
-func TestSurveyPostsAreNotLogged(t *testing.T) {
+// TestSurveysAreNotLogged: the access log keeps no time of a survey.
+func TestSurveysAreNotLogged(t *testing.T) {
 	var buf syncBuffer
 	st := openStore(t, func() time.Time { return siteDay })
 	srv := httptest.NewServer(server.New(server.Config{}, st, slog.New(slog.NewJSONHandler(&buf, nil))).Handler())
@@ -310,6 +310,11 @@ func TestSurveyPostsAreNotLogged(t *testing.T) {
 	}
 	if code, _, _ := s.send("", http.MethodPost, "/survey", "application/x-www-form-urlencoded", strings.NewReader("code=x")); code != 422 {
 		t.Fatalf("survey page: %d", code)
+	}
+	for _, path := range []string{"/survey", "/survey/thanks"} {
+		if code, _, _ := s.send("", http.MethodGet, path, "", nil); code != 200 {
+			t.Fatalf("GET %s: %d", path, code)
+		}
 	}
 	s.send("", http.MethodGet, "/healthz", "", nil)
 	log := buf.String()

@@ -185,9 +185,12 @@ func limitBody(n int64) gin.HandlerFunc {
 	}
 }
 
-// surveyRoutes take anonymous surveys: posts to them are not logged, so
-// that the log's times cannot be set beside the audit log's.
-var surveyRoutes = map[string]bool{"/survey": true, "/surveys": true, "/api/v1/surveys": true, "/api/v1/survey/responses": true}
+// surveyRoute tells the routes of the anonymous survey (the survey page,
+// its thanks, the staff's survey page and API): they are not logged, so
+// that the log's times of surveys cannot be set beside the audit log's.
+func surveyRoute(path string) bool {
+	return strings.HasPrefix(path, "/survey") || strings.HasPrefix(path, "/api/v1/survey")
+}
 
 // accessLog logs method, path template, status and time: never a body, a
 // query or a participant's id.
@@ -199,7 +202,7 @@ func (s *Server) accessLog() gin.HandlerFunc {
 		if path == "" {
 			path = "(unmatched)"
 		}
-		if surveyRoutes[path] && c.Request.Method == http.MethodPost {
+		if surveyRoute(path) {
 			return // when a survey came in is not kept anywhere
 		}
 		s.log.Info("http", "method", c.Request.Method, "route", path, "status", c.Writer.Status(), "ms", time.Since(start).Milliseconds())
