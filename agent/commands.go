@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -133,7 +134,7 @@ func printProgress(w *os.File) func(syncer.Progress) {
 
 func syncCmd(g *globals) *cobra.Command {
 	var quiet bool
-	var batch int
+	var batch, surveyBatch int
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Run one sync round now, with progress",
@@ -150,6 +151,7 @@ hub's message when the round fails; nothing is lost, the next round resumes.`,
 			}
 			defer st.Close()
 			s := syncer.New(st, log)
+			s.SurveyBatch = surveyBatch
 			defer cli.StartProfile()()
 			if batch > 0 {
 				s.BatchRecords = batch
@@ -171,11 +173,13 @@ hub's message when the round fails; nothing is lost, the next round resumes.`,
 	}
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress output")
 	cmd.Flags().IntVar(&batch, "batch-records", 0, "records per batch (default and maximum 5000; smaller suits slow links)")
+	cmd.Flags().IntVar(&surveyBatch, "survey-batch", surveyBatchDefault(), "anonymous surveys that must be waiting before they are sent, together and shuffled [IML_SURVEY_BATCH]")
 	return cmd
 }
 
 func serveCmd(g *globals) *cobra.Command {
 	var addr string
+	var surveyBatch int
 	var every time.Duration
 	var secure bool
 	cmd := &cobra.Command{
@@ -197,7 +201,9 @@ account (or use 'agent user add').`,
 			}
 			defer st.Close()
 			srv := server.New(server.Config{SecureCookies: secure}, st, log)
-			w := syncer.NewWorker(syncer.New(st, log), every)
+			s := syncer.New(st, log)
+			s.SurveyBatch = surveyBatch
+			w := syncer.NewWorker(s, every)
 			srv.SyncNow = w.Trigger
 			wctx, wcancel := context.WithCancel(ctx)
 			done := make(chan struct{})
@@ -211,6 +217,7 @@ account (or use 'agent user add').`,
 	}
 	cmd.Flags().StringVar(&addr, "addr", cli.Env("IML_AGENT_ADDR", "127.0.0.1:8090"), "address to listen on [IML_AGENT_ADDR]")
 	cmd.Flags().DurationVar(&every, "sync-every", 5*time.Minute, "how often to sync in the background")
+	cmd.Flags().IntVar(&surveyBatch, "survey-batch", surveyBatchDefault(), "anonymous surveys that must be waiting before they are sent, together and shuffled [IML_SURVEY_BATCH]")
 	cmd.Flags().BoolVar(&secure, "secure-cookies", cli.Env("IML_AGENT_SECURE_COOKIES", "") == "true", "mark cookies Secure (behind HTTPS) [IML_AGENT_SECURE_COOKIES=true]")
 	return cmd
 }
@@ -470,4 +477,13 @@ func copyDir(src, dst string) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// surveyBatchDefault reads IML_SURVEY_BATCH (store.DefaultSurveyBatch when
+// unset or not a positive number).
+func surveyBatchDefault() int {
+	if n, err := strconv.Atoi(cli.Env("IML_SURVEY_BATCH", "")); err == nil && n > 0 {
+		return n
+	}
+	return store.DefaultSurveyBatch
 }

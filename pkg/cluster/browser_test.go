@@ -105,15 +105,22 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 // temporary directory) and returns its path.
 func screenshot(t *testing.T, ctx context.Context, name string) string {
 	t.Helper()
-	dir := os.Getenv("IML_SCREENSHOTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
 	c, cancel := within(ctx, 30*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(c, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
+	}
+	return saveShot(t, name, png, 10_000)
+}
+
+// saveShot checks a screenshot is a PNG of at least minBytes and saves it
+// under IML_SCREENSHOTS (or the test's temporary directory).
+func saveShot(t *testing.T, name string, png []byte, minBytes int) string {
+	t.Helper()
+	dir := os.Getenv("IML_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
 	}
 	path := filepath.Join(dir, name+".png")
 	if len(png) < 8 || string(png[1:4]) != "PNG" {
@@ -122,7 +129,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) string {
 	if err := os.WriteFile(path, png, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if len(png) < 10_000 {
+	if len(png) < minBytes {
 		t.Fatalf("screenshot %s is only %d bytes", name, len(png))
 	}
 	return path

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/itsmylife/iml/pkg/cluster"
+	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
@@ -148,6 +150,16 @@ func TestSiteToHub(t *testing.T) {
 		if st != http.StatusUnprocessableEntity || len(prob.Errors) != len(rel.POM.Items)-1 {
 			t.Fatalf("incomplete interview: status %d, %d field errors", st, len(prob.Errors))
 		}
+		// The rest of the program: cohort, meeting, journals, outings,
+		// hospitalizations, services and anonymous surveys.
+		prog := recordProgram(t, ctx, a, tok, ids, planted)
+		// Records: 3 participants, 9 interviews, 3 hospitalizations, 5
+		// surveys, 12 cohort months (the cohort's year is over) and 12
+		// months of participation for each participant.
+		const records = 3 + 9 + 3 + 5 + 12 + 3*12
+		if _, err := a.CLI(ctx, "", "sync"); err != nil {
+			t.Fatal(err)
+		}
 
 		// The running agent syncs by itself soon after each change.
 		waitFor(t, 30*time.Second, "the agent's outbox to empty", func() error {
@@ -157,7 +169,7 @@ func TestSiteToHub(t *testing.T) {
 			if _, err := cluster.JSON(ctx, http.MethodGet, a.URL()+"/api/v1/sync", tok, nil, &st); err != nil {
 				return err
 			}
-			if st.Outbox.Total != 12 || st.Outbox.Pending != 0 {
+			if st.Outbox.Total != records || st.Outbox.Pending != 0 {
 				return fmt.Errorf("outbox %+v", st.Outbox)
 			}
 			return nil
@@ -188,6 +200,30 @@ func TestSiteToHub(t *testing.T) {
 		if got := friends(report()); got != [4]int{3, 0, 3, 2} {
 			t.Fatalf("friends first n/present, closing n/present = %v, want [3 0 3 2]", got)
 		}
+		live, _ := hubTypes(t, h)
+		if want := map[string]int{contract.TypeParticipant: 3, contract.TypePOMInterview: 9, contract.TypeHospitalization: 3, contract.TypeSurveyResponse: prog.Surveys,
+			contract.TypeCohortMonth: 12, contract.TypeParticipation: 36}; !reflect.DeepEqual(live, want) {
+			t.Fatalf("the hub holds %v, want %v", live, want)
+		}
+		// A correction reaches the hub as a higher version, which replaces
+		// the one it held.
+		key0 := surrogateKey(t, a, ids[0])
+		if vs := hubVersionsOf(t, h, contract.TypeHospitalization, key0); len(vs) != 1 || vs[0] != 3 {
+			t.Fatalf("hospitalization versions at the hub before the correction: %v", vs)
+		}
+		post(t, ctx, http.MethodPut, a.URL()+"/api/v1/participants/"+ids[0]+"/hospitalizations/before", tok, map[string]any{"before_count": 7}, nil, http.StatusOK)
+		if _, err := a.CLI(ctx, "", "sync"); err != nil {
+			t.Fatal(err)
+		}
+		if vs := hubVersionsOf(t, h, contract.TypeHospitalization, key0); len(vs) != 1 || vs[0] != 4 {
+			t.Fatalf("hospitalization versions at the hub after the correction: %v", vs)
+		}
+		var corrected string
+		if err := openDB(t, hubDSN(h)).Raw("SELECT data FROM records WHERE type = ? AND data LIKE ?", contract.TypeHospitalization, "%"+key0+"%").Scan(&corrected).Error; err != nil ||
+			!strings.Contains(corrected, `"before_count":7`) {
+			t.Fatalf("the hub holds %s, %v", corrected, err)
+		}
+		key1 := surrogateKey(t, a, ids[1])
 
 		// Withdrawal: the participant disappears upstream at the next sync.
 		if st, err := cluster.JSON(ctx, http.MethodPost, a.URL()+"/api/v1/participants/"+ids[1]+"/withdraw", tok, nil, nil); err != nil || st != http.StatusNoContent {
@@ -205,7 +241,18 @@ func TestSiteToHub(t *testing.T) {
 		if got := friends(report()); got != [4]int{2, 0, 2, 1} {
 			t.Fatalf("after withdrawal friends = %v, want [2 0 2 1]", got)
 		}
-		assertHubHoldsExactly(t, h, a)
+		held := assertHubHoldsExactly(t, h, a)
+		// Withdrawal removed the participant's records of every type.
+		if left := liveHubRecordsOf(t, h, key1); len(left) != 0 {
+			t.Fatalf("the withdrawn participant still has records at the hub: %v", left)
+		}
+		if _, deleted := hubTypes(t, h); deleted[contract.TypeParticipant] != 1 || deleted[contract.TypePOMInterview] != 3 ||
+			deleted[contract.TypeHospitalization] != 1 || deleted[contract.TypeParticipation] != 12 {
+			t.Fatalf("tombstones at the hub: %v", deleted)
+		}
+		if n := len(liveHubRecordsOf(t, h, key0)); n != 1+3+1+12 {
+			t.Fatalf("a staying participant has %d live records at the hub", n)
+		}
 
 		// The page shows the same table.
 		page := getPage(t, h.URL()+"/outcomes/pom", analyst)
@@ -218,8 +265,10 @@ func TestSiteToHub(t *testing.T) {
 			t.Fatal(err)
 		}
 		haystacks := map[string]string{"hub database": dumpHubDatabase(t, h), "hub log": h.Proc.Log(), "wire": wire.String()}
-		if !strings.Contains(haystacks["wire"], "pom20_have_friends") || !strings.Contains(haystacks["hub database"], "pom20_have_friends") {
-			t.Fatal("the searches cannot be trusted: the synced indicator codes are not found in them")
+		for where, hay := range map[string]string{"wire": haystacks["wire"], "hub database": haystacks["hub database"]} {
+			if err := containsAll(hay, "pom20_have_friends", "s11_social_life_better", "outings_by_stage", "day_program", "meetings_on_theme"); err != nil {
+				t.Fatalf("the searches cannot be trusted: the synced records are not found in the %s: %v", where, err)
+			}
 		}
 		for where, hay := range haystacks {
 			for _, c := range planted {
@@ -233,7 +282,7 @@ func TestSiteToHub(t *testing.T) {
 		// Every record id at the hub is a UUIDv7 whose time is the start of
 		// a year: no id tells when anything happened at the site.
 		var heldIDs []string
-		if err := openDB(t, hubDSN(h)).Raw("SELECT id FROM records").Scan(&heldIDs).Error; err != nil || len(heldIDs) != 12 {
+		if err := openDB(t, hubDSN(h)).Raw("SELECT id FROM records").Scan(&heldIDs).Error; err != nil || len(heldIDs) != held {
 			t.Fatalf("record ids at the hub: %d, %v", len(heldIDs), err)
 		}
 		for _, id := range heldIDs {

@@ -76,5 +76,10 @@ func NewRecordID(now time.Time) string {
 	for i := 0; i < 6; i++ {
 		u[i] = byte(ms >> (40 - 8*i))
 	}
+	// The 12 bits after the version are the sub-millisecond part of the
+	// clock in this uuid package: random bits take their place.
+	r := uuid.New()
+	u[6] = 0x70 | (r[6] & 0x0f)
+	u[7] = r[7]
 	return u.String()
 }

@@ -77,3 +77,27 @@ func TestNewRecordIDCarriesOnlyTheYear(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// TestRecordIDCarriesNoClockBits: the 12 bits after the version are the
+// sub-millisecond clock in a plain UUIDv7; in a record id they are random,
+// so ids made one after another do not come in increasing order.
+func TestRecordIDCarriesNoClockBits(t *testing.T) {
+	now := time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
+	increasing, seen := 0, map[uint16]bool{}
+	prev := uint16(0)
+	for i := 0; i < 200; i++ {
+		u := uuid.MustParse(NewRecordID(now))
+		if u.Version() != 7 {
+			t.Fatalf("version %d", u.Version())
+		}
+		bits := uint16(u[6]&0x0f)<<8 | uint16(u[7])
+		if bits > prev {
+			increasing++
+		}
+		prev = bits
+		seen[bits] = true
+	}
+	if increasing > 150 || len(seen) < 150 {
+		t.Fatalf("the bits after the version look like a clock: %d of 200 increasing, %d distinct", increasing, len(seen))
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/program"
@@ -69,13 +70,16 @@ func Seed(ctx context.Context, st *store.Store, n int, seed uint64) (int, error)
 			}
 		}
 	}
-	return made, seedProgram(ctx, st, people, today)
+	if err := seedOutcomes(ctx, st, rnd, rel, people[:min(len(people), outcomePeople)], today); err != nil {
+		return made, err
+	}
+	return made, seedProgram(ctx, st, rnd, rel, people, today)
 }
 
 // seedProgram gives a demo site two certified coaches (once), a Peer
 // Partners group of eight and a Social Explorations caseload, so that the
 // program's pages have something to show.
-func seedProgram(ctx context.Context, st *store.Store, people []store.Participant, today time.Time) error {
+func seedProgram(ctx context.Context, st *store.Store, rnd *rand.Rand, rel program.Release, people []store.Participant, today time.Time) error {
 	if cs, err := st.Coaches(ctx); err != nil || len(cs) > 0 || len(people) < 8 {
 		return err
 	}
@@ -108,6 +112,144 @@ func seedProgram(ctx context.Context, st *store.Store, people []store.Participan
 		}
 		for _, p := range g.members {
 			if err := st.AddMember(ctx, coh.ID, p.ID, start); err != nil {
+				return err
+			}
+		}
+		if err := seedActivity(ctx, st, rnd, rel, coh, g.members, today); err != nil {
+			return fmt.Errorf("demo activity of %s: %w", g.in.Name, err)
+		}
+	}
+	return nil
+}
+
+// outcomePeople is how many participants of each seeding get surveys and
+// hospitalizations (a bounded number, so large seedings stay quick).
+const outcomePeople = 30
+
+// seedOutcomes records hospitalizations and changes in other services for
+// some participants, and anonymous surveys at the mid-point and end of
+// those whose time in the program has come that far.
+func seedOutcomes(ctx context.Context, st *store.Store, rnd *rand.Rand, rel program.Release, people []store.Participant, today time.Time) error {
+	for _, p := range people {
+		enrolled, _ := time.Parse("2006-01-02", p.EnrolledOn)
+		if err := st.SetHospitalizationsBefore(ctx, p.ID, rnd.IntN(5)); err != nil {
+			return err
+		}
+		end := enrolled.AddDate(1, 0, -1)
+		if today.Before(end) {
+			end = today
+		}
+		days := int(end.Sub(enrolled).Hours() / 24)
+		if days > 0 && rnd.IntN(4) == 0 {
+			if _, err := st.AddHospitalStay(ctx, p.ID, enrolled.AddDate(0, 0, rnd.IntN(days)).Format("2006-01-02")); err != nil {
+				return err
+			}
+		}
+		if days > 0 && rnd.IntN(3) == 0 {
+			sc := store.ServiceChange{Service: contract.Services[rnd.IntN(len(contract.Services))], Change: contract.ServiceChangeKinds[rnd.IntN(len(contract.ServiceChangeKinds))],
+				ChangedOn: enrolled.AddDate(0, 0, rnd.IntN(days)).Format("2006-01-02")}
+			if _, err := st.AddServiceChange(ctx, p.ID, sc); err != nil {
+				return err
+			}
+		}
+		for k, tp := range []string{contract.TimepointMidpoint, contract.TimepointClosing} {
+			if enrolled.AddDate(0, 6*(k+1), 0).After(today) || rnd.IntN(5) == 0 {
+				continue
+			}
+			answers := map[string]string{}
+			for _, s := range rel.Survey.Statements {
+				if rnd.IntN(20) == 0 {
+					continue // left blank
+				}
+				// Mostly agreeing, more so at the end.
+				answers[s.Code] = rel.Survey.Answers[min(rnd.IntN(4), rnd.IntN(4-k))].Code
+			}
+			if err := st.RecordSurvey(ctx, store.SurveyInput{Timepoint: tp, Answers: answers}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// seedActivity gives a cohort its months so far: weekly group meetings
+// (Peer Partners, with pairs, one of them changed) or a visit every two
+// weeks (Social Explorations), weekly journals and monthly outings.
+func seedActivity(ctx context.Context, st *store.Store, rnd *rand.Rand, rel program.Release, coh store.Cohort, members []store.Participant, today time.Time) error {
+	start, _ := time.Parse("2006-01-02", coh.StartDate)
+	day := func(t time.Time) string { return t.Format("2006-01-02") }
+	if coh.Model == program.ModelPeerPartners {
+		var pairs []store.PairInfo
+		for i := 0; i+1 < len(members); i += 2 {
+			pr, _, err := st.FormPair(ctx, coh.ID, store.PairInput{ParticipantIDs: []string{members[i].ID, members[i+1].ID}, FormedOn: day(start.AddDate(0, 0, 7))})
+			if err != nil {
+				return err
+			}
+			pairs = append(pairs, pr)
+		}
+		if len(pairs) >= 2 {
+			// Two pairs swap partners in the second month.
+			changed := day(start.AddDate(0, 1, 3))
+			for _, pr := range pairs[:2] {
+				if _, err := st.EndPair(ctx, coh.ID, pr.ID, store.EndPairInput{EndedOn: changed, Reason: "different_progression"}); err != nil {
+					return err
+				}
+			}
+			for _, ids := range [][]string{{members[0].ID, members[2].ID}, {members[1].ID, members[3].ID}} {
+				if _, _, err := st.FormPair(ctx, coh.ID, store.PairInput{ParticipantIDs: ids, FormedOn: changed}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	step := 7
+	if coh.Model == program.ModelSocialExplorations {
+		step = 14
+	}
+	for d := start.AddDate(0, 0, 1); !d.After(today.AddDate(0, 0, -1)); d = d.AddDate(0, 0, step) {
+		th, _ := rules.ThemeOf(rel, coh.Model, rules.ProgramMonth(start, d))
+		plan, skills := "", []string{rel.Skills[0].Code}
+		if ps := rel.PlansFor(th.Code); len(ps) > 0 {
+			plan = ps[rnd.IntN(len(ps))].Code
+			if sk := ps[0].Skills; len(sk) > 0 && plan == ps[0].Code {
+				skills = sk[:1]
+			}
+		}
+		if coh.Model == program.ModelSocialExplorations {
+			for _, p := range members {
+				if _, err := st.RecordMeeting(ctx, coh.ID, "demo", store.MeetingInput{HeldOn: day(d), LessonPlan: plan, Skills: skills, Attendance: map[string]bool{p.ID: true}}); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		att := map[string]bool{}
+		for i, p := range members {
+			att[p.ID] = i == 0 || rnd.IntN(6) > 0
+		}
+		if _, err := st.RecordMeeting(ctx, coh.ID, "demo", store.MeetingInput{HeldOn: day(d), LessonPlan: plan, Skills: skills, Attendance: att}); err != nil {
+			return err
+		}
+	}
+	for _, p := range members {
+		enrolled, _ := time.Parse("2006-01-02", p.EnrolledOn)
+		from := rules.WeekStart(start)
+		if from.Before(enrolled) {
+			from = rules.WeekStart(enrolled).AddDate(0, 0, 7)
+		}
+		for w := from; !w.After(today); w = w.AddDate(0, 0, 7) {
+			if rnd.IntN(4) == 0 {
+				continue
+			}
+			if _, err := st.SaveJournal(ctx, p.ID, day(w), "demo", map[string]string{rel.JournalPrompts[0].Code: "A made-up week (demo)."}); err != nil {
+				return err
+			}
+		}
+		for k, o := 0, start.AddDate(0, 0, 10); !o.After(today); k, o = k+1, o.AddDate(0, 1, 0) {
+			if o.Before(enrolled) {
+				continue
+			}
+			if _, err := st.AddOuting(ctx, p.ID, store.OutingInput{Date: day(o), Activity: "demo outing", Stage: min(1+k, 3)}); err != nil {
 				return err
 			}
 		}

@@ -170,6 +170,29 @@ const JournalYear = 12
 // progress counts only once its entry is in, so that nobody falls behind
 // before the week is over.
 func CompleteJournals(enrolled time.Time, withdrawn *time.Time, today time.Time, weeks []time.Time) JournalCompletion {
+	var j JournalCompletion
+	for _, w := range DueWeeks(enrolled, withdrawn, today, weeks) {
+		j.Weeks++
+		if w.Entered {
+			j.Entered++
+		}
+	}
+	if j.Weeks > 0 {
+		j.Rate = float64(j.Entered) / float64(j.Weeks)
+	}
+	return j
+}
+
+// DueWeek is one week whose journal is due: its Monday and whether the
+// entry is in.
+type DueWeek struct {
+	Monday  time.Time
+	Entered bool
+}
+
+// DueWeeks lists the weeks whose journal is due so far, by the rule
+// CompleteJournals counts them with.
+func DueWeeks(enrolled time.Time, withdrawn *time.Time, today time.Time, weeks []time.Time) []DueWeek {
 	first := WeekStart(enrolled)
 	if !first.Equal(time.Date(enrolled.Year(), enrolled.Month(), enrolled.Day(), 0, 0, 0, 0, time.UTC)) {
 		first = first.AddDate(0, 0, 7)
@@ -186,18 +209,11 @@ func CompleteJournals(enrolled time.Time, withdrawn *time.Time, today time.Time,
 	for _, w := range weeks {
 		entered[WeekStart(w)] = true
 	}
-	var j JournalCompletion
+	var out []DueWeek
 	for m := first; !m.AddDate(0, 0, 6).After(last) && !m.After(current); m = m.AddDate(0, 0, 7) {
-		switch {
-		case entered[m]:
-			j.Weeks++
-			j.Entered++
-		case m.Before(current):
-			j.Weeks++
+		if entered[m] || m.Before(current) {
+			out = append(out, DueWeek{Monday: m, Entered: entered[m]})
 		}
 	}
-	if j.Weeks > 0 {
-		j.Rate = float64(j.Entered) / float64(j.Weeks)
-	}
-	return j
+	return out
 }

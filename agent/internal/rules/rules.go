@@ -146,3 +146,20 @@ func ThemeOf(rel program.Release, model string, month int) (program.Theme, bool)
 	}
 	return s.Months[month-1], true
 }
+
+// MonthSpan is the first and last day of program month k (1..) for a
+// start day, as ProgramMonth assigns days to months.
+func MonthSpan(start time.Time, k int) (first, last time.Time) {
+	last = start.AddDate(0, k, 0)
+	for ProgramMonth(start, last) > k {
+		last = last.AddDate(0, 0, -1)
+	}
+	first = start.AddDate(0, k-1, -4)
+	for ProgramMonth(start, first) < k {
+		first = first.AddDate(0, 0, 1)
+	}
+	if first.Before(start) {
+		first = start
+	}
+	return first, last
+}

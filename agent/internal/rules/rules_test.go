@@ -87,3 +87,28 @@ func TestThemeOf(t *testing.T) {
 		t.Error("a 13th month has a theme")
 	}
 }
+
+func TestMonthSpan(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	for _, c := range []struct {
+		start       string
+		k           int
+		first, last string
+	}{
+		{"2026-01-05", 1, "2026-01-05", "2026-02-04"},
+		{"2026-01-05", 2, "2026-02-05", "2026-03-04"},
+		{"2026-01-31", 1, "2026-01-31", "2026-02-28"},
+		{"2026-01-31", 2, "2026-03-01", "2026-03-30"},
+		{"2026-01-31", 12, "2026-12-31", "2027-01-30"},
+	} {
+		f, l := MonthSpan(day(c.start), c.k)
+		if f.Format(time.DateOnly) != c.first || l.Format(time.DateOnly) != c.last {
+			t.Errorf("MonthSpan(%s, %d) = %s..%s, want %s..%s", c.start, c.k, f.Format(time.DateOnly), l.Format(time.DateOnly), c.first, c.last)
+		}
+		for d := f; !d.After(l); d = d.AddDate(0, 0, 1) {
+			if ProgramMonth(day(c.start), d) != c.k {
+				t.Fatalf("%s is in month %d, not %d", d.Format(time.DateOnly), ProgramMonth(day(c.start), d), c.k)
+			}
+		}
+	}
+}

@@ -101,6 +101,7 @@ func (s *Server) showParticipant(c *gin.Context, status int, data gin.H) {
 		answers[tp] = iv.AnswersOf()
 	}
 	data["Title"], data["P"], data["Interviews"], data["Answers"], data["Release"], data["Timepoints"] = p.FirstName+" "+p.LastName, p, ivs, answers, rel, contract.Timepoints
+	data["POM"] = store.SideBySide(rel, ivs)
 	data["Added"] = c.Query("added") == "1"
 	for _, add := range s.participantSections {
 		if err := add(c, p, data); err != nil {

@@ -66,6 +66,7 @@ var funcs = template.FuncMap{
 			return "not present"
 		}
 	},
+	"cents": dollars,
 	// arr packs arguments for a sub-template.
 	"arr": func(v ...any) []any { return v },
 	"title": func(s string) string {
@@ -157,6 +158,7 @@ func (s *Server) Handler() http.Handler {
 	s.stipendRoutes(a, p)
 	s.pairRoutes(a, p)
 	s.taRoutes(a, p)
+	s.outcomeRoutes(r, a, p)
 	p.GET("/sync", s.syncPage)
 	p.POST("/sync", s.syncSubmit)
 	return r
@@ -184,6 +186,13 @@ func limitBody(n int64) gin.HandlerFunc {
 	}
 }
 
+// surveyRoute tells the routes of the anonymous survey (the survey page,
+// its thanks, the staff's survey page and API): they are not logged, so
+// that the log's times of surveys cannot be set beside the audit log's.
+func surveyRoute(path string) bool {
+	return strings.HasPrefix(path, "/survey") || strings.HasPrefix(path, "/api/v1/survey")
+}
+
 // accessLog logs method, path template, status and time: never a body, a
 // query or a participant's id.
 func (s *Server) accessLog() gin.HandlerFunc {
@@ -193,6 +202,9 @@ func (s *Server) accessLog() gin.HandlerFunc {
 		path := c.FullPath()
 		if path == "" {
 			path = "(unmatched)"
+		}
+		if surveyRoute(path) {
+			return // when a survey came in is not kept anywhere
 		}
 		s.log.Info("http", "method", c.Request.Method, "route", path, "status", c.Writer.Status(), "ms", time.Since(start).Milliseconds())
 	}

@@ -234,12 +234,15 @@ func (s *Store) AddCohort(ctx context.Context, in CohortInput) (Cohort, error) {
 	}
 	now := s.Now()
 	c := Cohort{ID: uuid.NewString(), Name: in.Name, Model: in.Model, StartDate: in.StartDate, CoachID: in.CoachID, MeetingDay: in.MeetingDay,
-		MeetingTime: in.MeetingTime, Frequency: in.Frequency, Location: in.Location, MixedPairs: in.MixedPairs, CreatedAt: now, UpdatedAt: now}
+		MeetingTime: in.MeetingTime, Frequency: in.Frequency, Location: in.Location, MixedPairs: in.MixedPairs, SurrogateKey: uuid.NewString(), CreatedAt: now, UpdatedAt: now}
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.checkLeader(tx, in.CoachID); err != nil {
 			return err
 		}
-		return tx.Create(&c).Error
+		if err := tx.Create(&c).Error; err != nil {
+			return err
+		}
+		return s.refreshCohort(tx, c.ID)
 	})
 	return c, err
 }
@@ -311,7 +314,10 @@ func (s *Store) AddMember(ctx context.Context, cohortID, participantID, joinedOn
 		if err := tx.Exec("DELETE FROM cohort_members WHERE cohort_id = ? AND participant_id = ?", cohortID, participantID).Error; err != nil {
 			return err
 		}
-		return tx.Create(&CohortMember{CohortID: cohortID, ParticipantID: participantID, JoinedOn: joinedOn}).Error
+		if err := tx.Create(&CohortMember{CohortID: cohortID, ParticipantID: participantID, JoinedOn: joinedOn}).Error; err != nil {
+			return err
+		}
+		return s.refreshOutcomes(tx, []string{participantID}, []string{cohortID})
 	})
 }
 
@@ -320,14 +326,16 @@ func (s *Store) RemoveMember(ctx context.Context, cohortID, participantID, leftO
 	if _, ok := parseDate(leftOn); !ok {
 		return &ValidationError{"left_on", "must be a date as YYYY-MM-DD"}
 	}
-	res := s.DB.WithContext(ctx).Model(&CohortMember{}).Where("cohort_id = ? AND participant_id = ? AND left_on = ''", cohortID, participantID).Update("left_on", leftOn)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&CohortMember{}).Where("cohort_id = ? AND participant_id = ? AND left_on = ''", cohortID, participantID).Update("left_on", leftOn)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return s.refreshOutcomes(tx, []string{participantID}, []string{cohortID})
+	})
 }
 
 // CohortView is a cohort with everything its page shows.

@@ -99,7 +99,10 @@ func (s *Store) SaveJournal(ctx context.Context, participantID, week, enteredBy 
 			e = JournalEntry{ID: uuid.NewString(), ParticipantID: participantID, WeekStart: week}
 		}
 		e.Answers, e.EnteredBy, e.EnteredAt, e.ReviewedBy, e.ReviewedAt = mustJSON(kept), enteredBy, s.Now(), "", nil
-		return tx.Save(&e).Error
+		if err := tx.Save(&e).Error; err != nil {
+			return err
+		}
+		return s.refreshUpstream(tx, participantID)
 	})
 	return e, err
 }

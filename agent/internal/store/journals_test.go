@@ -104,7 +104,7 @@ func TestGuidedJournal(t *testing.T) {
 	if j.Weeks != 22 || j.Entered != 2 || j.Percent() != 9 {
 		t.Fatalf("completion %+v", j)
 	}
-	// Journals are local: the outbox is exactly as it was.
+	// Journals are local: only their counts leave, as participation.
 	if after := syncState(t, s.st); !reflect.DeepEqual(before, after) {
 		t.Fatal("entering journals changed the outbox")
 	}

@@ -206,7 +206,12 @@ func (s *Store) RecordMeeting(ctx context.Context, cohortID, recordedBy string, 
 				return err
 			}
 		}
-		return nil
+		present := make([]string, 0, len(in.Attendance))
+		for id := range in.Attendance {
+			present = append(present, id)
+		}
+		sort.Strings(present)
+		return s.refreshOutcomes(tx, present, []string{cohortID})
 	})
 	if err != nil {
 		return MeetingView{}, err

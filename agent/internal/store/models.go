@@ -129,19 +129,21 @@ func (c Coach) CertifiedOn(day time.Time) bool {
 // Cohort is a coach's group (Peer Partners) or one-to-one caseload (Social
 // Explorations) running for a year from its start date.
 type Cohort struct {
-	ID          string    `gorm:"primaryKey" json:"id"`
-	Name        string    `json:"name"`
-	Model       string    `json:"model"`
-	StartDate   string    `json:"start_date"`
-	CoachID     string    `json:"coach_id"`
-	MeetingDay  string    `json:"meeting_day"`
-	MeetingTime string    `json:"meeting_time"`
-	Frequency   string    `json:"frequency"`
-	Location    string    `json:"location"`
-	MixedPairs  bool      `json:"mixed_pairs"`
-	ClosedOn    string    `json:"closed_on"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string `gorm:"primaryKey" json:"id"`
+	Name        string `json:"name"`
+	Model       string `json:"model"`
+	StartDate   string `json:"start_date"`
+	CoachID     string `json:"coach_id"`
+	MeetingDay  string `json:"meeting_day"`
+	MeetingTime string `json:"meeting_time"`
+	Frequency   string `json:"frequency"`
+	Location    string `json:"location"`
+	MixedPairs  bool   `json:"mixed_pairs"`
+	ClosedOn    string `json:"closed_on"`
+	// SurrogateKey is the cohort's random key upstream (migration 0006).
+	SurrogateKey string    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // CohortMember is a participant's membership of a cohort.

@@ -73,7 +73,10 @@ func (s *Store) AddOuting(ctx context.Context, participantID string, in OutingIn
 		}
 		o = Outing{ID: uuid.NewString(), ParticipantID: participantID, OutingOn: in.Date, Activity: in.Activity, Stage: in.Stage,
 			GoalID: in.GoalID, CostCents: in.CostCents, PartnerID: in.PartnerID, CreatedAt: s.Now()}
-		return tx.Create(&o).Error
+		if err := tx.Create(&o).Error; err != nil {
+			return err
+		}
+		return s.refreshUpstream(tx, participantID)
 	})
 	return o, err
 }

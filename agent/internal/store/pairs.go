@@ -306,6 +306,9 @@ func (s *Store) FormPair(ctx context.Context, cohortID string, in PairInput) (Pa
 			}
 		}
 		id = p.ID
+		if err := s.refreshCohort(tx, cohortID); err != nil {
+			return err
+		}
 		warnings, err = pairWarnings(tx, c, in.ParticipantIDs)
 		return err
 	})
@@ -394,6 +397,9 @@ func (s *Store) JoinPair(ctx context.Context, cohortID, pairID string, in JoinPa
 		if err := tx.Model(&p).Update("updated_at", s.Now()).Error; err != nil {
 			return err
 		}
+		if err := s.refreshCohort(tx, cohortID); err != nil {
+			return err
+		}
 		warnings, err = pairWarnings(tx, c, append(cur, in.ParticipantID))
 		return err
 	})
@@ -444,7 +450,10 @@ func (s *Store) EndPair(ctx context.Context, cohortID, pairID string, in EndPair
 		if err := tx.Model(&p).Updates(map[string]any{"ended_on": in.EndedOn, "end_reason": in.Reason, "end_note": in.Note, "updated_at": s.Now()}).Error; err != nil {
 			return err
 		}
-		return tx.Model(&PairMember{}).Where("pair_id = ? AND ended_on = ''", p.ID).Update("ended_on", in.EndedOn).Error
+		if err := tx.Model(&PairMember{}).Where("pair_id = ? AND ended_on = ''", p.ID).Update("ended_on", in.EndedOn).Error; err != nil {
+			return err
+		}
+		return s.refreshCohort(tx, cohortID)
 	})
 	if err != nil {
 		return PairInfo{}, err

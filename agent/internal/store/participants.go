@@ -213,7 +213,11 @@ func (s *Store) Withdraw(ctx context.Context, id string) error {
 		if err := tx.Model(&p).Updates(map[string]any{"withdrawn_at": now, "updated_at": now}).Error; err != nil {
 			return err
 		}
-		return s.refreshUpstream(tx, p.ID)
+		cohorts, err := cohortsOf(tx, p.ID)
+		if err != nil {
+			return err
+		}
+		return s.refreshOutcomes(tx, []string{p.ID}, cohorts)
 	})
 }
 
@@ -355,17 +359,26 @@ func (s *Store) refreshUpstream(tx *gorm.DB, participantID string) error {
 				return err
 			}
 		}
+		for _, kind := range []string{kindHospitalization, kindParticipation} {
+			if err := dropUpstream(tx, now, p.ID, kind, nil); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	birth, _ := parseDate(p.BirthDate)
 	enrolled, _ := parseDate(p.EnrolledOn)
 	band := deident.AgeBand(deident.AgeOn(birth, enrolled))
-	if err := putRecord(tx, now, p.ID, contract.TypeParticipant, contract.Participant{Key: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: band}); err != nil {
+	model, err := currentModel(tx, p.ID)
+	if err != nil {
+		return err
+	}
+	if err := putRecord(tx, now, p.ID, contract.TypeParticipant, contract.Participant{Key: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: band, Model: model}); err != nil {
 		return err
 	}
 	for _, iv := range ivs {
 		day, _ := parseDate(iv.InterviewedOn)
-		payload := contract.POMInterview{ParticipantKey: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: band, Timepoint: iv.Timepoint,
+		payload := contract.POMInterview{ParticipantKey: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: band, Model: model, Timepoint: iv.Timepoint,
 			ProgramMonth: deident.ProgramMonth(enrolled, day), Release: iv.Release, Answers: iv.AnswersOf()}
 		if err := payload.Validate(); err != nil {
 			return fmt.Errorf("de-identified interview %s: %w", iv.ID, err)
@@ -374,5 +387,9 @@ func (s *Store) refreshUpstream(tx *gorm.DB, participantID string) error {
 			return err
 		}
 	}
-	return nil
+	pp := upstreamPerson{p: p, enrolled: enrolled, band: band, model: model}
+	if err := s.refreshHospitalization(tx, now, pp); err != nil {
+		return err
+	}
+	return s.refreshParticipation(tx, now, pp)
 }

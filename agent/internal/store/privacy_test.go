@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +87,49 @@ func TestSiteOperationsStayAtTheSite(t *testing.T) {
 	if _, err := st.AddOuting(ctx, p.ID, OutingInput{Date: "2026-06-16", Activity: plant("outing"), Stage: 1, CostCents: 500}); err != nil {
 		t.Fatal(err)
 	}
+	// Outcomes: hospitalizations (their dates stay here) and surveys. A
+	// free-text service name is refused, never stored.
+	consenting := eligible(ParticipantInput{FirstName: plant("first-h"), LastName: plant("last-h"), BirthDate: "1931-03-01", EnrolledOn: "2026-01-05",
+		HospitalizationConsentOn: "2026-01-05", Phone: plant("phone-h")})
+	hp, err := st.AddParticipant(ctx, consenting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddMember(ctx, coh.ID, hp.ID, "2026-01-05"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetHospitalizationsBefore(ctx, hp.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddHospitalStay(ctx, hp.ID, "2026-03-09"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddServiceChange(ctx, hp.ID, ServiceChange{Service: "crisis_services", Change: "stopped", ChangedOn: "2026-04-14"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddServiceChange(ctx, hp.ID, ServiceChange{Service: plant("service-name"), Change: "started", ChangedOn: "2026-04-14"}); err == nil {
+		t.Fatal("a free-text service was accepted")
+	}
+	answers := map[string]string{}
+	for _, s := range rel.Survey.Statements {
+		answers[s.Code] = contract.AnswerSomewhatAgree
+	}
+	if err := st.RecordSurvey(ctx, SurveyInput{Timepoint: contract.TimepointMidpoint, Model: contract.ModelPeerPartners, Answers: answers}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordSurvey(ctx, SurveyInput{Timepoint: contract.TimepointMidpoint, Answers: map[string]string{rel.Survey.Statements[0].Code: plant("survey-answer")}}); err == nil {
+		t.Fatal("a free-text survey answer was accepted")
+	}
+	codes, err := st.IssueSurveyCodes(ctx, contract.TimepointClosing, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SubmitSurvey(ctx, codes[0], answers); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.ReleaseSurveys(ctx, 1); err != nil || n != 2 {
+		t.Fatalf("released %d surveys: %v", n, err)
+	}
 	if err := st.Withdraw(ctx, ps[5].ID); err != nil {
 		t.Fatal(err)
 	}
@@ -92,11 +138,25 @@ func TestSiteOperationsStayAtTheSite(t *testing.T) {
 	if err := st.DB.Find(&recs).Error; err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 12 {
-		t.Fatalf("outbox holds %d records, want 6 participants and 6 interviews", len(recs))
-	}
+	types := map[string]int{}
 	for _, r := range recs {
-		if r.Type != contract.TypeParticipant && r.Type != contract.TypePOMInterview {
+		if !r.Deleted {
+			types[r.Type]++
+		}
+	}
+	// 6 participants, 6 interviews, 6 months of participation for the 6
+	// members still in (the withdrawn one's are tombstones), 6 cohort
+	// months, one hospitalization record, two surveys.
+	if want := map[string]int{contract.TypeParticipant: 6, contract.TypePOMInterview: 5, contract.TypeParticipation: 36, contract.TypeCohortMonth: 6,
+		contract.TypeHospitalization: 1, contract.TypeSurveyResponse: 2}; !reflect.DeepEqual(types, want) {
+		t.Fatalf("outbox holds %v, want %v", types, want)
+	}
+	date := regexp.MustCompile(`\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}`)
+	year := regexp.MustCompile(`(19|20)\d\d`)
+	for _, r := range recs {
+		switch r.Type {
+		case contract.TypeParticipant, contract.TypePOMInterview, contract.TypeParticipation, contract.TypeCohortMonth, contract.TypeHospitalization, contract.TypeSurveyResponse:
+		default:
 			t.Errorf("record type %q leaves the site", r.Type)
 		}
 		for _, c := range planted {
@@ -107,9 +167,27 @@ func TestSiteOperationsStayAtTheSite(t *testing.T) {
 		if err := contract.ValidateRecord(contract.Record{ID: r.ID, Type: r.Type, Version: r.Version, Hash: r.Hash, Deleted: r.Deleted, Data: contract.RawJSON(r.Data)}); err != nil && !r.Deleted {
 			t.Errorf("outbox record %s would be refused by the hub: %v", r.ID, err)
 		}
-		// Ages: everyone here was 16 at enrollment, which leaves only as a band.
-		if strings.Contains(r.Data, "2009") || strings.Contains(r.Data, "2026-0") {
-			t.Errorf("a date reached the outbox: %s", r.Data)
+		// Ages leave only as a band (the participants here were 16 and
+		// 94 at enrollment); no date leaves at all; a year only in the
+		// fields that are years.
+		if strings.Contains(r.Data, "1931") || strings.Contains(r.Data, "2009") || strings.Contains(r.Data, `"94"`) || date.MatchString(r.Data) {
+			t.Errorf("a date or an age reached the outbox: %s", r.Data)
+		}
+		var fields map[string]any
+		if !r.Deleted {
+			if err := json.Unmarshal([]byte(r.Data), &fields); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for k, v := range fields {
+			if str, ok := v.(string); ok && year.MatchString(str) && k != "release" && !contract.ValidID(str) {
+				t.Errorf("a year inside the text of field %s of a %s record: %q", k, r.Type, str)
+			}
+		}
+	}
+	for _, r := range outboxOf[contract.Hospitalization](t, st, contract.TypeHospitalization) {
+		if r.AgeBand != "90+" {
+			t.Errorf("a 94-year-old left as %q", r.AgeBand)
 		}
 	}
 	if len(planted) < 20 {

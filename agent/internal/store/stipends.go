@@ -387,7 +387,10 @@ func (s *Store) AddExpense(ctx context.Context, by User, participantID string, i
 		}
 		e = Expense{ID: uuid.NewString(), ParticipantID: p.ID, Month: month, GoalID: g.ID, PlanLineID: l.ID, SpentOn: day.Format(dateLayout),
 			AmountCents: in.AmountCents, What: in.What, RecordedBy: by.ID, CreatedAt: s.Now()}
-		return tx.Create(&e).Error
+		if err := tx.Create(&e).Error; err != nil {
+			return err
+		}
+		return s.refreshUpstream(tx, p.ID)
 	})
 	return e, err
 }
@@ -420,7 +423,10 @@ func (s *Store) DeleteExpense(ctx context.Context, participantID, expenseID stri
 		if err := tx.Delete(&Receipt{}, "expense_id = ?", e.ID).Error; err != nil {
 			return err
 		}
-		return tx.Delete(&Expense{}, "id = ?", e.ID).Error
+		if err := tx.Delete(&Expense{}, "id = ?", e.ID).Error; err != nil {
+			return err
+		}
+		return s.refreshUpstream(tx, participantID)
 	})
 	if err != nil {
 		return err
@@ -484,7 +490,12 @@ func (s *Store) AddReceipt(ctx context.Context, by User, participantID, expenseI
 	if err := writeNew(path, content); err != nil {
 		return Receipt{}, fmt.Errorf("write receipt: %w", err)
 	}
-	if err := s.DB.WithContext(ctx).Create(&r).Error; err != nil {
+	if err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		return s.refreshUpstream(tx, participantID)
+	}); err != nil {
 		_ = os.Remove(path)
 		return Receipt{}, err
 	}

@@ -123,6 +123,9 @@ const (
 	MetaLastSync    = "last_sync"
 	MetaLastError   = "last_sync_error"
 	MetaLastSuccess = "last_sync_success"
+	// MetaOutcomesRefreshed is the day the computed outcome records were
+	// last brought up to date.
+	MetaOutcomesRefreshed = "outcomes_refreshed_on"
 )
 
 // GetMeta reads a meta value ("" when unset).
@@ -201,7 +204,12 @@ func (s *Store) SaveEnrollment(ctx context.Context, e Enrollment) error {
 // ActiveRelease returns the release the site runs: the newest received, or
 // the built-in first release before the first pull.
 func (s *Store) ActiveRelease(ctx context.Context) (program.Release, error) {
-	v, err := s.Meta(ctx, MetaRelease)
+	return s.releaseIn(s.DB.WithContext(ctx))
+}
+
+// releaseIn is ActiveRelease read through db (a caller's transaction).
+func (s *Store) releaseIn(db *gorm.DB) (program.Release, error) {
+	v, err := GetMeta(db, MetaRelease)
 	if err != nil {
 		return program.Release{}, err
 	}
@@ -212,7 +220,7 @@ func (s *Store) ActiveRelease(ctx context.Context) (program.Release, error) {
 		return rel.(program.Release), nil
 	}
 	var r Release
-	if err := s.DB.WithContext(ctx).First(&r, "version = ?", v).Error; err != nil {
+	if err := db.First(&r, "version = ?", v).Error; err != nil {
 		return program.Release{}, err
 	}
 	rel, err := program.ParseReceived([]byte(r.Content))

@@ -42,11 +42,14 @@ type Syncer struct {
 	BatchRecords int
 	// OnProgress, if set, is called as the round advances.
 	OnProgress func(Progress)
+	// SurveyBatch is how many anonymous surveys must be waiting before a
+	// round hands them to the outbox (see store.ReleaseSurveys).
+	SurveyBatch int
 }
 
 // New makes a syncer with the default bounds.
 func New(st *store.Store, log *slog.Logger) *Syncer {
-	return &Syncer{St: st, Log: log, ClientCfg: DefaultClientConfig, BatchRecords: contract.MaxBatchRecords}
+	return &Syncer{St: st, Log: log, ClientCfg: DefaultClientConfig, BatchRecords: contract.MaxBatchRecords, SurveyBatch: store.DefaultSurveyBatch}
 }
 
 func (s *Syncer) progress(p Progress) {
@@ -136,6 +139,9 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 	res.Release, _ = s.St.Meta(ctx, store.MetaRelease)
 	c.SetRelease(res.Release)
 
+	if err := s.prepareOutcomes(ctx); err != nil {
+		return res, err
+	}
 	stats, err := s.St.Outbox(ctx)
 	if err != nil {
 		return res, err
@@ -295,4 +301,26 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-w.trigger:
 		}
 	}
+}
+
+// prepareOutcomes brings the computed records up to date once a day (a new
+// program month begins without any change at the site) and hands waiting
+// surveys to the outbox when enough of them wait.
+func (s *Syncer) prepareOutcomes(ctx context.Context) error {
+	today := s.St.Now().Format(time.DateOnly)
+	if done, err := s.St.Meta(ctx, store.MetaOutcomesRefreshed); err != nil {
+		return err
+	} else if done != today {
+		if err := s.St.RefreshOutcomes(ctx); err != nil {
+			return fmt.Errorf("refresh outcomes: %w", err)
+		}
+		if err := s.St.SetMeta(ctx, store.MetaOutcomesRefreshed, today); err != nil {
+			return err
+		}
+	}
+	n, err := s.St.ReleaseSurveys(ctx, s.SurveyBatch)
+	if n > 0 {
+		s.Log.Info("sync: surveys released to the outbox", "surveys", n)
+	}
+	return err
 }

@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/itsmylife/iml/agent/internal/rules"
+	"github.com/itsmylife/iml/pkg/contract"
+)
+
+// ErrNoHospitalizationConsent refuses hospitalization data for a
+// participant who did not consent at intake to have it recorded.
+var ErrNoHospitalizationConsent = &ValidationError{"hospitalization_consent_on", "the participant did not consent at intake to have hospitalizations recorded: nothing about hospitalizations or other services can be kept without that consent"}
+
+// HospitalStay is one hospitalization during the program. The date stays
+// at the site; upstream only its program month travels.
+type HospitalStay struct {
+	ID            string    `json:"id"`
+	ParticipantID string    `json:"-"`
+	AdmittedOn    string    `json:"admitted_on"`
+	CreatedAt     time.Time `json:"-"`
+}
+
+// ServiceChange is a change in another service the participant receives.
+type ServiceChange struct {
+	ID            string    `json:"id"`
+	ParticipantID string    `json:"-"`
+	Service       string    `json:"service"`
+	Change        string    `json:"change"`
+	ChangedOn     string    `json:"changed_on"`
+	CreatedAt     time.Time `json:"-"`
+}
+
+// Hospitalizations is what the site holds about a participant's
+// hospitalizations and other services.
+type Hospitalizations struct {
+	Consented bool `json:"consented"`
+	// BeforeCount is the count in the two years before enrollment, nil
+	// until recorded.
+	BeforeCount    *int            `json:"before_count"`
+	Stays          []HospitalStay  `json:"stays"`
+	ServiceChanges []ServiceChange `json:"service_changes"`
+}
+
+// consenting finds an active participant who consented to hospitalization
+// records.
+func consenting(tx *gorm.DB, participantID string) (Participant, error) {
+	p, err := activeParticipant(tx, participantID, "hospitalizations")
+	if err != nil {
+		return p, err
+	}
+	if p.HospitalizationConsentOn == "" {
+		return p, ErrNoHospitalizationConsent
+	}
+	return p, nil
+}
+
+// inProgram checks a day lies in the participant's program year, up to today.
+func (s *Store) inProgram(field, day string, p Participant) error {
+	d, ok := parseDate(day)
+	if !ok {
+		return &ValidationError{field, "must be a date as YYYY-MM-DD"}
+	}
+	enrolled, _ := parseDate(p.EnrolledOn)
+	end := enrolled.AddDate(0, rules.JournalYear, -1)
+	switch {
+	case d.After(s.today()):
+		return &ValidationError{field, "cannot be in the future"}
+	case d.Before(enrolled) || d.After(end):
+		return &ValidationError{field, "must fall in the program year, " + p.EnrolledOn + " to " + end.Format(dateLayout) + " (hospitalizations before enrollment are the count in the two years before)"}
+	}
+	return nil
+}
+
+// SetHospitalizationsBefore records the count of hospitalizations in the
+// two years before enrollment.
+func (s *Store) SetHospitalizationsBefore(ctx context.Context, participantID string, count int) error {
+	if count < 0 || count > 1000 {
+		return &ValidationError{"before_count", "must be a whole number from 0 to 1000"}
+	}
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := consenting(tx, participantID); err != nil {
+			return err
+		}
+		if err := tx.Exec(`INSERT INTO hospitalization_baselines (participant_id, before_count, updated_at) VALUES (?,?,?)
+ON CONFLICT (participant_id) DO UPDATE SET before_count = excluded.before_count, updated_at = excluded.updated_at`, participantID, count, s.Now()).Error; err != nil {
+			return err
+		}
+		return s.refreshUpstream(tx, participantID)
+	})
+}
+
+// AddHospitalStay records a hospitalization during the program.
+func (s *Store) AddHospitalStay(ctx context.Context, participantID, admittedOn string) (HospitalStay, error) {
+	h := HospitalStay{ID: uuid.NewString(), ParticipantID: participantID, AdmittedOn: strings.TrimSpace(admittedOn), CreatedAt: s.Now()}
+	return h, s.addHospitalRow(ctx, participantID, "hospital_stays", "admitted_on", h.AdmittedOn, nil, &h)
+}
+
+// DeleteHospitalStay removes a hospitalization recorded by mistake.
+func (s *Store) DeleteHospitalStay(ctx context.Context, participantID, stayID string) error {
+	return s.deleteHospitalRow(ctx, participantID, "hospital_stays", stayID)
+}
+
+// AddServiceChange records a change in another service.
+func (s *Store) AddServiceChange(ctx context.Context, participantID string, in ServiceChange) (ServiceChange, error) {
+	in.ID, in.ParticipantID, in.CreatedAt = uuid.NewString(), participantID, s.Now()
+	in.Service, in.Change, in.ChangedOn = strings.TrimSpace(in.Service), strings.TrimSpace(in.Change), strings.TrimSpace(in.ChangedOn)
+	var errs ValidationErrors
+	if !contains(contract.Services, in.Service) {
+		errs = append(errs, ValidationError{"service", "must be one of " + strings.Join(contract.Services, ", ")})
+	}
+	if !contains(contract.ServiceChangeKinds, in.Change) {
+		errs = append(errs, ValidationError{"change", "must be one of " + strings.Join(contract.ServiceChangeKinds, ", ")})
+	}
+	return in, s.addHospitalRow(ctx, participantID, "service_changes", "changed_on", in.ChangedOn, errs, &in)
+}
+
+// addHospitalRow stores a hospitalization or service change of a
+// consenting participant on a day of their program year, with the
+// mistakes found before (errs) and those of the day reported together,
+// and rewrites the participant's records.
+func (s *Store) addHospitalRow(ctx context.Context, participantID, table, field, day string, errs ValidationErrors, row any) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		p, err := consenting(tx, participantID)
+		if err != nil {
+			return err
+		}
+		var ve *ValidationError
+		if err := s.inProgram(field, day, p); errors.As(err, &ve) {
+			errs = append(errs, *ve)
+		} else if err != nil {
+			return err
+		}
+		if len(errs) > 0 {
+			return errs
+		}
+		if err := underLimit(tx, table, participantID, field); err != nil {
+			return err
+		}
+		if err := tx.Create(row).Error; err != nil {
+			return err
+		}
+		return s.refreshUpstream(tx, participantID)
+	})
+}
+
+// DeleteServiceChange removes a service change recorded by mistake.
+func (s *Store) DeleteServiceChange(ctx context.Context, participantID, changeID string) error {
+	return s.deleteHospitalRow(ctx, participantID, "service_changes", changeID)
+}
+
+func (s *Store) deleteHospitalRow(ctx context.Context, participantID, table, id string) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := consenting(tx, participantID); err != nil {
+			return err
+		}
+		res := tx.Exec("DELETE FROM "+table+" WHERE id = ? AND participant_id = ?", id, participantID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return s.refreshUpstream(tx, participantID)
+	})
+}
+
+// maxHospitalRows bounds the stays and the service changes of one
+// participant (the contract's bound on service changes).
+const maxHospitalRows = 100
+
+func underLimit(tx *gorm.DB, table, participantID, field string) error {
+	var n int64
+	if err := tx.Table(table).Where("participant_id = ?", participantID).Count(&n).Error; err != nil {
+		return err
+	}
+	if n >= maxHospitalRows {
+		return &ValidationError{field, "this participant already has 100 of these recorded"}
+	}
+	return nil
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// HospitalizationsOf reads a participant's hospitalization data.
+func (s *Store) HospitalizationsOf(ctx context.Context, participantID string) (Hospitalizations, error) {
+	return hospitalizationsOf(s.DB.WithContext(ctx), participantID)
+}
+
+func hospitalizationsOf(tx *gorm.DB, participantID string) (Hospitalizations, error) {
+	h := Hospitalizations{Stays: []HospitalStay{}, ServiceChanges: []ServiceChange{}}
+	var p Participant
+	if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
+		return h, notFound(err)
+	}
+	h.Consented = p.HospitalizationConsentOn != ""
+	var counts []int
+	if err := tx.Raw("SELECT before_count FROM hospitalization_baselines WHERE participant_id = ?", participantID).Scan(&counts).Error; err != nil {
+		return h, err
+	}
+	if len(counts) == 1 {
+		h.BeforeCount = &counts[0]
+	}
+	if err := tx.Where("participant_id = ?", participantID).Order("admitted_on, id").Find(&h.Stays).Error; err != nil {
+		return h, err
+	}
+	err := tx.Where("participant_id = ?", participantID).Order("changed_on, id").Find(&h.ServiceChanges).Error
+	return h, err
+}
+
+// refreshHospitalization writes the participant's hospitalization record:
+// only with the consent and once the count before enrollment is recorded;
+// otherwise any record sent before is deleted upstream.
+func (s *Store) refreshHospitalization(tx *gorm.DB, now time.Time, pp upstreamPerson) error {
+	h, err := hospitalizationsOf(tx, pp.p.ID)
+	if err != nil {
+		return err
+	}
+	if !h.Consented || h.BeforeCount == nil {
+		return dropUpstream(tx, now, pp.p.ID, kindHospitalization, nil)
+	}
+	r := contract.Hospitalization{ParticipantKey: pp.p.SurrogateKey, EnrollmentYear: pp.enrolled.Year(), AgeBand: pp.band, Model: pp.model,
+		BeforeCount: *h.BeforeCount, DuringMonths: []int{}, ServiceChanges: []contract.ServiceChange{},
+		MonthsEnrolled: lastMonth(pp.enrolled, time.Time{}, s.today())}
+	for _, st := range h.Stays {
+		if d, ok := parseDate(st.AdmittedOn); ok && !d.Before(pp.enrolled) {
+			r.DuringMonths = append(r.DuringMonths, rules.ProgramMonth(pp.enrolled, d))
+		}
+	}
+	r.DuringMonths = sortedInts(r.DuringMonths)
+	for _, c := range h.ServiceChanges {
+		if d, ok := parseDate(c.ChangedOn); ok && !d.Before(pp.enrolled) {
+			r.ServiceChanges = append(r.ServiceChanges, contract.ServiceChange{Service: c.Service, Change: c.Change, ProgramMonth: rules.ProgramMonth(pp.enrolled, d)})
+		}
+	}
+	return putComputed(tx, now, pp.p.ID, kindHospitalization, 0, r)
+}

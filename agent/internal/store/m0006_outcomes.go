@@ -1,0 +1,96 @@
+package store
+
+import (
+	"github.com/go-gormigrate/gormigrate/v2"
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// m0006Outcomes adds what the program measures besides the POM interview:
+//
+//   - surveys: anonymous satisfaction surveys. No participant, cohort or
+//     staff id, no time finer than the year, a random id and no rowid
+//     (WITHOUT ROWID), so that neither a column nor the order rows were
+//     written in ties a survey to anyone. released says whether the survey
+//     has been handed to the outbox (see ReleaseSurveys).
+//   - survey_passes: what lets a participant fill in a survey on the
+//     survey page: a single-use code (deleted when used) or a survey-mode
+//     device pass. Only hashes are kept, and nothing names a participant.
+//   - hospitalization_baselines, hospital_stays, service_changes: a
+//     consenting participant's hospitalizations (the count in the two years
+//     before enrollment, each stay during the program) and changes in the
+//     other services they receive. Dates stay here; upstream only program
+//     months travel.
+//   - upstream_ids: the record ids of the de-identified records computed
+//     per participant or cohort (hospitalization, participation per program
+//     month, cohort month), so corrections replace the same record and a
+//     withdrawal can delete them.
+//   - cohorts.surrogate_key: the random key a cohort has upstream, never
+//     its name; existing cohorts get one here.
+func m0006Outcomes() *gormigrate.Migration {
+	return &gormigrate.Migration{
+		ID: "0006_outcomes",
+		Migrate: func(tx *gorm.DB) error {
+			if err := tx.Exec(`
+CREATE TABLE surveys (
+  id               TEXT NOT NULL PRIMARY KEY,
+  year             INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+  timepoint        TEXT NOT NULL CHECK (timepoint IN ('midpoint', 'closing')),
+  model            TEXT NOT NULL DEFAULT '' CHECK (model IN ('', 'social_explorations', 'peer_partners')),
+  release          TEXT NOT NULL,
+  answers          TEXT NOT NULL,
+  released         INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE survey_passes (
+  hash             TEXT NOT NULL PRIMARY KEY,
+  kind             TEXT NOT NULL CHECK (kind IN ('code', 'device')),
+  timepoint        TEXT NOT NULL CHECK (timepoint IN ('midpoint', 'closing')),
+  model            TEXT NOT NULL DEFAULT '' CHECK (model IN ('', 'social_explorations', 'peer_partners')),
+  year             INTEGER NOT NULL,
+  expires_on       TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE hospitalization_baselines (
+  participant_id   TEXT NOT NULL PRIMARY KEY REFERENCES participants (id),
+  before_count     INTEGER NOT NULL CHECK (before_count BETWEEN 0 AND 1000),
+  updated_at       DATETIME NOT NULL
+);
+CREATE TABLE hospital_stays (
+  id               TEXT NOT NULL PRIMARY KEY,
+  participant_id   TEXT NOT NULL REFERENCES participants (id),
+  admitted_on      TEXT NOT NULL,
+  created_at       DATETIME NOT NULL
+);
+CREATE INDEX ix_hospital_stays_participant ON hospital_stays (participant_id, admitted_on);
+CREATE TABLE service_changes (
+  id               TEXT NOT NULL PRIMARY KEY,
+  participant_id   TEXT NOT NULL REFERENCES participants (id),
+  service          TEXT NOT NULL,
+  change           TEXT NOT NULL CHECK (change IN ('started', 'stopped', 'increased', 'decreased')),
+  changed_on       TEXT NOT NULL,
+  created_at       DATETIME NOT NULL
+);
+CREATE INDEX ix_service_changes_participant ON service_changes (participant_id, changed_on);
+CREATE TABLE upstream_ids (
+  subject_id       TEXT NOT NULL,
+  kind             TEXT NOT NULL,
+  program_month    INTEGER NOT NULL,
+  record_id        TEXT NOT NULL UNIQUE,
+  PRIMARY KEY (subject_id, kind, program_month)
+);
+ALTER TABLE cohorts ADD COLUMN surrogate_key TEXT NOT NULL DEFAULT '';
+`).Error; err != nil {
+				return err
+			}
+			var ids []string
+			if err := tx.Raw("SELECT id FROM cohorts").Scan(&ids).Error; err != nil {
+				return err
+			}
+			for _, id := range ids {
+				if err := tx.Exec("UPDATE cohorts SET surrogate_key = ? WHERE id = ?", uuid.NewString(), id).Error; err != nil {
+					return err
+				}
+			}
+			return tx.Exec("CREATE UNIQUE INDEX ux_cohorts_surrogate_key ON cohorts (surrogate_key)").Error
+		},
+	}
+}

@@ -1,0 +1,461 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/itsmylife/iml/agent/internal/rules"
+	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/deident"
+	"github.com/itsmylife/iml/pkg/program"
+)
+
+// Kinds of computed records in upstream_ids.
+const (
+	kindHospitalization = contract.TypeHospitalization
+	kindParticipation   = contract.TypeParticipation
+	kindCohortMonth     = contract.TypeCohortMonth
+)
+
+// upstreamID returns the record id of a computed record (a subject's
+// record of a kind, per program month or 0), made on first use.
+func upstreamID(tx *gorm.DB, now time.Time, subject, kind string, month int) (string, error) {
+	var id string
+	if err := tx.Raw("SELECT record_id FROM upstream_ids WHERE subject_id = ? AND kind = ? AND program_month = ?", subject, kind, month).Scan(&id).Error; err != nil || id != "" {
+		return id, err
+	}
+	id = deident.NewRecordID(now)
+	return id, tx.Exec("INSERT INTO upstream_ids (subject_id, kind, program_month, record_id) VALUES (?,?,?,?)", subject, kind, month, id).Error
+}
+
+// dropUpstream tombstones a subject's computed records of a kind except
+// those of the months kept.
+func dropUpstream(tx *gorm.DB, now time.Time, subject, kind string, keep map[int]bool) error {
+	var rows []struct {
+		ProgramMonth int
+		RecordID     string
+	}
+	if err := tx.Raw("SELECT program_month, record_id FROM upstream_ids WHERE subject_id = ? AND kind = ?", subject, kind).Scan(&rows).Error; err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if keep[r.ProgramMonth] {
+			continue
+		}
+		if err := putTombstone(tx, now, r.RecordID, kind); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putComputed writes a computed record after checking it against the
+// contract: a payload the hub would refuse is a bug here, never sent.
+func putComputed(tx *gorm.DB, now time.Time, subject, kind string, month int, payload interface{ Validate() error }) error {
+	if err := payload.Validate(); err != nil {
+		return fmt.Errorf("de-identified %s of month %d: %w", kind, month, err)
+	}
+	id, err := upstreamID(tx, now, subject, kind, month)
+	if err != nil {
+		return err
+	}
+	return putRecord(tx, now, id, kind, payload)
+}
+
+// refreshOutcomes recomputes the de-identified records of the participants
+// and cohorts a change touched, in the caller's transaction.
+func (s *Store) refreshOutcomes(tx *gorm.DB, participants, cohorts []string) error {
+	seen := map[string]bool{}
+	for _, id := range participants {
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		if err := s.refreshUpstream(tx, id); err != nil {
+			return err
+		}
+	}
+	for _, id := range cohorts {
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		if err := s.refreshCohort(tx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cohortsOf lists the cohorts a participant has ever been in.
+func cohortsOf(tx *gorm.DB, participantID string) ([]string, error) {
+	var ids []string
+	err := tx.Model(&CohortMember{}).Where("participant_id = ?", participantID).Pluck("cohort_id", &ids).Error
+	return ids, err
+}
+
+// currentModel is the program model of the participant's current cohort,
+// "" while they are in none.
+func currentModel(tx *gorm.DB, participantID string) (string, error) {
+	var models []string
+	err := tx.Raw(`SELECT c.model FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id
+WHERE m.participant_id = ? AND m.left_on = '' ORDER BY m.joined_on DESC LIMIT 1`, participantID).Scan(&models).Error
+	if len(models) == 0 {
+		return "", err
+	}
+	return models[0], err
+}
+
+// lastMonth is the last program month (1..12) that has begun by today for
+// something that started on start and ends on end (zero: a year); 0 when
+// it has not begun.
+func lastMonth(start, end, today time.Time) int {
+	yearEnd := start.AddDate(0, rules.JournalYear, -1)
+	if end.IsZero() || yearEnd.Before(end) {
+		end = yearEnd
+	}
+	if today.Before(end) {
+		end = today
+	}
+	if end.Before(start) {
+		return 0
+	}
+	return rules.ProgramMonth(start, end)
+}
+
+// upstreamPerson is what identifies a participant upstream.
+type upstreamPerson struct {
+	p        Participant
+	enrolled time.Time
+	band     string
+	model    string
+}
+
+// participationOf computes a participant's records per program month: a
+// month has one when the participant was in a cohort in it or did
+// something in it (a meeting, a journal, an expense, an outing).
+func (s *Store) participationOf(tx *gorm.DB, pp upstreamPerson) (map[int]*contract.Participation, error) {
+	p, enrolled := pp.p, pp.enrolled
+	last := lastMonth(enrolled, time.Time{}, s.today())
+	out := map[int]*contract.Participation{}
+	at := func(day string) *contract.Participation {
+		d, ok := parseDate(day)
+		if !ok || d.Before(enrolled) {
+			return nil
+		}
+		k := rules.ProgramMonth(enrolled, d)
+		if k > last {
+			return nil
+		}
+		if out[k] == nil {
+			out[k] = &contract.Participation{ParticipantKey: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: pp.band,
+				ProgramMonth: k, OutingsByStage: make([]int, contract.OutingStages), ReceiptsComplete: true}
+		}
+		return out[k]
+	}
+	var ms []struct{ JoinedOn, LeftOn, Model, SurrogateKey string }
+	if err := tx.Raw(`SELECT m.joined_on, m.left_on, c.model, c.surrogate_key FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id
+WHERE m.participant_id = ? ORDER BY m.joined_on, c.surrogate_key`, p.ID).Scan(&ms).Error; err != nil {
+		return nil, err
+	}
+	for k := 1; k <= last; k++ {
+		first, lastDay := rules.MonthSpan(enrolled, k)
+		for _, m := range ms {
+			if m.JoinedOn <= lastDay.Format(dateLayout) && (m.LeftOn == "" || m.LeftOn >= first.Format(dateLayout)) {
+				r := at(first.Format(dateLayout))
+				r.CohortKey, r.Model = m.SurrogateKey, m.Model
+			}
+		}
+	}
+	var att []struct {
+		HeldOn  string
+		Present bool
+	}
+	if err := tx.Raw(`SELECT m.held_on, a.present FROM meeting_attendance a JOIN meetings m ON m.id = a.meeting_id WHERE a.participant_id = ?`, p.ID).Scan(&att).Error; err != nil {
+		return nil, err
+	}
+	for _, a := range att {
+		if r := at(a.HeldOn); r != nil {
+			r.MeetingsHeld++
+			if a.Present {
+				r.MeetingsAttended++
+			}
+		}
+	}
+	var exps []struct {
+		SpentOn     string
+		AmountCents int64
+		Receipts    int
+	}
+	if err := tx.Raw(`SELECT e.spent_on, e.amount_cents, (SELECT COUNT(*) FROM receipts r WHERE r.expense_id = e.id) AS receipts
+FROM expenses e WHERE e.participant_id = ?`, p.ID).Scan(&exps).Error; err != nil {
+		return nil, err
+	}
+	for _, e := range exps {
+		if r := at(e.SpentOn); r != nil {
+			r.StipendSpentCents = min(r.StipendSpentCents+e.AmountCents, 10_000_00)
+			r.ReceiptsComplete = r.ReceiptsComplete && e.Receipts > 0
+		}
+	}
+	var outs []struct {
+		OutingOn string
+		Stage    int
+	}
+	if err := tx.Raw("SELECT outing_on, stage FROM outings WHERE participant_id = ?", p.ID).Scan(&outs).Error; err != nil {
+		return nil, err
+	}
+	for _, o := range outs {
+		if r := at(o.OutingOn); r != nil && o.Stage >= 1 && o.Stage <= contract.OutingStages {
+			r.OutingsByStage[o.Stage-1]++
+		}
+	}
+	// Journals last: a due week counts in a month that has a record.
+	var weeks []string
+	if err := tx.Model(&JournalEntry{}).Where("participant_id = ?", p.ID).Pluck("week_start", &weeks).Error; err != nil {
+		return nil, err
+	}
+	days := make([]time.Time, 0, len(weeks))
+	for _, w := range weeks {
+		if d, ok := parseDate(w); ok {
+			days = append(days, d)
+		}
+	}
+	for _, w := range rules.DueWeeks(enrolled, p.WithdrawnAt, s.Now(), days) {
+		k := rules.ProgramMonth(enrolled, w.Monday)
+		r := out[k]
+		if r == nil && w.Entered {
+			r = at(w.Monday.Format(dateLayout))
+		}
+		if r == nil {
+			continue // a month with nothing else in it has no record
+		}
+		r.JournalsDue++
+		if w.Entered {
+			r.JournalsCompleted++
+		}
+	}
+	for _, r := range out {
+		r.MeetingsHeld, r.MeetingsAttended = min(r.MeetingsHeld, 1000), min(r.MeetingsAttended, 1000)
+		for i := range r.OutingsByStage {
+			r.OutingsByStage[i] = min(r.OutingsByStage[i], 1000)
+		}
+	}
+	return out, nil
+}
+
+// refreshParticipation writes a participant's participation records and
+// deletes upstream those of months that no longer have one.
+func (s *Store) refreshParticipation(tx *gorm.DB, now time.Time, pp upstreamPerson) error {
+	months, err := s.participationOf(tx, pp)
+	if err != nil {
+		return err
+	}
+	keep := map[int]bool{}
+	for k, r := range months {
+		keep[k] = true
+		if err := putComputed(tx, now, pp.p.ID, kindParticipation, k, r); err != nil {
+			return err
+		}
+	}
+	return dropUpstream(tx, now, pp.p.ID, kindParticipation, keep)
+}
+
+// pairingChangeReasons are the ends of a pair that change partners (a pair
+// ended because someone left the program is not a pairing change).
+var pairingChangeReasons = map[string]bool{"not_working_well": true, "different_progression": true, "other": true}
+
+// refreshCohort recomputes a cohort's records per program month from its
+// start to today (or its close, or the end of its year).
+func (s *Store) refreshCohort(tx *gorm.DB, cohortID string) error {
+	var c Cohort
+	if err := tx.First(&c, "id = ?", cohortID).Error; err != nil {
+		return err
+	}
+	if c.SurrogateKey == "" {
+		return fmt.Errorf("cohort %s has no surrogate key", c.ID)
+	}
+	rel, err := s.releaseIn(tx)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	start, _ := parseDate(c.StartDate)
+	closed, _ := parseDate(c.ClosedOn)
+	last := lastMonth(start, closed, s.today())
+	var members []struct {
+		JoinedOn, LeftOn string
+		WithdrawnAt      *time.Time
+	}
+	if err := tx.Raw(`SELECT m.joined_on, m.left_on, p.withdrawn_at FROM cohort_members m JOIN participants p ON p.id = m.participant_id WHERE m.cohort_id = ?`, c.ID).Scan(&members).Error; err != nil {
+		return err
+	}
+	var pairs []struct{ FormedOn, EndedOn, EndReason string }
+	if err := tx.Raw("SELECT formed_on, ended_on, end_reason FROM pairs WHERE cohort_id = ?", c.ID).Scan(&pairs).Error; err != nil {
+		return err
+	}
+	var meetings []struct {
+		HeldOn, Theme, LessonPlan string
+	}
+	if err := tx.Raw("SELECT held_on, theme, lesson_plan FROM meetings WHERE cohort_id = ?", c.ID).Scan(&meetings).Error; err != nil {
+		return err
+	}
+	today := s.today()
+	keep := map[int]bool{}
+	for k := 1; k <= last; k++ {
+		first, lastDay := rules.MonthSpan(start, k)
+		if today.Before(lastDay) {
+			lastDay = today
+		}
+		f, l := first.Format(dateLayout), lastDay.Format(dateLayout)
+		r := contract.CohortMonth{CohortKey: c.SurrogateKey, Model: c.Model, StartYear: start.Year(), ProgramMonth: k}
+		for _, m := range members {
+			if m.JoinedOn <= l && (m.LeftOn == "" || m.LeftOn > l) && (m.WithdrawnAt == nil || m.WithdrawnAt.UTC().Format(dateLayout) > l) {
+				r.Members++
+			}
+		}
+		for _, p := range pairs {
+			if p.FormedOn <= l && (p.EndedOn == "" || p.EndedOn > l) {
+				r.Pairs++
+			}
+			if p.EndedOn >= f && p.EndedOn <= l && pairingChangeReasons[p.EndReason] {
+				r.PairingChanges++
+			}
+		}
+		for _, m := range meetings {
+			if m.HeldOn < f || m.HeldOn > l {
+				continue
+			}
+			r.MeetingsHeld++
+			if lp, ok := rel.LessonPlan(m.LessonPlan); ok && lp.Theme == m.Theme {
+				r.MeetingsOnTheme++
+			}
+		}
+		// Pairs of members who left or withdrew may still be open: the
+		// count never claims more pairs than the members can form.
+		r.Members, r.MeetingsHeld, r.PairingChanges = min(r.Members, 1000), min(r.MeetingsHeld, 1000), min(r.PairingChanges, 1000)
+		r.Pairs = min(r.Pairs, (r.Members+1)/2)
+		r.MeetingsOnTheme = min(r.MeetingsOnTheme, r.MeetingsHeld)
+		keep[k] = true
+		if err := putComputed(tx, now, c.ID, kindCohortMonth, k, r); err != nil {
+			return err
+		}
+	}
+	return dropUpstream(tx, now, c.ID, kindCohortMonth, keep)
+}
+
+// RefreshOutcomes recomputes every computed record of the site: months
+// begin without any change at the site, so the sync worker calls it once a
+// day. Records that did not change are not written again.
+func (s *Store) RefreshOutcomes(ctx context.Context) error {
+	var ps, cs []string
+	db := s.DB.WithContext(ctx)
+	if err := db.Model(&Participant{}).Where("withdrawn_at IS NULL").Order("id").Pluck("id", &ps).Error; err != nil {
+		return err
+	}
+	if err := db.Model(&Cohort{}).Order("id").Pluck("id", &cs).Error; err != nil {
+		return err
+	}
+	// Small transactions: the site keeps working while this runs.
+	for i := 0; i < len(ps); i += 50 {
+		chunk := ps[i:min(i+50, len(ps))]
+		if err := db.Transaction(func(tx *gorm.DB) error { return s.refreshOutcomes(tx, chunk, nil) }); err != nil {
+			return err
+		}
+	}
+	return db.Transaction(func(tx *gorm.DB) error { return s.refreshOutcomes(tx, nil, cs) })
+}
+
+// POMSideBySide is a participant's three interviews side by side: one row
+// per indicator of the release the site runs.
+type POMSideBySide struct {
+	Timepoints []string
+	Dates      map[string]string
+	Rows       []POMRow
+	// Present counts the indicators present at each timepoint.
+	Present map[string]int
+}
+
+// POMRow is one indicator across the timepoints; Change compares the
+// first interview with the latest one that has the indicator.
+type POMRow struct {
+	Item   program.Item
+	Cells  []string // "present", "not present" or "" per timepoint
+	Change string   // "gained", "lost", "same" or ""
+}
+
+// SideBySide lays out a participant's interviews against the indicators of
+// a release.
+func SideBySide(rel program.Release, ivs map[string]POMInterview) POMSideBySide {
+	v := POMSideBySide{Timepoints: contract.Timepoints, Dates: map[string]string{}, Present: map[string]int{}}
+	answers := map[string]map[string]bool{}
+	for tp, iv := range ivs {
+		answers[tp] = iv.AnswersOf()
+		v.Dates[tp] = iv.InterviewedOn
+	}
+	for _, it := range rel.POM.Items {
+		row := POMRow{Item: it}
+		var seen []bool
+		for _, tp := range v.Timepoints {
+			a, ok := answers[tp][it.Code]
+			switch {
+			case !ok:
+				row.Cells = append(row.Cells, "")
+				continue
+			case a:
+				row.Cells = append(row.Cells, "present")
+				v.Present[tp]++
+			default:
+				row.Cells = append(row.Cells, "not present")
+			}
+			seen = append(seen, a)
+		}
+		if len(seen) >= 2 {
+			switch first, latest := seen[0], seen[len(seen)-1]; {
+			case !first && latest:
+				row.Change = "gained"
+			case first && !latest:
+				row.Change = "lost"
+			default:
+				row.Change = "same"
+			}
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	return v
+}
+
+// sortedInts returns the ints sorted.
+func sortedInts(v []int) []int {
+	sort.Ints(v)
+	return v
+}
+
+// ParticipationMonths is the participant's participation by program month,
+// as it goes upstream (nothing once they have withdrawn).
+func (s *Store) ParticipationMonths(ctx context.Context, participantID string) ([]contract.Participation, error) {
+	out := []contract.Participation{}
+	err := s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
+		var p Participant
+		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
+			return notFound(err)
+		}
+		if p.WithdrawnAt != nil {
+			return nil
+		}
+		enrolled, _ := parseDate(p.EnrolledOn)
+		months, err := s.participationOf(tx, upstreamPerson{p: p, enrolled: enrolled})
+		if err != nil {
+			return err
+		}
+		for _, r := range months {
+			out = append(out, *r)
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].ProgramMonth < out[j].ProgramMonth })
+		return nil
+	})
+	return out, err
+}
