@@ -93,7 +93,7 @@ type MeetingOptions struct {
 // MeetingOptions returns the theme and lesson plans of a cohort's meeting
 // on a day, or why no meeting can be held that day.
 func (s *Store) MeetingOptions(ctx context.Context, cohortID, day string) (MeetingOptions, error) {
-	o := MeetingOptions{Day: day}
+	o := MeetingOptions{Day: day, Plans: []program.LessonPlan{}}
 	d, ok := parseDate(day)
 	if !ok {
 		return o, &ValidationError{"date", "must be a date as YYYY-MM-DD"}
@@ -111,7 +111,7 @@ func (s *Store) MeetingOptions(ctx context.Context, cohortID, day string) (Meeti
 	if len(probs) > 0 {
 		return o, problemsToFields(probs)
 	}
-	o.ProgramMonth, o.Theme, o.Plans = month, th, rel.PlansFor(th.Code)
+	o.ProgramMonth, o.Theme, o.Plans = month, th, append([]program.LessonPlan{}, rel.PlansFor(th.Code)...)
 	return o, nil
 }
 
