@@ -147,6 +147,36 @@ WHERE m.cohort_id = ? AND m.joined_on <= ? AND (m.left_on = '' OR m.left_on > ?)
 // and CheckSkills) before it writes anything, whichever way the meeting
 // comes in.
 func (s *Store) RecordMeeting(ctx context.Context, cohortID, recordedBy string, in MeetingInput) (MeetingView, error) {
+	return s.saveMeeting(ctx, cohortID, "", recordedBy, in)
+}
+
+// UpdateMeeting corrects a recorded meeting in full (date, lesson plan,
+// attendance, skills, notes), applying the same rules as RecordMeeting;
+// the month and theme follow the new date. Who recorded it stays.
+func (s *Store) UpdateMeeting(ctx context.Context, cohortID, meetingID string, in MeetingInput) (MeetingView, error) {
+	return s.saveMeeting(ctx, cohortID, meetingID, "", in)
+}
+
+// DeleteMeeting removes a meeting recorded by mistake, with its
+// attendance and skills.
+func (s *Store) DeleteMeeting(ctx context.Context, cohortID, meetingID string) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var m Meeting
+		if err := tx.First(&m, "id = ? AND cohort_id = ?", meetingID, cohortID).Error; err != nil {
+			return notFound(err)
+		}
+		if err := tx.Where("meeting_id = ?", m.ID).Delete(&MeetingAttendance{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("meeting_id = ?", m.ID).Delete(&MeetingSkill{}).Error; err != nil {
+			return err
+		}
+		return tx.Delete(&m).Error
+	})
+}
+
+// saveMeeting records a new meeting (meetingID "") or replaces one.
+func (s *Store) saveMeeting(ctx context.Context, cohortID, meetingID, recordedBy string, in MeetingInput) (MeetingView, error) {
 	rel, err := s.ActiveRelease(ctx)
 	if err != nil {
 		return MeetingView{}, err
@@ -172,6 +202,13 @@ func (s *Store) RecordMeeting(ctx context.Context, cohortID, recordedBy string, 
 		if err := tx.First(&c, "id = ?", cohortID).Error; err != nil {
 			return notFound(err)
 		}
+		if meetingID != "" {
+			var old Meeting
+			if err := tx.First(&old, "id = ? AND cohort_id = ?", meetingID, cohortID).Error; err != nil {
+				return &MissingError{"meeting"}
+			}
+			m.ID, m.RecordedBy, m.CreatedAt = old.ID, old.RecordedBy, old.CreatedAt
+		}
 		if dayOK {
 			if c.ClosedOn != "" && in.HeldOn > c.ClosedOn {
 				errs = append(errs, ValidationError{"held_on", "is after the cohort closed on " + c.ClosedOn})
@@ -193,8 +230,20 @@ func (s *Store) RecordMeeting(ctx context.Context, cohortID, recordedBy string, 
 			sort.SliceStable(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
 			return errs
 		}
-		if err := tx.Create(&m).Error; err != nil {
-			return err
+		if meetingID == "" {
+			if err := tx.Create(&m).Error; err != nil {
+				return err
+			}
+		} else {
+			if err := tx.Save(&m).Error; err != nil {
+				return err
+			}
+			if err := tx.Where("meeting_id = ?", m.ID).Delete(&MeetingAttendance{}).Error; err != nil {
+				return err
+			}
+			if err := tx.Where("meeting_id = ?", m.ID).Delete(&MeetingSkill{}).Error; err != nil {
+				return err
+			}
 		}
 		for id, present := range in.Attendance {
 			if err := tx.Create(&MeetingAttendance{MeetingID: m.ID, ParticipantID: id, Present: present}).Error; err != nil {
