@@ -13,8 +13,8 @@ import (
 // an object that is not there yet. Any other null is a list (or a value)
 // answered as null where the description promises [] (or a value).
 var nullable = map[string]bool{
-	"reviewed_at": true, "withdrawn_at": true, "locked_until": true, "payment": true, "last_round": true, "last_success": true,
-	"last_error_at": true, "closed_on": true, "ended_at": true, "approved_at": true, "group": true, "updated_at": true,
+	"reviewed_at": true, "withdrawn_at": true, "locked_until": true, "payment": true, "updated_at": true,
+	"issued_at": true, "code_expires_at": true, "activated_at": true,
 }
 
 // nulls lists the paths of the nulls in a JSON value that nullable does
@@ -63,7 +63,7 @@ func TestNoNullLists(t *testing.T) {
 		"/api/v1/cohorts/" + s.oneToOne.ID, "/api/v1/cohorts/" + s.oneToOne.ID + "/meetings", "/api/v1/cohorts/" + s.oneToOne.ID + "/pairs",
 	}
 	for _, p := range []string{full.ID, empty.ID} {
-		for _, sub := range []string{"", "/interviews", "/journals", "/goals", "/stipend", "/stipend?month=2026-01", "/stipend?month=2025-12", "/pairing-profile", "/pairs", "/outings"} {
+		for _, sub := range []string{"", "/interviews", "/journals", "/goals", "/stipend", "/stipend?month=2026-01", "/stipend?month=2025-12", "/pairing-profile", "/pairs", "/outings", "/journal-access"} {
 			paths = append(paths, "/api/v1/participants/"+p+sub)
 		}
 	}
