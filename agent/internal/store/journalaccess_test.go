@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,7 @@ func TestOwnJournalEntries(t *testing.T) {
 	s := newMJSite(t)
 	st := s.st
 	ann := s.person("Ann", "2026-01-14")
+	before := syncState(t, st)
 	e, err := st.SaveOwnJournal(ctx, ann.ID, "2026-06-15", map[string]string{"week_summary": "I went to the library."})
 	if err != nil || e.EnteredBy != ann.ID || e.EnteredByKind != EnteredByParticipant || e.ReviewedAt != nil {
 		t.Fatalf("own entry %+v %v", e, err)
@@ -133,6 +135,13 @@ func TestOwnJournalEntries(t *testing.T) {
 	es, _ := st.Journals(ctx, ann.ID)
 	if len(es) != 2 || es[0].AnswersOf()["week_summary"] != "I went to the library twice." || es[1].EnteredByKind != EnteredByStaff {
 		t.Fatalf("entries %+v", es)
+	}
+	// Nothing of it reaches the outbox; the access neither.
+	if _, _, err := st.IssueJournalAccess(ctx, ann.ID, s.user.ID); err != nil {
+		t.Fatal(err)
+	}
+	if after := syncState(t, st); !reflect.DeepEqual(before, after) {
+		t.Fatal("the participant's own journal or access changed the outbox")
 	}
 	// They count for the stipend like any entry.
 	if v, err := st.StipendMonth(ctx, ann.ID, "2026-06"); err != nil || v.Decision.JournalsDone != 2 {
