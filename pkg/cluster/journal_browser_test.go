@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -20,15 +19,7 @@ import (
 func TestParticipantJournalOnAPhone(t *testing.T) {
 	bctx := newBrowser(t)
 	ctx := context.Background()
-	a := &cluster.Agent{Name: "journal", Bin: agentBin, DataDir: t.TempDir()}
-	if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "12"); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(ctx, time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Stop() })
-	dir := directorToken(t, a)
+	a, dir := demoAgent(t, "journal")
 	// The demo's group coach gets a sign-in account, linked through the API.
 	const coachPw = "a coach's own password" //nolint:gosec // G101: a made-up password of the test's own account
 	if _, err := a.CLI(ctx, coachPw+"\n", "user", "add", "--email", "casey@example.org", "--name", "Casey Morgan", "--role", "coach", "--password-stdin"); err != nil {

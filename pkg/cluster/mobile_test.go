@@ -18,15 +18,7 @@ import (
 func TestSitePagesFitAPhone(t *testing.T) {
 	bctx := newBrowser(t)
 	ctx := context.Background()
-	a := &cluster.Agent{Name: "phone", Bin: agentBin, DataDir: t.TempDir()}
-	if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "12"); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(ctx, time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Stop() })
-	tok := directorToken(t, a)
+	a, tok := demoAgent(t, "phone")
 	var people []struct {
 		ID string `json:"id"`
 	}
@@ -65,4 +57,20 @@ func TestSitePagesFitAPhone(t *testing.T) {
 			t.Logf("screenshot: %s", screenshot(t, bctx, "phone-participant"))
 		}
 	}
+}
+
+// demoAgent starts an agent with the demo site of 12 participants and
+// returns it with a director's token.
+func demoAgent(t *testing.T, name string) (*cluster.Agent, string) {
+	t.Helper()
+	ctx := context.Background()
+	a := &cluster.Agent{Name: name, Bin: agentBin, DataDir: t.TempDir()}
+	if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "12"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Stop() })
+	return a, directorToken(t, a)
 }

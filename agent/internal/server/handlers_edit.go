@@ -44,6 +44,32 @@ func (s *Server) notFoundPage(c *gin.Context, msg string) {
 	c.Abort()
 }
 
+// pageMeeting finds the meeting :mid of cohort :cid for a page, answering
+// 404 or failing when it cannot (ok false).
+func (s *Server) pageMeeting(c *gin.Context) (store.MeetingView, bool) {
+	m, err := s.st.Meeting(c.Request.Context(), c.Param("cid"), c.Param("mid"))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.notFoundPage(c, "There is no such meeting of this cohort.")
+	case err != nil:
+		s.fail(c, err)
+	}
+	return m, err == nil
+}
+
+// pageOuting finds the outing :oid recorded on participant :id for a
+// page, answering 404 or failing when it cannot (ok false).
+func (s *Server) pageOuting(c *gin.Context) (store.Outing, bool) {
+	o, err := s.st.Outing(c.Request.Context(), c.Param("id"), c.Param("oid"))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.notFoundPage(c, "There is no such outing of this participant.")
+	case err != nil:
+		s.fail(c, err)
+	}
+	return o, err == nil
+}
+
 func (s *Server) auditMeeting(c *gin.Context, action string, m store.MeetingView) error {
 	return s.st.Audit(c.Request.Context(), currentUser(c), action, "cohort", m.CohortID, "meeting "+m.ID+" on "+m.HeldOn)
 }
@@ -92,25 +118,27 @@ func (s *Server) meetingEditPage(c *gin.Context) { s.showMeetingEdit(c, http.Sta
 // the theme of its date, and the people it was recorded with (for a
 // one-to-one meeting, the cohort's current members too).
 func (s *Server) showMeetingEdit(c *gin.Context, status int, data gin.H) {
-	ctx := c.Request.Context()
-	m, err := s.st.Meeting(ctx, c.Param("cid"), c.Param("mid"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFoundPage(c, "There is no such meeting of this cohort.")
+	m, ok := s.pageMeeting(c)
+	if !ok {
 		return
 	}
-	if err != nil {
+	if err := s.meetingEditData(c, m, data); err != nil {
 		s.fail(c, err)
 		return
 	}
+	s.render(c, status, "meeting_edit.html", data)
+}
+
+// meetingEditData fills the meeting correction form's data.
+func (s *Server) meetingEditData(c *gin.Context, m store.MeetingView, data gin.H) error {
+	ctx := c.Request.Context()
 	v, err := s.st.ViewCohort(ctx, m.CohortID)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	day := m.HeldOn
 	if f, ok := data["MeetingForm"].(meetingForm); ok {
@@ -119,8 +147,7 @@ func (s *Server) showMeetingEdit(c *gin.Context, status int, data gin.H) {
 	o, err := s.st.MeetingOptions(ctx, m.CohortID, day)
 	var ves store.ValidationErrors
 	if err != nil && !errors.As(err, &ves) {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if err != nil {
 		// A date outside the program year: the form shows the error; the
@@ -144,7 +171,7 @@ func (s *Server) showMeetingEdit(c *gin.Context, status int, data gin.H) {
 		}
 		data["MeetingForm"] = f
 	}
-	s.render(c, status, "meeting_edit.html", data)
+	return nil
 }
 
 // meetingPeople are the people a meeting's form lists: those it was
@@ -167,13 +194,8 @@ func meetingPeople(m store.MeetingView, v store.CohortView) []option {
 
 func (s *Server) meetingUpdateSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
-	m, err := s.st.Meeting(ctx, c.Param("cid"), c.Param("mid"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFoundPage(c, "There is no such meeting of this cohort.")
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
+	m, ok := s.pageMeeting(c)
+	if !ok {
 		return
 	}
 	v, err := s.st.ViewCohort(ctx, m.CohortID)
@@ -199,13 +221,8 @@ func (s *Server) meetingUpdateSubmit(c *gin.Context) {
 }
 
 func (s *Server) meetingDeletePage(c *gin.Context) {
-	m, err := s.st.Meeting(c.Request.Context(), c.Param("cid"), c.Param("mid"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFoundPage(c, "There is no such meeting of this cohort.")
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
+	m, ok := s.pageMeeting(c)
+	if !ok {
 		return
 	}
 	what := "The meeting of " + m.HeldOn + " (month " + strconv.Itoa(m.ProgramMonth) + ": " + m.ThemeTitle + "), with its attendance of " +
@@ -250,30 +267,31 @@ func (s *Server) apiDeleteOuting(c *gin.Context) {
 func (s *Server) outingEditPage(c *gin.Context) { s.showOutingEdit(c, http.StatusOK, gin.H{}) }
 
 func (s *Server) showOutingEdit(c *gin.Context, status int, data gin.H) {
-	ctx := c.Request.Context()
-	o, err := s.st.Outing(ctx, c.Param("id"), c.Param("oid"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFoundPage(c, "There is no such outing of this participant.")
+	o, ok := s.pageOuting(c)
+	if !ok {
 		return
 	}
-	if err != nil {
+	if err := s.outingEditData(c, o, data); err != nil {
 		s.fail(c, err)
 		return
 	}
+	s.render(c, status, "outing_edit.html", data)
+}
+
+// outingEditData fills the outing correction form's data.
+func (s *Server) outingEditData(c *gin.Context, o store.Outing, data gin.H) error {
+	ctx := c.Request.Context()
 	p, err := s.st.Participant(ctx, o.ParticipantID)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	v, err := s.st.ViewOutings(ctx, p.ID)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	goals, err := s.st.Goals(ctx, p.ID)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	f, ok := data[keyOutingForm].(outingForm)
 	if !ok {
@@ -285,7 +303,7 @@ func (s *Server) showOutingEdit(c *gin.Context, status int, data gin.H) {
 		sec.Errors = e
 	}
 	data["Title"], data["P"], data["Outing"], data["OutingsSection"] = "Correct an outing of "+p.FirstName+" "+p.LastName, p, o, sec
-	s.render(c, status, "outing_edit.html", data)
+	return nil
 }
 
 func (s *Server) outingUpdateSubmit(c *gin.Context) {
@@ -310,13 +328,8 @@ func (s *Server) outingUpdateSubmit(c *gin.Context) {
 }
 
 func (s *Server) outingDeletePage(c *gin.Context) {
-	o, err := s.st.Outing(c.Request.Context(), c.Param("id"), c.Param("oid"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFoundPage(c, "There is no such outing of this participant.")
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
+	o, ok := s.pageOuting(c)
+	if !ok {
 		return
 	}
 	what := "The outing of " + o.OutingOn + ": " + o.Activity + " (" + stageLabel(o.Stage) + ")."

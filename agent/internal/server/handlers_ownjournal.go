@@ -100,25 +100,37 @@ func (s *Server) ownJournalStartSubmit(c *gin.Context) {
 	}
 	_, tok, err := s.st.StartJournalAccess(c.Request.Context(), login, c.PostForm("code"), c.PostForm("pin"))
 	var ve *store.ValidationError
+	s.ownSignedIn(c, "journal_start.html", data, tok, "/journal?started=1", err, map[error]string{
+		store.ErrBadStartCode: "The sign-in name or the start code is wrong, or the code has expired or was already used. Ask your coach for a new code.",
+	}, errors.As(err, &ve))
+}
+
+// ownSignedIn finishes a participant's sign-in: with a session, it sets
+// the cookie and goes on to next; with a known refusal (wrong, a key of
+// refusals; locked; a PIN that does not do, badPIN) it shows the form
+// again with the message; anything else fails.
+func (s *Server) ownSignedIn(c *gin.Context, page string, data gin.H, tok, next string, err error, refusals map[error]string, badPIN bool) {
+	status := 0
+	for e, msg := range refusals {
+		if errors.Is(err, e) {
+			status, data["Error"] = http.StatusUnauthorized, msg
+		}
+	}
 	switch {
-	case errors.As(err, &ve):
-		data["Error"] = "Choose a PIN of at least 6 characters (digits, letters or both)."
-		s.renderOwn(c, http.StatusUnprocessableEntity, "journal_start.html", data)
-		return
-	case errors.Is(err, store.ErrBadStartCode):
-		data["Error"] = "The sign-in name or the start code is wrong, or the code has expired or was already used. Ask your coach for a new code."
-		s.renderOwn(c, http.StatusUnauthorized, "journal_start.html", data)
-		return
+	case badPIN:
+		status, data["Error"] = http.StatusUnprocessableEntity, "Choose a PIN of at least 6 characters (digits, letters or both)."
 	case errors.Is(err, store.ErrLocked):
-		data["Error"] = "Too many wrong tries. Your journal is locked for 15 minutes."
-		s.renderOwn(c, http.StatusTooManyRequests, "journal_start.html", data)
-		return
-	case err != nil:
+		status, data["Error"] = http.StatusTooManyRequests, "Too many wrong tries. Your journal is locked for 15 minutes."
+	case status == 0 && err != nil:
 		s.fail(c, err)
 		return
 	}
+	if status != 0 {
+		s.renderOwn(c, status, page, data)
+		return
+	}
 	auth.SetCookie(c, participantCookie, tok, int(store.ParticipantSessionTTL.Seconds()), s.cfg.SecureCookies)
-	c.Redirect(http.StatusSeeOther, "/journal?started=1")
+	c.Redirect(http.StatusSeeOther, next)
 }
 
 func (s *Server) ownJournalLoginPage(c *gin.Context) {
@@ -129,21 +141,7 @@ func (s *Server) ownJournalLoginSubmit(c *gin.Context) {
 	login := c.PostForm("login")
 	data := gin.H{"Title": "Sign in to your journal", "Login": login}
 	_, tok, err := s.st.ParticipantLogin(c.Request.Context(), login, c.PostForm("pin"))
-	switch {
-	case errors.Is(err, store.ErrBadParticipantLogin):
-		data["Error"] = "The sign-in name or the PIN is wrong."
-		s.renderOwn(c, http.StatusUnauthorized, "journal_login.html", data)
-		return
-	case errors.Is(err, store.ErrLocked):
-		data["Error"] = "Too many wrong tries. Your journal is locked for 15 minutes."
-		s.renderOwn(c, http.StatusTooManyRequests, "journal_login.html", data)
-		return
-	case err != nil:
-		s.fail(c, err)
-		return
-	}
-	auth.SetCookie(c, participantCookie, tok, int(store.ParticipantSessionTTL.Seconds()), s.cfg.SecureCookies)
-	c.Redirect(http.StatusSeeOther, "/journal")
+	s.ownSignedIn(c, "journal_login.html", data, tok, "/journal", err, map[error]string{store.ErrBadParticipantLogin: "The sign-in name or the PIN is wrong."}, false)
 }
 
 func (s *Server) ownJournalLogout(c *gin.Context) {
@@ -169,26 +167,32 @@ func (s *Server) ownJournalPage(c *gin.Context) { s.showOwnJournal(c, http.Statu
 // whether the coach has reviewed it) and the form for one week: the week
 // asked for, else this week.
 func (s *Server) showOwnJournal(c *gin.Context, status int, data gin.H) {
+	if err := s.ownJournalData(c, data); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderOwn(c, status, "journal_own.html", data)
+}
+
+// ownJournalData fills the participant's journal page: their weeks and
+// the form's.
+func (s *Server) ownJournalData(c *gin.Context, data gin.H) error {
 	ctx := c.Request.Context()
 	p := c.MustGet(ctxParticipant).(store.Participant)
 	if err := s.st.AuditParticipant(ctx, p, "view_own_journal", "GET /journal"); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	es, err := s.st.Journals(ctx, p.ID)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	names, err := s.journalNames(c, es)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	byWeek := map[string]store.JournalEntry{}
 	for _, e := range es {
@@ -234,7 +238,7 @@ func (s *Server) showOwnJournal(c *gin.Context, status int, data gin.H) {
 	}
 	data["Title"], data["Weeks"], data["Form"], data["FormWeek"], data["Prompts"] = "My journal", weeks, f, form, rel.JournalPrompts
 	data["Saved"], data["Started"] = c.Query("saved"), c.Query("started") != ""
-	s.renderOwn(c, status, "journal_own.html", data)
+	return nil
 }
 
 func (s *Server) ownJournalSubmit(c *gin.Context) {
