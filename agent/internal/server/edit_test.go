@@ -85,6 +85,9 @@ func TestCorrectAndDeleteMeetingsOnPages(t *testing.T) {
 	cohort := "/cohorts/" + s.group.ID
 	edit := cohort + "/meetings/" + m.ID
 	st, body := b.get(cohort)
+	if st != 200 {
+		t.Fatalf("cohort page: %d", st)
+	}
 	mustContain(t, "cohort page", body, `href="`+edit+`/edit"`, `href="`+edit+`/delete"`)
 	st, body = b.get(edit + "/edit")
 	if st != 200 {
@@ -247,6 +250,9 @@ func TestCorrectAndDeleteOutings(t *testing.T) {
 		t.Fatalf("Robin opens the edit page: %d", st)
 	}
 	st, body = b.get(page + "/delete")
+	if st != 200 {
+		t.Fatalf("confirm page: %d", st)
+	}
 	mustContain(t, "confirm page", body, "Delete this outing?", "Bowling league", "joint outing")
 	if st, _ := b.post(page+"/delete", url.Values{}); st != 200 {
 		t.Fatalf("delete on the page: %d", st)

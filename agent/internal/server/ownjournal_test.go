@@ -70,6 +70,9 @@ func TestParticipantFillsInTheirOwnJournal(t *testing.T) {
 	}
 	b := s.startJournal(login, code, "864213")
 	st, body := b.get("/journal")
+	if st != 200 {
+		t.Fatalf("own journal: %d", st)
+	}
 	mustContain(t, "own journal", body, "Hello Ann", "The week of Monday 15 June 2026", `id="own-journal-form"`, `<label for="a_week_summary">`, "Sign out Ann")
 	if strings.Contains(body, "BEN-PRIVATE-WEEK") || strings.Contains(body, "Ben Example") || strings.Contains(body, `href="/participants`) {
 		t.Fatal("the participant's page shows another participant or the staff menu")
@@ -183,6 +186,9 @@ func TestJournalAccessOnTheParticipantPage(t *testing.T) {
 	ann := s.members[0]
 	coach := s.browser("casey@example.org")
 	st, body := coach.get("/participants/" + ann.ID)
+	if st != 200 {
+		t.Fatalf("Ann's page: %d", st)
+	}
 	mustContain(t, "before", body, "has no access to fill in their journal themself", `id="issue-journal-access"`)
 	st, body = coach.post("/participants/"+ann.ID+"/journal-access", url.Values{})
 	if st != 200 {
