@@ -10,7 +10,9 @@ import (
 // start code and the participant's own PIN, both stored as bcrypt hashes,
 // with a lock-out after repeated failures), the participant's sessions
 // (only the token's hash), and on each journal entry whether staff or the
-// participant entered it. All of it stays at the site.
+// participant entered it. All of it stays at the site. It also indexes
+// the month of expenses and plan lines and the week of journal entries,
+// which the stipend month report reads for every participant at once.
 func m0007ParticipantAccess() *gormigrate.Migration {
 	return &gormigrate.Migration{
 		ID: "0007_participant_access",
@@ -37,6 +39,9 @@ CREATE TABLE participant_sessions (
   created_at       DATETIME NOT NULL
 );
 CREATE INDEX ix_participant_sessions_participant ON participant_sessions (participant_id);
+CREATE INDEX ix_journal_entries_week ON journal_entries (week_start);
+CREATE INDEX ix_expenses_month ON expenses (month);
+CREATE INDEX ix_plan_lines_month ON spending_plan_lines (month);
 ALTER TABLE journal_entries ADD COLUMN entered_by_kind TEXT NOT NULL DEFAULT 'staff' CHECK (entered_by_kind IN ('staff', 'participant'));
 `).Error
 		},
