@@ -18,15 +18,7 @@ import (
 func TestSitePagesFitAPhone(t *testing.T) {
 	bctx := newBrowser(t)
 	ctx := context.Background()
-	a := &cluster.Agent{Name: "phone", Bin: agentBin, DataDir: t.TempDir()}
-	if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "12"); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(ctx, time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Stop() })
-	tok := directorToken(t, a)
+	a, tok := demoAgent(t, "phone")
 	var people []struct {
 		ID string `json:"id"`
 	}
@@ -72,4 +64,18 @@ func fitsPhone(t *testing.T, bctx context.Context, base, path string) {
 		cancel()
 		t.Errorf("%s is %.0f px wider than a 390 px phone screen; sticking out: %s", path, over, wide)
 	}
+// demoAgent starts an agent with the demo site of 12 participants and
+// returns it with a director's token.
+func demoAgent(t *testing.T, name string) (*cluster.Agent, string) {
+	t.Helper()
+	ctx := context.Background()
+	a := &cluster.Agent{Name: name, Bin: agentBin, DataDir: t.TempDir()}
+	if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "12"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Stop() })
+	return a, directorToken(t, a)
 }

@@ -488,7 +488,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	w.fill("#meeting_notes", "Role play on starting a conversation; the group chose the library talk for next week.")
 	w.submit(`#meeting-form button[type="submit"]`, http.StatusOK)
 	w.see("main", "Meeting recorded.")
-	w.see("#meeting-list tbody tr:first-child", today, "Month "+month+": "+theme, plan, "5 of 6 present", absent+": absent", skill, "Role play")
+	w.see("#meeting-list tbody tr:first-child", today, "Month "+month+": "+theme, plan, "5 of 6 present", "Absent: "+absent, skill, "Role play")
 
 	// 6. The guided journal of this week, on the page of the first partner
 	// of the new pair.

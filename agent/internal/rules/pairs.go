@@ -268,7 +268,7 @@ func sharedInterests(a, b []string) []string {
 	for _, t := range a {
 		in[NormalizeInterest(t)] = true
 	}
-	var out []string
+	out := []string{}
 	seen := map[string]bool{}
 	for _, t := range b {
 		n := NormalizeInterest(t)

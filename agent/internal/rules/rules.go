@@ -83,14 +83,14 @@ func (e Eligibility) Check() Problems {
 type GroupAdvice struct {
 	Size     int      `json:"size"`
 	Workable bool     `json:"workable"`
-	Problems []string `json:"problems,omitempty"`
-	Actions  []string `json:"actions,omitempty"`
+	Problems []string `json:"problems"`
+	Actions  []string `json:"actions"`
 }
 
 // CheckGroup applies the group rules to a group of size members and gives
 // one action that makes it workable.
 func CheckGroup(size int, g program.GroupRules) GroupAdvice {
-	a := GroupAdvice{Size: size, Workable: true}
+	a := GroupAdvice{Size: size, Workable: true, Problems: []string{}, Actions: []string{}}
 	odd := g.Even && size%2 == 1
 	switch {
 	case size < g.Min:

@@ -143,7 +143,7 @@ type StipendDecision struct {
 	MissingWeeks    []string `json:"journal_weeks_missing"`
 	MissingReceipts int      `json:"previous_month_receipts_missing"`
 	Payable         bool     `json:"payable"`
-	Reasons         []string `json:"reasons,omitempty"`
+	Reasons         []string `json:"reasons"`
 }
 
 // CheckStipend applies the stipend policy to a month. The allowance is
@@ -156,7 +156,7 @@ type StipendDecision struct {
 //
 // Every condition not met gives one reason, in that order.
 func CheckStipend(c StipendCase) StipendDecision {
-	d := StipendDecision{Month: MonthOf(c.Month), AllowanceCents: c.Policy.MonthlyCents}
+	d := StipendDecision{Month: MonthOf(c.Month), AllowanceCents: c.Policy.MonthlyCents, JournalWeeks: []string{}, MissingWeeks: []string{}, Reasons: []string{}}
 	d.Enrolled = EnrolledIn(c.Month, c.First, c.Last)
 	if !d.Enrolled {
 		d.Reasons = append(d.Reasons, fmt.Sprintf("The participant was not in the program in %s.", MonthName(c.Month)))

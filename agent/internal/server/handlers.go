@@ -11,6 +11,7 @@ import (
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/program"
 )
 
 // writeErr turns a store error into the client's message.
@@ -196,7 +197,12 @@ func (s *Server) apiRelease(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, rel)
+	// The release keeps lesson_plans out of its canonical form when it has
+	// none; the API answers [] all the same.
+	c.JSON(http.StatusOK, struct {
+		program.Release
+		LessonPlans []program.LessonPlan `json:"lesson_plans"`
+	}{rel, append([]program.LessonPlan{}, rel.LessonPlans...)})
 }
 
 // syncStatus gathers what the sync page and API show.

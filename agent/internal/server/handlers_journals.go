@@ -15,20 +15,37 @@ import (
 	"github.com/itsmylife/iml/pkg/program"
 )
 
-// journalNames maps the accounts that entered and reviewed entries to names.
+// journalNames maps the accounts that entered and reviewed entries to
+// names; a participant who entered their own is named as such.
 func (s *Server) journalNames(c *gin.Context, es []store.JournalEntry) (map[string]string, error) {
 	var ids []string
+	self := map[string]bool{}
 	for _, e := range es {
-		ids = append(ids, e.EnteredBy)
+		if e.EnteredByKind == store.EnteredByParticipant {
+			self[e.EnteredBy] = true
+		} else {
+			ids = append(ids, e.EnteredBy)
+		}
 		if e.ReviewedBy != "" {
 			ids = append(ids, e.ReviewedBy)
 		}
 	}
-	return s.st.UserNames(c.Request.Context(), ids)
+	names, err := s.st.UserNames(c.Request.Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	for id := range self {
+		p, err := s.st.Participant(c.Request.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		names[id] = p.FirstName + " " + p.LastName + " (the participant)"
+	}
+	return names, nil
 }
 
 func journalEntryJSON(e store.JournalEntry, names map[string]string) gin.H {
-	return gin.H{"id": e.ID, "week_start": e.WeekStart, "answers": e.AnswersOf(), "entered_by": e.EnteredBy, "entered_by_name": names[e.EnteredBy],
+	return gin.H{"id": e.ID, "week_start": e.WeekStart, "answers": e.AnswersOf(), "entered_by": e.EnteredBy, "entered_by_kind": e.EnteredByKind, "entered_by_name": names[e.EnteredBy],
 		"entered_at": e.EnteredAt, "reviewed_by": e.ReviewedBy, "reviewed_by_name": names[e.ReviewedBy], "reviewed_at": e.ReviewedAt}
 }
 
@@ -112,6 +129,7 @@ type journalAnswer struct{ Prompt, Text string }
 // journalRow is an entry as the participant's page shows it.
 type journalRow struct {
 	Week, EnteredBy, ReviewedBy string
+	BySelf                      bool
 	EnteredAt                   time.Time
 	ReviewedAt                  *time.Time
 	Answers                     []journalAnswer
@@ -146,11 +164,15 @@ func (s *Server) journalsSection(c *gin.Context, p store.Participant, data gin.H
 	rows := make([]journalRow, len(es))
 	for i, e := range es {
 		rows[i] = journalRow{Week: e.WeekStart, EnteredBy: names[e.EnteredBy], ReviewedBy: names[e.ReviewedBy], EnteredAt: e.EnteredAt, ReviewedAt: e.ReviewedAt,
+			BySelf:  e.EnteredByKind == store.EnteredByParticipant,
 			Answers: orderedJournalAnswers(rel, e.AnswersOf())}
 	}
 	thisWeek := rules.WeekStart(s.st.Now()).Format("2006-01-02")
 	data["Journals"], data["JournalCompletion"], data["JournalPrompts"], data["JournalWeek"] = rows, j, rel.JournalPrompts, thisWeek
 	data["JournalSaved"] = c.Query("journal") == "saved"
+	if err := s.journalAccessSection(c, p, data); err != nil {
+		return err
+	}
 	if _, ok := data["JournalForm"]; !ok {
 		// The form opens on this week, or on the week whose entry is being
 		// corrected, with the entry's answers.

@@ -105,19 +105,9 @@ func (s *Server) meetingsSection(c *gin.Context, v store.CohortView, data gin.H)
 	case err != nil:
 		return err
 	}
-	plans := make([]planOption, len(o.Plans))
-	for i, p := range o.Plans {
-		names := make([]string, len(p.Skills))
-		for j, code := range p.Skills {
-			names[j] = code
-			if sk, ok := rel.Skill(code); ok {
-				names[j] = sk.Name
-			}
-		}
-		plans[i] = planOption{Code: p.Code, Title: p.Title, Summary: p.Summary, Skills: strings.Join(names, ", ")}
-	}
-	data["Meetings"], data["MeetingOptions"], data["MeetingPlans"], data["MeetingSkills"] = ms, o, plans, rel.Skills
-	data["MeetingRecorded"] = c.Query("meeting") == "recorded"
+	data["Meetings"], data["MeetingOptions"], data["MeetingPlans"], data["MeetingSkills"] = ms, o, planOptions(rel, o.Plans), rel.Skills
+	data["MeetingPeople"] = memberOptions(v.Members)
+	data["MeetingRecorded"] = map[string]string{"recorded": "recorded", "updated": "corrected", "deleted": "deleted"}[c.Query("meeting")]
 	if _, ok := data["MeetingForm"]; !ok {
 		f := meetingForm{HeldOn: today, Present: map[string]bool{}, Skills: map[string]bool{}, Attended: "yes"}
 		for _, id := range v.MemberIDs {
@@ -138,39 +128,78 @@ func (s *Server) meetingSubmit(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	f, in := meetingFromForm(c, v.Cohort.Model, v.MemberIDs)
+	if _, err := s.recordMeeting(c, in); err != nil {
+		s.meetingFormErr(c, err, f, s.showCohort)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/cohorts/"+v.Cohort.ID+"?meeting=recorded#meetings")
+}
+
+// meetingFromForm reads the meeting form. A group's attendance is a box
+// per person the form listed (people; ticked: present); a one-to-one
+// meeting names its participant and whether they came.
+func meetingFromForm(c *gin.Context, model string, people []string) (meetingForm, store.MeetingInput) {
 	f := meetingForm{HeldOn: c.PostForm("held_on"), LessonPlan: c.PostForm("lesson_plan"), Participant: c.PostForm("participant_id"),
 		Attended: c.PostForm("attended"), Notes: c.PostForm("notes"), Present: map[string]bool{}, Skills: map[string]bool{}}
 	in := store.MeetingInput{HeldOn: f.HeldOn, LessonPlan: f.LessonPlan, Notes: f.Notes, Skills: c.PostFormArray("skills"), Attendance: map[string]bool{}}
 	for _, sk := range in.Skills {
 		f.Skills[sk] = true
 	}
-	if v.Cohort.Model == program.ModelSocialExplorations {
+	if model == program.ModelSocialExplorations {
 		if f.Participant != "" {
 			in.Attendance[f.Participant] = f.Attended == "yes"
 		}
-	} else {
-		for _, id := range v.MemberIDs {
-			in.Attendance[id] = false
-		}
-		for _, id := range c.PostFormArray("present") {
-			in.Attendance[id], f.Present[id] = true, true
-		}
+		return f, in
 	}
-	if _, err := s.recordMeeting(c, in); err != nil {
-		fe, ok := fieldErrors(err)
-		if !ok {
-			s.fail(c, err)
-			return
-		}
-		list, err := s.meetingErrorList(c, fe)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		s.showCohort(c, http.StatusUnprocessableEntity, gin.H{"MeetingErrors": fe, "MeetingErrorList": list, "MeetingForm": f})
+	for _, id := range people {
+		in.Attendance[id] = false
+	}
+	for _, id := range c.PostFormArray("present") {
+		in.Attendance[id], f.Present[id] = true, true
+	}
+	return f, in
+}
+
+// meetingFormErr shows a meeting form again with its errors (through
+// show, the page the form is on), or fails on an unexpected error.
+func (s *Server) meetingFormErr(c *gin.Context, err error, f meetingForm, show func(*gin.Context, int, gin.H)) {
+	fe, ok := fieldErrors(err)
+	if !ok {
+		s.fail(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/cohorts/"+v.Cohort.ID+"?meeting=recorded#meetings")
+	list, err := s.meetingErrorList(c, fe)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	show(c, http.StatusUnprocessableEntity, gin.H{"MeetingErrors": fe, "MeetingErrorList": list, "MeetingForm": f})
+}
+
+// planOptions are a theme's lesson plans as the meeting form offers them.
+func planOptions(rel program.Release, plans []program.LessonPlan) []planOption {
+	out := make([]planOption, len(plans))
+	for i, p := range plans {
+		names := make([]string, len(p.Skills))
+		for j, code := range p.Skills {
+			names[j] = code
+			if sk, ok := rel.Skill(code); ok {
+				names[j] = sk.Name
+			}
+		}
+		out[i] = planOption{Code: p.Code, Title: p.Title, Summary: p.Summary, Skills: strings.Join(names, ", ")}
+	}
+	return out
+}
+
+// memberOptions lists people as the meeting form does: "Last, First".
+func memberOptions(ps []store.Participant) []option {
+	out := make([]option, len(ps))
+	for i, p := range ps {
+		out[i] = option{Value: p.ID, Label: p.LastName + ", " + p.FirstName}
+	}
+	return out
 }
 
 // meetingErrorList writes a meeting's field errors for people: each field

@@ -278,7 +278,7 @@ func TestMeetingsOnTheCohortPage(t *testing.T) {
 		t.Fatalf("record a meeting: %d", st)
 	}
 	mustContain(t, "after recording", body, "Meeting recorded.", `id="meeting-list"`, "2026-06-16", "Month 6: Thoughts &amp; Beliefs", "Affirmations, Self-care",
-		"5 of 6 present", "Ann Example: absent", "Role play went well.")
+		"5 of 6 present", "Absent: Ann Example", "Role play went well.")
 	ms, _ := s.st.Meetings(context.Background(), s.group.ID, 0)
 	if len(ms) != 1 || ms[0].Present != 5 || ms[0].RecordedBy != s.caseyUser.ID {
 		t.Fatalf("stored meetings %+v", ms)

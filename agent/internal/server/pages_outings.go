@@ -19,6 +19,9 @@ import (
 // outingRow is an outing as the participant page shows it.
 type outingRow struct {
 	Date, Activity, Stage, Partner, GoalID, Cost string
+	// RecordedBy names the partner a joint outing is recorded for, when it
+	// is not this participant; Edit is the outing's address when it is.
+	RecordedBy, Edit string
 }
 
 // outingForm is the record-an-outing form with what was entered.
@@ -100,12 +103,19 @@ func (s *Server) participantOutingsSection(c *gin.Context, p store.Participant, 
 		goalNames[g.ID] = fmt.Sprintf("Goal %d: %s", g.Slot, g.Title)
 	}
 	for _, o := range v.Outings {
-		goal := goalNames[o.GoalID]
-		if goal == "" && o.GoalID != "" {
-			goal = "a goal no longer set"
+		row := outingRow{Date: o.OutingOn, Activity: o.Activity, Stage: stageLabel(o.Stage), Cost: dollars(o.CostCents)}
+		if o.ParticipantID == p.ID {
+			row.Partner, row.Edit = names[o.PartnerID], "/participants/"+p.ID+"/outings/"+o.ID
+			row.GoalID = goalNames[o.GoalID]
+			if row.GoalID == "" && o.GoalID != "" {
+				row.GoalID = "a goal no longer set"
+			}
+		} else {
+			// A joint outing the partner's record holds: its goal and cost
+			// are the partner's.
+			row.Partner, row.RecordedBy = names[o.ParticipantID], names[o.ParticipantID]
 		}
-		sec.Rows = append(sec.Rows, outingRow{Date: o.OutingOn, Activity: o.Activity, Stage: stageLabel(o.Stage), Partner: names[o.PartnerID],
-			GoalID: goal, Cost: dollars(o.CostCents)})
+		sec.Rows = append(sec.Rows, row)
 	}
 	sec.Form = outingForm{Date: s.st.Now().Format("2006-01-02"), Stage: strconv.Itoa(max(v.CurrentStage, 1))}
 	if f, ok := data[keyOutingForm].(outingForm); ok {
@@ -114,19 +124,7 @@ func (s *Server) participantOutingsSection(c *gin.Context, p store.Participant, 
 	if e, ok := data[keyOutingErrors].(map[string]string); ok {
 		sec.Errors = e
 	}
-	sec.Stages = make([]option, len(rules.Stages))
-	for i, st := range rules.Stages {
-		val := strconv.Itoa(st)
-		sec.Stages[i] = option{Value: val, Label: fmt.Sprintf("%d: %s", st, rules.StageName(st)), Selected: val == sec.Form.Stage}
-	}
-	sec.Goals = []option{{Value: "", Label: "No particular goal", Selected: sec.Form.GoalID == ""}}
-	for _, g := range goals {
-		sec.Goals = append(sec.Goals, option{Value: g.ID, Label: goalNames[g.ID], Selected: g.ID == sec.Form.GoalID})
-	}
-	sec.Partners = []option{{Value: "", Label: "No peer partner", Selected: sec.Form.PartnerID == ""}}
-	for _, x := range v.Partners {
-		sec.Partners = append(sec.Partners, option{Value: x.ID, Label: x.Name, Selected: x.ID == sec.Form.PartnerID})
-	}
+	sec.Stages, sec.Goals, sec.Partners = outingChoices(sec.Form, goals, v.Partners)
 
 	pairs, err := s.st.ParticipantPairs(ctx, p.ID)
 	if err != nil {
@@ -166,6 +164,25 @@ func (s *Server) participantOutingsSection(c *gin.Context, p store.Participant, 
 	return nil
 }
 
+// outingChoices are the outing form's stages, goals and peer partners,
+// with what the form holds selected.
+func outingChoices(f outingForm, goals []store.Goal, partners []store.Partner) (stages, goalOpts, partnerOpts []option) {
+	stages = make([]option, len(rules.Stages))
+	for i, st := range rules.Stages {
+		val := strconv.Itoa(st)
+		stages[i] = option{Value: val, Label: fmt.Sprintf("%d: %s", st, rules.StageName(st)), Selected: val == f.Stage}
+	}
+	goalOpts = []option{{Value: "", Label: "No particular goal", Selected: f.GoalID == ""}}
+	for _, g := range goals {
+		goalOpts = append(goalOpts, option{Value: g.ID, Label: fmt.Sprintf("Goal %d: %s", g.Slot, g.Title), Selected: g.ID == f.GoalID})
+	}
+	partnerOpts = []option{{Value: "", Label: "No peer partner", Selected: f.PartnerID == ""}}
+	for _, x := range partners {
+		partnerOpts = append(partnerOpts, option{Value: x.ID, Label: x.Name, Selected: x.ID == f.PartnerID})
+	}
+	return stages, goalOpts, partnerOpts
+}
+
 var dollarsRE = regexp.MustCompile(`^\$?\s*(\d{1,7})(?:\.(\d{1,2}))?$`)
 
 // parseCents reads an amount in dollars ("12", "12.5", "$12.50") as cents.
@@ -203,17 +220,25 @@ func (s *Server) participantFormErr(c *gin.Context, err error, key string, data 
 	s.showParticipant(c, http.StatusUnprocessableEntity, data)
 }
 
-func (s *Server) outingSubmit(c *gin.Context) {
+// outingFromForm reads the outing form; a cost that is not an amount is
+// its error.
+func outingFromForm(c *gin.Context) (outingForm, store.OutingInput, error) {
 	f := outingForm{Date: c.PostForm("date"), Activity: c.PostForm("activity"), Stage: c.PostForm("stage"), GoalID: c.PostForm("goal_id"),
 		Cost: c.PostForm("cost"), PartnerID: c.PostForm("partner_id")}
 	stage, _ := strconv.Atoi(f.Stage)
 	cents, ok := parseCents(f.Cost)
 	if !ok {
-		s.participantFormErr(c, &store.ValidationError{Field: "cost_cents", Msg: "enter the cost in dollars, such as 12.50"}, keyOutingErrors, gin.H{keyOutingForm: f})
-		return
+		return f, store.OutingInput{}, &store.ValidationError{Field: "cost_cents", Msg: "enter the cost in dollars, such as 12.50"}
 	}
-	in := store.OutingInput{Date: f.Date, Activity: f.Activity, Stage: stage, GoalID: f.GoalID, CostCents: cents, PartnerID: f.PartnerID}
-	if _, err := s.st.AddOuting(c.Request.Context(), c.Param("id"), in); err != nil {
+	return f, store.OutingInput{Date: f.Date, Activity: f.Activity, Stage: stage, GoalID: f.GoalID, CostCents: cents, PartnerID: f.PartnerID}, nil
+}
+
+func (s *Server) outingSubmit(c *gin.Context) {
+	f, in, err := outingFromForm(c)
+	if err == nil {
+		_, err = s.st.AddOuting(c.Request.Context(), c.Param("id"), in)
+	}
+	if err != nil {
 		s.participantFormErr(c, err, keyOutingErrors, gin.H{keyOutingForm: f})
 		return
 	}

@@ -12,12 +12,18 @@ func (s *Server) meetingRoutes(api, pages *gin.RouterGroup) {
 	api.GET("/cohorts/:cid/meetings", s.cohortAccess, s.apiMeetings)
 	api.POST("/cohorts/:cid/meetings", s.cohortAccess, s.apiRecordMeeting)
 	api.GET("/cohorts/:cid/meetings/:mid", s.cohortAccess, s.apiMeeting)
+	api.PUT("/cohorts/:cid/meetings/:mid", s.cohortAccess, s.apiUpdateMeeting)
+	api.DELETE("/cohorts/:cid/meetings/:mid", s.cohortAccess, s.apiDeleteMeeting)
 	api.GET("/cohorts/:cid/lesson-plans", s.cohortAccess, s.apiLessonPlans)
 	api.GET("/participants/:id/journals", s.participantAccess("view_journals"), s.apiJournals)
 	api.PUT("/participants/:id/journals/:week", s.participantAccess("record_journal"), s.apiSaveJournal)
 	api.POST("/participants/:id/journals/:week/review", s.participantAccess("review_journal"), s.apiReviewJournal)
 
 	pages.POST("/cohorts/:cid/meetings", s.cohortAccess, s.meetingSubmit)
+	pages.GET("/cohorts/:cid/meetings/:mid/edit", s.cohortAccess, s.meetingEditPage)
+	pages.POST("/cohorts/:cid/meetings/:mid", s.cohortAccess, s.meetingUpdateSubmit)
+	pages.GET("/cohorts/:cid/meetings/:mid/delete", s.cohortAccess, s.meetingDeletePage)
+	pages.POST("/cohorts/:cid/meetings/:mid/delete", s.cohortAccess, s.meetingDeleteSubmit)
 	pages.POST("/participants/:id/journals", s.participantAccess("record_journal"), s.journalSubmit)
 	pages.POST("/participants/:id/journals/:week/review", s.participantAccess("review_journal"), s.journalReviewSubmit)
 

@@ -159,6 +159,7 @@ func (s *Server) Handler() http.Handler {
 	s.pairRoutes(a, p)
 	s.taRoutes(a, p)
 	s.outcomeRoutes(r, a, p)
+	s.ownJournalRoutes(r, a, p)
 	p.GET("/sync", s.syncPage)
 	p.POST("/sync", s.syncSubmit)
 	return r

@@ -25,7 +25,7 @@ type ImportResult struct {
 	Rows     int        `json:"rows"`
 	Imported int        `json:"imported"`
 	DryRun   bool       `json:"dry_run"`
-	Errors   []RowError `json:"errors,omitempty"`
+	Errors   []RowError `json:"errors"`
 }
 
 // ErrImportRefused means at least one row was wrong: nothing was imported.
@@ -121,7 +121,7 @@ func yes(s string) (bool, bool) {
 // names and birth date) is an error, so a file can be imported again safely.
 // progress, if not nil, is called as rows are written.
 func (s *Store) ImportParticipants(ctx context.Context, r io.Reader, dryRun bool, progress func(done, total int)) (ImportResult, error) {
-	res := ImportResult{Kind: "participants", DryRun: dryRun}
+	res := ImportResult{Kind: "participants", DryRun: dryRun, Errors: []RowError{}}
 	rows, errs := readRows(r, ParticipantColumns, participantRequired)
 	if errs != nil {
 		res.Errors = errs
@@ -195,7 +195,7 @@ func (s *Store) ImportParticipants(ctx context.Context, r io.Reader, dryRun bool
 
 // ImportCoaches adds the coaches of a CSV file, all or none.
 func (s *Store) ImportCoaches(ctx context.Context, r io.Reader, dryRun bool) (ImportResult, error) {
-	res := ImportResult{Kind: "coaches", DryRun: dryRun}
+	res := ImportResult{Kind: "coaches", DryRun: dryRun, Errors: []RowError{}}
 	rows, errs := readRows(r, CoachColumns, coachRequired)
 	if errs != nil {
 		res.Errors = errs

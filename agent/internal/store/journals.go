@@ -16,15 +16,18 @@ import (
 )
 
 // JournalEntry is a participant's guided journal for one week, entered by
-// staff on the participant's behalf and reviewed by the coach. The answers
-// are free text and stay at the site. (The stipend's eligibility reads
-// this table; its columns are fixed by migration 0003.)
+// staff on the participant's behalf or by the participant themself
+// (EnteredByKind; EnteredBy is then the staff account's or the
+// participant's id), and reviewed by the coach. The answers are free text
+// and stay at the site. (The stipend's eligibility reads this table; its
+// columns are fixed by migrations 0003 and 0007.)
 type JournalEntry struct {
 	ID            string     `json:"id"`
 	ParticipantID string     `json:"participant_id"`
 	WeekStart     string     `json:"week_start"`
 	Answers       string     `json:"-"`
 	EnteredBy     string     `json:"entered_by"`
+	EnteredByKind string     `json:"entered_by_kind"`
 	EnteredAt     time.Time  `json:"entered_at"`
 	ReviewedBy    string     `json:"reviewed_by"`
 	ReviewedAt    *time.Time `json:"reviewed_at"`
@@ -47,6 +50,18 @@ var ErrNoJournal = errors.New("there is no journal entry for this week")
 // on week (a Monday, YYYY-MM-DD), answering the release's prompts; entering
 // a week again replaces its entry, which then awaits review again.
 func (s *Store) SaveJournal(ctx context.Context, participantID, week, enteredBy string, answers map[string]string) (JournalEntry, error) {
+	return s.saveJournal(ctx, participantID, week, enteredBy, EnteredByStaff, answers)
+}
+
+// SaveOwnJournal is a participant entering their own journal for a week.
+// They fill in a week without an entry, or change their own entry until
+// the coach has reviewed it; an entry staff made, or one reviewed, stays
+// as it is. Their entry awaits the coach's review like any other.
+func (s *Store) SaveOwnJournal(ctx context.Context, participantID, week string, answers map[string]string) (JournalEntry, error) {
+	return s.saveJournal(ctx, participantID, week, participantID, EnteredByParticipant, answers)
+}
+
+func (s *Store) saveJournal(ctx context.Context, participantID, week, enteredBy, kind string, answers map[string]string) (JournalEntry, error) {
 	rel, err := s.ActiveRelease(ctx)
 	if err != nil {
 		return JournalEntry{}, err
@@ -97,8 +112,12 @@ func (s *Store) SaveJournal(ctx context.Context, participantID, week, enteredBy 
 		}
 		if e.ID == "" {
 			e = JournalEntry{ID: uuid.NewString(), ParticipantID: participantID, WeekStart: week}
+		} else if kind == EnteredByParticipant {
+			if msg := ownEntryLocked(e); msg != "" {
+				return &ValidationError{"week_start", msg}
+			}
 		}
-		e.Answers, e.EnteredBy, e.EnteredAt, e.ReviewedBy, e.ReviewedAt = mustJSON(kept), enteredBy, s.Now(), "", nil
+		e.Answers, e.EnteredBy, e.EnteredByKind, e.EnteredAt, e.ReviewedBy, e.ReviewedAt = mustJSON(kept), enteredBy, kind, s.Now(), "", nil
 		if err := tx.Save(&e).Error; err != nil {
 			return err
 		}
@@ -106,6 +125,22 @@ func (s *Store) SaveJournal(ctx context.Context, participantID, week, enteredBy 
 	})
 	return e, err
 }
+
+// ownEntryLocked says why a participant cannot change a week's entry
+// ("" when they can).
+func ownEntryLocked(e JournalEntry) string {
+	switch {
+	case e.ReviewedAt != nil:
+		return "your coach has already reviewed this week's entry; it can no longer be changed"
+	case e.EnteredByKind != EnteredByParticipant:
+		return "your coach entered this week's journal with you; ask them to change it"
+	}
+	return ""
+}
+
+// OwnEntryEditable reports whether the participant may still change an
+// entry they see on their journal page.
+func (e JournalEntry) OwnEntryEditable() bool { return ownEntryLocked(e) == "" }
 
 // ReviewJournal records that a coach reviewed a week's entry. Reviewing it
 // again changes nothing.

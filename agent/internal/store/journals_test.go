@@ -9,7 +9,7 @@ import (
 )
 
 // TestJournalTableShape pins the columns another feature (the stipend's
-// eligibility) reads with SQL.
+// eligibility) reads with SQL; migration 0007 added entered_by_kind.
 func TestJournalTableShape(t *testing.T) {
 	s := newMJSite(t)
 	var cols []struct {
@@ -25,7 +25,7 @@ func TestJournalTableShape(t *testing.T) {
 	for _, c := range cols {
 		got = append(got, c.Name+" "+c.Type)
 	}
-	want := []string{"id TEXT", "participant_id TEXT", "week_start TEXT", "answers TEXT", "entered_by TEXT", "entered_at DATETIME", "reviewed_by TEXT", "reviewed_at DATETIME"}
+	want := []string{"id TEXT", "participant_id TEXT", "week_start TEXT", "answers TEXT", "entered_by TEXT", "entered_at DATETIME", "reviewed_by TEXT", "reviewed_at DATETIME", "entered_by_kind TEXT"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("journal_entries columns %v, want %v", got, want)
 	}

@@ -93,7 +93,7 @@ type MeetingOptions struct {
 // MeetingOptions returns the theme and lesson plans of a cohort's meeting
 // on a day, or why no meeting can be held that day.
 func (s *Store) MeetingOptions(ctx context.Context, cohortID, day string) (MeetingOptions, error) {
-	o := MeetingOptions{Day: day}
+	o := MeetingOptions{Day: day, Plans: []program.LessonPlan{}}
 	d, ok := parseDate(day)
 	if !ok {
 		return o, &ValidationError{"date", "must be a date as YYYY-MM-DD"}
@@ -111,7 +111,7 @@ func (s *Store) MeetingOptions(ctx context.Context, cohortID, day string) (Meeti
 	if len(probs) > 0 {
 		return o, problemsToFields(probs)
 	}
-	o.ProgramMonth, o.Theme, o.Plans = month, th, rel.PlansFor(th.Code)
+	o.ProgramMonth, o.Theme, o.Plans = month, th, append([]program.LessonPlan{}, rel.PlansFor(th.Code)...)
 	return o, nil
 }
 
@@ -147,6 +147,44 @@ WHERE m.cohort_id = ? AND m.joined_on <= ? AND (m.left_on = '' OR m.left_on > ?)
 // and CheckSkills) before it writes anything, whichever way the meeting
 // comes in.
 func (s *Store) RecordMeeting(ctx context.Context, cohortID, recordedBy string, in MeetingInput) (MeetingView, error) {
+	return s.saveMeeting(ctx, cohortID, "", recordedBy, in)
+}
+
+// UpdateMeeting corrects a recorded meeting in full (date, lesson plan,
+// attendance, skills, notes), applying the same rules as RecordMeeting;
+// the month and theme follow the new date. Who recorded it stays.
+func (s *Store) UpdateMeeting(ctx context.Context, cohortID, meetingID string, in MeetingInput) (MeetingView, error) {
+	return s.saveMeeting(ctx, cohortID, meetingID, "", in)
+}
+
+// DeleteMeeting removes a meeting recorded by mistake, with its
+// attendance and skills.
+func (s *Store) DeleteMeeting(ctx context.Context, cohortID, meetingID string) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var m Meeting
+		if err := tx.First(&m, "id = ? AND cohort_id = ?", meetingID, cohortID).Error; err != nil {
+			return notFound(err)
+		}
+		var attended []string
+		if err := tx.Model(&MeetingAttendance{}).Where("meeting_id = ?", m.ID).Pluck("participant_id", &attended).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("meeting_id = ?", m.ID).Delete(&MeetingAttendance{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("meeting_id = ?", m.ID).Delete(&MeetingSkill{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Delete(&m).Error; err != nil {
+			return err
+		}
+		sort.Strings(attended)
+		return s.refreshOutcomes(tx, attended, []string{cohortID})
+	})
+}
+
+// saveMeeting records a new meeting (meetingID "") or replaces one.
+func (s *Store) saveMeeting(ctx context.Context, cohortID, meetingID, recordedBy string, in MeetingInput) (MeetingView, error) {
 	rel, err := s.ActiveRelease(ctx)
 	if err != nil {
 		return MeetingView{}, err
@@ -172,6 +210,13 @@ func (s *Store) RecordMeeting(ctx context.Context, cohortID, recordedBy string, 
 		if err := tx.First(&c, "id = ?", cohortID).Error; err != nil {
 			return notFound(err)
 		}
+		if meetingID != "" {
+			var old Meeting
+			if err := tx.First(&old, "id = ? AND cohort_id = ?", meetingID, cohortID).Error; err != nil {
+				return &MissingError{"meeting"}
+			}
+			m.ID, m.RecordedBy, m.CreatedAt = old.ID, old.RecordedBy, old.CreatedAt
+		}
 		if dayOK {
 			if c.ClosedOn != "" && in.HeldOn > c.ClosedOn {
 				errs = append(errs, ValidationError{"held_on", "is after the cohort closed on " + c.ClosedOn})
@@ -193,8 +238,26 @@ func (s *Store) RecordMeeting(ctx context.Context, cohortID, recordedBy string, 
 			sort.SliceStable(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
 			return errs
 		}
-		if err := tx.Create(&m).Error; err != nil {
-			return err
+		// Whoever was on the attendance list before a correction is
+		// recomputed too: a new date can change who was a member.
+		var before []string
+		if meetingID == "" {
+			if err := tx.Create(&m).Error; err != nil {
+				return err
+			}
+		} else {
+			if err := tx.Save(&m).Error; err != nil {
+				return err
+			}
+			if err := tx.Model(&MeetingAttendance{}).Where("meeting_id = ?", m.ID).Pluck("participant_id", &before).Error; err != nil {
+				return err
+			}
+			if err := tx.Where("meeting_id = ?", m.ID).Delete(&MeetingAttendance{}).Error; err != nil {
+				return err
+			}
+			if err := tx.Where("meeting_id = ?", m.ID).Delete(&MeetingSkill{}).Error; err != nil {
+				return err
+			}
 		}
 		for id, present := range in.Attendance {
 			if err := tx.Create(&MeetingAttendance{MeetingID: m.ID, ParticipantID: id, Present: present}).Error; err != nil {
@@ -206,7 +269,7 @@ func (s *Store) RecordMeeting(ctx context.Context, cohortID, recordedBy string, 
 				return err
 			}
 		}
-		present := make([]string, 0, len(in.Attendance))
+		present := append(make([]string, 0, len(in.Attendance)+len(before)), before...)
 		for id := range in.Attendance {
 			present = append(present, id)
 		}

@@ -205,7 +205,7 @@ FROM expenses e WHERE e.participant_id = ?`, p.ID).Scan(&exps).Error; err != nil
 		OutingOn string
 		Stage    int
 	}
-	if err := tx.Raw("SELECT outing_on, stage FROM outings WHERE participant_id = ?", p.ID).Scan(&outs).Error; err != nil {
+	if err := tx.Raw("SELECT outing_on, stage FROM outings WHERE participant_id = ? OR (partner_id = ? AND stage IN ?)", p.ID, p.ID, jointStages).Scan(&outs).Error; err != nil {
 		return nil, err
 	}
 	for _, o := range outs {

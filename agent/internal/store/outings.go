@@ -37,14 +37,68 @@ type OutingInput struct {
 	PartnerID string `json:"partner_id"`
 }
 
-// AddOuting records a participant's outing.
+// AddOuting records a participant's outing. An outing at stage 2 or 3
+// that names the peer partner is a joint outing: it is one record, kept
+// on the participant who recorded it, and it counts in the outings,
+// current stage and progression of both partners (see Outings).
 func (s *Store) AddOuting(ctx context.Context, participantID string, in OutingInput) (Outing, error) {
+	return s.saveOuting(ctx, participantID, "", in)
+}
+
+// UpdateOuting corrects an outing recorded on a participant, applying the
+// same rules as AddOuting.
+func (s *Store) UpdateOuting(ctx context.Context, participantID, outingID string, in OutingInput) (Outing, error) {
+	return s.saveOuting(ctx, participantID, outingID, in)
+}
+
+// DeleteOuting removes an outing recorded on a participant by mistake (a
+// joint outing then leaves the partner's outings too).
+func (s *Store) DeleteOuting(ctx context.Context, participantID, outingID string) (Outing, error) {
+	var o Outing
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Limit(1).Find(&o, "id = ? AND participant_id = ?", outingID, participantID).Error; err != nil {
+			return err
+		}
+		if o.ID == "" {
+			return &MissingError{"outing"}
+		}
+		if err := tx.Delete(&o).Error; err != nil {
+			return err
+		}
+		return s.refreshOutcomes(tx, []string{participantID, o.PartnerID}, nil)
+	})
+	return o, err
+}
+
+// Outing finds an outing recorded on a participant.
+func (s *Store) Outing(ctx context.Context, participantID, outingID string) (Outing, error) {
+	var o Outing
+	if err := s.DB.WithContext(ctx).Limit(1).Find(&o, "id = ? AND participant_id = ?", outingID, participantID).Error; err != nil {
+		return o, err
+	}
+	if o.ID == "" {
+		return o, &MissingError{"outing"}
+	}
+	return o, nil
+}
+
+// saveOuting records a new outing (outingID "") or replaces one.
+func (s *Store) saveOuting(ctx context.Context, participantID, outingID string, in OutingInput) (Outing, error) {
 	in.Activity, in.GoalID, in.PartnerID = strings.TrimSpace(in.Activity), strings.TrimSpace(in.GoalID), strings.TrimSpace(in.PartnerID)
 	var o Outing
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var p Participant
 		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
 			return notFound(err)
+		}
+		var old Outing
+		if outingID != "" {
+			if err := tx.Limit(1).Find(&old, "id = ? AND participant_id = ?", outingID, participantID).Error; err != nil {
+				return err
+			}
+			if old.ID == "" {
+				return &MissingError{"outing"}
+			}
 		}
 		if p.WithdrawnAt != nil {
 			return &ValidationError{"participant", "has withdrawn; no outings can be recorded"}
@@ -73,10 +127,16 @@ func (s *Store) AddOuting(ctx context.Context, participantID string, in OutingIn
 		}
 		o = Outing{ID: uuid.NewString(), ParticipantID: participantID, OutingOn: in.Date, Activity: in.Activity, Stage: in.Stage,
 			GoalID: in.GoalID, CostCents: in.CostCents, PartnerID: in.PartnerID, CreatedAt: s.Now()}
-		if err := tx.Create(&o).Error; err != nil {
+		if old.ID != "" {
+			o.ID, o.CreatedAt = old.ID, old.CreatedAt
+			if err := tx.Save(&o).Error; err != nil {
+				return err
+			}
+		} else if err := tx.Create(&o).Error; err != nil {
 			return err
 		}
-		return s.refreshUpstream(tx, participantID)
+		// A joint outing counts for the partner too, before and after.
+		return s.refreshOutcomes(tx, []string{participantID, o.PartnerID, old.PartnerID}, nil)
 	})
 	return o, err
 }
@@ -90,10 +150,17 @@ AND (x.ended_on = '' OR x.ended_on >= ?) AND (y.ended_on = '' OR y.ended_on >= ?
 	return n > 0, err
 }
 
-// Outings lists a participant's outings, newest first.
+// jointStages are the stages at which a peer partner comes along, so that
+// an outing naming the partner is theirs too.
+var jointStages = []int{rules.StageWithCoachAndFriend, rules.StageWithFriendOrPartner}
+
+// Outings lists a participant's outings, newest first: those recorded on
+// them and the joint outings their peer partner recorded naming them (the
+// outing's ParticipantID then is the partner's).
 func (s *Store) Outings(ctx context.Context, participantID string) ([]Outing, error) {
 	os := []Outing{}
-	err := s.DB.WithContext(ctx).Where("participant_id = ?", participantID).Order("outing_on DESC, created_at DESC, id").Find(&os).Error
+	err := s.DB.WithContext(ctx).Where("participant_id = ? OR (partner_id = ? AND stage IN ?)", participantID, participantID, jointStages).
+		Order("outing_on DESC, created_at DESC, id").Find(&os).Error
 	return os, err
 }
 
@@ -108,7 +175,8 @@ func currentStages(db *gorm.DB, ids []string) (map[string]int, error) {
 		ParticipantID, OutingOn string
 		Stage                   int
 	}
-	if err := db.Raw("SELECT participant_id, outing_on, stage FROM outings WHERE participant_id IN ?", ids).Scan(&rows).Error; err != nil {
+	if err := db.Raw(`SELECT participant_id, outing_on, stage FROM outings WHERE participant_id IN ?
+UNION ALL SELECT partner_id, outing_on, stage FROM outings WHERE partner_id IN ? AND stage IN ?`, ids, ids, jointStages).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	points := map[string][]rules.OutingPoint{}
@@ -133,7 +201,8 @@ type OutingsView struct {
 	// Partners are the participant's peer partners, current and past, for
 	// recording an outing with one of them.
 	Partners []Partner `json:"partners"`
-	// TotalCostCents adds up the outings' costs.
+	// TotalCostCents adds up the costs of the outings recorded on the
+	// participant (a joint outing's cost is on the partner who recorded it).
 	TotalCostCents int64 `json:"total_cost_cents"`
 }
 
@@ -149,11 +218,17 @@ func (s *Store) ViewOutings(ctx context.Context, participantID string) (OutingsV
 		return v, err
 	}
 	enrolled, _ := parseDate(p.EnrolledOn)
-	points := make([]rules.OutingPoint, len(v.Outings))
-	for i, o := range v.Outings {
+	points := make([]rules.OutingPoint, 0, len(v.Outings))
+	for _, o := range v.Outings {
 		d, _ := parseDate(o.OutingOn)
-		points[i] = rules.OutingPoint{Date: d, Stage: o.Stage}
-		v.TotalCostCents += o.CostCents
+		if !d.Before(enrolled) {
+			// (A partner's outing is on a day both were paired, so after
+			// both enrolled; the check keeps the chart's months sound.)
+			points = append(points, rules.OutingPoint{Date: d, Stage: o.Stage})
+		}
+		if o.ParticipantID == participantID {
+			v.TotalCostCents += o.CostCents
+		}
 	}
 	v.CurrentStage = rules.CurrentStage(points)
 	v.CurrentStageName = rules.StageName(v.CurrentStage)
@@ -175,4 +250,27 @@ func (s *Store) ViewOutings(ctx context.Context, participantID string) (OutingsV
 		}
 	}
 	return v, nil
+}
+
+// LeadsParticipant reports whether a user may correct or remove a
+// participant's outings: the director, or the coach who leads the
+// cohort the participant is in now (for someone in no cohort, the coach
+// they chose). Another coach who sees the participant, as the coach they
+// chose while someone else leads their group, may not.
+func (s *Store) LeadsParticipant(ctx context.Context, u User, participantID string) (bool, error) {
+	if u.Role == RoleDirector {
+		return true, nil
+	}
+	if u.Role != RoleCoach {
+		return false, nil
+	}
+	var lead []string
+	err := s.DB.WithContext(ctx).Raw(`SELECT COALESCE((SELECT c.coach_id FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id
+WHERE m.participant_id = p.id AND m.left_on = '' LIMIT 1), p.coach_id) FROM participants p WHERE p.id = ?`, participantID).Scan(&lead).Error
+	if err != nil || len(lead) == 0 || lead[0] == "" {
+		return false, err
+	}
+	var n int64
+	err = s.DB.WithContext(ctx).Model(&Coach{}).Where("id = ? AND user_id = ? AND user_id <> ''", lead[0], u.ID).Count(&n).Error
+	return n > 0, err
 }

@@ -136,3 +136,96 @@ func TestOutingProgressionPerMonth(t *testing.T) {
 		t.Fatalf("unknown participant: %v", err)
 	}
 }
+
+func TestJointOutingsAndCorrections(t *testing.T) {
+	ctx := context.Background()
+	s := newPairSite(t, 4, true)
+	st, ps := s.st, s.ps
+	s.pair(t, ps[0].ID, ps[1].ID)
+	joint, err := st.AddOuting(ctx, ps[0].ID, OutingInput{Date: "2026-03-03", Activity: "Museum", Stage: 2, PartnerID: ps[1].ID, CostCents: 900})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddOuting(ctx, ps[1].ID, OutingInput{Date: "2026-02-10", Activity: "Walk", Stage: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// One record, in both partners' outings, stages and progression.
+	var n int64
+	st.DB.Model(&Outing{}).Count(&n)
+	v, err := st.ViewOutings(ctx, ps[1].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 || len(v.Outings) != 2 || v.Outings[0].ID != joint.ID || v.CurrentStage != 2 || v.Progression[1].Highest != 2 || v.Progression[0].Highest != 1 || v.TotalCostCents != 0 {
+		t.Fatalf("%d records; the partner's view %+v", n, v)
+	}
+	stages, err := currentStages(st.DB, []string{ps[0].ID, ps[1].ID, ps[2].ID})
+	if err != nil || stages[ps[0].ID] != 2 || stages[ps[1].ID] != 2 || stages[ps[2].ID] != 0 {
+		t.Fatalf("current stages %v %v", stages, err)
+	}
+	// A correction is checked again and changes nothing when refused.
+	_, err = st.UpdateOuting(ctx, ps[0].ID, joint.ID, OutingInput{Date: "2026-03-03", Activity: "Museum", Stage: 1, PartnerID: ps[1].ID})
+	wantRefused(t, "partner at stage 1", err, "partner_id", "stage 2")
+	if _, err := st.UpdateOuting(ctx, ps[1].ID, joint.ID, OutingInput{Date: "2026-03-03", Activity: "Museum", Stage: 3}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("corrected through the partner: %v", err)
+	}
+	o, err := st.UpdateOuting(ctx, ps[0].ID, joint.ID, OutingInput{Date: "2026-03-04", Activity: "Museum and cafe", Stage: 3, PartnerID: ps[1].ID})
+	if err != nil || o.ID != joint.ID || o.Stage != 3 || o.CreatedAt != joint.CreatedAt {
+		t.Fatalf("corrected %+v %v", o, err)
+	}
+	if v, _ := st.ViewOutings(ctx, ps[1].ID); v.CurrentStage != 3 {
+		t.Fatalf("the partner's stage after the correction: %d", v.CurrentStage)
+	}
+	// Without the partner it is the recorder's alone.
+	if _, err := st.UpdateOuting(ctx, ps[0].ID, joint.ID, OutingInput{Date: "2026-03-04", Activity: "Museum", Stage: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := st.ViewOutings(ctx, ps[1].ID); len(v.Outings) != 1 || v.CurrentStage != 1 {
+		t.Fatalf("the partner still has it: %+v", v.Outings)
+	}
+	if _, err := st.DeleteOuting(ctx, ps[1].ID, joint.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("deleted through another participant: %v", err)
+	}
+	if _, err := st.DeleteOuting(ctx, ps[0].ID, joint.ID); err != nil {
+		t.Fatal(err)
+	}
+	if os, _ := st.Outings(ctx, ps[0].ID); len(os) != 0 {
+		t.Fatalf("left %+v", os)
+	}
+}
+
+func TestLeadsParticipant(t *testing.T) {
+	ctx := context.Background()
+	s := newPairSite(t, 2, true)
+	st, ps := s.st, s.ps
+	lead, err := st.AddUser(ctx, "lead@example.org", "Casey", RoleCoach, "a long enough password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := st.AddUser(ctx, "other@example.org", "Robin", RoleCoach, "a long enough password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.DB.Exec("UPDATE coaches SET user_id = ? WHERE id = ?", lead.ID, s.cohort.CoachID)
+	robin, _ := st.AddCoach(ctx, CoachInput{Name: "Robin", UserID: other.ID})
+	st.DB.Exec("UPDATE participants SET coach_id = ? WHERE id IN ?", robin.ID, []string{ps[0].ID, ps[1].ID})
+	if err := st.RemoveMember(ctx, s.cohort.ID, ps[1].ID, "2026-05-01"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		who  User
+		p    Participant
+		want bool
+	}{
+		{User{Role: RoleDirector}, ps[0], true},
+		{lead, ps[0], true},   // leads her group
+		{other, ps[0], false}, // chosen, but another leads her group
+		{other, ps[1], true},  // in no cohort now: the coach he chose
+		{lead, ps[1], false},
+		{User{ID: "x", Role: "participant"}, ps[0], false},
+	} {
+		if got, err := st.LeadsParticipant(ctx, c.who, c.p.ID); err != nil || got != c.want {
+			t.Errorf("%s for %s: %v %v, want %v", c.who.Name, c.p.FirstName, got, err, c.want)
+		}
+	}
+}

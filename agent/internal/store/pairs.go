@@ -153,7 +153,7 @@ type PairInfo struct {
 	Partners   []Partner `json:"partners"`
 	// Warnings are what the coach should know about a current pair that
 	// the rules allow (CohortPairs fills them).
-	Warnings []string `json:"warnings,omitempty"`
+	Warnings []string `json:"warnings"`
 }
 
 // Current reports whether the pair has not ended.
@@ -483,7 +483,7 @@ func gatherPairs(rows []pairRow, stages map[string]int) []PairInfo {
 			i = len(out)
 			at[r.PairID] = i
 			out = append(out, PairInfo{ID: r.PairID, CohortID: r.CohortID, CohortName: r.CohortName, FormedOn: r.FormedOn, EndedOn: r.EndedOn,
-				EndReason: r.EndReason, EndNote: r.EndNote, Partners: []Partner{}})
+				EndReason: r.EndReason, EndNote: r.EndNote, Partners: []Partner{}, Warnings: []string{}})
 		}
 		out[i].Partners = append(out[i].Partners, Partner{ID: r.ParticipantID, Name: r.FirstName + " " + r.LastName, JoinedOn: r.JoinedOn,
 			Stage: stages[r.ParticipantID], Member: r.Member})

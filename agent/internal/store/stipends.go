@@ -541,61 +541,6 @@ func (s *Store) ReceiptFile(ctx context.Context, participantID, receiptID string
 	return r, b, nil
 }
 
-// journalWeeks reads the weeks (their Monday) from first to last with a
-// journal entry (journal_entries, kept by the meetings and journals
-// feature).
-func journalWeeks(tx *gorm.DB, participantID string, first, last time.Time) (map[string]bool, error) {
-	out := map[string]bool{}
-	var weeks []string
-	err := tx.Raw("SELECT week_start FROM journal_entries WHERE participant_id = ? AND week_start BETWEEN ? AND ?",
-		participantID, first.Format(dateLayout), last.Format(dateLayout)).Scan(&weeks).Error
-	for _, w := range weeks {
-		out[w] = true
-	}
-	return out, err
-}
-
-// decide applies the stipend rule to a participant's month.
-func (s *Store) decide(tx *gorm.DB, p Participant, policy program.StipendPolicy, m time.Time) (rules.StipendDecision, error) {
-	first, last := programYear(p)
-	journals, err := journalWeeks(tx, p.ID, m, m.AddDate(0, 1, -1))
-	if err != nil {
-		return rules.StipendDecision{}, err
-	}
-	prev, err := spentItems(tx, p.ID, rules.MonthOf(m.AddDate(0, -1, 0)))
-	if err != nil {
-		return rules.StipendDecision{}, err
-	}
-	return rules.CheckStipend(rules.StipendCase{Policy: policy, Month: m, First: first, Last: last, Journals: journals, PreviousExpenses: prev, Today: s.Now()}), nil
-}
-
-// spentItems are a month's expenses with their count of receipts.
-func spentItems(tx *gorm.DB, participantID, month string) ([]rules.SpentItem, error) {
-	var rows []struct {
-		SpentOn     string
-		What        string
-		AmountCents int64
-		Receipts    int
-	}
-	err := tx.Raw(`SELECT e.spent_on, e.what, e.amount_cents, (SELECT COUNT(*) FROM receipts r WHERE r.expense_id = e.id) AS receipts
-FROM expenses e WHERE e.participant_id = ? AND e.month = ? ORDER BY e.spent_on, e.created_at`, participantID, month).Scan(&rows).Error
-	out := make([]rules.SpentItem, len(rows))
-	for i, r := range rows {
-		d, _ := parseDate(r.SpentOn)
-		out[i] = rules.SpentItem{SpentOn: d, What: r.What, AmountCents: r.AmountCents, Receipts: r.Receipts}
-	}
-	return out, err
-}
-
-// balanceThrough is what was paid to a participant minus what they spent,
-// over the months up to and including month.
-func balanceThrough(tx *gorm.DB, participantID, month string) (int64, error) {
-	var b int64
-	err := tx.Raw(`SELECT COALESCE((SELECT SUM(amount_cents) FROM stipend_payments WHERE participant_id = ? AND month <= ?), 0)
- - COALESCE((SELECT SUM(amount_cents) FROM expenses WHERE participant_id = ? AND month <= ?), 0)`, participantID, month, participantID, month).Scan(&b).Error
-	return b, err
-}
-
 // ApprovePayment approves a month's stipend for payment. Only the Program
 // Director approves; the stipend rule must allow it (else a
 // NotPayableError gives the reasons); a month is paid at most once.
@@ -625,10 +570,11 @@ func (s *Store) ApprovePayment(ctx context.Context, by User, participantID, mont
 		if n > 0 {
 			return ErrAlreadyPaid
 		}
-		d, err := s.decide(tx, p, rel.Stipend, m)
+		md, err := loadMonthData(tx, m, p.ID)
 		if err != nil {
 			return err
 		}
+		d := md.view(p, rel.Stipend, m, s.Now()).Decision
 		if !d.Payable {
 			return &NotPayableError{Month: month, Reasons: d.Reasons}
 		}
@@ -702,65 +648,152 @@ func (s *Store) StipendMonth(ctx context.Context, participantID, month string) (
 }
 
 func (s *Store) stipendMonth(tx *gorm.DB, p Participant, policy program.StipendPolicy, m time.Time) (StipendMonthView, error) {
-	month := rules.MonthOf(m)
-	first, last := programYear(p)
-	v := StipendMonthView{Month: month, Policy: policy, FirstDay: first.Format(dateLayout), LastDay: last.Format(dateLayout), ReceiptsComplete: true}
-	if err := tx.Where("participant_id = ?", p.ID).Order("slot").Find(&v.Goals).Error; err != nil {
-		return v, err
+	d, err := loadMonthData(tx, m, p.ID)
+	if err != nil {
+		return StipendMonthView{}, err
 	}
+	return d.view(p, policy, m, s.Now()), nil
+}
+
+// monthData is what the stipend views of a month read, for one
+// participant or for every participant at once: a fixed number of
+// set-based queries, whatever the number of participants, grouped by
+// participant in memory.
+type monthData struct {
+	goals    map[string][]Goal
+	lines    map[string][]PlanLine
+	expenses map[string][]Expense         // the month's, by participant
+	receipts map[string][]Receipt         // of the month's and the previous month's expenses, by expense
+	prev     map[string][]rules.SpentItem // the previous month's expenses, by participant
+	journals map[string]map[string]bool   // weeks with an entry in the month, by participant
+	payments map[string]StipendPayment
+	balance  map[string]int64
+}
+
+// loadMonthData reads a month's stipend records of one participant, or of
+// all when participantID is "".
+func loadMonthData(tx *gorm.DB, m time.Time, participantID string) (monthData, error) {
+	month, prevMonth := rules.MonthOf(m), rules.MonthOf(m.AddDate(0, -1, 0))
+	d := monthData{goals: map[string][]Goal{}, lines: map[string][]PlanLine{}, expenses: map[string][]Expense{}, receipts: map[string][]Receipt{},
+		prev: map[string][]rules.SpentItem{}, journals: map[string]map[string]bool{}, payments: map[string]StipendPayment{}, balance: map[string]int64{}}
+	// only narrows a query to the participant, when there is one.
+	only := func(q *gorm.DB, col string) *gorm.DB {
+		if participantID != "" {
+			return q.Where(col+" = ?", participantID)
+		}
+		return q
+	}
+	var goals []Goal
+	if err := only(tx.Model(&Goal{}), "participant_id").Order("participant_id, slot").Find(&goals).Error; err != nil {
+		return d, err
+	}
+	for _, g := range goals {
+		d.goals[g.ParticipantID] = append(d.goals[g.ParticipantID], g)
+	}
+	var lines []PlanLine
+	if err := only(tx.Model(&PlanLine{}).Where("month = ?", month), "participant_id").Order("participant_id, position").Find(&lines).Error; err != nil {
+		return d, err
+	}
+	for _, l := range lines {
+		d.lines[l.ParticipantID] = append(d.lines[l.ParticipantID], l)
+	}
+	var es []Expense
+	if err := only(tx.Model(&Expense{}).Where("month IN ?", []string{month, prevMonth}), "participant_id").
+		Order("spent_on, created_at, id").Find(&es).Error; err != nil {
+		return d, err
+	}
+	var rs []Receipt
+	sub := only(tx.Model(&Expense{}).Select("id").Where("month IN ?", []string{month, prevMonth}), "participant_id")
+	if err := tx.Where("expense_id IN (?)", sub).Order("uploaded_at, id").Find(&rs).Error; err != nil {
+		return d, err
+	}
+	for _, r := range rs {
+		d.receipts[r.ExpenseID] = append(d.receipts[r.ExpenseID], r)
+	}
+	for _, e := range es {
+		if e.Month == month {
+			d.expenses[e.ParticipantID] = append(d.expenses[e.ParticipantID], e)
+			continue
+		}
+		day, _ := parseDate(e.SpentOn)
+		d.prev[e.ParticipantID] = append(d.prev[e.ParticipantID], rules.SpentItem{SpentOn: day, What: e.What, AmountCents: e.AmountCents, Receipts: len(d.receipts[e.ID])})
+	}
+	var weeks []struct{ ParticipantID, WeekStart string }
+	if err := only(tx.Table("journal_entries").Select("participant_id, week_start").
+		Where("week_start BETWEEN ? AND ?", m.Format(dateLayout), m.AddDate(0, 1, -1).Format(dateLayout)), "participant_id").Scan(&weeks).Error; err != nil {
+		return d, err
+	}
+	for _, w := range weeks {
+		if d.journals[w.ParticipantID] == nil {
+			d.journals[w.ParticipantID] = map[string]bool{}
+		}
+		d.journals[w.ParticipantID][w.WeekStart] = true
+	}
+	var pays []StipendPayment
+	if err := only(tx.Model(&StipendPayment{}).Where("month = ?", month), "participant_id").Find(&pays).Error; err != nil {
+		return d, err
+	}
+	for _, p := range pays {
+		d.payments[p.ParticipantID] = p
+	}
+	var bal []struct {
+		ParticipantID string
+		Cents         int64
+	}
+	paid := only(tx.Table("stipend_payments").Select("participant_id, amount_cents AS cents").Where("month <= ?", month), "participant_id")
+	spent := only(tx.Table("expenses").Select("participant_id, -amount_cents AS cents").Where("month <= ?", month), "participant_id")
+	if err := tx.Raw("SELECT participant_id, SUM(cents) AS cents FROM (? UNION ALL ?) x GROUP BY participant_id", paid, spent).Scan(&bal).Error; err != nil {
+		return d, err
+	}
+	for _, b := range bal {
+		d.balance[b.ParticipantID] = b.Cents
+	}
+	return d, nil
+}
+
+// view assembles a participant's stipend month from the loaded records and
+// applies the stipend rule to it.
+func (d monthData) view(p Participant, policy program.StipendPolicy, m time.Time, now time.Time) StipendMonthView {
+	first, last := programYear(p)
+	v := StipendMonthView{Month: rules.MonthOf(m), Policy: policy, FirstDay: first.Format(dateLayout), LastDay: last.Format(dateLayout), ReceiptsComplete: true,
+		Goals: append([]Goal{}, d.goals[p.ID]...), Lines: []PlanLineView{}, Expenses: []ExpenseView{}, BalanceCents: d.balance[p.ID]}
 	goals := map[string]Goal{}
 	for _, g := range v.Goals {
 		goals[g.ID] = g
 	}
-	spent, err := spentByLine(tx, p.ID, month)
-	if err != nil {
-		return v, err
-	}
-	var lines []PlanLine
-	if err := tx.Where("participant_id = ? AND month = ?", p.ID, month).Order("position").Find(&lines).Error; err != nil {
-		return v, err
+	spent := map[string]int64{}
+	for _, e := range d.expenses[p.ID] {
+		spent[e.PlanLineID] += e.AmountCents
 	}
 	descr := map[string]string{}
-	for _, l := range lines {
+	for _, l := range d.lines[p.ID] {
 		g := goals[l.GoalID]
 		v.Lines = append(v.Lines, PlanLineView{PlanLine: l, GoalSlot: g.Slot, GoalTitle: g.Title, SpentCents: spent[l.ID]})
 		v.PlannedCents += l.PlannedCents
 		descr[l.ID] = l.Description
 	}
-	var es []Expense
-	if err := tx.Where("participant_id = ? AND month = ?", p.ID, month).Order("spent_on, created_at").Find(&es).Error; err != nil {
-		return v, err
-	}
-	var rs []Receipt
-	if err := tx.Where("participant_id = ? AND expense_id IN (SELECT id FROM expenses WHERE participant_id = ? AND month = ?)", p.ID, p.ID, month).
-		Order("uploaded_at").Find(&rs).Error; err != nil {
-		return v, err
-	}
-	byExpense := map[string][]Receipt{}
-	for _, r := range rs {
-		byExpense[r.ExpenseID] = append(byExpense[r.ExpenseID], r)
-	}
-	for _, e := range es {
+	for _, e := range d.expenses[p.ID] {
 		g := goals[e.GoalID]
-		ev := ExpenseView{Expense: e, GoalSlot: g.Slot, GoalTitle: g.Title, LineDescription: descr[e.PlanLineID], Receipts: byExpense[e.ID]}
+		ev := ExpenseView{Expense: e, GoalSlot: g.Slot, GoalTitle: g.Title, LineDescription: descr[e.PlanLineID], Receipts: append([]Receipt{}, d.receipts[e.ID]...)}
 		v.Expenses = append(v.Expenses, ev)
 		v.SpentCents += e.AmountCents
 		if len(ev.Receipts) == 0 {
 			v.ReceiptsComplete = false
 		}
 	}
-	if v.Decision, err = s.decide(tx, p, policy, m); err != nil {
-		return v, err
+	journals := d.journals[p.ID]
+	if journals == nil {
+		journals = map[string]bool{}
 	}
-	var pay StipendPayment
-	if err := tx.Limit(1).Find(&pay, "participant_id = ? AND month = ?", p.ID, month).Error; err != nil {
-		return v, err
+	prev := d.prev[p.ID]
+	if prev == nil {
+		prev = []rules.SpentItem{}
 	}
-	if pay.ID != "" {
+	v.Decision = rules.CheckStipend(rules.StipendCase{Policy: policy, Month: m, First: first, Last: last, Journals: journals, PreviousExpenses: prev, Today: now})
+	if pay, ok := d.payments[p.ID]; ok {
 		v.Payment = &pay
 	}
-	v.BalanceCents, err = balanceThrough(tx, p.ID, month)
-	return v, err
+	return v
 }
 
 // StipendReportRow is one participant's line in a month's stipend report.
@@ -770,7 +803,9 @@ type StipendReportRow struct {
 }
 
 // StipendReport gathers the month's stipend figures of every participant
-// whose program year includes some of the month, by name.
+// whose program year includes some of the month, by name. It reads the
+// month for everyone at once (loadMonthData), not participant by
+// participant.
 func (s *Store) StipendReport(ctx context.Context, month string) ([]StipendReportRow, error) {
 	m, err := parseMonthField(month)
 	if err != nil {
@@ -786,15 +821,16 @@ func (s *Store) StipendReport(ctx context.Context, month string) ([]StipendRepor
 		if err := tx.Order("last_name, first_name, id").Find(&ps).Error; err != nil {
 			return err
 		}
+		d, err := loadMonthData(tx, m, "")
+		if err != nil {
+			return err
+		}
+		now := s.Now()
 		for _, p := range ps {
 			if first, last := programYear(p); !rules.EnrolledIn(m, first, last) {
 				continue
 			}
-			v, err := s.stipendMonth(tx, p, rel.Stipend, m)
-			if err != nil {
-				return err
-			}
-			out = append(out, StipendReportRow{Participant: p, StipendMonthView: v})
+			out = append(out, StipendReportRow{Participant: p, StipendMonthView: d.view(p, rel.Stipend, m, now)})
 		}
 		return nil
 	})
