@@ -64,6 +64,8 @@ func fitsPhone(t *testing.T, bctx context.Context, base, path string) {
 		cancel()
 		t.Errorf("%s is %.0f px wider than a 390 px phone screen; sticking out: %s", path, over, wide)
 	}
+}
+
 // demoAgent starts an agent with the demo site of 12 participants and
 // returns it with a director's token.
 func demoAgent(t *testing.T, name string) (*cluster.Agent, string) {
