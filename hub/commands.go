@@ -411,14 +411,14 @@ never changes: publishing the same version with other content is refused.`,
 	list := &cobra.Command{
 		Use: "list", Short: "List published releases", Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			rs, err := st.ReleasesAfter(cmd.Context(), 0)
+			rs, err := st.Releases(cmd.Context())
 			if err != nil {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "VERSION\tPUBLISHED\tSHA-256")
+			fmt.Fprintln(w, "VERSION\tPUBLISHED\tSHA-256\tSTATUS")
 			for _, r := range rs {
-				fmt.Fprintf(w, "%s\t%s\t%s\n", r.Version, r.PublishedAt.Format(time.RFC3339), r.SHA256[:16])
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.Version, r.PublishedAt.Format(time.RFC3339), r.SHA256[:16], r.Status())
 			}
 			return w.Flush()
 		}),
@@ -427,7 +427,7 @@ never changes: publishing the same version with other content is refused.`,
 		Use: "show VERSION", Short: "Print a published release as JSON", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.with(func(cmd *cobra.Command, st *store.Store) error {
-				rs, err := st.ReleasesAfter(cmd.Context(), 0)
+				rs, err := st.Releases(cmd.Context())
 				if err != nil {
 					return err
 				}
@@ -446,6 +446,20 @@ never changes: publishing the same version with other content is refused.`,
 			})(cmd, args)
 		},
 	}
-	cmd.AddCommand(publish, list, show)
+	var reason string
+	retire := &cobra.Command{
+		Use: "retire VERSION", Short: "Stop offering a release to agents; sites still on it are flagged", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.with(func(cmd *cobra.Command, st *store.Store) error {
+				if _, err := st.RetireRelease(cmd.Context(), args[0], reason); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "release %s retired\n", args[0])
+				return nil
+			})(cmd, args)
+		},
+	}
+	retire.Flags().StringVar(&reason, "reason", "", "why the release is retired (required)")
+	cmd.AddCommand(publish, list, show, retire)
 	return cmd
 }

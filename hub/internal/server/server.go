@@ -27,6 +27,12 @@ type Config struct {
 	// ProjectEvery is how often the projector looks for work it was not
 	// told about (records stored by another replica).
 	ProjectEvery time.Duration
+	// Certs is how long a certification lasts and how far ahead its
+	// expiry is flagged (default store.DefaultCertPolicy).
+	Certs store.CertPolicy
+	// VerifyPerMinute bounds public verification requests per client
+	// address (default 30).
+	VerifyPerMinute int
 }
 
 // Server is the hub's HTTP server.
@@ -40,6 +46,8 @@ type Server struct {
 	// projector gives way to ingest.
 	pushing  atomic.Int64
 	lastPush atomic.Int64
+	// verifyLimit bounds public certificate verification per client.
+	verifyLimit *rateLimiter
 }
 
 //go:embed web
@@ -50,15 +58,25 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	if cfg.ProjectEvery <= 0 {
 		cfg.ProjectEvery = 5 * time.Second
 	}
+	if cfg.Certs.ValidMonths <= 0 {
+		cfg.Certs.ValidMonths = store.DefaultCertPolicy.ValidMonths
+	}
+	if cfg.Certs.WarnDays <= 0 {
+		cfg.Certs.WarnDays = store.DefaultCertPolicy.WarnDays
+	}
+	if cfg.VerifyPerMinute <= 0 {
+		cfg.VerifyPerMinute = 30
+	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
-	return &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1)}
+	return &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1),
+		verifyLimit: newRateLimiter(cfg.VerifyPerMinute, time.Minute, time.Now)}
 }
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(problem.Recovery(s.log), s.accessLog())
+	r.Use(problem.Recovery(s.log), s.accessLog(), limitBody(store.MaxKitFileBytes+1<<20))
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(s.notFound)
 	r.NoMethod(func(c *gin.Context) {
@@ -75,6 +93,7 @@ func (s *Server) Handler() http.Handler {
 	site.GET("/status", s.status)
 	site.POST("/push", s.push)
 	site.GET("/pull", s.pull)
+	site.GET("/files/:sha", s.syncFile)
 
 	api := r.Group("/api/v1")
 	api.POST("/auth/login", s.apiLogin)
@@ -90,6 +109,8 @@ func (s *Server) Handler() http.Handler {
 	pages.POST("/logout", s.logout)
 	pages.GET("/", s.homePage)
 	pages.GET("/outcomes/pom", s.requireRole(store.RoleAdmin, store.RoleAnalyst, store.RoleTA, store.RoleTrainer, store.RoleDirector), s.pomPage)
+	s.kitRoutes(staff, pages)
+	s.trainingRoutes(r, staff, pages)
 	return r
 }
 

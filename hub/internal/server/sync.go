@@ -342,6 +342,17 @@ func (s *Server) pull(c *gin.Context) {
 		resp.Releases = append(resp.Releases, contract.ReleaseWire{Version: r.Version, PublishedAt: r.PublishedAt, SHA256: r.SHA256, Content: contract.RawJSON(r.Content)})
 		cur.Releases = r.Seq
 	}
+	// Certifications of the site's organization changed after the cursor.
+	site := c.MustGet(ctxSite).(store.Site)
+	certs, err := s.st.CertificationsAfter(ctx, site.OrgID, cur.Certifications, contract.MaxPullCertifications)
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	resp.Certifications = certs
+	for _, ce := range certs {
+		cur.Certifications = ce.Seq
+	}
 	resp.Cursor = cur.String()
 	writeJSON(c, http.StatusOK, resp)
 }

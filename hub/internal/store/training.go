@@ -124,15 +124,19 @@ var ModuleNames = map[string]string{
 	"motivational_interviewing": "Motivational interviewing", "shared_decision_making": "Shared decision-making",
 }
 
-// CertPolicy is how long a certification lasts and how far ahead expiry is
-// flagged.
+// CertPolicy is how long a certification lasts (calendar months) and how
+// many days ahead its expiry is flagged.
 type CertPolicy struct {
-	Validity   time.Duration
-	WarnWithin time.Duration
+	ValidMonths int
+	WarnDays    int
 }
 
 // DefaultCertPolicy is two years, flagged 60 days ahead.
-var DefaultCertPolicy = CertPolicy{Validity: 2 * 365 * 24 * time.Hour, WarnWithin: 60 * 24 * time.Hour}
+var DefaultCertPolicy = CertPolicy{ValidMonths: 24, WarnDays: 60}
+
+func (p CertPolicy) expiry(from time.Time) string { return from.AddDate(0, p.ValidMonths, 0).Format(dateLayout) }
+
+func (p CertPolicy) warnUntil(now time.Time) string { return now.AddDate(0, 0, p.WarnDays).Format(dateLayout) }
 
 const dateLayout = "2006-01-02"
 
@@ -444,7 +448,7 @@ func (s *Store) Certify(ctx context.Context, traineeID string, p CertPolicy) (Ce
 			return &ValidationError{"trainee_id", t.Name + " already holds a current certification; renew it instead"}
 		}
 		c = Certification{ID: uuid.NewString(), TraineeID: t.ID, OrgID: t.OrgID, Code: newCertCode(), IssuedOn: today,
-			ExpiresOn: s.Now().Add(p.Validity).Format(dateLayout), Seq: seq, UpdatedAt: s.Now()}
+			ExpiresOn: p.expiry(s.Now()), Seq: seq, UpdatedAt: s.Now()}
 		return tx.Create(&c).Error
 	})
 	return c, err
@@ -495,7 +499,7 @@ func (s *Store) RenewCertification(ctx context.Context, code string, p CertPolic
 		if exp, err := time.Parse(dateLayout, c.ExpiresOn); err == nil && exp.After(from) {
 			from = exp
 		}
-		c.ExpiresOn = from.Add(p.Validity).Format(dateLayout)
+		c.ExpiresOn = p.expiry(from)
 		return nil
 	})
 }
@@ -543,7 +547,7 @@ func (s *Store) certViews(q *gorm.DB, p CertPolicy) ([]CertView, error) {
 		people[t.ID] = t
 	}
 	today := s.today()
-	soon := s.Now().Add(p.WarnWithin).Format(dateLayout)
+	soon := p.warnUntil(s.Now())
 	out := make([]CertView, len(cs))
 	for i, c := range cs {
 		st := c.Status(today)
@@ -566,7 +570,7 @@ func (s *Store) TraineeCertifications(ctx context.Context, traineeID string, p C
 // ExpiringCertifications lists current certifications that expire within
 // the policy's warning window, soonest first.
 func (s *Store) ExpiringCertifications(ctx context.Context, p CertPolicy) ([]CertView, error) {
-	soon := s.Now().Add(p.WarnWithin).Format(dateLayout)
+	soon := p.warnUntil(s.Now())
 	return s.certViews(s.DB.WithContext(ctx).Where("revoked_at IS NULL AND expires_on >= ? AND expires_on <= ?", s.today(), soon).Order("expires_on"), p)
 }
 

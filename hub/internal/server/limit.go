@@ -1,0 +1,72 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/pkg/problem"
+)
+
+// rateLimiter allows each client a number of requests per window. Together
+// with 80-bit random codes it makes guessing verification codes hopeless:
+// a client gets a few hundred guesses an hour at 2^80 codes.
+type rateLimiter struct {
+	mu     sync.Mutex
+	per    int
+	window time.Duration
+	now    func() time.Time
+	start  time.Time
+	counts map[string]int
+}
+
+func newRateLimiter(per int, window time.Duration, now func() time.Time) *rateLimiter {
+	return &rateLimiter{per: per, window: window, now: now, start: now(), counts: map[string]int{}}
+}
+
+// allow counts a request of a client and reports whether it is within the
+// limit, and if not, how long until the window turns.
+func (l *rateLimiter) allow(client string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if now.Sub(l.start) >= l.window {
+		l.start, l.counts = now, map[string]int{}
+	}
+	l.counts[client]++
+	if l.counts[client] > l.per {
+		return false, l.window - now.Sub(l.start)
+	}
+	return true, 0
+}
+
+// limitVerify bounds public verification requests per client address.
+func (s *Server) limitVerify(c *gin.Context) {
+	ok, wait := s.verifyLimit.allow(c.ClientIP())
+	if ok {
+		c.Next()
+		return
+	}
+	secs := int(wait.Seconds()) + 1
+	c.Header("Retry-After", strconv.Itoa(secs))
+	msg := "Too many verification requests from this address. Try again in " + strconv.Itoa(secs) + " seconds."
+	if isAPI(c) {
+		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeRateLimited, msg))
+		return
+	}
+	s.render(c, http.StatusTooManyRequests, "error.html", gin.H{"Title": "Too many requests", "Message": msg})
+	c.Abort()
+}
+
+// limitBody bounds every request body; handlers bound their own further.
+func limitBody(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Body != nil {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		}
+		c.Next()
+	}
+}
