@@ -134,9 +134,13 @@ type CertPolicy struct {
 // DefaultCertPolicy is two years, flagged 60 days ahead.
 var DefaultCertPolicy = CertPolicy{ValidMonths: 24, WarnDays: 60}
 
-func (p CertPolicy) expiry(from time.Time) string { return from.AddDate(0, p.ValidMonths, 0).Format(dateLayout) }
+func (p CertPolicy) expiry(from time.Time) string {
+	return from.AddDate(0, p.ValidMonths, 0).Format(dateLayout)
+}
 
-func (p CertPolicy) warnUntil(now time.Time) string { return now.AddDate(0, 0, p.WarnDays).Format(dateLayout) }
+func (p CertPolicy) warnUntil(now time.Time) string {
+	return now.AddDate(0, 0, p.WarnDays).Format(dateLayout)
+}
 
 const dateLayout = "2006-01-02"
 
