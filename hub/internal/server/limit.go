@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,10 +62,12 @@ func (s *Server) limitVerify(c *gin.Context) {
 	c.Abort()
 }
 
-// limitBody bounds every request body; handlers bound their own further.
-func limitBody(n int64) gin.HandlerFunc {
+// limitUploads bounds the bodies of the kit pages and draft API, which take
+// files, before anything (the CSRF check) parses a form.
+func limitUploads(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.Body != nil {
+		p := c.Request.URL.Path
+		if c.Request.Body != nil && (strings.HasPrefix(p, "/kits/") || strings.HasPrefix(p, "/api/v1/release-drafts")) {
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
 		}
 		c.Next()

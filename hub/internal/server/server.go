@@ -76,7 +76,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(problem.Recovery(s.log), s.accessLog(), limitBody(store.MaxKitFileBytes+1<<20))
+	r.Use(problem.Recovery(s.log), s.accessLog(), limitUploads(store.MaxKitFileBytes+1<<20))
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(s.notFound)
 	r.NoMethod(func(c *gin.Context) {
