@@ -74,6 +74,8 @@ func (s *Server) apiLessonPlans(c *gin.Context) {
 // planOption is a lesson plan as the meeting form offers it.
 type planOption struct {
 	Code, Title, Summary, Skills string
+	// Files are the worksheets and handouts the release attaches.
+	Files []program.File
 }
 
 // meetingForm is the meeting form's state.
@@ -114,7 +116,7 @@ func (s *Server) meetingsSection(c *gin.Context, v store.CohortView, data gin.H)
 				names[j] = sk.Name
 			}
 		}
-		plans[i] = planOption{Code: p.Code, Title: p.Title, Summary: p.Summary, Skills: strings.Join(names, ", ")}
+		plans[i] = planOption{Code: p.Code, Title: p.Title, Summary: p.Summary, Skills: strings.Join(names, ", "), Files: rel.FilesFor(p.Code)}
 	}
 	data["Meetings"], data["MeetingOptions"], data["MeetingPlans"], data["MeetingSkills"] = ms, o, plans, rel.Skills
 	data["MeetingRecorded"] = c.Query("meeting") == "recorded"

@@ -18,7 +18,7 @@ func (s *Server) showCoaches(c *gin.Context, status int, data gin.H) {
 		s.fail(c, err)
 		return
 	}
-	data["Title"], data["Coaches"], data["Today"] = "Coaches", cs, s.st.Now()
+	data["Title"], data["Coaches"], data["Today"], data["WarnDays"] = "Coaches", cs, s.st.Now(), store.ExpiryWarnDays
 	// Coach accounts not yet linked to a coach, for the add form.
 	accounts, err := s.st.Users(c.Request.Context(), store.RoleCoach)
 	if err != nil {

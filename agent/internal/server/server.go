@@ -156,6 +156,7 @@ func (s *Server) Handler() http.Handler {
 	s.meetingRoutes(a, p)
 	s.stipendRoutes(a, p)
 	s.pairRoutes(a, p)
+	s.hubCertRoutes(a, p)
 	p.GET("/sync", s.syncPage)
 	p.POST("/sync", s.syncSubmit)
 	return r
