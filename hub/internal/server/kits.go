@@ -385,8 +385,12 @@ func (s *Server) draftPage(c *gin.Context) { s.showDraft(c, http.StatusOK, gin.H
 
 func (s *Server) showDraft(c *gin.Context, status int, data gin.H) {
 	d, err := s.st.Draft(c.Request.Context(), c.Param("id"))
+	if errors.Is(err, store.ErrPublished) {
+		c.Redirect(http.StatusSeeOther, "/kits/releases/"+d.PublishedAs)
+		return
+	}
 	if errors.Is(err, store.ErrNotFound) {
-		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such draft; it may have been published (see Training kits)."})
+		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such draft (see Training kits)."})
 		return
 	}
 	if err != nil {
@@ -414,8 +418,8 @@ func (s *Server) showDraft(c *gin.Context, status int, data gin.H) {
 
 // draftFail shows a client's mistake on the draft page, or the error page.
 func (s *Server) draftFail(c *gin.Context, err error) {
-	if errors.Is(err, store.ErrPublished) || errors.Is(err, store.ErrNotFound) {
-		s.render(c, http.StatusConflict, "error.html", gin.H{"Title": "Not changed", "Message": "This draft no longer exists: once published, a release never changes. Start a new draft from it on the Training kits page."})
+	if errors.Is(err, store.ErrPublished) {
+		s.render(c, http.StatusConflict, "error.html", gin.H{"Title": "Not changed", "Message": "This draft has been published, and a published release never changes. Nothing was changed; start a new draft from it on the Training kits page."})
 		return
 	}
 	if msg, ok := s.pageMessage(c, err, "There is no such draft."); ok {

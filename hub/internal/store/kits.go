@@ -22,12 +22,14 @@ import (
 	"github.com/itsmylife/iml/pkg/program"
 )
 
-// ReleaseDraft is a release being prepared. It becomes a Release when
-// published, and is gone then.
+// ReleaseDraft is a release being prepared. Publishing makes it a Release;
+// the draft row stays, marked PublishedAs, so that any later change to it is
+// refused as a change of a published release.
 type ReleaseDraft struct {
 	ID          string    `gorm:"primaryKey;size:36"`
 	Version     string    `gorm:"size:40;not null;uniqueIndex"`
 	BaseVersion string    `gorm:"size:40"`
+	PublishedAs string    `gorm:"size:40"`
 	Content     string    `gorm:"type:text;not null"`
 	CreatedBy   string    `gorm:"size:200"`
 	CreatedAt   time.Time `gorm:"not null"`
@@ -190,7 +192,7 @@ func (s *Store) ReleaseByVersion(ctx context.Context, version string) (Release, 
 // Drafts lists the drafts, newest first.
 func (s *Store) Drafts(ctx context.Context) ([]ReleaseDraft, error) {
 	var ds []ReleaseDraft
-	err := s.DB.WithContext(ctx).Order("created_at DESC").Find(&ds).Error
+	err := s.DB.WithContext(ctx).Where("published_as = '' OR published_as IS NULL").Order("created_at DESC").Find(&ds).Error
 	return ds, err
 }
 
@@ -208,6 +210,9 @@ func draftIn(tx *gorm.DB, id string) (ReleaseDraft, error) {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return d, ErrNotFound
 	}
+	if err == nil && d.PublishedAs != "" {
+		return d, ErrPublished
+	}
 	return d, err
 }
 
@@ -218,10 +223,6 @@ func (s *Store) editDraft(ctx context.Context, id string, edit func(tx *gorm.DB,
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		if d, err = draftIn(tx, id); err != nil {
-			var n int64
-			if errors.Is(err, ErrNotFound) && tx.Model(&Release{}).Where("version = ?", id).Count(&n).Error == nil && n > 0 {
-				return ErrPublished
-			}
 			return err
 		}
 		r, err := d.Release()
@@ -371,9 +372,12 @@ func (s *Store) ValidateDraft(ctx context.Context, id string) (ReleaseDraft, err
 	return d, nil
 }
 
-// DeleteDraft throws a draft away.
+// DeleteDraft throws a draft away; a published one stays.
 func (s *Store) DeleteDraft(ctx context.Context, id string) error {
-	res := s.DB.WithContext(ctx).Delete(&ReleaseDraft{}, "id = ?", id)
+	if _, err := s.Draft(ctx, id); err != nil {
+		return err
+	}
+	res := s.DB.WithContext(ctx).Delete(&ReleaseDraft{}, "id = ? AND (published_as = '' OR published_as IS NULL)", id)
 	if res.Error == nil && res.RowsAffected == 0 {
 		return ErrNotFound
 	}
@@ -404,7 +408,7 @@ func (s *Store) PublishDraft(ctx context.Context, id, by string) (Release, error
 		if out, err = s.publishIn(tx, r, by); err != nil {
 			return err
 		}
-		return tx.Delete(&ReleaseDraft{}, "id = ?", d.ID).Error
+		return tx.Model(&ReleaseDraft{}).Where("id = ?", d.ID).Update("published_as", r.Version).Error
 	})
 	return out, err
 }

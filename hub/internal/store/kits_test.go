@@ -125,11 +125,20 @@ func TestKitLifecycle(t *testing.T) {
 		}
 		// Immutable: the draft is gone, its edits are refused as changes of a
 		// published release, the version cannot be published with other content.
-		if _, err := s.ReplaceDraftContent(ctx, d.ID, b); err == nil {
-			t.Fatal("a published release's draft was edited")
+		if _, err := s.ReplaceDraftContent(ctx, d.ID, b); !errors.Is(err, store.ErrPublished) {
+			t.Fatalf("a published release's draft was edited: %v", err)
 		}
-		if _, _, err := s.AttachFile(ctx, d.ID, store.FileUpload{Name: "x.pdf", Kind: program.FileHandout, MediaType: "application/pdf", Data: pdf}); err == nil {
-			t.Fatal("a file was attached after publishing")
+		if _, _, err := s.AttachFile(ctx, d.ID, store.FileUpload{Name: "x.pdf", Kind: program.FileHandout, MediaType: "application/pdf", Data: pdf}); !errors.Is(err, store.ErrPublished) {
+			t.Fatalf("a file was attached after publishing: %v", err)
+		}
+		if _, err := s.PublishDraft(ctx, d.ID, "again"); !errors.Is(err, store.ErrPublished) {
+			t.Fatalf("published twice: %v", err)
+		}
+		if err := s.DeleteDraft(ctx, d.ID); !errors.Is(err, store.ErrPublished) {
+			t.Fatalf("a published draft was deleted: %v", err)
+		}
+		if ds, _ := s.Drafts(ctx); len(ds) != 0 {
+			t.Fatalf("drafts after publishing: %+v", ds)
 		}
 		changed := next
 		changed.Stipend.MonthlyCents = 1

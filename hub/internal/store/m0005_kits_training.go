@@ -24,6 +24,7 @@ func m0005KitsTraining() *gormigrate.Migration {
 		ID          string    `gorm:"primaryKey;size:36"`
 		Version     string    `gorm:"size:40;not null;uniqueIndex"`
 		BaseVersion string    `gorm:"size:40"`
+		PublishedAs string    `gorm:"size:40"`
 		Content     string    `gorm:"type:text;not null"`
 		CreatedBy   string    `gorm:"size:200"`
 		CreatedAt   time.Time `gorm:"not null"`
