@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -78,6 +79,7 @@ variable named in its help.`,
 func serveCmd(g *globals) *cobra.Command {
 	var addr string
 	var secure bool
+	var certMonths, warnDays, verifyPerMinute int
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the hub's HTTP server and background work",
@@ -92,7 +94,10 @@ the reporting tables current. Stops cleanly on SIGINT or SIGTERM.`,
 				return err
 			}
 			defer st.Close()
-			srv := server.New(server.Config{SecureCookies: secure}, st, log)
+			if certMonths < 1 || certMonths > 120 || warnDays < 1 || warnDays > 365 || verifyPerMinute < 1 {
+				return fmt.Errorf("--cert-valid-months must be 1 to 120, --cert-warn-days 1 to 365 and --verify-per-minute at least 1")
+			}
+			srv := server.New(server.Config{SecureCookies: secure, Certs: store.CertPolicy{ValidMonths: certMonths, WarnDays: warnDays}, VerifyPerMinute: verifyPerMinute}, st, log)
 			defer cli.StartProfile()()
 			pctx, pcancel := context.WithCancel(ctx)
 			done := make(chan struct{})
@@ -106,7 +111,24 @@ the reporting tables current. Stops cleanly on SIGINT or SIGTERM.`,
 	}
 	cmd.Flags().StringVar(&addr, "addr", cli.Env("IML_HUB_ADDR", "127.0.0.1:8080"), "address to listen on [IML_HUB_ADDR]")
 	cmd.Flags().BoolVar(&secure, "secure-cookies", cli.Env("IML_HUB_SECURE_COOKIES", "") == "true", "mark cookies Secure (behind HTTPS) [IML_HUB_SECURE_COOKIES=true]")
+	cmd.Flags().IntVar(&certMonths, "cert-valid-months", envInt("IML_HUB_CERT_VALID_MONTHS", store.DefaultCertPolicy.ValidMonths), "how many months a coach certification lasts when issued or renewed [IML_HUB_CERT_VALID_MONTHS]")
+	cmd.Flags().IntVar(&warnDays, "cert-warn-days", envInt("IML_HUB_CERT_WARN_DAYS", store.DefaultCertPolicy.WarnDays), "flag certifications expiring within this many days [IML_HUB_CERT_WARN_DAYS]")
+	cmd.Flags().IntVar(&verifyPerMinute, "verify-per-minute", envInt("IML_HUB_VERIFY_PER_MINUTE", 30), "public certificate verifications allowed per client address and minute [IML_HUB_VERIFY_PER_MINUTE]")
 	return cmd
+}
+
+// envInt reads a whole number from the environment; a value that is not
+// one gives -1, which the command refuses with its message.
+func envInt(name string, def int) int {
+	v := cli.Env(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 func orgCmd(g *globals) *cobra.Command {
