@@ -12,12 +12,15 @@ import (
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
-// rateLimiter allows each client a number of requests per window. Together
-// with 80-bit random codes it makes guessing verification codes hopeless:
-// a client gets a few hundred guesses an hour at 2^80 codes.
+// rateLimiter allows each client a number of requests per window, and all
+// clients together twenty times that (a client address can be forged in
+// X-Forwarded-For). With 80-bit random codes it makes guessing
+// verification codes hopeless: at most a few tens of thousands of guesses
+// an hour against 2^80 codes.
 type rateLimiter struct {
 	mu     sync.Mutex
 	per    int
+	total  int
 	window time.Duration
 	now    func() time.Time
 	start  time.Time
@@ -25,7 +28,7 @@ type rateLimiter struct {
 }
 
 func newRateLimiter(per int, window time.Duration, now func() time.Time) *rateLimiter {
-	return &rateLimiter{per: per, window: window, now: now, start: now(), counts: map[string]int{}}
+	return &rateLimiter{per: per, total: 20 * per, window: window, now: now, start: now(), counts: map[string]int{}}
 }
 
 // allow counts a request of a client and reports whether it is within the
@@ -38,7 +41,8 @@ func (l *rateLimiter) allow(client string) (bool, time.Duration) {
 		l.start, l.counts = now, map[string]int{}
 	}
 	l.counts[client]++
-	if l.counts[client] > l.per {
+	l.counts[""]++
+	if l.counts[client] > l.per || l.counts[""] > l.total {
 		return false, l.window - now.Sub(l.start)
 	}
 	return true, 0
