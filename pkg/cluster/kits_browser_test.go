@@ -112,6 +112,12 @@ func TestTrainerPublishesAndCertifiesInTheBrowser(t *testing.T) {
 		chromedp.WaitVisible(css(".cert-code")),
 	)
 	code := text(t, bctx, ".cert-code")
+	c, cancel := within(bctx, 10*time.Second)
+	personURL, err := chromedp.Run(c, chromedp.Location())
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !regexp.MustCompile(`^IML-[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$`).MatchString(code) {
 		t.Fatalf("code %q", code)
 	}
@@ -132,6 +138,13 @@ func TestTrainerPublishesAndCertifiesInTheBrowser(t *testing.T) {
 		t.Fatalf("verification: %q", got)
 	}
 	t.Logf("screenshot: %s", screenshot(t, bctx, "hub-verify"))
+
+	// The pages fit a phone.
+	do(t, bctx, chromedp.EmulateViewport(390, 844))
+	for _, path := range []string{"/kits", "/kits/releases/2026.2", "/kits/diff?from=2026.1&to=2026.2", "/kits/sites", "/training", strings.TrimPrefix(personURL, h.URL()), "/verify?code=" + code} {
+		fitsPhone(t, bctx, h.URL(), path)
+	}
+	t.Logf("screenshot: %s", screenshot(t, bctx, "hub-verify-phone"))
 }
 
 // value reads the value of the first form element matching a selector.

@@ -48,21 +48,28 @@ func TestSitePagesFitAPhone(t *testing.T) {
 	)
 	waitText(t, bctx, "h1", func(s string) bool { return s == "Participants" })
 	for _, path := range []string{"/participants", "/participants/" + people[0].ID, "/cohorts", "/cohorts/" + cohorts[0].ID, "/coaches", "/stipends", "/audit"} {
-		do(t, bctx, chromedp.Navigate(a.URL()+path), chromedp.WaitVisible(css("main")))
-		c, cancel := within(bctx, 10*time.Second)
-		over, err := chromedp.Run(c, chromedp.Evaluate[float64]("document.documentElement.scrollWidth - window.innerWidth"))
-		cancel()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if over > 1 {
-			c, cancel := within(bctx, 10*time.Second)
-			wide, _ := chromedp.Run(c, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !(e.parentElement && e.parentElement.closest("table"))).slice(0, 5).map(e => e.tagName + (e.id ? "#" + e.id : "") + "." + e.className + " (" + Math.round(e.getBoundingClientRect().right) + ")").join(", ")`))
-			cancel()
-			t.Errorf("%s is %.0f px wider than a 390 px phone screen; sticking out: %s", path, over, wide)
-		}
+		fitsPhone(t, bctx, a.URL(), path)
 		if strings.HasPrefix(path, "/participants/") {
 			t.Logf("screenshot: %s", screenshot(t, bctx, "phone-participant"))
 		}
+	}
+}
+
+// fitsPhone opens a page (in a browser already at a phone's width) and
+// fails the test if it scrolls sideways, naming what sticks out.
+func fitsPhone(t *testing.T, bctx context.Context, base, path string) {
+	t.Helper()
+	do(t, bctx, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS("main")))
+	c, cancel := within(bctx, 10*time.Second)
+	over, err := chromedp.Run(c, chromedp.Evaluate[float64]("document.documentElement.scrollWidth - window.innerWidth"))
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if over > 1 {
+		c, cancel := within(bctx, 10*time.Second)
+		wide, _ := chromedp.Run(c, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !(e.parentElement && e.parentElement.closest("table"))).slice(0, 5).map(e => e.tagName + (e.id ? "#" + e.id : "") + "." + e.className + " (" + Math.round(e.getBoundingClientRect().right) + ")").join(", ")`))
+		cancel()
+		t.Errorf("%s is %.0f px wider than a 390 px phone screen; sticking out: %s", path, over, wide)
 	}
 }
