@@ -44,15 +44,7 @@ func (s *Server) apiLinkHubCert(c *gin.Context) {
 func (s *Server) linkHubCertSubmit(c *gin.Context) {
 	co, err := s.st.LinkHubCertification(c.Request.Context(), c.Param("cid"), c.PostForm("code"))
 	if err != nil {
-		fe, ok := fieldErrors(err)
-		if !ok && !errors.Is(err, store.ErrNotFound) {
-			s.fail(c, err)
-			return
-		}
-		if fe == nil {
-			fe = map[string]string{"coach": "There is no such coach."}
-		}
-		s.showCoaches(c, http.StatusUnprocessableEntity, gin.H{"HubErrors": fe, "HubCoach": c.Param("cid")})
+		s.coachFormFail(c, err, "HubErrors", "HubCoach")
 		return
 	}
 	if err := s.st.Audit(c.Request.Context(), currentUser(c), "link_hub_certification", "coach", co.ID, "certification "+co.CertCode); err != nil {

@@ -76,15 +76,7 @@ func draftView(d store.ReleaseDraft) gin.H {
 
 func (s *Server) apiReleases(c *gin.Context) {
 	rs, err := s.st.Releases(c.Request.Context())
-	if err != nil {
-		problem.Internal(c, s.log, err)
-		return
-	}
-	out := make([]gin.H, len(rs))
-	for i, r := range rs {
-		out[i] = releaseView(r)
-	}
-	c.JSON(http.StatusOK, out)
+	listJSON(s, c, rs, err, releaseView)
 }
 
 func (s *Server) apiRelease(c *gin.Context) {
@@ -178,16 +170,11 @@ func (s *Server) apiReleaseSites(c *gin.Context) {
 
 func (s *Server) apiDrafts(c *gin.Context) {
 	ds, err := s.st.Drafts(c.Request.Context())
-	if err != nil {
-		problem.Internal(c, s.log, err)
-		return
-	}
-	out := make([]gin.H, len(ds))
-	for i, d := range ds {
-		out[i] = draftView(d)
-		delete(out[i], "content")
-	}
-	c.JSON(http.StatusOK, out)
+	listJSON(s, c, ds, err, func(d store.ReleaseDraft) gin.H {
+		v := draftView(d)
+		delete(v, "content")
+		return v
+	})
 }
 
 func (s *Server) apiCreateDraft(c *gin.Context) {

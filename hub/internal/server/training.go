@@ -65,25 +65,30 @@ func certView(c store.CertView) gin.H {
 		"expires_on": c.ExpiresOn, "expires_soon": c.ExpiresSoon, "revoked_at": c.RevokedAt, "revoked_reason": c.RevokedReason}
 }
 
-func certViews(cs []store.CertView) []gin.H {
-	out := make([]gin.H, len(cs))
-	for i, c := range cs {
-		out[i] = certView(c)
+func certViews(cs []store.CertView) []gin.H { return views(cs, certView) }
+
+// views shows each item of a list through its view.
+func views[T any](items []T, view func(T) gin.H) []gin.H {
+	out := make([]gin.H, len(items))
+	for i, it := range items {
+		out[i] = view(it)
 	}
 	return out
 }
 
-func (s *Server) apiTrainees(c *gin.Context) {
-	ts, err := s.st.Trainees(c.Request.Context(), c.Query("org"))
+// listJSON answers a list, each item through its view, or the failure to
+// read it.
+func listJSON[T any](s *Server, c *gin.Context, items []T, err error, view func(T) gin.H) {
 	if err != nil {
 		problem.Internal(c, s.log, err)
 		return
 	}
-	out := make([]gin.H, len(ts))
-	for i, t := range ts {
-		out[i] = traineeView(t)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, views(items, view))
+}
+
+func (s *Server) apiTrainees(c *gin.Context) {
+	ts, err := s.st.Trainees(c.Request.Context(), c.Query("org"))
+	listJSON(s, c, ts, err, traineeView)
 }
 
 func (s *Server) apiAddTrainee(c *gin.Context) {
@@ -235,15 +240,7 @@ func eventView(e store.TrainingEvent) gin.H {
 
 func (s *Server) apiEvents(c *gin.Context) {
 	es, err := s.st.TrainingEvents(c.Request.Context())
-	if err != nil {
-		problem.Internal(c, s.log, err)
-		return
-	}
-	out := make([]gin.H, len(es))
-	for i, e := range es {
-		out[i] = eventView(e)
-	}
-	c.JSON(http.StatusOK, out)
+	listJSON(s, c, es, err, eventView)
 }
 
 func (s *Server) apiAddEvent(c *gin.Context) {
