@@ -361,6 +361,14 @@ func TestCertificationAPI(t *testing.T) {
 		wantProblem(t, resp, b, http.StatusForbidden, problem.TypeForbidden)
 		resp, b = h.do(t, request{method: http.MethodGet, path: "/api/v1/organizations/" + orgB.ID + "/registry", header: bearerJSON(toks[store.RoleAnalyst])})
 		wantProblem(t, resp, b, http.StatusForbidden, problem.TypeForbidden)
+		dirPage := map[string]string{"Authorization": "Bearer " + toks[store.RoleDirector]}
+		resp, b = h.do(t, request{method: http.MethodGet, path: "/registry/" + orgA.ID, header: dirPage})
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "Casey Coach") || !strings.Contains(string(b), `href="/registry/`+orgA.ID+`"`) {
+			t.Fatalf("director's registry page: %d", resp.StatusCode)
+		}
+		if resp, _ = h.do(t, request{method: http.MethodGet, path: "/registry/" + orgB.ID, header: dirPage}); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("another organization's registry page: %d", resp.StatusCode)
+		}
 
 		// Guessing codes is cut off.
 		limited := false
