@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-gormigrate/gormigrate/v2"
+
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
@@ -354,6 +356,45 @@ func TestTrainingEventCapacity(t *testing.T) {
 		rs, _ := s.Registrations(ctx, e.ID)
 		if len(rs) != 1 || !rs[0].Attended {
 			t.Fatalf("registrations %+v", rs)
+		}
+	})
+}
+
+// TestKitsMigrationRollsBack: 0005 undoes itself and applies again, keeping
+// the releases published before it.
+func TestKitsMigrationRollsBack(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		opts := *gormigrate.DefaultOptions
+		opts.TableName = "schema_migrations"
+		opts.UseTransaction = true
+		m := gormigrate.New(s.DB, &opts, store.Migrations())
+		if err := m.RollbackTo("0001_init"); err != nil {
+			t.Fatal(err)
+		}
+		for _, table := range []string{"release_drafts", "kit_files", "certifications", "trainees", "hub_counters"} {
+			if s.DB.Migrator().HasTable(table) {
+				t.Fatalf("%s left after rollback", table)
+			}
+		}
+		if s.DB.Migrator().HasColumn("releases", "retired_at") {
+			t.Fatal("releases.retired_at left after rollback")
+		}
+		if err := m.Migrate(); err != nil {
+			t.Fatal(err)
+		}
+		if l, err := s.LatestRelease(context.Background()); err != nil || l.Version != "2026.1" {
+			t.Fatalf("after migrating again: %q %v", l.Version, err)
+		}
+		// The counter row is back, so certification works.
+		ctx := context.Background()
+		org, _ := s.AddOrganization(ctx, "Roll org", "peer_run", "VA")
+		tr, _ := s.AddTrainee(ctx, org.ID, "R", "r@example.org", store.TraineeCoach)
+		for _, mod := range store.Modules {
+			_ = s.CompleteModule(ctx, tr.ID, mod, "", "t")
+		}
+		if _, err := s.Certify(ctx, tr.ID, store.DefaultCertPolicy); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
