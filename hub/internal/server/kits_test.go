@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -381,6 +382,62 @@ func TestCertificationAPI(t *testing.T) {
 		}
 		if !limited {
 			t.Fatal("40 verification guesses in a row were all answered")
+		}
+	})
+}
+
+// TestKitAndTrainingPagesRefuseBadInput: the pages' forms answer a
+// client's mistake with a readable message on the page and change nothing.
+func TestKitAndTrainingPagesRefuseBadInput(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		h := newHub(t, dsn)
+		ctx := context.Background()
+		org, _ := h.st.AddOrganization(ctx, "Page org", "peer_run", "VA")
+		toks := staffTokens(t, h, org.ID)
+		form := func(t *testing.T, path, body string) (int, string, string) {
+			t.Helper()
+			resp, b := h.do(t, request{method: http.MethodPost, path: path, body: []byte(body),
+				header: map[string]string{"Authorization": "Bearer " + toks[store.RoleTrainer], "Content-Type": "application/x-www-form-urlencoded"}})
+			return resp.StatusCode, resp.Header.Get("Location"), string(b)
+		}
+		st, _, page := form(t, "/training/events", "title=&mode=virtual&starts_on=2026-04-01&trainer=Tess&capacity=10")
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Title is required") || !strings.Contains(page, "Nothing was changed") {
+			t.Fatalf("event without a title: %d", st)
+		}
+		st, _, page = form(t, "/training/people", "name=Casey&email=casey&org_id="+org.ID+"&role=coach")
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Email must be an email address") {
+			t.Fatalf("person with a bad email: %d", st)
+		}
+		if es, _ := h.st.TrainingEvents(ctx); len(es) != 0 {
+			t.Fatal("a refused event was stored")
+		}
+		if ps, _ := h.st.Trainees(ctx, ""); len(ps) != 0 {
+			t.Fatal("a refused person was stored")
+		}
+
+		st, loc, _ := form(t, "/kits/drafts", "version=2026.3")
+		if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/kits/drafts/") {
+			t.Fatalf("start a draft: %d %q", st, loc)
+		}
+		before, _ := h.st.Draft(ctx, strings.TrimPrefix(loc, "/kits/drafts/"))
+		st, _, page = form(t, loc+"/content", "content=%7B%22version%22%3A")
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "is not a release as JSON") {
+			t.Fatalf("malformed content: %d", st)
+		}
+		st, _, page = form(t, loc+"/publish", "")
+		if st != http.StatusSeeOther {
+			t.Fatalf("publish: %d %s", st, page)
+		}
+		st, _, page = form(t, loc+"/content", "content="+url.QueryEscape(before.Content))
+		if st != http.StatusConflict || !strings.Contains(page, "never changes") {
+			t.Fatalf("edit after publishing: %d", st)
+		}
+		st, _, page = form(t, "/kits/releases/2026.3/retire", "reason=")
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Say why the release is retired") {
+			t.Fatalf("retire without a reason: %d", st)
+		}
+		if r, _ := h.st.ReleaseByVersion(ctx, "2026.3"); r.RetiredAt != nil || r.Version != "2026.3" {
+			t.Fatalf("release after refused changes: %+v", r)
 		}
 	})
 }
