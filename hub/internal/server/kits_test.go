@@ -81,7 +81,7 @@ func TestKitsAPI(t *testing.T) {
 			resp, b := h.do(t, request{method: http.MethodPost, path: "/api/v1/release-drafts", header: bearerJSON(toks[role]), body: []byte(`{"version":"2026.9"}`)})
 			wantProblem(t, resp, b, http.StatusForbidden, problem.TypeForbidden)
 			resp, b = h.do(t, request{method: http.MethodGet, path: "/kits", header: map[string]string{"Authorization": "Bearer " + toks[role]}})
-			if resp.StatusCode != http.StatusForbidden {
+			if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(b), "Your role does not allow this page") {
 				t.Fatalf("%s opened the kits page: %d", role, resp.StatusCode)
 			}
 		}
