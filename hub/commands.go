@@ -72,7 +72,7 @@ variable named in its help.`,
 	root.PersistentFlags().StringVar(&g.db, "db", cli.Env("IML_HUB_DB", ""), "database: a SQLite file path or a postgres:// URL (default <data-dir>/hub.db) [IML_HUB_DB]")
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", cli.Env("IML_HUB_DATA_DIR", "data/hub"), "directory for the hub's files [IML_HUB_DATA_DIR]")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", cli.Env("IML_LOG_LEVEL", "info"), "log level: debug, info, warn, error [IML_LOG_LEVEL]")
-	root.AddCommand(serveCmd(g), orgCmd(g), siteCmd(g), userCmd(g), releaseCmd(g), generationCmd(g), backupCmd(g))
+	root.AddCommand(serveCmd(g), orgCmd(g), siteCmd(g), userCmd(g), releaseCmd(g), certCmd(g), generationCmd(g), backupCmd(g))
 	return root
 }
 
@@ -115,6 +115,71 @@ the reporting tables current. Stops cleanly on SIGINT or SIGTERM.`,
 	cmd.Flags().IntVar(&warnDays, "cert-warn-days", envInt("IML_HUB_CERT_WARN_DAYS", store.DefaultCertPolicy.WarnDays), "flag certifications expiring within this many days [IML_HUB_CERT_WARN_DAYS]")
 	cmd.Flags().IntVar(&verifyPerMinute, "verify-per-minute", envInt("IML_HUB_VERIFY_PER_MINUTE", 30), "public certificate verifications allowed per client address and minute [IML_HUB_VERIFY_PER_MINUTE]")
 	return cmd
+}
+
+func certCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "cert", Short: "Look up Peer Life Coach certifications (trainers manage them on the Training page)"}
+	var org string
+	var days int
+	list := &cobra.Command{
+		Use: "list", Short: "An organization's certifications (its registry)", Args: cobra.NoArgs,
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
+			o, err := st.FindOrganization(cmd.Context(), org)
+			if err != nil {
+				return fmt.Errorf("organization %q: %w", org, err)
+			}
+			cs, err := st.Registry(cmd.Context(), o.ID, store.CertPolicy{ValidMonths: 1, WarnDays: days})
+			if err != nil {
+				return err
+			}
+			return printCerts(cmd, cs)
+		}),
+	}
+	list.Flags().StringVar(&org, "org", "", "the organization's id or name (required)")
+	list.Flags().IntVar(&days, "warn-days", store.DefaultCertPolicy.WarnDays, "flag certifications expiring within this many days")
+	_ = list.MarkFlagRequired("org")
+	expiring := &cobra.Command{
+		Use: "expiring", Short: "Current certifications expiring soon, soonest first", Args: cobra.NoArgs,
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
+			cs, err := st.ExpiringCertifications(cmd.Context(), store.CertPolicy{ValidMonths: 1, WarnDays: days})
+			if err != nil {
+				return err
+			}
+			return printCerts(cmd, cs)
+		}),
+	}
+	expiring.Flags().IntVar(&days, "days", store.DefaultCertPolicy.WarnDays, "how many days ahead")
+	verify := &cobra.Command{
+		Use: "verify CODE", Short: "What the public verification page shows for a code", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.with(func(cmd *cobra.Command, st *store.Store) error {
+				v, err := st.Verify(cmd.Context(), args[0])
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("no certification has the code %q", args[0])
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\texpires %s\n", v.Name, v.Status, v.ExpiresOn)
+				return nil
+			})(cmd, args)
+		},
+	}
+	cmd.AddCommand(list, expiring, verify)
+	return cmd
+}
+
+func printCerts(cmd *cobra.Command, cs []store.CertView) error {
+	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "CODE\tCOACH\tSTATUS\tEXPIRES")
+	for _, c := range cs {
+		status := c.Status
+		if c.ExpiresSoon {
+			status += " (expires soon)"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.Code, c.Name, status, c.ExpiresOn)
+	}
+	return w.Flush()
 }
 
 // envInt reads a whole number from the environment; a value that is not

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,6 +129,17 @@ func TestCertificationReachesTheAgent(t *testing.T) {
 			Code string `json:"code"`
 		}
 		call(t, http.MethodPost, h.URL()+"/api/v1/trainees/"+person.ID+"/certification", hubTok, map[string]string{}, &cert, http.StatusCreated)
+
+		// The operator's commands see it too.
+		if out, err := h.CLI(ctx, "", "cert", "verify", strings.ToLower(cert.Code)); err != nil || !strings.HasPrefix(out, "Casey Coach\tcurrent\texpires ") {
+			t.Fatalf("hub cert verify: %q %v", out, err)
+		}
+		if out, err := h.CLI(ctx, "", "cert", "list", "--org", "Org of Cert site"); err != nil || !strings.Contains(out, cert.Code) || !strings.Contains(out, "current") {
+			t.Fatalf("hub cert list: %q %v", out, err)
+		}
+		if _, err := h.CLI(ctx, "", "cert", "verify", "IML-NONE-NONE-NONE-NONE"); err == nil {
+			t.Fatal("hub cert verify accepted an unknown code")
+		}
 
 		// A release with a worksheet, published at the hub.
 		sha, data := publishWithFile(t, h, hubTok)
