@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -71,7 +72,7 @@ variable named in its help.`,
 	root.PersistentFlags().StringVar(&g.db, "db", cli.Env("IML_HUB_DB", ""), "database: a SQLite file path or a postgres:// URL (default <data-dir>/hub.db) [IML_HUB_DB]")
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", cli.Env("IML_HUB_DATA_DIR", "data/hub"), "directory for the hub's files [IML_HUB_DATA_DIR]")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", cli.Env("IML_LOG_LEVEL", "info"), "log level: debug, info, warn, error [IML_LOG_LEVEL]")
-	root.AddCommand(serveCmd(g), orgCmd(g), siteCmd(g), userCmd(g), releaseCmd(g), generationCmd(g), backupCmd(g))
+	root.AddCommand(serveCmd(g), orgCmd(g), siteCmd(g), userCmd(g), releaseCmd(g), certCmd(g), generationCmd(g), backupCmd(g))
 	return root
 }
 
@@ -128,6 +129,7 @@ func serveCmd(g *globals) *cobra.Command {
 	var secure bool
 	var projectEvery time.Duration
 	var of oidcFlags
+	var certMonths, warnDays, verifyPerMinute int
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the hub's HTTP server and background work",
@@ -151,11 +153,15 @@ runs on one of them at a time.`,
 				return err
 			}
 			defer st.Close()
+			if certMonths < 1 || certMonths > 120 || warnDays < 1 || warnDays > 365 || verifyPerMinute < 1 {
+				return fmt.Errorf("--cert-valid-months must be 1 to 120, --cert-warn-days 1 to 365 and --verify-per-minute at least 1")
+			}
 			oc, err := of.config(ctx, st)
 			if err != nil {
 				return err
 			}
-			srv := server.New(server.Config{SecureCookies: secure, OIDC: oc, Replica: replica, ProjectEvery: projectEvery}, st, log)
+			srv := server.New(server.Config{SecureCookies: secure, OIDC: oc, Replica: replica, ProjectEvery: projectEvery,
+				Certs: store.CertPolicy{ValidMonths: certMonths, WarnDays: warnDays}, VerifyPerMinute: verifyPerMinute}, st, log)
 			defer cli.StartProfile()()
 			pctx, pcancel := context.WithCancel(ctx)
 			done := make(chan struct{})
@@ -172,7 +178,89 @@ runs on one of them at a time.`,
 	cmd.Flags().StringVar(&replica, "replica", cli.Env("IML_HUB_REPLICA", ""), "this replica's name in the record of background job runs (default host/pid) [IML_HUB_REPLICA]")
 	cmd.Flags().DurationVar(&projectEvery, "background-every", 5*time.Second, "how often background work looks for work, and a standby replica tries to take it over")
 	of.add(cmd)
+	cmd.Flags().IntVar(&certMonths, "cert-valid-months", envInt("IML_HUB_CERT_VALID_MONTHS", store.DefaultCertPolicy.ValidMonths), "how many months a coach certification lasts when issued or renewed [IML_HUB_CERT_VALID_MONTHS]")
+	cmd.Flags().IntVar(&warnDays, "cert-warn-days", envInt("IML_HUB_CERT_WARN_DAYS", store.DefaultCertPolicy.WarnDays), "flag certifications expiring within this many days [IML_HUB_CERT_WARN_DAYS]")
+	cmd.Flags().IntVar(&verifyPerMinute, "verify-per-minute", envInt("IML_HUB_VERIFY_PER_MINUTE", 30), "public certificate verifications allowed per client address and minute [IML_HUB_VERIFY_PER_MINUTE]")
 	return cmd
+}
+
+func certCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "cert", Short: "Look up Peer Life Coach certifications (trainers manage them on the Training page)"}
+	var org string
+	var days int
+	list := &cobra.Command{
+		Use: "list", Short: "An organization's certifications (its registry)", Args: cobra.NoArgs,
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
+			o, err := st.FindOrganization(cmd.Context(), org)
+			if err != nil {
+				return fmt.Errorf("organization %q: %w", org, err)
+			}
+			cs, err := st.Registry(cmd.Context(), o.ID, store.CertPolicy{ValidMonths: 1, WarnDays: days})
+			if err != nil {
+				return err
+			}
+			return printCerts(cmd, cs)
+		}),
+	}
+	list.Flags().StringVar(&org, "org", "", "the organization's id or name (required)")
+	list.Flags().IntVar(&days, "warn-days", store.DefaultCertPolicy.WarnDays, "flag certifications expiring within this many days")
+	_ = list.MarkFlagRequired("org")
+	expiring := &cobra.Command{
+		Use: "expiring", Short: "Current certifications expiring soon, soonest first", Args: cobra.NoArgs,
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
+			cs, err := st.ExpiringCertifications(cmd.Context(), store.CertPolicy{ValidMonths: 1, WarnDays: days})
+			if err != nil {
+				return err
+			}
+			return printCerts(cmd, cs)
+		}),
+	}
+	expiring.Flags().IntVar(&days, "days", store.DefaultCertPolicy.WarnDays, "how many days ahead")
+	verify := &cobra.Command{
+		Use: "verify CODE", Short: "What the public verification page shows for a code", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.with(func(cmd *cobra.Command, st *store.Store) error {
+				v, err := st.Verify(cmd.Context(), args[0])
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("no certification has the code %q", args[0])
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\texpires %s\n", v.Name, v.Status, v.ExpiresOn)
+				return nil
+			})(cmd, args)
+		},
+	}
+	cmd.AddCommand(list, expiring, verify)
+	return cmd
+}
+
+func printCerts(cmd *cobra.Command, cs []store.CertView) error {
+	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "CODE\tCOACH\tSTATUS\tEXPIRES")
+	for _, c := range cs {
+		status := c.Status
+		if c.ExpiresSoon {
+			status += " (expires soon)"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.Code, c.Name, status, c.ExpiresOn)
+	}
+	return w.Flush()
+}
+
+// envInt reads a whole number from the environment; a value that is not
+// one gives -1, which the command refuses with its message.
+func envInt(name string, def int) int {
+	v := cli.Env(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 func orgCmd(g *globals) *cobra.Command {
@@ -558,14 +646,14 @@ never changes: publishing the same version with other content is refused.`,
 	list := &cobra.Command{
 		Use: "list", Short: "List published releases", Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			rs, err := st.ReleasesAfter(cmd.Context(), 0)
+			rs, err := st.Releases(cmd.Context())
 			if err != nil {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "VERSION\tPUBLISHED\tSHA-256")
+			fmt.Fprintln(w, "VERSION\tPUBLISHED\tSHA-256\tSTATUS")
 			for _, r := range rs {
-				fmt.Fprintf(w, "%s\t%s\t%s\n", r.Version, r.PublishedAt.Format(time.RFC3339), r.SHA256[:16])
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.Version, r.PublishedAt.Format(time.RFC3339), r.SHA256[:16], r.Status())
 			}
 			return w.Flush()
 		}),
@@ -574,7 +662,7 @@ never changes: publishing the same version with other content is refused.`,
 		Use: "show VERSION", Short: "Print a published release as JSON", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.with(func(cmd *cobra.Command, st *store.Store) error {
-				rs, err := st.ReleasesAfter(cmd.Context(), 0)
+				rs, err := st.Releases(cmd.Context())
 				if err != nil {
 					return err
 				}
@@ -593,6 +681,20 @@ never changes: publishing the same version with other content is refused.`,
 			})(cmd, args)
 		},
 	}
-	cmd.AddCommand(publish, list, show)
+	var reason string
+	retire := &cobra.Command{
+		Use: "retire VERSION", Short: "Stop offering a release to agents; sites still on it are flagged", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.with(func(cmd *cobra.Command, st *store.Store) error {
+				if _, err := st.RetireRelease(cmd.Context(), args[0], reason); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "release %s retired\n", args[0])
+				return nil
+			})(cmd, args)
+		},
+	}
+	retire.Flags().StringVar(&reason, "reason", "", "why the release is retired (required)")
+	cmd.AddCommand(publish, list, show, retire)
 	return cmd
 }

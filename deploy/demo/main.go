@@ -111,6 +111,12 @@ func run(bin, dir string, port int) error {
 	if err != nil {
 		return err
 	}
+	fmt.Println("certifying the demo coaches at the hub; the agents pull their certifications…")
+	for _, s := range sites {
+		if err := certifyDemoCoaches(ctx, hub.URL(), tok, s.org); err != nil {
+			return err
+		}
+	}
 	want := 0
 	for _, s := range sites {
 		want += s.participants
@@ -136,10 +142,13 @@ It's My Life is running.
   National hub     %s
     POM table      %s/outcomes/pom
     Affiliates     %s/affiliates
+    kits           %s/kits
+    training       %s/training
+    verify a code  %s/verify (no sign-in)
     sign in        %s / %s
     My TA work     %s/ta  (sign in %s / %s)
 
-`, hub.URL(), hub.URL(), hub.URL(), adminEmail, adminPassword, hub.URL(), taEmail, taPassword)
+`, hub.URL(), hub.URL(), hub.URL(), hub.URL(), hub.URL(), hub.URL(), adminEmail, adminPassword, hub.URL(), taEmail, taPassword)
 	for i, a := range agents {
 		fmt.Printf("  Site %-11q %s\n    sign in        director%d@example.org / %s\n\n", sites[i].site, a.URL(), i+1, dirPassword)
 	}
@@ -150,6 +159,64 @@ It's My Life is running.
 		fmt.Fprintln(os.Stderr, "a process stopped unexpectedly; see the logs in", dir)
 	}
 	fmt.Println("\nstopping…")
+	return nil
+}
+
+// demoCoaches are the coaches the agent's demo-seed adds at each site
+// (agent/internal/demo); the agents match the hub's certifications to them
+// by email.
+var demoCoaches = []struct{ name, email string }{
+	{"Casey Morgan (demo)", "casey.morgan@demo.example.org"},
+	{"Robin Okafor (demo)", "robin.okafor@demo.example.org"},
+}
+
+// trainingModules are the six modules a Peer Life Coach completes.
+var trainingModules = []string{"peer_support", "self_directed_care", "psychiatric_rehabilitation", "life_coaching", "motivational_interviewing", "shared_decision_making"}
+
+// certifyDemoCoaches registers an organization's demo coaches at the hub,
+// records their six modules and certifies them, through the staff API.
+func certifyDemoCoaches(ctx context.Context, hubURL, tok, orgName string) error {
+	var orgs []struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	if _, err := cluster.JSON(ctx, http.MethodGet, hubURL+"/api/v1/organizations", tok, nil, &orgs); err != nil {
+		return err
+	}
+	orgID := ""
+	for _, o := range orgs {
+		if o.Name == orgName {
+			orgID = o.ID
+		}
+	}
+	if orgID == "" {
+		return fmt.Errorf("no organization %q at the hub", orgName)
+	}
+	expect := func(st int, err error, want int, what string) error {
+		if err == nil && st != want {
+			err = fmt.Errorf("%s: status %d", what, st)
+		}
+		return err
+	}
+	for _, c := range demoCoaches {
+		var person struct {
+			ID string `json:"id"`
+		}
+		st, err := cluster.JSON(ctx, http.MethodPost, hubURL+"/api/v1/trainees", tok, map[string]string{"org_id": orgID, "name": c.name, "email": c.email, "role": "coach"}, &person)
+		if err := expect(st, err, http.StatusCreated, "register "+c.name); err != nil {
+			return err
+		}
+		for _, m := range trainingModules {
+			st, err := cluster.JSON(ctx, http.MethodPost, hubURL+"/api/v1/trainees/"+person.ID+"/modules", tok, map[string]string{"module": m}, nil)
+			if err := expect(st, err, http.StatusOK, "module "+m); err != nil {
+				return err
+			}
+		}
+		st, err = cluster.JSON(ctx, http.MethodPost, hubURL+"/api/v1/trainees/"+person.ID+"/certification", tok, map[string]string{}, nil)
+		if err := expect(st, err, http.StatusCreated, "certify "+c.name); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

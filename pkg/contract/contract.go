@@ -53,7 +53,16 @@
 // statements, stipend policy) travels as versioned, immutable releases. The
 // agent asks PathPull for what changed since its cursor, stores the newest
 // release it is offered and names the release it runs in HeaderRelease on
-// every request, so the hub can show who is behind.
+// every request, so the hub can show who is behind. A release names the
+// files it attaches (worksheets, handouts, handbooks) by their SHA-256; the
+// agent fetches each it does not hold from PathFiles + hash with its site
+// credential and keeps the bytes only if they hash to that name. Retired
+// releases are no longer offered.
+//
+// The same pull answers the certifications of the site's organization
+// changed after the cursor's certification sequence (CertificationWire),
+// whole and in sequence order; the agent applies each to its coach with
+// that verification code.
 //
 // # Errors
 //
@@ -86,7 +95,14 @@ const (
 	PathStatus = "/api/v1/sync/status"
 	PathPush   = "/api/v1/sync/push"
 	PathPull   = "/api/v1/sync/pull"
+	// PathFiles + a file's SHA-256 answers the bytes of a file a release
+	// attaches.
+	PathFiles = "/api/v1/sync/files/"
 )
+
+// MaxPullCertifications bounds the certifications of one pull answer; the
+// agent asks again from the new cursor while the answer is full.
+const MaxPullCertifications = 500
 
 // Batch bounds. The hub refuses anything larger.
 const (

@@ -34,6 +34,7 @@ const (
 	TypeSiteRevoked      = "urn:iml:problem:site-revoked"
 	TypeInternal         = "urn:iml:problem:internal"
 	TypeUnavailable      = "urn:iml:problem:unavailable"
+	TypeRateLimited      = "urn:iml:problem:rate-limited"
 )
 
 // FieldError names one invalid field.

@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -42,6 +43,43 @@ type Release struct {
 	Survey         Survey        `json:"survey"`
 	Stipend        StipendPolicy `json:"stipend"`
 	Groups         GroupRules    `json:"peer_partner_groups"`
+	// Files are the worksheets, handouts and handbooks the release
+	// attaches, each named by the SHA-256 of its bytes. omitempty keeps the
+	// checksum of releases published before files existed.
+	Files []File `json:"files,omitempty"`
+}
+
+// File kinds.
+const (
+	FileWorksheet = "worksheet"
+	FileHandout   = "handout"
+	FileHandbook  = "handbook"
+)
+
+// FileKinds lists the kinds of attached file.
+var FileKinds = []string{FileWorksheet, FileHandout, FileHandbook}
+
+// File is a document a release attaches: a worksheet or handout of a
+// lesson plan, or a handbook of the program. The bytes travel separately,
+// fetched by their SHA-256, which the release names.
+type File struct {
+	SHA256     string `json:"sha256"`
+	Name       string `json:"name"`
+	Kind       string `json:"kind"`
+	MediaType  string `json:"media_type"`
+	Size       int64  `json:"size"`
+	LessonPlan string `json:"lesson_plan,omitempty"`
+}
+
+// FilesFor returns the files attached to a lesson plan.
+func (r Release) FilesFor(plan string) []File {
+	var out []File
+	for _, f := range r.Files {
+		if f.LessonPlan == plan {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // GroupRules bound a Peer Partners group: its size and whether it must be
@@ -190,6 +228,9 @@ func (r Release) Validate() error {
 	if err := r.validatePlans(themes); err != nil {
 		return err
 	}
+	if err := r.validateFiles(); err != nil {
+		return err
+	}
 	if r.Stipend.MonthlyCents < 0 {
 		return fmt.Errorf("release: the stipend cannot be negative")
 	}
@@ -243,6 +284,51 @@ func (r Release) validatePlans(themes map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// validateFiles checks each attached file names its bytes by a SHA-256, has
+// a name, a known kind, a media type and a size, and belongs to a lesson
+// plan of the release when it names one.
+func (r Release) validateFiles() error {
+	seen := map[string]bool{}
+	for _, f := range r.Files {
+		if !ValidSHA256(f.SHA256) {
+			return fmt.Errorf("release: file %q is not named by a SHA-256 (64 lower-case hex digits)", f.Name)
+		}
+		if strings.TrimSpace(f.Name) == "" || len(f.Name) > 200 {
+			return fmt.Errorf("release: file %s has no name (or one longer than 200 characters)", f.SHA256)
+		}
+		if !slices.Contains(FileKinds, f.Kind) {
+			return fmt.Errorf("release: file %q is of kind %q; the kinds are %s", f.Name, f.Kind, strings.Join(FileKinds, ", "))
+		}
+		if f.MediaType == "" || f.Size <= 0 {
+			return fmt.Errorf("release: file %q needs a media type and a size", f.Name)
+		}
+		if f.LessonPlan != "" {
+			if _, ok := r.LessonPlan(f.LessonPlan); !ok {
+				return fmt.Errorf("release: file %q is attached to lesson plan %q, which the release does not have", f.Name, f.LessonPlan)
+			}
+		}
+		key := f.SHA256 + "/" + f.LessonPlan
+		if seen[key] {
+			return fmt.Errorf("release: file %q is attached twice to the same place", f.Name)
+		}
+		seen[key] = true
+	}
+	return nil
+}
+
+// ValidSHA256 reports whether s is a SHA-256 in lower-case hex.
+func ValidSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Canonical returns the release's canonical JSON and its SHA-256.

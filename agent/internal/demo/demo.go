@@ -85,8 +85,9 @@ func seedProgram(ctx context.Context, st *store.Store, rnd *rand.Rand, rel progr
 	}
 	var coaches []store.Coach
 	for _, c := range []store.CoachInput{
-		{Name: "Casey Morgan (demo)", Bio: "Peer Life Coach since 2019; likes bowling, gardening and the public library."},
-		{Name: "Robin Okafor (demo)", Bio: "Runs the Saturday walking group; ten years in peer support."},
+		// The hub's demo (deploy/demo) certifies these two by their emails.
+		{Name: "Casey Morgan (demo)", Email: "casey.morgan@demo.example.org", Bio: "Peer Life Coach since 2019; likes bowling, gardening and the public library."},
+		{Name: "Robin Okafor (demo)", Email: "robin.okafor@demo.example.org", Bio: "Runs the Saturday walking group; ten years in peer support."},
 	} {
 		co, err := st.AddCoach(ctx, c)
 		if err != nil {

@@ -15,7 +15,7 @@ import (
 func coachView(c store.Coach, now time.Time) gin.H {
 	return gin.H{"id": c.ID, "name": c.Name, "email": c.Email, "bio": c.Bio, "user_id": c.UserID, "active": c.Active,
 		"certification": gin.H{"code": c.CertCode, "certified_until": c.CertifiedUntil, "revoked": c.CertRevoked, "source": c.CertSource,
-			"current": c.CertifiedOn(now)}}
+			"current": c.CertifiedOn(now), "expires_soon": c.ExpiresSoon(now, store.ExpiryWarnDays)}}
 }
 
 func (s *Server) apiCoaches(c *gin.Context) {

@@ -74,6 +74,8 @@ func (s *Server) apiLessonPlans(c *gin.Context) {
 // planOption is a lesson plan as the meeting form offers it.
 type planOption struct {
 	Code, Title, Summary, Skills string
+	// Files are the worksheets and handouts the release attaches.
+	Files []program.File
 }
 
 // meetingForm is the meeting form's state.
@@ -188,7 +190,7 @@ func planOptions(rel program.Release, plans []program.LessonPlan) []planOption {
 				names[j] = sk.Name
 			}
 		}
-		out[i] = planOption{Code: p.Code, Title: p.Title, Summary: p.Summary, Skills: strings.Join(names, ", ")}
+		out[i] = planOption{Code: p.Code, Title: p.Title, Summary: p.Summary, Skills: strings.Join(names, ", "), Files: rel.FilesFor(p.Code)}
 	}
 	return out
 }

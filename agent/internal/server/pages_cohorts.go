@@ -18,7 +18,7 @@ func (s *Server) showCoaches(c *gin.Context, status int, data gin.H) {
 		s.fail(c, err)
 		return
 	}
-	data["Title"], data["Coaches"], data["Today"] = "Coaches", cs, s.st.Now()
+	data["Title"], data["Coaches"], data["Today"], data["WarnDays"] = "Coaches", cs, s.st.Now(), store.ExpiryWarnDays
 	// Coach accounts not yet linked to a coach, for the add form.
 	accounts, err := s.st.Users(c.Request.Context(), store.RoleCoach)
 	if err != nil {
@@ -65,18 +65,25 @@ func (s *Server) certifySubmit(c *gin.Context) {
 	var in store.Certification
 	_ = c.ShouldBind(&in)
 	if _, err := s.st.RecordCertification(c.Request.Context(), c.Param("cid"), "site", in); err != nil {
-		fe, ok := fieldErrors(err)
-		if !ok && !errors.Is(err, store.ErrNotFound) {
-			s.fail(c, err)
-			return
-		}
-		if fe == nil {
-			fe = map[string]string{"coach": "There is no such coach."}
-		}
-		s.showCoaches(c, http.StatusUnprocessableEntity, gin.H{"CertErrors": fe, "CertCoach": c.Param("cid")})
+		s.coachFormFail(c, err, "CertErrors", "CertCoach")
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/coaches")
+}
+
+// coachFormFail shows the coaches page again with the mistakes of a form
+// under one coach (errKey and coachKey name them for the template), or the
+// error page for a failure that is not the user's.
+func (s *Server) coachFormFail(c *gin.Context, err error, errKey, coachKey string) {
+	fe, ok := fieldErrors(err)
+	if !ok && !errors.Is(err, store.ErrNotFound) {
+		s.fail(c, err)
+		return
+	}
+	if fe == nil {
+		fe = map[string]string{"coach": "There is no such coach."}
+	}
+	s.showCoaches(c, http.StatusUnprocessableEntity, gin.H{errKey: fe, coachKey: c.Param("cid")})
 }
 
 func (s *Server) cohortsPage(c *gin.Context) { s.showCohorts(c, http.StatusOK, gin.H{}) }

@@ -160,6 +160,7 @@ func (s *Server) Handler() http.Handler {
 	s.taRoutes(a, p)
 	s.outcomeRoutes(r, a, p)
 	s.ownJournalRoutes(r, a, p)
+	s.hubCertRoutes(a, p)
 	p.GET("/sync", s.syncPage)
 	p.POST("/sync", s.syncSubmit)
 	return r

@@ -153,13 +153,27 @@ func (e *HubError) Error() string {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body []byte, headers map[string]string, out any) error {
+	resp, err := c.send(ctx, method, path, body, headers)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if err := gojson.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
+		return fmt.Errorf("the hub's answer could not be read: %w", err)
+	}
+	return nil
+}
+
+// send makes a request with the contract's headers and returns a
+// successful answer, whose body the caller closes; a refusal is a HubError.
+func (c *Client) send(ctx context.Context, method, path string, body []byte, headers map[string]string) (*http.Response, error) {
 	var b any
 	if body != nil {
 		b = body
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.base+path, b)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set(contract.HeaderProtocol, contract.ProtocolVersion)
 	req.Header.Set("Accept", "application/json")
@@ -174,16 +188,31 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, heade
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("the hub at %s could not be reached: %w", c.base, err)
+		return nil, fmt.Errorf("the hub at %s could not be reached: %w", c.base, err)
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		return nil, &HubError{Problem: problem.Read(resp)}
+	}
+	return resp, nil
+}
+
+// File fetches the bytes of a file a release attaches, by its SHA-256,
+// reading at most limit bytes. The caller checks the bytes against the hash.
+func (c *Client) File(ctx context.Context, sha string, limit int64) ([]byte, string, error) {
+	resp, err := c.send(ctx, http.MethodGet, contract.PathFiles+url.PathEscape(sha), nil, map[string]string{"Accept": "*/*"})
+	if err != nil {
+		return nil, "", err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		return &HubError{Problem: problem.Read(resp)}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("file %s: %w", sha, err)
 	}
-	if err := gojson.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
-		return fmt.Errorf("the hub's answer could not be read: %w", err)
+	if int64(len(b)) > limit {
+		return nil, "", fmt.Errorf("file %s is larger than %d bytes", sha, limit)
 	}
-	return nil
+	return b, resp.Header.Get("Content-Type"), nil
 }
 
 // Enroll exchanges a one-time token for the site credential. siteID, when

@@ -228,29 +228,100 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 }
 
 func (s *Syncer) pull(ctx context.Context, c *Client) error {
-	cursor, err := s.St.Meta(ctx, store.MetaPullCursor)
-	if err != nil {
-		return err
-	}
-	resp, err := c.Pull(ctx, cursor)
-	if err != nil {
-		return err
-	}
-	for _, r := range resp.Releases {
-		if err := s.St.SaveRelease(ctx, r.Version, r.SHA256, r.Content); err != nil {
-			return fmt.Errorf("release %s from the hub: %w", r.Version, err)
+	// A full page of certifications means there may be more: ask again from
+	// the new cursor, a bounded number of times per round.
+	for page := 0; page < 20; page++ {
+		cursor, err := s.St.Meta(ctx, store.MetaPullCursor)
+		if err != nil {
+			return err
 		}
-		s.Log.Info("sync: release received", "release", r.Version)
+		resp, err := c.Pull(ctx, cursor)
+		if err != nil {
+			return err
+		}
+		for _, r := range resp.Releases {
+			if err := s.St.SaveRelease(ctx, r.Version, r.SHA256, r.Content); err != nil {
+				return fmt.Errorf("release %s from the hub: %w", r.Version, err)
+			}
+			s.Log.Info("sync: release received", "release", r.Version)
+		}
+		if err := s.applyCertifications(ctx, resp.Certifications); err != nil {
+			return err
+		}
+		if n, err := s.St.SaveTAAnswers(ctx, resp.TAAnswers); err != nil {
+			return fmt.Errorf("TA answers from the hub: %w", err)
+		} else if n > 0 {
+			s.Log.Info("sync: TA answers received", "requests", n)
+		}
+		if _, err := contract.ParsePullCursor(resp.Cursor); err != nil {
+			return fmt.Errorf("the hub answered a malformed pull cursor: %w", err)
+		}
+		if err := s.St.SetMeta(ctx, store.MetaPullCursor, resp.Cursor); err != nil {
+			return err
+		}
+		if len(resp.Certifications) < contract.MaxPullCertifications || resp.Cursor == cursor {
+			break
+		}
 	}
-	if n, err := s.St.SaveTAAnswers(ctx, resp.TAAnswers); err != nil {
-		return fmt.Errorf("TA answers from the hub: %w", err)
-	} else if n > 0 {
-		s.Log.Info("sync: TA answers received", "requests", n)
+	s.fetchFiles(ctx, c)
+	return nil
+}
+
+// applyCertifications records the certifications the hub sent on the
+// site's coaches. One the agent cannot use is logged and skipped, so it
+// never blocks the stream.
+func (s *Syncer) applyCertifications(ctx context.Context, certs []contract.CertificationWire) error {
+	ok := certs[:0:0]
+	for _, w := range certs {
+		if err := store.ValidHubCertification(w); err != nil {
+			s.Log.Warn("sync: certification from the hub skipped", "seq", w.Seq, "err", err)
+			continue
+		}
+		ok = append(ok, w)
 	}
-	if _, err := contract.ParsePullCursor(resp.Cursor); err != nil {
-		return fmt.Errorf("the hub answered a malformed pull cursor: %w", err)
+	if len(ok) == 0 {
+		return nil
 	}
-	return s.St.SetMeta(ctx, store.MetaPullCursor, resp.Cursor)
+	n, err := s.St.ApplyHubCertifications(ctx, ok)
+	if err != nil {
+		return fmt.Errorf("certifications from the hub: %w", err)
+	}
+	s.Log.Info("sync: certifications received", "certifications", len(ok), "coaches_updated", n)
+	return nil
+}
+
+// fetchFiles downloads the files the site's release attaches that the agent
+// does not hold yet. A file that cannot be fetched is tried again next
+// round; it never fails the round.
+func (s *Syncer) fetchFiles(ctx context.Context, c *Client) {
+	rel, err := s.St.ActiveRelease(ctx)
+	if err != nil || len(rel.Files) == 0 {
+		return
+	}
+	shas := make([]string, len(rel.Files))
+	for i, f := range rel.Files {
+		shas[i] = f.SHA256
+	}
+	have, err := s.St.HaveKitFiles(ctx, shas)
+	if err != nil {
+		s.Log.Warn("sync: release files", "err", err)
+		return
+	}
+	for _, f := range rel.Files {
+		if have[f.SHA256] {
+			continue
+		}
+		data, _, err := c.File(ctx, f.SHA256, max(f.Size, 1))
+		if err == nil {
+			err = s.St.SaveKitFile(ctx, f.SHA256, f.MediaType, data)
+		}
+		if err != nil {
+			s.Log.Warn("sync: release file not fetched", "file", f.SHA256, "err", err)
+			continue
+		}
+		have[f.SHA256] = true
+		s.Log.Info("sync: release file received", "file", f.SHA256, "bytes", len(data))
+	}
 }
 
 type prepared struct {

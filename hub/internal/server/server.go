@@ -38,6 +38,12 @@ type Config struct {
 	// FidelityFlags lists the sites outcome fidelity flags for "My TA
 	// work"; nil shows none.
 	FidelityFlags store.FidelityFlags
+	// Certs is how long a certification lasts and how far ahead its
+	// expiry is flagged (default store.DefaultCertPolicy).
+	Certs store.CertPolicy
+	// VerifyPerMinute bounds public verification requests per client
+	// address (default 30).
+	VerifyPerMinute int
 }
 
 // Server is the hub's HTTP server.
@@ -53,6 +59,8 @@ type Server struct {
 	lastPush atomic.Int64
 	oidc     *oidcClient
 	jobs     []Job
+	// verifyLimit bounds public certificate verification per client.
+	verifyLimit *rateLimiter
 }
 
 //go:embed web
@@ -67,8 +75,18 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		host, _ := os.Hostname()
 		cfg.Replica = fmt.Sprintf("%s/%d", host, os.Getpid())
 	}
+	if cfg.Certs.ValidMonths <= 0 {
+		cfg.Certs.ValidMonths = store.DefaultCertPolicy.ValidMonths
+	}
+	if cfg.Certs.WarnDays <= 0 {
+		cfg.Certs.WarnDays = store.DefaultCertPolicy.WarnDays
+	}
+	if cfg.VerifyPerMinute <= 0 {
+		cfg.VerifyPerMinute = 30
+	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
-	s := &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1)}
+	s := &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1),
+		verifyLimit: newRateLimiter(cfg.VerifyPerMinute, time.Minute, time.Now)}
 	if cfg.OIDC != nil {
 		s.oidc = &oidcClient{cfg: *cfg.OIDC}
 	}
@@ -80,7 +98,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(problem.Recovery(s.log), s.accessLog(), s.audit())
+	r.Use(problem.Recovery(s.log), s.accessLog(), s.audit(), limitUploads(store.MaxKitFileBytes+1<<20))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
 	// from a reverse proxy on this machine.
@@ -101,6 +119,7 @@ func (s *Server) Handler() http.Handler {
 	site.POST("/push", s.push)
 	site.GET("/pull", s.pull)
 	site.POST("/ta-requests", s.receiveTARequest)
+	site.GET("/files/:sha", s.syncFile)
 
 	api := r.Group("/api/v1")
 	api.POST("/auth/login", s.apiLogin)
@@ -131,6 +150,8 @@ func (s *Server) Handler() http.Handler {
 	adminPages.GET("/audit", s.auditPage)
 	adminPages.GET("/audit.csv", s.auditExport)
 	s.affiliateRoutes(staff, pages)
+	s.kitRoutes(staff, pages)
+	s.trainingRoutes(r, staff, pages)
 	return r
 }
 

@@ -349,6 +349,16 @@ func (s *Server) pull(c *gin.Context) {
 		cur.Releases = r.Seq
 	}
 	site := c.MustGet(ctxSite).(store.Site)
+	// Certifications of the site's organization changed after the cursor.
+	certs, err := s.st.CertificationsAfter(ctx, site.OrgID, cur.Certifications, contract.MaxPullCertifications)
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	resp.Certifications = certs
+	for _, ce := range certs {
+		cur.Certifications = ce.Seq
+	}
 	if resp.TAAnswers, err = s.taAnswers(c, site.ID, &cur); err != nil {
 		problem.Internal(c, s.log, err)
 		return

@@ -64,13 +64,17 @@ type Record struct {
 	Projected bool   `gorm:"not null;index"`
 }
 
-// Release is a published release of central content. Immutable.
+// Release is a published release of central content. Its content never
+// changes; retiring it stops offering it to agents.
 type Release struct {
-	Seq         int64     `gorm:"primaryKey;autoIncrement"`
-	Version     string    `gorm:"size:40;not null;uniqueIndex"`
-	PublishedAt time.Time `gorm:"not null"`
-	SHA256      string    `gorm:"size:64;not null"`
-	Content     string    `gorm:"type:text;not null"`
+	Seq           int64     `gorm:"primaryKey;autoIncrement"`
+	Version       string    `gorm:"size:40;not null;uniqueIndex"`
+	PublishedAt   time.Time `gorm:"not null"`
+	SHA256        string    `gorm:"size:64;not null"`
+	Content       string    `gorm:"type:text;not null"`
+	PublishedBy   string    `gorm:"size:200"`
+	RetiredAt     *time.Time
+	RetiredReason string `gorm:"size:500"`
 }
 
 // POMInterview is the reporting projection of a pom_interview record.

@@ -106,32 +106,29 @@ func (s *Store) PublishRelease(ctx context.Context, r program.Release) error {
 	if err := r.Validate(); err != nil {
 		return &ValidationError{"release", err.Error()}
 	}
-	content, sum := r.Canonical()
-	var existing Release
-	err := s.DB.WithContext(ctx).First(&existing, "version = ?", r.Version).Error
-	if err == nil {
-		if existing.SHA256 == sum {
-			return nil
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, f := range r.Files {
+			if err := fileStored(tx, f.SHA256); err != nil {
+				return err
+			}
 		}
-		return &ValidationError{"version", fmt.Sprintf("release %s is already published with other content; publish a new version", r.Version)}
-	}
-	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		_, err := s.publishIn(tx, r, "")
 		return err
-	}
-	return s.DB.WithContext(ctx).Create(&Release{Version: r.Version, PublishedAt: s.Now(), SHA256: sum, Content: string(content)}).Error
+	})
 }
 
-// ReleasesAfter lists releases published after a sequence number.
+// ReleasesAfter lists releases in service published after a sequence
+// number: retired ones are no longer offered.
 func (s *Store) ReleasesAfter(ctx context.Context, seq int64) ([]Release, error) {
 	var rs []Release
-	err := s.DB.WithContext(ctx).Where("seq > ?", seq).Order("seq").Find(&rs).Error
+	err := s.DB.WithContext(ctx).Where("seq > ? AND retired_at IS NULL", seq).Order("seq").Find(&rs).Error
 	return rs, err
 }
 
-// LatestRelease returns the newest release.
+// LatestRelease returns the newest release in service.
 func (s *Store) LatestRelease(ctx context.Context) (Release, error) {
 	var r Release
-	err := s.DB.WithContext(ctx).Order("seq DESC").First(&r).Error
+	err := s.DB.WithContext(ctx).Where("retired_at IS NULL").Order("seq DESC").First(&r).Error
 	return r, err
 }
 

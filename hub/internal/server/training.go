@@ -1,0 +1,619 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/problem"
+)
+
+// Training and certification: events, registrations and attendance,
+// modules, certifications (issue, renew, revoke), Program Director
+// instruction sessions, the registry of an organization, the expiring
+// list, and the public verification of a code.
+
+func (s *Server) trainingRoutes(r *gin.Engine, api, pages *gin.RouterGroup) {
+	manage := s.requireRole(store.RoleAdmin, store.RoleTrainer)
+	a := api.Group("", manage)
+	a.GET("/trainees", s.apiTrainees)
+	a.POST("/trainees", s.apiAddTrainee)
+	a.GET("/trainees/:id", s.apiTrainee)
+	a.POST("/trainees/:id/modules", s.apiCompleteModule)
+	a.POST("/trainees/:id/certification", s.apiCertify)
+	a.POST("/trainees/:id/director-sessions", s.apiDirectorSession)
+	a.GET("/training-events", s.apiEvents)
+	a.POST("/training-events", s.apiAddEvent)
+	a.GET("/training-events/:id", s.apiEvent)
+	a.POST("/training-events/:id/registrations", s.apiRegister)
+	a.POST("/training-events/:id/attendance", s.apiAttendance)
+	a.POST("/certifications/:code/renew", s.apiRenew)
+	a.POST("/certifications/:code/revoke", s.apiRevoke)
+	a.GET("/certifications/expiring", s.apiExpiring)
+	registry := s.requireRole(store.RoleAdmin, store.RoleTrainer, store.RoleTA, store.RoleDirector)
+	api.GET("/organizations/:id/registry", registry, s.apiRegistry)
+
+	p := pages.Group("/training", manage)
+	p.GET("", s.trainingPage)
+	p.POST("/events", s.addEventSubmit)
+	p.POST("/people", s.addTraineeSubmit)
+	p.GET("/events/:id", s.eventPage)
+	p.POST("/events/:id/register", s.registerSubmit)
+	p.POST("/events/:id/attendance", s.attendanceSubmit)
+	p.GET("/people/:id", s.personPage)
+	p.POST("/people/:id/modules", s.moduleSubmit)
+	p.POST("/people/:id/certify", s.certifySubmit)
+	p.POST("/people/:id/sessions", s.sessionSubmit)
+	p.POST("/people/:id/renew", s.renewSubmit)
+	p.POST("/people/:id/revoke", s.revokeSubmit)
+	pages.GET("/registry/:org", registry, s.registryPage)
+
+	// Anyone may check a code: no sign-in, rate-limited per client.
+	r.GET("/verify", s.limitVerify, s.verifyPage)
+	r.GET("/api/v1/certifications/verify", s.limitVerify, s.apiVerify)
+}
+
+func traineeView(t store.Trainee) gin.H {
+	return gin.H{"id": t.ID, "org_id": t.OrgID, "name": t.Name, "email": t.Email, "role": t.Role, "created_at": t.CreatedAt}
+}
+
+func certView(c store.CertView) gin.H {
+	return gin.H{"code": c.Code, "trainee_id": c.TraineeID, "org_id": c.OrgID, "name": c.Name, "status": c.Status, "issued_on": c.IssuedOn,
+		"expires_on": c.ExpiresOn, "expires_soon": c.ExpiresSoon, "revoked_at": c.RevokedAt, "revoked_reason": c.RevokedReason}
+}
+
+func certViews(cs []store.CertView) []gin.H { return views(cs, certView) }
+
+// views shows each item of a list through its view.
+func views[T any](items []T, view func(T) gin.H) []gin.H {
+	out := make([]gin.H, len(items))
+	for i, it := range items {
+		out[i] = view(it)
+	}
+	return out
+}
+
+// listJSON answers a list, each item through its view, or the failure to
+// read it.
+func listJSON[T any](s *Server, c *gin.Context, items []T, err error, view func(T) gin.H) {
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, views(items, view))
+}
+
+func (s *Server) apiTrainees(c *gin.Context) {
+	ts, err := s.st.Trainees(c.Request.Context(), c.Query("org"))
+	listJSON(s, c, ts, err, traineeView)
+}
+
+func (s *Server) apiAddTrainee(c *gin.Context) {
+	var req struct {
+		OrgID string `json:"org_id"`
+		Name  string `json:"name"`
+		Email string `json:"email"`
+		Role  string `json:"role"`
+	}
+	if !s.readJSON(c, 16<<10, &req) {
+		return
+	}
+	t, err := s.st.AddTrainee(c.Request.Context(), req.OrgID, req.Name, req.Email, req.Role)
+	if err != nil {
+		s.apiFailAs(c, err, "No such organization.")
+		return
+	}
+	c.JSON(http.StatusCreated, traineeView(t))
+}
+
+// personData gathers a person's modules, certifications and sessions.
+func (s *Server) personData(c *gin.Context, id string) (store.Trainee, gin.H, error) {
+	ctx := c.Request.Context()
+	t, err := s.st.Trainee(ctx, id)
+	if err != nil {
+		return t, nil, err
+	}
+	mods, err := s.st.CompletedModules(ctx, t.ID)
+	if err != nil {
+		return t, nil, err
+	}
+	certs, err := s.st.TraineeCertifications(ctx, t.ID, s.cfg.Certs)
+	if err != nil {
+		return t, nil, err
+	}
+	sessions, err := s.st.DirectorSessions(ctx, t.ID)
+	if err != nil {
+		return t, nil, err
+	}
+	done := map[string]string{}
+	for _, m := range mods {
+		done[m.Module] = m.CompletedOn
+	}
+	return t, gin.H{"modules": done, "certifications": certs, "sessions": sessions}, nil
+}
+
+func (s *Server) apiTrainee(c *gin.Context) {
+	t, d, err := s.personData(c, c.Param("id"))
+	if err != nil {
+		s.apiFailAs(c, err, "No such person.")
+		return
+	}
+	v := traineeView(t)
+	v["modules"], v["certifications"] = d["modules"], certViews(d["certifications"].([]store.CertView))
+	sessions := []gin.H{}
+	for _, ds := range d["sessions"].([]store.DirectorSession) {
+		sessions = append(sessions, gin.H{"id": ds.ID, "held_on": ds.HeldOn, "trainer": ds.Trainer, "notes": ds.Notes})
+	}
+	v["director_sessions"] = sessions
+	c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) apiCompleteModule(c *gin.Context) {
+	var req struct {
+		Module      string `json:"module"`
+		CompletedOn string `json:"completed_on"`
+	}
+	if !s.readJSON(c, 16<<10, &req) {
+		return
+	}
+	if err := s.st.CompleteModule(c.Request.Context(), c.Param("id"), req.Module, req.CompletedOn, staffName(c)); err != nil {
+		s.apiFailAs(c, err, "No such person.")
+		return
+	}
+	s.apiTrainee(c)
+}
+
+// certifiedView answers a certification just issued or changed.
+func (s *Server) certifiedView(c *gin.Context, status int, cert store.Certification) {
+	cs, err := s.st.TraineeCertifications(c.Request.Context(), cert.TraineeID, s.cfg.Certs)
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	for _, v := range cs {
+		if v.Code == cert.Code {
+			c.JSON(status, certView(v))
+			return
+		}
+	}
+	problem.Internal(c, s.log, errors.New("certification vanished after writing it"))
+}
+
+func (s *Server) apiCertify(c *gin.Context) {
+	cert, err := s.st.Certify(c.Request.Context(), c.Param("id"), s.cfg.Certs)
+	if err != nil {
+		s.apiFailAs(c, err, "No such person.")
+		return
+	}
+	s.log.Info("certification issued", "trainee", cert.TraineeID, "by", staffName(c))
+	s.certifiedView(c, http.StatusCreated, cert)
+}
+
+func (s *Server) apiRenew(c *gin.Context) {
+	cert, err := s.st.RenewCertification(c.Request.Context(), c.Param("code"), s.cfg.Certs)
+	if err != nil {
+		s.apiFailAs(c, err, "No certification has this code.")
+		return
+	}
+	s.certifiedView(c, http.StatusOK, cert)
+}
+
+func (s *Server) apiRevoke(c *gin.Context) {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if !s.readJSON(c, 16<<10, &req) {
+		return
+	}
+	cert, err := s.st.RevokeCertification(c.Request.Context(), c.Param("code"), req.Reason)
+	if err != nil {
+		s.apiFailAs(c, err, "No certification has this code.")
+		return
+	}
+	s.log.Info("certification revoked", "trainee", cert.TraineeID, "by", staffName(c))
+	s.certifiedView(c, http.StatusOK, cert)
+}
+
+func (s *Server) apiDirectorSession(c *gin.Context) {
+	var req struct {
+		HeldOn  string `json:"held_on"`
+		Trainer string `json:"trainer"`
+		Notes   string `json:"notes"`
+	}
+	if !s.readJSON(c, 64<<10, &req) {
+		return
+	}
+	d, err := s.st.AddDirectorSession(c.Request.Context(), c.Param("id"), req.HeldOn, req.Trainer, req.Notes)
+	if err != nil {
+		s.apiFailAs(c, err, "No such person.")
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"id": d.ID, "held_on": d.HeldOn, "trainer": d.Trainer, "notes": d.Notes})
+}
+
+func eventView(e store.TrainingEvent) gin.H {
+	return gin.H{"id": e.ID, "title": e.Title, "mode": e.Mode, "starts_on": e.StartsOn, "ends_on": e.EndsOn, "location": e.Location, "trainer": e.Trainer, "capacity": e.Capacity}
+}
+
+func (s *Server) apiEvents(c *gin.Context) {
+	es, err := s.st.TrainingEvents(c.Request.Context())
+	listJSON(s, c, es, err, eventView)
+}
+
+func (s *Server) apiAddEvent(c *gin.Context) {
+	var req struct {
+		Title    string `json:"title"`
+		Mode     string `json:"mode"`
+		StartsOn string `json:"starts_on"`
+		EndsOn   string `json:"ends_on"`
+		Location string `json:"location"`
+		Trainer  string `json:"trainer"`
+		Capacity int    `json:"capacity"`
+	}
+	if !s.readJSON(c, 16<<10, &req) {
+		return
+	}
+	e, err := s.st.AddTrainingEvent(c.Request.Context(), store.TrainingEvent{Title: req.Title, Mode: req.Mode, StartsOn: req.StartsOn, EndsOn: req.EndsOn, Location: req.Location, Trainer: req.Trainer, Capacity: req.Capacity})
+	if err != nil {
+		s.apiFailAs(c, err, "Not found.")
+		return
+	}
+	c.JSON(http.StatusCreated, eventView(e))
+}
+
+func (s *Server) apiEvent(c *gin.Context) {
+	e, err := s.st.TrainingEvent(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.apiFailAs(c, err, "No such training event.")
+		return
+	}
+	rs, err := s.st.Registrations(c.Request.Context(), e.ID)
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	v := eventView(e)
+	regs := make([]gin.H, len(rs))
+	for i, r := range rs {
+		regs[i] = gin.H{"trainee_id": r.TraineeID, "attended": r.Attended, "registered_at": r.RegisteredAt}
+	}
+	v["registrations"] = regs
+	c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) apiRegister(c *gin.Context) {
+	var req struct {
+		TraineeID string `json:"trainee_id"`
+	}
+	if !s.readJSON(c, 16<<10, &req) {
+		return
+	}
+	if err := s.st.Register(c.Request.Context(), c.Param("id"), req.TraineeID); err != nil {
+		s.apiFailAs(c, err, "No such training event.")
+		return
+	}
+	s.apiEvent(c)
+}
+
+func (s *Server) apiAttendance(c *gin.Context) {
+	var req struct {
+		TraineeID string `json:"trainee_id"`
+		Attended  bool   `json:"attended"`
+	}
+	if !s.readJSON(c, 16<<10, &req) {
+		return
+	}
+	if err := s.st.MarkAttendance(c.Request.Context(), c.Param("id"), req.TraineeID, req.Attended); err != nil {
+		s.apiFailAs(c, err, "No such training event.")
+		return
+	}
+	s.apiEvent(c)
+}
+
+func (s *Server) apiExpiring(c *gin.Context) {
+	cs, err := s.st.ExpiringCertifications(c.Request.Context(), s.cfg.Certs)
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"within_days": s.cfg.Certs.WarnDays, "certifications": certViews(cs)})
+}
+
+// registryOrg finds the organization of a registry; a Program Director
+// sees only their own.
+func (s *Server) registryOrg(c *gin.Context) (store.Organization, error) {
+	u := c.MustGet(ctxUser).(store.User)
+	o, err := s.st.FindOrganization(c.Request.Context(), c.Param(orgParam(c)))
+	if err == nil && u.Role == store.RoleDirector && o.ID != u.OrgID {
+		return o, errForeignOrg
+	}
+	return o, err
+}
+
+func orgParam(c *gin.Context) string {
+	if c.Param("org") != "" {
+		return "org"
+	}
+	return "id"
+}
+
+var errForeignOrg = errors.New("a director asked for another organization's registry")
+
+func (s *Server) apiRegistry(c *gin.Context) {
+	o, err := s.registryOrg(c)
+	if errors.Is(err, errForeignOrg) {
+		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's registry."))
+		return
+	}
+	if err != nil {
+		s.apiFailAs(c, err, "No such organization.")
+		return
+	}
+	cs, err := s.st.Registry(c.Request.Context(), o.ID, s.cfg.Certs)
+	if err != nil {
+		problem.Internal(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"org_id": o.ID, "name": o.Name, "certifications": certViews(cs)})
+}
+
+func (s *Server) apiVerify(c *gin.Context) {
+	v, err := s.st.Verify(c.Request.Context(), c.Query("code"))
+	if err != nil {
+		s.apiFailAs(c, err, "No certification has this code. Check it letter by letter, as printed on the certificate.")
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+// Pages.
+
+func (s *Server) trainingPage(c *gin.Context) { s.showTraining(c, http.StatusOK, gin.H{}) }
+
+func (s *Server) showTraining(c *gin.Context, status int, data gin.H) {
+	ctx := c.Request.Context()
+	es, err := s.st.TrainingEvents(ctx)
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	ts, err := s.st.Trainees(ctx, "")
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	exp, err := s.st.ExpiringCertifications(ctx, s.cfg.Certs)
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	orgs, err := s.st.Organizations(ctx)
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	names := map[string]string{}
+	for _, o := range orgs {
+		names[o.ID] = o.Name
+	}
+	data["Title"], data["Events"], data["People"], data["Expiring"], data["Orgs"], data["OrgNames"] = "Training and certification", es, ts, exp, orgs, names
+	data["WarnDays"] = s.cfg.Certs.WarnDays
+	if _, ok := data["Form"]; !ok {
+		data["Form"] = gin.H{}
+	}
+	s.render(c, status, "training.html", data)
+}
+
+func (s *Server) addEventSubmit(c *gin.Context) {
+	capacity, _ := strconv.Atoi(c.PostForm("capacity"))
+	e := store.TrainingEvent{Title: c.PostForm("title"), Mode: c.PostForm("mode"), StartsOn: c.PostForm("starts_on"), EndsOn: c.PostForm("ends_on"),
+		Location: c.PostForm("location"), Trainer: c.PostForm("trainer"), Capacity: capacity}
+	if _, err := s.st.AddTrainingEvent(c.Request.Context(), e); err != nil {
+		if msg, ok := s.pageMessage(c, err, "Not found."); ok {
+			s.showTraining(c, http.StatusUnprocessableEntity, gin.H{"EventError": msg})
+		}
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/training")
+}
+
+func (s *Server) addTraineeSubmit(c *gin.Context) {
+	t, err := s.st.AddTrainee(c.Request.Context(), c.PostForm("org_id"), c.PostForm("name"), c.PostForm("email"), c.PostForm("role"))
+	if err != nil {
+		if msg, ok := s.pageMessage(c, err, "There is no such organization."); ok {
+			s.showTraining(c, http.StatusUnprocessableEntity, gin.H{"PersonError": msg,
+				"Form": gin.H{"Name": c.PostForm("name"), "Email": c.PostForm("email"), "OrgID": c.PostForm("org_id"), "Role": c.PostForm("role")}})
+		}
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/training/people/"+t.ID)
+}
+
+func (s *Server) eventPage(c *gin.Context) { s.showEvent(c, http.StatusOK, gin.H{}) }
+
+func (s *Server) showEvent(c *gin.Context, status int, data gin.H) {
+	ctx := c.Request.Context()
+	e, err := s.st.TrainingEvent(ctx, c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such training event."})
+		return
+	}
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	rs, err := s.st.Registrations(ctx, e.ID)
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	ts, err := s.st.Trainees(ctx, "")
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	people := map[string]store.Trainee{}
+	for _, t := range ts {
+		people[t.ID] = t
+	}
+	data["Title"], data["Event"], data["Registrations"], data["People"], data["ByID"] = e.Title, e, rs, ts, people
+	s.render(c, status, "event.html", data)
+}
+
+func (s *Server) registerSubmit(c *gin.Context) {
+	if err := s.st.Register(c.Request.Context(), c.Param("id"), c.PostForm("trainee_id")); err != nil {
+		if msg, ok := s.pageMessage(c, err, "There is no such training event."); ok {
+			s.showEvent(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
+		}
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/training/events/"+c.Param("id"))
+}
+
+func (s *Server) attendanceSubmit(c *gin.Context) {
+	err := s.st.MarkAttendance(c.Request.Context(), c.Param("id"), c.PostForm("trainee_id"), c.PostForm("attended") == "true")
+	if err != nil {
+		if msg, ok := s.pageMessage(c, err, "There is no such training event."); ok {
+			s.showEvent(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
+		}
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/training/events/"+c.Param("id"))
+}
+
+func (s *Server) personPage(c *gin.Context) { s.showPerson(c, http.StatusOK, gin.H{}) }
+
+func (s *Server) showPerson(c *gin.Context, status int, data gin.H) {
+	t, d, err := s.personData(c, c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such person."})
+		return
+	}
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	o, err := s.st.FindOrganization(c.Request.Context(), t.OrgID)
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	done := d["modules"].(map[string]string)
+	data["Title"], data["Person"], data["Org"], data["Done"], data["Certs"], data["Sessions"] = t.Name, t, o, done, d["certifications"], d["sessions"]
+	data["Modules"], data["ModuleNames"], data["AllDone"], data["Today"] = store.Modules, store.ModuleNames, len(done) == len(store.Modules), s.st.Now().Format("2006-01-02")
+	s.render(c, status, "person.html", data)
+}
+
+// personFail shows a client's mistake on the person's page.
+func (s *Server) personFail(c *gin.Context, err error) {
+	if msg, ok := s.pageMessage(c, err, "There is no such person or certification."); ok {
+		s.showPerson(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
+	}
+}
+
+func (s *Server) personDone(c *gin.Context) {
+	c.Redirect(http.StatusSeeOther, "/training/people/"+c.Param("id"))
+}
+
+func (s *Server) moduleSubmit(c *gin.Context) {
+	if err := s.st.CompleteModule(c.Request.Context(), c.Param("id"), c.PostForm("module"), c.PostForm("completed_on"), staffName(c)); err != nil {
+		s.personFail(c, err)
+		return
+	}
+	s.personDone(c)
+}
+
+func (s *Server) certifySubmit(c *gin.Context) {
+	cert, err := s.st.Certify(c.Request.Context(), c.Param("id"), s.cfg.Certs)
+	if err != nil {
+		s.personFail(c, err)
+		return
+	}
+	s.log.Info("certification issued", "trainee", cert.TraineeID, "by", staffName(c))
+	s.personDone(c)
+}
+
+// ownCert checks a certification code belongs to the person of the page.
+func (s *Server) ownCert(c *gin.Context) error {
+	cert, err := s.st.CertificationByCode(c.Request.Context(), c.PostForm("code"))
+	if err == nil && cert.TraineeID != c.Param("id") {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+func (s *Server) renewSubmit(c *gin.Context) {
+	err := s.ownCert(c)
+	if err == nil {
+		_, err = s.st.RenewCertification(c.Request.Context(), c.PostForm("code"), s.cfg.Certs)
+	}
+	if err != nil {
+		s.personFail(c, err)
+		return
+	}
+	s.personDone(c)
+}
+
+func (s *Server) revokeSubmit(c *gin.Context) {
+	err := s.ownCert(c)
+	if err == nil {
+		_, err = s.st.RevokeCertification(c.Request.Context(), c.PostForm("code"), c.PostForm("reason"))
+	}
+	if err != nil {
+		s.personFail(c, err)
+		return
+	}
+	s.log.Info("certification revoked", "trainee", c.Param("id"), "by", staffName(c))
+	s.personDone(c)
+}
+
+func (s *Server) sessionSubmit(c *gin.Context) {
+	if _, err := s.st.AddDirectorSession(c.Request.Context(), c.Param("id"), c.PostForm("held_on"), c.PostForm("trainer"), c.PostForm("notes")); err != nil {
+		s.personFail(c, err)
+		return
+	}
+	s.personDone(c)
+}
+
+func (s *Server) registryPage(c *gin.Context) {
+	o, err := s.registryOrg(c)
+	if errors.Is(err, errForeignOrg) {
+		s.render(c, http.StatusForbidden, "error.html", gin.H{"Title": "Not allowed", "Message": "You can only see your own organization's registry."})
+		return
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such organization."})
+		return
+	}
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	cs, err := s.st.Registry(c.Request.Context(), o.ID, s.cfg.Certs)
+	if err != nil {
+		s.pageFail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "registry.html", gin.H{"Title": "Registry: " + o.Name, "Org": o, "Certs": cs})
+}
+
+func (s *Server) verifyPage(c *gin.Context) {
+	data := gin.H{"Title": "Verify a certification", "Code": c.Query("code")}
+	status := http.StatusOK
+	if code := c.Query("code"); code != "" {
+		v, err := s.st.Verify(c.Request.Context(), code)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			data["Error"], status = "No certification has this code. Check it letter by letter, as printed on the certificate.", http.StatusNotFound
+		case err != nil:
+			s.pageFail(c, err)
+			return
+		default:
+			data["Result"] = v
+		}
+	}
+	s.render(c, status, "verify.html", data)
+}
