@@ -27,6 +27,13 @@ type Config struct {
 	// ProjectEvery is how often the projector looks for work it was not
 	// told about (records stored by another replica).
 	ProjectEvery time.Duration
+	// MinCell is the smallest number of participants (or surveys) a
+	// figure of the outcomes report may rest on (store.DefaultMinCell
+	// when 0).
+	MinCell int
+	// Fidelity are the thresholds below which a site is flagged for
+	// technical assistance (store.DefaultFidelity when zero).
+	Fidelity store.FidelityThresholds
 }
 
 // Server is the hub's HTTP server.
@@ -49,6 +56,12 @@ var webFS embed.FS
 func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	if cfg.ProjectEvery <= 0 {
 		cfg.ProjectEvery = 5 * time.Second
+	}
+	if cfg.MinCell <= 0 {
+		cfg.MinCell = store.DefaultMinCell
+	}
+	if cfg.Fidelity == (store.FidelityThresholds{}) {
+		cfg.Fidelity = store.DefaultFidelity()
 	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
 	return &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1)}
@@ -83,6 +96,8 @@ func (s *Server) Handler() http.Handler {
 	staff.GET("/organizations", s.apiOrganizations)
 	staff.GET("/sites", s.apiSites)
 	staff.GET("/outcomes/pom", s.requireRole(store.RoleAdmin, store.RoleAnalyst, store.RoleTA, store.RoleTrainer, store.RoleDirector), s.apiPOM)
+	staff.GET("/outcomes/report", s.requireRole(reportRoles...), s.apiOutcomes)
+	staff.GET("/outcomes/fidelity", s.requireRole(reportRoles...), s.apiFidelity)
 
 	r.GET("/login", s.loginPage)
 	r.POST("/login", s.loginSubmit)
@@ -90,6 +105,10 @@ func (s *Server) Handler() http.Handler {
 	pages.POST("/logout", s.logout)
 	pages.GET("/", s.homePage)
 	pages.GET("/outcomes/pom", s.requireRole(store.RoleAdmin, store.RoleAnalyst, store.RoleTA, store.RoleTrainer, store.RoleDirector), s.pomPage)
+	pages.GET("/outcomes", s.requireRole(reportRoles...), s.outcomesPage)
+	pages.GET("/outcomes/print", s.requireRole(reportRoles...), s.printPage)
+	pages.GET("/outcomes/fidelity", s.requireRole(reportRoles...), s.fidelityPage)
+	pages.GET("/outcomes/export/:table", s.requireRole(reportRoles...), s.exportCSV)
 	return r
 }
 

@@ -1,0 +1,555 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/program"
+)
+
+// OutcomeFilter narrows the outcomes report. A site implies its
+// organization, and an organization its type and state.
+type OutcomeFilter struct {
+	OrgID   string `json:"org,omitempty"`
+	OrgType string `json:"org_type,omitempty"`
+	State   string `json:"state,omitempty"`
+	Model   string `json:"model,omitempty"`
+	Year    int    `json:"year,omitempty"`
+	SiteID  string `json:"site,omitempty"`
+}
+
+// Filter dimensions, in the order the report checks them.
+const (
+	dimSite  = "site"
+	dimOrg   = "org"
+	dimType  = "org_type"
+	dimState = "state"
+	dimModel = "model"
+	dimYear  = "year"
+)
+
+var dims = []string{dimSite, dimOrg, dimType, dimState, dimModel, dimYear}
+
+func (f OutcomeFilter) get(d string) string {
+	switch d {
+	case dimSite:
+		return f.SiteID
+	case dimOrg:
+		return f.OrgID
+	case dimType:
+		return f.OrgType
+	case dimState:
+		return f.State
+	case dimModel:
+		return f.Model
+	case dimYear:
+		if f.Year == 0 {
+			return ""
+		}
+		return strconv.Itoa(f.Year)
+	}
+	return ""
+}
+
+func (f OutcomeFilter) without(d string) OutcomeFilter {
+	switch d {
+	case dimSite:
+		f.SiteID = ""
+	case dimOrg:
+		f.OrgID = ""
+	case dimType:
+		f.OrgType = ""
+	case dimState:
+		f.State = ""
+	case dimModel:
+		f.Model = ""
+	case dimYear:
+		f.Year = 0
+	}
+	return f
+}
+
+func (f OutcomeFilter) place() bool {
+	return f.SiteID != "" || f.OrgID != "" || f.OrgType != "" || f.State != ""
+}
+
+// dimExpr is the SQL of a dimension over a per-site rollup t joined with
+// its site s and organization o.
+var dimExpr = map[string]string{
+	dimSite: "t.site_id", dimOrg: "s.org_id", dimType: "o.type", dimState: "o.state",
+	dimModel: "t.model", dimYear: "CAST(t.year AS VARCHAR(10))",
+}
+
+// peopleCols are rollup_people's sums, in table order.
+var peopleCols = []string{"participants", "first_interviews", "closing_interviews", "surveys", "hosp_participants", "hosp_before", "hosp_during", "hosp_months",
+	"part_participants", "part_months", "meetings_held", "meetings_attended", "journals_due", "journals_completed", "spend_months", "receipts_ok",
+	"outings1", "outings2", "outings3", "outings4"}
+
+// personCols are the people sums that count participants or surveys:
+// the cells suppression protects. The other sums (hospitalizations,
+// months, meetings, journals, outings) are only shown as rates or totals
+// of a group whose head count is shown.
+var personCols = []string{"participants", "first_interviews", "closing_interviews", "surveys", "hosp_participants", "part_participants"}
+
+// siteCols are the per-site breakdown's columns.
+var siteCols = []string{"participants", "first_interviews", "closing_interviews", "surveys", "hosp_participants"}
+
+// cube is the raw counts of one report, by cell name:
+//
+//	pom/<timepoint>/<indicator>/{n,present,absent}
+//	survey/<statement>/<answer>, survey/<statement>/n
+//	site/<site id>/<column>, total/<column>
+type cube map[string]int64
+
+// siteInfo is what the report knows of a site beyond its counts.
+type siteInfo struct {
+	ID, Name, OrgID, OrgName, OrgType, State string
+}
+
+// cubes computes the raw counts for a filter, one cube per value of the
+// dimension by ("" for one cube of everything matching the filter).
+func (s *Store) cubes(ctx context.Context, f OutcomeFilter, by string) (map[string]cube, error) {
+	usePlace := f.place() || by == dimSite || by == dimOrg || by == dimType || by == dimState
+	var conds []string
+	var args []any
+	for _, d := range dims {
+		v := f.get(d)
+		if v == "" {
+			continue
+		}
+		if d == dimYear {
+			conds = append(conds, "t.year = ?")
+			args = append(args, f.Year)
+			continue
+		}
+		conds = append(conds, dimExpr[d]+" = ?")
+		args = append(args, v)
+	}
+	where := "1 = 1"
+	if len(conds) > 0 {
+		where = strings.Join(conds, " AND ")
+	}
+	g := "''"
+	if by != "" {
+		g = dimExpr[by]
+	}
+	join := " t JOIN sites s ON s.id = t.site_id JOIN organizations o ON o.id = s.org_id"
+	out := map[string]cube{}
+	at := func(k string) cube {
+		c := out[k]
+		if c == nil {
+			c = cube{}
+			out[k] = c
+		}
+		return c
+	}
+	db := s.DB.WithContext(ctx)
+	pomFrom, survFrom := "rollup_pom"+join, "rollup_survey"+join
+	if !usePlace {
+		pomFrom, survFrom = "rollup_pom_all t", "rollup_survey_all t"
+	}
+	var pom []struct {
+		G, Timepoint, IndicatorCode string
+		N, Present                  int64
+	}
+	if err := db.Raw("SELECT "+g+" AS g, t.timepoint, t.indicator_code, SUM(t.n) AS n, SUM(t.present) AS present FROM "+pomFrom+
+		" WHERE "+where+" GROUP BY "+g+", t.timepoint, t.indicator_code", args...).Scan(&pom).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range pom {
+		c, k := at(r.G), "pom/"+r.Timepoint+"/"+r.IndicatorCode+"/"
+		c[k+"n"] += r.N
+		c[k+"present"] += r.Present
+		c[k+"absent"] += r.N - r.Present
+	}
+	var surv []struct {
+		G, StatementCode, Answer string
+		N                        int64
+	}
+	if err := db.Raw("SELECT "+g+" AS g, t.statement_code, t.answer, SUM(t.n) AS n FROM "+survFrom+
+		" WHERE "+where+" GROUP BY "+g+", t.statement_code, t.answer", args...).Scan(&surv).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range surv {
+		c := at(r.G)
+		c["survey/"+r.StatementCode+"/"+r.Answer] += r.N
+		c["survey/"+r.StatementCode+"/n"] += r.N
+	}
+	sums := make([]string, len(peopleCols))
+	for i, col := range peopleCols {
+		sums[i] = "SUM(t." + col + ")"
+	}
+	rows, err := db.Raw("SELECT "+g+" AS g, t.site_id, "+strings.Join(sums, ", ")+" FROM rollup_people"+join+
+		" WHERE "+where+" GROUP BY "+g+", t.site_id", args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	vals := make([]int64, len(peopleCols))
+	dest := make([]any, len(peopleCols)+2)
+	var gv, site string
+	dest[0], dest[1] = &gv, &site
+	for i := range vals {
+		dest[i+2] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		c := at(gv)
+		for i, col := range peopleCols {
+			c["total/"+col] += vals[i]
+		}
+		for _, col := range siteCols {
+			c["site/"+site+"/"+col] += vals[idx(peopleCols, col)]
+		}
+	}
+	return out, rows.Err()
+}
+
+func idx(list []string, v string) int {
+	for i, x := range list {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// isCell reports whether a cube entry is a count suppression protects.
+func isCell(k string) bool {
+	switch {
+	case strings.HasPrefix(k, "pom/"), strings.HasPrefix(k, "survey/"), strings.HasPrefix(k, "site/"):
+		return true
+	case strings.HasPrefix(k, "total/"):
+		return idx(personCols, k[len("total/"):]) >= 0
+	}
+	return false
+}
+
+// tableGroups are the additive groups within one report's tables, with
+// the cell names prefixed: present and absent add up to n; a statement's
+// answers add up to its n; the sites' column adds up to the total, and the
+// sites of one organization, state or organization type to a total other
+// filters show (fixed here).
+func tableGroups(prefix string, c cube, sites map[string]siteInfo) []cellGroup {
+	var gs []cellGroup
+	bySub := map[string][]string{}
+	for _, k := range sortedKeys(c) {
+		parts := strings.Split(k, "/")
+		switch {
+		case parts[0] == "pom" && parts[3] == "n":
+			base := prefix + "pom/" + parts[1] + "/" + parts[2] + "/"
+			gs = append(gs, cellGroup{total: base + "n", cells: []string{base + "present", base + "absent"}})
+		case parts[0] == "survey" && parts[2] == "n":
+			base := prefix + "survey/" + parts[1] + "/"
+			g := cellGroup{total: base + "n"}
+			for _, a := range contract.SurveyAnswers {
+				g.cells = append(g.cells, base+a)
+			}
+			gs = append(gs, g)
+		case parts[0] == "site":
+			si := sites[parts[1]]
+			col := parts[2]
+			cell := prefix + k
+			bySub["all/"+col] = append(bySub["all/"+col], cell)
+			bySub["org:"+si.OrgID+"/"+col] = append(bySub["org:"+si.OrgID+"/"+col], cell)
+			bySub["state:"+si.State+"/"+col] = append(bySub["state:"+si.State+"/"+col], cell)
+			bySub["type:"+si.OrgType+"/"+col] = append(bySub["type:"+si.OrgType+"/"+col], cell)
+		}
+	}
+	for _, k := range sortedKeys(bySub) {
+		col := k[strings.LastIndex(k, "/")+1:]
+		if strings.HasPrefix(k, "all/") {
+			gs = append(gs, cellGroup{total: prefix + "total/" + col, cells: bySub[k]})
+		} else {
+			gs = append(gs, cellGroup{total: "external/" + k, fixed: true, cells: bySub[k]})
+		}
+	}
+	return gs
+}
+
+// hiddenCells decides the suppression of a filter's report. First each
+// dimension the filter sets is looked at with its siblings: the reports
+// for every other value of that dimension (the other filters held), whose
+// cells add up to the report without it. Suppression runs over all the
+// siblings' tables together with those sums as fixed totals, so a hidden
+// cell can neither be subtracted from its own tables nor from the parent
+// minus the siblings shown. Then the report's own tables are made
+// consistent again with everything hidden for any dimension.
+func (s *Store) hiddenCells(ctx context.Context, f OutcomeFilter, own cube, sites map[string]siteInfo, min int64) (map[string]bool, error) {
+	hidden := map[string]bool{}
+	for _, d := range dims {
+		v := f.get(d)
+		if v == "" || (d == dimOrg && f.SiteID != "") {
+			continue // a site's organization adds nothing beyond the site
+		}
+		parent := f.without(d)
+		if d == dimSite && f.OrgID == "" {
+			parent.OrgID = sites[f.SiteID].OrgID
+		}
+		sib, err := s.cubes(ctx, parent, d)
+		if err != nil {
+			return nil, err
+		}
+		values := map[string]int64{}
+		var groups []cellGroup
+		pre := map[string]bool{}
+		cross := map[string][]string{}
+		for _, gv := range sortedKeys(sib) {
+			c := sib[gv]
+			p := gv + "|"
+			for k, n := range c {
+				if !isCell(k) {
+					continue
+				}
+				values[p+k] = n
+				cross[k] = append(cross[k], p+k)
+				if d == dimModel && gv == "" {
+					pre[p+k] = true // no filter shows the unknown model
+				}
+			}
+			groups = append(groups, tableGroups(p, c, sites)...)
+		}
+		for _, k := range sortedKeys(cross) {
+			groups = append(groups, cellGroup{total: "parent|" + k, fixed: true, cells: cross[k]})
+		}
+		h := suppression(values, groups, min, pre)
+		for k := range own {
+			if h[v+"|"+k] {
+				hidden[k] = true
+			}
+		}
+	}
+	values := map[string]int64{}
+	for k, n := range own {
+		if isCell(k) {
+			values[k] = n
+		}
+	}
+	return suppression(values, tableGroups("", own, sites), min, hidden), nil
+}
+
+// OutcomeReport is the program's report for a filter, with small cells
+// suppressed.
+type OutcomeReport struct {
+	Release           string             `json:"release"`
+	Filter            OutcomeFilter      `json:"filter"`
+	MinCell           int                `json:"min_cell"`
+	Participants      Figure             `json:"participants"`
+	FirstInterviews   Figure             `json:"first_interviews"`
+	ClosingInterviews Figure             `json:"closing_interviews"`
+	Surveys           Figure             `json:"surveys"`
+	Indicators        []IndicatorRow     `json:"indicators"`
+	Statements        []StatementRow     `json:"statements"`
+	Hospitalizations  HospitalizationRow `json:"hospitalizations"`
+	Participation     ParticipationRow   `json:"participation"`
+	Sites             []SiteRow          `json:"sites"`
+}
+
+// IndicatorRow is one POM indicator: the number of answers and the share
+// with the outcome present at each timepoint, and the change from the
+// first to the closing interview in percentage points.
+type IndicatorRow struct {
+	Code          string `json:"code"`
+	Number        int    `json:"number,omitempty"`
+	Text          string `json:"text"`
+	FirstN        Figure `json:"first_n"`
+	FirstShare    Figure `json:"first_share"`
+	MidpointN     Figure `json:"midpoint_n"`
+	MidpointShare Figure `json:"midpoint_share"`
+	ClosingN      Figure `json:"closing_n"`
+	ClosingShare  Figure `json:"closing_share"`
+	ChangePoints  Figure `json:"change_points"`
+}
+
+// StatementRow is one survey statement: the count of each answer (in the
+// order of contract.SurveyAnswers), the number of answers and the share
+// of the highest rating.
+type StatementRow struct {
+	Code         string   `json:"code"`
+	Number       int      `json:"number,omitempty"`
+	Text         string   `json:"text"`
+	Answers      []Figure `json:"answers"`
+	N            Figure   `json:"n"`
+	HighestShare Figure   `json:"highest_share"`
+}
+
+// HospitalizationRow compares hospitalizations before and during the
+// program per participant-year: before, the count in the two years before
+// enrollment over two years per participant; during, the count over the
+// months enrolled divided by 12.
+type HospitalizationRow struct {
+	Participants     Figure `json:"participants"`
+	ParticipantYears Figure `json:"participant_years"`
+	BeforeRate       Figure `json:"before_per_participant_year"`
+	DuringRate       Figure `json:"during_per_participant_year"`
+}
+
+// ParticipationRow sums what participants did month by month.
+type ParticipationRow struct {
+	Participants      Figure   `json:"participants"`
+	ParticipantMonths Figure   `json:"participant_months"`
+	AttendanceShare   Figure   `json:"attendance_share"`
+	JournalShare      Figure   `json:"journal_completion_share"`
+	ReceiptShare      Figure   `json:"receipt_compliance_share"`
+	OutingsByStage    []Figure `json:"outings_by_stage"`
+}
+
+// SiteRow is one site of the per-site breakdown.
+type SiteRow struct {
+	SiteID            string `json:"site_id"`
+	Site              string `json:"site"`
+	Organization      string `json:"organization"`
+	State             string `json:"state"`
+	Participants      Figure `json:"participants"`
+	FirstInterviews   Figure `json:"first_interviews"`
+	ClosingInterviews Figure `json:"closing_interviews"`
+	Surveys           Figure `json:"surveys"`
+	HospParticipants  Figure `json:"hospitalization_participants"`
+}
+
+// siteInfos loads every site with its organization.
+func (s *Store) siteInfos(ctx context.Context) (map[string]siteInfo, error) {
+	var rows []siteInfo
+	err := s.DB.WithContext(ctx).Raw(`SELECT s.id, s.name, s.org_id, o.name AS org_name, o.type AS org_type, o.state FROM sites s JOIN organizations o ON o.id = s.org_id`).Scan(&rows).Error
+	out := make(map[string]siteInfo, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, err
+}
+
+func round(v float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(v*p) / p
+}
+
+// Outcomes computes the report for a filter from the rollups and applies
+// small-cell suppression with the given minimum cell (DefaultMinCell when
+// below 1). The filter's values are the caller's to check.
+func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (OutcomeReport, error) {
+	if minCell < 1 {
+		minCell = DefaultMinCell
+	}
+	rep := OutcomeReport{Filter: f, MinCell: minCell}
+	rel, err := s.LatestRelease(ctx)
+	if err != nil {
+		return rep, err
+	}
+	var content program.Release
+	if err := json.Unmarshal([]byte(rel.Content), &content); err != nil {
+		return rep, err
+	}
+	rep.Release = rel.Version
+	sites, err := s.siteInfos(ctx)
+	if err != nil {
+		return rep, err
+	}
+	all, err := s.cubes(ctx, f, "")
+	if err != nil {
+		return rep, err
+	}
+	c := all[""]
+	if c == nil {
+		c = cube{}
+	}
+	hidden, err := s.hiddenCells(ctx, f, c, sites, int64(minCell))
+	if err != nil {
+		return rep, err
+	}
+	count := func(k string) Figure {
+		if hidden[k] {
+			return hiddenFigure(minCell)
+		}
+		return shown(float64(c[k]))
+	}
+	// ratio is num/den (times scale, rounded) when the cells it rests on
+	// are shown and den is not zero.
+	ratio := func(num, den int64, scale float64, places int, rests ...string) Figure {
+		for _, k := range rests {
+			if hidden[k] {
+				return hiddenFigure(minCell)
+			}
+		}
+		if den == 0 {
+			return none()
+		}
+		return shown(round(float64(num)/float64(den)*scale, places))
+	}
+	rep.Participants, rep.FirstInterviews, rep.ClosingInterviews, rep.Surveys = count("total/participants"), count("total/first_interviews"), count("total/closing_interviews"), count("total/surveys")
+	for _, it := range content.POM.Items {
+		row := IndicatorRow{Code: it.Code, Number: it.Number, Text: it.Text}
+		share := func(tp string) (Figure, Figure) {
+			k := "pom/" + tp + "/" + it.Code + "/"
+			return count(k + "n"), ratio(c[k+"present"], c[k+"n"], 100, 1, k+"n", k+"present", k+"absent")
+		}
+		row.FirstN, row.FirstShare = share(contract.TimepointEligibility)
+		row.MidpointN, row.MidpointShare = share(contract.TimepointMidpoint)
+		row.ClosingN, row.ClosingShare = share(contract.TimepointClosing)
+		switch {
+		case row.FirstShare.Suppressed || row.ClosingShare.Suppressed:
+			row.ChangePoints = hiddenFigure(minCell)
+		case row.FirstShare.Value != nil && row.ClosingShare.Value != nil:
+			row.ChangePoints = shown(round(*row.ClosingShare.Value-*row.FirstShare.Value, 1))
+		}
+		rep.Indicators = append(rep.Indicators, row)
+	}
+	for _, st := range content.Survey.Statements {
+		row := StatementRow{Code: st.Code, Number: st.Number, Text: st.Text}
+		k := "survey/" + st.Code + "/"
+		for _, a := range contract.SurveyAnswers {
+			row.Answers = append(row.Answers, count(k+a))
+		}
+		row.N = count(k + "n")
+		row.HighestShare = ratio(c[k+contract.SurveyAnswers[0]], c[k+"n"], 100, 1, k+"n", k+contract.SurveyAnswers[0])
+		rep.Statements = append(rep.Statements, row)
+	}
+	hp := "total/hosp_participants"
+	rep.Hospitalizations = HospitalizationRow{
+		Participants:     count(hp),
+		ParticipantYears: ratio(c["total/hosp_months"], 12, 1, 1, hp),
+		BeforeRate:       ratio(c["total/hosp_before"], 2*c[hp], 1, 2, hp),
+		DuringRate:       ratio(c["total/hosp_during"]*12, c["total/hosp_months"], 1, 2, hp),
+	}
+	pp := "total/part_participants"
+	rep.Participation = ParticipationRow{
+		Participants:      count(pp),
+		ParticipantMonths: ratio(c["total/part_months"], 1, 1, 0, pp),
+		AttendanceShare:   ratio(c["total/meetings_attended"], c["total/meetings_held"], 100, 1, pp),
+		JournalShare:      ratio(c["total/journals_completed"], c["total/journals_due"], 100, 1, pp),
+		ReceiptShare:      ratio(c["total/receipts_ok"], c["total/spend_months"], 100, 1, pp),
+	}
+	for i := 1; i <= contract.OutingStages; i++ {
+		rep.Participation.OutingsByStage = append(rep.Participation.OutingsByStage, ratio(c["total/outings"+strconv.Itoa(i)], 1, 1, 0, pp))
+	}
+	seen := map[string]bool{}
+	for k := range c {
+		if strings.HasPrefix(k, "site/") {
+			seen[strings.Split(k, "/")[1]] = true
+		}
+	}
+	for _, id := range sortedKeys(seen) {
+		si := sites[id]
+		k := "site/" + id + "/"
+		rep.Sites = append(rep.Sites, SiteRow{SiteID: id, Site: si.Name, Organization: si.OrgName, State: si.State,
+			Participants: count(k + "participants"), FirstInterviews: count(k + "first_interviews"), ClosingInterviews: count(k + "closing_interviews"),
+			Surveys: count(k + "surveys"), HospParticipants: count(k + "hosp_participants")})
+	}
+	sortSites(rep.Sites)
+	return rep, nil
+}
+
+func sortSites(rows []SiteRow) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Organization != rows[j].Organization {
+			return rows[i].Organization < rows[j].Organization
+		}
+		return rows[i].Site < rows[j].Site
+	})
+}
