@@ -32,14 +32,17 @@ type hub struct {
 	client *http.Client
 }
 
-func newHub(t *testing.T, dsn string) *hub {
+func newHub(t *testing.T, dsn string) *hub { t.Helper(); return newHubWith(t, dsn, server.Config{}) }
+
+// newHubWith is newHub with a server configuration.
+func newHubWith(t *testing.T, dsn string, cfg server.Config) *hub {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	st, err := store.Open(context.Background(), dsn, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(server.Config{}, st, log).Handler())
+	srv := httptest.NewServer(server.New(cfg, st, log).Handler())
 	// The transport neither asks for nor undoes gzip on its own: each test
 	// says what it accepts and sees the answer as sent.
 	tr := &http.Transport{DisableCompression: true}

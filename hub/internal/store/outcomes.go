@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -111,10 +112,14 @@ type siteInfo struct {
 	ID, Name, OrgID, OrgName, OrgType, State string
 }
 
-// cubes computes the raw counts for a filter, one cube per value of the
-// dimension by ("" for one cube of everything matching the filter).
-func (s *Store) cubes(ctx context.Context, f OutcomeFilter, by string) (map[string]cube, error) {
-	usePlace := f.place() || by == dimSite || by == dimOrg || by == dimType || by == dimState
+// cubes computes the raw counts for a filter, one cube per combination of
+// values of the dimensions by (joined with "~"; "" for one cube of
+// everything matching the filter).
+func (s *Store) cubes(ctx context.Context, f OutcomeFilter, by ...string) (map[string]cube, error) {
+	usePlace := f.place()
+	for _, d := range by {
+		usePlace = usePlace || d == dimSite || d == dimOrg || d == dimType || d == dimState
+	}
 	var conds []string
 	var args []any
 	for _, d := range dims {
@@ -134,9 +139,14 @@ func (s *Store) cubes(ctx context.Context, f OutcomeFilter, by string) (map[stri
 	if len(conds) > 0 {
 		where = strings.Join(conds, " AND ")
 	}
-	g := "''"
-	if by != "" {
-		g = dimExpr[by]
+	g, gb := "''", "" // PostgreSQL refuses a constant in GROUP BY
+	if len(by) > 0 {
+		parts := make([]string, len(by))
+		for i, d := range by {
+			parts[i] = dimExpr[d]
+		}
+		g = strings.Join(parts, " || '~' || ")
+		gb = g + ", "
 	}
 	join := " t JOIN sites s ON s.id = t.site_id JOIN organizations o ON o.id = s.org_id"
 	out := map[string]cube{}
@@ -158,7 +168,7 @@ func (s *Store) cubes(ctx context.Context, f OutcomeFilter, by string) (map[stri
 		N, Present                  int64
 	}
 	if err := db.Raw("SELECT "+g+" AS g, t.timepoint, t.indicator_code, SUM(t.n) AS n, SUM(t.present) AS present FROM "+pomFrom+
-		" WHERE "+where+" GROUP BY "+g+", t.timepoint, t.indicator_code", args...).Scan(&pom).Error; err != nil {
+		" WHERE "+where+" GROUP BY "+gb+"t.timepoint, t.indicator_code", args...).Scan(&pom).Error; err != nil {
 		return nil, err
 	}
 	for _, r := range pom {
@@ -172,7 +182,7 @@ func (s *Store) cubes(ctx context.Context, f OutcomeFilter, by string) (map[stri
 		N                        int64
 	}
 	if err := db.Raw("SELECT "+g+" AS g, t.statement_code, t.answer, SUM(t.n) AS n FROM "+survFrom+
-		" WHERE "+where+" GROUP BY "+g+", t.statement_code, t.answer", args...).Scan(&surv).Error; err != nil {
+		" WHERE "+where+" GROUP BY "+gb+"t.statement_code, t.answer", args...).Scan(&surv).Error; err != nil {
 		return nil, err
 	}
 	for _, r := range surv {
@@ -185,7 +195,7 @@ func (s *Store) cubes(ctx context.Context, f OutcomeFilter, by string) (map[stri
 		sums[i] = "SUM(t." + col + ")"
 	}
 	rows, err := db.Raw("SELECT "+g+" AS g, t.site_id, "+strings.Join(sums, ", ")+" FROM rollup_people"+join+
-		" WHERE "+where+" GROUP BY "+g+", t.site_id", args...).Rows()
+		" WHERE "+where+" GROUP BY "+gb+"t.site_id", args...).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -274,65 +284,182 @@ func tableGroups(prefix string, c cube, sites map[string]siteInfo) []cellGroup {
 	return gs
 }
 
-// hiddenCells decides the suppression of a filter's report. First each
-// dimension the filter sets is looked at with its siblings: the reports
-// for every other value of that dimension (the other filters held), whose
-// cells add up to the report without it. Suppression runs over all the
-// siblings' tables together with those sums as fixed totals, so a hidden
-// cell can neither be subtracted from its own tables nor from the parent
-// minus the siblings shown. Then the report's own tables are made
-// consistent again with everything hidden for any dimension.
-func (s *Store) hiddenCells(ctx context.Context, f OutcomeFilter, own cube, sites map[string]siteInfo, min int64) (map[string]bool, error) {
-	hidden := map[string]bool{}
+// lattice is the suppression of one request: the filter's dimensions and
+// the counts of every combination of their values.
+type lattice struct {
+	dims  []string        // the filter's dimensions, in dims order
+	grid  map[string]cube // by the values of all dims joined with "~"
+	sites map[string]siteInfo
+	min   int64
+	memo  map[string]map[string]map[string]bool // level -> node -> hidden cells
+}
+
+// filterDims normalizes a filter into the dimensions suppression looks
+// at: a site brings its organization; an organization makes its type and
+// state redundant.
+func filterDims(f OutcomeFilter) []string {
+	var ds []string
 	for _, d := range dims {
-		v := f.get(d)
-		if v == "" || (d == dimOrg && f.SiteID != "") {
-			continue // a site's organization adds nothing beyond the site
+		switch {
+		case f.get(d) != "" && (d == dimType || d == dimState) && f.OrgID != "":
+		case f.get(d) != "":
+			ds = append(ds, d)
 		}
-		parent := f.without(d)
-		if d == dimSite && f.OrgID == "" {
-			parent.OrgID = sites[f.SiteID].OrgID
+	}
+	return ds
+}
+
+// hiddenCells decides the suppression of a filter's report, level by
+// level from the national report down (hierarchical suppression):
+//
+//   - the national report: its own tables' groups;
+//   - a report filtered by a set S of dimensions is solved together with
+//     every other combination of values of S (its siblings): their
+//     tables' groups, and for each dimension d of S the line of siblings
+//     that differ only in d, which adds up to the report filtered by
+//     S without d. That report is solved first (it is shown as it is
+//     decided there, so here it is fixed): when it shows a cell, hidden
+//     cells on the line get company until at least two are hidden adding
+//     up to the minimum; when it hides a cell, at least one cell of the
+//     line is hidden too, so the hidden total cannot be summed up.
+//
+// A cell that holds its whole line's total is the same number as the
+// total and takes its fate: hidden with it, or shown and never picked to
+// hide (hiding a published number protects nothing).
+// The unknown program model has no filter: its reports count as hidden.
+// A site's report sits under its organization's.
+func (s *Store) hiddenCells(ctx context.Context, f OutcomeFilter, sites map[string]siteInfo, min int64) (map[string]bool, error) {
+	if min <= 1 {
+		return map[string]bool{}, nil // nothing is small
+	}
+	if f.SiteID != "" && f.OrgID == "" {
+		f.OrgID = sites[f.SiteID].OrgID
+	}
+	l := &lattice{dims: filterDims(f), sites: sites, min: min, memo: map[string]map[string]map[string]bool{}}
+	var err error
+	if l.grid, err = s.cubes(ctx, OutcomeFilter{}, l.dims...); err != nil {
+		return nil, err
+	}
+	key := make([]string, len(l.dims))
+	for i, d := range l.dims {
+		key[i] = f.get(d)
+	}
+	return l.solve(l.dims)[strings.Join(key, "~")], nil
+}
+
+// nodes sums the grid up to the level of dimensions sub (a subset of
+// l.dims): one cube per combination of their values.
+func (l *lattice) nodes(sub []string) map[string]cube {
+	pos := make([]int, len(sub))
+	for i, d := range sub {
+		pos[i] = idx(l.dims, d)
+	}
+	out := map[string]cube{}
+	for gk, c := range l.grid {
+		vals := strings.Split(gk, "~")
+		if len(l.dims) == 0 {
+			vals = nil
 		}
-		sib, err := s.cubes(ctx, parent, d)
-		if err != nil {
-			return nil, err
+		k := make([]string, len(sub))
+		for i, p := range pos {
+			k[i] = vals[p]
 		}
-		values := map[string]int64{}
-		var groups []cellGroup
-		pre := map[string]bool{}
-		cross := map[string][]string{}
-		for _, gv := range sortedKeys(sib) {
-			c := sib[gv]
-			p := gv + "|"
-			for k, n := range c {
-				if !isCell(k) {
+		nk := strings.Join(k, "~")
+		n := out[nk]
+		if n == nil {
+			n = cube{}
+			out[nk] = n
+		}
+		for ck, v := range c {
+			n[ck] += v
+		}
+	}
+	if len(out) == 0 {
+		out[""] = cube{}
+	}
+	return out
+}
+
+// solve returns the hidden cells of every report at the level sub.
+func (l *lattice) solve(sub []string) map[string]map[string]bool {
+	lk := strings.Join(sub, ",")
+	if h, ok := l.memo[lk]; ok {
+		return h
+	}
+	nodes := l.nodes(sub)
+	values := map[string]int64{}
+	pre, locked := map[string]bool{}, map[string]bool{}
+	var groups []cellGroup
+	modelAt := idx(sub, dimModel)
+	for _, nk := range sortedKeys(nodes) {
+		c := nodes[nk]
+		p := nk + "|"
+		unknownModel := modelAt >= 0 && strings.Split(nk, "~")[modelAt] == ""
+		for k, v := range c {
+			if isCell(k) {
+				values[p+k] = v
+				if unknownModel {
+					pre[p+k] = true
+				}
+			}
+		}
+		groups = append(groups, tableGroups(p, c, l.sites)...)
+	}
+	for i, d := range sub {
+		if d == dimOrg && slices.Contains(sub, dimSite) {
+			continue // a site lies in one organization: nothing to add up
+		}
+		lower := append(append([]string{}, sub[:i]...), sub[i+1:]...)
+		if d == dimSite && !slices.Contains(lower, dimOrg) {
+			continue // never happens: a site brings its organization
+		}
+		lowerHidden := l.solve(lower)
+		lowerNodes := l.nodes(lower)
+		lines := map[string][]string{} // lower node -> nodes on its line
+		for _, nk := range sortedKeys(nodes) {
+			vals := strings.Split(nk, "~")
+			lk := strings.Join(append(append([]string{}, vals[:i]...), vals[i+1:]...), "~")
+			lines[lk] = append(lines[lk], nk)
+		}
+		for _, lk := range sortedKeys(lines) {
+			for _, ck := range sortedKeys(lowerNodes[lk]) {
+				if !isCell(ck) {
 					continue
 				}
-				values[p+k] = n
-				cross[k] = append(cross[k], p+k)
-				if d == dimModel && gv == "" {
-					pre[p+k] = true // no filter shows the unknown model
+				g := cellGroup{total: "lower|" + lk + "|" + ck, fixed: true, totalHidden: lowerHidden[lk][ck]}
+				nonZero := []string{}
+				for _, nk := range lines[lk] {
+					g.cells = append(g.cells, nk+"|"+ck)
+					if values[nk+"|"+ck] != 0 {
+						nonZero = append(nonZero, nk+"|"+ck)
+					}
 				}
-			}
-			groups = append(groups, tableGroups(p, c, sites)...)
-		}
-		for _, k := range sortedKeys(cross) {
-			groups = append(groups, cellGroup{total: "parent|" + k, fixed: true, cells: cross[k]})
-		}
-		h := suppression(values, groups, min, pre)
-		for k := range own {
-			if h[v+"|"+k] {
-				hidden[k] = true
+				// A cell holding its line's whole total is the same number
+				// as the total: it takes the total's fate (a site's cells
+				// along a place line always do).
+				if len(nonZero) == 1 {
+					if g.totalHidden {
+						pre[nonZero[0]] = true
+					} else {
+						locked[nonZero[0]] = true
+					}
+				}
+				groups = append(groups, g)
 			}
 		}
 	}
-	values := map[string]int64{}
-	for k, n := range own {
-		if isCell(k) {
-			values[k] = n
+	h := suppression(values, groups, l.min, pre, locked)
+	out := map[string]map[string]bool{}
+	for k := range h {
+		if nk, ck, ok := strings.Cut(k, "|"); ok && values[k] >= 0 {
+			if out[nk] == nil {
+				out[nk] = map[string]bool{}
+			}
+			out[nk][ck] = true
 		}
 	}
-	return suppression(values, tableGroups("", own, sites), min, hidden), nil
+	l.memo[lk] = out
+	return out
 }
 
 // OutcomeReport is the program's report for a filter, with small cells
@@ -451,7 +578,7 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 	if err != nil {
 		return rep, err
 	}
-	all, err := s.cubes(ctx, f, "")
+	all, err := s.cubes(ctx, f)
 	if err != nil {
 		return rep, err
 	}
@@ -459,7 +586,7 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 	if c == nil {
 		c = cube{}
 	}
-	hidden, err := s.hiddenCells(ctx, f, c, sites, int64(minCell))
+	hidden, err := s.hiddenCells(ctx, f, sites, int64(minCell))
 	if err != nil {
 		return rep, err
 	}

@@ -16,12 +16,17 @@ const DefaultMinCell = 11
 type cellGroup struct {
 	total string
 	fixed bool
-	cells []string
+	// totalHidden marks a fixed total that its own report hides: then at
+	// least one cell must be hidden, or the cells would add up to it.
+	totalHidden bool
+	cells       []string
 }
 
 // suppression decides which cells are hidden. values holds every cell's
-// true count; cells missing from it count 0. never lists cells that no
-// report ever shows (they count as hidden from the start).
+// true count; cells missing from it count 0. hidden starts with the cells
+// already hidden (such as those no report ever shows); locked cells are
+// shown elsewhere with the same value, so hiding them protects nothing
+// and they are never picked.
 //
 // The rule, applied until nothing changes:
 //  1. primary: a cell counting 1 to min-1 is hidden;
@@ -29,8 +34,10 @@ type cellGroup struct {
 //     hidden, the smallest non-zero ones first (ties by name), until at
 //     least two are hidden and the hidden cells add up to at least min;
 //     when the group has no cell left to hide, its total is hidden
-//     (a fixed total stays, with every cell of the group hidden).
-func suppression(values map[string]int64, groups []cellGroup, min int64, hidden map[string]bool) map[string]bool {
+//     (a fixed total stays, with every cell of the group hidden);
+//  3. a group whose fixed total is hidden where it is shown keeps at
+//     least one hidden cell (the smallest non-zero one).
+func suppression(values map[string]int64, groups []cellGroup, min int64, hidden, locked map[string]bool) map[string]bool {
 	if hidden == nil {
 		hidden = map[string]bool{}
 	}
@@ -42,6 +49,12 @@ func suppression(values map[string]int64, groups []cellGroup, min int64, hidden 
 	for changed := true; changed; {
 		changed = false
 		for _, g := range groups {
+			if g.totalHidden {
+				if hideOne(values, g.cells, hidden, locked) {
+					changed = true
+				}
+				continue
+			}
 			if !g.fixed && hidden[g.total] {
 				continue
 			}
@@ -59,7 +72,7 @@ func suppression(values map[string]int64, groups []cellGroup, min int64, hidden 
 			for n < 2 || sum < min {
 				pick := ""
 				for _, c := range g.cells {
-					if hidden[c] {
+					if hidden[c] || locked[c] {
 						continue
 					}
 					if pick == "" || better(values, c, pick) {
@@ -83,6 +96,25 @@ func suppression(values map[string]int64, groups []cellGroup, min int64, hidden 
 		}
 	}
 	return hidden
+}
+
+// hideOne hides the smallest non-zero cell when none of the cells is
+// hidden and any is not zero, and reports whether it hid one.
+func hideOne(values map[string]int64, cells []string, hidden, locked map[string]bool) bool {
+	pick := ""
+	for _, c := range cells {
+		if hidden[c] {
+			return false
+		}
+		if values[c] != 0 && !locked[c] && (pick == "" || better(values, c, pick)) {
+			pick = c
+		}
+	}
+	if pick == "" {
+		return false
+	}
+	hidden[pick] = true
+	return true
 }
 
 // better orders candidates for complementary suppression: non-zero before
