@@ -422,7 +422,7 @@ func TestOutcomesProperty(t *testing.T) {
 										c := strconv.Itoa(i)
 										cells = append(cells, c)
 										// A site missing from a report's breakdown is known to be 0 there.
-									hid[c], val[c] = s.hidden[name] && s.has(name), s.truth[name]
+										hid[c], val[c] = s.hidden[name] && s.has(name), s.truth[name]
 										rest -= s.truth[name]
 									}
 									if unknown {
