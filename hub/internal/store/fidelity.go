@@ -128,7 +128,7 @@ func (s *Store) Fidelity(ctx context.Context, f OutcomeFilter, th FidelityThresh
 		return rep, err
 	}
 	rep.GroupRules = content.Groups
-	sites, err := s.siteInfos(ctx)
+	sites, err := s.siteInfos(ctx, s.DB)
 	if err != nil {
 		return rep, err
 	}

@@ -165,11 +165,19 @@ func m0002Outcomes() *gormigrate.Migration {
 					return err
 				}
 			}
+			// The version of the reporting data, changed by every
+			// projection: cached suppression decisions name it.
+			if err := tx.Exec("INSERT INTO hub_meta (key, value) VALUES ('rollup_version', '0')").Error; err != nil {
+				return err
+			}
 			// Records stored before this migration are projected again, so
 			// their outcomes reach the new tables and rollups.
 			return tx.Exec("UPDATE records SET projected = false").Error
 		},
 		Rollback: func(tx *gorm.DB) error {
+			if err := tx.Exec("DELETE FROM hub_meta WHERE key = 'rollup_version'").Error; err != nil {
+				return err
+			}
 			for i := len(tables) - 1; i >= 0; i-- {
 				if err := tx.Migrator().DropTable(tables[i].name); err != nil {
 					return err

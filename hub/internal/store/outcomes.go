@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"math"
 	"slices"
@@ -9,7 +10,10 @@ import (
 	"strconv"
 	"strings"
 
+	"gorm.io/gorm"
+
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
@@ -115,7 +119,7 @@ type siteInfo struct {
 // cubes computes the raw counts for a filter, one cube per combination of
 // values of the dimensions by (joined with "~"; "" for one cube of
 // everything matching the filter).
-func (s *Store) cubes(ctx context.Context, f OutcomeFilter, by ...string) (map[string]cube, error) {
+func (s *Store) cubes(ctx context.Context, db *gorm.DB, f OutcomeFilter, by ...string) (map[string]cube, error) {
 	usePlace := f.place()
 	for _, d := range by {
 		usePlace = usePlace || d == dimSite || d == dimOrg || d == dimType || d == dimState
@@ -158,7 +162,7 @@ func (s *Store) cubes(ctx context.Context, f OutcomeFilter, by ...string) (map[s
 		}
 		return c
 	}
-	db := s.DB.WithContext(ctx)
+	db = db.WithContext(ctx)
 	pomFrom, survFrom := "rollup_pom"+join, "rollup_survey"+join
 	if !usePlace {
 		pomFrom, survFrom = "rollup_pom_all t", "rollup_survey_all t"
@@ -328,7 +332,7 @@ func filterDims(f OutcomeFilter) []string {
 // hide (hiding a published number protects nothing).
 // The unknown program model has no filter: its reports count as hidden.
 // A site's report sits under its organization's.
-func (s *Store) hiddenCells(ctx context.Context, f OutcomeFilter, sites map[string]siteInfo, min int64) (map[string]bool, error) {
+func (s *Store) hiddenCells(ctx context.Context, db *gorm.DB, version string, f OutcomeFilter, sites map[string]siteInfo, min int64) (map[string]bool, error) {
 	if min <= 1 {
 		return map[string]bool{}, nil // nothing is small
 	}
@@ -336,15 +340,25 @@ func (s *Store) hiddenCells(ctx context.Context, f OutcomeFilter, sites map[stri
 		f.OrgID = sites[f.SiteID].OrgID
 	}
 	l := &lattice{dims: filterDims(f), sites: sites, min: min, memo: map[string]map[string]map[string]bool{}}
-	var err error
-	if l.grid, err = s.cubes(ctx, OutcomeFilter{}, l.dims...); err != nil {
-		return nil, err
-	}
 	key := make([]string, len(l.dims))
 	for i, d := range l.dims {
 		key[i] = f.get(d)
 	}
-	return l.solve(l.dims)[strings.Join(key, "~")], nil
+	level := strconv.FormatInt(min, 10) + ":" + strings.Join(l.dims, ",")
+	if h, ok := s.suppressed.get(version, level); ok {
+		return h[strings.Join(key, "~")], nil
+	}
+	var err error
+	if l.grid, err = s.cubes(ctx, db, OutcomeFilter{}, l.dims...); err != nil {
+		return nil, err
+	}
+	h := l.solve(l.dims)
+	levels := map[string]map[string]map[string]bool{}
+	for k, v := range l.memo {
+		levels[strconv.FormatInt(min, 10)+":"+k] = v
+	}
+	s.suppressed.put(version, levels)
+	return h[strings.Join(key, "~")], nil
 }
 
 // nodes sums the grid up to the level of dimensions sub (a subset of
@@ -462,6 +476,18 @@ func (l *lattice) solve(sub []string) map[string]map[string]bool {
 	return out
 }
 
+// snapshot runs fn on one consistent view of the database: a read-only
+// repeatable-read transaction on PostgreSQL, so a projection committing
+// meanwhile cannot make the figures and their suppression disagree.
+// SQLite (one embedded hub) reads without a transaction, which there
+// would take the write lock.
+func (s *Store) snapshot(ctx context.Context, fn func(db *gorm.DB) error) error {
+	if s.dialect != dbx.Postgres {
+		return fn(s.DB)
+	}
+	return s.DB.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+}
+
 // OutcomeReport is the program's report for a filter, with small cells
 // suppressed.
 type OutcomeReport struct {
@@ -542,9 +568,9 @@ type SiteRow struct {
 }
 
 // siteInfos loads every site with its organization.
-func (s *Store) siteInfos(ctx context.Context) (map[string]siteInfo, error) {
+func (s *Store) siteInfos(ctx context.Context, db *gorm.DB) (map[string]siteInfo, error) {
 	var rows []siteInfo
-	err := s.DB.WithContext(ctx).Raw(`SELECT s.id, s.name, s.org_id, o.name AS org_name, o.type AS org_type, o.state FROM sites s JOIN organizations o ON o.id = s.org_id`).Scan(&rows).Error
+	err := db.WithContext(ctx).Raw(`SELECT s.id, s.name, s.org_id, o.name AS org_name, o.type AS org_type, o.state FROM sites s JOIN organizations o ON o.id = s.org_id`).Scan(&rows).Error
 	out := make(map[string]siteInfo, len(rows))
 	for _, r := range rows {
 		out[r.ID] = r
@@ -574,19 +600,28 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 		return rep, err
 	}
 	rep.Release = rel.Version
-	sites, err := s.siteInfos(ctx)
-	if err != nil {
-		return rep, err
-	}
-	all, err := s.cubes(ctx, f)
-	if err != nil {
-		return rep, err
-	}
-	c := all[""]
-	if c == nil {
-		c = cube{}
-	}
-	hidden, err := s.hiddenCells(ctx, f, sites, int64(minCell))
+	var sites map[string]siteInfo
+	var c cube
+	var hidden map[string]bool
+	err = s.snapshot(ctx, func(db *gorm.DB) error {
+		var version string
+		if err := db.Raw("SELECT value FROM hub_meta WHERE key = ?", metaRollupVersion).Scan(&version).Error; err != nil {
+			return err
+		}
+		var err error
+		if sites, err = s.siteInfos(ctx, db); err != nil {
+			return err
+		}
+		all, err := s.cubes(ctx, db, f)
+		if err != nil {
+			return err
+		}
+		if c = all[""]; c == nil {
+			c = cube{}
+		}
+		hidden, err = s.hiddenCells(ctx, db, version, f, sites, int64(minCell))
+		return err
+	})
 	if err != nil {
 		return rep, err
 	}

@@ -4,9 +4,49 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm"
+
+	"github.com/itsmylife/iml/pkg/dbx"
 )
+
+// metaRollupVersion names the version of the reporting data in hub_meta:
+// a new random value with every change to the rollups.
+const metaRollupVersion = "rollup_version"
+
+// suppressionCache keeps the suppression decided for each level of
+// filter dimensions, for one version of the reporting data. Decisions
+// depend only on the data, so every replica decides the same; a new
+// version empties the cache.
+type suppressionCache struct {
+	mu      sync.Mutex
+	version string
+	levels  map[string]map[string]map[string]bool
+}
+
+func newSuppressionCache() *suppressionCache {
+	return &suppressionCache{levels: map[string]map[string]map[string]bool{}}
+}
+
+func (c *suppressionCache) get(version, level string) (map[string]map[string]bool, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h, ok := c.levels[level]
+	return h, ok && c.version == version
+}
+
+func (c *suppressionCache) put(version string, levels map[string]map[string]map[string]bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version != version {
+		c.version, c.levels = version, map[string]map[string]map[string]bool{}
+	}
+	for k, v := range levels {
+		c.levels[k] = v
+	}
+}
 
 // The rollups hold the reports' counts per site, enrollment year and
 // program model (and timepoint, indicator, statement or answer where the
@@ -108,6 +148,9 @@ func refreshRollups(tx *gorm.DB, siteIDs []string) error {
 	if siteIDs != nil && len(siteIDs) == 0 {
 		return nil
 	}
+	if err := tx.Exec("UPDATE hub_meta SET value = ? WHERE key = ?", uuid.NewString(), metaRollupVersion).Error; err != nil {
+		return err
+	}
 	cond := func(alias string) string {
 		if siteIDs == nil {
 			return "1 = 1"
@@ -179,7 +222,7 @@ func prefix(p, cols string) string {
 // projector keeps them current on its own; this is for a bulk load that
 // writes projected rows directly (and for an operator who wants to check).
 func (s *Store) RebuildRollups(ctx context.Context) error {
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, r := range rollups {
 			for _, t := range []string{r.table, r.all} {
 				if t == "" {
@@ -192,4 +235,18 @@ func (s *Store) RebuildRollups(ctx context.Context) error {
 		}
 		return refreshRollups(tx, nil)
 	})
+	if err != nil || s.dialect != dbx.Postgres {
+		return err
+	}
+	// Fresh statistics, so the planner knows the new tables' sizes.
+	for _, r := range rollups {
+		for _, t := range []string{r.table, r.all} {
+			if t != "" {
+				if err := s.DB.WithContext(ctx).Exec("ANALYZE " + t).Error; err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
