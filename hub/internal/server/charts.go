@@ -66,10 +66,9 @@ func surveyChart(rep store.OutcomeReport) template.HTML {
 			x += w
 		}
 	}
-	lx := left
 	for j, l := range answerLabels {
+		lx := 20 + j*170
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="10" height="10" class="a%d"/><text x="%d" y="%d" class="axis">%s</text>`, lx, h-18, j+1, lx+14, h-9, l)
-		lx += 80 + 4*len(l)/2
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) //nolint:gosec // every text is escaped above
