@@ -127,10 +127,11 @@ func run(bin, dir string, port int) error {
 It's My Life is running.
 
   National hub     %s
+    Outcomes       %s/outcomes
     POM table      %s/outcomes/pom
     sign in        %s / %s
 
-`, hub.URL(), hub.URL(), adminEmail, adminPassword)
+`, hub.URL(), hub.URL(), hub.URL(), adminEmail, adminPassword)
 	for i, a := range agents {
 		fmt.Printf("  Site %-11q %s\n    sign in        director%d@example.org / %s\n\n", sites[i].site, a.URL(), i+1, dirPassword)
 	}

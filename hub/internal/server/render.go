@@ -60,8 +60,15 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%.1f", *v)
 	},
 	"modelLabel": func(m string) string { return modelLabels[m] },
-	"inc":        func(i int) int { return i + 1 },
-	"ptr":        func(v float64) *float64 { return &v },
+	// cnt shows a count that may be suppressed (nil).
+	"cnt": func(n *int) string {
+		if n == nil {
+			return "suppressed"
+		}
+		return fmt.Sprint(*n)
+	},
+	"inc": func(i int) int { return i + 1 },
+	"ptr": func(v float64) *float64 { return &v },
 	// withAction gives a shared form the page data and where it submits.
 	"withAction": func(data gin.H, action string) gin.H {
 		out := gin.H{"Action": action}
@@ -98,7 +105,10 @@ func (s *Server) render(c *gin.Context, status int, name string, data gin.H) {
 func pomChart(rep store.POMReport) template.HTML {
 	rows := make([]dumbbellRow, len(rep.Indicators))
 	for i, ind := range rep.Indicators {
-		rows[i] = dumbbellRow{Label: ind.Text, First: ind.FirstShare, FirstN: ind.FirstN, Closing: ind.ClosingShare, ClosingN: ind.ClosingN}
+		rows[i] = dumbbellRow{Label: ind.Text, First: ind.FirstShare, FirstN: deref(ind.FirstN), Closing: ind.ClosingShare, ClosingN: deref(ind.ClosingN)}
+		if ind.Suppressed && (ind.FirstShare == nil || ind.ClosingShare == nil) {
+			rows[i].Note = store.SuppressedNote(rep.MinCell)
+		}
 	}
 	return dumbbell("pomchart", rows)
 }
@@ -148,6 +158,13 @@ func dumbbell(id string, rows []dumbbellRow) template.HTML {
 	fmt.Fprintf(&b, `<circle cx="%d" cy="%d" r="5" class="closing"/><text x="%d" y="%d" class="axis">closing interview</text>`, left+140, h-8, left+150, h-4)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) //nolint:gosec // every text is escaped above
+}
+
+func deref(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
 }
 
 func shorten(s string, n int) string {

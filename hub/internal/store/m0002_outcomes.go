@@ -113,6 +113,7 @@ func m0002Outcomes() *gormigrate.Migration {
 		Model             string `gorm:"primaryKey;size:30"`
 		Participants      int64  `gorm:"not null"`
 		FirstInterviews   int64  `gorm:"not null"`
+		MidInterviews     int64  `gorm:"not null"`
 		ClosingInterviews int64  `gorm:"not null"`
 		Surveys           int64  `gorm:"not null"`
 		HospParticipants  int64  `gorm:"not null"`

@@ -91,7 +91,7 @@ var dimExpr = map[string]string{
 }
 
 // peopleCols are rollup_people's sums, in table order.
-var peopleCols = []string{"participants", "first_interviews", "closing_interviews", "surveys", "hosp_participants", "hosp_before", "hosp_during", "hosp_months",
+var peopleCols = []string{"participants", "first_interviews", "mid_interviews", "closing_interviews", "surveys", "hosp_participants", "hosp_before", "hosp_during", "hosp_months",
 	"part_participants", "part_months", "meetings_held", "meetings_attended", "journals_due", "journals_completed", "spend_months", "receipts_ok",
 	"outings1", "outings2", "outings3", "outings4"}
 
@@ -99,7 +99,7 @@ var peopleCols = []string{"participants", "first_interviews", "closing_interview
 // the cells suppression protects. The other sums (hospitalizations,
 // months, meetings, journals, outings) are only shown as rates or totals
 // of a group whose head count is shown.
-var personCols = []string{"participants", "first_interviews", "closing_interviews", "surveys", "hosp_participants", "part_participants"}
+var personCols = []string{"participants", "first_interviews", "mid_interviews", "closing_interviews", "surveys", "hosp_participants", "part_participants"}
 
 // siteCols are the per-site breakdown's columns.
 var siteCols = []string{"participants", "first_interviews", "closing_interviews", "surveys", "hosp_participants"}
@@ -488,6 +488,34 @@ func (s *Store) snapshot(ctx context.Context, fn func(db *gorm.DB) error) error 
 	return s.DB.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 }
 
+// suppressedCube reads a filter's counts and decides their suppression,
+// on one snapshot.
+func (s *Store) suppressedCube(ctx context.Context, f OutcomeFilter, minCell int) (cube, map[string]bool, map[string]siteInfo, error) {
+	var sites map[string]siteInfo
+	var c cube
+	var hidden map[string]bool
+	err := s.snapshot(ctx, func(db *gorm.DB) error {
+		var version string
+		if err := db.Raw("SELECT value FROM hub_meta WHERE key = ?", metaRollupVersion).Scan(&version).Error; err != nil {
+			return err
+		}
+		var err error
+		if sites, err = s.siteInfos(ctx, db); err != nil {
+			return err
+		}
+		all, err := s.cubes(ctx, db, f)
+		if err != nil {
+			return err
+		}
+		if c = all[""]; c == nil {
+			c = cube{}
+		}
+		hidden, err = s.hiddenCells(ctx, db, version, f, sites, int64(minCell))
+		return err
+	})
+	return c, hidden, sites, err
+}
+
 // OutcomeReport is the program's report for a filter, with small cells
 // suppressed.
 type OutcomeReport struct {
@@ -496,6 +524,7 @@ type OutcomeReport struct {
 	MinCell           int                `json:"min_cell"`
 	Participants      Figure             `json:"participants"`
 	FirstInterviews   Figure             `json:"first_interviews"`
+	MidInterviews     Figure             `json:"midpoint_interviews"`
 	ClosingInterviews Figure             `json:"closing_interviews"`
 	Surveys           Figure             `json:"surveys"`
 	Indicators        []IndicatorRow     `json:"indicators"`
@@ -600,28 +629,7 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 		return rep, err
 	}
 	rep.Release = rel.Version
-	var sites map[string]siteInfo
-	var c cube
-	var hidden map[string]bool
-	err = s.snapshot(ctx, func(db *gorm.DB) error {
-		var version string
-		if err := db.Raw("SELECT value FROM hub_meta WHERE key = ?", metaRollupVersion).Scan(&version).Error; err != nil {
-			return err
-		}
-		var err error
-		if sites, err = s.siteInfos(ctx, db); err != nil {
-			return err
-		}
-		all, err := s.cubes(ctx, db, f)
-		if err != nil {
-			return err
-		}
-		if c = all[""]; c == nil {
-			c = cube{}
-		}
-		hidden, err = s.hiddenCells(ctx, db, version, f, sites, int64(minCell))
-		return err
-	})
+	c, hidden, sites, err := s.suppressedCube(ctx, f, minCell)
 	if err != nil {
 		return rep, err
 	}
@@ -644,7 +652,8 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 		}
 		return shown(round(float64(num)/float64(den)*scale, places))
 	}
-	rep.Participants, rep.FirstInterviews, rep.ClosingInterviews, rep.Surveys = count("total/participants"), count("total/first_interviews"), count("total/closing_interviews"), count("total/surveys")
+	rep.Participants, rep.FirstInterviews, rep.MidInterviews, rep.ClosingInterviews, rep.Surveys = count("total/participants"), count("total/first_interviews"),
+		count("total/mid_interviews"), count("total/closing_interviews"), count("total/surveys")
 	for _, it := range content.POM.Items {
 		row := IndicatorRow{Code: it.Code, Number: it.Number, Text: it.Text}
 		share := func(tp string) (Figure, Figure) {

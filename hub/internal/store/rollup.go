@@ -105,25 +105,26 @@ WHERE ` + cond("s") + ` GROUP BY s.site_id, s.year, s.model, a.statement_code, a
 	},
 	{
 		table: "rollup_people",
-		cols: "site_id, year, model, participants, first_interviews, closing_interviews, surveys, hosp_participants, hosp_before, hosp_during, hosp_months, " +
+		cols: "site_id, year, model, participants, first_interviews, mid_interviews, closing_interviews, surveys, hosp_participants, hosp_before, hosp_during, hosp_months, " +
 			"part_participants, part_months, meetings_held, meetings_attended, journals_due, journals_completed, spend_months, receipts_ok, outings1, outings2, outings3, outings4",
 		query: func(cond func(string) string) (string, int) {
 			z := func(n int) string { return strings.TrimSuffix(strings.Repeat("0, ", n), ", ") }
-			return `SELECT site_id, year, model, SUM(c1), SUM(c2), SUM(c3), SUM(c4), SUM(c5), SUM(c6), SUM(c7), SUM(c8), SUM(c9), SUM(c10), SUM(c11), SUM(c12), SUM(c13), SUM(c14), SUM(c15), SUM(c16), SUM(c17), SUM(c18), SUM(c19), SUM(c20)
+			return `SELECT site_id, year, model, SUM(c1), SUM(c2), SUM(c3), SUM(c4), SUM(c5), SUM(c6), SUM(c7), SUM(c8), SUM(c9), SUM(c10), SUM(c11), SUM(c12), SUM(c13), SUM(c14), SUM(c15), SUM(c16), SUM(c17), SUM(c18), SUM(c19), SUM(c20), SUM(c21)
 FROM (
 SELECT p.site_id AS site_id, p.enrollment_year AS year, p.model AS model, 1 AS c1, 0 AS c2, 0 AS c3, 0 AS c4, 0 AS c5, 0 AS c6, 0 AS c7, 0 AS c8, 0 AS c9, 0 AS c10,
- 0 AS c11, 0 AS c12, 0 AS c13, 0 AS c14, 0 AS c15, 0 AS c16, 0 AS c17, 0 AS c18, 0 AS c19, 0 AS c20
+ 0 AS c11, 0 AS c12, 0 AS c13, 0 AS c14, 0 AS c15, 0 AS c16, 0 AS c17, 0 AS c18, 0 AS c19, 0 AS c20, 0 AS c21
  FROM outcome_participants p WHERE ` + cond("p") + `
 UNION ALL
-SELECT i.site_id, i.enrollment_year, ` + effModel("i") + `, 0, CASE WHEN i.timepoint = 'eligibility' THEN 1 ELSE 0 END, CASE WHEN i.timepoint = 'closing' THEN 1 ELSE 0 END, ` + z(17) + `
+SELECT i.site_id, i.enrollment_year, ` + effModel("i") + `, 0, CASE WHEN i.timepoint = 'eligibility' THEN 1 ELSE 0 END, CASE WHEN i.timepoint = 'midpoint' THEN 1 ELSE 0 END,
+ CASE WHEN i.timepoint = 'closing' THEN 1 ELSE 0 END, ` + z(17) + `
  FROM pom_interviews i ` + joinModel("i", cond("outcome_participants")) + ` WHERE ` + cond("i") + `
 UNION ALL
-SELECT s.site_id, s.year, s.model, 0, 0, 0, 1, ` + z(16) + ` FROM outcome_surveys s WHERE ` + cond("s") + `
+SELECT s.site_id, s.year, s.model, 0, 0, 0, 0, 1, ` + z(16) + ` FROM outcome_surveys s WHERE ` + cond("s") + `
 UNION ALL
-SELECT h.site_id, h.enrollment_year, ` + effModel("h") + `, 0, 0, 0, 0, 1, h.before_count, h.during_count, h.months_enrolled, ` + z(12) + `
+SELECT h.site_id, h.enrollment_year, ` + effModel("h") + `, 0, 0, 0, 0, 0, 1, h.before_count, h.during_count, h.months_enrolled, ` + z(12) + `
  FROM outcome_hospitalizations h ` + joinModel("h", cond("outcome_participants")) + ` WHERE ` + cond("h") + `
 UNION ALL
-SELECT site_id, year, model, 0, 0, 0, 0, 0, 0, 0, 0, 1, COUNT(*), SUM(meetings_held), SUM(meetings_attended), SUM(journals_due), SUM(journals_completed),
+SELECT site_id, year, model, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, COUNT(*), SUM(meetings_held), SUM(meetings_attended), SUM(journals_due), SUM(journals_completed),
  SUM(CASE WHEN stipend_spent_cents > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN stipend_spent_cents > 0 AND receipts_complete THEN 1 ELSE 0 END),
  SUM(outings1), SUM(outings2), SUM(outings3), SUM(outings4)
  FROM (SELECT x.site_id, x.enrollment_year AS year, ` + effModel("x") + ` AS model, x.participant_key, x.meetings_held, x.meetings_attended, x.journals_due,
