@@ -17,20 +17,20 @@ import (
 type FidelityThresholds struct {
 	// GroupSizeShare is the share of Peer Partners cohort-months whose
 	// group size keeps the release's rules (6 to 12 members, even).
-	GroupSizeShare float64
+	GroupSizeShare float64 `json:"group_size_share"`
 	// PeerPartnersMeetings is the mean meetings a Peer Partners group
 	// holds a month (weekly: at least 3).
-	PeerPartnersMeetings float64
+	PeerPartnersMeetings float64 `json:"peer_partners_meetings"`
 	// SocialExplorationsMeetings is the mean meetings a Social
 	// Explorations participant has a month (every week or two: at least 2).
-	SocialExplorationsMeetings float64
+	SocialExplorationsMeetings float64 `json:"social_explorations_meetings"`
 	// JournalShare is the share of weekly journals due that were completed.
-	JournalShare float64
+	JournalShare float64 `json:"journal_share"`
 	// ReceiptShare is the share of months with stipend spending whose
 	// receipts are all in.
-	ReceiptShare float64
+	ReceiptShare float64 `json:"receipt_share"`
 	// ThemeShare is the share of meetings held on the month's theme.
-	ThemeShare float64
+	ThemeShare float64 `json:"theme_share"`
 }
 
 // DefaultFidelity are the thresholds unless the operator sets others.
