@@ -104,6 +104,19 @@ var personCols = []string{"participants", "first_interviews", "mid_interviews", 
 // siteCols are the per-site breakdown's columns.
 var siteCols = []string{"participants", "first_interviews", "closing_interviews", "surveys", "hosp_participants"}
 
+// totalKeys and siteColIdx spare the per-site loop its string building.
+var totalKeys, siteColIdx = func() ([]string, []int) {
+	tk := make([]string, len(peopleCols))
+	for i, c := range peopleCols {
+		tk[i] = "total/" + c
+	}
+	si := make([]int, len(siteCols))
+	for i, c := range siteCols {
+		si[i] = idx(peopleCols, c)
+	}
+	return tk, si
+}()
+
 // cube is the raw counts of one report, by cell name:
 //
 //	pom/<timepoint>/<indicator>/{n,present,absent}
@@ -198,7 +211,11 @@ func (s *Store) cubes(ctx context.Context, db *gorm.DB, f OutcomeFilter, by ...s
 	for i, col := range peopleCols {
 		sums[i] = "SUM(t." + col + ")"
 	}
-	rows, err := db.Raw("SELECT "+g+" AS g, t.site_id, "+strings.Join(sums, ", ")+" FROM rollup_people"+join+
+	peopleFrom := "rollup_people" + join
+	if !usePlace {
+		peopleFrom = "rollup_people t" // no place to match: no join
+	}
+	rows, err := db.Raw("SELECT "+g+" AS g, t.site_id, "+strings.Join(sums, ", ")+" FROM "+peopleFrom+
 		" WHERE "+where+" GROUP BY "+gb+"t.site_id", args...).Rows()
 	if err != nil {
 		return nil, err
@@ -216,11 +233,12 @@ func (s *Store) cubes(ctx context.Context, db *gorm.DB, f OutcomeFilter, by ...s
 			return nil, err
 		}
 		c := at(gv)
-		for i, col := range peopleCols {
-			c["total/"+col] += vals[i]
+		for i, k := range totalKeys {
+			c[k] += vals[i]
 		}
-		for _, col := range siteCols {
-			c["site/"+site+"/"+col] += vals[idx(peopleCols, col)]
+		prefix := "site/" + site + "/"
+		for i, col := range siteCols {
+			c[prefix+col] += vals[siteColIdx[i]]
 		}
 	}
 	return out, rows.Err()
@@ -500,8 +518,12 @@ func (s *Store) suppressedCube(ctx context.Context, f OutcomeFilter, minCell int
 			return err
 		}
 		var err error
-		if sites, err = s.siteInfos(ctx, db); err != nil {
-			return err
+		var ok bool
+		if sites, ok = s.suppressed.getSites(version); !ok {
+			if sites, err = s.siteInfos(ctx, db); err != nil {
+				return err
+			}
+			s.suppressed.putSites(version, sites)
 		}
 		all, err := s.cubes(ctx, db, f)
 		if err != nil {

@@ -24,6 +24,24 @@ type suppressionCache struct {
 	mu      sync.Mutex
 	version string
 	levels  map[string]map[string]map[string]bool
+	// sites are the sites with their organizations: a site reaches the
+	// reports only through a projection, which makes a new version.
+	sites map[string]siteInfo
+}
+
+func (c *suppressionCache) getSites(version string) (map[string]siteInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sites, c.sites != nil && c.version == version
+}
+
+func (c *suppressionCache) putSites(version string, sites map[string]siteInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version != version {
+		c.version, c.levels = version, map[string]map[string]map[string]bool{}
+	}
+	c.sites = sites
 }
 
 func newSuppressionCache() *suppressionCache {
@@ -41,7 +59,7 @@ func (c *suppressionCache) put(version string, levels map[string]map[string]map[
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.version != version {
-		c.version, c.levels = version, map[string]map[string]map[string]bool{}
+		c.version, c.levels, c.sites = version, map[string]map[string]map[string]bool{}, nil
 	}
 	for k, v := range levels {
 		c.levels[k] = v
