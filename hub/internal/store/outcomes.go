@@ -61,24 +61,6 @@ func (f OutcomeFilter) get(d string) string {
 	return ""
 }
 
-func (f OutcomeFilter) without(d string) OutcomeFilter {
-	switch d {
-	case dimSite:
-		f.SiteID = ""
-	case dimOrg:
-		f.OrgID = ""
-	case dimType:
-		f.OrgType = ""
-	case dimState:
-		f.State = ""
-	case dimModel:
-		f.Model = ""
-	case dimYear:
-		f.Year = 0
-	}
-	return f
-}
-
 func (f OutcomeFilter) place() bool {
 	return f.SiteID != "" || f.OrgID != "" || f.OrgType != "" || f.State != ""
 }
