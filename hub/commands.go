@@ -72,7 +72,7 @@ variable named in its help.`,
 	root.PersistentFlags().StringVar(&g.db, "db", cli.Env("IML_HUB_DB", ""), "database: a SQLite file path or a postgres:// URL (default <data-dir>/hub.db) [IML_HUB_DB]")
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", cli.Env("IML_HUB_DATA_DIR", "data/hub"), "directory for the hub's files [IML_HUB_DATA_DIR]")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", cli.Env("IML_LOG_LEVEL", "info"), "log level: debug, info, warn, error [IML_LOG_LEVEL]")
-	root.AddCommand(serveCmd(g), orgCmd(g), siteCmd(g), userCmd(g), releaseCmd(g), certCmd(g), generationCmd(g), backupCmd(g))
+	root.AddCommand(serveCmd(g), orgCmd(g), siteCmd(g), userCmd(g), releaseCmd(g), certCmd(g), generationCmd(g), backupCmd(g), rollupsCmd(g))
 	return root
 }
 
@@ -130,6 +130,8 @@ func serveCmd(g *globals) *cobra.Command {
 	var projectEvery time.Duration
 	var of oidcFlags
 	var certMonths, warnDays, verifyPerMinute int
+	minCell := store.DefaultMinCell
+	fid := store.DefaultFidelity()
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the hub's HTTP server and background work",
@@ -148,6 +150,19 @@ runs on one of them at a time.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := cli.SignalContext()
 			defer stop()
+			if v := cli.Env("IML_HUB_MIN_CELL", ""); v != "" && !cmd.Flags().Changed("min-cell") {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					return fmt.Errorf("IML_HUB_MIN_CELL %q is not a number", v)
+				}
+				minCell = n
+			}
+			if minCell < 1 || minCell > 1000 {
+				return fmt.Errorf("--min-cell %d: must be between 1 and 1000", minCell)
+			}
+			if err := fid.Validate(); err != nil {
+				return err
+			}
 			st, log, err := g.open(ctx)
 			if err != nil {
 				return err
@@ -161,7 +176,8 @@ runs on one of them at a time.`,
 				return err
 			}
 			srv := server.New(server.Config{SecureCookies: secure, OIDC: oc, Replica: replica, ProjectEvery: projectEvery,
-				Certs: store.CertPolicy{ValidMonths: certMonths, WarnDays: warnDays}, VerifyPerMinute: verifyPerMinute}, st, log)
+				Certs: store.CertPolicy{ValidMonths: certMonths, WarnDays: warnDays}, VerifyPerMinute: verifyPerMinute,
+				MinCell: minCell, Fidelity: fid}, st, log)
 			defer cli.StartProfile()()
 			pctx, pcancel := context.WithCancel(ctx)
 			done := make(chan struct{})
@@ -181,6 +197,34 @@ runs on one of them at a time.`,
 	cmd.Flags().IntVar(&certMonths, "cert-valid-months", envInt("IML_HUB_CERT_VALID_MONTHS", store.DefaultCertPolicy.ValidMonths), "how many months a coach certification lasts when issued or renewed [IML_HUB_CERT_VALID_MONTHS]")
 	cmd.Flags().IntVar(&warnDays, "cert-warn-days", envInt("IML_HUB_CERT_WARN_DAYS", store.DefaultCertPolicy.WarnDays), "flag certifications expiring within this many days [IML_HUB_CERT_WARN_DAYS]")
 	cmd.Flags().IntVar(&verifyPerMinute, "verify-per-minute", envInt("IML_HUB_VERIFY_PER_MINUTE", 30), "public certificate verifications allowed per client address and minute [IML_HUB_VERIFY_PER_MINUTE]")
+	cmd.Flags().IntVar(&minCell, "min-cell", minCell, "smallest number of participants (or surveys) an outcomes figure may rest on; smaller cells are suppressed [IML_HUB_MIN_CELL]")
+	cmd.Flags().Float64Var(&fid.GroupSizeShare, "fidelity-group-share", fid.GroupSizeShare, "share of Peer Partners months whose group size keeps the release's rules, below which a site is flagged")
+	cmd.Flags().Float64Var(&fid.PeerPartnersMeetings, "fidelity-pp-meetings", fid.PeerPartnersMeetings, "meetings a month a Peer Partners group holds at least")
+	cmd.Flags().Float64Var(&fid.SocialExplorationsMeetings, "fidelity-se-meetings", fid.SocialExplorationsMeetings, "meetings a month a Social Explorations participant has at least")
+	cmd.Flags().Float64Var(&fid.JournalShare, "fidelity-journal-share", fid.JournalShare, "share of weekly journals due that must be completed")
+	cmd.Flags().Float64Var(&fid.ReceiptShare, "fidelity-receipt-share", fid.ReceiptShare, "share of months with stipend spending whose receipts must be complete")
+	cmd.Flags().Float64Var(&fid.ThemeShare, "fidelity-theme-share", fid.ThemeShare, "share of meetings that must be on the month's theme")
+	return cmd
+}
+
+func rollupsCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "rollups", Short: "Manage the outcomes report's rollups"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "rebuild",
+		Short: "Recompute every rollup from the projected records",
+		Long: `The serving hub keeps the rollups current as records arrive. Rebuild them
+after loading projected rows by other means (a bulk import), or to check: the
+report reads the same figures afterwards.`,
+		Args: cobra.NoArgs,
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
+			start := time.Now()
+			if err := st.RebuildRollups(cmd.Context()); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "rollups rebuilt in %s\n", time.Since(start).Round(time.Millisecond))
+			return nil
+		}),
+	})
 	return cmd
 }
 

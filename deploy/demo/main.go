@@ -140,6 +140,7 @@ func run(bin, dir string, port int) error {
 It's My Life is running.
 
   National hub     %s
+    Outcomes       %s/outcomes
     POM table      %s/outcomes/pom
     Affiliates     %s/affiliates
     kits           %s/kits
@@ -148,7 +149,7 @@ It's My Life is running.
     sign in        %s / %s
     My TA work     %s/ta  (sign in %s / %s)
 
-`, hub.URL(), hub.URL(), hub.URL(), hub.URL(), hub.URL(), hub.URL(), adminEmail, adminPassword, hub.URL(), taEmail, taPassword)
+`, hub.URL(), hub.URL(), hub.URL(), hub.URL(), hub.URL(), hub.URL(), hub.URL(), adminEmail, adminPassword, hub.URL(), taEmail, taPassword)
 	for i, a := range agents {
 		fmt.Printf("  Site %-11q %s\n    sign in        director%d@example.org / %s\n\n", sites[i].site, a.URL(), i+1, dirPassword)
 	}

@@ -56,7 +56,9 @@ func eachHubDB(t *testing.T, f func(t *testing.T, h *cluster.Hub)) {
 
 func startHub(t *testing.T, dsn string) *cluster.Hub {
 	t.Helper()
-	h := &cluster.Hub{Bin: hubBin, DataDir: t.TempDir(), DB: dsn}
+	// The end-to-end tests follow single participants through the POM
+	// report: no small-cell suppression here (it is tested in the hub).
+	h := &cluster.Hub{Bin: hubBin, DataDir: t.TempDir(), DB: dsn, Env: []string{"IML_HUB_MIN_CELL=1"}}
 	if err := h.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

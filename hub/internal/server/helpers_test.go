@@ -349,6 +349,14 @@ func (h *hub) hasRecord(t *testing.T, id string) bool {
 	return n > 0
 }
 
+// count reads a report count; -1 when suppressed.
+func count(n *int) int {
+	if n == nil {
+		return -1
+	}
+	return *n
+}
+
 func fieldNames(p problem.Problem) string {
 	var s []string
 	for _, e := range p.Errors {

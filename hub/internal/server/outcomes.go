@@ -62,7 +62,7 @@ func (s *Server) apiPOM(c *gin.Context) {
 		problem.Write(c, p)
 		return
 	}
-	rep, err := s.st.POMReport(c.Request.Context(), f)
+	rep, err := s.st.POMReport(c.Request.Context(), f, s.cfg.MinCell)
 	if err != nil {
 		problem.Internal(c, s.log, err)
 		return
@@ -126,7 +126,7 @@ func (s *Server) pomPage(c *gin.Context) {
 			f.OrgID = u.OrgID
 		}
 	}
-	rep, err := s.st.POMReport(ctx, f)
+	rep, err := s.st.POMReport(ctx, f, s.cfg.MinCell)
 	if err != nil {
 		s.pageError(c, err)
 		return

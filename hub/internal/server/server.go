@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -36,7 +37,8 @@ type Config struct {
 	// (default host name and process id).
 	Replica string
 	// FidelityFlags lists the sites outcome fidelity flags for "My TA
-	// work"; nil shows none.
+	// work"; nil means the outcome reports' own flags (store.FlaggedSites
+	// with Fidelity's thresholds).
 	FidelityFlags store.FidelityFlags
 	// Certs is how long a certification lasts and how far ahead its
 	// expiry is flagged (default store.DefaultCertPolicy).
@@ -44,6 +46,13 @@ type Config struct {
 	// VerifyPerMinute bounds public verification requests per client
 	// address (default 30).
 	VerifyPerMinute int
+	// MinCell is the smallest number of participants (or surveys) a
+	// figure of the outcomes report may rest on (store.DefaultMinCell
+	// when 0).
+	MinCell int
+	// Fidelity are the thresholds below which a site is flagged for
+	// technical assistance (store.DefaultFidelity when zero).
+	Fidelity store.FidelityThresholds
 }
 
 // Server is the hub's HTTP server.
@@ -83,6 +92,15 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	}
 	if cfg.VerifyPerMinute <= 0 {
 		cfg.VerifyPerMinute = 30
+	}
+	if cfg.MinCell <= 0 {
+		cfg.MinCell = store.DefaultMinCell
+	}
+	if cfg.Fidelity == (store.FidelityThresholds{}) {
+		cfg.Fidelity = store.DefaultFidelity()
+	}
+	if cfg.FidelityFlags == nil {
+		cfg.FidelityFlags = fidelityFlags(st, cfg.Fidelity)
 	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
 	s := &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1),
@@ -134,6 +152,8 @@ func (s *Server) Handler() http.Handler {
 	admin.DELETE("/users/:id/roles/:assignment", s.apiUnassign)
 	admin.GET("/audit", s.apiAudit)
 	admin.GET("/audit/export", s.auditExport)
+	staff.GET("/outcomes/report", s.requireRole(reportRoles...), s.apiOutcomes)
+	staff.GET("/outcomes/fidelity", s.requireRole(reportRoles...), s.apiFidelity)
 
 	r.GET("/login", s.loginPage)
 	r.POST("/login", s.loginSubmit)
@@ -152,6 +172,10 @@ func (s *Server) Handler() http.Handler {
 	s.affiliateRoutes(staff, pages)
 	s.kitRoutes(staff, pages)
 	s.trainingRoutes(r, staff, pages)
+	pages.GET("/outcomes", s.requireRole(reportRoles...), s.outcomesPage)
+	pages.GET("/outcomes/print", s.requireRole(reportRoles...), s.printPage)
+	pages.GET("/outcomes/fidelity", s.requireRole(reportRoles...), s.fidelityPage)
+	pages.GET("/outcomes/export/:table", s.requireRole(reportRoles...), s.exportCSV)
 	return r
 }
 
@@ -250,5 +274,21 @@ func (s *Server) wakeProjector() {
 	select {
 	case s.project <- struct{}{}:
 	default:
+	}
+}
+
+// fidelityFlags feeds "My TA work" from the outcome reports' fidelity:
+// one line per flagged site, its reasons joined.
+func fidelityFlags(st *store.Store, th store.FidelityThresholds) store.FidelityFlags {
+	return func(ctx context.Context) ([]store.FlaggedSite, error) {
+		flags, err := st.FlaggedSites(ctx, th)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]store.FlaggedSite, len(flags))
+		for i, f := range flags {
+			out[i] = store.FlaggedSite{SiteID: f.SiteID, OrgID: f.OrgID, Reason: strings.Join(f.Reasons, "; ")}
+		}
+		return out, nil
 	}
 }

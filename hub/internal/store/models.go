@@ -88,6 +88,9 @@ type POMInterview struct {
 	AgeBand        string `gorm:"size:10;not null"`
 	ProgramMonth   int    `gorm:"not null"`
 	Release        string `gorm:"size:40;not null"`
+	// Model is the interview's own program model, "" when the agent sent
+	// none (reports then take the participant record's).
+	Model string `gorm:"size:30;not null;default:''"`
 }
 
 // POMAnswer is one indicator of one interview.

@@ -45,6 +45,79 @@ func (s *Store) ProjectPending(ctx context.Context, limit int) (int, error) {
 	return handled, err
 }
 
+// projection holds the reporting rows of a batch of records, per table.
+type projection struct {
+	rows map[string][][]any
+}
+
+// projectionTables are the tables a record projects into, each with its
+// columns; every one is keyed by record_id, so a record's rows are replaced
+// or removed with it.
+var projectionTables = []struct{ name, cols string }{
+	{"pom_interviews", "record_id, site_id, org_id, participant_key, timepoint, enrollment_year, age_band, program_month, release, model"},
+	{"pom_answers", "record_id, indicator_code, present"},
+	{"outcome_participants", "record_id, site_id, participant_key, enrollment_year, age_band, model"},
+	{"outcome_surveys", "record_id, site_id, year, timepoint, model, release"},
+	{"outcome_survey_answers", "record_id, statement_code, answer"},
+	{"outcome_hospitalizations", "record_id, site_id, participant_key, enrollment_year, age_band, model, before_count, during_count, months_enrolled"},
+	{"outcome_participation", "record_id, site_id, participant_key, enrollment_year, age_band, model, cohort_key, program_month, meetings_held, meetings_attended, journals_due, journals_completed, stipend_spent_cents, receipts_complete, outings1, outings2, outings3, outings4"},
+	{"outcome_cohort_months", "record_id, site_id, cohort_key, model, start_year, program_month, members, pairs, pairing_changes, meetings_held, meetings_on_theme"},
+}
+
+func (pr *projection) add(table string, row ...any) { pr.rows[table] = append(pr.rows[table], row) }
+
+// addRecord decodes one stored record and adds its rows.
+func (pr *projection) addRecord(p pendingRecord) error {
+	data := []byte(p.Data)
+	switch p.Type {
+	case contract.TypePOMInterview:
+		iv, err := contract.DecodePOMInterview(data)
+		if err != nil {
+			return err
+		}
+		pr.add("pom_interviews", p.ID, p.SiteID, p.OrgID, iv.ParticipantKey, iv.Timepoint, iv.EnrollmentYear, iv.AgeBand, iv.ProgramMonth, iv.Release, iv.Model)
+		for code, present := range iv.Answers {
+			pr.add("pom_answers", p.ID, code, present)
+		}
+	case contract.TypeParticipant:
+		pt, err := contract.DecodeParticipant(data)
+		if err != nil {
+			return err
+		}
+		pr.add("outcome_participants", p.ID, p.SiteID, pt.Key, pt.EnrollmentYear, pt.AgeBand, pt.Model)
+	case contract.TypeSurveyResponse:
+		sv, err := contract.DecodeSurveyResponse(data)
+		if err != nil {
+			return err
+		}
+		pr.add("outcome_surveys", p.ID, p.SiteID, sv.Year, sv.Timepoint, sv.Model, sv.Release)
+		for code, a := range sv.Answers {
+			pr.add("outcome_survey_answers", p.ID, code, a)
+		}
+	case contract.TypeHospitalization:
+		h, err := contract.DecodeHospitalization(data)
+		if err != nil {
+			return err
+		}
+		pr.add("outcome_hospitalizations", p.ID, p.SiteID, h.ParticipantKey, h.EnrollmentYear, h.AgeBand, h.Model, h.BeforeCount, len(h.DuringMonths), h.MonthsEnrolled)
+	case contract.TypeParticipation:
+		pa, err := contract.DecodeParticipation(data)
+		if err != nil {
+			return err
+		}
+		o := pa.OutingsByStage
+		pr.add("outcome_participation", p.ID, p.SiteID, pa.ParticipantKey, pa.EnrollmentYear, pa.AgeBand, pa.Model, pa.CohortKey, pa.ProgramMonth,
+			pa.MeetingsHeld, pa.MeetingsAttended, pa.JournalsDue, pa.JournalsCompleted, pa.StipendSpentCents, pa.ReceiptsComplete, o[0], o[1], o[2], o[3])
+	case contract.TypeCohortMonth:
+		cm, err := contract.DecodeCohortMonth(data)
+		if err != nil {
+			return err
+		}
+		pr.add("outcome_cohort_months", p.ID, p.SiteID, cm.CohortKey, cm.Model, cm.StartYear, cm.ProgramMonth, cm.Members, cm.Pairs, cm.PairingChanges, cm.MeetingsHeld, cm.MeetingsOnTheme)
+	}
+	return nil
+}
+
 func (s *Store) projectIn(tx *gorm.DB, limit int) (int, error) {
 	var pend []pendingRecord
 	err := tx.Raw(`SELECT r.id, r.site_id, s.org_id, r.type, r.version, r.deleted, r.data
@@ -53,38 +126,41 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE r.projected = ? ORDER BY r
 		return 0, err
 	}
 	ids := make([]string, len(pend))
+	var done [][]any
+	sites := map[string]struct{}{}
+	pr := projection{rows: map[string][][]any{}}
 	for i, p := range pend {
 		ids[i] = p.ID
-	}
-	var interviews, answers, done [][]any
-	for _, p := range pend {
+		sites[p.SiteID] = struct{}{}
 		done = append(done, []any{p.ID, p.Version})
-		if p.Deleted || p.Type != contract.TypePOMInterview {
-			continue
+		if p.Deleted {
+			continue // a tombstone: the record's rows go and none come back
 		}
-		iv, err := contract.DecodePOMInterview([]byte(p.Data))
-		if err != nil {
+		if err := pr.addRecord(p); err != nil {
 			// Validated at ingest; a record that no longer decodes is
 			// logged and left out of reports rather than stopping them.
-			s.Log.Error("projection: stored record does not decode", "record", p.ID, "err", err)
-			continue
-		}
-		interviews = append(interviews, []any{p.ID, p.SiteID, p.OrgID, iv.ParticipantKey, iv.Timepoint, iv.EnrollmentYear, iv.AgeBand, iv.ProgramMonth, iv.Release})
-		for code, present := range iv.Answers {
-			answers = append(answers, []any{p.ID, code, present})
+			s.Log.Error("projection: stored record does not decode", "record", p.ID, "type", p.Type, "err", err)
 		}
 	}
+	siteIDs := make([]string, 0, len(sites))
+	for id := range sites {
+		siteIDs = append(siteIDs, id)
+	}
 	err = func() error {
-		if err := tx.Where("record_id IN ?", ids).Delete(&POMAnswer{}).Error; err != nil {
-			return err
+		for start := 0; start < len(ids); start += 500 {
+			part := ids[start:min(start+500, len(ids))]
+			for i := len(projectionTables) - 1; i >= 0; i-- {
+				if err := tx.Exec("DELETE FROM "+projectionTables[i].name+" WHERE record_id IN ?", part).Error; err != nil {
+					return err
+				}
+			}
 		}
-		if err := tx.Where("record_id IN ?", ids).Delete(&POMInterview{}).Error; err != nil {
-			return err
+		for _, t := range projectionTables {
+			if err := dbx.ExecRows(tx, "INSERT INTO "+t.name+" ("+t.cols+") VALUES ", "", "", pr.rows[t.name], 0); err != nil {
+				return err
+			}
 		}
-		if err := dbx.ExecRows(tx, "INSERT INTO pom_interviews (record_id, site_id, org_id, participant_key, timepoint, enrollment_year, age_band, program_month, release) VALUES ", "", "", interviews, 0); err != nil {
-			return err
-		}
-		if err := dbx.ExecRows(tx, "INSERT INTO pom_answers (record_id, indicator_code, present) VALUES ", "", "", answers, 0); err != nil {
+		if err := refreshRollups(tx, siteIDs); err != nil {
 			return err
 		}
 		// Only the version projected is marked: a newer one stays pending.

@@ -15,30 +15,35 @@ type POMFilter struct {
 	SiteID string `form:"site" json:"site,omitempty"`
 }
 
-// POMIndicator is one row of the POM report.
+// POMIndicator is one row of the POM report. A count or share that small
+// cells would reveal is null, and the indicator's Suppressed says so.
 type POMIndicator struct {
 	Code           string   `json:"code"`
 	Number         int      `json:"number,omitempty"`
 	Text           string   `json:"text"`
-	FirstN         int      `json:"first_n"`
-	FirstPresent   int      `json:"first_present"`
+	FirstN         *int     `json:"first_n"`
+	FirstPresent   *int     `json:"first_present"`
 	FirstShare     *float64 `json:"first_share"`
-	MidpointN      int      `json:"midpoint_n"`
-	MidPresent     int      `json:"midpoint_present"`
+	MidpointN      *int     `json:"midpoint_n"`
+	MidPresent     *int     `json:"midpoint_present"`
 	MidpointShare  *float64 `json:"midpoint_share"`
-	ClosingN       int      `json:"closing_n"`
-	ClosingPresent int      `json:"closing_present"`
+	ClosingN       *int     `json:"closing_n"`
+	ClosingPresent *int     `json:"closing_present"`
 	ClosingShare   *float64 `json:"closing_share"`
 	// ChangePoints is closing share minus first share, in percentage points.
 	ChangePoints *float64 `json:"change_points"`
+	Suppressed   bool     `json:"suppressed,omitempty"`
 }
 
-// POMReport is the national POM table.
+// POMReport is the national POM table. Participants counts participant
+// records; Interviews the interviews at the three timepoints. Either is
+// null when suppressed.
 type POMReport struct {
 	Release      string         `json:"release"`
 	Filter       POMFilter      `json:"filter"`
-	Participants int            `json:"participants"`
-	Interviews   int            `json:"interviews"`
+	MinCell      int            `json:"min_cell"`
+	Participants *int           `json:"participants"`
+	Interviews   *int           `json:"interviews"`
 	Indicators   []POMIndicator `json:"indicators"`
 }
 
@@ -52,9 +57,14 @@ func share(present, n int) *float64 {
 
 // POMReport computes, per indicator of the latest release, the share with
 // the outcome present at the eligibility (first), mid-point and closing
-// interviews, the change in points and the number of answers behind each.
-func (s *Store) POMReport(ctx context.Context, f POMFilter) (POMReport, error) {
-	rep := POMReport{Filter: f}
+// interviews, the change in points and the number of answers behind each,
+// from the same rollups and with the same small-cell suppression as the
+// outcomes report (so the two never differ on a cell).
+func (s *Store) POMReport(ctx context.Context, f POMFilter, minCell int) (POMReport, error) {
+	if minCell < 1 {
+		minCell = DefaultMinCell
+	}
+	rep := POMReport{Filter: f, MinCell: minCell}
 	rel, err := s.LatestRelease(ctx)
 	if err != nil {
 		return rep, err
@@ -64,59 +74,43 @@ func (s *Store) POMReport(ctx context.Context, f POMFilter) (POMReport, error) {
 		return rep, err
 	}
 	rep.Release = rel.Version
-	where, args := "1 = 1", []any{}
-	if f.OrgID != "" {
-		where += " AND i.org_id = ?"
-		args = append(args, f.OrgID)
-	}
-	if f.SiteID != "" {
-		where += " AND i.site_id = ?"
-		args = append(args, f.SiteID)
-	}
-	var rows []struct {
-		Timepoint     string
-		IndicatorCode string
-		N             int
-		Present       int
-	}
-	err = s.DB.WithContext(ctx).Raw(`SELECT i.timepoint, a.indicator_code, COUNT(*) AS n, SUM(CASE WHEN a.present THEN 1 ELSE 0 END) AS present
-FROM pom_answers a JOIN pom_interviews i ON i.record_id = a.record_id WHERE `+where+` GROUP BY i.timepoint, a.indicator_code`, args...).Scan(&rows).Error
+	c, hidden, _, err := s.suppressedCube(ctx, OutcomeFilter{OrgID: f.OrgID, SiteID: f.SiteID}, minCell)
 	if err != nil {
 		return rep, err
 	}
-	var counts struct{ Participants, Interviews int }
-	if err := s.DB.WithContext(ctx).Raw(`SELECT COUNT(DISTINCT i.participant_key) AS participants, COUNT(*) AS interviews FROM pom_interviews i WHERE `+where, args...).Scan(&counts).Error; err != nil {
-		return rep, err
+	count := func(keys ...string) *int {
+		n := 0
+		for _, k := range keys {
+			if hidden[k] {
+				return nil
+			}
+			n += int(c[k])
+		}
+		return &n
 	}
-	rep.Participants, rep.Interviews = counts.Participants, counts.Interviews
-	byCode := map[string]*POMIndicator{}
+	rep.Participants = count("total/participants")
+	rep.Interviews = count("total/first_interviews", "total/mid_interviews", "total/closing_interviews")
 	for _, it := range content.POM.Items {
-		rep.Indicators = append(rep.Indicators, POMIndicator{Code: it.Code, Number: it.Number, Text: it.Text})
-	}
-	for i := range rep.Indicators {
-		byCode[rep.Indicators[i].Code] = &rep.Indicators[i]
-	}
-	for _, r := range rows {
-		ind, ok := byCode[r.IndicatorCode]
-		if !ok {
-			continue // an indicator retired from the current release
+		ind := POMIndicator{Code: it.Code, Number: it.Number, Text: it.Text}
+		at := func(tp string) (*int, *int, *float64) {
+			k := "pom/" + tp + "/" + it.Code + "/"
+			n := count(k + "n")
+			present := count(k+"present", k+"absent")
+			if present == nil || n == nil {
+				ind.Suppressed = true
+				return n, nil, nil
+			}
+			*present = int(c[k+"present"])
+			return n, present, share(*present, *n)
 		}
-		switch r.Timepoint {
-		case contract.TimepointEligibility:
-			ind.FirstN, ind.FirstPresent = r.N, r.Present
-		case contract.TimepointMidpoint:
-			ind.MidpointN, ind.MidPresent = r.N, r.Present
-		case contract.TimepointClosing:
-			ind.ClosingN, ind.ClosingPresent = r.N, r.Present
-		}
-	}
-	for i := range rep.Indicators {
-		ind := &rep.Indicators[i]
-		ind.FirstShare, ind.MidpointShare, ind.ClosingShare = share(ind.FirstPresent, ind.FirstN), share(ind.MidPresent, ind.MidpointN), share(ind.ClosingPresent, ind.ClosingN)
+		ind.FirstN, ind.FirstPresent, ind.FirstShare = at(contract.TimepointEligibility)
+		ind.MidpointN, ind.MidPresent, ind.MidpointShare = at(contract.TimepointMidpoint)
+		ind.ClosingN, ind.ClosingPresent, ind.ClosingShare = at(contract.TimepointClosing)
 		if ind.FirstShare != nil && ind.ClosingShare != nil {
 			v := math.Round((*ind.ClosingShare-*ind.FirstShare)*10) / 10
 			ind.ChangePoints = &v
 		}
+		rep.Indicators = append(rep.Indicators, ind)
 	}
 	return rep, nil
 }

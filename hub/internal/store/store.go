@@ -24,6 +24,9 @@ type Store struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 	dialect string
+	// suppressed caches the outcomes report's suppression per data
+	// version (see hiddenCells).
+	suppressed *suppressionCache
 }
 
 // Errors a caller turns into a client message.
@@ -45,7 +48,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{DB: db, Log: log, Now: func() time.Time { return time.Now().UTC() }, dialect: dbx.Dialect(db)}
+	s := &Store{DB: db, Log: log, Now: func() time.Time { return time.Now().UTC() }, dialect: dbx.Dialect(db), suppressed: newSuppressionCache()}
 	if err := dbx.Migrate(db.WithContext(ctx), Migrations()); err != nil {
 		_ = dbx.Close(db)
 		return nil, err

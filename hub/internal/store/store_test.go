@@ -49,6 +49,14 @@ func interview(t *testing.T, id, key, tp string, version int64, answers map[stri
 	return r
 }
 
+// n reads a count of a report; -1 when suppressed.
+func n(p *int) int {
+	if p == nil {
+		return -1
+	}
+	return *p
+}
+
 func fates(rs []contract.RecordResult) []contract.Fate {
 	out := make([]contract.Fate, len(rs))
 	for i, r := range rs {
@@ -155,15 +163,21 @@ func TestProjectionAndReport(t *testing.T) {
 		// Four participants: friends present in 1 of 4 at eligibility, 3 of 4 at closing.
 		for i := 0; i < 4; i++ {
 			key := uuid.NewString()
-			recs = append(recs,
+			pr, err := contract.NewRecord(deident.NewRecordID(time.Now()), contract.TypeParticipant, 1, contract.Participant{Key: key, EnrollmentYear: 2026, AgeBand: "25-34"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs = append(recs, pr,
 				interview(t, deident.NewRecordID(time.Now()), key, "eligibility", 1, map[string]bool{"pom20_have_friends": i == 0}),
 				interview(t, deident.NewRecordID(time.Now()), key, "closing", 1, map[string]bool{"pom20_have_friends": i < 3}))
 		}
 		if _, _, err := s.Push(ctx, site.ID, 1, recs, nil); err != nil {
 			t.Fatal(err)
 		}
-		other := interview(t, deident.NewRecordID(time.Now()), uuid.NewString(), "eligibility", 1, map[string]bool{"pom20_have_friends": true})
-		if _, _, err := s.Push(ctx, site2.ID, 1, []contract.Record{other}, nil); err != nil {
+		otherKey := uuid.NewString()
+		other := interview(t, deident.NewRecordID(time.Now()), otherKey, "eligibility", 1, map[string]bool{"pom20_have_friends": true})
+		otherP, _ := contract.NewRecord(deident.NewRecordID(time.Now()), contract.TypeParticipant, 1, contract.Participant{Key: otherKey, EnrollmentYear: 2026, AgeBand: "25-34"})
+		if _, _, err := s.Push(ctx, site2.ID, 1, []contract.Record{other, otherP}, nil); err != nil {
 			t.Fatal(err)
 		}
 		for {
@@ -175,7 +189,7 @@ func TestProjectionAndReport(t *testing.T) {
 				break
 			}
 		}
-		rep, err := s.POMReport(ctx, store.POMFilter{SiteID: site.ID})
+		rep, err := s.POMReport(ctx, store.POMFilter{SiteID: site.ID}, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,19 +199,23 @@ func TestProjectionAndReport(t *testing.T) {
 				friends = ind
 			}
 		}
-		if friends.FirstN != 4 || friends.FirstPresent != 1 || friends.ClosingN != 4 || friends.ClosingPresent != 3 {
+		if n(friends.FirstN) != 4 || n(friends.FirstPresent) != 1 || n(friends.ClosingN) != 4 || n(friends.ClosingPresent) != 3 {
 			t.Fatalf("friends row %+v", friends)
 		}
 		if *friends.FirstShare != 25 || *friends.ClosingShare != 75 || *friends.ChangePoints != 50 {
 			t.Fatalf("shares %v %v %v", *friends.FirstShare, *friends.ClosingShare, *friends.ChangePoints)
 		}
-		all, _ := s.POMReport(ctx, store.POMFilter{})
-		if all.Participants != 5 {
-			t.Fatalf("national participants = %d, want 5", all.Participants)
+		all, _ := s.POMReport(ctx, store.POMFilter{}, 1)
+		if n(all.Participants) != 5 {
+			t.Fatalf("national participants = %d, want 5", n(all.Participants))
 		}
-		// Withdrawal: tombstones take the interviews out of the report.
+		// Under the default minimum cell these small counts are suppressed.
+		if small, _ := s.POMReport(ctx, store.POMFilter{}, 0); small.Participants != nil || small.Indicators[10].Code != "pom20_have_friends" || small.Indicators[10].FirstN != nil || !small.Indicators[10].Suppressed {
+			t.Fatalf("small counts shown under the default minimum cell: %+v", small)
+		}
+		// Withdrawal: tombstones take the participant and interviews out.
 		var tombs []contract.Record
-		for _, r := range recs[:2] {
+		for _, r := range recs[:3] {
 			tombs = append(tombs, contract.NewTombstone(r.ID, r.Type, 2))
 		}
 		if _, _, err := s.Push(ctx, site.ID, 2, tombs, nil); err != nil {
@@ -205,9 +223,9 @@ func TestProjectionAndReport(t *testing.T) {
 		}
 		for n, _ := s.ProjectPending(ctx, 100); n > 0; n, _ = s.ProjectPending(ctx, 100) {
 		}
-		rep, _ = s.POMReport(ctx, store.POMFilter{SiteID: site.ID})
-		if rep.Participants != 3 {
-			t.Fatalf("after withdrawal participants = %d, want 3", rep.Participants)
+		rep, _ = s.POMReport(ctx, store.POMFilter{SiteID: site.ID}, 1)
+		if n(rep.Participants) != 3 || n(rep.Interviews) != 6 {
+			t.Fatalf("after withdrawal participants = %d, interviews %d, want 3 and 6", n(rep.Participants), n(rep.Interviews))
 		}
 	})
 }
@@ -301,13 +319,13 @@ func TestConcurrentProjectors(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		rep, err := a.POMReport(ctx, store.POMFilter{})
+		rep, err := a.POMReport(ctx, store.POMFilter{}, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, ind := range rep.Indicators {
-			if ind.Code == "pom20_have_friends" && (ind.FirstN != 600 || ind.FirstPresent != 200) {
-				t.Fatalf("friends after concurrent projection: %d of %d", ind.FirstPresent, ind.FirstN)
+			if ind.Code == "pom20_have_friends" && (n(ind.FirstN) != 600 || n(ind.FirstPresent) != 200) {
+				t.Fatalf("friends after concurrent projection: %d of %d", n(ind.FirstPresent), n(ind.FirstN))
 			}
 		}
 	})
