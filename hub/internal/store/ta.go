@@ -238,16 +238,22 @@ func (s *Store) checkSpecialist(ctx context.Context, field, id string) error {
 	if err != nil {
 		return err
 	}
-	if u.Role != RoleTA && u.Role != RoleAdmin {
+	if u, err = s.loadGrants(ctx, u, nil); err != nil {
+		return err
+	}
+	if _, ok := u.ActAs(RoleTA, RoleAdmin); !ok {
 		return &ValidationError{field, "is not a TA specialist or an admin"}
 	}
 	return nil
 }
 
-// Specialists lists the accounts that do TA work (TA specialists and admins).
+// Specialists lists the accounts given TA work at the hub (TA specialists
+// and admins by assignment; roles from a provider's groups last only a
+// session and are not listed).
 func (s *Store) Specialists(ctx context.Context) ([]User, error) {
 	var us []User
-	return us, s.DB.WithContext(ctx).Where("role IN ?", []string{RoleTA, RoleAdmin}).Order("name").Find(&us).Error
+	return us, s.DB.WithContext(ctx).Where("id IN (?)", s.DB.Model(&RoleAssignment{}).Select("user_id").Where("role IN ?", []string{RoleTA, RoleAdmin})).
+		Order("name").Find(&us).Error
 }
 
 // TAContactInput is a contact as a TA specialist logs it.
