@@ -153,6 +153,12 @@ func (r *RawJSON) UnmarshalJSON(b []byte) error {
 // HashRecord is the content hash of a record: SHA-256 over its type, its
 // tombstone flag and its payload bytes.
 func HashRecord(typ string, deleted bool, data []byte) string {
+	sum := hashRecord(typ, deleted, data)
+	return string(sum[:])
+}
+
+// hashRecord is HashRecord without allocating the result.
+func hashRecord(typ string, deleted bool, data []byte) (out [2 * sha256.Size]byte) {
 	h := sha256.New()
 	h.Write([]byte(typ))
 	if deleted {
@@ -161,7 +167,9 @@ func HashRecord(typ string, deleted bool, data []byte) string {
 		h.Write([]byte{0, 0, 0})
 		h.Write(data)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	var sum [sha256.Size]byte
+	hex.Encode(out[:], h.Sum(sum[:0]))
+	return out
 }
 
 // PushRequest is the body of a push.

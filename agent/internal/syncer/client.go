@@ -233,7 +233,7 @@ func EncodeBatch(req contract.PushRequest) ([]byte, error) {
 		if r.Deleted {
 			raw.WriteString(`,"deleted":true`)
 		} else {
-			if !json.Valid(r.Data) {
+			if !contract.ValidJSON(r.Data) {
 				return nil, fmt.Errorf("record %s: the stored payload is not JSON", r.ID)
 			}
 			raw.WriteString(`,"data":`)

@@ -196,8 +196,14 @@ func (s *Server) push(c *gin.Context) {
 		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "Header "+contract.HeaderIdempotency+" must be a UUID naming the batch."))
 		return
 	}
-	var req contract.PushRequest
-	if !s.readJSON(c, contract.MaxBatchBytes, &req) {
+	body, ok := s.readBody(c, contract.MaxBatchBytes)
+	if !ok {
+		return
+	}
+	// One strict pass over the body; the payloads stay where they are in it.
+	req, err := contract.DecodePushRequest(body)
+	if err != nil {
+		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not valid JSON for this request: "+err.Error()))
 		return
 	}
 	if req.SiteID != site.ID {

@@ -42,11 +42,18 @@ func (s *Store) pushPostgres(ctx context.Context, siteID string, batchSeq int64,
 (id text, type text, version bigint, hash text, deleted boolean, data text) ON COMMIT DELETE ROWS`); err != nil {
 			return err
 		}
-		rows := make([][]any, len(recs))
-		for i, r := range recs {
-			rows[i] = []any{r.ID, r.Type, r.Version, r.Hash, r.Deleted, string(r.Data)}
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"incoming_records"}, []string{"id", "type", "version", "hash", "deleted", "data"}, pgx.CopyFromRows(rows)); err != nil {
+		// Rows are encoded one at a time as COPY sends them; the payload
+		// bytes go out as they are, uncopied.
+		row := make([]any, 6)
+		src := pgx.CopyFromSlice(len(recs), func(i int) ([]any, error) {
+			r := &recs[i]
+			row[0], row[1], row[2], row[3], row[4], row[5] = r.ID, r.Type, r.Version, r.Hash, r.Deleted, []byte(r.Data)
+			if r.Data == nil {
+				row[5] = "" // a tombstone; a nil []byte would be NULL
+			}
+			return row, nil
+		})
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"incoming_records"}, []string{"id", "type", "version", "hash", "deleted", "data"}, src); err != nil {
 			return err
 		}
 		q, err := tx.Query(ctx, `INSERT INTO records (id, site_id, type, version, hash, deleted, data, projected)
