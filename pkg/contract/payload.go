@@ -95,8 +95,9 @@ func (r *reader) int() (int, error) {
 // DecodePushRequest decodes the body of a push strictly (unknown fields,
 // trailing data and values of the wrong type are refused) in one pass. Each
 // record's Data is the payload's bytes within body, which must not change
-// afterwards. The payloads are only checked to be JSON: ValidateRecord
-// checks each.
+// afterwards. The payloads are only delimited (an object or array by its
+// brackets and strings, other values in full): ValidateRecord reads each
+// strictly, and the hub stores nothing it has not.
 func DecodePushRequest(body []byte) (PushRequest, error) {
 	var req PushRequest
 	r := reader{b: body}
@@ -143,7 +144,9 @@ func (r *reader) recordField(k []byte, rec *Record) error {
 			rec.Data = nil
 			return nil
 		}
-		rec.Data, err = r.value()
+		// ValidateRecord reads the payload strictly; here it is only
+		// delimited.
+		rec.Data, err = r.delimit()
 	default:
 		return unknownField(k)
 	}

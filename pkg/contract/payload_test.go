@@ -106,8 +106,9 @@ func batchJSON(recs ...string) string {
 	return `{"site_id":"6680d207-0734-4d5a-823e-8ac677281ce6","records":[` + strings.Join(recs, ",") + `]}`
 }
 
-// TestDecodePushRequestAgrees checks the one-pass push decoder against
-// strict decoding of the same body.
+// TestDecodePushRequestAgrees checks the one-pass push decoder, followed
+// by the payload validators as the hub runs them, against strict decoding
+// of the same body.
 func TestDecodePushRequestAgrees(t *testing.T) {
 	rec := `{"id":"019b76da-a800-700f-9e34-7784d96e095d","type":"participant","version":1,"hash":"ab","data":` + goodParticipant + `}`
 	tomb := `{"id":"019b76da-a800-700f-9e34-7784d96e095e","type":"participant","version":2,"hash":"cd","deleted":true}`
@@ -125,6 +126,16 @@ func TestDecodePushRequestAgrees(t *testing.T) {
 		se := dec.Decode(&want)
 		if se == nil && dec.More() {
 			se = fmt.Errorf("trailing data")
+		}
+		// The hub reads each payload strictly after the envelope.
+		for _, r := range got.Records {
+			if check, ok := knownTypes[r.Type]; fe == nil && r.Data != nil {
+				if !ok {
+					fe = fmt.Errorf("unknown type %q", r.Type)
+				} else {
+					fe = check(r.Data)
+				}
+			}
 		}
 		if fe != nil {
 			continue
@@ -173,4 +184,33 @@ func BenchmarkInterviewValidators(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzDecodePushRequest holds the push decoder, with the payload
+// validators after it, to strict decoding.
+func FuzzDecodePushRequest(f *testing.F) {
+	rec := `{"id":"019b76da-a800-700f-9e34-7784d96e095d","type":"pom_interview","version":1,"hash":"ab","data":` + goodInterview + `}`
+	for _, v := range variants(batchJSON(rec), rand.New(rand.NewPCG(7, 8)))[:80] {
+		f.Add([]byte(v))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := DecodePushRequest(body)
+		if err != nil {
+			return
+		}
+		for _, r := range got.Records {
+			if check, ok := knownTypes[r.Type]; r.Data != nil && (!ok || check(r.Data) != nil) {
+				return
+			}
+		}
+		var want PushRequest
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&want); err != nil || dec.More() {
+			t.Fatalf("accepted %q, which strict decoding refuses: %v", body, err)
+		}
+		if !reflect.DeepEqual(normalize(got), normalize(want)) {
+			t.Fatalf("%q: decoded %+v, strict decoding gives %+v", body, got, want)
+		}
+	})
 }

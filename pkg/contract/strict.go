@@ -4,15 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // reader reads one JSON text strictly and in one pass, without building
 // anything: the hub runs it over every record it receives. It is stricter
 // than encoding/json where that is lenient: object keys must match a field
 // name exactly (not case-insensitively), an integer field takes only an
-// integer literal and null is no value for a field. Strings are not checked
-// for valid UTF-8 here (the hub refuses payloads that are not, see
-// storableText in the hub).
+// integer literal, null is no value for a field, and a string value must be
+// valid UTF-8 (skipped values are not checked for it: the hub refuses
+// payloads that are not UTF-8 anyway, see storableText in the hub).
 type reader struct {
 	b []byte
 	i int
@@ -209,8 +210,14 @@ func isHex(c byte) bool {
 func (r *reader) str() (string, error) {
 	start := r.i
 	s, esc, err := r.rawString()
-	if err != nil || !esc {
-		return string(s), err
+	if err != nil {
+		return "", err
+	}
+	if !utf8.Valid(s) {
+		return "", fmt.Errorf("string at offset %d is not valid UTF-8", start)
+	}
+	if !esc {
+		return string(s), nil
 	}
 	var v string
 	if err := json.Unmarshal(r.b[start:r.i], &v); err != nil {
@@ -288,6 +295,36 @@ func (r *reader) value() ([]byte, error) {
 		return nil, err
 	}
 	return r.b[start:r.i], nil
+}
+
+// delimit returns the bytes of the object or array at the reader, finding
+// its end by its brackets and strings only: its grammar is left to whoever
+// reads it next. Other values are read in full.
+func (r *reader) delimit() ([]byte, error) {
+	if c := r.next(); c != '{' && c != '[' {
+		return r.value()
+	}
+	b, start := r.b, r.i
+	depth := 0
+	for i := start; i < len(b); i++ {
+		switch b[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				r.i = i + 1
+				return b[start:r.i], nil
+			}
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		}
+	}
+	return nil, errEnd
 }
 
 func (r *reader) skip(depth int) error {

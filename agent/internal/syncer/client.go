@@ -268,8 +268,9 @@ func writeJSONString(b *bytes.Buffer, s string) {
 	b.WriteByte('"')
 }
 
-// Push sends one encoded batch under an idempotency key. Retries send the
-// same bytes under the same key.
+// Push sends one encoded batch under an idempotency key, asking for an
+// answer that lists exceptions only (a hub may answer in full: read it with
+// contract.ExpandResults). Retries send the same bytes under the same key.
 func (c *Client) Push(ctx context.Context, key string, seq int64, body []byte) (contract.PushResponse, error) {
 	var out contract.PushResponse
 	err := c.do(ctx, http.MethodPost, contract.PathPush, body, map[string]string{
@@ -277,6 +278,7 @@ func (c *Client) Push(ctx context.Context, key string, seq int64, body []byte) (
 		"Content-Encoding":         "gzip",
 		contract.HeaderIdempotency: key,
 		contract.HeaderBatchSeq:    strconv.FormatInt(seq, 10),
+		contract.HeaderPushAnswer:  contract.PushAnswerExceptions,
 	}, &out)
 	return out, err
 }

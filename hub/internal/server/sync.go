@@ -256,14 +256,25 @@ func (s *Server) push(c *gin.Context) {
 		problem.Internal(c, s.log, err)
 		return
 	}
-	stored := 0
-	for _, r := range results {
-		if r.Fate == contract.FateStored {
-			stored++
+	resp := contract.PushResponse{Generation: gen, SiteSeq: siteSeq, Results: results}
+	exceptionsOnly := c.GetHeader(contract.HeaderPushAnswer) == contract.PushAnswerExceptions
+	if exceptionsOnly {
+		resp.Exceptions, resp.Results = true, make([]contract.RecordResult, 0)
+	}
+	for i, r := range results {
+		switch {
+		case r.Fate == contract.FateStored:
+			resp.Stored++
+			resp.Acknowledged++
+		case r.Fate.Acknowledged():
+			resp.Acknowledged++
+		case exceptionsOnly:
+			r.Index = i
+			resp.Results = append(resp.Results, r)
 		}
 	}
-	s.log.Info("push", "site", site.ID, "batch", key, "seq", seq, "records", len(results), "stored", stored)
-	writeJSON(c, http.StatusOK, contract.PushResponse{Generation: gen, SiteSeq: siteSeq, Results: results})
+	s.log.Info("push", "site", site.ID, "batch", key, "seq", seq, "records", len(results), "stored", resp.Stored)
+	writeJSON(c, http.StatusOK, resp)
 }
 
 var errInvalidBatch = errors.New("the batch holds invalid records")
