@@ -94,11 +94,12 @@ func TestExpandResults(t *testing.T) {
 	}
 	other := res(1, FateStale)
 	other.ID = batch[0].ID
+	swapped := append([]RecordResult{full[1], full[0]}, full[2:]...)
 	beyond := res(3, FateStale)
 	beyond.Index = 4
 	for name, resp := range map[string]PushResponse{
 		"full, too few":        {Results: full[:3]},
-		"full, out of order":   {Results: []RecordResult{full[1], full[0], full[2], full[3]}},
+		"full, out of order":   {Results: swapped},
 		"counts do not add up": {Exceptions: true, Acknowledged: 1, Results: []RecordResult{res(1, FateStale)}},
 		"out of order":         {Exceptions: true, Acknowledged: 2, Results: []RecordResult{res(3, FateConflict), res(1, FateStale)}},
 		"twice":                {Exceptions: true, Acknowledged: 2, Results: []RecordResult{res(1, FateStale), res(1, FateStale)}},
