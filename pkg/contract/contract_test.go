@@ -94,7 +94,7 @@ func TestExpandResults(t *testing.T) {
 	}
 	other := res(1, FateStale)
 	other.ID = batch[0].ID
-	swapped := append([]RecordResult{full[1], full[0]}, full[2:]...)
+	swapped := []RecordResult{res(1, FateStale), res(0, FateStored), res(2, FateDuplicate), res(3, FateConflict)}
 	beyond := res(3, FateStale)
 	beyond.Index = 4
 	for name, resp := range map[string]PushResponse{
