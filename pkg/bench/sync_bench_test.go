@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -65,7 +66,8 @@ func records(n int) []contract.Record {
 
 // rawUpsert is the baseline: the same rows into the same table with pgx
 // CopyFrom into a temporary table, then one INSERT ... ON CONFLICT.
-func rawUpsert(b *testing.B, dsn, siteID string, recs []contract.Record) time.Duration {
+// It returns the time taken and the CPU time of the PostgreSQL backend.
+func rawUpsert(b *testing.B, dsn, siteID string, recs []contract.Record) (time.Duration, time.Duration) {
 	b.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
@@ -73,6 +75,11 @@ func rawUpsert(b *testing.B, dsn, siteID string, recs []contract.Record) time.Du
 		b.Fatal(err)
 	}
 	defer conn.Close(ctx)
+	var backend int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		b.Fatal(err)
+	}
+	cpu0 := procCPU(backend)
 	rows := make([][]any, len(recs))
 	for i, r := range recs {
 		rows[i] = []any{r.ID, siteID, r.Type, r.Version, r.Hash, r.Deleted, string(r.Data), false}
@@ -97,7 +104,7 @@ WHERE records.version < excluded.version`); err != nil {
 	if err := tx.Commit(ctx); err != nil {
 		b.Fatal(err)
 	}
-	return time.Since(start)
+	return time.Since(start), procCPU(backend) - cpu0
 }
 
 // fillOutbox writes records straight into an enrolled agent's outbox.
@@ -185,23 +192,33 @@ func BenchmarkSyncEndToEnd(b *testing.B) {
 	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
 		// Baseline: the median of three runs, each into a fresh table.
-		var raws []time.Duration
+		type rawRun struct{ dur, pgCPU time.Duration }
+		var raws []rawRun
 		for k := 0; k < 3; k++ {
 			rawDSN := dbtest.PostgresDSN(b)
 			rawHub := &cluster.Hub{Bin: hubBin, DataDir: b.TempDir(), DB: rawDSN}
 			if _, err := rawHub.CLI(ctx, "", "org", "list"); err != nil { // migrates
 				b.Fatal(err)
 			}
-			raws = append(raws, rawUpsert(b, rawDSN, uuid.NewString(), records(syncRecords)))
+			dur, pgCPU := rawUpsert(b, rawDSN, uuid.NewString(), records(syncRecords))
+			raws = append(raws, rawRun{dur, pgCPU})
 			if n := hubRecordCount(b, rawDSN); n != syncRecords {
 				b.Fatalf("raw upsert stored %d rows", n)
 			}
 		}
-		slices.Sort(raws)
-		rawDur := raws[1]
+		slices.SortFunc(raws, func(x, y rawRun) int { return cmp.Compare(x.dur, y.dur) })
+		rawDur, rawPG := raws[1].dur, raws[1].pgCPU
 
 		// End to end.
+		// IML_BENCH_PROFILE=dir writes CPU profiles of the hub (its whole
+		// run) and of the measured agent sync into dir.
+		profDir := os.Getenv("IML_BENCH_PROFILE")
 		h := &cluster.Hub{Bin: hubBin, DataDir: b.TempDir(), DB: dbtest.PostgresDSN(b)}
+		var agentEnv []string
+		if profDir != "" {
+			h.Env = []string{"IML_CPUPROFILE=" + filepath.Join(profDir, fmt.Sprintf("hub-%d.prof", i))}
+			agentEnv = []string{"IML_CPUPROFILE=" + filepath.Join(profDir, fmt.Sprintf("agent-%d.prof", i))}
+		}
 		if err := h.Start(ctx); err != nil {
 			b.Fatal(err)
 		}
@@ -214,8 +231,13 @@ func BenchmarkSyncEndToEnd(b *testing.B) {
 			b.Fatal(err)
 		}
 		fillOutbox(b, a.DataDir, records(syncRecords))
+		backends, err := clientBackends(ctx, h.DB, h.Proc.Cmd.Process.Pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pg0, hub0 := backendCPU(backends), procCPU(h.Proc.Cmd.Process.Pid)
 		start := time.Now()
-		p, err := cluster.Start("agent sync", agentBin, []string{"sync", "--quiet", "--data-dir", a.DataDir, "--log-level", "warn"}, nil, filepath.Join(a.DataDir, "sync.log"))
+		p, err := cluster.Start("agent sync", agentBin, []string{"sync", "--quiet", "--data-dir", a.DataDir, "--log-level", "warn"}, agentEnv, filepath.Join(a.DataDir, "sync.log"))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -225,6 +247,13 @@ func BenchmarkSyncEndToEnd(b *testing.B) {
 		}
 		e2eDur := time.Since(start)
 		maxRSS := <-peak
+		agentCPU := p.Cmd.ProcessState.UserTime() + p.Cmd.ProcessState.SystemTime()
+		hubCPU := procCPU(h.Proc.Cmd.Process.Pid) - hub0
+		// Backends the hub opened during the sync count from zero.
+		if backends, err = clientBackends(ctx, h.DB, h.Proc.Cmd.Process.Pid); err != nil {
+			b.Fatal(err)
+		}
+		pgCPU := cpuSince(pg0, backendCPU(backends))
 		if n := hubRecordCount(b, h.DB); n != syncRecords {
 			b.Fatalf("the hub holds %d of %d records", n, syncRecords)
 		}
@@ -261,7 +290,13 @@ func BenchmarkSyncEndToEnd(b *testing.B) {
 		b.ReportMetric(e2eRate/rawRate, "e2e/raw")
 		b.ReportMetric(float64(maxRSS)/1024, "agent-peakRSS-MB")
 		b.ReportMetric(float64(again), "resent-after-kill")
-		fmt.Fprintf(os.Stderr, "\nsync of %d records on PostgreSQL:\n  raw COPY + INSERT ON CONFLICT  %8.0f rows/s (median of 3)\n  agent outbox -> hub, end to end %8.0f rows/s  (%.2f of raw; target at least 0.50)\n  agent peak resident memory      %8.1f MB (target under 80)\n  records sent twice after a kill %8d (one batch is at most %d)\n",
-			syncRecords, rawRate, e2eRate, e2eRate/rawRate, float64(maxRSS)/1024, again, contract.MaxBatchRecords)
+		b.ReportMetric(perRecord(rawPG, syncRecords), "raw-pg-cpu-us/rec")
+		b.ReportMetric(perRecord(agentCPU, syncRecords), "agent-cpu-us/rec")
+		b.ReportMetric(perRecord(hubCPU, syncRecords), "hub-cpu-us/rec")
+		b.ReportMetric(perRecord(pgCPU, syncRecords), "hub-pg-cpu-us/rec")
+		fmt.Fprintf(os.Stderr, "\nsync of %d records on PostgreSQL:\n  raw COPY + INSERT ON CONFLICT  %8.0f rows/s (median of 3)\n  agent outbox -> hub, end to end %8.0f rows/s  (%.2f of raw; target at least 0.50)\n  agent peak resident memory      %8.1f MB (target under 80)\n  records sent twice after a kill %8d (one batch is at most %d)\n"+
+			"  CPU per record: raw PostgreSQL %.1f us; end to end agent %.1f us, hub %.1f us, its PostgreSQL backends %.1f us\n",
+			syncRecords, rawRate, e2eRate, e2eRate/rawRate, float64(maxRSS)/1024, again, contract.MaxBatchRecords,
+			perRecord(rawPG, syncRecords), perRecord(agentCPU, syncRecords), perRecord(hubCPU, syncRecords), perRecord(pgCPU, syncRecords))
 	}
 }

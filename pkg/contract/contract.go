@@ -26,7 +26,12 @@
 //     hash is a duplicate; a lower version is stale; the same id and version
 //     with another hash is a conflict, never merged. It commits, then answers
 //     each record's fate and the highest batch sequence it holds for the
-//     site.
+//     site. An agent that asks for it (HeaderPushAnswer) gets only the
+//     fates other than stored and duplicate, with counts: the common
+//     answer, everything stored, is then a few bytes instead of a line per
+//     record. This is an extension within protocol 1: a hub that does not
+//     know the header answers in full, and an agent reads either form
+//     (ExpandResults).
 //  4. Only after that answer does the agent mark the records clean, and only
 //     those whose version did not change meanwhile. A crash or a lost answer
 //     anywhere means the batch is sent again, which the per-record rules make
@@ -75,6 +80,7 @@ package contract
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"time"
 )
 
@@ -87,7 +93,16 @@ const (
 	HeaderRelease     = "IML-Release"
 	HeaderBatchSeq    = "IML-Batch-Seq"
 	HeaderIdempotency = "Idempotency-Key"
+	// HeaderPushAnswer on a push asks for a shorter answer: with the value
+	// PushAnswerExceptions the hub lists only the records it did not
+	// acknowledge (see PushResponse). A hub that does not know the header
+	// answers in full, which an agent that sends it must still read.
+	HeaderPushAnswer = "IML-Push-Answer"
 )
+
+// PushAnswerExceptions is the value of HeaderPushAnswer that asks for the
+// exceptions only.
+const PushAnswerExceptions = "exceptions"
 
 // Paths served by the hub.
 const (
@@ -169,6 +184,12 @@ func (r *RawJSON) UnmarshalJSON(b []byte) error {
 // HashRecord is the content hash of a record: SHA-256 over its type, its
 // tombstone flag and its payload bytes.
 func HashRecord(typ string, deleted bool, data []byte) string {
+	sum := hashRecord(typ, deleted, data)
+	return string(sum[:])
+}
+
+// hashRecord is HashRecord without allocating the result.
+func hashRecord(typ string, deleted bool, data []byte) (out [2 * sha256.Size]byte) {
 	h := sha256.New()
 	h.Write([]byte(typ))
 	if deleted {
@@ -177,7 +198,9 @@ func HashRecord(typ string, deleted bool, data []byte) string {
 		h.Write([]byte{0, 0, 0})
 		h.Write(data)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	var sum [sha256.Size]byte
+	hex.Encode(out[:], h.Sum(sum[:0]))
+	return out
 }
 
 // PushRequest is the body of a push.
@@ -188,6 +211,10 @@ type PushRequest struct {
 
 // RecordResult is the fate of one pushed record.
 type RecordResult struct {
+	// Index is the record's position in the batch, given in an answer
+	// that lists exceptions only (0 is then omitted, like any index in a
+	// full answer, where the position is the result's own).
+	Index   int    `json:"index,omitempty"`
 	ID      string `json:"id"`
 	Version int64  `json:"version"`
 	Fate    Fate   `json:"fate"`
@@ -197,10 +224,63 @@ type RecordResult struct {
 }
 
 // PushResponse is the hub's answer to a push, sent after it committed.
+//
+// In full (the default), Results holds one result per record in the order
+// sent. When the push asked for it (HeaderPushAnswer) and Exceptions says
+// the hub did so, Results holds only the records whose fate is neither
+// stored nor duplicate, in batch order, each with its Index; every other
+// record of the batch is acknowledged. Either way Acknowledged counts the
+// records the hub now holds in exactly the version sent and Stored those
+// of them it stored with this batch (hubs before these counts send 0).
 type PushResponse struct {
-	Generation string         `json:"generation"`
-	SiteSeq    int64          `json:"site_seq"`
-	Results    []RecordResult `json:"results"`
+	Generation   string         `json:"generation"`
+	SiteSeq      int64          `json:"site_seq"`
+	Acknowledged int            `json:"acknowledged"`
+	Stored       int            `json:"stored"`
+	Exceptions   bool           `json:"exceptions,omitempty"`
+	Results      []RecordResult `json:"results"`
+}
+
+// ExpandResults checks an answer against the batch it answers and returns
+// one result per record in batch order, whichever form the hub answered
+// in. Records an exceptions-only answer leaves out come back as
+// FateStored, acknowledged (the answer does not tell stored from
+// duplicate per record; its Stored count does). An answer that does not
+// line up with the batch is an error.
+func ExpandResults(resp PushResponse, batch []Record) ([]RecordResult, error) {
+	if !resp.Exceptions {
+		if len(resp.Results) != len(batch) {
+			return nil, fmt.Errorf("the hub answered %d fates for %d records", len(resp.Results), len(batch))
+		}
+		for i, r := range resp.Results {
+			if r.ID != batch[i].ID || r.Version != batch[i].Version {
+				return nil, fmt.Errorf("the hub's answer %d names %s v%d, not the record sent", i, r.ID, r.Version)
+			}
+		}
+		return resp.Results, nil
+	}
+	if resp.Acknowledged+len(resp.Results) != len(batch) {
+		return nil, fmt.Errorf("the hub acknowledged %d and listed %d of %d records", resp.Acknowledged, len(resp.Results), len(batch))
+	}
+	out := make([]RecordResult, len(batch))
+	for i, r := range batch {
+		out[i] = RecordResult{ID: r.ID, Version: r.Version, Fate: FateStored}
+	}
+	last := -1
+	for _, r := range resp.Results {
+		switch {
+		case r.Index <= last || r.Index >= len(batch):
+			return nil, fmt.Errorf("the hub's answer names record %d out of order or range", r.Index)
+		case r.ID != batch[r.Index].ID || r.Version != batch[r.Index].Version:
+			return nil, fmt.Errorf("the hub's answer for record %d names %s v%d, not the record sent", r.Index, r.ID, r.Version)
+		case r.Fate.Acknowledged():
+			return nil, fmt.Errorf("the hub's answer lists record %d as an exception with fate %s", r.Index, r.Fate)
+		}
+		last = r.Index
+		out[r.Index] = r
+		out[r.Index].Index = 0
+	}
+	return out, nil
 }
 
 // StatusResponse tells an agent what the hub holds for its site.

@@ -63,3 +63,52 @@ func TestValidateRecord(t *testing.T) {
 		t.Fatalf("a tombstone is refused: %v", err)
 	}
 }
+
+func TestExpandResults(t *testing.T) {
+	batch := make([]Record, 4)
+	for i := range batch {
+		batch[i] = NewTombstone(deident.NewRecordID(time.Now()), TypeParticipant, int64(i+1))
+	}
+	res := func(i int, f Fate) RecordResult {
+		return RecordResult{Index: i, ID: batch[i].ID, Version: batch[i].Version, Fate: f, HubVersion: 9}
+	}
+	full := []RecordResult{res(0, FateStored), res(1, FateStale), res(2, FateDuplicate), res(3, FateConflict)}
+	for i := range full {
+		full[i].Index = 0
+	}
+	got, err := ExpandResults(PushResponse{Results: full}, batch)
+	if err != nil || len(got) != 4 || got[1].Fate != FateStale {
+		t.Fatalf("full answer: %+v, %v", got, err)
+	}
+	got, err = ExpandResults(PushResponse{Exceptions: true, Acknowledged: 2, Results: []RecordResult{res(1, FateStale), res(3, FateConflict)}}, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []Fate{FateStored, FateStale, FateStored, FateConflict} {
+		if got[i].ID != batch[i].ID || got[i].Version != batch[i].Version || got[i].Fate != want || got[i].Index != 0 {
+			t.Fatalf("expanded %d = %+v, want %s", i, got[i], want)
+		}
+	}
+	if got[1].HubVersion != 9 {
+		t.Fatal("the hub's version of an exception is lost")
+	}
+	other := res(1, FateStale)
+	other.ID = batch[0].ID
+	swapped := []RecordResult{res(1, FateStale), res(0, FateStored), res(2, FateDuplicate), res(3, FateConflict)}
+	beyond := res(3, FateStale)
+	beyond.Index = 4
+	for name, resp := range map[string]PushResponse{
+		"full, too few":        {Results: full[:3]},
+		"full, out of order":   {Results: swapped},
+		"counts do not add up": {Exceptions: true, Acknowledged: 1, Results: []RecordResult{res(1, FateStale)}},
+		"out of order":         {Exceptions: true, Acknowledged: 2, Results: []RecordResult{res(3, FateConflict), res(1, FateStale)}},
+		"twice":                {Exceptions: true, Acknowledged: 2, Results: []RecordResult{res(1, FateStale), res(1, FateStale)}},
+		"out of range":         {Exceptions: true, Acknowledged: 3, Results: []RecordResult{beyond}},
+		"another record":       {Exceptions: true, Acknowledged: 3, Results: []RecordResult{other}},
+		"acknowledged listed":  {Exceptions: true, Acknowledged: 3, Results: []RecordResult{res(2, FateDuplicate)}},
+	} {
+		if _, err := ExpandResults(resp, batch); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -107,25 +108,48 @@ WHERE change_seq > ? AND conflict = '' ORDER BY change_seq LIMIT ?`, after, max)
 	}
 	defer rows.Close()
 	b.Records = make([]contract.Record, 0, max)
+	// The payloads are kept in a few large buffers rather than one
+	// allocation each, and the records' types share one string each.
+	var arena []byte
+	var typ sql.RawBytes
+	types := map[string]string{}
 	size := 0
 	for rows.Next() {
 		var r contract.Record
 		var data string
 		var seq int64
-		if err := rows.Scan(&seq, &r.ID, &r.Type, &r.Version, &r.Hash, &r.Deleted, &data); err != nil {
+		if err := rows.Scan(&seq, &r.ID, &typ, &r.Version, &r.Hash, &r.Deleted, &data); err != nil {
 			return b, err
-		}
-		if !r.Deleted {
-			r.Data = contract.RawJSON(data)
 		}
 		size += len(data) + 200
 		if size > maxBytes && len(b.Records) > 0 {
 			break
 		}
+		t, ok := types[string(typ)]
+		if !ok {
+			t = string(typ)
+			types[t] = t
+		}
+		r.Type = t
+		if !r.Deleted {
+			if cap(arena)-len(arena) < len(data) {
+				arena = make([]byte, 0, maxInt(len(data), 1<<20))
+			}
+			start := len(arena)
+			arena = append(arena, data...)
+			r.Data = contract.RawJSON(arena[start:len(arena):len(arena)])
+		}
 		b.Records = append(b.Records, r)
 		b.Last = seq
 	}
 	return b, rows.Err()
+}
+
+func maxInt(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
 }
 
 func maxInt64(a, b int64) int64 {

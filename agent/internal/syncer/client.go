@@ -262,7 +262,7 @@ func EncodeBatch(req contract.PushRequest) ([]byte, error) {
 		if r.Deleted {
 			raw.WriteString(`,"deleted":true`)
 		} else {
-			if !json.Valid(r.Data) {
+			if !contract.ValidJSON(r.Data) {
 				return nil, fmt.Errorf("record %s: the stored payload is not JSON", r.ID)
 			}
 			raw.WriteString(`,"data":`)
@@ -297,8 +297,9 @@ func writeJSONString(b *bytes.Buffer, s string) {
 	b.WriteByte('"')
 }
 
-// Push sends one encoded batch under an idempotency key. Retries send the
-// same bytes under the same key.
+// Push sends one encoded batch under an idempotency key, asking for an
+// answer that lists exceptions only (a hub may answer in full: read it with
+// contract.ExpandResults). Retries send the same bytes under the same key.
 func (c *Client) Push(ctx context.Context, key string, seq int64, body []byte) (contract.PushResponse, error) {
 	var out contract.PushResponse
 	err := c.do(ctx, http.MethodPost, contract.PathPush, body, map[string]string{
@@ -306,6 +307,7 @@ func (c *Client) Push(ctx context.Context, key string, seq int64, body []byte) (
 		"Content-Encoding":         "gzip",
 		contract.HeaderIdempotency: key,
 		contract.HeaderBatchSeq:    strconv.FormatInt(seq, 10),
+		contract.HeaderPushAnswer:  contract.PushAnswerExceptions,
 	}, &out)
 	return out, err
 }

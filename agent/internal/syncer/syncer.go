@@ -196,15 +196,26 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		if ans.resp.Generation != st.Generation {
 			return res, errors.New("the hub's generation changed during the round; the next round resends what it lost")
 		}
-		if seq, err = s.St.Acknowledge(ctx, seq, cur.batch, ans.resp.Results); err != nil {
+		results, err := contract.ExpandResults(ans.resp, cur.batch.Records)
+		if err != nil {
+			return res, err
+		}
+		if seq, err = s.St.Acknowledge(ctx, seq, cur.batch, results); err != nil {
 			return res, err
 		}
 		res.Batches++
-		for _, r := range ans.resp.Results {
+		stored := ans.resp.Stored
+		if !ans.resp.Exceptions && ans.resp.Acknowledged == 0 {
+			stored = 0 // a hub before the counts: count the fates
+			for _, r := range results {
+				if r.Fate == contract.FateStored {
+					stored++
+				}
+			}
+		}
+		res.Stored += stored
+		for _, r := range results {
 			switch {
-			case r.Fate == contract.FateStored:
-				res.Stored++
-				res.Sent++
 			case r.Fate.Acknowledged():
 				res.Sent++
 			case r.HubVersion >= r.Version:

@@ -558,6 +558,51 @@ func TestPushAndReplay(t *testing.T) {
 			}
 		})
 
+		t.Run("answer with exceptions only", func(t *testing.T) {
+			exceptions := func(seq int64) map[string]string {
+				return with(pushHeaders(cred, seq), contract.HeaderPushAnswer, contract.PushAnswerExceptions)
+			}
+			other := interview(t, recs[2].ID, 1, true)
+			fresh := participant(t, newID(), 1)
+			sent := []contract.Record{recs[1], recs[0], fresh, other}
+			pr := push(t, exceptions(3), gz(t, batch(t, site.ID, sent...)))
+			if !pr.Exceptions || pr.Acknowledged != 2 || pr.Stored != 1 || len(pr.Results) != 2 {
+				t.Fatalf("answer %+v, want 2 acknowledged (1 stored) and 2 exceptions", pr)
+			}
+			if r := pr.Results[0]; r.Index != 1 || r.ID != recs[0].ID || r.Fate != contract.FateStale || r.HubVersion != 2 {
+				t.Fatalf("first exception %+v, want record 1 stale below version 2", r)
+			}
+			if r := pr.Results[1]; r.Index != 3 || r.ID != other.ID || r.Fate != contract.FateConflict || r.HubVersion != 1 {
+				t.Fatalf("second exception %+v, want record 3 in conflict at version 1", r)
+			}
+			full, err := contract.ExpandResults(pr, sent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, want := range []contract.Fate{contract.FateStored, contract.FateStale, contract.FateStored, contract.FateConflict} {
+				if full[i].ID != sent[i].ID || full[i].Fate != want {
+					t.Fatalf("expanded result %d = %+v, want %s", i, full[i], want)
+				}
+			}
+			// All acknowledged (the records no other subtest changed): the
+			// answer holds no line per record.
+			resp, b := h.do(t, request{method: http.MethodPost, path: contract.PathPush, header: exceptions(3), body: gz(t, batch(t, site.ID, recs[5:]...))})
+			if resp.StatusCode != http.StatusOK || len(b) > 200 {
+				t.Fatalf("replay answer %d, %d bytes: %s", resp.StatusCode, len(b), b)
+			}
+			var replay contract.PushResponse
+			wantJSON(t, resp, b, &replay)
+			if !replay.Exceptions || replay.Acknowledged != len(recs)-5 || replay.Stored != 0 || len(replay.Results) != 0 {
+				t.Fatalf("replay answer %+v, want %d acknowledged and nothing listed", replay, len(recs)-5)
+			}
+			// Without the header the answer is in full, with the counts.
+			pr = push(t, pushHeaders(cred, 3), gz(t, batch(t, site.ID, sent...)))
+			wantFates(t, pr, sent, contract.FateDuplicate, contract.FateStale, contract.FateDuplicate, contract.FateConflict)
+			if pr.Exceptions || pr.Acknowledged != 2 || pr.Stored != 0 {
+				t.Fatalf("full answer %+v, want 2 acknowledged and none stored", pr)
+			}
+		})
+
 		t.Run("an escaped backslash is not a NUL", func(t *testing.T) {
 			r := rawRecord(newID(), contract.TypePOMInterview, `{"participant_key":"`+uuid.NewString()+`","enrollment_year":2026,"age_band":"25-34",`+
 				`"timepoint":"eligibility","program_month":1,"release":"2026.1\\u0000","answers":{"pom20_have_friends":true}}`)

@@ -202,8 +202,14 @@ func (s *Server) push(c *gin.Context) {
 		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "Header "+contract.HeaderIdempotency+" must be a UUID naming the batch."))
 		return
 	}
-	var req contract.PushRequest
-	if !s.readJSON(c, contract.MaxBatchBytes, &req) {
+	body, ok := s.readBody(c, contract.MaxBatchBytes)
+	if !ok {
+		return
+	}
+	// One strict pass over the body; the payloads stay where they are in it.
+	req, err := contract.DecodePushRequest(body)
+	if err != nil {
+		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not valid JSON for this request: "+err.Error()))
 		return
 	}
 	if req.SiteID != site.ID {
@@ -256,14 +262,25 @@ func (s *Server) push(c *gin.Context) {
 		problem.Internal(c, s.log, err)
 		return
 	}
-	stored := 0
-	for _, r := range results {
-		if r.Fate == contract.FateStored {
-			stored++
+	resp := contract.PushResponse{Generation: gen, SiteSeq: siteSeq, Results: results}
+	exceptionsOnly := c.GetHeader(contract.HeaderPushAnswer) == contract.PushAnswerExceptions
+	if exceptionsOnly {
+		resp.Exceptions, resp.Results = true, make([]contract.RecordResult, 0)
+	}
+	for i, r := range results {
+		switch {
+		case r.Fate == contract.FateStored:
+			resp.Stored++
+			resp.Acknowledged++
+		case r.Fate.Acknowledged():
+			resp.Acknowledged++
+		case exceptionsOnly:
+			r.Index = i
+			resp.Results = append(resp.Results, r)
 		}
 	}
-	s.log.Info("push", "site", site.ID, "batch", key, "seq", seq, "records", len(results), "stored", stored)
-	writeJSON(c, http.StatusOK, contract.PushResponse{Generation: gen, SiteSeq: siteSeq, Results: results})
+	s.log.Info("push", "site", site.ID, "batch", key, "seq", seq, "records", len(results), "stored", resp.Stored)
+	writeJSON(c, http.StatusOK, resp)
 }
 
 var errInvalidBatch = errors.New("the batch holds invalid records")

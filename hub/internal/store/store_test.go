@@ -351,3 +351,40 @@ func TestPushRollsBackWhenTheCheckFails(t *testing.T) {
 		}
 	})
 }
+
+// A batch refused just before commit leaves nothing behind, and the same
+// database connection (one here) takes the next batches: on PostgreSQL the
+// session's temporary table, made in the refused batch's transaction, went
+// with it and must be made again.
+func TestPushAfterRefusedBatch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := open(t, dsn)
+		sqlDB, err := s.DB.DB()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sqlDB.SetMaxOpenConns(1)
+		site := enrolledSite(t, s, "A")
+		batch := func() []contract.Record {
+			return []contract.Record{interview(t, deident.NewRecordID(time.Now()), uuid.NewString(), "eligibility", 1, map[string]bool{"pom20_have_friends": true})}
+		}
+		refused := errors.New("refused")
+		if _, _, err := s.Push(ctx, site.ID, 1, batch(), func() error { return refused }); !errors.Is(err, refused) {
+			t.Fatalf("refused batch: %v", err)
+		}
+		var n int64
+		for seq := int64(1); seq <= 3; seq++ {
+			res, siteSeq, err := s.Push(ctx, site.ID, seq, batch(), nil)
+			if err != nil {
+				t.Fatalf("batch %d after the refused one: %v", seq, err)
+			}
+			if res[0].Fate != contract.FateStored || siteSeq != seq {
+				t.Fatalf("batch %d: %+v, site seq %d", seq, res, siteSeq)
+			}
+		}
+		if err := s.DB.Raw("SELECT COUNT(*) FROM records").Scan(&n).Error; err != nil || n != 3 {
+			t.Fatalf("records = %d (%v), want the 3 committed", n, err)
+		}
+	})
+}
