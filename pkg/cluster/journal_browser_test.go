@@ -93,13 +93,16 @@ func TestParticipantJournalOnAPhone(t *testing.T) {
 	if n := w.count(`header nav a[href="/participants"]`); n != 0 {
 		w.fail("the participant's page shows the staff menu")
 	}
+	// The form opens on the newest week the participant may write (the
+	// demo's coach has entered some weeks already).
+	week := walkEval[string](w, `document.querySelector("#own-journal-form input[name=week_start]").value`)
 	w.fill("#a_week_summary", "I went to the library club and talked to two people.")
 	w.fill("#a_skills_practised", "Starting a conversation.")
 	w.submit(`#own-journal-form button[type="submit"]`, http.StatusOK)
 	w.see("#journal-saved", "Saved your journal")
-	w.see("#own-weeks", "Written by you; waiting for your coach to read it")
-	w.click("#own-weeks details summary")
-	w.see("#own-weeks", "I went to the library club")
+	w.see("#week-"+week, "Written by you; waiting for your coach to read it")
+	w.click("#week-" + week + " details summary")
+	w.see("#week-"+week, "I went to the library club")
 	if over := walkEval[float64](w, "document.documentElement.scrollWidth - window.innerWidth"); over > 1 {
 		w.fail("the journal page is %.0f px wider than the phone", over)
 	}
@@ -110,10 +113,11 @@ func TestParticipantJournalOnAPhone(t *testing.T) {
 	do(t, bctx, chromedp.EmulateViewport(1200, 900))
 	w.open("/participants/" + pid)
 	w.signIn("casey@example.org", coachPw)
-	w.click("details.journal-entry summary")
-	w.see("details.journal-entry", "not reviewed", "(the participant) on the participant's own journal page", "I went to the library club")
-	w.submit(`details.journal-entry form[action$="/review"] button`, http.StatusOK)
-	w.see("details.journal-entry summary", "reviewed")
+	entry := "#journal-" + week
+	w.click(entry + " summary")
+	w.see(entry, "not reviewed", "(the participant) on the participant's own journal page", "I went to the library club")
+	w.submit(entry+` form[action$="/review"] button`, http.StatusOK)
+	w.see(entry+" summary", "reviewed")
 	t.Logf("screenshot: %s", screenshot(t, bctx, "coach-reviewed-own-journal"))
 	w.submit(`header form[action="/logout"] button`, http.StatusOK)
 
@@ -123,8 +127,12 @@ func TestParticipantJournalOnAPhone(t *testing.T) {
 	w.fill("#login", login)
 	w.fill("#pin", "482916")
 	w.submit(`#journal-login button[type="submit"]`, http.StatusOK)
-	w.see("#own-weeks", "Read by Casey Morgan")
-	if n := w.count("#own-journal-form"); n != 0 {
+	w.see("#week-"+week, "Read by Casey Morgan")
+	if n := w.count("#week-" + week + ` a[href*="week="]`); n != 0 {
 		w.fail("the reviewed week can still be changed")
+	}
+	w.open("/journal?week=" + week)
+	if n := w.count(`#own-journal-form input[name="week_start"][value="` + week + `"]`); n != 0 {
+		w.fail("the reviewed week opens in the form")
 	}
 }

@@ -53,6 +53,7 @@ func TestTrainerPublishesAndCertifiesInTheBrowser(t *testing.T) {
 		chromedp.SetValue(css("#kind"), "worksheet"),
 		chromedp.SetValue(css("#lesson_plan"), plan),
 		chromedp.Click(css("#attach button[type=submit]")),
+		chromedp.WaitVisible(css("#saved-file")),
 		chromedp.WaitVisible(css("#files")),
 	)
 	if got := text(t, bctx, "#files tbody"); !strings.Contains(got, "goals-worksheet.pdf") || !strings.Contains(got, plan) {
@@ -67,6 +68,9 @@ func TestTrainerPublishesAndCertifiesInTheBrowser(t *testing.T) {
 	do(t, bctx,
 		chromedp.SetValue(css("#content"), changed),
 		chromedp.Click(css("#content-form button[type=submit]")),
+		// The draft's page is already showing changes (the file): wait for
+		// the page the saved content leads to.
+		chromedp.WaitVisible(css("#saved-content")),
 		chromedp.WaitVisible(css("table.changes")),
 	)
 	changes := text(t, bctx, "table.changes tbody")

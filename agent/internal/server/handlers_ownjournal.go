@@ -223,8 +223,13 @@ func (s *Server) ownJournalData(c *gin.Context, data gin.H) error {
 	f, ok := data["JournalForm"].(journalForm)
 	if !ok {
 		f = journalForm{Week: c.Query("week"), Answers: map[string]string{}}
-		if f.Week == "" && len(weeks) > 0 {
-			f.Week = weeks[0].Week
+		// Without a week asked for, the form opens on the newest week the
+		// participant may still write (one their coach entered or read is
+		// not theirs to change).
+		for i := 0; f.Week == "" && i < len(weeks); i++ {
+			if weeks[i].Editable {
+				f.Week = weeks[i].Week
+			}
 		}
 		if e, ok := byWeek[f.Week]; ok {
 			f.Answers = e.AnswersOf()

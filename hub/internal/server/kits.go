@@ -400,6 +400,9 @@ func (s *Server) showDraft(c *gin.Context, status int, data gin.H) {
 	pretty, _ := json.MarshalIndent(rel, "", "  ")
 	data["Title"], data["Draft"], data["Rel"], data["JSON"], data["Kinds"] = "Draft "+d.Version, d, rel, string(pretty), program.FileKinds
 	data["Types"], data["MaxMiB"] = store.KitMediaTypes, store.MaxKitFileBytes>>20
+	if msg, ok := map[string]string{"content": "The draft's content is saved.", "file": "The file is attached."}[c.Query("saved")]; ok {
+		data["Saved"], data["SavedWhat"] = msg, c.Query("saved")
+	}
 	s.render(c, status, "draft.html", data)
 }
 
