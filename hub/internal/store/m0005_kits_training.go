@@ -104,7 +104,6 @@ func m0005KitsTraining() *gormigrate.Migration {
 		{"release_drafts", &releaseDraft{}}, {"kit_files", &kitFile{}}, {"release_files", &releaseFile{}},
 		{"trainees", &trainee{}}, {"training_events", &trainingEvent{}}, {"training_registrations", &trainingRegistration{}},
 		{"module_completions", &moduleCompletion{}}, {"certifications", &certification{}}, {"director_sessions", &directorSession{}},
-		{"hub_counters", &hubCounter{}},
 	}
 	newColumns := []string{"PublishedBy", "RetiredAt", "RetiredReason"}
 	return &gormigrate.Migration{
@@ -120,9 +119,13 @@ func m0005KitsTraining() *gormigrate.Migration {
 					return err
 				}
 			}
+			// hub_counters belongs to 0004; this one only adds its row.
 			return tx.Table("hub_counters").Create(&hubCounter{Name: "certifications", Value: 0}).Error
 		},
 		Rollback: func(tx *gorm.DB) error {
+			if err := tx.Table("hub_counters").Where("name = ?", "certifications").Delete(&hubCounter{}).Error; err != nil {
+				return err
+			}
 			for i := len(tables) - 1; i >= 0; i-- {
 				if err := tx.Migrator().DropTable(tables[i].name); err != nil {
 					return err
