@@ -127,7 +127,9 @@ var matrix = map[string]route{
 	"GET /admin/audit.csv": {access: staffPage, roles: adminOnly, path: fixed("/admin/audit.csv")},
 
 	// Affiliates and first-year TA: admins and TA specialists change;
-	// every role reads; a director only their own organization.
+	// every role reads; a director only their own organization. A row a
+	// director may call names organization B's (the director's own) and
+	// otherOrg A's; a row only TA staff may call names A's.
 	"GET /api/v1/organizations":     {access: staffAPI, roles: orgReaders, path: fixed("/api/v1/organizations"), otherOrg: fixed("/api/v1/organizations")},
 	"POST /api/v1/organizations":    {access: staffAPI, roles: taStaff, path: fixed("/api/v1/organizations"), body: map[string]any{"name": "Gamma House", "type": "peer_run", "state": "NC"}},
 	"GET /api/v1/organizations/:id": {access: staffAPI, roles: orgReaders, path: fx("/api/v1/organizations/{orgB}"), otherOrg: fx("/api/v1/organizations/{orgA}")},
@@ -220,20 +222,21 @@ var matrix = map[string]route{
 
 	// Training and certification: trainers and admins; an organization's
 	// registry also for TA and its own director; verification for anyone.
-	"GET /api/v1/trainees":                    {access: staffAPI, roles: kitStaff, path: fixed("/api/v1/trainees")},
+	// The trainees and certifications are organization A's.
+	"GET /api/v1/trainees":                    {access: staffAPI, roles: kitStaff, path: fixed("/api/v1/trainees"), otherOrg: fx("/api/v1/trainees?org={orgA}")},
 	"POST /api/v1/trainees":                   {access: staffAPI, roles: kitStaff, path: fixed("/api/v1/trainees"), body: map[string]any{"org_id": "{orgA}", "name": "Casey Coach", "email": "casey@example.org", "role": store.TraineeCoach}},
-	"GET /api/v1/trainees/:id":                {access: staffAPI, roles: kitStaff, path: fx("/api/v1/trainees/{trainee}")},
-	"POST /api/v1/trainees/:id/modules":       {access: staffAPI, roles: kitStaff, path: fx("/api/v1/trainees/{trainee}/modules"), body: map[string]any{"module": "{module}"}},
-	"POST /api/v1/trainees/:id/certification": {access: staffAPI, roles: kitStaff, path: fx("/api/v1/trainees/{ready}/certification")},
-	"POST /api/v1/trainees/:id/director-sessions": {access: staffAPI, roles: kitStaff, path: fx("/api/v1/trainees/{director}/director-sessions"),
+	"GET /api/v1/trainees/:id":                {access: staffAPI, roles: kitStaff, path: fx("/api/v1/trainees/{trainee}"), otherOrg: fx("/api/v1/trainees/{trainee}")},
+	"POST /api/v1/trainees/:id/modules":       {access: staffAPI, roles: kitStaff, path: fx("/api/v1/trainees/{trainee}/modules"), otherOrg: fx("/api/v1/trainees/{trainee}/modules"), body: map[string]any{"module": "{module}"}},
+	"POST /api/v1/trainees/:id/certification": {access: staffAPI, roles: kitStaff, path: fx("/api/v1/trainees/{ready}/certification"), otherOrg: fx("/api/v1/trainees/{ready}/certification")},
+	"POST /api/v1/trainees/:id/director-sessions": {access: staffAPI, roles: kitStaff, path: fx("/api/v1/trainees/{director}/director-sessions"), otherOrg: fx("/api/v1/trainees/{director}/director-sessions"),
 		body: map[string]any{"held_on": "{today}", "trainer": "Tess", "notes": "first session"}},
 	"GET /api/v1/training-events":                    {access: staffAPI, roles: kitStaff, path: fixed("/api/v1/training-events")},
 	"POST /api/v1/training-events":                   {access: staffAPI, roles: kitStaff, path: fixed("/api/v1/training-events"), body: eventBody},
 	"GET /api/v1/training-events/:id":                {access: staffAPI, roles: kitStaff, path: fx("/api/v1/training-events/{event}")},
 	"POST /api/v1/training-events/:id/registrations": {access: staffAPI, roles: kitStaff, path: fx("/api/v1/training-events/{event}/registrations"), body: map[string]any{"trainee_id": "{trainee}"}},
 	"POST /api/v1/training-events/:id/attendance":    {access: staffAPI, roles: kitStaff, path: fx("/api/v1/training-events/{event}/attendance"), body: map[string]any{"trainee_id": "{registered}", "attended": true}},
-	"POST /api/v1/certifications/:code/renew":        {access: staffAPI, roles: kitStaff, path: fx("/api/v1/certifications/{cert}/renew")},
-	"POST /api/v1/certifications/:code/revoke":       {access: staffAPI, roles: kitStaff, path: fx("/api/v1/certifications/{certGone}/revoke"), body: map[string]any{"reason": "left the program"}},
+	"POST /api/v1/certifications/:code/renew":        {access: staffAPI, roles: kitStaff, path: fx("/api/v1/certifications/{cert}/renew"), otherOrg: fx("/api/v1/certifications/{cert}/renew")},
+	"POST /api/v1/certifications/:code/revoke":       {access: staffAPI, roles: kitStaff, path: fx("/api/v1/certifications/{certGone}/revoke"), otherOrg: fx("/api/v1/certifications/{certGone}/revoke"), body: map[string]any{"reason": "left the program"}},
 	"GET /api/v1/certifications/expiring":            {access: staffAPI, roles: kitStaff, path: fixed("/api/v1/certifications/expiring")},
 	"GET /api/v1/organizations/:id/registry":         {access: staffAPI, roles: registryRoles, path: fx("/api/v1/organizations/{orgB}/registry"), otherOrg: fx("/api/v1/organizations/{orgA}/registry")},
 	"GET /api/v1/certifications/verify":              {access: public, path: fx("/api/v1/certifications/verify?code={cert}")},
@@ -244,13 +247,13 @@ var matrix = map[string]route{
 	"GET /training/events/:id":             {access: staffPage, roles: kitStaff, path: fx("/training/events/{event}")},
 	"POST /training/events/:id/register":   {access: staffPage, roles: kitStaff, path: fx("/training/events/{event}/register"), body: map[string]any{"trainee_id": "{ready}"}},
 	"POST /training/events/:id/attendance": {access: staffPage, roles: kitStaff, path: fx("/training/events/{event}/attendance"), body: map[string]any{"trainee_id": "{registered}", "attended": "true"}},
-	"GET /training/people/:id":             {access: staffPage, roles: kitStaff, path: fx("/training/people/{trainee}")},
-	"POST /training/people/:id/modules":    {access: staffPage, roles: kitStaff, path: fx("/training/people/{trainee}/modules"), body: map[string]any{"module": "{module}"}},
-	"POST /training/people/:id/certify":    {access: staffPage, roles: kitStaff, path: fx("/training/people/{ready2}/certify")},
-	"POST /training/people/:id/sessions": {access: staffPage, roles: kitStaff, path: fx("/training/people/{director}/sessions"),
+	"GET /training/people/:id":             {access: staffPage, roles: kitStaff, path: fx("/training/people/{trainee}"), otherOrg: fx("/training/people/{trainee}")},
+	"POST /training/people/:id/modules":    {access: staffPage, roles: kitStaff, path: fx("/training/people/{trainee}/modules"), otherOrg: fx("/training/people/{trainee}/modules"), body: map[string]any{"module": "{module}"}},
+	"POST /training/people/:id/certify":    {access: staffPage, roles: kitStaff, path: fx("/training/people/{ready2}/certify"), otherOrg: fx("/training/people/{ready2}/certify")},
+	"POST /training/people/:id/sessions": {access: staffPage, roles: kitStaff, path: fx("/training/people/{director}/sessions"), otherOrg: fx("/training/people/{director}/sessions"),
 		body: map[string]any{"held_on": "{today}", "trainer": "Tess", "notes": "second session"}},
-	"POST /training/people/:id/renew":  {access: staffPage, roles: kitStaff, path: fx("/training/people/{certified}/renew"), body: map[string]any{"code": "{cert}"}},
-	"POST /training/people/:id/revoke": {access: staffPage, roles: kitStaff, path: fx("/training/people/{certified2}/revoke"), body: map[string]any{"code": "{cert2}", "reason": "left the program"}},
+	"POST /training/people/:id/renew":  {access: staffPage, roles: kitStaff, path: fx("/training/people/{certified}/renew"), otherOrg: fx("/training/people/{certified}/renew"), body: map[string]any{"code": "{cert}"}},
+	"POST /training/people/:id/revoke": {access: staffPage, roles: kitStaff, path: fx("/training/people/{certified2}/revoke"), otherOrg: fx("/training/people/{certified2}/revoke"), body: map[string]any{"code": "{cert2}", "reason": "left the program"}},
 	"GET /registry/:org":               {access: staffPage, roles: registryRoles, path: fx("/registry/{orgB}"), otherOrg: fx("/registry/{orgA}")},
 	"GET /verify":                      {access: public, path: fx("/verify?code={cert}")},
 }
@@ -553,6 +556,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		h := newHub(t, dsn)
 		f := newFixture(t, h)
 		engine := h.srv.Config.Handler.(*gin.Engine)
+		registered := map[string]bool{}
+		for _, r := range engine.Routes() {
+			registered[r.Method+" "+r.Path] = true
+		}
+		for key := range matrix {
+			if !registered[key] {
+				t.Errorf("%s is in the authorization matrix but not registered: remove the row", key)
+			}
+		}
 		for _, r := range engine.Routes() {
 			key := r.Method + " " + r.Path
 			rt, ok := matrix[key]
