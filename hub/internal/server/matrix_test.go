@@ -121,7 +121,7 @@ var matrix = map[string]route{
 		body: map[string]any{"role": store.RoleTA}},
 	"POST /admin/users/:id/roles/:assignment/delete": {access: staffPage, roles: adminOnly,
 		path: func(f *fixture) string {
-			return "/admin/users/" + f.target.ID + "/roles/" + f.targetRole2.ID + "/delete"
+			return "/admin/users/" + f.target2.ID + "/roles/" + f.targetRole2.ID + "/delete"
 		}},
 	"GET /admin/audit":     {access: staffPage, roles: adminOnly, path: fixed("/admin/audit")},
 	"GET /admin/audit.csv": {access: staffPage, roles: adminOnly, path: fixed("/admin/audit.csv")},
@@ -270,7 +270,7 @@ type fixture struct {
 	siteA, siteB store.Site
 	// target is the account admin routes act on; targetRole one of its
 	// assignments.
-	target                  store.User
+	target, target2         store.User
 	targetRole, targetRole2 store.RoleAssignment
 	callers                 map[string]*caller
 	// vals fills the {name}s of paths and bodies: ids of the TA plans,
@@ -429,10 +429,13 @@ func newFixture(t *testing.T, h *hub) *fixture {
 	}
 	as, _ := h.st.Assignments(ctx, f.target.ID)
 	f.targetRole = as[0]
-	// The page's removal has an assignment of its own.
-	if f.targetRole2, err = h.st.Assign(ctx, "fixture", f.target.ID, store.RoleDirector, f.orgA.ID); err != nil {
+	// The page's removal has an account of its own.
+	target2, err := h.st.AddUser(ctx, "target2@example.org", "Tar Get Two", store.RoleTrainer, "", "")
+	if err != nil {
 		t.Fatal(err)
 	}
+	as2, _ := h.st.Assignments(ctx, target2.ID)
+	f.target2, f.targetRole2 = target2, as2[0]
 	for _, r := range store.Roles {
 		org := ""
 		if r == store.RoleDirector {
