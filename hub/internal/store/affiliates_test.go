@@ -391,3 +391,35 @@ func TestMigrationStartsExistingOrganizationsAtInquiry(t *testing.T) {
 		}
 	})
 }
+
+// TestSpecialistsByAssignment: who does TA work is read from the role
+// assignments, so an account holding TA among other roles counts and one
+// without it does not.
+func TestSpecialistsByAssignment(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		ctx := context.Background()
+		o, _ := s.AddOrganization(ctx, "Spec org", "peer_run", "VA")
+		for _, to := range []string{store.StageAgreement, store.StageTraining, store.StageLaunched} {
+			if _, err := s.ChangeStage(ctx, o.ID, store.StageInput{To: to}, "Ana"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		analyst, _ := s.AddUser(ctx, "an@example.org", "Ana", store.RoleAnalyst, "", "a long enough password")
+		both, _ := s.AddUser(ctx, "both@example.org", "Bo", store.RoleAnalyst, "", "a long enough password")
+		if _, err := s.Assign(ctx, "test", both.ID, store.RoleTA, ""); err != nil {
+			t.Fatal(err)
+		}
+		sp, err := s.Specialists(ctx)
+		if err != nil || len(sp) != 1 || sp[0].ID != both.ID {
+			t.Fatalf("specialists %+v %v", sp, err)
+		}
+		wantField(t, s.AssignPlan(ctx, o.ID, analyst.ID), "specialist_id")
+		if err := s.AssignPlan(ctx, o.ID, both.ID); err != nil {
+			t.Fatal(err)
+		}
+		if p, _, _ := s.Plan(ctx, o.ID); p.SpecialistID != both.ID {
+			t.Fatalf("plan specialist %q", p.SpecialistID)
+		}
+	})
+}

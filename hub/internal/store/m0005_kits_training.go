@@ -119,11 +119,11 @@ func m0005KitsTraining() *gormigrate.Migration {
 					return err
 				}
 			}
-			// hub_counters is migration 0004's; this one adds its sequence.
+			// hub_counters belongs to 0004; this one only adds its row.
 			return tx.Table("hub_counters").Create(&hubCounter{Name: "certifications", Value: 0}).Error
 		},
 		Rollback: func(tx *gorm.DB) error {
-			if err := tx.Exec("DELETE FROM hub_counters WHERE name = ?", "certifications").Error; err != nil {
+			if err := tx.Table("hub_counters").Where("name = ?", "certifications").Delete(&hubCounter{}).Error; err != nil {
 				return err
 			}
 			for i := len(tables) - 1; i >= 0; i-- {

@@ -238,22 +238,24 @@ func (s *Store) checkSpecialist(ctx context.Context, field, id string) error {
 	if err != nil {
 		return err
 	}
-	if u, err = s.loadGrants(ctx, u, nil); err != nil {
+	var n int64
+	if err := s.DB.WithContext(ctx).Model(&RoleAssignment{}).Where("user_id = ? AND role IN ?", u.ID, specialistRoles).Count(&n).Error; err != nil {
 		return err
 	}
-	if _, ok := u.ActAs(RoleTA, RoleAdmin); !ok {
+	if n == 0 {
 		return &ValidationError{field, "is not a TA specialist or an admin"}
 	}
 	return nil
 }
 
-// Specialists lists the accounts given TA work at the hub (TA specialists
-// and admins by assignment; roles from a provider's groups last only a
-// session and are not listed).
+// specialistRoles are the roles that do TA work.
+var specialistRoles = []string{RoleTA, RoleAdmin}
+
+// Specialists lists the accounts that do TA work (TA specialists and admins).
 func (s *Store) Specialists(ctx context.Context) ([]User, error) {
 	var us []User
-	return us, s.DB.WithContext(ctx).Where("id IN (?)", s.DB.Model(&RoleAssignment{}).Select("user_id").Where("role IN ?", []string{RoleTA, RoleAdmin})).
-		Order("name").Find(&us).Error
+	held := s.DB.Model(&RoleAssignment{}).Select("user_id").Where("role IN ?", specialistRoles)
+	return us, s.DB.WithContext(ctx).Where("id IN (?)", held).Order("name").Find(&us).Error
 }
 
 // TAContactInput is a contact as a TA specialist logs it.
