@@ -116,7 +116,22 @@ var matrix = map[string]route{
 	"GET /":             {access: staffPage, roles: everyRole, path: fixed("/"), otherOrg: fixed("/")},
 	"POST /logout":      {access: staffPage, roles: everyRole, path: fixed("/logout"), freshSession: true},
 	"GET /outcomes/pom": {access: staffPage, roles: everyRole, path: fixed("/outcomes/pom"), otherOrg: func(f *fixture) string { return "/outcomes/pom?org=" + f.orgA.ID }},
-	"GET /admin/users":  {access: staffPage, roles: adminOnly, path: fixed("/admin/users")},
+
+	// The outcomes report: every role, a director held to their own
+	// organization (asking for another's is refused or shows nothing of it).
+	"GET /api/v1/outcomes/report": {access: staffAPI, roles: everyRole, path: fixed("/api/v1/outcomes/report"),
+		otherOrg: func(f *fixture) string { return "/api/v1/outcomes/report?org=" + f.orgA.ID }},
+	"GET /api/v1/outcomes/fidelity": {access: staffAPI, roles: everyRole, path: fixed("/api/v1/outcomes/fidelity"),
+		otherOrg: func(f *fixture) string { return "/api/v1/outcomes/fidelity?org=" + f.orgA.ID }},
+	"GET /outcomes": {access: staffPage, roles: everyRole, path: fixed("/outcomes"),
+		otherOrg: func(f *fixture) string { return "/outcomes?org=" + f.orgA.ID }},
+	"GET /outcomes/print": {access: staffPage, roles: everyRole, path: fixed("/outcomes/print"),
+		otherOrg: func(f *fixture) string { return "/outcomes/print?org=" + f.orgA.ID }},
+	"GET /outcomes/fidelity": {access: staffPage, roles: everyRole, path: fixed("/outcomes/fidelity"),
+		otherOrg: func(f *fixture) string { return "/outcomes/fidelity?site=" + f.siteA.ID }},
+	"GET /outcomes/export/:table": {access: staffPage, roles: everyRole, path: fixed("/outcomes/export/sites.csv"),
+		otherOrg: func(f *fixture) string { return "/outcomes/export/sites.csv?org=" + f.orgA.ID }},
+	"GET /admin/users": {access: staffPage, roles: adminOnly, path: fixed("/admin/users")},
 	"POST /admin/users/:id/roles": {access: staffPage, roles: adminOnly, path: func(f *fixture) string { return "/admin/users/" + f.target.ID + "/roles" },
 		body: map[string]any{"role": store.RoleTA}},
 	"POST /admin/users/:id/roles/:assignment/delete": {access: staffPage, roles: adminOnly,
