@@ -276,7 +276,7 @@ func TestTASpecialistAnswersInTheBrowser(t *testing.T) {
 
 	// The director reads the answer on the site's own page.
 	do(t, bctx, chromedp.EmulateViewport(1200, 900))
-	do(t, bctx, append(signIn(a.URL()+"/login", "director@example.org", directorPassword), chromedp.WaitVisible(css("main")),
+	do(t, bctx, append(signIn(a.URL()+"/login", "director@example.org", directorPassword), chromedp.WaitVisible(css(`form[action="/logout"]`)), // signed in, not the sign-in page
 		chromedp.Navigate(a.URL()+"/ta-requests"),
 		chromedp.WaitVisible(css("#privacy-warning")),
 		chromedp.Click(css(`#ta-requests a[href="/ta-requests/`+r.ID+`"]`)),
