@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -15,39 +14,9 @@ import (
 func (s *Server) pomFilter(c *gin.Context) (store.POMFilter, *problem.Problem) {
 	u := c.MustGet(ctxUser).(store.User)
 	f := store.POMFilter{OrgID: c.Query("org"), SiteID: c.Query("site")}
-	if u.Role == store.RoleDirector {
-		if f.OrgID != "" && f.OrgID != u.OrgID {
-			return f, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's outcomes.")
-		}
-		f.OrgID = u.OrgID
-	}
-	ctx := c.Request.Context()
-	if f.OrgID != "" {
-		o, err := s.st.FindOrganization(ctx, f.OrgID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && o.ID != f.OrgID) {
-			return f, problem.Validation("No such organization.", problem.FieldError{Field: "org", Detail: "is not an organization id"})
-		}
-		if err != nil {
-			return f, s.internal(err)
-		}
-	}
-	if f.SiteID != "" {
-		site, err := s.st.FindSite(ctx, f.SiteID)
-		if err == nil && site.ID != f.SiteID {
-			err = store.ErrNotFound
-		}
-		var ve *store.ValidationError
-		if errors.Is(err, store.ErrNotFound) || errors.As(err, &ve) {
-			return f, problem.Validation("No such site.", problem.FieldError{Field: "site", Detail: "is not a site id"})
-		}
-		if err != nil {
-			return f, s.internal(err)
-		}
-		if u.Role == store.RoleDirector && site.OrgID != u.OrgID {
-			return f, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's outcomes.")
-		}
-	}
-	return f, nil
+	var p *problem.Problem
+	f.OrgID, p = s.scopeFilter(c, u, f.OrgID, f.SiteID)
+	return f, p
 }
 
 // internal logs a failure and makes the problem the client sees.

@@ -53,42 +53,52 @@ func (s *Server) outcomeFilter(c *gin.Context) (store.OutcomeFilter, *problem.Pr
 		f.Year = 0
 		return f, problem.Validation("The filter is not valid.", errs...)
 	}
+	var p *problem.Problem
+	f.OrgID, p = s.scopeFilter(c, u, f.OrgID, f.SiteID)
+	return f, p
+}
+
+// scopeFilter checks an outcome filter's organization and site: both must
+// exist, the site must belong to the organization, and a Program
+// Director only ever sees their own organization (it is the organization
+// returned when none is asked for).
+func (s *Server) scopeFilter(c *gin.Context, u store.User, orgID, siteID string) (string, *problem.Problem) {
 	if u.Role == store.RoleDirector {
-		if f.OrgID != "" && f.OrgID != u.OrgID {
-			return f, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's outcomes.")
+		if orgID != "" && orgID != u.OrgID {
+			return orgID, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's outcomes.")
 		}
-		f.OrgID = u.OrgID
+		orgID = u.OrgID
 	}
 	ctx := c.Request.Context()
-	if f.OrgID != "" {
-		o, err := s.st.FindOrganization(ctx, f.OrgID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && o.ID != f.OrgID) {
-			return f, problem.Validation("No such organization.", problem.FieldError{Field: "org", Detail: "is not an organization id"})
+	if orgID != "" {
+		o, err := s.st.FindOrganization(ctx, orgID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && o.ID != orgID) {
+			return orgID, problem.Validation("No such organization.", problem.FieldError{Field: "org", Detail: "is not an organization id"})
 		}
 		if err != nil {
-			return f, s.internal(err)
+			return orgID, s.internal(err)
 		}
 	}
-	if f.SiteID != "" {
-		site, err := s.st.FindSite(ctx, f.SiteID)
-		if err == nil && site.ID != f.SiteID {
+	if siteID != "" {
+		site, err := s.st.FindSite(ctx, siteID)
+		if err == nil && site.ID != siteID {
 			err = store.ErrNotFound
 		}
 		var ve *store.ValidationError
 		if errors.Is(err, store.ErrNotFound) || errors.As(err, &ve) {
-			return f, problem.Validation("No such site.", problem.FieldError{Field: "site", Detail: "is not a site id"})
+			return orgID, problem.Validation("No such site.", problem.FieldError{Field: "site", Detail: "is not a site id"})
 		}
 		if err != nil {
-			return f, s.internal(err)
+			return orgID, s.internal(err)
 		}
 		if u.Role == store.RoleDirector && site.OrgID != u.OrgID {
-			return f, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's outcomes.")
+			return orgID, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's outcomes.")
 		}
-		if f.OrgID != "" && site.OrgID != f.OrgID {
-			return f, problem.Validation("The site is not one of the organization's.", problem.FieldError{Field: "site", Detail: "belongs to another organization"})
+		if orgID != "" && site.OrgID != orgID {
+			return orgID, problem.Validation("The site is not one of the organization's.", problem.FieldError{Field: "site", Detail: "belongs to another organization"})
 		}
 	}
-	return f, nil
+	return orgID, nil
 }
 
 // defaultFilter is what a page falls back to after a bad filter.
