@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
-	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
@@ -146,30 +145,8 @@ func (s *Server) fail(c *gin.Context, err error) {
 	c.Abort()
 }
 
-// clientError turns a store error caused by the client into its problem;
-// nil when the error is not the client's.
-func clientError(err error) *problem.Problem {
-	var ve *store.ValidationError
-	var fe *contract.TAFieldError
-	switch {
-	case errors.As(err, &ve):
-		return problem.Validation(ve.Field+" "+ve.Msg+"; nothing was changed.", problem.FieldError{Field: ve.Field, Detail: ve.Msg})
-	case errors.As(err, &fe):
-		return problem.Validation(fe.Field+" "+fe.Msg+"; nothing was stored.", problem.FieldError{Field: fe.Field, Detail: fe.Msg})
-	case errors.Is(err, store.ErrNotFound):
-		return problem.New(http.StatusNotFound, problem.TypeNotFound, "No such resource.")
-	}
-	return nil
-}
-
 // apiFail answers an error: the client's problem, or a logged 500.
-func (s *Server) apiFail(c *gin.Context, err error) {
-	if p := clientError(err); p != nil {
-		problem.Write(c, p)
-		return
-	}
-	problem.Internal(c, s.log, err)
-}
+func (s *Server) apiFail(c *gin.Context, err error) { s.apiFailAs(c, err, "No such resource.") }
 
 // answerAPI writes v, or the problem of err.
 func (s *Server) answerAPI(c *gin.Context, status int, v any, err error) {

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
@@ -15,9 +16,12 @@ import (
 // when the error is not the client's mistake.
 func clientProblem(err error, notFound string) *problem.Problem {
 	var ve *store.ValidationError
+	var fe *contract.TAFieldError
 	switch {
 	case errors.As(err, &ve):
 		return problem.Validation(clientMessage(ve), problem.FieldError{Field: ve.Field, Detail: ve.Msg})
+	case errors.As(err, &fe):
+		return problem.Validation(clientMessage(&store.ValidationError{Field: fe.Field, Msg: fe.Msg}), problem.FieldError{Field: fe.Field, Detail: fe.Msg})
 	case errors.Is(err, store.ErrNotFound):
 		return problem.New(http.StatusNotFound, problem.TypeNotFound, notFound)
 	case errors.Is(err, store.ErrPublished):
@@ -58,14 +62,8 @@ func (s *Server) pageMessage(c *gin.Context, err error, notFound string) (string
 	if p := clientProblem(err, notFound); p != nil {
 		return p.Detail, true
 	}
-	s.pageFail(c, err)
+	s.pageError(c, err)
 	return "", false
-}
-
-// pageFail logs a failure and draws the error page.
-func (s *Server) pageFail(c *gin.Context, err error) {
-	s.log.Error("page", "path", c.Request.URL.Path, "err", err)
-	s.render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": "Something went wrong", "Message": "The hub could not complete the request. The failure has been logged."})
 }
 
 // staffName is how a change names the staff member who made it.

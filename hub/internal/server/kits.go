@@ -334,12 +334,12 @@ func (s *Server) showKits(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
 	rs, err := s.st.Releases(ctx)
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	ds, err := s.st.Drafts(ctx)
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	// Newest first on the page.
@@ -381,12 +381,12 @@ func (s *Server) showDraft(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	rel, err := d.Release()
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	if verr := rel.Validate(); verr != nil {
@@ -479,17 +479,17 @@ func (s *Server) showRelease(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	var rel program.Release
 	if err := json.Unmarshal([]byte(r.Content), &rel); err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	rs, err := s.st.Releases(c.Request.Context())
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	data["Title"], data["Release"], data["Rel"], data["Releases"], data["Published"] = "Release "+r.Version, r, rel, rs, c.Query("published") != ""
@@ -516,7 +516,7 @@ func (s *Server) kitFile(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	c.Header("X-Content-Type-Options", "nosniff")
@@ -527,7 +527,7 @@ func (s *Server) kitFile(c *gin.Context) {
 func (s *Server) diffPage(c *gin.Context) {
 	rs, err := s.st.Releases(c.Request.Context())
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	data := gin.H{"Title": "What changed", "Releases": rs, "From": c.Query("from"), "To": c.Query("to")}
@@ -551,12 +551,12 @@ func (s *Server) releaseSitesPage(c *gin.Context) {
 	ctx := c.Request.Context()
 	sites, latest, err := s.st.SiteReleases(ctx)
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	orgs, err := s.orgNames(c)
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	behind := 0

@@ -377,22 +377,22 @@ func (s *Server) showTraining(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
 	es, err := s.st.TrainingEvents(ctx)
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	ts, err := s.st.Trainees(ctx, "")
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	exp, err := s.st.ExpiringCertifications(ctx, s.cfg.Certs)
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	orgs, err := s.st.Organizations(ctx)
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	names := map[string]string{}
@@ -442,17 +442,17 @@ func (s *Server) showEvent(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	rs, err := s.st.Registrations(ctx, e.ID)
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	ts, err := s.st.Trainees(ctx, "")
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	people := map[string]store.Trainee{}
@@ -493,12 +493,12 @@ func (s *Server) showPerson(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	o, err := s.st.FindOrganization(c.Request.Context(), t.OrgID)
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	done := d["modules"].(map[string]string)
@@ -589,12 +589,12 @@ func (s *Server) registryPage(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	cs, err := s.st.Registry(c.Request.Context(), o.ID, s.cfg.Certs)
 	if err != nil {
-		s.pageFail(c, err)
+		s.pageError(c, err)
 		return
 	}
 	s.render(c, http.StatusOK, "registry.html", gin.H{"Title": "Registry: " + o.Name, "Org": o, "Certs": cs})
@@ -609,7 +609,7 @@ func (s *Server) verifyPage(c *gin.Context) {
 		case errors.Is(err, store.ErrNotFound):
 			data["Error"], status = "No certification has this code. Check it letter by letter, as printed on the certificate.", http.StatusNotFound
 		case err != nil:
-			s.pageFail(c, err)
+			s.pageError(c, err)
 			return
 		default:
 			data["Result"] = v
