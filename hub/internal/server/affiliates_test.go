@@ -297,14 +297,14 @@ func TestTARequestFromSiteToAnswerInPull(t *testing.T) {
 // hub is given appear on My TA work.
 func TestTAPagesAndFidelitySeam(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
-		flagged := []store.FlaggedSite{}
+		flagged := []store.SiteFlag{}
 		h := newHubWith(t, dsn, func(string) server.Config {
-			return server.Config{FidelityFlags: func(context.Context) ([]store.FlaggedSite, error) { return flagged, nil }}
+			return server.Config{FidelityFlags: func(context.Context) ([]store.SiteFlag, error) { return flagged, nil }}
 		})
 		ctx := context.Background()
 		org, _ := h.st.AddOrganization(ctx, "Page org", "church", "NC")
 		site, cred := h.site("Page site", &org)
-		flagged = append(flagged, store.FlaggedSite{SiteID: site.ID, OrgID: org.ID, Reason: "few closing interviews"})
+		flagged = append(flagged, store.SiteFlag{SiteID: site.ID, OrgID: org.ID, Reasons: []string{"few closing interviews"}})
 		w := contract.TARequestWire{ID: uuid.NewString(), Subject: "Meeting space", Category: "curriculum", Text: "Can meetings be held online?", RaisedAt: time.Now().UTC()}
 		resp, b := h.do(t, request{method: http.MethodPost, path: contract.PathTARequests, header: with(syncHeaders(cred), "Content-Type", "application/json"), body: taJSON(t, w)})
 		if resp.StatusCode != http.StatusOK {

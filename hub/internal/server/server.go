@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -100,7 +99,8 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		cfg.Fidelity = store.DefaultFidelity()
 	}
 	if cfg.FidelityFlags == nil {
-		cfg.FidelityFlags = fidelityFlags(st, cfg.Fidelity)
+		th := cfg.Fidelity
+		cfg.FidelityFlags = func(ctx context.Context) ([]store.SiteFlag, error) { return st.FlaggedSites(ctx, th) }
 	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
 	s := &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1),
@@ -274,21 +274,5 @@ func (s *Server) wakeProjector() {
 	select {
 	case s.project <- struct{}{}:
 	default:
-	}
-}
-
-// fidelityFlags feeds "My TA work" from the outcome reports' fidelity:
-// one line per flagged site, its reasons joined.
-func fidelityFlags(st *store.Store, th store.FidelityThresholds) store.FidelityFlags {
-	return func(ctx context.Context) ([]store.FlaggedSite, error) {
-		flags, err := st.FlaggedSites(ctx, th)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]store.FlaggedSite, len(flags))
-		for i, f := range flags {
-			out[i] = store.FlaggedSite{SiteID: f.SiteID, OrgID: f.OrgID, Reason: strings.Join(f.Reasons, "; ")}
-		}
-		return out, nil
 	}
 }

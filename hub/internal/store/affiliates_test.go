@@ -283,10 +283,10 @@ func TestContactsAndOverdueCheckIns(t *testing.T) {
 			t.Fatalf("logged contacts %+v", logged)
 		}
 		// The fidelity seam.
-		flags := func(context.Context) ([]store.FlaggedSite, error) {
-			return []store.FlaggedSite{{SiteID: "s1", OrgID: o.ID, Reason: "closing interviews missing"}}, nil
+		flags := func(context.Context) ([]store.SiteFlag, error) {
+			return []store.SiteFlag{{SiteID: "s1", OrgID: o.ID, Reasons: []string{"closing interviews missing"}}}, nil
 		}
-		if w, _ := s.Work(ctx, spec.ID, false, flags); len(w.Flagged) != 1 || w.Flagged[0].Reason != "closing interviews missing" {
+		if w, _ := s.Work(ctx, spec.ID, false, flags); len(w.Flagged) != 1 || w.Flagged[0].Reasons[0] != "closing interviews missing" {
 			t.Fatalf("flagged %+v", w.Flagged)
 		}
 	})

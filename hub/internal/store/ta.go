@@ -470,17 +470,9 @@ func (s *Store) TAAnswersAfter(ctx context.Context, siteID string, after int64, 
 	return rs, s.DB.WithContext(ctx).Where("site_id = ? AND seq > ?", siteID, after).Order("seq").Limit(limit).Find(&rs).Error
 }
 
-// FlaggedSite is a site outcome fidelity flags for the TA specialists'
-// attention.
-type FlaggedSite struct {
-	SiteID string `json:"site_id"`
-	OrgID  string `json:"org_id"`
-	Reason string `json:"reason"`
-}
-
 // FidelityFlags lists the sites flagged by outcome fidelity. It is the
 // seam through which the outcome reports feed "My TA work".
-type FidelityFlags func(ctx context.Context) ([]FlaggedSite, error)
+type FidelityFlags func(ctx context.Context) ([]SiteFlag, error)
 
 // DueCheckIn is a check-in on a TA specialist's list.
 type DueCheckIn struct {
@@ -490,10 +482,10 @@ type DueCheckIn struct {
 
 // TAWork is a TA specialist's list.
 type TAWork struct {
-	Today    string        `json:"today"`
-	Overdue  []DueCheckIn  `json:"overdue_check_ins"`
-	Requests []TARequest   `json:"open_requests"`
-	Flagged  []FlaggedSite `json:"flagged_sites"`
+	Today    string       `json:"today"`
+	Overdue  []DueCheckIn `json:"overdue_check_ins"`
+	Requests []TARequest  `json:"open_requests"`
+	Flagged  []SiteFlag   `json:"flagged_sites"`
 }
 
 // Work is the list of a TA specialist (userID), or everyone's when all:
@@ -501,7 +493,7 @@ type TAWork struct {
 // waiting for an answer given to them or to nobody, and the sites flagged
 // by outcome fidelity (flags may be nil).
 func (s *Store) Work(ctx context.Context, userID string, all bool, flags FidelityFlags) (TAWork, error) {
-	w := TAWork{Today: s.Today(), Overdue: []DueCheckIn{}, Flagged: []FlaggedSite{}}
+	w := TAWork{Today: s.Today(), Overdue: []DueCheckIn{}, Flagged: []SiteFlag{}}
 	q := s.DB.WithContext(ctx).Table("ta_check_ins c").
 		Select("c.*, o.name AS org_name").
 		Joins("JOIN ta_plans p ON p.id = c.plan_id").
