@@ -265,20 +265,35 @@ func project(t *testing.T, st *store.Store, limit int) {
 	}
 }
 
-// filters are the filters the property test looks at: each dimension
-// alone and a few combinations.
+// filters are every filter the report takes and every combination of
+// them: each place (national, type, state, type and state, organization,
+// site) with each model or none and each year or none.
 func (w *outcomeWorld) filters() []store.OutcomeFilter {
-	fs := []store.OutcomeFilter{{}}
+	places := []store.OutcomeFilter{{}}
+	for _, typ := range []string{"peer_run", "csb_mhc"} {
+		places = append(places, store.OutcomeFilter{OrgType: typ})
+		for _, st := range []string{"VA", "MD"} {
+			places = append(places, store.OutcomeFilter{OrgType: typ, State: st})
+		}
+	}
+	for _, st := range []string{"VA", "MD"} {
+		places = append(places, store.OutcomeFilter{State: st})
+	}
 	for _, o := range w.orgs {
-		fs = append(fs, store.OutcomeFilter{OrgID: o.ID}, store.OutcomeFilter{OrgID: o.ID, Model: contract.ModelPeerPartners})
+		places = append(places, store.OutcomeFilter{OrgID: o.ID})
 	}
-	fs = append(fs, store.OutcomeFilter{OrgType: "peer_run"}, store.OutcomeFilter{OrgType: "csb_mhc", Year: 2025}, store.OutcomeFilter{State: "VA"}, store.OutcomeFilter{State: "MD", Model: contract.ModelSocialExplorations})
-	for _, m := range contract.Models {
-		fs = append(fs, store.OutcomeFilter{Model: m})
+	for _, s := range w.g.sites {
+		places = append(places, store.OutcomeFilter{SiteID: s.ID})
 	}
-	fs = append(fs, store.OutcomeFilter{Year: 2025}, store.OutcomeFilter{Year: 2026}, store.OutcomeFilter{Year: 2026, Model: contract.ModelPeerPartners})
-	for _, s := range w.g.sites[:3] {
-		fs = append(fs, store.OutcomeFilter{SiteID: s.ID}, store.OutcomeFilter{SiteID: s.ID, Year: 2025})
+	var fs []store.OutcomeFilter
+	for _, pl := range places {
+		for _, m := range append([]string{""}, contract.Models...) {
+			for _, y := range []int{0, 2025, 2026} {
+				f := pl
+				f.Model, f.Year = m, y
+				fs = append(fs, f)
+			}
+		}
 	}
 	return fs
 }
@@ -399,11 +414,10 @@ func TestOutcomesProperty(t *testing.T) {
 						for _, f := range w.filters() {
 							sr := get(f)
 							hiddenSomewhere += len(sr.hidden)
-							// Across filters the guarantee covers a filter on
-							// one dimension (a site within its organization)
-							// against its parent and siblings; docs/privacy.md
-							// says what it does not cover.
-							if minCell == 1 || len(setDims(f)) != 1 {
+							// Across filters: every report against its parent
+							// along each of its dimensions (a site within its
+							// organization) and the siblings that add up to it.
+							if minCell == 1 {
 								continue
 							}
 							for _, d := range setDims(f) {

@@ -263,6 +263,11 @@ func (s *Server) projectOnce(ctx context.Context) (int, error) {
 		}
 	}
 	if total > 0 {
+		// Publish the outcomes reports of the new data now, so no
+		// request waits for them.
+		if err := s.st.PublishOutcomes(ctx, s.cfg.MinCell); err != nil {
+			return total, err
+		}
 		if err := s.st.RecordJobRun(ctx, store.JobRun{Job: "projector", Replica: s.cfg.Replica, StartedAt: start, FinishedAt: s.st.Now(), Items: total}); err != nil {
 			return total, err
 		}

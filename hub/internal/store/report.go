@@ -74,17 +74,18 @@ func (s *Store) POMReport(ctx context.Context, f POMFilter, minCell int) (POMRep
 		return rep, err
 	}
 	rep.Release = rel.Version
-	c, hidden, _, err := s.suppressedCube(ctx, OutcomeFilter{OrgID: f.OrgID, SiteID: f.SiteID}, minCell)
+	pub, err := s.published(ctx, int64(minCell))
 	if err != nil {
 		return rep, err
 	}
+	v := pub.view(OutcomeFilter{OrgID: f.OrgID, SiteID: f.SiteID})
 	count := func(keys ...string) *int {
 		n := 0
 		for _, k := range keys {
-			if hidden[k] {
+			if v.hid(k) {
 				return nil
 			}
-			n += int(c[k])
+			n += int(v.val(k))
 		}
 		return &n
 	}
@@ -100,7 +101,7 @@ func (s *Store) POMReport(ctx context.Context, f POMFilter, minCell int) (POMRep
 				ind.Suppressed = true
 				return n, nil, nil
 			}
-			*present = int(c[k+"present"])
+			*present = int(v.val(k + "present"))
 			return n, present, share(*present, *n)
 		}
 		ind.FirstN, ind.FirstPresent, ind.FirstShare = at(contract.TimepointEligibility)

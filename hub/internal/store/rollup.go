@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -15,56 +14,6 @@ import (
 // metaRollupVersion names the version of the reporting data in hub_meta:
 // a new random value with every change to the rollups.
 const metaRollupVersion = "rollup_version"
-
-// suppressionCache keeps the suppression decided for each level of
-// filter dimensions, for one version of the reporting data. Decisions
-// depend only on the data, so every replica decides the same; a new
-// version empties the cache.
-type suppressionCache struct {
-	mu      sync.Mutex
-	version string
-	levels  map[string]map[string]map[string]bool
-	// sites are the sites with their organizations: a site reaches the
-	// reports only through a projection, which makes a new version.
-	sites map[string]siteInfo
-}
-
-func (c *suppressionCache) getSites(version string) (map[string]siteInfo, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.sites, c.sites != nil && c.version == version
-}
-
-func (c *suppressionCache) putSites(version string, sites map[string]siteInfo) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.version != version {
-		c.version, c.levels = version, map[string]map[string]map[string]bool{}
-	}
-	c.sites = sites
-}
-
-func newSuppressionCache() *suppressionCache {
-	return &suppressionCache{levels: map[string]map[string]map[string]bool{}}
-}
-
-func (c *suppressionCache) get(version, level string) (map[string]map[string]bool, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	h, ok := c.levels[level]
-	return h, ok && c.version == version
-}
-
-func (c *suppressionCache) put(version string, levels map[string]map[string]map[string]bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.version != version {
-		c.version, c.levels, c.sites = version, map[string]map[string]map[string]bool{}, nil
-	}
-	for k, v := range levels {
-		c.levels[k] = v
-	}
-}
 
 // The rollups hold the reports' counts per site, enrollment year and
 // program model (and timepoint, indicator, statement or answer where the

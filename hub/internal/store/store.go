@@ -24,9 +24,8 @@ type Store struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 	dialect string
-	// suppressed caches the outcomes report's suppression per data
-	// version (see hiddenCells).
-	suppressed *suppressionCache
+	// pubs holds the outcomes reports as last published (publication).
+	pubs *pubCache
 }
 
 // Errors a caller turns into a client message.
@@ -48,7 +47,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{DB: db, Log: log, Now: func() time.Time { return time.Now().UTC() }, dialect: dbx.Dialect(db), suppressed: newSuppressionCache()}
+	s := &Store{DB: db, Log: log, Now: func() time.Time { return time.Now().UTC() }, dialect: dbx.Dialect(db), pubs: newPubCache()}
 	if err := dbx.Migrate(db.WithContext(ctx), Migrations()); err != nil {
 		_ = dbx.Close(db)
 		return nil, err

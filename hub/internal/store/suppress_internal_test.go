@@ -1,61 +1,274 @@
 package store
 
-import "testing"
+import (
+	"math/bits"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
 
-// TestSuppressionRecoveryFails builds a survey row and a site column with
-// one small cell each, suppresses them and then tries, as someone reading
-// the shown figures would, to work the hidden cell out from the total.
-func TestSuppressionRecoveryFails(t *testing.T) {
-	values := map[string]int64{
-		"row/n": 95, "row/a": 60, "row/b": 30, "row/c": 5, "row/d": 0,
-		"col/total": 130, "col/s1": 70, "col/s2": 40, "col/s3": 12, "col/s4": 8,
+	"github.com/itsmylife/iml/pkg/contract"
+)
+
+// testPublication assembles a publication from counts by base, without a
+// database.
+func testPublication(min int64, sites []siteInfo, raw map[pubBase]map[string]int64) *publication {
+	p := &publication{min: min, sites: map[string]siteInfo{}, orgs: map[string]siteInfo{}}
+	for _, si := range sites {
+		p.sites[si.ID] = si
+		p.orgs[si.OrgID] = si
 	}
-	groups := []cellGroup{
-		{total: "row/n", cells: []string{"row/a", "row/b", "row/c", "row/d"}},
-		{total: "col/total", cells: []string{"col/s1", "col/s2", "col/s3", "col/s4"}},
-	}
-	hidden := suppression(values, groups, 11, nil, nil)
-	for _, k := range []string{"row/c", "col/s4"} {
-		if !hidden[k] {
-			t.Fatalf("small cell %s (%d) shown", k, values[k])
+	p.assemble(raw)
+	return p
+}
+
+// covers reports whether a node's report counts a base.
+func (p *publication) covers(k nodeKey, b pubBase) bool {
+	pl := placesOf(p.sites[b.site])
+	return strings.Contains(strings.Join(pl[:], "\x00")+"\x00", k.place+"\x00") && (k.model == modelAll || k.model == b.model) && (k.year == 0 || k.year == b.year)
+}
+
+// parts are the base cells a cell adds up: an indicator's n is its present
+// and absent answers, a statement's n its four answers.
+func parts(cell string) []string {
+	f := strings.Split(cell, "/")
+	switch {
+	case f[0] == "pom" && f[3] == "n":
+		b := strings.Join(f[:3], "/") + "/"
+		return []string{b + "present", b + "absent"}
+	case f[0] == "survey" && f[2] == "n":
+		var out []string
+		for _, a := range contract.SurveyAnswers {
+			out = append(out, f[0]+"/"+f[1]+"/"+a)
 		}
+		return out
 	}
-	for _, g := range groups {
-		if hidden[g.total] {
-			t.Fatalf("total %s hidden though the cells can protect it", g.total)
+	return []string{cell}
+}
+
+// prime is the field the attack solves in: exact for these small systems.
+const prime = (1 << 61) - 1
+
+func mulmod(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	// (hi*2^64 + lo) mod (2^61-1)
+	r := (lo & prime) + (lo >> 61) + (hi << 3)
+	for r >= prime {
+		r -= prime
+	}
+	return r
+}
+
+func powmod(a, e uint64) uint64 {
+	r := uint64(1)
+	for ; e > 0; e >>= 1 {
+		if e&1 == 1 {
+			r = mulmod(r, a)
 		}
-		// The attack: the total minus every shown cell.
-		rest, unknown := values[g.total], 0
-		for _, c := range g.cells {
-			if hidden[c] {
-				unknown++
-			} else {
-				rest -= values[c]
+		a = mulmod(a, a)
+	}
+	return r
+}
+
+// span is a row-reduced basis over the prime field.
+type span struct {
+	rows  map[int][]uint64 // pivot column -> row with 1 there
+	order []int
+}
+
+// reduce returns v minus its projection on the basis.
+func (s *span) reduce(v []uint64) []uint64 {
+	v = append([]uint64(nil), v...)
+	for _, c := range s.order {
+		if f := v[c]; f != 0 {
+			r := s.rows[c]
+			for j := range v {
+				if r[j] != 0 {
+					v[j] = (v[j] + prime - mulmod(f, r[j])) % prime
+				}
 			}
 		}
-		if unknown < 2 || rest < 11 {
-			t.Fatalf("%s: %d hidden cells adding up to %d can be worked out", g.total, unknown, rest)
+	}
+	return v
+}
+
+func (s *span) add(v []uint64) {
+	v = s.reduce(v)
+	for c, x := range v {
+		if x != 0 {
+			inv := powmod(x, prime-2)
+			for j := range v {
+				v[j] = mulmod(v[j], inv)
+			}
+			s.rows[c] = v
+			s.order = append(s.order, c)
+			return
 		}
 	}
-	// The complement is the smallest non-zero cell: the zero is not hidden.
-	if !hidden["row/b"] || hidden["row/a"] || hidden["row/d"] || !hidden["col/s3"] || hidden["col/s2"] {
-		t.Fatalf("complements chosen: %v", hidden)
-	}
+}
 
-	// A group that cannot protect its small cell hides its total; a fixed
-	// total shown elsewhere cannot be hidden, so every cell is.
-	lone := suppression(map[string]int64{"t": 4, "x": 4}, []cellGroup{{total: "t", cells: []string{"x"}}}, 11, nil, nil)
-	if !lone["t"] || !lone["x"] {
-		t.Fatalf("lone small cell: %v", lone)
+func zero(v []uint64) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
 	}
-	// A fixed total hidden where it is shown keeps one cell hidden with it.
-	h := suppression(map[string]int64{"p": 20, "q": 30}, []cellGroup{{total: "T", fixed: true, totalHidden: true, cells: []string{"p", "q"}}}, 11, nil, nil)
-	if !h["p"] || h["q"] {
-		t.Fatalf("hidden fixed total: %v", h)
+	return true
+}
+
+// attackLattice is someone with every report of the publication: every
+// shown figure is a sum of base cells; a hidden figure is pinned down when
+// it is a linear combination of shown ones. It returns the small hidden
+// figures (1 to min-1) that can be worked out exactly, the unknown
+// model's (which no report shows) included, and fails on any shown small
+// cell or any shown figure of the unknown model.
+func attackLattice(t *testing.T, p *publication, raw map[pubBase]map[string]int64) []string {
+	t.Helper()
+	var bases []pubBase
+	for b := range raw {
+		bases = append(bases, b)
 	}
-	// A locked cell (published elsewhere) is never picked as a complement.
-	h = suppression(map[string]int64{"t": 100, "a": 5, "b": 20, "c": 75}, []cellGroup{{total: "t", cells: []string{"a", "b", "c"}}}, 11, nil, map[string]bool{"b": true})
-	if !h["a"] || h["b"] || !h["c"] {
-		t.Fatalf("locked complement: %v", h)
+	var found []string
+	// One system per group of cells that share base cells.
+	groups := map[string][]int{} // group total -> its cells
+	for i, c := range p.cells {
+		if !isCell(c) {
+			continue
+		}
+		ps := parts(c)
+		key := ps[0]
+		if len(ps) == 1 {
+			for j, d := range p.cells {
+				if j != i && isCell(d) && len(parts(d)) > 1 && strings.Contains(strings.Join(parts(d), ","), c) {
+					key = parts(d)[0]
+				}
+			}
+		}
+		groups[key] = append(groups[key], i)
+	}
+	for _, cells := range groups {
+		unknown := map[string]int{}
+		for _, b := range bases {
+			for _, ci := range cells {
+				for _, part := range parts(p.cells[ci]) {
+					k := b.site + "|" + b.model + "|" + strconv.Itoa(b.year) + "|" + part
+					if _, ok := unknown[k]; !ok {
+						unknown[k] = len(unknown)
+					}
+				}
+			}
+		}
+		vec := func(k nodeKey, cell string) []uint64 {
+			v := make([]uint64, len(unknown))
+			for _, b := range bases {
+				if p.covers(k, b) {
+					for _, part := range parts(cell) {
+						v[unknown[b.site+"|"+b.model+"|"+strconv.Itoa(b.year)+"|"+part]] = 1
+					}
+				}
+			}
+			return v
+		}
+		sp := &span{rows: map[int][]uint64{}}
+		type target struct {
+			name string
+			v    []uint64
+		}
+		var targets []target
+		for n, k := range p.keys {
+			for _, ci := range cells {
+				val, hid := p.vals[n*len(p.cells)+ci], p.hidden[n*len(p.cells)+ci]
+				name := k.place + "," + k.model + "," + strconv.Itoa(k.year) + "," + p.cells[ci]
+				switch {
+				case !hid && k.model == "":
+					t.Fatalf("%s of the unknown model shown", name)
+				case !hid && val > 0 && val < p.min:
+					t.Fatalf("%s = %d shown", name, val)
+				case !hid:
+					sp.add(vec(k, p.cells[ci]))
+				case val > 0 && val < p.min:
+					targets = append(targets, target{name + "=" + strconv.FormatInt(val, 10), vec(k, p.cells[ci])})
+				}
+			}
+		}
+		for _, tg := range targets {
+			if zero(sp.reduce(tg.v)) {
+				found = append(found, tg.name)
+			}
+		}
+	}
+	return found
+}
+
+// randomLattice makes a small national picture: organizations of two
+// types in two states, a few sites each, records of two models (and now
+// and then of none) over two years, with counts that are often small.
+func randomLattice(rng *rand.Rand) ([]siteInfo, map[pubBase]map[string]int64) {
+	var sites []siteInfo
+	nOrgs := 2 + rng.IntN(4)
+	for o := 0; o < nOrgs; o++ {
+		org := "org" + strconv.Itoa(o)
+		typ, state := []string{"peer_run", "church"}[rng.IntN(2)], []string{"VA", "MD"}[rng.IntN(2)]
+		for s := 0; s < 1+rng.IntN(3); s++ {
+			sites = append(sites, siteInfo{ID: org + "-site" + strconv.Itoa(s), Name: "Site", OrgID: org, OrgName: org, OrgType: typ, State: state})
+		}
+	}
+	raw := map[pubBase]map[string]int64{}
+	small := func() int64 {
+		if rng.IntN(3) == 0 {
+			return int64(rng.IntN(40))
+		}
+		return int64(rng.IntN(8))
+	}
+	for _, si := range sites {
+		for _, model := range []string{contract.ModelPeerPartners, contract.ModelSocialExplorations, ""} {
+			for _, year := range []int{2025, 2026} {
+				if rng.IntN(3) == 0 || (model == "" && rng.IntN(4) != 0) {
+					continue
+				}
+				present, absent := small(), small()
+				m := map[string]int64{
+					"total/participants":         present + absent + small(),
+					"pom/eligibility/I1/present": present, "pom/eligibility/I1/absent": absent, "pom/eligibility/I1/n": present + absent,
+				}
+				var n int64
+				for _, a := range contract.SurveyAnswers {
+					x := small()
+					m["survey/S1/"+a] = x
+					n += x
+				}
+				m["survey/S1/n"] = n
+				raw[pubBase{si.ID, model, year}] = m
+			}
+		}
+	}
+	return sites, raw
+}
+
+// TestLatticeSuppressionProperty: over many random national pictures,
+// no report shows a small cell, and nobody holding every report (every
+// combination of filters) can work out a hidden figure exactly, by
+// subtracting totals or by combining any number of reports.
+func TestLatticeSuppressionProperty(t *testing.T) {
+	runs := 300
+	if testing.Short() {
+		runs = 60
+	}
+	hiddenTotal := 0
+	for seed := 0; seed < runs; seed++ {
+		rng := rand.New(rand.NewPCG(uint64(seed), 99))
+		sites, raw := randomLattice(rng)
+		p := testPublication(11, sites, raw)
+		for _, h := range p.hidden {
+			if h {
+				hiddenTotal++
+			}
+		}
+		if found := attackLattice(t, p, raw); len(found) > 0 {
+			t.Fatalf("seed %d: %d hidden figures can be worked out, such as %v", seed, len(found), found[:min(3, len(found))])
+		}
+	}
+	if hiddenTotal == 0 {
+		t.Fatal("nothing was hidden: the data does not exercise suppression")
 	}
 }

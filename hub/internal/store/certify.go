@@ -1,0 +1,270 @@
+package store
+
+import "strings"
+
+// axis is one dimension of a hypercube: the values whose cells move up
+// (plus) and those whose cells move down (minus) by the same amount.
+type axis struct{ plus, minus []int }
+
+// cube is a hypercube over place, model, year and cell.
+type cube [4]axis
+
+// certify gives every small cell a hypercube of hidden cells.
+//
+// A hypercube moves the counts of a few bases (site, model, year, answer)
+// by +1 and −1 so that every report which counts both a +1 and a −1 of
+// one dimension does not change; the cells that do change are the cube's
+// exposed cells. When they are all hidden, the shown figures of every
+// report are the same with or without the change, while the small cell
+// moves: no combination of shown figures can pin it down. A dimension
+// along which the small cell counts every value (a report of every model,
+// say) takes one value instead of a pair: the cube then exposes that value
+// and the total.
+//
+// Of the cubes tried (nearby sites first, every other model, year and
+// answer), the one hiding the least is taken, preferring one that some
+// direction of change keeps at zero or above. Every cell a cube exposes
+// is certified with it, so most small cells need no cube of their own.
+// A cube that fixes every dimension always exists (it exposes the cell and
+// every report that counts it), so every small cell gets one.
+func (s *solver) certify() {
+	p := s.p
+	certified := make([]bool, len(p.vals))
+	for f := range p.vals {
+		v := p.vals[f]
+		if certified[f] || !p.hidden[f] || !s.protect[f%s.nc] || v <= 0 || v >= p.min {
+			continue
+		}
+		best, ok := s.bestCube(f)
+		if !ok {
+			continue
+		}
+		s.each(best, func(e, _ int) {
+			if !p.hidden[e] {
+				p.complements++
+				s.hide(e)
+			}
+			certified[e] = true
+		})
+	}
+}
+
+// each calls fn with every exposed cell of a cube (-1 where its node does
+// not exist) and its direction of change.
+func (s *solver) each(c cube, fn func(cell, sign int)) {
+	dir := func(a axis, i int) (int, int) {
+		if i < len(a.plus) {
+			return a.plus[i], 1
+		}
+		return a.minus[i-len(a.plus)], -1
+	}
+	size := func(a axis) int { return len(a.plus) + len(a.minus) }
+	for i := 0; i < size(c[0]); i++ {
+		pl, s0 := dir(c[0], i)
+		for j := 0; j < size(c[1]); j++ {
+			mo, s1 := dir(c[1], j)
+			for k := 0; k < size(c[2]); k++ {
+				yr, s2 := dir(c[2], k)
+				n := s.grid[s.at(pl, mo, yr)]
+				for l := 0; l < size(c[3]); l++ {
+					cell, s3 := dir(c[3], l)
+					if n < 0 {
+						fn(-1, 0)
+						continue
+					}
+					fn(int(n)*s.nc+cell, s0*s1*s2*s3)
+				}
+			}
+		}
+	}
+}
+
+// infeasible is the cost added to a cube no direction of change can take
+// without making some count negative.
+const infeasible = int64(1) << 40
+
+// cost is what a cube would hide (each newly hidden cell's count plus
+// one), or ok false when one of its nodes has no records.
+func (s *solver) cost(c cube) (cost int64, ok bool) {
+	ok = true
+	upOK, downOK, down := true, true, false
+	s.each(c, func(e, sign int) {
+		if e < 0 {
+			ok = false
+			return
+		}
+		v := s.p.vals[e]
+		if !s.p.hidden[e] {
+			cost += v + 1
+		}
+		if sign < 0 {
+			down = true
+			if v == 0 {
+				downOK = false
+			}
+		} else if v == 0 {
+			upOK = false
+		}
+	})
+	if down && !upOK && !downOK {
+		cost += infeasible
+	}
+	return cost, ok
+}
+
+// bestCube is the cheapest cube exposing cell f.
+func (s *solver) bestCube(f int) (cube, bool) {
+	n, c := f/s.nc, f%s.nc
+	places := s.placeAxes(s.nodePlace[n])
+	models := flatAxes(s.nodeModel[n], len(s.models))
+	years := flatAxes(s.nodeYear[n], len(s.years))
+	cells := s.cellAxes(c)
+	var best cube
+	bestCost, found := int64(-1), false
+	for _, a := range places {
+		for _, b := range models {
+			for _, y := range years {
+				for _, d := range cells {
+					cb := cube{a, b, y, d}
+					cost, ok := s.cost(cb)
+					if !ok || (found && cost >= bestCost) {
+						continue
+					}
+					best, bestCost, found = cb, cost, true
+					if cost == 0 {
+						return best, true
+					}
+				}
+			}
+		}
+	}
+	return best, found
+}
+
+// flatAxes are the choices along a dimension without a hierarchy (model,
+// year): value 0 is "every value".
+func flatAxes(v, count int) []axis {
+	var out []axis
+	if v == 0 {
+		for m := 1; m < count; m++ {
+			out = append(out, axis{plus: []int{m, 0}})
+		}
+		return out
+	}
+	for m := 1; m < count; m++ {
+		if m != v {
+			out = append(out, axis{plus: []int{v}, minus: []int{m}})
+		}
+	}
+	return append(out, axis{plus: []int{v, 0}})
+}
+
+// cellAxes are the choices among a node's cells: an answer against
+// another answer of its indicator or statement, or with their total.
+func (s *solver) cellAxes(c int) []axis {
+	g := s.group[c]
+	if g < 0 {
+		return []axis{{plus: []int{c}}}
+	}
+	gr := s.groups[g]
+	var out []axis
+	if c == gr.total {
+		for _, x := range gr.parts {
+			out = append(out, axis{plus: []int{c, x}})
+		}
+		return out
+	}
+	for _, x := range gr.parts {
+		if x != c {
+			out = append(out, axis{plus: []int{c}, minus: []int{x}})
+		}
+	}
+	return append(out, axis{plus: []int{c, gr.total}})
+}
+
+// placeAxes are the choices of places for a cell of place pl: a site it
+// counts against a nearby site it does not count (the places counting
+// one of the two but not the other are exposed), or that site alone
+// (every place counting it is exposed).
+func (s *solver) placeAxes(pl int) []axis {
+	var out []axis
+	firsts := s.under[pl]
+	if strings.HasPrefix(s.places[pl], "x:") {
+		firsts = firsts[:1]
+	} else if len(firsts) > 2 {
+		firsts = firsts[:2]
+	}
+	for _, s1 := range firsts {
+		for _, s2 := range s.near(s1, pl) {
+			var a axis
+			p1, p2 := s.sitePlaces[s1], s.sitePlaces[s2]
+			for _, x := range p1 {
+				if !has(p2, x) {
+					a.plus = append(a.plus, x)
+				}
+			}
+			for _, x := range p2 {
+				if !has(p1, x) {
+					a.minus = append(a.minus, x)
+				}
+			}
+			out = append(out, a)
+		}
+		out = append(out, axis{plus: s.sitePlaces[s1][:]})
+	}
+	return out
+}
+
+func has(l [6]int, x int) bool {
+	for _, y := range l {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// near is up to three sites not counted in place pl, nearest to site s1
+// first: of its organization, of its type and state, of its type, of its
+// state, then any (in site order).
+func (s *solver) near(s1, pl int) []int {
+	key := [2]int{s1, pl}
+	if s.nearCache == nil {
+		s.nearCache = map[[2]int][]int{}
+	}
+	if l, ok := s.nearCache[key]; ok {
+		return l
+	}
+	const want = 3
+	var tiers [5][]int
+	me := s.sitePlaces[s1]
+	for s2, them := range s.sitePlaces {
+		if s2 == s1 || has(them, pl) {
+			continue
+		}
+		t := 4
+		switch {
+		case them[4] == me[4]:
+			t = 0
+		case them[3] == me[3]:
+			t = 1
+		case them[1] == me[1]:
+			t = 2
+		case them[2] == me[2]:
+			t = 3
+		}
+		if len(tiers[t]) < want {
+			tiers[t] = append(tiers[t], s2)
+		}
+	}
+	var out []int
+	for _, t := range tiers {
+		for _, x := range t {
+			if len(out) < want {
+				out = append(out, x)
+			}
+		}
+	}
+	s.nearCache[key] = out
+	return out
+}

@@ -1,0 +1,453 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/dbx"
+)
+
+// A publication is every outcomes report the hub can show for one version
+// of the rollups, with small-cell suppression decided over all of them at
+// once: every filter, and every combination of filters, is a node of one
+// lattice (place × program model × enrollment year), and the suppression
+// of a node takes every other node into account. Reports are then read
+// from memory; a new version of the rollups makes a new publication.
+type publication struct {
+	version string
+	asOf    time.Time
+	min     int64
+	sites   map[string]siteInfo
+	orgs    map[string]siteInfo // an organization's type and state, from its sites
+	cells   []string            // cell names, in order
+	cellAt  map[string]int      // cell name -> index
+	keys    []nodeKey           // nodes, in order
+	nodeAt  map[nodeKey]int
+	vals    []int64 // node*len(cells) + cell
+	hidden  []bool  // same layout
+	// Hidden counts the cells suppression hides: small ones (primary),
+	// the unknown program model's, and their complements.
+	primary, complements int
+}
+
+// nodeKey names one report: a place ("" national, "t:" organization type,
+// "s:" state, "ts:" type and state, "o:" organization, "x:" site), a
+// program model (modelAll for every model, "" for records of no known
+// model, which no filter shows) and an enrollment year (0 for every year).
+type nodeKey struct {
+	place, model string
+	year         int
+}
+
+const modelAll = "*"
+
+func placesOf(si siteInfo) [6]string {
+	return [6]string{"", "t:" + si.OrgType, "s:" + si.State, "ts:" + si.OrgType + "|" + si.State, "o:" + si.OrgID, "x:" + si.ID}
+}
+
+// nodeFor is the node a filter's report is, or ok false when the filter
+// cannot match anything (a site outside the organization asked for, an
+// organization of another type or state).
+func (p *publication) nodeFor(f OutcomeFilter) (nodeKey, bool) {
+	k := nodeKey{model: modelAll, year: f.Year}
+	if f.Model != "" {
+		k.model = f.Model
+	}
+	var si siteInfo
+	switch {
+	case f.SiteID != "":
+		var ok bool
+		if si, ok = p.sites[f.SiteID]; !ok || (f.OrgID != "" && f.OrgID != si.OrgID) {
+			return k, false
+		}
+		k.place = "x:" + si.ID
+	case f.OrgID != "":
+		var ok bool
+		if si, ok = p.orgs[f.OrgID]; !ok {
+			return k, false // no site: nothing to report
+		}
+		k.place = "o:" + f.OrgID
+	case f.OrgType != "" && f.State != "":
+		return nodeKey{"ts:" + f.OrgType + "|" + f.State, k.model, k.year}, true
+	case f.OrgType != "":
+		return nodeKey{"t:" + f.OrgType, k.model, k.year}, true
+	case f.State != "":
+		return nodeKey{"s:" + f.State, k.model, k.year}, true
+	default:
+		return k, true
+	}
+	if (f.OrgType != "" && f.OrgType != si.OrgType) || (f.State != "" && f.State != si.State) {
+		return k, false
+	}
+	return k, true
+}
+
+// view is one report of a publication: its counts and their suppression
+// by cell name. A node with no records counts zero everywhere.
+type view struct {
+	p    *publication
+	node int // -1: nothing matches
+	key  nodeKey
+}
+
+func (p *publication) view(f OutcomeFilter) view {
+	k, ok := p.nodeFor(f)
+	if !ok {
+		return view{p: p, node: -1, key: k}
+	}
+	n, ok := p.nodeAt[k]
+	if !ok {
+		n = -1
+	}
+	return view{p: p, node: n, key: k}
+}
+
+func (v view) val(cell string) int64 {
+	c, ok := v.p.cellAt[cell]
+	if !ok || v.node < 0 {
+		return 0
+	}
+	return v.p.vals[v.node*len(v.p.cells)+c]
+}
+
+func (v view) hid(cell string) bool {
+	c, ok := v.p.cellAt[cell]
+	if !ok || v.node < 0 {
+		return false
+	}
+	return v.p.hidden[v.node*len(v.p.cells)+c]
+}
+
+// sites are the report's per-site breakdown: the site nodes under its
+// place with its model and year, each a view of its own.
+func (v view) sites() []view {
+	if v.node < 0 {
+		return nil
+	}
+	var out []view
+	for _, id := range sortedKeys(v.p.sites) {
+		si := v.p.sites[id]
+		if pl := placesOf(si); !slices.Contains(pl[:], v.key.place) {
+			continue
+		}
+		k := nodeKey{"x:" + id, v.key.model, v.key.year}
+		if n, ok := v.p.nodeAt[k]; ok {
+			out = append(out, view{p: v.p, node: n, key: k})
+		}
+	}
+	return out
+}
+
+func (v view) site() siteInfo { return v.p.sites[strings.TrimPrefix(v.key.place, "x:")] }
+
+// loadPublication reads the rollups on one snapshot and decides their
+// suppression.
+func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, error) {
+	p := &publication{min: min}
+	raw := map[pubBase]map[string]int64{}
+	add := func(b pubBase, cell string, v int64) {
+		m := raw[b]
+		if m == nil {
+			m = map[string]int64{}
+			raw[b] = m
+		}
+		m[cell] += v
+	}
+	err := s.snapshot(ctx, func(db *gorm.DB) error {
+		db = db.WithContext(ctx)
+		if err := db.Raw("SELECT value FROM hub_meta WHERE key = ?", metaRollupVersion).Scan(&p.version).Error; err != nil {
+			return err
+		}
+		p.asOf = s.Now()
+		var err error
+		if p.sites, err = s.siteInfos(ctx, db); err != nil {
+			return err
+		}
+		p.orgs = map[string]siteInfo{}
+		for _, si := range p.sites {
+			p.orgs[si.OrgID] = siteInfo{OrgID: si.OrgID, OrgName: si.OrgName, OrgType: si.OrgType, State: si.State}
+		}
+		scan := func(q string, dest []any, each func()) error {
+			rows, err := db.Raw(q).Rows()
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := rows.Scan(dest...); err != nil {
+					return err
+				}
+				each()
+			}
+			return rows.Err()
+		}
+		var b pubBase
+		var tp, code, answer string
+		var n, present int64
+		if err := scan("SELECT site_id, model, year, timepoint, indicator_code, n, present FROM rollup_pom", []any{&b.site, &b.model, &b.year, &tp, &code, &n, &present}, func() {
+			k := "pom/" + tp + "/" + code + "/"
+			add(b, k+"n", n)
+			add(b, k+"present", present)
+			add(b, k+"absent", n-present)
+		}); err != nil {
+			return err
+		}
+		if err := scan("SELECT site_id, model, year, statement_code, answer, n FROM rollup_survey", []any{&b.site, &b.model, &b.year, &code, &answer, &n}, func() {
+			add(b, "survey/"+code+"/"+answer, n)
+			add(b, "survey/"+code+"/n", n)
+			for _, a := range contract.SurveyAnswers {
+				add(b, "survey/"+code+"/"+a, 0) // every answer is a cell of the statement
+			}
+		}); err != nil {
+			return err
+		}
+		vals := make([]int64, len(peopleCols))
+		dest := []any{&b.site, &b.model, &b.year}
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		return scan("SELECT site_id, model, year, "+strings.Join(peopleCols, ", ")+" FROM rollup_people", dest, func() {
+			for i, k := range totalKeys {
+				add(b, k, vals[i])
+			}
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.assemble(raw)
+	return p, nil
+}
+
+// pubBase is what the rollups count by: a site, a program model and an
+// enrollment year.
+type pubBase struct {
+	site, model string
+	year        int
+}
+
+// assemble adds the counts by base up into every node and decides their
+// suppression.
+func (p *publication) assemble(raw map[pubBase]map[string]int64) {
+	p.cellAt = map[string]int{}
+	names := map[string]bool{}
+	for _, k := range totalKeys {
+		names[k] = true
+	}
+	for _, m := range raw {
+		for k := range m {
+			names[k] = true
+		}
+	}
+	p.cells = sortedKeys(names)
+	for i, c := range p.cells {
+		p.cellAt[c] = i
+	}
+	// Every base (site, model, year) adds up into each of its 24 nodes.
+	nodes := map[nodeKey][]int64{}
+	for b, m := range raw {
+		si, ok := p.sites[b.site]
+		if !ok {
+			continue // rollups of no known site belong to no place
+		}
+		vec := make([]int64, len(p.cells))
+		for k, v := range m {
+			vec[p.cellAt[k]] = v
+		}
+		for _, pl := range placesOf(si) {
+			for _, mo := range []string{b.model, modelAll} {
+				for _, y := range []int{b.year, 0} {
+					k := nodeKey{pl, mo, y}
+					acc := nodes[k]
+					if acc == nil {
+						acc = make([]int64, len(p.cells))
+						nodes[k] = acc
+					}
+					for i, v := range vec {
+						acc[i] += v
+					}
+				}
+			}
+		}
+	}
+	p.keys = make([]nodeKey, 0, len(nodes))
+	for k := range nodes {
+		p.keys = append(p.keys, k)
+	}
+	sort.Slice(p.keys, func(i, j int) bool {
+		a, b := p.keys[i], p.keys[j]
+		if a.place != b.place {
+			return a.place < b.place
+		}
+		if a.model != b.model {
+			return a.model < b.model
+		}
+		return a.year < b.year
+	})
+	p.nodeAt = make(map[nodeKey]int, len(p.keys))
+	p.vals = make([]int64, 0, len(p.keys)*len(p.cells))
+	for i, k := range p.keys {
+		p.nodeAt[k] = i
+		p.vals = append(p.vals, nodes[k]...)
+	}
+	p.hidden = make([]bool, len(p.vals))
+	p.suppress()
+}
+
+// snapshot runs fn on one consistent view of the database: a read-only
+// repeatable-read transaction on PostgreSQL, so a projection committing
+// meanwhile cannot make the figures and their suppression disagree.
+// SQLite (one embedded hub) reads without a transaction, which there
+// would take the write lock.
+func (s *Store) snapshot(ctx context.Context, fn func(db *gorm.DB) error) error {
+	if s.dialect != dbx.Postgres {
+		return fn(s.DB)
+	}
+	return s.DB.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+}
+
+// StaleWait is how long a report waits for the publication of new data
+// before it answers from the one before (which says when it was made).
+// The serving hub's background work publishes after every projection
+// pass, so a request rarely waits at all.
+var StaleWait = 2 * time.Second
+
+// pubCache keeps the newest publication per minimum cell and builds the
+// next one at most once at a time.
+type pubCache struct {
+	mu       sync.Mutex
+	cur      map[int64]*publication
+	building map[int64]*pubFlight
+}
+
+// pubFlight is one build in progress; done closes when p or err is set.
+type pubFlight struct {
+	done chan struct{}
+	p    *publication
+	err  error
+}
+
+func newPubCache() *pubCache {
+	return &pubCache{cur: map[int64]*publication{}, building: map[int64]*pubFlight{}}
+}
+
+// rollupVersion is the current version of the rollups.
+func (s *Store) rollupVersion(ctx context.Context) (string, error) {
+	var v string
+	err := s.DB.WithContext(ctx).Raw("SELECT value FROM hub_meta WHERE key = ?", metaRollupVersion).Scan(&v).Error
+	return v, err
+}
+
+// build starts (or joins) the build of a publication of the newest data.
+func (s *Store) build(min int64) *pubFlight {
+	c := s.pubs
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if fl := c.building[min]; fl != nil {
+		return fl
+	}
+	fl := &pubFlight{done: make(chan struct{})}
+	c.building[min] = fl
+	go func() {
+		// Detached from the request that asked: others wait for it too.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		start := time.Now()
+		p, err := s.loadPublication(ctx, min)
+		c.mu.Lock()
+		if err == nil {
+			c.cur[min] = p
+		}
+		delete(c.building, min)
+		fl.p, fl.err = p, err
+		c.mu.Unlock()
+		close(fl.done)
+		if err != nil {
+			s.Log.Error("outcomes publication failed", "err", err)
+			return
+		}
+		s.Log.Debug("outcomes published", "nodes", len(p.keys), "cells", len(p.vals), "primary", p.primary, "complements", p.complements, "took", time.Since(start))
+	}()
+	return fl
+}
+
+// published is the publication of the current data for a minimum cell:
+// built now when there is none or the data changed, or, when that takes
+// longer than StaleWait, the one before.
+func (s *Store) published(ctx context.Context, min int64) (*publication, error) {
+	v, err := s.rollupVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.pubs.mu.Lock()
+	p := s.pubs.cur[min]
+	s.pubs.mu.Unlock()
+	if p != nil && p.version == v {
+		return p, nil
+	}
+	t := time.NewTimer(StaleWait)
+	defer t.Stop()
+	for {
+		fl := s.build(min)
+		var stale <-chan time.Time
+		if p != nil {
+			stale = t.C
+		}
+		select {
+		case <-fl.done:
+		case <-stale:
+			return p, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		switch {
+		case fl.err != nil && p != nil:
+			return p, nil
+		case fl.err != nil:
+			return nil, fl.err
+		case fl.p.version == v:
+			return fl.p, nil
+		}
+		// A build that had started before the data changed: once more.
+		p = fl.p
+	}
+}
+
+// PublishOutcomes makes the outcomes reports of the current data ready
+// for a minimum cell (DefaultMinCell when below 1), so the next request
+// needs no wait. The projector calls it after each pass.
+func (s *Store) PublishOutcomes(ctx context.Context, minCell int) error {
+	if minCell < 1 {
+		minCell = DefaultMinCell
+	}
+	v, err := s.rollupVersion(ctx)
+	if err != nil {
+		return err
+	}
+	for range 3 {
+		s.pubs.mu.Lock()
+		p := s.pubs.cur[int64(minCell)]
+		s.pubs.mu.Unlock()
+		if p != nil && p.version == v {
+			return nil
+		}
+		fl := s.build(int64(minCell))
+		select {
+		case <-fl.done:
+			if fl.err != nil {
+				return fl.err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
