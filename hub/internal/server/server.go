@@ -262,12 +262,12 @@ func (s *Server) projectOnce(ctx context.Context) (int, error) {
 			break
 		}
 	}
+	// Publish the outcomes reports of new data (or, after a start, of the
+	// data as it is) now, so no request waits for them.
+	if err := s.st.PublishOutcomes(ctx, s.cfg.MinCell); err != nil {
+		return total, err
+	}
 	if total > 0 {
-		// Publish the outcomes reports of the new data now, so no
-		// request waits for them.
-		if err := s.st.PublishOutcomes(ctx, s.cfg.MinCell); err != nil {
-			return total, err
-		}
 		if err := s.st.RecordJobRun(ctx, store.JobRun{Job: "projector", Replica: s.cfg.Replica, StartedAt: start, FinishedAt: s.st.Now(), Items: total}); err != nil {
 			return total, err
 		}

@@ -39,25 +39,21 @@ func (s *solver) certify() {
 		if !ok {
 			continue
 		}
-		s.each(best, func(e, _ int) {
+		s.each(best, func(e, _ int) bool {
 			if !p.hidden[e] {
 				p.complements++
 				s.hide(e)
 			}
 			certified[e] = true
+			return true
 		})
 	}
 }
 
 // each calls fn with every exposed cell of a cube (-1 where its node does
-// not exist) and its direction of change.
-func (s *solver) each(c cube, fn func(cell, sign int)) {
-	dir := func(a axis, i int) (int, int) {
-		if i < len(a.plus) {
-			return a.plus[i], 1
-		}
-		return a.minus[i-len(a.plus)], -1
-	}
+// not exist) and its direction of change, until fn returns false.
+func (s *solver) each(c cube, fn func(cell, sign int) bool) {
+	dir := axisAt
 	size := func(a axis) int { return len(a.plus) + len(a.minus) }
 	for i := 0; i < size(c[0]); i++ {
 		pl, s0 := dir(c[0], i)
@@ -66,13 +62,15 @@ func (s *solver) each(c cube, fn func(cell, sign int)) {
 			for k := 0; k < size(c[2]); k++ {
 				yr, s2 := dir(c[2], k)
 				n := s.grid[s.at(pl, mo, yr)]
+				if n < 0 {
+					fn(-1, 0)
+					return
+				}
 				for l := 0; l < size(c[3]); l++ {
 					cell, s3 := dir(c[3], l)
-					if n < 0 {
-						fn(-1, 0)
-						continue
+					if !fn(int(n)*s.nc+cell, s0*s1*s2*s3) {
+						return
 					}
-					fn(int(n)*s.nc+cell, s0*s1*s2*s3)
 				}
 			}
 		}
@@ -84,32 +82,59 @@ func (s *solver) each(c cube, fn func(cell, sign int)) {
 const infeasible = int64(1) << 40
 
 // cost is what a cube would hide (each newly hidden cell's count plus
-// one), or ok false when one of its nodes has no records.
-func (s *solver) cost(c cube) (cost int64, ok bool) {
-	ok = true
+// one), or ok false when one of its nodes has no records or the cost
+// reaches bound (bound < 0: none). It walks the cube as each does,
+// without a call per cell: this is where suppression spends its time.
+func (s *solver) cost(c cube, bound int64) (cost int64, ok bool) {
 	upOK, downOK, down := true, true, false
-	s.each(c, func(e, sign int) {
-		if e < 0 {
-			ok = false
-			return
-		}
-		v := s.p.vals[e]
-		if !s.p.hidden[e] {
-			cost += v + 1
-		}
-		if sign < 0 {
-			down = true
-			if v == 0 {
-				downOK = false
+	vals, hidden, nc := s.p.vals, s.p.hidden, s.nc
+	a0, a1, a2, a3 := c[0], c[1], c[2], c[3]
+	n0, n1, n2, n3 := len(a0.plus)+len(a0.minus), len(a1.plus)+len(a1.minus), len(a2.plus)+len(a2.minus), len(a3.plus)+len(a3.minus)
+	for i := 0; i < n0; i++ {
+		pl, s0 := axisAt(a0, i)
+		for j := 0; j < n1; j++ {
+			mo, s1 := axisAt(a1, j)
+			for k := 0; k < n2; k++ {
+				yr, s2 := axisAt(a2, k)
+				n := s.grid[s.at(pl, mo, yr)]
+				if n < 0 {
+					return 0, false
+				}
+				base := int(n) * nc
+				for l := 0; l < n3; l++ {
+					cell, s3 := axisAt(a3, l)
+					e := base + cell
+					v := vals[e]
+					if !hidden[e] {
+						cost += v + 1
+						if bound >= 0 && cost >= bound {
+							return cost, false
+						}
+					}
+					if s0*s1*s2*s3 < 0 {
+						down = true
+						downOK = downOK && v != 0
+					} else {
+						upOK = upOK && v != 0
+					}
+				}
 			}
-		} else if v == 0 {
-			upOK = false
 		}
-	})
+	}
 	if down && !upOK && !downOK {
 		cost += infeasible
+		if bound >= 0 && cost >= bound {
+			return cost, false
+		}
 	}
-	return cost, ok
+	return cost, true
+}
+
+func axisAt(a axis, i int) (int, int) {
+	if i < len(a.plus) {
+		return a.plus[i], 1
+	}
+	return a.minus[i-len(a.plus)], -1
 }
 
 // bestCube is the cheapest cube exposing cell f.
@@ -126,8 +151,12 @@ func (s *solver) bestCube(f int) (cube, bool) {
 			for _, y := range years {
 				for _, d := range cells {
 					cb := cube{a, b, y, d}
-					cost, ok := s.cost(cb)
-					if !ok || (found && cost >= bestCost) {
+					bound := int64(-1)
+					if found {
+						bound = bestCost
+					}
+					cost, ok := s.cost(cb, bound)
+					if !ok {
 						continue
 					}
 					best, bestCost, found = cb, cost, true

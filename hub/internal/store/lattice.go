@@ -64,7 +64,11 @@ type solver struct {
 	groups  []cellGroup
 	splits  [][][]int32 // node -> splits -> nodes adding up to it
 	parents [][]split   // node -> the splits it is a part of
-	queue   []relation
+	queue   []relation // from head on
+	head    int
+	queued  []uint64 // bitset by relation id (relID)
+	relBase []int    // node -> first id of its split relations
+	grpBase int      // first id of the group relations
 
 	// Coordinates of the nodes, as numbers.
 	places     []string
@@ -233,7 +237,24 @@ func newSolver(p *publication) *solver {
 			}
 		}
 	}
+	s.relBase = make([]int, len(p.keys))
+	id := 0
+	for n := range p.keys {
+		s.relBase[n] = id
+		id += len(s.splits[n]) * nc
+	}
+	s.grpBase = id
+	id += len(p.keys) * len(s.groups)
+	s.queued = make([]uint64, id/64+1)
 	return s
+}
+
+// relID numbers a relation for the queued set.
+func (s *solver) relID(r relation) int {
+	if r.split < 0 {
+		return s.grpBase + int(r.node)*len(s.groups) + int(r.cell)
+	}
+	return s.relBase[r.node] + int(r.split)*s.nc + int(r.cell)
 }
 
 func (s *solver) at(place, model, year int) int {
@@ -248,13 +269,22 @@ func (s *solver) hide(f int) {
 	s.p.hidden[f] = true
 	n, c := f/s.nc, f%s.nc
 	for sp := range s.splits[n] {
-		s.queue = append(s.queue, relation{int32(n), int32(sp), int32(c)})
+		s.push(relation{int32(n), int32(sp), int32(c)})
 	}
 	for _, pr := range s.parents[n] {
-		s.queue = append(s.queue, relation{pr.node, pr.split, int32(c)})
+		s.push(relation{pr.node, pr.split, int32(c)})
 	}
 	if g := s.group[c]; g >= 0 {
-		s.queue = append(s.queue, relation{int32(n), -1, int32(g)})
+		s.push(relation{int32(n), -1, int32(g)})
+	}
+}
+
+// push queues a relation unless it already waits.
+func (s *solver) push(r relation) {
+	id := s.relID(r)
+	if s.queued[id/64]&(1<<(id%64)) == 0 {
+		s.queued[id/64] |= 1 << (id % 64)
+		s.queue = append(s.queue, r)
 	}
 }
 
@@ -262,9 +292,15 @@ func (s *solver) hide(f int) {
 func (s *solver) relax() {
 	p, nc := s.p, s.nc
 	var parts []int
-	for len(s.queue) > 0 {
-		r := s.queue[0]
-		s.queue = s.queue[1:]
+	for s.head < len(s.queue) {
+		r := s.queue[s.head]
+		s.head++
+		if s.head > 1<<16 && s.head*2 > len(s.queue) {
+			s.queue = s.queue[:copy(s.queue, s.queue[s.head:])]
+			s.head = 0
+		}
+		id := s.relID(r)
+		s.queued[id/64] &^= 1 << (id % 64)
 		total := int(r.node)*nc + int(r.cell)
 		parts = parts[:0]
 		if r.split < 0 {

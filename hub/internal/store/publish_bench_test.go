@@ -1,0 +1,123 @@
+package store
+
+import (
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/itsmylife/iml/pkg/contract"
+)
+
+// nationalRaw is a national picture shaped like the outcomes benchmark's:
+// 2,000 sites of 666 organizations (7 types, 50 states), 75 participants
+// a site, nine in ten of a site's model, over three enrollment years.
+func nationalRaw(sites int) ([]siteInfo, map[pubBase]map[string]int64) {
+	rng := rand.New(rand.NewPCG(42, 7))
+	orgs := max(1, sites/3)
+	types := []string{"peer_run", "state_mh", "csb_mhc", "church", "mha_affiliate", "nami", "other"}
+	typeOf, stateOf := make([]string, orgs), make([]string, orgs)
+	for o := range orgs {
+		typeOf[o], stateOf[o] = types[rng.IntN(len(types))], "S"+strconv.Itoa(rng.IntN(50))
+	}
+	var infos []siteInfo
+	raw := map[pubBase]map[string]int64{}
+	for s := range sites {
+		o := s % orgs
+		si := siteInfo{ID: "site" + strconv.Itoa(s), Name: "Site", OrgID: "org" + strconv.Itoa(o), OrgName: "Org", OrgType: typeOf[o], State: stateOf[o]}
+		infos = append(infos, si)
+		main := rng.IntN(2)
+		for p := 0; p < 75; p++ {
+			model := contract.Models[main]
+			if rng.IntN(10) == 0 {
+				model = contract.Models[1-main]
+			}
+			b := pubBase{si.ID, model, 2024 + rng.IntN(3)}
+			m := raw[b]
+			if m == nil {
+				m = map[string]int64{}
+				raw[b] = m
+			}
+			for _, c := range []string{"participants", "first_interviews", "mid_interviews", "closing_interviews", "surveys", "part_participants"} {
+				m["total/"+c]++
+			}
+			if rng.Float64() < 0.7 {
+				m["total/hosp_participants"]++
+			}
+			for ti, tp := range contract.Timepoints {
+				for i := 1; i <= 13; i++ {
+					k := "pom/" + tp + "/I" + strconv.Itoa(i) + "/"
+					m[k+"n"]++
+					if rng.Float64() < 0.3+0.2*float64(ti) {
+						m[k+"present"]++
+					} else {
+						m[k+"absent"]++
+					}
+				}
+			}
+			for i := 1; i <= 11; i++ {
+				k := "survey/S" + strconv.Itoa(i) + "/"
+				m[k+contract.SurveyAnswers[min(rng.IntN(6), 3)]]++
+				m[k+"n"]++
+			}
+		}
+	}
+	return infos, raw
+}
+
+// BenchmarkPublication times assembling and suppressing the whole
+// lattice of a national picture (what a hub does once per version of
+// the rollups, after reading them).
+func BenchmarkPublication(b *testing.B) {
+	n := 2000
+	if v := os.Getenv("IML_BENCH_PUBLICATION_SITES"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	sites, raw := nationalRaw(n)
+	b.ReportAllocs()
+	var p *publication
+	for b.Loop() {
+		p = testPublication(DefaultMinCell, sites, raw)
+	}
+	hidden := 0
+	for _, h := range p.hidden {
+		if h {
+			hidden++
+		}
+	}
+	b.ReportMetric(float64(len(p.keys)), "nodes")
+	b.ReportMetric(float64(len(p.vals)), "cells")
+	b.ReportMetric(float64(hidden)/float64(len(p.vals))*100, "%hidden")
+	b.ReportMetric(float64(p.primary), "primary")
+	b.Logf("hidden share of the protected cells, by level of place, for every model and year / for any:")
+	for _, lv := range []string{"", "t:", "s:", "ts:", "o:", "x:"} {
+		var all, hid, allAny, hidAny int
+		for i, k := range p.keys {
+			lvl := k.place
+			if j := strings.Index(lvl, ":"); j >= 0 {
+				lvl = lvl[:j+1]
+			}
+			if lvl != lv {
+				continue
+			}
+			for c, name := range p.cells {
+				if !isCell(name) {
+					continue
+				}
+				h := p.hidden[i*len(p.cells)+c]
+				allAny++
+				if h {
+					hidAny++
+				}
+				if k.model == modelAll && k.year == 0 {
+					all++
+					if h {
+						hid++
+					}
+				}
+			}
+		}
+		b.Logf("  %-4q %5.1f%% of %d   %5.1f%% of %d", lv, 100*float64(hid)/float64(max(all, 1)), all, 100*float64(hidAny)/float64(max(allAny, 1)), allAny)
+	}
+}
