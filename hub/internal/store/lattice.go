@@ -64,7 +64,7 @@ type solver struct {
 	groups  []cellGroup
 	splits  [][][]int32 // node -> splits -> nodes adding up to it
 	parents [][]split   // node -> the splits it is a part of
-	queue   []relation // from head on
+	queue   []relation  // from head on
 	head    int
 	queued  []uint64 // bitset by relation id (relID)
 	relBase []int    // node -> first id of its split relations

@@ -272,3 +272,46 @@ func TestLatticeSuppressionProperty(t *testing.T) {
 		t.Fatal("nothing was hidden: the data does not exercise suppression")
 	}
 }
+
+// TestLatticeCrossFilter is the case a report decided one filter at a time
+// gets wrong: one organization is the only one with Social Explorations
+// participants, so its own report minus the national Social Explorations
+// report would give its 4 Peer Partners participants.
+func TestLatticeCrossFilter(t *testing.T) {
+	sites := []siteInfo{
+		{ID: "a1", OrgID: "A", OrgType: "peer_run", State: "VA"},
+		{ID: "b1", OrgID: "B", OrgType: "church", State: "MD"},
+		{ID: "b2", OrgID: "B", OrgType: "church", State: "MD"},
+	}
+	pp, se := contract.ModelPeerPartners, contract.ModelSocialExplorations
+	raw := map[pubBase]map[string]int64{
+		{"a1", pp, 2025}: {"total/participants": 4},
+		{"a1", se, 2025}: {"total/participants": 15},
+		{"b1", pp, 2025}: {"total/participants": 50},
+		{"b2", pp, 2025}: {"total/participants": 45},
+	}
+	p := testPublication(11, sites, raw)
+	cell := func(f OutcomeFilter) (int64, bool) {
+		v := p.view(f)
+		return v.val("total/participants"), v.hid("total/participants")
+	}
+	if v, hid := cell(OutcomeFilter{OrgID: "A", Model: pp}); v != 4 || !hid {
+		t.Fatalf("A's Peer Partners: %d, hidden %v", v, hid)
+	}
+	_, orgHidden := cell(OutcomeFilter{OrgID: "A"})
+	_, seHidden := cell(OutcomeFilter{Model: se})
+	if !orgHidden && !seHidden {
+		t.Fatal("A's report and the national Social Explorations report are both shown: their difference is A's 4")
+	}
+	if found := attackLattice(t, p, raw); len(found) > 0 {
+		t.Fatalf("worked out: %v", found)
+	}
+	// The national report stays shown: hiding it protects nothing here.
+	if v, hid := cell(OutcomeFilter{}); v != 114 || hid {
+		t.Fatalf("national: %d, hidden %v", v, hid)
+	}
+	// A filter that matches nothing is an empty report, not an error.
+	if v, hid := cell(OutcomeFilter{OrgID: "A", SiteID: "b1"}); v != 0 || hid {
+		t.Fatalf("site of another organization: %d, hidden %v", v, hid)
+	}
+}
