@@ -35,7 +35,7 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x -count $(BENCHCOUNT) -timeout 60m ./pkg/bench/... ./agent/internal/server/... | tee bench.out
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count $(BENCHCOUNT) -timeout 60m ./pkg/bench/... ./agent/internal/server/... ./hub/internal/store/... | tee bench.out
 
 clean:
 	rm -rf $(BIN) .run

@@ -137,15 +137,26 @@ func axisAt(a axis, i int) (int, int) {
 	return a.minus[i-len(a.plus)], -1
 }
 
-// bestCube is the cheapest cube exposing cell f.
+// bestCube is the cheapest cube exposing cell f. The cells of one node
+// are certified one after the other and mostly take the same places,
+// models and years, so the last node's winning axes are tried first.
 func (s *solver) bestCube(f int) (cube, bool) {
 	n, c := f/s.nc, f%s.nc
+	cells := s.cellAxes(c)
+	if s.last.node == n {
+		for _, d := range cells {
+			cb := cube{s.last.cube[0], s.last.cube[1], s.last.cube[2], d}
+			if cost, ok := s.cost(cb, 1); ok && cost == 0 {
+				return cb, true
+			}
+		}
+	}
 	places := s.placeAxes(s.nodePlace[n])
 	models := flatAxes(s.nodeModel[n], len(s.models))
 	years := flatAxes(s.nodeYear[n], len(s.years))
-	cells := s.cellAxes(c)
 	var best cube
 	bestCost, found := int64(-1), false
+search:
 	for _, a := range places {
 		for _, b := range models {
 			for _, y := range years {
@@ -161,11 +172,14 @@ func (s *solver) bestCube(f int) (cube, bool) {
 					}
 					best, bestCost, found = cb, cost, true
 					if cost == 0 {
-						return best, true
+						break search
 					}
 				}
 			}
 		}
+	}
+	if found {
+		s.last.node, s.last.cube = n, best
 	}
 	return best, found
 }

@@ -83,6 +83,10 @@ type solver struct {
 	nodeModel  []int
 	nodeYear   []int
 	nearCache  map[[2]int][]int
+	last       struct { // the last cube certify took, and for which node
+		node int
+		cube cube
+	}
 }
 
 // cellGroup is a total within a node and the cells that add up to it.
@@ -246,6 +250,7 @@ func newSolver(p *publication) *solver {
 	s.grpBase = id
 	id += len(p.keys) * len(s.groups)
 	s.queued = make([]uint64, id/64+1)
+	s.last.node = -1
 	return s
 }
 

@@ -153,14 +153,18 @@ func (v view) site() siteInfo { return v.p.sites[strings.TrimPrefix(v.key.place,
 func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, error) {
 	p := &publication{min: min}
 	raw := map[pubBase]map[string]int64{}
-	add := func(b pubBase, cell string, v int64) {
+	at := func(b pubBase) map[string]int64 {
 		m := raw[b]
 		if m == nil {
 			m = map[string]int64{}
 			raw[b] = m
 		}
-		m[cell] += v
+		return m
 	}
+	// Cell names, made once per indicator or statement rather than per row.
+	type names struct{ n, present, absent string }
+	pomNames, surveyNames := map[[2]string]names{}, map[[2]string]names{}
+	statements, names0 := map[string]bool{}, map[string]bool{}
 	err := s.snapshot(ctx, func(db *gorm.DB) error {
 		db = db.WithContext(ctx)
 		if err := db.Raw("SELECT value FROM hub_meta WHERE key = ?", metaRollupVersion).Scan(&p.version).Error; err != nil {
@@ -193,18 +197,33 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 		var tp, code, answer string
 		var n, present int64
 		if err := scan("SELECT site_id, model, year, timepoint, indicator_code, n, present FROM rollup_pom", []any{&b.site, &b.model, &b.year, &tp, &code, &n, &present}, func() {
-			k := "pom/" + tp + "/" + code + "/"
-			add(b, k+"n", n)
-			add(b, k+"present", present)
-			add(b, k+"absent", n-present)
+			nm, ok := pomNames[[2]string{tp, code}]
+			if !ok {
+				k := "pom/" + tp + "/" + code + "/"
+				nm = names{k + "n", k + "present", k + "absent"}
+				pomNames[[2]string{tp, code}] = nm
+			}
+			m := at(b)
+			m[nm.n] += n
+			m[nm.present] += present
+			m[nm.absent] += n - present
 		}); err != nil {
 			return err
 		}
 		if err := scan("SELECT site_id, model, year, statement_code, answer, n FROM rollup_survey", []any{&b.site, &b.model, &b.year, &code, &answer, &n}, func() {
-			add(b, "survey/"+code+"/"+answer, n)
-			add(b, "survey/"+code+"/n", n)
-			for _, a := range contract.SurveyAnswers {
-				add(b, "survey/"+code+"/"+a, 0) // every answer is a cell of the statement
+			nm, ok := surveyNames[[2]string{code, answer}]
+			if !ok {
+				nm = names{n: "survey/" + code + "/n", present: "survey/" + code + "/" + answer}
+				surveyNames[[2]string{code, answer}] = nm
+			}
+			m := at(b)
+			m[nm.present] += n
+			m[nm.n] += n
+			if !statements[code] { // every answer is a cell of the statement
+				statements[code] = true
+				for _, a := range contract.SurveyAnswers {
+					names0["survey/"+code+"/"+a] = true
+				}
 			}
 		}); err != nil {
 			return err
@@ -215,15 +234,16 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 			dest = append(dest, &vals[i])
 		}
 		return scan("SELECT site_id, model, year, "+strings.Join(peopleCols, ", ")+" FROM rollup_people", dest, func() {
+			m := at(b)
 			for i, k := range totalKeys {
-				add(b, k, vals[i])
+				m[k] += vals[i]
 			}
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	p.assemble(raw)
+	p.assemble(raw, names0)
 	return p, nil
 }
 
@@ -236,9 +256,13 @@ type pubBase struct {
 
 // assemble adds the counts by base up into every node and decides their
 // suppression.
-func (p *publication) assemble(raw map[pubBase]map[string]int64) {
+// Cells named in extra are cells even where no base counts them.
+func (p *publication) assemble(raw map[pubBase]map[string]int64, extra map[string]bool) {
 	p.cellAt = map[string]int{}
 	names := map[string]bool{}
+	for k := range extra {
+		names[k] = true
+	}
 	for _, k := range totalKeys {
 		names[k] = true
 	}
@@ -251,35 +275,30 @@ func (p *publication) assemble(raw map[pubBase]map[string]int64) {
 	for i, c := range p.cells {
 		p.cellAt[c] = i
 	}
-	// Every base (site, model, year) adds up into each of its 24 nodes.
-	nodes := map[nodeKey][]int64{}
-	for b, m := range raw {
+	// Every base (site, model, year) adds up into each of its 24 nodes:
+	// first the nodes, in order, then their counts in one array.
+	type baseOf struct {
+		b  pubBase
+		si siteInfo
+	}
+	var bases []baseOf
+	keys := map[nodeKey]bool{}
+	for b := range raw {
 		si, ok := p.sites[b.site]
 		if !ok {
 			continue // rollups of no known site belong to no place
 		}
-		vec := make([]int64, len(p.cells))
-		for k, v := range m {
-			vec[p.cellAt[k]] = v
-		}
+		bases = append(bases, baseOf{b, si})
 		for _, pl := range placesOf(si) {
 			for _, mo := range []string{b.model, modelAll} {
 				for _, y := range []int{b.year, 0} {
-					k := nodeKey{pl, mo, y}
-					acc := nodes[k]
-					if acc == nil {
-						acc = make([]int64, len(p.cells))
-						nodes[k] = acc
-					}
-					for i, v := range vec {
-						acc[i] += v
-					}
+					keys[nodeKey{pl, mo, y}] = true
 				}
 			}
 		}
 	}
-	p.keys = make([]nodeKey, 0, len(nodes))
-	for k := range nodes {
+	p.keys = make([]nodeKey, 0, len(keys))
+	for k := range keys {
 		p.keys = append(p.keys, k)
 	}
 	sort.Slice(p.keys, func(i, j int) bool {
@@ -293,10 +312,33 @@ func (p *publication) assemble(raw map[pubBase]map[string]int64) {
 		return a.year < b.year
 	})
 	p.nodeAt = make(map[nodeKey]int, len(p.keys))
-	p.vals = make([]int64, 0, len(p.keys)*len(p.cells))
 	for i, k := range p.keys {
 		p.nodeAt[k] = i
-		p.vals = append(p.vals, nodes[k]...)
+	}
+	nc := len(p.cells)
+	p.vals = make([]int64, len(p.keys)*nc)
+	type entry struct {
+		cell int
+		v    int64
+	}
+	var vec []entry
+	for _, x := range bases {
+		vec = vec[:0]
+		for k, v := range raw[x.b] {
+			if v != 0 {
+				vec = append(vec, entry{p.cellAt[k], v})
+			}
+		}
+		for _, pl := range placesOf(x.si) {
+			for _, mo := range []string{x.b.model, modelAll} {
+				for _, y := range []int{x.b.year, 0} {
+					acc := p.vals[p.nodeAt[nodeKey{pl, mo, y}]*nc:]
+					for _, e := range vec {
+						acc[e.cell] += e.v
+					}
+				}
+			}
+		}
 	}
 	p.hidden = make([]bool, len(p.vals))
 	p.suppress()

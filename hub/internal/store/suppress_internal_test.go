@@ -18,7 +18,7 @@ func testPublication(min int64, sites []siteInfo, raw map[pubBase]map[string]int
 		p.sites[si.ID] = si
 		p.orgs[si.OrgID] = si
 	}
-	p.assemble(raw)
+	p.assemble(raw, nil)
 	return p
 }
 
