@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,10 +60,6 @@ func (f OutcomeFilter) get(d string) string {
 	return ""
 }
 
-func (f OutcomeFilter) place() bool {
-	return f.SiteID != "" || f.OrgID != "" || f.OrgType != "" || f.State != ""
-}
-
 // dimExpr is the SQL of a dimension over a per-site rollup t joined with
 // its site s and organization o.
 var dimExpr = map[string]string{
@@ -81,20 +78,13 @@ var peopleCols = []string{"participants", "first_interviews", "mid_interviews", 
 // of a group whose head count is shown.
 var personCols = []string{"participants", "first_interviews", "mid_interviews", "closing_interviews", "surveys", "hosp_participants", "part_participants"}
 
-// siteCols are the per-site breakdown's columns.
-var siteCols = []string{"participants", "first_interviews", "closing_interviews", "surveys", "hosp_participants"}
-
-// totalKeys and siteColIdx spare the per-site loop its string building.
-var totalKeys, siteColIdx = func() ([]string, []int) {
+// totalKeys are the cell names of peopleCols.
+var totalKeys = func() []string {
 	tk := make([]string, len(peopleCols))
 	for i, c := range peopleCols {
 		tk[i] = "total/" + c
 	}
-	si := make([]int, len(siteCols))
-	for i, c := range siteCols {
-		si[i] = idx(peopleCols, c)
-	}
-	return tk, si
+	return tk
 }()
 
 // siteInfo is what the report knows of a site beyond its counts.
@@ -102,22 +92,13 @@ type siteInfo struct {
 	ID, Name, OrgID, OrgName, OrgType, State string
 }
 
-func idx(list []string, v string) int {
-	for i, x := range list {
-		if x == v {
-			return i
-		}
-	}
-	return -1
-}
-
 // isCell reports whether a cube entry is a count suppression protects.
 func isCell(k string) bool {
 	switch {
-	case strings.HasPrefix(k, "pom/"), strings.HasPrefix(k, "survey/"), strings.HasPrefix(k, "site/"):
+	case strings.HasPrefix(k, "pom/"), strings.HasPrefix(k, "survey/"):
 		return true
 	case strings.HasPrefix(k, "total/"):
-		return idx(personCols, k[len("total/"):]) >= 0
+		return slices.Contains(personCols, k[len("total/"):])
 	}
 	return false
 }
