@@ -92,7 +92,8 @@ type siteInfo struct {
 	ID, Name, OrgID, OrgName, OrgType, State string
 }
 
-// isCell reports whether a cube entry is a count suppression protects.
+// isCell reports whether a cell counts participants or surveys: the cells
+// suppression protects.
 func isCell(k string) bool {
 	switch {
 	case strings.HasPrefix(k, "pom/"), strings.HasPrefix(k, "survey/"):
