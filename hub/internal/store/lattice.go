@@ -57,18 +57,20 @@ func (p *publication) suppress() {
 
 // solver holds the lattice's structure while suppression is decided.
 type solver struct {
-	p       *publication
-	nc      int
-	protect []bool // per cell: counted by suppression
-	group   []int  // per cell: its group within a node, -1 for none
-	groups  []cellGroup
-	splits  [][][]int32 // node -> splits -> nodes adding up to it
-	parents [][]split   // node -> the splits it is a part of
-	queue   []relation  // from head on
-	head    int
-	queued  []uint64 // bitset by relation id (relID)
-	relBase []int    // node -> first id of its split relations
-	grpBase int      // first id of the group relations
+	p        *publication
+	nc       int
+	protect  []bool // per cell: counted by suppression
+	group    []int  // per cell: its group within a node, -1 for none
+	groups   []cellGroup
+	splits   [][][]int32 // node -> splits -> nodes adding up to it
+	parents  [][]split   // node -> the splits it is a part of
+	queue    []relation  // from head on
+	head     int
+	overflow bool // relations were not queued: look at all
+	parts    []int
+	queued   []uint64 // bitset by relation id (relID)
+	relBase  []int    // node -> first id of its split relations
+	grpBase  int      // first id of the group relations
 
 	// Coordinates of the nodes, as numbers.
 	places     []string
@@ -284,72 +286,107 @@ func (s *solver) hide(f int) {
 	}
 }
 
+// maxQueue bounds the relations waiting: past it, relax looks at every
+// relation instead (the lattice of a national picture has tens of
+// millions).
+const maxQueue = 1 << 20
+
 // push queues a relation unless it already waits.
 func (s *solver) push(r relation) {
-	id := s.relID(r)
-	if s.queued[id/64]&(1<<(id%64)) == 0 {
-		s.queued[id/64] |= 1 << (id % 64)
-		s.queue = append(s.queue, r)
+	if s.overflow {
+		return // every relation will be looked at
 	}
+	id := s.relID(r)
+	if s.queued[id/64]&(1<<(id%64)) != 0 {
+		return
+	}
+	if len(s.queue) >= maxQueue {
+		s.overflow = true
+		return
+	}
+	s.queued[id/64] |= 1 << (id % 64)
+	s.queue = append(s.queue, r)
 }
 
 // relax applies rule 2 until no queued relation needs more.
 func (s *solver) relax() {
+	for {
+		for s.head < len(s.queue) {
+			r := s.queue[s.head]
+			s.head++
+			id := s.relID(r)
+			s.queued[id/64] &^= 1 << (id % 64)
+			s.check(r)
+		}
+		s.queue, s.head = s.queue[:0], 0
+		if !s.overflow {
+			return
+		}
+		// Too many relations to queue: look at every one, in order.
+		s.overflow = false
+		clear(s.queued)
+		for n := range s.p.keys {
+			for sp := range s.splits[n] {
+				for c := 0; c < s.nc; c++ {
+					if s.protect[c] {
+						s.check(relation{int32(n), int32(sp), int32(c)})
+					}
+				}
+			}
+			for g := range s.groups {
+				s.check(relation{int32(n), -1, int32(g)})
+			}
+		}
+	}
+}
+
+// check applies rule 2 to one relation.
+func (s *solver) check(r relation) {
 	p, nc := s.p, s.nc
-	var parts []int
-	for s.head < len(s.queue) {
-		r := s.queue[s.head]
-		s.head++
-		if s.head > 1<<16 && s.head*2 > len(s.queue) {
-			s.queue = s.queue[:copy(s.queue, s.queue[s.head:])]
-			s.head = 0
+	total := int(r.node)*nc + int(r.cell)
+	parts := s.parts[:0]
+	if r.split < 0 {
+		g := s.groups[r.cell]
+		total = int(r.node)*nc + g.total
+		for _, x := range g.parts {
+			parts = append(parts, int(r.node)*nc+x)
 		}
-		id := s.relID(r)
-		s.queued[id/64] &^= 1 << (id % 64)
-		total := int(r.node)*nc + int(r.cell)
-		parts = parts[:0]
-		if r.split < 0 {
-			g := s.groups[r.cell]
-			total = int(r.node)*nc + g.total
-			for _, x := range g.parts {
-				parts = append(parts, int(r.node)*nc+x)
-			}
-		} else {
-			for _, x := range s.splits[r.node][r.split] {
-				parts = append(parts, int(x)*nc+int(r.cell))
+	} else {
+		for _, x := range s.splits[r.node][r.split] {
+			parts = append(parts, int(x)*nc+int(r.cell))
+		}
+	}
+	s.parts = parts
+	for {
+		n, sum := 0, int64(0)
+		for _, f := range parts {
+			if p.hidden[f] {
+				n++
+				sum += p.vals[f]
 			}
 		}
-		for {
-			n, sum := 0, int64(0)
-			for _, f := range parts {
-				if p.hidden[f] {
-					n++
-					sum += p.vals[f]
-				}
+		if p.hidden[total] {
+			if n > 0 {
+				return
 			}
-			if p.hidden[total] {
-				if n > 0 {
-					break
-				}
-			} else if sum == 0 || (n >= 2 && sum >= p.min) {
-				break
-			}
-			pick := -1
-			for _, f := range parts {
-				if !p.hidden[f] && (pick < 0 || betterCell(p.vals, f, pick)) {
-					pick = f
-				}
-			}
-			if pick < 0 {
-				if !p.hidden[total] {
-					p.complements++
-					s.hide(total)
-				}
-				break
-			}
-			p.complements++
-			s.hide(pick)
+		} else if sum == 0 || (n >= 2 && sum >= p.min) {
+			return
 		}
+		pick := -1
+		for _, f := range parts {
+			if !p.hidden[f] && (pick < 0 || betterCell(p.vals, f, pick)) {
+				pick = f
+			}
+		}
+		if pick < 0 {
+			if !p.hidden[total] {
+				p.complements++
+				s.hide(total)
+			}
+			return
+		}
+		p.complements++
+		s.hide(pick)
 	}
 }
 

@@ -152,19 +152,11 @@ func (v view) site() siteInfo { return v.p.sites[strings.TrimPrefix(v.key.place,
 // suppression.
 func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, error) {
 	p := &publication{min: min}
-	raw := map[pubBase]map[string]int64{}
-	at := func(b pubBase) map[string]int64 {
-		m := raw[b]
-		if m == nil {
-			m = map[string]int64{}
-			raw[b] = m
-		}
-		return m
-	}
-	// Cell names, made once per indicator or statement rather than per row.
-	type names struct{ n, present, absent string }
-	pomNames, surveyNames := map[[2]string]names{}, map[[2]string]names{}
-	statements, names0 := map[string]bool{}, map[string]bool{}
+	var cells rawCells
+	// Cell indexes, looked up once per indicator or statement rather than
+	// per row.
+	type idx3 struct{ n, present, absent int }
+	pomCells, surveyCells := map[[2]string]idx3{}, map[[2]string]idx3{}
 	err := s.snapshot(ctx, func(db *gorm.DB) error {
 		db = db.WithContext(ctx)
 		if err := db.Raw("SELECT value FROM hub_meta WHERE key = ?", metaRollupVersion).Scan(&p.version).Error; err != nil {
@@ -197,34 +189,31 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 		var tp, code, answer string
 		var n, present int64
 		if err := scan("SELECT site_id, model, year, timepoint, indicator_code, n, present FROM rollup_pom", []any{&b.site, &b.model, &b.year, &tp, &code, &n, &present}, func() {
-			nm, ok := pomNames[[2]string{tp, code}]
+			ix, ok := pomCells[[2]string{tp, code}]
 			if !ok {
 				k := "pom/" + tp + "/" + code + "/"
-				nm = names{k + "n", k + "present", k + "absent"}
-				pomNames[[2]string{tp, code}] = nm
+				ix = idx3{cells.cell(k + "n"), cells.cell(k + "present"), cells.cell(k + "absent")}
+				pomCells[[2]string{tp, code}] = ix
 			}
-			m := at(b)
-			m[nm.n] += n
-			m[nm.present] += present
-			m[nm.absent] += n - present
+			v := cells.at(b)
+			v[ix.n] += n
+			v[ix.present] += present
+			v[ix.absent] += n - present
 		}); err != nil {
 			return err
 		}
 		if err := scan("SELECT site_id, model, year, statement_code, answer, n FROM rollup_survey", []any{&b.site, &b.model, &b.year, &code, &answer, &n}, func() {
-			nm, ok := surveyNames[[2]string{code, answer}]
+			ix, ok := surveyCells[[2]string{code, answer}]
 			if !ok {
-				nm = names{n: "survey/" + code + "/n", present: "survey/" + code + "/" + answer}
-				surveyNames[[2]string{code, answer}] = nm
-			}
-			m := at(b)
-			m[nm.present] += n
-			m[nm.n] += n
-			if !statements[code] { // every answer is a cell of the statement
-				statements[code] = true
-				for _, a := range contract.SurveyAnswers {
-					names0["survey/"+code+"/"+a] = true
+				for _, a := range contract.SurveyAnswers { // every answer is a cell of the statement
+					cells.cell("survey/" + code + "/" + a)
 				}
+				ix = idx3{n: cells.cell("survey/" + code + "/n"), present: cells.cell("survey/" + code + "/" + answer)}
+				surveyCells[[2]string{code, answer}] = ix
 			}
+			v := cells.at(b)
+			v[ix.present] += n
+			v[ix.n] += n
 		}); err != nil {
 			return err
 		}
@@ -233,18 +222,54 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 		for i := range vals {
 			dest = append(dest, &vals[i])
 		}
+		people := make([]int, len(totalKeys))
+		for i, k := range totalKeys {
+			people[i] = cells.cell(k)
+		}
 		return scan("SELECT site_id, model, year, "+strings.Join(peopleCols, ", ")+" FROM rollup_people", dest, func() {
-			m := at(b)
-			for i, k := range totalKeys {
-				m[k] += vals[i]
+			v := cells.at(b)
+			for i, x := range people {
+				v[x] += vals[i]
 			}
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	p.assemble(raw, names0)
+	p.assemble(&cells)
 	return p, nil
+}
+
+// rawCells are the counts by base as read, with the cells in the order
+// they were first seen.
+type rawCells struct {
+	names []string
+	index map[string]int
+	raw   map[pubBase][]int64
+}
+
+// cell is the index of a cell name, a new one if need be.
+func (r *rawCells) cell(name string) int {
+	if r.index == nil {
+		r.index, r.raw = map[string]int{}, map[pubBase][]int64{}
+	}
+	i, ok := r.index[name]
+	if !ok {
+		i = len(r.names)
+		r.index[name] = i
+		r.names = append(r.names, name)
+	}
+	return i
+}
+
+// at is a base's counts, as long as the cells seen so far.
+func (r *rawCells) at(b pubBase) []int64 {
+	v := r.raw[b]
+	if len(v) < len(r.names) {
+		v = append(v, make([]int64, len(r.names)-len(v))...)
+		r.raw[b] = v
+	}
+	return v
 }
 
 // pubBase is what the rollups count by: a site, a program model and an
@@ -256,24 +281,22 @@ type pubBase struct {
 
 // assemble adds the counts by base up into every node and decides their
 // suppression.
-// Cells named in extra are cells even where no base counts them.
-func (p *publication) assemble(raw map[pubBase]map[string]int64, extra map[string]bool) {
+func (p *publication) assemble(r *rawCells) {
 	p.cellAt = map[string]int{}
 	names := map[string]bool{}
-	for k := range extra {
+	for _, k := range r.names {
 		names[k] = true
 	}
 	for _, k := range totalKeys {
 		names[k] = true
 	}
-	for _, m := range raw {
-		for k := range m {
-			names[k] = true
-		}
-	}
 	p.cells = sortedKeys(names)
 	for i, c := range p.cells {
 		p.cellAt[c] = i
+	}
+	perm := make([]int, len(r.names)) // read order -> p.cells order
+	for i, k := range r.names {
+		perm[i] = p.cellAt[k]
 	}
 	// Every base (site, model, year) adds up into each of its 24 nodes:
 	// first the nodes, in order, then their counts in one array.
@@ -283,7 +306,7 @@ func (p *publication) assemble(raw map[pubBase]map[string]int64, extra map[strin
 	}
 	var bases []baseOf
 	keys := map[nodeKey]bool{}
-	for b := range raw {
+	for b := range r.raw {
 		si, ok := p.sites[b.site]
 		if !ok {
 			continue // rollups of no known site belong to no place
@@ -324,9 +347,9 @@ func (p *publication) assemble(raw map[pubBase]map[string]int64, extra map[strin
 	var vec []entry
 	for _, x := range bases {
 		vec = vec[:0]
-		for k, v := range raw[x.b] {
+		for i, v := range r.raw[x.b] {
 			if v != 0 {
-				vec = append(vec, entry{p.cellAt[k], v})
+				vec = append(vec, entry{perm[i], v})
 			}
 		}
 		for _, pl := range placesOf(x.si) {

@@ -18,7 +18,14 @@ func testPublication(min int64, sites []siteInfo, raw map[pubBase]map[string]int
 		p.sites[si.ID] = si
 		p.orgs[si.OrgID] = si
 	}
-	p.assemble(raw, nil)
+	var r rawCells
+	for b, m := range raw {
+		for k, v := range m {
+			i := r.cell(k)
+			r.at(b)[i] += v
+		}
+	}
+	p.assemble(&r)
 	return p
 }
 
