@@ -1,6 +1,9 @@
 package store
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // axis is one dimension of a hypercube: the values whose cells move up
 // (plus) and those whose cells move down (minus) by the same amount.
@@ -29,24 +32,26 @@ type cube [4]axis
 // every report that counts it), so every small cell gets one.
 func (s *solver) certify() {
 	p := s.p
-	certified := make([]bool, len(p.vals))
-	for f := range p.vals {
-		v := p.vals[f]
-		if certified[f] || !p.hidden[f] || !s.protect[f%s.nc] || v <= 0 || v >= p.min {
-			continue
-		}
-		best, ok := s.bestCube(f)
-		if !ok {
-			continue
-		}
-		s.each(best, func(e, _ int) bool {
-			if !p.hidden[e] {
-				p.complements++
-				s.hide(e)
+	for n := range p.keys {
+		for _, c := range s.only {
+			f := n*s.nc + c
+			v := p.vals[f]
+			if s.certified[f] || !p.hidden[f] || !s.protect[c] || v <= 0 || v >= p.min {
+				continue
 			}
-			certified[e] = true
-			return true
-		})
+			best, ok := s.bestCube(f)
+			if !ok {
+				continue
+			}
+			s.each(best, func(e, _ int) bool {
+				if !p.hidden[e] {
+					s.complements++
+					s.hide(e)
+				}
+				s.certified[e] = true
+				return true
+			})
+		}
 	}
 }
 
@@ -142,7 +147,7 @@ func axisAt(a axis, i int) (int, int) {
 // models and years, so the last node's winning axes are tried first.
 func (s *solver) bestCube(f int) (cube, bool) {
 	n, c := f/s.nc, f%s.nc
-	cells := s.cellAxes(c)
+	cells := s.axes.cells[c]
 	if s.last.node == n {
 		for _, d := range cells {
 			cb := cube{s.last.cube[0], s.last.cube[1], s.last.cube[2], d}
@@ -151,9 +156,9 @@ func (s *solver) bestCube(f int) (cube, bool) {
 			}
 		}
 	}
-	places := s.placeAxes(s.nodePlace[n])
-	models := flatAxes(s.nodeModel[n], len(s.models))
-	years := flatAxes(s.nodeYear[n], len(s.years))
+	places := s.placeChoices(s.nodePlace[n])
+	models := s.axes.models[s.nodeModel[n]]
+	years := s.axes.years[s.nodeYear[n]]
 	var best cube
 	bestCost, found := int64(-1), false
 search:
@@ -238,7 +243,7 @@ func (s *solver) placeAxes(pl int) []axis {
 		firsts = firsts[:2]
 	}
 	for _, s1 := range firsts {
-		for _, s2 := range s.near(s1, pl) {
+		for _, s2 := range s.nearest(s1, pl) {
 			var a axis
 			p1, p2 := s.sitePlaces[s1], s.sitePlaces[s2]
 			for _, x := range p1 {
@@ -267,15 +272,43 @@ func has(l [6]int, x int) bool {
 	return false
 }
 
-// near is up to three sites not counted in place pl, nearest to site s1
-// first: of its organization, of its type and state, of its type, of its
-// state, then any (in site order).
-func (s *solver) near(s1, pl int) []int {
-	key := [2]int{s1, pl}
-	if s.nearCache == nil {
-		s.nearCache = map[[2]int][]int{}
+// axesCache holds the choices of every dimension, made once for all
+// subproblems (places as they are asked for).
+type axesCache struct {
+	models, years, cells [][]axis
+	mu                   sync.Mutex
+	places               map[int][]axis
+}
+
+func (s *solver) placeChoices(pl int) []axis {
+	s.axes.mu.Lock()
+	a, ok := s.axes.places[pl]
+	s.axes.mu.Unlock()
+	if ok {
+		return a
 	}
-	if l, ok := s.nearCache[key]; ok {
+	a = s.placeAxes(pl)
+	s.axes.mu.Lock()
+	s.axes.places[pl] = a
+	s.axes.mu.Unlock()
+	return a
+}
+
+// nearSites caches nearest, for every subproblem.
+type nearSites struct {
+	mu sync.Mutex
+	m  map[[2]int][]int
+}
+
+// nearest is up to three sites not counted in place pl, nearest to site
+// s1 first: of its organization, of its type and state, of its type, of
+// its state, then any (in site order).
+func (s *solver) nearest(s1, pl int) []int {
+	key := [2]int{s1, pl}
+	s.near.mu.Lock()
+	l, ok := s.near.m[key]
+	s.near.mu.Unlock()
+	if ok {
 		return l
 	}
 	const want = 3
@@ -308,6 +341,8 @@ func (s *solver) near(s1, pl int) []int {
 			}
 		}
 	}
-	s.nearCache[key] = out
+	s.near.mu.Lock()
+	s.near.m[key] = out
+	s.near.mu.Unlock()
 	return out
 }

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/itsmylife/iml/pkg/contract"
 )
@@ -42,10 +44,59 @@ func (p *publication) suppress() {
 		return // nothing is small
 	}
 	s := newSolver(p)
+	// Relations and cubes never mix the cells of two indicators (at one
+	// timepoint), two statements or two head counts: each is a subproblem
+	// of its own, solved in parallel with the others.
+	var subs [][]int
+	seen := make([]bool, s.nc)
+	for _, g := range s.groups {
+		cells := append([]int{g.total}, g.parts...)
+		for _, c := range cells {
+			seen[c] = true
+		}
+		subs = append(subs, cells)
+	}
+	for c := 0; c < s.nc; c++ {
+		if s.protect[c] && !seen[c] {
+			subs = append(subs, []int{c})
+		}
+	}
+	certified := make([]bool, len(p.vals)) // each subproblem its own cells
+	workers := make([]*solver, len(subs))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, cells := range subs {
+		w := *s
+		w.only, w.certified = cells, certified
+		workers[i] = &w
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			workers[i].run()
+		}()
+	}
+	wg.Wait()
+	for _, w := range workers {
+		p.primary += w.primary
+		p.complements += w.complements
+	}
+}
+
+// run solves one subproblem: rules 1 to 4 for the cells in s.only.
+func (s *solver) run() {
+	s.local = make([]int, s.nc)
+	for i, c := range s.only {
+		s.local[c] = i
+	}
+	s.queued = make([]uint64, (s.splitCount*len(s.only)+len(s.p.keys))/64+1)
+	s.last.node = -1
+	p := s.p
 	for n, k := range p.keys {
-		for c := 0; c < s.nc; c++ {
+		for _, c := range s.only {
 			if v := p.vals[n*s.nc+c]; s.protect[c] && (k.model == "" || (v > 0 && v < p.min)) {
-				p.primary++
+				s.primary++
 				s.hide(n*s.nc + c)
 			}
 		}
@@ -53,6 +104,7 @@ func (p *publication) suppress() {
 	s.relax()
 	s.certify()
 	s.relax()
+	s.queued, s.queue = nil, nil
 }
 
 // solver holds the lattice's structure while suppression is decided.
@@ -69,8 +121,15 @@ type solver struct {
 	overflow bool // relations were not queued: look at all
 	parts    []int
 	queued   []uint64 // bitset by relation id (relID)
-	relBase  []int    // node -> first id of its split relations
-	grpBase  int      // first id of the group relations
+	// splitBase numbers the splits of all nodes: node -> its first.
+	splitBase  []int
+	splitCount int
+	// A subproblem's own: its cells (and their place among them), and
+	// what it counted.
+	only                 []int
+	local                []int
+	certified            []bool // shared: each subproblem writes its own cells
+	primary, complements int
 
 	// Coordinates of the nodes, as numbers.
 	places     []string
@@ -84,7 +143,8 @@ type solver struct {
 	nodePlace  []int
 	nodeModel  []int
 	nodeYear   []int
-	nearCache  map[[2]int][]int
+	near       *nearSites // shared by the subproblems
+	axes       *axesCache
 	last       struct { // the last cube certify took, and for which node
 		node int
 		cube cube
@@ -243,25 +303,32 @@ func newSolver(p *publication) *solver {
 			}
 		}
 	}
-	s.relBase = make([]int, len(p.keys))
-	id := 0
+	s.splitBase = make([]int, len(p.keys))
 	for n := range p.keys {
-		s.relBase[n] = id
-		id += len(s.splits[n]) * nc
+		s.splitBase[n] = s.splitCount
+		s.splitCount += len(s.splits[n])
 	}
-	s.grpBase = id
-	id += len(p.keys) * len(s.groups)
-	s.queued = make([]uint64, id/64+1)
-	s.last.node = -1
+	s.near = &nearSites{m: map[[2]int][]int{}}
+	s.axes = &axesCache{places: map[int][]axis{}}
+	for v := range s.models {
+		s.axes.models = append(s.axes.models, flatAxes(v, len(s.models)))
+	}
+	for v := range s.years {
+		s.axes.years = append(s.axes.years, flatAxes(v, len(s.years)))
+	}
+	for c := 0; c < nc; c++ {
+		s.axes.cells = append(s.axes.cells, s.cellAxes(c))
+	}
 	return s
 }
 
-// relID numbers a relation for the queued set.
+// relID numbers a relation of the subproblem for its queued set: the
+// splits of every node for each of its cells, then each node's group.
 func (s *solver) relID(r relation) int {
 	if r.split < 0 {
-		return s.grpBase + int(r.node)*len(s.groups) + int(r.cell)
+		return s.splitCount*len(s.only) + int(r.node)
 	}
-	return s.relBase[r.node] + int(r.split)*s.nc + int(r.cell)
+	return (s.splitBase[r.node]+int(r.split))*len(s.only) + s.local[r.cell]
 }
 
 func (s *solver) at(place, model, year int) int {
@@ -325,15 +392,14 @@ func (s *solver) relax() {
 		// Too many relations to queue: look at every one, in order.
 		s.overflow = false
 		clear(s.queued)
+		g := s.group[s.only[0]]
 		for n := range s.p.keys {
 			for sp := range s.splits[n] {
-				for c := 0; c < s.nc; c++ {
-					if s.protect[c] {
-						s.check(relation{int32(n), int32(sp), int32(c)})
-					}
+				for _, c := range s.only {
+					s.check(relation{int32(n), int32(sp), int32(c)})
 				}
 			}
-			for g := range s.groups {
+			if g >= 0 {
 				s.check(relation{int32(n), -1, int32(g)})
 			}
 		}
@@ -380,12 +446,12 @@ func (s *solver) check(r relation) {
 		}
 		if pick < 0 {
 			if !p.hidden[total] {
-				p.complements++
+				s.complements++
 				s.hide(total)
 			}
 			return
 		}
-		p.complements++
+		s.complements++
 		s.hide(pick)
 	}
 }
