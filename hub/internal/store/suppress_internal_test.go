@@ -278,6 +278,13 @@ func TestLatticeSuppressionProperty(t *testing.T) {
 	if hiddenTotal == 0 {
 		t.Fatal("nothing was hidden: the data does not exercise suppression")
 	}
+	// And a picture shaped like the national one (every indicator and
+	// statement, seven types, many states), at 18 sites.
+	sites, raw := nationalRaw(18)
+	p := testPublication(11, sites, raw)
+	if found := attackLattice(t, p, raw); len(found) > 0 {
+		t.Fatalf("national shape: %d hidden figures can be worked out, such as %v", len(found), found[:min(3, len(found))])
+	}
 }
 
 // TestLatticeCrossFilter is the case a report decided one filter at a time
@@ -320,5 +327,23 @@ func TestLatticeCrossFilter(t *testing.T) {
 	// A filter that matches nothing is an empty report, not an error.
 	if v, hid := cell(OutcomeFilter{OrgID: "A", SiteID: "b1"}); v != 0 || hid {
 		t.Fatalf("site of another organization: %d, hidden %v", v, hid)
+	}
+}
+
+// TestLatticeDeterministic: the subproblems run in parallel, yet two
+// builds of the same data hide the same cells (replicas must agree).
+func TestLatticeDeterministic(t *testing.T) {
+	sites, raw := nationalRaw(90)
+	a, b := testPublication(11, sites, raw), testPublication(11, sites, raw)
+	if len(a.hidden) != len(b.hidden) || a.primary != b.primary || a.complements != b.complements {
+		t.Fatalf("two builds differ: %d/%d cells, %d/%d primary, %d/%d complements", len(a.hidden), len(b.hidden), a.primary, b.primary, a.complements, b.complements)
+	}
+	for i := range a.hidden {
+		if a.hidden[i] != b.hidden[i] {
+			t.Fatalf("cell %d of node %v: hidden %v, then %v", i%len(a.cells), a.keys[i/len(a.cells)], a.hidden[i], b.hidden[i])
+		}
+	}
+	if a.primary == 0 || a.complements == 0 {
+		t.Fatalf("%d primary, %d complements: the data does not exercise suppression", a.primary, a.complements)
 	}
 }
