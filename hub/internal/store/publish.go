@@ -379,15 +379,20 @@ func (s *Store) snapshot(ctx context.Context, fn func(db *gorm.DB) error) error 
 	return s.DB.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 }
 
-// StaleWait is how long a report waits for the publication of new data
+// staleWait is how long a report waits for the publication of new data
 // before it answers from the one before (which says when it was made).
 // The serving hub's background work publishes after every projection
 // pass, so a request rarely waits at all.
-var StaleWait = 2 * time.Second
+const staleWait = 2 * time.Second
 
 // pubCache keeps the newest publication per minimum cell and builds the
 // next one at most once at a time.
 type pubCache struct {
+	// wait is how long a request waits for a new publication (staleWait).
+	wait time.Duration
+	// loaded, when set, is called with each build before it is kept (tests
+	// hold a build back with it).
+	loaded   func(*publication)
 	mu       sync.Mutex
 	cur      map[int64]*publication
 	building map[int64]*pubFlight
@@ -401,7 +406,7 @@ type pubFlight struct {
 }
 
 func newPubCache() *pubCache {
-	return &pubCache{cur: map[int64]*publication{}, building: map[int64]*pubFlight{}}
+	return &pubCache{wait: staleWait, cur: map[int64]*publication{}, building: map[int64]*pubFlight{}}
 }
 
 // rollupVersion is the current version of the rollups.
@@ -427,6 +432,9 @@ func (s *Store) build(min int64) *pubFlight {
 		defer cancel()
 		start := time.Now()
 		p, err := s.loadPublication(ctx, min)
+		if err == nil && c.loaded != nil {
+			c.loaded(p)
+		}
 		c.mu.Lock()
 		if err == nil {
 			c.cur[min] = p
@@ -446,7 +454,7 @@ func (s *Store) build(min int64) *pubFlight {
 
 // published is the publication of the current data for a minimum cell:
 // built now when there is none or the data changed, or, when that takes
-// longer than StaleWait, the one before.
+// longer than staleWait, the one before.
 func (s *Store) published(ctx context.Context, min int64) (*publication, error) {
 	v, err := s.rollupVersion(ctx)
 	if err != nil {
@@ -458,7 +466,7 @@ func (s *Store) published(ctx context.Context, min int64) (*publication, error) 
 	if p != nil && p.version == v {
 		return p, nil
 	}
-	t := time.NewTimer(StaleWait)
+	t := time.NewTimer(s.pubs.wait)
 	defer t.Stop()
 	for {
 		fl := s.build(min)
