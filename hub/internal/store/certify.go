@@ -82,9 +82,15 @@ func (s *solver) each(c cube, fn func(cell, sign int) bool) {
 	}
 }
 
+// headlineWeight makes hiding a cell of a report of every model and year
+// (the one a filter on a place alone shows) cost that many times more.
+const headlineWeight = 4
+
 // infeasible is the cost added to a cube no direction of change can take
-// without making some count negative.
-const infeasible = int64(1) << 40
+// without making some count negative: the price of hiding a cell of a
+// thousand. A higher one makes certificates of sparse sites expose the
+// national figures (every place counting the site) rather than a zero.
+const infeasible = int64(1000)
 
 // cost is what a cube would hide (each newly hidden cell's count plus
 // one), or ok false when one of its nodes has no records or the cost
@@ -105,13 +111,16 @@ func (s *solver) cost(c cube, bound int64) (cost int64, ok bool) {
 				if n < 0 {
 					return 0, false
 				}
-				base := int(n) * nc
+				base, weight := int(n)*nc, int64(1)
+				if mo == 0 && yr == 0 {
+					weight = headlineWeight
+				}
 				for l := 0; l < n3; l++ {
 					cell, s3 := axisAt(a3, l)
 					e := base + cell
 					v := vals[e]
 					if !hidden[e] {
-						cost += v + 1
+						cost += (v + 1) * weight
 						if bound >= 0 && cost >= bound {
 							return cost, false
 						}
@@ -258,7 +267,47 @@ func (s *solver) placeAxes(pl int) []axis {
 			}
 			out = append(out, a)
 		}
+		if !strings.HasPrefix(s.places[pl], "t:") && !strings.HasPrefix(s.places[pl], "s:") && pl != 0 {
+			out = append(out, s.rectangles(s1)...)
+		}
 		out = append(out, axis{plus: s.sitePlaces[s1][:]})
+	}
+	return out
+}
+
+// rectangles are up to three choices of four sites in the type × state
+// grid: s1 and s3 up, s2 (s1's state, another type) and s4 (s1's type,
+// another state) down, s3 of s2's type and s4's state. Every state and
+// type then counts one up and one down and does not change: only the four
+// sites, their organizations and their types within states are exposed.
+// A site alone in its type and state has no cheaper way to keep its state
+// and type figures shown.
+func (s *solver) rectangles(s1 int) []axis {
+	me := s.sitePlaces[s1]
+	var out []axis
+	for _, s2 := range s.byState[me[2]] {
+		if s.sitePlaces[s2][1] == me[1] {
+			continue
+		}
+		for _, s4 := range s.byType[me[1]] {
+			if s.sitePlaces[s4][2] == me[2] {
+				continue
+			}
+			s3, ok := s.tsSite[[2]int{s.sitePlaces[s2][1], s.sitePlaces[s4][2]}]
+			if !ok {
+				continue
+			}
+			var a axis
+			for _, up := range []int{s1, s3} {
+				a.plus = append(a.plus, s.sitePlaces[up][3:]...)
+			}
+			for _, down := range []int{s2, s4} {
+				a.minus = append(a.minus, s.sitePlaces[down][3:]...)
+			}
+			if out = append(out, a); len(out) == 3 {
+				return out
+			}
+		}
 	}
 	return out
 }

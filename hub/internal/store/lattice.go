@@ -144,8 +144,12 @@ type solver struct {
 	nodeModel  []int
 	nodeYear   []int
 	near       *nearSites // shared by the subproblems
-	axes       *axesCache
-	last       struct { // the last cube certify took, and for which node
+	// Sites by state and by type (the first few), and the first of each
+	// type within a state, for rectangles.
+	byState, byType map[int][]int
+	tsSite          map[[2]int]int
+	axes            *axesCache
+	last            struct { // the last cube certify took, and for which node
 		node int
 		cube cube
 	}
@@ -309,6 +313,18 @@ func newSolver(p *publication) *solver {
 		s.splitCount += len(s.splits[n])
 	}
 	s.near = &nearSites{m: map[[2]int][]int{}}
+	s.byState, s.byType, s.tsSite = map[int][]int{}, map[int][]int{}, map[[2]int]int{}
+	for si, pl := range s.sitePlaces {
+		if len(s.byState[pl[2]]) < 6 {
+			s.byState[pl[2]] = append(s.byState[pl[2]], si)
+		}
+		if len(s.byType[pl[1]]) < 6 {
+			s.byType[pl[1]] = append(s.byType[pl[1]], si)
+		}
+		if _, ok := s.tsSite[[2]int{pl[1], pl[2]}]; !ok {
+			s.tsSite[[2]int{pl[1], pl[2]}] = si
+		}
+	}
 	s.axes = &axesCache{places: map[int][]axis{}}
 	for v := range s.models {
 		s.axes.models = append(s.axes.models, flatAxes(v, len(s.models)))

@@ -347,3 +347,22 @@ func TestLatticeDeterministic(t *testing.T) {
 		t.Fatalf("%d primary, %d complements: the data does not exercise suppression", a.primary, a.complements)
 	}
 }
+
+// TestLatticeShowsLargeReports: suppression protects small cells without
+// hiding the large reports people read: in a national-shaped picture the
+// national reports (every model and year, and each of them) and each
+// state's report show every figure.
+func TestLatticeShowsLargeReports(t *testing.T) {
+	sites, raw := nationalRaw(400)
+	p := testPublication(11, sites, raw)
+	for n, k := range p.keys {
+		if k.place != "" && (!strings.HasPrefix(k.place, "s:") || k.model != modelAll || k.year != 0) {
+			continue
+		}
+		for c, name := range p.cells {
+			if isCell(name) && p.hidden[n*len(p.cells)+c] {
+				t.Errorf("report %v hides %s = %d", k, name, p.vals[n*len(p.cells)+c])
+			}
+		}
+	}
+}
