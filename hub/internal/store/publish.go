@@ -27,6 +27,9 @@ type publication struct {
 	min     int64
 	sites   map[string]siteInfo
 	orgs    map[string]siteInfo // an organization's type and state, from its sites
+	// siteIDs are the sites in order, with their places (placesOf).
+	siteIDs    []string
+	sitePlaces [][6]string
 	cells   []string            // cell names, in order
 	cellAt  map[string]int      // cell name -> index
 	keys    []nodeKey           // nodes, in order
@@ -133,9 +136,8 @@ func (v view) sites() []view {
 		return nil
 	}
 	var out []view
-	for _, id := range sortedKeys(v.p.sites) {
-		si := v.p.sites[id]
-		if pl := placesOf(si); !slices.Contains(pl[:], v.key.place) {
+	for i, id := range v.p.siteIDs {
+		if pl := v.p.sitePlaces[i]; !slices.Contains(pl[:], v.key.place) {
 			continue
 		}
 		k := nodeKey{"x:" + id, v.key.model, v.key.year}
@@ -282,6 +284,11 @@ type pubBase struct {
 // assemble adds the counts by base up into every node and decides their
 // suppression.
 func (p *publication) assemble(r *rawCells) {
+	p.siteIDs = sortedKeys(p.sites)
+	p.sitePlaces = make([][6]string, len(p.siteIDs))
+	for i, id := range p.siteIDs {
+		p.sitePlaces[i] = placesOf(p.sites[id])
+	}
 	p.cellAt = map[string]int{}
 	names := map[string]bool{}
 	for _, k := range r.names {
