@@ -30,12 +30,12 @@ type publication struct {
 	// siteIDs are the sites in order, with their places (placesOf).
 	siteIDs    []string
 	sitePlaces [][6]string
-	cells   []string            // cell names, in order
-	cellAt  map[string]int      // cell name -> index
-	keys    []nodeKey           // nodes, in order
-	nodeAt  map[nodeKey]int
-	vals    []int64 // node*len(cells) + cell
-	hidden  []bool  // same layout
+	cells      []string       // cell names, in order
+	cellAt     map[string]int // cell name -> index
+	keys       []nodeKey      // nodes, in order
+	nodeAt     map[nodeKey]int
+	vals       []int64 // node*len(cells) + cell
+	hidden     []bool  // same layout
 	// Hidden counts the cells suppression hides: small ones (primary),
 	// the unknown program model's, and their complements.
 	primary, complements int
