@@ -36,6 +36,9 @@ type publication struct {
 	nodeAt     map[nodeKey]int
 	vals       []int64 // node*len(cells) + cell
 	hidden     []bool  // same layout
+	// started and took are when the build began and how long it took.
+	started time.Time
+	took    time.Duration
 	// Hidden counts the cells suppression hides: small ones (primary),
 	// the unknown program model's, and their complements.
 	primary, complements int
@@ -392,6 +395,23 @@ func (s *Store) snapshot(ctx context.Context, fn func(db *gorm.DB) error) error 
 // pass, so a request rarely waits at all.
 const staleWait = 2 * time.Second
 
+// restFactor spaces long builds out while data keeps changing: after a
+// build of more than restAfter, the next one starts no sooner than
+// restFactor times its duration after it began. A build of a national
+// picture (four seconds) then runs at most every 16, so a hub taking
+// records all day spends at most a quarter of its cores on it, and its
+// reports are at most that much older than the data. Short builds (a few
+// hundred sites) are never held up.
+const (
+	restFactor = 4
+	restAfter  = 500 * time.Millisecond
+)
+
+// resting reports whether p is too recent to build another.
+func (p *publication) resting(now time.Time) bool {
+	return p.took > restAfter && now.Sub(p.started) < restFactor*p.took
+}
+
 // pubCache keeps the newest publication per minimum cell and builds the
 // next one at most once at a time.
 type pubCache struct {
@@ -439,8 +459,16 @@ func (s *Store) build(min int64) *pubFlight {
 		defer cancel()
 		start := time.Now()
 		p, err := s.loadPublication(ctx, min)
+		if err == nil {
+			p.started, p.took = start, time.Since(start)
+		}
 		if err == nil && c.loaded != nil {
 			c.loaded(p)
+		}
+		if err != nil {
+			s.Log.Error("outcomes publication failed", "err", err)
+		} else {
+			s.Log.Debug("outcomes published", "nodes", len(p.keys), "cells", len(p.vals), "primary", p.primary, "complements", p.complements, "took", p.took)
 		}
 		c.mu.Lock()
 		if err == nil {
@@ -450,18 +478,13 @@ func (s *Store) build(min int64) *pubFlight {
 		fl.p, fl.err = p, err
 		c.mu.Unlock()
 		close(fl.done)
-		if err != nil {
-			s.Log.Error("outcomes publication failed", "err", err)
-			return
-		}
-		s.Log.Debug("outcomes published", "nodes", len(p.keys), "cells", len(p.vals), "primary", p.primary, "complements", p.complements, "took", time.Since(start))
 	}()
 	return fl
 }
 
 // published is the publication of the current data for a minimum cell:
-// built now when there is none or the data changed, or, when that takes
-// longer than staleWait, the one before.
+// built now when there is none or the data changed (unless the last build
+// is resting), or, when that takes longer than the wait, the one before.
 func (s *Store) published(ctx context.Context, min int64) (*publication, error) {
 	v, err := s.rollupVersion(ctx)
 	if err != nil {
@@ -470,7 +493,7 @@ func (s *Store) published(ctx context.Context, min int64) (*publication, error) 
 	s.pubs.mu.Lock()
 	p := s.pubs.cur[min]
 	s.pubs.mu.Unlock()
-	if p != nil && p.version == v {
+	if p != nil && (p.version == v || p.resting(time.Now())) {
 		return p, nil
 	}
 	t := time.NewTimer(s.pubs.wait)
@@ -516,8 +539,8 @@ func (s *Store) PublishOutcomes(ctx context.Context, minCell int) error {
 		s.pubs.mu.Lock()
 		p := s.pubs.cur[int64(minCell)]
 		s.pubs.mu.Unlock()
-		if p != nil && p.version == v {
-			return nil
+		if p != nil && (p.version == v || p.resting(time.Now())) {
+			return nil // the next pass or request publishes
 		}
 		fl := s.build(int64(minCell))
 		select {

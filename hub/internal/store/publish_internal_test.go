@@ -12,7 +12,8 @@ import (
 // TestPublicationFreshOrStale: a report waits for the publication of new
 // data, but no longer than the cache's wait; then it answers from the
 // publication before, and the next request, once the build is done, has
-// the new one. Builds are shared: a second request joins the first's.
+// the new one. Builds are shared: a second request joins the first's. A
+// long build rests before the next one starts.
 func TestPublicationFreshOrStale(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
@@ -61,6 +62,30 @@ func TestPublicationFreshOrStale(t *testing.T) {
 		}
 		if len(builds) != 0 {
 			t.Fatalf("%d more builds than the one needed", len(builds))
+		}
+
+		// A build that took long rests before the next: new data meanwhile
+		// is answered from it, without a build and without a wait.
+		fresh.took = time.Hour
+		if err := st.DB.Exec("UPDATE hub_meta SET value = ? WHERE key = ?", "third-version", metaRollupVersion).Error; err != nil {
+			t.Fatal(err)
+		}
+		st.pubs.wait = time.Hour
+		if got, err := st.published(ctx, DefaultMinCell); err != nil || got != fresh {
+			t.Fatalf("while the last build rests: %v, %v; want it", got, err)
+		}
+		if err := st.PublishOutcomes(ctx, DefaultMinCell); err != nil {
+			t.Fatal(err)
+		}
+		st.pubs.mu.Lock()
+		inFlight := len(st.pubs.building)
+		st.pubs.mu.Unlock()
+		if inFlight != 0 || len(builds) != 0 {
+			t.Fatalf("a build started while the last one rests (%d in flight, %d done)", inFlight, len(builds))
+		}
+		fresh.took = 0 // rested: the next request builds
+		if got, err := st.published(ctx, DefaultMinCell); err != nil || got.version != "third-version" {
+			t.Fatalf("after the rest: %v, %v", got, err)
 		}
 	})
 }
