@@ -119,6 +119,10 @@ func TestOutcomesDashboardInTheBrowser(t *testing.T) {
 		if want := rep.Participants.String(); !strings.Contains(run(t, bctx, chromedp.Text(css(".summary"))), want) {
 			t.Fatalf("summary does not show the API's %s participants", want)
 		}
+		// The footnote says when the figures were read, as the API does.
+		if note, want := run(t, bctx, chromedp.Text(css(".note"))), "Figures as of "+rep.AsOf.Format("2 Jan 2006 15:04 UTC")+"."; !strings.Contains(note, want) {
+			t.Fatalf("footnote %q lacks %q", note, want)
+		}
 		shot(t, bctx, "outcomes-va-peer-partners-"+dbKind(dsn))
 
 		steps(t, bctx, chromedp.Navigate(w.h.srv.URL+"/outcomes?year=abc"), chromedp.WaitVisible(css(".error")))

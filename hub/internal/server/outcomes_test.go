@@ -111,7 +111,7 @@ func TestOutcomesRoutes(t *testing.T) {
 					t.Fatalf("%s: %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
 				}
 				if strings.HasPrefix(path, "/outcomes?") || path == "/outcomes" {
-					for _, want := range []string{`id="indicators"`, `id="statements"`, `id="hospitalizations"`, `id="sites"`, `<svg`, "suppressed (fewer than 11)"} {
+					for _, want := range []string{`id="indicators"`, `id="statements"`, `id="hospitalizations"`, `id="sites"`, `<svg`, "suppressed (protects counts under 11)"} {
 						if !bytes.Contains(b, []byte(want)) {
 							t.Fatalf("%s lacks %s", path, want)
 						}
@@ -157,7 +157,7 @@ func TestOutcomesRoutes(t *testing.T) {
 					}
 				}
 			}
-			if !bytes.Contains(b, []byte("suppressed (fewer than 11)")) && len(rep.Sites) > 0 {
+			if !bytes.Contains(b, []byte("suppressed (protects counts under 11)")) && len(rep.Sites) > 0 {
 				t.Log("no suppressed figure in this export")
 			}
 			resp, _ = get(t, "/outcomes/export/secrets.csv", w.token)

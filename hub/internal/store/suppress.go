@@ -28,7 +28,9 @@ type Figure struct {
 }
 
 // SuppressedNote is what a suppressed figure says.
-func SuppressedNote(min int) string { return fmt.Sprintf("suppressed (fewer than %d)", min) }
+func SuppressedNote(min int) string {
+	return fmt.Sprintf("suppressed (protects counts under %d)", min)
+}
 
 func shown(v float64) Figure { return Figure{Value: &v} }
 
@@ -38,7 +40,7 @@ func hiddenFigure(min int) Figure { return Figure{Suppressed: true, Note: Suppre
 func none() Figure { return Figure{} }
 
 // String formats a figure for a page or CSV: the value, "suppressed
-// (fewer than N)" or "–".
+// (protects counts under N)" or "–".
 func (f Figure) String() string {
 	switch {
 	case f.Suppressed:
