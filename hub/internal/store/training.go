@@ -6,7 +6,6 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -135,32 +134,18 @@ type CertPolicy struct {
 var DefaultCertPolicy = CertPolicy{ValidMonths: 24, WarnDays: 60}
 
 func (p CertPolicy) expiry(from time.Time) string {
-	return from.AddDate(0, p.ValidMonths, 0).Format(dateLayout)
+	return from.AddDate(0, p.ValidMonths, 0).Format(time.DateOnly)
 }
 
 func (p CertPolicy) warnUntil(now time.Time) string {
-	return now.AddDate(0, 0, p.WarnDays).Format(dateLayout)
+	return now.AddDate(0, 0, p.WarnDays).Format(time.DateOnly)
 }
 
-const dateLayout = "2006-01-02"
-
-func (s *Store) today() string { return s.Now().Format(dateLayout) }
-
+// checkDate checks a required date YYYY-MM-DD.
 func checkDate(field, v string) (string, error) {
 	v = strings.TrimSpace(v)
-	if _, err := time.Parse(dateLayout, v); err != nil {
-		return v, &ValidationError{field, "must be a date as YYYY-MM-DD"}
-	}
-	return v, nil
-}
-
-func checkText(field, v string, required bool, max int) (string, error) {
-	v = strings.TrimSpace(v)
-	if (required && v == "") || len(v) > max || !plainText(v) {
-		if required {
-			return v, &ValidationError{field, fmt.Sprintf("is required (at most %d characters)", max)}
-		}
-		return v, &ValidationError{field, fmt.Sprintf("is at most %d characters of text", max)}
+	if !isDay(v) {
+		return v, &ValidationError{field, "must be a date YYYY-MM-DD"}
 	}
 	return v, nil
 }
@@ -169,12 +154,11 @@ func checkText(field, v string, required bool, max int) (string, error) {
 func (s *Store) AddTrainee(ctx context.Context, orgRef, name, email, role string) (Trainee, error) {
 	var t Trainee
 	var err error
-	if t.Name, err = checkText("name", name, true, 200); err != nil {
+	if t.Name, err = text("name", name, true, 200); err != nil {
 		return t, err
 	}
-	email = strings.ToLower(strings.TrimSpace(email))
-	if a, perr := mail.ParseAddress(email); perr != nil || a.Address != email || len(email) > 200 {
-		return t, &ValidationError{"email", "must be an email address"}
+	if email, err = validEmail(email); err != nil {
+		return t, err
 	}
 	if role != TraineeCoach && role != TraineeDirector {
 		return t, &ValidationError{"role", "must be coach or director"}
@@ -219,7 +203,7 @@ func (s *Store) Trainees(ctx context.Context, orgID string) ([]Trainee, error) {
 // AddTrainingEvent schedules a training.
 func (s *Store) AddTrainingEvent(ctx context.Context, e TrainingEvent) (TrainingEvent, error) {
 	var err error
-	if e.Title, err = checkText("title", e.Title, true, 200); err != nil {
+	if e.Title, err = text("title", e.Title, true, 200); err != nil {
 		return e, err
 	}
 	if e.Mode != ModeVirtual && e.Mode != ModeInPerson {
@@ -237,10 +221,10 @@ func (s *Store) AddTrainingEvent(ctx context.Context, e TrainingEvent) (Training
 	if e.EndsOn < e.StartsOn {
 		return e, &ValidationError{"ends_on", "cannot be before the first day"}
 	}
-	if e.Trainer, err = checkText("trainer", e.Trainer, true, 200); err != nil {
+	if e.Trainer, err = text("trainer", e.Trainer, true, 200); err != nil {
 		return e, err
 	}
-	if e.Location, err = checkText("location", e.Location, e.Mode == ModeInPerson, 300); err != nil {
+	if e.Location, err = text("location", e.Location, e.Mode == ModeInPerson, 300); err != nil {
 		if e.Mode == ModeInPerson {
 			return e, &ValidationError{"location", "an in-person training needs a place (at most 300 characters)"}
 		}
@@ -328,15 +312,9 @@ func (s *Store) CompleteModule(ctx context.Context, traineeID, module, completed
 	if !slices.Contains(Modules, module) {
 		return &ValidationError{"module", "must be one of " + strings.Join(Modules, ", ")}
 	}
-	if completedOn == "" {
-		completedOn = s.today()
-	}
-	completedOn, err := checkDate("completed_on", completedOn)
+	completedOn, err := s.dayOrToday("completed_on", completedOn)
 	if err != nil {
 		return err
-	}
-	if completedOn > s.today() {
-		return &ValidationError{"completed_on", "cannot be in the future"}
 	}
 	if _, err := s.Trainee(ctx, traineeID); err != nil {
 		return err
@@ -366,10 +344,10 @@ func (s *Store) AddDirectorSession(ctx context.Context, traineeID, heldOn, train
 	if heldOn, err = checkDate("held_on", heldOn); err != nil {
 		return d, err
 	}
-	if trainer, err = checkText("trainer", trainer, true, 200); err != nil {
+	if trainer, err = text("trainer", trainer, true, 200); err != nil {
 		return d, err
 	}
-	if notes, err = checkText("notes", notes, false, 4000); err != nil {
+	if notes, err = text("notes", notes, false, 4000); err != nil {
 		return d, err
 	}
 	d = DirectorSession{ID: uuid.NewString(), TraineeID: traineeID, HeldOn: heldOn, Trainer: trainer, Notes: notes, CreatedAt: s.Now()}
@@ -443,7 +421,7 @@ func (s *Store) Certify(ctx context.Context, traineeID string, p CertPolicy) (Ce
 		if len(missing) > 0 {
 			return &ValidationError{"modules", fmt.Sprintf("%s has not completed %s; certification needs all six modules", t.Name, strings.Join(missing, ", "))}
 		}
-		today := s.today()
+		today := s.Today()
 		var inForce int64
 		if err := tx.Model(&Certification{}).Where("trainee_id = ? AND revoked_at IS NULL AND expires_on >= ?", traineeID, today).Count(&inForce).Error; err != nil {
 			return err
@@ -500,7 +478,7 @@ func (s *Store) RenewCertification(ctx context.Context, code string, p CertPolic
 			return &ValidationError{"code", "a revoked certification cannot be renewed; certify the coach again once eligible"}
 		}
 		from := s.Now()
-		if exp, err := time.Parse(dateLayout, c.ExpiresOn); err == nil && exp.After(from) {
+		if exp, err := time.Parse(time.DateOnly, c.ExpiresOn); err == nil && exp.After(from) {
 			from = exp
 		}
 		c.ExpiresOn = p.expiry(from)
@@ -510,7 +488,7 @@ func (s *Store) RenewCertification(ctx context.Context, code string, p CertPolic
 
 // RevokeCertification revokes a certification, saying why.
 func (s *Store) RevokeCertification(ctx context.Context, code, reason string) (Certification, error) {
-	reason, err := checkText("reason", reason, true, 500)
+	reason, err := text("reason", reason, true, 500)
 	if err != nil {
 		return Certification{}, &ValidationError{"reason", "say why the certification is revoked (at most 500 characters)"}
 	}
@@ -550,7 +528,7 @@ func (s *Store) certViews(q *gorm.DB, p CertPolicy) ([]CertView, error) {
 	for _, t := range ts {
 		people[t.ID] = t
 	}
-	today := s.today()
+	today := s.Today()
 	soon := p.warnUntil(s.Now())
 	out := make([]CertView, len(cs))
 	for i, c := range cs {
@@ -575,7 +553,7 @@ func (s *Store) TraineeCertifications(ctx context.Context, traineeID string, p C
 // the policy's warning window, soonest first.
 func (s *Store) ExpiringCertifications(ctx context.Context, p CertPolicy) ([]CertView, error) {
 	soon := p.warnUntil(s.Now())
-	return s.certViews(s.DB.WithContext(ctx).Where("revoked_at IS NULL AND expires_on >= ? AND expires_on <= ?", s.today(), soon).Order("expires_on"), p)
+	return s.certViews(s.DB.WithContext(ctx).Where("revoked_at IS NULL AND expires_on >= ? AND expires_on <= ?", s.Today(), soon).Order("expires_on"), p)
 }
 
 // Verification is what anyone may learn from a verification code.
@@ -596,7 +574,7 @@ func (s *Store) Verify(ctx context.Context, code string) (Verification, error) {
 	if err != nil {
 		return Verification{}, err
 	}
-	return Verification{Name: t.Name, Status: c.Status(s.today()), ExpiresOn: c.ExpiresOn}, nil
+	return Verification{Name: t.Name, Status: c.Status(s.Today()), ExpiresOn: c.ExpiresOn}, nil
 }
 
 // CertificationsAfter lists an organization's certifications changed after
@@ -630,7 +608,7 @@ func (s *Store) CertificationsAfter(ctx context.Context, orgID string, seq int64
 	for _, m := range mods {
 		done[m.TraineeID] = append(done[m.TraineeID], m.Module)
 	}
-	today := s.today()
+	today := s.Today()
 	for _, c := range cs {
 		t := people[c.TraineeID]
 		m := done[c.TraineeID]

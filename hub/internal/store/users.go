@@ -128,10 +128,12 @@ func (u User) RoleNames() string { return EncodeGrants(u.Grants) }
 // Local reports whether the account can sign in with a password.
 func (u User) Local() bool { return u.PasswordHash != "" }
 
+// validEmail checks an email address (at most 200 characters) and
+// returns it lowercased.
 func validEmail(email string) (string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-		return "", &ValidationError{"email", "is not an email address"}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 200 {
+		return "", &ValidationError{"email", "must be an email address"}
 	}
 	return email, nil
 }
