@@ -41,6 +41,7 @@ func (s *solver) certify() {
 			}
 			best, ok := s.bestCube(f)
 			if !ok {
+				s.uncertified++ // never expected: the cube fixing every dimension exists
 				continue
 			}
 			s.each(best, func(e, _ int) bool {
@@ -165,7 +166,7 @@ func (s *solver) bestCube(f int) (cube, bool) {
 			}
 		}
 	}
-	places := s.placeChoices(s.nodePlace[n])
+	places := s.placeChoices(s.nodePlace[n], s.nodeModel[n], s.nodeYear[n])
 	models := s.axes.models[s.nodeModel[n]]
 	years := s.axes.years[s.nodeYear[n]]
 	var best cube
@@ -239,17 +240,21 @@ func (s *solver) cellAxes(c int) []axis {
 	return append(out, axis{plus: []int{c, gr.total}})
 }
 
-// placeAxes are the choices of places for a cell of place pl: a site it
-// counts against a nearby site it does not count (the places counting
+// placeAxes are the choices of places for a cell of place pl, model mo
+// and year yr: a site it counts against a nearby site it does not count (the places counting
 // one of the two but not the other are exposed), or that site alone
 // (every place counting it is exposed).
-func (s *solver) placeAxes(pl int) []axis {
+func (s *solver) placeAxes(pl, mo, yr int) []axis {
 	var out []axis
-	firsts := s.under[pl]
-	if strings.HasPrefix(s.places[pl], "x:") {
-		firsts = firsts[:1]
-	} else if len(firsts) > 2 {
-		firsts = firsts[:2]
+	// The cube starts from sites the cell counts that have records of its
+	// model and year (a site without them has no node to move).
+	var firsts []int
+	for _, si := range s.under[pl] {
+		if s.grid[s.at(s.sitePlaces[si][5], mo, yr)] >= 0 {
+			if firsts = append(firsts, si); len(firsts) == 2 {
+				break
+			}
+		}
 	}
 	for _, s1 := range firsts {
 		for _, s2 := range s.nearest(s1, pl) {
@@ -326,19 +331,20 @@ func has(l [6]int, x int) bool {
 type axesCache struct {
 	models, years, cells [][]axis
 	mu                   sync.Mutex
-	places               map[int][]axis
+	places               map[[3]int][]axis
 }
 
-func (s *solver) placeChoices(pl int) []axis {
+func (s *solver) placeChoices(pl, mo, yr int) []axis {
+	key := [3]int{pl, mo, yr}
 	s.axes.mu.Lock()
-	a, ok := s.axes.places[pl]
+	a, ok := s.axes.places[key]
 	s.axes.mu.Unlock()
 	if ok {
 		return a
 	}
-	a = s.placeAxes(pl)
+	a = s.placeAxes(pl, mo, yr)
 	s.axes.mu.Lock()
-	s.axes.places[pl] = a
+	s.axes.places[key] = a
 	s.axes.mu.Unlock()
 	return a
 }

@@ -81,6 +81,7 @@ func (p *publication) suppress() {
 	for _, w := range workers {
 		p.primary += w.primary
 		p.complements += w.complements
+		p.uncertified += w.uncertified
 	}
 }
 
@@ -130,6 +131,7 @@ type solver struct {
 	local                []int
 	certified            []bool // shared: each subproblem writes its own cells
 	primary, complements int
+	uncertified          int // small cells no cube was found for (never expected)
 
 	// Coordinates of the nodes, as numbers.
 	places     []string
@@ -325,7 +327,7 @@ func newSolver(p *publication) *solver {
 			s.tsSite[[2]int{pl[1], pl[2]}] = si
 		}
 	}
-	s.axes = &axesCache{places: map[int][]axis{}}
+	s.axes = &axesCache{places: map[[3]int][]axis{}}
 	for v := range s.models {
 		s.axes.models = append(s.axes.models, flatAxes(v, len(s.models)))
 	}

@@ -42,6 +42,9 @@ type publication struct {
 	// Hidden counts the cells suppression hides: small ones (primary),
 	// the unknown program model's, and their complements.
 	primary, complements int
+	// uncertified counts small cells left without a certificate: never
+	// expected (the build logs an error if any is).
+	uncertified int
 }
 
 // nodeKey names one report: a place ("" national, "t:" organization type,
@@ -467,6 +470,8 @@ func (s *Store) build(min int64) *pubFlight {
 		}
 		if err != nil {
 			s.Log.Error("outcomes publication failed", "err", err)
+		} else if p.uncertified > 0 {
+			s.Log.Error("outcomes publication: small cells without a certificate", "cells", p.uncertified)
 		} else {
 			s.Log.Debug("outcomes published", "nodes", len(p.keys), "cells", len(p.vals), "primary", p.primary, "complements", p.complements, "took", p.took)
 		}

@@ -274,6 +274,9 @@ func TestLatticeSuppressionProperty(t *testing.T) {
 		if found := attackLattice(t, p, raw); len(found) > 0 {
 			t.Fatalf("seed %d: %d hidden figures can be worked out, such as %v", seed, len(found), found[:min(3, len(found))])
 		}
+		if p.uncertified != 0 {
+			t.Fatalf("seed %d: %d small cells got no certificate", seed, p.uncertified)
+		}
 	}
 	if hiddenTotal == 0 {
 		t.Fatal("nothing was hidden: the data does not exercise suppression")
@@ -282,6 +285,9 @@ func TestLatticeSuppressionProperty(t *testing.T) {
 	// statement, seven types, many states), at 18 sites.
 	sites, raw := nationalRaw(18)
 	p := testPublication(11, sites, raw)
+	if p.uncertified != 0 {
+		t.Fatalf("national shape: %d small cells got no certificate", p.uncertified)
+	}
 	if found := attackLattice(t, p, raw); len(found) > 0 {
 		t.Fatalf("national shape: %d hidden figures can be worked out, such as %v", len(found), found[:min(3, len(found))])
 	}
