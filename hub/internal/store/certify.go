@@ -44,39 +44,31 @@ func (s *solver) certify() {
 				s.uncertified++ // never expected: the cube fixing every dimension exists
 				continue
 			}
-			s.each(best, func(e, _ int) bool {
+			s.each(best, func(e int) {
 				if !p.hidden[e] {
 					s.complements++
 					s.hide(e)
 				}
 				s.certified[e] = true
-				return true
 			})
 		}
 	}
 }
 
-// each calls fn with every exposed cell of a cube (-1 where its node does
-// not exist) and its direction of change, until fn returns false.
-func (s *solver) each(c cube, fn func(cell, sign int) bool) {
-	dir := axisAt
+// each calls fn with every exposed cell of a cube that cost found valid
+// (every node of it exists).
+func (s *solver) each(c cube, fn func(cell int)) {
 	size := func(a axis) int { return len(a.plus) + len(a.minus) }
 	for i := 0; i < size(c[0]); i++ {
-		pl, s0 := dir(c[0], i)
+		pl, _ := axisAt(c[0], i)
 		for j := 0; j < size(c[1]); j++ {
-			mo, s1 := dir(c[1], j)
+			mo, _ := axisAt(c[1], j)
 			for k := 0; k < size(c[2]); k++ {
-				yr, s2 := dir(c[2], k)
-				n := s.grid[s.at(pl, mo, yr)]
-				if n < 0 {
-					fn(-1, 0)
-					return
-				}
+				yr, _ := axisAt(c[2], k)
+				n := int(s.grid[s.at(pl, mo, yr)])
 				for l := 0; l < size(c[3]); l++ {
-					cell, s3 := dir(c[3], l)
-					if !fn(int(n)*s.nc+cell, s0*s1*s2*s3) {
-						return
-					}
+					cell, _ := axisAt(c[3], l)
+					fn(n*s.nc + cell)
 				}
 			}
 		}
@@ -95,7 +87,7 @@ const infeasible = int64(1000)
 
 // cost is what a cube would hide (each newly hidden cell's count plus
 // one), or ok false when one of its nodes has no records or the cost
-// reaches bound (bound < 0: none). It walks the cube as each does,
+// reaches bound (bound < 0: none). It walks the cube as each does, but
 // without a call per cell: this is where suppression spends its time.
 func (s *solver) cost(c cube, bound int64) (cost int64, ok bool) {
 	upOK, downOK, down := true, true, false

@@ -428,11 +428,13 @@ type pubCache struct {
 	building map[int64]*pubFlight
 }
 
-// pubFlight is one build in progress; done closes when p or err is set.
+// pubFlight is one build in progress, started then; done closes when p
+// or err is set.
 type pubFlight struct {
-	done chan struct{}
-	p    *publication
-	err  error
+	started time.Time
+	done    chan struct{}
+	p       *publication
+	err     error
 }
 
 func newPubCache() *pubCache {
@@ -454,7 +456,7 @@ func (s *Store) build(min int64) *pubFlight {
 	if fl := c.building[min]; fl != nil {
 		return fl
 	}
-	fl := &pubFlight{done: make(chan struct{})}
+	fl := &pubFlight{started: time.Now(), done: make(chan struct{})}
 	c.building[min] = fl
 	go func() {
 		// Detached from the request that asked: others wait for it too.
@@ -489,26 +491,46 @@ func (s *Store) build(min int64) *pubFlight {
 
 // published is the publication of the current data for a minimum cell:
 // built now when there is none or the data changed (unless the last build
-// is resting), or, when that takes longer than the wait, the one before.
+// is resting), or, when that takes longer than the cache's wait, the one
+// before.
 func (s *Store) published(ctx context.Context, min int64) (*publication, error) {
+	return s.publish(ctx, min, s.pubs.wait)
+}
+
+// PublishOutcomes makes the outcomes reports of the current data ready
+// for a minimum cell (DefaultMinCell when below 1), so the next request
+// needs no wait. The projector calls it after each pass.
+func (s *Store) PublishOutcomes(ctx context.Context, minCell int) error {
+	if minCell < 1 {
+		minCell = DefaultMinCell
+	}
+	_, err := s.publish(ctx, int64(minCell), -1)
+	return err
+}
+
+// publish is published waiting at most wait for a new build (wait < 0: as
+// long as it takes). A build failure keeps the publication before, if
+// any (the build logs it).
+func (s *Store) publish(ctx context.Context, min int64, wait time.Duration) (*publication, error) {
 	v, err := s.rollupVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
+	asked := time.Now()
 	s.pubs.mu.Lock()
 	p := s.pubs.cur[min]
 	s.pubs.mu.Unlock()
-	if p != nil && (p.version == v || p.resting(time.Now())) {
+	if p != nil && (p.version == v || p.resting(asked)) {
 		return p, nil
 	}
-	t := time.NewTimer(s.pubs.wait)
-	defer t.Stop()
+	var stale <-chan time.Time
+	if p != nil && wait >= 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		stale = t.C
+	}
 	for {
 		fl := s.build(min)
-		var stale <-chan time.Time
-		if p != nil {
-			stale = t.C
-		}
 		select {
 		case <-fl.done:
 		case <-stale:
@@ -521,41 +543,10 @@ func (s *Store) published(ctx context.Context, min int64) (*publication, error) 
 			return p, nil
 		case fl.err != nil:
 			return nil, fl.err
-		case fl.p.version == v:
-			return fl.p, nil
+		case fl.p.version == v || !fl.started.Before(asked):
+			return fl.p, nil // read no earlier than the data asked for
 		}
 		// A build that had started before the data changed: once more.
 		p = fl.p
 	}
-}
-
-// PublishOutcomes makes the outcomes reports of the current data ready
-// for a minimum cell (DefaultMinCell when below 1), so the next request
-// needs no wait. The projector calls it after each pass.
-func (s *Store) PublishOutcomes(ctx context.Context, minCell int) error {
-	if minCell < 1 {
-		minCell = DefaultMinCell
-	}
-	v, err := s.rollupVersion(ctx)
-	if err != nil {
-		return err
-	}
-	for range 3 {
-		s.pubs.mu.Lock()
-		p := s.pubs.cur[int64(minCell)]
-		s.pubs.mu.Unlock()
-		if p != nil && (p.version == v || p.resting(time.Now())) {
-			return nil // the next pass or request publishes
-		}
-		fl := s.build(int64(minCell))
-		select {
-		case <-fl.done:
-			if fl.err != nil {
-				return fl.err
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
 }
