@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -119,12 +118,8 @@ func (s *Store) Fidelity(ctx context.Context, f OutcomeFilter, th FidelityThresh
 	}
 	f.Model = ""
 	rep := FidelityReport{Filter: f, MinCell: minCell, Thresholds: th}
-	rel, err := s.LatestRelease(ctx)
+	_, content, err := s.latestContent(ctx)
 	if err != nil {
-		return rep, err
-	}
-	var content program.Release
-	if err := json.Unmarshal([]byte(rel.Content), &content); err != nil {
 		return rep, err
 	}
 	rep.GroupRules = content.Groups

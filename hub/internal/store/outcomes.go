@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"slices"
 	"sort"
@@ -13,7 +12,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/itsmylife/iml/pkg/contract"
-	"github.com/itsmylife/iml/pkg/program"
 )
 
 // OutcomeFilter narrows the outcomes report. A site implies its
@@ -210,15 +208,11 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 		minCell = DefaultMinCell
 	}
 	rep := OutcomeReport{Filter: f, MinCell: minCell}
-	rel, err := s.LatestRelease(ctx)
+	version, content, err := s.latestContent(ctx)
 	if err != nil {
 		return rep, err
 	}
-	var content program.Release
-	if err := json.Unmarshal([]byte(rel.Content), &content); err != nil {
-		return rep, err
-	}
-	rep.Release = rel.Version
+	rep.Release = version
 	pub, err := s.published(ctx, int64(minCell))
 	if err != nil {
 		return rep, err

@@ -2,11 +2,9 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 
 	"github.com/itsmylife/iml/pkg/contract"
-	"github.com/itsmylife/iml/pkg/program"
 )
 
 // POMFilter narrows the POM report.
@@ -65,15 +63,11 @@ func (s *Store) POMReport(ctx context.Context, f POMFilter, minCell int) (POMRep
 		minCell = DefaultMinCell
 	}
 	rep := POMReport{Filter: f, MinCell: minCell}
-	rel, err := s.LatestRelease(ctx)
+	version, content, err := s.latestContent(ctx)
 	if err != nil {
 		return rep, err
 	}
-	var content program.Release
-	if err := json.Unmarshal([]byte(rel.Content), &content); err != nil {
-		return rep, err
-	}
-	rep.Release = rel.Version
+	rep.Release = version
 	pub, err := s.published(ctx, int64(minCell))
 	if err != nil {
 		return rep, err

@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -26,6 +28,8 @@ type Store struct {
 	dialect string
 	// pubs holds the outcomes reports as last published (publication).
 	pubs *pubCache
+	// parsed holds releases' parsed content by version (latestContent).
+	parsed sync.Map
 }
 
 // Errors a caller turns into a client message.
@@ -132,6 +136,28 @@ func (s *Store) LatestRelease(ctx context.Context) (Release, error) {
 	var r Release
 	err := s.DB.WithContext(ctx).Where("retired_at IS NULL").Order("seq DESC").First(&r).Error
 	return r, err
+}
+
+// latestContent is the version of the newest release in force and its
+// content, parsed once per version (a published release never changes).
+func (s *Store) latestContent(ctx context.Context) (string, program.Release, error) {
+	var version string
+	if err := s.DB.WithContext(ctx).Model(&Release{}).Where("retired_at IS NULL").Order("seq DESC").Limit(1).Pluck("version", &version).Error; err != nil {
+		return "", program.Release{}, err
+	}
+	if c, ok := s.parsed.Load(version); ok {
+		return version, c.(program.Release), nil
+	}
+	rel, err := s.LatestRelease(ctx)
+	if err != nil {
+		return "", program.Release{}, err
+	}
+	var content program.Release
+	if err := json.Unmarshal([]byte(rel.Content), &content); err != nil {
+		return "", content, err
+	}
+	s.parsed.Store(rel.Version, content)
+	return rel.Version, content, nil
 }
 
 // OrgTypes are the kinds of implementing organization.
