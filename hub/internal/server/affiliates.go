@@ -300,7 +300,7 @@ func (s *Server) apiChangeStage(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &in) {
 		return
 	}
-	o, err := s.st.ChangeStage(c.Request.Context(), orgOf(c).ID, in, currentUser(c).Name)
+	o, err := s.st.ChangeStage(c.Request.Context(), orgOf(c).ID, in, staffName(c))
 	s.answerAPI(c, http.StatusOK, orgView(o), err)
 }
 

@@ -182,7 +182,7 @@ func (s *Server) stageSubmit(c *gin.Context) {
 	s.orgForm(c, "stage", "stage", func(o store.Organization) error {
 		var in store.StageInput
 		_ = c.ShouldBind(&in)
-		_, err := s.st.ChangeStage(c.Request.Context(), o.ID, in, currentUser(c).Name)
+		_, err := s.st.ChangeStage(c.Request.Context(), o.ID, in, staffName(c))
 		return err
 	})
 }
@@ -254,7 +254,7 @@ func (s *Server) workPage(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "ta_work.html", gin.H{"Title": "My TA work", "W": w, "All": c.Query("all") == "1",
-		"OrgNames": orgs, "SiteNames": sites, "FlagsWired": s.cfg.FidelityFlags != nil})
+		"OrgNames": orgs, "SiteNames": sites})
 }
 
 func (s *Server) taRequestsPage(c *gin.Context) {

@@ -220,8 +220,8 @@ func (s *Server) apiDraftContent(c *gin.Context) {
 // name and lesson plan.
 func readUpload(c *gin.Context) (store.FileUpload, error) {
 	var f store.FileUpload
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, store.MaxKitFileBytes+1<<20)
-	fh, err := c.FormFile("file")
+	fh, err := c.FormFile("file") // the body is bounded by limitUploads
+
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
