@@ -130,7 +130,7 @@ func serveCmd(g *globals) *cobra.Command {
 	var projectEvery time.Duration
 	var of oidcFlags
 	var certMonths, warnDays, verifyPerMinute int
-	minCell := store.DefaultMinCell
+	var minCell int
 	fid := store.DefaultFidelity()
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -150,27 +150,20 @@ runs on one of them at a time.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := cli.SignalContext()
 			defer stop()
-			if v := cli.Env("IML_HUB_MIN_CELL", ""); v != "" && !cmd.Flags().Changed("min-cell") {
-				n, err := strconv.Atoi(v)
-				if err != nil {
-					return fmt.Errorf("IML_HUB_MIN_CELL %q is not a number", v)
-				}
-				minCell = n
-			}
 			if minCell < 1 || minCell > 1000 {
-				return fmt.Errorf("--min-cell %d: must be between 1 and 1000", minCell)
+				return fmt.Errorf("--min-cell (IML_HUB_MIN_CELL) %d: must be a number between 1 and 1000", minCell)
 			}
 			if err := fid.Validate(); err != nil {
 				return err
+			}
+			if certMonths < 1 || certMonths > 120 || warnDays < 1 || warnDays > 365 || verifyPerMinute < 1 {
+				return fmt.Errorf("--cert-valid-months must be 1 to 120, --cert-warn-days 1 to 365 and --verify-per-minute at least 1")
 			}
 			st, log, err := g.open(ctx)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			if certMonths < 1 || certMonths > 120 || warnDays < 1 || warnDays > 365 || verifyPerMinute < 1 {
-				return fmt.Errorf("--cert-valid-months must be 1 to 120, --cert-warn-days 1 to 365 and --verify-per-minute at least 1")
-			}
 			oc, err := of.config(ctx, st)
 			if err != nil {
 				return err
@@ -197,7 +190,7 @@ runs on one of them at a time.`,
 	cmd.Flags().IntVar(&certMonths, "cert-valid-months", envInt("IML_HUB_CERT_VALID_MONTHS", store.DefaultCertPolicy.ValidMonths), "how many months a coach certification lasts when issued or renewed [IML_HUB_CERT_VALID_MONTHS]")
 	cmd.Flags().IntVar(&warnDays, "cert-warn-days", envInt("IML_HUB_CERT_WARN_DAYS", store.DefaultCertPolicy.WarnDays), "flag certifications expiring within this many days [IML_HUB_CERT_WARN_DAYS]")
 	cmd.Flags().IntVar(&verifyPerMinute, "verify-per-minute", envInt("IML_HUB_VERIFY_PER_MINUTE", 30), "public certificate verifications allowed per client address and minute [IML_HUB_VERIFY_PER_MINUTE]")
-	cmd.Flags().IntVar(&minCell, "min-cell", minCell, "smallest number of participants (or surveys) an outcomes figure may rest on; smaller cells are suppressed [IML_HUB_MIN_CELL]")
+	cmd.Flags().IntVar(&minCell, "min-cell", envInt("IML_HUB_MIN_CELL", store.DefaultMinCell), "smallest number of participants (or surveys) an outcomes figure may rest on; smaller cells are suppressed [IML_HUB_MIN_CELL]")
 	cmd.Flags().Float64Var(&fid.GroupSizeShare, "fidelity-group-share", fid.GroupSizeShare, "share of Peer Partners months whose group size keeps the release's rules, below which a site is flagged")
 	cmd.Flags().Float64Var(&fid.PeerPartnersMeetings, "fidelity-pp-meetings", fid.PeerPartnersMeetings, "meetings a month a Peer Partners group holds at least")
 	cmd.Flags().Float64Var(&fid.SocialExplorationsMeetings, "fidelity-se-meetings", fid.SocialExplorationsMeetings, "meetings a month a Social Explorations participant has at least")
@@ -235,9 +228,9 @@ func certCmd(g *globals) *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "An organization's certifications (its registry)", Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			o, err := st.FindOrganization(cmd.Context(), org)
+			o, err := orgRef(cmd, st, org)
 			if err != nil {
-				return fmt.Errorf("organization %q: %w", org, err)
+				return err
 			}
 			cs, err := st.Registry(cmd.Context(), o.ID, store.CertPolicy{ValidMonths: 1, WarnDays: days})
 			if err != nil {
@@ -706,22 +699,20 @@ never changes: publishing the same version with other content is refused.`,
 		Use: "show VERSION", Short: "Print a published release as JSON", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.with(func(cmd *cobra.Command, st *store.Store) error {
-				rs, err := st.Releases(cmd.Context())
+				r, err := st.ReleaseByVersion(cmd.Context(), args[0])
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("no release %q", args[0])
+				}
 				if err != nil {
 					return err
 				}
-				for _, r := range rs {
-					if r.Version == args[0] {
-						var out bytes.Buffer
-						if err := json.Indent(&out, []byte(r.Content), "", "  "); err != nil {
-							return err
-						}
-						out.WriteByte('\n')
-						_, err := cmd.OutOrStdout().Write(out.Bytes())
-						return err
-					}
+				var out bytes.Buffer
+				if err := json.Indent(&out, []byte(r.Content), "", "  "); err != nil {
+					return err
 				}
-				return fmt.Errorf("no release %q", args[0])
+				out.WriteByte('\n')
+				_, err = cmd.OutOrStdout().Write(out.Bytes())
+				return err
 			})(cmd, args)
 		},
 	}
