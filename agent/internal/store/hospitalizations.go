@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,10 +112,10 @@ func (s *Store) AddServiceChange(ctx context.Context, participantID string, in S
 	in.ID, in.ParticipantID, in.CreatedAt = uuid.NewString(), participantID, s.Now()
 	in.Service, in.Change, in.ChangedOn = strings.TrimSpace(in.Service), strings.TrimSpace(in.Change), strings.TrimSpace(in.ChangedOn)
 	var errs ValidationErrors
-	if !contains(contract.Services, in.Service) {
+	if !slices.Contains(contract.Services, in.Service) {
 		errs = append(errs, ValidationError{"service", "must be one of " + strings.Join(contract.Services, ", ")})
 	}
-	if !contains(contract.ServiceChangeKinds, in.Change) {
+	if !slices.Contains(contract.ServiceChangeKinds, in.Change) {
 		errs = append(errs, ValidationError{"change", "must be one of " + strings.Join(contract.ServiceChangeKinds, ", ")})
 	}
 	return in, s.addHospitalRow(ctx, participantID, "service_changes", "changed_on", in.ChangedOn, errs, &in)
@@ -185,15 +186,6 @@ func underLimit(tx *gorm.DB, table, participantID, field string) error {
 	return nil
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // HospitalizationsOf reads a participant's hospitalization data.
 func (s *Store) HospitalizationsOf(ctx context.Context, participantID string) (Hospitalizations, error) {
 	return hospitalizationsOf(s.DB.WithContext(ctx), participantID)
@@ -239,7 +231,7 @@ func (s *Store) refreshHospitalization(tx *gorm.DB, now time.Time, pp upstreamPe
 			r.DuringMonths = append(r.DuringMonths, rules.ProgramMonth(pp.enrolled, d))
 		}
 	}
-	r.DuringMonths = sortedInts(r.DuringMonths)
+	slices.Sort(r.DuringMonths)
 	for _, c := range h.ServiceChanges {
 		if d, ok := parseDate(c.ChangedOn); ok && !d.Before(pp.enrolled) {
 			r.ServiceChanges = append(r.ServiceChanges, contract.ServiceChange{Service: c.Service, Change: c.Change, ProgramMonth: rules.ProgramMonth(pp.enrolled, d)})

@@ -90,24 +90,24 @@ type Batch struct {
 	Last    int64
 }
 
-// PendingBatch reads up to max due records after a change_seq (0: from the
+// PendingBatch reads up to limit due records after a change_seq (0: from the
 // watermark) whose payloads add up to at most maxBytes, skipping records the
 // hub refused.
-func (s *Store) PendingBatch(ctx context.Context, after int64, max, maxBytes int) (Batch, error) {
+func (s *Store) PendingBatch(ctx context.Context, after int64, limit, maxBytes int) (Batch, error) {
 	var b Batch
 	db := s.DB.WithContext(ctx)
 	upto, err := ackedUpto(db)
 	if err != nil {
 		return b, err
 	}
-	after = maxInt64(after, upto)
+	after = max(after, upto)
 	rows, err := db.Raw(`SELECT change_seq, id, type, version, hash, deleted, data FROM sync_records
-WHERE change_seq > ? AND conflict = '' ORDER BY change_seq LIMIT ?`, after, max).Rows()
+WHERE change_seq > ? AND conflict = '' ORDER BY change_seq LIMIT ?`, after, limit).Rows()
 	if err != nil {
 		return b, err
 	}
 	defer rows.Close()
-	b.Records = make([]contract.Record, 0, max)
+	b.Records = make([]contract.Record, 0, limit)
 	// The payloads are kept in a few large buffers rather than one
 	// allocation each, and the records' types share one string each.
 	var arena []byte
@@ -133,7 +133,7 @@ WHERE change_seq > ? AND conflict = '' ORDER BY change_seq LIMIT ?`, after, max)
 		r.Type = t
 		if !r.Deleted {
 			if cap(arena)-len(arena) < len(data) {
-				arena = make([]byte, 0, maxInt(len(data), 1<<20))
+				arena = make([]byte, 0, max(len(data), 1<<20))
 			}
 			start := len(arena)
 			arena = append(arena, data...)
@@ -143,20 +143,6 @@ WHERE change_seq > ? AND conflict = '' ORDER BY change_seq LIMIT ?`, after, max)
 		b.Last = seq
 	}
 	return b, rows.Err()
-}
-
-func maxInt(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
-}
-
-func maxInt64(a, b int64) int64 {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 // Acknowledge applies the hub's answer to a batch in one small transaction

@@ -428,12 +428,6 @@ func SideBySide(rel program.Release, ivs map[string]POMInterview) POMSideBySide 
 	return v
 }
 
-// sortedInts returns the ints sorted.
-func sortedInts(v []int) []int {
-	sort.Ints(v)
-	return v
-}
-
 // ParticipationMonths is the participant's participation by program month,
 // as it goes upstream (nothing once they have withdrawn).
 func (s *Store) ParticipationMonths(ctx context.Context, participantID string) ([]contract.Participation, error) {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -71,7 +72,7 @@ func validateSurvey(rel program.Release, in SurveyInput) error {
 	if in.Timepoint != contract.TimepointMidpoint && in.Timepoint != contract.TimepointClosing {
 		errs = append(errs, ValidationError{"timepoint", "must be midpoint or closing"})
 	}
-	if in.Model != "" && !contains(contract.Models, in.Model) {
+	if in.Model != "" && !slices.Contains(contract.Models, in.Model) {
 		errs = append(errs, ValidationError{"model", "must be empty or one of " + strings.Join(contract.Models, ", ")})
 	}
 	answers := map[string]bool{}
@@ -174,7 +175,7 @@ func checkPassInput(timepoint, model string) error {
 	if timepoint != contract.TimepointMidpoint && timepoint != contract.TimepointClosing {
 		errs = append(errs, ValidationError{"timepoint", "must be midpoint or closing"})
 	}
-	if model != "" && !contains(contract.Models, model) {
+	if model != "" && !slices.Contains(contract.Models, model) {
 		errs = append(errs, ValidationError{"model", "must be empty or one of " + strings.Join(contract.Models, ", ")})
 	}
 	if len(errs) > 0 {
