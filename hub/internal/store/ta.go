@@ -370,19 +370,20 @@ func (s *Store) TARequestByID(ctx context.Context, id string) (TARequest, error)
 	return r, err
 }
 
-// nextTASeq takes the next number of the TA answer stream: the clock in
+// nextSeq takes the next number of a change stream the agents pull (a
+// hub_counters row: "ta_answers", "certifications"): the clock in
 // microseconds, or one more than the last number when that is higher. The
-// counter row stays locked until the transaction commits, so numbers become
-// visible in order and a pull never passes one that commits later. Being
-// at least the clock, numbers keep growing past what agents have seen even
-// after the hub is restored from an older backup.
-func nextTASeq(tx *gorm.DB, now time.Time) (int64, error) {
+// counter row stays locked until the transaction commits, so numbers
+// become visible in order and a pull never passes one that commits later.
+// Being at least the clock, numbers keep growing past what agents have
+// seen even after the hub is restored from an older backup.
+func nextSeq(tx *gorm.DB, name string, now time.Time) (int64, error) {
 	if err := tx.Exec("UPDATE hub_counters SET value = CASE WHEN value + 1 > ? THEN value + 1 ELSE ? END WHERE name = ?",
-		now.UnixMicro(), now.UnixMicro(), "ta_answers").Error; err != nil {
+		now.UnixMicro(), now.UnixMicro(), name).Error; err != nil {
 		return 0, err
 	}
 	var v int64
-	return v, tx.Raw("SELECT value FROM hub_counters WHERE name = ?", "ta_answers").Scan(&v).Error
+	return v, tx.Raw("SELECT value FROM hub_counters WHERE name = ?", name).Scan(&v).Error
 }
 
 // CountTARequests is how many TA requests of a site the hub holds.
@@ -412,7 +413,7 @@ func (s *Store) changeTARequest(ctx context.Context, id string, change func(r *T
 		if err := change(&r); err != nil {
 			return err
 		}
-		if r.Seq, err = nextTASeq(tx, s.Now()); err != nil {
+		if r.Seq, err = nextSeq(tx, "ta_answers", s.Now()); err != nil {
 			return err
 		}
 		r.UpdatedAt = s.Now()

@@ -107,12 +107,6 @@ type DirectorSession struct {
 	CreatedAt time.Time `gorm:"not null"`
 }
 
-// HubCounter is a named sequence whose row lock orders changes.
-type HubCounter struct {
-	Name  string `gorm:"primaryKey;size:40"`
-	Value int64  `gorm:"not null"`
-}
-
 // Modules a Peer Life Coach completes before certification, by stable code.
 var Modules = []string{"peer_support", "self_directed_care", "psychiatric_rehabilitation", "life_coaching", "motivational_interviewing", "shared_decision_making"}
 
@@ -376,25 +370,13 @@ func NormalizeCertCode(code string) string {
 	return strings.ToUpper(strings.Join(strings.Fields(code), ""))
 }
 
-// nextCertSeq takes the next certification change sequence. The counter
-// row stays locked until the transaction ends, so sequences commit in
-// order and a pull never skips a change that commits late.
-func nextCertSeq(tx *gorm.DB) (int64, error) {
-	if err := tx.Model(&HubCounter{}).Where("name = ?", "certifications").Update("value", gorm.Expr("value + 1")).Error; err != nil {
-		return 0, err
-	}
-	var c HubCounter
-	err := tx.First(&c, "name = ?", "certifications").Error
-	return c.Value, err
-}
-
 // Certify issues a person's certification once every module is complete.
 // A person holds at most one certification in force: renew it, or, once
 // revoked or expired, certify again (with a new code).
 func (s *Store) Certify(ctx context.Context, traineeID string, p CertPolicy) (Certification, error) {
 	var c Certification
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		seq, err := nextCertSeq(tx)
+		seq, err := nextSeq(tx, "certifications", s.Now())
 		if err != nil {
 			return err
 		}
@@ -450,7 +432,7 @@ func (s *Store) CertificationByCode(ctx context.Context, code string) (Certifica
 func (s *Store) changeCert(ctx context.Context, code string, change func(c *Certification) error) (Certification, error) {
 	var c Certification
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		seq, err := nextCertSeq(tx)
+		seq, err := nextSeq(tx, "certifications", s.Now())
 		if err != nil {
 			return err
 		}
