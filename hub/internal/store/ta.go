@@ -106,28 +106,33 @@ func (s *Store) openPlan(tx *gorm.DB, orgID, golive string) error {
 	if err := tx.Create(&p).Error; err != nil {
 		return err
 	}
-	for i := 1; i <= DefaultCheckIns; i++ {
-		due := start.AddDate(0, i*DefaultEveryMonths, 0).Format(time.DateOnly)
-		if err := tx.Create(&TACheckIn{ID: uuid.NewString(), PlanID: p.ID, OrgID: orgID, DueOn: due, CreatedAt: s.Now(), UpdatedAt: s.Now()}).Error; err != nil {
-			return err
-		}
+	cis := make([]TACheckIn, DefaultCheckIns)
+	for i := range cis {
+		due := start.AddDate(0, (i+1)*DefaultEveryMonths, 0).Format(time.DateOnly)
+		cis[i] = TACheckIn{ID: uuid.NewString(), PlanID: p.ID, OrgID: orgID, DueOn: due, CreatedAt: s.Now(), UpdatedAt: s.Now()}
 	}
-	return nil
+	return tx.Create(&cis).Error
 }
 
 // Plan returns an organization's TA plan and its check-ins by due date, or
 // ErrNotFound when it has none (it has not gone live).
 func (s *Store) Plan(ctx context.Context, orgID string) (TAPlan, []TACheckIn, error) {
-	var p TAPlan
 	var cs []TACheckIn
-	err := s.DB.WithContext(ctx).First(&p, "org_id = ?", orgID).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return p, nil, ErrNotFound
-	}
+	p, err := s.planOf(ctx, orgID)
 	if err != nil {
 		return p, nil, err
 	}
 	return p, cs, s.DB.WithContext(ctx).Where("plan_id = ?", p.ID).Order("due_on, id").Find(&cs).Error
+}
+
+// planOf is an organization's TA plan without its check-ins.
+func (s *Store) planOf(ctx context.Context, orgID string) (TAPlan, error) {
+	var p TAPlan
+	err := s.DB.WithContext(ctx).First(&p, "org_id = ?", orgID).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return p, ErrNotFound
+	}
+	return p, err
 }
 
 // checkIn finds a check-in of an organization.
@@ -159,7 +164,7 @@ func dueDate(p TAPlan, v string) (string, error) {
 
 // AddCheckIn schedules one more check-in in an organization's plan.
 func (s *Store) AddCheckIn(ctx context.Context, orgID, due string) (TACheckIn, error) {
-	p, _, err := s.Plan(ctx, orgID)
+	p, err := s.planOf(ctx, orgID)
 	if err != nil {
 		return TACheckIn{}, err
 	}
@@ -179,7 +184,7 @@ func (s *Store) RescheduleCheckIn(ctx context.Context, orgID, id, due string) (T
 	if c.DoneOn != "" {
 		return c, &ValidationError{"due_on", "this check-in has happened; it cannot be moved"}
 	}
-	p, _, err := s.Plan(ctx, orgID)
+	p, err := s.planOf(ctx, orgID)
 	if err != nil {
 		return c, err
 	}
@@ -213,7 +218,7 @@ func (s *Store) CompleteCheckIn(ctx context.Context, orgID, id, on, note string)
 // AssignPlan names the TA specialist who looks after an organization's plan
 // ("" for nobody).
 func (s *Store) AssignPlan(ctx context.Context, orgID, specialistID string) error {
-	p, _, err := s.Plan(ctx, orgID)
+	p, err := s.planOf(ctx, orgID)
 	if err != nil {
 		return err
 	}
