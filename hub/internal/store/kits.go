@@ -257,23 +257,32 @@ func (s *Store) ReplaceDraftContent(ctx context.Context, id string, content []by
 		if rel.Files == nil {
 			rel.Files = r.Files
 		}
-		for _, f := range rel.Files {
-			if err := fileStored(tx, f.SHA256); err != nil {
-				return err
-			}
+		if err := filesStored(tx, rel.Files); err != nil {
+			return err
 		}
 		*r = rel
 		return nil
 	})
 }
 
-func fileStored(tx *gorm.DB, sha string) error {
-	var n int64
-	if err := tx.Model(&KitFile{}).Where("sha256 = ?", sha).Count(&n).Error; err != nil {
+// filesStored checks, in one query, that the hub holds every file a
+// release lists.
+func filesStored(tx *gorm.DB, files []program.File) error {
+	if len(files) == 0 {
+		return nil
+	}
+	shas := make([]string, len(files))
+	for i, f := range files {
+		shas[i] = f.SHA256
+	}
+	var held []string
+	if err := tx.Model(&KitFile{}).Where("sha256 IN ?", shas).Pluck("sha256", &held).Error; err != nil {
 		return err
 	}
-	if n == 0 {
-		return &ValidationError{"files", fmt.Sprintf("the hub holds no file %s; attach files by uploading them", sha)}
+	for _, sha := range shas {
+		if !slices.Contains(held, sha) {
+			return &ValidationError{"files", fmt.Sprintf("the hub holds no file %s; attach files by uploading them", sha)}
+		}
 	}
 	return nil
 }
@@ -400,10 +409,8 @@ func (s *Store) PublishDraft(ctx context.Context, id, by string) (Release, error
 		if err := r.Validate(); err != nil {
 			return &ValidationError{"release", err.Error()}
 		}
-		for _, f := range r.Files {
-			if err := fileStored(tx, f.SHA256); err != nil {
-				return err
-			}
+		if err := filesStored(tx, r.Files); err != nil {
+			return err
 		}
 		if out, err = s.publishIn(tx, r, by); err != nil {
 			return err

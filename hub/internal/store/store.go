@@ -113,10 +113,8 @@ func (s *Store) PublishRelease(ctx context.Context, r program.Release) error {
 		return &ValidationError{"release", err.Error()}
 	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, f := range r.Files {
-			if err := fileStored(tx, f.SHA256); err != nil {
-				return err
-			}
+		if err := filesStored(tx, r.Files); err != nil {
+			return err
 		}
 		_, err := s.publishIn(tx, r, "")
 		return err
