@@ -139,7 +139,6 @@ type solver struct {
 	models     []string // models[0] is modelAll
 	years      []int    // years[0] is 0 (every year)
 	grid       []int32  // (place*len(models)+model)*len(years)+year -> node, -1 for none
-	siteList   []string
 	sitePlaces [][6]int // site -> its places, national first
 	under      [][]int  // place -> its sites
 	nodePlace  []int
@@ -218,9 +217,7 @@ func newSolver(p *publication) *solver {
 		}
 		placeKids[parent] = l
 	}
-	s.siteList = sortedKeys(p.sites)
-	for si, id := range s.siteList {
-		names := placesOf(p.sites[id])
+	for si, names := range p.sitePlaces { // in p.siteIDs order
 		var pl [6]int
 		for i, n := range names {
 			pl[i] = place(n)
