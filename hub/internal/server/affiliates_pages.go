@@ -288,17 +288,19 @@ func (s *Server) taRequestsPage(c *gin.Context) {
 func (s *Server) taRequestPage(c *gin.Context) { s.showRequest(c, http.StatusOK, gin.H{}) }
 
 func (s *Server) showRequest(c *gin.Context, status int, data gin.H) {
-	r := requestOf(c)
+	r := requestOf(c) // loaded by requestAccess; a refused change changed nothing
 	ctx := c.Request.Context()
-	if fresh, err := s.st.TARequestByID(ctx, r.ID); err == nil {
-		r = fresh
-	}
 	specs, err := s.st.Specialists(ctx)
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	orgs, sites, err := s.names(c)
+	org, err := s.st.FindOrganization(ctx, r.OrgID)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	site, err := s.st.FindSite(ctx, r.SiteID)
 	if err != nil {
 		s.pageError(c, err)
 		return
@@ -314,7 +316,7 @@ func (s *Server) showRequest(c *gin.Context, status int, data gin.H) {
 		data["Answer"] = r.Answer
 	}
 	data["Title"], data["R"], data["Specialists"], data["SpecialistNames"] = r.Subject, r, specs, names
-	data["OrgName"], data["SiteName"], data["CanManage"], data["Notice"] = orgs[r.OrgID], sites[r.SiteID], isTAStaff(currentUser(c)), notices[c.Query("done")]
+	data["OrgName"], data["SiteName"], data["CanManage"], data["Notice"] = org.Name, site.Name, isTAStaff(currentUser(c)), notices[c.Query("done")]
 	s.render(c, status, "ta_request.html", data)
 }
 
