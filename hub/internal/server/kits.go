@@ -475,7 +475,7 @@ func (s *Server) releasePage(c *gin.Context) { s.showRelease(c, http.StatusOK, g
 func (s *Server) showRelease(c *gin.Context, status int, data gin.H) {
 	r, err := s.st.ReleaseByVersion(c.Request.Context(), c.Param("version"))
 	if errors.Is(err, store.ErrNotFound) {
-		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such release."})
+		s.missing(c, "release")
 		return
 	}
 	if err != nil {
@@ -512,7 +512,7 @@ func (s *Server) retireSubmit(c *gin.Context) {
 func (s *Server) kitFile(c *gin.Context) {
 	f, err := s.st.DraftFile(c.Request.Context(), c.Param("sha"))
 	if errors.Is(err, store.ErrNotFound) {
-		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such file."})
+		s.missing(c, "file")
 		return
 	}
 	if err != nil {

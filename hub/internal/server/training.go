@@ -438,7 +438,7 @@ func (s *Server) showEvent(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
 	e, err := s.st.TrainingEvent(ctx, c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) {
-		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such training event."})
+		s.missing(c, "training event")
 		return
 	}
 	if err != nil {
@@ -489,7 +489,7 @@ func (s *Server) personPage(c *gin.Context) { s.showPerson(c, http.StatusOK, gin
 func (s *Server) showPerson(c *gin.Context, status int, data gin.H) {
 	t, d, err := s.personData(c, c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) {
-		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such person."})
+		s.missing(c, "person")
 		return
 	}
 	if err != nil {
@@ -581,11 +581,11 @@ func (s *Server) sessionSubmit(c *gin.Context) {
 func (s *Server) registryPage(c *gin.Context) {
 	o, err := s.registryOrg(c)
 	if errors.Is(err, errForeignOrg) {
-		s.render(c, http.StatusForbidden, "error.html", gin.H{"Title": "Not allowed", "Message": "You can only see your own organization's registry."})
+		s.deny(c, "You can only see your own organization's registry.")
 		return
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such organization."})
+		s.missing(c, "organization")
 		return
 	}
 	if err != nil {
