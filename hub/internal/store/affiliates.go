@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -150,10 +149,7 @@ func (s *Store) orgByID(ctx context.Context, id string) (Organization, error) {
 	if !plainText(id) || id == "" {
 		return o, ErrNotFound
 	}
-	err := s.DB.WithContext(ctx).First(&o, "id = ?", id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return o, ErrNotFound
-	}
+	err := notFound(s.DB.WithContext(ctx).First(&o, "id = ?", id).Error)
 	return o, err
 }
 

@@ -182,10 +182,7 @@ func (s *Store) ReleaseByVersion(ctx context.Context, version string) (Release, 
 	if !plainText(version) {
 		return r, ErrNotFound
 	}
-	err := s.DB.WithContext(ctx).First(&r, "version = ?", version).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return r, ErrNotFound
-	}
+	err := notFound(s.DB.WithContext(ctx).First(&r, "version = ?", version).Error)
 	return r, err
 }
 
@@ -206,10 +203,7 @@ func draftIn(tx *gorm.DB, id string) (ReleaseDraft, error) {
 	if !plainText(id) {
 		return d, ErrNotFound
 	}
-	err := tx.First(&d, "id = ?", id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return d, ErrNotFound
-	}
+	err := notFound(tx.First(&d, "id = ?", id).Error)
 	if err == nil && d.PublishedAs != "" {
 		return d, ErrPublished
 	}
@@ -502,7 +496,8 @@ func (s *Store) KitFileFor(ctx context.Context, sha string) (KitFile, error) {
 	if n == 0 {
 		return f, ErrNotFound
 	}
-	return f, notFound(s.DB.WithContext(ctx).First(&f, "sha256 = ?", sha).Error)
+	err := notFound(s.DB.WithContext(ctx).First(&f, "sha256 = ?", sha).Error)
+	return f, err
 }
 
 // DraftFile answers the bytes of a file a draft names, for staff to check.
@@ -511,7 +506,8 @@ func (s *Store) DraftFile(ctx context.Context, sha string) (KitFile, error) {
 	if !program.ValidSHA256(sha) {
 		return f, ErrNotFound
 	}
-	return f, notFound(s.DB.WithContext(ctx).First(&f, "sha256 = ?", sha).Error)
+	err := notFound(s.DB.WithContext(ctx).First(&f, "sha256 = ?", sha).Error)
+	return f, err
 }
 
 // SiteRelease is a site with the release it runs and whether it is behind.

@@ -128,10 +128,7 @@ func (s *Store) Plan(ctx context.Context, orgID string) (TAPlan, []TACheckIn, er
 // planOf is an organization's TA plan without its check-ins.
 func (s *Store) planOf(ctx context.Context, orgID string) (TAPlan, error) {
 	var p TAPlan
-	err := s.DB.WithContext(ctx).First(&p, "org_id = ?", orgID).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return p, ErrNotFound
-	}
+	err := notFound(s.DB.WithContext(ctx).First(&p, "org_id = ?", orgID).Error)
 	return p, err
 }
 
@@ -141,10 +138,7 @@ func (s *Store) checkIn(ctx context.Context, orgID, id string) (TACheckIn, error
 	if !plainText(orgID) || !plainText(id) {
 		return c, ErrNotFound
 	}
-	err := s.DB.WithContext(ctx).First(&c, "id = ? AND org_id = ?", id, orgID).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, ErrNotFound
-	}
+	err := notFound(s.DB.WithContext(ctx).First(&c, "id = ? AND org_id = ?", id, orgID).Error)
 	return c, err
 }
 
@@ -368,10 +362,7 @@ func (s *Store) TARequestByID(ctx context.Context, id string) (TARequest, error)
 	if !plainText(id) {
 		return r, ErrNotFound
 	}
-	err := s.DB.WithContext(ctx).First(&r, "id = ?", id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return r, ErrNotFound
-	}
+	err := notFound(s.DB.WithContext(ctx).First(&r, "id = ?", id).Error)
 	return r, err
 }
 
@@ -405,11 +396,7 @@ func (s *Store) changeTARequest(ctx context.Context, id string, change func(r *T
 		if !plainText(id) {
 			return ErrNotFound
 		}
-		err := tx.First(&r, "id = ?", id).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
-		}
-		if err != nil {
+		if err := notFound(tx.First(&r, "id = ?", id).Error); err != nil {
 			return err
 		}
 		if r.Status == contract.TAClosed {
@@ -418,6 +405,7 @@ func (s *Store) changeTARequest(ctx context.Context, id string, change func(r *T
 		if err := change(&r); err != nil {
 			return err
 		}
+		var err error
 		if r.Seq, err = nextSeq(tx, "ta_answers", s.Now()); err != nil {
 			return err
 		}
