@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	crand "crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -18,6 +17,7 @@ import (
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/deident"
 	"github.com/itsmylife/iml/pkg/program"
+	"github.com/itsmylife/iml/pkg/secret"
 )
 
 // The satisfaction survey is anonymous at the source. A survey row holds
@@ -133,10 +133,7 @@ func (s *Store) RecordSurvey(ctx context.Context, in SurveyInput) error {
 	})
 }
 
-func passHash(token string) string {
-	sum := sha256.Sum256([]byte(normalizeCode(token)))
-	return hex.EncodeToString(sum[:])
-}
+func passHash(token string) string { return secret.Hash(normalizeCode(token)) }
 
 // normalizeCode makes a typed code comparable: upper case, without spaces
 // and dashes.
