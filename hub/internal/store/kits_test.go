@@ -22,14 +22,6 @@ import (
 // pdf is a minimal document whose bytes say PDF.
 var pdf = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 
-func wantValidation(t *testing.T, err error, field string) {
-	t.Helper()
-	var ve *store.ValidationError
-	if !errors.As(err, &ve) || ve.Field != field {
-		t.Fatalf("want a validation error on %s, got %v", field, err)
-	}
-}
-
 func TestKitLifecycle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		s := open(t, dsn)
@@ -44,19 +36,24 @@ func TestKitLifecycle(t *testing.T) {
 		}
 		// A draft cannot take a published version.
 		_, err = s.CreateDraft(ctx, "2026.1", "", nil, "")
-		wantValidation(t, err, "version")
+		wantField(t, err, "version")
 
 		// Bad files are refused and change nothing.
-		for name, up := range map[string]store.FileUpload{
-			"type lies":    {Name: "w.pdf", Kind: program.FileWorksheet, MediaType: "application/pdf", Data: []byte("plain text, not a PDF")},
-			"unknown kind": {Name: "w.pdf", Kind: "poster", MediaType: "application/pdf", Data: pdf},
-			"bad type":     {Name: "w.exe", Kind: program.FileHandout, MediaType: "application/x-msdownload", Data: []byte("MZ")},
-			"too large":    {Name: "big.txt", Kind: program.FileHandbook, MediaType: "text/plain", Data: make([]byte, store.MaxKitFileBytes+1)},
-			"no plan":      {Name: "w.pdf", Kind: program.FileWorksheet, MediaType: "application/pdf", LessonPlan: "no_such_plan", Data: pdf},
+		for name, c := range map[string]struct {
+			up    store.FileUpload
+			field string
+		}{
+			"type lies":    {store.FileUpload{Name: "w.pdf", Kind: program.FileWorksheet, MediaType: "application/pdf", Data: []byte("plain text, not a PDF")}, "file"},
+			"unknown kind": {store.FileUpload{Name: "w.pdf", Kind: "poster", MediaType: "application/pdf", Data: pdf}, "kind"},
+			"bad type":     {store.FileUpload{Name: "w.exe", Kind: program.FileHandout, MediaType: "application/x-msdownload", Data: []byte("MZ")}, "file"},
+			"too large":    {store.FileUpload{Name: "big.txt", Kind: program.FileHandbook, MediaType: "text/plain", Data: make([]byte, store.MaxKitFileBytes+1)}, "file"},
+			"no plan":      {store.FileUpload{Name: "w.pdf", Kind: program.FileWorksheet, MediaType: "application/pdf", LessonPlan: "no_such_plan", Data: pdf}, "lesson_plan"},
 		} {
-			if _, _, err := s.AttachFile(ctx, d.ID, up); err == nil {
+			_, _, err := s.AttachFile(ctx, d.ID, c.up)
+			if err == nil {
 				t.Fatalf("%s: attached", name)
 			}
+			wantField(t, err, c.field) // refused for the reason the case is about
 		}
 		if again, _ := s.Draft(ctx, d.ID); again.Content != d.Content {
 			t.Fatal("a refused file changed the draft")
@@ -145,7 +142,7 @@ func TestKitLifecycle(t *testing.T) {
 		changed := next
 		changed.Stipend.MonthlyCents = 1
 		changed.Files = rel.Files
-		wantValidation(t, s.PublishRelease(ctx, changed), "version")
+		wantField(t, s.PublishRelease(ctx, changed), "version")
 		stored, _ := s.ReleaseByVersion(ctx, "2026.2")
 		if stored.SHA256 != r.SHA256 {
 			t.Fatal("the published release changed")
@@ -167,6 +164,8 @@ func TestKitLifecycle(t *testing.T) {
 		// Retire: 2026.1 is no longer offered; the site on it is flagged.
 		if _, err := s.RetireRelease(ctx, "2026.1", " "); err == nil {
 			t.Fatal("retired without a reason")
+		} else {
+			wantField(t, err, "reason")
 		}
 		if _, err := s.RetireRelease(ctx, "2026.1", "superseded by 2026.2"); err != nil {
 			t.Fatal(err)
@@ -179,7 +178,7 @@ func TestKitLifecycle(t *testing.T) {
 			t.Fatalf("latest %s", l.Version)
 		}
 		_, err = s.RetireRelease(ctx, "2026.2", "oops")
-		wantValidation(t, err, "version") // the last in service
+		wantField(t, err, "version") // the last in service
 		sites, latest, err := s.SiteReleases(ctx)
 		if err != nil || latest.Version != "2026.2" || len(sites) != 1 || !sites[0].Behind || !sites[0].OnRetired {
 			t.Fatalf("site releases %+v %s %v", sites, latest.Version, err)
@@ -205,7 +204,7 @@ func TestCertificationRules(t *testing.T) {
 		other, _ := s.AddOrganization(ctx, "Other org", "nami", "MD")
 
 		_, err = s.AddTrainee(ctx, org.ID, "Casey", "not an email", store.TraineeCoach)
-		wantValidation(t, err, "email")
+		wantField(t, err, "email")
 		coach, err := s.AddTrainee(ctx, org.ID, "Casey Coach", "Casey@Example.org", store.TraineeCoach)
 		if err != nil || coach.Email != "casey@example.org" {
 			t.Fatalf("%+v %v", coach, err)
@@ -213,15 +212,15 @@ func TestCertificationRules(t *testing.T) {
 		director, _ := s.AddTrainee(ctx, org.ID, "Dana Director", "dana@example.org", store.TraineeDirector)
 		outsider, _ := s.AddTrainee(ctx, other.ID, "Olly Other", "olly@example.org", store.TraineeCoach)
 
-		wantValidation(t, s.CompleteModule(ctx, coach.ID, "juggling", "", "t"), "module")
-		wantValidation(t, s.CompleteModule(ctx, coach.ID, "peer_support", "2026-04-01", "t"), "completed_on")
+		wantField(t, s.CompleteModule(ctx, coach.ID, "juggling", "", "t"), "module")
+		wantField(t, s.CompleteModule(ctx, coach.ID, "peer_support", "2026-04-01", "t"), "completed_on")
 		for _, m := range store.Modules[:5] {
 			if err := s.CompleteModule(ctx, coach.ID, m, "2026-02-01", "t"); err != nil {
 				t.Fatal(err)
 			}
 		}
 		_, err = s.Certify(ctx, coach.ID, p)
-		wantValidation(t, err, "modules")
+		wantField(t, err, "modules")
 		if !strings.Contains(err.Error(), "Shared decision-making") {
 			t.Fatalf("the refusal does not name the missing module: %v", err)
 		}
@@ -232,7 +231,7 @@ func TestCertificationRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = s.Certify(ctx, director.ID, p)
-		wantValidation(t, err, "trainee_id")
+		wantField(t, err, "trainee_id")
 
 		cert, err := s.Certify(ctx, coach.ID, p)
 		if err != nil {
@@ -245,7 +244,7 @@ func TestCertificationRules(t *testing.T) {
 			t.Fatalf("dates %s %s", cert.IssuedOn, cert.ExpiresOn)
 		}
 		_, err = s.Certify(ctx, coach.ID, p)
-		wantValidation(t, err, "trainee_id") // already certified: renew instead
+		wantField(t, err, "trainee_id") // already certified: renew instead
 
 		// Verification tells only name, status and expiry; codes are read
 		// as people type them.
@@ -292,7 +291,7 @@ func TestCertificationRules(t *testing.T) {
 
 		// Revocation needs a reason; a refused one changes nothing.
 		_, err = s.RevokeCertification(ctx, cert.Code, "  ")
-		wantValidation(t, err, "reason")
+		wantField(t, err, "reason")
 		if w, _ := s.CertificationsAfter(ctx, org.ID, seq, 100); len(w) != 0 {
 			t.Fatal("a refused revocation made a change")
 		}
@@ -304,7 +303,7 @@ func TestCertificationRules(t *testing.T) {
 			t.Fatalf("revocation pulled %+v", wire)
 		}
 		_, err = s.RenewCertification(ctx, cert.Code, p)
-		wantValidation(t, err, "code")
+		wantField(t, err, "code")
 		if v, _ := s.Verify(ctx, cert.Code); v.Status != contract.CertRevoked {
 			t.Fatalf("verify after revocation: %+v", v)
 		}
@@ -322,7 +321,7 @@ func TestCertificationRules(t *testing.T) {
 
 		// Director sessions are for directors.
 		_, err = s.AddDirectorSession(ctx, coach.ID, "2026-03-01", "Tess", "")
-		wantValidation(t, err, "trainee_id")
+		wantField(t, err, "trainee_id")
 		if _, err := s.AddDirectorSession(ctx, director.ID, "2026-03-01", "Tess", "Program overview"); err != nil {
 			t.Fatal(err)
 		}
@@ -335,9 +334,9 @@ func TestTrainingEventCapacity(t *testing.T) {
 		ctx := context.Background()
 		org, _ := s.AddOrganization(ctx, "Event org", "peer_run", "VA")
 		_, err := s.AddTrainingEvent(ctx, store.TrainingEvent{Title: "Spring", Mode: store.ModeInPerson, StartsOn: "2026-04-01", Trainer: "Tess", Capacity: 1})
-		wantValidation(t, err, "location")
+		wantField(t, err, "location")
 		_, err = s.AddTrainingEvent(ctx, store.TrainingEvent{Title: "Spring", Mode: store.ModeVirtual, StartsOn: "2026-04-03", EndsOn: "2026-04-01", Trainer: "Tess", Capacity: 1})
-		wantValidation(t, err, "ends_on")
+		wantField(t, err, "ends_on")
 		e, err := s.AddTrainingEvent(ctx, store.TrainingEvent{Title: "Spring", Mode: store.ModeVirtual, StartsOn: "2026-04-01", Trainer: "Tess", Capacity: 1})
 		if err != nil || e.EndsOn != "2026-04-01" {
 			t.Fatalf("%+v %v", e, err)
@@ -347,9 +346,9 @@ func TestTrainingEventCapacity(t *testing.T) {
 		if err := s.Register(ctx, e.ID, a.ID); err != nil {
 			t.Fatal(err)
 		}
-		wantValidation(t, s.Register(ctx, e.ID, a.ID), "trainee_id")
-		wantValidation(t, s.Register(ctx, e.ID, b.ID), "trainee_id") // full
-		wantValidation(t, s.MarkAttendance(ctx, e.ID, b.ID, true), "trainee_id")
+		wantField(t, s.Register(ctx, e.ID, a.ID), "trainee_id")
+		wantField(t, s.Register(ctx, e.ID, b.ID), "trainee_id") // full
+		wantField(t, s.MarkAttendance(ctx, e.ID, b.ID, true), "trainee_id")
 		if err := s.MarkAttendance(ctx, e.ID, a.ID, true); err != nil {
 			t.Fatal(err)
 		}
