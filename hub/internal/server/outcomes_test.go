@@ -118,6 +118,14 @@ func TestOutcomesRoutes(t *testing.T) {
 					}
 				}
 			}
+			// The printed report says what it shows, naming the organization
+			// and site of its filter.
+			site := w.g.sites[0]
+			org := w.g.orgOf[site.ID]
+			if resp, b := get(t, "/outcomes/print?org="+org.ID+"&site="+site.ID+"&year=2025", w.token); resp.StatusCode != http.StatusOK ||
+				!bytes.Contains(b, []byte(org.Name+", site "+site.Name+", enrolled in 2025")) {
+				t.Fatalf("printed report of a site: %d, the filter not named", resp.StatusCode)
+			}
 			resp, b := get(t, "/static/style.css", w.token)
 			if resp.StatusCode != http.StatusOK || !bytes.Contains(b, []byte("@media print")) {
 				t.Fatal("the stylesheet has no print rules")

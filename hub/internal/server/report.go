@@ -219,7 +219,7 @@ func (s *Server) reportPage(c *gin.Context, tpl, title string) {
 	s.filterChoices(c, data, f)
 	data["Report"], data["Answers"] = rep, answerLabels
 	data["IndicatorChart"], data["SurveyChart"], data["HospChart"] = indicatorChart(rep), surveyChart(rep), hospitalizationChart(rep)
-	data["FilterText"] = s.filterText(c, f)
+	data["FilterText"] = filterText(data, f)
 	s.render(c, status, tpl, data)
 }
 
@@ -239,17 +239,18 @@ func (s *Server) fidelityPage(c *gin.Context) {
 var answerLabels = []string{"Definitely agree", "Somewhat agree", "Somewhat disagree", "Definitely disagree"}
 
 // filterText says in words what a report covers, for the printed report.
-func (s *Server) filterText(c *gin.Context, f store.OutcomeFilter) string {
-	ctx := c.Request.Context()
+// filterText says in words what a filter shows, naming its organization
+// and site from the choices filterChoices put in data.
+func filterText(data gin.H, f store.OutcomeFilter) string {
 	var parts []string
-	if f.OrgID != "" {
-		if o, err := s.st.FindOrganization(ctx, f.OrgID); err == nil {
-			parts = append(parts, o.Name)
+	if orgs, _ := data["Orgs"].([]store.Organization); f.OrgID != "" {
+		if i := slices.IndexFunc(orgs, func(o store.Organization) bool { return o.ID == f.OrgID }); i >= 0 {
+			parts = append(parts, orgs[i].Name)
 		}
 	}
-	if f.SiteID != "" {
-		if st, err := s.st.FindSite(ctx, f.SiteID); err == nil {
-			parts = append(parts, "site "+st.Name)
+	if sites, _ := data["Sites"].([]store.Site); f.SiteID != "" {
+		if i := slices.IndexFunc(sites, func(st store.Site) bool { return st.ID == f.SiteID }); i >= 0 {
+			parts = append(parts, "site "+sites[i].Name)
 		}
 	}
 	if f.OrgType != "" {
