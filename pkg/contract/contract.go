@@ -137,6 +137,11 @@ const (
 	FateDuplicate Fate = "duplicate" // same id, version and hash: nothing to do
 	FateStale     Fate = "stale"     // lower version than the hub holds: ignored
 	FateConflict  Fate = "conflict"  // same id and version, another hash: refused
+	// FateRejected: the payload is well formed but names a release, an
+	// indicator or a statement the hub never published. Nothing of it is
+	// stored; Detail names the field. The agent keeps the record back until
+	// it changes (or the hub's generation does), like any refused version.
+	FateRejected Fate = "rejected"
 )
 
 // Acknowledged reports whether the hub now holds exactly this version.

@@ -324,29 +324,3 @@ func (p CohortMonth) Validate() error {
 	}
 	return nil
 }
-
-// DecodeSurveyResponse decodes and validates a survey payload.
-func DecodeSurveyResponse(data []byte) (SurveyResponse, error) {
-	return decodeValid[SurveyResponse](data)
-}
-
-// DecodeHospitalization decodes and validates a hospitalization payload.
-func DecodeHospitalization(data []byte) (Hospitalization, error) {
-	return decodeValid[Hospitalization](data)
-}
-
-// DecodeParticipation decodes and validates a participation payload.
-func DecodeParticipation(data []byte) (Participation, error) { return decodeValid[Participation](data) }
-
-// DecodeCohortMonth decodes and validates a cohort month payload.
-func DecodeCohortMonth(data []byte) (CohortMonth, error) { return decodeValid[CohortMonth](data) }
-
-type validator interface{ Validate() error }
-
-func decodeValid[T validator](data []byte) (T, error) {
-	var p T
-	if err := decodeStrict(data, &p); err != nil {
-		return p, err
-	}
-	return p, p.Validate()
-}

@@ -37,15 +37,15 @@ func TestOutcomePayloads(t *testing.T) {
 				if err != nil && !strings.Contains(err.Error(), "id must be") {
 					t.Fatalf("valid payload refused: %v", err)
 				}
-				if _, ok := knownTypes[c.typ]; !ok {
+				if !KnownType(c.typ) {
 					t.Fatalf("type %s not registered", c.typ)
 				}
-				if err := knownTypes[c.typ](r.Data); err != nil {
+				if _, err := ParsePayload(c.typ, r.Data); err != nil {
 					t.Fatalf("valid payload refused: %v", err)
 				}
 				return
 			}
-			err = knownTypes[c.typ](r.Data)
+			_, err = ParsePayload(c.typ, r.Data)
 			if err == nil || !strings.Contains(err.Error(), c.err) {
 				t.Fatalf("want an error about %q, got %v", c.err, err)
 			}

@@ -1,21 +1,136 @@
 package contract
 
-import "fmt"
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sync"
+)
 
-// The hub checks every payload it receives. The validators here do it in one
-// pass over the bytes, without building the value: they refuse everything
-// the Decode functions refuse (and a little more, see reader), with the same
-// messages for a well-formed payload, and TestFastValidatorsAgree checks
-// that they agree.
+// The hub reads every payload it receives in one strict pass over the bytes
+// (see reader), checks the value (Validate), and re-encodes it in the
+// contract's canonical form (AppendJSON): the payload is accepted only if
+// that re-encoding is the very bytes it was sent. So what the hub stores,
+// hashes and later reads is exactly what it validated: a key sent twice, a
+// field out of order, an escape or a space cannot carry anything past the
+// check. The canonical form is what an agent's encoder writes (NewRecord):
+// fields in the order of the struct, no spaces, maps by sorted key, empty
+// optional fields left out. TestCanonicalIsMarshal holds AppendJSON to the
+// JSON encoder agents before it used.
+
+// Payload is the de-identified content of a record of a known type.
+type Payload interface {
+	// Validate checks every field's range and form.
+	Validate() error
+	// AppendJSON appends the payload's canonical encoding.
+	AppendJSON(dst []byte) []byte
+	// Codes returns the strings of the payload that a release defines.
+	Codes() Codes
+}
+
+// ErrNotCanonical means a payload decodes to a valid value whose canonical
+// encoding is not the bytes sent.
+var ErrNotCanonical = errors.New("payload: not in the contract's canonical form (each field once, in the contract's order, no spaces or escapes, answers by sorted code)")
 
 func payloadErr(err error) error {
 	return fmt.Errorf("payload: %w", err)
 }
 
-func validateParticipantJSON(b []byte) error {
-	var p Participant
+// payloadTypes maps each record type to its strict decoder.
+var payloadTypes = map[string]func([]byte) (Payload, error){
+	TypeParticipant:     asPayload(readParticipant),
+	TypePOMInterview:    asPayload(readPOMInterview),
+	TypeSurveyResponse:  asPayload(readSurveyResponse),
+	TypeHospitalization: asPayload(readHospitalization),
+	TypeParticipation:   asPayload(readParticipation),
+	TypeCohortMonth:     asPayload(readCohortMonth),
+}
+
+func asPayload[T Payload](read func([]byte) (T, error)) func([]byte) (Payload, error) {
+	return func(b []byte) (Payload, error) {
+		p, err := decode(read, b)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+}
+
+// KnownType reports whether the contract defines a record type.
+func KnownType(t string) bool { _, ok := payloadTypes[t]; return ok }
+
+// ParsePayload reads a payload of a type strictly, validates it and checks
+// that the bytes are its canonical encoding.
+func ParsePayload(typ string, data []byte) (Payload, error) {
+	read, ok := payloadTypes[typ]
+	if !ok {
+		return nil, fmt.Errorf("unknown record type %q", typ)
+	}
+	return read(data)
+}
+
+// decode reads, validates and checks the canonical form of one type.
+func decode[T Payload](read func([]byte) (T, error), data []byte) (T, error) {
+	p, err := read(data)
+	if err != nil {
+		return p, err
+	}
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	buf := encBufs.Get().(*[]byte)
+	*buf = p.AppendJSON((*buf)[:0])
+	same := bytes.Equal(*buf, data)
+	encBufs.Put(buf)
+	if !same {
+		return p, ErrNotCanonical
+	}
+	return p, nil
+}
+
+// encBufs holds the buffers payloads are re-encoded into for the check.
+var encBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// DecodeParticipant decodes and validates a participant payload.
+func DecodeParticipant(data []byte) (Participant, error) { return decode(readParticipant, data) }
+
+// DecodePOMInterview decodes and validates a POM interview payload.
+func DecodePOMInterview(data []byte) (POMInterview, error) { return decode(readPOMInterview, data) }
+
+// DecodeSurveyResponse decodes and validates a survey payload.
+func DecodeSurveyResponse(data []byte) (SurveyResponse, error) {
+	return decode(readSurveyResponse, data)
+}
+
+// DecodeHospitalization decodes and validates a hospitalization payload.
+func DecodeHospitalization(data []byte) (Hospitalization, error) {
+	return decode(readHospitalization, data)
+}
+
+// DecodeParticipation decodes and validates a participation payload.
+func DecodeParticipation(data []byte) (Participation, error) {
+	return decode(readParticipation, data)
+}
+
+// DecodeCohortMonth decodes and validates a cohort month payload.
+func DecodeCohortMonth(data []byte) (CohortMonth, error) { return decode(readCohortMonth, data) }
+
+// readObject reads a whole JSON text that is one object, calling field for
+// each key.
+func readObject(b []byte, field func(r *reader, key []byte) error) error {
 	r := reader{b: b}
-	err := r.object(func(k []byte) error {
+	err := r.object(func(k []byte) error { return field(&r, k) })
+	if err == nil {
+		err = r.end()
+	}
+	if err != nil {
+		return payloadErr(err)
+	}
+	return nil
+}
+
+func readParticipant(b []byte) (p Participant, err error) {
+	err = readObject(b, func(r *reader, k []byte) error {
 		var err error
 		switch string(k) {
 		case "key":
@@ -31,32 +146,16 @@ func validateParticipantJSON(b []byte) error {
 		}
 		return err
 	})
-	if err == nil {
-		err = r.end()
-	}
-	if err != nil {
-		return payloadErr(err)
-	}
-	return p.Validate()
+	return p, err
 }
 
-func validatePOMInterviewJSON(b []byte) error {
-	var p POMInterview
-	var answers int
-	var bad string
-	var found bool
-	r := reader{b: b}
-	err := r.object(func(k []byte) error {
+func readPOMInterview(b []byte) (p POMInterview, err error) {
+	err = readObject(b, func(r *reader, k []byte) error {
+		if ok, err := r.person(k, &p.ParticipantKey, &p.EnrollmentYear, &p.AgeBand, &p.Model); ok {
+			return err
+		}
 		var err error
 		switch string(k) {
-		case "participant_key":
-			p.ParticipantKey, err = r.str()
-		case "enrollment_year":
-			p.EnrollmentYear, err = r.int()
-		case "age_band":
-			p.AgeBand, err = r.str()
-		case "model":
-			p.Model, err = r.str()
 		case "timepoint":
 			p.Timepoint, err = r.str()
 		case "program_month":
@@ -64,13 +163,10 @@ func validatePOMInterviewJSON(b []byte) error {
 		case "release":
 			p.Release, err = r.str()
 		case "answers":
-			answers = 0
+			p.Answers = make(map[string]bool)
 			err = r.object(func(code []byte) error {
-				answers++
-				if !found && !ValidCode(string(code)) {
-					bad, found = string(code), true
-				}
-				_, err := r.boolean()
+				v, err := r.boolean()
+				p.Answers[string(code)] = v
 				return err
 			})
 		default:
@@ -78,16 +174,165 @@ func validatePOMInterviewJSON(b []byte) error {
 		}
 		return err
 	})
-	if err == nil {
-		err = r.end()
-	}
-	if err != nil {
-		return payloadErr(err)
-	}
-	if err := p.validateHead(); err != nil {
+	return p, err
+}
+
+func readSurveyResponse(b []byte) (p SurveyResponse, err error) {
+	err = readObject(b, func(r *reader, k []byte) error {
+		var err error
+		switch string(k) {
+		case "year":
+			p.Year, err = r.int()
+		case "timepoint":
+			p.Timepoint, err = r.str()
+		case "model":
+			p.Model, err = r.str()
+		case "release":
+			p.Release, err = r.str()
+		case "answers":
+			p.Answers = make(map[string]string)
+			err = r.object(func(code []byte) error {
+				v, err := r.str()
+				p.Answers[string(code)] = v
+				return err
+			})
+		default:
+			return unknownField(k)
+		}
 		return err
+	})
+	return p, err
+}
+
+func readHospitalization(b []byte) (p Hospitalization, err error) {
+	err = readObject(b, func(r *reader, k []byte) error {
+		if ok, err := r.person(k, &p.ParticipantKey, &p.EnrollmentYear, &p.AgeBand, &p.Model); ok {
+			return err
+		}
+		var err error
+		switch string(k) {
+		case "before_count":
+			p.BeforeCount, err = r.int()
+		case "during_months":
+			p.DuringMonths, err = r.ints(maxCount)
+		case "months_enrolled":
+			p.MonthsEnrolled, err = r.int()
+		case "service_changes":
+			if r.null() {
+				p.ServiceChanges = nil
+				return nil
+			}
+			p.ServiceChanges = []ServiceChange{}
+			err = r.array(func() error {
+				if len(p.ServiceChanges) == 100 {
+					return fmt.Errorf("service_changes holds more than 100 entries")
+				}
+				var c ServiceChange
+				err := r.object(func(k []byte) error {
+					var err error
+					switch string(k) {
+					case "service":
+						c.Service, err = r.str()
+					case "change":
+						c.Change, err = r.str()
+					case "program_month":
+						c.ProgramMonth, err = r.int()
+					default:
+						return unknownField(k)
+					}
+					return err
+				})
+				p.ServiceChanges = append(p.ServiceChanges, c)
+				return err
+			})
+		default:
+			return unknownField(k)
+		}
+		return err
+	})
+	return p, err
+}
+
+func readParticipation(b []byte) (p Participation, err error) {
+	err = readObject(b, func(r *reader, k []byte) error {
+		if ok, err := r.person(k, &p.ParticipantKey, &p.EnrollmentYear, &p.AgeBand, &p.Model); ok {
+			return err
+		}
+		var err error
+		switch string(k) {
+		case "cohort_key":
+			p.CohortKey, err = r.str()
+		case "program_month":
+			p.ProgramMonth, err = r.int()
+		case "meetings_held":
+			p.MeetingsHeld, err = r.int()
+		case "meetings_attended":
+			p.MeetingsAttended, err = r.int()
+		case "journals_due":
+			p.JournalsDue, err = r.int()
+		case "journals_completed":
+			p.JournalsCompleted, err = r.int()
+		case "stipend_spent_cents":
+			p.StipendSpentCents, err = r.integer()
+		case "receipts_complete":
+			p.ReceiptsComplete, err = r.boolean()
+		case "outings_by_stage":
+			p.OutingsByStage, err = r.ints(OutingStages + 1)
+		default:
+			return unknownField(k)
+		}
+		return err
+	})
+	return p, err
+}
+
+func readCohortMonth(b []byte) (p CohortMonth, err error) {
+	err = readObject(b, func(r *reader, k []byte) error {
+		var err error
+		switch string(k) {
+		case "cohort_key":
+			p.CohortKey, err = r.str()
+		case "model":
+			p.Model, err = r.str()
+		case "start_year":
+			p.StartYear, err = r.int()
+		case "program_month":
+			p.ProgramMonth, err = r.int()
+		case "members":
+			p.Members, err = r.int()
+		case "pairs":
+			p.Pairs, err = r.int()
+		case "pairing_changes":
+			p.PairingChanges, err = r.int()
+		case "meetings_held":
+			p.MeetingsHeld, err = r.int()
+		case "meetings_on_theme":
+			p.MeetingsOnTheme, err = r.int()
+		default:
+			return unknownField(k)
+		}
+		return err
+	})
+	return p, err
+}
+
+// person reads the field at key if it is one of the fields every
+// per-participant payload carries, and reports whether it was.
+func (r *reader) person(k []byte, key *string, year *int, band, model *string) (bool, error) {
+	var err error
+	switch string(k) {
+	case "participant_key":
+		*key, err = r.str()
+	case "enrollment_year":
+		*year, err = r.int()
+	case "age_band":
+		*band, err = r.str()
+	case "model":
+		*model, err = r.str()
+	default:
+		return false, nil
 	}
-	return validAnswers(answers, bad, found)
+	return true, err
 }
 
 // int reads an integer that fits an int.
@@ -96,12 +341,30 @@ func (r *reader) int() (int, error) {
 	return int(n), err
 }
 
+// ints reads an array of integers (or null, as nil) of at most max
+// entries.
+func (r *reader) ints(max int) ([]int, error) {
+	if r.null() {
+		return nil, nil
+	}
+	out := []int{}
+	err := r.array(func() error {
+		if len(out) == max {
+			return fmt.Errorf("array holds more than %d entries", max)
+		}
+		n, err := r.int()
+		out = append(out, n)
+		return err
+	})
+	return out, err
+}
+
 // DecodePushRequest decodes the body of a push strictly (unknown fields,
-// trailing data and values of the wrong type are refused) in one pass. Each
-// record's Data is the payload's bytes within body, which must not change
-// afterwards. The payloads are only delimited (an object or array by its
-// brackets and strings, other values in full): ValidateRecord reads each
-// strictly, and the hub stores nothing it has not.
+// keys sent twice, trailing data and values of the wrong type are refused)
+// in one pass. Each record's Data is the payload's bytes within body, which
+// must not change afterwards. The payloads are only delimited (an object or
+// array by its brackets and strings, other values in full): ParsePayload
+// reads each strictly, and the hub stores nothing it has not.
 func DecodePushRequest(body []byte) (PushRequest, error) {
 	var req PushRequest
 	r := reader{b: body}
@@ -148,7 +411,7 @@ func (r *reader) recordField(k []byte, rec *Record) error {
 			rec.Data = nil
 			return nil
 		}
-		// ValidateRecord reads the payload strictly; here it is only
+		// ParsePayload reads the payload strictly; here it is only
 		// delimited.
 		rec.Data, err = r.delimit()
 	default:

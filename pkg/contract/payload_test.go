@@ -14,13 +14,50 @@ import (
 var (
 	goodParticipant = `{"key":"6680d207-0734-4d5a-823e-8ac677281ce6","enrollment_year":2026,"age_band":"35-44","model":"peer_partners"}`
 	goodInterview   = `{"participant_key":"6680d207-0734-4d5a-823e-8ac677281ce6","enrollment_year":2025,"age_band":"25-34",` +
-		`"model":"social_explorations","timepoint":"midpoint","program_month":6,"release":"2026.1","answers":{"pom20_have_friends":true,"pom01_safe":false}}`
+		`"model":"social_explorations","timepoint":"midpoint","program_month":6,"release":"2026.1","answers":{"pom01_safe":false,"pom20_have_friends":true}}`
 )
+
+// check is the hub's check of a payload.
+func check(typ string) func([]byte) error {
+	return func(b []byte) error { _, err := ParsePayload(typ, b); return err }
+}
+
+// referenceDecode is the reference the one-pass readers are held to: the
+// JSON decoder with unknown fields refused, then Validate.
+func referenceDecode(typ string, b []byte) (Payload, error) {
+	var p Payload
+	switch typ {
+	case TypeParticipant:
+		p = &Participant{}
+	case TypePOMInterview:
+		p = &POMInterview{}
+	case TypeSurveyResponse:
+		p = &SurveyResponse{}
+	case TypeHospitalization:
+		p = &Hospitalization{}
+	case TypeParticipation:
+		p = &Participation{}
+	case TypeCohortMonth:
+		p = &CohortMonth{}
+	default:
+		return nil, fmt.Errorf("unknown record type %q", typ)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(p); err != nil {
+		return nil, fmt.Errorf("payload: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("payload: trailing data")
+	}
+	v := reflect.ValueOf(p).Elem().Interface().(Payload)
+	return v, v.Validate()
+}
 
 // slowValidators are the reference: strict decoding, then Validate.
 var slowValidators = map[string]func([]byte) error{
-	TypeParticipant:  func(b []byte) error { _, err := DecodeParticipant(b); return err },
-	TypePOMInterview: func(b []byte) error { _, err := DecodePOMInterview(b); return err },
+	TypeParticipant:  func(b []byte) error { _, err := referenceDecode(TypeParticipant, b); return err },
+	TypePOMInterview: func(b []byte) error { _, err := referenceDecode(TypePOMInterview, b); return err },
 }
 
 // variants makes payloads near a good one: each byte deleted, replaced or
@@ -37,10 +74,13 @@ func variants(good string, rng *rand.Rand) []string {
 		{`"35-44"`, `"1990-01-01"`}, {`"25-34"`, `null`}, {`"midpoint"`, `"later"`}, {`"2026.1"`, `""`}, {`"2026.1"`, `"\u0032026.1"`},
 		{`"2026.1"`, `"` + strings.Repeat("r", 41) + `"`}, {`true`, `"yes"`}, {`true`, `null`}, {`true`, `1`},
 		{`"pom20_have_friends"`, `"Pom20"`}, {`"pom20_have_friends"`, `""`}, {`"pom20_have_friends"`, `"pom01_safe"`}, {`"pom20_have_friends"`, `"p\u006fm"`},
-		{`{"pom20_have_friends":true,"pom01_safe":false}`, `{}`}, {`{"pom20_have_friends":true,"pom01_safe":false}`, `null`},
+		{`"pom20_have_friends"`, `"pom00"`}, {`{"pom01_safe":false,"pom20_have_friends":true}`, `{}`}, {`{"pom01_safe":false,"pom20_have_friends":true}`, `null`},
+		{`{"pom01_safe":false,"pom20_have_friends":true}`, `{"pom20_have_friends":true,"pom01_safe":false}`},
 		{`"key"`, `"Key"`}, {`"key"`, `"ke\u0079"`}, {`"6680d207-0734-4d5a-823e-8ac677281ce6"`, `"6680D207-0734-4D5A-823E-8AC677281CE6"`},
 		{`"6680d207-0734-4d5a-823e-8ac677281ce6"`, `"6680d20707344d5a823e8ac677281ce6"`}, {`,"age_band"`, `,"name":"Jo","age_band"`},
-		{`,"age_band"`, `,"age_band":"18-24","age_band"`},
+		{`,"age_band"`, `,"age_band":"18-24","age_band"`}, {`"model"`, `"model":"peer_partners","model"`},
+		{`"answers":{`, `"answers":{"pom01_safe":true,`}, {`"answers":{`, `"answers":{"jane_doe_1980":true,"jane_doe_1980":false,`},
+		{`:`, `: `}, {`,`, ` ,`}, {`"key"`, `"key","key":"Jane Doe"`}, {`"participant_key"`, `"participant_key":"Jane Doe","participant_key"`},
 	} {
 		if strings.Contains(good, kv[0]) {
 			out = append(out, strings.Replace(good, kv[0], kv[1], 1))
@@ -50,8 +90,8 @@ func variants(good string, rng *rand.Rand) []string {
 	for i := range many {
 		many[i] = fmt.Sprintf(`"c%d":true`, i)
 	}
-	out = append(out, strings.Replace(good, `"pom20_have_friends":true,"pom01_safe":false`, strings.Join(many, ","), 1))
-	out = append(out, strings.Replace(good, `"pom20_have_friends":true,"pom01_safe":false`, strings.Join(many[:40], ","), 1))
+	out = append(out, strings.Replace(good, `"pom01_safe":false,"pom20_have_friends":true`, strings.Join(many, ","), 1))
+	out = append(out, strings.Replace(good, `"pom01_safe":false,"pom20_have_friends":true`, strings.Join(many[:40], ","), 1))
 	return out
 }
 
@@ -62,7 +102,7 @@ func TestFastValidatorsAgree(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	accepted, refused := 0, 0
 	for typ, good := range map[string]string{TypeParticipant: goodParticipant, TypePOMInterview: goodInterview} {
-		fast, slow := knownTypes[typ], slowValidators[typ]
+		fast, slow := check(typ), slowValidators[typ]
 		for _, v := range variants(good, rng) {
 			fe, se := fast([]byte(v)), slow([]byte(v))
 			if fe == nil {
@@ -88,16 +128,30 @@ func TestFastValidatorsAgree(t *testing.T) {
 	}
 }
 
-// FuzzValidateInterview holds the one-pass validator to strict decoding.
-func FuzzValidateInterview(f *testing.F) {
-	for _, v := range variants(goodInterview, rand.New(rand.NewPCG(3, 4)))[:60] {
-		f.Add([]byte(v))
+// FuzzParsePayload holds the hub's payload check to strict decoding:
+// whatever it accepts decodes alike, validates, and is its own canonical
+// encoding, so nothing the check did not see can be stored.
+func FuzzParsePayload(f *testing.F) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for typ, good := range goodPayloads {
+		for _, v := range variants(good, rng)[:40] {
+			f.Add(typ, []byte(v))
+		}
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if validatePOMInterviewJSON(b) == nil {
-			if _, err := DecodePOMInterview(b); err != nil {
-				t.Fatalf("accepted %q, which strict decoding refuses: %v", b, err)
-			}
+	f.Fuzz(func(t *testing.T, typ string, b []byte) {
+		got, err := ParsePayload(typ, b)
+		if err != nil {
+			return
+		}
+		want, err := referenceDecode(typ, b)
+		if err != nil {
+			t.Fatalf("accepted %s %q, which strict decoding refuses: %v", typ, b, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s %q: read %+v, strict decoding gives %+v", typ, b, got, want)
+		}
+		if enc := got.AppendJSON(nil); !bytes.Equal(enc, b) {
+			t.Fatalf("%s %q accepted, but its canonical encoding is %q", typ, b, enc)
 		}
 	})
 }
@@ -129,12 +183,8 @@ func TestDecodePushRequestAgrees(t *testing.T) {
 		}
 		// The hub reads each payload strictly after the envelope.
 		for _, r := range got.Records {
-			if check, ok := knownTypes[r.Type]; fe == nil && r.Data != nil {
-				if !ok {
-					fe = fmt.Errorf("unknown type %q", r.Type)
-				} else {
-					fe = check(r.Data)
-				}
+			if fe == nil && r.Data != nil {
+				_, fe = ParsePayload(r.Type, r.Data)
 			}
 		}
 		if fe != nil {
@@ -173,7 +223,7 @@ func normalize(r PushRequest) PushRequest {
 
 func BenchmarkInterviewValidators(b *testing.B) {
 	data := []byte(goodInterview)
-	for name, f := range map[string]func([]byte) error{"one-pass": knownTypes[TypePOMInterview], "decode": slowValidators[TypePOMInterview]} {
+	for name, f := range map[string]func([]byte) error{"one-pass": check(TypePOMInterview), "decode": slowValidators[TypePOMInterview]} {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(data)))
@@ -199,7 +249,7 @@ func FuzzDecodePushRequest(f *testing.F) {
 			return
 		}
 		for _, r := range got.Records {
-			if check, ok := knownTypes[r.Type]; r.Data != nil && (!ok || check(r.Data) != nil) {
+			if _, err := ParsePayload(r.Type, r.Data); r.Data != nil && err != nil {
 				return
 			}
 		}

@@ -72,7 +72,8 @@ func (r *reader) object(field func(key []byte) error) error {
 }
 
 // members reads an object, calling field for each key (raw, and whether it
-// holds escapes).
+// holds escapes). A key that appears twice is refused: a reader that keeps
+// one of the values would let the other reach whoever reads the bytes next.
 func (r *reader) members(field func(key []byte, esc bool) error) error {
 	if r.next() != '{' {
 		return r.syntax("an object")
@@ -82,12 +83,17 @@ func (r *reader) members(field func(key []byte, esc bool) error) error {
 		r.i++
 		return nil
 	}
+	var keys keySet
 	for {
 		if r.next() != '"' {
 			return r.syntax("a key")
 		}
+		start := r.i
 		key, esc, err := r.rawString()
 		if err != nil {
+			return err
+		}
+		if err := keys.add(r.b[start:r.i], key, esc); err != nil {
 			return err
 		}
 		if r.next() != ':' {
@@ -399,4 +405,53 @@ func ValidJSON(b []byte) bool {
 
 func unknownField(key []byte) error {
 	return fmt.Errorf("unknown field %q", key)
+}
+
+// keySet holds the keys of one object, to refuse a key seen twice. Objects
+// are small (a payload's fields, at most 40 answers), so a scan of the keys
+// so far is cheaper than a map until an object grows past 24 keys.
+type keySet struct {
+	buf  [24][]byte
+	n    int
+	many map[string]struct{}
+}
+
+// add records a key given as its quoted text and its raw bytes between the
+// quotes, and refuses one already seen. An escaped key is compared by the
+// text it stands for, so "a" and "\u0061" are the same key.
+func (k *keySet) add(quoted, raw []byte, esc bool) error {
+	if esc {
+		var s string
+		if err := json.Unmarshal(quoted, &s); err != nil {
+			return err
+		}
+		raw = []byte(s)
+	}
+	if k.many != nil {
+		if _, dup := k.many[string(raw)]; dup {
+			return duplicateKey(raw)
+		}
+		k.many[string(raw)] = struct{}{}
+		return nil
+	}
+	for _, seen := range k.buf[:k.n] {
+		if string(seen) == string(raw) {
+			return duplicateKey(raw)
+		}
+	}
+	if k.n < len(k.buf) {
+		k.buf[k.n] = raw
+		k.n++
+		return nil
+	}
+	k.many = make(map[string]struct{}, 64)
+	for _, seen := range k.buf {
+		k.many[string(seen)] = struct{}{}
+	}
+	k.many[string(raw)] = struct{}{}
+	return nil
+}
+
+func duplicateKey(key []byte) error {
+	return fmt.Errorf("key %q appears more than once", key)
 }

@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"bytes"
 	"fmt"
 	json "github.com/goccy/go-json"
 	"strings"
@@ -89,18 +88,6 @@ func ValidID(s string) bool {
 	return err == nil && u.String() == s
 }
 
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("payload: %w", err)
-	}
-	if dec.More() {
-		return fmt.Errorf("payload: trailing data")
-	}
-	return nil
-}
-
 func validYear(y int) error {
 	if y < 2000 || y > 2100 {
 		return fmt.Errorf("enrollment_year %d out of range", y)
@@ -185,77 +172,60 @@ func validAnswers(n int, bad string, found bool) error {
 	return nil
 }
 
-// DecodeParticipant decodes and validates a participant payload.
-func DecodeParticipant(data []byte) (Participant, error) {
-	var p Participant
-	if err := decodeStrict(data, &p); err != nil {
-		return p, err
-	}
-	return p, p.Validate()
-}
-
-// DecodePOMInterview decodes and validates a POM interview payload.
-func DecodePOMInterview(data []byte) (POMInterview, error) {
-	var p POMInterview
-	if err := decodeStrict(data, &p); err != nil {
-		return p, err
-	}
-	return p, p.Validate()
-}
-
-// knownTypes maps each record type to its strict validator. A validator
-// refuses everything the type's Decode function refuses (the ones
-// here do so in one pass without building the value; see payload.go).
-var knownTypes = map[string]func([]byte) error{
-	TypeParticipant:     validateParticipantJSON,
-	TypePOMInterview:    validatePOMInterviewJSON,
-	TypeSurveyResponse:  func(b []byte) error { _, err := DecodeSurveyResponse(b); return err },
-	TypeHospitalization: func(b []byte) error { _, err := DecodeHospitalization(b); return err },
-	TypeParticipation:   func(b []byte) error { _, err := DecodeParticipation(b); return err },
-	TypeCohortMonth:     func(b []byte) error { _, err := DecodeCohortMonth(b); return err },
-}
-
-// KnownType reports whether the contract defines a record type.
-func KnownType(t string) bool { _, ok := knownTypes[t]; return ok }
-
 // ValidateRecord checks a record's envelope, hash and payload.
 func ValidateRecord(r Record) error {
+	_, err := CheckRecord(r)
+	return err
+}
+
+// CheckRecord checks a record's envelope, hash and payload, and returns the
+// payload (nil for a tombstone). It does not check the payload's codes
+// against the releases a hub published (see CheckCodes).
+func CheckRecord(r Record) (Payload, error) {
 	if !ValidRecordID(r.ID) {
-		return fmt.Errorf("id must be a UUIDv7 whose time is the start of a year")
+		return nil, fmt.Errorf("id must be a UUIDv7 whose time is the start of a year")
 	}
-	check, ok := knownTypes[r.Type]
-	if !ok {
-		return fmt.Errorf("unknown record type %q", r.Type)
+	if !KnownType(r.Type) {
+		return nil, fmt.Errorf("unknown record type %q", r.Type)
 	}
 	if r.Version < 1 {
-		return fmt.Errorf("version must be at least 1")
+		return nil, fmt.Errorf("version must be at least 1")
 	}
+	var p Payload
 	if r.Deleted {
 		if len(r.Data) != 0 {
-			return fmt.Errorf("a tombstone carries no data")
+			return nil, fmt.Errorf("a tombstone carries no data")
 		}
 	} else {
 		if len(r.Data) == 0 {
-			return fmt.Errorf("data is required")
+			return nil, fmt.Errorf("data is required")
 		}
 		if len(r.Data) > MaxRecordBytes {
-			return fmt.Errorf("data is larger than %d bytes", MaxRecordBytes)
+			return nil, fmt.Errorf("data is larger than %d bytes", MaxRecordBytes)
 		}
-		if err := check(r.Data); err != nil {
-			return err
+		var err error
+		if p, err = ParsePayload(r.Type, r.Data); err != nil {
+			return nil, err
 		}
 	}
 	if sum := hashRecord(r.Type, r.Deleted, r.Data); r.Hash != string(sum[:]) {
-		return fmt.Errorf("hash does not match the content")
+		return nil, fmt.Errorf("hash does not match the content")
 	}
-	return nil
+	return p, nil
 }
 
-// NewRecord builds a record for a payload, with its hash.
+// NewRecord builds a record for a payload, with its hash. A Payload is
+// written in its canonical form; anything else as the JSON encoder writes
+// it.
 func NewRecord(id, typ string, version int64, payload any) (Record, error) {
-	data, err := json.Marshal(payload)
-	if err != nil {
-		return Record{}, err
+	var data []byte
+	if p, ok := payload.(Payload); ok {
+		data = p.AppendJSON(nil)
+	} else {
+		var err error
+		if data, err = json.Marshal(payload); err != nil {
+			return Record{}, err
+		}
 	}
 	return Record{ID: id, Type: typ, Version: version, Data: data, Hash: HashRecord(typ, false, data)}, nil
 }

@@ -9,7 +9,6 @@
 package program
 
 import (
-	"bytes"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
@@ -20,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/jsonx"
 )
 
 // Program models.
@@ -183,9 +183,7 @@ func ParseReceived(b []byte) (Release, error) {
 // what a hub publishes must be exactly what this version understands.
 func Parse(b []byte) (Release, error) {
 	var r Release
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
+	if err := jsonx.Unmarshal(b, &r); err != nil {
 		return r, fmt.Errorf("release: %w", err)
 	}
 	return r, r.Validate()
@@ -390,4 +388,17 @@ func (r Release) Schedule(model string) (ThemeSchedule, bool) {
 		}
 	}
 	return ThemeSchedule{}, false
+}
+
+// Codes returns the codes of the release that upstream records may carry:
+// its POM indicators and its survey statements.
+func (r Release) Codes() contract.ReleaseCodes {
+	c := contract.ReleaseCodes{Indicators: map[string]bool{}, Statements: map[string]bool{}}
+	for _, it := range r.POM.Items {
+		c.Indicators[it.Code] = true
+	}
+	for _, it := range r.Survey.Statements {
+		c.Statements[it.Code] = true
+	}
+	return c
 }

@@ -603,13 +603,17 @@ func TestPushAndReplay(t *testing.T) {
 			}
 		})
 
-		t.Run("an escaped backslash is not a NUL", func(t *testing.T) {
+		t.Run("an escaped backslash is not a NUL, and no published release", func(t *testing.T) {
 			r := rawRecord(newID(), contract.TypePOMInterview, `{"participant_key":"`+uuid.NewString()+`","enrollment_year":2026,"age_band":"25-34",`+
-				`"timepoint":"eligibility","program_month":1,"release":"2026.1\\u0000","answers":{"pom20_have_friends":true}}`)
+				`"timepoint":"eligibility","program_month":1,"release":"2026.1\\u0000","answers":{"pom01_natural_supports":true}}`)
 			pr := push(t, pushHeaders(cred, 3), gz(t, batch(t, site.ID, r)))
-			wantFates(t, pr, []contract.Record{r}, contract.FateStored)
-			if _, err := h.st.ProjectPending(ctx, 1000); err != nil {
-				t.Fatalf("projection: %v", err)
+			wantFates(t, pr, []contract.Record{r}, contract.FateRejected)
+			if d := pr.Results[0].Detail; d != "release is not a release this hub published" {
+				t.Fatalf("detail %q", d)
+			}
+			var n int64
+			if err := h.st.DB.Raw("SELECT COUNT(*) FROM records WHERE id = ?", r.ID).Scan(&n).Error; err != nil || n != 0 {
+				t.Fatalf("the rejected record is stored: %d, %v", n, err)
 			}
 		})
 

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"github.com/klauspost/compress/gzip"
@@ -19,6 +19,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/jsonx"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
@@ -164,22 +165,15 @@ func (s *Server) readBody(c *gin.Context, limit int64) ([]byte, bool) {
 	return body, true
 }
 
-// readJSON reads a strict JSON body into v.
+// readJSON reads a strict JSON body into v (see jsonx: a field sent twice
+// or unknown is refused).
 func (s *Server) readJSON(c *gin.Context, limit int64, v any) bool {
 	body, ok := s.readBody(c, limit)
 	if !ok {
 		return false
 	}
-	// go-json decodes a batch several times faster than encoding/json,
-	// with the same strictness.
-	dec := gojson.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := jsonx.Unmarshal(body, v); err != nil {
 		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not valid JSON for this request: "+err.Error()))
-		return false
-	}
-	if dec.More() {
-		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body holds more than one JSON value."))
 		return false
 	}
 	return true
@@ -223,26 +217,39 @@ func (s *Server) push(c *gin.Context) {
 	}
 	// The records are validated while the database writes them; the
 	// transaction commits only if every record is valid. Whatever the
-	// database said, an invalid batch is answered as such.
-	checked := make(chan []problem.FieldError, 1)
-	go func() { checked <- validateRecords(req.Records) }()
-	var ferrs []problem.FieldError
+	// database said, an invalid batch is answered as such. Records whose
+	// codes this hub never published are rejected one by one: the write is
+	// then rolled back and done again without them (rare: a hostile agent,
+	// or a hub restored from before a release it published).
+	ctx := c.Request.Context()
+	checked := make(chan verdict, 1)
+	go func() { checked <- s.validateRecords(ctx, req.Records) }()
+	var v verdict
 	waited := false
-	wait := func() []problem.FieldError {
+	wait := func() verdict {
 		if !waited {
-			ferrs, waited = <-checked, true
+			v, waited = <-checked, true
 		}
-		return ferrs
+		return v
 	}
-	results, siteSeq, err := s.st.Push(c.Request.Context(), site.ID, seq, req.Records, func() error {
-		if len(wait()) > 0 {
+	results, siteSeq, err := s.st.Push(ctx, site.ID, seq, req.Records, func() error {
+		switch v := wait(); {
+		case v.err != nil || len(v.ferrs) > 0:
 			return errInvalidBatch
+		case len(v.rejected) > 0:
+			return errRejectedRecords
 		}
 		return nil
 	})
-	if len(wait()) > 0 {
-		problem.Write(c, problem.Validation(fmt.Sprintf("%d or more records are invalid; nothing in the batch was stored.", len(ferrs)), ferrs...))
+	switch v := wait(); {
+	case v.err != nil:
+		problem.Internal(c, s.log, v.err)
 		return
+	case len(v.ferrs) > 0:
+		problem.Write(c, problem.Validation(fmt.Sprintf("%d or more records are invalid; nothing in the batch was stored.", len(v.ferrs)), v.ferrs...))
+		return
+	case errors.Is(err, errRejectedRecords):
+		results, siteSeq, err = s.pushAccepted(c, site.ID, seq, req.Records, v.rejected)
 	}
 	if errors.Is(err, store.ErrForeignRecord) {
 		s.log.Warn("push refused: record ids of another site", "site", site.ID)
@@ -283,12 +290,27 @@ func (s *Server) push(c *gin.Context) {
 	writeJSON(c, http.StatusOK, resp)
 }
 
-var errInvalidBatch = errors.New("the batch holds invalid records")
+var (
+	errInvalidBatch    = errors.New("the batch holds invalid records")
+	errRejectedRecords = errors.New("the batch holds records with codes the hub never published")
+)
 
-// validateRecords checks every record of a batch, on all cores, and returns
-// at most 20 field errors in record order.
-func validateRecords(recs []contract.Record) []problem.FieldError {
+// verdict is the check of a batch: field errors that refuse the whole
+// batch, or records rejected one by one (by index, with the reason), or
+// the error of looking up the releases.
+type verdict struct {
+	ferrs    []problem.FieldError
+	rejected map[int]string
+	err      error
+}
+
+// validateRecords checks every record of a batch, on all cores: its
+// envelope, hash and payload (contract.CheckRecord), then the codes it
+// names against the releases this hub published. It returns at most 20
+// field errors in record order.
+func (s *Server) validateRecords(ctx context.Context, recs []contract.Record) verdict {
 	errs := make([]error, len(recs))
+	payloads := make([]contract.Payload, len(recs))
 	workers := min(runtime.GOMAXPROCS(0), 1+len(recs)/500)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -296,16 +318,16 @@ func validateRecords(recs []contract.Record) []problem.FieldError {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(recs); i += workers {
-				err := contract.ValidateRecord(recs[i])
+				p, err := contract.CheckRecord(recs[i])
 				if err == nil {
 					err = storableText(recs[i].Data)
 				}
-				errs[i] = err
+				payloads[i], errs[i] = p, err
 			}
 		}(w)
 	}
 	wg.Wait()
-	var ferrs []problem.FieldError
+	var v verdict
 	seen := make(map[string]bool, len(recs))
 	for i, r := range recs {
 		err := errs[i]
@@ -314,13 +336,69 @@ func validateRecords(recs []contract.Record) []problem.FieldError {
 		}
 		seen[r.ID] = true
 		if err != nil {
-			ferrs = append(ferrs, problem.FieldError{Field: fmt.Sprintf("records[%d]", i), Detail: err.Error()})
-			if len(ferrs) == 20 {
+			v.ferrs = append(v.ferrs, problem.FieldError{Field: fmt.Sprintf("records[%d]", i), Detail: err.Error()})
+			if len(v.ferrs) == 20 {
 				break
 			}
 		}
 	}
-	return ferrs
+	if len(v.ferrs) > 0 {
+		return v
+	}
+	// Releases are few: each is looked up once per batch.
+	releases := map[string]contract.ReleaseCodes{}
+	lookup := func(version string) (contract.ReleaseCodes, bool) {
+		if rc, ok := releases[version]; ok {
+			return rc, rc.Indicators != nil
+		}
+		rc, ok, err := s.st.ReleaseCodes(ctx, version)
+		if err != nil && v.err == nil {
+			v.err = err
+		}
+		releases[version] = rc
+		return rc, ok
+	}
+	for i, p := range payloads {
+		if p == nil {
+			continue
+		}
+		if err := contract.CheckCodes(p.Codes(), lookup); err != nil {
+			if v.rejected == nil {
+				v.rejected = map[int]string{}
+			}
+			v.rejected[i] = err.Error()
+		}
+	}
+	if v.err != nil {
+		v.rejected = nil
+	}
+	return v
+}
+
+// pushAccepted stores a batch without its rejected records and answers a
+// fate for every record in batch order.
+func (s *Server) pushAccepted(c *gin.Context, siteID string, seq int64, recs []contract.Record, rejected map[int]string) ([]contract.RecordResult, int64, error) {
+	keep := make([]contract.Record, 0, len(recs)-len(rejected))
+	for i, r := range recs {
+		if _, ok := rejected[i]; !ok {
+			keep = append(keep, r)
+		}
+	}
+	stored, siteSeq, err := s.st.Push(c.Request.Context(), siteID, seq, keep, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	s.log.Warn("push: records rejected for codes this hub never published", "site", siteID, "rejected", len(rejected))
+	results := make([]contract.RecordResult, 0, len(recs))
+	for i, r := range recs {
+		if why, ok := rejected[i]; ok {
+			results = append(results, contract.RecordResult{ID: r.ID, Version: r.Version, Fate: contract.FateRejected, Detail: why})
+			continue
+		}
+		results = append(results, stored[0])
+		stored = stored[1:]
+	}
+	return results, siteSeq, nil
 }
 
 // writeJSON answers JSON, gzipped when the client accepts it.

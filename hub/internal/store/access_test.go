@@ -28,7 +28,7 @@ func TestMigration0003CarriesRolesOver(t *testing.T) {
 		}
 		opts := *gormigrate.DefaultOptions
 		opts.TableName, opts.UseTransaction = "schema_migrations", true
-		if err := gormigrate.New(db, &opts, store.Migrations()).MigrateTo("0001_init"); err != nil {
+		if err := gormigrate.New(db, &opts, store.Migrations(slog.New(slog.DiscardHandler))).MigrateTo("0001_init"); err != nil {
 			t.Fatal(err)
 		}
 		now := time.Now().UTC()

@@ -372,7 +372,7 @@ func TestMigrationStartsExistingOrganizationsAtInquiry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := dbx.Migrate(db, store.Migrations()[:1]); err != nil {
+		if err := dbx.Migrate(db, store.Migrations(slog.New(slog.DiscardHandler))[:1]); err != nil {
 			t.Fatal(err)
 		}
 		added := time.Date(2025, 9, 14, 22, 30, 0, 0, time.UTC)

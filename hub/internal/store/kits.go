@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/itsmylife/iml/pkg/dbx"
+	"github.com/itsmylife/iml/pkg/jsonx"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
@@ -92,13 +93,8 @@ func decodeRelease(content []byte) (program.Release, error) {
 	if !utf8.Valid(content) {
 		return r, &ValidationError{"content", "is not UTF-8 text"}
 	}
-	dec := json.NewDecoder(bytes.NewReader(content))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
+	if err := jsonx.Unmarshal(content, &r); err != nil {
 		return r, &ValidationError{"content", "is not a release as JSON: " + err.Error()}
-	}
-	if dec.More() {
-		return r, &ValidationError{"content", "holds more than one JSON value"}
 	}
 	return r, nil
 }

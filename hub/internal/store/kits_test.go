@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
@@ -367,7 +368,7 @@ func TestKitsMigrationRollsBack(t *testing.T) {
 		opts := *gormigrate.DefaultOptions
 		opts.TableName = "schema_migrations"
 		opts.UseTransaction = true
-		m := gormigrate.New(s.DB, &opts, store.Migrations())
+		m := gormigrate.New(s.DB, &opts, store.Migrations(slog.New(slog.DiscardHandler)))
 		if err := m.RollbackTo("0001_init"); err != nil {
 			t.Fatal(err)
 		}

@@ -1,10 +1,15 @@
 package store
 
-import "github.com/go-gormigrate/gormigrate/v2"
+import (
+	"log/slog"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+)
 
 // Migrations are the hub's schema changes, in order. Each one describes the
 // tables as they were when it was written, so later model changes never
-// rewrite history. Never edit a migration that has shipped; add one.
-func Migrations() []*gormigrate.Migration {
-	return []*gormigrate.Migration{m0001Init(), m0002Outcomes(), m0003StaffAccess(), m0004AffiliatesTA(), m0005KitsTraining()}
+// rewrite history. Never edit a migration that has shipped; add one. Data
+// migrations log what they changed to log.
+func Migrations(log *slog.Logger) []*gormigrate.Migration {
+	return []*gormigrate.Migration{m0001Init(), m0002Outcomes(), m0003StaffAccess(), m0004AffiliatesTA(), m0005KitsTraining(), m0006CleanRecords(log)}
 }

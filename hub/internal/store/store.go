@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/program"
 	"github.com/itsmylife/iml/pkg/secret"
@@ -30,6 +31,9 @@ type Store struct {
 	pubs *pubCache
 	// parsed holds releases' parsed content by version (latestContent).
 	parsed sync.Map
+	// codes holds the codes of published releases by version
+	// (ReleaseCodes).
+	codes sync.Map
 }
 
 // Errors a caller turns into a client message.
@@ -52,7 +56,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{DB: db, Log: log, Now: func() time.Time { return time.Now().UTC() }, dialect: dbx.Dialect(db), pubs: newPubCache()}
-	if err := dbx.Migrate(db.WithContext(ctx), Migrations()); err != nil {
+	if err := dbx.Migrate(db.WithContext(ctx), Migrations(log)); err != nil {
 		_ = dbx.Close(db)
 		return nil, err
 	}
@@ -156,6 +160,29 @@ func (s *Store) latestContent(ctx context.Context) (string, program.Release, err
 	}
 	s.parsed.Store(rel.Version, content)
 	return rel.Version, content, nil
+}
+
+// ReleaseCodes returns the codes a published release (in force or retired)
+// defines, and false for a version this hub never published. A published
+// release never changes, so its codes are kept once read.
+func (s *Store) ReleaseCodes(ctx context.Context, version string) (contract.ReleaseCodes, bool, error) {
+	if c, ok := s.codes.Load(version); ok {
+		return c.(contract.ReleaseCodes), true, nil
+	}
+	rel, err := s.ReleaseByVersion(ctx, version)
+	if errors.Is(err, ErrNotFound) {
+		return contract.ReleaseCodes{}, false, nil
+	}
+	if err != nil {
+		return contract.ReleaseCodes{}, false, err
+	}
+	var content program.Release
+	if err := json.Unmarshal([]byte(rel.Content), &content); err != nil {
+		return contract.ReleaseCodes{}, false, fmt.Errorf("release %s: %w", version, err)
+	}
+	c := content.Codes()
+	s.codes.Store(version, c)
+	return c, true, nil
 }
 
 // OrgTypes are the kinds of implementing organization.

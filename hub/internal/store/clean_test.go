@@ -1,0 +1,97 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/dbx/dbtest"
+	"github.com/itsmylife/iml/pkg/deident"
+)
+
+// TestUpgradeCleansRecords: a hub that stored records under the looser
+// checks of earlier versions (a key sent twice, free text where a code
+// goes) holds none of their bytes after the upgrade, and their rows leave
+// the reports; good records stay as they were.
+func TestUpgradeCleansRecords(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := open(t, dsn)
+		site := enrolledSite(t, s, "Clean")
+		key := "0190a0c0-0000-7000-8000-000000000001"
+		good := interview(t, deident.NewRecordID(time.Now()), key, "eligibility", 1, map[string]bool{"pom01_natural_supports": true})
+		if _, _, err := s.Push(ctx, site.ID, 1, []contract.Record{good}, nil); err != nil {
+			t.Fatal(err)
+		}
+		canary := "Jane Doe DOB 1980-03-14 SSN 123-45-6789"
+		bad := map[string]string{
+			contract.TypeParticipant:  `{"key":"` + key + `","enrollment_year":2026,"age_band":"` + canary + `","age_band":"25-34"}`,
+			contract.TypePOMInterview: `{"participant_key":"` + key + `","enrollment_year":2026,"age_band":"25-34","timepoint":"closing","program_month":12,"release":"2026.1","answers":{"jane_doe_born_1980_03_14_ssn_123456789":true}}`,
+		}
+		for typ, data := range bad {
+			id := deident.NewRecordID(time.Now())
+			// As an older hub stored them: the bytes it was sent.
+			if err := s.DB.Exec("INSERT INTO records (id, site_id, type, version, hash, deleted, data, projected) VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
+				id, site.ID, typ, contract.HashRecord(typ, false, []byte(data)), false, data, false).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.ProjectPending(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		// The upgrade: the cleaning migration has not run on this database.
+		if err := s.DB.Exec("DELETE FROM schema_migrations WHERE id = ?", "0006_clean_records").Error; err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		s = open(t, dsn)
+		var stored []store.Record
+		if err := s.DB.Order("id").Find(&stored).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(stored) != 3 {
+			t.Fatalf("%d records after the upgrade, want 3", len(stored))
+		}
+		for _, r := range stored {
+			if strings.Contains(r.Data, "Jane") || strings.Contains(r.Data, "jane") {
+				t.Fatalf("record %s still holds the canary: %s", r.ID, r.Data)
+			}
+			isBad := r.ID != good.ID
+			if isBad != r.Deleted {
+				t.Fatalf("record %s deleted=%v, want %v", r.ID, r.Deleted, isBad)
+			}
+			if !isBad && (r.Data != string(good.Data) || r.Hash != good.Hash) {
+				t.Fatalf("the good record changed: %+v", r)
+			}
+			if isBad && (r.Projected || r.Hash != contract.HashRecord(r.Type, true, nil)) {
+				t.Fatalf("the cleaned record is not a pending tombstone: %+v", r)
+			}
+		}
+		if _, err := s.ProjectPending(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		var rows int64
+		for _, q := range []string{
+			"SELECT COUNT(*) FROM pom_answers WHERE indicator_code LIKE 'jane%'",
+			"SELECT COUNT(*) FROM outcome_participants",
+			"SELECT COUNT(*) FROM pom_interviews WHERE timepoint = 'closing'",
+		} {
+			if err := s.DB.Raw(q).Scan(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			if rows != 0 {
+				t.Fatalf("%s: %d rows after the cleaning", q, rows)
+			}
+		}
+		if err := s.DB.Raw("SELECT COUNT(*) FROM pom_interviews").Scan(&rows).Error; err != nil || rows != 1 {
+			t.Fatalf("the good interview's projection: %d rows, %v", rows, err)
+		}
+		// Running it again finds nothing more.
+		if n, err := store.CleanRecords(s.DB, s.Log); err != nil || n != 0 {
+			t.Fatalf("second cleaning turned %d records, %v", n, err)
+		}
+	})
+}

@@ -1,0 +1,99 @@
+// Package jsonx decodes the JSON bodies people and programs send (API
+// requests, uploaded releases) strictly: exactly one JSON value, valid
+// UTF-8, object members matched to fields by exact name, unknown members
+// refused, and a member name that appears twice refused. A decoder that
+// keeps the first or the last of two values lets the other one past every
+// check that looked at the value kept; refusing the name twice closes that
+// for every body at once.
+//
+// It is built on github.com/go-json-experiment/json (the JSON v2 proposal
+// for the standard library), which refuses duplicate names and invalid
+// UTF-8 by default. The sync intake does not use it: record payloads go
+// through the contract package's one-pass readers, which hold the same
+// rules and re-encode what they read (see pkg/contract).
+package jsonx
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// ErrTooLarge is returned by Read for a body past its limit.
+var ErrTooLarge = errors.New("the body is too large")
+
+// Unmarshal decodes data into v strictly.
+func Unmarshal(data []byte, v any) error {
+	if err := json.Unmarshal(data, v, json.RejectUnknownMembers(true)); err != nil {
+		return clean(err)
+	}
+	return nil
+}
+
+// Read reads at most limit bytes from r and decodes them into v strictly.
+func Read(r io.Reader, limit int64, v any) error {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return err
+	}
+	if int64(len(data)) > limit {
+		return ErrTooLarge
+	}
+	return Unmarshal(data, v)
+}
+
+// clean turns the decoder's error into a message for the client: what is
+// wrong and where, without the Go types of the program.
+func clean(err error) error {
+	var se *json.SemanticError
+	if errors.As(err, &se) {
+		where := string(se.JSONPointer)
+		if where == "" {
+			where = "the body"
+		}
+		switch {
+		case se.Err != nil && strings.Contains(se.Err.Error(), "unknown object member"):
+			return fmt.Errorf("%s: unknown field", where)
+		case se.JSONKind != 0:
+			return fmt.Errorf("%s: a JSON %s is not allowed here", where, kindName(se.JSONKind))
+		}
+		return fmt.Errorf("%s: invalid value", where)
+	}
+	var syn *jsontext.SyntacticError
+	if errors.As(err, &syn) {
+		msg := syn.Err.Error()
+		switch {
+		case errors.Is(syn.Err, jsontext.ErrDuplicateName):
+			msg = "a field appears more than once"
+		case errors.Is(syn.Err, io.ErrUnexpectedEOF):
+			msg = "the body ends before its JSON value does"
+		}
+		return fmt.Errorf("%s at offset %d", msg, syn.ByteOffset)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("the body ends before its JSON value does")
+	}
+	return err
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 'f', 't':
+		return "boolean"
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	}
+	return "value"
+}

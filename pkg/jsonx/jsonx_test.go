@@ -1,0 +1,55 @@
+package jsonx
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+type body struct {
+	Email string `json:"email"`
+	Count int    `json:"count"`
+	Tags  []struct {
+		Name string `json:"name"`
+	} `json:"tags"`
+}
+
+func TestStrict(t *testing.T) {
+	cases := []struct{ in, err string }{
+		{`{"email":"a@b.example","count":2,"tags":[{"name":"x"}]}`, ""},
+		{`{"email":"Jane Doe","email":"a@b.example"}`, "more than once"},
+		{`{"email":"a@b.example","em\u0061il":"Jane"}`, "more than once"},
+		{`{"tags":[{"name":"a","name":"b"}]}`, "more than once"},
+		{`{"Email":"a@b.example"}`, "unknown field"},
+		{`{"email":"a@b.example","ssn":"123"}`, "unknown field"},
+		{`{"count":"2"}`, "/count"},
+		{`{"count":1e400}`, "/count"},
+		{`{"count":2.5}`, "/count"},
+		{`{"count":99999999999999999999}`, "/count"},
+		{`{"email":"a"} {"email":"b"}`, "after top-level value"},
+		{"{\"email\":\"\xff\"}", "UTF-8"},
+		{`{"email":"a`, "ends before"},
+		{``, "ends before"},
+		{`[]`, "array"},
+	}
+	for _, c := range cases {
+		var b body
+		err := Unmarshal([]byte(c.in), &b)
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%s: %v", c.in, err)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%s: want an error with %q, got %v", c.in, c.err, err)
+		}
+	}
+}
+
+func TestReadLimit(t *testing.T) {
+	var b body
+	if err := Read(strings.NewReader(`{"email":"`+strings.Repeat("a", 100)+`"}`), 50, &b); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("got %v", err)
+	}
+	if err := Read(strings.NewReader(`{"email":"a"}`), 50, &b); err != nil || b.Email != "a" {
+		t.Fatalf("got %v %+v", err, b)
+	}
+}
