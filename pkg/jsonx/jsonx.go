@@ -21,18 +21,30 @@ import (
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/itsmylife/iml/pkg/textx"
 )
 
 // ErrTooLarge is returned by Read for a body past its limit.
 var ErrTooLarge = errors.New("the body is too large")
 
-// Unmarshal decodes data into v strictly.
+// Unmarshal decodes data into v strictly. A string that is not text a
+// person types (see textx) is refused with a *TextError naming its field.
 func Unmarshal(data []byte, v any) error {
 	if err := json.Unmarshal(data, v, json.RejectUnknownMembers(true)); err != nil {
 		return clean(err)
 	}
+	if field := textx.FirstUnclean(v); field != "" {
+		return &TextError{Field: field}
+	}
 	return nil
 }
+
+// TextError is a string of a body that holds a control or invisible
+// formatting character.
+type TextError struct{ Field string }
+
+func (e *TextError) Error() string { return e.Field + " " + textx.Problem }
 
 // Read reads at most limit bytes from r and decodes them into v strictly.
 func Read(r io.Reader, limit int64, v any) error {

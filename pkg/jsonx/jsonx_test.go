@@ -31,6 +31,8 @@ func TestStrict(t *testing.T) {
 		{`{"email":"a`, "ends before"},
 		{``, "ends before"},
 		{`[]`, "array"},
+		{`{"email":"a\u0000b"}`, "email holds a control"},
+		{`{"tags":[{"name":"ok"},{"name":"\u202eevil"}]}`, "tags[1].name holds a control"},
 	}
 	for _, c := range cases {
 		var b body

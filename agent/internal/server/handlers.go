@@ -12,6 +12,7 @@ import (
 	"github.com/itsmylife/iml/pkg/jsonx"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/program"
+	"github.com/itsmylife/iml/pkg/textx"
 )
 
 // writeErr turns a store error into the client's message.
@@ -39,8 +40,12 @@ func bindJSON(c *gin.Context, v any) bool {
 		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Send the body as application/json."))
 		return false
 	}
+	var te *jsonx.TextError
 	err := jsonx.Read(c.Request.Body, 1<<20, v)
 	switch {
+	case errors.As(err, &te):
+		problem.Write(c, problem.Validation("A field holds a character no one types; nothing was changed.", problem.FieldError{Field: te.Field, Detail: textx.Problem}))
+		return false
 	case errors.Is(err, jsonx.ErrTooLarge):
 		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, "The body is larger than 1 MiB."))
 		return false

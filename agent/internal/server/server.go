@@ -17,6 +17,7 @@ import (
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/textx"
 	"github.com/itsmylife/iml/pkg/webui"
 )
 
@@ -87,7 +88,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(problem.Recovery(s.log), s.accessLog(), limitBody(maxRequestBytes))
+	r.Use(problem.Recovery(s.log), s.accessLog(), limitBody(maxRequestBytes), textx.FormGuard(s.refuseText))
 	r.HandleMethodNotAllowed = true
 	r.NoMethod(func(c *gin.Context) {
 		if isAPI(c) {
@@ -164,6 +165,18 @@ func (s *Server) Handler() http.Handler {
 	p.GET("/sync", s.syncPage)
 	p.POST("/sync", s.syncSubmit)
 	return r
+}
+
+// refuseText answers a form whose field holds a control or invisible
+// formatting character: nothing was read or changed.
+func (s *Server) refuseText(c *gin.Context, field string) {
+	if isAPI(c) {
+		problem.Write(c, problem.Validation("A field holds a character no one types; nothing was changed.", problem.FieldError{Field: field, Detail: textx.Problem}))
+		return
+	}
+	s.render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Check what you typed",
+		"Message": "The field \"" + field + "\" " + textx.Problem + ". Nothing was saved: go back, type it again and send the form."})
+	c.Abort()
 }
 
 func isAPI(c *gin.Context) bool { return strings.HasPrefix(c.Request.URL.Path, "/api/") }

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+
+	"github.com/itsmylife/iml/pkg/textx"
 )
 
 // RowError is what is wrong with one row of an import.
@@ -93,6 +95,9 @@ func readRows(r io.Reader, columns []string, required int) ([]map[string]string,
 		empty := true
 		for c, i := range index {
 			if i < len(rec) {
+				if !textx.Clean(rec[i]) {
+					return nil, []RowError{{Row: line, Field: c, Detail: textx.Problem}}
+				}
 				m[c] = strings.TrimSpace(rec[i])
 				empty = empty && m[c] == ""
 			}

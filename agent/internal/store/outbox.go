@@ -257,6 +257,14 @@ func (s *Store) Reconcile(ctx context.Context, generation string, siteSeq int64)
 			return err
 		}
 		to := int64(0)
+		if known != generation {
+			// A new hub holds none of this site's records: those it
+			// refused before (rejected for a release it did not know,
+			// say) are sent to it again too.
+			if err := tx.Exec("UPDATE sync_records SET conflict = '' WHERE conflict <> ''").Error; err != nil {
+				return err
+			}
+		}
 		if known == generation {
 			if err := tx.Raw("SELECT COALESCE(MAX(upto), 0) FROM sync_acks WHERE seq <= ?", siteSeq).Scan(&to).Error; err != nil {
 				return err

@@ -262,3 +262,34 @@ func TestReconcileAfterHubRestore(t *testing.T) {
 		t.Fatal("not everything is due after a generation change")
 	}
 }
+
+// A record the hub rejected (it named a release the hub did not know)
+// waits aside; the same hub's next answers leave it there, and a new hub
+// generation makes it due again.
+func TestRejectedRecordWaitsForANewHub(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	if err := st.SetMeta(ctx, MetaGeneration, "g1"); err != nil {
+		t.Fatal(err)
+	}
+	addPeople(t, st, 1) // 2 records
+	seq, _ := st.NextBatchSeq(ctx)
+	b, _ := st.PendingBatch(ctx, 0, 10, 1<<20)
+	res := fatesFor(b, contract.FateStored)
+	res[1].Fate, res[1].Detail = contract.FateRejected, "release is not a release this hub published"
+	if _, err := st.Acknowledge(ctx, seq, b, res); err != nil {
+		t.Fatal(err)
+	}
+	if ob, _ := st.Outbox(ctx); ob.Pending != 0 || ob.Conflicts != 1 {
+		t.Fatalf("outbox after the rejection: %+v", ob)
+	}
+	if n, err := st.Reconcile(ctx, "g1", seq); err != nil || n != 0 || pending(t, st) != 0 {
+		t.Fatalf("the same hub: requeued %d, %v", n, err)
+	}
+	if _, err := st.Reconcile(ctx, "g2", 0); err != nil {
+		t.Fatal(err)
+	}
+	if ob, _ := st.Outbox(ctx); ob.Pending != 2 || ob.Conflicts != 0 {
+		t.Fatalf("outbox after a new generation: %+v", ob)
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/textx"
 	"github.com/itsmylife/iml/pkg/webui"
 )
 
@@ -116,7 +117,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(problem.Recovery(s.log), s.accessLog(), s.audit(), limitUploads(store.MaxKitFileBytes+1<<20))
+	r.Use(problem.Recovery(s.log), s.accessLog(), s.audit(), limitUploads(store.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
 	// from a reverse proxy on this machine.
@@ -185,6 +186,18 @@ func (s *Server) notFound(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no page at this address."})
+}
+
+// refuseText answers a form whose field holds a control or invisible
+// formatting character: nothing was read or changed.
+func (s *Server) refuseText(c *gin.Context, field string) {
+	if isAPI(c) {
+		problem.Write(c, problem.Validation("A field holds a character no one types; nothing was changed.", problem.FieldError{Field: field, Detail: textx.Problem}))
+		return
+	}
+	s.render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Check what you typed",
+		"Message": "The field \"" + field + "\" " + textx.Problem + ". Nothing was saved: go back, type it again and send the form."})
+	c.Abort()
 }
 
 func isAPI(c *gin.Context) bool {

@@ -21,6 +21,7 @@ import (
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/jsonx"
 	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/textx"
 )
 
 const (
@@ -172,7 +173,13 @@ func (s *Server) readJSON(c *gin.Context, limit int64, v any) bool {
 	if !ok {
 		return false
 	}
-	if err := jsonx.Unmarshal(body, v); err != nil {
+	var te *jsonx.TextError
+	err := jsonx.Unmarshal(body, v)
+	switch {
+	case errors.As(err, &te):
+		problem.Write(c, problem.Validation("A field holds a character no one types; nothing was changed.", problem.FieldError{Field: te.Field, Detail: textx.Problem}))
+		return false
+	case err != nil:
 		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not valid JSON for this request: "+err.Error()))
 		return false
 	}

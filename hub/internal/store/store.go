@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -19,6 +18,7 @@ import (
 	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/program"
 	"github.com/itsmylife/iml/pkg/secret"
+	"github.com/itsmylife/iml/pkg/textx"
 )
 
 // Store is the hub's database.
@@ -234,7 +234,7 @@ func (s *Store) AddOrganizationSince(ctx context.Context, in OrgInput, since str
 // plainText reports whether a string from a client can be compared with a
 // text column: PostgreSQL refuses bytes that are not UTF-8 and NUL with an
 // error. No row holds such a string.
-func plainText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+func plainText(s string) bool { return textx.Clean(s) }
 
 // FindOrganization finds an organization by id or exact name.
 func (s *Store) FindOrganization(ctx context.Context, ref string) (Organization, error) {

@@ -1,0 +1,44 @@
+package textx
+
+import "testing"
+
+func TestClean(t *testing.T) {
+	for s, want := range map[string]bool{
+		"Ana María Núñez": true, "line one\nline two\r\n\tindented": true, "日本語 😀": true, "": true,
+		"a\x00b": false, "a\x07b": false, "\x1b[31mred": false, "a\x7fb": false, "a\u0085b": false,
+		"evil\u202egnp.exe": false, "a\u2066b": false, "\ufeffBOM": false, "bad \xff utf8": false, "a\u200fb": false,
+	} {
+		if got := Clean(s); got != want {
+			t.Errorf("Clean(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestFirstUnclean(t *testing.T) {
+	type inner struct {
+		Note string `json:"note"`
+	}
+	type body struct {
+		Name   string            `json:"name,omitempty"`
+		Items  []inner           `json:"items"`
+		Labels map[string]string `json:"labels"`
+		Ptr    *inner            `json:"ptr"`
+		Raw    []byte            `json:"raw"`
+		hidden string
+	}
+	ok := body{Name: "fine", Items: []inner{{"ok"}}, Labels: map[string]string{"k": "v"}, Ptr: &inner{"x"}, Raw: []byte{0, 1}, hidden: "\x00"}
+	if p := FirstUnclean(ok); p != "" {
+		t.Fatalf("clean value flagged at %s", p)
+	}
+	for want, b := range map[string]body{
+		"name":           {Name: "a\x00"},
+		"items[1].note":  {Items: []inner{{"ok"}, {"\x1b"}}},
+		"labels.k":       {Labels: map[string]string{"k": "\u202e"}},
+		"labels.(a key)": {Labels: map[string]string{"\x00": "v"}},
+		"ptr.note":       {Ptr: &inner{"\x07"}},
+	} {
+		if got := FirstUnclean(&b); got != want {
+			t.Errorf("FirstUnclean = %q, want %q", got, want)
+		}
+	}
+}
