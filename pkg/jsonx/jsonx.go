@@ -40,6 +40,20 @@ func Unmarshal(data []byte, v any) error {
 	return nil
 }
 
+// UnmarshalNewer decodes data into v like Unmarshal but leaves out members
+// v has no field for: for content a newer program wrote that this one must
+// still read (a release from a newer hub). A name sent twice is refused
+// all the same.
+func UnmarshalNewer(data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return clean(err)
+	}
+	if field := textx.FirstUnclean(v); field != "" {
+		return &TextError{Field: field}
+	}
+	return nil
+}
+
 // TextError is a string of a body that holds a control or invisible
 // formatting character.
 type TextError struct{ Field string }

@@ -55,3 +55,13 @@ func TestReadLimit(t *testing.T) {
 		t.Fatalf("got %v %+v", err, b)
 	}
 }
+
+func TestUnmarshalNewer(t *testing.T) {
+	var b body
+	if err := UnmarshalNewer([]byte(`{"email":"a@b.example","added_later":{"x":1}}`), &b); err != nil || b.Email != "a@b.example" {
+		t.Fatalf("%+v %v", b, err)
+	}
+	if err := UnmarshalNewer([]byte(`{"email":"a","email":"b"}`), &b); err == nil || !strings.Contains(err.Error(), "more than once") {
+		t.Fatalf("a name sent twice: %v", err)
+	}
+}

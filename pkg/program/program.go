@@ -173,7 +173,7 @@ var defaultParsed = sync.OnceValue(func() Release {
 // the rest.
 func ParseReceived(b []byte) (Release, error) {
 	var r Release
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := jsonx.UnmarshalNewer(b, &r); err != nil {
 		return r, fmt.Errorf("release: %w", err)
 	}
 	return r, r.Validate()
