@@ -6,5 +6,5 @@ import "github.com/go-gormigrate/gormigrate/v2"
 // tables as they were when it was written, so later model changes never
 // rewrite history. Never edit a migration that has shipped; add one.
 func Migrations() []*gormigrate.Migration {
-	return []*gormigrate.Migration{m0001Init(), m0002Outcomes(), m0003StaffAccess(), m0004AffiliatesTA(), m0005KitsTraining()}
+	return []*gormigrate.Migration{m0001Init(), m0002Outcomes(), m0003StaffAccess(), m0004AffiliatesTA(), m0005KitsTraining(), m0006TokenEpochs()}
 }
