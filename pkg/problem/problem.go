@@ -35,6 +35,9 @@ const (
 	TypeInternal         = "urn:iml:problem:internal"
 	TypeUnavailable      = "urn:iml:problem:unavailable"
 	TypeRateLimited      = "urn:iml:problem:rate-limited"
+	// TypeBatchSeq: a push's IML-Batch-Seq is missing, given more than
+	// once, not a number, or outside what the hub accepts for the site.
+	TypeBatchSeq = "urn:iml:problem:batch-seq"
 )
 
 // FieldError names one invalid field.

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/program"
 	"github.com/itsmylife/iml/pkg/secret"
@@ -434,6 +435,21 @@ func (s *Store) ReinstateSite(ctx context.Context, ref string) (Site, error) {
 		st.RevokedAt, st.RevokedReason, st.CredentialHash = nil, "", ""
 	}
 	return st, err
+}
+
+// RepairBatchSeq sets a site's batch watermark back to 0 when it lies
+// outside the range a push may set (contract.MaxBatchSeq), as an earlier hub
+// that accepted any number could have left it; it returns the watermark the
+// site has now. At 0 the agent sends every record again once, which the
+// hub answers as duplicates, and numbers its batches from 1.
+func (s *Store) RepairBatchSeq(ctx context.Context, siteID string) (int64, error) {
+	err := s.DB.WithContext(ctx).Exec("UPDATE sites SET batch_seq = 0 WHERE id = ? AND (batch_seq < 0 OR batch_seq > ?)", siteID, int64(contract.MaxBatchSeq)).Error
+	if err != nil {
+		return 0, err
+	}
+	var seq int64
+	err = s.DB.WithContext(ctx).Raw("SELECT batch_seq FROM sites WHERE id = ?", siteID).Scan(&seq).Error
+	return seq, err
 }
 
 // TouchSite records that a site was seen and which release it runs.
