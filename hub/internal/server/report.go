@@ -76,7 +76,7 @@ func (s *Server) scopeFilter(c *gin.Context, u store.User, orgID, siteID string)
 			return orgID, problem.Validation("No such organization.", problem.FieldError{Field: "org", Detail: "is not an organization id"})
 		}
 		if err != nil {
-			return orgID, s.internal(err)
+			return orgID, s.internal(c, err)
 		}
 	}
 	if siteID != "" {
@@ -89,7 +89,7 @@ func (s *Server) scopeFilter(c *gin.Context, u store.User, orgID, siteID string)
 			return orgID, problem.Validation("No such site.", problem.FieldError{Field: "site", Detail: "is not a site id"})
 		}
 		if err != nil {
-			return orgID, s.internal(err)
+			return orgID, s.internal(c, err)
 		}
 		if u.Role == store.RoleDirector && site.OrgID != u.OrgID {
 			return orgID, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's outcomes.")

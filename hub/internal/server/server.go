@@ -8,6 +8,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -116,7 +117,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(problem.Recovery(s.log), s.accessLog(), s.audit(), limitUploads(store.MaxKitFileBytes+1<<20))
+	r.Use(problem.Recovery(s.log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(store.MaxKitFileBytes+1<<20))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
 	// from a reverse proxy on this machine.
@@ -202,11 +203,16 @@ func (s *Server) ready(c *gin.Context) {
 }
 
 // accessLog logs each request's method, path, status and duration; never a
-// body or a query value.
+// body or a query value. A request whose body broke off (its client went
+// away mid-upload) is said to be so, whatever the handler made of what it
+// could read.
 func (s *Server) accessLog() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
+		if problem.GoneUnlogged(c) {
+			problem.LogGone(c, s.log, io.ErrUnexpectedEOF)
+		}
 		s.log.Info("http", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(),
 			"ms", time.Since(start).Milliseconds(), "site", c.GetString(ctxSiteID))
 	}

@@ -150,6 +150,10 @@ func (s *Server) readBody(c *gin.Context, limit int64) ([]byte, bool) {
 	case "", "identity":
 	case "gzip":
 		zr, err := gzip.NewReader(r)
+		if err != nil && problem.ClientGone(c, err) {
+			problem.Gone(c, s.log, err)
+			return nil, false
+		}
 		if err != nil {
 			problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body says it is gzip but is not."))
 			return nil, false
@@ -164,6 +168,12 @@ func (s *Server) readBody(c *gin.Context, limit int64) ([]byte, bool) {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) || int64(len(body)) > limit {
 		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, fmt.Sprintf("The body is larger than %d bytes. Send smaller batches.", limit)))
+		return nil, false
+	}
+	if err != nil && problem.ClientGone(c, err) {
+		// The client went away mid-body: its mistake is not the hub's,
+		// and nobody reads an answer.
+		problem.Gone(c, s.log, err)
 		return nil, false
 	}
 	if err != nil {
