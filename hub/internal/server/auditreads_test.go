@@ -3,8 +3,8 @@ package server_test
 import (
 	"context"
 	"net/http"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 

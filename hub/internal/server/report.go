@@ -365,7 +365,7 @@ func fidelityRows(rep store.FidelityReport) [][]string {
 		"social_explorations_meetings_per_month", "theme_share", "journal_completion_pct", "receipt_compliance_pct", "flagged_for_ta", "reasons"}}
 	for _, f := range rep.Sites {
 		rows = append(rows, []string{f.SiteID, f.Site, f.Organization, f.State, strconv.FormatInt(f.PPCohortMonths, 10), optText(f.GroupSizeShare), optText(f.PPMeetings),
-			optText(f.SEMeetings), optText(f.ThemeShare), f.JournalShare.String(), f.ReceiptShare.String(), strconv.FormatBool(f.FlaggedForTA), strings.Join(f.Reasons, "; ")})
+			f.SEMeetings.String(), optText(f.ThemeShare), f.JournalShare.String(), f.ReceiptShare.String(), strconv.FormatBool(f.FlaggedForTA), strings.Join(f.Reasons, "; ")})
 	}
 	return rows
 }

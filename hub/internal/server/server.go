@@ -38,7 +38,7 @@ type Config struct {
 	Replica string
 	// FidelityFlags lists the sites outcome fidelity flags for "My TA
 	// work"; nil means the outcome reports' own flags (store.FlaggedSites
-	// with Fidelity's thresholds).
+	// with Fidelity's thresholds and MinCell).
 	FidelityFlags store.FidelityFlags
 	// Certs is how long a certification lasts and how far ahead its
 	// expiry is flagged (default store.DefaultCertPolicy).
@@ -100,8 +100,8 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		cfg.Fidelity = store.DefaultFidelity()
 	}
 	if cfg.FidelityFlags == nil {
-		th := cfg.Fidelity
-		cfg.FidelityFlags = func(ctx context.Context) ([]store.SiteFlag, error) { return st.FlaggedSites(ctx, th) }
+		th, minCell := cfg.Fidelity, cfg.MinCell
+		cfg.FidelityFlags = func(ctx context.Context) ([]store.SiteFlag, error) { return st.FlaggedSites(ctx, th, minCell) }
 	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
 	s := &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1),
