@@ -365,7 +365,10 @@ func siteCmd(g *globals) *cobra.Command {
 	token := &cobra.Command{
 		Use:   "token",
 		Short: "Issue a new one-time enrollment token for a site (a replaced machine)",
-		Args:  cobra.NoArgs,
+		Long: `Issue a new one-time enrollment token for a site. Every token issued
+for the site before stops working at once; the site's current credential
+works until an agent enrolls with the new token.`,
+		Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			site, err := st.FindSite(cmd.Context(), siteRef)
 			if err != nil {
@@ -405,8 +408,9 @@ func siteCmd(g *globals) *cobra.Command {
 	reinstate := &cobra.Command{
 		Use:   "reinstate",
 		Short: "Lift a site's revocation and print a one-time token to enroll its agent again",
-		Long: `Lift a site's revocation. The revoked credential stays dead: enroll the
-site's agent again with the printed token (agent enroll --force --token ...).`,
+		Long: `Lift a site's revocation. The revoked credential stays dead, and so does
+every token issued before: enroll the site's agent again with the printed
+token (agent enroll --force --token ...).`,
 		Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			site, err := st.ReinstateSite(cmd.Context(), siteRef)

@@ -128,6 +128,17 @@ const (
 	MaxRecordBytes = 16 << 10
 )
 
+// Batch sequence bounds (HeaderBatchSeq). The hub accepts a push's
+// sequence number only from 1 to MaxBatchSeq and at most MaxBatchSeqStep
+// above the highest one it holds for the site; an agent keeps its own
+// counter within the same bounds and never adopts a number beyond
+// MaxBatchSeq from a hub. MaxBatchSeq is 2^53 - 1: exact in every JSON
+// reader, and far from int64 overflow however a number near it is used.
+const (
+	MaxBatchSeq     = 1<<53 - 1
+	MaxBatchSeqStep = 1 << 20
+)
+
 // Fate is what the hub did with one pushed record.
 type Fate string
 

@@ -6,12 +6,15 @@
 package problem
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
 )
@@ -35,6 +38,9 @@ const (
 	TypeInternal         = "urn:iml:problem:internal"
 	TypeUnavailable      = "urn:iml:problem:unavailable"
 	TypeRateLimited      = "urn:iml:problem:rate-limited"
+	// TypeBatchSeq: a push's IML-Batch-Seq is missing, given more than
+	// once, not a number, or outside what the hub accepts for the site.
+	TypeBatchSeq = "urn:iml:problem:batch-seq"
 )
 
 // FieldError names one invalid field.
@@ -83,11 +89,107 @@ func Write(c *gin.Context, p *Problem) {
 }
 
 // Internal logs the cause and answers a 500 that reveals nothing of it. The
-// log names the route, not the path, which may hold record ids.
+// log names the route, not the path, which may hold record ids. A failure
+// that is the client going away (ClientGone) is not the server's: it is
+// logged as such (Gone) and answered with StatusClientClosed.
 func Internal(c *gin.Context, log *slog.Logger, cause error) {
+	if ClientGone(c, cause) {
+		Gone(c, log, cause)
+		return
+	}
 	log.Error("request failed", "method", c.Request.Method, "route", c.FullPath(), "err", cause)
 	Write(c, New(http.StatusInternalServerError, TypeInternal, "The server could not complete the request. The failure has been logged."))
 }
+
+// StatusClientClosed is the status of a request whose client went away
+// before it was answered (the code nginx logs for the same). Nobody reads
+// it: it is for the access and audit logs.
+const StatusClientClosed = 499
+
+const (
+	ctxBody = "iml.problem.body"
+	ctxGone = "iml.problem.gone"
+)
+
+// trackedBody is a request body that notes when reading it failed for
+// another reason than its end or a size limit above it: the connection
+// broke off (the client went away, or sent less than it announced).
+type trackedBody struct {
+	io.ReadCloser
+	broken atomic.Bool
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if !errors.As(err, &mbe) {
+			b.broken.Store(true)
+		}
+	}
+	return n, err
+}
+
+// TrackBody notes, for ClientGone, when a request's body breaks off. It
+// must come before any middleware that wraps the body (size limits). The
+// request gets its own body back once the handlers are done: the HTTP
+// server looks at it to finish the request (a "100 Continue" never sent,
+// an unread rest to discard).
+func TrackBody() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		orig := c.Request.Body
+		if orig == nil || orig == http.NoBody {
+			c.Next()
+			return
+		}
+		tb := &trackedBody{ReadCloser: orig}
+		c.Request.Body = tb
+		c.Set(ctxBody, tb)
+		defer func() { c.Request.Body = orig }()
+		c.Next()
+	}
+}
+
+// BodyBroken reports whether reading the request's body broke off before
+// its end (TrackBody).
+func BodyBroken(c *gin.Context) bool {
+	tb, ok := c.Get(ctxBody)
+	if !ok {
+		return false
+	}
+	b, ok := tb.(*trackedBody)
+	return ok && b.broken.Load()
+}
+
+// ClientGone reports whether a failure is the client's going away rather
+// than the server's: the request's body broke off, or the request was
+// cancelled (its connection closed) and err is that cancellation.
+func ClientGone(c *gin.Context, err error) bool {
+	if BodyBroken(c) {
+		return true
+	}
+	return c.Request.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}
+
+// Gone logs a request whose client went away, at Info with the route
+// pattern (never the path or a body), and ends it with StatusClientClosed
+// (written to a connection nobody reads any more).
+func Gone(c *gin.Context, log *slog.Logger, cause error) {
+	LogGone(c, log, cause)
+	c.AbortWithStatus(StatusClientClosed)
+}
+
+// LogGone logs a request whose client went away, as Gone does, for a
+// caller that ends the request itself.
+func LogGone(c *gin.Context, log *slog.Logger, cause error) {
+	c.Set(ctxGone, true)
+	log.Info("client disconnected", "method", c.Request.Method, "route", c.FullPath(), "err", cause)
+}
+
+// GoneUnlogged reports whether a request's body broke off and nothing said
+// so yet (Gone), for the access log to say it: a handler may have answered
+// from what it could read (a form without its fields).
+func GoneUnlogged(c *gin.Context) bool { return BodyBroken(c) && !c.GetBool(ctxGone) }
 
 // Read decodes a problem from a response, or makes one from its status when
 // the body is not a problem. The body is limited to 64 KiB.

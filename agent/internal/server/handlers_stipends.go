@@ -200,6 +200,8 @@ func (s *Server) readReceipt(c *gin.Context) (string, []byte, error) {
 		return "", nil, tooBig
 	case errors.Is(err, http.ErrMissingFile):
 		return "", nil, &store.ValidationError{Field: "file", Msg: "choose the receipt's file (a photo or a PDF)"}
+	case err != nil && problem.ClientGone(c, err):
+		return "", nil, err // the client went away mid-upload: s.fail says so
 	case err != nil:
 		return "", nil, fmt.Errorf("%w: %w", errReceiptForm, err)
 	}

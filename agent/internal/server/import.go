@@ -46,6 +46,12 @@ func (s *Server) apiImport(c *gin.Context) {
 		return
 	}
 	res, err := s.runImport(c, kind, http.MaxBytesReader(c.Writer, c.Request.Body, maxImportBytes), c.Query("dry_run") == "true")
+	if err != nil && problem.ClientGone(c, err) {
+		// The file broke off: nothing was imported, and nobody waits for
+		// the rows it refused.
+		s.fail(c, err)
+		return
+	}
 	if errors.Is(err, store.ErrImportRefused) {
 		p := problem.Validation("The file has errors; nothing was imported.")
 		for _, e := range res.Errors {
@@ -83,6 +89,10 @@ func (s *Server) importSubmit(c *gin.Context) {
 		return
 	}
 	fh, err := c.FormFile("file")
+	if err != nil && problem.ClientGone(c, err) {
+		s.fail(c, err)
+		return
+	}
 	if err != nil || fh.Size > maxImportBytes {
 		data["Error"] = "Choose a CSV file of at most 8 MB."
 		s.render(c, http.StatusUnprocessableEntity, "import.html", data)

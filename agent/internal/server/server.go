@@ -7,6 +7,7 @@ import (
 	"embed"
 	"errors"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -88,7 +89,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(problem.Recovery(s.log), s.accessLog(), limitBody(maxRequestBytes), textx.FormGuard(s.refuseText))
+	r.Use(problem.Recovery(s.log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), textx.FormGuard(s.refuseText))
 	r.HandleMethodNotAllowed = true
 	r.NoMethod(func(c *gin.Context) {
 		if isAPI(c) {
@@ -221,6 +222,11 @@ func (s *Server) accessLog() gin.HandlerFunc {
 		if surveyRoute(path) {
 			return // when a survey came in is not kept anywhere
 		}
+		if problem.GoneUnlogged(c) {
+			// The body broke off: the client went away mid-request,
+			// whatever the handler made of what it could read.
+			problem.LogGone(c, s.log, io.ErrUnexpectedEOF)
+		}
 		s.log.Info("http", "method", c.Request.Method, "route", path, "status", c.Writer.Status(), "ms", time.Since(start).Milliseconds())
 	}
 }
@@ -266,7 +272,18 @@ func (s *Server) requireUser(page bool) gin.HandlerFunc {
 }
 
 // fail answers an unexpected error: logged in full, shown without detail.
+// A client that went away (its body broke off, or it closed the connection
+// while the request ran) is not a failure: it is logged at Info as a
+// disconnect, and on the survey's routes not at all.
 func (s *Server) fail(c *gin.Context, err error) {
+	if problem.ClientGone(c, err) {
+		if surveyRoute(c.FullPath()) {
+			c.AbortWithStatus(problem.StatusClientClosed)
+			return
+		}
+		problem.Gone(c, s.log, err)
+		return
+	}
 	if isAPI(c) {
 		problem.Internal(c, s.log, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -244,17 +245,49 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// ErrHubSeqRange means the hub reported a batch watermark for the site
+// that no push can have set: the agent does not adopt it.
+var ErrHubSeqRange = errors.New("the hub reports a batch sequence out of range for this site")
+
 // Reconcile compares what the hub says it holds with what the agent
 // believes it delivered, and makes due again whatever the hub lost: all of
 // it after a generation change; after a restore from an older backup,
 // everything after the watermark the hub's last batch reached. It returns
 // how many records became due.
+//
+// It also keeps the agent's batch counter where the hub accepts the next
+// batch: at least siteSeq, less than contract.MaxBatchSeqStep above it,
+// and a valid number (a counter left out of range, as by an agent that
+// adopted an absurd watermark and wrapped around, is set to siteSeq). A
+// siteSeq outside 0..contract.MaxBatchSeq is never adopted: the
+// watermark part is skipped, a counter out of range starts again from 0,
+// and ErrHubSeqRange is returned with the records requeued by a
+// generation change (the round goes on: an older hub that holds such a
+// number still takes small ones).
 func (s *Store) Reconcile(ctx context.Context, generation string, siteSeq int64) (int64, error) {
 	var requeued int64
+	absurd := siteSeq < 0 || siteSeq > contract.MaxBatchSeq
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		known, err := GetMeta(tx, MetaGeneration)
 		if err != nil {
 			return err
+		}
+		if absurd {
+			if known != generation {
+				if requeued, err = rewind(tx, 0); err != nil {
+					return err
+				}
+				if err := tx.Exec("DELETE FROM sync_acks").Error; err != nil {
+					return err
+				}
+				if err := SetMeta(tx, MetaGeneration, generation); err != nil {
+					return err
+				}
+			}
+			if _, ok, err := batchCounter(tx); err != nil || ok {
+				return err
+			}
+			return SetMeta(tx, MetaBatchSeq, "0")
 		}
 		to := int64(0)
 		if known != generation {
@@ -284,15 +317,20 @@ func (s *Store) Reconcile(ctx context.Context, generation string, siteSeq int64)
 		if err := SetMeta(tx, MetaGeneration, generation); err != nil {
 			return err
 		}
-		// Keep batch numbers above anything the hub holds.
-		v, err := GetMeta(tx, MetaBatchSeq)
+		// Keep batch numbers above anything the hub holds, and within the
+		// step the hub accepts above it. Lowering the counter is safe: the
+		// acknowledgements of batches above siteSeq are gone (above).
+		cur, ok, err := batchCounter(tx)
 		if err != nil {
 			return err
 		}
-		if cur, _ := strconv.ParseInt(v, 10, 64); cur < siteSeq {
+		if !ok || cur < siteSeq || cur-siteSeq >= contract.MaxBatchSeqStep {
 			return SetMeta(tx, MetaBatchSeq, strconv.FormatInt(siteSeq, 10))
 		}
 		return nil
 	})
+	if err == nil && absurd {
+		err = ErrHubSeqRange
+	}
 	return requeued, err
 }

@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 
+	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/program"
 )
@@ -266,14 +267,33 @@ func (s *Store) NextBatchSeq(ctx context.Context) (int64, error) {
 	return seq, err
 }
 
+// ErrBatchSeqRange means the agent's batch counter is not a number it may
+// send; the next round's status sets it back from the hub's (Reconcile).
+var ErrBatchSeqRange = errors.New("the batch sequence counter is out of range; the next sync round sets it from the hub's status")
+
 func nextBatchSeq(tx *gorm.DB) (int64, error) {
-	v, err := GetMeta(tx, MetaBatchSeq)
+	cur, ok, err := batchCounter(tx)
 	if err != nil {
 		return 0, err
 	}
-	seq, _ := strconv.ParseInt(v, 10, 64)
-	seq++
+	// Checked, never wrapping: a counter at the bound stays there.
+	if !ok || cur >= contract.MaxBatchSeq {
+		return 0, ErrBatchSeqRange
+	}
+	seq := cur + 1
 	return seq, SetMeta(tx, MetaBatchSeq, strconv.FormatInt(seq, 10))
+}
+
+// batchCounter reads the last batch sequence number used; ok is false when
+// the stored value is not one the agent may count on from (not a number,
+// negative, or beyond contract.MaxBatchSeq).
+func batchCounter(tx *gorm.DB) (int64, bool, error) {
+	v, err := GetMeta(tx, MetaBatchSeq)
+	if err != nil || v == "" {
+		return 0, err == nil, err
+	}
+	cur, perr := strconv.ParseInt(v, 10, 64)
+	return cur, perr == nil && cur >= 0 && cur <= contract.MaxBatchSeq, nil
 }
 
 func mustJSON(v any) string {

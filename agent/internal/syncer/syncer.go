@@ -116,6 +116,12 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		return res, fmt.Errorf("the hub says this credential belongs to site %s, not %s", st.SiteID, e.SiteID)
 	}
 	res.Requeued, err = s.St.Reconcile(ctx, st.Generation, st.SiteSeq)
+	if errors.Is(err, store.ErrHubSeqRange) {
+		// Never adopted: the agent keeps numbering its batches from its
+		// own counter, which the hub accepts.
+		s.Log.Warn("sync: the hub reports a batch sequence out of range for this site; not adopting it", "hub_seq", st.SiteSeq)
+		err = nil
+	}
 	if err != nil {
 		return res, err
 	}

@@ -69,11 +69,11 @@ func (s *Server) findAccount(c *gin.Context) (store.User, []store.RoleAssignment
 		return u, nil, problem.New(http.StatusNotFound, problem.TypeNotFound, "There is no staff account with this id.")
 	}
 	if err != nil {
-		return u, nil, s.internal(err)
+		return u, nil, s.internal(c, err)
 	}
 	as, err := s.st.Assignments(ctx, u.ID)
 	if err != nil {
-		return u, nil, s.internal(err)
+		return u, nil, s.internal(c, err)
 	}
 	return u, as, nil
 }
@@ -88,7 +88,7 @@ func (s *Server) apiUser(c *gin.Context) {
 }
 
 // assignProblem turns a store refusal into the client's answer.
-func (s *Server) assignProblem(err error) *problem.Problem {
+func (s *Server) assignProblem(c *gin.Context, err error) *problem.Problem {
 	var ve *store.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -96,7 +96,7 @@ func (s *Server) assignProblem(err error) *problem.Problem {
 	case errors.Is(err, store.ErrNotFound):
 		return problem.New(http.StatusNotFound, problem.TypeNotFound, "There is no staff account or assignment with this id.")
 	}
-	return s.internal(err)
+	return s.internal(c, err)
 }
 
 func actorName(c *gin.Context) string {
@@ -114,7 +114,7 @@ func (s *Server) apiAssign(c *gin.Context) {
 	}
 	a, err := s.st.Assign(c.Request.Context(), actorName(c), c.Param("id"), req.Role, req.OrgID)
 	if err != nil {
-		problem.Write(c, s.assignProblem(err))
+		problem.Write(c, s.assignProblem(c, err))
 		return
 	}
 	c.JSON(http.StatusCreated, gin.H{"id": a.ID, "user_id": a.UserID, "role": a.Role, "org_id": a.OrgID, "created_by": a.CreatedBy, "created_at": a.CreatedAt})
@@ -122,7 +122,7 @@ func (s *Server) apiAssign(c *gin.Context) {
 
 func (s *Server) apiUnassign(c *gin.Context) {
 	if _, err := s.st.Unassign(c.Request.Context(), c.Param("id"), c.Param("assignment")); err != nil {
-		problem.Write(c, s.assignProblem(err))
+		problem.Write(c, s.assignProblem(c, err))
 		return
 	}
 	c.Status(http.StatusNoContent)
@@ -156,7 +156,7 @@ func (s *Server) renderUsers(c *gin.Context, status int, data gin.H) {
 func (s *Server) assignSubmit(c *gin.Context) {
 	_, err := s.st.Assign(c.Request.Context(), actorName(c), c.Param("id"), c.PostForm("role"), c.PostForm("org_id"))
 	if err != nil {
-		p := s.assignProblem(err)
+		p := s.assignProblem(c, err)
 		msg := p.Detail
 		if len(p.Errors) > 0 {
 			msg = p.Errors[0].Field + ": " + p.Errors[0].Detail
@@ -169,7 +169,7 @@ func (s *Server) assignSubmit(c *gin.Context) {
 
 func (s *Server) unassignSubmit(c *gin.Context) {
 	if _, err := s.st.Unassign(c.Request.Context(), c.Param("id"), c.Param("assignment")); err != nil {
-		p := s.assignProblem(err)
+		p := s.assignProblem(c, err)
 		s.renderUsers(c, p.Status, gin.H{"Error": p.Detail})
 		return
 	}

@@ -21,14 +21,41 @@ import (
 // refused), for the audit entry of a request that had no session.
 const ctxAuditActor = "iml.audit.actor"
 
-// auditedReads are read routes audited although they change nothing in the
-// usual sense: every read of outcome data (any route, present or future,
-// under these prefixes), and the provider's sign-in callback.
-var auditedReads = []string{"/outcomes", "/api/v1/outcomes"}
+// Reads of data derived from what the sites sent are audited like changes.
+// siteDataPrefixes are whole areas of such reads (any route, present or
+// future, under them): the outcomes reports with fidelity, and technical
+// assistance (the TA requests the sites wrote, the answers, and the TA
+// work list with the sites fidelity flags). siteDataReads are the other
+// routes that show them: the sites' sync status (when each last synced,
+// the release it runs, its batch watermark), on the home page, the sites
+// API, an organization's profile and the kits' list of sites by release.
+// The sync API is the site reading its own status and the hub's content
+// back, not a read of site data by staff, and is not audited as a read.
+var (
+	siteDataPrefixes = []string{"/outcomes", "/api/v1/outcomes", "/ta", "/api/v1/ta"}
+	siteDataReads    = map[string]bool{
+		"/": true, "/api/v1/sites": true,
+		"/affiliates/:id": true, "/api/v1/organizations/:id": true,
+		"/kits/sites": true, "/api/v1/release-sites": true,
+	}
+)
+
+// readsSiteData reports whether a route shows data derived from sites.
+func readsSiteData(route string) bool {
+	if siteDataReads[route] {
+		return true
+	}
+	for _, p := range siteDataPrefixes {
+		if route == p || strings.HasPrefix(route, p+"/") {
+			return true
+		}
+	}
+	return false
+}
 
 // audited reports whether a request to a route is written to the audit log:
-// every change (any method but GET, HEAD and OPTIONS) and every read of
-// outcome data.
+// every change (any method but GET, HEAD and OPTIONS), every read of data
+// derived from sites, and the provider's sign-in callback.
 func audited(method, route string) bool {
 	if route == "" {
 		return false
@@ -36,12 +63,7 @@ func audited(method, route string) bool {
 	if !auth.Safe(method) || route == "/auth/oidc/callback" {
 		return true
 	}
-	for _, p := range auditedReads {
-		if route == p || strings.HasPrefix(route, p+"/") {
-			return true
-		}
-	}
-	return false
+	return readsSiteData(route)
 }
 
 // audit writes an entry for each audited request once it is answered: who

@@ -115,7 +115,7 @@ func TestRoleAssignmentAPI(t *testing.T) {
 }
 
 // The audit log keeps every change (allowed or refused), every read of
-// outcome data and sign-ins, with the route pattern and path ids but never
+// data derived from sites and sign-ins, with the route pattern and path ids but never
 // a body or a query value; admins search and export it.
 func TestAuditLog(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
@@ -137,8 +137,9 @@ func TestAuditLog(t *testing.T) {
 		// A form without its CSRF token is refused, and kept with its sender.
 		h.do(t, request{method: http.MethodPost, path: "/admin/users/" + f.target.ID + "/roles", body: []byte("role=ta"),
 			header: map[string]string{"Cookie": "iml_hub_session=" + f.callers[store.RoleAdmin].token, "Content-Type": "application/x-www-form-urlencoded"}})
-		// Reads that are not outcome data are not audited.
-		h.do(t, request{method: http.MethodGet, path: "/api/v1/sites", header: bearer(store.RoleAnalyst)})
+		// Reads that show no data derived from sites are not audited
+		// (TestSiteDataReadsAudited covers every read route).
+		h.do(t, request{method: http.MethodGet, path: "/api/v1/me", header: bearer(store.RoleAnalyst)})
 		// A site's push is a change too, audited with the site as actor.
 		_, cred := h.site("Gamma", nil)
 		var st contract.StatusResponse
@@ -192,7 +193,7 @@ func TestAuditLog(t *testing.T) {
 			if e.ActorKind == "site" && e.Route == contract.PathPush && e.ActorID == st.SiteID && e.Status == http.StatusOK {
 				sitePush++
 			}
-			if e.Route == "/api/v1/sites" || e.Route == contract.PathStatus {
+			if e.Route == "/api/v1/me" || e.Route == contract.PathStatus {
 				sitesRead++
 			}
 		}

@@ -222,6 +222,9 @@ func readUpload(c *gin.Context) (store.FileUpload, error) {
 	var f store.FileUpload
 	fh, err := c.FormFile("file") // the body is bounded by limitUploads
 
+	if err != nil && problem.ClientGone(c, err) {
+		return f, err // the client went away mid-upload (see apiFailAs)
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

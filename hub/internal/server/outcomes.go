@@ -19,9 +19,14 @@ func (s *Server) pomFilter(c *gin.Context) (store.POMFilter, *problem.Problem) {
 	return f, p
 }
 
-// internal logs a failure and makes the problem the client sees.
-func (s *Server) internal(err error) *problem.Problem {
-	s.log.Error("request failed", "err", err)
+// internal logs a failure and makes the problem the client sees; a client
+// that went away is logged as such, and its problem is never read.
+func (s *Server) internal(c *gin.Context, err error) *problem.Problem {
+	if problem.ClientGone(c, err) {
+		problem.LogGone(c, s.log, err)
+		return problem.New(problem.StatusClientClosed, problem.TypeBadRequest, "The client went away.")
+	}
+	s.log.Error("request failed", "method", c.Request.Method, "route", c.FullPath(), "err", err)
 	return problem.New(http.StatusInternalServerError, problem.TypeInternal, "The server could not complete the request. The failure has been logged.")
 }
 
@@ -119,6 +124,10 @@ func (s *Server) pomPage(c *gin.Context) {
 }
 
 func (s *Server) pageError(c *gin.Context, err error) {
+	if problem.ClientGone(c, err) {
+		problem.Gone(c, s.log, err)
+		return
+	}
 	s.log.Error("page", "path", c.Request.URL.Path, "err", err)
 	s.render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": "Something went wrong", "Message": "The page could not be shown. The failure has been logged."})
 }

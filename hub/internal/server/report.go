@@ -76,7 +76,7 @@ func (s *Server) scopeFilter(c *gin.Context, u store.User, orgID, siteID string)
 			return orgID, problem.Validation("No such organization.", problem.FieldError{Field: "org", Detail: "is not an organization id"})
 		}
 		if err != nil {
-			return orgID, s.internal(err)
+			return orgID, s.internal(c, err)
 		}
 	}
 	if siteID != "" {
@@ -89,7 +89,7 @@ func (s *Server) scopeFilter(c *gin.Context, u store.User, orgID, siteID string)
 			return orgID, problem.Validation("No such site.", problem.FieldError{Field: "site", Detail: "is not a site id"})
 		}
 		if err != nil {
-			return orgID, s.internal(err)
+			return orgID, s.internal(c, err)
 		}
 		if u.Role == store.RoleDirector && site.OrgID != u.OrgID {
 			return orgID, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's outcomes.")
@@ -365,7 +365,7 @@ func fidelityRows(rep store.FidelityReport) [][]string {
 		"social_explorations_meetings_per_month", "theme_share", "journal_completion_pct", "receipt_compliance_pct", "flagged_for_ta", "reasons"}}
 	for _, f := range rep.Sites {
 		rows = append(rows, []string{f.SiteID, f.Site, f.Organization, f.State, strconv.FormatInt(f.PPCohortMonths, 10), optText(f.GroupSizeShare), optText(f.PPMeetings),
-			optText(f.SEMeetings), optText(f.ThemeShare), f.JournalShare.String(), f.ReceiptShare.String(), strconv.FormatBool(f.FlaggedForTA), strings.Join(f.Reasons, "; ")})
+			f.SEMeetings.String(), optText(f.ThemeShare), f.JournalShare.String(), f.ReceiptShare.String(), strconv.FormatBool(f.FlaggedForTA), strings.Join(f.Reasons, "; ")})
 	}
 	return rows
 }

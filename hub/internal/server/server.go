@@ -8,6 +8,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -38,7 +39,7 @@ type Config struct {
 	Replica string
 	// FidelityFlags lists the sites outcome fidelity flags for "My TA
 	// work"; nil means the outcome reports' own flags (store.FlaggedSites
-	// with Fidelity's thresholds).
+	// with Fidelity's thresholds and MinCell).
 	FidelityFlags store.FidelityFlags
 	// Certs is how long a certification lasts and how far ahead its
 	// expiry is flagged (default store.DefaultCertPolicy).
@@ -100,8 +101,8 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		cfg.Fidelity = store.DefaultFidelity()
 	}
 	if cfg.FidelityFlags == nil {
-		th := cfg.Fidelity
-		cfg.FidelityFlags = func(ctx context.Context) ([]store.SiteFlag, error) { return st.FlaggedSites(ctx, th) }
+		th, minCell := cfg.Fidelity, cfg.MinCell
+		cfg.FidelityFlags = func(ctx context.Context) ([]store.SiteFlag, error) { return st.FlaggedSites(ctx, th, minCell) }
 	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
 	s := &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1),
@@ -117,7 +118,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(problem.Recovery(s.log), s.accessLog(), s.audit(), limitUploads(store.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText))
+	r.Use(problem.Recovery(s.log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(store.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
 	// from a reverse proxy on this machine.
@@ -215,11 +216,16 @@ func (s *Server) ready(c *gin.Context) {
 }
 
 // accessLog logs each request's method, path, status and duration; never a
-// body or a query value.
+// body or a query value. A request whose body broke off (its client went
+// away mid-upload) is said to be so, whatever the handler made of what it
+// could read.
 func (s *Server) accessLog() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
+		if problem.GoneUnlogged(c) {
+			problem.LogGone(c, s.log, io.ErrUnexpectedEOF)
+		}
 		s.log.Info("http", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(),
 			"ms", time.Since(start).Milliseconds(), "site", c.GetString(ctxSiteID))
 	}

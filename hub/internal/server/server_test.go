@@ -344,12 +344,12 @@ func TestPushRefusals(t *testing.T) {
 			// Headers.
 			{name: "no protocol header", header: with(hdr(), contract.HeaderProtocol, ""), body: valid(), status: 400, typ: problem.TypeProtocol},
 			{name: "other protocol version", header: with(hdr(), contract.HeaderProtocol, "2"), body: valid(), status: 400, typ: problem.TypeProtocol},
-			{name: "no batch seq", header: with(hdr(), contract.HeaderBatchSeq, ""), body: valid(), status: 400, typ: problem.TypeBadRequest},
-			{name: "batch seq not a number", header: with(hdr(), contract.HeaderBatchSeq, "seven"), body: valid(), status: 400, typ: problem.TypeBadRequest},
-			{name: "batch seq zero", header: with(hdr(), contract.HeaderBatchSeq, "0"), body: valid(), status: 400, typ: problem.TypeBadRequest},
-			{name: "batch seq negative", header: with(hdr(), contract.HeaderBatchSeq, "-3"), body: valid(), status: 400, typ: problem.TypeBadRequest},
-			{name: "batch seq fraction", header: with(hdr(), contract.HeaderBatchSeq, "1.5"), body: valid(), status: 400, typ: problem.TypeBadRequest},
-			{name: "batch seq overflows", header: with(hdr(), contract.HeaderBatchSeq, "99999999999999999999"), body: valid(), status: 400, typ: problem.TypeBadRequest},
+			{name: "no batch seq", header: with(hdr(), contract.HeaderBatchSeq, ""), body: valid(), status: 400, typ: problem.TypeBatchSeq},
+			{name: "batch seq not a number", header: with(hdr(), contract.HeaderBatchSeq, "seven"), body: valid(), status: 400, typ: problem.TypeBatchSeq},
+			{name: "batch seq zero", header: with(hdr(), contract.HeaderBatchSeq, "0"), body: valid(), status: 400, typ: problem.TypeBatchSeq},
+			{name: "batch seq negative", header: with(hdr(), contract.HeaderBatchSeq, "-3"), body: valid(), status: 400, typ: problem.TypeBatchSeq},
+			{name: "batch seq fraction", header: with(hdr(), contract.HeaderBatchSeq, "1.5"), body: valid(), status: 400, typ: problem.TypeBatchSeq},
+			{name: "batch seq overflows", header: with(hdr(), contract.HeaderBatchSeq, "99999999999999999999"), body: valid(), status: 400, typ: problem.TypeBatchSeq},
 			{name: "no idempotency key", header: with(hdr(), contract.HeaderIdempotency, ""), body: valid(), status: 400, typ: problem.TypeBadRequest},
 			{name: "idempotency key not a UUID", header: with(hdr(), contract.HeaderIdempotency, "batch-7"), body: valid(), status: 400, typ: problem.TypeBadRequest},
 

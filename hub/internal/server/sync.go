@@ -127,6 +127,15 @@ func (s *Server) status(c *gin.Context) {
 		problem.Internal(c, s.log, err)
 		return
 	}
+	if site.BatchSeq < 0 || site.BatchSeq > contract.MaxBatchSeq {
+		// Left by a hub that took any number: never hand it to an agent.
+		was := site.BatchSeq
+		if site.BatchSeq, err = s.st.RepairBatchSeq(ctx, site.ID); err != nil {
+			problem.Internal(c, s.log, err)
+			return
+		}
+		s.log.Warn("site batch sequence out of range: set back so the site resends its records once", "site", site.ID, "was", was, "now", site.BatchSeq)
+	}
 	c.JSON(http.StatusOK, contract.StatusResponse{Generation: gen, SiteID: site.ID, SiteSeq: site.BatchSeq, Release: rel.Version, ServerTime: s.st.Now(), TARequests: held})
 }
 
@@ -143,6 +152,10 @@ func (s *Server) readBody(c *gin.Context, limit int64) ([]byte, bool) {
 	case "", "identity":
 	case "gzip":
 		zr, err := gzip.NewReader(r)
+		if err != nil && problem.ClientGone(c, err) {
+			problem.Gone(c, s.log, err)
+			return nil, false
+		}
 		if err != nil {
 			problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body says it is gzip but is not."))
 			return nil, false
@@ -157,6 +170,12 @@ func (s *Server) readBody(c *gin.Context, limit int64) ([]byte, bool) {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) || int64(len(body)) > limit {
 		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, fmt.Sprintf("The body is larger than %d bytes. Send smaller batches.", limit)))
+		return nil, false
+	}
+	if err != nil && problem.ClientGone(c, err) {
+		// The client went away mid-body: its mistake is not the hub's,
+		// and nobody reads an answer.
+		problem.Gone(c, s.log, err)
 		return nil, false
 	}
 	if err != nil {
@@ -193,9 +212,10 @@ func (s *Server) push(c *gin.Context) {
 		s.pushing.Add(-1)
 	}()
 	site := c.MustGet(ctxSite).(store.Site)
-	seq, err := strconv.ParseInt(c.GetHeader(contract.HeaderBatchSeq), 10, 64)
-	if err != nil || seq < 1 {
-		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "Header "+contract.HeaderBatchSeq+" must be a positive integer."))
+	seq, p := batchSeq(c.Request.Header.Values(contract.HeaderBatchSeq), site.BatchSeq)
+	if p != nil {
+		s.log.Warn("push refused: batch sequence", "site", site.ID, "held", site.BatchSeq)
+		problem.Write(c, p)
 		return
 	}
 	key := c.GetHeader(contract.HeaderIdempotency)
@@ -301,6 +321,39 @@ var (
 	errInvalidBatch    = errors.New("the batch holds invalid records")
 	errRejectedRecords = errors.New("the batch holds records with codes the hub never published")
 )
+
+// batchSeq reads a push's IML-Batch-Seq: one value, a decimal number from
+// 1 to contract.MaxBatchSeq and at most contract.MaxBatchSeqStep above held,
+// the highest sequence the hub holds for the site (taken as 0 when it is
+// itself out of range). Anything else is refused before the body is read,
+// so nothing of the batch is stored and the site's watermark stays put.
+func batchSeq(values []string, held int64) (int64, *problem.Problem) {
+	refuse := func(detail string) (int64, *problem.Problem) {
+		return 0, problem.New(http.StatusBadRequest, problem.TypeBatchSeq, "Header "+contract.HeaderBatchSeq+" "+detail)
+	}
+	switch {
+	case len(values) == 0 || values[0] == "":
+		return refuse("is required: the batch's sequence number.")
+	case len(values) > 1:
+		return refuse("must be given once.")
+	}
+	v := values[0]
+	if len(v) > 16 || strings.Trim(v, "0123456789") != "" {
+		return refuse(fmt.Sprintf("must be a whole number from 1 to %d.", int64(contract.MaxBatchSeq)))
+	}
+	seq, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || seq < 1 || seq > contract.MaxBatchSeq {
+		return refuse(fmt.Sprintf("must be a whole number from 1 to %d.", int64(contract.MaxBatchSeq)))
+	}
+	if held < 0 || held > contract.MaxBatchSeq {
+		held = 0
+	}
+	if seq-held > contract.MaxBatchSeqStep {
+		return refuse(fmt.Sprintf("is %d, more than %d above the last batch the hub holds for this site (%d). Sync again: the agent numbers its batches from the hub's status.",
+			seq, contract.MaxBatchSeqStep, held))
+	}
+	return seq, nil
+}
 
 // verdict is the check of a batch: field errors that refuse the whole
 // batch, or records rejected one by one (by index, with the reason), or

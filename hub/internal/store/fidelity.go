@@ -53,9 +53,15 @@ func (t FidelityThresholds) Validate() error {
 }
 
 // SiteFidelity is one site's fidelity figures and the reasons it is
-// flagged, if any. A figure is nil when the site has nothing it applies
-// to. Journal and receipt shares rest on participants and are suppressed
-// below the minimum cell like every other such figure.
+// flagged, if any. A figure is nil (or a Figure without a value) when the
+// site has nothing it applies to. The group figures (group size, meetings
+// of Peer Partners groups, theme) are about how the site runs its
+// cohorts. The participant figures (journal completion, receipt
+// compliance, Social Explorations meetings) rest on the site's
+// participants: each is shown exactly when the outcomes report of the
+// site (for the filter's year; for the Social Explorations meetings, of
+// that model) shows the head count it rests on, with the report's
+// suppression, and a flag never uses one that is not shown.
 type SiteFidelity struct {
 	SiteID         string   `json:"site_id"`
 	Site           string   `json:"site"`
@@ -65,7 +71,7 @@ type SiteFidelity struct {
 	PPCohortMonths int64    `json:"peer_partners_cohort_months"`
 	GroupSizeShare *float64 `json:"group_size_share"`
 	PPMeetings     *float64 `json:"peer_partners_meetings_per_month"`
-	SEMeetings     *float64 `json:"social_explorations_meetings_per_month"`
+	SEMeetings     Figure   `json:"social_explorations_meetings_per_month"`
 	ThemeShare     *float64 `json:"theme_share"`
 	JournalShare   Figure   `json:"journal_completion_share"`
 	ReceiptShare   Figure   `json:"receipt_compliance_share"`
@@ -92,9 +98,11 @@ type SiteFlag struct {
 }
 
 // FlaggedSites lists the sites whose fidelity falls short of a threshold,
-// with the reasons, over all their data.
-func (s *Store) FlaggedSites(ctx context.Context, th FidelityThresholds) ([]SiteFlag, error) {
-	rep, err := s.Fidelity(ctx, OutcomeFilter{}, th, DefaultMinCell)
+// with the reasons, over all their data, under the minimum cell the
+// outcomes reports use (DefaultMinCell when below 1): a flag rests only on
+// figures the fidelity report shows.
+func (s *Store) FlaggedSites(ctx context.Context, th FidelityThresholds, minCell int) ([]SiteFlag, error) {
+	rep, err := s.Fidelity(ctx, OutcomeFilter{}, th, minCell)
 	if err != nil {
 		return nil, err
 	}
@@ -109,9 +117,12 @@ func (s *Store) FlaggedSites(ctx context.Context, th FidelityThresholds) ([]Site
 
 func pct(v float64) string { return fmt.Sprintf("%.0f%%", v*100) }
 
-// Fidelity computes each site's fidelity from the cohort and people
-// rollups. The model filter does not apply (each figure belongs to one
-// model); the others do.
+// Fidelity computes each site's fidelity: the group figures from the
+// cohort rollups, the participant figures from the outcomes publication
+// for the minimum cell (DefaultMinCell when below 1), so that they are
+// shown and hidden exactly as the outcomes report shows and hides what
+// they rest on. The model filter does not apply (each figure belongs to
+// one model); the others do.
 func (s *Store) Fidelity(ctx context.Context, f OutcomeFilter, th FidelityThresholds, minCell int) (FidelityReport, error) {
 	if minCell < 1 {
 		minCell = DefaultMinCell
@@ -123,6 +134,10 @@ func (s *Store) Fidelity(ctx context.Context, f OutcomeFilter, th FidelityThresh
 		return rep, err
 	}
 	rep.GroupRules = content.Groups
+	pub, err := s.published(ctx, int64(minCell))
+	if err != nil {
+		return rep, err
+	}
 	sites, err := s.siteInfos(ctx, s.DB)
 	if err != nil {
 		return rep, err
@@ -153,18 +168,14 @@ func (s *Store) Fidelity(ctx context.Context, f OutcomeFilter, th FidelityThresh
 		" GROUP BY t.site_id, t.model, t.members", args...).Scan(&cohorts).Error; err != nil {
 		return rep, err
 	}
-	var people []struct {
-		SiteID, Model                                                              string
-		PartParticipants, PartMonths, MeetingsHeld, JournalsDue, JournalsCompleted int64
-		SpendMonths, ReceiptsOK                                                    int64
-	}
-	if err := db.Raw("SELECT t.site_id, t.model, SUM(t.part_participants) AS part_participants, SUM(t.part_months) AS part_months, SUM(t.meetings_held) AS meetings_held, "+
-		"SUM(t.journals_due) AS journals_due, SUM(t.journals_completed) AS journals_completed, SUM(t.spend_months) AS spend_months, SUM(t.receipts_ok) AS receipts_ok FROM rollup_people"+join+
-		" GROUP BY t.site_id, t.model", args...).Scan(&people).Error; err != nil {
+	// The sites with monthly participation under the filter; their
+	// figures come from the publication.
+	var participating []string
+	if err := db.Raw("SELECT t.site_id FROM rollup_people"+join+" AND t.part_months > 0 GROUP BY t.site_id", args...).Scan(&participating).Error; err != nil {
 		return rep, err
 	}
 	type acc struct {
-		ppMonths, ppOK, ppMeet, held, on, seMonths, seMeet, due, done, spend, rOK, parts int64
+		ppMonths, ppOK, ppMeet, held, on int64
 	}
 	by := map[string]*acc{}
 	get := func(id string) *acc {
@@ -186,20 +197,8 @@ func (s *Store) Fidelity(ctx context.Context, f OutcomeFilter, th FidelityThresh
 			}
 		}
 	}
-	for _, p := range people {
-		if p.PartMonths == 0 {
-			continue
-		}
-		a := get(p.SiteID)
-		a.due += p.JournalsDue
-		a.done += p.JournalsCompleted
-		a.spend += p.SpendMonths
-		a.rOK += p.ReceiptsOK
-		a.parts += p.PartParticipants
-		if p.Model == contract.ModelSocialExplorations {
-			a.seMonths += p.PartMonths
-			a.seMeet += p.MeetingsHeld
-		}
+	for _, id := range participating {
+		get(id)
 	}
 	frac := func(n, d int64, places int) *float64 {
 		if d == 0 {
@@ -208,22 +207,42 @@ func (s *Store) Fidelity(ctx context.Context, f OutcomeFilter, th FidelityThresh
 		v := round(float64(n)/float64(d), places)
 		return &v
 	}
+	// people is a participant figure of a site's report: num/den of the
+	// report's totals, rounded, shown only when the report shows the head
+	// count it rests on. v is nil when it is not shown.
+	people := func(rv view, num, den string, places int) (fig Figure, v *float64) {
+		if rv.hid("total/part_participants") {
+			return hiddenFigure(minCell), nil
+		}
+		if v = frac(rv.val(num), rv.val(den), places); v == nil {
+			return none(), nil
+		}
+		return shown(*v), v
+	}
 	for _, id := range sortedKeys(by) {
 		a, si := by[id], sites[id]
 		sf := SiteFidelity{SiteID: id, Site: si.Name, OrgID: si.OrgID, Organization: si.OrgName, State: si.State, PPCohortMonths: a.ppMonths,
-			GroupSizeShare: frac(a.ppOK, a.ppMonths, 3), PPMeetings: frac(a.ppMeet, a.ppMonths, 2), SEMeetings: frac(a.seMeet, a.seMonths, 2),
+			GroupSizeShare: frac(a.ppOK, a.ppMonths, 3), PPMeetings: frac(a.ppMeet, a.ppMonths, 2),
 			ThemeShare: frac(a.on, a.held, 3), Reasons: []string{}}
-		js, rs := frac(a.done, a.due, 3), frac(a.rOK, a.spend, 3)
-		small := a.parts > 0 && a.parts < int64(minCell)
-		sf.JournalShare, sf.ReceiptShare = fidelityFigure(js, small, minCell), fidelityFigure(rs, small, minCell)
+		all := pub.view(OutcomeFilter{SiteID: id, Year: f.Year})
+		se := pub.view(OutcomeFilter{SiteID: id, Year: f.Year, Model: contract.ModelSocialExplorations})
+		var js, rs, sem *float64
+		sf.JournalShare, js = people(all, "total/journals_completed", "total/journals_due", 3)
+		sf.ReceiptShare, rs = people(all, "total/receipts_ok", "total/spend_months", 3)
+		sf.SEMeetings, sem = people(se, "total/meetings_held", "total/part_months", 2)
+		for _, fig := range []*Figure{&sf.JournalShare, &sf.ReceiptShare} {
+			if fig.Value != nil {
+				*fig = shown(round(*fig.Value*100, 1))
+			}
+		}
 		if v := sf.GroupSizeShare; v != nil && *v < th.GroupSizeShare {
 			sf.Reasons = append(sf.Reasons, fmt.Sprintf("group size within %d–%d%s in %s of Peer Partners months (threshold %s)", g.Min, g.Max, map[bool]string{true: " and even"}[g.Even], pct(*v), pct(th.GroupSizeShare)))
 		}
 		if v := sf.PPMeetings; v != nil && *v < th.PeerPartnersMeetings {
 			sf.Reasons = append(sf.Reasons, fmt.Sprintf("Peer Partners groups meet %.1f times a month (threshold %g)", *v, th.PeerPartnersMeetings))
 		}
-		if v := sf.SEMeetings; v != nil && *v < th.SocialExplorationsMeetings {
-			sf.Reasons = append(sf.Reasons, fmt.Sprintf("Social Explorations participants meet their coach %.1f times a month (threshold %g)", *v, th.SocialExplorationsMeetings))
+		if sem != nil && *sem < th.SocialExplorationsMeetings {
+			sf.Reasons = append(sf.Reasons, fmt.Sprintf("Social Explorations participants meet their coach %.1f times a month (threshold %g)", *sem, th.SocialExplorationsMeetings))
 		}
 		if js != nil && *js < th.JournalShare {
 			sf.Reasons = append(sf.Reasons, fmt.Sprintf("journal completion below %s", pct(th.JournalShare)))
@@ -239,19 +258,6 @@ func (s *Store) Fidelity(ctx context.Context, f OutcomeFilter, th FidelityThresh
 	}
 	sortFidelity(rep.Sites)
 	return rep, nil
-}
-
-// fidelityFigure shows a participant-based share, or hides it when the
-// site has fewer participants than the minimum cell. (The flag still
-// says the share is below its threshold, never by how much.)
-func fidelityFigure(v *float64, small bool, minCell int) Figure {
-	switch {
-	case v == nil:
-		return none()
-	case small:
-		return hiddenFigure(minCell)
-	}
-	return shown(round(*v*100, 1))
 }
 
 func sortFidelity(rows []SiteFidelity) {

@@ -41,6 +41,9 @@ type Site struct {
 	Release        string `gorm:"size:40"`
 	LastSeenAt     *time.Time
 	CreatedAt      time.Time `gorm:"not null"`
+	// TokenEpoch moves on whenever a token is issued and when the site is
+	// revoked or reinstated: only a token of the current epoch enrolls.
+	TokenEpoch int64 `gorm:"not null;default:0"`
 }
 
 // EnrollmentToken is a one-time token; only its hash is kept.
@@ -50,6 +53,8 @@ type EnrollmentToken struct {
 	ExpiresAt time.Time `gorm:"not null"`
 	UsedAt    *time.Time
 	CreatedAt time.Time `gorm:"not null"`
+	// Epoch is the site's token epoch when the token was issued.
+	Epoch int64 `gorm:"not null;default:0"`
 }
 
 // Record is one synced, de-identified record as the agent sent it.

@@ -230,7 +230,7 @@ func TestFidelityFlags(t *testing.T) {
 		cohort(good, 8, 4, 4)
 		cohort(weak, 7, 2, 1)
 		projectAll(t, s, 1000)
-		flags, err := s.FlaggedSites(ctx, store.DefaultFidelity())
+		flags, err := s.FlaggedSites(ctx, store.DefaultFidelity(), store.DefaultMinCell)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,7 +245,7 @@ func TestFidelityFlags(t *testing.T) {
 		}
 		lenient := store.DefaultFidelity()
 		lenient.GroupSizeShare, lenient.PeerPartnersMeetings, lenient.JournalShare, lenient.ReceiptShare, lenient.ThemeShare = 0, 2, 0, 0, 0
-		if flags, _ := s.FlaggedSites(ctx, lenient); len(flags) != 0 {
+		if flags, _ := s.FlaggedSites(ctx, lenient, store.DefaultMinCell); len(flags) != 0 {
 			t.Fatalf("with lenient thresholds %+v are flagged", flags)
 		}
 		rep, err := s.Fidelity(ctx, store.OutcomeFilter{}, store.DefaultFidelity(), 20)

@@ -313,21 +313,41 @@ func (s *Store) Sites(ctx context.Context, orgID string) ([]Site, error) {
 
 // IssueEnrollmentToken makes a one-time token for a site, valid for ttl.
 // Issuing a new token for an enrolled site re-enrolls it (a replaced machine)
-// and the old credential stops working at enrollment.
+// and the old credential stops working at enrollment. Every token issued
+// for the site before stops working at once: the site's token epoch moves
+// on and the unused tokens are deleted, in the same transaction.
 func (s *Store) IssueEnrollmentToken(ctx context.Context, siteID string, ttl time.Duration) (string, error) {
 	if ttl < time.Minute || ttl > 30*24*time.Hour {
 		return "", &ValidationError{"ttl", "must be between one minute and 30 days"}
 	}
-	var st Site
-	if err := s.DB.WithContext(ctx).First(&st, "id = ?", siteID).Error; err != nil {
-		return "", ErrNotFound
-	}
-	if st.RevokedAt != nil {
-		return "", ErrRevoked
-	}
 	tok := secret.Token("imlenr_")
-	err := s.DB.WithContext(ctx).Create(&EnrollmentToken{Hash: secret.Hash(tok), SiteID: siteID, ExpiresAt: s.Now().Add(ttl), CreatedAt: s.Now()}).Error
-	return tok, err
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The update takes the site's row lock: issuing, revoking,
+		// reinstating and enrolling a site happen one after the other.
+		res := tx.Exec("UPDATE sites SET token_epoch = token_epoch + 1 WHERE id = ? AND revoked_at IS NULL", siteID)
+		if res.Error != nil {
+			return res.Error
+		}
+		var st Site
+		if err := tx.Limit(1).Find(&st, "id = ?", siteID).Error; err != nil {
+			return err
+		}
+		switch {
+		case st.ID == "":
+			return ErrNotFound
+		case res.RowsAffected != 1 || st.RevokedAt != nil:
+			return ErrRevoked
+		}
+		if err := tx.Where("site_id = ? AND used_at IS NULL", siteID).Delete(&EnrollmentToken{}).Error; err != nil {
+			return err
+		}
+		now := s.Now()
+		return tx.Create(&EnrollmentToken{Hash: secret.Hash(tok), SiteID: siteID, Epoch: st.TokenEpoch, ExpiresAt: now.Add(ttl), CreatedAt: now}).Error
+	})
+	if err != nil {
+		return "", err
+	}
+	return tok, nil
 }
 
 // ErrWrongSite means a token was issued for another site than the one whose
@@ -336,7 +356,9 @@ var ErrWrongSite = errors.New("the enrollment token was issued for another site 
 
 // Enroll spends a one-time token and returns the site and its new
 // credential. expectSite, when not empty, is the site whose data the agent
-// holds: a token for another site is refused and not spent.
+// holds: a token for another site is refused and not spent. Only a token of
+// the site's current token epoch enrolls (see IssueEnrollmentToken,
+// RevokeSite, ReinstateSite), and only one enrollment spends a token.
 func (s *Store) Enroll(ctx context.Context, token, expectSite string) (Site, Organization, string, error) {
 	var site Site
 	var org Organization
@@ -361,14 +383,23 @@ func (s *Store) Enroll(ctx context.Context, token, expectSite string) (Site, Org
 		if res.RowsAffected != 1 {
 			return ErrTokenInvalid
 		}
+		// The credential is set only if the site is not revoked and the
+		// token is of its current epoch, as the row stands when the update
+		// runs: after any issue, revocation or reinstatement that committed
+		// meanwhile.
+		res = tx.Model(&Site{}).Where("id = ? AND token_epoch = ? AND revoked_at IS NULL", t.SiteID, t.Epoch).
+			Updates(map[string]any{"credential_hash": secret.Hash(cred), "enrolled_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
 		if err := tx.First(&site, "id = ?", t.SiteID).Error; err != nil {
 			return err
 		}
-		if site.RevokedAt != nil {
+		switch {
+		case site.RevokedAt != nil:
 			return ErrRevoked
-		}
-		if err := tx.Model(&site).Updates(map[string]any{"credential_hash": secret.Hash(cred), "enrolled_at": now}).Error; err != nil {
-			return err
+		case res.RowsAffected != 1:
+			return ErrTokenInvalid
 		}
 		return tx.First(&org, "id = ?", site.OrgID).Error
 	})
@@ -388,7 +419,9 @@ func (s *Store) SiteByCredential(ctx context.Context, cred string) (Site, error)
 	return st, err
 }
 
-// RevokeSite cuts a site off: its credential stops working at once.
+// RevokeSite cuts a site off: its credential stops working at once, and
+// so does every enrollment token issued for it (a token of a revoked site
+// is answered as such, and stays invalid after a reinstatement).
 func (s *Store) RevokeSite(ctx context.Context, ref, reason string) (Site, error) {
 	st, err := s.FindSite(ctx, ref)
 	if err != nil {
@@ -398,13 +431,14 @@ func (s *Store) RevokeSite(ctx context.Context, ref, reason string) (Site, error
 		return st, &ValidationError{"reason", "say why the site is revoked"}
 	}
 	now := s.Now()
-	err = s.DB.WithContext(ctx).Model(&st).Updates(map[string]any{"revoked_at": now, "revoked_reason": reason}).Error
-	st.RevokedAt = &now
+	err = s.DB.WithContext(ctx).Exec("UPDATE sites SET revoked_at = ?, revoked_reason = ?, token_epoch = token_epoch + 1 WHERE id = ?", now, reason, st.ID).Error
+	st.RevokedAt, st.RevokedReason = &now, reason
 	return st, err
 }
 
-// ReinstateSite lifts a revocation. The old credential stays dead: the
-// site's agent enrolls again with a new token (agent enroll --force).
+// ReinstateSite lifts a revocation. The old credential stays dead, and so
+// does every token issued before: the site's agent enrolls again with a
+// new token (agent enroll --force).
 func (s *Store) ReinstateSite(ctx context.Context, ref string) (Site, error) {
 	st, err := s.FindSite(ctx, ref)
 	if err != nil {
@@ -413,9 +447,35 @@ func (s *Store) ReinstateSite(ctx context.Context, ref string) (Site, error) {
 	if st.RevokedAt == nil {
 		return st, &ValidationError{"site", "is not revoked"}
 	}
-	err = s.DB.WithContext(ctx).Model(&st).Updates(map[string]any{"revoked_at": nil, "revoked_reason": "", "credential_hash": ""}).Error
-	st.RevokedAt = nil
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec("UPDATE sites SET revoked_at = NULL, revoked_reason = '', credential_hash = '', token_epoch = token_epoch + 1 WHERE id = ? AND revoked_at IS NOT NULL", st.ID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return &ValidationError{"site", "is not revoked"}
+		}
+		return tx.Where("site_id = ? AND used_at IS NULL", st.ID).Delete(&EnrollmentToken{}).Error
+	})
+	if err == nil {
+		st.RevokedAt, st.RevokedReason, st.CredentialHash = nil, "", ""
+	}
 	return st, err
+}
+
+// RepairBatchSeq sets a site's batch watermark back to 0 when it lies
+// outside the range a push may set (contract.MaxBatchSeq), as an earlier hub
+// that accepted any number could have left it; it returns the watermark the
+// site has now. At 0 the agent sends every record again once, which the
+// hub answers as duplicates, and numbers its batches from 1.
+func (s *Store) RepairBatchSeq(ctx context.Context, siteID string) (int64, error) {
+	err := s.DB.WithContext(ctx).Exec("UPDATE sites SET batch_seq = 0 WHERE id = ? AND (batch_seq < 0 OR batch_seq > ?)", siteID, int64(contract.MaxBatchSeq)).Error
+	if err != nil {
+		return 0, err
+	}
+	var seq int64
+	err = s.DB.WithContext(ctx).Raw("SELECT batch_seq FROM sites WHERE id = ?", siteID).Scan(&seq).Error
+	return seq, err
 }
 
 // TouchSite records that a site was seen and which release it runs.
