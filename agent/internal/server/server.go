@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -229,7 +230,7 @@ func (s *Server) requireUser(page bool) gin.HandlerFunc {
 				if n, _ := s.st.UserCount(c.Request.Context()); n == 0 {
 					c.Redirect(http.StatusSeeOther, "/setup")
 				} else {
-					c.Redirect(http.StatusSeeOther, "/login?next="+c.Request.URL.EscapedPath())
+					c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
 				}
 				c.Abort()
 				return
