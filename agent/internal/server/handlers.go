@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -61,8 +62,8 @@ func (s *Server) apiLogin(c *gin.Context) {
 	case errors.Is(err, store.ErrBadLogin):
 		problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeUnauthorized, "The email or password is wrong."))
 	case errors.Is(err, store.ErrLocked):
-		c.Header("Retry-After", "900")
-		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeUnauthorized, err.Error()))
+		c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
+		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeUnauthorized, "Too many failed sign-ins. The account is locked for 15 minutes."))
 	case err != nil:
 		problem.Internal(c, s.log, err)
 	default:
@@ -263,11 +264,12 @@ func (s *Server) loginSubmit(c *gin.Context) {
 	email := c.PostForm("email")
 	_, tok, err := s.st.Login(c.Request.Context(), email, c.PostForm("password"))
 	if errors.Is(err, store.ErrBadLogin) || errors.Is(err, store.ErrLocked) {
-		msg := "The email or password is wrong."
+		msg, status := "The email or password is wrong.", http.StatusUnauthorized
 		if errors.Is(err, store.ErrLocked) {
-			msg = "Too many failed sign-ins. The account is locked for 15 minutes."
+			msg, status = "Too many failed sign-ins. The account is locked for 15 minutes.", http.StatusTooManyRequests
+			c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
 		}
-		s.render(c, http.StatusUnauthorized, "login.html", gin.H{"Title": "Sign in", "Next": next, "Email": email, "Error": msg})
+		s.render(c, status, "login.html", gin.H{"Title": "Sign in", "Next": next, "Email": email, "Error": msg})
 		return
 	}
 	if err != nil {

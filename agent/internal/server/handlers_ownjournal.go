@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -121,6 +122,7 @@ func (s *Server) ownSignedIn(c *gin.Context, page string, data gin.H, tok, next 
 		status, data["Error"] = http.StatusUnprocessableEntity, "Choose a PIN of at least 6 characters (digits, letters or both)."
 	case errors.Is(err, store.ErrLocked):
 		status, data["Error"] = http.StatusTooManyRequests, "Too many wrong tries. Your journal is locked for 15 minutes."
+		c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
 	case status == 0 && err != nil:
 		s.fail(c, err)
 		return

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/pkg/auth"
 )
 
 // issueAccess has Casey give a participant journal access through the API;
@@ -165,7 +166,7 @@ func TestParticipantFillsInTheirOwnJournal(t *testing.T) {
 		t.Fatalf("sign in with the PIN: %d", st)
 	}
 	fresh := s.newBrowser()
-	for range store.MaxFailures {
+	for range auth.MaxFailures {
 		if st, _ := fresh.post("/journal/login", url.Values{"login": {login}, "pin": {"000000"}}); st != 401 {
 			t.Fatalf("a wrong PIN: %d", st)
 		}

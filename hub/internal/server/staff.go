@@ -91,6 +91,9 @@ func (s *Server) setSessionCookie(c *gin.Context, tok string, maxAge int) {
 	auth.SetCookie(c, sessionCookie, tok, maxAge, s.cfg.SecureCookies)
 }
 
+// lockedMessage answers a sign-in to a locked account.
+const lockedMessage = "Too many failed sign-ins. The account is locked for 15 minutes."
+
 func (s *Server) apiLogin(c *gin.Context) {
 	var req struct {
 		Email    string `json:"email"`
@@ -104,8 +107,8 @@ func (s *Server) apiLogin(c *gin.Context) {
 	case errors.Is(err, store.ErrBadLogin):
 		problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeUnauthorized, "The email or password is wrong."))
 	case errors.Is(err, store.ErrLocked):
-		c.Header("Retry-After", strconv.Itoa(int(store.LockoutPeriod.Seconds())))
-		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeUnauthorized, "Too many failed sign-ins. The account is locked for 15 minutes."))
+		c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
+		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeUnauthorized, lockedMessage))
 	case err != nil:
 		problem.Internal(c, s.log, err)
 	default:
@@ -152,7 +155,8 @@ func (s *Server) loginSubmit(c *gin.Context) {
 		d["Email"], d["Error"] = email, "The email or password is wrong."
 		status := http.StatusUnauthorized
 		if errors.Is(err, store.ErrLocked) {
-			d["Error"], status = "Too many failed sign-ins. The account is locked for 15 minutes.", http.StatusTooManyRequests
+			d["Error"], status = lockedMessage, http.StatusTooManyRequests
+			c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
 		}
 		s.render(c, status, "login.html", d)
 		return
