@@ -7,10 +7,13 @@ import (
 	"testing"
 
 	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/program"
 )
 
 // burst makes n attempts at once and counts the refusals that are bad
-// (the secret was checked and wrong) and locked (refused unchecked).
+// (the secret was checked and wrong) and locked (refused unchecked); any
+// other error fails the test.
 func burst(t *testing.T, n int, bad error, attempt func() error) (wrong, locked int) {
 	t.Helper()
 	errs := make(chan error, n)
@@ -31,6 +34,7 @@ func burst(t *testing.T, n int, bad error, attempt func() error) (wrong, locked 
 			wrong++
 		case errors.Is(err, ErrLocked):
 			locked++
+		case err == nil:
 		default:
 			t.Errorf("an attempt of the burst: %v", err)
 		}
@@ -136,5 +140,29 @@ func TestJournalLockoutParallel(t *testing.T) {
 	}
 	if _, _, err := s.st.ParticipantLogin(ctx, b.Login, won[0]); err != nil {
 		t.Fatalf("the PIN of the start that won: %v", err)
+	}
+}
+
+// A survey code works once, also when it is sent several times at the
+// same moment (a double tap on a slow tablet): one survey is stored.
+func TestSurveyCodeOnceAtOnce(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	rel := program.Default()
+	answers := map[string]string{}
+	for i, s := range rel.Survey.Statements {
+		answers[s.Code] = contract.SurveyAnswers[i%4]
+	}
+	codes, err := st.IssueSurveyCodes(ctx, contract.TimepointClosing, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong, _ := burst(t, 8, ErrSurveyPass, func() error { return st.SubmitSurvey(ctx, codes[0], answers) })
+	var stored int64
+	if err := st.DB.Raw("SELECT COUNT(*) FROM surveys").Scan(&stored).Error; err != nil {
+		t.Fatal(err)
+	}
+	if wrong != 7 || stored != 1 {
+		t.Fatalf("one code sent 8 times at once: %d refused, %d surveys stored; want 7 and 1", wrong, stored)
 	}
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -130,6 +131,55 @@ func TestRoleAssignments(t *testing.T) {
 		u, _ = s.FindUser(ctx, u.ID)
 		if u.RoleNames() != "director:"+org.ID || u.OrgID != org.ID {
 			t.Fatalf("after removing trainer: %q", u.RoleNames())
+		}
+	})
+}
+
+// A user directs one organization, even when two organizations are given
+// to them at the same moment: of several assignments at once, one is made.
+func TestDirectorAssignmentsAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		ctx := context.Background()
+		var orgs []string
+		for _, name := range []string{"Riverside", "Hilltop", "Lakeside", "Northgate"} {
+			o, err := s.AddOrganization(ctx, name, "peer_run", "VA")
+			if err != nil {
+				t.Fatal(err)
+			}
+			orgs = append(orgs, o.ID)
+		}
+		for round := range 3 {
+			u, err := s.AddUser(ctx, fmt.Sprintf("pd%d@example.org", round), "PD", store.RoleTrainer, "", pw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := make(chan error, len(orgs))
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for _, org := range orgs {
+				wg.Go(func() {
+					<-start
+					_, err := s.Assign(ctx, "admin@example.org", u.ID, store.RoleDirector, org)
+					errs <- err
+				})
+			}
+			close(start)
+			wg.Wait()
+			close(errs)
+			made := 0
+			for err := range errs {
+				var ve *store.ValidationError
+				switch {
+				case err == nil:
+					made++
+				case !errors.As(err, &ve) || ve.Field != "role":
+					t.Errorf("an assignment: %v", err)
+				}
+			}
+			if u, _ = s.FindUser(ctx, u.ID); made != 1 || strings.Count(u.RoleNames(), "director:") != 1 {
+				t.Fatalf("round %d: %d director assignments made at once, roles %q", round, made, u.RoleNames())
+			}
 		}
 	})
 }

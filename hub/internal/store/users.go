@@ -197,13 +197,14 @@ func (s *Store) assign(tx *gorm.DB, by, userID, role, orgID string) (RoleAssignm
 	case role != RoleDirector && orgID != "":
 		return RoleAssignment{}, &ValidationError{"org_id", "only a Program Director is tied to an organization"}
 	}
+	// The user's row stays locked until the transaction ends, so two
+	// assignments to one user at the same moment are made one after the
+	// other: the second sees the first (a user directs one organization).
+	var u User
+	if err := lockFirst(tx, &u, "id = ?", userID); err != nil {
+		return RoleAssignment{}, notFound(err)
+	}
 	var n int64
-	if err := tx.Model(&User{}).Where("id = ?", userID).Count(&n).Error; err != nil {
-		return RoleAssignment{}, err
-	}
-	if n == 0 {
-		return RoleAssignment{}, ErrNotFound
-	}
 	if role == RoleDirector {
 		if err := tx.Model(&Organization{}).Where("id = ?", orgID).Count(&n).Error; err != nil {
 			return RoleAssignment{}, err
