@@ -256,12 +256,15 @@ func (s *Server) loginPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/setup")
 		return
 	}
-	s.render(c, http.StatusOK, "login.html", gin.H{"Title": "Sign in", "Next": auth.SafeNext(c.Query("next"))})
+	s.render(c, http.StatusOK, "login.html", s.signinForm(c, gin.H{"Title": "Sign in", "Next": auth.SafeNext(c.Query("next"))}))
 }
 
 func (s *Server) loginSubmit(c *gin.Context) {
 	next := auth.SafeNext(c.PostForm("next"))
 	email := c.PostForm("email")
+	if !s.signinFormValid(c, "login.html", gin.H{"Title": "Sign in", "Next": next, "Email": email}) {
+		return
+	}
 	_, tok, err := s.st.Login(c.Request.Context(), email, c.PostForm("password"))
 	if errors.Is(err, store.ErrBadLogin) || errors.Is(err, store.ErrLocked) {
 		msg, status := "The email or password is wrong.", http.StatusUnauthorized
@@ -269,7 +272,7 @@ func (s *Server) loginSubmit(c *gin.Context) {
 			msg, status = "Too many failed sign-ins. The account is locked for 15 minutes.", http.StatusTooManyRequests
 			c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
 		}
-		s.render(c, status, "login.html", gin.H{"Title": "Sign in", "Next": next, "Email": email, "Error": msg})
+		s.render(c, status, "login.html", s.signinForm(c, gin.H{"Title": "Sign in", "Next": next, "Email": email, "Error": msg}))
 		return
 	}
 	if err != nil {
@@ -294,7 +297,7 @@ func (s *Server) setupPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/login")
 		return
 	}
-	s.render(c, http.StatusOK, "setup.html", gin.H{"Title": "Set up this site"})
+	s.render(c, http.StatusOK, "setup.html", s.signinForm(c, gin.H{"Title": "Set up this site"}))
 }
 
 func (s *Server) setupSubmit(c *gin.Context) {
@@ -305,6 +308,10 @@ func (s *Server) setupSubmit(c *gin.Context) {
 	}
 	name, email, pw := c.PostForm("name"), c.PostForm("email"), c.PostForm("password")
 	data := gin.H{"Title": "Set up this site", "Name": name, "Email": email}
+	if !s.signinFormValid(c, "setup.html", data) {
+		return
+	}
+	s.signinForm(c, data)
 	if pw != c.PostForm("password2") {
 		data["Error"] = "The two passwords differ."
 		s.render(c, http.StatusUnprocessableEntity, "setup.html", data)

@@ -88,12 +88,16 @@ func (s *Server) renderOwn(c *gin.Context, status int, name string, data gin.H) 
 }
 
 func (s *Server) ownJournalStartPage(c *gin.Context) {
-	s.renderOwn(c, http.StatusOK, "journal_start.html", gin.H{"Title": "Start your journal"})
+	s.renderOwn(c, http.StatusOK, "journal_start.html", s.signinForm(c, gin.H{"Title": "Start your journal"}))
 }
 
 func (s *Server) ownJournalStartSubmit(c *gin.Context) {
 	login := c.PostForm("login")
 	data := gin.H{"Title": "Start your journal", "Login": login}
+	if !s.signinFormValid(c, "journal_start.html", data) {
+		return
+	}
+	s.signinForm(c, data)
 	if c.PostForm("pin") != c.PostForm("pin2") {
 		data["Error"] = "The two PINs differ. Type the same PIN twice."
 		s.renderOwn(c, http.StatusUnprocessableEntity, "journal_start.html", data)
@@ -136,12 +140,16 @@ func (s *Server) ownSignedIn(c *gin.Context, page string, data gin.H, tok, next 
 }
 
 func (s *Server) ownJournalLoginPage(c *gin.Context) {
-	s.renderOwn(c, http.StatusOK, "journal_login.html", gin.H{"Title": "Sign in to your journal"})
+	s.renderOwn(c, http.StatusOK, "journal_login.html", s.signinForm(c, gin.H{"Title": "Sign in to your journal"}))
 }
 
 func (s *Server) ownJournalLoginSubmit(c *gin.Context) {
 	login := c.PostForm("login")
 	data := gin.H{"Title": "Sign in to your journal", "Login": login}
+	if !s.signinFormValid(c, "journal_login.html", data) {
+		return
+	}
+	s.signinForm(c, data)
 	_, tok, err := s.st.ParticipantLogin(c.Request.Context(), login, c.PostForm("pin"))
 	s.ownSignedIn(c, "journal_login.html", data, tok, "/journal", err, map[error]string{store.ErrBadParticipantLogin: "The sign-in name or the PIN is wrong."}, false)
 }

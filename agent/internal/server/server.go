@@ -38,6 +38,9 @@ type Server struct {
 	// registers its own when the routes are set up.
 	participantSections []participantSection
 	cohortSections      []cohortSection
+	// signin guards the forms sent before a session (staff and
+	// participant sign-in, first-run set-up) against login CSRF.
+	signin auth.FormGuard
 }
 
 // participantSection adds a feature's data to a participant's page.
@@ -81,7 +84,7 @@ var funcs = template.FuncMap{
 // New builds the server.
 func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
-	return &Server{cfg: cfg, st: st, log: log, pages: tpl}
+	return &Server{cfg: cfg, st: st, log: log, pages: tpl, signin: auth.FormGuard{Cookie: "iml_agent_signin", Secure: cfg.SecureCookies}}
 }
 
 // Handler returns the routes.
@@ -251,6 +254,24 @@ func (s *Server) requireUser(page bool) gin.HandlerFunc {
 		c.Set(ctxSession, sess)
 		c.Next()
 	}
+}
+
+// signinForm gives a page with a form sent before a session (sign-in,
+// set-up) its token against login CSRF (auth.FormGuard).
+func (s *Server) signinForm(c *gin.Context, data gin.H) gin.H {
+	data["CSRF"] = s.signin.Token(c)
+	return data
+}
+
+// signinFormValid checks the token of such a form; without it, the form
+// is shown again (page, data) with a message, to be sent again.
+func (s *Server) signinFormValid(c *gin.Context, page string, data gin.H) bool {
+	if s.signin.Valid(c) {
+		return true
+	}
+	data["Error"] = "The form had expired. Please send it again."
+	s.renderOwn(c, http.StatusForbidden, page, s.signinForm(c, data))
+	return false
 }
 
 // fail answers an unexpected error: logged in full, shown without detail.

@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/webui"
 )
@@ -69,6 +70,8 @@ type Server struct {
 	jobs     []Job
 	// verifyLimit bounds public certificate verification per client.
 	verifyLimit *rateLimiter
+	// signin guards the sign-in form against login CSRF.
+	signin auth.FormGuard
 }
 
 //go:embed web
@@ -104,7 +107,8 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
 	s := &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1),
-		verifyLimit: newRateLimiter(cfg.VerifyPerMinute, time.Minute, time.Now)}
+		verifyLimit: newRateLimiter(cfg.VerifyPerMinute, time.Minute, time.Now),
+		signin:      auth.FormGuard{Cookie: "iml_hub_signin", Secure: cfg.SecureCookies}}
 	if cfg.OIDC != nil {
 		s.oidc = &oidcClient{cfg: *cfg.OIDC}
 	}
