@@ -36,9 +36,13 @@ const (
 // the participant's cohort).
 func (s *Server) ownJournalRoutes(r *gin.Engine, api, pages *gin.RouterGroup) {
 	r.GET("/journal/start", s.ownJournalStartPage)
-	r.POST("/journal/start", s.ownJournalStartSubmit)
+	r.POST("/journal/start", s.limitSignIn("journal_start.html", func(c *gin.Context) gin.H {
+		return gin.H{"Title": "Start your journal", "Login": c.PostForm("login")}
+	}), s.ownJournalStartSubmit)
 	r.GET("/journal/login", s.ownJournalLoginPage)
-	r.POST("/journal/login", s.ownJournalLoginSubmit)
+	r.POST("/journal/login", s.limitSignIn("journal_login.html", func(c *gin.Context) gin.H {
+		return gin.H{"Title": "Sign in to your journal", "Login": c.PostForm("login")}
+	}), s.ownJournalLoginSubmit)
 	me := r.Group("/journal", s.requireParticipant)
 	me.GET("", s.ownJournalPage)
 	me.POST("", s.ownJournalSubmit)

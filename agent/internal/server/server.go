@@ -18,12 +18,22 @@ import (
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/ratelimit"
 	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // Config tunes the server.
 type Config struct {
+	// SecureCookies marks cookies Secure; set it when served over HTTPS.
 	SecureCookies bool
+	// SignInPerMinute bounds sign-in attempts (staff and participants,
+	// forms and API) per client address: that many at once, then that
+	// many a minute (DefaultSignInPerMinute when 0).
+	SignInPerMinute int
+	// SurveyPerMinute bounds anonymous surveys sent per client address:
+	// that many at once, then that many a minute (DefaultSurveyPerMinute
+	// when 0).
+	SurveyPerMinute int
 }
 
 // Server is the agent's HTTP server.
@@ -41,6 +51,8 @@ type Server struct {
 	// signin guards the forms sent before a session (staff and
 	// participant sign-in, first-run set-up) against login CSRF.
 	signin auth.FormGuard
+	// limits bound sign-in attempts and anonymous surveys per client.
+	limits limits
 }
 
 // participantSection adds a feature's data to a participant's page.
@@ -84,7 +96,14 @@ var funcs = template.FuncMap{
 // New builds the server.
 func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
-	return &Server{cfg: cfg, st: st, log: log, pages: tpl, signin: auth.FormGuard{Cookie: "iml_agent_signin", Secure: cfg.SecureCookies}}
+	if cfg.SignInPerMinute <= 0 {
+		cfg.SignInPerMinute = DefaultSignInPerMinute
+	}
+	if cfg.SurveyPerMinute <= 0 {
+		cfg.SurveyPerMinute = DefaultSurveyPerMinute
+	}
+	return &Server{cfg: cfg, st: st, log: log, pages: tpl, signin: auth.FormGuard{Cookie: "iml_agent_signin", Secure: cfg.SecureCookies},
+		limits: limits{signIn: ratelimit.PerMinute(cfg.SignInPerMinute), survey: ratelimit.PerMinute(cfg.SurveyPerMinute)}}
 }
 
 // Handler returns the routes.
@@ -93,6 +112,9 @@ func (s *Server) Handler() http.Handler {
 	r := gin.New()
 	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.log), s.accessLog(), limitBody(maxRequestBytes))
 	r.HandleMethodNotAllowed = true
+	// The client address (for the rate limits): X-Forwarded-For counts
+	// only from a reverse proxy on this machine.
+	_ = r.SetTrustedProxies([]string{"127.0.0.1", "::1"})
 	r.NoMethod(func(c *gin.Context) {
 		if isAPI(c) {
 			problem.Write(c, problem.New(http.StatusMethodNotAllowed, problem.TypeBadRequest, "This method is not allowed here."))
@@ -113,9 +135,12 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/setup", s.setupPage)
 	r.POST("/setup", s.setupSubmit)
 	r.GET("/login", s.loginPage)
-	r.POST("/login", s.loginSubmit)
+	staffSignIn := s.limitSignIn("login.html", func(c *gin.Context) gin.H {
+		return gin.H{"Title": "Sign in", "Next": auth.SafeNext(c.PostForm("next")), "Email": c.PostForm("email")}
+	})
+	r.POST("/login", staffSignIn, s.loginSubmit)
 	api := r.Group("/api/v1")
-	api.POST("/auth/login", s.apiLogin)
+	api.POST("/auth/login", staffSignIn, s.apiLogin)
 	a := api.Group("", s.requireUser(false))
 	a.GET("/participants", s.apiParticipants)
 	a.POST("/participants", s.apiAddParticipant)

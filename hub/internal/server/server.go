@@ -44,8 +44,12 @@ type Config struct {
 	// expiry is flagged (default store.DefaultCertPolicy).
 	Certs store.CertPolicy
 	// VerifyPerMinute bounds public verification requests per client
-	// address (default 30).
+	// address: that many at once, then that many a minute (default 30).
 	VerifyPerMinute int
+	// SignInPerMinute bounds sign-in attempts (the form, the API, the
+	// start of a provider sign-in) per client address: that many at once,
+	// then that many a minute (default DefaultSignInPerMinute).
+	SignInPerMinute int
 	// MinCell is the smallest number of participants (or surveys) a
 	// figure of the outcomes report may rest on (store.DefaultMinCell
 	// when 0).
@@ -54,6 +58,10 @@ type Config struct {
 	// technical assistance (store.DefaultFidelity when zero).
 	Fidelity store.FidelityThresholds
 }
+
+// DefaultSignInPerMinute is how many sign-in attempts one client address
+// may make at once, and then a minute.
+const DefaultSignInPerMinute = 20
 
 // Server is the hub's HTTP server.
 type Server struct {
@@ -68,8 +76,8 @@ type Server struct {
 	lastPush atomic.Int64
 	oidc     *oidcClient
 	jobs     []Job
-	// verifyLimit bounds public certificate verification per client.
-	verifyLimit *rateLimiter
+	// limits bound public verification and sign-in per client.
+	limits limits
 	// signin guards the sign-in form against login CSRF.
 	signin auth.FormGuard
 }
@@ -95,6 +103,9 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	if cfg.VerifyPerMinute <= 0 {
 		cfg.VerifyPerMinute = 30
 	}
+	if cfg.SignInPerMinute <= 0 {
+		cfg.SignInPerMinute = DefaultSignInPerMinute
+	}
 	if cfg.MinCell <= 0 {
 		cfg.MinCell = store.DefaultMinCell
 	}
@@ -107,8 +118,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
 	s := &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1),
-		verifyLimit: newRateLimiter(cfg.VerifyPerMinute, time.Minute, time.Now),
-		signin:      auth.FormGuard{Cookie: "iml_hub_signin", Secure: cfg.SecureCookies}}
+		limits: newLimits(cfg), signin: auth.FormGuard{Cookie: "iml_hub_signin", Secure: cfg.SecureCookies}}
 	if cfg.OIDC != nil {
 		s.oidc = &oidcClient{cfg: *cfg.OIDC}
 	}
@@ -144,7 +154,7 @@ func (s *Server) Handler() http.Handler {
 	site.GET("/files/:sha", s.syncFile)
 
 	api := r.Group("/api/v1")
-	api.POST("/auth/login", s.apiLogin)
+	api.POST("/auth/login", s.limitSignIn(), s.apiLogin)
 	staff := api.Group("", s.requireStaff(false))
 	staff.GET("/me", s.apiMe)
 	staff.GET("/sites", s.apiSites)
@@ -160,8 +170,8 @@ func (s *Server) Handler() http.Handler {
 	staff.GET("/outcomes/fidelity", s.requireRole(reportRoles...), s.apiFidelity)
 
 	r.GET("/login", s.loginPage)
-	r.POST("/login", s.loginSubmit)
-	r.GET("/auth/oidc/start", s.oidcStart)
+	r.POST("/login", s.limitSignIn(), s.loginSubmit)
+	r.GET("/auth/oidc/start", s.limitSignIn(), s.oidcStart)
 	r.GET("/auth/oidc/callback", s.oidcCallback)
 	pages := r.Group("", s.requireStaff(true))
 	pages.POST("/logout", s.logout)
