@@ -179,7 +179,7 @@ hub's message when the round fails; nothing is lost, the next round resumes.`,
 
 func serveCmd(g *globals) *cobra.Command {
 	var addr string
-	var surveyBatch int
+	var surveyBatch, signInPerMinute, surveyPerMinute int
 	var every time.Duration
 	var secure bool
 	cmd := &cobra.Command{
@@ -193,6 +193,9 @@ On first start, open the printed address to create the Program Director's
 account (or use 'agent user add').`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if signInPerMinute < 1 || surveyPerMinute < 1 {
+				return fmt.Errorf("--signin-per-minute and --survey-per-minute must be at least 1")
+			}
 			ctx, stop := cli.SignalContext()
 			defer stop()
 			st, log, err := g.open(ctx)
@@ -200,7 +203,7 @@ account (or use 'agent user add').`,
 				return err
 			}
 			defer st.Close()
-			srv := server.New(server.Config{SecureCookies: secure}, st, log)
+			srv := server.New(server.Config{SecureCookies: secure, SignInPerMinute: signInPerMinute, SurveyPerMinute: surveyPerMinute}, st, log)
 			s := syncer.New(st, log)
 			s.SurveyBatch = surveyBatch
 			w := syncer.NewWorker(s, every)
@@ -219,6 +222,8 @@ account (or use 'agent user add').`,
 	cmd.Flags().DurationVar(&every, "sync-every", 5*time.Minute, "how often to sync in the background")
 	cmd.Flags().IntVar(&surveyBatch, "survey-batch", surveyBatchDefault(), "anonymous surveys that must be waiting before they are sent, together and shuffled [IML_SURVEY_BATCH]")
 	cmd.Flags().BoolVar(&secure, "secure-cookies", cli.Env("IML_AGENT_SECURE_COOKIES", "") == "true", "mark cookies Secure (behind HTTPS) [IML_AGENT_SECURE_COOKIES=true]")
+	cmd.Flags().IntVar(&signInPerMinute, "signin-per-minute", cli.EnvInt("IML_AGENT_SIGNIN_PER_MINUTE", server.DefaultSignInPerMinute), "sign-in attempts (staff and participants) allowed per client address at once, and then per minute [IML_AGENT_SIGNIN_PER_MINUTE]")
+	cmd.Flags().IntVar(&surveyPerMinute, "survey-per-minute", cli.EnvInt("IML_AGENT_SURVEY_PER_MINUTE", server.DefaultSurveyPerMinute), "anonymous surveys allowed per client address at once, and then per minute [IML_AGENT_SURVEY_PER_MINUTE]")
 	return cmd
 }
 

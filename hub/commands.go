@@ -10,7 +10,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -129,7 +128,7 @@ func serveCmd(g *globals) *cobra.Command {
 	var secure bool
 	var projectEvery time.Duration
 	var of oidcFlags
-	var certMonths, warnDays, verifyPerMinute int
+	var certMonths, warnDays, verifyPerMinute, signInPerMinute int
 	var minCell int
 	fid := store.DefaultFidelity()
 	cmd := &cobra.Command{
@@ -156,8 +155,8 @@ runs on one of them at a time.`,
 			if err := fid.Validate(); err != nil {
 				return err
 			}
-			if certMonths < 1 || certMonths > 120 || warnDays < 1 || warnDays > 365 || verifyPerMinute < 1 {
-				return fmt.Errorf("--cert-valid-months must be 1 to 120, --cert-warn-days 1 to 365 and --verify-per-minute at least 1")
+			if certMonths < 1 || certMonths > 120 || warnDays < 1 || warnDays > 365 || verifyPerMinute < 1 || signInPerMinute < 1 {
+				return fmt.Errorf("--cert-valid-months must be 1 to 120, --cert-warn-days 1 to 365, and --verify-per-minute and --signin-per-minute at least 1")
 			}
 			st, log, err := g.open(ctx)
 			if err != nil {
@@ -169,7 +168,7 @@ runs on one of them at a time.`,
 				return err
 			}
 			srv := server.New(server.Config{SecureCookies: secure, OIDC: oc, Replica: replica, ProjectEvery: projectEvery,
-				Certs: store.CertPolicy{ValidMonths: certMonths, WarnDays: warnDays}, VerifyPerMinute: verifyPerMinute,
+				Certs: store.CertPolicy{ValidMonths: certMonths, WarnDays: warnDays}, VerifyPerMinute: verifyPerMinute, SignInPerMinute: signInPerMinute,
 				MinCell: minCell, Fidelity: fid}, st, log)
 			defer cli.StartProfile()()
 			pctx, pcancel := context.WithCancel(ctx)
@@ -187,10 +186,11 @@ runs on one of them at a time.`,
 	cmd.Flags().StringVar(&replica, "replica", cli.Env("IML_HUB_REPLICA", ""), "this replica's name in the record of background job runs (default host/pid) [IML_HUB_REPLICA]")
 	cmd.Flags().DurationVar(&projectEvery, "background-every", 5*time.Second, "how often background work looks for work, and a standby replica tries to take it over")
 	of.add(cmd)
-	cmd.Flags().IntVar(&certMonths, "cert-valid-months", envInt("IML_HUB_CERT_VALID_MONTHS", store.DefaultCertPolicy.ValidMonths), "how many months a coach certification lasts when issued or renewed [IML_HUB_CERT_VALID_MONTHS]")
-	cmd.Flags().IntVar(&warnDays, "cert-warn-days", envInt("IML_HUB_CERT_WARN_DAYS", store.DefaultCertPolicy.WarnDays), "flag certifications expiring within this many days [IML_HUB_CERT_WARN_DAYS]")
-	cmd.Flags().IntVar(&verifyPerMinute, "verify-per-minute", envInt("IML_HUB_VERIFY_PER_MINUTE", 30), "public certificate verifications allowed per client address and minute [IML_HUB_VERIFY_PER_MINUTE]")
-	cmd.Flags().IntVar(&minCell, "min-cell", envInt("IML_HUB_MIN_CELL", store.DefaultMinCell), "smallest number of participants (or surveys) an outcomes figure may rest on; smaller cells are suppressed [IML_HUB_MIN_CELL]")
+	cmd.Flags().IntVar(&certMonths, "cert-valid-months", cli.EnvInt("IML_HUB_CERT_VALID_MONTHS", store.DefaultCertPolicy.ValidMonths), "how many months a coach certification lasts when issued or renewed [IML_HUB_CERT_VALID_MONTHS]")
+	cmd.Flags().IntVar(&warnDays, "cert-warn-days", cli.EnvInt("IML_HUB_CERT_WARN_DAYS", store.DefaultCertPolicy.WarnDays), "flag certifications expiring within this many days [IML_HUB_CERT_WARN_DAYS]")
+	cmd.Flags().IntVar(&verifyPerMinute, "verify-per-minute", cli.EnvInt("IML_HUB_VERIFY_PER_MINUTE", 30), "public certificate verifications allowed per client address and minute [IML_HUB_VERIFY_PER_MINUTE]")
+	cmd.Flags().IntVar(&signInPerMinute, "signin-per-minute", cli.EnvInt("IML_HUB_SIGNIN_PER_MINUTE", server.DefaultSignInPerMinute), "sign-in attempts allowed per client address at once, and then per minute [IML_HUB_SIGNIN_PER_MINUTE]")
+	cmd.Flags().IntVar(&minCell, "min-cell", cli.EnvInt("IML_HUB_MIN_CELL", store.DefaultMinCell), "smallest number of participants (or surveys) an outcomes figure may rest on; smaller cells are suppressed [IML_HUB_MIN_CELL]")
 	cmd.Flags().Float64Var(&fid.GroupSizeShare, "fidelity-group-share", fid.GroupSizeShare, "share of Peer Partners months whose group size keeps the release's rules, below which a site is flagged")
 	cmd.Flags().Float64Var(&fid.PeerPartnersMeetings, "fidelity-pp-meetings", fid.PeerPartnersMeetings, "meetings a month a Peer Partners group holds at least")
 	cmd.Flags().Float64Var(&fid.SocialExplorationsMeetings, "fidelity-se-meetings", fid.SocialExplorationsMeetings, "meetings a month a Social Explorations participant has at least")
@@ -288,18 +288,6 @@ func printCerts(cmd *cobra.Command, cs []store.CertView) error {
 
 // envInt reads a whole number from the environment; a value that is not
 // one gives -1, which the command refuses with its message.
-func envInt(name string, def int) int {
-	v := cli.Env(name, "")
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return -1
-	}
-	return n
-}
-
 func orgCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "org", Short: "Manage implementing organizations"}
 	var name, typ, state, since string

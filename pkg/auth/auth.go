@@ -77,11 +77,3 @@ func CSRFValid(c *gin.Context, expected string) bool {
 func Safe(method string) bool {
 	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
 }
-
-// SafeNext keeps a post-sign-in redirect on this site.
-func SafeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
-}

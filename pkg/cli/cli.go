@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -29,6 +30,21 @@ func Env(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// EnvInt returns the environment variable as a number, or a default when
+// it is unset; a value that is not a number gives -1, which the command's
+// own check of its flags refuses.
+func EnvInt(name string, def int) int {
+	v := Env(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // Logger makes a JSON logger at a level ("debug", "info", "warn", "error").

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -69,8 +70,8 @@ func (s *Server) apiLogin(c *gin.Context) {
 	case errors.Is(err, store.ErrBadLogin):
 		problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeUnauthorized, "The email or password is wrong."))
 	case errors.Is(err, store.ErrLocked):
-		c.Header("Retry-After", "900")
-		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeUnauthorized, err.Error()))
+		c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
+		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeUnauthorized, "Too many failed sign-ins. The account is locked for 15 minutes."))
 	case err != nil:
 		problem.Internal(c, s.log, err)
 	default:
@@ -263,19 +264,23 @@ func (s *Server) loginPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/setup")
 		return
 	}
-	s.render(c, http.StatusOK, "login.html", gin.H{"Title": "Sign in", "Next": auth.SafeNext(c.Query("next"))})
+	s.render(c, http.StatusOK, "login.html", s.signinForm(c, gin.H{"Title": "Sign in", "Next": auth.SafeNext(c.Query("next"))}))
 }
 
 func (s *Server) loginSubmit(c *gin.Context) {
 	next := auth.SafeNext(c.PostForm("next"))
 	email := c.PostForm("email")
+	if !s.signinFormValid(c, "login.html", gin.H{"Title": "Sign in", "Next": next, "Email": email}) {
+		return
+	}
 	_, tok, err := s.st.Login(c.Request.Context(), email, c.PostForm("password"))
 	if errors.Is(err, store.ErrBadLogin) || errors.Is(err, store.ErrLocked) {
-		msg := "The email or password is wrong."
+		msg, status := "The email or password is wrong.", http.StatusUnauthorized
 		if errors.Is(err, store.ErrLocked) {
-			msg = "Too many failed sign-ins. The account is locked for 15 minutes."
+			msg, status = "Too many failed sign-ins. The account is locked for 15 minutes.", http.StatusTooManyRequests
+			c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
 		}
-		s.render(c, http.StatusUnauthorized, "login.html", gin.H{"Title": "Sign in", "Next": next, "Email": email, "Error": msg})
+		s.render(c, status, "login.html", s.signinForm(c, gin.H{"Title": "Sign in", "Next": next, "Email": email, "Error": msg}))
 		return
 	}
 	if err != nil {
@@ -300,7 +305,7 @@ func (s *Server) setupPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/login")
 		return
 	}
-	s.render(c, http.StatusOK, "setup.html", gin.H{"Title": "Set up this site"})
+	s.render(c, http.StatusOK, "setup.html", s.signinForm(c, gin.H{"Title": "Set up this site"}))
 }
 
 func (s *Server) setupSubmit(c *gin.Context) {
@@ -311,6 +316,10 @@ func (s *Server) setupSubmit(c *gin.Context) {
 	}
 	name, email, pw := c.PostForm("name"), c.PostForm("email"), c.PostForm("password")
 	data := gin.H{"Title": "Set up this site", "Name": name, "Email": email}
+	if !s.signinFormValid(c, "setup.html", data) {
+		return
+	}
+	s.signinForm(c, data)
 	if pw != c.PostForm("password2") {
 		data["Error"] = "The two passwords differ."
 		s.render(c, http.StatusUnprocessableEntity, "setup.html", data)

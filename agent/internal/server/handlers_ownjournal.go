@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,9 +36,13 @@ const (
 // the participant's cohort).
 func (s *Server) ownJournalRoutes(r *gin.Engine, api, pages *gin.RouterGroup) {
 	r.GET("/journal/start", s.ownJournalStartPage)
-	r.POST("/journal/start", s.ownJournalStartSubmit)
+	r.POST("/journal/start", s.limitSignIn("journal_start.html", func(c *gin.Context) gin.H {
+		return gin.H{"Title": "Start your journal", "Login": c.PostForm("login")}
+	}), s.ownJournalStartSubmit)
 	r.GET("/journal/login", s.ownJournalLoginPage)
-	r.POST("/journal/login", s.ownJournalLoginSubmit)
+	r.POST("/journal/login", s.limitSignIn("journal_login.html", func(c *gin.Context) gin.H {
+		return gin.H{"Title": "Sign in to your journal", "Login": c.PostForm("login")}
+	}), s.ownJournalLoginSubmit)
 	me := r.Group("/journal", s.requireParticipant)
 	me.GET("", s.ownJournalPage)
 	me.POST("", s.ownJournalSubmit)
@@ -87,12 +92,16 @@ func (s *Server) renderOwn(c *gin.Context, status int, name string, data gin.H) 
 }
 
 func (s *Server) ownJournalStartPage(c *gin.Context) {
-	s.renderOwn(c, http.StatusOK, "journal_start.html", gin.H{"Title": "Start your journal"})
+	s.renderOwn(c, http.StatusOK, "journal_start.html", s.signinForm(c, gin.H{"Title": "Start your journal"}))
 }
 
 func (s *Server) ownJournalStartSubmit(c *gin.Context) {
 	login := c.PostForm("login")
 	data := gin.H{"Title": "Start your journal", "Login": login}
+	if !s.signinFormValid(c, "journal_start.html", data) {
+		return
+	}
+	s.signinForm(c, data)
 	if c.PostForm("pin") != c.PostForm("pin2") {
 		data["Error"] = "The two PINs differ. Type the same PIN twice."
 		s.renderOwn(c, http.StatusUnprocessableEntity, "journal_start.html", data)
@@ -121,6 +130,7 @@ func (s *Server) ownSignedIn(c *gin.Context, page string, data gin.H, tok, next 
 		status, data["Error"] = http.StatusUnprocessableEntity, "Choose a PIN of at least 6 characters (digits, letters or both)."
 	case errors.Is(err, store.ErrLocked):
 		status, data["Error"] = http.StatusTooManyRequests, "Too many wrong tries. Your journal is locked for 15 minutes."
+		c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
 	case status == 0 && err != nil:
 		s.fail(c, err)
 		return
@@ -134,12 +144,16 @@ func (s *Server) ownSignedIn(c *gin.Context, page string, data gin.H, tok, next 
 }
 
 func (s *Server) ownJournalLoginPage(c *gin.Context) {
-	s.renderOwn(c, http.StatusOK, "journal_login.html", gin.H{"Title": "Sign in to your journal"})
+	s.renderOwn(c, http.StatusOK, "journal_login.html", s.signinForm(c, gin.H{"Title": "Sign in to your journal"}))
 }
 
 func (s *Server) ownJournalLoginSubmit(c *gin.Context) {
 	login := c.PostForm("login")
 	data := gin.H{"Title": "Sign in to your journal", "Login": login}
+	if !s.signinFormValid(c, "journal_login.html", data) {
+		return
+	}
+	s.signinForm(c, data)
 	_, tok, err := s.st.ParticipantLogin(c.Request.Context(), login, c.PostForm("pin"))
 	s.ownSignedIn(c, "journal_login.html", data, tok, "/journal", err, map[error]string{store.ErrBadParticipantLogin: "The sign-in name or the PIN is wrong."}, false)
 }

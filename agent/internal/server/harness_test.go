@@ -250,7 +250,7 @@ func (s *site) newBrowser() *browser {
 func (s *site) browser(email string) *browser {
 	s.t.Helper()
 	b := s.newBrowser()
-	st, body := b.post("/login", url.Values{"email": {email}, "password": {password}})
+	st, body := b.fill("/login", url.Values{"email": {email}, "password": {password}})
 	m := csrfRE.FindStringSubmatch(body)
 	if st != 200 || m == nil {
 		s.t.Fatalf("sign in %s: %d", email, st)
@@ -282,6 +282,20 @@ func (b *browser) post(path string, form url.Values) (int, string) {
 	}
 	st, _, body := b.send(http.MethodPost, path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
 	return st, body
+}
+
+// fill opens the page of a form sent before a session (sign-in, set-up:
+// the form is at path, as it is posted to) and sends it filled in with
+// form and the page's token against login CSRF, as a person would.
+func (b *browser) fill(path string, form url.Values) (int, string) {
+	b.t.Helper()
+	st, page := b.get(path)
+	m := csrfRE.FindStringSubmatch(page)
+	if st != http.StatusOK || m == nil {
+		b.t.Fatalf("GET %s: %d, no form token on the page", path, st)
+	}
+	form.Set("csrf", m[1])
+	return b.post(path, form)
 }
 
 // mustContain checks a page shows each of wants.

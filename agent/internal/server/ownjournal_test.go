@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/pkg/auth"
 )
 
 // issueAccess has Casey give a participant journal access through the API;
@@ -29,7 +30,7 @@ func (s *mtSite) issueAccess(p store.Participant) (string, string) {
 func (s *mtSite) startJournal(login, code, pin string) *browser {
 	s.t.Helper()
 	b := s.newBrowser()
-	st, body := b.post("/journal/start", url.Values{"login": {login}, "code": {code}, "pin": {pin}, "pin2": {pin}})
+	st, body := b.fill("/journal/start", url.Values{"login": {login}, "code": {code}, "pin": {pin}, "pin2": {pin}})
 	m := csrfRE.FindStringSubmatch(body)
 	if st != 200 || !strings.Contains(body, "<h1>My journal</h1>") || m == nil {
 		s.t.Fatalf("start the journal: %d %s", st, body)
@@ -62,10 +63,10 @@ func TestParticipantFillsInTheirOwnJournal(t *testing.T) {
 		t.Fatalf("journal signed out: %d %s", st, h.Get("Location"))
 	}
 	// A wrong code changes nothing.
-	if st, body := anon.post("/journal/start", url.Values{"login": {login}, "code": {"wrongcode1"}, "pin": {"864213"}, "pin2": {"864213"}}); st != 401 || !strings.Contains(body, "start code is wrong") {
+	if st, body := anon.fill("/journal/start", url.Values{"login": {login}, "code": {"wrongcode1"}, "pin": {"864213"}, "pin2": {"864213"}}); st != 401 || !strings.Contains(body, "start code is wrong") {
 		t.Fatalf("a wrong start code: %d", st)
 	}
-	if st, body := anon.post("/journal/start", url.Values{"login": {login}, "code": {code}, "pin": {"864213"}, "pin2": {"864214"}}); st != 422 || !strings.Contains(body, "two PINs differ") {
+	if st, body := anon.fill("/journal/start", url.Values{"login": {login}, "code": {code}, "pin": {"864213"}, "pin2": {"864214"}}); st != 422 || !strings.Contains(body, "two PINs differ") {
 		t.Fatalf("PINs that differ: %d", st)
 	}
 	b := s.startJournal(login, code, "864213")
@@ -161,16 +162,16 @@ func TestParticipantFillsInTheirOwnJournal(t *testing.T) {
 	if st, h, _ := fetch(t, nr, "", "GET", s.srv.URL+"/journal", "", nil); st != 303 || h.Get("Location") != "/journal/login" {
 		t.Fatalf("journal after signing out: %d", st)
 	}
-	if st, body := anon.post("/journal/login", url.Values{"login": {login}, "pin": {"864213"}}); st != 200 || !strings.Contains(body, "My journal") {
+	if st, body := anon.fill("/journal/login", url.Values{"login": {login}, "pin": {"864213"}}); st != 200 || !strings.Contains(body, "My journal") {
 		t.Fatalf("sign in with the PIN: %d", st)
 	}
 	fresh := s.newBrowser()
-	for range store.MaxFailures {
-		if st, _ := fresh.post("/journal/login", url.Values{"login": {login}, "pin": {"000000"}}); st != 401 {
+	for range auth.MaxFailures {
+		if st, _ := fresh.fill("/journal/login", url.Values{"login": {login}, "pin": {"000000"}}); st != 401 {
 			t.Fatalf("a wrong PIN: %d", st)
 		}
 	}
-	if st, body := fresh.post("/journal/login", url.Values{"login": {login}, "pin": {"864213"}}); st != 429 || !strings.Contains(body, "locked for 15 minutes") {
+	if st, body := fresh.fill("/journal/login", url.Values{"login": {login}, "pin": {"864213"}}); st != 429 || !strings.Contains(body, "locked for 15 minutes") {
 		t.Fatalf("after five wrong PINs: %d", st)
 	}
 	// The coach revokes the access: the participant's sessions end.

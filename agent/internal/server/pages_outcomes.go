@@ -271,10 +271,10 @@ func (s *Server) showSurvey(c *gin.Context, status int, data gin.H) {
 	s.renderSurvey(c, status, "survey.html", data)
 }
 
-// renderSurvey draws a survey page: never with the staff navigation, and
-// never cached or framed.
+// renderSurvey draws a survey page: never with the staff navigation (and,
+// as every page, never cached, framed or named in a Referer:
+// auth.SecurityHeaders).
 func (s *Server) renderSurvey(c *gin.Context, status int, name string, data gin.H) {
-	c.Header("Referrer-Policy", "no-referrer")
 	s.render(c, status, name, data)
 }
 

@@ -31,10 +31,10 @@ func (s *Server) outcomeRoutes(root *gin.Engine, api, pages *gin.RouterGroup) {
 
 	// The participant's own page: no staff session is read or needed.
 	root.GET("/survey", s.surveyPage)
-	root.POST("/survey", s.surveySubmit)
+	root.POST("/survey", s.limitSurvey(), s.surveySubmit)
 	root.GET("/survey/thanks", s.surveyThanks)
 	root.POST("/survey/end", s.surveyEnd)
-	root.POST("/api/v1/survey/responses", s.apiSubmitSurvey)
+	root.POST("/api/v1/survey/responses", s.limitSurvey(), s.apiSubmitSurvey)
 
 	s.participantSections = append(s.participantSections, s.hospitalizationsSection)
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -18,13 +19,23 @@ import (
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/ratelimit"
 	"github.com/itsmylife/iml/pkg/textx"
 	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // Config tunes the server.
 type Config struct {
+	// SecureCookies marks cookies Secure; set it when served over HTTPS.
 	SecureCookies bool
+	// SignInPerMinute bounds sign-in attempts (staff and participants,
+	// forms and API) per client address: that many at once, then that
+	// many a minute (DefaultSignInPerMinute when 0).
+	SignInPerMinute int
+	// SurveyPerMinute bounds anonymous surveys sent per client address:
+	// that many at once, then that many a minute (DefaultSurveyPerMinute
+	// when 0).
+	SurveyPerMinute int
 }
 
 // Server is the agent's HTTP server.
@@ -39,6 +50,11 @@ type Server struct {
 	// registers its own when the routes are set up.
 	participantSections []participantSection
 	cohortSections      []cohortSection
+	// signin guards the forms sent before a session (staff and
+	// participant sign-in, first-run set-up) against login CSRF.
+	signin auth.FormGuard
+	// limits bound sign-in attempts and anonymous surveys per client.
+	limits limits
 }
 
 // participantSection adds a feature's data to a participant's page.
@@ -82,15 +98,25 @@ var funcs = template.FuncMap{
 // New builds the server.
 func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
-	return &Server{cfg: cfg, st: st, log: log, pages: tpl}
+	if cfg.SignInPerMinute <= 0 {
+		cfg.SignInPerMinute = DefaultSignInPerMinute
+	}
+	if cfg.SurveyPerMinute <= 0 {
+		cfg.SurveyPerMinute = DefaultSurveyPerMinute
+	}
+	return &Server{cfg: cfg, st: st, log: log, pages: tpl, signin: auth.FormGuard{Cookie: "iml_agent_signin", Secure: cfg.SecureCookies},
+		limits: limits{signIn: ratelimit.PerMinute(cfg.SignInPerMinute), survey: ratelimit.PerMinute(cfg.SurveyPerMinute)}}
 }
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(problem.Recovery(s.log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), textx.FormGuard(s.refuseText))
+	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), textx.FormGuard(s.refuseText))
 	r.HandleMethodNotAllowed = true
+	// The client address (for the rate limits): X-Forwarded-For counts
+	// only from a reverse proxy on this machine.
+	_ = r.SetTrustedProxies([]string{"127.0.0.1", "::1"})
 	r.NoMethod(func(c *gin.Context) {
 		if isAPI(c) {
 			problem.Write(c, problem.New(http.StatusMethodNotAllowed, problem.TypeBadRequest, "This method is not allowed here."))
@@ -111,9 +137,12 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/setup", s.setupPage)
 	r.POST("/setup", s.setupSubmit)
 	r.GET("/login", s.loginPage)
-	r.POST("/login", s.loginSubmit)
+	staffSignIn := s.limitSignIn("login.html", func(c *gin.Context) gin.H {
+		return gin.H{"Title": "Sign in", "Next": auth.SafeNext(c.PostForm("next")), "Email": c.PostForm("email")}
+	})
+	r.POST("/login", staffSignIn, s.loginSubmit)
 	api := r.Group("/api/v1")
-	api.POST("/auth/login", s.apiLogin)
+	api.POST("/auth/login", staffSignIn, s.apiLogin)
 	a := api.Group("", s.requireUser(false))
 	a.GET("/participants", s.apiParticipants)
 	a.POST("/participants", s.apiAddParticipant)
@@ -248,7 +277,7 @@ func (s *Server) requireUser(page bool) gin.HandlerFunc {
 				if n, _ := s.st.UserCount(c.Request.Context()); n == 0 {
 					c.Redirect(http.StatusSeeOther, "/setup")
 				} else {
-					c.Redirect(http.StatusSeeOther, "/login?next="+c.Request.URL.EscapedPath())
+					c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
 				}
 				c.Abort()
 				return
@@ -269,6 +298,24 @@ func (s *Server) requireUser(page bool) gin.HandlerFunc {
 		c.Set(ctxSession, sess)
 		c.Next()
 	}
+}
+
+// signinForm gives a page with a form sent before a session (sign-in,
+// set-up) its token against login CSRF (auth.FormGuard).
+func (s *Server) signinForm(c *gin.Context, data gin.H) gin.H {
+	data["CSRF"] = s.signin.Token(c)
+	return data
+}
+
+// signinFormValid checks the token of such a form; without it, the form
+// is shown again (page, data) with a message, to be sent again.
+func (s *Server) signinFormValid(c *gin.Context, page string, data gin.H) bool {
+	if s.signin.Valid(c) {
+		return true
+	}
+	data["Error"] = "The form had expired. Please send it again."
+	s.renderOwn(c, http.StatusForbidden, page, s.signinForm(c, data))
+	return false
 }
 
 // fail answers an unexpected error: logged in full, shown without detail.
@@ -309,8 +356,7 @@ func (s *Server) render(c *gin.Context, status int, name string, data gin.H) {
 		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("The page could not be drawn. The failure has been logged."))
 		return
 	}
+	// The other security headers are auth.SecurityHeaders'.
 	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("Cache-Control", "no-store")
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }

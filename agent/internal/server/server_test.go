@@ -117,10 +117,10 @@ func TestPagesRender(t *testing.T) {
 	if st, body := b.get("/participants"); st != 200 || !strings.Contains(body, "Set up this site") {
 		t.Fatalf("first run: %d", st)
 	}
-	if st, _ := b.post("/setup", url.Values{"name": {"Dana"}, "email": {"dir@example.org"}, "password": {password}, "password2": {password}}); st != 200 {
+	if st, _ := b.fill("/setup", url.Values{"name": {"Dana"}, "email": {"dir@example.org"}, "password": {password}, "password2": {password}}); st != 200 {
 		t.Fatalf("setup: %d", st)
 	}
-	if st, body := b.post("/login", url.Values{"email": {"dir@example.org"}, "password": {password}}); st != 200 || !strings.Contains(body, "Participants") {
+	if st, body := b.fill("/login", url.Values{"email": {"dir@example.org"}, "password": {password}}); st != 200 || !strings.Contains(body, "Participants") {
 		t.Fatalf("login: %d", st)
 	}
 	_, body := b.get("/coaches")

@@ -19,8 +19,9 @@ import (
 // it: a sign-in name and a one-time start code, handed to the participant
 // (on paper, in person). With the code the participant chooses their own
 // PIN once; afterwards they sign in with the name and the PIN. The code
-// and the PIN are kept only as bcrypt hashes; MaxFailures wrong tries lock
-// the access for LockoutPeriod, as for staff. A participant's session
+// and the PIN are kept only as bcrypt hashes; auth.MaxFailures wrong tries
+// (codes and PINs together) lock the access for auth.LockoutPeriod, as for
+// staff (auth.SignIn). A participant's session
 // reaches their own journal and nothing else: its table and cookie are not
 // the staff's, so no staff page or API accepts it.
 
@@ -174,44 +175,55 @@ func (s *Store) JournalAccessOf(ctx context.Context, participantID string) (Jour
 	return a.view(s.Now()), nil
 }
 
-// checkParticipantSecret finds the access of a sign-in name and checks a
-// secret against one of its hashes (hashOf picks it), counting failures
-// towards the lock-out. usable says whether the access may be used that
-// way at all; when not, the check still takes a comparison's time.
-func (s *Store) checkParticipantSecret(ctx context.Context, login, given string, hashOf func(ParticipantAccount) string,
-	usable func(ParticipantAccount, time.Time) bool, bad error) (ParticipantAccount, error) {
+// journalAccounts are participants' journal access as auth.SignIn sees
+// it, found by sign-in name, with the secret secretOf picks (the start code
+// or the PIN). An access that is revoked, or whose participant has
+// withdrawn, is no account: nothing is counted against it. One that cannot
+// be used that way (usable false: no PIN yet, the code used or expired)
+// has no hash, and the attempt still counts.
+type journalAccounts struct {
+	s        *Store
+	secretOf func(a ParticipantAccount, now time.Time) (hash string, usable bool)
+}
+
+func (j journalAccounts) FindAccount(ctx context.Context, login string) (auth.Account, error) {
 	var a ParticipantAccount
-	now := s.Now()
-	if err := s.DB.WithContext(ctx).Limit(1).Find(&a, "login = ?", strings.ToLower(strings.TrimSpace(login))).Error; err != nil {
-		return a, err
+	if err := j.s.DB.WithContext(ctx).Limit(1).Find(&a, "login = ?", strings.ToLower(strings.TrimSpace(login))).Error; err != nil {
+		return auth.Account{}, err
 	}
-	if a.LockedUntil != nil && now.Before(*a.LockedUntil) {
-		return a, ErrLocked
-	}
-	h := ""
-	if a.Login != "" && a.RevokedAt == nil && usable(a, now) {
-		h = hashOf(a)
-	}
-	if !auth.CheckPassword(h, given) {
-		if a.Login != "" && a.RevokedAt == nil {
-			upd := map[string]any{"failed_logins": gorm.Expr("failed_logins + 1")}
-			if a.FailedLogins+1 >= MaxFailures {
-				upd["locked_until"], upd["failed_logins"] = now.Add(LockoutPeriod), 0
-			}
-			if err := s.DB.WithContext(ctx).Model(&ParticipantAccount{}).Where("participant_id = ?", a.ParticipantID).Updates(upd).Error; err != nil {
-				return a, err
-			}
-		}
-		return a, bad
+	if a.Login == "" || a.RevokedAt != nil {
+		return auth.Account{}, nil
 	}
 	var p Participant
-	if err := s.DB.WithContext(ctx).First(&p, "id = ?", a.ParticipantID).Error; err != nil {
-		return a, err
+	if err := j.s.DB.WithContext(ctx).Limit(1).Find(&p, "id = ?", a.ParticipantID).Error; err != nil {
+		return auth.Account{}, err
 	}
-	if p.WithdrawnAt != nil {
+	if p.ID == "" || p.WithdrawnAt != nil {
+		return auth.Account{}, nil
+	}
+	acct := auth.Account{ID: a.ParticipantID, LockedUntil: a.LockedUntil}
+	if h, ok := j.secretOf(a, j.s.Now()); ok {
+		acct.Hash = h
+	}
+	return acct, nil
+}
+
+func (j journalAccounts) CountAttempt(ctx context.Context, id string, now time.Time) (auth.Attempts, error) {
+	return auth.CountAttempt(ctx, j.s.DB, "participant_accounts", "participant_id", id, now)
+}
+
+func (j journalAccounts) ClearFailures(ctx context.Context, id string) error {
+	return auth.ClearFailures(ctx, j.s.DB, "participant_accounts", "participant_id", id)
+}
+
+// checkParticipantSecret signs a participant in with a secret (auth.SignIn
+// with secretOf), answering bad for a wrong one.
+func (s *Store) checkParticipantSecret(ctx context.Context, login, given string, secretOf func(ParticipantAccount, time.Time) (string, bool), bad error) (auth.Account, error) {
+	a, err := auth.SignIn(ctx, journalAccounts{s: s, secretOf: secretOf}, login, given, s.Now())
+	if errors.Is(err, auth.ErrBadLogin) {
 		return a, bad
 	}
-	return a, nil
+	return a, err
 }
 
 // validPIN checks a participant's chosen PIN.
@@ -228,10 +240,9 @@ func (s *Store) StartJournalAccess(ctx context.Context, login, code, pin string)
 	if err := validPIN(pin); err != nil {
 		return Participant{}, "", err
 	}
-	a, err := s.checkParticipantSecret(ctx, login, strings.ToLower(strings.TrimSpace(code)), func(a ParticipantAccount) string { return a.CodeHash },
-		func(a ParticipantAccount, now time.Time) bool {
-			return a.CodeHash != "" && a.CodeExpiresAt != nil && now.Before(*a.CodeExpiresAt)
-		}, ErrBadStartCode)
+	a, err := s.checkParticipantSecret(ctx, login, strings.ToLower(strings.TrimSpace(code)), func(a ParticipantAccount, now time.Time) (string, bool) {
+		return a.CodeHash, a.CodeHash != "" && a.CodeExpiresAt != nil && now.Before(*a.CodeExpiresAt)
+	}, ErrBadStartCode)
 	if err != nil {
 		return Participant{}, "", err
 	}
@@ -241,36 +252,57 @@ func (s *Store) StartJournalAccess(ctx context.Context, login, code, pin string)
 	}
 	now := s.Now()
 	upd := map[string]any{"pin_hash": string(h), "code_hash": "", "code_expires_at": nil, "activated_at": now}
-	return s.openParticipantSession(ctx, a, upd)
+	// The code works once: of two starts with it at the same moment, only
+	// the one that finds it still unused replaces it.
+	return s.openParticipantSession(ctx, a.ID, "code_hash = ?", a.Hash, upd, ErrBadStartCode)
 }
 
 // ParticipantLogin signs a participant in with their sign-in name and PIN.
 func (s *Store) ParticipantLogin(ctx context.Context, login, pin string) (Participant, string, error) {
-	a, err := s.checkParticipantSecret(ctx, login, pin, func(a ParticipantAccount) string { return a.PINHash },
-		func(a ParticipantAccount, _ time.Time) bool { return a.PINHash != "" }, ErrBadParticipantLogin)
+	a, err := s.checkParticipantSecret(ctx, login, pin, func(a ParticipantAccount, _ time.Time) (string, bool) {
+		return a.PINHash, a.PINHash != ""
+	}, ErrBadParticipantLogin)
 	if err != nil {
 		return Participant{}, "", err
 	}
-	return s.openParticipantSession(ctx, a, map[string]any{})
+	// A PIN reset or a revocation since the check leaves no session.
+	return s.openParticipantSession(ctx, a.ID, "pin_hash = ? AND revoked_at IS NULL", a.Hash, map[string]any{}, ErrBadParticipantLogin)
 }
 
-// openParticipantSession clears the failures, applies upd to the access
-// and opens a session.
-func (s *Store) openParticipantSession(ctx context.Context, a ParticipantAccount, upd map[string]any) (Participant, string, error) {
+// openParticipantSession applies upd to the access of participantID when
+// it still holds the secret just checked (cond with the hash checked), and
+// opens a session; when it no longer does, it answers bad.
+func (s *Store) openParticipantSession(ctx context.Context, participantID, cond, hash string, upd map[string]any, bad error) (Participant, string, error) {
 	now := s.Now()
 	tok := secret.Token("imlpart_")
-	upd["failed_logins"], upd["locked_until"] = 0, nil
 	var p Participant
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&ParticipantAccount{}).Where("participant_id = ?", a.ParticipantID).Updates(upd).Error; err != nil {
+		if len(upd) > 0 {
+			res := tx.Model(&ParticipantAccount{}).Where("participant_id = ? AND "+cond, participantID, hash).Updates(upd)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return bad
+			}
+		} else {
+			var n int64
+			if err := tx.Model(&ParticipantAccount{}).Where("participant_id = ? AND "+cond, participantID, hash).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return bad
+			}
+		}
+		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
 			return err
 		}
-		if err := tx.First(&p, "id = ?", a.ParticipantID).Error; err != nil {
-			return err
-		}
-		return tx.Create(&ParticipantSession{Hash: secret.Hash(tok), ParticipantID: a.ParticipantID, CSRF: secret.Token(""), ExpiresAt: now.Add(ParticipantSessionTTL), CreatedAt: now}).Error
+		return tx.Create(&ParticipantSession{Hash: secret.Hash(tok), ParticipantID: participantID, CSRF: secret.Token(""), ExpiresAt: now.Add(ParticipantSessionTTL), CreatedAt: now}).Error
 	})
-	return p, tok, err
+	if err != nil {
+		return Participant{}, "", err
+	}
+	return p, tok, nil
 }
 
 // ParticipantBySession finds the participant of a session token: the

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/itsmylife/iml/pkg/auth"
 )
 
 func TestParticipantJournalAccess(t *testing.T) {
@@ -56,7 +58,7 @@ func TestParticipantJournalAccess(t *testing.T) {
 		t.Fatalf("after the first sign-in: %+v", a)
 	}
 	// Five wrong PINs lock the access, even against the right one.
-	for i := range MaxFailures {
+	for i := range auth.MaxFailures {
 		if _, _, err := st.ParticipantLogin(ctx, a.Login, "wrong pin"); !errors.Is(err, ErrBadParticipantLogin) {
 			t.Fatalf("wrong PIN %d: %v", i, err)
 		}
@@ -67,7 +69,7 @@ func TestParticipantJournalAccess(t *testing.T) {
 	if a, _ := st.JournalAccessOf(ctx, ann.ID); a.State != "locked" {
 		t.Fatalf("state %s", a.State)
 	}
-	later := st.Now().Add(LockoutPeriod + time.Minute)
+	later := st.Now().Add(auth.LockoutPeriod + time.Minute)
 	st.Now = func() time.Time { return later }
 	if _, _, err := st.ParticipantLogin(ctx, a.Login, "246810"); err != nil {
 		t.Fatalf("after the lock-out: %v", err)

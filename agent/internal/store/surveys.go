@@ -265,8 +265,13 @@ func (s *Store) SubmitSurvey(ctx context.Context, token string, answers map[stri
 			return err
 		}
 		if p.Kind == PassCode {
-			if err := tx.Exec("DELETE FROM survey_passes WHERE hash = ?", p.Hash).Error; err != nil {
-				return err
+			// A code works once: only the submission that deletes it counts.
+			res := tx.Exec("DELETE FROM survey_passes WHERE hash = ?", p.Hash)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected != 1 {
+				return ErrSurveyPass
 			}
 		}
 		return insertSurvey(tx, rel, s.Now().Year(), in)

@@ -3,12 +3,12 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/mail"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/dbx"
@@ -21,17 +21,16 @@ const (
 	RoleCoach    = "coach"
 )
 
-// Sign-in limits.
-const (
-	SessionTTL    = 12 * time.Hour
-	MaxFailures   = 5
-	LockoutPeriod = 15 * time.Minute
-)
+// SessionTTL is how long a staff session lasts. The lock-out after failed
+// sign-ins is auth's (auth.MaxFailures, auth.LockoutPeriod).
+const SessionTTL = 12 * time.Hour
 
-// Sign-in errors.
+// Sign-in errors: ErrBadLogin is auth.ErrBadLogin, and a locked account
+// or journal access is refused with an *auth.LockedError, which is
+// ErrLocked.
 var (
-	ErrBadLogin = errors.New("email or password is wrong")
-	ErrLocked   = errors.New("too many failed sign-ins: the account is locked for 15 minutes")
+	ErrBadLogin = fmt.Errorf("email or password is wrong: %w", auth.ErrBadLogin)
+	ErrLocked   = auth.ErrLocked
 )
 
 // AddUser creates a local account.
@@ -74,37 +73,41 @@ func (s *Store) UserCount(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// Login checks a password, locking the account after repeated failures,
-// and opens a session.
-func (s *Store) Login(ctx context.Context, email, password string) (User, string, error) {
+// staffAccounts are the site's staff accounts as auth.SignIn sees them,
+// found by email.
+type staffAccounts struct{ s *Store }
+
+func (a staffAccounts) FindAccount(ctx context.Context, email string) (auth.Account, error) {
 	var u User
-	now := s.Now()
-	err := s.DB.WithContext(ctx).Limit(1).Find(&u, "email = ?", strings.ToLower(strings.TrimSpace(email))).Error
+	err := a.s.DB.WithContext(ctx).Limit(1).Find(&u, "email = ?", strings.ToLower(strings.TrimSpace(email))).Error
+	return auth.Account{ID: u.ID, Hash: u.PasswordHash, LockedUntil: u.LockedUntil}, err
+}
+
+func (a staffAccounts) CountAttempt(ctx context.Context, id string, now time.Time) (auth.Attempts, error) {
+	return auth.CountAttempt(ctx, a.s.DB, "users", "id", id, now)
+}
+
+func (a staffAccounts) ClearFailures(ctx context.Context, id string) error {
+	return auth.ClearFailures(ctx, a.s.DB, "users", "id", id)
+}
+
+// Login checks a password (auth.SignIn: auth.MaxFailures failures in a
+// row lock the account for auth.LockoutPeriod) and opens a session.
+func (s *Store) Login(ctx context.Context, email, password string) (User, string, error) {
+	a, err := auth.SignIn(ctx, staffAccounts{s}, email, password, s.Now())
+	if errors.Is(err, auth.ErrBadLogin) {
+		return User{}, "", ErrBadLogin
+	}
 	if err != nil {
 		return User{}, "", err
 	}
-	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
-		return User{}, "", ErrLocked
+	var u User
+	if err := s.DB.WithContext(ctx).First(&u, "id = ?", a.ID).Error; err != nil {
+		return User{}, "", err
 	}
-	if !auth.CheckPassword(u.PasswordHash, password) {
-		if u.ID != "" {
-			upd := map[string]any{"failed_logins": gorm.Expr("failed_logins + 1")}
-			if u.FailedLogins+1 >= MaxFailures {
-				upd["locked_until"], upd["failed_logins"] = now.Add(LockoutPeriod), 0
-			}
-			if err := s.DB.WithContext(ctx).Model(&User{}).Where("id = ?", u.ID).Updates(upd).Error; err != nil {
-				return User{}, "", err
-			}
-		}
-		return User{}, "", ErrBadLogin
-	}
+	now := s.Now()
 	tok := secret.Token("imlagent_")
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(map[string]any{"failed_logins": 0, "locked_until": nil}).Error; err != nil {
-			return err
-		}
-		return tx.Create(&Session{Hash: secret.Hash(tok), UserID: u.ID, CSRF: secret.Token(""), ExpiresAt: now.Add(SessionTTL), CreatedAt: now}).Error
-	})
+	err = s.DB.WithContext(ctx).Create(&Session{Hash: secret.Hash(tok), UserID: u.ID, CSRF: secret.Token(""), ExpiresAt: now.Add(SessionTTL), CreatedAt: now}).Error
 	return u, tok, err
 }
 

@@ -386,6 +386,25 @@ func TestTAPagesAndFidelitySeam(t *testing.T) {
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
+// signInForm opens the sign-in page, as a browser would, and sends its
+// form filled in with form, the page's token and the cookie that holds it.
+func (h *hub) signInForm(t *testing.T, form url.Values) *answer {
+	t.Helper()
+	page, b := h.do(t, request{method: http.MethodGet, path: "/login"})
+	m := csrfRE.FindSubmatch(b)
+	if page.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("sign-in page: %d, no form token", page.StatusCode)
+	}
+	form.Set("csrf", string(m[1]))
+	cookies := (&http.Response{Header: page.Header}).Cookies()
+	if len(cookies) != 1 {
+		t.Fatalf("the sign-in page set %d cookies, want 1", len(cookies))
+	}
+	resp, _ := h.do(t, request{method: http.MethodPost, path: "/login", body: []byte(form.Encode()), header: map[string]string{
+		"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies[0].Name + "=" + cookies[0].Value}})
+	return resp
+}
+
 // pageLogin adds an account, signs it in through the sign-in form and
 // returns the session cookie and the CSRF token of its forms.
 func (h *hub) pageLogin(t *testing.T, email, role, orgID string) (cookie, csrf string) {
@@ -393,8 +412,7 @@ func (h *hub) pageLogin(t *testing.T, email, role, orgID string) (cookie, csrf s
 	if _, err := h.st.AddUser(context.Background(), email, strings.Split(email, "@")[0], role, orgID, staffPassword); err != nil {
 		t.Fatal(err)
 	}
-	form := url.Values{"email": {email}, "password": {staffPassword}, "next": {"/"}}
-	resp, _ := h.do(t, request{method: http.MethodPost, path: "/login", header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, body: []byte(form.Encode())})
+	resp := h.signInForm(t, url.Values{"email": {email}, "password": {staffPassword}, "next": {"/"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-in answered %d", resp.StatusCode)
 	}

@@ -4,66 +4,80 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/ratelimit"
 )
 
-// rateLimiter allows each client a number of requests per window, and all
-// clients together twenty times that (a client address can be forged in
-// X-Forwarded-For). With 80-bit random codes it makes guessing
-// verification codes hopeless: at most a few tens of thousands of guesses
-// an hour against 2^80 codes.
-type rateLimiter struct {
-	mu     sync.Mutex
-	per    int
-	total  int
-	window time.Duration
-	now    func() time.Time
-	start  time.Time
-	counts map[string]int
+// Limits on what anyone may ask without a session, per client address (a
+// token bucket each, ratelimit.PerMinute: n at once, then n a minute), in
+// each replica's memory.
+//
+// Verification: with 80-bit random codes, at most a few tens of thousands
+// of guesses an hour against 2^80 codes make guessing hopeless. All clients
+// together get twenty times one client's share as well, so that many
+// addresses cannot add up to more.
+//
+// Sign-in: the lock-out stops guessing one account's password; this stops
+// one address from trying a few passwords on every account in turn, while
+// leaving room for a whole office behind one address signing in in the
+// morning.
+type limits struct {
+	verify, verifyAll, signIn *ratelimit.Limiter
 }
 
-func newRateLimiter(per int, window time.Duration, now func() time.Time) *rateLimiter {
-	return &rateLimiter{per: per, total: 20 * per, window: window, now: now, start: now(), counts: map[string]int{}}
+func newLimits(cfg Config) limits {
+	return limits{verify: ratelimit.PerMinute(cfg.VerifyPerMinute), verifyAll: ratelimit.PerMinute(20 * cfg.VerifyPerMinute),
+		signIn: ratelimit.PerMinute(cfg.SignInPerMinute)}
 }
 
-// allow counts a request of a client and reports whether it is within the
-// limit, and if not, how long until the window turns.
-func (l *rateLimiter) allow(client string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if now.Sub(l.start) >= l.window {
-		l.start, l.counts = now, map[string]int{}
-	}
-	l.counts[client]++
-	l.counts[""]++
-	if l.counts[client] > l.per || l.counts[""] > l.total {
-		return false, l.window - now.Sub(l.start)
-	}
-	return true, 0
-}
-
-// limitVerify bounds public verification requests per client address.
-func (s *Server) limitVerify(c *gin.Context) {
-	ok, wait := s.verifyLimit.allow(c.ClientIP())
-	if ok {
-		c.Next()
-		return
-	}
-	secs := int(wait.Seconds()) + 1
-	c.Header("Retry-After", strconv.Itoa(secs))
-	msg := "Too many verification requests from this address. Try again in " + strconv.Itoa(secs) + " seconds."
+// tooMany answers a request over a limit: a problem for the API, a page
+// otherwise (page draws it; nil for the error page with msg).
+func (s *Server) tooMany(c *gin.Context, msg string, page func(c *gin.Context, msg string)) {
 	if isAPI(c) {
 		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeRateLimited, msg))
 		return
 	}
+	if page != nil {
+		page(c, msg)
+		return
+	}
 	s.render(c, http.StatusTooManyRequests, "error.html", gin.H{"Title": "Too many requests", "Message": msg})
+}
+
+// limitVerify bounds public verification requests per client address.
+func (s *Server) limitVerify(c *gin.Context) {
+	ok, wait := s.limits.verify.Allow(c.ClientIP())
+	if ok {
+		ok, wait = s.limits.verifyAll.Allow("")
+	}
+	if ok {
+		c.Next()
+		return
+	}
+	secs := ratelimit.Seconds(wait)
+	c.Header("Retry-After", strconv.Itoa(secs))
+	s.tooMany(c, "Too many verification requests from this address. Try again in "+strconv.Itoa(secs)+" seconds.", nil)
 	c.Abort()
+}
+
+// limitSignIn bounds sign-in attempts per client address: the sign-in
+// page shows the form again with the message.
+func (s *Server) limitSignIn() gin.HandlerFunc {
+	return s.limits.signIn.Handler(func(c *gin.Context, secs int) {
+		s.tooMany(c, "Too many sign-in attempts from this address. Try again in "+strconv.Itoa(secs)+" seconds.", func(c *gin.Context, msg string) {
+			next := c.PostForm("next")
+			if next == "" {
+				next = c.Query("next")
+			}
+			d := s.loginData(c, auth.SafeNext(next))
+			d["Email"], d["Error"] = c.PostForm("email"), msg
+			s.render(c, http.StatusTooManyRequests, "login.html", d)
+		})
+	})
 }
 
 // limitUploads bounds the bodies of the kit pages and draft API, which take

@@ -118,8 +118,8 @@ func (s *Server) render(c *gin.Context, status int, name string, data gin.H) {
 		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("The page could not be drawn. The failure has been logged."))
 		return
 	}
+	// The other security headers are auth.SecurityHeaders'.
 	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")
-	c.Header("X-Content-Type-Options", "nosniff")
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 

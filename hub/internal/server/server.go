@@ -18,6 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/textx"
 	"github.com/itsmylife/iml/pkg/webui"
@@ -45,8 +46,12 @@ type Config struct {
 	// expiry is flagged (default store.DefaultCertPolicy).
 	Certs store.CertPolicy
 	// VerifyPerMinute bounds public verification requests per client
-	// address (default 30).
+	// address: that many at once, then that many a minute (default 30).
 	VerifyPerMinute int
+	// SignInPerMinute bounds sign-in attempts (the form, the API, the
+	// start of a provider sign-in) per client address: that many at once,
+	// then that many a minute (default DefaultSignInPerMinute).
+	SignInPerMinute int
 	// MinCell is the smallest number of participants (or surveys) a
 	// figure of the outcomes report may rest on (store.DefaultMinCell
 	// when 0).
@@ -55,6 +60,10 @@ type Config struct {
 	// technical assistance (store.DefaultFidelity when zero).
 	Fidelity store.FidelityThresholds
 }
+
+// DefaultSignInPerMinute is how many sign-in attempts one client address
+// may make at once, and then a minute.
+const DefaultSignInPerMinute = 20
 
 // Server is the hub's HTTP server.
 type Server struct {
@@ -69,8 +78,10 @@ type Server struct {
 	lastPush atomic.Int64
 	oidc     *oidcClient
 	jobs     []Job
-	// verifyLimit bounds public certificate verification per client.
-	verifyLimit *rateLimiter
+	// limits bound public verification and sign-in per client.
+	limits limits
+	// signin guards the sign-in form against login CSRF.
+	signin auth.FormGuard
 }
 
 //go:embed web
@@ -94,6 +105,9 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	if cfg.VerifyPerMinute <= 0 {
 		cfg.VerifyPerMinute = 30
 	}
+	if cfg.SignInPerMinute <= 0 {
+		cfg.SignInPerMinute = DefaultSignInPerMinute
+	}
 	if cfg.MinCell <= 0 {
 		cfg.MinCell = store.DefaultMinCell
 	}
@@ -106,7 +120,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
 	s := &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1),
-		verifyLimit: newRateLimiter(cfg.VerifyPerMinute, time.Minute, time.Now)}
+		limits: newLimits(cfg), signin: auth.FormGuard{Cookie: "iml_hub_signin", Secure: cfg.SecureCookies}}
 	if cfg.OIDC != nil {
 		s.oidc = &oidcClient{cfg: *cfg.OIDC}
 	}
@@ -118,7 +132,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(problem.Recovery(s.log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(store.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText))
+	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(store.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
 	// from a reverse proxy on this machine.
@@ -142,7 +156,7 @@ func (s *Server) Handler() http.Handler {
 	site.GET("/files/:sha", s.syncFile)
 
 	api := r.Group("/api/v1")
-	api.POST("/auth/login", s.apiLogin)
+	api.POST("/auth/login", s.limitSignIn(), s.apiLogin)
 	staff := api.Group("", s.requireStaff(false))
 	staff.GET("/me", s.apiMe)
 	staff.GET("/sites", s.apiSites)
@@ -158,8 +172,8 @@ func (s *Server) Handler() http.Handler {
 	staff.GET("/outcomes/fidelity", s.requireRole(reportRoles...), s.apiFidelity)
 
 	r.GET("/login", s.loginPage)
-	r.POST("/login", s.loginSubmit)
-	r.GET("/auth/oidc/start", s.oidcStart)
+	r.POST("/login", s.limitSignIn(), s.loginSubmit)
+	r.GET("/auth/oidc/start", s.limitSignIn(), s.oidcStart)
 	r.GET("/auth/oidc/callback", s.oidcCallback)
 	pages := r.Group("", s.requireStaff(true))
 	pages.POST("/logout", s.logout)

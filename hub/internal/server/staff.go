@@ -91,6 +91,9 @@ func (s *Server) setSessionCookie(c *gin.Context, tok string, maxAge int) {
 	auth.SetCookie(c, sessionCookie, tok, maxAge, s.cfg.SecureCookies)
 }
 
+// lockedMessage answers a sign-in to a locked account.
+const lockedMessage = "Too many failed sign-ins. The account is locked for 15 minutes."
+
 func (s *Server) apiLogin(c *gin.Context) {
 	var req struct {
 		Email    string `json:"email"`
@@ -104,8 +107,8 @@ func (s *Server) apiLogin(c *gin.Context) {
 	case errors.Is(err, store.ErrBadLogin):
 		problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeUnauthorized, "The email or password is wrong."))
 	case errors.Is(err, store.ErrLocked):
-		c.Header("Retry-After", strconv.Itoa(int(store.LockoutPeriod.Seconds())))
-		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeUnauthorized, "Too many failed sign-ins. The account is locked for 15 minutes."))
+		c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
+		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeUnauthorized, lockedMessage))
 	case err != nil:
 		problem.Internal(c, s.log, err)
 	default:
@@ -128,10 +131,11 @@ func (s *Server) apiMe(c *gin.Context) {
 	c.JSON(http.StatusOK, userView(c.MustGet(ctxUser).(store.User)))
 }
 
-// loginData is what the sign-in page shows: the local form and, when a
-// provider is configured, the button to sign in through it.
-func (s *Server) loginData(next string) gin.H {
-	d := gin.H{"Title": "Sign in", "Next": next}
+// loginData is what the sign-in page shows: the local form (with its
+// token against login CSRF, see auth.FormGuard) and, when a provider is
+// configured, the button to sign in through it.
+func (s *Server) loginData(c *gin.Context, next string) gin.H {
+	d := gin.H{"Title": "Sign in", "Next": next, "CSRF": s.signin.Token(c)}
 	if s.oidc != nil {
 		d["Provider"] = s.oidc.cfg.Name
 		d["ProviderURL"] = "/auth/oidc/start?next=" + url.QueryEscape(next)
@@ -140,19 +144,30 @@ func (s *Server) loginData(next string) gin.H {
 }
 
 func (s *Server) loginPage(c *gin.Context) {
-	s.render(c, http.StatusOK, "login.html", s.loginData(auth.SafeNext(c.Query("next"))))
+	s.render(c, http.StatusOK, "login.html", s.loginData(c, auth.SafeNext(c.Query("next"))))
 }
+
+// formExpired is the sign-in form's answer to a post without its token
+// (the page was open for hours, or the form was sent from another site).
+const formExpired = "The sign-in form had expired. Sign in again."
 
 func (s *Server) loginSubmit(c *gin.Context) {
 	next := auth.SafeNext(c.PostForm("next"))
 	email := c.PostForm("email")
+	if !s.signin.Valid(c) {
+		d := s.loginData(c, next)
+		d["Email"], d["Error"] = email, formExpired
+		s.render(c, http.StatusForbidden, "login.html", d)
+		return
+	}
 	u, tok, err := s.st.Login(c.Request.Context(), email, c.PostForm("password"))
 	if errors.Is(err, store.ErrBadLogin) || errors.Is(err, store.ErrLocked) {
-		d := s.loginData(next)
+		d := s.loginData(c, next)
 		d["Email"], d["Error"] = email, "The email or password is wrong."
 		status := http.StatusUnauthorized
 		if errors.Is(err, store.ErrLocked) {
-			d["Error"], status = "Too many failed sign-ins. The account is locked for 15 minutes.", http.StatusTooManyRequests
+			d["Error"], status = lockedMessage, http.StatusTooManyRequests
+			c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
 		}
 		s.render(c, status, "login.html", d)
 		return

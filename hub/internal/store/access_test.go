@@ -3,14 +3,17 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-gormigrate/gormigrate/v2"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
@@ -132,6 +135,55 @@ func TestRoleAssignments(t *testing.T) {
 	})
 }
 
+// A user directs one organization, even when two organizations are given
+// to them at the same moment: of several assignments at once, one is made.
+func TestDirectorAssignmentsAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		ctx := context.Background()
+		var orgs []string
+		for _, name := range []string{"Riverside", "Hilltop", "Lakeside", "Northgate"} {
+			o, err := s.AddOrganization(ctx, name, "peer_run", "VA")
+			if err != nil {
+				t.Fatal(err)
+			}
+			orgs = append(orgs, o.ID)
+		}
+		for round := range 3 {
+			u, err := s.AddUser(ctx, fmt.Sprintf("pd%d@example.org", round), "PD", store.RoleTrainer, "", pw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := make(chan error, len(orgs))
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for _, org := range orgs {
+				wg.Go(func() {
+					<-start
+					_, err := s.Assign(ctx, "admin@example.org", u.ID, store.RoleDirector, org)
+					errs <- err
+				})
+			}
+			close(start)
+			wg.Wait()
+			close(errs)
+			made := 0
+			for err := range errs {
+				var ve *store.ValidationError
+				switch {
+				case err == nil:
+					made++
+				case !errors.As(err, &ve) || ve.Field != "role":
+					t.Errorf("an assignment: %v", err)
+				}
+			}
+			if u, _ = s.FindUser(ctx, u.ID); made != 1 || strings.Count(u.RoleNames(), "director:") != 1 {
+				t.Fatalf("round %d: %d director assignments made at once, roles %q", round, made, u.RoleNames())
+			}
+		}
+	})
+}
+
 // The hub locks a local account after MaxFailures wrong passwords in a row,
 // as the agent does; the right password does not open it before the period
 // ends, and does after.
@@ -144,7 +196,7 @@ func TestLoginLockout(t *testing.T) {
 		if _, err := s.AddUser(ctx, "lee@example.org", "Lee", store.RoleAnalyst, "", pw); err != nil {
 			t.Fatal(err)
 		}
-		for i := 0; i < store.MaxFailures-1; i++ {
+		for i := 0; i < auth.MaxFailures-1; i++ {
 			if _, _, err := s.Login(ctx, "lee@example.org", "wrong password!"); !errors.Is(err, store.ErrBadLogin) {
 				t.Fatalf("failure %d: %v", i+1, err)
 			}
@@ -153,13 +205,13 @@ func TestLoginLockout(t *testing.T) {
 		if _, _, err := s.Login(ctx, "lee@example.org", pw); err != nil {
 			t.Fatal(err)
 		}
-		for i := 0; i < store.MaxFailures; i++ {
+		for i := 0; i < auth.MaxFailures; i++ {
 			_, _, _ = s.Login(ctx, "lee@example.org", "wrong password!")
 		}
 		if _, _, err := s.Login(ctx, "lee@example.org", pw); !errors.Is(err, store.ErrLocked) {
 			t.Fatalf("right password on a locked account: %v", err)
 		}
-		now = now.Add(store.LockoutPeriod + time.Second)
+		now = now.Add(auth.LockoutPeriod + time.Second)
 		if _, tok, err := s.Login(ctx, "lee@example.org", pw); err != nil || tok == "" {
 			t.Fatalf("after the lock-out period: %v", err)
 		}
@@ -169,6 +221,55 @@ func TestLoginLockout(t *testing.T) {
 		}
 		if _, _, err := s.Login(ctx, "sso@example.org", ""); !errors.Is(err, store.ErrBadLogin) {
 			t.Fatalf("empty password on a provider-only account: %v", err)
+		}
+	})
+}
+
+// Forty wrong passwords at once against one account: exactly
+// auth.MaxFailures are checked, the rest are refused as locked, and so is
+// the right password after them (the count is kept in the database, one
+// atomic statement per attempt, before the password is checked).
+func TestLoginLockoutParallel(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		ctx := context.Background()
+		if _, err := s.AddUser(ctx, "lee@example.org", "Lee", store.RoleAnalyst, "", pw); err != nil {
+			t.Fatal(err)
+		}
+		const burst = 40
+		errs := make(chan error, burst)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for range burst {
+			wg.Go(func() {
+				<-start
+				_, _, err := s.Login(ctx, "lee@example.org", "wrong password!")
+				errs <- err
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		bad, locked := 0, 0
+		for err := range errs {
+			switch {
+			case errors.Is(err, store.ErrBadLogin):
+				bad++
+			case errors.Is(err, store.ErrLocked):
+				locked++
+			default:
+				t.Errorf("an attempt: %v", err)
+			}
+		}
+		if bad != auth.MaxFailures || locked != burst-auth.MaxFailures {
+			t.Fatalf("%d wrong passwords at once: %d checked, %d locked out; want %d and %d", burst, bad, locked, auth.MaxFailures, burst-auth.MaxFailures)
+		}
+		if _, tok, err := s.Login(ctx, "lee@example.org", pw); !errors.Is(err, store.ErrLocked) || tok != "" {
+			t.Fatalf("the right password after the burst: %v", err)
+		}
+		u, err := s.FindUser(ctx, "lee@example.org")
+		if err != nil || u.LockedUntil == nil || !u.LockedUntil.After(s.Now()) {
+			t.Fatalf("the account after the burst: locked until %v, %v", u.LockedUntil, err)
 		}
 	})
 }

@@ -457,11 +457,20 @@ func (s *Store) RetireRelease(ctx context.Context, version, reason string) (Rele
 		if reason == "" || len(reason) > 500 || !plainText(reason) {
 			return &ValidationError{"reason", "say why the release is retired (at most 500 characters)"}
 		}
-		var inService int64
-		if err := tx.Model(&Release{}).Where("retired_at IS NULL AND version <> ?", version).Count(&inService).Error; err != nil {
+		// The releases in service, locked (on PostgreSQL; a SQLite
+		// transaction holds the whole database) until this one commits: a
+		// retirement at the same moment waits, then counts without the
+		// release retired here, so the two cannot each leave the other as
+		// the last in service and retire both.
+		var inService []Release
+		if err := lockAll(tx).Select("seq", "version").Where("retired_at IS NULL").Order("seq").Find(&inService).Error; err != nil {
 			return err
 		}
-		if inService == 0 {
+		others := slices.ContainsFunc(inService, func(o Release) bool { return o.Version != version })
+		if !slices.ContainsFunc(inService, func(o Release) bool { return o.Version == version }) {
+			return &ValidationError{"version", "release " + version + " is already retired"}
+		}
+		if !others {
 			return &ValidationError{"version", "release " + version + " is the only one in service; publish its successor before retiring it"}
 		}
 		now := s.Now()

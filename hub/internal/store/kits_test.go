@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,6 +189,52 @@ func TestKitLifecycle(t *testing.T) {
 		all, _ := s.Releases(ctx)
 		if len(all) != 2 || all[0].Status() != store.StatusRetired {
 			t.Fatalf("releases %+v", all)
+		}
+	})
+}
+
+// Two retirements at the same moment of the two releases in service: one
+// goes through and the other is refused, so a release is always left in
+// service (each retirement counts the others in service under a lock on
+// them, not from a count another retirement may be changing).
+func TestRetireReleasesAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		ctx := context.Background()
+		inService := []string{program.Default().Version}
+		for round := range 6 {
+			next := program.Default()
+			next.Version = fmt.Sprintf("2030.%d", round+1)
+			if err := s.PublishRelease(ctx, next); err != nil {
+				t.Fatal(err)
+			}
+			inService = append(inService, next.Version)
+			errs := make(chan error, 2)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for _, v := range inService {
+				wg.Go(func() {
+					<-start
+					_, err := s.RetireRelease(ctx, v, "superseded")
+					errs <- err
+				})
+			}
+			close(start)
+			wg.Wait()
+			close(errs)
+			retired := 0
+			for err := range errs {
+				if err == nil {
+					retired++
+				} else {
+					wantField(t, err, "version")
+				}
+			}
+			if rs, err := s.ReleasesAfter(ctx, 0); err != nil || retired != 1 || len(rs) != 1 {
+				t.Fatalf("round %d: retiring %v at once retired %d, left %d in service (%v)", round, inService, retired, len(rs), err)
+			} else {
+				inService = []string{rs[0].Version}
+			}
 		}
 	})
 }

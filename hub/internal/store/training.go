@@ -285,11 +285,17 @@ func (s *Store) Register(ctx context.Context, eventID, traineeID string) error {
 }
 
 func lockFirst(tx *gorm.DB, dst any, query string, args ...any) error {
-	q := tx
+	return lockAll(tx).First(dst, append([]any{query}, args...)...).Error
+}
+
+// lockAll makes tx's next query lock the rows it reads (SELECT ... FOR
+// UPDATE) until the transaction ends, on PostgreSQL. On SQLite a
+// transaction already holds the whole database (it begins immediate).
+func lockAll(tx *gorm.DB) *gorm.DB {
 	if tx.Dialector.Name() == "postgres" {
-		q = tx.Clauses(clause.Locking{Strength: "UPDATE"})
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
-	return q.First(dst, append([]any{query}, args...)...).Error
+	return tx
 }
 
 // MarkAttendance records whether a registered person attended.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
@@ -31,21 +32,20 @@ var Roles = []string{RoleAdmin, RoleAnalyst, RoleTA, RoleTrainer, RoleDirector}
 
 // Sign-in errors.
 var (
-	// ErrBadLogin is the one answer to a wrong email or password.
-	ErrBadLogin = errors.New("email or password is wrong")
-	// ErrLocked answers a sign-in to an account locked after failures.
-	ErrLocked = errors.New("too many failed sign-ins: the account is locked for 15 minutes")
+	// ErrBadLogin is the one answer to a wrong email or password; it is
+	// auth.ErrBadLogin.
+	ErrBadLogin = fmt.Errorf("email or password is wrong: %w", auth.ErrBadLogin)
+	// ErrLocked answers a sign-in to an account locked after failures (an
+	// *auth.LockedError, which says until when).
+	ErrLocked = auth.ErrLocked
 	// ErrNoRole refuses a sign-in through the provider of someone who holds
 	// no hub role.
 	ErrNoRole = errors.New("the account holds no hub role")
 )
 
-// Sign-in limits (the agent's, the same).
-const (
-	SessionTTL    = 12 * time.Hour
-	MaxFailures   = 5
-	LockoutPeriod = 15 * time.Minute
-)
+// SessionTTL is how long a session lasts. The lock-out after failed
+// sign-ins is auth's (auth.MaxFailures, auth.LockoutPeriod).
+const SessionTTL = 12 * time.Hour
 
 // Grant is one role a user holds; OrgID is set for a Program Director.
 // Source is "hub" (an assignment) or "provider" (the groups claim).
@@ -197,13 +197,14 @@ func (s *Store) assign(tx *gorm.DB, by, userID, role, orgID string) (RoleAssignm
 	case role != RoleDirector && orgID != "":
 		return RoleAssignment{}, &ValidationError{"org_id", "only a Program Director is tied to an organization"}
 	}
+	// The user's row stays locked until the transaction ends, so two
+	// assignments to one user at the same moment are made one after the
+	// other: the second sees the first (a user directs one organization).
+	var u User
+	if err := lockFirst(tx, &u, "id = ?", userID); err != nil {
+		return RoleAssignment{}, notFound(err)
+	}
 	var n int64
-	if err := tx.Model(&User{}).Where("id = ?", userID).Count(&n).Error; err != nil {
-		return RoleAssignment{}, err
-	}
-	if n == 0 {
-		return RoleAssignment{}, ErrNotFound
-	}
 	if role == RoleDirector {
 		if err := tx.Model(&Organization{}).Where("id = ?", orgID).Count(&n).Error; err != nil {
 			return RoleAssignment{}, err
@@ -301,30 +302,38 @@ func notFound(err error) error {
 	return err
 }
 
-// Login checks a password, locking the account for LockoutPeriod after
-// MaxFailures failures in a row, and opens a session. It returns the
-// session token.
-func (s *Store) Login(ctx context.Context, email, password string) (User, string, error) {
+// staffAccounts are the hub's staff accounts as auth.SignIn sees them,
+// found by email.
+type staffAccounts struct{ s *Store }
+
+func (a staffAccounts) FindAccount(ctx context.Context, email string) (auth.Account, error) {
 	var u User
-	now := s.Now()
-	err := s.DB.WithContext(ctx).Limit(1).Find(&u, "email = ?", strings.ToLower(strings.TrimSpace(email))).Error
+	err := a.s.DB.WithContext(ctx).Limit(1).Find(&u, "email = ?", strings.ToLower(strings.TrimSpace(email))).Error
+	return auth.Account{ID: u.ID, Hash: u.PasswordHash, LockedUntil: u.LockedUntil}, err
+}
+
+func (a staffAccounts) CountAttempt(ctx context.Context, id string, now time.Time) (auth.Attempts, error) {
+	return auth.CountAttempt(ctx, a.s.DB, "users", "id", id, now)
+}
+
+func (a staffAccounts) ClearFailures(ctx context.Context, id string) error {
+	return auth.ClearFailures(ctx, a.s.DB, "users", "id", id)
+}
+
+// Login checks a password (auth.SignIn: auth.MaxFailures failures in a
+// row lock the account for auth.LockoutPeriod) and opens a session. It
+// returns the session token.
+func (s *Store) Login(ctx context.Context, email, password string) (User, string, error) {
+	a, err := auth.SignIn(ctx, staffAccounts{s}, email, password, s.Now())
+	if errors.Is(err, auth.ErrBadLogin) {
+		return User{}, "", ErrBadLogin
+	}
 	if err != nil {
 		return User{}, "", err
 	}
-	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
-		return User{}, "", ErrLocked
-	}
-	if !auth.CheckPassword(u.PasswordHash, password) {
-		if u.ID != "" {
-			upd := map[string]any{"failed_logins": gorm.Expr("failed_logins + 1")}
-			if u.FailedLogins+1 >= MaxFailures {
-				upd["locked_until"], upd["failed_logins"] = now.Add(LockoutPeriod), 0
-			}
-			if err := s.DB.WithContext(ctx).Model(&User{}).Where("id = ?", u.ID).Updates(upd).Error; err != nil {
-				return User{}, "", err
-			}
-		}
-		return User{}, "", ErrBadLogin
+	var u User
+	if err := s.DB.WithContext(ctx).First(&u, "id = ?", a.ID).Error; err != nil {
+		return User{}, "", err
 	}
 	u, err = s.loadGrants(ctx, u, nil)
 	if err != nil {
