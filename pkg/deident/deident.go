@@ -23,7 +23,7 @@ func AgeOn(birth, day time.Time) int {
 	return age
 }
 
-// AgeBand is the band an age falls in (see contract.AgeBands).
+// AgeBand is the finest band an age falls in (see contract.AgeBands).
 func AgeBand(age int) string {
 	switch {
 	case age < 18:
@@ -45,6 +45,135 @@ func AgeBand(age int) string {
 	default:
 		return "90+"
 	}
+}
+
+// Levels of age bands, finest first. A band of a coarser level is the
+// union of bands of every finer one, so records at different levels never
+// contradict each other.
+const (
+	// LevelFine: under 18, 18-24, 25-34, ... 75-89, 90+ (AgeBand).
+	LevelFine = iota
+	// LevelBroad: under 18, 18-44, 45-64, 65+.
+	LevelBroad
+	// LevelAny: the single band "any".
+	LevelAny
+)
+
+// The coarse bands (see contract.AgeBands).
+const (
+	Band18to44 = "18-44"
+	Band45to64 = "45-64"
+	Band65Plus = "65+"
+	BandAny    = "any"
+)
+
+// AgeBandAt is the band of an age at a level. Safe Harbor holds at every
+// level: an age over 89 is "90+" at the finest, within "65+" or "any"
+// above it.
+func AgeBandAt(age, level int) string {
+	switch {
+	case level >= LevelAny:
+		return BandAny
+	case level == LevelFine || age < 18:
+		return AgeBand(age)
+	case age <= 44:
+		return Band18to44
+	case age <= 64:
+		return Band45to64
+	default:
+		return Band65Plus
+	}
+}
+
+// Person is what the quasi-identifier rule looks at for one participant
+// of a site: their enrollment year, age at enrollment and program model
+// ("" when in no cohort).
+type Person struct {
+	ID    string
+	Year  int
+	Age   int
+	Model string
+}
+
+// Disclosure is how a person may be described upstream: the age band and
+// model their records carry, or nothing at all (Withheld).
+type Disclosure struct {
+	Band     string
+	Model    string
+	Withheld bool
+}
+
+// Generalize decides how each of a site's participants is described
+// upstream so that every combination of enrollment year, age band and
+// model the hub receives holds at least k of them (with the site, which
+// the hub knows, these are the quasi-identifiers of every record):
+//
+//  1. People are grouped by year and model. In a group of at least k,
+//     every age band is taken at the finest level at which each band
+//     present holds at least k people (LevelFine, then LevelBroad, then
+//     LevelAny, where the whole group shares "any").
+//  2. People of a group smaller than k lose their model: they join the
+//     people of their year in no cohort, as model "" (which the hub's
+//     reports never show on its own), and that pool is banded as in 1.
+//  3. A pool still smaller than k is withheld: nothing about its people
+//     leaves the site until their year holds k such people.
+//
+// The result depends only on the set of people, not on their order, so
+// every record of a person is described the same way, and a change in the
+// set (a participant added, corrected or withdrawn) re-describes exactly
+// the people whose description changes. k below 1 counts as 1.
+func Generalize(people []Person, k int) map[string]Disclosure {
+	type key struct {
+		year  int
+		model string
+	}
+	groups := map[key][]Person{}
+	for _, p := range people {
+		kk := key{p.Year, p.Model}
+		groups[kk] = append(groups[kk], p)
+	}
+	out := make(map[string]Disclosure, len(people))
+	band := func(g []Person, model string) {
+		level := LevelAny
+		for l := LevelFine; l < LevelAny; l++ {
+			n := map[string]int{}
+			for _, p := range g {
+				n[AgeBandAt(p.Age, l)]++
+			}
+			ok := true
+			for _, c := range n {
+				ok = ok && c >= k
+			}
+			if ok {
+				level = l
+				break
+			}
+		}
+		for _, p := range g {
+			out[p.ID] = Disclosure{Band: AgeBandAt(p.Age, level), Model: model}
+		}
+	}
+	pools := map[int][]Person{}
+	for kk, g := range groups {
+		switch {
+		case kk.model == "":
+			pools[kk.year] = append(pools[kk.year], g...)
+		case len(g) >= k:
+			band(g, kk.model)
+		default:
+			pools[kk.year] = append(pools[kk.year], g...)
+		}
+	}
+	for _, g := range pools {
+		if len(g) >= k {
+			band(g, "")
+			continue
+		}
+		for _, p := range g {
+			out[p.ID] = Disclosure{Withheld: true}
+		}
+	}
+	return out
 }
 
 // ProgramMonth is the month of the program a day falls in, counting the
