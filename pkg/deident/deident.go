@@ -5,6 +5,8 @@
 package deident
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -106,32 +108,26 @@ type Disclosure struct {
 // Generalize decides how each of a site's participants is described
 // upstream so that every combination of enrollment year, age band and
 // model the hub receives holds at least k of them (with the site, which
-// the hub knows, these are the quasi-identifiers of every record):
+// the hub knows, these are the quasi-identifiers of every record). Year by
+// year:
 //
-//  1. People are grouped by year and model. In a group of at least k,
-//     every age band is taken at the finest level at which each band
-//     present holds at least k people (LevelFine, then LevelBroad, then
-//     LevelAny, where the whole group shares "any").
-//  2. People of a group smaller than k lose their model: they join the
-//     people of their year in no cohort, as model "" (which the hub's
-//     reports never show on its own), and that pool is banded as in 1.
-//  3. A pool still smaller than k is withheld: nothing about its people
-//     leaves the site until their year holds k such people.
+//  1. People are grouped by model. A group smaller than k loses its
+//     model: its people join those of the year in no cohort, as model ""
+//     (which the hub's reports never show on its own).
+//  2. While that pool holds people but fewer than k, the smallest group
+//     left joins it too (fewer people described by model rather than
+//     anyone left out).
+//  3. Every group, and the pool, is banded at the finest level at which
+//     each band present holds at least k people (LevelFine, then
+//     LevelBroad, then LevelAny, where the whole group shares "any").
+//  4. Only a year of fewer than k people at the site is withheld: nothing
+//     about them leaves the site until the year holds k.
 //
 // The result depends only on the set of people, not on their order, so
 // every record of a person is described the same way, and a change in the
 // set (a participant added, corrected or withdrawn) re-describes exactly
 // the people whose description changes. k below 1 counts as 1.
 func Generalize(people []Person, k int) map[string]Disclosure {
-	type key struct {
-		year  int
-		model string
-	}
-	groups := map[key][]Person{}
-	for _, p := range people {
-		kk := key{p.Year, p.Model}
-		groups[kk] = append(groups[kk], p)
-	}
 	out := make(map[string]Disclosure, len(people))
 	band := func(g []Person, model string) {
 		level := LevelAny
@@ -153,23 +149,40 @@ func Generalize(people []Person, k int) map[string]Disclosure {
 			out[p.ID] = Disclosure{Band: AgeBandAt(p.Age, level), Model: model}
 		}
 	}
-	pools := map[int][]Person{}
-	for kk, g := range groups {
-		switch {
-		case kk.model == "":
-			pools[kk.year] = append(pools[kk.year], g...)
-		case len(g) >= k:
-			band(g, kk.model)
-		default:
-			pools[kk.year] = append(pools[kk.year], g...)
+	years := map[int]map[string][]Person{}
+	for _, p := range people {
+		if years[p.Year] == nil {
+			years[p.Year] = map[string][]Person{}
 		}
+		years[p.Year][p.Model] = append(years[p.Year][p.Model], p)
 	}
-	for _, g := range pools {
-		if len(g) >= k {
-			band(g, "")
+	for _, byModel := range years {
+		pool := byModel[""]
+		var groups []string
+		for m, g := range byModel {
+			switch {
+			case m == "":
+			case len(g) < k:
+				pool = append(pool, g...)
+			default:
+				groups = append(groups, m)
+			}
+		}
+		// Smallest first, then by name: the same order on every run.
+		slices.SortFunc(groups, func(a, b string) int {
+			return cmp.Or(cmp.Compare(len(byModel[a]), len(byModel[b])), cmp.Compare(a, b))
+		})
+		for len(pool) > 0 && len(pool) < k && len(groups) > 0 {
+			pool, groups = append(pool, byModel[groups[0]]...), groups[1:]
+		}
+		for _, m := range groups {
+			band(byModel[m], m)
+		}
+		if len(pool) >= k {
+			band(pool, "")
 			continue
 		}
-		for _, p := range g {
+		for _, p := range pool {
 			out[p.ID] = Disclosure{Withheld: true}
 		}
 	}

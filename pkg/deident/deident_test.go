@@ -140,7 +140,7 @@ func checkGeneralized(t *testing.T, people []Person, k int, got map[string]Discl
 		band, model string
 	}
 	cells := map[cell]int{}
-	withheld, pooled := map[int]int{}, map[int]int{}
+	withheld := map[int]int{}
 	for _, p := range people {
 		d, ok := got[p.ID]
 		if !ok {
@@ -149,9 +149,6 @@ func checkGeneralized(t *testing.T, people []Person, k int, got map[string]Discl
 		if d.Withheld {
 			withheld[p.Year]++
 			continue
-		}
-		if d.Model == "" {
-			pooled[p.Year]++
 		}
 		if d.Model != p.Model && d.Model != "" {
 			t.Fatalf("person %s of model %q described as %q", p.ID, p.Model, d.Model)
@@ -173,11 +170,16 @@ func checkGeneralized(t *testing.T, people []Person, k int, got map[string]Discl
 			t.Fatalf("%+v holds %d people, fewer than k = %d", c, n, k)
 		}
 	}
-	// A year's pool (its people described without a model) is withheld
-	// whole, and only when it is smaller than k.
+	// Only a year of fewer than k people is withheld, and then whole.
 	for year, n := range withheld {
-		if n >= k || pooled[year] > 0 {
-			t.Fatalf("%d people of %d withheld, %d described without a model, k = %d", n, year, pooled[year], k)
+		all := 0
+		for _, p := range people {
+			if p.Year == year {
+				all++
+			}
+		}
+		if all >= k || n != all {
+			t.Fatalf("%d of %d people of %d withheld, k = %d", n, all, year, k)
 		}
 	}
 }
@@ -220,20 +222,24 @@ func TestGeneralizeSite(t *testing.T) {
 	add(3, 2025, 40, "social_explorations") // three: too few for a model of their own
 	add(2, 2025, 60, "")                    // with the two in no cohort: a pool of five
 	add(4, 2026, 70, "peer_partners")       // four in 2026, alone in their year: withheld
+	add(6, 2027, 30, "peer_partners")       // six in one model of 2027 and
+	add(2, 2027, 31, "social_explorations") // two in the other: all eight without a model
 	got := Generalize(people, 5)
 	checkGeneralized(t, people, 5, got)
-	want := []Disclosure{}
-	for range 5 {
-		want = append(want, Disclosure{Band: "25-34", Model: "peer_partners"})
-	}
-	for range 5 {
-		want = append(want, Disclosure{Band: "45-54", Model: "peer_partners"})
-	}
-	for range 5 {
-		want = append(want, Disclosure{Band: "any"}) // 18-44 holds 3, 45-64 holds 2
-	}
-	for range 4 {
-		want = append(want, Disclosure{Withheld: true})
+	var want []Disclosure
+	for _, w := range []struct {
+		n int
+		d Disclosure
+	}{
+		{5, Disclosure{Band: "25-34", Model: "peer_partners"}},
+		{5, Disclosure{Band: "45-54", Model: "peer_partners"}},
+		{5, Disclosure{Band: "any"}}, // 18-44 holds 3, 45-64 holds 2
+		{4, Disclosure{Withheld: true}},
+		{8, Disclosure{Band: "25-34"}},
+	} {
+		for range w.n {
+			want = append(want, w.d)
+		}
 	}
 	for i, w := range want {
 		if got[fmt.Sprint(i)] != w {
@@ -243,7 +249,7 @@ func TestGeneralizeSite(t *testing.T) {
 	// A fifth 2026 enrollment releases the year, banded together.
 	add(1, 2026, 20, "peer_partners")
 	got = Generalize(people, 5)
-	for i := 15; i < 20; i++ {
+	for _, i := range []int{15, 16, 17, 18, len(people) - 1} {
 		if d := got[fmt.Sprint(i)]; d != (Disclosure{Band: "any", Model: "peer_partners"}) {
 			t.Errorf("2026 person %d: %+v", i, d)
 		}
