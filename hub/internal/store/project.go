@@ -99,9 +99,7 @@ func (pr *projection) addRecord(p pendingRecord) error {
 		if err != nil {
 			return err
 		}
-		// Agents send the count before enrollment top-coded, 3 meaning 3
-		// or more; one from an agent older than the rule counts the same.
-		pr.add("outcome_hospitalizations", p.ID, p.SiteID, h.ParticipantKey, h.EnrollmentYear, h.AgeBand, h.Model, contract.TopCodeBefore(h.BeforeCount), len(h.DuringMonths), h.MonthsEnrolled)
+		pr.add("outcome_hospitalizations", p.ID, p.SiteID, h.ParticipantKey, h.EnrollmentYear, h.AgeBand, h.Model, h.BeforeCount, len(h.DuringMonths), h.MonthsEnrolled)
 	case contract.TypeParticipation:
 		pa, err := contract.DecodeParticipation(data)
 		if err != nil {
