@@ -441,7 +441,11 @@ func TestSmallSiteQuasiIdentifiers(t *testing.T) {
 		t.Fatal("the site does not show the problem")
 	}
 	after := hubView(t, st)
-	t.Logf("after, %d of %d sent: %s", len(after), len(ps), measure(after))
+	cells := map[string]int{}
+	for _, q := range after {
+		cells[fmt.Sprintf("%d/%s/%s", q.year, q.band, q.model)]++
+	}
+	t.Logf("after, %d of %d sent: %s; combinations of year, band and model: %v", len(after), len(ps), measure(after), cells)
 	if under, _ := uniqueUnder(after, yearBandModel, k); under != 0 {
 		t.Fatalf("%d participants in combinations of year, band and model held by fewer than %d: %+v", under, k, after)
 	}
