@@ -117,19 +117,37 @@ func run(bin, dir string, port int) error {
 			return err
 		}
 	}
-	want := 0
-	for _, s := range sites {
-		want += s.participants
+	// The agents send what their sites' privacy rules let leave (not those
+	// enrolled this month, nor a year of too few people): wait until each
+	// has sent everything and the hub shows participants.
+	var agentToks []string
+	for i, a := range agents {
+		at, err := cluster.Login(ctx, a.URL(), fmt.Sprintf("director%d@example.org", i+1), dirPassword)
+		if err != nil {
+			return err
+		}
+		agentToks = append(agentToks, at)
 	}
 	err = cluster.WaitFor(ctx, 2*time.Minute, "the synced POM table", func() error {
+		for i, a := range agents {
+			var st struct {
+				Outbox struct{ Total, Pending int }
+			}
+			if _, err := cluster.JSON(ctx, http.MethodGet, a.URL()+"/api/v1/sync", agentToks[i], nil, &st); err != nil {
+				return err
+			}
+			if st.Outbox.Total == 0 || st.Outbox.Pending != 0 {
+				return fmt.Errorf("site %q: %d of %d records still to send", sites[i].site, st.Outbox.Pending, st.Outbox.Total)
+			}
+		}
 		var rep struct {
 			Participants int `json:"participants"`
 		}
 		if _, err := cluster.JSON(ctx, http.MethodGet, hub.URL()+"/api/v1/outcomes/pom", tok, nil, &rep); err != nil {
 			return err
 		}
-		if rep.Participants < want {
-			return fmt.Errorf("%d of %d participants so far", rep.Participants, want)
+		if rep.Participants == 0 {
+			return fmt.Errorf("no participants at the hub so far")
 		}
 		return nil
 	})

@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,6 +105,7 @@ func TestStaffSeeThePOMTableInTheBrowser(t *testing.T) {
 	bctx := newBrowser(t)
 	h := startHub(t, "")
 	ctx := context.Background()
+	sent := map[string]int{}
 	for i, site := range []string{"North", "South"} {
 		a := enrolledAgent(t, h, h.URL(), site)
 		if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "15", "--seed", string(rune('1'+i))); err != nil {
@@ -112,6 +114,10 @@ func TestStaffSeeThePOMTableInTheBrowser(t *testing.T) {
 		if _, err := a.CLI(ctx, "", "sync"); err != nil {
 			t.Fatal(err)
 		}
+		sent[site] = sentParticipants(t, a)
+	}
+	if sent["North"] == 0 || sent["South"] == 0 {
+		t.Fatalf("participants sent: %v", sent)
 	}
 	analystToken(t, h) // creates analyst@example.org
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
@@ -128,7 +134,7 @@ func TestStaffSeeThePOMTableInTheBrowser(t *testing.T) {
 	}
 	waitFor(t, 30*time.Second, "the report to hold both sites", func() error {
 		do(t, bctx, chromedp.Reload(), chromedp.WaitVisible(css("#pom-table")))
-		if summary := text(t, bctx, ".summary"); !strings.HasPrefix(summary, "30 participants") {
+		if summary := text(t, bctx, ".summary"); !strings.HasPrefix(summary, fmt.Sprintf("%d participants", sent["North"]+sent["South"])) {
 			return errString("summary: " + summary)
 		}
 		return nil
@@ -138,7 +144,7 @@ func TestStaffSeeThePOMTableInTheBrowser(t *testing.T) {
 		chromedp.Click(css(".filters button")),
 		chromedp.WaitVisible(css("#pom-table")),
 	)
-	waitText(t, bctx, ".summary", func(s string) bool { return strings.HasPrefix(s, "15 participants") })
+	waitText(t, bctx, ".summary", func(s string) bool { return strings.HasPrefix(s, fmt.Sprintf("%d participants", sent["North"])) })
 	if first := text(t, bctx, `#pom-table tbody tr[data-code="pom20_have_friends"] td`); !strings.HasSuffix(first, "%") {
 		t.Fatalf("filtered by site, first cell %q", first)
 	}

@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -100,8 +101,19 @@ func TestSiteToHub(t *testing.T) {
 		tok := directorToken(t, a)
 		rel := program.Default()
 
-		// Three participants. Friends (pom20) present: eligibility 0 of 3,
-		// closing 2 of 3; the third then withdraws.
+		// Three participants enrolled in 2025 who are in no cohort and
+		// have no records of their own: with them the year holds at least
+		// k = 5 participants (before and after the withdrawal below), so
+		// the agent describes the site's 2025 participants upstream
+		// (privacy.md, quasi-identifiers).
+		for i := range 3 {
+			post(t, ctx, http.MethodPost, a.URL()+"/api/v1/participants", tok, map[string]any{
+				"first_name": fmt.Sprint("Other", i), "last_name": "Participant", "birth_date": fmt.Sprintf("19%d5-06-01", 5+i), "enrolled_on": "2025-06-02",
+				"informed_consent": true, "manages_finances": true, "sets_goals": true, "accepts_responsibilities": true, "agreement_signed_on": "2025-06-02",
+			}, nil, http.StatusCreated)
+		}
+		// Three participants with canaries. Friends (pom20) present:
+		// eligibility 0 of 3, closing 2 of 3; the second then withdraws.
 		var planted []canaries
 		var ids []string
 		dates := []struct{ birth, enrolled, elig, mid, closing string }{
@@ -153,10 +165,10 @@ func TestSiteToHub(t *testing.T) {
 		// The rest of the program: cohort, meeting, journals, outings,
 		// hospitalizations, services and anonymous surveys.
 		prog := recordProgram(t, ctx, a, tok, ids, planted)
-		// Records: 3 participants, 9 interviews, 3 hospitalizations, 5
+		// Records: 6 participants, 9 interviews, 3 hospitalizations, 5
 		// surveys, 12 cohort months (the cohort's year is over) and 12
-		// months of participation for each participant.
-		const records = 3 + 9 + 3 + 5 + 12 + 3*12
+		// months of participation for each participant in the cohort.
+		const records = 6 + 9 + 3 + 5 + 12 + 3*12
 		if _, err := a.CLI(ctx, "", "sync"); err != nil {
 			t.Fatal(err)
 		}
@@ -191,8 +203,8 @@ func TestSiteToHub(t *testing.T) {
 			t.Fatal("no pom20 row")
 			return [4]int{}
 		}
-		waitFor(t, 30*time.Second, "the report to show 3 participants", func() error {
-			if rep := report(); rep.Participants != 3 || rep.Interviews != 9 {
+		waitFor(t, 30*time.Second, "the report to show 6 participants", func() error {
+			if rep := report(); rep.Participants != 6 || rep.Interviews != 9 {
 				return fmt.Errorf("%d participants, %d interviews", rep.Participants, rep.Interviews)
 			}
 			return nil
@@ -201,7 +213,7 @@ func TestSiteToHub(t *testing.T) {
 			t.Fatalf("friends first n/present, closing n/present = %v, want [3 0 3 2]", got)
 		}
 		live, _ := hubTypes(t, h)
-		if want := map[string]int{contract.TypeParticipant: 3, contract.TypePOMInterview: 9, contract.TypeHospitalization: 3, contract.TypeSurveyResponse: prog.Surveys,
+		if want := map[string]int{contract.TypeParticipant: 6, contract.TypePOMInterview: 9, contract.TypeHospitalization: 3, contract.TypeSurveyResponse: prog.Surveys,
 			contract.TypeCohortMonth: 12, contract.TypeParticipation: 36}; !reflect.DeepEqual(live, want) {
 			t.Fatalf("the hub holds %v, want %v", live, want)
 		}
@@ -211,6 +223,7 @@ func TestSiteToHub(t *testing.T) {
 		if vs := hubVersionsOf(t, h, contract.TypeHospitalization, key0); len(vs) != 1 || vs[0] != 3 {
 			t.Fatalf("hospitalization versions at the hub before the correction: %v", vs)
 		}
+		// Seven before enrollment (one before) leave top-coded, as 3.
 		post(t, ctx, http.MethodPut, a.URL()+"/api/v1/participants/"+ids[0]+"/hospitalizations/before", tok, map[string]any{"before_count": 7}, nil, http.StatusOK)
 		if _, err := a.CLI(ctx, "", "sync"); err != nil {
 			t.Fatal(err)
@@ -220,12 +233,29 @@ func TestSiteToHub(t *testing.T) {
 		}
 		var corrected string
 		if err := openDB(t, hubDSN(h)).Raw("SELECT data FROM records WHERE type = ? AND data LIKE ?", contract.TypeHospitalization, "%"+key0+"%").Scan(&corrected).Error; err != nil ||
-			!strings.Contains(corrected, `"before_count":7`) {
+			!strings.Contains(corrected, `"before_count":3`) {
 			t.Fatalf("the hub holds %s, %v", corrected, err)
 		}
 		key1 := surrogateKey(t, a, ids[1])
+		cohortMembers := func() (months, members int) {
+			var ds []string
+			if err := openDB(t, hubDSN(h)).Raw("SELECT data FROM records WHERE type = ? AND deleted = ?", contract.TypeCohortMonth, false).Scan(&ds).Error; err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range ds {
+				var m contract.CohortMonth
+				if err := json.Unmarshal([]byte(d), &m); err != nil {
+					t.Fatal(err)
+				}
+				months, members = months+1, members+m.Members
+			}
+			return months, members
+		}
+		monthsBefore, membersBefore := cohortMembers()
 
-		// Withdrawal: the participant disappears upstream at the next sync.
+		// Withdrawal: the participant disappears upstream at the next sync,
+		// from every month of their cohort too (they were a member in all
+		// twelve).
 		if st, err := cluster.JSON(ctx, http.MethodPost, a.URL()+"/api/v1/participants/"+ids[1]+"/withdraw", tok, nil, nil); err != nil || st != http.StatusNoContent {
 			t.Fatalf("withdraw: %d %v", st, err)
 		}
@@ -233,7 +263,7 @@ func TestSiteToHub(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitFor(t, 30*time.Second, "the withdrawal to reach the report", func() error {
-			if rep := report(); rep.Participants != 2 {
+			if rep := report(); rep.Participants != 5 {
 				return fmt.Errorf("%d participants", rep.Participants)
 			}
 			return nil
@@ -252,6 +282,17 @@ func TestSiteToHub(t *testing.T) {
 		}
 		if n := len(liveHubRecordsOf(t, h, key0)); n != 1+3+1+12 {
 			t.Fatalf("a staying participant has %d live records at the hub", n)
+		}
+		if months, members := cohortMembers(); months != monthsBefore || members != membersBefore-12 {
+			t.Fatalf("cohort months at the hub count %d members over %d months, were %d over %d: the withdrawn participant is still counted",
+				members, months, membersBefore, monthsBefore)
+		}
+		// Every combination of site, year, age band and model at the hub
+		// holds at least k participants.
+		for cell, n := range quasiCells(t, h) {
+			if n < program.DefaultMinGroup {
+				t.Fatalf("%d participants share %s at the hub", n, cell)
+			}
 		}
 
 		// The page shows the same table.
@@ -419,12 +460,19 @@ func TestHubRestoredFromOlderBackup(t *testing.T) {
 		if int(n) != before {
 			t.Fatalf("restored hub holds %d records, want the %d of the backup", n, before)
 		}
+		// Lost: the records made after the backup, and the newer versions
+		// of records the backup holds older (the new people changed how
+		// the site describes the others).
+		lost := lostAtHub(t, h, a)
+		if lost < after-before {
+			t.Fatalf("%d records lost, fewer than the %d made after the backup", lost, after-before)
+		}
 		out, err := a.CLI(ctx, "", "sync")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(out, fmt.Sprintf("%d new at the hub", after-before)) {
-			t.Errorf("after the restore the sync should store exactly the %d lost records: %s", after-before, out)
+		if !strings.Contains(out, fmt.Sprintf("%d new at the hub", lost)) {
+			t.Errorf("after the restore the sync should store exactly the %d lost records: %s", lost, out)
 		}
 		assertHubHoldsExactly(t, h, a)
 

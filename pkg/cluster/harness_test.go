@@ -160,6 +160,44 @@ func assertHubHoldsExactly(t *testing.T, h *cluster.Hub, a *cluster.Agent) int {
 	return len(want)
 }
 
+// lostAtHub counts the agent's records the hub does not hold in the
+// agent's version and content: what the agent's next sync must store.
+func lostAtHub(t *testing.T, h *cluster.Hub, a *cluster.Agent) int {
+	t.Helper()
+	var want, got []syncedRow
+	if err := openDB(t, filepath.Join(a.DataDir, "agent.db")).Raw("SELECT id, version, hash, deleted FROM sync_records").Scan(&want).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := openDB(t, hubDSN(h)).Raw("SELECT id, version, hash, deleted FROM records").Scan(&got).Error; err != nil {
+		t.Fatal(err)
+	}
+	held := map[syncedRow]bool{}
+	for _, r := range got {
+		held[r] = true
+	}
+	lost := 0
+	for _, w := range want {
+		if !held[w] {
+			lost++
+		}
+	}
+	return lost
+}
+
+// sentParticipants counts the participants an agent describes upstream:
+// its live participant records. The quasi-identifier rule withholds a
+// year of fewer than k participants of the site, and a participant
+// enrolled this month leaves on the first of the next (privacy.md), so a
+// site seeded with n people may send fewer.
+func sentParticipants(t *testing.T, a *cluster.Agent) int {
+	t.Helper()
+	var n int64
+	if err := openDB(t, filepath.Join(a.DataDir, "agent.db")).Raw("SELECT COUNT(*) FROM sync_records WHERE type = 'participant' AND deleted = ?", false).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return int(n)
+}
+
 // recorder keeps every byte that crosses between agent and hub, bodies
 // decompressed, so tests can search it.
 type recorder struct {

@@ -80,10 +80,21 @@ type SurveyResponse struct {
 	Answers   map[string]string `json:"answers"`
 }
 
+// BeforeCountTop is the largest before_count an agent sends: 3 means "3 or
+// more", so that a high count does not single a person out. Hubs accept up
+// to 1000 from agents older than the rule and count anything above 3 as 3.
+const BeforeCountTop = 3
+
+// TopCodeBefore is the before_count sent for a count of hospitalizations
+// before enrollment.
+func TopCodeBefore(n int) int { return min(n, BeforeCountTop) }
+
 // Hospitalization is one participant's hospitalizations: the count in the
-// two years before enrollment, the program month of each hospitalization
-// during the program, the months of participation so far (the exposure)
-// and the changes in other services received while in the program.
+// two years before enrollment (top-coded, see BeforeCountTop), the program
+// month of each hospitalization during the program, the program months
+// begun by the last day of the previous month (the exposure, the same day
+// for every participant of a site) and the changes in other services
+// received while in the program.
 type Hospitalization struct {
 	ParticipantKey string          `json:"participant_key"`
 	EnrollmentYear int             `json:"enrollment_year"`

@@ -17,6 +17,10 @@ func TestOutcomePayloads(t *testing.T) {
 		{"survey naming a participant", TypeSurveyResponse, `{"year":2026,"timepoint":"closing","release":"2026.1","participant_key":"` + key + `","answers":{"s01":"definitely_agree"}}`, "unknown field"},
 		{"survey without answers", TypeSurveyResponse, `{"year":2026,"timepoint":"closing","release":"2026.1","answers":{}}`, "answers"},
 		{"hospitalization", TypeHospitalization, `{"participant_key":"` + key + `","enrollment_year":2026,"age_band":"25-34","before_count":2,"during_months":[3],"months_enrolled":6,"service_changes":[{"service":"day_program","change":"stopped","program_month":4}]}`, ""},
+		{"hospitalization coarse band, top-coded", TypeHospitalization, `{"participant_key":"` + key + `","enrollment_year":2026,"age_band":"65+","before_count":3,"during_months":[],"months_enrolled":12,"service_changes":[]}`, ""},
+		{"hospitalization of an older agent", TypeHospitalization, `{"participant_key":"` + key + `","enrollment_year":2026,"age_band":"75-89","before_count":7,"during_months":[],"months_enrolled":6,"service_changes":[]}`, ""},
+		{"hospitalization any age", TypeHospitalization, `{"participant_key":"` + key + `","enrollment_year":2026,"age_band":"any","before_count":0,"during_months":[],"months_enrolled":0,"service_changes":[]}`, ""},
+		{"hospitalization age", TypeHospitalization, `{"participant_key":"` + key + `","enrollment_year":2026,"age_band":"47","before_count":0,"during_months":[],"months_enrolled":0,"service_changes":[]}`, "age_band"},
 		{"hospitalization month 0", TypeHospitalization, `{"participant_key":"` + key + `","enrollment_year":2026,"age_band":"25-34","before_count":2,"during_months":[0],"months_enrolled":6,"service_changes":[]}`, "during_months"},
 		{"hospitalization named service", TypeHospitalization, `{"participant_key":"` + key + `","enrollment_year":2026,"age_band":"25-34","before_count":0,"during_months":[],"months_enrolled":6,"service_changes":[{"service":"Dr Smith","change":"started","program_month":1}]}`, "service"},
 		{"participation", TypeParticipation, `{"participant_key":"` + key + `","enrollment_year":2026,"age_band":"25-34","model":"peer_partners","cohort_key":"` + key + `","program_month":2,"meetings_held":4,"meetings_attended":3,"journals_due":4,"journals_completed":4,"stipend_spent_cents":5500,"receipts_complete":true,"outings_by_stage":[1,0,2,0]}`, ""},
@@ -50,6 +54,16 @@ func TestOutcomePayloads(t *testing.T) {
 				t.Fatalf("want an error about %q, got %v", c.err, err)
 			}
 		})
+	}
+}
+
+// TestTopCodeBefore: a count before enrollment leaves as 0, 1, 2 or 3,
+// where 3 means 3 or more.
+func TestTopCodeBefore(t *testing.T) {
+	for n, want := range map[int]int{0: 0, 1: 1, 2: 2, 3: 3, 4: 3, 1000: 3} {
+		if got := TopCodeBefore(n); got != want {
+			t.Errorf("TopCodeBefore(%d) = %d, want %d", n, got, want)
+		}
 	}
 }
 

@@ -25,8 +25,11 @@ const (
 // Timepoints lists the interview timepoints in program order.
 var Timepoints = []string{TimepointEligibility, TimepointMidpoint, TimepointClosing}
 
-// AgeBands are the only ages that leave a site (Safe Harbor: over 89 is "90+").
-var AgeBands = []string{"under 18", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-89", "90+"}
+// AgeBands are the only ages that leave a site (Safe Harbor: over 89 is
+// "90+", or within "65+" or "any"): the finest bands, then the coarser ones
+// an agent sends where a finer band would describe fewer than the release's
+// smallest group of participants (see deident.Generalize).
+var AgeBands = []string{"under 18", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-89", "90+", "18-44", "45-64", "65+", "any"}
 
 // Participant is the de-identified view of a participant: a random surrogate
 // key made at enrollment, the enrollment year and an age band. Nothing else.

@@ -5,6 +5,8 @@
 package deident
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,7 +25,7 @@ func AgeOn(birth, day time.Time) int {
 	return age
 }
 
-// AgeBand is the band an age falls in (see contract.AgeBands).
+// AgeBand is the finest band an age falls in (see contract.AgeBands).
 func AgeBand(age int) string {
 	switch {
 	case age < 18:
@@ -45,6 +47,146 @@ func AgeBand(age int) string {
 	default:
 		return "90+"
 	}
+}
+
+// Levels of age bands, finest first. A band of a coarser level is the
+// union of bands of every finer one, so records at different levels never
+// contradict each other.
+const (
+	// LevelFine: under 18, 18-24, 25-34, ... 75-89, 90+ (AgeBand).
+	LevelFine = iota
+	// LevelBroad: under 18, 18-44, 45-64, 65+.
+	LevelBroad
+	// LevelAny: the single band "any".
+	LevelAny
+)
+
+// The coarse bands (see contract.AgeBands).
+const (
+	Band18to44 = "18-44"
+	Band45to64 = "45-64"
+	Band65Plus = "65+"
+	BandAny    = "any"
+)
+
+// AgeBandAt is the band of an age at a level. Safe Harbor holds at every
+// level: an age over 89 is "90+" at the finest, within "65+" or "any"
+// above it.
+func AgeBandAt(age, level int) string {
+	switch {
+	case level >= LevelAny:
+		return BandAny
+	case level == LevelFine || age < 18:
+		return AgeBand(age)
+	case age <= 44:
+		return Band18to44
+	case age <= 64:
+		return Band45to64
+	default:
+		return Band65Plus
+	}
+}
+
+// Person is what the quasi-identifier rule looks at for one participant
+// of a site: their enrollment year, age at enrollment and program model
+// ("" when in no cohort).
+type Person struct {
+	ID    string
+	Year  int
+	Age   int
+	Model string
+}
+
+// Disclosure is how a person may be described upstream: the age band and
+// model their records carry, or nothing at all (Withheld).
+type Disclosure struct {
+	Band     string
+	Model    string
+	Withheld bool
+}
+
+// Generalize decides how each of a site's participants is described
+// upstream so that every combination of enrollment year, age band and
+// model the hub receives holds at least k of them (with the site, which
+// the hub knows, these are the quasi-identifiers of every record). Year by
+// year:
+//
+//  1. People are grouped by model. A group smaller than k loses its
+//     model: its people join those of the year in no cohort, as model ""
+//     (which the hub's reports never show on its own).
+//  2. While that pool holds people but fewer than k, the smallest group
+//     left joins it too (fewer people described by model rather than
+//     anyone left out).
+//  3. Every group, and the pool, is banded at the finest level at which
+//     each band present holds at least k people (LevelFine, then
+//     LevelBroad, then LevelAny, where the whole group shares "any").
+//  4. Only a year of fewer than k people at the site is withheld: nothing
+//     about them leaves the site until the year holds k.
+//
+// The result depends only on the set of people, not on their order, so
+// every record of a person is described the same way, and a change in the
+// set (a participant added, corrected or withdrawn) re-describes exactly
+// the people whose description changes. k below 1 counts as 1.
+func Generalize(people []Person, k int) map[string]Disclosure {
+	out := make(map[string]Disclosure, len(people))
+	band := func(g []Person, model string) {
+		level := LevelAny
+		for l := LevelFine; l < LevelAny; l++ {
+			n := map[string]int{}
+			for _, p := range g {
+				n[AgeBandAt(p.Age, l)]++
+			}
+			ok := true
+			for _, c := range n {
+				ok = ok && c >= k
+			}
+			if ok {
+				level = l
+				break
+			}
+		}
+		for _, p := range g {
+			out[p.ID] = Disclosure{Band: AgeBandAt(p.Age, level), Model: model}
+		}
+	}
+	years := map[int]map[string][]Person{}
+	for _, p := range people {
+		if years[p.Year] == nil {
+			years[p.Year] = map[string][]Person{}
+		}
+		years[p.Year][p.Model] = append(years[p.Year][p.Model], p)
+	}
+	for _, byModel := range years {
+		pool := byModel[""]
+		var groups []string
+		for m, g := range byModel {
+			switch {
+			case m == "":
+			case len(g) < k:
+				pool = append(pool, g...)
+			default:
+				groups = append(groups, m)
+			}
+		}
+		// Smallest first, then by name: the same order on every run.
+		slices.SortFunc(groups, func(a, b string) int {
+			return cmp.Or(cmp.Compare(len(byModel[a]), len(byModel[b])), cmp.Compare(a, b))
+		})
+		for len(pool) > 0 && len(pool) < k && len(groups) > 0 {
+			pool, groups = append(pool, byModel[groups[0]]...), groups[1:]
+		}
+		for _, m := range groups {
+			band(byModel[m], m)
+		}
+		if len(pool) >= k {
+			band(pool, "")
+			continue
+		}
+		for _, p := range pool {
+			out[p.ID] = Disclosure{Withheld: true}
+		}
+	}
+	return out
 }
 
 // ProgramMonth is the month of the program a day falls in, counting the

@@ -1,6 +1,9 @@
 package deident
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -99,5 +102,156 @@ func TestRecordIDCarriesNoClockBits(t *testing.T) {
 	}
 	if increasing > 150 || len(seen) < 150 {
 		t.Fatalf("the bits after the version look like a clock: %d of 200 increasing, %d distinct", increasing, len(seen))
+	}
+}
+
+func TestAgeBandAt(t *testing.T) {
+	for _, c := range []struct {
+		age, level int
+		want       string
+	}{
+		{17, LevelFine, "under 18"}, {17, LevelBroad, "under 18"}, {17, LevelAny, "any"},
+		{18, LevelBroad, "18-44"}, {44, LevelBroad, "18-44"}, {45, LevelBroad, "45-64"}, {64, LevelBroad, "45-64"},
+		{65, LevelBroad, "65+"}, {89, LevelFine, "75-89"}, {90, LevelFine, "90+"}, {104, LevelBroad, "65+"}, {104, LevelAny, "any"},
+	} {
+		if got := AgeBandAt(c.age, c.level); got != c.want {
+			t.Errorf("AgeBandAt(%d, %d) = %q, want %q", c.age, c.level, got, c.want)
+		}
+	}
+	// Each band of a level is a union of bands of the level below: an
+	// age's coarser band is determined by its finer one.
+	for l := LevelFine; l < LevelAny; l++ {
+		up := map[string]string{}
+		for age := 0; age <= 120; age++ {
+			fine, coarse := AgeBandAt(age, l), AgeBandAt(age, l+1)
+			if prev, ok := up[fine]; ok && prev != coarse {
+				t.Fatalf("level %d band %q lies in %q and %q", l, fine, prev, coarse)
+			}
+			up[fine] = coarse
+		}
+	}
+}
+
+// checkGeneralized checks what Generalize promises of one site.
+func checkGeneralized(t *testing.T, people []Person, k int, got map[string]Disclosure) {
+	t.Helper()
+	type cell struct {
+		year        int
+		band, model string
+	}
+	cells := map[cell]int{}
+	withheld := map[int]int{}
+	for _, p := range people {
+		d, ok := got[p.ID]
+		if !ok {
+			t.Fatalf("person %s has no disclosure", p.ID)
+		}
+		if d.Withheld {
+			withheld[p.Year]++
+			continue
+		}
+		if d.Model != p.Model && d.Model != "" {
+			t.Fatalf("person %s of model %q described as %q", p.ID, p.Model, d.Model)
+		}
+		ok = false
+		for l := LevelFine; l <= LevelAny; l++ {
+			ok = ok || AgeBandAt(p.Age, l) == d.Band
+		}
+		if !ok {
+			t.Fatalf("age %d described as %q", p.Age, d.Band)
+		}
+		if p.Age > 89 && d.Band != "90+" && d.Band != Band65Plus && d.Band != BandAny {
+			t.Fatalf("age %d described as %q", p.Age, d.Band)
+		}
+		cells[cell{p.Year, d.Band, d.Model}]++
+	}
+	for c, n := range cells {
+		if n < k {
+			t.Fatalf("%+v holds %d people, fewer than k = %d", c, n, k)
+		}
+	}
+	// Only a year of fewer than k people is withheld, and then whole.
+	for year, n := range withheld {
+		all := 0
+		for _, p := range people {
+			if p.Year == year {
+				all++
+			}
+		}
+		if all >= k || n != all {
+			t.Fatalf("%d of %d people of %d withheld, k = %d", n, all, year, k)
+		}
+	}
+}
+
+func TestGeneralize(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	models := []string{"", "peer_partners", "social_explorations"}
+	for i := 0; i < 500; i++ {
+		k := 1 + rnd.IntN(8)
+		var people []Person
+		for j := rnd.IntN(60); j > 0; j-- {
+			people = append(people, Person{ID: fmt.Sprint(j), Year: 2024 + rnd.IntN(3), Age: 16 + rnd.IntN(80), Model: models[rnd.IntN(3)]})
+		}
+		got := Generalize(people, k)
+		checkGeneralized(t, people, k, got)
+		// The order of the people does not matter.
+		rnd.Shuffle(len(people), func(a, b int) { people[a], people[b] = people[b], people[a] })
+		if again := Generalize(people, k); !reflect.DeepEqual(again, got) {
+			t.Fatalf("the order of the people changed the result")
+		}
+		// With k = 1 everyone is described as finely as possible.
+		for _, p := range people {
+			if d := Generalize(people, 1)[p.ID]; d.Band != AgeBand(p.Age) || d.Model != p.Model {
+				t.Fatalf("k = 1 coarsened %+v to %+v", p, d)
+			}
+		}
+	}
+}
+
+// TestGeneralizeSite walks one small site through the rule's steps.
+func TestGeneralizeSite(t *testing.T) {
+	var people []Person
+	add := func(n, year, age int, model string) {
+		for range n {
+			people = append(people, Person{ID: fmt.Sprint(len(people)), Year: year, Age: age, Model: model})
+		}
+	}
+	add(5, 2025, 30, "peer_partners")       // five 30-year-olds: 25-34
+	add(5, 2025, 50, "peer_partners")       // five 50-year-olds: 45-54
+	add(3, 2025, 40, "social_explorations") // three: too few for a model of their own
+	add(2, 2025, 60, "")                    // with the two in no cohort: a pool of five
+	add(4, 2026, 70, "peer_partners")       // four in 2026, alone in their year: withheld
+	add(6, 2027, 30, "peer_partners")       // six in one model of 2027 and
+	add(2, 2027, 31, "social_explorations") // two in the other: all eight without a model
+	got := Generalize(people, 5)
+	checkGeneralized(t, people, 5, got)
+	var want []Disclosure
+	for _, w := range []struct {
+		n int
+		d Disclosure
+	}{
+		{5, Disclosure{Band: "25-34", Model: "peer_partners"}},
+		{5, Disclosure{Band: "45-54", Model: "peer_partners"}},
+		{5, Disclosure{Band: "any"}}, // 18-44 holds 3, 45-64 holds 2
+		{4, Disclosure{Withheld: true}},
+		{8, Disclosure{Band: "25-34"}},
+	} {
+		for range w.n {
+			want = append(want, w.d)
+		}
+	}
+	for i, w := range want {
+		if got[fmt.Sprint(i)] != w {
+			t.Errorf("person %d (%+v): %+v, want %+v", i, people[i], got[fmt.Sprint(i)], w)
+		}
+	}
+	// A fifth 2026 enrollment releases the year, banded together.
+	add(1, 2026, 20, "peer_partners")
+	got = Generalize(people, 5)
+	for _, i := range []int{15, 16, 17, 18, len(people) - 1} {
+		if d := got[fmt.Sprint(i)]; d != (Disclosure{Band: "any", Model: "peer_partners"}) {
+			t.Errorf("2026 person %d: %+v", i, d)
+		}
 	}
 }

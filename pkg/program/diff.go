@@ -15,7 +15,7 @@ const (
 
 // Change is one difference between two releases: in a section (themes,
 // lesson plans, skills, journal prompts, POM items, survey, stipend policy,
-// group rules, files), an element added, removed or changed, with its
+// group rules, files, privacy), an element added, removed or changed, with its
 // values before and after.
 type Change struct {
 	Section string `json:"section"`
@@ -26,7 +26,7 @@ type Change struct {
 }
 
 // Sections of a diff, in the order a diff lists them.
-var Sections = []string{"title", "themes", "lesson_plans", "skills", "journal_prompts", "pom", "survey", "stipend", "peer_partner_groups", "files"}
+var Sections = []string{"title", "themes", "lesson_plans", "skills", "journal_prompts", "pom", "survey", "stipend", "peer_partner_groups", "files", "privacy"}
 
 // Diff lists what changed from release a to release b, section by section,
 // comparing elements by their stable keys (a theme by model and month, a
@@ -62,6 +62,9 @@ func Diff(a, b Release) []Change {
 	add("stipend", diffKeyed(stipendMap(a.Stipend), stipendMap(b.Stipend)))
 	add("peer_partner_groups", diffKeyed(groupMap(a.Groups), groupMap(b.Groups)))
 	add("files", diffKeyed(fileMap(a), fileMap(b)))
+	if a.MinGroup() != b.MinGroup() {
+		out = append(out, Change{Section: "privacy", Kind: Changed, Key: "smallest group of participants", Before: fmt.Sprint(a.MinGroup()), After: fmt.Sprint(b.MinGroup())})
+	}
 	return out
 }
 

@@ -23,6 +23,7 @@ func TestDiffIsStructural(t *testing.T) {
 	b.Survey.Statements[0].Text = "I meet where I choose"
 	b.Stipend.MonthlyCents = 7000
 	b.Files = []File{{SHA256: "ab", Name: "Handbook.pdf", Kind: FileHandbook, MediaType: "application/pdf", Size: 10}}
+	b.Privacy = &Privacy{MinGroup: 8}
 	// Reordering the same plans is no change.
 	b.LessonPlans[0], b.LessonPlans[1] = b.LessonPlans[1], b.LessonPlans[0]
 
@@ -40,6 +41,7 @@ func TestDiffIsStructural(t *testing.T) {
 		"survey statement " + a.Survey.Statements[0].Code:                   Changed,
 		"stipend monthly amount":                                            Changed,
 		"files Handbook.pdf for the program":                                Added,
+		"privacy smallest group of participants":                            Changed,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("diff %v, want %v", got, want)

@@ -47,6 +47,34 @@ type Release struct {
 	// attaches, each named by the SHA-256 of its bytes. omitempty keeps the
 	// checksum of releases published before files existed.
 	Files []File `json:"files,omitempty"`
+	// Privacy sets the rules agents apply to what leaves a site; absent,
+	// the defaults (see MinGroup). omitempty keeps the checksum of releases
+	// published before it existed.
+	Privacy *Privacy `json:"privacy,omitempty"`
+}
+
+// DefaultMinGroup is k when a release does not set it: every combination
+// of site, enrollment year, age band and program model the hub receives
+// holds at least this many participants.
+const DefaultMinGroup = 5
+
+// MaxMinGroup bounds k: a larger group is no longer a rule a site can meet.
+const MaxMinGroup = 50
+
+// Privacy is the de-identification a release asks of agents.
+type Privacy struct {
+	// MinGroup is k: the fewest participants of a site that may share
+	// each enrollment year, age band and program model the hub receives
+	// (see docs/privacy.md). 1 turns the rule off (tests only).
+	MinGroup int `json:"min_group"`
+}
+
+// MinGroup is the release's k, DefaultMinGroup when it sets none.
+func (r Release) MinGroup() int {
+	if r.Privacy == nil || r.Privacy.MinGroup == 0 {
+		return DefaultMinGroup
+	}
+	return r.Privacy.MinGroup
 }
 
 // File kinds.
@@ -234,6 +262,9 @@ func (r Release) Validate() error {
 	}
 	if r.Groups.Min < 2 || r.Groups.Max < r.Groups.Min {
 		return fmt.Errorf("release: Peer Partners groups need at least 2 members and a maximum no smaller than the minimum")
+	}
+	if r.Privacy != nil && (r.Privacy.MinGroup < 1 || r.Privacy.MinGroup > MaxMinGroup) {
+		return fmt.Errorf("release: privacy.min_group must be from 1 to %d", MaxMinGroup)
 	}
 	return nil
 }

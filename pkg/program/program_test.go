@@ -148,3 +148,28 @@ func TestParseReceivedIgnoresNewFields(t *testing.T) {
 		t.Fatal("an invalid release was accepted")
 	}
 }
+
+// TestPrivacy: a release may set the smallest group of the
+// quasi-identifier rule; without it, the default, and a release without
+// it keeps its canonical form.
+func TestPrivacy(t *testing.T) {
+	r := Default()
+	if r.MinGroup() != DefaultMinGroup || r.Privacy != nil {
+		t.Fatalf("the first release's smallest group: %d (%+v)", r.MinGroup(), r.Privacy)
+	}
+	if b, _ := r.Canonical(); strings.Contains(string(b), "privacy") {
+		t.Fatalf("a release without privacy rules mentions them: %s", b)
+	}
+	r.Privacy = &Privacy{MinGroup: 11}
+	b, _ := r.Canonical()
+	back, err := Parse(b)
+	if err != nil || back.MinGroup() != 11 {
+		t.Fatalf("parsed back: %d, %v", back.MinGroup(), err)
+	}
+	for _, k := range []int{-1, 0, MaxMinGroup + 1} {
+		r.Privacy = &Privacy{MinGroup: k}
+		if err := r.Validate(); err == nil {
+			t.Errorf("a smallest group of %d was accepted", k)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/itsmylife/iml/agent/internal/server"
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/pkg/program"
 )
 
 // The harness the package's tests share: an agent in-process on its own
@@ -73,6 +74,17 @@ func newSiteAt(t *testing.T, now time.Time) *site {
 	t.Helper()
 	st := openStore(t, func() time.Time { return now })
 	return &site{t: t, st: st, srv: serve(t, st)}
+}
+
+// minGroup makes the site run the first release with a smallest group of
+// k participants for the quasi-identifier rule (1 turns it off, for tests
+// about something else that look at the outbox of a site of a few people).
+func (s *site) minGroup(k int) {
+	s.t.Helper()
+	rel := program.Default()
+	rel.Privacy = &program.Privacy{MinGroup: k}
+	b, sha := rel.Canonical()
+	s.must(s.st.SaveRelease(context.Background(), rel.Version, sha, b))
 }
 
 // must fails the test on an error.

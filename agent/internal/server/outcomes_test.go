@@ -33,6 +33,7 @@ func (s *site) hospitalizationState(id string) (store.Hospitalizations, int64) {
 
 func TestHospitalizationsAPI(t *testing.T) {
 	s := newSite(t)
+	s.minGroup(1) // a site of two: the record must reach the outbox
 	_, dir := s.user("dir@example.org", "Dana", store.RoleDirector)
 	_, coach := s.user("casey@example.org", "Casey", store.RoleCoach)
 	none := s.participant("Noconsent")

@@ -242,7 +242,7 @@ func (s *Store) AddCohort(ctx context.Context, in CohortInput) (Cohort, error) {
 		if err := tx.Create(&c).Error; err != nil {
 			return err
 		}
-		return s.refreshCohort(tx, c.ID)
+		return s.refreshCohort(tx, c.ID, s.upstreamDay())
 	})
 	return c, err
 }

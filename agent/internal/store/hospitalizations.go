@@ -212,9 +212,10 @@ func hospitalizationsOf(tx *gorm.DB, participantID string) (Hospitalizations, er
 	return h, err
 }
 
-// refreshHospitalization writes the participant's hospitalization record:
-// only with the consent and once the count before enrollment is recorded;
-// otherwise any record sent before is deleted upstream.
+// refreshHospitalization writes the participant's hospitalization record
+// as of pp.day: only with the consent and once the count before enrollment
+// is recorded; otherwise any record sent before is deleted upstream. The
+// count before enrollment is top-coded (3 means 3 or more).
 func (s *Store) refreshHospitalization(tx *gorm.DB, now time.Time, pp upstreamPerson) error {
 	h, err := hospitalizationsOf(tx, pp.p.ID)
 	if err != nil {
@@ -224,16 +225,16 @@ func (s *Store) refreshHospitalization(tx *gorm.DB, now time.Time, pp upstreamPe
 		return dropUpstream(tx, now, pp.p.ID, kindHospitalization, nil)
 	}
 	r := contract.Hospitalization{ParticipantKey: pp.p.SurrogateKey, EnrollmentYear: pp.enrolled.Year(), AgeBand: pp.band, Model: pp.model,
-		BeforeCount: *h.BeforeCount, DuringMonths: []int{}, ServiceChanges: []contract.ServiceChange{},
-		MonthsEnrolled: lastMonth(pp.enrolled, time.Time{}, s.today())}
+		BeforeCount: contract.TopCodeBefore(*h.BeforeCount), DuringMonths: []int{}, ServiceChanges: []contract.ServiceChange{},
+		MonthsEnrolled: lastMonth(pp.enrolled, time.Time{}, pp.day)}
 	for _, st := range h.Stays {
-		if d, ok := parseDate(st.AdmittedOn); ok && !d.Before(pp.enrolled) {
+		if d, ok := parseDate(st.AdmittedOn); ok && !d.Before(pp.enrolled) && !d.After(pp.day) {
 			r.DuringMonths = append(r.DuringMonths, rules.ProgramMonth(pp.enrolled, d))
 		}
 	}
 	slices.Sort(r.DuringMonths)
 	for _, c := range h.ServiceChanges {
-		if d, ok := parseDate(c.ChangedOn); ok && !d.Before(pp.enrolled) {
+		if d, ok := parseDate(c.ChangedOn); ok && !d.Before(pp.enrolled) && !d.After(pp.day) {
 			r.ServiceChanges = append(r.ServiceChanges, contract.ServiceChange{Service: c.Service, Change: c.Change, ProgramMonth: rules.ProgramMonth(pp.enrolled, d)})
 		}
 	}

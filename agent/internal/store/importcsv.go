@@ -181,15 +181,19 @@ func (s *Store) ImportParticipants(ctx context.Context, r io.Reader, dryRun bool
 		return res, nil
 	}
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ids := make([]string, 0, len(inputs))
 		for i, in := range inputs {
-			if _, err := s.addParticipant(tx, in, now); err != nil {
+			p, err := s.insertParticipant(tx, in, now)
+			if err != nil {
 				return fmt.Errorf("row %s: %w", rows[i]["#row"], err)
 			}
+			ids = append(ids, p.ID)
 			if progress != nil && ((i+1)%100 == 0 || i+1 == len(inputs)) {
 				progress(i+1, len(inputs))
 			}
 		}
-		return nil
+		// The site is described upstream once, with everyone in.
+		return s.refreshOutcomes(tx, ids, nil)
 	})
 	if err != nil {
 		return res, err

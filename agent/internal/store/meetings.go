@@ -179,7 +179,7 @@ func (s *Store) DeleteMeeting(ctx context.Context, cohortID, meetingID string) e
 			return err
 		}
 		sort.Strings(attended)
-		return s.refreshOutcomes(tx, attended, []string{cohortID})
+		return s.refreshRecords(tx, attended, []string{cohortID})
 	})
 }
 
@@ -274,7 +274,7 @@ func (s *Store) saveMeeting(ctx context.Context, cohortID, meetingID, recordedBy
 			present = append(present, id)
 		}
 		sort.Strings(present)
-		return s.refreshOutcomes(tx, present, []string{cohortID})
+		return s.refreshRecords(tx, present, []string{cohortID})
 	})
 	if err != nil {
 		return MeetingView{}, err

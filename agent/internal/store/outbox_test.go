@@ -10,14 +10,40 @@ import (
 	"github.com/itsmylife/iml/pkg/program"
 )
 
+// openTest opens a store that runs the first release with the
+// quasi-identifier rule off (a smallest group of 1), for tests of
+// everything else, as the hub's tests use a minimum cell of 1. The rule's
+// own tests use openTestK.
 func openTest(t *testing.T) *Store {
+	t.Helper()
+	return openTestK(t, 1)
+}
+
+// openTestK opens a store that runs the first release with a smallest
+// group of k; 0 leaves the release's default.
+func openTestK(t *testing.T, k int) *Store {
 	t.Helper()
 	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "agent.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	if k != 0 {
+		setMinGroup(t, st, program.Default().Version, k)
+	}
 	return st
+}
+
+// setMinGroup makes the site run the first release, as version, with a
+// smallest group of k.
+func setMinGroup(t *testing.T, st *Store, version string, k int) {
+	t.Helper()
+	rel := program.Default()
+	rel.Version, rel.Privacy = version, &program.Privacy{MinGroup: k}
+	b, sha := rel.Canonical()
+	if err := st.SaveRelease(context.Background(), rel.Version, sha, b); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func allAnswers(v bool) map[string]bool {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -66,16 +67,47 @@ func putComputed(tx *gorm.DB, now time.Time, subject, kind string, month int, pa
 	return putRecord(tx, now, id, kind, payload)
 }
 
-// refreshOutcomes recomputes the de-identified records of the participants
-// and cohorts a change touched, in the caller's transaction.
+// refreshOutcomes decides again how the site's participants are described
+// upstream (siteDisclosure) and recomputes the de-identified records of
+// every participant whose description changed, and of the participants and
+// cohorts a change touched, in the caller's transaction. It is for the
+// changes that can alter a description: a participant added, corrected or
+// withdrawn, a membership, a release, a new month.
 func (s *Store) refreshOutcomes(tx *gorm.DB, participants, cohorts []string) error {
+	day := s.upstreamDay()
+	site, want, err := s.siteDisclosure(tx, day)
+	if err != nil {
+		return err
+	}
+	changed, err := changedDisclosures(tx, want)
+	if err != nil {
+		return err
+	}
+	return s.refreshAll(tx, slices.Concat(participants, changed), cohorts, site, day)
+}
+
+// refreshRecords recomputes the de-identified records of the participants
+// and cohorts a change touched, each participant described as their
+// participant record upstream says (describedAs), in the caller's
+// transaction. It is for changes that cannot alter a description (an
+// interview, a meeting, a journal, an expense, an outing, a
+// hospitalization).
+func (s *Store) refreshRecords(tx *gorm.DB, participants, cohorts []string) error {
+	site, err := describedAs(tx, participants)
+	if err != nil {
+		return err
+	}
+	return s.refreshAll(tx, participants, cohorts, site, s.upstreamDay())
+}
+
+func (s *Store) refreshAll(tx *gorm.DB, participants, cohorts []string, site map[string]deident.Disclosure, day time.Time) error {
 	seen := map[string]bool{}
 	for _, id := range participants {
 		if id == "" || seen[id] {
 			continue
 		}
 		seen[id] = true
-		if err := s.refreshUpstream(tx, id); err != nil {
+		if err := s.refreshPerson(tx, id, site, day); err != nil {
 			return err
 		}
 	}
@@ -84,7 +116,7 @@ func (s *Store) refreshOutcomes(tx *gorm.DB, participants, cohorts []string) err
 			continue
 		}
 		seen[id] = true
-		if err := s.refreshCohort(tx, id); err != nil {
+		if err := s.refreshCohort(tx, id, day); err != nil {
 			return err
 		}
 	}
@@ -98,21 +130,9 @@ func cohortsOf(tx *gorm.DB, participantID string) ([]string, error) {
 	return ids, err
 }
 
-// currentModel is the program model of the participant's current cohort,
-// "" while they are in none.
-func currentModel(tx *gorm.DB, participantID string) (string, error) {
-	var models []string
-	err := tx.Raw(`SELECT c.model FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id
-WHERE m.participant_id = ? AND m.left_on = '' ORDER BY m.joined_on DESC LIMIT 1`, participantID).Scan(&models).Error
-	if len(models) == 0 {
-		return "", err
-	}
-	return models[0], err
-}
-
-// lastMonth is the last program month (1..12) that has begun by today for
-// something that started on start and ends on end (zero: a year); 0 when
-// it has not begun.
+// lastMonth is the last program month (1..12) that has begun by a day
+// (today) for something that started on start and ends on end (zero: a
+// year); 0 when it has not begun.
 func lastMonth(start, end, today time.Time) int {
 	yearEnd := start.AddDate(0, rules.JournalYear, -1)
 	if end.IsZero() || yearEnd.Before(end) {
@@ -127,24 +147,27 @@ func lastMonth(start, end, today time.Time) int {
 	return rules.ProgramMonth(start, end)
 }
 
-// upstreamPerson is what identifies a participant upstream.
+// upstreamPerson is a participant as described upstream, and the day
+// their records are computed as of.
 type upstreamPerson struct {
 	p        Participant
 	enrolled time.Time
 	band     string
 	model    string
+	day      time.Time
 }
 
-// participationOf computes a participant's records per program month: a
-// month has one when the participant was in a cohort in it or did
-// something in it (a meeting, a journal, an expense, an outing).
+// participationOf computes a participant's records per program month as
+// of pp.day, with the model and cohort of each month: a month has one when
+// the participant was in a cohort in it or did something in it (a
+// meeting, a journal, an expense, an outing).
 func (s *Store) participationOf(tx *gorm.DB, pp upstreamPerson) (map[int]*contract.Participation, error) {
-	p, enrolled := pp.p, pp.enrolled
-	last := lastMonth(enrolled, time.Time{}, s.today())
+	p, enrolled, asOf := pp.p, pp.enrolled, pp.day
+	last := lastMonth(enrolled, time.Time{}, asOf)
 	out := map[int]*contract.Participation{}
 	at := func(day string) *contract.Participation {
 		d, ok := parseDate(day)
-		if !ok || d.Before(enrolled) {
+		if !ok || d.Before(enrolled) || d.After(asOf) {
 			return nil
 		}
 		k := rules.ProgramMonth(enrolled, d)
@@ -164,6 +187,9 @@ WHERE m.participant_id = ? ORDER BY m.joined_on, c.surrogate_key`, p.ID).Scan(&m
 	}
 	for k := 1; k <= last; k++ {
 		first, lastDay := rules.MonthSpan(enrolled, k)
+		if asOf.Before(lastDay) {
+			lastDay = asOf
+		}
 		for _, m := range ms {
 			if m.JoinedOn <= lastDay.Format(dateLayout) && (m.LeftOn == "" || m.LeftOn >= first.Format(dateLayout)) {
 				r := at(first.Format(dateLayout))
@@ -224,7 +250,7 @@ FROM expenses e WHERE e.participant_id = ?`, p.ID).Scan(&exps).Error; err != nil
 			days = append(days, d)
 		}
 	}
-	for _, w := range rules.DueWeeks(enrolled, p.WithdrawnAt, s.Now(), days) {
+	for _, w := range rules.DueWeeks(enrolled, p.WithdrawnAt, asOf, days) {
 		k := rules.ProgramMonth(enrolled, w.Monday)
 		r := out[k]
 		if r == nil && w.Entered {
@@ -248,7 +274,11 @@ FROM expenses e WHERE e.participant_id = ?`, p.ID).Scan(&exps).Error; err != nil
 }
 
 // refreshParticipation writes a participant's participation records and
-// deletes upstream those of months that no longer have one.
+// deletes upstream those of months that no longer have one. A month
+// carries the model of its cohort only when that is the model the
+// participant is described with (a month in a cohort of another model
+// would tell the hub more than the quasi-identifier rule allows), and never
+// the cohort's key (a cohort can be smaller than the rule's group).
 func (s *Store) refreshParticipation(tx *gorm.DB, now time.Time, pp upstreamPerson) error {
 	months, err := s.participationOf(tx, pp)
 	if err != nil {
@@ -256,6 +286,10 @@ func (s *Store) refreshParticipation(tx *gorm.DB, now time.Time, pp upstreamPers
 	}
 	keep := map[int]bool{}
 	for k, r := range months {
+		r.AgeBand, r.CohortKey = pp.band, ""
+		if r.Model != pp.model {
+			r.Model = ""
+		}
 		keep[k] = true
 		if err := putComputed(tx, now, pp.p.ID, kindParticipation, k, r); err != nil {
 			return err
@@ -269,8 +303,11 @@ func (s *Store) refreshParticipation(tx *gorm.DB, now time.Time, pp upstreamPers
 var pairingChangeReasons = map[string]bool{"not_working_well": true, "different_progression": true, "other": true}
 
 // refreshCohort recomputes a cohort's records per program month from its
-// start to today (or its close, or the end of its year).
-func (s *Store) refreshCohort(tx *gorm.DB, cohortID string) error {
+// start to day (or its close, or the end of its year). A withdrawn
+// participant counts in none of its months, nor does any pair they were
+// in: a withdrawal takes them out of every figure, not only of the months
+// after it.
+func (s *Store) refreshCohort(tx *gorm.DB, cohortID string, day time.Time) error {
 	var c Cohort
 	if err := tx.First(&c, "id = ?", cohortID).Error; err != nil {
 		return err
@@ -285,16 +322,15 @@ func (s *Store) refreshCohort(tx *gorm.DB, cohortID string) error {
 	now := s.Now()
 	start, _ := parseDate(c.StartDate)
 	closed, _ := parseDate(c.ClosedOn)
-	last := lastMonth(start, closed, s.today())
-	var members []struct {
-		JoinedOn, LeftOn string
-		WithdrawnAt      *time.Time
-	}
-	if err := tx.Raw(`SELECT m.joined_on, m.left_on, p.withdrawn_at FROM cohort_members m JOIN participants p ON p.id = m.participant_id WHERE m.cohort_id = ?`, c.ID).Scan(&members).Error; err != nil {
+	last := lastMonth(start, closed, day)
+	var members []struct{ JoinedOn, LeftOn string }
+	if err := tx.Raw(`SELECT m.joined_on, m.left_on FROM cohort_members m JOIN participants p ON p.id = m.participant_id
+WHERE m.cohort_id = ? AND p.withdrawn_at IS NULL`, c.ID).Scan(&members).Error; err != nil {
 		return err
 	}
 	var pairs []struct{ FormedOn, EndedOn, EndReason string }
-	if err := tx.Raw("SELECT formed_on, ended_on, end_reason FROM pairs WHERE cohort_id = ?", c.ID).Scan(&pairs).Error; err != nil {
+	if err := tx.Raw(`SELECT formed_on, ended_on, end_reason FROM pairs r WHERE cohort_id = ? AND NOT EXISTS (
+SELECT 1 FROM pair_members pm JOIN participants p ON p.id = pm.participant_id WHERE pm.pair_id = r.id AND p.withdrawn_at IS NOT NULL)`, c.ID).Scan(&pairs).Error; err != nil {
 		return err
 	}
 	var meetings []struct {
@@ -303,17 +339,16 @@ func (s *Store) refreshCohort(tx *gorm.DB, cohortID string) error {
 	if err := tx.Raw("SELECT held_on, theme, lesson_plan FROM meetings WHERE cohort_id = ?", c.ID).Scan(&meetings).Error; err != nil {
 		return err
 	}
-	today := s.today()
 	keep := map[int]bool{}
 	for k := 1; k <= last; k++ {
 		first, lastDay := rules.MonthSpan(start, k)
-		if today.Before(lastDay) {
-			lastDay = today
+		if day.Before(lastDay) {
+			lastDay = day
 		}
 		f, l := first.Format(dateLayout), lastDay.Format(dateLayout)
 		r := contract.CohortMonth{CohortKey: c.SurrogateKey, Model: c.Model, StartYear: start.Year(), ProgramMonth: k}
 		for _, m := range members {
-			if m.JoinedOn <= l && (m.LeftOn == "" || m.LeftOn > l) && (m.WithdrawnAt == nil || m.WithdrawnAt.UTC().Format(dateLayout) > l) {
+			if m.JoinedOn <= l && (m.LeftOn == "" || m.LeftOn > l) {
 				r.Members++
 			}
 		}
@@ -347,9 +382,11 @@ func (s *Store) refreshCohort(tx *gorm.DB, cohortID string) error {
 	return dropUpstream(tx, now, c.ID, kindCohortMonth, keep)
 }
 
-// RefreshOutcomes recomputes every computed record of the site: months
-// begin without any change at the site, so the sync worker calls it once a
-// day. Records that did not change are not written again.
+// RefreshOutcomes recomputes every computed record of the site: the day
+// records are computed as of moves on the first of each month without any
+// change at the site, so the sync worker calls it once a day. Records that
+// did not change are not written again, so they change on the first of a
+// month, for every participant at once, and on no other day.
 func (s *Store) RefreshOutcomes(ctx context.Context) error {
 	var ps, cs []string
 	db := s.DB.WithContext(ctx)
@@ -359,14 +396,19 @@ func (s *Store) RefreshOutcomes(ctx context.Context) error {
 	if err := db.Model(&Cohort{}).Order("id").Pluck("id", &cs).Error; err != nil {
 		return err
 	}
-	// Small transactions: the site keeps working while this runs.
+	// First the site's description of its participants as of the day,
+	// then everyone's records in small transactions: the site keeps
+	// working while this runs.
+	if err := db.Transaction(func(tx *gorm.DB) error { return s.refreshOutcomes(tx, nil, nil) }); err != nil {
+		return err
+	}
 	for i := 0; i < len(ps); i += 50 {
 		chunk := ps[i:min(i+50, len(ps))]
-		if err := db.Transaction(func(tx *gorm.DB) error { return s.refreshOutcomes(tx, chunk, nil) }); err != nil {
+		if err := db.Transaction(func(tx *gorm.DB) error { return s.refreshRecords(tx, chunk, nil) }); err != nil {
 			return err
 		}
 	}
-	return db.Transaction(func(tx *gorm.DB) error { return s.refreshOutcomes(tx, nil, cs) })
+	return db.Transaction(func(tx *gorm.DB) error { return s.refreshRecords(tx, nil, cs) })
 }
 
 // POMSideBySide is a participant's three interviews side by side: one row
@@ -428,8 +470,9 @@ func SideBySide(rel program.Release, ivs map[string]POMInterview) POMSideBySide 
 	return v
 }
 
-// ParticipationMonths is the participant's participation by program month,
-// as it goes upstream (nothing once they have withdrawn).
+// ParticipationMonths is the participant's participation by program month
+// up to today, as the site sees it (nothing once they have withdrawn);
+// upstream, the same months go as of the end of the previous month.
 func (s *Store) ParticipationMonths(ctx context.Context, participantID string) ([]contract.Participation, error) {
 	out := []contract.Participation{}
 	err := s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
@@ -441,7 +484,7 @@ func (s *Store) ParticipationMonths(ctx context.Context, participantID string) (
 			return nil
 		}
 		enrolled, _ := parseDate(p.EnrolledOn)
-		months, err := s.participationOf(tx, upstreamPerson{p: p, enrolled: enrolled})
+		months, err := s.participationOf(tx, upstreamPerson{p: p, enrolled: enrolled, day: s.today()})
 		if err != nil {
 			return err
 		}

@@ -86,15 +86,17 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 	if err := st.DB.First(&coh, "id = ?", s.cohort.ID).Error; err != nil || !contract.ValidID(coh.SurrogateKey) {
 		t.Fatalf("cohort surrogate key %q: %v", coh.SurrogateKey, err)
 	}
-	// Every member has a record for each month so far (1..6), in the cohort.
-	for month := 1; month <= 6; month++ {
+	// Every member has a record for each month begun by the end of May,
+	// the last day records are computed as of (1..5), in the cohort's
+	// model, never with the cohort's key.
+	for month := 1; month <= 5; month++ {
 		_, r := participationOfKey(t, st, p.SurrogateKey, month)
-		if r.CohortKey != coh.SurrogateKey || r.Model != contract.ModelPeerPartners || r.MeetingsHeld != 0 || r.AgeBand != "45-54" || r.EnrollmentYear != 2026 {
+		if r.CohortKey != "" || r.Model != contract.ModelPeerPartners || r.MeetingsHeld != 0 || r.AgeBand != "45-54" || r.EnrollmentYear != 2026 {
 			t.Fatalf("month %d before anything happened: %+v", month, r)
 		}
 	}
-	if _, err := participationOfKeyMaybe(st, p.SurrogateKey, 7); err == nil {
-		t.Fatal("a record for month 7, which has not begun")
+	if _, err := participationOfKeyMaybe(st, p.SurrogateKey, 6); err == nil {
+		t.Fatal("a record for month 6, which began on 12 June, before the first of July")
 	}
 	pr := s.pair(t, s.ps[0].ID, s.ps[1].ID) // formed 2026-02-01, month 1
 	rel := program.Default()
@@ -130,7 +132,7 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 		t.Fatal(err)
 	}
 	id3, r := participationOfKey(t, st, p.SurrogateKey, 3)
-	want := contract.Participation{ParticipantKey: p.SurrogateKey, EnrollmentYear: 2026, AgeBand: "45-54", Model: contract.ModelPeerPartners, CohortKey: coh.SurrogateKey,
+	want := contract.Participation{ParticipantKey: p.SurrogateKey, EnrollmentYear: 2026, AgeBand: "45-54", Model: contract.ModelPeerPartners,
 		ProgramMonth: 3, MeetingsHeld: 1, MeetingsAttended: 1, JournalsDue: 4, JournalsCompleted: 1, StipendSpentCents: 1250, ReceiptsComplete: false, OutingsByStage: []int{0, 1, 0, 0}}
 	if !reflect.DeepEqual(r, want) {
 		t.Fatalf("month 3:\n got %+v\nwant %+v", r, want)
@@ -172,23 +174,20 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 	if m2 := cohortMonthOf(t, st, coh.SurrogateKey, 2); m2.Pairs != 1 || m2.PairingChanges != 0 || m2.MeetingsHeld != 0 {
 		t.Fatalf("cohort month 2: %+v", m2)
 	}
-	// Leaving the cohort: a month in no cohort with nothing in it has no
-	// record (the one sent before is deleted upstream); one with an
-	// outing has a record without a cohort.
+	// Leaving the cohort: they are described upstream in no model from
+	// then on, so their months in it no longer carry its model. An outing
+	// in June waits for the first of July.
 	if err := st.RemoveMember(ctx, coh.ID, s.ps[4].ID, "2026-05-20"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := participationOfKeyMaybe(st, s.ps[4].SurrogateKey, 6); err == nil {
-		t.Fatal("month 6 still has a record after leaving the cohort in month 5")
-	}
-	if _, r := participationOfKey(t, st, s.ps[4].SurrogateKey, 5); r.CohortKey != coh.SurrogateKey {
+	if _, r := participationOfKey(t, st, s.ps[4].SurrogateKey, 5); r.CohortKey != "" || r.Model != "" {
 		t.Fatalf("month 5, when they left: %+v", r)
 	}
 	if _, err := st.AddOuting(ctx, s.ps[4].ID, OutingInput{Date: "2026-06-15", Activity: "library", Stage: 4}); err != nil {
 		t.Fatal(err)
 	}
-	if _, r := participationOfKey(t, st, s.ps[4].SurrogateKey, 6); r.CohortKey != "" || r.Model != "" || r.OutingsByStage[3] != 1 {
-		t.Fatalf("month 6 after leaving, with an outing: %+v", r)
+	if _, err := participationOfKeyMaybe(st, s.ps[4].SurrogateKey, 6); err == nil {
+		t.Fatal("an outing of 15 June made a record before the first of July")
 	}
 	if m := cohortMonthOf(t, st, coh.SurrogateKey, 5); m.Members != 5 {
 		t.Fatalf("cohort month 5 after one left: %+v", m)
@@ -201,13 +200,21 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 	if after := versions(t, st); !reflect.DeepEqual(before, after) {
 		t.Fatal("the daily refresh wrote new versions of unchanged records")
 	}
-	// A new month begins: the refresh adds its records.
+	// A new month begins: the refresh adds the records of June, month 6
+	// (begun on 12 June), with the outing of a member who left, in no
+	// cohort; month 7, begun on 12 July, waits for August.
 	st.Now = func() time.Time { return time.Date(2026, 7, 13, 9, 0, 0, 0, time.UTC) }
 	if err := st.RefreshOutcomes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	participationOfKey(t, st, p.SurrogateKey, 7)
-	cohortMonthOf(t, st, coh.SurrogateKey, 7)
+	participationOfKey(t, st, p.SurrogateKey, 6)
+	cohortMonthOf(t, st, coh.SurrogateKey, 6)
+	if _, r := participationOfKey(t, st, s.ps[4].SurrogateKey, 6); r.CohortKey != "" || r.Model != "" || r.OutingsByStage[3] != 1 {
+		t.Fatalf("month 6 after leaving, with an outing: %+v", r)
+	}
+	if _, err := participationOfKeyMaybe(st, p.SurrogateKey, 7); err == nil {
+		t.Fatal("a record for month 7 before the first of August")
+	}
 	// The participant record names the model of the current cohort.
 	for _, r := range outboxOf[contract.Participant](t, st, contract.TypeParticipant) {
 		want := contract.ModelPeerPartners
@@ -289,7 +296,16 @@ func TestHospitalizations(t *testing.T) {
 	if h, _ := st.HospitalizationsOf(ctx, p.ID); h.BeforeCount != nil || len(h.Stays) != 0 || len(h.ServiceChanges) != 0 || !reflect.DeepEqual(before, versions(t, st)) {
 		t.Fatalf("bad input changed something: %+v", h)
 	}
-	if err := st.SetHospitalizationsBefore(ctx, p.ID, 3); err != nil {
+	// Seven before enrollment leave as 3, "3 or more".
+	if err := st.SetHospitalizationsBefore(ctx, p.ID, 7); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := st.HospitalizationsOf(ctx, p.ID); h.BeforeCount == nil || *h.BeforeCount != 7 {
+		t.Fatalf("the site keeps the count it was given: %+v", h.BeforeCount)
+	}
+	// A stay in June leaves on the first of July: records are computed
+	// as of the end of May.
+	if _, err := st.AddHospitalStay(ctx, p.ID, "2026-06-10"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.AddHospitalStay(ctx, p.ID, "2026-03-20"); err != nil {
@@ -310,7 +326,7 @@ func TestHospitalizations(t *testing.T) {
 	var h contract.Hospitalization
 	for id, h = range hs {
 	}
-	want := contract.Hospitalization{ParticipantKey: p.SurrogateKey, EnrollmentYear: 2026, AgeBand: "35-44", BeforeCount: 3, DuringMonths: []int{2, 3}, MonthsEnrolled: 6,
+	want := contract.Hospitalization{ParticipantKey: p.SurrogateKey, EnrollmentYear: 2026, AgeBand: "35-44", BeforeCount: 3, DuringMonths: []int{2, 3}, MonthsEnrolled: 5,
 		ServiceChanges: []contract.ServiceChange{{Service: "day_program", Change: "started", ProgramMonth: 5}}}
 	if !reflect.DeepEqual(h, want) {
 		t.Fatalf("hospitalization record:\n got %+v\nwant %+v", h, want)

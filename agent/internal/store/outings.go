@@ -65,7 +65,7 @@ func (s *Store) DeleteOuting(ctx context.Context, participantID, outingID string
 		if err := tx.Delete(&o).Error; err != nil {
 			return err
 		}
-		return s.refreshOutcomes(tx, []string{participantID, o.PartnerID}, nil)
+		return s.refreshRecords(tx, []string{participantID, o.PartnerID}, nil)
 	})
 	return o, err
 }
@@ -136,7 +136,7 @@ func (s *Store) saveOuting(ctx context.Context, participantID, outingID string, 
 			return err
 		}
 		// A joint outing counts for the partner too, before and after.
-		return s.refreshOutcomes(tx, []string{participantID, o.PartnerID, old.PartnerID}, nil)
+		return s.refreshRecords(tx, []string{participantID, o.PartnerID, old.PartnerID}, nil)
 	})
 	return o, err
 }

@@ -306,7 +306,7 @@ func (s *Store) FormPair(ctx context.Context, cohortID string, in PairInput) (Pa
 			}
 		}
 		id = p.ID
-		if err := s.refreshCohort(tx, cohortID); err != nil {
+		if err := s.refreshCohort(tx, cohortID, s.upstreamDay()); err != nil {
 			return err
 		}
 		warnings, err = pairWarnings(tx, c, in.ParticipantIDs)
@@ -397,7 +397,7 @@ func (s *Store) JoinPair(ctx context.Context, cohortID, pairID string, in JoinPa
 		if err := tx.Model(&p).Update("updated_at", s.Now()).Error; err != nil {
 			return err
 		}
-		if err := s.refreshCohort(tx, cohortID); err != nil {
+		if err := s.refreshCohort(tx, cohortID, s.upstreamDay()); err != nil {
 			return err
 		}
 		warnings, err = pairWarnings(tx, c, append(cur, in.ParticipantID))
@@ -453,7 +453,7 @@ func (s *Store) EndPair(ctx context.Context, cohortID, pairID string, in EndPair
 		if err := tx.Model(&PairMember{}).Where("pair_id = ? AND ended_on = ''", p.ID).Update("ended_on", in.EndedOn).Error; err != nil {
 			return err
 		}
-		return s.refreshCohort(tx, cohortID)
+		return s.refreshCohort(tx, cohortID, s.upstreamDay())
 	})
 	if err != nil {
 		return PairInfo{}, err

@@ -161,15 +161,22 @@ func (s *Store) AddParticipant(ctx context.Context, in ParticipantInput) (Partic
 // addParticipant writes a validated participant and their outbox record in
 // the caller's transaction.
 func (s *Store) addParticipant(tx *gorm.DB, in ParticipantInput, now time.Time) (Participant, error) {
+	p, err := s.insertParticipant(tx, in, now)
+	if err != nil {
+		return p, err
+	}
+	return p, s.refreshOutcomes(tx, []string{p.ID}, nil)
+}
+
+// insertParticipant writes a validated participant in the caller's
+// transaction, leaving the outbox to the caller.
+func (s *Store) insertParticipant(tx *gorm.DB, in ParticipantInput, now time.Time) (Participant, error) {
 	p := Participant{ID: deident.NewRecordID(now), SurrogateKey: deident.NewSurrogateKey(), CreatedAt: now, UpdatedAt: now}
 	in.apply(&p)
 	if err := checkCoach(tx, p.CoachID); err != nil {
 		return p, err
 	}
-	if err := tx.Create(&p).Error; err != nil {
-		return p, err
-	}
-	return p, s.refreshUpstream(tx, p.ID)
+	return p, tx.Create(&p).Error
 }
 
 // UpdateParticipant corrects a participant's details.
@@ -193,7 +200,7 @@ func (s *Store) UpdateParticipant(ctx context.Context, id string, in Participant
 		if err := tx.Save(&p).Error; err != nil {
 			return err
 		}
-		return s.refreshUpstream(tx, p.ID)
+		return s.refreshOutcomes(tx, []string{p.ID}, nil)
 	})
 	return p, err
 }
@@ -336,11 +343,19 @@ func (iv POMInterview) AnswersOf() map[string]bool {
 	return m
 }
 
-// refreshUpstream recomputes the de-identified records of a participant and
-// their interviews and writes any change to the outbox, in the caller's
-// transaction. This is the only place that decides what leaves the site
-// about a participant.
+// refreshUpstream recomputes the de-identified records of a participant
+// after a change that cannot alter how they are described (see
+// refreshRecords) and writes any change to the outbox, in the caller's
+// transaction.
 func (s *Store) refreshUpstream(tx *gorm.DB, participantID string) error {
+	return s.refreshRecords(tx, []string{participantID}, nil)
+}
+
+// refreshPerson recomputes the de-identified records of a participant and
+// their interviews as of day, described as site says, and writes any
+// change to the outbox. This is the only place that decides what leaves
+// the site about a participant.
+func (s *Store) refreshPerson(tx *gorm.DB, participantID string, site map[string]deident.Disclosure, day time.Time) error {
 	var p Participant
 	if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
 		return err
@@ -350,7 +365,9 @@ func (s *Store) refreshUpstream(tx *gorm.DB, participantID string) error {
 		return err
 	}
 	now := s.Now()
-	if p.WithdrawnAt != nil {
+	d, ok := site[p.ID]
+	if p.WithdrawnAt != nil || !ok || d.Withheld {
+		// Withdrawn, not enrolled by day, or withheld: nothing upstream.
 		if err := putTombstone(tx, now, p.ID, contract.TypeParticipant); err != nil {
 			return err
 		}
@@ -366,20 +383,21 @@ func (s *Store) refreshUpstream(tx *gorm.DB, participantID string) error {
 		}
 		return nil
 	}
-	birth, _ := parseDate(p.BirthDate)
 	enrolled, _ := parseDate(p.EnrolledOn)
-	band := deident.AgeBand(deident.AgeOn(birth, enrolled))
-	model, err := currentModel(tx, p.ID)
-	if err != nil {
-		return err
-	}
-	if err := putRecord(tx, now, p.ID, contract.TypeParticipant, contract.Participant{Key: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: band, Model: model}); err != nil {
+	if err := putRecord(tx, now, p.ID, contract.TypeParticipant, contract.Participant{Key: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: d.Band, Model: d.Model}); err != nil {
 		return err
 	}
 	for _, iv := range ivs {
-		day, _ := parseDate(iv.InterviewedOn)
-		payload := contract.POMInterview{ParticipantKey: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: band, Model: model, Timepoint: iv.Timepoint,
-			ProgramMonth: deident.ProgramMonth(enrolled, day), Release: iv.Release, Answers: iv.AnswersOf()}
+		ivDay, _ := parseDate(iv.InterviewedOn)
+		if ivDay.After(day) {
+			// Not yet: it leaves on the first of the next month.
+			if err := putTombstone(tx, now, iv.ID, contract.TypePOMInterview); err != nil {
+				return err
+			}
+			continue
+		}
+		payload := contract.POMInterview{ParticipantKey: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: d.Band, Model: d.Model, Timepoint: iv.Timepoint,
+			ProgramMonth: deident.ProgramMonth(enrolled, ivDay), Release: iv.Release, Answers: iv.AnswersOf()}
 		if err := payload.Validate(); err != nil {
 			return fmt.Errorf("de-identified interview %s: %w", iv.ID, err)
 		}
@@ -387,7 +405,7 @@ func (s *Store) refreshUpstream(tx *gorm.DB, participantID string) error {
 			return err
 		}
 	}
-	pp := upstreamPerson{p: p, enrolled: enrolled, band: band, model: model}
+	pp := upstreamPerson{p: p, enrolled: enrolled, band: d.Band, model: d.Model, day: day}
 	if err := s.refreshHospitalization(tx, now, pp); err != nil {
 		return err
 	}

@@ -20,7 +20,8 @@ import (
 // test shows the outbox is all that crosses the wire.)
 func TestSiteOperationsStayAtTheSite(t *testing.T) {
 	ctx := context.Background()
-	st := openTest(t)
+	// The release's own smallest group of participants.
+	st := openTestK(t, 0)
 	now := time.Date(2026, 6, 17, 10, 0, 0, 0, time.UTC) // a Wednesday
 	st.Now = func() time.Time { return now }
 	canary := func(field string) string { return "zqcanary-" + field }
@@ -144,10 +145,11 @@ func TestSiteOperationsStayAtTheSite(t *testing.T) {
 			types[r.Type]++
 		}
 	}
-	// 6 participants, 6 interviews, 6 months of participation for the 6
-	// members still in (the withdrawn one's are tombstones), 6 cohort
-	// months, one hospitalization record, two surveys.
-	if want := map[string]int{contract.TypeParticipant: 6, contract.TypePOMInterview: 5, contract.TypeParticipation: 36, contract.TypeCohortMonth: 6,
+	// 6 participants, 5 interviews, 5 months of participation (those
+	// begun by the end of May) for the 6 members still in (the withdrawn
+	// one's are tombstones), 5 cohort months, one hospitalization record,
+	// two surveys.
+	if want := map[string]int{contract.TypeParticipant: 6, contract.TypePOMInterview: 5, contract.TypeParticipation: 30, contract.TypeCohortMonth: 5,
 		contract.TypeHospitalization: 1, contract.TypeSurveyResponse: 2}; !reflect.DeepEqual(types, want) {
 		t.Fatalf("outbox holds %v, want %v", types, want)
 	}
@@ -188,9 +190,16 @@ func TestSiteOperationsStayAtTheSite(t *testing.T) {
 			}
 		}
 	}
+	// The 94-year-old is the only one over 17 of a group of six: no band
+	// finer than "any" holds five of them, so all six leave as "any".
 	for _, r := range outboxOf[contract.Hospitalization](t, st, contract.TypeHospitalization) {
-		if r.AgeBand != "90+" {
-			t.Errorf("a 94-year-old left as %q", r.AgeBand)
+		if r.AgeBand != "any" {
+			t.Errorf("a 94-year-old, the only adult of six, left as %q", r.AgeBand)
+		}
+	}
+	for _, r := range outboxOf[contract.Participant](t, st, contract.TypeParticipant) {
+		if r.AgeBand != "any" || r.Model != contract.ModelPeerPartners {
+			t.Errorf("a participant of the group of six left as %q, %q", r.AgeBand, r.Model)
 		}
 	}
 	if len(planted) < 20 {

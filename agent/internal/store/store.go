@@ -252,7 +252,12 @@ func (s *Store) SaveRelease(ctx context.Context, version, sha string, content []
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&Release{Version: version, SHA256: sha, Content: string(content), ReceivedAt: s.Now()}).Error; err != nil {
 			return err
 		}
-		return SetMeta(tx, MetaRelease, version)
+		if err := SetMeta(tx, MetaRelease, version); err != nil {
+			return err
+		}
+		// The release sets the smallest group of the quasi-identifier
+		// rule: describe again whoever it changes.
+		return s.refreshOutcomes(tx, nil, nil)
 	})
 }
 

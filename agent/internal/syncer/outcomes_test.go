@@ -66,14 +66,23 @@ func TestPrepareOutcomes(t *testing.T) {
 	if n := countType(t, st, contract.TypeSurveyResponse); n != 3 {
 		t.Fatalf("%d surveys released, want 3", n)
 	}
-	// The cohort is in month 2 (from 2026-02-12); month 3 begins on the
-	// 12th. A round on a day already refreshed does not recompute; the
-	// next day's does.
+	// Records are computed as of the end of February: the cohort's months
+	// 1 and 2 (from 2026-02-12). Month 3 begins on 12 March and leaves on
+	// 1 April, the same day for every record of the site: not on the
+	// cohort's own day. A round on a day already refreshed does not
+	// recompute; the next day's does.
 	if n := countType(t, st, contract.TypeCohortMonth); n != 2 {
 		t.Fatalf("%d cohort months, want 2", n)
 	}
-	now = time.Date(2026, 3, 12, 8, 0, 0, 0, time.UTC)
-	if err := st.SetMeta(ctx, store.MetaOutcomesRefreshed, "2026-03-12"); err != nil {
+	now = time.Date(2026, 3, 13, 8, 0, 0, 0, time.UTC)
+	if err := s.prepareOutcomes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := countType(t, st, contract.TypeCohortMonth); n != 2 {
+		t.Fatalf("%d cohort months the day after month 3 began, want still 2", n)
+	}
+	now = time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
+	if err := st.SetMeta(ctx, store.MetaOutcomesRefreshed, "2026-04-01"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.prepareOutcomes(ctx); err != nil {
@@ -82,14 +91,14 @@ func TestPrepareOutcomes(t *testing.T) {
 	if n := countType(t, st, contract.TypeCohortMonth); n != 2 {
 		t.Fatalf("%d cohort months after a second round on a day, want still 2", n)
 	}
-	now = time.Date(2026, 3, 13, 8, 0, 0, 0, time.UTC)
+	now = time.Date(2026, 4, 2, 8, 0, 0, 0, time.UTC)
 	if err := s.prepareOutcomes(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := countType(t, st, contract.TypeCohortMonth); n != 3 {
-		t.Fatalf("%d cohort months after month 3 began, want 3", n)
+		t.Fatalf("%d cohort months in April, want 3", n)
 	}
-	if day, _ := st.Meta(ctx, store.MetaOutcomesRefreshed); day != "2026-03-13" {
+	if day, _ := st.Meta(ctx, store.MetaOutcomesRefreshed); day != "2026-04-02" {
 		t.Fatalf("refreshed on %q", day)
 	}
 }

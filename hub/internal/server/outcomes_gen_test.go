@@ -57,7 +57,9 @@ func (g *synth) generate(rel program.Release) map[string][]string {
 		for range n {
 			key := uuid.NewString()
 			year := 2025 + g.rng.IntN(2)
-			band := contract.AgeBands[1+g.rng.IntN(6)]
+			// Any band: the finest, and the coarser ones of the
+			// quasi-identifier rule.
+			band := contract.AgeBands[g.rng.IntN(len(contract.AgeBands))]
 			pm := g.model(0.15)
 			ids := []string{g.put(site.ID, contract.TypeParticipant, contract.Participant{Key: key, EnrollmentYear: year, AgeBand: band, Model: pm})}
 			for ti, tp := range contract.Timepoints {
@@ -87,7 +89,7 @@ func (g *synth) generate(rel program.Release) map[string][]string {
 					during = append(during, 1+g.rng.IntN(months))
 				}
 				ids = append(ids, g.put(site.ID, contract.TypeHospitalization, contract.Hospitalization{ParticipantKey: key, EnrollmentYear: year, AgeBand: band,
-					Model: g.model(0.6), BeforeCount: g.rng.IntN(5), DuringMonths: during, MonthsEnrolled: months, ServiceChanges: []contract.ServiceChange{}}))
+					Model: g.model(0.6), BeforeCount: g.rng.IntN(9), DuringMonths: during, MonthsEnrolled: months, ServiceChanges: []contract.ServiceChange{}}))
 			}
 			for m := 1; m <= months; m++ {
 				held := g.rng.IntN(5)
@@ -190,7 +192,7 @@ func (g *synth) correct(share float64) []string {
 			p.Answers = ans
 			r.payload = p
 		case contract.Hospitalization:
-			p.BeforeCount = g.rng.IntN(5)
+			p.BeforeCount = g.rng.IntN(9) // above 3 only from agents older than the top code
 			r.payload = p
 		case contract.Participation:
 			p.JournalsCompleted = g.rng.IntN(p.JournalsDue + 1)
@@ -305,7 +307,7 @@ func (g *synth) truth(f store.OutcomeFilter) map[string]float64 {
 				continue
 			}
 			site(r.site, "hosp_participants", 1)
-			c["hosp/before"] += float64(p.BeforeCount)
+			c["hosp/before"] += float64(min(p.BeforeCount, contract.BeforeCountTop)) // 3 or more counts as 3
 			c["hosp/during"] += float64(len(p.DuringMonths))
 			c["hosp/months"] += float64(p.MonthsEnrolled)
 		case contract.Participation:

@@ -203,6 +203,57 @@ func TestOutcomeProjection(t *testing.T) {
 	})
 }
 
+// TestCoarseBandsAndTopCodedCounts: participants described with the coarse
+// age bands of the quasi-identifier rule count like any others, next to
+// an older agent's fine bands; a count before enrollment above 3 (from an
+// agent older than the top code) counts as 3, like the agents' "3 or
+// more", in the rollups and the report.
+func TestCoarseBandsAndTopCodedCounts(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := open(t, dsn)
+		a := enrolledSite(t, s, "A")
+		now := time.Now()
+		var recs []contract.Record
+		befores := map[string]int{"any": 7, "65+": 3, "18-44": 1, "45-64": 0, "90+": 12}
+		for _, band := range []string{"any", "65+", "18-44", "45-64", "90+"} {
+			key := uuid.NewString()
+			recs = append(recs,
+				rec(t, deident.NewRecordID(now), contract.TypeParticipant, 1, contract.Participant{Key: key, EnrollmentYear: 2026, AgeBand: band, Model: contract.ModelPeerPartners}),
+				rec(t, deident.NewRecordID(now), contract.TypeHospitalization, 1, contract.Hospitalization{ParticipantKey: key, EnrollmentYear: 2026, AgeBand: band,
+					BeforeCount: befores[band], DuringMonths: []int{}, MonthsEnrolled: 12, ServiceChanges: []contract.ServiceChange{}}))
+		}
+		push(t, s, a.ID, recs...)
+		projectAll(t, s, 100)
+		if n := count(t, s, "SELECT participants FROM rollup_people WHERE site_id = ? AND model = ?", a.ID, contract.ModelPeerPartners); n != 5 {
+			t.Fatalf("%d participants counted, want 5", n)
+		}
+		// 7 and 12 count as 3: 3 + 3 + 1 + 0 + 3.
+		if n := count(t, s, "SELECT hosp_before FROM rollup_people WHERE site_id = ?", a.ID); n != 10 {
+			t.Fatalf("hospitalizations before enrollment summed to %d, want 10", n)
+		}
+		// The projection keeps what was sent: a rollup rebuilt from it
+		// (after an upgrade of the hub, say) sums the same.
+		if n := count(t, s, "SELECT MAX(before_count) FROM outcome_hospitalizations"); n != 12 {
+			t.Fatalf("largest projected count before enrollment %d, want 12 as sent", n)
+		}
+		if err := s.RebuildRollups(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, s, "SELECT hosp_before FROM rollup_people WHERE site_id = ?", a.ID); n != 10 {
+			t.Fatalf("rebuilt: hospitalizations before enrollment summed to %d, want 10", n)
+		}
+		rep, err := s.Outcomes(ctx, store.OutcomeFilter{}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 10 over two years for each of 5 participants.
+		if v, n := rep.Hospitalizations.BeforeRate.Value, rep.Participants.Value; v == nil || *v != 1 || n == nil || *n != 5 {
+			t.Fatalf("report: participants %+v, before rate %+v", rep.Participants, rep.Hospitalizations.BeforeRate)
+		}
+	})
+}
+
 // TestFidelityFlags: a site whose Peer Partners group is odd-sized, meets
 // rarely and strays from the theme is flagged with those reasons; a site
 // that keeps to the program is not. Thresholds are the caller's.

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
 )
 
@@ -30,6 +31,11 @@ const metaRollupVersion = "rollup_version"
 // in question, by site and participant key.
 const participantModel = `LEFT JOIN (SELECT site_id, participant_key, MAX(model) AS model FROM outcome_participants WHERE %s GROUP BY site_id, participant_key) pm
 ON pm.site_id = %s.site_id AND pm.participant_key = %s.participant_key`
+
+// beforeTop is a hospitalization's count before enrollment as the reports
+// sum it: agents send it top-coded, 3 meaning 3 or more, and a higher count
+// from an agent older than the rule counts the same.
+var beforeTop = fmt.Sprintf("CASE WHEN h.before_count > %[1]d THEN %[1]d ELSE h.before_count END", contract.BeforeCountTop)
 
 func effModel(alias string) string {
 	return "COALESCE(NULLIF(" + alias + ".model, ''), pm.model, '')"
@@ -88,7 +94,7 @@ SELECT i.site_id, i.enrollment_year, ` + effModel("i") + `, 0, CASE WHEN i.timep
 UNION ALL
 SELECT s.site_id, s.year, s.model, 0, 0, 0, 0, 1, ` + z(16) + ` FROM outcome_surveys s WHERE ` + cond("s") + `
 UNION ALL
-SELECT h.site_id, h.enrollment_year, ` + effModel("h") + `, 0, 0, 0, 0, 0, 1, h.before_count, h.during_count, h.months_enrolled, ` + z(12) + `
+SELECT h.site_id, h.enrollment_year, ` + effModel("h") + `, 0, 0, 0, 0, 0, 1, ` + beforeTop + `, h.during_count, h.months_enrolled, ` + z(12) + `
  FROM outcome_hospitalizations h ` + joinModel("h", cond("outcome_participants")) + ` WHERE ` + cond("h") + `
 UNION ALL
 SELECT site_id, year, model, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, COUNT(*), SUM(meetings_held), SUM(meetings_attended), SUM(journals_due), SUM(journals_completed),
