@@ -8,9 +8,15 @@
 // Everything an agent sends upstream is a Record: an id the agent made
 // (UUIDv7), a type from the registry below, a version that only grows, a
 // content hash and either a de-identified payload or a tombstone. The payload
-// types are closed structs: the hub decodes them strictly and refuses any
-// field it does not know, so nothing the contract does not name can reach the
-// hub's database (see docs/privacy.md).
+// types are closed structs written in one canonical form (AppendJSON: the
+// struct's fields in order, no spaces, maps by sorted key, empty optional
+// fields left out). The hub reads each payload in one strict pass (unknown
+// fields, fields sent twice and wrong types refused), validates it,
+// re-encodes it and accepts it only if that is the very bytes sent
+// (ParsePayload), and checks the codes it names against the releases it
+// published (CheckCodes): nothing the contract does not name, and nothing
+// the hub did not validate, can reach the hub's database (see
+// docs/privacy.md).
 //
 // # Push lifecycle
 //
