@@ -21,7 +21,7 @@ func TestStuckSiteRecovers(t *testing.T) {
 	eachHubDB(t, func(t *testing.T, h *cluster.Hub) {
 		ctx := context.Background()
 		a := enrolledAgent(t, h, h.URL(), "Stuck site")
-		if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "3", "--seed", "11"); err != nil {
+		if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "12", "--seed", "11"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := a.CLI(ctx, "", "sync"); err != nil {
@@ -41,7 +41,7 @@ func TestStuckSiteRecovers(t *testing.T) {
 		}
 
 		// New work at the site, then a sync: it goes through.
-		if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "2", "--seed", "12"); err != nil {
+		if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "6", "--seed", "12"); err != nil {
 			t.Fatal(err)
 		}
 		if out, err := a.CLI(ctx, "", "sync"); err != nil {
@@ -61,7 +61,7 @@ func TestStuckSiteRecovers(t *testing.T) {
 			t.Fatalf("after the recovery the hub holds batch %d and the agent's counter is %q", hubSeq, agentSeq)
 		}
 		// And the next sync is an ordinary one.
-		if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "1", "--seed", "13"); err != nil {
+		if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "6", "--seed", "13"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := a.CLI(ctx, "", "sync"); err != nil {
