@@ -145,6 +145,17 @@ const (
 	MaxBatchSeqStep = 1 << 20
 )
 
+// Record versions are bounded the same way: a record's version is from 1
+// to MaxVersion, and a hub refuses a version more than MaxVersionStep above
+// the one it holds for the record (fate conflict, with hub_version, so the
+// agent answers with the version after the hub's). A version a site was
+// never going to reach cannot then leave the record, or the agent that
+// re-versions it, past what the contract can carry.
+const (
+	MaxVersion     = MaxBatchSeq
+	MaxVersionStep = MaxBatchSeqStep
+)
+
 // Fate is what the hub did with one pushed record.
 type Fate string
 

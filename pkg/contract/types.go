@@ -191,8 +191,8 @@ func CheckRecord(r Record) (Payload, error) {
 	if !KnownType(r.Type) {
 		return nil, fmt.Errorf("unknown record type %q", r.Type)
 	}
-	if r.Version < 1 {
-		return nil, fmt.Errorf("version must be at least 1")
+	if r.Version < 1 || r.Version > MaxVersion {
+		return nil, fmt.Errorf("version must be from 1 to %d", int64(MaxVersion))
 	}
 	var p Payload
 	if r.Deleted {

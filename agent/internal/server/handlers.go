@@ -325,7 +325,11 @@ func (s *Server) setupSubmit(c *gin.Context) {
 		s.render(c, http.StatusUnprocessableEntity, "setup.html", data)
 		return
 	}
-	if _, err := s.st.AddUser(ctx, email, name, store.RoleDirector, pw); err != nil {
+	if _, err := s.st.AddFirstUser(ctx, email, name, pw); err != nil {
+		if errors.Is(err, store.ErrSetUp) {
+			c.Redirect(http.StatusSeeOther, "/login")
+			return
+		}
 		var ve *store.ValidationError
 		if errors.As(err, &ve) {
 			data["Error"] = strings.ReplaceAll(ve.Field, "_", " ") + " " + ve.Msg

@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -161,4 +164,32 @@ func fieldOf(err error) string {
 		return ves[0].Field
 	}
 	return "not a validation error: " + stpErr(err)
+}
+
+// Many first-run set-ups at once make one account: the rest find the site
+// set up.
+func TestFirstUserOnlyOnce(t *testing.T) {
+	st := openTest(t)
+	ctx := context.Background()
+	var made, refused atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 12; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, err := st.AddFirstUser(ctx, fmt.Sprintf("d%d@example.org", i), "Dee", "a long enough password")
+			switch {
+			case err == nil:
+				made.Add(1)
+			case errors.Is(err, ErrSetUp):
+				refused.Add(1)
+			default:
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if n, _ := st.UserCount(ctx); made.Load() != 1 || refused.Load() != 11 || n != 1 {
+		t.Fatalf("made %d, refused %d, accounts %d", made.Load(), refused.Load(), n)
+	}
 }

@@ -171,7 +171,7 @@ func (s *Store) Acknowledge(ctx context.Context, seq int64, b Batch, results []c
 			}
 			sent := b.Records[i]
 			var err error
-			if r.HubVersion >= r.Version {
+			if r.HubVersion >= r.Version && r.HubVersion < contract.MaxVersion {
 				// Only if the record has not changed since it was sent.
 				var cur SyncRecord
 				if err := tx.Limit(1).Find(&cur, "id = ? AND version = ?", r.ID, r.Version).Error; err != nil {
@@ -184,6 +184,11 @@ func (s *Store) Acknowledge(ctx context.Context, seq int64, b Batch, results []c
 				detail := r.Detail
 				if detail == "" {
 					detail = string(r.Fate)
+				}
+				if r.HubVersion >= contract.MaxVersion {
+					// No version is left above the hub's: the record
+					// waits aside instead of holding up the rest.
+					detail = fmt.Sprintf("the hub holds version %d, the highest the contract allows; ask the national office to remove the record at the hub", r.HubVersion)
 				}
 				err = tx.Exec("UPDATE sync_records SET conflict = ? WHERE id = ? AND version = ?", truncate(detail, 290), sent.ID, sent.Version).Error
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/itsmylife/iml/pkg/contract"
@@ -317,5 +318,28 @@ func TestRejectedRecordWaitsForANewHub(t *testing.T) {
 	}
 	if ob, _ := st.Outbox(ctx); ob.Pending != 2 || ob.Conflicts != 0 {
 		t.Fatalf("outbox after a new generation: %+v", ob)
+	}
+}
+
+// A hub that holds a record at the highest version the contract allows (a
+// site credential pushed it there) leaves no version for the agent to
+// answer with: the record waits aside, and the rest of the outbox goes on.
+func TestRecordAtTheTopVersionWaitsAside(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	addPeople(t, st, 1) // 2 records
+	b, _ := st.PendingBatch(ctx, 0, 10, 1<<20)
+	res := fatesFor(b, contract.FateStored)
+	res[0].Fate, res[0].HubVersion = contract.FateStale, contract.MaxVersion
+	if _, err := st.Acknowledge(ctx, 1, b, res); err != nil {
+		t.Fatal(err)
+	}
+	var r0 SyncRecord
+	st.DB.First(&r0, "id = ?", b.Records[0].ID)
+	if r0.Version != b.Records[0].Version || !strings.Contains(r0.Conflict, "highest the contract allows") {
+		t.Fatalf("record at the top version: %+v", r0)
+	}
+	if ob, _ := st.Outbox(ctx); ob.Pending != 0 || ob.Conflicts != 1 {
+		t.Fatalf("outbox %+v", ob)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/dbx"
@@ -35,6 +36,21 @@ var (
 
 // AddUser creates a local account.
 func (s *Store) AddUser(ctx context.Context, email, name, role, password string) (User, error) {
+	return s.addUser(ctx, email, name, role, password, false)
+}
+
+// ErrSetUp means the site already has an account: the first one is made
+// only once.
+var ErrSetUp = errors.New("this site is already set up")
+
+// AddFirstUser makes the site's first account, and refuses with ErrSetUp
+// once any account exists: the count and the insert are one transaction
+// (an immediate one, so two set-ups at once cannot both see none).
+func (s *Store) AddFirstUser(ctx context.Context, email, name, password string) (User, error) {
+	return s.addUser(ctx, email, name, RoleDirector, password, true)
+}
+
+func (s *Store) addUser(ctx context.Context, email, name, role, password string, first bool) (User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
 		return User{}, &ValidationError{"email", "is not an email address"}
@@ -50,7 +66,19 @@ func (s *Store) AddUser(ctx context.Context, email, name, role, password string)
 		return User{}, &ValidationError{"password", err.Error()}
 	}
 	u := User{ID: uuid.NewString(), Email: email, Name: strings.TrimSpace(name), Role: role, PasswordHash: h, CreatedAt: s.Now()}
-	if err := s.DB.WithContext(ctx).Create(&u).Error; err != nil {
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if first {
+			var n int64
+			if err := tx.Model(&User{}).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return ErrSetUp
+			}
+		}
+		return tx.Create(&u).Error
+	})
+	if err != nil {
 		if dbx.IsUniqueViolation(err) {
 			return User{}, &ValidationError{"email", "an account with this email exists"}
 		}

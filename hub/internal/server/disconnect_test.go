@@ -126,7 +126,7 @@ func TestClientDropsMidRequest(t *testing.T) {
 			return m["msg"] == "client disconnected" && m["route"] == contract.PathPush && m["level"] == "INFO"
 		})
 		logs.waitLog(t, "access line of the half push", func(m map[string]any) bool {
-			return m["msg"] == "http" && m["path"] == contract.PathPush && m["status"] == float64(499)
+			return m["msg"] == "http" && m["route"] == contract.PathPush && m["status"] == float64(499)
 		})
 		if n := h.records(t); n != before {
 			t.Fatalf("half a push stored %d records", n-before)
@@ -139,7 +139,7 @@ func TestClientDropsMidRequest(t *testing.T) {
 		// finished first (200) or noticed (499); never an error.
 		send(pushHead(3), push)
 		logs.waitLog(t, "access line of the whole push", func(m map[string]any) bool {
-			return m["msg"] == "http" && m["path"] == contract.PathPush && (m["status"] == float64(200) || m["status"] == float64(499))
+			return m["msg"] == "http" && m["route"] == contract.PathPush && (m["status"] == float64(200) || m["status"] == float64(499))
 		})
 		for _, m := range logs.lines(t) {
 			if m["level"] == "ERROR" || m["status"] == float64(500) {

@@ -240,7 +240,13 @@ func (s *Server) accessLog() gin.HandlerFunc {
 		if problem.GoneUnlogged(c) {
 			problem.LogGone(c, s.log, io.ErrUnexpectedEOF)
 		}
-		s.log.Info("http", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(),
+		// The route pattern, not the path: a path is the client's to write
+		// (any text, of any length) and may hold ids.
+		route := c.FullPath()
+		if route == "" {
+			route = "(unmatched)"
+		}
+		s.log.Info("http", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
 			"ms", time.Since(start).Milliseconds(), "site", c.GetString(ctxSiteID))
 	}
 }

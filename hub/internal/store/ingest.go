@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -26,10 +27,14 @@ type existingRecord struct {
 // upsertTail makes the insert idempotent: an existing record is replaced
 // only by a higher version of the same type from the same site. RETURNING
 // names the records written, so the common case (all new) needs no lookup.
-const upsertTail = ` ON CONFLICT (id) DO UPDATE SET version = excluded.version, hash = excluded.hash,
+var upsertTail = ` ON CONFLICT (id) DO UPDATE SET version = excluded.version, hash = excluded.hash,
 deleted = excluded.deleted, data = excluded.data, projected = excluded.projected
-WHERE records.version < excluded.version AND records.site_id = excluded.site_id AND records.type = excluded.type
+WHERE records.version < excluded.version AND excluded.version - records.version <= ` + maxVersionStep + `
+AND records.site_id = excluded.site_id AND records.type = excluded.type
 RETURNING id`
+
+// maxVersionStep is contract.MaxVersionStep, written into the upsert.
+var maxVersionStep = strconv.FormatInt(contract.MaxVersionStep, 10)
 
 // Push stores one batch from a site in one transaction, idempotently per
 // record, and returns each record's fate and the highest batch sequence held
@@ -115,6 +120,9 @@ func decideFates(siteID string, recs []contract.Record, written map[string]struc
 			res.Fate, res.Detail = contract.FateConflict, fmt.Sprintf("record is a %s at the hub, not a %s", cur.Type, r.Type)
 		case r.Version < cur.Version:
 			res.Fate, res.Detail, res.HubVersion = contract.FateStale, fmt.Sprintf("the hub holds version %d", cur.Version), cur.Version
+		case r.Version-cur.Version > contract.MaxVersionStep:
+			res.Fate, res.HubVersion = contract.FateConflict, cur.Version
+			res.Detail = fmt.Sprintf("version %d is more than %d past the version the hub holds (%d)", r.Version, contract.MaxVersionStep, cur.Version)
 		case r.Version == cur.Version && r.Hash == cur.Hash:
 			res.Fate = contract.FateDuplicate
 		default:

@@ -481,8 +481,16 @@ func (s *Store) RepairBatchSeq(ctx context.Context, siteID string) (int64, error
 // TouchSite records that a site was seen and which release it runs.
 func (s *Store) TouchSite(ctx context.Context, siteID, release string) error {
 	upd := map[string]any{"last_seen_at": s.Now()}
+	// Only a release this hub published is kept: the header is the site's
+	// to write, and anything else would be text a site put in the hub.
 	if release != "" && len(release) <= 40 && plainText(release) {
-		upd["release"] = release
+		_, published, err := s.ReleaseCodes(ctx, release)
+		if err != nil {
+			return err
+		}
+		if published {
+			upd["release"] = release
+		}
 	}
 	return s.DB.WithContext(ctx).Model(&Site{}).Where("id = ?", siteID).Updates(upd).Error
 }

@@ -388,3 +388,33 @@ func TestPushAfterRefusedBatch(t *testing.T) {
 		}
 	})
 }
+
+// A version more than contract.MaxVersionStep past the one the hub holds
+// is refused as a conflict naming the hub's version (so an agent answers
+// with the version after it), and nothing of it is stored; a step within
+// the bound is stored.
+func TestVersionJumpsAreBounded(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := open(t, dsn)
+		site := enrolledSite(t, s, "Jumps")
+		id, key := deident.NewRecordID(time.Now()), uuid.NewString()
+		v1 := interview(t, id, key, "eligibility", 1, map[string]bool{"pom01_natural_supports": true})
+		if _, _, err := s.Push(ctx, site.ID, 1, []contract.Record{v1}, nil); err != nil {
+			t.Fatal(err)
+		}
+		far := interview(t, id, key, "eligibility", 2+contract.MaxVersionStep, map[string]bool{"pom01_natural_supports": false})
+		res, _, err := s.Push(ctx, site.ID, 2, []contract.Record{far}, nil)
+		if err != nil || res[0].Fate != contract.FateConflict || res[0].HubVersion != 1 {
+			t.Fatalf("a jump past the bound: %+v %v", res, err)
+		}
+		var held store.Record
+		if err := s.DB.First(&held, "id = ?", id).Error; err != nil || held.Version != 1 || held.Hash != v1.Hash {
+			t.Fatalf("the hub holds %+v, %v", held, err)
+		}
+		near := interview(t, id, key, "eligibility", 1+contract.MaxVersionStep, map[string]bool{"pom01_natural_supports": false})
+		if res, _, err = s.Push(ctx, site.ID, 3, []contract.Record{near}, nil); err != nil || res[0].Fate != contract.FateStored {
+			t.Fatalf("a jump within the bound: %+v %v", res, err)
+		}
+	})
+}
