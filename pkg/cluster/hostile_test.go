@@ -360,7 +360,7 @@ func (r *replayer) send(base string, hc hostileCase) (int, string) {
 	if tok := r.tokens[hc.Auth]; tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		// A server may close a connection it refuses to read on.
 		return 0, err.Error()
@@ -369,6 +369,9 @@ func (r *replayer) send(base string, hc hostileCase) (int, string) {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	return resp.StatusCode, string(b)
 }
+
+// noRedirects answers a redirect as it is, for the corpus to check it.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // findInTables looks for a string (in any case) in every row of every
 // table and says where it found it.

@@ -57,7 +57,7 @@ func randomPayload(typ string, rng *rand.Rand) Payload {
 	pick := func(s []string) string { return s[rng.IntN(len(s))] }
 	model := func() string { return pick(append([]string{""}, Models...)) }
 	uid := func() string {
-		return fmt.Sprintf("%08x-%04x-7%03x-8%03x-%012x", rng.Uint32(), rng.IntN(1<<16), rng.IntN(1<<12), rng.IntN(1<<12), rng.Uint64()&(1<<48-1))
+		return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", rng.Uint32(), rng.IntN(1<<16), rng.IntN(1<<12), rng.IntN(1<<12), rng.Uint64()&(1<<48-1))
 	}
 	ints := func(n, lo, hi int) []int {
 		if n < 0 {
@@ -236,7 +236,9 @@ var stringClasses = map[string]string{
 // every one. Numbers get values out of any range. A string field missing
 // from stringClasses fails the test.
 func TestEveryStringIsClosed(t *testing.T) {
-	canaries := []string{"Jane Doe DOB 1980-03-14 555-0100", "jane_doe_born_1980_03_14_ssn_123456789", "1980-03-14", "90"}
+	canaries := []string{"Jane Doe DOB 1980-03-14 555-0100", "jane_doe_born_1980_03_14_ssn_123456789", "1980-03-14", "90",
+		// Text spelt in hex as a UUID: JANE DOE 1980-03, in the NCS variant.
+		"4a414e45-2044-4f45-2031-3938302d3033"}
 	seen := map[string]bool{}
 	tried := 0
 	for typ, good := range goodPayloads {

@@ -187,8 +187,8 @@ func validRelease(r string) error {
 // person checks the de-identified participant fields every per-participant
 // payload carries.
 func person(key string, year int, band string) error {
-	if !ValidID(key) {
-		return fmt.Errorf("participant_key must be a UUID")
+	if !ValidKey(key) {
+		return fmt.Errorf("participant_key must be a random (version 4) UUID")
 	}
 	if err := validYear(year); err != nil {
 		return err
@@ -271,8 +271,8 @@ func (p Participation) Validate() error {
 	if err := validModel(p.Model, false); err != nil {
 		return err
 	}
-	if p.CohortKey != "" && !ValidID(p.CohortKey) {
-		return fmt.Errorf("cohort_key must be a UUID")
+	if p.CohortKey != "" && !ValidKey(p.CohortKey) {
+		return fmt.Errorf("cohort_key must be a random (version 4) UUID")
 	}
 	if err := validMonth("program_month", p.ProgramMonth); err != nil {
 		return err
@@ -307,8 +307,8 @@ func (p Participation) Validate() error {
 
 // Validate checks the payload.
 func (p CohortMonth) Validate() error {
-	if !ValidID(p.CohortKey) {
-		return fmt.Errorf("cohort_key must be a UUID")
+	if !ValidKey(p.CohortKey) {
+		return fmt.Errorf("cohort_key must be a random (version 4) UUID")
 	}
 	if err := validModel(p.Model, true); err != nil {
 		return err

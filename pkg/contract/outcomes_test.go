@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-const key = "0190a0c0-0000-7000-8000-000000000001"
+const key = "0190a0c0-0000-4000-8000-000000000001"
 
 func TestOutcomePayloads(t *testing.T) {
 	cases := []struct {

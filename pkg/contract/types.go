@@ -85,6 +85,17 @@ func ValidRecordID(s string) bool {
 	return t.Year() >= 2000 && t.Year() <= 2100 && t.Equal(time.Date(t.Year(), 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
+// ValidKey reports whether s can be a random surrogate key an agent drew:
+// a version 4 (random) UUID of the RFC 4122 variant, in canonical form. A
+// key is the only string of a payload the hub cannot check against a list,
+// so it must at least look like what an agent's generator makes; its 122
+// random bits still could carry text a malicious site chose, which no check
+// of a random value can tell (docs/privacy.md).
+func ValidKey(s string) bool {
+	u, err := uuid.Parse(s)
+	return err == nil && u.String() == s && u.Version() == 4 && u.Variant() == uuid.RFC4122
+}
+
 // ValidID reports whether s is a UUID in canonical form.
 func ValidID(s string) bool {
 	u, err := uuid.Parse(s)
@@ -110,8 +121,8 @@ func validBand(b string) error {
 // Validate checks the payload. It is the hub's gate: a payload that fails
 // it is refused with the whole batch.
 func (p Participant) Validate() error {
-	if !ValidID(p.Key) {
-		return fmt.Errorf("key must be a UUID")
+	if !ValidKey(p.Key) {
+		return fmt.Errorf("key must be a random (version 4) UUID")
 	}
 	if err := validYear(p.EnrollmentYear); err != nil {
 		return err
@@ -137,8 +148,8 @@ func (p POMInterview) Validate() error {
 
 // validateHead checks everything but the answers.
 func (p POMInterview) validateHead() error {
-	if !ValidID(p.ParticipantKey) {
-		return fmt.Errorf("participant_key must be a UUID")
+	if !ValidKey(p.ParticipantKey) {
+		return fmt.Errorf("participant_key must be a random (version 4) UUID")
 	}
 	if err := validYear(p.EnrollmentYear); err != nil {
 		return err

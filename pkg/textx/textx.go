@@ -36,13 +36,17 @@ func Clean(s string) bool {
 }
 
 // hidden reports the C1 controls, the bidirectional embeddings, overrides
-// and isolates, and the BOM or other format characters that have no place
-// inside a value.
+// and isolates, the zero-width space, the Unicode line and paragraph
+// separators, and the BOM or other format characters that have no place
+// inside a value. (Zero-width joiners stay: emoji and several scripts need
+// them.)
 func hidden(r rune) bool {
 	switch {
 	case r >= 0x80 && r <= 0x9f:
 		return true
 	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return true
+	case r == 0x200b, r == 0x2028, r == 0x2029: // zero-width space, line and paragraph separators
 		return true
 	case r == 0xfeff, r >= 0xfff9 && r <= 0xfffb:
 		return true

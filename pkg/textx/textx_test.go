@@ -7,6 +7,7 @@ func TestClean(t *testing.T) {
 		"Ana María Núñez": true, "line one\nline two\r\n\tindented": true, "日本語 😀": true, "": true,
 		"a\x00b": false, "a\x07b": false, "\x1b[31mred": false, "a\x7fb": false, "a\u0085b": false,
 		"evil\u202egnp.exe": false, "a\u2066b": false, "\ufeffBOM": false, "bad \xff utf8": false, "a\u200fb": false,
+		"zero\u200bwidth": false, "line\u2028sep": false, "family 👨\u200d👩\u200d👧": true,
 	} {
 		if got := Clean(s); got != want {
 			t.Errorf("Clean(%q) = %v, want %v", s, got, want)

@@ -92,30 +92,12 @@ func (s *Server) audit() gin.HandlerFunc {
 	}
 }
 
-// auditTarget is what the audit log keeps of a path parameter: the value
-// when it can be an id, a code or a version (letters, digits and . _ - :,
-// at most 64), otherwise only that it was not one. A path is the client's
-// to write, and anyone, signed in or not, could otherwise put any text
-// (a name, an escape sequence) into the audit log and its CSV export.
-func auditTarget(v string) string {
-	if len(v) == 0 || len(v) > 64 {
-		return "(not an id)"
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == ':') {
-			return "(not an id)"
-		}
-	}
-	return v
-}
-
 func (s *Server) writeAudit(c *gin.Context, at time.Time, route string, status int) {
 	e := store.AuditEntry{At: at, ActorKind: "anonymous", Method: c.Request.Method, Route: route,
 		Status: status, RemoteIP: c.ClientIP()}
 	var targets []string
 	for _, p := range c.Params {
-		targets = append(targets, p.Key+"="+auditTarget(p.Value))
+		targets = append(targets, p.Key+"="+store.AuditTarget(p.Key, p.Value))
 	}
 	e.Targets = truncate(strings.Join(targets, " "), 1000)
 	u, ok := c.Get(ctxUser)

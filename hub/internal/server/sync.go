@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/klauspost/compress/gzip"
 	"io"
+	"mime"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -143,8 +144,9 @@ func (s *Server) status(c *gin.Context) {
 // anything above limit bytes once decompressed.
 func (s *Server) readBody(c *gin.Context, limit int64) ([]byte, bool) {
 	ct := c.ContentType()
-	if ct != "application/json" {
-		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Send the body as application/json."))
+	if _, params, err := mime.ParseMediaType(c.GetHeader("Content-Type")); ct != "application/json" || err != nil ||
+		(params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
+		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Send the body as application/json in UTF-8."))
 		return nil, false
 	}
 	var r io.Reader = http.MaxBytesReader(c.Writer, c.Request.Body, limit)

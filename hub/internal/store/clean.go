@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"strings"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/itsmylife/iml/pkg/contract"
@@ -89,4 +92,93 @@ func faultKind(err error) string {
 		return "not in canonical form"
 	}
 	return "does not validate"
+}
+
+// AuditTarget is what the audit log keeps of a path parameter: the value
+// when it has the shape of what that parameter names (a UUID or a number
+// for an id, a SHA-256 for a file, a verification code, a release version
+// beginning with a digit, a table's name), otherwise "(not an id)". A path
+// is the client's to write, and anyone, signed in or not, could otherwise
+// put any text (a name, an escape sequence) into the audit log and its
+// export.
+func AuditTarget(name, v string) string {
+	ok := false
+	switch name {
+	case "sha":
+		ok = len(v) == 64 && strings.Trim(v, "0123456789abcdef") == ""
+	case "code":
+		ok = certCodeRE.MatchString(NormalizeCertCode(v))
+	case "version":
+		ok = versionRE.MatchString(v)
+	case "table":
+		ok = len(v) <= 40 && v != "" && strings.Trim(v, "abcdefghijklmnopqrstuvwxyz_") == ""
+	default:
+		_, err := uuid.Parse(v)
+		ok = (err == nil && len(v) == 36) || (v != "" && len(v) <= 20 && strings.Trim(v, "0123456789") == "")
+	}
+	if !ok {
+		return notAnID
+	}
+	return v
+}
+
+const notAnID = "(not an id)"
+
+var (
+	certCodeRE = regexp.MustCompile(`^IML(-[A-Z2-7]{4}){4}$`)
+	versionRE  = regexp.MustCompile(`^[0-9][0-9A-Za-z._-]{0,39}$`)
+)
+
+// CleanSiteReleases forgets a release a site said it runs that this hub
+// never published: the header was the site's to write, and hubs before
+// this check kept any text in it. It returns how many sites it changed.
+func CleanSiteReleases(tx *gorm.DB) (int64, error) {
+	res := tx.Exec("UPDATE sites SET release = '' WHERE release <> '' AND release NOT IN (SELECT version FROM releases)")
+	return res.RowsAffected, res.Error
+}
+
+// CleanAuditTargets rewrites the targets of audit entries that hubs before
+// AuditTarget kept as the client wrote them: each parameter of the route
+// is kept as "(not an id)" unless every value was one. It returns how
+// many entries it changed.
+func CleanAuditTargets(tx *gorm.DB) (int64, error) {
+	var changed int64
+	var last int64
+	for {
+		var page []AuditEntry
+		if err := tx.Where("id > ? AND targets <> ''", last).Order("id").Limit(2000).Find(&page).Error; err != nil {
+			return changed, err
+		}
+		if len(page) == 0 {
+			return changed, nil
+		}
+		last = page[len(page)-1].ID
+		for _, e := range page {
+			if targetsClean(e.Targets) {
+				continue
+			}
+			var names []string
+			for _, part := range strings.Split(e.Route, "/") {
+				if strings.HasPrefix(part, ":") || strings.HasPrefix(part, "*") {
+					names = append(names, part[1:]+"="+notAnID)
+				}
+			}
+			if err := tx.Model(&AuditEntry{}).Where("id = ?", e.ID).Update("targets", strings.Join(names, " ")).Error; err != nil {
+				return changed, err
+			}
+			changed++
+		}
+	}
+}
+
+// targetsClean reports whether audit targets ("name=value ...") hold only
+// values AuditTarget keeps.
+func targetsClean(t string) bool {
+	for _, pair := range strings.Split(t, " ") {
+		name, v, ok := strings.Cut(pair, "=")
+		if !ok || name == "" || (v != notAnID && AuditTarget(name, v) != v) {
+			return false
+		}
+	}
+	return true
 }

@@ -21,7 +21,7 @@ func TestUpgradeCleansRecords(t *testing.T) {
 		ctx := context.Background()
 		s := open(t, dsn)
 		site := enrolledSite(t, s, "Clean")
-		key := "0190a0c0-0000-7000-8000-000000000001"
+		key := "0190a0c0-0000-4000-8000-000000000001"
 		good := interview(t, deident.NewRecordID(time.Now()), key, "eligibility", 1, map[string]bool{"pom01_natural_supports": true})
 		if _, _, err := s.Push(ctx, site.ID, 1, []contract.Record{good}, nil); err != nil {
 			t.Fatal(err)
@@ -41,6 +41,19 @@ func TestUpgradeCleansRecords(t *testing.T) {
 		}
 		if _, err := s.ProjectPending(ctx, 100); err != nil {
 			t.Fatal(err)
+		}
+		// Text an older hub kept from a site's release header and from a
+		// path, and an audit entry that was fine.
+		if err := s.DB.Exec("UPDATE sites SET release = ? WHERE id = ?", canary, site.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range []store.AuditEntry{
+			{At: time.Now(), ActorKind: "anonymous", Method: "POST", Route: "/api/v1/organizations/:id/contacts", Targets: "id=" + canary + "\x1b[2J", Status: 401},
+			{At: time.Now(), ActorKind: "anonymous", Method: "GET", Route: "/api/v1/organizations/:id", Targets: "id=0190a4b2-0000-7000-8000-000000000001", Status: 401},
+		} {
+			if err := s.DB.Create(&e).Error; err != nil {
+				t.Fatal(err)
+			}
 		}
 		// The upgrade: the cleaning migration has not run on this database.
 		if err := s.DB.Exec("DELETE FROM schema_migrations WHERE id = ?", "0006_clean_records").Error; err != nil {
@@ -89,9 +102,42 @@ func TestUpgradeCleansRecords(t *testing.T) {
 		if err := s.DB.Raw("SELECT COUNT(*) FROM pom_interviews").Scan(&rows).Error; err != nil || rows != 1 {
 			t.Fatalf("the good interview's projection: %d rows, %v", rows, err)
 		}
+		var release string
+		if err := s.DB.Raw("SELECT release FROM sites WHERE id = ?", site.ID).Scan(&release).Error; err != nil || release != "" {
+			t.Fatalf("the site's release after the upgrade: %q %v", release, err)
+		}
+		var targets []string
+		if err := s.DB.Raw("SELECT targets FROM audit_log ORDER BY id").Scan(&targets).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(targets) != 2 || targets[0] != "id=(not an id)" || targets[1] != "id=0190a4b2-0000-7000-8000-000000000001" {
+			t.Fatalf("audit targets after the upgrade: %q", targets)
+		}
 		// Running it again finds nothing more.
 		if n, err := store.CleanRecords(s.DB, s.Log); err != nil || n != 0 {
 			t.Fatalf("second cleaning turned %d records, %v", n, err)
 		}
 	})
+}
+
+func TestAuditTarget(t *testing.T) {
+	for _, c := range []struct{ name, v, want string }{
+		{"id", "0190a4b2-0000-7000-8000-000000000001", "0190a4b2-0000-7000-8000-000000000001"},
+		{"assignment", "42", "42"},
+		{"id", "ANONMK01JaneDoe", "(not an id)"},
+		{"rid", "Jane\x1b[2J", "(not an id)"},
+		{"sha", strings.Repeat("ab", 32), strings.Repeat("ab", 32)},
+		{"sha", strings.Repeat("AB", 32), "(not an id)"},
+		{"code", "IML-7K2Q-MD4X-5TRA-LP3C", "IML-7K2Q-MD4X-5TRA-LP3C"},
+		{"code", "JaneDoe", "(not an id)"},
+		{"version", "2026.1", "2026.1"},
+		{"version", "Jane Doe 1980", "(not an id)"},
+		{"table", "pom", "pom"},
+		{"table", "Jane", "(not an id)"},
+		{"id", strings.Repeat("1", 21), "(not an id)"},
+	} {
+		if got := store.AuditTarget(c.name, c.v); got != c.want {
+			t.Errorf("AuditTarget(%q, %q) = %q, want %q", c.name, c.v, got, c.want)
+		}
+	}
 }
