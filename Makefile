@@ -36,7 +36,7 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x -count $(BENCHCOUNT) -timeout 60m ./pkg/bench/... ./agent/internal/server/... ./hub/internal/store/... | tee bench.out
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count $(BENCHCOUNT) -timeout 60m ./pkg/bench/... ./agent/internal/server/... ./hub/internal/suppress/... | tee bench.out
 
 # Fuzz targets as package:Name. Inputs a run finds interesting are copied
 # into the package's testdata/fuzz, so make test replays them from then on.

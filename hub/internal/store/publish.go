@@ -4,13 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/itsmylife/iml/hub/internal/suppress"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
 )
@@ -19,45 +19,25 @@ import (
 // of the rollups, with small-cell suppression decided over all of them at
 // once: every filter, and every combination of filters, is a node of one
 // lattice (place × program model × enrollment year), and the suppression
-// of a node takes every other node into account. Reports are then read
-// from memory; a new version of the rollups makes a new publication.
+// of a node takes every other node into account (package suppress, fed
+// with the rollups' counts). Reports are then read from memory; a new
+// version of the rollups makes a new publication.
 type publication struct {
 	version string
 	asOf    time.Time
 	min     int64
 	sites   map[string]siteInfo
 	orgs    map[string]siteInfo // an organization's type and state, from its sites
-	// siteIDs are the sites in order, with their places (placesOf).
-	siteIDs    []string
-	sitePlaces [][6]string
-	cells      []string       // cell names, in order
-	cellAt     map[string]int // cell name -> index
-	keys       []nodeKey      // nodes, in order
-	nodeAt     map[nodeKey]int
-	vals       []int64 // node*len(cells) + cell
-	hidden     []bool  // same layout
+	// lat is every report, its counts and their suppression.
+	lat *suppress.Lattice
 	// started and took are when the build began and how long it took.
 	started time.Time
 	took    time.Duration
-	// Hidden counts the cells suppression hides: small ones (primary),
-	// the unknown program model's, and their complements.
-	primary, complements int
-	// uncertified counts small cells left without a certificate: never
-	// expected (the build logs an error if any is).
-	uncertified int
 }
 
-// nodeKey names one report: a place ("" national, "t:" organization type,
-// "s:" state, "ts:" type and state, "o:" organization, "x:" site), a
-// program model (modelAll for every model, "" for records of no known
-// model, which no filter shows) and an enrollment year (0 for every year).
-type nodeKey struct {
-	place, model string
-	year         int
-}
-
-const modelAll = "*"
-
+// placesOf names the places that count a site, as a report's node names
+// its place: "" national, "t:" organization type, "s:" state, "ts:" type
+// and state, "o:" organization, "x:" site.
 func placesOf(si siteInfo) [6]string {
 	return [6]string{"", "t:" + si.OrgType, "s:" + si.State, "ts:" + si.OrgType + "|" + si.State, "o:" + si.OrgID, "x:" + si.ID}
 }
@@ -65,10 +45,10 @@ func placesOf(si siteInfo) [6]string {
 // nodeFor is the node a filter's report is, or ok false when the filter
 // cannot match anything (a site outside the organization asked for, an
 // organization of another type or state).
-func (p *publication) nodeFor(f OutcomeFilter) (nodeKey, bool) {
-	k := nodeKey{model: modelAll, year: f.Year}
+func (p *publication) nodeFor(f OutcomeFilter) (suppress.Node, bool) {
+	k := suppress.Node{Model: suppress.AllModels, Year: f.Year}
 	if f.Model != "" {
-		k.model = f.Model
+		k.Model = f.Model
 	}
 	var si siteInfo
 	switch {
@@ -77,19 +57,19 @@ func (p *publication) nodeFor(f OutcomeFilter) (nodeKey, bool) {
 		if si, ok = p.sites[f.SiteID]; !ok || (f.OrgID != "" && f.OrgID != si.OrgID) {
 			return k, false
 		}
-		k.place = "x:" + si.ID
+		k.Place = "x:" + si.ID
 	case f.OrgID != "":
 		var ok bool
 		if si, ok = p.orgs[f.OrgID]; !ok {
 			return k, false // no site: nothing to report
 		}
-		k.place = "o:" + f.OrgID
+		k.Place = "o:" + f.OrgID
 	case f.OrgType != "" && f.State != "":
-		return nodeKey{"ts:" + f.OrgType + "|" + f.State, k.model, k.year}, true
+		return suppress.Node{Place: "ts:" + f.OrgType + "|" + f.State, Model: k.Model, Year: k.Year}, true
 	case f.OrgType != "":
-		return nodeKey{"t:" + f.OrgType, k.model, k.year}, true
+		return suppress.Node{Place: "t:" + f.OrgType, Model: k.Model, Year: k.Year}, true
 	case f.State != "":
-		return nodeKey{"s:" + f.State, k.model, k.year}, true
+		return suppress.Node{Place: "s:" + f.State, Model: k.Model, Year: k.Year}, true
 	default:
 		return k, true
 	}
@@ -104,7 +84,7 @@ func (p *publication) nodeFor(f OutcomeFilter) (nodeKey, bool) {
 type view struct {
 	p    *publication
 	node int // -1: nothing matches
-	key  nodeKey
+	key  suppress.Node
 }
 
 func (p *publication) view(f OutcomeFilter) view {
@@ -112,27 +92,33 @@ func (p *publication) view(f OutcomeFilter) view {
 	if !ok {
 		return view{p: p, node: -1, key: k}
 	}
-	n, ok := p.nodeAt[k]
+	n, ok := p.lat.Node(k)
 	if !ok {
 		n = -1
 	}
 	return view{p: p, node: n, key: k}
 }
 
-func (v view) val(cell string) int64 {
-	c, ok := v.p.cellAt[cell]
+// at is a cell's place in the lattice's counts, ok false when the report
+// or the cell counts nothing.
+func (v view) at(cell string) (int, bool) {
+	c, ok := v.p.lat.Cell(cell)
 	if !ok || v.node < 0 {
-		return 0
+		return 0, false
 	}
-	return v.p.vals[v.node*len(v.p.cells)+c]
+	return v.node*len(v.p.lat.Cells) + c, true
+}
+
+func (v view) val(cell string) int64 {
+	if i, ok := v.at(cell); ok {
+		return v.p.lat.Counts[i]
+	}
+	return 0
 }
 
 func (v view) hid(cell string) bool {
-	c, ok := v.p.cellAt[cell]
-	if !ok || v.node < 0 {
-		return false
-	}
-	return v.p.hidden[v.node*len(v.p.cells)+c]
+	i, ok := v.at(cell)
+	return ok && v.p.lat.Hidden[i]
 }
 
 // sites are the report's per-site breakdown: the site nodes under its
@@ -142,19 +128,19 @@ func (v view) sites() []view {
 		return nil
 	}
 	var out []view
-	for i, id := range v.p.siteIDs {
-		if pl := v.p.sitePlaces[i]; !slices.Contains(pl[:], v.key.place) {
+	for _, si := range v.p.lat.Sites {
+		if !slices.Contains(si.Places[:], v.key.Place) {
 			continue
 		}
-		k := nodeKey{"x:" + id, v.key.model, v.key.year}
-		if n, ok := v.p.nodeAt[k]; ok {
+		k := suppress.Node{Place: "x:" + si.ID, Model: v.key.Model, Year: v.key.Year}
+		if n, ok := v.p.lat.Node(k); ok {
 			out = append(out, view{p: v.p, node: n, key: k})
 		}
 	}
 	return out
 }
 
-func (v view) site() siteInfo { return v.p.sites[strings.TrimPrefix(v.key.place, "x:")] }
+func (v view) site() siteInfo { return v.p.sites[strings.TrimPrefix(v.key.Place, "x:")] }
 
 // loadPublication reads the rollups on one snapshot and decides their
 // suppression.
@@ -193,10 +179,10 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 			}
 			return rows.Err()
 		}
-		var b pubBase
+		var b suppress.Base
 		var tp, code, answer string
 		var n, present int64
-		if err := scan("SELECT site_id, model, year, timepoint, indicator_code, n, present FROM rollup_pom", []any{&b.site, &b.model, &b.year, &tp, &code, &n, &present}, func() {
+		if err := scan("SELECT site_id, model, year, timepoint, indicator_code, n, present FROM rollup_pom", []any{&b.Site, &b.Model, &b.Year, &tp, &code, &n, &present}, func() {
 			ix, ok := pomCells[[2]string{tp, code}]
 			if !ok {
 				k := "pom/" + tp + "/" + code + "/"
@@ -210,7 +196,7 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 		}); err != nil {
 			return err
 		}
-		if err := scan("SELECT site_id, model, year, statement_code, answer, n FROM rollup_survey", []any{&b.site, &b.model, &b.year, &code, &answer, &n}, func() {
+		if err := scan("SELECT site_id, model, year, statement_code, answer, n FROM rollup_survey", []any{&b.Site, &b.Model, &b.Year, &code, &answer, &n}, func() {
 			ix, ok := surveyCells[[2]string{code, answer}]
 			if !ok {
 				for _, a := range contract.SurveyAnswers { // every answer is a cell of the statement
@@ -226,7 +212,7 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 			return err
 		}
 		vals := make([]int64, len(peopleCols))
-		dest := []any{&b.site, &b.model, &b.year}
+		dest := []any{&b.Site, &b.Model, &b.Year}
 		for i := range vals {
 			dest = append(dest, &vals[i])
 		}
@@ -244,7 +230,9 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 	if err != nil {
 		return nil, err
 	}
-	p.assemble(&cells)
+	if p.lat, err = suppress.Build(p.input(&cells)); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -253,13 +241,13 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 type rawCells struct {
 	names []string
 	index map[string]int
-	raw   map[pubBase][]int64
+	raw   map[suppress.Base][]int64
 }
 
 // cell is the index of a cell name, a new one if need be.
 func (r *rawCells) cell(name string) int {
 	if r.index == nil {
-		r.index, r.raw = map[string]int{}, map[pubBase][]int64{}
+		r.index, r.raw = map[string]int{}, map[suppress.Base][]int64{}
 	}
 	i, ok := r.index[name]
 	if !ok {
@@ -271,7 +259,7 @@ func (r *rawCells) cell(name string) int {
 }
 
 // at is a base's counts, as long as the cells seen so far.
-func (r *rawCells) at(b pubBase) []int64 {
+func (r *rawCells) at(b suppress.Base) []int64 {
 	v := r.raw[b]
 	if len(v) < len(r.names) {
 		v = append(v, make([]int64, len(r.names)-len(v))...)
@@ -280,104 +268,43 @@ func (r *rawCells) at(b pubBase) []int64 {
 	return v
 }
 
-// pubBase is what the rollups count by: a site, a program model and an
-// enrollment year.
-type pubBase struct {
-	site, model string
-	year        int
+// input is what suppression is decided on: the sites with their places,
+// every cell read (and every head count, read or not), which of them count
+// people (isCell), how an indicator's and a statement's answers add up,
+// and the counts by base as read.
+func (p *publication) input(r *rawCells) suppress.Input {
+	for _, k := range totalKeys {
+		r.cell(k)
+	}
+	in := suppress.Input{Min: p.min, Counts: r.raw, Groups: cellGroups(r.names)}
+	for _, si := range p.sites {
+		in.Sites = append(in.Sites, suppress.Site{ID: si.ID, Places: placesOf(si)})
+	}
+	for _, name := range r.names {
+		in.Cells = append(in.Cells, suppress.Cell{Name: name, Protected: isCell(name)})
+	}
+	return in
 }
 
-// assemble adds the counts by base up into every node and decides their
-// suppression.
-func (p *publication) assemble(r *rawCells) {
-	p.siteIDs = sortedKeys(p.sites)
-	p.sitePlaces = make([][6]string, len(p.siteIDs))
-	for i, id := range p.siteIDs {
-		p.sitePlaces[i] = placesOf(p.sites[id])
-	}
-	p.cellAt = map[string]int{}
-	names := map[string]bool{}
-	for _, k := range r.names {
-		names[k] = true
-	}
-	for _, k := range totalKeys {
-		names[k] = true
-	}
-	p.cells = sortedKeys(names)
-	for i, c := range p.cells {
-		p.cellAt[c] = i
-	}
-	perm := make([]int, len(r.names)) // read order -> p.cells order
-	for i, k := range r.names {
-		perm[i] = p.cellAt[k]
-	}
-	// Every base (site, model, year) adds up into each of its 24 nodes:
-	// first the nodes, in order, then their counts in one array.
-	type baseOf struct {
-		b  pubBase
-		si siteInfo
-	}
-	var bases []baseOf
-	keys := map[nodeKey]bool{}
-	for b := range r.raw {
-		si, ok := p.sites[b.site]
-		if !ok {
-			continue // rollups of no known site belong to no place
-		}
-		bases = append(bases, baseOf{b, si})
-		for _, pl := range placesOf(si) {
-			for _, mo := range []string{b.model, modelAll} {
-				for _, y := range []int{b.year, 0} {
-					keys[nodeKey{pl, mo, y}] = true
-				}
+// cellGroups are the relations within a report among the cells named: an
+// indicator's n is its present and absent answers, a statement's n the
+// sum of its answers.
+func cellGroups(names []string) []suppress.Group {
+	var out []suppress.Group
+	for _, c := range names {
+		switch f := strings.Split(c, "/"); {
+		case f[0] == "pom" && f[3] == "n":
+			base := "pom/" + f[1] + "/" + f[2] + "/"
+			out = append(out, suppress.Group{Total: c, Parts: []string{base + "present", base + "absent"}})
+		case f[0] == "survey" && f[2] == "n":
+			g := suppress.Group{Total: c}
+			for _, a := range contract.SurveyAnswers {
+				g.Parts = append(g.Parts, "survey/"+f[1]+"/"+a)
 			}
+			out = append(out, g)
 		}
 	}
-	p.keys = make([]nodeKey, 0, len(keys))
-	for k := range keys {
-		p.keys = append(p.keys, k)
-	}
-	sort.Slice(p.keys, func(i, j int) bool {
-		a, b := p.keys[i], p.keys[j]
-		if a.place != b.place {
-			return a.place < b.place
-		}
-		if a.model != b.model {
-			return a.model < b.model
-		}
-		return a.year < b.year
-	})
-	p.nodeAt = make(map[nodeKey]int, len(p.keys))
-	for i, k := range p.keys {
-		p.nodeAt[k] = i
-	}
-	nc := len(p.cells)
-	p.vals = make([]int64, len(p.keys)*nc)
-	type entry struct {
-		cell int
-		v    int64
-	}
-	var vec []entry
-	for _, x := range bases {
-		vec = vec[:0]
-		for i, v := range r.raw[x.b] {
-			if v != 0 {
-				vec = append(vec, entry{perm[i], v})
-			}
-		}
-		for _, pl := range placesOf(x.si) {
-			for _, mo := range []string{x.b.model, modelAll} {
-				for _, y := range []int{x.b.year, 0} {
-					acc := p.vals[p.nodeAt[nodeKey{pl, mo, y}]*nc:]
-					for _, e := range vec {
-						acc[e.cell] += e.v
-					}
-				}
-			}
-		}
-	}
-	p.hidden = make([]bool, len(p.vals))
-	p.suppress()
+	return out
 }
 
 // snapshot runs fn on one consistent view of the database: a read-only
@@ -472,10 +399,10 @@ func (s *Store) build(min int64) *pubFlight {
 		}
 		if err != nil {
 			s.Log.Error("outcomes publication failed", "err", err)
-		} else if p.uncertified > 0 {
-			s.Log.Error("outcomes publication: small cells without a certificate", "cells", p.uncertified)
+		} else if p.lat.Uncertified > 0 {
+			s.Log.Error("outcomes publication: small cells without a certificate", "cells", p.lat.Uncertified)
 		} else {
-			s.Log.Debug("outcomes published", "nodes", len(p.keys), "cells", len(p.vals), "primary", p.primary, "complements", p.complements, "took", p.took)
+			s.Log.Debug("outcomes published", "nodes", len(p.lat.Nodes), "cells", len(p.lat.Counts), "primary", p.lat.Primary, "complements", p.lat.Complements, "took", p.took)
 		}
 		c.mu.Lock()
 		if err == nil {

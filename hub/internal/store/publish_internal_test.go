@@ -3,11 +3,120 @@ package store
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/itsmylife/iml/hub/internal/suppress"
+	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
+
+// testPublication makes a publication of counts by base and cell name, as
+// loadPublication does from the rollups, without a database.
+func testPublication(t *testing.T, min int64, sites []siteInfo, raw map[suppress.Base]map[string]int64) *publication {
+	t.Helper()
+	p := &publication{min: min, sites: map[string]siteInfo{}, orgs: map[string]siteInfo{}}
+	for _, si := range sites {
+		p.sites[si.ID] = si
+		p.orgs[si.OrgID] = si
+	}
+	var r rawCells
+	for b, m := range raw {
+		for k, v := range m {
+			i := r.cell(k)
+			r.at(b)[i] += v
+		}
+	}
+	var err error
+	if p.lat, err = suppress.Build(p.input(&r)); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestPublicationViews: a filter's report is its node of the lattice,
+// with the node's counts and their suppression, so the case suppression
+// decides across filters (package suppress, TestLatticeCrossFilter) reads
+// the same through the filters; a filter that matches nothing is an empty
+// report, not an error.
+func TestPublicationViews(t *testing.T) {
+	sites := []siteInfo{
+		{ID: "a1", OrgID: "A", OrgType: "peer_run", State: "VA"},
+		{ID: "b1", OrgID: "B", OrgType: "church", State: "MD"},
+		{ID: "b2", OrgID: "B", OrgType: "church", State: "MD"},
+	}
+	pp, se := contract.ModelPeerPartners, contract.ModelSocialExplorations
+	p := testPublication(t, 11, sites, map[suppress.Base]map[string]int64{
+		{Site: "a1", Model: pp, Year: 2025}: {"total/participants": 4},
+		{Site: "a1", Model: se, Year: 2025}: {"total/participants": 15},
+		{Site: "b1", Model: pp, Year: 2025}: {"total/participants": 50},
+		{Site: "b2", Model: pp, Year: 2025}: {"total/participants": 45},
+	})
+	cell := func(f OutcomeFilter) (int64, bool) {
+		v := p.view(f)
+		return v.val("total/participants"), v.hid("total/participants")
+	}
+	if v, hid := cell(OutcomeFilter{OrgID: "A", Model: pp}); v != 4 || !hid {
+		t.Fatalf("A's Peer Partners: %d, hidden %v", v, hid)
+	}
+	_, orgHidden := cell(OutcomeFilter{OrgID: "A"})
+	_, seHidden := cell(OutcomeFilter{Model: se})
+	if !orgHidden && !seHidden {
+		t.Fatal("A's report and the national Social Explorations report are both shown: their difference is A's 4")
+	}
+	if v, hid := cell(OutcomeFilter{}); v != 114 || hid {
+		t.Fatalf("national: %d, hidden %v", v, hid)
+	}
+	if v, hid := cell(OutcomeFilter{OrgID: "A", SiteID: "b1"}); v != 0 || hid {
+		t.Fatalf("site of another organization: %d, hidden %v", v, hid)
+	}
+	// The per-site table of organization B's report is its two sites.
+	var ids []string
+	for _, sv := range p.view(OutcomeFilter{OrgID: "B"}).sites() {
+		ids = append(ids, sv.site().ID)
+	}
+	if !slices.Equal(ids, []string{"b1", "b2"}) {
+		t.Fatalf("B's sites: %v", ids)
+	}
+}
+
+// TestPublicationGroups: suppression is told how an indicator's and a
+// statement's answers add up, every head count is a cell, and the cells
+// that count people are the protected ones.
+func TestPublicationGroups(t *testing.T) {
+	var r rawCells
+	for _, c := range []string{"pom/closing/I3/n", "pom/closing/I3/present", "pom/closing/I3/absent", "survey/S2/n"} {
+		r.cell(c)
+	}
+	for _, a := range contract.SurveyAnswers {
+		r.cell("survey/S2/" + a)
+	}
+	p := &publication{min: 11}
+	in := p.input(&r)
+	want := []suppress.Group{
+		{Total: "pom/closing/I3/n", Parts: []string{"pom/closing/I3/present", "pom/closing/I3/absent"}},
+		{Total: "survey/S2/n"},
+	}
+	for _, a := range contract.SurveyAnswers {
+		want[1].Parts = append(want[1].Parts, "survey/S2/"+a)
+	}
+	if !slices.EqualFunc(in.Groups, want, func(a, b suppress.Group) bool { return a.Total == b.Total && slices.Equal(a.Parts, b.Parts) }) {
+		t.Fatalf("groups %v, want %v", in.Groups, want)
+	}
+	protected := map[string]bool{}
+	for _, c := range in.Cells {
+		protected[c.Name] = c.Protected
+	}
+	for _, k := range totalKeys {
+		if p, ok := protected[k]; !ok || p != isCell(k) {
+			t.Fatalf("head count %s: a cell %v, protected %v", k, ok, p)
+		}
+	}
+	if !protected["pom/closing/I3/present"] || !protected["survey/S2/n"] || protected["total/hosp_months"] {
+		t.Fatalf("protected cells: %v", protected)
+	}
+}
 
 // TestPublicationFreshOrStale: a report waits for the publication of new
 // data, but no longer than the cache's wait; then it answers from the

@@ -3,6 +3,8 @@ package store
 import (
 	"fmt"
 	"sort"
+
+	"github.com/itsmylife/iml/hub/internal/suppress"
 )
 
 // DefaultMinCell is the smallest number of participants (or surveys) a
@@ -27,10 +29,9 @@ type Figure struct {
 	Note       string   `json:"note,omitempty"`
 }
 
-// SuppressedNote is what a suppressed figure says.
-func SuppressedNote(min int) string {
-	return fmt.Sprintf("suppressed (protects counts under %d)", min)
-}
+// SuppressedNote is what a suppressed figure says: suppress.Note, the
+// same for a small figure and for one hidden to protect another.
+func SuppressedNote(min int) string { return suppress.Note(int64(min)) }
 
 func shown(v float64) Figure { return Figure{Value: &v} }
 

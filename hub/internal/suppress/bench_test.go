@@ -1,4 +1,4 @@
-package store
+package suppress_test
 
 import (
 	"math/rand/v2"
@@ -7,13 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/itsmylife/iml/hub/internal/suppress"
 	"github.com/itsmylife/iml/pkg/contract"
 )
 
 // nationalRaw is a national picture shaped like the outcomes benchmark's:
 // 2,000 sites of 666 organizations (7 types, 50 states), 75 participants
 // a site, nine in ten of a site's model, over three enrollment years.
-func nationalRaw(sites int) ([]siteInfo, map[pubBase]map[string]int64) {
+func nationalRaw(sites int) ([]suppress.Site, map[suppress.Base]map[string]int64) {
 	rng := rand.New(rand.NewPCG(42, 7))
 	orgs := max(1, sites/3)
 	types := []string{"peer_run", "state_mh", "csb_mhc", "church", "mha_affiliate", "nami", "other"}
@@ -21,11 +22,11 @@ func nationalRaw(sites int) ([]siteInfo, map[pubBase]map[string]int64) {
 	for o := range orgs {
 		typeOf[o], stateOf[o] = types[rng.IntN(len(types))], "S"+strconv.Itoa(rng.IntN(50))
 	}
-	var infos []siteInfo
-	raw := map[pubBase]map[string]int64{}
+	var infos []suppress.Site
+	raw := map[suppress.Base]map[string]int64{}
 	for s := range sites {
 		o := s % orgs
-		si := siteInfo{ID: "site" + strconv.Itoa(s), Name: "Site", OrgID: "org" + strconv.Itoa(o), OrgName: "Org", OrgType: typeOf[o], State: stateOf[o]}
+		si := testSite("site"+strconv.Itoa(s), "org"+strconv.Itoa(o), typeOf[o], stateOf[o])
 		infos = append(infos, si)
 		main := rng.IntN(2)
 		for p := 0; p < 75; p++ {
@@ -33,7 +34,7 @@ func nationalRaw(sites int) ([]siteInfo, map[pubBase]map[string]int64) {
 			if rng.IntN(10) == 0 {
 				model = contract.Models[1-main]
 			}
-			b := pubBase{si.ID, model, 2024 + rng.IntN(3)}
+			b := suppress.Base{Site: si.ID, Model: model, Year: 2024 + rng.IntN(3)}
 			m := raw[b]
 			if m == nil {
 				m = map[string]int64{}
@@ -76,41 +77,41 @@ func BenchmarkPublication(b *testing.B) {
 	}
 	sites, raw := nationalRaw(n)
 	b.ReportAllocs()
-	var p *publication
+	var l *suppress.Lattice
 	for b.Loop() {
-		p = testPublication(DefaultMinCell, sites, raw)
+		l = build(b, 11, sites, raw)
 	}
 	hidden := 0
-	for _, h := range p.hidden {
+	for _, h := range l.Hidden {
 		if h {
 			hidden++
 		}
 	}
-	b.ReportMetric(float64(len(p.keys)), "nodes")
-	b.ReportMetric(float64(len(p.vals)), "cells")
-	b.ReportMetric(float64(hidden)/float64(len(p.vals))*100, "%hidden")
-	b.ReportMetric(float64(p.primary), "primary")
+	b.ReportMetric(float64(len(l.Nodes)), "nodes")
+	b.ReportMetric(float64(len(l.Counts)), "cells")
+	b.ReportMetric(float64(hidden)/float64(len(l.Counts))*100, "%hidden")
+	b.ReportMetric(float64(l.Primary), "primary")
 	b.Logf("hidden share of the protected cells, by level of place, for every model and year / for any:")
 	for _, lv := range []string{"", "t:", "s:", "ts:", "o:", "x:"} {
 		var all, hid, allAny, hidAny int
-		for i, k := range p.keys {
-			lvl := k.place
+		for i, k := range l.Nodes {
+			lvl := k.Place
 			if j := strings.Index(lvl, ":"); j >= 0 {
 				lvl = lvl[:j+1]
 			}
 			if lvl != lv {
 				continue
 			}
-			for c, name := range p.cells {
-				if !isCell(name) {
+			for c, cell := range l.Cells {
+				if !cell.Protected {
 					continue
 				}
-				h := p.hidden[i*len(p.cells)+c]
+				h := l.Hidden[i*len(l.Cells)+c]
 				allAny++
 				if h {
 					hidAny++
 				}
-				if k.model == modelAll && k.year == 0 {
+				if k.Model == suppress.AllModels && k.Year == suppress.AllYears {
 					all++
 					if h {
 						hid++
