@@ -96,7 +96,7 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 		}
 	}
 	if _, err := participationOfKeyMaybe(st, p.SurrogateKey, 6); err == nil {
-		t.Fatal("a record for month 6, which began on 12 June, before the first of July")
+		t.Fatal("a record for month 6, June, before the first of July")
 	}
 	pr := s.pair(t, s.ps[0].ID, s.ps[1].ID) // formed 2026-02-01, month 1
 	rel := program.Default()
@@ -131,9 +131,11 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 	if _, err := st.AddOuting(ctx, p.ID, OutingInput{Date: "2026-03-20", Activity: "bowling", Stage: 2}); err != nil {
 		t.Fatal(err)
 	}
+	// Month 3 is March, the third calendar month from January: its five
+	// weeks (those ending on a Sunday of March) are due.
 	id3, r := participationOfKey(t, st, p.SurrogateKey, 3)
 	want := contract.Participation{ParticipantKey: p.SurrogateKey, EnrollmentYear: 2026, AgeBand: "45-54", Model: contract.ModelPeerPartners,
-		ProgramMonth: 3, MeetingsHeld: 1, MeetingsAttended: 1, JournalsDue: 4, JournalsCompleted: 1, StipendSpentCents: 1250, ReceiptsComplete: false, OutingsByStage: []int{0, 1, 0, 0}}
+		ProgramMonth: 3, MeetingsHeld: 1, MeetingsAttended: 1, JournalsDue: 5, JournalsCompleted: 1, StipendSpentCents: 1250, ReceiptsComplete: false, OutingsByStage: []int{0, 1, 0, 0}}
 	if !reflect.DeepEqual(r, want) {
 		t.Fatalf("month 3:\n got %+v\nwant %+v", r, want)
 	}
@@ -200,9 +202,9 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 	if after := versions(t, st); !reflect.DeepEqual(before, after) {
 		t.Fatal("the daily refresh wrote new versions of unchanged records")
 	}
-	// A new month begins: the refresh adds the records of June, month 6
-	// (begun on 12 June), with the outing of a member who left, in no
-	// cohort; month 7, begun on 12 July, waits for August.
+	// A new month begins: the refresh adds the records of June, month 6,
+	// with the outing of a member who left, in no cohort; month 7, July,
+	// waits for August.
 	st.Now = func() time.Time { return time.Date(2026, 7, 13, 9, 0, 0, 0, time.UTC) }
 	if err := st.RefreshOutcomes(ctx); err != nil {
 		t.Fatal(err)
