@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"reflect"
@@ -627,5 +628,42 @@ func TestMigration0006GivesCohortsKeys(t *testing.T) {
 	}
 	if len(keys) != 2 || !contract.ValidID(keys[0]) || !contract.ValidID(keys[1]) || keys[0] == keys[1] {
 		t.Fatalf("cohort keys after migration 0006: %v", keys)
+	}
+}
+
+// TestGroupMeetingsHeldForTheWholeMonth: upstream, a Peer Partners
+// group's meetings of a month count as held for everyone who was a member
+// on some day of it, whatever day they joined or left; a meeting recorded
+// late changes at once the record of a member who had left before it,
+// though they are not on its attendance list.
+func TestGroupMeetingsHeldForTheWholeMonth(t *testing.T) {
+	ctx := context.Background()
+	s := newClockSite(t, 1, time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC), program.ModelPeerPartners, "2026-04-06")
+	var ps []Participant
+	for i := range 3 {
+		ps = append(ps, s.enroll(t, fmt.Sprintf("198%d-05-05", i), "2026-04-06", i, true))
+	}
+	if err := s.st.RemoveMember(ctx, s.coh.ID, ps[2].ID, "2026-05-10"); err != nil {
+		t.Fatal(err)
+	}
+	s.meeting(t, "2026-05-05") // all three
+	before := versions(t, s.st)
+	s.meeting(t, "2026-05-26") // after one left: two on the list
+	for i, p := range ps {
+		id, r := participationOfKey(t, s.st, p.SurrogateKey, 2) // May
+		if r.MeetingsHeld != 2 || r.MeetingsAttended != min(2, 3-i) {
+			t.Errorf("member %d in May: %d of %d meetings attended, want %d of 2", i, r.MeetingsAttended, r.MeetingsHeld, min(2, 3-i))
+		}
+		if versions(t, s.st)[id] != before[id]+1 {
+			t.Errorf("member %d: the meeting recorded late did not change their May at once", i)
+		}
+	}
+	// The daily refresh finds nothing more to change.
+	before = versions(t, s.st)
+	if err := s.st.RefreshOutcomes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(before, versions(t, s.st)) {
+		t.Fatal("the daily refresh changed records a meeting had already changed")
 	}
 }
