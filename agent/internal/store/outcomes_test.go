@@ -667,3 +667,38 @@ func TestGroupMeetingsHeldForTheWholeMonth(t *testing.T) {
 		t.Fatal("the daily refresh changed records a meeting had already changed")
 	}
 }
+
+// TestMigration0010RefreshesEverything: an agent upgraded to calendar
+// months forgets the day it last refreshed its computed records, so its
+// next sync round recomputes all of them at once; the rest of its meta
+// stays.
+func TestMigration0010RefreshesEverything(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.db")
+	db, err := dbx.Open(path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dbx.Migrate(db, Migrations()[:9]); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{MetaOutcomesRefreshed: "2026-06-20", MetaBatchSeq: "7"} {
+		if err := SetMeta(db, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := dbx.Close(db); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(context.Background(), path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if day, err := st.Meta(ctx, MetaOutcomesRefreshed); err != nil || day != "" {
+		t.Fatalf("refreshed on %q after the upgrade (%v), want unset", day, err)
+	}
+	if seq, err := st.Meta(ctx, MetaBatchSeq); err != nil || seq != "7" {
+		t.Fatalf("batch sequence %q after the upgrade (%v)", seq, err)
+	}
+}
