@@ -251,11 +251,17 @@ func TestSiteToHub(t *testing.T) {
 			}
 			return months, members
 		}
+		// Cohort months are calendar months from February 2025, the month
+		// it started: on the last day of February one member (joined on
+		// 17 February), of March two (4 March), then three.
 		monthsBefore, membersBefore := cohortMembers()
+		if monthsBefore != 12 || membersBefore != 1+2+10*3 {
+			t.Fatalf("cohort months at the hub count %d members over %d months, want 33 over 12", membersBefore, monthsBefore)
+		}
 
 		// Withdrawal: the participant disappears upstream at the next sync,
-		// from every month of their cohort too (they were a member in all
-		// twelve).
+		// from every month of their cohort too (they were a member in the
+		// eleven from March).
 		if st, err := cluster.JSON(ctx, http.MethodPost, a.URL()+"/api/v1/participants/"+ids[1]+"/withdraw", tok, nil, nil); err != nil || st != http.StatusNoContent {
 			t.Fatalf("withdraw: %d %v", st, err)
 		}
@@ -283,7 +289,7 @@ func TestSiteToHub(t *testing.T) {
 		if n := len(liveHubRecordsOf(t, h, key0)); n != 1+3+1+12 {
 			t.Fatalf("a staying participant has %d live records at the hub", n)
 		}
-		if months, members := cohortMembers(); months != monthsBefore || members != membersBefore-12 {
+		if months, members := cohortMembers(); months != monthsBefore || members != membersBefore-11 {
 			t.Fatalf("cohort months at the hub count %d members over %d months, were %d over %d: the withdrawn participant is still counted",
 				members, months, membersBefore, monthsBefore)
 		}

@@ -95,6 +95,12 @@ func TopCodeBefore(n int) int { return min(n, BeforeCountTop) }
 // begun by the last day of the previous month (the exposure, the same day
 // for every participant of a site) and the changes in other services
 // received while in the program.
+//
+// In every record type a program month is a calendar month counted from
+// the month of enrollment (a cohort's: from the month it started), that
+// month being 1, and a month's counts cover the whole calendar month;
+// nothing is counted from a participant's day of enrollment (see Program
+// months in docs/sync-protocol.md).
 type Hospitalization struct {
 	ParticipantKey string          `json:"participant_key"`
 	EnrollmentYear int             `json:"enrollment_year"`
@@ -113,10 +119,12 @@ type ServiceChange struct {
 	ProgramMonth int    `json:"program_month"`
 }
 
-// Participation is what one participant did in one program month.
-// CohortKey is the cohort's surrogate key ("" when the participant was in
-// no cohort that month). OutingsByStage counts the month's outings at
-// stages 1 to 4.
+// Participation is what one participant did in one program month (a
+// calendar month, see Hospitalization). CohortKey is the cohort's
+// surrogate key ("" when the participant was in no cohort that month;
+// agents no longer send it). JournalsDue counts the weeks ending on a
+// Sunday of the month, the same for every participant; OutingsByStage
+// counts the month's outings at stages 1 to 4.
 type Participation struct {
 	ParticipantKey    string `json:"participant_key"`
 	EnrollmentYear    int    `json:"enrollment_year"`

@@ -44,6 +44,9 @@ type Participant struct {
 }
 
 // POMInterview is one Personal Outcome Measures interview, de-identified.
+// ProgramMonth is the calendar month of the interview counted from the
+// month of enrollment (that month is 1), never from the day: see Program
+// months in docs/sync-protocol.md.
 type POMInterview struct {
 	ParticipantKey string          `json:"participant_key"`
 	EnrollmentYear int             `json:"enrollment_year"`

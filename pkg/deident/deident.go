@@ -1,7 +1,8 @@
 // Package deident turns what a site knows about a person into what may leave
 // the site, following HIPAA Safe Harbor (45 CFR 164.514(b)(2)): no names,
 // contacts or record numbers, no date element but the year, ages in bands
-// with everything over 89 as "90+", time as program months.
+// with everything over 89 as "90+", time as program months counted in
+// calendar months.
 package deident
 
 import (
@@ -189,21 +190,64 @@ func Generalize(people []Person, k int) map[string]Disclosure {
 	return out
 }
 
-// ProgramMonth is the month of the program a day falls in, counting the
-// enrollment month's day as the start of month 1, clamped to 1..24.
-func ProgramMonth(enrolled, day time.Time) int {
-	m := (day.Year()-enrolled.Year())*12 + int(day.Month()) - int(enrolled.Month())
-	if day.Day() < enrolled.Day() {
-		m--
-	}
-	m++
-	if m < 1 {
-		return 1
-	}
-	if m > 24 {
-		return 24
-	}
-	return m
+// Upstream, time is counted in calendar months, never from a day of a
+// participant's own: what leaves the site depends on the month a person
+// enrolled (or a cohort started), which the hub can learn from when their
+// records first arrive, and never on the day within it. A window anchored
+// on the enrollment day (a program month running from the 9th to the 8th)
+// would make every count taken over it (the Mondays of the window, the
+// months begun by a day) tell the hub that day.
+
+// ProgramYear is the number of calendar months, from the month of
+// enrollment (or of a cohort's start), that records upstream cover.
+const ProgramYear = 12
+
+// CalendarMonth is the program month upstream of a day for a participant
+// who enrolled (or a cohort that started) on start: the number of calendar
+// months from start's month to the day's month, plus one. The month of
+// enrollment is month 1, whatever its day, the next calendar month month 2,
+// and so on. The result is clamped to 1..24, the contract's range: a day
+// before the month of start is month 1.
+func CalendarMonth(start, day time.Time) int {
+	return min(max(monthsFrom(start, day)+1, 1), 24)
+}
+
+// monthsFrom is the number of calendar months from start's month to day's
+// month (negative when day's month comes first).
+func monthsFrom(start, day time.Time) int {
+	return (day.Year()-start.Year())*12 + int(day.Month()) - int(start.Month())
+}
+
+// YearMonth is CalendarMonth for a fact counted upstream: false for a day
+// outside the ProgramYear months from start's month (before it, or in the
+// 13th calendar month, where a program year that began after the 1st ends).
+func YearMonth(start, day time.Time) (int, bool) {
+	k := monthsFrom(start, day) + 1
+	return k, k >= 1 && k <= ProgramYear
+}
+
+// CalendarMonthSpan is the first and last day of program month k (1..) for
+// start: the whole calendar month, whatever day start fell on.
+func CalendarMonthSpan(start time.Time, k int) (first, last time.Time) {
+	first = time.Date(start.Year(), start.Month()+time.Month(k-1), 1, 0, 0, 0, 0, time.UTC)
+	return first, first.AddDate(0, 1, -1)
+}
+
+// MonthsBegun is the number of program months (0..ProgramYear) begun by a
+// day for start: 0 before start's month, the whole of start's month
+// counting as begun on its first day.
+func MonthsBegun(start, day time.Time) int {
+	return min(max(monthsFrom(start, day)+1, 0), ProgramYear)
+}
+
+// EnrollmentAge is the age a participant is described with upstream: the
+// age on the last day of the month they enrolled in. The age on the
+// enrollment day itself would tell the hub, to someone who knows the birth
+// date, on which side of a birthday in that month the person enrolled.
+// Taking the end of the month never shows an age lower than the age at
+// enrollment, so no one over 89 at enrollment is described as younger.
+func EnrollmentAge(birth, enrolled time.Time) int {
+	return AgeOn(birth, time.Date(enrolled.Year(), enrolled.Month()+1, 0, 0, 0, 0, 0, time.UTC))
 }
 
 // NewRecordID makes the id of a record that will travel upstream: a UUIDv7

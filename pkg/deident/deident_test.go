@@ -43,20 +43,87 @@ func TestAgeBand(t *testing.T) {
 	}
 }
 
-func TestProgramMonth(t *testing.T) {
+// TestCalendarMonth: upstream, program months are calendar months from
+// the month of enrollment; the day of enrollment changes nothing.
+func TestCalendarMonth(t *testing.T) {
 	for _, c := range []struct {
 		enrolled, day string
 		want          int
 	}{
 		{"2026-01-15", "2026-01-15", 1},
-		{"2026-01-15", "2026-02-14", 1},
-		{"2026-01-15", "2026-02-15", 2},
+		{"2026-01-15", "2026-01-31", 1},
+		{"2026-01-15", "2026-02-01", 2},
+		{"2026-01-15", "2026-02-14", 2},
 		{"2026-01-15", "2026-12-20", 12},
+		{"2026-01-15", "2027-01-14", 13},
 		{"2026-01-15", "2025-12-01", 1},
 		{"2026-01-15", "2029-01-01", 24},
+		{"2025-11-30", "2026-02-28", 4},
 	} {
-		if got := ProgramMonth(d(c.enrolled), d(c.day)); got != c.want {
-			t.Errorf("ProgramMonth(%s, %s) = %d, want %d", c.enrolled, c.day, got, c.want)
+		if got := CalendarMonth(d(c.enrolled), d(c.day)); got != c.want {
+			t.Errorf("CalendarMonth(%s, %s) = %d, want %d", c.enrolled, c.day, got, c.want)
+		}
+	}
+}
+
+// TestUpstreamMonthsIgnoreTheDay: for every day of every month of a year
+// as the start, every upstream figure of time (the month of each day of
+// two years, its span, the months begun by each day, whether a day is
+// counted) is the same as for the first of that month.
+func TestUpstreamMonthsIgnoreTheDay(t *testing.T) {
+	for start := d("2026-01-01"); start.Year() == 2026; start = start.AddDate(0, 0, 1) {
+		first := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC)
+		for day := first.AddDate(0, -1, 0); day.Before(first.AddDate(2, 0, 0)); day = day.AddDate(0, 0, 1) {
+			k1, ok1 := YearMonth(start, day)
+			k2, ok2 := YearMonth(first, day)
+			if CalendarMonth(start, day) != CalendarMonth(first, day) || MonthsBegun(start, day) != MonthsBegun(first, day) || k1 != k2 || ok1 != ok2 {
+				t.Fatalf("start %s and %s differ on %s", start.Format(time.DateOnly), first.Format(time.DateOnly), day.Format(time.DateOnly))
+			}
+		}
+		for k := 1; k <= ProgramYear; k++ {
+			f, l := CalendarMonthSpan(start, k)
+			f1, l1 := CalendarMonthSpan(first, k)
+			if !f.Equal(f1) || !l.Equal(l1) || f.Day() != 1 || l.AddDate(0, 0, 1).Day() != 1 || CalendarMonth(start, f) != k || CalendarMonth(start, l) != k {
+				t.Fatalf("month %d of %s: %s..%s", k, start.Format(time.DateOnly), f.Format(time.DateOnly), l.Format(time.DateOnly))
+			}
+		}
+	}
+	for _, c := range []struct {
+		start, day string
+		begun      int
+		counted    bool
+	}{
+		{"2026-05-23", "2026-04-30", 0, false},
+		{"2026-05-23", "2026-05-01", 1, true},
+		{"2026-05-23", "2026-05-31", 1, true},
+		{"2026-05-23", "2026-06-30", 2, true},
+		{"2026-05-23", "2027-04-30", 12, true},
+		{"2026-05-23", "2027-05-01", 12, false}, // the 13th calendar month is not sent
+		{"2026-05-23", "2029-01-01", 12, false},
+	} {
+		_, ok := YearMonth(d(c.start), d(c.day))
+		if got := MonthsBegun(d(c.start), d(c.day)); got != c.begun || ok != c.counted {
+			t.Errorf("start %s, day %s: %d months begun, counted %v; want %d, %v", c.start, c.day, got, ok, c.begun, c.counted)
+		}
+	}
+}
+
+// TestEnrollmentAge: the age on the last day of the month of enrollment.
+func TestEnrollmentAge(t *testing.T) {
+	for _, c := range []struct {
+		birth, enrolled string
+		want            int
+	}{
+		{"1991-05-15", "2026-05-02", 35}, // 34 on the day, 35 by the end of May
+		{"1991-05-15", "2026-05-23", 35},
+		{"1991-06-01", "2026-05-31", 34},
+		{"1936-05-20", "2026-05-03", 90}, // 89 on the day: 90+ upstream, never younger
+		{"2000-02-29", "2026-02-10", 25}, // no 29 February in 2026
+		{"2000-02-29", "2028-02-10", 28},
+		{"1990-12-31", "2026-12-01", 36},
+	} {
+		if got := EnrollmentAge(d(c.birth), d(c.enrolled)); got != c.want {
+			t.Errorf("EnrollmentAge(%s, %s) = %d, want %d", c.birth, c.enrolled, got, c.want)
 		}
 	}
 }

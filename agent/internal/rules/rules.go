@@ -133,9 +133,20 @@ func evenly(g program.GroupRules) string {
 	return ""
 }
 
-// ProgramMonth is the month of the program (1..) a day falls in for a cohort
-// that started on start.
-func ProgramMonth(start, day time.Time) int { return deident.ProgramMonth(start, day) }
+// ProgramMonth is the month of the program (1..24) a day falls in for a
+// participant who enrolled, or a cohort that started, on start: month 1
+// runs from start to the day before the same day of the next month, and so
+// on. A day before start is in month 1. It is the site's own count (themes,
+// the interview at month 6, stipends, outings); what leaves the site counts
+// calendar months instead (deident.CalendarMonth), so that nothing upstream
+// depends on the day of start.
+func ProgramMonth(start, day time.Time) int {
+	m := (day.Year()-start.Year())*12 + int(day.Month()) - int(start.Month())
+	if day.Day() < start.Day() {
+		m--
+	}
+	return min(max(m+1, 1), 24)
+}
 
 // ThemeOf returns the theme of a program month for a model, from the
 // release the site runs. Past month 12 there is no theme.

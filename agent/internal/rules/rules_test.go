@@ -88,6 +88,25 @@ func TestThemeOf(t *testing.T) {
 	}
 }
 
+func TestProgramMonth(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	for _, c := range []struct {
+		start, day string
+		want       int
+	}{
+		{"2026-01-15", "2026-01-15", 1},
+		{"2026-01-15", "2026-02-14", 1},
+		{"2026-01-15", "2026-02-15", 2},
+		{"2026-01-15", "2026-12-20", 12},
+		{"2026-01-15", "2025-12-01", 1},
+		{"2026-01-15", "2029-01-01", 24},
+	} {
+		if got := ProgramMonth(day(c.start), day(c.day)); got != c.want {
+			t.Errorf("ProgramMonth(%s, %s) = %d, want %d", c.start, c.day, got, c.want)
+		}
+	}
+}
+
 func TestMonthSpan(t *testing.T) {
 	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
 	for _, c := range []struct {

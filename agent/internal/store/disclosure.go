@@ -12,7 +12,7 @@ import (
 )
 
 // What leaves the site about its participants is decided here, for the
-// whole site at once, by two rules (docs/privacy.md says why):
+// whole site at once, by three rules (docs/privacy.md says why):
 //
 //   - Time. Every upstream record is computed as of one day, the same for
 //     every participant: the last day of the previous month (upstreamDay).
@@ -22,6 +22,14 @@ import (
 //     anniversary, birthday): only on the first of a month, for everyone.
 //     A change the staff record about an earlier day, and a withdrawal,
 //     leave at once.
+//   - Months, not days. Every program month upstream is a calendar month
+//     counted from the month of enrollment (or of a cohort's start), and
+//     every count covers its whole calendar month (deident.CalendarMonth,
+//     participationOf); the age band is the age on the last day of the
+//     month of enrollment (deident.EnrollmentAge). So nothing upstream
+//     depends on the day within the month a participant enrolled: records
+//     of participants enrolled on different days of one month, with the
+//     same activity, are the same but for their keys.
 //   - Quasi-identifiers. The enrollment year, age band and model the hub
 //     receives with a participant are shared by at least k participants of
 //     the site (the release's smallest group, deident.Generalize).
@@ -66,7 +74,7 @@ func (s *Store) siteDisclosure(tx *gorm.DB, day time.Time) (map[string]deident.D
 			continue // never stored that way: validate refuses it
 		}
 		keys[id] = key
-		people = append(people, deident.Person{ID: id, Year: enrolled.Year(), Age: deident.AgeOn(birth, enrolled), Model: models[id]})
+		people = append(people, deident.Person{ID: id, Year: enrolled.Year(), Age: deident.EnrollmentAge(birth, enrolled), Model: models[id]})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, err

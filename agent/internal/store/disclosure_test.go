@@ -423,7 +423,7 @@ func TestSmallSiteQuasiIdentifiers(t *testing.T) {
 	for i, p := range ps {
 		enrolled, birth := mustDay(p.EnrolledOn), mustDay(p.BirthDate)
 		before = append(before, quasi{year: enrolled.Year(), band: deident.AgeBand(deident.AgeOn(birth, enrolled)), model: models[p.ID],
-			before: smallSite[i].before, month: lastMonth(enrolled, time.Time{}, st.today())})
+			before: smallSite[i].before, month: monthsBegun(enrolled, st.today())})
 	}
 	measure := func(qs []quasi) string {
 		var parts []string
@@ -531,10 +531,12 @@ func TestWithdrawalLeavesNoTrace(t *testing.T) {
 	if err := s.st.Withdraw(ctx, ps[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	// Five members and the other pair in every month; the pair that
-	// ended in month 3 is gone with its pairing change.
+	// Five members in every month and the other pair in every month from
+	// February (month 2: months are calendar months from January, and the
+	// pair was formed on 1 February); the pair that ended in month 3 is
+	// gone with its pairing change.
 	for k := 1; k <= 5; k++ {
-		if m := month(k); m.Members != 5 || m.Pairs != 1 || m.PairingChanges != 0 {
+		if m := month(k); m.Members != 5 || m.Pairs != min(k-1, 1) || m.PairingChanges != 0 {
 			t.Errorf("cohort month %d after the withdrawal: %+v", k, m)
 		}
 	}

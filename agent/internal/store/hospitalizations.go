@@ -12,6 +12,7 @@ import (
 
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/deident"
 )
 
 // ErrNoHospitalizationConsent refuses hospitalization data for a
@@ -19,7 +20,8 @@ import (
 var ErrNoHospitalizationConsent = &ValidationError{"hospitalization_consent_on", "the participant did not consent at intake to have hospitalizations recorded: nothing about hospitalizations or other services can be kept without that consent"}
 
 // HospitalStay is one hospitalization during the program. The date stays
-// at the site; upstream only its program month travels.
+// at the site; upstream only its program month (a calendar month counted
+// from the month of enrollment) travels.
 type HospitalStay struct {
 	ID            string    `json:"id"`
 	ParticipantID string    `json:"-"`
@@ -226,16 +228,27 @@ func (s *Store) refreshHospitalization(tx *gorm.DB, now time.Time, pp upstreamPe
 	}
 	r := contract.Hospitalization{ParticipantKey: pp.p.SurrogateKey, EnrollmentYear: pp.enrolled.Year(), AgeBand: pp.band, Model: pp.model,
 		BeforeCount: contract.TopCodeBefore(*h.BeforeCount), DuringMonths: []int{}, ServiceChanges: []contract.ServiceChange{},
-		MonthsEnrolled: lastMonth(pp.enrolled, time.Time{}, pp.day)}
+		MonthsEnrolled: monthsBegun(pp.enrolled, pp.day)}
+	// Program months upstream are calendar months from the month of
+	// enrollment (deident.CalendarMonth), within the program year upstream:
+	// a stay or change in the 13th calendar month, before the anniversary,
+	// stays at the site.
+	monthOf := func(day string) (int, bool) {
+		d, ok := parseDate(day)
+		if !ok || d.Before(pp.enrolled) || d.After(pp.day) {
+			return 0, false
+		}
+		return deident.YearMonth(pp.enrolled, d)
+	}
 	for _, st := range h.Stays {
-		if d, ok := parseDate(st.AdmittedOn); ok && !d.Before(pp.enrolled) && !d.After(pp.day) {
-			r.DuringMonths = append(r.DuringMonths, rules.ProgramMonth(pp.enrolled, d))
+		if k, ok := monthOf(st.AdmittedOn); ok {
+			r.DuringMonths = append(r.DuringMonths, k)
 		}
 	}
 	slices.Sort(r.DuringMonths)
 	for _, c := range h.ServiceChanges {
-		if d, ok := parseDate(c.ChangedOn); ok && !d.Before(pp.enrolled) && !d.After(pp.day) {
-			r.ServiceChanges = append(r.ServiceChanges, contract.ServiceChange{Service: c.Service, Change: c.Change, ProgramMonth: rules.ProgramMonth(pp.enrolled, d)})
+		if k, ok := monthOf(c.ChangedOn); ok {
+			r.ServiceChanges = append(r.ServiceChanges, contract.ServiceChange{Service: c.Service, Change: c.Change, ProgramMonth: k})
 		}
 	}
 	return putComputed(tx, now, pp.p.ID, kindHospitalization, 0, r)

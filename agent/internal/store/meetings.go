@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -124,6 +125,17 @@ func problemsToFields(ps rules.Problems) ValidationErrors {
 	return out
 }
 
+// everMembers lists everyone who has been a member of a cohort, in order.
+// Upstream, a Peer Partners group's meetings count as held for whoever was
+// a member on some day of the month (participationOf), so a meeting
+// recorded, moved or removed changes the records of members who were not
+// on its attendance list too.
+func everMembers(tx *gorm.DB, cohortID string) ([]string, error) {
+	var ids []string
+	err := tx.Model(&CohortMember{}).Where("cohort_id = ?", cohortID).Order("participant_id").Pluck("participant_id", &ids).Error
+	return ids, err
+}
+
 // membersOn returns the cohort's members on a day: joined by then, not
 // left and not withdrawn before it.
 func membersOn(tx *gorm.DB, cohortID, day string) (map[string]bool, error) {
@@ -178,8 +190,11 @@ func (s *Store) DeleteMeeting(ctx context.Context, cohortID, meetingID string) e
 		if err := tx.Delete(&m).Error; err != nil {
 			return err
 		}
-		sort.Strings(attended)
-		return s.refreshRecords(tx, attended, []string{cohortID})
+		members, err := everMembers(tx, cohortID)
+		if err != nil {
+			return err
+		}
+		return s.refreshRecords(tx, slices.Concat(attended, members), []string{cohortID})
 	})
 }
 
@@ -274,7 +289,11 @@ func (s *Store) saveMeeting(ctx context.Context, cohortID, meetingID, recordedBy
 			present = append(present, id)
 		}
 		sort.Strings(present)
-		return s.refreshRecords(tx, present, []string{cohortID})
+		members, err := everMembers(tx, cohortID)
+		if err != nil {
+			return err
+		}
+		return s.refreshRecords(tx, slices.Concat(present, members), []string{cohortID})
 	})
 	if err != nil {
 		return MeetingView{}, err

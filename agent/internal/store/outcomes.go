@@ -130,21 +130,14 @@ func cohortsOf(tx *gorm.DB, participantID string) ([]string, error) {
 	return ids, err
 }
 
-// lastMonth is the last program month (1..12) that has begun by a day
-// (today) for something that started on start and ends on end (zero: a
-// year); 0 when it has not begun.
-func lastMonth(start, end, today time.Time) int {
-	yearEnd := start.AddDate(0, rules.JournalYear, -1)
-	if end.IsZero() || yearEnd.Before(end) {
-		end = yearEnd
-	}
-	if today.Before(end) {
-		end = today
-	}
-	if end.Before(start) {
+// monthsBegun is the number of program months upstream (calendar months
+// from start's month, at most deident.ProgramYear) begun by a day; 0 when
+// the day comes before start.
+func monthsBegun(start, day time.Time) int {
+	if day.Before(start) {
 		return 0
 	}
-	return rules.ProgramMonth(start, end)
+	return deident.MonthsBegun(start, day)
 }
 
 // upstreamPerson is a participant as described upstream, and the day
@@ -161,56 +154,114 @@ type upstreamPerson struct {
 // of pp.day, with the model and cohort of each month: a month has one when
 // the participant was in a cohort in it or did something in it (a
 // meeting, a journal, an expense, an outing).
+//
+// Program months are calendar months (deident.CalendarMonth): month 1 is
+// the calendar month of enrollment, whatever its day, and every count
+// covers its whole calendar month, so that no figure depends on the day
+// the participant enrolled (or joined or left a cohort). Only the months
+// of the program year upstream count (deident.ProgramYear), and only what
+// is dated up to pp.day:
+//
+//   - meetings held: every meeting of a Peer Partners group the
+//     participant was a member of on some day of the month, held in that
+//     month, and every meeting with them on its attendance list (a Social
+//     Explorations visit is with one participant); meetings attended:
+//     those they were marked present at;
+//   - journals due: every week (Monday to Sunday) whose Sunday falls in the
+//     month, by pp.day; journals completed: those of them with an entry;
+//   - stipend spent, receipts and outings: those dated in the month.
+//
+// A participant who enrolled late in a month therefore has the first
+// month's meetings and journal weeks from before they enrolled among those
+// held and due: their first month's rates read low.
 func (s *Store) participationOf(tx *gorm.DB, pp upstreamPerson) (map[int]*contract.Participation, error) {
 	p, enrolled, asOf := pp.p, pp.enrolled, pp.day
-	last := lastMonth(enrolled, time.Time{}, asOf)
+	last := monthsBegun(enrolled, asOf)
 	out := map[int]*contract.Participation{}
-	at := func(day string) *contract.Participation {
-		d, ok := parseDate(day)
-		if !ok || d.Before(enrolled) || d.After(asOf) {
-			return nil
-		}
-		k := rules.ProgramMonth(enrolled, d)
-		if k > last {
-			return nil
-		}
+	month := func(k int) *contract.Participation {
 		if out[k] == nil {
 			out[k] = &contract.Participation{ParticipantKey: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: pp.band,
 				ProgramMonth: k, OutingsByStage: make([]int, contract.OutingStages), ReceiptsComplete: true}
 		}
 		return out[k]
 	}
-	var ms []struct{ JoinedOn, LeftOn, Model, SurrogateKey string }
-	if err := tx.Raw(`SELECT m.joined_on, m.left_on, c.model, c.surrogate_key FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id
+	// monthOf is the program month of a day counted upstream, 0 for a day
+	// after asOf or outside the program year upstream.
+	monthOf := func(day string) int {
+		d, ok := parseDate(day)
+		if !ok || d.After(asOf) {
+			return 0
+		}
+		if k, ok := deident.YearMonth(enrolled, d); ok && k <= last {
+			return k
+		}
+		return 0
+	}
+	at := func(day string) *contract.Participation {
+		if k := monthOf(day); k > 0 {
+			return month(k)
+		}
+		return nil
+	}
+	var ms []struct{ CohortID, JoinedOn, LeftOn, Model, SurrogateKey string }
+	if err := tx.Raw(`SELECT m.cohort_id, m.joined_on, m.left_on, c.model, c.surrogate_key FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id
 WHERE m.participant_id = ? ORDER BY m.joined_on, c.surrogate_key`, p.ID).Scan(&ms).Error; err != nil {
 		return nil, err
 	}
+	// memberOf[k] holds the cohorts they were a member of on some day of
+	// month k (a member from joined_on to the day before left_on).
+	memberOf := map[int]map[string]bool{}
 	for k := 1; k <= last; k++ {
-		first, lastDay := rules.MonthSpan(enrolled, k)
+		first, lastDay := deident.CalendarMonthSpan(enrolled, k)
 		if asOf.Before(lastDay) {
 			lastDay = asOf
 		}
+		f, l := first.Format(dateLayout), lastDay.Format(dateLayout)
 		for _, m := range ms {
-			if m.JoinedOn <= lastDay.Format(dateLayout) && (m.LeftOn == "" || m.LeftOn >= first.Format(dateLayout)) {
-				r := at(first.Format(dateLayout))
+			if m.JoinedOn <= l && (m.LeftOn == "" || m.LeftOn > f) {
+				r := month(k)
 				r.CohortKey, r.Model = m.SurrogateKey, m.Model
+				if memberOf[k] == nil {
+					memberOf[k] = map[string]bool{}
+				}
+				memberOf[k][m.CohortID] = true
 			}
 		}
 	}
-	var att []struct {
-		HeldOn  string
-		Present bool
+	held := map[int]map[string]bool{}
+	hold := func(k int, meetingID string) {
+		if held[k] == nil {
+			held[k] = map[string]bool{}
+		}
+		held[k][meetingID] = true
 	}
-	if err := tx.Raw(`SELECT m.held_on, a.present FROM meeting_attendance a JOIN meetings m ON m.id = a.meeting_id WHERE a.participant_id = ?`, p.ID).Scan(&att).Error; err != nil {
+	var att []struct {
+		MeetingID, HeldOn string
+		Present           bool
+	}
+	if err := tx.Raw(`SELECT a.meeting_id, m.held_on, a.present FROM meeting_attendance a JOIN meetings m ON m.id = a.meeting_id WHERE a.participant_id = ?`, p.ID).Scan(&att).Error; err != nil {
 		return nil, err
 	}
 	for _, a := range att {
 		if r := at(a.HeldOn); r != nil {
-			r.MeetingsHeld++
+			hold(r.ProgramMonth, a.MeetingID)
 			if a.Present {
 				r.MeetingsAttended++
 			}
 		}
+	}
+	var group []struct{ ID, CohortID, HeldOn string }
+	if err := tx.Raw(`SELECT m.id, m.cohort_id, m.held_on FROM meetings m JOIN cohorts c ON c.id = m.cohort_id
+WHERE c.model = ? AND m.cohort_id IN (SELECT cohort_id FROM cohort_members WHERE participant_id = ?)`, program.ModelPeerPartners, p.ID).Scan(&group).Error; err != nil {
+		return nil, err
+	}
+	for _, g := range group {
+		if k := monthOf(g.HeldOn); k > 0 && memberOf[k][g.CohortID] {
+			hold(k, g.ID)
+		}
+	}
+	for k, ids := range held {
+		month(k).MeetingsHeld = len(ids)
 	}
 	var exps []struct {
 		SpentOn     string
@@ -239,29 +290,29 @@ FROM expenses e WHERE e.participant_id = ?`, p.ID).Scan(&exps).Error; err != nil
 			r.OutingsByStage[o.Stage-1]++
 		}
 	}
-	// Journals last: a due week counts in a month that has a record.
+	// Journals last: an entry makes a month have a record, and every month
+	// with a record has its weeks due. A week is the month of its Sunday.
 	var weeks []string
 	if err := tx.Model(&JournalEntry{}).Where("participant_id = ?", p.ID).Pluck("week_start", &weeks).Error; err != nil {
 		return nil, err
 	}
-	days := make([]time.Time, 0, len(weeks))
+	entered := map[time.Time]bool{}
 	for _, w := range weeks {
 		if d, ok := parseDate(w); ok {
-			days = append(days, d)
+			entered[rules.WeekStart(d)] = true
 		}
 	}
-	for _, w := range rules.DueWeeks(enrolled, p.WithdrawnAt, asOf, days) {
-		k := rules.ProgramMonth(enrolled, w.Monday)
-		r := out[k]
-		if r == nil && w.Entered {
-			r = at(w.Monday.Format(dateLayout))
-		}
-		if r == nil {
-			continue // a month with nothing else in it has no record
-		}
-		r.JournalsDue++
-		if w.Entered {
+	for monday := range entered {
+		if r := at(monday.AddDate(0, 0, 6).Format(dateLayout)); r != nil {
 			r.JournalsCompleted++
+		}
+	}
+	for k, r := range out {
+		first, lastDay := deident.CalendarMonthSpan(enrolled, k)
+		for d := first; !d.After(lastDay) && !d.After(asOf); d = d.AddDate(0, 0, 1) {
+			if d.Weekday() == time.Sunday {
+				r.JournalsDue++
+			}
 		}
 	}
 	for _, r := range out {
@@ -303,10 +354,17 @@ func (s *Store) refreshParticipation(tx *gorm.DB, now time.Time, pp upstreamPers
 var pairingChangeReasons = map[string]bool{"not_working_well": true, "different_progression": true, "other": true}
 
 // refreshCohort recomputes a cohort's records per program month from its
-// start to day (or its close, or the end of its year). A withdrawn
-// participant counts in none of its months, nor does any pair they were
-// in: a withdrawal takes them out of every figure, not only of the months
-// after it.
+// start to day (or its close, or the end of its year upstream). A
+// withdrawn participant counts in none of its months, nor does any pair
+// they were in: a withdrawal takes them out of every figure, not only of
+// the months after it.
+//
+// As for participants, program months are calendar months from the month
+// the cohort started (deident.CalendarMonth): members and pairs on the
+// calendar month's last day, pairing changes and meetings in the whole
+// calendar month. A window from the cohort's start day would tell the hub
+// that day (the meetings of each window) and, in its member counts, on
+// which side of it in a month each member joined or left.
 func (s *Store) refreshCohort(tx *gorm.DB, cohortID string, day time.Time) error {
 	var c Cohort
 	if err := tx.First(&c, "id = ?", cohortID).Error; err != nil {
@@ -321,8 +379,11 @@ func (s *Store) refreshCohort(tx *gorm.DB, cohortID string, day time.Time) error
 	}
 	now := s.Now()
 	start, _ := parseDate(c.StartDate)
-	closed, _ := parseDate(c.ClosedOn)
-	last := lastMonth(start, closed, day)
+	end := day
+	if closed, ok := parseDate(c.ClosedOn); ok && closed.Before(end) {
+		end = closed
+	}
+	last := monthsBegun(start, end)
 	var members []struct{ JoinedOn, LeftOn string }
 	if err := tx.Raw(`SELECT m.joined_on, m.left_on FROM cohort_members m JOIN participants p ON p.id = m.participant_id
 WHERE m.cohort_id = ? AND p.withdrawn_at IS NULL`, c.ID).Scan(&members).Error; err != nil {
@@ -341,7 +402,7 @@ SELECT 1 FROM pair_members pm JOIN participants p ON p.id = pm.participant_id WH
 	}
 	keep := map[int]bool{}
 	for k := 1; k <= last; k++ {
-		first, lastDay := rules.MonthSpan(start, k)
+		first, lastDay := deident.CalendarMonthSpan(start, k)
 		if day.Before(lastDay) {
 			lastDay = day
 		}
@@ -471,8 +532,9 @@ func SideBySide(rel program.Release, ivs map[string]POMInterview) POMSideBySide 
 }
 
 // ParticipationMonths is the participant's participation by program month
-// up to today, as the site sees it (nothing once they have withdrawn);
-// upstream, the same months go as of the end of the previous month.
+// up to today, counted as upstream (calendar months from the month of
+// enrollment; nothing once they have withdrawn): upstream, the same months
+// go as of the end of the previous month.
 func (s *Store) ParticipationMonths(ctx context.Context, participantID string) ([]contract.Participation, error) {
 	out := []contract.Participation{}
 	err := s.ReadSnapshot(ctx, func(tx *gorm.DB) error {

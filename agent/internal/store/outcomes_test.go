@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"reflect"
@@ -96,7 +97,7 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 		}
 	}
 	if _, err := participationOfKeyMaybe(st, p.SurrogateKey, 6); err == nil {
-		t.Fatal("a record for month 6, which began on 12 June, before the first of July")
+		t.Fatal("a record for month 6, June, before the first of July")
 	}
 	pr := s.pair(t, s.ps[0].ID, s.ps[1].ID) // formed 2026-02-01, month 1
 	rel := program.Default()
@@ -131,9 +132,11 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 	if _, err := st.AddOuting(ctx, p.ID, OutingInput{Date: "2026-03-20", Activity: "bowling", Stage: 2}); err != nil {
 		t.Fatal(err)
 	}
+	// Month 3 is March, the third calendar month from January: its five
+	// weeks (those ending on a Sunday of March) are due.
 	id3, r := participationOfKey(t, st, p.SurrogateKey, 3)
 	want := contract.Participation{ParticipantKey: p.SurrogateKey, EnrollmentYear: 2026, AgeBand: "45-54", Model: contract.ModelPeerPartners,
-		ProgramMonth: 3, MeetingsHeld: 1, MeetingsAttended: 1, JournalsDue: 4, JournalsCompleted: 1, StipendSpentCents: 1250, ReceiptsComplete: false, OutingsByStage: []int{0, 1, 0, 0}}
+		ProgramMonth: 3, MeetingsHeld: 1, MeetingsAttended: 1, JournalsDue: 5, JournalsCompleted: 1, StipendSpentCents: 1250, ReceiptsComplete: false, OutingsByStage: []int{0, 1, 0, 0}}
 	if !reflect.DeepEqual(r, want) {
 		t.Fatalf("month 3:\n got %+v\nwant %+v", r, want)
 	}
@@ -200,9 +203,9 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 	if after := versions(t, st); !reflect.DeepEqual(before, after) {
 		t.Fatal("the daily refresh wrote new versions of unchanged records")
 	}
-	// A new month begins: the refresh adds the records of June, month 6
-	// (begun on 12 June), with the outing of a member who left, in no
-	// cohort; month 7, begun on 12 July, waits for August.
+	// A new month begins: the refresh adds the records of June, month 6,
+	// with the outing of a member who left, in no cohort; month 7, July,
+	// waits for August.
 	st.Now = func() time.Time { return time.Date(2026, 7, 13, 9, 0, 0, 0, time.UTC) }
 	if err := st.RefreshOutcomes(ctx); err != nil {
 		t.Fatal(err)
@@ -625,5 +628,77 @@ func TestMigration0006GivesCohortsKeys(t *testing.T) {
 	}
 	if len(keys) != 2 || !contract.ValidID(keys[0]) || !contract.ValidID(keys[1]) || keys[0] == keys[1] {
 		t.Fatalf("cohort keys after migration 0006: %v", keys)
+	}
+}
+
+// TestGroupMeetingsHeldForTheWholeMonth: upstream, a Peer Partners
+// group's meetings of a month count as held for everyone who was a member
+// on some day of it, whatever day they joined or left; a meeting recorded
+// late changes at once the record of a member who had left before it,
+// though they are not on its attendance list.
+func TestGroupMeetingsHeldForTheWholeMonth(t *testing.T) {
+	ctx := context.Background()
+	s := newClockSite(t, 1, time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC), program.ModelPeerPartners, "2026-04-06")
+	var ps []Participant
+	for i := range 3 {
+		ps = append(ps, s.enroll(t, fmt.Sprintf("198%d-05-05", i), "2026-04-06", i, true))
+	}
+	if err := s.st.RemoveMember(ctx, s.coh.ID, ps[2].ID, "2026-05-10"); err != nil {
+		t.Fatal(err)
+	}
+	s.meeting(t, "2026-05-05") // all three
+	before := versions(t, s.st)
+	s.meeting(t, "2026-05-26") // after one left: two on the list
+	for i, p := range ps {
+		id, r := participationOfKey(t, s.st, p.SurrogateKey, 2) // May
+		if r.MeetingsHeld != 2 || r.MeetingsAttended != min(2, 3-i) {
+			t.Errorf("member %d in May: %d of %d meetings attended, want %d of 2", i, r.MeetingsAttended, r.MeetingsHeld, min(2, 3-i))
+		}
+		if versions(t, s.st)[id] != before[id]+1 {
+			t.Errorf("member %d: the meeting recorded late did not change their May at once", i)
+		}
+	}
+	// The daily refresh finds nothing more to change.
+	before = versions(t, s.st)
+	if err := s.st.RefreshOutcomes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(before, versions(t, s.st)) {
+		t.Fatal("the daily refresh changed records a meeting had already changed")
+	}
+}
+
+// TestMigration0010RefreshesEverything: an agent upgraded to calendar
+// months forgets the day it last refreshed its computed records, so its
+// next sync round recomputes all of them at once; the rest of its meta
+// stays.
+func TestMigration0010RefreshesEverything(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.db")
+	db, err := dbx.Open(path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dbx.Migrate(db, Migrations()[:9]); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{MetaOutcomesRefreshed: "2026-06-20", MetaBatchSeq: "7"} {
+		if err := SetMeta(db, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := dbx.Close(db); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(context.Background(), path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if day, err := st.Meta(ctx, MetaOutcomesRefreshed); err != nil || day != "" {
+		t.Fatalf("refreshed on %q after the upgrade (%v), want unset", day, err)
+	}
+	if seq, err := st.Meta(ctx, MetaBatchSeq); err != nil || seq != "7" {
+		t.Fatalf("batch sequence %q after the upgrade (%v)", seq, err)
 	}
 }

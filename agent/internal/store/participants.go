@@ -397,7 +397,7 @@ func (s *Store) refreshPerson(tx *gorm.DB, participantID string, site map[string
 			continue
 		}
 		payload := contract.POMInterview{ParticipantKey: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: d.Band, Model: d.Model, Timepoint: iv.Timepoint,
-			ProgramMonth: deident.ProgramMonth(enrolled, ivDay), Release: iv.Release, Answers: iv.AnswersOf()}
+			ProgramMonth: deident.CalendarMonth(enrolled, ivDay), Release: iv.Release, Answers: iv.AnswersOf()}
 		if err := payload.Validate(); err != nil {
 			return fmt.Errorf("de-identified interview %s: %w", iv.ID, err)
 		}

@@ -67,10 +67,10 @@ func TestPrepareOutcomes(t *testing.T) {
 		t.Fatalf("%d surveys released, want 3", n)
 	}
 	// Records are computed as of the end of February: the cohort's months
-	// 1 and 2 (from 2026-02-12). Month 3 begins on 12 March and leaves on
-	// 1 April, the same day for every record of the site: not on the
-	// cohort's own day. A round on a day already refreshed does not
-	// recompute; the next day's does.
+	// 1 and 2 (January and February: upstream, months are calendar months
+	// from the month it started). Month 3, March, leaves on 1 April, the
+	// same day for every record of the site. A round on a day already
+	// refreshed does not recompute; the next day's does.
 	if n := countType(t, st, contract.TypeCohortMonth); n != 2 {
 		t.Fatalf("%d cohort months, want 2", n)
 	}
@@ -79,7 +79,7 @@ func TestPrepareOutcomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n := countType(t, st, contract.TypeCohortMonth); n != 2 {
-		t.Fatalf("%d cohort months the day after month 3 began, want still 2", n)
+		t.Fatalf("%d cohort months on 13 March, want still 2", n)
 	}
 	now = time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
 	if err := st.SetMeta(ctx, store.MetaOutcomesRefreshed, "2026-04-01"); err != nil {
