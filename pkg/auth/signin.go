@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -166,4 +167,35 @@ RETURNING failed_logins, locked_until`
 func ClearFailures(ctx context.Context, db *gorm.DB, table, key, id string) error {
 	return db.WithContext(ctx).Table(table).Where(key+" = ?", id).
 		Updates(map[string]any{"failed_logins": 0, "locked_until": nil}).Error
+}
+
+// EmailAccounts are the accounts of a table with the columns id, email,
+// password_hash and locked_until and the failure count CountAttempt keeps,
+// found by email (trimmed, in lower case): the staff accounts of both
+// programs.
+type EmailAccounts struct {
+	DB    *gorm.DB
+	Table string
+}
+
+// FindAccount finds an account by email; ID is "" when there is none.
+func (a EmailAccounts) FindAccount(ctx context.Context, email string) (Account, error) {
+	var row struct {
+		ID           string
+		PasswordHash string
+		LockedUntil  *time.Time
+	}
+	err := a.DB.WithContext(ctx).Table(a.Table).Select("id, password_hash, locked_until").
+		Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Limit(1).Scan(&row).Error
+	return Account{ID: row.ID, Hash: row.PasswordHash, LockedUntil: row.LockedUntil}, err
+}
+
+// CountAttempt counts an attempt on the account.
+func (a EmailAccounts) CountAttempt(ctx context.Context, id string, now time.Time) (Attempts, error) {
+	return CountAttempt(ctx, a.DB, a.Table, "id", id, now)
+}
+
+// ClearFailures clears the account's failures.
+func (a EmailAccounts) ClearFailures(ctx context.Context, id string) error {
+	return ClearFailures(ctx, a.DB, a.Table, "id", id)
 }

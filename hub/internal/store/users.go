@@ -302,29 +302,11 @@ func notFound(err error) error {
 	return err
 }
 
-// staffAccounts are the hub's staff accounts as auth.SignIn sees them,
-// found by email.
-type staffAccounts struct{ s *Store }
-
-func (a staffAccounts) FindAccount(ctx context.Context, email string) (auth.Account, error) {
-	var u User
-	err := a.s.DB.WithContext(ctx).Limit(1).Find(&u, "email = ?", strings.ToLower(strings.TrimSpace(email))).Error
-	return auth.Account{ID: u.ID, Hash: u.PasswordHash, LockedUntil: u.LockedUntil}, err
-}
-
-func (a staffAccounts) CountAttempt(ctx context.Context, id string, now time.Time) (auth.Attempts, error) {
-	return auth.CountAttempt(ctx, a.s.DB, "users", "id", id, now)
-}
-
-func (a staffAccounts) ClearFailures(ctx context.Context, id string) error {
-	return auth.ClearFailures(ctx, a.s.DB, "users", "id", id)
-}
-
 // Login checks a password (auth.SignIn: auth.MaxFailures failures in a
 // row lock the account for auth.LockoutPeriod) and opens a session. It
 // returns the session token.
 func (s *Store) Login(ctx context.Context, email, password string) (User, string, error) {
-	a, err := auth.SignIn(ctx, staffAccounts{s}, email, password, s.Now())
+	a, err := auth.SignIn(ctx, auth.EmailAccounts{DB: s.DB, Table: "users"}, email, password, s.Now())
 	if errors.Is(err, auth.ErrBadLogin) {
 		return User{}, "", ErrBadLogin
 	}
