@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/pkg/textx"
 )
 
 // ContentType is the media type of a problem.
@@ -218,4 +220,10 @@ func Recovery(log *slog.Logger) gin.HandlerFunc {
 	return gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
 		Internal(c, log, fmt.Errorf("panic: %v", err))
 	})
+}
+
+// UncleanText is the 422 for a field holding a character no one types
+// (see textx): nothing was changed.
+func UncleanText(field string) *Problem {
+	return Validation("A field holds a character no one types; nothing was changed.", FieldError{Field: field, Detail: textx.Problem})
 }

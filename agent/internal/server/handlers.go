@@ -13,7 +13,6 @@ import (
 	"github.com/itsmylife/iml/pkg/jsonx"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/program"
-	"github.com/itsmylife/iml/pkg/textx"
 )
 
 // writeErr turns a store error into the client's message.
@@ -45,7 +44,7 @@ func bindJSON(c *gin.Context, v any) bool {
 	err := jsonx.Read(c.Request.Body, 1<<20, v)
 	switch {
 	case errors.As(err, &te):
-		problem.Write(c, problem.Validation("A field holds a character no one types; nothing was changed.", problem.FieldError{Field: te.Field, Detail: textx.Problem}))
+		problem.Write(c, problem.UncleanText(te.Field))
 		return false
 	case errors.Is(err, jsonx.ErrTooLarge):
 		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, "The body is larger than 1 MiB."))

@@ -207,7 +207,7 @@ func (s *Server) notFound(c *gin.Context) {
 // formatting character: nothing was read or changed.
 func (s *Server) refuseText(c *gin.Context, field string) {
 	if isAPI(c) {
-		problem.Write(c, problem.Validation("A field holds a character no one types; nothing was changed.", problem.FieldError{Field: field, Detail: textx.Problem}))
+		problem.Write(c, problem.UncleanText(field))
 		return
 	}
 	s.render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Check what you typed",

@@ -22,7 +22,6 @@ import (
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/jsonx"
 	"github.com/itsmylife/iml/pkg/problem"
-	"github.com/itsmylife/iml/pkg/textx"
 )
 
 const (
@@ -198,7 +197,7 @@ func (s *Server) readJSON(c *gin.Context, limit int64, v any) bool {
 	err := jsonx.Unmarshal(body, v)
 	switch {
 	case errors.As(err, &te):
-		problem.Write(c, problem.Validation("A field holds a character no one types; nothing was changed.", problem.FieldError{Field: te.Field, Detail: textx.Problem}))
+		problem.Write(c, problem.UncleanText(te.Field))
 		return false
 	case err != nil:
 		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not valid JSON for this request: "+err.Error()))
