@@ -39,7 +39,8 @@ type hostileCase struct {
 	// Target is "hub" (the default) or "agent".
 	Target string `json:"target"`
 	// Auth is "site" (the default for pushes), "staff" (a hub admin),
-	// "director" (an agent's Program Director), "bogus" or "none".
+	// "director" (an agent's Program Director), "revoked" (the credential
+	// of a site revoked since it enrolled), "bogus" or "none".
 	Auth    string            `json:"auth"`
 	Method  string            `json:"method"`
 	Path    string            `json:"path"`
@@ -154,6 +155,27 @@ func replayCorpus(t *testing.T, db string, push, requests []hostileCase) {
 			t.Fatalf("%v: %s %v", args, out, err)
 		}
 	}
+	// A credential of a site revoked after it enrolled.
+	tok, err := h.AddSite(ctx, "Org of Revoked Site", "peer_run", "VA", "Revoked Site")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enrolled contract.EnrollResponse
+	req, _ := http.NewRequest(http.MethodPost, h.URL()+contract.PathEnroll, strings.NewReader(`{"token":"`+tok+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(contract.HeaderProtocol, contract.ProtocolVersion)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = json.NewDecoder(resp.Body).Decode(&enrolled)
+	resp.Body.Close()
+	if err != nil || enrolled.Credential == "" {
+		t.Fatalf("enrolling the site to revoke: %v", err)
+	}
+	if out, err := h.CLI(ctx, "", "site", "revoke", "--site", "Revoked Site", "--reason", "corpus"); err != nil {
+		t.Fatalf("revoke: %s %v", out, err)
+	}
 	adb := openDB(t, filepath.Join(a.DataDir, "agent.db"))
 	var site, cred string
 	if err := adb.Raw("SELECT value FROM agent_meta WHERE key = 'site_id'").Scan(&site).Error; err != nil {
@@ -163,7 +185,7 @@ func replayCorpus(t *testing.T, db string, push, requests []hostileCase) {
 		t.Fatalf("agent credential: %v", err)
 	}
 	r := replayer{t: t, hub: h.URL(), agent: a.URL(), site: site, staleToken: stale,
-		tokens: map[string]string{"site": cred, "staff": staff, "director": director, "bogus": "bogus-" + uuid.NewString()}}
+		tokens: map[string]string{"site": cred, "staff": staff, "director": director, "bogus": "bogus-" + uuid.NewString(), "revoked": enrolled.Credential}}
 	for _, hc := range push {
 		if hc.Method == "" {
 			hc.Method, hc.Path = http.MethodPost, contract.PathPush
