@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/itsmylife/iml/pkg/problem"
 )
 
 // # Technical assistance requests
@@ -85,15 +87,14 @@ func (r TARequestWire) Hash() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// TAFieldError names a field of a TA request and what is wrong with it.
-type TAFieldError struct{ Field, Msg string }
-
-func (e *TAFieldError) Error() string { return e.Field + ": " + e.Msg }
+// TAFieldError names a field of a TA request and what is wrong with it
+// (problem.Invalid, the one validation error of both programs).
+type TAFieldError = problem.Invalid
 
 // ValidateTARequest checks a TA request; the returned error is a
 // *TAFieldError naming the field.
 func ValidateTARequest(r TARequestWire) error {
-	fe := func(f, m string) error { return &TAFieldError{f, m} }
+	fe := func(f, m string) error { return &TAFieldError{Field: f, Msg: m} }
 	switch {
 	case !ValidID(r.ID):
 		return fe("id", "must be a UUID made by the agent")

@@ -26,15 +26,15 @@ func (in *CoachInput) validate() error {
 	var errs ValidationErrors
 	in.Name, in.Email, in.Bio = strings.TrimSpace(in.Name), strings.TrimSpace(in.Email), strings.TrimSpace(in.Bio)
 	if in.Name == "" || len(in.Name) > 200 {
-		errs = append(errs, ValidationError{"name", "is required (at most 200 characters)"})
+		errs = append(errs, ValidationError{Field: "name", Msg: "is required (at most 200 characters)"})
 	}
 	if in.Email != "" {
 		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
-			errs = append(errs, ValidationError{"email", "is not an email address"})
+			errs = append(errs, ValidationError{Field: "email", Msg: "is not an email address"})
 		}
 	}
 	if len(in.Bio) > 4000 {
-		errs = append(errs, ValidationError{"bio", "is longer than 4000 characters"})
+		errs = append(errs, ValidationError{Field: "bio", Msg: "is longer than 4000 characters"})
 	}
 	if len(errs) > 0 {
 		return errs
@@ -68,7 +68,7 @@ func checkUser(tx *gorm.DB, userID string) error {
 		return err
 	}
 	if n == 0 {
-		return &ValidationError{"user_id", "is not a coach's account at this site"}
+		return &ValidationError{Field: "user_id", Msg: "is not a coach's account at this site"}
 	}
 	return nil
 }
@@ -107,13 +107,13 @@ func (s *Store) RecordCertification(ctx context.Context, coachID, source string,
 	var errs ValidationErrors
 	cert.Code = strings.TrimSpace(cert.Code)
 	if cert.Code == "" || len(cert.Code) > 60 {
-		errs = append(errs, ValidationError{"code", "the certification's code is required"})
+		errs = append(errs, ValidationError{Field: "code", Msg: "the certification's code is required"})
 	}
 	if _, ok := parseDate(cert.CertifiedUntil); !ok {
-		errs = append(errs, ValidationError{"certified_until", "the expiry date is required, as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "certified_until", Msg: "the expiry date is required, as YYYY-MM-DD"})
 	}
 	if source != "hub" && source != "site" {
-		errs = append(errs, ValidationError{"source", "must be hub or site"})
+		errs = append(errs, ValidationError{Field: "source", Msg: "must be hub or site"})
 	}
 	if len(errs) > 0 {
 		return Coach{}, errs
@@ -124,7 +124,7 @@ func (s *Store) RecordCertification(ctx context.Context, coachID, source string,
 			return notFound(err)
 		}
 		if source == "site" && c.CertSource == "hub" {
-			return &ValidationError{"source", "the hub manages this coach's certification; it cannot be changed at the site"}
+			return &ValidationError{Field: "source", Msg: "the hub manages this coach's certification; it cannot be changed at the site"}
 		}
 		c.CertCode, c.CertifiedUntil, c.CertRevoked, c.CertSource, c.UpdatedAt = cert.Code, cert.CertifiedUntil, cert.Revoked, source, s.Now()
 		return tx.Save(&c).Error
@@ -176,30 +176,30 @@ func (in *CohortInput) validate() ValidationErrors {
 	in.Name, in.Location = strings.TrimSpace(in.Name), strings.TrimSpace(in.Location)
 	in.MeetingDay = strings.ToLower(strings.TrimSpace(in.MeetingDay))
 	if in.Name == "" || len(in.Name) > 200 {
-		errs = append(errs, ValidationError{"name", "is required (at most 200 characters)"})
+		errs = append(errs, ValidationError{Field: "name", Msg: "is required (at most 200 characters)"})
 	}
 	if in.Model != program.ModelPeerPartners && in.Model != program.ModelSocialExplorations {
-		errs = append(errs, ValidationError{"model", "must be peer_partners or social_explorations"})
+		errs = append(errs, ValidationError{Field: "model", Msg: "must be peer_partners or social_explorations"})
 	}
 	if _, ok := parseDate(in.StartDate); !ok {
-		errs = append(errs, ValidationError{"start_date", "must be a date as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "start_date", Msg: "must be a date as YYYY-MM-DD"})
 	}
 	if in.MeetingDay != "" && !weekdays[in.MeetingDay] {
-		errs = append(errs, ValidationError{"meeting_day", "must be a day of the week"})
+		errs = append(errs, ValidationError{Field: "meeting_day", Msg: "must be a day of the week"})
 	}
 	if in.MeetingTime != "" {
 		if _, err := time.Parse("15:04", in.MeetingTime); err != nil {
-			errs = append(errs, ValidationError{"meeting_time", "must be a time as HH:MM"})
+			errs = append(errs, ValidationError{Field: "meeting_time", Msg: "must be a time as HH:MM"})
 		}
 	}
 	if in.Frequency == "" {
 		in.Frequency = "weekly"
 	}
 	if in.Frequency != "weekly" && in.Frequency != "biweekly" {
-		errs = append(errs, ValidationError{"frequency", "must be weekly or biweekly"})
+		errs = append(errs, ValidationError{Field: "frequency", Msg: "must be weekly or biweekly"})
 	}
 	if len(in.Location) > 300 {
-		errs = append(errs, ValidationError{"location", "is too long"})
+		errs = append(errs, ValidationError{Field: "location", Msg: "is too long"})
 	}
 	return errs
 }
@@ -212,9 +212,9 @@ func (s *Store) checkLeader(tx *gorm.DB, coachID string) error {
 	}
 	switch {
 	case c.ID == "":
-		return &ValidationError{"coach_id", "is not a coach at this site"}
+		return &ValidationError{Field: "coach_id", Msg: "is not a coach at this site"}
 	case !c.Active:
-		return &ValidationError{"coach_id", c.Name + " no longer coaches at this site"}
+		return &ValidationError{Field: "coach_id", Msg: c.Name + " no longer coaches at this site"}
 	case !c.CertifiedOn(s.Now()):
 		why := "has no certification on record"
 		if c.CertRevoked {
@@ -222,7 +222,7 @@ func (s *Store) checkLeader(tx *gorm.DB, coachID string) error {
 		} else if c.CertifiedUntil != "" {
 			why = "has a certification that expired on " + c.CertifiedUntil
 		}
-		return &ValidationError{"coach_id", c.Name + " " + why + "; only a currently certified coach can lead a cohort"}
+		return &ValidationError{Field: "coach_id", Msg: c.Name + " " + why + "; only a currently certified coach can lead a cohort"}
 	}
 	return nil
 }
@@ -284,7 +284,7 @@ func (s *Store) Cohort(ctx context.Context, id string) (Cohort, error) {
 // person at a time, and CohortView says what it still needs.
 func (s *Store) AddMember(ctx context.Context, cohortID, participantID, joinedOn string) error {
 	if _, ok := parseDate(joinedOn); !ok {
-		return &ValidationError{"joined_on", "must be a date as YYYY-MM-DD"}
+		return &ValidationError{Field: "joined_on", Msg: "must be a date as YYYY-MM-DD"}
 	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var c Cohort
@@ -292,14 +292,14 @@ func (s *Store) AddMember(ctx context.Context, cohortID, participantID, joinedOn
 			return notFound(err)
 		}
 		if c.ClosedOn != "" {
-			return &ValidationError{"cohort", "has closed"}
+			return &ValidationError{Field: "cohort", Msg: "has closed"}
 		}
 		var p Participant
 		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
-			return &ValidationError{"participant_id", "is not a participant at this site"}
+			return &ValidationError{Field: "participant_id", Msg: "is not a participant at this site"}
 		}
 		if p.WithdrawnAt != nil {
-			return &ValidationError{"participant_id", p.FirstName + " " + p.LastName + " has withdrawn"}
+			return &ValidationError{Field: "participant_id", Msg: p.FirstName + " " + p.LastName + " has withdrawn"}
 		}
 		var other []string
 		if err := tx.Model(&CohortMember{}).Where("participant_id = ? AND left_on = ''", participantID).Pluck("cohort_id", &other).Error; err != nil {
@@ -307,9 +307,9 @@ func (s *Store) AddMember(ctx context.Context, cohortID, participantID, joinedOn
 		}
 		if len(other) > 0 {
 			if other[0] == cohortID {
-				return &ValidationError{"participant_id", "is already in this cohort"}
+				return &ValidationError{Field: "participant_id", Msg: "is already in this cohort"}
 			}
-			return &ValidationError{"participant_id", "is in another cohort; move them from there first"}
+			return &ValidationError{Field: "participant_id", Msg: "is in another cohort; move them from there first"}
 		}
 		if err := tx.Exec("DELETE FROM cohort_members WHERE cohort_id = ? AND participant_id = ?", cohortID, participantID).Error; err != nil {
 			return err
@@ -324,7 +324,7 @@ func (s *Store) AddMember(ctx context.Context, cohortID, participantID, joinedOn
 // RemoveMember ends a participant's membership of a cohort.
 func (s *Store) RemoveMember(ctx context.Context, cohortID, participantID, leftOn string) error {
 	if _, ok := parseDate(leftOn); !ok {
-		return &ValidationError{"left_on", "must be a date as YYYY-MM-DD"}
+		return &ValidationError{Field: "left_on", Msg: "must be a date as YYYY-MM-DD"}
 	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&CohortMember{}).Where("cohort_id = ? AND participant_id = ? AND left_on = ''", cohortID, participantID).Update("left_on", leftOn)

@@ -44,16 +44,16 @@ func (in *GoalInput) validate(i int) ValidationErrors {
 	var errs ValidationErrors
 	f := func(name string) string { return fmt.Sprintf("goals[%d].%s", i, name) }
 	if in.Slot < 0 || in.Slot > GoalsPerParticipant {
-		errs = append(errs, ValidationError{f("slot"), fmt.Sprintf("must be 1, 2 or 3: a participant has %d social goals", GoalsPerParticipant)})
+		errs = append(errs, ValidationError{Field: f("slot"), Msg: fmt.Sprintf("must be 1, 2 or 3: a participant has %d social goals", GoalsPerParticipant)})
 	}
 	if in.Title == "" || len(in.Title) > 200 {
-		errs = append(errs, ValidationError{f("title"), "the goal is required (at most 200 characters)"})
+		errs = append(errs, ValidationError{Field: f("title"), Msg: "the goal is required (at most 200 characters)"})
 	}
 	if len(in.Why) > 2000 {
-		errs = append(errs, ValidationError{f("why"), "is longer than 2000 characters"})
+		errs = append(errs, ValidationError{Field: f("why"), Msg: "is longer than 2000 characters"})
 	}
 	if in.ActionPlan == "" || len(in.ActionPlan) > 4000 {
-		errs = append(errs, ValidationError{f("action_plan"), "the action plan is required (at most 4000 characters): the steps the participant takes towards the goal"})
+		errs = append(errs, ValidationError{Field: f("action_plan"), Msg: "the action plan is required (at most 4000 characters): the steps the participant takes towards the goal"})
 	}
 	return errs
 }
@@ -64,7 +64,7 @@ func (in *GoalInput) validate(i int) ValidationErrors {
 // skipped when its slot has no goal yet (a form's unused slot).
 func (s *Store) SaveGoals(ctx context.Context, participantID string, in []GoalInput) ([]Goal, error) {
 	if len(in) > GoalsPerParticipant {
-		return nil, &ValidationError{"goals", fmt.Sprintf("a participant has %d social goals; %d were sent", GoalsPerParticipant, len(in))}
+		return nil, &ValidationError{Field: "goals", Msg: fmt.Sprintf("a participant has %d social goals; %d were sent", GoalsPerParticipant, len(in))}
 	}
 	var out []Goal
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -86,7 +86,7 @@ func (s *Store) SaveGoals(ctx context.Context, participantID string, in []GoalIn
 			g := &in[i]
 			g.Title, g.Why, g.ActionPlan = strings.TrimSpace(g.Title), strings.TrimSpace(g.Why), strings.TrimSpace(g.ActionPlan)
 			if g.Slot >= 1 && g.Slot <= GoalsPerParticipant && taken[g.Slot] {
-				errs = append(errs, ValidationError{fmt.Sprintf("goals[%d].slot", i), fmt.Sprintf("goal %d is given twice", g.Slot)})
+				errs = append(errs, ValidationError{Field: fmt.Sprintf("goals[%d].slot", i), Msg: fmt.Sprintf("goal %d is given twice", g.Slot)})
 			}
 			taken[g.Slot] = true
 		}
@@ -104,7 +104,7 @@ func (s *Store) SaveGoals(ctx context.Context, participantID string, in []GoalIn
 					}
 				}
 				if g.Slot == 0 {
-					errs = append(errs, ValidationError{"goals", fmt.Sprintf("the participant already has %d social goals; change one of them instead", GoalsPerParticipant)})
+					errs = append(errs, ValidationError{Field: "goals", Msg: fmt.Sprintf("the participant already has %d social goals; change one of them instead", GoalsPerParticipant)})
 					continue
 				}
 			}
@@ -147,7 +147,7 @@ func activeParticipant(tx *gorm.DB, id, what string) (Participant, error) {
 		return p, notFound(err)
 	}
 	if p.WithdrawnAt != nil {
-		return p, &ValidationError{"participant", "has withdrawn; their " + what + " cannot be changed"}
+		return p, &ValidationError{Field: "participant", Msg: "has withdrawn; their " + what + " cannot be changed"}
 	}
 	return p, nil
 }

@@ -17,7 +17,7 @@ import (
 
 // ErrNoHospitalizationConsent refuses hospitalization data for a
 // participant who did not consent at intake to have it recorded.
-var ErrNoHospitalizationConsent = &ValidationError{"hospitalization_consent_on", "the participant did not consent at intake to have hospitalizations recorded: nothing about hospitalizations or other services can be kept without that consent"}
+var ErrNoHospitalizationConsent = &ValidationError{Field: "hospitalization_consent_on", Msg: "the participant did not consent at intake to have hospitalizations recorded: nothing about hospitalizations or other services can be kept without that consent"}
 
 // HospitalStay is one hospitalization during the program. The date stays
 // at the site; upstream only its program month (a calendar month counted
@@ -67,15 +67,15 @@ func consenting(tx *gorm.DB, participantID string) (Participant, error) {
 func (s *Store) inProgram(field, day string, p Participant) error {
 	d, ok := parseDate(day)
 	if !ok {
-		return &ValidationError{field, "must be a date as YYYY-MM-DD"}
+		return &ValidationError{Field: field, Msg: "must be a date as YYYY-MM-DD"}
 	}
 	enrolled, _ := parseDate(p.EnrolledOn)
 	end := enrolled.AddDate(0, rules.JournalYear, -1)
 	switch {
 	case d.After(s.today()):
-		return &ValidationError{field, "cannot be in the future"}
+		return &ValidationError{Field: field, Msg: "cannot be in the future"}
 	case d.Before(enrolled) || d.After(end):
-		return &ValidationError{field, "must fall in the program year, " + p.EnrolledOn + " to " + end.Format(dateLayout) + " (hospitalizations before enrollment are the count in the two years before)"}
+		return &ValidationError{Field: field, Msg: "must fall in the program year, " + p.EnrolledOn + " to " + end.Format(dateLayout) + " (hospitalizations before enrollment are the count in the two years before)"}
 	}
 	return nil
 }
@@ -84,7 +84,7 @@ func (s *Store) inProgram(field, day string, p Participant) error {
 // two years before enrollment.
 func (s *Store) SetHospitalizationsBefore(ctx context.Context, participantID string, count int) error {
 	if count < 0 || count > 1000 {
-		return &ValidationError{"before_count", "must be a whole number from 0 to 1000"}
+		return &ValidationError{Field: "before_count", Msg: "must be a whole number from 0 to 1000"}
 	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := consenting(tx, participantID); err != nil {
@@ -115,10 +115,10 @@ func (s *Store) AddServiceChange(ctx context.Context, participantID string, in S
 	in.Service, in.Change, in.ChangedOn = strings.TrimSpace(in.Service), strings.TrimSpace(in.Change), strings.TrimSpace(in.ChangedOn)
 	var errs ValidationErrors
 	if !slices.Contains(contract.Services, in.Service) {
-		errs = append(errs, ValidationError{"service", "must be one of " + strings.Join(contract.Services, ", ")})
+		errs = append(errs, ValidationError{Field: "service", Msg: "must be one of " + strings.Join(contract.Services, ", ")})
 	}
 	if !slices.Contains(contract.ServiceChangeKinds, in.Change) {
-		errs = append(errs, ValidationError{"change", "must be one of " + strings.Join(contract.ServiceChangeKinds, ", ")})
+		errs = append(errs, ValidationError{Field: "change", Msg: "must be one of " + strings.Join(contract.ServiceChangeKinds, ", ")})
 	}
 	return in, s.addHospitalRow(ctx, participantID, "service_changes", "changed_on", in.ChangedOn, errs, &in)
 }
@@ -183,7 +183,7 @@ func underLimit(tx *gorm.DB, table, participantID, field string) error {
 		return err
 	}
 	if n >= maxHospitalRows {
-		return &ValidationError{field, "this participant already has 100 of these recorded"}
+		return &ValidationError{Field: field, Msg: "this participant already has 100 of these recorded"}
 	}
 	return nil
 }

@@ -134,11 +134,11 @@ func (s *Store) LinkHubCertification(ctx context.Context, coachID, code string) 
 	code = NormalizeCertCode(code)
 	var h HubCertification
 	if code == "" {
-		return Coach{}, &ValidationError{"code", "enter the verification code from the coach's certificate"}
+		return Coach{}, &ValidationError{Field: "code", Msg: "enter the verification code from the coach's certificate"}
 	}
 	err := s.DB.WithContext(ctx).First(&h, "code = ?", code).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Coach{}, &ValidationError{"code", "the hub has sent no certification of this organization with this code; check the code, or sync with the hub and try again"}
+		return Coach{}, &ValidationError{Field: "code", Msg: "the hub has sent no certification of this organization with this code; check the code, or sync with the hub and try again"}
 	}
 	if err != nil {
 		return Coach{}, err
@@ -148,7 +148,7 @@ func (s *Store) LinkHubCertification(ctx context.Context, coachID, code string) 
 		return Coach{}, err
 	}
 	if len(other) > 0 {
-		return Coach{}, &ValidationError{"code", "this certification is already recorded for " + other[0].Name}
+		return Coach{}, &ValidationError{Field: "code", Msg: "this certification is already recorded for " + other[0].Name}
 	}
 	return s.RecordCertification(ctx, coachID, "hub", h.certification())
 }

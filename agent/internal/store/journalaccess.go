@@ -128,7 +128,7 @@ func (s *Store) IssueJournalAccess(ctx context.Context, participantID, issuedBy 
 			return notFound(err)
 		}
 		if p.WithdrawnAt != nil {
-			return &ValidationError{"participant", "has withdrawn; no journal access can be given"}
+			return &ValidationError{Field: "participant", Msg: "has withdrawn; no journal access can be given"}
 		}
 		if err := tx.Limit(1).Find(&a, "participant_id = ?", participantID).Error; err != nil {
 			return err
@@ -229,7 +229,7 @@ func (s *Store) checkParticipantSecret(ctx context.Context, login, given string,
 // validPIN checks a participant's chosen PIN.
 func validPIN(pin string) error {
 	if n := utf8.RuneCountInString(pin); n < MinPINLen || len(pin) > MaxPINLen {
-		return &ValidationError{"pin", "choose a PIN of at least 6 characters (digits, letters or both)"}
+		return &ValidationError{Field: "pin", Msg: "choose a PIN of at least 6 characters (digits, letters or both)"}
 	}
 	return nil
 }

@@ -76,19 +76,19 @@ func (s *Store) saveJournal(ctx context.Context, participantID, week, enteredBy,
 		}
 		switch {
 		case !known:
-			errs = append(errs, ValidationError{"answers." + code, "is not a journal prompt of release " + rel.Version})
+			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "is not a journal prompt of release " + rel.Version})
 		case utf8.RuneCountInString(text) > rules.MaxJournalAnswer:
-			errs = append(errs, ValidationError{"answers." + code, "is longer than 4000 characters"})
+			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "is longer than 4000 characters"})
 		case text != "":
 			kept[code] = text
 		}
 	}
 	if len(kept) == 0 && len(errs) == 0 {
-		errs = append(errs, ValidationError{"answers", "answer at least one of the journal's questions"})
+		errs = append(errs, ValidationError{Field: "answers", Msg: "answer at least one of the journal's questions"})
 	}
 	day, ok := parseDate(week)
 	if !ok {
-		errs = append(errs, ValidationError{"week_start", "must be the week's Monday as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "week_start", Msg: "must be the week's Monday as YYYY-MM-DD"})
 	}
 	var e JournalEntry
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -97,7 +97,7 @@ func (s *Store) saveJournal(ctx context.Context, participantID, week, enteredBy,
 			return notFound(err)
 		}
 		if p.WithdrawnAt != nil {
-			return &ValidationError{"participant", "has withdrawn; no journal can be entered"}
+			return &ValidationError{Field: "participant", Msg: "has withdrawn; no journal can be entered"}
 		}
 		if ok {
 			enrolled, _ := parseDate(p.EnrolledOn)
@@ -114,7 +114,7 @@ func (s *Store) saveJournal(ctx context.Context, participantID, week, enteredBy,
 			e = JournalEntry{ID: uuid.NewString(), ParticipantID: participantID, WeekStart: week}
 		} else if kind == EnteredByParticipant {
 			if msg := ownEntryLocked(e); msg != "" {
-				return &ValidationError{"week_start", msg}
+				return &ValidationError{Field: "week_start", Msg: msg}
 			}
 		}
 		e.Answers, e.EnteredBy, e.EnteredByKind, e.EnteredAt, e.ReviewedBy, e.ReviewedAt = mustJSON(kept), enteredBy, kind, s.Now(), "", nil

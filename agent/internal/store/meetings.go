@@ -97,7 +97,7 @@ func (s *Store) MeetingOptions(ctx context.Context, cohortID, day string) (Meeti
 	o := MeetingOptions{Day: day, Plans: []program.LessonPlan{}}
 	d, ok := parseDate(day)
 	if !ok {
-		return o, &ValidationError{"date", "must be a date as YYYY-MM-DD"}
+		return o, &ValidationError{Field: "date", Msg: "must be a date as YYYY-MM-DD"}
 	}
 	c, err := s.Cohort(ctx, cohortID)
 	if err != nil {
@@ -120,7 +120,7 @@ func (s *Store) MeetingOptions(ctx context.Context, cohortID, day string) (Meeti
 func problemsToFields(ps rules.Problems) ValidationErrors {
 	out := make(ValidationErrors, len(ps))
 	for i, p := range ps {
-		out[i] = ValidationError{p.Field, p.Detail}
+		out[i] = ValidationError{Field: p.Field, Msg: p.Detail}
 	}
 	return out
 }
@@ -210,12 +210,12 @@ func (s *Store) saveMeeting(ctx context.Context, cohortID, meetingID, recordedBy
 	day, dayOK := parseDate(in.HeldOn)
 	switch {
 	case !dayOK:
-		errs = append(errs, ValidationError{"held_on", "must be a date as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "held_on", Msg: "must be a date as YYYY-MM-DD"})
 	case day.After(now):
-		errs = append(errs, ValidationError{"held_on", "cannot be in the future; record a meeting once it has taken place"})
+		errs = append(errs, ValidationError{Field: "held_on", Msg: "cannot be in the future; record a meeting once it has taken place"})
 	}
 	if n := utf8.RuneCountInString(in.Notes); n > rules.MaxMeetingNotes {
-		errs = append(errs, ValidationError{"notes", "are longer than 4000 characters"})
+		errs = append(errs, ValidationError{Field: "notes", Msg: "are longer than 4000 characters"})
 	}
 	errs = append(errs, problemsToFields(rules.CheckSkills(rel, in.Skills))...)
 	m := Meeting{ID: uuid.NewString(), CohortID: cohortID, HeldOn: in.HeldOn, LessonPlan: in.LessonPlan, Release: rel.Version, Notes: in.Notes,
@@ -234,7 +234,7 @@ func (s *Store) saveMeeting(ctx context.Context, cohortID, meetingID, recordedBy
 		}
 		if dayOK {
 			if c.ClosedOn != "" && in.HeldOn > c.ClosedOn {
-				errs = append(errs, ValidationError{"held_on", "is after the cohort closed on " + c.ClosedOn})
+				errs = append(errs, ValidationError{Field: "held_on", Msg: "is after the cohort closed on " + c.ClosedOn})
 			}
 			start, _ := parseDate(c.StartDate)
 			month, th, probs := rules.MeetingTheme(rel, c.Model, start, day)

@@ -101,7 +101,7 @@ func (s *Store) saveOuting(ctx context.Context, participantID, outingID string, 
 			}
 		}
 		if p.WithdrawnAt != nil {
-			return &ValidationError{"participant", "has withdrawn; no outings can be recorded"}
+			return &ValidationError{Field: "participant", Msg: "has withdrawn; no outings can be recorded"}
 		}
 		enrolled, _ := parseDate(p.EnrolledOn)
 		day, _ := parseDate(in.Date)
@@ -122,7 +122,7 @@ func (s *Store) saveOuting(ctx context.Context, participantID, outingID string, 
 				return err
 			}
 			if n == 0 {
-				return &ValidationError{"goal_id", "is not one of this participant's goals"}
+				return &ValidationError{Field: "goal_id", Msg: "is not one of this participant's goals"}
 			}
 		}
 		o = Outing{ID: uuid.NewString(), ParticipantID: participantID, OutingOn: in.Date, Activity: in.Activity, Stage: in.Stage,

@@ -64,7 +64,7 @@ func problemsErr(p rules.Problems) error {
 	}
 	errs := make(ValidationErrors, len(p))
 	for i, x := range p {
-		errs[i] = ValidationError{x.Field, x.Detail}
+		errs[i] = ValidationError{Field: x.Field, Msg: x.Detail}
 	}
 	return errs
 }
@@ -99,18 +99,18 @@ func (s *Store) SavePairingProfile(ctx context.Context, participantID string, in
 	tags, probs := rules.CleanInterests(in.Interests)
 	errs := ValidationErrors{}
 	for _, p := range probs {
-		errs = append(errs, ValidationError{p.Field, p.Detail})
+		errs = append(errs, ValidationError{Field: p.Field, Msg: p.Detail})
 	}
 	valid := in.Gender == ""
 	for _, g := range rules.Genders {
 		valid = valid || g == in.Gender
 	}
 	if !valid {
-		errs = append(errs, ValidationError{"gender", "must be woman, man, non_binary, prefer_not_to_say or empty"})
+		errs = append(errs, ValidationError{Field: "gender", Msg: "must be woman, man, non_binary, prefer_not_to_say or empty"})
 	}
 	in.Notes = strings.TrimSpace(in.Notes)
 	if len(in.Notes) > 2000 {
-		errs = append(errs, ValidationError{"notes", "are longer than 2000 characters"})
+		errs = append(errs, ValidationError{Field: "notes", Msg: "are longer than 2000 characters"})
 	}
 	if len(errs) > 0 {
 		return PairingProfile{}, errs
@@ -122,7 +122,7 @@ func (s *Store) SavePairingProfile(ctx context.Context, participantID string, in
 			return notFound(err)
 		}
 		if p.WithdrawnAt != nil {
-			return &ValidationError{"participant", "has withdrawn; their record cannot be changed"}
+			return &ValidationError{Field: "participant", Msg: "has withdrawn; their record cannot be changed"}
 		}
 		return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&pp).Error
 	})
@@ -238,15 +238,15 @@ func memberSet(ms []member) map[string]bool {
 func (s *Store) checkPairDate(field, day string, ms []member, ids []string) error {
 	d, ok := parseDate(day)
 	if !ok {
-		return &ValidationError{field, "must be a date as YYYY-MM-DD"}
+		return &ValidationError{Field: field, Msg: "must be a date as YYYY-MM-DD"}
 	}
 	if d.After(s.today()) {
-		return &ValidationError{field, "cannot be in the future"}
+		return &ValidationError{Field: field, Msg: "cannot be in the future"}
 	}
 	for _, m := range ms {
 		for _, id := range ids {
 			if m.ID == id && day < m.JoinedOn {
-				return &ValidationError{field, "is before " + m.name() + " joined the group on " + m.JoinedOn}
+				return &ValidationError{Field: field, Msg: "is before " + m.name() + " joined the group on " + m.JoinedOn}
 			}
 		}
 	}
@@ -362,7 +362,7 @@ func (s *Store) JoinPair(ctx context.Context, cohortID, pairID string, in JoinPa
 			return notFound(err)
 		}
 		if p.EndedOn != "" {
-			return &ValidationError{"pair", "has ended on " + p.EndedOn}
+			return &ValidationError{Field: "pair", Msg: "has ended on " + p.EndedOn}
 		}
 		var cur []string
 		if err := tx.Model(&PairMember{}).Where("pair_id = ?", p.ID).Order("participant_id").Pluck("participant_id", &cur).Error; err != nil {
@@ -389,7 +389,7 @@ func (s *Store) JoinPair(ctx context.Context, cohortID, pairID string, in JoinPa
 			return err
 		}
 		if in.JoinedOn < p.FormedOn {
-			return &ValidationError{"joined_on", "is before the pair was formed on " + p.FormedOn}
+			return &ValidationError{Field: "joined_on", Msg: "is before the pair was formed on " + p.FormedOn}
 		}
 		if err := tx.Create(&PairMember{PairID: p.ID, ParticipantID: in.ParticipantID, JoinedOn: in.JoinedOn}).Error; err != nil {
 			return err
@@ -424,14 +424,14 @@ func (s *Store) EndPair(ctx context.Context, cohortID, pairID string, in EndPair
 	in.Note = strings.TrimSpace(in.Note)
 	errs := ValidationErrors{}
 	for _, p := range rules.CheckEnd(in.Reason, in.Note) {
-		errs = append(errs, ValidationError{p.Field, p.Detail})
+		errs = append(errs, ValidationError{Field: p.Field, Msg: p.Detail})
 	}
 	d, ok := parseDate(in.EndedOn)
 	switch {
 	case !ok:
-		errs = append(errs, ValidationError{"ended_on", "must be a date as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "ended_on", Msg: "must be a date as YYYY-MM-DD"})
 	case d.After(s.today()):
-		errs = append(errs, ValidationError{"ended_on", "cannot be in the future"})
+		errs = append(errs, ValidationError{Field: "ended_on", Msg: "cannot be in the future"})
 	}
 	if len(errs) > 0 {
 		return PairInfo{}, errs
@@ -442,10 +442,10 @@ func (s *Store) EndPair(ctx context.Context, cohortID, pairID string, in EndPair
 			return notFound(err)
 		}
 		if p.EndedOn != "" {
-			return &ValidationError{"pair", "has already ended on " + p.EndedOn}
+			return &ValidationError{Field: "pair", Msg: "has already ended on " + p.EndedOn}
 		}
 		if in.EndedOn < p.FormedOn {
-			return &ValidationError{"ended_on", "is before the pair was formed on " + p.FormedOn}
+			return &ValidationError{Field: "ended_on", Msg: "is before the pair was formed on " + p.FormedOn}
 		}
 		if err := tx.Model(&p).Updates(map[string]any{"ended_on": in.EndedOn, "end_reason": in.Reason, "end_note": in.Note, "updated_at": s.Now()}).Error; err != nil {
 			return err

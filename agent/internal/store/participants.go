@@ -15,6 +15,7 @@ import (
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/deident"
+	"github.com/itsmylife/iml/pkg/problem"
 )
 
 const dateLayout = "2006-01-02"
@@ -41,16 +42,8 @@ type ParticipantInput struct {
 	CoachID string `json:"coach_id" form:"coach_id"`
 }
 
-// ValidationErrors are several field mistakes at once.
-type ValidationErrors []ValidationError
-
-func (v ValidationErrors) Error() string {
-	parts := make([]string, len(v))
-	for i, e := range v {
-		parts[i] = e.Error()
-	}
-	return strings.Join(parts, "; ")
-}
+// ValidationErrors are several field mistakes at once (problem.Invalids).
+type ValidationErrors = problem.Invalids
 
 func parseDate(s string) (time.Time, bool) {
 	t, err := time.Parse(dateLayout, strings.TrimSpace(s))
@@ -62,56 +55,56 @@ func (in *ParticipantInput) validate(today time.Time) error {
 	in.FirstName, in.LastName = strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName)
 	in.Email, in.Phone, in.Address = strings.TrimSpace(in.Email), strings.TrimSpace(in.Phone), strings.TrimSpace(in.Address)
 	if in.FirstName == "" || len(in.FirstName) > 100 {
-		errs = append(errs, ValidationError{"first_name", "is required (at most 100 characters)"})
+		errs = append(errs, ValidationError{Field: "first_name", Msg: "is required (at most 100 characters)"})
 	}
 	if in.LastName == "" || len(in.LastName) > 100 {
-		errs = append(errs, ValidationError{"last_name", "is required (at most 100 characters)"})
+		errs = append(errs, ValidationError{Field: "last_name", Msg: "is required (at most 100 characters)"})
 	}
 	birth, ok := parseDate(in.BirthDate)
 	if !ok {
-		errs = append(errs, ValidationError{"birth_date", "must be a date as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "birth_date", Msg: "must be a date as YYYY-MM-DD"})
 	} else if birth.After(today) || birth.Year() < 1900 {
-		errs = append(errs, ValidationError{"birth_date", "is not a plausible birth date"})
+		errs = append(errs, ValidationError{Field: "birth_date", Msg: "is not a plausible birth date"})
 		birth = time.Time{}
 	}
 	enrolled, ok := parseDate(in.EnrolledOn)
 	if !ok {
-		errs = append(errs, ValidationError{"enrolled_on", "must be a date as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "enrolled_on", Msg: "must be a date as YYYY-MM-DD"})
 	} else if enrolled.After(today.AddDate(0, 0, 31)) || enrolled.Year() < 2000 {
-		errs = append(errs, ValidationError{"enrolled_on", "must be a date from 2000 up to a month ahead"})
+		errs = append(errs, ValidationError{Field: "enrolled_on", Msg: "must be a date from 2000 up to a month ahead"})
 		enrolled = time.Time{}
 	}
 	if in.Email != "" {
 		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
-			errs = append(errs, ValidationError{"email", "is not an email address"})
+			errs = append(errs, ValidationError{Field: "email", Msg: "is not an email address"})
 		}
 	}
 	if len(in.Phone) > 40 {
-		errs = append(errs, ValidationError{"phone", "is too long"})
+		errs = append(errs, ValidationError{Field: "phone", Msg: "is too long"})
 	}
 	if len(in.Address) > 300 {
-		errs = append(errs, ValidationError{"address", "is too long"})
+		errs = append(errs, ValidationError{Field: "address", Msg: "is too long"})
 	}
 	in.AgeOverrideReason = strings.TrimSpace(in.AgeOverrideReason)
 	if len(in.AgeOverrideReason) > 500 {
-		errs = append(errs, ValidationError{"age_override_reason", "is longer than 500 characters"})
+		errs = append(errs, ValidationError{Field: "age_override_reason", Msg: "is longer than 500 characters"})
 	}
 	signed, ok := parseDate(in.AgreementSignedOn)
 	switch {
 	case !ok:
-		errs = append(errs, ValidationError{"agreement_signed_on", "the enrollment agreement's date is required, as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "agreement_signed_on", Msg: "the enrollment agreement's date is required, as YYYY-MM-DD"})
 	case signed.After(today):
-		errs = append(errs, ValidationError{"agreement_signed_on", "cannot be in the future"})
+		errs = append(errs, ValidationError{Field: "agreement_signed_on", Msg: "cannot be in the future"})
 	}
 	if in.HospitalizationConsentOn != "" {
 		if d, ok := parseDate(in.HospitalizationConsentOn); !ok || d.After(today) {
-			errs = append(errs, ValidationError{"hospitalization_consent_on", "must be the date the consent was given, as YYYY-MM-DD, or empty"})
+			errs = append(errs, ValidationError{Field: "hospitalization_consent_on", Msg: "must be the date the consent was given, as YYYY-MM-DD, or empty"})
 		}
 	}
 	if birthOK, enrolledOK := !birth.IsZero(), !enrolled.IsZero(); birthOK && enrolledOK {
 		for _, p := range (rules.Eligibility{BirthDate: birth, IntakeDate: enrolled, AgeOverrideReason: in.AgeOverrideReason, InformedConsent: in.InformedConsent,
 			ManagesFinances: in.ManagesFinances, SetsGoals: in.SetsGoals, AcceptsResponsibilities: in.AcceptsResponsibilities}).Check() {
-			errs = append(errs, ValidationError{p.Field, p.Detail})
+			errs = append(errs, ValidationError{Field: p.Field, Msg: p.Detail})
 		}
 	}
 	if len(errs) > 0 {
@@ -137,7 +130,7 @@ func checkCoach(tx *gorm.DB, id string) error {
 		return err
 	}
 	if n == 0 {
-		return &ValidationError{"coach_id", "is not a coach at this site"}
+		return &ValidationError{Field: "coach_id", Msg: "is not a coach at this site"}
 	}
 	return nil
 }
@@ -190,7 +183,7 @@ func (s *Store) UpdateParticipant(ctx context.Context, id string, in Participant
 			return notFound(err)
 		}
 		if p.WithdrawnAt != nil {
-			return &ValidationError{"participant", "has withdrawn; their record cannot be changed"}
+			return &ValidationError{Field: "participant", Msg: "has withdrawn; their record cannot be changed"}
 		}
 		if err := checkCoach(tx, in.CoachID); err != nil {
 			return err
@@ -269,26 +262,26 @@ func (s *Store) RecordInterview(ctx context.Context, participantID, timepoint st
 		valid = valid || tp == timepoint
 	}
 	if !valid {
-		errs = append(errs, ValidationError{"timepoint", "must be one of " + strings.Join(contract.Timepoints, ", ")})
+		errs = append(errs, ValidationError{Field: "timepoint", Msg: "must be one of " + strings.Join(contract.Timepoints, ", ")})
 	}
 	day, ok := parseDate(in.InterviewedOn)
 	if !ok {
-		errs = append(errs, ValidationError{"interviewed_on", "must be a date as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "interviewed_on", Msg: "must be a date as YYYY-MM-DD"})
 	} else if day.After(s.Now().AddDate(0, 0, 1)) {
-		errs = append(errs, ValidationError{"interviewed_on", "cannot be in the future"})
+		errs = append(errs, ValidationError{Field: "interviewed_on", Msg: "cannot be in the future"})
 	}
 	for _, it := range rel.POM.Items {
 		if _, ok := in.Answers[it.Code]; !ok {
-			errs = append(errs, ValidationError{"answers." + it.Code, "answer present or not present for \u201c" + it.Text + "\u201d"})
+			errs = append(errs, ValidationError{Field: "answers." + it.Code, Msg: "answer present or not present for \u201c" + it.Text + "\u201d"})
 		}
 	}
 	for code := range in.Answers {
 		if _, ok := rel.Indicator(code); !ok {
-			errs = append(errs, ValidationError{"answers." + code, "is not an indicator of release " + rel.Version})
+			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "is not an indicator of release " + rel.Version})
 		}
 	}
 	if len(in.Notes) > 4000 {
-		errs = append(errs, ValidationError{"notes", "are longer than 4000 characters"})
+		errs = append(errs, ValidationError{Field: "notes", Msg: "are longer than 4000 characters"})
 	}
 	if len(errs) > 0 {
 		sort.Slice(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
@@ -301,10 +294,10 @@ func (s *Store) RecordInterview(ctx context.Context, participantID, timepoint st
 			return notFound(err)
 		}
 		if p.WithdrawnAt != nil {
-			return &ValidationError{"participant", "has withdrawn; no interviews can be recorded"}
+			return &ValidationError{Field: "participant", Msg: "has withdrawn; no interviews can be recorded"}
 		}
 		if enrolled, _ := parseDate(p.EnrolledOn); timepoint != contract.TimepointEligibility && day.Before(enrolled) {
-			return &ValidationError{"interviewed_on", "is before the enrollment date " + p.EnrolledOn}
+			return &ValidationError{Field: "interviewed_on", Msg: "is before the enrollment date " + p.EnrolledOn}
 		}
 		now := s.Now()
 		err := tx.Limit(1).Find(&iv, "participant_id = ? AND timepoint = ?", participantID, timepoint).Error

@@ -111,7 +111,7 @@ func (e *MissingError) Is(target error) bool { return target == ErrNotFound }
 func parseMonthField(month string) (time.Time, error) {
 	m, ok := rules.ParseMonth(month)
 	if !ok {
-		return m, &ValidationError{"month", "must be a month as YYYY-MM"}
+		return m, &ValidationError{Field: "month", Msg: "must be a month as YYYY-MM"}
 	}
 	return m, nil
 }
@@ -169,7 +169,7 @@ func (s *Store) SavePlan(ctx context.Context, participantID, month string, in []
 			return err
 		}
 		if first, last := programYear(p); !rules.EnrolledIn(m, first, last) {
-			return &ValidationError{"month", fmt.Sprintf("%s is outside the participant's program year (%s to %s)",
+			return &ValidationError{Field: "month", Msg: fmt.Sprintf("%s is outside the participant's program year (%s to %s)",
 				rules.MonthName(m), first.Format(dateLayout), last.Format(dateLayout))}
 		}
 		goals := map[string]Goal{}
@@ -201,10 +201,10 @@ func (s *Store) SavePlan(ctx context.Context, participantID, month string, in []
 			l.Description = strings.TrimSpace(l.Description)
 			planned[i] = l.PlannedCents
 			if l.Description == "" || len(l.Description) > 300 {
-				errs = append(errs, ValidationError{f("description"), "say what the money is for (at most 300 characters)"})
+				errs = append(errs, ValidationError{Field: f("description"), Msg: "say what the money is for (at most 300 characters)"})
 			}
 			if _, ok := goals[l.GoalID]; !ok {
-				errs = append(errs, ValidationError{f("goal_id"), "choose one of the participant's social goals"})
+				errs = append(errs, ValidationError{Field: f("goal_id"), Msg: "choose one of the participant's social goals"})
 			}
 			if l.ID == "" {
 				continue
@@ -212,21 +212,21 @@ func (s *Store) SavePlan(ctx context.Context, participantID, month string, in []
 			cur, ok := existing[l.ID]
 			switch {
 			case !ok:
-				errs = append(errs, ValidationError{f("id"), "is not a line of this month's plan"})
+				errs = append(errs, ValidationError{Field: f("id"), Msg: "is not a line of this month's plan"})
 			case kept[l.ID]:
-				errs = append(errs, ValidationError{f("id"), "is given twice"})
+				errs = append(errs, ValidationError{Field: f("id"), Msg: "is given twice"})
 			case spent[l.ID] > 0 && cur.GoalID != l.GoalID:
-				errs = append(errs, ValidationError{f("goal_id"), "expenses on this line were made for its goal; it cannot move to another goal"})
+				errs = append(errs, ValidationError{Field: f("goal_id"), Msg: "expenses on this line were made for its goal; it cannot move to another goal"})
 			}
 			kept[l.ID], spentOn[i] = true, spent[l.ID]
 		}
 		for _, l := range have {
 			if !kept[l.ID] && spent[l.ID] > 0 {
-				errs = append(errs, ValidationError{"lines", fmt.Sprintf("the line %q has expenses recorded on it and cannot be removed", l.Description)})
+				errs = append(errs, ValidationError{Field: "lines", Msg: fmt.Sprintf("the line %q has expenses recorded on it and cannot be removed", l.Description)})
 			}
 		}
 		for _, pr := range rules.CheckPlan(rel.Stipend, planned, spentOn) {
-			errs = append(errs, ValidationError{pr.Field, pr.Detail})
+			errs = append(errs, ValidationError{Field: pr.Field, Msg: pr.Detail})
 		}
 		if len(errs) > 0 {
 			return errs
@@ -325,21 +325,21 @@ func (s *Store) AddExpense(ctx context.Context, by User, participantID string, i
 	day, ok := parseDate(in.SpentOn)
 	switch {
 	case !ok:
-		errs = append(errs, ValidationError{"spent_on", "must be the date of the expense, as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "spent_on", Msg: "must be the date of the expense, as YYYY-MM-DD"})
 	case day.After(s.Now()):
-		errs = append(errs, ValidationError{"spent_on", "cannot be in the future"})
+		errs = append(errs, ValidationError{Field: "spent_on", Msg: "cannot be in the future"})
 	}
 	if in.AmountCents <= 0 {
-		errs = append(errs, ValidationError{"amount_cents", "must be above zero"})
+		errs = append(errs, ValidationError{Field: "amount_cents", Msg: "must be above zero"})
 	}
 	if in.What == "" || len(in.What) > 300 {
-		errs = append(errs, ValidationError{"what", "say what was bought or paid for (at most 300 characters)"})
+		errs = append(errs, ValidationError{Field: "what", Msg: "say what was bought or paid for (at most 300 characters)"})
 	}
 	if in.GoalID == "" {
-		errs = append(errs, ValidationError{"goal_id", "choose the goal the money was spent on"})
+		errs = append(errs, ValidationError{Field: "goal_id", Msg: "choose the goal the money was spent on"})
 	}
 	if in.PlanLineID == "" {
-		errs = append(errs, ValidationError{"plan_line_id", "choose the line of the month's spending plan the money was spent on"})
+		errs = append(errs, ValidationError{Field: "plan_line_id", Msg: "choose the line of the month's spending plan the money was spent on"})
 	}
 	if len(errs) > 0 {
 		return Expense{}, errs
@@ -351,14 +351,14 @@ func (s *Store) AddExpense(ctx context.Context, by User, participantID string, i
 			return err
 		}
 		if first, last := programYear(p); !rules.InPeriod(day, first, last) {
-			errs = append(errs, ValidationError{"spent_on", fmt.Sprintf("is outside the participant's program year (%s to %s)", first.Format(dateLayout), last.Format(dateLayout))})
+			errs = append(errs, ValidationError{Field: "spent_on", Msg: fmt.Sprintf("is outside the participant's program year (%s to %s)", first.Format(dateLayout), last.Format(dateLayout))})
 		}
 		var g Goal
 		if err := tx.Limit(1).Find(&g, "id = ? AND participant_id = ?", in.GoalID, p.ID).Error; err != nil {
 			return err
 		}
 		if g.ID == "" {
-			errs = append(errs, ValidationError{"goal_id", "is not one of this participant's goals"})
+			errs = append(errs, ValidationError{Field: "goal_id", Msg: "is not one of this participant's goals"})
 		}
 		var l PlanLine
 		if err := tx.Limit(1).Find(&l, "id = ? AND participant_id = ?", in.PlanLineID, p.ID).Error; err != nil {
@@ -367,18 +367,18 @@ func (s *Store) AddExpense(ctx context.Context, by User, participantID string, i
 		month := rules.MonthOf(day)
 		switch {
 		case l.ID == "":
-			errs = append(errs, ValidationError{"plan_line_id", "is not a line of this participant's spending plan"})
+			errs = append(errs, ValidationError{Field: "plan_line_id", Msg: "is not a line of this participant's spending plan"})
 		case l.Month != month:
-			errs = append(errs, ValidationError{"plan_line_id", fmt.Sprintf("is in the plan for %s but the money was spent on %s: choose a line of that month's plan", l.Month, in.SpentOn)})
+			errs = append(errs, ValidationError{Field: "plan_line_id", Msg: fmt.Sprintf("is in the plan for %s but the money was spent on %s: choose a line of that month's plan", l.Month, in.SpentOn)})
 		case g.ID != "" && l.GoalID != g.ID:
-			errs = append(errs, ValidationError{"goal_id", fmt.Sprintf("the plan line %q is for another goal than %q", l.Description, g.Title)})
+			errs = append(errs, ValidationError{Field: "goal_id", Msg: fmt.Sprintf("the plan line %q is for another goal than %q", l.Description, g.Title)})
 		default:
 			spent, err := spentByLine(tx, p.ID, month)
 			if err != nil {
 				return err
 			}
 			if left := l.PlannedCents - spent[l.ID]; in.AmountCents > left {
-				errs = append(errs, ValidationError{"amount_cents", fmt.Sprintf("only %s is left on the plan line %q (%s planned): change the spending plan first",
+				errs = append(errs, ValidationError{Field: "amount_cents", Msg: fmt.Sprintf("only %s is left on the plan line %q (%s planned): change the spending plan first",
 					rules.FormatCents(left, cur), l.Description, rules.FormatCents(l.PlannedCents, cur))})
 			}
 		}
@@ -415,7 +415,7 @@ func (s *Store) DeleteExpense(ctx context.Context, participantID, expenseID stri
 			return err
 		}
 		if len(paid) > 0 {
-			return &ValidationError{"expense", "the stipend for " + paid[0] + " was approved with this expense on record; it cannot be removed"}
+			return &ValidationError{Field: "expense", Msg: "the stipend for " + paid[0] + " was approved with this expense on record; it cannot be removed"}
 		}
 		if err := tx.Model(&Receipt{}).Where("expense_id = ?", e.ID).Pluck("file_id", &files).Error; err != nil {
 			return err
@@ -469,7 +469,7 @@ func (s *Store) AddReceipt(ctx context.Context, by User, participantID, expenseI
 	if len(problems) > 0 {
 		errs := make(ValidationErrors, len(problems))
 		for i, p := range problems {
-			errs[i] = ValidationError{p.Field, p.Detail}
+			errs[i] = ValidationError{Field: p.Field, Msg: p.Detail}
 		}
 		return Receipt{}, errs
 	}

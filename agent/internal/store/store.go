@@ -21,6 +21,7 @@ import (
 
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
+	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
@@ -44,10 +45,9 @@ var (
 	ErrNotEnrolled = errors.New("this agent is not enrolled with a hub: run `agent enroll --hub URL --token TOKEN`")
 )
 
-// ValidationError is a user's mistake in one field.
-type ValidationError struct{ Field, Msg string }
-
-func (e *ValidationError) Error() string { return e.Field + ": " + e.Msg }
+// ValidationError is a client's mistake in one field: problem.Invalid,
+// the one validation error of both programs.
+type ValidationError = problem.Invalid
 
 // Open opens (creating if needed) and migrates the agent database.
 func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {

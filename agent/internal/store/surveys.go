@@ -70,10 +70,10 @@ type SurveyPass struct {
 func validateSurvey(rel program.Release, in SurveyInput) error {
 	var errs ValidationErrors
 	if in.Timepoint != contract.TimepointMidpoint && in.Timepoint != contract.TimepointClosing {
-		errs = append(errs, ValidationError{"timepoint", "must be midpoint or closing"})
+		errs = append(errs, ValidationError{Field: "timepoint", Msg: "must be midpoint or closing"})
 	}
 	if in.Model != "" && !slices.Contains(contract.Models, in.Model) {
-		errs = append(errs, ValidationError{"model", "must be empty or one of " + strings.Join(contract.Models, ", ")})
+		errs = append(errs, ValidationError{Field: "model", Msg: "must be empty or one of " + strings.Join(contract.Models, ", ")})
 	}
 	answers := map[string]bool{}
 	for _, a := range rel.Survey.Answers {
@@ -87,17 +87,17 @@ func validateSurvey(rel program.Release, in SurveyInput) error {
 	for code, a := range in.Answers {
 		switch {
 		case !statements[code]:
-			errs = append(errs, ValidationError{"answers." + code, "is not a statement of release " + rel.Version})
+			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "is not a statement of release " + rel.Version})
 		case a == "":
 			// skipped
 		case !answers[a]:
-			errs = append(errs, ValidationError{"answers." + code, "must be one of the survey's four answers"})
+			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "must be one of the survey's four answers"})
 		default:
 			n++
 		}
 	}
 	if n == 0 && len(errs) == 0 {
-		errs = append(errs, ValidationError{"answers", "answer at least one statement"})
+		errs = append(errs, ValidationError{Field: "answers", Msg: "answer at least one statement"})
 	}
 	if len(errs) > 0 {
 		sort.Slice(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
@@ -170,10 +170,10 @@ func newCode() string {
 func checkPassInput(timepoint, model string) error {
 	var errs ValidationErrors
 	if timepoint != contract.TimepointMidpoint && timepoint != contract.TimepointClosing {
-		errs = append(errs, ValidationError{"timepoint", "must be midpoint or closing"})
+		errs = append(errs, ValidationError{Field: "timepoint", Msg: "must be midpoint or closing"})
 	}
 	if model != "" && !slices.Contains(contract.Models, model) {
-		errs = append(errs, ValidationError{"model", "must be empty or one of " + strings.Join(contract.Models, ", ")})
+		errs = append(errs, ValidationError{Field: "model", Msg: "must be empty or one of " + strings.Join(contract.Models, ", ")})
 	}
 	if len(errs) > 0 {
 		return errs
@@ -189,7 +189,7 @@ func (s *Store) IssueSurveyCodes(ctx context.Context, timepoint, model string, n
 		return nil, err
 	}
 	if n < 1 || n > MaxSurveyCodes {
-		return nil, &ValidationError{"count", "must be from 1 to 100"}
+		return nil, &ValidationError{Field: "count", Msg: "must be from 1 to 100"}
 	}
 	codes := make([]string, n)
 	expires := s.today().AddDate(0, 0, 60).Format(dateLayout)

@@ -60,7 +60,7 @@ func (s *Store) RaiseTARequest(ctx context.Context, u User, in TARequestInput) (
 	if err := contract.ValidateTARequest(r.Wire()); err != nil {
 		var fe *contract.TAFieldError
 		if errors.As(err, &fe) {
-			return r, &ValidationError{fe.Field, fe.Msg}
+			return r, &ValidationError{Field: fe.Field, Msg: fe.Msg}
 		}
 		return r, err
 	}

@@ -53,17 +53,17 @@ func (s *Store) AddFirstUser(ctx context.Context, email, name, password string) 
 func (s *Store) addUser(ctx context.Context, email, name, role, password string, first bool) (User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-		return User{}, &ValidationError{"email", "is not an email address"}
+		return User{}, &ValidationError{Field: "email", Msg: "is not an email address"}
 	}
 	if strings.TrimSpace(name) == "" {
-		return User{}, &ValidationError{"name", "is required"}
+		return User{}, &ValidationError{Field: "name", Msg: "is required"}
 	}
 	if role != RoleDirector && role != RoleCoach {
-		return User{}, &ValidationError{"role", "must be director or coach"}
+		return User{}, &ValidationError{Field: "role", Msg: "must be director or coach"}
 	}
 	h, err := auth.HashPassword(password)
 	if err != nil {
-		return User{}, &ValidationError{"password", err.Error()}
+		return User{}, &ValidationError{Field: "password", Msg: err.Error()}
 	}
 	u := User{ID: uuid.NewString(), Email: email, Name: strings.TrimSpace(name), Role: role, PasswordHash: h, CreatedAt: s.Now()}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -80,7 +80,7 @@ func (s *Store) addUser(ctx context.Context, email, name, role, password string,
 	})
 	if err != nil {
 		if dbx.IsUniqueViolation(err) {
-			return User{}, &ValidationError{"email", "an account with this email exists"}
+			return User{}, &ValidationError{Field: "email", Msg: "an account with this email exists"}
 		}
 		return User{}, err
 	}

@@ -3,46 +3,26 @@ package server
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
-	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
 // clientProblem is the problem a store error makes for the client, or nil
 // when the error is not the client's mistake.
 func clientProblem(err error, notFound string) *problem.Problem {
-	var ve *store.ValidationError
-	var fe *contract.TAFieldError
+	if p := problem.FromInvalid(err); p != nil {
+		return p
+	}
 	switch {
-	case errors.As(err, &ve):
-		return problem.Validation(clientMessage(ve), problem.FieldError{Field: ve.Field, Detail: ve.Msg})
-	case errors.As(err, &fe):
-		return problem.Validation(clientMessage(&store.ValidationError{Field: fe.Field, Msg: fe.Msg}), problem.FieldError{Field: fe.Field, Detail: fe.Msg})
 	case errors.Is(err, store.ErrNotFound):
 		return problem.New(http.StatusNotFound, problem.TypeNotFound, notFound)
 	case errors.Is(err, store.ErrPublished):
 		return problem.New(http.StatusConflict, problem.TypeConflict, "This release is published, and a published release never changes. Start a new draft from it instead.")
 	}
 	return nil
-}
-
-// clientMessage writes a validation error as a sentence.
-func clientMessage(ve *store.ValidationError) string {
-	msg := ve.Msg
-	if strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ") || strings.HasPrefix(msg, "cannot ") {
-		msg = strings.ReplaceAll(ve.Field, "_", " ") + " " + msg
-	}
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
-	}
-	return msg + " Nothing was changed."
 }
 
 // apiFailAs answers a store error: a client's mistake as its problem, any

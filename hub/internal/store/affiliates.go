@@ -78,10 +78,10 @@ func (s *Store) dayOrToday(field, v string) (string, error) {
 		return s.Today(), nil
 	}
 	if !isDay(v) {
-		return "", &ValidationError{field, "must be a date YYYY-MM-DD"}
+		return "", &ValidationError{Field: field, Msg: "must be a date YYYY-MM-DD"}
 	}
 	if v > s.Today() {
-		return "", &ValidationError{field, "cannot be in the future"}
+		return "", &ValidationError{Field: field, Msg: "cannot be in the future"}
 	}
 	return v, nil
 }
@@ -92,11 +92,11 @@ func text(field, v string, required bool, max int) (string, error) {
 	v = strings.TrimSpace(v)
 	switch {
 	case !plainText(v):
-		return "", &ValidationError{field, "must be plain text"}
+		return "", &ValidationError{Field: field, Msg: "must be plain text"}
 	case required && v == "":
-		return "", &ValidationError{field, "is required"}
+		return "", &ValidationError{Field: field, Msg: "is required"}
 	case utf8.RuneCountInString(v) > max:
-		return "", &ValidationError{field, fmt.Sprintf("is longer than %d characters", max)}
+		return "", &ValidationError{Field: field, Msg: fmt.Sprintf("is longer than %d characters", max)}
 	}
 	return v, nil
 }
@@ -112,13 +112,13 @@ func checkOrg(in OrgInput) (OrgInput, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	in.State = strings.ToUpper(strings.TrimSpace(in.State))
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 200 || !plainText(in.Name) {
-		return in, &ValidationError{"name", "is required (at most 200 characters)"}
+		return in, &ValidationError{Field: "name", Msg: "is required (at most 200 characters)"}
 	}
 	if _, ok := OrgTypeLabels[in.Type]; !ok {
-		return in, &ValidationError{"type", "must be one of " + strings.Join(OrgTypes, ", ")}
+		return in, &ValidationError{Field: "type", Msg: "must be one of " + strings.Join(OrgTypes, ", ")}
 	}
 	if !stateRE.MatchString(in.State) {
-		return in, &ValidationError{"state", "must be a two-letter state code such as VA"}
+		return in, &ValidationError{Field: "state", Msg: "must be a two-letter state code such as VA"}
 	}
 	return in, nil
 }
@@ -135,7 +135,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, in OrgInput) 
 	err = s.DB.WithContext(ctx).Model(&o).Updates(map[string]any{"name": in.Name, "type": in.Type, "state": in.State}).Error
 	if err != nil {
 		if dbx.IsUniqueViolation(err) {
-			return o, &ValidationError{"name", "an organization with this name exists"}
+			return o, &ValidationError{Field: "name", Msg: "an organization with this name exists"}
 		}
 		return o, err
 	}
@@ -164,11 +164,11 @@ type OrgFilter struct {
 func (f OrgFilter) Check() error {
 	switch {
 	case f.Stage != "" && StageLabels[f.Stage] == "":
-		return &ValidationError{"stage", "must be one of " + strings.Join(Stages, ", ")}
+		return &ValidationError{Field: "stage", Msg: "must be one of " + strings.Join(Stages, ", ")}
 	case f.Type != "" && OrgTypeLabels[f.Type] == "":
-		return &ValidationError{"type", "must be one of " + strings.Join(OrgTypes, ", ")}
+		return &ValidationError{Field: "type", Msg: "must be one of " + strings.Join(OrgTypes, ", ")}
 	case f.State != "" && !stateRE.MatchString(f.State):
-		return &ValidationError{"state", "must be a two-letter state code such as VA"}
+		return &ValidationError{Field: "state", Msg: "must be a two-letter state code such as VA"}
 	}
 	return nil
 }
@@ -221,10 +221,10 @@ func (s *Store) AddContact(ctx context.Context, orgID string, in ContactInput) (
 	}
 	c.Phone = strings.TrimSpace(in.Phone)
 	if c.Phone != "" && !phoneRE.MatchString(c.Phone) {
-		return c, &ValidationError{"phone", "is not a phone number (digits, spaces, + - ( ) .)"}
+		return c, &ValidationError{Field: "phone", Msg: "is not a phone number (digits, spaces, + - ( ) .)"}
 	}
 	if c.Email == "" && c.Phone == "" {
-		return c, &ValidationError{"email", "give an email or a phone number"}
+		return c, &ValidationError{Field: "email", Msg: "give an email or a phone number"}
 	}
 	return c, s.DB.WithContext(ctx).Create(&c).Error
 }
@@ -284,30 +284,30 @@ func (s *Store) ChangeStage(ctx context.Context, orgID string, in StageInput, by
 		return o, err
 	}
 	if StageLabels[in.To] == "" {
-		return o, &ValidationError{"to", "must be one of " + strings.Join(Stages, ", ")}
+		return o, &ValidationError{Field: "to", Msg: "must be one of " + strings.Join(Stages, ", ")}
 	}
 	on, err := s.dayOrToday("on", in.On)
 	if err != nil {
 		return o, err
 	}
 	if on < o.StageOn {
-		return o, &ValidationError{"on", fmt.Sprintf("is before the current stage began (%s)", o.StageOn)}
+		return o, &ValidationError{Field: "on", Msg: fmt.Sprintf("is before the current stage began (%s)", o.StageOn)}
 	}
 	reason, err := text("reason", in.Reason, false, 500)
 	if err != nil {
 		return o, err
 	}
 	if !slices.Contains(NextStages(o.Stage), in.To) {
-		return o, &ValidationError{"to", fmt.Sprintf("an organization at %q can move to %s", StageLabels[o.Stage], stageList(NextStages(o.Stage)))}
+		return o, &ValidationError{Field: "to", Msg: fmt.Sprintf("an organization at %q can move to %s", StageLabels[o.Stage], stageList(NextStages(o.Stage)))}
 	}
 	if (in.To == StageInactive || o.Stage == StageInactive) && reason == "" {
-		return o, &ValidationError{"reason", "say why (required when an organization becomes inactive or comes back)"}
+		return o, &ValidationError{Field: "reason", Msg: "say why (required when an organization becomes inactive or comes back)"}
 	}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if in.To == StageSustaining {
 			var p TAPlan
 			if err := tx.First(&p, "org_id = ?", o.ID).Error; err == nil && on < p.EndsOn {
-				return &ValidationError{"to", fmt.Sprintf("the first year of TA ends on %s; the organization can be sustaining from then", p.EndsOn)}
+				return &ValidationError{Field: "to", Msg: fmt.Sprintf("the first year of TA ends on %s; the organization can be sustaining from then", p.EndsOn)}
 			}
 		}
 		// The condition makes a concurrent change of the same organization fail.
@@ -316,7 +316,7 @@ func (s *Store) ChangeStage(ctx context.Context, orgID string, in StageInput, by
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return &ValidationError{"to", "the organization's stage changed meanwhile; reload and try again"}
+			return &ValidationError{Field: "to", Msg: "the organization's stage changed meanwhile; reload and try again"}
 		}
 		if err := tx.Create(&StageChange{OrgID: o.ID, FromStage: o.Stage, ToStage: in.To, OnDate: on, Reason: reason, ByName: by, CreatedAt: s.Now()}).Error; err != nil {
 			return err

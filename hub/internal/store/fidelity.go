@@ -46,7 +46,7 @@ func (t FidelityThresholds) Validate() error {
 	}{{"group size share", t.GroupSizeShare, 1}, {"journal share", t.JournalShare, 1}, {"receipt share", t.ReceiptShare, 1}, {"theme share", t.ThemeShare, 1},
 		{"Peer Partners meetings", t.PeerPartnersMeetings, 31}, {"Social Explorations meetings", t.SocialExplorationsMeetings, 31}} {
 		if v.v < 0 || v.v > v.max {
-			return &ValidationError{"fidelity", fmt.Sprintf("%s must be between 0 and %g", v.name, v.max)}
+			return &ValidationError{Field: "fidelity", Msg: fmt.Sprintf("%s must be between 0 and %g", v.name, v.max)}
 		}
 	}
 	return nil

@@ -91,10 +91,10 @@ func (d ReleaseDraft) Release() (program.Release, error) {
 func decodeRelease(content []byte) (program.Release, error) {
 	var r program.Release
 	if !utf8.Valid(content) {
-		return r, &ValidationError{"content", "is not UTF-8 text"}
+		return r, &ValidationError{Field: "content", Msg: "is not UTF-8 text"}
 	}
 	if err := jsonx.Unmarshal(content, &r); err != nil {
-		return r, &ValidationError{"content", "is not a release as JSON: " + err.Error()}
+		return r, &ValidationError{Field: "content", Msg: "is not a release as JSON: " + err.Error()}
 	}
 	return r, nil
 }
@@ -103,20 +103,20 @@ func decodeRelease(content []byte) (program.Release, error) {
 // a published release or another draft.
 func checkVersion(tx *gorm.DB, version, draftID string) error {
 	if version == "" || len(version) > 40 || !plainText(version) || strings.ContainsAny(version, " /?#") {
-		return &ValidationError{"version", "is required: at most 40 characters without spaces or slashes, such as 2026.2"}
+		return &ValidationError{Field: "version", Msg: "is required: at most 40 characters without spaces or slashes, such as 2026.2"}
 	}
 	var n int64
 	if err := tx.Model(&Release{}).Where("version = ?", version).Count(&n).Error; err != nil {
 		return err
 	}
 	if n > 0 {
-		return &ValidationError{"version", fmt.Sprintf("release %s is published and never changes; give the draft a new version", version)}
+		return &ValidationError{Field: "version", Msg: fmt.Sprintf("release %s is published and never changes; give the draft a new version", version)}
 	}
 	if err := tx.Model(&ReleaseDraft{}).Where("version = ? AND id <> ?", version, draftID).Count(&n).Error; err != nil {
 		return err
 	}
 	if n > 0 {
-		return &ValidationError{"version", fmt.Sprintf("another draft is version %s", version)}
+		return &ValidationError{Field: "version", Msg: fmt.Sprintf("another draft is version %s", version)}
 	}
 	return nil
 }
@@ -159,7 +159,7 @@ func (s *Store) CreateDraft(ctx context.Context, version, from string, content [
 		return tx.Create(&d).Error
 	})
 	if dbx.IsUniqueViolation(err) {
-		return ReleaseDraft{}, &ValidationError{"version", "another draft is version " + d.Version}
+		return ReleaseDraft{}, &ValidationError{Field: "version", Msg: "another draft is version " + d.Version}
 	}
 	return d, err
 }
@@ -271,7 +271,7 @@ func filesStored(tx *gorm.DB, files []program.File) error {
 	}
 	for _, sha := range shas {
 		if !slices.Contains(held, sha) {
-			return &ValidationError{"files", fmt.Sprintf("the hub holds no file %s; attach files by uploading them", sha)}
+			return &ValidationError{Field: "files", Msg: fmt.Sprintf("the hub holds no file %s; attach files by uploading them", sha)}
 		}
 	}
 	return nil
@@ -288,25 +288,25 @@ type FileUpload struct {
 func checkUpload(f FileUpload) error {
 	switch {
 	case strings.TrimSpace(f.Name) == "" || len(f.Name) > 200 || !plainText(f.Name) || strings.ContainsAny(f.Name, "/\\"):
-		return &ValidationError{"name", "the file needs a name of at most 200 characters without slashes"}
+		return &ValidationError{Field: "name", Msg: "the file needs a name of at most 200 characters without slashes"}
 	case !slices.Contains(program.FileKinds, f.Kind):
-		return &ValidationError{"kind", "must be one of " + strings.Join(program.FileKinds, ", ")}
+		return &ValidationError{Field: "kind", Msg: "must be one of " + strings.Join(program.FileKinds, ", ")}
 	case !slices.Contains(KitMediaTypes, f.MediaType):
-		return &ValidationError{"file", fmt.Sprintf("files of type %q cannot be attached; attach %s", f.MediaType, strings.Join(KitMediaTypes, ", "))}
+		return &ValidationError{Field: "file", Msg: fmt.Sprintf("files of type %q cannot be attached; attach %s", f.MediaType, strings.Join(KitMediaTypes, ", "))}
 	case len(f.Data) == 0:
-		return &ValidationError{"file", "the file is empty"}
+		return &ValidationError{Field: "file", Msg: "the file is empty"}
 	case len(f.Data) > MaxKitFileBytes:
-		return &ValidationError{"file", fmt.Sprintf("the file is larger than %d MiB", MaxKitFileBytes>>20)}
+		return &ValidationError{Field: "file", Msg: fmt.Sprintf("the file is larger than %d MiB", MaxKitFileBytes>>20)}
 	}
 	sniffed, _, _ := strings.Cut(http.DetectContentType(f.Data), ";")
 	switch f.MediaType {
 	case "text/plain", "text/markdown":
 		if !utf8.Valid(f.Data) {
-			return &ValidationError{"file", "a text file must be UTF-8"}
+			return &ValidationError{Field: "file", Msg: "a text file must be UTF-8"}
 		}
 	default:
 		if sniffed != f.MediaType {
-			return &ValidationError{"file", fmt.Sprintf("the file says it is %s but its bytes are %s", f.MediaType, sniffed)}
+			return &ValidationError{Field: "file", Msg: fmt.Sprintf("the file says it is %s but its bytes are %s", f.MediaType, sniffed)}
 		}
 	}
 	return nil
@@ -324,12 +324,12 @@ func (s *Store) AttachFile(ctx context.Context, draftID string, f FileUpload) (R
 	d, err := s.editDraft(ctx, draftID, func(tx *gorm.DB, r *program.Release) error {
 		if pf.LessonPlan != "" {
 			if _, ok := r.LessonPlan(pf.LessonPlan); !ok {
-				return &ValidationError{"lesson_plan", fmt.Sprintf("the draft has no lesson plan %q", pf.LessonPlan)}
+				return &ValidationError{Field: "lesson_plan", Msg: fmt.Sprintf("the draft has no lesson plan %q", pf.LessonPlan)}
 			}
 		}
 		for _, have := range r.Files {
 			if have.SHA256 == pf.SHA256 && have.LessonPlan == pf.LessonPlan {
-				return &ValidationError{"file", fmt.Sprintf("this file is already attached here as %q", have.Name)}
+				return &ValidationError{Field: "file", Msg: fmt.Sprintf("this file is already attached here as %q", have.Name)}
 			}
 		}
 		kf := KitFile{SHA256: pf.SHA256, MediaType: pf.MediaType, Size: pf.Size, Data: f.Data, CreatedAt: s.Now()}
@@ -348,7 +348,7 @@ func (s *Store) DetachFile(ctx context.Context, draftID, sha, plan string) (Rele
 	return s.editDraft(ctx, draftID, func(_ *gorm.DB, r *program.Release) error {
 		i := slices.IndexFunc(r.Files, func(f program.File) bool { return f.SHA256 == sha && f.LessonPlan == plan })
 		if i < 0 {
-			return &ValidationError{"file", "the draft has no such file"}
+			return &ValidationError{Field: "file", Msg: "the draft has no such file"}
 		}
 		r.Files = slices.Delete(r.Files, i, i+1)
 		return nil
@@ -366,7 +366,7 @@ func (s *Store) ValidateDraft(ctx context.Context, id string) (ReleaseDraft, err
 		return d, err
 	}
 	if err := r.Validate(); err != nil {
-		return d, &ValidationError{"release", err.Error()}
+		return d, &ValidationError{Field: "release", Msg: err.Error()}
 	}
 	return d, nil
 }
@@ -397,7 +397,7 @@ func (s *Store) PublishDraft(ctx context.Context, id, by string) (Release, error
 			return err
 		}
 		if err := r.Validate(); err != nil {
-			return &ValidationError{"release", err.Error()}
+			return &ValidationError{Field: "release", Msg: err.Error()}
 		}
 		if err := filesStored(tx, r.Files); err != nil {
 			return err
@@ -421,7 +421,7 @@ func (s *Store) publishIn(tx *gorm.DB, r program.Release, by string) (Release, e
 		if existing.SHA256 == sum {
 			return existing, nil
 		}
-		return existing, &ValidationError{"version", fmt.Sprintf("release %s is already published with other content; publish a new version", r.Version)}
+		return existing, &ValidationError{Field: "version", Msg: fmt.Sprintf("release %s is already published with other content; publish a new version", r.Version)}
 	}
 	if !errors.Is(err, gorm.ErrRecordNotFound) {
 		return existing, err
@@ -452,10 +452,10 @@ func (s *Store) RetireRelease(ctx context.Context, version, reason string) (Rele
 			return notFound(err)
 		}
 		if r.RetiredAt != nil {
-			return &ValidationError{"version", "release " + version + " is already retired"}
+			return &ValidationError{Field: "version", Msg: "release " + version + " is already retired"}
 		}
 		if reason == "" || len(reason) > 500 || !plainText(reason) {
-			return &ValidationError{"reason", "say why the release is retired (at most 500 characters)"}
+			return &ValidationError{Field: "reason", Msg: "say why the release is retired (at most 500 characters)"}
 		}
 		// The releases in service, locked (on PostgreSQL; a SQLite
 		// transaction holds the whole database) until this one commits: a
@@ -468,10 +468,10 @@ func (s *Store) RetireRelease(ctx context.Context, version, reason string) (Rele
 		}
 		others := slices.ContainsFunc(inService, func(o Release) bool { return o.Version != version })
 		if !slices.ContainsFunc(inService, func(o Release) bool { return o.Version == version }) {
-			return &ValidationError{"version", "release " + version + " is already retired"}
+			return &ValidationError{Field: "version", Msg: "release " + version + " is already retired"}
 		}
 		if !others {
-			return &ValidationError{"version", "release " + version + " is the only one in service; publish its successor before retiring it"}
+			return &ValidationError{Field: "version", Msg: "release " + version + " is the only one in service; publish its successor before retiring it"}
 		}
 		now := s.Now()
 		r.RetiredAt, r.RetiredReason = &now, reason

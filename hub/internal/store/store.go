@@ -16,6 +16,7 @@ import (
 
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
+	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/program"
 	"github.com/itsmylife/iml/pkg/secret"
 	"github.com/itsmylife/iml/pkg/textx"
@@ -43,10 +44,9 @@ var (
 	ErrRevoked      = errors.New("the site has been revoked")
 )
 
-// ValidationError is a client's mistake in a field.
-type ValidationError struct{ Field, Msg string }
-
-func (e *ValidationError) Error() string { return e.Field + ": " + e.Msg }
+// ValidationError is a client's mistake in one field: problem.Invalid,
+// the one validation error of both programs.
+type ValidationError = problem.Invalid
 
 // Open opens (creating if needed) and migrates the hub database, and makes
 // sure a generation id and the first release exist.
@@ -114,7 +114,7 @@ func (s *Store) ensureDefaultRelease(ctx context.Context) error {
 // same version with other content is refused.
 func (s *Store) PublishRelease(ctx context.Context, r program.Release) error {
 	if err := r.Validate(); err != nil {
-		return &ValidationError{"release", err.Error()}
+		return &ValidationError{Field: "release", Msg: err.Error()}
 	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := filesStored(tx, r.Files); err != nil {
@@ -224,7 +224,7 @@ func (s *Store) AddOrganizationSince(ctx context.Context, in OrgInput, since str
 	})
 	if err != nil {
 		if dbx.IsUniqueViolation(err) {
-			return Organization{}, &ValidationError{"name", "an organization with this name exists"}
+			return Organization{}, &ValidationError{Field: "name", Msg: "an organization with this name exists"}
 		}
 		return Organization{}, err
 	}
@@ -260,11 +260,11 @@ func (s *Store) Organizations(ctx context.Context) ([]Organization, error) {
 func (s *Store) AddSite(ctx context.Context, orgRef, name string) (Site, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 200 {
-		return Site{}, &ValidationError{"name", "is required (at most 200 characters)"}
+		return Site{}, &ValidationError{Field: "name", Msg: "is required (at most 200 characters)"}
 	}
 	o, err := s.FindOrganization(ctx, orgRef)
 	if errors.Is(err, ErrNotFound) {
-		return Site{}, &ValidationError{"org", fmt.Sprintf("no organization %q", orgRef)}
+		return Site{}, &ValidationError{Field: "org", Msg: fmt.Sprintf("no organization %q", orgRef)}
 	}
 	if err != nil {
 		return Site{}, err
@@ -292,7 +292,7 @@ func (s *Store) FindSite(ctx context.Context, ref string) (Site, error) {
 				return f, nil
 			}
 		}
-		return st, &ValidationError{"site", fmt.Sprintf("several sites are named %q; name the site by its id (hub site list)", ref)}
+		return st, &ValidationError{Field: "site", Msg: fmt.Sprintf("several sites are named %q; name the site by its id (hub site list)", ref)}
 	}
 	return found[0], nil
 }
@@ -318,7 +318,7 @@ func (s *Store) Sites(ctx context.Context, orgID string) ([]Site, error) {
 // on and the unused tokens are deleted, in the same transaction.
 func (s *Store) IssueEnrollmentToken(ctx context.Context, siteID string, ttl time.Duration) (string, error) {
 	if ttl < time.Minute || ttl > 30*24*time.Hour {
-		return "", &ValidationError{"ttl", "must be between one minute and 30 days"}
+		return "", &ValidationError{Field: "ttl", Msg: "must be between one minute and 30 days"}
 	}
 	tok := secret.Token("imlenr_")
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -428,7 +428,7 @@ func (s *Store) RevokeSite(ctx context.Context, ref, reason string) (Site, error
 		return st, err
 	}
 	if strings.TrimSpace(reason) == "" {
-		return st, &ValidationError{"reason", "say why the site is revoked"}
+		return st, &ValidationError{Field: "reason", Msg: "say why the site is revoked"}
 	}
 	now := s.Now()
 	err = s.DB.WithContext(ctx).Exec("UPDATE sites SET revoked_at = ?, revoked_reason = ?, token_epoch = token_epoch + 1 WHERE id = ?", now, reason, st.ID).Error
@@ -445,7 +445,7 @@ func (s *Store) ReinstateSite(ctx context.Context, ref string) (Site, error) {
 		return st, err
 	}
 	if st.RevokedAt == nil {
-		return st, &ValidationError{"site", "is not revoked"}
+		return st, &ValidationError{Field: "site", Msg: "is not revoked"}
 	}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Exec("UPDATE sites SET revoked_at = NULL, revoked_reason = '', credential_hash = '', token_epoch = token_epoch + 1 WHERE id = ? AND revoked_at IS NOT NULL", st.ID)
@@ -453,7 +453,7 @@ func (s *Store) ReinstateSite(ctx context.Context, ref string) (Site, error) {
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return &ValidationError{"site", "is not revoked"}
+			return &ValidationError{Field: "site", Msg: "is not revoked"}
 		}
 		return tx.Where("site_id = ? AND used_at IS NULL", st.ID).Delete(&EnrollmentToken{}).Error
 	})

@@ -147,11 +147,11 @@ func (s *Store) checkIn(ctx context.Context, orgID, id string) (TACheckIn, error
 func dueDate(p TAPlan, v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if !isDay(v) {
-		return "", &ValidationError{"due_on", "must be a date YYYY-MM-DD"}
+		return "", &ValidationError{Field: "due_on", Msg: "must be a date YYYY-MM-DD"}
 	}
 	start, _ := time.Parse(time.DateOnly, p.OpenedOn)
 	if v < p.OpenedOn || v > start.AddDate(2, 0, 0).Format(time.DateOnly) {
-		return "", &ValidationError{"due_on", fmt.Sprintf("must be between go-live (%s) and two years after", p.OpenedOn)}
+		return "", &ValidationError{Field: "due_on", Msg: fmt.Sprintf("must be between go-live (%s) and two years after", p.OpenedOn)}
 	}
 	return v, nil
 }
@@ -176,7 +176,7 @@ func (s *Store) RescheduleCheckIn(ctx context.Context, orgID, id, due string) (T
 		return c, err
 	}
 	if c.DoneOn != "" {
-		return c, &ValidationError{"due_on", "this check-in has happened; it cannot be moved"}
+		return c, &ValidationError{Field: "due_on", Msg: "this check-in has happened; it cannot be moved"}
 	}
 	p, err := s.planOf(ctx, orgID)
 	if err != nil {
@@ -197,7 +197,7 @@ func (s *Store) CompleteCheckIn(ctx context.Context, orgID, id, on, note string)
 		return c, err
 	}
 	if c.DoneOn != "" {
-		return c, &ValidationError{"done_on", "this check-in is already marked done"}
+		return c, &ValidationError{Field: "done_on", Msg: "this check-in is already marked done"}
 	}
 	if on, err = s.dayOrToday("done_on", on); err != nil {
 		return c, err
@@ -228,11 +228,11 @@ func (s *Store) AssignPlan(ctx context.Context, orgID, specialistID string) erro
 func (s *Store) checkSpecialist(ctx context.Context, field, id string) error {
 	var u User
 	if !plainText(id) {
-		return &ValidationError{field, "is not a staff account"}
+		return &ValidationError{Field: field, Msg: "is not a staff account"}
 	}
 	err := s.DB.WithContext(ctx).First(&u, "id = ?", id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return &ValidationError{field, "is not a staff account"}
+		return &ValidationError{Field: field, Msg: "is not a staff account"}
 	}
 	if err != nil {
 		return err
@@ -242,7 +242,7 @@ func (s *Store) checkSpecialist(ctx context.Context, field, id string) error {
 		return err
 	}
 	if n == 0 {
-		return &ValidationError{field, "is not a TA specialist or an admin"}
+		return &ValidationError{Field: field, Msg: "is not a TA specialist or an admin"}
 	}
 	return nil
 }
@@ -276,10 +276,10 @@ func (s *Store) LogTAContact(ctx context.Context, orgID string, in TAContactInpu
 		return c, err
 	}
 	if !slices.Contains(TAModes, in.Mode) {
-		return c, &ValidationError{"mode", "must be one of " + strings.Join(TAModes, ", ")}
+		return c, &ValidationError{Field: "mode", Msg: "must be one of " + strings.Join(TAModes, ", ")}
 	}
 	if in.Minutes < 1 || in.Minutes > 600 {
-		return c, &ValidationError{"minutes", "must be between 1 and 600"}
+		return c, &ValidationError{Field: "minutes", Msg: "must be between 1 and 600"}
 	}
 	if c.Notes, err = text("notes", in.Notes, true, 8000); err != nil {
 		return c, err
@@ -339,7 +339,7 @@ func (s *Store) TARequests(ctx context.Context, f TAFilter) ([]TARequest, error)
 	q := s.DB.WithContext(ctx).Order("received_at, id")
 	if f.Status != "" {
 		if !slices.Contains([]string{contract.TAOpen, contract.TAAssigned, contract.TAAnswered, contract.TAClosed}, f.Status) {
-			return nil, &ValidationError{"status", "must be open, assigned, answered or closed"}
+			return nil, &ValidationError{Field: "status", Msg: "must be open, assigned, answered or closed"}
 		}
 		q = q.Where("status = ?", f.Status)
 	}
@@ -400,7 +400,7 @@ func (s *Store) changeTARequest(ctx context.Context, id string, change func(r *T
 			return err
 		}
 		if r.Status == contract.TAClosed {
-			return &ValidationError{"request", "is closed; it cannot be changed"}
+			return &ValidationError{Field: "request", Msg: "is closed; it cannot be changed"}
 		}
 		if err := change(&r); err != nil {
 			return err

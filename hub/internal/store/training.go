@@ -139,7 +139,7 @@ func (p CertPolicy) warnUntil(now time.Time) string {
 func checkDate(field, v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if !isDay(v) {
-		return v, &ValidationError{field, "must be a date YYYY-MM-DD"}
+		return v, &ValidationError{Field: field, Msg: "must be a date YYYY-MM-DD"}
 	}
 	return v, nil
 }
@@ -155,11 +155,11 @@ func (s *Store) AddTrainee(ctx context.Context, orgRef, name, email, role string
 		return t, err
 	}
 	if role != TraineeCoach && role != TraineeDirector {
-		return t, &ValidationError{"role", "must be coach or director"}
+		return t, &ValidationError{Field: "role", Msg: "must be coach or director"}
 	}
 	o, err := s.FindOrganization(ctx, orgRef)
 	if errors.Is(err, ErrNotFound) {
-		return t, &ValidationError{"org", "no such organization"}
+		return t, &ValidationError{Field: "org", Msg: "no such organization"}
 	}
 	if err != nil {
 		return t, err
@@ -169,7 +169,7 @@ func (s *Store) AddTrainee(ctx context.Context, orgRef, name, email, role string
 		return t, err
 	}
 	if n > 0 {
-		return t, &ValidationError{"email", "someone of this organization is already registered with this email"}
+		return t, &ValidationError{Field: "email", Msg: "someone of this organization is already registered with this email"}
 	}
 	t = Trainee{ID: uuid.NewString(), OrgID: o.ID, Name: t.Name, Email: email, Role: role, CreatedAt: s.Now()}
 	return t, s.DB.WithContext(ctx).Create(&t).Error
@@ -201,7 +201,7 @@ func (s *Store) AddTrainingEvent(ctx context.Context, e TrainingEvent) (Training
 		return e, err
 	}
 	if e.Mode != ModeVirtual && e.Mode != ModeInPerson {
-		return e, &ValidationError{"mode", "must be virtual or in_person"}
+		return e, &ValidationError{Field: "mode", Msg: "must be virtual or in_person"}
 	}
 	if e.StartsOn, err = checkDate("starts_on", e.StartsOn); err != nil {
 		return e, err
@@ -213,19 +213,19 @@ func (s *Store) AddTrainingEvent(ctx context.Context, e TrainingEvent) (Training
 		return e, err
 	}
 	if e.EndsOn < e.StartsOn {
-		return e, &ValidationError{"ends_on", "cannot be before the first day"}
+		return e, &ValidationError{Field: "ends_on", Msg: "cannot be before the first day"}
 	}
 	if e.Trainer, err = text("trainer", e.Trainer, true, 200); err != nil {
 		return e, err
 	}
 	if e.Location, err = text("location", e.Location, e.Mode == ModeInPerson, 300); err != nil {
 		if e.Mode == ModeInPerson {
-			return e, &ValidationError{"location", "an in-person training needs a place (at most 300 characters)"}
+			return e, &ValidationError{Field: "location", Msg: "an in-person training needs a place (at most 300 characters)"}
 		}
 		return e, err
 	}
 	if e.Capacity < 1 || e.Capacity > 1000 {
-		return e, &ValidationError{"capacity", "must be between 1 and 1000"}
+		return e, &ValidationError{Field: "capacity", Msg: "must be between 1 and 1000"}
 	}
 	e.ID, e.CreatedAt = uuid.NewString(), s.Now()
 	return e, s.DB.WithContext(ctx).Create(&e).Error
@@ -265,20 +265,20 @@ func (s *Store) Register(ctx context.Context, eventID, traineeID string) error {
 		}
 		var t Trainee
 		if err := tx.First(&t, "id = ?", traineeID).Error; err != nil {
-			return &ValidationError{"trainee_id", "no such person"}
+			return &ValidationError{Field: "trainee_id", Msg: "no such person"}
 		}
 		var n int64
 		if err := tx.Model(&TrainingRegistration{}).Where("event_id = ? AND trainee_id = ?", eventID, traineeID).Count(&n).Error; err != nil {
 			return err
 		}
 		if n > 0 {
-			return &ValidationError{"trainee_id", t.Name + " is already registered"}
+			return &ValidationError{Field: "trainee_id", Msg: t.Name + " is already registered"}
 		}
 		if err := tx.Model(&TrainingRegistration{}).Where("event_id = ?", eventID).Count(&n).Error; err != nil {
 			return err
 		}
 		if n >= int64(e.Capacity) {
-			return &ValidationError{"trainee_id", fmt.Sprintf("the training is full (%d places)", e.Capacity)}
+			return &ValidationError{Field: "trainee_id", Msg: fmt.Sprintf("the training is full (%d places)", e.Capacity)}
 		}
 		return tx.Create(&TrainingRegistration{EventID: eventID, TraineeID: traineeID, RegisteredAt: s.Now()}).Error
 	})
@@ -302,7 +302,7 @@ func lockAll(tx *gorm.DB) *gorm.DB {
 func (s *Store) MarkAttendance(ctx context.Context, eventID, traineeID string, attended bool) error {
 	res := s.DB.WithContext(ctx).Model(&TrainingRegistration{}).Where("event_id = ? AND trainee_id = ?", eventID, traineeID).Update("attended", attended)
 	if res.Error == nil && res.RowsAffected == 0 {
-		return &ValidationError{"trainee_id", "this person is not registered for the training"}
+		return &ValidationError{Field: "trainee_id", Msg: "this person is not registered for the training"}
 	}
 	return res.Error
 }
@@ -310,7 +310,7 @@ func (s *Store) MarkAttendance(ctx context.Context, eventID, traineeID string, a
 // CompleteModule records a module a person completed.
 func (s *Store) CompleteModule(ctx context.Context, traineeID, module, completedOn, by string) error {
 	if !slices.Contains(Modules, module) {
-		return &ValidationError{"module", "must be one of " + strings.Join(Modules, ", ")}
+		return &ValidationError{Field: "module", Msg: "must be one of " + strings.Join(Modules, ", ")}
 	}
 	completedOn, err := s.dayOrToday("completed_on", completedOn)
 	if err != nil {
@@ -339,7 +339,7 @@ func (s *Store) AddDirectorSession(ctx context.Context, traineeID, heldOn, train
 		return d, err
 	}
 	if t.Role != TraineeDirector {
-		return d, &ValidationError{"trainee_id", t.Name + " is not a Program Director"}
+		return d, &ValidationError{Field: "trainee_id", Msg: t.Name + " is not a Program Director"}
 	}
 	if heldOn, err = checkDate("held_on", heldOn); err != nil {
 		return d, err
@@ -394,7 +394,7 @@ func (s *Store) Certify(ctx context.Context, traineeID string, p CertPolicy) (Ce
 			return notFound(err)
 		}
 		if t.Role != TraineeCoach {
-			return &ValidationError{"trainee_id", t.Name + " is registered as a Program Director; only Peer Life Coaches are certified"}
+			return &ValidationError{Field: "trainee_id", Msg: t.Name + " is registered as a Program Director; only Peer Life Coaches are certified"}
 		}
 		var done []string
 		if err := tx.Model(&ModuleCompletion{}).Where("trainee_id = ?", traineeID).Pluck("module", &done).Error; err != nil {
@@ -407,7 +407,7 @@ func (s *Store) Certify(ctx context.Context, traineeID string, p CertPolicy) (Ce
 			}
 		}
 		if len(missing) > 0 {
-			return &ValidationError{"modules", fmt.Sprintf("%s has not completed %s; certification needs all six modules", t.Name, strings.Join(missing, ", "))}
+			return &ValidationError{Field: "modules", Msg: fmt.Sprintf("%s has not completed %s; certification needs all six modules", t.Name, strings.Join(missing, ", "))}
 		}
 		today := s.Today()
 		var inForce int64
@@ -415,7 +415,7 @@ func (s *Store) Certify(ctx context.Context, traineeID string, p CertPolicy) (Ce
 			return err
 		}
 		if inForce > 0 {
-			return &ValidationError{"trainee_id", t.Name + " already holds a current certification; renew it instead"}
+			return &ValidationError{Field: "trainee_id", Msg: t.Name + " already holds a current certification; renew it instead"}
 		}
 		c = Certification{ID: uuid.NewString(), TraineeID: t.ID, OrgID: t.OrgID, Code: newCertCode(), IssuedOn: today,
 			ExpiresOn: p.expiry(s.Now()), Seq: seq, UpdatedAt: s.Now()}
@@ -463,7 +463,7 @@ func (s *Store) changeCert(ctx context.Context, code string, change func(c *Cert
 func (s *Store) RenewCertification(ctx context.Context, code string, p CertPolicy) (Certification, error) {
 	return s.changeCert(ctx, code, func(c *Certification) error {
 		if c.RevokedAt != nil {
-			return &ValidationError{"code", "a revoked certification cannot be renewed; certify the coach again once eligible"}
+			return &ValidationError{Field: "code", Msg: "a revoked certification cannot be renewed; certify the coach again once eligible"}
 		}
 		from := s.Now()
 		if exp, err := time.Parse(time.DateOnly, c.ExpiresOn); err == nil && exp.After(from) {
@@ -478,11 +478,11 @@ func (s *Store) RenewCertification(ctx context.Context, code string, p CertPolic
 func (s *Store) RevokeCertification(ctx context.Context, code, reason string) (Certification, error) {
 	reason, err := text("reason", reason, true, 500)
 	if err != nil {
-		return Certification{}, &ValidationError{"reason", "say why the certification is revoked (at most 500 characters)"}
+		return Certification{}, &ValidationError{Field: "reason", Msg: "say why the certification is revoked (at most 500 characters)"}
 	}
 	return s.changeCert(ctx, code, func(c *Certification) error {
 		if c.RevokedAt != nil {
-			return &ValidationError{"code", "the certification is already revoked"}
+			return &ValidationError{Field: "code", Msg: "the certification is already revoked"}
 		}
 		now := s.Now()
 		c.RevokedAt, c.RevokedReason = &now, reason

@@ -133,7 +133,7 @@ func (u User) Local() bool { return u.PasswordHash != "" }
 func validEmail(email string) (string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 200 {
-		return "", &ValidationError{"email", "must be an email address"}
+		return "", &ValidationError{Field: "email", Msg: "must be an email address"}
 	}
 	return email, nil
 }
@@ -148,19 +148,19 @@ func (s *Store) AddUser(ctx context.Context, email, name, role, orgID, password 
 		return User{}, err
 	}
 	if strings.TrimSpace(name) == "" {
-		return User{}, &ValidationError{"name", "is required"}
+		return User{}, &ValidationError{Field: "name", Msg: "is required"}
 	}
 	h := ""
 	if password != "" {
 		if h, err = auth.HashPassword(password); err != nil {
-			return User{}, &ValidationError{"password", err.Error()}
+			return User{}, &ValidationError{Field: "password", Msg: err.Error()}
 		}
 	}
 	u := User{ID: uuid.NewString(), Email: email, Name: strings.TrimSpace(name), PasswordHash: h, CreatedAt: s.Now()}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&u).Error; err != nil {
 			if dbx.IsUniqueViolation(err) {
-				return &ValidationError{"email", "an account with this email exists"}
+				return &ValidationError{Field: "email", Msg: "an account with this email exists"}
 			}
 			return err
 		}
@@ -188,14 +188,14 @@ func (s *Store) Assign(ctx context.Context, by, userID, role, orgID string) (Rol
 
 func (s *Store) assign(tx *gorm.DB, by, userID, role, orgID string) (RoleAssignment, error) {
 	if !slices.Contains(Roles, role) {
-		return RoleAssignment{}, &ValidationError{"role", "must be one of " + strings.Join(Roles, ", ")}
+		return RoleAssignment{}, &ValidationError{Field: "role", Msg: "must be one of " + strings.Join(Roles, ", ")}
 	}
 	orgID = strings.TrimSpace(orgID)
 	switch {
 	case role == RoleDirector && orgID == "":
-		return RoleAssignment{}, &ValidationError{"org_id", "a Program Director belongs to an organization"}
+		return RoleAssignment{}, &ValidationError{Field: "org_id", Msg: "a Program Director belongs to an organization"}
 	case role != RoleDirector && orgID != "":
-		return RoleAssignment{}, &ValidationError{"org_id", "only a Program Director is tied to an organization"}
+		return RoleAssignment{}, &ValidationError{Field: "org_id", Msg: "only a Program Director is tied to an organization"}
 	}
 	// The user's row stays locked until the transaction ends, so two
 	// assignments to one user at the same moment are made one after the
@@ -210,19 +210,19 @@ func (s *Store) assign(tx *gorm.DB, by, userID, role, orgID string) (RoleAssignm
 			return RoleAssignment{}, err
 		}
 		if n == 0 {
-			return RoleAssignment{}, &ValidationError{"org_id", "is not an organization id"}
+			return RoleAssignment{}, &ValidationError{Field: "org_id", Msg: "is not an organization id"}
 		}
 		if err := tx.Model(&RoleAssignment{}).Where("user_id = ? AND role = ?", userID, RoleDirector).Count(&n).Error; err != nil {
 			return RoleAssignment{}, err
 		}
 		if n > 0 {
-			return RoleAssignment{}, &ValidationError{"role", "this user already directs an organization; remove that assignment first"}
+			return RoleAssignment{}, &ValidationError{Field: "role", Msg: "this user already directs an organization; remove that assignment first"}
 		}
 	}
 	a := RoleAssignment{ID: uuid.NewString(), UserID: userID, Role: role, OrgID: orgID, CreatedBy: by, CreatedAt: s.Now()}
 	if err := tx.Create(&a).Error; err != nil {
 		if dbx.IsUniqueViolation(err) {
-			return RoleAssignment{}, &ValidationError{"role", "the user already holds this role"}
+			return RoleAssignment{}, &ValidationError{Field: "role", Msg: "the user already holds this role"}
 		}
 		return RoleAssignment{}, err
 	}
