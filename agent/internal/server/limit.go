@@ -31,9 +31,13 @@ type limits struct {
 	signIn, survey *ratelimit.Limiter
 }
 
+func signInTooMany(secs int) string {
+	return "Too many sign-in attempts from this address. Try again in " + strconv.Itoa(secs) + " seconds."
+}
+
 // tooMany answers a request over a limit with a problem on the API, or
 // with page (a form shown again with the message).
-func (s *Server) tooMany(limit *ratelimit.Limiter, msg func(secs int) string, page func(c *gin.Context, msg string)) gin.HandlerFunc {
+func (s *app) tooMany(limit *ratelimit.Limiter, msg func(secs int) string, page func(c *gin.Context, msg string)) gin.HandlerFunc {
 	return limit.Handler(func(c *gin.Context, secs int) {
 		if isAPI(c) {
 			problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeRateLimited, msg(secs)))
@@ -43,33 +47,13 @@ func (s *Server) tooMany(limit *ratelimit.Limiter, msg func(secs int) string, pa
 	})
 }
 
-func signInTooMany(secs int) string {
-	return "Too many sign-in attempts from this address. Try again in " + strconv.Itoa(secs) + " seconds."
-}
-
 // limitSignIn bounds the staff sign-in (form and API) and the
 // participant's start and sign-in; a form comes back with the message and
 // what was typed in it but the secrets.
-func (s *Server) limitSignIn(page string, data func(c *gin.Context) gin.H) gin.HandlerFunc {
+func (s *app) limitSignIn(page string, data func(c *gin.Context) gin.H) gin.HandlerFunc {
 	return s.tooMany(s.limits.signIn, signInTooMany, func(c *gin.Context, msg string) {
 		d := data(c)
 		d["Error"] = msg
 		s.renderOwn(c, http.StatusTooManyRequests, page, s.signinForm(c, d))
-	})
-}
-
-// limitSurvey bounds anonymous surveys (the page and the API); the page
-// comes back with the answers given, to be sent again.
-func (s *Server) limitSurvey() gin.HandlerFunc {
-	msg := func(secs int) string {
-		return "Many surveys were sent from this device in a short time. Wait " + strconv.Itoa(secs) + " seconds, then press the button again: your answers are kept."
-	}
-	return s.tooMany(s.limits.survey, msg, func(c *gin.Context, msg string) {
-		rel, err := s.st.ActiveRelease(c.Request.Context())
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		s.showSurvey(c, http.StatusTooManyRequests, gin.H{"Errors": map[string]string{"wait": msg}, "Answers": postedAnswers(c, rel), "Code": c.PostForm("code")})
 	})
 }

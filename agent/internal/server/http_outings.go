@@ -1,20 +1,156 @@
 package server
 
 import (
-	"errors"
 	"fmt"
-	"html"
 	"html/template"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
-
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
 )
+
+// outingHandlers are a participant's social outings. Correcting and
+// removing one: only the director and the coach who leads the
+// participant's cohort (leadsParticipant); the rules are applied again to
+// a corrected record; a removal is asked for on a page of its own first;
+// every change is in the audit log.
+type outingHandlers struct{ *app }
+
+// pageOuting finds the outing :oid recorded on participant :id for a
+// page, answering 404 or failing when it cannot (ok false).
+func (s *outingHandlers) pageOuting(c *gin.Context) (store.Outing, bool) {
+	o, err := s.st.Outing(c.Request.Context(), c.Param("id"), c.Param("oid"))
+	if err != nil {
+		s.respond(c, notFound(err, "No such outing of this participant."))
+	}
+	return o, err == nil
+}
+
+func (s *outingHandlers) apiUpdateOuting(c *gin.Context) {
+	var in store.OutingInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	o, err := s.st.UpdateOuting(c.Request.Context(), c.Param("id"), c.Param("oid"), in)
+	if err != nil {
+		s.respond(c, notFound(err, "No such outing of this participant."))
+		return
+	}
+	c.JSON(http.StatusOK, o)
+}
+
+func (s *outingHandlers) apiDeleteOuting(c *gin.Context) {
+	if _, err := s.st.DeleteOuting(c.Request.Context(), c.Param("id"), c.Param("oid")); err != nil {
+		s.respond(c, notFound(err, "No such outing of this participant."))
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *outingHandlers) outingEditPage(c *gin.Context) { s.showOutingEdit(c, http.StatusOK, gin.H{}) }
+
+func (s *outingHandlers) showOutingEdit(c *gin.Context, status int, data gin.H) {
+	o, ok := s.pageOuting(c)
+	if !ok {
+		return
+	}
+	if err := s.outingEditData(c, o, data); err != nil {
+		s.respond(c, err)
+		return
+	}
+	s.render(c, status, "outing_edit.html", data)
+}
+
+// outingEditData fills the outing correction form's data.
+func (s *outingHandlers) outingEditData(c *gin.Context, o store.Outing, data gin.H) error {
+	ctx := c.Request.Context()
+	p, err := s.st.Participant(ctx, o.ParticipantID)
+	if err != nil {
+		return err
+	}
+	v, err := s.st.ViewOutings(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	goals, err := s.st.Goals(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	f, ok := data[keyOutingForm].(outingForm)
+	if !ok {
+		f = outingForm{Date: o.OutingOn, Activity: o.Activity, Stage: strconv.Itoa(o.Stage), GoalID: o.GoalID, PartnerID: o.PartnerID, Cost: dollars(o.CostCents)[1:]}
+	}
+	sec := outingsSection{Form: f}
+	sec.Stages, sec.Goals, sec.Partners = outingChoices(f, goals, v.Partners)
+	if e, ok := data[keyOutingErrors].(map[string]string); ok {
+		sec.Errors = e
+	}
+	data["Title"], data["P"], data["Outing"], data["OutingsSection"] = "Correct an outing of "+p.FirstName+" "+p.LastName, p, o, sec
+	return nil
+}
+
+func (s *outingHandlers) outingUpdateSubmit(c *gin.Context) {
+	f, in, err := outingFromForm(c)
+	if err == nil {
+		_, err = s.st.UpdateOuting(c.Request.Context(), c.Param("id"), c.Param("oid"), in)
+	}
+	if err != nil {
+		fe, ok := fieldErrors(err)
+		if !ok {
+			s.respond(c, notFound(err, "No such outing of this participant."))
+			return
+		}
+		s.showOutingEdit(c, http.StatusUnprocessableEntity, gin.H{keyOutingErrors: fe, keyOutingForm: f})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#outings")
+}
+
+func (s *outingHandlers) outingDeletePage(c *gin.Context) {
+	o, ok := s.pageOuting(c)
+	if !ok {
+		return
+	}
+	what := "The outing of " + o.OutingOn + ": " + o.Activity + " (" + stageLabel(o.Stage) + ")."
+	if o.PartnerID != "" {
+		what += " It is a joint outing: it leaves the peer partner's outings too."
+	}
+	base := "/participants/" + o.ParticipantID
+	s.confirmPage(c, "Delete this outing?", what, base+"/outings/"+o.ID+"/delete", base+"#outings")
+}
+
+func (s *outingHandlers) outingDeleteSubmit(c *gin.Context) {
+	if _, err := s.st.DeleteOuting(c.Request.Context(), c.Param("id"), c.Param("oid")); err != nil {
+		s.respond(c, notFound(err, "No such outing of this participant."))
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#outings")
+}
+
+func (s *outingHandlers) apiOutings(c *gin.Context) {
+	v, err := s.st.ViewOutings(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+func (s *outingHandlers) apiAddOuting(c *gin.Context) {
+	var in store.OutingInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	o, err := s.st.AddOuting(c.Request.Context(), c.Param("id"), in)
+	if err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, o)
+}
 
 // outingRow is an outing as the participant page shows it.
 type outingRow struct {
@@ -27,11 +163,6 @@ type outingRow struct {
 // outingForm is the record-an-outing form with what was entered.
 type outingForm struct {
 	Date, Activity, Stage, GoalID, Cost, PartnerID string
-}
-
-// profileForm is the pairing profile form with what was entered.
-type profileForm struct {
-	Interests, Gender, Notes string
 }
 
 // outingsSection is what the participant page's "participant-outings"
@@ -66,23 +197,7 @@ const (
 	keyProfileForm   = "ProfileForm"
 )
 
-// withoutSelf leaves the participant whose page it is out of their pairs.
-func withoutSelf(rows []pairRow, id string) []pairRow {
-	for i := range rows {
-		kept := rows[i].Partners[:0:0]
-		for _, p := range rows[i].Partners {
-			if p.ID != id {
-				kept = append(kept, p)
-			}
-		}
-		rows[i].Partners = kept
-	}
-	return rows
-}
-
-func dollars(cents int64) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) }
-
-func (s *Server) participantOutingsSection(c *gin.Context, p store.Participant, data gin.H) error {
+func (s *outingHandlers) participantOutingsSection(c *gin.Context, p store.Participant, data gin.H) error {
 	ctx := c.Request.Context()
 	v, err := s.st.ViewOutings(ctx, p.ID)
 	if err != nil {
@@ -183,43 +298,6 @@ func outingChoices(f outingForm, goals []store.Goal, partners []store.Partner) (
 	return stages, goalOpts, partnerOpts
 }
 
-var dollarsRE = regexp.MustCompile(`^\$?\s*(\d{1,7})(?:\.(\d{1,2}))?$`)
-
-// parseCents reads an amount in dollars ("12", "12.5", "$12.50") as cents.
-func parseCents(s string) (int64, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, true
-	}
-	m := dollarsRE.FindStringSubmatch(s)
-	if m == nil {
-		return 0, false
-	}
-	d, _ := strconv.ParseInt(m[1], 10, 64)
-	frac := m[2]
-	if len(frac) == 1 {
-		frac += "0"
-	}
-	c, _ := strconv.ParseInt("0"+frac, 10, 64)
-	return d*100 + c, true
-}
-
-// participantFormErr shows the participant page again with a form's
-// errors, or fails on an unexpected error.
-func (s *Server) participantFormErr(c *gin.Context, err error, key string, data gin.H) {
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFoundParticipant(c)
-		return
-	}
-	fe, ok := fieldErrors(err)
-	if !ok {
-		s.fail(c, err)
-		return
-	}
-	data[key] = fe
-	s.showParticipant(c, http.StatusUnprocessableEntity, data)
-}
-
 // outingFromForm reads the outing form; a cost that is not an amount is
 // its error.
 func outingFromForm(c *gin.Context) (outingForm, store.OutingInput, error) {
@@ -233,7 +311,7 @@ func outingFromForm(c *gin.Context) (outingForm, store.OutingInput, error) {
 	return f, store.OutingInput{Date: f.Date, Activity: f.Activity, Stage: stage, GoalID: f.GoalID, CostCents: cents, PartnerID: f.PartnerID}, nil
 }
 
-func (s *Server) outingSubmit(c *gin.Context) {
+func (s *outingHandlers) outingSubmit(c *gin.Context) {
 	f, in, err := outingFromForm(c)
 	if err == nil {
 		_, err = s.st.AddOuting(c.Request.Context(), c.Param("id"), in)
@@ -243,97 +321,4 @@ func (s *Server) outingSubmit(c *gin.Context) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#outings")
-}
-
-func (s *Server) pairingProfileSubmit(c *gin.Context) {
-	f := profileForm{Interests: c.PostForm("interests"), Gender: c.PostForm("gender"), Notes: c.PostForm("notes")}
-	in := store.PairingProfileInput{Interests: strings.Split(f.Interests, ","), Gender: f.Gender, Notes: f.Notes}
-	if _, err := s.st.SavePairingProfile(c.Request.Context(), c.Param("id"), in); err != nil {
-		s.participantFormErr(c, err, keyProfileErrors, gin.H{keyProfileForm: f})
-		return
-	}
-	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#pairing")
-}
-
-// Geometry of the outings chart, in SVG user units.
-const (
-	chartW      = 640
-	chartH      = 230
-	chartLeft   = 240
-	chartRight  = 16
-	chartTop    = 14
-	chartBottom = 44
-)
-
-// outingsChart draws the highest outing stage of each program month as a
-// step chart: one level per stage, a step for each month with outings, a
-// gap for a month without, and a dashed line at the current month. It is
-// plain SVG (well-formed XML) with no script and no inline style, so the
-// page's content security policy lets it show.
-func outingsChart(prog []rules.MonthStage, month int) template.HTML {
-	n := len(prog)
-	if n == 0 {
-		return ""
-	}
-	plotW := float64(chartW - chartLeft - chartRight)
-	rowH := float64(chartH-chartTop-chartBottom) / 4
-	colW := plotW / float64(n)
-	x := func(m int) float64 { return chartLeft + float64(m-1)*colW }
-	y := func(stage int) float64 { return chartTop + float64(4-stage)*rowH + rowH/2 }
-	var b strings.Builder
-	var summary []string
-	for _, m := range prog {
-		if m.Highest > 0 {
-			summary = append(summary, fmt.Sprintf("month %d: stage %d", m.Month, m.Highest))
-		}
-	}
-	desc := "No outings recorded yet."
-	if len(summary) > 0 {
-		desc = "Highest stage by program month: " + strings.Join(summary, "; ") + "."
-	}
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="outings-chart" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="outings-chart-title outings-chart-desc">`,
-		chartW, chartH, chartW, chartH)
-	fmt.Fprintf(&b, `<title id="outings-chart-title">Social outing stages by program month</title><desc id="outings-chart-desc">%s</desc>`, html.EscapeString(desc))
-	for _, st := range rules.Stages {
-		fmt.Fprintf(&b, `<line class="grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#e3e7eb"/>`, chartLeft, chartW-chartRight, y(st), y(st))
-		fmt.Fprintf(&b, `<text class="axis" x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle" font-size="11">%s</text>`,
-			chartLeft-8, y(st), html.EscapeString(fmt.Sprintf("%d %s", st, rules.StageName(st))))
-	}
-	for _, m := range prog {
-		fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle" font-size="11">%d</text>`, x(m.Month)+colW/2, chartH-chartBottom+16, m.Month)
-	}
-	fmt.Fprintf(&b, `<text class="label" x="%.1f" y="%d" text-anchor="middle" font-size="12">Program month</text>`, chartLeft+plotW/2, chartH-6)
-	if month >= 1 && month <= n {
-		fmt.Fprintf(&b, `<line class="now" x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#6b7785" stroke-dasharray="4 3"><title>This month (month %d)</title></line>`,
-			x(month)+colW/2, x(month)+colW/2, chartTop, chartH-chartBottom, month)
-	}
-	var path strings.Builder
-	prev := 0
-	for _, m := range prog {
-		switch {
-		case m.Highest == 0:
-		case prev == 0:
-			fmt.Fprintf(&path, "M%.1f %.1fH%.1f", x(m.Month), y(m.Highest), x(m.Month)+colW)
-		default:
-			fmt.Fprintf(&path, "V%.1fH%.1f", y(m.Highest), x(m.Month)+colW)
-		}
-		prev = m.Highest
-	}
-	if path.Len() > 0 {
-		fmt.Fprintf(&b, `<path class="step" d="%s" fill="none" stroke="#1f6f5c" stroke-width="3"/>`, path.String())
-	}
-	for _, m := range prog {
-		if m.Highest == 0 {
-			continue
-		}
-		outings := "1 outing"
-		if m.Outings != 1 {
-			outings = fmt.Sprintf("%d outings", m.Outings)
-		}
-		fmt.Fprintf(&b, `<circle class="point" cx="%.1f" cy="%.1f" r="4" fill="#1f6f5c"><title>%s</title></circle>`, x(m.Month)+colW/2, y(m.Highest),
-			html.EscapeString(fmt.Sprintf("Month %d: stage %d (%s), %s", m.Month, m.Highest, rules.StageName(m.Highest), outings)))
-	}
-	b.WriteString(`</svg>`)
-	// #nosec G203 -- built above from numbers and escaped text only.
-	return template.HTML(b.String())
 }

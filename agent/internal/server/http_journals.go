@@ -8,16 +8,21 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
+// journalHandlers are the weekly guided journal as staff see it (whoever
+// may see the participant enters and reviews it; every access is
+// audited), and the participant's own journal access, which the director
+// and the coach who leads the participant's cohort issue and revoke.
+type journalHandlers struct{ *app }
+
 // journalNames maps the accounts that entered and reviewed entries to
 // names; a participant who entered their own is named as such.
-func (s *Server) journalNames(c *gin.Context, es []store.JournalEntry) (map[string]string, error) {
+func (s *app) journalNames(c *gin.Context, es []store.JournalEntry) (map[string]string, error) {
 	var ids []string
 	self := map[string]bool{}
 	for _, e := range es {
@@ -54,26 +59,26 @@ func journalCompletionJSON(j rules.JournalCompletion) gin.H {
 }
 
 // apiJournals answers a participant's journal entries and completion rate.
-func (s *Server) apiJournals(c *gin.Context) {
+func (s *journalHandlers) apiJournals(c *gin.Context) {
 	ctx := c.Request.Context()
 	p, err := s.st.Participant(ctx, c.Param("id"))
 	if err != nil {
-		s.writeErr(c, err)
+		s.respond(c, err)
 		return
 	}
 	es, err := s.st.Journals(ctx, p.ID)
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	j, err := s.st.JournalCompletion(ctx, p)
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	names, err := s.journalNames(c, es)
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	out := make([]gin.H, len(es))
@@ -85,7 +90,7 @@ func (s *Server) apiJournals(c *gin.Context) {
 
 // apiSaveJournal enters (or corrects) the journal of the week starting on
 // :week.
-func (s *Server) apiSaveJournal(c *gin.Context) {
+func (s *journalHandlers) apiSaveJournal(c *gin.Context) {
 	var in struct {
 		Answers map[string]string `json:"answers"`
 	}
@@ -94,30 +99,30 @@ func (s *Server) apiSaveJournal(c *gin.Context) {
 	}
 	e, err := s.st.SaveJournal(c.Request.Context(), c.Param("id"), c.Param("week"), currentUser(c).ID, in.Answers)
 	if err != nil {
-		s.writeErr(c, err)
+		s.respond(c, err)
 		return
 	}
 	names, err := s.journalNames(c, []store.JournalEntry{e})
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, journalEntryJSON(e, names))
 }
 
-func (s *Server) apiReviewJournal(c *gin.Context) {
+func (s *journalHandlers) apiReviewJournal(c *gin.Context) {
 	e, err := s.st.ReviewJournal(c.Request.Context(), c.Param("id"), c.Param("week"), currentUser(c).ID)
 	if errors.Is(err, store.ErrNoJournal) {
 		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "There is no journal entry for this week."))
 		return
 	}
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	names, err := s.journalNames(c, []store.JournalEntry{e})
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, journalEntryJSON(e, names))
@@ -143,7 +148,7 @@ type journalForm struct {
 
 // journalSection adds the guided journal (completion rate, entries, the
 // form for this week and the review buttons) to a participant's page.
-func (s *Server) journalsSection(c *gin.Context, p store.Participant, data gin.H) error {
+func (s *journalHandlers) journalsSection(c *gin.Context, p store.Participant, data gin.H) error {
 	ctx := c.Request.Context()
 	es, err := s.st.Journals(ctx, p.ID)
 	if err != nil {
@@ -217,11 +222,11 @@ func orderedJournalAnswers(rel program.Release, m map[string]string) []journalAn
 }
 
 // journalSubmit enters the journal from the participant's page.
-func (s *Server) journalSubmit(c *gin.Context) {
+func (s *journalHandlers) journalSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
 	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	f := journalForm{Week: strings.TrimSpace(c.PostForm("week_start")), Answers: map[string]string{}}
@@ -229,13 +234,9 @@ func (s *Server) journalSubmit(c *gin.Context) {
 		f.Answers[p.Code] = c.PostForm("a_" + p.Code)
 	}
 	if _, err := s.st.SaveJournal(ctx, c.Param("id"), f.Week, currentUser(c).ID, f.Answers); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such participant."})
-			return
-		}
 		fe, ok := fieldErrors(err)
 		if !ok {
-			s.fail(c, err)
+			s.respond(c, err)
 			return
 		}
 		s.showParticipant(c, http.StatusUnprocessableEntity, gin.H{"JournalErrors": fe, "JournalErrorList": journalErrorList(rel, fe), "JournalForm": f})
@@ -264,15 +265,80 @@ func journalErrorList(rel program.Release, fe map[string]string) []string {
 
 // journalReviewSubmit marks a week's entry reviewed from the participant's
 // page.
-func (s *Server) journalReviewSubmit(c *gin.Context) {
+func (s *journalHandlers) journalReviewSubmit(c *gin.Context) {
 	_, err := s.st.ReviewJournal(c.Request.Context(), c.Param("id"), c.Param("week"), currentUser(c).ID)
 	if errors.Is(err, store.ErrNoJournal) {
 		s.showParticipant(c, http.StatusNotFound, gin.H{"JournalErrorList": []string{"There is no journal entry for the week of " + c.Param("week") + " to review."}})
 		return
 	}
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#journals")
+}
+
+// journalAccessSection adds the participant's journal access (its state,
+// and the buttons for whoever may issue it) to the staff's journal section.
+func (s *journalHandlers) journalAccessSection(c *gin.Context, p store.Participant, data gin.H) error {
+	ctx := c.Request.Context()
+	a, err := s.st.JournalAccessOf(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	lead, err := s.st.LeadsParticipant(ctx, currentUser(c), p.ID)
+	if err != nil {
+		return err
+	}
+	data["JournalAccess"], data["CanIssueJournalAccess"] = a, lead && p.WithdrawnAt == nil
+	return nil
+}
+
+func (s *journalHandlers) apiJournalAccess(c *gin.Context) {
+	a, err := s.st.JournalAccessOf(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, a)
+}
+
+func (s *journalHandlers) apiIssueJournalAccess(c *gin.Context) {
+	a, code, err := s.st.IssueJournalAccess(c.Request.Context(), c.Param("id"), currentUser(c).ID)
+	if err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"access": a, "start_code": code, "start_page": "/journal/start"})
+}
+
+func (s *journalHandlers) apiRevokeJournalAccess(c *gin.Context) {
+	if err := s.st.RevokeJournalAccess(c.Request.Context(), c.Param("id")); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "This participant has no journal access to revoke."))
+			return
+		}
+		s.respond(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// issueJournalAccessSubmit issues the access and shows the participant's
+// page with the sign-in name and the start code, this once.
+func (s *journalHandlers) issueJournalAccessSubmit(c *gin.Context) {
+	a, code, err := s.st.IssueJournalAccess(c.Request.Context(), c.Param("id"), currentUser(c).ID)
+	if err != nil {
+		s.participantFormErr(c, err, "JournalErrors", gin.H{"JournalErrorList": []string{"Journal access could not be given: the participant has withdrawn."}})
+		return
+	}
+	s.showParticipant(c, http.StatusOK, gin.H{"JournalAccessIssued": gin.H{"Login": a.Login, "Code": code, "Expires": a.CodeExpiresAt.Format("2 January 2006")}})
+}
+
+func (s *journalHandlers) revokeJournalAccessSubmit(c *gin.Context) {
+	if err := s.st.RevokeJournalAccess(c.Request.Context(), c.Param("id")); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.respond(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#journal-access")
 }

@@ -3,13 +3,11 @@ package server
 import (
 	"errors"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
-
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
 )
@@ -86,25 +84,9 @@ type stipendView struct {
 	Forms                  stipendForms
 }
 
-// listErrors turns field messages into sentences, in a stable order: the
-// field's name leads ("month must be ...") unless the message stands alone.
-func listErrors(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k, v := range m {
-		switch k {
-		case "lines", "expense", "file", "goals":
-			out = append(out, v)
-		default:
-			out = append(out, strings.ReplaceAll(k, "_", " ")+" "+v)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // stipendSection adds the goals and the stipend month to the participant
 // page. The month is the page's ?stipend_month (this month by default).
-func (s *Server) stipendSection(c *gin.Context, p store.Participant, data gin.H) error {
+func (s *stipendHandlers) stipendSection(c *gin.Context, p store.Participant, data gin.H) error {
 	ctx := c.Request.Context()
 	month := c.Query("stipend_month")
 	if f, ok := data["StipendMonth"].(string); ok {
@@ -166,32 +148,16 @@ func (s *Server) stipendSection(c *gin.Context, p store.Participant, data gin.H)
 }
 
 // stipendAgain shows the participant page again with a refused form.
-func (s *Server) stipendAgain(c *gin.Context, month string, forms stipendForms) {
+func (s *stipendHandlers) stipendAgain(c *gin.Context, month string, forms stipendForms) {
 	s.showParticipant(c, http.StatusUnprocessableEntity, gin.H{"StipendForms": forms, "StipendMonth": month})
 }
 
 // stipendDone goes back to the participant page's stipend month.
-func (s *Server) stipendDone(c *gin.Context, month, anchor string) {
+func (s *stipendHandlers) stipendDone(c *gin.Context, month, anchor string) {
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"?stipend_month="+month+"#"+anchor)
 }
 
-// pageFailure handles an error that is not a user's mistake in a field:
-// a missing record, a refusal, or a failure.
-func (s *Server) pageFailure(c *gin.Context, err error) {
-	var me *store.MissingError
-	switch {
-	case errors.As(err, &me):
-		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such " + me.What + " for this participant."})
-	case errors.Is(err, store.ErrNotFound):
-		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such participant."})
-	case errors.Is(err, store.ErrForbidden):
-		s.forbid(c, "Only the Program Director can do this.")
-	default:
-		s.fail(c, err)
-	}
-}
-
-func (s *Server) goalsSubmit(c *gin.Context) {
+func (s *stipendHandlers) goalsSubmit(c *gin.Context) {
 	in := make([]store.GoalInput, store.GoalsPerParticipant)
 	forms := stipendForms{Goals: make([]goalSlot, store.GoalsPerParticipant)}
 	for i := range in {
@@ -202,7 +168,7 @@ func (s *Server) goalsSubmit(c *gin.Context) {
 	if _, err := s.st.SaveGoals(c.Request.Context(), c.Param("id"), in); err != nil {
 		fe, ok := fieldErrors(err)
 		if !ok {
-			s.pageFailure(c, err)
+			s.respond(c, err)
 			return
 		}
 		forms.GoalErrors = map[string]string{}
@@ -220,7 +186,7 @@ func (s *Server) goalsSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#goals")
 }
 
-func (s *Server) planLineSubmit(c *gin.Context) {
+func (s *stipendHandlers) planLineSubmit(c *gin.Context) {
 	month := c.Param("month")
 	in := store.PlanLineInput{GoalID: c.PostForm("goal_id"), Description: c.PostForm("description")}
 	forms := stipendForms{PlanLine: in, PlanAmount: c.PostForm("amount")}
@@ -234,7 +200,7 @@ func (s *Server) planLineSubmit(c *gin.Context) {
 	if _, err := s.st.AddPlanLine(c.Request.Context(), c.Param("id"), month, in); err != nil {
 		fe, ok := fieldErrors(err)
 		if !ok {
-			s.pageFailure(c, err)
+			s.respond(c, err)
 			return
 		}
 		forms.PlanErrors = map[string]string{}
@@ -261,12 +227,12 @@ func (s *Server) planLineSubmit(c *gin.Context) {
 	s.stipendDone(c, month, "spending-plan")
 }
 
-func (s *Server) planLineRemoveSubmit(c *gin.Context) {
+func (s *stipendHandlers) planLineRemoveSubmit(c *gin.Context) {
 	month := c.Param("month")
 	if err := s.st.RemovePlanLine(c.Request.Context(), c.Param("id"), c.Param("lid")); err != nil {
 		fe, ok := fieldErrors(err)
 		if !ok {
-			s.pageFailure(c, err)
+			s.respond(c, err)
 			return
 		}
 		s.stipendAgain(c, month, stipendForms{LineError: strings.Join(listErrors(fe), "; ")})
@@ -275,7 +241,7 @@ func (s *Server) planLineRemoveSubmit(c *gin.Context) {
 	s.stipendDone(c, month, "spending-plan")
 }
 
-func (s *Server) expenseSubmit(c *gin.Context) {
+func (s *stipendHandlers) expenseSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
 	in := store.ExpenseInput{PlanLineID: c.PostForm("plan_line_id"), SpentOn: c.PostForm("spent_on"), What: c.PostForm("what")}
 	forms := stipendForms{Expense: in, ExpenseAmount: c.PostForm("amount")}
@@ -304,7 +270,7 @@ func (s *Server) expenseSubmit(c *gin.Context) {
 	if _, err := s.st.AddExpense(ctx, currentUser(c), c.Param("id"), in); err != nil {
 		fe, ok := fieldErrors(err)
 		if !ok {
-			s.pageFailure(c, err)
+			s.respond(c, err)
 			return
 		}
 		forms.ExpenseErrors = map[string]string{}
@@ -326,12 +292,12 @@ func (s *Server) expenseSubmit(c *gin.Context) {
 	s.stipendDone(c, month, "expenses")
 }
 
-func (s *Server) expenseRemoveSubmit(c *gin.Context) {
+func (s *stipendHandlers) expenseRemoveSubmit(c *gin.Context) {
 	month := c.PostForm("month")
 	if err := s.st.DeleteExpense(c.Request.Context(), c.Param("id"), c.Param("eid")); err != nil {
 		fe, ok := fieldErrors(err)
 		if !ok {
-			s.pageFailure(c, err)
+			s.respond(c, err)
 			return
 		}
 		s.stipendAgain(c, month, stipendForms{ExpenseError: strings.Join(listErrors(fe), "; ")})
@@ -340,7 +306,7 @@ func (s *Server) expenseRemoveSubmit(c *gin.Context) {
 	s.stipendDone(c, month, "expenses")
 }
 
-func (s *Server) receiptSubmit(c *gin.Context) {
+func (s *stipendHandlers) receiptSubmit(c *gin.Context) {
 	month := c.PostForm("month")
 	declared, content, err := s.readReceipt(c)
 	if errors.Is(err, errReceiptForm) {
@@ -352,7 +318,7 @@ func (s *Server) receiptSubmit(c *gin.Context) {
 	if err != nil {
 		fe, ok := fieldErrors(err)
 		if !ok {
-			s.pageFailure(c, err)
+			s.respond(c, err)
 			return
 		}
 		s.stipendAgain(c, month, stipendForms{ReceiptExpense: c.Param("eid"), ReceiptErrors: fe})
@@ -361,7 +327,7 @@ func (s *Server) receiptSubmit(c *gin.Context) {
 	s.stipendDone(c, month, "expenses")
 }
 
-func (s *Server) approveSubmit(c *gin.Context) {
+func (s *stipendHandlers) approveSubmit(c *gin.Context) {
 	month := c.PostForm("month")
 	_, err := s.st.ApprovePayment(c.Request.Context(), currentUser(c), c.Param("id"), month)
 	var np *store.NotPayableError
@@ -377,7 +343,7 @@ func (s *Server) approveSubmit(c *gin.Context) {
 			s.stipendAgain(c, month, stipendForms{PayErrors: listErrors(fe)})
 			return
 		}
-		s.pageFailure(c, err)
+		s.respond(c, err)
 	}
 }
 
@@ -389,7 +355,7 @@ type stipendRow struct {
 	Reasons                                 []string
 }
 
-func (s *Server) stipendsPage(c *gin.Context) {
+func (s *stipendHandlers) stipendsPage(c *gin.Context) {
 	month := s.monthOr(c.Query("month"))
 	m, ok := rules.ParseMonth(month)
 	if !ok {
@@ -399,11 +365,11 @@ func (s *Server) stipendsPage(c *gin.Context) {
 	month = rules.MonthOf(m)
 	rows, err := s.st.StipendReport(c.Request.Context(), month)
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	if err := s.st.Audit(c.Request.Context(), currentUser(c), "view_stipends", "site", "", "month "+month); err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	out := make([]stipendRow, len(rows))

@@ -8,56 +8,23 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
-	"github.com/itsmylife/iml/pkg/problem"
 )
 
-// A participant's own journal. The coach issues a personal access on the
-// participant's page (a sign-in name and a one-time start code); the
-// participant opens /journal/start once to choose a PIN, then signs in at
-// /journal/login and fills in their weeks at /journal. Their session has
-// its own cookie and table: no staff page or API accepts it, and the
-// participant pages show only the signed-in participant's own journal.
-
-const (
-	participantCookie = "iml_participant_session"
-	ctxParticipant    = "iml.participant"
-	ctxPartSession    = "iml.participant_session"
-	// ownJournalWeeks is how many recent weeks the participant's page lists.
-	ownJournalWeeks = 12
-)
-
-// ownJournalRoutes registers the participant's pages on r (outside the
-// staff's sign-in) and the staff's routes that issue and revoke the access
-// on api and pages (signed-in staff: the director and the coach who leads
-// the participant's cohort).
-func (s *Server) ownJournalRoutes(r *gin.Engine, api, pages *gin.RouterGroup) {
-	r.GET("/journal/start", s.ownJournalStartPage)
-	r.POST("/journal/start", s.limitSignIn("journal_start.html", func(c *gin.Context) gin.H {
-		return gin.H{"Title": "Start your journal", "Login": c.PostForm("login")}
-	}), s.ownJournalStartSubmit)
-	r.GET("/journal/login", s.ownJournalLoginPage)
-	r.POST("/journal/login", s.limitSignIn("journal_login.html", func(c *gin.Context) gin.H {
-		return gin.H{"Title": "Sign in to your journal", "Login": c.PostForm("login")}
-	}), s.ownJournalLoginSubmit)
-	me := r.Group("/journal", s.requireParticipant)
-	me.GET("", s.ownJournalPage)
-	me.POST("", s.ownJournalSubmit)
-	me.POST("/logout", s.ownJournalLogout)
-
-	api.GET("/participants/:id/journal-access", s.participantAccess("view"), s.apiJournalAccess)
-	api.POST("/participants/:id/journal-access", s.participantAccess("issue_journal_access"), s.leadsParticipant, s.apiIssueJournalAccess)
-	api.DELETE("/participants/:id/journal-access", s.participantAccess("revoke_journal_access"), s.leadsParticipant, s.apiRevokeJournalAccess)
-	pages.POST("/participants/:id/journal-access", s.participantAccess("issue_journal_access"), s.leadsParticipant, s.issueJournalAccessSubmit)
-	pages.POST("/participants/:id/journal-access/revoke", s.participantAccess("revoke_journal_access"), s.leadsParticipant, s.revokeJournalAccessSubmit)
-}
+// ownJournalHandlers are a participant's own journal. The coach issues a
+// personal access on the participant's page (a sign-in name and a one-time
+// start code); the participant opens /journal/start once to choose a PIN,
+// then signs in at /journal/login and fills in their weeks at /journal.
+// Their session has its own cookie and table: no staff page or API
+// accepts it, and the participant pages show only the signed-in
+// participant's own journal.
+type ownJournalHandlers struct{ *app }
 
 // requireParticipant lets through a signed-in participant (checking the
 // CSRF token of a form) and sends anyone else to the participant sign-in.
-func (s *Server) requireParticipant(c *gin.Context) {
+func (s *ownJournalHandlers) requireParticipant(c *gin.Context) {
 	tok, _ := c.Cookie(participantCookie)
 	p, sess, err := s.st.ParticipantBySession(c.Request.Context(), tok)
 	if errors.Is(err, store.ErrNotFound) {
@@ -66,7 +33,7 @@ func (s *Server) requireParticipant(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	if !auth.Safe(c.Request.Method) && !auth.CSRFValid(c, sess.CSRF) {
@@ -79,23 +46,11 @@ func (s *Server) requireParticipant(c *gin.Context) {
 	c.Next()
 }
 
-// renderOwn draws a participant page: their name and the session's CSRF
-// token, never the staff menu.
-func (s *Server) renderOwn(c *gin.Context, status int, name string, data gin.H) {
-	if p, ok := c.Get(ctxParticipant); ok {
-		data["Participant"] = p
-	}
-	if sess, ok := c.Get(ctxPartSession); ok {
-		data["CSRF"] = sess.(store.ParticipantSession).CSRF
-	}
-	s.render(c, status, name, data)
-}
-
-func (s *Server) ownJournalStartPage(c *gin.Context) {
+func (s *ownJournalHandlers) ownJournalStartPage(c *gin.Context) {
 	s.renderOwn(c, http.StatusOK, "journal_start.html", s.signinForm(c, gin.H{"Title": "Start your journal"}))
 }
 
-func (s *Server) ownJournalStartSubmit(c *gin.Context) {
+func (s *ownJournalHandlers) ownJournalStartSubmit(c *gin.Context) {
 	login := c.PostForm("login")
 	data := gin.H{"Title": "Start your journal", "Login": login}
 	if !s.signinFormValid(c, "journal_start.html", data) {
@@ -118,7 +73,7 @@ func (s *Server) ownJournalStartSubmit(c *gin.Context) {
 // the cookie and goes on to next; with a known refusal (wrong, a key of
 // refusals; locked; a PIN that does not do, badPIN) it shows the form
 // again with the message; anything else fails.
-func (s *Server) ownSignedIn(c *gin.Context, page string, data gin.H, tok, next string, err error, refusals map[error]string, badPIN bool) {
+func (s *ownJournalHandlers) ownSignedIn(c *gin.Context, page string, data gin.H, tok, next string, err error, refusals map[error]string, badPIN bool) {
 	status := 0
 	for e, msg := range refusals {
 		if errors.Is(err, e) {
@@ -132,7 +87,7 @@ func (s *Server) ownSignedIn(c *gin.Context, page string, data gin.H, tok, next 
 		status, data["Error"] = http.StatusTooManyRequests, "Too many wrong tries. Your journal is locked for 15 minutes."
 		c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
 	case status == 0 && err != nil:
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	if status != 0 {
@@ -143,11 +98,11 @@ func (s *Server) ownSignedIn(c *gin.Context, page string, data gin.H, tok, next 
 	c.Redirect(http.StatusSeeOther, next)
 }
 
-func (s *Server) ownJournalLoginPage(c *gin.Context) {
+func (s *ownJournalHandlers) ownJournalLoginPage(c *gin.Context) {
 	s.renderOwn(c, http.StatusOK, "journal_login.html", s.signinForm(c, gin.H{"Title": "Sign in to your journal"}))
 }
 
-func (s *Server) ownJournalLoginSubmit(c *gin.Context) {
+func (s *ownJournalHandlers) ownJournalLoginSubmit(c *gin.Context) {
 	login := c.PostForm("login")
 	data := gin.H{"Title": "Sign in to your journal", "Login": login}
 	if !s.signinFormValid(c, "journal_login.html", data) {
@@ -158,10 +113,10 @@ func (s *Server) ownJournalLoginSubmit(c *gin.Context) {
 	s.ownSignedIn(c, "journal_login.html", data, tok, "/journal", err, map[error]string{store.ErrBadParticipantLogin: "The sign-in name or the PIN is wrong."}, false)
 }
 
-func (s *Server) ownJournalLogout(c *gin.Context) {
+func (s *ownJournalHandlers) ownJournalLogout(c *gin.Context) {
 	tok, _ := c.Cookie(participantCookie)
 	if err := s.st.ParticipantLogout(c.Request.Context(), tok); err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	auth.SetCookie(c, participantCookie, "", -1, s.cfg.SecureCookies)
@@ -175,14 +130,16 @@ type ownWeek struct {
 	Answers            []journalAnswer
 }
 
-func (s *Server) ownJournalPage(c *gin.Context) { s.showOwnJournal(c, http.StatusOK, gin.H{}) }
+func (s *ownJournalHandlers) ownJournalPage(c *gin.Context) {
+	s.showOwnJournal(c, http.StatusOK, gin.H{})
+}
 
 // showOwnJournal lists the participant's recent weeks (what they wrote,
 // whether the coach has reviewed it) and the form for one week: the week
 // asked for, else this week.
-func (s *Server) showOwnJournal(c *gin.Context, status int, data gin.H) {
+func (s *ownJournalHandlers) showOwnJournal(c *gin.Context, status int, data gin.H) {
 	if err := s.ownJournalData(c, data); err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	s.renderOwn(c, status, "journal_own.html", data)
@@ -190,7 +147,7 @@ func (s *Server) showOwnJournal(c *gin.Context, status int, data gin.H) {
 
 // ownJournalData fills the participant's journal page: their weeks and
 // the form's.
-func (s *Server) ownJournalData(c *gin.Context, data gin.H) error {
+func (s *ownJournalHandlers) ownJournalData(c *gin.Context, data gin.H) error {
 	ctx := c.Request.Context()
 	p := c.MustGet(ctxParticipant).(store.Participant)
 	if err := s.st.AuditParticipant(ctx, p, "view_own_journal", "GET /journal"); err != nil {
@@ -260,12 +217,12 @@ func (s *Server) ownJournalData(c *gin.Context, data gin.H) error {
 	return nil
 }
 
-func (s *Server) ownJournalSubmit(c *gin.Context) {
+func (s *ownJournalHandlers) ownJournalSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
 	p := c.MustGet(ctxParticipant).(store.Participant)
 	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	f := journalForm{Week: strings.TrimSpace(c.PostForm("week_start")), Answers: map[string]string{}}
@@ -273,13 +230,13 @@ func (s *Server) ownJournalSubmit(c *gin.Context) {
 		f.Answers[pr.Code] = c.PostForm("a_" + pr.Code)
 	}
 	if err := s.st.AuditParticipant(ctx, p, "record_own_journal", "POST /journal week "+f.Week); err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	if _, err := s.st.SaveOwnJournal(ctx, p.ID, f.Week, f.Answers); err != nil {
 		fe, ok := fieldErrors(err)
 		if !ok {
-			s.fail(c, err)
+			s.respond(c, err)
 			return
 		}
 		s.showOwnJournal(c, http.StatusUnprocessableEntity, gin.H{"Errors": journalErrorList(rel, fe), "JournalForm": f})
@@ -288,67 +245,10 @@ func (s *Server) ownJournalSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/journal?saved="+f.Week)
 }
 
-// journalAccessSection adds the participant's journal access (its state,
-// and the buttons for whoever may issue it) to the staff's journal section.
-func (s *Server) journalAccessSection(c *gin.Context, p store.Participant, data gin.H) error {
-	ctx := c.Request.Context()
-	a, err := s.st.JournalAccessOf(ctx, p.ID)
-	if err != nil {
-		return err
-	}
-	lead, err := s.st.LeadsParticipant(ctx, currentUser(c), p.ID)
-	if err != nil {
-		return err
-	}
-	data["JournalAccess"], data["CanIssueJournalAccess"] = a, lead && p.WithdrawnAt == nil
-	return nil
-}
-
-func (s *Server) apiJournalAccess(c *gin.Context) {
-	a, err := s.st.JournalAccessOf(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, a)
-}
-
-func (s *Server) apiIssueJournalAccess(c *gin.Context) {
-	a, code, err := s.st.IssueJournalAccess(c.Request.Context(), c.Param("id"), currentUser(c).ID)
-	if err != nil {
-		s.writeErr(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"access": a, "start_code": code, "start_page": "/journal/start"})
-}
-
-func (s *Server) apiRevokeJournalAccess(c *gin.Context) {
-	if err := s.st.RevokeJournalAccess(c.Request.Context(), c.Param("id")); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "This participant has no journal access to revoke."))
-			return
-		}
-		s.fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
-}
-
-// issueJournalAccessSubmit issues the access and shows the participant's
-// page with the sign-in name and the start code, this once.
-func (s *Server) issueJournalAccessSubmit(c *gin.Context) {
-	a, code, err := s.st.IssueJournalAccess(c.Request.Context(), c.Param("id"), currentUser(c).ID)
-	if err != nil {
-		s.participantFormErr(c, err, "JournalErrors", gin.H{"JournalErrorList": []string{"Journal access could not be given: the participant has withdrawn."}})
-		return
-	}
-	s.showParticipant(c, http.StatusOK, gin.H{"JournalAccessIssued": gin.H{"Login": a.Login, "Code": code, "Expires": a.CodeExpiresAt.Format("2 January 2006")}})
-}
-
-func (s *Server) revokeJournalAccessSubmit(c *gin.Context) {
-	if err := s.st.RevokeJournalAccess(c.Request.Context(), c.Param("id")); err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.fail(c, err)
-		return
-	}
-	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#journal-access")
-}
+const (
+	participantCookie = "iml_participant_session"
+	ctxParticipant    = "iml.participant"
+	ctxPartSession    = "iml.participant_session"
+	// ownJournalWeeks is how many recent weeks the participant's page lists.
+	ownJournalWeeks = 12
+)

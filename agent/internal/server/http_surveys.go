@@ -6,111 +6,97 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
-
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
-const (
-	keyHospErrors = "HospErrors"
-	keyHospForm   = "HospForm"
-	// surveyCookie holds a survey-mode device's token. It is sent only to
-	// the survey page, never across sites.
-	surveyCookie = "iml_survey_device"
-)
+// surveyHandlers are the anonymous satisfaction survey, which staff enter
+// from paper or a participant fills in on the survey page (not signed in:
+// with a single-use code, or on a device the coach put in survey mode).
+// The survey page shows nothing but the survey.
+type surveyHandlers struct{ *app }
 
-// hospForm is what the hospitalization forms post, kept for a retry.
-type hospForm struct {
-	BeforeCount, AdmittedOn, Service, Change, ChangedOn string
-}
-
-// labelOf looks values up in a table of labels, the value itself when
-// it has none.
-func labelOf(labels map[string]string) func(string) string {
-	return func(v string) string {
-		if l := labels[v]; l != "" {
-			return l
-		}
-		return v
+func (s *surveyHandlers) apiSurveyCounts(c *gin.Context) {
+	counts, err := s.st.SurveyCounts(c.Request.Context())
+	if err != nil {
+		s.respond(c, err)
+		return
 	}
+	c.JSON(http.StatusOK, gin.H{"surveys": counts})
 }
 
-var serviceLabels = map[string]string{
-	"case_management": "Case management", "outpatient_therapy": "Outpatient therapy", "psychiatric_medication": "Psychiatric medication",
-	"crisis_services": "Crisis services", "day_program": "Day program", "peer_support": "Peer support (other than this program)",
-	"supported_employment": "Supported employment", "housing_support": "Housing support", "other": "Other service",
+// apiRecordSurvey stores a survey entered from paper. It answers without
+// an id: the site keeps none that staff could note beside a name.
+func (s *surveyHandlers) apiRecordSurvey(c *gin.Context) {
+	var in store.SurveyInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	if err := s.st.RecordSurvey(c.Request.Context(), in); err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.Status(http.StatusCreated)
 }
 
-var changeLabels = map[string]string{"started": "Started", "stopped": "Stopped", "increased": "Increased", "decreased": "Decreased"}
+func (s *surveyHandlers) apiIssueSurveyCodes(c *gin.Context) {
+	var in struct {
+		Timepoint string `json:"timepoint"`
+		Model     string `json:"model"`
+		Count     int    `json:"count"`
+	}
+	if !bindJSON(c, &in) {
+		return
+	}
+	codes, err := s.st.IssueSurveyCodes(c.Request.Context(), in.Timepoint, in.Model, in.Count)
+	if err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"codes": codes})
+}
+
+// apiSubmitSurvey is the participant's own call: a single-use code and the
+// answers, no sign-in.
+func (s *surveyHandlers) apiSubmitSurvey(c *gin.Context) {
+	var in struct {
+		Code    string            `json:"code"`
+		Answers map[string]string `json:"answers"`
+	}
+	if !bindJSON(c, &in) {
+		return
+	}
+	if err := s.st.SubmitSurvey(c.Request.Context(), in.Code, in.Answers); err != nil {
+		if errors.Is(err, store.ErrSurveyPass) {
+			problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, err.Error()))
+			return
+		}
+		s.respond(c, err)
+		return
+	}
+	c.Status(http.StatusCreated)
+}
+
+// limitSurvey bounds anonymous surveys (the page and the API); the page
+// comes back with the answers given, to be sent again.
+func (s *surveyHandlers) limitSurvey() gin.HandlerFunc {
+	msg := func(secs int) string {
+		return "Many surveys were sent from this device in a short time. Wait " + strconv.Itoa(secs) + " seconds, then press the button again: your answers are kept."
+	}
+	return s.tooMany(s.limits.survey, msg, func(c *gin.Context, msg string) {
+		rel, err := s.st.ActiveRelease(c.Request.Context())
+		if err != nil {
+			s.respond(c, err)
+			return
+		}
+		s.showSurvey(c, http.StatusTooManyRequests, gin.H{"Errors": map[string]string{"wait": msg}, "Answers": postedAnswers(c, rel), "Code": c.PostForm("code")})
+	})
+}
 
 var modelLabels = map[string]string{"": "Not said", contract.ModelPeerPartners: "Peer Partners", contract.ModelSocialExplorations: "Social Explorations"}
-
-// hospitalizationsSection adds the participant's hospitalizations, other
-// services and participation by program month to their page.
-func (s *Server) hospitalizationsSection(c *gin.Context, p store.Participant, data gin.H) error {
-	ctx := c.Request.Context()
-	h, err := s.st.HospitalizationsOf(ctx, p.ID)
-	if err != nil {
-		return err
-	}
-	months, err := s.st.ParticipationMonths(ctx, p.ID)
-	if err != nil {
-		return err
-	}
-	f, _ := data[keyHospForm].(hospForm)
-	errs, _ := data[keyHospErrors].(map[string]string)
-	if errs == nil {
-		errs = map[string]string{}
-	}
-	if f.BeforeCount == "" && h.BeforeCount != nil {
-		f.BeforeCount = strconv.Itoa(*h.BeforeCount)
-	}
-	data["Hosp"] = gin.H{"H": h, "Form": f, "Errors": errs, "Services": options(contract.Services, labelOf(serviceLabels), f.Service),
-		"Changes": options(contract.ServiceChangeKinds, labelOf(changeLabels), f.Change), "ServiceLabels": serviceLabels, "ChangeLabels": changeLabels,
-		"Participation": months}
-	return nil
-}
-
-func (s *Server) hospitalizationDone(c *gin.Context, err error, f hospForm) {
-	if err != nil {
-		s.participantFormErr(c, err, keyHospErrors, gin.H{keyHospForm: f})
-		return
-	}
-	s.nudgeSync()
-	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#hospitalizations")
-}
-
-func (s *Server) hospitalizationsBeforeSubmit(c *gin.Context) {
-	f := hospForm{BeforeCount: c.PostForm("before_count")}
-	n, err := strconv.Atoi(f.BeforeCount)
-	if err != nil {
-		s.hospitalizationDone(c, &store.ValidationError{Field: "before_count", Msg: "enter a whole number, such as 0 or 2"}, f)
-		return
-	}
-	s.hospitalizationDone(c, s.st.SetHospitalizationsBefore(c.Request.Context(), c.Param("id"), n), f)
-}
-
-func (s *Server) hospitalStaySubmit(c *gin.Context) {
-	f := hospForm{AdmittedOn: c.PostForm("admitted_on")}
-	_, err := s.st.AddHospitalStay(c.Request.Context(), c.Param("id"), f.AdmittedOn)
-	s.hospitalizationDone(c, err, f)
-}
-
-func (s *Server) serviceChangeSubmit(c *gin.Context) {
-	f := hospForm{Service: c.PostForm("service"), Change: c.PostForm("change"), ChangedOn: c.PostForm("changed_on")}
-	_, err := s.st.AddServiceChange(c.Request.Context(), c.Param("id"), store.ServiceChange{Service: f.Service, Change: f.Change, ChangedOn: f.ChangedOn})
-	s.hospitalizationDone(c, err, f)
-}
-
-func (s *Server) hospitalStayDeleteSubmit(c *gin.Context) {
-	s.hospitalizationDone(c, s.st.DeleteHospitalStay(c.Request.Context(), c.Param("id"), c.Param("sid")), hospForm{})
-}
-
-func (s *Server) serviceChangeDeleteSubmit(c *gin.Context) {
-	s.hospitalizationDone(c, s.st.DeleteServiceChange(c.Request.Context(), c.Param("id"), c.Param("sid")), hospForm{})
-}
 
 // surveyStatement is one statement of the survey form with its answers.
 type surveyStatement struct {
@@ -149,18 +135,18 @@ var surveyTimepoints = []string{contract.TimepointMidpoint, contract.TimepointCl
 
 var timepointLabels = map[string]string{contract.TimepointMidpoint: "Mid-point", contract.TimepointClosing: "End of the program"}
 
-func (s *Server) surveysPage(c *gin.Context) { s.showSurveys(c, http.StatusOK, gin.H{}) }
+func (s *surveyHandlers) surveysPage(c *gin.Context) { s.showSurveys(c, http.StatusOK, gin.H{}) }
 
-func (s *Server) showSurveys(c *gin.Context, status int, data gin.H) {
+func (s *surveyHandlers) showSurveys(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
 	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	counts, err := s.st.SurveyCounts(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	answers, _ := data["Answers"].(map[string]string)
@@ -173,18 +159,18 @@ func (s *Server) showSurveys(c *gin.Context, status int, data gin.H) {
 	s.render(c, status, "surveys.html", data)
 }
 
-func (s *Server) surveyPaperSubmit(c *gin.Context) {
+func (s *surveyHandlers) surveyPaperSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
 	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	in := store.SurveyInput{Timepoint: c.PostForm("timepoint"), Model: c.PostForm("model"), Answers: postedAnswers(c, rel)}
 	if err := s.st.RecordSurvey(ctx, in); err != nil {
 		fe, ok := fieldErrors(err)
 		if !ok {
-			s.fail(c, err)
+			s.respond(c, err)
 			return
 		}
 		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe, "Answers": in.Answers, "Timepoint": in.Timepoint, "Model": in.Model})
@@ -193,7 +179,7 @@ func (s *Server) surveyPaperSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/surveys?saved=1#paper")
 }
 
-func (s *Server) surveyCodesSubmit(c *gin.Context) {
+func (s *surveyHandlers) surveyCodesSubmit(c *gin.Context) {
 	n, err := strconv.Atoi(c.PostForm("count"))
 	if err != nil {
 		n = 0
@@ -202,7 +188,7 @@ func (s *Server) surveyCodesSubmit(c *gin.Context) {
 	if err != nil {
 		fe, ok := fieldErrors(err)
 		if !ok {
-			s.fail(c, err)
+			s.respond(c, err)
 			return
 		}
 		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"CodeErrors": fe})
@@ -214,13 +200,13 @@ func (s *Server) surveyCodesSubmit(c *gin.Context) {
 // surveyDeviceSubmit puts this device in survey mode: the staff member is
 // signed out here, and the device shows only the survey until the end of
 // the day or until survey mode is ended.
-func (s *Server) surveyDeviceSubmit(c *gin.Context) {
+func (s *surveyHandlers) surveyDeviceSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
 	tok, err := s.st.StartSurveyDevice(ctx, c.PostForm("timepoint"), c.PostForm("model"))
 	if err != nil {
 		fe, ok := fieldErrors(err)
 		if !ok {
-			s.fail(c, err)
+			s.respond(c, err)
 			return
 		}
 		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"DeviceErrors": fe})
@@ -228,7 +214,7 @@ func (s *Server) surveyDeviceSubmit(c *gin.Context) {
 	}
 	staff, _ := c.Cookie(sessionCookie)
 	if err := s.st.Logout(ctx, staff); err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	auth.SetCookie(c, sessionCookie, "", -1, s.cfg.SecureCookies)
@@ -238,7 +224,7 @@ func (s *Server) surveyDeviceSubmit(c *gin.Context) {
 }
 
 // surveyPass is the device's survey-mode pass, if it has a valid one.
-func (s *Server) surveyPass(c *gin.Context) (store.SurveyPass, bool, error) {
+func (s *surveyHandlers) surveyPass(c *gin.Context) (store.SurveyPass, bool, error) {
 	tok, _ := c.Cookie(surveyCookie)
 	if tok == "" {
 		return store.SurveyPass{}, false, nil
@@ -250,17 +236,17 @@ func (s *Server) surveyPass(c *gin.Context) (store.SurveyPass, bool, error) {
 	return p, err == nil && p.Kind == store.PassDevice, err
 }
 
-func (s *Server) surveyPage(c *gin.Context) { s.showSurvey(c, http.StatusOK, gin.H{}) }
+func (s *surveyHandlers) surveyPage(c *gin.Context) { s.showSurvey(c, http.StatusOK, gin.H{}) }
 
-func (s *Server) showSurvey(c *gin.Context, status int, data gin.H) {
+func (s *surveyHandlers) showSurvey(c *gin.Context, status int, data gin.H) {
 	rel, err := s.st.ActiveRelease(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	pass, device, err := s.surveyPass(c)
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	answers, _ := data["Answers"].(map[string]string)
@@ -274,21 +260,21 @@ func (s *Server) showSurvey(c *gin.Context, status int, data gin.H) {
 // renderSurvey draws a survey page: never with the staff navigation (and,
 // as every page, never cached, framed or named in a Referer:
 // auth.SecurityHeaders).
-func (s *Server) renderSurvey(c *gin.Context, status int, name string, data gin.H) {
+func (s *surveyHandlers) renderSurvey(c *gin.Context, status int, name string, data gin.H) {
 	s.render(c, status, name, data)
 }
 
-func (s *Server) surveySubmit(c *gin.Context) {
+func (s *surveyHandlers) surveySubmit(c *gin.Context) {
 	ctx := c.Request.Context()
 	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	answers := postedAnswers(c, rel)
 	_, device, err := s.surveyPass(c)
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	tok := c.PostForm("code")
@@ -302,7 +288,7 @@ func (s *Server) surveySubmit(c *gin.Context) {
 		}
 		fe, ok := fieldErrors(err)
 		if !ok {
-			s.fail(c, err)
+			s.respond(c, err)
 			return
 		}
 		s.showSurvey(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe, "Answers": answers, "Code": c.PostForm("code")})
@@ -311,20 +297,20 @@ func (s *Server) surveySubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/survey/thanks")
 }
 
-func (s *Server) surveyThanks(c *gin.Context) {
+func (s *surveyHandlers) surveyThanks(c *gin.Context) {
 	_, device, err := s.surveyPass(c)
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	s.renderSurvey(c, http.StatusOK, "survey_thanks.html", gin.H{"Title": "Thank you", "Device": device})
 }
 
 // surveyEnd ends survey mode on this device. Staff sign in again as usual.
-func (s *Server) surveyEnd(c *gin.Context) {
+func (s *surveyHandlers) surveyEnd(c *gin.Context) {
 	if tok, _ := c.Cookie(surveyCookie); tok != "" {
 		if err := s.st.EndSurveyDevice(c.Request.Context(), tok); err != nil {
-			s.fail(c, err)
+			s.respond(c, err)
 			return
 		}
 	}

@@ -2,36 +2,158 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
-
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
-// option is one choice of a select.
-type option struct {
-	Value, Label string
-	Selected     bool
+// pairHandlers are peer partner pairs of a cohort and a participant's
+// pairing profile.
+type pairHandlers struct{ *app }
+
+// auditPair writes a pair's change to the audit log under each partner:
+// pairing someone changes their record as much as an update does.
+func (s *pairHandlers) auditPair(c *gin.Context, action string, p store.PairInfo) error {
+	for _, x := range p.Partners {
+		if err := s.st.Audit(c.Request.Context(), currentUser(c), action, "participant", x.ID, "cohort "+p.CohortID+" pair "+p.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func options(values []string, label func(string) string, selected string) []option {
-	out := make([]option, len(values))
-	for i, v := range values {
-		out[i] = option{Value: v, Label: label(v), Selected: v == selected}
+func (s *pairHandlers) apiCohortPairs(c *gin.Context) {
+	v, err := s.st.CohortPairs(c.Request.Context(), c.Param("cid"))
+	if err != nil {
+		s.respond(c, err)
+		return
 	}
-	return out
+	c.JSON(http.StatusOK, v)
 }
 
-func stageLabel(stage int) string {
-	if stage == 0 {
-		return "no outings yet"
+func (s *pairHandlers) apiFormPair(c *gin.Context) {
+	var in store.PairInput
+	if !bindJSON(c, &in) {
+		return
 	}
-	return fmt.Sprintf("stage %d, %s", stage, rules.StageName(stage))
+	p, warnings, err := s.st.FormPair(c.Request.Context(), c.Param("cid"), in)
+	if err != nil {
+		s.respond(c, notFound(err, "No such cohort."))
+		return
+	}
+	if err := s.auditPair(c, "form_pair", p); err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/cohorts/"+p.CohortID+"/pairs")
+	c.JSON(http.StatusCreated, gin.H{"pair": p, "warnings": warnings})
+}
+
+func (s *pairHandlers) apiJoinPair(c *gin.Context) {
+	var in store.JoinPairInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	p, warnings, err := s.st.JoinPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
+	if err != nil {
+		s.respond(c, notFound(err, "No such pair in this cohort."))
+		return
+	}
+	if err := s.auditPair(c, "join_pair", p); err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"pair": p, "warnings": warnings})
+}
+
+func (s *pairHandlers) apiEndPair(c *gin.Context) {
+	var in store.EndPairInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	p, err := s.st.EndPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
+	if err != nil {
+		s.respond(c, notFound(err, "No such pair in this cohort."))
+		return
+	}
+	if err := s.auditPair(c, "end_pair", p); err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+func pairingProfileView(p store.PairingProfile) gin.H {
+	var updated *time.Time
+	if !p.UpdatedAt.IsZero() {
+		updated = &p.UpdatedAt
+	}
+	return gin.H{"participant_id": p.ParticipantID, "interests": p.InterestList(), "gender": p.Gender, "notes": p.Notes, "updated_at": updated}
+}
+
+func (s *pairHandlers) apiPairingProfile(c *gin.Context) {
+	p, err := s.st.PairingProfileOf(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, pairingProfileView(p))
+}
+
+func (s *pairHandlers) apiSavePairingProfile(c *gin.Context) {
+	var in store.PairingProfileInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	p, err := s.st.SavePairingProfile(c.Request.Context(), c.Param("id"), in)
+	if err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, pairingProfileView(p))
+}
+
+func (s *pairHandlers) apiParticipantPairs(c *gin.Context) {
+	ps, err := s.st.ParticipantPairs(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, ps)
+}
+
+// profileForm is the pairing profile form with what was entered.
+type profileForm struct {
+	Interests, Gender, Notes string
+}
+
+// withoutSelf leaves the participant whose page it is out of their pairs.
+func withoutSelf(rows []pairRow, id string) []pairRow {
+	for i := range rows {
+		kept := rows[i].Partners[:0:0]
+		for _, p := range rows[i].Partners {
+			if p.ID != id {
+				kept = append(kept, p)
+			}
+		}
+		rows[i].Partners = kept
+	}
+	return rows
+}
+
+func (s *pairHandlers) pairingProfileSubmit(c *gin.Context) {
+	f := profileForm{Interests: c.PostForm("interests"), Gender: c.PostForm("gender"), Notes: c.PostForm("notes")}
+	in := store.PairingProfileInput{Interests: strings.Split(f.Interests, ","), Gender: f.Gender, Notes: f.Notes}
+	if _, err := s.st.SavePairingProfile(c.Request.Context(), c.Param("id"), in); err != nil {
+		s.participantFormErr(c, err, keyProfileErrors, gin.H{keyProfileForm: f})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#pairing")
 }
 
 // partnerCell is a partner as the pages show them.
@@ -115,7 +237,7 @@ const (
 	keyPairForm   = "PairForm"
 )
 
-func (s *Server) cohortPairsSection(c *gin.Context, v store.CohortView, data gin.H) error {
+func (s *pairHandlers) cohortPairsSection(c *gin.Context, v store.CohortView, data gin.H) error {
 	if v.Cohort.Model != program.ModelPeerPartners {
 		return nil
 	}
@@ -162,11 +284,11 @@ func (s *Server) cohortPairsSection(c *gin.Context, v store.CohortView, data gin
 
 // pairFormErr shows the cohort page again with a pair form's errors, or
 // fails on an unexpected error.
-func (s *Server) pairFormErr(c *gin.Context, err error, data gin.H) {
+func (s *pairHandlers) pairFormErr(c *gin.Context, err error, data gin.H) {
 	fe, ok := fieldErrors(err)
 	if !ok {
 		if !errors.Is(err, store.ErrNotFound) {
-			s.fail(c, err)
+			s.respond(c, err)
 			return
 		}
 		fe = map[string]string{"pair": "There is no such pair in this cohort."}
@@ -175,7 +297,7 @@ func (s *Server) pairFormErr(c *gin.Context, err error, data gin.H) {
 	s.showCohort(c, http.StatusUnprocessableEntity, data)
 }
 
-func (s *Server) formPairSubmit(c *gin.Context) {
+func (s *pairHandlers) formPairSubmit(c *gin.Context) {
 	f := pairForm{A: c.PostForm("participant_a"), B: c.PostForm("participant_b"), C: c.PostForm("participant_c"), FormedOn: c.PostForm("formed_on")}
 	// The one-click suggestions send participant_id once per partner;
 	// the form sends participant_a, _b and an optional _c.
@@ -193,13 +315,13 @@ func (s *Server) formPairSubmit(c *gin.Context) {
 		return
 	}
 	if err := s.auditPair(c, "form_pair", p); err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/cohorts/"+c.Param("cid")+"#pairs")
 }
 
-func (s *Server) joinPairSubmit(c *gin.Context) {
+func (s *pairHandlers) joinPairSubmit(c *gin.Context) {
 	in := store.JoinPairInput{ParticipantID: c.PostForm("participant_id"), JoinedOn: c.PostForm("joined_on")}
 	p, _, err := s.st.JoinPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
 	if err != nil {
@@ -207,13 +329,13 @@ func (s *Server) joinPairSubmit(c *gin.Context) {
 		return
 	}
 	if err := s.auditPair(c, "join_pair", p); err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/cohorts/"+c.Param("cid")+"#pairs")
 }
 
-func (s *Server) endPairSubmit(c *gin.Context) {
+func (s *pairHandlers) endPairSubmit(c *gin.Context) {
 	in := store.EndPairInput{EndedOn: c.PostForm("ended_on"), Reason: c.PostForm("reason"), Note: c.PostForm("note")}
 	p, err := s.st.EndPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
 	if err != nil {
@@ -221,7 +343,7 @@ func (s *Server) endPairSubmit(c *gin.Context) {
 		return
 	}
 	if err := s.auditPair(c, "end_pair", p); err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/cohorts/"+c.Param("cid")+"#pairs")

@@ -11,33 +11,19 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
-// stipendErr answers a store error of the stipend feature.
-func (s *Server) stipendErr(c *gin.Context, err error) {
-	var np *store.NotPayableError
-	var me *store.MissingError
-	switch {
-	case errors.As(err, &np):
-		fe := make([]problem.FieldError, len(np.Reasons))
-		for i, r := range np.Reasons {
-			fe[i] = problem.FieldError{Field: "month", Detail: r}
-		}
-		problem.Write(c, problem.Validation("The stipend for "+np.Month+" is not payable; nothing was approved.", fe...))
-	case errors.Is(err, store.ErrAlreadyPaid):
-		problem.Write(c, problem.New(http.StatusConflict, problem.TypeConflict, "The stipend for this month has already been approved."))
-	case errors.Is(err, store.ErrForbidden):
-		s.forbid(c, "Only the Program Director can do this.")
-	case errors.As(err, &me):
-		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "No such "+me.What+" for this participant."))
-	default:
-		s.writeErr(c, err)
-	}
-}
+// stipendHandlers are the participant's three social goals, the monthly
+// spending plan, expenses with their receipt files, the stipend rule's
+// verdict and the director's approval of a month's payment, and the
+// month's report. Whoever may see a participant works on their goals,
+// plan, expenses and receipts (every access is audited); only the Program
+// Director approves payments and reads the site's report. This file is
+// the API; http_stipends_pages.go the pages.
+type stipendHandlers struct{ *app }
 
 func goalJSON(g store.Goal) gin.H {
 	return gin.H{"id": g.ID, "slot": g.Slot, "title": g.Title, "why": g.Why, "action_plan": g.ActionPlan, "updated_at": g.UpdatedAt}
@@ -51,20 +37,20 @@ func goalsJSON(gs []store.Goal) []gin.H {
 	return out
 }
 
-func (s *Server) apiGoals(c *gin.Context) {
+func (s *stipendHandlers) apiGoals(c *gin.Context) {
 	if _, err := s.st.Participant(c.Request.Context(), c.Param("id")); err != nil {
-		s.writeErr(c, err)
+		s.respond(c, err)
 		return
 	}
 	gs, err := s.st.Goals(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"goals": goalsJSON(gs)})
 }
 
-func (s *Server) apiSaveGoals(c *gin.Context) {
+func (s *stipendHandlers) apiSaveGoals(c *gin.Context) {
 	var req struct {
 		Goals []store.GoalInput `json:"goals"`
 	}
@@ -73,7 +59,7 @@ func (s *Server) apiSaveGoals(c *gin.Context) {
 	}
 	gs, err := s.st.SaveGoals(c.Request.Context(), c.Param("id"), req.Goals)
 	if err != nil {
-		s.stipendErr(c, err)
+		s.respond(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"goals": goalsJSON(gs)})
@@ -112,23 +98,23 @@ func stipendJSON(pid string, v store.StipendMonthView) gin.H {
 }
 
 // monthOr is the month a request names, this month when it names none.
-func (s *Server) monthOr(value string) string {
+func (s *stipendHandlers) monthOr(value string) string {
 	if value == "" {
 		return rules.MonthOf(s.st.Now())
 	}
 	return value
 }
 
-func (s *Server) apiStipendMonth(c *gin.Context) {
+func (s *stipendHandlers) apiStipendMonth(c *gin.Context) {
 	v, err := s.st.StipendMonth(c.Request.Context(), c.Param("id"), s.monthOr(c.Query("month")))
 	if err != nil {
-		s.stipendErr(c, err)
+		s.respond(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, stipendJSON(c.Param("id"), v))
 }
 
-func (s *Server) apiSavePlan(c *gin.Context) {
+func (s *stipendHandlers) apiSavePlan(c *gin.Context) {
 	var req struct {
 		Lines []store.PlanLineInput `json:"lines"`
 	}
@@ -136,16 +122,16 @@ func (s *Server) apiSavePlan(c *gin.Context) {
 		return
 	}
 	if _, err := s.st.SavePlan(c.Request.Context(), c.Param("id"), c.Param("month"), req.Lines); err != nil {
-		s.stipendErr(c, err)
+		s.respond(c, err)
 		return
 	}
 	s.apiStipendMonthOf(c, c.Param("month"), http.StatusOK)
 }
 
-func (s *Server) apiStipendMonthOf(c *gin.Context, month string, status int) {
+func (s *stipendHandlers) apiStipendMonthOf(c *gin.Context, month string, status int) {
 	v, err := s.st.StipendMonth(c.Request.Context(), c.Param("id"), month)
 	if err != nil {
-		s.stipendErr(c, err)
+		s.respond(c, err)
 		return
 	}
 	c.JSON(status, stipendJSON(c.Param("id"), v))
@@ -155,22 +141,22 @@ func expenseJSON(e store.Expense) gin.H {
 	return gin.H{"id": e.ID, "month": e.Month, "goal_id": e.GoalID, "plan_line_id": e.PlanLineID, "spent_on": e.SpentOn, "amount_cents": e.AmountCents, "what": e.What}
 }
 
-func (s *Server) apiAddExpense(c *gin.Context) {
+func (s *stipendHandlers) apiAddExpense(c *gin.Context) {
 	var in store.ExpenseInput
 	if !bindJSON(c, &in) {
 		return
 	}
 	e, err := s.st.AddExpense(c.Request.Context(), currentUser(c), c.Param("id"), in)
 	if err != nil {
-		s.stipendErr(c, err)
+		s.respond(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, expenseJSON(e))
 }
 
-func (s *Server) apiDeleteExpense(c *gin.Context) {
+func (s *stipendHandlers) apiDeleteExpense(c *gin.Context) {
 	if err := s.st.DeleteExpense(c.Request.Context(), c.Param("id"), c.Param("eid")); err != nil {
-		s.stipendErr(c, err)
+		s.respond(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
@@ -182,7 +168,7 @@ var errReceiptForm = errors.New("receipt form")
 // readReceipt reads the uploaded receipt (form field "file") within the
 // release's size bound. A file that is too large is refused from its
 // declared size, before it is read.
-func (s *Server) readReceipt(c *gin.Context) (string, []byte, error) {
+func (s *stipendHandlers) readReceipt(c *gin.Context) (string, []byte, error) {
 	rel, err := s.st.ActiveRelease(c.Request.Context())
 	if err != nil {
 		return "", nil, err
@@ -224,7 +210,7 @@ func readPart(fh *multipart.FileHeader, maxBytes int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, maxBytes+1))
 }
 
-func (s *Server) apiAddReceipt(c *gin.Context) {
+func (s *stipendHandlers) apiAddReceipt(c *gin.Context) {
 	if c.ContentType() != "multipart/form-data" {
 		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Send the receipt as multipart/form-data with the file in the field \"file\"."))
 		return
@@ -242,19 +228,18 @@ func (s *Server) apiAddReceipt(c *gin.Context) {
 			return
 		}
 	}
-	s.stipendErr(c, err)
+	s.respond(c, err)
 }
 
 // receiptDownload sends a receipt file to someone who may see its
 // participant (participantAccess has let them through and audited it).
-func (s *Server) receiptDownload(c *gin.Context) {
+func (s *stipendHandlers) receiptDownload(c *gin.Context) {
 	r, b, err := s.st.ReceiptFile(c.Request.Context(), c.Param("id"), c.Param("rid"))
 	if err != nil {
 		if !isAPI(c) && errors.Is(err, store.ErrNotFound) {
-			s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such receipt."})
-			return
+			err = &missing{page: "There is no such receipt."}
 		}
-		s.stipendErr(c, err)
+		s.respond(c, err)
 		return
 	}
 	ext := map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}[r.MIMEType]
@@ -265,7 +250,7 @@ func (s *Server) receiptDownload(c *gin.Context) {
 	c.Data(http.StatusOK, r.MIMEType, b)
 }
 
-func (s *Server) apiApprovePayment(c *gin.Context) {
+func (s *stipendHandlers) apiApprovePayment(c *gin.Context) {
 	var req struct {
 		Month string `json:"month"`
 	}
@@ -274,7 +259,7 @@ func (s *Server) apiApprovePayment(c *gin.Context) {
 	}
 	p, err := s.st.ApprovePayment(c.Request.Context(), currentUser(c), c.Param("id"), req.Month)
 	if err != nil {
-		s.stipendErr(c, err)
+		s.respond(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, paymentJSON(p))
@@ -306,23 +291,23 @@ var stipendReportHeader = []string{"participant_id", "last_name", "first_name", 
 // month, receipts of the month before); balance is what was paid minus
 // what was spent up to the end of the month. The report names people, so
 // it is written to the audit log.
-func (s *Server) stipendReportCSV(c *gin.Context) {
+func (s *stipendHandlers) stipendReportCSV(c *gin.Context) {
 	month := s.monthOr(c.Query("month"))
 	rows, err := s.st.StipendReport(c.Request.Context(), month)
 	if err != nil {
 		if isAPI(c) {
-			s.stipendErr(c, err)
+			s.respond(c, err)
 		} else if fe, ok := fieldErrors(err); ok {
 			s.render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "No report", "Message": "The month " + fe["month"] + "."})
 		} else {
-			s.fail(c, err)
+			s.respond(c, err)
 		}
 		return
 	}
 	m, _ := rules.ParseMonth(month)
 	month = rules.MonthOf(m)
 	if err := s.st.Audit(c.Request.Context(), currentUser(c), "stipend_report", "site", "", "month "+month); err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	var buf strings.Builder
@@ -340,7 +325,7 @@ func (s *Server) stipendReportCSV(c *gin.Context) {
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
-		s.fail(c, err)
+		s.respond(c, err)
 		return
 	}
 	c.Header("Content-Disposition", "attachment; filename=\"stipends-"+month+".csv\"")

@@ -1,0 +1,197 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/itsmylife/iml/agent/internal/store"
+)
+
+// coachHandlers are coaches and their certification: the site's own, and
+// the hub's, linked by its verification code (certifications also match
+// by the coach's email as they arrive).
+type coachHandlers struct{ *app }
+
+func coachView(c store.Coach, now time.Time) gin.H {
+	return gin.H{"id": c.ID, "name": c.Name, "email": c.Email, "bio": c.Bio, "user_id": c.UserID, "active": c.Active,
+		"certification": gin.H{"code": c.CertCode, "certified_until": c.CertifiedUntil, "revoked": c.CertRevoked, "source": c.CertSource,
+			"current": c.CertifiedOn(now), "expires_soon": c.ExpiresSoon(now, store.ExpiryWarnDays)}}
+}
+
+func (s *coachHandlers) apiCoaches(c *gin.Context) {
+	cs, err := s.st.Coaches(c.Request.Context())
+	if err != nil {
+		s.respond(c, err)
+		return
+	}
+	out := make([]gin.H, len(cs))
+	for i, x := range cs {
+		out[i] = coachView(x, s.st.Now())
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *coachHandlers) apiAddCoach(c *gin.Context) {
+	var in store.CoachInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	co, err := s.st.AddCoach(c.Request.Context(), in)
+	if err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, coachView(co, s.st.Now()))
+}
+
+// apiUpdateCoach changes a coach's profile: the director any coach's, a
+// coach their own (whose account link they cannot change).
+func (s *coachHandlers) apiUpdateCoach(c *gin.Context) {
+	u := currentUser(c)
+	cur, err := s.st.Coach(c.Request.Context(), c.Param("cid"))
+	if err != nil {
+		s.respond(c, notFound(err, "No such coach."))
+		return
+	}
+	if u.Role != store.RoleDirector && cur.UserID != u.ID {
+		s.forbid(c, "Coaches can change only their own profile.")
+		return
+	}
+	var in store.CoachInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	if u.Role != store.RoleDirector {
+		in.UserID = cur.UserID
+	}
+	co, err := s.st.UpdateCoach(c.Request.Context(), cur.ID, in)
+	if err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, coachView(co, s.st.Now()))
+}
+
+func (s *coachHandlers) apiCertify(c *gin.Context) {
+	var in store.Certification
+	if !bindJSON(c, &in) {
+		return
+	}
+	co, err := s.st.RecordCertification(c.Request.Context(), c.Param("cid"), "site", in)
+	if err != nil {
+		s.respond(c, notFound(err, "No such coach."))
+		return
+	}
+	c.JSON(http.StatusOK, coachView(co, s.st.Now()))
+}
+
+func (s *coachHandlers) coachesPage(c *gin.Context) { s.showCoaches(c, http.StatusOK, gin.H{}) }
+
+func (s *coachHandlers) showCoaches(c *gin.Context, status int, data gin.H) {
+	cs, err := s.st.Coaches(c.Request.Context())
+	if err != nil {
+		s.respond(c, err)
+		return
+	}
+	data["Title"], data["Coaches"], data["Today"], data["WarnDays"] = "Coaches", cs, s.st.Now(), store.ExpiryWarnDays
+	// Coach accounts not yet linked to a coach, for the add form.
+	accounts, err := s.st.Users(c.Request.Context(), store.RoleCoach)
+	if err != nil {
+		s.respond(c, err)
+		return
+	}
+	linked := map[string]string{}
+	for _, co := range cs {
+		if co.UserID != "" {
+			linked[co.UserID] = co.Name
+		}
+	}
+	var free []store.User
+	emails := map[string]string{}
+	for _, u := range accounts {
+		emails[u.ID] = u.Email
+		if linked[u.ID] == "" {
+			free = append(free, u)
+		}
+	}
+	data["FreeAccounts"], data["AccountEmails"] = free, emails
+	if _, ok := data["Form"]; !ok {
+		data["Form"] = store.CoachInput{}
+	}
+	s.render(c, status, "coaches.html", data)
+}
+
+func (s *coachHandlers) addCoachSubmit(c *gin.Context) {
+	var in store.CoachInput
+	_ = c.ShouldBind(&in)
+	if _, err := s.st.AddCoach(c.Request.Context(), in); err != nil {
+		fe, ok := fieldErrors(err)
+		if !ok {
+			s.respond(c, err)
+			return
+		}
+		s.showCoaches(c, http.StatusUnprocessableEntity, gin.H{"Form": in, "Errors": fe})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/coaches")
+}
+
+func (s *coachHandlers) certifySubmit(c *gin.Context) {
+	var in store.Certification
+	_ = c.ShouldBind(&in)
+	if _, err := s.st.RecordCertification(c.Request.Context(), c.Param("cid"), "site", in); err != nil {
+		s.coachFormFail(c, err, "CertErrors", "CertCoach")
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/coaches")
+}
+
+// coachFormFail shows the coaches page again with the mistakes of a form
+// under one coach (errKey and coachKey name them for the template), or the
+// error page for a failure that is not the user's.
+func (s *coachHandlers) coachFormFail(c *gin.Context, err error, errKey, coachKey string) {
+	fe, ok := fieldErrors(err)
+	if !ok && !errors.Is(err, store.ErrNotFound) {
+		s.respond(c, err)
+		return
+	}
+	if fe == nil {
+		fe = map[string]string{"coach": "There is no such coach."}
+	}
+	s.showCoaches(c, http.StatusUnprocessableEntity, gin.H{errKey: fe, coachKey: c.Param("cid")})
+}
+
+func (s *coachHandlers) apiLinkHubCert(c *gin.Context) {
+	var in struct {
+		Code string `json:"code"`
+	}
+	if !bindJSON(c, &in) {
+		return
+	}
+	co, err := s.st.LinkHubCertification(c.Request.Context(), c.Param("cid"), in.Code)
+	if err != nil {
+		s.respond(c, notFound(err, "No such coach."))
+		return
+	}
+	u := currentUser(c)
+	if err := s.st.Audit(c.Request.Context(), u, "link_hub_certification", "coach", co.ID, "certification "+co.CertCode); err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, coachView(co, s.st.Now()))
+}
+
+func (s *coachHandlers) linkHubCertSubmit(c *gin.Context) {
+	co, err := s.st.LinkHubCertification(c.Request.Context(), c.Param("cid"), c.PostForm("code"))
+	if err != nil {
+		s.coachFormFail(c, err, "HubErrors", "HubCoach")
+		return
+	}
+	if err := s.st.Audit(c.Request.Context(), currentUser(c), "link_hub_certification", "coach", co.ID, "certification "+co.CertCode); err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/coaches")
+}
