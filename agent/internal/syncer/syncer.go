@@ -107,34 +107,8 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 	if v, _ := s.St.Meta(ctx, store.MetaRelease); v != "" {
 		c.SetRelease(v)
 	}
-	s.progress(Progress{Phase: "status"})
-	st, err := c.Status(ctx)
+	st, err := s.status(ctx, c, e, &res)
 	if err != nil {
-		return res, err
-	}
-	if st.SiteID != e.SiteID {
-		return res, fmt.Errorf("the hub says this credential belongs to site %s, not %s", st.SiteID, e.SiteID)
-	}
-	res.Requeued, err = s.St.Reconcile(ctx, st.Generation, st.SiteSeq)
-	if errors.Is(err, store.ErrHubSeqRange) {
-		// Never adopted: the agent keeps numbering its batches from its
-		// own counter, which the hub accepts.
-		s.Log.Warn("sync: the hub reports a batch sequence out of range for this site; not adopting it", "hub_seq", st.SiteSeq)
-		err = nil
-	}
-	if err != nil {
-		return res, err
-	}
-	if res.Requeued > 0 {
-		s.Log.Warn("sync: the hub is missing records this site sent before; sending them again", "records", res.Requeued, "hub_seq", st.SiteSeq)
-	}
-
-	if n, err := s.St.ResendTARequestsIfLost(ctx, st.TARequests); err != nil {
-		return res, err
-	} else if n > 0 {
-		s.Log.Warn("sync: the hub is missing TA requests this site sent before; sending them again", "requests", n, "hub_holds", st.TARequests)
-	}
-	if _, err := s.sendTARequests(ctx, c); err != nil {
 		return res, err
 	}
 
@@ -153,6 +127,52 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	s.progress(Progress{Phase: "push", Pending: stats.Pending, Requeued: res.Requeued})
+	if err := s.push(ctx, c, e, st.Generation, stats.Pending, &res); err != nil {
+		return res, err
+	}
+	s.progress(Progress{Phase: "done", Sent: res.Sent, Pending: stats.Pending, Batches: res.Batches, Requeued: res.Requeued})
+	return res, nil
+}
+
+// status asks the hub for this site's status and reconciles with it: the
+// records it lost are queued again (res.Requeued), and so are the TA
+// requests, which are then sent.
+func (s *Syncer) status(ctx context.Context, c *Client, e store.Enrollment, res *Result) (contract.StatusResponse, error) {
+	s.progress(Progress{Phase: "status"})
+	st, err := c.Status(ctx)
+	if err != nil {
+		return st, err
+	}
+	if st.SiteID != e.SiteID {
+		return st, fmt.Errorf("the hub says this credential belongs to site %s, not %s", st.SiteID, e.SiteID)
+	}
+	res.Requeued, err = s.St.Reconcile(ctx, st.Generation, st.SiteSeq)
+	if errors.Is(err, store.ErrHubSeqRange) {
+		// Never adopted: the agent keeps numbering its batches from its
+		// own counter, which the hub accepts.
+		s.Log.Warn("sync: the hub reports a batch sequence out of range for this site; not adopting it", "hub_seq", st.SiteSeq)
+		err = nil
+	}
+	if err != nil {
+		return st, err
+	}
+	if res.Requeued > 0 {
+		s.Log.Warn("sync: the hub is missing records this site sent before; sending them again", "records", res.Requeued, "hub_seq", st.SiteSeq)
+	}
+
+	if n, err := s.St.ResendTARequestsIfLost(ctx, st.TARequests); err != nil {
+		return st, err
+	} else if n > 0 {
+		s.Log.Warn("sync: the hub is missing TA requests this site sent before; sending them again", "requests", n, "hub_holds", st.TARequests)
+	}
+	if _, err := s.sendTARequests(ctx, c); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+// push sends the pending records in batches and counts their fates in res.
+func (s *Syncer) push(ctx context.Context, c *Client, e store.Enrollment, generation string, pending int64, res *Result) error {
 	max := s.BatchRecords
 	if max <= 0 || max > contract.MaxBatchRecords {
 		max = contract.MaxBatchRecords
@@ -172,15 +192,15 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 	}
 	cur, err := prepare(0)
 	if err != nil {
-		return res, err
+		return err
 	}
 	seq, err := s.St.NextBatchSeq(ctx)
 	if err != nil {
-		return res, err
+		return err
 	}
 	for len(cur.batch.Records) > 0 {
 		if err := ctx.Err(); err != nil {
-			return res, err
+			return err
 		}
 		type answer struct {
 			resp contract.PushResponse
@@ -194,54 +214,59 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		next, prepErr := prepare(cur.batch.Last)
 		ans := <-done
 		if ans.err != nil {
-			return res, ans.err
+			return ans.err
 		}
 		if prepErr != nil {
-			return res, prepErr
+			return prepErr
 		}
-		if ans.resp.Generation != st.Generation {
-			return res, errors.New("the hub's generation changed during the round; the next round resends what it lost")
+		if ans.resp.Generation != generation {
+			return errors.New("the hub's generation changed during the round; the next round resends what it lost")
 		}
 		results, err := contract.ExpandResults(ans.resp, cur.batch.Records)
 		if err != nil {
-			return res, err
+			return err
 		}
 		if seq, err = s.St.Acknowledge(ctx, seq, cur.batch, results); err != nil {
-			return res, err
+			return err
 		}
-		res.Batches++
-		stored := ans.resp.Stored
-		if !ans.resp.Exceptions && ans.resp.Acknowledged == 0 {
-			stored = 0 // a hub before the counts: count the fates
-			for _, r := range results {
-				if r.Fate == contract.FateStored {
-					stored++
-				}
-			}
-		}
-		res.Stored += stored
-		for _, r := range results {
-			switch {
-			case r.Fate.Acknowledged():
-				res.Sent++
-			case r.HubVersion >= r.Version:
-				s.Log.Warn("sync: the hub holds another version of a record; sending this site's content as a newer version", "record", r.ID, "hub_version", r.HubVersion)
-			default:
-				res.Conflicts++
-				s.Log.Error("sync: the hub refused a record version", "record", r.ID, "version", r.Version, "fate", r.Fate, "detail", r.Detail)
-			}
-		}
-		s.progress(Progress{Phase: "push", Sent: res.Sent, Pending: stats.Pending, Batches: res.Batches, Requeued: res.Requeued})
+		s.count(res, ans.resp, results)
+		s.progress(Progress{Phase: "push", Sent: res.Sent, Pending: pending, Batches: res.Batches, Requeued: res.Requeued})
 		if len(next.batch.Records) == 0 && next.batch.Last == 0 {
 			// Re-versioned records were written after next was read.
 			if next, err = prepare(cur.batch.Last); err != nil {
-				return res, err
+				return err
 			}
 		}
 		cur = next
 	}
-	s.progress(Progress{Phase: "done", Sent: res.Sent, Pending: stats.Pending, Batches: res.Batches, Requeued: res.Requeued})
-	return res, nil
+	return nil
+}
+
+// count adds a pushed batch's fates to res, logging the records the hub
+// holds in another version or refused.
+func (s *Syncer) count(res *Result, resp contract.PushResponse, results []contract.RecordResult) {
+	res.Batches++
+	stored := resp.Stored
+	if !resp.Exceptions && resp.Acknowledged == 0 {
+		stored = 0 // a hub before the counts: count the fates
+		for _, r := range results {
+			if r.Fate == contract.FateStored {
+				stored++
+			}
+		}
+	}
+	res.Stored += stored
+	for _, r := range results {
+		switch {
+		case r.Fate.Acknowledged():
+			res.Sent++
+		case r.HubVersion >= r.Version:
+			s.Log.Warn("sync: the hub holds another version of a record; sending this site's content as a newer version", "record", r.ID, "hub_version", r.HubVersion)
+		default:
+			res.Conflicts++
+			s.Log.Error("sync: the hub refused a record version", "record", r.ID, "version", r.Version, "fate", r.Fate, "detail", r.Detail)
+		}
+	}
 }
 
 func (s *Syncer) pull(ctx context.Context, c *Client) error {
