@@ -18,19 +18,9 @@ const (
 var Genders = []string{GenderWoman, GenderMan, GenderNonBinary, GenderPreferNotToSay}
 
 // GenderLabel names a gender for people.
-func GenderLabel(g string) string {
-	switch g {
-	case GenderWoman:
-		return "Woman"
-	case GenderMan:
-		return "Man"
-	case GenderNonBinary:
-		return "Non-binary"
-	case GenderPreferNotToSay:
-		return "Prefers not to say"
-	}
-	return "Not recorded"
-}
+func GenderLabel(g string) string { return labelOr(genderLabels, g, "Not recorded") }
+
+var genderLabels = map[string]string{GenderWoman: "Woman", GenderMan: "Man", GenderNonBinary: "Non-binary", GenderPreferNotToSay: "Prefers not to say"}
 
 // Reasons a pair ends.
 const (
@@ -44,18 +34,21 @@ const (
 var EndReasons = []string{EndNotWorkingWell, EndDifferentProgression, EndLeftProgram, EndOther}
 
 // EndReasonLabel names an end reason for people.
-func EndReasonLabel(r string) string {
-	switch r {
-	case EndNotWorkingWell:
-		return "Not working well"
-	case EndDifferentProgression:
-		return "Partners progressing at different rates"
-	case EndLeftProgram:
-		return "A partner left the program or the group"
-	case EndOther:
-		return "Other"
+func EndReasonLabel(r string) string { return labelOr(endReasonLabels, r, r) }
+
+var endReasonLabels = map[string]string{
+	EndNotWorkingWell:       "Not working well",
+	EndDifferentProgression: "Partners progressing at different rates",
+	EndLeftProgram:          "A partner left the program or the group",
+	EndOther:                "Other",
+}
+
+// labelOr is the label of k, or none when it has none.
+func labelOr[K comparable](labels map[K]string, k K, none string) string {
+	if l, ok := labels[k]; ok {
+		return l
 	}
-	return r
+	return none
 }
 
 // MaxInterests and MaxInterestLen bound a pairing profile's interests.

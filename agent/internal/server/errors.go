@@ -93,6 +93,26 @@ func (s *app) respond(c *gin.Context, err error) {
 	}
 }
 
+// reply answers an action: its result v as JSON with status, or its error
+// (respond).
+func (s *app) reply(c *gin.Context, status int, v any, err error) {
+	if err != nil {
+		s.respond(c, err)
+		return
+	}
+	c.JSON(status, v)
+}
+
+// found tells whether a record a page needs was found; when it was not
+// (or the lookup failed), it answers with respond (msg is the API's
+// not-found message, as for notFound).
+func (s *app) found(c *gin.Context, err error, msg string) bool {
+	if err != nil {
+		s.respond(c, notFound(err, msg))
+	}
+	return err == nil
+}
+
 // notFound answers a missing record.
 func (s *app) notFound(c *gin.Context, m *missing) {
 	if isAPI(c) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/agent/internal/store"
 )
 
@@ -39,11 +40,7 @@ func (s *coachHandlers) apiAddCoach(c *gin.Context) {
 		return
 	}
 	co, err := s.st.AddCoach(c.Request.Context(), in)
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, coachView(co, s.st.Now()))
+	s.reply(c, http.StatusCreated, coachView(co, s.st.Now()), err)
 }
 
 // apiUpdateCoach changes a coach's profile: the director any coach's, a
@@ -67,11 +64,7 @@ func (s *coachHandlers) apiUpdateCoach(c *gin.Context) {
 		in.UserID = cur.UserID
 	}
 	co, err := s.st.UpdateCoach(c.Request.Context(), cur.ID, in)
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, coachView(co, s.st.Now()))
+	s.reply(c, http.StatusOK, coachView(co, s.st.Now()), err)
 }
 
 func (s *coachHandlers) apiCertify(c *gin.Context) {
@@ -80,11 +73,7 @@ func (s *coachHandlers) apiCertify(c *gin.Context) {
 		return
 	}
 	co, err := s.st.RecordCertification(c.Request.Context(), c.Param("cid"), "site", in)
-	if err != nil {
-		s.respond(c, notFound(err, "No such coach."))
-		return
-	}
-	c.JSON(http.StatusOK, coachView(co, s.st.Now()))
+	s.reply(c, http.StatusOK, coachView(co, s.st.Now()), notFound(err, "No such coach."))
 }
 
 func (s *coachHandlers) coachesPage(c *gin.Context) { s.showCoaches(c, http.StatusOK, gin.H{}) }
@@ -170,27 +159,23 @@ func (s *coachHandlers) apiLinkHubCert(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	co, err := s.st.LinkHubCertification(c.Request.Context(), c.Param("cid"), in.Code)
-	if err != nil {
-		s.respond(c, notFound(err, "No such coach."))
-		return
+	co, err := s.linkHubCert(c, in.Code)
+	s.reply(c, http.StatusOK, coachView(co, s.st.Now()), notFound(err, "No such coach."))
+}
+
+// linkHubCert links coach :cid to the hub's certification of a code, and
+// audits it.
+func (s *coachHandlers) linkHubCert(c *gin.Context, code string) (store.Coach, error) {
+	co, err := s.st.LinkHubCertification(c.Request.Context(), c.Param("cid"), code)
+	if err == nil {
+		err = s.st.Audit(c.Request.Context(), currentUser(c), "link_hub_certification", "coach", co.ID, "certification "+co.CertCode)
 	}
-	u := currentUser(c)
-	if err := s.st.Audit(c.Request.Context(), u, "link_hub_certification", "coach", co.ID, "certification "+co.CertCode); err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, coachView(co, s.st.Now()))
+	return co, err
 }
 
 func (s *coachHandlers) linkHubCertSubmit(c *gin.Context) {
-	co, err := s.st.LinkHubCertification(c.Request.Context(), c.Param("cid"), c.PostForm("code"))
-	if err != nil {
+	if _, err := s.linkHubCert(c, c.PostForm("code")); err != nil {
 		s.coachFormFail(c, err, "HubErrors", "HubCoach")
-		return
-	}
-	if err := s.st.Audit(c.Request.Context(), currentUser(c), "link_hub_certification", "coach", co.ID, "certification "+co.CertCode); err != nil {
-		s.respond(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/coaches")

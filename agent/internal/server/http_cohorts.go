@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/agent/internal/store"
 )
 
@@ -19,6 +20,14 @@ func (s *cohortHandlers) auditMembership(c *gin.Context, action, participantID s
 	return s.st.Audit(c.Request.Context(), currentUser(c), action, "participant", participantID, "cohort "+c.Param("cid"))
 }
 
+// addMember adds a participant to cohort :cid, the attempt audited first.
+func (s *cohortHandlers) addMember(c *gin.Context, participantID, joinedOn string) error {
+	if err := s.auditMembership(c, "add_to_cohort", participantID); err != nil {
+		return err
+	}
+	return s.st.AddMember(c.Request.Context(), c.Param("cid"), participantID, joinedOn)
+}
+
 func (s *cohortHandlers) apiCohorts(c *gin.Context) {
 	own, err := s.ownCoachID(c)
 	if err != nil {
@@ -26,11 +35,7 @@ func (s *cohortHandlers) apiCohorts(c *gin.Context) {
 		return
 	}
 	cs, err := s.st.Cohorts(c.Request.Context(), own)
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, cs)
+	s.reply(c, http.StatusOK, cs, err)
 }
 
 func (s *cohortHandlers) apiAddCohort(c *gin.Context) {
@@ -39,20 +44,12 @@ func (s *cohortHandlers) apiAddCohort(c *gin.Context) {
 		return
 	}
 	coh, err := s.st.AddCohort(c.Request.Context(), in)
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, coh)
+	s.reply(c, http.StatusCreated, coh, err)
 }
 
 func (s *cohortHandlers) apiCohort(c *gin.Context) {
 	v, err := s.st.ViewCohort(c.Request.Context(), c.Param("cid"))
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
+	s.reply(c, http.StatusOK, v, err)
 }
 
 func (s *cohortHandlers) apiAddMember(c *gin.Context) {
@@ -63,20 +60,12 @@ func (s *cohortHandlers) apiAddMember(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	if err := s.auditMembership(c, "add_to_cohort", in.ParticipantID); err != nil {
-		s.respond(c, err)
-		return
-	}
-	if err := s.st.AddMember(c.Request.Context(), c.Param("cid"), in.ParticipantID, in.JoinedOn); err != nil {
+	if err := s.addMember(c, in.ParticipantID, in.JoinedOn); err != nil {
 		s.respond(c, err)
 		return
 	}
 	v, err := s.st.ViewCohort(c.Request.Context(), c.Param("cid"))
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
+	s.reply(c, http.StatusOK, v, err)
 }
 
 func (s *cohortHandlers) apiRemoveMember(c *gin.Context) {
@@ -173,12 +162,7 @@ func (s *cohortHandlers) showCohort(c *gin.Context, status int, data gin.H) {
 }
 
 func (s *cohortHandlers) addMemberSubmit(c *gin.Context) {
-	if err := s.auditMembership(c, "add_to_cohort", c.PostForm("participant_id")); err != nil {
-		s.respond(c, err)
-		return
-	}
-	err := s.st.AddMember(c.Request.Context(), c.Param("cid"), c.PostForm("participant_id"), c.PostForm("joined_on"))
-	if err != nil {
+	if err := s.addMember(c, c.PostForm("participant_id"), c.PostForm("joined_on")); err != nil {
 		fe, ok := fieldErrors(err)
 		if !ok {
 			s.respond(c, err)

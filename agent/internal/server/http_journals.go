@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -103,11 +104,7 @@ func (s *journalHandlers) apiSaveJournal(c *gin.Context) {
 		return
 	}
 	names, err := s.journalNames(c, []store.JournalEntry{e})
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, journalEntryJSON(e, names))
+	s.reply(c, http.StatusOK, journalEntryJSON(e, names), err)
 }
 
 func (s *journalHandlers) apiReviewJournal(c *gin.Context) {
@@ -121,11 +118,7 @@ func (s *journalHandlers) apiReviewJournal(c *gin.Context) {
 		return
 	}
 	names, err := s.journalNames(c, []store.JournalEntry{e})
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, journalEntryJSON(e, names))
+	s.reply(c, http.StatusOK, journalEntryJSON(e, names), err)
 }
 
 // journalAnswer is one answer as the participant's page shows it.
@@ -296,20 +289,12 @@ func (s *journalHandlers) journalAccessSection(c *gin.Context, p store.Participa
 
 func (s *journalHandlers) apiJournalAccess(c *gin.Context) {
 	a, err := s.st.JournalAccessOf(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, a)
+	s.reply(c, http.StatusOK, a, err)
 }
 
 func (s *journalHandlers) apiIssueJournalAccess(c *gin.Context) {
 	a, code, err := s.st.IssueJournalAccess(c.Request.Context(), c.Param("id"), currentUser(c).ID)
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"access": a, "start_code": code, "start_page": "/journal/start"})
+	s.reply(c, http.StatusCreated, gin.H{"access": a, "start_code": code, "start_page": "/journal/start"}, err)
 }
 
 func (s *journalHandlers) apiRevokeJournalAccess(c *gin.Context) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/program"
 )
@@ -24,10 +25,7 @@ type meetingHandlers struct{ *app }
 // 404 or failing when it cannot (ok false).
 func (s *meetingHandlers) pageMeeting(c *gin.Context) (store.MeetingView, bool) {
 	m, err := s.st.Meeting(c.Request.Context(), c.Param("cid"), c.Param("mid"))
-	if err != nil {
-		s.respond(c, notFound(err, "No such meeting of this cohort."))
-	}
-	return m, err == nil
+	return m, s.found(c, err, "No such meeting of this cohort.")
 }
 
 func (s *meetingHandlers) auditMeeting(c *gin.Context, action string, m store.MeetingView) error {
@@ -39,16 +37,17 @@ func (s *meetingHandlers) apiUpdateMeeting(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	m, err := s.st.UpdateMeeting(c.Request.Context(), c.Param("cid"), c.Param("mid"), in)
-	if err != nil {
-		s.respond(c, notFound(err, "No such meeting of this cohort."))
-		return
+	m, err := s.updateMeeting(c, c.Param("cid"), c.Param("mid"), in)
+	s.reply(c, http.StatusOK, m, notFound(err, "No such meeting of this cohort."))
+}
+
+// updateMeeting corrects a meeting and audits it.
+func (s *meetingHandlers) updateMeeting(c *gin.Context, cohortID, meetingID string, in store.MeetingInput) (store.MeetingView, error) {
+	m, err := s.st.UpdateMeeting(c.Request.Context(), cohortID, meetingID, in)
+	if err == nil {
+		err = s.auditMeeting(c, "update_meeting", m)
 	}
-	if err := s.auditMeeting(c, "update_meeting", m); err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, m)
+	return m, err
 }
 
 func (s *meetingHandlers) apiDeleteMeeting(c *gin.Context) {
@@ -170,13 +169,8 @@ func (s *meetingHandlers) meetingUpdateSubmit(c *gin.Context) {
 		people = append(people, p.Value)
 	}
 	f, in := meetingFromForm(c, v.Cohort.Model, people)
-	u, err := s.st.UpdateMeeting(ctx, m.CohortID, m.ID, in)
-	if err != nil {
+	if _, err := s.updateMeeting(c, m.CohortID, m.ID, in); err != nil {
 		s.meetingFormErr(c, err, f, s.showMeetingEdit)
-		return
-	}
-	if err := s.auditMeeting(c, "update_meeting", u); err != nil {
-		s.respond(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/cohorts/"+m.CohortID+"?meeting=updated#meetings")
@@ -204,20 +198,12 @@ func (s *meetingHandlers) meetingDeleteSubmit(c *gin.Context) {
 func (s *meetingHandlers) apiMeetings(c *gin.Context) {
 	limit, _ := strconv.Atoi(c.Query("limit"))
 	ms, err := s.st.Meetings(c.Request.Context(), c.Param("cid"), limit)
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, ms)
+	s.reply(c, http.StatusOK, ms, err)
 }
 
 func (s *meetingHandlers) apiMeeting(c *gin.Context) {
 	m, err := s.st.Meeting(c.Request.Context(), c.Param("cid"), c.Param("mid"))
-	if err != nil {
-		s.respond(c, notFound(err, "No such meeting of this cohort."))
-		return
-	}
-	c.JSON(http.StatusOK, m)
+	s.reply(c, http.StatusOK, m, notFound(err, "No such meeting of this cohort."))
 }
 
 func (s *meetingHandlers) apiRecordMeeting(c *gin.Context) {
@@ -252,11 +238,7 @@ func (s *meetingHandlers) apiLessonPlans(c *gin.Context) {
 		day = s.st.Now().Format("2006-01-02")
 	}
 	o, err := s.st.MeetingOptions(c.Request.Context(), c.Param("cid"), day)
-	if err != nil {
-		s.respond(c, notFound(err, "No such cohort."))
-		return
-	}
-	c.JSON(http.StatusOK, o)
+	s.reply(c, http.StatusOK, o, notFound(err, "No such cohort."))
 }
 
 // planOption is a lesson plan as the meeting form offers it.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -18,11 +19,7 @@ type outcomeHandlers struct{ *app }
 
 func (s *outcomeHandlers) apiHospitalizations(c *gin.Context) {
 	h, err := s.st.HospitalizationsOf(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, h)
+	s.reply(c, http.StatusOK, h, err)
 }
 
 func (s *outcomeHandlers) apiSetHospitalizationsBefore(c *gin.Context) {

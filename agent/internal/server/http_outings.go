@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
 )
@@ -23,10 +24,7 @@ type outingHandlers struct{ *app }
 // page, answering 404 or failing when it cannot (ok false).
 func (s *outingHandlers) pageOuting(c *gin.Context) (store.Outing, bool) {
 	o, err := s.st.Outing(c.Request.Context(), c.Param("id"), c.Param("oid"))
-	if err != nil {
-		s.respond(c, notFound(err, "No such outing of this participant."))
-	}
-	return o, err == nil
+	return o, s.found(c, err, "No such outing of this participant.")
 }
 
 func (s *outingHandlers) apiUpdateOuting(c *gin.Context) {
@@ -35,11 +33,7 @@ func (s *outingHandlers) apiUpdateOuting(c *gin.Context) {
 		return
 	}
 	o, err := s.st.UpdateOuting(c.Request.Context(), c.Param("id"), c.Param("oid"), in)
-	if err != nil {
-		s.respond(c, notFound(err, "No such outing of this participant."))
-		return
-	}
-	c.JSON(http.StatusOK, o)
+	s.reply(c, http.StatusOK, o, notFound(err, "No such outing of this participant."))
 }
 
 func (s *outingHandlers) apiDeleteOuting(c *gin.Context) {
@@ -132,11 +126,7 @@ func (s *outingHandlers) outingDeleteSubmit(c *gin.Context) {
 
 func (s *outingHandlers) apiOutings(c *gin.Context) {
 	v, err := s.st.ViewOutings(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
+	s.reply(c, http.StatusOK, v, err)
 }
 
 func (s *outingHandlers) apiAddOuting(c *gin.Context) {
@@ -145,11 +135,7 @@ func (s *outingHandlers) apiAddOuting(c *gin.Context) {
 		return
 	}
 	o, err := s.st.AddOuting(c.Request.Context(), c.Param("id"), in)
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, o)
+	s.reply(c, http.StatusCreated, o, err)
 }
 
 // outingRow is an outing as the participant page shows it.

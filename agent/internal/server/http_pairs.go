@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/program"
@@ -27,13 +28,36 @@ func (s *pairHandlers) auditPair(c *gin.Context, action string, p store.PairInfo
 	return nil
 }
 
+// formPair, joinPair and endPair are the pair actions of the API and of
+// the cohort page's forms alike: the store's change to the pair of cohort
+// :cid, then its audit under each partner.
+func (s *pairHandlers) formPair(c *gin.Context, in store.PairInput) (store.PairInfo, []string, error) {
+	p, warnings, err := s.st.FormPair(c.Request.Context(), c.Param("cid"), in)
+	if err == nil {
+		err = s.auditPair(c, "form_pair", p)
+	}
+	return p, warnings, err
+}
+
+func (s *pairHandlers) joinPair(c *gin.Context, in store.JoinPairInput) (store.PairInfo, []string, error) {
+	p, warnings, err := s.st.JoinPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
+	if err == nil {
+		err = s.auditPair(c, "join_pair", p)
+	}
+	return p, warnings, err
+}
+
+func (s *pairHandlers) endPair(c *gin.Context, in store.EndPairInput) (store.PairInfo, error) {
+	p, err := s.st.EndPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
+	if err == nil {
+		err = s.auditPair(c, "end_pair", p)
+	}
+	return p, err
+}
+
 func (s *pairHandlers) apiCohortPairs(c *gin.Context) {
 	v, err := s.st.CohortPairs(c.Request.Context(), c.Param("cid"))
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
+	s.reply(c, http.StatusOK, v, err)
 }
 
 func (s *pairHandlers) apiFormPair(c *gin.Context) {
@@ -41,13 +65,9 @@ func (s *pairHandlers) apiFormPair(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	p, warnings, err := s.st.FormPair(c.Request.Context(), c.Param("cid"), in)
+	p, warnings, err := s.formPair(c, in)
 	if err != nil {
 		s.respond(c, notFound(err, "No such cohort."))
-		return
-	}
-	if err := s.auditPair(c, "form_pair", p); err != nil {
-		s.respond(c, err)
 		return
 	}
 	c.Header("Location", "/api/v1/cohorts/"+p.CohortID+"/pairs")
@@ -59,16 +79,8 @@ func (s *pairHandlers) apiJoinPair(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	p, warnings, err := s.st.JoinPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
-	if err != nil {
-		s.respond(c, notFound(err, "No such pair in this cohort."))
-		return
-	}
-	if err := s.auditPair(c, "join_pair", p); err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"pair": p, "warnings": warnings})
+	p, warnings, err := s.joinPair(c, in)
+	s.reply(c, http.StatusOK, gin.H{"pair": p, "warnings": warnings}, notFound(err, "No such pair in this cohort."))
 }
 
 func (s *pairHandlers) apiEndPair(c *gin.Context) {
@@ -76,16 +88,8 @@ func (s *pairHandlers) apiEndPair(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	p, err := s.st.EndPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
-	if err != nil {
-		s.respond(c, notFound(err, "No such pair in this cohort."))
-		return
-	}
-	if err := s.auditPair(c, "end_pair", p); err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	p, err := s.endPair(c, in)
+	s.reply(c, http.StatusOK, p, notFound(err, "No such pair in this cohort."))
 }
 
 func pairingProfileView(p store.PairingProfile) gin.H {
@@ -98,11 +102,7 @@ func pairingProfileView(p store.PairingProfile) gin.H {
 
 func (s *pairHandlers) apiPairingProfile(c *gin.Context) {
 	p, err := s.st.PairingProfileOf(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, pairingProfileView(p))
+	s.reply(c, http.StatusOK, pairingProfileView(p), err)
 }
 
 func (s *pairHandlers) apiSavePairingProfile(c *gin.Context) {
@@ -111,20 +111,12 @@ func (s *pairHandlers) apiSavePairingProfile(c *gin.Context) {
 		return
 	}
 	p, err := s.st.SavePairingProfile(c.Request.Context(), c.Param("id"), in)
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, pairingProfileView(p))
+	s.reply(c, http.StatusOK, pairingProfileView(p), err)
 }
 
 func (s *pairHandlers) apiParticipantPairs(c *gin.Context) {
 	ps, err := s.st.ParticipantPairs(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, ps)
+	s.reply(c, http.StatusOK, ps, err)
 }
 
 // profileForm is the pairing profile form with what was entered.
@@ -309,13 +301,8 @@ func (s *pairHandlers) formPairSubmit(c *gin.Context) {
 			}
 		}
 	}
-	p, _, err := s.st.FormPair(c.Request.Context(), c.Param("cid"), store.PairInput{ParticipantIDs: ids, FormedOn: f.FormedOn})
-	if err != nil {
+	if _, _, err := s.formPair(c, store.PairInput{ParticipantIDs: ids, FormedOn: f.FormedOn}); err != nil {
 		s.pairFormErr(c, err, gin.H{keyPairForm: f})
-		return
-	}
-	if err := s.auditPair(c, "form_pair", p); err != nil {
-		s.respond(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/cohorts/"+c.Param("cid")+"#pairs")
@@ -323,13 +310,8 @@ func (s *pairHandlers) formPairSubmit(c *gin.Context) {
 
 func (s *pairHandlers) joinPairSubmit(c *gin.Context) {
 	in := store.JoinPairInput{ParticipantID: c.PostForm("participant_id"), JoinedOn: c.PostForm("joined_on")}
-	p, _, err := s.st.JoinPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
-	if err != nil {
+	if _, _, err := s.joinPair(c, in); err != nil {
 		s.pairFormErr(c, err, gin.H{})
-		return
-	}
-	if err := s.auditPair(c, "join_pair", p); err != nil {
-		s.respond(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/cohorts/"+c.Param("cid")+"#pairs")
@@ -337,13 +319,8 @@ func (s *pairHandlers) joinPairSubmit(c *gin.Context) {
 
 func (s *pairHandlers) endPairSubmit(c *gin.Context) {
 	in := store.EndPairInput{EndedOn: c.PostForm("ended_on"), Reason: c.PostForm("reason"), Note: c.PostForm("note")}
-	p, err := s.st.EndPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
-	if err != nil {
+	if _, err := s.endPair(c, in); err != nil {
 		s.pairFormErr(c, err, gin.H{keyPairFailed: c.Param("pairid"), keyPairEnd: in})
-		return
-	}
-	if err := s.auditPair(c, "end_pair", p); err != nil {
-		s.respond(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/cohorts/"+c.Param("cid")+"#pairs")

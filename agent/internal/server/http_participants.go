@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -40,6 +41,19 @@ func (s *participantHandlers) defaultCoach(c *gin.Context, in *store.Participant
 	return err
 }
 
+// addParticipant enrolls a participant (a coach who takes them in is their
+// coach until they choose one) and asks for a sync.
+func (s *participantHandlers) addParticipant(c *gin.Context, in *store.ParticipantInput) (store.Participant, error) {
+	if err := s.defaultCoach(c, in); err != nil {
+		return store.Participant{}, err
+	}
+	p, err := s.st.AddParticipant(c.Request.Context(), *in)
+	if err == nil {
+		s.nudgeSync()
+	}
+	return p, err
+}
+
 func (s *participantHandlers) apiParticipants(c *gin.Context) {
 	ps, err := s.st.VisibleParticipants(c.Request.Context(), currentUser(c))
 	if err != nil {
@@ -58,27 +72,18 @@ func (s *participantHandlers) apiAddParticipant(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	if err := s.defaultCoach(c, &in); err != nil {
-		s.respond(c, err)
-		return
-	}
-	p, err := s.st.AddParticipant(c.Request.Context(), in)
+	p, err := s.addParticipant(c, &in)
 	if err != nil {
 		s.respond(c, err)
 		return
 	}
-	s.nudgeSync()
 	c.Header("Location", "/api/v1/participants/"+p.ID)
 	c.JSON(http.StatusCreated, participantView(p))
 }
 
 func (s *participantHandlers) apiParticipant(c *gin.Context) {
 	p, err := s.st.Participant(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, participantView(p))
+	s.reply(c, http.StatusOK, participantView(p), err)
 }
 
 func (s *participantHandlers) apiUpdateParticipant(c *gin.Context) {
@@ -267,11 +272,7 @@ func (s *participantHandlers) showParticipants(c *gin.Context, status int, data 
 func (s *participantHandlers) addParticipantSubmit(c *gin.Context) {
 	var in store.ParticipantInput
 	_ = c.ShouldBind(&in)
-	if err := s.defaultCoach(c, &in); err != nil {
-		s.respond(c, err)
-		return
-	}
-	p, err := s.st.AddParticipant(c.Request.Context(), in)
+	p, err := s.addParticipant(c, &in)
 	if err != nil {
 		fe, ok := fieldErrors(err)
 		if !ok {
@@ -281,7 +282,6 @@ func (s *participantHandlers) addParticipantSubmit(c *gin.Context) {
 		s.showParticipants(c, http.StatusUnprocessableEntity, gin.H{"Form": in, "Errors": fe})
 		return
 	}
-	s.nudgeSync()
 	c.Redirect(http.StatusSeeOther, "/participants/"+p.ID+"?added=1")
 }
 

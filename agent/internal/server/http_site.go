@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/program"
@@ -17,16 +18,12 @@ type siteHandlers struct{ *app }
 
 func (s *siteHandlers) apiRelease(c *gin.Context) {
 	rel, err := s.st.ActiveRelease(c.Request.Context())
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
 	// The release keeps lesson_plans out of its canonical form when it has
 	// none; the API answers [] all the same.
-	c.JSON(http.StatusOK, struct {
+	s.reply(c, http.StatusOK, struct {
 		program.Release
 		LessonPlans []program.LessonPlan `json:"lesson_plans"`
-	}{rel, append([]program.LessonPlan{}, rel.LessonPlans...)})
+	}{rel, append([]program.LessonPlan{}, rel.LessonPlans...)}, err)
 }
 
 // syncStatus gathers what the sync page and API show.
@@ -52,11 +49,7 @@ func (s *siteHandlers) syncStatus(c *gin.Context) (gin.H, error) {
 
 func (s *siteHandlers) apiSyncStatus(c *gin.Context) {
 	st, err := s.syncStatus(c)
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, st)
+	s.reply(c, http.StatusOK, st, err)
 }
 
 func (s *siteHandlers) apiSyncRun(c *gin.Context) {
@@ -71,11 +64,7 @@ func (s *siteHandlers) apiSyncRun(c *gin.Context) {
 func (s *siteHandlers) apiAudit(c *gin.Context) {
 	limit, _ := strconv.Atoi(c.Query("limit"))
 	es, err := s.st.AuditLog(c.Request.Context(), store.AuditFilter{SubjectID: c.Query("participant"), UserID: c.Query("user"), Limit: limit})
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, es)
+	s.reply(c, http.StatusOK, es, err)
 }
 
 func (s *siteHandlers) syncPage(c *gin.Context) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -43,11 +44,7 @@ func (s *stipendHandlers) apiGoals(c *gin.Context) {
 		return
 	}
 	gs, err := s.st.Goals(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"goals": goalsJSON(gs)})
+	s.reply(c, http.StatusOK, gin.H{"goals": goalsJSON(gs)}, err)
 }
 
 func (s *stipendHandlers) apiSaveGoals(c *gin.Context) {
@@ -58,11 +55,7 @@ func (s *stipendHandlers) apiSaveGoals(c *gin.Context) {
 		return
 	}
 	gs, err := s.st.SaveGoals(c.Request.Context(), c.Param("id"), req.Goals)
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"goals": goalsJSON(gs)})
+	s.reply(c, http.StatusOK, gin.H{"goals": goalsJSON(gs)}, err)
 }
 
 func receiptJSON(pid string, r store.Receipt) gin.H {
@@ -107,11 +100,7 @@ func (s *stipendHandlers) monthOr(value string) string {
 
 func (s *stipendHandlers) apiStipendMonth(c *gin.Context) {
 	v, err := s.st.StipendMonth(c.Request.Context(), c.Param("id"), s.monthOr(c.Query("month")))
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, stipendJSON(c.Param("id"), v))
+	s.reply(c, http.StatusOK, stipendJSON(c.Param("id"), v), err)
 }
 
 func (s *stipendHandlers) apiSavePlan(c *gin.Context) {
@@ -147,11 +136,7 @@ func (s *stipendHandlers) apiAddExpense(c *gin.Context) {
 		return
 	}
 	e, err := s.st.AddExpense(c.Request.Context(), currentUser(c), c.Param("id"), in)
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, expenseJSON(e))
+	s.reply(c, http.StatusCreated, expenseJSON(e), err)
 }
 
 func (s *stipendHandlers) apiDeleteExpense(c *gin.Context) {
@@ -258,11 +243,7 @@ func (s *stipendHandlers) apiApprovePayment(c *gin.Context) {
 		return
 	}
 	p, err := s.st.ApprovePayment(c.Request.Context(), currentUser(c), c.Param("id"), req.Month)
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, paymentJSON(p))
+	s.reply(c, http.StatusCreated, paymentJSON(p), err)
 }
 
 // csvText keeps a text cell from being read as a formula by a spreadsheet.

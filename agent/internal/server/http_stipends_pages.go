@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
 )
@@ -152,6 +153,22 @@ func (s *stipendHandlers) stipendAgain(c *gin.Context, month string, forms stipe
 	s.showParticipant(c, http.StatusUnprocessableEntity, gin.H{"StipendForms": forms, "StipendMonth": month})
 }
 
+// stipendChanged answers a change to the stipend month: back to the month
+// at anchor, or the page again with the forms again makes of the field
+// mistakes, or respond's answer to another error.
+func (s *stipendHandlers) stipendChanged(c *gin.Context, month, anchor string, err error, again func(fe map[string]string) stipendForms) {
+	if err == nil {
+		s.stipendDone(c, month, anchor)
+		return
+	}
+	fe, ok := fieldErrors(err)
+	if !ok {
+		s.respond(c, err)
+		return
+	}
+	s.stipendAgain(c, month, again(fe))
+}
+
 // stipendDone goes back to the participant page's stipend month.
 func (s *stipendHandlers) stipendDone(c *gin.Context, month, anchor string) {
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"?stipend_month="+month+"#"+anchor)
@@ -229,16 +246,10 @@ func (s *stipendHandlers) planLineSubmit(c *gin.Context) {
 
 func (s *stipendHandlers) planLineRemoveSubmit(c *gin.Context) {
 	month := c.Param("month")
-	if err := s.st.RemovePlanLine(c.Request.Context(), c.Param("id"), c.Param("lid")); err != nil {
-		fe, ok := fieldErrors(err)
-		if !ok {
-			s.respond(c, err)
-			return
-		}
-		s.stipendAgain(c, month, stipendForms{LineError: strings.Join(listErrors(fe), "; ")})
-		return
-	}
-	s.stipendDone(c, month, "spending-plan")
+	err := s.st.RemovePlanLine(c.Request.Context(), c.Param("id"), c.Param("lid"))
+	s.stipendChanged(c, month, "spending-plan", err, func(fe map[string]string) stipendForms {
+		return stipendForms{LineError: strings.Join(listErrors(fe), "; ")}
+	})
 }
 
 func (s *stipendHandlers) expenseSubmit(c *gin.Context) {
@@ -294,16 +305,10 @@ func (s *stipendHandlers) expenseSubmit(c *gin.Context) {
 
 func (s *stipendHandlers) expenseRemoveSubmit(c *gin.Context) {
 	month := c.PostForm("month")
-	if err := s.st.DeleteExpense(c.Request.Context(), c.Param("id"), c.Param("eid")); err != nil {
-		fe, ok := fieldErrors(err)
-		if !ok {
-			s.respond(c, err)
-			return
-		}
-		s.stipendAgain(c, month, stipendForms{ExpenseError: strings.Join(listErrors(fe), "; ")})
-		return
-	}
-	s.stipendDone(c, month, "expenses")
+	err := s.st.DeleteExpense(c.Request.Context(), c.Param("id"), c.Param("eid"))
+	s.stipendChanged(c, month, "expenses", err, func(fe map[string]string) stipendForms {
+		return stipendForms{ExpenseError: strings.Join(listErrors(fe), "; ")}
+	})
 }
 
 func (s *stipendHandlers) receiptSubmit(c *gin.Context) {
@@ -315,16 +320,9 @@ func (s *stipendHandlers) receiptSubmit(c *gin.Context) {
 	if err == nil {
 		_, err = s.st.AddReceipt(c.Request.Context(), currentUser(c), c.Param("id"), c.Param("eid"), declared, content)
 	}
-	if err != nil {
-		fe, ok := fieldErrors(err)
-		if !ok {
-			s.respond(c, err)
-			return
-		}
-		s.stipendAgain(c, month, stipendForms{ReceiptExpense: c.Param("eid"), ReceiptErrors: fe})
-		return
-	}
-	s.stipendDone(c, month, "expenses")
+	s.stipendChanged(c, month, "expenses", err, func(fe map[string]string) stipendForms {
+		return stipendForms{ReceiptExpense: c.Param("eid"), ReceiptErrors: fe}
+	})
 }
 
 func (s *stipendHandlers) approveSubmit(c *gin.Context) {

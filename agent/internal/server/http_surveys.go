@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/contract"
@@ -21,11 +22,7 @@ type surveyHandlers struct{ *app }
 
 func (s *surveyHandlers) apiSurveyCounts(c *gin.Context) {
 	counts, err := s.st.SurveyCounts(c.Request.Context())
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"surveys": counts})
+	s.reply(c, http.StatusOK, gin.H{"surveys": counts}, err)
 }
 
 // apiRecordSurvey stores a survey entered from paper. It answers without
@@ -52,11 +49,7 @@ func (s *surveyHandlers) apiIssueSurveyCodes(c *gin.Context) {
 		return
 	}
 	codes, err := s.st.IssueSurveyCodes(c.Request.Context(), in.Timepoint, in.Model, in.Count)
-	if err != nil {
-		s.respond(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"codes": codes})
+	s.reply(c, http.StatusCreated, gin.H{"codes": codes}, err)
 }
 
 // apiSubmitSurvey is the participant's own call: a single-use code and the

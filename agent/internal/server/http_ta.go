@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 )
@@ -41,11 +42,7 @@ func (s *taHandlers) apiRaiseTARequest(c *gin.Context) {
 
 func (s *taHandlers) apiTARequest(c *gin.Context) {
 	r, err := s.st.TARequestByID(c.Request.Context(), c.Param("rid"))
-	if err != nil {
-		s.respond(c, notFound(err, "No such TA request."))
-		return
-	}
-	c.JSON(http.StatusOK, r)
+	s.reply(c, http.StatusOK, r, notFound(err, "No such TA request."))
 }
 
 func (s *taHandlers) taRequestsPage(c *gin.Context) { s.showTARequests(c, http.StatusOK, gin.H{}) }

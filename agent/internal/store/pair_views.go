@@ -4,9 +4,10 @@ import (
 	"context"
 	"sort"
 
+	"gorm.io/gorm"
+
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/pkg/program"
-	"gorm.io/gorm"
 )
 
 // pairRow is a pair member joined with its pair, participant and cohort.

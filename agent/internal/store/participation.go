@@ -5,11 +5,12 @@ import (
 	"sort"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/deident"
 	"github.com/itsmylife/iml/pkg/program"
-	"gorm.io/gorm"
 )
 
 // upstreamPerson is a participant as described upstream, and the day

@@ -11,8 +11,9 @@ import (
 	"path/filepath"
 
 	"github.com/google/uuid"
-	"github.com/itsmylife/iml/agent/internal/rules"
 	"gorm.io/gorm"
+
+	"github.com/itsmylife/iml/agent/internal/rules"
 )
 
 // ReceiptsDir is where receipt files are kept: a receipts folder beside

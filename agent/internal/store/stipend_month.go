@@ -4,9 +4,10 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/pkg/program"
-	"gorm.io/gorm"
 )
 
 // PlanLineView is a plan line with its goal and what was spent on it.
