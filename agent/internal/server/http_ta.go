@@ -6,18 +6,19 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/contract"
 )
 
 // taHandlers are technical assistance requests to the national office: the
 // Program Director raises them and reads the answers. Requests wait in a
 // local queue until the sync worker delivers them.
-type taHandlers struct{ *app }
+type taHandlers struct{ *web.App }
 
 func (s *taHandlers) apiTARequests(c *gin.Context) {
-	rs, err := s.st.TARequests(c.Request.Context())
+	rs, err := s.St.TARequests(c.Request.Context())
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	if rs == nil {
@@ -28,59 +29,59 @@ func (s *taHandlers) apiTARequests(c *gin.Context) {
 
 func (s *taHandlers) apiRaiseTARequest(c *gin.Context) {
 	var in store.TARequestInput
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
-	r, err := s.st.RaiseTARequest(c.Request.Context(), currentUser(c), in)
+	r, err := s.St.RaiseTARequest(c.Request.Context(), web.CurrentUser(c), in)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	s.nudgeSync()
+	s.NudgeSync()
 	c.JSON(http.StatusCreated, r)
 }
 
 func (s *taHandlers) apiTARequest(c *gin.Context) {
-	r, err := s.st.TARequestByID(c.Request.Context(), c.Param("rid"))
-	s.reply(c, http.StatusOK, r, notFound(err, "No such TA request."))
+	r, err := s.St.TARequestByID(c.Request.Context(), c.Param("rid"))
+	s.Reply(c, http.StatusOK, r, web.NotFound(err, "No such TA request."))
 }
 
 func (s *taHandlers) taRequestsPage(c *gin.Context) { s.showTARequests(c, http.StatusOK, gin.H{}) }
 
 func (s *taHandlers) showTARequests(c *gin.Context, status int, data gin.H) {
-	rs, err := s.st.TARequests(c.Request.Context())
+	rs, err := s.St.TARequests(c.Request.Context())
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	if _, ok := data["Form"]; !ok {
 		data["Form"] = store.TARequestInput{}
 	}
 	data["Title"], data["Requests"], data["Categories"], data["CategoryLabels"] = "TA requests", rs, contract.TACategories, contract.TACategoryLabels
-	s.render(c, status, "ta_requests.html", data)
+	s.Render(c, status, "ta_requests.html", data)
 }
 
 func (s *taHandlers) raiseTARequestSubmit(c *gin.Context) {
 	in := store.TARequestInput{Subject: c.PostForm("subject"), Category: c.PostForm("category"), Text: c.PostForm("text")}
-	r, err := s.st.RaiseTARequest(c.Request.Context(), currentUser(c), in)
+	r, err := s.St.RaiseTARequest(c.Request.Context(), web.CurrentUser(c), in)
 	if err != nil {
-		fe, ok := fieldErrors(err)
+		fe, ok := web.FieldErrors(err)
 		if !ok {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
 		s.showTARequests(c, http.StatusUnprocessableEntity, gin.H{"Form": in, "Errors": fe})
 		return
 	}
-	s.nudgeSync()
+	s.NudgeSync()
 	c.Redirect(http.StatusSeeOther, "/ta-requests/"+r.ID)
 }
 
 func (s *taHandlers) taRequestPage(c *gin.Context) {
-	r, err := s.st.TARequestByID(c.Request.Context(), c.Param("rid"))
+	r, err := s.St.TARequestByID(c.Request.Context(), c.Param("rid"))
 	if err != nil {
-		s.respond(c, notFound(err, "No such TA request."))
+		s.Respond(c, web.NotFound(err, "No such TA request."))
 		return
 	}
-	s.render(c, http.StatusOK, "ta_request.html", gin.H{"Title": r.Subject, "R": r, "CategoryLabels": contract.TACategoryLabels})
+	s.Render(c, http.StatusOK, "ta_request.html", gin.H{"Title": r.Subject, "R": r, "CategoryLabels": contract.TACategoryLabels})
 }

@@ -3,11 +3,11 @@ package server
 import (
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
@@ -19,7 +19,7 @@ const maxRequestBytes = 12 << 20
 func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > n {
-			if isAPI(c) {
+			if web.IsAPI(c) {
 				problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, "The request is too large."))
 			} else {
 				c.AbortWithStatus(http.StatusRequestEntityTooLarge)
@@ -31,16 +31,9 @@ func limitBody(n int64) gin.HandlerFunc {
 	}
 }
 
-// surveyRoute tells the routes of the anonymous survey (the survey page,
-// its thanks, the staff's survey page and API): they are not logged, so
-// that the log's times of surveys cannot be set beside the audit log's.
-func surveyRoute(path string) bool {
-	return strings.HasPrefix(path, "/survey") || strings.HasPrefix(path, "/api/v1/survey")
-}
-
 // accessLog logs method, path template, status and time: never a body, a
 // query or a participant's id.
-func (s *app) accessLog() gin.HandlerFunc {
+func (s *Server) accessLog() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -48,14 +41,14 @@ func (s *app) accessLog() gin.HandlerFunc {
 		if path == "" {
 			path = "(unmatched)"
 		}
-		if surveyRoute(path) {
+		if web.SurveyRoute(path) {
 			return // when a survey came in is not kept anywhere
 		}
 		if problem.GoneUnlogged(c) {
 			// The body broke off: the client went away mid-request,
 			// whatever the handler made of what it could read.
-			problem.LogGone(c, s.log, io.ErrUnexpectedEOF)
+			problem.LogGone(c, s.Log, io.ErrUnexpectedEOF)
 		}
-		s.log.Info("http", "method", c.Request.Method, "route", path, "status", c.Writer.Status(), "ms", time.Since(start).Milliseconds())
+		s.Log.Info("http", "method", c.Request.Method, "route", path, "status", c.Writer.Status(), "ms", time.Since(start).Milliseconds())
 	}
 }

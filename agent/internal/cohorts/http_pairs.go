@@ -1,4 +1,4 @@
-package server
+package cohorts
 
 import (
 	"errors"
@@ -10,18 +10,19 @@ import (
 
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
-// pairHandlers are peer partner pairs of a cohort and a participant's
+// Pairs are peer partner pairs of a cohort and a participant's
 // pairing profile.
-type pairHandlers struct{ *app }
+type Pairs struct{ *web.App }
 
 // auditPair writes a pair's change to the audit log under each partner:
 // pairing someone changes their record as much as an update does.
-func (s *pairHandlers) auditPair(c *gin.Context, action string, p store.PairInfo) error {
+func (s *Pairs) auditPair(c *gin.Context, action string, p store.PairInfo) error {
 	for _, x := range p.Partners {
-		if err := s.st.Audit(c.Request.Context(), currentUser(c), action, "participant", x.ID, "cohort "+p.CohortID+" pair "+p.ID); err != nil {
+		if err := s.St.Audit(c.Request.Context(), web.CurrentUser(c), action, "participant", x.ID, "cohort "+p.CohortID+" pair "+p.ID); err != nil {
 			return err
 		}
 	}
@@ -31,65 +32,65 @@ func (s *pairHandlers) auditPair(c *gin.Context, action string, p store.PairInfo
 // formPair, joinPair and endPair are the pair actions of the API and of
 // the cohort page's forms alike: the store's change to the pair of cohort
 // :cid, then its audit under each partner.
-func (s *pairHandlers) formPair(c *gin.Context, in store.PairInput) (store.PairInfo, []string, error) {
-	p, warnings, err := s.st.FormPair(c.Request.Context(), c.Param("cid"), in)
+func (s *Pairs) formPair(c *gin.Context, in store.PairInput) (store.PairInfo, []string, error) {
+	p, warnings, err := s.St.FormPair(c.Request.Context(), c.Param("cid"), in)
 	if err == nil {
 		err = s.auditPair(c, "form_pair", p)
 	}
 	return p, warnings, err
 }
 
-func (s *pairHandlers) joinPair(c *gin.Context, in store.JoinPairInput) (store.PairInfo, []string, error) {
-	p, warnings, err := s.st.JoinPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
+func (s *Pairs) joinPair(c *gin.Context, in store.JoinPairInput) (store.PairInfo, []string, error) {
+	p, warnings, err := s.St.JoinPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
 	if err == nil {
 		err = s.auditPair(c, "join_pair", p)
 	}
 	return p, warnings, err
 }
 
-func (s *pairHandlers) endPair(c *gin.Context, in store.EndPairInput) (store.PairInfo, error) {
-	p, err := s.st.EndPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
+func (s *Pairs) endPair(c *gin.Context, in store.EndPairInput) (store.PairInfo, error) {
+	p, err := s.St.EndPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
 	if err == nil {
 		err = s.auditPair(c, "end_pair", p)
 	}
 	return p, err
 }
 
-func (s *pairHandlers) apiCohortPairs(c *gin.Context) {
-	v, err := s.st.CohortPairs(c.Request.Context(), c.Param("cid"))
-	s.reply(c, http.StatusOK, v, err)
+func (s *Pairs) APICohortPairs(c *gin.Context) {
+	v, err := s.St.CohortPairs(c.Request.Context(), c.Param("cid"))
+	s.Reply(c, http.StatusOK, v, err)
 }
 
-func (s *pairHandlers) apiFormPair(c *gin.Context) {
+func (s *Pairs) APIFormPair(c *gin.Context) {
 	var in store.PairInput
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
 	p, warnings, err := s.formPair(c, in)
 	if err != nil {
-		s.respond(c, notFound(err, "No such cohort."))
+		s.Respond(c, web.NotFound(err, "No such cohort."))
 		return
 	}
 	c.Header("Location", "/api/v1/cohorts/"+p.CohortID+"/pairs")
 	c.JSON(http.StatusCreated, gin.H{"pair": p, "warnings": warnings})
 }
 
-func (s *pairHandlers) apiJoinPair(c *gin.Context) {
+func (s *Pairs) APIJoinPair(c *gin.Context) {
 	var in store.JoinPairInput
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
 	p, warnings, err := s.joinPair(c, in)
-	s.reply(c, http.StatusOK, gin.H{"pair": p, "warnings": warnings}, notFound(err, "No such pair in this cohort."))
+	s.Reply(c, http.StatusOK, gin.H{"pair": p, "warnings": warnings}, web.NotFound(err, "No such pair in this cohort."))
 }
 
-func (s *pairHandlers) apiEndPair(c *gin.Context) {
+func (s *Pairs) APIEndPair(c *gin.Context) {
 	var in store.EndPairInput
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
 	p, err := s.endPair(c, in)
-	s.reply(c, http.StatusOK, p, notFound(err, "No such pair in this cohort."))
+	s.Reply(c, http.StatusOK, p, web.NotFound(err, "No such pair in this cohort."))
 }
 
 func pairingProfileView(p store.PairingProfile) gin.H {
@@ -100,32 +101,39 @@ func pairingProfileView(p store.PairingProfile) gin.H {
 	return gin.H{"participant_id": p.ParticipantID, "interests": p.InterestList(), "gender": p.Gender, "notes": p.Notes, "updated_at": updated}
 }
 
-func (s *pairHandlers) apiPairingProfile(c *gin.Context) {
-	p, err := s.st.PairingProfileOf(c.Request.Context(), c.Param("id"))
-	s.reply(c, http.StatusOK, pairingProfileView(p), err)
+func (s *Pairs) APIPairingProfile(c *gin.Context) {
+	p, err := s.St.PairingProfileOf(c.Request.Context(), c.Param("id"))
+	s.Reply(c, http.StatusOK, pairingProfileView(p), err)
 }
 
-func (s *pairHandlers) apiSavePairingProfile(c *gin.Context) {
+func (s *Pairs) APISavePairingProfile(c *gin.Context) {
 	var in store.PairingProfileInput
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
-	p, err := s.st.SavePairingProfile(c.Request.Context(), c.Param("id"), in)
-	s.reply(c, http.StatusOK, pairingProfileView(p), err)
+	p, err := s.St.SavePairingProfile(c.Request.Context(), c.Param("id"), in)
+	s.Reply(c, http.StatusOK, pairingProfileView(p), err)
 }
 
-func (s *pairHandlers) apiParticipantPairs(c *gin.Context) {
-	ps, err := s.st.ParticipantPairs(c.Request.Context(), c.Param("id"))
-	s.reply(c, http.StatusOK, ps, err)
+func (s *Pairs) APIParticipantPairs(c *gin.Context) {
+	ps, err := s.St.ParticipantPairs(c.Request.Context(), c.Param("id"))
+	s.Reply(c, http.StatusOK, ps, err)
 }
 
-// profileForm is the pairing profile form with what was entered.
-type profileForm struct {
+// Data keys the pairing profile form uses to show its errors again (on
+// the participant page's outings section).
+const (
+	KeyProfileErrors = "ProfileErrors"
+	KeyProfileForm   = "ProfileForm"
+)
+
+// ProfileForm is the pairing profile form with what was entered.
+type ProfileForm struct {
 	Interests, Gender, Notes string
 }
 
-// withoutSelf leaves the participant whose page it is out of their pairs.
-func withoutSelf(rows []pairRow, id string) []pairRow {
+// WithoutSelf leaves the participant whose page it is out of their pairs.
+func WithoutSelf(rows []PairRow, id string) []PairRow {
 	for i := range rows {
 		kept := rows[i].Partners[:0:0]
 		for _, p := range rows[i].Partners {
@@ -138,11 +146,11 @@ func withoutSelf(rows []pairRow, id string) []pairRow {
 	return rows
 }
 
-func (s *pairHandlers) pairingProfileSubmit(c *gin.Context) {
-	f := profileForm{Interests: c.PostForm("interests"), Gender: c.PostForm("gender"), Notes: c.PostForm("notes")}
+func (s *Pairs) PairingProfileSubmit(c *gin.Context) {
+	f := ProfileForm{Interests: c.PostForm("interests"), Gender: c.PostForm("gender"), Notes: c.PostForm("notes")}
 	in := store.PairingProfileInput{Interests: strings.Split(f.Interests, ","), Gender: f.Gender, Notes: f.Notes}
-	if _, err := s.st.SavePairingProfile(c.Request.Context(), c.Param("id"), in); err != nil {
-		s.participantFormErr(c, err, keyProfileErrors, gin.H{keyProfileForm: f})
+	if _, err := s.St.SavePairingProfile(c.Request.Context(), c.Param("id"), in); err != nil {
+		s.ParticipantFormErr(c, err, KeyProfileErrors, gin.H{KeyProfileForm: f})
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#pairing")
@@ -157,7 +165,7 @@ type partnerCell struct {
 func partnerCells(ps []store.Partner) []partnerCell {
 	out := make([]partnerCell, len(ps))
 	for i, p := range ps {
-		out[i] = partnerCell{ID: p.ID, Name: p.Name, Stage: stageLabel(p.Stage), Left: !p.Member}
+		out[i] = partnerCell{ID: p.ID, Name: p.Name, Stage: web.StageLabel(p.Stage), Left: !p.Member}
 	}
 	return out
 }
@@ -165,29 +173,29 @@ func partnerCells(ps []store.Partner) []partnerCell {
 // endForm is the form that ends a pair, with what was entered.
 type endForm struct {
 	EndedOn, Note string
-	Reasons       []option
+	Reasons       []web.Option
 	Open          bool
 }
 
-// pairRow is a pair as the pages show it.
-type pairRow struct {
+// PairRow is a pair as the pages show it.
+type PairRow struct {
 	ID, CohortID, CohortName, FormedOn, EndedOn, Reason, Note string
 	Partners                                                  []partnerCell
 	Warnings                                                  []string
 	End                                                       endForm
 }
 
-func pairRows(ps []store.PairInfo, today string, failed string, form store.EndPairInput) []pairRow {
-	out := make([]pairRow, len(ps))
+func PairRows(ps []store.PairInfo, today string, failed string, form store.EndPairInput) []PairRow {
+	out := make([]PairRow, len(ps))
 	for i, p := range ps {
-		r := pairRow{ID: p.ID, CohortID: p.CohortID, CohortName: p.CohortName, FormedOn: p.FormedOn, EndedOn: p.EndedOn, Note: p.EndNote,
+		r := PairRow{ID: p.ID, CohortID: p.CohortID, CohortName: p.CohortName, FormedOn: p.FormedOn, EndedOn: p.EndedOn, Note: p.EndNote,
 			Partners: partnerCells(p.Partners), Warnings: p.Warnings}
 		if p.EndReason != "" {
 			r.Reason = rules.EndReasonLabel(p.EndReason)
 		}
-		r.End = endForm{EndedOn: today, Reasons: options(rules.EndReasons, rules.EndReasonLabel, "")}
+		r.End = endForm{EndedOn: today, Reasons: web.Options(rules.EndReasons, rules.EndReasonLabel, "")}
 		if p.ID == failed {
-			r.End = endForm{EndedOn: form.EndedOn, Note: form.Note, Reasons: options(rules.EndReasons, rules.EndReasonLabel, form.Reason), Open: true}
+			r.End = endForm{EndedOn: form.EndedOn, Note: form.Note, Reasons: web.Options(rules.EndReasons, rules.EndReasonLabel, form.Reason), Open: true}
 		}
 		out[i] = r
 	}
@@ -207,11 +215,11 @@ type pairsSection struct {
 	MixedPairs   bool
 	TrioAllowed  bool
 	Advice       []string
-	Current      []pairRow
+	Current      []PairRow
 	Unpaired     []partnerCell
 	Suggestions  []suggestionRow
 	LeftUnpaired string
-	History      []pairRow
+	History      []PairRow
 	Errors       map[string]string
 	Form         pairForm
 }
@@ -229,19 +237,19 @@ const (
 	keyPairForm   = "PairForm"
 )
 
-func (s *pairHandlers) cohortPairsSection(c *gin.Context, v store.CohortView, data gin.H) error {
+func (s *Pairs) CohortPairsSection(c *gin.Context, v store.CohortView, data gin.H) error {
 	if v.Cohort.Model != program.ModelPeerPartners {
 		return nil
 	}
-	pv, err := s.st.CohortPairs(c.Request.Context(), v.Cohort.ID)
+	pv, err := s.St.CohortPairs(c.Request.Context(), v.Cohort.ID)
 	if err != nil {
 		return err
 	}
-	today := s.st.Now().Format("2006-01-02")
+	today := s.St.Now().Format("2006-01-02")
 	failed, _ := data[keyPairFailed].(string)
 	endIn, _ := data[keyPairEnd].(store.EndPairInput)
-	sec := pairsSection{MixedPairs: pv.MixedPairs, TrioAllowed: pv.TrioAllowed, Advice: pv.Advice, Current: pairRows(pv.Current, today, failed, endIn),
-		Unpaired: partnerCells(pv.Unpaired), History: pairRows(pv.History, today, "", store.EndPairInput{}), Form: pairForm{FormedOn: today}}
+	sec := pairsSection{MixedPairs: pv.MixedPairs, TrioAllowed: pv.TrioAllowed, Advice: pv.Advice, Current: PairRows(pv.Current, today, failed, endIn),
+		Unpaired: partnerCells(pv.Unpaired), History: PairRows(pv.History, today, "", store.EndPairInput{}), Form: pairForm{FormedOn: today}}
 	if f, ok := data[keyPairForm].(pairForm); ok {
 		sec.Form = f
 	}
@@ -276,20 +284,20 @@ func (s *pairHandlers) cohortPairsSection(c *gin.Context, v store.CohortView, da
 
 // pairFormErr shows the cohort page again with a pair form's errors, or
 // fails on an unexpected error.
-func (s *pairHandlers) pairFormErr(c *gin.Context, err error, data gin.H) {
-	fe, ok := fieldErrors(err)
+func (s *Pairs) pairFormErr(c *gin.Context, err error, data gin.H) {
+	fe, ok := web.FieldErrors(err)
 	if !ok {
 		if !errors.Is(err, store.ErrNotFound) {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
 		fe = map[string]string{"pair": "There is no such pair in this cohort."}
 	}
 	data[keyPairErrors] = fe
-	s.showCohort(c, http.StatusUnprocessableEntity, data)
+	s.ShowCohort(c, http.StatusUnprocessableEntity, data)
 }
 
-func (s *pairHandlers) formPairSubmit(c *gin.Context) {
+func (s *Pairs) FormPairSubmit(c *gin.Context) {
 	f := pairForm{A: c.PostForm("participant_a"), B: c.PostForm("participant_b"), C: c.PostForm("participant_c"), FormedOn: c.PostForm("formed_on")}
 	// The one-click suggestions send participant_id once per partner;
 	// the form sends participant_a, _b and an optional _c.
@@ -308,7 +316,7 @@ func (s *pairHandlers) formPairSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/cohorts/"+c.Param("cid")+"#pairs")
 }
 
-func (s *pairHandlers) joinPairSubmit(c *gin.Context) {
+func (s *Pairs) JoinPairSubmit(c *gin.Context) {
 	in := store.JoinPairInput{ParticipantID: c.PostForm("participant_id"), JoinedOn: c.PostForm("joined_on")}
 	if _, _, err := s.joinPair(c, in); err != nil {
 		s.pairFormErr(c, err, gin.H{})
@@ -317,7 +325,7 @@ func (s *pairHandlers) joinPairSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/cohorts/"+c.Param("cid")+"#pairs")
 }
 
-func (s *pairHandlers) endPairSubmit(c *gin.Context) {
+func (s *Pairs) EndPairSubmit(c *gin.Context) {
 	in := store.EndPairInput{EndedOn: c.PostForm("ended_on"), Reason: c.PostForm("reason"), Note: c.PostForm("note")}
 	if _, err := s.endPair(c, in); err != nil {
 		s.pairFormErr(c, err, gin.H{keyPairFailed: c.Param("pairid"), keyPairEnd: in})

@@ -1,4 +1,4 @@
-package server
+package stipends
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/web"
 )
 
 // goalSlot is one of the three goal forms on the participant page.
@@ -85,9 +86,9 @@ type stipendView struct {
 	Forms                  stipendForms
 }
 
-// stipendSection adds the goals and the stipend month to the participant
+// StipendSection adds the goals and the stipend month to the participant
 // page. The month is the page's ?stipend_month (this month by default).
-func (s *stipendHandlers) stipendSection(c *gin.Context, p store.Participant, data gin.H) error {
+func (s *Handlers) StipendSection(c *gin.Context, p store.Participant, data gin.H) error {
 	ctx := c.Request.Context()
 	month := c.Query("stipend_month")
 	if f, ok := data["StipendMonth"].(string); ok {
@@ -95,10 +96,10 @@ func (s *stipendHandlers) stipendSection(c *gin.Context, p store.Participant, da
 	}
 	m, ok := rules.ParseMonth(month)
 	if !ok {
-		m, _ = rules.ParseMonth(rules.MonthOf(s.st.Now()))
+		m, _ = rules.ParseMonth(rules.MonthOf(s.St.Now()))
 	}
 	month = rules.MonthOf(m)
-	mv, err := s.st.StipendMonth(ctx, p.ID, month)
+	mv, err := s.St.StipendMonth(ctx, p.ID, month)
 	if err != nil {
 		return err
 	}
@@ -110,8 +111,8 @@ func (s *stipendHandlers) stipendSection(c *gin.Context, p store.Participant, da
 		FirstDay: mv.FirstDay, LastDay: mv.LastDay, Allowance: money(mv.Policy.MonthlyCents), Planned: money(mv.PlannedCents),
 		Unplanned: money(mv.Policy.MonthlyCents - mv.PlannedCents), Spent: money(mv.SpentCents), Balance: money(mv.BalanceCents),
 		BalanceNegative: mv.BalanceCents < 0, ReceiptsComplete: mv.ReceiptsComplete, Decision: mv.Decision, InProgram: mv.Decision.Enrolled,
-		IsDirector: currentUser(c).Role == store.RoleDirector, ReceiptTypes: strings.Join(types, ","), MaxBytes: rules.FormatBytes(maxBytes),
-		Today: s.st.Now().Format(time.DateOnly), Forms: forms}
+		IsDirector: web.CurrentUser(c).Role == store.RoleDirector, ReceiptTypes: strings.Join(types, ","), MaxBytes: rules.FormatBytes(maxBytes),
+		Today: s.St.Now().Format(time.DateOnly), Forms: forms}
 	bySlot := map[int]store.Goal{}
 	for _, g := range mv.Goals {
 		bySlot[g.Slot] = g
@@ -149,32 +150,32 @@ func (s *stipendHandlers) stipendSection(c *gin.Context, p store.Participant, da
 }
 
 // stipendAgain shows the participant page again with a refused form.
-func (s *stipendHandlers) stipendAgain(c *gin.Context, month string, forms stipendForms) {
-	s.showParticipant(c, http.StatusUnprocessableEntity, gin.H{"StipendForms": forms, "StipendMonth": month})
+func (s *Handlers) stipendAgain(c *gin.Context, month string, forms stipendForms) {
+	s.ShowParticipant(c, http.StatusUnprocessableEntity, gin.H{"StipendForms": forms, "StipendMonth": month})
 }
 
 // stipendChanged answers a change to the stipend month: back to the month
 // at anchor, or the page again with the forms again makes of the field
 // mistakes, or respond's answer to another error.
-func (s *stipendHandlers) stipendChanged(c *gin.Context, month, anchor string, err error, again func(fe map[string]string) stipendForms) {
+func (s *Handlers) stipendChanged(c *gin.Context, month, anchor string, err error, again func(fe map[string]string) stipendForms) {
 	if err == nil {
 		s.stipendDone(c, month, anchor)
 		return
 	}
-	fe, ok := fieldErrors(err)
+	fe, ok := web.FieldErrors(err)
 	if !ok {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	s.stipendAgain(c, month, again(fe))
 }
 
 // stipendDone goes back to the participant page's stipend month.
-func (s *stipendHandlers) stipendDone(c *gin.Context, month, anchor string) {
+func (s *Handlers) stipendDone(c *gin.Context, month, anchor string) {
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"?stipend_month="+month+"#"+anchor)
 }
 
-func (s *stipendHandlers) goalsSubmit(c *gin.Context) {
+func (s *Handlers) GoalsSubmit(c *gin.Context) {
 	in := make([]store.GoalInput, store.GoalsPerParticipant)
 	forms := stipendForms{Goals: make([]goalSlot, store.GoalsPerParticipant)}
 	for i := range in {
@@ -182,10 +183,10 @@ func (s *stipendHandlers) goalsSubmit(c *gin.Context) {
 		in[i] = store.GoalInput{Slot: i + 1, Title: c.PostForm("title_" + n), Why: c.PostForm("why_" + n), ActionPlan: c.PostForm("action_plan_" + n)}
 		forms.Goals[i] = goalSlot{Slot: i + 1, Title: in[i].Title, Why: in[i].Why, ActionPlan: in[i].ActionPlan}
 	}
-	if _, err := s.st.SaveGoals(c.Request.Context(), c.Param("id"), in); err != nil {
-		fe, ok := fieldErrors(err)
+	if _, err := s.St.SaveGoals(c.Request.Context(), c.Param("id"), in); err != nil {
+		fe, ok := web.FieldErrors(err)
 		if !ok {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
 		forms.GoalErrors = map[string]string{}
@@ -203,7 +204,7 @@ func (s *stipendHandlers) goalsSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#goals")
 }
 
-func (s *stipendHandlers) planLineSubmit(c *gin.Context) {
+func (s *Handlers) PlanLineSubmit(c *gin.Context) {
 	month := c.Param("month")
 	in := store.PlanLineInput{GoalID: c.PostForm("goal_id"), Description: c.PostForm("description")}
 	forms := stipendForms{PlanLine: in, PlanAmount: c.PostForm("amount")}
@@ -214,10 +215,10 @@ func (s *stipendHandlers) planLineSubmit(c *gin.Context) {
 		return
 	}
 	in.PlannedCents = cents
-	if _, err := s.st.AddPlanLine(c.Request.Context(), c.Param("id"), month, in); err != nil {
-		fe, ok := fieldErrors(err)
+	if _, err := s.St.AddPlanLine(c.Request.Context(), c.Param("id"), month, in); err != nil {
+		fe, ok := web.FieldErrors(err)
 		if !ok {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
 		forms.PlanErrors = map[string]string{}
@@ -244,15 +245,15 @@ func (s *stipendHandlers) planLineSubmit(c *gin.Context) {
 	s.stipendDone(c, month, "spending-plan")
 }
 
-func (s *stipendHandlers) planLineRemoveSubmit(c *gin.Context) {
+func (s *Handlers) PlanLineRemoveSubmit(c *gin.Context) {
 	month := c.Param("month")
-	err := s.st.RemovePlanLine(c.Request.Context(), c.Param("id"), c.Param("lid"))
+	err := s.St.RemovePlanLine(c.Request.Context(), c.Param("id"), c.Param("lid"))
 	s.stipendChanged(c, month, "spending-plan", err, func(fe map[string]string) stipendForms {
-		return stipendForms{LineError: strings.Join(listErrors(fe), "; ")}
+		return stipendForms{LineError: strings.Join(web.ListErrors(fe), "; ")}
 	})
 }
 
-func (s *stipendHandlers) expenseSubmit(c *gin.Context) {
+func (s *Handlers) ExpenseSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
 	in := store.ExpenseInput{PlanLineID: c.PostForm("plan_line_id"), SpentOn: c.PostForm("spent_on"), What: c.PostForm("what")}
 	forms := stipendForms{Expense: in, ExpenseAmount: c.PostForm("amount")}
@@ -261,7 +262,7 @@ func (s *stipendHandlers) expenseSubmit(c *gin.Context) {
 		month = rules.MonthOf(d)
 	}
 	// The form names the plan line; the expense's goal is the line's.
-	if mv, err := s.st.StipendMonth(ctx, c.Param("id"), month); err == nil {
+	if mv, err := s.St.StipendMonth(ctx, c.Param("id"), month); err == nil {
 		for _, l := range mv.Lines {
 			if l.ID == in.PlanLineID {
 				in.GoalID = l.GoalID
@@ -278,10 +279,10 @@ func (s *stipendHandlers) expenseSubmit(c *gin.Context) {
 		return
 	}
 	in.AmountCents = cents
-	if _, err := s.st.AddExpense(ctx, currentUser(c), c.Param("id"), in); err != nil {
-		fe, ok := fieldErrors(err)
+	if _, err := s.St.AddExpense(ctx, web.CurrentUser(c), c.Param("id"), in); err != nil {
+		fe, ok := web.FieldErrors(err)
 		if !ok {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
 		forms.ExpenseErrors = map[string]string{}
@@ -303,31 +304,31 @@ func (s *stipendHandlers) expenseSubmit(c *gin.Context) {
 	s.stipendDone(c, month, "expenses")
 }
 
-func (s *stipendHandlers) expenseRemoveSubmit(c *gin.Context) {
+func (s *Handlers) ExpenseRemoveSubmit(c *gin.Context) {
 	month := c.PostForm("month")
-	err := s.st.DeleteExpense(c.Request.Context(), c.Param("id"), c.Param("eid"))
+	err := s.St.DeleteExpense(c.Request.Context(), c.Param("id"), c.Param("eid"))
 	s.stipendChanged(c, month, "expenses", err, func(fe map[string]string) stipendForms {
-		return stipendForms{ExpenseError: strings.Join(listErrors(fe), "; ")}
+		return stipendForms{ExpenseError: strings.Join(web.ListErrors(fe), "; ")}
 	})
 }
 
-func (s *stipendHandlers) receiptSubmit(c *gin.Context) {
+func (s *Handlers) ReceiptSubmit(c *gin.Context) {
 	month := c.PostForm("month")
 	declared, content, err := s.readReceipt(c)
 	if errors.Is(err, errReceiptForm) {
 		err = &store.ValidationError{Field: "file", Msg: "the form did not arrive whole; choose the file and send it again"}
 	}
 	if err == nil {
-		_, err = s.st.AddReceipt(c.Request.Context(), currentUser(c), c.Param("id"), c.Param("eid"), declared, content)
+		_, err = s.St.AddReceipt(c.Request.Context(), web.CurrentUser(c), c.Param("id"), c.Param("eid"), declared, content)
 	}
 	s.stipendChanged(c, month, "expenses", err, func(fe map[string]string) stipendForms {
 		return stipendForms{ReceiptExpense: c.Param("eid"), ReceiptErrors: fe}
 	})
 }
 
-func (s *stipendHandlers) approveSubmit(c *gin.Context) {
+func (s *Handlers) ApproveSubmit(c *gin.Context) {
 	month := c.PostForm("month")
-	_, err := s.st.ApprovePayment(c.Request.Context(), currentUser(c), c.Param("id"), month)
+	_, err := s.St.ApprovePayment(c.Request.Context(), web.CurrentUser(c), c.Param("id"), month)
 	var np *store.NotPayableError
 	switch {
 	case err == nil:
@@ -337,11 +338,11 @@ func (s *stipendHandlers) approveSubmit(c *gin.Context) {
 	case errors.Is(err, store.ErrAlreadyPaid):
 		s.stipendAgain(c, month, stipendForms{PayErrors: []string{"The stipend for this month has already been approved."}})
 	default:
-		if fe, ok := fieldErrors(err); ok {
-			s.stipendAgain(c, month, stipendForms{PayErrors: listErrors(fe)})
+		if fe, ok := web.FieldErrors(err); ok {
+			s.stipendAgain(c, month, stipendForms{PayErrors: web.ListErrors(fe)})
 			return
 		}
-		s.respond(c, err)
+		s.Respond(c, err)
 	}
 }
 
@@ -353,21 +354,21 @@ type stipendRow struct {
 	Reasons                                 []string
 }
 
-func (s *stipendHandlers) stipendsPage(c *gin.Context) {
+func (s *Handlers) StipendsPage(c *gin.Context) {
 	month := s.monthOr(c.Query("month"))
 	m, ok := rules.ParseMonth(month)
 	if !ok {
-		s.render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "No such month", "Message": "Give the month as YYYY-MM."})
+		s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "No such month", "Message": "Give the month as YYYY-MM."})
 		return
 	}
 	month = rules.MonthOf(m)
-	rows, err := s.st.StipendReport(c.Request.Context(), month)
+	rows, err := s.St.StipendReport(c.Request.Context(), month)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	if err := s.st.Audit(c.Request.Context(), currentUser(c), "view_stipends", "site", "", "month "+month); err != nil {
-		s.respond(c, err)
+	if err := s.St.Audit(c.Request.Context(), web.CurrentUser(c), "view_stipends", "site", "", "month "+month); err != nil {
+		s.Respond(c, err)
 		return
 	}
 	out := make([]stipendRow, len(rows))
@@ -380,6 +381,6 @@ func (s *stipendHandlers) stipendsPage(c *gin.Context) {
 			out[i].IsPaid, out[i].Paid = true, rules.FormatCents(r.Payment.AmountCents, cur)
 		}
 	}
-	s.render(c, http.StatusOK, "stipends.html", gin.H{"Title": "Stipends, " + rules.MonthName(m), "Month": month, "MonthName": rules.MonthName(m),
+	s.Render(c, http.StatusOK, "stipends.html", gin.H{"Title": "Stipends, " + rules.MonthName(m), "Month": month, "MonthName": rules.MonthName(m),
 		"PrevMonth": rules.MonthOf(m.AddDate(0, -1, 0)), "NextMonth": rules.MonthOf(m.AddDate(0, 1, 0)), "Rows": out})
 }

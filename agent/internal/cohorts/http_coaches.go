@@ -1,4 +1,4 @@
-package server
+package cohorts
 
 import (
 	"errors"
@@ -8,12 +8,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/web"
 )
 
-// coachHandlers are coaches and their certification: the site's own, and
+// Coaches are coaches and their certification: the site's own, and
 // the hub's, linked by its verification code (certifications also match
 // by the coach's email as they arrive).
-type coachHandlers struct{ *app }
+type Coaches struct{ *web.App }
 
 func coachView(c store.Coach, now time.Time) gin.H {
 	return gin.H{"id": c.ID, "name": c.Name, "email": c.Email, "bio": c.Bio, "user_id": c.UserID, "active": c.Active,
@@ -21,74 +22,74 @@ func coachView(c store.Coach, now time.Time) gin.H {
 			"current": c.CertifiedOn(now), "expires_soon": c.ExpiresSoon(now, store.ExpiryWarnDays)}}
 }
 
-func (s *coachHandlers) apiCoaches(c *gin.Context) {
-	cs, err := s.st.Coaches(c.Request.Context())
+func (s *Coaches) APICoaches(c *gin.Context) {
+	cs, err := s.St.Coaches(c.Request.Context())
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	out := make([]gin.H, len(cs))
 	for i, x := range cs {
-		out[i] = coachView(x, s.st.Now())
+		out[i] = coachView(x, s.St.Now())
 	}
 	c.JSON(http.StatusOK, out)
 }
 
-func (s *coachHandlers) apiAddCoach(c *gin.Context) {
+func (s *Coaches) APIAddCoach(c *gin.Context) {
 	var in store.CoachInput
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
-	co, err := s.st.AddCoach(c.Request.Context(), in)
-	s.reply(c, http.StatusCreated, coachView(co, s.st.Now()), err)
+	co, err := s.St.AddCoach(c.Request.Context(), in)
+	s.Reply(c, http.StatusCreated, coachView(co, s.St.Now()), err)
 }
 
-// apiUpdateCoach changes a coach's profile: the director any coach's, a
+// APIUpdateCoach changes a coach's profile: the director any coach's, a
 // coach their own (whose account link they cannot change).
-func (s *coachHandlers) apiUpdateCoach(c *gin.Context) {
-	u := currentUser(c)
-	cur, err := s.st.Coach(c.Request.Context(), c.Param("cid"))
+func (s *Coaches) APIUpdateCoach(c *gin.Context) {
+	u := web.CurrentUser(c)
+	cur, err := s.St.Coach(c.Request.Context(), c.Param("cid"))
 	if err != nil {
-		s.respond(c, notFound(err, "No such coach."))
+		s.Respond(c, web.NotFound(err, "No such coach."))
 		return
 	}
 	if u.Role != store.RoleDirector && cur.UserID != u.ID {
-		s.forbid(c, "Coaches can change only their own profile.")
+		s.Forbid(c, "Coaches can change only their own profile.")
 		return
 	}
 	var in store.CoachInput
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
 	if u.Role != store.RoleDirector {
 		in.UserID = cur.UserID
 	}
-	co, err := s.st.UpdateCoach(c.Request.Context(), cur.ID, in)
-	s.reply(c, http.StatusOK, coachView(co, s.st.Now()), err)
+	co, err := s.St.UpdateCoach(c.Request.Context(), cur.ID, in)
+	s.Reply(c, http.StatusOK, coachView(co, s.St.Now()), err)
 }
 
-func (s *coachHandlers) apiCertify(c *gin.Context) {
+func (s *Coaches) APICertify(c *gin.Context) {
 	var in store.Certification
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
-	co, err := s.st.RecordCertification(c.Request.Context(), c.Param("cid"), "site", in)
-	s.reply(c, http.StatusOK, coachView(co, s.st.Now()), notFound(err, "No such coach."))
+	co, err := s.St.RecordCertification(c.Request.Context(), c.Param("cid"), "site", in)
+	s.Reply(c, http.StatusOK, coachView(co, s.St.Now()), web.NotFound(err, "No such coach."))
 }
 
-func (s *coachHandlers) coachesPage(c *gin.Context) { s.showCoaches(c, http.StatusOK, gin.H{}) }
+func (s *Coaches) CoachesPage(c *gin.Context) { s.showCoaches(c, http.StatusOK, gin.H{}) }
 
-func (s *coachHandlers) showCoaches(c *gin.Context, status int, data gin.H) {
-	cs, err := s.st.Coaches(c.Request.Context())
+func (s *Coaches) showCoaches(c *gin.Context, status int, data gin.H) {
+	cs, err := s.St.Coaches(c.Request.Context())
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	data["Title"], data["Coaches"], data["Today"], data["WarnDays"] = "Coaches", cs, s.st.Now(), store.ExpiryWarnDays
+	data["Title"], data["Coaches"], data["Today"], data["WarnDays"] = "Coaches", cs, s.St.Now(), store.ExpiryWarnDays
 	// Coach accounts not yet linked to a coach, for the add form.
-	accounts, err := s.st.Users(c.Request.Context(), store.RoleCoach)
+	accounts, err := s.St.Users(c.Request.Context(), store.RoleCoach)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	linked := map[string]string{}
@@ -109,16 +110,16 @@ func (s *coachHandlers) showCoaches(c *gin.Context, status int, data gin.H) {
 	if _, ok := data["Form"]; !ok {
 		data["Form"] = store.CoachInput{}
 	}
-	s.render(c, status, "coaches.html", data)
+	s.Render(c, status, "coaches.html", data)
 }
 
-func (s *coachHandlers) addCoachSubmit(c *gin.Context) {
+func (s *Coaches) AddCoachSubmit(c *gin.Context) {
 	var in store.CoachInput
 	_ = c.ShouldBind(&in)
-	if _, err := s.st.AddCoach(c.Request.Context(), in); err != nil {
-		fe, ok := fieldErrors(err)
+	if _, err := s.St.AddCoach(c.Request.Context(), in); err != nil {
+		fe, ok := web.FieldErrors(err)
 		if !ok {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
 		s.showCoaches(c, http.StatusUnprocessableEntity, gin.H{"Form": in, "Errors": fe})
@@ -127,10 +128,10 @@ func (s *coachHandlers) addCoachSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/coaches")
 }
 
-func (s *coachHandlers) certifySubmit(c *gin.Context) {
+func (s *Coaches) CertifySubmit(c *gin.Context) {
 	var in store.Certification
 	_ = c.ShouldBind(&in)
-	if _, err := s.st.RecordCertification(c.Request.Context(), c.Param("cid"), "site", in); err != nil {
+	if _, err := s.St.RecordCertification(c.Request.Context(), c.Param("cid"), "site", in); err != nil {
 		s.coachFormFail(c, err, "CertErrors", "CertCoach")
 		return
 	}
@@ -140,10 +141,10 @@ func (s *coachHandlers) certifySubmit(c *gin.Context) {
 // coachFormFail shows the coaches page again with the mistakes of a form
 // under one coach (errKey and coachKey name them for the template), or the
 // error page for a failure that is not the user's.
-func (s *coachHandlers) coachFormFail(c *gin.Context, err error, errKey, coachKey string) {
-	fe, ok := fieldErrors(err)
+func (s *Coaches) coachFormFail(c *gin.Context, err error, errKey, coachKey string) {
+	fe, ok := web.FieldErrors(err)
 	if !ok && !errors.Is(err, store.ErrNotFound) {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	if fe == nil {
@@ -152,28 +153,28 @@ func (s *coachHandlers) coachFormFail(c *gin.Context, err error, errKey, coachKe
 	s.showCoaches(c, http.StatusUnprocessableEntity, gin.H{errKey: fe, coachKey: c.Param("cid")})
 }
 
-func (s *coachHandlers) apiLinkHubCert(c *gin.Context) {
+func (s *Coaches) APILinkHubCert(c *gin.Context) {
 	var in struct {
 		Code string `json:"code"`
 	}
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
 	co, err := s.linkHubCert(c, in.Code)
-	s.reply(c, http.StatusOK, coachView(co, s.st.Now()), notFound(err, "No such coach."))
+	s.Reply(c, http.StatusOK, coachView(co, s.St.Now()), web.NotFound(err, "No such coach."))
 }
 
 // linkHubCert links coach :cid to the hub's certification of a code, and
 // audits it.
-func (s *coachHandlers) linkHubCert(c *gin.Context, code string) (store.Coach, error) {
-	co, err := s.st.LinkHubCertification(c.Request.Context(), c.Param("cid"), code)
+func (s *Coaches) linkHubCert(c *gin.Context, code string) (store.Coach, error) {
+	co, err := s.St.LinkHubCertification(c.Request.Context(), c.Param("cid"), code)
 	if err == nil {
-		err = s.st.Audit(c.Request.Context(), currentUser(c), "link_hub_certification", "coach", co.ID, "certification "+co.CertCode)
+		err = s.St.Audit(c.Request.Context(), web.CurrentUser(c), "link_hub_certification", "coach", co.ID, "certification "+co.CertCode)
 	}
 	return co, err
 }
 
-func (s *coachHandlers) linkHubCertSubmit(c *gin.Context) {
+func (s *Coaches) LinkHubCertSubmit(c *gin.Context) {
 	if _, err := s.linkHubCert(c, c.PostForm("code")); err != nil {
 		s.coachFormFail(c, err, "HubErrors", "HubCoach")
 		return

@@ -1,4 +1,4 @@
-package server
+package stipends
 
 import (
 	"encoding/csv"
@@ -14,17 +14,18 @@ import (
 
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
-// stipendHandlers are the participant's three social goals, the monthly
+// Handlers are the participant's three social goals, the monthly
 // spending plan, expenses with their receipt files, the stipend rule's
 // verdict and the director's approval of a month's payment, and the
 // month's report. Whoever may see a participant works on their goals,
 // plan, expenses and receipts (every access is audited); only the Program
 // Director approves payments and reads the site's report. This file is
 // the API; http_stipends_pages.go the pages.
-type stipendHandlers struct{ *app }
+type Handlers struct{ *web.App }
 
 func goalJSON(g store.Goal) gin.H {
 	return gin.H{"id": g.ID, "slot": g.Slot, "title": g.Title, "why": g.Why, "action_plan": g.ActionPlan, "updated_at": g.UpdatedAt}
@@ -38,24 +39,24 @@ func goalsJSON(gs []store.Goal) []gin.H {
 	return out
 }
 
-func (s *stipendHandlers) apiGoals(c *gin.Context) {
-	if _, err := s.st.Participant(c.Request.Context(), c.Param("id")); err != nil {
-		s.respond(c, err)
+func (s *Handlers) APIGoals(c *gin.Context) {
+	if _, err := s.St.Participant(c.Request.Context(), c.Param("id")); err != nil {
+		s.Respond(c, err)
 		return
 	}
-	gs, err := s.st.Goals(c.Request.Context(), c.Param("id"))
-	s.reply(c, http.StatusOK, gin.H{"goals": goalsJSON(gs)}, err)
+	gs, err := s.St.Goals(c.Request.Context(), c.Param("id"))
+	s.Reply(c, http.StatusOK, gin.H{"goals": goalsJSON(gs)}, err)
 }
 
-func (s *stipendHandlers) apiSaveGoals(c *gin.Context) {
+func (s *Handlers) APISaveGoals(c *gin.Context) {
 	var req struct {
 		Goals []store.GoalInput `json:"goals"`
 	}
-	if !bindJSON(c, &req) {
+	if !web.BindJSON(c, &req) {
 		return
 	}
-	gs, err := s.st.SaveGoals(c.Request.Context(), c.Param("id"), req.Goals)
-	s.reply(c, http.StatusOK, gin.H{"goals": goalsJSON(gs)}, err)
+	gs, err := s.St.SaveGoals(c.Request.Context(), c.Param("id"), req.Goals)
+	s.Reply(c, http.StatusOK, gin.H{"goals": goalsJSON(gs)}, err)
 }
 
 func receiptJSON(pid string, r store.Receipt) gin.H {
@@ -91,36 +92,36 @@ func stipendJSON(pid string, v store.StipendMonthView) gin.H {
 }
 
 // monthOr is the month a request names, this month when it names none.
-func (s *stipendHandlers) monthOr(value string) string {
+func (s *Handlers) monthOr(value string) string {
 	if value == "" {
-		return rules.MonthOf(s.st.Now())
+		return rules.MonthOf(s.St.Now())
 	}
 	return value
 }
 
-func (s *stipendHandlers) apiStipendMonth(c *gin.Context) {
-	v, err := s.st.StipendMonth(c.Request.Context(), c.Param("id"), s.monthOr(c.Query("month")))
-	s.reply(c, http.StatusOK, stipendJSON(c.Param("id"), v), err)
+func (s *Handlers) APIStipendMonth(c *gin.Context) {
+	v, err := s.St.StipendMonth(c.Request.Context(), c.Param("id"), s.monthOr(c.Query("month")))
+	s.Reply(c, http.StatusOK, stipendJSON(c.Param("id"), v), err)
 }
 
-func (s *stipendHandlers) apiSavePlan(c *gin.Context) {
+func (s *Handlers) APISavePlan(c *gin.Context) {
 	var req struct {
 		Lines []store.PlanLineInput `json:"lines"`
 	}
-	if !bindJSON(c, &req) {
+	if !web.BindJSON(c, &req) {
 		return
 	}
-	if _, err := s.st.SavePlan(c.Request.Context(), c.Param("id"), c.Param("month"), req.Lines); err != nil {
-		s.respond(c, err)
+	if _, err := s.St.SavePlan(c.Request.Context(), c.Param("id"), c.Param("month"), req.Lines); err != nil {
+		s.Respond(c, err)
 		return
 	}
 	s.apiStipendMonthOf(c, c.Param("month"), http.StatusOK)
 }
 
-func (s *stipendHandlers) apiStipendMonthOf(c *gin.Context, month string, status int) {
-	v, err := s.st.StipendMonth(c.Request.Context(), c.Param("id"), month)
+func (s *Handlers) apiStipendMonthOf(c *gin.Context, month string, status int) {
+	v, err := s.St.StipendMonth(c.Request.Context(), c.Param("id"), month)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	c.JSON(status, stipendJSON(c.Param("id"), v))
@@ -130,18 +131,18 @@ func expenseJSON(e store.Expense) gin.H {
 	return gin.H{"id": e.ID, "month": e.Month, "goal_id": e.GoalID, "plan_line_id": e.PlanLineID, "spent_on": e.SpentOn, "amount_cents": e.AmountCents, "what": e.What}
 }
 
-func (s *stipendHandlers) apiAddExpense(c *gin.Context) {
+func (s *Handlers) APIAddExpense(c *gin.Context) {
 	var in store.ExpenseInput
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
-	e, err := s.st.AddExpense(c.Request.Context(), currentUser(c), c.Param("id"), in)
-	s.reply(c, http.StatusCreated, expenseJSON(e), err)
+	e, err := s.St.AddExpense(c.Request.Context(), web.CurrentUser(c), c.Param("id"), in)
+	s.Reply(c, http.StatusCreated, expenseJSON(e), err)
 }
 
-func (s *stipendHandlers) apiDeleteExpense(c *gin.Context) {
-	if err := s.st.DeleteExpense(c.Request.Context(), c.Param("id"), c.Param("eid")); err != nil {
-		s.respond(c, err)
+func (s *Handlers) APIDeleteExpense(c *gin.Context) {
+	if err := s.St.DeleteExpense(c.Request.Context(), c.Param("id"), c.Param("eid")); err != nil {
+		s.Respond(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
@@ -153,8 +154,8 @@ var errReceiptForm = errors.New("receipt form")
 // readReceipt reads the uploaded receipt (form field "file") within the
 // release's size bound. A file that is too large is refused from its
 // declared size, before it is read.
-func (s *stipendHandlers) readReceipt(c *gin.Context) (string, []byte, error) {
-	rel, err := s.st.ActiveRelease(c.Request.Context())
+func (s *Handlers) readReceipt(c *gin.Context) (string, []byte, error) {
+	rel, err := s.St.ActiveRelease(c.Request.Context())
 	if err != nil {
 		return "", nil, err
 	}
@@ -195,7 +196,7 @@ func readPart(fh *multipart.FileHeader, maxBytes int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, maxBytes+1))
 }
 
-func (s *stipendHandlers) apiAddReceipt(c *gin.Context) {
+func (s *Handlers) APIAddReceipt(c *gin.Context) {
 	if c.ContentType() != "multipart/form-data" {
 		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Send the receipt as multipart/form-data with the file in the field \"file\"."))
 		return
@@ -207,24 +208,24 @@ func (s *stipendHandlers) apiAddReceipt(c *gin.Context) {
 	}
 	if err == nil {
 		var r store.Receipt
-		r, err = s.st.AddReceipt(c.Request.Context(), currentUser(c), c.Param("id"), c.Param("eid"), declared, content)
+		r, err = s.St.AddReceipt(c.Request.Context(), web.CurrentUser(c), c.Param("id"), c.Param("eid"), declared, content)
 		if err == nil {
 			c.JSON(http.StatusCreated, receiptJSON(c.Param("id"), r))
 			return
 		}
 	}
-	s.respond(c, err)
+	s.Respond(c, err)
 }
 
-// receiptDownload sends a receipt file to someone who may see its
+// ReceiptDownload sends a receipt file to someone who may see its
 // participant (participantAccess has let them through and audited it).
-func (s *stipendHandlers) receiptDownload(c *gin.Context) {
-	r, b, err := s.st.ReceiptFile(c.Request.Context(), c.Param("id"), c.Param("rid"))
+func (s *Handlers) ReceiptDownload(c *gin.Context) {
+	r, b, err := s.St.ReceiptFile(c.Request.Context(), c.Param("id"), c.Param("rid"))
 	if err != nil {
-		if !isAPI(c) && errors.Is(err, store.ErrNotFound) {
-			err = &missing{page: "There is no such receipt."}
+		if !web.IsAPI(c) && errors.Is(err, store.ErrNotFound) {
+			err = &web.Missing{Page: "There is no such receipt."}
 		}
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	ext := map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}[r.MIMEType]
@@ -235,15 +236,15 @@ func (s *stipendHandlers) receiptDownload(c *gin.Context) {
 	c.Data(http.StatusOK, r.MIMEType, b)
 }
 
-func (s *stipendHandlers) apiApprovePayment(c *gin.Context) {
+func (s *Handlers) APIApprovePayment(c *gin.Context) {
 	var req struct {
 		Month string `json:"month"`
 	}
-	if !bindJSON(c, &req) {
+	if !web.BindJSON(c, &req) {
 		return
 	}
-	p, err := s.st.ApprovePayment(c.Request.Context(), currentUser(c), c.Param("id"), req.Month)
-	s.reply(c, http.StatusCreated, paymentJSON(p), err)
+	p, err := s.St.ApprovePayment(c.Request.Context(), web.CurrentUser(c), c.Param("id"), req.Month)
+	s.Reply(c, http.StatusCreated, paymentJSON(p), err)
 }
 
 // csvText keeps a text cell from being read as a formula by a spreadsheet.
@@ -265,30 +266,30 @@ func yesNo(b bool) string {
 var stipendReportHeader = []string{"participant_id", "last_name", "first_name", "month", "planned", "spent", "receipts_complete",
 	"journal_weeks_done", "journal_weeks_expected", "payable", "not_payable_because", "paid", "approved_by", "balance"}
 
-// stipendReportCSV sends the month's stipend report as CSV: one row per
+// StipendReportCSV sends the month's stipend report as CSV: one row per
 // participant whose program year includes some of the month. Amounts are
 // decimals in the release's currency; receipts_complete is about the
 // month's own expenses, payable applies the stipend rule (journals of the
 // month, receipts of the month before); balance is what was paid minus
 // what was spent up to the end of the month. The report names people, so
 // it is written to the audit log.
-func (s *stipendHandlers) stipendReportCSV(c *gin.Context) {
+func (s *Handlers) StipendReportCSV(c *gin.Context) {
 	month := s.monthOr(c.Query("month"))
-	rows, err := s.st.StipendReport(c.Request.Context(), month)
+	rows, err := s.St.StipendReport(c.Request.Context(), month)
 	if err != nil {
-		if isAPI(c) {
-			s.respond(c, err)
-		} else if fe, ok := fieldErrors(err); ok {
-			s.render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "No report", "Message": "The month " + fe["month"] + "."})
+		if web.IsAPI(c) {
+			s.Respond(c, err)
+		} else if fe, ok := web.FieldErrors(err); ok {
+			s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "No report", "Message": "The month " + fe["month"] + "."})
 		} else {
-			s.respond(c, err)
+			s.Respond(c, err)
 		}
 		return
 	}
 	m, _ := rules.ParseMonth(month)
 	month = rules.MonthOf(m)
-	if err := s.st.Audit(c.Request.Context(), currentUser(c), "stipend_report", "site", "", "month "+month); err != nil {
-		s.respond(c, err)
+	if err := s.St.Audit(c.Request.Context(), web.CurrentUser(c), "stipend_report", "site", "", "month "+month); err != nil {
+		s.Respond(c, err)
 		return
 	}
 	var buf strings.Builder
@@ -306,7 +307,7 @@ func (s *stipendHandlers) stipendReportCSV(c *gin.Context) {
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	c.Header("Content-Disposition", "attachment; filename=\"stipends-"+month+".csv\"")

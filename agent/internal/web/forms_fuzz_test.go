@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"fmt"
@@ -13,14 +13,14 @@ func FuzzParseCents(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		c, ok := parseCents(s)
+		c, ok := ParseCents(s)
 		if !ok {
 			return
 		}
 		if c < 0 || c > 999_999_999 {
 			t.Fatalf("%q read as %d cents", s, c)
 		}
-		again, ok := parseCents(fmt.Sprintf("%d.%02d", c/100, c%100))
+		again, ok := ParseCents(fmt.Sprintf("%d.%02d", c/100, c%100))
 		if !ok || again != c {
 			t.Fatalf("%q read as %d cents, which reads back as %d, %v", s, c, again, ok)
 		}

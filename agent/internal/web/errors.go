@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"errors"
@@ -15,23 +15,23 @@ import (
 // error on the API with a problem (application/problem+json) and on a page
 // with the error page, and logs an unexpected one once, with the method
 // and the route pattern (never the path, which holds ids). A form that
-// shows its field mistakes again takes them from fieldErrors first.
+// shows its field mistakes again takes them from FieldErrors first.
 
-// missing is a record that does not exist, with what a person is told: the
+// Missing is a record that does not exist, with what a person is told: the
 // API's message ("No such coach.") and the page's ("There is no such
 // coach.").
-type missing struct{ api, page string }
+type Missing struct{ API, Page string }
 
-func (m *missing) Error() string { return m.api }
+func (m *Missing) Error() string { return m.API }
 
 // Is makes a missing record a store.ErrNotFound.
-func (m *missing) Is(target error) bool { return target == store.ErrNotFound }
+func (m *Missing) Is(target error) bool { return target == store.ErrNotFound }
 
-// notFound names what err did not find, when it is store.ErrNotFound: msg
+// NotFound names what err did not find, when it is store.ErrNotFound: msg
 // is the API's message; a page says "There is no such ..." for "No such
 // ...", else the same.
-func notFound(err error, msg string) error {
-	var m *missing
+func NotFound(err error, msg string) error {
+	var m *Missing
 	if !errors.Is(err, store.ErrNotFound) || errors.As(err, &m) {
 		return err
 	}
@@ -39,10 +39,10 @@ func notFound(err error, msg string) error {
 	if rest, ok := strings.CutPrefix(msg, "No such "); ok {
 		page = "There is no such " + rest
 	}
-	return &missing{api: msg, page: page}
+	return &Missing{API: msg, Page: page}
 }
 
-// respond answers err:
+// Respond answers err:
 //   - a client that went away: logged at Info as a disconnect (on the
 //     survey's routes not at all), nothing answered;
 //   - field mistakes (problem.Invalid, problem.Invalids): 422;
@@ -51,30 +51,30 @@ func notFound(err error, msg string) error {
 //   - a refusal (store.ErrForbidden): 403;
 //   - a month already paid, or not payable (the API): 409, 422;
 //   - anything else: logged in full, 500 shown without detail.
-func (s *app) respond(c *gin.Context, err error) {
+func (s *App) Respond(c *gin.Context, err error) {
 	if problem.ClientGone(c, err) {
-		if surveyRoute(c.FullPath()) {
+		if SurveyRoute(c.FullPath()) {
 			c.AbortWithStatus(problem.StatusClientClosed)
 			return
 		}
-		problem.Gone(c, s.log, err)
+		problem.Gone(c, s.Log, err)
 		return
 	}
-	var m *missing
+	var m *Missing
 	var me *store.MissingError
 	var np *store.NotPayableError
 	switch {
 	case errors.As(err, &m):
-		s.notFound(c, m)
+		s.writeMissing(c, m)
 	case errors.As(err, &me):
-		s.notFound(c, &missing{api: "No such " + me.What + " for this participant.", page: "There is no such " + me.What + " for this participant."})
+		s.writeMissing(c, &Missing{API: "No such " + me.What + " for this participant.", Page: "There is no such " + me.What + " for this participant."})
 	case errors.Is(err, store.ErrNotFound):
-		s.notFound(c, &missing{api: "No such participant.", page: "There is no such participant."})
+		s.writeMissing(c, &Missing{API: "No such participant.", Page: "There is no such participant."})
 	case errors.Is(err, store.ErrForbidden):
-		s.forbid(c, "Only the Program Director can do this.")
-	case !isAPI(c):
-		s.log.Error("request failed", "method", c.Request.Method, "route", c.FullPath(), "err", err)
-		s.render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": "Something went wrong", "Message": "The page could not be shown. The failure has been logged."})
+		s.Forbid(c, "Only the Program Director can do this.")
+	case !IsAPI(c):
+		s.Log.Error("request failed", "method", c.Request.Method, "route", c.FullPath(), "err", err)
+		s.Render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": "Something went wrong", "Message": "The page could not be shown. The failure has been logged."})
 		c.Abort()
 	case errors.As(err, &np):
 		fe := make([]problem.FieldError, len(np.Reasons))
@@ -89,37 +89,37 @@ func (s *app) respond(c *gin.Context, err error) {
 			problem.Write(c, p)
 			return
 		}
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 	}
 }
 
-// reply answers an action: its result v as JSON with status, or its error
+// Reply answers an action: its result v as JSON with status, or its error
 // (respond).
-func (s *app) reply(c *gin.Context, status int, v any, err error) {
+func (s *App) Reply(c *gin.Context, status int, v any, err error) {
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	c.JSON(status, v)
 }
 
-// found tells whether a record a page needs was found; when it was not
+// Found tells whether a record a page needs was found; when it was not
 // (or the lookup failed), it answers with respond (msg is the API's
-// not-found message, as for notFound).
-func (s *app) found(c *gin.Context, err error, msg string) bool {
+// not-found message, as for NotFound).
+func (s *App) Found(c *gin.Context, err error, msg string) bool {
 	if err != nil {
-		s.respond(c, notFound(err, msg))
+		s.Respond(c, NotFound(err, msg))
 	}
 	return err == nil
 }
 
-// notFound answers a missing record.
-func (s *app) notFound(c *gin.Context, m *missing) {
-	if isAPI(c) {
-		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, m.api))
+// writeMissing answers a missing record.
+func (s *App) writeMissing(c *gin.Context, m *Missing) {
+	if IsAPI(c) {
+		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, m.API))
 		return
 	}
-	s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": m.page})
+	s.Render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": m.Page})
 	c.Abort()
 }
 
@@ -141,9 +141,9 @@ func invalidProblem(err error) *problem.Problem {
 	return nil
 }
 
-// fieldErrors maps an error's field mistakes to messages per form field,
-// for a form shown again; ok is false for any other error (respond's).
-func fieldErrors(err error) (map[string]string, bool) {
+// FieldErrors maps an error's field mistakes to messages per form field,
+// for a form shown again; ok is false for any other error (Respond's).
+func FieldErrors(err error) (map[string]string, bool) {
 	var ves problem.Invalids
 	var ve *problem.Invalid
 	switch {
@@ -157,4 +157,11 @@ func fieldErrors(err error) (map[string]string, bool) {
 		return map[string]string{ve.Field: ve.Msg}, true
 	}
 	return nil, false
+}
+
+// SurveyRoute tells the routes of the anonymous survey (the survey page,
+// its thanks, the staff's survey page and API): they are not logged, so
+// that the log's times of surveys cannot be set beside the audit log's.
+func SurveyRoute(path string) bool {
+	return strings.HasPrefix(path, "/survey") || strings.HasPrefix(path, "/api/v1/survey")
 }

@@ -1,4 +1,4 @@
-package server
+package journals
 
 import (
 	"errors"
@@ -11,19 +11,20 @@ import (
 
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
-// journalHandlers are the weekly guided journal as staff see it (whoever
+// Journals are the weekly guided journal as staff see it (whoever
 // may see the participant enters and reviews it; every access is
 // audited), and the participant's own journal access, which the director
 // and the coach who leads the participant's cohort issue and revoke.
-type journalHandlers struct{ *app }
+type Journals struct{ *web.App }
 
 // journalNames maps the accounts that entered and reviewed entries to
 // names; a participant who entered their own is named as such.
-func (s *app) journalNames(c *gin.Context, es []store.JournalEntry) (map[string]string, error) {
+func journalNames(c *gin.Context, st *store.Store, es []store.JournalEntry) (map[string]string, error) {
 	var ids []string
 	self := map[string]bool{}
 	for _, e := range es {
@@ -36,12 +37,12 @@ func (s *app) journalNames(c *gin.Context, es []store.JournalEntry) (map[string]
 			ids = append(ids, e.ReviewedBy)
 		}
 	}
-	names, err := s.st.UserNames(c.Request.Context(), ids)
+	names, err := st.UserNames(c.Request.Context(), ids)
 	if err != nil {
 		return nil, err
 	}
 	for id := range self {
-		p, err := s.st.Participant(c.Request.Context(), id)
+		p, err := st.Participant(c.Request.Context(), id)
 		if err != nil {
 			return nil, err
 		}
@@ -59,27 +60,27 @@ func journalCompletionJSON(j rules.JournalCompletion) gin.H {
 	return gin.H{"weeks": j.Weeks, "entered": j.Entered, "rate": j.Rate, "percent": j.Percent()}
 }
 
-// apiJournals answers a participant's journal entries and completion rate.
-func (s *journalHandlers) apiJournals(c *gin.Context) {
+// APIJournals answers a participant's journal entries and completion rate.
+func (s *Journals) APIJournals(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.st.Participant(ctx, c.Param("id"))
+	p, err := s.St.Participant(ctx, c.Param("id"))
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	es, err := s.st.Journals(ctx, p.ID)
+	es, err := s.St.Journals(ctx, p.ID)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	j, err := s.st.JournalCompletion(ctx, p)
+	j, err := s.St.JournalCompletion(ctx, p)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	names, err := s.journalNames(c, es)
+	names, err := journalNames(c, s.St, es)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	out := make([]gin.H, len(es))
@@ -89,36 +90,36 @@ func (s *journalHandlers) apiJournals(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"completion": journalCompletionJSON(j), "entries": out})
 }
 
-// apiSaveJournal enters (or corrects) the journal of the week starting on
+// APISaveJournal enters (or corrects) the journal of the week starting on
 // :week.
-func (s *journalHandlers) apiSaveJournal(c *gin.Context) {
+func (s *Journals) APISaveJournal(c *gin.Context) {
 	var in struct {
 		Answers map[string]string `json:"answers"`
 	}
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
-	e, err := s.st.SaveJournal(c.Request.Context(), c.Param("id"), c.Param("week"), currentUser(c).ID, in.Answers)
+	e, err := s.St.SaveJournal(c.Request.Context(), c.Param("id"), c.Param("week"), web.CurrentUser(c).ID, in.Answers)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	names, err := s.journalNames(c, []store.JournalEntry{e})
-	s.reply(c, http.StatusOK, journalEntryJSON(e, names), err)
+	names, err := journalNames(c, s.St, []store.JournalEntry{e})
+	s.Reply(c, http.StatusOK, journalEntryJSON(e, names), err)
 }
 
-func (s *journalHandlers) apiReviewJournal(c *gin.Context) {
-	e, err := s.st.ReviewJournal(c.Request.Context(), c.Param("id"), c.Param("week"), currentUser(c).ID)
+func (s *Journals) APIReviewJournal(c *gin.Context) {
+	e, err := s.St.ReviewJournal(c.Request.Context(), c.Param("id"), c.Param("week"), web.CurrentUser(c).ID)
 	if errors.Is(err, store.ErrNoJournal) {
 		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "There is no journal entry for this week."))
 		return
 	}
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	names, err := s.journalNames(c, []store.JournalEntry{e})
-	s.reply(c, http.StatusOK, journalEntryJSON(e, names), err)
+	names, err := journalNames(c, s.St, []store.JournalEntry{e})
+	s.Reply(c, http.StatusOK, journalEntryJSON(e, names), err)
 }
 
 // journalAnswer is one answer as the participant's page shows it.
@@ -141,21 +142,21 @@ type journalForm struct {
 
 // journalSection adds the guided journal (completion rate, entries, the
 // form for this week and the review buttons) to a participant's page.
-func (s *journalHandlers) journalsSection(c *gin.Context, p store.Participant, data gin.H) error {
+func (s *Journals) JournalsSection(c *gin.Context, p store.Participant, data gin.H) error {
 	ctx := c.Request.Context()
-	es, err := s.st.Journals(ctx, p.ID)
+	es, err := s.St.Journals(ctx, p.ID)
 	if err != nil {
 		return err
 	}
-	j, err := s.st.JournalCompletion(ctx, p)
+	j, err := s.St.JournalCompletion(ctx, p)
 	if err != nil {
 		return err
 	}
-	names, err := s.journalNames(c, es)
+	names, err := journalNames(c, s.St, es)
 	if err != nil {
 		return err
 	}
-	rel, err := s.st.ActiveRelease(ctx)
+	rel, err := s.St.ActiveRelease(ctx)
 	if err != nil {
 		return err
 	}
@@ -165,7 +166,7 @@ func (s *journalHandlers) journalsSection(c *gin.Context, p store.Participant, d
 			BySelf:  e.EnteredByKind == store.EnteredByParticipant,
 			Answers: orderedJournalAnswers(rel, e.AnswersOf())}
 	}
-	thisWeek := rules.WeekStart(s.st.Now()).Format("2006-01-02")
+	thisWeek := rules.WeekStart(s.St.Now()).Format("2006-01-02")
 	data["Journals"], data["JournalCompletion"], data["JournalPrompts"], data["JournalWeek"] = rows, j, rel.JournalPrompts, thisWeek
 	data["JournalSaved"] = c.Query("journal") == "saved"
 	if err := s.journalAccessSection(c, p, data); err != nil {
@@ -214,25 +215,25 @@ func orderedJournalAnswers(rel program.Release, m map[string]string) []journalAn
 	return out
 }
 
-// journalSubmit enters the journal from the participant's page.
-func (s *journalHandlers) journalSubmit(c *gin.Context) {
+// JournalSubmit enters the journal from the participant's page.
+func (s *Journals) JournalSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
-	rel, err := s.st.ActiveRelease(ctx)
+	rel, err := s.St.ActiveRelease(ctx)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	f := journalForm{Week: strings.TrimSpace(c.PostForm("week_start")), Answers: map[string]string{}}
 	for _, p := range rel.JournalPrompts {
 		f.Answers[p.Code] = c.PostForm("a_" + p.Code)
 	}
-	if _, err := s.st.SaveJournal(ctx, c.Param("id"), f.Week, currentUser(c).ID, f.Answers); err != nil {
-		fe, ok := fieldErrors(err)
+	if _, err := s.St.SaveJournal(ctx, c.Param("id"), f.Week, web.CurrentUser(c).ID, f.Answers); err != nil {
+		fe, ok := web.FieldErrors(err)
 		if !ok {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
-		s.showParticipant(c, http.StatusUnprocessableEntity, gin.H{"JournalErrors": fe, "JournalErrorList": journalErrorList(rel, fe), "JournalForm": f})
+		s.ShowParticipant(c, http.StatusUnprocessableEntity, gin.H{"JournalErrors": fe, "JournalErrorList": journalErrorList(rel, fe), "JournalForm": f})
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"?journal=saved#journals")
@@ -256,16 +257,16 @@ func journalErrorList(rel program.Release, fe map[string]string) []string {
 	return out
 }
 
-// journalReviewSubmit marks a week's entry reviewed from the participant's
+// JournalReviewSubmit marks a week's entry reviewed from the participant's
 // page.
-func (s *journalHandlers) journalReviewSubmit(c *gin.Context) {
-	_, err := s.st.ReviewJournal(c.Request.Context(), c.Param("id"), c.Param("week"), currentUser(c).ID)
+func (s *Journals) JournalReviewSubmit(c *gin.Context) {
+	_, err := s.St.ReviewJournal(c.Request.Context(), c.Param("id"), c.Param("week"), web.CurrentUser(c).ID)
 	if errors.Is(err, store.ErrNoJournal) {
-		s.showParticipant(c, http.StatusNotFound, gin.H{"JournalErrorList": []string{"There is no journal entry for the week of " + c.Param("week") + " to review."}})
+		s.ShowParticipant(c, http.StatusNotFound, gin.H{"JournalErrorList": []string{"There is no journal entry for the week of " + c.Param("week") + " to review."}})
 		return
 	}
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#journals")
@@ -273,13 +274,13 @@ func (s *journalHandlers) journalReviewSubmit(c *gin.Context) {
 
 // journalAccessSection adds the participant's journal access (its state,
 // and the buttons for whoever may issue it) to the staff's journal section.
-func (s *journalHandlers) journalAccessSection(c *gin.Context, p store.Participant, data gin.H) error {
+func (s *Journals) journalAccessSection(c *gin.Context, p store.Participant, data gin.H) error {
 	ctx := c.Request.Context()
-	a, err := s.st.JournalAccessOf(ctx, p.ID)
+	a, err := s.St.JournalAccessOf(ctx, p.ID)
 	if err != nil {
 		return err
 	}
-	lead, err := s.st.LeadsParticipant(ctx, currentUser(c), p.ID)
+	lead, err := s.St.LeadsParticipant(ctx, web.CurrentUser(c), p.ID)
 	if err != nil {
 		return err
 	}
@@ -287,42 +288,42 @@ func (s *journalHandlers) journalAccessSection(c *gin.Context, p store.Participa
 	return nil
 }
 
-func (s *journalHandlers) apiJournalAccess(c *gin.Context) {
-	a, err := s.st.JournalAccessOf(c.Request.Context(), c.Param("id"))
-	s.reply(c, http.StatusOK, a, err)
+func (s *Journals) APIJournalAccess(c *gin.Context) {
+	a, err := s.St.JournalAccessOf(c.Request.Context(), c.Param("id"))
+	s.Reply(c, http.StatusOK, a, err)
 }
 
-func (s *journalHandlers) apiIssueJournalAccess(c *gin.Context) {
-	a, code, err := s.st.IssueJournalAccess(c.Request.Context(), c.Param("id"), currentUser(c).ID)
-	s.reply(c, http.StatusCreated, gin.H{"access": a, "start_code": code, "start_page": "/journal/start"}, err)
+func (s *Journals) APIIssueJournalAccess(c *gin.Context) {
+	a, code, err := s.St.IssueJournalAccess(c.Request.Context(), c.Param("id"), web.CurrentUser(c).ID)
+	s.Reply(c, http.StatusCreated, gin.H{"access": a, "start_code": code, "start_page": "/journal/start"}, err)
 }
 
-func (s *journalHandlers) apiRevokeJournalAccess(c *gin.Context) {
-	if err := s.st.RevokeJournalAccess(c.Request.Context(), c.Param("id")); err != nil {
+func (s *Journals) APIRevokeJournalAccess(c *gin.Context) {
+	if err := s.St.RevokeJournalAccess(c.Request.Context(), c.Param("id")); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "This participant has no journal access to revoke."))
 			return
 		}
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
 }
 
-// issueJournalAccessSubmit issues the access and shows the participant's
+// IssueJournalAccessSubmit issues the access and shows the participant's
 // page with the sign-in name and the start code, this once.
-func (s *journalHandlers) issueJournalAccessSubmit(c *gin.Context) {
-	a, code, err := s.st.IssueJournalAccess(c.Request.Context(), c.Param("id"), currentUser(c).ID)
+func (s *Journals) IssueJournalAccessSubmit(c *gin.Context) {
+	a, code, err := s.St.IssueJournalAccess(c.Request.Context(), c.Param("id"), web.CurrentUser(c).ID)
 	if err != nil {
-		s.participantFormErr(c, err, "JournalErrors", gin.H{"JournalErrorList": []string{"Journal access could not be given: the participant has withdrawn."}})
+		s.ParticipantFormErr(c, err, "JournalErrors", gin.H{"JournalErrorList": []string{"Journal access could not be given: the participant has withdrawn."}})
 		return
 	}
-	s.showParticipant(c, http.StatusOK, gin.H{"JournalAccessIssued": gin.H{"Login": a.Login, "Code": code, "Expires": a.CodeExpiresAt.Format("2 January 2006")}})
+	s.ShowParticipant(c, http.StatusOK, gin.H{"JournalAccessIssued": gin.H{"Login": a.Login, "Code": code, "Expires": a.CodeExpiresAt.Format("2 January 2006")}})
 }
 
-func (s *journalHandlers) revokeJournalAccessSubmit(c *gin.Context) {
-	if err := s.st.RevokeJournalAccess(c.Request.Context(), c.Param("id")); err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.respond(c, err)
+func (s *Journals) RevokeJournalAccessSubmit(c *gin.Context) {
+	if err := s.St.RevokeJournalAccess(c.Request.Context(), c.Param("id")); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.Respond(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#journal-access")

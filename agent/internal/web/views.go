@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"fmt"
@@ -10,9 +10,9 @@ import (
 	"github.com/itsmylife/iml/agent/internal/rules"
 )
 
-// labelOf looks values up in a table of labels, the value itself when
+// LabelOf looks values up in a table of labels, the value itself when
 // it has none.
-func labelOf(labels map[string]string) func(string) string {
+func LabelOf(labels map[string]string) func(string) string {
 	return func(v string) string {
 		if l := labels[v]; l != "" {
 			return l
@@ -21,12 +21,13 @@ func labelOf(labels map[string]string) func(string) string {
 	}
 }
 
-func dollars(cents int64) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) }
+// Dollars writes cents as an amount, such as $12.50.
+func Dollars(cents int64) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) }
 
 var dollarsRE = regexp.MustCompile(`^\$?\s*(\d{1,7})(?:\.(\d{1,2}))?$`)
 
-// parseCents reads an amount in dollars ("12", "12.5", "$12.50") as cents.
-func parseCents(s string) (int64, bool) {
+// ParseCents reads an amount in dollars ("12", "12.5", "$12.50") as cents.
+func ParseCents(s string) (int64, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, true
@@ -44,30 +45,33 @@ func parseCents(s string) (int64, bool) {
 	return d*100 + c, true
 }
 
-// option is one choice of a select.
-type option struct {
+// Option is one choice of a select.
+type Option struct {
 	Value, Label string
 	Selected     bool
 }
 
-func options(values []string, label func(string) string, selected string) []option {
-	out := make([]option, len(values))
+// Options are the choices of a select: values with their labels, one
+// selected.
+func Options(values []string, label func(string) string, selected string) []Option {
+	out := make([]Option, len(values))
 	for i, v := range values {
-		out[i] = option{Value: v, Label: label(v), Selected: v == selected}
+		out[i] = Option{Value: v, Label: label(v), Selected: v == selected}
 	}
 	return out
 }
 
-func stageLabel(stage int) string {
+// StageLabel names an outing stage for people.
+func StageLabel(stage int) string {
 	if stage == 0 {
 		return "no outings yet"
 	}
 	return fmt.Sprintf("stage %d, %s", stage, rules.StageName(stage))
 }
 
-// listErrors turns field messages into sentences, in a stable order: the
+// ListErrors turns field messages into sentences, in a stable order: the
 // field's name leads ("month must be ...") unless the message stands alone.
-func listErrors(m map[string]string) []string {
+func ListErrors(m map[string]string) []string {
 	out := make([]string, 0, len(m))
 	for k, v := range m {
 		switch k {

@@ -1,4 +1,4 @@
-package server
+package cohorts
 
 import (
 	"errors"
@@ -10,94 +10,95 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
-// meetingHandlers are cohort meetings (the director and the cohort's coach
+// Meetings are cohort meetings (the director and the cohort's coach
 // record them) and the lesson plans of their themes. Correcting and
 // removing a meeting: only the director and the coach who leads the
 // cohort (cohortAccess); the rules are applied again to a corrected
 // record; a removal is asked for on a page of its own first (the pages
 // work without script); every change is in the audit log.
-type meetingHandlers struct{ *app }
+type Meetings struct{ *web.App }
 
 // pageMeeting finds the meeting :mid of cohort :cid for a page, answering
 // 404 or failing when it cannot (ok false).
-func (s *meetingHandlers) pageMeeting(c *gin.Context) (store.MeetingView, bool) {
-	m, err := s.st.Meeting(c.Request.Context(), c.Param("cid"), c.Param("mid"))
-	return m, s.found(c, err, "No such meeting of this cohort.")
+func (s *Meetings) pageMeeting(c *gin.Context) (store.MeetingView, bool) {
+	m, err := s.St.Meeting(c.Request.Context(), c.Param("cid"), c.Param("mid"))
+	return m, s.Found(c, err, "No such meeting of this cohort.")
 }
 
-func (s *meetingHandlers) auditMeeting(c *gin.Context, action string, m store.MeetingView) error {
-	return s.st.Audit(c.Request.Context(), currentUser(c), action, "cohort", m.CohortID, "meeting "+m.ID+" on "+m.HeldOn)
+func (s *Meetings) auditMeeting(c *gin.Context, action string, m store.MeetingView) error {
+	return s.St.Audit(c.Request.Context(), web.CurrentUser(c), action, "cohort", m.CohortID, "meeting "+m.ID+" on "+m.HeldOn)
 }
 
-func (s *meetingHandlers) apiUpdateMeeting(c *gin.Context) {
+func (s *Meetings) APIUpdateMeeting(c *gin.Context) {
 	var in store.MeetingInput
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
 	m, err := s.updateMeeting(c, c.Param("cid"), c.Param("mid"), in)
-	s.reply(c, http.StatusOK, m, notFound(err, "No such meeting of this cohort."))
+	s.Reply(c, http.StatusOK, m, web.NotFound(err, "No such meeting of this cohort."))
 }
 
 // updateMeeting corrects a meeting and audits it.
-func (s *meetingHandlers) updateMeeting(c *gin.Context, cohortID, meetingID string, in store.MeetingInput) (store.MeetingView, error) {
-	m, err := s.st.UpdateMeeting(c.Request.Context(), cohortID, meetingID, in)
+func (s *Meetings) updateMeeting(c *gin.Context, cohortID, meetingID string, in store.MeetingInput) (store.MeetingView, error) {
+	m, err := s.St.UpdateMeeting(c.Request.Context(), cohortID, meetingID, in)
 	if err == nil {
 		err = s.auditMeeting(c, "update_meeting", m)
 	}
 	return m, err
 }
 
-func (s *meetingHandlers) apiDeleteMeeting(c *gin.Context) {
+func (s *Meetings) APIDeleteMeeting(c *gin.Context) {
 	if _, err := s.deleteMeeting(c); err != nil {
-		s.respond(c, notFound(err, "No such meeting of this cohort."))
+		s.Respond(c, web.NotFound(err, "No such meeting of this cohort."))
 		return
 	}
 	c.Status(http.StatusNoContent)
 }
 
 // deleteMeeting removes the meeting :mid of cohort :cid and audits it.
-func (s *meetingHandlers) deleteMeeting(c *gin.Context) (store.MeetingView, error) {
+func (s *Meetings) deleteMeeting(c *gin.Context) (store.MeetingView, error) {
 	ctx := c.Request.Context()
-	m, err := s.st.Meeting(ctx, c.Param("cid"), c.Param("mid"))
+	m, err := s.St.Meeting(ctx, c.Param("cid"), c.Param("mid"))
 	if err != nil {
 		return m, err
 	}
-	if err := s.st.DeleteMeeting(ctx, m.CohortID, m.ID); err != nil {
+	if err := s.St.DeleteMeeting(ctx, m.CohortID, m.ID); err != nil {
 		return m, err
 	}
 	return m, s.auditMeeting(c, "delete_meeting", m)
 }
 
-func (s *meetingHandlers) meetingEditPage(c *gin.Context) {
+func (s *Meetings) MeetingEditPage(c *gin.Context) {
 	s.showMeetingEdit(c, http.StatusOK, gin.H{})
 }
 
 // showMeetingEdit shows the form correcting a meeting: the lesson plans of
 // the theme of its date, and the people it was recorded with (for a
 // one-to-one meeting, the cohort's current members too).
-func (s *meetingHandlers) showMeetingEdit(c *gin.Context, status int, data gin.H) {
+func (s *Meetings) showMeetingEdit(c *gin.Context, status int, data gin.H) {
 	m, ok := s.pageMeeting(c)
 	if !ok {
 		return
 	}
 	if err := s.meetingEditData(c, m, data); err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	s.render(c, status, "meeting_edit.html", data)
+	s.Render(c, status, "meeting_edit.html", data)
 }
 
 // meetingEditData fills the meeting correction form's data.
-func (s *meetingHandlers) meetingEditData(c *gin.Context, m store.MeetingView, data gin.H) error {
+func (s *Meetings) meetingEditData(c *gin.Context, m store.MeetingView, data gin.H) error {
 	ctx := c.Request.Context()
-	v, err := s.st.ViewCohort(ctx, m.CohortID)
+	v, err := s.St.ViewCohort(ctx, m.CohortID)
 	if err != nil {
 		return err
 	}
-	rel, err := s.st.ActiveRelease(ctx)
+	rel, err := s.St.ActiveRelease(ctx)
 	if err != nil {
 		return err
 	}
@@ -105,7 +106,7 @@ func (s *meetingHandlers) meetingEditData(c *gin.Context, m store.MeetingView, d
 	if f, ok := data["MeetingForm"].(meetingForm); ok {
 		day = f.HeldOn
 	}
-	o, err := s.st.MeetingOptions(ctx, m.CohortID, day)
+	o, err := s.St.MeetingOptions(ctx, m.CohortID, day)
 	var ves store.ValidationErrors
 	if err != nil && !errors.As(err, &ves) {
 		return err
@@ -113,9 +114,9 @@ func (s *meetingHandlers) meetingEditData(c *gin.Context, m store.MeetingView, d
 	if err != nil {
 		// A date outside the program year: the form shows the error; the
 		// meeting's own theme stays.
-		o, _ = s.st.MeetingOptions(ctx, m.CohortID, m.HeldOn)
+		o, _ = s.St.MeetingOptions(ctx, m.CohortID, m.HeldOn)
 	}
-	data["Title"], data["V"], data["Meeting"], data["Today"] = "Correct the meeting of "+m.HeldOn, v, m, s.st.Now().Format("2006-01-02")
+	data["Title"], data["V"], data["Meeting"], data["Today"] = "Correct the meeting of "+m.HeldOn, v, m, s.St.Now().Format("2006-01-02")
 	data["MeetingOptions"], data["MeetingPlans"], data["MeetingSkills"] = o, planOptions(rel, o.Plans), rel.Skills
 	data["MeetingPeople"] = meetingPeople(m, v)
 	if _, ok := data["MeetingForm"]; !ok {
@@ -137,11 +138,11 @@ func (s *meetingHandlers) meetingEditData(c *gin.Context, m store.MeetingView, d
 
 // meetingPeople are the people a meeting's form lists: those it was
 // recorded with, and for a one-to-one meeting the cohort's current members.
-func meetingPeople(m store.MeetingView, v store.CohortView) []option {
-	var out []option
+func meetingPeople(m store.MeetingView, v store.CohortView) []web.Option {
+	var out []web.Option
 	seen := map[string]bool{}
 	for _, a := range m.Attendance {
-		out, seen[a.ParticipantID] = append(out, option{Value: a.ParticipantID, Label: a.Name}), true
+		out, seen[a.ParticipantID] = append(out, web.Option{Value: a.ParticipantID, Label: a.Name}), true
 	}
 	if v.Cohort.Model == "social_explorations" {
 		for _, p := range memberOptions(v.Members) {
@@ -153,15 +154,15 @@ func meetingPeople(m store.MeetingView, v store.CohortView) []option {
 	return out
 }
 
-func (s *meetingHandlers) meetingUpdateSubmit(c *gin.Context) {
+func (s *Meetings) MeetingUpdateSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
 	m, ok := s.pageMeeting(c)
 	if !ok {
 		return
 	}
-	v, err := s.st.ViewCohort(ctx, m.CohortID)
+	v, err := s.St.ViewCohort(ctx, m.CohortID)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	var people []string
@@ -176,7 +177,7 @@ func (s *meetingHandlers) meetingUpdateSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/cohorts/"+m.CohortID+"?meeting=updated#meetings")
 }
 
-func (s *meetingHandlers) meetingDeletePage(c *gin.Context) {
+func (s *Meetings) MeetingDeletePage(c *gin.Context) {
 	m, ok := s.pageMeeting(c)
 	if !ok {
 		return
@@ -184,36 +185,36 @@ func (s *meetingHandlers) meetingDeletePage(c *gin.Context) {
 	what := "The meeting of " + m.HeldOn + " (month " + strconv.Itoa(m.ProgramMonth) + ": " + m.ThemeTitle + "), with its attendance of " +
 		strconv.Itoa(len(m.Attendance)) + ", its skills and its notes."
 	base := "/cohorts/" + m.CohortID
-	s.confirmPage(c, "Delete this meeting?", what, base+"/meetings/"+m.ID+"/delete", base+"#meetings")
+	s.ConfirmPage(c, "Delete this meeting?", what, base+"/meetings/"+m.ID+"/delete", base+"#meetings")
 }
 
-func (s *meetingHandlers) meetingDeleteSubmit(c *gin.Context) {
+func (s *Meetings) MeetingDeleteSubmit(c *gin.Context) {
 	if _, err := s.deleteMeeting(c); err != nil {
-		s.respond(c, notFound(err, "No such meeting of this cohort."))
+		s.Respond(c, web.NotFound(err, "No such meeting of this cohort."))
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/cohorts/"+c.Param("cid")+"?meeting=deleted#meetings")
 }
 
-func (s *meetingHandlers) apiMeetings(c *gin.Context) {
+func (s *Meetings) APIMeetings(c *gin.Context) {
 	limit, _ := strconv.Atoi(c.Query("limit"))
-	ms, err := s.st.Meetings(c.Request.Context(), c.Param("cid"), limit)
-	s.reply(c, http.StatusOK, ms, err)
+	ms, err := s.St.Meetings(c.Request.Context(), c.Param("cid"), limit)
+	s.Reply(c, http.StatusOK, ms, err)
 }
 
-func (s *meetingHandlers) apiMeeting(c *gin.Context) {
-	m, err := s.st.Meeting(c.Request.Context(), c.Param("cid"), c.Param("mid"))
-	s.reply(c, http.StatusOK, m, notFound(err, "No such meeting of this cohort."))
+func (s *Meetings) APIMeeting(c *gin.Context) {
+	m, err := s.St.Meeting(c.Request.Context(), c.Param("cid"), c.Param("mid"))
+	s.Reply(c, http.StatusOK, m, web.NotFound(err, "No such meeting of this cohort."))
 }
 
-func (s *meetingHandlers) apiRecordMeeting(c *gin.Context) {
+func (s *Meetings) APIRecordMeeting(c *gin.Context) {
 	var in store.MeetingInput
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
 	m, err := s.recordMeeting(c, in)
 	if err != nil {
-		s.respond(c, notFound(err, "No such cohort."))
+		s.Respond(c, web.NotFound(err, "No such cohort."))
 		return
 	}
 	c.Header("Location", "/api/v1/cohorts/"+m.CohortID+"/meetings/"+m.ID)
@@ -221,24 +222,24 @@ func (s *meetingHandlers) apiRecordMeeting(c *gin.Context) {
 }
 
 // recordMeeting records a meeting for the signed-in user and audits it.
-func (s *meetingHandlers) recordMeeting(c *gin.Context, in store.MeetingInput) (store.MeetingView, error) {
-	u := currentUser(c)
-	m, err := s.st.RecordMeeting(c.Request.Context(), c.Param("cid"), u.ID, in)
+func (s *Meetings) recordMeeting(c *gin.Context, in store.MeetingInput) (store.MeetingView, error) {
+	u := web.CurrentUser(c)
+	m, err := s.St.RecordMeeting(c.Request.Context(), c.Param("cid"), u.ID, in)
 	if err != nil {
 		return m, err
 	}
-	return m, s.st.Audit(c.Request.Context(), u, "record_meeting", "cohort", m.CohortID, "meeting "+m.ID+" on "+m.HeldOn)
+	return m, s.St.Audit(c.Request.Context(), u, "record_meeting", "cohort", m.CohortID, "meeting "+m.ID+" on "+m.HeldOn)
 }
 
-// apiLessonPlans answers the theme and lesson plans of a meeting on a day
+// APILessonPlans answers the theme and lesson plans of a meeting on a day
 // (today when no date is given).
-func (s *meetingHandlers) apiLessonPlans(c *gin.Context) {
+func (s *Meetings) APILessonPlans(c *gin.Context) {
 	day := c.Query("date")
 	if day == "" {
-		day = s.st.Now().Format("2006-01-02")
+		day = s.St.Now().Format("2006-01-02")
 	}
-	o, err := s.st.MeetingOptions(c.Request.Context(), c.Param("cid"), day)
-	s.reply(c, http.StatusOK, o, notFound(err, "No such cohort."))
+	o, err := s.St.MeetingOptions(c.Request.Context(), c.Param("cid"), day)
+	s.Reply(c, http.StatusOK, o, web.NotFound(err, "No such cohort."))
 }
 
 // planOption is a lesson plan as the meeting form offers it.
@@ -254,20 +255,20 @@ type meetingForm struct {
 	Present, Skills                                  map[string]bool
 }
 
-// meetingsSection adds the cohort's recent meetings and the form to record
+// MeetingsSection adds the cohort's recent meetings and the form to record
 // one, with the lesson plans of this month's theme, to the cohort's page.
-func (s *meetingHandlers) meetingsSection(c *gin.Context, v store.CohortView, data gin.H) error {
+func (s *Meetings) MeetingsSection(c *gin.Context, v store.CohortView, data gin.H) error {
 	ctx := c.Request.Context()
-	ms, err := s.st.Meetings(ctx, v.Cohort.ID, 12)
+	ms, err := s.St.Meetings(ctx, v.Cohort.ID, 12)
 	if err != nil {
 		return err
 	}
-	rel, err := s.st.ActiveRelease(ctx)
+	rel, err := s.St.ActiveRelease(ctx)
 	if err != nil {
 		return err
 	}
-	today := s.st.Now().Format("2006-01-02")
-	o, err := s.st.MeetingOptions(ctx, v.Cohort.ID, today)
+	today := s.St.Now().Format("2006-01-02")
+	o, err := s.St.MeetingOptions(ctx, v.Cohort.ID, today)
 	var ves store.ValidationErrors
 	switch {
 	case errors.As(err, &ves) && v.ProgramMonth == 0:
@@ -290,19 +291,19 @@ func (s *meetingHandlers) meetingsSection(c *gin.Context, v store.CohortView, da
 	return nil
 }
 
-// meetingSubmit records a meeting from the cohort page's form. A group's
+// MeetingSubmit records a meeting from the cohort page's form. A group's
 // attendance is a box per current member (ticked: present); a one-to-one
 // meeting names its participant and whether they came.
-func (s *meetingHandlers) meetingSubmit(c *gin.Context) {
+func (s *Meetings) MeetingSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
-	v, err := s.st.ViewCohort(ctx, c.Param("cid"))
+	v, err := s.St.ViewCohort(ctx, c.Param("cid"))
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	f, in := meetingFromForm(c, v.Cohort.Model, v.MemberIDs)
 	if _, err := s.recordMeeting(c, in); err != nil {
-		s.meetingFormErr(c, err, f, s.showCohort)
+		s.meetingFormErr(c, err, f, s.ShowCohort)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/cohorts/"+v.Cohort.ID+"?meeting=recorded#meetings")
@@ -335,15 +336,15 @@ func meetingFromForm(c *gin.Context, model string, people []string) (meetingForm
 
 // meetingFormErr shows a meeting form again with its errors (through
 // show, the page the form is on), or fails on an unexpected error.
-func (s *meetingHandlers) meetingFormErr(c *gin.Context, err error, f meetingForm, show func(*gin.Context, int, gin.H)) {
-	fe, ok := fieldErrors(err)
+func (s *Meetings) meetingFormErr(c *gin.Context, err error, f meetingForm, show func(*gin.Context, int, gin.H)) {
+	fe, ok := web.FieldErrors(err)
 	if !ok {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	list, err := s.meetingErrorList(c, fe)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	show(c, http.StatusUnprocessableEntity, gin.H{"MeetingErrors": fe, "MeetingErrorList": list, "MeetingForm": f})
@@ -366,24 +367,24 @@ func planOptions(rel program.Release, plans []program.LessonPlan) []planOption {
 }
 
 // memberOptions lists people as the meeting form does: "Last, First".
-func memberOptions(ps []store.Participant) []option {
-	out := make([]option, len(ps))
+func memberOptions(ps []store.Participant) []web.Option {
+	out := make([]web.Option, len(ps))
 	for i, p := range ps {
-		out[i] = option{Value: p.ID, Label: p.LastName + ", " + p.FirstName}
+		out[i] = web.Option{Value: p.ID, Label: p.LastName + ", " + p.FirstName}
 	}
 	return out
 }
 
 // meetingErrorList writes a meeting's field errors for people: each field
 // by its label, a participant by name.
-func (s *meetingHandlers) meetingErrorList(c *gin.Context, fe map[string]string) ([]string, error) {
+func (s *Meetings) meetingErrorList(c *gin.Context, fe map[string]string) ([]string, error) {
 	labels := map[string]string{"held_on": "Date", "lesson_plan": "Lesson plan", "attendance": "Attendance", "skills": "Skills practised", "notes": "Notes", "cohort": "Cohort"}
 	var out []string
 	for field, msg := range fe {
 		label, ok := labels[field]
 		if id, isPerson := strings.CutPrefix(field, "attendance."); isPerson {
 			label = "A participant"
-			if p, err := s.st.Participant(c.Request.Context(), id); err == nil {
+			if p, err := s.St.Participant(c.Request.Context(), id); err == nil {
 				label = p.FirstName + " " + p.LastName
 			} else if !errors.Is(err, store.ErrNotFound) {
 				return nil, err

@@ -1,4 +1,4 @@
-package server
+package outcomes
 
 import (
 	"errors"
@@ -8,81 +8,82 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
-// surveyHandlers are the anonymous satisfaction survey, which staff enter
+// Surveys are the anonymous satisfaction survey, which staff enter
 // from paper or a participant fills in on the survey page (not signed in:
 // with a single-use code, or on a device the coach put in survey mode).
 // The survey page shows nothing but the survey.
-type surveyHandlers struct{ *app }
+type Surveys struct{ *web.App }
 
-func (s *surveyHandlers) apiSurveyCounts(c *gin.Context) {
-	counts, err := s.st.SurveyCounts(c.Request.Context())
-	s.reply(c, http.StatusOK, gin.H{"surveys": counts}, err)
+func (s *Surveys) APISurveyCounts(c *gin.Context) {
+	counts, err := s.St.SurveyCounts(c.Request.Context())
+	s.Reply(c, http.StatusOK, gin.H{"surveys": counts}, err)
 }
 
-// apiRecordSurvey stores a survey entered from paper. It answers without
+// APIRecordSurvey stores a survey entered from paper. It answers without
 // an id: the site keeps none that staff could note beside a name.
-func (s *surveyHandlers) apiRecordSurvey(c *gin.Context) {
+func (s *Surveys) APIRecordSurvey(c *gin.Context) {
 	var in store.SurveyInput
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
-	if err := s.st.RecordSurvey(c.Request.Context(), in); err != nil {
-		s.respond(c, err)
+	if err := s.St.RecordSurvey(c.Request.Context(), in); err != nil {
+		s.Respond(c, err)
 		return
 	}
 	c.Status(http.StatusCreated)
 }
 
-func (s *surveyHandlers) apiIssueSurveyCodes(c *gin.Context) {
+func (s *Surveys) APIIssueSurveyCodes(c *gin.Context) {
 	var in struct {
 		Timepoint string `json:"timepoint"`
 		Model     string `json:"model"`
 		Count     int    `json:"count"`
 	}
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
-	codes, err := s.st.IssueSurveyCodes(c.Request.Context(), in.Timepoint, in.Model, in.Count)
-	s.reply(c, http.StatusCreated, gin.H{"codes": codes}, err)
+	codes, err := s.St.IssueSurveyCodes(c.Request.Context(), in.Timepoint, in.Model, in.Count)
+	s.Reply(c, http.StatusCreated, gin.H{"codes": codes}, err)
 }
 
-// apiSubmitSurvey is the participant's own call: a single-use code and the
+// APISubmitSurvey is the participant's own call: a single-use code and the
 // answers, no sign-in.
-func (s *surveyHandlers) apiSubmitSurvey(c *gin.Context) {
+func (s *Surveys) APISubmitSurvey(c *gin.Context) {
 	var in struct {
 		Code    string            `json:"code"`
 		Answers map[string]string `json:"answers"`
 	}
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
-	if err := s.st.SubmitSurvey(c.Request.Context(), in.Code, in.Answers); err != nil {
+	if err := s.St.SubmitSurvey(c.Request.Context(), in.Code, in.Answers); err != nil {
 		if errors.Is(err, store.ErrSurveyPass) {
 			problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, err.Error()))
 			return
 		}
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	c.Status(http.StatusCreated)
 }
 
-// limitSurvey bounds anonymous surveys (the page and the API); the page
+// LimitSurvey bounds anonymous surveys (the page and the API); the page
 // comes back with the answers given, to be sent again.
-func (s *surveyHandlers) limitSurvey() gin.HandlerFunc {
+func (s *Surveys) LimitSurvey() gin.HandlerFunc {
 	msg := func(secs int) string {
 		return "Many surveys were sent from this device in a short time. Wait " + strconv.Itoa(secs) + " seconds, then press the button again: your answers are kept."
 	}
-	return s.tooMany(s.limits.survey, msg, func(c *gin.Context, msg string) {
-		rel, err := s.st.ActiveRelease(c.Request.Context())
+	return s.TooMany(s.SurveyLimit, msg, func(c *gin.Context, msg string) {
+		rel, err := s.St.ActiveRelease(c.Request.Context())
 		if err != nil {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
 		s.showSurvey(c, http.StatusTooManyRequests, gin.H{"Errors": map[string]string{"wait": msg}, "Answers": postedAnswers(c, rel), "Code": c.PostForm("code")})
@@ -128,42 +129,42 @@ var surveyTimepoints = []string{contract.TimepointMidpoint, contract.TimepointCl
 
 var timepointLabels = map[string]string{contract.TimepointMidpoint: "Mid-point", contract.TimepointClosing: "End of the program"}
 
-func (s *surveyHandlers) surveysPage(c *gin.Context) { s.showSurveys(c, http.StatusOK, gin.H{}) }
+func (s *Surveys) SurveysPage(c *gin.Context) { s.showSurveys(c, http.StatusOK, gin.H{}) }
 
-func (s *surveyHandlers) showSurveys(c *gin.Context, status int, data gin.H) {
+func (s *Surveys) showSurveys(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
-	rel, err := s.st.ActiveRelease(ctx)
+	rel, err := s.St.ActiveRelease(ctx)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	counts, err := s.st.SurveyCounts(ctx)
+	counts, err := s.St.SurveyCounts(ctx)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	answers, _ := data["Answers"].(map[string]string)
 	tp, _ := data["Timepoint"].(string)
 	model, _ := data["Model"].(string)
 	data["Title"], data["Counts"], data["Statements"], data["Release"] = "Satisfaction surveys", counts, surveyForm(rel, answers), rel.Version
-	data["Timepoints"], data["Models"] = options(surveyTimepoints, labelOf(timepointLabels), tp), options(append([]string{""}, contract.Models...), labelOf(modelLabels), model)
+	data["Timepoints"], data["Models"] = web.Options(surveyTimepoints, web.LabelOf(timepointLabels), tp), web.Options(append([]string{""}, contract.Models...), web.LabelOf(modelLabels), model)
 	data["TimepointLabels"] = timepointLabels
 	data["Saved"] = c.Query("saved") == "1"
-	s.render(c, status, "surveys.html", data)
+	s.Render(c, status, "surveys.html", data)
 }
 
-func (s *surveyHandlers) surveyPaperSubmit(c *gin.Context) {
+func (s *Surveys) SurveyPaperSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
-	rel, err := s.st.ActiveRelease(ctx)
+	rel, err := s.St.ActiveRelease(ctx)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	in := store.SurveyInput{Timepoint: c.PostForm("timepoint"), Model: c.PostForm("model"), Answers: postedAnswers(c, rel)}
-	if err := s.st.RecordSurvey(ctx, in); err != nil {
-		fe, ok := fieldErrors(err)
+	if err := s.St.RecordSurvey(ctx, in); err != nil {
+		fe, ok := web.FieldErrors(err)
 		if !ok {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
 		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe, "Answers": in.Answers, "Timepoint": in.Timepoint, "Model": in.Model})
@@ -172,16 +173,16 @@ func (s *surveyHandlers) surveyPaperSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/surveys?saved=1#paper")
 }
 
-func (s *surveyHandlers) surveyCodesSubmit(c *gin.Context) {
+func (s *Surveys) SurveyCodesSubmit(c *gin.Context) {
 	n, err := strconv.Atoi(c.PostForm("count"))
 	if err != nil {
 		n = 0
 	}
-	codes, err := s.st.IssueSurveyCodes(c.Request.Context(), c.PostForm("timepoint"), c.PostForm("model"), n)
+	codes, err := s.St.IssueSurveyCodes(c.Request.Context(), c.PostForm("timepoint"), c.PostForm("model"), n)
 	if err != nil {
-		fe, ok := fieldErrors(err)
+		fe, ok := web.FieldErrors(err)
 		if !ok {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
 		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"CodeErrors": fe})
@@ -190,56 +191,56 @@ func (s *surveyHandlers) surveyCodesSubmit(c *gin.Context) {
 	s.showSurveys(c, http.StatusOK, gin.H{"Codes": codes, "CodesTimepoint": timepointLabels[c.PostForm("timepoint")]})
 }
 
-// surveyDeviceSubmit puts this device in survey mode: the staff member is
+// SurveyDeviceSubmit puts this device in survey mode: the staff member is
 // signed out here, and the device shows only the survey until the end of
 // the day or until survey mode is ended.
-func (s *surveyHandlers) surveyDeviceSubmit(c *gin.Context) {
+func (s *Surveys) SurveyDeviceSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
-	tok, err := s.st.StartSurveyDevice(ctx, c.PostForm("timepoint"), c.PostForm("model"))
+	tok, err := s.St.StartSurveyDevice(ctx, c.PostForm("timepoint"), c.PostForm("model"))
 	if err != nil {
-		fe, ok := fieldErrors(err)
+		fe, ok := web.FieldErrors(err)
 		if !ok {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
 		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"DeviceErrors": fe})
 		return
 	}
-	staff, _ := c.Cookie(sessionCookie)
-	if err := s.st.Logout(ctx, staff); err != nil {
-		s.respond(c, err)
+	staff, _ := c.Cookie(web.SessionCookie)
+	if err := s.St.Logout(ctx, staff); err != nil {
+		s.Respond(c, err)
 		return
 	}
-	auth.SetCookie(c, sessionCookie, "", -1, s.cfg.SecureCookies)
+	auth.SetCookie(c, web.SessionCookie, "", -1, s.SecureCookies)
 	http.SetCookie(c.Writer, &http.Cookie{Name: surveyCookie, Value: tok, Path: "/survey", MaxAge: 16 * 3600, HttpOnly: true,
-		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+		Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
 	c.Redirect(http.StatusSeeOther, "/survey")
 }
 
 // surveyPass is the device's survey-mode pass, if it has a valid one.
-func (s *surveyHandlers) surveyPass(c *gin.Context) (store.SurveyPass, bool, error) {
+func (s *Surveys) surveyPass(c *gin.Context) (store.SurveyPass, bool, error) {
 	tok, _ := c.Cookie(surveyCookie)
 	if tok == "" {
 		return store.SurveyPass{}, false, nil
 	}
-	p, err := s.st.SurveyPassOf(c.Request.Context(), tok)
+	p, err := s.St.SurveyPassOf(c.Request.Context(), tok)
 	if errors.Is(err, store.ErrSurveyPass) {
 		return p, false, nil
 	}
 	return p, err == nil && p.Kind == store.PassDevice, err
 }
 
-func (s *surveyHandlers) surveyPage(c *gin.Context) { s.showSurvey(c, http.StatusOK, gin.H{}) }
+func (s *Surveys) SurveyPage(c *gin.Context) { s.showSurvey(c, http.StatusOK, gin.H{}) }
 
-func (s *surveyHandlers) showSurvey(c *gin.Context, status int, data gin.H) {
-	rel, err := s.st.ActiveRelease(c.Request.Context())
+func (s *Surveys) showSurvey(c *gin.Context, status int, data gin.H) {
+	rel, err := s.St.ActiveRelease(c.Request.Context())
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	pass, device, err := s.surveyPass(c)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	answers, _ := data["Answers"].(map[string]string)
@@ -253,35 +254,35 @@ func (s *surveyHandlers) showSurvey(c *gin.Context, status int, data gin.H) {
 // renderSurvey draws a survey page: never with the staff navigation (and,
 // as every page, never cached, framed or named in a Referer:
 // auth.SecurityHeaders).
-func (s *surveyHandlers) renderSurvey(c *gin.Context, status int, name string, data gin.H) {
-	s.render(c, status, name, data)
+func (s *Surveys) renderSurvey(c *gin.Context, status int, name string, data gin.H) {
+	s.Render(c, status, name, data)
 }
 
-func (s *surveyHandlers) surveySubmit(c *gin.Context) {
+func (s *Surveys) SurveySubmit(c *gin.Context) {
 	ctx := c.Request.Context()
-	rel, err := s.st.ActiveRelease(ctx)
+	rel, err := s.St.ActiveRelease(ctx)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	answers := postedAnswers(c, rel)
 	_, device, err := s.surveyPass(c)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	tok := c.PostForm("code")
 	if device {
 		tok, _ = c.Cookie(surveyCookie)
 	}
-	if err := s.st.SubmitSurvey(ctx, tok, answers); err != nil {
+	if err := s.St.SubmitSurvey(ctx, tok, answers); err != nil {
 		if errors.Is(err, store.ErrSurveyPass) {
 			s.showSurvey(c, http.StatusUnprocessableEntity, gin.H{"Errors": map[string]string{"code": err.Error()}, "Answers": answers, "Code": c.PostForm("code")})
 			return
 		}
-		fe, ok := fieldErrors(err)
+		fe, ok := web.FieldErrors(err)
 		if !ok {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
 		s.showSurvey(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe, "Answers": answers, "Code": c.PostForm("code")})
@@ -290,23 +291,23 @@ func (s *surveyHandlers) surveySubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/survey/thanks")
 }
 
-func (s *surveyHandlers) surveyThanks(c *gin.Context) {
+func (s *Surveys) SurveyThanks(c *gin.Context) {
 	_, device, err := s.surveyPass(c)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	s.renderSurvey(c, http.StatusOK, "survey_thanks.html", gin.H{"Title": "Thank you", "Device": device})
 }
 
-// surveyEnd ends survey mode on this device. Staff sign in again as usual.
-func (s *surveyHandlers) surveyEnd(c *gin.Context) {
+// SurveyEnd ends survey mode on this device. Staff sign in again as usual.
+func (s *Surveys) SurveyEnd(c *gin.Context) {
 	if tok, _ := c.Cookie(surveyCookie); tok != "" {
-		if err := s.st.EndSurveyDevice(c.Request.Context(), tok); err != nil {
-			s.respond(c, err)
+		if err := s.St.EndSurveyDevice(c.Request.Context(), tok); err != nil {
+			s.Respond(c, err)
 			return
 		}
 	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: surveyCookie, Value: "", Path: "/survey", MaxAge: -1, HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(c.Writer, &http.Cookie{Name: surveyCookie, Value: "", Path: "/survey", MaxAge: -1, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
 	c.Redirect(http.StatusSeeOther, "/survey")
 }

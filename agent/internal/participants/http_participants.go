@@ -1,4 +1,4 @@
-package server
+package participants
 
 import (
 	"errors"
@@ -10,14 +10,15 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
-// participantHandlers are participants and intake: the list, a participant's
+// Handlers are participants and intake: the list, a participant's
 // page (with every feature's section), enrollment, updates, withdrawal,
 // POM interviews and the CSV import.
-type participantHandlers struct{ *app }
+type Handlers struct{ *web.App }
 
 func participantView(p store.Participant) gin.H {
 	return gin.H{"id": p.ID, "first_name": p.FirstName, "last_name": p.LastName, "birth_date": p.BirthDate, "phone": p.Phone,
@@ -29,12 +30,12 @@ func participantView(p store.Participant) gin.H {
 
 // defaultCoach makes a coach who takes a participant in their coach, until
 // the participant chooses one, so the coach can go on to see them.
-func (s *participantHandlers) defaultCoach(c *gin.Context, in *store.ParticipantInput) error {
-	u := currentUser(c)
+func (s *Handlers) defaultCoach(c *gin.Context, in *store.ParticipantInput) error {
+	u := web.CurrentUser(c)
 	if in.CoachID != "" || u.Role != store.RoleCoach {
 		return nil
 	}
-	coach, ok, err := s.st.CoachOfUser(c.Request.Context(), u.ID)
+	coach, ok, err := s.St.CoachOfUser(c.Request.Context(), u.ID)
 	if ok {
 		in.CoachID = coach.ID
 	}
@@ -43,21 +44,21 @@ func (s *participantHandlers) defaultCoach(c *gin.Context, in *store.Participant
 
 // addParticipant enrolls a participant (a coach who takes them in is their
 // coach until they choose one) and asks for a sync.
-func (s *participantHandlers) addParticipant(c *gin.Context, in *store.ParticipantInput) (store.Participant, error) {
+func (s *Handlers) addParticipant(c *gin.Context, in *store.ParticipantInput) (store.Participant, error) {
 	if err := s.defaultCoach(c, in); err != nil {
 		return store.Participant{}, err
 	}
-	p, err := s.st.AddParticipant(c.Request.Context(), *in)
+	p, err := s.St.AddParticipant(c.Request.Context(), *in)
 	if err == nil {
-		s.nudgeSync()
+		s.NudgeSync()
 	}
 	return p, err
 }
 
-func (s *participantHandlers) apiParticipants(c *gin.Context) {
-	ps, err := s.st.VisibleParticipants(c.Request.Context(), currentUser(c))
+func (s *Handlers) APIParticipants(c *gin.Context) {
+	ps, err := s.St.VisibleParticipants(c.Request.Context(), web.CurrentUser(c))
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	out := make([]gin.H, len(ps))
@@ -67,45 +68,45 @@ func (s *participantHandlers) apiParticipants(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-func (s *participantHandlers) apiAddParticipant(c *gin.Context) {
+func (s *Handlers) APIAddParticipant(c *gin.Context) {
 	var in store.ParticipantInput
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
 	p, err := s.addParticipant(c, &in)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	c.Header("Location", "/api/v1/participants/"+p.ID)
 	c.JSON(http.StatusCreated, participantView(p))
 }
 
-func (s *participantHandlers) apiParticipant(c *gin.Context) {
-	p, err := s.st.Participant(c.Request.Context(), c.Param("id"))
-	s.reply(c, http.StatusOK, participantView(p), err)
+func (s *Handlers) APIParticipant(c *gin.Context) {
+	p, err := s.St.Participant(c.Request.Context(), c.Param("id"))
+	s.Reply(c, http.StatusOK, participantView(p), err)
 }
 
-func (s *participantHandlers) apiUpdateParticipant(c *gin.Context) {
+func (s *Handlers) APIUpdateParticipant(c *gin.Context) {
 	var in store.ParticipantInput
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
-	p, err := s.st.UpdateParticipant(c.Request.Context(), c.Param("id"), in)
+	p, err := s.St.UpdateParticipant(c.Request.Context(), c.Param("id"), in)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	s.nudgeSync()
+	s.NudgeSync()
 	c.JSON(http.StatusOK, participantView(p))
 }
 
-func (s *participantHandlers) apiWithdraw(c *gin.Context) {
-	if err := s.st.Withdraw(c.Request.Context(), c.Param("id")); err != nil {
-		s.respond(c, err)
+func (s *Handlers) APIWithdraw(c *gin.Context) {
+	if err := s.St.Withdraw(c.Request.Context(), c.Param("id")); err != nil {
+		s.Respond(c, err)
 		return
 	}
-	s.nudgeSync()
+	s.NudgeSync()
 	c.Status(http.StatusNoContent)
 }
 
@@ -113,14 +114,14 @@ func interviewView(iv store.POMInterview) gin.H {
 	return gin.H{"id": iv.ID, "timepoint": iv.Timepoint, "interviewed_on": iv.InterviewedOn, "release": iv.Release, "answers": iv.AnswersOf(), "notes": iv.Notes}
 }
 
-func (s *participantHandlers) apiInterviews(c *gin.Context) {
-	if _, err := s.st.Participant(c.Request.Context(), c.Param("id")); err != nil {
-		s.respond(c, err)
+func (s *Handlers) APIInterviews(c *gin.Context) {
+	if _, err := s.St.Participant(c.Request.Context(), c.Param("id")); err != nil {
+		s.Respond(c, err)
 		return
 	}
-	ivs, err := s.st.Interviews(c.Request.Context(), c.Param("id"))
+	ivs, err := s.St.Interviews(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	out := gin.H{}
@@ -130,43 +131,43 @@ func (s *participantHandlers) apiInterviews(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-func (s *participantHandlers) apiRecordInterview(c *gin.Context) {
+func (s *Handlers) APIRecordInterview(c *gin.Context) {
 	var in store.InterviewInput
-	if !bindJSON(c, &in) {
+	if !web.BindJSON(c, &in) {
 		return
 	}
-	iv, err := s.st.RecordInterview(c.Request.Context(), c.Param("id"), c.Param("timepoint"), in)
+	iv, err := s.St.RecordInterview(c.Request.Context(), c.Param("id"), c.Param("timepoint"), in)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	s.nudgeSync()
+	s.NudgeSync()
 	c.JSON(http.StatusOK, interviewView(iv))
 }
 
 const maxImportBytes = 8 << 20
 
-func (s *participantHandlers) runImport(c *gin.Context, kind string, r io.Reader, dryRun bool) (store.ImportResult, error) {
+func (s *Handlers) runImport(c *gin.Context, kind string, r io.Reader, dryRun bool) (store.ImportResult, error) {
 	var res store.ImportResult
 	var err error
 	if kind == "coaches" {
-		res, err = s.st.ImportCoaches(c.Request.Context(), r, dryRun)
+		res, err = s.St.ImportCoaches(c.Request.Context(), r, dryRun)
 	} else {
-		res, err = s.st.ImportParticipants(c.Request.Context(), r, dryRun, nil)
+		res, err = s.St.ImportParticipants(c.Request.Context(), r, dryRun, nil)
 	}
 	if err == nil && !dryRun {
-		if aerr := s.st.Audit(c.Request.Context(), currentUser(c), "import_"+kind, "site", "", fmt.Sprintf("%d imported", res.Imported)); aerr != nil {
+		if aerr := s.St.Audit(c.Request.Context(), web.CurrentUser(c), "import_"+kind, "site", "", fmt.Sprintf("%d imported", res.Imported)); aerr != nil {
 			return res, aerr
 		}
 		if kind == "participants" {
-			s.nudgeSync()
+			s.NudgeSync()
 		}
 	}
 	return res, err
 }
 
-// apiImport takes a CSV body: POST /api/v1/import/participants?dry_run=true.
-func (s *participantHandlers) apiImport(c *gin.Context) {
+// APIImport takes a CSV body: POST /api/v1/import/participants?dry_run=true.
+func (s *Handlers) APIImport(c *gin.Context) {
 	kind := c.Param("kind")
 	if kind != "participants" && kind != "coaches" {
 		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "Import participants or coaches."))
@@ -180,7 +181,7 @@ func (s *participantHandlers) apiImport(c *gin.Context) {
 	if err != nil && problem.ClientGone(c, err) {
 		// The file broke off: nothing was imported, and nobody waits for
 		// the rows it refused.
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	if errors.Is(err, store.ErrImportRefused) {
@@ -192,7 +193,7 @@ func (s *participantHandlers) apiImport(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, res)
@@ -206,32 +207,32 @@ func rowField(e store.RowError) string {
 	return f
 }
 
-func (s *participantHandlers) importPage(c *gin.Context) {
-	s.render(c, http.StatusOK, "import.html", gin.H{"Title": "Import", "Kind": "participants", "Participants": store.ParticipantColumns, "Coaches": store.CoachColumns})
+func (s *Handlers) ImportPage(c *gin.Context) {
+	s.Render(c, http.StatusOK, "import.html", gin.H{"Title": "Import", "Kind": "participants", "Participants": store.ParticipantColumns, "Coaches": store.CoachColumns})
 }
 
-func (s *participantHandlers) importSubmit(c *gin.Context) {
+func (s *Handlers) ImportSubmit(c *gin.Context) {
 	kind := c.PostForm("kind")
 	dryRun := c.PostForm("dry_run") == "true"
 	data := gin.H{"Title": "Import", "Kind": kind, "DryRun": dryRun, "Participants": store.ParticipantColumns, "Coaches": store.CoachColumns}
 	if kind != "participants" && kind != "coaches" {
 		data["Error"] = "Choose what the file holds: participants or coaches."
-		s.render(c, http.StatusUnprocessableEntity, "import.html", data)
+		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
 		return
 	}
 	fh, err := c.FormFile("file")
 	if err != nil && problem.ClientGone(c, err) {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	if err != nil || fh.Size > maxImportBytes {
 		data["Error"] = "Choose a CSV file of at most 8 MB."
-		s.render(c, http.StatusUnprocessableEntity, "import.html", data)
+		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
 		return
 	}
 	f, err := fh.Open()
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	defer f.Close()
@@ -239,44 +240,44 @@ func (s *participantHandlers) importSubmit(c *gin.Context) {
 	data["Result"] = res
 	switch {
 	case errors.Is(err, store.ErrImportRefused):
-		s.render(c, http.StatusUnprocessableEntity, "import.html", data)
+		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
 	case err != nil:
-		s.respond(c, err)
+		s.Respond(c, err)
 	default:
-		s.render(c, http.StatusOK, "import.html", data)
+		s.Render(c, http.StatusOK, "import.html", data)
 	}
 }
 
-func (s *participantHandlers) participantsPage(c *gin.Context) {
+func (s *Handlers) ParticipantsPage(c *gin.Context) {
 	s.showParticipants(c, http.StatusOK, gin.H{})
 }
 
-func (s *participantHandlers) showParticipants(c *gin.Context, status int, data gin.H) {
-	ps, err := s.st.VisibleParticipants(c.Request.Context(), currentUser(c))
+func (s *Handlers) showParticipants(c *gin.Context, status int, data gin.H) {
+	ps, err := s.St.VisibleParticipants(c.Request.Context(), web.CurrentUser(c))
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	coaches, err := s.st.Coaches(c.Request.Context())
+	coaches, err := s.St.Coaches(c.Request.Context())
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	data["Title"], data["Participants"], data["Coaches"] = "Participants", ps, coaches
 	if _, ok := data["Form"]; !ok {
 		data["Form"] = store.ParticipantInput{}
 	}
-	s.render(c, status, "participants.html", data)
+	s.Render(c, status, "participants.html", data)
 }
 
-func (s *participantHandlers) addParticipantSubmit(c *gin.Context) {
+func (s *Handlers) AddParticipantSubmit(c *gin.Context) {
 	var in store.ParticipantInput
 	_ = c.ShouldBind(&in)
 	p, err := s.addParticipant(c, &in)
 	if err != nil {
-		fe, ok := fieldErrors(err)
+		fe, ok := web.FieldErrors(err)
 		if !ok {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
 		s.showParticipants(c, http.StatusUnprocessableEntity, gin.H{"Form": in, "Errors": fe})
@@ -285,25 +286,25 @@ func (s *participantHandlers) addParticipantSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/participants/"+p.ID+"?added=1")
 }
 
-func (s *participantHandlers) participantPage(c *gin.Context) {
-	s.showParticipant(c, http.StatusOK, gin.H{})
+func (s *Handlers) ParticipantPage(c *gin.Context) {
+	s.ShowParticipant(c, http.StatusOK, gin.H{})
 }
 
-func (s *participantHandlers) showParticipant(c *gin.Context, status int, data gin.H) {
+func (s *Handlers) ShowParticipantPage(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
-	p, err := s.st.Participant(ctx, c.Param("id"))
+	p, err := s.St.Participant(ctx, c.Param("id"))
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	ivs, err := s.st.Interviews(ctx, p.ID)
+	ivs, err := s.St.Interviews(ctx, p.ID)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
-	rel, err := s.st.ActiveRelease(ctx)
+	rel, err := s.St.ActiveRelease(ctx)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	answers := map[string]map[string]bool{}
@@ -313,16 +314,16 @@ func (s *participantHandlers) showParticipant(c *gin.Context, status int, data g
 	data["Title"], data["P"], data["Interviews"], data["Answers"], data["Release"], data["Timepoints"] = p.FirstName+" "+p.LastName, p, ivs, answers, rel, contract.Timepoints
 	data["POM"] = store.SideBySide(rel, ivs)
 	data["Added"] = c.Query("added") == "1"
-	for _, add := range s.participantSections {
+	for _, add := range s.ParticipantSections {
 		if err := add(c, p, data); err != nil {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
 	}
 	if _, ok := data["Form"]; !ok {
 		data["Form"] = gin.H{"Timepoint": nextTimepoint(ivs), "Answers": map[string]string{}}
 	}
-	s.render(c, status, "participant.html", data)
+	s.Render(c, status, "participant.html", data)
 }
 
 func nextTimepoint(ivs map[string]store.POMInterview) string {
@@ -334,11 +335,11 @@ func nextTimepoint(ivs map[string]store.POMInterview) string {
 	return contract.TimepointClosing
 }
 
-func (s *participantHandlers) interviewSubmit(c *gin.Context) {
+func (s *Handlers) InterviewSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
-	rel, err := s.st.ActiveRelease(ctx)
+	rel, err := s.St.ActiveRelease(ctx)
 	if err != nil {
-		s.respond(c, err)
+		s.Respond(c, err)
 		return
 	}
 	tp := c.PostForm("timepoint")
@@ -351,29 +352,29 @@ func (s *participantHandlers) interviewSubmit(c *gin.Context) {
 			raw[it.Code] = v
 		}
 	}
-	if _, err := s.st.RecordInterview(ctx, c.Param("id"), tp, in); err != nil {
-		fe, ok := fieldErrors(err)
+	if _, err := s.St.RecordInterview(ctx, c.Param("id"), tp, in); err != nil {
+		fe, ok := web.FieldErrors(err)
 		if !ok {
-			s.respond(c, err)
+			s.Respond(c, err)
 			return
 		}
-		s.showParticipant(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe,
+		s.ShowParticipant(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe,
 			"Form": gin.H{"Timepoint": tp, "InterviewedOn": in.InterviewedOn, "Notes": in.Notes, "Answers": raw}})
 		return
 	}
-	s.nudgeSync()
+	s.NudgeSync()
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#interviews")
 }
 
-func (s *participantHandlers) withdrawSubmit(c *gin.Context) {
+func (s *Handlers) WithdrawSubmit(c *gin.Context) {
 	if c.PostForm("confirm") != "yes" {
-		s.showParticipant(c, http.StatusUnprocessableEntity, gin.H{"WithdrawError": "Tick the box to confirm the participant asked to withdraw."})
+		s.ShowParticipant(c, http.StatusUnprocessableEntity, gin.H{"WithdrawError": "Tick the box to confirm the participant asked to withdraw."})
 		return
 	}
-	if err := s.st.Withdraw(c.Request.Context(), c.Param("id")); err != nil {
-		s.respond(c, err)
+	if err := s.St.Withdraw(c.Request.Context(), c.Param("id")); err != nil {
+		s.Respond(c, err)
 		return
 	}
-	s.nudgeSync()
+	s.NudgeSync()
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id"))
 }
