@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/cli"
+)
+
+type globals struct {
+	db       string
+	dataDir  string
+	logLevel string
+}
+
+func (g *globals) dsn() string {
+	if g.db != "" {
+		return g.db
+	}
+	return filepath.Join(g.dataDir, "hub.db")
+}
+
+func (g *globals) open(ctx context.Context) (*store.Store, *slog.Logger, error) {
+	log, err := cli.Logger(g.logLevel)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(ctx, g.dsn(), log)
+	return st, log, err
+}
+
+// with runs a command with the hub's store open.
+func (g *globals) with(run func(cmd *cobra.Command, st *store.Store) error) func(*cobra.Command, []string) error {
+	return cli.WithStore(func(ctx context.Context) (*store.Store, error) {
+		st, _, err := g.open(ctx)
+		return st, err
+	}, run)
+}
+
+func rootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "hub",
+		Short: "The It's My Life national hub",
+		Long: `The hub enrolls implementing organizations' sites, receives their
+de-identified outcomes through the sync protocol, publishes program releases
+and shows national staff the aggregated results.
+
+The database is a SQLite file under --data-dir by default, or PostgreSQL when
+--db is a postgres:// URL. Every flag can also be set from the environment
+variable named in its help.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.db, "db", cli.Env("IML_HUB_DB", ""), "database: a SQLite file path or a postgres:// URL (default <data-dir>/hub.db) [IML_HUB_DB]")
+	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", cli.Env("IML_HUB_DATA_DIR", "data/hub"), "directory for the hub's files [IML_HUB_DATA_DIR]")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", cli.Env("IML_LOG_LEVEL", "info"), "log level: debug, info, warn, error [IML_LOG_LEVEL]")
+	root.AddCommand(serveCmd(g), orgCmd(g), siteCmd(g), userCmd(g), releaseCmd(g), certCmd(g), generationCmd(g), backupCmd(g), rollupsCmd(g))
+	return root
+}
