@@ -23,7 +23,7 @@ site's credential, and store it in the agent's database. The token works once.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := cli.SignalContext()
 			defer stop()
-			st, log, err := g.open(ctx)
+			st, log, err := g.create(ctx)
 			if err != nil {
 				return err
 			}
@@ -39,7 +39,8 @@ site's credential, and store it in the agent's database. The token works once.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&hub, "hub", cli.Env("IML_HUB_URL", ""), "the hub's URL [IML_HUB_URL] (required)")
+	cmd.Flags().StringVar(&hub, "hub", "", "the hub's URL (required)")
+	cli.EnvVar(cmd.Flags(), "hub", "IML_HUB_URL")
 	cmd.Flags().StringVar(&token, "token", "", "the one-time enrollment token (required)")
 	cmd.Flags().BoolVar(&force, "force", false, "enroll again although already enrolled")
 	_ = cmd.MarkFlagRequired("token")

@@ -24,7 +24,14 @@ func (g *globals) path() string {
 	return filepath.Join(g.dataDir, "agent.db")
 }
 
+// open opens the agent's store.
 func (g *globals) open(ctx context.Context) (*store.Store, *slog.Logger, error) {
+	return g.create(ctx)
+}
+
+// create opens the agent's store, making the database if there is none:
+// for the commands that may start from nothing.
+func (g *globals) create(ctx context.Context) (*store.Store, *slog.Logger, error) {
 	log, err := cli.Logger(g.logLevel)
 	if err != nil {
 		return nil, nil, err
@@ -51,13 +58,19 @@ rest, in a SQLite file on this machine. It works without the hub; when the
 hub is reachable it sends de-identified outcomes upstream and receives the
 program releases. Names, birth dates, contacts and notes never leave it.
 
-Every flag can also be set from the environment variable named in its help.`,
+Every flag can also be set from the environment variable named in its help:
+IML_AGENT_<FLAG> for the flags above and those of serve,
+IML_AGENT_<COMMAND>_<FLAG> for those of the other commands (for agent sync
+--batch-records, IML_AGENT_SYNC_BATCH_RECORDS). The command line wins.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&g.db, "db", cli.Env("IML_AGENT_DB", ""), "SQLite database file (default <data-dir>/agent.db) [IML_AGENT_DB]")
-	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", cli.Env("IML_AGENT_DATA_DIR", "data/agent"), "directory for the agent's files [IML_AGENT_DATA_DIR]")
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", cli.Env("IML_LOG_LEVEL", "info"), "log level: debug, info, warn, error [IML_LOG_LEVEL]")
-	root.AddCommand(enrollCmd(g), serveCmd(g), syncCmd(g), userCmd(g), importCmd(g), demoCmd(g), backupCmd(g), restoreCmd(g))
+	root.PersistentFlags().StringVar(&g.db, "db", "", "SQLite database file (default <data-dir>/agent.db)")
+	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", "data/agent", "directory for the agent's files")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	cli.EnvVar(root.PersistentFlags(), "log-level", "IML_LOG_LEVEL")
+	serve := serveCmd(g)
+	root.AddCommand(enrollCmd(g), serve, syncCmd(g), userCmd(g), importCmd(g), demoCmd(g), backupCmd(g), restoreCmd(g))
+	cli.BindEnv(root, "IML_AGENT", serve)
 	return root
 }

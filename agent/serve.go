@@ -2,22 +2,61 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/itsmylife/iml/agent/internal/server"
+	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/agent/internal/syncer"
 	"github.com/itsmylife/iml/pkg/cli"
 )
 
+// serveOptions are the settings of agent serve.
+type serveOptions struct {
+	addr                                          string
+	surveyBatch, signInPerMinute, surveyPerMinute int
+	every                                         time.Duration
+	secure                                        bool
+}
+
+func (o *serveOptions) addFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&o.addr, "addr", "127.0.0.1:8090", "address to listen on")
+	fl.DurationVar(&o.every, "sync-every", 5*time.Minute, "how often to sync in the background")
+	addSurveyBatch(cmd, &o.surveyBatch)
+	fl.BoolVar(&o.secure, "secure-cookies", false, "mark cookies Secure (behind HTTPS) [IML_AGENT_SECURE_COOKIES=true]")
+	fl.IntVar(&o.signInPerMinute, "signin-per-minute", server.DefaultSignInPerMinute, "sign-in attempts (staff and participants) allowed per client address at once, and then per minute")
+	fl.IntVar(&o.surveyPerMinute, "survey-per-minute", server.DefaultSurveyPerMinute, "anonymous surveys allowed per client address at once, and then per minute")
+}
+
+// check refuses settings out of range before anything starts.
+func (o *serveOptions) check() error {
+	if o.signInPerMinute < 1 || o.surveyPerMinute < 1 {
+		return fmt.Errorf("--signin-per-minute and --survey-per-minute must be at least 1")
+	}
+	if o.every <= 0 {
+		return fmt.Errorf("--sync-every (IML_AGENT_SYNC_EVERY) %s: must be more than 0", o.every)
+	}
+	return checkSurveyBatch(o.surveyBatch)
+}
+
+// server makes the agent's server and its background sync from the
+// settings, as agent serve runs them.
+func (o *serveOptions) server(st *store.Store, log *slog.Logger) (*server.Server, *syncer.Worker) {
+	srv := server.New(server.Config{SecureCookies: o.secure, SignInPerMinute: o.signInPerMinute, SurveyPerMinute: o.surveyPerMinute}, st, log)
+	s := syncer.New(st, log)
+	s.SurveyBatch = o.surveyBatch
+	w := syncer.NewWorker(s, o.every)
+	srv.SyncNow = w.Trigger
+	return srv, w
+}
+
 func serveCmd(g *globals) *cobra.Command {
-	var addr string
-	var surveyBatch, signInPerMinute, surveyPerMinute int
-	var every time.Duration
-	var secure bool
+	var o serveOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the site's web pages, local API and background sync",
@@ -29,36 +68,39 @@ On first start, open the printed address to create the Program Director's
 account (or use 'agent user add').`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if signInPerMinute < 1 || surveyPerMinute < 1 {
-				return fmt.Errorf("--signin-per-minute and --survey-per-minute must be at least 1")
+			if err := o.check(); err != nil {
+				return err
 			}
 			ctx, stop := cli.SignalContext()
 			defer stop()
-			st, log, err := g.open(ctx)
+			// The address first: an agent that cannot listen creates no
+			// database and starts no sync.
+			ln, err := cli.Listen(o.addr)
+			if err != nil {
+				return err
+			}
+			defer ln.Close()
+			// A first start may create the database (docs/operations.md).
+			st, log, err := g.create(ctx)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			srv := server.New(server.Config{SecureCookies: secure, SignInPerMinute: signInPerMinute, SurveyPerMinute: surveyPerMinute}, st, log)
-			s := syncer.New(st, log)
-			s.SurveyBatch = surveyBatch
-			w := syncer.NewWorker(s, every)
-			srv.SyncNow = w.Trigger
+			srv, w := o.server(st, log)
 			wctx, wcancel := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() { w.Run(wctx); close(done) }()
 			defer func() { wcancel(); <-done }()
-			return cli.Serve(ctx, addr, srv.Handler(), log, func(a net.Addr) {
-				log.Info("agent listening", "url", cli.URLFor(a))
-				fmt.Fprintf(cmd.OutOrStdout(), "agent listening on %s\n", cli.URLFor(a))
-			})
+			log.Info("background sync started", "every", o.every.String())
+			url := cli.URLFor(ln.Addr())
+			log.Info("agent listening", "url", url)
+			fmt.Fprintf(cmd.OutOrStdout(), "agent listening on %s\n", url)
+			if _, err := st.Enrollment(ctx); errors.Is(err, store.ErrNotEnrolled) {
+				fmt.Fprintf(cmd.OutOrStdout(), "not enrolled with a hub yet (%s): the site works, and syncs once 'agent enroll' has run\n", st.Path)
+			}
+			return cli.ServeOn(ctx, ln, srv.Handler(), log)
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", cli.Env("IML_AGENT_ADDR", "127.0.0.1:8090"), "address to listen on [IML_AGENT_ADDR]")
-	cmd.Flags().DurationVar(&every, "sync-every", 5*time.Minute, "how often to sync in the background")
-	cmd.Flags().IntVar(&surveyBatch, "survey-batch", surveyBatchDefault(), "anonymous surveys that must be waiting before they are sent, together and shuffled [IML_SURVEY_BATCH]")
-	cmd.Flags().BoolVar(&secure, "secure-cookies", cli.Env("IML_AGENT_SECURE_COOKIES", "") == "true", "mark cookies Secure (behind HTTPS) [IML_AGENT_SECURE_COOKIES=true]")
-	cmd.Flags().IntVar(&signInPerMinute, "signin-per-minute", cli.EnvInt("IML_AGENT_SIGNIN_PER_MINUTE", server.DefaultSignInPerMinute), "sign-in attempts (staff and participants) allowed per client address at once, and then per minute [IML_AGENT_SIGNIN_PER_MINUTE]")
-	cmd.Flags().IntVar(&surveyPerMinute, "survey-per-minute", cli.EnvInt("IML_AGENT_SURVEY_PER_MINUTE", server.DefaultSurveyPerMinute), "anonymous surveys allowed per client address at once, and then per minute [IML_AGENT_SURVEY_PER_MINUTE]")
+	o.addFlags(cmd)
 	return cmd
 }

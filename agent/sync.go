@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -48,6 +47,9 @@ releases and send every record waiting in the outbox. Exits non-zero with the
 hub's message when the round fails; nothing is lost, the next round resumes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkSurveyBatch(surveyBatch); err != nil {
+				return err
+			}
 			ctx, stop := cli.SignalContext()
 			defer stop()
 			st, log, err := g.open(ctx)
@@ -78,15 +80,21 @@ hub's message when the round fails; nothing is lost, the next round resumes.`,
 	}
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress output")
 	cmd.Flags().IntVar(&batch, "batch-records", 0, "records per batch (default and maximum 5000; smaller suits slow links)")
-	cmd.Flags().IntVar(&surveyBatch, "survey-batch", surveyBatchDefault(), "anonymous surveys that must be waiting before they are sent, together and shuffled [IML_SURVEY_BATCH]")
+	addSurveyBatch(cmd, &surveyBatch)
 	return cmd
 }
 
-// surveyBatchDefault reads IML_SURVEY_BATCH (store.DefaultSurveyBatch when
-// unset or not a positive number).
-func surveyBatchDefault() int {
-	if n, err := strconv.Atoi(cli.Env("IML_SURVEY_BATCH", "")); err == nil && n > 0 {
-		return n
+// addSurveyBatch adds --survey-batch, which serve and sync share with one
+// environment variable.
+func addSurveyBatch(cmd *cobra.Command, n *int) {
+	cmd.Flags().IntVar(n, "survey-batch", store.DefaultSurveyBatch, "anonymous surveys that must be waiting before they are sent, together and shuffled")
+	cli.EnvVar(cmd.Flags(), "survey-batch", "IML_SURVEY_BATCH")
+}
+
+// checkSurveyBatch refuses a batch of fewer than one survey.
+func checkSurveyBatch(n int) error {
+	if n < 1 {
+		return fmt.Errorf("--survey-batch (IML_SURVEY_BATCH) %d: must be at least 1", n)
 	}
-	return store.DefaultSurveyBatch
+	return nil
 }

@@ -52,13 +52,18 @@ and shows national staff the aggregated results.
 
 The database is a SQLite file under --data-dir by default, or PostgreSQL when
 --db is a postgres:// URL. Every flag can also be set from the environment
-variable named in its help.`,
+variable named in its help: IML_HUB_<FLAG> for the flags above and those of
+serve, IML_HUB_<COMMAND>_<FLAG> for those of the other commands (for hub
+site add --token-ttl, IML_HUB_SITE_ADD_TOKEN_TTL). The command line wins.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&g.db, "db", cli.Env("IML_HUB_DB", ""), "database: a SQLite file path or a postgres:// URL (default <data-dir>/hub.db) [IML_HUB_DB]")
-	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", cli.Env("IML_HUB_DATA_DIR", "data/hub"), "directory for the hub's files [IML_HUB_DATA_DIR]")
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", cli.Env("IML_LOG_LEVEL", "info"), "log level: debug, info, warn, error [IML_LOG_LEVEL]")
-	root.AddCommand(serveCmd(g), orgCmd(g), siteCmd(g), userCmd(g), releaseCmd(g), certCmd(g), generationCmd(g), backupCmd(g), rollupsCmd(g))
+	root.PersistentFlags().StringVar(&g.db, "db", "", "database: a SQLite file path or a postgres:// URL (default <data-dir>/hub.db)")
+	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", "data/hub", "directory for the hub's files")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	cli.EnvVar(root.PersistentFlags(), "log-level", "IML_LOG_LEVEL")
+	serve := serveCmd(g)
+	root.AddCommand(serve, orgCmd(g), siteCmd(g), userCmd(g), releaseCmd(g), certCmd(g), generationCmd(g), backupCmd(g), rollupsCmd(g))
+	cli.BindEnv(root, "IML_HUB", serve)
 	return root
 }
