@@ -76,6 +76,10 @@ suffix. After a restore the agent resends what the hub may lack at its next sync
 			if err != nil {
 				return err
 			}
+			// A new machine's data directory may not exist yet.
+			if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+				return err
+			}
 			if err := os.WriteFile(dst, b, 0o600); err != nil {
 				return err
 			}

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/itsmylife/iml/agent/internal/demo"
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/pkg/cli"
 )
 
 func demoCmd(g *globals) *cobra.Command {
@@ -18,7 +20,11 @@ func demoCmd(g *globals) *cobra.Command {
 		Long: `Add made-up participants with POM interviews, for demonstrations and
 tests. Never run it on a site's real database.`,
 		Args: cobra.NoArgs,
-		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
+		// Trying the agent out may start from nothing.
+		RunE: cli.WithStore(func(ctx context.Context) (*store.Store, error) {
+			st, _, err := g.create(ctx)
+			return st, err
+		}, func(cmd *cobra.Command, st *store.Store) error {
 			made, err := demo.Seed(cmd.Context(), st, n, seed)
 			if err != nil {
 				return err

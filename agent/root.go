@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -24,8 +26,27 @@ func (g *globals) path() string {
 	return filepath.Join(g.dataDir, "agent.db")
 }
 
-// open opens the agent's store.
+// exists refuses, before anything is created, a data directory (or --db)
+// that holds no agent: a mistyped --data-dir would otherwise get a new,
+// empty database. enroll, restore, serve and demo-seed may start from
+// nothing and do not ask.
+func (g *globals) exists() error {
+	p := g.path()
+	if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+		return nil
+	}
+	where := fmt.Sprintf("the data directory %s (no %s there; --data-dir, IML_AGENT_DATA_DIR)", g.dataDir, filepath.Base(p))
+	if g.db != "" {
+		where = fmt.Sprintf("%s (--db, IML_AGENT_DB): no such file", p)
+	}
+	return fmt.Errorf("no agent in %s. If that is a typo, give the right one; to set up an agent there, run 'agent enroll --hub <hub URL> --token <token>' (or 'agent restore --from <backup>') first", where)
+}
+
+// open opens the agent's store, which must exist (see exists).
 func (g *globals) open(ctx context.Context) (*store.Store, *slog.Logger, error) {
+	if err := g.exists(); err != nil {
+		return nil, nil, err
+	}
 	return g.create(ctx)
 }
 
@@ -40,7 +61,7 @@ func (g *globals) create(ctx context.Context) (*store.Store, *slog.Logger, error
 	return st, log, err
 }
 
-// with runs a command with the agent's store open.
+// with runs a command with the agent's existing store open.
 func (g *globals) with(run func(cmd *cobra.Command, st *store.Store) error) func(*cobra.Command, []string) error {
 	return cli.WithStore(func(ctx context.Context) (*store.Store, error) {
 		st, _, err := g.open(ctx)
@@ -57,6 +78,9 @@ func rootCmd() *cobra.Command {
 rest, in a SQLite file on this machine. It works without the hub; when the
 hub is reachable it sends de-identified outcomes upstream and receives the
 program releases. Names, birth dates, contacts and notes never leave it.
+
+enroll, restore, serve and demo-seed may start in an empty data directory;
+the other commands refuse one that holds no agent.
 
 Every flag can also be set from the environment variable named in its help:
 IML_AGENT_<FLAG> for the flags above and those of serve,
