@@ -1,6 +1,6 @@
 // Package cli holds what both programs' command lines share: logging set-up,
-// flag defaults from the environment, signal handling and serving HTTP with
-// a graceful shutdown.
+// flags' environment variables (BindEnv), signal handling and serving HTTP
+// with a graceful shutdown.
 package cli
 
 import (
@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -23,29 +22,6 @@ import (
 
 	"github.com/itsmylife/iml/pkg/secret"
 )
-
-// Env returns the environment variable or a default.
-func Env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok && v != "" {
-		return v
-	}
-	return def
-}
-
-// EnvInt returns the environment variable as a number, or a default when
-// it is unset; a value that is not a number gives -1, which the command's
-// own check of its flags refuses.
-func EnvInt(name string, def int) int {
-	v := Env(name, "")
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return -1
-	}
-	return n
-}
 
 // Logger makes a JSON logger at a level ("debug", "info", "warn", "error").
 func Logger(level string) (*slog.Logger, error) {
