@@ -54,13 +54,13 @@ type Participant struct {
 // present or absent. An indicator is in one of the two at most; agents
 // before partial interviews leave Unanswered out.
 type POMInterview struct {
-	ParticipantKey string          `json:"participant_key"`
-	EnrollmentYear int             `json:"enrollment_year"`
-	AgeBand        string          `json:"age_band"`
-	Model          string          `json:"model,omitempty"`
-	Timepoint      string          `json:"timepoint"`
-	ProgramMonth   int             `json:"program_month"`
-	Release        string          `json:"release"`
+	ParticipantKey string            `json:"participant_key"`
+	EnrollmentYear int               `json:"enrollment_year"`
+	AgeBand        string            `json:"age_band"`
+	Model          string            `json:"model,omitempty"`
+	Timepoint      string            `json:"timepoint"`
+	ProgramMonth   int               `json:"program_month"`
+	Release        string            `json:"release"`
 	Answers        map[string]bool   `json:"answers"`
 	Unanswered     map[string]string `json:"unanswered,omitempty"`
 }
