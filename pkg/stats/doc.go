@@ -63,9 +63,14 @@
 // A change between two interviews of the same people is not proof that the
 // program caused it: there is no comparison group, and people may change
 // for other reasons. The figures also say nothing about participants left
-// out (those not interviewed at both times, or not answering). Looking at
-// twelve indicators at once, about one in twenty will show p below 0.05 by
-// chance even if nothing changed.
+// out (those not interviewed at both times, or not answering). Each
+// indicator has up to a one-in-twenty chance of p below 0.05 when nothing
+// changed, so among twelve indicators one such result is not unusual.
+//
+// The package applies no small-cell suppression. Figures derived from
+// counts can reveal the counts (with N known, the change and its p-value
+// often pin down how many gained and lost), so publish them only where the
+// counts themselves would be shown.
 //
 // # Undefined figures and bad input
 //
