@@ -168,11 +168,11 @@ func push(ctx context.Context, client *http.Client, base string, s *loadSite, re
 
 // loadStats sums up pushes of one kind.
 type loadStats struct {
-	mu      sync.Mutex
-	took    []time.Duration // per sync, retries included
-	busy    int
-	errs    int
-	records int
+	mu       sync.Mutex
+	took     []time.Duration // per sync, retries included
+	busy     int
+	errs     int
+	records  int
 	firstErr error
 }
 
