@@ -88,3 +88,21 @@ func TestTemplateCalls(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+// TestDefaultCatalogue: the catalogue built into the programs loads, and
+// every message of it keeps its verbs (Load checks) and is translated.
+func TestDefaultCatalogue(t *testing.T) {
+	c := i18n.Default()
+	keys := c.Keys("es")
+	if len(keys) < 50 {
+		t.Fatalf("only %d Spanish messages", len(keys))
+	}
+	for _, k := range keys {
+		if tr := c.T("es", k); strings.TrimSpace(tr) == "" {
+			t.Errorf("%q has an empty translation", k)
+		}
+	}
+	if got := c.T("es", "Week of %s", "7 Dec"); got != "Semana del 7 Dec" {
+		t.Errorf("%q", got)
+	}
+}
