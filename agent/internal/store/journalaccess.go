@@ -12,7 +12,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/itsmylife/iml/pkg/auth"
-	"github.com/itsmylife/iml/pkg/secret"
 )
 
 // A participant's own access to their guided journal. The coach issues
@@ -139,7 +138,7 @@ func (s *Store) IssueJournalAccess(ctx context.Context, participantID, issuedBy 
 		expires := now.Add(StartCodeTTL)
 		a.ParticipantID, a.CodeHash, a.CodeExpiresAt, a.PINHash, a.FailedLogins, a.LockedUntil = participantID, string(h), &expires, "", 0, nil
 		a.IssuedBy, a.IssuedAt, a.ActivatedAt, a.RevokedAt = issuedBy, now, nil, nil
-		if err := tx.Where("participant_id = ?", participantID).Delete(&ParticipantSession{}).Error; err != nil {
+		if err := participantSessions.EndAll(ctx, tx, participantID); err != nil {
 			return err
 		}
 		return tx.Save(&a).Error
@@ -158,7 +157,7 @@ func (s *Store) RevokeJournalAccess(ctx context.Context, participantID string) e
 		if res.RowsAffected == 0 {
 			return &MissingError{"journal access"}
 		}
-		return tx.Where("participant_id = ?", participantID).Delete(&ParticipantSession{}).Error
+		return participantSessions.EndAll(ctx, tx, participantID)
 	})
 }
 
@@ -273,8 +272,7 @@ func (s *Store) ParticipantLogin(ctx context.Context, login, pin string) (Partic
 // it still holds the secret just checked (cond with the hash checked), and
 // opens a session; when it no longer does, it answers bad.
 func (s *Store) openParticipantSession(ctx context.Context, participantID, cond, hash string, upd map[string]any, bad error) (Participant, string, error) {
-	now := s.Now()
-	tok := secret.Token("imlpart_")
+	var tok string
 	var p Participant
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if len(upd) > 0 {
@@ -297,7 +295,9 @@ func (s *Store) openParticipantSession(ctx context.Context, participantID, cond,
 		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
 			return err
 		}
-		return tx.Create(&ParticipantSession{Hash: secret.Hash(tok), ParticipantID: participantID, CSRF: secret.Token(""), ExpiresAt: now.Add(ParticipantSessionTTL), CreatedAt: now}).Error
+		var err error
+		tok, err = participantSessions.Open(tx, participantID, s.Now(), nil)
+		return err
 	})
 	if err != nil {
 		return Participant{}, "", err
@@ -308,15 +308,15 @@ func (s *Store) openParticipantSession(ctx context.Context, participantID, cond,
 // ParticipantBySession finds the participant of a session token: the
 // session current, the access not revoked, the participant not withdrawn.
 func (s *Store) ParticipantBySession(ctx context.Context, token string) (Participant, ParticipantSession, error) {
-	var sess ParticipantSession
 	var p Participant
-	if token == "" {
+	sess, err := auth.FindSession[ParticipantSession](ctx, s.DB, participantSessions, token, s.Now())
+	if errors.Is(err, auth.ErrNoSession) {
 		return p, sess, ErrNotFound
 	}
-	db := s.DB.WithContext(ctx)
-	if err := db.First(&sess, "hash = ? AND expires_at > ?", secret.Hash(token), s.Now()).Error; err != nil {
-		return p, sess, notFound(err)
+	if err != nil {
+		return p, sess, err
 	}
+	db := s.DB.WithContext(ctx)
 	var n int64
 	if err := db.Model(&ParticipantAccount{}).Where("participant_id = ? AND revoked_at IS NULL AND pin_hash <> ''", sess.ParticipantID).Count(&n).Error; err != nil {
 		return p, sess, err
@@ -332,8 +332,11 @@ func (s *Store) ParticipantBySession(ctx context.Context, token string) (Partici
 
 // ParticipantLogout ends a participant's session.
 func (s *Store) ParticipantLogout(ctx context.Context, token string) error {
-	return s.DB.WithContext(ctx).Delete(&ParticipantSession{}, "hash = ?", secret.Hash(token)).Error
+	return participantSessions.End(ctx, s.DB, token)
 }
+
+// participantSessions are participants' sessions of their own journal.
+var participantSessions = auth.Sessions{Table: "participant_sessions", Subject: "participant_id", Prefix: "imlpart_", TTL: ParticipantSessionTTL}
 
 // AuditParticipant writes what a participant did with their own access to
 // the audit log, under the participant's own id.

@@ -13,7 +13,6 @@ import (
 
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/dbx"
-	"github.com/itsmylife/iml/pkg/secret"
 )
 
 // Site roles.
@@ -115,27 +114,28 @@ func (s *Store) Login(ctx context.Context, email, password string) (User, string
 	if err := s.DB.WithContext(ctx).First(&u, "id = ?", a.ID).Error; err != nil {
 		return User{}, "", err
 	}
-	now := s.Now()
-	tok := secret.Token("imlagent_")
-	err = s.DB.WithContext(ctx).Create(&Session{Hash: secret.Hash(tok), UserID: u.ID, CSRF: secret.Token(""), ExpiresAt: now.Add(SessionTTL), CreatedAt: now}).Error
+	tok, err := staffSessions.Open(s.DB.WithContext(ctx), u.ID, s.Now(), nil)
 	return u, tok, err
 }
 
+// staffSessions are the staff's sign-in sessions.
+var staffSessions = auth.Sessions{Table: "sessions", Subject: "user_id", Prefix: "imlagent_", TTL: SessionTTL}
+
 // SessionUser finds the user and session of a token.
 func (s *Store) SessionUser(ctx context.Context, token string) (User, Session, error) {
-	var sess Session
 	var u User
-	if token == "" {
+	sess, err := auth.FindSession[Session](ctx, s.DB, staffSessions, token, s.Now())
+	if errors.Is(err, auth.ErrNoSession) {
 		return u, sess, ErrNotFound
 	}
-	if err := s.DB.WithContext(ctx).First(&sess, "hash = ? AND expires_at > ?", secret.Hash(token), s.Now()).Error; err != nil {
-		return u, sess, notFound(err)
+	if err != nil {
+		return u, sess, err
 	}
-	err := s.DB.WithContext(ctx).First(&u, "id = ?", sess.UserID).Error
+	err = s.DB.WithContext(ctx).First(&u, "id = ?", sess.UserID).Error
 	return u, sess, notFound(err)
 }
 
 // Logout ends a session.
 func (s *Store) Logout(ctx context.Context, token string) error {
-	return s.DB.WithContext(ctx).Delete(&Session{}, "hash = ?", secret.Hash(token)).Error
+	return staffSessions.End(ctx, s.DB, token)
 }

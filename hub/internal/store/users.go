@@ -14,7 +14,6 @@ import (
 
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/dbx"
-	"github.com/itsmylife/iml/pkg/secret"
 )
 
 // Staff roles.
@@ -327,37 +326,42 @@ func (s *Store) Login(ctx context.Context, email, password string) (User, string
 
 func (s *Store) openSession(ctx context.Context, userID, method string, provider []Grant) (string, error) {
 	now := s.Now()
-	tok := secret.Token("imlhub_")
+	var tok string
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&User{}).Where("id = ?", userID).Updates(map[string]any{"failed_logins": 0, "locked_until": nil, "last_login_at": now}).Error; err != nil {
 			return err
 		}
-		return tx.Create(&Session{Hash: secret.Hash(tok), UserID: userID, CSRF: secret.Token(""), ExpiresAt: now.Add(SessionTTL),
-			CreatedAt: now, Roles: EncodeGrants(provider), Method: method}).Error
+		var err error
+		tok, err = staffSessions.Open(tx, userID, now, map[string]any{"roles": EncodeGrants(provider), "method": method})
+		return err
 	})
 	return tok, err
 }
+
+// staffSessions are the staff's sign-in sessions, by password or through
+// the identity provider.
+var staffSessions = auth.Sessions{Table: "sessions", Subject: "user_id", Prefix: "imlhub_", TTL: SessionTTL}
 
 // SessionUser finds the user and session of a session token. The user's
 // grants are their current hub assignments plus the provider's grants
 // recorded on the session.
 func (s *Store) SessionUser(ctx context.Context, token string) (User, Session, error) {
-	var sess Session
 	var u User
-	if token == "" {
+	sess, err := auth.FindSession[Session](ctx, s.DB, staffSessions, token, s.Now())
+	if errors.Is(err, auth.ErrNoSession) {
 		return u, sess, ErrNotFound
 	}
-	if err := s.DB.WithContext(ctx).First(&sess, "hash = ? AND expires_at > ?", secret.Hash(token), s.Now()).Error; err != nil {
-		return u, sess, notFound(err)
+	if err != nil {
+		return u, sess, err
 	}
 	if err := s.DB.WithContext(ctx).First(&u, "id = ?", sess.UserID).Error; err != nil {
 		return u, sess, notFound(err)
 	}
-	u, err := s.loadGrants(ctx, u, decodeGrants(sess.Roles, "provider"))
+	u, err = s.loadGrants(ctx, u, decodeGrants(sess.Roles, "provider"))
 	return u, sess, err
 }
 
 // Logout ends a session.
 func (s *Store) Logout(ctx context.Context, token string) error {
-	return s.DB.WithContext(ctx).Delete(&Session{}, "hash = ?", secret.Hash(token)).Error
+	return staffSessions.End(ctx, s.DB, token)
 }
