@@ -69,7 +69,7 @@ func (g *Gate) Enter(ctx context.Context) (leave func(), ok bool) {
 // RetryAfter is the number of seconds a refused client is told to wait:
 // between retry and twice retry, drawn afresh each time.
 func (g *Gate) RetryAfter() int {
-	d := g.retry + rand.N(g.retry+1)
+	d := g.retry + rand.N(g.retry+1) //nolint:gosec // G404: jitter to spread retries, not a secret
 	return int((d + time.Second - 1) / time.Second)
 }
 
