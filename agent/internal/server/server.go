@@ -11,6 +11,7 @@ import (
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/obs"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/textx"
 	"github.com/itsmylife/iml/pkg/webui"
@@ -28,6 +29,9 @@ type Config struct {
 	// that many at once, then that many a minute (DefaultSurveyPerMinute
 	// when 0).
 	SurveyPerMinute int
+	// Metrics, when set, counts and times every request by route pattern
+	// (and logs slow ones).
+	Metrics *obs.HTTP
 }
 
 // Limits on what anyone may send without a session, per client address (a
@@ -54,6 +58,7 @@ type Server struct {
 	// SyncNow asks the sync worker for a round (nil when none runs).
 	SyncNow func()
 	h       handlers
+	metrics *obs.HTTP
 }
 
 // New builds the server.
@@ -66,7 +71,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	}
 	s := &Server{}
 	a := web.New(st, log, cfg.SecureCookies, cfg.SignInPerMinute, cfg.SurveyPerMinute, &s.SyncNow)
-	s.App, s.h = a, newHandlers(a)
+	s.App, s.h, s.metrics = a, newHandlers(a), cfg.Metrics
 	return s
 }
 
@@ -75,6 +80,9 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	if s.metrics != nil {
+		r.Use(s.metrics.Middleware())
+	}
 	r.Use(auth.SecurityHeaders(s.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), textx.FormGuard(s.RefuseText))
 	r.HandleMethodNotAllowed = true
 	// The client address (for the rate limits): X-Forwarded-For counts

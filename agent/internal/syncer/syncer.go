@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/obs"
 )
 
 // Progress is reported while a round runs.
@@ -31,6 +33,9 @@ type Result struct {
 	Requeued  int64
 	Release   string
 	Duration  time.Duration
+	// Step is the step a failed round failed in: status, pull, outbox or
+	// push.
+	Step string
 }
 
 // Syncer runs sync rounds for one agent.
@@ -45,6 +50,9 @@ type Syncer struct {
 	// SurveyBatch is how many anonymous surveys must be waiting before a
 	// round hands them to the outbox (see store.ReleaseSurveys).
 	SurveyBatch int
+	// Metrics, when set, counts rounds, failures by step and records
+	// pushed.
+	Metrics *obs.Agent
 }
 
 // New makes a syncer with the default bounds.
@@ -83,6 +91,15 @@ func (s *Syncer) Round(ctx context.Context) (Result, error) {
 	start := time.Now()
 	res, err := s.round(ctx)
 	res.Duration = time.Since(start)
+	if m := s.Metrics; m != nil {
+		m.Pushed.Add(float64(res.Sent))
+		if err != nil {
+			m.SyncRounds.WithLabelValues("failed").Inc()
+			m.SyncErrors.WithLabelValues(cmp.Or(res.Step, "other")).Inc()
+		} else {
+			m.SyncRounds.WithLabelValues("ok").Inc()
+		}
+	}
 	now := s.St.Now().Format(time.RFC3339)
 	_ = s.St.SetMeta(context.WithoutCancel(ctx), store.MetaLastSync, now)
 	if err != nil {
@@ -107,18 +124,21 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 	if v, _ := s.St.Meta(ctx, store.MetaRelease); v != "" {
 		c.SetRelease(v)
 	}
+	res.Step = "status"
 	st, err := s.status(ctx, c, e, &res)
 	if err != nil {
 		return res, err
 	}
 
 	s.progress(Progress{Phase: "pull", Requeued: res.Requeued})
+	res.Step = "pull"
 	if err := s.pull(ctx, c); err != nil {
 		return res, err
 	}
 	res.Release, _ = s.St.Meta(ctx, store.MetaRelease)
 	c.SetRelease(res.Release)
 
+	res.Step = "outbox"
 	if err := s.prepareOutcomes(ctx); err != nil {
 		return res, err
 	}
@@ -127,9 +147,11 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	s.progress(Progress{Phase: "push", Pending: stats.Pending, Requeued: res.Requeued})
+	res.Step = "push"
 	if err := s.push(ctx, c, e, st.Generation, stats.Pending, &res); err != nil {
 		return res, err
 	}
+	res.Step = ""
 	s.progress(Progress{Phase: "done", Sent: res.Sent, Pending: stats.Pending, Batches: res.Batches, Requeued: res.Requeued})
 	return res, nil
 }
