@@ -22,11 +22,17 @@ func (s *Cohorts) auditMembership(c *gin.Context, action, participantID string) 
 }
 
 // addMember adds a participant to cohort :cid, the attempt audited first.
-func (s *Cohorts) addMember(c *gin.Context, participantID, joinedOn string) error {
+// A participant whose program year has ended joins only when the person
+// confirms (confirmed).
+func (s *Cohorts) addMember(c *gin.Context, participantID, joinedOn string, confirmed bool) error {
 	if err := s.auditMembership(c, "add_to_cohort", participantID); err != nil {
 		return err
 	}
-	return s.St.AddMember(c.Request.Context(), c.Param("cid"), participantID, joinedOn)
+	var opts []store.MemberOption
+	if confirmed {
+		opts = append(opts, store.ConfirmYearEnded)
+	}
+	return s.St.AddMember(c.Request.Context(), c.Param("cid"), participantID, joinedOn, opts...)
 }
 
 func (s *Cohorts) APICohorts(c *gin.Context) {
@@ -55,13 +61,14 @@ func (s *Cohorts) APICohort(c *gin.Context) {
 
 func (s *Cohorts) APIAddMember(c *gin.Context) {
 	var in struct {
-		ParticipantID string `json:"participant_id"`
-		JoinedOn      string `json:"joined_on"`
+		ParticipantID    string `json:"participant_id"`
+		JoinedOn         string `json:"joined_on"`
+		ConfirmYearEnded bool   `json:"confirm_year_ended"`
 	}
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	if err := s.addMember(c, in.ParticipantID, in.JoinedOn); err != nil {
+	if err := s.addMember(c, in.ParticipantID, in.JoinedOn, in.ConfirmYearEnded); err != nil {
 		s.Respond(c, err)
 		return
 	}
@@ -163,10 +170,17 @@ func (s *Cohorts) ShowCohortPage(c *gin.Context, status int, data gin.H) {
 }
 
 func (s *Cohorts) AddMemberSubmit(c *gin.Context) {
-	if err := s.addMember(c, c.PostForm("participant_id"), c.PostForm("joined_on")); err != nil {
+	pid, joined := c.PostForm("participant_id"), c.PostForm("joined_on")
+	if err := s.addMember(c, pid, joined, c.PostForm(store.YearEndedField) == "yes"); err != nil {
 		fe, ok := web.FieldErrors(err)
 		if !ok {
 			s.Respond(c, err)
+			return
+		}
+		if msg, ended := fe[store.YearEndedField]; ended && len(fe) == 1 {
+			// Ask, on a page of its own, before adding someone whose year is over.
+			s.Render(c, http.StatusConflict, "member_confirm.html", gin.H{"Title": "Program year ended", "Message": msg,
+				"Action": "/cohorts/" + c.Param("cid") + "/members", "ParticipantID": pid, "JoinedOn": joined, "Back": "/cohorts/" + c.Param("cid")})
 			return
 		}
 		s.ShowCohort(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe})

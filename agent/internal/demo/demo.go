@@ -112,7 +112,7 @@ func seedProgram(ctx context.Context, st *store.Store, rnd *rand.Rand, rel progr
 			return err
 		}
 		for _, p := range g.members {
-			if err := st.AddMember(ctx, coh.ID, p.ID, start); err != nil {
+			if err := st.AddMember(ctx, coh.ID, p.ID, start, store.ConfirmYearEnded); err != nil {
 				return err
 			}
 		}

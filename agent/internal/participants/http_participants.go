@@ -55,19 +55,6 @@ func (s *Handlers) addParticipant(c *gin.Context, in *store.ParticipantInput) (s
 	return p, err
 }
 
-func (s *Handlers) APIParticipants(c *gin.Context) {
-	ps, err := s.St.VisibleParticipants(c.Request.Context(), web.CurrentUser(c))
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	out := make([]gin.H, len(ps))
-	for i, p := range ps {
-		out[i] = participantView(p)
-	}
-	c.JSON(http.StatusOK, out)
-}
-
 func (s *Handlers) APIAddParticipant(c *gin.Context) {
 	var in store.ParticipantInput
 	if !web.BindJSON(c, &in) {
@@ -250,24 +237,6 @@ func (s *Handlers) ImportSubmit(c *gin.Context) {
 
 func (s *Handlers) ParticipantsPage(c *gin.Context) {
 	s.showParticipants(c, http.StatusOK, gin.H{})
-}
-
-func (s *Handlers) showParticipants(c *gin.Context, status int, data gin.H) {
-	ps, err := s.St.VisibleParticipants(c.Request.Context(), web.CurrentUser(c))
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	coaches, err := s.St.Coaches(c.Request.Context())
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	data["Title"], data["Participants"], data["Coaches"] = "Participants", ps, coaches
-	if _, ok := data["Form"]; !ok {
-		data["Form"] = store.ParticipantInput{}
-	}
-	s.Render(c, status, "participants.html", data)
 }
 
 func (s *Handlers) AddParticipantSubmit(c *gin.Context) {

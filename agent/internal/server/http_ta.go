@@ -83,5 +83,10 @@ func (s *taHandlers) taRequestPage(c *gin.Context) {
 		s.Respond(c, web.NotFound(err, "No such TA request."))
 		return
 	}
+	// The director has now read the answer: the home stops listing it.
+	if err := s.St.MarkTAAnswerRead(c.Request.Context(), r); err != nil {
+		s.Respond(c, err)
+		return
+	}
 	s.Render(c, http.StatusOK, "ta_request.html", gin.H{"Title": r.Subject, "R": r, "CategoryLabels": contract.TACategoryLabels})
 }

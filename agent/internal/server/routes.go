@@ -60,6 +60,7 @@ type handlers struct {
 	outcomes     *outcomes.Hospitalizations
 	surveys      *outcomes.Surveys
 	ta           *taHandlers
+	home         *homeHandlers
 }
 
 // newHandlers makes every capability's handlers and gives the participant
@@ -68,7 +69,7 @@ func newHandlers(a *web.App) handlers {
 	h := handlers{signin: &signinHandlers{a}, site: &siteHandlers{a}, participants: &participants.Handlers{App: a}, coaches: &cohorts.Coaches{App: a},
 		cohorts: &cohorts.Cohorts{App: a}, meetings: &cohorts.Meetings{App: a}, pairs: &cohorts.Pairs{App: a}, outings: &outings.Handlers{App: a},
 		stipends: &stipends.Handlers{App: a}, journals: &journals.Journals{App: a}, ownJournal: &journals.OwnJournal{App: a}, outcomes: &outcomes.Hospitalizations{App: a},
-		surveys: &outcomes.Surveys{App: a}, ta: &taHandlers{a}}
+		surveys: &outcomes.Surveys{App: a}, ta: &taHandlers{a}, home: &homeHandlers{a}}
 	a.ParticipantSections = []web.ParticipantSection{h.journals.JournalsSection, h.stipends.StipendSection,
 		h.outings.ParticipantOutingsSection, h.outcomes.HospitalizationsSection}
 	a.CohortSections = []web.CohortSection{h.meetings.MeetingsSection, h.pairs.CohortPairsSection}
@@ -231,7 +232,7 @@ func (s *Server) pageRoutes(a access) []route {
 	return []route{
 		// Staff pages: participants and intake.
 		{staffPages, post, "/logout", chain(h.signin.logout)},
-		{staffPages, get, "/", chain(func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/participants") })},
+		{staffPages, get, "/", chain(h.home.homePage)},
 		{staffPages, get, "/participants", chain(h.participants.ParticipantsPage)},
 		{staffPages, post, "/participants", chain(h.participants.AddParticipantSubmit)},
 		{staffPages, get, "/participants/:id", chain(sees("view"), h.participants.ParticipantPage)},

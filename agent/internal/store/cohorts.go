@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,11 +116,26 @@ func (s *cohortStore) Cohort(ctx context.Context, id string) (Cohort, error) {
 	return c, notFound(err)
 }
 
+// MemberOption changes how AddMember checks a new member.
+type MemberOption int
+
+// ConfirmYearEnded adds a participant whose program year has ended
+// (completed) all the same: without it, AddMember refuses them with a
+// field mistake on YearEndedField, for the person to confirm.
+const ConfirmYearEnded MemberOption = 1
+
+// YearEndedField is the field of the mistake AddMember answers for a
+// participant whose program year has ended, unconfirmed.
+const YearEndedField = "confirm_year_ended"
+
 // AddMember puts an active participant in a cohort. A participant belongs
 // to one cohort at a time. Group size is not refused here: a group grows one
-// person at a time, and CohortView says what it still needs.
-func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, joinedOn string) error {
-	if _, ok := parseDate(joinedOn); !ok {
+// person at a time, and CohortView says what it still needs. A participant
+// whose program year has ended (by today or by the day they would join) is
+// added only with ConfirmYearEnded.
+func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, joinedOn string, opts ...MemberOption) error {
+	joined, ok := parseDate(joinedOn)
+	if !ok {
 		return &ValidationError{Field: "joined_on", Msg: "must be a date as YYYY-MM-DD"}
 	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -136,6 +152,9 @@ func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, jo
 		}
 		if p.WithdrawnAt != nil {
 			return &ValidationError{Field: "participant_id", Msg: p.FirstName + " " + p.LastName + " has withdrawn"}
+		}
+		if err := yearEnded(p, joined, s.Now(), slices.Contains(opts, ConfirmYearEnded)); err != nil {
+			return err
 		}
 		var other []string
 		if err := tx.Model(&CohortMember{}).Where("participant_id = ? AND left_on = ''", participantID).Pluck("cohort_id", &other).Error; err != nil {
@@ -155,6 +174,21 @@ func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, jo
 		}
 		return s.refreshOutcomes(tx, []string{participantID}, []string{cohortID})
 	})
+}
+
+// yearEnded refuses, unless confirmed, a participant whose program year
+// ended before today or before the day they would join.
+func yearEnded(p Participant, joined, now time.Time, confirmed bool) error {
+	enrolled, ok := parseDate(p.EnrolledOn)
+	if !ok || confirmed {
+		return nil
+	}
+	end := rules.YearEnd(enrolled)
+	if !dateOnlyUTC(now).After(end) && !joined.After(end) {
+		return nil
+	}
+	return &ValidationError{Field: YearEndedField, Msg: p.FirstName + " " + p.LastName + "'s program year ended on " + end.Format(dateLayout) +
+		" (completed). Confirm to add them to this cohort all the same"}
 }
 
 // RemoveMember ends a participant's membership of a cohort.

@@ -44,6 +44,7 @@ type Store struct {
 	surveyStore
 	outboxStore
 	taStore
+	homeStore
 
 	DB *gorm.DB
 	// reader is a query-only pool for consistent reads that must not take
@@ -117,6 +118,9 @@ type (
 	outboxStore struct{ *Store }
 	// taStore: technical assistance requests.
 	taStore struct{ *Store }
+	// homeStore: what is due (the site's home page) and the filtered
+	// participant list.
+	homeStore struct{ *Store }
 )
 
 // newStore makes the store over its handles, each capability's queries
@@ -126,6 +130,7 @@ func newStore(db, reader *gorm.DB, log *slog.Logger, path string) *Store {
 	s.participantStore, s.coachStore, s.cohortStore, s.meetingStore = participantStore{s}, coachStore{s}, cohortStore{s}, meetingStore{s}
 	s.pairStore, s.outingStore, s.stipendStore, s.journalStore = pairStore{s}, outingStore{s}, stipendStore{s}, journalStore{s}
 	s.outcomeStore, s.surveyStore, s.outboxStore, s.taStore = outcomeStore{s}, surveyStore{s}, outboxStore{s}, taStore{s}
+	s.homeStore = homeStore{s}
 	return s
 }
 
