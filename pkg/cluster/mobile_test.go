@@ -38,8 +38,8 @@ func TestSitePagesFitAPhone(t *testing.T) {
 		chromedp.SendKeys(css("#password"), directorPassword),
 		chromedp.Submit(css("#password")),
 	)
-	waitText(t, bctx, "h1", func(s string) bool { return s == "Participants" })
-	for _, path := range []string{"/participants", "/participants/" + people[0].ID, "/cohorts", "/cohorts/" + cohorts[0].ID, "/coaches", "/stipends", "/audit", "/ta-requests", "/surveys"} {
+	waitText(t, bctx, "h1", func(s string) bool { return s == "This week" })
+	for _, path := range []string{"/", "/participants", "/participants?q=a&sort=month", "/participants/" + people[0].ID, "/cohorts", "/cohorts/" + cohorts[0].ID, "/coaches", "/stipends", "/audit", "/ta-requests", "/surveys"} {
 		fitsPhone(t, bctx, a.URL(), path)
 		if strings.HasPrefix(path, "/participants/") {
 			t.Logf("screenshot: %s", screenshot(t, bctx, "phone-participant"))

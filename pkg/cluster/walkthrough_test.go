@@ -285,8 +285,10 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	w.fill("#password2", directorPw)
 	w.submit(`form[action="/setup"] button[type="submit"]`, http.StatusOK)
 	w.signIn(directorEmail, directorPw)
-	w.see("h1", "Participants")
+	w.see("h1", "This week")
+	w.see("#due-interview", "Nothing due.")
 	w.see("header nav", "Sign out Dana Reyes", "Stipends", "Audit log")
+	w.open("/participants")
 	w.see("main", "No participants yet.")
 
 	// 2. The coach's sign-in account, made beforehand at the command line.

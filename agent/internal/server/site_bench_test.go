@@ -933,6 +933,8 @@ func mb(n uint64) float64 { return float64(n) / (1 << 20) }
 func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // BenchmarkSitePages measures the server time of the main pages of a site
+// (the home with what is due, the participant list plain, searched and
+// filtered by a due item, and the others)
 // with 200 participants and a year of data, built through the store's own
 // methods, with the real handler behind an httptest server and the
 // director's bearer token. Each page is requested b.N times, and at least
@@ -948,7 +950,10 @@ func BenchmarkSitePages(b *testing.B) {
 	site := buildSite(b)
 	p, c := site.person, site.cohort
 	pages := []benchPage{
+		{"home", "home (what is due)", "/", []string{"<h1>This week</h1>", `id="due-interview"`, `id="due-ta_answer"`, "</html>"}},
 		{"participants", "participants list", "/participants", []string{"<h1>Participants</h1>", site.lastBy, "</html>"}},
+		{"participants-search", "participants, searched", "/participants?q=" + strings.ToLower(p.last[:3]) + "&sort=month", []string{"<h1>Participants</h1>", p.last + ", " + p.first, "</html>"}},
+		{"participants-due", "participants, journal due", "/participants?due=journal&sort=enrolled", []string{"<h1>Participants</h1>", `id="list-count"`, "</html>"}},
 		{"participant", "a participant's page", "/participants/" + p.id, []string{"<h1>" + p.name() + "</h1>", p.goals[0].Title, "</html>"}},
 		{"cohort", "a cohort's page", "/cohorts/" + c.id, []string{"<h1>" + c.name + "</h1>", p.last + ", " + p.first, `id="meetings"`, `id="current-pairs"`, "</html>"}},
 		{"coaches", "coaches", "/coaches", []string{"<h1>Coaches</h1>", "Noor Haddad", "</html>"}},

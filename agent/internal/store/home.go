@@ -195,21 +195,56 @@ func (h *homeRead) journals() error {
 	return nil
 }
 
-// stipendsWaiting: last month's stipends that are payable and not yet
-// approved, read for everyone at once (loadMonthData).
+// stipendsWaiting: last month's stipends that are payable
+// (rules.CheckStipend, as the stipend month applies it) and not yet
+// approved. It reads, for everyone at once, only what the rule looks at:
+// the month's journal weeks, the previous month's expenses without a
+// receipt, and the month's payments.
 func (s *homeStore) stipendsWaiting(h *homeRead, policy program.StipendPolicy) error {
 	m := h.home.StipendMonth
-	d, err := loadMonthData(h.tx, m, "")
-	if err != nil {
+	month, prev := rules.MonthOf(m), rules.MonthOf(m.AddDate(0, -1, 0))
+	var weeks []struct{ ParticipantID, WeekStart string }
+	if err := h.tx.Table("journal_entries").Select("participant_id, week_start").
+		Where("week_start BETWEEN ? AND ?", m.Format(dateLayout), m.AddDate(0, 1, -1).Format(dateLayout)).Scan(&weeks).Error; err != nil {
 		return err
 	}
+	journals := map[string]map[string]bool{}
+	for _, w := range weeks {
+		if journals[w.ParticipantID] == nil {
+			journals[w.ParticipantID] = map[string]bool{}
+		}
+		journals[w.ParticipantID][w.WeekStart] = true
+	}
+	var bare []struct {
+		ParticipantID, SpentOn, What string
+		AmountCents                  int64
+	}
+	if err := h.tx.Raw(`SELECT e.participant_id, e.spent_on, e.what, e.amount_cents FROM expenses e
+WHERE e.month = ? AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.expense_id = e.id)`, prev).Scan(&bare).Error; err != nil {
+		return err
+	}
+	missing := map[string][]rules.SpentItem{}
+	for _, e := range bare {
+		day, _ := parseDate(e.SpentOn)
+		missing[e.ParticipantID] = append(missing[e.ParticipantID], rules.SpentItem{SpentOn: day, What: e.What, AmountCents: e.AmountCents})
+	}
+	var paid []string
+	if err := h.tx.Table("stipend_payments").Where("month = ?", month).Pluck("participant_id", &paid).Error; err != nil {
+		return err
+	}
+	approved := map[string]bool{}
+	for _, id := range paid {
+		approved[id] = true
+	}
+	now := s.Now()
 	for _, p := range h.people {
-		if p.WithdrawnAt != nil {
+		if p.WithdrawnAt != nil || approved[p.ID] {
 			continue
 		}
-		v := d.view(p.Participant, policy, m, s.Now())
-		if v.Decision.Payable && v.Payment == nil {
-			h.add(DueItem{Kind: DueStipend, ParticipantID: p.ID, Month: v.Month, Who: personName(p),
+		first, last := programYear(p.Participant)
+		d := rules.CheckStipend(rules.StipendCase{Policy: policy, Month: m, First: first, Last: last, Journals: journals[p.ID], PreviousExpenses: missing[p.ID], Today: now})
+		if d.Payable {
+			h.add(DueItem{Kind: DueStipend, ParticipantID: p.ID, Month: month, Who: personName(p),
 				What: fmt.Sprintf("%s stipend payable, waiting for the director's approval", rules.MonthName(m))})
 		}
 	}
