@@ -76,7 +76,7 @@ func readListForm(c *gin.Context, ch listChoices) (ListForm, store.RosterFilter,
 
 // roster reads the list a user asked for: the choices of the filters, the
 // form as used, the rows and the problems with the query.
-func (s *Handlers) roster(c *gin.Context) (listChoices, ListForm, []store.RosterRow, []listProblem, error) {
+func (s *Handlers) roster(c *gin.Context, full bool) (listChoices, ListForm, []store.RosterRow, []listProblem, error) {
 	ctx := c.Request.Context()
 	var ch listChoices
 	var err error
@@ -91,6 +91,7 @@ func (s *Handlers) roster(c *gin.Context) (listChoices, ListForm, []store.Roster
 		return ch, ListForm{}, nil, nil, err
 	}
 	form, filter, probs := readListForm(c, ch)
+	filter.Full = full
 	u := web.CurrentUser(c)
 	if form.Due != "" {
 		home, err := s.St.SiteHome(ctx, u)
@@ -116,7 +117,7 @@ func rosterView(r store.RosterRow) gin.H {
 }
 
 func (s *Handlers) APIParticipants(c *gin.Context) {
-	_, _, rows, probs, err := s.roster(c)
+	_, _, rows, probs, err := s.roster(c, true)
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -146,7 +147,7 @@ type listRow struct {
 // showParticipants draws the list page (with the intake form) for the
 // list's query.
 func (s *Handlers) showParticipants(c *gin.Context, status int, data gin.H) {
-	ch, form, rows, probs, err := s.roster(c)
+	ch, form, rows, probs, err := s.roster(c, false)
 	if err != nil {
 		s.Respond(c, err)
 		return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -79,6 +80,9 @@ type homeRead struct {
 	people  []RosterRow
 	seen    map[string]RosterRow // active or completed, by id
 	home    *SiteHome
+	// missing counts last month's expenses without a receipt, by
+	// participant (read by receipts, used by the stipend rule).
+	missing map[string]int
 }
 
 func (h *homeRead) add(it DueItem) { h.home.Items[it.Kind] = append(h.home.Items[it.Kind], it) }
@@ -95,12 +99,12 @@ func (s *homeStore) SiteHome(ctx context.Context, u User) (SiteHome, error) {
 	home := SiteHome{Today: today, Items: map[string][]DueItem{}, LastWeek: rules.LastWeek(today),
 		StipendMonth: time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)}
 	err = s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
-		h := &homeRead{tx: tx, u: u, today: today, home: &home, seen: map[string]RosterRow{}}
+		h := &homeRead{tx: tx, u: u, today: today, home: &home, seen: map[string]RosterRow{}, missing: map[string]int{}}
 		var err error
 		if h.coachID, err = s.seenCoach(tx, u); err != nil {
 			return err
 		}
-		if h.people, err = s.roster(tx, u); err != nil {
+		if h.people, err = s.roster(tx, u, false); err != nil {
 			return err
 		}
 		for _, p := range h.people {
@@ -108,8 +112,8 @@ func (s *homeStore) SiteHome(ctx context.Context, u User) (SiteHome, error) {
 				h.seen[p.ID] = p
 			}
 		}
-		for _, step := range []func() error{h.interviews, h.journals, func() error { return s.stipendsWaiting(h, rel.Stipend) },
-			h.receipts, h.meetings, h.pairs, h.yearEnds, h.certifications, h.taAnswers, h.sync} {
+		for _, step := range []func() error{h.interviews, h.journals, h.receipts, func() error { return s.stipendsWaiting(h, rel.Stipend) },
+			h.meetings, h.pairs, h.yearEnds, h.certifications, h.taAnswers, h.sync} {
 			if err := step(); err != nil {
 				return err
 			}
@@ -199,34 +203,22 @@ func (h *homeRead) journals() error {
 // (rules.CheckStipend, as the stipend month applies it) and not yet
 // approved. It reads, for everyone at once, only what the rule looks at:
 // the month's journal weeks, the previous month's expenses without a
-// receipt, and the month's payments.
+// receipt (counted by receipts, which runs first) and the month's
+// payments.
 func (s *homeStore) stipendsWaiting(h *homeRead, policy program.StipendPolicy) error {
 	m := h.home.StipendMonth
-	month, prev := rules.MonthOf(m), rules.MonthOf(m.AddDate(0, -1, 0))
-	var weeks []struct{ ParticipantID, WeekStart string }
-	if err := h.tx.Table("journal_entries").Select("participant_id, week_start").
-		Where("week_start BETWEEN ? AND ?", m.Format(dateLayout), m.AddDate(0, 1, -1).Format(dateLayout)).Scan(&weeks).Error; err != nil {
+	month := rules.MonthOf(m)
+	var weeks []struct{ ParticipantID, Weeks string }
+	if err := h.tx.Raw(`SELECT participant_id, GROUP_CONCAT(week_start) AS weeks FROM journal_entries
+WHERE week_start BETWEEN ? AND ? GROUP BY participant_id`, m.Format(dateLayout), m.AddDate(0, 1, -1).Format(dateLayout)).Scan(&weeks).Error; err != nil {
 		return err
 	}
 	journals := map[string]map[string]bool{}
 	for _, w := range weeks {
-		if journals[w.ParticipantID] == nil {
-			journals[w.ParticipantID] = map[string]bool{}
+		journals[w.ParticipantID] = map[string]bool{}
+		for _, d := range strings.Split(w.Weeks, ",") {
+			journals[w.ParticipantID][d] = true
 		}
-		journals[w.ParticipantID][w.WeekStart] = true
-	}
-	var bare []struct {
-		ParticipantID, SpentOn, What string
-		AmountCents                  int64
-	}
-	if err := h.tx.Raw(`SELECT e.participant_id, e.spent_on, e.what, e.amount_cents FROM expenses e
-WHERE e.month = ? AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.expense_id = e.id)`, prev).Scan(&bare).Error; err != nil {
-		return err
-	}
-	missing := map[string][]rules.SpentItem{}
-	for _, e := range bare {
-		day, _ := parseDate(e.SpentOn)
-		missing[e.ParticipantID] = append(missing[e.ParticipantID], rules.SpentItem{SpentOn: day, What: e.What, AmountCents: e.AmountCents})
 	}
 	var paid []string
 	if err := h.tx.Table("stipend_payments").Where("month = ?", month).Pluck("participant_id", &paid).Error; err != nil {
@@ -241,8 +233,10 @@ WHERE e.month = ? AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.expense_id = 
 		if p.WithdrawnAt != nil || approved[p.ID] {
 			continue
 		}
+		// The rule looks only at whether each expense has a receipt.
+		bare := make([]rules.SpentItem, h.missing[p.ID])
 		first, last := programYear(p.Participant)
-		d := rules.CheckStipend(rules.StipendCase{Policy: policy, Month: m, First: first, Last: last, Journals: journals[p.ID], PreviousExpenses: missing[p.ID], Today: now})
+		d := rules.CheckStipend(rules.StipendCase{Policy: policy, Month: m, First: first, Last: last, Journals: journals[p.ID], PreviousExpenses: bare, Today: now})
 		if d.Payable {
 			h.add(DueItem{Kind: DueStipend, ParticipantID: p.ID, Month: month, Who: personName(p),
 				What: fmt.Sprintf("%s stipend payable, waiting for the director's approval", rules.MonthName(m))})
@@ -265,6 +259,9 @@ GROUP BY e.participant_id, e.month ORDER BY e.month`, months).Scan(&rows).Error;
 		return err
 	}
 	for _, r := range rows {
+		if r.Month == months[0] {
+			h.missing[r.ParticipantID] = r.N
+		}
 		p, ok := h.seen[r.ParticipantID]
 		if !ok || p.WithdrawnAt != nil {
 			continue

@@ -39,6 +39,10 @@ type RosterFilter struct {
 	Model    string
 	// Only, when not nil, keeps the participants it holds (a due item).
 	Only map[string]bool
+	// Full reads every column of the participant (the API's answer);
+	// otherwise only the names, the enrollment, the withdrawal and the
+	// chosen coach.
+	Full bool
 	// Sort is "name" (the default), "enrolled" (newest first) or "month"
 	// (furthest in the program year first).
 	Sort string
@@ -46,12 +50,13 @@ type RosterFilter struct {
 
 // Roster lists the participants a user sees (the director everyone, a
 // coach those of their cohorts and those who chose them), filtered and
-// sorted: one query, the rest in memory.
+// sorted (by name unless asked otherwise): one query, the rest in
+// memory.
 func (s *homeStore) Roster(ctx context.Context, u User, f RosterFilter) ([]RosterRow, error) {
 	var rows []RosterRow
 	err := s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
 		var err error
-		rows, err = s.roster(tx, u)
+		rows, err = s.roster(tx, u, f.Full)
 		return err
 	})
 	if err != nil {
@@ -108,22 +113,37 @@ func sortRoster(rows []RosterRow, by string) {
 	})
 }
 
+// rosterCols are what the list and the home read of a participant; the
+// API reads every column (Full).
+const rosterCols = "p.id, p.first_name, p.last_name, p.enrolled_on, p.withdrawn_at, p.coach_id"
+
 // roster reads the participants a user sees with their current cohort,
-// and computes their status on the store's day.
-func (s *homeStore) roster(tx *gorm.DB, u User) ([]RosterRow, error) {
+// and computes their status on the store's day; full reads every column
+// of the participant, else only rosterCols.
+func (s *homeStore) roster(tx *gorm.DB, u User, full bool) ([]RosterRow, error) {
 	coachID, err := s.seenCoach(tx, u)
 	if err != nil {
 		return nil, err
 	}
-	var rows []RosterRow
-	err = tx.Raw(`SELECT p.*, COALESCE(c.id, '') AS cohort_id, COALESCE(c.name, '') AS cohort_name, COALESCE(c.model, '') AS model,
+	cols := rosterCols
+	if full {
+		cols = "p.*"
+	}
+	q := `SELECT ` + cols + `, COALESCE(c.id, '') AS cohort_id, COALESCE(c.name, '') AS cohort_name, COALESCE(c.model, '') AS model,
   COALESCE(NULLIF(c.coach_id, ''), p.coach_id) AS lead_coach_id,
   (c.id IS NULL AND EXISTS (SELECT 1 FROM cohort_members x WHERE x.participant_id = p.id AND x.left_on <> '')) AS left_cohort
 FROM participants p
 LEFT JOIN cohort_members m ON m.participant_id = p.id AND m.left_on = ''
-LEFT JOIN cohorts c ON c.id = m.cohort_id
-WHERE ? = '*' OR (? <> '' AND (c.coach_id = ? OR p.coach_id = ?))
-ORDER BY p.last_name, p.first_name, p.id`, coachID, coachID, coachID, coachID).Scan(&rows).Error
+LEFT JOIN cohorts c ON c.id = m.cohort_id`
+	var rows []RosterRow
+	switch coachID {
+	case "*":
+		err = tx.Raw(q).Scan(&rows).Error
+	case "":
+		return nil, nil
+	default:
+		err = tx.Raw(q+` WHERE c.coach_id = ? OR p.coach_id = ?`, coachID, coachID).Scan(&rows).Error
+	}
 	if err != nil {
 		return nil, err
 	}
