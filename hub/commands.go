@@ -16,8 +16,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/kits"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/server"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/cli"
 	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/program"
@@ -130,7 +136,7 @@ func serveCmd(g *globals) *cobra.Command {
 	var of oidcFlags
 	var certMonths, warnDays, verifyPerMinute, signInPerMinute int
 	var minCell int
-	fid := store.DefaultFidelity()
+	fid := outcomes.DefaultFidelity()
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the hub's HTTP server and background work",
@@ -168,7 +174,7 @@ runs on one of them at a time.`,
 				return err
 			}
 			srv := server.New(server.Config{SecureCookies: secure, OIDC: oc, Replica: replica, ProjectEvery: projectEvery,
-				Certs: store.CertPolicy{ValidMonths: certMonths, WarnDays: warnDays}, VerifyPerMinute: verifyPerMinute, SignInPerMinute: signInPerMinute,
+				Certs: training.CertPolicy{ValidMonths: certMonths, WarnDays: warnDays}, VerifyPerMinute: verifyPerMinute, SignInPerMinute: signInPerMinute,
 				MinCell: minCell, Fidelity: fid}, st, log)
 			defer cli.StartProfile()()
 			pctx, pcancel := context.WithCancel(ctx)
@@ -186,11 +192,11 @@ runs on one of them at a time.`,
 	cmd.Flags().StringVar(&replica, "replica", cli.Env("IML_HUB_REPLICA", ""), "this replica's name in the record of background job runs (default host/pid) [IML_HUB_REPLICA]")
 	cmd.Flags().DurationVar(&projectEvery, "background-every", 5*time.Second, "how often background work looks for work, and a standby replica tries to take it over")
 	of.add(cmd)
-	cmd.Flags().IntVar(&certMonths, "cert-valid-months", cli.EnvInt("IML_HUB_CERT_VALID_MONTHS", store.DefaultCertPolicy.ValidMonths), "how many months a coach certification lasts when issued or renewed [IML_HUB_CERT_VALID_MONTHS]")
-	cmd.Flags().IntVar(&warnDays, "cert-warn-days", cli.EnvInt("IML_HUB_CERT_WARN_DAYS", store.DefaultCertPolicy.WarnDays), "flag certifications expiring within this many days [IML_HUB_CERT_WARN_DAYS]")
+	cmd.Flags().IntVar(&certMonths, "cert-valid-months", cli.EnvInt("IML_HUB_CERT_VALID_MONTHS", training.DefaultCertPolicy.ValidMonths), "how many months a coach certification lasts when issued or renewed [IML_HUB_CERT_VALID_MONTHS]")
+	cmd.Flags().IntVar(&warnDays, "cert-warn-days", cli.EnvInt("IML_HUB_CERT_WARN_DAYS", training.DefaultCertPolicy.WarnDays), "flag certifications expiring within this many days [IML_HUB_CERT_WARN_DAYS]")
 	cmd.Flags().IntVar(&verifyPerMinute, "verify-per-minute", cli.EnvInt("IML_HUB_VERIFY_PER_MINUTE", 30), "public certificate verifications allowed per client address and minute [IML_HUB_VERIFY_PER_MINUTE]")
 	cmd.Flags().IntVar(&signInPerMinute, "signin-per-minute", cli.EnvInt("IML_HUB_SIGNIN_PER_MINUTE", server.DefaultSignInPerMinute), "sign-in attempts allowed per client address at once, and then per minute [IML_HUB_SIGNIN_PER_MINUTE]")
-	cmd.Flags().IntVar(&minCell, "min-cell", cli.EnvInt("IML_HUB_MIN_CELL", store.DefaultMinCell), "smallest number of participants (or surveys) an outcomes figure may rest on; smaller cells are suppressed [IML_HUB_MIN_CELL]")
+	cmd.Flags().IntVar(&minCell, "min-cell", cli.EnvInt("IML_HUB_MIN_CELL", outcomes.DefaultMinCell), "smallest number of participants (or surveys) an outcomes figure may rest on; smaller cells are suppressed [IML_HUB_MIN_CELL]")
 	cmd.Flags().Float64Var(&fid.GroupSizeShare, "fidelity-group-share", fid.GroupSizeShare, "share of Peer Partners months whose group size keeps the release's rules, below which a site is flagged")
 	cmd.Flags().Float64Var(&fid.PeerPartnersMeetings, "fidelity-pp-meetings", fid.PeerPartnersMeetings, "meetings a month a Peer Partners group holds at least")
 	cmd.Flags().Float64Var(&fid.SocialExplorationsMeetings, "fidelity-se-meetings", fid.SocialExplorationsMeetings, "meetings a month a Social Explorations participant has at least")
@@ -211,7 +217,7 @@ report reads the same figures afterwards.`,
 		Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			start := time.Now()
-			if err := st.RebuildRollups(cmd.Context()); err != nil {
+			if err := outcomes.New(st).RebuildRollups(cmd.Context()); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "rollups rebuilt in %s\n", time.Since(start).Round(time.Millisecond))
@@ -232,7 +238,7 @@ func certCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cs, err := st.Registry(cmd.Context(), o.ID, store.CertPolicy{ValidMonths: 1, WarnDays: days})
+			cs, err := training.New(st).Registry(cmd.Context(), o.ID, training.CertPolicy{ValidMonths: 1, WarnDays: days})
 			if err != nil {
 				return err
 			}
@@ -240,24 +246,24 @@ func certCmd(g *globals) *cobra.Command {
 		}),
 	}
 	list.Flags().StringVar(&org, "org", "", "the organization's id or name (required)")
-	list.Flags().IntVar(&days, "warn-days", store.DefaultCertPolicy.WarnDays, "flag certifications expiring within this many days")
+	list.Flags().IntVar(&days, "warn-days", training.DefaultCertPolicy.WarnDays, "flag certifications expiring within this many days")
 	_ = list.MarkFlagRequired("org")
 	expiring := &cobra.Command{
 		Use: "expiring", Short: "Current certifications expiring soon, soonest first", Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			cs, err := st.ExpiringCertifications(cmd.Context(), store.CertPolicy{ValidMonths: 1, WarnDays: days})
+			cs, err := training.New(st).ExpiringCertifications(cmd.Context(), training.CertPolicy{ValidMonths: 1, WarnDays: days})
 			if err != nil {
 				return err
 			}
 			return printCerts(cmd, cs)
 		}),
 	}
-	expiring.Flags().IntVar(&days, "days", store.DefaultCertPolicy.WarnDays, "how many days ahead")
+	expiring.Flags().IntVar(&days, "days", training.DefaultCertPolicy.WarnDays, "how many days ahead")
 	verify := &cobra.Command{
 		Use: "verify CODE", Short: "What the public verification page shows for a code", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.with(func(cmd *cobra.Command, st *store.Store) error {
-				v, err := st.Verify(cmd.Context(), args[0])
+				v, err := training.New(st).Verify(cmd.Context(), args[0])
 				if errors.Is(err, store.ErrNotFound) {
 					return fmt.Errorf("no certification has the code %q", args[0])
 				}
@@ -273,7 +279,7 @@ func certCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func printCerts(cmd *cobra.Command, cs []store.CertView) error {
+func printCerts(cmd *cobra.Command, cs []training.CertView) error {
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "CODE\tCOACH\tSTATUS\tEXPIRES")
 	for _, c := range cs {
@@ -298,7 +304,7 @@ func orgCmd(g *globals) *cobra.Command {
 		Example: `  hub org add --name "Riverside Peer Center" --type peer_run --state VA`,
 		Args:    cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			o, err := st.AddOrganizationSince(cmd.Context(), store.OrgInput{Name: name, Type: typ, State: state}, since)
+			o, err := affiliates.New(st).AddOrganizationSince(cmd.Context(), affiliates.OrgInput{Name: name, Type: typ, State: state}, since)
 			if err != nil {
 				return err
 			}
@@ -331,11 +337,11 @@ func siteCmd(g *globals) *cobra.Command {
 		Example: `  hub site add --org "Riverside Peer Center" --name "Riverside downtown"`,
 		Args:    cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			site, err := st.AddSite(cmd.Context(), org, name)
+			site, err := intake.New(st).AddSite(cmd.Context(), org, name)
 			if err != nil {
 				return err
 			}
-			tok, err := st.IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
+			tok, err := intake.New(st).IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
 			if err != nil {
 				return err
 			}
@@ -362,7 +368,7 @@ works until an agent enrolls with the new token.`,
 			if err != nil {
 				return fmt.Errorf("site %q: %w", siteRef, err)
 			}
-			tok, err := st.IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
+			tok, err := intake.New(st).IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
 			if err != nil {
 				return err
 			}
@@ -380,7 +386,7 @@ works until an agent enrolls with the new token.`,
 		Short: "Cut a site off: its credential stops working at once",
 		Args:  cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			site, err := st.RevokeSite(cmd.Context(), siteRef, reason)
+			site, err := intake.New(st).RevokeSite(cmd.Context(), siteRef, reason)
 			if err != nil {
 				return err
 			}
@@ -401,11 +407,11 @@ every token issued before: enroll the site's agent again with the printed
 token (agent enroll --force --token ...).`,
 		Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			site, err := st.ReinstateSite(cmd.Context(), siteRef)
+			site, err := intake.New(st).ReinstateSite(cmd.Context(), siteRef)
 			if err != nil {
 				return err
 			}
-			tok, err := st.IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
+			tok, err := intake.New(st).IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
 			if err != nil {
 				return err
 			}
@@ -474,7 +480,7 @@ which links it by its verified email at the first sign-in.`,
 			if err != nil {
 				return err
 			}
-			u, err := st.AddUser(cmd.Context(), email, name, role, orgID, pw)
+			u, err := staff.New(st).AddUser(cmd.Context(), email, name, role, orgID, pw)
 			if err != nil {
 				return err
 			}
@@ -498,7 +504,7 @@ which links it by its verified email at the first sign-in.`,
 	list := &cobra.Command{
 		Use: "list", Short: "List staff accounts and the roles given at the hub", Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			us, err := st.Users(cmd.Context())
+			us, err := staff.New(st).Users(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -524,7 +530,7 @@ which links it by its verified email at the first sign-in.`,
 		Example: `  hub user assign --user pd@riverside.example --role director --org "Riverside Peer Center"`,
 		Args:    cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			u, err := st.FindUser(cmd.Context(), userRef)
+			u, err := staff.New(st).FindUser(cmd.Context(), userRef)
 			if err != nil {
 				return fmt.Errorf("user %q: %w", userRef, err)
 			}
@@ -532,7 +538,7 @@ which links it by its verified email at the first sign-in.`,
 			if err != nil {
 				return err
 			}
-			if _, err := st.Assign(cmd.Context(), "cli", u.ID, role, orgID); err != nil {
+			if _, err := staff.New(st).Assign(cmd.Context(), "cli", u.ID, role, orgID); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s now holds %s\n", u.Email, role)
@@ -544,17 +550,17 @@ which links it by its verified email at the first sign-in.`,
 		Short: "Take a role given at the hub away from a staff account",
 		Args:  cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			u, err := st.FindUser(cmd.Context(), userRef)
+			u, err := staff.New(st).FindUser(cmd.Context(), userRef)
 			if err != nil {
 				return fmt.Errorf("user %q: %w", userRef, err)
 			}
-			as, err := st.Assignments(cmd.Context(), u.ID)
+			as, err := staff.New(st).Assignments(cmd.Context(), u.ID)
 			if err != nil {
 				return err
 			}
 			for _, a := range as {
 				if a.Role == role {
-					if _, err := st.Unassign(cmd.Context(), u.ID, a.ID); err != nil {
+					if _, err := staff.New(st).Unassign(cmd.Context(), u.ID, a.ID); err != nil {
 						return err
 					}
 					fmt.Fprintf(cmd.OutOrStdout(), "%s no longer holds %s\n", u.Email, role)
@@ -675,7 +681,7 @@ never changes: publishing the same version with other content is refused.`,
 	list := &cobra.Command{
 		Use: "list", Short: "List published releases", Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			rs, err := st.Releases(cmd.Context())
+			rs, err := kits.New(st).Releases(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -713,7 +719,7 @@ never changes: publishing the same version with other content is refused.`,
 		Use: "retire VERSION", Short: "Stop offering a release to agents; sites still on it are flagged", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.with(func(cmd *cobra.Command, st *store.Store) error {
-				if _, err := st.RetireRelease(cmd.Context(), args[0], reason); err != nil {
+				if _, err := kits.New(st).RetireRelease(cmd.Context(), args[0], reason); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "release %s retired\n", args[0])

@@ -33,13 +33,13 @@ type account struct {
 }
 
 func (s *Server) accounts(ctx context.Context) ([]account, error) {
-	us, err := s.st.Users(ctx)
+	us, err := s.staff.Users(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []account
 	for _, u := range us {
-		as, err := s.st.Assignments(ctx, u.ID)
+		as, err := s.staff.Assignments(ctx, u.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -64,14 +64,14 @@ func (s *Server) apiUsers(c *gin.Context) {
 // findAccount answers 404 for an unknown user id.
 func (s *Server) findAccount(c *gin.Context) (store.User, []store.RoleAssignment, *problem.Problem) {
 	ctx := c.Request.Context()
-	u, err := s.st.FindUser(ctx, c.Param("id"))
+	u, err := s.staff.FindUser(ctx, c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.ID != c.Param("id")) {
 		return u, nil, problem.New(http.StatusNotFound, problem.TypeNotFound, "There is no staff account with this id.")
 	}
 	if err != nil {
 		return u, nil, s.internal(c, err)
 	}
-	as, err := s.st.Assignments(ctx, u.ID)
+	as, err := s.staff.Assignments(ctx, u.ID)
 	if err != nil {
 		return u, nil, s.internal(c, err)
 	}
@@ -112,7 +112,7 @@ func (s *Server) apiAssign(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &req) {
 		return
 	}
-	a, err := s.st.Assign(c.Request.Context(), actorName(c), c.Param("id"), req.Role, req.OrgID)
+	a, err := s.staff.Assign(c.Request.Context(), actorName(c), c.Param("id"), req.Role, req.OrgID)
 	if err != nil {
 		problem.Write(c, s.assignProblem(c, err))
 		return
@@ -121,7 +121,7 @@ func (s *Server) apiAssign(c *gin.Context) {
 }
 
 func (s *Server) apiUnassign(c *gin.Context) {
-	if _, err := s.st.Unassign(c.Request.Context(), c.Param("id"), c.Param("assignment")); err != nil {
+	if _, err := s.staff.Unassign(c.Request.Context(), c.Param("id"), c.Param("assignment")); err != nil {
 		problem.Write(c, s.assignProblem(c, err))
 		return
 	}
@@ -154,7 +154,7 @@ func (s *Server) renderUsers(c *gin.Context, status int, data gin.H) {
 }
 
 func (s *Server) assignSubmit(c *gin.Context) {
-	_, err := s.st.Assign(c.Request.Context(), actorName(c), c.Param("id"), c.PostForm("role"), c.PostForm("org_id"))
+	_, err := s.staff.Assign(c.Request.Context(), actorName(c), c.Param("id"), c.PostForm("role"), c.PostForm("org_id"))
 	if err != nil {
 		p := s.assignProblem(c, err)
 		msg := p.Detail
@@ -168,7 +168,7 @@ func (s *Server) assignSubmit(c *gin.Context) {
 }
 
 func (s *Server) unassignSubmit(c *gin.Context) {
-	if _, err := s.st.Unassign(c.Request.Context(), c.Param("id"), c.Param("assignment")); err != nil {
+	if _, err := s.staff.Unassign(c.Request.Context(), c.Param("id"), c.Param("assignment")); err != nil {
 		p := s.assignProblem(c, err)
 		s.renderUsers(c, p.Status, gin.H{"Error": p.Detail})
 		return

@@ -7,7 +7,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/ta"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
@@ -114,7 +116,7 @@ func (s *Server) orgAccess(c *gin.Context) {
 // requestAccess loads the TA request named by :rid; a Program Director may
 // only reach their organization's.
 func (s *Server) requestAccess(c *gin.Context) {
-	r, err := s.st.TARequestByID(c.Request.Context(), c.Param("rid"))
+	r, err := s.ta.TARequestByID(c.Request.Context(), c.Param("rid"))
 	if errors.Is(err, store.ErrNotFound) {
 		s.missing(c, "TA request")
 		return
@@ -133,7 +135,7 @@ func (s *Server) requestAccess(c *gin.Context) {
 
 func orgOf(c *gin.Context) store.Organization { return c.MustGet(ctxOrg).(store.Organization) }
 
-func requestOf(c *gin.Context) store.TARequest { return c.MustGet(ctxRequest).(store.TARequest) }
+func requestOf(c *gin.Context) ta.TARequest { return c.MustGet(ctxRequest).(ta.TARequest) }
 
 // fail answers an unexpected error: logged in full, shown without detail.
 func (s *Server) fail(c *gin.Context, err error) {
@@ -163,9 +165,9 @@ func orgView(o store.Organization) gin.H {
 }
 
 func (s *Server) apiOrganizations(c *gin.Context) {
-	var f store.OrgFilter
+	var f affiliates.OrgFilter
 	_ = c.ShouldBindQuery(&f)
-	os, err := s.st.FindOrganizations(c.Request.Context(), f)
+	os, err := s.affiliates.FindOrganizations(c.Request.Context(), f)
 	if err != nil {
 		s.apiFail(c, err)
 		return
@@ -183,26 +185,26 @@ func (s *Server) apiOrganizations(c *gin.Context) {
 
 func (s *Server) apiAddOrganization(c *gin.Context) {
 	var in struct {
-		store.OrgInput
+		affiliates.OrgInput
 		Since string `json:"since"`
 	}
 	if !s.readJSON(c, 16<<10, &in) {
 		return
 	}
-	o, err := s.st.AddOrganizationSince(c.Request.Context(), in.OrgInput, in.Since)
+	o, err := s.affiliates.AddOrganizationSince(c.Request.Context(), in.OrgInput, in.Since)
 	s.answerAPI(c, http.StatusCreated, orgView(o), err)
 }
 
 // profile is everything the profile page and API show of an organization.
 type profile struct {
 	Org        store.Organization
-	Contacts   []store.OrgContact
+	Contacts   []affiliates.OrgContact
 	Sites      []store.Site
-	History    []store.StageChange
-	Plan       *store.TAPlan
-	CheckIns   []store.TACheckIn
-	TAContacts []store.TAContact
-	Requests   []store.TARequest
+	History    []affiliates.StageChange
+	Plan       *ta.TAPlan
+	CheckIns   []ta.TACheckIn
+	TAContacts []ta.TAContact
+	Requests   []ta.TARequest
 }
 
 // loadProfile reads a profile; TA contact notes only for those who do TA work.
@@ -210,16 +212,16 @@ func (s *Server) loadProfile(c *gin.Context, o store.Organization) (profile, err
 	ctx := c.Request.Context()
 	p := profile{Org: o}
 	var err error
-	if p.Contacts, err = s.st.Contacts(ctx, o.ID); err != nil {
+	if p.Contacts, err = s.affiliates.Contacts(ctx, o.ID); err != nil {
 		return p, err
 	}
 	if p.Sites, err = s.st.Sites(ctx, o.ID); err != nil {
 		return p, err
 	}
-	if p.History, err = s.st.StageHistory(ctx, o.ID); err != nil {
+	if p.History, err = s.affiliates.StageHistory(ctx, o.ID); err != nil {
 		return p, err
 	}
-	plan, cis, err := s.st.Plan(ctx, o.ID)
+	plan, cis, err := s.ta.Plan(ctx, o.ID)
 	switch {
 	case err == nil:
 		p.Plan, p.CheckIns = &plan, cis
@@ -227,11 +229,11 @@ func (s *Server) loadProfile(c *gin.Context, o store.Organization) (profile, err
 		return p, err
 	}
 	if isTAStaff(currentUser(c)) {
-		if p.TAContacts, err = s.st.TAContacts(ctx, o.ID); err != nil {
+		if p.TAContacts, err = s.ta.TAContacts(ctx, o.ID); err != nil {
 			return p, err
 		}
 	}
-	p.Requests, err = s.st.TARequests(ctx, store.TAFilter{OrgID: o.ID})
+	p.Requests, err = s.ta.TARequests(ctx, ta.TAFilter{OrgID: o.ID})
 	return p, err
 }
 
@@ -249,7 +251,7 @@ func (s *Server) apiOrganization(c *gin.Context) {
 	}
 	out := orgView(p.Org)
 	out["contacts"], out["sites"], out["stage_history"] = nonNil(p.Contacts), sites, nonNil(p.History)
-	out["next_stages"] = store.NextStages(p.Org.Stage)
+	out["next_stages"] = affiliates.NextStages(p.Org.Stage)
 	out["ta_plan"] = planView(p.Plan, p.CheckIns, s.st.Today())
 	c.JSON(http.StatusOK, out)
 }
@@ -261,7 +263,7 @@ func nonNil[T any](v []T) []T {
 	return v
 }
 
-func planView(p *store.TAPlan, cis []store.TACheckIn, today string) any {
+func planView(p *ta.TAPlan, cis []ta.TACheckIn, today string) any {
 	if p == nil {
 		return nil
 	}
@@ -273,39 +275,39 @@ func planView(p *store.TAPlan, cis []store.TACheckIn, today string) any {
 }
 
 func (s *Server) apiUpdateOrganization(c *gin.Context) {
-	var in store.OrgInput
+	var in affiliates.OrgInput
 	if !s.readJSON(c, 16<<10, &in) {
 		return
 	}
-	o, err := s.st.UpdateOrganization(c.Request.Context(), orgOf(c).ID, in)
+	o, err := s.affiliates.UpdateOrganization(c.Request.Context(), orgOf(c).ID, in)
 	s.answerAPI(c, http.StatusOK, orgView(o), err)
 }
 
 func (s *Server) apiAddContact(c *gin.Context) {
-	var in store.ContactInput
+	var in affiliates.ContactInput
 	if !s.readJSON(c, 16<<10, &in) {
 		return
 	}
-	ct, err := s.st.AddContact(c.Request.Context(), orgOf(c).ID, in)
+	ct, err := s.affiliates.AddContact(c.Request.Context(), orgOf(c).ID, in)
 	s.answerAPI(c, http.StatusCreated, ct, err)
 }
 
 func (s *Server) apiRemoveContact(c *gin.Context) {
-	err := s.st.RemoveContact(c.Request.Context(), orgOf(c).ID, c.Param("cid"))
+	err := s.affiliates.RemoveContact(c.Request.Context(), orgOf(c).ID, c.Param("cid"))
 	s.answerAPI(c, http.StatusOK, gin.H{"removed": c.Param("cid")}, err)
 }
 
 func (s *Server) apiChangeStage(c *gin.Context) {
-	var in store.StageInput
+	var in affiliates.StageInput
 	if !s.readJSON(c, 16<<10, &in) {
 		return
 	}
-	o, err := s.st.ChangeStage(c.Request.Context(), orgOf(c).ID, in, staffName(c))
+	o, err := s.affiliates.ChangeStage(c.Request.Context(), orgOf(c).ID, in, staffName(c))
 	s.answerAPI(c, http.StatusOK, orgView(o), err)
 }
 
 func (s *Server) apiPlan(c *gin.Context) {
-	p, cis, err := s.st.Plan(c.Request.Context(), orgOf(c).ID)
+	p, cis, err := s.ta.Plan(c.Request.Context(), orgOf(c).ID)
 	if errors.Is(err, store.ErrNotFound) {
 		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "The organization has no TA plan yet: it opens when the organization goes live (stage launched)."))
 		return
@@ -320,7 +322,7 @@ func (s *Server) apiAssignPlan(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &in) {
 		return
 	}
-	err := s.st.AssignPlan(c.Request.Context(), orgOf(c).ID, in.SpecialistID)
+	err := s.ta.AssignPlan(c.Request.Context(), orgOf(c).ID, in.SpecialistID)
 	if err == nil {
 		s.apiPlan(c)
 		return
@@ -342,7 +344,7 @@ func (s *Server) apiAddCheckIn(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &in) {
 		return
 	}
-	ci, err := s.st.AddCheckIn(c.Request.Context(), orgOf(c).ID, in.DueOn)
+	ci, err := s.ta.AddCheckIn(c.Request.Context(), orgOf(c).ID, in.DueOn)
 	s.answerAPI(c, http.StatusCreated, ci, err)
 }
 
@@ -351,7 +353,7 @@ func (s *Server) apiRescheduleCheckIn(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &in) {
 		return
 	}
-	ci, err := s.st.RescheduleCheckIn(c.Request.Context(), orgOf(c).ID, c.Param("ckid"), in.DueOn)
+	ci, err := s.ta.RescheduleCheckIn(c.Request.Context(), orgOf(c).ID, c.Param("ckid"), in.DueOn)
 	s.answerAPI(c, http.StatusOK, ci, err)
 }
 
@@ -360,21 +362,21 @@ func (s *Server) apiCompleteCheckIn(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &in) {
 		return
 	}
-	ci, err := s.st.CompleteCheckIn(c.Request.Context(), orgOf(c).ID, c.Param("ckid"), in.DoneOn, in.Note)
+	ci, err := s.ta.CompleteCheckIn(c.Request.Context(), orgOf(c).ID, c.Param("ckid"), in.DoneOn, in.Note)
 	s.answerAPI(c, http.StatusOK, ci, err)
 }
 
 func (s *Server) apiTAContacts(c *gin.Context) {
-	cs, err := s.st.TAContacts(c.Request.Context(), orgOf(c).ID)
+	cs, err := s.ta.TAContacts(c.Request.Context(), orgOf(c).ID)
 	s.answerAPI(c, http.StatusOK, nonNil(cs), err)
 }
 
 func (s *Server) apiLogTAContact(c *gin.Context) {
-	var in store.TAContactInput
+	var in ta.TAContactInput
 	if !s.readJSON(c, 32<<10, &in) {
 		return
 	}
-	ct, err := s.st.LogTAContact(c.Request.Context(), orgOf(c).ID, in, currentUser(c))
+	ct, err := s.ta.LogTAContact(c.Request.Context(), orgOf(c).ID, in, currentUser(c))
 	s.answerAPI(c, http.StatusCreated, ct, err)
 }
 

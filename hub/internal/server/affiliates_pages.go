@@ -6,7 +6,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/ta"
 	"github.com/itsmylife/iml/pkg/contract"
 )
 
@@ -62,12 +64,12 @@ func (s *Server) affiliatesPage(c *gin.Context) { s.showAffiliates(c, http.Statu
 
 func (s *Server) showAffiliates(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
-	var f store.OrgFilter
+	var f affiliates.OrgFilter
 	_ = c.ShouldBindQuery(&f)
-	os, err := s.st.FindOrganizations(ctx, f)
+	os, err := s.affiliates.FindOrganizations(ctx, f)
 	if msg, ok := formError(err); ok {
-		status, data["FilterError"], f = http.StatusUnprocessableEntity, msg, store.OrgFilter{}
-		os, err = s.st.FindOrganizations(ctx, f)
+		status, data["FilterError"], f = http.StatusUnprocessableEntity, msg, affiliates.OrgFilter{}
+		os, err = s.affiliates.FindOrganizations(ctx, f)
 	}
 	if err != nil {
 		s.pageError(c, err)
@@ -90,17 +92,17 @@ func (s *Server) showAffiliates(c *gin.Context, status int, data gin.H) {
 		count[st.OrgID]++
 	}
 	if _, ok := data["Form"]; !ok {
-		data["Form"] = store.OrgInput{Type: "peer_run"}
+		data["Form"] = affiliates.OrgInput{Type: "peer_run"}
 	}
 	data["Title"], data["Orgs"], data["Filter"], data["SiteCount"] = "Affiliates", shown, f, count
-	data["Stages"], data["Types"], data["CanManage"] = store.Stages, store.OrgTypes, isTAStaff(u)
+	data["Stages"], data["Types"], data["CanManage"] = affiliates.Stages, store.OrgTypes, isTAStaff(u)
 	s.render(c, status, "affiliates.html", data)
 }
 
 func (s *Server) addAffiliateSubmit(c *gin.Context) {
-	var in store.OrgInput
+	var in affiliates.OrgInput
 	_ = c.ShouldBind(&in)
-	o, err := s.st.AddOrganizationSince(c.Request.Context(), in, c.PostForm("since"))
+	o, err := s.affiliates.AddOrganizationSince(c.Request.Context(), in, c.PostForm("since"))
 	if err != nil {
 		msg, ok := formError(err)
 		if !ok {
@@ -121,7 +123,7 @@ func (s *Server) showAffiliate(c *gin.Context, status int, data gin.H) {
 		s.pageError(c, err)
 		return
 	}
-	specs, err := s.st.Specialists(c.Request.Context())
+	specs, err := s.ta.Specialists(c.Request.Context())
 	if err != nil {
 		s.pageError(c, err)
 		return
@@ -138,7 +140,7 @@ func (s *Server) showAffiliate(c *gin.Context, status int, data gin.H) {
 		data["Errors"] = map[string]string{}
 	}
 	data["Title"], data["P"], data["Today"], data["Specialists"], data["SpecialistNames"] = p.Org.Name, p, s.st.Today(), specs, names
-	data["NextStages"], data["Types"], data["Modes"], data["CanManage"] = store.NextStages(p.Org.Stage), store.OrgTypes, store.TAModes, isTAStaff(currentUser(c))
+	data["NextStages"], data["Types"], data["Modes"], data["CanManage"] = affiliates.NextStages(p.Org.Stage), store.OrgTypes, ta.TAModes, isTAStaff(currentUser(c))
 	data["SiteNames"], data["Notice"] = siteNames, notices[c.Query("done")]
 	s.render(c, status, "affiliate.html", data)
 }
@@ -156,68 +158,68 @@ func (s *Server) orgForm(c *gin.Context, section, notice string, change func(o s
 
 func (s *Server) updateAffiliateSubmit(c *gin.Context) {
 	s.orgForm(c, "profile", "saved", func(o store.Organization) error {
-		var in store.OrgInput
+		var in affiliates.OrgInput
 		_ = c.ShouldBind(&in)
-		_, err := s.st.UpdateOrganization(c.Request.Context(), o.ID, in)
+		_, err := s.affiliates.UpdateOrganization(c.Request.Context(), o.ID, in)
 		return err
 	})
 }
 
 func (s *Server) addContactSubmit(c *gin.Context) {
 	s.orgForm(c, "contacts", "contact", func(o store.Organization) error {
-		var in store.ContactInput
+		var in affiliates.ContactInput
 		_ = c.ShouldBind(&in)
-		_, err := s.st.AddContact(c.Request.Context(), o.ID, in)
+		_, err := s.affiliates.AddContact(c.Request.Context(), o.ID, in)
 		return err
 	})
 }
 
 func (s *Server) removeContactSubmit(c *gin.Context) {
 	s.orgForm(c, "contacts", "removed", func(o store.Organization) error {
-		return s.st.RemoveContact(c.Request.Context(), o.ID, c.Param("cid"))
+		return s.affiliates.RemoveContact(c.Request.Context(), o.ID, c.Param("cid"))
 	})
 }
 
 func (s *Server) stageSubmit(c *gin.Context) {
 	s.orgForm(c, "stage", "stage", func(o store.Organization) error {
-		var in store.StageInput
+		var in affiliates.StageInput
 		_ = c.ShouldBind(&in)
-		_, err := s.st.ChangeStage(c.Request.Context(), o.ID, in, staffName(c))
+		_, err := s.affiliates.ChangeStage(c.Request.Context(), o.ID, in, staffName(c))
 		return err
 	})
 }
 
 func (s *Server) assignPlanSubmit(c *gin.Context) {
 	s.orgForm(c, "plan", "plan", func(o store.Organization) error {
-		return s.st.AssignPlan(c.Request.Context(), o.ID, c.PostForm("specialist_id"))
+		return s.ta.AssignPlan(c.Request.Context(), o.ID, c.PostForm("specialist_id"))
 	})
 }
 
 func (s *Server) addCheckInSubmit(c *gin.Context) {
 	s.orgForm(c, "plan", "checkin", func(o store.Organization) error {
-		_, err := s.st.AddCheckIn(c.Request.Context(), o.ID, c.PostForm("due_on"))
+		_, err := s.ta.AddCheckIn(c.Request.Context(), o.ID, c.PostForm("due_on"))
 		return err
 	})
 }
 
 func (s *Server) rescheduleSubmit(c *gin.Context) {
 	s.orgForm(c, "plan", "moved", func(o store.Organization) error {
-		_, err := s.st.RescheduleCheckIn(c.Request.Context(), o.ID, c.Param("ckid"), c.PostForm("due_on"))
+		_, err := s.ta.RescheduleCheckIn(c.Request.Context(), o.ID, c.Param("ckid"), c.PostForm("due_on"))
 		return err
 	})
 }
 
 func (s *Server) completeCheckInSubmit(c *gin.Context) {
 	s.orgForm(c, "plan", "checked", func(o store.Organization) error {
-		_, err := s.st.CompleteCheckIn(c.Request.Context(), o.ID, c.Param("ckid"), c.PostForm("done_on"), c.PostForm("note"))
+		_, err := s.ta.CompleteCheckIn(c.Request.Context(), o.ID, c.Param("ckid"), c.PostForm("done_on"), c.PostForm("note"))
 		return err
 	})
 }
 
 func (s *Server) logTAContactSubmit(c *gin.Context) {
 	s.orgForm(c, "ta-contacts", "logged", func(o store.Organization) error {
-		in := store.TAContactInput{On: c.PostForm("on"), Mode: c.PostForm("mode"), Minutes: formInt(c, "minutes"), Notes: c.PostForm("notes")}
-		_, err := s.st.LogTAContact(c.Request.Context(), o.ID, in, currentUser(c))
+		in := ta.TAContactInput{On: c.PostForm("on"), Mode: c.PostForm("mode"), Minutes: formInt(c, "minutes"), Notes: c.PostForm("notes")}
+		_, err := s.ta.LogTAContact(c.Request.Context(), o.ID, in, currentUser(c))
 		return err
 	})
 }
@@ -265,11 +267,11 @@ func (s *Server) taRequestsPage(c *gin.Context) {
 		s.deny(c, p.Detail)
 		return
 	}
-	rs, err := s.st.TARequests(c.Request.Context(), f)
+	rs, err := s.ta.TARequests(c.Request.Context(), f)
 	if msg, ok := formError(err); ok {
 		status, data["Error"], data["Status"] = http.StatusUnprocessableEntity, msg, ""
 		f.Status = ""
-		rs, err = s.st.TARequests(c.Request.Context(), f)
+		rs, err = s.ta.TARequests(c.Request.Context(), f)
 	}
 	if err != nil {
 		s.pageError(c, err)
@@ -290,7 +292,7 @@ func (s *Server) taRequestPage(c *gin.Context) { s.showRequest(c, http.StatusOK,
 func (s *Server) showRequest(c *gin.Context, status int, data gin.H) {
 	r := requestOf(c) // loaded by requestAccess; a refused change changed nothing
 	ctx := c.Request.Context()
-	specs, err := s.st.Specialists(ctx)
+	specs, err := s.ta.Specialists(ctx)
 	if err != nil {
 		s.pageError(c, err)
 		return
@@ -321,7 +323,7 @@ func (s *Server) showRequest(c *gin.Context, status int, data gin.H) {
 }
 
 // requestForm runs a request form's change and goes back to the request.
-func (s *Server) requestForm(c *gin.Context, notice string, change func(r store.TARequest) error) {
+func (s *Server) requestForm(c *gin.Context, notice string, change func(r ta.TARequest) error) {
 	r := requestOf(c)
 	if err := change(r); err != nil {
 		msg, ok := formError(err)
@@ -336,22 +338,22 @@ func (s *Server) requestForm(c *gin.Context, notice string, change func(r store.
 }
 
 func (s *Server) assignTARequestSubmit(c *gin.Context) {
-	s.requestForm(c, "assigned", func(r store.TARequest) error {
-		_, err := s.st.AssignTARequest(c.Request.Context(), r.ID, c.PostForm("assignee_id"))
+	s.requestForm(c, "assigned", func(r ta.TARequest) error {
+		_, err := s.ta.AssignTARequest(c.Request.Context(), r.ID, c.PostForm("assignee_id"))
 		return err
 	})
 }
 
 func (s *Server) answerTARequestSubmit(c *gin.Context) {
-	s.requestForm(c, "answered", func(r store.TARequest) error {
-		_, err := s.st.AnswerTARequest(c.Request.Context(), r.ID, c.PostForm("answer"), currentUser(c))
+	s.requestForm(c, "answered", func(r ta.TARequest) error {
+		_, err := s.ta.AnswerTARequest(c.Request.Context(), r.ID, c.PostForm("answer"), currentUser(c))
 		return err
 	})
 }
 
 func (s *Server) closeTARequestSubmit(c *gin.Context) {
-	s.requestForm(c, "closed", func(r store.TARequest) error {
-		_, err := s.st.CloseTARequest(c.Request.Context(), r.ID)
+	s.requestForm(c, "closed", func(r ta.TARequest) error {
+		_, err := s.ta.CloseTARequest(c.Request.Context(), r.ID)
 		return err
 	})
 }

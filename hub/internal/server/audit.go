@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -126,8 +127,8 @@ func truncate(s string, n int) string {
 
 // auditFilter reads the search form or query: actor, action, from, to
 // (dates as YYYY-MM-DD, to inclusive) and before (an entry id, to page).
-func auditFilter(c *gin.Context) (store.AuditFilter, []problem.FieldError) {
-	f := store.AuditFilter{Actor: c.Query("actor"), Action: c.Query("action")}
+func auditFilter(c *gin.Context) (staff.AuditFilter, []problem.FieldError) {
+	f := staff.AuditFilter{Actor: c.Query("actor"), Action: c.Query("action")}
 	var errs []problem.FieldError
 	day := func(field string) time.Time {
 		v := strings.TrimSpace(c.Query(field))
@@ -168,7 +169,7 @@ func (s *Server) apiAudit(c *gin.Context) {
 		problem.Write(c, problem.Validation("The search is not valid.", errs...))
 		return
 	}
-	es, err := s.st.Audit(c.Request.Context(), f, auditPage)
+	es, err := s.staff.Audit(c.Request.Context(), f, auditPage)
 	if err != nil {
 		problem.Internal(c, s.log, err)
 		return
@@ -199,7 +200,7 @@ func (s *Server) auditExport(c *gin.Context) {
 	w := csv.NewWriter(c.Writer)
 	_ = w.Write(auditCSVHeader)
 	n := 0
-	err := s.st.EachAudit(c.Request.Context(), f, func(e store.AuditEntry) error {
+	err := s.staff.EachAudit(c.Request.Context(), f, func(e store.AuditEntry) error {
 		if err := w.Write([]string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339), e.ActorKind, e.ActorID, csvSafe(e.ActorEmail), e.Roles,
 			e.Method, e.Route, csvSafe(e.Targets), strconv.Itoa(e.Status), e.RemoteIP}); err != nil {
 			return err
@@ -232,9 +233,9 @@ func (s *Server) auditPage(c *gin.Context) {
 	if errs != nil {
 		status = http.StatusUnprocessableEntity
 		data["Error"] = "The search is not valid: " + errs[0].Field + " " + errs[0].Detail + "."
-		f = store.AuditFilter{}
+		f = staff.AuditFilter{}
 	}
-	es, err := s.st.Audit(c.Request.Context(), f, auditPage)
+	es, err := s.staff.Audit(c.Request.Context(), f, auditPage)
 	if err != nil {
 		s.pageError(c, err)
 		return

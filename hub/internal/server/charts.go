@@ -6,13 +6,13 @@ import (
 	"html/template"
 	"strings"
 
-	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 )
 
 // The outcomes report's charts, drawn here as SVG: no script, no
 // external file. A suppressed figure is never drawn; its row says so.
 
-func figInt(f store.Figure) int {
+func figInt(f outcomes.Figure) int {
 	if f.Value == nil {
 		return 0
 	}
@@ -21,12 +21,12 @@ func figInt(f store.Figure) int {
 
 // indicatorChart is the dumbbell chart of the POM indicators, first
 // versus closing interview.
-func indicatorChart(rep store.OutcomeReport) template.HTML {
+func indicatorChart(rep outcomes.OutcomeReport) template.HTML {
 	rows := make([]dumbbellRow, len(rep.Indicators))
 	for i, ind := range rep.Indicators {
 		rows[i] = dumbbellRow{Label: ind.Text, First: ind.FirstShare.Value, FirstN: figInt(ind.FirstN), Closing: ind.ClosingShare.Value, ClosingN: figInt(ind.ClosingN)}
 		if ind.FirstShare.Suppressed || ind.ClosingShare.Suppressed {
-			rows[i].Note = store.SuppressedNote(rep.MinCell)
+			rows[i].Note = outcomes.SuppressedNote(rep.MinCell)
 		}
 	}
 	return dumbbell("indchart", rows)
@@ -34,7 +34,7 @@ func indicatorChart(rep store.OutcomeReport) template.HTML {
 
 // surveyChart draws each statement's answers as one bar of 100%, the
 // highest rating first.
-func surveyChart(rep store.OutcomeReport) template.HTML {
+func surveyChart(rep outcomes.OutcomeReport) template.HTML {
 	const rowH, left, width, right = 26, 400, 720, 20
 	plotW := float64(width - left - right)
 	h := len(rep.Statements)*rowH + 50
@@ -53,7 +53,7 @@ func surveyChart(rep store.OutcomeReport) template.HTML {
 		}
 		switch {
 		case hidden || st.N.Suppressed:
-			fmt.Fprintf(&b, `<text x="%d" y="%d" class="axis">%s</text>`, left+4, y+rowH/2+4, store.SuppressedNote(rep.MinCell))
+			fmt.Fprintf(&b, `<text x="%d" y="%d" class="axis">%s</text>`, left+4, y+rowH/2+4, outcomes.SuppressedNote(rep.MinCell))
 			continue
 		case total == 0:
 			fmt.Fprintf(&b, `<text x="%d" y="%d" class="axis">no answers</text>`, left+4, y+rowH/2+4)
@@ -76,7 +76,7 @@ func surveyChart(rep store.OutcomeReport) template.HTML {
 
 // hospitalizationChart draws hospitalizations per participant-year before
 // and during the program as two bars.
-func hospitalizationChart(rep store.OutcomeReport) template.HTML {
+func hospitalizationChart(rep outcomes.OutcomeReport) template.HTML {
 	const width, height, left = 720, 130, 200
 	hr := rep.Hospitalizations
 	var b strings.Builder
@@ -84,7 +84,7 @@ func hospitalizationChart(rep store.OutcomeReport) template.HTML {
 	b.WriteString(`<title id="hospchart-title">Hospitalizations per participant-year, before and during the program</title>`)
 	bars := []struct {
 		label, cls string
-		f          store.Figure
+		f          outcomes.Figure
 	}{{"Two years before", "before", hr.BeforeRate}, {"During the program", "during", hr.DuringRate}}
 	maxV := 0.0
 	for _, bar := range bars {
@@ -101,7 +101,7 @@ func hospitalizationChart(rep store.OutcomeReport) template.HTML {
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="label" text-anchor="end">%s</text>`, left-8, y+20, bar.label)
 		switch {
 		case bar.f.Suppressed:
-			fmt.Fprintf(&b, `<text x="%d" y="%d" class="axis">%s</text>`, left+4, y+20, store.SuppressedNote(rep.MinCell))
+			fmt.Fprintf(&b, `<text x="%d" y="%d" class="axis">%s</text>`, left+4, y+20, outcomes.SuppressedNote(rep.MinCell))
 		case bar.f.Value == nil:
 			fmt.Fprintf(&b, `<text x="%d" y="%d" class="axis">no data</text>`, left+4, y+20)
 		default:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/hub/internal/kits"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -63,7 +64,7 @@ func releaseView(r store.Release) gin.H {
 }
 
 // draftView is a draft with its content and whether it validates.
-func draftView(d store.ReleaseDraft) gin.H {
+func draftView(d kits.ReleaseDraft) gin.H {
 	out := gin.H{"id": d.ID, "version": d.Version, "status": store.StatusDraft, "base_version": d.BaseVersion,
 		"created_by": d.CreatedBy, "created_at": d.CreatedAt, "updated_at": d.UpdatedAt, "content": contract.RawJSON(d.Content), "valid": true}
 	if r, err := d.Release(); err != nil {
@@ -75,7 +76,7 @@ func draftView(d store.ReleaseDraft) gin.H {
 }
 
 func (s *Server) apiReleases(c *gin.Context) {
-	rs, err := s.st.Releases(c.Request.Context())
+	rs, err := s.kits.Releases(c.Request.Context())
 	listJSON(s, c, rs, err, releaseView)
 }
 
@@ -97,7 +98,7 @@ func (s *Server) apiRetire(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &req) {
 		return
 	}
-	r, err := s.st.RetireRelease(c.Request.Context(), c.Param("version"), req.Reason)
+	r, err := s.kits.RetireRelease(c.Request.Context(), c.Param("version"), req.Reason)
 	if err != nil {
 		s.apiFailAs(c, err, "No such release.")
 		return
@@ -114,7 +115,7 @@ func (s *Server) resolveRelease(c *gin.Context, version string) (program.Release
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return program.Release{}, err
 	}
-	ds, err := s.st.Drafts(c.Request.Context())
+	ds, err := s.kits.Drafts(c.Request.Context())
 	if err != nil {
 		return program.Release{}, err
 	}
@@ -156,7 +157,7 @@ func (s *Server) apiDiff(c *gin.Context) {
 }
 
 func (s *Server) apiReleaseSites(c *gin.Context) {
-	sites, latest, err := s.st.SiteReleases(c.Request.Context())
+	sites, latest, err := s.kits.SiteReleases(c.Request.Context())
 	if err != nil {
 		problem.Internal(c, s.log, err)
 		return
@@ -169,8 +170,8 @@ func (s *Server) apiReleaseSites(c *gin.Context) {
 }
 
 func (s *Server) apiDrafts(c *gin.Context) {
-	ds, err := s.st.Drafts(c.Request.Context())
-	listJSON(s, c, ds, err, func(d store.ReleaseDraft) gin.H {
+	ds, err := s.kits.Drafts(c.Request.Context())
+	listJSON(s, c, ds, err, func(d kits.ReleaseDraft) gin.H {
 		v := draftView(d)
 		delete(v, "content")
 		return v
@@ -186,7 +187,7 @@ func (s *Server) apiCreateDraft(c *gin.Context) {
 	if !s.readJSON(c, maxReleaseBytes, &req) {
 		return
 	}
-	d, err := s.st.CreateDraft(c.Request.Context(), req.Version, req.From, req.Content, staffName(c))
+	d, err := s.kits.CreateDraft(c.Request.Context(), req.Version, req.From, req.Content, staffName(c))
 	if err != nil {
 		s.apiFailAs(c, err, "No such release to start from.")
 		return
@@ -195,7 +196,7 @@ func (s *Server) apiCreateDraft(c *gin.Context) {
 }
 
 func (s *Server) apiDraft(c *gin.Context) {
-	d, err := s.st.Draft(c.Request.Context(), c.Param("id"))
+	d, err := s.kits.Draft(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		s.apiFailAs(c, err, "No such draft.")
 		return
@@ -208,7 +209,7 @@ func (s *Server) apiDraftContent(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d, err := s.st.ReplaceDraftContent(c.Request.Context(), c.Param("id"), body)
+	d, err := s.kits.ReplaceDraftContent(c.Request.Context(), c.Param("id"), body)
 	if err != nil {
 		s.apiFailAs(c, err, "No such draft.")
 		return
@@ -218,8 +219,8 @@ func (s *Server) apiDraftContent(c *gin.Context) {
 
 // readUpload reads a multipart file upload (field "file") with its kind,
 // name and lesson plan.
-func readUpload(c *gin.Context) (store.FileUpload, error) {
-	var f store.FileUpload
+func readUpload(c *gin.Context) (kits.FileUpload, error) {
+	var f kits.FileUpload
 	fh, err := c.FormFile("file") // the body is bounded by limitUploads
 
 	if err != nil && problem.ClientGone(c, err) {
@@ -228,7 +229,7 @@ func readUpload(c *gin.Context) (store.FileUpload, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return f, &store.ValidationError{Field: "file", Msg: fmt.Sprintf("the file is larger than %d MiB", store.MaxKitFileBytes>>20)}
+			return f, &store.ValidationError{Field: "file", Msg: fmt.Sprintf("the file is larger than %d MiB", kits.MaxKitFileBytes>>20)}
 		}
 		return f, &store.ValidationError{Field: "file", Msg: "choose a file to attach (multipart/form-data, field file)"}
 	}
@@ -253,15 +254,15 @@ func readUpload(c *gin.Context) (store.FileUpload, error) {
 }
 
 func readFormFile(fh *multipart.FileHeader) ([]byte, error) {
-	if fh.Size > store.MaxKitFileBytes {
-		return nil, &store.ValidationError{Field: "file", Msg: fmt.Sprintf("the file is larger than %d MiB", store.MaxKitFileBytes>>20)}
+	if fh.Size > kits.MaxKitFileBytes {
+		return nil, &store.ValidationError{Field: "file", Msg: fmt.Sprintf("the file is larger than %d MiB", kits.MaxKitFileBytes>>20)}
 	}
 	f, err := fh.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, store.MaxKitFileBytes+1))
+	return io.ReadAll(io.LimitReader(f, kits.MaxKitFileBytes+1))
 }
 
 // mediaTypeByName guesses a type from a file name's extension, for
@@ -279,9 +280,9 @@ func mediaTypeByName(name string) string {
 func (s *Server) apiAttach(c *gin.Context) {
 	f, err := readUpload(c)
 	if err == nil {
-		var d store.ReleaseDraft
+		var d kits.ReleaseDraft
 		var pf program.File
-		if d, pf, err = s.st.AttachFile(c.Request.Context(), c.Param("id"), f); err == nil {
+		if d, pf, err = s.kits.AttachFile(c.Request.Context(), c.Param("id"), f); err == nil {
 			c.JSON(http.StatusCreated, gin.H{"file": pf, "draft": draftView(d)})
 			return
 		}
@@ -290,7 +291,7 @@ func (s *Server) apiAttach(c *gin.Context) {
 }
 
 func (s *Server) apiDetach(c *gin.Context) {
-	d, err := s.st.DetachFile(c.Request.Context(), c.Param("id"), c.Param("sha"), c.Query("lesson_plan"))
+	d, err := s.kits.DetachFile(c.Request.Context(), c.Param("id"), c.Param("sha"), c.Query("lesson_plan"))
 	if err != nil {
 		s.apiFailAs(c, err, "No such draft.")
 		return
@@ -299,7 +300,7 @@ func (s *Server) apiDetach(c *gin.Context) {
 }
 
 func (s *Server) apiPublish(c *gin.Context) {
-	r, err := s.st.PublishDraft(c.Request.Context(), c.Param("id"), staffName(c))
+	r, err := s.kits.PublishDraft(c.Request.Context(), c.Param("id"), staffName(c))
 	if err != nil {
 		s.apiFailAs(c, err, "No such draft.")
 		return
@@ -309,7 +310,7 @@ func (s *Server) apiPublish(c *gin.Context) {
 }
 
 func (s *Server) apiDeleteDraft(c *gin.Context) {
-	if err := s.st.DeleteDraft(c.Request.Context(), c.Param("id")); err != nil {
+	if err := s.kits.DeleteDraft(c.Request.Context(), c.Param("id")); err != nil {
 		s.apiFailAs(c, err, "No such draft.")
 		return
 	}
@@ -319,7 +320,7 @@ func (s *Server) apiDeleteDraft(c *gin.Context) {
 // syncFile answers the bytes of a file a published release attaches, to an
 // enrolled agent. The bytes never change, so they may be cached for ever.
 func (s *Server) syncFile(c *gin.Context) {
-	f, err := s.st.KitFileFor(c.Request.Context(), c.Param("sha"))
+	f, err := s.kits.KitFileFor(c.Request.Context(), c.Param("sha"))
 	if err != nil {
 		s.apiFailAs(c, err, "No published release attaches a file with this SHA-256.")
 		return
@@ -335,12 +336,12 @@ func (s *Server) kitsPage(c *gin.Context) { s.showKits(c, http.StatusOK, gin.H{}
 
 func (s *Server) showKits(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
-	rs, err := s.st.Releases(ctx)
+	rs, err := s.kits.Releases(ctx)
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	ds, err := s.st.Drafts(ctx)
+	ds, err := s.kits.Drafts(ctx)
 	if err != nil {
 		s.pageError(c, err)
 		return
@@ -361,7 +362,7 @@ func (s *Server) createDraftSubmit(c *gin.Context) {
 			return
 		}
 	}
-	d, err := s.st.CreateDraft(c.Request.Context(), c.PostForm("version"), c.PostForm("from"), content, staffName(c))
+	d, err := s.kits.CreateDraft(c.Request.Context(), c.PostForm("version"), c.PostForm("from"), content, staffName(c))
 	if err != nil {
 		if msg, ok := s.pageMessage(c, err, "There is no such release to start from."); ok {
 			s.showKits(c, http.StatusUnprocessableEntity, gin.H{"Error": msg, "FormVersion": c.PostForm("version")})
@@ -374,7 +375,7 @@ func (s *Server) createDraftSubmit(c *gin.Context) {
 func (s *Server) draftPage(c *gin.Context) { s.showDraft(c, http.StatusOK, gin.H{}) }
 
 func (s *Server) showDraft(c *gin.Context, status int, data gin.H) {
-	d, err := s.st.Draft(c.Request.Context(), c.Param("id"))
+	d, err := s.kits.Draft(c.Request.Context(), c.Param("id"))
 	if errors.Is(err, store.ErrPublished) {
 		c.Redirect(http.StatusSeeOther, "/kits/releases/"+d.PublishedAs)
 		return
@@ -402,7 +403,7 @@ func (s *Server) showDraft(c *gin.Context, status int, data gin.H) {
 	}
 	pretty, _ := json.MarshalIndent(rel, "", "  ")
 	data["Title"], data["Draft"], data["Rel"], data["JSON"], data["Kinds"] = "Draft "+d.Version, d, rel, string(pretty), program.FileKinds
-	data["Types"], data["MaxMiB"] = store.KitMediaTypes, store.MaxKitFileBytes>>20
+	data["Types"], data["MaxMiB"] = kits.KitMediaTypes, kits.MaxKitFileBytes>>20
 	if msg, ok := map[string]string{"content": "The draft's content is saved.", "file": "The file is attached."}[c.Query("saved")]; ok {
 		data["Saved"], data["SavedWhat"] = msg, c.Query("saved")
 	}
@@ -428,7 +429,7 @@ func (s *Server) draftContentSubmit(c *gin.Context) {
 			return
 		}
 	}
-	if _, err := s.st.ReplaceDraftContent(c.Request.Context(), c.Param("id"), content); err != nil {
+	if _, err := s.kits.ReplaceDraftContent(c.Request.Context(), c.Param("id"), content); err != nil {
 		s.draftFail(c, err)
 		return
 	}
@@ -438,7 +439,7 @@ func (s *Server) draftContentSubmit(c *gin.Context) {
 func (s *Server) attachSubmit(c *gin.Context) {
 	f, err := readUpload(c)
 	if err == nil {
-		_, _, err = s.st.AttachFile(c.Request.Context(), c.Param("id"), f)
+		_, _, err = s.kits.AttachFile(c.Request.Context(), c.Param("id"), f)
 	}
 	if err != nil {
 		s.draftFail(c, err)
@@ -448,7 +449,7 @@ func (s *Server) attachSubmit(c *gin.Context) {
 }
 
 func (s *Server) detachSubmit(c *gin.Context) {
-	if _, err := s.st.DetachFile(c.Request.Context(), c.Param("id"), c.PostForm("sha256"), c.PostForm("lesson_plan")); err != nil {
+	if _, err := s.kits.DetachFile(c.Request.Context(), c.Param("id"), c.PostForm("sha256"), c.PostForm("lesson_plan")); err != nil {
 		s.draftFail(c, err)
 		return
 	}
@@ -456,7 +457,7 @@ func (s *Server) detachSubmit(c *gin.Context) {
 }
 
 func (s *Server) publishSubmit(c *gin.Context) {
-	r, err := s.st.PublishDraft(c.Request.Context(), c.Param("id"), staffName(c))
+	r, err := s.kits.PublishDraft(c.Request.Context(), c.Param("id"), staffName(c))
 	if err != nil {
 		s.draftFail(c, err)
 		return
@@ -466,7 +467,7 @@ func (s *Server) publishSubmit(c *gin.Context) {
 }
 
 func (s *Server) deleteDraftSubmit(c *gin.Context) {
-	if err := s.st.DeleteDraft(c.Request.Context(), c.Param("id")); err != nil {
+	if err := s.kits.DeleteDraft(c.Request.Context(), c.Param("id")); err != nil {
 		s.draftFail(c, err)
 		return
 	}
@@ -490,7 +491,7 @@ func (s *Server) showRelease(c *gin.Context, status int, data gin.H) {
 		s.pageError(c, err)
 		return
 	}
-	rs, err := s.st.Releases(c.Request.Context())
+	rs, err := s.kits.Releases(c.Request.Context())
 	if err != nil {
 		s.pageError(c, err)
 		return
@@ -500,7 +501,7 @@ func (s *Server) showRelease(c *gin.Context, status int, data gin.H) {
 }
 
 func (s *Server) retireSubmit(c *gin.Context) {
-	r, err := s.st.RetireRelease(c.Request.Context(), c.Param("version"), c.PostForm("reason"))
+	r, err := s.kits.RetireRelease(c.Request.Context(), c.Param("version"), c.PostForm("reason"))
 	if err != nil {
 		if msg, ok := s.pageMessage(c, err, "There is no such release."); ok {
 			s.showRelease(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
@@ -513,7 +514,7 @@ func (s *Server) retireSubmit(c *gin.Context) {
 
 // kitFile lets staff open a file a draft or release attaches.
 func (s *Server) kitFile(c *gin.Context) {
-	f, err := s.st.DraftFile(c.Request.Context(), c.Param("sha"))
+	f, err := s.kits.DraftFile(c.Request.Context(), c.Param("sha"))
 	if errors.Is(err, store.ErrNotFound) {
 		s.missing(c, "file")
 		return
@@ -528,7 +529,7 @@ func (s *Server) kitFile(c *gin.Context) {
 }
 
 func (s *Server) diffPage(c *gin.Context) {
-	rs, err := s.st.Releases(c.Request.Context())
+	rs, err := s.kits.Releases(c.Request.Context())
 	if err != nil {
 		s.pageError(c, err)
 		return
@@ -552,7 +553,7 @@ func (s *Server) diffPage(c *gin.Context) {
 
 func (s *Server) releaseSitesPage(c *gin.Context) {
 	ctx := c.Request.Context()
-	sites, latest, err := s.st.SiteReleases(ctx)
+	sites, latest, err := s.kits.SiteReleases(ctx)
 	if err != nil {
 		s.pageError(c, err)
 		return

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
 
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/secret"
@@ -165,12 +166,12 @@ func (s *Server) oidcStart(c *gin.Context) {
 		s.render(c, http.StatusBadGateway, "error.html", gin.H{"Title": "Sign-in unavailable", "Message": "The sign-in provider does not answer. Try again in a few minutes, or sign in with your hub account."})
 		return
 	}
-	state, f, err := s.st.StartFlow(ctx, auth.SafeNext(c.Query("next")))
+	state, f, err := s.staff.StartFlow(ctx, auth.SafeNext(c.Query("next")))
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: flowCookie, Value: state, Path: "/auth/oidc", MaxAge: int(store.FlowTTL.Seconds()),
+	http.SetCookie(c.Writer, &http.Cookie{Name: flowCookie, Value: state, Path: "/auth/oidc", MaxAge: int(staff.FlowTTL.Seconds()),
 		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 	u := s.oidc.oauth.AuthCodeURL(state, oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier))
 	c.Redirect(http.StatusFound, u)
@@ -213,8 +214,8 @@ func (s *Server) finishOIDC(c *gin.Context) (store.User, string, string, *signIn
 	if state == "" || cookie == "" || !secret.Equal(state, cookie) {
 		return store.User{}, "", "", &signInRefusal{http.StatusBadRequest, "This sign-in could not be matched to one started in this browser. Start again.", errors.New("state does not match the flow cookie")}
 	}
-	f, err := s.st.TakeFlow(ctx, state)
-	if errors.Is(err, store.ErrFlowInvalid) {
+	f, err := s.staff.TakeFlow(ctx, state)
+	if errors.Is(err, staff.ErrFlowInvalid) {
 		return store.User{}, "", "", &signInRefusal{http.StatusBadRequest, "This sign-in has expired or was already used. Start again.", err}
 	}
 	if err != nil {
@@ -263,12 +264,12 @@ func (s *Server) finishOIDC(c *gin.Context) (store.User, string, string, *signIn
 			}
 		}
 	}
-	id := store.Identity{Issuer: idt.Issuer, Subject: idt.Subject, Grants: grantsFor(s.oidc.cfg.RoleMap, stringsOf(claims[groupsClaim]))}
+	id := staff.Identity{Issuer: idt.Issuer, Subject: idt.Subject, Grants: grantsFor(s.oidc.cfg.RoleMap, stringsOf(claims[groupsClaim]))}
 	id.Email, _ = claims["email"].(string)
 	id.EmailVerified = claims["email_verified"] == true
 	id.Name, _ = claims["name"].(string)
-	u, tok, err := s.st.OIDCSignIn(ctx, id)
-	if errors.Is(err, store.ErrNoRole) {
+	u, tok, err := s.staff.OIDCSignIn(ctx, id)
+	if errors.Is(err, staff.ErrNoRole) {
 		return u, "", "", &signInRefusal{http.StatusForbidden, "You signed in as " + u.Email + ", but you hold no role at the hub. Ask a hub administrator to give you one, then sign in again.", nil}
 	}
 	if err != nil {

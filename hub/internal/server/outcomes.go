@@ -5,15 +5,16 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
 // pomFilter reads and checks the filter; a Program Director only ever sees
 // their own organization.
-func (s *Server) pomFilter(c *gin.Context) (store.POMFilter, *problem.Problem) {
+func (s *Server) pomFilter(c *gin.Context) (outcomes.POMFilter, *problem.Problem) {
 	u := c.MustGet(ctxUser).(store.User)
-	f := store.POMFilter{OrgID: c.Query("org"), SiteID: c.Query("site")}
+	f := outcomes.POMFilter{OrgID: c.Query("org"), SiteID: c.Query("site")}
 	var p *problem.Problem
 	f.OrgID, p = s.scopeFilter(c, u, f.OrgID, f.SiteID)
 	return f, p
@@ -36,7 +37,7 @@ func (s *Server) apiPOM(c *gin.Context) {
 		problem.Write(c, p)
 		return
 	}
-	rep, err := s.st.POMReport(c.Request.Context(), f, s.cfg.MinCell)
+	rep, err := s.outcomes.POMReport(c.Request.Context(), f, s.cfg.MinCell)
 	if err != nil {
 		problem.Internal(c, s.log, err)
 		return
@@ -95,12 +96,12 @@ func (s *Server) pomPage(c *gin.Context) {
 	if p != nil {
 		status = p.Status
 		data["Error"] = p.Detail
-		f = store.POMFilter{}
+		f = outcomes.POMFilter{}
 		if u := c.MustGet(ctxUser).(store.User); u.Role == store.RoleDirector {
 			f.OrgID = u.OrgID
 		}
 	}
-	rep, err := s.st.POMReport(ctx, f, s.cfg.MinCell)
+	rep, err := s.outcomes.POMReport(ctx, f, s.cfg.MinCell)
 	if err != nil {
 		s.pageError(c, err)
 		return
@@ -117,7 +118,7 @@ func (s *Server) pomPage(c *gin.Context) {
 		}
 		orgs = own
 	}
-	pending, _ := s.st.PendingProjection(ctx)
+	pending, _ := s.intake.PendingProjection(ctx)
 	data["Report"], data["Orgs"], data["Sites"], data["Pending"] = rep, orgs, sites, pending
 	data["Chart"] = pomChart(rep)
 	s.render(c, status, "pom.html", data)

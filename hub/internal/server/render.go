@@ -11,7 +11,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/ta"
 	"github.com/itsmylife/iml/pkg/contract"
 )
 
@@ -35,24 +38,24 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"orgType":  func(t string) string { return store.OrgTypeLabels[t] },
-	"stage":    func(s string) string { return store.StageLabels[s] },
-	"mode":     func(m string) string { return store.TAModeLabels[m] },
+	"stage":    func(s string) string { return affiliates.StageLabels[s] },
+	"mode":     func(m string) string { return ta.TAModeLabels[m] },
 	"category": func(c string) string { return contract.TACategoryLabels[c] },
-	"overdue":  func(c store.TACheckIn, today string) bool { return c.Overdue(today) },
+	"overdue":  func(c ta.TACheckIn, today string) bool { return c.Overdue(today) },
 	"isoDate": func(t *time.Time) string {
 		if t == nil {
 			return ""
 		}
 		return t.UTC().Format(time.DateOnly)
 	},
-	"fig": func(f store.Figure) string { return f.String() },
-	"figpct": func(f store.Figure) string {
+	"fig": func(f outcomes.Figure) string { return f.String() },
+	"figpct": func(f outcomes.Figure) string {
 		if f.Value == nil || f.Suppressed {
 			return f.String()
 		}
 		return fmt.Sprintf("%.1f%%", *f.Value)
 	},
-	"figpts": func(f store.Figure) string {
+	"figpts": func(f outcomes.Figure) string {
 		if f.Value == nil || f.Suppressed {
 			return f.String()
 		}
@@ -126,12 +129,12 @@ func (s *Server) render(c *gin.Context, status int, name string, data gin.H) {
 // pomChart draws first versus closing share per indicator as an SVG
 // dumbbell chart: a hollow dot at the first interview, a filled dot at the
 // closing one, a line between.
-func pomChart(rep store.POMReport) template.HTML {
+func pomChart(rep outcomes.POMReport) template.HTML {
 	rows := make([]dumbbellRow, len(rep.Indicators))
 	for i, ind := range rep.Indicators {
 		rows[i] = dumbbellRow{Label: ind.Text, First: ind.FirstShare, FirstN: deref(ind.FirstN), Closing: ind.ClosingShare, ClosingN: deref(ind.ClosingN)}
 		if ind.Suppressed && (ind.FirstShare == nil || ind.ClosingShare == nil) {
-			rows[i].Note = store.SuppressedNote(rep.MinCell)
+			rows[i].Note = outcomes.SuppressedNote(rep.MinCell)
 		}
 	}
 	return dumbbell("pomchart", rows)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -28,10 +29,10 @@ var modelLabels = map[string]string{contract.ModelPeerPartners: "Peer Partners",
 // outcomeFilter reads and checks the report's filter from the query: org,
 // org_type, state, model, year and site. A Program Director's organization
 // is forced to their own.
-func (s *Server) outcomeFilter(c *gin.Context) (store.OutcomeFilter, *problem.Problem) {
+func (s *Server) outcomeFilter(c *gin.Context) (outcomes.OutcomeFilter, *problem.Problem) {
 	u := c.MustGet(ctxUser).(store.User)
 	q := c.Request.URL.Query()
-	f := store.OutcomeFilter{OrgID: q.Get("org"), OrgType: q.Get("org_type"), State: strings.ToUpper(strings.TrimSpace(q.Get("state"))), Model: q.Get("model"), SiteID: q.Get("site")}
+	f := outcomes.OutcomeFilter{OrgID: q.Get("org"), OrgType: q.Get("org_type"), State: strings.ToUpper(strings.TrimSpace(q.Get("state"))), Model: q.Get("model"), SiteID: q.Get("site")}
 	var errs []problem.FieldError
 	if f.OrgType != "" && !slices.Contains(store.OrgTypes, f.OrgType) {
 		errs = append(errs, problem.FieldError{Field: "org_type", Detail: "must be one of " + strings.Join(store.OrgTypes, ", ")})
@@ -102,14 +103,14 @@ func (s *Server) scopeFilter(c *gin.Context, u store.User, orgID, siteID string)
 }
 
 // defaultFilter is what a page falls back to after a bad filter.
-func defaultFilter(c *gin.Context) store.OutcomeFilter {
+func defaultFilter(c *gin.Context) outcomes.OutcomeFilter {
 	if u := c.MustGet(ctxUser).(store.User); u.Role == store.RoleDirector {
-		return store.OutcomeFilter{OrgID: u.OrgID}
+		return outcomes.OutcomeFilter{OrgID: u.OrgID}
 	}
-	return store.OutcomeFilter{}
+	return outcomes.OutcomeFilter{}
 }
 
-func filterQuery(f store.OutcomeFilter) string {
+func filterQuery(f outcomes.OutcomeFilter) string {
 	v := url.Values{}
 	for k, x := range map[string]string{"org": f.OrgID, "org_type": f.OrgType, "state": f.State, "model": f.Model, "site": f.SiteID} {
 		if x != "" {
@@ -129,7 +130,7 @@ func (s *Server) apiOutcomes(c *gin.Context) {
 		problem.Write(c, p)
 		return
 	}
-	rep, err := s.st.Outcomes(c.Request.Context(), f, s.cfg.MinCell)
+	rep, err := s.outcomes.Outcomes(c.Request.Context(), f, s.cfg.MinCell)
 	if err != nil {
 		problem.Internal(c, s.log, err)
 		return
@@ -151,7 +152,7 @@ func (s *Server) apiFidelity(c *gin.Context) {
 		problem.Write(c, p)
 		return
 	}
-	rep, err := s.st.Fidelity(c.Request.Context(), f, s.cfg.Fidelity, s.cfg.MinCell)
+	rep, err := s.outcomes.Fidelity(c.Request.Context(), f, s.cfg.Fidelity, s.cfg.MinCell)
 	if err != nil {
 		problem.Internal(c, s.log, err)
 		return
@@ -160,7 +161,7 @@ func (s *Server) apiFidelity(c *gin.Context) {
 }
 
 // filterChoices fills in what the filter form offers.
-func (s *Server) filterChoices(c *gin.Context, data gin.H, f store.OutcomeFilter) {
+func (s *Server) filterChoices(c *gin.Context, data gin.H, f outcomes.OutcomeFilter) {
 	ctx := c.Request.Context()
 	u := c.MustGet(ctxUser).(store.User)
 	orgs, _ := s.st.Organizations(ctx)
@@ -183,13 +184,13 @@ func (s *Server) filterChoices(c *gin.Context, data gin.H, f store.OutcomeFilter
 	slices.Sort(states)
 	data["Filter"], data["Orgs"], data["Sites"], data["States"], data["OrgTypes"] = f, orgs, sites, states, store.OrgTypes
 	data["Models"], data["ModelLabels"], data["Query"] = contract.Models, modelLabels, filterQuery(f)
-	pending, _ := s.st.PendingProjection(ctx)
+	pending, _ := s.intake.PendingProjection(ctx)
 	data["Pending"] = pending
 }
 
 // pageFilter reads the filter for a page; a bad one is shown as a message
 // and the page falls back to the default filter, answering 400 or 403.
-func (s *Server) pageFilter(c *gin.Context, data gin.H) (store.OutcomeFilter, int) {
+func (s *Server) pageFilter(c *gin.Context, data gin.H) (outcomes.OutcomeFilter, int) {
 	f, p := s.outcomeFilter(c)
 	if p == nil {
 		return f, http.StatusOK
@@ -211,7 +212,7 @@ func (s *Server) printPage(c *gin.Context) {
 func (s *Server) reportPage(c *gin.Context, tpl, title string) {
 	data := gin.H{"Title": title}
 	f, status := s.pageFilter(c, data)
-	rep, err := s.st.Outcomes(c.Request.Context(), f, s.cfg.MinCell)
+	rep, err := s.outcomes.Outcomes(c.Request.Context(), f, s.cfg.MinCell)
 	if err != nil {
 		s.pageError(c, err)
 		return
@@ -226,7 +227,7 @@ func (s *Server) reportPage(c *gin.Context, tpl, title string) {
 func (s *Server) fidelityPage(c *gin.Context) {
 	data := gin.H{"Title": "Fidelity"}
 	f, status := s.pageFilter(c, data)
-	rep, err := s.st.Fidelity(c.Request.Context(), f, s.cfg.Fidelity, s.cfg.MinCell)
+	rep, err := s.outcomes.Fidelity(c.Request.Context(), f, s.cfg.Fidelity, s.cfg.MinCell)
 	if err != nil {
 		s.pageError(c, err)
 		return
@@ -241,7 +242,7 @@ var answerLabels = []string{"Definitely agree", "Somewhat agree", "Somewhat disa
 // filterText says in words what a report covers, for the printed report.
 // filterText says in words what a filter shows, naming its organization
 // and site from the choices filterChoices put in data.
-func filterText(data gin.H, f store.OutcomeFilter) string {
+func filterText(data gin.H, f outcomes.OutcomeFilter) string {
 	var parts []string
 	if orgs, _ := data["Orgs"].([]store.Organization); f.OrgID != "" {
 		if i := slices.IndexFunc(orgs, func(o store.Organization) bool { return o.ID == f.OrgID }); i >= 0 {
@@ -294,14 +295,14 @@ func (s *Server) exportCSV(c *gin.Context) {
 	ctx := c.Request.Context()
 	var rows [][]string
 	if table == "fidelity" {
-		rep, err := s.st.Fidelity(ctx, f, s.cfg.Fidelity, s.cfg.MinCell)
+		rep, err := s.outcomes.Fidelity(ctx, f, s.cfg.Fidelity, s.cfg.MinCell)
 		if err != nil {
 			s.pageError(c, err)
 			return
 		}
 		rows = fidelityRows(rep)
 	} else {
-		rep, err := s.st.Outcomes(ctx, f, s.cfg.MinCell)
+		rep, err := s.outcomes.Outcomes(ctx, f, s.cfg.MinCell)
 		if err != nil {
 			s.pageError(c, err)
 			return
@@ -322,7 +323,7 @@ func (s *Server) exportCSV(c *gin.Context) {
 	w.Flush()
 }
 
-func figs(fs ...store.Figure) []string {
+func figs(fs ...outcomes.Figure) []string {
 	out := make([]string, len(fs))
 	for i, f := range fs {
 		out[i] = f.String()
@@ -331,7 +332,7 @@ func figs(fs ...store.Figure) []string {
 }
 
 // reportRows are a report table's rows, a header first.
-func reportRows(rep store.OutcomeReport, table string) [][]string {
+func reportRows(rep outcomes.OutcomeReport, table string) [][]string {
 	var rows [][]string
 	switch table {
 	case "indicators":
@@ -360,7 +361,7 @@ func reportRows(rep store.OutcomeReport, table string) [][]string {
 	return rows
 }
 
-func fidelityRows(rep store.FidelityReport) [][]string {
+func fidelityRows(rep outcomes.FidelityReport) [][]string {
 	rows := [][]string{{"site_id", "site", "organization", "state", "peer_partners_cohort_months", "group_size_share", "peer_partners_meetings_per_month",
 		"social_explorations_meetings_per_month", "theme_share", "journal_completion_pct", "receipt_compliance_pct", "flagged_for_ta", "reasons"}}
 	for _, f := range rep.Sites {

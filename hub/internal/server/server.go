@@ -17,7 +17,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/kits"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/ta"
+	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/textx"
@@ -41,10 +48,10 @@ type Config struct {
 	// FidelityFlags lists the sites outcome fidelity flags for "My TA
 	// work"; nil means the outcome reports' own flags (store.FlaggedSites
 	// with Fidelity's thresholds and MinCell).
-	FidelityFlags store.FidelityFlags
+	FidelityFlags ta.FidelityFlags
 	// Certs is how long a certification lasts and how far ahead its
-	// expiry is flagged (default store.DefaultCertPolicy).
-	Certs store.CertPolicy
+	// expiry is flagged (default training.DefaultCertPolicy).
+	Certs training.CertPolicy
 	// VerifyPerMinute bounds public verification requests per client
 	// address: that many at once, then that many a minute (default 30).
 	VerifyPerMinute int
@@ -53,12 +60,12 @@ type Config struct {
 	// then that many a minute (default DefaultSignInPerMinute).
 	SignInPerMinute int
 	// MinCell is the smallest number of participants (or surveys) a
-	// figure of the outcomes report may rest on (store.DefaultMinCell
+	// figure of the outcomes report may rest on (outcomes.DefaultMinCell
 	// when 0).
 	MinCell int
 	// Fidelity are the thresholds below which a site is flagged for
-	// technical assistance (store.DefaultFidelity when zero).
-	Fidelity store.FidelityThresholds
+	// technical assistance (outcomes.DefaultFidelity when zero).
+	Fidelity outcomes.FidelityThresholds
 }
 
 // DefaultSignInPerMinute is how many sign-in attempts one client address
@@ -67,11 +74,19 @@ const DefaultSignInPerMinute = 20
 
 // Server is the hub's HTTP server.
 type Server struct {
-	cfg     Config
-	st      *store.Store
-	log     *slog.Logger
-	pages   *template.Template
-	project chan struct{}
+	cfg Config
+	st  *store.Store
+	// The capabilities' queries over st.
+	affiliates *affiliates.Store
+	ta         *ta.Store
+	kits       *kits.Store
+	training   *training.Store
+	staff      *staff.Store
+	intake     *intake.Store
+	outcomes   *outcomes.Store
+	log        *slog.Logger
+	pages      *template.Template
+	project    chan struct{}
 	// pushes in flight and the end of the last one (unix nanoseconds): the
 	// projector gives way to ingest.
 	pushing  atomic.Int64
@@ -97,10 +112,10 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		cfg.Replica = fmt.Sprintf("%s/%d", host, os.Getpid())
 	}
 	if cfg.Certs.ValidMonths <= 0 {
-		cfg.Certs.ValidMonths = store.DefaultCertPolicy.ValidMonths
+		cfg.Certs.ValidMonths = training.DefaultCertPolicy.ValidMonths
 	}
 	if cfg.Certs.WarnDays <= 0 {
-		cfg.Certs.WarnDays = store.DefaultCertPolicy.WarnDays
+		cfg.Certs.WarnDays = training.DefaultCertPolicy.WarnDays
 	}
 	if cfg.VerifyPerMinute <= 0 {
 		cfg.VerifyPerMinute = 30
@@ -109,22 +124,26 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		cfg.SignInPerMinute = DefaultSignInPerMinute
 	}
 	if cfg.MinCell <= 0 {
-		cfg.MinCell = store.DefaultMinCell
+		cfg.MinCell = outcomes.DefaultMinCell
 	}
-	if cfg.Fidelity == (store.FidelityThresholds{}) {
-		cfg.Fidelity = store.DefaultFidelity()
+	if cfg.Fidelity == (outcomes.FidelityThresholds{}) {
+		cfg.Fidelity = outcomes.DefaultFidelity()
 	}
 	if cfg.FidelityFlags == nil {
 		th, minCell := cfg.Fidelity, cfg.MinCell
-		cfg.FidelityFlags = func(ctx context.Context) ([]store.SiteFlag, error) { return st.FlaggedSites(ctx, th, minCell) }
+		cfg.FidelityFlags = func(ctx context.Context) ([]outcomes.SiteFlag, error) {
+			return outcomes.New(st).FlaggedSites(ctx, th, minCell)
+		}
 	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
 	s := &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1),
+		affiliates: affiliates.New(st), ta: ta.New(st), kits: kits.New(st), training: training.New(st),
+		staff: staff.New(st), intake: intake.New(st), outcomes: outcomes.New(st),
 		limits: newLimits(cfg), signin: auth.FormGuard{Cookie: "iml_hub_signin", Secure: cfg.SecureCookies}}
 	if cfg.OIDC != nil {
 		s.oidc = &oidcClient{cfg: *cfg.OIDC}
 	}
-	s.AddJob(Job{Name: "prune-expired", Every: time.Hour, Run: st.PruneExpired})
+	s.AddJob(Job{Name: "prune-expired", Every: time.Hour, Run: s.staff.PruneExpired})
 	return s
 }
 
@@ -132,7 +151,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(store.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText))
+	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
 	// from a reverse proxy on this machine.
@@ -292,7 +311,7 @@ func (s *Server) projectOnce(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		s.waitQuiet(ctx)
-		n, err := s.st.ProjectPending(ctx, 2000)
+		n, err := s.intake.ProjectPending(ctx, 2000)
 		if err != nil {
 			return total, err
 		}
@@ -303,7 +322,7 @@ func (s *Server) projectOnce(ctx context.Context) (int, error) {
 	}
 	// Publish the outcomes reports of new data (or, after a start, of the
 	// data as it is) now, so no request waits for them.
-	if err := s.st.PublishOutcomes(ctx, s.cfg.MinCell); err != nil {
+	if err := s.outcomes.PublishOutcomes(ctx, s.cfg.MinCell); err != nil {
 		return total, err
 	}
 	if total > 0 {

@@ -17,7 +17,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/server"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
@@ -30,15 +34,15 @@ func TestEnroll(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		h := newHub(t, dsn)
 		ctx := context.Background()
-		org, err := h.st.AddOrganization(ctx, "Riverside Peer Center", "peer_run", "VA")
+		org, err := affiliates.New(h.st).AddOrganization(ctx, "Riverside Peer Center", "peer_run", "VA")
 		if err != nil {
 			t.Fatal(err)
 		}
-		site, err := h.st.AddSite(ctx, org.ID, "Main Street")
+		site, err := intake.New(h.st).AddSite(ctx, org.ID, "Main Street")
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, err := h.st.IssueEnrollmentToken(ctx, site.ID, time.Hour)
+		tok, err := intake.New(h.st).IssueEnrollmentToken(ctx, site.ID, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +120,7 @@ func TestEnroll(t *testing.T) {
 		})
 
 		t.Run("expired token", func(t *testing.T) {
-			tok2, err := h.st.IssueEnrollmentToken(ctx, site.ID, time.Hour)
+			tok2, err := intake.New(h.st).IssueEnrollmentToken(ctx, site.ID, time.Hour)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,15 +135,15 @@ func TestEnroll(t *testing.T) {
 		})
 
 		t.Run("revoked site", func(t *testing.T) {
-			other, err := h.st.AddSite(ctx, org.ID, "Closed Site")
+			other, err := intake.New(h.st).AddSite(ctx, org.ID, "Closed Site")
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok3, err := h.st.IssueEnrollmentToken(ctx, other.ID, time.Hour)
+			tok3, err := intake.New(h.st).IssueEnrollmentToken(ctx, other.ID, time.Hour)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := h.st.RevokeSite(ctx, other.ID, "closed"); err != nil {
+			if _, err := intake.New(h.st).RevokeSite(ctx, other.ID, "closed"); err != nil {
 				t.Fatal(err)
 			}
 			resp, b := enroll(t, hdr, mustJSON(t, contract.EnrollRequest{Token: tok3}))
@@ -258,7 +262,7 @@ func TestPushRefusals(t *testing.T) {
 				t.Fatalf("setup push: %d %s", resp.StatusCode, b)
 			}
 		}
-		if _, err := h.st.RevokeSite(ctx, siteC.ID, "machine stolen"); err != nil {
+		if _, err := intake.New(h.st).RevokeSite(ctx, siteC.ID, "machine stolen"); err != nil {
 			t.Fatal(err)
 		}
 
@@ -403,7 +407,7 @@ func TestPushRefusals(t *testing.T) {
 		}
 
 		// Nothing refused reached the projection, which still runs.
-		if _, err := h.st.ProjectPending(ctx, 1000); err != nil {
+		if _, err := intake.New(h.st).ProjectPending(ctx, 1000); err != nil {
 			t.Fatalf("projection after the refusals: %v", err)
 		}
 		// What the sites held before is intact.
@@ -738,7 +742,7 @@ func TestStatusAndPull(t *testing.T) {
 		}
 
 		t.Run("revoked site", func(t *testing.T) {
-			if _, err := h.st.RevokeSite(ctx, site.ID, "closed"); err != nil {
+			if _, err := intake.New(h.st).RevokeSite(ctx, site.ID, "closed"); err != nil {
 				t.Fatal(err)
 			}
 			for _, path := range []string{contract.PathStatus, contract.PathPull} {
@@ -753,21 +757,21 @@ func TestStaffAPI(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		h := newHubWith(t, dsn, func(string) server.Config { return server.Config{MinCell: 1} }) // counts of single interviews
 		ctx := context.Background()
-		orgA, err := h.st.AddOrganization(ctx, "Org A", "peer_run", "VA")
+		orgA, err := affiliates.New(h.st).AddOrganization(ctx, "Org A", "peer_run", "VA")
 		if err != nil {
 			t.Fatal(err)
 		}
-		orgB, err := h.st.AddOrganization(ctx, "Org B", "nami", "MD")
+		orgB, err := affiliates.New(h.st).AddOrganization(ctx, "Org B", "nami", "MD")
 		if err != nil {
 			t.Fatal(err)
 		}
 		siteA, credA := h.site("Site A", &orgA)
 		siteB, credB := h.site("Site B", &orgB)
 		const pw = "correct horse battery staple"
-		if _, err := h.st.AddUser(ctx, "analyst@example.org", "Ana Lyst", store.RoleAnalyst, "", pw); err != nil {
+		if _, err := staff.New(h.st).AddUser(ctx, "analyst@example.org", "Ana Lyst", store.RoleAnalyst, "", pw); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.st.AddUser(ctx, "director@example.org", "Dee Rector", store.RoleDirector, orgA.ID, pw); err != nil {
+		if _, err := staff.New(h.st).AddUser(ctx, "director@example.org", "Dee Rector", store.RoleDirector, orgA.ID, pw); err != nil {
 			t.Fatal(err)
 		}
 
@@ -787,7 +791,7 @@ func TestStaffAPI(t *testing.T) {
 			}
 		}
 		for {
-			n, err := h.st.ProjectPending(ctx, 100)
+			n, err := intake.New(h.st).ProjectPending(ctx, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -819,10 +823,10 @@ func TestStaffAPI(t *testing.T) {
 		get := func(t *testing.T, path string, header map[string]string) (*answer, []byte) {
 			return h.do(t, request{method: http.MethodGet, path: path, header: header})
 		}
-		report := func(t *testing.T, path string, header map[string]string) store.POMReport {
+		report := func(t *testing.T, path string, header map[string]string) outcomes.POMReport {
 			t.Helper()
 			resp, b := get(t, path, header)
-			var rep store.POMReport
+			var rep outcomes.POMReport
 			wantJSON(t, resp, b, &rep)
 			if rep.Release != "2026.1" || len(rep.Indicators) == 0 {
 				t.Fatalf("report release %q with %d indicators", rep.Release, len(rep.Indicators))
@@ -898,7 +902,7 @@ func TestStaffAPI(t *testing.T) {
 
 		t.Run("logout needs the CSRF token", func(t *testing.T) {
 			tok := token(t, "analyst@example.org")
-			_, sess, err := h.st.SessionUser(ctx, tok)
+			_, sess, err := staff.New(h.st).SessionUser(ctx, tok)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -33,7 +34,7 @@ func (s *Server) sessionToken(c *gin.Context) (string, bool) {
 func (s *Server) requireStaff(page bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		tok, viaBearer := s.sessionToken(c)
-		u, sess, err := s.st.SessionUser(c.Request.Context(), tok)
+		u, sess, err := s.staff.SessionUser(c.Request.Context(), tok)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			problem.Internal(c, s.log, err)
 			return
@@ -102,11 +103,11 @@ func (s *Server) apiLogin(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &req) {
 		return
 	}
-	u, tok, err := s.st.Login(c.Request.Context(), req.Email, req.Password)
+	u, tok, err := s.staff.Login(c.Request.Context(), req.Email, req.Password)
 	switch {
-	case errors.Is(err, store.ErrBadLogin):
+	case errors.Is(err, staff.ErrBadLogin):
 		problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeUnauthorized, "The email or password is wrong."))
-	case errors.Is(err, store.ErrLocked):
+	case errors.Is(err, staff.ErrLocked):
 		c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
 		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeUnauthorized, lockedMessage))
 	case err != nil:
@@ -160,12 +161,12 @@ func (s *Server) loginSubmit(c *gin.Context) {
 		s.render(c, http.StatusForbidden, "login.html", d)
 		return
 	}
-	u, tok, err := s.st.Login(c.Request.Context(), email, c.PostForm("password"))
-	if errors.Is(err, store.ErrBadLogin) || errors.Is(err, store.ErrLocked) {
+	u, tok, err := s.staff.Login(c.Request.Context(), email, c.PostForm("password"))
+	if errors.Is(err, staff.ErrBadLogin) || errors.Is(err, staff.ErrLocked) {
 		d := s.loginData(c, next)
 		d["Email"], d["Error"] = email, "The email or password is wrong."
 		status := http.StatusUnauthorized
-		if errors.Is(err, store.ErrLocked) {
+		if errors.Is(err, staff.ErrLocked) {
 			d["Error"], status = lockedMessage, http.StatusTooManyRequests
 			c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
 		}
@@ -184,7 +185,7 @@ func (s *Server) loginSubmit(c *gin.Context) {
 
 func (s *Server) logout(c *gin.Context) {
 	tok, _ := s.sessionToken(c)
-	_ = s.st.Logout(c.Request.Context(), tok)
+	_ = s.staff.Logout(c.Request.Context(), tok)
 	s.setSessionCookie(c, "", -1)
 	c.Redirect(http.StatusSeeOther, "/login")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/klauspost/compress/gzip"
 	"io"
 	"mime"
 	"net/http"
@@ -14,9 +13,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
+
 	"github.com/gin-gonic/gin"
 	gojson "github.com/goccy/go-json"
 
+	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/contract"
@@ -48,7 +50,7 @@ func (s *Server) requireProtocol(c *gin.Context) {
 
 // requireSite authenticates an agent by its site credential.
 func (s *Server) requireSite(c *gin.Context) {
-	site, err := s.st.SiteByCredential(c.Request.Context(), auth.Bearer(c))
+	site, err := s.intake.SiteByCredential(c.Request.Context(), auth.Bearer(c))
 	if errors.Is(err, store.ErrNotFound) {
 		c.Header("WWW-Authenticate", `Bearer realm="iml-sync"`)
 		problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeUnauthorized, "The site credential is missing or unknown. Enroll the agent again with a new token from the hub."))
@@ -80,9 +82,9 @@ func (s *Server) enroll(c *gin.Context) {
 		problem.Write(c, problem.Validation("site_id must be the id of the site this agent holds data for.", problem.FieldError{Field: "site_id", Detail: "is not a site id"}))
 		return
 	}
-	site, org, cred, err := s.st.Enroll(c.Request.Context(), strings.TrimSpace(req.Token), req.SiteID)
+	site, org, cred, err := s.intake.Enroll(c.Request.Context(), strings.TrimSpace(req.Token), req.SiteID)
 	switch {
-	case errors.Is(err, store.ErrWrongSite):
+	case errors.Is(err, intake.ErrWrongSite):
 		problem.Write(c, problem.New(http.StatusConflict, problem.TypeConflict, "This agent holds the data of another site than the one this token was issued for. The token was not used; ask for a token for this agent's own site."))
 		return
 	case errors.Is(err, store.ErrTokenInvalid):
@@ -108,7 +110,7 @@ func (s *Server) enroll(c *gin.Context) {
 func (s *Server) status(c *gin.Context) {
 	site := c.MustGet(ctxSite).(store.Site)
 	ctx := c.Request.Context()
-	if err := s.st.TouchSite(ctx, site.ID, c.GetHeader(contract.HeaderRelease)); err != nil {
+	if err := s.intake.TouchSite(ctx, site.ID, c.GetHeader(contract.HeaderRelease)); err != nil {
 		problem.Internal(c, s.log, err)
 		return
 	}
@@ -122,7 +124,7 @@ func (s *Server) status(c *gin.Context) {
 		problem.Internal(c, s.log, err)
 		return
 	}
-	held, err := s.st.CountTARequests(ctx, site.ID)
+	held, err := s.ta.CountTARequests(ctx, site.ID)
 	if err != nil {
 		problem.Internal(c, s.log, err)
 		return
@@ -130,7 +132,7 @@ func (s *Server) status(c *gin.Context) {
 	if site.BatchSeq < 0 || site.BatchSeq > contract.MaxBatchSeq {
 		// Left by a hub that took any number: never hand it to an agent.
 		was := site.BatchSeq
-		if site.BatchSeq, err = s.st.RepairBatchSeq(ctx, site.ID); err != nil {
+		if site.BatchSeq, err = s.intake.RepairBatchSeq(ctx, site.ID); err != nil {
 			problem.Internal(c, s.log, err)
 			return
 		}
@@ -260,7 +262,7 @@ func (s *Server) push(c *gin.Context) {
 		}
 		return v
 	}
-	results, siteSeq, err := s.st.Push(ctx, site.ID, seq, req.Records, func() error {
+	results, siteSeq, err := s.intake.Push(ctx, site.ID, seq, req.Records, func() error {
 		switch v := wait(); {
 		case v.err != nil || len(v.ferrs) > 0:
 			return errInvalidBatch
@@ -279,7 +281,7 @@ func (s *Server) push(c *gin.Context) {
 	case errors.Is(err, errRejectedRecords):
 		results, siteSeq, err = s.pushAccepted(c, site.ID, seq, req.Records, v.rejected)
 	}
-	if errors.Is(err, store.ErrForeignRecord) {
+	if errors.Is(err, intake.ErrForeignRecord) {
 		s.log.Warn("push refused: record ids of another site", "site", site.ID)
 		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, "The batch holds record ids that belong to another site; nothing was stored."))
 		return
@@ -289,7 +291,7 @@ func (s *Server) push(c *gin.Context) {
 		return
 	}
 	if rel := c.GetHeader(contract.HeaderRelease); rel != "" && rel != site.Release {
-		_ = s.st.TouchSite(c.Request.Context(), site.ID, rel)
+		_ = s.intake.TouchSite(c.Request.Context(), site.ID, rel)
 	}
 	s.wakeProjector()
 	gen, err := s.st.Generation(c.Request.Context())
@@ -445,7 +447,7 @@ func (s *Server) pushAccepted(c *gin.Context, siteID string, seq int64, recs []c
 			keep = append(keep, r)
 		}
 	}
-	stored, siteSeq, err := s.st.Push(c.Request.Context(), siteID, seq, keep, nil)
+	stored, siteSeq, err := s.intake.Push(c.Request.Context(), siteID, seq, keep, nil)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -506,7 +508,7 @@ func (s *Server) pull(c *gin.Context) {
 	}
 	site := c.MustGet(ctxSite).(store.Site)
 	// Certifications of the site's organization changed after the cursor.
-	certs, err := s.st.CertificationsAfter(ctx, site.OrgID, cur.Certifications, contract.MaxPullCertifications)
+	certs, err := s.training.CertificationsAfter(ctx, site.OrgID, cur.Certifications, contract.MaxPullCertifications)
 	if err != nil {
 		problem.Internal(c, s.log, err)
 		return

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/ta"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
 )
@@ -19,7 +20,7 @@ func (s *Server) receiveTARequest(c *gin.Context) {
 	if !s.readJSON(c, contract.MaxTARequestBytes, &w) {
 		return
 	}
-	res, err := s.st.ReceiveTARequest(c.Request.Context(), site, w)
+	res, err := s.ta.ReceiveTARequest(c.Request.Context(), site, w)
 	if errors.Is(err, contract.ErrTAConflict) {
 		s.log.Warn("TA request refused: id known with other content", "site", site.ID)
 		problem.Write(c, problem.New(http.StatusConflict, problem.TypeConflict, "A TA request with this id was already received with other content. Send a changed request under a new id."))
@@ -36,7 +37,7 @@ func (s *Server) receiveTARequest(c *gin.Context) {
 // taAnswers is the TA answer stream of the pull: the site's own requests
 // changed after the cursor, in stream order, bounded.
 func (s *Server) taAnswers(c *gin.Context, siteID string, cur *contract.PullCursor) ([]contract.TAAnswerWire, error) {
-	rs, err := s.st.TAAnswersAfter(c.Request.Context(), siteID, cur.TAAnswers, contract.MaxTAAnswersPerPull)
+	rs, err := s.ta.TAAnswersAfter(c.Request.Context(), siteID, cur.TAAnswers, contract.MaxTAAnswersPerPull)
 	out := make([]contract.TAAnswerWire, 0, len(rs))
 	for _, r := range rs {
 		w := contract.TAAnswerWire{Seq: r.Seq, RequestID: r.ID, Status: r.Status, Answer: r.Answer, AnsweredBy: r.AnsweredBy}
@@ -50,7 +51,7 @@ func (s *Server) taAnswers(c *gin.Context, siteID string, cur *contract.PullCurs
 }
 
 // requestView is a TA request as the staff API shows it.
-func requestView(r store.TARequest) gin.H {
+func requestView(r ta.TARequest) gin.H {
 	return gin.H{"id": r.ID, "site_id": r.SiteID, "org_id": r.OrgID, "subject": r.Subject, "category": r.Category, "text": r.Body,
 		"raised_at": r.RaisedAt, "received_at": r.ReceivedAt, "status": r.Status, "assignee_id": r.AssigneeID, "answer": r.Answer,
 		"answered_by": r.AnsweredBy, "answered_at": r.AnsweredAt, "closed_at": r.ClosedAt}
@@ -58,9 +59,9 @@ func requestView(r store.TARequest) gin.H {
 
 // requestFilter reads the list filter; a Program Director only ever sees
 // their own organization's requests.
-func requestFilter(c *gin.Context) (store.TAFilter, *problem.Problem) {
+func requestFilter(c *gin.Context) (ta.TAFilter, *problem.Problem) {
 	u := currentUser(c)
-	f := store.TAFilter{OrgID: c.Query("org"), Status: c.Query("status")}
+	f := ta.TAFilter{OrgID: c.Query("org"), Status: c.Query("status")}
 	if u.Role == store.RoleDirector {
 		if f.OrgID != "" && f.OrgID != u.OrgID {
 			return f, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's requests.")
@@ -76,7 +77,7 @@ func (s *Server) apiTARequests(c *gin.Context) {
 		problem.Write(c, p)
 		return
 	}
-	rs, err := s.st.TARequests(c.Request.Context(), f)
+	rs, err := s.ta.TARequests(c.Request.Context(), f)
 	out := []gin.H{}
 	for _, r := range rs {
 		out = append(out, requestView(r))
@@ -95,7 +96,7 @@ func (s *Server) apiAssignTARequest(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &in) {
 		return
 	}
-	r, err := s.st.AssignTARequest(c.Request.Context(), requestOf(c).ID, in.AssigneeID)
+	r, err := s.ta.AssignTARequest(c.Request.Context(), requestOf(c).ID, in.AssigneeID)
 	s.answerAPI(c, http.StatusOK, requestView(r), err)
 }
 
@@ -106,25 +107,25 @@ func (s *Server) apiAnswerTARequest(c *gin.Context) {
 	if !s.readJSON(c, contract.MaxTARequestBytes, &in) {
 		return
 	}
-	r, err := s.st.AnswerTARequest(c.Request.Context(), requestOf(c).ID, in.Answer, currentUser(c))
+	r, err := s.ta.AnswerTARequest(c.Request.Context(), requestOf(c).ID, in.Answer, currentUser(c))
 	s.answerAPI(c, http.StatusOK, requestView(r), err)
 }
 
 func (s *Server) apiCloseTARequest(c *gin.Context) {
-	r, err := s.st.CloseTARequest(c.Request.Context(), requestOf(c).ID)
+	r, err := s.ta.CloseTARequest(c.Request.Context(), requestOf(c).ID)
 	s.answerAPI(c, http.StatusOK, requestView(r), err)
 }
 
 // work is the signed-in TA specialist's list; ?all=1 shows everyone's.
-func (s *Server) work(c *gin.Context) (store.TAWork, error) {
+func (s *Server) work(c *gin.Context) (ta.TAWork, error) {
 	u := currentUser(c)
-	return s.st.Work(c.Request.Context(), u.ID, c.Query("all") == "1", s.cfg.FidelityFlags)
+	return s.ta.Work(c.Request.Context(), u.ID, c.Query("all") == "1", s.cfg.FidelityFlags)
 }
 
 func (s *Server) apiWork(c *gin.Context) {
 	w, err := s.work(c)
 	if w.Requests == nil {
-		w.Requests = []store.TARequest{}
+		w.Requests = []ta.TARequest{}
 	}
 	s.answerAPI(c, http.StatusOK, w, err)
 }

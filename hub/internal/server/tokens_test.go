@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -26,7 +27,7 @@ func TestEnrollWithOlderTokens(t *testing.T) {
 		site, cred := h.site("Epoch Street", nil)
 		issue := func() string {
 			t.Helper()
-			tok, err := h.st.IssueEnrollmentToken(ctx, site.ID, time.Hour)
+			tok, err := intake.New(h.st).IssueEnrollmentToken(ctx, site.ID, time.Hour)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,12 +58,12 @@ func TestEnrollWithOlderTokens(t *testing.T) {
 			t.Fatalf("the site's credential stopped working after a refused token: %d %s", resp.StatusCode, b)
 		}
 
-		if _, err := h.st.RevokeSite(ctx, site.ID, "laptop stolen"); err != nil {
+		if _, err := intake.New(h.st).RevokeSite(ctx, site.ID, "laptop stolen"); err != nil {
 			t.Fatal(err)
 		}
 		resp, b = enroll(t, newer)
 		wantProblem(t, resp, b, http.StatusForbidden, problem.TypeSiteRevoked)
-		if _, err := h.st.ReinstateSite(ctx, site.ID); err != nil {
+		if _, err := intake.New(h.st).ReinstateSite(ctx, site.ID); err != nil {
 			t.Fatal(err)
 		}
 		for name, tok := range map[string]string{"issued before the revocation": newer, "replaced before the revocation": older} {

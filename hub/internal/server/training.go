@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
@@ -56,16 +57,16 @@ func (s *Server) trainingRoutes(r *gin.Engine, api, pages *gin.RouterGroup) {
 	r.GET("/api/v1/certifications/verify", s.limitVerify, s.apiVerify)
 }
 
-func traineeView(t store.Trainee) gin.H {
+func traineeView(t training.Trainee) gin.H {
 	return gin.H{"id": t.ID, "org_id": t.OrgID, "name": t.Name, "email": t.Email, "role": t.Role, "created_at": t.CreatedAt}
 }
 
-func certView(c store.CertView) gin.H {
+func certView(c training.CertView) gin.H {
 	return gin.H{"code": c.Code, "trainee_id": c.TraineeID, "org_id": c.OrgID, "name": c.Name, "status": c.Status, "issued_on": c.IssuedOn,
 		"expires_on": c.ExpiresOn, "expires_soon": c.ExpiresSoon, "revoked_at": c.RevokedAt, "revoked_reason": c.RevokedReason}
 }
 
-func certViews(cs []store.CertView) []gin.H { return views(cs, certView) }
+func certViews(cs []training.CertView) []gin.H { return views(cs, certView) }
 
 // views shows each item of a list through its view.
 func views[T any](items []T, view func(T) gin.H) []gin.H {
@@ -87,7 +88,7 @@ func listJSON[T any](s *Server, c *gin.Context, items []T, err error, view func(
 }
 
 func (s *Server) apiTrainees(c *gin.Context) {
-	ts, err := s.st.Trainees(c.Request.Context(), c.Query("org"))
+	ts, err := s.training.Trainees(c.Request.Context(), c.Query("org"))
 	listJSON(s, c, ts, err, traineeView)
 }
 
@@ -101,7 +102,7 @@ func (s *Server) apiAddTrainee(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &req) {
 		return
 	}
-	t, err := s.st.AddTrainee(c.Request.Context(), req.OrgID, req.Name, req.Email, req.Role)
+	t, err := s.training.AddTrainee(c.Request.Context(), req.OrgID, req.Name, req.Email, req.Role)
 	if err != nil {
 		s.apiFailAs(c, err, "No such organization.")
 		return
@@ -110,21 +111,21 @@ func (s *Server) apiAddTrainee(c *gin.Context) {
 }
 
 // personData gathers a person's modules, certifications and sessions.
-func (s *Server) personData(c *gin.Context, id string) (store.Trainee, gin.H, error) {
+func (s *Server) personData(c *gin.Context, id string) (training.Trainee, gin.H, error) {
 	ctx := c.Request.Context()
-	t, err := s.st.Trainee(ctx, id)
+	t, err := s.training.Trainee(ctx, id)
 	if err != nil {
 		return t, nil, err
 	}
-	mods, err := s.st.CompletedModules(ctx, t.ID)
+	mods, err := s.training.CompletedModules(ctx, t.ID)
 	if err != nil {
 		return t, nil, err
 	}
-	certs, err := s.st.TraineeCertifications(ctx, t.ID, s.cfg.Certs)
+	certs, err := s.training.TraineeCertifications(ctx, t.ID, s.cfg.Certs)
 	if err != nil {
 		return t, nil, err
 	}
-	sessions, err := s.st.DirectorSessions(ctx, t.ID)
+	sessions, err := s.training.DirectorSessions(ctx, t.ID)
 	if err != nil {
 		return t, nil, err
 	}
@@ -142,9 +143,9 @@ func (s *Server) apiTrainee(c *gin.Context) {
 		return
 	}
 	v := traineeView(t)
-	v["modules"], v["certifications"] = d["modules"], certViews(d["certifications"].([]store.CertView))
+	v["modules"], v["certifications"] = d["modules"], certViews(d["certifications"].([]training.CertView))
 	sessions := []gin.H{}
-	for _, ds := range d["sessions"].([]store.DirectorSession) {
+	for _, ds := range d["sessions"].([]training.DirectorSession) {
 		sessions = append(sessions, gin.H{"id": ds.ID, "held_on": ds.HeldOn, "trainer": ds.Trainer, "notes": ds.Notes})
 	}
 	v["director_sessions"] = sessions
@@ -159,7 +160,7 @@ func (s *Server) apiCompleteModule(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &req) {
 		return
 	}
-	if err := s.st.CompleteModule(c.Request.Context(), c.Param("id"), req.Module, req.CompletedOn, staffName(c)); err != nil {
+	if err := s.training.CompleteModule(c.Request.Context(), c.Param("id"), req.Module, req.CompletedOn, staffName(c)); err != nil {
 		s.apiFailAs(c, err, "No such person.")
 		return
 	}
@@ -167,8 +168,8 @@ func (s *Server) apiCompleteModule(c *gin.Context) {
 }
 
 // certifiedView answers a certification just issued or changed.
-func (s *Server) certifiedView(c *gin.Context, status int, cert store.Certification) {
-	cs, err := s.st.TraineeCertifications(c.Request.Context(), cert.TraineeID, s.cfg.Certs)
+func (s *Server) certifiedView(c *gin.Context, status int, cert training.Certification) {
+	cs, err := s.training.TraineeCertifications(c.Request.Context(), cert.TraineeID, s.cfg.Certs)
 	if err != nil {
 		problem.Internal(c, s.log, err)
 		return
@@ -183,7 +184,7 @@ func (s *Server) certifiedView(c *gin.Context, status int, cert store.Certificat
 }
 
 func (s *Server) apiCertify(c *gin.Context) {
-	cert, err := s.st.Certify(c.Request.Context(), c.Param("id"), s.cfg.Certs)
+	cert, err := s.training.Certify(c.Request.Context(), c.Param("id"), s.cfg.Certs)
 	if err != nil {
 		s.apiFailAs(c, err, "No such person.")
 		return
@@ -193,7 +194,7 @@ func (s *Server) apiCertify(c *gin.Context) {
 }
 
 func (s *Server) apiRenew(c *gin.Context) {
-	cert, err := s.st.RenewCertification(c.Request.Context(), c.Param("code"), s.cfg.Certs)
+	cert, err := s.training.RenewCertification(c.Request.Context(), c.Param("code"), s.cfg.Certs)
 	if err != nil {
 		s.apiFailAs(c, err, "No certification has this code.")
 		return
@@ -208,7 +209,7 @@ func (s *Server) apiRevoke(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &req) {
 		return
 	}
-	cert, err := s.st.RevokeCertification(c.Request.Context(), c.Param("code"), req.Reason)
+	cert, err := s.training.RevokeCertification(c.Request.Context(), c.Param("code"), req.Reason)
 	if err != nil {
 		s.apiFailAs(c, err, "No certification has this code.")
 		return
@@ -226,7 +227,7 @@ func (s *Server) apiDirectorSession(c *gin.Context) {
 	if !s.readJSON(c, 64<<10, &req) {
 		return
 	}
-	d, err := s.st.AddDirectorSession(c.Request.Context(), c.Param("id"), req.HeldOn, req.Trainer, req.Notes)
+	d, err := s.training.AddDirectorSession(c.Request.Context(), c.Param("id"), req.HeldOn, req.Trainer, req.Notes)
 	if err != nil {
 		s.apiFailAs(c, err, "No such person.")
 		return
@@ -234,12 +235,12 @@ func (s *Server) apiDirectorSession(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"id": d.ID, "held_on": d.HeldOn, "trainer": d.Trainer, "notes": d.Notes})
 }
 
-func eventView(e store.TrainingEvent) gin.H {
+func eventView(e training.TrainingEvent) gin.H {
 	return gin.H{"id": e.ID, "title": e.Title, "mode": e.Mode, "starts_on": e.StartsOn, "ends_on": e.EndsOn, "location": e.Location, "trainer": e.Trainer, "capacity": e.Capacity}
 }
 
 func (s *Server) apiEvents(c *gin.Context) {
-	es, err := s.st.TrainingEvents(c.Request.Context())
+	es, err := s.training.TrainingEvents(c.Request.Context())
 	listJSON(s, c, es, err, eventView)
 }
 
@@ -256,7 +257,7 @@ func (s *Server) apiAddEvent(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &req) {
 		return
 	}
-	e, err := s.st.AddTrainingEvent(c.Request.Context(), store.TrainingEvent{Title: req.Title, Mode: req.Mode, StartsOn: req.StartsOn, EndsOn: req.EndsOn, Location: req.Location, Trainer: req.Trainer, Capacity: req.Capacity})
+	e, err := s.training.AddTrainingEvent(c.Request.Context(), training.TrainingEvent{Title: req.Title, Mode: req.Mode, StartsOn: req.StartsOn, EndsOn: req.EndsOn, Location: req.Location, Trainer: req.Trainer, Capacity: req.Capacity})
 	if err != nil {
 		s.apiFailAs(c, err, "Not found.")
 		return
@@ -265,12 +266,12 @@ func (s *Server) apiAddEvent(c *gin.Context) {
 }
 
 func (s *Server) apiEvent(c *gin.Context) {
-	e, err := s.st.TrainingEvent(c.Request.Context(), c.Param("id"))
+	e, err := s.training.TrainingEvent(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		s.apiFailAs(c, err, "No such training event.")
 		return
 	}
-	rs, err := s.st.Registrations(c.Request.Context(), e.ID)
+	rs, err := s.training.Registrations(c.Request.Context(), e.ID)
 	if err != nil {
 		problem.Internal(c, s.log, err)
 		return
@@ -291,7 +292,7 @@ func (s *Server) apiRegister(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &req) {
 		return
 	}
-	if err := s.st.Register(c.Request.Context(), c.Param("id"), req.TraineeID); err != nil {
+	if err := s.training.Register(c.Request.Context(), c.Param("id"), req.TraineeID); err != nil {
 		s.apiFailAs(c, err, "No such training event.")
 		return
 	}
@@ -306,7 +307,7 @@ func (s *Server) apiAttendance(c *gin.Context) {
 	if !s.readJSON(c, 16<<10, &req) {
 		return
 	}
-	if err := s.st.MarkAttendance(c.Request.Context(), c.Param("id"), req.TraineeID, req.Attended); err != nil {
+	if err := s.training.MarkAttendance(c.Request.Context(), c.Param("id"), req.TraineeID, req.Attended); err != nil {
 		s.apiFailAs(c, err, "No such training event.")
 		return
 	}
@@ -314,7 +315,7 @@ func (s *Server) apiAttendance(c *gin.Context) {
 }
 
 func (s *Server) apiExpiring(c *gin.Context) {
-	cs, err := s.st.ExpiringCertifications(c.Request.Context(), s.cfg.Certs)
+	cs, err := s.training.ExpiringCertifications(c.Request.Context(), s.cfg.Certs)
 	if err != nil {
 		problem.Internal(c, s.log, err)
 		return
@@ -352,7 +353,7 @@ func (s *Server) apiRegistry(c *gin.Context) {
 		s.apiFailAs(c, err, "No such organization.")
 		return
 	}
-	cs, err := s.st.Registry(c.Request.Context(), o.ID, s.cfg.Certs)
+	cs, err := s.training.Registry(c.Request.Context(), o.ID, s.cfg.Certs)
 	if err != nil {
 		problem.Internal(c, s.log, err)
 		return
@@ -361,7 +362,7 @@ func (s *Server) apiRegistry(c *gin.Context) {
 }
 
 func (s *Server) apiVerify(c *gin.Context) {
-	v, err := s.st.Verify(c.Request.Context(), c.Query("code"))
+	v, err := s.training.Verify(c.Request.Context(), c.Query("code"))
 	if err != nil {
 		s.apiFailAs(c, err, "No certification has this code. Check it letter by letter, as printed on the certificate.")
 		return
@@ -375,17 +376,17 @@ func (s *Server) trainingPage(c *gin.Context) { s.showTraining(c, http.StatusOK,
 
 func (s *Server) showTraining(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
-	es, err := s.st.TrainingEvents(ctx)
+	es, err := s.training.TrainingEvents(ctx)
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	ts, err := s.st.Trainees(ctx, "")
+	ts, err := s.training.Trainees(ctx, "")
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	exp, err := s.st.ExpiringCertifications(ctx, s.cfg.Certs)
+	exp, err := s.training.ExpiringCertifications(ctx, s.cfg.Certs)
 	if err != nil {
 		s.pageError(c, err)
 		return
@@ -409,9 +410,9 @@ func (s *Server) showTraining(c *gin.Context, status int, data gin.H) {
 
 func (s *Server) addEventSubmit(c *gin.Context) {
 	capacity, _ := strconv.Atoi(c.PostForm("capacity"))
-	e := store.TrainingEvent{Title: c.PostForm("title"), Mode: c.PostForm("mode"), StartsOn: c.PostForm("starts_on"), EndsOn: c.PostForm("ends_on"),
+	e := training.TrainingEvent{Title: c.PostForm("title"), Mode: c.PostForm("mode"), StartsOn: c.PostForm("starts_on"), EndsOn: c.PostForm("ends_on"),
 		Location: c.PostForm("location"), Trainer: c.PostForm("trainer"), Capacity: capacity}
-	if _, err := s.st.AddTrainingEvent(c.Request.Context(), e); err != nil {
+	if _, err := s.training.AddTrainingEvent(c.Request.Context(), e); err != nil {
 		if msg, ok := s.pageMessage(c, err, "Not found."); ok {
 			s.showTraining(c, http.StatusUnprocessableEntity, gin.H{"EventError": msg})
 		}
@@ -421,7 +422,7 @@ func (s *Server) addEventSubmit(c *gin.Context) {
 }
 
 func (s *Server) addTraineeSubmit(c *gin.Context) {
-	t, err := s.st.AddTrainee(c.Request.Context(), c.PostForm("org_id"), c.PostForm("name"), c.PostForm("email"), c.PostForm("role"))
+	t, err := s.training.AddTrainee(c.Request.Context(), c.PostForm("org_id"), c.PostForm("name"), c.PostForm("email"), c.PostForm("role"))
 	if err != nil {
 		if msg, ok := s.pageMessage(c, err, "There is no such organization."); ok {
 			s.showTraining(c, http.StatusUnprocessableEntity, gin.H{"PersonError": msg,
@@ -436,7 +437,7 @@ func (s *Server) eventPage(c *gin.Context) { s.showEvent(c, http.StatusOK, gin.H
 
 func (s *Server) showEvent(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
-	e, err := s.st.TrainingEvent(ctx, c.Param("id"))
+	e, err := s.training.TrainingEvent(ctx, c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		s.missing(c, "training event")
 		return
@@ -445,17 +446,17 @@ func (s *Server) showEvent(c *gin.Context, status int, data gin.H) {
 		s.pageError(c, err)
 		return
 	}
-	rs, err := s.st.Registrations(ctx, e.ID)
+	rs, err := s.training.Registrations(ctx, e.ID)
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	ts, err := s.st.Trainees(ctx, "")
+	ts, err := s.training.Trainees(ctx, "")
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	people := map[string]store.Trainee{}
+	people := map[string]training.Trainee{}
 	for _, t := range ts {
 		people[t.ID] = t
 	}
@@ -464,7 +465,7 @@ func (s *Server) showEvent(c *gin.Context, status int, data gin.H) {
 }
 
 func (s *Server) registerSubmit(c *gin.Context) {
-	if err := s.st.Register(c.Request.Context(), c.Param("id"), c.PostForm("trainee_id")); err != nil {
+	if err := s.training.Register(c.Request.Context(), c.Param("id"), c.PostForm("trainee_id")); err != nil {
 		if msg, ok := s.pageMessage(c, err, "There is no such training event."); ok {
 			s.showEvent(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
 		}
@@ -474,7 +475,7 @@ func (s *Server) registerSubmit(c *gin.Context) {
 }
 
 func (s *Server) attendanceSubmit(c *gin.Context) {
-	err := s.st.MarkAttendance(c.Request.Context(), c.Param("id"), c.PostForm("trainee_id"), c.PostForm("attended") == "true")
+	err := s.training.MarkAttendance(c.Request.Context(), c.Param("id"), c.PostForm("trainee_id"), c.PostForm("attended") == "true")
 	if err != nil {
 		if msg, ok := s.pageMessage(c, err, "There is no such training event."); ok {
 			s.showEvent(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
@@ -503,7 +504,7 @@ func (s *Server) showPerson(c *gin.Context, status int, data gin.H) {
 	}
 	done := d["modules"].(map[string]string)
 	data["Title"], data["Person"], data["Org"], data["Done"], data["Certs"], data["Sessions"] = t.Name, t, o, done, d["certifications"], d["sessions"]
-	data["Modules"], data["ModuleNames"], data["AllDone"], data["Today"] = store.Modules, store.ModuleNames, len(done) == len(store.Modules), s.st.Now().Format("2006-01-02")
+	data["Modules"], data["ModuleNames"], data["AllDone"], data["Today"] = training.Modules, training.ModuleNames, len(done) == len(training.Modules), s.st.Now().Format("2006-01-02")
 	s.render(c, status, "person.html", data)
 }
 
@@ -519,7 +520,7 @@ func (s *Server) personDone(c *gin.Context) {
 }
 
 func (s *Server) moduleSubmit(c *gin.Context) {
-	if err := s.st.CompleteModule(c.Request.Context(), c.Param("id"), c.PostForm("module"), c.PostForm("completed_on"), staffName(c)); err != nil {
+	if err := s.training.CompleteModule(c.Request.Context(), c.Param("id"), c.PostForm("module"), c.PostForm("completed_on"), staffName(c)); err != nil {
 		s.personFail(c, err)
 		return
 	}
@@ -527,7 +528,7 @@ func (s *Server) moduleSubmit(c *gin.Context) {
 }
 
 func (s *Server) certifySubmit(c *gin.Context) {
-	cert, err := s.st.Certify(c.Request.Context(), c.Param("id"), s.cfg.Certs)
+	cert, err := s.training.Certify(c.Request.Context(), c.Param("id"), s.cfg.Certs)
 	if err != nil {
 		s.personFail(c, err)
 		return
@@ -538,7 +539,7 @@ func (s *Server) certifySubmit(c *gin.Context) {
 
 // ownCert checks a certification code belongs to the person of the page.
 func (s *Server) ownCert(c *gin.Context) error {
-	cert, err := s.st.CertificationByCode(c.Request.Context(), c.PostForm("code"))
+	cert, err := s.training.CertificationByCode(c.Request.Context(), c.PostForm("code"))
 	if err == nil && cert.TraineeID != c.Param("id") {
 		return store.ErrNotFound
 	}
@@ -548,7 +549,7 @@ func (s *Server) ownCert(c *gin.Context) error {
 func (s *Server) renewSubmit(c *gin.Context) {
 	err := s.ownCert(c)
 	if err == nil {
-		_, err = s.st.RenewCertification(c.Request.Context(), c.PostForm("code"), s.cfg.Certs)
+		_, err = s.training.RenewCertification(c.Request.Context(), c.PostForm("code"), s.cfg.Certs)
 	}
 	if err != nil {
 		s.personFail(c, err)
@@ -560,7 +561,7 @@ func (s *Server) renewSubmit(c *gin.Context) {
 func (s *Server) revokeSubmit(c *gin.Context) {
 	err := s.ownCert(c)
 	if err == nil {
-		_, err = s.st.RevokeCertification(c.Request.Context(), c.PostForm("code"), c.PostForm("reason"))
+		_, err = s.training.RevokeCertification(c.Request.Context(), c.PostForm("code"), c.PostForm("reason"))
 	}
 	if err != nil {
 		s.personFail(c, err)
@@ -571,7 +572,7 @@ func (s *Server) revokeSubmit(c *gin.Context) {
 }
 
 func (s *Server) sessionSubmit(c *gin.Context) {
-	if _, err := s.st.AddDirectorSession(c.Request.Context(), c.Param("id"), c.PostForm("held_on"), c.PostForm("trainer"), c.PostForm("notes")); err != nil {
+	if _, err := s.training.AddDirectorSession(c.Request.Context(), c.Param("id"), c.PostForm("held_on"), c.PostForm("trainer"), c.PostForm("notes")); err != nil {
 		s.personFail(c, err)
 		return
 	}
@@ -592,7 +593,7 @@ func (s *Server) registryPage(c *gin.Context) {
 		s.pageError(c, err)
 		return
 	}
-	cs, err := s.st.Registry(c.Request.Context(), o.ID, s.cfg.Certs)
+	cs, err := s.training.Registry(c.Request.Context(), o.ID, s.cfg.Certs)
 	if err != nil {
 		s.pageError(c, err)
 		return
@@ -604,7 +605,7 @@ func (s *Server) verifyPage(c *gin.Context) {
 	data := gin.H{"Title": "Verify a certification", "Code": c.Query("code")}
 	status := http.StatusOK
 	if code := c.Query("code"); code != "" {
-		v, err := s.st.Verify(c.Request.Context(), code)
+		v, err := s.training.Verify(c.Request.Context(), code)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			data["Error"], status = "No certification has this code. Check it letter by letter, as printed on the certificate.", http.StatusNotFound

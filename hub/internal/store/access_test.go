@@ -12,6 +12,8 @@ import (
 
 	"github.com/go-gormigrate/gormigrate/v2"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/dbx"
@@ -50,11 +52,11 @@ func TestMigration0003CarriesRolesOver(t *testing.T) {
 		_ = dbx.Close(db)
 		s := open(t, dsn)
 		ctx := context.Background()
-		a, err := s.FindUser(ctx, "old-admin@example.org")
+		a, err := staff.New(s).FindUser(ctx, "old-admin@example.org")
 		if err != nil || a.RoleNames() != "admin" {
 			t.Fatalf("admin after migration: roles %q, %v", a.RoleNames(), err)
 		}
-		d, err := s.FindUser(ctx, "old-pd@example.org")
+		d, err := staff.New(s).FindUser(ctx, "old-pd@example.org")
 		if err != nil || d.Role != store.RoleDirector || d.OrgID != "00000000-0000-0000-0000-0000000000aa" {
 			t.Fatalf("director after migration: %+v, %v", d.Grants, err)
 		}
@@ -74,16 +76,16 @@ func TestRoleAssignments(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		s := open(t, dsn)
 		ctx := context.Background()
-		org, _ := s.AddOrganization(ctx, "Riverside", "peer_run", "VA")
-		other, _ := s.AddOrganization(ctx, "Hilltop", "peer_run", "VA")
-		u, err := s.AddUser(ctx, "sam@example.org", "Sam", store.RoleTrainer, "", pw)
+		org, _ := affiliates.New(s).AddOrganization(ctx, "Riverside", "peer_run", "VA")
+		other, _ := affiliates.New(s).AddOrganization(ctx, "Hilltop", "peer_run", "VA")
+		u, err := staff.New(s).AddUser(ctx, "sam@example.org", "Sam", store.RoleTrainer, "", pw)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Assign(ctx, "admin@example.org", u.ID, store.RoleDirector, org.ID); err != nil {
+		if _, err := staff.New(s).Assign(ctx, "admin@example.org", u.ID, store.RoleDirector, org.ID); err != nil {
 			t.Fatal(err)
 		}
-		u, _ = s.FindUser(ctx, u.ID)
+		u, _ = staff.New(s).FindUser(ctx, u.ID)
 		if u.Role != store.RoleTrainer || u.RoleNames() != "trainer,director:"+org.ID {
 			t.Fatalf("roles %q acting as %q", u.RoleNames(), u.Role)
 		}
@@ -103,32 +105,32 @@ func TestRoleAssignments(t *testing.T) {
 			{"second organization", store.RoleDirector, other.ID, "role"},
 			{"same role twice", store.RoleTrainer, "", "role"},
 		}
-		before, _ := s.Assignments(ctx, u.ID)
+		before, _ := staff.New(s).Assignments(ctx, u.ID)
 		for _, tc := range refusals {
-			_, err := s.Assign(ctx, "x", u.ID, tc.role, tc.org)
+			_, err := staff.New(s).Assign(ctx, "x", u.ID, tc.role, tc.org)
 			var ve *store.ValidationError
 			if !errors.As(err, &ve) || ve.Field != tc.field {
 				t.Errorf("%s: %v, want a validation error on %s", tc.name, err, tc.field)
 			}
 		}
-		if _, err := s.Assign(ctx, "x", "00000000-0000-0000-0000-000000000009", store.RoleAnalyst, ""); !errors.Is(err, store.ErrNotFound) {
+		if _, err := staff.New(s).Assign(ctx, "x", "00000000-0000-0000-0000-000000000009", store.RoleAnalyst, ""); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("assigning to an unknown user: %v", err)
 		}
-		after, _ := s.Assignments(ctx, u.ID)
+		after, _ := staff.New(s).Assignments(ctx, u.ID)
 		if len(after) != len(before) {
 			t.Fatalf("refused assignments changed the user's: %d then %d", len(before), len(after))
 		}
 		for _, a := range after {
 			if a.Role == store.RoleTrainer {
-				if _, err := s.Unassign(ctx, u.ID, a.ID); err != nil {
+				if _, err := staff.New(s).Unassign(ctx, u.ID, a.ID); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := s.Unassign(ctx, u.ID, a.ID); !errors.Is(err, store.ErrNotFound) {
+				if _, err := staff.New(s).Unassign(ctx, u.ID, a.ID); !errors.Is(err, store.ErrNotFound) {
 					t.Fatalf("removing twice: %v", err)
 				}
 			}
 		}
-		u, _ = s.FindUser(ctx, u.ID)
+		u, _ = staff.New(s).FindUser(ctx, u.ID)
 		if u.RoleNames() != "director:"+org.ID || u.OrgID != org.ID {
 			t.Fatalf("after removing trainer: %q", u.RoleNames())
 		}
@@ -143,14 +145,14 @@ func TestDirectorAssignmentsAtOnce(t *testing.T) {
 		ctx := context.Background()
 		var orgs []string
 		for _, name := range []string{"Riverside", "Hilltop", "Lakeside", "Northgate"} {
-			o, err := s.AddOrganization(ctx, name, "peer_run", "VA")
+			o, err := affiliates.New(s).AddOrganization(ctx, name, "peer_run", "VA")
 			if err != nil {
 				t.Fatal(err)
 			}
 			orgs = append(orgs, o.ID)
 		}
 		for round := range 3 {
-			u, err := s.AddUser(ctx, fmt.Sprintf("pd%d@example.org", round), "PD", store.RoleTrainer, "", pw)
+			u, err := staff.New(s).AddUser(ctx, fmt.Sprintf("pd%d@example.org", round), "PD", store.RoleTrainer, "", pw)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,7 +162,7 @@ func TestDirectorAssignmentsAtOnce(t *testing.T) {
 			for _, org := range orgs {
 				wg.Go(func() {
 					<-start
-					_, err := s.Assign(ctx, "admin@example.org", u.ID, store.RoleDirector, org)
+					_, err := staff.New(s).Assign(ctx, "admin@example.org", u.ID, store.RoleDirector, org)
 					errs <- err
 				})
 			}
@@ -177,7 +179,7 @@ func TestDirectorAssignmentsAtOnce(t *testing.T) {
 					t.Errorf("an assignment: %v", err)
 				}
 			}
-			if u, _ = s.FindUser(ctx, u.ID); made != 1 || strings.Count(u.RoleNames(), "director:") != 1 {
+			if u, _ = staff.New(s).FindUser(ctx, u.ID); made != 1 || strings.Count(u.RoleNames(), "director:") != 1 {
 				t.Fatalf("round %d: %d director assignments made at once, roles %q", round, made, u.RoleNames())
 			}
 		}
@@ -193,33 +195,33 @@ func TestLoginLockout(t *testing.T) {
 		ctx := context.Background()
 		now := time.Now().UTC()
 		s.Now = func() time.Time { return now }
-		if _, err := s.AddUser(ctx, "lee@example.org", "Lee", store.RoleAnalyst, "", pw); err != nil {
+		if _, err := staff.New(s).AddUser(ctx, "lee@example.org", "Lee", store.RoleAnalyst, "", pw); err != nil {
 			t.Fatal(err)
 		}
 		for i := 0; i < auth.MaxFailures-1; i++ {
-			if _, _, err := s.Login(ctx, "lee@example.org", "wrong password!"); !errors.Is(err, store.ErrBadLogin) {
+			if _, _, err := staff.New(s).Login(ctx, "lee@example.org", "wrong password!"); !errors.Is(err, staff.ErrBadLogin) {
 				t.Fatalf("failure %d: %v", i+1, err)
 			}
 		}
 		// A success resets the count.
-		if _, _, err := s.Login(ctx, "lee@example.org", pw); err != nil {
+		if _, _, err := staff.New(s).Login(ctx, "lee@example.org", pw); err != nil {
 			t.Fatal(err)
 		}
 		for i := 0; i < auth.MaxFailures; i++ {
-			_, _, _ = s.Login(ctx, "lee@example.org", "wrong password!")
+			_, _, _ = staff.New(s).Login(ctx, "lee@example.org", "wrong password!")
 		}
-		if _, _, err := s.Login(ctx, "lee@example.org", pw); !errors.Is(err, store.ErrLocked) {
+		if _, _, err := staff.New(s).Login(ctx, "lee@example.org", pw); !errors.Is(err, staff.ErrLocked) {
 			t.Fatalf("right password on a locked account: %v", err)
 		}
 		now = now.Add(auth.LockoutPeriod + time.Second)
-		if _, tok, err := s.Login(ctx, "lee@example.org", pw); err != nil || tok == "" {
+		if _, tok, err := staff.New(s).Login(ctx, "lee@example.org", pw); err != nil || tok == "" {
 			t.Fatalf("after the lock-out period: %v", err)
 		}
 		// An account without a password (provider only) never signs in locally.
-		if _, err := s.AddUser(ctx, "sso@example.org", "SSO", store.RoleAnalyst, "", ""); err != nil {
+		if _, err := staff.New(s).AddUser(ctx, "sso@example.org", "SSO", store.RoleAnalyst, "", ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.Login(ctx, "sso@example.org", ""); !errors.Is(err, store.ErrBadLogin) {
+		if _, _, err := staff.New(s).Login(ctx, "sso@example.org", ""); !errors.Is(err, staff.ErrBadLogin) {
 			t.Fatalf("empty password on a provider-only account: %v", err)
 		}
 	})
@@ -233,7 +235,7 @@ func TestLoginLockoutParallel(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		s := open(t, dsn)
 		ctx := context.Background()
-		if _, err := s.AddUser(ctx, "lee@example.org", "Lee", store.RoleAnalyst, "", pw); err != nil {
+		if _, err := staff.New(s).AddUser(ctx, "lee@example.org", "Lee", store.RoleAnalyst, "", pw); err != nil {
 			t.Fatal(err)
 		}
 		const burst = 40
@@ -243,7 +245,7 @@ func TestLoginLockoutParallel(t *testing.T) {
 		for range burst {
 			wg.Go(func() {
 				<-start
-				_, _, err := s.Login(ctx, "lee@example.org", "wrong password!")
+				_, _, err := staff.New(s).Login(ctx, "lee@example.org", "wrong password!")
 				errs <- err
 			})
 		}
@@ -253,9 +255,9 @@ func TestLoginLockoutParallel(t *testing.T) {
 		bad, locked := 0, 0
 		for err := range errs {
 			switch {
-			case errors.Is(err, store.ErrBadLogin):
+			case errors.Is(err, staff.ErrBadLogin):
 				bad++
-			case errors.Is(err, store.ErrLocked):
+			case errors.Is(err, staff.ErrLocked):
 				locked++
 			default:
 				t.Errorf("an attempt: %v", err)
@@ -264,10 +266,10 @@ func TestLoginLockoutParallel(t *testing.T) {
 		if bad != auth.MaxFailures || locked != burst-auth.MaxFailures {
 			t.Fatalf("%d wrong passwords at once: %d checked, %d locked out; want %d and %d", burst, bad, locked, auth.MaxFailures, burst-auth.MaxFailures)
 		}
-		if _, tok, err := s.Login(ctx, "lee@example.org", pw); !errors.Is(err, store.ErrLocked) || tok != "" {
+		if _, tok, err := staff.New(s).Login(ctx, "lee@example.org", pw); !errors.Is(err, staff.ErrLocked) || tok != "" {
 			t.Fatalf("the right password after the burst: %v", err)
 		}
-		u, err := s.FindUser(ctx, "lee@example.org")
+		u, err := staff.New(s).FindUser(ctx, "lee@example.org")
 		if err != nil || u.LockedUntil == nil || !u.LockedUntil.After(s.Now()) {
 			t.Fatalf("the account after the burst: locked until %v, %v", u.LockedUntil, err)
 		}
@@ -280,34 +282,34 @@ func TestOIDCSignIn(t *testing.T) {
 		ctx := context.Background()
 		iss := "https://login.example.org"
 		// No role anywhere: refused, but the account is kept for an admin.
-		u, tok, err := s.OIDCSignIn(ctx, store.Identity{Issuer: iss, Subject: "s1", Email: "new@example.org", EmailVerified: true, Name: "New"})
-		if !errors.Is(err, store.ErrNoRole) || tok != "" || u.ID == "" {
+		u, tok, err := staff.New(s).OIDCSignIn(ctx, staff.Identity{Issuer: iss, Subject: "s1", Email: "new@example.org", EmailVerified: true, Name: "New"})
+		if !errors.Is(err, staff.ErrNoRole) || tok != "" || u.ID == "" {
 			t.Fatalf("no role: %v, token %q", err, tok)
 		}
-		if _, err := s.Assign(ctx, "x", u.ID, store.RoleTA, ""); err != nil {
+		if _, err := staff.New(s).Assign(ctx, "x", u.ID, store.RoleTA, ""); err != nil {
 			t.Fatal(err)
 		}
-		u2, tok, err := s.OIDCSignIn(ctx, store.Identity{Issuer: iss, Subject: "s1", Email: "new@example.org", EmailVerified: true,
+		u2, tok, err := staff.New(s).OIDCSignIn(ctx, staff.Identity{Issuer: iss, Subject: "s1", Email: "new@example.org", EmailVerified: true,
 			Grants: []store.Grant{{Role: store.RoleAnalyst, Source: "provider"}}})
 		if err != nil || u2.ID != u.ID {
 			t.Fatalf("second sign-in: %v, user %s then %s", err, u.ID, u2.ID)
 		}
-		su, sess, err := s.SessionUser(ctx, tok)
+		su, sess, err := staff.New(s).SessionUser(ctx, tok)
 		if err != nil || sess.Method != "oidc" || su.RoleNames() != "analyst,ta" {
 			t.Fatalf("session: roles %q method %q %v", su.RoleNames(), sess.Method, err)
 		}
 		// A pre-made account is linked by verified email, not by an
 		// unverified one.
-		pre, _ := s.AddUser(ctx, "pd@example.org", "PD", store.RoleAdmin, "", "")
-		if _, _, err := s.OIDCSignIn(ctx, store.Identity{Issuer: iss, Subject: "s2", Email: "pd@example.org", EmailVerified: false}); !errors.Is(err, store.ErrNoRole) {
+		pre, _ := staff.New(s).AddUser(ctx, "pd@example.org", "PD", store.RoleAdmin, "", "")
+		if _, _, err := staff.New(s).OIDCSignIn(ctx, staff.Identity{Issuer: iss, Subject: "s2", Email: "pd@example.org", EmailVerified: false}); !errors.Is(err, staff.ErrNoRole) {
 			t.Fatalf("unverified email took over a pre-made account: %v", err)
 		}
-		linked, _, err := s.OIDCSignIn(ctx, store.Identity{Issuer: iss, Subject: "s3", Email: "PD@example.org", EmailVerified: true})
+		linked, _, err := staff.New(s).OIDCSignIn(ctx, staff.Identity{Issuer: iss, Subject: "s3", Email: "PD@example.org", EmailVerified: true})
 		if err != nil || linked.ID != pre.ID || linked.Role != store.RoleAdmin {
 			t.Fatalf("verified email: %v, linked %s want %s", err, linked.ID, pre.ID)
 		}
 		// Another subject with the same verified email cannot take it again.
-		third, _, _ := s.OIDCSignIn(ctx, store.Identity{Issuer: iss, Subject: "s4", Email: "pd@example.org", EmailVerified: true})
+		third, _, _ := staff.New(s).OIDCSignIn(ctx, staff.Identity{Issuer: iss, Subject: "s4", Email: "pd@example.org", EmailVerified: true})
 		if third.ID == pre.ID || !strings.HasSuffix(third.Email, "@oidc.invalid") {
 			t.Fatalf("a second subject got the linked account (%s, %s)", third.ID, third.Email)
 		}
@@ -318,22 +320,22 @@ func TestOIDCFlowWorksOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		s := open(t, dsn)
 		ctx := context.Background()
-		state, f, err := s.StartFlow(ctx, "/outcomes/pom")
+		state, f, err := staff.New(s).StartFlow(ctx, "/outcomes/pom")
 		if err != nil || len(f.Verifier) < 43 || len(f.Verifier) > 128 || f.Nonce == "" {
 			t.Fatalf("flow %+v, %v", f, err)
 		}
-		got, err := s.TakeFlow(ctx, state)
+		got, err := staff.New(s).TakeFlow(ctx, state)
 		if err != nil || got.Nonce != f.Nonce || got.Next != "/outcomes/pom" {
 			t.Fatalf("take: %+v, %v", got, err)
 		}
-		if _, err := s.TakeFlow(ctx, state); !errors.Is(err, store.ErrFlowInvalid) {
+		if _, err := staff.New(s).TakeFlow(ctx, state); !errors.Is(err, staff.ErrFlowInvalid) {
 			t.Fatalf("second take: %v", err)
 		}
 		now := time.Now().UTC()
 		s.Now = func() time.Time { return now }
-		state, _, _ = s.StartFlow(ctx, "/")
-		now = now.Add(store.FlowTTL)
-		if _, err := s.TakeFlow(ctx, state); !errors.Is(err, store.ErrFlowInvalid) {
+		state, _, _ = staff.New(s).StartFlow(ctx, "/")
+		now = now.Add(staff.FlowTTL)
+		if _, err := staff.New(s).TakeFlow(ctx, state); !errors.Is(err, staff.ErrFlowInvalid) {
 			t.Fatalf("expired flow: %v", err)
 		}
 	})
@@ -357,19 +359,19 @@ func TestAuditSearch(t *testing.T) {
 		}
 		cases := []struct {
 			name string
-			f    store.AuditFilter
+			f    staff.AuditFilter
 			want []string
 		}{
-			{"all", store.AuditFilter{}, []string{"c3", "a1", "b2", "a1"}},
-			{"actor by email part", store.AuditFilter{Actor: "ANA@"}, []string{"a1", "a1"}},
-			{"actor by id", store.AuditFilter{Actor: "b2"}, []string{"b2"}},
-			{"like wildcards are literal", store.AuditFilter{Actor: "_3%"}, []string{"c3"}},
-			{"wildcard matches nothing else", store.AuditFilter{Actor: "%"}, []string{"c3"}},
-			{"action", store.AuditFilter{Action: "GET /api/v1/outcomes"}, []string{"b2"}},
-			{"date range", store.AuditFilter{From: day.Add(24 * time.Hour).Truncate(24 * time.Hour), To: day.Add(48 * time.Hour).Truncate(24 * time.Hour)}, []string{"b2"}},
+			{"all", staff.AuditFilter{}, []string{"c3", "a1", "b2", "a1"}},
+			{"actor by email part", staff.AuditFilter{Actor: "ANA@"}, []string{"a1", "a1"}},
+			{"actor by id", staff.AuditFilter{Actor: "b2"}, []string{"b2"}},
+			{"like wildcards are literal", staff.AuditFilter{Actor: "_3%"}, []string{"c3"}},
+			{"wildcard matches nothing else", staff.AuditFilter{Actor: "%"}, []string{"c3"}},
+			{"action", staff.AuditFilter{Action: "GET /api/v1/outcomes"}, []string{"b2"}},
+			{"date range", staff.AuditFilter{From: day.Add(24 * time.Hour).Truncate(24 * time.Hour), To: day.Add(48 * time.Hour).Truncate(24 * time.Hour)}, []string{"b2"}},
 		}
 		for _, tc := range cases {
-			es, err := s.Audit(ctx, tc.f, 100)
+			es, err := staff.New(s).Audit(ctx, tc.f, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -382,7 +384,7 @@ func TestAuditSearch(t *testing.T) {
 			}
 		}
 		n := 0
-		if err := s.EachAudit(ctx, store.AuditFilter{Actor: "ana"}, func(store.AuditEntry) error { n++; return nil }); err != nil || n != 2 {
+		if err := staff.New(s).EachAudit(ctx, staff.AuditFilter{Actor: "ana"}, func(store.AuditEntry) error { n++; return nil }); err != nil || n != 2 {
 			t.Fatalf("EachAudit: %d, %v", n, err)
 		}
 	})
@@ -429,21 +431,21 @@ func TestPruneExpired(t *testing.T) {
 		ctx := context.Background()
 		now := time.Now().UTC()
 		s.Now = func() time.Time { return now }
-		if _, err := s.AddUser(ctx, "kim@example.org", "Kim", store.RoleAnalyst, "", pw); err != nil {
+		if _, err := staff.New(s).AddUser(ctx, "kim@example.org", "Kim", store.RoleAnalyst, "", pw); err != nil {
 			t.Fatal(err)
 		}
-		_, old, _ := s.Login(ctx, "kim@example.org", pw)
-		if _, _, err := s.StartFlow(ctx, "/"); err != nil {
+		_, old, _ := staff.New(s).Login(ctx, "kim@example.org", pw)
+		if _, _, err := staff.New(s).StartFlow(ctx, "/"); err != nil {
 			t.Fatal(err)
 		}
 		now = now.Add(store.SessionTTL - time.Minute)
-		_, fresh, _ := s.Login(ctx, "kim@example.org", pw)
+		_, fresh, _ := staff.New(s).Login(ctx, "kim@example.org", pw)
 		now = now.Add(2 * time.Minute)
-		n, err := s.PruneExpired(ctx)
+		n, err := staff.New(s).PruneExpired(ctx)
 		if err != nil || n != 2 {
 			t.Fatalf("pruned %d, %v; want the old session and the flow", n, err)
 		}
-		if _, _, err := s.SessionUser(ctx, fresh); err != nil {
+		if _, _, err := staff.New(s).SessionUser(ctx, fresh); err != nil {
 			t.Fatalf("the fresh session went: %v", err)
 		}
 		var left int64

@@ -9,7 +9,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/ta"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
@@ -42,7 +46,7 @@ func stageOf(t *testing.T, s *store.Store, id string) (string, string, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := s.StageHistory(context.Background(), id)
+	h, err := affiliates.New(s).StageHistory(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,84 +59,84 @@ func TestLifecycleTransitions(t *testing.T) {
 		s := open(t, dsn)
 		clk := &clock{day("2026-01-10")}
 		s.Now = clk.now
-		o, err := s.AddOrganization(ctx, "Lifecycle org", "nami", "TX")
+		o, err := affiliates.New(s).AddOrganization(ctx, "Lifecycle org", "nami", "TX")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st, on, n := stageOf(t, s, o.ID); st != store.StageInquiry || on != "2026-01-10" || n != 1 {
+		if st, on, n := stageOf(t, s, o.ID); st != affiliates.StageInquiry || on != "2026-01-10" || n != 1 {
 			t.Fatalf("new organization at %s since %s with %d history rows", st, on, n)
 		}
 		refused := []struct {
-			in    store.StageInput
+			in    affiliates.StageInput
 			field string
 		}{
-			{store.StageInput{To: store.StageTraining}, "to"},                        // skips agreement
-			{store.StageInput{To: "bogus"}, "to"},                                    // no such stage
-			{store.StageInput{To: store.StageAgreement, On: "2026-02-01"}, "on"},     // future
-			{store.StageInput{To: store.StageAgreement, On: "2025-12-31"}, "on"},     // before the current stage
-			{store.StageInput{To: store.StageAgreement, On: "10/01/2026"}, "on"},     // not a date
-			{store.StageInput{To: store.StageInactive}, "reason"},                    // inactive without a reason
-			{store.StageInput{To: store.StageInquiry, Reason: "again"}, "to"},        // not forward
-			{store.StageInput{To: store.StageAgreement, Reason: "a\x00b"}, "reason"}, // not plain text
+			{affiliates.StageInput{To: affiliates.StageTraining}, "to"},                        // skips agreement
+			{affiliates.StageInput{To: "bogus"}, "to"},                                         // no such stage
+			{affiliates.StageInput{To: affiliates.StageAgreement, On: "2026-02-01"}, "on"},     // future
+			{affiliates.StageInput{To: affiliates.StageAgreement, On: "2025-12-31"}, "on"},     // before the current stage
+			{affiliates.StageInput{To: affiliates.StageAgreement, On: "10/01/2026"}, "on"},     // not a date
+			{affiliates.StageInput{To: affiliates.StageInactive}, "reason"},                    // inactive without a reason
+			{affiliates.StageInput{To: affiliates.StageInquiry, Reason: "again"}, "to"},        // not forward
+			{affiliates.StageInput{To: affiliates.StageAgreement, Reason: "a\x00b"}, "reason"}, // not plain text
 		}
 		for _, r := range refused {
-			_, err := s.ChangeStage(ctx, o.ID, r.in, "Ana")
+			_, err := affiliates.New(s).ChangeStage(ctx, o.ID, r.in, "Ana")
 			wantField(t, err, r.field)
-			if st, _, n := stageOf(t, s, o.ID); st != store.StageInquiry || n != 1 {
+			if st, _, n := stageOf(t, s, o.ID); st != affiliates.StageInquiry || n != 1 {
 				t.Fatalf("refused %+v changed the stage to %s (%d rows)", r.in, st, n)
 			}
 		}
-		if _, err := s.ChangeStage(ctx, "no such org", store.StageInput{To: store.StageAgreement}, "Ana"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := affiliates.New(s).ChangeStage(ctx, "no such org", affiliates.StageInput{To: affiliates.StageAgreement}, "Ana"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown org: %v", err)
 		}
 		clk.t = day("2026-03-01")
-		for _, step := range []struct{ to, on string }{{store.StageAgreement, "2026-01-20"}, {store.StageTraining, "2026-02-01"}, {store.StageLaunched, "2026-02-15"}} {
-			if _, err := s.ChangeStage(ctx, o.ID, store.StageInput{To: step.to, On: step.on}, "Ana"); err != nil {
+		for _, step := range []struct{ to, on string }{{affiliates.StageAgreement, "2026-01-20"}, {affiliates.StageTraining, "2026-02-01"}, {affiliates.StageLaunched, "2026-02-15"}} {
+			if _, err := affiliates.New(s).ChangeStage(ctx, o.ID, affiliates.StageInput{To: step.to, On: step.on}, "Ana"); err != nil {
 				t.Fatalf("to %s: %v", step.to, err)
 			}
 		}
-		plan, checkins, err := s.Plan(ctx, o.ID)
+		plan, checkins, err := ta.New(s).Plan(ctx, o.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if plan.OpenedOn != "2026-02-15" || plan.EndsOn != "2027-02-15" || len(checkins) != store.DefaultCheckIns {
+		if plan.OpenedOn != "2026-02-15" || plan.EndsOn != "2027-02-15" || len(checkins) != ta.DefaultCheckIns {
 			t.Fatalf("plan %+v with %d check-ins", plan, len(checkins))
 		}
 		if checkins[0].DueOn != "2026-03-15" || checkins[11].DueOn != "2027-02-15" {
 			t.Fatalf("check-ins due %s … %s", checkins[0].DueOn, checkins[11].DueOn)
 		}
-		if _, err := s.ChangeStage(ctx, o.ID, store.StageInput{To: store.StageFirstYearTA}, "Ana"); err != nil {
+		if _, err := affiliates.New(s).ChangeStage(ctx, o.ID, affiliates.StageInput{To: affiliates.StageFirstYearTA}, "Ana"); err != nil {
 			t.Fatal(err)
 		}
 		// Sustaining only once the first year is over.
-		_, err = s.ChangeStage(ctx, o.ID, store.StageInput{To: store.StageSustaining}, "Ana")
+		_, err = affiliates.New(s).ChangeStage(ctx, o.ID, affiliates.StageInput{To: affiliates.StageSustaining}, "Ana")
 		wantField(t, err, "to")
-		if st, _, _ := stageOf(t, s, o.ID); st != store.StageFirstYearTA {
+		if st, _, _ := stageOf(t, s, o.ID); st != affiliates.StageFirstYearTA {
 			t.Fatalf("refused sustaining left the stage at %s", st)
 		}
 		// Inactive from anywhere, back to a named stage with a reason; the
 		// plan is not opened a second time.
-		if _, err := s.ChangeStage(ctx, o.ID, store.StageInput{To: store.StageInactive, Reason: "funding paused"}, "Ana"); err != nil {
+		if _, err := affiliates.New(s).ChangeStage(ctx, o.ID, affiliates.StageInput{To: affiliates.StageInactive, Reason: "funding paused"}, "Ana"); err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.ChangeStage(ctx, o.ID, store.StageInput{To: store.StageLaunched}, "Ana")
+		_, err = affiliates.New(s).ChangeStage(ctx, o.ID, affiliates.StageInput{To: affiliates.StageLaunched}, "Ana")
 		wantField(t, err, "reason")
-		if _, err := s.ChangeStage(ctx, o.ID, store.StageInput{To: store.StageLaunched, Reason: "funding restored"}, "Ana"); err != nil {
+		if _, err := affiliates.New(s).ChangeStage(ctx, o.ID, affiliates.StageInput{To: affiliates.StageLaunched, Reason: "funding restored"}, "Ana"); err != nil {
 			t.Fatal(err)
 		}
 		var plans int64
-		s.DB.Model(&store.TAPlan{}).Where("org_id = ?", o.ID).Count(&plans)
-		if _, again, _ := s.Plan(ctx, o.ID); plans != 1 || len(again) != store.DefaultCheckIns {
+		s.DB.Model(&ta.TAPlan{}).Where("org_id = ?", o.ID).Count(&plans)
+		if _, again, _ := ta.New(s).Plan(ctx, o.ID); plans != 1 || len(again) != ta.DefaultCheckIns {
 			t.Fatalf("%d plans with %d check-ins after a second go-live", plans, len(again))
 		}
 		clk.t = day("2027-02-20")
-		if _, err := s.ChangeStage(ctx, o.ID, store.StageInput{To: store.StageFirstYearTA}, "Ana"); err != nil {
+		if _, err := affiliates.New(s).ChangeStage(ctx, o.ID, affiliates.StageInput{To: affiliates.StageFirstYearTA}, "Ana"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ChangeStage(ctx, o.ID, store.StageInput{To: store.StageSustaining}, "Ana"); err != nil {
+		if _, err := affiliates.New(s).ChangeStage(ctx, o.ID, affiliates.StageInput{To: affiliates.StageSustaining}, "Ana"); err != nil {
 			t.Fatalf("sustaining after the first year: %v", err)
 		}
-		h, _ := s.StageHistory(ctx, o.ID)
+		h, _ := affiliates.New(s).StageHistory(ctx, o.ID)
 		var path []string
 		for _, c := range h {
 			path = append(path, c.ToStage)
@@ -146,21 +150,21 @@ func TestLifecycleTransitions(t *testing.T) {
 				t.Fatalf("history %v, want %v", path, want)
 			}
 		}
-		if h[5].Reason != "funding paused" || h[6].FromStage != store.StageInactive || h[6].Reason != "funding restored" {
+		if h[5].Reason != "funding paused" || h[6].FromStage != affiliates.StageInactive || h[6].Reason != "funding restored" {
 			t.Fatalf("inactive steps lost their reasons: %+v %+v", h[5], h[6])
 		}
 		// Filters.
-		if _, err := s.AddOrganization(ctx, "Other org", "church", "VA"); err != nil {
+		if _, err := affiliates.New(s).AddOrganization(ctx, "Other org", "church", "VA"); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.FindOrganizations(ctx, store.OrgFilter{Stage: store.StageSustaining})
+		got, err := affiliates.New(s).FindOrganizations(ctx, affiliates.OrgFilter{Stage: affiliates.StageSustaining})
 		if err != nil || len(got) != 1 || got[0].ID != o.ID {
 			t.Fatalf("filter by stage: %v %v", got, err)
 		}
-		if got, _ := s.FindOrganizations(ctx, store.OrgFilter{Type: "church", State: "va"}); len(got) != 1 || got[0].Name != "Other org" {
+		if got, _ := affiliates.New(s).FindOrganizations(ctx, affiliates.OrgFilter{Type: "church", State: "va"}); len(got) != 1 || got[0].Name != "Other org" {
 			t.Fatalf("filter by type and state: %v", got)
 		}
-		_, err = s.FindOrganizations(ctx, store.OrgFilter{Stage: "nope"})
+		_, err = affiliates.New(s).FindOrganizations(ctx, affiliates.OrgFilter{Stage: "nope"})
 		wantField(t, err, "stage")
 	})
 }
@@ -171,45 +175,45 @@ func TestContactsAndOverdueCheckIns(t *testing.T) {
 		s := open(t, dsn)
 		clk := &clock{day("2026-01-01")}
 		s.Now = clk.now
-		o, _ := s.AddOrganization(ctx, "Check-in org", "peer_run", "VA")
-		if _, err := s.AddContact(ctx, o.ID, store.ContactInput{Name: "Pat Lee", Role: "Program Director", Email: "Pat@Example.org", Phone: "+1 (540) 555-0100"}); err != nil {
+		o, _ := affiliates.New(s).AddOrganization(ctx, "Check-in org", "peer_run", "VA")
+		if _, err := affiliates.New(s).AddContact(ctx, o.ID, affiliates.ContactInput{Name: "Pat Lee", Role: "Program Director", Email: "Pat@Example.org", Phone: "+1 (540) 555-0100"}); err != nil {
 			t.Fatal(err)
 		}
 		for _, bad := range []struct {
-			in    store.ContactInput
+			in    affiliates.ContactInput
 			field string
 		}{
-			{store.ContactInput{Role: "x", Email: "a@b.org"}, "name"},
-			{store.ContactInput{Name: "x", Email: "a@b.org"}, "role"},
-			{store.ContactInput{Name: "x", Role: "y", Email: "not an email"}, "email"},
-			{store.ContactInput{Name: "x", Role: "y", Phone: "call me"}, "phone"},
-			{store.ContactInput{Name: "x", Role: "y"}, "email"},
+			{affiliates.ContactInput{Role: "x", Email: "a@b.org"}, "name"},
+			{affiliates.ContactInput{Name: "x", Email: "a@b.org"}, "role"},
+			{affiliates.ContactInput{Name: "x", Role: "y", Email: "not an email"}, "email"},
+			{affiliates.ContactInput{Name: "x", Role: "y", Phone: "call me"}, "phone"},
+			{affiliates.ContactInput{Name: "x", Role: "y"}, "email"},
 		} {
-			_, err := s.AddContact(ctx, o.ID, bad.in)
+			_, err := affiliates.New(s).AddContact(ctx, o.ID, bad.in)
 			wantField(t, err, bad.field)
 		}
-		cs, _ := s.Contacts(ctx, o.ID)
+		cs, _ := affiliates.New(s).Contacts(ctx, o.ID)
 		if len(cs) != 1 || cs[0].Email != "pat@example.org" {
 			t.Fatalf("contacts %+v", cs)
 		}
-		for _, to := range []string{store.StageAgreement, store.StageTraining, store.StageLaunched} {
-			if _, err := s.ChangeStage(ctx, o.ID, store.StageInput{To: to}, "Ana"); err != nil {
+		for _, to := range []string{affiliates.StageAgreement, affiliates.StageTraining, affiliates.StageLaunched} {
+			if _, err := affiliates.New(s).ChangeStage(ctx, o.ID, affiliates.StageInput{To: to}, "Ana"); err != nil {
 				t.Fatal(err)
 			}
 		}
-		spec, err := s.AddUser(ctx, "ta@example.org", "Tess", store.RoleTA, "", "a long enough password")
+		spec, err := staff.New(s).AddUser(ctx, "ta@example.org", "Tess", store.RoleTA, "", "a long enough password")
 		if err != nil {
 			t.Fatal(err)
 		}
-		other, _ := s.AddUser(ctx, "ta2@example.org", "Theo", store.RoleTA, "", "a long enough password")
-		analyst, _ := s.AddUser(ctx, "an@example.org", "Ana", store.RoleAnalyst, "", "a long enough password")
-		wantField(t, s.AssignPlan(ctx, o.ID, analyst.ID), "specialist_id")
-		if err := s.AssignPlan(ctx, o.ID, spec.ID); err != nil {
+		other, _ := staff.New(s).AddUser(ctx, "ta2@example.org", "Theo", store.RoleTA, "", "a long enough password")
+		analyst, _ := staff.New(s).AddUser(ctx, "an@example.org", "Ana", store.RoleAnalyst, "", "a long enough password")
+		wantField(t, ta.New(s).AssignPlan(ctx, o.ID, analyst.ID), "specialist_id")
+		if err := ta.New(s).AssignPlan(ctx, o.ID, spec.ID); err != nil {
 			t.Fatal(err)
 		}
 		overdue := func(userID string) []string {
 			t.Helper()
-			w, err := s.Work(ctx, userID, false, nil)
+			w, err := ta.New(s).Work(ctx, userID, false, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -237,56 +241,56 @@ func TestContactsAndOverdueCheckIns(t *testing.T) {
 		if got := overdue(other.ID); len(got) != 0 {
 			t.Fatalf("another specialist's list holds %v", got)
 		}
-		if w, _ := s.Work(ctx, other.ID, true, nil); len(w.Overdue) != 2 {
+		if w, _ := ta.New(s).Work(ctx, other.ID, true, nil); len(w.Overdue) != 2 {
 			t.Fatalf("everyone's list holds %d overdue", len(w.Overdue))
 		}
-		_, cis, _ := s.Plan(ctx, o.ID)
-		if _, err := s.CompleteCheckIn(ctx, o.ID, cis[0].ID, "2026-02-03", "Talked through recruitment."); err != nil {
+		_, cis, _ := ta.New(s).Plan(ctx, o.ID)
+		if _, err := ta.New(s).CompleteCheckIn(ctx, o.ID, cis[0].ID, "2026-02-03", "Talked through recruitment."); err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.CompleteCheckIn(ctx, o.ID, cis[0].ID, "", "")
+		_, err = ta.New(s).CompleteCheckIn(ctx, o.ID, cis[0].ID, "", "")
 		wantField(t, err, "done_on")
-		_, err = s.RescheduleCheckIn(ctx, o.ID, cis[1].ID, "2025-12-01")
+		_, err = ta.New(s).RescheduleCheckIn(ctx, o.ID, cis[1].ID, "2025-12-01")
 		wantField(t, err, "due_on")
-		if _, err := s.RescheduleCheckIn(ctx, o.ID, cis[1].ID, "2026-03-10"); err != nil {
+		if _, err := ta.New(s).RescheduleCheckIn(ctx, o.ID, cis[1].ID, "2026-03-10"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.RescheduleCheckIn(ctx, "other org", cis[1].ID, "2026-03-10"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := ta.New(s).RescheduleCheckIn(ctx, "other org", cis[1].ID, "2026-03-10"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("check-in of another org: %v", err)
 		}
 		if got := overdue(spec.ID); len(got) != 0 {
 			t.Fatalf("overdue after done and rescheduled: %v", got)
 		}
-		if _, err := s.AddCheckIn(ctx, o.ID, "2026-03-01"); err != nil {
+		if _, err := ta.New(s).AddCheckIn(ctx, o.ID, "2026-03-01"); err != nil {
 			t.Fatal(err)
 		}
 		if got := overdue(spec.ID); len(got) != 1 || got[0] != "2026-03-01" {
 			t.Fatalf("an added past check-in: %v", got)
 		}
 		// Logged contacts.
-		if _, err := s.LogTAContact(ctx, o.ID, store.TAContactInput{Mode: "video", Minutes: 45, Notes: "Coach supervision plan"}, spec); err != nil {
+		if _, err := ta.New(s).LogTAContact(ctx, o.ID, ta.TAContactInput{Mode: "video", Minutes: 45, Notes: "Coach supervision plan"}, spec); err != nil {
 			t.Fatal(err)
 		}
 		for _, bad := range []struct {
-			in    store.TAContactInput
+			in    ta.TAContactInput
 			field string
 		}{
-			{store.TAContactInput{Mode: "fax", Minutes: 5, Notes: "x"}, "mode"},
-			{store.TAContactInput{Mode: "phone", Minutes: 0, Notes: "x"}, "minutes"},
-			{store.TAContactInput{Mode: "phone", Minutes: 5}, "notes"},
-			{store.TAContactInput{Mode: "phone", Minutes: 5, Notes: "x", On: "2027-01-01"}, "on"},
+			{ta.TAContactInput{Mode: "fax", Minutes: 5, Notes: "x"}, "mode"},
+			{ta.TAContactInput{Mode: "phone", Minutes: 0, Notes: "x"}, "minutes"},
+			{ta.TAContactInput{Mode: "phone", Minutes: 5}, "notes"},
+			{ta.TAContactInput{Mode: "phone", Minutes: 5, Notes: "x", On: "2027-01-01"}, "on"},
 		} {
-			_, err := s.LogTAContact(ctx, o.ID, bad.in, spec)
+			_, err := ta.New(s).LogTAContact(ctx, o.ID, bad.in, spec)
 			wantField(t, err, bad.field)
 		}
-		if logged, _ := s.TAContacts(ctx, o.ID); len(logged) != 1 || logged[0].OnDate != "2026-03-02" || logged[0].ByName != "Tess" {
+		if logged, _ := ta.New(s).TAContacts(ctx, o.ID); len(logged) != 1 || logged[0].OnDate != "2026-03-02" || logged[0].ByName != "Tess" {
 			t.Fatalf("logged contacts %+v", logged)
 		}
 		// The fidelity seam.
-		flags := func(context.Context) ([]store.SiteFlag, error) {
-			return []store.SiteFlag{{SiteID: "s1", OrgID: o.ID, Reasons: []string{"closing interviews missing"}}}, nil
+		flags := func(context.Context) ([]outcomes.SiteFlag, error) {
+			return []outcomes.SiteFlag{{SiteID: "s1", OrgID: o.ID, Reasons: []string{"closing interviews missing"}}}, nil
 		}
-		if w, _ := s.Work(ctx, spec.ID, false, flags); len(w.Flagged) != 1 || w.Flagged[0].Reasons[0] != "closing interviews missing" {
+		if w, _ := ta.New(s).Work(ctx, spec.ID, false, flags); len(w.Flagged) != 1 || w.Flagged[0].Reasons[0] != "closing interviews missing" {
 			t.Fatalf("flagged %+v", w.Flagged)
 		}
 	})
@@ -302,62 +306,62 @@ func TestTARequestAnsweredOnceInThePull(t *testing.T) {
 		s := open(t, dsn)
 		site := enrolledSite(t, s, "TA site")
 		other := enrolledSite(t, s, "Other TA site")
-		spec, _ := s.AddUser(ctx, "ta@example.org", "Tess", store.RoleTA, "", "a long enough password")
+		spec, _ := staff.New(s).AddUser(ctx, "ta@example.org", "Tess", store.RoleTA, "", "a long enough password")
 		w := taRequest("Recruiting in rural counties")
-		res, err := s.ReceiveTARequest(ctx, site, w)
+		res, err := ta.New(s).ReceiveTARequest(ctx, site, w)
 		if err != nil || res.Fate != contract.FateStored || res.Status != contract.TAOpen {
 			t.Fatalf("first delivery %+v %v", res, err)
 		}
-		if res, err := s.ReceiveTARequest(ctx, site, w); err != nil || res.Fate != contract.FateDuplicate {
+		if res, err := ta.New(s).ReceiveTARequest(ctx, site, w); err != nil || res.Fate != contract.FateDuplicate {
 			t.Fatalf("second delivery %+v %v", res, err)
 		}
 		changed := w
 		changed.Text = "Another text"
-		if _, err := s.ReceiveTARequest(ctx, site, changed); !errors.Is(err, contract.ErrTAConflict) {
+		if _, err := ta.New(s).ReceiveTARequest(ctx, site, changed); !errors.Is(err, contract.ErrTAConflict) {
 			t.Fatalf("same id, other content: %v", err)
 		}
-		if _, err := s.ReceiveTARequest(ctx, other, w); !errors.Is(err, contract.ErrTAConflict) {
+		if _, err := ta.New(s).ReceiveTARequest(ctx, other, w); !errors.Is(err, contract.ErrTAConflict) {
 			t.Fatalf("same id from another site: %v", err)
 		}
 		bad := taRequest("")
 		var fe *contract.TAFieldError
-		if _, err := s.ReceiveTARequest(ctx, site, bad); !errors.As(err, &fe) || fe.Field != "subject" {
+		if _, err := ta.New(s).ReceiveTARequest(ctx, site, bad); !errors.As(err, &fe) || fe.Field != "subject" {
 			t.Fatalf("no subject: %v", err)
 		}
-		if rs, _ := s.TARequests(ctx, store.TAFilter{}); len(rs) != 1 || rs[0].Body != w.Text || rs[0].OrgID != site.OrgID {
+		if rs, _ := ta.New(s).TARequests(ctx, ta.TAFilter{}); len(rs) != 1 || rs[0].Body != w.Text || rs[0].OrgID != site.OrgID {
 			t.Fatalf("requests held %+v", rs)
 		}
 		// Nothing is offered before a change.
-		if got, _ := s.TAAnswersAfter(ctx, site.ID, 0, 100); len(got) != 0 {
+		if got, _ := ta.New(s).TAAnswersAfter(ctx, site.ID, 0, 100); len(got) != 0 {
 			t.Fatalf("offered before any answer: %+v", got)
 		}
-		_, err = s.AnswerTARequest(ctx, w.ID, "  ", spec)
+		_, err = ta.New(s).AnswerTARequest(ctx, w.ID, "  ", spec)
 		wantField(t, err, "answer")
-		a, err := s.AnswerTARequest(ctx, w.ID, "Partner with the county clubhouse.", spec)
+		a, err := ta.New(s).AnswerTARequest(ctx, w.ID, "Partner with the county clubhouse.", spec)
 		if err != nil || a.Status != contract.TAAnswered || a.Seq < 1 || a.AssigneeID != spec.ID {
 			t.Fatalf("answer %+v %v", a, err)
 		}
-		got, _ := s.TAAnswersAfter(ctx, site.ID, 0, 100)
+		got, _ := ta.New(s).TAAnswersAfter(ctx, site.ID, 0, 100)
 		if len(got) != 1 || got[0].Answer != "Partner with the county clubhouse." || got[0].AnsweredBy != "Tess" {
 			t.Fatalf("offered %+v", got)
 		}
 		cursor := got[0].Seq
-		if again, _ := s.TAAnswersAfter(ctx, site.ID, cursor, 100); len(again) != 0 {
+		if again, _ := ta.New(s).TAAnswersAfter(ctx, site.ID, cursor, 100); len(again) != 0 {
 			t.Fatalf("offered again after the cursor: %+v", again)
 		}
-		if theirs, _ := s.TAAnswersAfter(ctx, other.ID, 0, 100); len(theirs) != 0 {
+		if theirs, _ := ta.New(s).TAAnswersAfter(ctx, other.ID, 0, 100); len(theirs) != 0 {
 			t.Fatalf("another site is offered %+v", theirs)
 		}
-		closed, err := s.CloseTARequest(ctx, w.ID)
+		closed, err := ta.New(s).CloseTARequest(ctx, w.ID)
 		if err != nil || closed.Seq <= cursor {
 			t.Fatalf("close %+v %v", closed, err)
 		}
-		if after, _ := s.TAAnswersAfter(ctx, site.ID, cursor, 100); len(after) != 1 || after[0].Status != contract.TAClosed {
+		if after, _ := ta.New(s).TAAnswersAfter(ctx, site.ID, cursor, 100); len(after) != 1 || after[0].Status != contract.TAClosed {
 			t.Fatalf("after closing %+v", after)
 		}
-		_, err = s.AnswerTARequest(ctx, w.ID, "late", spec)
+		_, err = ta.New(s).AnswerTARequest(ctx, w.ID, "late", spec)
 		wantField(t, err, "request")
-		if _, err := s.AnswerTARequest(ctx, uuid.NewString(), "x", spec); !errors.Is(err, store.ErrNotFound) {
+		if _, err := ta.New(s).AnswerTARequest(ctx, uuid.NewString(), "x", spec); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown request: %v", err)
 		}
 	})
@@ -383,10 +387,10 @@ func TestMigrationStartsExistingOrganizationsAtInquiry(t *testing.T) {
 		dbx.Close(db)
 		s := open(t, dsn)
 		st, on, n := stageOf(t, s, "0190a4b2-0000-7000-8000-000000000001")
-		if st != store.StageInquiry || on != "2025-09-14" || n != 1 {
+		if st != affiliates.StageInquiry || on != "2025-09-14" || n != 1 {
 			t.Fatalf("an older organization is at %q since %q with %d history rows", st, on, n)
 		}
-		if _, err := s.ChangeStage(context.Background(), "0190a4b2-0000-7000-8000-000000000001", store.StageInput{To: store.StageAgreement, On: "2025-10-01"}, "Ana"); err != nil {
+		if _, err := affiliates.New(s).ChangeStage(context.Background(), "0190a4b2-0000-7000-8000-000000000001", affiliates.StageInput{To: affiliates.StageAgreement, On: "2025-10-01"}, "Ana"); err != nil {
 			t.Fatalf("an older organization cannot move on: %v", err)
 		}
 	})
@@ -399,26 +403,26 @@ func TestSpecialistsByAssignment(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		s := open(t, dsn)
 		ctx := context.Background()
-		o, _ := s.AddOrganization(ctx, "Spec org", "peer_run", "VA")
-		for _, to := range []string{store.StageAgreement, store.StageTraining, store.StageLaunched} {
-			if _, err := s.ChangeStage(ctx, o.ID, store.StageInput{To: to}, "Ana"); err != nil {
+		o, _ := affiliates.New(s).AddOrganization(ctx, "Spec org", "peer_run", "VA")
+		for _, to := range []string{affiliates.StageAgreement, affiliates.StageTraining, affiliates.StageLaunched} {
+			if _, err := affiliates.New(s).ChangeStage(ctx, o.ID, affiliates.StageInput{To: to}, "Ana"); err != nil {
 				t.Fatal(err)
 			}
 		}
-		analyst, _ := s.AddUser(ctx, "an@example.org", "Ana", store.RoleAnalyst, "", "a long enough password")
-		both, _ := s.AddUser(ctx, "both@example.org", "Bo", store.RoleAnalyst, "", "a long enough password")
-		if _, err := s.Assign(ctx, "test", both.ID, store.RoleTA, ""); err != nil {
+		analyst, _ := staff.New(s).AddUser(ctx, "an@example.org", "Ana", store.RoleAnalyst, "", "a long enough password")
+		both, _ := staff.New(s).AddUser(ctx, "both@example.org", "Bo", store.RoleAnalyst, "", "a long enough password")
+		if _, err := staff.New(s).Assign(ctx, "test", both.ID, store.RoleTA, ""); err != nil {
 			t.Fatal(err)
 		}
-		sp, err := s.Specialists(ctx)
+		sp, err := ta.New(s).Specialists(ctx)
 		if err != nil || len(sp) != 1 || sp[0].ID != both.ID {
 			t.Fatalf("specialists %+v %v", sp, err)
 		}
-		wantField(t, s.AssignPlan(ctx, o.ID, analyst.ID), "specialist_id")
-		if err := s.AssignPlan(ctx, o.ID, both.ID); err != nil {
+		wantField(t, ta.New(s).AssignPlan(ctx, o.ID, analyst.ID), "specialist_id")
+		if err := ta.New(s).AssignPlan(ctx, o.ID, both.ID); err != nil {
 			t.Fatal(err)
 		}
-		if p, _, _ := s.Plan(ctx, o.ID); p.SpecialistID != both.ID {
+		if p, _, _ := ta.New(s).Plan(ctx, o.ID); p.SpecialistID != both.ID {
 			t.Fatalf("plan specialist %q", p.SpecialistID)
 		}
 	})

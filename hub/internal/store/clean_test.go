@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
@@ -23,7 +24,7 @@ func TestUpgradeCleansRecords(t *testing.T) {
 		site := enrolledSite(t, s, "Clean")
 		key := "0190a0c0-0000-4000-8000-000000000001"
 		good := interview(t, deident.NewRecordID(time.Now()), key, "eligibility", 1, map[string]bool{"pom01_natural_supports": true})
-		if _, _, err := s.Push(ctx, site.ID, 1, []contract.Record{good}, nil); err != nil {
+		if _, _, err := intake.New(s).Push(ctx, site.ID, 1, []contract.Record{good}, nil); err != nil {
 			t.Fatal(err)
 		}
 		canary := "Jane Doe DOB 1980-03-14 SSN 123-45-6789"
@@ -39,7 +40,7 @@ func TestUpgradeCleansRecords(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.ProjectPending(ctx, 100); err != nil {
+		if _, err := intake.New(s).ProjectPending(ctx, 100); err != nil {
 			t.Fatal(err)
 		}
 		// Text an older hub kept from a site's release header and from a
@@ -83,7 +84,7 @@ func TestUpgradeCleansRecords(t *testing.T) {
 				t.Fatalf("the cleaned record is not a pending tombstone: %+v", r)
 			}
 		}
-		if _, err := s.ProjectPending(ctx, 100); err != nil {
+		if _, err := intake.New(s).ProjectPending(ctx, 100); err != nil {
 			t.Fatal(err)
 		}
 		var rows int64

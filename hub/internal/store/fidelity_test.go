@@ -9,6 +9,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
@@ -32,7 +35,7 @@ func participantMonths(t *testing.T, s *store.Store, site store.Site, n int, mod
 
 func siteIn(t *testing.T, s *store.Store, org store.Organization, name string) store.Site {
 	t.Helper()
-	site, err := s.AddSite(context.Background(), org.ID, name)
+	site, err := intake.New(s).AddSite(context.Background(), org.ID, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,8 +44,8 @@ func siteIn(t *testing.T, s *store.Store, org store.Organization, name string) s
 
 // participantFigures is what a fidelity row says that rests on
 // participants.
-func participantFigures(sf store.SiteFidelity) []store.Figure {
-	return []store.Figure{sf.JournalShare, sf.ReceiptShare, sf.SEMeetings}
+func participantFigures(sf outcomes.SiteFidelity) []outcomes.Figure {
+	return []outcomes.Figure{sf.JournalShare, sf.ReceiptShare, sf.SEMeetings}
 }
 
 var participantReasons = []string{"journal", "receipt", "Social Explorations"}
@@ -57,11 +60,11 @@ func TestFidelityFollowsTheOutcomesSuppression(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		s := open(t, dsn)
-		orgX, err := s.AddOrganization(ctx, "Two Sites Org", "peer_run", "VA")
+		orgX, err := affiliates.New(s).AddOrganization(ctx, "Two Sites Org", "peer_run", "VA")
 		if err != nil {
 			t.Fatal(err)
 		}
-		orgY, err := s.AddOrganization(ctx, "Large Org", "peer_run", "VA")
+		orgY, err := affiliates.New(s).AddOrganization(ctx, "Large Org", "peer_run", "VA")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,14 +80,14 @@ func TestFidelityFollowsTheOutcomesSuppression(t *testing.T) {
 		projectAll(t, s, 1000)
 
 		for _, minCell := range []int{1, 11, 25} {
-			rep, err := s.Fidelity(ctx, store.OutcomeFilter{}, store.DefaultFidelity(), minCell)
+			rep, err := outcomes.New(s).Fidelity(ctx, outcomes.OutcomeFilter{}, outcomes.DefaultFidelity(), minCell)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if rep.MinCell != minCell || len(rep.Sites) != 3 {
 				t.Fatalf("min cell %d: report for %d sites under %d", minCell, len(rep.Sites), rep.MinCell)
 			}
-			flags, err := s.FlaggedSites(ctx, store.DefaultFidelity(), minCell)
+			flags, err := outcomes.New(s).FlaggedSites(ctx, outcomes.DefaultFidelity(), minCell)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,18 +95,18 @@ func TestFidelityFollowsTheOutcomesSuppression(t *testing.T) {
 			for _, fl := range flags {
 				flagged[fl.SiteID] = fl.Reasons
 			}
-			rows := map[string]store.SiteFidelity{}
+			rows := map[string]outcomes.SiteFidelity{}
 			for _, sf := range rep.Sites {
 				rows[sf.SiteID] = sf
-				all, err := s.Outcomes(ctx, store.OutcomeFilter{SiteID: sf.SiteID}, minCell)
+				all, err := outcomes.New(s).Outcomes(ctx, outcomes.OutcomeFilter{SiteID: sf.SiteID}, minCell)
 				if err != nil {
 					t.Fatal(err)
 				}
-				se, err := s.Outcomes(ctx, store.OutcomeFilter{SiteID: sf.SiteID, Model: contract.ModelSocialExplorations}, minCell)
+				se, err := outcomes.New(s).Outcomes(ctx, outcomes.OutcomeFilter{SiteID: sf.SiteID, Model: contract.ModelSocialExplorations}, minCell)
 				if err != nil {
 					t.Fatal(err)
 				}
-				for i, want := range []store.Figure{all.Participation.JournalShare, all.Participation.ReceiptShare} {
+				for i, want := range []outcomes.Figure{all.Participation.JournalShare, all.Participation.ReceiptShare} {
 					if !reflect.DeepEqual(participantFigures(sf)[i], want) {
 						t.Errorf("min cell %d, %s: fidelity %v, the outcomes report %v", minCell, sf.Site, participantFigures(sf)[i], want)
 					}
@@ -133,9 +136,9 @@ func TestFidelityFollowsTheOutcomesSuppression(t *testing.T) {
 			case 11, 25:
 				// The larger site is hidden to protect the small one: the
 				// two rows say the same of their participants.
-				for _, sf := range []store.SiteFidelity{a, b} {
+				for _, sf := range []outcomes.SiteFidelity{a, b} {
 					for _, fig := range participantFigures(sf) {
-						if !fig.Suppressed || fig.Note != store.SuppressedNote(minCell) {
+						if !fig.Suppressed || fig.Note != outcomes.SuppressedNote(minCell) {
 							t.Errorf("min cell %d, %s shows %+v of its participants", minCell, sf.Site, fig)
 						}
 					}

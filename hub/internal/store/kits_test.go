@@ -16,7 +16,11 @@ import (
 
 	"github.com/go-gormigrate/gormigrate/v2"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/kits"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/program"
@@ -30,7 +34,7 @@ func TestKitLifecycle(t *testing.T) {
 		s := open(t, dsn)
 		ctx := context.Background()
 
-		d, err := s.CreateDraft(ctx, "2026.2", "", nil, "Tess Trainer")
+		d, err := kits.New(s).CreateDraft(ctx, "2026.2", "", nil, "Tess Trainer")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,32 +42,32 @@ func TestKitLifecycle(t *testing.T) {
 			t.Fatalf("draft from the latest release: %+v", d)
 		}
 		// A draft cannot take a published version.
-		_, err = s.CreateDraft(ctx, "2026.1", "", nil, "")
+		_, err = kits.New(s).CreateDraft(ctx, "2026.1", "", nil, "")
 		wantField(t, err, "version")
 
 		// Bad files are refused and change nothing.
 		for name, c := range map[string]struct {
-			up    store.FileUpload
+			up    kits.FileUpload
 			field string
 		}{
-			"type lies":    {store.FileUpload{Name: "w.pdf", Kind: program.FileWorksheet, MediaType: "application/pdf", Data: []byte("plain text, not a PDF")}, "file"},
-			"unknown kind": {store.FileUpload{Name: "w.pdf", Kind: "poster", MediaType: "application/pdf", Data: pdf}, "kind"},
-			"bad type":     {store.FileUpload{Name: "w.exe", Kind: program.FileHandout, MediaType: "application/x-msdownload", Data: []byte("MZ")}, "file"},
-			"too large":    {store.FileUpload{Name: "big.txt", Kind: program.FileHandbook, MediaType: "text/plain", Data: make([]byte, store.MaxKitFileBytes+1)}, "file"},
-			"no plan":      {store.FileUpload{Name: "w.pdf", Kind: program.FileWorksheet, MediaType: "application/pdf", LessonPlan: "no_such_plan", Data: pdf}, "lesson_plan"},
+			"type lies":    {kits.FileUpload{Name: "w.pdf", Kind: program.FileWorksheet, MediaType: "application/pdf", Data: []byte("plain text, not a PDF")}, "file"},
+			"unknown kind": {kits.FileUpload{Name: "w.pdf", Kind: "poster", MediaType: "application/pdf", Data: pdf}, "kind"},
+			"bad type":     {kits.FileUpload{Name: "w.exe", Kind: program.FileHandout, MediaType: "application/x-msdownload", Data: []byte("MZ")}, "file"},
+			"too large":    {kits.FileUpload{Name: "big.txt", Kind: program.FileHandbook, MediaType: "text/plain", Data: make([]byte, kits.MaxKitFileBytes+1)}, "file"},
+			"no plan":      {kits.FileUpload{Name: "w.pdf", Kind: program.FileWorksheet, MediaType: "application/pdf", LessonPlan: "no_such_plan", Data: pdf}, "lesson_plan"},
 		} {
-			_, _, err := s.AttachFile(ctx, d.ID, c.up)
+			_, _, err := kits.New(s).AttachFile(ctx, d.ID, c.up)
 			if err == nil {
 				t.Fatalf("%s: attached", name)
 			}
 			wantField(t, err, c.field) // refused for the reason the case is about
 		}
-		if again, _ := s.Draft(ctx, d.ID); again.Content != d.Content {
+		if again, _ := kits.New(s).Draft(ctx, d.ID); again.Content != d.Content {
 			t.Fatal("a refused file changed the draft")
 		}
 		base := program.Default()
 		plan := base.LessonPlans[0].Code
-		_, f, err := s.AttachFile(ctx, d.ID, store.FileUpload{Name: "Goal worksheet.pdf", Kind: program.FileWorksheet, MediaType: "application/pdf", LessonPlan: plan, Data: pdf})
+		_, f, err := kits.New(s).AttachFile(ctx, d.ID, kits.FileUpload{Name: "Goal worksheet.pdf", Kind: program.FileWorksheet, MediaType: "application/pdf", LessonPlan: plan, Data: pdf})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,18 +76,18 @@ func TestKitLifecycle(t *testing.T) {
 			t.Fatalf("file %+v", f)
 		}
 		// Not served to agents before a published release names it.
-		if _, err := s.KitFileFor(ctx, f.SHA256); !errors.Is(err, store.ErrNotFound) {
+		if _, err := kits.New(s).KitFileFor(ctx, f.SHA256); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("draft file served to agents: %v", err)
 		}
 
 		// Content: malformed JSON and unknown fields are refused, nothing changes.
-		before, _ := s.Draft(ctx, d.ID)
+		before, _ := kits.New(s).Draft(ctx, d.ID)
 		for _, bad := range []string{`{`, `{"version":"2026.2","surprise":1}`, "\xff\xfe"} {
-			if _, err := s.ReplaceDraftContent(ctx, d.ID, []byte(bad)); err == nil {
+			if _, err := kits.New(s).ReplaceDraftContent(ctx, d.ID, []byte(bad)); err == nil {
 				t.Fatalf("content %q accepted", bad)
 			}
 		}
-		if after, _ := s.Draft(ctx, d.ID); after.Content != before.Content {
+		if after, _ := kits.New(s).Draft(ctx, d.ID); after.Content != before.Content {
 			t.Fatal("refused content changed the draft")
 		}
 		next := base
@@ -93,19 +97,19 @@ func TestKitLifecycle(t *testing.T) {
 		next.Files = nil // keeps the attached file
 		b, _ := json.Marshal(next)
 		// The first plan is gone, so the attached worksheet no longer validates.
-		d, err = s.ReplaceDraftContent(ctx, d.ID, b)
+		d, err = kits.New(s).ReplaceDraftContent(ctx, d.ID, b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ValidateDraft(ctx, d.ID); err == nil {
+		if _, err := kits.New(s).ValidateDraft(ctx, d.ID); err == nil {
 			t.Fatal("a file attached to a removed lesson plan validates")
 		}
-		if _, err := s.PublishDraft(ctx, d.ID, "Tess Trainer"); err == nil {
+		if _, err := kits.New(s).PublishDraft(ctx, d.ID, "Tess Trainer"); err == nil {
 			t.Fatal("an invalid draft was published")
 		}
 		next.LessonPlans = base.LessonPlans
 		b, _ = json.Marshal(next)
-		if d, err = s.ReplaceDraftContent(ctx, d.ID, b); err != nil {
+		if d, err = kits.New(s).ReplaceDraftContent(ctx, d.ID, b); err != nil {
 			t.Fatal(err)
 		}
 		rel, _ := d.Release()
@@ -118,7 +122,7 @@ func TestKitLifecycle(t *testing.T) {
 			t.Fatalf("diff from the base: %+v", changes)
 		}
 
-		r, err := s.PublishDraft(ctx, d.ID, "Tess Trainer")
+		r, err := kits.New(s).PublishDraft(ctx, d.ID, "Tess Trainer")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,19 +131,19 @@ func TestKitLifecycle(t *testing.T) {
 		}
 		// Immutable: the draft is gone, its edits are refused as changes of a
 		// published release, the version cannot be published with other content.
-		if _, err := s.ReplaceDraftContent(ctx, d.ID, b); !errors.Is(err, store.ErrPublished) {
+		if _, err := kits.New(s).ReplaceDraftContent(ctx, d.ID, b); !errors.Is(err, store.ErrPublished) {
 			t.Fatalf("a published release's draft was edited: %v", err)
 		}
-		if _, _, err := s.AttachFile(ctx, d.ID, store.FileUpload{Name: "x.pdf", Kind: program.FileHandout, MediaType: "application/pdf", Data: pdf}); !errors.Is(err, store.ErrPublished) {
+		if _, _, err := kits.New(s).AttachFile(ctx, d.ID, kits.FileUpload{Name: "x.pdf", Kind: program.FileHandout, MediaType: "application/pdf", Data: pdf}); !errors.Is(err, store.ErrPublished) {
 			t.Fatalf("a file was attached after publishing: %v", err)
 		}
-		if _, err := s.PublishDraft(ctx, d.ID, "again"); !errors.Is(err, store.ErrPublished) {
+		if _, err := kits.New(s).PublishDraft(ctx, d.ID, "again"); !errors.Is(err, store.ErrPublished) {
 			t.Fatalf("published twice: %v", err)
 		}
-		if err := s.DeleteDraft(ctx, d.ID); !errors.Is(err, store.ErrPublished) {
+		if err := kits.New(s).DeleteDraft(ctx, d.ID); !errors.Is(err, store.ErrPublished) {
 			t.Fatalf("a published draft was deleted: %v", err)
 		}
-		if ds, _ := s.Drafts(ctx); len(ds) != 0 {
+		if ds, _ := kits.New(s).Drafts(ctx); len(ds) != 0 {
 			t.Fatalf("drafts after publishing: %+v", ds)
 		}
 		changed := next
@@ -150,27 +154,27 @@ func TestKitLifecycle(t *testing.T) {
 		if stored.SHA256 != r.SHA256 {
 			t.Fatal("the published release changed")
 		}
-		if kf, err := s.KitFileFor(ctx, f.SHA256); err != nil || string(kf.Data) != string(pdf) {
+		if kf, err := kits.New(s).KitFileFor(ctx, f.SHA256); err != nil || string(kf.Data) != string(pdf) {
 			t.Fatalf("published file: %v", err)
 		}
 
 		// Sites: one on the old release is behind.
 		site := enrolledSite(t, s, "Kit site")
-		tok, _ := s.IssueEnrollmentToken(ctx, site.ID, time.Hour)
-		if _, _, _, err := s.Enroll(ctx, tok, ""); err != nil {
+		tok, _ := intake.New(s).IssueEnrollmentToken(ctx, site.ID, time.Hour)
+		if _, _, _, err := intake.New(s).Enroll(ctx, tok, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.TouchSite(ctx, site.ID, "2026.1"); err != nil {
+		if err := intake.New(s).TouchSite(ctx, site.ID, "2026.1"); err != nil {
 			t.Fatal(err)
 		}
 
 		// Retire: 2026.1 is no longer offered; the site on it is flagged.
-		if _, err := s.RetireRelease(ctx, "2026.1", " "); err == nil {
+		if _, err := kits.New(s).RetireRelease(ctx, "2026.1", " "); err == nil {
 			t.Fatal("retired without a reason")
 		} else {
 			wantField(t, err, "reason")
 		}
-		if _, err := s.RetireRelease(ctx, "2026.1", "superseded by 2026.2"); err != nil {
+		if _, err := kits.New(s).RetireRelease(ctx, "2026.1", "superseded by 2026.2"); err != nil {
 			t.Fatal(err)
 		}
 		rs, _ := s.ReleasesAfter(ctx, 0)
@@ -180,13 +184,13 @@ func TestKitLifecycle(t *testing.T) {
 		if l, _ := s.LatestRelease(ctx); l.Version != "2026.2" {
 			t.Fatalf("latest %s", l.Version)
 		}
-		_, err = s.RetireRelease(ctx, "2026.2", "oops")
+		_, err = kits.New(s).RetireRelease(ctx, "2026.2", "oops")
 		wantField(t, err, "version") // the last in service
-		sites, latest, err := s.SiteReleases(ctx)
+		sites, latest, err := kits.New(s).SiteReleases(ctx)
 		if err != nil || latest.Version != "2026.2" || len(sites) != 1 || !sites[0].Behind || !sites[0].OnRetired {
 			t.Fatalf("site releases %+v %s %v", sites, latest.Version, err)
 		}
-		all, _ := s.Releases(ctx)
+		all, _ := kits.New(s).Releases(ctx)
 		if len(all) != 2 || all[0].Status() != store.StatusRetired {
 			t.Fatalf("releases %+v", all)
 		}
@@ -215,7 +219,7 @@ func TestRetireReleasesAtOnce(t *testing.T) {
 			for _, v := range inService {
 				wg.Go(func() {
 					<-start
-					_, err := s.RetireRelease(ctx, v, "superseded")
+					_, err := kits.New(s).RetireRelease(ctx, v, "superseded")
 					errs <- err
 				})
 			}
@@ -245,44 +249,44 @@ func TestCertificationRules(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		s.Now = func() time.Time { return now }
-		p := store.CertPolicy{ValidMonths: 12, WarnDays: 60}
-		org, err := s.AddOrganization(ctx, "Cert org", "peer_run", "VA")
+		p := training.CertPolicy{ValidMonths: 12, WarnDays: 60}
+		org, err := affiliates.New(s).AddOrganization(ctx, "Cert org", "peer_run", "VA")
 		if err != nil {
 			t.Fatal(err)
 		}
-		other, _ := s.AddOrganization(ctx, "Other org", "nami", "MD")
+		other, _ := affiliates.New(s).AddOrganization(ctx, "Other org", "nami", "MD")
 
-		_, err = s.AddTrainee(ctx, org.ID, "Casey", "not an email", store.TraineeCoach)
+		_, err = training.New(s).AddTrainee(ctx, org.ID, "Casey", "not an email", training.TraineeCoach)
 		wantField(t, err, "email")
-		coach, err := s.AddTrainee(ctx, org.ID, "Casey Coach", "Casey@Example.org", store.TraineeCoach)
+		coach, err := training.New(s).AddTrainee(ctx, org.ID, "Casey Coach", "Casey@Example.org", training.TraineeCoach)
 		if err != nil || coach.Email != "casey@example.org" {
 			t.Fatalf("%+v %v", coach, err)
 		}
-		director, _ := s.AddTrainee(ctx, org.ID, "Dana Director", "dana@example.org", store.TraineeDirector)
-		outsider, _ := s.AddTrainee(ctx, other.ID, "Olly Other", "olly@example.org", store.TraineeCoach)
+		director, _ := training.New(s).AddTrainee(ctx, org.ID, "Dana Director", "dana@example.org", training.TraineeDirector)
+		outsider, _ := training.New(s).AddTrainee(ctx, other.ID, "Olly Other", "olly@example.org", training.TraineeCoach)
 
-		wantField(t, s.CompleteModule(ctx, coach.ID, "juggling", "", "t"), "module")
-		wantField(t, s.CompleteModule(ctx, coach.ID, "peer_support", "2026-04-01", "t"), "completed_on")
-		for _, m := range store.Modules[:5] {
-			if err := s.CompleteModule(ctx, coach.ID, m, "2026-02-01", "t"); err != nil {
+		wantField(t, training.New(s).CompleteModule(ctx, coach.ID, "juggling", "", "t"), "module")
+		wantField(t, training.New(s).CompleteModule(ctx, coach.ID, "peer_support", "2026-04-01", "t"), "completed_on")
+		for _, m := range training.Modules[:5] {
+			if err := training.New(s).CompleteModule(ctx, coach.ID, m, "2026-02-01", "t"); err != nil {
 				t.Fatal(err)
 			}
 		}
-		_, err = s.Certify(ctx, coach.ID, p)
+		_, err = training.New(s).Certify(ctx, coach.ID, p)
 		wantField(t, err, "modules")
 		if !strings.Contains(err.Error(), "Shared decision-making") {
 			t.Fatalf("the refusal does not name the missing module: %v", err)
 		}
-		if cs, _ := s.Registry(ctx, org.ID, p); len(cs) != 0 {
+		if cs, _ := training.New(s).Registry(ctx, org.ID, p); len(cs) != 0 {
 			t.Fatal("a refused certification was stored")
 		}
-		if err := s.CompleteModule(ctx, coach.ID, "shared_decision_making", "", "t"); err != nil {
+		if err := training.New(s).CompleteModule(ctx, coach.ID, "shared_decision_making", "", "t"); err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.Certify(ctx, director.ID, p)
+		_, err = training.New(s).Certify(ctx, director.ID, p)
 		wantField(t, err, "trainee_id")
 
-		cert, err := s.Certify(ctx, coach.ID, p)
+		cert, err := training.New(s).Certify(ctx, coach.ID, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -292,86 +296,86 @@ func TestCertificationRules(t *testing.T) {
 		if cert.IssuedOn != "2026-03-01" || cert.ExpiresOn != "2027-03-01" {
 			t.Fatalf("dates %s %s", cert.IssuedOn, cert.ExpiresOn)
 		}
-		_, err = s.Certify(ctx, coach.ID, p)
+		_, err = training.New(s).Certify(ctx, coach.ID, p)
 		wantField(t, err, "trainee_id") // already certified: renew instead
 
 		// Verification tells only name, status and expiry; codes are read
 		// as people type them.
-		v, err := s.Verify(ctx, " "+strings.ToLower(cert.Code)+" ")
-		if err != nil || v != (store.Verification{Name: "Casey Coach", Status: contract.CertCurrent, ExpiresOn: "2027-03-01"}) {
+		v, err := training.New(s).Verify(ctx, " "+strings.ToLower(cert.Code)+" ")
+		if err != nil || v != (training.Verification{Name: "Casey Coach", Status: contract.CertCurrent, ExpiresOn: "2027-03-01"}) {
 			t.Fatalf("verify %+v %v", v, err)
 		}
-		if _, err := s.Verify(ctx, "IML-AAAA-AAAA-AAAA-AAAA"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := training.New(s).Verify(ctx, "IML-AAAA-AAAA-AAAA-AAAA"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown code: %v", err)
 		}
 
 		// The pull: the org's changes after a cursor, in order; never another org's.
-		for _, m := range store.Modules {
-			_ = s.CompleteModule(ctx, outsider.ID, m, "", "t")
+		for _, m := range training.Modules {
+			_ = training.New(s).CompleteModule(ctx, outsider.ID, m, "", "t")
 		}
-		if _, err := s.Certify(ctx, outsider.ID, p); err != nil {
+		if _, err := training.New(s).Certify(ctx, outsider.ID, p); err != nil {
 			t.Fatal(err)
 		}
-		wire, err := s.CertificationsAfter(ctx, org.ID, 0, 100)
+		wire, err := training.New(s).CertificationsAfter(ctx, org.ID, 0, 100)
 		if err != nil || len(wire) != 1 || wire[0].Code != cert.Code || wire[0].CoachEmail != "casey@example.org" || len(wire[0].Modules) != 6 {
 			t.Fatalf("wire %+v %v", wire, err)
 		}
 		seq := wire[0].Seq
 
 		// Expiring soon within the window only.
-		if exp, _ := s.ExpiringCertifications(ctx, p); len(exp) != 0 {
+		if exp, _ := training.New(s).ExpiringCertifications(ctx, p); len(exp) != 0 {
 			t.Fatalf("flagged a year ahead: %+v", exp)
 		}
 		now = time.Date(2027, 1, 15, 12, 0, 0, 0, time.UTC)
-		exp, _ := s.ExpiringCertifications(ctx, p)
+		exp, _ := training.New(s).ExpiringCertifications(ctx, p)
 		if len(exp) != 2 || !exp[0].ExpiresSoon {
 			t.Fatalf("expiring %+v", exp)
 		}
 		// Renewal extends from the expiry and makes a new change.
-		renewed, err := s.RenewCertification(ctx, cert.Code, p)
+		renewed, err := training.New(s).RenewCertification(ctx, cert.Code, p)
 		if err != nil || renewed.ExpiresOn != "2028-03-01" || renewed.Seq <= seq {
 			t.Fatalf("renewed %+v %v", renewed, err)
 		}
-		wire, _ = s.CertificationsAfter(ctx, org.ID, seq, 100)
+		wire, _ = training.New(s).CertificationsAfter(ctx, org.ID, seq, 100)
 		if len(wire) != 1 || wire[0].ExpiresOn != "2028-03-01" {
 			t.Fatalf("renewal not pulled: %+v", wire)
 		}
 		seq = wire[0].Seq
 
 		// Revocation needs a reason; a refused one changes nothing.
-		_, err = s.RevokeCertification(ctx, cert.Code, "  ")
+		_, err = training.New(s).RevokeCertification(ctx, cert.Code, "  ")
 		wantField(t, err, "reason")
-		if w, _ := s.CertificationsAfter(ctx, org.ID, seq, 100); len(w) != 0 {
+		if w, _ := training.New(s).CertificationsAfter(ctx, org.ID, seq, 100); len(w) != 0 {
 			t.Fatal("a refused revocation made a change")
 		}
-		if _, err := s.RevokeCertification(ctx, cert.Code, "left the program"); err != nil {
+		if _, err := training.New(s).RevokeCertification(ctx, cert.Code, "left the program"); err != nil {
 			t.Fatal(err)
 		}
-		wire, _ = s.CertificationsAfter(ctx, org.ID, seq, 100)
+		wire, _ = training.New(s).CertificationsAfter(ctx, org.ID, seq, 100)
 		if len(wire) != 1 || wire[0].Status != contract.CertRevoked || wire[0].RevokedReason != "left the program" {
 			t.Fatalf("revocation pulled %+v", wire)
 		}
-		_, err = s.RenewCertification(ctx, cert.Code, p)
+		_, err = training.New(s).RenewCertification(ctx, cert.Code, p)
 		wantField(t, err, "code")
-		if v, _ := s.Verify(ctx, cert.Code); v.Status != contract.CertRevoked {
+		if v, _ := training.New(s).Verify(ctx, cert.Code); v.Status != contract.CertRevoked {
 			t.Fatalf("verify after revocation: %+v", v)
 		}
 		// After revocation the coach may be certified again, with a new code.
-		again, err := s.Certify(ctx, coach.ID, p)
+		again, err := training.New(s).Certify(ctx, coach.ID, p)
 		if err != nil || again.Code == cert.Code {
 			t.Fatalf("recertified %+v %v", again, err)
 		}
 
 		// Expired on the day after the expiry date.
 		now = time.Date(2028, 2, 1, 0, 0, 0, 0, time.UTC)
-		if v, _ := s.Verify(ctx, again.Code); v.Status != contract.CertExpired {
+		if v, _ := training.New(s).Verify(ctx, again.Code); v.Status != contract.CertExpired {
 			t.Fatalf("verify after expiry: %+v", v)
 		}
 
 		// Director sessions are for directors.
-		_, err = s.AddDirectorSession(ctx, coach.ID, "2026-03-01", "Tess", "")
+		_, err = training.New(s).AddDirectorSession(ctx, coach.ID, "2026-03-01", "Tess", "")
 		wantField(t, err, "trainee_id")
-		if _, err := s.AddDirectorSession(ctx, director.ID, "2026-03-01", "Tess", "Program overview"); err != nil {
+		if _, err := training.New(s).AddDirectorSession(ctx, director.ID, "2026-03-01", "Tess", "Program overview"); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -381,27 +385,27 @@ func TestTrainingEventCapacity(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		s := open(t, dsn)
 		ctx := context.Background()
-		org, _ := s.AddOrganization(ctx, "Event org", "peer_run", "VA")
-		_, err := s.AddTrainingEvent(ctx, store.TrainingEvent{Title: "Spring", Mode: store.ModeInPerson, StartsOn: "2026-04-01", Trainer: "Tess", Capacity: 1})
+		org, _ := affiliates.New(s).AddOrganization(ctx, "Event org", "peer_run", "VA")
+		_, err := training.New(s).AddTrainingEvent(ctx, training.TrainingEvent{Title: "Spring", Mode: training.ModeInPerson, StartsOn: "2026-04-01", Trainer: "Tess", Capacity: 1})
 		wantField(t, err, "location")
-		_, err = s.AddTrainingEvent(ctx, store.TrainingEvent{Title: "Spring", Mode: store.ModeVirtual, StartsOn: "2026-04-03", EndsOn: "2026-04-01", Trainer: "Tess", Capacity: 1})
+		_, err = training.New(s).AddTrainingEvent(ctx, training.TrainingEvent{Title: "Spring", Mode: training.ModeVirtual, StartsOn: "2026-04-03", EndsOn: "2026-04-01", Trainer: "Tess", Capacity: 1})
 		wantField(t, err, "ends_on")
-		e, err := s.AddTrainingEvent(ctx, store.TrainingEvent{Title: "Spring", Mode: store.ModeVirtual, StartsOn: "2026-04-01", Trainer: "Tess", Capacity: 1})
+		e, err := training.New(s).AddTrainingEvent(ctx, training.TrainingEvent{Title: "Spring", Mode: training.ModeVirtual, StartsOn: "2026-04-01", Trainer: "Tess", Capacity: 1})
 		if err != nil || e.EndsOn != "2026-04-01" {
 			t.Fatalf("%+v %v", e, err)
 		}
-		a, _ := s.AddTrainee(ctx, org.ID, "A", "a@example.org", store.TraineeCoach)
-		b, _ := s.AddTrainee(ctx, org.ID, "B", "b@example.org", store.TraineeCoach)
-		if err := s.Register(ctx, e.ID, a.ID); err != nil {
+		a, _ := training.New(s).AddTrainee(ctx, org.ID, "A", "a@example.org", training.TraineeCoach)
+		b, _ := training.New(s).AddTrainee(ctx, org.ID, "B", "b@example.org", training.TraineeCoach)
+		if err := training.New(s).Register(ctx, e.ID, a.ID); err != nil {
 			t.Fatal(err)
 		}
-		wantField(t, s.Register(ctx, e.ID, a.ID), "trainee_id")
-		wantField(t, s.Register(ctx, e.ID, b.ID), "trainee_id") // full
-		wantField(t, s.MarkAttendance(ctx, e.ID, b.ID, true), "trainee_id")
-		if err := s.MarkAttendance(ctx, e.ID, a.ID, true); err != nil {
+		wantField(t, training.New(s).Register(ctx, e.ID, a.ID), "trainee_id")
+		wantField(t, training.New(s).Register(ctx, e.ID, b.ID), "trainee_id") // full
+		wantField(t, training.New(s).MarkAttendance(ctx, e.ID, b.ID, true), "trainee_id")
+		if err := training.New(s).MarkAttendance(ctx, e.ID, a.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		rs, _ := s.Registrations(ctx, e.ID)
+		rs, _ := training.New(s).Registrations(ctx, e.ID)
 		if len(rs) != 1 || !rs[0].Attended {
 			t.Fatalf("registrations %+v", rs)
 		}
@@ -436,12 +440,12 @@ func TestKitsMigrationRollsBack(t *testing.T) {
 		}
 		// The counter row is back, so certification works.
 		ctx := context.Background()
-		org, _ := s.AddOrganization(ctx, "Roll org", "peer_run", "VA")
-		tr, _ := s.AddTrainee(ctx, org.ID, "R", "r@example.org", store.TraineeCoach)
-		for _, mod := range store.Modules {
-			_ = s.CompleteModule(ctx, tr.ID, mod, "", "t")
+		org, _ := affiliates.New(s).AddOrganization(ctx, "Roll org", "peer_run", "VA")
+		tr, _ := training.New(s).AddTrainee(ctx, org.ID, "R", "r@example.org", training.TraineeCoach)
+		for _, mod := range training.Modules {
+			_ = training.New(s).CompleteModule(ctx, tr.ID, mod, "", "t")
 		}
-		if _, err := s.Certify(ctx, tr.ID, store.DefaultCertPolicy); err != nil {
+		if _, err := training.New(s).Certify(ctx, tr.ID, training.DefaultCertPolicy); err != nil {
 			t.Fatal(err)
 		}
 	})

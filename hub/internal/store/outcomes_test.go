@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
@@ -63,7 +65,7 @@ func sortStrings(s []string) {
 func projectAll(t *testing.T, s *store.Store, limit int) {
 	t.Helper()
 	for {
-		n, err := s.ProjectPending(context.Background(), limit)
+		n, err := intake.New(s).ProjectPending(context.Background(), limit)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +86,7 @@ func rec(t *testing.T, id, typ string, v int64, p any) contract.Record {
 
 func push(t *testing.T, s *store.Store, site string, recs ...contract.Record) {
 	t.Helper()
-	res, _, err := s.Push(context.Background(), site, 1, recs, nil)
+	res, _, err := intake.New(s).Push(context.Background(), site, 1, recs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +170,7 @@ func TestOutcomeProjection(t *testing.T) {
 		if n := count(t, s, "SELECT SUM(n) FROM rollup_survey_all"); n != 1 {
 			t.Fatalf("all-sites survey rollup counts %d answers, want 1 (site B's)", n)
 		}
-		rep, err := s.Outcomes(ctx, store.OutcomeFilter{}, 1)
+		rep, err := outcomes.New(s).Outcomes(ctx, outcomes.OutcomeFilter{}, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +196,7 @@ func TestOutcomeProjection(t *testing.T) {
 		if fresh := snapshot(t, s); !reflect.DeepEqual(incremental, fresh) {
 			t.Fatalf("incremental rollups differ from a fresh projection:\n%v\n%v", incremental, fresh)
 		}
-		if err := s.RebuildRollups(ctx); err != nil {
+		if err := outcomes.New(s).RebuildRollups(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if rebuilt := snapshot(t, s); !reflect.DeepEqual(incremental, rebuilt) {
@@ -237,13 +239,13 @@ func TestCoarseBandsAndTopCodedCounts(t *testing.T) {
 		if n := count(t, s, "SELECT MAX(before_count) FROM outcome_hospitalizations"); n != 12 {
 			t.Fatalf("largest projected count before enrollment %d, want 12 as sent", n)
 		}
-		if err := s.RebuildRollups(ctx); err != nil {
+		if err := outcomes.New(s).RebuildRollups(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if n := count(t, s, "SELECT hosp_before FROM rollup_people WHERE site_id = ?", a.ID); n != 10 {
 			t.Fatalf("rebuilt: hospitalizations before enrollment summed to %d, want 10", n)
 		}
-		rep, err := s.Outcomes(ctx, store.OutcomeFilter{}, 1)
+		rep, err := outcomes.New(s).Outcomes(ctx, outcomes.OutcomeFilter{}, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -281,7 +283,7 @@ func TestFidelityFlags(t *testing.T) {
 		cohort(good, 8, 4, 4)
 		cohort(weak, 7, 2, 1)
 		projectAll(t, s, 1000)
-		flags, err := s.FlaggedSites(ctx, store.DefaultFidelity(), store.DefaultMinCell)
+		flags, err := outcomes.New(s).FlaggedSites(ctx, outcomes.DefaultFidelity(), outcomes.DefaultMinCell)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -294,12 +296,12 @@ func TestFidelityFlags(t *testing.T) {
 				t.Errorf("reasons %q lack %q", reasons, want)
 			}
 		}
-		lenient := store.DefaultFidelity()
+		lenient := outcomes.DefaultFidelity()
 		lenient.GroupSizeShare, lenient.PeerPartnersMeetings, lenient.JournalShare, lenient.ReceiptShare, lenient.ThemeShare = 0, 2, 0, 0, 0
-		if flags, _ := s.FlaggedSites(ctx, lenient, store.DefaultMinCell); len(flags) != 0 {
+		if flags, _ := outcomes.New(s).FlaggedSites(ctx, lenient, outcomes.DefaultMinCell); len(flags) != 0 {
 			t.Fatalf("with lenient thresholds %+v are flagged", flags)
 		}
-		rep, err := s.Fidelity(ctx, store.OutcomeFilter{}, store.DefaultFidelity(), 20)
+		rep, err := outcomes.New(s).Fidelity(ctx, outcomes.OutcomeFilter{}, outcomes.DefaultFidelity(), 20)
 		if err != nil {
 			t.Fatal(err)
 		}

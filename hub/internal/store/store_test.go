@@ -9,6 +9,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
@@ -28,11 +31,11 @@ func open(t *testing.T, dsn string) *store.Store {
 func enrolledSite(t *testing.T, s *store.Store, name string) store.Site {
 	t.Helper()
 	ctx := context.Background()
-	o, err := s.AddOrganization(ctx, name+" org", "peer_run", "va")
+	o, err := affiliates.New(s).AddOrganization(ctx, name+" org", "peer_run", "va")
 	if err != nil {
 		t.Fatal(err)
 	}
-	site, err := s.AddSite(ctx, o.ID, name)
+	site, err := intake.New(s).AddSite(ctx, o.ID, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,16 +100,16 @@ func TestPushFates(t *testing.T) {
 		v2 := interview(t, id, key, "eligibility", 2, map[string]bool{"pom20_have_friends": true})
 		v2other := interview(t, id, key, "eligibility", 2, map[string]bool{"pom21_respected": true})
 
-		res, seq, err := s.Push(ctx, site.ID, 1, []contract.Record{v1}, nil)
+		res, seq, err := intake.New(s).Push(ctx, site.ID, 1, []contract.Record{v1}, nil)
 		if err != nil || seq != 1 || res[0].Fate != contract.FateStored {
 			t.Fatalf("first push: %v %d %v", fates(res), seq, err)
 		}
 		other1 := interview(t, deident.NewRecordID(time.Now()), key, "closing", 1, map[string]bool{"pom20_have_friends": true})
-		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{v1, other1}, nil)
+		res, _, _ = intake.New(s).Push(ctx, site.ID, 2, []contract.Record{v1, other1}, nil)
 		if got := fates(res); got[0] != contract.FateDuplicate || got[1] != contract.FateStored {
 			t.Fatalf("second push fates %v", got)
 		}
-		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{v2}, nil)
+		res, _, _ = intake.New(s).Push(ctx, site.ID, 2, []contract.Record{v2}, nil)
 		if got := fates(res); got[0] != contract.FateStored {
 			t.Fatalf("higher version fate %v", got)
 		}
@@ -115,14 +118,14 @@ func TestPushFates(t *testing.T) {
 			want contract.Fate
 			hubV int64
 		}{{v1, contract.FateStale, 2}, {v2, contract.FateDuplicate, 0}, {v2other, contract.FateConflict, 2}} {
-			res, seq, _ = s.Push(ctx, site.ID, 1, []contract.Record{c.r}, nil)
+			res, seq, _ = intake.New(s).Push(ctx, site.ID, 1, []contract.Record{c.r}, nil)
 			if res[0].Fate != c.want || res[0].HubVersion != c.hubV {
 				t.Fatalf("v%d: fate %v hub version %d, want %v %d", c.r.Version, res[0].Fate, res[0].HubVersion, c.want, c.hubV)
 			}
 		}
 		// Another type under the same id is a conflict, not a replacement.
 		asParticipant, _ := contract.NewRecord(id, contract.TypeParticipant, 9, contract.Participant{Key: key, EnrollmentYear: 2026, AgeBand: "25-34"})
-		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{asParticipant}, nil)
+		res, _, _ = intake.New(s).Push(ctx, site.ID, 2, []contract.Record{asParticipant}, nil)
 		if res[0].Fate != contract.FateConflict {
 			t.Fatalf("type change fate %v", res[0].Fate)
 		}
@@ -136,8 +139,8 @@ func TestPushFates(t *testing.T) {
 		}
 		// Another site may not touch this record; nothing of its batch is stored.
 		fresh := interview(t, deident.NewRecordID(time.Now()), key, "closing", 1, map[string]bool{"pom20_have_friends": true})
-		_, _, err = s.Push(ctx, other.ID, 1, []contract.Record{fresh, interview(t, id, key, "eligibility", 3, map[string]bool{"pom20_have_friends": true})}, nil)
-		if !errors.Is(err, store.ErrForeignRecord) {
+		_, _, err = intake.New(s).Push(ctx, other.ID, 1, []contract.Record{fresh, interview(t, id, key, "eligibility", 3, map[string]bool{"pom20_have_friends": true})}, nil)
+		if !errors.Is(err, intake.ErrForeignRecord) {
 			t.Fatalf("foreign push: %v", err)
 		}
 		var n int64
@@ -146,7 +149,7 @@ func TestPushFates(t *testing.T) {
 			t.Fatal("a refused batch stored a record")
 		}
 		// A tombstone replaces the record.
-		res, _, _ = s.Push(ctx, site.ID, 3, []contract.Record{contract.NewTombstone(id, contract.TypePOMInterview, 3)}, nil)
+		res, _, _ = intake.New(s).Push(ctx, site.ID, 3, []contract.Record{contract.NewTombstone(id, contract.TypePOMInterview, 3)}, nil)
 		if res[0].Fate != contract.FateStored {
 			t.Fatalf("tombstone fate %v", res[0].Fate)
 		}
@@ -171,17 +174,17 @@ func TestProjectionAndReport(t *testing.T) {
 				interview(t, deident.NewRecordID(time.Now()), key, "eligibility", 1, map[string]bool{"pom20_have_friends": i == 0}),
 				interview(t, deident.NewRecordID(time.Now()), key, "closing", 1, map[string]bool{"pom20_have_friends": i < 3}))
 		}
-		if _, _, err := s.Push(ctx, site.ID, 1, recs, nil); err != nil {
+		if _, _, err := intake.New(s).Push(ctx, site.ID, 1, recs, nil); err != nil {
 			t.Fatal(err)
 		}
 		otherKey := uuid.NewString()
 		other := interview(t, deident.NewRecordID(time.Now()), otherKey, "eligibility", 1, map[string]bool{"pom20_have_friends": true})
 		otherP, _ := contract.NewRecord(deident.NewRecordID(time.Now()), contract.TypeParticipant, 1, contract.Participant{Key: otherKey, EnrollmentYear: 2026, AgeBand: "25-34"})
-		if _, _, err := s.Push(ctx, site2.ID, 1, []contract.Record{other, otherP}, nil); err != nil {
+		if _, _, err := intake.New(s).Push(ctx, site2.ID, 1, []contract.Record{other, otherP}, nil); err != nil {
 			t.Fatal(err)
 		}
 		for {
-			n, err := s.ProjectPending(ctx, 3)
+			n, err := intake.New(s).ProjectPending(ctx, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -189,11 +192,11 @@ func TestProjectionAndReport(t *testing.T) {
 				break
 			}
 		}
-		rep, err := s.POMReport(ctx, store.POMFilter{SiteID: site.ID}, 1)
+		rep, err := outcomes.New(s).POMReport(ctx, outcomes.POMFilter{SiteID: site.ID}, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var friends store.POMIndicator
+		var friends outcomes.POMIndicator
 		for _, ind := range rep.Indicators {
 			if ind.Code == "pom20_have_friends" {
 				friends = ind
@@ -205,12 +208,12 @@ func TestProjectionAndReport(t *testing.T) {
 		if *friends.FirstShare != 25 || *friends.ClosingShare != 75 || *friends.ChangePoints != 50 {
 			t.Fatalf("shares %v %v %v", *friends.FirstShare, *friends.ClosingShare, *friends.ChangePoints)
 		}
-		all, _ := s.POMReport(ctx, store.POMFilter{}, 1)
+		all, _ := outcomes.New(s).POMReport(ctx, outcomes.POMFilter{}, 1)
 		if n(all.Participants) != 5 {
 			t.Fatalf("national participants = %d, want 5", n(all.Participants))
 		}
 		// Under the default minimum cell these small counts are suppressed.
-		if small, _ := s.POMReport(ctx, store.POMFilter{}, 0); small.Participants != nil || small.Indicators[10].Code != "pom20_have_friends" || small.Indicators[10].FirstN != nil || !small.Indicators[10].Suppressed {
+		if small, _ := outcomes.New(s).POMReport(ctx, outcomes.POMFilter{}, 0); small.Participants != nil || small.Indicators[10].Code != "pom20_have_friends" || small.Indicators[10].FirstN != nil || !small.Indicators[10].Suppressed {
 			t.Fatalf("small counts shown under the default minimum cell: %+v", small)
 		}
 		// Withdrawal: tombstones take the participant and interviews out.
@@ -218,12 +221,12 @@ func TestProjectionAndReport(t *testing.T) {
 		for _, r := range recs[:3] {
 			tombs = append(tombs, contract.NewTombstone(r.ID, r.Type, 2))
 		}
-		if _, _, err := s.Push(ctx, site.ID, 2, tombs, nil); err != nil {
+		if _, _, err := intake.New(s).Push(ctx, site.ID, 2, tombs, nil); err != nil {
 			t.Fatal(err)
 		}
-		for n, _ := s.ProjectPending(ctx, 100); n > 0; n, _ = s.ProjectPending(ctx, 100) {
+		for n, _ := intake.New(s).ProjectPending(ctx, 100); n > 0; n, _ = intake.New(s).ProjectPending(ctx, 100) {
 		}
-		rep, _ = s.POMReport(ctx, store.POMFilter{SiteID: site.ID}, 1)
+		rep, _ = outcomes.New(s).POMReport(ctx, outcomes.POMFilter{SiteID: site.ID}, 1)
 		if n(rep.Participants) != 3 || n(rep.Interviews) != 6 {
 			t.Fatalf("after withdrawal participants = %d, interviews %d, want 3 and 6", n(rep.Participants), n(rep.Interviews))
 		}
@@ -235,33 +238,33 @@ func TestEnrollmentToken(t *testing.T) {
 		ctx := context.Background()
 		s := open(t, dsn)
 		site := enrolledSite(t, s, "A")
-		tok, err := s.IssueEnrollmentToken(ctx, site.ID, time.Hour)
+		tok, err := intake.New(s).IssueEnrollmentToken(ctx, site.ID, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// An agent holding another site's data cannot spend this token.
-		if _, _, _, err := s.Enroll(ctx, tok, uuid.NewString()); !errors.Is(err, store.ErrWrongSite) {
+		if _, _, _, err := intake.New(s).Enroll(ctx, tok, uuid.NewString()); !errors.Is(err, intake.ErrWrongSite) {
 			t.Fatalf("token for another site: %v", err)
 		}
-		_, _, cred, err := s.Enroll(ctx, tok, site.ID)
+		_, _, cred, err := intake.New(s).Enroll(ctx, tok, site.ID)
 		if err != nil {
 			t.Fatalf("the token was spent by the refused attempt: %v", err)
 		}
-		if _, _, _, err := s.Enroll(ctx, tok, ""); !errors.Is(err, store.ErrTokenInvalid) {
+		if _, _, _, err := intake.New(s).Enroll(ctx, tok, ""); !errors.Is(err, store.ErrTokenInvalid) {
 			t.Fatalf("second use: %v", err)
 		}
-		got, err := s.SiteByCredential(ctx, cred)
+		got, err := intake.New(s).SiteByCredential(ctx, cred)
 		if err != nil || got.ID != site.ID {
 			t.Fatalf("credential lookup: %v", err)
 		}
-		expired, _ := s.IssueEnrollmentToken(ctx, site.ID, time.Minute)
+		expired, _ := intake.New(s).IssueEnrollmentToken(ctx, site.ID, time.Minute)
 		s.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
-		if _, _, _, err := s.Enroll(ctx, expired, ""); !errors.Is(err, store.ErrTokenInvalid) {
+		if _, _, _, err := intake.New(s).Enroll(ctx, expired, ""); !errors.Is(err, store.ErrTokenInvalid) {
 			t.Fatalf("expired token: %v", err)
 		}
 		// Sites are found by id, or by a name only when it is unambiguous.
 		o, _ := s.FindOrganization(ctx, site.OrgID)
-		if _, err := s.AddSite(ctx, o.ID, "A"); err != nil {
+		if _, err := intake.New(s).AddSite(ctx, o.ID, "A"); err != nil {
 			t.Fatal(err)
 		}
 		var ve *store.ValidationError
@@ -271,10 +274,10 @@ func TestEnrollmentToken(t *testing.T) {
 		if got, err := s.FindSite(ctx, site.ID); err != nil || got.ID != site.ID {
 			t.Fatalf("site by id: %v", err)
 		}
-		if _, err := s.RevokeSite(ctx, site.ID, "machine lost"); err != nil {
+		if _, err := intake.New(s).RevokeSite(ctx, site.ID, "machine lost"); err != nil {
 			t.Fatal(err)
 		}
-		got, _ = s.SiteByCredential(ctx, cred)
+		got, _ = intake.New(s).SiteByCredential(ctx, cred)
 		if got.RevokedAt == nil {
 			t.Fatal("revocation not recorded")
 		}
@@ -293,20 +296,20 @@ func TestConcurrentProjectors(t *testing.T) {
 		for i := 0; i < 600; i++ {
 			recs = append(recs, interview(t, deident.NewRecordID(time.Now()), uuid.NewString(), "eligibility", 1, map[string]bool{"pom20_have_friends": i%3 == 0}))
 		}
-		if _, _, err := a.Push(ctx, site.ID, 1, recs, nil); err != nil {
+		if _, _, err := intake.New(a).Push(ctx, site.ID, 1, recs, nil); err != nil {
 			t.Fatal(err)
 		}
 		errs := make(chan error, 2)
 		for _, s := range []*store.Store{a, b} {
 			go func(s *store.Store) {
 				for {
-					n, err := s.ProjectPending(ctx, 50)
+					n, err := intake.New(s).ProjectPending(ctx, 50)
 					if err != nil {
 						errs <- err
 						return
 					}
 					if n == 0 {
-						if left, err := s.PendingProjection(ctx); err != nil || left == 0 {
+						if left, err := intake.New(s).PendingProjection(ctx); err != nil || left == 0 {
 							errs <- err
 							return
 						}
@@ -319,7 +322,7 @@ func TestConcurrentProjectors(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		rep, err := a.POMReport(ctx, store.POMFilter{}, 1)
+		rep, err := outcomes.New(a).POMReport(ctx, outcomes.POMFilter{}, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -339,7 +342,7 @@ func TestPushRollsBackWhenTheCheckFails(t *testing.T) {
 		s := open(t, dsn)
 		site := enrolledSite(t, s, "A")
 		rec := interview(t, deident.NewRecordID(time.Now()), uuid.NewString(), "closing", 1, map[string]bool{"pom20_have_friends": true})
-		_, _, err := s.Push(ctx, site.ID, 5, []contract.Record{rec}, func() error { return errors.New("invalid") })
+		_, _, err := intake.New(s).Push(ctx, site.ID, 5, []contract.Record{rec}, func() error { return errors.New("invalid") })
 		if err == nil {
 			t.Fatal("the failing check did not fail the push")
 		}
@@ -370,12 +373,12 @@ func TestPushAfterRefusedBatch(t *testing.T) {
 			return []contract.Record{interview(t, deident.NewRecordID(time.Now()), uuid.NewString(), "eligibility", 1, map[string]bool{"pom20_have_friends": true})}
 		}
 		refused := errors.New("refused")
-		if _, _, err := s.Push(ctx, site.ID, 1, batch(), func() error { return refused }); !errors.Is(err, refused) {
+		if _, _, err := intake.New(s).Push(ctx, site.ID, 1, batch(), func() error { return refused }); !errors.Is(err, refused) {
 			t.Fatalf("refused batch: %v", err)
 		}
 		var n int64
 		for seq := int64(1); seq <= 3; seq++ {
-			res, siteSeq, err := s.Push(ctx, site.ID, seq, batch(), nil)
+			res, siteSeq, err := intake.New(s).Push(ctx, site.ID, seq, batch(), nil)
 			if err != nil {
 				t.Fatalf("batch %d after the refused one: %v", seq, err)
 			}
@@ -400,11 +403,11 @@ func TestVersionJumpsAreBounded(t *testing.T) {
 		site := enrolledSite(t, s, "Jumps")
 		id, key := deident.NewRecordID(time.Now()), uuid.NewString()
 		v1 := interview(t, id, key, "eligibility", 1, map[string]bool{"pom01_natural_supports": true})
-		if _, _, err := s.Push(ctx, site.ID, 1, []contract.Record{v1}, nil); err != nil {
+		if _, _, err := intake.New(s).Push(ctx, site.ID, 1, []contract.Record{v1}, nil); err != nil {
 			t.Fatal(err)
 		}
 		far := interview(t, id, key, "eligibility", 2+contract.MaxVersionStep, map[string]bool{"pom01_natural_supports": false})
-		res, _, err := s.Push(ctx, site.ID, 2, []contract.Record{far}, nil)
+		res, _, err := intake.New(s).Push(ctx, site.ID, 2, []contract.Record{far}, nil)
 		if err != nil || res[0].Fate != contract.FateConflict || res[0].HubVersion != 1 {
 			t.Fatalf("a jump past the bound: %+v %v", res, err)
 		}
@@ -413,7 +416,7 @@ func TestVersionJumpsAreBounded(t *testing.T) {
 			t.Fatalf("the hub holds %+v, %v", held, err)
 		}
 		near := interview(t, id, key, "eligibility", 1+contract.MaxVersionStep, map[string]bool{"pom01_natural_supports": false})
-		if res, _, err = s.Push(ctx, site.ID, 3, []contract.Record{near}, nil); err != nil || res[0].Fate != contract.FateStored {
+		if res, _, err = intake.New(s).Push(ctx, site.ID, 3, []contract.Record{near}, nil); err != nil || res[0].Fate != contract.FateStored {
 			t.Fatalf("a jump within the bound: %+v %v", res, err)
 		}
 	})

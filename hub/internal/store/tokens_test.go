@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-gormigrate/gormigrate/v2"
 
+	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/secret"
@@ -25,7 +26,7 @@ func TestOlderTokensStopWorking(t *testing.T) {
 		site := enrolledSite(t, s, "Epochs")
 		issue := func() string {
 			t.Helper()
-			tok, err := s.IssueEnrollmentToken(ctx, site.ID, time.Hour)
+			tok, err := intake.New(s).IssueEnrollmentToken(ctx, site.ID, time.Hour)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -34,7 +35,7 @@ func TestOlderTokensStopWorking(t *testing.T) {
 		refused := func(what, tok string, want error) {
 			t.Helper()
 			before, _ := s.FindSite(ctx, site.ID)
-			if _, _, _, err := s.Enroll(ctx, tok, ""); !errors.Is(err, want) {
+			if _, _, _, err := intake.New(s).Enroll(ctx, tok, ""); !errors.Is(err, want) {
 				t.Fatalf("%s: %v, want %v", what, err, want)
 			}
 			after, _ := s.FindSite(ctx, site.ID)
@@ -45,7 +46,7 @@ func TestOlderTokensStopWorking(t *testing.T) {
 		first := issue()
 		second := issue()
 		refused("a token after a newer one was issued", first, store.ErrTokenInvalid)
-		_, _, cred, err := s.Enroll(ctx, second, site.ID)
+		_, _, cred, err := intake.New(s).Enroll(ctx, second, site.ID)
 		if err != nil {
 			t.Fatalf("the newest token: %v", err)
 		}
@@ -53,19 +54,19 @@ func TestOlderTokensStopWorking(t *testing.T) {
 		// A token issued while enrolled (a replaced machine), then the site
 		// is revoked and reinstated: the token is dead for good.
 		pending := issue()
-		if _, err := s.RevokeSite(ctx, site.ID, "laptop stolen"); err != nil {
+		if _, err := intake.New(s).RevokeSite(ctx, site.ID, "laptop stolen"); err != nil {
 			t.Fatal(err)
 		}
 		refused("a token of a revoked site", pending, store.ErrRevoked)
-		if _, err := s.IssueEnrollmentToken(ctx, site.ID, time.Hour); !errors.Is(err, store.ErrRevoked) {
+		if _, err := intake.New(s).IssueEnrollmentToken(ctx, site.ID, time.Hour); !errors.Is(err, store.ErrRevoked) {
 			t.Fatalf("a token for a revoked site was issued: %v", err)
 		}
-		if _, err := s.ReinstateSite(ctx, site.ID); err != nil {
+		if _, err := intake.New(s).ReinstateSite(ctx, site.ID); err != nil {
 			t.Fatal(err)
 		}
 		refused("a token from before the revocation", pending, store.ErrTokenInvalid)
 		refused("a spent token", second, store.ErrTokenInvalid)
-		if _, err := s.SiteByCredential(ctx, cred); !errors.Is(err, store.ErrNotFound) {
+		if _, err := intake.New(s).SiteByCredential(ctx, cred); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("the credential from before the revocation still works: %v", err)
 		}
 		var unused int64
@@ -85,7 +86,7 @@ func TestOlderTokensStopWorking(t *testing.T) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				_, _, creds[i], errs[i] = s.Enroll(ctx, fresh, site.ID)
+				_, _, creds[i], errs[i] = intake.New(s).Enroll(ctx, fresh, site.ID)
 			}(i)
 		}
 		wg.Wait()
@@ -103,7 +104,7 @@ func TestOlderTokensStopWorking(t *testing.T) {
 		if won < 0 {
 			t.Fatal("no racer enrolled with a fresh token")
 		}
-		if got, err := s.SiteByCredential(ctx, creds[won]); err != nil || got.ID != site.ID {
+		if got, err := intake.New(s).SiteByCredential(ctx, creds[won]); err != nil || got.ID != site.ID {
 			t.Fatalf("the winner's credential: %v", err)
 		}
 	})
@@ -137,11 +138,11 @@ func TestTokenEpochMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, tok := range []string{"imlenr_old", "imlenr_older"} {
-			if _, _, _, err := s.Enroll(ctx, tok, ""); !errors.Is(err, store.ErrTokenInvalid) {
+			if _, _, _, err := intake.New(s).Enroll(ctx, tok, ""); !errors.Is(err, store.ErrTokenInvalid) {
 				t.Fatalf("%s after the migration: %v", tok, err)
 			}
 		}
-		if _, _, _, err := s.Enroll(ctx, "imlenr_newest", ""); err != nil {
+		if _, _, _, err := intake.New(s).Enroll(ctx, "imlenr_newest", ""); err != nil {
 			t.Fatalf("the newest token after the migration: %v", err)
 		}
 	})

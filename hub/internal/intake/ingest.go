@@ -1,4 +1,4 @@
-package store
+package intake
 
 import (
 	"context"
@@ -43,7 +43,7 @@ var maxVersionStep = strconv.FormatInt(contract.MaxVersionStep, 10)
 // inside the transaction: an error from it rolls everything back. The
 // server uses it to validate a batch while the database writes it.
 func (s *Store) Push(ctx context.Context, siteID string, batchSeq int64, recs []contract.Record, beforeCommit func() error) ([]contract.RecordResult, int64, error) {
-	if s.dialect == dbx.Postgres {
+	if s.Dialect() == dbx.Postgres {
 		return s.pushPostgres(ctx, siteID, batchSeq, recs, beforeCommit)
 	}
 	var results []contract.RecordResult

@@ -1,4 +1,4 @@
-package store
+package outcomes
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/suppress"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
@@ -126,11 +127,12 @@ func TestPublicationGroups(t *testing.T) {
 func TestPublicationFreshOrStale(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
-		st, err := Open(ctx, dsn, slog.New(slog.DiscardHandler))
+		core, err := store.Open(ctx, dsn, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer st.Close()
+		defer core.Close()
+		st := New(core)
 		first, err := st.published(ctx, DefaultMinCell)
 		if err != nil {
 			t.Fatal(err)
@@ -148,11 +150,11 @@ func TestPublicationFreshOrStale(t *testing.T) {
 			t.Fatal(err)
 		}
 		builds, release := make(chan struct{}, 4), make(chan struct{})
-		st.pubs.loaded = func(*publication) {
+		st.pubs().loaded = func(*publication) {
 			builds <- struct{}{}
 			<-release
 		}
-		st.pubs.wait = 20 * time.Millisecond
+		st.pubs().wait = 20 * time.Millisecond
 		stale, err := st.published(ctx, DefaultMinCell)
 		if err != nil || stale != first {
 			t.Fatalf("while the build is held back: %v, %v; want the publication before", stale, err)
@@ -179,16 +181,16 @@ func TestPublicationFreshOrStale(t *testing.T) {
 		if err := st.DB.Exec("UPDATE hub_meta SET value = ? WHERE key = ?", "third-version", metaRollupVersion).Error; err != nil {
 			t.Fatal(err)
 		}
-		st.pubs.wait = time.Hour
+		st.pubs().wait = time.Hour
 		if got, err := st.published(ctx, DefaultMinCell); err != nil || got != fresh {
 			t.Fatalf("while the last build rests: %v, %v; want it", got, err)
 		}
 		if err := st.PublishOutcomes(ctx, DefaultMinCell); err != nil {
 			t.Fatal(err)
 		}
-		st.pubs.mu.Lock()
-		inFlight := len(st.pubs.building)
-		st.pubs.mu.Unlock()
+		st.pubs().mu.Lock()
+		inFlight := len(st.pubs().building)
+		st.pubs().mu.Unlock()
 		if inFlight != 0 || len(builds) != 0 {
 			t.Fatalf("a build started while the last one rests (%d in flight, %d done)", inFlight, len(builds))
 		}

@@ -1,4 +1,4 @@
-package store
+package outcomes
 
 import (
 	"context"
@@ -208,7 +208,7 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 		minCell = DefaultMinCell
 	}
 	rep := OutcomeReport{Filter: f, MinCell: minCell}
-	version, content, err := s.latestContent(ctx)
+	version, content, err := s.LatestContent(ctx)
 	if err != nil {
 		return rep, err
 	}

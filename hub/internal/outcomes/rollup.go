@@ -1,4 +1,4 @@
-package store
+package outcomes
 
 import (
 	"context"
@@ -116,9 +116,9 @@ FROM outcome_cohort_months c WHERE ` + cond("c") + ` GROUP BY c.site_id, c.start
 	},
 }
 
-// refreshRollups recomputes the rollup rows of the given sites (all sites
+// RefreshRollups recomputes the rollup rows of the given sites (all sites
 // when siteIDs is nil) inside tx.
-func refreshRollups(tx *gorm.DB, siteIDs []string) error {
+func RefreshRollups(tx *gorm.DB, siteIDs []string) error {
 	if siteIDs != nil && len(siteIDs) == 0 {
 		return nil
 	}
@@ -207,9 +207,9 @@ func (s *Store) RebuildRollups(ctx context.Context) error {
 				}
 			}
 		}
-		return refreshRollups(tx, nil)
+		return RefreshRollups(tx, nil)
 	})
-	if err != nil || s.dialect != dbx.Postgres {
+	if err != nil || s.Dialect() != dbx.Postgres {
 		return err
 	}
 	// Fresh statistics, so the planner knows the new tables' sizes.

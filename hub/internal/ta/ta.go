@@ -1,4 +1,4 @@
-package store
+package ta
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/itsmylife/iml/hub/internal/outcomes"
+	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
 )
@@ -94,9 +96,9 @@ type TARequest struct {
 	UpdatedAt  time.Time  `gorm:"not null" json:"updated_at"`
 }
 
-// openPlan opens an organization's first-year plan with the default
+// OpenPlan opens an organization's first-year plan with the default
 // check-ins from a go-live date, unless it has one (a plan opens once).
-func (s *Store) openPlan(tx *gorm.DB, orgID, golive string) error {
+func (s *Store) OpenPlan(tx *gorm.DB, orgID, golive string) error {
 	var n int64
 	if err := tx.Model(&TAPlan{}).Where("org_id = ?", orgID).Count(&n).Error; err != nil || n > 0 {
 		return err
@@ -128,17 +130,17 @@ func (s *Store) Plan(ctx context.Context, orgID string) (TAPlan, []TACheckIn, er
 // planOf is an organization's TA plan without its check-ins.
 func (s *Store) planOf(ctx context.Context, orgID string) (TAPlan, error) {
 	var p TAPlan
-	err := notFound(s.DB.WithContext(ctx).First(&p, "org_id = ?", orgID).Error)
+	err := store.NotFound(s.DB.WithContext(ctx).First(&p, "org_id = ?", orgID).Error)
 	return p, err
 }
 
 // checkIn finds a check-in of an organization.
 func (s *Store) checkIn(ctx context.Context, orgID, id string) (TACheckIn, error) {
 	var c TACheckIn
-	if !plainText(orgID) || !plainText(id) {
-		return c, ErrNotFound
+	if !store.PlainText(orgID) || !store.PlainText(id) {
+		return c, store.ErrNotFound
 	}
-	err := notFound(s.DB.WithContext(ctx).First(&c, "id = ? AND org_id = ?", id, orgID).Error)
+	err := store.NotFound(s.DB.WithContext(ctx).First(&c, "id = ? AND org_id = ?", id, orgID).Error)
 	return c, err
 }
 
@@ -146,12 +148,12 @@ func (s *Store) checkIn(ctx context.Context, orgID, id string) (TACheckIn, error
 // opening, and not before it.
 func dueDate(p TAPlan, v string) (string, error) {
 	v = strings.TrimSpace(v)
-	if !isDay(v) {
-		return "", &ValidationError{Field: "due_on", Msg: "must be a date YYYY-MM-DD"}
+	if !store.IsDay(v) {
+		return "", &store.ValidationError{Field: "due_on", Msg: "must be a date YYYY-MM-DD"}
 	}
 	start, _ := time.Parse(time.DateOnly, p.OpenedOn)
 	if v < p.OpenedOn || v > start.AddDate(2, 0, 0).Format(time.DateOnly) {
-		return "", &ValidationError{Field: "due_on", Msg: fmt.Sprintf("must be between go-live (%s) and two years after", p.OpenedOn)}
+		return "", &store.ValidationError{Field: "due_on", Msg: fmt.Sprintf("must be between go-live (%s) and two years after", p.OpenedOn)}
 	}
 	return v, nil
 }
@@ -176,7 +178,7 @@ func (s *Store) RescheduleCheckIn(ctx context.Context, orgID, id, due string) (T
 		return c, err
 	}
 	if c.DoneOn != "" {
-		return c, &ValidationError{Field: "due_on", Msg: "this check-in has happened; it cannot be moved"}
+		return c, &store.ValidationError{Field: "due_on", Msg: "this check-in has happened; it cannot be moved"}
 	}
 	p, err := s.planOf(ctx, orgID)
 	if err != nil {
@@ -197,12 +199,12 @@ func (s *Store) CompleteCheckIn(ctx context.Context, orgID, id, on, note string)
 		return c, err
 	}
 	if c.DoneOn != "" {
-		return c, &ValidationError{Field: "done_on", Msg: "this check-in is already marked done"}
+		return c, &store.ValidationError{Field: "done_on", Msg: "this check-in is already marked done"}
 	}
-	if on, err = s.dayOrToday("done_on", on); err != nil {
+	if on, err = s.DayOrToday("done_on", on); err != nil {
 		return c, err
 	}
-	if note, err = text("note", note, false, 2000); err != nil {
+	if note, err = store.Text("note", note, false, 2000); err != nil {
 		return c, err
 	}
 	c.DoneOn, c.Note, c.UpdatedAt = on, note, s.Now()
@@ -226,34 +228,34 @@ func (s *Store) AssignPlan(ctx context.Context, orgID, specialistID string) erro
 
 // checkSpecialist refuses a user id that is not a TA specialist or admin.
 func (s *Store) checkSpecialist(ctx context.Context, field, id string) error {
-	var u User
-	if !plainText(id) {
-		return &ValidationError{Field: field, Msg: "is not a staff account"}
+	var u store.User
+	if !store.PlainText(id) {
+		return &store.ValidationError{Field: field, Msg: "is not a staff account"}
 	}
 	err := s.DB.WithContext(ctx).First(&u, "id = ?", id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return &ValidationError{Field: field, Msg: "is not a staff account"}
+		return &store.ValidationError{Field: field, Msg: "is not a staff account"}
 	}
 	if err != nil {
 		return err
 	}
 	var n int64
-	if err := s.DB.WithContext(ctx).Model(&RoleAssignment{}).Where("user_id = ? AND role IN ?", u.ID, specialistRoles).Count(&n).Error; err != nil {
+	if err := s.DB.WithContext(ctx).Model(&store.RoleAssignment{}).Where("user_id = ? AND role IN ?", u.ID, specialistRoles).Count(&n).Error; err != nil {
 		return err
 	}
 	if n == 0 {
-		return &ValidationError{Field: field, Msg: "is not a TA specialist or an admin"}
+		return &store.ValidationError{Field: field, Msg: "is not a TA specialist or an admin"}
 	}
 	return nil
 }
 
 // specialistRoles are the roles that do TA work.
-var specialistRoles = []string{RoleTA, RoleAdmin}
+var specialistRoles = []string{store.RoleTA, store.RoleAdmin}
 
 // Specialists lists the accounts that do TA work (TA specialists and admins).
-func (s *Store) Specialists(ctx context.Context) ([]User, error) {
-	var us []User
-	held := s.DB.Model(&RoleAssignment{}).Select("user_id").Where("role IN ?", specialistRoles)
+func (s *Store) Specialists(ctx context.Context) ([]store.User, error) {
+	var us []store.User
+	held := s.DB.Model(&store.RoleAssignment{}).Select("user_id").Where("role IN ?", specialistRoles)
 	return us, s.DB.WithContext(ctx).Where("id IN (?)", held).Order("name").Find(&us).Error
 }
 
@@ -266,22 +268,22 @@ type TAContactInput struct {
 }
 
 // LogTAContact records a contact with an organization.
-func (s *Store) LogTAContact(ctx context.Context, orgID string, in TAContactInput, by User) (TAContact, error) {
-	if _, err := s.orgByID(ctx, orgID); err != nil {
+func (s *Store) LogTAContact(ctx context.Context, orgID string, in TAContactInput, by store.User) (TAContact, error) {
+	if _, err := s.OrgByID(ctx, orgID); err != nil {
 		return TAContact{}, err
 	}
 	c := TAContact{ID: uuid.NewString(), OrgID: orgID, Mode: in.Mode, Minutes: in.Minutes, ByUserID: by.ID, ByName: by.Name, CreatedAt: s.Now()}
 	var err error
-	if c.OnDate, err = s.dayOrToday("on", in.On); err != nil {
+	if c.OnDate, err = s.DayOrToday("on", in.On); err != nil {
 		return c, err
 	}
 	if !slices.Contains(TAModes, in.Mode) {
-		return c, &ValidationError{Field: "mode", Msg: "must be one of " + strings.Join(TAModes, ", ")}
+		return c, &store.ValidationError{Field: "mode", Msg: "must be one of " + strings.Join(TAModes, ", ")}
 	}
 	if in.Minutes < 1 || in.Minutes > 600 {
-		return c, &ValidationError{Field: "minutes", Msg: "must be between 1 and 600"}
+		return c, &store.ValidationError{Field: "minutes", Msg: "must be between 1 and 600"}
 	}
-	if c.Notes, err = text("notes", in.Notes, true, 8000); err != nil {
+	if c.Notes, err = store.Text("notes", in.Notes, true, 8000); err != nil {
 		return c, err
 	}
 	return c, s.DB.WithContext(ctx).Create(&c).Error
@@ -296,7 +298,7 @@ func (s *Store) TAContacts(ctx context.Context, orgID string) ([]TAContact, erro
 // ReceiveTARequest stores a TA request a site sent. The agent's id makes it
 // idempotent: the same id and content again is a duplicate; the same id
 // with other content, or of another site, is contract.ErrTAConflict.
-func (s *Store) ReceiveTARequest(ctx context.Context, site Site, w contract.TARequestWire) (contract.TARequestResult, error) {
+func (s *Store) ReceiveTARequest(ctx context.Context, site store.Site, w contract.TARequestWire) (contract.TARequestResult, error) {
 	if err := contract.ValidateTARequest(w); err != nil {
 		return contract.TARequestResult{}, err
 	}
@@ -339,7 +341,7 @@ func (s *Store) TARequests(ctx context.Context, f TAFilter) ([]TARequest, error)
 	q := s.DB.WithContext(ctx).Order("received_at, id")
 	if f.Status != "" {
 		if !slices.Contains([]string{contract.TAOpen, contract.TAAssigned, contract.TAAnswered, contract.TAClosed}, f.Status) {
-			return nil, &ValidationError{Field: "status", Msg: "must be open, assigned, answered or closed"}
+			return nil, &store.ValidationError{Field: "status", Msg: "must be open, assigned, answered or closed"}
 		}
 		q = q.Where("status = ?", f.Status)
 	}
@@ -359,27 +361,11 @@ func (s *Store) TARequests(ctx context.Context, f TAFilter) ([]TARequest, error)
 // TARequestByID finds a TA request.
 func (s *Store) TARequestByID(ctx context.Context, id string) (TARequest, error) {
 	var r TARequest
-	if !plainText(id) {
-		return r, ErrNotFound
+	if !store.PlainText(id) {
+		return r, store.ErrNotFound
 	}
-	err := notFound(s.DB.WithContext(ctx).First(&r, "id = ?", id).Error)
+	err := store.NotFound(s.DB.WithContext(ctx).First(&r, "id = ?", id).Error)
 	return r, err
-}
-
-// nextSeq takes the next number of a change stream the agents pull (a
-// hub_counters row: "ta_answers", "certifications"): the clock in
-// microseconds, or one more than the last number when that is higher. The
-// counter row stays locked until the transaction commits, so numbers
-// become visible in order and a pull never passes one that commits later.
-// Being at least the clock, numbers keep growing past what agents have
-// seen even after the hub is restored from an older backup.
-func nextSeq(tx *gorm.DB, name string, now time.Time) (int64, error) {
-	if err := tx.Exec("UPDATE hub_counters SET value = CASE WHEN value + 1 > ? THEN value + 1 ELSE ? END WHERE name = ?",
-		now.UnixMicro(), now.UnixMicro(), name).Error; err != nil {
-		return 0, err
-	}
-	var v int64
-	return v, tx.Raw("SELECT value FROM hub_counters WHERE name = ?", name).Scan(&v).Error
 }
 
 // CountTARequests is how many TA requests of a site the hub holds.
@@ -393,20 +379,20 @@ func (s *Store) CountTARequests(ctx context.Context, siteID string) (int64, erro
 func (s *Store) changeTARequest(ctx context.Context, id string, change func(r *TARequest) error) (TARequest, error) {
 	var r TARequest
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if !plainText(id) {
-			return ErrNotFound
+		if !store.PlainText(id) {
+			return store.ErrNotFound
 		}
-		if err := notFound(tx.First(&r, "id = ?", id).Error); err != nil {
+		if err := store.NotFound(tx.First(&r, "id = ?", id).Error); err != nil {
 			return err
 		}
 		if r.Status == contract.TAClosed {
-			return &ValidationError{Field: "request", Msg: "is closed; it cannot be changed"}
+			return &store.ValidationError{Field: "request", Msg: "is closed; it cannot be changed"}
 		}
 		if err := change(&r); err != nil {
 			return err
 		}
 		var err error
-		if r.Seq, err = nextSeq(tx, "ta_answers", s.Now()); err != nil {
+		if r.Seq, err = store.NextSeq(tx, "ta_answers", s.Now()); err != nil {
 			return err
 		}
 		r.UpdatedAt = s.Now()
@@ -433,8 +419,8 @@ func (s *Store) AssignTARequest(ctx context.Context, id, assigneeID string) (TAR
 
 // AnswerTARequest answers a request (or replaces the answer of one not yet
 // closed). The answer travels to the site in the next pull.
-func (s *Store) AnswerTARequest(ctx context.Context, id, answer string, by User) (TARequest, error) {
-	answer, err := text("answer", answer, true, contract.MaxTAAnswerRunes)
+func (s *Store) AnswerTARequest(ctx context.Context, id, answer string, by store.User) (TARequest, error) {
+	answer, err := store.Text("answer", answer, true, contract.MaxTAAnswerRunes)
 	if err != nil {
 		return TARequest{}, err
 	}
@@ -466,7 +452,7 @@ func (s *Store) TAAnswersAfter(ctx context.Context, siteID string, after int64, 
 
 // FidelityFlags lists the sites flagged by outcome fidelity. It is the
 // seam through which the outcome reports feed "My TA work".
-type FidelityFlags func(ctx context.Context) ([]SiteFlag, error)
+type FidelityFlags func(ctx context.Context) ([]outcomes.SiteFlag, error)
 
 // DueCheckIn is a check-in on a TA specialist's list.
 type DueCheckIn struct {
@@ -476,10 +462,10 @@ type DueCheckIn struct {
 
 // TAWork is a TA specialist's list.
 type TAWork struct {
-	Today    string       `json:"today"`
-	Overdue  []DueCheckIn `json:"overdue_check_ins"`
-	Requests []TARequest  `json:"open_requests"`
-	Flagged  []SiteFlag   `json:"flagged_sites"`
+	Today    string              `json:"today"`
+	Overdue  []DueCheckIn        `json:"overdue_check_ins"`
+	Requests []TARequest         `json:"open_requests"`
+	Flagged  []outcomes.SiteFlag `json:"flagged_sites"`
 }
 
 // Work is the list of a TA specialist (userID), or everyone's when all:
@@ -487,7 +473,7 @@ type TAWork struct {
 // waiting for an answer given to them or to nobody, and the sites flagged
 // by outcome fidelity (flags may be nil).
 func (s *Store) Work(ctx context.Context, userID string, all bool, flags FidelityFlags) (TAWork, error) {
-	w := TAWork{Today: s.Today(), Overdue: []DueCheckIn{}, Flagged: []SiteFlag{}}
+	w := TAWork{Today: s.Today(), Overdue: []DueCheckIn{}, Flagged: []outcomes.SiteFlag{}}
 	q := s.DB.WithContext(ctx).Table("ta_check_ins c").
 		Select("c.*, o.name AS org_name").
 		Joins("JOIN ta_plans p ON p.id = c.plan_id").

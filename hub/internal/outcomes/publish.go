@@ -1,4 +1,4 @@
-package store
+package outcomes
 
 import (
 	"context"
@@ -313,7 +313,7 @@ func cellGroups(names []string) []suppress.Group {
 // SQLite (one embedded hub) reads without a transaction, which there
 // would take the write lock.
 func (s *Store) snapshot(ctx context.Context, fn func(db *gorm.DB) error) error {
-	if s.dialect != dbx.Postgres {
+	if s.Dialect() != dbx.Postgres {
 		return fn(s.DB)
 	}
 	return s.DB.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
@@ -377,7 +377,7 @@ func (s *Store) rollupVersion(ctx context.Context) (string, error) {
 
 // build starts (or joins) the build of a publication of the newest data.
 func (s *Store) build(min int64) *pubFlight {
-	c := s.pubs
+	c := s.pubs()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if fl := c.building[min]; fl != nil {
@@ -421,7 +421,7 @@ func (s *Store) build(min int64) *pubFlight {
 // is resting), or, when that takes longer than the cache's wait, the one
 // before.
 func (s *Store) published(ctx context.Context, min int64) (*publication, error) {
-	return s.publish(ctx, min, s.pubs.wait)
+	return s.publish(ctx, min, s.pubs().wait)
 }
 
 // PublishOutcomes makes the outcomes reports of the current data ready
@@ -444,9 +444,9 @@ func (s *Store) publish(ctx context.Context, min int64, wait time.Duration) (*pu
 		return nil, err
 	}
 	asked := time.Now()
-	s.pubs.mu.Lock()
-	p := s.pubs.cur[min]
-	s.pubs.mu.Unlock()
+	s.pubs().mu.Lock()
+	p := s.pubs().cur[min]
+	s.pubs().mu.Unlock()
 	if p != nil && (p.version == v || p.resting(asked)) {
 		return p, nil
 	}
@@ -476,4 +476,17 @@ func (s *Store) publish(ctx context.Context, min int64, wait time.Duration) (*pu
 		// A build that had started before the data changed: once more.
 		p = fl.p
 	}
+}
+
+// pubKey keys the publication cache in the database handle's Cache: one
+// cache per handle, whichever outcomes Store asks.
+type pubKey struct{}
+
+// pubs is the outcomes reports as last published (publication).
+func (s *Store) pubs() *pubCache {
+	if c, ok := s.Cache.Load(pubKey{}); ok {
+		return c.(*pubCache)
+	}
+	c, _ := s.Cache.LoadOrStore(pubKey{}, newPubCache())
+	return c.(*pubCache)
 }

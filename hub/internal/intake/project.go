@@ -1,10 +1,12 @@
-package store
+package intake
 
 import (
 	"context"
 
 	"gorm.io/gorm"
 
+	"github.com/itsmylife/iml/hub/internal/outcomes"
+	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
 )
@@ -32,7 +34,7 @@ const projectLock int32 = 74_120_192
 func (s *Store) ProjectPending(ctx context.Context, limit int) (int, error) {
 	handled := 0
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.dialect == dbx.Postgres {
+		if s.Dialect() == dbx.Postgres {
 			var got bool
 			if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?, hashtext(current_schema()))", projectLock).Scan(&got).Error; err != nil || !got {
 				return err
@@ -160,7 +162,7 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE r.projected = ? ORDER BY r
 				return err
 			}
 		}
-		if err := refreshRollups(tx, siteIDs); err != nil {
+		if err := outcomes.RefreshRollups(tx, siteIDs); err != nil {
 			return err
 		}
 		// Only the version projected is marked: a newer one stays pending.
@@ -176,6 +178,6 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE r.projected = ? ORDER BY r
 // PendingProjection counts records not yet in the reporting tables.
 func (s *Store) PendingProjection(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.DB.WithContext(ctx).Model(&Record{}).Where("projected = ?", false).Count(&n).Error
+	err := s.DB.WithContext(ctx).Model(&store.Record{}).Where("projected = ?", false).Count(&n).Error
 	return n, err
 }

@@ -1,4 +1,4 @@
-package store
+package affiliates
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/ta"
 	"github.com/itsmylife/iml/pkg/dbx"
 )
 
@@ -62,45 +64,6 @@ type StageChange struct {
 
 var phoneRE = regexp.MustCompile(`^[0-9+()./ x-]{7,40}$`)
 
-// isDay reports whether s is a calendar date YYYY-MM-DD.
-func isDay(s string) bool {
-	_, err := time.Parse(time.DateOnly, s)
-	return err == nil
-}
-
-// Today is the store's clock's date, YYYY-MM-DD (UTC).
-func (s *Store) Today() string { return s.Now().UTC().Format(time.DateOnly) }
-
-// dayOrToday checks an optional date that may not be in the future.
-func (s *Store) dayOrToday(field, v string) (string, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return s.Today(), nil
-	}
-	if !isDay(v) {
-		return "", &ValidationError{Field: field, Msg: "must be a date YYYY-MM-DD"}
-	}
-	if v > s.Today() {
-		return "", &ValidationError{Field: field, Msg: "cannot be in the future"}
-	}
-	return v, nil
-}
-
-// text checks a free-text field: plain text, at most max characters,
-// required when min > 0.
-func text(field, v string, required bool, max int) (string, error) {
-	v = strings.TrimSpace(v)
-	switch {
-	case !plainText(v):
-		return "", &ValidationError{Field: field, Msg: "must be plain text"}
-	case required && v == "":
-		return "", &ValidationError{Field: field, Msg: "is required"}
-	case utf8.RuneCountInString(v) > max:
-		return "", &ValidationError{Field: field, Msg: fmt.Sprintf("is longer than %d characters", max)}
-	}
-	return v, nil
-}
-
 // OrgInput is what a person enters for an organization.
 type OrgInput struct {
 	Name  string `json:"name" form:"name"`
@@ -111,21 +74,21 @@ type OrgInput struct {
 func checkOrg(in OrgInput) (OrgInput, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	in.State = strings.ToUpper(strings.TrimSpace(in.State))
-	if in.Name == "" || utf8.RuneCountInString(in.Name) > 200 || !plainText(in.Name) {
-		return in, &ValidationError{Field: "name", Msg: "is required (at most 200 characters)"}
+	if in.Name == "" || utf8.RuneCountInString(in.Name) > 200 || !store.PlainText(in.Name) {
+		return in, &store.ValidationError{Field: "name", Msg: "is required (at most 200 characters)"}
 	}
-	if _, ok := OrgTypeLabels[in.Type]; !ok {
-		return in, &ValidationError{Field: "type", Msg: "must be one of " + strings.Join(OrgTypes, ", ")}
+	if _, ok := store.OrgTypeLabels[in.Type]; !ok {
+		return in, &store.ValidationError{Field: "type", Msg: "must be one of " + strings.Join(store.OrgTypes, ", ")}
 	}
 	if !stateRE.MatchString(in.State) {
-		return in, &ValidationError{Field: "state", Msg: "must be a two-letter state code such as VA"}
+		return in, &store.ValidationError{Field: "state", Msg: "must be a two-letter state code such as VA"}
 	}
 	return in, nil
 }
 
 // UpdateOrganization changes an organization's name, type and state.
-func (s *Store) UpdateOrganization(ctx context.Context, id string, in OrgInput) (Organization, error) {
-	o, err := s.orgByID(ctx, id)
+func (s *Store) UpdateOrganization(ctx context.Context, id string, in OrgInput) (store.Organization, error) {
+	o, err := s.OrgByID(ctx, id)
 	if err != nil {
 		return o, err
 	}
@@ -135,22 +98,12 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, in OrgInput) 
 	err = s.DB.WithContext(ctx).Model(&o).Updates(map[string]any{"name": in.Name, "type": in.Type, "state": in.State}).Error
 	if err != nil {
 		if dbx.IsUniqueViolation(err) {
-			return o, &ValidationError{Field: "name", Msg: "an organization with this name exists"}
+			return o, &store.ValidationError{Field: "name", Msg: "an organization with this name exists"}
 		}
 		return o, err
 	}
 	o.Name, o.Type, o.State = in.Name, in.Type, in.State
 	return o, nil
-}
-
-// orgByID finds an organization by its id only.
-func (s *Store) orgByID(ctx context.Context, id string) (Organization, error) {
-	var o Organization
-	if !plainText(id) || id == "" {
-		return o, ErrNotFound
-	}
-	err := notFound(s.DB.WithContext(ctx).First(&o, "id = ?", id).Error)
-	return o, err
 }
 
 // OrgFilter narrows the list of organizations; empty fields match all.
@@ -164,17 +117,17 @@ type OrgFilter struct {
 func (f OrgFilter) Check() error {
 	switch {
 	case f.Stage != "" && StageLabels[f.Stage] == "":
-		return &ValidationError{Field: "stage", Msg: "must be one of " + strings.Join(Stages, ", ")}
-	case f.Type != "" && OrgTypeLabels[f.Type] == "":
-		return &ValidationError{Field: "type", Msg: "must be one of " + strings.Join(OrgTypes, ", ")}
+		return &store.ValidationError{Field: "stage", Msg: "must be one of " + strings.Join(Stages, ", ")}
+	case f.Type != "" && store.OrgTypeLabels[f.Type] == "":
+		return &store.ValidationError{Field: "type", Msg: "must be one of " + strings.Join(store.OrgTypes, ", ")}
 	case f.State != "" && !stateRE.MatchString(f.State):
-		return &ValidationError{Field: "state", Msg: "must be a two-letter state code such as VA"}
+		return &store.ValidationError{Field: "state", Msg: "must be a two-letter state code such as VA"}
 	}
 	return nil
 }
 
 // FindOrganizations lists organizations matching a filter, by name.
-func (s *Store) FindOrganizations(ctx context.Context, f OrgFilter) ([]Organization, error) {
+func (s *Store) FindOrganizations(ctx context.Context, f OrgFilter) ([]store.Organization, error) {
 	f.State = strings.ToUpper(strings.TrimSpace(f.State))
 	if err := f.Check(); err != nil {
 		return nil, err
@@ -189,7 +142,7 @@ func (s *Store) FindOrganizations(ctx context.Context, f OrgFilter) ([]Organizat
 	if f.State != "" {
 		q = q.Where("state = ?", f.State)
 	}
-	var os []Organization
+	var os []store.Organization
 	return os, q.Find(&os).Error
 }
 
@@ -203,40 +156,40 @@ type ContactInput struct {
 
 // AddContact adds a staff contact to an organization.
 func (s *Store) AddContact(ctx context.Context, orgID string, in ContactInput) (OrgContact, error) {
-	if _, err := s.orgByID(ctx, orgID); err != nil {
+	if _, err := s.OrgByID(ctx, orgID); err != nil {
 		return OrgContact{}, err
 	}
 	var err error
 	c := OrgContact{ID: uuid.NewString(), OrgID: orgID, CreatedAt: s.Now()}
-	if c.Name, err = text("name", in.Name, true, 200); err != nil {
+	if c.Name, err = store.Text("name", in.Name, true, 200); err != nil {
 		return c, err
 	}
-	if c.Role, err = text("role", in.Role, true, 100); err != nil {
+	if c.Role, err = store.Text("role", in.Role, true, 100); err != nil {
 		return c, err
 	}
 	if strings.TrimSpace(in.Email) != "" { // optional: a phone will do
-		if c.Email, err = validEmail(in.Email); err != nil {
+		if c.Email, err = store.ValidEmail(in.Email); err != nil {
 			return c, err
 		}
 	}
 	c.Phone = strings.TrimSpace(in.Phone)
 	if c.Phone != "" && !phoneRE.MatchString(c.Phone) {
-		return c, &ValidationError{Field: "phone", Msg: "is not a phone number (digits, spaces, + - ( ) .)"}
+		return c, &store.ValidationError{Field: "phone", Msg: "is not a phone number (digits, spaces, + - ( ) .)"}
 	}
 	if c.Email == "" && c.Phone == "" {
-		return c, &ValidationError{Field: "email", Msg: "give an email or a phone number"}
+		return c, &store.ValidationError{Field: "email", Msg: "give an email or a phone number"}
 	}
 	return c, s.DB.WithContext(ctx).Create(&c).Error
 }
 
 // RemoveContact removes a staff contact of an organization.
 func (s *Store) RemoveContact(ctx context.Context, orgID, contactID string) error {
-	if !plainText(orgID) || !plainText(contactID) {
-		return ErrNotFound
+	if !store.PlainText(orgID) || !store.PlainText(contactID) {
+		return store.ErrNotFound
 	}
 	res := s.DB.WithContext(ctx).Where("id = ? AND org_id = ?", contactID, orgID).Delete(&OrgContact{})
 	if res.Error == nil && res.RowsAffected == 0 {
-		return ErrNotFound
+		return store.ErrNotFound
 	}
 	return res.Error
 }
@@ -278,51 +231,51 @@ func NextStages(from string) []string {
 // from any stage (with a reason); from inactive back to a named stage (with
 // a reason). Reaching "launched" (go-live) opens the first-year TA plan;
 // "sustaining" is reached once the first year is over.
-func (s *Store) ChangeStage(ctx context.Context, orgID string, in StageInput, by string) (Organization, error) {
-	o, err := s.orgByID(ctx, orgID)
+func (s *Store) ChangeStage(ctx context.Context, orgID string, in StageInput, by string) (store.Organization, error) {
+	o, err := s.OrgByID(ctx, orgID)
 	if err != nil {
 		return o, err
 	}
 	if StageLabels[in.To] == "" {
-		return o, &ValidationError{Field: "to", Msg: "must be one of " + strings.Join(Stages, ", ")}
+		return o, &store.ValidationError{Field: "to", Msg: "must be one of " + strings.Join(Stages, ", ")}
 	}
-	on, err := s.dayOrToday("on", in.On)
+	on, err := s.DayOrToday("on", in.On)
 	if err != nil {
 		return o, err
 	}
 	if on < o.StageOn {
-		return o, &ValidationError{Field: "on", Msg: fmt.Sprintf("is before the current stage began (%s)", o.StageOn)}
+		return o, &store.ValidationError{Field: "on", Msg: fmt.Sprintf("is before the current stage began (%s)", o.StageOn)}
 	}
-	reason, err := text("reason", in.Reason, false, 500)
+	reason, err := store.Text("reason", in.Reason, false, 500)
 	if err != nil {
 		return o, err
 	}
 	if !slices.Contains(NextStages(o.Stage), in.To) {
-		return o, &ValidationError{Field: "to", Msg: fmt.Sprintf("an organization at %q can move to %s", StageLabels[o.Stage], stageList(NextStages(o.Stage)))}
+		return o, &store.ValidationError{Field: "to", Msg: fmt.Sprintf("an organization at %q can move to %s", StageLabels[o.Stage], stageList(NextStages(o.Stage)))}
 	}
 	if (in.To == StageInactive || o.Stage == StageInactive) && reason == "" {
-		return o, &ValidationError{Field: "reason", Msg: "say why (required when an organization becomes inactive or comes back)"}
+		return o, &store.ValidationError{Field: "reason", Msg: "say why (required when an organization becomes inactive or comes back)"}
 	}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if in.To == StageSustaining {
-			var p TAPlan
+			var p ta.TAPlan
 			if err := tx.First(&p, "org_id = ?", o.ID).Error; err == nil && on < p.EndsOn {
-				return &ValidationError{Field: "to", Msg: fmt.Sprintf("the first year of TA ends on %s; the organization can be sustaining from then", p.EndsOn)}
+				return &store.ValidationError{Field: "to", Msg: fmt.Sprintf("the first year of TA ends on %s; the organization can be sustaining from then", p.EndsOn)}
 			}
 		}
 		// The condition makes a concurrent change of the same organization fail.
-		res := tx.Model(&Organization{}).Where("id = ? AND stage = ?", o.ID, o.Stage).Updates(map[string]any{"stage": in.To, "stage_on": on})
+		res := tx.Model(&store.Organization{}).Where("id = ? AND stage = ?", o.ID, o.Stage).Updates(map[string]any{"stage": in.To, "stage_on": on})
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return &ValidationError{Field: "to", Msg: "the organization's stage changed meanwhile; reload and try again"}
+			return &store.ValidationError{Field: "to", Msg: "the organization's stage changed meanwhile; reload and try again"}
 		}
 		if err := tx.Create(&StageChange{OrgID: o.ID, FromStage: o.Stage, ToStage: in.To, OnDate: on, Reason: reason, ByName: by, CreatedAt: s.Now()}).Error; err != nil {
 			return err
 		}
 		if in.To == StageLaunched {
-			return s.openPlan(tx, o.ID, on)
+			return ta.New(s.Store).OpenPlan(tx, o.ID, on)
 		}
 		return nil
 	})

@@ -1,4 +1,4 @@
-package store
+package staff
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/secret"
 )
 
@@ -23,13 +24,13 @@ var ErrFlowInvalid = errors.New("the sign-in is unknown, already finished or exp
 // (which the browser carries), and keeps the state's hash, a nonce, a PKCE
 // verifier and where to go afterwards, for FlowTTL. Any replica can finish
 // it.
-func (s *Store) StartFlow(ctx context.Context, next string) (state string, f OIDCFlow, err error) {
+func (s *Store) StartFlow(ctx context.Context, next string) (state string, f store.OIDCFlow, err error) {
 	now := s.Now()
 	state = secret.Token("")
-	f = OIDCFlow{StateHash: secret.Hash(state), Nonce: secret.Token(""), Verifier: secret.Token("") + secret.Token(""),
+	f = store.OIDCFlow{StateHash: secret.Hash(state), Nonce: secret.Token(""), Verifier: secret.Token("") + secret.Token(""),
 		Next: next, ExpiresAt: now.Add(FlowTTL), CreatedAt: now}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Delete(&OIDCFlow{}, "expires_at <= ?", now).Error; err != nil {
+		if err := tx.Delete(&store.OIDCFlow{}, "expires_at <= ?", now).Error; err != nil {
 			return err
 		}
 		return tx.Create(&f).Error
@@ -39,8 +40,8 @@ func (s *Store) StartFlow(ctx context.Context, next string) (state string, f OID
 
 // TakeFlow returns and forgets the sign-in a state belongs to: a state
 // works once.
-func (s *Store) TakeFlow(ctx context.Context, state string) (OIDCFlow, error) {
-	var f OIDCFlow
+func (s *Store) TakeFlow(ctx context.Context, state string) (store.OIDCFlow, error) {
+	var f store.OIDCFlow
 	if state == "" {
 		return f, ErrFlowInvalid
 	}
@@ -51,7 +52,7 @@ func (s *Store) TakeFlow(ctx context.Context, state string) (OIDCFlow, error) {
 			}
 			return err
 		}
-		res := tx.Delete(&OIDCFlow{}, "state_hash = ?", f.StateHash)
+		res := tx.Delete(&store.OIDCFlow{}, "state_hash = ?", f.StateHash)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -70,7 +71,7 @@ type Identity struct {
 	EmailVerified   bool
 	Name            string
 	// Grants are the roles the provider's groups claim maps to.
-	Grants []Grant
+	Grants []store.Grant
 }
 
 // OIDCSignIn finds the account of a provider identity (by issuer and
@@ -79,21 +80,21 @@ type Identity struct {
 // opens a session holding the provider's grants. Someone whose hub
 // assignments and provider grants give no role gets ErrNoRole and no
 // session; their account is kept so an admin can give it a role.
-func (s *Store) OIDCSignIn(ctx context.Context, id Identity) (User, string, error) {
+func (s *Store) OIDCSignIn(ctx context.Context, id Identity) (store.User, string, error) {
 	if id.Issuer == "" || id.Subject == "" {
-		return User{}, "", errors.New("oidc sign-in without issuer or subject")
+		return store.User{}, "", errors.New("oidc sign-in without issuer or subject")
 	}
-	var u User
+	var u store.User
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.First(&u, "issuer = ? AND subject = ?", id.Issuer, id.Subject).Error
 		if err == nil {
-			email, verr := validEmail(id.Email)
+			email, verr := store.ValidEmail(id.Email)
 			if verr != nil || email == u.Email {
 				return nil
 			}
 			// Keep the email current unless another account holds it.
 			var taken int64
-			if err := tx.Model(&User{}).Where("email = ?", email).Count(&taken).Error; err != nil || taken > 0 {
+			if err := tx.Model(&store.User{}).Where("email = ?", email).Count(&taken).Error; err != nil || taken > 0 {
 				return err
 			}
 			return tx.Model(&u).Update("email", email).Error
@@ -101,14 +102,14 @@ func (s *Store) OIDCSignIn(ctx context.Context, id Identity) (User, string, erro
 		if !errors.Is(err, gorm.ErrRecordNotFound) {
 			return err
 		}
-		email, verr := validEmail(id.Email)
+		email, verr := store.ValidEmail(id.Email)
 		if verr != nil {
 			// A provider that shares no email still gets an account; the
 			// address is made from the subject so it stays unique.
 			email = strings.ToLower(uuid.NewSHA1(uuid.NameSpaceURL, []byte(id.Issuer+"#"+id.Subject)).String()) + "@oidc.invalid"
 		}
 		if id.EmailVerified && verr == nil {
-			res := tx.Model(&User{}).Where("email = ? AND issuer IS NULL", email).Updates(map[string]any{"issuer": id.Issuer, "subject": id.Subject})
+			res := tx.Model(&store.User{}).Where("email = ? AND issuer IS NULL", email).Updates(map[string]any{"issuer": id.Issuer, "subject": id.Subject})
 			if res.Error != nil {
 				return res.Error
 			}
@@ -121,11 +122,11 @@ func (s *Store) OIDCSignIn(ctx context.Context, id Identity) (User, string, erro
 			name = email
 		}
 		var taken int64
-		if err := tx.Model(&User{}).Where("email = ?", email).Count(&taken).Error; err != nil {
+		if err := tx.Model(&store.User{}).Where("email = ?", email).Count(&taken).Error; err != nil {
 			return err
 		}
 		iss, sub := id.Issuer, id.Subject
-		u = User{ID: uuid.NewString(), Email: email, Name: name, Issuer: &iss, Subject: &sub, CreatedAt: s.Now()}
+		u = store.User{ID: uuid.NewString(), Email: email, Name: name, Issuer: &iss, Subject: &sub, CreatedAt: s.Now()}
 		if taken > 0 {
 			// The email belongs to another account and is not verified
 			// here: keep this one apart.
@@ -137,11 +138,11 @@ func (s *Store) OIDCSignIn(ctx context.Context, id Identity) (User, string, erro
 		return nil
 	})
 	if err != nil {
-		return User{}, "", err
+		return store.User{}, "", err
 	}
 	u, err = s.loadGrants(ctx, u, id.Grants)
 	if err != nil {
-		return User{}, "", err
+		return store.User{}, "", err
 	}
 	if len(u.Grants) == 0 {
 		return u, "", ErrNoRole
@@ -155,7 +156,7 @@ func (s *Store) OIDCSignIn(ctx context.Context, id Identity) (User, string, erro
 func (s *Store) PruneExpired(ctx context.Context) (int, error) {
 	now := s.Now()
 	n := 0
-	for _, m := range []any{&Session{}, &OIDCFlow{}} {
+	for _, m := range []any{&store.Session{}, &store.OIDCFlow{}} {
 		res := s.DB.WithContext(ctx).Where("expires_at <= ?", now).Delete(m)
 		if res.Error != nil {
 			return n, res.Error

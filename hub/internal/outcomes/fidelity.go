@@ -1,4 +1,4 @@
-package store
+package outcomes
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/program"
 )
@@ -46,7 +47,7 @@ func (t FidelityThresholds) Validate() error {
 	}{{"group size share", t.GroupSizeShare, 1}, {"journal share", t.JournalShare, 1}, {"receipt share", t.ReceiptShare, 1}, {"theme share", t.ThemeShare, 1},
 		{"Peer Partners meetings", t.PeerPartnersMeetings, 31}, {"Social Explorations meetings", t.SocialExplorationsMeetings, 31}} {
 		if v.v < 0 || v.v > v.max {
-			return &ValidationError{Field: "fidelity", Msg: fmt.Sprintf("%s must be between 0 and %g", v.name, v.max)}
+			return &store.ValidationError{Field: "fidelity", Msg: fmt.Sprintf("%s must be between 0 and %g", v.name, v.max)}
 		}
 	}
 	return nil
@@ -129,7 +130,7 @@ func (s *Store) Fidelity(ctx context.Context, f OutcomeFilter, th FidelityThresh
 	}
 	f.Model = ""
 	rep := FidelityReport{Filter: f, MinCell: minCell, Thresholds: th}
-	_, content, err := s.latestContent(ctx)
+	_, content, err := s.LatestContent(ctx)
 	if err != nil {
 		return rep, err
 	}
@@ -142,6 +143,65 @@ func (s *Store) Fidelity(ctx context.Context, f OutcomeFilter, th FidelityThresh
 	if err != nil {
 		return rep, err
 	}
+	by, err := s.fidelityCounts(ctx, f, content.Groups)
+	if err != nil {
+		return rep, err
+	}
+	g := content.Groups
+	frac := func(n, d int64, places int) *float64 {
+		if d == 0 {
+			return nil
+		}
+		v := round(float64(n)/float64(d), places)
+		return &v
+	}
+	// people is a participant figure of a site's report: num/den of the
+	// report's totals, rounded, shown only when the report shows the head
+	// count it rests on. v is nil when it is not shown.
+	people := func(rv view, num, den string, places int) (fig Figure, v *float64) {
+		if rv.hid("total/part_participants") {
+			return hiddenFigure(minCell), nil
+		}
+		if v = frac(rv.val(num), rv.val(den), places); v == nil {
+			return none(), nil
+		}
+		return shown(*v), v
+	}
+	for _, id := range sortedKeys(by) {
+		a, si := by[id], sites[id]
+		sf := SiteFidelity{SiteID: id, Site: si.Name, OrgID: si.OrgID, Organization: si.OrgName, State: si.State, PPCohortMonths: a.ppMonths,
+			GroupSizeShare: frac(a.ppOK, a.ppMonths, 3), PPMeetings: frac(a.ppMeet, a.ppMonths, 2),
+			ThemeShare: frac(a.on, a.held, 3)}
+		all := pub.view(OutcomeFilter{SiteID: id, Year: f.Year})
+		se := pub.view(OutcomeFilter{SiteID: id, Year: f.Year, Model: contract.ModelSocialExplorations})
+		var js, rs, sem *float64
+		sf.JournalShare, js = people(all, "total/journals_completed", "total/journals_due", 3)
+		sf.ReceiptShare, rs = people(all, "total/receipts_ok", "total/spend_months", 3)
+		sf.SEMeetings, sem = people(se, "total/meetings_held", "total/part_months", 2)
+		for _, fig := range []*Figure{&sf.JournalShare, &sf.ReceiptShare} {
+			if fig.Value != nil {
+				*fig = shown(round(*fig.Value*100, 1))
+			}
+		}
+		sf.Reasons = th.reasons(sf, g, sem, js, rs)
+		sf.FlaggedForTA = len(sf.Reasons) > 0
+		rep.Sites = append(rep.Sites, sf)
+	}
+	sortFidelity(rep.Sites)
+	return rep, nil
+}
+
+// fidelityAcc is a site's group counts: Peer Partners cohort months (and
+// those of a size within the rules, and their meetings), meetings held and
+// meetings on the month's theme.
+type fidelityAcc struct {
+	ppMonths, ppOK, ppMeet, held, on int64
+}
+
+// fidelityCounts reads the group counts of the sites under the filter from
+// the cohort rollups, and names (with no counts) the sites with monthly
+// participation, whose figures come from the publication.
+func (s *Store) fidelityCounts(ctx context.Context, f OutcomeFilter, g program.GroupRules) (map[string]*fidelityAcc, error) {
 	var conds []string
 	var args []any
 	for _, d := range dims {
@@ -166,25 +226,21 @@ func (s *Store) Fidelity(ctx context.Context, f OutcomeFilter, th FidelityThresh
 	}
 	if err := db.Raw("SELECT t.site_id, t.model, t.members, SUM(t.months) AS months, SUM(t.meetings_held) AS meetings_held, SUM(t.meetings_on_theme) AS on_theme FROM rollup_cohorts"+join+
 		" GROUP BY t.site_id, t.model, t.members", args...).Scan(&cohorts).Error; err != nil {
-		return rep, err
+		return nil, err
 	}
 	// The sites with monthly participation under the filter; their
 	// figures come from the publication.
 	var participating []string
 	if err := db.Raw("SELECT t.site_id FROM rollup_people"+join+" AND t.part_months > 0 GROUP BY t.site_id", args...).Scan(&participating).Error; err != nil {
-		return rep, err
+		return nil, err
 	}
-	type acc struct {
-		ppMonths, ppOK, ppMeet, held, on int64
-	}
-	by := map[string]*acc{}
-	get := func(id string) *acc {
+	by := map[string]*fidelityAcc{}
+	get := func(id string) *fidelityAcc {
 		if by[id] == nil {
-			by[id] = &acc{}
+			by[id] = &fidelityAcc{}
 		}
 		return by[id]
 	}
-	g := content.Groups
 	for _, c := range cohorts {
 		a := get(c.SiteID)
 		a.held += c.MeetingsHeld
@@ -200,64 +256,33 @@ func (s *Store) Fidelity(ctx context.Context, f OutcomeFilter, th FidelityThresh
 	for _, id := range participating {
 		get(id)
 	}
-	frac := func(n, d int64, places int) *float64 {
-		if d == 0 {
-			return nil
-		}
-		v := round(float64(n)/float64(d), places)
-		return &v
+	return by, nil
+}
+
+// reasons are why a site's fidelity falls short of the thresholds: its
+// group figures, and the participant figures shown (sem, js and rs; nil
+// when hidden or empty).
+func (th FidelityThresholds) reasons(sf SiteFidelity, g program.GroupRules, sem, js, rs *float64) []string {
+	reasons := []string{}
+	if v := sf.GroupSizeShare; v != nil && *v < th.GroupSizeShare {
+		reasons = append(reasons, fmt.Sprintf("group size within %d–%d%s in %s of Peer Partners months (threshold %s)", g.Min, g.Max, map[bool]string{true: " and even"}[g.Even], pct(*v), pct(th.GroupSizeShare)))
 	}
-	// people is a participant figure of a site's report: num/den of the
-	// report's totals, rounded, shown only when the report shows the head
-	// count it rests on. v is nil when it is not shown.
-	people := func(rv view, num, den string, places int) (fig Figure, v *float64) {
-		if rv.hid("total/part_participants") {
-			return hiddenFigure(minCell), nil
-		}
-		if v = frac(rv.val(num), rv.val(den), places); v == nil {
-			return none(), nil
-		}
-		return shown(*v), v
+	if v := sf.PPMeetings; v != nil && *v < th.PeerPartnersMeetings {
+		reasons = append(reasons, fmt.Sprintf("Peer Partners groups meet %.1f times a month (threshold %g)", *v, th.PeerPartnersMeetings))
 	}
-	for _, id := range sortedKeys(by) {
-		a, si := by[id], sites[id]
-		sf := SiteFidelity{SiteID: id, Site: si.Name, OrgID: si.OrgID, Organization: si.OrgName, State: si.State, PPCohortMonths: a.ppMonths,
-			GroupSizeShare: frac(a.ppOK, a.ppMonths, 3), PPMeetings: frac(a.ppMeet, a.ppMonths, 2),
-			ThemeShare: frac(a.on, a.held, 3), Reasons: []string{}}
-		all := pub.view(OutcomeFilter{SiteID: id, Year: f.Year})
-		se := pub.view(OutcomeFilter{SiteID: id, Year: f.Year, Model: contract.ModelSocialExplorations})
-		var js, rs, sem *float64
-		sf.JournalShare, js = people(all, "total/journals_completed", "total/journals_due", 3)
-		sf.ReceiptShare, rs = people(all, "total/receipts_ok", "total/spend_months", 3)
-		sf.SEMeetings, sem = people(se, "total/meetings_held", "total/part_months", 2)
-		for _, fig := range []*Figure{&sf.JournalShare, &sf.ReceiptShare} {
-			if fig.Value != nil {
-				*fig = shown(round(*fig.Value*100, 1))
-			}
-		}
-		if v := sf.GroupSizeShare; v != nil && *v < th.GroupSizeShare {
-			sf.Reasons = append(sf.Reasons, fmt.Sprintf("group size within %d–%d%s in %s of Peer Partners months (threshold %s)", g.Min, g.Max, map[bool]string{true: " and even"}[g.Even], pct(*v), pct(th.GroupSizeShare)))
-		}
-		if v := sf.PPMeetings; v != nil && *v < th.PeerPartnersMeetings {
-			sf.Reasons = append(sf.Reasons, fmt.Sprintf("Peer Partners groups meet %.1f times a month (threshold %g)", *v, th.PeerPartnersMeetings))
-		}
-		if sem != nil && *sem < th.SocialExplorationsMeetings {
-			sf.Reasons = append(sf.Reasons, fmt.Sprintf("Social Explorations participants meet their coach %.1f times a month (threshold %g)", *sem, th.SocialExplorationsMeetings))
-		}
-		if js != nil && *js < th.JournalShare {
-			sf.Reasons = append(sf.Reasons, fmt.Sprintf("journal completion below %s", pct(th.JournalShare)))
-		}
-		if rs != nil && *rs < th.ReceiptShare {
-			sf.Reasons = append(sf.Reasons, fmt.Sprintf("receipt compliance below %s", pct(th.ReceiptShare)))
-		}
-		if v := sf.ThemeShare; v != nil && *v < th.ThemeShare {
-			sf.Reasons = append(sf.Reasons, fmt.Sprintf("%s of meetings on the month's theme (threshold %s)", pct(*v), pct(th.ThemeShare)))
-		}
-		sf.FlaggedForTA = len(sf.Reasons) > 0
-		rep.Sites = append(rep.Sites, sf)
+	if sem != nil && *sem < th.SocialExplorationsMeetings {
+		reasons = append(reasons, fmt.Sprintf("Social Explorations participants meet their coach %.1f times a month (threshold %g)", *sem, th.SocialExplorationsMeetings))
 	}
-	sortFidelity(rep.Sites)
-	return rep, nil
+	if js != nil && *js < th.JournalShare {
+		reasons = append(reasons, fmt.Sprintf("journal completion below %s", pct(th.JournalShare)))
+	}
+	if rs != nil && *rs < th.ReceiptShare {
+		reasons = append(reasons, fmt.Sprintf("receipt compliance below %s", pct(th.ReceiptShare)))
+	}
+	if v := sf.ThemeShare; v != nil && *v < th.ThemeShare {
+		reasons = append(reasons, fmt.Sprintf("%s of meetings on the month's theme (threshold %s)", pct(*v), pct(th.ThemeShare)))
+	}
+	return reasons
 }
 
 func sortFidelity(rows []SiteFidelity) {

@@ -1,4 +1,4 @@
-package store
+package outcomes
 
 import (
 	"context"
@@ -63,7 +63,7 @@ func (s *Store) POMReport(ctx context.Context, f POMFilter, minCell int) (POMRep
 		minCell = DefaultMinCell
 	}
 	rep := POMReport{Filter: f, MinCell: minCell}
-	version, content, err := s.latestContent(ctx)
+	version, content, err := s.LatestContent(ctx)
 	if err != nil {
 		return rep, err
 	}

@@ -1,4 +1,4 @@
-package store
+package kits
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -18,8 +17,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/dbx"
-	"github.com/itsmylife/iml/pkg/jsonx"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
@@ -37,46 +36,12 @@ type ReleaseDraft struct {
 	UpdatedAt   time.Time `gorm:"not null"`
 }
 
-// KitFile is the bytes of a file a release attaches, stored once under
-// their SHA-256.
-type KitFile struct {
-	SHA256    string    `gorm:"primaryKey;size:64"`
-	MediaType string    `gorm:"size:100;not null"`
-	Size      int64     `gorm:"not null"`
-	Data      []byte    `gorm:"not null"`
-	CreatedAt time.Time `gorm:"not null"`
-}
-
-// ReleaseFile says a published release names a file.
-type ReleaseFile struct {
-	Version string `gorm:"primaryKey;size:40"`
-	SHA256  string `gorm:"primaryKey;size:64;index"`
-}
-
-// Release statuses.
-const (
-	StatusDraft     = "draft"
-	StatusPublished = "published"
-	StatusRetired   = "retired"
-)
-
-// Status is the release's place in its lifecycle.
-func (r Release) Status() string {
-	if r.RetiredAt != nil {
-		return StatusRetired
-	}
-	return StatusPublished
-}
-
 // MaxKitFileBytes bounds one attached file.
 const MaxKitFileBytes = 20 << 20
 
 // KitMediaTypes are the kinds of file a release may attach. PDF and images
 // are checked against their bytes; text must be UTF-8.
 var KitMediaTypes = []string{"application/pdf", "image/png", "image/jpeg", "text/plain", "text/markdown"}
-
-// ErrPublished means a published release was asked to change.
-var ErrPublished = errors.New("a published release never changes")
 
 // Release returns the parsed content of a draft. Content is always a
 // well-formed release, though perhaps one that does not validate yet.
@@ -86,37 +51,24 @@ func (d ReleaseDraft) Release() (program.Release, error) {
 	return r, err
 }
 
-// decodeRelease reads an uploaded release strictly: unknown fields are
-// refused, validation is left to publishing.
-func decodeRelease(content []byte) (program.Release, error) {
-	var r program.Release
-	if !utf8.Valid(content) {
-		return r, &ValidationError{Field: "content", Msg: "is not UTF-8 text"}
-	}
-	if err := jsonx.Unmarshal(content, &r); err != nil {
-		return r, &ValidationError{Field: "content", Msg: "is not a release as JSON: " + err.Error()}
-	}
-	return r, nil
-}
-
 // checkVersion refuses a version that is empty, too long or already used by
 // a published release or another draft.
 func checkVersion(tx *gorm.DB, version, draftID string) error {
-	if version == "" || len(version) > 40 || !plainText(version) || strings.ContainsAny(version, " /?#") {
-		return &ValidationError{Field: "version", Msg: "is required: at most 40 characters without spaces or slashes, such as 2026.2"}
+	if version == "" || len(version) > 40 || !store.PlainText(version) || strings.ContainsAny(version, " /?#") {
+		return &store.ValidationError{Field: "version", Msg: "is required: at most 40 characters without spaces or slashes, such as 2026.2"}
 	}
 	var n int64
-	if err := tx.Model(&Release{}).Where("version = ?", version).Count(&n).Error; err != nil {
+	if err := tx.Model(&store.Release{}).Where("version = ?", version).Count(&n).Error; err != nil {
 		return err
 	}
 	if n > 0 {
-		return &ValidationError{Field: "version", Msg: fmt.Sprintf("release %s is published and never changes; give the draft a new version", version)}
+		return &store.ValidationError{Field: "version", Msg: fmt.Sprintf("release %s is published and never changes; give the draft a new version", version)}
 	}
 	if err := tx.Model(&ReleaseDraft{}).Where("version = ? AND id <> ?", version, draftID).Count(&n).Error; err != nil {
 		return err
 	}
 	if n > 0 {
-		return &ValidationError{Field: "version", Msg: fmt.Sprintf("another draft is version %s", version)}
+		return &store.ValidationError{Field: "version", Msg: fmt.Sprintf("another draft is version %s", version)}
 	}
 	return nil
 }
@@ -127,14 +79,14 @@ func (s *Store) CreateDraft(ctx context.Context, version, from string, content [
 	var d ReleaseDraft
 	var rel program.Release
 	if len(bytes.TrimSpace(content)) > 0 {
-		r, err := decodeRelease(content)
+		r, err := store.DecodeRelease(content)
 		if err != nil {
 			return d, err
 		}
 		rel = r
 		from = ""
 	} else {
-		base, err := s.findRelease(ctx, from)
+		base, err := s.FindRelease(ctx, from)
 		if err != nil {
 			return d, err
 		}
@@ -159,27 +111,9 @@ func (s *Store) CreateDraft(ctx context.Context, version, from string, content [
 		return tx.Create(&d).Error
 	})
 	if dbx.IsUniqueViolation(err) {
-		return ReleaseDraft{}, &ValidationError{Field: "version", Msg: "another draft is version " + d.Version}
+		return ReleaseDraft{}, &store.ValidationError{Field: "version", Msg: "another draft is version " + d.Version}
 	}
 	return d, err
-}
-
-// findRelease finds a published release by version, or the latest one.
-func (s *Store) findRelease(ctx context.Context, version string) (Release, error) {
-	if version == "" {
-		return s.LatestRelease(ctx)
-	}
-	return s.ReleaseByVersion(ctx, version)
-}
-
-// ReleaseByVersion finds a published (or retired) release.
-func (s *Store) ReleaseByVersion(ctx context.Context, version string) (Release, error) {
-	var r Release
-	if !plainText(version) {
-		return r, ErrNotFound
-	}
-	err := notFound(s.DB.WithContext(ctx).First(&r, "version = ?", version).Error)
-	return r, err
 }
 
 // Drafts lists the drafts, newest first.
@@ -196,12 +130,12 @@ func (s *Store) Draft(ctx context.Context, id string) (ReleaseDraft, error) {
 
 func draftIn(tx *gorm.DB, id string) (ReleaseDraft, error) {
 	var d ReleaseDraft
-	if !plainText(id) {
-		return d, ErrNotFound
+	if !store.PlainText(id) {
+		return d, store.ErrNotFound
 	}
-	err := notFound(tx.First(&d, "id = ?", id).Error)
+	err := store.NotFound(tx.First(&d, "id = ?", id).Error)
 	if err == nil && d.PublishedAs != "" {
-		return d, ErrPublished
+		return d, store.ErrPublished
 	}
 	return d, err
 }
@@ -239,7 +173,7 @@ func (s *Store) editDraft(ctx context.Context, id string, edit func(tx *gorm.DB,
 // release. Files already attached stay attached unless the upload lists
 // files itself.
 func (s *Store) ReplaceDraftContent(ctx context.Context, id string, content []byte) (ReleaseDraft, error) {
-	rel, err := decodeRelease(content)
+	rel, err := store.DecodeRelease(content)
 	if err != nil {
 		return ReleaseDraft{}, err
 	}
@@ -247,34 +181,12 @@ func (s *Store) ReplaceDraftContent(ctx context.Context, id string, content []by
 		if rel.Files == nil {
 			rel.Files = r.Files
 		}
-		if err := filesStored(tx, rel.Files); err != nil {
+		if err := store.FilesStored(tx, rel.Files); err != nil {
 			return err
 		}
 		*r = rel
 		return nil
 	})
-}
-
-// filesStored checks, in one query, that the hub holds every file a
-// release lists.
-func filesStored(tx *gorm.DB, files []program.File) error {
-	if len(files) == 0 {
-		return nil
-	}
-	shas := make([]string, len(files))
-	for i, f := range files {
-		shas[i] = f.SHA256
-	}
-	var held []string
-	if err := tx.Model(&KitFile{}).Where("sha256 IN ?", shas).Pluck("sha256", &held).Error; err != nil {
-		return err
-	}
-	for _, sha := range shas {
-		if !slices.Contains(held, sha) {
-			return &ValidationError{Field: "files", Msg: fmt.Sprintf("the hub holds no file %s; attach files by uploading them", sha)}
-		}
-	}
-	return nil
 }
 
 // FileUpload is a file to attach to a draft.
@@ -287,26 +199,26 @@ type FileUpload struct {
 // its bytes are what its type says.
 func checkUpload(f FileUpload) error {
 	switch {
-	case strings.TrimSpace(f.Name) == "" || len(f.Name) > 200 || !plainText(f.Name) || strings.ContainsAny(f.Name, "/\\"):
-		return &ValidationError{Field: "name", Msg: "the file needs a name of at most 200 characters without slashes"}
+	case strings.TrimSpace(f.Name) == "" || len(f.Name) > 200 || !store.PlainText(f.Name) || strings.ContainsAny(f.Name, "/\\"):
+		return &store.ValidationError{Field: "name", Msg: "the file needs a name of at most 200 characters without slashes"}
 	case !slices.Contains(program.FileKinds, f.Kind):
-		return &ValidationError{Field: "kind", Msg: "must be one of " + strings.Join(program.FileKinds, ", ")}
+		return &store.ValidationError{Field: "kind", Msg: "must be one of " + strings.Join(program.FileKinds, ", ")}
 	case !slices.Contains(KitMediaTypes, f.MediaType):
-		return &ValidationError{Field: "file", Msg: fmt.Sprintf("files of type %q cannot be attached; attach %s", f.MediaType, strings.Join(KitMediaTypes, ", "))}
+		return &store.ValidationError{Field: "file", Msg: fmt.Sprintf("files of type %q cannot be attached; attach %s", f.MediaType, strings.Join(KitMediaTypes, ", "))}
 	case len(f.Data) == 0:
-		return &ValidationError{Field: "file", Msg: "the file is empty"}
+		return &store.ValidationError{Field: "file", Msg: "the file is empty"}
 	case len(f.Data) > MaxKitFileBytes:
-		return &ValidationError{Field: "file", Msg: fmt.Sprintf("the file is larger than %d MiB", MaxKitFileBytes>>20)}
+		return &store.ValidationError{Field: "file", Msg: fmt.Sprintf("the file is larger than %d MiB", MaxKitFileBytes>>20)}
 	}
 	sniffed, _, _ := strings.Cut(http.DetectContentType(f.Data), ";")
 	switch f.MediaType {
 	case "text/plain", "text/markdown":
 		if !utf8.Valid(f.Data) {
-			return &ValidationError{Field: "file", Msg: "a text file must be UTF-8"}
+			return &store.ValidationError{Field: "file", Msg: "a text file must be UTF-8"}
 		}
 	default:
 		if sniffed != f.MediaType {
-			return &ValidationError{Field: "file", Msg: fmt.Sprintf("the file says it is %s but its bytes are %s", f.MediaType, sniffed)}
+			return &store.ValidationError{Field: "file", Msg: fmt.Sprintf("the file says it is %s but its bytes are %s", f.MediaType, sniffed)}
 		}
 	}
 	return nil
@@ -324,15 +236,15 @@ func (s *Store) AttachFile(ctx context.Context, draftID string, f FileUpload) (R
 	d, err := s.editDraft(ctx, draftID, func(tx *gorm.DB, r *program.Release) error {
 		if pf.LessonPlan != "" {
 			if _, ok := r.LessonPlan(pf.LessonPlan); !ok {
-				return &ValidationError{Field: "lesson_plan", Msg: fmt.Sprintf("the draft has no lesson plan %q", pf.LessonPlan)}
+				return &store.ValidationError{Field: "lesson_plan", Msg: fmt.Sprintf("the draft has no lesson plan %q", pf.LessonPlan)}
 			}
 		}
 		for _, have := range r.Files {
 			if have.SHA256 == pf.SHA256 && have.LessonPlan == pf.LessonPlan {
-				return &ValidationError{Field: "file", Msg: fmt.Sprintf("this file is already attached here as %q", have.Name)}
+				return &store.ValidationError{Field: "file", Msg: fmt.Sprintf("this file is already attached here as %q", have.Name)}
 			}
 		}
-		kf := KitFile{SHA256: pf.SHA256, MediaType: pf.MediaType, Size: pf.Size, Data: f.Data, CreatedAt: s.Now()}
+		kf := store.KitFile{SHA256: pf.SHA256, MediaType: pf.MediaType, Size: pf.Size, Data: f.Data, CreatedAt: s.Now()}
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&kf).Error; err != nil {
 			return err
 		}
@@ -348,7 +260,7 @@ func (s *Store) DetachFile(ctx context.Context, draftID, sha, plan string) (Rele
 	return s.editDraft(ctx, draftID, func(_ *gorm.DB, r *program.Release) error {
 		i := slices.IndexFunc(r.Files, func(f program.File) bool { return f.SHA256 == sha && f.LessonPlan == plan })
 		if i < 0 {
-			return &ValidationError{Field: "file", Msg: "the draft has no such file"}
+			return &store.ValidationError{Field: "file", Msg: "the draft has no such file"}
 		}
 		r.Files = slices.Delete(r.Files, i, i+1)
 		return nil
@@ -366,7 +278,7 @@ func (s *Store) ValidateDraft(ctx context.Context, id string) (ReleaseDraft, err
 		return d, err
 	}
 	if err := r.Validate(); err != nil {
-		return d, &ValidationError{Field: "release", Msg: err.Error()}
+		return d, &store.ValidationError{Field: "release", Msg: err.Error()}
 	}
 	return d, nil
 }
@@ -378,15 +290,15 @@ func (s *Store) DeleteDraft(ctx context.Context, id string) error {
 	}
 	res := s.DB.WithContext(ctx).Delete(&ReleaseDraft{}, "id = ? AND (published_as = '' OR published_as IS NULL)", id)
 	if res.Error == nil && res.RowsAffected == 0 {
-		return ErrNotFound
+		return store.ErrNotFound
 	}
 	return res.Error
 }
 
 // PublishDraft validates a draft and publishes it: it becomes an immutable
 // release offered to every agent, and the draft is gone.
-func (s *Store) PublishDraft(ctx context.Context, id, by string) (Release, error) {
-	var out Release
+func (s *Store) PublishDraft(ctx context.Context, id, by string) (store.Release, error) {
+	var out store.Release
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		d, err := draftIn(tx, id)
 		if err != nil {
@@ -397,12 +309,12 @@ func (s *Store) PublishDraft(ctx context.Context, id, by string) (Release, error
 			return err
 		}
 		if err := r.Validate(); err != nil {
-			return &ValidationError{Field: "release", Msg: err.Error()}
+			return &store.ValidationError{Field: "release", Msg: err.Error()}
 		}
-		if err := filesStored(tx, r.Files); err != nil {
+		if err := store.FilesStored(tx, r.Files); err != nil {
 			return err
 		}
-		if out, err = s.publishIn(tx, r, by); err != nil {
+		if out, err = s.PublishIn(tx, r, by); err != nil {
 			return err
 		}
 		return tx.Model(&ReleaseDraft{}).Where("id = ?", d.ID).Update("published_as", r.Version).Error
@@ -410,114 +322,86 @@ func (s *Store) PublishDraft(ctx context.Context, id, by string) (Release, error
 	return out, err
 }
 
-// publishIn stores a validated release and the files it names. The same
-// version again with the same content is a no-op; with other content it
-// is refused.
-func (s *Store) publishIn(tx *gorm.DB, r program.Release, by string) (Release, error) {
-	content, sum := r.Canonical()
-	var existing Release
-	err := tx.First(&existing, "version = ?", r.Version).Error
-	if err == nil {
-		if existing.SHA256 == sum {
-			return existing, nil
-		}
-		return existing, &ValidationError{Field: "version", Msg: fmt.Sprintf("release %s is already published with other content; publish a new version", r.Version)}
-	}
-	if !errors.Is(err, gorm.ErrRecordNotFound) {
-		return existing, err
-	}
-	rel := Release{Version: r.Version, PublishedAt: s.Now(), SHA256: sum, Content: string(content), PublishedBy: by}
-	if err := tx.Create(&rel).Error; err != nil {
-		return rel, err
-	}
-	for _, f := range r.Files {
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&ReleaseFile{Version: r.Version, SHA256: f.SHA256}).Error; err != nil {
-			return rel, err
-		}
-	}
-	return rel, nil
-}
-
 // RetireRelease stops offering a published release to agents; sites still
 // running it are shown as behind. The last release in service cannot be
 // retired: publish its successor first.
-func (s *Store) RetireRelease(ctx context.Context, version, reason string) (Release, error) {
+func (s *Store) RetireRelease(ctx context.Context, version, reason string) (store.Release, error) {
 	reason = strings.TrimSpace(reason)
-	var r Release
+	var r store.Release
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if !plainText(version) {
-			return ErrNotFound
+		if !store.PlainText(version) {
+			return store.ErrNotFound
 		}
 		if err := tx.First(&r, "version = ?", version).Error; err != nil {
-			return notFound(err)
+			return store.NotFound(err)
 		}
 		if r.RetiredAt != nil {
-			return &ValidationError{Field: "version", Msg: "release " + version + " is already retired"}
+			return &store.ValidationError{Field: "version", Msg: "release " + version + " is already retired"}
 		}
-		if reason == "" || len(reason) > 500 || !plainText(reason) {
-			return &ValidationError{Field: "reason", Msg: "say why the release is retired (at most 500 characters)"}
+		if reason == "" || len(reason) > 500 || !store.PlainText(reason) {
+			return &store.ValidationError{Field: "reason", Msg: "say why the release is retired (at most 500 characters)"}
 		}
 		// The releases in service, locked (on PostgreSQL; a SQLite
 		// transaction holds the whole database) until this one commits: a
 		// retirement at the same moment waits, then counts without the
 		// release retired here, so the two cannot each leave the other as
 		// the last in service and retire both.
-		var inService []Release
-		if err := lockAll(tx).Select("seq", "version").Where("retired_at IS NULL").Order("seq").Find(&inService).Error; err != nil {
+		var inService []store.Release
+		if err := store.LockAll(tx).Select("seq", "version").Where("retired_at IS NULL").Order("seq").Find(&inService).Error; err != nil {
 			return err
 		}
-		others := slices.ContainsFunc(inService, func(o Release) bool { return o.Version != version })
-		if !slices.ContainsFunc(inService, func(o Release) bool { return o.Version == version }) {
-			return &ValidationError{Field: "version", Msg: "release " + version + " is already retired"}
+		others := slices.ContainsFunc(inService, func(o store.Release) bool { return o.Version != version })
+		if !slices.ContainsFunc(inService, func(o store.Release) bool { return o.Version == version }) {
+			return &store.ValidationError{Field: "version", Msg: "release " + version + " is already retired"}
 		}
 		if !others {
-			return &ValidationError{Field: "version", Msg: "release " + version + " is the only one in service; publish its successor before retiring it"}
+			return &store.ValidationError{Field: "version", Msg: "release " + version + " is the only one in service; publish its successor before retiring it"}
 		}
 		now := s.Now()
 		r.RetiredAt, r.RetiredReason = &now, reason
-		return tx.Model(&Release{}).Where("seq = ?", r.Seq).Updates(map[string]any{"retired_at": now, "retired_reason": reason}).Error
+		return tx.Model(&store.Release{}).Where("seq = ?", r.Seq).Updates(map[string]any{"retired_at": now, "retired_reason": reason}).Error
 	})
 	return r, err
 }
 
 // Releases lists every published release, retired ones included, oldest
 // first.
-func (s *Store) Releases(ctx context.Context) ([]Release, error) {
-	var rs []Release
+func (s *Store) Releases(ctx context.Context) ([]store.Release, error) {
+	var rs []store.Release
 	err := s.DB.WithContext(ctx).Order("seq").Find(&rs).Error
 	return rs, err
 }
 
 // KitFileFor answers a file's bytes when a published release names it.
-func (s *Store) KitFileFor(ctx context.Context, sha string) (KitFile, error) {
-	var f KitFile
+func (s *Store) KitFileFor(ctx context.Context, sha string) (store.KitFile, error) {
+	var f store.KitFile
 	if !program.ValidSHA256(sha) {
-		return f, ErrNotFound
+		return f, store.ErrNotFound
 	}
 	var n int64
-	if err := s.DB.WithContext(ctx).Model(&ReleaseFile{}).Where("sha256 = ?", sha).Count(&n).Error; err != nil {
+	if err := s.DB.WithContext(ctx).Model(&store.ReleaseFile{}).Where("sha256 = ?", sha).Count(&n).Error; err != nil {
 		return f, err
 	}
 	if n == 0 {
-		return f, ErrNotFound
+		return f, store.ErrNotFound
 	}
-	err := notFound(s.DB.WithContext(ctx).First(&f, "sha256 = ?", sha).Error)
+	err := store.NotFound(s.DB.WithContext(ctx).First(&f, "sha256 = ?", sha).Error)
 	return f, err
 }
 
 // DraftFile answers the bytes of a file a draft names, for staff to check.
-func (s *Store) DraftFile(ctx context.Context, sha string) (KitFile, error) {
-	var f KitFile
+func (s *Store) DraftFile(ctx context.Context, sha string) (store.KitFile, error) {
+	var f store.KitFile
 	if !program.ValidSHA256(sha) {
-		return f, ErrNotFound
+		return f, store.ErrNotFound
 	}
-	err := notFound(s.DB.WithContext(ctx).First(&f, "sha256 = ?", sha).Error)
+	err := store.NotFound(s.DB.WithContext(ctx).First(&f, "sha256 = ?", sha).Error)
 	return f, err
 }
 
 // SiteRelease is a site with the release it runs and whether it is behind.
 type SiteRelease struct {
-	Site
+	store.Site
 	OnRetired bool
 	Behind    bool
 }
@@ -525,7 +409,7 @@ type SiteRelease struct {
 // SiteReleases lists enrolled sites with the release each runs: behind when
 // it does not run the latest release in service, flagged when it runs a
 // retired one.
-func (s *Store) SiteReleases(ctx context.Context) ([]SiteRelease, Release, error) {
+func (s *Store) SiteReleases(ctx context.Context) ([]SiteRelease, store.Release, error) {
 	latest, err := s.LatestRelease(ctx)
 	if err != nil {
 		return nil, latest, err
