@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
@@ -99,20 +100,15 @@ func (s *Server) assignProblem(c *gin.Context, err error) *problem.Problem {
 	return s.internal(c, err)
 }
 
-func actorName(c *gin.Context) string {
-	u := c.MustGet(ctxUser).(store.User)
-	return u.Email
-}
-
 func (s *Server) apiAssign(c *gin.Context) {
 	var req struct {
 		Role  string `json:"role"`
 		OrgID string `json:"org_id"`
 	}
-	if !s.readJSON(c, 16<<10, &req) {
+	if !s.ReadJSON(c, 16<<10, &req) {
 		return
 	}
-	a, err := s.staff.Assign(c.Request.Context(), actorName(c), c.Param("id"), req.Role, req.OrgID)
+	a, err := s.staff.Assign(c.Request.Context(), web.ActorName(c), c.Param("id"), req.Role, req.OrgID)
 	if err != nil {
 		problem.Write(c, s.assignProblem(c, err))
 		return
@@ -136,12 +132,12 @@ func (s *Server) renderUsers(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
 	rows, err := s.accounts(ctx)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	orgs, err := s.st.Organizations(ctx)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	names := map[string]string{}
@@ -150,11 +146,11 @@ func (s *Server) renderUsers(c *gin.Context, status int, data gin.H) {
 	}
 	data["Title"], data["Rows"], data["Orgs"], data["OrgNames"], data["Roles"] = "Staff and roles", rows, orgs, names, store.Roles
 	data["Done"] = c.Query("done")
-	s.render(c, status, "users.html", data)
+	s.Render(c, status, "users.html", data)
 }
 
 func (s *Server) assignSubmit(c *gin.Context) {
-	_, err := s.staff.Assign(c.Request.Context(), actorName(c), c.Param("id"), c.PostForm("role"), c.PostForm("org_id"))
+	_, err := s.staff.Assign(c.Request.Context(), web.ActorName(c), c.Param("id"), c.PostForm("role"), c.PostForm("org_id"))
 	if err != nil {
 		p := s.assignProblem(c, err)
 		msg := p.Detail

@@ -3,110 +3,35 @@ package server
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/ta"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/problem"
 )
-
-// Who may do what with affiliates and technical assistance.
-var (
-	// taStaff manage affiliates and do TA work.
-	taStaff = []string{store.RoleAdmin, store.RoleTA}
-	// orgReaders see affiliates; a Program Director only their own.
-	orgReaders = []string{store.RoleAdmin, store.RoleTA, store.RoleTrainer, store.RoleAnalyst, store.RoleDirector}
-)
-
-// affiliateRoutes registers the affiliates and first-year TA routes: the
-// staff API on api (under /api/v1, signed in) and the pages on pages.
-func (s *Server) affiliateRoutes(api, pages *gin.RouterGroup) {
-	read, manage := s.requireRole(orgReaders...), s.requireRole(taStaff...)
-	api.GET("/organizations", read, s.apiOrganizations)
-	api.POST("/organizations", manage, s.apiAddOrganization)
-	api.GET("/organizations/:id", read, s.orgAccess, s.apiOrganization)
-	api.PUT("/organizations/:id", manage, s.orgAccess, s.apiUpdateOrganization)
-	api.POST("/organizations/:id/contacts", manage, s.orgAccess, s.apiAddContact)
-	api.DELETE("/organizations/:id/contacts/:cid", manage, s.orgAccess, s.apiRemoveContact)
-	api.POST("/organizations/:id/stage", manage, s.orgAccess, s.apiChangeStage)
-	api.GET("/organizations/:id/ta-plan", read, s.orgAccess, s.apiPlan)
-	api.PUT("/organizations/:id/ta-plan", manage, s.orgAccess, s.apiAssignPlan)
-	api.POST("/organizations/:id/ta-plan/check-ins", manage, s.orgAccess, s.apiAddCheckIn)
-	api.PUT("/organizations/:id/ta-plan/check-ins/:ckid", manage, s.orgAccess, s.apiRescheduleCheckIn)
-	api.POST("/organizations/:id/ta-plan/check-ins/:ckid/done", manage, s.orgAccess, s.apiCompleteCheckIn)
-	api.GET("/organizations/:id/ta-contacts", manage, s.orgAccess, s.apiTAContacts)
-	api.POST("/organizations/:id/ta-contacts", manage, s.orgAccess, s.apiLogTAContact)
-	api.GET("/ta/work", manage, s.apiWork)
-	api.GET("/ta/requests", read, s.apiTARequests)
-	api.GET("/ta/requests/:rid", read, s.requestAccess, s.apiTARequest)
-	api.POST("/ta/requests/:rid/assign", manage, s.requestAccess, s.apiAssignTARequest)
-	api.POST("/ta/requests/:rid/answer", manage, s.requestAccess, s.apiAnswerTARequest)
-	api.POST("/ta/requests/:rid/close", manage, s.requestAccess, s.apiCloseTARequest)
-
-	pages.GET("/affiliates", read, s.affiliatesPage)
-	pages.POST("/affiliates", manage, s.addAffiliateSubmit)
-	pages.GET("/affiliates/:id", read, s.orgAccess, s.affiliatePage)
-	pages.POST("/affiliates/:id", manage, s.orgAccess, s.updateAffiliateSubmit)
-	pages.POST("/affiliates/:id/contacts", manage, s.orgAccess, s.addContactSubmit)
-	pages.POST("/affiliates/:id/contacts/:cid/remove", manage, s.orgAccess, s.removeContactSubmit)
-	pages.POST("/affiliates/:id/stage", manage, s.orgAccess, s.stageSubmit)
-	pages.POST("/affiliates/:id/plan", manage, s.orgAccess, s.assignPlanSubmit)
-	pages.POST("/affiliates/:id/check-ins", manage, s.orgAccess, s.addCheckInSubmit)
-	pages.POST("/affiliates/:id/check-ins/:ckid", manage, s.orgAccess, s.rescheduleSubmit)
-	pages.POST("/affiliates/:id/check-ins/:ckid/done", manage, s.orgAccess, s.completeCheckInSubmit)
-	pages.POST("/affiliates/:id/ta-contacts", manage, s.orgAccess, s.logTAContactSubmit)
-	pages.GET("/ta", manage, s.workPage)
-	pages.GET("/ta/requests", read, s.taRequestsPage)
-	pages.GET("/ta/requests/:rid", read, s.requestAccess, s.taRequestPage)
-	pages.POST("/ta/requests/:rid/assign", manage, s.requestAccess, s.assignTARequestSubmit)
-	pages.POST("/ta/requests/:rid/answer", manage, s.requestAccess, s.answerTARequestSubmit)
-	pages.POST("/ta/requests/:rid/close", manage, s.requestAccess, s.closeTARequestSubmit)
-}
 
 const (
 	ctxOrg     = "iml.org"
 	ctxRequest = "iml.ta_request"
 )
 
-func currentUser(c *gin.Context) store.User { return c.MustGet(ctxUser).(store.User) }
-
-// deny answers 403 (API) or the "not allowed" page.
-func (s *Server) deny(c *gin.Context, msg string) {
-	if isAPI(c) {
-		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, msg))
-		return
-	}
-	s.render(c, http.StatusForbidden, "error.html", gin.H{"Title": "Not allowed", "Message": msg})
-	c.Abort()
-}
-
-// missing answers 404 (API) or the "not found" page.
-func (s *Server) missing(c *gin.Context, what string) {
-	if isAPI(c) {
-		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "No such "+what+"."))
-		return
-	}
-	s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such " + what + "."})
-	c.Abort()
-}
-
 // orgAccess loads the organization named by :id; a Program Director may
 // only reach their own.
 func (s *Server) orgAccess(c *gin.Context) {
 	o, err := s.st.FindOrganization(c.Request.Context(), c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && o.ID != c.Param("id")) {
-		s.missing(c, "organization")
+		s.Missing(c, "organization")
 		return
 	}
 	if err != nil {
-		s.fail(c, err)
+		s.Respond(c, err)
 		return
 	}
-	if u := currentUser(c); u.Role == store.RoleDirector && u.OrgID != o.ID {
-		s.deny(c, "You can only see your own organization.")
+	if u := web.User(c); u.Role == store.RoleDirector && u.OrgID != o.ID {
+		s.Deny(c, "You can only see your own organization.")
 		return
 	}
 	c.Set(ctxOrg, o)
@@ -118,15 +43,15 @@ func (s *Server) orgAccess(c *gin.Context) {
 func (s *Server) requestAccess(c *gin.Context) {
 	r, err := s.ta.TARequestByID(c.Request.Context(), c.Param("rid"))
 	if errors.Is(err, store.ErrNotFound) {
-		s.missing(c, "TA request")
+		s.Missing(c, "TA request")
 		return
 	}
 	if err != nil {
-		s.fail(c, err)
+		s.Respond(c, err)
 		return
 	}
-	if u := currentUser(c); u.Role == store.RoleDirector && u.OrgID != r.OrgID {
-		s.deny(c, "You can only see your own organization's requests.")
+	if u := web.User(c); u.Role == store.RoleDirector && u.OrgID != r.OrgID {
+		s.Deny(c, "You can only see your own organization's requests.")
 		return
 	}
 	c.Set(ctxRequest, r)
@@ -136,28 +61,6 @@ func (s *Server) requestAccess(c *gin.Context) {
 func orgOf(c *gin.Context) store.Organization { return c.MustGet(ctxOrg).(store.Organization) }
 
 func requestOf(c *gin.Context) ta.TARequest { return c.MustGet(ctxRequest).(ta.TARequest) }
-
-// fail answers an unexpected error: logged in full, shown without detail.
-func (s *Server) fail(c *gin.Context, err error) {
-	if isAPI(c) {
-		problem.Internal(c, s.log, err)
-		return
-	}
-	s.pageError(c, err)
-	c.Abort()
-}
-
-// apiFail answers an error: the client's problem, or a logged 500.
-func (s *Server) apiFail(c *gin.Context, err error) { s.apiFailAs(c, err, "No such resource.") }
-
-// answerAPI writes v, or the problem of err.
-func (s *Server) answerAPI(c *gin.Context, status int, v any, err error) {
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	c.JSON(status, v)
-}
 
 // orgView is an organization as the API shows it.
 func orgView(o store.Organization) gin.H {
@@ -169,10 +72,10 @@ func (s *Server) apiOrganizations(c *gin.Context) {
 	_ = c.ShouldBindQuery(&f)
 	os, err := s.affiliates.FindOrganizations(c.Request.Context(), f)
 	if err != nil {
-		s.apiFail(c, err)
+		s.Respond(c, err)
 		return
 	}
-	u := currentUser(c)
+	u := web.User(c)
 	out := []gin.H{}
 	for _, o := range os {
 		if u.Role == store.RoleDirector && o.ID != u.OrgID {
@@ -188,11 +91,11 @@ func (s *Server) apiAddOrganization(c *gin.Context) {
 		affiliates.OrgInput
 		Since string `json:"since"`
 	}
-	if !s.readJSON(c, 16<<10, &in) {
+	if !s.ReadJSON(c, 16<<10, &in) {
 		return
 	}
 	o, err := s.affiliates.AddOrganizationSince(c.Request.Context(), in.OrgInput, in.Since)
-	s.answerAPI(c, http.StatusCreated, orgView(o), err)
+	s.Answer(c, http.StatusCreated, orgView(o), err)
 }
 
 // profile is everything the profile page and API show of an organization.
@@ -228,7 +131,7 @@ func (s *Server) loadProfile(c *gin.Context, o store.Organization) (profile, err
 	case !errors.Is(err, store.ErrNotFound):
 		return p, err
 	}
-	if isTAStaff(currentUser(c)) {
+	if isTAStaff(web.User(c)) {
 		if p.TAContacts, err = s.ta.TAContacts(ctx, o.ID); err != nil {
 			return p, err
 		}
@@ -250,17 +153,10 @@ func (s *Server) apiOrganization(c *gin.Context) {
 		sites = append(sites, gin.H{"id": st.ID, "name": st.Name, "enrolled_at": st.EnrolledAt, "revoked_at": st.RevokedAt, "last_seen_at": st.LastSeenAt})
 	}
 	out := orgView(p.Org)
-	out["contacts"], out["sites"], out["stage_history"] = nonNil(p.Contacts), sites, nonNil(p.History)
+	out["contacts"], out["sites"], out["stage_history"] = web.NonNil(p.Contacts), sites, web.NonNil(p.History)
 	out["next_stages"] = affiliates.NextStages(p.Org.Stage)
 	out["ta_plan"] = planView(p.Plan, p.CheckIns, s.st.Today())
 	c.JSON(http.StatusOK, out)
-}
-
-func nonNil[T any](v []T) []T {
-	if v == nil {
-		return []T{}
-	}
-	return v
 }
 
 func planView(p *ta.TAPlan, cis []ta.TACheckIn, today string) any {
@@ -276,34 +172,34 @@ func planView(p *ta.TAPlan, cis []ta.TACheckIn, today string) any {
 
 func (s *Server) apiUpdateOrganization(c *gin.Context) {
 	var in affiliates.OrgInput
-	if !s.readJSON(c, 16<<10, &in) {
+	if !s.ReadJSON(c, 16<<10, &in) {
 		return
 	}
 	o, err := s.affiliates.UpdateOrganization(c.Request.Context(), orgOf(c).ID, in)
-	s.answerAPI(c, http.StatusOK, orgView(o), err)
+	s.Answer(c, http.StatusOK, orgView(o), err)
 }
 
 func (s *Server) apiAddContact(c *gin.Context) {
 	var in affiliates.ContactInput
-	if !s.readJSON(c, 16<<10, &in) {
+	if !s.ReadJSON(c, 16<<10, &in) {
 		return
 	}
 	ct, err := s.affiliates.AddContact(c.Request.Context(), orgOf(c).ID, in)
-	s.answerAPI(c, http.StatusCreated, ct, err)
+	s.Answer(c, http.StatusCreated, ct, err)
 }
 
 func (s *Server) apiRemoveContact(c *gin.Context) {
 	err := s.affiliates.RemoveContact(c.Request.Context(), orgOf(c).ID, c.Param("cid"))
-	s.answerAPI(c, http.StatusOK, gin.H{"removed": c.Param("cid")}, err)
+	s.Answer(c, http.StatusOK, gin.H{"removed": c.Param("cid")}, err)
 }
 
 func (s *Server) apiChangeStage(c *gin.Context) {
 	var in affiliates.StageInput
-	if !s.readJSON(c, 16<<10, &in) {
+	if !s.ReadJSON(c, 16<<10, &in) {
 		return
 	}
-	o, err := s.affiliates.ChangeStage(c.Request.Context(), orgOf(c).ID, in, staffName(c))
-	s.answerAPI(c, http.StatusOK, orgView(o), err)
+	o, err := s.affiliates.ChangeStage(c.Request.Context(), orgOf(c).ID, in, web.StaffName(c))
+	s.Answer(c, http.StatusOK, orgView(o), err)
 }
 
 func (s *Server) apiPlan(c *gin.Context) {
@@ -312,14 +208,14 @@ func (s *Server) apiPlan(c *gin.Context) {
 		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "The organization has no TA plan yet: it opens when the organization goes live (stage launched)."))
 		return
 	}
-	s.answerAPI(c, http.StatusOK, planView(&p, cis, s.st.Today()), err)
+	s.Answer(c, http.StatusOK, planView(&p, cis, s.st.Today()), err)
 }
 
 func (s *Server) apiAssignPlan(c *gin.Context) {
 	var in struct {
 		SpecialistID string `json:"specialist_id"`
 	}
-	if !s.readJSON(c, 16<<10, &in) {
+	if !s.ReadJSON(c, 16<<10, &in) {
 		return
 	}
 	err := s.ta.AssignPlan(c.Request.Context(), orgOf(c).ID, in.SpecialistID)
@@ -327,7 +223,7 @@ func (s *Server) apiAssignPlan(c *gin.Context) {
 		s.apiPlan(c)
 		return
 	}
-	s.answerAPI(c, http.StatusOK, nil, err)
+	s.Answer(c, http.StatusOK, nil, err)
 }
 
 type dueInput struct {
@@ -341,55 +237,41 @@ type doneInput struct {
 
 func (s *Server) apiAddCheckIn(c *gin.Context) {
 	var in dueInput
-	if !s.readJSON(c, 16<<10, &in) {
+	if !s.ReadJSON(c, 16<<10, &in) {
 		return
 	}
 	ci, err := s.ta.AddCheckIn(c.Request.Context(), orgOf(c).ID, in.DueOn)
-	s.answerAPI(c, http.StatusCreated, ci, err)
+	s.Answer(c, http.StatusCreated, ci, err)
 }
 
 func (s *Server) apiRescheduleCheckIn(c *gin.Context) {
 	var in dueInput
-	if !s.readJSON(c, 16<<10, &in) {
+	if !s.ReadJSON(c, 16<<10, &in) {
 		return
 	}
 	ci, err := s.ta.RescheduleCheckIn(c.Request.Context(), orgOf(c).ID, c.Param("ckid"), in.DueOn)
-	s.answerAPI(c, http.StatusOK, ci, err)
+	s.Answer(c, http.StatusOK, ci, err)
 }
 
 func (s *Server) apiCompleteCheckIn(c *gin.Context) {
 	var in doneInput
-	if !s.readJSON(c, 16<<10, &in) {
+	if !s.ReadJSON(c, 16<<10, &in) {
 		return
 	}
 	ci, err := s.ta.CompleteCheckIn(c.Request.Context(), orgOf(c).ID, c.Param("ckid"), in.DoneOn, in.Note)
-	s.answerAPI(c, http.StatusOK, ci, err)
+	s.Answer(c, http.StatusOK, ci, err)
 }
 
 func (s *Server) apiTAContacts(c *gin.Context) {
 	cs, err := s.ta.TAContacts(c.Request.Context(), orgOf(c).ID)
-	s.answerAPI(c, http.StatusOK, nonNil(cs), err)
+	s.Answer(c, http.StatusOK, web.NonNil(cs), err)
 }
 
 func (s *Server) apiLogTAContact(c *gin.Context) {
 	var in ta.TAContactInput
-	if !s.readJSON(c, 32<<10, &in) {
+	if !s.ReadJSON(c, 32<<10, &in) {
 		return
 	}
-	ct, err := s.ta.LogTAContact(c.Request.Context(), orgOf(c).ID, in, currentUser(c))
-	s.answerAPI(c, http.StatusCreated, ct, err)
-}
-
-// formInt reads an integer form field; -1 when it is not one.
-func formInt(c *gin.Context, name string) int {
-	n, err := strconv.Atoi(c.PostForm(name))
-	if err != nil {
-		return -1
-	}
-	return n
-}
-
-// back sends the browser to a page after a form, with the code of a notice.
-func back(c *gin.Context, path, notice string) {
-	c.Redirect(http.StatusSeeOther, path+"?done="+notice)
+	ct, err := s.ta.LogTAContact(c.Request.Context(), orgOf(c).ID, in, web.User(c))
+	s.Answer(c, http.StatusCreated, ct, err)
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -9,6 +8,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/ta"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/contract"
 )
 
@@ -21,45 +21,6 @@ var notices = map[string]string{
 	"closed": "Request closed.",
 }
 
-// formError is the message a page shows for a client's mistake; ok is
-// false for any other error.
-func formError(err error) (string, bool) {
-	var ve *store.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		return fieldLabel(ve.Field) + " " + ve.Msg + ". Nothing was changed.", true
-	case errors.Is(err, store.ErrNotFound):
-		return "That item no longer exists. Nothing was changed.", true
-	}
-	return "", false
-}
-
-var fieldLabels = map[string]string{
-	"to": "The new stage:", "on": "The date", "reason": "The reason", "name": "The name", "type": "The type", "state": "The state",
-	"role": "The role", "email": "The email", "phone": "The phone", "due_on": "The due date", "done_on": "The date",
-	"note": "The note", "notes": "The notes", "mode": "How", "minutes": "The duration", "specialist_id": "The TA specialist",
-	"assignee_id": "The TA specialist", "answer": "The answer", "status": "The status", "request": "The request", "stage": "The stage",
-	"since": "The date of the first inquiry",
-}
-
-func fieldLabel(f string) string {
-	if l := fieldLabels[f]; l != "" {
-		return l
-	}
-	return f
-}
-
-// formFailed shows the page again with the error of a form, or the failure
-// page when the error is not the client's.
-func (s *Server) formFailed(c *gin.Context, err error, show func(status int, data gin.H), section string) {
-	msg, ok := formError(err)
-	if !ok {
-		s.pageError(c, err)
-		return
-	}
-	show(http.StatusUnprocessableEntity, gin.H{"Errors": map[string]string{section: msg}})
-}
-
 func (s *Server) affiliatesPage(c *gin.Context) { s.showAffiliates(c, http.StatusOK, gin.H{}) }
 
 func (s *Server) showAffiliates(c *gin.Context, status int, data gin.H) {
@@ -67,15 +28,15 @@ func (s *Server) showAffiliates(c *gin.Context, status int, data gin.H) {
 	var f affiliates.OrgFilter
 	_ = c.ShouldBindQuery(&f)
 	os, err := s.affiliates.FindOrganizations(ctx, f)
-	if msg, ok := formError(err); ok {
+	if msg, ok := web.FormError(err); ok {
 		status, data["FilterError"], f = http.StatusUnprocessableEntity, msg, affiliates.OrgFilter{}
 		os, err = s.affiliates.FindOrganizations(ctx, f)
 	}
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
-	u := currentUser(c)
+	u := web.User(c)
 	var shown []store.Organization
 	for _, o := range os {
 		if u.Role != store.RoleDirector || o.ID == u.OrgID {
@@ -84,7 +45,7 @@ func (s *Server) showAffiliates(c *gin.Context, status int, data gin.H) {
 	}
 	sites, err := s.st.Sites(ctx, "")
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	count := map[string]int{}
@@ -96,7 +57,7 @@ func (s *Server) showAffiliates(c *gin.Context, status int, data gin.H) {
 	}
 	data["Title"], data["Orgs"], data["Filter"], data["SiteCount"] = "Affiliates", shown, f, count
 	data["Stages"], data["Types"], data["CanManage"] = affiliates.Stages, store.OrgTypes, isTAStaff(u)
-	s.render(c, status, "affiliates.html", data)
+	s.Render(c, status, "affiliates.html", data)
 }
 
 func (s *Server) addAffiliateSubmit(c *gin.Context) {
@@ -104,15 +65,15 @@ func (s *Server) addAffiliateSubmit(c *gin.Context) {
 	_ = c.ShouldBind(&in)
 	o, err := s.affiliates.AddOrganizationSince(c.Request.Context(), in, c.PostForm("since"))
 	if err != nil {
-		msg, ok := formError(err)
+		msg, ok := web.FormError(err)
 		if !ok {
-			s.pageError(c, err)
+			s.Respond(c, err)
 			return
 		}
 		s.showAffiliates(c, http.StatusUnprocessableEntity, gin.H{"Form": in, "AddError": msg})
 		return
 	}
-	back(c, "/affiliates/"+o.ID, "saved")
+	web.Back(c, "/affiliates/"+o.ID, "saved")
 }
 
 func (s *Server) affiliatePage(c *gin.Context) { s.showAffiliate(c, http.StatusOK, gin.H{}) }
@@ -120,12 +81,12 @@ func (s *Server) affiliatePage(c *gin.Context) { s.showAffiliate(c, http.StatusO
 func (s *Server) showAffiliate(c *gin.Context, status int, data gin.H) {
 	p, err := s.loadProfile(c, orgOf(c))
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	specs, err := s.ta.Specialists(c.Request.Context())
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	names := map[string]string{}
@@ -140,9 +101,9 @@ func (s *Server) showAffiliate(c *gin.Context, status int, data gin.H) {
 		data["Errors"] = map[string]string{}
 	}
 	data["Title"], data["P"], data["Today"], data["Specialists"], data["SpecialistNames"] = p.Org.Name, p, s.st.Today(), specs, names
-	data["NextStages"], data["Types"], data["Modes"], data["CanManage"] = affiliates.NextStages(p.Org.Stage), store.OrgTypes, ta.TAModes, isTAStaff(currentUser(c))
+	data["NextStages"], data["Types"], data["Modes"], data["CanManage"] = affiliates.NextStages(p.Org.Stage), store.OrgTypes, ta.TAModes, isTAStaff(web.User(c))
 	data["SiteNames"], data["Notice"] = siteNames, notices[c.Query("done")]
-	s.render(c, status, "affiliate.html", data)
+	s.Render(c, status, "affiliate.html", data)
 }
 
 // orgForm runs a profile form's change and goes back to the profile, or
@@ -150,10 +111,10 @@ func (s *Server) showAffiliate(c *gin.Context, status int, data gin.H) {
 func (s *Server) orgForm(c *gin.Context, section, notice string, change func(o store.Organization) error) {
 	o := orgOf(c)
 	if err := change(o); err != nil {
-		s.formFailed(c, err, func(status int, data gin.H) { s.showAffiliate(c, status, data) }, section)
+		s.FormFailed(c, err, func(status int, data gin.H) { s.showAffiliate(c, status, data) }, section)
 		return
 	}
-	back(c, "/affiliates/"+o.ID, notice)
+	web.Back(c, "/affiliates/"+o.ID, notice)
 }
 
 func (s *Server) updateAffiliateSubmit(c *gin.Context) {
@@ -184,7 +145,7 @@ func (s *Server) stageSubmit(c *gin.Context) {
 	s.orgForm(c, "stage", "stage", func(o store.Organization) error {
 		var in affiliates.StageInput
 		_ = c.ShouldBind(&in)
-		_, err := s.affiliates.ChangeStage(c.Request.Context(), o.ID, in, staffName(c))
+		_, err := s.affiliates.ChangeStage(c.Request.Context(), o.ID, in, web.StaffName(c))
 		return err
 	})
 }
@@ -218,8 +179,8 @@ func (s *Server) completeCheckInSubmit(c *gin.Context) {
 
 func (s *Server) logTAContactSubmit(c *gin.Context) {
 	s.orgForm(c, "ta-contacts", "logged", func(o store.Organization) error {
-		in := ta.TAContactInput{On: c.PostForm("on"), Mode: c.PostForm("mode"), Minutes: formInt(c, "minutes"), Notes: c.PostForm("notes")}
-		_, err := s.ta.LogTAContact(c.Request.Context(), o.ID, in, currentUser(c))
+		in := ta.TAContactInput{On: c.PostForm("on"), Mode: c.PostForm("mode"), Minutes: web.FormInt(c, "minutes"), Notes: c.PostForm("notes")}
+		_, err := s.ta.LogTAContact(c.Request.Context(), o.ID, in, web.User(c))
 		return err
 	})
 }
@@ -247,15 +208,15 @@ func (s *Server) names(c *gin.Context) (orgs, sites map[string]string, err error
 func (s *Server) workPage(c *gin.Context) {
 	w, err := s.work(c)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	orgs, sites, err := s.names(c)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "ta_work.html", gin.H{"Title": "My TA work", "W": w, "All": c.Query("all") == "1",
+	s.Render(c, http.StatusOK, "ta_work.html", gin.H{"Title": "My TA work", "W": w, "All": c.Query("all") == "1",
 		"OrgNames": orgs, "SiteNames": sites})
 }
 
@@ -264,27 +225,27 @@ func (s *Server) taRequestsPage(c *gin.Context) {
 	data := gin.H{"Title": "TA requests", "Status": f.Status}
 	status := http.StatusOK
 	if p != nil {
-		s.deny(c, p.Detail)
+		s.Deny(c, p.Detail)
 		return
 	}
 	rs, err := s.ta.TARequests(c.Request.Context(), f)
-	if msg, ok := formError(err); ok {
+	if msg, ok := web.FormError(err); ok {
 		status, data["Error"], data["Status"] = http.StatusUnprocessableEntity, msg, ""
 		f.Status = ""
 		rs, err = s.ta.TARequests(c.Request.Context(), f)
 	}
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	orgs, sites, err := s.names(c)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	data["Requests"], data["OrgNames"], data["SiteNames"] = rs, orgs, sites
 	data["Statuses"] = []string{contract.TAOpen, contract.TAAssigned, contract.TAAnswered, contract.TAClosed}
-	s.render(c, status, "ta_requests.html", data)
+	s.Render(c, status, "ta_requests.html", data)
 }
 
 func (s *Server) taRequestPage(c *gin.Context) { s.showRequest(c, http.StatusOK, gin.H{}) }
@@ -294,17 +255,17 @@ func (s *Server) showRequest(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
 	specs, err := s.ta.Specialists(ctx)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	org, err := s.st.FindOrganization(ctx, r.OrgID)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	site, err := s.st.FindSite(ctx, r.SiteID)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	names := map[string]string{}
@@ -318,23 +279,23 @@ func (s *Server) showRequest(c *gin.Context, status int, data gin.H) {
 		data["Answer"] = r.Answer
 	}
 	data["Title"], data["R"], data["Specialists"], data["SpecialistNames"] = r.Subject, r, specs, names
-	data["OrgName"], data["SiteName"], data["CanManage"], data["Notice"] = org.Name, site.Name, isTAStaff(currentUser(c)), notices[c.Query("done")]
-	s.render(c, status, "ta_request.html", data)
+	data["OrgName"], data["SiteName"], data["CanManage"], data["Notice"] = org.Name, site.Name, isTAStaff(web.User(c)), notices[c.Query("done")]
+	s.Render(c, status, "ta_request.html", data)
 }
 
 // requestForm runs a request form's change and goes back to the request.
 func (s *Server) requestForm(c *gin.Context, notice string, change func(r ta.TARequest) error) {
 	r := requestOf(c)
 	if err := change(r); err != nil {
-		msg, ok := formError(err)
+		msg, ok := web.FormError(err)
 		if !ok {
-			s.pageError(c, err)
+			s.Respond(c, err)
 			return
 		}
 		s.showRequest(c, http.StatusUnprocessableEntity, gin.H{"Errors": map[string]string{notice: msg}, "Answer": c.PostForm("answer")})
 		return
 	}
-	back(c, "/ta/requests/"+r.ID, notice)
+	web.Back(c, "/ta/requests/"+r.ID, notice)
 }
 
 func (s *Server) assignTARequestSubmit(c *gin.Context) {
@@ -346,7 +307,7 @@ func (s *Server) assignTARequestSubmit(c *gin.Context) {
 
 func (s *Server) answerTARequestSubmit(c *gin.Context) {
 	s.requestForm(c, "answered", func(r ta.TARequest) error {
-		_, err := s.ta.AnswerTARequest(c.Request.Context(), r.ID, c.PostForm("answer"), currentUser(c))
+		_, err := s.ta.AnswerTARequest(c.Request.Context(), r.ID, c.PostForm("answer"), web.User(c))
 		return err
 	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
 )
@@ -101,13 +102,13 @@ func (s *Server) writeAudit(c *gin.Context, at time.Time, route string, status i
 		targets = append(targets, p.Key+"="+store.AuditTarget(p.Key, p.Value))
 	}
 	e.Targets = truncate(strings.Join(targets, " "), 1000)
-	u, ok := c.Get(ctxUser)
+	u, ok := c.Get(web.CtxUser)
 	if !ok {
 		u, ok = c.Get(ctxAuditActor)
 	}
 	if user, isUser := u.(store.User); ok && isUser && user.ID != "" {
 		e.ActorKind, e.ActorID, e.ActorEmail, e.Roles = "staff", user.ID, user.Email, truncate(user.RoleNames(), 1000)
-	} else if site := c.GetString(ctxSiteID); site != "" {
+	} else if site := c.GetString(web.CtxSiteID); site != "" {
 		e.ActorKind, e.ActorID = "site", site
 	}
 	// The request may have been cancelled; the entry is written anyway.
@@ -187,11 +188,11 @@ var auditCSVHeader = []string{"id", "at", "actor_kind", "actor_id", "actor_email
 func (s *Server) auditExport(c *gin.Context) {
 	f, errs := auditFilter(c)
 	if errs != nil {
-		if isAPI(c) {
+		if web.IsAPI(c) {
 			problem.Write(c, problem.Validation("The search is not valid.", errs...))
 			return
 		}
-		s.render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Audit export", "Message": "The search is not valid: " + errs[0].Field + " " + errs[0].Detail + "."})
+		s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Audit export", "Message": "The search is not valid: " + errs[0].Field + " " + errs[0].Detail + "."})
 		return
 	}
 	c.Header("Content-Type", "text/csv; charset=utf-8")
@@ -237,7 +238,7 @@ func (s *Server) auditPage(c *gin.Context) {
 	}
 	es, err := s.staff.Audit(c.Request.Context(), f, auditPage)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	data["Entries"] = es
@@ -252,5 +253,5 @@ func (s *Server) auditPage(c *gin.Context) {
 		q.Set("before", strconv.FormatInt(es[len(es)-1].ID, 10))
 		data["OlderURL"] = "/admin/audit?" + q.Encode()
 	}
-	s.render(c, status, "audit.html", data)
+	s.Render(c, status, "audit.html", data)
 }

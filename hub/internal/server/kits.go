@@ -13,6 +13,7 @@ import (
 
 	"github.com/itsmylife/iml/hub/internal/kits"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/program"
@@ -23,39 +24,6 @@ import (
 
 // maxReleaseBytes bounds an uploaded release's JSON.
 const maxReleaseBytes = 4 << 20
-
-func (s *Server) kitRoutes(api, pages *gin.RouterGroup) {
-	manage := []gin.HandlerFunc{s.requireRole(store.RoleAdmin, store.RoleTrainer)}
-	a := api.Group("", manage...)
-	a.GET("/releases", s.apiReleases)
-	a.GET("/releases/:version", s.apiRelease)
-	a.POST("/releases/:version/retire", s.apiRetire)
-	a.GET("/release-diff", s.apiDiff)
-	a.GET("/release-sites", s.apiReleaseSites)
-	a.GET("/release-drafts", s.apiDrafts)
-	a.POST("/release-drafts", s.apiCreateDraft)
-	a.GET("/release-drafts/:id", s.apiDraft)
-	a.PUT("/release-drafts/:id/content", s.apiDraftContent)
-	a.POST("/release-drafts/:id/files", s.apiAttach)
-	a.DELETE("/release-drafts/:id/files/:sha", s.apiDetach)
-	a.POST("/release-drafts/:id/publish", s.apiPublish)
-	a.DELETE("/release-drafts/:id", s.apiDeleteDraft)
-
-	p := pages.Group("/kits", manage...)
-	p.GET("", s.kitsPage)
-	p.POST("/drafts", s.createDraftSubmit)
-	p.GET("/drafts/:id", s.draftPage)
-	p.POST("/drafts/:id/content", s.draftContentSubmit)
-	p.POST("/drafts/:id/files", s.attachSubmit)
-	p.POST("/drafts/:id/files/remove", s.detachSubmit)
-	p.POST("/drafts/:id/publish", s.publishSubmit)
-	p.POST("/drafts/:id/delete", s.deleteDraftSubmit)
-	p.GET("/releases/:version", s.releasePage)
-	p.POST("/releases/:version/retire", s.retireSubmit)
-	p.GET("/files/:sha", s.kitFile)
-	p.GET("/diff", s.diffPage)
-	p.GET("/sites", s.releaseSitesPage)
-}
 
 // releaseView is a published release as the staff API shows it.
 func releaseView(r store.Release) gin.H {
@@ -77,13 +45,13 @@ func draftView(d kits.ReleaseDraft) gin.H {
 
 func (s *Server) apiReleases(c *gin.Context) {
 	rs, err := s.kits.Releases(c.Request.Context())
-	listJSON(s, c, rs, err, releaseView)
+	web.ListJSON(s.Base, c, rs, err, releaseView)
 }
 
 func (s *Server) apiRelease(c *gin.Context) {
 	r, err := s.st.ReleaseByVersion(c.Request.Context(), c.Param("version"))
 	if err != nil {
-		s.apiFailAs(c, err, "No such release.")
+		s.Respond(c, err, "No such release.")
 		return
 	}
 	v := releaseView(r)
@@ -95,15 +63,15 @@ func (s *Server) apiRetire(c *gin.Context) {
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	if !s.readJSON(c, 16<<10, &req) {
+	if !s.ReadJSON(c, 16<<10, &req) {
 		return
 	}
 	r, err := s.kits.RetireRelease(c.Request.Context(), c.Param("version"), req.Reason)
 	if err != nil {
-		s.apiFailAs(c, err, "No such release.")
+		s.Respond(c, err, "No such release.")
 		return
 	}
-	s.log.Info("release retired", "release", r.Version, "by", staffName(c))
+	s.log.Info("release retired", "release", r.Version, "by", web.StaffName(c))
 	c.JSON(http.StatusOK, releaseView(r))
 }
 
@@ -147,7 +115,7 @@ func (s *Server) diffOf(c *gin.Context) ([]program.Change, error) {
 func (s *Server) apiDiff(c *gin.Context) {
 	changes, err := s.diffOf(c)
 	if err != nil {
-		s.apiFailAs(c, err, "No such release.")
+		s.Respond(c, err, "No such release.")
 		return
 	}
 	if changes == nil {
@@ -171,7 +139,7 @@ func (s *Server) apiReleaseSites(c *gin.Context) {
 
 func (s *Server) apiDrafts(c *gin.Context) {
 	ds, err := s.kits.Drafts(c.Request.Context())
-	listJSON(s, c, ds, err, func(d kits.ReleaseDraft) gin.H {
+	web.ListJSON(s.Base, c, ds, err, func(d kits.ReleaseDraft) gin.H {
 		v := draftView(d)
 		delete(v, "content")
 		return v
@@ -184,12 +152,12 @@ func (s *Server) apiCreateDraft(c *gin.Context) {
 		From    string          `json:"from"`
 		Content json.RawMessage `json:"content"`
 	}
-	if !s.readJSON(c, maxReleaseBytes, &req) {
+	if !s.ReadJSON(c, maxReleaseBytes, &req) {
 		return
 	}
-	d, err := s.kits.CreateDraft(c.Request.Context(), req.Version, req.From, req.Content, staffName(c))
+	d, err := s.kits.CreateDraft(c.Request.Context(), req.Version, req.From, req.Content, web.StaffName(c))
 	if err != nil {
-		s.apiFailAs(c, err, "No such release to start from.")
+		s.Respond(c, err, "No such release to start from.")
 		return
 	}
 	c.JSON(http.StatusCreated, draftView(d))
@@ -198,20 +166,20 @@ func (s *Server) apiCreateDraft(c *gin.Context) {
 func (s *Server) apiDraft(c *gin.Context) {
 	d, err := s.kits.Draft(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		s.apiFailAs(c, err, "No such draft.")
+		s.Respond(c, err, "No such draft.")
 		return
 	}
 	c.JSON(http.StatusOK, draftView(d))
 }
 
 func (s *Server) apiDraftContent(c *gin.Context) {
-	body, ok := s.readBody(c, maxReleaseBytes)
+	body, ok := s.ReadBody(c, maxReleaseBytes)
 	if !ok {
 		return
 	}
 	d, err := s.kits.ReplaceDraftContent(c.Request.Context(), c.Param("id"), body)
 	if err != nil {
-		s.apiFailAs(c, err, "No such draft.")
+		s.Respond(c, err, "No such draft.")
 		return
 	}
 	c.JSON(http.StatusOK, draftView(d))
@@ -287,31 +255,31 @@ func (s *Server) apiAttach(c *gin.Context) {
 			return
 		}
 	}
-	s.apiFailAs(c, err, "No such draft.")
+	s.Respond(c, err, "No such draft.")
 }
 
 func (s *Server) apiDetach(c *gin.Context) {
 	d, err := s.kits.DetachFile(c.Request.Context(), c.Param("id"), c.Param("sha"), c.Query("lesson_plan"))
 	if err != nil {
-		s.apiFailAs(c, err, "No such draft.")
+		s.Respond(c, err, "No such draft.")
 		return
 	}
 	c.JSON(http.StatusOK, draftView(d))
 }
 
 func (s *Server) apiPublish(c *gin.Context) {
-	r, err := s.kits.PublishDraft(c.Request.Context(), c.Param("id"), staffName(c))
+	r, err := s.kits.PublishDraft(c.Request.Context(), c.Param("id"), web.StaffName(c))
 	if err != nil {
-		s.apiFailAs(c, err, "No such draft.")
+		s.Respond(c, err, "No such draft.")
 		return
 	}
-	s.log.Info("release published", "release", r.Version, "by", staffName(c))
+	s.log.Info("release published", "release", r.Version, "by", web.StaffName(c))
 	c.JSON(http.StatusOK, releaseView(r))
 }
 
 func (s *Server) apiDeleteDraft(c *gin.Context) {
 	if err := s.kits.DeleteDraft(c.Request.Context(), c.Param("id")); err != nil {
-		s.apiFailAs(c, err, "No such draft.")
+		s.Respond(c, err, "No such draft.")
 		return
 	}
 	c.Status(http.StatusNoContent)
@@ -322,7 +290,7 @@ func (s *Server) apiDeleteDraft(c *gin.Context) {
 func (s *Server) syncFile(c *gin.Context) {
 	f, err := s.kits.KitFileFor(c.Request.Context(), c.Param("sha"))
 	if err != nil {
-		s.apiFailAs(c, err, "No published release attaches a file with this SHA-256.")
+		s.Respond(c, err, "No published release attaches a file with this SHA-256.")
 		return
 	}
 	c.Header("Cache-Control", "private, max-age=31536000, immutable")
@@ -338,12 +306,12 @@ func (s *Server) showKits(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
 	rs, err := s.kits.Releases(ctx)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	ds, err := s.kits.Drafts(ctx)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	// Newest first on the page.
@@ -351,7 +319,7 @@ func (s *Server) showKits(c *gin.Context, status int, data gin.H) {
 		rs[i], rs[j] = rs[j], rs[i]
 	}
 	data["Title"], data["Releases"], data["Drafts"] = "Training kits", rs, ds
-	s.render(c, status, "kits.html", data)
+	s.Render(c, status, "kits.html", data)
 }
 
 func (s *Server) createDraftSubmit(c *gin.Context) {
@@ -362,9 +330,9 @@ func (s *Server) createDraftSubmit(c *gin.Context) {
 			return
 		}
 	}
-	d, err := s.kits.CreateDraft(c.Request.Context(), c.PostForm("version"), c.PostForm("from"), content, staffName(c))
+	d, err := s.kits.CreateDraft(c.Request.Context(), c.PostForm("version"), c.PostForm("from"), content, web.StaffName(c))
 	if err != nil {
-		if msg, ok := s.pageMessage(c, err, "There is no such release to start from."); ok {
+		if msg, ok := s.Message(c, err, "There is no such release to start from."); ok {
 			s.showKits(c, http.StatusUnprocessableEntity, gin.H{"Error": msg, "FormVersion": c.PostForm("version")})
 		}
 		return
@@ -381,16 +349,16 @@ func (s *Server) showDraft(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such draft (see Training kits)."})
+		s.Render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such draft (see Training kits)."})
 		return
 	}
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	rel, err := d.Release()
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	if verr := rel.Validate(); verr != nil {
@@ -407,16 +375,16 @@ func (s *Server) showDraft(c *gin.Context, status int, data gin.H) {
 	if msg, ok := map[string]string{"content": "The draft's content is saved.", "file": "The file is attached."}[c.Query("saved")]; ok {
 		data["Saved"], data["SavedWhat"] = msg, c.Query("saved")
 	}
-	s.render(c, status, "draft.html", data)
+	s.Render(c, status, "draft.html", data)
 }
 
 // draftFail shows a client's mistake on the draft page, or the error page.
 func (s *Server) draftFail(c *gin.Context, err error) {
 	if errors.Is(err, store.ErrPublished) {
-		s.render(c, http.StatusConflict, "error.html", gin.H{"Title": "Not changed", "Message": "This draft has been published, and a published release never changes. Nothing was changed; start a new draft from it on the Training kits page."})
+		s.Render(c, http.StatusConflict, "error.html", gin.H{"Title": "Not changed", "Message": "This draft has been published, and a published release never changes. Nothing was changed; start a new draft from it on the Training kits page."})
 		return
 	}
-	if msg, ok := s.pageMessage(c, err, "There is no such draft."); ok {
+	if msg, ok := s.Message(c, err, "There is no such draft."); ok {
 		s.showDraft(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
 	}
 }
@@ -457,12 +425,12 @@ func (s *Server) detachSubmit(c *gin.Context) {
 }
 
 func (s *Server) publishSubmit(c *gin.Context) {
-	r, err := s.kits.PublishDraft(c.Request.Context(), c.Param("id"), staffName(c))
+	r, err := s.kits.PublishDraft(c.Request.Context(), c.Param("id"), web.StaffName(c))
 	if err != nil {
 		s.draftFail(c, err)
 		return
 	}
-	s.log.Info("release published", "release", r.Version, "by", staffName(c))
+	s.log.Info("release published", "release", r.Version, "by", web.StaffName(c))
 	c.Redirect(http.StatusSeeOther, "/kits/releases/"+r.Version+"?published=1")
 }
 
@@ -479,36 +447,36 @@ func (s *Server) releasePage(c *gin.Context) { s.showRelease(c, http.StatusOK, g
 func (s *Server) showRelease(c *gin.Context, status int, data gin.H) {
 	r, err := s.st.ReleaseByVersion(c.Request.Context(), c.Param("version"))
 	if errors.Is(err, store.ErrNotFound) {
-		s.missing(c, "release")
+		s.Missing(c, "release")
 		return
 	}
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	var rel program.Release
 	if err := json.Unmarshal([]byte(r.Content), &rel); err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	rs, err := s.kits.Releases(c.Request.Context())
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	data["Title"], data["Release"], data["Rel"], data["Releases"], data["Published"] = "Release "+r.Version, r, rel, rs, c.Query("published") != ""
-	s.render(c, status, "release.html", data)
+	s.Render(c, status, "release.html", data)
 }
 
 func (s *Server) retireSubmit(c *gin.Context) {
 	r, err := s.kits.RetireRelease(c.Request.Context(), c.Param("version"), c.PostForm("reason"))
 	if err != nil {
-		if msg, ok := s.pageMessage(c, err, "There is no such release."); ok {
+		if msg, ok := s.Message(c, err, "There is no such release."); ok {
 			s.showRelease(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
 		}
 		return
 	}
-	s.log.Info("release retired", "release", r.Version, "by", staffName(c))
+	s.log.Info("release retired", "release", r.Version, "by", web.StaffName(c))
 	c.Redirect(http.StatusSeeOther, "/kits/releases/"+r.Version)
 }
 
@@ -516,11 +484,11 @@ func (s *Server) retireSubmit(c *gin.Context) {
 func (s *Server) kitFile(c *gin.Context) {
 	f, err := s.kits.DraftFile(c.Request.Context(), c.Param("sha"))
 	if errors.Is(err, store.ErrNotFound) {
-		s.missing(c, "file")
+		s.Missing(c, "file")
 		return
 	}
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	c.Header("X-Content-Type-Options", "nosniff")
@@ -531,7 +499,7 @@ func (s *Server) kitFile(c *gin.Context) {
 func (s *Server) diffPage(c *gin.Context) {
 	rs, err := s.kits.Releases(c.Request.Context())
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	data := gin.H{"Title": "What changed", "Releases": rs, "From": c.Query("from"), "To": c.Query("to")}
@@ -539,7 +507,7 @@ func (s *Server) diffPage(c *gin.Context) {
 	if c.Query("from") != "" || c.Query("to") != "" {
 		changes, err := s.diffOf(c)
 		if err != nil {
-			msg, ok := s.pageMessage(c, err, "There is no such release.")
+			msg, ok := s.Message(c, err, "There is no such release.")
 			if !ok {
 				return
 			}
@@ -548,19 +516,19 @@ func (s *Server) diffPage(c *gin.Context) {
 			data["Changes"], data["Compared"] = changes, true
 		}
 	}
-	s.render(c, status, "diff.html", data)
+	s.Render(c, status, "diff.html", data)
 }
 
 func (s *Server) releaseSitesPage(c *gin.Context) {
 	ctx := c.Request.Context()
 	sites, latest, err := s.kits.SiteReleases(ctx)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	orgs, err := s.orgNames(c)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	behind := 0
@@ -569,7 +537,7 @@ func (s *Server) releaseSitesPage(c *gin.Context) {
 			behind++
 		}
 	}
-	s.render(c, http.StatusOK, "kit_sites.html", gin.H{"Title": "Releases at the sites", "Sites": sites, "Latest": latest, "OrgNames": orgs, "Behind": behind})
+	s.Render(c, http.StatusOK, "kit_sites.html", gin.H{"Title": "Releases at the sites", "Sites": sites, "Latest": latest, "OrgNames": orgs, "Behind": behind})
 }
 
 // orgNames maps organization ids to names.

@@ -152,7 +152,7 @@ func (s *Server) oidcDisabled(c *gin.Context) bool {
 	if s.oidc != nil {
 		return false
 	}
-	s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not available", "Message": "This hub has no single sign-on provider configured. Sign in with your hub account."})
+	s.Render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not available", "Message": "This hub has no single sign-on provider configured. Sign in with your hub account."})
 	return true
 }
 
@@ -163,12 +163,12 @@ func (s *Server) oidcStart(c *gin.Context) {
 	ctx := c.Request.Context()
 	if err := s.oidc.discover(ctx); err != nil {
 		s.log.Error("oidc discovery", "issuer", s.oidc.cfg.Issuer, "err", err)
-		s.render(c, http.StatusBadGateway, "error.html", gin.H{"Title": "Sign-in unavailable", "Message": "The sign-in provider does not answer. Try again in a few minutes, or sign in with your hub account."})
+		s.Render(c, http.StatusBadGateway, "error.html", gin.H{"Title": "Sign-in unavailable", "Message": "The sign-in provider does not answer. Try again in a few minutes, or sign in with your hub account."})
 		return
 	}
 	state, f, err := s.staff.StartFlow(ctx, auth.SafeNext(c.Query("next")))
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: flowCookie, Value: state, Path: "/auth/oidc", MaxAge: int(staff.FlowTTL.Seconds()),
@@ -190,7 +190,7 @@ func (s *Server) oidcCallback(c *gin.Context) {
 			s.log.Warn("oidc sign-in refused", "status", ref.status, "err", ref.cause)
 		}
 		c.Set(ctxAuditActor, u)
-		s.render(c, ref.status, "signin_refused.html", gin.H{"Title": "Sign-in failed", "Message": ref.msg})
+		s.Render(c, ref.status, "signin_refused.html", gin.H{"Title": "Sign-in failed", "Message": ref.msg})
 		return
 	}
 	c.Set(ctxAuditActor, u)

@@ -7,13 +7,14 @@ import (
 
 	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
 // pomFilter reads and checks the filter; a Program Director only ever sees
 // their own organization.
 func (s *Server) pomFilter(c *gin.Context) (outcomes.POMFilter, *problem.Problem) {
-	u := c.MustGet(ctxUser).(store.User)
+	u := c.MustGet(web.CtxUser).(store.User)
 	f := outcomes.POMFilter{OrgID: c.Query("org"), SiteID: c.Query("site")}
 	var p *problem.Problem
 	f.OrgID, p = s.scopeFilter(c, u, f.OrgID, f.SiteID)
@@ -46,7 +47,7 @@ func (s *Server) apiPOM(c *gin.Context) {
 }
 
 func (s *Server) apiSites(c *gin.Context) {
-	u := c.MustGet(ctxUser).(store.User)
+	u := c.MustGet(web.CtxUser).(store.User)
 	org := c.Query("org")
 	if u.Role == store.RoleDirector {
 		org = u.OrgID
@@ -65,7 +66,7 @@ func (s *Server) apiSites(c *gin.Context) {
 }
 
 func (s *Server) homePage(c *gin.Context) {
-	u := c.MustGet(ctxUser).(store.User)
+	u := c.MustGet(web.CtxUser).(store.User)
 	ctx := c.Request.Context()
 	org := ""
 	if u.Role == store.RoleDirector {
@@ -73,19 +74,19 @@ func (s *Server) homePage(c *gin.Context) {
 	}
 	sites, err := s.st.Sites(ctx, org)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	orgs, err := s.st.Organizations(ctx)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	names := map[string]string{}
 	for _, o := range orgs {
 		names[o.ID] = o.Name
 	}
-	s.render(c, http.StatusOK, "home.html", gin.H{"Title": "Sites", "Sites": sites, "OrgNames": names})
+	s.Render(c, http.StatusOK, "home.html", gin.H{"Title": "Sites", "Sites": sites, "OrgNames": names})
 }
 
 func (s *Server) pomPage(c *gin.Context) {
@@ -97,18 +98,18 @@ func (s *Server) pomPage(c *gin.Context) {
 		status = p.Status
 		data["Error"] = p.Detail
 		f = outcomes.POMFilter{}
-		if u := c.MustGet(ctxUser).(store.User); u.Role == store.RoleDirector {
+		if u := c.MustGet(web.CtxUser).(store.User); u.Role == store.RoleDirector {
 			f.OrgID = u.OrgID
 		}
 	}
 	rep, err := s.outcomes.POMReport(ctx, f, s.cfg.MinCell)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	orgs, _ := s.st.Organizations(ctx)
 	sites, _ := s.st.Sites(ctx, f.OrgID)
-	u := c.MustGet(ctxUser).(store.User)
+	u := c.MustGet(web.CtxUser).(store.User)
 	if u.Role == store.RoleDirector {
 		var own []store.Organization
 		for _, o := range orgs {
@@ -121,14 +122,5 @@ func (s *Server) pomPage(c *gin.Context) {
 	pending, _ := s.intake.PendingProjection(ctx)
 	data["Report"], data["Orgs"], data["Sites"], data["Pending"] = rep, orgs, sites, pending
 	data["Chart"] = pomChart(rep)
-	s.render(c, status, "pom.html", data)
-}
-
-func (s *Server) pageError(c *gin.Context, err error) {
-	if problem.ClientGone(c, err) {
-		problem.Gone(c, s.log, err)
-		return
-	}
-	s.log.Error("page", "path", c.Request.URL.Path, "err", err)
-	s.render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": "Something went wrong", "Message": "The page could not be shown. The failure has been logged."})
+	s.Render(c, status, "pom.html", data)
 }

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"bytes"
 	"fmt"
 	"html"
 	"html/template"
-	"net/http"
 	"strings"
 	"time"
 
@@ -104,26 +102,6 @@ var funcs = template.FuncMap{
 var roleLabels = map[string]string{
 	store.RoleAdmin: "Admin", store.RoleTrainer: "Trainer", store.RoleTA: "TA specialist",
 	store.RoleAnalyst: "Analyst", store.RoleDirector: "Program Director",
-}
-
-// render executes a page template; the layout fills in the signed-in user
-// and the CSRF token for forms.
-func (s *Server) render(c *gin.Context, status int, name string, data gin.H) {
-	if u, ok := c.Get(ctxUser); ok {
-		data["User"] = u
-	}
-	if sess, ok := c.Get(ctxSession); ok {
-		data["CSRF"] = sess.(store.Session).CSRF
-	}
-	var buf bytes.Buffer
-	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
-		s.log.Error("template", "name", name, "err", err)
-		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("The page could not be drawn. The failure has been logged."))
-		return
-	}
-	// The other security headers are auth.SecurityHeaders'.
-	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
 // pomChart draws first versus closing share per indicator as an SVG

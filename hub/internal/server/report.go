@@ -16,13 +16,10 @@ import (
 
 	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
 )
-
-// reportRoles may read the outcomes report; a director only for their own
-// organization.
-var reportRoles = []string{store.RoleAdmin, store.RoleAnalyst, store.RoleTA, store.RoleTrainer, store.RoleDirector}
 
 var modelLabels = map[string]string{contract.ModelPeerPartners: "Peer Partners", contract.ModelSocialExplorations: "Social Explorations"}
 
@@ -30,7 +27,7 @@ var modelLabels = map[string]string{contract.ModelPeerPartners: "Peer Partners",
 // org_type, state, model, year and site. A Program Director's organization
 // is forced to their own.
 func (s *Server) outcomeFilter(c *gin.Context) (outcomes.OutcomeFilter, *problem.Problem) {
-	u := c.MustGet(ctxUser).(store.User)
+	u := c.MustGet(web.CtxUser).(store.User)
 	q := c.Request.URL.Query()
 	f := outcomes.OutcomeFilter{OrgID: q.Get("org"), OrgType: q.Get("org_type"), State: strings.ToUpper(strings.TrimSpace(q.Get("state"))), Model: q.Get("model"), SiteID: q.Get("site")}
 	var errs []problem.FieldError
@@ -104,7 +101,7 @@ func (s *Server) scopeFilter(c *gin.Context, u store.User, orgID, siteID string)
 
 // defaultFilter is what a page falls back to after a bad filter.
 func defaultFilter(c *gin.Context) outcomes.OutcomeFilter {
-	if u := c.MustGet(ctxUser).(store.User); u.Role == store.RoleDirector {
+	if u := c.MustGet(web.CtxUser).(store.User); u.Role == store.RoleDirector {
 		return outcomes.OutcomeFilter{OrgID: u.OrgID}
 	}
 	return outcomes.OutcomeFilter{}
@@ -163,7 +160,7 @@ func (s *Server) apiFidelity(c *gin.Context) {
 // filterChoices fills in what the filter form offers.
 func (s *Server) filterChoices(c *gin.Context, data gin.H, f outcomes.OutcomeFilter) {
 	ctx := c.Request.Context()
-	u := c.MustGet(ctxUser).(store.User)
+	u := c.MustGet(web.CtxUser).(store.User)
 	orgs, _ := s.st.Organizations(ctx)
 	if u.Role == store.RoleDirector {
 		var own []store.Organization
@@ -214,14 +211,14 @@ func (s *Server) reportPage(c *gin.Context, tpl, title string) {
 	f, status := s.pageFilter(c, data)
 	rep, err := s.outcomes.Outcomes(c.Request.Context(), f, s.cfg.MinCell)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	s.filterChoices(c, data, f)
 	data["Report"], data["Answers"] = rep, answerLabels
 	data["IndicatorChart"], data["SurveyChart"], data["HospChart"] = indicatorChart(rep), surveyChart(rep), hospitalizationChart(rep)
 	data["FilterText"] = filterText(data, f)
-	s.render(c, status, tpl, data)
+	s.Render(c, status, tpl, data)
 }
 
 func (s *Server) fidelityPage(c *gin.Context) {
@@ -229,12 +226,12 @@ func (s *Server) fidelityPage(c *gin.Context) {
 	f, status := s.pageFilter(c, data)
 	rep, err := s.outcomes.Fidelity(c.Request.Context(), f, s.cfg.Fidelity, s.cfg.MinCell)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	s.filterChoices(c, data, f)
 	data["Fidelity"] = rep
-	s.render(c, status, "fidelity.html", data)
+	s.Render(c, status, "fidelity.html", data)
 }
 
 var answerLabels = []string{"Definitely agree", "Somewhat agree", "Somewhat disagree", "Definitely disagree"}
@@ -280,7 +277,7 @@ var csvTables = []string{"indicators", "statements", "hospitalizations", "partic
 func (s *Server) exportCSV(c *gin.Context) {
 	table := strings.TrimSuffix(c.Param("table"), ".csv")
 	if !slices.Contains(csvTables, table) || !strings.HasSuffix(c.Param("table"), ".csv") {
-		s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "No such table", "Message": "Exports are: " + strings.Join(csvTables, ".csv, ") + ".csv."})
+		s.Render(c, http.StatusNotFound, "error.html", gin.H{"Title": "No such table", "Message": "Exports are: " + strings.Join(csvTables, ".csv, ") + ".csv."})
 		return
 	}
 	f, p := s.outcomeFilter(c)
@@ -289,7 +286,7 @@ func (s *Server) exportCSV(c *gin.Context) {
 		for _, e := range p.Errors {
 			msg += " " + e.Field + " " + e.Detail + "."
 		}
-		s.render(c, p.Status, "error.html", gin.H{"Title": "The filter is not valid", "Message": msg})
+		s.Render(c, p.Status, "error.html", gin.H{"Title": "The filter is not valid", "Message": msg})
 		return
 	}
 	ctx := c.Request.Context()
@@ -297,14 +294,14 @@ func (s *Server) exportCSV(c *gin.Context) {
 	if table == "fidelity" {
 		rep, err := s.outcomes.Fidelity(ctx, f, s.cfg.Fidelity, s.cfg.MinCell)
 		if err != nil {
-			s.pageError(c, err)
+			s.Respond(c, err)
 			return
 		}
 		rows = fidelityRows(rep)
 	} else {
 		rep, err := s.outcomes.Outcomes(ctx, f, s.cfg.MinCell)
 		if err != nil {
-			s.pageError(c, err)
+			s.Respond(c, err)
 			return
 		}
 		rows = reportRows(rep, table)

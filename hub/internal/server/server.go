@@ -7,7 +7,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,6 +24,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/ta"
 	"github.com/itsmylife/iml/hub/internal/training"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/textx"
@@ -74,6 +74,7 @@ const DefaultSignInPerMinute = 20
 
 // Server is the hub's HTTP server.
 type Server struct {
+	*web.Base
 	cfg Config
 	st  *store.Store
 	// The capabilities' queries over st.
@@ -85,7 +86,6 @@ type Server struct {
 	intake     *intake.Store
 	outcomes   *outcomes.Store
 	log        *slog.Logger
-	pages      *template.Template
 	project    chan struct{}
 	// pushes in flight and the end of the last one (unix nanoseconds): the
 	// projector gives way to ingest.
@@ -136,7 +136,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		}
 	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
-	s := &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1),
+	s := &Server{Base: &web.Base{St: st, Log: log, Pages: tpl}, cfg: cfg, st: st, log: log, project: make(chan struct{}, 1),
 		affiliates: affiliates.New(st), ta: ta.New(st), kits: kits.New(st), training: training.New(st),
 		staff: staff.New(st), intake: intake.New(st), outcomes: outcomes.New(st),
 		limits: newLimits(cfg), signin: auth.FormGuard{Cookie: "iml_hub_signin", Secure: cfg.SecureCookies}}
@@ -162,81 +162,28 @@ func (s *Server) Handler() http.Handler {
 	})
 
 	webui.Static(r)
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	r.GET("/readyz", s.ready)
-
-	sync := r.Group("/api/v1/sync", s.requireProtocol)
-	sync.POST("/enroll", s.enroll)
-	site := sync.Group("", s.requireSite)
-	site.GET("/status", s.status)
-	site.POST("/push", s.push)
-	site.GET("/pull", s.pull)
-	site.POST("/ta-requests", s.receiveTARequest)
-	site.GET("/files/:sha", s.syncFile)
-
-	api := r.Group("/api/v1")
-	api.POST("/auth/login", s.limitSignIn(), s.apiLogin)
-	staff := api.Group("", s.requireStaff(false))
-	staff.GET("/me", s.apiMe)
-	staff.GET("/sites", s.apiSites)
-	staff.GET("/outcomes/pom", s.requireRole(store.RoleAdmin, store.RoleAnalyst, store.RoleTA, store.RoleTrainer, store.RoleDirector), s.apiPOM)
-	admin := staff.Group("", s.requireRole(store.RoleAdmin))
-	admin.GET("/users", s.apiUsers)
-	admin.GET("/users/:id", s.apiUser)
-	admin.POST("/users/:id/roles", s.apiAssign)
-	admin.DELETE("/users/:id/roles/:assignment", s.apiUnassign)
-	admin.GET("/audit", s.apiAudit)
-	admin.GET("/audit/export", s.auditExport)
-	staff.GET("/outcomes/report", s.requireRole(reportRoles...), s.apiOutcomes)
-	staff.GET("/outcomes/fidelity", s.requireRole(reportRoles...), s.apiFidelity)
-
-	r.GET("/login", s.loginPage)
-	r.POST("/login", s.limitSignIn(), s.loginSubmit)
-	r.GET("/auth/oidc/start", s.limitSignIn(), s.oidcStart)
-	r.GET("/auth/oidc/callback", s.oidcCallback)
-	pages := r.Group("", s.requireStaff(true))
-	pages.POST("/logout", s.logout)
-	pages.GET("/", s.homePage)
-	pages.GET("/outcomes/pom", s.requireRole(store.RoleAdmin, store.RoleAnalyst, store.RoleTA, store.RoleTrainer, store.RoleDirector), s.pomPage)
-	adminPages := pages.Group("/admin", s.requireRole(store.RoleAdmin))
-	adminPages.GET("/users", s.usersPage)
-	adminPages.POST("/users/:id/roles", s.assignSubmit)
-	adminPages.POST("/users/:id/roles/:assignment/delete", s.unassignSubmit)
-	adminPages.GET("/audit", s.auditPage)
-	adminPages.GET("/audit.csv", s.auditExport)
-	s.affiliateRoutes(staff, pages)
-	s.kitRoutes(staff, pages)
-	s.trainingRoutes(r, staff, pages)
-	pages.GET("/outcomes", s.requireRole(reportRoles...), s.outcomesPage)
-	pages.GET("/outcomes/print", s.requireRole(reportRoles...), s.printPage)
-	pages.GET("/outcomes/fidelity", s.requireRole(reportRoles...), s.fidelityPage)
-	pages.GET("/outcomes/export/:table", s.requireRole(reportRoles...), s.exportCSV)
+	s.register(r)
 	return r
 }
 
 func (s *Server) notFound(c *gin.Context) {
-	if isAPI(c) {
+	if web.IsAPI(c) {
 		problem.NotFoundHandler(c)
 		return
 	}
-	s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no page at this address."})
+	s.Render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no page at this address."})
 }
 
 // refuseText answers a form whose field holds a control or invisible
 // formatting character: nothing was read or changed.
 func (s *Server) refuseText(c *gin.Context, field string) {
-	if isAPI(c) {
+	if web.IsAPI(c) {
 		problem.Write(c, problem.UncleanText(field))
 		return
 	}
-	s.render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Check what you typed",
+	s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Check what you typed",
 		"Message": "The field \"" + field + "\" " + textx.Problem + ". Nothing was saved: go back, type it again and send the form."})
 	c.Abort()
-}
-
-func isAPI(c *gin.Context) bool {
-	p := c.Request.URL.Path
-	return len(p) >= 5 && p[:5] == "/api/"
 }
 
 func (s *Server) ready(c *gin.Context) {
@@ -266,7 +213,7 @@ func (s *Server) accessLog() gin.HandlerFunc {
 			route = "(unmatched)"
 		}
 		s.log.Info("http", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
-			"ms", time.Since(start).Milliseconds(), "site", c.GetString(ctxSiteID))
+			"ms", time.Since(start).Milliseconds(), "site", c.GetString(web.CtxSiteID))
 	}
 }
 

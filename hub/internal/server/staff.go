@@ -10,21 +10,16 @@ import (
 
 	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
-)
-
-const (
-	sessionCookie = "iml_hub_session"
-	ctxUser       = "iml.user"
-	ctxSession    = "iml.session"
 )
 
 func (s *Server) sessionToken(c *gin.Context) (string, bool) {
 	if t := auth.Bearer(c); t != "" {
 		return t, true
 	}
-	t, _ := c.Cookie(sessionCookie)
+	t, _ := c.Cookie(web.SessionCookie)
 	return t, false
 }
 
@@ -53,7 +48,7 @@ func (s *Server) requireStaff(page bool) gin.HandlerFunc {
 			c.Set(ctxAuditActor, u)
 			if !auth.CSRFValid(c, sess.CSRF) {
 				if page {
-					s.render(c, http.StatusForbidden, "error.html", gin.H{"Title": "Form expired", "Message": "This form is out of date. Go back, reload the page and try again."})
+					s.Render(c, http.StatusForbidden, "error.html", gin.H{"Title": "Form expired", "Message": "This form is out of date. Go back, reload the page and try again."})
 					c.Abort()
 					return
 				}
@@ -61,8 +56,8 @@ func (s *Server) requireStaff(page bool) gin.HandlerFunc {
 				return
 			}
 		}
-		c.Set(ctxUser, u)
-		c.Set(ctxSession, sess)
+		c.Set(web.CtxUser, u)
+		c.Set(web.CtxSession, sess)
 		c.Next()
 	}
 }
@@ -73,23 +68,23 @@ func (s *Server) requireStaff(page bool) gin.HandlerFunc {
 // organization) and see that role, never a wider one the route refuses.
 func (s *Server) requireRole(roles ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		u := c.MustGet(ctxUser).(store.User)
+		u := c.MustGet(web.CtxUser).(store.User)
 		if acting, ok := u.ActAs(roles...); ok {
-			c.Set(ctxUser, acting)
+			c.Set(web.CtxUser, acting)
 			c.Next()
 			return
 		}
-		if isAPI(c) {
+		if web.IsAPI(c) {
 			problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, "Your role does not allow this."))
 			return
 		}
-		s.render(c, http.StatusForbidden, "error.html", gin.H{"Title": "Not allowed", "Message": "Your role does not allow this page."})
+		s.Render(c, http.StatusForbidden, "error.html", gin.H{"Title": "Not allowed", "Message": "Your role does not allow this page."})
 		c.Abort()
 	}
 }
 
 func (s *Server) setSessionCookie(c *gin.Context, tok string, maxAge int) {
-	auth.SetCookie(c, sessionCookie, tok, maxAge, s.cfg.SecureCookies)
+	auth.SetCookie(c, web.SessionCookie, tok, maxAge, s.cfg.SecureCookies)
 }
 
 // lockedMessage answers a sign-in to a locked account.
@@ -100,7 +95,7 @@ func (s *Server) apiLogin(c *gin.Context) {
 		Email    string `json:"email"`
 		Password string `json:"password"`
 	}
-	if !s.readJSON(c, 16<<10, &req) {
+	if !s.ReadJSON(c, 16<<10, &req) {
 		return
 	}
 	u, tok, err := s.staff.Login(c.Request.Context(), req.Email, req.Password)
@@ -129,7 +124,7 @@ func userView(u store.User) gin.H {
 }
 
 func (s *Server) apiMe(c *gin.Context) {
-	c.JSON(http.StatusOK, userView(c.MustGet(ctxUser).(store.User)))
+	c.JSON(http.StatusOK, userView(c.MustGet(web.CtxUser).(store.User)))
 }
 
 // loginData is what the sign-in page shows: the local form (with its
@@ -145,7 +140,7 @@ func (s *Server) loginData(c *gin.Context, next string) gin.H {
 }
 
 func (s *Server) loginPage(c *gin.Context) {
-	s.render(c, http.StatusOK, "login.html", s.loginData(c, auth.SafeNext(c.Query("next"))))
+	s.Render(c, http.StatusOK, "login.html", s.loginData(c, auth.SafeNext(c.Query("next"))))
 }
 
 // formExpired is the sign-in form's answer to a post without its token
@@ -158,7 +153,7 @@ func (s *Server) loginSubmit(c *gin.Context) {
 	if !s.signin.Valid(c) {
 		d := s.loginData(c, next)
 		d["Email"], d["Error"] = email, formExpired
-		s.render(c, http.StatusForbidden, "login.html", d)
+		s.Render(c, http.StatusForbidden, "login.html", d)
 		return
 	}
 	u, tok, err := s.staff.Login(c.Request.Context(), email, c.PostForm("password"))
@@ -170,12 +165,12 @@ func (s *Server) loginSubmit(c *gin.Context) {
 			d["Error"], status = lockedMessage, http.StatusTooManyRequests
 			c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.st.Now())))
 		}
-		s.render(c, status, "login.html", d)
+		s.Render(c, status, "login.html", d)
 		return
 	}
 	if err != nil {
 		s.log.Error("login", "err", err)
-		s.render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": "Sign-in failed", "Message": "The hub could not sign you in. The failure has been logged."})
+		s.Render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": "Sign-in failed", "Message": "The hub could not sign you in. The failure has been logged."})
 		return
 	}
 	c.Set(ctxAuditActor, u)

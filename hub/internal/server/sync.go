@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -13,22 +11,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-
 	"github.com/gin-gonic/gin"
-	gojson "github.com/goccy/go-json"
 
 	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/contract"
-	"github.com/itsmylife/iml/pkg/jsonx"
 	"github.com/itsmylife/iml/pkg/problem"
-)
-
-const (
-	ctxSiteID = "iml.site"
-	ctxSite   = "iml.site.row"
 )
 
 // requireProtocol refuses a request that speaks another protocol version
@@ -64,14 +54,14 @@ func (s *Server) requireSite(c *gin.Context) {
 		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeSiteRevoked, "This site has been revoked at the hub. Contact the national office."))
 		return
 	}
-	c.Set(ctxSiteID, site.ID)
-	c.Set(ctxSite, site)
+	c.Set(web.CtxSiteID, site.ID)
+	c.Set(web.CtxSite, site)
 	c.Next()
 }
 
 func (s *Server) enroll(c *gin.Context) {
 	var req contract.EnrollRequest
-	if !s.readJSON(c, 64<<10, &req) {
+	if !s.ReadJSON(c, 64<<10, &req) {
 		return
 	}
 	if strings.TrimSpace(req.Token) == "" {
@@ -103,12 +93,12 @@ func (s *Server) enroll(c *gin.Context) {
 		return
 	}
 	s.log.Info("site enrolled", "site", site.ID, "org", org.ID)
-	c.Set(ctxSiteID, site.ID) // the audit log names the site that enrolled
+	c.Set(web.CtxSiteID, site.ID) // the audit log names the site that enrolled
 	c.JSON(http.StatusOK, contract.EnrollResponse{SiteID: site.ID, SiteName: site.Name, OrgName: org.Name, Credential: cred, Generation: gen})
 }
 
 func (s *Server) status(c *gin.Context) {
-	site := c.MustGet(ctxSite).(store.Site)
+	site := c.MustGet(web.CtxSite).(store.Site)
 	ctx := c.Request.Context()
 	if err := s.intake.TouchSite(ctx, site.ID, c.GetHeader(contract.HeaderRelease)); err != nil {
 		problem.Internal(c, s.log, err)
@@ -141,80 +131,13 @@ func (s *Server) status(c *gin.Context) {
 	c.JSON(http.StatusOK, contract.StatusResponse{Generation: gen, SiteID: site.ID, SiteSeq: site.BatchSeq, Release: rel.Version, ServerTime: s.st.Now(), TARequests: held})
 }
 
-// readBody reads a request body, gunzipping it when it says so, and refuses
-// anything above limit bytes once decompressed.
-func (s *Server) readBody(c *gin.Context, limit int64) ([]byte, bool) {
-	ct := c.ContentType()
-	if _, params, err := mime.ParseMediaType(c.GetHeader("Content-Type")); ct != "application/json" || err != nil ||
-		(params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
-		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Send the body as application/json in UTF-8."))
-		return nil, false
-	}
-	var r io.Reader = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
-	switch enc := c.GetHeader("Content-Encoding"); enc {
-	case "", "identity":
-	case "gzip":
-		zr, err := gzip.NewReader(r)
-		if err != nil && problem.ClientGone(c, err) {
-			problem.Gone(c, s.log, err)
-			return nil, false
-		}
-		if err != nil {
-			problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body says it is gzip but is not."))
-			return nil, false
-		}
-		defer zr.Close()
-		r = zr
-	default:
-		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Content-Encoding must be gzip or absent."))
-		return nil, false
-	}
-	body, err := io.ReadAll(io.LimitReader(r, limit+1))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) || int64(len(body)) > limit {
-		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, fmt.Sprintf("The body is larger than %d bytes. Send smaller batches.", limit)))
-		return nil, false
-	}
-	if err != nil && problem.ClientGone(c, err) {
-		// The client went away mid-body: its mistake is not the hub's,
-		// and nobody reads an answer.
-		problem.Gone(c, s.log, err)
-		return nil, false
-	}
-	if err != nil {
-		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body could not be read: "+err.Error()))
-		return nil, false
-	}
-	return body, true
-}
-
-// readJSON reads a strict JSON body into v (see jsonx: a field sent twice
-// or unknown is refused).
-func (s *Server) readJSON(c *gin.Context, limit int64, v any) bool {
-	body, ok := s.readBody(c, limit)
-	if !ok {
-		return false
-	}
-	var te *jsonx.TextError
-	err := jsonx.Unmarshal(body, v)
-	switch {
-	case errors.As(err, &te):
-		problem.Write(c, problem.UncleanText(te.Field))
-		return false
-	case err != nil:
-		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not valid JSON for this request: "+err.Error()))
-		return false
-	}
-	return true
-}
-
 func (s *Server) push(c *gin.Context) {
 	s.pushing.Add(1)
 	defer func() {
 		s.lastPush.Store(time.Now().UnixNano())
 		s.pushing.Add(-1)
 	}()
-	site := c.MustGet(ctxSite).(store.Site)
+	site := c.MustGet(web.CtxSite).(store.Site)
 	seq, p := batchSeq(c.Request.Header.Values(contract.HeaderBatchSeq), site.BatchSeq)
 	if p != nil {
 		s.log.Warn("push refused: batch sequence", "site", site.ID, "held", site.BatchSeq)
@@ -226,7 +149,7 @@ func (s *Server) push(c *gin.Context) {
 		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "Header "+contract.HeaderIdempotency+" must be a UUID naming the batch."))
 		return
 	}
-	body, ok := s.readBody(c, contract.MaxBatchBytes)
+	body, ok := s.ReadBody(c, contract.MaxBatchBytes)
 	if !ok {
 		return
 	}
@@ -317,7 +240,7 @@ func (s *Server) push(c *gin.Context) {
 		}
 	}
 	s.log.Info("push", "site", site.ID, "batch", key, "seq", seq, "records", len(results), "stored", resp.Stored)
-	writeJSON(c, http.StatusOK, resp)
+	web.WriteJSON(c, http.StatusOK, resp)
 }
 
 var (
@@ -464,25 +387,6 @@ func (s *Server) pushAccepted(c *gin.Context, siteID string, seq int64, recs []c
 	return results, siteSeq, nil
 }
 
-// writeJSON answers JSON, gzipped when the client accepts it.
-func writeJSON(c *gin.Context, status int, v any) {
-	b, err := gojson.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	c.Header("Content-Type", "application/json")
-	if len(b) > 1024 && strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") {
-		c.Header("Content-Encoding", "gzip")
-		c.Header("Vary", "Accept-Encoding")
-		c.Status(status)
-		zw, _ := gzip.NewWriterLevel(c.Writer, gzip.BestSpeed)
-		_, _ = zw.Write(b)
-		_ = zw.Close()
-		return
-	}
-	c.Data(status, "application/json", b)
-}
-
 func (s *Server) pull(c *gin.Context) {
 	ctx := c.Request.Context()
 	cur, err := contract.ParsePullCursor(c.Query("cursor"))
@@ -506,7 +410,7 @@ func (s *Server) pull(c *gin.Context) {
 		resp.Releases = append(resp.Releases, contract.ReleaseWire{Version: r.Version, PublishedAt: r.PublishedAt, SHA256: r.SHA256, Content: contract.RawJSON(r.Content)})
 		cur.Releases = r.Seq
 	}
-	site := c.MustGet(ctxSite).(store.Site)
+	site := c.MustGet(web.CtxSite).(store.Site)
 	// Certifications of the site's organization changed after the cursor.
 	certs, err := s.training.CertificationsAfter(ctx, site.OrgID, cur.Certifications, contract.MaxPullCertifications)
 	if err != nil {
@@ -522,5 +426,5 @@ func (s *Server) pull(c *gin.Context) {
 		return
 	}
 	resp.Cursor = cur.String()
-	writeJSON(c, http.StatusOK, resp)
+	web.WriteJSON(c, http.StatusOK, resp)
 }

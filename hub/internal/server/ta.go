@@ -8,6 +8,7 @@ import (
 
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/ta"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
 )
@@ -15,9 +16,9 @@ import (
 // receiveTARequest takes a TA request from a site (site credential). The
 // agent's request id makes it idempotent.
 func (s *Server) receiveTARequest(c *gin.Context) {
-	site := c.MustGet(ctxSite).(store.Site)
+	site := c.MustGet(web.CtxSite).(store.Site)
 	var w contract.TARequestWire
-	if !s.readJSON(c, contract.MaxTARequestBytes, &w) {
+	if !s.ReadJSON(c, contract.MaxTARequestBytes, &w) {
 		return
 	}
 	res, err := s.ta.ReceiveTARequest(c.Request.Context(), site, w)
@@ -27,7 +28,7 @@ func (s *Server) receiveTARequest(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		s.apiFail(c, err)
+		s.Respond(c, err)
 		return
 	}
 	s.log.Info("TA request received", "site", site.ID, "request", res.ID, "fate", res.Fate)
@@ -60,7 +61,7 @@ func requestView(r ta.TARequest) gin.H {
 // requestFilter reads the list filter; a Program Director only ever sees
 // their own organization's requests.
 func requestFilter(c *gin.Context) (ta.TAFilter, *problem.Problem) {
-	u := currentUser(c)
+	u := web.User(c)
 	f := ta.TAFilter{OrgID: c.Query("org"), Status: c.Query("status")}
 	if u.Role == store.RoleDirector {
 		if f.OrgID != "" && f.OrgID != u.OrgID {
@@ -82,7 +83,7 @@ func (s *Server) apiTARequests(c *gin.Context) {
 	for _, r := range rs {
 		out = append(out, requestView(r))
 	}
-	s.answerAPI(c, http.StatusOK, out, err)
+	s.Answer(c, http.StatusOK, out, err)
 }
 
 func (s *Server) apiTARequest(c *gin.Context) {
@@ -93,32 +94,32 @@ func (s *Server) apiAssignTARequest(c *gin.Context) {
 	var in struct {
 		AssigneeID string `json:"assignee_id"`
 	}
-	if !s.readJSON(c, 16<<10, &in) {
+	if !s.ReadJSON(c, 16<<10, &in) {
 		return
 	}
 	r, err := s.ta.AssignTARequest(c.Request.Context(), requestOf(c).ID, in.AssigneeID)
-	s.answerAPI(c, http.StatusOK, requestView(r), err)
+	s.Answer(c, http.StatusOK, requestView(r), err)
 }
 
 func (s *Server) apiAnswerTARequest(c *gin.Context) {
 	var in struct {
 		Answer string `json:"answer"`
 	}
-	if !s.readJSON(c, contract.MaxTARequestBytes, &in) {
+	if !s.ReadJSON(c, contract.MaxTARequestBytes, &in) {
 		return
 	}
-	r, err := s.ta.AnswerTARequest(c.Request.Context(), requestOf(c).ID, in.Answer, currentUser(c))
-	s.answerAPI(c, http.StatusOK, requestView(r), err)
+	r, err := s.ta.AnswerTARequest(c.Request.Context(), requestOf(c).ID, in.Answer, web.User(c))
+	s.Answer(c, http.StatusOK, requestView(r), err)
 }
 
 func (s *Server) apiCloseTARequest(c *gin.Context) {
 	r, err := s.ta.CloseTARequest(c.Request.Context(), requestOf(c).ID)
-	s.answerAPI(c, http.StatusOK, requestView(r), err)
+	s.Answer(c, http.StatusOK, requestView(r), err)
 }
 
 // work is the signed-in TA specialist's list; ?all=1 shows everyone's.
 func (s *Server) work(c *gin.Context) (ta.TAWork, error) {
-	u := currentUser(c)
+	u := web.User(c)
 	return s.ta.Work(c.Request.Context(), u.ID, c.Query("all") == "1", s.cfg.FidelityFlags)
 }
 
@@ -127,5 +128,5 @@ func (s *Server) apiWork(c *gin.Context) {
 	if w.Requests == nil {
 		w.Requests = []ta.TARequest{}
 	}
-	s.answerAPI(c, http.StatusOK, w, err)
+	s.Answer(c, http.StatusOK, w, err)
 }

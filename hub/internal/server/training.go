@@ -9,6 +9,7 @@ import (
 
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/training"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
@@ -16,46 +17,6 @@ import (
 // modules, certifications (issue, renew, revoke), Program Director
 // instruction sessions, the registry of an organization, the expiring
 // list, and the public verification of a code.
-
-func (s *Server) trainingRoutes(r *gin.Engine, api, pages *gin.RouterGroup) {
-	manage := s.requireRole(store.RoleAdmin, store.RoleTrainer)
-	a := api.Group("", manage)
-	a.GET("/trainees", s.apiTrainees)
-	a.POST("/trainees", s.apiAddTrainee)
-	a.GET("/trainees/:id", s.apiTrainee)
-	a.POST("/trainees/:id/modules", s.apiCompleteModule)
-	a.POST("/trainees/:id/certification", s.apiCertify)
-	a.POST("/trainees/:id/director-sessions", s.apiDirectorSession)
-	a.GET("/training-events", s.apiEvents)
-	a.POST("/training-events", s.apiAddEvent)
-	a.GET("/training-events/:id", s.apiEvent)
-	a.POST("/training-events/:id/registrations", s.apiRegister)
-	a.POST("/training-events/:id/attendance", s.apiAttendance)
-	a.POST("/certifications/:code/renew", s.apiRenew)
-	a.POST("/certifications/:code/revoke", s.apiRevoke)
-	a.GET("/certifications/expiring", s.apiExpiring)
-	registry := s.requireRole(store.RoleAdmin, store.RoleTrainer, store.RoleTA, store.RoleDirector)
-	api.GET("/organizations/:id/registry", registry, s.apiRegistry)
-
-	p := pages.Group("/training", manage)
-	p.GET("", s.trainingPage)
-	p.POST("/events", s.addEventSubmit)
-	p.POST("/people", s.addTraineeSubmit)
-	p.GET("/events/:id", s.eventPage)
-	p.POST("/events/:id/register", s.registerSubmit)
-	p.POST("/events/:id/attendance", s.attendanceSubmit)
-	p.GET("/people/:id", s.personPage)
-	p.POST("/people/:id/modules", s.moduleSubmit)
-	p.POST("/people/:id/certify", s.certifySubmit)
-	p.POST("/people/:id/sessions", s.sessionSubmit)
-	p.POST("/people/:id/renew", s.renewSubmit)
-	p.POST("/people/:id/revoke", s.revokeSubmit)
-	pages.GET("/registry/:org", registry, s.registryPage)
-
-	// Anyone may check a code: no sign-in, rate-limited per client.
-	r.GET("/verify", s.limitVerify, s.verifyPage)
-	r.GET("/api/v1/certifications/verify", s.limitVerify, s.apiVerify)
-}
 
 func traineeView(t training.Trainee) gin.H {
 	return gin.H{"id": t.ID, "org_id": t.OrgID, "name": t.Name, "email": t.Email, "role": t.Role, "created_at": t.CreatedAt}
@@ -66,30 +27,11 @@ func certView(c training.CertView) gin.H {
 		"expires_on": c.ExpiresOn, "expires_soon": c.ExpiresSoon, "revoked_at": c.RevokedAt, "revoked_reason": c.RevokedReason}
 }
 
-func certViews(cs []training.CertView) []gin.H { return views(cs, certView) }
-
-// views shows each item of a list through its view.
-func views[T any](items []T, view func(T) gin.H) []gin.H {
-	out := make([]gin.H, len(items))
-	for i, it := range items {
-		out[i] = view(it)
-	}
-	return out
-}
-
-// listJSON answers a list, each item through its view, or the failure to
-// read it.
-func listJSON[T any](s *Server, c *gin.Context, items []T, err error, view func(T) gin.H) {
-	if err != nil {
-		problem.Internal(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, views(items, view))
-}
+func certViews(cs []training.CertView) []gin.H { return web.Views(cs, certView) }
 
 func (s *Server) apiTrainees(c *gin.Context) {
 	ts, err := s.training.Trainees(c.Request.Context(), c.Query("org"))
-	listJSON(s, c, ts, err, traineeView)
+	web.ListJSON(s.Base, c, ts, err, traineeView)
 }
 
 func (s *Server) apiAddTrainee(c *gin.Context) {
@@ -99,12 +41,12 @@ func (s *Server) apiAddTrainee(c *gin.Context) {
 		Email string `json:"email"`
 		Role  string `json:"role"`
 	}
-	if !s.readJSON(c, 16<<10, &req) {
+	if !s.ReadJSON(c, 16<<10, &req) {
 		return
 	}
 	t, err := s.training.AddTrainee(c.Request.Context(), req.OrgID, req.Name, req.Email, req.Role)
 	if err != nil {
-		s.apiFailAs(c, err, "No such organization.")
+		s.Respond(c, err, "No such organization.")
 		return
 	}
 	c.JSON(http.StatusCreated, traineeView(t))
@@ -139,7 +81,7 @@ func (s *Server) personData(c *gin.Context, id string) (training.Trainee, gin.H,
 func (s *Server) apiTrainee(c *gin.Context) {
 	t, d, err := s.personData(c, c.Param("id"))
 	if err != nil {
-		s.apiFailAs(c, err, "No such person.")
+		s.Respond(c, err, "No such person.")
 		return
 	}
 	v := traineeView(t)
@@ -157,11 +99,11 @@ func (s *Server) apiCompleteModule(c *gin.Context) {
 		Module      string `json:"module"`
 		CompletedOn string `json:"completed_on"`
 	}
-	if !s.readJSON(c, 16<<10, &req) {
+	if !s.ReadJSON(c, 16<<10, &req) {
 		return
 	}
-	if err := s.training.CompleteModule(c.Request.Context(), c.Param("id"), req.Module, req.CompletedOn, staffName(c)); err != nil {
-		s.apiFailAs(c, err, "No such person.")
+	if err := s.training.CompleteModule(c.Request.Context(), c.Param("id"), req.Module, req.CompletedOn, web.StaffName(c)); err != nil {
+		s.Respond(c, err, "No such person.")
 		return
 	}
 	s.apiTrainee(c)
@@ -186,17 +128,17 @@ func (s *Server) certifiedView(c *gin.Context, status int, cert training.Certifi
 func (s *Server) apiCertify(c *gin.Context) {
 	cert, err := s.training.Certify(c.Request.Context(), c.Param("id"), s.cfg.Certs)
 	if err != nil {
-		s.apiFailAs(c, err, "No such person.")
+		s.Respond(c, err, "No such person.")
 		return
 	}
-	s.log.Info("certification issued", "trainee", cert.TraineeID, "by", staffName(c))
+	s.log.Info("certification issued", "trainee", cert.TraineeID, "by", web.StaffName(c))
 	s.certifiedView(c, http.StatusCreated, cert)
 }
 
 func (s *Server) apiRenew(c *gin.Context) {
 	cert, err := s.training.RenewCertification(c.Request.Context(), c.Param("code"), s.cfg.Certs)
 	if err != nil {
-		s.apiFailAs(c, err, "No certification has this code.")
+		s.Respond(c, err, "No certification has this code.")
 		return
 	}
 	s.certifiedView(c, http.StatusOK, cert)
@@ -206,15 +148,15 @@ func (s *Server) apiRevoke(c *gin.Context) {
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	if !s.readJSON(c, 16<<10, &req) {
+	if !s.ReadJSON(c, 16<<10, &req) {
 		return
 	}
 	cert, err := s.training.RevokeCertification(c.Request.Context(), c.Param("code"), req.Reason)
 	if err != nil {
-		s.apiFailAs(c, err, "No certification has this code.")
+		s.Respond(c, err, "No certification has this code.")
 		return
 	}
-	s.log.Info("certification revoked", "trainee", cert.TraineeID, "by", staffName(c))
+	s.log.Info("certification revoked", "trainee", cert.TraineeID, "by", web.StaffName(c))
 	s.certifiedView(c, http.StatusOK, cert)
 }
 
@@ -224,12 +166,12 @@ func (s *Server) apiDirectorSession(c *gin.Context) {
 		Trainer string `json:"trainer"`
 		Notes   string `json:"notes"`
 	}
-	if !s.readJSON(c, 64<<10, &req) {
+	if !s.ReadJSON(c, 64<<10, &req) {
 		return
 	}
 	d, err := s.training.AddDirectorSession(c.Request.Context(), c.Param("id"), req.HeldOn, req.Trainer, req.Notes)
 	if err != nil {
-		s.apiFailAs(c, err, "No such person.")
+		s.Respond(c, err, "No such person.")
 		return
 	}
 	c.JSON(http.StatusCreated, gin.H{"id": d.ID, "held_on": d.HeldOn, "trainer": d.Trainer, "notes": d.Notes})
@@ -241,7 +183,7 @@ func eventView(e training.TrainingEvent) gin.H {
 
 func (s *Server) apiEvents(c *gin.Context) {
 	es, err := s.training.TrainingEvents(c.Request.Context())
-	listJSON(s, c, es, err, eventView)
+	web.ListJSON(s.Base, c, es, err, eventView)
 }
 
 func (s *Server) apiAddEvent(c *gin.Context) {
@@ -254,12 +196,12 @@ func (s *Server) apiAddEvent(c *gin.Context) {
 		Trainer  string `json:"trainer"`
 		Capacity int    `json:"capacity"`
 	}
-	if !s.readJSON(c, 16<<10, &req) {
+	if !s.ReadJSON(c, 16<<10, &req) {
 		return
 	}
 	e, err := s.training.AddTrainingEvent(c.Request.Context(), training.TrainingEvent{Title: req.Title, Mode: req.Mode, StartsOn: req.StartsOn, EndsOn: req.EndsOn, Location: req.Location, Trainer: req.Trainer, Capacity: req.Capacity})
 	if err != nil {
-		s.apiFailAs(c, err, "Not found.")
+		s.Respond(c, err, "Not found.")
 		return
 	}
 	c.JSON(http.StatusCreated, eventView(e))
@@ -268,7 +210,7 @@ func (s *Server) apiAddEvent(c *gin.Context) {
 func (s *Server) apiEvent(c *gin.Context) {
 	e, err := s.training.TrainingEvent(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		s.apiFailAs(c, err, "No such training event.")
+		s.Respond(c, err, "No such training event.")
 		return
 	}
 	rs, err := s.training.Registrations(c.Request.Context(), e.ID)
@@ -289,11 +231,11 @@ func (s *Server) apiRegister(c *gin.Context) {
 	var req struct {
 		TraineeID string `json:"trainee_id"`
 	}
-	if !s.readJSON(c, 16<<10, &req) {
+	if !s.ReadJSON(c, 16<<10, &req) {
 		return
 	}
 	if err := s.training.Register(c.Request.Context(), c.Param("id"), req.TraineeID); err != nil {
-		s.apiFailAs(c, err, "No such training event.")
+		s.Respond(c, err, "No such training event.")
 		return
 	}
 	s.apiEvent(c)
@@ -304,11 +246,11 @@ func (s *Server) apiAttendance(c *gin.Context) {
 		TraineeID string `json:"trainee_id"`
 		Attended  bool   `json:"attended"`
 	}
-	if !s.readJSON(c, 16<<10, &req) {
+	if !s.ReadJSON(c, 16<<10, &req) {
 		return
 	}
 	if err := s.training.MarkAttendance(c.Request.Context(), c.Param("id"), req.TraineeID, req.Attended); err != nil {
-		s.apiFailAs(c, err, "No such training event.")
+		s.Respond(c, err, "No such training event.")
 		return
 	}
 	s.apiEvent(c)
@@ -326,7 +268,7 @@ func (s *Server) apiExpiring(c *gin.Context) {
 // registryOrg finds the organization of a registry; a Program Director
 // sees only their own.
 func (s *Server) registryOrg(c *gin.Context) (store.Organization, error) {
-	u := c.MustGet(ctxUser).(store.User)
+	u := c.MustGet(web.CtxUser).(store.User)
 	o, err := s.st.FindOrganization(c.Request.Context(), c.Param(orgParam(c)))
 	if err == nil && u.Role == store.RoleDirector && o.ID != u.OrgID {
 		return o, errForeignOrg
@@ -350,7 +292,7 @@ func (s *Server) apiRegistry(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		s.apiFailAs(c, err, "No such organization.")
+		s.Respond(c, err, "No such organization.")
 		return
 	}
 	cs, err := s.training.Registry(c.Request.Context(), o.ID, s.cfg.Certs)
@@ -364,7 +306,7 @@ func (s *Server) apiRegistry(c *gin.Context) {
 func (s *Server) apiVerify(c *gin.Context) {
 	v, err := s.training.Verify(c.Request.Context(), c.Query("code"))
 	if err != nil {
-		s.apiFailAs(c, err, "No certification has this code. Check it letter by letter, as printed on the certificate.")
+		s.Respond(c, err, "No certification has this code. Check it letter by letter, as printed on the certificate.")
 		return
 	}
 	c.JSON(http.StatusOK, v)
@@ -378,22 +320,22 @@ func (s *Server) showTraining(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
 	es, err := s.training.TrainingEvents(ctx)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	ts, err := s.training.Trainees(ctx, "")
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	exp, err := s.training.ExpiringCertifications(ctx, s.cfg.Certs)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	orgs, err := s.st.Organizations(ctx)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	names := map[string]string{}
@@ -405,7 +347,7 @@ func (s *Server) showTraining(c *gin.Context, status int, data gin.H) {
 	if _, ok := data["Form"]; !ok {
 		data["Form"] = gin.H{}
 	}
-	s.render(c, status, "training.html", data)
+	s.Render(c, status, "training.html", data)
 }
 
 func (s *Server) addEventSubmit(c *gin.Context) {
@@ -413,7 +355,7 @@ func (s *Server) addEventSubmit(c *gin.Context) {
 	e := training.TrainingEvent{Title: c.PostForm("title"), Mode: c.PostForm("mode"), StartsOn: c.PostForm("starts_on"), EndsOn: c.PostForm("ends_on"),
 		Location: c.PostForm("location"), Trainer: c.PostForm("trainer"), Capacity: capacity}
 	if _, err := s.training.AddTrainingEvent(c.Request.Context(), e); err != nil {
-		if msg, ok := s.pageMessage(c, err, "Not found."); ok {
+		if msg, ok := s.Message(c, err, "Not found."); ok {
 			s.showTraining(c, http.StatusUnprocessableEntity, gin.H{"EventError": msg})
 		}
 		return
@@ -424,7 +366,7 @@ func (s *Server) addEventSubmit(c *gin.Context) {
 func (s *Server) addTraineeSubmit(c *gin.Context) {
 	t, err := s.training.AddTrainee(c.Request.Context(), c.PostForm("org_id"), c.PostForm("name"), c.PostForm("email"), c.PostForm("role"))
 	if err != nil {
-		if msg, ok := s.pageMessage(c, err, "There is no such organization."); ok {
+		if msg, ok := s.Message(c, err, "There is no such organization."); ok {
 			s.showTraining(c, http.StatusUnprocessableEntity, gin.H{"PersonError": msg,
 				"Form": gin.H{"Name": c.PostForm("name"), "Email": c.PostForm("email"), "OrgID": c.PostForm("org_id"), "Role": c.PostForm("role")}})
 		}
@@ -439,21 +381,21 @@ func (s *Server) showEvent(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
 	e, err := s.training.TrainingEvent(ctx, c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) {
-		s.missing(c, "training event")
+		s.Missing(c, "training event")
 		return
 	}
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	rs, err := s.training.Registrations(ctx, e.ID)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	ts, err := s.training.Trainees(ctx, "")
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	people := map[string]training.Trainee{}
@@ -461,12 +403,12 @@ func (s *Server) showEvent(c *gin.Context, status int, data gin.H) {
 		people[t.ID] = t
 	}
 	data["Title"], data["Event"], data["Registrations"], data["People"], data["ByID"] = e.Title, e, rs, ts, people
-	s.render(c, status, "event.html", data)
+	s.Render(c, status, "event.html", data)
 }
 
 func (s *Server) registerSubmit(c *gin.Context) {
 	if err := s.training.Register(c.Request.Context(), c.Param("id"), c.PostForm("trainee_id")); err != nil {
-		if msg, ok := s.pageMessage(c, err, "There is no such training event."); ok {
+		if msg, ok := s.Message(c, err, "There is no such training event."); ok {
 			s.showEvent(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
 		}
 		return
@@ -477,7 +419,7 @@ func (s *Server) registerSubmit(c *gin.Context) {
 func (s *Server) attendanceSubmit(c *gin.Context) {
 	err := s.training.MarkAttendance(c.Request.Context(), c.Param("id"), c.PostForm("trainee_id"), c.PostForm("attended") == "true")
 	if err != nil {
-		if msg, ok := s.pageMessage(c, err, "There is no such training event."); ok {
+		if msg, ok := s.Message(c, err, "There is no such training event."); ok {
 			s.showEvent(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
 		}
 		return
@@ -490,27 +432,27 @@ func (s *Server) personPage(c *gin.Context) { s.showPerson(c, http.StatusOK, gin
 func (s *Server) showPerson(c *gin.Context, status int, data gin.H) {
 	t, d, err := s.personData(c, c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) {
-		s.missing(c, "person")
+		s.Missing(c, "person")
 		return
 	}
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	o, err := s.st.FindOrganization(c.Request.Context(), t.OrgID)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	done := d["modules"].(map[string]string)
 	data["Title"], data["Person"], data["Org"], data["Done"], data["Certs"], data["Sessions"] = t.Name, t, o, done, d["certifications"], d["sessions"]
 	data["Modules"], data["ModuleNames"], data["AllDone"], data["Today"] = training.Modules, training.ModuleNames, len(done) == len(training.Modules), s.st.Now().Format("2006-01-02")
-	s.render(c, status, "person.html", data)
+	s.Render(c, status, "person.html", data)
 }
 
 // personFail shows a client's mistake on the person's page.
 func (s *Server) personFail(c *gin.Context, err error) {
-	if msg, ok := s.pageMessage(c, err, "There is no such person or certification."); ok {
+	if msg, ok := s.Message(c, err, "There is no such person or certification."); ok {
 		s.showPerson(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
 	}
 }
@@ -520,7 +462,7 @@ func (s *Server) personDone(c *gin.Context) {
 }
 
 func (s *Server) moduleSubmit(c *gin.Context) {
-	if err := s.training.CompleteModule(c.Request.Context(), c.Param("id"), c.PostForm("module"), c.PostForm("completed_on"), staffName(c)); err != nil {
+	if err := s.training.CompleteModule(c.Request.Context(), c.Param("id"), c.PostForm("module"), c.PostForm("completed_on"), web.StaffName(c)); err != nil {
 		s.personFail(c, err)
 		return
 	}
@@ -533,7 +475,7 @@ func (s *Server) certifySubmit(c *gin.Context) {
 		s.personFail(c, err)
 		return
 	}
-	s.log.Info("certification issued", "trainee", cert.TraineeID, "by", staffName(c))
+	s.log.Info("certification issued", "trainee", cert.TraineeID, "by", web.StaffName(c))
 	s.personDone(c)
 }
 
@@ -567,7 +509,7 @@ func (s *Server) revokeSubmit(c *gin.Context) {
 		s.personFail(c, err)
 		return
 	}
-	s.log.Info("certification revoked", "trainee", c.Param("id"), "by", staffName(c))
+	s.log.Info("certification revoked", "trainee", c.Param("id"), "by", web.StaffName(c))
 	s.personDone(c)
 }
 
@@ -582,23 +524,23 @@ func (s *Server) sessionSubmit(c *gin.Context) {
 func (s *Server) registryPage(c *gin.Context) {
 	o, err := s.registryOrg(c)
 	if errors.Is(err, errForeignOrg) {
-		s.deny(c, "You can only see your own organization's registry.")
+		s.Deny(c, "You can only see your own organization's registry.")
 		return
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		s.missing(c, "organization")
+		s.Missing(c, "organization")
 		return
 	}
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
 	cs, err := s.training.Registry(c.Request.Context(), o.ID, s.cfg.Certs)
 	if err != nil {
-		s.pageError(c, err)
+		s.Respond(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "registry.html", gin.H{"Title": "Registry: " + o.Name, "Org": o, "Certs": cs})
+	s.Render(c, http.StatusOK, "registry.html", gin.H{"Title": "Registry: " + o.Name, "Org": o, "Certs": cs})
 }
 
 func (s *Server) verifyPage(c *gin.Context) {
@@ -610,11 +552,11 @@ func (s *Server) verifyPage(c *gin.Context) {
 		case errors.Is(err, store.ErrNotFound):
 			data["Error"], status = "No certification has this code. Check it letter by letter, as printed on the certificate.", http.StatusNotFound
 		case err != nil:
-			s.pageError(c, err)
+			s.Respond(c, err)
 			return
 		default:
 			data["Result"] = v
 		}
 	}
-	s.render(c, status, "verify.html", data)
+	s.Render(c, status, "verify.html", data)
 }
