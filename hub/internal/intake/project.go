@@ -6,7 +6,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/itsmylife/iml/hub/internal/outcomes"
-	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
 )
@@ -173,11 +172,4 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE r.projected = ? ORDER BY r
 		return 0, err
 	}
 	return len(pend), nil
-}
-
-// PendingProjection counts records not yet in the reporting tables.
-func (s *Store) PendingProjection(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.DB.WithContext(ctx).Model(&store.Record{}).Where("projected = ?", false).Count(&n).Error
-	return n, err
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/server"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
@@ -92,7 +91,7 @@ func pushInterviews(t *testing.T, h *hub, site store.Site, cred string, seq int6
 func waitProjected(t *testing.T, st *store.Store, want int) {
 	t.Helper()
 	poll(t, 30*time.Second, "records projected", func() error {
-		n, err := intake.New(st).PendingProjection(context.Background())
+		n, err := st.PendingProjection(context.Background())
 		if err != nil {
 			return err
 		}

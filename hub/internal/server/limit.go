@@ -74,7 +74,7 @@ func (s *Server) limitSignIn() gin.HandlerFunc {
 			if next == "" {
 				next = c.Query("next")
 			}
-			d := s.loginData(c, auth.SafeNext(next))
+			d := s.h.staff.LoginData(c, auth.SafeNext(next))
 			d["Email"], d["Error"] = c.PostForm("email"), msg
 			s.Render(c, http.StatusTooManyRequests, "login.html", d)
 		})

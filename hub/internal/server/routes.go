@@ -64,156 +64,191 @@ const (
 func guard(hs ...gin.HandlerFunc) []gin.HandlerFunc { return hs }
 
 // routes is every route of the hub, once: method, path, who may use it,
-// any guard, and the handler.
+// any guard, and the handler, by capability.
 func (s *Server) routes() []route {
-	org, req := guard(s.orgAccess), guard(s.requestAccess)
-	signIn, verify := guard(s.limitSignIn()), guard(s.limitVerify)
+	var all []route
+	for _, part := range [][]route{s.accessRoutes(), s.outcomeRoutes(), s.taRoutes(), s.kitRoutes(), s.trainingRoutes()} {
+		all = append(all, part...)
+	}
+	return all
+}
+
+// accessRoutes are the routes of the health checks, the sync protocol, and staff accounts, sign-in and the audit log.
+func (s *Server) accessRoutes() []route {
+	signIn := guard(s.limitSignIn())
+	in, stf, out, tah, kit := s.h.intake, s.h.staff, s.h.outcomes, s.h.ta, s.h.kits
 	return []route{
 		{get, "/healthz", public, nil, nil, func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }},
 		{get, "/readyz", public, nil, nil, s.ready},
 
 		// The sync protocol (docs/sync-protocol.md).
-		{post, "/api/v1/sync/enroll", agent, nil, nil, s.enroll},
-		{get, "/api/v1/sync/status", site, nil, nil, s.status},
-		{post, "/api/v1/sync/push", site, nil, nil, s.push},
-		{get, "/api/v1/sync/pull", site, nil, nil, s.pull},
-		{post, "/api/v1/sync/ta-requests", site, nil, nil, s.receiveTARequest},
-		{get, "/api/v1/sync/files/:sha", site, nil, nil, s.syncFile},
+		{post, "/api/v1/sync/enroll", agent, nil, nil, in.Enroll},
+		{get, "/api/v1/sync/status", site, nil, nil, in.Status},
+		{post, "/api/v1/sync/push", site, nil, nil, in.Push},
+		{get, "/api/v1/sync/pull", site, nil, nil, in.Pull},
+		{post, "/api/v1/sync/ta-requests", site, nil, nil, tah.ReceiveTARequest},
+		{get, "/api/v1/sync/files/:sha", site, nil, nil, kit.SyncFile},
 
 		// Staff accounts, sign-in and the audit log.
-		{post, "/api/v1/auth/login", public, nil, signIn, s.apiLogin},
-		{get, "/api/v1/me", staffAPI, anyStaff, nil, s.apiMe},
-		{get, "/api/v1/sites", staffAPI, anyStaff, nil, s.apiSites},
-		{get, "/api/v1/users", staffAPI, admins, nil, s.apiUsers},
-		{get, "/api/v1/users/:id", staffAPI, admins, nil, s.apiUser},
-		{post, "/api/v1/users/:id/roles", staffAPI, admins, nil, s.apiAssign},
-		{del, "/api/v1/users/:id/roles/:assignment", staffAPI, admins, nil, s.apiUnassign},
-		{get, "/api/v1/audit", staffAPI, admins, nil, s.apiAudit},
-		{get, "/api/v1/audit/export", staffAPI, admins, nil, s.auditExport},
-		{get, "/login", public, nil, nil, s.loginPage},
-		{post, "/login", public, nil, signIn, s.loginSubmit},
-		{get, "/auth/oidc/start", public, nil, signIn, s.oidcStart},
-		{get, "/auth/oidc/callback", public, nil, nil, s.oidcCallback},
-		{post, "/logout", staffPage, anyStaff, nil, s.logout},
-		{get, "/", staffPage, anyStaff, nil, s.homePage},
-		{get, "/admin/users", staffPage, admins, nil, s.usersPage},
-		{post, "/admin/users/:id/roles", staffPage, admins, nil, s.assignSubmit},
-		{post, "/admin/users/:id/roles/:assignment/delete", staffPage, admins, nil, s.unassignSubmit},
-		{get, "/admin/audit", staffPage, admins, nil, s.auditPage},
-		{get, "/admin/audit.csv", staffPage, admins, nil, s.auditExport},
+		{post, "/api/v1/auth/login", public, nil, signIn, stf.APILogin},
+		{get, "/api/v1/me", staffAPI, anyStaff, nil, stf.APIMe},
+		{get, "/api/v1/sites", staffAPI, anyStaff, nil, out.APISites},
+		{get, "/api/v1/users", staffAPI, admins, nil, stf.APIUsers},
+		{get, "/api/v1/users/:id", staffAPI, admins, nil, stf.APIUser},
+		{post, "/api/v1/users/:id/roles", staffAPI, admins, nil, stf.APIAssign},
+		{del, "/api/v1/users/:id/roles/:assignment", staffAPI, admins, nil, stf.APIUnassign},
+		{get, "/api/v1/audit", staffAPI, admins, nil, stf.APIAudit},
+		{get, "/api/v1/audit/export", staffAPI, admins, nil, stf.AuditExport},
+		{get, "/login", public, nil, nil, stf.LoginPage},
+		{post, "/login", public, nil, signIn, stf.LoginSubmit},
+		{get, "/auth/oidc/start", public, nil, signIn, stf.OidcStart},
+		{get, "/auth/oidc/callback", public, nil, nil, stf.OidcCallback},
+		{post, "/logout", staffPage, anyStaff, nil, stf.Logout},
+		{get, "/", staffPage, anyStaff, nil, out.HomePage},
+		{get, "/admin/users", staffPage, admins, nil, stf.UsersPage},
+		{post, "/admin/users/:id/roles", staffPage, admins, nil, stf.AssignSubmit},
+		{post, "/admin/users/:id/roles/:assignment/delete", staffPage, admins, nil, stf.UnassignSubmit},
+		{get, "/admin/audit", staffPage, admins, nil, stf.AuditPage},
+		{get, "/admin/audit.csv", staffPage, admins, nil, stf.AuditExport},
+	}
+}
 
+// outcomeRoutes are the routes of the outcomes reports and the affiliates.
+func (s *Server) outcomeRoutes() []route {
+	out, aff := s.h.outcomes, s.h.affiliates
+	org := guard(aff.OrgAccess)
+	return []route{
 		// Outcomes: the POM table, the report, fidelity, exports.
-		{get, "/api/v1/outcomes/pom", staffAPI, reportRoles, nil, s.apiPOM},
-		{get, "/api/v1/outcomes/report", staffAPI, reportRoles, nil, s.apiOutcomes},
-		{get, "/api/v1/outcomes/fidelity", staffAPI, reportRoles, nil, s.apiFidelity},
-		{get, "/outcomes/pom", staffPage, reportRoles, nil, s.pomPage},
-		{get, "/outcomes", staffPage, reportRoles, nil, s.outcomesPage},
-		{get, "/outcomes/print", staffPage, reportRoles, nil, s.printPage},
-		{get, "/outcomes/fidelity", staffPage, reportRoles, nil, s.fidelityPage},
-		{get, "/outcomes/export/:table", staffPage, reportRoles, nil, s.exportCSV},
+		{get, "/api/v1/outcomes/pom", staffAPI, reportRoles, nil, out.APIPOM},
+		{get, "/api/v1/outcomes/report", staffAPI, reportRoles, nil, out.APIOutcomes},
+		{get, "/api/v1/outcomes/fidelity", staffAPI, reportRoles, nil, out.APIFidelity},
+		{get, "/outcomes/pom", staffPage, reportRoles, nil, out.PomPage},
+		{get, "/outcomes", staffPage, reportRoles, nil, out.OutcomesPage},
+		{get, "/outcomes/print", staffPage, reportRoles, nil, out.PrintPage},
+		{get, "/outcomes/fidelity", staffPage, reportRoles, nil, out.FidelityPage},
+		{get, "/outcomes/export/:table", staffPage, reportRoles, nil, out.ExportCSV},
 
 		// Affiliates.
-		{get, "/api/v1/organizations", staffAPI, orgReaders, nil, s.apiOrganizations},
-		{post, "/api/v1/organizations", staffAPI, taStaff, nil, s.apiAddOrganization},
-		{get, "/api/v1/organizations/:id", staffAPI, orgReaders, org, s.apiOrganization},
-		{put, "/api/v1/organizations/:id", staffAPI, taStaff, org, s.apiUpdateOrganization},
-		{post, "/api/v1/organizations/:id/contacts", staffAPI, taStaff, org, s.apiAddContact},
-		{del, "/api/v1/organizations/:id/contacts/:cid", staffAPI, taStaff, org, s.apiRemoveContact},
-		{post, "/api/v1/organizations/:id/stage", staffAPI, taStaff, org, s.apiChangeStage},
-		{get, "/affiliates", staffPage, orgReaders, nil, s.affiliatesPage},
-		{post, "/affiliates", staffPage, taStaff, nil, s.addAffiliateSubmit},
-		{get, "/affiliates/:id", staffPage, orgReaders, org, s.affiliatePage},
-		{post, "/affiliates/:id", staffPage, taStaff, org, s.updateAffiliateSubmit},
-		{post, "/affiliates/:id/contacts", staffPage, taStaff, org, s.addContactSubmit},
-		{post, "/affiliates/:id/contacts/:cid/remove", staffPage, taStaff, org, s.removeContactSubmit},
-		{post, "/affiliates/:id/stage", staffPage, taStaff, org, s.stageSubmit},
+		{get, "/api/v1/organizations", staffAPI, orgReaders, nil, aff.APIOrganizations},
+		{post, "/api/v1/organizations", staffAPI, taStaff, nil, aff.APIAddOrganization},
+		{get, "/api/v1/organizations/:id", staffAPI, orgReaders, org, aff.APIOrganization},
+		{put, "/api/v1/organizations/:id", staffAPI, taStaff, org, aff.APIUpdateOrganization},
+		{post, "/api/v1/organizations/:id/contacts", staffAPI, taStaff, org, aff.APIAddContact},
+		{del, "/api/v1/organizations/:id/contacts/:cid", staffAPI, taStaff, org, aff.APIRemoveContact},
+		{post, "/api/v1/organizations/:id/stage", staffAPI, taStaff, org, aff.APIChangeStage},
+		{get, "/affiliates", staffPage, orgReaders, nil, aff.AffiliatesPage},
+		{post, "/affiliates", staffPage, taStaff, nil, aff.AddAffiliateSubmit},
+		{get, "/affiliates/:id", staffPage, orgReaders, org, aff.AffiliatePage},
+		{post, "/affiliates/:id", staffPage, taStaff, org, aff.UpdateAffiliateSubmit},
+		{post, "/affiliates/:id/contacts", staffPage, taStaff, org, aff.AddContactSubmit},
+		{post, "/affiliates/:id/contacts/:cid/remove", staffPage, taStaff, org, aff.RemoveContactSubmit},
+		{post, "/affiliates/:id/stage", staffPage, taStaff, org, aff.StageSubmit},
+	}
+}
 
+// taRoutes are the routes of technical assistance: first-year plans, contacts and requests.
+func (s *Server) taRoutes() []route {
+	aff, tah := s.h.affiliates, s.h.ta
+	org, req := guard(aff.OrgAccess), guard(tah.RequestAccess)
+	return []route{
 		// Technical assistance: first-year plans, contacts, requests.
-		{get, "/api/v1/organizations/:id/ta-plan", staffAPI, orgReaders, org, s.apiPlan},
-		{put, "/api/v1/organizations/:id/ta-plan", staffAPI, taStaff, org, s.apiAssignPlan},
-		{post, "/api/v1/organizations/:id/ta-plan/check-ins", staffAPI, taStaff, org, s.apiAddCheckIn},
-		{put, "/api/v1/organizations/:id/ta-plan/check-ins/:ckid", staffAPI, taStaff, org, s.apiRescheduleCheckIn},
-		{post, "/api/v1/organizations/:id/ta-plan/check-ins/:ckid/done", staffAPI, taStaff, org, s.apiCompleteCheckIn},
-		{get, "/api/v1/organizations/:id/ta-contacts", staffAPI, taStaff, org, s.apiTAContacts},
-		{post, "/api/v1/organizations/:id/ta-contacts", staffAPI, taStaff, org, s.apiLogTAContact},
-		{get, "/api/v1/ta/work", staffAPI, taStaff, nil, s.apiWork},
-		{get, "/api/v1/ta/requests", staffAPI, orgReaders, nil, s.apiTARequests},
-		{get, "/api/v1/ta/requests/:rid", staffAPI, orgReaders, req, s.apiTARequest},
-		{post, "/api/v1/ta/requests/:rid/assign", staffAPI, taStaff, req, s.apiAssignTARequest},
-		{post, "/api/v1/ta/requests/:rid/answer", staffAPI, taStaff, req, s.apiAnswerTARequest},
-		{post, "/api/v1/ta/requests/:rid/close", staffAPI, taStaff, req, s.apiCloseTARequest},
-		{post, "/affiliates/:id/plan", staffPage, taStaff, org, s.assignPlanSubmit},
-		{post, "/affiliates/:id/check-ins", staffPage, taStaff, org, s.addCheckInSubmit},
-		{post, "/affiliates/:id/check-ins/:ckid", staffPage, taStaff, org, s.rescheduleSubmit},
-		{post, "/affiliates/:id/check-ins/:ckid/done", staffPage, taStaff, org, s.completeCheckInSubmit},
-		{post, "/affiliates/:id/ta-contacts", staffPage, taStaff, org, s.logTAContactSubmit},
-		{get, "/ta", staffPage, taStaff, nil, s.workPage},
-		{get, "/ta/requests", staffPage, orgReaders, nil, s.taRequestsPage},
-		{get, "/ta/requests/:rid", staffPage, orgReaders, req, s.taRequestPage},
-		{post, "/ta/requests/:rid/assign", staffPage, taStaff, req, s.assignTARequestSubmit},
-		{post, "/ta/requests/:rid/answer", staffPage, taStaff, req, s.answerTARequestSubmit},
-		{post, "/ta/requests/:rid/close", staffPage, taStaff, req, s.closeTARequestSubmit},
+		{get, "/api/v1/organizations/:id/ta-plan", staffAPI, orgReaders, org, aff.APIPlan},
+		{put, "/api/v1/organizations/:id/ta-plan", staffAPI, taStaff, org, aff.APIAssignPlan},
+		{post, "/api/v1/organizations/:id/ta-plan/check-ins", staffAPI, taStaff, org, aff.APIAddCheckIn},
+		{put, "/api/v1/organizations/:id/ta-plan/check-ins/:ckid", staffAPI, taStaff, org, aff.APIRescheduleCheckIn},
+		{post, "/api/v1/organizations/:id/ta-plan/check-ins/:ckid/done", staffAPI, taStaff, org, aff.APICompleteCheckIn},
+		{get, "/api/v1/organizations/:id/ta-contacts", staffAPI, taStaff, org, aff.APITAContacts},
+		{post, "/api/v1/organizations/:id/ta-contacts", staffAPI, taStaff, org, aff.APILogTAContact},
+		{get, "/api/v1/ta/work", staffAPI, taStaff, nil, tah.APIWork},
+		{get, "/api/v1/ta/requests", staffAPI, orgReaders, nil, tah.APITARequests},
+		{get, "/api/v1/ta/requests/:rid", staffAPI, orgReaders, req, tah.APITARequest},
+		{post, "/api/v1/ta/requests/:rid/assign", staffAPI, taStaff, req, tah.APIAssignTARequest},
+		{post, "/api/v1/ta/requests/:rid/answer", staffAPI, taStaff, req, tah.APIAnswerTARequest},
+		{post, "/api/v1/ta/requests/:rid/close", staffAPI, taStaff, req, tah.APICloseTARequest},
+		{post, "/affiliates/:id/plan", staffPage, taStaff, org, aff.AssignPlanSubmit},
+		{post, "/affiliates/:id/check-ins", staffPage, taStaff, org, aff.AddCheckInSubmit},
+		{post, "/affiliates/:id/check-ins/:ckid", staffPage, taStaff, org, aff.RescheduleSubmit},
+		{post, "/affiliates/:id/check-ins/:ckid/done", staffPage, taStaff, org, aff.CompleteCheckInSubmit},
+		{post, "/affiliates/:id/ta-contacts", staffPage, taStaff, org, aff.LogTAContactSubmit},
+		{get, "/ta", staffPage, taStaff, nil, tah.WorkPage},
+		{get, "/ta/requests", staffPage, orgReaders, nil, tah.TaRequestsPage},
+		{get, "/ta/requests/:rid", staffPage, orgReaders, req, tah.TaRequestPage},
+		{post, "/ta/requests/:rid/assign", staffPage, taStaff, req, tah.AssignTARequestSubmit},
+		{post, "/ta/requests/:rid/answer", staffPage, taStaff, req, tah.AnswerTARequestSubmit},
+		{post, "/ta/requests/:rid/close", staffPage, taStaff, req, tah.CloseTARequestSubmit},
+	}
+}
 
+// kitRoutes are the routes of the training kits.
+func (s *Server) kitRoutes() []route {
+	kit := s.h.kits
+	return []route{
 		// Training kits: releases, drafts, files.
-		{get, "/api/v1/releases", staffAPI, kitStaff, nil, s.apiReleases},
-		{get, "/api/v1/releases/:version", staffAPI, kitStaff, nil, s.apiRelease},
-		{post, "/api/v1/releases/:version/retire", staffAPI, kitStaff, nil, s.apiRetire},
-		{get, "/api/v1/release-diff", staffAPI, kitStaff, nil, s.apiDiff},
-		{get, "/api/v1/release-sites", staffAPI, kitStaff, nil, s.apiReleaseSites},
-		{get, "/api/v1/release-drafts", staffAPI, kitStaff, nil, s.apiDrafts},
-		{post, "/api/v1/release-drafts", staffAPI, kitStaff, nil, s.apiCreateDraft},
-		{get, "/api/v1/release-drafts/:id", staffAPI, kitStaff, nil, s.apiDraft},
-		{put, "/api/v1/release-drafts/:id/content", staffAPI, kitStaff, nil, s.apiDraftContent},
-		{post, "/api/v1/release-drafts/:id/files", staffAPI, kitStaff, nil, s.apiAttach},
-		{del, "/api/v1/release-drafts/:id/files/:sha", staffAPI, kitStaff, nil, s.apiDetach},
-		{post, "/api/v1/release-drafts/:id/publish", staffAPI, kitStaff, nil, s.apiPublish},
-		{del, "/api/v1/release-drafts/:id", staffAPI, kitStaff, nil, s.apiDeleteDraft},
-		{get, "/kits", staffPage, kitStaff, nil, s.kitsPage},
-		{post, "/kits/drafts", staffPage, kitStaff, nil, s.createDraftSubmit},
-		{get, "/kits/drafts/:id", staffPage, kitStaff, nil, s.draftPage},
-		{post, "/kits/drafts/:id/content", staffPage, kitStaff, nil, s.draftContentSubmit},
-		{post, "/kits/drafts/:id/files", staffPage, kitStaff, nil, s.attachSubmit},
-		{post, "/kits/drafts/:id/files/remove", staffPage, kitStaff, nil, s.detachSubmit},
-		{post, "/kits/drafts/:id/publish", staffPage, kitStaff, nil, s.publishSubmit},
-		{post, "/kits/drafts/:id/delete", staffPage, kitStaff, nil, s.deleteDraftSubmit},
-		{get, "/kits/releases/:version", staffPage, kitStaff, nil, s.releasePage},
-		{post, "/kits/releases/:version/retire", staffPage, kitStaff, nil, s.retireSubmit},
-		{get, "/kits/files/:sha", staffPage, kitStaff, nil, s.kitFile},
-		{get, "/kits/diff", staffPage, kitStaff, nil, s.diffPage},
-		{get, "/kits/sites", staffPage, kitStaff, nil, s.releaseSitesPage},
+		{get, "/api/v1/releases", staffAPI, kitStaff, nil, kit.APIReleases},
+		{get, "/api/v1/releases/:version", staffAPI, kitStaff, nil, kit.APIRelease},
+		{post, "/api/v1/releases/:version/retire", staffAPI, kitStaff, nil, kit.APIRetire},
+		{get, "/api/v1/release-diff", staffAPI, kitStaff, nil, kit.APIDiff},
+		{get, "/api/v1/release-sites", staffAPI, kitStaff, nil, kit.APIReleaseSites},
+		{get, "/api/v1/release-drafts", staffAPI, kitStaff, nil, kit.APIDrafts},
+		{post, "/api/v1/release-drafts", staffAPI, kitStaff, nil, kit.APICreateDraft},
+		{get, "/api/v1/release-drafts/:id", staffAPI, kitStaff, nil, kit.APIDraft},
+		{put, "/api/v1/release-drafts/:id/content", staffAPI, kitStaff, nil, kit.APIDraftContent},
+		{post, "/api/v1/release-drafts/:id/files", staffAPI, kitStaff, nil, kit.APIAttach},
+		{del, "/api/v1/release-drafts/:id/files/:sha", staffAPI, kitStaff, nil, kit.APIDetach},
+		{post, "/api/v1/release-drafts/:id/publish", staffAPI, kitStaff, nil, kit.APIPublish},
+		{del, "/api/v1/release-drafts/:id", staffAPI, kitStaff, nil, kit.APIDeleteDraft},
+		{get, "/kits", staffPage, kitStaff, nil, kit.KitsPage},
+		{post, "/kits/drafts", staffPage, kitStaff, nil, kit.CreateDraftSubmit},
+		{get, "/kits/drafts/:id", staffPage, kitStaff, nil, kit.DraftPage},
+		{post, "/kits/drafts/:id/content", staffPage, kitStaff, nil, kit.DraftContentSubmit},
+		{post, "/kits/drafts/:id/files", staffPage, kitStaff, nil, kit.AttachSubmit},
+		{post, "/kits/drafts/:id/files/remove", staffPage, kitStaff, nil, kit.DetachSubmit},
+		{post, "/kits/drafts/:id/publish", staffPage, kitStaff, nil, kit.PublishSubmit},
+		{post, "/kits/drafts/:id/delete", staffPage, kitStaff, nil, kit.DeleteDraftSubmit},
+		{get, "/kits/releases/:version", staffPage, kitStaff, nil, kit.ReleasePage},
+		{post, "/kits/releases/:version/retire", staffPage, kitStaff, nil, kit.RetireSubmit},
+		{get, "/kits/files/:sha", staffPage, kitStaff, nil, kit.KitFile},
+		{get, "/kits/diff", staffPage, kitStaff, nil, kit.DiffPage},
+		{get, "/kits/sites", staffPage, kitStaff, nil, kit.ReleaseSitesPage},
+	}
+}
 
+// trainingRoutes are the routes of training and certification, and the public verification of a code.
+func (s *Server) trainingRoutes() []route {
+	trn, verify := s.h.training, guard(s.limitVerify)
+	return []route{
 		// Training and certification.
-		{get, "/api/v1/trainees", staffAPI, kitStaff, nil, s.apiTrainees},
-		{post, "/api/v1/trainees", staffAPI, kitStaff, nil, s.apiAddTrainee},
-		{get, "/api/v1/trainees/:id", staffAPI, kitStaff, nil, s.apiTrainee},
-		{post, "/api/v1/trainees/:id/modules", staffAPI, kitStaff, nil, s.apiCompleteModule},
-		{post, "/api/v1/trainees/:id/certification", staffAPI, kitStaff, nil, s.apiCertify},
-		{post, "/api/v1/trainees/:id/director-sessions", staffAPI, kitStaff, nil, s.apiDirectorSession},
-		{get, "/api/v1/training-events", staffAPI, kitStaff, nil, s.apiEvents},
-		{post, "/api/v1/training-events", staffAPI, kitStaff, nil, s.apiAddEvent},
-		{get, "/api/v1/training-events/:id", staffAPI, kitStaff, nil, s.apiEvent},
-		{post, "/api/v1/training-events/:id/registrations", staffAPI, kitStaff, nil, s.apiRegister},
-		{post, "/api/v1/training-events/:id/attendance", staffAPI, kitStaff, nil, s.apiAttendance},
-		{post, "/api/v1/certifications/:code/renew", staffAPI, kitStaff, nil, s.apiRenew},
-		{post, "/api/v1/certifications/:code/revoke", staffAPI, kitStaff, nil, s.apiRevoke},
-		{get, "/api/v1/certifications/expiring", staffAPI, kitStaff, nil, s.apiExpiring},
-		{get, "/api/v1/organizations/:id/registry", staffAPI, registryReaders, nil, s.apiRegistry},
-		{get, "/training", staffPage, kitStaff, nil, s.trainingPage},
-		{post, "/training/events", staffPage, kitStaff, nil, s.addEventSubmit},
-		{post, "/training/people", staffPage, kitStaff, nil, s.addTraineeSubmit},
-		{get, "/training/events/:id", staffPage, kitStaff, nil, s.eventPage},
-		{post, "/training/events/:id/register", staffPage, kitStaff, nil, s.registerSubmit},
-		{post, "/training/events/:id/attendance", staffPage, kitStaff, nil, s.attendanceSubmit},
-		{get, "/training/people/:id", staffPage, kitStaff, nil, s.personPage},
-		{post, "/training/people/:id/modules", staffPage, kitStaff, nil, s.moduleSubmit},
-		{post, "/training/people/:id/certify", staffPage, kitStaff, nil, s.certifySubmit},
-		{post, "/training/people/:id/sessions", staffPage, kitStaff, nil, s.sessionSubmit},
-		{post, "/training/people/:id/renew", staffPage, kitStaff, nil, s.renewSubmit},
-		{post, "/training/people/:id/revoke", staffPage, kitStaff, nil, s.revokeSubmit},
-		{get, "/registry/:org", staffPage, registryReaders, nil, s.registryPage},
+		{get, "/api/v1/trainees", staffAPI, kitStaff, nil, trn.APITrainees},
+		{post, "/api/v1/trainees", staffAPI, kitStaff, nil, trn.APIAddTrainee},
+		{get, "/api/v1/trainees/:id", staffAPI, kitStaff, nil, trn.APITrainee},
+		{post, "/api/v1/trainees/:id/modules", staffAPI, kitStaff, nil, trn.APICompleteModule},
+		{post, "/api/v1/trainees/:id/certification", staffAPI, kitStaff, nil, trn.APICertify},
+		{post, "/api/v1/trainees/:id/director-sessions", staffAPI, kitStaff, nil, trn.APIDirectorSession},
+		{get, "/api/v1/training-events", staffAPI, kitStaff, nil, trn.APIEvents},
+		{post, "/api/v1/training-events", staffAPI, kitStaff, nil, trn.APIAddEvent},
+		{get, "/api/v1/training-events/:id", staffAPI, kitStaff, nil, trn.APIEvent},
+		{post, "/api/v1/training-events/:id/registrations", staffAPI, kitStaff, nil, trn.APIRegister},
+		{post, "/api/v1/training-events/:id/attendance", staffAPI, kitStaff, nil, trn.APIAttendance},
+		{post, "/api/v1/certifications/:code/renew", staffAPI, kitStaff, nil, trn.APIRenew},
+		{post, "/api/v1/certifications/:code/revoke", staffAPI, kitStaff, nil, trn.APIRevoke},
+		{get, "/api/v1/certifications/expiring", staffAPI, kitStaff, nil, trn.APIExpiring},
+		{get, "/api/v1/organizations/:id/registry", staffAPI, registryReaders, nil, trn.APIRegistry},
+		{get, "/training", staffPage, kitStaff, nil, trn.TrainingPage},
+		{post, "/training/events", staffPage, kitStaff, nil, trn.AddEventSubmit},
+		{post, "/training/people", staffPage, kitStaff, nil, trn.AddTraineeSubmit},
+		{get, "/training/events/:id", staffPage, kitStaff, nil, trn.EventPage},
+		{post, "/training/events/:id/register", staffPage, kitStaff, nil, trn.RegisterSubmit},
+		{post, "/training/events/:id/attendance", staffPage, kitStaff, nil, trn.AttendanceSubmit},
+		{get, "/training/people/:id", staffPage, kitStaff, nil, trn.PersonPage},
+		{post, "/training/people/:id/modules", staffPage, kitStaff, nil, trn.ModuleSubmit},
+		{post, "/training/people/:id/certify", staffPage, kitStaff, nil, trn.CertifySubmit},
+		{post, "/training/people/:id/sessions", staffPage, kitStaff, nil, trn.SessionSubmit},
+		{post, "/training/people/:id/renew", staffPage, kitStaff, nil, trn.RenewSubmit},
+		{post, "/training/people/:id/revoke", staffPage, kitStaff, nil, trn.RevokeSubmit},
+		{get, "/registry/:org", staffPage, registryReaders, nil, trn.RegistryPage},
 		// Anyone may check a certification's code.
-		{get, "/verify", public, nil, verify, s.verifyPage},
-		{get, "/api/v1/certifications/verify", public, nil, verify, s.apiVerify},
+		{get, "/verify", public, nil, verify, trn.VerifyPage},
+		{get, "/api/v1/certifications/verify", public, nil, verify, trn.APIVerify},
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -68,6 +67,21 @@ type Config struct {
 	Fidelity outcomes.FidelityThresholds
 }
 
+// OIDCConfig configures sign-in through an OpenID Connect provider.
+type OIDCConfig = staff.OIDCConfig
+
+// RoleMapping grants a role to the members of a provider group.
+type RoleMapping = staff.RoleMapping
+
+// ParseRoleMap reads a role map (see staff.ParseRoleMap).
+func ParseRoleMap(s string) ([]RoleMapping, error) { return staff.ParseRoleMap(s) }
+
+// ResolveRoleMap checks a role map's organizations (see
+// staff.ResolveRoleMap).
+func ResolveRoleMap(ctx context.Context, st *store.Store, m []RoleMapping) error {
+	return staff.ResolveRoleMap(ctx, st, m)
+}
+
 // DefaultSignInPerMinute is how many sign-in attempts one client address
 // may make at once, and then a minute.
 const DefaultSignInPerMinute = 20
@@ -76,27 +90,16 @@ const DefaultSignInPerMinute = 20
 type Server struct {
 	*web.Base
 	cfg Config
-	st  *store.Store
+	// h are the capabilities' HTTP surfaces (routes.go lists their routes).
+	h handlers
 	// The capabilities' queries over st.
-	affiliates *affiliates.Store
-	ta         *ta.Store
-	kits       *kits.Store
-	training   *training.Store
-	staff      *staff.Store
-	intake     *intake.Store
-	outcomes   *outcomes.Store
-	log        *slog.Logger
-	project    chan struct{}
-	// pushes in flight and the end of the last one (unix nanoseconds): the
-	// projector gives way to ingest.
-	pushing  atomic.Int64
-	lastPush atomic.Int64
-	oidc     *oidcClient
+	staff    *staff.Store
+	intake   *intake.Store
+	outcomes *outcomes.Store
+	project  chan struct{}
 	jobs     []Job
 	// limits bound public verification and sign-in per client.
 	limits limits
-	// signin guards the sign-in form against login CSRF.
-	signin auth.FormGuard
 }
 
 //go:embed web
@@ -136,22 +139,38 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		}
 	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
-	s := &Server{Base: &web.Base{St: st, Log: log, Pages: tpl}, cfg: cfg, st: st, log: log, project: make(chan struct{}, 1),
-		affiliates: affiliates.New(st), ta: ta.New(st), kits: kits.New(st), training: training.New(st),
+	s := &Server{Base: &web.Base{St: st, Log: log, Pages: tpl}, cfg: cfg, project: make(chan struct{}, 1),
 		staff: staff.New(st), intake: intake.New(st), outcomes: outcomes.New(st),
-		limits: newLimits(cfg), signin: auth.FormGuard{Cookie: "iml_hub_signin", Secure: cfg.SecureCookies}}
-	if cfg.OIDC != nil {
-		s.oidc = &oidcClient{cfg: *cfg.OIDC}
+		limits: newLimits(cfg)}
+	s.h = handlers{
+		kits:       kits.NewHandlers(s.Base),
+		training:   training.NewHandlers(s.Base, cfg.Certs),
+		affiliates: affiliates.NewHandlers(s.Base),
+		ta:         ta.NewHandlers(s.Base, cfg.FidelityFlags),
+		outcomes:   outcomes.NewHandlers(s.Base, cfg.MinCell, cfg.Fidelity),
+		staff:      staff.NewHandlers(s.Base, cfg.SecureCookies, cfg.OIDC),
 	}
+	s.h.intake = intake.NewHandlers(s.Base, s.h.ta, s.wakeProjector)
 	s.AddJob(Job{Name: "prune-expired", Every: time.Hour, Run: s.staff.PruneExpired})
 	return s
+}
+
+// handlers are the capabilities' HTTP surfaces.
+type handlers struct {
+	kits       *kits.Handlers
+	training   *training.Handlers
+	affiliates *affiliates.Handlers
+	ta         *ta.Handlers
+	outcomes   *outcomes.Handlers
+	staff      *staff.Handlers
+	intake     *intake.Handlers
 }
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText))
+	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
 	// from a reverse proxy on this machine.
@@ -187,8 +206,8 @@ func (s *Server) refuseText(c *gin.Context, field string) {
 }
 
 func (s *Server) ready(c *gin.Context) {
-	if _, err := s.st.Generation(c.Request.Context()); err != nil {
-		s.log.Error("readiness: database", "err", err)
+	if _, err := s.St.Generation(c.Request.Context()); err != nil {
+		s.Log.Error("readiness: database", "err", err)
 		problem.Write(c, problem.New(http.StatusServiceUnavailable, problem.TypeUnavailable, "The database does not answer."))
 		return
 	}
@@ -204,7 +223,7 @@ func (s *Server) accessLog() gin.HandlerFunc {
 		start := time.Now()
 		c.Next()
 		if problem.GoneUnlogged(c) {
-			problem.LogGone(c, s.log, io.ErrUnexpectedEOF)
+			problem.LogGone(c, s.Log, io.ErrUnexpectedEOF)
 		}
 		// The route pattern, not the path: a path is the client's to write
 		// (any text, of any length) and may hold ids.
@@ -212,7 +231,7 @@ func (s *Server) accessLog() gin.HandlerFunc {
 		if route == "" {
 			route = "(unmatched)"
 		}
-		s.log.Info("http", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
+		s.Log.Info("http", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
 			"ms", time.Since(start).Milliseconds(), "site", c.GetString(web.CtxSiteID))
 	}
 }
@@ -229,7 +248,7 @@ const (
 func (s *Server) waitQuiet(ctx context.Context) {
 	deadline := time.Now().Add(maxDefer)
 	for time.Now().Before(deadline) {
-		if s.pushing.Load() == 0 && time.Since(time.Unix(0, s.lastPush.Load())) >= quietPeriod {
+		if s.h.intake.Quiet(quietPeriod) {
 			return
 		}
 		select {
@@ -254,7 +273,7 @@ func (s *Server) RunProjector(ctx context.Context) { s.RunBackground(ctx) }
 // projectOnce folds every pending record into the reporting tables, and
 // records the pass when it did something.
 func (s *Server) projectOnce(ctx context.Context) (int, error) {
-	start := s.st.Now()
+	start := s.St.Now()
 	total := 0
 	for {
 		s.waitQuiet(ctx)
@@ -273,7 +292,7 @@ func (s *Server) projectOnce(ctx context.Context) (int, error) {
 		return total, err
 	}
 	if total > 0 {
-		if err := s.st.RecordJobRun(ctx, store.JobRun{Job: "projector", Replica: s.cfg.Replica, StartedAt: start, FinishedAt: s.st.Now(), Items: total}); err != nil {
+		if err := s.St.RecordJobRun(ctx, store.JobRun{Job: "projector", Replica: s.cfg.Replica, StartedAt: start, FinishedAt: s.St.Now(), Items: total}); err != nil {
 			return total, err
 		}
 	}

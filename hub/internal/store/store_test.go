@@ -309,7 +309,7 @@ func TestConcurrentProjectors(t *testing.T) {
 						return
 					}
 					if n == 0 {
-						if left, err := intake.New(s).PendingProjection(ctx); err != nil || left == 0 {
+						if left, err := s.PendingProjection(ctx); err != nil || left == 0 {
 							errs <- err
 							return
 						}

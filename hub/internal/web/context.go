@@ -4,6 +4,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/auth"
 )
 
 // What the middleware leaves in a request's context for the handlers.
@@ -46,4 +47,18 @@ func Site(c *gin.Context) store.Site { return c.MustGet(CtxSite).(store.Site) }
 func IsAPI(c *gin.Context) bool {
 	p := c.Request.URL.Path
 	return len(p) >= 5 && p[:5] == "/api/"
+}
+
+// CtxAuditActor is the account a sign-in handler identified (signed in or
+// refused), for the audit entry of a request that had no session.
+const CtxAuditActor = "iml.audit.actor"
+
+// SessionToken is the staff session token a request carries, and whether
+// it came as a bearer token (the API) rather than the cookie.
+func SessionToken(c *gin.Context) (string, bool) {
+	if t := auth.Bearer(c); t != "" {
+		return t, true
+	}
+	t, _ := c.Cookie(SessionCookie)
+	return t, false
 }

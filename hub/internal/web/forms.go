@@ -70,3 +70,12 @@ func FormInt(c *gin.Context, name string) int {
 func Back(c *gin.Context, path, notice string) {
 	c.Redirect(http.StatusSeeOther, path+"?done="+notice)
 }
+
+// Notices are the messages a page shows after a form went through, by the
+// code in ?done= (never text from the address).
+var Notices = map[string]string{
+	"saved": "Saved.", "contact": "Contact added.", "removed": "Contact removed.", "stage": "Stage changed.",
+	"plan": "TA specialist set.", "checkin": "Check-in scheduled.", "moved": "Check-in moved.", "checked": "Check-in marked done.",
+	"logged": "Contact logged.", "assigned": "Request assigned.", "answered": "Answer saved; the site receives it at its next sync.",
+	"closed": "Request closed.",
+}

@@ -94,3 +94,14 @@ func (s *Base) Missing(c *gin.Context, what string) {
 	s.Render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no such " + what + "."})
 	c.Abort()
 }
+
+// Internal logs a failure and makes the problem the client sees; a client
+// that went away is logged as such, and its problem is never read.
+func (s *Base) Internal(c *gin.Context, err error) *problem.Problem {
+	if problem.ClientGone(c, err) {
+		problem.LogGone(c, s.Log, err)
+		return problem.New(problem.StatusClientClosed, problem.TypeBadRequest, "The client went away.")
+	}
+	s.Log.Error("request failed", "method", c.Request.Method, "route", c.FullPath(), "err", err)
+	return problem.New(http.StatusInternalServerError, problem.TypeInternal, "The server could not complete the request. The failure has been logged.")
+}

@@ -1,11 +1,10 @@
-package server
+package outcomes
 
 import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -13,48 +12,37 @@ import (
 
 // pomFilter reads and checks the filter; a Program Director only ever sees
 // their own organization.
-func (s *Server) pomFilter(c *gin.Context) (outcomes.POMFilter, *problem.Problem) {
+func (s *Handlers) pomFilter(c *gin.Context) (POMFilter, *problem.Problem) {
 	u := c.MustGet(web.CtxUser).(store.User)
-	f := outcomes.POMFilter{OrgID: c.Query("org"), SiteID: c.Query("site")}
+	f := POMFilter{OrgID: c.Query("org"), SiteID: c.Query("site")}
 	var p *problem.Problem
 	f.OrgID, p = s.scopeFilter(c, u, f.OrgID, f.SiteID)
 	return f, p
 }
 
-// internal logs a failure and makes the problem the client sees; a client
-// that went away is logged as such, and its problem is never read.
-func (s *Server) internal(c *gin.Context, err error) *problem.Problem {
-	if problem.ClientGone(c, err) {
-		problem.LogGone(c, s.log, err)
-		return problem.New(problem.StatusClientClosed, problem.TypeBadRequest, "The client went away.")
-	}
-	s.log.Error("request failed", "method", c.Request.Method, "route", c.FullPath(), "err", err)
-	return problem.New(http.StatusInternalServerError, problem.TypeInternal, "The server could not complete the request. The failure has been logged.")
-}
-
-func (s *Server) apiPOM(c *gin.Context) {
+func (s *Handlers) APIPOM(c *gin.Context) {
 	f, p := s.pomFilter(c)
 	if p != nil {
 		problem.Write(c, p)
 		return
 	}
-	rep, err := s.outcomes.POMReport(c.Request.Context(), f, s.cfg.MinCell)
+	rep, err := s.outcomes.POMReport(c.Request.Context(), f, s.minCell)
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
 	c.JSON(http.StatusOK, rep)
 }
 
-func (s *Server) apiSites(c *gin.Context) {
+func (s *Handlers) APISites(c *gin.Context) {
 	u := c.MustGet(web.CtxUser).(store.User)
 	org := c.Query("org")
 	if u.Role == store.RoleDirector {
 		org = u.OrgID
 	}
-	ss, err := s.st.Sites(c.Request.Context(), org)
+	ss, err := s.St.Sites(c.Request.Context(), org)
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
 	out := []gin.H{}
@@ -65,19 +53,19 @@ func (s *Server) apiSites(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-func (s *Server) homePage(c *gin.Context) {
+func (s *Handlers) HomePage(c *gin.Context) {
 	u := c.MustGet(web.CtxUser).(store.User)
 	ctx := c.Request.Context()
 	org := ""
 	if u.Role == store.RoleDirector {
 		org = u.OrgID
 	}
-	sites, err := s.st.Sites(ctx, org)
+	sites, err := s.St.Sites(ctx, org)
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
-	orgs, err := s.st.Organizations(ctx)
+	orgs, err := s.St.Organizations(ctx)
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -89,7 +77,7 @@ func (s *Server) homePage(c *gin.Context) {
 	s.Render(c, http.StatusOK, "home.html", gin.H{"Title": "Sites", "Sites": sites, "OrgNames": names})
 }
 
-func (s *Server) pomPage(c *gin.Context) {
+func (s *Handlers) PomPage(c *gin.Context) {
 	f, p := s.pomFilter(c)
 	ctx := c.Request.Context()
 	data := gin.H{"Title": "Personal Outcome Measures"}
@@ -97,18 +85,18 @@ func (s *Server) pomPage(c *gin.Context) {
 	if p != nil {
 		status = p.Status
 		data["Error"] = p.Detail
-		f = outcomes.POMFilter{}
+		f = POMFilter{}
 		if u := c.MustGet(web.CtxUser).(store.User); u.Role == store.RoleDirector {
 			f.OrgID = u.OrgID
 		}
 	}
-	rep, err := s.outcomes.POMReport(ctx, f, s.cfg.MinCell)
+	rep, err := s.outcomes.POMReport(ctx, f, s.minCell)
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
-	orgs, _ := s.st.Organizations(ctx)
-	sites, _ := s.st.Sites(ctx, f.OrgID)
+	orgs, _ := s.St.Organizations(ctx)
+	sites, _ := s.St.Sites(ctx, f.OrgID)
 	u := c.MustGet(web.CtxUser).(store.User)
 	if u.Role == store.RoleDirector {
 		var own []store.Organization
@@ -119,7 +107,7 @@ func (s *Server) pomPage(c *gin.Context) {
 		}
 		orgs = own
 	}
-	pending, _ := s.intake.PendingProjection(ctx)
+	pending, _ := s.St.PendingProjection(ctx)
 	data["Report"], data["Orgs"], data["Sites"], data["Pending"] = rep, orgs, sites, pending
 	data["Chart"] = pomChart(rep)
 	s.Render(c, status, "pom.html", data)

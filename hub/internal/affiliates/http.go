@@ -1,4 +1,4 @@
-package server
+package affiliates
 
 import (
 	"errors"
@@ -6,7 +6,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/ta"
 	"github.com/itsmylife/iml/hub/internal/web"
@@ -14,14 +13,13 @@ import (
 )
 
 const (
-	ctxOrg     = "iml.org"
-	ctxRequest = "iml.ta_request"
+	ctxOrg = "iml.org"
 )
 
-// orgAccess loads the organization named by :id; a Program Director may
+// OrgAccess loads the organization named by :id; a Program Director may
 // only reach their own.
-func (s *Server) orgAccess(c *gin.Context) {
-	o, err := s.st.FindOrganization(c.Request.Context(), c.Param("id"))
+func (s *Handlers) OrgAccess(c *gin.Context) {
+	o, err := s.St.FindOrganization(c.Request.Context(), c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && o.ID != c.Param("id")) {
 		s.Missing(c, "organization")
 		return
@@ -38,37 +36,15 @@ func (s *Server) orgAccess(c *gin.Context) {
 	c.Next()
 }
 
-// requestAccess loads the TA request named by :rid; a Program Director may
-// only reach their organization's.
-func (s *Server) requestAccess(c *gin.Context) {
-	r, err := s.ta.TARequestByID(c.Request.Context(), c.Param("rid"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.Missing(c, "TA request")
-		return
-	}
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	if u := web.User(c); u.Role == store.RoleDirector && u.OrgID != r.OrgID {
-		s.Deny(c, "You can only see your own organization's requests.")
-		return
-	}
-	c.Set(ctxRequest, r)
-	c.Next()
-}
-
 func orgOf(c *gin.Context) store.Organization { return c.MustGet(ctxOrg).(store.Organization) }
-
-func requestOf(c *gin.Context) ta.TARequest { return c.MustGet(ctxRequest).(ta.TARequest) }
 
 // orgView is an organization as the API shows it.
 func orgView(o store.Organization) gin.H {
 	return gin.H{"id": o.ID, "name": o.Name, "type": o.Type, "state": o.State, "stage": o.Stage, "stage_on": o.StageOn, "created_at": o.CreatedAt}
 }
 
-func (s *Server) apiOrganizations(c *gin.Context) {
-	var f affiliates.OrgFilter
+func (s *Handlers) APIOrganizations(c *gin.Context) {
+	var f OrgFilter
 	_ = c.ShouldBindQuery(&f)
 	os, err := s.affiliates.FindOrganizations(c.Request.Context(), f)
 	if err != nil {
@@ -86,9 +62,9 @@ func (s *Server) apiOrganizations(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-func (s *Server) apiAddOrganization(c *gin.Context) {
+func (s *Handlers) APIAddOrganization(c *gin.Context) {
 	var in struct {
-		affiliates.OrgInput
+		OrgInput
 		Since string `json:"since"`
 	}
 	if !s.ReadJSON(c, 16<<10, &in) {
@@ -101,9 +77,9 @@ func (s *Server) apiAddOrganization(c *gin.Context) {
 // profile is everything the profile page and API show of an organization.
 type profile struct {
 	Org        store.Organization
-	Contacts   []affiliates.OrgContact
+	Contacts   []OrgContact
 	Sites      []store.Site
-	History    []affiliates.StageChange
+	History    []StageChange
 	Plan       *ta.TAPlan
 	CheckIns   []ta.TACheckIn
 	TAContacts []ta.TAContact
@@ -111,14 +87,14 @@ type profile struct {
 }
 
 // loadProfile reads a profile; TA contact notes only for those who do TA work.
-func (s *Server) loadProfile(c *gin.Context, o store.Organization) (profile, error) {
+func (s *Handlers) loadProfile(c *gin.Context, o store.Organization) (profile, error) {
 	ctx := c.Request.Context()
 	p := profile{Org: o}
 	var err error
 	if p.Contacts, err = s.affiliates.Contacts(ctx, o.ID); err != nil {
 		return p, err
 	}
-	if p.Sites, err = s.st.Sites(ctx, o.ID); err != nil {
+	if p.Sites, err = s.St.Sites(ctx, o.ID); err != nil {
 		return p, err
 	}
 	if p.History, err = s.affiliates.StageHistory(ctx, o.ID); err != nil {
@@ -131,7 +107,7 @@ func (s *Server) loadProfile(c *gin.Context, o store.Organization) (profile, err
 	case !errors.Is(err, store.ErrNotFound):
 		return p, err
 	}
-	if isTAStaff(web.User(c)) {
+	if ta.IsStaff(web.User(c)) {
 		if p.TAContacts, err = s.ta.TAContacts(ctx, o.ID); err != nil {
 			return p, err
 		}
@@ -140,12 +116,10 @@ func (s *Server) loadProfile(c *gin.Context, o store.Organization) (profile, err
 	return p, err
 }
 
-func isTAStaff(u store.User) bool { return u.Role == store.RoleAdmin || u.Role == store.RoleTA }
-
-func (s *Server) apiOrganization(c *gin.Context) {
+func (s *Handlers) APIOrganization(c *gin.Context) {
 	p, err := s.loadProfile(c, orgOf(c))
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
 	sites := []gin.H{}
@@ -154,8 +128,8 @@ func (s *Server) apiOrganization(c *gin.Context) {
 	}
 	out := orgView(p.Org)
 	out["contacts"], out["sites"], out["stage_history"] = web.NonNil(p.Contacts), sites, web.NonNil(p.History)
-	out["next_stages"] = affiliates.NextStages(p.Org.Stage)
-	out["ta_plan"] = planView(p.Plan, p.CheckIns, s.st.Today())
+	out["next_stages"] = NextStages(p.Org.Stage)
+	out["ta_plan"] = planView(p.Plan, p.CheckIns, s.St.Today())
 	c.JSON(http.StatusOK, out)
 }
 
@@ -170,8 +144,8 @@ func planView(p *ta.TAPlan, cis []ta.TACheckIn, today string) any {
 	return gin.H{"id": p.ID, "opened_on": p.OpenedOn, "ends_on": p.EndsOn, "specialist_id": p.SpecialistID, "check_ins": rows}
 }
 
-func (s *Server) apiUpdateOrganization(c *gin.Context) {
-	var in affiliates.OrgInput
+func (s *Handlers) APIUpdateOrganization(c *gin.Context) {
+	var in OrgInput
 	if !s.ReadJSON(c, 16<<10, &in) {
 		return
 	}
@@ -179,8 +153,8 @@ func (s *Server) apiUpdateOrganization(c *gin.Context) {
 	s.Answer(c, http.StatusOK, orgView(o), err)
 }
 
-func (s *Server) apiAddContact(c *gin.Context) {
-	var in affiliates.ContactInput
+func (s *Handlers) APIAddContact(c *gin.Context) {
+	var in ContactInput
 	if !s.ReadJSON(c, 16<<10, &in) {
 		return
 	}
@@ -188,13 +162,13 @@ func (s *Server) apiAddContact(c *gin.Context) {
 	s.Answer(c, http.StatusCreated, ct, err)
 }
 
-func (s *Server) apiRemoveContact(c *gin.Context) {
+func (s *Handlers) APIRemoveContact(c *gin.Context) {
 	err := s.affiliates.RemoveContact(c.Request.Context(), orgOf(c).ID, c.Param("cid"))
 	s.Answer(c, http.StatusOK, gin.H{"removed": c.Param("cid")}, err)
 }
 
-func (s *Server) apiChangeStage(c *gin.Context) {
-	var in affiliates.StageInput
+func (s *Handlers) APIChangeStage(c *gin.Context) {
+	var in StageInput
 	if !s.ReadJSON(c, 16<<10, &in) {
 		return
 	}
@@ -202,16 +176,16 @@ func (s *Server) apiChangeStage(c *gin.Context) {
 	s.Answer(c, http.StatusOK, orgView(o), err)
 }
 
-func (s *Server) apiPlan(c *gin.Context) {
+func (s *Handlers) APIPlan(c *gin.Context) {
 	p, cis, err := s.ta.Plan(c.Request.Context(), orgOf(c).ID)
 	if errors.Is(err, store.ErrNotFound) {
 		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "The organization has no TA plan yet: it opens when the organization goes live (stage launched)."))
 		return
 	}
-	s.Answer(c, http.StatusOK, planView(&p, cis, s.st.Today()), err)
+	s.Answer(c, http.StatusOK, planView(&p, cis, s.St.Today()), err)
 }
 
-func (s *Server) apiAssignPlan(c *gin.Context) {
+func (s *Handlers) APIAssignPlan(c *gin.Context) {
 	var in struct {
 		SpecialistID string `json:"specialist_id"`
 	}
@@ -220,7 +194,7 @@ func (s *Server) apiAssignPlan(c *gin.Context) {
 	}
 	err := s.ta.AssignPlan(c.Request.Context(), orgOf(c).ID, in.SpecialistID)
 	if err == nil {
-		s.apiPlan(c)
+		s.APIPlan(c)
 		return
 	}
 	s.Answer(c, http.StatusOK, nil, err)
@@ -235,7 +209,7 @@ type doneInput struct {
 	Note   string `json:"note"`
 }
 
-func (s *Server) apiAddCheckIn(c *gin.Context) {
+func (s *Handlers) APIAddCheckIn(c *gin.Context) {
 	var in dueInput
 	if !s.ReadJSON(c, 16<<10, &in) {
 		return
@@ -244,7 +218,7 @@ func (s *Server) apiAddCheckIn(c *gin.Context) {
 	s.Answer(c, http.StatusCreated, ci, err)
 }
 
-func (s *Server) apiRescheduleCheckIn(c *gin.Context) {
+func (s *Handlers) APIRescheduleCheckIn(c *gin.Context) {
 	var in dueInput
 	if !s.ReadJSON(c, 16<<10, &in) {
 		return
@@ -253,7 +227,7 @@ func (s *Server) apiRescheduleCheckIn(c *gin.Context) {
 	s.Answer(c, http.StatusOK, ci, err)
 }
 
-func (s *Server) apiCompleteCheckIn(c *gin.Context) {
+func (s *Handlers) APICompleteCheckIn(c *gin.Context) {
 	var in doneInput
 	if !s.ReadJSON(c, 16<<10, &in) {
 		return
@@ -262,12 +236,12 @@ func (s *Server) apiCompleteCheckIn(c *gin.Context) {
 	s.Answer(c, http.StatusOK, ci, err)
 }
 
-func (s *Server) apiTAContacts(c *gin.Context) {
+func (s *Handlers) APITAContacts(c *gin.Context) {
 	cs, err := s.ta.TAContacts(c.Request.Context(), orgOf(c).ID)
 	s.Answer(c, http.StatusOK, web.NonNil(cs), err)
 }
 
-func (s *Server) apiLogTAContact(c *gin.Context) {
+func (s *Handlers) APILogTAContact(c *gin.Context) {
 	var in ta.TAContactInput
 	if !s.ReadJSON(c, 32<<10, &in) {
 		return

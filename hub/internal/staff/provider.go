@@ -1,4 +1,4 @@
-package server
+package staff
 
 import (
 	"context"
@@ -14,8 +14,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
 
-	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/secret"
 )
@@ -148,7 +148,7 @@ type signInRefusal struct {
 	cause  error
 }
 
-func (s *Server) oidcDisabled(c *gin.Context) bool {
+func (s *Handlers) oidcDisabled(c *gin.Context) bool {
 	if s.oidc != nil {
 		return false
 	}
@@ -156,13 +156,13 @@ func (s *Server) oidcDisabled(c *gin.Context) bool {
 	return true
 }
 
-func (s *Server) oidcStart(c *gin.Context) {
+func (s *Handlers) OidcStart(c *gin.Context) {
 	if s.oidcDisabled(c) {
 		return
 	}
 	ctx := c.Request.Context()
 	if err := s.oidc.discover(ctx); err != nil {
-		s.log.Error("oidc discovery", "issuer", s.oidc.cfg.Issuer, "err", err)
+		s.Log.Error("oidc discovery", "issuer", s.oidc.cfg.Issuer, "err", err)
 		s.Render(c, http.StatusBadGateway, "error.html", gin.H{"Title": "Sign-in unavailable", "Message": "The sign-in provider does not answer. Try again in a few minutes, or sign in with your hub account."})
 		return
 	}
@@ -171,36 +171,36 @@ func (s *Server) oidcStart(c *gin.Context) {
 		s.Respond(c, err)
 		return
 	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: flowCookie, Value: state, Path: "/auth/oidc", MaxAge: int(staff.FlowTTL.Seconds()),
-		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(c.Writer, &http.Cookie{Name: flowCookie, Value: state, Path: "/auth/oidc", MaxAge: int(FlowTTL.Seconds()),
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 	u := s.oidc.oauth.AuthCodeURL(state, oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier))
 	c.Redirect(http.StatusFound, u)
 }
 
 var oauthErrorCode = regexp.MustCompile(`^[a-z_]{1,40}$`)
 
-func (s *Server) oidcCallback(c *gin.Context) {
+func (s *Handlers) OidcCallback(c *gin.Context) {
 	if s.oidcDisabled(c) {
 		return
 	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: flowCookie, Value: "", Path: "/auth/oidc", MaxAge: -1, HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(c.Writer, &http.Cookie{Name: flowCookie, Value: "", Path: "/auth/oidc", MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 	u, tok, next, ref := s.finishOIDC(c)
 	if ref != nil {
 		if ref.cause != nil {
-			s.log.Warn("oidc sign-in refused", "status", ref.status, "err", ref.cause)
+			s.Log.Warn("oidc sign-in refused", "status", ref.status, "err", ref.cause)
 		}
-		c.Set(ctxAuditActor, u)
+		c.Set(web.CtxAuditActor, u)
 		s.Render(c, ref.status, "signin_refused.html", gin.H{"Title": "Sign-in failed", "Message": ref.msg})
 		return
 	}
-	c.Set(ctxAuditActor, u)
+	c.Set(web.CtxAuditActor, u)
 	s.setSessionCookie(c, tok, int(store.SessionTTL.Seconds()))
 	// next was checked when the sign-in started; checked again, a flow
 	// stored by an older version cannot lead off the hub either.
 	c.Redirect(http.StatusSeeOther, auth.SafeNext(next))
 }
 
-func (s *Server) finishOIDC(c *gin.Context) (store.User, string, string, *signInRefusal) {
+func (s *Handlers) finishOIDC(c *gin.Context) (store.User, string, string, *signInRefusal) {
 	ctx := c.Request.Context()
 	if e := c.Query("error"); e != "" {
 		code := "an error"
@@ -215,7 +215,7 @@ func (s *Server) finishOIDC(c *gin.Context) (store.User, string, string, *signIn
 		return store.User{}, "", "", &signInRefusal{http.StatusBadRequest, "This sign-in could not be matched to one started in this browser. Start again.", errors.New("state does not match the flow cookie")}
 	}
 	f, err := s.staff.TakeFlow(ctx, state)
-	if errors.Is(err, staff.ErrFlowInvalid) {
+	if errors.Is(err, ErrFlowInvalid) {
 		return store.User{}, "", "", &signInRefusal{http.StatusBadRequest, "This sign-in has expired or was already used. Start again.", err}
 	}
 	if err != nil {
@@ -264,12 +264,12 @@ func (s *Server) finishOIDC(c *gin.Context) (store.User, string, string, *signIn
 			}
 		}
 	}
-	id := staff.Identity{Issuer: idt.Issuer, Subject: idt.Subject, Grants: grantsFor(s.oidc.cfg.RoleMap, stringsOf(claims[groupsClaim]))}
+	id := Identity{Issuer: idt.Issuer, Subject: idt.Subject, Grants: grantsFor(s.oidc.cfg.RoleMap, stringsOf(claims[groupsClaim]))}
 	id.Email, _ = claims["email"].(string)
 	id.EmailVerified = claims["email_verified"] == true
 	id.Name, _ = claims["name"].(string)
 	u, tok, err := s.staff.OIDCSignIn(ctx, id)
-	if errors.Is(err, staff.ErrNoRole) {
+	if errors.Is(err, ErrNoRole) {
 		return u, "", "", &signInRefusal{http.StatusForbidden, "You signed in as " + u.Email + ", but you hold no role at the hub. Ask a hub administrator to give you one, then sign in again.", nil}
 	}
 	if err != nil {

@@ -1,4 +1,4 @@
-package server
+package staff
 
 import (
 	"context"
@@ -33,7 +33,7 @@ type account struct {
 	Assignments []store.RoleAssignment
 }
 
-func (s *Server) accounts(ctx context.Context) ([]account, error) {
+func (s *Handlers) accounts(ctx context.Context) ([]account, error) {
 	us, err := s.staff.Users(ctx)
 	if err != nil {
 		return nil, err
@@ -49,10 +49,10 @@ func (s *Server) accounts(ctx context.Context) ([]account, error) {
 	return out, nil
 }
 
-func (s *Server) apiUsers(c *gin.Context) {
+func (s *Handlers) APIUsers(c *gin.Context) {
 	as, err := s.accounts(c.Request.Context())
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
 	out := []gin.H{}
@@ -63,23 +63,23 @@ func (s *Server) apiUsers(c *gin.Context) {
 }
 
 // findAccount answers 404 for an unknown user id.
-func (s *Server) findAccount(c *gin.Context) (store.User, []store.RoleAssignment, *problem.Problem) {
+func (s *Handlers) findAccount(c *gin.Context) (store.User, []store.RoleAssignment, *problem.Problem) {
 	ctx := c.Request.Context()
 	u, err := s.staff.FindUser(ctx, c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.ID != c.Param("id")) {
 		return u, nil, problem.New(http.StatusNotFound, problem.TypeNotFound, "There is no staff account with this id.")
 	}
 	if err != nil {
-		return u, nil, s.internal(c, err)
+		return u, nil, s.Internal(c, err)
 	}
 	as, err := s.staff.Assignments(ctx, u.ID)
 	if err != nil {
-		return u, nil, s.internal(c, err)
+		return u, nil, s.Internal(c, err)
 	}
 	return u, as, nil
 }
 
-func (s *Server) apiUser(c *gin.Context) {
+func (s *Handlers) APIUser(c *gin.Context) {
 	u, as, p := s.findAccount(c)
 	if p != nil {
 		problem.Write(c, p)
@@ -89,7 +89,7 @@ func (s *Server) apiUser(c *gin.Context) {
 }
 
 // assignProblem turns a store refusal into the client's answer.
-func (s *Server) assignProblem(c *gin.Context, err error) *problem.Problem {
+func (s *Handlers) assignProblem(c *gin.Context, err error) *problem.Problem {
 	var ve *store.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -97,10 +97,10 @@ func (s *Server) assignProblem(c *gin.Context, err error) *problem.Problem {
 	case errors.Is(err, store.ErrNotFound):
 		return problem.New(http.StatusNotFound, problem.TypeNotFound, "There is no staff account or assignment with this id.")
 	}
-	return s.internal(c, err)
+	return s.Internal(c, err)
 }
 
-func (s *Server) apiAssign(c *gin.Context) {
+func (s *Handlers) APIAssign(c *gin.Context) {
 	var req struct {
 		Role  string `json:"role"`
 		OrgID string `json:"org_id"`
@@ -116,7 +116,7 @@ func (s *Server) apiAssign(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"id": a.ID, "user_id": a.UserID, "role": a.Role, "org_id": a.OrgID, "created_by": a.CreatedBy, "created_at": a.CreatedAt})
 }
 
-func (s *Server) apiUnassign(c *gin.Context) {
+func (s *Handlers) APIUnassign(c *gin.Context) {
 	if _, err := s.staff.Unassign(c.Request.Context(), c.Param("id"), c.Param("assignment")); err != nil {
 		problem.Write(c, s.assignProblem(c, err))
 		return
@@ -124,18 +124,18 @@ func (s *Server) apiUnassign(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-func (s *Server) usersPage(c *gin.Context) {
+func (s *Handlers) UsersPage(c *gin.Context) {
 	s.renderUsers(c, http.StatusOK, gin.H{})
 }
 
-func (s *Server) renderUsers(c *gin.Context, status int, data gin.H) {
+func (s *Handlers) renderUsers(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
 	rows, err := s.accounts(ctx)
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
-	orgs, err := s.st.Organizations(ctx)
+	orgs, err := s.St.Organizations(ctx)
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -149,7 +149,7 @@ func (s *Server) renderUsers(c *gin.Context, status int, data gin.H) {
 	s.Render(c, status, "users.html", data)
 }
 
-func (s *Server) assignSubmit(c *gin.Context) {
+func (s *Handlers) AssignSubmit(c *gin.Context) {
 	_, err := s.staff.Assign(c.Request.Context(), web.ActorName(c), c.Param("id"), c.PostForm("role"), c.PostForm("org_id"))
 	if err != nil {
 		p := s.assignProblem(c, err)
@@ -163,7 +163,7 @@ func (s *Server) assignSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/admin/users?done="+url.QueryEscape("Role given."))
 }
 
-func (s *Server) unassignSubmit(c *gin.Context) {
+func (s *Handlers) UnassignSubmit(c *gin.Context) {
 	if _, err := s.staff.Unassign(c.Request.Context(), c.Param("id"), c.Param("assignment")); err != nil {
 		p := s.assignProblem(c, err)
 		s.renderUsers(c, p.Status, gin.H{"Error": p.Detail})

@@ -1,4 +1,4 @@
-package server
+package outcomes
 
 import (
 	"encoding/csv"
@@ -14,22 +14,22 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
-var modelLabels = map[string]string{contract.ModelPeerPartners: "Peer Partners", contract.ModelSocialExplorations: "Social Explorations"}
+// ModelLabels are the program models' names.
+var ModelLabels = map[string]string{contract.ModelPeerPartners: "Peer Partners", contract.ModelSocialExplorations: "Social Explorations"}
 
 // outcomeFilter reads and checks the report's filter from the query: org,
 // org_type, state, model, year and site. A Program Director's organization
 // is forced to their own.
-func (s *Server) outcomeFilter(c *gin.Context) (outcomes.OutcomeFilter, *problem.Problem) {
+func (s *Handlers) outcomeFilter(c *gin.Context) (OutcomeFilter, *problem.Problem) {
 	u := c.MustGet(web.CtxUser).(store.User)
 	q := c.Request.URL.Query()
-	f := outcomes.OutcomeFilter{OrgID: q.Get("org"), OrgType: q.Get("org_type"), State: strings.ToUpper(strings.TrimSpace(q.Get("state"))), Model: q.Get("model"), SiteID: q.Get("site")}
+	f := OutcomeFilter{OrgID: q.Get("org"), OrgType: q.Get("org_type"), State: strings.ToUpper(strings.TrimSpace(q.Get("state"))), Model: q.Get("model"), SiteID: q.Get("site")}
 	var errs []problem.FieldError
 	if f.OrgType != "" && !slices.Contains(store.OrgTypes, f.OrgType) {
 		errs = append(errs, problem.FieldError{Field: "org_type", Detail: "must be one of " + strings.Join(store.OrgTypes, ", ")})
@@ -60,7 +60,7 @@ func (s *Server) outcomeFilter(c *gin.Context) (outcomes.OutcomeFilter, *problem
 // exist, the site must belong to the organization, and a Program
 // Director only ever sees their own organization (it is the organization
 // returned when none is asked for).
-func (s *Server) scopeFilter(c *gin.Context, u store.User, orgID, siteID string) (string, *problem.Problem) {
+func (s *Handlers) scopeFilter(c *gin.Context, u store.User, orgID, siteID string) (string, *problem.Problem) {
 	if u.Role == store.RoleDirector {
 		if orgID != "" && orgID != u.OrgID {
 			return orgID, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's outcomes.")
@@ -69,16 +69,16 @@ func (s *Server) scopeFilter(c *gin.Context, u store.User, orgID, siteID string)
 	}
 	ctx := c.Request.Context()
 	if orgID != "" {
-		o, err := s.st.FindOrganization(ctx, orgID)
+		o, err := s.St.FindOrganization(ctx, orgID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && o.ID != orgID) {
 			return orgID, problem.Validation("No such organization.", problem.FieldError{Field: "org", Detail: "is not an organization id"})
 		}
 		if err != nil {
-			return orgID, s.internal(c, err)
+			return orgID, s.Internal(c, err)
 		}
 	}
 	if siteID != "" {
-		site, err := s.st.FindSite(ctx, siteID)
+		site, err := s.St.FindSite(ctx, siteID)
 		if err == nil && site.ID != siteID {
 			err = store.ErrNotFound
 		}
@@ -87,7 +87,7 @@ func (s *Server) scopeFilter(c *gin.Context, u store.User, orgID, siteID string)
 			return orgID, problem.Validation("No such site.", problem.FieldError{Field: "site", Detail: "is not a site id"})
 		}
 		if err != nil {
-			return orgID, s.internal(c, err)
+			return orgID, s.Internal(c, err)
 		}
 		if u.Role == store.RoleDirector && site.OrgID != u.OrgID {
 			return orgID, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's outcomes.")
@@ -100,14 +100,14 @@ func (s *Server) scopeFilter(c *gin.Context, u store.User, orgID, siteID string)
 }
 
 // defaultFilter is what a page falls back to after a bad filter.
-func defaultFilter(c *gin.Context) outcomes.OutcomeFilter {
+func defaultFilter(c *gin.Context) OutcomeFilter {
 	if u := c.MustGet(web.CtxUser).(store.User); u.Role == store.RoleDirector {
-		return outcomes.OutcomeFilter{OrgID: u.OrgID}
+		return OutcomeFilter{OrgID: u.OrgID}
 	}
-	return outcomes.OutcomeFilter{}
+	return OutcomeFilter{}
 }
 
-func filterQuery(f outcomes.OutcomeFilter) string {
+func filterQuery(f OutcomeFilter) string {
 	v := url.Values{}
 	for k, x := range map[string]string{"org": f.OrgID, "org_type": f.OrgType, "state": f.State, "model": f.Model, "site": f.SiteID} {
 		if x != "" {
@@ -120,21 +120,21 @@ func filterQuery(f outcomes.OutcomeFilter) string {
 	return v.Encode()
 }
 
-func (s *Server) apiOutcomes(c *gin.Context) {
+func (s *Handlers) APIOutcomes(c *gin.Context) {
 	start := time.Now()
 	f, p := s.outcomeFilter(c)
 	if p != nil {
 		problem.Write(c, p)
 		return
 	}
-	rep, err := s.outcomes.Outcomes(c.Request.Context(), f, s.cfg.MinCell)
+	rep, err := s.outcomes.Outcomes(c.Request.Context(), f, s.minCell)
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
 	body, err := json.Marshal(rep)
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
 	// The server's own time for the report (filter checks, queries,
@@ -143,25 +143,25 @@ func (s *Server) apiOutcomes(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
-func (s *Server) apiFidelity(c *gin.Context) {
+func (s *Handlers) APIFidelity(c *gin.Context) {
 	f, p := s.outcomeFilter(c)
 	if p != nil {
 		problem.Write(c, p)
 		return
 	}
-	rep, err := s.outcomes.Fidelity(c.Request.Context(), f, s.cfg.Fidelity, s.cfg.MinCell)
+	rep, err := s.outcomes.Fidelity(c.Request.Context(), f, s.fidelity, s.minCell)
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
 	c.JSON(http.StatusOK, rep)
 }
 
 // filterChoices fills in what the filter form offers.
-func (s *Server) filterChoices(c *gin.Context, data gin.H, f outcomes.OutcomeFilter) {
+func (s *Handlers) filterChoices(c *gin.Context, data gin.H, f OutcomeFilter) {
 	ctx := c.Request.Context()
 	u := c.MustGet(web.CtxUser).(store.User)
-	orgs, _ := s.st.Organizations(ctx)
+	orgs, _ := s.St.Organizations(ctx)
 	if u.Role == store.RoleDirector {
 		var own []store.Organization
 		for _, o := range orgs {
@@ -171,7 +171,7 @@ func (s *Server) filterChoices(c *gin.Context, data gin.H, f outcomes.OutcomeFil
 		}
 		orgs = own
 	}
-	sites, _ := s.st.Sites(ctx, f.OrgID)
+	sites, _ := s.St.Sites(ctx, f.OrgID)
 	var states []string
 	for _, o := range orgs {
 		if !slices.Contains(states, o.State) {
@@ -180,14 +180,14 @@ func (s *Server) filterChoices(c *gin.Context, data gin.H, f outcomes.OutcomeFil
 	}
 	slices.Sort(states)
 	data["Filter"], data["Orgs"], data["Sites"], data["States"], data["OrgTypes"] = f, orgs, sites, states, store.OrgTypes
-	data["Models"], data["ModelLabels"], data["Query"] = contract.Models, modelLabels, filterQuery(f)
-	pending, _ := s.intake.PendingProjection(ctx)
+	data["Models"], data["ModelLabels"], data["Query"] = contract.Models, ModelLabels, filterQuery(f)
+	pending, _ := s.St.PendingProjection(ctx)
 	data["Pending"] = pending
 }
 
 // pageFilter reads the filter for a page; a bad one is shown as a message
 // and the page falls back to the default filter, answering 400 or 403.
-func (s *Server) pageFilter(c *gin.Context, data gin.H) (outcomes.OutcomeFilter, int) {
+func (s *Handlers) pageFilter(c *gin.Context, data gin.H) (OutcomeFilter, int) {
 	f, p := s.outcomeFilter(c)
 	if p == nil {
 		return f, http.StatusOK
@@ -200,16 +200,16 @@ func (s *Server) pageFilter(c *gin.Context, data gin.H) (outcomes.OutcomeFilter,
 	return defaultFilter(c), p.Status
 }
 
-func (s *Server) outcomesPage(c *gin.Context) { s.reportPage(c, "outcomes.html", "Outcomes") }
+func (s *Handlers) OutcomesPage(c *gin.Context) { s.reportPage(c, "outcomes.html", "Outcomes") }
 
-func (s *Server) printPage(c *gin.Context) {
+func (s *Handlers) PrintPage(c *gin.Context) {
 	s.reportPage(c, "outcomes_print.html", "Outcomes report")
 }
 
-func (s *Server) reportPage(c *gin.Context, tpl, title string) {
+func (s *Handlers) reportPage(c *gin.Context, tpl, title string) {
 	data := gin.H{"Title": title}
 	f, status := s.pageFilter(c, data)
-	rep, err := s.outcomes.Outcomes(c.Request.Context(), f, s.cfg.MinCell)
+	rep, err := s.outcomes.Outcomes(c.Request.Context(), f, s.minCell)
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -221,10 +221,10 @@ func (s *Server) reportPage(c *gin.Context, tpl, title string) {
 	s.Render(c, status, tpl, data)
 }
 
-func (s *Server) fidelityPage(c *gin.Context) {
+func (s *Handlers) FidelityPage(c *gin.Context) {
 	data := gin.H{"Title": "Fidelity"}
 	f, status := s.pageFilter(c, data)
-	rep, err := s.outcomes.Fidelity(c.Request.Context(), f, s.cfg.Fidelity, s.cfg.MinCell)
+	rep, err := s.outcomes.Fidelity(c.Request.Context(), f, s.fidelity, s.minCell)
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -239,7 +239,7 @@ var answerLabels = []string{"Definitely agree", "Somewhat agree", "Somewhat disa
 // filterText says in words what a report covers, for the printed report.
 // filterText says in words what a filter shows, naming its organization
 // and site from the choices filterChoices put in data.
-func filterText(data gin.H, f outcomes.OutcomeFilter) string {
+func filterText(data gin.H, f OutcomeFilter) string {
 	var parts []string
 	if orgs, _ := data["Orgs"].([]store.Organization); f.OrgID != "" {
 		if i := slices.IndexFunc(orgs, func(o store.Organization) bool { return o.ID == f.OrgID }); i >= 0 {
@@ -258,7 +258,7 @@ func filterText(data gin.H, f outcomes.OutcomeFilter) string {
 		parts = append(parts, "state "+f.State)
 	}
 	if f.Model != "" {
-		parts = append(parts, modelLabels[f.Model])
+		parts = append(parts, ModelLabels[f.Model])
 	}
 	if f.Year != 0 {
 		parts = append(parts, fmt.Sprintf("enrolled in %d", f.Year))
@@ -274,7 +274,7 @@ var csvTables = []string{"indicators", "statements", "hospitalizations", "partic
 
 // exportCSV streams one table of the report as shown on the page:
 // suppressed figures say so.
-func (s *Server) exportCSV(c *gin.Context) {
+func (s *Handlers) ExportCSV(c *gin.Context) {
 	table := strings.TrimSuffix(c.Param("table"), ".csv")
 	if !slices.Contains(csvTables, table) || !strings.HasSuffix(c.Param("table"), ".csv") {
 		s.Render(c, http.StatusNotFound, "error.html", gin.H{"Title": "No such table", "Message": "Exports are: " + strings.Join(csvTables, ".csv, ") + ".csv."})
@@ -292,14 +292,14 @@ func (s *Server) exportCSV(c *gin.Context) {
 	ctx := c.Request.Context()
 	var rows [][]string
 	if table == "fidelity" {
-		rep, err := s.outcomes.Fidelity(ctx, f, s.cfg.Fidelity, s.cfg.MinCell)
+		rep, err := s.outcomes.Fidelity(ctx, f, s.fidelity, s.minCell)
 		if err != nil {
 			s.Respond(c, err)
 			return
 		}
 		rows = fidelityRows(rep)
 	} else {
-		rep, err := s.outcomes.Outcomes(ctx, f, s.cfg.MinCell)
+		rep, err := s.outcomes.Outcomes(ctx, f, s.minCell)
 		if err != nil {
 			s.Respond(c, err)
 			return
@@ -313,14 +313,14 @@ func (s *Server) exportCSV(c *gin.Context) {
 	w := csv.NewWriter(c.Writer)
 	for _, r := range rows {
 		if err := w.Write(r); err != nil {
-			s.log.Warn("csv export", "err", err)
+			s.Log.Warn("csv export", "err", err)
 			return
 		}
 	}
 	w.Flush()
 }
 
-func figs(fs ...outcomes.Figure) []string {
+func figs(fs ...Figure) []string {
 	out := make([]string, len(fs))
 	for i, f := range fs {
 		out[i] = f.String()
@@ -329,7 +329,7 @@ func figs(fs ...outcomes.Figure) []string {
 }
 
 // reportRows are a report table's rows, a header first.
-func reportRows(rep outcomes.OutcomeReport, table string) [][]string {
+func reportRows(rep OutcomeReport, table string) [][]string {
 	var rows [][]string
 	switch table {
 	case "indicators":
@@ -358,7 +358,7 @@ func reportRows(rep outcomes.OutcomeReport, table string) [][]string {
 	return rows
 }
 
-func fidelityRows(rep outcomes.FidelityReport) [][]string {
+func fidelityRows(rep FidelityReport) [][]string {
 	rows := [][]string{{"site_id", "site", "organization", "state", "peer_partners_cohort_months", "group_size_share", "peer_partners_meetings_per_month",
 		"social_explorations_meetings_per_month", "theme_share", "journal_completion_pct", "receipt_compliance_pct", "flagged_for_ta", "reasons"}}
 	for _, f := range rep.Sites {

@@ -1,4 +1,4 @@
-package server
+package intake
 
 import (
 	"context"
@@ -13,53 +13,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/web"
-	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
-// requireProtocol refuses a request that speaks another protocol version
-// before anything else is read.
-func (s *Server) requireProtocol(c *gin.Context) {
-	v := c.GetHeader(contract.HeaderProtocol)
-	if v == contract.ProtocolVersion {
-		c.Next()
-		return
-	}
-	detail := fmt.Sprintf("This hub speaks sync protocol %s. ", contract.ProtocolVersion)
-	if v == "" {
-		detail += "The request did not say which protocol it speaks (header " + contract.HeaderProtocol + ")."
-	} else {
-		detail += fmt.Sprintf("The agent speaks protocol %q: install an agent release that speaks protocol %s.", v, contract.ProtocolVersion)
-	}
-	problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeProtocol, detail))
-}
-
-// requireSite authenticates an agent by its site credential.
-func (s *Server) requireSite(c *gin.Context) {
-	site, err := s.intake.SiteByCredential(c.Request.Context(), auth.Bearer(c))
-	if errors.Is(err, store.ErrNotFound) {
-		c.Header("WWW-Authenticate", `Bearer realm="iml-sync"`)
-		problem.Write(c, problem.New(http.StatusUnauthorized, problem.TypeUnauthorized, "The site credential is missing or unknown. Enroll the agent again with a new token from the hub."))
-		return
-	}
-	if err != nil {
-		problem.Internal(c, s.log, err)
-		return
-	}
-	if site.RevokedAt != nil {
-		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeSiteRevoked, "This site has been revoked at the hub. Contact the national office."))
-		return
-	}
-	c.Set(web.CtxSiteID, site.ID)
-	c.Set(web.CtxSite, site)
-	c.Next()
-}
-
-func (s *Server) enroll(c *gin.Context) {
+func (s *Handlers) Enroll(c *gin.Context) {
 	var req contract.EnrollRequest
 	if !s.ReadJSON(c, 64<<10, &req) {
 		return
@@ -74,7 +34,7 @@ func (s *Server) enroll(c *gin.Context) {
 	}
 	site, org, cred, err := s.intake.Enroll(c.Request.Context(), strings.TrimSpace(req.Token), req.SiteID)
 	switch {
-	case errors.Is(err, intake.ErrWrongSite):
+	case errors.Is(err, ErrWrongSite):
 		problem.Write(c, problem.New(http.StatusConflict, problem.TypeConflict, "This agent holds the data of another site than the one this token was issued for. The token was not used; ask for a token for this agent's own site."))
 		return
 	case errors.Is(err, store.ErrTokenInvalid):
@@ -84,88 +44,62 @@ func (s *Server) enroll(c *gin.Context) {
 		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeSiteRevoked, "This site has been revoked at the hub."))
 		return
 	case err != nil:
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
-	gen, err := s.st.Generation(c.Request.Context())
+	gen, err := s.St.Generation(c.Request.Context())
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
-	s.log.Info("site enrolled", "site", site.ID, "org", org.ID)
+	s.Log.Info("site enrolled", "site", site.ID, "org", org.ID)
 	c.Set(web.CtxSiteID, site.ID) // the audit log names the site that enrolled
 	c.JSON(http.StatusOK, contract.EnrollResponse{SiteID: site.ID, SiteName: site.Name, OrgName: org.Name, Credential: cred, Generation: gen})
 }
 
-func (s *Server) status(c *gin.Context) {
+func (s *Handlers) Status(c *gin.Context) {
 	site := c.MustGet(web.CtxSite).(store.Site)
 	ctx := c.Request.Context()
 	if err := s.intake.TouchSite(ctx, site.ID, c.GetHeader(contract.HeaderRelease)); err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
-	gen, err := s.st.Generation(ctx)
+	gen, err := s.St.Generation(ctx)
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
-	rel, err := s.st.LatestRelease(ctx)
+	rel, err := s.St.LatestRelease(ctx)
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
 	held, err := s.ta.CountTARequests(ctx, site.ID)
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
 	if site.BatchSeq < 0 || site.BatchSeq > contract.MaxBatchSeq {
 		// Left by a hub that took any number: never hand it to an agent.
 		was := site.BatchSeq
 		if site.BatchSeq, err = s.intake.RepairBatchSeq(ctx, site.ID); err != nil {
-			problem.Internal(c, s.log, err)
+			problem.Internal(c, s.Log, err)
 			return
 		}
-		s.log.Warn("site batch sequence out of range: set back so the site resends its records once", "site", site.ID, "was", was, "now", site.BatchSeq)
+		s.Log.Warn("site batch sequence out of range: set back so the site resends its records once", "site", site.ID, "was", was, "now", site.BatchSeq)
 	}
-	c.JSON(http.StatusOK, contract.StatusResponse{Generation: gen, SiteID: site.ID, SiteSeq: site.BatchSeq, Release: rel.Version, ServerTime: s.st.Now(), TARequests: held})
+	c.JSON(http.StatusOK, contract.StatusResponse{Generation: gen, SiteID: site.ID, SiteSeq: site.BatchSeq, Release: rel.Version, ServerTime: s.St.Now(), TARequests: held})
 }
 
-func (s *Server) push(c *gin.Context) {
+func (s *Handlers) Push(c *gin.Context) {
 	s.pushing.Add(1)
 	defer func() {
 		s.lastPush.Store(time.Now().UnixNano())
 		s.pushing.Add(-1)
 	}()
 	site := c.MustGet(web.CtxSite).(store.Site)
-	seq, p := batchSeq(c.Request.Header.Values(contract.HeaderBatchSeq), site.BatchSeq)
-	if p != nil {
-		s.log.Warn("push refused: batch sequence", "site", site.ID, "held", site.BatchSeq)
-		problem.Write(c, p)
-		return
-	}
-	key := c.GetHeader(contract.HeaderIdempotency)
-	if !contract.ValidID(key) {
-		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "Header "+contract.HeaderIdempotency+" must be a UUID naming the batch."))
-		return
-	}
-	body, ok := s.ReadBody(c, contract.MaxBatchBytes)
+	seq, key, req, ok := s.readPush(c, site)
 	if !ok {
-		return
-	}
-	// One strict pass over the body; the payloads stay where they are in it.
-	req, err := contract.DecodePushRequest(body)
-	if err != nil {
-		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not valid JSON for this request: "+err.Error()))
-		return
-	}
-	if req.SiteID != site.ID {
-		s.log.Warn("push refused: records of another site", "site", site.ID)
-		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, "The batch names another site than the credential's. A site can only send its own records."))
-		return
-	}
-	if len(req.Records) > contract.MaxBatchRecords {
-		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, fmt.Sprintf("A batch holds at most %d records; this one holds %d.", contract.MaxBatchRecords, len(req.Records))))
 		return
 	}
 	// The records are validated while the database writes them; the
@@ -196,7 +130,7 @@ func (s *Server) push(c *gin.Context) {
 	})
 	switch v := wait(); {
 	case v.err != nil:
-		problem.Internal(c, s.log, v.err)
+		problem.Internal(c, s.Log, v.err)
 		return
 	case len(v.ferrs) > 0:
 		problem.Write(c, problem.Validation(fmt.Sprintf("%d or more records are invalid; nothing in the batch was stored.", len(v.ferrs)), v.ferrs...))
@@ -204,26 +138,70 @@ func (s *Server) push(c *gin.Context) {
 	case errors.Is(err, errRejectedRecords):
 		results, siteSeq, err = s.pushAccepted(c, site.ID, seq, req.Records, v.rejected)
 	}
-	if errors.Is(err, intake.ErrForeignRecord) {
-		s.log.Warn("push refused: record ids of another site", "site", site.ID)
+	if errors.Is(err, ErrForeignRecord) {
+		s.Log.Warn("push refused: record ids of another site", "site", site.ID)
 		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, "The batch holds record ids that belong to another site; nothing was stored."))
 		return
 	}
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
 	if rel := c.GetHeader(contract.HeaderRelease); rel != "" && rel != site.Release {
 		_ = s.intake.TouchSite(c.Request.Context(), site.ID, rel)
 	}
-	s.wakeProjector()
-	gen, err := s.st.Generation(c.Request.Context())
+	s.wake()
+	gen, err := s.St.Generation(c.Request.Context())
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
-	resp := contract.PushResponse{Generation: gen, SiteSeq: siteSeq, Results: results}
-	exceptionsOnly := c.GetHeader(contract.HeaderPushAnswer) == contract.PushAnswerExceptions
+	resp := countFates(contract.PushResponse{Generation: gen, SiteSeq: siteSeq, Results: results}, c.GetHeader(contract.HeaderPushAnswer) == contract.PushAnswerExceptions)
+	s.Log.Info("push", "site", site.ID, "batch", key, "seq", seq, "records", len(results), "stored", resp.Stored)
+	web.WriteJSON(c, http.StatusOK, resp)
+}
+
+// readPush reads a push's batch sequence, idempotency key and records,
+// or answers why it cannot.
+func (s *Handlers) readPush(c *gin.Context, site store.Site) (seq int64, key string, req contract.PushRequest, ok bool) {
+	seq, p := batchSeq(c.Request.Header.Values(contract.HeaderBatchSeq), site.BatchSeq)
+	if p != nil {
+		s.Log.Warn("push refused: batch sequence", "site", site.ID, "held", site.BatchSeq)
+		problem.Write(c, p)
+		return 0, "", req, false
+	}
+	key = c.GetHeader(contract.HeaderIdempotency)
+	if !contract.ValidID(key) {
+		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "Header "+contract.HeaderIdempotency+" must be a UUID naming the batch."))
+		return 0, "", req, false
+	}
+	body, ok := s.ReadBody(c, contract.MaxBatchBytes)
+	if !ok {
+		return 0, "", req, false
+	}
+	// One strict pass over the body; the payloads stay where they are in it.
+	req, err := contract.DecodePushRequest(body)
+	if err != nil {
+		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not valid JSON for this request: "+err.Error()))
+		return 0, "", req, false
+	}
+	if req.SiteID != site.ID {
+		s.Log.Warn("push refused: records of another site", "site", site.ID)
+		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, "The batch names another site than the credential's. A site can only send its own records."))
+		return 0, "", req, false
+	}
+	if len(req.Records) > contract.MaxBatchRecords {
+		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, fmt.Sprintf("A batch holds at most %d records; this one holds %d.", contract.MaxBatchRecords, len(req.Records))))
+		return 0, "", req, false
+	}
+	return seq, key, req, true
+}
+
+// countFates counts the stored and acknowledged records of a push's
+// answer; with exceptionsOnly the answer lists only the records that were
+// neither, by their index in the batch.
+func countFates(resp contract.PushResponse, exceptionsOnly bool) contract.PushResponse {
+	results := resp.Results
 	if exceptionsOnly {
 		resp.Exceptions, resp.Results = true, make([]contract.RecordResult, 0)
 	}
@@ -239,8 +217,7 @@ func (s *Server) push(c *gin.Context) {
 			resp.Results = append(resp.Results, r)
 		}
 	}
-	s.log.Info("push", "site", site.ID, "batch", key, "seq", seq, "records", len(results), "stored", resp.Stored)
-	web.WriteJSON(c, http.StatusOK, resp)
+	return resp
 }
 
 var (
@@ -294,7 +271,7 @@ type verdict struct {
 // envelope, hash and payload (contract.CheckRecord), then the codes it
 // names against the releases this hub published. It returns at most 20
 // field errors in record order.
-func (s *Server) validateRecords(ctx context.Context, recs []contract.Record) verdict {
+func (s *Handlers) validateRecords(ctx context.Context, recs []contract.Record) verdict {
 	errs := make([]error, len(recs))
 	payloads := make([]contract.Payload, len(recs))
 	workers := min(runtime.GOMAXPROCS(0), 1+len(recs)/500)
@@ -337,7 +314,7 @@ func (s *Server) validateRecords(ctx context.Context, recs []contract.Record) ve
 		if rc, ok := releases[version]; ok {
 			return rc, rc.Indicators != nil
 		}
-		rc, ok, err := s.st.ReleaseCodes(ctx, version)
+		rc, ok, err := s.St.ReleaseCodes(ctx, version)
 		if err != nil && v.err == nil {
 			v.err = err
 		}
@@ -363,7 +340,7 @@ func (s *Server) validateRecords(ctx context.Context, recs []contract.Record) ve
 
 // pushAccepted stores a batch without its rejected records and answers a
 // fate for every record in batch order.
-func (s *Server) pushAccepted(c *gin.Context, siteID string, seq int64, recs []contract.Record, rejected map[int]string) ([]contract.RecordResult, int64, error) {
+func (s *Handlers) pushAccepted(c *gin.Context, siteID string, seq int64, recs []contract.Record, rejected map[int]string) ([]contract.RecordResult, int64, error) {
 	keep := make([]contract.Record, 0, len(recs)-len(rejected))
 	for i, r := range recs {
 		if _, ok := rejected[i]; !ok {
@@ -374,7 +351,7 @@ func (s *Server) pushAccepted(c *gin.Context, siteID string, seq int64, recs []c
 	if err != nil {
 		return nil, 0, err
 	}
-	s.log.Warn("push: records rejected for codes this hub never published", "site", siteID, "rejected", len(rejected))
+	s.Log.Warn("push: records rejected for codes this hub never published", "site", siteID, "rejected", len(rejected))
 	results := make([]contract.RecordResult, 0, len(recs))
 	for i, r := range recs {
 		if why, ok := rejected[i]; ok {
@@ -387,21 +364,21 @@ func (s *Server) pushAccepted(c *gin.Context, siteID string, seq int64, recs []c
 	return results, siteSeq, nil
 }
 
-func (s *Server) pull(c *gin.Context) {
+func (s *Handlers) Pull(c *gin.Context) {
 	ctx := c.Request.Context()
 	cur, err := contract.ParsePullCursor(c.Query("cursor"))
 	if err != nil {
 		problem.Write(c, problem.Validation("The cursor is not one this hub gave out.", problem.FieldError{Field: "cursor", Detail: "must be a cursor from an earlier pull"}))
 		return
 	}
-	rels, err := s.st.ReleasesAfter(ctx, cur.Releases)
+	rels, err := s.St.ReleasesAfter(ctx, cur.Releases)
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
-	gen, err := s.st.Generation(ctx)
+	gen, err := s.St.Generation(ctx)
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
 	resp := contract.PullResponse{Generation: gen, Releases: []contract.ReleaseWire{},
@@ -414,15 +391,15 @@ func (s *Server) pull(c *gin.Context) {
 	// Certifications of the site's organization changed after the cursor.
 	certs, err := s.training.CertificationsAfter(ctx, site.OrgID, cur.Certifications, contract.MaxPullCertifications)
 	if err != nil {
-		problem.Internal(c, s.log, err)
+		problem.Internal(c, s.Log, err)
 		return
 	}
 	resp.Certifications = certs
 	for _, ce := range certs {
 		cur.Certifications = ce.Seq
 	}
-	if resp.TAAnswers, err = s.taAnswers(c, site.ID, &cur); err != nil {
-		problem.Internal(c, s.log, err)
+	if resp.TAAnswers, err = s.answers.TAAnswers(c, site.ID, &cur); err != nil {
+		problem.Internal(c, s.Log, err)
 		return
 	}
 	resp.Cursor = cur.String()
