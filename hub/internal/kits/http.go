@@ -65,12 +65,11 @@ func (s *Handlers) APIRetire(c *gin.Context) {
 	if !s.ReadJSON(c, 16<<10, &req) {
 		return
 	}
-	r, err := s.kits.RetireRelease(c.Request.Context(), c.Param("version"), req.Reason)
+	r, err := s.retire(c, req.Reason)
 	if err != nil {
 		s.Respond(c, err, "No such release.")
 		return
 	}
-	s.Log.Info("release retired", "release", r.Version, "by", web.StaffName(c))
 	c.JSON(http.StatusOK, releaseView(r))
 }
 
@@ -267,12 +266,11 @@ func (s *Handlers) APIDetach(c *gin.Context) {
 }
 
 func (s *Handlers) APIPublish(c *gin.Context) {
-	r, err := s.kits.PublishDraft(c.Request.Context(), c.Param("id"), web.StaffName(c))
+	r, err := s.publish(c)
 	if err != nil {
 		s.Respond(c, err, "No such draft.")
 		return
 	}
-	s.Log.Info("release published", "release", r.Version, "by", web.StaffName(c))
 	c.JSON(http.StatusOK, releaseView(r))
 }
 

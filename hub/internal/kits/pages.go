@@ -139,12 +139,11 @@ func (s *Handlers) DetachSubmit(c *gin.Context) {
 }
 
 func (s *Handlers) PublishSubmit(c *gin.Context) {
-	r, err := s.kits.PublishDraft(c.Request.Context(), c.Param("id"), web.StaffName(c))
+	r, err := s.publish(c)
 	if err != nil {
 		s.draftFail(c, err)
 		return
 	}
-	s.Log.Info("release published", "release", r.Version, "by", web.StaffName(c))
 	c.Redirect(http.StatusSeeOther, "/kits/releases/"+r.Version+"?published=1")
 }
 
@@ -183,14 +182,13 @@ func (s *Handlers) showRelease(c *gin.Context, status int, data gin.H) {
 }
 
 func (s *Handlers) RetireSubmit(c *gin.Context) {
-	r, err := s.kits.RetireRelease(c.Request.Context(), c.Param("version"), c.PostForm("reason"))
+	r, err := s.retire(c, c.PostForm("reason"))
 	if err != nil {
 		if msg, ok := s.Message(c, err, "There is no such release."); ok {
 			s.showRelease(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
 		}
 		return
 	}
-	s.Log.Info("release retired", "release", r.Version, "by", web.StaffName(c))
 	c.Redirect(http.StatusSeeOther, "/kits/releases/"+r.Version)
 }
 
@@ -240,7 +238,7 @@ func (s *Handlers) ReleaseSitesPage(c *gin.Context) {
 		s.Respond(c, err)
 		return
 	}
-	orgs, err := s.orgNames(c)
+	_, orgs, err := s.St.OrganizationNames(c.Request.Context())
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -252,14 +250,4 @@ func (s *Handlers) ReleaseSitesPage(c *gin.Context) {
 		}
 	}
 	s.Render(c, http.StatusOK, "kit_sites.html", gin.H{"Title": "Releases at the sites", "Sites": sites, "Latest": latest, "OrgNames": orgs, "Behind": behind})
-}
-
-// orgNames maps organization ids to names.
-func (s *Handlers) orgNames(c *gin.Context) (map[string]string, error) {
-	os, err := s.St.Organizations(c.Request.Context())
-	names := make(map[string]string, len(os))
-	for _, o := range os {
-		names[o.ID] = o.Name
-	}
-	return names, err
 }

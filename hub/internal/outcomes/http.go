@@ -65,14 +65,10 @@ func (s *Handlers) HomePage(c *gin.Context) {
 		s.Respond(c, err)
 		return
 	}
-	orgs, err := s.St.Organizations(ctx)
+	_, names, err := s.St.OrganizationNames(ctx)
 	if err != nil {
 		s.Respond(c, err)
 		return
-	}
-	names := map[string]string{}
-	for _, o := range orgs {
-		names[o.ID] = o.Name
 	}
 	s.Render(c, http.StatusOK, "home.html", gin.H{"Title": "Sites", "Sites": sites, "OrgNames": names})
 }

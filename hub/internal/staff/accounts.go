@@ -135,14 +135,10 @@ func (s *Handlers) renderUsers(c *gin.Context, status int, data gin.H) {
 		s.Respond(c, err)
 		return
 	}
-	orgs, err := s.St.Organizations(ctx)
+	orgs, names, err := s.St.OrganizationNames(ctx)
 	if err != nil {
 		s.Respond(c, err)
 		return
-	}
-	names := map[string]string{}
-	for _, o := range orgs {
-		names[o.ID] = o.Name
 	}
 	data["Title"], data["Rows"], data["Orgs"], data["OrgNames"], data["Roles"] = "Staff and roles", rows, orgs, names, store.Roles
 	data["Done"] = c.Query("done")

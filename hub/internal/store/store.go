@@ -212,6 +212,17 @@ func (s *Store) Organizations(ctx context.Context) ([]Organization, error) {
 	return os, err
 }
 
+// OrganizationNames lists organizations by name, and maps their ids to
+// their names (for pages that name the organization of a row).
+func (s *Store) OrganizationNames(ctx context.Context) ([]Organization, map[string]string, error) {
+	os, err := s.Organizations(ctx)
+	names := make(map[string]string, len(os))
+	for _, o := range os {
+		names[o.ID] = o.Name
+	}
+	return os, names, err
+}
+
 // FindSite finds a site by id or exact name.
 func (s *Store) FindSite(ctx context.Context, ref string) (Site, error) {
 	var st Site

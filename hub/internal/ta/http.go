@@ -157,7 +157,7 @@ func requestOf(c *gin.Context) TARequest { return c.MustGet(ctxRequest).(TAReque
 
 // names maps organization and site ids to their names for list pages.
 func (s *Handlers) names(c *gin.Context) (orgs, sites map[string]string, err error) {
-	os, err := s.St.Organizations(c.Request.Context())
+	_, orgs, err = s.St.OrganizationNames(c.Request.Context())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -165,10 +165,7 @@ func (s *Handlers) names(c *gin.Context) (orgs, sites map[string]string, err err
 	if err != nil {
 		return nil, nil, err
 	}
-	orgs, sites = map[string]string{}, map[string]string{}
-	for _, o := range os {
-		orgs[o.ID] = o.Name
-	}
+	sites = map[string]string{}
 	for _, st := range ss {
 		sites[st.ID] = st.Name
 	}

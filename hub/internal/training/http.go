@@ -124,12 +124,11 @@ func (s *Handlers) certifiedView(c *gin.Context, status int, cert Certification)
 }
 
 func (s *Handlers) APICertify(c *gin.Context) {
-	cert, err := s.training.Certify(c.Request.Context(), c.Param("id"), s.certs)
+	cert, err := s.certify(c)
 	if err != nil {
 		s.Respond(c, err, "No such person.")
 		return
 	}
-	s.Log.Info("certification issued", "trainee", cert.TraineeID, "by", web.StaffName(c))
 	s.certifiedView(c, http.StatusCreated, cert)
 }
 
@@ -149,12 +148,11 @@ func (s *Handlers) APIRevoke(c *gin.Context) {
 	if !s.ReadJSON(c, 16<<10, &req) {
 		return
 	}
-	cert, err := s.training.RevokeCertification(c.Request.Context(), c.Param("code"), req.Reason)
+	cert, err := s.revoke(c, c.Param("code"), req.Reason)
 	if err != nil {
 		s.Respond(c, err, "No certification has this code.")
 		return
 	}
-	s.Log.Info("certification revoked", "trainee", cert.TraineeID, "by", web.StaffName(c))
 	s.certifiedView(c, http.StatusOK, cert)
 }
 

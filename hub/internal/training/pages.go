@@ -32,14 +32,10 @@ func (s *Handlers) showTraining(c *gin.Context, status int, data gin.H) {
 		s.Respond(c, err)
 		return
 	}
-	orgs, err := s.St.Organizations(ctx)
+	orgs, names, err := s.St.OrganizationNames(ctx)
 	if err != nil {
 		s.Respond(c, err)
 		return
-	}
-	names := map[string]string{}
-	for _, o := range orgs {
-		names[o.ID] = o.Name
 	}
 	data["Title"], data["Events"], data["People"], data["Expiring"], data["Orgs"], data["OrgNames"] = "Training and certification", es, ts, exp, orgs, names
 	data["WarnDays"] = s.certs.WarnDays
@@ -156,7 +152,8 @@ func (s *Handlers) personFail(c *gin.Context, err error) {
 	}
 }
 
-func (s *Handlers) personDone(c *gin.Context) {
+// personDone sends the browser back to the person's page after a form.
+func personDone(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/training/people/"+c.Param("id"))
 }
 
@@ -165,17 +162,15 @@ func (s *Handlers) ModuleSubmit(c *gin.Context) {
 		s.personFail(c, err)
 		return
 	}
-	s.personDone(c)
+	personDone(c)
 }
 
 func (s *Handlers) CertifySubmit(c *gin.Context) {
-	cert, err := s.training.Certify(c.Request.Context(), c.Param("id"), s.certs)
-	if err != nil {
+	if _, err := s.certify(c); err != nil {
 		s.personFail(c, err)
 		return
 	}
-	s.Log.Info("certification issued", "trainee", cert.TraineeID, "by", web.StaffName(c))
-	s.personDone(c)
+	personDone(c)
 }
 
 // ownCert checks a certification code belongs to the person of the page.
@@ -196,20 +191,19 @@ func (s *Handlers) RenewSubmit(c *gin.Context) {
 		s.personFail(c, err)
 		return
 	}
-	s.personDone(c)
+	personDone(c)
 }
 
 func (s *Handlers) RevokeSubmit(c *gin.Context) {
 	err := s.ownCert(c)
 	if err == nil {
-		_, err = s.training.RevokeCertification(c.Request.Context(), c.PostForm("code"), c.PostForm("reason"))
+		_, err = s.revoke(c, c.PostForm("code"), c.PostForm("reason"))
 	}
 	if err != nil {
 		s.personFail(c, err)
 		return
 	}
-	s.Log.Info("certification revoked", "trainee", c.Param("id"), "by", web.StaffName(c))
-	s.personDone(c)
+	personDone(c)
 }
 
 func (s *Handlers) SessionSubmit(c *gin.Context) {
@@ -217,7 +211,7 @@ func (s *Handlers) SessionSubmit(c *gin.Context) {
 		s.personFail(c, err)
 		return
 	}
-	s.personDone(c)
+	personDone(c)
 }
 
 func (s *Handlers) RegistryPage(c *gin.Context) {
