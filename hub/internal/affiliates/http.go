@@ -20,16 +20,10 @@ const (
 // only reach their own.
 func (s *Handlers) OrgAccess(c *gin.Context) {
 	o, err := s.St.FindOrganization(c.Request.Context(), c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && o.ID != c.Param("id")) {
-		s.Missing(c, "organization")
-		return
+	if err == nil && o.ID != c.Param("id") {
+		err = store.ErrNotFound // found by name: the path names organizations by id
 	}
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	if u := web.User(c); u.Role == store.RoleDirector && u.OrgID != o.ID {
-		s.Deny(c, "You can only see your own organization.")
+	if !s.Admit(c, err, "organization", o.ID, "You can only see your own organization.") {
 		return
 	}
 	c.Set(ctxOrg, o)

@@ -125,20 +125,13 @@ func pct(v float64) string { return fmt.Sprintf("%.0f%%", v*100) }
 // they rest on. The model filter does not apply (each figure belongs to
 // one model); the others do.
 func (s *Store) Fidelity(ctx context.Context, f OutcomeFilter, th FidelityThresholds, minCell int) (FidelityReport, error) {
-	if minCell < 1 {
-		minCell = DefaultMinCell
-	}
 	f.Model = ""
-	rep := FidelityReport{Filter: f, MinCell: minCell, Thresholds: th}
-	_, content, err := s.LatestContent(ctx)
+	b, err := s.basis(ctx, minCell)
+	rep := FidelityReport{Filter: f, MinCell: b.minCell, Thresholds: th, GroupRules: b.content.Groups}
 	if err != nil {
 		return rep, err
 	}
-	rep.GroupRules = content.Groups
-	pub, err := s.published(ctx, int64(minCell))
-	if err != nil {
-		return rep, err
-	}
+	minCell, content, pub := b.minCell, b.content, b.pub
 	sites, err := s.siteInfos(ctx, s.DB)
 	if err != nil {
 		return rep, err

@@ -204,19 +204,12 @@ func round(v float64, places int) float64 {
 // small-cell suppression with the given minimum cell (DefaultMinCell when
 // below 1). The filter's values are the caller's to check.
 func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (OutcomeReport, error) {
-	if minCell < 1 {
-		minCell = DefaultMinCell
-	}
-	rep := OutcomeReport{Filter: f, MinCell: minCell}
-	version, content, err := s.LatestContent(ctx)
+	b, err := s.basis(ctx, minCell)
+	rep := OutcomeReport{Filter: f, MinCell: b.minCell, Release: b.version}
 	if err != nil {
 		return rep, err
 	}
-	rep.Release = version
-	pub, err := s.published(ctx, int64(minCell))
-	if err != nil {
-		return rep, err
-	}
+	minCell, content, pub := b.minCell, b.content, b.pub
 	rep.AsOf = pub.asOf
 	v := pub.view(f)
 	hidden := func(k string) bool { return v.hid(k) }

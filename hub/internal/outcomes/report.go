@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/program"
 )
 
 // POMFilter narrows the POM report.
@@ -59,19 +60,12 @@ func share(present, n int) *float64 {
 // from the same rollups and with the same small-cell suppression as the
 // outcomes report (so the two never differ on a cell).
 func (s *Store) POMReport(ctx context.Context, f POMFilter, minCell int) (POMReport, error) {
-	if minCell < 1 {
-		minCell = DefaultMinCell
-	}
-	rep := POMReport{Filter: f, MinCell: minCell}
-	version, content, err := s.LatestContent(ctx)
+	b, err := s.basis(ctx, minCell)
+	rep := POMReport{Filter: f, MinCell: b.minCell, Release: b.version}
 	if err != nil {
 		return rep, err
 	}
-	rep.Release = version
-	pub, err := s.published(ctx, int64(minCell))
-	if err != nil {
-		return rep, err
-	}
+	content, pub := b.content, b.pub
 	v := pub.view(OutcomeFilter{OrgID: f.OrgID, SiteID: f.SiteID})
 	count := func(keys ...string) *int {
 		n := 0
@@ -108,4 +102,28 @@ func (s *Store) POMReport(ctx context.Context, f POMFilter, minCell int) (POMRep
 		rep.Indicators = append(rep.Indicators, ind)
 	}
 	return rep, nil
+}
+
+// basis is what every report starts from: the minimum cell, the release
+// in force (its version and content) and the publication for that cell.
+type basis struct {
+	minCell int
+	version string
+	content program.Release
+	pub     *publication
+}
+
+// basis reads a report's basis for a minimum cell (DefaultMinCell when
+// below 1); on an error it holds what was read before it.
+func (s *Store) basis(ctx context.Context, minCell int) (basis, error) {
+	if minCell < 1 {
+		minCell = DefaultMinCell
+	}
+	b := basis{minCell: minCell}
+	var err error
+	if b.version, b.content, err = s.LatestContent(ctx); err != nil {
+		return basis{minCell: minCell}, err
+	}
+	b.pub, err = s.published(ctx, int64(minCell))
+	return b, err
 }

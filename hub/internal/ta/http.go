@@ -137,16 +137,7 @@ const ctxRequest = "iml.ta_request"
 // only reach their organization's.
 func (s *Handlers) RequestAccess(c *gin.Context) {
 	r, err := s.ta.TARequestByID(c.Request.Context(), c.Param("rid"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.Missing(c, "TA request")
-		return
-	}
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	if u := web.User(c); u.Role == store.RoleDirector && u.OrgID != r.OrgID {
-		s.Deny(c, "You can only see your own organization's requests.")
+	if !s.Admit(c, err, "TA request", r.OrgID, "You can only see your own organization's requests.") {
 		return
 	}
 	c.Set(ctxRequest, r)

@@ -105,3 +105,23 @@ func (s *Base) Internal(c *gin.Context, err error) *problem.Problem {
 	s.Log.Error("request failed", "method", c.Request.Method, "route", c.FullPath(), "err", err)
 	return problem.New(http.StatusInternalServerError, problem.TypeInternal, "The server could not complete the request. The failure has been logged.")
 }
+
+// Admit decides whether a guard lets a request reach the record its path
+// names, given the error of finding it and the organization it belongs
+// to: a missing record is not found, a failure is answered, and a
+// Program Director is denied (with deny) another organization's.
+func (s *Base) Admit(c *gin.Context, err error, what, orgID, deny string) bool {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.Missing(c, what)
+	case err != nil:
+		s.Respond(c, err)
+	default:
+		if u := User(c); u.Role == store.RoleDirector && u.OrgID != orgID {
+			s.Deny(c, deny)
+			return false
+		}
+		return true
+	}
+	return false
+}
