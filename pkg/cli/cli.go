@@ -1,6 +1,6 @@
 // Package cli holds what both programs' command lines share: logging set-up,
-// flag defaults from the environment, signal handling and serving HTTP with
-// a graceful shutdown.
+// flags' environment variables (BindEnv), signal handling and serving HTTP
+// with a graceful shutdown.
 package cli
 
 import (
@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -23,29 +22,6 @@ import (
 
 	"github.com/itsmylife/iml/pkg/secret"
 )
-
-// Env returns the environment variable or a default.
-func Env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok && v != "" {
-		return v
-	}
-	return def
-}
-
-// EnvInt returns the environment variable as a number, or a default when
-// it is unset; a value that is not a number gives -1, which the command's
-// own check of its flags refuses.
-func EnvInt(name string, def int) int {
-	v := Env(name, "")
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return -1
-	}
-	return n
-}
 
 // Logger makes a JSON logger at a level ("debug", "info", "warn", "error").
 func Logger(level string) (*slog.Logger, error) {
@@ -64,14 +40,32 @@ func SignalContext() (context.Context, context.CancelFunc) {
 // Serve listens on addr and serves h until ctx ends, then shuts down
 // gracefully. ready, if not nil, is called with the bound address.
 func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, ready func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := Listen(addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	if ready != nil {
 		ready(ln.Addr())
 	}
+	return ServeOn(ctx, ln, h, log)
+}
+
+// Listen binds addr, saying so plainly when another program holds it.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("cannot listen on %s: the address is in use (another program, or another instance of this one, listens there); stop it or choose another address with --addr", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// ServeOn serves h on ln until ctx ends, then shuts down gracefully. It
+// closes ln.
+func ServeOn(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

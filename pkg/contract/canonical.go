@@ -65,7 +65,17 @@ func (p Participant) Codes() Codes { return Codes{} }
 
 // Codes returns the interview's release and indicators.
 func (p POMInterview) Codes() Codes {
-	return Codes{Release: p.Release, Indicators: sortedKeys(p.Answers)}
+	if len(p.Unanswered) == 0 {
+		return Codes{Release: p.Release, Indicators: sortedKeys(p.Answers)}
+	}
+	all := make(map[string]bool, len(p.Answers)+len(p.Unanswered))
+	for k := range p.Answers {
+		all[k] = true
+	}
+	for k := range p.Unanswered {
+		all[k] = true
+	}
+	return Codes{Release: p.Release, Indicators: sortedKeys(all)}
 }
 
 // Codes returns the survey's release and statements.
@@ -207,6 +217,10 @@ func (p POMInterview) AppendJSON(dst []byte) []byte {
 	e.str("release", p.Release)
 	e.key("answers")
 	e.b = appendMap(e.b, p.Answers, strconv.AppendBool)
+	if len(p.Unanswered) > 0 {
+		e.key("unanswered")
+		e.b = appendMap(e.b, p.Unanswered, appendString)
+	}
 	return e.end()
 }
 

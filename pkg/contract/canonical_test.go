@@ -14,7 +14,7 @@ import (
 // goodPayloads holds one canonical payload of each type.
 var goodPayloads = map[string]string{
 	TypeParticipant:    goodParticipant,
-	TypePOMInterview:   goodInterview,
+	TypePOMInterview:   strings.Replace(goodInterview, `}}`, `},"unanswered":{"pom07_work":"declined"}}`, 1),
 	TypeSurveyResponse: `{"year":2026,"timepoint":"midpoint","model":"peer_partners","release":"2026.1","answers":{"s01_meets_where_i_choose":"definitely_agree","s02":"somewhat_agree"}}`,
 	TypeHospitalization: `{"participant_key":"` + key + `","enrollment_year":2026,"age_band":"25-34","model":"peer_partners","before_count":2,"during_months":[3,7],"months_enrolled":6,` +
 		`"service_changes":[{"service":"day_program","change":"stopped","program_month":4}]}`,
@@ -29,7 +29,7 @@ func goodRelease(v string) (ReleaseCodes, bool) {
 		return ReleaseCodes{}, false
 	}
 	return ReleaseCodes{
-		Indicators: map[string]bool{"pom01_safe": true, "pom20_have_friends": true},
+		Indicators: map[string]bool{"pom01_safe": true, "pom07_work": true, "pom20_have_friends": true},
 		Statements: map[string]bool{"s01_meets_where_i_choose": true, "s02": true},
 	}, true
 }
@@ -77,8 +77,24 @@ func randomPayload(typ string, rng *rand.Rand) Payload {
 		for i := 1 + rng.IntN(40); i > 0; i-- {
 			ans[fmt.Sprintf("pom%02d_x%d", rng.IntN(99), rng.IntN(3))] = rng.IntN(2) == 0
 		}
+		var unanswered map[string]string
+		if rng.IntN(2) == 0 {
+			unanswered = map[string]string{}
+			for i := rng.IntN(5); i > 0; i-- {
+				if code := fmt.Sprintf("pom%02d_x%d", rng.IntN(99), rng.IntN(3)); !ans[code] && len(ans)+len(unanswered) < 40 {
+					delete(ans, code)
+					unanswered[code] = pick(UnansweredReasons)
+				}
+			}
+		}
+		if len(unanswered) == 0 {
+			unanswered = nil
+		}
+		if len(ans) == 0 && len(unanswered) == 0 {
+			ans["pom01_safe"] = true
+		}
 		return POMInterview{ParticipantKey: uid(), EnrollmentYear: 2000 + rng.IntN(101), AgeBand: pick(AgeBands), Model: model(),
-			Timepoint: pick(Timepoints), ProgramMonth: 1 + rng.IntN(24), Release: fmt.Sprintf("20%02d.%d", rng.IntN(100), rng.IntN(9)), Answers: ans}
+			Timepoint: pick(Timepoints), ProgramMonth: 1 + rng.IntN(24), Release: fmt.Sprintf("20%02d.%d", rng.IntN(100), rng.IntN(9)), Answers: ans, Unanswered: unanswered}
 	case TypeSurveyResponse:
 		ans := map[string]string{}
 		for i := 1 + rng.IntN(40); i > 0; i-- {
@@ -183,6 +199,7 @@ func TestDuplicateKeysRefused(t *testing.T) {
 	// Answers repeated inside the map, and keys of the push envelope.
 	for _, bad := range []string{
 		strings.Replace(goodInterview, `"answers":{`, `"answers":{"pom01_safe":true,`, 1),
+		strings.Replace(goodInterview, `}}`, `},"unanswered":{"pom05_x":"declined","pom05_x":"not_asked"}}`, 1),
 		strings.Replace(goodPayloads[TypeSurveyResponse], `"answers":{`, `"answers":{"s02":"definitely_disagree",`, 1),
 	} {
 		if _, err := ParsePayload(TypeSurveyResponse, []byte(bad)); err == nil {
@@ -221,6 +238,7 @@ var stringClasses = map[string]string{
 	"Participant.Key": "key", "Participant.AgeBand": "contract", "Participant.Model": "contract",
 	"POMInterview.ParticipantKey": "key", "POMInterview.AgeBand": "contract", "POMInterview.Model": "contract",
 	"POMInterview.Timepoint": "contract", "POMInterview.Release": "release", "POMInterview.Answers[key]": "release",
+	"POMInterview.Unanswered[key]": "release", "POMInterview.Unanswered[value]": "contract",
 	"SurveyResponse.Timepoint": "contract", "SurveyResponse.Model": "contract", "SurveyResponse.Release": "release",
 	"SurveyResponse.Answers[key]": "release", "SurveyResponse.Answers[value]": "contract",
 	"Hospitalization.ParticipantKey": "key", "Hospitalization.AgeBand": "contract", "Hospitalization.Model": "contract",

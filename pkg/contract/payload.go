@@ -169,6 +169,13 @@ func readPOMInterview(b []byte) (p POMInterview, err error) {
 				p.Answers[string(code)] = v
 				return err
 			})
+		case "unanswered":
+			p.Unanswered = make(map[string]string)
+			err = r.object(func(code []byte) error {
+				v, err := r.str()
+				p.Unanswered[string(code)] = v
+				return err
+			})
 		default:
 			return unknownField(k)
 		}

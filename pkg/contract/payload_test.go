@@ -264,3 +264,38 @@ func FuzzDecodePushRequest(f *testing.F) {
 		}
 	})
 }
+
+// TestPartialInterview: an interview may leave indicators unanswered, each
+// with its reason, and never the same indicator answered too.
+func TestPartialInterview(t *testing.T) {
+	head := `{"participant_key":"6680d207-0734-4d5a-823e-8ac677281ce6","enrollment_year":2025,"age_band":"25-34","timepoint":"closing","program_month":12,"release":"2026.1",`
+	good := map[string]string{
+		"some unanswered": head + `"answers":{"pom01_safe":true},"unanswered":{"pom07_work":"declined","pom20_have_friends":"not_asked"}}`,
+		"none answered":   head + `"answers":{},"unanswered":{"pom07_work":"declined"}}`,
+	}
+	for name, b := range good {
+		p, err := DecodePOMInterview([]byte(b))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if got := p.Codes().Indicators; len(got) != len(p.Answers)+len(p.Unanswered) {
+			t.Errorf("%s: codes %v leave out an indicator", name, got)
+		}
+	}
+	bad := map[string]string{
+		"answered and unanswered": head + `"answers":{"pom01_safe":true},"unanswered":{"pom01_safe":"declined"}}`,
+		"reason not in the list":  head + `"answers":{"pom01_safe":true},"unanswered":{"pom07_work":"refused to say why"}}`,
+		"empty reason":            head + `"answers":{"pom01_safe":true},"unanswered":{"pom07_work":""}}`,
+		"empty map sent":          head + `"answers":{"pom01_safe":true},"unanswered":{}}`,
+		"nothing at all":          head + `"answers":{}}`,
+		"reason not a string":     head + `"answers":{"pom01_safe":true},"unanswered":{"pom07_work":false}}`,
+		"before the answers":      head + `"unanswered":{"pom07_work":"declined"},"answers":{"pom01_safe":true}}`,
+		"malformed code":          head + `"answers":{"pom01_safe":true},"unanswered":{"Pom 07":"declined"}}`,
+	}
+	for name, b := range bad {
+		if _, err := DecodePOMInterview([]byte(b)); err == nil {
+			t.Errorf("%s: accepted %s", name, b)
+		}
+	}
+}

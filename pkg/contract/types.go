@@ -47,16 +47,34 @@ type Participant struct {
 // ProgramMonth is the calendar month of the interview counted from the
 // month of enrollment (that month is 1), never from the day: see Program
 // months in docs/sync-protocol.md.
+//
+// Answers holds each indicator answered (true: the outcome is present).
+// Unanswered holds each indicator the interview left without an answer,
+// and why (NotAsked or Declined): it counts in no indicator's n, as
+// present or absent. An indicator is in one of the two at most; agents
+// before partial interviews leave Unanswered out.
 type POMInterview struct {
-	ParticipantKey string          `json:"participant_key"`
-	EnrollmentYear int             `json:"enrollment_year"`
-	AgeBand        string          `json:"age_band"`
-	Model          string          `json:"model,omitempty"`
-	Timepoint      string          `json:"timepoint"`
-	ProgramMonth   int             `json:"program_month"`
-	Release        string          `json:"release"`
-	Answers        map[string]bool `json:"answers"`
+	ParticipantKey string            `json:"participant_key"`
+	EnrollmentYear int               `json:"enrollment_year"`
+	AgeBand        string            `json:"age_band"`
+	Model          string            `json:"model,omitempty"`
+	Timepoint      string            `json:"timepoint"`
+	ProgramMonth   int               `json:"program_month"`
+	Release        string            `json:"release"`
+	Answers        map[string]bool   `json:"answers"`
+	Unanswered     map[string]string `json:"unanswered,omitempty"`
 }
+
+// Why an interview left an indicator unanswered.
+const (
+	// NotAsked: the interviewer did not ask it.
+	NotAsked = "not_asked"
+	// Declined: the participant chose not to answer.
+	Declined = "declined"
+)
+
+// UnansweredReasons lists why an indicator may be left unanswered.
+var UnansweredReasons = []string{NotAsked, Declined}
 
 // ValidCode reports whether s is a well-formed stable code: 1 to 40 of
 // a-z, 0-9 and _, not starting with _. (A loop, not a regexp: it runs for
@@ -143,10 +161,21 @@ func (p POMInterview) Validate() error {
 	}
 	for code := range p.Answers {
 		if !ValidCode(code) {
-			return validAnswers(len(p.Answers), code, true)
+			return validAnswers(len(p.Answers)+len(p.Unanswered), code, true)
 		}
 	}
-	return validAnswers(len(p.Answers), "", false)
+	for code, why := range p.Unanswered {
+		if !ValidCode(code) {
+			return validAnswers(len(p.Answers)+len(p.Unanswered), code, true)
+		}
+		if _, both := p.Answers[code]; both {
+			return fmt.Errorf("indicator %q is both answered and unanswered", code)
+		}
+		if why != NotAsked && why != Declined {
+			return fmt.Errorf("unanswered indicator %q: the reason must be one of %s", code, strings.Join(UnansweredReasons, ", "))
+		}
+	}
+	return validAnswers(len(p.Answers)+len(p.Unanswered), "", false)
 }
 
 // validateHead checks everything but the answers.
@@ -181,7 +210,7 @@ func (p POMInterview) validateHead() error {
 // code, if one was found.
 func validAnswers(n int, bad string, found bool) error {
 	if n == 0 || n > 40 {
-		return fmt.Errorf("answers must hold 1 to 40 indicators")
+		return fmt.Errorf("answers and unanswered must hold 1 to 40 indicators together")
 	}
 	if found {
 		return fmt.Errorf("indicator code %q is malformed", bad)

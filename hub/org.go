@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -11,6 +12,47 @@ import (
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/ta"
 )
+
+// orgCmd groups the commands about implementing organizations.
+func orgCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "org", Short: "Manage implementing organizations"}
+	var name, typ, state, since string
+	add := &cobra.Command{
+		Use:     "add",
+		Short:   "Add an implementing organization",
+		Long:    "Add an implementing organization, at the inquiry stage of its lifecycle. Types: " + strings.Join(store.OrgTypes, ", ") + ".",
+		Example: `  hub org add --name "Riverside Peer Center" --type peer_run --state VA`,
+		Args:    cobra.NoArgs,
+		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
+			o, err := affiliates.New(st).AddOrganizationSince(cmd.Context(), affiliates.OrgInput{Name: name, Type: typ, State: state}, since)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "organization %s added: %s\n", o.Name, o.ID)
+			return nil
+		}),
+	}
+	add.Flags().StringVar(&name, "name", "", "the organization's name (required)")
+	add.Flags().StringVar(&typ, "type", "other", "kind: "+strings.Join(store.OrgTypes, ", "))
+	add.Flags().StringVar(&state, "state", "", "two-letter state code (required)")
+	add.Flags().StringVar(&since, "since", "", "date of the first inquiry, YYYY-MM-DD (default today)")
+	_ = add.MarkFlagRequired("name")
+	_ = add.MarkFlagRequired("state")
+	cmd.AddCommand(add, orgListCmd(g), orgShowCmd(g), orgStageCmd(g), orgContactCmd(g))
+	return cmd
+}
+
+// orgIDOf resolves an organization id or name ("" stays "").
+func orgIDOf(ctx context.Context, st *store.Store, ref string) (string, error) {
+	if ref == "" {
+		return "", nil
+	}
+	o, err := st.FindOrganization(ctx, ref)
+	if err != nil {
+		return "", fmt.Errorf("organization %q: %w", ref, err)
+	}
+	return o.ID, nil
+}
 
 // orgRef finds an organization by id or name for a command.
 func orgRef(cmd *cobra.Command, st *store.Store, ref string) (store.Organization, error) {

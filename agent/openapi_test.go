@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/spf13/cobra"
+
+	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/pkg/openapitest"
+)
+
+// agentAPI is the rule for which of the agent's routes are its API and
+// must be in docs/openapi-agent.yaml: everything under /api/ and the
+// health check. The rest are pages for a browser: HTML pages and their
+// form posts, files the pages link to (receipts, kit files, CSV exports)
+// and the static files.
+func agentAPI(path string) bool {
+	return strings.HasPrefix(path, "/api/") || path == "/healthz"
+}
+
+// TestOpenAPI: docs/openapi-agent.yaml is a valid OpenAPI 3.1 description
+// that describes exactly the agent's API routes, as agent serve builds
+// them, and real answers of the agent's handler match it.
+func TestOpenAPI(t *testing.T) {
+	doc := openapitest.Load(t, filepath.Join("..", "docs", "openapi-agent.yaml"))
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "agent.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var o serveOptions
+	o.addFlags(&cobra.Command{})
+	srv, _ := o.server(st, log)
+	h := srv.Handler()
+	engine, ok := h.(*gin.Engine)
+	if !ok {
+		t.Fatalf("the agent's handler is a %T, not a gin engine", h)
+	}
+	if api := openapitest.CheckRoutes(t, doc, engine.Routes(), agentAPI); len(api) < 20 {
+		t.Fatalf("only %d API routes: is the rule right?", len(api))
+	}
+
+	call := func(method, path, specPath, token, body string) *httptest.ResponseRecorder {
+		var r *http.Request
+		if body == "" {
+			r = httptest.NewRequest(method, path, nil)
+		} else {
+			r = httptest.NewRequest(method, path, strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
+		}
+		if token != "" {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		return openapitest.Call(t, doc, h, r, specPath)
+	}
+	expect := func(w *httptest.ResponseRecorder, status int, contentType string) {
+		t.Helper()
+		if w.Code != status || !strings.HasPrefix(w.Header().Get("Content-Type"), contentType) {
+			t.Errorf("answered %d %s, want %d %s: %s", w.Code, w.Header().Get("Content-Type"), status, contentType, w.Body.String())
+		}
+	}
+	expect(call("GET", "/healthz", "/healthz", "", ""), 200, "application/json")
+	expect(call("GET", "/api/v1/participants", "/api/v1/participants", "", ""), 401, "application/problem+json")
+
+	if _, err := st.AddUser(ctx, "dana@example.org", "Dana Reyes", store.RoleDirector, "a password for the test"); err != nil {
+		t.Fatal(err)
+	}
+	w := call("POST", "/api/v1/auth/login", "/api/v1/auth/login", "", `{"email":"dana@example.org","password":"a password for the test"}`)
+	expect(w, 200, "application/json")
+	var login struct{ Token string }
+	if err := json.Unmarshal(w.Body.Bytes(), &login); err != nil || login.Token == "" {
+		t.Fatalf("sign-in: %v %s", err, w.Body.String())
+	}
+	expect(call("GET", "/api/v1/participants", "/api/v1/participants", login.Token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/coaches", "/api/v1/coaches", login.Token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/sync", "/api/v1/sync", login.Token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/participants/00000000-0000-4000-8000-000000000000", "/api/v1/participants/{id}", login.Token, ""), 404, "application/problem+json")
+	expect(call("POST", "/api/v1/participants", "/api/v1/participants", login.Token, `{"first_name":"Pat"}`), 422, "application/problem+json")
+}

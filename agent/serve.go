@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/itsmylife/iml/agent/internal/server"
+	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/syncer"
+	"github.com/itsmylife/iml/pkg/cli"
+)
+
+// serveOptions are the settings of agent serve.
+type serveOptions struct {
+	addr                                          string
+	surveyBatch, signInPerMinute, surveyPerMinute int
+	every                                         time.Duration
+	secure                                        bool
+}
+
+func (o *serveOptions) addFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&o.addr, "addr", "127.0.0.1:8090", "address to listen on")
+	fl.DurationVar(&o.every, "sync-every", 5*time.Minute, "how often to sync in the background")
+	addSurveyBatch(cmd, &o.surveyBatch)
+	fl.BoolVar(&o.secure, "secure-cookies", false, "mark cookies Secure (behind HTTPS) [IML_AGENT_SECURE_COOKIES=true]")
+	fl.IntVar(&o.signInPerMinute, "signin-per-minute", server.DefaultSignInPerMinute, "sign-in attempts (staff and participants) allowed per client address at once, and then per minute")
+	fl.IntVar(&o.surveyPerMinute, "survey-per-minute", server.DefaultSurveyPerMinute, "anonymous surveys allowed per client address at once, and then per minute")
+}
+
+// check refuses settings out of range before anything starts.
+func (o *serveOptions) check() error {
+	if o.signInPerMinute < 1 || o.surveyPerMinute < 1 {
+		return fmt.Errorf("--signin-per-minute and --survey-per-minute must be at least 1")
+	}
+	if o.every <= 0 {
+		return fmt.Errorf("--sync-every (IML_AGENT_SYNC_EVERY) %s: must be more than 0", o.every)
+	}
+	return checkSurveyBatch(o.surveyBatch)
+}
+
+// server makes the agent's server and its background sync from the
+// settings, as agent serve runs them.
+func (o *serveOptions) server(st *store.Store, log *slog.Logger) (*server.Server, *syncer.Worker) {
+	srv := server.New(server.Config{SecureCookies: o.secure, SignInPerMinute: o.signInPerMinute, SurveyPerMinute: o.surveyPerMinute}, st, log)
+	s := syncer.New(st, log)
+	s.SurveyBatch = o.surveyBatch
+	w := syncer.NewWorker(s, o.every)
+	srv.SyncNow = w.Trigger
+	return srv, w
+}
+
+func serveCmd(g *globals) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the site's web pages, local API and background sync",
+		Long: `Serve the site's pages and local API, and sync with the hub in the
+background every --sync-every and soon after each change. The site keeps
+working when the hub is unreachable. Stops cleanly on SIGINT or SIGTERM.
+
+On first start, open the printed address to create the Program Director's
+account (or use 'agent user add').`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			ctx, stop := cli.SignalContext()
+			defer stop()
+			// The address first: an agent that cannot listen creates no
+			// database and starts no sync.
+			ln, err := cli.Listen(o.addr)
+			if err != nil {
+				return err
+			}
+			defer ln.Close()
+			// A first start may create the database (docs/operations.md).
+			st, log, err := g.create(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			srv, w := o.server(st, log)
+			wctx, wcancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { w.Run(wctx); close(done) }()
+			defer func() { wcancel(); <-done }()
+			log.Info("background sync started", "every", o.every.String())
+			url := cli.URLFor(ln.Addr())
+			log.Info("agent listening", "url", url)
+			fmt.Fprintf(cmd.OutOrStdout(), "agent listening on %s\n", url)
+			if _, err := st.Enrollment(ctx); errors.Is(err, store.ErrNotEnrolled) {
+				fmt.Fprintf(cmd.OutOrStdout(), "not enrolled with a hub yet (%s): the site works, and syncs once 'agent enroll' has run\n", st.Path)
+			}
+			return cli.ServeOn(ctx, ln, srv.Handler(), log)
+		},
+	}
+	o.addFlags(cmd)
+	return cmd
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/syncer"
+	"github.com/itsmylife/iml/pkg/cli"
+)
+
+// printProgress shows a round's progress on a terminal line.
+func printProgress(w *os.File) func(syncer.Progress) {
+	return func(p syncer.Progress) {
+		switch p.Phase {
+		case "status":
+			fmt.Fprint(w, "contacting the hub…\n")
+		case "pull":
+			if p.Requeued > 0 {
+				fmt.Fprintf(w, "the hub is missing %d records sent before; sending them again\n", p.Requeued)
+			}
+		case "push":
+			if p.Pending == 0 || p.Batches == 0 {
+				return
+			}
+			pct := 100 * float64(p.Sent) / float64(p.Pending)
+			fmt.Fprintf(w, "\rsent %d of %d records (%.0f%%) in %d batches", p.Sent, p.Pending, pct, p.Batches)
+		case "done":
+			if p.Pending > 0 {
+				fmt.Fprintln(w)
+			}
+		}
+	}
+}
+
+func syncCmd(g *globals) *cobra.Command {
+	var quiet bool
+	var batch, surveyBatch int
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Run one sync round now, with progress",
+		Long: `Run one sync round now: check what the hub holds, fetch new program
+releases and send every record waiting in the outbox. Exits non-zero with the
+hub's message when the round fails; nothing is lost, the next round resumes.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkSurveyBatch(surveyBatch); err != nil {
+				return err
+			}
+			ctx, stop := cli.SignalContext()
+			defer stop()
+			st, log, err := g.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			s := syncer.New(st, log)
+			s.SurveyBatch = surveyBatch
+			defer cli.StartProfile()()
+			if batch > 0 {
+				s.BatchRecords = batch
+			}
+			if !quiet {
+				s.OnProgress = printProgress(os.Stderr)
+			}
+			res, err := s.Round(ctx)
+			if err != nil {
+				return fmt.Errorf("sync failed: %w", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "sync done: %d records sent (%d new at the hub) in %d batches, %d refused, release %s, %s\n",
+				res.Sent, res.Stored, res.Batches, res.Conflicts, res.Release, res.Duration.Round(time.Millisecond))
+			if res.Conflicts > 0 {
+				return fmt.Errorf("the hub refused %d records; see the log and the sync page", res.Conflicts)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress output")
+	cmd.Flags().IntVar(&batch, "batch-records", 0, "records per batch (default and maximum 5000; smaller suits slow links)")
+	addSurveyBatch(cmd, &surveyBatch)
+	return cmd
+}
+
+// addSurveyBatch adds --survey-batch, which serve and sync share with one
+// environment variable.
+func addSurveyBatch(cmd *cobra.Command, n *int) {
+	cmd.Flags().IntVar(n, "survey-batch", store.DefaultSurveyBatch, "anonymous surveys that must be waiting before they are sent, together and shuffled")
+	cli.EnvVar(cmd.Flags(), "survey-batch", "IML_SURVEY_BATCH")
+}
+
+// checkSurveyBatch refuses a batch of fewer than one survey.
+func checkSurveyBatch(n int) error {
+	if n < 1 {
+		return fmt.Errorf("--survey-batch (IML_SURVEY_BATCH) %d: must be at least 1", n)
+	}
+	return nil
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/itsmylife/iml/pkg/cli/clitest"
+)
+
+// TestEveryFlagHasEnv: every flag of every hub command has its environment
+// variable, named in its help, and the variable sets it (the command line
+// winning); the operator guide's table lists those of the settings.
+func TestEveryFlagHasEnv(t *testing.T) {
+	clitest.CheckEnv(t, rootCmd)
+	clitest.CheckDocumented(t, rootCmd(), filepath.Join("..", "docs", "operations.md"), nil, []string{"serve"})
+}
+
+// TestEnvSatisfiesRequiredFlags: a command's required flags may come from
+// the environment alone.
+func TestEnvSatisfiesRequiredFlags(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("IML_HUB_DATA_DIR", dir)
+	t.Setenv("IML_LOG_LEVEL", "warn")
+	t.Setenv("IML_HUB_ORG_ADD_NAME", "Riverside Peer Center")
+	t.Setenv("IML_HUB_ORG_ADD_STATE", "VA")
+	root := rootCmd()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetArgs([]string{"org", "add"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "organization Riverside Peer Center added") {
+		t.Fatalf("org add from the environment: %q", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "hub.db")); err != nil {
+		t.Fatalf("IML_HUB_DATA_DIR was not used: %v", err)
+	}
+}
+
+// TestUserAddDefaultRole: hub user add without --role gives the default
+// role its help names.
+func TestUserAddDefaultRole(t *testing.T) {
+	root := rootCmd()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetArgs([]string{"user", "add", "--data-dir", t.TempDir(), "--log-level", "warn", "--email", "ana@example.org", "--name", "Ana"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "account ana@example.org (analyst) added") {
+		t.Fatalf("user add: %q", out.String())
+	}
+}
+
+// TestServeBusyPort: hub serve on an address another program holds exits
+// non-zero saying so, before it opens the database or starts background
+// work.
+func TestServeBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	dir := filepath.Join(t.TempDir(), "hub")
+	code, stdout, stderr := runMain(t, "serve", "--addr", addr, "--data-dir", dir, "--log-level", "debug")
+	if code == 0 {
+		t.Fatalf("hub serve on a busy address exited 0: %s %s", stdout, stderr)
+	}
+	if !strings.Contains(stderr, "cannot listen on "+addr) || !strings.Contains(stderr, "in use") {
+		t.Errorf("no clear message about the busy address: %q", stderr)
+	}
+	for _, s := range []string{"background", "listening", "projector", "job"} {
+		if strings.Contains(stdout+stderr, s) {
+			t.Errorf("output mentions %q although the hub could not listen: %s %s", s, stdout, stderr)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the data directory was created (%v) although the hub could not listen", err)
+	}
+}

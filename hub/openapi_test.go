@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/spf13/cobra"
+
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/staff"
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/openapitest"
+)
+
+// hubAPI is the rule for which of the hub's routes are its API and must be
+// in docs/openapi.yaml: everything under /api/ (the sync API, the staff
+// and admin API, the public verification) and the health checks. The rest
+// are pages for a browser: HTML pages and their form posts, the CSV
+// downloads of the pages, the OpenID Connect redirects and the static
+// files.
+func hubAPI(path string) bool {
+	return strings.HasPrefix(path, "/api/") || path == "/healthz" || path == "/readyz"
+}
+
+// TestOpenAPI: docs/openapi.yaml is a valid OpenAPI 3.1 description that
+// describes exactly the hub's API routes, as hub serve builds them, and
+// real answers of the hub's handler match it.
+func TestOpenAPI(t *testing.T) {
+	doc := openapitest.Load(t, filepath.Join("..", "docs", "openapi.yaml"))
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "hub.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var o serveOptions
+	o.addFlags(&cobra.Command{})
+	srv, err := o.server(ctx, st, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Handler()
+	engine, ok := h.(*gin.Engine)
+	if !ok {
+		t.Fatalf("the hub's handler is a %T, not a gin engine", h)
+	}
+	if api := openapitest.CheckRoutes(t, doc, engine.Routes(), hubAPI); len(api) < 20 {
+		t.Fatalf("only %d API routes: is the rule right?", len(api))
+	}
+
+	call := func(method, path, specPath, token, body string) *httptest.ResponseRecorder {
+		var r *http.Request
+		if body == "" {
+			r = httptest.NewRequest(method, path, nil)
+		} else {
+			r = httptest.NewRequest(method, path, strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
+		}
+		if token != "" {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		return openapitest.Call(t, doc, h, r, specPath)
+	}
+	expect := func(w *httptest.ResponseRecorder, status int, contentType string) {
+		t.Helper()
+		if w.Code != status || !strings.HasPrefix(w.Header().Get("Content-Type"), contentType) {
+			t.Errorf("answered %d %s, want %d %s: %s", w.Code, w.Header().Get("Content-Type"), status, contentType, w.Body.String())
+		}
+	}
+	expect(call("GET", "/healthz", "/healthz", "", ""), 200, "application/json")
+	expect(call("GET", "/readyz", "/readyz", "", ""), 200, "application/json")
+	expect(call("GET", "/api/v1/me", "/api/v1/me", "", ""), 401, "application/problem+json")
+	expect(call("POST", "/api/v1/auth/login", "/api/v1/auth/login", "", `{"email":"ada@example.org","password":"wrong password"}`), 401, "application/problem+json")
+
+	if _, err := staff.New(st).AddUser(ctx, "ada@example.org", "Ada Admin", store.RoleAdmin, "", "a password for the test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := affiliates.New(st).AddOrganization(ctx, "Riverside Peer Center", "peer_run", "VA"); err != nil {
+		t.Fatal(err)
+	}
+	w := call("POST", "/api/v1/auth/login", "/api/v1/auth/login", "", `{"email":"ada@example.org","password":"a password for the test"}`)
+	expect(w, 200, "application/json")
+	var login struct{ Token string }
+	if err := json.Unmarshal(w.Body.Bytes(), &login); err != nil || login.Token == "" {
+		t.Fatalf("sign-in: %v %s", err, w.Body.String())
+	}
+	expect(call("GET", "/api/v1/me", "/api/v1/me", login.Token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/users", "/api/v1/users", login.Token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/organizations", "/api/v1/organizations", login.Token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/sites", "/api/v1/sites", login.Token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/users/no-such-user", "/api/v1/users/{id}", login.Token, ""), 404, "application/problem+json")
+	expect(call("GET", "/api/v1/sync/status", "/api/v1/sync/status", "", ""), 400, "application/problem+json")
+}
