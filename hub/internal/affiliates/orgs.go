@@ -5,9 +5,10 @@ import (
 	"regexp"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
+
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/dbx"
-	"gorm.io/gorm"
 )
 
 var stateRE = regexp.MustCompile(`^[A-Z]{2}$`)

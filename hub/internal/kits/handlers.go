@@ -2,6 +2,7 @@ package kits
 
 import (
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/web"
 )

@@ -5,8 +5,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/itsmylife/iml/hub/internal/store"
 	"gorm.io/gorm"
+
+	"github.com/itsmylife/iml/hub/internal/store"
 )
 
 // AuditFilter narrows the audit log. Empty fields match everything; From

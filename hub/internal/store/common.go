@@ -9,9 +9,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/itsmylife/iml/pkg/textx"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/itsmylife/iml/pkg/textx"
 )
 
 // IsDay reports whether s is a calendar date YYYY-MM-DD.

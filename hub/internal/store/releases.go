@@ -8,10 +8,11 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/itsmylife/iml/pkg/jsonx"
-	"github.com/itsmylife/iml/pkg/program"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/itsmylife/iml/pkg/jsonx"
+	"github.com/itsmylife/iml/pkg/program"
 )
 
 // Status is the release's place in its lifecycle.

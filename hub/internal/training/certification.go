@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
+
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
-	"gorm.io/gorm"
 )
 
 // Certification is a Peer Life Coach certification. Seq grows with every

@@ -2,6 +2,7 @@ package training
 
 import (
 	"github.com/gin-gonic/gin"
+
 	"github.com/itsmylife/iml/hub/internal/web"
 )
 

@@ -9,9 +9,9 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gin-gonic/gin"
 	gojson "github.com/goccy/go-json"
 
-	"github.com/gin-gonic/gin"
 	"github.com/itsmylife/iml/pkg/jsonx"
 	"github.com/itsmylife/iml/pkg/problem"
 )
