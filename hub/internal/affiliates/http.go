@@ -113,7 +113,7 @@ func (s *Handlers) loadProfile(c *gin.Context, o store.Organization) (profile, e
 func (s *Handlers) APIOrganization(c *gin.Context) {
 	p, err := s.loadProfile(c, orgOf(c))
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	sites := []gin.H{}

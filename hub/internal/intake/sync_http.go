@@ -49,7 +49,7 @@ func (s *Handlers) Enroll(c *gin.Context) {
 	}
 	gen, err := s.St.Generation(c.Request.Context())
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	s.Log.Info("site enrolled", "site", site.ID, "org", org.ID)
@@ -61,29 +61,29 @@ func (s *Handlers) Status(c *gin.Context) {
 	site := c.MustGet(web.CtxSite).(store.Site)
 	ctx := c.Request.Context()
 	if err := s.intake.TouchSite(ctx, site.ID, c.GetHeader(contract.HeaderRelease)); err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	gen, err := s.St.Generation(ctx)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	rel, err := s.St.LatestRelease(ctx)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	held, err := s.ta.CountTARequests(ctx, site.ID)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	if site.BatchSeq < 0 || site.BatchSeq > contract.MaxBatchSeq {
 		// Left by a hub that took any number: never hand it to an agent.
 		was := site.BatchSeq
 		if site.BatchSeq, err = s.intake.RepairBatchSeq(ctx, site.ID); err != nil {
-			problem.Internal(c, s.Log, err)
+			s.Respond(c, err)
 			return
 		}
 		s.Log.Warn("site batch sequence out of range: set back so the site resends its records once", "site", site.ID, "was", was, "now", site.BatchSeq)
@@ -153,7 +153,7 @@ func (s *Handlers) Push(c *gin.Context) {
 	s.wake()
 	gen, err := s.St.Generation(c.Request.Context())
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	resp := countFates(contract.PushResponse{Generation: gen, SiteSeq: siteSeq, Results: results}, c.GetHeader(contract.HeaderPushAnswer) == contract.PushAnswerExceptions)
@@ -373,12 +373,12 @@ func (s *Handlers) Pull(c *gin.Context) {
 	}
 	rels, err := s.St.ReleasesAfter(ctx, cur.Releases)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	gen, err := s.St.Generation(ctx)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	resp := contract.PullResponse{Generation: gen, Releases: []contract.ReleaseWire{},
@@ -391,7 +391,7 @@ func (s *Handlers) Pull(c *gin.Context) {
 	// Certifications of the site's organization changed after the cursor.
 	certs, err := s.training.CertificationsAfter(ctx, site.OrgID, cur.Certifications, contract.MaxPullCertifications)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	resp.Certifications = certs
@@ -399,7 +399,7 @@ func (s *Handlers) Pull(c *gin.Context) {
 		cur.Certifications = ce.Seq
 	}
 	if resp.TAAnswers, err = s.answers.TAAnswers(c, site.ID, &cur); err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	resp.Cursor = cur.String()

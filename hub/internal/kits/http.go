@@ -125,7 +125,7 @@ func (s *Handlers) APIDiff(c *gin.Context) {
 func (s *Handlers) APIReleaseSites(c *gin.Context) {
 	sites, latest, err := s.kits.SiteReleases(c.Request.Context())
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	out := make([]gin.H, len(sites))

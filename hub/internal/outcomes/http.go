@@ -28,7 +28,7 @@ func (s *Handlers) APIPOM(c *gin.Context) {
 	}
 	rep, err := s.outcomes.POMReport(c.Request.Context(), f, s.minCell)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, rep)
@@ -42,7 +42,7 @@ func (s *Handlers) APISites(c *gin.Context) {
 	}
 	ss, err := s.St.Sites(c.Request.Context(), org)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	out := []gin.H{}

@@ -129,12 +129,12 @@ func (s *Handlers) APIOutcomes(c *gin.Context) {
 	}
 	rep, err := s.outcomes.Outcomes(c.Request.Context(), f, s.minCell)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	body, err := json.Marshal(rep)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	// The server's own time for the report (filter checks, queries,
@@ -151,7 +151,7 @@ func (s *Handlers) APIFidelity(c *gin.Context) {
 	}
 	rep, err := s.outcomes.Fidelity(c.Request.Context(), f, s.fidelity, s.minCell)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, rep)

@@ -52,7 +52,7 @@ func (s *Handlers) accounts(ctx context.Context) ([]account, error) {
 func (s *Handlers) APIUsers(c *gin.Context) {
 	as, err := s.accounts(c.Request.Context())
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	out := []gin.H{}

@@ -63,7 +63,7 @@ func (s *Handlers) APIAudit(c *gin.Context) {
 	}
 	es, err := s.staff.Audit(c.Request.Context(), f, auditPage)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	out := gin.H{"entries": es}

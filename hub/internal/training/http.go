@@ -111,7 +111,7 @@ func (s *Handlers) APICompleteModule(c *gin.Context) {
 func (s *Handlers) certifiedView(c *gin.Context, status int, cert Certification) {
 	cs, err := s.training.TraineeCertifications(c.Request.Context(), cert.TraineeID, s.certs)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	for _, v := range cs {
@@ -211,7 +211,7 @@ func (s *Handlers) APIEvent(c *gin.Context) {
 	}
 	rs, err := s.training.Registrations(c.Request.Context(), e.ID)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	v := eventView(e)
@@ -255,7 +255,7 @@ func (s *Handlers) APIAttendance(c *gin.Context) {
 func (s *Handlers) APIExpiring(c *gin.Context) {
 	cs, err := s.training.ExpiringCertifications(c.Request.Context(), s.certs)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"within_days": s.certs.WarnDays, "certifications": certViews(cs)})
@@ -293,7 +293,7 @@ func (s *Handlers) APIRegistry(c *gin.Context) {
 	}
 	cs, err := s.training.Registry(c.Request.Context(), o.ID, s.certs)
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"org_id": o.ID, "name": o.Name, "certifications": certViews(cs)})

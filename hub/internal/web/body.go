@@ -115,7 +115,7 @@ func Views[T any](items []T, view func(T) gin.H) []gin.H {
 // read it.
 func ListJSON[T any](s *Base, c *gin.Context, items []T, err error, view func(T) gin.H) {
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, Views(items, view))
