@@ -46,7 +46,7 @@ FUZZ_TARGETS := \
 	./pkg/contract:FuzzParsePayload \
 	./agent/internal/store:FuzzImportParticipants \
 	./pkg/textx:FuzzFormGuard \
-	./agent/internal/server:FuzzParseCents
+	./agent/internal/web:FuzzParseCents
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

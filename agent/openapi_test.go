@@ -40,7 +40,7 @@ func TestOpenAPI(t *testing.T) {
 	defer st.Close()
 	var o serveOptions
 	o.addFlags(&cobra.Command{})
-	srv, _ := o.server(st, log)
+	srv, _ := o.server(st, log, nil)
 	h := srv.Handler()
 	engine, ok := h.(*gin.Engine)
 	if !ok {

@@ -7,20 +7,23 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/itsmylife/iml/agent/internal/server"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/agent/internal/syncer"
 	"github.com/itsmylife/iml/pkg/cli"
+	"github.com/itsmylife/iml/pkg/obs"
 )
 
 // serveOptions are the settings of agent serve.
 type serveOptions struct {
 	addr                                          string
 	surveyBatch, signInPerMinute, surveyPerMinute int
-	every                                         time.Duration
+	every, slow                                   time.Duration
 	secure                                        bool
+	metricsAddr                                   string
 }
 
 func (o *serveOptions) addFlags(cmd *cobra.Command) {
@@ -31,12 +34,17 @@ func (o *serveOptions) addFlags(cmd *cobra.Command) {
 	fl.BoolVar(&o.secure, "secure-cookies", false, "mark cookies Secure (behind HTTPS) [IML_AGENT_SECURE_COOKIES=true]")
 	fl.IntVar(&o.signInPerMinute, "signin-per-minute", server.DefaultSignInPerMinute, "sign-in attempts (staff and participants) allowed per client address at once, and then per minute")
 	fl.IntVar(&o.surveyPerMinute, "survey-per-minute", server.DefaultSurveyPerMinute, "anonymous surveys allowed per client address at once, and then per minute")
+	fl.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address of its own (off when empty)")
+	fl.DurationVar(&o.slow, "slow-request", 2*time.Second, "log requests that take longer than this (0: never)")
 }
 
 // check refuses settings out of range before anything starts.
 func (o *serveOptions) check() error {
 	if o.signInPerMinute < 1 || o.surveyPerMinute < 1 {
 		return fmt.Errorf("--signin-per-minute and --survey-per-minute must be at least 1")
+	}
+	if o.slow < 0 {
+		return fmt.Errorf("--slow-request (IML_AGENT_SLOW_REQUEST) %s: must not be negative", o.slow)
 	}
 	if o.every <= 0 {
 		return fmt.Errorf("--sync-every (IML_AGENT_SYNC_EVERY) %s: must be more than 0", o.every)
@@ -46,9 +54,16 @@ func (o *serveOptions) check() error {
 
 // server makes the agent's server and its background sync from the
 // settings, as agent serve runs them.
-func (o *serveOptions) server(st *store.Store, log *slog.Logger) (*server.Server, *syncer.Worker) {
-	srv := server.New(server.Config{SecureCookies: o.secure, SignInPerMinute: o.signInPerMinute, SurveyPerMinute: o.surveyPerMinute}, st, log)
+func (o *serveOptions) server(st *store.Store, log *slog.Logger, reg *prometheus.Registry) (*server.Server, *syncer.Worker) {
+	cfg := server.Config{SecureCookies: o.secure, SignInPerMinute: o.signInPerMinute, SurveyPerMinute: o.surveyPerMinute}
 	s := syncer.New(st, log)
+	if reg != nil {
+		cfg.Metrics = obs.NewHTTP(reg, "agent", o.slow, log)
+		s.Metrics = obs.NewAgent(reg, agentState(st))
+	} else if o.slow > 0 {
+		cfg.Metrics = obs.NewHTTP(prometheus.NewRegistry(), "agent", o.slow, log) // slow requests logged, nothing served
+	}
+	srv := server.New(cfg, st, log)
 	s.SurveyBatch = o.surveyBatch
 	w := syncer.NewWorker(s, o.every)
 	srv.SyncNow = w.Trigger
@@ -86,7 +101,16 @@ account (or use 'agent user add').`,
 				return err
 			}
 			defer st.Close()
-			srv, w := o.server(st, log)
+			var reg *prometheus.Registry
+			if o.metricsAddr != "" {
+				reg = obs.NewRegistry()
+				addr, err := obs.Listen(ctx, o.metricsAddr, reg, log)
+				if err != nil {
+					return fmt.Errorf("--metrics-addr %s: %w", o.metricsAddr, err)
+				}
+				log.Info("metrics listening", "url", "http://"+addr.String()+"/metrics")
+			}
+			srv, w := o.server(st, log, reg)
 			wctx, wcancel := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() { w.Run(wctx); close(done) }()
@@ -103,4 +127,20 @@ account (or use 'agent user add').`,
 	}
 	o.addFlags(cmd)
 	return cmd
+}
+
+// agentState reads what the agent's metrics show at a scrape: the outbox's
+// depth and the last successful sync.
+func agentState(st *store.Store) func(ctx context.Context) (obs.AgentState, error) {
+	return func(ctx context.Context) (obs.AgentState, error) {
+		stats, err := st.Outbox(ctx)
+		if err != nil {
+			return obs.AgentState{}, err
+		}
+		out := obs.AgentState{Outbox: stats.Pending}
+		if v, err := st.Meta(ctx, store.MetaLastSuccess); err == nil && v != "" {
+			out.LastSuccess, _ = time.Parse(time.RFC3339, v)
+		}
+		return out, nil
+	}
 }

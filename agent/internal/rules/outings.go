@@ -22,19 +22,10 @@ const (
 var Stages = []int{StageWithCoach, StageWithCoachAndFriend, StageWithFriendOrPartner, StageOnTheirOwn}
 
 // StageName says what a stage is ("" for none).
-func StageName(stage int) string {
-	switch stage {
-	case StageWithCoach:
-		return "with the coach"
-	case StageWithCoachAndFriend:
-		return "with the coach and a friend"
-	case StageWithFriendOrPartner:
-		return "with a friend or the peer partner"
-	case StageOnTheirOwn:
-		return "on their own"
-	}
-	return ""
-}
+func StageName(stage int) string { return labelOr(stageNames, stage, "") }
+
+var stageNames = map[int]string{StageWithCoach: "with the coach", StageWithCoachAndFriend: "with the coach and a friend",
+	StageWithFriendOrPartner: "with a friend or the peer partner", StageOnTheirOwn: "on their own"}
 
 // ValidStage reports whether n is one of the four stages.
 func ValidStage(n int) bool { return n >= StageWithCoach && n <= StageOnTheirOwn }

@@ -37,7 +37,7 @@ import (
 // upstreamDay is the day every upstream record is computed as of: the last
 // day of the previous month of the agent's day (UTC, like every "today" of
 // the agent).
-func (s *Store) upstreamDay() time.Time {
+func (s *outboxStore) upstreamDay() time.Time {
 	t := s.today()
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1)
 }
@@ -47,7 +47,7 @@ func (s *Store) upstreamDay() time.Time {
 // withdrawn, with the model of the cohort they were in on that day. Those
 // it leaves out have nothing upstream. It also gives the participant
 // record each one described should have upstream.
-func (s *Store) siteDisclosure(tx *gorm.DB, day time.Time) (map[string]deident.Disclosure, map[string]contract.Participant, error) {
+func (s *outboxStore) siteDisclosure(tx *gorm.DB, day time.Time) (map[string]deident.Disclosure, map[string]contract.Participant, error) {
 	rel, err := s.releaseIn(tx)
 	if err != nil {
 		return nil, nil, err

@@ -62,7 +62,7 @@ func (in *GoalInput) validate(i int) ValidationErrors {
 // participant has at most three; a goal is rewritten, never removed, since
 // spending plans and expenses name it. An entry with every field empty is
 // skipped when its slot has no goal yet (a form's unused slot).
-func (s *Store) SaveGoals(ctx context.Context, participantID string, in []GoalInput) ([]Goal, error) {
+func (s *stipendStore) SaveGoals(ctx context.Context, participantID string, in []GoalInput) ([]Goal, error) {
 	if len(in) > GoalsPerParticipant {
 		return nil, &ValidationError{Field: "goals", Msg: fmt.Sprintf("a participant has %d social goals; %d were sent", GoalsPerParticipant, len(in))}
 	}
@@ -133,7 +133,7 @@ func (s *Store) SaveGoals(ctx context.Context, participantID string, in []GoalIn
 }
 
 // Goals lists a participant's goals by slot.
-func (s *Store) Goals(ctx context.Context, participantID string) ([]Goal, error) {
+func (s *stipendStore) Goals(ctx context.Context, participantID string) ([]Goal, error) {
 	var gs []Goal
 	err := s.DB.WithContext(ctx).Where("participant_id = ?", participantID).Order("slot").Find(&gs).Error
 	return gs, err

@@ -64,7 +64,7 @@ func consenting(tx *gorm.DB, participantID string) (Participant, error) {
 }
 
 // inProgram checks a day lies in the participant's program year, up to today.
-func (s *Store) inProgram(field, day string, p Participant) error {
+func (s *outcomeStore) inProgram(field, day string, p Participant) error {
 	d, ok := parseDate(day)
 	if !ok {
 		return &ValidationError{Field: field, Msg: "must be a date as YYYY-MM-DD"}
@@ -82,7 +82,7 @@ func (s *Store) inProgram(field, day string, p Participant) error {
 
 // SetHospitalizationsBefore records the count of hospitalizations in the
 // two years before enrollment.
-func (s *Store) SetHospitalizationsBefore(ctx context.Context, participantID string, count int) error {
+func (s *outcomeStore) SetHospitalizationsBefore(ctx context.Context, participantID string, count int) error {
 	if count < 0 || count > 1000 {
 		return &ValidationError{Field: "before_count", Msg: "must be a whole number from 0 to 1000"}
 	}
@@ -99,18 +99,18 @@ ON CONFLICT (participant_id) DO UPDATE SET before_count = excluded.before_count,
 }
 
 // AddHospitalStay records a hospitalization during the program.
-func (s *Store) AddHospitalStay(ctx context.Context, participantID, admittedOn string) (HospitalStay, error) {
+func (s *outcomeStore) AddHospitalStay(ctx context.Context, participantID, admittedOn string) (HospitalStay, error) {
 	h := HospitalStay{ID: uuid.NewString(), ParticipantID: participantID, AdmittedOn: strings.TrimSpace(admittedOn), CreatedAt: s.Now()}
 	return h, s.addHospitalRow(ctx, participantID, "hospital_stays", "admitted_on", h.AdmittedOn, nil, &h)
 }
 
 // DeleteHospitalStay removes a hospitalization recorded by mistake.
-func (s *Store) DeleteHospitalStay(ctx context.Context, participantID, stayID string) error {
+func (s *outcomeStore) DeleteHospitalStay(ctx context.Context, participantID, stayID string) error {
 	return s.deleteHospitalRow(ctx, participantID, "hospital_stays", stayID)
 }
 
 // AddServiceChange records a change in another service.
-func (s *Store) AddServiceChange(ctx context.Context, participantID string, in ServiceChange) (ServiceChange, error) {
+func (s *outcomeStore) AddServiceChange(ctx context.Context, participantID string, in ServiceChange) (ServiceChange, error) {
 	in.ID, in.ParticipantID, in.CreatedAt = uuid.NewString(), participantID, s.Now()
 	in.Service, in.Change, in.ChangedOn = strings.TrimSpace(in.Service), strings.TrimSpace(in.Change), strings.TrimSpace(in.ChangedOn)
 	var errs ValidationErrors
@@ -127,7 +127,7 @@ func (s *Store) AddServiceChange(ctx context.Context, participantID string, in S
 // consenting participant on a day of their program year, with the
 // mistakes found before (errs) and those of the day reported together,
 // and rewrites the participant's records.
-func (s *Store) addHospitalRow(ctx context.Context, participantID, table, field, day string, errs ValidationErrors, row any) error {
+func (s *outcomeStore) addHospitalRow(ctx context.Context, participantID, table, field, day string, errs ValidationErrors, row any) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		p, err := consenting(tx, participantID)
 		if err != nil {
@@ -153,11 +153,11 @@ func (s *Store) addHospitalRow(ctx context.Context, participantID, table, field,
 }
 
 // DeleteServiceChange removes a service change recorded by mistake.
-func (s *Store) DeleteServiceChange(ctx context.Context, participantID, changeID string) error {
+func (s *outcomeStore) DeleteServiceChange(ctx context.Context, participantID, changeID string) error {
 	return s.deleteHospitalRow(ctx, participantID, "service_changes", changeID)
 }
 
-func (s *Store) deleteHospitalRow(ctx context.Context, participantID, table, id string) error {
+func (s *outcomeStore) deleteHospitalRow(ctx context.Context, participantID, table, id string) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := consenting(tx, participantID); err != nil {
 			return err
@@ -189,7 +189,7 @@ func underLimit(tx *gorm.DB, table, participantID, field string) error {
 }
 
 // HospitalizationsOf reads a participant's hospitalization data.
-func (s *Store) HospitalizationsOf(ctx context.Context, participantID string) (Hospitalizations, error) {
+func (s *outcomeStore) HospitalizationsOf(ctx context.Context, participantID string) (Hospitalizations, error) {
 	return hospitalizationsOf(s.DB.WithContext(ctx), participantID)
 }
 
@@ -218,7 +218,7 @@ func hospitalizationsOf(tx *gorm.DB, participantID string) (Hospitalizations, er
 // as of pp.day: only with the consent and once the count before enrollment
 // is recorded; otherwise any record sent before is deleted upstream. The
 // count before enrollment is top-coded (3 means 3 or more).
-func (s *Store) refreshHospitalization(tx *gorm.DB, now time.Time, pp upstreamPerson) error {
+func (s *outcomeStore) refreshHospitalization(tx *gorm.DB, now time.Time, pp upstreamPerson) error {
 	h, err := hospitalizationsOf(tx, pp.p.ID)
 	if err != nil {
 		return err

@@ -80,7 +80,7 @@ func (h HubCertification) certification() Certification {
 // "hub": the coach holding its code, or else the one coach with its email
 // who holds no other current hub certification. It returns how many
 // coaches it updated.
-func (s *Store) ApplyHubCertifications(ctx context.Context, certs []contract.CertificationWire) (int, error) {
+func (s *coachStore) ApplyHubCertifications(ctx context.Context, certs []contract.CertificationWire) (int, error) {
 	updated := 0
 	for _, w := range certs {
 		mods, _ := json.Marshal(w.Modules)
@@ -105,7 +105,7 @@ func (s *Store) ApplyHubCertifications(ctx context.Context, certs []contract.Cer
 }
 
 // coachFor finds the coach a hub certification belongs to.
-func (s *Store) coachFor(ctx context.Context, h HubCertification) (Coach, bool, error) {
+func (s *coachStore) coachFor(ctx context.Context, h HubCertification) (Coach, bool, error) {
 	var cs []Coach
 	if err := s.DB.WithContext(ctx).Where("cert_code = ?", h.Code).Limit(1).Find(&cs).Error; err != nil {
 		return Coach{}, false, err
@@ -130,7 +130,7 @@ func (s *Store) coachFor(ctx context.Context, h HubCertification) (Coach, bool, 
 
 // LinkHubCertification records on a coach the hub's certification with a
 // verification code, as the director read it from the coach's certificate.
-func (s *Store) LinkHubCertification(ctx context.Context, coachID, code string) (Coach, error) {
+func (s *coachStore) LinkHubCertification(ctx context.Context, coachID, code string) (Coach, error) {
 	code = NormalizeCertCode(code)
 	var h HubCertification
 	if code == "" {
@@ -154,14 +154,14 @@ func (s *Store) LinkHubCertification(ctx context.Context, coachID, code string) 
 }
 
 // HubCertifications lists the certifications the hub sent, by name.
-func (s *Store) HubCertifications(ctx context.Context) ([]HubCertification, error) {
+func (s *coachStore) HubCertifications(ctx context.Context) ([]HubCertification, error) {
 	var hs []HubCertification
 	return hs, s.DB.WithContext(ctx).Order("coach_name").Find(&hs).Error
 }
 
 // SaveKitFile keeps a file a release attaches, after checking its bytes
 // hash to the name the release gives it.
-func (s *Store) SaveKitFile(ctx context.Context, sha, mediaType string, data []byte) error {
+func (s *coachStore) SaveKitFile(ctx context.Context, sha, mediaType string, data []byte) error {
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != sha {
 		return fmt.Errorf("file %s does not match its SHA-256", sha)
 	}
@@ -170,7 +170,7 @@ func (s *Store) SaveKitFile(ctx context.Context, sha, mediaType string, data []b
 }
 
 // HaveKitFiles reports which of the hashes the agent holds.
-func (s *Store) HaveKitFiles(ctx context.Context, shas []string) (map[string]bool, error) {
+func (s *coachStore) HaveKitFiles(ctx context.Context, shas []string) (map[string]bool, error) {
 	have := map[string]bool{}
 	if len(shas) == 0 {
 		return have, nil
@@ -184,7 +184,7 @@ func (s *Store) HaveKitFiles(ctx context.Context, shas []string) (map[string]boo
 }
 
 // KitFileBySHA returns a file the agent holds.
-func (s *Store) KitFileBySHA(ctx context.Context, sha string) (KitFile, error) {
+func (s *coachStore) KitFileBySHA(ctx context.Context, sha string) (KitFile, error) {
 	var f KitFile
 	return f, notFound(s.DB.WithContext(ctx).First(&f, "sha256 = ?", sha).Error)
 }

@@ -125,7 +125,7 @@ func yes(s string) (bool, bool) {
 // imported in one transaction or none. A person already at the site (same
 // names and birth date) is an error, so a file can be imported again safely.
 // progress, if not nil, is called as rows are written.
-func (s *Store) ImportParticipants(ctx context.Context, r io.Reader, dryRun bool, progress func(done, total int)) (ImportResult, error) {
+func (s *participantStore) ImportParticipants(ctx context.Context, r io.Reader, dryRun bool, progress func(done, total int)) (ImportResult, error) {
 	res := ImportResult{Kind: "participants", DryRun: dryRun, Errors: []RowError{}}
 	rows, errs := readRows(r, ParticipantColumns, participantRequired)
 	if errs != nil {
@@ -203,7 +203,7 @@ func (s *Store) ImportParticipants(ctx context.Context, r io.Reader, dryRun bool
 }
 
 // ImportCoaches adds the coaches of a CSV file, all or none.
-func (s *Store) ImportCoaches(ctx context.Context, r io.Reader, dryRun bool) (ImportResult, error) {
+func (s *participantStore) ImportCoaches(ctx context.Context, r io.Reader, dryRun bool) (ImportResult, error) {
 	res := ImportResult{Kind: "coaches", DryRun: dryRun, Errors: []RowError{}}
 	rows, errs := readRows(r, CoachColumns, coachRequired)
 	if errs != nil {

@@ -79,22 +79,6 @@ type JournalAccess struct {
 	LockedUntil   *time.Time `json:"locked_until"`
 }
 
-func (a ParticipantAccount) view(now time.Time) JournalAccess {
-	v := JournalAccess{Login: a.Login, State: "waiting", IssuedAt: &a.IssuedAt, CodeExpiresAt: a.CodeExpiresAt, ActivatedAt: a.ActivatedAt}
-	switch {
-	case a.RevokedAt != nil:
-		v.State = "revoked"
-	case a.LockedUntil != nil && now.Before(*a.LockedUntil):
-		v.State, v.LockedUntil = "locked", a.LockedUntil
-	case a.PINHash != "":
-		v.State = "active"
-	}
-	if a.PINHash != "" || a.RevokedAt != nil {
-		v.CodeExpiresAt = nil
-	}
-	return v
-}
-
 // readable is the alphabet of sign-in names and start codes: no 0/O, 1/l/I.
 const readable = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -113,7 +97,7 @@ func readableToken(n int) string {
 // a new start code when they had one (the PIN, sessions and any lock-out
 // are reset; the sign-in name stays). It returns the access and the start
 // code, which is shown once and kept only as a hash.
-func (s *Store) IssueJournalAccess(ctx context.Context, participantID, issuedBy string) (JournalAccess, string, error) {
+func (s *journalStore) IssueJournalAccess(ctx context.Context, participantID, issuedBy string) (JournalAccess, string, error) {
 	code := readableToken(10)
 	h, err := bcrypt.GenerateFromPassword([]byte(code), bcrypt.DefaultCost)
 	if err != nil {
@@ -147,7 +131,7 @@ func (s *Store) IssueJournalAccess(ctx context.Context, participantID, issuedBy 
 }
 
 // RevokeJournalAccess ends a participant's access and their sessions.
-func (s *Store) RevokeJournalAccess(ctx context.Context, participantID string) error {
+func (s *journalStore) RevokeJournalAccess(ctx context.Context, participantID string) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&ParticipantAccount{}).Where("participant_id = ? AND revoked_at IS NULL", participantID).
 			Updates(map[string]any{"revoked_at": s.Now(), "code_hash": "", "pin_hash": ""})
@@ -163,7 +147,7 @@ func (s *Store) RevokeJournalAccess(ctx context.Context, participantID string) e
 
 // JournalAccessOf is a participant's access as staff see it (State "none"
 // when none was ever issued).
-func (s *Store) JournalAccessOf(ctx context.Context, participantID string) (JournalAccess, error) {
+func (s *journalStore) JournalAccessOf(ctx context.Context, participantID string) (JournalAccess, error) {
 	var a ParticipantAccount
 	if err := s.DB.WithContext(ctx).Limit(1).Find(&a, "participant_id = ?", participantID).Error; err != nil {
 		return JournalAccess{}, err
@@ -217,8 +201,8 @@ func (j journalAccounts) ClearFailures(ctx context.Context, id string) error {
 
 // checkParticipantSecret signs a participant in with a secret (auth.SignIn
 // with secretOf), answering bad for a wrong one.
-func (s *Store) checkParticipantSecret(ctx context.Context, login, given string, secretOf func(ParticipantAccount, time.Time) (string, bool), bad error) (auth.Account, error) {
-	a, err := auth.SignIn(ctx, journalAccounts{s: s, secretOf: secretOf}, login, given, s.Now())
+func (s *journalStore) checkParticipantSecret(ctx context.Context, login, given string, secretOf func(ParticipantAccount, time.Time) (string, bool), bad error) (auth.Account, error) {
+	a, err := auth.SignIn(ctx, journalAccounts{s: s.Store, secretOf: secretOf}, login, given, s.Now())
 	if errors.Is(err, auth.ErrBadLogin) {
 		return a, bad
 	}
@@ -235,7 +219,7 @@ func validPIN(pin string) error {
 
 // StartJournalAccess is the participant's first sign-in: with the start
 // code they choose their PIN, which replaces the code. It opens a session.
-func (s *Store) StartJournalAccess(ctx context.Context, login, code, pin string) (Participant, string, error) {
+func (s *journalStore) StartJournalAccess(ctx context.Context, login, code, pin string) (Participant, string, error) {
 	if err := validPIN(pin); err != nil {
 		return Participant{}, "", err
 	}
@@ -257,7 +241,7 @@ func (s *Store) StartJournalAccess(ctx context.Context, login, code, pin string)
 }
 
 // ParticipantLogin signs a participant in with their sign-in name and PIN.
-func (s *Store) ParticipantLogin(ctx context.Context, login, pin string) (Participant, string, error) {
+func (s *journalStore) ParticipantLogin(ctx context.Context, login, pin string) (Participant, string, error) {
 	a, err := s.checkParticipantSecret(ctx, login, pin, func(a ParticipantAccount, _ time.Time) (string, bool) {
 		return a.PINHash, a.PINHash != ""
 	}, ErrBadParticipantLogin)
@@ -271,7 +255,7 @@ func (s *Store) ParticipantLogin(ctx context.Context, login, pin string) (Partic
 // openParticipantSession applies upd to the access of participantID when
 // it still holds the secret just checked (cond with the hash checked), and
 // opens a session; when it no longer does, it answers bad.
-func (s *Store) openParticipantSession(ctx context.Context, participantID, cond, hash string, upd map[string]any, bad error) (Participant, string, error) {
+func (s *journalStore) openParticipantSession(ctx context.Context, participantID, cond, hash string, upd map[string]any, bad error) (Participant, string, error) {
 	var tok string
 	var p Participant
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -307,7 +291,7 @@ func (s *Store) openParticipantSession(ctx context.Context, participantID, cond,
 
 // ParticipantBySession finds the participant of a session token: the
 // session current, the access not revoked, the participant not withdrawn.
-func (s *Store) ParticipantBySession(ctx context.Context, token string) (Participant, ParticipantSession, error) {
+func (s *journalStore) ParticipantBySession(ctx context.Context, token string) (Participant, ParticipantSession, error) {
 	var p Participant
 	sess, err := auth.FindSession[ParticipantSession](ctx, s.DB, participantSessions, token, s.Now())
 	if errors.Is(err, auth.ErrNoSession) {
@@ -331,7 +315,7 @@ func (s *Store) ParticipantBySession(ctx context.Context, token string) (Partici
 }
 
 // ParticipantLogout ends a participant's session.
-func (s *Store) ParticipantLogout(ctx context.Context, token string) error {
+func (s *journalStore) ParticipantLogout(ctx context.Context, token string) error {
 	return participantSessions.End(ctx, s.DB, token)
 }
 
@@ -340,6 +324,22 @@ var participantSessions = auth.Sessions{Table: "participant_sessions", Subject: 
 
 // AuditParticipant writes what a participant did with their own access to
 // the audit log, under the participant's own id.
-func (s *Store) AuditParticipant(ctx context.Context, p Participant, action, detail string) error {
+func (s *journalStore) AuditParticipant(ctx context.Context, p Participant, action, detail string) error {
 	return s.Audit(ctx, User{ID: "participant:" + p.ID, Name: "the participant (own journal)"}, action, "participant", p.ID, detail)
+}
+
+func (a ParticipantAccount) view(now time.Time) JournalAccess {
+	v := JournalAccess{Login: a.Login, State: "waiting", IssuedAt: &a.IssuedAt, CodeExpiresAt: a.CodeExpiresAt, ActivatedAt: a.ActivatedAt}
+	switch {
+	case a.RevokedAt != nil:
+		v.State = "revoked"
+	case a.LockedUntil != nil && now.Before(*a.LockedUntil):
+		v.State, v.LockedUntil = "locked", a.LockedUntil
+	case a.PINHash != "":
+		v.State = "active"
+	}
+	if a.PINHash != "" || a.RevokedAt != nil {
+		v.CodeExpiresAt = nil
+	}
+	return v
 }

@@ -49,7 +49,7 @@ var ErrNoJournal = errors.New("there is no journal entry for this week")
 // SaveJournal enters a participant's guided journal for the week starting
 // on week (a Monday, YYYY-MM-DD), answering the release's prompts; entering
 // a week again replaces its entry, which then awaits review again.
-func (s *Store) SaveJournal(ctx context.Context, participantID, week, enteredBy string, answers map[string]string) (JournalEntry, error) {
+func (s *journalStore) SaveJournal(ctx context.Context, participantID, week, enteredBy string, answers map[string]string) (JournalEntry, error) {
 	return s.saveJournal(ctx, participantID, week, enteredBy, EnteredByStaff, answers)
 }
 
@@ -57,11 +57,11 @@ func (s *Store) SaveJournal(ctx context.Context, participantID, week, enteredBy 
 // They fill in a week without an entry, or change their own entry until
 // the coach has reviewed it; an entry staff made, or one reviewed, stays
 // as it is. Their entry awaits the coach's review like any other.
-func (s *Store) SaveOwnJournal(ctx context.Context, participantID, week string, answers map[string]string) (JournalEntry, error) {
+func (s *journalStore) SaveOwnJournal(ctx context.Context, participantID, week string, answers map[string]string) (JournalEntry, error) {
 	return s.saveJournal(ctx, participantID, week, participantID, EnteredByParticipant, answers)
 }
 
-func (s *Store) saveJournal(ctx context.Context, participantID, week, enteredBy, kind string, answers map[string]string) (JournalEntry, error) {
+func (s *journalStore) saveJournal(ctx context.Context, participantID, week, enteredBy, kind string, answers map[string]string) (JournalEntry, error) {
 	rel, err := s.ActiveRelease(ctx)
 	if err != nil {
 		return JournalEntry{}, err
@@ -144,7 +144,7 @@ func (e JournalEntry) OwnEntryEditable() bool { return ownEntryLocked(e) == "" }
 
 // ReviewJournal records that a coach reviewed a week's entry. Reviewing it
 // again changes nothing.
-func (s *Store) ReviewJournal(ctx context.Context, participantID, week, reviewer string) (JournalEntry, error) {
+func (s *journalStore) ReviewJournal(ctx context.Context, participantID, week, reviewer string) (JournalEntry, error) {
 	var e JournalEntry
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Limit(1).Find(&e, "participant_id = ? AND week_start = ?", participantID, week).Error; err != nil {
@@ -164,7 +164,7 @@ func (s *Store) ReviewJournal(ctx context.Context, participantID, week, reviewer
 }
 
 // Journals lists a participant's journal entries, the newest week first.
-func (s *Store) Journals(ctx context.Context, participantID string) ([]JournalEntry, error) {
+func (s *journalStore) Journals(ctx context.Context, participantID string) ([]JournalEntry, error) {
 	var es []JournalEntry
 	err := s.DB.WithContext(ctx).Where("participant_id = ?", participantID).Order("week_start DESC").Find(&es).Error
 	return es, err
@@ -172,7 +172,7 @@ func (s *Store) Journals(ctx context.Context, participantID string) ([]JournalEn
 
 // JournalCompletion is the participant's journal completion rate so far
 // (see rules.CompleteJournals).
-func (s *Store) JournalCompletion(ctx context.Context, p Participant) (rules.JournalCompletion, error) {
+func (s *journalStore) JournalCompletion(ctx context.Context, p Participant) (rules.JournalCompletion, error) {
 	var weeks []string
 	if err := s.DB.WithContext(ctx).Model(&JournalEntry{}).Where("participant_id = ?", p.ID).Pluck("week_start", &weeks).Error; err != nil {
 		return rules.JournalCompletion{}, err
@@ -188,6 +188,6 @@ func (s *Store) JournalCompletion(ctx context.Context, p Participant) (rules.Jou
 }
 
 // UserNames maps account ids to the names staff see.
-func (s *Store) UserNames(ctx context.Context, ids []string) (map[string]string, error) {
+func (s *journalStore) UserNames(ctx context.Context, ids []string) (map[string]string, error) {
 	return staffNames(s.DB.WithContext(ctx), ids)
 }

@@ -93,7 +93,7 @@ type MeetingOptions struct {
 
 // MeetingOptions returns the theme and lesson plans of a cohort's meeting
 // on a day, or why no meeting can be held that day.
-func (s *Store) MeetingOptions(ctx context.Context, cohortID, day string) (MeetingOptions, error) {
+func (s *meetingStore) MeetingOptions(ctx context.Context, cohortID, day string) (MeetingOptions, error) {
 	o := MeetingOptions{Day: day, Plans: []program.LessonPlan{}}
 	d, ok := parseDate(day)
 	if !ok {
@@ -158,20 +158,20 @@ WHERE m.cohort_id = ? AND m.joined_on <= ? AND (m.left_on = '' OR m.left_on > ?)
 // program's rules (see rules.MeetingTheme, CheckLessonPlan, CheckAttendance
 // and CheckSkills) before it writes anything, whichever way the meeting
 // comes in.
-func (s *Store) RecordMeeting(ctx context.Context, cohortID, recordedBy string, in MeetingInput) (MeetingView, error) {
+func (s *meetingStore) RecordMeeting(ctx context.Context, cohortID, recordedBy string, in MeetingInput) (MeetingView, error) {
 	return s.saveMeeting(ctx, cohortID, "", recordedBy, in)
 }
 
 // UpdateMeeting corrects a recorded meeting in full (date, lesson plan,
 // attendance, skills, notes), applying the same rules as RecordMeeting;
 // the month and theme follow the new date. Who recorded it stays.
-func (s *Store) UpdateMeeting(ctx context.Context, cohortID, meetingID string, in MeetingInput) (MeetingView, error) {
+func (s *meetingStore) UpdateMeeting(ctx context.Context, cohortID, meetingID string, in MeetingInput) (MeetingView, error) {
 	return s.saveMeeting(ctx, cohortID, meetingID, "", in)
 }
 
 // DeleteMeeting removes a meeting recorded by mistake, with its
 // attendance and skills.
-func (s *Store) DeleteMeeting(ctx context.Context, cohortID, meetingID string) error {
+func (s *meetingStore) DeleteMeeting(ctx context.Context, cohortID, meetingID string) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var m Meeting
 		if err := tx.First(&m, "id = ? AND cohort_id = ?", meetingID, cohortID).Error; err != nil {
@@ -199,7 +199,7 @@ func (s *Store) DeleteMeeting(ctx context.Context, cohortID, meetingID string) e
 }
 
 // saveMeeting records a new meeting (meetingID "") or replaces one.
-func (s *Store) saveMeeting(ctx context.Context, cohortID, meetingID, recordedBy string, in MeetingInput) (MeetingView, error) {
+func (s *meetingStore) saveMeeting(ctx context.Context, cohortID, meetingID, recordedBy string, in MeetingInput) (MeetingView, error) {
 	rel, err := s.ActiveRelease(ctx)
 	if err != nil {
 		return MeetingView{}, err
@@ -253,36 +253,9 @@ func (s *Store) saveMeeting(ctx context.Context, cohortID, meetingID, recordedBy
 			sort.SliceStable(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
 			return errs
 		}
-		// Whoever was on the attendance list before a correction is
-		// recomputed too: a new date can change who was a member.
-		var before []string
-		if meetingID == "" {
-			if err := tx.Create(&m).Error; err != nil {
-				return err
-			}
-		} else {
-			if err := tx.Save(&m).Error; err != nil {
-				return err
-			}
-			if err := tx.Model(&MeetingAttendance{}).Where("meeting_id = ?", m.ID).Pluck("participant_id", &before).Error; err != nil {
-				return err
-			}
-			if err := tx.Where("meeting_id = ?", m.ID).Delete(&MeetingAttendance{}).Error; err != nil {
-				return err
-			}
-			if err := tx.Where("meeting_id = ?", m.ID).Delete(&MeetingSkill{}).Error; err != nil {
-				return err
-			}
-		}
-		for id, present := range in.Attendance {
-			if err := tx.Create(&MeetingAttendance{MeetingID: m.ID, ParticipantID: id, Present: present}).Error; err != nil {
-				return err
-			}
-		}
-		for _, sk := range in.Skills {
-			if err := tx.Create(&MeetingSkill{MeetingID: m.ID, Skill: sk}).Error; err != nil {
-				return err
-			}
+		before, err := writeMeeting(tx, &m, meetingID == "", in)
+		if err != nil {
+			return err
 		}
 		present := append(make([]string, 0, len(in.Attendance)+len(before)), before...)
 		for id := range in.Attendance {
@@ -301,8 +274,44 @@ func (s *Store) saveMeeting(ctx context.Context, cohortID, meetingID, recordedBy
 	return s.Meeting(ctx, cohortID, m.ID)
 }
 
+// writeMeeting creates the meeting m (or saves it over the one it
+// corrects) with its attendance and skills; for a correction it returns
+// who was on the attendance list before, whose records are recomputed too:
+// a new date can change who was a member.
+func writeMeeting(tx *gorm.DB, m *Meeting, isNew bool, in MeetingInput) (before []string, err error) {
+	if isNew {
+		if err := tx.Create(m).Error; err != nil {
+			return nil, err
+		}
+	} else {
+		if err := tx.Save(m).Error; err != nil {
+			return nil, err
+		}
+		if err := tx.Model(&MeetingAttendance{}).Where("meeting_id = ?", m.ID).Pluck("participant_id", &before).Error; err != nil {
+			return nil, err
+		}
+		if err := tx.Where("meeting_id = ?", m.ID).Delete(&MeetingAttendance{}).Error; err != nil {
+			return nil, err
+		}
+		if err := tx.Where("meeting_id = ?", m.ID).Delete(&MeetingSkill{}).Error; err != nil {
+			return nil, err
+		}
+	}
+	for id, present := range in.Attendance {
+		if err := tx.Create(&MeetingAttendance{MeetingID: m.ID, ParticipantID: id, Present: present}).Error; err != nil {
+			return nil, err
+		}
+	}
+	for _, sk := range in.Skills {
+		if err := tx.Create(&MeetingSkill{MeetingID: m.ID, Skill: sk}).Error; err != nil {
+			return nil, err
+		}
+	}
+	return before, nil
+}
+
 // Meeting finds one meeting of a cohort.
-func (s *Store) Meeting(ctx context.Context, cohortID, id string) (MeetingView, error) {
+func (s *meetingStore) Meeting(ctx context.Context, cohortID, id string) (MeetingView, error) {
 	var m Meeting
 	if err := s.DB.WithContext(ctx).First(&m, "id = ? AND cohort_id = ?", id, cohortID).Error; err != nil {
 		return MeetingView{}, notFound(err)
@@ -315,7 +324,7 @@ func (s *Store) Meeting(ctx context.Context, cohortID, id string) (MeetingView, 
 }
 
 // Meetings lists a cohort's meetings, newest first, at most limit of them.
-func (s *Store) Meetings(ctx context.Context, cohortID string, limit int) ([]MeetingView, error) {
+func (s *meetingStore) Meetings(ctx context.Context, cohortID string, limit int) ([]MeetingView, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
@@ -327,7 +336,7 @@ func (s *Store) Meetings(ctx context.Context, cohortID string, limit int) ([]Mee
 }
 
 // viewMeetings adds attendance, skills and names to meetings.
-func (s *Store) viewMeetings(ctx context.Context, ms []Meeting) ([]MeetingView, error) {
+func (s *meetingStore) viewMeetings(ctx context.Context, ms []Meeting) ([]MeetingView, error) {
 	out := make([]MeetingView, len(ms))
 	if len(ms) == 0 {
 		return out, nil

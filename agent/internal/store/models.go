@@ -102,24 +102,6 @@ type Session struct {
 	CreatedAt time.Time `gorm:"not null"`
 }
 
-// Coach is a Peer Life Coach at the site. The certification is what the
-// hub reports for the coach (CertSource "hub"), or until the hub manages
-// certification, what the director recorded (CertSource "site").
-type Coach struct {
-	ID             string    `gorm:"primaryKey" json:"id"`
-	UserID         string    `json:"user_id"`
-	Name           string    `json:"name"`
-	Email          string    `json:"email"`
-	Bio            string    `json:"bio"`
-	CertCode       string    `json:"cert_code"`
-	CertifiedUntil string    `json:"certified_until"`
-	CertRevoked    bool      `json:"cert_revoked"`
-	CertSource     string    `json:"cert_source"`
-	Active         bool      `json:"active"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
-}
-
 // CertifiedOn reports whether the coach's certification is current on a day.
 func (c Coach) CertifiedOn(day time.Time) bool {
 	until, ok := parseDate(c.CertifiedUntil)

@@ -72,7 +72,7 @@ type OutboxStats struct {
 }
 
 // Outbox returns the outbox counts.
-func (s *Store) Outbox(ctx context.Context) (OutboxStats, error) {
+func (s *outboxStore) Outbox(ctx context.Context) (OutboxStats, error) {
 	var st OutboxStats
 	db := s.DB.WithContext(ctx)
 	upto, err := ackedUpto(db)
@@ -94,7 +94,7 @@ type Batch struct {
 // PendingBatch reads up to limit due records after a change_seq (0: from the
 // watermark) whose payloads add up to at most maxBytes, skipping records the
 // hub refused.
-func (s *Store) PendingBatch(ctx context.Context, after int64, limit, maxBytes int) (Batch, error) {
+func (s *outboxStore) PendingBatch(ctx context.Context, after int64, limit, maxBytes int) (Batch, error) {
 	var b Batch
 	db := s.DB.WithContext(ctx)
 	upto, err := ackedUpto(db)
@@ -154,7 +154,7 @@ WHERE change_seq > ? AND conflict = '' ORDER BY change_seq LIMIT ?`, after, limi
 // watermark then moves to the batch's last change: everything written before
 // it that is not refused is held by the hub, and everything written since
 // lies above it.
-func (s *Store) Acknowledge(ctx context.Context, seq int64, b Batch, results []contract.RecordResult) (int64, error) {
+func (s *outboxStore) Acknowledge(ctx context.Context, seq int64, b Batch, results []contract.RecordResult) (int64, error) {
 	if len(results) != len(b.Records) {
 		return 0, fmt.Errorf("the hub answered %d fates for %d records", len(results), len(b.Records))
 	}
@@ -230,7 +230,7 @@ func rewind(tx *gorm.DB, to int64) (int64, error) {
 
 // RequeueAll makes every record due again (after restoring the agent's
 // database from a backup).
-func (s *Store) RequeueAll(ctx context.Context) (int64, error) {
+func (s *outboxStore) RequeueAll(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
@@ -269,7 +269,7 @@ var ErrHubSeqRange = errors.New("the hub reports a batch sequence out of range f
 // and ErrHubSeqRange is returned with the records requeued by a
 // generation change (the round goes on: an older hub that holds such a
 // number still takes small ones).
-func (s *Store) Reconcile(ctx context.Context, generation string, siteSeq int64) (int64, error) {
+func (s *outboxStore) Reconcile(ctx context.Context, generation string, siteSeq int64) (int64, error) {
 	var requeued int64
 	absurd := siteSeq < 0 || siteSeq > contract.MaxBatchSeq
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

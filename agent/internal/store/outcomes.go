@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"time"
 
 	"gorm.io/gorm"
 
-	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/deident"
 	"github.com/itsmylife/iml/pkg/program"
@@ -73,7 +71,7 @@ func putComputed(tx *gorm.DB, now time.Time, subject, kind string, month int, pa
 // cohorts a change touched, in the caller's transaction. It is for the
 // changes that can alter a description: a participant added, corrected or
 // withdrawn, a membership, a release, a new month.
-func (s *Store) refreshOutcomes(tx *gorm.DB, participants, cohorts []string) error {
+func (s *outcomeStore) refreshOutcomes(tx *gorm.DB, participants, cohorts []string) error {
 	day := s.upstreamDay()
 	site, want, err := s.siteDisclosure(tx, day)
 	if err != nil {
@@ -92,7 +90,7 @@ func (s *Store) refreshOutcomes(tx *gorm.DB, participants, cohorts []string) err
 // transaction. It is for changes that cannot alter a description (an
 // interview, a meeting, a journal, an expense, an outing, a
 // hospitalization).
-func (s *Store) refreshRecords(tx *gorm.DB, participants, cohorts []string) error {
+func (s *outcomeStore) refreshRecords(tx *gorm.DB, participants, cohorts []string) error {
 	site, err := describedAs(tx, participants)
 	if err != nil {
 		return err
@@ -100,7 +98,7 @@ func (s *Store) refreshRecords(tx *gorm.DB, participants, cohorts []string) erro
 	return s.refreshAll(tx, participants, cohorts, site, s.upstreamDay())
 }
 
-func (s *Store) refreshAll(tx *gorm.DB, participants, cohorts []string, site map[string]deident.Disclosure, day time.Time) error {
+func (s *outcomeStore) refreshAll(tx *gorm.DB, participants, cohorts []string, site map[string]deident.Disclosure, day time.Time) error {
 	seen := map[string]bool{}
 	for _, id := range participants {
 		if id == "" || seen[id] {
@@ -140,215 +138,6 @@ func monthsBegun(start, day time.Time) int {
 	return deident.MonthsBegun(start, day)
 }
 
-// upstreamPerson is a participant as described upstream, and the day
-// their records are computed as of.
-type upstreamPerson struct {
-	p        Participant
-	enrolled time.Time
-	band     string
-	model    string
-	day      time.Time
-}
-
-// participationOf computes a participant's records per program month as
-// of pp.day, with the model and cohort of each month: a month has one when
-// the participant was in a cohort in it or did something in it (a
-// meeting, a journal, an expense, an outing).
-//
-// Program months are calendar months (deident.CalendarMonth): month 1 is
-// the calendar month of enrollment, whatever its day, and every count
-// covers its whole calendar month, so that no figure depends on the day
-// the participant enrolled (or joined or left a cohort). Only the months
-// of the program year upstream count (deident.ProgramYear), and only what
-// is dated up to pp.day:
-//
-//   - meetings held: every meeting of a Peer Partners group the
-//     participant was a member of on some day of the month, held in that
-//     month, and every meeting with them on its attendance list (a Social
-//     Explorations visit is with one participant); meetings attended:
-//     those they were marked present at;
-//   - journals due: every week (Monday to Sunday) whose Sunday falls in the
-//     month, by pp.day; journals completed: those of them with an entry;
-//   - stipend spent, receipts and outings: those dated in the month.
-//
-// A participant who enrolled late in a month therefore has the first
-// month's meetings and journal weeks from before they enrolled among those
-// held and due: their first month's rates read low.
-func (s *Store) participationOf(tx *gorm.DB, pp upstreamPerson) (map[int]*contract.Participation, error) {
-	p, enrolled, asOf := pp.p, pp.enrolled, pp.day
-	last := monthsBegun(enrolled, asOf)
-	out := map[int]*contract.Participation{}
-	month := func(k int) *contract.Participation {
-		if out[k] == nil {
-			out[k] = &contract.Participation{ParticipantKey: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: pp.band,
-				ProgramMonth: k, OutingsByStage: make([]int, contract.OutingStages), ReceiptsComplete: true}
-		}
-		return out[k]
-	}
-	// monthOf is the program month of a day counted upstream, 0 for a day
-	// after asOf or outside the program year upstream.
-	monthOf := func(day string) int {
-		d, ok := parseDate(day)
-		if !ok || d.After(asOf) {
-			return 0
-		}
-		if k, ok := deident.YearMonth(enrolled, d); ok && k <= last {
-			return k
-		}
-		return 0
-	}
-	at := func(day string) *contract.Participation {
-		if k := monthOf(day); k > 0 {
-			return month(k)
-		}
-		return nil
-	}
-	var ms []struct{ CohortID, JoinedOn, LeftOn, Model, SurrogateKey string }
-	if err := tx.Raw(`SELECT m.cohort_id, m.joined_on, m.left_on, c.model, c.surrogate_key FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id
-WHERE m.participant_id = ? ORDER BY m.joined_on, c.surrogate_key`, p.ID).Scan(&ms).Error; err != nil {
-		return nil, err
-	}
-	// memberOf[k] holds the cohorts they were a member of on some day of
-	// month k (a member from joined_on to the day before left_on).
-	memberOf := map[int]map[string]bool{}
-	for k := 1; k <= last; k++ {
-		first, lastDay := deident.CalendarMonthSpan(enrolled, k)
-		if asOf.Before(lastDay) {
-			lastDay = asOf
-		}
-		f, l := first.Format(dateLayout), lastDay.Format(dateLayout)
-		for _, m := range ms {
-			if m.JoinedOn <= l && (m.LeftOn == "" || m.LeftOn > f) {
-				r := month(k)
-				r.CohortKey, r.Model = m.SurrogateKey, m.Model
-				if memberOf[k] == nil {
-					memberOf[k] = map[string]bool{}
-				}
-				memberOf[k][m.CohortID] = true
-			}
-		}
-	}
-	held := map[int]map[string]bool{}
-	hold := func(k int, meetingID string) {
-		if held[k] == nil {
-			held[k] = map[string]bool{}
-		}
-		held[k][meetingID] = true
-	}
-	var att []struct {
-		MeetingID, HeldOn string
-		Present           bool
-	}
-	if err := tx.Raw(`SELECT a.meeting_id, m.held_on, a.present FROM meeting_attendance a JOIN meetings m ON m.id = a.meeting_id WHERE a.participant_id = ?`, p.ID).Scan(&att).Error; err != nil {
-		return nil, err
-	}
-	for _, a := range att {
-		if r := at(a.HeldOn); r != nil {
-			hold(r.ProgramMonth, a.MeetingID)
-			if a.Present {
-				r.MeetingsAttended++
-			}
-		}
-	}
-	var group []struct{ ID, CohortID, HeldOn string }
-	if err := tx.Raw(`SELECT m.id, m.cohort_id, m.held_on FROM meetings m JOIN cohorts c ON c.id = m.cohort_id
-WHERE c.model = ? AND m.cohort_id IN (SELECT cohort_id FROM cohort_members WHERE participant_id = ?)`, program.ModelPeerPartners, p.ID).Scan(&group).Error; err != nil {
-		return nil, err
-	}
-	for _, g := range group {
-		if k := monthOf(g.HeldOn); k > 0 && memberOf[k][g.CohortID] {
-			hold(k, g.ID)
-		}
-	}
-	for k, ids := range held {
-		month(k).MeetingsHeld = len(ids)
-	}
-	var exps []struct {
-		SpentOn     string
-		AmountCents int64
-		Receipts    int
-	}
-	if err := tx.Raw(`SELECT e.spent_on, e.amount_cents, (SELECT COUNT(*) FROM receipts r WHERE r.expense_id = e.id) AS receipts
-FROM expenses e WHERE e.participant_id = ?`, p.ID).Scan(&exps).Error; err != nil {
-		return nil, err
-	}
-	for _, e := range exps {
-		if r := at(e.SpentOn); r != nil {
-			r.StipendSpentCents = min(r.StipendSpentCents+e.AmountCents, 10_000_00)
-			r.ReceiptsComplete = r.ReceiptsComplete && e.Receipts > 0
-		}
-	}
-	var outs []struct {
-		OutingOn string
-		Stage    int
-	}
-	if err := tx.Raw("SELECT outing_on, stage FROM outings WHERE participant_id = ? OR (partner_id = ? AND stage IN ?)", p.ID, p.ID, jointStages).Scan(&outs).Error; err != nil {
-		return nil, err
-	}
-	for _, o := range outs {
-		if r := at(o.OutingOn); r != nil && o.Stage >= 1 && o.Stage <= contract.OutingStages {
-			r.OutingsByStage[o.Stage-1]++
-		}
-	}
-	// Journals last: an entry makes a month have a record, and every month
-	// with a record has its weeks due. A week is the month of its Sunday.
-	var weeks []string
-	if err := tx.Model(&JournalEntry{}).Where("participant_id = ?", p.ID).Pluck("week_start", &weeks).Error; err != nil {
-		return nil, err
-	}
-	entered := map[time.Time]bool{}
-	for _, w := range weeks {
-		if d, ok := parseDate(w); ok {
-			entered[rules.WeekStart(d)] = true
-		}
-	}
-	for monday := range entered {
-		if r := at(monday.AddDate(0, 0, 6).Format(dateLayout)); r != nil {
-			r.JournalsCompleted++
-		}
-	}
-	for k, r := range out {
-		first, lastDay := deident.CalendarMonthSpan(enrolled, k)
-		for d := first; !d.After(lastDay) && !d.After(asOf); d = d.AddDate(0, 0, 1) {
-			if d.Weekday() == time.Sunday {
-				r.JournalsDue++
-			}
-		}
-	}
-	for _, r := range out {
-		r.MeetingsHeld, r.MeetingsAttended = min(r.MeetingsHeld, 1000), min(r.MeetingsAttended, 1000)
-		for i := range r.OutingsByStage {
-			r.OutingsByStage[i] = min(r.OutingsByStage[i], 1000)
-		}
-	}
-	return out, nil
-}
-
-// refreshParticipation writes a participant's participation records and
-// deletes upstream those of months that no longer have one. A month
-// carries the model of its cohort only when that is the model the
-// participant is described with (a month in a cohort of another model
-// would tell the hub more than the quasi-identifier rule allows), and never
-// the cohort's key (a cohort can be smaller than the rule's group).
-func (s *Store) refreshParticipation(tx *gorm.DB, now time.Time, pp upstreamPerson) error {
-	months, err := s.participationOf(tx, pp)
-	if err != nil {
-		return err
-	}
-	keep := map[int]bool{}
-	for k, r := range months {
-		r.AgeBand, r.CohortKey = pp.band, ""
-		if r.Model != pp.model {
-			r.Model = ""
-		}
-		keep[k] = true
-		if err := putComputed(tx, now, pp.p.ID, kindParticipation, k, r); err != nil {
-			return err
-		}
-	}
-	return dropUpstream(tx, now, pp.p.ID, kindParticipation, keep)
-}
-
 // pairingChangeReasons are the ends of a pair that change partners (a pair
 // ended because someone left the program is not a pairing change).
 var pairingChangeReasons = map[string]bool{"not_working_well": true, "different_progression": true, "other": true}
@@ -365,7 +154,7 @@ var pairingChangeReasons = map[string]bool{"not_working_well": true, "different_
 // calendar month. A window from the cohort's start day would tell the hub
 // that day (the meetings of each window) and, in its member counts, on
 // which side of it in a month each member joined or left.
-func (s *Store) refreshCohort(tx *gorm.DB, cohortID string, day time.Time) error {
+func (s *outcomeStore) refreshCohort(tx *gorm.DB, cohortID string, day time.Time) error {
 	var c Cohort
 	if err := tx.First(&c, "id = ?", cohortID).Error; err != nil {
 		return err
@@ -448,7 +237,7 @@ SELECT 1 FROM pair_members pm JOIN participants p ON p.id = pm.participant_id WH
 // change at the site, so the sync worker calls it once a day. Records that
 // did not change are not written again, so they change on the first of a
 // month, for every participant at once, and on no other day.
-func (s *Store) RefreshOutcomes(ctx context.Context) error {
+func (s *outcomeStore) RefreshOutcomes(ctx context.Context) error {
 	var ps, cs []string
 	db := s.DB.WithContext(ctx)
 	if err := db.Model(&Participant{}).Where("withdrawn_at IS NULL").Order("id").Pluck("id", &ps).Error; err != nil {
@@ -529,32 +318,4 @@ func SideBySide(rel program.Release, ivs map[string]POMInterview) POMSideBySide 
 		v.Rows = append(v.Rows, row)
 	}
 	return v
-}
-
-// ParticipationMonths is the participant's participation by program month
-// up to today, counted as upstream (calendar months from the month of
-// enrollment; nothing once they have withdrawn): upstream, the same months
-// go as of the end of the previous month.
-func (s *Store) ParticipationMonths(ctx context.Context, participantID string) ([]contract.Participation, error) {
-	out := []contract.Participation{}
-	err := s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
-		var p Participant
-		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
-			return notFound(err)
-		}
-		if p.WithdrawnAt != nil {
-			return nil
-		}
-		enrolled, _ := parseDate(p.EnrolledOn)
-		months, err := s.participationOf(tx, upstreamPerson{p: p, enrolled: enrolled, day: s.today()})
-		if err != nil {
-			return err
-		}
-		for _, r := range months {
-			out = append(out, *r)
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i].ProgramMonth < out[j].ProgramMonth })
-		return nil
-	})
-	return out, err
 }

@@ -41,19 +41,19 @@ type OutingInput struct {
 // that names the peer partner is a joint outing: it is one record, kept
 // on the participant who recorded it, and it counts in the outings,
 // current stage and progression of both partners (see Outings).
-func (s *Store) AddOuting(ctx context.Context, participantID string, in OutingInput) (Outing, error) {
+func (s *outingStore) AddOuting(ctx context.Context, participantID string, in OutingInput) (Outing, error) {
 	return s.saveOuting(ctx, participantID, "", in)
 }
 
 // UpdateOuting corrects an outing recorded on a participant, applying the
 // same rules as AddOuting.
-func (s *Store) UpdateOuting(ctx context.Context, participantID, outingID string, in OutingInput) (Outing, error) {
+func (s *outingStore) UpdateOuting(ctx context.Context, participantID, outingID string, in OutingInput) (Outing, error) {
 	return s.saveOuting(ctx, participantID, outingID, in)
 }
 
 // DeleteOuting removes an outing recorded on a participant by mistake (a
 // joint outing then leaves the partner's outings too).
-func (s *Store) DeleteOuting(ctx context.Context, participantID, outingID string) (Outing, error) {
+func (s *outingStore) DeleteOuting(ctx context.Context, participantID, outingID string) (Outing, error) {
 	var o Outing
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Limit(1).Find(&o, "id = ? AND participant_id = ?", outingID, participantID).Error; err != nil {
@@ -71,7 +71,7 @@ func (s *Store) DeleteOuting(ctx context.Context, participantID, outingID string
 }
 
 // Outing finds an outing recorded on a participant.
-func (s *Store) Outing(ctx context.Context, participantID, outingID string) (Outing, error) {
+func (s *outingStore) Outing(ctx context.Context, participantID, outingID string) (Outing, error) {
 	var o Outing
 	if err := s.DB.WithContext(ctx).Limit(1).Find(&o, "id = ? AND participant_id = ?", outingID, participantID).Error; err != nil {
 		return o, err
@@ -83,7 +83,7 @@ func (s *Store) Outing(ctx context.Context, participantID, outingID string) (Out
 }
 
 // saveOuting records a new outing (outingID "") or replaces one.
-func (s *Store) saveOuting(ctx context.Context, participantID, outingID string, in OutingInput) (Outing, error) {
+func (s *outingStore) saveOuting(ctx context.Context, participantID, outingID string, in OutingInput) (Outing, error) {
 	in.Activity, in.GoalID, in.PartnerID = strings.TrimSpace(in.Activity), strings.TrimSpace(in.GoalID), strings.TrimSpace(in.PartnerID)
 	var o Outing
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -157,7 +157,7 @@ var jointStages = []int{rules.StageWithCoachAndFriend, rules.StageWithFriendOrPa
 // Outings lists a participant's outings, newest first: those recorded on
 // them and the joint outings their peer partner recorded naming them (the
 // outing's ParticipantID then is the partner's).
-func (s *Store) Outings(ctx context.Context, participantID string) ([]Outing, error) {
+func (s *outingStore) Outings(ctx context.Context, participantID string) ([]Outing, error) {
 	os := []Outing{}
 	err := s.DB.WithContext(ctx).Where("participant_id = ? OR (partner_id = ? AND stage IN ?)", participantID, participantID, jointStages).
 		Order("outing_on DESC, created_at DESC, id").Find(&os).Error
@@ -208,7 +208,7 @@ type OutingsView struct {
 
 // ViewOutings gathers a participant's outings, current stage and
 // progression month by month since enrollment.
-func (s *Store) ViewOutings(ctx context.Context, participantID string) (OutingsView, error) {
+func (s *outingStore) ViewOutings(ctx context.Context, participantID string) (OutingsView, error) {
 	p, err := s.Participant(ctx, participantID)
 	if err != nil {
 		return OutingsView{}, err
@@ -257,7 +257,7 @@ func (s *Store) ViewOutings(ctx context.Context, participantID string) (OutingsV
 // cohort the participant is in now (for someone in no cohort, the coach
 // they chose). Another coach who sees the participant, as the coach they
 // chose while someone else leads their group, may not.
-func (s *Store) LeadsParticipant(ctx context.Context, u User, participantID string) (bool, error) {
+func (s *outingStore) LeadsParticipant(ctx context.Context, u User, participantID string) (bool, error) {
 	if u.Role == RoleDirector {
 		return true, nil
 	}

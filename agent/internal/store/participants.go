@@ -137,7 +137,7 @@ func checkCoach(tx *gorm.DB, id string) error {
 
 // AddParticipant records a new participant and queues their de-identified
 // record, in one transaction.
-func (s *Store) AddParticipant(ctx context.Context, in ParticipantInput) (Participant, error) {
+func (s *participantStore) AddParticipant(ctx context.Context, in ParticipantInput) (Participant, error) {
 	now := s.Now()
 	if err := in.validate(now); err != nil {
 		return Participant{}, err
@@ -153,7 +153,7 @@ func (s *Store) AddParticipant(ctx context.Context, in ParticipantInput) (Partic
 
 // addParticipant writes a validated participant and their outbox record in
 // the caller's transaction.
-func (s *Store) addParticipant(tx *gorm.DB, in ParticipantInput, now time.Time) (Participant, error) {
+func (s *participantStore) addParticipant(tx *gorm.DB, in ParticipantInput, now time.Time) (Participant, error) {
 	p, err := s.insertParticipant(tx, in, now)
 	if err != nil {
 		return p, err
@@ -163,7 +163,7 @@ func (s *Store) addParticipant(tx *gorm.DB, in ParticipantInput, now time.Time) 
 
 // insertParticipant writes a validated participant in the caller's
 // transaction, leaving the outbox to the caller.
-func (s *Store) insertParticipant(tx *gorm.DB, in ParticipantInput, now time.Time) (Participant, error) {
+func (s *participantStore) insertParticipant(tx *gorm.DB, in ParticipantInput, now time.Time) (Participant, error) {
 	p := Participant{ID: deident.NewRecordID(now), SurrogateKey: deident.NewSurrogateKey(), CreatedAt: now, UpdatedAt: now}
 	in.apply(&p)
 	if err := checkCoach(tx, p.CoachID); err != nil {
@@ -173,7 +173,7 @@ func (s *Store) insertParticipant(tx *gorm.DB, in ParticipantInput, now time.Tim
 }
 
 // UpdateParticipant corrects a participant's details.
-func (s *Store) UpdateParticipant(ctx context.Context, id string, in ParticipantInput) (Participant, error) {
+func (s *participantStore) UpdateParticipant(ctx context.Context, id string, in ParticipantInput) (Participant, error) {
 	if err := in.validate(s.Now()); err != nil {
 		return Participant{}, err
 	}
@@ -200,7 +200,7 @@ func (s *Store) UpdateParticipant(ctx context.Context, id string, in Participant
 
 // Withdraw records a voluntary withdrawal. The participant's records stay at
 // the site; their de-identified records are deleted upstream at the next sync.
-func (s *Store) Withdraw(ctx context.Context, id string) error {
+func (s *participantStore) Withdraw(ctx context.Context, id string) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var p Participant
 		if err := tx.First(&p, "id = ?", id).Error; err != nil {
@@ -229,14 +229,14 @@ func notFound(err error) error {
 }
 
 // Participants lists participants, newest first.
-func (s *Store) Participants(ctx context.Context) ([]Participant, error) {
+func (s *participantStore) Participants(ctx context.Context) ([]Participant, error) {
 	var ps []Participant
 	err := s.DB.WithContext(ctx).Order("last_name, first_name").Find(&ps).Error
 	return ps, err
 }
 
 // Participant finds one participant.
-func (s *Store) Participant(ctx context.Context, id string) (Participant, error) {
+func (s *participantStore) Participant(ctx context.Context, id string) (Participant, error) {
 	var p Participant
 	err := s.DB.WithContext(ctx).First(&p, "id = ?", id).Error
 	return p, notFound(err)
@@ -251,7 +251,7 @@ type InterviewInput struct {
 
 // RecordInterview records or corrects the participant's interview at a
 // timepoint. Every indicator of the release the site runs must be answered.
-func (s *Store) RecordInterview(ctx context.Context, participantID, timepoint string, in InterviewInput) (POMInterview, error) {
+func (s *participantStore) RecordInterview(ctx context.Context, participantID, timepoint string, in InterviewInput) (POMInterview, error) {
 	rel, err := s.ActiveRelease(ctx)
 	if err != nil {
 		return POMInterview{}, err
@@ -317,7 +317,7 @@ func (s *Store) RecordInterview(ctx context.Context, participantID, timepoint st
 }
 
 // Interviews lists a participant's interviews by timepoint.
-func (s *Store) Interviews(ctx context.Context, participantID string) (map[string]POMInterview, error) {
+func (s *participantStore) Interviews(ctx context.Context, participantID string) (map[string]POMInterview, error) {
 	var ivs []POMInterview
 	if err := s.DB.WithContext(ctx).Find(&ivs, "participant_id = ?", participantID).Error; err != nil {
 		return nil, err
@@ -340,7 +340,7 @@ func (iv POMInterview) AnswersOf() map[string]bool {
 // after a change that cannot alter how they are described (see
 // refreshRecords) and writes any change to the outbox, in the caller's
 // transaction.
-func (s *Store) refreshUpstream(tx *gorm.DB, participantID string) error {
+func (s *participantStore) refreshUpstream(tx *gorm.DB, participantID string) error {
 	return s.refreshRecords(tx, []string{participantID}, nil)
 }
 
@@ -348,7 +348,7 @@ func (s *Store) refreshUpstream(tx *gorm.DB, participantID string) error {
 // their interviews as of day, described as site says, and writes any
 // change to the outbox. This is the only place that decides what leaves
 // the site about a participant.
-func (s *Store) refreshPerson(tx *gorm.DB, participantID string, site map[string]deident.Disclosure, day time.Time) error {
+func (s *participantStore) refreshPerson(tx *gorm.DB, participantID string, site map[string]deident.Disclosure, day time.Time) error {
 	var p Participant
 	if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
 		return err

@@ -8,13 +8,9 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -152,7 +148,7 @@ func spentByLine(tx *gorm.DB, participantID, month string) (map[string]int64, er
 // plan may not total more than the month's stipend; a line with expenses
 // on it cannot be removed, moved to another goal, or planned below what
 // was spent.
-func (s *Store) SavePlan(ctx context.Context, participantID, month string, in []PlanLineInput) ([]PlanLine, error) {
+func (s *stipendStore) SavePlan(ctx context.Context, participantID, month string, in []PlanLineInput) ([]PlanLine, error) {
 	m, err := parseMonthField(month)
 	if err != nil {
 		return nil, err
@@ -192,42 +188,7 @@ func (s *Store) SavePlan(ctx context.Context, participantID, month string, in []
 		if err != nil {
 			return err
 		}
-		var errs ValidationErrors
-		kept := map[string]bool{}
-		planned, spentOn := make([]int64, len(in)), make([]int64, len(in))
-		for i := range in {
-			l := &in[i]
-			f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
-			l.Description = strings.TrimSpace(l.Description)
-			planned[i] = l.PlannedCents
-			if l.Description == "" || len(l.Description) > 300 {
-				errs = append(errs, ValidationError{Field: f("description"), Msg: "say what the money is for (at most 300 characters)"})
-			}
-			if _, ok := goals[l.GoalID]; !ok {
-				errs = append(errs, ValidationError{Field: f("goal_id"), Msg: "choose one of the participant's social goals"})
-			}
-			if l.ID == "" {
-				continue
-			}
-			cur, ok := existing[l.ID]
-			switch {
-			case !ok:
-				errs = append(errs, ValidationError{Field: f("id"), Msg: "is not a line of this month's plan"})
-			case kept[l.ID]:
-				errs = append(errs, ValidationError{Field: f("id"), Msg: "is given twice"})
-			case spent[l.ID] > 0 && cur.GoalID != l.GoalID:
-				errs = append(errs, ValidationError{Field: f("goal_id"), Msg: "expenses on this line were made for its goal; it cannot move to another goal"})
-			}
-			kept[l.ID], spentOn[i] = true, spent[l.ID]
-		}
-		for _, l := range have {
-			if !kept[l.ID] && spent[l.ID] > 0 {
-				errs = append(errs, ValidationError{Field: "lines", Msg: fmt.Sprintf("the line %q has expenses recorded on it and cannot be removed", l.Description)})
-			}
-		}
-		for _, pr := range rules.CheckPlan(rel.Stipend, planned, spentOn) {
-			errs = append(errs, ValidationError{Field: pr.Field, Msg: pr.Detail})
-		}
+		errs, kept := checkPlanLines(rel.Stipend, in, goals, have, spent)
 		if len(errs) > 0 {
 			return errs
 		}
@@ -255,8 +216,55 @@ func (s *Store) SavePlan(ctx context.Context, participantID, month string, in []
 	return out, err
 }
 
+// checkPlanLines checks a month's new plan (in, its descriptions trimmed)
+// against the participant's goals, the plan it replaces (have) and what was
+// spent on its lines: the mistakes, and the ids of the lines it keeps.
+func checkPlanLines(policy program.StipendPolicy, in []PlanLineInput, goals map[string]Goal, have []PlanLine, spent map[string]int64) (ValidationErrors, map[string]bool) {
+	existing := map[string]PlanLine{}
+	for _, l := range have {
+		existing[l.ID] = l
+	}
+	var errs ValidationErrors
+	kept := map[string]bool{}
+	planned, spentOn := make([]int64, len(in)), make([]int64, len(in))
+	for i := range in {
+		l := &in[i]
+		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
+		l.Description = strings.TrimSpace(l.Description)
+		planned[i] = l.PlannedCents
+		if l.Description == "" || len(l.Description) > 300 {
+			errs = append(errs, ValidationError{Field: f("description"), Msg: "say what the money is for (at most 300 characters)"})
+		}
+		if _, ok := goals[l.GoalID]; !ok {
+			errs = append(errs, ValidationError{Field: f("goal_id"), Msg: "choose one of the participant's social goals"})
+		}
+		if l.ID == "" {
+			continue
+		}
+		cur, ok := existing[l.ID]
+		switch {
+		case !ok:
+			errs = append(errs, ValidationError{Field: f("id"), Msg: "is not a line of this month's plan"})
+		case kept[l.ID]:
+			errs = append(errs, ValidationError{Field: f("id"), Msg: "is given twice"})
+		case spent[l.ID] > 0 && cur.GoalID != l.GoalID:
+			errs = append(errs, ValidationError{Field: f("goal_id"), Msg: "expenses on this line were made for its goal; it cannot move to another goal"})
+		}
+		kept[l.ID], spentOn[i] = true, spent[l.ID]
+	}
+	for _, l := range have {
+		if !kept[l.ID] && spent[l.ID] > 0 {
+			errs = append(errs, ValidationError{Field: "lines", Msg: fmt.Sprintf("the line %q has expenses recorded on it and cannot be removed", l.Description)})
+		}
+	}
+	for _, pr := range rules.CheckPlan(policy, planned, spentOn) {
+		errs = append(errs, ValidationError{Field: pr.Field, Msg: pr.Detail})
+	}
+	return errs, kept
+}
+
 // planInputs is a month's plan as it stands, as input for SavePlan.
-func (s *Store) planInputs(ctx context.Context, participantID, month string) ([]PlanLineInput, error) {
+func (s *stipendStore) planInputs(ctx context.Context, participantID, month string) ([]PlanLineInput, error) {
 	var have []PlanLine
 	err := s.DB.WithContext(ctx).Where("participant_id = ? AND month = ?", participantID, month).Order("position").Find(&have).Error
 	out := make([]PlanLineInput, len(have))
@@ -267,7 +275,7 @@ func (s *Store) planInputs(ctx context.Context, participantID, month string) ([]
 }
 
 // AddPlanLine adds a line to a month's spending plan.
-func (s *Store) AddPlanLine(ctx context.Context, participantID, month string, in PlanLineInput) ([]PlanLine, error) {
+func (s *stipendStore) AddPlanLine(ctx context.Context, participantID, month string, in PlanLineInput) ([]PlanLine, error) {
 	if _, err := parseMonthField(month); err != nil {
 		return nil, err
 	}
@@ -280,7 +288,7 @@ func (s *Store) AddPlanLine(ctx context.Context, participantID, month string, in
 }
 
 // RemovePlanLine removes a line with no expenses from its month's plan.
-func (s *Store) RemovePlanLine(ctx context.Context, participantID, lineID string) error {
+func (s *stipendStore) RemovePlanLine(ctx context.Context, participantID, lineID string) error {
 	var l PlanLine
 	if err := s.DB.WithContext(ctx).Limit(1).Find(&l, "id = ? AND participant_id = ?", lineID, participantID).Error; err != nil {
 		return err
@@ -314,7 +322,7 @@ type ExpenseInput struct {
 // AddExpense records money spent. It must name one of the participant's
 // goals and a line of the spending plan of the month it was spent in that
 // is for the same goal, and fit in what is left on that line.
-func (s *Store) AddExpense(ctx context.Context, by User, participantID string, in ExpenseInput) (Expense, error) {
+func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID string, in ExpenseInput) (Expense, error) {
 	rel, err := s.ActiveRelease(ctx)
 	if err != nil {
 		return Expense{}, err
@@ -398,7 +406,7 @@ func (s *Store) AddExpense(ctx context.Context, by User, participantID string, i
 // DeleteExpense removes an expense recorded by mistake, with its receipts.
 // Once the director approved the stipend of its month or of the month
 // after (which was paid on its receipts), it stays.
-func (s *Store) DeleteExpense(ctx context.Context, participantID, expenseID string) error {
+func (s *stipendStore) DeleteExpense(ctx context.Context, participantID, expenseID string) error {
 	var files []string
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var e Expense
@@ -439,112 +447,10 @@ func (s *Store) DeleteExpense(ctx context.Context, participantID, expenseID stri
 	return nil
 }
 
-// ReceiptsDir is where receipt files are kept: a receipts folder beside
-// the database file.
-func (s *Store) ReceiptsDir() string {
-	return filepath.Join(filepath.Dir(s.Path), "receipts")
-}
-
-func (s *Store) receiptPath(fileID string) string {
-	return filepath.Join(s.ReceiptsDir(), fileID)
-}
-
-// AddReceipt stores a receipt file for an expense. The file's declared
-// type, its real content and its size are checked against the release's
-// stipend policy first; a refused file leaves nothing behind. The file is
-// written, readable by its owner only, under a random name.
-func (s *Store) AddReceipt(ctx context.Context, by User, participantID, expenseID, declaredType string, content []byte) (Receipt, error) {
-	rel, err := s.ActiveRelease(ctx)
-	if err != nil {
-		return Receipt{}, err
-	}
-	var e Expense
-	if err := s.DB.WithContext(ctx).Limit(1).Find(&e, "id = ? AND participant_id = ?", expenseID, participantID).Error; err != nil {
-		return Receipt{}, err
-	}
-	if e.ID == "" {
-		return Receipt{}, &MissingError{"expense"}
-	}
-	media, problems := rules.CheckReceipt(rel.Stipend, declaredType, content)
-	if len(problems) > 0 {
-		errs := make(ValidationErrors, len(problems))
-		for i, p := range problems {
-			errs[i] = ValidationError{Field: p.Field, Msg: p.Detail}
-		}
-		return Receipt{}, errs
-	}
-	if s.Path == "" {
-		return Receipt{}, errors.New("receipts: the store does not know where its database is")
-	}
-	if err := os.MkdirAll(s.ReceiptsDir(), 0o700); err != nil {
-		return Receipt{}, fmt.Errorf("receipts folder: %w", err)
-	}
-	var raw [16]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return Receipt{}, err
-	}
-	sum := sha256.Sum256(content)
-	r := Receipt{ID: uuid.NewString(), ExpenseID: e.ID, ParticipantID: participantID, FileID: hex.EncodeToString(raw[:]), MIMEType: media,
-		SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:]), UploadedBy: by.ID, UploadedAt: s.Now()}
-	path := s.receiptPath(r.FileID)
-	if err := writeNew(path, content); err != nil {
-		return Receipt{}, fmt.Errorf("write receipt: %w", err)
-	}
-	if err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&r).Error; err != nil {
-			return err
-		}
-		return s.refreshUpstream(tx, participantID)
-	}); err != nil {
-		_ = os.Remove(path)
-		return Receipt{}, err
-	}
-	return r, nil
-}
-
-// writeNew writes a new file readable by its owner only, removing it again
-// when it cannot be written in full.
-func writeNew(path string, content []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(content)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_ = os.Remove(path)
-	}
-	return err
-}
-
-// ReceiptFile returns a participant's receipt and its file's content.
-func (s *Store) ReceiptFile(ctx context.Context, participantID, receiptID string) (Receipt, []byte, error) {
-	var r Receipt
-	if err := s.DB.WithContext(ctx).Limit(1).Find(&r, "id = ? AND participant_id = ?", receiptID, participantID).Error; err != nil {
-		return r, nil, err
-	}
-	if r.ID == "" {
-		return r, nil, &MissingError{"receipt"}
-	}
-	b, err := os.ReadFile(s.receiptPath(r.FileID))
-	if err != nil {
-		return r, nil, fmt.Errorf("receipt file: %w", err)
-	}
-	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != r.SHA256 {
-		return r, nil, fmt.Errorf("receipt file %s does not match its checksum", r.FileID)
-	}
-	return r, b, nil
-}
-
 // ApprovePayment approves a month's stipend for payment. Only the Program
 // Director approves; the stipend rule must allow it (else a
 // NotPayableError gives the reasons); a month is paid at most once.
-func (s *Store) ApprovePayment(ctx context.Context, by User, participantID, month string) (StipendPayment, error) {
+func (s *stipendStore) ApprovePayment(ctx context.Context, by User, participantID, month string) (StipendPayment, error) {
 	if by.Role != RoleDirector {
 		return StipendPayment{}, ErrForbidden
 	}
@@ -588,251 +494,4 @@ func (s *Store) ApprovePayment(ctx context.Context, by User, participantID, mont
 		return nil
 	})
 	return pay, err
-}
-
-// PlanLineView is a plan line with its goal and what was spent on it.
-type PlanLineView struct {
-	PlanLine
-	GoalSlot   int
-	GoalTitle  string
-	SpentCents int64
-}
-
-// ExpenseView is an expense with its goal, plan line and receipts.
-type ExpenseView struct {
-	Expense
-	GoalSlot        int
-	GoalTitle       string
-	LineDescription string
-	Receipts        []Receipt
-}
-
-// StipendMonthView is a participant's stipend month: the plan, the
-// expenses, whether the allowance is payable and whether it was paid.
-type StipendMonthView struct {
-	Month            string
-	Policy           program.StipendPolicy
-	FirstDay         string
-	LastDay          string
-	Goals            []Goal
-	Lines            []PlanLineView
-	Expenses         []ExpenseView
-	PlannedCents     int64
-	SpentCents       int64
-	ReceiptsComplete bool
-	Decision         rules.StipendDecision
-	Payment          *StipendPayment
-	BalanceCents     int64
-}
-
-// StipendMonth gathers a participant's stipend month.
-func (s *Store) StipendMonth(ctx context.Context, participantID, month string) (StipendMonthView, error) {
-	m, err := parseMonthField(month)
-	if err != nil {
-		return StipendMonthView{}, err
-	}
-	rel, err := s.ActiveRelease(ctx)
-	if err != nil {
-		return StipendMonthView{}, err
-	}
-	var v StipendMonthView
-	err = s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
-		var p Participant
-		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
-			return notFound(err)
-		}
-		v, err = s.stipendMonth(tx, p, rel.Stipend, m)
-		return err
-	})
-	return v, err
-}
-
-func (s *Store) stipendMonth(tx *gorm.DB, p Participant, policy program.StipendPolicy, m time.Time) (StipendMonthView, error) {
-	d, err := loadMonthData(tx, m, p.ID)
-	if err != nil {
-		return StipendMonthView{}, err
-	}
-	return d.view(p, policy, m, s.Now()), nil
-}
-
-// monthData is what the stipend views of a month read, for one
-// participant or for every participant at once: a fixed number of
-// set-based queries, whatever the number of participants, grouped by
-// participant in memory.
-type monthData struct {
-	goals    map[string][]Goal
-	lines    map[string][]PlanLine
-	expenses map[string][]Expense         // the month's, by participant
-	receipts map[string][]Receipt         // of the month's and the previous month's expenses, by expense
-	prev     map[string][]rules.SpentItem // the previous month's expenses, by participant
-	journals map[string]map[string]bool   // weeks with an entry in the month, by participant
-	payments map[string]StipendPayment
-	balance  map[string]int64
-}
-
-// loadMonthData reads a month's stipend records of one participant, or of
-// all when participantID is "".
-func loadMonthData(tx *gorm.DB, m time.Time, participantID string) (monthData, error) {
-	month, prevMonth := rules.MonthOf(m), rules.MonthOf(m.AddDate(0, -1, 0))
-	d := monthData{goals: map[string][]Goal{}, lines: map[string][]PlanLine{}, expenses: map[string][]Expense{}, receipts: map[string][]Receipt{},
-		prev: map[string][]rules.SpentItem{}, journals: map[string]map[string]bool{}, payments: map[string]StipendPayment{}, balance: map[string]int64{}}
-	// only narrows a query to the participant, when there is one.
-	only := func(q *gorm.DB, col string) *gorm.DB {
-		if participantID != "" {
-			return q.Where(col+" = ?", participantID)
-		}
-		return q
-	}
-	var goals []Goal
-	if err := only(tx.Model(&Goal{}), "participant_id").Order("participant_id, slot").Find(&goals).Error; err != nil {
-		return d, err
-	}
-	for _, g := range goals {
-		d.goals[g.ParticipantID] = append(d.goals[g.ParticipantID], g)
-	}
-	var lines []PlanLine
-	if err := only(tx.Model(&PlanLine{}).Where("month = ?", month), "participant_id").Order("participant_id, position").Find(&lines).Error; err != nil {
-		return d, err
-	}
-	for _, l := range lines {
-		d.lines[l.ParticipantID] = append(d.lines[l.ParticipantID], l)
-	}
-	var es []Expense
-	if err := only(tx.Model(&Expense{}).Where("month IN ?", []string{month, prevMonth}), "participant_id").
-		Order("spent_on, created_at, id").Find(&es).Error; err != nil {
-		return d, err
-	}
-	var rs []Receipt
-	sub := only(tx.Model(&Expense{}).Select("id").Where("month IN ?", []string{month, prevMonth}), "participant_id")
-	if err := tx.Where("expense_id IN (?)", sub).Order("uploaded_at, id").Find(&rs).Error; err != nil {
-		return d, err
-	}
-	for _, r := range rs {
-		d.receipts[r.ExpenseID] = append(d.receipts[r.ExpenseID], r)
-	}
-	for _, e := range es {
-		if e.Month == month {
-			d.expenses[e.ParticipantID] = append(d.expenses[e.ParticipantID], e)
-			continue
-		}
-		day, _ := parseDate(e.SpentOn)
-		d.prev[e.ParticipantID] = append(d.prev[e.ParticipantID], rules.SpentItem{SpentOn: day, What: e.What, AmountCents: e.AmountCents, Receipts: len(d.receipts[e.ID])})
-	}
-	var weeks []struct{ ParticipantID, WeekStart string }
-	if err := only(tx.Table("journal_entries").Select("participant_id, week_start").
-		Where("week_start BETWEEN ? AND ?", m.Format(dateLayout), m.AddDate(0, 1, -1).Format(dateLayout)), "participant_id").Scan(&weeks).Error; err != nil {
-		return d, err
-	}
-	for _, w := range weeks {
-		if d.journals[w.ParticipantID] == nil {
-			d.journals[w.ParticipantID] = map[string]bool{}
-		}
-		d.journals[w.ParticipantID][w.WeekStart] = true
-	}
-	var pays []StipendPayment
-	if err := only(tx.Model(&StipendPayment{}).Where("month = ?", month), "participant_id").Find(&pays).Error; err != nil {
-		return d, err
-	}
-	for _, p := range pays {
-		d.payments[p.ParticipantID] = p
-	}
-	var bal []struct {
-		ParticipantID string
-		Cents         int64
-	}
-	paid := only(tx.Table("stipend_payments").Select("participant_id, amount_cents AS cents").Where("month <= ?", month), "participant_id")
-	spent := only(tx.Table("expenses").Select("participant_id, -amount_cents AS cents").Where("month <= ?", month), "participant_id")
-	if err := tx.Raw("SELECT participant_id, SUM(cents) AS cents FROM (? UNION ALL ?) x GROUP BY participant_id", paid, spent).Scan(&bal).Error; err != nil {
-		return d, err
-	}
-	for _, b := range bal {
-		d.balance[b.ParticipantID] = b.Cents
-	}
-	return d, nil
-}
-
-// view assembles a participant's stipend month from the loaded records and
-// applies the stipend rule to it.
-func (d monthData) view(p Participant, policy program.StipendPolicy, m time.Time, now time.Time) StipendMonthView {
-	first, last := programYear(p)
-	v := StipendMonthView{Month: rules.MonthOf(m), Policy: policy, FirstDay: first.Format(dateLayout), LastDay: last.Format(dateLayout), ReceiptsComplete: true,
-		Goals: append([]Goal{}, d.goals[p.ID]...), Lines: []PlanLineView{}, Expenses: []ExpenseView{}, BalanceCents: d.balance[p.ID]}
-	goals := map[string]Goal{}
-	for _, g := range v.Goals {
-		goals[g.ID] = g
-	}
-	spent := map[string]int64{}
-	for _, e := range d.expenses[p.ID] {
-		spent[e.PlanLineID] += e.AmountCents
-	}
-	descr := map[string]string{}
-	for _, l := range d.lines[p.ID] {
-		g := goals[l.GoalID]
-		v.Lines = append(v.Lines, PlanLineView{PlanLine: l, GoalSlot: g.Slot, GoalTitle: g.Title, SpentCents: spent[l.ID]})
-		v.PlannedCents += l.PlannedCents
-		descr[l.ID] = l.Description
-	}
-	for _, e := range d.expenses[p.ID] {
-		g := goals[e.GoalID]
-		ev := ExpenseView{Expense: e, GoalSlot: g.Slot, GoalTitle: g.Title, LineDescription: descr[e.PlanLineID], Receipts: append([]Receipt{}, d.receipts[e.ID]...)}
-		v.Expenses = append(v.Expenses, ev)
-		v.SpentCents += e.AmountCents
-		if len(ev.Receipts) == 0 {
-			v.ReceiptsComplete = false
-		}
-	}
-	journals := d.journals[p.ID]
-	if journals == nil {
-		journals = map[string]bool{}
-	}
-	prev := d.prev[p.ID]
-	if prev == nil {
-		prev = []rules.SpentItem{}
-	}
-	v.Decision = rules.CheckStipend(rules.StipendCase{Policy: policy, Month: m, First: first, Last: last, Journals: journals, PreviousExpenses: prev, Today: now})
-	if pay, ok := d.payments[p.ID]; ok {
-		v.Payment = &pay
-	}
-	return v
-}
-
-// StipendReportRow is one participant's line in a month's stipend report.
-type StipendReportRow struct {
-	Participant Participant
-	StipendMonthView
-}
-
-// StipendReport gathers the month's stipend figures of every participant
-// whose program year includes some of the month, by name. It reads the
-// month for everyone at once (loadMonthData), not participant by
-// participant.
-func (s *Store) StipendReport(ctx context.Context, month string) ([]StipendReportRow, error) {
-	m, err := parseMonthField(month)
-	if err != nil {
-		return nil, err
-	}
-	rel, err := s.ActiveRelease(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []StipendReportRow
-	err = s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
-		var ps []Participant
-		if err := tx.Order("last_name, first_name, id").Find(&ps).Error; err != nil {
-			return err
-		}
-		d, err := loadMonthData(tx, m, "")
-		if err != nil {
-			return err
-		}
-		now := s.Now()
-		for _, p := range ps {
-			if first, last := programYear(p); !rules.EnrolledIn(m, first, last) {
-				continue
-			}
-			out = append(out, StipendReportRow{Participant: p, StipendMonthView: d.view(p, rel.Stipend, m, now)})
-		}
-		return nil
-	})
-	return out, err
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/google/uuid"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
@@ -25,8 +26,25 @@ import (
 	"github.com/itsmylife/iml/pkg/program"
 )
 
-// Store is the agent's database.
+// Store is the agent's database: the shared core (the handle, the clock,
+// meta, the release, users and sessions, who may see whom, the audit log)
+// and the queries of each capability, a type each over the core, which
+// Store gathers so that a caller keeps one handle (st.AddCohort is
+// st.cohortStore.AddCohort).
 type Store struct {
+	participantStore
+	coachStore
+	cohortStore
+	meetingStore
+	pairStore
+	outingStore
+	stipendStore
+	journalStore
+	outcomeStore
+	surveyStore
+	outboxStore
+	taStore
+
 	DB *gorm.DB
 	// reader is a query-only pool for consistent reads that must not take
 	// the write lock (see ReadSnapshot).
@@ -67,7 +85,48 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		_ = dbx.Close(db)
 		return nil, err
 	}
-	return &Store{DB: db, reader: reader, Log: log, Now: func() time.Time { return time.Now().UTC() }, Path: path}, nil
+	return newStore(db, reader, log, path), nil
+}
+
+// The queries of each capability, over the core.
+type (
+	// participantStore: participants, intake, POM interviews, the CSV
+	// import.
+	participantStore struct{ *Store }
+	// coachStore: coaches, their certification (the site's and the
+	// hub's) and the release's kit files.
+	coachStore struct{ *Store }
+	// cohortStore: cohorts and their members.
+	cohortStore struct{ *Store }
+	// meetingStore: cohort meetings, attendance and skills.
+	meetingStore struct{ *Store }
+	// pairStore: peer pairs and pairing profiles.
+	pairStore struct{ *Store }
+	// outingStore: social outings.
+	outingStore struct{ *Store }
+	// stipendStore: goals, spending plans, expenses, receipts, payments
+	// and the month's report.
+	stipendStore struct{ *Store }
+	// journalStore: the weekly journal and the participant's own access.
+	journalStore struct{ *Store }
+	// outcomeStore: hospitalizations, service changes, participation.
+	outcomeStore struct{ *Store }
+	// surveyStore: the anonymous satisfaction survey.
+	surveyStore struct{ *Store }
+	// outboxStore: the de-identified records waiting for the hub.
+	outboxStore struct{ *Store }
+	// taStore: technical assistance requests.
+	taStore struct{ *Store }
+)
+
+// newStore makes the store over its handles, each capability's queries
+// over it.
+func newStore(db, reader *gorm.DB, log *slog.Logger, path string) *Store {
+	s := &Store{DB: db, reader: reader, Log: log, Now: func() time.Time { return time.Now().UTC() }, Path: path}
+	s.participantStore, s.coachStore, s.cohortStore, s.meetingStore = participantStore{s}, coachStore{s}, cohortStore{s}, meetingStore{s}
+	s.pairStore, s.outingStore, s.stipendStore, s.journalStore = pairStore{s}, outingStore{s}, stipendStore{s}, journalStore{s}
+	s.outcomeStore, s.surveyStore, s.outboxStore, s.taStore = outcomeStore{s}, surveyStore{s}, outboxStore{s}, taStore{s}
+	return s
 }
 
 // ReadSnapshot runs fn in a read-only transaction on a consistent snapshot
@@ -308,3 +367,5 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+func newID() string { return uuid.NewString() }

@@ -120,7 +120,7 @@ func insertSurvey(tx *gorm.DB, rel program.Release, year int, in SurveyInput) er
 }
 
 // RecordSurvey stores a survey staff entered from a paper form.
-func (s *Store) RecordSurvey(ctx context.Context, in SurveyInput) error {
+func (s *surveyStore) RecordSurvey(ctx context.Context, in SurveyInput) error {
 	rel, err := s.ActiveRelease(ctx)
 	if err != nil {
 		return err
@@ -184,7 +184,7 @@ func checkPassInput(timepoint, model string) error {
 // IssueSurveyCodes makes n single-use survey codes for a timepoint, valid
 // for 60 days. The codes are shown once (only their hashes are kept) and
 // nothing records who receives which: the coach hands them out.
-func (s *Store) IssueSurveyCodes(ctx context.Context, timepoint, model string, n int) ([]string, error) {
+func (s *surveyStore) IssueSurveyCodes(ctx context.Context, timepoint, model string, n int) ([]string, error) {
 	if err := checkPassInput(timepoint, model); err != nil {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ func (s *Store) IssueSurveyCodes(ctx context.Context, timepoint, model string, n
 // StartSurveyDevice puts a device in survey mode for a timepoint until the
 // end of the day: the token it returns lets that device show the survey to
 // one participant after another, and nothing else.
-func (s *Store) StartSurveyDevice(ctx context.Context, timepoint, model string) (string, error) {
+func (s *surveyStore) StartSurveyDevice(ctx context.Context, timepoint, model string) (string, error) {
 	if err := checkPassInput(timepoint, model); err != nil {
 		return "", err
 	}
@@ -224,7 +224,7 @@ func (s *Store) StartSurveyDevice(ctx context.Context, timepoint, model string) 
 }
 
 // EndSurveyDevice ends a device's survey mode.
-func (s *Store) EndSurveyDevice(ctx context.Context, token string) error {
+func (s *surveyStore) EndSurveyDevice(ctx context.Context, token string) error {
 	return s.DB.WithContext(ctx).Exec("DELETE FROM survey_passes WHERE hash = ? AND kind = ?", passHash(token), PassDevice).Error
 }
 
@@ -243,14 +243,14 @@ func findPass(tx *gorm.DB, token, today string) (SurveyPass, error) {
 }
 
 // SurveyPassOf finds a valid pass by its code or device token.
-func (s *Store) SurveyPassOf(ctx context.Context, token string) (SurveyPass, error) {
+func (s *surveyStore) SurveyPassOf(ctx context.Context, token string) (SurveyPass, error) {
 	return findPass(s.DB.WithContext(ctx), token, s.today().Format(dateLayout))
 }
 
 // SubmitSurvey stores a survey filled in on the survey page with a pass;
 // a code is used up in the same transaction. The survey keeps nothing of
 // the pass but its timepoint and model.
-func (s *Store) SubmitSurvey(ctx context.Context, token string, answers map[string]string) error {
+func (s *surveyStore) SubmitSurvey(ctx context.Context, token string, answers map[string]string) error {
 	rel, err := s.ActiveRelease(ctx)
 	if err != nil {
 		return err
@@ -288,7 +288,7 @@ type storedSurvey struct {
 // random order, when at least minBatch are waiting, or when some were
 // given in a year that has ended (they would otherwise wait for ever). It
 // returns how many it released. The sync worker calls it before it sends.
-func (s *Store) ReleaseSurveys(ctx context.Context, minBatch int) (int, error) {
+func (s *surveyStore) ReleaseSurveys(ctx context.Context, minBatch int) (int, error) {
 	if minBatch < 1 {
 		minBatch = DefaultSurveyBatch
 	}
@@ -343,7 +343,7 @@ type SurveyCount struct {
 }
 
 // SurveyCounts counts the site's surveys by year and timepoint.
-func (s *Store) SurveyCounts(ctx context.Context) ([]SurveyCount, error) {
+func (s *surveyStore) SurveyCounts(ctx context.Context) ([]SurveyCount, error) {
 	out := []SurveyCount{}
 	err := s.DB.WithContext(ctx).Raw(`SELECT year, timepoint, SUM(CASE WHEN released = 0 THEN 1 ELSE 0 END) AS waiting, SUM(released) AS released
 FROM surveys GROUP BY year, timepoint ORDER BY year DESC, timepoint DESC`).Scan(&out).Error

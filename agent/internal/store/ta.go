@@ -53,7 +53,7 @@ func (r TARequest) Wire() contract.TARequestWire {
 }
 
 // RaiseTARequest queues a TA request; the sync worker delivers it.
-func (s *Store) RaiseTARequest(ctx context.Context, u User, in TARequestInput) (TARequest, error) {
+func (s *taStore) RaiseTARequest(ctx context.Context, u User, in TARequestInput) (TARequest, error) {
 	now := s.Now()
 	r := TARequest{ID: deident.NewRecordID(now), Subject: strings.TrimSpace(in.Subject), Category: in.Category,
 		Body: strings.TrimSpace(in.Text), RaisedBy: u.ID, RaisedAt: now.UTC().Truncate(time.Second), Status: TAQueued, UpdatedAt: now}
@@ -68,13 +68,13 @@ func (s *Store) RaiseTARequest(ctx context.Context, u User, in TARequestInput) (
 }
 
 // TARequests lists the site's TA requests, newest first.
-func (s *Store) TARequests(ctx context.Context) ([]TARequest, error) {
+func (s *taStore) TARequests(ctx context.Context) ([]TARequest, error) {
 	var rs []TARequest
 	return rs, s.DB.WithContext(ctx).Order("raised_at DESC, id DESC").Find(&rs).Error
 }
 
 // TARequestByID finds a TA request.
-func (s *Store) TARequestByID(ctx context.Context, id string) (TARequest, error) {
+func (s *taStore) TARequestByID(ctx context.Context, id string) (TARequest, error) {
 	var r TARequest
 	err := s.DB.WithContext(ctx).First(&r, "id = ?", id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -84,7 +84,7 @@ func (s *Store) TARequestByID(ctx context.Context, id string) (TARequest, error)
 }
 
 // UnsentTARequests lists the requests waiting to be delivered, oldest first.
-func (s *Store) UnsentTARequests(ctx context.Context) ([]TARequest, error) {
+func (s *taStore) UnsentTARequests(ctx context.Context) ([]TARequest, error) {
 	var rs []TARequest
 	return rs, s.DB.WithContext(ctx).Where("sent_at IS NULL AND status <> ?", TARefused).Order("raised_at, id").Find(&rs).Error
 }
@@ -93,7 +93,7 @@ func (s *Store) UnsentTARequests(ctx context.Context) ([]TARequest, error) {
 // holds fewer of them than were delivered (it was restored from an older
 // backup); the hub answers those it still has as duplicates. It returns how
 // many were queued again.
-func (s *Store) ResendTARequestsIfLost(ctx context.Context, held int64) (int64, error) {
+func (s *taStore) ResendTARequestsIfLost(ctx context.Context, held int64) (int64, error) {
 	var sent int64
 	if err := s.DB.WithContext(ctx).Model(&TARequest{}).Where("sent_at IS NOT NULL").Count(&sent).Error; err != nil || sent <= held {
 		return 0, err
@@ -104,7 +104,7 @@ func (s *Store) ResendTARequestsIfLost(ctx context.Context, held int64) (int64, 
 
 // MarkTARequestSent records that the hub acknowledged a request, with the
 // status it reported. A later answer already stored is kept.
-func (s *Store) MarkTARequestSent(ctx context.Context, id, status string) error {
+func (s *taStore) MarkTARequestSent(ctx context.Context, id, status string) error {
 	now := s.Now()
 	return s.DB.WithContext(ctx).Model(&TARequest{}).Where("id = ? AND sent_at IS NULL", id).
 		Updates(map[string]any{"sent_at": now, "status": gorm.Expr("CASE WHEN answer_seq = 0 THEN ? ELSE status END", status), "send_error": "", "updated_at": now}).Error
@@ -112,7 +112,7 @@ func (s *Store) MarkTARequestSent(ctx context.Context, id, status string) error 
 
 // MarkTARequestRefused records that the hub refused a request for good; it
 // is not sent again.
-func (s *Store) MarkTARequestRefused(ctx context.Context, id, reason string) error {
+func (s *taStore) MarkTARequestRefused(ctx context.Context, id, reason string) error {
 	return s.DB.WithContext(ctx).Model(&TARequest{}).Where("id = ?", id).
 		Updates(map[string]any{"status": TARefused, "send_error": reason, "updated_at": s.Now()}).Error
 }
@@ -120,7 +120,7 @@ func (s *Store) MarkTARequestRefused(ctx context.Context, id, reason string) err
 // SaveTAAnswers stores answers and status changes from the hub's pull. An
 // entry older than what is stored (a repeated pull) changes nothing; one for
 // an unknown request is skipped. It returns how many requests changed.
-func (s *Store) SaveTAAnswers(ctx context.Context, as []contract.TAAnswerWire) (int, error) {
+func (s *taStore) SaveTAAnswers(ctx context.Context, as []contract.TAAnswerWire) (int, error) {
 	changed := 0
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, a := range as {

@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/obs"
 )
 
 // Progress is reported while a round runs.
@@ -31,6 +33,9 @@ type Result struct {
 	Requeued  int64
 	Release   string
 	Duration  time.Duration
+	// Step is the step a failed round failed in: status, pull, outbox or
+	// push.
+	Step string
 }
 
 // Syncer runs sync rounds for one agent.
@@ -45,6 +50,9 @@ type Syncer struct {
 	// SurveyBatch is how many anonymous surveys must be waiting before a
 	// round hands them to the outbox (see store.ReleaseSurveys).
 	SurveyBatch int
+	// Metrics, when set, counts rounds, failures by step and records
+	// pushed.
+	Metrics *obs.Agent
 }
 
 // New makes a syncer with the default bounds.
@@ -83,6 +91,15 @@ func (s *Syncer) Round(ctx context.Context) (Result, error) {
 	start := time.Now()
 	res, err := s.round(ctx)
 	res.Duration = time.Since(start)
+	if m := s.Metrics; m != nil {
+		m.Pushed.Add(float64(res.Sent))
+		if err != nil {
+			m.SyncRounds.WithLabelValues("failed").Inc()
+			m.SyncErrors.WithLabelValues(cmp.Or(res.Step, "other")).Inc()
+		} else {
+			m.SyncRounds.WithLabelValues("ok").Inc()
+		}
+	}
 	now := s.St.Now().Format(time.RFC3339)
 	_ = s.St.SetMeta(context.WithoutCancel(ctx), store.MetaLastSync, now)
 	if err != nil {
@@ -107,13 +124,49 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 	if v, _ := s.St.Meta(ctx, store.MetaRelease); v != "" {
 		c.SetRelease(v)
 	}
-	s.progress(Progress{Phase: "status"})
-	st, err := c.Status(ctx)
+	res.Step = "status"
+	st, err := s.status(ctx, c, e, &res)
 	if err != nil {
 		return res, err
 	}
+
+	s.progress(Progress{Phase: "pull", Requeued: res.Requeued})
+	res.Step = "pull"
+	if err := s.pull(ctx, c); err != nil {
+		return res, err
+	}
+	res.Release, _ = s.St.Meta(ctx, store.MetaRelease)
+	c.SetRelease(res.Release)
+
+	res.Step = "outbox"
+	if err := s.prepareOutcomes(ctx); err != nil {
+		return res, err
+	}
+	stats, err := s.St.Outbox(ctx)
+	if err != nil {
+		return res, err
+	}
+	s.progress(Progress{Phase: "push", Pending: stats.Pending, Requeued: res.Requeued})
+	res.Step = "push"
+	if err := s.push(ctx, c, e, st.Generation, stats.Pending, &res); err != nil {
+		return res, err
+	}
+	res.Step = ""
+	s.progress(Progress{Phase: "done", Sent: res.Sent, Pending: stats.Pending, Batches: res.Batches, Requeued: res.Requeued})
+	return res, nil
+}
+
+// status asks the hub for this site's status and reconciles with it: the
+// records it lost are queued again (res.Requeued), and so are the TA
+// requests, which are then sent.
+func (s *Syncer) status(ctx context.Context, c *Client, e store.Enrollment, res *Result) (contract.StatusResponse, error) {
+	s.progress(Progress{Phase: "status"})
+	st, err := c.Status(ctx)
+	if err != nil {
+		return st, err
+	}
 	if st.SiteID != e.SiteID {
-		return res, fmt.Errorf("the hub says this credential belongs to site %s, not %s", st.SiteID, e.SiteID)
+		return st, fmt.Errorf("the hub says this credential belongs to site %s, not %s", st.SiteID, e.SiteID)
 	}
 	res.Requeued, err = s.St.Reconcile(ctx, st.Generation, st.SiteSeq)
 	if errors.Is(err, store.ErrHubSeqRange) {
@@ -123,36 +176,25 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		err = nil
 	}
 	if err != nil {
-		return res, err
+		return st, err
 	}
 	if res.Requeued > 0 {
 		s.Log.Warn("sync: the hub is missing records this site sent before; sending them again", "records", res.Requeued, "hub_seq", st.SiteSeq)
 	}
 
 	if n, err := s.St.ResendTARequestsIfLost(ctx, st.TARequests); err != nil {
-		return res, err
+		return st, err
 	} else if n > 0 {
 		s.Log.Warn("sync: the hub is missing TA requests this site sent before; sending them again", "requests", n, "hub_holds", st.TARequests)
 	}
 	if _, err := s.sendTARequests(ctx, c); err != nil {
-		return res, err
+		return st, err
 	}
+	return st, nil
+}
 
-	s.progress(Progress{Phase: "pull", Requeued: res.Requeued})
-	if err := s.pull(ctx, c); err != nil {
-		return res, err
-	}
-	res.Release, _ = s.St.Meta(ctx, store.MetaRelease)
-	c.SetRelease(res.Release)
-
-	if err := s.prepareOutcomes(ctx); err != nil {
-		return res, err
-	}
-	stats, err := s.St.Outbox(ctx)
-	if err != nil {
-		return res, err
-	}
-	s.progress(Progress{Phase: "push", Pending: stats.Pending, Requeued: res.Requeued})
+// push sends the pending records in batches and counts their fates in res.
+func (s *Syncer) push(ctx context.Context, c *Client, e store.Enrollment, generation string, pending int64, res *Result) error {
 	max := s.BatchRecords
 	if max <= 0 || max > contract.MaxBatchRecords {
 		max = contract.MaxBatchRecords
@@ -172,15 +214,15 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 	}
 	cur, err := prepare(0)
 	if err != nil {
-		return res, err
+		return err
 	}
 	seq, err := s.St.NextBatchSeq(ctx)
 	if err != nil {
-		return res, err
+		return err
 	}
 	for len(cur.batch.Records) > 0 {
 		if err := ctx.Err(); err != nil {
-			return res, err
+			return err
 		}
 		type answer struct {
 			resp contract.PushResponse
@@ -194,54 +236,59 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 		next, prepErr := prepare(cur.batch.Last)
 		ans := <-done
 		if ans.err != nil {
-			return res, ans.err
+			return ans.err
 		}
 		if prepErr != nil {
-			return res, prepErr
+			return prepErr
 		}
-		if ans.resp.Generation != st.Generation {
-			return res, errors.New("the hub's generation changed during the round; the next round resends what it lost")
+		if ans.resp.Generation != generation {
+			return errors.New("the hub's generation changed during the round; the next round resends what it lost")
 		}
 		results, err := contract.ExpandResults(ans.resp, cur.batch.Records)
 		if err != nil {
-			return res, err
+			return err
 		}
 		if seq, err = s.St.Acknowledge(ctx, seq, cur.batch, results); err != nil {
-			return res, err
+			return err
 		}
-		res.Batches++
-		stored := ans.resp.Stored
-		if !ans.resp.Exceptions && ans.resp.Acknowledged == 0 {
-			stored = 0 // a hub before the counts: count the fates
-			for _, r := range results {
-				if r.Fate == contract.FateStored {
-					stored++
-				}
-			}
-		}
-		res.Stored += stored
-		for _, r := range results {
-			switch {
-			case r.Fate.Acknowledged():
-				res.Sent++
-			case r.HubVersion >= r.Version:
-				s.Log.Warn("sync: the hub holds another version of a record; sending this site's content as a newer version", "record", r.ID, "hub_version", r.HubVersion)
-			default:
-				res.Conflicts++
-				s.Log.Error("sync: the hub refused a record version", "record", r.ID, "version", r.Version, "fate", r.Fate, "detail", r.Detail)
-			}
-		}
-		s.progress(Progress{Phase: "push", Sent: res.Sent, Pending: stats.Pending, Batches: res.Batches, Requeued: res.Requeued})
+		s.count(res, ans.resp, results)
+		s.progress(Progress{Phase: "push", Sent: res.Sent, Pending: pending, Batches: res.Batches, Requeued: res.Requeued})
 		if len(next.batch.Records) == 0 && next.batch.Last == 0 {
 			// Re-versioned records were written after next was read.
 			if next, err = prepare(cur.batch.Last); err != nil {
-				return res, err
+				return err
 			}
 		}
 		cur = next
 	}
-	s.progress(Progress{Phase: "done", Sent: res.Sent, Pending: stats.Pending, Batches: res.Batches, Requeued: res.Requeued})
-	return res, nil
+	return nil
+}
+
+// count adds a pushed batch's fates to res, logging the records the hub
+// holds in another version or refused.
+func (s *Syncer) count(res *Result, resp contract.PushResponse, results []contract.RecordResult) {
+	res.Batches++
+	stored := resp.Stored
+	if !resp.Exceptions && resp.Acknowledged == 0 {
+		stored = 0 // a hub before the counts: count the fates
+		for _, r := range results {
+			if r.Fate == contract.FateStored {
+				stored++
+			}
+		}
+	}
+	res.Stored += stored
+	for _, r := range results {
+		switch {
+		case r.Fate.Acknowledged():
+			res.Sent++
+		case r.HubVersion >= r.Version:
+			s.Log.Warn("sync: the hub holds another version of a record; sending this site's content as a newer version", "record", r.ID, "hub_version", r.HubVersion)
+		default:
+			res.Conflicts++
+			s.Log.Error("sync: the hub refused a record version", "record", r.ID, "version", r.Version, "fate", r.Fate, "detail", r.Detail)
+		}
+	}
 }
 
 func (s *Syncer) pull(ctx context.Context, c *Client) error {

@@ -1,0 +1,176 @@
+package cohorts
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/web"
+)
+
+// Cohorts are cohorts and their members; a cohort's page shows every
+// feature's section.
+type Cohorts struct{ *web.App }
+
+// auditMembership records an attempt to change a participant's cohort.
+func (s *Cohorts) auditMembership(c *gin.Context, action, participantID string) error {
+	if participantID == "" {
+		return nil
+	}
+	return s.St.Audit(c.Request.Context(), web.CurrentUser(c), action, "participant", participantID, "cohort "+c.Param("cid"))
+}
+
+// addMember adds a participant to cohort :cid, the attempt audited first.
+func (s *Cohorts) addMember(c *gin.Context, participantID, joinedOn string) error {
+	if err := s.auditMembership(c, "add_to_cohort", participantID); err != nil {
+		return err
+	}
+	return s.St.AddMember(c.Request.Context(), c.Param("cid"), participantID, joinedOn)
+}
+
+func (s *Cohorts) APICohorts(c *gin.Context) {
+	own, err := s.OwnCoachID(c)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	cs, err := s.St.Cohorts(c.Request.Context(), own)
+	s.Reply(c, http.StatusOK, cs, err)
+}
+
+func (s *Cohorts) APIAddCohort(c *gin.Context) {
+	var in store.CohortInput
+	if !web.BindJSON(c, &in) {
+		return
+	}
+	coh, err := s.St.AddCohort(c.Request.Context(), in)
+	s.Reply(c, http.StatusCreated, coh, err)
+}
+
+func (s *Cohorts) APICohort(c *gin.Context) {
+	v, err := s.St.ViewCohort(c.Request.Context(), c.Param("cid"))
+	s.Reply(c, http.StatusOK, v, err)
+}
+
+func (s *Cohorts) APIAddMember(c *gin.Context) {
+	var in struct {
+		ParticipantID string `json:"participant_id"`
+		JoinedOn      string `json:"joined_on"`
+	}
+	if !web.BindJSON(c, &in) {
+		return
+	}
+	if err := s.addMember(c, in.ParticipantID, in.JoinedOn); err != nil {
+		s.Respond(c, err)
+		return
+	}
+	v, err := s.St.ViewCohort(c.Request.Context(), c.Param("cid"))
+	s.Reply(c, http.StatusOK, v, err)
+}
+
+func (s *Cohorts) APIRemoveMember(c *gin.Context) {
+	var in struct {
+		LeftOn string `json:"left_on"`
+	}
+	if !web.BindJSON(c, &in) {
+		return
+	}
+	if err := s.auditMembership(c, "leave_cohort", c.Param("pid")); err != nil {
+		s.Respond(c, err)
+		return
+	}
+	if err := s.St.RemoveMember(c.Request.Context(), c.Param("cid"), c.Param("pid"), in.LeftOn); err != nil {
+		s.Respond(c, web.NotFound(err, "The participant is not a current member of this cohort."))
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Cohorts) CohortsPage(c *gin.Context) { s.showCohorts(c, http.StatusOK, gin.H{}) }
+
+func (s *Cohorts) showCohorts(c *gin.Context, status int, data gin.H) {
+	own, err := s.OwnCoachID(c)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	cs, err := s.St.Cohorts(c.Request.Context(), own)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	coaches, err := s.St.Coaches(c.Request.Context())
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	names := map[string]string{}
+	var leaders []store.Coach
+	for _, co := range coaches {
+		names[co.ID] = co.Name
+		if co.Active && co.CertifiedOn(s.St.Now()) {
+			leaders = append(leaders, co)
+		}
+	}
+	data["Title"], data["Cohorts"], data["CoachNames"], data["Leaders"] = "Cohorts", cs, names, leaders
+	if _, ok := data["Form"]; !ok {
+		data["Form"] = store.CohortInput{Model: "peer_partners", Frequency: "weekly", MixedPairs: true}
+	}
+	s.Render(c, status, "cohorts.html", data)
+}
+
+func (s *Cohorts) AddCohortSubmit(c *gin.Context) {
+	var in store.CohortInput
+	_ = c.ShouldBind(&in)
+	in.MixedPairs = c.PostForm("mixed_pairs") == "true"
+	coh, err := s.St.AddCohort(c.Request.Context(), in)
+	if err != nil {
+		fe, ok := web.FieldErrors(err)
+		if !ok {
+			s.Respond(c, err)
+			return
+		}
+		s.showCohorts(c, http.StatusUnprocessableEntity, gin.H{"Form": in, "Errors": fe})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/cohorts/"+coh.ID)
+}
+
+func (s *Cohorts) CohortPage(c *gin.Context) { s.ShowCohort(c, http.StatusOK, gin.H{}) }
+
+func (s *Cohorts) ShowCohortPage(c *gin.Context, status int, data gin.H) {
+	ctx := c.Request.Context()
+	v, err := s.St.ViewCohort(ctx, c.Param("cid"))
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	// Participants who could join: visible to the user, active, in no cohort.
+	candidates, err := s.St.Joinable(ctx, web.CurrentUser(c))
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	data["Title"], data["V"], data["Candidates"], data["Today"] = v.Cohort.Name, v, candidates, s.St.Now().Format("2006-01-02")
+	for _, add := range s.CohortSections {
+		if err := add(c, v, data); err != nil {
+			s.Respond(c, err)
+			return
+		}
+	}
+	s.Render(c, status, "cohort.html", data)
+}
+
+func (s *Cohorts) AddMemberSubmit(c *gin.Context) {
+	if err := s.addMember(c, c.PostForm("participant_id"), c.PostForm("joined_on")); err != nil {
+		fe, ok := web.FieldErrors(err)
+		if !ok {
+			s.Respond(c, err)
+			return
+		}
+		s.ShowCohort(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/cohorts/"+c.Param("cid"))
+}

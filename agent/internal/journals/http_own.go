@@ -1,0 +1,254 @@
+package journals
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/agent/internal/rules"
+	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/web"
+	"github.com/itsmylife/iml/pkg/auth"
+)
+
+// OwnJournal are a participant's own journal. The coach issues a
+// personal access on the participant's page (a sign-in name and a one-time
+// start code); the participant opens /journal/start once to choose a PIN,
+// then signs in at /journal/login and fills in their weeks at /journal.
+// Their session has its own cookie and table: no staff page or API
+// accepts it, and the participant pages show only the signed-in
+// participant's own journal.
+type OwnJournal struct{ *web.App }
+
+// RequireParticipant lets through a signed-in participant (checking the
+// CSRF token of a form) and sends anyone else to the participant sign-in.
+func (s *OwnJournal) RequireParticipant(c *gin.Context) {
+	tok, _ := c.Cookie(participantCookie)
+	p, sess, err := s.St.ParticipantBySession(c.Request.Context(), tok)
+	if errors.Is(err, store.ErrNotFound) {
+		c.Redirect(http.StatusSeeOther, "/journal/login")
+		c.Abort()
+		return
+	}
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	if !auth.Safe(c.Request.Method) && !auth.CSRFValid(c, sess.CSRF) {
+		s.RenderOwn(c, http.StatusForbidden, "error.html", gin.H{"Title": "Form expired", "Message": "This form is out of date. Go back, reload the page and try again."})
+		c.Abort()
+		return
+	}
+	c.Set(web.CtxParticipant, p)
+	c.Set(web.CtxPartSession, sess)
+	c.Next()
+}
+
+func (s *OwnJournal) OwnJournalStartPage(c *gin.Context) {
+	s.RenderOwn(c, http.StatusOK, "journal_start.html", s.SigninForm(c, gin.H{"Title": "Start your journal"}))
+}
+
+func (s *OwnJournal) OwnJournalStartSubmit(c *gin.Context) {
+	login := c.PostForm("login")
+	data := gin.H{"Title": "Start your journal", "Login": login}
+	if !s.SigninFormValid(c, "journal_start.html", data) {
+		return
+	}
+	s.SigninForm(c, data)
+	if c.PostForm("pin") != c.PostForm("pin2") {
+		data["Error"] = "The two PINs differ. Type the same PIN twice."
+		s.RenderOwn(c, http.StatusUnprocessableEntity, "journal_start.html", data)
+		return
+	}
+	_, tok, err := s.St.StartJournalAccess(c.Request.Context(), login, c.PostForm("code"), c.PostForm("pin"))
+	var ve *store.ValidationError
+	s.ownSignedIn(c, "journal_start.html", data, tok, "/journal?started=1", err, map[error]string{
+		store.ErrBadStartCode: "The sign-in name or the start code is wrong, or the code has expired or was already used. Ask your coach for a new code.",
+	}, errors.As(err, &ve))
+}
+
+// ownSignedIn finishes a participant's sign-in: with a session, it sets
+// the cookie and goes on to next; with a known refusal (wrong, a key of
+// refusals; locked; a PIN that does not do, badPIN) it shows the form
+// again with the message; anything else fails.
+func (s *OwnJournal) ownSignedIn(c *gin.Context, page string, data gin.H, tok, next string, err error, refusals map[error]string, badPIN bool) {
+	status := 0
+	for e, msg := range refusals {
+		if errors.Is(err, e) {
+			status, data["Error"] = http.StatusUnauthorized, msg
+		}
+	}
+	switch {
+	case badPIN:
+		status, data["Error"] = http.StatusUnprocessableEntity, "Choose a PIN of at least 6 characters (digits, letters or both)."
+	case errors.Is(err, store.ErrLocked):
+		status, data["Error"] = http.StatusTooManyRequests, "Too many wrong tries. Your journal is locked for 15 minutes."
+		c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.St.Now())))
+	case status == 0 && err != nil:
+		s.Respond(c, err)
+		return
+	}
+	if status != 0 {
+		s.RenderOwn(c, status, page, data)
+		return
+	}
+	auth.SetCookie(c, participantCookie, tok, int(store.ParticipantSessionTTL.Seconds()), s.SecureCookies)
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+func (s *OwnJournal) OwnJournalLoginPage(c *gin.Context) {
+	s.RenderOwn(c, http.StatusOK, "journal_login.html", s.SigninForm(c, gin.H{"Title": "Sign in to your journal"}))
+}
+
+func (s *OwnJournal) OwnJournalLoginSubmit(c *gin.Context) {
+	login := c.PostForm("login")
+	data := gin.H{"Title": "Sign in to your journal", "Login": login}
+	if !s.SigninFormValid(c, "journal_login.html", data) {
+		return
+	}
+	s.SigninForm(c, data)
+	_, tok, err := s.St.ParticipantLogin(c.Request.Context(), login, c.PostForm("pin"))
+	s.ownSignedIn(c, "journal_login.html", data, tok, "/journal", err, map[error]string{store.ErrBadParticipantLogin: "The sign-in name or the PIN is wrong."}, false)
+}
+
+func (s *OwnJournal) OwnJournalLogout(c *gin.Context) {
+	tok, _ := c.Cookie(participantCookie)
+	if err := s.St.ParticipantLogout(c.Request.Context(), tok); err != nil {
+		s.Respond(c, err)
+		return
+	}
+	auth.SetCookie(c, participantCookie, "", -1, s.SecureCookies)
+	c.Redirect(http.StatusSeeOther, "/journal/login")
+}
+
+// ownWeek is one week on the participant's journal page.
+type ownWeek struct {
+	Week, Label, State string
+	Editable           bool
+	Answers            []journalAnswer
+}
+
+func (s *OwnJournal) OwnJournalPage(c *gin.Context) {
+	s.showOwnJournal(c, http.StatusOK, gin.H{})
+}
+
+// showOwnJournal lists the participant's recent weeks (what they wrote,
+// whether the coach has reviewed it) and the form for one week: the week
+// asked for, else this week.
+func (s *OwnJournal) showOwnJournal(c *gin.Context, status int, data gin.H) {
+	if err := s.ownJournalData(c, data); err != nil {
+		s.Respond(c, err)
+		return
+	}
+	s.RenderOwn(c, status, "journal_own.html", data)
+}
+
+// ownJournalData fills the participant's journal page: their weeks and
+// the form's.
+func (s *OwnJournal) ownJournalData(c *gin.Context, data gin.H) error {
+	ctx := c.Request.Context()
+	p := c.MustGet(web.CtxParticipant).(store.Participant)
+	if err := s.St.AuditParticipant(ctx, p, "view_own_journal", "GET /journal"); err != nil {
+		return err
+	}
+	rel, err := s.St.ActiveRelease(ctx)
+	if err != nil {
+		return err
+	}
+	es, err := s.St.Journals(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	names, err := journalNames(c, s.St, es)
+	if err != nil {
+		return err
+	}
+	byWeek := map[string]store.JournalEntry{}
+	for _, e := range es {
+		byWeek[e.WeekStart] = e
+	}
+	enrolled, _ := time.Parse(time.DateOnly, p.EnrolledOn)
+	first := rules.WeekStart(enrolled)
+	if first.Before(enrolled) {
+		first = first.AddDate(0, 0, 7)
+	}
+	var weeks []ownWeek
+	for w := rules.WeekStart(s.St.Now()); !w.Before(first) && len(weeks) < ownJournalWeeks; w = w.AddDate(0, 0, -7) {
+		key := w.Format(time.DateOnly)
+		ow := ownWeek{Week: key, Label: w.Format("Monday 2 January 2006"), State: "Not written yet", Editable: true}
+		if e, ok := byWeek[key]; ok {
+			ow.Answers, ow.Editable = orderedJournalAnswers(rel, e.AnswersOf()), e.OwnEntryEditable()
+			switch {
+			case e.ReviewedAt != nil:
+				ow.State = "Read by " + names[e.ReviewedBy] + " on " + e.ReviewedAt.Format("2 January")
+			case e.EnteredByKind == store.EnteredByParticipant:
+				ow.State = "Written by you; waiting for your coach to read it"
+			default:
+				ow.State = "Written with your coach; waiting for review"
+			}
+		}
+		weeks = append(weeks, ow)
+	}
+	f, ok := data["JournalForm"].(journalForm)
+	if !ok {
+		f = journalForm{Week: c.Query("week"), Answers: map[string]string{}}
+		// Without a week asked for, the form opens on the newest week the
+		// participant may still write (one their coach entered or read is
+		// not theirs to change).
+		for i := 0; f.Week == "" && i < len(weeks); i++ {
+			if weeks[i].Editable {
+				f.Week = weeks[i].Week
+			}
+		}
+		if e, ok := byWeek[f.Week]; ok {
+			f.Answers = e.AnswersOf()
+		}
+	}
+	var form *ownWeek
+	for i := range weeks {
+		if weeks[i].Week == f.Week && weeks[i].Editable {
+			form = &weeks[i]
+		}
+	}
+	data["Title"], data["Weeks"], data["Form"], data["FormWeek"], data["Prompts"] = "My journal", weeks, f, form, rel.JournalPrompts
+	data["Saved"], data["Started"] = c.Query("saved"), c.Query("started") != ""
+	return nil
+}
+
+func (s *OwnJournal) OwnJournalSubmit(c *gin.Context) {
+	ctx := c.Request.Context()
+	p := c.MustGet(web.CtxParticipant).(store.Participant)
+	rel, err := s.St.ActiveRelease(ctx)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	f := journalForm{Week: strings.TrimSpace(c.PostForm("week_start")), Answers: map[string]string{}}
+	for _, pr := range rel.JournalPrompts {
+		f.Answers[pr.Code] = c.PostForm("a_" + pr.Code)
+	}
+	if err := s.St.AuditParticipant(ctx, p, "record_own_journal", "POST /journal week "+f.Week); err != nil {
+		s.Respond(c, err)
+		return
+	}
+	if _, err := s.St.SaveOwnJournal(ctx, p.ID, f.Week, f.Answers); err != nil {
+		fe, ok := web.FieldErrors(err)
+		if !ok {
+			s.Respond(c, err)
+			return
+		}
+		s.showOwnJournal(c, http.StatusUnprocessableEntity, gin.H{"Errors": journalErrorList(rel, fe), "JournalForm": f})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/journal?saved="+f.Week)
+}
+
+const (
+	participantCookie = "iml_participant_session"
+	// ownJournalWeeks is how many recent weeks the participant's page lists.
+	ownJournalWeeks = 12
+)

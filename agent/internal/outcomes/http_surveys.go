@@ -1,0 +1,313 @@
+package outcomes
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/web"
+	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/program"
+)
+
+// Surveys are the anonymous satisfaction survey, which staff enter
+// from paper or a participant fills in on the survey page (not signed in:
+// with a single-use code, or on a device the coach put in survey mode).
+// The survey page shows nothing but the survey.
+type Surveys struct{ *web.App }
+
+func (s *Surveys) APISurveyCounts(c *gin.Context) {
+	counts, err := s.St.SurveyCounts(c.Request.Context())
+	s.Reply(c, http.StatusOK, gin.H{"surveys": counts}, err)
+}
+
+// APIRecordSurvey stores a survey entered from paper. It answers without
+// an id: the site keeps none that staff could note beside a name.
+func (s *Surveys) APIRecordSurvey(c *gin.Context) {
+	var in store.SurveyInput
+	if !web.BindJSON(c, &in) {
+		return
+	}
+	if err := s.St.RecordSurvey(c.Request.Context(), in); err != nil {
+		s.Respond(c, err)
+		return
+	}
+	c.Status(http.StatusCreated)
+}
+
+func (s *Surveys) APIIssueSurveyCodes(c *gin.Context) {
+	var in struct {
+		Timepoint string `json:"timepoint"`
+		Model     string `json:"model"`
+		Count     int    `json:"count"`
+	}
+	if !web.BindJSON(c, &in) {
+		return
+	}
+	codes, err := s.St.IssueSurveyCodes(c.Request.Context(), in.Timepoint, in.Model, in.Count)
+	s.Reply(c, http.StatusCreated, gin.H{"codes": codes}, err)
+}
+
+// APISubmitSurvey is the participant's own call: a single-use code and the
+// answers, no sign-in.
+func (s *Surveys) APISubmitSurvey(c *gin.Context) {
+	var in struct {
+		Code    string            `json:"code"`
+		Answers map[string]string `json:"answers"`
+	}
+	if !web.BindJSON(c, &in) {
+		return
+	}
+	if err := s.St.SubmitSurvey(c.Request.Context(), in.Code, in.Answers); err != nil {
+		if errors.Is(err, store.ErrSurveyPass) {
+			problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, err.Error()))
+			return
+		}
+		s.Respond(c, err)
+		return
+	}
+	c.Status(http.StatusCreated)
+}
+
+// LimitSurvey bounds anonymous surveys (the page and the API); the page
+// comes back with the answers given, to be sent again.
+func (s *Surveys) LimitSurvey() gin.HandlerFunc {
+	msg := func(secs int) string {
+		return "Many surveys were sent from this device in a short time. Wait " + strconv.Itoa(secs) + " seconds, then press the button again: your answers are kept."
+	}
+	return s.TooMany(s.SurveyLimit, msg, func(c *gin.Context, msg string) {
+		rel, err := s.St.ActiveRelease(c.Request.Context())
+		if err != nil {
+			s.Respond(c, err)
+			return
+		}
+		s.showSurvey(c, http.StatusTooManyRequests, gin.H{"Errors": map[string]string{"wait": msg}, "Answers": postedAnswers(c, rel), "Code": c.PostForm("code")})
+	})
+}
+
+var modelLabels = map[string]string{"": "Not said", contract.ModelPeerPartners: "Peer Partners", contract.ModelSocialExplorations: "Social Explorations"}
+
+// surveyStatement is one statement of the survey form with its answers.
+type surveyStatement struct {
+	Item    program.Item
+	Choices []surveyChoice
+}
+
+type surveyChoice struct {
+	Code, Text string
+	Checked    bool
+}
+
+func surveyForm(rel program.Release, answers map[string]string) []surveyStatement {
+	out := make([]surveyStatement, len(rel.Survey.Statements))
+	for i, st := range rel.Survey.Statements {
+		out[i] = surveyStatement{Item: st}
+		for _, a := range rel.Survey.Answers {
+			out[i].Choices = append(out[i].Choices, surveyChoice{Code: a.Code, Text: a.Text, Checked: answers[st.Code] == a.Code})
+		}
+	}
+	return out
+}
+
+// postedAnswers reads the survey's answers from a form (s_<code> fields).
+func postedAnswers(c *gin.Context, rel program.Release) map[string]string {
+	out := map[string]string{}
+	for _, st := range rel.Survey.Statements {
+		if v := c.PostForm("s_" + st.Code); v != "" {
+			out[st.Code] = v
+		}
+	}
+	return out
+}
+
+var surveyTimepoints = []string{contract.TimepointMidpoint, contract.TimepointClosing}
+
+var timepointLabels = map[string]string{contract.TimepointMidpoint: "Mid-point", contract.TimepointClosing: "End of the program"}
+
+func (s *Surveys) SurveysPage(c *gin.Context) { s.showSurveys(c, http.StatusOK, gin.H{}) }
+
+func (s *Surveys) showSurveys(c *gin.Context, status int, data gin.H) {
+	ctx := c.Request.Context()
+	rel, err := s.St.ActiveRelease(ctx)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	counts, err := s.St.SurveyCounts(ctx)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	answers, _ := data["Answers"].(map[string]string)
+	tp, _ := data["Timepoint"].(string)
+	model, _ := data["Model"].(string)
+	data["Title"], data["Counts"], data["Statements"], data["Release"] = "Satisfaction surveys", counts, surveyForm(rel, answers), rel.Version
+	data["Timepoints"], data["Models"] = web.Options(surveyTimepoints, web.LabelOf(timepointLabels), tp), web.Options(append([]string{""}, contract.Models...), web.LabelOf(modelLabels), model)
+	data["TimepointLabels"] = timepointLabels
+	data["Saved"] = c.Query("saved") == "1"
+	s.Render(c, status, "surveys.html", data)
+}
+
+func (s *Surveys) SurveyPaperSubmit(c *gin.Context) {
+	ctx := c.Request.Context()
+	rel, err := s.St.ActiveRelease(ctx)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	in := store.SurveyInput{Timepoint: c.PostForm("timepoint"), Model: c.PostForm("model"), Answers: postedAnswers(c, rel)}
+	if err := s.St.RecordSurvey(ctx, in); err != nil {
+		fe, ok := web.FieldErrors(err)
+		if !ok {
+			s.Respond(c, err)
+			return
+		}
+		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe, "Answers": in.Answers, "Timepoint": in.Timepoint, "Model": in.Model})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/surveys?saved=1#paper")
+}
+
+func (s *Surveys) SurveyCodesSubmit(c *gin.Context) {
+	n, err := strconv.Atoi(c.PostForm("count"))
+	if err != nil {
+		n = 0
+	}
+	codes, err := s.St.IssueSurveyCodes(c.Request.Context(), c.PostForm("timepoint"), c.PostForm("model"), n)
+	if err != nil {
+		fe, ok := web.FieldErrors(err)
+		if !ok {
+			s.Respond(c, err)
+			return
+		}
+		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"CodeErrors": fe})
+		return
+	}
+	s.showSurveys(c, http.StatusOK, gin.H{"Codes": codes, "CodesTimepoint": timepointLabels[c.PostForm("timepoint")]})
+}
+
+// SurveyDeviceSubmit puts this device in survey mode: the staff member is
+// signed out here, and the device shows only the survey until the end of
+// the day or until survey mode is ended.
+func (s *Surveys) SurveyDeviceSubmit(c *gin.Context) {
+	ctx := c.Request.Context()
+	tok, err := s.St.StartSurveyDevice(ctx, c.PostForm("timepoint"), c.PostForm("model"))
+	if err != nil {
+		fe, ok := web.FieldErrors(err)
+		if !ok {
+			s.Respond(c, err)
+			return
+		}
+		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"DeviceErrors": fe})
+		return
+	}
+	staff, _ := c.Cookie(web.SessionCookie)
+	if err := s.St.Logout(ctx, staff); err != nil {
+		s.Respond(c, err)
+		return
+	}
+	auth.SetCookie(c, web.SessionCookie, "", -1, s.SecureCookies)
+	http.SetCookie(c.Writer, &http.Cookie{Name: surveyCookie, Value: tok, Path: "/survey", MaxAge: 16 * 3600, HttpOnly: true,
+		Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
+	c.Redirect(http.StatusSeeOther, "/survey")
+}
+
+// surveyPass is the device's survey-mode pass, if it has a valid one.
+func (s *Surveys) surveyPass(c *gin.Context) (store.SurveyPass, bool, error) {
+	tok, _ := c.Cookie(surveyCookie)
+	if tok == "" {
+		return store.SurveyPass{}, false, nil
+	}
+	p, err := s.St.SurveyPassOf(c.Request.Context(), tok)
+	if errors.Is(err, store.ErrSurveyPass) {
+		return p, false, nil
+	}
+	return p, err == nil && p.Kind == store.PassDevice, err
+}
+
+func (s *Surveys) SurveyPage(c *gin.Context) { s.showSurvey(c, http.StatusOK, gin.H{}) }
+
+func (s *Surveys) showSurvey(c *gin.Context, status int, data gin.H) {
+	rel, err := s.St.ActiveRelease(c.Request.Context())
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	pass, device, err := s.surveyPass(c)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	answers, _ := data["Answers"].(map[string]string)
+	data["Title"], data["Statements"], data["Device"] = "Satisfaction survey", surveyForm(rel, answers), device
+	if device {
+		data["Timepoint"] = map[string]string{contract.TimepointMidpoint: "the mid-point survey", contract.TimepointClosing: "the survey at the end of the program"}[pass.Timepoint]
+	}
+	s.renderSurvey(c, status, "survey.html", data)
+}
+
+// renderSurvey draws a survey page: never with the staff navigation (and,
+// as every page, never cached, framed or named in a Referer:
+// auth.SecurityHeaders).
+func (s *Surveys) renderSurvey(c *gin.Context, status int, name string, data gin.H) {
+	s.Render(c, status, name, data)
+}
+
+func (s *Surveys) SurveySubmit(c *gin.Context) {
+	ctx := c.Request.Context()
+	rel, err := s.St.ActiveRelease(ctx)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	answers := postedAnswers(c, rel)
+	_, device, err := s.surveyPass(c)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	tok := c.PostForm("code")
+	if device {
+		tok, _ = c.Cookie(surveyCookie)
+	}
+	if err := s.St.SubmitSurvey(ctx, tok, answers); err != nil {
+		if errors.Is(err, store.ErrSurveyPass) {
+			s.showSurvey(c, http.StatusUnprocessableEntity, gin.H{"Errors": map[string]string{"code": err.Error()}, "Answers": answers, "Code": c.PostForm("code")})
+			return
+		}
+		fe, ok := web.FieldErrors(err)
+		if !ok {
+			s.Respond(c, err)
+			return
+		}
+		s.showSurvey(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe, "Answers": answers, "Code": c.PostForm("code")})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/survey/thanks")
+}
+
+func (s *Surveys) SurveyThanks(c *gin.Context) {
+	_, device, err := s.surveyPass(c)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	s.renderSurvey(c, http.StatusOK, "survey_thanks.html", gin.H{"Title": "Thank you", "Device": device})
+}
+
+// SurveyEnd ends survey mode on this device. Staff sign in again as usual.
+func (s *Surveys) SurveyEnd(c *gin.Context) {
+	if tok, _ := c.Cookie(surveyCookie); tok != "" {
+		if err := s.St.EndSurveyDevice(c.Request.Context(), tok); err != nil {
+			s.Respond(c, err)
+			return
+		}
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: surveyCookie, Value: "", Path: "/survey", MaxAge: -1, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
+	c.Redirect(http.StatusSeeOther, "/survey")
+}

@@ -1,0 +1,380 @@
+package participants
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/web"
+	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/problem"
+)
+
+// Handlers are participants and intake: the list, a participant's
+// page (with every feature's section), enrollment, updates, withdrawal,
+// POM interviews and the CSV import.
+type Handlers struct{ *web.App }
+
+func participantView(p store.Participant) gin.H {
+	return gin.H{"id": p.ID, "first_name": p.FirstName, "last_name": p.LastName, "birth_date": p.BirthDate, "phone": p.Phone,
+		"email": p.Email, "address": p.Address, "enrolled_on": p.EnrolledOn, "withdrawn_at": p.WithdrawnAt,
+		"age_override_reason": p.AgeOverrideReason, "informed_consent": p.InformedConsent, "manages_finances": p.ManagesFinances,
+		"sets_goals": p.SetsGoals, "accepts_responsibilities": p.AcceptsResponsibilities, "agreement_signed_on": p.AgreementSignedOn,
+		"hospitalization_consent_on": p.HospitalizationConsentOn, "coach_id": p.CoachID}
+}
+
+// defaultCoach makes a coach who takes a participant in their coach, until
+// the participant chooses one, so the coach can go on to see them.
+func (s *Handlers) defaultCoach(c *gin.Context, in *store.ParticipantInput) error {
+	u := web.CurrentUser(c)
+	if in.CoachID != "" || u.Role != store.RoleCoach {
+		return nil
+	}
+	coach, ok, err := s.St.CoachOfUser(c.Request.Context(), u.ID)
+	if ok {
+		in.CoachID = coach.ID
+	}
+	return err
+}
+
+// addParticipant enrolls a participant (a coach who takes them in is their
+// coach until they choose one) and asks for a sync.
+func (s *Handlers) addParticipant(c *gin.Context, in *store.ParticipantInput) (store.Participant, error) {
+	if err := s.defaultCoach(c, in); err != nil {
+		return store.Participant{}, err
+	}
+	p, err := s.St.AddParticipant(c.Request.Context(), *in)
+	if err == nil {
+		s.NudgeSync()
+	}
+	return p, err
+}
+
+func (s *Handlers) APIParticipants(c *gin.Context) {
+	ps, err := s.St.VisibleParticipants(c.Request.Context(), web.CurrentUser(c))
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	out := make([]gin.H, len(ps))
+	for i, p := range ps {
+		out[i] = participantView(p)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Handlers) APIAddParticipant(c *gin.Context) {
+	var in store.ParticipantInput
+	if !web.BindJSON(c, &in) {
+		return
+	}
+	p, err := s.addParticipant(c, &in)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/participants/"+p.ID)
+	c.JSON(http.StatusCreated, participantView(p))
+}
+
+func (s *Handlers) APIParticipant(c *gin.Context) {
+	p, err := s.St.Participant(c.Request.Context(), c.Param("id"))
+	s.Reply(c, http.StatusOK, participantView(p), err)
+}
+
+func (s *Handlers) APIUpdateParticipant(c *gin.Context) {
+	var in store.ParticipantInput
+	if !web.BindJSON(c, &in) {
+		return
+	}
+	p, err := s.St.UpdateParticipant(c.Request.Context(), c.Param("id"), in)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	s.NudgeSync()
+	c.JSON(http.StatusOK, participantView(p))
+}
+
+func (s *Handlers) APIWithdraw(c *gin.Context) {
+	if err := s.St.Withdraw(c.Request.Context(), c.Param("id")); err != nil {
+		s.Respond(c, err)
+		return
+	}
+	s.NudgeSync()
+	c.Status(http.StatusNoContent)
+}
+
+func interviewView(iv store.POMInterview) gin.H {
+	return gin.H{"id": iv.ID, "timepoint": iv.Timepoint, "interviewed_on": iv.InterviewedOn, "release": iv.Release, "answers": iv.AnswersOf(), "notes": iv.Notes}
+}
+
+func (s *Handlers) APIInterviews(c *gin.Context) {
+	if _, err := s.St.Participant(c.Request.Context(), c.Param("id")); err != nil {
+		s.Respond(c, err)
+		return
+	}
+	ivs, err := s.St.Interviews(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	out := gin.H{}
+	for tp, iv := range ivs {
+		out[tp] = interviewView(iv)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Handlers) APIRecordInterview(c *gin.Context) {
+	var in store.InterviewInput
+	if !web.BindJSON(c, &in) {
+		return
+	}
+	iv, err := s.St.RecordInterview(c.Request.Context(), c.Param("id"), c.Param("timepoint"), in)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	s.NudgeSync()
+	c.JSON(http.StatusOK, interviewView(iv))
+}
+
+const maxImportBytes = 8 << 20
+
+func (s *Handlers) runImport(c *gin.Context, kind string, r io.Reader, dryRun bool) (store.ImportResult, error) {
+	var res store.ImportResult
+	var err error
+	if kind == "coaches" {
+		res, err = s.St.ImportCoaches(c.Request.Context(), r, dryRun)
+	} else {
+		res, err = s.St.ImportParticipants(c.Request.Context(), r, dryRun, nil)
+	}
+	if err == nil && !dryRun {
+		if aerr := s.St.Audit(c.Request.Context(), web.CurrentUser(c), "import_"+kind, "site", "", fmt.Sprintf("%d imported", res.Imported)); aerr != nil {
+			return res, aerr
+		}
+		if kind == "participants" {
+			s.NudgeSync()
+		}
+	}
+	return res, err
+}
+
+// APIImport takes a CSV body: POST /api/v1/import/participants?dry_run=true.
+func (s *Handlers) APIImport(c *gin.Context) {
+	kind := c.Param("kind")
+	if kind != "participants" && kind != "coaches" {
+		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "Import participants or coaches."))
+		return
+	}
+	if ct := c.ContentType(); ct != "text/csv" {
+		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Send the file as text/csv."))
+		return
+	}
+	res, err := s.runImport(c, kind, http.MaxBytesReader(c.Writer, c.Request.Body, maxImportBytes), c.Query("dry_run") == "true")
+	if err != nil && problem.ClientGone(c, err) {
+		// The file broke off: nothing was imported, and nobody waits for
+		// the rows it refused.
+		s.Respond(c, err)
+		return
+	}
+	if errors.Is(err, store.ErrImportRefused) {
+		p := problem.Validation("The file has errors; nothing was imported.")
+		for _, e := range res.Errors {
+			p.Errors = append(p.Errors, problem.FieldError{Field: rowField(e), Detail: e.Detail})
+		}
+		problem.Write(c, p)
+		return
+	}
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+func rowField(e store.RowError) string {
+	f := "row " + strconv.Itoa(e.Row)
+	if e.Field != "" {
+		f += "." + e.Field
+	}
+	return f
+}
+
+func (s *Handlers) ImportPage(c *gin.Context) {
+	s.Render(c, http.StatusOK, "import.html", gin.H{"Title": "Import", "Kind": "participants", "Participants": store.ParticipantColumns, "Coaches": store.CoachColumns})
+}
+
+func (s *Handlers) ImportSubmit(c *gin.Context) {
+	kind := c.PostForm("kind")
+	dryRun := c.PostForm("dry_run") == "true"
+	data := gin.H{"Title": "Import", "Kind": kind, "DryRun": dryRun, "Participants": store.ParticipantColumns, "Coaches": store.CoachColumns}
+	if kind != "participants" && kind != "coaches" {
+		data["Error"] = "Choose what the file holds: participants or coaches."
+		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
+		return
+	}
+	fh, err := c.FormFile("file")
+	if err != nil && problem.ClientGone(c, err) {
+		s.Respond(c, err)
+		return
+	}
+	if err != nil || fh.Size > maxImportBytes {
+		data["Error"] = "Choose a CSV file of at most 8 MB."
+		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
+		return
+	}
+	f, err := fh.Open()
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	defer f.Close()
+	res, err := s.runImport(c, kind, f, dryRun)
+	data["Result"] = res
+	switch {
+	case errors.Is(err, store.ErrImportRefused):
+		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
+	case err != nil:
+		s.Respond(c, err)
+	default:
+		s.Render(c, http.StatusOK, "import.html", data)
+	}
+}
+
+func (s *Handlers) ParticipantsPage(c *gin.Context) {
+	s.showParticipants(c, http.StatusOK, gin.H{})
+}
+
+func (s *Handlers) showParticipants(c *gin.Context, status int, data gin.H) {
+	ps, err := s.St.VisibleParticipants(c.Request.Context(), web.CurrentUser(c))
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	coaches, err := s.St.Coaches(c.Request.Context())
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	data["Title"], data["Participants"], data["Coaches"] = "Participants", ps, coaches
+	if _, ok := data["Form"]; !ok {
+		data["Form"] = store.ParticipantInput{}
+	}
+	s.Render(c, status, "participants.html", data)
+}
+
+func (s *Handlers) AddParticipantSubmit(c *gin.Context) {
+	var in store.ParticipantInput
+	_ = c.ShouldBind(&in)
+	p, err := s.addParticipant(c, &in)
+	if err != nil {
+		fe, ok := web.FieldErrors(err)
+		if !ok {
+			s.Respond(c, err)
+			return
+		}
+		s.showParticipants(c, http.StatusUnprocessableEntity, gin.H{"Form": in, "Errors": fe})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/participants/"+p.ID+"?added=1")
+}
+
+func (s *Handlers) ParticipantPage(c *gin.Context) {
+	s.ShowParticipant(c, http.StatusOK, gin.H{})
+}
+
+func (s *Handlers) ShowParticipantPage(c *gin.Context, status int, data gin.H) {
+	ctx := c.Request.Context()
+	p, err := s.St.Participant(ctx, c.Param("id"))
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	ivs, err := s.St.Interviews(ctx, p.ID)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	rel, err := s.St.ActiveRelease(ctx)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	answers := map[string]map[string]bool{}
+	for tp, iv := range ivs {
+		answers[tp] = iv.AnswersOf()
+	}
+	data["Title"], data["P"], data["Interviews"], data["Answers"], data["Release"], data["Timepoints"] = p.FirstName+" "+p.LastName, p, ivs, answers, rel, contract.Timepoints
+	data["POM"] = store.SideBySide(rel, ivs)
+	data["Added"] = c.Query("added") == "1"
+	for _, add := range s.ParticipantSections {
+		if err := add(c, p, data); err != nil {
+			s.Respond(c, err)
+			return
+		}
+	}
+	if _, ok := data["Form"]; !ok {
+		data["Form"] = gin.H{"Timepoint": nextTimepoint(ivs), "Answers": map[string]string{}}
+	}
+	s.Render(c, status, "participant.html", data)
+}
+
+func nextTimepoint(ivs map[string]store.POMInterview) string {
+	for _, tp := range contract.Timepoints {
+		if _, ok := ivs[tp]; !ok {
+			return tp
+		}
+	}
+	return contract.TimepointClosing
+}
+
+func (s *Handlers) InterviewSubmit(c *gin.Context) {
+	ctx := c.Request.Context()
+	rel, err := s.St.ActiveRelease(ctx)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	tp := c.PostForm("timepoint")
+	in := store.InterviewInput{InterviewedOn: c.PostForm("interviewed_on"), Notes: c.PostForm("notes"), Answers: map[string]bool{}}
+	raw := map[string]string{}
+	for _, it := range rel.POM.Items {
+		switch v := c.PostForm("a_" + it.Code); v {
+		case "present", "absent":
+			in.Answers[it.Code] = v == "present"
+			raw[it.Code] = v
+		}
+	}
+	if _, err := s.St.RecordInterview(ctx, c.Param("id"), tp, in); err != nil {
+		fe, ok := web.FieldErrors(err)
+		if !ok {
+			s.Respond(c, err)
+			return
+		}
+		s.ShowParticipant(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe,
+			"Form": gin.H{"Timepoint": tp, "InterviewedOn": in.InterviewedOn, "Notes": in.Notes, "Answers": raw}})
+		return
+	}
+	s.NudgeSync()
+	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#interviews")
+}
+
+func (s *Handlers) WithdrawSubmit(c *gin.Context) {
+	if c.PostForm("confirm") != "yes" {
+		s.ShowParticipant(c, http.StatusUnprocessableEntity, gin.H{"WithdrawError": "Tick the box to confirm the participant asked to withdraw."})
+		return
+	}
+	if err := s.St.Withdraw(c.Request.Context(), c.Param("id")); err != nil {
+		s.Respond(c, err)
+		return
+	}
+	s.NudgeSync()
+	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id"))
+}

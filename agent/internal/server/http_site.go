@@ -1,0 +1,116 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/agent/internal/web"
+	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/program"
+)
+
+// siteHandlers are the site as a whole: the audit log, the active release
+// and the files it attaches to its lesson plans, and sync with the hub.
+type siteHandlers struct{ *web.App }
+
+func (s *siteHandlers) apiRelease(c *gin.Context) {
+	rel, err := s.St.ActiveRelease(c.Request.Context())
+	// The release keeps lesson_plans out of its canonical form when it has
+	// none; the API answers [] all the same.
+	s.Reply(c, http.StatusOK, struct {
+		program.Release
+		LessonPlans []program.LessonPlan `json:"lesson_plans"`
+	}{rel, append([]program.LessonPlan{}, rel.LessonPlans...)}, err)
+}
+
+// syncStatus gathers what the sync page and API show.
+func (s *siteHandlers) syncStatus(c *gin.Context) (gin.H, error) {
+	ctx := c.Request.Context()
+	ob, err := s.St.Outbox(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := gin.H{"outbox": ob, "enrolled": false}
+	if e, err := s.St.Enrollment(ctx); err == nil {
+		out["enrolled"], out["hub_url"], out["site_name"], out["org_name"] = true, e.HubURL, e.SiteName, e.OrgName
+	}
+	for _, k := range []string{store.MetaRelease, store.MetaLastSync, store.MetaLastSuccess, store.MetaLastError} {
+		v, err := s.St.Meta(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func (s *siteHandlers) apiSyncStatus(c *gin.Context) {
+	st, err := s.syncStatus(c)
+	s.Reply(c, http.StatusOK, st, err)
+}
+
+func (s *siteHandlers) apiSyncRun(c *gin.Context) {
+	if _, err := s.St.Enrollment(c.Request.Context()); err != nil {
+		problem.Write(c, problem.New(http.StatusConflict, problem.TypeConflict, err.Error()))
+		return
+	}
+	s.NudgeSync()
+	c.JSON(http.StatusAccepted, gin.H{"status": "a sync round has been requested"})
+}
+
+func (s *siteHandlers) apiAudit(c *gin.Context) {
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	es, err := s.St.AuditLog(c.Request.Context(), store.AuditFilter{SubjectID: c.Query("participant"), UserID: c.Query("user"), Limit: limit})
+	s.Reply(c, http.StatusOK, es, err)
+}
+
+func (s *siteHandlers) syncPage(c *gin.Context) {
+	st, err := s.syncStatus(c)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	st["Title"] = "Sync with the hub"
+	st["Requested"] = c.Query("requested") == "1"
+	s.Render(c, http.StatusOK, "sync.html", st)
+}
+
+func (s *siteHandlers) syncSubmit(c *gin.Context) {
+	s.NudgeSync()
+	c.Redirect(http.StatusSeeOther, "/sync?requested=1")
+}
+
+func (s *siteHandlers) auditPage(c *gin.Context) {
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	es, err := s.St.AuditLog(c.Request.Context(), store.AuditFilter{SubjectID: c.Query("participant"), Limit: limit})
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	s.Render(c, http.StatusOK, "audit.html", gin.H{"Title": "Audit log", "Entries": es, "Participant": c.Query("participant")})
+}
+
+// kitFile serves a file of the release, as the hub sent it.
+func (s *siteHandlers) kitFile(c *gin.Context) {
+	f, err := s.St.KitFileBySHA(c.Request.Context(), c.Param("sha"))
+	if errors.Is(err, store.ErrNotFound) {
+		if web.IsAPI(c) {
+			s.Respond(c, web.NotFound(err, "The site holds no such file; it arrives with the next sync."))
+			return
+		}
+		s.Render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not here yet", "Message": "This file has not arrived from the hub yet; it comes with the next sync."})
+		return
+	}
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Content-Security-Policy", "sandbox")
+	c.Header("Cache-Control", "private, max-age=86400")
+	c.Data(http.StatusOK, f.MediaType, f.Data)
+}
