@@ -131,8 +131,8 @@ const YearEndedField = "confirm_year_ended"
 // AddMember puts an active participant in a cohort. A participant belongs
 // to one cohort at a time. Group size is not refused here: a group grows one
 // person at a time, and CohortView says what it still needs. A participant
-// whose program year has ended (by today or by the day they would join) is
-// added only with ConfirmYearEnded.
+// who would join after their program year ended (completed) is added only
+// with ConfirmYearEnded.
 func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, joinedOn string, opts ...MemberOption) error {
 	joined, ok := parseDate(joinedOn)
 	if !ok {
@@ -153,9 +153,6 @@ func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, jo
 		if p.WithdrawnAt != nil {
 			return &ValidationError{Field: "participant_id", Msg: p.FirstName + " " + p.LastName + " has withdrawn"}
 		}
-		if err := yearEnded(p, joined, s.Now(), slices.Contains(opts, ConfirmYearEnded)); err != nil {
-			return err
-		}
 		var other []string
 		if err := tx.Model(&CohortMember{}).Where("participant_id = ? AND left_on = ''", participantID).Pluck("cohort_id", &other).Error; err != nil {
 			return err
@@ -165,6 +162,9 @@ func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, jo
 				return &ValidationError{Field: "participant_id", Msg: "is already in this cohort"}
 			}
 			return &ValidationError{Field: "participant_id", Msg: "is in another cohort; move them from there first"}
+		}
+		if err := yearEnded(p, joined, slices.Contains(opts, ConfirmYearEnded)); err != nil {
+			return err
 		}
 		if err := tx.Exec("DELETE FROM cohort_members WHERE cohort_id = ? AND participant_id = ?", cohortID, participantID).Error; err != nil {
 			return err
@@ -176,15 +176,16 @@ func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, jo
 	})
 }
 
-// yearEnded refuses, unless confirmed, a participant whose program year
-// ended before today or before the day they would join.
-func yearEnded(p Participant, joined, now time.Time, confirmed bool) error {
+// yearEnded refuses, unless confirmed, a participant who would join after
+// their program year ended. A membership that starts within the year
+// (recorded afterwards) needs no confirmation.
+func yearEnded(p Participant, joined time.Time, confirmed bool) error {
 	enrolled, ok := parseDate(p.EnrolledOn)
 	if !ok || confirmed {
 		return nil
 	}
 	end := rules.YearEnd(enrolled)
-	if !dateOnlyUTC(now).After(end) && !joined.After(end) {
+	if !joined.After(end) {
 		return nil
 	}
 	return &ValidationError{Field: YearEndedField, Msg: p.FirstName + " " + p.LastName + "'s program year ended on " + end.Format(dateLayout) +

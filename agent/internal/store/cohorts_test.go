@@ -99,7 +99,12 @@ func TestCohortMembersAndGroupAdvice(t *testing.T) {
 	if err := st.RemoveMember(ctx, coh.ID, ps[0].ID, "2026-06-01"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.AddMember(ctx, other.ID, ps[0].ID, "2026-06-02"); err != nil {
+	// Their program year (from 2025-03-01) is over: joining now needs the
+	// confirmation.
+	if err := st.AddMember(ctx, other.ID, ps[0].ID, "2026-06-02"); !errors.As(err, &ve) || ve.Field != YearEndedField {
+		t.Fatalf("joining after the program year ended, unconfirmed: %v", err)
+	}
+	if err := st.AddMember(ctx, other.ID, ps[0].ID, "2026-06-02", ConfirmYearEnded); err != nil {
 		t.Fatalf("moving to another cohort after leaving: %v", err)
 	}
 	if err := st.Withdraw(ctx, ps[6].ID); err != nil {
