@@ -410,11 +410,11 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 		w.fill("#email", strings.ToLower(p.first)+"@example.org")
 		w.fill("#address", fmt.Sprintf("%d Elm Street", 10+i))
 		for _, box := range []string{"informed_consent", "manages_finances", "sets_goals", "accepts_responsibilities"} {
-			w.click(`form[action="/participants"] input[name="` + box + `"]`)
+			w.click(`form[method="post"][action="/participants"] input[name="` + box + `"]`)
 		}
 		w.set("#agreement_signed_on", p.enrolled)
 		w.set("#hospitalization_consent_on", p.enrolled)
-		w.submit(`form[action="/participants"] button[type="submit"]`, http.StatusOK)
+		w.submit(`form[method="post"][action="/participants"] button[type="submit"]`, http.StatusOK)
 		w.see("h1", p.first+" "+p.last)
 		w.see("main", "Participant added.")
 		w.see("dl.facts", p.birth, p.enrolled, "active")
@@ -449,6 +449,9 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	if w.count(`header nav a[href="/stipends"]`) != 0 {
 		w.fail("a coach is offered the director's Stipends page")
 	}
+	w.see("h1", "This week")
+	w.see("#due-meeting", "No meeting recorded")
+	w.submit(`header nav a[href="/participants"]`, http.StatusOK)
 	w.see("main table", "Quintero, Alma", "Vasquez, Farid")
 	w.submit(`header nav a[href="/cohorts"]`, http.StatusOK)
 	w.see("main table", cohortName, coachName)
