@@ -16,6 +16,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/obs"
 	"github.com/itsmylife/iml/pkg/openapitest"
 )
 
@@ -43,7 +44,7 @@ func TestOpenAPI(t *testing.T) {
 	defer st.Close()
 	var o serveOptions
 	o.addFlags(&cobra.Command{})
-	srv, err := o.server(ctx, st, log)
+	srv, err := o.server(ctx, st, log, obs.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
