@@ -101,14 +101,9 @@ account (or use 'agent user add').`,
 				return err
 			}
 			defer st.Close()
-			var reg *prometheus.Registry
-			if o.metricsAddr != "" {
-				reg = obs.NewRegistry()
-				addr, err := obs.Listen(ctx, o.metricsAddr, reg, log)
-				if err != nil {
-					return fmt.Errorf("--metrics-addr %s: %w", o.metricsAddr, err)
-				}
-				log.Info("metrics listening", "url", "http://"+addr.String()+"/metrics")
+			reg, err := obs.ServeMetrics(ctx, o.metricsAddr, log)
+			if err != nil {
+				return err
 			}
 			srv, w := o.server(st, log, reg)
 			wctx, wcancel := context.WithCancel(ctx)

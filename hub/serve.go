@@ -165,14 +165,9 @@ runs on one of them at a time.`,
 				return err
 			}
 			defer st.Close()
-			var reg *prometheus.Registry
-			if o.metricsAddr != "" {
-				reg = obs.NewRegistry()
-				addr, err := obs.Listen(ctx, o.metricsAddr, reg, log)
-				if err != nil {
-					return fmt.Errorf("--metrics-addr %s: %w", o.metricsAddr, err)
-				}
-				log.Info("metrics listening", "url", "http://"+addr.String()+"/metrics")
+			reg, err := obs.ServeMetrics(ctx, o.metricsAddr, log)
+			if err != nil {
+				return err
 			}
 			srv, err := o.server(ctx, st, log, reg)
 			if err != nil {
