@@ -77,7 +77,7 @@ func (s *Handlers) outingEditData(c *gin.Context, o store.Outing, data gin.H) er
 	}
 	f, ok := data[keyOutingForm].(outingForm)
 	if !ok {
-		f = outingForm{Date: o.OutingOn, Activity: o.Activity, Stage: strconv.Itoa(o.Stage), GoalID: o.GoalID, PartnerID: o.PartnerID, Cost: web.Dollars(o.CostCents)[1:]}
+		f = outingForm{Date: o.OutingOn, Activity: o.Activity, Stage: strconv.Itoa(o.Stage), GoalID: o.GoalID, PartnerID: o.PartnerID, Cost: rules.PlainCents(o.CostCents)}
 	}
 	sec := outingsSection{Form: f}
 	sec.Stages, sec.Goals, sec.Partners = outingChoices(f, goals, v.Partners)
