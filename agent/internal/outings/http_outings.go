@@ -251,7 +251,7 @@ func (s *Handlers) ParticipantOutingsSection(c *gin.Context, p store.Participant
 	}
 	sec.Profile = cohorts.ProfileForm{Interests: strings.Join(pp.InterestList(), ", "), Gender: pp.Gender, Notes: pp.Notes}
 	if !pp.UpdatedAt.IsZero() {
-		sec.ProfileUpdated = pp.UpdatedAt.Format("2006-01-02")
+		sec.ProfileUpdated = s.Clock.When(pp.UpdatedAt)
 	}
 	if f, ok := data[cohorts.KeyProfileForm].(cohorts.ProfileForm); ok {
 		sec.Profile = f
