@@ -123,11 +123,10 @@ func TestSpanishJournal(t *testing.T) {
 	ann := s.members[0]
 	login, code := s.issueAccess(ann)
 	b := s.startJournal(login, code, "864213")
-	st, body := b.post("/journal/logout", url.Values{})
-	if st != 200 {
+	if st, body := b.post("/journal/logout", url.Values{}); st != 200 || !strings.Contains(body, "Sign in to your journal") {
 		t.Fatalf("sign out: %d", st)
 	}
-	st, body = b.get("/journal/login?lang=es")
+	st, body := b.get("/journal/login?lang=es")
 	if st != 200 || !strings.Contains(body, "Inicia sesión en tu diario") {
 		t.Fatalf("Spanish sign-in: %d", st)
 	}
