@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/training"
 )
 
 func certCmd(g *globals) *cobra.Command {
@@ -21,7 +22,7 @@ func certCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cs, err := st.Registry(cmd.Context(), o.ID, store.CertPolicy{ValidMonths: 1, WarnDays: days})
+			cs, err := training.New(st).Registry(cmd.Context(), o.ID, training.CertPolicy{ValidMonths: 1, WarnDays: days})
 			if err != nil {
 				return err
 			}
@@ -29,24 +30,24 @@ func certCmd(g *globals) *cobra.Command {
 		}),
 	}
 	list.Flags().StringVar(&org, "org", "", "the organization's id or name (required)")
-	list.Flags().IntVar(&days, "warn-days", store.DefaultCertPolicy.WarnDays, "flag certifications expiring within this many days")
+	list.Flags().IntVar(&days, "warn-days", training.DefaultCertPolicy.WarnDays, "flag certifications expiring within this many days")
 	_ = list.MarkFlagRequired("org")
 	expiring := &cobra.Command{
 		Use: "expiring", Short: "Current certifications expiring soon, soonest first", Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			cs, err := st.ExpiringCertifications(cmd.Context(), store.CertPolicy{ValidMonths: 1, WarnDays: days})
+			cs, err := training.New(st).ExpiringCertifications(cmd.Context(), training.CertPolicy{ValidMonths: 1, WarnDays: days})
 			if err != nil {
 				return err
 			}
 			return printCerts(cmd, cs)
 		}),
 	}
-	expiring.Flags().IntVar(&days, "days", store.DefaultCertPolicy.WarnDays, "how many days ahead")
+	expiring.Flags().IntVar(&days, "days", training.DefaultCertPolicy.WarnDays, "how many days ahead")
 	verify := &cobra.Command{
 		Use: "verify CODE", Short: "What the public verification page shows for a code", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.with(func(cmd *cobra.Command, st *store.Store) error {
-				v, err := st.Verify(cmd.Context(), args[0])
+				v, err := training.New(st).Verify(cmd.Context(), args[0])
 				if errors.Is(err, store.ErrNotFound) {
 					return fmt.Errorf("no certification has the code %q", args[0])
 				}
@@ -62,7 +63,7 @@ func certCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func printCerts(cmd *cobra.Command, cs []store.CertView) error {
+func printCerts(cmd *cobra.Command, cs []training.CertView) error {
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "CODE\tCOACH\tSTATUS\tEXPIRES")
 	for _, c := range cs {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/dbx"
 )
@@ -22,7 +23,7 @@ report reads the same figures afterwards.`,
 		Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
 			start := time.Now()
-			if err := st.RebuildRollups(cmd.Context()); err != nil {
+			if err := outcomes.New(st).RebuildRollups(cmd.Context()); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "rollups rebuilt in %s\n", time.Since(start).Round(time.Millisecond))

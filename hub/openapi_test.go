@@ -13,6 +13,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/spf13/cobra"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/openapitest"
 )
@@ -78,10 +80,10 @@ func TestOpenAPI(t *testing.T) {
 	expect(call("GET", "/api/v1/me", "/api/v1/me", "", ""), 401, "application/problem+json")
 	expect(call("POST", "/api/v1/auth/login", "/api/v1/auth/login", "", `{"email":"ada@example.org","password":"wrong password"}`), 401, "application/problem+json")
 
-	if _, err := st.AddUser(ctx, "ada@example.org", "Ada Admin", store.RoleAdmin, "", "a password for the test"); err != nil {
+	if _, err := staff.New(st).AddUser(ctx, "ada@example.org", "Ada Admin", store.RoleAdmin, "", "a password for the test"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddOrganization(ctx, "Riverside Peer Center", "peer_run", "VA"); err != nil {
+	if _, err := affiliates.New(st).AddOrganization(ctx, "Riverside Peer Center", "peer_run", "VA"); err != nil {
 		t.Fatal(err)
 	}
 	w := call("POST", "/api/v1/auth/login", "/api/v1/auth/login", "", `{"email":"ada@example.org","password":"a password for the test"}`)

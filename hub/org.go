@@ -8,7 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/ta"
 )
 
 // orgCmd groups the commands about implementing organizations.
@@ -22,7 +24,7 @@ func orgCmd(g *globals) *cobra.Command {
 		Example: `  hub org add --name "Riverside Peer Center" --type peer_run --state VA`,
 		Args:    cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			o, err := st.AddOrganizationSince(cmd.Context(), store.OrgInput{Name: name, Type: typ, State: state}, since)
+			o, err := affiliates.New(st).AddOrganizationSince(cmd.Context(), affiliates.OrgInput{Name: name, Type: typ, State: state}, since)
 			if err != nil {
 				return err
 			}
@@ -62,12 +64,12 @@ func orgRef(cmd *cobra.Command, st *store.Store, ref string) (store.Organization
 }
 
 func orgListCmd(g *globals) *cobra.Command {
-	var f store.OrgFilter
+	var f affiliates.OrgFilter
 	cmd := &cobra.Command{
 		Use: "list", Short: "List organizations with their lifecycle stage", Args: cobra.NoArgs,
 		Example: `  hub org list --stage launched --state VA`,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			os, err := st.FindOrganizations(cmd.Context(), f)
+			os, err := affiliates.New(st).FindOrganizations(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -79,7 +81,7 @@ func orgListCmd(g *globals) *cobra.Command {
 			return w.Flush()
 		}),
 	}
-	cmd.Flags().StringVar(&f.Stage, "stage", "", "only this stage: "+strings.Join(store.Stages, ", "))
+	cmd.Flags().StringVar(&f.Stage, "stage", "", "only this stage: "+strings.Join(affiliates.Stages, ", "))
 	cmd.Flags().StringVar(&f.Type, "type", "", "only this type: "+strings.Join(store.OrgTypes, ", "))
 	cmd.Flags().StringVar(&f.State, "state", "", "only this two-letter state")
 	return cmd
@@ -96,9 +98,9 @@ func orgShowCmd(g *globals) *cobra.Command {
 					return err
 				}
 				out := cmd.OutOrStdout()
-				fmt.Fprintf(out, "%s (%s)\ntype:  %s\nstate: %s\nstage: %s since %s\n", o.Name, o.ID, store.OrgTypeLabels[o.Type], o.State, store.StageLabels[o.Stage], o.StageOn)
+				fmt.Fprintf(out, "%s (%s)\ntype:  %s\nstate: %s\nstage: %s since %s\n", o.Name, o.ID, store.OrgTypeLabels[o.Type], o.State, affiliates.StageLabels[o.Stage], o.StageOn)
 				w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-				cs, err := st.Contacts(ctx, o.ID)
+				cs, err := affiliates.New(st).Contacts(ctx, o.ID)
 				if err != nil {
 					return err
 				}
@@ -114,7 +116,7 @@ func orgShowCmd(g *globals) *cobra.Command {
 				for _, s := range ss {
 					fmt.Fprintf(w, "%s\t%s\n", s.Name, s.ID)
 				}
-				hs, err := st.StageHistory(ctx, o.ID)
+				hs, err := affiliates.New(st).StageHistory(ctx, o.ID)
 				if err != nil {
 					return err
 				}
@@ -122,7 +124,7 @@ func orgShowCmd(g *globals) *cobra.Command {
 				for _, h := range hs {
 					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", h.OnDate, h.FromStage, h.ToStage, h.Reason)
 				}
-				if p, cis, err := st.Plan(ctx, o.ID); err == nil {
+				if p, cis, err := ta.New(st).Plan(ctx, o.ID); err == nil {
 					fmt.Fprintf(w, "\nTA PLAN %s to %s\nCHECK-IN DUE\tDONE\n", p.OpenedOn, p.EndsOn)
 					for _, c := range cis {
 						state := c.DoneOn
@@ -140,11 +142,11 @@ func orgShowCmd(g *globals) *cobra.Command {
 
 func orgStageCmd(g *globals) *cobra.Command {
 	var ref string
-	var in store.StageInput
+	var in affiliates.StageInput
 	cmd := &cobra.Command{
 		Use:   "stage",
 		Short: "Move an organization to another lifecycle stage",
-		Long: `Move an organization to the next stage of its lifecycle (` + strings.Join(store.Stages[:len(store.Stages)-1], ` → `) + `),
+		Long: `Move an organization to the next stage of its lifecycle (` + strings.Join(affiliates.Stages[:len(affiliates.Stages)-1], ` → `) + `),
 to inactive from any stage, or from inactive back to a named stage. Becoming
 inactive and coming back need a reason. Going live (launched) opens the
 first-year TA plan with a check-in every month for twelve months; sustaining
@@ -158,7 +160,7 @@ never in the future, never before the current stage began).`,
 			if err != nil {
 				return err
 			}
-			o, err = st.ChangeStage(cmd.Context(), o.ID, in, "operator (hub CLI)")
+			o, err = affiliates.New(st).ChangeStage(cmd.Context(), o.ID, in, "operator (hub CLI)")
 			if err != nil {
 				return err
 			}
@@ -167,7 +169,7 @@ never in the future, never before the current stage began).`,
 		}),
 	}
 	cmd.Flags().StringVar(&ref, "org", "", "organization id or name (required)")
-	cmd.Flags().StringVar(&in.To, "to", "", "the new stage (required): "+strings.Join(store.Stages, ", "))
+	cmd.Flags().StringVar(&in.To, "to", "", "the new stage (required): "+strings.Join(affiliates.Stages, ", "))
 	cmd.Flags().StringVar(&in.On, "on", "", "date of the change, YYYY-MM-DD (default today)")
 	cmd.Flags().StringVar(&in.Reason, "reason", "", "why (required for inactive and back)")
 	_ = cmd.MarkFlagRequired("org")
@@ -178,7 +180,7 @@ never in the future, never before the current stage began).`,
 func orgContactCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "contact", Short: "Manage an organization's staff contacts"}
 	var ref string
-	var in store.ContactInput
+	var in affiliates.ContactInput
 	add := &cobra.Command{
 		Use:     "add",
 		Short:   "Add a staff contact (the organization's own people, not participants)",
@@ -189,7 +191,7 @@ func orgContactCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := st.AddContact(cmd.Context(), o.ID, in)
+			c, err := affiliates.New(st).AddContact(cmd.Context(), o.ID, in)
 			if err != nil {
 				return err
 			}

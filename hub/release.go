@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/itsmylife/iml/hub/internal/kits"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/program"
 )
@@ -49,7 +50,7 @@ never changes: publishing the same version with other content is refused.`,
 	list := &cobra.Command{
 		Use: "list", Short: "List published releases", Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			rs, err := st.Releases(cmd.Context())
+			rs, err := kits.New(st).Releases(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -87,7 +88,7 @@ never changes: publishing the same version with other content is refused.`,
 		Use: "retire VERSION", Short: "Stop offering a release to agents; sites still on it are flagged", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.with(func(cmd *cobra.Command, st *store.Store) error {
-				if _, err := st.RetireRelease(cmd.Context(), args[0], reason); err != nil {
+				if _, err := kits.New(st).RetireRelease(cmd.Context(), args[0], reason); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "release %s retired\n", args[0])

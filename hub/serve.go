@@ -10,8 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/server"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/cli"
 )
 
@@ -66,22 +68,22 @@ type serveOptions struct {
 	backgroundEvery                                                 time.Duration
 	oidc                                                            oidcFlags
 	certMonths, warnDays, verifyPerMinute, signInPerMinute, minCell int
-	fidelity                                                        store.FidelityThresholds
+	fidelity                                                        outcomes.FidelityThresholds
 }
 
 func (o *serveOptions) addFlags(cmd *cobra.Command) {
-	o.fidelity = store.DefaultFidelity()
+	o.fidelity = outcomes.DefaultFidelity()
 	fl := cmd.Flags()
 	fl.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fl.BoolVar(&o.secure, "secure-cookies", false, "mark cookies Secure (behind HTTPS) [IML_HUB_SECURE_COOKIES=true]")
 	fl.StringVar(&o.replica, "replica", "", "this replica's name in the record of background job runs (default host/pid)")
 	fl.DurationVar(&o.backgroundEvery, "background-every", 5*time.Second, "how often background work looks for work, and a standby replica tries to take it over")
 	o.oidc.add(cmd)
-	fl.IntVar(&o.certMonths, "cert-valid-months", store.DefaultCertPolicy.ValidMonths, "how many months a coach certification lasts when issued or renewed")
-	fl.IntVar(&o.warnDays, "cert-warn-days", store.DefaultCertPolicy.WarnDays, "flag certifications expiring within this many days")
+	fl.IntVar(&o.certMonths, "cert-valid-months", training.DefaultCertPolicy.ValidMonths, "how many months a coach certification lasts when issued or renewed")
+	fl.IntVar(&o.warnDays, "cert-warn-days", training.DefaultCertPolicy.WarnDays, "flag certifications expiring within this many days")
 	fl.IntVar(&o.verifyPerMinute, "verify-per-minute", 30, "public certificate verifications allowed per client address and minute")
 	fl.IntVar(&o.signInPerMinute, "signin-per-minute", server.DefaultSignInPerMinute, "sign-in attempts allowed per client address at once, and then per minute")
-	fl.IntVar(&o.minCell, "min-cell", store.DefaultMinCell, "smallest number of participants (or surveys) an outcomes figure may rest on; smaller cells are suppressed")
+	fl.IntVar(&o.minCell, "min-cell", outcomes.DefaultMinCell, "smallest number of participants (or surveys) an outcomes figure may rest on; smaller cells are suppressed")
 	fid := &o.fidelity
 	fl.Float64Var(&fid.GroupSizeShare, "fidelity-group-share", fid.GroupSizeShare, "share of Peer Partners months whose group size keeps the release's rules, below which a site is flagged")
 	fl.Float64Var(&fid.PeerPartnersMeetings, "fidelity-pp-meetings", fid.PeerPartnersMeetings, "meetings a month a Peer Partners group holds at least")
@@ -112,7 +114,7 @@ func (o *serveOptions) server(ctx context.Context, st *store.Store, log *slog.Lo
 		return nil, err
 	}
 	return server.New(server.Config{SecureCookies: o.secure, OIDC: oc, Replica: o.replica, ProjectEvery: o.backgroundEvery,
-		Certs: store.CertPolicy{ValidMonths: o.certMonths, WarnDays: o.warnDays}, VerifyPerMinute: o.verifyPerMinute, SignInPerMinute: o.signInPerMinute,
+		Certs: training.CertPolicy{ValidMonths: o.certMonths, WarnDays: o.warnDays}, VerifyPerMinute: o.verifyPerMinute, SignInPerMinute: o.signInPerMinute,
 		MinCell: o.minCell, Fidelity: o.fidelity}, st, log), nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/store"
 )
 
@@ -38,11 +39,11 @@ func siteAddCmd(g *globals) *cobra.Command {
 		Example: `  hub site add --org "Riverside Peer Center" --name "Riverside downtown"`,
 		Args:    cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			site, err := st.AddSite(cmd.Context(), org, name)
+			site, err := intake.New(st).AddSite(cmd.Context(), org, name)
 			if err != nil {
 				return err
 			}
-			tok, err := st.IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
+			tok, err := intake.New(st).IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
 			if err != nil {
 				return err
 			}
@@ -73,7 +74,7 @@ works until an agent enrolls with the new token.`,
 			if err != nil {
 				return fmt.Errorf("site %q: %w", siteRef, err)
 			}
-			tok, err := st.IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
+			tok, err := intake.New(st).IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
 			if err != nil {
 				return err
 			}
@@ -94,7 +95,7 @@ func siteRevokeCmd(g *globals) *cobra.Command {
 		Short: "Cut a site off: its credential stops working at once",
 		Args:  cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			site, err := st.RevokeSite(cmd.Context(), siteRef, reason)
+			site, err := intake.New(st).RevokeSite(cmd.Context(), siteRef, reason)
 			if err != nil {
 				return err
 			}
@@ -120,11 +121,11 @@ every token issued before: enroll the site's agent again with the printed
 token (agent enroll --force --token ...).`,
 		Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			site, err := st.ReinstateSite(cmd.Context(), siteRef)
+			site, err := intake.New(st).ReinstateSite(cmd.Context(), siteRef)
 			if err != nil {
 				return err
 			}
-			tok, err := st.IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
+			tok, err := intake.New(st).IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/cli"
 )
@@ -44,7 +45,7 @@ which links it by its verified email at the first sign-in.`,
 			if err != nil {
 				return err
 			}
-			u, err := st.AddUser(cmd.Context(), email, name, role, orgID, pw)
+			u, err := staff.New(st).AddUser(cmd.Context(), email, name, role, orgID, pw)
 			if err != nil {
 				return err
 			}
@@ -71,7 +72,7 @@ func userListCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use: "list", Short: "List staff accounts and the roles given at the hub", Args: cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			us, err := st.Users(cmd.Context())
+			us, err := staff.New(st).Users(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -107,7 +108,7 @@ func userAssignCmd(g *globals) *cobra.Command {
 		Example: `  hub user assign --user pd@riverside.example --role director --org "Riverside Peer Center"`,
 		Args:    cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			u, err := st.FindUser(cmd.Context(), userRef)
+			u, err := staff.New(st).FindUser(cmd.Context(), userRef)
 			if err != nil {
 				return fmt.Errorf("user %q: %w", userRef, err)
 			}
@@ -115,7 +116,7 @@ func userAssignCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := st.Assign(cmd.Context(), "cli", u.ID, role, orgID); err != nil {
+			if _, err := staff.New(st).Assign(cmd.Context(), "cli", u.ID, role, orgID); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s now holds %s\n", u.Email, role)
@@ -134,17 +135,17 @@ func userUnassignCmd(g *globals) *cobra.Command {
 		Short: "Take a role given at the hub away from a staff account",
 		Args:  cobra.NoArgs,
 		RunE: g.with(func(cmd *cobra.Command, st *store.Store) error {
-			u, err := st.FindUser(cmd.Context(), userRef)
+			u, err := staff.New(st).FindUser(cmd.Context(), userRef)
 			if err != nil {
 				return fmt.Errorf("user %q: %w", userRef, err)
 			}
-			as, err := st.Assignments(cmd.Context(), u.ID)
+			as, err := staff.New(st).Assignments(cmd.Context(), u.ID)
 			if err != nil {
 				return err
 			}
 			for _, a := range as {
 				if a.Role == role {
-					if _, err := st.Unassign(cmd.Context(), u.ID, a.ID); err != nil {
+					if _, err := staff.New(st).Unassign(cmd.Context(), u.ID, a.ID); err != nil {
 						return err
 					}
 					fmt.Fprintf(cmd.OutOrStdout(), "%s no longer holds %s\n", u.Email, role)

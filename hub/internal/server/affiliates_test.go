@@ -12,8 +12,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/server"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	taplan "github.com/itsmylife/iml/hub/internal/ta"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -24,7 +28,7 @@ const staffPassword = "correct horse battery staple"
 // staff adds an account and signs it in, returning its bearer headers.
 func (h *hub) staff(t *testing.T, email, role, orgID string) map[string]string {
 	t.Helper()
-	if _, err := h.st.AddUser(context.Background(), email, strings.Split(email, "@")[0], role, orgID, staffPassword); err != nil {
+	if _, err := staff.New(h.st).AddUser(context.Background(), email, strings.Split(email, "@")[0], role, orgID, staffPassword); err != nil {
 		t.Fatal(err)
 	}
 	resp, b := h.do(t, request{method: http.MethodPost, path: "/api/v1/auth/login", header: map[string]string{"Content-Type": "application/json"},
@@ -68,8 +72,8 @@ func TestTARequestFromSiteToAnswerInPull(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		h := newHub(t, dsn)
 		ctx := context.Background()
-		orgA, _ := h.st.AddOrganization(ctx, "Org A", "peer_run", "VA")
-		orgB, _ := h.st.AddOrganization(ctx, "Org B", "nami", "MD")
+		orgA, _ := affiliates.New(h.st).AddOrganization(ctx, "Org A", "peer_run", "VA")
+		orgB, _ := affiliates.New(h.st).AddOrganization(ctx, "Org B", "nami", "MD")
 		siteA, credA := h.site("Site A", &orgA)
 		_, credB := h.site("Site B", &orgB)
 		send := func(t *testing.T, cred string, body []byte, extra ...string) (*answer, []byte) {
@@ -260,7 +264,7 @@ func TestTARequestFromSiteToAnswerInPull(t *testing.T) {
 			}
 			resp, b = h.do(t, request{method: http.MethodGet, path: "/api/v1/organizations/" + orgA.ID + "/ta-plan", header: dirA})
 			wantJSON(t, resp, b, &plan)
-			if plan.OpenedOn != h.st.Today() || len(plan.CheckIns) != store.DefaultCheckIns {
+			if plan.OpenedOn != h.st.Today() || len(plan.CheckIns) != taplan.DefaultCheckIns {
 				t.Fatalf("plan %+v", plan)
 			}
 			resp, b = h.do(t, request{method: http.MethodPut, path: "/api/v1/organizations/" + orgA.ID + "/ta-plan/check-ins/" + plan.CheckIns[0].ID, header: ta, body: []byte(`{"due_on":"1999-01-01"}`)})
@@ -297,14 +301,14 @@ func TestTARequestFromSiteToAnswerInPull(t *testing.T) {
 // hub is given appear on My TA work.
 func TestTAPagesAndFidelitySeam(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
-		flagged := []store.SiteFlag{}
+		flagged := []outcomes.SiteFlag{}
 		h := newHubWith(t, dsn, func(string) server.Config {
-			return server.Config{FidelityFlags: func(context.Context) ([]store.SiteFlag, error) { return flagged, nil }}
+			return server.Config{FidelityFlags: func(context.Context) ([]outcomes.SiteFlag, error) { return flagged, nil }}
 		})
 		ctx := context.Background()
-		org, _ := h.st.AddOrganization(ctx, "Page org", "church", "NC")
+		org, _ := affiliates.New(h.st).AddOrganization(ctx, "Page org", "church", "NC")
 		site, cred := h.site("Page site", &org)
-		flagged = append(flagged, store.SiteFlag{SiteID: site.ID, OrgID: org.ID, Reasons: []string{"few closing interviews"}})
+		flagged = append(flagged, outcomes.SiteFlag{SiteID: site.ID, OrgID: org.ID, Reasons: []string{"few closing interviews"}})
 		w := contract.TARequestWire{ID: uuid.NewString(), Subject: "Meeting space", Category: "curriculum", Text: "Can meetings be held online?", RaisedAt: time.Now().UTC()}
 		resp, b := h.do(t, request{method: http.MethodPost, path: contract.PathTARequests, header: with(syncHeaders(cred), "Content-Type", "application/json"), body: taJSON(t, w)})
 		if resp.StatusCode != http.StatusOK {
@@ -358,7 +362,7 @@ func TestTAPagesAndFidelitySeam(t *testing.T) {
 
 		// Program Directors at the hub: their own organization only, and
 		// no forms that change it.
-		other, _ := h.st.AddOrganization(ctx, "Other page org", "nami", "NC")
+		other, _ := affiliates.New(h.st).AddOrganization(ctx, "Other page org", "nami", "NC")
 		own, _ := h.pageLogin(t, "dir@example.org", store.RoleDirector, org.ID)
 		foreign, _ := h.pageLogin(t, "dir2@example.org", store.RoleDirector, other.ID)
 		as := func(cookie, path string) (*answer, string) {
@@ -409,7 +413,7 @@ func (h *hub) signInForm(t *testing.T, form url.Values) *answer {
 // returns the session cookie and the CSRF token of its forms.
 func (h *hub) pageLogin(t *testing.T, email, role, orgID string) (cookie, csrf string) {
 	t.Helper()
-	if _, err := h.st.AddUser(context.Background(), email, strings.Split(email, "@")[0], role, orgID, staffPassword); err != nil {
+	if _, err := staff.New(h.st).AddUser(context.Background(), email, strings.Split(email, "@")[0], role, orgID, staffPassword); err != nil {
 		t.Fatal(err)
 	}
 	resp := h.signInForm(t, url.Values{"email": {email}, "password": {staffPassword}, "next": {"/"}})

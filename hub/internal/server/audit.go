@@ -2,24 +2,16 @@ package server
 
 import (
 	"context"
-	"encoding/csv"
-	"errors"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
-	"github.com/itsmylife/iml/pkg/problem"
 )
-
-// ctxAuditActor is the account a sign-in handler identified (signed in or
-// refused), for the audit entry of a request that had no session.
-const ctxAuditActor = "iml.audit.actor"
 
 // Reads of data derived from what the sites sent are audited like changes.
 // siteDataPrefixes are whole areas of such reads (any route, present or
@@ -78,7 +70,7 @@ func (s *Server) audit() gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		at := s.st.Now()
+		at := s.St.Now()
 		defer func() {
 			// A handler that panicked is answered 500 by the recovery
 			// further out; its entry says so.
@@ -100,20 +92,20 @@ func (s *Server) writeAudit(c *gin.Context, at time.Time, route string, status i
 		targets = append(targets, p.Key+"="+store.AuditTarget(p.Key, p.Value))
 	}
 	e.Targets = truncate(strings.Join(targets, " "), 1000)
-	u, ok := c.Get(ctxUser)
+	u, ok := c.Get(web.CtxUser)
 	if !ok {
-		u, ok = c.Get(ctxAuditActor)
+		u, ok = c.Get(web.CtxAuditActor)
 	}
 	if user, isUser := u.(store.User); ok && isUser && user.ID != "" {
 		e.ActorKind, e.ActorID, e.ActorEmail, e.Roles = "staff", user.ID, user.Email, truncate(user.RoleNames(), 1000)
-	} else if site := c.GetString(ctxSiteID); site != "" {
+	} else if site := c.GetString(web.CtxSiteID); site != "" {
 		e.ActorKind, e.ActorID = "site", site
 	}
 	// The request may have been cancelled; the entry is written anyway.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 10*time.Second)
 	defer cancel()
-	if err := s.st.AddAudit(ctx, e); err != nil {
-		s.log.Error("audit log: entry not written", "route", route, "method", e.Method, "status", e.Status, "actor", e.ActorID, "err", err)
+	if err := s.St.AddAudit(ctx, e); err != nil {
+		s.Log.Error("audit log: entry not written", "route", route, "method", e.Method, "status", e.Status, "actor", e.ActorID, "err", err)
 	}
 }
 
@@ -122,134 +114,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
-}
-
-// auditFilter reads the search form or query: actor, action, from, to
-// (dates as YYYY-MM-DD, to inclusive) and before (an entry id, to page).
-func auditFilter(c *gin.Context) (store.AuditFilter, []problem.FieldError) {
-	f := store.AuditFilter{Actor: c.Query("actor"), Action: c.Query("action")}
-	var errs []problem.FieldError
-	day := func(field string) time.Time {
-		v := strings.TrimSpace(c.Query(field))
-		if v == "" {
-			return time.Time{}
-		}
-		t, err := time.Parse("2006-01-02", v)
-		if err != nil {
-			errs = append(errs, problem.FieldError{Field: field, Detail: "is not a date (YYYY-MM-DD)"})
-		}
-		return t
-	}
-	f.From = day("from")
-	if to := day("to"); !to.IsZero() {
-		f.To = to.AddDate(0, 0, 1)
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		errs = append(errs, problem.FieldError{Field: "to", Detail: "is before from"})
-	}
-	if b := c.Query("before"); b != "" {
-		n, err := strconv.ParseInt(b, 10, 64)
-		if err != nil || n < 1 {
-			errs = append(errs, problem.FieldError{Field: "before", Detail: "is not an entry id"})
-		}
-		f.Before = n
-	}
-	if len(f.Actor) > 200 || len(f.Action) > 300 {
-		errs = append(errs, problem.FieldError{Field: "actor", Detail: "is too long"})
-	}
-	return f, errs
-}
-
-const auditPage = 100
-
-func (s *Server) apiAudit(c *gin.Context) {
-	f, errs := auditFilter(c)
-	if errs != nil {
-		problem.Write(c, problem.Validation("The search is not valid.", errs...))
-		return
-	}
-	es, err := s.st.Audit(c.Request.Context(), f, auditPage)
-	if err != nil {
-		problem.Internal(c, s.log, err)
-		return
-	}
-	out := gin.H{"entries": es}
-	if len(es) == auditPage {
-		out["next_before"] = es[len(es)-1].ID
-	}
-	c.JSON(http.StatusOK, out)
-}
-
-var auditCSVHeader = []string{"id", "at", "actor_kind", "actor_id", "actor_email", "roles", "method", "route", "targets", "status", "remote_ip"}
-
-// auditExport streams the matching entries as CSV, oldest first.
-func (s *Server) auditExport(c *gin.Context) {
-	f, errs := auditFilter(c)
-	if errs != nil {
-		if isAPI(c) {
-			problem.Write(c, problem.Validation("The search is not valid.", errs...))
-			return
-		}
-		s.render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Audit export", "Message": "The search is not valid: " + errs[0].Field + " " + errs[0].Detail + "."})
-		return
-	}
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="hub-audit-`+s.st.Now().Format("20060102-150405")+`.csv"`)
-	c.Status(http.StatusOK)
-	w := csv.NewWriter(c.Writer)
-	_ = w.Write(auditCSVHeader)
-	n := 0
-	err := s.st.EachAudit(c.Request.Context(), f, func(e store.AuditEntry) error {
-		if err := w.Write([]string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339), e.ActorKind, e.ActorID, csvSafe(e.ActorEmail), e.Roles,
-			e.Method, e.Route, csvSafe(e.Targets), strconv.Itoa(e.Status), e.RemoteIP}); err != nil {
-			return err
-		}
-		if n++; n%500 == 0 {
-			w.Flush()
-		}
-		return w.Error()
-	})
-	w.Flush()
-	if err != nil && !errors.Is(err, context.Canceled) {
-		// The status is sent; the truncated file ends without its last
-		// rows and the cause goes to the log.
-		s.log.Error("audit export", "err", err)
-	}
-}
-
-// csvSafe keeps a spreadsheet from reading a cell as a formula.
-func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}
-
-func (s *Server) auditPage(c *gin.Context) {
-	f, errs := auditFilter(c)
-	data := gin.H{"Title": "Audit log", "Q": gin.H{"Actor": c.Query("actor"), "Action": c.Query("action"), "From": c.Query("from"), "To": c.Query("to")}}
-	status := http.StatusOK
-	if errs != nil {
-		status = http.StatusUnprocessableEntity
-		data["Error"] = "The search is not valid: " + errs[0].Field + " " + errs[0].Detail + "."
-		f = store.AuditFilter{}
-	}
-	es, err := s.st.Audit(c.Request.Context(), f, auditPage)
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
-	data["Entries"] = es
-	q := url.Values{}
-	for _, k := range []string{"actor", "action", "from", "to"} {
-		if v := c.Query(k); v != "" && errs == nil {
-			q.Set(k, v)
-		}
-	}
-	data["ExportURL"] = "/admin/audit.csv?" + q.Encode()
-	if len(es) == auditPage {
-		q.Set("before", strconv.FormatInt(es[len(es)-1].ID, 10))
-		data["OlderURL"] = "/admin/audit?" + q.Encode()
-	}
-	s.render(c, status, "audit.html", data)
 }

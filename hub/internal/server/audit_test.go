@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
@@ -85,7 +86,7 @@ func TestRoleAssignmentAPI(t *testing.T) {
 		wantProblem(t, resp, b, http.StatusNotFound, problem.TypeNotFound)
 
 		// A removed role stops working in sessions already open.
-		tu, _ := h.st.FindUser(ctx, f.target.ID)
+		tu, _ := staff.New(h.st).FindUser(ctx, f.target.ID)
 		if tu.RoleNames() != "trainer" {
 			t.Fatalf("after removal: %q", tu.RoleNames())
 		}
@@ -279,7 +280,7 @@ func TestAuditCoversRoutesAddedLater(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	es, err := h.st.Audit(context.Background(), store.AuditFilter{}, 10)
+	es, err := staff.New(h.st).Audit(context.Background(), staff.AuditFilter{}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

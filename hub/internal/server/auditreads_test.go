@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/server"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
@@ -68,7 +69,7 @@ func TestSiteDataReadsAudited(t *testing.T) {
 		ctx := context.Background()
 		entries := func(route string) []store.AuditEntry {
 			t.Helper()
-			es, err := h.st.Audit(ctx, store.AuditFilter{}, 100000)
+			es, err := staff.New(h.st).Audit(ctx, staff.AuditFilter{}, 100000)
 			if err != nil {
 				t.Fatal(err)
 			}

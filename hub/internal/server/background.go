@@ -34,18 +34,18 @@ const backgroundLock int32 = 74_120_193
 // loses its lock's connection stops and goes back to trying.
 func (s *Server) RunBackground(ctx context.Context) {
 	for {
-		lock, err := s.st.TryLock(ctx, backgroundLock)
+		lock, err := s.St.TryLock(ctx, backgroundLock)
 		if err != nil && ctx.Err() == nil {
-			s.log.Error("background work: taking the lock", "err", err)
+			s.Log.Error("background work: taking the lock", "err", err)
 		}
 		if lock != nil {
-			s.log.Info("background work runs on this replica", "replica", s.cfg.Replica)
+			s.Log.Info("background work runs on this replica", "replica", s.cfg.Replica)
 			err := s.lead(ctx, lock)
 			lock.Release()
 			if ctx.Err() != nil {
 				return
 			}
-			s.log.Warn("background work: this replica stopped running it", "err", err)
+			s.Log.Warn("background work: this replica stopped running it", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -65,7 +65,7 @@ func (s *Server) lead(ctx context.Context, lock *store.Lock) error {
 			return err
 		}
 		if _, err := s.projectOnce(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			s.log.Error("projector", "err", err)
+			s.Log.Error("projector", "err", err)
 		}
 		for i, j := range s.jobs {
 			if now := time.Now(); !now.Before(due[i]) && ctx.Err() == nil {
@@ -83,17 +83,17 @@ func (s *Server) lead(ctx context.Context, lock *store.Lock) error {
 }
 
 func (s *Server) runJob(ctx context.Context, j Job) {
-	start := s.st.Now()
+	start := s.St.Now()
 	n, err := j.Run(ctx)
 	if err != nil {
 		if !errors.Is(err, context.Canceled) {
-			s.log.Error("background job", "job", j.Name, "err", err)
+			s.Log.Error("background job", "job", j.Name, "err", err)
 		}
 		return
 	}
 	if n > 0 {
-		if err := s.st.RecordJobRun(ctx, store.JobRun{Job: j.Name, Replica: s.cfg.Replica, StartedAt: start, FinishedAt: s.st.Now(), Items: n}); err != nil {
-			s.log.Error("background job: recording the run", "job", j.Name, "err", err)
+		if err := s.St.RecordJobRun(ctx, store.JobRun{Job: j.Name, Replica: s.cfg.Replica, StartedAt: start, FinishedAt: s.St.Now(), Items: n}); err != nil {
+			s.Log.Error("background job: recording the run", "job", j.Name, "err", err)
 		}
 	}
 }

@@ -13,8 +13,13 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/server"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/ta"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
@@ -32,10 +37,10 @@ func newFidelityHub(t *testing.T, dsn string, cfg server.Config, people map[stri
 	t.Helper()
 	h := newHubWith(t, dsn, func(string) server.Config { return cfg })
 	ctx := context.Background()
-	if _, err := h.st.AddUser(ctx, "admin@example.org", "Ada", store.RoleAdmin, "", pw); err != nil {
+	if _, err := staff.New(h.st).AddUser(ctx, "admin@example.org", "Ada", store.RoleAdmin, "", pw); err != nil {
 		t.Fatal(err)
 	}
-	_, tok, err := h.st.Login(ctx, "admin@example.org", pw)
+	_, tok, err := staff.New(h.st).Login(ctx, "admin@example.org", pw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +49,7 @@ func newFidelityHub(t *testing.T, dsn string, cfg server.Config, people map[stri
 	for name, n := range people {
 		on := org[name]
 		if orgs[on] == nil {
-			o, err := h.st.AddOrganization(ctx, on, "peer_run", "VA")
+			o, err := affiliates.New(h.st).AddOrganization(ctx, on, "peer_run", "VA")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,7 +77,7 @@ func newFidelityHub(t *testing.T, dsn string, cfg server.Config, people map[stri
 		}
 	}
 	for {
-		n, err := h.st.ProjectPending(ctx, 1000)
+		n, err := intake.New(h.st).ProjectPending(ctx, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,12 +118,12 @@ func TestFidelityHonoursMinCell(t *testing.T) {
 		t.Run(strconv.Itoa(tc.minCell), func(t *testing.T) {
 			dbtest.Each(t, func(t *testing.T, dsn string) {
 				fh := newFidelityHub(t, dsn, server.Config{MinCell: tc.minCell}, map[string]int{"Twelve": 12}, map[string]string{"Twelve": "Twelve org"})
-				var rep store.FidelityReport
+				var rep outcomes.FidelityReport
 				fh.get(t, "/api/v1/outcomes/fidelity", &rep)
 				if rep.MinCell != tc.minCell || len(rep.Sites) != 1 || rep.Sites[0].JournalShare.Suppressed == tc.flagged {
 					t.Fatalf("min cell %d: fidelity %+v", tc.minCell, rep)
 				}
-				var work store.TAWork
+				var work ta.TAWork
 				fh.get(t, "/api/v1/ta/work?all=1", &work)
 				journal := false
 				for _, fl := range work.Flagged {
@@ -150,22 +155,22 @@ func TestFidelityOfASmallSite(t *testing.T) {
 			map[string]string{"Small": "Shared org", "Larger": "Shared org", "Elsewhere": "Other org"})
 		small, larger := fh.sites["Small"], fh.sites["Larger"]
 		for _, st := range []store.Site{small, larger} {
-			var rep store.OutcomeReport
+			var rep outcomes.OutcomeReport
 			fh.get(t, "/api/v1/outcomes/report?site="+st.ID, &rep)
 			if !rep.Participation.Participants.Suppressed || !rep.Participation.JournalShare.Suppressed {
 				t.Fatalf("the outcomes report shows %s's participants: %+v", st.Name, rep.Participation)
 			}
 		}
-		var rep store.FidelityReport
+		var rep outcomes.FidelityReport
 		fh.get(t, "/api/v1/outcomes/fidelity", &rep)
-		rows := map[string]store.SiteFidelity{}
+		rows := map[string]outcomes.SiteFidelity{}
 		for _, sf := range rep.Sites {
 			rows[sf.SiteID] = sf
 		}
-		note := store.SuppressedNote(store.DefaultMinCell)
+		note := outcomes.SuppressedNote(outcomes.DefaultMinCell)
 		for _, st := range []store.Site{small, larger} {
 			sf := rows[st.ID]
-			for _, fig := range []store.Figure{sf.JournalShare, sf.ReceiptShare, sf.SEMeetings} {
+			for _, fig := range []outcomes.Figure{sf.JournalShare, sf.ReceiptShare, sf.SEMeetings} {
 				if !fig.Suppressed || fig.Value != nil || fig.Note != note {
 					t.Errorf("%s: the fidelity API shows %+v", st.Name, fig)
 				}
@@ -200,7 +205,7 @@ func TestFidelityOfASmallSite(t *testing.T) {
 			t.Errorf("the CSV tells the two sites apart:\n%q\n%q", csvRows[small.ID], csvRows[larger.ID])
 		}
 		// The TA work list flags neither.
-		var work store.TAWork
+		var work ta.TAWork
 		fh.get(t, "/api/v1/ta/work?all=1", &work)
 		for _, fl := range work.Flagged {
 			if fl.SiteID == small.ID || fl.SiteID == larger.ID {

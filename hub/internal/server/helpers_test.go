@@ -17,6 +17,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/server"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
@@ -71,21 +73,21 @@ func (h *hub) site(name string, org *store.Organization) (store.Site, string) {
 	h.t.Helper()
 	ctx := context.Background()
 	if org == nil {
-		o, err := h.st.AddOrganization(ctx, name+" org", "peer_run", "VA")
+		o, err := affiliates.New(h.st).AddOrganization(ctx, name+" org", "peer_run", "VA")
 		if err != nil {
 			h.t.Fatal(err)
 		}
 		org = &o
 	}
-	s, err := h.st.AddSite(ctx, org.ID, name)
+	s, err := intake.New(h.st).AddSite(ctx, org.ID, name)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	tok, err := h.st.IssueEnrollmentToken(ctx, s.ID, time.Hour)
+	tok, err := intake.New(h.st).IssueEnrollmentToken(ctx, s.ID, time.Hour)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	s, _, cred, err := h.st.Enroll(ctx, tok, "")
+	s, _, cred, err := intake.New(h.st).Enroll(ctx, tok, "")
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -11,7 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/kits"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -31,10 +36,10 @@ func staffTokens(t *testing.T, h *hub, orgID string) map[string]string {
 		if role == store.RoleDirector {
 			org = orgID
 		}
-		if _, err := h.st.AddUser(ctx, email, "A "+role, role, org, "a long enough password"); err != nil {
+		if _, err := staff.New(h.st).AddUser(ctx, email, "A "+role, role, org, "a long enough password"); err != nil {
 			t.Fatal(err)
 		}
-		_, tok, err := h.st.Login(ctx, email, "a long enough password")
+		_, tok, err := staff.New(h.st).Login(ctx, email, "a long enough password")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +76,7 @@ func TestKitsAPI(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		h := newHub(t, dsn)
 		ctx := context.Background()
-		org, _ := h.st.AddOrganization(ctx, "Kit org", "peer_run", "VA")
+		org, _ := affiliates.New(h.st).AddOrganization(ctx, "Kit org", "peer_run", "VA")
 		site, cred := h.site("Kit site", &org)
 		toks := staffTokens(t, h, org.ID)
 		trainer := bearerJSON(toks[store.RoleTrainer])
@@ -87,7 +92,7 @@ func TestKitsAPI(t *testing.T) {
 		}
 		resp, b := h.do(t, request{method: http.MethodPost, path: "/api/v1/release-drafts", header: map[string]string{"Content-Type": "application/json"}, body: []byte(`{}`)})
 		wantProblem(t, resp, b, http.StatusUnauthorized, problem.TypeUnauthorized)
-		if ds, _ := h.st.Drafts(ctx); len(ds) != 0 {
+		if ds, _ := kits.New(h.st).Drafts(ctx); len(ds) != 0 {
 			t.Fatalf("refused requests made drafts: %+v", ds)
 		}
 
@@ -107,7 +112,7 @@ func TestKitsAPI(t *testing.T) {
 		if !draft.Valid || draft.Content.Version != "2026.2" {
 			t.Fatalf("draft %s", b)
 		}
-		before, _ := h.st.Draft(ctx, draft.ID)
+		before, _ := kits.New(h.st).Draft(ctx, draft.ID)
 
 		// Bad input: problem+json and the draft unchanged.
 		plan := draft.Content.LessonPlans[0].Code
@@ -131,7 +136,7 @@ func TestKitsAPI(t *testing.T) {
 			resp, b := h.do(t, request{method: http.MethodPut, path: "/api/v1/release-drafts/" + draft.ID + "/content", header: trainer, body: []byte(bad)})
 			wantProblem(t, resp, b, http.StatusUnprocessableEntity, problem.TypeValidation)
 		}
-		if after, _ := h.st.Draft(ctx, draft.ID); after.Content != before.Content {
+		if after, _ := kits.New(h.st).Draft(ctx, draft.ID); after.Content != before.Content {
 			t.Fatal("refused input changed the draft")
 		}
 
@@ -211,7 +216,7 @@ func TestKitsAPI(t *testing.T) {
 		}
 
 		// The site still on 2026.1 is behind, on a retired release.
-		if err := h.st.TouchSite(ctx, site.ID, "2026.1"); err != nil {
+		if err := intake.New(h.st).TouchSite(ctx, site.ID, "2026.1"); err != nil {
 			t.Fatal(err)
 		}
 		resp, b = h.do(t, request{method: http.MethodGet, path: "/api/v1/release-sites", header: trainer})
@@ -234,8 +239,8 @@ func TestCertificationAPI(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		h := newHub(t, dsn)
 		ctx := context.Background()
-		orgA, _ := h.st.AddOrganization(ctx, "Org A", "peer_run", "VA")
-		orgB, _ := h.st.AddOrganization(ctx, "Org B", "nami", "MD")
+		orgA, _ := affiliates.New(h.st).AddOrganization(ctx, "Org A", "peer_run", "VA")
+		orgB, _ := affiliates.New(h.st).AddOrganization(ctx, "Org B", "nami", "MD")
 		_, credA := h.site("Site A", &orgA)
 		_, credB := h.site("Site B", &orgB)
 		toks := staffTokens(t, h, orgA.ID)
@@ -282,7 +287,7 @@ func TestCertificationAPI(t *testing.T) {
 		}
 		resp, b = post(t, trainer, "/api/v1/trainees/"+person.ID+"/modules", map[string]string{"module": "juggling"})
 		wantProblem(t, resp, b, http.StatusUnprocessableEntity, problem.TypeValidation)
-		for _, m := range store.Modules {
+		for _, m := range training.Modules {
 			if resp, b := post(t, trainer, "/api/v1/trainees/"+person.ID+"/modules", map[string]string{"module": m}); resp.StatusCode != http.StatusOK {
 				t.Fatalf("module %s: %d %s", m, resp.StatusCode, b)
 			}
@@ -392,7 +397,7 @@ func TestKitAndTrainingPagesRefuseBadInput(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		h := newHub(t, dsn)
 		ctx := context.Background()
-		org, _ := h.st.AddOrganization(ctx, "Page org", "peer_run", "VA")
+		org, _ := affiliates.New(h.st).AddOrganization(ctx, "Page org", "peer_run", "VA")
 		toks := staffTokens(t, h, org.ID)
 		form := func(t *testing.T, path, body string) (int, string, string) {
 			t.Helper()
@@ -408,10 +413,10 @@ func TestKitAndTrainingPagesRefuseBadInput(t *testing.T) {
 		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Email must be an email address") {
 			t.Fatalf("person with a bad email: %d", st)
 		}
-		if es, _ := h.st.TrainingEvents(ctx); len(es) != 0 {
+		if es, _ := training.New(h.st).TrainingEvents(ctx); len(es) != 0 {
 			t.Fatal("a refused event was stored")
 		}
-		if ps, _ := h.st.Trainees(ctx, ""); len(ps) != 0 {
+		if ps, _ := training.New(h.st).Trainees(ctx, ""); len(ps) != 0 {
 			t.Fatal("a refused person was stored")
 		}
 
@@ -419,7 +424,7 @@ func TestKitAndTrainingPagesRefuseBadInput(t *testing.T) {
 		if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/kits/drafts/") {
 			t.Fatalf("start a draft: %d %q", st, loc)
 		}
-		before, _ := h.st.Draft(ctx, strings.TrimPrefix(loc, "/kits/drafts/"))
+		before, _ := kits.New(h.st).Draft(ctx, strings.TrimPrefix(loc, "/kits/drafts/"))
 		st, _, page = form(t, loc+"/content", "content=%7B%22version%22%3A")
 		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "is not a release as JSON") {
 			t.Fatalf("malformed content: %d", st)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/ratelimit"
@@ -37,7 +38,7 @@ func newLimits(cfg Config) limits {
 // tooMany answers a request over a limit: a problem for the API, a page
 // otherwise (page draws it; nil for the error page with msg).
 func (s *Server) tooMany(c *gin.Context, msg string, page func(c *gin.Context, msg string)) {
-	if isAPI(c) {
+	if web.IsAPI(c) {
 		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeRateLimited, msg))
 		return
 	}
@@ -45,7 +46,7 @@ func (s *Server) tooMany(c *gin.Context, msg string, page func(c *gin.Context, m
 		page(c, msg)
 		return
 	}
-	s.render(c, http.StatusTooManyRequests, "error.html", gin.H{"Title": "Too many requests", "Message": msg})
+	s.Render(c, http.StatusTooManyRequests, "error.html", gin.H{"Title": "Too many requests", "Message": msg})
 }
 
 // limitVerify bounds public verification requests per client address.
@@ -73,9 +74,9 @@ func (s *Server) limitSignIn() gin.HandlerFunc {
 			if next == "" {
 				next = c.Query("next")
 			}
-			d := s.loginData(c, auth.SafeNext(next))
+			d := s.h.staff.LoginData(c, auth.SafeNext(next))
 			d["Email"], d["Error"] = c.PostForm("email"), msg
-			s.render(c, http.StatusTooManyRequests, "login.html", d)
+			s.Render(c, http.StatusTooManyRequests, "login.html", d)
 		})
 	})
 }

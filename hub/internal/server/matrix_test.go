@@ -14,7 +14,12 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/kits"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/ta"
+	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
@@ -154,7 +159,7 @@ var matrix = map[string]route{
 		body: map[string]any{"name": "Pat Lead", "role": "director", "email": "pat@example.org"}},
 	"DELETE /api/v1/organizations/:id/contacts/:cid": {access: staffAPI, roles: taStaff, path: fx("/api/v1/organizations/{orgA}/contacts/{contactA}"), otherOrg: fx("/api/v1/organizations/{orgA}/contacts/{contactA}")},
 	"POST /api/v1/organizations/:id/stage": {access: staffAPI, roles: taStaff, path: fx("/api/v1/organizations/{orgA}/stage"), otherOrg: fx("/api/v1/organizations/{orgA}/stage"),
-		body: map[string]any{"to": store.StageFirstYearTA, "on": "{today}"}},
+		body: map[string]any{"to": affiliates.StageFirstYearTA, "on": "{today}"}},
 	"GET /api/v1/organizations/:id/ta-plan": {access: staffAPI, roles: orgReaders, path: fx("/api/v1/organizations/{orgB}/ta-plan"), otherOrg: fx("/api/v1/organizations/{orgA}/ta-plan")},
 	"PUT /api/v1/organizations/:id/ta-plan": {access: staffAPI, roles: taStaff, path: fx("/api/v1/organizations/{orgA}/ta-plan"), otherOrg: fx("/api/v1/organizations/{orgA}/ta-plan"),
 		body: map[string]any{"specialist_id": "{specialist}"}},
@@ -186,7 +191,7 @@ var matrix = map[string]route{
 	"POST /affiliates/:id/contacts/:cid/remove": {access: staffPage, roles: taStaff, path: fx("/affiliates/{orgA}/contacts/{contactA2}/remove"), otherOrg: fx("/affiliates/{orgA}/contacts/{contactA2}/remove")},
 	// On the director's own organization: a director still may not change it.
 	"POST /affiliates/:id/stage": {access: staffPage, roles: taStaff, path: fx("/affiliates/{orgB}/stage"), otherOrg: fx("/affiliates/{orgA}/stage"),
-		body: map[string]any{"to": store.StageFirstYearTA, "on": "{today}"}},
+		body: map[string]any{"to": affiliates.StageFirstYearTA, "on": "{today}"}},
 	"POST /affiliates/:id/plan": {access: staffPage, roles: taStaff, path: fx("/affiliates/{orgA}/plan"), otherOrg: fx("/affiliates/{orgA}/plan"),
 		body: map[string]any{"specialist_id": "{specialist}"}},
 	"POST /affiliates/:id/check-ins": {access: staffPage, roles: taStaff, path: fx("/affiliates/{orgA}/check-ins"), otherOrg: fx("/affiliates/{orgA}/check-ins"),
@@ -239,7 +244,7 @@ var matrix = map[string]route{
 	// registry also for TA and its own director; verification for anyone.
 	// The trainees and certifications are organization A's.
 	"GET /api/v1/trainees":                    {access: staffAPI, roles: kitStaff, path: fixed("/api/v1/trainees"), otherOrg: fx("/api/v1/trainees?org={orgA}")},
-	"POST /api/v1/trainees":                   {access: staffAPI, roles: kitStaff, path: fixed("/api/v1/trainees"), body: map[string]any{"org_id": "{orgA}", "name": "Casey Coach", "email": "casey@example.org", "role": store.TraineeCoach}},
+	"POST /api/v1/trainees":                   {access: staffAPI, roles: kitStaff, path: fixed("/api/v1/trainees"), body: map[string]any{"org_id": "{orgA}", "name": "Casey Coach", "email": "casey@example.org", "role": training.TraineeCoach}},
 	"GET /api/v1/trainees/:id":                {access: staffAPI, roles: kitStaff, path: fx("/api/v1/trainees/{trainee}"), otherOrg: fx("/api/v1/trainees/{trainee}")},
 	"POST /api/v1/trainees/:id/modules":       {access: staffAPI, roles: kitStaff, path: fx("/api/v1/trainees/{trainee}/modules"), otherOrg: fx("/api/v1/trainees/{trainee}/modules"), body: map[string]any{"module": "{module}"}},
 	"POST /api/v1/trainees/:id/certification": {access: staffAPI, roles: kitStaff, path: fx("/api/v1/trainees/{ready}/certification"), otherOrg: fx("/api/v1/trainees/{ready}/certification")},
@@ -258,7 +263,7 @@ var matrix = map[string]route{
 
 	"GET /training":                        {access: staffPage, roles: kitStaff, path: fixed("/training")},
 	"POST /training/events":                {access: staffPage, roles: kitStaff, path: fixed("/training/events"), body: eventBody},
-	"POST /training/people":                {access: staffPage, roles: kitStaff, path: fixed("/training/people"), body: map[string]any{"org_id": "{orgA}", "name": "Robin Coach", "email": "robin@example.org", "role": store.TraineeCoach}},
+	"POST /training/people":                {access: staffPage, roles: kitStaff, path: fixed("/training/people"), body: map[string]any{"org_id": "{orgA}", "name": "Robin Coach", "email": "robin@example.org", "role": training.TraineeCoach}},
 	"GET /training/events/:id":             {access: staffPage, roles: kitStaff, path: fx("/training/events/{event}")},
 	"POST /training/events/:id/register":   {access: staffPage, roles: kitStaff, path: fx("/training/events/{event}/register"), body: map[string]any{"trainee_id": "{ready}"}},
 	"POST /training/events/:id/attendance": {access: staffPage, roles: kitStaff, path: fx("/training/events/{event}/attendance"), body: map[string]any{"trainee_id": "{registered}", "attended": "true"}},
@@ -334,37 +339,37 @@ func (f *fixture) addFeatures(t *testing.T, h *hub) {
 	}
 	today := h.st.Today()
 	day, _ := time.Parse(time.DateOnly, today)
-	v := map[string]string{"orgA": f.orgA.ID, "orgB": f.orgB.ID, "today": today, "due": day.AddDate(0, 2, 0).Format(time.DateOnly), "module": store.Modules[0]}
+	v := map[string]string{"orgA": f.orgA.ID, "orgB": f.orgB.ID, "today": today, "due": day.AddDate(0, 2, 0).Format(time.DateOnly), "module": training.Modules[0]}
 	f.vals = v
 
 	// Both organizations launched: each has a first-year TA plan.
 	for _, o := range []string{f.orgA.ID, f.orgB.ID} {
-		for _, st := range []string{store.StageAgreement, store.StageTraining, store.StageLaunched} {
-			_, err := h.st.ChangeStage(ctx, o, store.StageInput{To: st, On: today}, "fixture")
+		for _, st := range []string{affiliates.StageAgreement, affiliates.StageTraining, affiliates.StageLaunched} {
+			_, err := affiliates.New(h.st).ChangeStage(ctx, o, affiliates.StageInput{To: st, On: today}, "fixture")
 			must(err)
 		}
 	}
-	planA, _, err := h.st.Plan(ctx, f.orgA.ID)
+	planA, _, err := ta.New(h.st).Plan(ctx, f.orgA.ID)
 	must(err)
 	f.traceA = append(f.traceA, planA.ID)
-	spec, err := h.st.FindUser(ctx, store.RoleTA+"@example.org")
+	spec, err := staff.New(h.st).FindUser(ctx, store.RoleTA+"@example.org")
 	must(err)
 	v["specialist"] = spec.ID
 	for _, k := range []string{"contactA", "contactA2"} {
-		c, err := h.st.AddContact(ctx, f.orgA.ID, store.ContactInput{Name: "Lee " + k, Role: "director", Email: k + "@example.org"})
+		c, err := affiliates.New(h.st).AddContact(ctx, f.orgA.ID, affiliates.ContactInput{Name: "Lee " + k, Role: "director", Email: k + "@example.org"})
 		must(err)
 		v[k] = c.ID
 		f.traceA = append(f.traceA, c.ID, c.Name)
 	}
 	for _, k := range []string{"checkIn", "checkIn2", "checkInMove", "checkInMove2"} {
-		c, err := h.st.AddCheckIn(ctx, f.orgA.ID, v["due"])
+		c, err := ta.New(h.st).AddCheckIn(ctx, f.orgA.ID, v["due"])
 		must(err)
 		v[k] = c.ID
 		f.traceA = append(f.traceA, c.ID)
 	}
 	for k, site := range map[string]store.Site{"taA": f.siteA, "taA2": f.siteA, "taB": f.siteB} {
 		w := contract.TARequestWire{ID: uuid.NewString(), Subject: "Supervision " + k, Category: "coaching", Text: "How often should supervision meet?", RaisedAt: time.Now().UTC()}
-		res, err := h.st.ReceiveTARequest(ctx, site, w)
+		res, err := ta.New(h.st).ReceiveTARequest(ctx, site, w)
 		must(err)
 		v[k] = res.ID
 		if site.ID == f.siteA.ID {
@@ -374,19 +379,19 @@ func (f *fixture) addFeatures(t *testing.T, h *hub) {
 
 	// Kits: published releases (the first with a file), and drafts.
 	for k, ver := range map[string]string{"published": "2026.2", "published2": "2026.3"} {
-		pub, err := h.st.CreateDraft(ctx, ver, "", nil, "fixture")
+		pub, err := kits.New(h.st).CreateDraft(ctx, ver, "", nil, "fixture")
 		must(err)
 		if k == "published" {
-			_, file, err := h.st.AttachFile(ctx, pub.ID, store.FileUpload{Name: "Handout.pdf", Kind: "handout", MediaType: "application/pdf", Data: testPDF})
+			_, file, err := kits.New(h.st).AttachFile(ctx, pub.ID, kits.FileUpload{Name: "Handout.pdf", Kind: "handout", MediaType: "application/pdf", Data: testPDF})
 			must(err)
 			v["sha"] = file.SHA256
 		}
-		rel, err := h.st.PublishDraft(ctx, pub.ID, "fixture")
+		rel, err := kits.New(h.st).PublishDraft(ctx, pub.ID, "fixture")
 		must(err)
 		v[k] = rel.Version
 	}
 	for k, ver := range map[string]string{"draft": "2026.4", "draftPub": "2026.5", "draftPub2": "2026.6", "draftGone": "2027.1", "draftGone2": "2027.2"} {
-		d, err := h.st.CreateDraft(ctx, ver, "", nil, "fixture")
+		d, err := kits.New(h.st).CreateDraft(ctx, ver, "", nil, "fixture")
 		must(err)
 		v[k] = d.ID
 		if k == "draft" { // a copy of the release: it has the file
@@ -396,30 +401,30 @@ func (f *fixture) addFeatures(t *testing.T, h *hub) {
 	v["draftContent"] = f.draftContent
 
 	// Training: trainees of organization A at each step, an event.
-	ev, err := h.st.AddTrainingEvent(ctx, store.TrainingEvent{Title: "Fall training", Mode: "in_person", StartsOn: "2026-10-01", EndsOn: "2026-10-02", Location: "Richmond", Trainer: "Tess", Capacity: 20})
+	ev, err := training.New(h.st).AddTrainingEvent(ctx, training.TrainingEvent{Title: "Fall training", Mode: "in_person", StartsOn: "2026-10-01", EndsOn: "2026-10-02", Location: "Richmond", Trainer: "Tess", Capacity: 20})
 	must(err)
 	v["event"] = ev.ID
-	dir, err := h.st.AddTrainee(ctx, f.orgA.ID, "Director trainee", "director-trainee@example.org", store.TraineeDirector)
+	dir, err := training.New(h.st).AddTrainee(ctx, f.orgA.ID, "Director trainee", "director-trainee@example.org", training.TraineeDirector)
 	must(err)
 	v["director"] = dir.ID
 	for _, k := range []string{"trainee", "registered", "ready", "ready2", "certified", "certified2", "certified3"} {
-		tr, err := h.st.AddTrainee(ctx, f.orgA.ID, "Coach "+k, k+"@example.org", store.TraineeCoach)
+		tr, err := training.New(h.st).AddTrainee(ctx, f.orgA.ID, "Coach "+k, k+"@example.org", training.TraineeCoach)
 		must(err)
 		v[k] = tr.ID
 		f.traceA = append(f.traceA, tr.ID, tr.Name)
 		if k == "registered" {
-			must(h.st.Register(ctx, ev.ID, tr.ID))
+			must(training.New(h.st).Register(ctx, ev.ID, tr.ID))
 		}
 		if k == "trainee" || k == "registered" {
 			continue
 		}
-		for _, m := range store.Modules {
-			must(h.st.CompleteModule(ctx, tr.ID, m, "", "fixture"))
+		for _, m := range training.Modules {
+			must(training.New(h.st).CompleteModule(ctx, tr.ID, m, "", "fixture"))
 		}
 		if strings.HasPrefix(k, "ready") {
 			continue
 		}
-		c, err := h.st.Certify(ctx, tr.ID, store.DefaultCertPolicy)
+		c, err := training.New(h.st).Certify(ctx, tr.ID, training.DefaultCertPolicy)
 		must(err)
 		v[map[string]string{"certified": "cert", "certified2": "cert2", "certified3": "certGone"}[k]] = c.Code
 		f.traceA = append(f.traceA, c.Code)
@@ -431,25 +436,25 @@ func newFixture(t *testing.T, h *hub) *fixture {
 	ctx := context.Background()
 	f := &fixture{callers: map[string]*caller{}}
 	var err error
-	if f.orgA, err = h.st.AddOrganization(ctx, "Alpha Peer Center", "peer_run", "VA"); err != nil {
+	if f.orgA, err = affiliates.New(h.st).AddOrganization(ctx, "Alpha Peer Center", "peer_run", "VA"); err != nil {
 		t.Fatal(err)
 	}
-	if f.orgB, err = h.st.AddOrganization(ctx, "Beta Clubhouse", "nami", "MD"); err != nil {
+	if f.orgB, err = affiliates.New(h.st).AddOrganization(ctx, "Beta Clubhouse", "nami", "MD"); err != nil {
 		t.Fatal(err)
 	}
 	f.siteA, _ = h.site("Alpha Main Street", &f.orgA)
 	f.siteB, _ = h.site("Beta Riverside", &f.orgB)
-	if f.target, err = h.st.AddUser(ctx, "target@example.org", "Tar Get", store.RoleTrainer, "", ""); err != nil {
+	if f.target, err = staff.New(h.st).AddUser(ctx, "target@example.org", "Tar Get", store.RoleTrainer, "", ""); err != nil {
 		t.Fatal(err)
 	}
-	as, _ := h.st.Assignments(ctx, f.target.ID)
+	as, _ := staff.New(h.st).Assignments(ctx, f.target.ID)
 	f.targetRole = as[0]
 	// The page's removal has an account of its own.
-	target2, err := h.st.AddUser(ctx, "target2@example.org", "Tar Get Two", store.RoleTrainer, "", "")
+	target2, err := staff.New(h.st).AddUser(ctx, "target2@example.org", "Tar Get Two", store.RoleTrainer, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	as2, _ := h.st.Assignments(ctx, target2.ID)
+	as2, _ := staff.New(h.st).Assignments(ctx, target2.ID)
 	f.target2, f.targetRole2 = target2, as2[0]
 	for _, r := range store.Roles {
 		org := ""
@@ -465,20 +470,20 @@ func newFixture(t *testing.T, h *hub) *fixture {
 func (f *fixture) signIn(t *testing.T, h *hub, name, email, org string) *caller {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := h.st.FindUser(ctx, email); err != nil {
+	if _, err := staff.New(h.st).FindUser(ctx, email); err != nil {
 		role := name
 		if org != "" {
 			role = store.RoleDirector
 		}
-		if _, err := h.st.AddUser(ctx, email, name, role, org, pw); err != nil {
+		if _, err := staff.New(h.st).AddUser(ctx, email, name, role, org, pw); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, tok, err := h.st.Login(ctx, email, pw)
+	_, tok, err := staff.New(h.st).Login(ctx, email, pw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, sess, err := h.st.SessionUser(ctx, tok)
+	_, sess, err := staff.New(h.st).SessionUser(ctx, tok)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,9 @@ import (
 
 	"github.com/oauth2-proxy/mockoidc"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/server"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
@@ -37,7 +39,7 @@ func newOIDCHub(t *testing.T, dsn string) *oidcHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	orgA, err := st.AddOrganization(context.Background(), "Alpha Peer Center", "peer_run", "VA")
+	orgA, err := affiliates.New(st).AddOrganization(context.Background(), "Alpha Peer Center", "peer_run", "VA")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +150,7 @@ func (h *oidcHub) signIn(t *testing.T, b *browser, next string, tm tamper) (*ans
 func (h *oidcHub) sessionRoles(t *testing.T, b *browser) string {
 	t.Helper()
 	tok := b.cookie(h.srv.URL, "iml_hub_session")
-	u, _, err := h.st.SessionUser(context.Background(), tok)
+	u, _, err := staff.New(h.st).SessionUser(context.Background(), tok)
 	if err != nil {
 		t.Fatalf("no session: %v", err)
 	}
@@ -181,23 +183,23 @@ func TestOIDCSignInThroughProvider(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || !strings.Contains(body, "ada@example.org") {
 				t.Fatalf("admin page after sign-in: %d", resp.StatusCode)
 			}
-			u, err := h.st.FindUser(ctx, "ada@example.org")
+			u, err := staff.New(h.st).FindUser(ctx, "ada@example.org")
 			if err != nil || u.Issuer == nil || *u.Issuer != h.op.Issuer() || *u.Subject != "sub-admin" {
 				t.Fatalf("account %+v, %v", u, err)
 			}
 			// The provider's role is not an assignment: it goes when the
 			// group goes.
-			if as, _ := h.st.Assignments(ctx, u.ID); len(as) != 0 {
+			if as, _ := staff.New(h.st).Assignments(ctx, u.ID); len(as) != 0 {
 				t.Fatalf("provider role stored as an assignment: %+v", as)
 			}
-			es, _ := h.st.Audit(ctx, store.AuditFilter{Action: "/auth/oidc/callback", Actor: "ada@"}, 10)
+			es, _ := staff.New(h.st).Audit(ctx, staff.AuditFilter{Action: "/auth/oidc/callback", Actor: "ada@"}, 10)
 			if len(es) != 1 || es[0].Status != http.StatusSeeOther || es[0].Roles != "admin" {
 				t.Fatalf("audit of the sign-in: %+v", es)
 			}
 		})
 
 		t.Run("director from the groups claim sees only their organization", func(t *testing.T) {
-			other, _ := h.st.AddOrganization(ctx, "Other Org", "nami", "MD")
+			other, _ := affiliates.New(h.st).AddOrganization(ctx, "Other Org", "nami", "MD")
 			h.op.QueueUser(&mockoidc.MockUser{Subject: "sub-pd", Email: "pd@alpha.example", EmailVerified: true, Groups: []string{"alpha-directors"}})
 			b := newBrowser(t)
 			resp, _ := h.signIn(t, b, "/outcomes/pom", tamper{})
@@ -219,7 +221,7 @@ func TestOIDCSignInThroughProvider(t *testing.T) {
 		})
 
 		t.Run("roles are the union of the groups claim and hub assignments", func(t *testing.T) {
-			pre, err := h.st.AddUser(ctx, "uma@example.org", "Uma", store.RoleTA, "", "")
+			pre, err := staff.New(h.st).AddUser(ctx, "uma@example.org", "Uma", store.RoleTA, "", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -232,7 +234,7 @@ func TestOIDCSignInThroughProvider(t *testing.T) {
 				t.Fatalf("roles %q, want analyst,ta", r)
 			}
 			tok := b.cookie(h.srv.URL, "iml_hub_session")
-			if u, _, _ := h.st.SessionUser(ctx, tok); u.ID != pre.ID {
+			if u, _, _ := staff.New(h.st).SessionUser(ctx, tok); u.ID != pre.ID {
 				t.Fatal("the verified email did not link the account made at the hub")
 			}
 		})
@@ -247,7 +249,7 @@ func TestOIDCSignInThroughProvider(t *testing.T) {
 			if b.cookie(h.srv.URL, "iml_hub_session") != "" {
 				t.Fatal("a session cookie was set")
 			}
-			u, err := h.st.FindUser(ctx, "nobody@example.org")
+			u, err := staff.New(h.st).FindUser(ctx, "nobody@example.org")
 			if err != nil || len(u.Grants) != 0 {
 				t.Fatalf("the account is kept without roles for an admin: %+v %v", u, err)
 			}

@@ -13,6 +13,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/itsmylife/iml/hub/internal/outcomes"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/cluster"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
@@ -72,7 +74,7 @@ func TestOutcomesDashboardInTheBrowser(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		bctx := chromium(t)
 		w := newOutcomeWorld(t, dsn, 11, 11)
-		if _, err := w.h.st.AddUser(context.Background(), "nat@example.org", "Nat Analyst", store.RoleAnalyst, "", "correct horse battery staple"); err != nil {
+		if _, err := staff.New(w.h.st).AddUser(context.Background(), "nat@example.org", "Nat Analyst", store.RoleAnalyst, "", "correct horse battery staple"); err != nil {
 			t.Fatal(err)
 		}
 		css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
@@ -115,7 +117,7 @@ func TestOutcomesDashboardInTheBrowser(t *testing.T) {
 		if v := run(t, bctx, chromedp.Evaluate[string]("document.querySelector('#f-state').value + '/' + document.querySelector('#f-model').value")); v != "VA/peer_partners" {
 			t.Fatalf("the form forgot the filter: %s", v)
 		}
-		rep := w.report(t, store.OutcomeFilter{State: "VA", Model: "peer_partners"})
+		rep := w.report(t, outcomes.OutcomeFilter{State: "VA", Model: "peer_partners"})
 		if want := rep.Participants.String(); !strings.Contains(run(t, bctx, chromedp.Text(css(".summary"))), want) {
 			t.Fatalf("summary does not show the API's %s participants", want)
 		}

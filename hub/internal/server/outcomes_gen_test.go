@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/program"
@@ -153,7 +155,7 @@ func (g *synth) records(t *testing.T, ids []string) map[string][]contract.Record
 func (g *synth) push(t *testing.T, h *hub, ids []string, seq int64) {
 	t.Helper()
 	for site, recs := range g.records(t, ids) {
-		res, _, err := h.st.Push(context.Background(), site, seq, recs, nil)
+		res, _, err := intake.New(h.st).Push(context.Background(), site, seq, recs, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,7 +245,7 @@ func sortedMapKeys[V any](m map[string]V) []string {
 
 // truth is the independent computation of a filter's raw counts from the
 // sites' records, in cells named like the report's figures.
-func (g *synth) truth(f store.OutcomeFilter) map[string]float64 {
+func (g *synth) truth(f outcomes.OutcomeFilter) map[string]float64 {
 	c := map[string]float64{}
 	pmodel := map[[2]string]string{}
 	for _, r := range g.latest {

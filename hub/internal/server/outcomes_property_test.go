@@ -10,7 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/server"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
@@ -20,7 +24,7 @@ import (
 // figCheck is one figure of a report with what the raw records say it is.
 type figCheck struct {
 	name string
-	fig  store.Figure
+	fig  outcomes.Figure
 	want *float64
 	// cells are the counts of people (or surveys) the figure shows or
 	// lets one work out, by cell name.
@@ -30,9 +34,9 @@ type figCheck struct {
 func ptrf(v float64) *float64 { return &v }
 
 // reportFigures pairs every figure of a report with its expected value.
-func reportFigures(rep store.OutcomeReport, tr map[string]float64) []figCheck {
+func reportFigures(rep outcomes.OutcomeReport, tr map[string]float64) []figCheck {
 	var out []figCheck
-	count := func(name string, f store.Figure) {
+	count := func(name string, f outcomes.Figure) {
 		out = append(out, figCheck{name: name, fig: f, want: ptrf(tr[name]), cells: []string{name}})
 	}
 	count("total/participants", rep.Participants)
@@ -43,7 +47,7 @@ func reportFigures(rep store.OutcomeReport, tr map[string]float64) []figCheck {
 		shares := map[string]*float64{}
 		for _, x := range []struct {
 			tp       string
-			n, share store.Figure
+			n, share outcomes.Figure
 		}{{contract.TimepointEligibility, ind.FirstN, ind.FirstShare}, {contract.TimepointMidpoint, ind.MidpointN, ind.MidpointShare}, {contract.TimepointClosing, ind.ClosingN, ind.ClosingShare}} {
 			k := "pom/" + x.tp + "/" + ind.Code + "/"
 			count(k+"n", x.n)
@@ -93,7 +97,7 @@ func reportFigures(rep store.OutcomeReport, tr map[string]float64) []figCheck {
 
 // shownReport is what a report shows, checked against the raw records.
 type shownReport struct {
-	rep    store.OutcomeReport
+	rep    outcomes.OutcomeReport
 	truth  map[string]float64
 	hidden map[string]bool // cells hidden (or derivable only from hidden figures)
 }
@@ -107,12 +111,12 @@ func eq(a, b *float64) bool {
 
 // checkReport asserts every figure shown equals the raw records' value
 // and that no shown figure rests on a small cell.
-func checkReport(t *testing.T, label string, rep store.OutcomeReport, tr map[string]float64, minCell int) shownReport {
+func checkReport(t *testing.T, label string, rep outcomes.OutcomeReport, tr map[string]float64, minCell int) shownReport {
 	t.Helper()
 	sr := shownReport{rep: rep, truth: tr, hidden: map[string]bool{}}
 	for _, fc := range reportFigures(rep, tr) {
 		if fc.fig.Suppressed {
-			if fc.fig.Value != nil || fc.fig.Note != store.SuppressedNote(minCell) {
+			if fc.fig.Value != nil || fc.fig.Note != outcomes.SuppressedNote(minCell) {
 				t.Fatalf("%s: %s suppressed yet shows %v / note %q", label, fc.name, fc.fig.Value, fc.fig.Note)
 			}
 			for _, c := range fc.cells {
@@ -194,7 +198,7 @@ type outcomeWorld struct {
 	orgs  []store.Organization
 }
 
-func (w *outcomeWorld) report(t *testing.T, f store.OutcomeFilter) store.OutcomeReport {
+func (w *outcomeWorld) report(t *testing.T, f outcomes.OutcomeFilter) outcomes.OutcomeReport {
 	t.Helper()
 	q := ""
 	for k, v := range map[string]string{"org": f.OrgID, "org_type": f.OrgType, "state": f.State, "model": f.Model, "site": f.SiteID} {
@@ -206,7 +210,7 @@ func (w *outcomeWorld) report(t *testing.T, f store.OutcomeFilter) store.Outcome
 		q += "&year=" + strconv.Itoa(f.Year)
 	}
 	resp, b := w.h.do(t, request{method: http.MethodGet, path: "/api/v1/outcomes/report?" + strings.TrimPrefix(q, "&"), header: map[string]string{"Authorization": "Bearer " + w.token}})
-	var rep store.OutcomeReport
+	var rep outcomes.OutcomeReport
 	wantJSON(t, resp, b, &rep)
 	return rep
 }
@@ -221,7 +225,7 @@ func newOutcomeWorld(t *testing.T, dsn string, seed uint64, minCell int) *outcom
 	g := &synth{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), orgOf: map[string]store.Organization{}, latest: map[string]synthRecord{}}
 	w := &outcomeWorld{h: h, g: g}
 	for i, o := range []struct{ name, typ, state string }{{"Riverside Peer Center", "peer_run", "VA"}, {"Hill County CSB", "csb_mhc", "VA"}, {"Bay NAMI", "peer_run", "MD"}} {
-		org, err := h.st.AddOrganization(ctx, o.name, o.typ, o.state)
+		org, err := affiliates.New(h.st).AddOrganization(ctx, o.name, o.typ, o.state)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,10 +245,10 @@ func newOutcomeWorld(t *testing.T, dsn string, seed uint64, minCell int) *outcom
 	g.push(t, h, g.withdraw(byKey, 0.1), 3)
 	project(t, h.st, 500)
 	const pw = "correct horse battery staple"
-	if _, err := h.st.AddUser(ctx, "analyst@example.org", "Ana Lyst", store.RoleAnalyst, "", pw); err != nil {
+	if _, err := staff.New(h.st).AddUser(ctx, "analyst@example.org", "Ana Lyst", store.RoleAnalyst, "", pw); err != nil {
 		t.Fatal(err)
 	}
-	_, tok, err := h.st.Login(ctx, "analyst@example.org", pw)
+	_, tok, err := staff.New(h.st).Login(ctx, "analyst@example.org", pw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +259,7 @@ func newOutcomeWorld(t *testing.T, dsn string, seed uint64, minCell int) *outcom
 func project(t *testing.T, st *store.Store, limit int) {
 	t.Helper()
 	for {
-		n, err := st.ProjectPending(context.Background(), limit)
+		n, err := intake.New(st).ProjectPending(context.Background(), limit)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,24 +272,24 @@ func project(t *testing.T, st *store.Store, limit int) {
 // filters are every filter the report takes and every combination of
 // them: each place (national, type, state, type and state, organization,
 // site) with each model or none and each year or none.
-func (w *outcomeWorld) filters() []store.OutcomeFilter {
-	places := []store.OutcomeFilter{{}}
+func (w *outcomeWorld) filters() []outcomes.OutcomeFilter {
+	places := []outcomes.OutcomeFilter{{}}
 	for _, typ := range []string{"peer_run", "csb_mhc"} {
-		places = append(places, store.OutcomeFilter{OrgType: typ})
+		places = append(places, outcomes.OutcomeFilter{OrgType: typ})
 		for _, st := range []string{"VA", "MD"} {
-			places = append(places, store.OutcomeFilter{OrgType: typ, State: st})
+			places = append(places, outcomes.OutcomeFilter{OrgType: typ, State: st})
 		}
 	}
 	for _, st := range []string{"VA", "MD"} {
-		places = append(places, store.OutcomeFilter{State: st})
+		places = append(places, outcomes.OutcomeFilter{State: st})
 	}
 	for _, o := range w.orgs {
-		places = append(places, store.OutcomeFilter{OrgID: o.ID})
+		places = append(places, outcomes.OutcomeFilter{OrgID: o.ID})
 	}
 	for _, s := range w.g.sites {
-		places = append(places, store.OutcomeFilter{SiteID: s.ID})
+		places = append(places, outcomes.OutcomeFilter{SiteID: s.ID})
 	}
-	var fs []store.OutcomeFilter
+	var fs []outcomes.OutcomeFilter
 	for _, pl := range places {
 		for _, m := range append([]string{""}, contract.Models...) {
 			for _, y := range []int{0, 2025, 2026} {
@@ -301,7 +305,7 @@ func (w *outcomeWorld) filters() []store.OutcomeFilter {
 // siblings are the filters that differ from f only in dimension d, with
 // the filter they add up to (f without d; a site's parent is its
 // organization).
-func (w *outcomeWorld) siblings(f store.OutcomeFilter, d string) (parent store.OutcomeFilter, sibs []store.OutcomeFilter, unknown bool) {
+func (w *outcomeWorld) siblings(f outcomes.OutcomeFilter, d string) (parent outcomes.OutcomeFilter, sibs []outcomes.OutcomeFilter, unknown bool) {
 	parent = f
 	switch d {
 	case "site":
@@ -353,7 +357,7 @@ func (w *outcomeWorld) siblings(f store.OutcomeFilter, d string) (parent store.O
 	return parent, sibs, unknown
 }
 
-func setDims(f store.OutcomeFilter) []string {
+func setDims(f outcomes.OutcomeFilter) []string {
 	var ds []string
 	if f.SiteID != "" {
 		ds = append(ds, "site")
@@ -401,8 +405,8 @@ func TestOutcomesProperty(t *testing.T) {
 							dsn = dbtest.PostgresDSN(t)
 						}
 						w := newOutcomeWorld(t, dsn, seed, minCell)
-						shown := map[store.OutcomeFilter]shownReport{}
-						get := func(f store.OutcomeFilter) shownReport {
+						shown := map[outcomes.OutcomeFilter]shownReport{}
+						get := func(f outcomes.OutcomeFilter) shownReport {
 							if sr, ok := shown[f]; ok {
 								return sr
 							}
@@ -486,7 +490,7 @@ func isCount(name string) bool {
 	return false
 }
 
-func filterLabel(f store.OutcomeFilter) string {
+func filterLabel(f outcomes.OutcomeFilter) string {
 	var parts []string
 	for _, kv := range [][2]string{{"org", f.OrgID}, {"type", f.OrgType}, {"state", f.State}, {"model", f.Model}, {"site", f.SiteID}} {
 		if kv[1] != "" {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/itsmylife/iml/hub/internal/outcomes"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -24,10 +26,10 @@ func TestOutcomesRoutes(t *testing.T) {
 		w := newOutcomeWorld(t, dsn, 7, 11)
 		ctx := context.Background()
 		const pw = "correct horse battery staple"
-		if _, err := w.h.st.AddUser(ctx, "director@example.org", "Dee Rector", store.RoleDirector, w.orgs[0].ID, pw); err != nil {
+		if _, err := staff.New(w.h.st).AddUser(ctx, "director@example.org", "Dee Rector", store.RoleDirector, w.orgs[0].ID, pw); err != nil {
 			t.Fatal(err)
 		}
-		_, dtok, err := w.h.st.Login(ctx, "director@example.org", pw)
+		_, dtok, err := staff.New(w.h.st).Login(ctx, "director@example.org", pw)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,14 +43,14 @@ func TestOutcomesRoutes(t *testing.T) {
 			for _, q := range []string{"", "org=" + w.orgs[1].ID, "org_type=peer_run", "state=va", "model=peer_partners", "year=2025", "site=" + w.g.sites[0].ID,
 				"state=VA&model=social_explorations&year=2026"} {
 				resp, b := get(t, "/api/v1/outcomes/report?"+q, w.token)
-				var rep store.OutcomeReport
+				var rep outcomes.OutcomeReport
 				wantJSON(t, resp, b, &rep)
 				if rep.MinCell != 11 || len(rep.Indicators) != 13 || len(rep.Statements) != 11 {
 					t.Fatalf("%s: min cell %d, %d indicators, %d statements", q, rep.MinCell, len(rep.Indicators), len(rep.Statements))
 				}
 			}
 			resp, b := get(t, "/api/v1/outcomes/report?state=va", w.token)
-			var rep store.OutcomeReport
+			var rep outcomes.OutcomeReport
 			wantJSON(t, resp, b, &rep)
 			if rep.Filter.State != "VA" {
 				t.Fatalf("state filter %q", rep.Filter.State)
@@ -82,7 +84,7 @@ func TestOutcomesRoutes(t *testing.T) {
 
 		t.Run("director", func(t *testing.T) {
 			resp, b := get(t, "/api/v1/outcomes/report", dtok)
-			var rep store.OutcomeReport
+			var rep outcomes.OutcomeReport
 			wantJSON(t, resp, b, &rep)
 			if rep.Filter.OrgID != w.orgs[0].ID {
 				t.Fatalf("director's report is filtered to %q", rep.Filter.OrgID)
@@ -134,7 +136,7 @@ func TestOutcomesRoutes(t *testing.T) {
 
 		t.Run("exports", func(t *testing.T) {
 			resp, b := get(t, "/api/v1/outcomes/report?model=peer_partners", w.token)
-			var rep store.OutcomeReport
+			var rep outcomes.OutcomeReport
 			wantJSON(t, resp, b, &rep)
 			for _, table := range []string{"indicators", "statements", "hospitalizations", "participation", "sites", "fidelity"} {
 				resp, b := get(t, "/outcomes/export/"+table+".csv?model=peer_partners", w.token)

@@ -7,17 +7,23 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
-	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/kits"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/ta"
+	"github.com/itsmylife/iml/hub/internal/training"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/textx"
@@ -41,10 +47,10 @@ type Config struct {
 	// FidelityFlags lists the sites outcome fidelity flags for "My TA
 	// work"; nil means the outcome reports' own flags (store.FlaggedSites
 	// with Fidelity's thresholds and MinCell).
-	FidelityFlags store.FidelityFlags
+	FidelityFlags ta.FidelityFlags
 	// Certs is how long a certification lasts and how far ahead its
-	// expiry is flagged (default store.DefaultCertPolicy).
-	Certs store.CertPolicy
+	// expiry is flagged (default training.DefaultCertPolicy).
+	Certs training.CertPolicy
 	// VerifyPerMinute bounds public verification requests per client
 	// address: that many at once, then that many a minute (default 30).
 	VerifyPerMinute int
@@ -53,12 +59,27 @@ type Config struct {
 	// then that many a minute (default DefaultSignInPerMinute).
 	SignInPerMinute int
 	// MinCell is the smallest number of participants (or surveys) a
-	// figure of the outcomes report may rest on (store.DefaultMinCell
+	// figure of the outcomes report may rest on (outcomes.DefaultMinCell
 	// when 0).
 	MinCell int
 	// Fidelity are the thresholds below which a site is flagged for
-	// technical assistance (store.DefaultFidelity when zero).
-	Fidelity store.FidelityThresholds
+	// technical assistance (outcomes.DefaultFidelity when zero).
+	Fidelity outcomes.FidelityThresholds
+}
+
+// OIDCConfig configures sign-in through an OpenID Connect provider.
+type OIDCConfig = staff.OIDCConfig
+
+// RoleMapping grants a role to the members of a provider group.
+type RoleMapping = staff.RoleMapping
+
+// ParseRoleMap reads a role map (see staff.ParseRoleMap).
+func ParseRoleMap(s string) ([]RoleMapping, error) { return staff.ParseRoleMap(s) }
+
+// ResolveRoleMap checks a role map's organizations (see
+// staff.ResolveRoleMap).
+func ResolveRoleMap(ctx context.Context, st *store.Store, m []RoleMapping) error {
+	return staff.ResolveRoleMap(ctx, st, m)
 }
 
 // DefaultSignInPerMinute is how many sign-in attempts one client address
@@ -67,21 +88,18 @@ const DefaultSignInPerMinute = 20
 
 // Server is the hub's HTTP server.
 type Server struct {
-	cfg     Config
-	st      *store.Store
-	log     *slog.Logger
-	pages   *template.Template
-	project chan struct{}
-	// pushes in flight and the end of the last one (unix nanoseconds): the
-	// projector gives way to ingest.
-	pushing  atomic.Int64
-	lastPush atomic.Int64
-	oidc     *oidcClient
+	*web.Base
+	cfg Config
+	// h are the capabilities' HTTP surfaces (routes.go lists their routes).
+	h handlers
+	// The capabilities' queries over st.
+	staff    *staff.Store
+	intake   *intake.Store
+	outcomes *outcomes.Store
+	project  chan struct{}
 	jobs     []Job
 	// limits bound public verification and sign-in per client.
 	limits limits
-	// signin guards the sign-in form against login CSRF.
-	signin auth.FormGuard
 }
 
 //go:embed web
@@ -97,10 +115,10 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		cfg.Replica = fmt.Sprintf("%s/%d", host, os.Getpid())
 	}
 	if cfg.Certs.ValidMonths <= 0 {
-		cfg.Certs.ValidMonths = store.DefaultCertPolicy.ValidMonths
+		cfg.Certs.ValidMonths = training.DefaultCertPolicy.ValidMonths
 	}
 	if cfg.Certs.WarnDays <= 0 {
-		cfg.Certs.WarnDays = store.DefaultCertPolicy.WarnDays
+		cfg.Certs.WarnDays = training.DefaultCertPolicy.WarnDays
 	}
 	if cfg.VerifyPerMinute <= 0 {
 		cfg.VerifyPerMinute = 30
@@ -109,30 +127,50 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		cfg.SignInPerMinute = DefaultSignInPerMinute
 	}
 	if cfg.MinCell <= 0 {
-		cfg.MinCell = store.DefaultMinCell
+		cfg.MinCell = outcomes.DefaultMinCell
 	}
-	if cfg.Fidelity == (store.FidelityThresholds{}) {
-		cfg.Fidelity = store.DefaultFidelity()
+	if cfg.Fidelity == (outcomes.FidelityThresholds{}) {
+		cfg.Fidelity = outcomes.DefaultFidelity()
 	}
 	if cfg.FidelityFlags == nil {
 		th, minCell := cfg.Fidelity, cfg.MinCell
-		cfg.FidelityFlags = func(ctx context.Context) ([]store.SiteFlag, error) { return st.FlaggedSites(ctx, th, minCell) }
+		cfg.FidelityFlags = func(ctx context.Context) ([]outcomes.SiteFlag, error) {
+			return outcomes.New(st).FlaggedSites(ctx, th, minCell)
+		}
 	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
-	s := &Server{cfg: cfg, st: st, log: log, pages: tpl, project: make(chan struct{}, 1),
-		limits: newLimits(cfg), signin: auth.FormGuard{Cookie: "iml_hub_signin", Secure: cfg.SecureCookies}}
-	if cfg.OIDC != nil {
-		s.oidc = &oidcClient{cfg: *cfg.OIDC}
+	s := &Server{Base: &web.Base{St: st, Log: log, Pages: tpl}, cfg: cfg, project: make(chan struct{}, 1),
+		staff: staff.New(st), intake: intake.New(st), outcomes: outcomes.New(st),
+		limits: newLimits(cfg)}
+	s.h = handlers{
+		kits:       kits.NewHandlers(s.Base),
+		training:   training.NewHandlers(s.Base, cfg.Certs),
+		affiliates: affiliates.NewHandlers(s.Base),
+		ta:         ta.NewHandlers(s.Base, cfg.FidelityFlags),
+		outcomes:   outcomes.NewHandlers(s.Base, cfg.MinCell, cfg.Fidelity),
+		staff:      staff.NewHandlers(s.Base, cfg.SecureCookies, cfg.OIDC),
 	}
-	s.AddJob(Job{Name: "prune-expired", Every: time.Hour, Run: st.PruneExpired})
+	s.h.intake = intake.NewHandlers(s.Base, s.h.ta, s.wakeProjector)
+	s.AddJob(Job{Name: "prune-expired", Every: time.Hour, Run: s.staff.PruneExpired})
 	return s
+}
+
+// handlers are the capabilities' HTTP surfaces.
+type handlers struct {
+	kits       *kits.Handlers
+	training   *training.Handlers
+	affiliates *affiliates.Handlers
+	ta         *ta.Handlers
+	outcomes   *outcomes.Handlers
+	staff      *staff.Handlers
+	intake     *intake.Handlers
 }
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(store.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText))
+	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
 	// from a reverse proxy on this machine.
@@ -143,86 +181,33 @@ func (s *Server) Handler() http.Handler {
 	})
 
 	webui.Static(r)
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	r.GET("/readyz", s.ready)
-
-	sync := r.Group("/api/v1/sync", s.requireProtocol)
-	sync.POST("/enroll", s.enroll)
-	site := sync.Group("", s.requireSite)
-	site.GET("/status", s.status)
-	site.POST("/push", s.push)
-	site.GET("/pull", s.pull)
-	site.POST("/ta-requests", s.receiveTARequest)
-	site.GET("/files/:sha", s.syncFile)
-
-	api := r.Group("/api/v1")
-	api.POST("/auth/login", s.limitSignIn(), s.apiLogin)
-	staff := api.Group("", s.requireStaff(false))
-	staff.GET("/me", s.apiMe)
-	staff.GET("/sites", s.apiSites)
-	staff.GET("/outcomes/pom", s.requireRole(store.RoleAdmin, store.RoleAnalyst, store.RoleTA, store.RoleTrainer, store.RoleDirector), s.apiPOM)
-	admin := staff.Group("", s.requireRole(store.RoleAdmin))
-	admin.GET("/users", s.apiUsers)
-	admin.GET("/users/:id", s.apiUser)
-	admin.POST("/users/:id/roles", s.apiAssign)
-	admin.DELETE("/users/:id/roles/:assignment", s.apiUnassign)
-	admin.GET("/audit", s.apiAudit)
-	admin.GET("/audit/export", s.auditExport)
-	staff.GET("/outcomes/report", s.requireRole(reportRoles...), s.apiOutcomes)
-	staff.GET("/outcomes/fidelity", s.requireRole(reportRoles...), s.apiFidelity)
-
-	r.GET("/login", s.loginPage)
-	r.POST("/login", s.limitSignIn(), s.loginSubmit)
-	r.GET("/auth/oidc/start", s.limitSignIn(), s.oidcStart)
-	r.GET("/auth/oidc/callback", s.oidcCallback)
-	pages := r.Group("", s.requireStaff(true))
-	pages.POST("/logout", s.logout)
-	pages.GET("/", s.homePage)
-	pages.GET("/outcomes/pom", s.requireRole(store.RoleAdmin, store.RoleAnalyst, store.RoleTA, store.RoleTrainer, store.RoleDirector), s.pomPage)
-	adminPages := pages.Group("/admin", s.requireRole(store.RoleAdmin))
-	adminPages.GET("/users", s.usersPage)
-	adminPages.POST("/users/:id/roles", s.assignSubmit)
-	adminPages.POST("/users/:id/roles/:assignment/delete", s.unassignSubmit)
-	adminPages.GET("/audit", s.auditPage)
-	adminPages.GET("/audit.csv", s.auditExport)
-	s.affiliateRoutes(staff, pages)
-	s.kitRoutes(staff, pages)
-	s.trainingRoutes(r, staff, pages)
-	pages.GET("/outcomes", s.requireRole(reportRoles...), s.outcomesPage)
-	pages.GET("/outcomes/print", s.requireRole(reportRoles...), s.printPage)
-	pages.GET("/outcomes/fidelity", s.requireRole(reportRoles...), s.fidelityPage)
-	pages.GET("/outcomes/export/:table", s.requireRole(reportRoles...), s.exportCSV)
+	s.register(r)
 	return r
 }
 
 func (s *Server) notFound(c *gin.Context) {
-	if isAPI(c) {
+	if web.IsAPI(c) {
 		problem.NotFoundHandler(c)
 		return
 	}
-	s.render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no page at this address."})
+	s.Render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no page at this address."})
 }
 
 // refuseText answers a form whose field holds a control or invisible
 // formatting character: nothing was read or changed.
 func (s *Server) refuseText(c *gin.Context, field string) {
-	if isAPI(c) {
+	if web.IsAPI(c) {
 		problem.Write(c, problem.UncleanText(field))
 		return
 	}
-	s.render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Check what you typed",
+	s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Check what you typed",
 		"Message": "The field \"" + field + "\" " + textx.Problem + ". Nothing was saved: go back, type it again and send the form."})
 	c.Abort()
 }
 
-func isAPI(c *gin.Context) bool {
-	p := c.Request.URL.Path
-	return len(p) >= 5 && p[:5] == "/api/"
-}
-
 func (s *Server) ready(c *gin.Context) {
-	if _, err := s.st.Generation(c.Request.Context()); err != nil {
-		s.log.Error("readiness: database", "err", err)
+	if _, err := s.St.Generation(c.Request.Context()); err != nil {
+		s.Log.Error("readiness: database", "err", err)
 		problem.Write(c, problem.New(http.StatusServiceUnavailable, problem.TypeUnavailable, "The database does not answer."))
 		return
 	}
@@ -238,7 +223,7 @@ func (s *Server) accessLog() gin.HandlerFunc {
 		start := time.Now()
 		c.Next()
 		if problem.GoneUnlogged(c) {
-			problem.LogGone(c, s.log, io.ErrUnexpectedEOF)
+			problem.LogGone(c, s.Log, io.ErrUnexpectedEOF)
 		}
 		// The route pattern, not the path: a path is the client's to write
 		// (any text, of any length) and may hold ids.
@@ -246,8 +231,8 @@ func (s *Server) accessLog() gin.HandlerFunc {
 		if route == "" {
 			route = "(unmatched)"
 		}
-		s.log.Info("http", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
-			"ms", time.Since(start).Milliseconds(), "site", c.GetString(ctxSiteID))
+		s.Log.Info("http", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
+			"ms", time.Since(start).Milliseconds(), "site", c.GetString(web.CtxSiteID))
 	}
 }
 
@@ -263,7 +248,7 @@ const (
 func (s *Server) waitQuiet(ctx context.Context) {
 	deadline := time.Now().Add(maxDefer)
 	for time.Now().Before(deadline) {
-		if s.pushing.Load() == 0 && time.Since(time.Unix(0, s.lastPush.Load())) >= quietPeriod {
+		if s.h.intake.Quiet(quietPeriod) {
 			return
 		}
 		select {
@@ -288,11 +273,11 @@ func (s *Server) RunProjector(ctx context.Context) { s.RunBackground(ctx) }
 // projectOnce folds every pending record into the reporting tables, and
 // records the pass when it did something.
 func (s *Server) projectOnce(ctx context.Context) (int, error) {
-	start := s.st.Now()
+	start := s.St.Now()
 	total := 0
 	for {
 		s.waitQuiet(ctx)
-		n, err := s.st.ProjectPending(ctx, 2000)
+		n, err := s.intake.ProjectPending(ctx, 2000)
 		if err != nil {
 			return total, err
 		}
@@ -303,11 +288,11 @@ func (s *Server) projectOnce(ctx context.Context) (int, error) {
 	}
 	// Publish the outcomes reports of new data (or, after a start, of the
 	// data as it is) now, so no request waits for them.
-	if err := s.st.PublishOutcomes(ctx, s.cfg.MinCell); err != nil {
+	if err := s.outcomes.PublishOutcomes(ctx, s.cfg.MinCell); err != nil {
 		return total, err
 	}
 	if total > 0 {
-		if err := s.st.RecordJobRun(ctx, store.JobRun{Job: "projector", Replica: s.cfg.Replica, StartedAt: start, FinishedAt: s.st.Now(), Items: total}); err != nil {
+		if err := s.St.RecordJobRun(ctx, store.JobRun{Job: "projector", Replica: s.cfg.Replica, StartedAt: start, FinishedAt: s.St.Now(), Items: total}); err != nil {
 			return total, err
 		}
 	}

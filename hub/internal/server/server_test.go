@@ -6,18 +6,26 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/server"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
@@ -30,15 +38,15 @@ func TestEnroll(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		h := newHub(t, dsn)
 		ctx := context.Background()
-		org, err := h.st.AddOrganization(ctx, "Riverside Peer Center", "peer_run", "VA")
+		org, err := affiliates.New(h.st).AddOrganization(ctx, "Riverside Peer Center", "peer_run", "VA")
 		if err != nil {
 			t.Fatal(err)
 		}
-		site, err := h.st.AddSite(ctx, org.ID, "Main Street")
+		site, err := intake.New(h.st).AddSite(ctx, org.ID, "Main Street")
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, err := h.st.IssueEnrollmentToken(ctx, site.ID, time.Hour)
+		tok, err := intake.New(h.st).IssueEnrollmentToken(ctx, site.ID, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +124,7 @@ func TestEnroll(t *testing.T) {
 		})
 
 		t.Run("expired token", func(t *testing.T) {
-			tok2, err := h.st.IssueEnrollmentToken(ctx, site.ID, time.Hour)
+			tok2, err := intake.New(h.st).IssueEnrollmentToken(ctx, site.ID, time.Hour)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,15 +139,15 @@ func TestEnroll(t *testing.T) {
 		})
 
 		t.Run("revoked site", func(t *testing.T) {
-			other, err := h.st.AddSite(ctx, org.ID, "Closed Site")
+			other, err := intake.New(h.st).AddSite(ctx, org.ID, "Closed Site")
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok3, err := h.st.IssueEnrollmentToken(ctx, other.ID, time.Hour)
+			tok3, err := intake.New(h.st).IssueEnrollmentToken(ctx, other.ID, time.Hour)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := h.st.RevokeSite(ctx, other.ID, "closed"); err != nil {
+			if _, err := intake.New(h.st).RevokeSite(ctx, other.ID, "closed"); err != nil {
 				t.Fatal(err)
 			}
 			resp, b := enroll(t, hdr, mustJSON(t, contract.EnrollRequest{Token: tok3}))
@@ -258,7 +266,7 @@ func TestPushRefusals(t *testing.T) {
 				t.Fatalf("setup push: %d %s", resp.StatusCode, b)
 			}
 		}
-		if _, err := h.st.RevokeSite(ctx, siteC.ID, "machine stolen"); err != nil {
+		if _, err := intake.New(h.st).RevokeSite(ctx, siteC.ID, "machine stolen"); err != nil {
 			t.Fatal(err)
 		}
 
@@ -403,7 +411,7 @@ func TestPushRefusals(t *testing.T) {
 		}
 
 		// Nothing refused reached the projection, which still runs.
-		if _, err := h.st.ProjectPending(ctx, 1000); err != nil {
+		if _, err := intake.New(h.st).ProjectPending(ctx, 1000); err != nil {
 			t.Fatalf("projection after the refusals: %v", err)
 		}
 		// What the sites held before is intact.
@@ -738,7 +746,7 @@ func TestStatusAndPull(t *testing.T) {
 		}
 
 		t.Run("revoked site", func(t *testing.T) {
-			if _, err := h.st.RevokeSite(ctx, site.ID, "closed"); err != nil {
+			if _, err := intake.New(h.st).RevokeSite(ctx, site.ID, "closed"); err != nil {
 				t.Fatal(err)
 			}
 			for _, path := range []string{contract.PathStatus, contract.PathPull} {
@@ -753,21 +761,21 @@ func TestStaffAPI(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		h := newHubWith(t, dsn, func(string) server.Config { return server.Config{MinCell: 1} }) // counts of single interviews
 		ctx := context.Background()
-		orgA, err := h.st.AddOrganization(ctx, "Org A", "peer_run", "VA")
+		orgA, err := affiliates.New(h.st).AddOrganization(ctx, "Org A", "peer_run", "VA")
 		if err != nil {
 			t.Fatal(err)
 		}
-		orgB, err := h.st.AddOrganization(ctx, "Org B", "nami", "MD")
+		orgB, err := affiliates.New(h.st).AddOrganization(ctx, "Org B", "nami", "MD")
 		if err != nil {
 			t.Fatal(err)
 		}
 		siteA, credA := h.site("Site A", &orgA)
 		siteB, credB := h.site("Site B", &orgB)
 		const pw = "correct horse battery staple"
-		if _, err := h.st.AddUser(ctx, "analyst@example.org", "Ana Lyst", store.RoleAnalyst, "", pw); err != nil {
+		if _, err := staff.New(h.st).AddUser(ctx, "analyst@example.org", "Ana Lyst", store.RoleAnalyst, "", pw); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.st.AddUser(ctx, "director@example.org", "Dee Rector", store.RoleDirector, orgA.ID, pw); err != nil {
+		if _, err := staff.New(h.st).AddUser(ctx, "director@example.org", "Dee Rector", store.RoleDirector, orgA.ID, pw); err != nil {
 			t.Fatal(err)
 		}
 
@@ -787,7 +795,7 @@ func TestStaffAPI(t *testing.T) {
 			}
 		}
 		for {
-			n, err := h.st.ProjectPending(ctx, 100)
+			n, err := intake.New(h.st).ProjectPending(ctx, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -819,10 +827,10 @@ func TestStaffAPI(t *testing.T) {
 		get := func(t *testing.T, path string, header map[string]string) (*answer, []byte) {
 			return h.do(t, request{method: http.MethodGet, path: path, header: header})
 		}
-		report := func(t *testing.T, path string, header map[string]string) store.POMReport {
+		report := func(t *testing.T, path string, header map[string]string) outcomes.POMReport {
 			t.Helper()
 			resp, b := get(t, path, header)
-			var rep store.POMReport
+			var rep outcomes.POMReport
 			wantJSON(t, resp, b, &rep)
 			if rep.Release != "2026.1" || len(rep.Indicators) == 0 {
 				t.Fatalf("report release %q with %d indicators", rep.Release, len(rep.Indicators))
@@ -898,7 +906,7 @@ func TestStaffAPI(t *testing.T) {
 
 		t.Run("logout needs the CSRF token", func(t *testing.T) {
 			tok := token(t, "analyst@example.org")
-			_, sess, err := h.st.SessionUser(ctx, tok)
+			_, sess, err := staff.New(h.st).SessionUser(ctx, tok)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1040,5 +1048,235 @@ func TestPushSizeBoundary(t *testing.T) {
 			wantProblem(t, resp, b, http.StatusRequestEntityTooLarge, problem.TypeTooLarge)
 			h.wantUnchanged(t, before)
 		})
+	})
+}
+
+// TestEnrollWithOlderTokens: through the enroll endpoint, a token stops
+// enrolling once a newer one is issued, and a token issued before a
+// revocation enrolls neither while the site is revoked nor after it is
+// reinstated; a fresh token sent many times at once enrolls exactly once.
+func TestEnrollWithOlderTokens(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		h := newHub(t, dsn)
+		ctx := context.Background()
+		site, cred := h.site("Epoch Street", nil)
+		issue := func() string {
+			t.Helper()
+			tok, err := intake.New(h.st).IssueEnrollmentToken(ctx, site.ID, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok
+		}
+		hdr := with(syncHeaders(""), "Content-Type", "application/json")
+		enroll := func(t *testing.T, tok string) (*answer, []byte) {
+			t.Helper()
+			return h.do(t, request{method: http.MethodPost, path: contract.PathEnroll, header: hdr, body: mustJSON(t, contract.EnrollRequest{Token: tok})})
+		}
+		credential := func() string {
+			got, err := h.st.FindSite(ctx, site.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.CredentialHash
+		}
+
+		older, newer := issue(), issue()
+		before := credential()
+		resp, b := enroll(t, older)
+		wantProblem(t, resp, b, http.StatusUnauthorized, problem.TypeTokenInvalid)
+		if credential() != before {
+			t.Fatal("an older token changed the site's credential")
+		}
+		resp, b = h.do(t, request{method: http.MethodGet, path: contract.PathStatus, header: syncHeaders(cred)})
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("the site's credential stopped working after a refused token: %d %s", resp.StatusCode, b)
+		}
+
+		if _, err := intake.New(h.st).RevokeSite(ctx, site.ID, "laptop stolen"); err != nil {
+			t.Fatal(err)
+		}
+		resp, b = enroll(t, newer)
+		wantProblem(t, resp, b, http.StatusForbidden, problem.TypeSiteRevoked)
+		if _, err := intake.New(h.st).ReinstateSite(ctx, site.ID); err != nil {
+			t.Fatal(err)
+		}
+		for name, tok := range map[string]string{"issued before the revocation": newer, "replaced before the revocation": older} {
+			resp, b = enroll(t, tok)
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("a token %s after the reinstatement: %d %s", name, resp.StatusCode, b)
+			}
+			wantProblem(t, resp, b, http.StatusUnauthorized, problem.TypeTokenInvalid)
+		}
+		if credential() != "" {
+			t.Fatal("a token from before the revocation enrolled the reinstated site")
+		}
+
+		// Sixteen agents send the fresh token at once.
+		fresh := issue()
+		body, _ := json.Marshal(contract.EnrollRequest{Token: fresh})
+		const racers = 16
+		statuses := make([]int, racers)
+		creds := make([]string, racers)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range racers {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				<-start
+				req, _ := http.NewRequest(http.MethodPost, h.srv.URL+contract.PathEnroll, bytes.NewReader(body))
+				for k, v := range hdr {
+					req.Header.Set(k, v)
+				}
+				resp, err := h.client.Do(req)
+				if err != nil {
+					statuses[i] = -1
+					return
+				}
+				defer resp.Body.Close()
+				statuses[i] = resp.StatusCode
+				var er contract.EnrollResponse
+				if b, _ := io.ReadAll(resp.Body); resp.StatusCode == http.StatusOK && json.Unmarshal(b, &er) == nil {
+					creds[i] = er.Credential
+				}
+			}(i)
+		}
+		close(start)
+		wg.Wait()
+		won := ""
+		for i, st := range statuses {
+			switch st {
+			case http.StatusOK:
+				if won != "" {
+					t.Fatalf("the same token enrolled twice: %v", statuses)
+				}
+				won = creds[i]
+			case http.StatusUnauthorized:
+			default:
+				t.Fatalf("racer %d answered %d: %v", i, st, statuses)
+			}
+		}
+		if won == "" {
+			t.Fatalf("no racer enrolled: %v", statuses)
+		}
+		resp, b = h.do(t, request{method: http.MethodGet, path: contract.PathStatus, header: syncHeaders(won)})
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("the winner's credential: %d %s", resp.StatusCode, b)
+		}
+	})
+}
+
+// TestHostileBatchSeq: a push whose IML-Batch-Seq is huge, negative, not
+// a number, given twice, or too far above what the hub holds is refused
+// with 400 batch-seq before anything is stored, alone or many at once; a
+// watermark an older hub stored out of range is set back by the status
+// call, never handed to the agent.
+func TestHostileBatchSeq(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		h := newHub(t, dsn)
+		site, cred := h.site("Seq Street", nil)
+		resp, b := h.do(t, request{method: http.MethodPost, path: contract.PathPush, header: pushHeaders(cred, 1), body: gz(t, batch(t, site.ID, interview(t, newID(), 1, true)))})
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("setup push: %d %s", resp.StatusCode, b)
+		}
+		// push sends a fresh valid record with the given IML-Batch-Seq
+		// values (none: no header; several: the header repeated).
+		push := func(values ...string) (int, problem.Problem, error) {
+			req, _ := http.NewRequest(http.MethodPost, h.srv.URL+contract.PathPush, bytes.NewReader(gz(t, batch(t, site.ID, interview(t, newID(), 1, true)))))
+			for k, v := range pushHeaders(cred, 1) {
+				req.Header.Set(k, v)
+			}
+			req.Header.Del(contract.HeaderBatchSeq)
+			for _, v := range values {
+				req.Header.Add(contract.HeaderBatchSeq, v)
+			}
+			resp, err := h.client.Do(req)
+			if err != nil {
+				return 0, problem.Problem{}, err
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			var p problem.Problem
+			if resp.Header.Get("Content-Type") == problem.ContentType {
+				_ = json.Unmarshal(body, &p)
+			}
+			return resp.StatusCode, p, nil
+		}
+		step := int64(contract.MaxBatchSeqStep)
+		hostile := [][]string{
+			{strconv.FormatInt(math.MaxInt64, 10)},
+			{"9223372036854775808"},
+			{strconv.FormatInt(contract.MaxBatchSeq, 10)},
+			{strconv.FormatInt(contract.MaxBatchSeq+1, 10)},
+			{strconv.FormatInt(2+step, 10)}, // one past the step above the 1 held
+			{"-1"}, {strconv.FormatInt(math.MinInt64, 10)}, {"0"}, {"-0"},
+			{"seven"}, {"1e3"}, {"+5"}, {"5 5"}, {"0x10"}, {"5;6"}, {"１２"}, {"00000000000000000000001"},
+			{}, {""}, {"2", "3"}, {"2", "2"}, {"2, 3"},
+		}
+		check := func(t *testing.T, values []string, status int, p problem.Problem, err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatalf("%q: %v", values, err)
+			}
+			if status != http.StatusBadRequest || p.Type != problem.TypeBatchSeq || p.Detail == "" {
+				t.Errorf("%q: %d %+v, want 400 %s", values, status, p, problem.TypeBatchSeq)
+			}
+		}
+		before := h.snapshot(t)
+		for _, v := range hostile {
+			status, p, err := push(v...)
+			check(t, v, status, p, err)
+		}
+		h.wantUnchanged(t, before)
+
+		// Many at once.
+		var wg sync.WaitGroup
+		type result struct {
+			status int
+			p      problem.Problem
+			err    error
+		}
+		results := make([]result, 4*len(hostile))
+		for i := range results {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				s, p, err := push(hostile[i%len(hostile)]...)
+				results[i] = result{s, p, err}
+			}(i)
+		}
+		wg.Wait()
+		for i, r := range results {
+			check(t, hostile[i%len(hostile)], r.status, r.p, r.err)
+		}
+		h.wantUnchanged(t, before)
+
+		// The step above what the hub holds is accepted, and counts from
+		// the new watermark.
+		if status, p, err := push(strconv.FormatInt(1+step, 10)); err != nil || status != http.StatusOK {
+			t.Fatalf("a push at the step: %d %+v %v", status, p, err)
+		}
+		if got := h.batchSeqs(t)[site.ID]; got != 1+step {
+			t.Fatalf("batch_seq %d, want %d", got, 1+step)
+		}
+		if status, p, err := push(strconv.FormatInt(2+2*step, 10)); err != nil || status != http.StatusBadRequest || p.Type != problem.TypeBatchSeq {
+			t.Fatalf("past the step from the new watermark: %d %+v %v", status, p, err)
+		}
+
+		// A watermark left out of range by an older hub is set back at the
+		// status call: the agent is never told it.
+		if err := h.st.DB.Exec("UPDATE sites SET batch_seq = ? WHERE id = ?", int64(math.MaxInt64), site.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		var st contract.StatusResponse
+		resp, b = h.do(t, request{method: http.MethodGet, path: contract.PathStatus, header: syncHeaders(cred)})
+		wantJSON(t, resp, b, &st)
+		if st.SiteSeq != 0 || h.batchSeqs(t)[site.ID] != 0 {
+			t.Fatalf("status says %d, the hub holds %d: want the watermark set back to 0", st.SiteSeq, h.batchSeqs(t)[site.ID])
+		}
+		if status, p, err := push("1"); err != nil || status != http.StatusOK {
+			t.Fatalf("a push from 1 after the repair: %d %+v %v", status, p, err)
+		}
 	})
 }

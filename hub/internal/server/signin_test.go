@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/itsmylife/iml/hub/internal/server"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
@@ -35,7 +36,7 @@ func sessionSet(a *answer) bool {
 // CSRF) gets the sign-in page back with a message, and no session.
 func TestSignInFormNeedsItsToken(t *testing.T) {
 	h := newHubWith(t, dbtest.SQLitePath(t), func(string) server.Config { return server.Config{SecureCookies: true} })
-	if _, err := h.st.AddUser(context.Background(), "ana@example.org", "Ana", store.RoleAnalyst, "", staffPassword); err != nil {
+	if _, err := staff.New(h.st).AddUser(context.Background(), "ana@example.org", "Ana", store.RoleAnalyst, "", staffPassword); err != nil {
 		t.Fatal(err)
 	}
 	page, b := h.do(t, request{method: http.MethodGet, path: "/login"})
@@ -94,7 +95,7 @@ func TestSignInFormNeedsItsToken(t *testing.T) {
 // of naming another host in it lead to the start page.
 func TestSignInNextStaysOnTheHub(t *testing.T) {
 	h := newHub(t, dbtest.SQLitePath(t))
-	if _, err := h.st.AddUser(context.Background(), "ana@example.org", "Ana", store.RoleAnalyst, "", staffPassword); err != nil {
+	if _, err := staff.New(h.st).AddUser(context.Background(), "ana@example.org", "Ana", store.RoleAnalyst, "", staffPassword); err != nil {
 		t.Fatal(err)
 	}
 	for next, want := range map[string]string{
@@ -198,7 +199,7 @@ func tally(t *testing.T, replies []reply) map[int]int {
 func TestSignInLockoutHoldsUnderParallelRequests(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		h := newHubWith(t, dsn, func(string) server.Config { return server.Config{SignInPerMinute: 1000} })
-		if _, err := h.st.AddUser(context.Background(), "ana@example.org", "Ana", store.RoleAnalyst, "", staffPassword); err != nil {
+		if _, err := staff.New(h.st).AddUser(context.Background(), "ana@example.org", "Ana", store.RoleAnalyst, "", staffPassword); err != nil {
 			t.Fatal(err)
 		}
 		n := tally(t, h.burst(t, 40, func(int) *http.Request { return h.apiLoginRequest(t, "ana@example.org", "a wrong password", "") }))

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
-	"strings"
 	"sync"
 	"time"
 
@@ -18,8 +16,6 @@ import (
 	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/program"
-	"github.com/itsmylife/iml/pkg/secret"
-	"github.com/itsmylife/iml/pkg/textx"
 )
 
 // Store is the hub's database.
@@ -28,9 +24,10 @@ type Store struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 	dialect string
-	// pubs holds the outcomes reports as last published (publication).
-	pubs *pubCache
-	// parsed holds releases' parsed content by version (latestContent).
+	// Cache holds what a capability keeps for the life of this handle,
+	// by a key of its own (the outcomes publication).
+	Cache sync.Map
+	// parsed holds releases' parsed content by version (LatestContent).
 	parsed sync.Map
 	// codes holds the codes of published releases by version
 	// (ReleaseCodes).
@@ -55,7 +52,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{DB: db, Log: log, Now: func() time.Time { return time.Now().UTC() }, dialect: dbx.Dialect(db), pubs: newPubCache()}
+	s := &Store{DB: db, Log: log, Now: func() time.Time { return time.Now().UTC() }, dialect: dbx.Dialect(db)}
 	if err := dbx.Migrate(db.WithContext(ctx), Migrations(log)); err != nil {
 		_ = dbx.Close(db)
 		return nil, err
@@ -117,10 +114,10 @@ func (s *Store) PublishRelease(ctx context.Context, r program.Release) error {
 		return &ValidationError{Field: "release", Msg: err.Error()}
 	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := filesStored(tx, r.Files); err != nil {
+		if err := FilesStored(tx, r.Files); err != nil {
 			return err
 		}
-		_, err := s.publishIn(tx, r, "")
+		_, err := s.PublishIn(tx, r, "")
 		return err
 	})
 }
@@ -140,9 +137,9 @@ func (s *Store) LatestRelease(ctx context.Context) (Release, error) {
 	return r, err
 }
 
-// latestContent is the version of the newest release in force and its
+// LatestContent is the version of the newest release in force and its
 // content, parsed once per version (a published release never changes).
-func (s *Store) latestContent(ctx context.Context) (string, program.Release, error) {
+func (s *Store) LatestContent(ctx context.Context) (string, program.Release, error) {
 	var version string
 	if err := s.DB.WithContext(ctx).Model(&Release{}).Where("retired_at IS NULL").Order("seq DESC").Limit(1).Pluck("version", &version).Error; err != nil {
 		return "", program.Release{}, err
@@ -195,51 +192,10 @@ var OrgTypeLabels = map[string]string{
 	"mha_affiliate": "Affiliate of the national organization", "nami": "NAMI group", "other": "Other",
 }
 
-var stateRE = regexp.MustCompile(`^[A-Z]{2}$`)
-
-// AddOrganization creates an implementing organization, at the inquiry
-// stage from today.
-func (s *Store) AddOrganization(ctx context.Context, name, typ, state string) (Organization, error) {
-	return s.AddOrganizationSince(ctx, OrgInput{Name: name, Type: typ, State: state}, "")
-}
-
-// AddOrganizationSince creates an implementing organization at the inquiry
-// stage from a date (today when empty; never in the future), so that an
-// organization already in touch before the hub kept its record can be
-// entered with its history.
-func (s *Store) AddOrganizationSince(ctx context.Context, in OrgInput, since string) (Organization, error) {
-	in, err := checkOrg(in)
-	if err != nil {
-		return Organization{}, err
-	}
-	if since, err = s.dayOrToday("since", since); err != nil {
-		return Organization{}, err
-	}
-	o := Organization{ID: uuid.NewString(), Name: in.Name, Type: in.Type, State: in.State, CreatedAt: s.Now(), Stage: StageInquiry, StageOn: since}
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&o).Error; err != nil {
-			return err
-		}
-		return tx.Create(&StageChange{OrgID: o.ID, ToStage: StageInquiry, OnDate: o.StageOn, CreatedAt: o.CreatedAt}).Error
-	})
-	if err != nil {
-		if dbx.IsUniqueViolation(err) {
-			return Organization{}, &ValidationError{Field: "name", Msg: "an organization with this name exists"}
-		}
-		return Organization{}, err
-	}
-	return o, nil
-}
-
-// plainText reports whether a string from a client can be compared with a
-// text column: PostgreSQL refuses bytes that are not UTF-8 and NUL with an
-// error. No row holds such a string.
-func plainText(s string) bool { return textx.Clean(s) }
-
 // FindOrganization finds an organization by id or exact name.
 func (s *Store) FindOrganization(ctx context.Context, ref string) (Organization, error) {
 	var o Organization
-	if !plainText(ref) {
+	if !PlainText(ref) {
 		return o, ErrNotFound
 	}
 	err := s.DB.WithContext(ctx).Where("id = ? OR name = ?", ref, ref).First(&o).Error
@@ -256,27 +212,21 @@ func (s *Store) Organizations(ctx context.Context) ([]Organization, error) {
 	return os, err
 }
 
-// AddSite creates a site of an organization.
-func (s *Store) AddSite(ctx context.Context, orgRef, name string) (Site, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 200 {
-		return Site{}, &ValidationError{Field: "name", Msg: "is required (at most 200 characters)"}
+// OrganizationNames lists organizations by name, and maps their ids to
+// their names (for pages that name the organization of a row).
+func (s *Store) OrganizationNames(ctx context.Context) ([]Organization, map[string]string, error) {
+	os, err := s.Organizations(ctx)
+	names := make(map[string]string, len(os))
+	for _, o := range os {
+		names[o.ID] = o.Name
 	}
-	o, err := s.FindOrganization(ctx, orgRef)
-	if errors.Is(err, ErrNotFound) {
-		return Site{}, &ValidationError{Field: "org", Msg: fmt.Sprintf("no organization %q", orgRef)}
-	}
-	if err != nil {
-		return Site{}, err
-	}
-	site := Site{ID: uuid.NewString(), OrgID: o.ID, Name: name, CreatedAt: s.Now()}
-	return site, s.DB.WithContext(ctx).Create(&site).Error
+	return os, names, err
 }
 
 // FindSite finds a site by id or exact name.
 func (s *Store) FindSite(ctx context.Context, ref string) (Site, error) {
 	var st Site
-	if !plainText(ref) {
+	if !PlainText(ref) {
 		return st, ErrNotFound
 	}
 	var found []Site
@@ -300,7 +250,7 @@ func (s *Store) FindSite(ctx context.Context, ref string) (Site, error) {
 // Sites lists sites, optionally of one organization.
 func (s *Store) Sites(ctx context.Context, orgID string) ([]Site, error) {
 	var ss []Site
-	if !plainText(orgID) {
+	if !PlainText(orgID) {
 		return ss, nil
 	}
 	q := s.DB.WithContext(ctx).Order("name")
@@ -309,188 +259,4 @@ func (s *Store) Sites(ctx context.Context, orgID string) ([]Site, error) {
 	}
 	err := q.Find(&ss).Error
 	return ss, err
-}
-
-// IssueEnrollmentToken makes a one-time token for a site, valid for ttl.
-// Issuing a new token for an enrolled site re-enrolls it (a replaced machine)
-// and the old credential stops working at enrollment. Every token issued
-// for the site before stops working at once: the site's token epoch moves
-// on and the unused tokens are deleted, in the same transaction.
-func (s *Store) IssueEnrollmentToken(ctx context.Context, siteID string, ttl time.Duration) (string, error) {
-	if ttl < time.Minute || ttl > 30*24*time.Hour {
-		return "", &ValidationError{Field: "ttl", Msg: "must be between one minute and 30 days"}
-	}
-	tok := secret.Token("imlenr_")
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// The update takes the site's row lock: issuing, revoking,
-		// reinstating and enrolling a site happen one after the other.
-		res := tx.Exec("UPDATE sites SET token_epoch = token_epoch + 1 WHERE id = ? AND revoked_at IS NULL", siteID)
-		if res.Error != nil {
-			return res.Error
-		}
-		var st Site
-		if err := tx.Limit(1).Find(&st, "id = ?", siteID).Error; err != nil {
-			return err
-		}
-		switch {
-		case st.ID == "":
-			return ErrNotFound
-		case res.RowsAffected != 1 || st.RevokedAt != nil:
-			return ErrRevoked
-		}
-		if err := tx.Where("site_id = ? AND used_at IS NULL", siteID).Delete(&EnrollmentToken{}).Error; err != nil {
-			return err
-		}
-		now := s.Now()
-		return tx.Create(&EnrollmentToken{Hash: secret.Hash(tok), SiteID: siteID, Epoch: st.TokenEpoch, ExpiresAt: now.Add(ttl), CreatedAt: now}).Error
-	})
-	if err != nil {
-		return "", err
-	}
-	return tok, nil
-}
-
-// ErrWrongSite means a token was issued for another site than the one whose
-// data the enrolling agent holds.
-var ErrWrongSite = errors.New("the enrollment token was issued for another site than the one this agent holds data for")
-
-// Enroll spends a one-time token and returns the site and its new
-// credential. expectSite, when not empty, is the site whose data the agent
-// holds: a token for another site is refused and not spent. Only a token of
-// the site's current token epoch enrolls (see IssueEnrollmentToken,
-// RevokeSite, ReinstateSite), and only one enrollment spends a token.
-func (s *Store) Enroll(ctx context.Context, token, expectSite string) (Site, Organization, string, error) {
-	var site Site
-	var org Organization
-	cred := secret.Token("imlsite_")
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var t EnrollmentToken
-		if err := tx.First(&t, "hash = ?", secret.Hash(token)).Error; err != nil {
-			return ErrTokenInvalid
-		}
-		now := s.Now()
-		if t.UsedAt != nil || now.After(t.ExpiresAt) {
-			return ErrTokenInvalid
-		}
-		if expectSite != "" && expectSite != t.SiteID {
-			return ErrWrongSite
-		}
-		// Spend the token; the condition makes a concurrent second use fail.
-		res := tx.Model(&EnrollmentToken{}).Where("hash = ? AND used_at IS NULL", t.Hash).Update("used_at", now)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return ErrTokenInvalid
-		}
-		// The credential is set only if the site is not revoked and the
-		// token is of its current epoch, as the row stands when the update
-		// runs: after any issue, revocation or reinstatement that committed
-		// meanwhile.
-		res = tx.Model(&Site{}).Where("id = ? AND token_epoch = ? AND revoked_at IS NULL", t.SiteID, t.Epoch).
-			Updates(map[string]any{"credential_hash": secret.Hash(cred), "enrolled_at": now})
-		if res.Error != nil {
-			return res.Error
-		}
-		if err := tx.First(&site, "id = ?", t.SiteID).Error; err != nil {
-			return err
-		}
-		switch {
-		case site.RevokedAt != nil:
-			return ErrRevoked
-		case res.RowsAffected != 1:
-			return ErrTokenInvalid
-		}
-		return tx.First(&org, "id = ?", site.OrgID).Error
-	})
-	return site, org, cred, err
-}
-
-// SiteByCredential finds the site a credential belongs to.
-func (s *Store) SiteByCredential(ctx context.Context, cred string) (Site, error) {
-	var st Site
-	if cred == "" {
-		return st, ErrNotFound
-	}
-	err := s.DB.WithContext(ctx).First(&st, "credential_hash = ?", secret.Hash(cred)).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return st, ErrNotFound
-	}
-	return st, err
-}
-
-// RevokeSite cuts a site off: its credential stops working at once, and
-// so does every enrollment token issued for it (a token of a revoked site
-// is answered as such, and stays invalid after a reinstatement).
-func (s *Store) RevokeSite(ctx context.Context, ref, reason string) (Site, error) {
-	st, err := s.FindSite(ctx, ref)
-	if err != nil {
-		return st, err
-	}
-	if strings.TrimSpace(reason) == "" {
-		return st, &ValidationError{Field: "reason", Msg: "say why the site is revoked"}
-	}
-	now := s.Now()
-	err = s.DB.WithContext(ctx).Exec("UPDATE sites SET revoked_at = ?, revoked_reason = ?, token_epoch = token_epoch + 1 WHERE id = ?", now, reason, st.ID).Error
-	st.RevokedAt, st.RevokedReason = &now, reason
-	return st, err
-}
-
-// ReinstateSite lifts a revocation. The old credential stays dead, and so
-// does every token issued before: the site's agent enrolls again with a
-// new token (agent enroll --force).
-func (s *Store) ReinstateSite(ctx context.Context, ref string) (Site, error) {
-	st, err := s.FindSite(ctx, ref)
-	if err != nil {
-		return st, err
-	}
-	if st.RevokedAt == nil {
-		return st, &ValidationError{Field: "site", Msg: "is not revoked"}
-	}
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Exec("UPDATE sites SET revoked_at = NULL, revoked_reason = '', credential_hash = '', token_epoch = token_epoch + 1 WHERE id = ? AND revoked_at IS NOT NULL", st.ID)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return &ValidationError{Field: "site", Msg: "is not revoked"}
-		}
-		return tx.Where("site_id = ? AND used_at IS NULL", st.ID).Delete(&EnrollmentToken{}).Error
-	})
-	if err == nil {
-		st.RevokedAt, st.RevokedReason, st.CredentialHash = nil, "", ""
-	}
-	return st, err
-}
-
-// RepairBatchSeq sets a site's batch watermark back to 0 when it lies
-// outside the range a push may set (contract.MaxBatchSeq), as an earlier hub
-// that accepted any number could have left it; it returns the watermark the
-// site has now. At 0 the agent sends every record again once, which the
-// hub answers as duplicates, and numbers its batches from 1.
-func (s *Store) RepairBatchSeq(ctx context.Context, siteID string) (int64, error) {
-	err := s.DB.WithContext(ctx).Exec("UPDATE sites SET batch_seq = 0 WHERE id = ? AND (batch_seq < 0 OR batch_seq > ?)", siteID, int64(contract.MaxBatchSeq)).Error
-	if err != nil {
-		return 0, err
-	}
-	var seq int64
-	err = s.DB.WithContext(ctx).Raw("SELECT batch_seq FROM sites WHERE id = ?", siteID).Scan(&seq).Error
-	return seq, err
-}
-
-// TouchSite records that a site was seen and which release it runs.
-func (s *Store) TouchSite(ctx context.Context, siteID, release string) error {
-	upd := map[string]any{"last_seen_at": s.Now()}
-	// Only a release this hub published is kept: the header is the site's
-	// to write, and anything else would be text a site put in the hub.
-	if release != "" && len(release) <= 40 && plainText(release) {
-		_, published, err := s.ReleaseCodes(ctx, release)
-		if err != nil {
-			return err
-		}
-		if published {
-			upd["release"] = release
-		}
-	}
-	return s.DB.WithContext(ctx).Model(&Site{}).Where("id = ?", siteID).Updates(upd).Error
 }

@@ -4,66 +4,23 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
+	"github.com/go-gormigrate/gormigrate/v2"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/deident"
+	"github.com/itsmylife/iml/pkg/secret"
 )
-
-func open(t *testing.T, dsn string) *store.Store {
-	t.Helper()
-	s, err := store.Open(context.Background(), dsn, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-func enrolledSite(t *testing.T, s *store.Store, name string) store.Site {
-	t.Helper()
-	ctx := context.Background()
-	o, err := s.AddOrganization(ctx, name+" org", "peer_run", "va")
-	if err != nil {
-		t.Fatal(err)
-	}
-	site, err := s.AddSite(ctx, o.ID, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return site
-}
-
-func interview(t *testing.T, id, key, tp string, version int64, answers map[string]bool) contract.Record {
-	t.Helper()
-	r, err := contract.NewRecord(id, contract.TypePOMInterview, version, contract.POMInterview{
-		ParticipantKey: key, EnrollmentYear: 2026, AgeBand: "25-34", Timepoint: tp, ProgramMonth: 1, Release: "2026.1", Answers: answers})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-// n reads a count of a report; -1 when suppressed.
-func n(p *int) int {
-	if p == nil {
-		return -1
-	}
-	return *p
-}
-
-func fates(rs []contract.RecordResult) []contract.Fate {
-	out := make([]contract.Fate, len(rs))
-	for i, r := range rs {
-		out[i] = r.Fate
-	}
-	return out
-}
 
 func TestMigrationsReplayAndReopen(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
@@ -85,336 +42,323 @@ func TestMigrationsReplayAndReopen(t *testing.T) {
 	})
 }
 
-func TestPushFates(t *testing.T) {
+// Accounts made before migration 0003 (one role column) keep their role,
+// and a Program Director their organization.
+func TestMigration0003CarriesRolesOver(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
-		site := enrolledSite(t, s, "A")
-		other := enrolledSite(t, s, "B")
-		key := uuid.NewString()
-		id := deident.NewRecordID(time.Now())
-		v1 := interview(t, id, key, "eligibility", 1, map[string]bool{"pom20_have_friends": false})
-		v2 := interview(t, id, key, "eligibility", 2, map[string]bool{"pom20_have_friends": true})
-		v2other := interview(t, id, key, "eligibility", 2, map[string]bool{"pom21_respected": true})
-
-		res, seq, err := s.Push(ctx, site.ID, 1, []contract.Record{v1}, nil)
-		if err != nil || seq != 1 || res[0].Fate != contract.FateStored {
-			t.Fatalf("first push: %v %d %v", fates(res), seq, err)
-		}
-		other1 := interview(t, deident.NewRecordID(time.Now()), key, "closing", 1, map[string]bool{"pom20_have_friends": true})
-		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{v1, other1}, nil)
-		if got := fates(res); got[0] != contract.FateDuplicate || got[1] != contract.FateStored {
-			t.Fatalf("second push fates %v", got)
-		}
-		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{v2}, nil)
-		if got := fates(res); got[0] != contract.FateStored {
-			t.Fatalf("higher version fate %v", got)
-		}
-		for _, c := range []struct {
-			r    contract.Record
-			want contract.Fate
-			hubV int64
-		}{{v1, contract.FateStale, 2}, {v2, contract.FateDuplicate, 0}, {v2other, contract.FateConflict, 2}} {
-			res, seq, _ = s.Push(ctx, site.ID, 1, []contract.Record{c.r}, nil)
-			if res[0].Fate != c.want || res[0].HubVersion != c.hubV {
-				t.Fatalf("v%d: fate %v hub version %d, want %v %d", c.r.Version, res[0].Fate, res[0].HubVersion, c.want, c.hubV)
-			}
-		}
-		// Another type under the same id is a conflict, not a replacement.
-		asParticipant, _ := contract.NewRecord(id, contract.TypeParticipant, 9, contract.Participant{Key: key, EnrollmentYear: 2026, AgeBand: "25-34"})
-		res, _, _ = s.Push(ctx, site.ID, 2, []contract.Record{asParticipant}, nil)
-		if res[0].Fate != contract.FateConflict {
-			t.Fatalf("type change fate %v", res[0].Fate)
-		}
-		if seq != 2 {
-			t.Fatalf("site seq went back to %d", seq)
-		}
-		var stored store.Record
-		s.DB.First(&stored, "id = ?", id)
-		if stored.Version != 2 || stored.Hash != v2.Hash {
-			t.Fatalf("stored version %d hash %s, want v2", stored.Version, stored.Hash)
-		}
-		// Another site may not touch this record; nothing of its batch is stored.
-		fresh := interview(t, deident.NewRecordID(time.Now()), key, "closing", 1, map[string]bool{"pom20_have_friends": true})
-		_, _, err = s.Push(ctx, other.ID, 1, []contract.Record{fresh, interview(t, id, key, "eligibility", 3, map[string]bool{"pom20_have_friends": true})}, nil)
-		if !errors.Is(err, store.ErrForeignRecord) {
-			t.Fatalf("foreign push: %v", err)
-		}
-		var n int64
-		s.DB.Model(&store.Record{}).Where("id = ?", fresh.ID).Count(&n)
-		if n != 0 {
-			t.Fatal("a refused batch stored a record")
-		}
-		// A tombstone replaces the record.
-		res, _, _ = s.Push(ctx, site.ID, 3, []contract.Record{contract.NewTombstone(id, contract.TypePOMInterview, 3)}, nil)
-		if res[0].Fate != contract.FateStored {
-			t.Fatalf("tombstone fate %v", res[0].Fate)
-		}
-	})
-}
-
-func TestProjectionAndReport(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
-		site := enrolledSite(t, s, "A")
-		site2 := enrolledSite(t, s, "B")
-		var recs []contract.Record
-		// Four participants: friends present in 1 of 4 at eligibility, 3 of 4 at closing.
-		for i := 0; i < 4; i++ {
-			key := uuid.NewString()
-			pr, err := contract.NewRecord(deident.NewRecordID(time.Now()), contract.TypeParticipant, 1, contract.Participant{Key: key, EnrollmentYear: 2026, AgeBand: "25-34"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			recs = append(recs, pr,
-				interview(t, deident.NewRecordID(time.Now()), key, "eligibility", 1, map[string]bool{"pom20_have_friends": i == 0}),
-				interview(t, deident.NewRecordID(time.Now()), key, "closing", 1, map[string]bool{"pom20_have_friends": i < 3}))
-		}
-		if _, _, err := s.Push(ctx, site.ID, 1, recs, nil); err != nil {
-			t.Fatal(err)
-		}
-		otherKey := uuid.NewString()
-		other := interview(t, deident.NewRecordID(time.Now()), otherKey, "eligibility", 1, map[string]bool{"pom20_have_friends": true})
-		otherP, _ := contract.NewRecord(deident.NewRecordID(time.Now()), contract.TypeParticipant, 1, contract.Participant{Key: otherKey, EnrollmentYear: 2026, AgeBand: "25-34"})
-		if _, _, err := s.Push(ctx, site2.ID, 1, []contract.Record{other, otherP}, nil); err != nil {
-			t.Fatal(err)
-		}
-		for {
-			n, err := s.ProjectPending(ctx, 3)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-		}
-		rep, err := s.POMReport(ctx, store.POMFilter{SiteID: site.ID}, 1)
+		log := slog.New(slog.DiscardHandler)
+		db, err := dbx.Open(dsn, log)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var friends store.POMIndicator
-		for _, ind := range rep.Indicators {
-			if ind.Code == "pom20_have_friends" {
-				friends = ind
-			}
-		}
-		if n(friends.FirstN) != 4 || n(friends.FirstPresent) != 1 || n(friends.ClosingN) != 4 || n(friends.ClosingPresent) != 3 {
-			t.Fatalf("friends row %+v", friends)
-		}
-		if *friends.FirstShare != 25 || *friends.ClosingShare != 75 || *friends.ChangePoints != 50 {
-			t.Fatalf("shares %v %v %v", *friends.FirstShare, *friends.ClosingShare, *friends.ChangePoints)
-		}
-		all, _ := s.POMReport(ctx, store.POMFilter{}, 1)
-		if n(all.Participants) != 5 {
-			t.Fatalf("national participants = %d, want 5", n(all.Participants))
-		}
-		// Under the default minimum cell these small counts are suppressed.
-		if small, _ := s.POMReport(ctx, store.POMFilter{}, 0); small.Participants != nil || small.Indicators[10].Code != "pom20_have_friends" || small.Indicators[10].FirstN != nil || !small.Indicators[10].Suppressed {
-			t.Fatalf("small counts shown under the default minimum cell: %+v", small)
-		}
-		// Withdrawal: tombstones take the participant and interviews out.
-		var tombs []contract.Record
-		for _, r := range recs[:3] {
-			tombs = append(tombs, contract.NewTombstone(r.ID, r.Type, 2))
-		}
-		if _, _, err := s.Push(ctx, site.ID, 2, tombs, nil); err != nil {
+		opts := *gormigrate.DefaultOptions
+		opts.TableName, opts.UseTransaction = "schema_migrations", true
+		if err := gormigrate.New(db, &opts, store.Migrations(slog.New(slog.DiscardHandler))).MigrateTo("0001_init"); err != nil {
 			t.Fatal(err)
 		}
-		for n, _ := s.ProjectPending(ctx, 100); n > 0; n, _ = s.ProjectPending(ctx, 100) {
-		}
-		rep, _ = s.POMReport(ctx, store.POMFilter{SiteID: site.ID}, 1)
-		if n(rep.Participants) != 3 || n(rep.Interviews) != 6 {
-			t.Fatalf("after withdrawal participants = %d, interviews %d, want 3 and 6", n(rep.Participants), n(rep.Interviews))
-		}
-	})
-}
-
-func TestEnrollmentToken(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
-		site := enrolledSite(t, s, "A")
-		tok, err := s.IssueEnrollmentToken(ctx, site.ID, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// An agent holding another site's data cannot spend this token.
-		if _, _, _, err := s.Enroll(ctx, tok, uuid.NewString()); !errors.Is(err, store.ErrWrongSite) {
-			t.Fatalf("token for another site: %v", err)
-		}
-		_, _, cred, err := s.Enroll(ctx, tok, site.ID)
-		if err != nil {
-			t.Fatalf("the token was spent by the refused attempt: %v", err)
-		}
-		if _, _, _, err := s.Enroll(ctx, tok, ""); !errors.Is(err, store.ErrTokenInvalid) {
-			t.Fatalf("second use: %v", err)
-		}
-		got, err := s.SiteByCredential(ctx, cred)
-		if err != nil || got.ID != site.ID {
-			t.Fatalf("credential lookup: %v", err)
-		}
-		expired, _ := s.IssueEnrollmentToken(ctx, site.ID, time.Minute)
-		s.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
-		if _, _, _, err := s.Enroll(ctx, expired, ""); !errors.Is(err, store.ErrTokenInvalid) {
-			t.Fatalf("expired token: %v", err)
-		}
-		// Sites are found by id, or by a name only when it is unambiguous.
-		o, _ := s.FindOrganization(ctx, site.OrgID)
-		if _, err := s.AddSite(ctx, o.ID, "A"); err != nil {
-			t.Fatal(err)
-		}
-		var ve *store.ValidationError
-		if _, err := s.FindSite(ctx, "A"); !errors.As(err, &ve) {
-			t.Fatalf("ambiguous site name: %v", err)
-		}
-		if got, err := s.FindSite(ctx, site.ID); err != nil || got.ID != site.ID {
-			t.Fatalf("site by id: %v", err)
-		}
-		if _, err := s.RevokeSite(ctx, site.ID, "machine lost"); err != nil {
-			t.Fatal(err)
-		}
-		got, _ = s.SiteByCredential(ctx, cred)
-		if got.RevokedAt == nil {
-			t.Fatal("revocation not recorded")
-		}
-	})
-}
-
-// Two hub processes projecting at once (two stores on one database) end
-// with the same tables as one, and neither fails.
-func TestConcurrentProjectors(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		a := open(t, dsn)
-		b := open(t, dsn)
-		site := enrolledSite(t, a, "A")
-		var recs []contract.Record
-		for i := 0; i < 600; i++ {
-			recs = append(recs, interview(t, deident.NewRecordID(time.Now()), uuid.NewString(), "eligibility", 1, map[string]bool{"pom20_have_friends": i%3 == 0}))
-		}
-		if _, _, err := a.Push(ctx, site.ID, 1, recs, nil); err != nil {
-			t.Fatal(err)
-		}
-		errs := make(chan error, 2)
-		for _, s := range []*store.Store{a, b} {
-			go func(s *store.Store) {
-				for {
-					n, err := s.ProjectPending(ctx, 50)
-					if err != nil {
-						errs <- err
-						return
-					}
-					if n == 0 {
-						if left, err := s.PendingProjection(ctx); err != nil || left == 0 {
-							errs <- err
-							return
-						}
-					}
-				}
-			}(s)
-		}
-		for i := 0; i < 2; i++ {
-			if err := <-errs; err != nil {
+		now := time.Now().UTC()
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{"INSERT INTO organizations (id, name, type, state, created_at) VALUES (?, ?, ?, ?, ?)", []any{"00000000-0000-0000-0000-0000000000aa", "Old Org", "peer_run", "VA", now}},
+			{"INSERT INTO users (id, email, name, role, org_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", []any{"00000000-0000-0000-0000-000000000001", "old-admin@example.org", "Old Admin", "admin", "", "x", now}},
+			{"INSERT INTO users (id, email, name, role, org_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", []any{"00000000-0000-0000-0000-000000000002", "old-pd@example.org", "Old PD", "director", "00000000-0000-0000-0000-0000000000aa", "x", now}},
+		} {
+			if err := db.Exec(q.sql, q.args...).Error; err != nil {
 				t.Fatal(err)
 			}
 		}
-		rep, err := a.POMReport(ctx, store.POMFilter{}, 1)
+		_ = dbx.Close(db)
+		s := open(t, dsn)
+		ctx := context.Background()
+		a, err := staff.New(s).FindUser(ctx, "old-admin@example.org")
+		if err != nil || a.RoleNames() != "admin" {
+			t.Fatalf("admin after migration: roles %q, %v", a.RoleNames(), err)
+		}
+		d, err := staff.New(s).FindUser(ctx, "old-pd@example.org")
+		if err != nil || d.Role != store.RoleDirector || d.OrgID != "00000000-0000-0000-0000-0000000000aa" {
+			t.Fatalf("director after migration: %+v, %v", d.Grants, err)
+		}
+		cols, err := s.DB.Migrator().ColumnTypes(&store.User{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, ind := range rep.Indicators {
-			if ind.Code == "pom20_have_friends" && (n(ind.FirstN) != 600 || n(ind.FirstPresent) != 200) {
-				t.Fatalf("friends after concurrent projection: %d of %d", n(ind.FirstPresent), n(ind.FirstN))
+		for _, c := range cols {
+			if c.Name() == "role" || c.Name() == "org_id" {
+				t.Fatalf("users still has column %s", c.Name())
 			}
 		}
 	})
 }
 
-// A failing beforeCommit (an invalid batch found while writing it) leaves
-// nothing behind: no record, no batch sequence.
-func TestPushRollsBackWhenTheCheckFails(t *testing.T) {
+// On PostgreSQL the lock is held by one session at a time and comes free
+// when the holder releases it; on SQLite it always succeeds.
+func TestTryLock(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
+		a, b := open(t, dsn), open(t, dsn)
 		ctx := context.Background()
-		s := open(t, dsn)
-		site := enrolledSite(t, s, "A")
-		rec := interview(t, deident.NewRecordID(time.Now()), uuid.NewString(), "closing", 1, map[string]bool{"pom20_have_friends": true})
-		_, _, err := s.Push(ctx, site.ID, 5, []contract.Record{rec}, func() error { return errors.New("invalid") })
-		if err == nil {
-			t.Fatal("the failing check did not fail the push")
+		la, err := a.TryLock(ctx, 42)
+		if err != nil || la == nil {
+			t.Fatalf("first: %v %v", la, err)
 		}
-		var n int64
-		s.DB.Model(&store.Record{}).Count(&n)
-		got, _ := s.FindSite(ctx, site.ID)
-		if n != 0 || got.BatchSeq != 0 {
-			t.Fatalf("after a rolled back push: %d records, batch seq %d", n, got.BatchSeq)
-		}
-	})
-}
-
-// A batch refused just before commit leaves nothing behind, and the same
-// database connection (one here) takes the next batches: on PostgreSQL the
-// session's temporary table, made in the refused batch's transaction, went
-// with it and must be made again.
-func TestPushAfterRefusedBatch(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
-		sqlDB, err := s.DB.DB()
+		lb, err := b.TryLock(ctx, 42)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sqlDB.SetMaxOpenConns(1)
-		site := enrolledSite(t, s, "A")
-		batch := func() []contract.Record {
-			return []contract.Record{interview(t, deident.NewRecordID(time.Now()), uuid.NewString(), "eligibility", 1, map[string]bool{"pom20_have_friends": true})}
-		}
-		refused := errors.New("refused")
-		if _, _, err := s.Push(ctx, site.ID, 1, batch(), func() error { return refused }); !errors.Is(err, refused) {
-			t.Fatalf("refused batch: %v", err)
-		}
-		var n int64
-		for seq := int64(1); seq <= 3; seq++ {
-			res, siteSeq, err := s.Push(ctx, site.ID, seq, batch(), nil)
-			if err != nil {
-				t.Fatalf("batch %d after the refused one: %v", seq, err)
+		if a.Dialect() == "sqlite" {
+			if lb == nil {
+				t.Fatal("SQLite lock refused")
 			}
-			if res[0].Fate != contract.FateStored || siteSeq != seq {
-				t.Fatalf("batch %d: %+v, site seq %d", seq, res, siteSeq)
-			}
+			return
 		}
-		if err := s.DB.Raw("SELECT COUNT(*) FROM records").Scan(&n).Error; err != nil || n != 3 {
-			t.Fatalf("records = %d (%v), want the 3 committed", n, err)
+		if lb != nil {
+			t.Fatal("two sessions hold the same advisory lock")
+		}
+		if err := la.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+		la.Release()
+		lb, err = b.TryLock(ctx, 42)
+		if err != nil || lb == nil {
+			t.Fatalf("after release: %v %v", lb, err)
+		}
+		lb.Release()
+	})
+}
+
+// TestMigrationStartsExistingOrganizationsAtInquiry: organizations made
+// before migration 0004 start at the inquiry stage on the day they were
+// added, with that first step in their history.
+func TestMigrationStartsExistingOrganizationsAtInquiry(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		db, err := dbx.Open(dsn, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := dbx.Migrate(db, store.Migrations(slog.New(slog.DiscardHandler))[:1]); err != nil {
+			t.Fatal(err)
+		}
+		added := time.Date(2025, 9, 14, 22, 30, 0, 0, time.UTC)
+		if err := db.Exec("INSERT INTO organizations (id, name, type, state, created_at) VALUES (?, ?, ?, ?, ?)",
+			"0190a4b2-0000-7000-8000-000000000001", "Older org", "church", "GA", added).Error; err != nil {
+			t.Fatal(err)
+		}
+		dbx.Close(db)
+		s := open(t, dsn)
+		st, on, n := stageOf(t, s, "0190a4b2-0000-7000-8000-000000000001")
+		if st != affiliates.StageInquiry || on != "2025-09-14" || n != 1 {
+			t.Fatalf("an older organization is at %q since %q with %d history rows", st, on, n)
+		}
+		if _, err := affiliates.New(s).ChangeStage(context.Background(), "0190a4b2-0000-7000-8000-000000000001", affiliates.StageInput{To: affiliates.StageAgreement, On: "2025-10-01"}, "Ana"); err != nil {
+			t.Fatalf("an older organization cannot move on: %v", err)
 		}
 	})
 }
 
-// A version more than contract.MaxVersionStep past the one the hub holds
-// is refused as a conflict naming the hub's version (so an agent answers
-// with the version after it), and nothing of it is stored; a step within
-// the bound is stored.
-func TestVersionJumpsAreBounded(t *testing.T) {
+// TestKitsMigrationRollsBack: 0005 undoes itself and applies again, keeping
+// the releases published before it.
+func TestKitsMigrationRollsBack(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		s := open(t, dsn)
+		opts := *gormigrate.DefaultOptions
+		opts.TableName = "schema_migrations"
+		opts.UseTransaction = true
+		m := gormigrate.New(s.DB, &opts, store.Migrations(slog.New(slog.DiscardHandler)))
+		if err := m.RollbackTo("0001_init"); err != nil {
+			t.Fatal(err)
+		}
+		for _, table := range []string{"release_drafts", "kit_files", "certifications", "trainees", "hub_counters"} {
+			if s.DB.Migrator().HasTable(table) {
+				t.Fatalf("%s left after rollback", table)
+			}
+		}
+		if s.DB.Migrator().HasColumn("releases", "retired_at") {
+			t.Fatal("releases.retired_at left after rollback")
+		}
+		if err := m.Migrate(); err != nil {
+			t.Fatal(err)
+		}
+		if l, err := s.LatestRelease(context.Background()); err != nil || l.Version != "2026.1" {
+			t.Fatalf("after migrating again: %q %v", l.Version, err)
+		}
+		// The counter row is back, so certification works.
+		ctx := context.Background()
+		org, _ := affiliates.New(s).AddOrganization(ctx, "Roll org", "peer_run", "VA")
+		tr, _ := training.New(s).AddTrainee(ctx, org.ID, "R", "r@example.org", training.TraineeCoach)
+		for _, mod := range training.Modules {
+			_ = training.New(s).CompleteModule(ctx, tr.ID, mod, "", "t")
+		}
+		if _, err := training.New(s).Certify(ctx, tr.ID, training.DefaultCertPolicy); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestTokenEpochMigration: migration 0007 keeps only the newest unused
+// token of each site, and that one still enrolls.
+func TestTokenEpochMigration(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		s := open(t, dsn)
-		site := enrolledSite(t, s, "Jumps")
-		id, key := deident.NewRecordID(time.Now()), uuid.NewString()
-		v1 := interview(t, id, key, "eligibility", 1, map[string]bool{"pom01_natural_supports": true})
-		if _, _, err := s.Push(ctx, site.ID, 1, []contract.Record{v1}, nil); err != nil {
+		site := enrolledSite(t, s, "Before epochs")
+		opts := *gormigrate.DefaultOptions
+		opts.TableName, opts.UseTransaction = "schema_migrations", true
+		m := gormigrate.New(s.DB, &opts, store.Migrations(slog.New(slog.DiscardHandler)))
+		if err := m.RollbackTo("0005_kits_training"); err != nil {
 			t.Fatal(err)
 		}
-		far := interview(t, id, key, "eligibility", 2+contract.MaxVersionStep, map[string]bool{"pom01_natural_supports": false})
-		res, _, err := s.Push(ctx, site.ID, 2, []contract.Record{far}, nil)
-		if err != nil || res[0].Fate != contract.FateConflict || res[0].HubVersion != 1 {
-			t.Fatalf("a jump past the bound: %+v %v", res, err)
+		if s.DB.Migrator().HasColumn("sites", "token_epoch") || s.DB.Migrator().HasColumn("enrollment_tokens", "epoch") {
+			t.Fatal("the epoch columns are left after the rollback")
 		}
-		var held store.Record
-		if err := s.DB.First(&held, "id = ?", id).Error; err != nil || held.Version != 1 || held.Hash != v1.Hash {
-			t.Fatalf("the hub holds %+v, %v", held, err)
+		now := time.Now().UTC()
+		toks := map[string]time.Time{"imlenr_old": now.Add(-2 * time.Hour), "imlenr_older": now.Add(-3 * time.Hour), "imlenr_newest": now.Add(-time.Hour)}
+		for tok, at := range toks {
+			if err := s.DB.Exec("INSERT INTO enrollment_tokens (hash, site_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
+				secret.Hash(tok), site.ID, now.Add(time.Hour), at).Error; err != nil {
+				t.Fatal(err)
+			}
 		}
-		near := interview(t, id, key, "eligibility", 1+contract.MaxVersionStep, map[string]bool{"pom01_natural_supports": false})
-		if res, _, err = s.Push(ctx, site.ID, 3, []contract.Record{near}, nil); err != nil || res[0].Fate != contract.FateStored {
-			t.Fatalf("a jump within the bound: %+v %v", res, err)
+		if err := m.Migrate(); err != nil {
+			t.Fatal(err)
+		}
+		for _, tok := range []string{"imlenr_old", "imlenr_older"} {
+			if _, _, _, err := intake.New(s).Enroll(ctx, tok, ""); !errors.Is(err, store.ErrTokenInvalid) {
+				t.Fatalf("%s after the migration: %v", tok, err)
+			}
+		}
+		if _, _, _, err := intake.New(s).Enroll(ctx, "imlenr_newest", ""); err != nil {
+			t.Fatalf("the newest token after the migration: %v", err)
 		}
 	})
+}
+
+// TestUpgradeCleansRecords: a hub that stored records under the looser
+// checks of earlier versions (a key sent twice, free text where a code
+// goes) holds none of their bytes after the upgrade, and their rows leave
+// the reports; good records stay as they were.
+func TestUpgradeCleansRecords(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := open(t, dsn)
+		site := enrolledSite(t, s, "Clean")
+		key := "0190a0c0-0000-4000-8000-000000000001"
+		good := interview(t, deident.NewRecordID(time.Now()), key, "eligibility", 1, map[string]bool{"pom01_natural_supports": true})
+		if _, _, err := intake.New(s).Push(ctx, site.ID, 1, []contract.Record{good}, nil); err != nil {
+			t.Fatal(err)
+		}
+		canary := "Jane Doe DOB 1980-03-14 SSN 123-45-6789"
+		bad := map[string]string{
+			contract.TypeParticipant:  `{"key":"` + key + `","enrollment_year":2026,"age_band":"` + canary + `","age_band":"25-34"}`,
+			contract.TypePOMInterview: `{"participant_key":"` + key + `","enrollment_year":2026,"age_band":"25-34","timepoint":"closing","program_month":12,"release":"2026.1","answers":{"jane_doe_born_1980_03_14_ssn_123456789":true}}`,
+		}
+		for typ, data := range bad {
+			id := deident.NewRecordID(time.Now())
+			// As an older hub stored them: the bytes it was sent.
+			if err := s.DB.Exec("INSERT INTO records (id, site_id, type, version, hash, deleted, data, projected) VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
+				id, site.ID, typ, contract.HashRecord(typ, false, []byte(data)), false, data, false).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := intake.New(s).ProjectPending(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		// Text an older hub kept from a site's release header and from a
+		// path, and an audit entry that was fine.
+		if err := s.DB.Exec("UPDATE sites SET release = ? WHERE id = ?", canary, site.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range []store.AuditEntry{
+			{At: time.Now(), ActorKind: "anonymous", Method: "POST", Route: "/api/v1/organizations/:id/contacts", Targets: "id=" + canary + "\x1b[2J", Status: 401},
+			{At: time.Now(), ActorKind: "anonymous", Method: "GET", Route: "/api/v1/organizations/:id", Targets: "id=0190a4b2-0000-7000-8000-000000000001", Status: 401},
+		} {
+			if err := s.DB.Create(&e).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The upgrade: the cleaning migration has not run on this database.
+		if err := s.DB.Exec("DELETE FROM schema_migrations WHERE id = ?", "0006_clean_records").Error; err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		s = open(t, dsn)
+		var stored []store.Record
+		if err := s.DB.Order("id").Find(&stored).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(stored) != 3 {
+			t.Fatalf("%d records after the upgrade, want 3", len(stored))
+		}
+		for _, r := range stored {
+			if strings.Contains(r.Data, "Jane") || strings.Contains(r.Data, "jane") {
+				t.Fatalf("record %s still holds the canary: %s", r.ID, r.Data)
+			}
+			isBad := r.ID != good.ID
+			if isBad != r.Deleted {
+				t.Fatalf("record %s deleted=%v, want %v", r.ID, r.Deleted, isBad)
+			}
+			if !isBad && (r.Data != string(good.Data) || r.Hash != good.Hash) {
+				t.Fatalf("the good record changed: %+v", r)
+			}
+			if isBad && (r.Projected || r.Hash != contract.HashRecord(r.Type, true, nil)) {
+				t.Fatalf("the cleaned record is not a pending tombstone: %+v", r)
+			}
+		}
+		if _, err := intake.New(s).ProjectPending(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		var rows int64
+		for _, q := range []string{
+			"SELECT COUNT(*) FROM pom_answers WHERE indicator_code LIKE 'jane%'",
+			"SELECT COUNT(*) FROM outcome_participants",
+			"SELECT COUNT(*) FROM pom_interviews WHERE timepoint = 'closing'",
+		} {
+			if err := s.DB.Raw(q).Scan(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			if rows != 0 {
+				t.Fatalf("%s: %d rows after the cleaning", q, rows)
+			}
+		}
+		if err := s.DB.Raw("SELECT COUNT(*) FROM pom_interviews").Scan(&rows).Error; err != nil || rows != 1 {
+			t.Fatalf("the good interview's projection: %d rows, %v", rows, err)
+		}
+		var release string
+		if err := s.DB.Raw("SELECT release FROM sites WHERE id = ?", site.ID).Scan(&release).Error; err != nil || release != "" {
+			t.Fatalf("the site's release after the upgrade: %q %v", release, err)
+		}
+		var targets []string
+		if err := s.DB.Raw("SELECT targets FROM audit_log ORDER BY id").Scan(&targets).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(targets) != 2 || targets[0] != "id=(not an id)" || targets[1] != "id=0190a4b2-0000-7000-8000-000000000001" {
+			t.Fatalf("audit targets after the upgrade: %q", targets)
+		}
+		// Running it again finds nothing more.
+		if n, err := store.CleanRecords(s.DB, s.Log); err != nil || n != 0 {
+			t.Fatalf("second cleaning turned %d records, %v", n, err)
+		}
+	})
+}
+
+func TestAuditTarget(t *testing.T) {
+	for _, c := range []struct{ name, v, want string }{
+		{"id", "0190a4b2-0000-7000-8000-000000000001", "0190a4b2-0000-7000-8000-000000000001"},
+		{"assignment", "42", "42"},
+		{"id", "ANONMK01JaneDoe", "(not an id)"},
+		{"rid", "Jane\x1b[2J", "(not an id)"},
+		{"sha", strings.Repeat("ab", 32), strings.Repeat("ab", 32)},
+		{"sha", strings.Repeat("AB", 32), "(not an id)"},
+		{"code", "IML-7K2Q-MD4X-5TRA-LP3C", "IML-7K2Q-MD4X-5TRA-LP3C"},
+		{"code", "JaneDoe", "(not an id)"},
+		{"version", "2026.1", "2026.1"},
+		{"version", "Jane Doe 1980", "(not an id)"},
+		{"table", "pom", "pom"},
+		{"table", "Jane", "(not an id)"},
+		{"id", strings.Repeat("1", 21), "(not an id)"},
+	} {
+		if got := store.AuditTarget(c.name, c.v); got != c.want {
+			t.Errorf("AuditTarget(%q, %q) = %q, want %q", c.name, c.v, got, c.want)
+		}
+	}
 }

@@ -1,0 +1,175 @@
+package affiliates
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/ta"
+	"github.com/itsmylife/iml/hub/internal/web"
+)
+
+func (s *Handlers) AffiliatesPage(c *gin.Context) { s.showAffiliates(c, http.StatusOK, gin.H{}) }
+
+func (s *Handlers) showAffiliates(c *gin.Context, status int, data gin.H) {
+	ctx := c.Request.Context()
+	var f OrgFilter
+	_ = c.ShouldBindQuery(&f)
+	os, err := s.affiliates.FindOrganizations(ctx, f)
+	if msg, ok := web.FormError(err); ok {
+		status, data["FilterError"], f = http.StatusUnprocessableEntity, msg, OrgFilter{}
+		os, err = s.affiliates.FindOrganizations(ctx, f)
+	}
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	u := web.User(c)
+	var shown []store.Organization
+	for _, o := range os {
+		if u.Role != store.RoleDirector || o.ID == u.OrgID {
+			shown = append(shown, o)
+		}
+	}
+	sites, err := s.St.Sites(ctx, "")
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	count := map[string]int{}
+	for _, st := range sites {
+		count[st.OrgID]++
+	}
+	if _, ok := data["Form"]; !ok {
+		data["Form"] = OrgInput{Type: "peer_run"}
+	}
+	data["Title"], data["Orgs"], data["Filter"], data["SiteCount"] = "Affiliates", shown, f, count
+	data["Stages"], data["Types"], data["CanManage"] = Stages, store.OrgTypes, ta.IsStaff(u)
+	s.Render(c, status, "affiliates.html", data)
+}
+
+func (s *Handlers) AddAffiliateSubmit(c *gin.Context) {
+	var in OrgInput
+	_ = c.ShouldBind(&in)
+	o, err := s.affiliates.AddOrganizationSince(c.Request.Context(), in, c.PostForm("since"))
+	if err != nil {
+		msg, ok := web.FormError(err)
+		if !ok {
+			s.Respond(c, err)
+			return
+		}
+		s.showAffiliates(c, http.StatusUnprocessableEntity, gin.H{"Form": in, "AddError": msg})
+		return
+	}
+	web.Back(c, "/affiliates/"+o.ID, "saved")
+}
+
+func (s *Handlers) AffiliatePage(c *gin.Context) { s.showAffiliate(c, http.StatusOK, gin.H{}) }
+
+func (s *Handlers) showAffiliate(c *gin.Context, status int, data gin.H) {
+	p, err := s.loadProfile(c, orgOf(c))
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	specs, err := s.ta.Specialists(c.Request.Context())
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	names := map[string]string{}
+	for _, u := range specs {
+		names[u.ID] = u.Name
+	}
+	siteNames := map[string]string{}
+	for _, st := range p.Sites {
+		siteNames[st.ID] = st.Name
+	}
+	if _, ok := data["Errors"]; !ok {
+		data["Errors"] = map[string]string{}
+	}
+	data["Title"], data["P"], data["Today"], data["Specialists"], data["SpecialistNames"] = p.Org.Name, p, s.St.Today(), specs, names
+	data["NextStages"], data["Types"], data["Modes"], data["CanManage"] = NextStages(p.Org.Stage), store.OrgTypes, ta.TAModes, ta.IsStaff(web.User(c))
+	data["SiteNames"], data["Notice"] = siteNames, web.Notices[c.Query("done")]
+	s.Render(c, status, "affiliate.html", data)
+}
+
+// orgForm runs a profile form's change and goes back to the profile, or
+// shows it again with the error in its section.
+func (s *Handlers) orgForm(c *gin.Context, section, notice string, change func(o store.Organization) error) {
+	o := orgOf(c)
+	if err := change(o); err != nil {
+		s.FormFailed(c, err, func(status int, data gin.H) { s.showAffiliate(c, status, data) }, section)
+		return
+	}
+	web.Back(c, "/affiliates/"+o.ID, notice)
+}
+
+func (s *Handlers) UpdateAffiliateSubmit(c *gin.Context) {
+	s.orgForm(c, "profile", "saved", func(o store.Organization) error {
+		var in OrgInput
+		_ = c.ShouldBind(&in)
+		_, err := s.affiliates.UpdateOrganization(c.Request.Context(), o.ID, in)
+		return err
+	})
+}
+
+func (s *Handlers) AddContactSubmit(c *gin.Context) {
+	s.orgForm(c, "contacts", "contact", func(o store.Organization) error {
+		var in ContactInput
+		_ = c.ShouldBind(&in)
+		_, err := s.affiliates.AddContact(c.Request.Context(), o.ID, in)
+		return err
+	})
+}
+
+func (s *Handlers) RemoveContactSubmit(c *gin.Context) {
+	s.orgForm(c, "contacts", "removed", func(o store.Organization) error {
+		return s.affiliates.RemoveContact(c.Request.Context(), o.ID, c.Param("cid"))
+	})
+}
+
+func (s *Handlers) StageSubmit(c *gin.Context) {
+	s.orgForm(c, "stage", "stage", func(o store.Organization) error {
+		var in StageInput
+		_ = c.ShouldBind(&in)
+		_, err := s.affiliates.ChangeStage(c.Request.Context(), o.ID, in, web.StaffName(c))
+		return err
+	})
+}
+
+func (s *Handlers) AssignPlanSubmit(c *gin.Context) {
+	s.orgForm(c, "plan", "plan", func(o store.Organization) error {
+		return s.ta.AssignPlan(c.Request.Context(), o.ID, c.PostForm("specialist_id"))
+	})
+}
+
+func (s *Handlers) AddCheckInSubmit(c *gin.Context) {
+	s.orgForm(c, "plan", "checkin", func(o store.Organization) error {
+		_, err := s.ta.AddCheckIn(c.Request.Context(), o.ID, c.PostForm("due_on"))
+		return err
+	})
+}
+
+func (s *Handlers) RescheduleSubmit(c *gin.Context) {
+	s.orgForm(c, "plan", "moved", func(o store.Organization) error {
+		_, err := s.ta.RescheduleCheckIn(c.Request.Context(), o.ID, c.Param("ckid"), c.PostForm("due_on"))
+		return err
+	})
+}
+
+func (s *Handlers) CompleteCheckInSubmit(c *gin.Context) {
+	s.orgForm(c, "plan", "checked", func(o store.Organization) error {
+		_, err := s.ta.CompleteCheckIn(c.Request.Context(), o.ID, c.Param("ckid"), c.PostForm("done_on"), c.PostForm("note"))
+		return err
+	})
+}
+
+func (s *Handlers) LogTAContactSubmit(c *gin.Context) {
+	s.orgForm(c, "ta-contacts", "logged", func(o store.Organization) error {
+		in := ta.TAContactInput{On: c.PostForm("on"), Mode: c.PostForm("mode"), Minutes: web.FormInt(c, "minutes"), Notes: c.PostForm("notes")}
+		_, err := s.ta.LogTAContact(c.Request.Context(), o.ID, in, web.User(c))
+		return err
+	})
+}

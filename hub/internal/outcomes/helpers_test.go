@@ -1,0 +1,8 @@
+package outcomes_test
+
+import "github.com/itsmylife/iml/hub/internal/storetest"
+
+var (
+	open         = storetest.Open
+	enrolledSite = storetest.EnrolledSite
+)

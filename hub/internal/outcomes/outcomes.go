@@ -1,0 +1,305 @@
+package outcomes
+
+import (
+	"context"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/itsmylife/iml/pkg/contract"
+)
+
+// OutcomeFilter narrows the outcomes report. A site implies its
+// organization, and an organization its type and state.
+type OutcomeFilter struct {
+	OrgID   string `json:"org,omitempty"`
+	OrgType string `json:"org_type,omitempty"`
+	State   string `json:"state,omitempty"`
+	Model   string `json:"model,omitempty"`
+	Year    int    `json:"year,omitempty"`
+	SiteID  string `json:"site,omitempty"`
+}
+
+// Filter dimensions, in the order the report checks them.
+const (
+	dimSite  = "site"
+	dimOrg   = "org"
+	dimType  = "org_type"
+	dimState = "state"
+	dimModel = "model"
+	dimYear  = "year"
+)
+
+var dims = []string{dimSite, dimOrg, dimType, dimState, dimModel, dimYear}
+
+func (f OutcomeFilter) get(d string) string {
+	switch d {
+	case dimSite:
+		return f.SiteID
+	case dimOrg:
+		return f.OrgID
+	case dimType:
+		return f.OrgType
+	case dimState:
+		return f.State
+	case dimModel:
+		return f.Model
+	case dimYear:
+		if f.Year == 0 {
+			return ""
+		}
+		return strconv.Itoa(f.Year)
+	}
+	return ""
+}
+
+// dimExpr is the SQL of a dimension over a per-site rollup t joined with
+// its site s and organization o.
+var dimExpr = map[string]string{
+	dimSite: "t.site_id", dimOrg: "s.org_id", dimType: "o.type", dimState: "o.state",
+	dimModel: "t.model", dimYear: "CAST(t.year AS VARCHAR(10))",
+}
+
+// peopleCols are rollup_people's sums, in table order.
+var peopleCols = []string{"participants", "first_interviews", "mid_interviews", "closing_interviews", "surveys", "hosp_participants", "hosp_before", "hosp_during", "hosp_months",
+	"part_participants", "part_months", "meetings_held", "meetings_attended", "journals_due", "journals_completed", "spend_months", "receipts_ok",
+	"outings1", "outings2", "outings3", "outings4"}
+
+// personCols are the people sums that count participants or surveys:
+// the cells suppression protects. The other sums (hospitalizations,
+// months, meetings, journals, outings) are only shown as rates or totals
+// of a group whose head count is shown.
+var personCols = []string{"participants", "first_interviews", "mid_interviews", "closing_interviews", "surveys", "hosp_participants", "part_participants"}
+
+// totalKeys are the cell names of peopleCols.
+var totalKeys = func() []string {
+	tk := make([]string, len(peopleCols))
+	for i, c := range peopleCols {
+		tk[i] = "total/" + c
+	}
+	return tk
+}()
+
+// siteInfo is what the report knows of a site beyond its counts.
+type siteInfo struct {
+	ID, Name, OrgID, OrgName, OrgType, State string
+}
+
+// isCell reports whether a cell counts participants or surveys: the cells
+// suppression protects.
+func isCell(k string) bool {
+	switch {
+	case strings.HasPrefix(k, "pom/"), strings.HasPrefix(k, "survey/"):
+		return true
+	case strings.HasPrefix(k, "total/"):
+		return slices.Contains(personCols, k[len("total/"):])
+	}
+	return false
+}
+
+// OutcomeReport is the program's report for a filter, with small cells
+// suppressed.
+type OutcomeReport struct {
+	Release string        `json:"release"`
+	Filter  OutcomeFilter `json:"filter"`
+	MinCell int           `json:"min_cell"`
+	// AsOf is when the figures were read from the rollups.
+	AsOf              time.Time          `json:"as_of"`
+	Participants      Figure             `json:"participants"`
+	FirstInterviews   Figure             `json:"first_interviews"`
+	MidInterviews     Figure             `json:"midpoint_interviews"`
+	ClosingInterviews Figure             `json:"closing_interviews"`
+	Surveys           Figure             `json:"surveys"`
+	Indicators        []IndicatorRow     `json:"indicators"`
+	Statements        []StatementRow     `json:"statements"`
+	Hospitalizations  HospitalizationRow `json:"hospitalizations"`
+	Participation     ParticipationRow   `json:"participation"`
+	Sites             []SiteRow          `json:"sites"`
+}
+
+// IndicatorRow is one POM indicator: the number of answers and the share
+// with the outcome present at each timepoint, and the change from the
+// first to the closing interview in percentage points.
+type IndicatorRow struct {
+	Code          string `json:"code"`
+	Number        int    `json:"number,omitempty"`
+	Text          string `json:"text"`
+	FirstN        Figure `json:"first_n"`
+	FirstShare    Figure `json:"first_share"`
+	MidpointN     Figure `json:"midpoint_n"`
+	MidpointShare Figure `json:"midpoint_share"`
+	ClosingN      Figure `json:"closing_n"`
+	ClosingShare  Figure `json:"closing_share"`
+	ChangePoints  Figure `json:"change_points"`
+}
+
+// StatementRow is one survey statement: the count of each answer (in the
+// order of contract.SurveyAnswers), the number of answers and the share
+// of the highest rating.
+type StatementRow struct {
+	Code         string   `json:"code"`
+	Number       int      `json:"number,omitempty"`
+	Text         string   `json:"text"`
+	Answers      []Figure `json:"answers"`
+	N            Figure   `json:"n"`
+	HighestShare Figure   `json:"highest_share"`
+}
+
+// HospitalizationRow compares hospitalizations before and during the
+// program per participant-year: before, the count in the two years before
+// enrollment over two years per participant; during, the count over the
+// months enrolled divided by 12.
+type HospitalizationRow struct {
+	Participants     Figure `json:"participants"`
+	ParticipantYears Figure `json:"participant_years"`
+	BeforeRate       Figure `json:"before_per_participant_year"`
+	DuringRate       Figure `json:"during_per_participant_year"`
+}
+
+// ParticipationRow sums what participants did month by month.
+type ParticipationRow struct {
+	Participants      Figure   `json:"participants"`
+	ParticipantMonths Figure   `json:"participant_months"`
+	AttendanceShare   Figure   `json:"attendance_share"`
+	JournalShare      Figure   `json:"journal_completion_share"`
+	ReceiptShare      Figure   `json:"receipt_compliance_share"`
+	OutingsByStage    []Figure `json:"outings_by_stage"`
+}
+
+// SiteRow is one site of the per-site breakdown.
+type SiteRow struct {
+	SiteID            string `json:"site_id"`
+	Site              string `json:"site"`
+	Organization      string `json:"organization"`
+	State             string `json:"state"`
+	Participants      Figure `json:"participants"`
+	FirstInterviews   Figure `json:"first_interviews"`
+	ClosingInterviews Figure `json:"closing_interviews"`
+	Surveys           Figure `json:"surveys"`
+	HospParticipants  Figure `json:"hospitalization_participants"`
+}
+
+// siteInfos loads every site with its organization.
+func (s *Store) siteInfos(ctx context.Context, db *gorm.DB) (map[string]siteInfo, error) {
+	var rows []siteInfo
+	err := db.WithContext(ctx).Raw(`SELECT s.id, s.name, s.org_id, o.name AS org_name, o.type AS org_type, o.state FROM sites s JOIN organizations o ON o.id = s.org_id`).Scan(&rows).Error
+	out := make(map[string]siteInfo, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, err
+}
+
+func round(v float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(v*p) / p
+}
+
+// Outcomes computes the report for a filter from the rollups and applies
+// small-cell suppression with the given minimum cell (DefaultMinCell when
+// below 1). The filter's values are the caller's to check.
+func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (OutcomeReport, error) {
+	b, err := s.basis(ctx, minCell)
+	rep := OutcomeReport{Filter: f, MinCell: b.minCell, Release: b.version}
+	if err != nil {
+		return rep, err
+	}
+	minCell, content, pub := b.minCell, b.content, b.pub
+	rep.AsOf = pub.asOf
+	v := pub.view(f)
+	hidden := func(k string) bool { return v.hid(k) }
+	count := func(k string) Figure {
+		if hidden(k) {
+			return hiddenFigure(minCell)
+		}
+		return shown(float64(v.val(k)))
+	}
+	// ratio is num/den (times scale, rounded) when the cells it rests on
+	// are shown and den is not zero.
+	ratio := func(num, den int64, scale float64, places int, rests ...string) Figure {
+		for _, k := range rests {
+			if hidden(k) {
+				return hiddenFigure(minCell)
+			}
+		}
+		if den == 0 {
+			return none()
+		}
+		return shown(round(float64(num)/float64(den)*scale, places))
+	}
+	rep.Participants, rep.FirstInterviews, rep.MidInterviews, rep.ClosingInterviews, rep.Surveys = count("total/participants"), count("total/first_interviews"),
+		count("total/mid_interviews"), count("total/closing_interviews"), count("total/surveys")
+	for _, it := range content.POM.Items {
+		row := IndicatorRow{Code: it.Code, Number: it.Number, Text: it.Text}
+		share := func(tp string) (Figure, Figure) {
+			k := "pom/" + tp + "/" + it.Code + "/"
+			return count(k + "n"), ratio(v.val(k+"present"), v.val(k+"n"), 100, 1, k+"n", k+"present", k+"absent")
+		}
+		row.FirstN, row.FirstShare = share(contract.TimepointEligibility)
+		row.MidpointN, row.MidpointShare = share(contract.TimepointMidpoint)
+		row.ClosingN, row.ClosingShare = share(contract.TimepointClosing)
+		switch {
+		case row.FirstShare.Suppressed || row.ClosingShare.Suppressed:
+			row.ChangePoints = hiddenFigure(minCell)
+		case row.FirstShare.Value != nil && row.ClosingShare.Value != nil:
+			row.ChangePoints = shown(round(*row.ClosingShare.Value-*row.FirstShare.Value, 1))
+		}
+		rep.Indicators = append(rep.Indicators, row)
+	}
+	for _, st := range content.Survey.Statements {
+		row := StatementRow{Code: st.Code, Number: st.Number, Text: st.Text}
+		k := "survey/" + st.Code + "/"
+		for _, a := range contract.SurveyAnswers {
+			row.Answers = append(row.Answers, count(k+a))
+		}
+		row.N = count(k + "n")
+		row.HighestShare = ratio(v.val(k+contract.SurveyAnswers[0]), v.val(k+"n"), 100, 1, k+"n", k+contract.SurveyAnswers[0])
+		rep.Statements = append(rep.Statements, row)
+	}
+	hp := "total/hosp_participants"
+	rep.Hospitalizations = HospitalizationRow{
+		Participants:     count(hp),
+		ParticipantYears: ratio(v.val("total/hosp_months"), 12, 1, 1, hp),
+		BeforeRate:       ratio(v.val("total/hosp_before"), 2*v.val(hp), 1, 2, hp),
+		DuringRate:       ratio(v.val("total/hosp_during")*12, v.val("total/hosp_months"), 1, 2, hp),
+	}
+	pp := "total/part_participants"
+	rep.Participation = ParticipationRow{
+		Participants:      count(pp),
+		ParticipantMonths: ratio(v.val("total/part_months"), 1, 1, 0, pp),
+		AttendanceShare:   ratio(v.val("total/meetings_attended"), v.val("total/meetings_held"), 100, 1, pp),
+		JournalShare:      ratio(v.val("total/journals_completed"), v.val("total/journals_due"), 100, 1, pp),
+		ReceiptShare:      ratio(v.val("total/receipts_ok"), v.val("total/spend_months"), 100, 1, pp),
+	}
+	for i := 1; i <= contract.OutingStages; i++ {
+		rep.Participation.OutingsByStage = append(rep.Participation.OutingsByStage, ratio(v.val("total/outings"+strconv.Itoa(i)), 1, 1, 0, pp))
+	}
+	for _, sv := range v.sites() {
+		si := sv.site()
+		sc := func(k string) Figure {
+			if sv.hid(k) {
+				return hiddenFigure(minCell)
+			}
+			return shown(float64(sv.val(k)))
+		}
+		rep.Sites = append(rep.Sites, SiteRow{SiteID: si.ID, Site: si.Name, Organization: si.OrgName, State: si.State,
+			Participants: sc("total/participants"), FirstInterviews: sc("total/first_interviews"), ClosingInterviews: sc("total/closing_interviews"),
+			Surveys: sc("total/surveys"), HospParticipants: sc("total/hosp_participants")})
+	}
+	sortSites(rep.Sites)
+	return rep, nil
+}
+
+func sortSites(rows []SiteRow) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Organization != rows[j].Organization {
+			return rows[i].Organization < rows[j].Organization
+		}
+		return rows[i].Site < rows[j].Site
+	})
+}

@@ -1,0 +1,5 @@
+package staff_test
+
+import "github.com/itsmylife/iml/hub/internal/storetest"
+
+var open = storetest.Open

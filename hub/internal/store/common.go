@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/itsmylife/iml/pkg/textx"
+)
+
+// IsDay reports whether s is a calendar date YYYY-MM-DD.
+func IsDay(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
+}
+
+// Today is the store's clock's date, YYYY-MM-DD (UTC).
+func (s *Store) Today() string { return s.Now().UTC().Format(time.DateOnly) }
+
+// DayOrToday checks an optional date that may not be in the future.
+func (s *Store) DayOrToday(field, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return s.Today(), nil
+	}
+	if !IsDay(v) {
+		return "", &ValidationError{Field: field, Msg: "must be a date YYYY-MM-DD"}
+	}
+	if v > s.Today() {
+		return "", &ValidationError{Field: field, Msg: "cannot be in the future"}
+	}
+	return v, nil
+}
+
+// text checks a free-text field: plain text, at most max characters,
+// required when min > 0.
+func Text(field, v string, required bool, max int) (string, error) {
+	v = strings.TrimSpace(v)
+	switch {
+	case !PlainText(v):
+		return "", &ValidationError{Field: field, Msg: "must be plain text"}
+	case required && v == "":
+		return "", &ValidationError{Field: field, Msg: "is required"}
+	case utf8.RuneCountInString(v) > max:
+		return "", &ValidationError{Field: field, Msg: fmt.Sprintf("is longer than %d characters", max)}
+	}
+	return v, nil
+}
+
+// OrgByID finds an organization by its id only.
+func (s *Store) OrgByID(ctx context.Context, id string) (Organization, error) {
+	var o Organization
+	if !PlainText(id) || id == "" {
+		return o, ErrNotFound
+	}
+	err := NotFound(s.DB.WithContext(ctx).First(&o, "id = ?", id).Error)
+	return o, err
+}
+
+// NormalizeCertCode reads a code as people type it.
+func NormalizeCertCode(code string) string {
+	return strings.ToUpper(strings.Join(strings.Fields(code), ""))
+}
+
+// PlainText reports whether a string from a client can be compared with a
+// text column: PostgreSQL refuses bytes that are not UTF-8 and NUL with an
+// error. No row holds such a string.
+func PlainText(s string) bool { return textx.Clean(s) }
+
+func NotFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// ValidEmail checks an email address (at most 200 characters) and
+// returns it lowercased.
+func ValidEmail(email string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 200 {
+		return "", &ValidationError{Field: "email", Msg: "must be an email address"}
+	}
+	return email, nil
+}
+
+func LockFirst(tx *gorm.DB, dst any, query string, args ...any) error {
+	return LockAll(tx).First(dst, append([]any{query}, args...)...).Error
+}
+
+// LockAll makes tx's next query lock the rows it reads (SELECT ... FOR
+// UPDATE) until the transaction ends, on PostgreSQL. On SQLite a
+// transaction already holds the whole database (it begins immediate).
+func LockAll(tx *gorm.DB) *gorm.DB {
+	if tx.Dialector.Name() == "postgres" {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
+}
+
+// NextSeq takes the next number of a change stream the agents pull (a
+// hub_counters row: "ta_answers", "certifications"): the clock in
+// microseconds, or one more than the last number when that is higher. The
+// counter row stays locked until the transaction commits, so numbers
+// become visible in order and a pull never passes one that commits later.
+// Being at least the clock, numbers keep growing past what agents have
+// seen even after the hub is restored from an older backup.
+func NextSeq(tx *gorm.DB, name string, now time.Time) (int64, error) {
+	if err := tx.Exec("UPDATE hub_counters SET value = CASE WHEN value + 1 > ? THEN value + 1 ELSE ? END WHERE name = ?",
+		now.UnixMicro(), now.UnixMicro(), name).Error; err != nil {
+		return 0, err
+	}
+	var v int64
+	return v, tx.Raw("SELECT value FROM hub_counters WHERE name = ?", name).Scan(&v).Error
+}

@@ -1,0 +1,11 @@
+package store_test
+
+import "github.com/itsmylife/iml/hub/internal/storetest"
+
+var (
+	open         = storetest.Open
+	enrolledSite = storetest.EnrolledSite
+	interview    = storetest.Interview
+)
+
+var stageOf = storetest.StageOf

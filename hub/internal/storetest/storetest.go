@@ -1,0 +1,90 @@
+// Package storetest helps the capability packages' tests: a hub database
+// opened (and closed at the test's end) on the DSN dbtest.Each gives, an
+// enrolled site, a day, and the check of a validation error.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/intake"
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/contract"
+)
+
+// Open opens and migrates the hub database at dsn, closed when the test
+// ends.
+func Open(t *testing.T, dsn string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), dsn, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// EnrolledSite adds an organization ("<name> org") and a site of that
+// name.
+func EnrolledSite(t *testing.T, s *store.Store, name string) store.Site {
+	t.Helper()
+	ctx := context.Background()
+	o, err := affiliates.New(s).AddOrganization(ctx, name+" org", "peer_run", "va")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := intake.New(s).AddSite(ctx, o.ID, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return site
+}
+
+// Day is 10:00 UTC on a day given as YYYY-MM-DD.
+func Day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t.Add(10 * time.Hour)
+}
+
+// WantField fails the test unless err is a validation error of field.
+func WantField(t *testing.T, err error, field string) {
+	t.Helper()
+	var ve *store.ValidationError
+	if !errors.As(err, &ve) || ve.Field != field {
+		t.Fatalf("error %v, want a validation error of field %q", err, field)
+	}
+}
+
+// Interview is a POM interview record of a participant at a timepoint,
+// with its answers (enrollment year 2026, release 2026.1).
+func Interview(t *testing.T, id, key, tp string, version int64, answers map[string]bool) contract.Record {
+	t.Helper()
+	r, err := contract.NewRecord(id, contract.TypePOMInterview, version, contract.POMInterview{
+		ParticipantKey: key, EnrollmentYear: 2026, AgeBand: "25-34", Timepoint: tp, ProgramMonth: 1, Release: "2026.1", Answers: answers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// StageOf is an organization's stage, since when, and how many changes its
+// history holds.
+func StageOf(t *testing.T, s *store.Store, id string) (string, string, int) {
+	t.Helper()
+	o, err := s.FindOrganization(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := affiliates.New(s).StageHistory(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.Stage, o.StageOn, len(h)
+}

@@ -1,0 +1,255 @@
+package training
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/web"
+)
+
+// Training and certification's pages.
+
+func (s *Handlers) TrainingPage(c *gin.Context) { s.showTraining(c, http.StatusOK, gin.H{}) }
+
+func (s *Handlers) showTraining(c *gin.Context, status int, data gin.H) {
+	ctx := c.Request.Context()
+	es, err := s.training.TrainingEvents(ctx)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	ts, err := s.training.Trainees(ctx, "")
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	exp, err := s.training.ExpiringCertifications(ctx, s.certs)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	orgs, names, err := s.St.OrganizationNames(ctx)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	data["Title"], data["Events"], data["People"], data["Expiring"], data["Orgs"], data["OrgNames"] = "Training and certification", es, ts, exp, orgs, names
+	data["WarnDays"] = s.certs.WarnDays
+	if _, ok := data["Form"]; !ok {
+		data["Form"] = gin.H{}
+	}
+	s.Render(c, status, "training.html", data)
+}
+
+func (s *Handlers) AddEventSubmit(c *gin.Context) {
+	capacity, _ := strconv.Atoi(c.PostForm("capacity"))
+	e := TrainingEvent{Title: c.PostForm("title"), Mode: c.PostForm("mode"), StartsOn: c.PostForm("starts_on"), EndsOn: c.PostForm("ends_on"),
+		Location: c.PostForm("location"), Trainer: c.PostForm("trainer"), Capacity: capacity}
+	if _, err := s.training.AddTrainingEvent(c.Request.Context(), e); err != nil {
+		if msg, ok := s.Message(c, err, "Not found."); ok {
+			s.showTraining(c, http.StatusUnprocessableEntity, gin.H{"EventError": msg})
+		}
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/training")
+}
+
+func (s *Handlers) AddTraineeSubmit(c *gin.Context) {
+	t, err := s.training.AddTrainee(c.Request.Context(), c.PostForm("org_id"), c.PostForm("name"), c.PostForm("email"), c.PostForm("role"))
+	if err != nil {
+		if msg, ok := s.Message(c, err, "There is no such organization."); ok {
+			s.showTraining(c, http.StatusUnprocessableEntity, gin.H{"PersonError": msg,
+				"Form": gin.H{"Name": c.PostForm("name"), "Email": c.PostForm("email"), "OrgID": c.PostForm("org_id"), "Role": c.PostForm("role")}})
+		}
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/training/people/"+t.ID)
+}
+
+func (s *Handlers) EventPage(c *gin.Context) { s.showEvent(c, http.StatusOK, gin.H{}) }
+
+func (s *Handlers) showEvent(c *gin.Context, status int, data gin.H) {
+	ctx := c.Request.Context()
+	e, err := s.training.TrainingEvent(ctx, c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.Missing(c, "training event")
+		return
+	}
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	rs, err := s.training.Registrations(ctx, e.ID)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	ts, err := s.training.Trainees(ctx, "")
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	people := map[string]Trainee{}
+	for _, t := range ts {
+		people[t.ID] = t
+	}
+	data["Title"], data["Event"], data["Registrations"], data["People"], data["ByID"] = e.Title, e, rs, ts, people
+	s.Render(c, status, "event.html", data)
+}
+
+func (s *Handlers) RegisterSubmit(c *gin.Context) {
+	if err := s.training.Register(c.Request.Context(), c.Param("id"), c.PostForm("trainee_id")); err != nil {
+		if msg, ok := s.Message(c, err, "There is no such training event."); ok {
+			s.showEvent(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
+		}
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/training/events/"+c.Param("id"))
+}
+
+func (s *Handlers) AttendanceSubmit(c *gin.Context) {
+	err := s.training.MarkAttendance(c.Request.Context(), c.Param("id"), c.PostForm("trainee_id"), c.PostForm("attended") == "true")
+	if err != nil {
+		if msg, ok := s.Message(c, err, "There is no such training event."); ok {
+			s.showEvent(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
+		}
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/training/events/"+c.Param("id"))
+}
+
+func (s *Handlers) PersonPage(c *gin.Context) { s.showPerson(c, http.StatusOK, gin.H{}) }
+
+func (s *Handlers) showPerson(c *gin.Context, status int, data gin.H) {
+	t, d, err := s.personData(c, c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.Missing(c, "person")
+		return
+	}
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	o, err := s.St.FindOrganization(c.Request.Context(), t.OrgID)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	done := d["modules"].(map[string]string)
+	data["Title"], data["Person"], data["Org"], data["Done"], data["Certs"], data["Sessions"] = t.Name, t, o, done, d["certifications"], d["sessions"]
+	data["Modules"], data["ModuleNames"], data["AllDone"], data["Today"] = Modules, ModuleNames, len(done) == len(Modules), s.St.Now().Format("2006-01-02")
+	s.Render(c, status, "person.html", data)
+}
+
+// personFail shows a client's mistake on the person's page.
+func (s *Handlers) personFail(c *gin.Context, err error) {
+	if msg, ok := s.Message(c, err, "There is no such person or certification."); ok {
+		s.showPerson(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
+	}
+}
+
+// personDone sends the browser back to the person's page after a form.
+func personDone(c *gin.Context) {
+	c.Redirect(http.StatusSeeOther, "/training/people/"+c.Param("id"))
+}
+
+func (s *Handlers) ModuleSubmit(c *gin.Context) {
+	if err := s.training.CompleteModule(c.Request.Context(), c.Param("id"), c.PostForm("module"), c.PostForm("completed_on"), web.StaffName(c)); err != nil {
+		s.personFail(c, err)
+		return
+	}
+	personDone(c)
+}
+
+func (s *Handlers) CertifySubmit(c *gin.Context) {
+	if _, err := s.certify(c); err != nil {
+		s.personFail(c, err)
+		return
+	}
+	personDone(c)
+}
+
+// ownCert checks a certification code belongs to the person of the page.
+func (s *Handlers) ownCert(c *gin.Context) error {
+	cert, err := s.training.CertificationByCode(c.Request.Context(), c.PostForm("code"))
+	if err == nil && cert.TraineeID != c.Param("id") {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+func (s *Handlers) RenewSubmit(c *gin.Context) {
+	err := s.ownCert(c)
+	if err == nil {
+		_, err = s.training.RenewCertification(c.Request.Context(), c.PostForm("code"), s.certs)
+	}
+	if err != nil {
+		s.personFail(c, err)
+		return
+	}
+	personDone(c)
+}
+
+func (s *Handlers) RevokeSubmit(c *gin.Context) {
+	err := s.ownCert(c)
+	if err == nil {
+		_, err = s.revoke(c, c.PostForm("code"), c.PostForm("reason"))
+	}
+	if err != nil {
+		s.personFail(c, err)
+		return
+	}
+	personDone(c)
+}
+
+func (s *Handlers) SessionSubmit(c *gin.Context) {
+	if _, err := s.training.AddDirectorSession(c.Request.Context(), c.Param("id"), c.PostForm("held_on"), c.PostForm("trainer"), c.PostForm("notes")); err != nil {
+		s.personFail(c, err)
+		return
+	}
+	personDone(c)
+}
+
+func (s *Handlers) RegistryPage(c *gin.Context) {
+	o, err := s.registryOrg(c)
+	if errors.Is(err, errForeignOrg) {
+		s.Deny(c, "You can only see your own organization's registry.")
+		return
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		s.Missing(c, "organization")
+		return
+	}
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	cs, err := s.training.Registry(c.Request.Context(), o.ID, s.certs)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	s.Render(c, http.StatusOK, "registry.html", gin.H{"Title": "Registry: " + o.Name, "Org": o, "Certs": cs})
+}
+
+func (s *Handlers) VerifyPage(c *gin.Context) {
+	data := gin.H{"Title": "Verify a certification", "Code": c.Query("code")}
+	status := http.StatusOK
+	if code := c.Query("code"); code != "" {
+		v, err := s.training.Verify(c.Request.Context(), code)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			data["Error"], status = "No certification has this code. Check it letter by letter, as printed on the certificate.", http.StatusNotFound
+		case err != nil:
+			s.Respond(c, err)
+			return
+		default:
+			data["Result"] = v
+		}
+	}
+	s.Render(c, status, "verify.html", data)
+}

@@ -1,0 +1,122 @@
+package web
+
+import (
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	gojson "github.com/goccy/go-json"
+
+	"github.com/itsmylife/iml/pkg/jsonx"
+	"github.com/itsmylife/iml/pkg/problem"
+)
+
+// ReadBody reads a request body, gunzipping it when it says so, and refuses
+// anything above limit bytes once decompressed.
+func (s *Base) ReadBody(c *gin.Context, limit int64) ([]byte, bool) {
+	ct := c.ContentType()
+	if _, params, err := mime.ParseMediaType(c.GetHeader("Content-Type")); ct != "application/json" || err != nil ||
+		(params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
+		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Send the body as application/json in UTF-8."))
+		return nil, false
+	}
+	var r io.Reader = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	switch enc := c.GetHeader("Content-Encoding"); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(r)
+		if err != nil && problem.ClientGone(c, err) {
+			problem.Gone(c, s.Log, err)
+			return nil, false
+		}
+		if err != nil {
+			problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body says it is gzip but is not."))
+			return nil, false
+		}
+		defer zr.Close()
+		r = zr
+	default:
+		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Content-Encoding must be gzip or absent."))
+		return nil, false
+	}
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) || int64(len(body)) > limit {
+		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, fmt.Sprintf("The body is larger than %d bytes. Send smaller batches.", limit)))
+		return nil, false
+	}
+	if err != nil && problem.ClientGone(c, err) {
+		// The client went away mid-body: its mistake is not the hub's,
+		// and nobody reads an answer.
+		problem.Gone(c, s.Log, err)
+		return nil, false
+	}
+	if err != nil {
+		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body could not be read: "+err.Error()))
+		return nil, false
+	}
+	return body, true
+}
+
+// ReadJSON reads a strict JSON body into v (see jsonx: a field sent twice
+// or unknown is refused).
+func (s *Base) ReadJSON(c *gin.Context, limit int64, v any) bool {
+	body, ok := s.ReadBody(c, limit)
+	if !ok {
+		return false
+	}
+	var te *jsonx.TextError
+	err := jsonx.Unmarshal(body, v)
+	switch {
+	case errors.As(err, &te):
+		problem.Write(c, problem.UncleanText(te.Field))
+		return false
+	case err != nil:
+		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not valid JSON for this request: "+err.Error()))
+		return false
+	}
+	return true
+}
+
+// WriteJSON answers JSON, gzipped when the client accepts it.
+func WriteJSON(c *gin.Context, status int, v any) {
+	b, err := gojson.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	c.Header("Content-Type", "application/json")
+	if len(b) > 1024 && strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") {
+		c.Header("Content-Encoding", "gzip")
+		c.Header("Vary", "Accept-Encoding")
+		c.Status(status)
+		zw, _ := gzip.NewWriterLevel(c.Writer, gzip.BestSpeed)
+		_, _ = zw.Write(b)
+		_ = zw.Close()
+		return
+	}
+	c.Data(status, "application/json", b)
+}
+
+// Views shows each item of a list through its view.
+func Views[T any](items []T, view func(T) gin.H) []gin.H {
+	out := make([]gin.H, len(items))
+	for i, it := range items {
+		out[i] = view(it)
+	}
+	return out
+}
+
+// ListJSON answers a list, each item through its view, or the failure to
+// read it.
+func ListJSON[T any](s *Base, c *gin.Context, items []T, err error, view func(T) gin.H) {
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, Views(items, view))
+}

@@ -1,0 +1,82 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/hub/internal/store"
+)
+
+// FormError is the message a page shows for a client's mistake; ok is
+// false for any other error.
+func FormError(err error) (string, bool) {
+	var ve *store.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return FieldLabel(ve.Field) + " " + ve.Msg + ". Nothing was changed.", true
+	case errors.Is(err, store.ErrNotFound):
+		return "That item no longer exists. Nothing was changed.", true
+	}
+	return "", false
+}
+
+var fieldLabels = map[string]string{
+	"to": "The new stage:", "on": "The date", "reason": "The reason", "name": "The name", "type": "The type", "state": "The state",
+	"role": "The role", "email": "The email", "phone": "The phone", "due_on": "The due date", "done_on": "The date",
+	"note": "The note", "notes": "The notes", "mode": "How", "minutes": "The duration", "specialist_id": "The TA specialist",
+	"assignee_id": "The TA specialist", "answer": "The answer", "status": "The status", "request": "The request", "stage": "The stage",
+	"since": "The date of the first inquiry",
+}
+
+// FieldLabel is how a form names a field.
+func FieldLabel(f string) string {
+	if l := fieldLabels[f]; l != "" {
+		return l
+	}
+	return f
+}
+
+// FormFailed shows the page again with the error of a form, or the failure
+// page when the error is not the client's.
+func (s *Base) FormFailed(c *gin.Context, err error, show func(status int, data gin.H), section string) {
+	msg, ok := FormError(err)
+	if !ok {
+		s.Respond(c, err)
+		return
+	}
+	show(http.StatusUnprocessableEntity, gin.H{"Errors": map[string]string{section: msg}})
+}
+
+// NonNil is v, or an empty list (never null in JSON).
+func NonNil[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}
+
+// FormInt reads an integer form field; -1 when it is not one.
+func FormInt(c *gin.Context, name string) int {
+	n, err := strconv.Atoi(c.PostForm(name))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// Back sends the browser to a page after a form, with the code of a notice.
+func Back(c *gin.Context, path, notice string) {
+	c.Redirect(http.StatusSeeOther, path+"?done="+notice)
+}
+
+// Notices are the messages a page shows after a form went through, by the
+// code in ?done= (never text from the address).
+var Notices = map[string]string{
+	"saved": "Saved.", "contact": "Contact added.", "removed": "Contact removed.", "stage": "Stage changed.",
+	"plan": "TA specialist set.", "checkin": "Check-in scheduled.", "moved": "Check-in moved.", "checked": "Check-in marked done.",
+	"logged": "Contact logged.", "assigned": "Request assigned.", "answered": "Answer saved; the site receives it at its next sync.",
+	"closed": "Request closed.",
+}
