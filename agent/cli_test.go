@@ -46,3 +46,23 @@ func TestServeBusyPort(t *testing.T) {
 		t.Errorf("the data directory was created (%v) although the agent could not listen", err)
 	}
 }
+
+// TestServeTimeZone: agent serve --time-zone takes an IANA name, and
+// refuses an unknown one before it starts, naming the setting.
+func TestServeTimeZone(t *testing.T) {
+	var o serveOptions
+	o.addFlags(rootCmd())
+	o.signInPerMinute, o.surveyPerMinute, o.every = 1, 1, 1
+	o.zone = "America/Chicago"
+	if err := o.check(); err != nil || o.clock.Loc == nil || o.clock.Loc.String() != "America/Chicago" {
+		t.Fatalf("America/Chicago: %v %v", err, o.clock.Loc)
+	}
+	o.zone = "Mars/Olympus_Mons"
+	if err := o.check(); err == nil || !strings.Contains(err.Error(), "IML_AGENT_TIME_ZONE") {
+		t.Fatalf("an unknown zone: %v", err)
+	}
+	code, _, stderr := runMain(t, "serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "agent"), "--time-zone", "Nowhere/At_All")
+	if code == 0 || !strings.Contains(stderr, "--time-zone") {
+		t.Fatalf("agent serve with an unknown zone: exit %d, %q", code, stderr)
+	}
+}

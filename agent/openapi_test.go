@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,25 +48,8 @@ func TestOpenAPI(t *testing.T) {
 		t.Fatalf("only %d API routes: is the rule right?", len(api))
 	}
 
-	call := func(method, path, specPath, token, body string) *httptest.ResponseRecorder {
-		var r *http.Request
-		if body == "" {
-			r = httptest.NewRequest(method, path, nil)
-		} else {
-			r = httptest.NewRequest(method, path, strings.NewReader(body))
-			r.Header.Set("Content-Type", "application/json")
-		}
-		if token != "" {
-			r.Header.Set("Authorization", "Bearer "+token)
-		}
-		return openapitest.Call(t, doc, h, r, specPath)
-	}
-	expect := func(w *httptest.ResponseRecorder, status int, contentType string) {
-		t.Helper()
-		if w.Code != status || !strings.HasPrefix(w.Header().Get("Content-Type"), contentType) {
-			t.Errorf("answered %d %s, want %d %s: %s", w.Code, w.Header().Get("Content-Type"), status, contentType, w.Body.String())
-		}
-	}
+	api := openapitest.Caller{T: t, Doc: doc, Handler: h}
+	call, expect := api.Call, api.Expect
 	expect(call("GET", "/healthz", "/healthz", "", ""), 200, "application/json")
 	expect(call("GET", "/api/v1/participants", "/api/v1/participants", "", ""), 401, "application/problem+json")
 

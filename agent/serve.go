@@ -15,6 +15,7 @@ import (
 	"github.com/itsmylife/iml/agent/internal/syncer"
 	"github.com/itsmylife/iml/pkg/cli"
 	"github.com/itsmylife/iml/pkg/obs"
+	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // serveOptions are the settings of agent serve.
@@ -24,6 +25,10 @@ type serveOptions struct {
 	every, slow                                   time.Duration
 	secure                                        bool
 	metricsAddr                                   string
+	// zone is the site's time zone (--time-zone); clock, made from it by
+	// check, shows the pages' times in it.
+	zone  string
+	clock webui.Clock
 }
 
 func (o *serveOptions) addFlags(cmd *cobra.Command) {
@@ -35,6 +40,7 @@ func (o *serveOptions) addFlags(cmd *cobra.Command) {
 	fl.IntVar(&o.signInPerMinute, "signin-per-minute", server.DefaultSignInPerMinute, "sign-in attempts (staff and participants) allowed per client address at once, and then per minute")
 	fl.IntVar(&o.surveyPerMinute, "survey-per-minute", server.DefaultSurveyPerMinute, "anonymous surveys allowed per client address at once, and then per minute")
 	fl.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address of its own (off when empty)")
+	fl.StringVar(&o.zone, "time-zone", "", "the site's time zone, an IANA name such as America/Chicago: the pages show times in it (default: the machine's)")
 	fl.DurationVar(&o.slow, "slow-request", 2*time.Second, "log requests that take longer than this (0: never)")
 }
 
@@ -49,13 +55,18 @@ func (o *serveOptions) check() error {
 	if o.every <= 0 {
 		return fmt.Errorf("--sync-every (IML_AGENT_SYNC_EVERY) %s: must be more than 0", o.every)
 	}
+	clock, err := webui.NewClock(o.zone)
+	if err != nil {
+		return fmt.Errorf("--time-zone (IML_AGENT_TIME_ZONE): %w; use an IANA name such as America/Chicago", err)
+	}
+	o.clock = clock
 	return checkSurveyBatch(o.surveyBatch)
 }
 
 // server makes the agent's server and its background sync from the
 // settings, as agent serve runs them.
 func (o *serveOptions) server(st *store.Store, log *slog.Logger, reg *prometheus.Registry) (*server.Server, *syncer.Worker) {
-	cfg := server.Config{SecureCookies: o.secure, SignInPerMinute: o.signInPerMinute, SurveyPerMinute: o.surveyPerMinute}
+	cfg := server.Config{SecureCookies: o.secure, SignInPerMinute: o.signInPerMinute, SurveyPerMinute: o.surveyPerMinute, Clock: o.clock}
 	s := syncer.New(st, log)
 	if reg != nil {
 		cfg.Metrics = obs.NewHTTP(reg, "agent", o.slow, log)
@@ -101,14 +112,9 @@ account (or use 'agent user add').`,
 				return err
 			}
 			defer st.Close()
-			var reg *prometheus.Registry
-			if o.metricsAddr != "" {
-				reg = obs.NewRegistry()
-				addr, err := obs.Listen(ctx, o.metricsAddr, reg, log)
-				if err != nil {
-					return fmt.Errorf("--metrics-addr %s: %w", o.metricsAddr, err)
-				}
-				log.Info("metrics listening", "url", "http://"+addr.String()+"/metrics")
+			reg, err := obs.ServeMetrics(ctx, o.metricsAddr, log)
+			if err != nil {
+				return err
 			}
 			srv, w := o.server(st, log, reg)
 			wctx, wcancel := context.WithCancel(ctx)

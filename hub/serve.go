@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/itsmylife/iml/hub/internal/outcomes"
@@ -15,6 +16,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/cli"
+	"github.com/itsmylife/iml/pkg/obs"
 )
 
 // oidcFlags are the serve command's settings for sign-in through an
@@ -69,6 +71,9 @@ type serveOptions struct {
 	oidc                                                            oidcFlags
 	certMonths, warnDays, verifyPerMinute, signInPerMinute, minCell int
 	fidelity                                                        outcomes.FidelityThresholds
+	metricsAddr                                                     string
+	slow, pushWait                                                  time.Duration
+	maxPushes                                                       int
 }
 
 func (o *serveOptions) addFlags(cmd *cobra.Command) {
@@ -83,6 +88,10 @@ func (o *serveOptions) addFlags(cmd *cobra.Command) {
 	fl.IntVar(&o.warnDays, "cert-warn-days", training.DefaultCertPolicy.WarnDays, "flag certifications expiring within this many days")
 	fl.IntVar(&o.verifyPerMinute, "verify-per-minute", 30, "public certificate verifications allowed per client address and minute")
 	fl.IntVar(&o.signInPerMinute, "signin-per-minute", server.DefaultSignInPerMinute, "sign-in attempts allowed per client address at once, and then per minute")
+	fl.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address of its own (off when empty)")
+	fl.DurationVar(&o.slow, "slow-request", 2*time.Second, "log requests that take longer than this (0: never)")
+	fl.IntVar(&o.maxPushes, "max-pushes", server.DefaultMaxPushes, "pushes worked on at once at most; keep it under the database connections of a replica")
+	fl.DurationVar(&o.pushWait, "push-wait", server.DefaultPushWait, "how long a push waits for a slot before it is answered 503 with a Retry-After")
 	fl.IntVar(&o.minCell, "min-cell", outcomes.DefaultMinCell, "smallest number of participants (or surveys) an outcomes figure may rest on; smaller cells are suppressed")
 	fid := &o.fidelity
 	fl.Float64Var(&fid.GroupSizeShare, "fidelity-group-share", fid.GroupSizeShare, "share of Peer Partners months whose group size keeps the release's rules, below which a site is flagged")
@@ -101,6 +110,9 @@ func (o *serveOptions) check() error {
 	if err := o.fidelity.Validate(); err != nil {
 		return err
 	}
+	if o.maxPushes < 1 || o.maxPushes > 1000 || o.pushWait <= 0 || o.pushWait > time.Minute || o.slow < 0 {
+		return fmt.Errorf("--max-pushes must be 1 to 1000, --push-wait more than 0 and at most 1m, --slow-request not negative")
+	}
 	if o.certMonths < 1 || o.certMonths > 120 || o.warnDays < 1 || o.warnDays > 365 || o.verifyPerMinute < 1 || o.signInPerMinute < 1 {
 		return fmt.Errorf("--cert-valid-months must be 1 to 120, --cert-warn-days 1 to 365, and --verify-per-minute and --signin-per-minute at least 1")
 	}
@@ -108,14 +120,14 @@ func (o *serveOptions) check() error {
 }
 
 // server makes the hub's server from the settings, as hub serve runs it.
-func (o *serveOptions) server(ctx context.Context, st *store.Store, log *slog.Logger) (*server.Server, error) {
+func (o *serveOptions) server(ctx context.Context, st *store.Store, log *slog.Logger, reg *prometheus.Registry) (*server.Server, error) {
 	oc, err := o.oidc.config(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	return server.New(server.Config{SecureCookies: o.secure, OIDC: oc, Replica: o.replica, ProjectEvery: o.backgroundEvery,
 		Certs: training.CertPolicy{ValidMonths: o.certMonths, WarnDays: o.warnDays}, VerifyPerMinute: o.verifyPerMinute, SignInPerMinute: o.signInPerMinute,
-		MinCell: o.minCell, Fidelity: o.fidelity}, st, log), nil
+		MinCell: o.minCell, Fidelity: o.fidelity, Metrics: reg, SlowRequest: o.slow, MaxPushes: o.maxPushes, PushWait: o.pushWait}, st, log), nil
 }
 
 func serveCmd(g *globals) *cobra.Command {
@@ -153,7 +165,11 @@ runs on one of them at a time.`,
 				return err
 			}
 			defer st.Close()
-			srv, err := o.server(ctx, st, log)
+			reg, err := obs.ServeMetrics(ctx, o.metricsAddr, log)
+			if err != nil {
+				return err
+			}
+			srv, err := o.server(ctx, st, log, reg)
 			if err != nil {
 				return err
 			}

@@ -78,26 +78,9 @@ func run(bin, dir string, port int) error {
 			_ = a.Stop()
 		}
 	}()
-	for i, s := range sites {
-		tok, err := hub.AddSite(ctx, s.org, s.orgType, s.state, s.site)
+	for i, site := range sites {
+		a, err := startAgent(ctx, hub, bin, dir, i, site)
 		if err != nil {
-			return err
-		}
-		a := &cluster.Agent{Name: s.site, Bin: filepath.Join(bin, "agent"), DataDir: filepath.Join(dir, fmt.Sprintf("agent%d", i+1)), Addr: fmt.Sprintf("127.0.0.1:%d", s.port)}
-		if err := os.MkdirAll(a.DataDir, 0o750); err != nil {
-			return err
-		}
-		fmt.Printf("site %q: enrolling its agent and adding %d synthetic participants…\n", s.site, s.participants)
-		if err := a.Enroll(ctx, hub.URL(), tok); err != nil {
-			return err
-		}
-		if _, err := a.CLI(ctx, dirPassword+"\n", "user", "add", "--email", fmt.Sprintf("director%d@example.org", i+1), "--name", "Demo Director", "--role", "director", "--password-stdin"); err != nil {
-			return err
-		}
-		if _, err := a.CLI(ctx, "", "demo-seed", "--participants", fmt.Sprint(s.participants), "--seed", fmt.Sprint(s.seed)); err != nil {
-			return err
-		}
-		if err := a.Start(ctx, 30*time.Second); err != nil {
 			return err
 		}
 		agents = append(agents, a)
@@ -117,61 +100,10 @@ func run(bin, dir string, port int) error {
 			return err
 		}
 	}
-	// The agents send what their sites' privacy rules let leave (not those
-	// enrolled this month, nor a year of too few people): wait until each
-	// has sent everything and the hub shows participants.
-	var agentToks []string
-	for i, a := range agents {
-		at, err := cluster.Login(ctx, a.URL(), fmt.Sprintf("director%d@example.org", i+1), dirPassword)
-		if err != nil {
-			return err
-		}
-		agentToks = append(agentToks, at)
-	}
-	err = cluster.WaitFor(ctx, 2*time.Minute, "the synced POM table", func() error {
-		for i, a := range agents {
-			var st struct {
-				Outbox struct{ Total, Pending int }
-			}
-			if _, err := cluster.JSON(ctx, http.MethodGet, a.URL()+"/api/v1/sync", agentToks[i], nil, &st); err != nil {
-				return err
-			}
-			if st.Outbox.Total == 0 || st.Outbox.Pending != 0 {
-				return fmt.Errorf("site %q: %d of %d records still to send", sites[i].site, st.Outbox.Pending, st.Outbox.Total)
-			}
-		}
-		var rep struct {
-			Participants int `json:"participants"`
-		}
-		if _, err := cluster.JSON(ctx, http.MethodGet, hub.URL()+"/api/v1/outcomes/pom", tok, nil, &rep); err != nil {
-			return err
-		}
-		if rep.Participants == 0 {
-			return fmt.Errorf("no participants at the hub so far")
-		}
-		return nil
-	})
-	if err != nil {
+	if err := waitSynced(ctx, hub, tok, sites, agents); err != nil {
 		return err
 	}
-	fmt.Printf(`
-It's My Life is running.
-
-  National hub     %s
-    Outcomes       %s/outcomes
-    POM table      %s/outcomes/pom
-    Affiliates     %s/affiliates
-    kits           %s/kits
-    training       %s/training
-    verify a code  %s/verify (no sign-in)
-    sign in        %s / %s
-    My TA work     %s/ta  (sign in %s / %s)
-
-`, hub.URL(), hub.URL(), hub.URL(), hub.URL(), hub.URL(), hub.URL(), hub.URL(), adminEmail, adminPassword, hub.URL(), taEmail, taPassword)
-	for i, a := range agents {
-		fmt.Printf("  Site %-11q %s\n    sign in        director%d@example.org / %s\n\n", sites[i].site, a.URL(), i+1, dirPassword)
-	}
-	fmt.Printf("Data and logs are in %s. The agents sync every 30 seconds and after each change.\nPress Ctrl-C to stop.\n", dir)
+	printBanner(hub, sites, agents, dir)
 	select {
 	case <-ctx.Done():
 	case <-exited(hub.Proc, agents):
@@ -252,4 +184,92 @@ func exited(hub *cluster.Proc, agents []*cluster.Agent) <-chan struct{} {
 		go watch(a.Proc)
 	}
 	return ch
+}
+
+// startAgent adds a demo site at the hub, enrolls its agent, gives it a
+// director and synthetic participants, and starts it.
+func startAgent(ctx context.Context, hub *cluster.Hub, bin, dir string, i int, s demoSite) (*cluster.Agent, error) {
+	tok, err := hub.AddSite(ctx, s.org, s.orgType, s.state, s.site)
+	if err != nil {
+		return nil, err
+	}
+	a := &cluster.Agent{Name: s.site, Bin: filepath.Join(bin, "agent"), DataDir: filepath.Join(dir, fmt.Sprintf("agent%d", i+1)), Addr: fmt.Sprintf("127.0.0.1:%d", s.port)}
+	if err := os.MkdirAll(a.DataDir, 0o750); err != nil {
+		return nil, err
+	}
+	fmt.Printf("site %q: enrolling its agent and adding %d synthetic participants…\n", s.site, s.participants)
+	if err := a.Enroll(ctx, hub.URL(), tok); err != nil {
+		return nil, err
+	}
+	if _, err := a.CLI(ctx, dirPassword+"\n", "user", "add", "--email", fmt.Sprintf("director%d@example.org", i+1), "--name", "Demo Director", "--role", "director", "--password-stdin"); err != nil {
+		return nil, err
+	}
+	if _, err := a.CLI(ctx, "", "demo-seed", "--participants", fmt.Sprint(s.participants), "--seed", fmt.Sprint(s.seed)); err != nil {
+		return nil, err
+	}
+	if err := a.Start(ctx, 30*time.Second); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// waitSynced waits until every agent has sent all it may and the hub
+// shows participants.
+func waitSynced(ctx context.Context, hub *cluster.Hub, tok string, sites []demoSite, agents []*cluster.Agent) error {
+	// The agents send what their sites' privacy rules let leave (not those
+	// enrolled this month, nor a year of too few people): wait until each
+	// has sent everything and the hub shows participants.
+	var agentToks []string
+	for i, a := range agents {
+		at, err := cluster.Login(ctx, a.URL(), fmt.Sprintf("director%d@example.org", i+1), dirPassword)
+		if err != nil {
+			return err
+		}
+		agentToks = append(agentToks, at)
+	}
+	return cluster.WaitFor(ctx, 2*time.Minute, "the synced POM table", func() error {
+		for i, a := range agents {
+			var st struct {
+				Outbox struct{ Total, Pending int }
+			}
+			if _, err := cluster.JSON(ctx, http.MethodGet, a.URL()+"/api/v1/sync", agentToks[i], nil, &st); err != nil {
+				return err
+			}
+			if st.Outbox.Total == 0 || st.Outbox.Pending != 0 {
+				return fmt.Errorf("site %q: %d of %d records still to send", sites[i].site, st.Outbox.Pending, st.Outbox.Total)
+			}
+		}
+		var rep struct {
+			Participants int `json:"participants"`
+		}
+		if _, err := cluster.JSON(ctx, http.MethodGet, hub.URL()+"/api/v1/outcomes/pom", tok, nil, &rep); err != nil {
+			return err
+		}
+		if rep.Participants == 0 {
+			return fmt.Errorf("no participants at the hub so far")
+		}
+		return nil
+	})
+}
+
+// printBanner says where to look and how to sign in.
+func printBanner(hub *cluster.Hub, sites []demoSite, agents []*cluster.Agent, dir string) {
+	fmt.Printf(`
+It's My Life is running.
+
+  National hub     %s
+    Outcomes       %s/outcomes
+    POM table      %s/outcomes/pom
+    Affiliates     %s/affiliates
+    kits           %s/kits
+    training       %s/training
+    verify a code  %s/verify (no sign-in)
+    sign in        %s / %s
+    My TA work     %s/ta  (sign in %s / %s)
+
+`, hub.URL(), hub.URL(), hub.URL(), hub.URL(), hub.URL(), hub.URL(), hub.URL(), adminEmail, adminPassword, hub.URL(), taEmail, taPassword)
+	for i, a := range agents {
+		fmt.Printf("  Site %-11q %s\n    sign in        director%d@example.org / %s\n\n", sites[i].site, a.URL(), i+1, dirPassword)
+	}
+	fmt.Printf("Data and logs are in %s. The agents sync every 30 seconds and after each change.\nPress Ctrl-C to stop.\n", dir)
 }

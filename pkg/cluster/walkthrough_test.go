@@ -264,6 +264,9 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	now := time.Now().UTC()
 	date := func(d time.Time) string { return d.Format(time.DateOnly) }
 	today := date(now)
+	// Moments (a review, a change) show in words in the agent's zone,
+	// which is this machine's.
+	todayInWords := time.Now().Format("Mon 2 Jan, ")
 	cohortStart := now.AddDate(0, -3, 0)
 	enrolledFrom := now.AddDate(0, -4, 0)
 	const (
@@ -533,7 +536,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 		w.fail("the journal is still not reviewed: %q", s)
 	}
 	w.click("details.journal-entry summary")
-	w.see("details.journal-entry", "reviewed by "+coachName+" on "+today)
+	w.see("details.journal-entry", "reviewed by "+coachName+" on "+todayInWords)
 
 	// 7. Three social goals, a spending plan line, an expense and its receipt.
 	w.see("#goals ~ p.notice", "0 of 3 goals set.")
@@ -549,7 +552,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 		w.fill("#action_plan_"+n, g.plan)
 	}
 	w.submit(`#goals-form button[type="submit"]`, http.StatusOK)
-	w.see("#goals-form fieldset:nth-of-type(3) legend", "Goal 3", "last changed "+today)
+	w.see("#goals-form fieldset:nth-of-type(3) legend", "Goal 3", "last changed "+todayInWords)
 	for i, g := range goals {
 		if got := w.value(fmt.Sprintf("#title_%d", i+1)); got != g.title {
 			w.fail("goal %d reads %q after saving, want %q", i+1, got, g.title)

@@ -130,6 +130,22 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 	return p.(*message.Printer).Sprintf(key, args...)
 }
 
+// Text translates a text that is not a format (a release's journal
+// prompt or survey statement, a message marked with M): its translation
+// as it is written, else the text itself.
+func (c *Catalog) Text(lang, text string) string {
+	if tr, ok := c.messages[lang][text]; ok {
+		return tr
+	}
+	return text
+}
+
+// M marks a message a participant may read that is translated where it is
+// shown, not where it is written (a store's refusal, an error page's
+// text): it returns msg. The agent's tests find every M call and check the
+// catalogue translates it.
+func M(msg string) string { return msg }
+
 // Supported returns lang if it is offered, else English.
 func Supported(lang string) string {
 	for _, l := range Languages {

@@ -106,3 +106,19 @@ func TestDefaultCatalogue(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+func TestText(t *testing.T) {
+	c, err := i18n.Load(fstest.MapFS{"locales/es.json": {Data: []byte(`{"Half of it (50%)": "La mitad (50%)"}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Text("es", "Half of it (50%)"); got != "La mitad (50%)" {
+		t.Errorf("es: %q", got)
+	}
+	if got := c.Text("es", "Not there, 50%"); got != "Not there, 50%" {
+		t.Errorf("missing: %q", got)
+	}
+	if got := c.Text("en", "Half of it (50%)"); got != "Half of it (50%)" {
+		t.Errorf("en: %q", got)
+	}
+}

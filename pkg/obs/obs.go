@@ -12,6 +12,7 @@ package obs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -170,4 +171,19 @@ func (s *Scraped) Collect(ch chan<- prometheus.Metric) {
 	for _, m := range out {
 		ch <- m
 	}
+}
+
+// ServeMetrics makes a registry and serves it on addr (Listen), or
+// returns nil when addr is empty (no metrics kept).
+func ServeMetrics(ctx context.Context, addr string, log *slog.Logger) (*prometheus.Registry, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	reg := NewRegistry()
+	bound, err := Listen(ctx, addr, reg, log)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
+	}
+	log.Info("metrics listening", "url", "http://"+bound.String()+"/metrics")
+	return reg, nil
 }

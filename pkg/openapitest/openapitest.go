@@ -155,3 +155,36 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// Caller makes real calls to a program's handler and checks each answer
+// against the description (Call).
+type Caller struct {
+	T       *testing.T
+	Doc     *openapi3.T
+	Handler http.Handler
+}
+
+// Call sends method path (described as specPath) with a bearer token and
+// a JSON body when given, and returns the answer, checked.
+func (c Caller) Call(method, path, specPath, token, body string) *httptest.ResponseRecorder {
+	c.T.Helper()
+	var r *http.Request
+	if body == "" {
+		r = httptest.NewRequest(method, path, nil)
+	} else {
+		r = httptest.NewRequest(method, path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	return Call(c.T, c.Doc, c.Handler, r, specPath)
+}
+
+// Expect fails the test unless an answer has the status and content type.
+func (c Caller) Expect(w *httptest.ResponseRecorder, status int, contentType string) {
+	c.T.Helper()
+	if w.Code != status || !strings.HasPrefix(w.Header().Get("Content-Type"), contentType) {
+		c.T.Errorf("answered %d %s, want %d %s: %s", w.Code, w.Header().Get("Content-Type"), status, contentType, w.Body.String())
+	}
+}

@@ -318,7 +318,11 @@ func (s *Journals) IssueJournalAccessSubmit(c *gin.Context) {
 		s.ParticipantFormErr(c, err, "JournalErrors", gin.H{"JournalErrorList": []string{"Journal access could not be given: the participant has withdrawn."}})
 		return
 	}
-	s.ShowParticipant(c, http.StatusOK, gin.H{"JournalAccessIssued": gin.H{"Login": a.Login, "Code": code, "Expires": a.CodeExpiresAt.Format("2 January 2006")}})
+	var expires time.Time
+	if a.CodeExpiresAt != nil {
+		expires = *a.CodeExpiresAt
+	}
+	s.ShowParticipant(c, http.StatusOK, gin.H{"JournalAccessIssued": gin.H{"Login": a.Login, "Code": code, "Expires": s.Clock.When(expires)}})
 }
 
 func (s *Journals) RevokeJournalAccessSubmit(c *gin.Context) {

@@ -3,6 +3,7 @@ package journals
 import (
 	"errors"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,8 @@ import (
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/i18n"
+	"github.com/itsmylife/iml/pkg/program"
 )
 
 // OwnJournal are a participant's own journal. The coach issues a
@@ -39,7 +42,7 @@ func (s *OwnJournal) RequireParticipant(c *gin.Context) {
 		return
 	}
 	if !auth.Safe(c.Request.Method) && !auth.CSRFValid(c, sess.CSRF) {
-		s.RenderOwn(c, http.StatusForbidden, "error.html", gin.H{"Title": "Form expired", "Message": "This form is out of date. Go back, reload the page and try again."})
+		s.RenderOwn(c, http.StatusForbidden, "error.html", gin.H{"Title": i18n.M("Form expired"), "Message": i18n.M("This form is out of date. Go back, reload the page and try again.")})
 		c.Abort()
 		return
 	}
@@ -49,7 +52,7 @@ func (s *OwnJournal) RequireParticipant(c *gin.Context) {
 }
 
 func (s *OwnJournal) OwnJournalStartPage(c *gin.Context) {
-	s.RenderOwn(c, http.StatusOK, "journal_start.html", s.SigninForm(c, gin.H{"Title": "Start your journal"}))
+	s.RenderOwn(c, http.StatusOK, "journal_start.html", s.SigninForm(c, gin.H{"Title": i18n.M("Start your journal")}))
 }
 
 func (s *OwnJournal) OwnJournalStartSubmit(c *gin.Context) {
@@ -60,14 +63,14 @@ func (s *OwnJournal) OwnJournalStartSubmit(c *gin.Context) {
 	}
 	s.SigninForm(c, data)
 	if c.PostForm("pin") != c.PostForm("pin2") {
-		data["Error"] = "The two PINs differ. Type the same PIN twice."
+		data["Error"] = web.T(c, "The two PINs differ. Type the same PIN twice.")
 		s.RenderOwn(c, http.StatusUnprocessableEntity, "journal_start.html", data)
 		return
 	}
 	_, tok, err := s.St.StartJournalAccess(c.Request.Context(), login, c.PostForm("code"), c.PostForm("pin"))
 	var ve *store.ValidationError
 	s.ownSignedIn(c, "journal_start.html", data, tok, "/journal?started=1", err, map[error]string{
-		store.ErrBadStartCode: "The sign-in name or the start code is wrong, or the code has expired or was already used. Ask your coach for a new code.",
+		store.ErrBadStartCode: web.T(c, "The sign-in name or the start code is wrong, or the code has expired or was already used. Ask your coach for a new code."),
 	}, errors.As(err, &ve))
 }
 
@@ -84,9 +87,9 @@ func (s *OwnJournal) ownSignedIn(c *gin.Context, page string, data gin.H, tok, n
 	}
 	switch {
 	case badPIN:
-		status, data["Error"] = http.StatusUnprocessableEntity, "Choose a PIN of at least 6 characters (digits, letters or both)."
+		status, data["Error"] = http.StatusUnprocessableEntity, web.T(c, "Choose a PIN of at least 6 characters (digits, letters or both).")
 	case errors.Is(err, store.ErrLocked):
-		status, data["Error"] = http.StatusTooManyRequests, "Too many wrong tries. Your journal is locked for 15 minutes."
+		status, data["Error"] = http.StatusTooManyRequests, web.T(c, "Too many wrong tries. Your journal is locked for 15 minutes.")
 		c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.St.Now())))
 	case status == 0 && err != nil:
 		s.Respond(c, err)
@@ -101,7 +104,7 @@ func (s *OwnJournal) ownSignedIn(c *gin.Context, page string, data gin.H, tok, n
 }
 
 func (s *OwnJournal) OwnJournalLoginPage(c *gin.Context) {
-	s.RenderOwn(c, http.StatusOK, "journal_login.html", s.SigninForm(c, gin.H{"Title": "Sign in to your journal"}))
+	s.RenderOwn(c, http.StatusOK, "journal_login.html", s.SigninForm(c, gin.H{"Title": i18n.M("Sign in to your journal")}))
 }
 
 func (s *OwnJournal) OwnJournalLoginSubmit(c *gin.Context) {
@@ -112,7 +115,7 @@ func (s *OwnJournal) OwnJournalLoginSubmit(c *gin.Context) {
 	}
 	s.SigninForm(c, data)
 	_, tok, err := s.St.ParticipantLogin(c.Request.Context(), login, c.PostForm("pin"))
-	s.ownSignedIn(c, "journal_login.html", data, tok, "/journal", err, map[error]string{store.ErrBadParticipantLogin: "The sign-in name or the PIN is wrong."}, false)
+	s.ownSignedIn(c, "journal_login.html", data, tok, "/journal", err, map[error]string{store.ErrBadParticipantLogin: web.T(c, "The sign-in name or the PIN is wrong.")}, false)
 }
 
 func (s *OwnJournal) OwnJournalLogout(c *gin.Context) {
@@ -176,19 +179,20 @@ func (s *OwnJournal) ownJournalData(c *gin.Context, data gin.H) error {
 	if first.Before(enrolled) {
 		first = first.AddDate(0, 0, 7)
 	}
+	lang, now := web.Lang(c), s.St.Now().In(s.Clock.Loc)
 	var weeks []ownWeek
 	for w := rules.WeekStart(s.St.Now()); !w.Before(first) && len(weeks) < ownJournalWeeks; w = w.AddDate(0, 0, -7) {
 		key := w.Format(time.DateOnly)
-		ow := ownWeek{Week: key, Label: w.Format("Monday 2 January 2006"), State: "Not written yet", Editable: true}
+		ow := ownWeek{Week: key, Label: i18n.Date(lang, w, now), State: web.T(c, "Not written yet"), Editable: true}
 		if e, ok := byWeek[key]; ok {
 			ow.Answers, ow.Editable = orderedJournalAnswers(rel, e.AnswersOf()), e.OwnEntryEditable()
 			switch {
 			case e.ReviewedAt != nil:
-				ow.State = "Read by " + names[e.ReviewedBy] + " on " + e.ReviewedAt.Format("2 January")
+				ow.State = web.T(c, "Read by %s on %s", names[e.ReviewedBy], i18n.DayMonth(lang, e.ReviewedAt.In(s.Clock.Loc)))
 			case e.EnteredByKind == store.EnteredByParticipant:
-				ow.State = "Written by you; waiting for your coach to read it"
+				ow.State = web.T(c, "Written by you; waiting for your coach to read it")
 			default:
-				ow.State = "Written with your coach; waiting for review"
+				ow.State = web.T(c, "Written with your coach; waiting for review")
 			}
 		}
 		weeks = append(weeks, ow)
@@ -214,8 +218,11 @@ func (s *OwnJournal) ownJournalData(c *gin.Context, data gin.H) error {
 			form = &weeks[i]
 		}
 	}
-	data["Title"], data["Weeks"], data["Form"], data["FormWeek"], data["Prompts"] = "My journal", weeks, f, form, rel.JournalPrompts
+	data["Title"], data["Weeks"], data["Form"], data["FormWeek"], data["Prompts"] = i18n.M("My journal"), weeks, f, form, rel.JournalPrompts
 	data["Saved"], data["Started"] = c.Query("saved"), c.Query("started") != ""
+	if saved, err := time.Parse(time.DateOnly, c.Query("saved")); err == nil {
+		data["Saved"] = i18n.Date(lang, saved, now)
+	}
 	return nil
 }
 
@@ -241,7 +248,7 @@ func (s *OwnJournal) OwnJournalSubmit(c *gin.Context) {
 			s.Respond(c, err)
 			return
 		}
-		s.showOwnJournal(c, http.StatusUnprocessableEntity, gin.H{"Errors": journalErrorList(rel, fe), "JournalForm": f})
+		s.showOwnJournal(c, http.StatusUnprocessableEntity, gin.H{"Errors": ownJournalErrors(c, rel, fe), "JournalForm": f})
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/journal?saved="+f.Week)
@@ -252,3 +259,23 @@ const (
 	// ownJournalWeeks is how many recent weeks the participant's page lists.
 	ownJournalWeeks = 12
 )
+
+// ownJournalErrors are the journal form's mistakes as the participant
+// reads them, in the page's language: the question (or "Week") and what
+// is wrong. A store message the catalogue does not know stays in English.
+func ownJournalErrors(c *gin.Context, rel program.Release, fe map[string]string) []string {
+	labels := map[string]string{"week_start": web.T(c, "Week"), "answers": web.T(c, "Answers"), "participant": web.T(c, "Participant")}
+	for _, p := range rel.JournalPrompts {
+		labels["answers."+p.Code] = "\u201c" + web.Tr(c, p.Text) + "\u201d"
+	}
+	var out []string
+	for field, msg := range fe {
+		label, ok := labels[field]
+		if !ok {
+			label = field
+		}
+		out = append(out, label+": "+web.Tr(c, msg))
+	}
+	sort.Strings(out)
+	return out
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/i18n"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/program"
 )
@@ -77,8 +78,8 @@ func (s *Surveys) APISubmitSurvey(c *gin.Context) {
 // LimitSurvey bounds anonymous surveys (the page and the API); the page
 // comes back with the answers given, to be sent again.
 func (s *Surveys) LimitSurvey() gin.HandlerFunc {
-	msg := func(secs int) string {
-		return "Many surveys were sent from this device in a short time. Wait " + strconv.Itoa(secs) + " seconds, then press the button again: your answers are kept."
+	msg := func(c *gin.Context, secs int) string {
+		return web.T(c, "Many surveys were sent from this device in a short time. Wait %d seconds, then press the button again: your answers are kept.", secs)
 	}
 	return s.TooMany(s.SurveyLimit, msg, func(c *gin.Context, msg string) {
 		rel, err := s.St.ActiveRelease(c.Request.Context())
@@ -244,9 +245,9 @@ func (s *Surveys) showSurvey(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	answers, _ := data["Answers"].(map[string]string)
-	data["Title"], data["Statements"], data["Device"] = "Satisfaction survey", surveyForm(rel, answers), device
+	data["Title"], data["Statements"], data["Device"] = i18n.M("Satisfaction survey"), surveyForm(rel, answers), device
 	if device {
-		data["Timepoint"] = map[string]string{contract.TimepointMidpoint: "the mid-point survey", contract.TimepointClosing: "the survey at the end of the program"}[pass.Timepoint]
+		data["Timepoint"] = pass.Timepoint // the page says which survey it is
 	}
 	s.renderSurvey(c, status, "survey.html", data)
 }
@@ -297,7 +298,7 @@ func (s *Surveys) SurveyThanks(c *gin.Context) {
 		s.Respond(c, err)
 		return
 	}
-	s.renderSurvey(c, http.StatusOK, "survey_thanks.html", gin.H{"Title": "Thank you", "Device": device})
+	s.renderSurvey(c, http.StatusOK, "survey_thanks.html", gin.H{"Title": i18n.M("Thank you"), "Device": device})
 }
 
 // SurveyEnd ends survey mode on this device. Staff sign in again as usual.

@@ -77,7 +77,7 @@ func (s *Handlers) outingEditData(c *gin.Context, o store.Outing, data gin.H) er
 	}
 	f, ok := data[keyOutingForm].(outingForm)
 	if !ok {
-		f = outingForm{Date: o.OutingOn, Activity: o.Activity, Stage: strconv.Itoa(o.Stage), GoalID: o.GoalID, PartnerID: o.PartnerID, Cost: web.Dollars(o.CostCents)[1:]}
+		f = outingForm{Date: o.OutingOn, Activity: o.Activity, Stage: strconv.Itoa(o.Stage), GoalID: o.GoalID, PartnerID: o.PartnerID, Cost: rules.PlainCents(o.CostCents)}
 	}
 	sec := outingsSection{Form: f}
 	sec.Stages, sec.Goals, sec.Partners = outingChoices(f, goals, v.Partners)
@@ -251,7 +251,7 @@ func (s *Handlers) ParticipantOutingsSection(c *gin.Context, p store.Participant
 	}
 	sec.Profile = cohorts.ProfileForm{Interests: strings.Join(pp.InterestList(), ", "), Gender: pp.Gender, Notes: pp.Notes}
 	if !pp.UpdatedAt.IsZero() {
-		sec.ProfileUpdated = pp.UpdatedAt.Format("2006-01-02")
+		sec.ProfileUpdated = s.Clock.When(pp.UpdatedAt)
 	}
 	if f, ok := data[cohorts.KeyProfileForm].(cohorts.ProfileForm); ok {
 		sec.Profile = f

@@ -286,14 +286,18 @@ func FormatBytes(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// FormatCents writes an amount for people: "$12.50" for US dollars, else
-// "12.50 EUR".
+// FormatCents writes an amount for people: "$1,012.50" for US dollars
+// (as pkg/webui.Dollars), else "1,012.50 EUR".
 func FormatCents(c int64, currency string) string {
 	sign := ""
 	if c < 0 {
 		sign, c = "-", -c
 	}
-	n := fmt.Sprintf("%d.%02d", c/100, c%100)
+	whole := strconv.FormatInt(c/100, 10)
+	for i := len(whole) - 3; i > 0; i -= 3 {
+		whole = whole[:i] + "," + whole[i:]
+	}
+	n := fmt.Sprintf("%s.%02d", whole, c%100)
 	if currency == "" || currency == "USD" {
 		return sign + "$" + n
 	}

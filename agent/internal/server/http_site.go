@@ -2,8 +2,10 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -75,6 +77,12 @@ func (s *siteHandlers) syncPage(c *gin.Context) {
 		return
 	}
 	st["Title"] = "Sync with the hub"
+	// The times of the last rounds, kept as RFC 3339, shown in words.
+	for key, meta := range map[string]string{"LastSync": store.MetaLastSync, "LastSuccess": store.MetaLastSuccess} {
+		if t, err := time.Parse(time.RFC3339, fmt.Sprint(st[meta])); err == nil {
+			st[key] = &t
+		}
+	}
 	st["Requested"] = c.Query("requested") == "1"
 	s.Render(c, http.StatusOK, "sync.html", st)
 }

@@ -359,7 +359,7 @@ func TestJournalOnTheParticipantPage(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("review: %d", st)
 	}
-	mustContain(t, "after review", body, `<span class="badge ok">reviewed</span>`, "reviewed by Casey on 2026-06-20")
+	mustContain(t, "after review", body, `<span class="badge ok">reviewed</span>`, `reviewed by Casey on <time datetime="2026-06-20T09:00:00Z">Sat 20 Jun, 09:00</time>`)
 	if strings.Contains(body, "Mark reviewed") {
 		t.Error("a reviewed entry still offers review")
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/i18n"
 	"github.com/itsmylife/iml/pkg/obs"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/textx"
@@ -29,6 +30,9 @@ type Config struct {
 	// that many at once, then that many a minute (DefaultSurveyPerMinute
 	// when 0).
 	SurveyPerMinute int
+	// Clock shows times in the site's time zone (the machine's when its
+	// Loc is nil).
+	Clock webui.Clock
 	// Metrics, when set, counts and times every request by route pattern
 	// (and logs slow ones).
 	Metrics *obs.HTTP
@@ -70,7 +74,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		cfg.SurveyPerMinute = DefaultSurveyPerMinute
 	}
 	s := &Server{}
-	a := web.New(st, log, cfg.SecureCookies, cfg.SignInPerMinute, cfg.SurveyPerMinute, &s.SyncNow)
+	a := web.New(st, log, cfg.SecureCookies, cfg.SignInPerMinute, cfg.SurveyPerMinute, cfg.Clock, &s.SyncNow)
 	s.App, s.h, s.metrics = a, newHandlers(a), cfg.Metrics
 	return s
 }
@@ -83,7 +87,7 @@ func (s *Server) Handler() http.Handler {
 	if s.metrics != nil {
 		r.Use(s.metrics.Middleware())
 	}
-	r.Use(auth.SecurityHeaders(s.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), textx.FormGuard(s.RefuseText))
+	r.Use(auth.SecurityHeaders(s.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), web.Language(s.SecureCookies), textx.FormGuard(s.RefuseText))
 	r.HandleMethodNotAllowed = true
 	// The client address (for the rate limits): X-Forwarded-For counts
 	// only from a reverse proxy on this machine.
@@ -93,14 +97,14 @@ func (s *Server) Handler() http.Handler {
 			problem.Write(c, problem.New(http.StatusMethodNotAllowed, problem.TypeBadRequest, "This method is not allowed here."))
 			return
 		}
-		s.Render(c, http.StatusMethodNotAllowed, "error.html", gin.H{"Title": "Not allowed", "Message": "This page cannot be used that way."})
+		s.Render(c, http.StatusMethodNotAllowed, "error.html", gin.H{"Title": i18n.M("Not allowed"), "Message": i18n.M("This page cannot be used that way.")})
 	})
 	r.NoRoute(func(c *gin.Context) {
 		if web.IsAPI(c) {
 			problem.NotFoundHandler(c)
 			return
 		}
-		s.Render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no page at this address."})
+		s.Render(c, http.StatusNotFound, "error.html", gin.H{"Title": i18n.M("Not found"), "Message": i18n.M("There is no page at this address.")})
 	})
 	webui.Static(r)
 	groups := map[area]gin.IRoutes{

@@ -122,7 +122,7 @@ func (s *Handlers) StipendSection(c *gin.Context, p store.Participant, data gin.
 		g, set := bySlot[slot]
 		gv := goalSlot{ID: g.ID, Slot: slot, Set: set, Title: g.Title, Why: g.Why, ActionPlan: g.ActionPlan}
 		if set {
-			gv.Updated = g.UpdatedAt.Format(time.DateOnly)
+			gv.Updated = s.Clock.When(g.UpdatedAt)
 			v.GoalsSet++
 		}
 		if len(forms.Goals) == store.GoalsPerParticipant {
@@ -138,12 +138,12 @@ func (s *Handlers) StipendSection(c *gin.Context, p store.Participant, data gin.
 	for _, e := range mv.Expenses {
 		ev := stipendExpense{ID: e.ID, SpentOn: e.SpentOn, Goal: goalName(e.GoalSlot, e.GoalTitle), Line: e.LineDescription, Amount: money(e.AmountCents), What: e.What}
 		for _, r := range e.Receipts {
-			ev.Receipts = append(ev.Receipts, stipendReceipt{ID: r.ID, Type: r.MIMEType, Size: rules.FormatBytes(r.SizeBytes), Uploaded: r.UploadedAt.Format(time.DateOnly)})
+			ev.Receipts = append(ev.Receipts, stipendReceipt{ID: r.ID, Type: r.MIMEType, Size: rules.FormatBytes(r.SizeBytes), Uploaded: s.Clock.When(r.UploadedAt)})
 		}
 		v.Expenses = append(v.Expenses, ev)
 	}
 	if mv.Payment != nil {
-		v.Paid, v.PaidAmount, v.PaidBy, v.PaidAt = true, money(mv.Payment.AmountCents), mv.Payment.ApprovedByName, mv.Payment.ApprovedAt.Format(time.DateOnly)
+		v.Paid, v.PaidAmount, v.PaidBy, v.PaidAt = true, money(mv.Payment.AmountCents), mv.Payment.ApprovedByName, s.Clock.When(mv.Payment.ApprovedAt)
 	}
 	data["Stipend"] = v
 	return nil

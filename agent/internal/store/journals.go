@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/itsmylife/iml/agent/internal/rules"
+	"github.com/itsmylife/iml/pkg/i18n"
 )
 
 // JournalEntry is a participant's guided journal for one week, entered by
@@ -78,13 +79,13 @@ func (s *journalStore) saveJournal(ctx context.Context, participantID, week, ent
 		case !known:
 			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "is not a journal prompt of release " + rel.Version})
 		case utf8.RuneCountInString(text) > rules.MaxJournalAnswer:
-			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "is longer than 4000 characters"})
+			errs = append(errs, ValidationError{Field: "answers." + code, Msg: i18n.M("is longer than 4000 characters")})
 		case text != "":
 			kept[code] = text
 		}
 	}
 	if len(kept) == 0 && len(errs) == 0 {
-		errs = append(errs, ValidationError{Field: "answers", Msg: "answer at least one of the journal's questions"})
+		errs = append(errs, ValidationError{Field: "answers", Msg: i18n.M("answer at least one of the journal's questions")})
 	}
 	day, ok := parseDate(week)
 	if !ok {
@@ -97,7 +98,7 @@ func (s *journalStore) saveJournal(ctx context.Context, participantID, week, ent
 			return notFound(err)
 		}
 		if p.WithdrawnAt != nil {
-			return &ValidationError{Field: "participant", Msg: "has withdrawn; no journal can be entered"}
+			return &ValidationError{Field: "participant", Msg: i18n.M("has withdrawn; no journal can be entered")}
 		}
 		if ok {
 			enrolled, _ := parseDate(p.EnrolledOn)
@@ -131,9 +132,9 @@ func (s *journalStore) saveJournal(ctx context.Context, participantID, week, ent
 func ownEntryLocked(e JournalEntry) string {
 	switch {
 	case e.ReviewedAt != nil:
-		return "your coach has already reviewed this week's entry; it can no longer be changed"
+		return i18n.M("your coach has already reviewed this week's entry; it can no longer be changed")
 	case e.EnteredByKind != EnteredByParticipant:
-		return "your coach entered this week's journal with you; ask them to change it"
+		return i18n.M("your coach entered this week's journal with you; ask them to change it")
 	}
 	return ""
 }

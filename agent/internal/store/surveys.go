@@ -16,6 +16,7 @@ import (
 
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/deident"
+	"github.com/itsmylife/iml/pkg/i18n"
 	"github.com/itsmylife/iml/pkg/program"
 	"github.com/itsmylife/iml/pkg/secret"
 )
@@ -43,7 +44,7 @@ const (
 
 // ErrSurveyPass refuses a survey code or survey-mode device that is not
 // (or no longer) valid. Its message is for the person at the survey page.
-var ErrSurveyPass = errors.New("this survey code is not valid: it may have been used already or expired; ask your coach for a new one")
+var ErrSurveyPass = errors.New(i18n.M("this survey code is not valid: it may have been used already or expired; ask your coach for a new one"))
 
 // SurveyInput is a survey as staff enter it from paper, or as the survey
 // page submits it (then the timepoint and model come from the pass).
@@ -91,13 +92,13 @@ func validateSurvey(rel program.Release, in SurveyInput) error {
 		case a == "":
 			// skipped
 		case !answers[a]:
-			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "must be one of the survey's four answers"})
+			errs = append(errs, ValidationError{Field: "answers." + code, Msg: i18n.M("must be one of the survey's four answers")})
 		default:
 			n++
 		}
 	}
 	if n == 0 && len(errs) == 0 {
-		errs = append(errs, ValidationError{Field: "answers", Msg: "answer at least one statement"})
+		errs = append(errs, ValidationError{Field: "answers", Msg: i18n.M("answer at least one statement")})
 	}
 	if len(errs) > 0 {
 		sort.Slice(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })

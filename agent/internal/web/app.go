@@ -7,15 +7,18 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/i18n"
 	"github.com/itsmylife/iml/pkg/jsonx"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/ratelimit"
 	"github.com/itsmylife/iml/pkg/textx"
+	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // App is what every capability's handlers share: the store, the log, the
@@ -29,7 +32,9 @@ type App struct {
 	// SignInLimit bounds sign-in attempts (staff and participants) and
 	// SurveyLimit anonymous surveys, per client address.
 	SignInLimit, SurveyLimit *ratelimit.Limiter
-	pages                    *template.Template
+	// Clock shows times in the site's time zone (agent serve --time-zone).
+	Clock webui.Clock
+	pages *template.Template
 	// syncNow asks the sync worker for a round (the server's SyncNow,
 	// which may be set after the App is made).
 	syncNow *func()
@@ -51,9 +56,14 @@ type ParticipantSection func(c *gin.Context, p store.Participant, data gin.H) er
 // CohortSection adds a feature's data to a cohort's page.
 type CohortSection func(c *gin.Context, v store.CohortView, data gin.H) error
 
-// New makes the App; syncNow is read when a change asks for a sync.
-func New(st *store.Store, log *slog.Logger, secureCookies bool, signInPerMinute, surveyPerMinute int, syncNow *func()) *App {
-	return &App{St: st, Log: log, SecureCookies: secureCookies, pages: Pages(), syncNow: syncNow,
+// New makes the App; syncNow is read when a change asks for a sync. The
+// clock's zone is the site's; its Now is the store's.
+func New(st *store.Store, log *slog.Logger, secureCookies bool, signInPerMinute, surveyPerMinute int, clock webui.Clock, syncNow *func()) *App {
+	if clock.Loc == nil {
+		clock.Loc = time.Local
+	}
+	clock.Now = func() time.Time { return st.Now() }
+	return &App{St: st, Log: log, SecureCookies: secureCookies, Clock: clock, pages: Pages(clock), syncNow: syncNow,
 		signin:      auth.FormGuard{Cookie: "iml_agent_signin", Secure: secureCookies},
 		SignInLimit: ratelimit.PerMinute(signInPerMinute), SurveyLimit: ratelimit.PerMinute(surveyPerMinute)}
 }
@@ -125,7 +135,7 @@ func (s *App) RefuseText(c *gin.Context, field string) {
 		problem.Write(c, problem.UncleanText(field))
 		return
 	}
-	s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Check what you typed",
+	s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": i18n.M("Check what you typed"),
 		"Message": "The field \"" + field + "\" " + textx.Problem + ". Nothing was saved: go back, type it again and send the form."})
 	c.Abort()
 }
@@ -146,14 +156,24 @@ func (s *App) SigninFormValid(c *gin.Context, page string, data gin.H) bool {
 	if s.signin.Valid(c) {
 		return true
 	}
-	data["Error"] = "The form had expired. Please send it again."
+	data["Error"] = T(c, "The form had expired. Please send it again.")
 	s.RenderOwn(c, http.StatusForbidden, page, s.SigninForm(c, data))
 	return false
 }
 
-// Render draws a staff page: the user, the CSRF token and the site name
-// added to data.
+// Render draws a page: the user, the CSRF token and the site name added
+// to data, and its language (Lang; on a participant's page, the language
+// switch, LangLinks).
 func (s *App) Render(c *gin.Context, status int, name string, data gin.H) {
+	data["Lang"] = Lang(c)
+	if ParticipantPath(c.Request.URL.Path) {
+		data["LangLinks"] = langLinks(c)
+		// The error page's way back: the participant's own start.
+		data["Home"] = "/journal"
+		if strings.HasPrefix(c.Request.URL.Path, "/survey") {
+			data["Home"] = "/survey"
+		}
+	}
 	if u, ok := c.Get(ctxUser); ok {
 		data["User"] = u
 	}

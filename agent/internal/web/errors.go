@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/pkg/i18n"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
@@ -74,7 +75,7 @@ func (s *App) Respond(c *gin.Context, err error) {
 		s.Forbid(c, "Only the Program Director can do this.")
 	case !IsAPI(c):
 		s.Log.Error("request failed", "method", c.Request.Method, "route", c.FullPath(), "err", err)
-		s.Render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": "Something went wrong", "Message": "The page could not be shown. The failure has been logged."})
+		s.Render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": i18n.M("Something went wrong"), "Message": i18n.M("The page could not be shown. The failure has been logged.")})
 		c.Abort()
 	case errors.As(err, &np):
 		fe := make([]problem.FieldError, len(np.Reasons))

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -10,19 +9,19 @@ import (
 	"github.com/itsmylife/iml/pkg/ratelimit"
 )
 
-func signInTooMany(secs int) string {
-	return "Too many sign-in attempts from this address. Try again in " + strconv.Itoa(secs) + " seconds."
+func signInTooMany(c *gin.Context, secs int) string {
+	return T(c, "Too many sign-in attempts from this address. Try again in %d seconds.", secs)
 }
 
 // TooMany answers a request over a limit with a problem on the API, or
-// with page (a form shown again with the message).
-func (s *App) TooMany(limit *ratelimit.Limiter, msg func(secs int) string, page func(c *gin.Context, msg string)) gin.HandlerFunc {
+// with page (a form shown again with the message, in the page's language).
+func (s *App) TooMany(limit *ratelimit.Limiter, msg func(c *gin.Context, secs int) string, page func(c *gin.Context, msg string)) gin.HandlerFunc {
 	return limit.Handler(func(c *gin.Context, secs int) {
 		if IsAPI(c) {
-			problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeRateLimited, msg(secs)))
+			problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeRateLimited, msg(c, secs)))
 			return
 		}
-		page(c, msg(secs))
+		page(c, msg(c, secs))
 	})
 }
 

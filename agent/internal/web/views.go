@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/itsmylife/iml/agent/internal/rules"
+	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // LabelOf looks values up in a table of labels, the value itself when
@@ -21,8 +22,8 @@ func LabelOf(labels map[string]string) func(string) string {
 	}
 }
 
-// Dollars writes cents as an amount, such as $12.50.
-func Dollars(cents int64) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) }
+// Dollars writes cents as an amount, such as $1,012.50 (webui.Dollars).
+func Dollars(cents int64) string { return webui.Dollars(cents) }
 
 var dollarsRE = regexp.MustCompile(`^\$?\s*(\d{1,7})(?:\.(\d{1,2}))?$`)
 

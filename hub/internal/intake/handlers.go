@@ -7,6 +7,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/ta"
 	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/hub/internal/web"
+	"github.com/itsmylife/iml/pkg/contract"
 )
 
 // Handlers is the sync protocol's HTTP surface (docs/sync-protocol.md):
@@ -24,6 +25,9 @@ type Handlers struct {
 	// projector gives way to ingest (Quiet).
 	pushing  atomic.Int64
 	lastPush atomic.Int64
+	// OnFates, when set, is told the fates of every push's records, by
+	// fate (for the metrics).
+	OnFates func(map[contract.Fate]int)
 }
 
 // NewHandlers returns the sync handlers; answers makes the pull's TA

@@ -28,7 +28,7 @@ type existingRecord struct {
 // only by a higher version of the same type from the same site. RETURNING
 // names the records written, so the common case (all new) needs no lookup.
 var upsertTail = ` ON CONFLICT (id) DO UPDATE SET version = excluded.version, hash = excluded.hash,
-deleted = excluded.deleted, data = excluded.data, projected = excluded.projected
+deleted = excluded.deleted, data = excluded.data, projected = excluded.projected, stored_at = excluded.stored_at
 WHERE records.version < excluded.version AND excluded.version - records.version <= ` + maxVersionStep + `
 AND records.site_id = excluded.site_id AND records.type = excluded.type
 RETURNING id`
@@ -139,6 +139,7 @@ func (s *Store) upsertRecords(tx *gorm.DB, siteID string, recs []contract.Record
 	if len(recs) == 0 {
 		return written, nil
 	}
+	now := s.Now()
 	collect := func(rows interface {
 		Next() bool
 		Scan(...any) error
@@ -155,18 +156,18 @@ func (s *Store) upsertRecords(tx *gorm.DB, siteID string, recs []contract.Record
 		}
 		return rows.Err()
 	}
-	const chunk = 3000 // 8 parameters a row, below SQLite's limit
+	const chunk = 3000 // 9 parameters a row, below SQLite's limit
 	for start := 0; start < len(recs); start += chunk {
 		part := recs[start:min(start+chunk, len(recs))]
 		var sb strings.Builder
-		sb.WriteString("INSERT INTO records (id, site_id, type, version, hash, deleted, data, projected) VALUES ")
-		args := make([]any, 0, len(part)*8)
+		sb.WriteString("INSERT INTO records (id, site_id, type, version, hash, deleted, data, projected, stored_at) VALUES ")
+		args := make([]any, 0, len(part)*9)
 		for i, r := range part {
 			if i > 0 {
 				sb.WriteByte(',')
 			}
-			sb.WriteString("(?,?,?,?,?,?,?,?)")
-			args = append(args, r.ID, siteID, r.Type, r.Version, r.Hash, r.Deleted, string(r.Data), false)
+			sb.WriteString("(?,?,?,?,?,?,?,?,?)")
+			args = append(args, r.ID, siteID, r.Type, r.Version, r.Hash, r.Deleted, string(r.Data), false, now)
 		}
 		sb.WriteString(upsertTail)
 		rows, err := tx.Raw(sb.String(), args...).Rows()

@@ -156,6 +156,13 @@ func (s *Handlers) Push(c *gin.Context) {
 		s.Respond(c, err)
 		return
 	}
+	if s.OnFates != nil {
+		fates := map[contract.Fate]int{}
+		for _, r := range results {
+			fates[r.Fate]++
+		}
+		s.OnFates(fates)
+	}
 	resp := countFates(contract.PushResponse{Generation: gen, SiteSeq: siteSeq, Results: results}, c.GetHeader(contract.HeaderPushAnswer) == contract.PushAnswerExceptions)
 	s.Log.Info("push", "site", site.ID, "batch", key, "seq", seq, "records", len(results), "stored", resp.Stored)
 	web.WriteJSON(c, http.StatusOK, resp)

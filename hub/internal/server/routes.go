@@ -84,7 +84,7 @@ func (s *Server) accessRoutes() []route {
 		// The sync protocol (docs/sync-protocol.md).
 		{post, "/api/v1/sync/enroll", agent, nil, nil, in.Enroll},
 		{get, "/api/v1/sync/status", site, nil, nil, in.Status},
-		{post, "/api/v1/sync/push", site, nil, nil, in.Push},
+		{post, "/api/v1/sync/push", site, nil, s.pushGate(), in.Push},
 		{get, "/api/v1/sync/pull", site, nil, nil, in.Pull},
 		{post, "/api/v1/sync/ta-requests", site, nil, nil, tah.ReceiveTARequest},
 		{get, "/api/v1/sync/files/:sha", site, nil, nil, kit.SyncFile},

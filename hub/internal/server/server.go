@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/intake"
@@ -25,7 +26,9 @@ import (
 	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/obs"
 	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/ratelimit"
 	"github.com/itsmylife/iml/pkg/textx"
 	"github.com/itsmylife/iml/pkg/webui"
 )
@@ -65,7 +68,24 @@ type Config struct {
 	// Fidelity are the thresholds below which a site is flagged for
 	// technical assistance (outcomes.DefaultFidelity when zero).
 	Fidelity outcomes.FidelityThresholds
+	// Metrics, when set, is where the hub's Prometheus metrics are
+	// registered (served by the caller on an address of its own).
+	Metrics *prometheus.Registry
+	// SlowRequest: a request taking longer is logged (0: never).
+	SlowRequest time.Duration
+	// MaxPushes bounds the pushes worked on at once (DefaultMaxPushes when
+	// 0); a push waits at most PushWait (DefaultPushWait when 0) for a
+	// slot, and is then answered 503 with a Retry-After.
+	MaxPushes int
+	PushWait  time.Duration
 }
+
+// Back-pressure defaults: pushes at once, and how long one waits for a
+// slot before it is turned away.
+const (
+	DefaultMaxPushes = 16
+	DefaultPushWait  = time.Second
+)
 
 // OIDCConfig configures sign-in through an OpenID Connect provider.
 type OIDCConfig = staff.OIDCConfig
@@ -100,6 +120,11 @@ type Server struct {
 	jobs     []Job
 	// limits bound public verification and sign-in per client.
 	limits limits
+	// gate bounds the pushes worked on at once; httpm and hubm are the
+	// metrics (nil when none are kept).
+	gate  *ratelimit.Gate
+	httpm *obs.HTTP
+	hubm  *obs.Hub
 }
 
 //go:embed web
@@ -138,6 +163,12 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 			return outcomes.New(st).FlaggedSites(ctx, th, minCell)
 		}
 	}
+	if cfg.MaxPushes <= 0 {
+		cfg.MaxPushes = DefaultMaxPushes
+	}
+	if cfg.PushWait <= 0 {
+		cfg.PushWait = DefaultPushWait
+	}
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
 	s := &Server{Base: &web.Base{St: st, Log: log, Pages: tpl}, cfg: cfg, project: make(chan struct{}, 1),
 		staff: staff.New(st), intake: intake.New(st), outcomes: outcomes.New(st),
@@ -151,6 +182,8 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		staff:      staff.NewHandlers(s.Base, cfg.SecureCookies, cfg.OIDC),
 	}
 	s.h.intake = intake.NewHandlers(s.Base, s.h.ta, s.wakeProjector)
+	s.gate = ratelimit.NewGate(cfg.MaxPushes, cfg.PushWait, 2*time.Second)
+	s.observe(cfg)
 	s.AddJob(Job{Name: "prune-expired", Every: time.Hour, Run: s.staff.PruneExpired})
 	return s
 }
@@ -170,6 +203,9 @@ type handlers struct {
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	if s.httpm != nil {
+		r.Use(s.httpm.Middleware())
+	}
 	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
@@ -280,6 +316,9 @@ func (s *Server) projectOnce(ctx context.Context) (int, error) {
 		n, err := s.intake.ProjectPending(ctx, 2000)
 		if err != nil {
 			return total, err
+		}
+		if s.hubm != nil {
+			s.hubm.Projected.Add(float64(n))
 		}
 		total += n
 		if n == 0 {
