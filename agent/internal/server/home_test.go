@@ -164,7 +164,7 @@ func TestHomeDueItems(t *testing.T) {
 		}
 	}
 	_, page := b.get("/")
-	mustContain(t, "home, sync", page, "Last successful sync: <strong>16 June 2026, 08:00 UTC</strong>", "The last sync round failed: the hub could not be reached")
+	mustContain(t, "home, sync", page, "Last successful sync: <strong>", " (yesterday)</strong>", "The last sync round failed: the hub could not be reached")
 
 	// Do each thing.
 	s := hs.site
@@ -197,7 +197,7 @@ func TestHomeDueItems(t *testing.T) {
 	// The year still ends: that is done by time passing, not by a click.
 	wantItem(t, sec, "year_end", p(hs.yara)+"#interviews", "Program year ends in 13 days")
 	_, page = b.get("/")
-	if strings.Contains(page, "The last sync round failed") || !strings.Contains(page, "17 June 2026, 09:30 UTC") {
+	if strings.Contains(page, "The last sync round failed") || !strings.Contains(page, " (30 minutes ago)</strong>") {
 		t.Errorf("home after a successful sync shows the old error or time")
 	}
 }

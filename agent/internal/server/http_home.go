@@ -99,14 +99,14 @@ func homeGroups(h store.SiteHome, director bool) []homeGroup {
 	return out
 }
 
-// syncAge says when a sync time (RFC 3339) was, for people: the day and
-// the time in UTC.
-func syncAge(v string) string {
+// syncAge says when a sync time (RFC 3339) was, for people: the moment in
+// the site's zone and how long ago.
+func (s *homeHandlers) syncAge(v string) string {
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
 		return v
 	}
-	return t.UTC().Format("2 January 2006, 15:04 UTC")
+	return s.Clock.When(t) + " (" + s.Clock.Ago(t) + ")"
 }
 
 func (s *homeHandlers) homePage(c *gin.Context) {
@@ -118,7 +118,7 @@ func (s *homeHandlers) homePage(c *gin.Context) {
 	}
 	director := u.Role == store.RoleDirector
 	data := gin.H{"Title": "This week", "Groups": homeGroups(h, director), "Director": director, "Today": h.Today.Format("Monday 2 January 2006"),
-		"LastSuccess": syncAge(h.LastSuccess), "LastError": h.LastError, "NeverSynced": h.LastSuccess == ""}
+		"LastSuccess": s.syncAge(h.LastSuccess), "LastError": h.LastError, "NeverSynced": h.LastSuccess == ""}
 	// The error is the last round's only when no success came after it.
 	if h.LastError == "" || (h.LastSuccess != "" && h.LastSuccess >= h.LastSync) {
 		data["LastError"] = ""
