@@ -490,18 +490,3 @@ func (s *Store) pubs() *pubCache {
 	c, _ := s.Cache.LoadOrStore(pubKey{}, newPubCache())
 	return c.(*pubCache)
 }
-
-// PublishedAt is when the publication staff read for a minimum cell was
-// built (zero before the first).
-func (s *Store) PublishedAt(minCell int) time.Time {
-	if minCell < 1 {
-		minCell = DefaultMinCell
-	}
-	c := s.pubs()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if p := c.cur[int64(minCell)]; p != nil {
-		return p.started
-	}
-	return time.Time{}
-}
