@@ -106,6 +106,7 @@ func batchBody(siteID string, n int, rel string, items []program.Item) []byte {
 // pushResult is one push as the load generator saw it.
 type pushResult struct {
 	took   time.Duration // the last attempt's, from sending to the answer read
+	most   time.Duration // the longest attempt's
 	total  time.Duration // from the first attempt to the answer that ended it
 	status int
 	busy   int // answers 503 or 429 before the one that ended it
@@ -140,6 +141,7 @@ func push(ctx context.Context, client *http.Client, base string, s *loadSite, re
 		data, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		res.took, res.status = time.Since(t0), resp.StatusCode
+		res.most = max(res.most, res.took)
 		if resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests {
 			res.busy++
 			wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
@@ -170,8 +172,10 @@ func push(ctx context.Context, client *http.Client, base string, s *loadSite, re
 type loadStats struct {
 	mu       sync.Mutex
 	took     []time.Duration // per sync, retries included
+	longest  time.Duration   // the longest single attempt: time spent in the hub
 	busy     int
 	errs     int
+	gaveUp   int // still turned away when the run ended
 	records  int
 	firstErr error
 }
@@ -180,6 +184,11 @@ func (l *loadStats) add(r pushResult) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.busy += r.busy
+	l.longest = max(l.longest, r.most)
+	if r.err == nil && (r.status == http.StatusServiceUnavailable || r.status == http.StatusTooManyRequests) {
+		l.gaveUp++
+		return
+	}
 	if r.err != nil || r.status != http.StatusOK {
 		l.errs++
 		if l.firstErr == nil {
@@ -201,8 +210,8 @@ func (l *loadStats) quantile(q float64) time.Duration {
 }
 
 func (l *loadStats) String() string {
-	return fmt.Sprintf("%6d pushes  p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms  busy answers %5d  errors %d",
-		len(l.took), ms(l.quantile(0.5)), ms(l.quantile(0.99)), ms(l.quantile(1)), l.busy, l.errs)
+	return fmt.Sprintf("%6d pushes  p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms (retries included; longest single answer %6.1f ms)  busy answers %5d  unsent at the end %d  errors %d",
+		len(l.took), ms(l.quantile(0.5)), ms(l.quantile(0.99)), ms(l.quantile(1)), ms(l.longest), l.busy, l.gaveUp, l.errs)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -323,6 +332,7 @@ func BenchmarkHubLoad(b *testing.B) {
 		b.ReportMetric(float64(small.errs+resend.errs), "day-errors")
 		b.ReportMetric(rate(resend, secs), "day-resend-rec/s")
 		b.ReportMetric(ms(one.quantile(1)), "sat-max-ms")
+		b.ReportMetric(ms(one.longest), "sat-longest-answer-ms")
 		b.ReportMetric(float64(one.errs), "sat-errors")
 		b.ReportMetric(oneRate, "sat-rec/s")
 		b.ReportMetric(twoRate/oneRate, "two-hubs/one")
