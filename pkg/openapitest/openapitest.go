@@ -188,3 +188,18 @@ func (c Caller) Expect(w *httptest.ResponseRecorder, status int, contentType str
 		c.T.Errorf("answered %d %s, want %d %s: %s", w.Code, w.Header().Get("Content-Type"), status, contentType, w.Body.String())
 	}
 }
+
+// CheckHandler checks a program's handler (a gin engine) against its
+// description both ways (CheckRoutes, with isAPI and at least 20 API
+// routes) and returns a Caller for real calls to it.
+func CheckHandler(t *testing.T, doc *openapi3.T, h http.Handler, isAPI func(path string) bool) Caller {
+	t.Helper()
+	engine, ok := h.(*gin.Engine)
+	if !ok {
+		t.Fatalf("the handler is a %T, not a gin engine", h)
+	}
+	if api := CheckRoutes(t, doc, engine.Routes(), isAPI); len(api) < 20 {
+		t.Fatalf("only %d API routes: is the rule right?", len(api))
+	}
+	return Caller{T: t, Doc: doc, Handler: h}
+}

@@ -18,12 +18,11 @@ func (s *Store) PendingProjection(ctx context.Context) (int64, error) {
 // was stored (zero when none waits, or none of them has a time: stored
 // before times were kept).
 func (s *Store) Waiting(ctx context.Context) (n int64, oldest time.Time, err error) {
-	db := s.DB.WithContext(ctx)
-	if err := db.Raw("SELECT COUNT(*) FROM records WHERE projected = false").Scan(&n).Error; err != nil || n == 0 {
+	if n, err = s.PendingProjection(ctx); err != nil || n == 0 {
 		return n, time.Time{}, err
 	}
 	var v any
-	if err := db.Raw("SELECT MIN(stored_at) FROM records WHERE projected = false").Row().Scan(&v); err != nil {
+	if err := s.DB.WithContext(ctx).Raw("SELECT MIN(stored_at) FROM records WHERE projected = false").Row().Scan(&v); err != nil {
 		return n, time.Time{}, err
 	}
 	return n, dbx.TimeOf(v), nil
