@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -46,15 +45,10 @@ func TestOpenAPI(t *testing.T) {
 	if _, err := st.AddUser(ctx, "dana@example.org", "Dana Reyes", store.RoleDirector, "a password for the test"); err != nil {
 		t.Fatal(err)
 	}
-	w := call("POST", "/api/v1/auth/login", "/api/v1/auth/login", "", `{"email":"dana@example.org","password":"a password for the test"}`)
-	expect(w, 200, "application/json")
-	var login struct{ Token string }
-	if err := json.Unmarshal(w.Body.Bytes(), &login); err != nil || login.Token == "" {
-		t.Fatalf("sign-in: %v %s", err, w.Body.String())
-	}
-	expect(call("GET", "/api/v1/participants", "/api/v1/participants", login.Token, ""), 200, "application/json")
-	expect(call("GET", "/api/v1/coaches", "/api/v1/coaches", login.Token, ""), 200, "application/json")
-	expect(call("GET", "/api/v1/sync", "/api/v1/sync", login.Token, ""), 200, "application/json")
-	expect(call("GET", "/api/v1/participants/00000000-0000-4000-8000-000000000000", "/api/v1/participants/{id}", login.Token, ""), 404, "application/problem+json")
-	expect(call("POST", "/api/v1/participants", "/api/v1/participants", login.Token, `{"first_name":"Pat"}`), 422, "application/problem+json")
+	token := api.Login("dana@example.org", "a password for the test")
+	expect(call("GET", "/api/v1/participants", "/api/v1/participants", token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/coaches", "/api/v1/coaches", token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/sync", "/api/v1/sync", token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/participants/00000000-0000-4000-8000-000000000000", "/api/v1/participants/{id}", token, ""), 404, "application/problem+json")
+	expect(call("POST", "/api/v1/participants", "/api/v1/participants", token, `{"first_name":"Pat"}`), 422, "application/problem+json")
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -58,16 +57,11 @@ func TestOpenAPI(t *testing.T) {
 	if _, err := affiliates.New(st).AddOrganization(ctx, "Riverside Peer Center", "peer_run", "VA"); err != nil {
 		t.Fatal(err)
 	}
-	w := call("POST", "/api/v1/auth/login", "/api/v1/auth/login", "", `{"email":"ada@example.org","password":"a password for the test"}`)
-	expect(w, 200, "application/json")
-	var login struct{ Token string }
-	if err := json.Unmarshal(w.Body.Bytes(), &login); err != nil || login.Token == "" {
-		t.Fatalf("sign-in: %v %s", err, w.Body.String())
-	}
-	expect(call("GET", "/api/v1/me", "/api/v1/me", login.Token, ""), 200, "application/json")
-	expect(call("GET", "/api/v1/users", "/api/v1/users", login.Token, ""), 200, "application/json")
-	expect(call("GET", "/api/v1/organizations", "/api/v1/organizations", login.Token, ""), 200, "application/json")
-	expect(call("GET", "/api/v1/sites", "/api/v1/sites", login.Token, ""), 200, "application/json")
-	expect(call("GET", "/api/v1/users/no-such-user", "/api/v1/users/{id}", login.Token, ""), 404, "application/problem+json")
+	token := api.Login("ada@example.org", "a password for the test")
+	expect(call("GET", "/api/v1/me", "/api/v1/me", token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/users", "/api/v1/users", token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/organizations", "/api/v1/organizations", token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/sites", "/api/v1/sites", token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/users/no-such-user", "/api/v1/users/{id}", token, ""), 404, "application/problem+json")
 	expect(call("GET", "/api/v1/sync/status", "/api/v1/sync/status", "", ""), 400, "application/problem+json")
 }

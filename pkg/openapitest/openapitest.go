@@ -5,6 +5,7 @@ package openapitest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -187,6 +188,23 @@ func (c Caller) Expect(w *httptest.ResponseRecorder, status int, contentType str
 	if w.Code != status || !strings.HasPrefix(w.Header().Get("Content-Type"), contentType) {
 		c.T.Errorf("answered %d %s, want %d %s: %s", w.Code, w.Header().Get("Content-Type"), status, contentType, w.Body.String())
 	}
+}
+
+// Login signs in through POST /api/v1/auth/login, checking the answer,
+// and returns the session token.
+func (c Caller) Login(email, password string) string {
+	c.T.Helper()
+	body, err := json.Marshal(map[string]string{"email": email, "password": password})
+	if err != nil {
+		c.T.Fatal(err)
+	}
+	w := c.Call("POST", "/api/v1/auth/login", "/api/v1/auth/login", "", string(body))
+	c.Expect(w, 200, "application/json")
+	var login struct{ Token string }
+	if err := json.Unmarshal(w.Body.Bytes(), &login); err != nil || login.Token == "" {
+		c.T.Fatalf("sign-in: %v %s", err, w.Body.String())
+	}
+	return login.Token
 }
 
 // CheckHandler checks a program's handler (a gin engine) against its
