@@ -31,7 +31,7 @@ func (s *solver) certify() {
 		for _, c := range s.only {
 			f := n*s.nc + c
 			v := l.Counts[f]
-			if s.certified[f] || !l.Hidden[f] || !s.protect[c] || v <= 0 || v >= l.Min {
+			if s.certified[f] || !l.Hidden[f] || !s.protect[c] || ((v <= 0 || v >= l.Min) && !s.forced(f)) {
 				continue
 			}
 			best, ok := s.bestCube(f)

@@ -6,12 +6,11 @@ import (
 )
 
 // suppress decides which cells are hidden, over the whole lattice, by
-// the rule in the package's documentation.
-func (l *Lattice) suppress() {
-	if l.Min <= 1 {
-		return // nothing is small
-	}
+// the rule in the package's documentation; force (nil for none) marks
+// cells hidden and certified as small ones are, whatever they count.
+func (l *Lattice) suppress(force []bool) {
 	s := newSolver(l)
+	s.force = force
 	// Relations and cubes never mix the cells of two indicators (at one
 	// timepoint), two statements or two head counts: each is a subproblem
 	// of its own, solved in parallel with the others.
@@ -64,7 +63,7 @@ func (s *solver) run() {
 	l := s.l
 	for n, k := range l.Nodes {
 		for _, c := range s.only {
-			if v := l.Counts[n*s.nc+c]; s.protect[c] && (k.Model == UnknownModel || (v > 0 && v < l.Min)) {
+			if v := l.Counts[n*s.nc+c]; s.protect[c] && (k.Model == UnknownModel || (v > 0 && v < l.Min) || s.forced(n*s.nc+c)) {
 				s.primary++
 				s.hide(n*s.nc + c)
 			}
@@ -75,6 +74,9 @@ func (s *solver) run() {
 	s.relax()
 	s.queued, s.queue = nil, nil
 }
+
+// forced reports whether a cell (flat index) is forced hidden.
+func (s *solver) forced(f int) bool { return s.force != nil && s.force[f] }
 
 // hide hides a cell (flat index) and queues every relation it is in.
 func (s *solver) hide(f int) {

@@ -7,6 +7,7 @@ type solver struct {
 	l        *Lattice
 	nc       int
 	protect  []bool // per cell: counted by suppression
+	force    []bool // per flat cell: hidden and certified whatever it counts (nil: none)
 	group    []int  // per cell: its group within a node, -1 for none
 	groups   []cellGroup
 	splits   [][][]int32 // node -> splits -> nodes adding up to it

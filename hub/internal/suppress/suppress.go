@@ -111,6 +111,9 @@ type Input struct {
 	Cells []Cell
 	// Groups name cells of Cells.
 	Groups []Group
+	// Joints tie cells of different groups that count the same people
+	// (joint.go).
+	Joints []Joint
 	// Counts are by base, each indexed as Cells; a shorter slice counts
 	// zero for the cells after its end. Counts of a site not in Sites
 	// belong to no place and are left out.
@@ -146,8 +149,11 @@ type Lattice struct {
 	// Uncertified counts small cells left without a certificate: never
 	// expected (a certificate always exists).
 	Uncertified int
+	// Forced counts the cells the joints hid (joint.go).
+	Forced int
 
 	groups []cellGroup
+	joints []joint
 	nodeAt map[Node]int
 	cellAt map[string]int
 }
@@ -161,7 +167,10 @@ func Build(in Input) (*Lattice, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.suppress()
+	if err := l.resolveJoints(in.Joints); err != nil {
+		return nil, err
+	}
+	l.decide()
 	return l, nil
 }
 
