@@ -31,7 +31,7 @@ func (s *solver) certify() {
 		for _, c := range s.only {
 			f := n*s.nc + c
 			v := l.Counts[f]
-			if s.certified[f] || !l.Hidden[f] || !s.protect[c] || ((v <= 0 || v >= l.Min) && !s.forced(f)) {
+			if s.certified[f] || !l.Hidden[f] || !s.protect[c] || v <= 0 || v >= l.Min {
 				continue
 			}
 			best, ok := s.bestCube(f)
@@ -207,6 +207,9 @@ func flatAxes(v, count int) []axis {
 // cellAxes are the choices among a node's cells: an answer against
 // another answer of its indicator or statement, or with their total.
 func (s *solver) cellAxes(c int) []axis {
+	if s.l.family[c] >= 0 {
+		return s.jointAxes(c)
+	}
 	g := s.group[c]
 	if g < 0 {
 		return []axis{{plus: []int{c}}}

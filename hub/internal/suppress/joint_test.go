@@ -69,7 +69,7 @@ func randomPairs(rng *rand.Rand) ([]suppress.Site, map[suppress.Base][]int64) {
 				continue
 			}
 			v := make([]int64, pairAtoms)
-			complete := rng.IntN(2) == 0 // every participant answered at every interview
+			complete := rng.IntN(2) == 0     // every participant answered at every interview
 			for a := range v[:pairAtoms-1] { // the last is no answer at all
 				if partial := a/9 == 2 || a/3%3 == 2 || a%3 == 2; (!complete || !partial) && rng.IntN(3) == 0 {
 					v[a] = int64(rng.IntN(6))
@@ -107,14 +107,12 @@ func pairInput(min int64, sites []suppress.Site, atoms map[suppress.Base][]int64
 		b := "pom/" + tp + "/I1/"
 		in.Groups = append(in.Groups, suppress.Group{Total: b + "n", Parts: []string{b + "present", b + "absent"}})
 	}
-	var yield []string
 	for _, span := range []string{"mf", "cf"} {
 		b := "pair/" + span + "/I1/"
 		in.Groups = append(in.Groups, suppress.Group{Total: b + "n", Parts: []string{b + "both", b + "gained", b + "lost", b + "neither"}})
-		yield = append(yield, b+"n", b+"both", b+"gained", b+"lost", b+"neither")
 	}
 	if withJoint {
-		in.Joints = []suppress.Joint{{Atoms: pairAtoms, Cells: cells, Yield: yield}}
+		in.Joints = []suppress.Joint{{Atoms: pairAtoms, Cells: cells}}
 	}
 	return in, cells
 }
@@ -231,11 +229,14 @@ func TestPairedChangesGiveNothingAway(t *testing.T) {
 // range, is an error.
 func TestJointRefusesContradictions(t *testing.T) {
 	cells := []suppress.Cell{{Name: "a", Protected: true}, {Name: "b", Protected: true}}
+	two := []suppress.Joint{{Atoms: 1, Cells: map[string][]int{"a": {0}}}, {Atoms: 1, Cells: map[string][]int{"a": {0}}}}
+	if _, err := suppress.Build(suppress.Input{Min: 5, Cells: cells, Joints: two}); err == nil {
+		t.Error("a cell in two joints: built")
+	}
 	for name, j := range map[string]suppress.Joint{
-		"a cell that is not one":  {Atoms: 2, Cells: map[string][]int{"c": {0}}},
-		"an atom out of range":    {Atoms: 2, Cells: map[string][]int{"a": {2}}},
-		"a negative atom":         {Atoms: 2, Cells: map[string][]int{"a": {-1}}},
-		"a yield that is not one": {Atoms: 2, Cells: map[string][]int{"a": {0}}, Yield: []string{"z"}},
+		"a cell that is not one": {Atoms: 2, Cells: map[string][]int{"c": {0}}},
+		"an atom out of range":   {Atoms: 2, Cells: map[string][]int{"a": {2}}},
+		"a negative atom":        {Atoms: 2, Cells: map[string][]int{"a": {-1}}},
 	} {
 		if _, err := suppress.Build(suppress.Input{Min: 5, Cells: cells, Joints: []suppress.Joint{j}}); err == nil {
 			t.Errorf("%s: built", name)

@@ -6,28 +6,17 @@ import (
 )
 
 // suppress decides which cells are hidden, over the whole lattice, by
-// the rule in the package's documentation; force (nil for none) marks
-// cells hidden and certified as small ones are, whatever they count.
-func (l *Lattice) suppress(force []bool) {
+// the rule in the package's documentation.
+func (l *Lattice) suppress() {
+	if l.Min <= 1 {
+		return // nothing is small
+	}
 	s := newSolver(l)
-	s.force = force
 	// Relations and cubes never mix the cells of two indicators (at one
-	// timepoint), two statements or two head counts: each is a subproblem
-	// of its own, solved in parallel with the others.
-	var subs [][]int
-	seen := make([]bool, s.nc)
-	for _, g := range s.groups {
-		cells := append([]int{g.total}, g.parts...)
-		for _, c := range cells {
-			seen[c] = true
-		}
-		subs = append(subs, cells)
-	}
-	for c := 0; c < s.nc; c++ {
-		if s.protect[c] && !seen[c] {
-			subs = append(subs, []int{c})
-		}
-	}
+	// timepoint), two statements or two head counts, unless a joint ties
+	// them: each is a subproblem of its own, solved in parallel with the
+	// others.
+	subs := s.subproblems()
 	certified := make([]bool, len(l.Counts)) // each subproblem its own cells
 	workers := make([]*solver, len(subs))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
@@ -35,6 +24,7 @@ func (l *Lattice) suppress(force []bool) {
 	for i, cells := range subs {
 		w := *s
 		w.only, w.certified = cells, certified
+		w.ownGroups(cells)
 		workers[i] = &w
 		wg.Add(1)
 		sem <- struct{}{}
@@ -58,12 +48,12 @@ func (s *solver) run() {
 	for i, c := range s.only {
 		s.local[c] = i
 	}
-	s.queued = make([]uint64, (s.splitCount*len(s.only)+len(s.l.Nodes))/64+1)
+	s.queued = make([]uint64, (s.splitCount*len(s.only)+len(s.l.Nodes)*len(s.subGroups))/64+1)
 	s.last.node = -1
 	l := s.l
 	for n, k := range l.Nodes {
 		for _, c := range s.only {
-			if v := l.Counts[n*s.nc+c]; s.protect[c] && (k.Model == UnknownModel || (v > 0 && v < l.Min) || s.forced(n*s.nc+c)) {
+			if v := l.Counts[n*s.nc+c]; s.protect[c] && (k.Model == UnknownModel || (v > 0 && v < l.Min)) {
 				s.primary++
 				s.hide(n*s.nc + c)
 			}
@@ -74,9 +64,6 @@ func (s *solver) run() {
 	s.relax()
 	s.queued, s.queue = nil, nil
 }
-
-// forced reports whether a cell (flat index) is forced hidden.
-func (s *solver) forced(f int) bool { return s.force != nil && s.force[f] }
 
 // hide hides a cell (flat index) and queues every relation it is in.
 func (s *solver) hide(f int) {
@@ -135,14 +122,13 @@ func (s *solver) relax() {
 		// Too many relations to queue: look at every one, in order.
 		s.overflow = false
 		clear(s.queued)
-		g := s.group[s.only[0]]
 		for n := range s.l.Nodes {
 			for sp := range s.splits[n] {
 				for _, c := range s.only {
 					s.check(relation{int32(n), int32(sp), int32(c)})
 				}
 			}
-			if g >= 0 {
+			for _, g := range s.subGroups {
 				s.check(relation{int32(n), -1, int32(g)})
 			}
 		}
@@ -211,4 +197,80 @@ func betterCell(vals []int64, a, b int) bool {
 		return va < vb
 	}
 	return a < b
+}
+
+// subproblems are the cells solved together: a group's cells, every cell
+// of a joint with the groups of its cells, and each protected cell of
+// neither alone; in the order of their first cell.
+func (s *solver) subproblems() [][]int {
+	parent := make([]int, s.nc)
+	for c := range parent {
+		parent[c] = c
+	}
+	var root func(c int) int
+	root = func(c int) int {
+		for parent[c] != c {
+			parent[c] = parent[parent[c]]
+			c = parent[c]
+		}
+		return c
+	}
+	union := func(a, b int) {
+		if ra, rb := root(a), root(b); ra != rb {
+			parent[max(ra, rb)] = min(ra, rb)
+		}
+	}
+	tied := make([]bool, s.nc)
+	for _, g := range s.groups {
+		tied[g.total] = true
+		for _, x := range g.parts {
+			union(g.total, x)
+			tied[x] = true
+		}
+	}
+	first := make([]int, len(s.l.joints))
+	for j := range first {
+		first[j] = -1
+	}
+	for c, j := range s.l.family {
+		if j < 0 {
+			continue
+		}
+		tied[c] = true
+		if first[j] < 0 {
+			first[j] = c
+		} else {
+			union(first[j], c)
+		}
+	}
+	at := map[int]int{}
+	var subs [][]int
+	for c := 0; c < s.nc; c++ {
+		if !tied[c] && !s.protect[c] {
+			continue
+		}
+		r := root(c)
+		i, ok := at[r]
+		if !ok {
+			i = len(subs)
+			at[r] = i
+			subs = append(subs, nil)
+		}
+		subs[i] = append(subs[i], c)
+	}
+	return subs
+}
+
+// ownGroups notes the groups of a subproblem's cells, numbered within it
+// for relID.
+func (s *solver) ownGroups(cells []int) {
+	s.subGroups, s.groupLocal = nil, map[int]int{}
+	for _, c := range cells {
+		if g := s.group[c]; g >= 0 {
+			if _, ok := s.groupLocal[g]; !ok {
+				s.groupLocal[g] = len(s.subGroups)
+				s.subGroups = append(s.subGroups, g)
+			}
+		}
+	}
 }

@@ -4,19 +4,22 @@ import "slices"
 
 // solver holds the lattice's structure while suppression is decided.
 type solver struct {
-	l        *Lattice
-	nc       int
-	protect  []bool // per cell: counted by suppression
-	force    []bool // per flat cell: hidden and certified whatever it counts (nil: none)
-	group    []int  // per cell: its group within a node, -1 for none
-	groups   []cellGroup
-	splits   [][][]int32 // node -> splits -> nodes adding up to it
-	parents  [][]split   // node -> the splits it is a part of
-	queue    []relation  // from head on
-	head     int
-	overflow bool // relations were not queued: look at all
-	parts    []int
-	queued   []uint64 // bitset by relation id (relID)
+	l       *Lattice
+	nc      int
+	protect []bool // per cell: counted by suppression
+	group   []int  // per cell: its group within a node, -1 for none
+	// subGroups are the groups of a subproblem's cells, and groupLocal
+	// their place among them.
+	subGroups  []int
+	groupLocal map[int]int
+	groups     []cellGroup
+	splits     [][][]int32 // node -> splits -> nodes adding up to it
+	parents    [][]split   // node -> the splits it is a part of
+	queue      []relation  // from head on
+	head       int
+	overflow   bool // relations were not queued: look at all
+	parts      []int
+	queued     []uint64 // bitset by relation id (relID)
 	// splitBase numbers the splits of all nodes: node -> its first.
 	splitBase  []int
 	splitCount int
@@ -247,7 +250,7 @@ func (s *solver) neighbours() {
 // splits of every node for each of its cells, then each node's group.
 func (s *solver) relID(r relation) int {
 	if r.split < 0 {
-		return s.splitCount*len(s.only) + int(r.node)
+		return s.splitCount*len(s.only) + int(r.node)*len(s.subGroups) + s.groupLocal[int(r.cell)]
 	}
 	return (s.splitBase[r.node]+int(r.split))*len(s.only) + s.local[r.cell]
 }

@@ -149,11 +149,10 @@ type Lattice struct {
 	// Uncertified counts small cells left without a certificate: never
 	// expected (a certificate always exists).
 	Uncertified int
-	// Forced counts the cells the joints hid (joint.go).
-	Forced int
 
 	groups []cellGroup
 	joints []joint
+	family []int // per cell: its joint, -1 for none
 	nodeAt map[Node]int
 	cellAt map[string]int
 }
@@ -170,7 +169,7 @@ func Build(in Input) (*Lattice, error) {
 	if err := l.resolveJoints(in.Joints); err != nil {
 		return nil, err
 	}
-	l.decide()
+	l.suppress()
 	return l, nil
 }
 
