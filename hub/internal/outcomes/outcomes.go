@@ -94,7 +94,7 @@ type siteInfo struct {
 // suppression protects.
 func isCell(k string) bool {
 	switch {
-	case strings.HasPrefix(k, "pom/"), strings.HasPrefix(k, "survey/"):
+	case strings.HasPrefix(k, "pom/"), strings.HasPrefix(k, "pair/"), strings.HasPrefix(k, "survey/"):
 		return true
 	case strings.HasPrefix(k, "total/"):
 		return slices.Contains(personCols, k[len("total/"):])
@@ -135,7 +135,14 @@ type IndicatorRow struct {
 	MidpointShare Figure `json:"midpoint_share"`
 	ClosingN      Figure `json:"closing_n"`
 	ClosingShare  Figure `json:"closing_share"`
-	ChangePoints  Figure `json:"change_points"`
+	// ChangePoints is the closing share minus the first share: of
+	// everyone interviewed at each (unpaired).
+	ChangePoints Figure `json:"change_points"`
+	// ToMidpoint and ToClosing are the paired changes: the same
+	// participants at their first and their mid-point or closing
+	// interview.
+	ToMidpoint PairedFigures `json:"paired_to_midpoint"`
+	ToClosing  PairedFigures `json:"paired_to_closing"`
 }
 
 // StatementRow is one survey statement: the count of each answer (in the
@@ -249,6 +256,8 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 		case row.FirstShare.Value != nil && row.ClosingShare.Value != nil:
 			row.ChangePoints = shown(round(*row.ClosingShare.Value-*row.FirstShare.Value, 1))
 		}
+		row.ToMidpoint = pairedFigures(v, "mf", it.Code, minCell)
+		row.ToClosing = pairedFigures(v, "cf", it.Code, minCell)
 		rep.Indicators = append(rep.Indicators, row)
 	}
 	for _, st := range content.Survey.Statements {

@@ -151,6 +151,7 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 	// per row.
 	type idx3 struct{ n, present, absent int }
 	pomCells, surveyCells := map[[2]string]idx3{}, map[[2]string]idx3{}
+	pairCells := map[[2]string][]int{}
 	err := s.snapshot(ctx, func(db *gorm.DB) error {
 		db = db.WithContext(ctx)
 		if err := db.Raw("SELECT value FROM hub_meta WHERE key = ?", metaRollupVersion).Scan(&p.version).Error; err != nil {
@@ -185,6 +186,7 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 		if err := scan("SELECT site_id, model, year, timepoint, indicator_code, n, present FROM rollup_pom", []any{&b.Site, &b.Model, &b.Year, &tp, &code, &n, &present}, func() {
 			ix, ok := pomCells[[2]string{tp, code}]
 			if !ok {
+				cells.pomFamily(code)
 				k := "pom/" + tp + "/" + code + "/"
 				ix = idx3{cells.cell(k + "n"), cells.cell(k + "present"), cells.cell(k + "absent")}
 				pomCells[[2]string{tp, code}] = ix
@@ -194,6 +196,23 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 			v[ix.present] += present
 			v[ix.absent] += n - present
 		}); err != nil {
+			return err
+		}
+		var span string
+		var both, gained, lost, neither int64
+		if err := scan("SELECT site_id, model, year, span, indicator_code, kept, gained, lost, never FROM rollup_pom_paired",
+			[]any{&b.Site, &b.Model, &b.Year, &span, &code, &both, &gained, &lost, &neither}, func() {
+				ix := pairCells[[2]string{span, code}]
+				if ix == nil {
+					ix = cells.pomFamily(code)[span]
+					pairCells[[2]string{span, code}] = ix
+				}
+				v := cells.at(b)
+				for i, x := range []int64{both, gained, lost, neither} {
+					v[ix[i]] += x
+					v[ix[4]] += x
+				}
+			}); err != nil {
 			return err
 		}
 		if err := scan("SELECT site_id, model, year, statement_code, answer, n FROM rollup_survey", []any{&b.Site, &b.Model, &b.Year, &code, &answer, &n}, func() {
@@ -242,6 +261,39 @@ type rawCells struct {
 	names []string
 	index map[string]int
 	raw   map[suppress.Base][]int64
+	// pomCodes are the indicators seen, in order, and pairs the cells of
+	// each one's paired changes by span (pomFamily).
+	pomCodes []string
+	pairs    map[string]map[string][]int
+}
+
+// pomFamily registers every cell of an indicator's joint (its answers at
+// each timepoint and its paired changes), so each exists whether or not
+// the rollups hold it, and returns the paired cells by span: the four
+// counts, then n.
+func (r *rawCells) pomFamily(code string) map[string][]int {
+	if fam, ok := r.pairs[code]; ok {
+		return fam
+	}
+	if r.pairs == nil {
+		r.pairs = map[string]map[string][]int{}
+	}
+	r.pomCodes = append(r.pomCodes, code)
+	for _, tp := range pomTimepoints {
+		for _, c := range []string{"n", "present", "absent"} {
+			r.cell("pom/" + tp + "/" + code + "/" + c)
+		}
+	}
+	fam := map[string][]int{}
+	for _, sp := range pairSpans {
+		var ix []int
+		for _, part := range append(pairParts[:4:4], "n") {
+			ix = append(ix, r.cell("pair/"+sp.name+"/"+code+"/"+part))
+		}
+		fam[sp.name] = ix
+	}
+	r.pairs[code] = fam
+	return fam
 }
 
 // cell is the index of a cell name, a new one if need be.
@@ -277,6 +329,9 @@ func (p *publication) input(r *rawCells) suppress.Input {
 		r.cell(k)
 	}
 	in := suppress.Input{Min: p.min, Counts: r.raw, Groups: cellGroups(r.names)}
+	for _, code := range r.pomCodes {
+		in.Joints = append(in.Joints, pomJoint(code))
+	}
 	for _, si := range p.sites {
 		in.Sites = append(in.Sites, suppress.Site{ID: si.ID, Places: placesOf(si)})
 	}
@@ -296,6 +351,13 @@ func cellGroups(names []string) []suppress.Group {
 		case f[0] == "pom" && f[3] == "n":
 			base := "pom/" + f[1] + "/" + f[2] + "/"
 			out = append(out, suppress.Group{Total: c, Parts: []string{base + "present", base + "absent"}})
+		case f[0] == "pair" && f[3] == "n":
+			base := "pair/" + f[1] + "/" + f[2] + "/"
+			g := suppress.Group{Total: c}
+			for _, part := range pairParts {
+				g.Parts = append(g.Parts, base+part)
+			}
+			out = append(out, g)
 		case f[0] == "survey" && f[2] == "n":
 			g := suppress.Group{Total: c}
 			for _, a := range contract.SurveyAnswers {

@@ -29,9 +29,15 @@ type POMIndicator struct {
 	ClosingN       *int     `json:"closing_n"`
 	ClosingPresent *int     `json:"closing_present"`
 	ClosingShare   *float64 `json:"closing_share"`
-	// ChangePoints is closing share minus first share, in percentage points.
+	// ChangePoints is closing share minus first share, in percentage
+	// points: of everyone interviewed at each (unpaired).
 	ChangePoints *float64 `json:"change_points"`
-	Suppressed   bool     `json:"suppressed,omitempty"`
+	// ToMidpoint and ToClosing are the paired changes: the same
+	// participants at their first and their mid-point or closing
+	// interview; null when suppressed.
+	ToMidpoint *PairedChange `json:"paired_to_midpoint"`
+	ToClosing  *PairedChange `json:"paired_to_closing"`
+	Suppressed bool          `json:"suppressed,omitempty"`
 }
 
 // POMReport is the national POM table. Participants counts participant
@@ -95,6 +101,18 @@ func (s *Store) POMReport(ctx context.Context, f POMFilter, minCell int) (POMRep
 		ind.FirstN, ind.FirstPresent, ind.FirstShare = at(contract.TimepointEligibility)
 		ind.MidpointN, ind.MidPresent, ind.MidpointShare = at(contract.TimepointMidpoint)
 		ind.ClosingN, ind.ClosingPresent, ind.ClosingShare = at(contract.TimepointClosing)
+		for _, sp := range pairSpans {
+			c, ok := pairedChange(v, sp.name, it.Code)
+			if !ok {
+				ind.Suppressed = true
+				continue
+			}
+			if sp.later == contract.TimepointMidpoint {
+				ind.ToMidpoint = &c
+			} else {
+				ind.ToClosing = &c
+			}
+		}
 		if ind.FirstShare != nil && ind.ClosingShare != nil {
 			v := math.Round((*ind.ClosingShare-*ind.FirstShare)*10) / 10
 			ind.ChangePoints = &v

@@ -270,7 +270,7 @@ func filterText(data gin.H, f OutcomeFilter) string {
 }
 
 // csvTables are the tables a CSV export can hold.
-var csvTables = []string{"indicators", "statements", "hospitalizations", "participation", "sites", "fidelity"}
+var csvTables = []string{"indicators", "paired", "statements", "hospitalizations", "participation", "sites", "fidelity"}
 
 // exportCSV streams one table of the report as shown on the page:
 // suppressed figures say so.
@@ -336,6 +336,17 @@ func reportRows(rep OutcomeReport, table string) [][]string {
 		rows = append(rows, []string{"indicator", "number", "text", "first_n", "first_share_pct", "midpoint_n", "midpoint_share_pct", "closing_n", "closing_share_pct", "change_points"})
 		for _, r := range rep.Indicators {
 			rows = append(rows, append([]string{r.Code, numberText(r.Number), r.Text}, figs(r.FirstN, r.FirstShare, r.MidpointN, r.MidpointShare, r.ClosingN, r.ClosingShare, r.ChangePoints)...))
+		}
+	case "paired":
+		rows = append(rows, []string{"indicator", "number", "text", "span", "paired_n", "both", "gained", "lost", "neither", "change_points", "ci95_lower", "ci95_upper", "mcnemar_p"})
+		for _, r := range rep.Indicators {
+			for _, sp := range []struct {
+				name string
+				f    PairedFigures
+			}{{"first_to_midpoint", r.ToMidpoint}, {"first_to_closing", r.ToClosing}} {
+				f := sp.f
+				rows = append(rows, append([]string{r.Code, numberText(r.Number), r.Text, sp.name}, figs(f.N, f.Both, f.Gained, f.Lost, f.Neither, f.Points, f.Lower, f.Upper, f.P)...))
+			}
 		}
 	case "statements":
 		rows = append(rows, append(append([]string{"statement", "number", "text"}, contract.SurveyAnswers...), "n", "highest_share_pct"))

@@ -108,6 +108,26 @@ SELECT site_id, year, model, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, COUNT(*), SUM(meeting
 		},
 	},
 	{
+		// The paired changes (paired.go): a participant's last interview
+		// at each timepoint, of the first interview's year and model.
+		table: "rollup_pom_paired", cols: "site_id, year, model, span, indicator_code, kept, gained, lost, never",
+		query: func(cond func(string) string) (string, int) {
+			return `WITH iv AS (SELECT i.record_id, i.site_id, i.participant_key, i.timepoint, i.enrollment_year, ` + effModel("i") + ` AS model,
+ ROW_NUMBER() OVER (PARTITION BY i.site_id, i.participant_key, i.timepoint ORDER BY i.program_month DESC, i.record_id DESC) AS rn
+ FROM pom_interviews i ` + joinModel("i", cond("outcome_participants")) + ` WHERE ` + cond("i") + `)
+SELECT f.site_id, f.enrollment_year, f.model, sp.span, fa.indicator_code,
+ SUM(CASE WHEN fa.present AND la.present THEN 1 ELSE 0 END), SUM(CASE WHEN NOT fa.present AND la.present THEN 1 ELSE 0 END),
+ SUM(CASE WHEN fa.present AND NOT la.present THEN 1 ELSE 0 END), SUM(CASE WHEN NOT fa.present AND NOT la.present THEN 1 ELSE 0 END)
+FROM iv f
+JOIN (SELECT 'mf' AS span, 'midpoint' AS tp UNION ALL SELECT 'cf', 'closing') sp ON 1 = 1
+JOIN iv l ON l.site_id = f.site_id AND l.participant_key = f.participant_key AND l.timepoint = sp.tp AND l.rn = 1
+JOIN pom_answers fa ON fa.record_id = f.record_id
+JOIN pom_answers la ON la.record_id = l.record_id AND la.indicator_code = fa.indicator_code
+WHERE f.timepoint = 'eligibility' AND f.rn = 1
+GROUP BY f.site_id, f.enrollment_year, f.model, sp.span, fa.indicator_code`, 2
+		},
+	},
+	{
 		table: "rollup_cohorts", cols: "site_id, year, model, members, months, meetings_held, meetings_on_theme",
 		query: func(cond func(string) string) (string, int) {
 			return `SELECT c.site_id, c.start_year, c.model, c.members, COUNT(*), SUM(c.meetings_held), SUM(c.meetings_on_theme)

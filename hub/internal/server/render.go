@@ -51,6 +51,32 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.1f%%", *f.Value)
 	},
+	// pairSpans are an indicator's two paired changes, labelled, for the
+	// paired table.
+	"pairSpans": func(r outcomes.IndicatorRow) []struct {
+		Span, Label string
+		F           outcomes.PairedFigures
+	} {
+		return []struct {
+			Span, Label string
+			F           outcomes.PairedFigures
+		}{{"mf", "Mid-point", r.ToMidpoint}, {"cf", "Closing", r.ToClosing}}
+	},
+	"figci": func(lo, hi outcomes.Figure) string {
+		if lo.Value == nil || hi.Value == nil || lo.Suppressed {
+			return lo.String()
+		}
+		return fmt.Sprintf("%+.1f to %+.1f", *lo.Value, *hi.Value)
+	},
+	"figp": func(f outcomes.Figure) string {
+		switch {
+		case f.Value == nil || f.Suppressed:
+			return f.String()
+		case *f.Value < 0.001:
+			return "< 0.001"
+		}
+		return fmt.Sprintf("%.3f", *f.Value)
+	},
 	"figpts": func(f outcomes.Figure) string {
 		if f.Value == nil || f.Suppressed {
 			return f.String()

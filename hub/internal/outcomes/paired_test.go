@@ -1,0 +1,142 @@
+package outcomes_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/itsmylife/iml/hub/internal/outcomes"
+	"github.com/itsmylife/iml/hub/internal/storetest"
+	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/dbx/dbtest"
+	"github.com/itsmylife/iml/pkg/deident"
+	"github.com/itsmylife/iml/pkg/program"
+)
+
+// TestPairedPOMReport: the POM report's paired changes count, per
+// indicator, the participants who answered it at their first interview
+// and at the later one, as a count written here from the interviews
+// themselves finds them: at one site and nationally, with interviews that
+// leave indicators out, participants without a later interview, and a
+// first interview corrected by a new version. At a minimum cell of 5 the
+// paired changes of a site of few participants are hidden, and said so.
+func TestPairedPOMReport(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := storetest.Open(t, dsn)
+		sites := []string{storetest.EnrolledSite(t, s, "A").ID, storetest.EnrolledSite(t, s, "B").ID}
+		rng := rand.New(rand.NewPCG(3, 4))
+		var codes []string
+		for _, it := range program.Default().POM.Items[:6] {
+			codes = append(codes, it.Code)
+		}
+		type key struct{ site, span, code string }
+		want := map[key][4]int{} // both, gained, lost, neither
+		for p := 0; p < 40; p++ {
+			site := sites[p%2]
+			person := uuid.NewString()
+			answers := map[string]map[string]bool{}
+			for _, tp := range []string{contract.TimepointEligibility, contract.TimepointMidpoint, contract.TimepointClosing} {
+				if tp != contract.TimepointEligibility && rng.IntN(4) == 0 {
+					continue // no interview then
+				}
+				a := map[string]bool{}
+				for _, c := range codes {
+					if rng.IntN(6) != 0 { // now and then an indicator left out
+						a[c] = rng.IntN(2) == 0
+					}
+				}
+				answers[tp] = a
+				id := deident.NewRecordID(time.Now())
+				if tp == contract.TimepointEligibility && p%5 == 0 {
+					// A first version the site corrected later.
+					wrong := map[string]bool{}
+					for c, v := range a {
+						wrong[c] = !v
+					}
+					push(t, s, site, storetest.Interview(t, id, person, tp, 1, wrong))
+					projectAll(t, s, 7)
+					push(t, s, site, storetest.Interview(t, id, person, tp, 2, a))
+					continue
+				}
+				push(t, s, site, storetest.Interview(t, id, person, tp, 1, a))
+			}
+			for span, later := range map[string]string{"mf": contract.TimepointMidpoint, "cf": contract.TimepointClosing} {
+				for _, c := range codes {
+					f, okF := answers[contract.TimepointEligibility][c]
+					l, okL := answers[later][c]
+					if !okF || !okL {
+						continue
+					}
+					i := map[[2]bool]int{{true, true}: 0, {false, true}: 1, {true, false}: 2, {false, false}: 3}[[2]bool{f, l}]
+					for _, k := range []key{{site, span, c}, {"", span, c}} {
+						w := want[k]
+						w[i]++
+						want[k] = w
+					}
+				}
+			}
+		}
+		projectAll(t, s, 13)
+		st := outcomes.New(s)
+		check := func(site string) {
+			rep, err := st.POMReport(ctx, outcomes.POMFilter{SiteID: site}, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := 0
+			for _, ind := range rep.Indicators {
+				for span, got := range map[string]*outcomes.PairedChange{"mf": ind.ToMidpoint, "cf": ind.ToClosing} {
+					w, ok := want[key{site, span, ind.Code}]
+					if !ok {
+						continue
+					}
+					seen++
+					if got == nil || got.Both == nil {
+						t.Fatalf("site %q %s %s: no paired change", site, ind.Code, span)
+					}
+					if g := [4]int{*got.Both, *got.Gained, *got.Lost, *got.Neither}; g != w || *got.N != w[0]+w[1]+w[2]+w[3] {
+						t.Fatalf("site %q %s %s: %v (n %d), want %v", site, ind.Code, span, g, *got.N, w)
+					}
+					if got.P == nil || *got.P < 0 || *got.P > 1 || got.Lower == nil || *got.Lower > *got.Points || *got.Upper < *got.Points {
+						t.Fatalf("site %q %s %s: p %v, interval %v to %v around %v", site, ind.Code, span, got.P, got.Lower, got.Upper, got.Points)
+					}
+				}
+			}
+			if seen < len(codes) {
+				t.Fatalf("site %q: only %d paired changes checked", site, seen)
+			}
+		}
+		check("")
+		check(sites[0])
+		check(sites[1])
+
+		// A minimum cell of 5 hides the paired changes that rest on fewer,
+		// and the indicator says it is suppressed.
+		rep, err := st.POMReport(ctx, outcomes.POMFilter{SiteID: sites[0]}, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hidden := 0
+		for _, ind := range rep.Indicators {
+			if _, ok := want[key{sites[0], "cf", ind.Code}]; ok && ind.ToClosing != nil {
+				for i, x := range []*int{ind.ToClosing.Both, ind.ToClosing.Gained, ind.ToClosing.Lost, ind.ToClosing.Neither} {
+					if *x > 0 && *x < 5 {
+						t.Fatalf("%s: paired count %d (%d) shown at a minimum cell of 5", ind.Code, i, *x)
+					}
+				}
+			} else if ok && ind.ToClosing == nil {
+				hidden++
+				if !ind.Suppressed {
+					t.Fatalf("%s: the paired change is hidden but the indicator does not say so", ind.Code)
+				}
+			}
+		}
+		if hidden == 0 {
+			t.Fatal("nothing hidden at a minimum cell of 5: the data does not exercise suppression")
+		}
+	})
+}
