@@ -61,7 +61,7 @@ func TestSurveyAndPOMPagesInTheBrowser(t *testing.T) {
 		{"closing", map[string]bool{"pom20_have_friends": true, "pom19_community_life": true}},
 	} {
 		answers := map[string]bool{}
-		for _, it := range rel.POM.Items {
+		for _, it := range rel.Asked() {
 			answers[it.Code] = iv.present[it.Code]
 		}
 		post(t, ctx, http.MethodPut, a.URL()+"/api/v1/participants/"+p.ID+"/interviews/"+iv.tp, tok, map[string]any{"interviewed_on": p.EnrolledOn, "answers": answers}, nil, http.StatusOK)

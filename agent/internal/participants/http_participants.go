@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -98,7 +99,8 @@ func (s *Handlers) APIWithdraw(c *gin.Context) {
 }
 
 func interviewView(iv store.POMInterview) gin.H {
-	return gin.H{"id": iv.ID, "timepoint": iv.Timepoint, "interviewed_on": iv.InterviewedOn, "release": iv.Release, "answers": iv.AnswersOf(), "notes": iv.Notes}
+	return gin.H{"id": iv.ID, "timepoint": iv.Timepoint, "interviewed_on": iv.InterviewedOn, "release": iv.Release, "answers": iv.AnswersOf(),
+		"unanswered": iv.UnansweredOf(), "notes": iv.Notes}
 }
 
 func (s *Handlers) APIInterviews(c *gin.Context) {
@@ -312,16 +314,15 @@ func (s *Handlers) InterviewSubmit(c *gin.Context) {
 		return
 	}
 	tp := c.PostForm("timepoint")
-	in := store.InterviewInput{InterviewedOn: c.PostForm("interviewed_on"), Notes: c.PostForm("notes"), Answers: map[string]bool{}}
-	raw := map[string]string{}
-	for _, it := range rel.POM.Items {
-		switch v := c.PostForm("a_" + it.Code); v {
-		case "present", "absent":
-			in.Answers[it.Code] = v == "present"
-			raw[it.Code] = v
-		}
+	in, raw, formErrs := interviewForm(c)
+	if len(formErrs) > 0 {
+		// Nothing is saved: the choices that could not be read are named
+		// with whatever else is wrong with the answers.
+		err = append(formErrs, store.CheckAnswers(rel, in)...)
+	} else {
+		_, err = s.St.RecordInterview(ctx, c.Param("id"), tp, in)
 	}
-	if _, err := s.St.RecordInterview(ctx, c.Param("id"), tp, in); err != nil {
+	if err != nil {
 		fe, ok := web.FieldErrors(err)
 		if !ok {
 			s.Respond(c, err)
@@ -333,6 +334,39 @@ func (s *Handlers) InterviewSubmit(c *gin.Context) {
 	}
 	s.NudgeSync()
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#interviews")
+}
+
+// interviewForm reads the interview form: each indicator's choice is the
+// field a_<code>, one of store.InterviewChoices. A field sent twice or a
+// choice that is not one of them is an error of its own; a code the
+// release does not ask is passed on for the store to refuse by name.
+func interviewForm(c *gin.Context) (store.InterviewInput, map[string]string, store.ValidationErrors) {
+	in := store.InterviewInput{InterviewedOn: c.PostForm("interviewed_on"), Notes: c.PostForm("notes"), Answers: map[string]bool{}, Unanswered: map[string]string{}}
+	raw := map[string]string{}
+	var errs store.ValidationErrors
+	_ = c.Request.ParseMultipartForm(1 << 20)
+	for k, vs := range c.Request.PostForm {
+		code, ok := strings.CutPrefix(k, "a_")
+		if !ok {
+			continue
+		}
+		field := "answers." + code
+		if !contract.ValidCode(code) {
+			field = "answers"
+		}
+		switch {
+		case len(vs) != 1:
+			errs = append(errs, store.ValidationError{Field: field, Msg: "was sent more than once; choose one answer"})
+		case !in.SetChoice(code, vs[0]):
+			errs = append(errs, store.ValidationError{Field: field, Msg: "must be one of " + strings.Join(store.InterviewChoices, ", ")})
+		default:
+			raw[code] = vs[0]
+		}
+	}
+	if len(c.Request.PostForm["interviewed_on"]) > 1 || len(c.Request.PostForm["timepoint"]) > 1 {
+		errs = append(errs, store.ValidationError{Field: "interviewed_on", Msg: "the date and timepoint must be sent once"})
+	}
+	return in, raw, errs
 }
 
 func (s *Handlers) WithdrawSubmit(c *gin.Context) {
