@@ -136,19 +136,25 @@ func (s *Handlers) APIRecordInterview(c *gin.Context) {
 
 const maxImportBytes = 8 << 20
 
+// importKinds are what a CSV import may hold.
+var importKinds = map[string]bool{"participants": true, "coaches": true, "interviews": true}
+
 func (s *Handlers) runImport(c *gin.Context, kind string, r io.Reader, dryRun bool) (store.ImportResult, error) {
 	var res store.ImportResult
 	var err error
-	if kind == "coaches" {
+	switch kind {
+	case "coaches":
 		res, err = s.St.ImportCoaches(c.Request.Context(), r, dryRun)
-	} else {
+	case "interviews":
+		res, err = s.St.ImportInterviews(c.Request.Context(), r, dryRun)
+	default:
 		res, err = s.St.ImportParticipants(c.Request.Context(), r, dryRun, nil)
 	}
 	if err == nil && !dryRun {
 		if aerr := s.St.Audit(c.Request.Context(), web.CurrentUser(c), "import_"+kind, "site", "", fmt.Sprintf("%d imported", res.Imported)); aerr != nil {
 			return res, aerr
 		}
-		if kind == "participants" {
+		if kind != "coaches" {
 			s.NudgeSync()
 		}
 	}
@@ -158,8 +164,8 @@ func (s *Handlers) runImport(c *gin.Context, kind string, r io.Reader, dryRun bo
 // APIImport takes a CSV body: POST /api/v1/import/participants?dry_run=true.
 func (s *Handlers) APIImport(c *gin.Context) {
 	kind := c.Param("kind")
-	if kind != "participants" && kind != "coaches" {
-		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "Import participants or coaches."))
+	if !importKinds[kind] {
+		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "Import participants, coaches or interviews."))
 		return
 	}
 	if ct := c.ContentType(); ct != "text/csv" {
@@ -196,16 +202,34 @@ func rowField(e store.RowError) string {
 	return f
 }
 
+// importPage is the import page's data: the columns of each kind (the
+// interviews' from the release the site runs).
+func (s *Handlers) importPage(c *gin.Context, kind string) (gin.H, error) {
+	rel, err := s.St.ActiveRelease(c.Request.Context())
+	return gin.H{"Title": "Import", "Kind": kind, "Participants": store.ParticipantColumns, "Coaches": store.CoachColumns,
+		"Interviews": store.InterviewColumns(rel), "Choices": store.InterviewChoices}, err
+}
+
 func (s *Handlers) ImportPage(c *gin.Context) {
-	s.Render(c, http.StatusOK, "import.html", gin.H{"Title": "Import", "Kind": "participants", "Participants": store.ParticipantColumns, "Coaches": store.CoachColumns})
+	data, err := s.importPage(c, "participants")
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	s.Render(c, http.StatusOK, "import.html", data)
 }
 
 func (s *Handlers) ImportSubmit(c *gin.Context) {
 	kind := c.PostForm("kind")
 	dryRun := c.PostForm("dry_run") == "true"
-	data := gin.H{"Title": "Import", "Kind": kind, "DryRun": dryRun, "Participants": store.ParticipantColumns, "Coaches": store.CoachColumns}
-	if kind != "participants" && kind != "coaches" {
-		data["Error"] = "Choose what the file holds: participants or coaches."
+	data, err := s.importPage(c, kind)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	data["DryRun"] = dryRun
+	if !importKinds[kind] {
+		data["Error"] = "Choose what the file holds: participants, coaches or interviews."
 		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
 		return
 	}
@@ -318,7 +342,7 @@ func (s *Handlers) InterviewSubmit(c *gin.Context) {
 	if len(formErrs) > 0 {
 		// Nothing is saved: the choices that could not be read are named
 		// with whatever else is wrong with the answers.
-		err = append(formErrs, store.CheckAnswers(rel, in)...)
+		err = append(store.CheckAnswers(rel, in), formErrs...)
 	} else {
 		_, err = s.St.RecordInterview(ctx, c.Param("id"), tp, in)
 	}

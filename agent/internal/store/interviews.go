@@ -100,7 +100,9 @@ func validateAnswers(rel program.Release, in InterviewInput) ValidationErrors {
 
 // CheckAnswers checks an interview's indicators against the release as
 // RecordInterview does, without recording anything.
-func CheckAnswers(rel program.Release, in InterviewInput) ValidationErrors { return validateAnswers(rel, in) }
+func CheckAnswers(rel program.Release, in InterviewInput) ValidationErrors {
+	return validateAnswers(rel, in)
+}
 
 // unaskedCode is the error of a code an interview may not carry.
 func unaskedCode(rel program.Release, code string) (ValidationError, bool) {
@@ -125,6 +127,56 @@ func (s *participantStore) RecordInterview(ctx context.Context, participantID, t
 	if err != nil {
 		return POMInterview{}, err
 	}
+	if errs := s.checkInterview(rel, timepoint, in); len(errs) > 0 {
+		return POMInterview{}, errs
+	}
+	var iv POMInterview
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		iv, err = s.saveInterview(tx, rel, participantID, timepoint, in)
+		if err != nil {
+			return err
+		}
+		return s.refreshUpstream(tx, participantID)
+	})
+	return iv, err
+}
+
+// saveInterview writes a checked interview in the caller's transaction;
+// the caller refreshes the participant's records upstream.
+func (s *participantStore) saveInterview(tx *gorm.DB, rel program.Release, participantID, timepoint string, in InterviewInput) (POMInterview, error) {
+	var iv POMInterview
+	var p Participant
+	if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
+		return iv, notFound(err)
+	}
+	if p.WithdrawnAt != nil {
+		return iv, &ValidationError{Field: "participant", Msg: "has withdrawn; no interviews can be recorded"}
+	}
+	day, _ := parseDate(in.InterviewedOn)
+	if enrolled, _ := parseDate(p.EnrolledOn); timepoint != contract.TimepointEligibility && day.Before(enrolled) {
+		return iv, &ValidationError{Field: "interviewed_on", Msg: "is before the enrollment date " + p.EnrolledOn}
+	}
+	now := s.Now()
+	if err := tx.Limit(1).Find(&iv, "participant_id = ? AND timepoint = ?", participantID, timepoint).Error; err != nil {
+		return iv, err
+	}
+	if iv.ID == "" {
+		iv = POMInterview{ID: deident.NewRecordID(now), ParticipantID: participantID, Timepoint: timepoint, CreatedAt: now}
+	}
+	if in.Answers == nil {
+		in.Answers = map[string]bool{}
+	}
+	if in.Unanswered == nil {
+		in.Unanswered = map[string]string{}
+	}
+	iv.InterviewedOn, iv.Release, iv.Notes, iv.UpdatedAt = in.InterviewedOn, rel.Version, in.Notes, now
+	iv.Answers, iv.Unanswered = mustJSON(in.Answers), mustJSON(in.Unanswered)
+	return iv, tx.Save(&iv).Error
+}
+
+// checkInterview checks everything of an interview but the participant.
+func (s *participantStore) checkInterview(rel program.Release, timepoint string, in InterviewInput) ValidationErrors {
 	var errs ValidationErrors
 	if !slices.Contains(contract.Timepoints, timepoint) {
 		errs = append(errs, ValidationError{Field: "timepoint", Msg: "must be one of " + strings.Join(contract.Timepoints, ", ")})
@@ -139,44 +191,8 @@ func (s *participantStore) RecordInterview(ctx context.Context, participantID, t
 	if len(in.Notes) > 4000 {
 		errs = append(errs, ValidationError{Field: "notes", Msg: "are longer than 4000 characters"})
 	}
-	if len(errs) > 0 {
-		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
-		return POMInterview{}, errs
-	}
-	if in.Answers == nil {
-		in.Answers = map[string]bool{}
-	}
-	if in.Unanswered == nil {
-		in.Unanswered = map[string]string{}
-	}
-	var iv POMInterview
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var p Participant
-		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
-			return notFound(err)
-		}
-		if p.WithdrawnAt != nil {
-			return &ValidationError{Field: "participant", Msg: "has withdrawn; no interviews can be recorded"}
-		}
-		if enrolled, _ := parseDate(p.EnrolledOn); timepoint != contract.TimepointEligibility && day.Before(enrolled) {
-			return &ValidationError{Field: "interviewed_on", Msg: "is before the enrollment date " + p.EnrolledOn}
-		}
-		now := s.Now()
-		err := tx.Limit(1).Find(&iv, "participant_id = ? AND timepoint = ?", participantID, timepoint).Error
-		if err != nil {
-			return err
-		}
-		if iv.ID == "" {
-			iv = POMInterview{ID: deident.NewRecordID(now), ParticipantID: participantID, Timepoint: timepoint, CreatedAt: now}
-		}
-		iv.InterviewedOn, iv.Release, iv.Notes, iv.UpdatedAt = in.InterviewedOn, rel.Version, in.Notes, now
-		iv.Answers, iv.Unanswered = mustJSON(in.Answers), mustJSON(in.Unanswered)
-		if err := tx.Save(&iv).Error; err != nil {
-			return err
-		}
-		return s.refreshUpstream(tx, participantID)
-	})
-	return iv, err
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
+	return errs
 }
 
 // Interviews lists a participant's interviews by timepoint.
