@@ -238,7 +238,9 @@ func surveyCSV(rep store.SiteReport) [][]string {
 		}
 		out = append(out, append(row, fig(v["highest_pct"])))
 	}
-	return append(out, []string{"completed", "", fmt.Sprintf("%d completed the survey", rep.Survey.Completed), fig(rep.Survey.Completed)})
+	last := make([]string, len(out[0]))
+	last[0], last[2], last[3] = "completed", fmt.Sprintf("%d completed the survey", rep.Survey.Completed), fig(rep.Survey.Completed)
+	return append(out, last)
 }
 
 func hospCSV(rep store.SiteReport) [][]string {

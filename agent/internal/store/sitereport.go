@@ -32,7 +32,7 @@ type SiteReport struct {
 // SiteReportYears lists the enrollment years of the site's participants
 // (withdrawn ones aside), newest first.
 func (s *outcomeStore) SiteReportYears(ctx context.Context) ([]int, error) {
-	var years []int
+	years := []int{}
 	err := s.DB.WithContext(ctx).Raw(`SELECT DISTINCT CAST(substr(enrolled_on, 1, 4) AS INTEGER) AS y FROM participants
 WHERE withdrawn_at IS NULL ORDER BY y DESC`).Scan(&years).Error
 	return years, err
