@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -68,7 +69,9 @@ func TestSiteReportPageJSONAndCSV(t *testing.T) {
 	if strings.Contains(page, "Thirteenth") || strings.Contains(page, "x13") {
 		t.Error("the report shows the unnamed indicator")
 	}
-	_ = os.WriteFile("/tmp/site-report.html", []byte(page), 0o600)
+	if dir := os.Getenv("IML_SCREENSHOTS"); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, "site-report.html"), []byte(page), 0o600)
+	}
 	if st, _ := b.get("/reports/site?year=zz"); st != 400 {
 		t.Errorf("a bad year on the page: %d", st)
 	}

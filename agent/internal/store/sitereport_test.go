@@ -66,8 +66,9 @@ func changeByHand(a, b, c, d int) (diff, lo, hi, p float64) {
 		phi = num / math.Sqrt(float64((a+b)*(c+d)*(a+c)*(b+d)))
 	}
 	theta := p1 - p2
-	delta := math.Sqrt(math.Pow(p1-l1, 2) - 2*phi*(p1-l1)*(u2-p2) + math.Pow(u2-p2, 2))
-	eps := math.Sqrt(math.Pow(u1-p1, 2) - 2*phi*(u1-p1)*(p2-l2) + math.Pow(p2-l2, 2))
+	sq := func(x float64) float64 { return x * x }
+	delta := math.Sqrt(sq(p1-l1) - 2*phi*(p1-l1)*(u2-p2) + sq(u2-p2))
+	eps := math.Sqrt(sq(u1-p1) - 2*phi*(u1-p1)*(p2-l2) + sq(p2-l2))
 	// After − before is −theta: its interval is the mirror of theta's.
 	diff, lo, hi = -100*theta, -100*(theta+eps), -100*(theta-delta)
 	m := b + c
@@ -112,16 +113,16 @@ func TestSiteReportFiguresByHand(t *testing.T) {
 		}
 		return ChoiceAbsent
 	}
-	days := []string{"2025-01-06", "2025-06-30", "2025-12-15"}
+	days := [3]string{"2025-01-06", "2025-06-30", "2025-12-15"}
 	var ps []Participant
 	for k := range 4 {
 		p := enrollOn(t, st, fmt.Sprint("P", k), "2025-01-06", k < 2)
 		ps = append(ps, p)
-		for tp := range 3 {
+		for tp, day := range days {
 			if k == 3 && tp > 0 {
 				break // person 3 has only a first interview
 			}
-			in := InterviewInput{InterviewedOn: days[tp]}
+			in := InterviewInput{InterviewedOn: day}
 			for i, it := range asked {
 				in.SetChoice(it.Code, choice(k, i, tp))
 			}
