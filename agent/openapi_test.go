@@ -51,4 +51,6 @@ func TestOpenAPI(t *testing.T) {
 	expect(call("GET", "/api/v1/sync", "/api/v1/sync", token, ""), 200, "application/json")
 	expect(call("GET", "/api/v1/participants/00000000-0000-4000-8000-000000000000", "/api/v1/participants/{id}", token, ""), 404, "application/problem+json")
 	expect(call("POST", "/api/v1/participants", "/api/v1/participants", token, `{"first_name":"Pat"}`), 422, "application/problem+json")
+	expect(call("GET", "/api/v1/reports/site?year=2026", "/api/v1/reports/site", token, ""), 200, "application/json")
+	expect(call("GET", "/api/v1/reports/site?year=nineteen", "/api/v1/reports/site", token, ""), 422, "application/problem+json")
 }

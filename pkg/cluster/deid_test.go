@@ -88,7 +88,7 @@ func TestSmallSiteReachesHubDeidentified(t *testing.T) {
 		cohorts[m] = coh.ID
 	}
 	answers := map[string]bool{}
-	for _, it := range rel.POM.Items {
+	for _, it := range rel.Asked() {
 		answers[it.Code] = false
 	}
 	for i, x := range smallSite {

@@ -142,7 +142,7 @@ func TestSiteToHub(t *testing.T) {
 				friends bool
 			}{{"eligibility", d.elig, false}, {"midpoint", d.mid, i == 0}, {"closing", d.closing, i < 2}} {
 				answers := map[string]bool{}
-				for _, it := range rel.POM.Items {
+				for _, it := range rel.Asked() {
 					answers[it.Code] = it.Code == "pom20_have_friends" && iv.friends
 				}
 				st, err := cluster.JSON(ctx, http.MethodPut, a.URL()+"/api/v1/participants/"+p.ID+"/interviews/"+iv.tp, tok,
@@ -159,7 +159,7 @@ func TestSiteToHub(t *testing.T) {
 		}
 		st, _ := cluster.JSON(ctx, http.MethodPut, a.URL()+"/api/v1/participants/"+ids[0]+"/interviews/closing", tok,
 			map[string]any{"interviewed_on": "2026-01-28", "answers": map[string]bool{"pom20_have_friends": false}}, &prob)
-		if st != http.StatusUnprocessableEntity || len(prob.Errors) != len(rel.POM.Items)-1 {
+		if st != http.StatusUnprocessableEntity || len(prob.Errors) != len(rel.Asked())-1 {
 			t.Fatalf("incomplete interview: status %d, %d field errors", st, len(prob.Errors))
 		}
 		// The rest of the program: cohort, meeting, journals, outings,

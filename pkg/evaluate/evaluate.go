@@ -27,18 +27,23 @@ type Indicator struct {
 }
 
 // Interview is one participant's interview at one timepoint: the answers
-// given (true: the outcome is present). An indicator left unanswered is
-// simply absent from Answers; it counts in no n.
+// given (true: the outcome is present) and the indicators left
+// unanswered, with why (contract.NotAsked, contract.Declined). An
+// indicator left unanswered counts in no n, neither present nor absent;
+// Unanswered only counts why.
 type Interview struct {
-	Person    string
-	Timepoint string
-	Answers   map[string]bool
+	Person     string
+	Timepoint  string
+	Answers    map[string]bool
+	Unanswered map[string]string
 }
 
 // Share is how many answered an indicator at a timepoint and how many of
-// them had the outcome.
+// them had the outcome; NotAsked and Declined count the interviews of the
+// timepoint that left it unanswered (in no n).
 type Share struct {
-	N, Present int
+	N, Present         int
+	NotAsked, Declined int
 }
 
 // Pct is the share in percent, and false when nobody answered.
@@ -90,14 +95,14 @@ type POMRow struct {
 // participant with several interviews at one timepoint counts with the
 // last one given.
 func POM(indicators []Indicator, interviews []Interview) []POMRow {
-	byTP := map[string]map[string]map[string]bool{}
+	byTP := map[string]map[string]Interview{}
 	for _, iv := range interviews {
 		m := byTP[iv.Timepoint]
 		if m == nil {
-			m = map[string]map[string]bool{}
+			m = map[string]Interview{}
 			byTP[iv.Timepoint] = m
 		}
-		m[iv.Person] = iv.Answers
+		m[iv.Person] = iv
 	}
 	first, mid, closing := byTP[contract.TimepointEligibility], byTP[contract.TimepointMidpoint], byTP[contract.TimepointClosing]
 	people := make([]string, 0, len(first))
@@ -110,8 +115,8 @@ func POM(indicators []Indicator, interviews []Interview) []POMRow {
 		r := POMRow{Indicator: ind, First: share(first, ind.Code), Mid: share(mid, ind.Code), Closing: share(closing, ind.Code)}
 		var toMid, toClosing stats.Paired
 		for _, p := range people {
-			toMid.AddAnswers(ind.Code, first[p], mid[p])
-			toClosing.AddAnswers(ind.Code, first[p], closing[p])
+			toMid.AddAnswers(ind.Code, first[p].Answers, mid[p].Answers)
+			toClosing.AddAnswers(ind.Code, first[p].Answers, closing[p].Answers)
 		}
 		r.ToMid, r.ToClosing = change(toMid), change(toClosing)
 		rows[i] = r
@@ -119,17 +124,52 @@ func POM(indicators []Indicator, interviews []Interview) []POMRow {
 	return rows
 }
 
-func share(m map[string]map[string]bool, code string) Share {
+func share(m map[string]Interview, code string) Share {
 	var s Share
-	for _, answers := range m {
-		if v, ok := answers[code]; ok {
+	for _, iv := range m {
+		if v, ok := iv.Answers[code]; ok {
 			s.N++
 			if v {
 				s.Present++
 			}
+			continue
+		}
+		switch iv.Unanswered[code] {
+		case contract.NotAsked:
+			s.NotAsked++
+		case contract.Declined:
+			s.Declined++
 		}
 	}
 	return s
+}
+
+// Inputs are what a year-end report is computed from, whoever holds the
+// data: the indicators and statements a release names, the interviews,
+// the surveys (statement code to answer code), each consenting
+// participant's hospitalizations and the participation months.
+type Inputs struct {
+	Indicators       []Indicator
+	Interviews       []Interview
+	Statements       []Statement
+	Surveys          []map[string]string
+	Hospitalizations []Hospitalization
+	Months           []Month
+}
+
+// Report is the program's year-end table: the POM table (unpaired shares
+// and paired changes), the survey, hospitalizations and participation.
+type Report struct {
+	POM           []POMRow
+	Survey        Surveys
+	Hospital      Hospitalizations
+	Participation Participation
+}
+
+// Build computes the year-end report.
+func Build(in Inputs) Report {
+	return Report{POM: POM(in.Indicators, in.Interviews), Survey: Survey(in.Statements, in.Surveys),
+		Hospital: Hospital(in.Hospitalizations), Participation: Participate(in.Months)}
 }
 
 // PairedFromCounts makes a Change from counts a store added up itself.

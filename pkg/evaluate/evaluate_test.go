@@ -222,3 +222,21 @@ func TestParticipation(t *testing.T) {
 		t.Error("a month with nothing held has an attendance rate")
 	}
 }
+
+func TestUnansweredCountsInNoN(t *testing.T) {
+	ind := []evaluate.Indicator{{Code: "a"}}
+	ivs := []evaluate.Interview{
+		{Person: "x", Timepoint: contract.TimepointEligibility, Answers: map[string]bool{"a": true}},
+		{Person: "y", Timepoint: contract.TimepointEligibility, Unanswered: map[string]string{"a": contract.Declined}},
+		{Person: "z", Timepoint: contract.TimepointEligibility, Unanswered: map[string]string{"a": contract.NotAsked}},
+		{Person: "x", Timepoint: contract.TimepointClosing, Unanswered: map[string]string{"a": contract.Declined}},
+		{Person: "y", Timepoint: contract.TimepointClosing, Answers: map[string]bool{"a": false}},
+	}
+	r := evaluate.Build(evaluate.Inputs{Indicators: ind, Interviews: ivs}).POM[0]
+	if r.First != (evaluate.Share{N: 1, Present: 1, NotAsked: 1, Declined: 1}) || r.Closing != (evaluate.Share{N: 1, Declined: 1}) {
+		t.Errorf("shares %+v %+v", r.First, r.Closing)
+	}
+	if r.ToClosing.N() != 0 || r.ToClosing.OK {
+		t.Errorf("an unanswered indicator was paired: %+v", r.ToClosing)
+	}
+}

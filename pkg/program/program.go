@@ -370,6 +370,32 @@ func (r Release) Canonical() ([]byte, string) {
 	return b, hex.EncodeToString(s[:])
 }
 
+// Named reports whether the release names a POM indicator: gives it its
+// number in the POM instrument (1 to 21). An indicator without a number
+// (the program's thirteenth, which its material does not name) is in the
+// release as a placeholder only: it is not asked at interviews, shown,
+// imported, reported or sent to the hub until a later release names it.
+func (it Item) Named() bool { return it.Number > 0 }
+
+// Asked returns the POM indicators the release names (see Item.Named), in
+// the release's order: those an interview asks and a report shows.
+func (r Release) Asked() []Item {
+	out := make([]Item, 0, len(r.POM.Items))
+	for _, it := range r.POM.Items {
+		if it.Named() {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// AskedIndicator returns the named POM indicator with a code (false for
+// an unknown code and for an indicator the release does not name).
+func (r Release) AskedIndicator(code string) (Item, bool) {
+	it, ok := r.Indicator(code)
+	return it, ok && it.Named()
+}
+
 // Indicator returns the POM indicator with a code.
 func (r Release) Indicator(code string) (Item, bool) {
 	for _, it := range r.POM.Items {

@@ -1,6 +1,7 @@
 package program
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -171,5 +172,31 @@ func TestPrivacy(t *testing.T) {
 		if err := r.Validate(); err == nil {
 			t.Errorf("a smallest group of %d was accepted", k)
 		}
+	}
+}
+
+func TestOnlyNamedIndicatorsAreAsked(t *testing.T) {
+	rel := Default()
+	asked := rel.Asked()
+	if len(asked) != 12 || len(rel.POM.Items) != 13 {
+		t.Fatalf("asked %d of %d", len(asked), len(rel.POM.Items))
+	}
+	for _, it := range asked {
+		if it.Code == "pom_x13_unnamed" || !it.Named() {
+			t.Errorf("asked %+v", it)
+		}
+	}
+	if _, ok := rel.AskedIndicator("pom_x13_unnamed"); ok {
+		t.Error("the unnamed indicator is asked")
+	}
+	if _, ok := rel.Indicator("pom_x13_unnamed"); !ok {
+		t.Error("the unnamed indicator is no longer in the release")
+	}
+	// A later release that gives it its number names it (a copy: the
+	// default release's slices are shared).
+	rel.POM.Items = slices.Clone(rel.POM.Items)
+	rel.POM.Items[12].Number = 3
+	if _, ok := rel.AskedIndicator("pom_x13_unnamed"); !ok || len(rel.Asked()) != 13 {
+		t.Error("a named thirteenth indicator is not asked")
 	}
 }

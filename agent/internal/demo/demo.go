@@ -50,7 +50,7 @@ func Seed(ctx context.Context, st *store.Store, n int, seed uint64) (int, error)
 		made++
 		people = append(people, p)
 		base := map[string]float64{}
-		for _, it := range rel.POM.Items {
+		for _, it := range rel.Asked() {
 			base[it.Code] = 0.15 + rnd.Float64()*0.35
 		}
 		for k, tp := range contract.Timepoints {
@@ -61,11 +61,18 @@ func Seed(ctx context.Context, st *store.Store, n int, seed uint64) (int, error)
 			if day.After(today) {
 				break
 			}
-			answers := map[string]bool{}
+			in := store.InterviewInput{InterviewedOn: day.Format("2006-01-02"), Answers: map[string]bool{}, Unanswered: map[string]string{}}
 			for code, b := range base {
-				answers[code] = rnd.Float64() < b+0.18*float64(k)
+				switch r := rnd.Float64(); {
+				case r < 0.03:
+					in.Unanswered[code] = contract.Declined
+				case r < 0.05:
+					in.Unanswered[code] = contract.NotAsked
+				default:
+					in.Answers[code] = rnd.Float64() < b+0.18*float64(k)
+				}
 			}
-			if _, err := st.RecordInterview(ctx, p.ID, tp, store.InterviewInput{InterviewedOn: day.Format("2006-01-02"), Answers: answers}); err != nil {
+			if _, err := st.RecordInterview(ctx, p.ID, tp, in); err != nil {
 				return made, err
 			}
 		}

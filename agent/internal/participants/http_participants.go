@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -98,7 +99,8 @@ func (s *Handlers) APIWithdraw(c *gin.Context) {
 }
 
 func interviewView(iv store.POMInterview) gin.H {
-	return gin.H{"id": iv.ID, "timepoint": iv.Timepoint, "interviewed_on": iv.InterviewedOn, "release": iv.Release, "answers": iv.AnswersOf(), "notes": iv.Notes}
+	return gin.H{"id": iv.ID, "timepoint": iv.Timepoint, "interviewed_on": iv.InterviewedOn, "release": iv.Release, "answers": iv.AnswersOf(),
+		"unanswered": iv.UnansweredOf(), "notes": iv.Notes}
 }
 
 func (s *Handlers) APIInterviews(c *gin.Context) {
@@ -134,19 +136,25 @@ func (s *Handlers) APIRecordInterview(c *gin.Context) {
 
 const maxImportBytes = 8 << 20
 
+// importKinds are what a CSV import may hold.
+var importKinds = map[string]bool{"participants": true, "coaches": true, "interviews": true}
+
 func (s *Handlers) runImport(c *gin.Context, kind string, r io.Reader, dryRun bool) (store.ImportResult, error) {
 	var res store.ImportResult
 	var err error
-	if kind == "coaches" {
+	switch kind {
+	case "coaches":
 		res, err = s.St.ImportCoaches(c.Request.Context(), r, dryRun)
-	} else {
+	case "interviews":
+		res, err = s.St.ImportInterviews(c.Request.Context(), r, dryRun)
+	default:
 		res, err = s.St.ImportParticipants(c.Request.Context(), r, dryRun, nil)
 	}
 	if err == nil && !dryRun {
 		if aerr := s.St.Audit(c.Request.Context(), web.CurrentUser(c), "import_"+kind, "site", "", fmt.Sprintf("%d imported", res.Imported)); aerr != nil {
 			return res, aerr
 		}
-		if kind == "participants" {
+		if kind != "coaches" {
 			s.NudgeSync()
 		}
 	}
@@ -156,8 +164,8 @@ func (s *Handlers) runImport(c *gin.Context, kind string, r io.Reader, dryRun bo
 // APIImport takes a CSV body: POST /api/v1/import/participants?dry_run=true.
 func (s *Handlers) APIImport(c *gin.Context) {
 	kind := c.Param("kind")
-	if kind != "participants" && kind != "coaches" {
-		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "Import participants or coaches."))
+	if !importKinds[kind] {
+		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "Import participants, coaches or interviews."))
 		return
 	}
 	if ct := c.ContentType(); ct != "text/csv" {
@@ -194,16 +202,34 @@ func rowField(e store.RowError) string {
 	return f
 }
 
+// importPage is the import page's data: the columns of each kind (the
+// interviews' from the release the site runs).
+func (s *Handlers) importPage(c *gin.Context, kind string) (gin.H, error) {
+	rel, err := s.St.ActiveRelease(c.Request.Context())
+	return gin.H{"Title": "Import", "Kind": kind, "Participants": store.ParticipantColumns, "Coaches": store.CoachColumns,
+		"Interviews": store.InterviewColumns(rel), "Choices": store.InterviewChoices}, err
+}
+
 func (s *Handlers) ImportPage(c *gin.Context) {
-	s.Render(c, http.StatusOK, "import.html", gin.H{"Title": "Import", "Kind": "participants", "Participants": store.ParticipantColumns, "Coaches": store.CoachColumns})
+	data, err := s.importPage(c, "participants")
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	s.Render(c, http.StatusOK, "import.html", data)
 }
 
 func (s *Handlers) ImportSubmit(c *gin.Context) {
 	kind := c.PostForm("kind")
 	dryRun := c.PostForm("dry_run") == "true"
-	data := gin.H{"Title": "Import", "Kind": kind, "DryRun": dryRun, "Participants": store.ParticipantColumns, "Coaches": store.CoachColumns}
-	if kind != "participants" && kind != "coaches" {
-		data["Error"] = "Choose what the file holds: participants or coaches."
+	data, err := s.importPage(c, kind)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	data["DryRun"] = dryRun
+	if !importKinds[kind] {
+		data["Error"] = "Choose what the file holds: participants, coaches or interviews."
 		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
 		return
 	}
@@ -312,16 +338,15 @@ func (s *Handlers) InterviewSubmit(c *gin.Context) {
 		return
 	}
 	tp := c.PostForm("timepoint")
-	in := store.InterviewInput{InterviewedOn: c.PostForm("interviewed_on"), Notes: c.PostForm("notes"), Answers: map[string]bool{}}
-	raw := map[string]string{}
-	for _, it := range rel.POM.Items {
-		switch v := c.PostForm("a_" + it.Code); v {
-		case "present", "absent":
-			in.Answers[it.Code] = v == "present"
-			raw[it.Code] = v
-		}
+	in, raw, formErrs := interviewForm(c)
+	if len(formErrs) > 0 {
+		// Nothing is saved: the choices that could not be read are named
+		// with whatever else is wrong with the answers.
+		err = append(store.CheckAnswers(rel, in), formErrs...)
+	} else {
+		_, err = s.St.RecordInterview(ctx, c.Param("id"), tp, in)
 	}
-	if _, err := s.St.RecordInterview(ctx, c.Param("id"), tp, in); err != nil {
+	if err != nil {
 		fe, ok := web.FieldErrors(err)
 		if !ok {
 			s.Respond(c, err)
@@ -333,6 +358,39 @@ func (s *Handlers) InterviewSubmit(c *gin.Context) {
 	}
 	s.NudgeSync()
 	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#interviews")
+}
+
+// interviewForm reads the interview form: each indicator's choice is the
+// field a_<code>, one of store.InterviewChoices. A field sent twice or a
+// choice that is not one of them is an error of its own; a code the
+// release does not ask is passed on for the store to refuse by name.
+func interviewForm(c *gin.Context) (store.InterviewInput, map[string]string, store.ValidationErrors) {
+	in := store.InterviewInput{InterviewedOn: c.PostForm("interviewed_on"), Notes: c.PostForm("notes"), Answers: map[string]bool{}, Unanswered: map[string]string{}}
+	raw := map[string]string{}
+	var errs store.ValidationErrors
+	_ = c.Request.ParseMultipartForm(1 << 20)
+	for k, vs := range c.Request.PostForm {
+		code, ok := strings.CutPrefix(k, "a_")
+		if !ok {
+			continue
+		}
+		field := "answers." + code
+		if !contract.ValidCode(code) {
+			field = "answers"
+		}
+		switch {
+		case len(vs) != 1:
+			errs = append(errs, store.ValidationError{Field: field, Msg: "was sent more than once; choose one answer"})
+		case !in.SetChoice(code, vs[0]):
+			errs = append(errs, store.ValidationError{Field: field, Msg: "must be one of " + strings.Join(store.InterviewChoices, ", ")})
+		default:
+			raw[code] = vs[0]
+		}
+	}
+	if len(c.Request.PostForm["interviewed_on"]) > 1 || len(c.Request.PostForm["timepoint"]) > 1 {
+		errs = append(errs, store.ValidationError{Field: "interviewed_on", Msg: "the date and timepoint must be sent once"})
+	}
+	return in, raw, errs
 }
 
 func (s *Handlers) WithdrawSubmit(c *gin.Context) {

@@ -53,7 +53,7 @@ func (s *site) enroll(first, last, enrolled, coachID string) store.Participant {
 func (s *site) interview(p store.Participant, tp, day string) {
 	s.t.Helper()
 	ans := map[string]bool{}
-	for _, it := range program.Default().POM.Items {
+	for _, it := range program.Default().Asked() {
 		ans[it.Code] = true
 	}
 	_, err := s.st.RecordInterview(context.Background(), p.ID, tp, store.InterviewInput{InterviewedOn: day, Answers: ans})

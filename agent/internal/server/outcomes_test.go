@@ -247,7 +247,7 @@ func TestParticipantPageShowsOutcomes(t *testing.T) {
 	rel := program.Default()
 	answers := func(friends bool) map[string]bool {
 		m := map[string]bool{}
-		for _, it := range rel.POM.Items {
+		for _, it := range rel.Asked() {
 			m[it.Code] = it.Code == "pom20_have_friends" && friends
 		}
 		return m
@@ -261,7 +261,7 @@ func TestParticipantPageShowsOutcomes(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("participant page: %d", st)
 	}
-	mustContain(t, "participant page", body, "pom-side-by-side", "▲ now present", "1 of 13", "hosp-no-consent", "Participation by program month")
+	mustContain(t, "participant page", body, "pom-side-by-side", "▲ now present", "1 of 12", "hosp-no-consent", "Participation by program month")
 	if st, body := b.post("/participants/"+p.ID+"/hospitalizations/before", url.Values{"before_count": {"2"}}); st != 422 || !strings.Contains(body, "did not consent") {
 		t.Fatalf("hospitalization without consent through the page: %d", st)
 	}

@@ -59,6 +59,7 @@ type handlers struct {
 	ownJournal   *journals.OwnJournal
 	outcomes     *outcomes.Hospitalizations
 	surveys      *outcomes.Surveys
+	reports      *outcomes.Reports
 	ta           *taHandlers
 	home         *homeHandlers
 }
@@ -69,7 +70,7 @@ func newHandlers(a *web.App) handlers {
 	h := handlers{signin: &signinHandlers{a}, site: &siteHandlers{a}, participants: &participants.Handlers{App: a}, coaches: &cohorts.Coaches{App: a},
 		cohorts: &cohorts.Cohorts{App: a}, meetings: &cohorts.Meetings{App: a}, pairs: &cohorts.Pairs{App: a}, outings: &outings.Handlers{App: a},
 		stipends: &stipends.Handlers{App: a}, journals: &journals.Journals{App: a}, ownJournal: &journals.OwnJournal{App: a}, outcomes: &outcomes.Hospitalizations{App: a},
-		surveys: &outcomes.Surveys{App: a}, ta: &taHandlers{a}, home: &homeHandlers{a}}
+		surveys: &outcomes.Surveys{App: a}, reports: &outcomes.Reports{App: a}, ta: &taHandlers{a}, home: &homeHandlers{a}}
 	a.ParticipantSections = []web.ParticipantSection{h.journals.JournalsSection, h.stipends.StipendSection,
 		h.outings.ParticipantOutingsSection, h.outcomes.HospitalizationsSection}
 	a.CohortSections = []web.CohortSection{h.meetings.MeetingsSection, h.pairs.CohortPairsSection}
@@ -214,6 +215,7 @@ func (s *Server) apiRoutes(a access) []route {
 		{staffAPI, get, "/surveys", chain(h.surveys.APISurveyCounts)},
 		{staffAPI, post, "/surveys", chain(h.surveys.APIRecordSurvey)},
 		{staffAPI, post, "/survey-codes", chain(h.surveys.APIIssueSurveyCodes)},
+		{staffAPI, get, "/reports/site", chain(director, h.reports.APISiteReport)},
 		// Staff API: the site (audit, release and its files, sync, TA).
 		{staffAPI, get, "/audit", chain(director, h.site.apiAudit)},
 		{staffAPI, get, "/release", chain(h.site.apiRelease)},
@@ -292,6 +294,8 @@ func (s *Server) pageRoutes(a access) []route {
 		{staffPages, post, "/surveys", chain(h.surveys.SurveyPaperSubmit)},
 		{staffPages, post, "/surveys/codes", chain(h.surveys.SurveyCodesSubmit)},
 		{staffPages, post, "/surveys/device", chain(h.surveys.SurveyDeviceSubmit)},
+		{staffPages, get, "/reports/site", chain(director, h.reports.SiteReportPage)},
+		{staffPages, get, "/reports/site.csv", chain(director, h.reports.SiteReportCSV)},
 		// Staff pages: the site (audit, release files, sync, TA).
 		{staffPages, get, "/audit", chain(director, h.site.auditPage)},
 		{staffPages, get, "/kit-files/:sha", chain(h.site.kitFile)},

@@ -293,7 +293,7 @@ func (sb *siteBuilder) staff(day time.Time) {
 
 func (sb *siteBuilder) pomAnswers(share float64) map[string]bool {
 	out := map[string]bool{}
-	for _, it := range sb.rel.POM.Items {
+	for _, it := range sb.rel.Asked() {
 		out[it.Code] = sb.rng.Float64() < share
 	}
 	return out

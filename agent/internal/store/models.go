@@ -52,15 +52,18 @@ type Participant struct {
 // POMInterview is one Personal Outcome Measures interview. Its ID is also
 // the id of its de-identified record upstream.
 type POMInterview struct {
-	ID            string    `gorm:"primaryKey;size:36"`
-	ParticipantID string    `gorm:"size:36;not null;uniqueIndex:ux_pom_participant_timepoint"`
-	Timepoint     string    `gorm:"size:20;not null;uniqueIndex:ux_pom_participant_timepoint"`
-	InterviewedOn string    `gorm:"size:10;not null"`
-	Release       string    `gorm:"size:40;not null"`
-	Answers       string    `gorm:"type:text;not null"`
-	Notes         string    `gorm:"type:text"`
-	CreatedAt     time.Time `gorm:"not null"`
-	UpdatedAt     time.Time `gorm:"not null"`
+	ID            string `gorm:"primaryKey;size:36"`
+	ParticipantID string `gorm:"size:36;not null;uniqueIndex:ux_pom_participant_timepoint"`
+	Timepoint     string `gorm:"size:20;not null;uniqueIndex:ux_pom_participant_timepoint"`
+	InterviewedOn string `gorm:"size:10;not null"`
+	Release       string `gorm:"size:40;not null"`
+	Answers       string `gorm:"type:text;not null"`
+	// Unanswered holds the indicators left unanswered and why (JSON,
+	// code to contract.NotAsked or contract.Declined; migration 0011).
+	Unanswered string    `gorm:"type:text;not null;default:'{}'"`
+	Notes      string    `gorm:"type:text"`
+	CreatedAt  time.Time `gorm:"not null"`
+	UpdatedAt  time.Time `gorm:"not null"`
 }
 
 // SyncRecord is one entry of the outbox, a change log: the latest

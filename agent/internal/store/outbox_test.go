@@ -49,7 +49,7 @@ func setMinGroup(t *testing.T, st *Store, version string, k int) {
 
 func allAnswers(v bool) map[string]bool {
 	m := map[string]bool{}
-	for _, it := range program.Default().POM.Items {
+	for _, it := range program.Default().Asked() {
 		m[it.Code] = v
 	}
 	return m

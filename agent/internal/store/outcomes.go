@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -275,7 +276,7 @@ type POMSideBySide struct {
 // first interview with the latest one that has the indicator.
 type POMRow struct {
 	Item   program.Item
-	Cells  []string // "present", "not present" or "" per timepoint
+	Cells  []string // "present", "not present", "not asked", "declined" or "" per timepoint
 	Change string   // "gained", "lost", "same" or ""
 }
 
@@ -283,19 +284,19 @@ type POMRow struct {
 // a release.
 func SideBySide(rel program.Release, ivs map[string]POMInterview) POMSideBySide {
 	v := POMSideBySide{Timepoints: contract.Timepoints, Dates: map[string]string{}, Present: map[string]int{}}
-	answers := map[string]map[string]bool{}
+	answers, left := map[string]map[string]bool{}, map[string]map[string]string{}
 	for tp, iv := range ivs {
-		answers[tp] = iv.AnswersOf()
+		answers[tp], left[tp] = iv.AnswersOf(), iv.UnansweredOf()
 		v.Dates[tp] = iv.InterviewedOn
 	}
-	for _, it := range rel.POM.Items {
+	for _, it := range rel.Asked() {
 		row := POMRow{Item: it}
 		var seen []bool
 		for _, tp := range v.Timepoints {
 			a, ok := answers[tp][it.Code]
 			switch {
 			case !ok:
-				row.Cells = append(row.Cells, "")
+				row.Cells = append(row.Cells, strings.ReplaceAll(left[tp][it.Code], "_", " "))
 				continue
 			case a:
 				row.Cells = append(row.Cells, "present")

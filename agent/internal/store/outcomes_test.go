@@ -577,7 +577,7 @@ func TestSideBySide(t *testing.T) {
 		"eligibility": {InterviewedOn: "2026-01-05", Answers: all(map[string]bool{b: true})},
 		"closing":     {InterviewedOn: "2026-12-01", Answers: all(map[string]bool{a: true})},
 	})
-	if len(v.Rows) != 13 || v.Present["eligibility"] != 1 || v.Present["closing"] != 1 || v.Dates["midpoint"] != "" {
+	if len(v.Rows) != 12 || v.Present["eligibility"] != 1 || v.Present["closing"] != 1 || v.Dates["midpoint"] != "" {
 		t.Fatalf("side by side %+v", v)
 	}
 	if r := v.Rows[0]; !reflect.DeepEqual(r.Cells, []string{"not present", "", "present"}) || r.Change != "gained" {

@@ -2,11 +2,9 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
-	"sort"
 	"strings"
 	"time"
 
@@ -242,100 +240,6 @@ func (s *participantStore) Participant(ctx context.Context, id string) (Particip
 	return p, notFound(err)
 }
 
-// InterviewInput is a POM interview as staff record it.
-type InterviewInput struct {
-	InterviewedOn string          `json:"interviewed_on"`
-	Answers       map[string]bool `json:"answers"`
-	Notes         string          `json:"notes"`
-}
-
-// RecordInterview records or corrects the participant's interview at a
-// timepoint. Every indicator of the release the site runs must be answered.
-func (s *participantStore) RecordInterview(ctx context.Context, participantID, timepoint string, in InterviewInput) (POMInterview, error) {
-	rel, err := s.ActiveRelease(ctx)
-	if err != nil {
-		return POMInterview{}, err
-	}
-	var errs ValidationErrors
-	valid := false
-	for _, tp := range contract.Timepoints {
-		valid = valid || tp == timepoint
-	}
-	if !valid {
-		errs = append(errs, ValidationError{Field: "timepoint", Msg: "must be one of " + strings.Join(contract.Timepoints, ", ")})
-	}
-	day, ok := parseDate(in.InterviewedOn)
-	if !ok {
-		errs = append(errs, ValidationError{Field: "interviewed_on", Msg: "must be a date as YYYY-MM-DD"})
-	} else if day.After(s.Now().AddDate(0, 0, 1)) {
-		errs = append(errs, ValidationError{Field: "interviewed_on", Msg: "cannot be in the future"})
-	}
-	for _, it := range rel.POM.Items {
-		if _, ok := in.Answers[it.Code]; !ok {
-			errs = append(errs, ValidationError{Field: "answers." + it.Code, Msg: "answer present or not present for \u201c" + it.Text + "\u201d"})
-		}
-	}
-	for code := range in.Answers {
-		if _, ok := rel.Indicator(code); !ok {
-			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "is not an indicator of release " + rel.Version})
-		}
-	}
-	if len(in.Notes) > 4000 {
-		errs = append(errs, ValidationError{Field: "notes", Msg: "are longer than 4000 characters"})
-	}
-	if len(errs) > 0 {
-		sort.Slice(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
-		return POMInterview{}, errs
-	}
-	var iv POMInterview
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var p Participant
-		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
-			return notFound(err)
-		}
-		if p.WithdrawnAt != nil {
-			return &ValidationError{Field: "participant", Msg: "has withdrawn; no interviews can be recorded"}
-		}
-		if enrolled, _ := parseDate(p.EnrolledOn); timepoint != contract.TimepointEligibility && day.Before(enrolled) {
-			return &ValidationError{Field: "interviewed_on", Msg: "is before the enrollment date " + p.EnrolledOn}
-		}
-		now := s.Now()
-		err := tx.Limit(1).Find(&iv, "participant_id = ? AND timepoint = ?", participantID, timepoint).Error
-		if err != nil {
-			return err
-		}
-		if iv.ID == "" {
-			iv = POMInterview{ID: deident.NewRecordID(now), ParticipantID: participantID, Timepoint: timepoint, CreatedAt: now}
-		}
-		iv.InterviewedOn, iv.Release, iv.Answers, iv.Notes, iv.UpdatedAt = in.InterviewedOn, rel.Version, mustJSON(in.Answers), in.Notes, now
-		if err := tx.Save(&iv).Error; err != nil {
-			return err
-		}
-		return s.refreshUpstream(tx, participantID)
-	})
-	return iv, err
-}
-
-// Interviews lists a participant's interviews by timepoint.
-func (s *participantStore) Interviews(ctx context.Context, participantID string) (map[string]POMInterview, error) {
-	var ivs []POMInterview
-	if err := s.DB.WithContext(ctx).Find(&ivs, "participant_id = ?", participantID).Error; err != nil {
-		return nil, err
-	}
-	out := map[string]POMInterview{}
-	for _, iv := range ivs {
-		out[iv.Timepoint] = iv
-	}
-	return out, nil
-}
-
-// AnswersOf decodes an interview's answers.
-func (iv POMInterview) AnswersOf() map[string]bool {
-	m := map[string]bool{}
-	_ = json.Unmarshal([]byte(iv.Answers), &m)
-	return m
-}
-
 // refreshUpstream recomputes the de-identified records of a participant
 // after a change that cannot alter how they are described (see
 // refreshRecords) and writes any change to the outbox, in the caller's
@@ -390,7 +294,17 @@ func (s *participantStore) refreshPerson(tx *gorm.DB, participantID string, site
 			continue
 		}
 		payload := contract.POMInterview{ParticipantKey: p.SurrogateKey, EnrollmentYear: enrolled.Year(), AgeBand: d.Band, Model: d.Model, Timepoint: iv.Timepoint,
-			ProgramMonth: deident.CalendarMonth(enrolled, ivDay), Release: iv.Release, Answers: iv.AnswersOf()}
+			ProgramMonth: deident.CalendarMonth(enrolled, ivDay), Release: iv.Release}
+		if err := s.askedOnly(tx, iv, &payload); err != nil {
+			return err
+		}
+		if len(payload.Answers)+len(payload.Unanswered) == 0 {
+			// Nothing the release names was recorded: nothing to send.
+			if err := putTombstone(tx, now, iv.ID, contract.TypePOMInterview); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := payload.Validate(); err != nil {
 			return fmt.Errorf("de-identified interview %s: %w", iv.ID, err)
 		}

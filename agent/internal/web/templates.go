@@ -4,6 +4,7 @@ import (
 	"embed"
 	"html/template"
 	"io/fs"
+	"strconv"
 	"strings"
 
 	"github.com/itsmylife/iml/pkg/i18n"
@@ -56,6 +57,21 @@ var funcs = template.FuncMap{
 			return "not present"
 		}
 	},
+	// fig shows a figure that may be missing (*float64 nil: "–") with
+	// one decimal; signed adds the sign of a change.
+	"fig":    func(v any) string { return fig(v, false) },
+	"signed": func(v any) string { return fig(v, true) },
+	// pval shows a p-value: three decimals, "< 0.001" below, "–" missing.
+	"pval": func(v any) string {
+		p, ok := v.(float64)
+		switch {
+		case !ok:
+			return "–"
+		case p < 0.001:
+			return "< 0.001"
+		}
+		return strconv.FormatFloat(p, 'f', 3, 64)
+	},
 	// arr packs arguments for a sub-template.
 	"arr": func(v ...any) []any { return v },
 	"title": func(s string) string {
@@ -64,6 +80,26 @@ var funcs = template.FuncMap{
 		}
 		return strings.ToUpper(s[:1]) + s[1:]
 	},
+}
+
+func fig(v any, signed bool) string {
+	var x float64
+	switch f := v.(type) {
+	case *float64:
+		if f == nil {
+			return "–"
+		}
+		x = *f
+	case float64:
+		x = f
+	default:
+		return "–"
+	}
+	s := strconv.FormatFloat(x, 'f', 1, 64)
+	if signed && x > 0 {
+		s = "+" + s
+	}
+	return s
 }
 
 // TemplateFS is the pages' template sources (for the tests that check the

@@ -241,7 +241,7 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 	}
 	rep.Participants, rep.FirstInterviews, rep.MidInterviews, rep.ClosingInterviews, rep.Surveys = count("total/participants"), count("total/first_interviews"),
 		count("total/mid_interviews"), count("total/closing_interviews"), count("total/surveys")
-	for _, it := range content.POM.Items {
+	for _, it := range content.Asked() {
 		row := IndicatorRow{Code: it.Code, Number: it.Number, Text: it.Text}
 		share := func(tp string) (Figure, Figure) {
 			k := "pom/" + tp + "/" + it.Code + "/"

@@ -85,7 +85,7 @@ func (s *Store) POMReport(ctx context.Context, f POMFilter, minCell int) (POMRep
 	}
 	rep.Participants = count("total/participants")
 	rep.Interviews = count("total/first_interviews", "total/mid_interviews", "total/closing_interviews")
-	for _, it := range content.POM.Items {
+	for _, it := range content.Asked() {
 		ind := POMIndicator{Code: it.Code, Number: it.Number, Text: it.Text}
 		at := func(tp string) (*int, *int, *float64) {
 			k := "pom/" + tp + "/" + it.Code + "/"

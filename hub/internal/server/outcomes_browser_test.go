@@ -84,7 +84,7 @@ func TestOutcomesDashboardInTheBrowser(t *testing.T) {
 		if loc := run(t, bctx, chromedp.Location()); !strings.HasSuffix(loc, "/outcomes") {
 			t.Fatalf("after sign-in the browser is at %s", loc)
 		}
-		if n := run(t, bctx, chromedp.Evaluate[float64]("document.querySelectorAll('#indicators tbody tr').length")); n != 13 {
+		if n := run(t, bctx, chromedp.Evaluate[float64]("document.querySelectorAll('#indicators tbody tr').length")); n != 12 {
 			t.Fatalf("%v indicator rows", n)
 		}
 		if n := run(t, bctx, chromedp.Evaluate[float64]("document.querySelectorAll('svg.chart').length")); n != 3 {

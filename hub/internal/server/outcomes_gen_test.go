@@ -69,13 +69,13 @@ func (g *synth) generate(rel program.Release) map[string][]string {
 					continue
 				}
 				ans := map[string]bool{}
-				for _, it := range rel.POM.Items {
+				for _, it := range rel.Asked() {
 					if g.rng.Float64() < 0.9 {
 						ans[it.Code] = g.rng.Float64() < 0.3+0.2*float64(ti)
 					}
 				}
 				if len(ans) == 0 {
-					ans[rel.POM.Items[0].Code] = true
+					ans[rel.Asked()[0].Code] = true
 				}
 				im := ""
 				if g.rng.Float64() < 0.3 {

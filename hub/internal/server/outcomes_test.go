@@ -45,8 +45,13 @@ func TestOutcomesRoutes(t *testing.T) {
 				resp, b := get(t, "/api/v1/outcomes/report?"+q, w.token)
 				var rep outcomes.OutcomeReport
 				wantJSON(t, resp, b, &rep)
-				if rep.MinCell != 11 || len(rep.Indicators) != 13 || len(rep.Statements) != 11 {
+				if rep.MinCell != 11 || len(rep.Indicators) != 12 || len(rep.Statements) != 11 {
 					t.Fatalf("%s: min cell %d, %d indicators, %d statements", q, rep.MinCell, len(rep.Indicators), len(rep.Statements))
+				}
+				for _, ind := range rep.Indicators {
+					if ind.Code == "pom_x13_unnamed" {
+						t.Fatalf("%s: the report shows the indicator no release names", q)
+					}
 				}
 			}
 			resp, b := get(t, "/api/v1/outcomes/report?state=va", w.token)
