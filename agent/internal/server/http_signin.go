@@ -34,7 +34,7 @@ func (s *signinHandlers) apiLogin(c *gin.Context) {
 		c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.St.Now())))
 		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeUnauthorized, "Too many failed sign-ins. The account is locked for 15 minutes."))
 	case err != nil:
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 	default:
 		c.JSON(http.StatusOK, gin.H{"token": tok, "user": gin.H{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role}})
 	}

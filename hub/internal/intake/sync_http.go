@@ -44,7 +44,7 @@ func (s *Handlers) Enroll(c *gin.Context) {
 		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeSiteRevoked, "This site has been revoked at the hub."))
 		return
 	case err != nil:
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	gen, err := s.St.Generation(c.Request.Context())
@@ -130,7 +130,7 @@ func (s *Handlers) Push(c *gin.Context) {
 	})
 	switch v := wait(); {
 	case v.err != nil:
-		problem.Internal(c, s.Log, v.err)
+		s.Respond(c, v.err)
 		return
 	case len(v.ferrs) > 0:
 		problem.Write(c, problem.Validation(fmt.Sprintf("%d or more records are invalid; nothing in the batch was stored.", len(v.ferrs)), v.ferrs...))
@@ -144,7 +144,7 @@ func (s *Handlers) Push(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	if rel := c.GetHeader(contract.HeaderRelease); rel != "" && rel != site.Release {

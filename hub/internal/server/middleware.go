@@ -23,7 +23,7 @@ func (s *Server) requireStaff(page bool) gin.HandlerFunc {
 		tok, viaBearer := web.SessionToken(c)
 		u, sess, err := s.staff.SessionUser(c.Request.Context(), tok)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			problem.Internal(c, s.Log, err)
+			s.Respond(c, err)
 			return
 		}
 		if err != nil {
@@ -101,7 +101,7 @@ func (s *Server) requireSite(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 		return
 	}
 	if site.RevokedAt != nil {

@@ -37,7 +37,7 @@ func (s *Handlers) APILogin(c *gin.Context) {
 		c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.St.Now())))
 		problem.Write(c, problem.New(http.StatusTooManyRequests, problem.TypeUnauthorized, lockedMessage))
 	case err != nil:
-		problem.Internal(c, s.Log, err)
+		s.Respond(c, err)
 	default:
 		c.Set(web.CtxAuditActor, u)
 		c.JSON(http.StatusOK, gin.H{"token": tok, "user": userView(u)})

@@ -120,7 +120,7 @@ func (s *Handlers) certifiedView(c *gin.Context, status int, cert Certification)
 			return
 		}
 	}
-	problem.Internal(c, s.Log, errors.New("certification vanished after writing it"))
+	s.Respond(c, errors.New("certification vanished after writing it"))
 }
 
 func (s *Handlers) APICertify(c *gin.Context) {
