@@ -24,6 +24,9 @@ func parts(cell string) []string {
 	case f[0] == "pom" && f[3] == "n":
 		b := strings.Join(f[:3], "/") + "/"
 		return []string{b + "present", b + "absent"}
+	case f[0] == "pair" && f[3] == "n":
+		b := strings.Join(f[:3], "/") + "/"
+		return []string{b + "both", b + "gained", b + "lost", b + "neither"}
 	case f[0] == "survey" && f[2] == "n":
 		var out []string
 		for _, a := range contract.SurveyAnswers {

@@ -122,3 +122,74 @@ func BenchmarkPublication(b *testing.B) {
 		b.Logf("  %-4q %5.1f%% of %d   %5.1f%% of %d", lv, 100*float64(hid)/float64(max(all, 1)), all, 100*float64(hidAny)/float64(max(allAny, 1)), allAny)
 	}
 }
+
+// nationalPaired is nationalRaw with each indicator's paired changes:
+// every participant's answers at the three interviews (now and then none)
+// counted into the unpaired and paired cells, and a joint per indicator.
+func nationalPaired(sites int) ([]suppress.Site, map[suppress.Base]map[string]int64, []suppress.Joint) {
+	infos, raw := nationalRaw(sites)
+	rng := rand.New(rand.NewPCG(43, 8))
+	family := pairCells() // the cells of indicator I1 by atom
+	byAtom := make([][]string, pairAtoms)
+	for name, atoms := range family {
+		for _, a := range atoms {
+			byAtom[a] = append(byAtom[a], name)
+		}
+	}
+	var joints []suppress.Joint
+	for i := 1; i <= 12; i++ {
+		code := "I" + strconv.Itoa(i)
+		j := suppress.Joint{Atoms: pairAtoms, Cells: map[string][]int{}}
+		for name, atoms := range family {
+			j.Cells[strings.Replace(name, "/I1/", "/"+code+"/", 1)] = atoms
+		}
+		joints = append(joints, j)
+	}
+	for b, m := range raw {
+		for k := range m {
+			if strings.HasPrefix(k, "pom/") {
+				delete(m, k)
+			}
+		}
+		people := int(m["total/participants"])
+		for p := 0; p < people; p++ {
+			for i := 1; i <= 12; i++ {
+				code := "/I" + strconv.Itoa(i) + "/"
+				at := [3]int{}
+				for t := range at {
+					switch r := rng.Float64(); {
+					case t > 0 && r < 0.15:
+						at[t] = 2 // no interview then
+					case r < 0.3+0.2*float64(t):
+						at[t] = 0
+					default:
+						at[t] = 1
+					}
+				}
+				for _, name := range byAtom[at[0]*9+at[1]*3+at[2]] {
+					m[strings.Replace(name, "/I1/", code, 1)]++
+				}
+			}
+		}
+		raw[b] = m
+	}
+	return infos, raw, joints
+}
+
+// BenchmarkPublicationPaired is BenchmarkPublication with the paired
+// changes and their joints, the picture the hub publishes.
+func BenchmarkPublicationPaired(b *testing.B) {
+	n := 2000
+	if v := os.Getenv("IML_BENCH_PUBLICATION_SITES"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	sites, raw, joints := nationalPaired(n)
+	b.ReportAllocs()
+	var l *suppress.Lattice
+	for b.Loop() {
+		l = buildJoint(b, 11, sites, raw, joints)
+	}
+	b.ReportMetric(float64(len(l.Counts)), "cells")
+	b.ReportMetric(float64(l.Primary), "primary")
+	b.ReportMetric(float64(l.Complements), "complements")
+}

@@ -76,7 +76,11 @@ func (l *Lattice) resolveJoints(js []Joint) error {
 // jointMoves bounds the moves of atoms a certificate tries for a cell,
 // the fewest cells first (adding a participant to each of its atoms is
 // always tried too).
-const jointMoves = 24
+const jointMoves = 4
+
+// jointAdds bounds the additions tried, the fewest cells first: one is
+// enough for a certificate to exist (fixing every other dimension).
+const jointAdds = 2
 
 // jointAxes are the choices among a report's cells for a cell of a
 // family: a participant added to one of its atoms (every cell adding up
@@ -137,5 +141,6 @@ func (s *solver) jointAxes(c int) []axis {
 	}
 	size := func(a axis) int { return len(a.plus) + len(a.minus) }
 	slices.SortStableFunc(moves, func(x, y axis) int { return size(x) - size(y) })
-	return append(moves[:min(len(moves), jointMoves)], adds...)
+	slices.SortStableFunc(adds, func(x, y axis) int { return size(x) - size(y) })
+	return append(moves[:min(len(moves), jointMoves)], adds[:min(len(adds), jointAdds)]...)
 }

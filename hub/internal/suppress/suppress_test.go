@@ -23,6 +23,13 @@ func testSite(id, org, typ, state string) suppress.Site {
 // depend on it.
 func build(t testing.TB, min int64, sites []suppress.Site, raw map[suppress.Base]map[string]int64) *suppress.Lattice {
 	t.Helper()
+	return buildJoint(t, min, sites, raw, nil)
+}
+
+// buildJoint is build with joints; the groups of the paired cells
+// (pair/<span>/<code>/n) are added too.
+func buildJoint(t testing.TB, min int64, sites []suppress.Site, raw map[suppress.Base]map[string]int64, joints []suppress.Joint) *suppress.Lattice {
+	t.Helper()
 	in := suppress.Input{Min: min, Sites: sites, Counts: map[suppress.Base][]int64{}}
 	index := map[string]int{}
 	for _, m := range raw {
@@ -45,6 +52,7 @@ func build(t testing.TB, min int64, sites []suppress.Site, raw map[suppress.Base
 			in.Groups = append(in.Groups, suppress.Group{Total: c.Name, Parts: ps})
 		}
 	}
+	in.Joints = joints
 	l, err := suppress.Build(in)
 	if err != nil {
 		t.Fatal(err)
