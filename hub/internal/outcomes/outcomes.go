@@ -256,8 +256,8 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 		case row.FirstShare.Value != nil && row.ClosingShare.Value != nil:
 			row.ChangePoints = shown(round(*row.ClosingShare.Value-*row.FirstShare.Value, 1))
 		}
-		row.ToMidpoint = pairedFigures(v, "mf", it.Code, minCell)
-		row.ToClosing = pairedFigures(v, "cf", it.Code, minCell)
+		row.ToMidpoint, _ = pairedFigures(v, "mf", it.Code, minCell)
+		row.ToClosing, _ = pairedFigures(v, "cf", it.Code, minCell)
 		rep.Indicators = append(rep.Indicators, row)
 	}
 	for _, st := range content.Survey.Statements {

@@ -65,51 +65,6 @@ func pomJoint(code string) suppress.Joint {
 	return j
 }
 
-// PairedChange is a paired change as a report shows it: the counts, the
-// shares before and after among the same participants, the difference in
-// percentage points with its 95% interval (Newcombe's method 10), and the
-// exact McNemar p-value. A figure is null when suppression hides a count
-// behind it (then every figure of the change is) or when nobody answered
-// both interviews.
-type PairedChange struct {
-	N       *int     `json:"n"`
-	Both    *int     `json:"both"`
-	Gained  *int     `json:"gained"`
-	Lost    *int     `json:"lost"`
-	Neither *int     `json:"neither"`
-	Before  *float64 `json:"before_share"`
-	After   *float64 `json:"after_share"`
-	Points  *float64 `json:"change_points"`
-	Lower   *float64 `json:"ci_lower"`
-	Upper   *float64 `json:"ci_upper"`
-	P       *float64 `json:"p_value"`
-}
-
-// pairedChange reads an indicator's paired change over a span from a
-// report's view; ok false when suppression hides any of its counts.
-func pairedChange(v view, span, code string) (PairedChange, bool) {
-	k := "pair/" + span + "/" + code + "/"
-	var c PairedChange
-	vals := make([]int, len(pairParts))
-	for i, part := range pairParts {
-		if v.hid(k+part) || v.hid(k+"n") {
-			return c, false
-		}
-		vals[i] = int(v.val(k + part))
-	}
-	n := vals[0] + vals[1] + vals[2] + vals[3]
-	c.N, c.Both, c.Gained, c.Lost, c.Neither = &n, &vals[0], &vals[1], &vals[2], &vals[3]
-	ch := evaluate.PairedFromCounts(vals[0], vals[1], vals[2], vals[3])
-	if !ch.OK {
-		return c, true
-	}
-	r1 := func(x float64) *float64 { v := math.Round(x*10) / 10; return &v }
-	c.Before, c.After, c.Points, c.Lower, c.Upper = r1(ch.Before), r1(ch.After), r1(ch.Points), r1(ch.Lower), r1(ch.Upper)
-	p := math.Round(ch.P*10000) / 10000
-	c.P = &p
-	return c, true
-}
-
 // PairedFigures is a paired change in the outcomes report: its counts,
 // the change in percentage points with its 95% interval, and the exact
 // McNemar p-value; every figure suppressed when any count behind it is.
@@ -125,18 +80,26 @@ type PairedFigures struct {
 	P       Figure `json:"p_value"`
 }
 
-// pairedFigures reads an indicator's paired change over a span as the
-// outcomes report shows it.
-func pairedFigures(v view, span, code string, minCell int) PairedFigures {
-	c, ok := pairedChange(v, span, code)
-	if !ok {
-		h := hiddenFigure(minCell)
-		return PairedFigures{h, h, h, h, h, h, h, h, h}
+// pairedFigures reads an indicator's paired change over a span from a
+// report's view; ok false (and every figure suppressed) when suppression
+// hides any count behind it.
+func pairedFigures(v view, span, code string, minCell int) (PairedFigures, bool) {
+	k := "pair/" + span + "/" + code + "/"
+	vals := make([]int, len(pairParts))
+	for i, part := range pairParts {
+		if v.hid(k+part) || v.hid(k+"n") {
+			h := hiddenFigure(minCell)
+			return PairedFigures{h, h, h, h, h, h, h, h, h}, false
+		}
+		vals[i] = int(v.val(k + part))
 	}
-	count := func(x *int) Figure { return shown(float64(*x)) }
-	f := PairedFigures{N: count(c.N), Both: count(c.Both), Gained: count(c.Gained), Lost: count(c.Lost), Neither: count(c.Neither)}
-	if c.P != nil {
-		f.Points, f.Lower, f.Upper, f.P = shown(*c.Points), shown(*c.Lower), shown(*c.Upper), shown(*c.P)
+	count := func(x int) Figure { return shown(float64(x)) }
+	f := PairedFigures{N: count(vals[0] + vals[1] + vals[2] + vals[3]), Both: count(vals[0]), Gained: count(vals[1]), Lost: count(vals[2]), Neither: count(vals[3])}
+	ch := evaluate.PairedFromCounts(vals[0], vals[1], vals[2], vals[3])
+	if ch.OK {
+		r1 := func(x float64) Figure { return shown(math.Round(x*10) / 10) }
+		f.Points, f.Lower, f.Upper = r1(ch.Points), r1(ch.Lower), r1(ch.Upper)
+		f.P = shown(math.Round(ch.P*10000) / 10000)
 	}
-	return f
+	return f, true
 }

@@ -89,20 +89,21 @@ func TestPairedPOMReport(t *testing.T) {
 			}
 			seen := 0
 			for _, ind := range rep.Indicators {
-				for span, got := range map[string]*outcomes.PairedChange{"mf": ind.ToMidpoint, "cf": ind.ToClosing} {
+				for span, got := range map[string]*outcomes.PairedFigures{"mf": ind.ToMidpoint, "cf": ind.ToClosing} {
 					w, ok := want[key{site, span, ind.Code}]
 					if !ok {
 						continue
 					}
 					seen++
-					if got == nil || got.Both == nil {
+					if got == nil || got.Both.Value == nil {
 						t.Fatalf("site %q %s %s: no paired change", site, ind.Code, span)
 					}
-					if g := [4]int{*got.Both, *got.Gained, *got.Lost, *got.Neither}; g != w || *got.N != w[0]+w[1]+w[2]+w[3] {
-						t.Fatalf("site %q %s %s: %v (n %d), want %v", site, ind.Code, span, g, *got.N, w)
+					val := func(f outcomes.Figure) float64 { return *f.Value }
+					if g := [4]float64{val(got.Both), val(got.Gained), val(got.Lost), val(got.Neither)}; g != [4]float64{float64(w[0]), float64(w[1]), float64(w[2]), float64(w[3])} || val(got.N) != float64(w[0]+w[1]+w[2]+w[3]) {
+						t.Fatalf("site %q %s %s: %v (n %v), want %v", site, ind.Code, span, g, val(got.N), w)
 					}
-					if got.P == nil || *got.P < 0 || *got.P > 1 || got.Lower == nil || *got.Lower > *got.Points || *got.Upper < *got.Points {
-						t.Fatalf("site %q %s %s: p %v, interval %v to %v around %v", site, ind.Code, span, got.P, got.Lower, got.Upper, got.Points)
+					if p, lo, hi, pt := got.P.Value, got.Lower.Value, got.Upper.Value, got.Points.Value; p == nil || *p < 0 || *p > 1 || lo == nil || *lo > *pt || *hi < *pt {
+						t.Fatalf("site %q %s %s: p %v, interval %v to %v around %v", site, ind.Code, span, p, lo, hi, pt)
 					}
 				}
 			}
@@ -123,9 +124,9 @@ func TestPairedPOMReport(t *testing.T) {
 		hidden := 0
 		for _, ind := range rep.Indicators {
 			if _, ok := want[key{sites[0], "cf", ind.Code}]; ok && ind.ToClosing != nil {
-				for i, x := range []*int{ind.ToClosing.Both, ind.ToClosing.Gained, ind.ToClosing.Lost, ind.ToClosing.Neither} {
-					if *x > 0 && *x < 5 {
-						t.Fatalf("%s: paired count %d (%d) shown at a minimum cell of 5", ind.Code, i, *x)
+				for i, x := range []outcomes.Figure{ind.ToClosing.Both, ind.ToClosing.Gained, ind.ToClosing.Lost, ind.ToClosing.Neither} {
+					if *x.Value > 0 && *x.Value < 5 {
+						t.Fatalf("%s: paired count %d (%v) shown at a minimum cell of 5", ind.Code, i, *x.Value)
 					}
 				}
 			} else if ok && ind.ToClosing == nil {

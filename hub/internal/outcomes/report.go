@@ -35,9 +35,9 @@ type POMIndicator struct {
 	// ToMidpoint and ToClosing are the paired changes: the same
 	// participants at their first and their mid-point or closing
 	// interview; null when suppressed.
-	ToMidpoint *PairedChange `json:"paired_to_midpoint"`
-	ToClosing  *PairedChange `json:"paired_to_closing"`
-	Suppressed bool          `json:"suppressed,omitempty"`
+	ToMidpoint *PairedFigures `json:"paired_to_midpoint"`
+	ToClosing  *PairedFigures `json:"paired_to_closing"`
+	Suppressed bool           `json:"suppressed,omitempty"`
 }
 
 // POMReport is the national POM table. Participants counts participant
@@ -102,7 +102,7 @@ func (s *Store) POMReport(ctx context.Context, f POMFilter, minCell int) (POMRep
 		ind.MidpointN, ind.MidPresent, ind.MidpointShare = at(contract.TimepointMidpoint)
 		ind.ClosingN, ind.ClosingPresent, ind.ClosingShare = at(contract.TimepointClosing)
 		for _, sp := range pairSpans {
-			c, ok := pairedChange(v, sp.name, it.Code)
+			c, ok := pairedFigures(v, sp.name, it.Code, b.minCell)
 			if !ok {
 				ind.Suppressed = true
 				continue
