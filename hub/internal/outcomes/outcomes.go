@@ -149,10 +149,13 @@ type IndicatorRow struct {
 // order of contract.SurveyAnswers), the number of answers and the share
 // of the highest rating.
 type StatementRow struct {
-	Code         string   `json:"code"`
-	Number       int      `json:"number,omitempty"`
-	Text         string   `json:"text"`
-	Answers      []Figure `json:"answers"`
+	Code    string   `json:"code"`
+	Number  int      `json:"number,omitempty"`
+	Text    string   `json:"text"`
+	Answers []Figure `json:"answers"`
+	// Shares are each answer's share of the statement's answers, in
+	// percent, in the same order.
+	Shares       []Figure `json:"shares"`
 	N            Figure   `json:"n"`
 	HighestShare Figure   `json:"highest_share"`
 }
@@ -265,6 +268,7 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 		k := "survey/" + st.Code + "/"
 		for _, a := range contract.SurveyAnswers {
 			row.Answers = append(row.Answers, count(k+a))
+			row.Shares = append(row.Shares, ratio(v.val(k+a), v.val(k+"n"), 100, 1, k+"n", k+a))
 		}
 		row.N = count(k + "n")
 		row.HighestShare = ratio(v.val(k+contract.SurveyAnswers[0]), v.val(k+"n"), 100, 1, k+"n", k+contract.SurveyAnswers[0])

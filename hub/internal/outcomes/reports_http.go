@@ -349,9 +349,14 @@ func reportRows(rep OutcomeReport, table string) [][]string {
 			}
 		}
 	case "statements":
-		rows = append(rows, append(append([]string{"statement", "number", "text"}, contract.SurveyAnswers...), "n", "highest_share_pct"))
+		head := append([]string{"statement", "number", "text"}, contract.SurveyAnswers...)
+		for _, a := range contract.SurveyAnswers {
+			head = append(head, a+"_pct")
+		}
+		rows = append(rows, append(head, "n", "highest_share_pct"))
 		for _, r := range rep.Statements {
-			rows = append(rows, append(append([]string{r.Code, numberText(r.Number), r.Text}, figs(r.Answers...)...), figs(r.N, r.HighestShare)...))
+			row := append(append([]string{r.Code, numberText(r.Number), r.Text}, figs(r.Answers...)...), figs(r.Shares...)...)
+			rows = append(rows, append(row, figs(r.N, r.HighestShare)...))
 		}
 	case "hospitalizations":
 		h := rep.Hospitalizations

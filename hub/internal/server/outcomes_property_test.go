@@ -64,6 +64,7 @@ func reportFigures(rep outcomes.OutcomeReport, tr map[string]float64) []figCheck
 		k := "survey/" + st.Code + "/"
 		for i, a := range contract.SurveyAnswers {
 			count(k+a, st.Answers[i])
+			out = append(out, figCheck{name: k + a + "/share", fig: st.Shares[i], want: ratioOf(tr[k+a], tr[k+"n"], 100, 1), cells: []string{k + "n", k + a}})
 		}
 		count(k+"n", st.N)
 		out = append(out, figCheck{name: k + "highest", fig: st.HighestShare, want: ratioOf(tr[k+contract.AnswerDefinitelyAgree], tr[k+"n"], 100, 1), cells: []string{k + contract.AnswerDefinitelyAgree}})
