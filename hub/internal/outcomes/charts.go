@@ -122,9 +122,10 @@ func shorten(s string, n int) string {
 	return s
 }
 
-// niceTop is the smallest of 10, 25, 50 and 100 at least v (100 above).
+// niceTop is the smallest of 10, 25, 50, 75 and 100 at least v (100
+// above).
 func niceTop(v float64) float64 {
-	for _, t := range []float64{10, 25, 50} {
+	for _, t := range []float64{10, 25, 50, 75} {
 		if v <= t {
 			return t
 		}

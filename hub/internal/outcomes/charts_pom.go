@@ -37,18 +37,21 @@ func indicatorChart(rep OutcomeReport) template.HTML {
 		r := pomRow{Label: indicatorLabel(ind.Number, ind.Text), First: ind.FirstShare.Value, FirstN: figInt(ind.FirstN), Closing: ind.ClosingShare.Value, ClosingN: figInt(ind.ClosingN)}
 		switch {
 		case ind.FirstShare.Suppressed || ind.ClosingShare.Suppressed:
-			r.ShareNote = "Shares: " + SuppressedNote(rep.MinCell)
+			r.ShareNote = "shares " + SuppressedNote(rep.MinCell)
 		case r.First == nil && r.Closing == nil:
-			r.ShareNote = "Shares: no answers yet"
+			r.ShareNote = "shares: no answers yet"
 		}
 		p := ind.ToClosing
 		switch {
 		case p.N.Suppressed || p.Points.Suppressed:
-			r.ChangeNote = "Paired change: " + SuppressedNote(rep.MinCell)
+			r.ChangeNote = "change " + SuppressedNote(rep.MinCell)
 		case p.Points.Value == nil || p.Lower.Value == nil || p.Upper.Value == nil:
-			r.ChangeNote = "Paired change: no one answered at both interviews yet"
+			r.ChangeNote = "change: no one answered both interviews yet"
 		default:
 			r.Change = &pairedMark{Points: *p.Points.Value, Lower: *p.Lower.Value, Upper: *p.Upper.Value, N: figInt(p.N)}
+		}
+		if r.ShareNote != "" && r.ChangeNote != "" && (ind.FirstShare.Suppressed || ind.ClosingShare.Suppressed) && p.Points.Suppressed {
+			r.ShareNote, r.ChangeNote = SuppressedNote(rep.MinCell), ""
 		}
 		rows[i] = r
 	}
@@ -106,9 +109,11 @@ func pomDotChart(id string, rows []pomRow, paired bool) template.HTML {
 	y := 40.0
 	for _, r := range rows {
 		c.text(chartPad, y+15, "label", "", r.Label)
-		ly := y + 30
-		c.f(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" class="grid"/>`, sx0, ly, sx1, ly)
-		if paired {
+		ly := y + 28
+		if r.ShareNote == "" {
+			c.f(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" class="grid"/>`, sx0, ly, sx1, ly)
+		}
+		if paired && r.Change != nil {
 			c.f(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" class="grid"/><line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" class="zero"/>`,
 				cx0, ly, cx1, ly, change(0), ly-9, change(0), ly+9)
 		}
@@ -127,13 +132,21 @@ func pomDotChart(id string, rows []pomRow, paired bool) template.HTML {
 			c.f(`<g class="change %s"><title>Paired change, first to closing: %+.1f points (95%% interval %+.1f to %+.1f), %d participants</title>`, cls, m.Points, m.Lower, m.Upper, m.N)
 			c.f(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" class="ci"/><circle cx="%.1f" cy="%.1f" r="5" class="pt"/></g>`, change(m.Lower), ly, change(m.Upper), ly, change(m.Points), ly)
 		}
-		y += 42
+		// The notes follow on their own lines; the first takes the row's
+		// line when nothing is drawn there.
+		ny := y + 40
+		if r.ShareNote != "" && r.Change == nil {
+			ny = ly + 5
+		}
+		next := y + 36
 		for _, n := range []string{r.ShareNote, r.ChangeNote} {
 			if n != "" {
-				c.text(chartPad, y+6, "axis note", "", n)
-				y += 20
+				c.text(chartPad, ny, "axis note", "", n)
+				next = ny + 14
+				ny += 18
 			}
 		}
+		y = next
 	}
 	y += 8
 	c.f(`<circle cx="%d" cy="%.1f" r="5" class="first"/>`, chartPad+6, y+6)

@@ -16,7 +16,12 @@ func surveyChart(rep OutcomeReport) template.HTML {
 		if st.Number != 0 {
 			label = fmt.Sprintf("%d. %s", st.Number, st.Text)
 		}
-		c.text(chartPad, y+14, "label", "", shorten(label, 46))
+		if st.HighestShare.Value != nil {
+			c.text(chartPad, y+14, "label", "", shorten(label, 40))
+			c.text(chartW-chartPad, y+14, "value", "end", fmt.Sprintf("%.0f%%", *st.HighestShare.Value))
+		} else {
+			c.text(chartPad, y+14, "label", "", shorten(label, 46))
+		}
 		total, hidden := 0.0, st.N.Suppressed
 		for _, a := range st.Answers {
 			hidden = hidden || a.Suppressed
@@ -24,25 +29,26 @@ func surveyChart(rep OutcomeReport) template.HTML {
 		}
 		switch {
 		case hidden:
-			c.text(chartPad, y+34, "axis note", "", SuppressedNote(rep.MinCell))
+			c.text(chartPad, y+32, "axis note", "", SuppressedNote(rep.MinCell))
 		case total == 0:
-			c.text(chartPad, y+34, "axis note", "", "no answers")
+			c.text(chartPad, y+32, "axis note", "", "no answers")
 		default:
 			x := float64(chartPad)
 			for j, a := range st.Answers {
 				w := *a.Value / total * plot
-				c.f(`<rect x="%.1f" y="%.1f" width="%.1f" height="16" class="a%d"><title>%s: %d of %d</title></rect>`, x, y+21, w, j+1, answerLabels[j], int(*a.Value), int(total))
+				c.f(`<rect x="%.1f" y="%.1f" width="%.1f" height="14" class="a%d"><title>%s: %d of %d</title></rect>`, x, y+20, w, j+1, answerLabels[j], int(*a.Value), int(total))
 				x += w
 			}
 		}
-		y += 44
+		y += 40
 	}
 	items := make([][2]string, len(answerLabels))
 	for j, l := range answerLabels {
 		items[j] = [2]string{fmt.Sprintf("a%d", j+1), l}
 	}
 	y = c.legend(y+4, items)
-	return c.end("Answers to each survey statement, as shares of its answers", int(y)+4)
+	c.text(chartPad, y+10, "axis", "", "right: the share definitely agreeing")
+	return c.end("Answers to each survey statement, as shares of its answers, with the share definitely agreeing", int(y)+18)
 }
 
 // hospitalizationChart draws hospitalizations per participant-year before
@@ -106,4 +112,3 @@ func answersSummary(rep OutcomeReport) (float64, bool) {
 	}
 	return round(top/all*100, 1), true
 }
-

@@ -66,7 +66,7 @@ func trendChart(t Trend) template.HTML {
 // trendChanges draws the trend's panel of paired changes from y and
 // returns the y below it.
 func trendChanges(c *chart, t Trend, y float64, lx int, plot float64, note func(float64, Figure) bool) float64 {
-	c.text(chartPad, y+14, "head", "", "Paired change: "+shorten(t.Indicator.Text, 30))
+	c.text(chartPad, y+14, "head", "", "Change: "+shorten(t.Indicator.Text, 30))
 	y += 22
 	top := 10.0
 	for _, ty := range t.Years {

@@ -138,7 +138,7 @@ func TestOutcomesDashboardInTheBrowser(t *testing.T) {
 		}
 		shot(t, bctx, "outcomes-phone-"+dbKind(dsn))
 
-		steps(t, bctx, chromedp.EmulateViewport(1000, 900), chromedp.Navigate(w.h.srv.URL+"/outcomes/print?model=social_explorations"), chromedp.WaitVisible(css("#statements")),
+		steps(t, bctx, chromedp.EmulateViewport(1000, 900), chromedp.Navigate(w.h.srv.URL+"/outcomes/print?model=social_explorations"), chromedp.WaitVisible(css("#survchart")),
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
 				return err
