@@ -26,11 +26,16 @@ func (s *Handlers) showAffiliates(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	u := web.User(c)
-	var shown []store.Organization
-	for _, o := range os {
-		if u.Role != store.RoleDirector || o.ID == u.OrgID {
-			shown = append(shown, o)
+	shown := visible(u, os)
+	// The pipeline counts every stage of the organizations the type and
+	// state filter keep.
+	all := shown
+	if f.Stage != "" {
+		if all, err = s.affiliates.FindOrganizations(ctx, OrgFilter{Type: f.Type, State: f.State}); err != nil {
+			s.Respond(c, err)
+			return
 		}
+		all = visible(u, all)
 	}
 	sites, err := s.St.Sites(ctx, "")
 	if err != nil {
@@ -46,7 +51,20 @@ func (s *Handlers) showAffiliates(c *gin.Context, status int, data gin.H) {
 	}
 	data["Title"], data["Orgs"], data["Filter"], data["SiteCount"] = "Affiliates", shown, f, count
 	data["Stages"], data["Types"], data["CanManage"] = Stages, store.OrgTypes, ta.IsStaff(u)
+	data["PipelineChart"] = pipelineChart(all)
 	s.Render(c, status, "affiliates.html", data)
+}
+
+// visible are the organizations a user may see: a Program Director only
+// their own.
+func visible(u store.User, os []store.Organization) []store.Organization {
+	var out []store.Organization
+	for _, o := range os {
+		if u.Role != store.RoleDirector || o.ID == u.OrgID {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 func (s *Handlers) AddAffiliateSubmit(c *gin.Context) {

@@ -207,16 +207,22 @@ func (s *Handlers) PrintPage(c *gin.Context) {
 }
 
 func (s *Handlers) reportPage(c *gin.Context, tpl, title string) {
-	data := gin.H{"Title": title}
+	data := gin.H{"Title": title, "Path": c.Request.URL.Path}
 	f, status := s.pageFilter(c, data)
 	rep, err := s.outcomes.Outcomes(c.Request.Context(), f, s.minCell)
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
+	trend, err := s.outcomes.Trend(c.Request.Context(), f, c.Query("trend"), s.minCell)
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
 	s.filterChoices(c, data, f)
-	data["Report"], data["Answers"] = rep, answerLabels
+	data["Report"], data["Answers"], data["Trend"] = rep, answerLabels, trend
 	data["IndicatorChart"], data["SurveyChart"], data["HospChart"] = indicatorChart(rep), surveyChart(rep), hospitalizationChart(rep)
+	data["PartChart"], data["TrendChart"] = participationChart(rep), trendChart(trend)
 	data["FilterText"] = filterText(data, f)
 	s.Render(c, status, tpl, data)
 }
@@ -230,7 +236,7 @@ func (s *Handlers) FidelityPage(c *gin.Context) {
 		return
 	}
 	s.filterChoices(c, data, f)
-	data["Fidelity"] = rep
+	data["Fidelity"], data["FidelityChart"] = rep, fidelityChart(rep)
 	s.Render(c, status, "fidelity.html", data)
 }
 

@@ -87,7 +87,7 @@ func TestOutcomesDashboardInTheBrowser(t *testing.T) {
 		if n := run(t, bctx, chromedp.Evaluate[float64]("document.querySelectorAll('#indicators tbody tr').length")); n != 12 {
 			t.Fatalf("%v indicator rows", n)
 		}
-		if n := run(t, bctx, chromedp.Evaluate[float64]("document.querySelectorAll('svg.chart').length")); n != 3 {
+		if n := run(t, bctx, chromedp.Evaluate[float64]("document.querySelectorAll('svg.chart').length")); n != 5 {
 			t.Fatalf("%v charts", n)
 		}
 		national := run(t, bctx, chromedp.Text(css("#sites tbody")))
@@ -138,7 +138,7 @@ func TestOutcomesDashboardInTheBrowser(t *testing.T) {
 		}
 		shot(t, bctx, "outcomes-phone-"+dbKind(dsn))
 
-		steps(t, bctx, chromedp.EmulateViewport(1000, 900), chromedp.Navigate(w.h.srv.URL+"/outcomes/print?model=social_explorations"), chromedp.WaitVisible(css("#statements")),
+		steps(t, bctx, chromedp.EmulateViewport(1000, 900), chromedp.Navigate(w.h.srv.URL+"/outcomes/print?model=social_explorations"), chromedp.WaitVisible(css("#survchart")),
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
 				return err

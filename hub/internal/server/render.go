@@ -45,6 +45,14 @@ var funcs = template.FuncMap{
 		return t.UTC().Format(time.DateOnly)
 	},
 	"fig": func(f outcomes.Figure) string { return f.String() },
+	// short writes a figure of the printed report: a suppressed one is
+	// "suppressed" (the report says why once).
+	"short": func(s string, f outcomes.Figure) string {
+		if f.Suppressed {
+			return "suppressed"
+		}
+		return s
+	},
 	"figpct": func(f outcomes.Figure) string {
 		if f.Value == nil || f.Suppressed {
 			return f.String()
