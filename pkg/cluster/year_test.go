@@ -219,7 +219,7 @@ func TestSiteYearAtSiteAndHub(t *testing.T) {
 	}
 	waitFor(t, time.Minute, "the hub's report of the site", func() error {
 		if st, err := cluster.JSON(ctx, http.MethodGet, h.URL()+"/api/v1/outcomes/report?site="+sid, analyst, nil, &hub); err != nil || st != http.StatusOK {
-			return fmt.Errorf("%d %v", st, err)
+			return fmt.Errorf("%d %w", st, err)
 		}
 		if v := hub.FirstInterviews.Value; v == nil || *v != 6 || len(hub.Statements) == 0 || hub.Statements[0].Answers[0].Value == nil {
 			return fmt.Errorf("not yet: %+v", hub.FirstInterviews)

@@ -207,8 +207,7 @@ func (s *solver) subproblems() [][]int {
 	for c := range parent {
 		parent[c] = c
 	}
-	var root func(c int) int
-	root = func(c int) int {
+	root := func(c int) int {
 		for parent[c] != c {
 			parent[c] = parent[parent[c]]
 			c = parent[c]
