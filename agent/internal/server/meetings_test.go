@@ -324,7 +324,7 @@ func TestJournalOnTheParticipantPage(t *testing.T) {
 	b := s.browser("casey@example.org")
 	p := s.members[1]
 	path := "/participants/" + p.ID
-	st, body := b.get(path)
+	st, body := b.get(path + "?tab=journals")
 	if st != 200 {
 		t.Fatalf("participant page: %d", st)
 	}
@@ -372,7 +372,7 @@ func TestJournalOnTheParticipantPage(t *testing.T) {
 		t.Fatalf("enter last week's journal: %d", st)
 	}
 	st, body = b.get(path + "?journal_week=2026-06-08")
-	if st != 200 || !strings.Contains(body, `href="/participants/`+p.ID+`?journal_week=2026-06-08#journal-form">Correct this entry`) ||
+	if st != 200 || !strings.Contains(body, `href="/participants/`+p.ID+`?tab=journals&amp;journal_week=2026-06-08#journal-form">Correct this entry`) ||
 		!strings.Contains(body, `name="week_start" type="date" required value="2026-06-08"`) ||
 		!strings.Contains(body, `name="a_feelings_about_skills" rows="2" maxlength="4000">Nervous but proud</textarea>`) {
 		t.Fatalf("correcting last week's entry: %d", st)

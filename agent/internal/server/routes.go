@@ -70,8 +70,13 @@ func newHandlers(a *web.App) handlers {
 		cohorts: &cohorts.Cohorts{App: a}, meetings: &cohorts.Meetings{App: a}, pairs: &cohorts.Pairs{App: a}, outings: &outings.Handlers{App: a},
 		stipends: &stipends.Handlers{App: a}, journals: &journals.Journals{App: a}, ownJournal: &journals.OwnJournal{App: a}, outcomes: &outcomes.Hospitalizations{App: a},
 		surveys: &outcomes.Surveys{App: a}, ta: &taHandlers{a}, home: &homeHandlers{a}}
-	a.ParticipantSections = []web.ParticipantSection{h.journals.JournalsSection, h.stipends.StipendSection,
-		h.outings.ParticipantOutingsSection, h.outcomes.HospitalizationsSection}
+	a.ParticipantTabs = []web.ParticipantTab{{Key: web.TabProfile, Label: "Profile", Add: h.participants.ProfileSection},
+		{Key: web.TabInterviews, Label: "Interviews", Add: h.participants.InterviewsSection},
+		{Key: web.TabGoals, Label: "Goals and stipend", Add: h.stipends.StipendSection},
+		{Key: web.TabJournals, Label: "Journals", Add: h.journals.JournalsSection},
+		{Key: web.TabOutings, Label: "Outings and partner", Add: h.outings.ParticipantOutingsSection},
+		{Key: web.TabHospitalizations, Label: "Hospitalizations", Add: h.outcomes.HospitalizationsSection},
+		{Key: web.TabParticipation, Label: "Participation", Add: h.outcomes.ParticipationSection}}
 	a.CohortSections = []web.CohortSection{h.meetings.MeetingsSection, h.pairs.CohortPairsSection}
 	a.ShowParticipant, a.ShowCohort = h.participants.ShowParticipantPage, h.cohorts.ShowCohortPage
 	return h
@@ -238,6 +243,8 @@ func (s *Server) pageRoutes(a access) []route {
 		{staffPages, get, "/participants/:id", chain(sees("view"), h.participants.ParticipantPage)},
 		{staffPages, post, "/participants/:id/interviews", chain(sees("record_interview"), h.participants.InterviewSubmit)},
 		{staffPages, post, "/participants/:id/withdraw", chain(sees("withdraw"), h.participants.WithdrawSubmit)},
+		{staffPages, get, "/participants/:id/intake", chain(sees("view"), h.participants.IntakePage)},
+		{staffPages, post, "/participants/:id/intake", chain(sees("update"), h.participants.IntakeSubmit)},
 		{staffPages, get, "/import", chain(director, h.participants.ImportPage)},
 		{staffPages, post, "/import", chain(director, h.participants.ImportSubmit)},
 		// Staff pages: coaches.

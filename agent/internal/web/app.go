@@ -44,7 +44,7 @@ type App struct {
 	// The sections every feature adds to the participant and cohort
 	// pages, and those pages, which a feature's form shows again with its
 	// errors.
-	ParticipantSections []ParticipantSection
+	ParticipantTabs     []ParticipantTab
 	CohortSections      []CohortSection
 	ShowParticipant     func(c *gin.Context, status int, data gin.H)
 	ShowCohort          func(c *gin.Context, status int, data gin.H)
