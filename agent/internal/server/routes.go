@@ -61,6 +61,7 @@ type handlers struct {
 	surveys      *outcomes.Surveys
 	ta           *taHandlers
 	home         *homeHandlers
+	accounts     *accountHandlers
 }
 
 // newHandlers makes every capability's handlers and gives the participant
@@ -69,7 +70,7 @@ func newHandlers(a *web.App) handlers {
 	h := handlers{signin: &signinHandlers{a}, site: &siteHandlers{a}, participants: &participants.Handlers{App: a}, coaches: &cohorts.Coaches{App: a},
 		cohorts: &cohorts.Cohorts{App: a}, meetings: &cohorts.Meetings{App: a}, pairs: &cohorts.Pairs{App: a}, outings: &outings.Handlers{App: a},
 		stipends: &stipends.Handlers{App: a}, journals: &journals.Journals{App: a}, ownJournal: &journals.OwnJournal{App: a}, outcomes: &outcomes.Hospitalizations{App: a},
-		surveys: &outcomes.Surveys{App: a}, ta: &taHandlers{a}, home: &homeHandlers{a}}
+		surveys: &outcomes.Surveys{App: a}, ta: &taHandlers{a}, home: &homeHandlers{a}, accounts: &accountHandlers{a}}
 	a.ParticipantTabs = []web.ParticipantTab{{Key: web.TabProfile, Label: "Profile", Add: h.participants.ProfileSection},
 		{Key: web.TabInterviews, Label: "Interviews", Add: h.participants.InterviewsSection},
 		{Key: web.TabGoals, Label: "Goals and stipend", Add: h.stipends.StipendSection},
@@ -252,6 +253,12 @@ func (s *Server) pageRoutes(a access) []route {
 		{staffPages, post, "/coaches", chain(director, h.coaches.AddCoachSubmit)},
 		{staffPages, post, "/coaches/:cid/certification", chain(director, h.coaches.CertifySubmit)},
 		{staffPages, post, "/coaches/:cid/hub-certification", chain(director, h.coaches.LinkHubCertSubmit)},
+		// Staff pages: the staff accounts (the Program Director's).
+		{staffPages, get, "/accounts", chain(director, h.accounts.accountsPage)},
+		{staffPages, post, "/accounts", chain(director, h.accounts.addAccountSubmit)},
+		{staffPages, post, "/accounts/:uid/disable", chain(director, h.accounts.setDisabled(true))},
+		{staffPages, post, "/accounts/:uid/enable", chain(director, h.accounts.setDisabled(false))},
+		{staffPages, post, "/accounts/:uid/password", chain(director, h.accounts.passwordSubmit)},
 		// Staff pages: cohorts and meetings.
 		{staffPages, get, "/cohorts", chain(h.cohorts.CohortsPage)},
 		{staffPages, post, "/cohorts", chain(director, h.cohorts.AddCohortSubmit)},

@@ -51,18 +51,24 @@ func (s *Store) AddFirstUser(ctx context.Context, email, name, password string) 
 
 func (s *Store) addUser(ctx context.Context, email, name, role, password string, first bool) (User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-		return User{}, &ValidationError{Field: "email", Msg: "is not an email address"}
+	var errs ValidationErrors
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 200 {
+		errs = append(errs, ValidationError{Field: "email", Msg: "Enter an email address such as name@example.org (at most 200 characters)"})
 	}
-	if strings.TrimSpace(name) == "" {
-		return User{}, &ValidationError{Field: "name", Msg: "is required"}
-	}
+	errs = append(errs, required(strings.TrimSpace(name), "name", "Enter the person's name", 200)...)
 	if role != RoleDirector && role != RoleCoach {
-		return User{}, &ValidationError{Field: "role", Msg: "must be director or coach"}
+		errs = append(errs, ValidationError{Field: "role", Msg: "must be director or coach"})
 	}
-	h, err := auth.HashPassword(password)
+	h, err := hashPassword(password)
 	if err != nil {
-		return User{}, &ValidationError{Field: "password", Msg: err.Error()}
+		var ve *ValidationError
+		if !errors.As(err, &ve) {
+			return User{}, err
+		}
+		errs = append(errs, *ve)
+	}
+	if len(errs) > 0 {
+		return User{}, errs
 	}
 	u := User{ID: uuid.NewString(), Email: email, Name: strings.TrimSpace(name), Role: role, PasswordHash: h, CreatedAt: s.Now()}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -114,6 +120,11 @@ func (s *Store) Login(ctx context.Context, email, password string) (User, string
 	if err := s.DB.WithContext(ctx).First(&u, "id = ?", a.ID).Error; err != nil {
 		return User{}, "", err
 	}
+	if u.DisabledAt != nil {
+		// A disabled account signs in no more: the same answer as a wrong
+		// password.
+		return User{}, "", ErrBadLogin
+	}
 	tok, err := staffSessions.Open(s.DB.WithContext(ctx), u.ID, s.Now(), nil)
 	return u, tok, err
 }
@@ -131,7 +142,7 @@ func (s *Store) SessionUser(ctx context.Context, token string) (User, Session, e
 	if err != nil {
 		return u, sess, err
 	}
-	err = s.DB.WithContext(ctx).First(&u, "id = ?", sess.UserID).Error
+	err = s.DB.WithContext(ctx).First(&u, "id = ? AND disabled_at IS NULL", sess.UserID).Error
 	return u, sess, notFound(err)
 }
 
