@@ -71,9 +71,15 @@ func TestDirectorManagesCoachAccounts(t *testing.T) {
 	// A coach may not manage accounts.
 	for _, try := range []func() int{
 		func() int { st, _ := coach.get("/accounts"); return st },
-		func() int { st, _ := coach.post("/accounts", url.Values{"name": {"X"}, "email": {"x@example.org"}, "password": {password}}); return st },
+		func() int {
+			st, _ := coach.post("/accounts", url.Values{"name": {"X"}, "email": {"x@example.org"}, "password": {password}})
+			return st
+		},
 		func() int { st, _ := coach.post("/accounts/"+dir.ID+"/disable", url.Values{}); return st },
-		func() int { st, _ := coach.post("/accounts/"+casey.ID+"/password", url.Values{"password": {"another long password"}}); return st },
+		func() int {
+			st, _ := coach.post("/accounts/"+casey.ID+"/password", url.Values{"password": {"another long password"}})
+			return st
+		},
 	} {
 		if st := try(); st != 403 {
 			t.Errorf("a coach managing accounts: %d", st)
