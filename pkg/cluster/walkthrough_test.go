@@ -558,7 +558,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 			w.fail("goal %d reads %q after saving, want %q", i+1, got, g.title)
 		}
 	}
-	if w.count("#goal-errors") != 0 {
+	if w.count("#error-summary") != 0 {
 		w.fail("the goals were refused")
 	}
 	monthName := now.Format("January")

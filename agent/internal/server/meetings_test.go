@@ -335,12 +335,13 @@ func TestJournalOnTheParticipantPage(t *testing.T) {
 	if st != 422 {
 		t.Fatalf("a Wednesday: %d", st)
 	}
-	mustContain(t, "bad journal form", body, `id="journal-errors"`, "Week: 2026-06-17 is a Wednesday", "Went bowling with my partner.")
+	mustContain(t, "bad journal form", body, `id="error-summary"`, "2026-06-17 is a Wednesday; a week starts on a Monday", `href="#journal_week_start"`,
+		`aria-invalid="true" aria-describedby="journal_week_start-hint err-week_start"`, "Went bowling with my partner.")
 	st, body = b.post(path+"/journals", url.Values{"week_start": {"2026-06-15"}})
 	if st != 422 {
 		t.Fatalf("an empty journal: %d", st)
 	}
-	mustContain(t, "empty journal", body, "Answers: answer at least one")
+	mustContain(t, "empty journal", body, "Answer at least one")
 	if es, _ := s.st.Journals(context.Background(), p.ID); len(es) != 0 {
 		t.Fatal("a refused form stored a journal")
 	}

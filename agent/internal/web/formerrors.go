@@ -25,8 +25,19 @@ type ErrorItem struct{ Href, Text string }
 // ErrorItems are the lines of a form's error summary: the fields named in
 // order (separated by spaces) first, in that order, then any others by
 // name; each links to the element with id prefix+field.
+//
+// A field whose element's id is not prefix+field is named as field=id
+// ("cost_cents=outing_cost").
 func ErrorItems(errs map[string]string, fields, prefix string) []ErrorItem {
-	order := strings.Fields(fields)
+	var order []string
+	ids := map[string]string{}
+	for _, f := range strings.Fields(fields) {
+		name, id, ok := strings.Cut(f, "=")
+		if ok {
+			ids[name] = id
+		}
+		order = append(order, name)
+	}
 	keys := make([]string, 0, len(errs))
 	for k := range errs {
 		keys = append(keys, k)
@@ -45,7 +56,11 @@ func ErrorItems(errs map[string]string, fields, prefix string) []ErrorItem {
 	})
 	out := make([]ErrorItem, len(keys))
 	for i, k := range keys {
-		out[i] = ErrorItem{Href: "#" + prefix + k, Text: Sentence(k, errs[k])}
+		id := prefix + k
+		if x, ok := ids[k]; ok {
+			id = x
+		}
+		out[i] = ErrorItem{Href: "#" + id, Text: Sentence(k, errs[k])}
 	}
 	return out
 }
