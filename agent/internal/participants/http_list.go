@@ -3,6 +3,7 @@ package participants
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -137,11 +138,30 @@ func (s *Handlers) APIParticipants(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-// listRow is a row of the list page.
+// listRow is a row of the list page, flat and with its words chosen, so
+// that 200 rows cost the template little (a field of a struct embedded in
+// another is found by a slow search each time).
 type listRow struct {
-	store.RosterRow
-	Coach       string
-	StatusLabel string
+	ID, Name, Badge, StatusLabel, Month, EnrolledOn, Coach, CohortName string
+}
+
+func newListRow(r store.RosterRow, coach string) listRow {
+	row := listRow{ID: r.ID, Name: r.LastName + ", " + r.FirstName, StatusLabel: rules.StatusLabel(r.Status), EnrolledOn: r.EnrolledOn, Coach: coach, CohortName: r.CohortName}
+	switch r.Status {
+	case rules.StatusActive:
+		row.Badge = " ok"
+	case rules.StatusWithdrawn, rules.StatusEndedEarly:
+		row.Badge = " bad"
+	}
+	switch {
+	case r.Status == rules.StatusCompleted:
+		row.Month = "year ended " + r.YearEnd
+	case r.ProgramMonth > 0:
+		row.Month = "month " + strconv.Itoa(r.ProgramMonth) + " of 12"
+	default:
+		row.Month = "not started"
+	}
+	return row
 }
 
 // showParticipants draws the list page (with the intake form) for the
@@ -158,7 +178,7 @@ func (s *Handlers) showParticipants(c *gin.Context, status int, data gin.H) {
 	}
 	list := make([]listRow, len(rows))
 	for i, r := range rows {
-		list[i] = listRow{RosterRow: r, Coach: names[r.LeadCoachID], StatusLabel: rules.StatusLabel(r.Status)}
+		list[i] = newListRow(r, names[r.LeadCoachID])
 	}
 	var msgs []string
 	for _, p := range probs {
