@@ -13,6 +13,7 @@ import (
 
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/dbx"
+	"github.com/itsmylife/iml/pkg/secret"
 )
 
 // Site roles.
@@ -132,8 +133,29 @@ func (s *Store) Login(ctx context.Context, email, password string) (User, string
 // staffSessions are the staff's sign-in sessions.
 var staffSessions = auth.Sessions{Table: "sessions", Subject: "user_id", Prefix: "imlagent_", TTL: SessionTTL}
 
-// SessionUser finds the user and session of a token.
+// SessionUser finds the user and session of a token. What it found is
+// kept until the data version moves (a sign-in, a sign-out, an account
+// disabled or given a new password all move it) and for the minute at
+// most, and an expired session is never answered from what was kept.
 func (s *Store) SessionUser(ctx context.Context, token string) (User, Session, error) {
+	type kept struct {
+		u    User
+		sess Session
+	}
+	// The minute bounds how long a change by another process (the
+	// command line) goes unseen.
+	v, key := s.Version(), "session|"+secret.Hash(token)+"|"+s.Now().UTC().Format("2006-01-02T15:04")
+	if x, ok := s.figures.get(v, key); ok && x.(kept).sess.ExpiresAt.After(s.Now()) {
+		return x.(kept).u, x.(kept).sess, nil
+	}
+	u, sess, err := s.sessionUser(ctx, token)
+	if err == nil {
+		s.figures.put(v, key, kept{u, sess})
+	}
+	return u, sess, err
+}
+
+func (s *Store) sessionUser(ctx context.Context, token string) (User, Session, error) {
 	var u User
 	sess, err := auth.FindSession[Session](ctx, s.DB, staffSessions, token, s.Now())
 	if errors.Is(err, auth.ErrNoSession) {
