@@ -66,7 +66,10 @@ func (s *homeStore) Roster(ctx context.Context, u User, f RosterFilter) ([]Roste
 			out = append(out, r)
 		}
 	}
-	sortRoster(out, f.Sort)
+	if f.Sort != "" && f.Sort != "name" {
+		// The kept roster is in name order already.
+		sortRoster(out, f.Sort)
+	}
 	return out, nil
 }
 
@@ -84,6 +87,7 @@ func (s *homeStore) keptRoster(ctx context.Context, u User, full bool) ([]Roster
 		return err
 	})
 	if err == nil {
+		sortRoster(rows, "name")
 		s.figures.put(v, key, rows)
 	}
 	return rows, err
