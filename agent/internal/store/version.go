@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -129,4 +130,20 @@ func (f *figures) put(v uint64, key string, x any) {
 		f.version, f.values = v, map[string]any{}
 	}
 	f.values[key] = x
+}
+
+// keptList answers a list read by read, kept under key until the data
+// version moves (the version is taken before the read) or the minute
+// changes; the caller gets its own copy of the slice.
+func keptList[T any](s *Store, key string, read func() ([]T, error)) ([]T, error) {
+	v := s.Version()
+	key += "|" + s.Now().UTC().Format("2006-01-02T15:04")
+	if x, ok := s.figures.get(v, key); ok {
+		return slices.Clone(x.([]T)), nil
+	}
+	out, err := read()
+	if err == nil {
+		s.figures.put(v, key, slices.Clone(out))
+	}
+	return out, err
 }
