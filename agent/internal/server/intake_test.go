@@ -60,9 +60,9 @@ func TestIntakeEditWithHistory(t *testing.T) {
 	b := s.browser("dir@example.org")
 	ctx := context.Background()
 
-	st, body := b.get("/participants/" + p.ID)
+	_, body := b.get("/participants/" + p.ID)
 	mustContain(t, "profile", body, `id="profile-address"`, "not chosen yet", "No changes since intake", `href="/participants/`+p.ID+`/intake"`)
-	st, body = b.get("/participants/" + p.ID + "/intake")
+	st, body := b.get("/participants/" + p.ID + "/intake")
 	if st != 200 {
 		t.Fatalf("intake page: %d", st)
 	}
