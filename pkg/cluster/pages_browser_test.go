@@ -138,7 +138,11 @@ func TestDirectorsPagesInTheBrowser(t *testing.T) {
 	}
 	axeClean(t, bctx, "intake with a mistake")
 	t.Logf("screenshot: %s", screenshot(t, bctx, "pages-intake-error-1280"))
-	do(t, bctx, chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter))
+	do(t, bctx, chromedp.KeyEvent(kb.Tab))
+	if f := eval[string](t, bctx, `document.activeElement.getAttribute("href") || ""`); f != "#first_name" {
+		t.Fatalf("Tab from the summary goes to %q, not its first link", f)
+	}
+	do(t, bctx, chromedp.KeyEvent(kb.Enter))
 	waitFor(t, 10*time.Second, "the summary's link moves the focus to the field", func() error {
 		if f := eval[string](t, bctx, "document.activeElement.id"); f != "first_name" {
 			return errString("focus on " + f)
