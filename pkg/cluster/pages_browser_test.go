@@ -150,8 +150,16 @@ func TestDirectorsPagesInTheBrowser(t *testing.T) {
 		return nil
 	})
 
-	// A coach's account added with the keyboard alone.
-	do(t, bctx, chromedp.Navigate(a.URL()+"/accounts"), chromedp.WaitVisible(css("#add-account-form")))
+	addCoachWithKeyboard(t, bctx, a.URL())
+}
+
+// addCoachWithKeyboard adds a coach's account on the accounts page with
+// the keyboard alone (Tab to the name, type, Tab, type, Tab, type, Enter);
+// the new coach signs in.
+func addCoachWithKeyboard(t *testing.T, bctx context.Context, base string) {
+	t.Helper()
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	do(t, bctx, chromedp.Navigate(base+"/accounts"), chromedp.WaitVisible(css("#add-account-form")))
 	tabTo(t, bctx, "name", 120)
 	do(t, bctx, chromedp.KeyEvent("Kim Keyboard"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("kim@example.org"), chromedp.KeyEvent(kb.Tab),
 		chromedp.KeyEvent("a password for kim"), chromedp.KeyEvent(kb.Enter))
@@ -159,7 +167,7 @@ func TestDirectorsPagesInTheBrowser(t *testing.T) {
 	waitText(t, bctx, "#accounts-table", func(s string) bool { return strings.Contains(s, "kim@example.org") })
 	axeClean(t, bctx, "accounts after adding")
 	t.Logf("screenshot: %s", screenshot(t, bctx, "pages-accounts-added-1280"))
-	if _, err := cluster.Login(ctx, a.URL(), "kim@example.org", "a password for kim"); err != nil {
+	if _, err := cluster.Login(context.Background(), base, "kim@example.org", "a password for kim"); err != nil {
 		t.Errorf("the new coach signs in: %v", err)
 	}
 }

@@ -68,6 +68,18 @@ func TestDirectorManagesCoachAccounts(t *testing.T) {
 		t.Errorf("the same email again: %d", st)
 	}
 
+	refusedAccountChanges(t, b, coach, dir.ID, casey.ID)
+
+	disableAndNewPassword(t, s, b, coach, casey, tok.Token)
+}
+
+// refusedAccountChanges: a coach may not manage accounts; a form without
+// its CSRF token, the director's own account and an account that is not
+// there are refused; the coach's session goes on.
+func refusedAccountChanges(t *testing.T, b, coach *browser, dirID, caseyID string) {
+	t.Helper()
+	dir := store.User{ID: dirID}
+	casey := store.User{ID: caseyID}
 	// A coach may not manage accounts.
 	for _, try := range []func() int{
 		func() int { st, _ := coach.get("/accounts"); return st },
@@ -98,16 +110,22 @@ func TestDirectorManagesCoachAccounts(t *testing.T) {
 	if !coach.signedIn() {
 		t.Fatal("a refused request ended the coach's session")
 	}
+}
 
+// disableAndNewPassword: disabling ends the coach's sessions (browser and
+// token) and sign-in, until enabled; a new password is checked, then ends
+// the sessions, and only it signs in.
+func disableAndNewPassword(t *testing.T, s *site, b, coach *browser, casey store.User, token string) {
+	t.Helper()
 	// Disabling ends the sessions (browser and token) and sign-in.
-	st, body = b.post("/accounts/"+casey.ID+"/disable", url.Values{})
+	st, body := b.post("/accounts/"+casey.ID+"/disable", url.Values{})
 	if st != 200 || !strings.Contains(body, "The account was disabled") || !strings.Contains(body, "Enable Casey Coach") {
 		t.Fatalf("disable: %d", st)
 	}
 	if coach.signedIn() {
 		t.Error("the disabled coach's session goes on")
 	}
-	if st := s.call(tok.Token, "GET", "/api/v1/coaches", nil, nil); st != 401 {
+	if st := s.call(token, "GET", "/api/v1/coaches", nil, nil); st != 401 {
 		t.Errorf("the disabled coach's token: %d", st)
 	}
 	if st := s.call("", "POST", "/api/v1/auth/login", map[string]string{"email": "casey@example.org", "password": password}, nil); st != 401 {
