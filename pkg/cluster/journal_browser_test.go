@@ -70,7 +70,7 @@ func TestParticipantJournalOnAPhone(t *testing.T) {
 	w := &walker{t: t, ctx: bctx, base: a.URL()}
 
 	// The coach gives access on the participant's page.
-	w.open("/participants/" + pid)
+	w.open("/participants/" + pid + "?tab=journals")
 	w.signIn("casey@example.org", coachPw)
 	w.see("#journal-access-state", "has no access")
 	w.submit("#issue-journal-access", http.StatusOK)
@@ -111,7 +111,7 @@ func TestParticipantJournalOnAPhone(t *testing.T) {
 
 	// The coach reviews it.
 	do(t, bctx, chromedp.EmulateViewport(1200, 900))
-	w.open("/participants/" + pid)
+	w.open("/participants/" + pid + "?tab=journals")
 	w.signIn("casey@example.org", coachPw)
 	entry := "#journal-" + week
 	w.click(entry + " summary")

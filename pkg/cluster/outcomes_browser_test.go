@@ -68,7 +68,7 @@ func TestSurveyAndPOMPagesInTheBrowser(t *testing.T) {
 	}
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	do(t, bctx,
-		chromedp.Navigate(a.URL()+"/participants/"+p.ID),
+		chromedp.Navigate(a.URL()+"/participants/"+p.ID+"?tab=interviews"),
 		chromedp.WaitVisible(css("#email")),
 		chromedp.SendKeys(css("#email"), "director@example.org"),
 		chromedp.SendKeys(css("#password"), directorPassword),
@@ -87,7 +87,8 @@ func TestSurveyAndPOMPagesInTheBrowser(t *testing.T) {
 	}
 	do(t, bctx, chromedp.ScrollIntoView(css("#pom-side-by-side")))
 	t.Logf("screenshot: %s", elementShot(t, bctx, "#pom-side-by-side", "agent-pom-side-by-side"))
-	do(t, bctx, chromedp.ScrollIntoView(css("#hospitalizations")))
+	// Participation is a section of its own: its tab.
+	do(t, bctx, chromedp.Click(css("#tab-participation")), chromedp.WaitVisible(css("#participation-table")))
 	t.Logf("screenshot: %s", elementShot(t, bctx, "#participation-table", "agent-participation"))
 
 	// Survey mode on this device.

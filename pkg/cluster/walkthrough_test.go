@@ -516,6 +516,9 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 			enrolledOn = p.enrolled
 		}
 	}
+	// The record is in sections: the journal is one of them.
+	w.see("#tab-profile[aria-current=page]", "Profile")
+	w.submit("#tab-journals", http.StatusOK)
 	week := w.value("#journal_week_start")
 	w.see("#journal_week_start-hint", "This week started on "+week)
 	if wk, err := time.Parse(time.DateOnly, week); err != nil || wk.Weekday() != time.Monday || week < enrolledOn || week > today {
@@ -539,6 +542,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	w.see("details.journal-entry", "reviewed by "+coachName+" on "+todayInWords)
 
 	// 7. Three social goals, a spending plan line, an expense and its receipt.
+	w.submit("#tab-goals", http.StatusOK)
 	w.see("#goals ~ p.notice", "0 of 3 goals set.")
 	goals := []struct{ title, why, plan string }{
 		{"Join a bowling league", "Wants a regular evening out with people", "Visit the alley on league night; sign up; go every Thursday"},
@@ -558,7 +562,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 			w.fail("goal %d reads %q after saving, want %q", i+1, got, g.title)
 		}
 	}
-	if w.count("#goal-errors") != 0 {
+	if w.count("#error-summary") != 0 {
 		w.fail("the goals were refused")
 	}
 	monthName := now.Format("January")
@@ -599,6 +603,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	// 8. Social outings and the progression chart. Stage 1 is an outing
 	// with the coach, and the page refuses the peer partner on it: the
 	// partner comes along at stage 2 (as the friend) or 3.
+	w.submit("#tab-outings", http.StatusOK)
 	w.see("#outings", "Social outings")
 	w.see("#outing-stage", "Current stage: no outings yet")
 	w.see("#current-partner", partner)
@@ -606,7 +611,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	w.choose("#outing_partner", partner)
 	w.fill("#outing_activity", "Walk to the farmers' market")
 	w.submit(`#outing-form button[type="submit"]`, http.StatusUnprocessableEntity)
-	w.see("#outing-err-partner_id", "stage 2")
+	w.see("#err-partner_id", "stage 2")
 	w.choose("#outing_partner", "No peer partner")
 	w.submit(`#outing-form button[type="submit"]`, http.StatusOK)
 	w.see("#outings-table tbody tr:first-child", today, "Walk to the farmers' market", "stage 1, with the coach")

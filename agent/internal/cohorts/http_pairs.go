@@ -153,7 +153,7 @@ func (s *Pairs) PairingProfileSubmit(c *gin.Context) {
 		s.ParticipantFormErr(c, err, KeyProfileErrors, gin.H{KeyProfileForm: f})
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#pairing")
+	c.Redirect(http.StatusSeeOther, web.SectionRedirect(c.Param("id"), web.TabOutings, "", "pairing"))
 }
 
 // partnerCell is a partner as the pages show them.

@@ -236,7 +236,7 @@ func (s *Journals) JournalSubmit(c *gin.Context) {
 		s.ShowParticipant(c, http.StatusUnprocessableEntity, gin.H{"JournalErrors": fe, "JournalErrorList": journalErrorList(rel, fe), "JournalForm": f})
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"?journal=saved#journals")
+	c.Redirect(http.StatusSeeOther, web.SectionRedirect(c.Param("id"), web.TabJournals, "journal=saved", "journals"))
 }
 
 // journalErrorList writes the journal form's errors for people.
@@ -269,7 +269,7 @@ func (s *Journals) JournalReviewSubmit(c *gin.Context) {
 		s.Respond(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#journals")
+	c.Redirect(http.StatusSeeOther, web.SectionRedirect(c.Param("id"), web.TabJournals, "", "journals"))
 }
 
 // journalAccessSection adds the participant's journal access (its state,
@@ -330,5 +330,5 @@ func (s *Journals) RevokeJournalAccessSubmit(c *gin.Context) {
 		s.Respond(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#journal-access")
+	c.Redirect(http.StatusSeeOther, web.SectionRedirect(c.Param("id"), web.TabJournals, "", "journal-access"))
 }

@@ -117,15 +117,11 @@ var serviceLabels = map[string]string{
 
 var changeLabels = map[string]string{"started": "Started", "stopped": "Stopped", "increased": "Increased", "decreased": "Decreased"}
 
-// HospitalizationsSection adds the participant's hospitalizations, other
-// services and participation by program month to their page.
+// HospitalizationsSection adds the participant's hospitalizations and
+// other services to their page.
 func (s *Hospitalizations) HospitalizationsSection(c *gin.Context, p store.Participant, data gin.H) error {
 	ctx := c.Request.Context()
 	h, err := s.St.HospitalizationsOf(ctx, p.ID)
-	if err != nil {
-		return err
-	}
-	months, err := s.St.ParticipationMonths(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -138,9 +134,16 @@ func (s *Hospitalizations) HospitalizationsSection(c *gin.Context, p store.Parti
 		f.BeforeCount = strconv.Itoa(*h.BeforeCount)
 	}
 	data["Hosp"] = gin.H{"H": h, "Form": f, "Errors": errs, "Services": web.Options(contract.Services, web.LabelOf(serviceLabels), f.Service),
-		"Changes": web.Options(contract.ServiceChangeKinds, web.LabelOf(changeLabels), f.Change), "ServiceLabels": serviceLabels, "ChangeLabels": changeLabels,
-		"Participation": months}
+		"Changes": web.Options(contract.ServiceChangeKinds, web.LabelOf(changeLabels), f.Change), "ServiceLabels": serviceLabels, "ChangeLabels": changeLabels}
 	return nil
+}
+
+// ParticipationSection adds the participant's participation by program
+// month (what goes upstream about their months) to their page.
+func (s *Hospitalizations) ParticipationSection(c *gin.Context, p store.Participant, data gin.H) error {
+	months, err := s.St.ParticipationMonths(c.Request.Context(), p.ID)
+	data["Participation"] = months
+	return err
 }
 
 func (s *Hospitalizations) hospitalizationDone(c *gin.Context, err error, f hospForm) {
@@ -149,7 +152,7 @@ func (s *Hospitalizations) hospitalizationDone(c *gin.Context, err error, f hosp
 		return
 	}
 	s.NudgeSync()
-	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#hospitalizations")
+	c.Redirect(http.StatusSeeOther, web.SectionRedirect(c.Param("id"), web.TabHospitalizations, "", "hospitalizations"))
 }
 
 func (s *Hospitalizations) HospitalizationsBeforeSubmit(c *gin.Context) {

@@ -102,7 +102,7 @@ func (s *Handlers) OutingUpdateSubmit(c *gin.Context) {
 		s.showOutingEdit(c, http.StatusUnprocessableEntity, gin.H{keyOutingErrors: fe, keyOutingForm: f})
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#outings")
+	c.Redirect(http.StatusSeeOther, web.SectionRedirect(c.Param("id"), web.TabOutings, "", "outings"))
 }
 
 func (s *Handlers) OutingDeletePage(c *gin.Context) {
@@ -123,7 +123,7 @@ func (s *Handlers) OutingDeleteSubmit(c *gin.Context) {
 		s.Respond(c, web.NotFound(err, "No such outing of this participant."))
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#outings")
+	c.Redirect(http.StatusSeeOther, web.SectionRedirect(c.Param("id"), web.TabOutings, "", "outings"))
 }
 
 func (s *Handlers) APIOutings(c *gin.Context) {
@@ -306,5 +306,5 @@ func (s *Handlers) OutingSubmit(c *gin.Context) {
 		s.ParticipantFormErr(c, err, keyOutingErrors, gin.H{keyOutingForm: f})
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#outings")
+	c.Redirect(http.StatusSeeOther, web.SectionRedirect(c.Param("id"), web.TabOutings, "", "outings"))
 }

@@ -80,7 +80,7 @@ func (s *Handlers) APIUpdateParticipant(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	p, err := s.St.UpdateParticipant(c.Request.Context(), c.Param("id"), in)
+	p, err := s.St.UpdateParticipant(c.Request.Context(), c.Param("id"), in, web.CurrentUser(c))
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -281,46 +281,6 @@ func (s *Handlers) AddParticipantSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/participants/"+p.ID+"?added=1")
 }
 
-func (s *Handlers) ParticipantPage(c *gin.Context) {
-	s.ShowParticipant(c, http.StatusOK, gin.H{})
-}
-
-func (s *Handlers) ShowParticipantPage(c *gin.Context, status int, data gin.H) {
-	ctx := c.Request.Context()
-	p, err := s.St.Participant(ctx, c.Param("id"))
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	ivs, err := s.St.Interviews(ctx, p.ID)
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	rel, err := s.St.ActiveRelease(ctx)
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	answers := map[string]map[string]bool{}
-	for tp, iv := range ivs {
-		answers[tp] = iv.AnswersOf()
-	}
-	data["Title"], data["P"], data["Interviews"], data["Answers"], data["Release"], data["Timepoints"] = p.FirstName+" "+p.LastName, p, ivs, answers, rel, contract.Timepoints
-	data["POM"] = store.SideBySide(rel, ivs)
-	data["Added"] = c.Query("added") == "1"
-	for _, add := range s.ParticipantSections {
-		if err := add(c, p, data); err != nil {
-			s.Respond(c, err)
-			return
-		}
-	}
-	if _, ok := data["Form"]; !ok {
-		data["Form"] = gin.H{"Timepoint": nextTimepoint(ivs), "Answers": map[string]string{}}
-	}
-	s.Render(c, status, "participant.html", data)
-}
-
 func nextTimepoint(ivs map[string]store.POMInterview) string {
 	for _, tp := range contract.Timepoints {
 		if _, ok := ivs[tp]; !ok {
@@ -357,7 +317,7 @@ func (s *Handlers) InterviewSubmit(c *gin.Context) {
 		return
 	}
 	s.NudgeSync()
-	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#interviews")
+	c.Redirect(http.StatusSeeOther, web.SectionRedirect(c.Param("id"), web.TabInterviews, "saved=interview", "pom-side-by-side"))
 }
 
 // interviewForm reads the interview form: each indicator's choice is the

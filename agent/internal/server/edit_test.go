@@ -172,7 +172,7 @@ func TestJointOutingCountsForBothPartners(t *testing.T) {
 	}
 	// Ben's page shows it as a joint outing recorded for Ann, and his chart has the step.
 	b := s.browser("casey@example.org")
-	_, body := b.get("/participants/" + ben.ID)
+	_, body := b.get("/participants/" + ben.ID + "?tab=outings")
 	mustContain(t, "Ben's page", body, "Bowling", "joint outing, recorded for Ann Example", "month 3: stage 3")
 	// An outing alone (stage 4) is Ann's only.
 	if st := s.call(s.casey, "POST", "/api/v1/participants/"+ann.ID+"/outings", map[string]any{"date": "2026-04-09", "activity": "Library", "stage": 4}, nil); st != 201 {
@@ -226,9 +226,9 @@ func TestCorrectAndDeleteOutings(t *testing.T) {
 	// Pages: the edit form, the confirmation, the removal.
 	b := s.browser("casey@example.org")
 	page := "/participants/" + ann.ID + "/outings/" + o.ID
-	_, body := b.get("/participants/" + ann.ID)
+	_, body := b.get("/participants/" + ann.ID + "?tab=outings")
 	mustContain(t, "Ann's page", body, `href="`+page+`/edit"`)
-	if _, body := b.get("/participants/" + ben.ID); strings.Contains(body, page+"/edit") {
+	if _, body := b.get("/participants/" + ben.ID + "?tab=outings"); strings.Contains(body, page+"/edit") {
 		t.Error("Ben's page offers to edit Ann's outing")
 	}
 	st, body := b.get(page + "/edit")

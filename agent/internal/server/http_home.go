@@ -20,10 +20,12 @@ const homeShown = 8
 // signed-in user.
 type homeHandlers struct{ *web.App }
 
-// homeItem is a due item with the address where it is done.
+// homeItem is a due item as the home shows it, with the address where it
+// is done (flat: the template finds a field of an embedded struct by a
+// slow search).
 type homeItem struct {
-	store.DueItem
-	Link string
+	Who, What, Link string
+	Overdue         bool
 }
 
 // homeGroup is a kind of due item: its heading, how many, the first
@@ -90,7 +92,7 @@ func homeGroups(h store.SiteHome, director bool) []homeGroup {
 				g.Overdue++
 			}
 			if i < homeShown {
-				g.Items = append(g.Items, homeItem{DueItem: it, Link: dueLink(it)})
+				g.Items = append(g.Items, homeItem{Who: it.Who, What: it.What, Link: dueLink(it), Overdue: it.Overdue})
 			}
 		}
 		g.More = max(0, len(items)-homeShown)

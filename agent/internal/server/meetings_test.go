@@ -324,7 +324,7 @@ func TestJournalOnTheParticipantPage(t *testing.T) {
 	b := s.browser("casey@example.org")
 	p := s.members[1]
 	path := "/participants/" + p.ID
-	st, body := b.get(path)
+	st, body := b.get(path + "?tab=journals")
 	if st != 200 {
 		t.Fatalf("participant page: %d", st)
 	}
@@ -335,12 +335,13 @@ func TestJournalOnTheParticipantPage(t *testing.T) {
 	if st != 422 {
 		t.Fatalf("a Wednesday: %d", st)
 	}
-	mustContain(t, "bad journal form", body, `id="journal-errors"`, "Week: 2026-06-17 is a Wednesday", "Went bowling with my partner.")
+	mustContain(t, "bad journal form", body, `id="error-summary"`, "2026-06-17 is a Wednesday; a week starts on a Monday", `href="#journal_week_start"`,
+		`aria-invalid="true" aria-describedby="journal_week_start-hint err-week_start"`, "Went bowling with my partner.")
 	st, body = b.post(path+"/journals", url.Values{"week_start": {"2026-06-15"}})
 	if st != 422 {
 		t.Fatalf("an empty journal: %d", st)
 	}
-	mustContain(t, "empty journal", body, "Answers: answer at least one")
+	mustContain(t, "empty journal", body, "Answer at least one")
 	if es, _ := s.st.Journals(context.Background(), p.ID); len(es) != 0 {
 		t.Fatal("a refused form stored a journal")
 	}
@@ -372,7 +373,7 @@ func TestJournalOnTheParticipantPage(t *testing.T) {
 		t.Fatalf("enter last week's journal: %d", st)
 	}
 	st, body = b.get(path + "?journal_week=2026-06-08")
-	if st != 200 || !strings.Contains(body, `href="/participants/`+p.ID+`?journal_week=2026-06-08#journal-form">Correct this entry`) ||
+	if st != 200 || !strings.Contains(body, `href="/participants/`+p.ID+`?tab=journals&amp;journal_week=2026-06-08#journal-form">Correct this entry`) ||
 		!strings.Contains(body, `name="week_start" type="date" required value="2026-06-08"`) ||
 		!strings.Contains(body, `name="a_feelings_about_skills" rows="2" maxlength="4000">Nervous but proud</textarea>`) {
 		t.Fatalf("correcting last week's entry: %d", st)

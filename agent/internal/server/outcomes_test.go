@@ -257,9 +257,13 @@ func TestParticipantPageShowsOutcomes(t *testing.T) {
 	_, err = s.st.RecordInterview(ctx, p.ID, "midpoint", store.InterviewInput{InterviewedOn: "2026-06-15", Answers: answers(true)})
 	s.must(err)
 	b := s.browser("dir@example.org")
-	st, body := b.get("/participants/" + p.ID)
-	if st != 200 {
-		t.Fatalf("participant page: %d", st)
+	body := ""
+	for _, tab := range []string{"interviews", "hospitalizations", "participation"} {
+		st, page := b.get("/participants/" + p.ID + "?tab=" + tab)
+		if st != 200 {
+			t.Fatalf("participant page, %s: %d", tab, st)
+		}
+		body += page
 	}
 	mustContain(t, "participant page", body, "pom-side-by-side", "▲ now present", "1 of 12", "hosp-no-consent", "Participation by program month")
 	if st, body := b.post("/participants/"+p.ID+"/hospitalizations/before", url.Values{"before_count": {"2"}}); st != 422 || !strings.Contains(body, "did not consent") {
@@ -270,7 +274,7 @@ func TestParticipantPageShowsOutcomes(t *testing.T) {
 		SetsGoals: true, AcceptsResponsibilities: true, AgreementSignedOn: "2026-01-12", HospitalizationConsentOn: "2026-01-12"}
 	q, err := s.st.AddParticipant(ctx, in)
 	s.must(err)
-	st, body = b.get("/participants/" + q.ID)
+	st, body := b.get("/participants/" + q.ID + "?tab=hospitalizations")
 	mustContain(t, "consented participant page", body, "hosp-before-form", "hosp-stay-form", "service-change-form", "not recorded yet")
 	if st != 200 {
 		t.Fatalf("consented participant page: %d", st)
@@ -290,7 +294,7 @@ func TestParticipantPageShowsOutcomes(t *testing.T) {
 			t.Fatalf("%s: %d", path, st)
 		}
 	}
-	st, body = b.get("/participants/" + q.ID)
+	st, body = b.get("/participants/" + q.ID + "?tab=hospitalizations")
 	mustContain(t, "after recording", body, "2 hospitalization(s)", "2026-03-02", "Housing support", "Stopped")
 	if st != 200 {
 		t.Fatalf("page after recording: %d", st)

@@ -130,7 +130,7 @@ func TestParticipantFillsInTheirOwnJournal(t *testing.T) {
 
 	// The coach sees who wrote it and reviews it.
 	coach := s.browser("casey@example.org")
-	_, body = coach.get("/participants/" + ann.ID)
+	_, body = coach.get("/participants/" + ann.ID + "?tab=journals")
 	mustContain(t, "Ann's page", body, "Written by Ann Example (the participant)", "I went to the library club.", "not reviewed", "Sign-in name <strong>"+login+"</strong>: the participant fills in their journal themself")
 	var entry map[string]any
 	if st := s.call(s.casey, "POST", "/api/v1/participants/"+ann.ID+"/journals/2026-06-15/review", nil, &entry); st != 200 || entry["entered_by_kind"] != "participant" ||
@@ -190,7 +190,7 @@ func TestJournalAccessOnTheParticipantPage(t *testing.T) {
 	s := newMTSite(t)
 	ann := s.members[0]
 	coach := s.browser("casey@example.org")
-	st, body := coach.get("/participants/" + ann.ID)
+	st, body := coach.get("/participants/" + ann.ID + "?tab=journals")
 	if st != 200 {
 		t.Fatalf("Ann's page: %d", st)
 	}
@@ -204,7 +204,7 @@ func TestJournalAccessOnTheParticipantPage(t *testing.T) {
 		t.Fatalf("issued %q %q", login, code)
 	}
 	// Shown once: the page afterwards has the state, not the code.
-	_, body = coach.get("/participants/" + ann.ID)
+	_, body = coach.get("/participants/" + ann.ID + "?tab=journals")
 	if strings.Contains(body, code) || !strings.Contains(body, "waiting for the first sign-in") {
 		t.Fatal("the start code is shown again, or the state is missing")
 	}
@@ -214,7 +214,7 @@ func TestJournalAccessOnTheParticipantPage(t *testing.T) {
 	s.must(s.st.DB.Where("name = ?", "Robin").First(&robin).Error)
 	s.must(s.st.DB.Exec("UPDATE participants SET coach_id = ? WHERE id = ?", robin.ID, ann.ID).Error)
 	rb := s.browser("robin@example.org")
-	st, body = rb.get("/participants/" + ann.ID)
+	st, body = rb.get("/participants/" + ann.ID + "?tab=journals")
 	if st != 200 || strings.Contains(body, `id="issue-journal-access"`) || !strings.Contains(body, "the participant fills in their journal themself") {
 		t.Fatalf("Robin's view of Ann: %d", st)
 	}

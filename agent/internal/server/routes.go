@@ -62,6 +62,7 @@ type handlers struct {
 	reports      *outcomes.Reports
 	ta           *taHandlers
 	home         *homeHandlers
+	accounts     *accountHandlers
 }
 
 // newHandlers makes every capability's handlers and gives the participant
@@ -70,9 +71,14 @@ func newHandlers(a *web.App) handlers {
 	h := handlers{signin: &signinHandlers{a}, site: &siteHandlers{a}, participants: &participants.Handlers{App: a}, coaches: &cohorts.Coaches{App: a},
 		cohorts: &cohorts.Cohorts{App: a}, meetings: &cohorts.Meetings{App: a}, pairs: &cohorts.Pairs{App: a}, outings: &outings.Handlers{App: a},
 		stipends: &stipends.Handlers{App: a}, journals: &journals.Journals{App: a}, ownJournal: &journals.OwnJournal{App: a}, outcomes: &outcomes.Hospitalizations{App: a},
-		surveys: &outcomes.Surveys{App: a}, reports: &outcomes.Reports{App: a}, ta: &taHandlers{a}, home: &homeHandlers{a}}
-	a.ParticipantSections = []web.ParticipantSection{h.journals.JournalsSection, h.stipends.StipendSection,
-		h.outings.ParticipantOutingsSection, h.outcomes.HospitalizationsSection}
+		surveys: &outcomes.Surveys{App: a}, reports: &outcomes.Reports{App: a}, ta: &taHandlers{a}, home: &homeHandlers{a}, accounts: &accountHandlers{a}}
+	a.ParticipantTabs = []web.ParticipantTab{{Key: web.TabProfile, Label: "Profile", Add: h.participants.ProfileSection},
+		{Key: web.TabInterviews, Label: "Interviews", Add: h.participants.InterviewsSection},
+		{Key: web.TabGoals, Label: "Goals and stipend", Add: h.stipends.StipendSection},
+		{Key: web.TabJournals, Label: "Journals", Add: h.journals.JournalsSection},
+		{Key: web.TabOutings, Label: "Outings and partner", Add: h.outings.ParticipantOutingsSection},
+		{Key: web.TabHospitalizations, Label: "Hospitalizations", Add: h.outcomes.HospitalizationsSection},
+		{Key: web.TabParticipation, Label: "Participation", Add: h.outcomes.ParticipationSection}}
 	a.CohortSections = []web.CohortSection{h.meetings.MeetingsSection, h.pairs.CohortPairsSection}
 	a.ShowParticipant, a.ShowCohort = h.participants.ShowParticipantPage, h.cohorts.ShowCohortPage
 	return h
@@ -240,6 +246,8 @@ func (s *Server) pageRoutes(a access) []route {
 		{staffPages, get, "/participants/:id", chain(sees("view"), h.participants.ParticipantPage)},
 		{staffPages, post, "/participants/:id/interviews", chain(sees("record_interview"), h.participants.InterviewSubmit)},
 		{staffPages, post, "/participants/:id/withdraw", chain(sees("withdraw"), h.participants.WithdrawSubmit)},
+		{staffPages, get, "/participants/:id/intake", chain(sees("view"), h.participants.IntakePage)},
+		{staffPages, post, "/participants/:id/intake", chain(sees("update"), h.participants.IntakeSubmit)},
 		{staffPages, get, "/import", chain(director, h.participants.ImportPage)},
 		{staffPages, post, "/import", chain(director, h.participants.ImportSubmit)},
 		// Staff pages: coaches.
@@ -247,6 +255,12 @@ func (s *Server) pageRoutes(a access) []route {
 		{staffPages, post, "/coaches", chain(director, h.coaches.AddCoachSubmit)},
 		{staffPages, post, "/coaches/:cid/certification", chain(director, h.coaches.CertifySubmit)},
 		{staffPages, post, "/coaches/:cid/hub-certification", chain(director, h.coaches.LinkHubCertSubmit)},
+		// Staff pages: the staff accounts (the Program Director's).
+		{staffPages, get, "/accounts", chain(director, h.accounts.accountsPage)},
+		{staffPages, post, "/accounts", chain(director, h.accounts.addAccountSubmit)},
+		{staffPages, post, "/accounts/:uid/disable", chain(director, h.accounts.setDisabled(true))},
+		{staffPages, post, "/accounts/:uid/enable", chain(director, h.accounts.setDisabled(false))},
+		{staffPages, post, "/accounts/:uid/password", chain(director, h.accounts.passwordSubmit)},
 		// Staff pages: cohorts and meetings.
 		{staffPages, get, "/cohorts", chain(h.cohorts.CohortsPage)},
 		{staffPages, post, "/cohorts", chain(director, h.cohorts.AddCohortSubmit)},

@@ -817,6 +817,12 @@ func buildSite(b *testing.B) *benchSite {
 		b.Fatal(err)
 	}
 	site.dbSize = fi.Size()
+	if to := os.Getenv("IML_BENCH_SAVE_DB"); to != "" {
+		// A copy of the built site, to look at its queries' plans.
+		if b, err := os.ReadFile(st.Path); err == nil {
+			_ = os.WriteFile(to, b, 0o600)
+		}
+	}
 	entries, err := os.ReadDir(st.ReceiptsDir())
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		b.Fatal(err)
@@ -954,7 +960,9 @@ func BenchmarkSitePages(b *testing.B) {
 		{"participants", "participants list", "/participants", []string{"<h1>Participants</h1>", site.lastBy, "</html>"}},
 		{"participants-search", "participants, searched", "/participants?q=" + strings.ToLower(p.last[:3]) + "&sort=month", []string{"<h1>Participants</h1>", p.last + ", " + p.first, "</html>"}},
 		{"participants-due", "participants, journal due", "/participants?due=journal&sort=enrolled", []string{"<h1>Participants</h1>", `id="list-count"`, "</html>"}},
-		{"participant", "a participant's page", "/participants/" + p.id, []string{"<h1>" + p.name() + "</h1>", p.goals[0].Title, "</html>"}},
+		{"participant", "a participant's profile", "/participants/" + p.id, []string{"<h1>" + p.name() + "</h1>", `id="profile-facts"`, "</html>"}},
+		{"participant-goals", "a participant's goals, stipend", "/participants/" + p.id + "?tab=goals", []string{"<h1>" + p.name() + "</h1>", p.goals[0].Title, "</html>"}},
+		{"participant-journals", "a participant's journals", "/participants/" + p.id + "?tab=journals", []string{"<h1>" + p.name() + "</h1>", `id="journal-completion"`, "</html>"}},
 		{"cohort", "a cohort's page", "/cohorts/" + c.id, []string{"<h1>" + c.name + "</h1>", p.last + ", " + p.first, `id="meetings"`, `id="current-pairs"`, "</html>"}},
 		{"coaches", "coaches", "/coaches", []string{"<h1>Coaches</h1>", "Noor Haddad", "</html>"}},
 		{"cohorts", "cohorts", "/cohorts", []string{"<h1>Cohorts</h1>", "Social Explorations caseload 4", "</html>"}},

@@ -311,7 +311,7 @@ func TestStipendPages(t *testing.T) {
 	b := s.browser("dir@example.org")
 	p := s.participant("Avery")
 	page := "/participants/" + p.ID
-	st, body := b.get(page)
+	st, body := b.get(page + "?tab=goals")
 	if st != 200 || !strings.Contains(body, `id="goals-form"`) || !strings.Contains(body, "0 of 3 goals set") || !strings.Contains(body, "Social stipend: July 2026") {
 		t.Fatalf("participant page: %d", st)
 	}

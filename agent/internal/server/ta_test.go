@@ -88,7 +88,7 @@ func TestTARequestsOnTheAgent(t *testing.T) {
 	if st != http.StatusUnprocessableEntity {
 		t.Fatalf("empty subject from the page: %d", st)
 	}
-	mustContain(t, "an empty subject", page, "nothing was saved or sent", "is required")
+	mustContain(t, "an empty subject", page, "nothing was saved", "is required", `id="error-summary"`)
 	if reqs, outbox := s.queued(); reqs != 2 || outbox != 0 {
 		t.Fatalf("after the page: %d requests, %d outbox entries", reqs, outbox)
 	}

@@ -172,7 +172,7 @@ func (s *Handlers) stipendChanged(c *gin.Context, month, anchor string, err erro
 
 // stipendDone goes back to the participant page's stipend month.
 func (s *Handlers) stipendDone(c *gin.Context, month, anchor string) {
-	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"?stipend_month="+month+"#"+anchor)
+	c.Redirect(http.StatusSeeOther, web.SectionRedirect(c.Param("id"), web.TabGoals, "stipend_month="+month, anchor))
 }
 
 func (s *Handlers) GoalsSubmit(c *gin.Context) {
@@ -201,7 +201,7 @@ func (s *Handlers) GoalsSubmit(c *gin.Context) {
 		s.stipendAgain(c, c.Query("stipend_month"), forms)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/participants/"+c.Param("id")+"#goals")
+	c.Redirect(http.StatusSeeOther, web.SectionRedirect(c.Param("id"), web.TabGoals, "", "goals"))
 }
 
 func (s *Handlers) PlanLineSubmit(c *gin.Context) {

@@ -108,11 +108,14 @@ func (s *coachStore) RecordCertification(ctx context.Context, coachID, source st
 	return c, err
 }
 
-// Coaches lists the coaches by name.
+// Coaches lists the coaches by name (kept until the data version moves:
+// most pages name them).
 func (s *coachStore) Coaches(ctx context.Context) ([]Coach, error) {
-	var cs []Coach
-	err := s.DB.WithContext(ctx).Order("name").Find(&cs).Error
-	return cs, err
+	return keptList(s.Store, "coaches", func() ([]Coach, error) {
+		var cs []Coach
+		err := s.DB.WithContext(ctx).Order("name").Find(&cs).Error
+		return cs, err
+	})
 }
 
 // Coach finds one coach.

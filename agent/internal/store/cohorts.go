@@ -100,13 +100,15 @@ func (s *cohortStore) ChangeCohortCoach(ctx context.Context, cohortID, coachID s
 
 // Cohorts lists cohorts, newest first; a coach's own only when coachID is set.
 func (s *cohortStore) Cohorts(ctx context.Context, coachID string) ([]Cohort, error) {
-	var cs []Cohort
-	q := s.DB.WithContext(ctx).Order("start_date DESC, name")
-	if coachID != "" {
-		q = q.Where("coach_id = ?", coachID)
-	}
-	err := q.Find(&cs).Error
-	return cs, err
+	return keptList(s.Store, "cohorts|"+coachID, func() ([]Cohort, error) {
+		var cs []Cohort
+		q := s.DB.WithContext(ctx).Order("start_date DESC, name")
+		if coachID != "" {
+			q = q.Where("coach_id = ?", coachID)
+		}
+		err := q.Find(&cs).Error
+		return cs, err
+	})
 }
 
 // Cohort finds one cohort.

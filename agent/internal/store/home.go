@@ -90,7 +90,40 @@ func (h *homeRead) add(it DueItem) { h.home.Items[it.Kind] = append(h.home.Items
 // SiteHome computes what is due for a user on the store's day, on one
 // snapshot, with a fixed number of queries whatever the number of
 // participants.
+//
+// The result is kept until the data version moves (or the minute
+// changes): a home seen again without a change in between costs no query.
 func (s *homeStore) SiteHome(ctx context.Context, u User) (SiteHome, error) {
+	v, key := s.Version(), s.figureKey("home", u)
+	if x, ok := s.figures.get(v, key); ok {
+		return copyHome(x.(SiteHome)), nil
+	}
+	home, err := s.siteHome(ctx, u)
+	if err == nil {
+		s.figures.put(v, key, copyHome(home))
+	}
+	return home, err
+}
+
+// copyHome copies a home's items, so that what a caller does with them
+// leaves the kept one as it was.
+func copyHome(h SiteHome) SiteHome {
+	items := make(map[string][]DueItem, len(h.Items))
+	for k, v := range h.Items {
+		items[k] = slices.Clone(v)
+	}
+	h.Items = items
+	return h
+}
+
+// figureKey is the key of a page's figures for a user, at the store's
+// minute (the figures depend on the day, and the minute bounds how long a
+// change made by another process goes unseen).
+func (s *Store) figureKey(page string, u User) string {
+	return page + "|" + u.ID + "|" + u.Role + "|" + s.Now().UTC().Format("2006-01-02T15:04")
+}
+
+func (s *homeStore) siteHome(ctx context.Context, u User) (SiteHome, error) {
 	rel, err := s.ActiveRelease(ctx)
 	if err != nil {
 		return SiteHome{}, err

@@ -94,6 +94,9 @@ type User struct {
 	FailedLogins int    `gorm:"not null;default:0"`
 	LockedUntil  *time.Time
 	CreatedAt    time.Time `gorm:"not null"`
+	// DisabledAt is when the director disabled the account (migration
+	// 0011): it cannot sign in, and its sessions ended then.
+	DisabledAt *time.Time
 }
 
 // Session is a signed-in session; only the token's hash is kept.

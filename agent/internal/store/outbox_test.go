@@ -155,7 +155,7 @@ func TestOutboxAcknowledgement(t *testing.T) {
 			break
 		}
 	}
-	if _, err := st.UpdateParticipant(ctx, changed.ID, eligible(ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1960-05-05", EnrolledOn: "2025-03-01"})); err != nil {
+	if _, err := st.UpdateParticipant(ctx, changed.ID, eligible(ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1960-05-05", EnrolledOn: "2025-03-01"}), User{}); err != nil {
 		t.Fatal(err)
 	}
 	addPeople(t, st, 1)
@@ -246,7 +246,7 @@ func TestOutboxReversionAndRefusal(t *testing.T) {
 		st.DB.First(&iv, "id = ?", r1.ID)
 		st.DB.First(&p, "id = ?", iv.ParticipantID)
 	}
-	if _, err := st.UpdateParticipant(ctx, p.ID, eligible(ParticipantInput{FirstName: "C", LastName: "D", BirthDate: "1950-05-05", EnrolledOn: "2025-03-01"})); err != nil {
+	if _, err := st.UpdateParticipant(ctx, p.ID, eligible(ParticipantInput{FirstName: "C", LastName: "D", BirthDate: "1950-05-05", EnrolledOn: "2025-03-01"}), User{}); err != nil {
 		t.Fatal(err)
 	}
 	if !due(t, st)[r1.ID] {

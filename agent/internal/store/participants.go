@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -43,6 +44,23 @@ type ParticipantInput struct {
 // ValidationErrors are several field mistakes at once (problem.Invalids).
 type ValidationErrors = problem.Invalids
 
+// required checks a text that must be given, of at most max characters:
+// msg says what to enter when it is empty.
+func required(v, field, msg string, maxChars int) ValidationErrors {
+	if v == "" {
+		return ValidationErrors{{Field: field, Msg: fmt.Sprintf("%s (at most %d characters)", msg, maxChars)}}
+	}
+	return atMost(v, field, maxChars)
+}
+
+// atMost checks a text is at most max characters long.
+func atMost(v, field string, maxChars int) ValidationErrors {
+	if n := utf8.RuneCountInString(v); n > maxChars {
+		return ValidationErrors{{Field: field, Msg: fmt.Sprintf("Use at most %d characters: this has %d", maxChars, n)}}
+	}
+	return nil
+}
+
 func parseDate(s string) (time.Time, bool) {
 	t, err := time.Parse(dateLayout, strings.TrimSpace(s))
 	return t, err == nil
@@ -52,51 +70,42 @@ func (in *ParticipantInput) validate(today time.Time) error {
 	var errs ValidationErrors
 	in.FirstName, in.LastName = strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName)
 	in.Email, in.Phone, in.Address = strings.TrimSpace(in.Email), strings.TrimSpace(in.Phone), strings.TrimSpace(in.Address)
-	if in.FirstName == "" || len(in.FirstName) > 100 {
-		errs = append(errs, ValidationError{Field: "first_name", Msg: "is required (at most 100 characters)"})
-	}
-	if in.LastName == "" || len(in.LastName) > 100 {
-		errs = append(errs, ValidationError{Field: "last_name", Msg: "is required (at most 100 characters)"})
-	}
+	errs = append(errs, required(in.FirstName, "first_name", "Enter the first name", 100)...)
+	errs = append(errs, required(in.LastName, "last_name", "Enter the last name", 100)...)
 	birth, ok := parseDate(in.BirthDate)
 	if !ok {
-		errs = append(errs, ValidationError{Field: "birth_date", Msg: "must be a date as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "birth_date", Msg: "Enter the date of birth as YYYY-MM-DD"})
 	} else if birth.After(today) || birth.Year() < 1900 {
-		errs = append(errs, ValidationError{Field: "birth_date", Msg: "is not a plausible birth date"})
+		errs = append(errs, ValidationError{Field: "birth_date", Msg: "Enter a date of birth from 1900 up to today"})
 		birth = time.Time{}
 	}
 	enrolled, ok := parseDate(in.EnrolledOn)
 	if !ok {
-		errs = append(errs, ValidationError{Field: "enrolled_on", Msg: "must be a date as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "enrolled_on", Msg: "Enter the enrollment date as YYYY-MM-DD"})
 	} else if enrolled.After(today.AddDate(0, 0, 31)) || enrolled.Year() < 2000 {
-		errs = append(errs, ValidationError{Field: "enrolled_on", Msg: "must be a date from 2000 up to a month ahead"})
+		errs = append(errs, ValidationError{Field: "enrolled_on", Msg: "Enter an enrollment date from 2000 up to a month ahead"})
 		enrolled = time.Time{}
 	}
 	if in.Email != "" {
 		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
-			errs = append(errs, ValidationError{Field: "email", Msg: "is not an email address"})
+			errs = append(errs, ValidationError{Field: "email", Msg: "Enter an email address such as name@example.org, or leave it empty"})
 		}
 	}
-	if len(in.Phone) > 40 {
-		errs = append(errs, ValidationError{Field: "phone", Msg: "is too long"})
-	}
-	if len(in.Address) > 300 {
-		errs = append(errs, ValidationError{Field: "address", Msg: "is too long"})
-	}
+	errs = append(errs, atMost(in.Phone, "phone", 40)...)
+	errs = append(errs, atMost(in.Email, "email", 200)...)
+	errs = append(errs, atMost(in.Address, "address", 300)...)
 	in.AgeOverrideReason = strings.TrimSpace(in.AgeOverrideReason)
-	if len(in.AgeOverrideReason) > 500 {
-		errs = append(errs, ValidationError{Field: "age_override_reason", Msg: "is longer than 500 characters"})
-	}
+	errs = append(errs, atMost(in.AgeOverrideReason, "age_override_reason", 500)...)
 	signed, ok := parseDate(in.AgreementSignedOn)
 	switch {
 	case !ok:
-		errs = append(errs, ValidationError{Field: "agreement_signed_on", Msg: "the enrollment agreement's date is required, as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "agreement_signed_on", Msg: "Enter the date the enrollment agreement was signed, as YYYY-MM-DD"})
 	case signed.After(today):
-		errs = append(errs, ValidationError{Field: "agreement_signed_on", Msg: "cannot be in the future"})
+		errs = append(errs, ValidationError{Field: "agreement_signed_on", Msg: "Enter the date the agreement was signed: it cannot be in the future"})
 	}
 	if in.HospitalizationConsentOn != "" {
 		if d, ok := parseDate(in.HospitalizationConsentOn); !ok || d.After(today) {
-			errs = append(errs, ValidationError{Field: "hospitalization_consent_on", Msg: "must be the date the consent was given, as YYYY-MM-DD, or empty"})
+			errs = append(errs, ValidationError{Field: "hospitalization_consent_on", Msg: "Enter the date the consent was given (not in the future), as YYYY-MM-DD, or leave it empty"})
 		}
 	}
 	if birthOK, enrolledOK := !birth.IsZero(), !enrolled.IsZero(); birthOK && enrolledOK {
@@ -128,7 +137,7 @@ func checkCoach(tx *gorm.DB, id string) error {
 		return err
 	}
 	if n == 0 {
-		return &ValidationError{Field: "coach_id", Msg: "is not a coach at this site"}
+		return &ValidationError{Field: "coach_id", Msg: "Choose one of the site's coaches, or none"}
 	}
 	return nil
 }
@@ -170,8 +179,9 @@ func (s *participantStore) insertParticipant(tx *gorm.DB, in ParticipantInput, n
 	return p, tx.Create(&p).Error
 }
 
-// UpdateParticipant corrects a participant's details.
-func (s *participantStore) UpdateParticipant(ctx context.Context, id string, in ParticipantInput) (Participant, error) {
+// UpdateParticipant corrects a participant's intake details, and records
+// each field changed, with who changed it (by), in their history.
+func (s *participantStore) UpdateParticipant(ctx context.Context, id string, in ParticipantInput, by User) (Participant, error) {
 	if err := in.validate(s.Now()); err != nil {
 		return Participant{}, err
 	}
@@ -186,9 +196,16 @@ func (s *participantStore) UpdateParticipant(ctx context.Context, id string, in 
 		if err := checkCoach(tx, in.CoachID); err != nil {
 			return err
 		}
+		before := p
 		in.apply(&p)
+		if p == before {
+			return nil
+		}
 		p.UpdatedAt = s.Now()
 		if err := tx.Save(&p).Error; err != nil {
+			return err
+		}
+		if err := recordChanges(tx, before, p, by, p.UpdatedAt); err != nil {
 			return err
 		}
 		return s.refreshOutcomes(tx, []string{p.ID}, nil)

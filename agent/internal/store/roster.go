@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -53,15 +54,11 @@ type RosterFilter struct {
 // sorted (by name unless asked otherwise): one query, the rest in
 // memory.
 func (s *homeStore) Roster(ctx context.Context, u User, f RosterFilter) ([]RosterRow, error) {
-	var rows []RosterRow
-	err := s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
-		var err error
-		rows, err = s.roster(tx, u, f.Full)
-		return err
-	})
+	all, err := s.keptRoster(ctx, u, f.Full)
 	if err != nil {
 		return nil, err
 	}
+	rows := slices.Clone(all)
 	q := strings.ToLower(strings.Join(strings.Fields(f.Q), " "))
 	out := rows[:0]
 	for _, r := range rows {
@@ -69,8 +66,31 @@ func (s *homeStore) Roster(ctx context.Context, u User, f RosterFilter) ([]Roste
 			out = append(out, r)
 		}
 	}
-	sortRoster(out, f.Sort)
+	if f.Sort != "" && f.Sort != "name" {
+		// The kept roster is in name order already.
+		sortRoster(out, f.Sort)
+	}
 	return out, nil
+}
+
+// keptRoster is the roster a user sees, kept until the data version moves
+// (or the minute changes); the caller must not change its rows.
+func (s *homeStore) keptRoster(ctx context.Context, u User, full bool) ([]RosterRow, error) {
+	v, key := s.Version(), s.figureKey("roster|"+strconv.FormatBool(full), u)
+	if x, ok := s.figures.get(v, key); ok {
+		return x.([]RosterRow), nil
+	}
+	var rows []RosterRow
+	err := s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
+		var err error
+		rows, err = s.roster(tx, u, full)
+		return err
+	})
+	if err == nil {
+		sortRoster(rows, "name")
+		s.figures.put(v, key, rows)
+	}
+	return rows, err
 }
 
 func keep(r RosterRow, f RosterFilter, q string) bool {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -56,6 +57,10 @@ type Store struct {
 	Now      func() time.Time
 	// Path is the SQLite file.
 	Path string
+	// version is the data version (Version); figures what pages computed
+	// at it.
+	version *atomic.Uint64
+	figures *figures
 }
 
 // Errors a caller turns into a message for the user.
@@ -126,7 +131,8 @@ type (
 // newStore makes the store over its handles, each capability's queries
 // over it.
 func newStore(db, reader *gorm.DB, log *slog.Logger, path string) *Store {
-	s := &Store{DB: db, reader: reader, Log: log, Now: func() time.Time { return time.Now().UTC() }, Path: path}
+	s := &Store{DB: db, reader: reader, Log: log, Now: func() time.Time { return time.Now().UTC() }, Path: path, version: &atomic.Uint64{}, figures: &figures{}}
+	countChanges(db, s.version)
 	s.participantStore, s.coachStore, s.cohortStore, s.meetingStore = participantStore{s}, coachStore{s}, cohortStore{s}, meetingStore{s}
 	s.pairStore, s.outingStore, s.stipendStore, s.journalStore = pairStore{s}, outingStore{s}, stipendStore{s}, journalStore{s}
 	s.outcomeStore, s.surveyStore, s.outboxStore, s.taStore = outcomeStore{s}, surveyStore{s}, outboxStore{s}, taStore{s}
@@ -225,7 +231,25 @@ type Enrollment struct {
 }
 
 // Enrollment returns the stored enrollment or ErrNotEnrolled.
+// Every page names the site, so the enrollment is kept until the data
+// version moves or the minute changes (an enrollment by another process).
 func (s *Store) Enrollment(ctx context.Context) (Enrollment, error) {
+	type kept struct {
+		e   Enrollment
+		err error
+	}
+	v, key := s.Version(), "enrollment|"+s.Now().UTC().Format("2006-01-02T15:04")
+	if x, ok := s.figures.get(v, key); ok {
+		return x.(kept).e, x.(kept).err
+	}
+	e, err := s.enrollment(ctx)
+	if err == nil || errors.Is(err, ErrNotEnrolled) {
+		s.figures.put(v, key, kept{e, err})
+	}
+	return e, err
+}
+
+func (s *Store) enrollment(ctx context.Context) (Enrollment, error) {
 	var ms []Meta
 	if err := s.DB.WithContext(ctx).Find(&ms).Error; err != nil {
 		return Enrollment{}, err

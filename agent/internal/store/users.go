@@ -13,6 +13,7 @@ import (
 
 	"github.com/itsmylife/iml/pkg/auth"
 	"github.com/itsmylife/iml/pkg/dbx"
+	"github.com/itsmylife/iml/pkg/secret"
 )
 
 // Site roles.
@@ -51,18 +52,24 @@ func (s *Store) AddFirstUser(ctx context.Context, email, name, password string) 
 
 func (s *Store) addUser(ctx context.Context, email, name, role, password string, first bool) (User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-		return User{}, &ValidationError{Field: "email", Msg: "is not an email address"}
+	var errs ValidationErrors
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 200 {
+		errs = append(errs, ValidationError{Field: "email", Msg: "Enter an email address such as name@example.org (at most 200 characters)"})
 	}
-	if strings.TrimSpace(name) == "" {
-		return User{}, &ValidationError{Field: "name", Msg: "is required"}
-	}
+	errs = append(errs, required(strings.TrimSpace(name), "name", "Enter the person's name", 200)...)
 	if role != RoleDirector && role != RoleCoach {
-		return User{}, &ValidationError{Field: "role", Msg: "must be director or coach"}
+		errs = append(errs, ValidationError{Field: "role", Msg: "must be director or coach"})
 	}
-	h, err := auth.HashPassword(password)
+	h, err := hashPassword(password)
 	if err != nil {
-		return User{}, &ValidationError{Field: "password", Msg: err.Error()}
+		var ve *ValidationError
+		if !errors.As(err, &ve) {
+			return User{}, err
+		}
+		errs = append(errs, *ve)
+	}
+	if len(errs) > 0 {
+		return User{}, errs
 	}
 	u := User{ID: uuid.NewString(), Email: email, Name: strings.TrimSpace(name), Role: role, PasswordHash: h, CreatedAt: s.Now()}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -114,6 +121,11 @@ func (s *Store) Login(ctx context.Context, email, password string) (User, string
 	if err := s.DB.WithContext(ctx).First(&u, "id = ?", a.ID).Error; err != nil {
 		return User{}, "", err
 	}
+	if u.DisabledAt != nil {
+		// A disabled account signs in no more: the same answer as a wrong
+		// password.
+		return User{}, "", ErrBadLogin
+	}
 	tok, err := staffSessions.Open(s.DB.WithContext(ctx), u.ID, s.Now(), nil)
 	return u, tok, err
 }
@@ -121,8 +133,29 @@ func (s *Store) Login(ctx context.Context, email, password string) (User, string
 // staffSessions are the staff's sign-in sessions.
 var staffSessions = auth.Sessions{Table: "sessions", Subject: "user_id", Prefix: "imlagent_", TTL: SessionTTL}
 
-// SessionUser finds the user and session of a token.
+// SessionUser finds the user and session of a token. What it found is
+// kept until the data version moves (a sign-in, a sign-out, an account
+// disabled or given a new password all move it) and for the minute at
+// most, and an expired session is never answered from what was kept.
 func (s *Store) SessionUser(ctx context.Context, token string) (User, Session, error) {
+	type kept struct {
+		u    User
+		sess Session
+	}
+	// The minute bounds how long a change by another process (the
+	// command line) goes unseen.
+	v, key := s.Version(), "session|"+secret.Hash(token)+"|"+s.Now().UTC().Format("2006-01-02T15:04")
+	if x, ok := s.figures.get(v, key); ok && x.(kept).sess.ExpiresAt.After(s.Now()) {
+		return x.(kept).u, x.(kept).sess, nil
+	}
+	u, sess, err := s.sessionUser(ctx, token)
+	if err == nil {
+		s.figures.put(v, key, kept{u, sess})
+	}
+	return u, sess, err
+}
+
+func (s *Store) sessionUser(ctx context.Context, token string) (User, Session, error) {
 	var u User
 	sess, err := auth.FindSession[Session](ctx, s.DB, staffSessions, token, s.Now())
 	if errors.Is(err, auth.ErrNoSession) {
@@ -131,7 +164,7 @@ func (s *Store) SessionUser(ctx context.Context, token string) (User, Session, e
 	if err != nil {
 		return u, sess, err
 	}
-	err = s.DB.WithContext(ctx).First(&u, "id = ?", sess.UserID).Error
+	err = s.DB.WithContext(ctx).First(&u, "id = ? AND disabled_at IS NULL", sess.UserID).Error
 	return u, sess, notFound(err)
 }
 

@@ -44,10 +44,10 @@ type App struct {
 	// The sections every feature adds to the participant and cohort
 	// pages, and those pages, which a feature's form shows again with its
 	// errors.
-	ParticipantSections []ParticipantSection
-	CohortSections      []CohortSection
-	ShowParticipant     func(c *gin.Context, status int, data gin.H)
-	ShowCohort          func(c *gin.Context, status int, data gin.H)
+	ParticipantTabs []ParticipantTab
+	CohortSections  []CohortSection
+	ShowParticipant func(c *gin.Context, status int, data gin.H)
+	ShowCohort      func(c *gin.Context, status int, data gin.H)
 }
 
 // ParticipantSection adds a feature's data to a participant's page.

@@ -74,6 +74,10 @@ var funcs = template.FuncMap{
 	},
 	// arr packs arguments for a sub-template.
 	"arr": func(v ...any) []any { return v },
+	// invalid marks a form field with a message (formerrors.go);
+	// errorItems are a form's error summary.
+	"invalid":    invalidAttrs,
+	"errorItems": ErrorItems,
 	"title": func(s string) string {
 		if s == "" {
 			return s
