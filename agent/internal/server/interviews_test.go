@@ -158,7 +158,7 @@ func TestUnansweredThroughTheForm(t *testing.T) {
 	s.user("dir@example.org", "Dana", store.RoleDirector)
 	p := s.participant("Form")
 	b := s.browser("dir@example.org")
-	_, page := b.get("/participants/" + p.ID)
+	_, page := b.get("/participants/" + p.ID + "?tab=interviews")
 	if strings.Contains(page, "pom_x13_unnamed") || strings.Contains(page, "Thirteenth indicator") {
 		t.Fatal("the form asks the unnamed indicator")
 	}
@@ -206,7 +206,7 @@ func TestUnansweredThroughTheForm(t *testing.T) {
 	if got := iv.ChoicesOf(); got[asked[1].Code] != contract.NotAsked || got[asked[2].Code] != contract.Declined || got[asked[0].Code] != store.ChoicePresent || len(got) != len(asked) {
 		t.Fatalf("stored %v", got)
 	}
-	_, page = b.get("/participants/" + p.ID)
+	_, page = b.get("/participants/" + p.ID + "?tab=interviews")
 	mustContain(t, "side by side", page, ">not asked<", ">declined<")
 }
 
