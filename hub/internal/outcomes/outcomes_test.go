@@ -189,7 +189,7 @@ func TestOutcomeProjection(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := s.DB.Exec("UPDATE records SET projected = false").Error; err != nil {
+		if err := s.DB.Exec("UPDATE record_marks SET xact = 0, record_id = '' WHERE name = 'projected'").Error; err != nil {
 			t.Fatal(err)
 		}
 		projectAll(t, s, 1000)
