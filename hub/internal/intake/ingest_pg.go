@@ -43,6 +43,11 @@ func (s *Store) pushPostgres(ctx context.Context, siteID string, batchSeq int64,
 			return err
 		}
 		defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+		// First, before the transaction has an id: the records' ingest
+		// mark is that id (store.RecordMark).
+		if _, err := tx.Exec(ctx, store.LockIngest); err != nil {
+			return err
+		}
 		// The temporary table lives as long as the connection: it is made
 		// in the first batch the connection commits, then found there.
 		session := pc.PgConn().CustomData()

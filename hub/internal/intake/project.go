@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"math"
 
 	"gorm.io/gorm"
 
@@ -65,11 +66,12 @@ func (s *Store) projectPass(ctx context.Context, limit int) (handled int, unsett
 				return err
 			}
 		}
+		var bound int64
 		var err error
-		if handled, err = s.projectIn(tx, limit); err != nil || handled == limit || s.Dialect() != dbx.Postgres {
+		if handled, bound, err = s.projectIn(tx, limit); err != nil || handled == limit || s.Dialect() != dbx.Postgres {
 			return err
 		}
-		unsettled, err = unsettledMark(tx)
+		unsettled, err = unsettledMark(tx, bound)
 		return err
 	})
 	return handled, unsettled, err
@@ -154,22 +156,26 @@ func (pr *projection) addRecord(p pendingRecord) error {
 	return nil
 }
 
-func (s *Store) projectIn(tx *gorm.DB, limit int) (int, error) {
+// projectIn projects the next records after the watermark in tx, and
+// returns how many and the settled bound it read below.
+func (s *Store) projectIn(tx *gorm.DB, limit int) (int, int64, error) {
 	mark, err := store.ProjectedMark(tx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	// On PostgreSQL only the marks of transactions that have ended are
-	// read: one still running may yet commit records below them.
-	settled := ""
+	// On PostgreSQL only the marks below the settled bound are read, by a
+	// statement after the one that found it (store.RecordMark).
+	bound := int64(math.MaxInt64)
 	if s.Dialect() == dbx.Postgres {
-		settled = " AND r.xact < " + settledBelow
+		if err := tx.Raw(store.SettledBound).Scan(&bound).Error; err != nil {
+			return 0, bound, err
+		}
 	}
 	var pend []pendingRecord
 	err = tx.Raw(`SELECT r.id, r.site_id, s.org_id, r.type, r.version, r.deleted, r.data, r.xact
-FROM records r JOIN sites s ON s.id = r.site_id WHERE `+store.AfterMark("r")+settled+` ORDER BY r.xact, r.id LIMIT ?`, mark.Xact, mark.RecordID, limit).Scan(&pend).Error
+FROM records r JOIN sites s ON s.id = r.site_id WHERE `+store.AfterMark("r")+` AND r.xact < ? ORDER BY r.xact, r.id LIMIT ?`, mark.Xact, mark.RecordID, bound, limit).Scan(&pend).Error
 	if err != nil || len(pend) == 0 {
-		return 0, err
+		return 0, bound, err
 	}
 	ids := make([]string, len(pend))
 	pr := projection{rows: map[string][][]any{}}
@@ -186,21 +192,21 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE `+store.AfterMark("r")+set
 	}
 	d, err := outcomes.BeginDelta(tx, ids, pr.keys)
 	if err != nil {
-		return 0, err
+		return 0, bound, err
 	}
 	for i := len(projectionTables) - 1; i >= 0; i-- {
 		if err := tx.Exec("DELETE FROM " + projectionTables[i].name + " WHERE record_id IN (SELECT record_id FROM " + outcomes.BatchRecords + ")").Error; err != nil {
-			return 0, err
+			return 0, bound, err
 		}
 	}
 	for _, t := range projectionTables {
 		if err := dbx.ExecRows(tx, "INSERT INTO "+t.name+" ("+t.cols+") VALUES ", "", "", pr.rows[t.name], 0); err != nil {
-			return 0, err
+			return 0, bound, err
 		}
 	}
 	if err := d.Apply(); err != nil {
-		return 0, err
+		return 0, bound, err
 	}
 	last := pend[len(pend)-1]
-	return len(pend), store.SetProjectedMark(tx, store.RecordMark{Xact: last.Xact, RecordID: last.ID})
+	return len(pend), bound, store.SetProjectedMark(tx, store.RecordMark{Xact: last.Xact, RecordID: last.ID})
 }

@@ -14,13 +14,15 @@ import (
 // projector's watermark is in the reporting tables as its current version.
 //
 // The mark of a stored version is given by the transaction that stores it
-// (IngestMark), so that a record never appears below a watermark already
-// passed. On PostgreSQL it is the transaction's id, and the projector reads
-// only marks below the oldest transaction still running
-// (pg_snapshot_xmin): every transaction with a smaller id has ended, so
-// nothing can be stored below what it read. On SQLite, which has one writer
-// at a time, it is a counter taken under the write lock, so marks commit in
-// their order.
+// (IngestMark), and a record must never appear below a watermark already
+// passed. On SQLite, which has one writer at a time, the mark is a counter
+// taken under the write lock, so marks become visible in their order. On
+// PostgreSQL it is the transaction's id (pg_current_xact_id), which is
+// taken before the commit, and transactions commit in any order: a writer
+// of records first takes the ingest lock (a shared advisory lock, before
+// it has a transaction id), and the projector reads only the marks below
+// SettledBound, the smallest id still held by such a writer (or not yet
+// given to any transaction).
 type RecordMark struct {
 	Xact     int64
 	RecordID string
@@ -47,12 +49,35 @@ func SetProjectedMark(tx *gorm.DB, m RecordMark) error {
 // that stores the record (it assigns one when it has none).
 const PGIngestMark = "CAST(CAST(pg_current_xact_id() AS text) AS bigint)"
 
+// IngestLock is the key of the PostgreSQL advisory lock every transaction
+// that writes records holds, shared, from its first statement (with the
+// hash of the current schema, as the other advisory locks).
+const IngestLock = 74_120_194
+
+// LockIngest is the statement that takes the ingest lock: the first of a
+// transaction that writes records on PostgreSQL.
+const LockIngest = "SELECT pg_advisory_xact_lock_shared(74120194, hashtext(current_schema()))"
+
+// SettledBound is, on PostgreSQL, a query for the ingest mark below which
+// every record is visible to any statement that starts after it, and
+// below which no record can be stored later: the least of the ids the
+// writers holding the ingest lock have (those of its snapshot still in
+// progress) and of the next id to be given. A writer that takes the lock
+// later, or had no id yet, gets a larger one.
+const SettledBound = `SELECT LEAST(CAST(CAST(pg_snapshot_xmax(pg_current_snapshot()) AS text) AS bigint), COALESCE((
+SELECT MIN(CAST(CAST(x AS text) AS bigint)) FROM pg_snapshot_xip(pg_current_snapshot()) x
+WHERE CAST(CAST(x AS text) AS bigint) % 4294967296 IN (
+ SELECT CAST(CAST(a.backend_xid AS text) AS bigint) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+ WHERE l.locktype = 'advisory' AND CAST(l.classid AS bigint) = 74120194 AND l.objsubid = 2
+ AND CAST(l.objid AS bigint) = (CAST(hashtext(current_schema()) AS bigint) & 4294967295) AND a.backend_xid IS NOT NULL)), 9223372036854775807))`
+
 // IngestMark gives the mark of the records tx stores, as an SQL expression
 // and its arguments. On SQLite it takes the next value of the counter (tx
-// holds the write lock from then to its commit).
+// holds the write lock from then to its commit); on PostgreSQL it takes
+// the ingest lock, which must come before tx's first write.
 func IngestMark(tx *gorm.DB) (string, []any, error) {
 	if dbx.Dialect(tx) == dbx.Postgres {
-		return PGIngestMark, nil, nil
+		return PGIngestMark, nil, tx.Exec(LockIngest).Error
 	}
 	var n int64
 	if err := tx.Raw("UPDATE record_marks SET xact = xact + 1 WHERE name = 'ingest' RETURNING xact").Scan(&n).Error; err != nil {
