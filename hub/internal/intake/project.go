@@ -2,7 +2,10 @@ package intake
 
 import (
 	"context"
+	"encoding/json"
 	"math"
+	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -200,7 +203,7 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE `+store.AfterMark("r")+` A
 		}
 	}
 	for _, t := range projectionTables {
-		if err := dbx.ExecRows(tx, "INSERT INTO "+t.name+" ("+t.cols+") VALUES ", "", "", pr.rows[t.name], 0); err != nil {
+		if err := insertRows(tx, s.Dialect() == dbx.Postgres, t.name, t.cols, pr.rows[t.name]); err != nil {
 			return 0, bound, err
 		}
 	}
@@ -209,4 +212,48 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE `+store.AfterMark("r")+` A
 	}
 	last := pend[len(pend)-1]
 	return len(pend), bound, store.SetProjectedMark(tx, store.RecordMark{Xact: last.Xact, RecordID: last.ID})
+}
+
+// insertRows writes a projected table's rows. On PostgreSQL they go as one
+// JSON document per statement (json_populate_recordset maps it onto the
+// table's columns): much less to parse and bind than thousands of
+// parameters.
+func insertRows(tx *gorm.DB, pg bool, table, cols string, rows [][]any) error {
+	if !pg {
+		return dbx.ExecRows(tx, "INSERT INTO "+table+" ("+cols+") VALUES ", "", "", rows, 0)
+	}
+	names := strings.Split(cols, ", ")
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = strconv.Quote(n) + ":"
+	}
+	const chunk = 20000
+	for start := 0; start < len(rows); start += chunk {
+		var sb strings.Builder
+		sb.WriteByte('[')
+		for i, r := range rows[start:min(start+chunk, len(rows))] {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteByte('{')
+			for j, v := range r {
+				if j > 0 {
+					sb.WriteByte(',')
+				}
+				sb.WriteString(keys[j])
+				b, err := json.Marshal(v)
+				if err != nil {
+					return err
+				}
+				sb.Write(b)
+			}
+			sb.WriteByte('}')
+		}
+		sb.WriteByte(']')
+		err := tx.Exec("INSERT INTO "+table+" ("+cols+") SELECT "+cols+" FROM json_populate_recordset(NULL::"+table+", ?)", sb.String()).Error
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
