@@ -82,7 +82,7 @@ func rawUpsert(b *testing.B, dsn, siteID string, recs []contract.Record) (time.D
 	cpu0 := procCPU(backend)
 	rows := make([][]any, len(recs))
 	for i, r := range recs {
-		rows[i] = []any{r.ID, siteID, r.Type, r.Version, r.Hash, r.Deleted, string(r.Data), false}
+		rows[i] = []any{r.ID, siteID, r.Type, r.Version, r.Hash, r.Deleted, string(r.Data), int64(3)}
 	}
 	start := time.Now()
 	tx, err := conn.Begin(ctx)
@@ -92,12 +92,12 @@ func rawUpsert(b *testing.B, dsn, siteID string, recs []contract.Record) (time.D
 	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE incoming (LIKE records INCLUDING DEFAULTS) ON COMMIT DROP"); err != nil {
 		b.Fatal(err)
 	}
-	cols := []string{"id", "site_id", "type", "version", "hash", "deleted", "data", "projected"}
+	cols := []string{"id", "site_id", "type", "version", "hash", "deleted", "data", "xact"}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"incoming"}, cols, pgx.CopyFromRows(rows)); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO records SELECT * FROM incoming ON CONFLICT (id) DO UPDATE SET type = excluded.type, version = excluded.version,
-hash = excluded.hash, deleted = excluded.deleted, data = excluded.data, projected = excluded.projected
+hash = excluded.hash, deleted = excluded.deleted, data = excluded.data, xact = excluded.xact
 WHERE records.version < excluded.version`); err != nil {
 		b.Fatal(err)
 	}

@@ -33,8 +33,9 @@ type Hub struct {
 
 // HubState is what the hub reads at a scrape.
 type HubState struct {
-	// Backlog is the records stored and not yet projected; Oldest the
-	// time the oldest of them was stored (zero when there are none).
+	// Backlog is the records stored and not yet projected (after the
+	// projector's watermark); Oldest the time the first of them in the
+	// projector's order was stored (zero when there are none).
 	Backlog int64
 	Oldest  time.Time
 	// PublishedAt is when the outcomes publication staff read was made
@@ -71,8 +72,8 @@ func NewHub(reg prometheus.Registerer, read func(ctx context.Context) (HubState,
 	}
 	NewScraped(reg, "hub", &Scraped{
 		Descs: []*prometheus.Desc{
-			desc("projector_backlog_records", "Records stored and not yet projected into the outcomes rollups."),
-			desc("projector_lag_seconds", "Age of the oldest record not yet projected (0 when none waits)."),
+			desc("projector_backlog_records", "Records stored and not yet projected into the outcomes rollups (after the projector's watermark)."),
+			desc("projector_lag_seconds", "Age of the first record after the projector's watermark, the oldest waiting (0 when none waits)."),
 			desc("publication_age_seconds", "Age of the outcomes publication national staff read."),
 			desc("site_last_sync_timestamp_seconds", "When each enrolled site last pushed or pulled (Unix time; 0 if never).", "site"),
 			desc("sites_enrolled", "Enrolled sites that are not revoked."),

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
 )
@@ -25,10 +26,12 @@ type existingRecord struct {
 }
 
 // upsertTail makes the insert idempotent: an existing record is replaced
-// only by a higher version of the same type from the same site. RETURNING
-// names the records written, so the common case (all new) needs no lookup.
+// only by a higher version of the same type from the same site, and then
+// takes the transaction's ingest mark, which puts it after the projector's
+// watermark again (store.RecordMark). RETURNING names the records written,
+// so the common case (all new) needs no lookup.
 var upsertTail = ` ON CONFLICT (id) DO UPDATE SET version = excluded.version, hash = excluded.hash,
-deleted = excluded.deleted, data = excluded.data, projected = excluded.projected, stored_at = excluded.stored_at
+deleted = excluded.deleted, data = excluded.data, xact = excluded.xact, stored_at = excluded.stored_at
 WHERE records.version < excluded.version AND excluded.version - records.version <= ` + maxVersionStep + `
 AND records.site_id = excluded.site_id AND records.type = excluded.type
 RETURNING id`
@@ -140,6 +143,10 @@ func (s *Store) upsertRecords(tx *gorm.DB, siteID string, recs []contract.Record
 		return written, nil
 	}
 	now := s.Now()
+	markExpr, markArgs, err := store.IngestMark(tx)
+	if err != nil {
+		return nil, err
+	}
 	collect := func(rows interface {
 		Next() bool
 		Scan(...any) error
@@ -160,14 +167,15 @@ func (s *Store) upsertRecords(tx *gorm.DB, siteID string, recs []contract.Record
 	for start := 0; start < len(recs); start += chunk {
 		part := recs[start:min(start+chunk, len(recs))]
 		var sb strings.Builder
-		sb.WriteString("INSERT INTO records (id, site_id, type, version, hash, deleted, data, projected, stored_at) VALUES ")
+		sb.WriteString("INSERT INTO records (id, site_id, type, version, hash, deleted, data, xact, stored_at) VALUES ")
 		args := make([]any, 0, len(part)*9)
 		for i, r := range part {
 			if i > 0 {
 				sb.WriteByte(',')
 			}
-			sb.WriteString("(?,?,?,?,?,?,?,?,?)")
-			args = append(args, r.ID, siteID, r.Type, r.Version, r.Hash, r.Deleted, string(r.Data), false, now)
+			sb.WriteString("(?,?,?,?,?,?,?," + markExpr + ",?)")
+			args = append(args, r.ID, siteID, r.Type, r.Version, r.Hash, r.Deleted, string(r.Data))
+			args = append(append(args, markArgs...), now)
 		}
 		sb.WriteString(upsertTail)
 		rows, err := tx.Raw(sb.String(), args...).Rows()

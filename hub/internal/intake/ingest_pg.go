@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 )
 
@@ -42,6 +43,11 @@ func (s *Store) pushPostgres(ctx context.Context, siteID string, batchSeq int64,
 			return err
 		}
 		defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+		// First, before the transaction has an id: the records' ingest
+		// mark is that id (store.RecordMark).
+		if _, err := tx.Exec(ctx, store.LockIngest); err != nil {
+			return err
+		}
 		// The temporary table lives as long as the connection: it is made
 		// in the first batch the connection commits, then found there.
 		session := pc.PgConn().CustomData()
@@ -70,8 +76,8 @@ func (s *Store) pushPostgres(ctx context.Context, siteID string, batchSeq int64,
 		}
 		// The upsert and the site's batch watermark go in one round trip.
 		batch := &pgx.Batch{}
-		batch.Queue(`INSERT INTO records (id, site_id, type, version, hash, deleted, data, projected, stored_at)
-SELECT id, $1, type, version, hash, deleted, data, false, $2 FROM incoming_records`+upsertTail, siteID, s.Now())
+		batch.Queue(`INSERT INTO records (id, site_id, type, version, hash, deleted, data, xact, stored_at)
+SELECT id, $1, type, version, hash, deleted, data, m.xact, $2 FROM incoming_records, (SELECT `+store.PGIngestMark+` AS xact) m`+upsertTail, siteID, s.Now())
 		batch.Queue("UPDATE sites SET batch_seq = GREATEST(batch_seq, $1), last_seen_at = $2 WHERE id = $3 RETURNING batch_seq", batchSeq, s.Now(), siteID)
 		written, err := upsertAndMark(tx.SendBatch(ctx, batch), len(recs), &siteSeq)
 		if err != nil {

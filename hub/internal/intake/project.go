@@ -2,10 +2,15 @@ package intake
 
 import (
 	"context"
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 
 	"github.com/itsmylife/iml/hub/internal/outcomes"
+	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
 )
@@ -18,6 +23,7 @@ type pendingRecord struct {
 	Version int64
 	Deleted bool
 	Data    string
+	Xact    int64
 }
 
 // projectLock is the PostgreSQL advisory lock key of a projection pass,
@@ -25,30 +31,60 @@ type pendingRecord struct {
 // database do not block each other).
 const projectLock int32 = 74_120_192
 
-// ProjectPending folds up to limit records stored since their last
-// projection into the reporting tables, in one transaction, and returns how
-// many it handled. A record that received a newer version meanwhile stays
-// pending. On PostgreSQL a pass holds an advisory lock: with several hub
-// replicas, one projects while the others skip (and return 0).
+// ProjectPending folds the next records after the projector's watermark
+// (up to limit) into the reporting tables, moves the rollups by the
+// difference and the watermark past them, and returns how many it handled.
+// Each record is projected as its current version; a version stored later
+// comes after the watermark again and is projected then.
+//
+// On PostgreSQL a record is read once every transaction that began before
+// its own has ended (store.RecordMark). When the records it could not read
+// yet were all that was left, it waits a little (settleWait) for those
+// transactions and goes on. Each pass is a transaction holding an advisory
+// lock: with several hub replicas, one projects while the others skip (and
+// return 0).
 func (s *Store) ProjectPending(ctx context.Context, limit int) (int, error) {
 	handled := 0
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	for handled < limit {
+		n, unsettled, err := s.projectPass(ctx, limit-handled)
+		handled += n
+		if err != nil || n == limit || unsettled == 0 {
+			return handled, err
+		}
+		if settled, err := s.awaitSettled(ctx, unsettled); err != nil || !settled {
+			return handled, err
+		}
+	}
+	return handled, nil
+}
+
+// projectPass is one transaction of ProjectPending. unsettled is, when it
+// read fewer than limit, the highest mark of the records it could not read
+// yet (0: none).
+func (s *Store) projectPass(ctx context.Context, limit int) (handled int, unsettled int64, err error) {
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.Dialect() == dbx.Postgres {
 			var got bool
 			if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?, hashtext(current_schema()))", projectLock).Scan(&got).Error; err != nil || !got {
 				return err
 			}
 		}
+		var bound int64
 		var err error
-		handled, err = s.projectIn(tx, limit)
+		if handled, bound, err = s.projectIn(tx, limit); err != nil || handled == limit || s.Dialect() != dbx.Postgres {
+			return err
+		}
+		unsettled, err = unsettledMark(tx, bound)
 		return err
 	})
-	return handled, err
+	return handled, unsettled, err
 }
 
-// projection holds the reporting rows of a batch of records, per table.
+// projection holds the reporting rows of a batch of records, per table,
+// and the participants (site_id, participant_key) of its rows.
 type projection struct {
 	rows map[string][][]any
+	keys [][2]string
 }
 
 // projectionTables are the tables a record projects into, each with its
@@ -76,6 +112,7 @@ func (pr *projection) addRecord(p pendingRecord) error {
 		if err != nil {
 			return err
 		}
+		pr.keys = append(pr.keys, [2]string{p.SiteID, iv.ParticipantKey})
 		pr.add("pom_interviews", p.ID, p.SiteID, p.OrgID, iv.ParticipantKey, iv.Timepoint, iv.EnrollmentYear, iv.AgeBand, iv.ProgramMonth, iv.Release, iv.Model)
 		for code, present := range iv.Answers {
 			pr.add("pom_answers", p.ID, code, present)
@@ -85,6 +122,7 @@ func (pr *projection) addRecord(p pendingRecord) error {
 		if err != nil {
 			return err
 		}
+		pr.keys = append(pr.keys, [2]string{p.SiteID, pt.Key})
 		pr.add("outcome_participants", p.ID, p.SiteID, pt.Key, pt.EnrollmentYear, pt.AgeBand, pt.Model)
 	case contract.TypeSurveyResponse:
 		sv, err := contract.DecodeSurveyResponse(data)
@@ -100,6 +138,7 @@ func (pr *projection) addRecord(p pendingRecord) error {
 		if err != nil {
 			return err
 		}
+		pr.keys = append(pr.keys, [2]string{p.SiteID, h.ParticipantKey})
 		pr.add("outcome_hospitalizations", p.ID, p.SiteID, h.ParticipantKey, h.EnrollmentYear, h.AgeBand, h.Model, h.BeforeCount, len(h.DuringMonths), h.MonthsEnrolled)
 	case contract.TypeParticipation:
 		pa, err := contract.DecodeParticipation(data)
@@ -107,6 +146,7 @@ func (pr *projection) addRecord(p pendingRecord) error {
 			return err
 		}
 		o := pa.OutingsByStage
+		pr.keys = append(pr.keys, [2]string{p.SiteID, pa.ParticipantKey})
 		pr.add("outcome_participation", p.ID, p.SiteID, pa.ParticipantKey, pa.EnrollmentYear, pa.AgeBand, pa.Model, pa.CohortKey, pa.ProgramMonth,
 			pa.MeetingsHeld, pa.MeetingsAttended, pa.JournalsDue, pa.JournalsCompleted, pa.StipendSpentCents, pa.ReceiptsComplete, o[0], o[1], o[2], o[3])
 	case contract.TypeCohortMonth:
@@ -119,21 +159,31 @@ func (pr *projection) addRecord(p pendingRecord) error {
 	return nil
 }
 
-func (s *Store) projectIn(tx *gorm.DB, limit int) (int, error) {
+// projectIn projects the next records after the watermark in tx, and
+// returns how many and the settled bound it read below.
+func (s *Store) projectIn(tx *gorm.DB, limit int) (int, int64, error) {
+	mark, err := store.ProjectedMark(tx)
+	if err != nil {
+		return 0, 0, err
+	}
+	// On PostgreSQL only the marks below the settled bound are read, by a
+	// statement after the one that found it (store.RecordMark).
+	bound := int64(math.MaxInt64)
+	if s.Dialect() == dbx.Postgres {
+		if err := tx.Raw(store.SettledBound).Scan(&bound).Error; err != nil {
+			return 0, bound, err
+		}
+	}
 	var pend []pendingRecord
-	err := tx.Raw(`SELECT r.id, r.site_id, s.org_id, r.type, r.version, r.deleted, r.data
-FROM records r JOIN sites s ON s.id = r.site_id WHERE r.projected = ? ORDER BY r.id LIMIT ?`, false, limit).Scan(&pend).Error
+	err = tx.Raw(`SELECT r.id, r.site_id, s.org_id, r.type, r.version, r.deleted, r.data, r.xact
+FROM records r JOIN sites s ON s.id = r.site_id WHERE `+store.AfterMark("r")+` AND r.xact < ? ORDER BY r.xact, r.id LIMIT ?`, mark.Xact, mark.RecordID, bound, limit).Scan(&pend).Error
 	if err != nil || len(pend) == 0 {
-		return 0, err
+		return 0, bound, err
 	}
 	ids := make([]string, len(pend))
-	var done [][]any
-	sites := map[string]struct{}{}
 	pr := projection{rows: map[string][][]any{}}
 	for i, p := range pend {
 		ids[i] = p.ID
-		sites[p.SiteID] = struct{}{}
-		done = append(done, []any{p.ID, p.Version})
 		if p.Deleted {
 			continue // a tombstone: the record's rows go and none come back
 		}
@@ -143,33 +193,67 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE r.projected = ? ORDER BY r
 			s.Log.Error("projection: stored record does not decode", "record", p.ID, "type", p.Type, "err", err)
 		}
 	}
-	siteIDs := make([]string, 0, len(sites))
-	for id := range sites {
-		siteIDs = append(siteIDs, id)
+	d, err := outcomes.BeginDelta(tx, ids, pr.keys)
+	if err != nil {
+		return 0, bound, err
 	}
-	err = func() error {
-		for start := 0; start < len(ids); start += 500 {
-			part := ids[start:min(start+500, len(ids))]
-			for i := len(projectionTables) - 1; i >= 0; i-- {
-				if err := tx.Exec("DELETE FROM "+projectionTables[i].name+" WHERE record_id IN ?", part).Error; err != nil {
+	for i := len(projectionTables) - 1; i >= 0; i-- {
+		if err := tx.Exec("DELETE FROM " + projectionTables[i].name + " WHERE record_id IN (SELECT record_id FROM " + outcomes.BatchRecords + ")").Error; err != nil {
+			return 0, bound, err
+		}
+	}
+	for _, t := range projectionTables {
+		if err := insertRows(tx, s.Dialect() == dbx.Postgres, t.name, t.cols, pr.rows[t.name]); err != nil {
+			return 0, bound, err
+		}
+	}
+	if err := d.Apply(); err != nil {
+		return 0, bound, err
+	}
+	last := pend[len(pend)-1]
+	return len(pend), bound, store.SetProjectedMark(tx, store.RecordMark{Xact: last.Xact, RecordID: last.ID})
+}
+
+// insertRows writes a projected table's rows. On PostgreSQL they go as one
+// JSON document per statement (json_populate_recordset maps it onto the
+// table's columns): much less to parse and bind than thousands of
+// parameters.
+func insertRows(tx *gorm.DB, pg bool, table, cols string, rows [][]any) error {
+	if !pg {
+		return dbx.ExecRows(tx, "INSERT INTO "+table+" ("+cols+") VALUES ", "", "", rows, 0)
+	}
+	names := strings.Split(cols, ", ")
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = strconv.Quote(n) + ":"
+	}
+	const chunk = 20000
+	for start := 0; start < len(rows); start += chunk {
+		var sb strings.Builder
+		sb.WriteByte('[')
+		for i, r := range rows[start:min(start+chunk, len(rows))] {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteByte('{')
+			for j, v := range r {
+				if j > 0 {
+					sb.WriteByte(',')
+				}
+				sb.WriteString(keys[j])
+				b, err := json.Marshal(v)
+				if err != nil {
 					return err
 				}
+				sb.Write(b)
 			}
+			sb.WriteByte('}')
 		}
-		for _, t := range projectionTables {
-			if err := dbx.ExecRows(tx, "INSERT INTO "+t.name+" ("+t.cols+") VALUES ", "", "", pr.rows[t.name], 0); err != nil {
-				return err
-			}
-		}
-		if err := outcomes.RefreshRollups(tx, siteIDs); err != nil {
+		sb.WriteByte(']')
+		err := tx.Exec("INSERT INTO "+table+" ("+cols+") SELECT "+cols+" FROM json_populate_recordset(NULL::"+table+", ?)", sb.String()).Error
+		if err != nil {
 			return err
 		}
-		// Only the version projected is marked: a newer one stays pending.
-		return dbx.ExecRows(tx, "UPDATE records SET projected = true FROM (VALUES ", "(?, CAST(? AS BIGINT))",
-			") AS v WHERE records.id = v.column1 AND records.version = v.column2", done, 0)
-	}()
-	if err != nil {
-		return 0, err
 	}
-	return len(pend), nil
+	return nil
 }

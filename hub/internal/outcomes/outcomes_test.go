@@ -18,7 +18,7 @@ import (
 	"github.com/itsmylife/iml/pkg/deident"
 )
 
-var rollupTables = []string{"rollup_pom", "rollup_pom_all", "rollup_survey", "rollup_survey_all", "rollup_people", "rollup_cohorts"}
+var rollupTables = []string{"rollup_pom", "rollup_pom_all", "rollup_pom_paired", "rollup_survey", "rollup_survey_all", "rollup_people", "rollup_cohorts"}
 
 // snapshot reads every rollup table, sorted, as text.
 func snapshot(t *testing.T, s *store.Store) map[string][]string {
@@ -189,7 +189,7 @@ func TestOutcomeProjection(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := s.DB.Exec("UPDATE records SET projected = false").Error; err != nil {
+		if err := s.DB.Exec("UPDATE record_marks SET xact = 0, record_id = '' WHERE name = 'projected'").Error; err != nil {
 			t.Fatal(err)
 		}
 		projectAll(t, s, 1000)

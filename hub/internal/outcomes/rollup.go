@@ -18,17 +18,16 @@ const metaRollupVersion = "rollup_version"
 
 // The rollups hold the reports' counts per site, enrollment year and
 // program model (and timepoint, indicator, statement or answer where the
-// figure needs one). The projector refreshes the rollup rows of every site
-// a batch touched, from that site's projected rows, in the transaction that
-// projects the batch; the all-sites copies of the two largest rollups move
-// by the difference between a site's rows before and after. So a report
-// reads a few thousand rollup rows at most, never the records.
+// figure needs one). The projector moves them by the difference each batch
+// of records makes (Delta), in the transaction that projects the batch;
+// RebuildRollups computes them from scratch. So a report reads a few
+// thousand rollup rows at most, never the records.
 //
 // The program model of a per-participant row is its record's own model or,
 // when the agent sent none, the participant record's (effModel).
 
-// participantModel is the model of each participant record of the sites
-// in question, by site and participant key.
+// participantModel is the model of each participant record in scope, by
+// site and participant key.
 const participantModel = `LEFT JOIN (SELECT site_id, participant_key, MAX(model) AS model FROM outcome_participants WHERE %s GROUP BY site_id, participant_key) pm
 ON pm.site_id = %s.site_id AND pm.participant_key = %s.participant_key`
 
@@ -41,80 +40,92 @@ func effModel(alias string) string {
 	return "COALESCE(NULLIF(" + alias + ".model, ''), pm.model, '')"
 }
 
-func joinModel(alias, cond string) string {
-	return fmt.Sprintf(participantModel, cond, alias, alias)
+func joinModel(alias string, sc scope) string {
+	return fmt.Sprintf(participantModel, sc.participant("outcome_participants"), alias, alias)
 }
 
-// rollup describes one rollup table: its columns and the SELECT that
-// computes its rows for the sites matching a condition on site_id.
-type rollup struct {
-	table, cols string
-	// all is the all-sites copy, keyed by the columns in allKey and
-	// summing allSums; "" when there is none.
-	all, allKey, allSums string
-	// query builds the SELECT; cond(alias) is the site condition on a
-	// table alias, and every use of it takes the same arguments.
-	query func(cond func(alias string) string) (sql string, uses int)
+// scope says which projected rows a rollup query reads: participant(alias)
+// is the condition on a table keyed by participant (site_id and
+// participant_key), record(alias) on one whose rows stand alone (surveys,
+// cohort months: by record_id).
+type scope struct {
+	participant, record func(alias string) string
 }
+
+// everything is the scope of a rebuild.
+var everything = scope{participant: func(string) string { return "1 = 1" }, record: func(string) string { return "1 = 1" }}
+
+// rollup describes one rollup table: its key columns, its sums (every
+// row has a positive count among them), and the SELECT that computes its
+// rows from the projected rows in a scope, key and sums in that order.
+type rollup struct {
+	table, key, sums string
+	// all is the all-sites copy, keyed by the columns in allKey and
+	// summing the same sums; "" when there is none.
+	all, allKey string
+	query       func(sc scope) string
+}
+
+func (r rollup) cols() string { return r.key + ", " + r.sums }
 
 var rollups = []rollup{
 	{
-		table: "rollup_pom", cols: "site_id, year, model, timepoint, indicator_code, n, present",
-		all: "rollup_pom_all", allKey: "year, model, timepoint, indicator_code", allSums: "n, present",
-		query: func(cond func(string) string) (string, int) {
+		table: "rollup_pom", key: "site_id, year, model, timepoint, indicator_code", sums: "n, present",
+		all: "rollup_pom_all", allKey: "year, model, timepoint, indicator_code",
+		query: func(sc scope) string {
 			return `SELECT i.site_id, i.enrollment_year, ` + effModel("i") + `, i.timepoint, a.indicator_code, COUNT(*), SUM(CASE WHEN a.present THEN 1 ELSE 0 END)
-FROM pom_interviews i JOIN pom_answers a ON a.record_id = i.record_id ` + joinModel("i", cond("outcome_participants")) + `
-WHERE ` + cond("i") + ` GROUP BY i.site_id, i.enrollment_year, ` + effModel("i") + `, i.timepoint, a.indicator_code`, 2
+FROM pom_interviews i JOIN pom_answers a ON a.record_id = i.record_id ` + joinModel("i", sc) + `
+WHERE ` + sc.participant("i") + ` GROUP BY i.site_id, i.enrollment_year, ` + effModel("i") + `, i.timepoint, a.indicator_code`
 		},
 	},
 	{
-		table: "rollup_survey", cols: "site_id, year, model, statement_code, answer, n",
-		all: "rollup_survey_all", allKey: "year, model, statement_code, answer", allSums: "n",
-		query: func(cond func(string) string) (string, int) {
+		table: "rollup_survey", key: "site_id, year, model, statement_code, answer", sums: "n",
+		all: "rollup_survey_all", allKey: "year, model, statement_code, answer",
+		query: func(sc scope) string {
 			return `SELECT s.site_id, s.year, s.model, a.statement_code, a.answer, COUNT(*)
 FROM outcome_surveys s JOIN outcome_survey_answers a ON a.record_id = s.record_id
-WHERE ` + cond("s") + ` GROUP BY s.site_id, s.year, s.model, a.statement_code, a.answer`, 1
+WHERE ` + sc.record("s") + ` GROUP BY s.site_id, s.year, s.model, a.statement_code, a.answer`
 		},
 	},
 	{
-		table: "rollup_people",
-		cols: "site_id, year, model, participants, first_interviews, mid_interviews, closing_interviews, surveys, hosp_participants, hosp_before, hosp_during, hosp_months, " +
+		table: "rollup_people", key: "site_id, year, model",
+		sums: "participants, first_interviews, mid_interviews, closing_interviews, surveys, hosp_participants, hosp_before, hosp_during, hosp_months, " +
 			"part_participants, part_months, meetings_held, meetings_attended, journals_due, journals_completed, spend_months, receipts_ok, outings1, outings2, outings3, outings4",
-		query: func(cond func(string) string) (string, int) {
+		query: func(sc scope) string {
 			z := func(n int) string { return strings.TrimSuffix(strings.Repeat("0, ", n), ", ") }
 			return `SELECT site_id, year, model, SUM(c1), SUM(c2), SUM(c3), SUM(c4), SUM(c5), SUM(c6), SUM(c7), SUM(c8), SUM(c9), SUM(c10), SUM(c11), SUM(c12), SUM(c13), SUM(c14), SUM(c15), SUM(c16), SUM(c17), SUM(c18), SUM(c19), SUM(c20), SUM(c21)
 FROM (
 SELECT p.site_id AS site_id, p.enrollment_year AS year, p.model AS model, 1 AS c1, 0 AS c2, 0 AS c3, 0 AS c4, 0 AS c5, 0 AS c6, 0 AS c7, 0 AS c8, 0 AS c9, 0 AS c10,
  0 AS c11, 0 AS c12, 0 AS c13, 0 AS c14, 0 AS c15, 0 AS c16, 0 AS c17, 0 AS c18, 0 AS c19, 0 AS c20, 0 AS c21
- FROM outcome_participants p WHERE ` + cond("p") + `
+ FROM outcome_participants p WHERE ` + sc.participant("p") + `
 UNION ALL
 SELECT i.site_id, i.enrollment_year, ` + effModel("i") + `, 0, CASE WHEN i.timepoint = 'eligibility' THEN 1 ELSE 0 END, CASE WHEN i.timepoint = 'midpoint' THEN 1 ELSE 0 END,
  CASE WHEN i.timepoint = 'closing' THEN 1 ELSE 0 END, ` + z(17) + `
- FROM pom_interviews i ` + joinModel("i", cond("outcome_participants")) + ` WHERE ` + cond("i") + `
+ FROM pom_interviews i ` + joinModel("i", sc) + ` WHERE ` + sc.participant("i") + `
 UNION ALL
-SELECT s.site_id, s.year, s.model, 0, 0, 0, 0, 1, ` + z(16) + ` FROM outcome_surveys s WHERE ` + cond("s") + `
+SELECT s.site_id, s.year, s.model, 0, 0, 0, 0, 1, ` + z(16) + ` FROM outcome_surveys s WHERE ` + sc.record("s") + `
 UNION ALL
 SELECT h.site_id, h.enrollment_year, ` + effModel("h") + `, 0, 0, 0, 0, 0, 1, ` + beforeTop + `, h.during_count, h.months_enrolled, ` + z(12) + `
- FROM outcome_hospitalizations h ` + joinModel("h", cond("outcome_participants")) + ` WHERE ` + cond("h") + `
+ FROM outcome_hospitalizations h ` + joinModel("h", sc) + ` WHERE ` + sc.participant("h") + `
 UNION ALL
 SELECT site_id, year, model, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, COUNT(*), SUM(meetings_held), SUM(meetings_attended), SUM(journals_due), SUM(journals_completed),
  SUM(CASE WHEN stipend_spent_cents > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN stipend_spent_cents > 0 AND receipts_complete THEN 1 ELSE 0 END),
  SUM(outings1), SUM(outings2), SUM(outings3), SUM(outings4)
  FROM (SELECT x.site_id, x.enrollment_year AS year, ` + effModel("x") + ` AS model, x.participant_key, x.meetings_held, x.meetings_attended, x.journals_due,
   x.journals_completed, x.stipend_spent_cents, x.receipts_complete, x.outings1, x.outings2, x.outings3, x.outings4
-  FROM outcome_participation x ` + joinModel("x", cond("outcome_participants")) + ` WHERE ` + cond("x") + `) pp
+  FROM outcome_participation x ` + joinModel("x", sc) + ` WHERE ` + sc.participant("x") + `) pp
  GROUP BY site_id, year, model, participant_key
-) u GROUP BY site_id, year, model`, 8
+) u GROUP BY site_id, year, model`
 		},
 	},
 	{
 		// The paired changes (paired.go): a participant's last interview
 		// at each timepoint, of the first interview's year and model.
-		table: "rollup_pom_paired", cols: "site_id, year, model, span, indicator_code, kept, gained, lost, never",
-		query: func(cond func(string) string) (string, int) {
+		table: "rollup_pom_paired", key: "site_id, year, model, span, indicator_code", sums: "kept, gained, lost, never",
+		query: func(sc scope) string {
 			return `WITH iv AS (SELECT i.record_id, i.site_id, i.participant_key, i.timepoint, i.enrollment_year, ` + effModel("i") + ` AS model,
  ROW_NUMBER() OVER (PARTITION BY i.site_id, i.participant_key, i.timepoint ORDER BY i.program_month DESC, i.record_id DESC) AS rn
- FROM pom_interviews i ` + joinModel("i", cond("outcome_participants")) + ` WHERE ` + cond("i") + `)
+ FROM pom_interviews i ` + joinModel("i", sc) + ` WHERE ` + sc.participant("i") + `)
 SELECT f.site_id, f.enrollment_year, f.model, sp.span, fa.indicator_code,
  SUM(CASE WHEN fa.present AND la.present THEN 1 ELSE 0 END), SUM(CASE WHEN NOT fa.present AND la.present THEN 1 ELSE 0 END),
  SUM(CASE WHEN fa.present AND NOT la.present THEN 1 ELSE 0 END), SUM(CASE WHEN NOT fa.present AND NOT la.present THEN 1 ELSE 0 END)
@@ -124,99 +135,27 @@ JOIN iv l ON l.site_id = f.site_id AND l.participant_key = f.participant_key AND
 JOIN pom_answers fa ON fa.record_id = f.record_id
 JOIN pom_answers la ON la.record_id = l.record_id AND la.indicator_code = fa.indicator_code
 WHERE f.timepoint = 'eligibility' AND f.rn = 1
-GROUP BY f.site_id, f.enrollment_year, f.model, sp.span, fa.indicator_code`, 2
+GROUP BY f.site_id, f.enrollment_year, f.model, sp.span, fa.indicator_code`
 		},
 	},
 	{
-		table: "rollup_cohorts", cols: "site_id, year, model, members, months, meetings_held, meetings_on_theme",
-		query: func(cond func(string) string) (string, int) {
+		table: "rollup_cohorts", key: "site_id, year, model, members", sums: "months, meetings_held, meetings_on_theme",
+		query: func(sc scope) string {
 			return `SELECT c.site_id, c.start_year, c.model, c.members, COUNT(*), SUM(c.meetings_held), SUM(c.meetings_on_theme)
-FROM outcome_cohort_months c WHERE ` + cond("c") + ` GROUP BY c.site_id, c.start_year, c.model, c.members`, 1
+FROM outcome_cohort_months c WHERE ` + sc.record("c") + ` GROUP BY c.site_id, c.start_year, c.model, c.members`
 		},
 	},
-}
-
-// RefreshRollups recomputes the rollup rows of the given sites (all sites
-// when siteIDs is nil) inside tx.
-func RefreshRollups(tx *gorm.DB, siteIDs []string) error {
-	if siteIDs != nil && len(siteIDs) == 0 {
-		return nil
-	}
-	if err := tx.Exec("UPDATE hub_meta SET value = ? WHERE key = ?", uuid.NewString(), metaRollupVersion).Error; err != nil {
-		return err
-	}
-	cond := func(alias string) string {
-		if siteIDs == nil {
-			return "1 = 1"
-		}
-		return alias + ".site_id IN ?"
-	}
-	args := func(uses int) []any {
-		if siteIDs == nil {
-			return nil
-		}
-		out := make([]any, uses)
-		for i := range out {
-			out[i] = siteIDs
-		}
-		return out
-	}
-	for _, r := range rollups {
-		if r.all != "" {
-			if err := moveAll(tx, r, cond("t"), args(1), "-"); err != nil {
-				return err
-			}
-		}
-		if err := tx.Exec("DELETE FROM "+r.table+" AS t WHERE "+cond("t"), args(1)...).Error; err != nil {
-			return err
-		}
-		q, uses := r.query(cond)
-		if err := tx.Exec("INSERT INTO "+r.table+" ("+r.cols+") "+q, args(uses)...).Error; err != nil {
-			return err
-		}
-		if r.all != "" {
-			if err := moveAll(tx, r, cond("t"), args(1), "+"); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// moveAll adds (sign "+") or subtracts ("-") the sites' rollup rows to the
-// all-sites copy, and drops rows of the copy that fall to zero.
-func moveAll(tx *gorm.DB, r rollup, cond string, args []any, sign string) error {
-	sums := strings.Split(r.allSums, ", ")
-	sel, set := make([]string, len(sums)), make([]string, len(sums))
-	for i, c := range sums {
-		sel[i] = sign + "SUM(t." + c + ")"
-		set[i] = c + " = " + r.all + "." + c + " + excluded." + c
-	}
-	err := tx.Exec("INSERT INTO "+r.all+" ("+r.allKey+", "+r.allSums+") SELECT "+prefix("t.", r.allKey)+", "+strings.Join(sel, ", ")+
-		" FROM "+r.table+" t WHERE "+cond+" GROUP BY "+prefix("t.", r.allKey)+
-		" ON CONFLICT ("+r.allKey+") DO UPDATE SET "+strings.Join(set, ", "), args...).Error
-	if err != nil {
-		return err
-	}
-	if sign == "-" {
-		return tx.Exec("DELETE FROM " + r.all + " WHERE " + sums[0] + " = 0").Error
-	}
-	return nil
-}
-
-func prefix(p, cols string) string {
-	parts := strings.Split(cols, ", ")
-	for i := range parts {
-		parts[i] = p + parts[i]
-	}
-	return strings.Join(parts, ", ")
 }
 
 // RebuildRollups recomputes every rollup from the projected rows. The
 // projector keeps them current on its own; this is for a bulk load that
-// writes projected rows directly (and for an operator who wants to check).
+// writes projected rows directly, and the reference the projector's deltas
+// are tested against (an operator can run it to check).
 func (s *Store) RebuildRollups(ctx context.Context) error {
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := newRollupVersion(tx); err != nil {
+			return err
+		}
 		for _, r := range rollups {
 			for _, t := range []string{r.table, r.all} {
 				if t == "" {
@@ -226,8 +165,22 @@ func (s *Store) RebuildRollups(ctx context.Context) error {
 					return err
 				}
 			}
+			if err := tx.Exec("INSERT INTO " + r.table + " (" + r.cols() + ") " + r.query(everything)).Error; err != nil {
+				return err
+			}
+			if r.all != "" {
+				sel := make([]string, 0, 4)
+				for _, c := range strings.Split(r.sums, ", ") {
+					sel = append(sel, "SUM("+c+")")
+				}
+				err := tx.Exec("INSERT INTO " + r.all + " (" + r.allKey + ", " + r.sums + ") SELECT " + r.allKey + ", " + strings.Join(sel, ", ") +
+					" FROM " + r.table + " GROUP BY " + r.allKey).Error
+				if err != nil {
+					return err
+				}
+			}
 		}
-		return RefreshRollups(tx, nil)
+		return nil
 	})
 	if err != nil || s.Dialect() != dbx.Postgres {
 		return err
@@ -243,4 +196,9 @@ func (s *Store) RebuildRollups(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// newRollupVersion gives the reporting data a new version.
+func newRollupVersion(tx *gorm.DB) error {
+	return tx.Exec("UPDATE hub_meta SET value = ? WHERE key = ?", uuid.NewString(), metaRollupVersion).Error
 }

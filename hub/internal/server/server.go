@@ -272,11 +272,13 @@ func (s *Server) accessLog() gin.HandlerFunc {
 	}
 }
 
-// quietPeriod is how long after the last push the projector waits, and
-// maxDefer how long it gives way at most, so reports never fall far behind.
+// quietPeriod is how long after the last push the projector waits before
+// a round of passes, and maxDefer how long it gives way at most: a pass
+// costs in proportion to the records it folds in, so the national figures
+// stay within seconds of ingest even while agents push without pause.
 const (
 	quietPeriod = 300 * time.Millisecond
-	maxDefer    = 20 * time.Second
+	maxDefer    = time.Second
 )
 
 // waitQuiet returns once no push is in flight or has ended within
@@ -296,8 +298,9 @@ func (s *Server) waitQuiet(ctx context.Context) {
 }
 
 // RunProjector keeps the reporting tables current until ctx ends. Ingest
-// comes first: while agents push, projection waits (see waitQuiet), and
-// the reports say how many records are still being added.
+// comes first: while agents push, a round of projection waits a moment
+// (see waitQuiet), and the reports say how many records are still being
+// added.
 //
 // With several replicas on one PostgreSQL database only one runs the
 // projector and the jobs (AddJob): it holds a session advisory lock on a
@@ -306,13 +309,13 @@ func (s *Server) waitQuiet(ctx context.Context) {
 // holder stops.
 func (s *Server) RunProjector(ctx context.Context) { s.RunBackground(ctx) }
 
-// projectOnce folds every pending record into the reporting tables, and
-// records the pass when it did something.
+// projectOnce folds every pending record into the reporting tables, pass
+// after pass, and records the round when it did something.
 func (s *Server) projectOnce(ctx context.Context) (int, error) {
 	start := s.St.Now()
 	total := 0
+	s.waitQuiet(ctx)
 	for {
-		s.waitQuiet(ctx)
 		n, err := s.intake.ProjectPending(ctx, 2000)
 		if err != nil {
 			return total, err

@@ -45,6 +45,19 @@ func CleanRecords(tx *gorm.DB, log *slog.Logger) (int, error) {
 		}
 		return contract.ReleaseCodes{}, false
 	}
+	// The record goes back to the projector: flagged on a hub from before
+	// the watermark (this runs in migration 0006), given a new ingest mark
+	// after it.
+	requeue := func() (map[string]any, error) { return map[string]any{"projected": false}, nil }
+	if tx.Migrator().HasColumn("records", "xact") {
+		requeue = func() (map[string]any, error) {
+			expr, args, err := IngestMark(tx)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"xact": gorm.Expr(expr, args...)}, nil
+		}
+	}
 	cleaned, after := 0, ""
 	for {
 		var page []Record
@@ -61,8 +74,12 @@ func CleanRecords(tx *gorm.DB, log *slog.Logger) (int, error) {
 				continue
 			}
 			log.Warn("a record held under looser rules is removed", "record", r.ID, "site", r.SiteID, "type", r.Type, "reason", faultKind(why))
-			err := tx.Model(&Record{}).Where("id = ? AND version = ?", r.ID, r.Version).
-				Updates(map[string]any{"deleted": true, "data": "", "hash": contract.HashRecord(r.Type, true, nil), "projected": false}).Error
+			set, err := requeue()
+			if err != nil {
+				return cleaned, err
+			}
+			set["deleted"], set["data"], set["hash"] = true, "", contract.HashRecord(r.Type, true, nil)
+			err = tx.Model(&Record{}).Where("id = ? AND version = ?", r.ID, r.Version).Updates(set).Error
 			if err != nil {
 				return cleaned, err
 			}

@@ -59,14 +59,16 @@ type EnrollmentToken struct {
 
 // Record is one synced, de-identified record as the agent sent it.
 type Record struct {
-	ID        string `gorm:"primaryKey;size:36"`
-	SiteID    string `gorm:"size:36;not null;index"`
-	Type      string `gorm:"size:40;not null"`
-	Version   int64  `gorm:"not null"`
-	Hash      string `gorm:"size:64;not null"`
-	Deleted   bool   `gorm:"not null"`
-	Data      string `gorm:"type:text;not null"`
-	Projected bool   `gorm:"not null;index"`
+	ID      string `gorm:"primaryKey;size:36"`
+	SiteID  string `gorm:"size:36;not null;index"`
+	Type    string `gorm:"size:40;not null"`
+	Version int64  `gorm:"not null"`
+	Hash    string `gorm:"size:64;not null"`
+	Deleted bool   `gorm:"not null"`
+	Data    string `gorm:"type:text;not null"`
+	// Xact is the ingest mark of the transaction that stored this version
+	// (see RecordMark): the projector folds records in (Xact, ID) order.
+	Xact int64 `gorm:"not null;default:0"`
 }
 
 // Release is a published release of central content. Its content never
