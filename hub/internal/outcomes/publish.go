@@ -151,7 +151,6 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 	// per row.
 	type idx3 struct{ n, present, absent int }
 	pomCells, surveyCells := map[[2]string]idx3{}, map[[2]string]idx3{}
-	pairCells := map[[2]string][]int{}
 	err := s.snapshot(ctx, func(db *gorm.DB) error {
 		db = db.WithContext(ctx)
 		if err := db.Raw("SELECT value FROM hub_meta WHERE key = ?", metaRollupVersion).Scan(&p.version).Error; err != nil {
@@ -166,20 +165,7 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 		for _, si := range p.sites {
 			p.orgs[si.OrgID] = siteInfo{OrgID: si.OrgID, OrgName: si.OrgName, OrgType: si.OrgType, State: si.State}
 		}
-		scan := func(q string, dest []any, each func()) error {
-			rows, err := db.Raw(q).Rows()
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				if err := rows.Scan(dest...); err != nil {
-					return err
-				}
-				each()
-			}
-			return rows.Err()
-		}
+		scan := func(q string, dest []any, each func()) error { return scanRows(db, q, dest, each) }
 		var b suppress.Base
 		var tp, code, answer string
 		var n, present int64
@@ -198,21 +184,7 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 		}); err != nil {
 			return err
 		}
-		var span string
-		var both, gained, lost, neither int64
-		if err := scan("SELECT site_id, model, year, span, indicator_code, kept, gained, lost, never FROM rollup_pom_paired",
-			[]any{&b.Site, &b.Model, &b.Year, &span, &code, &both, &gained, &lost, &neither}, func() {
-				ix := pairCells[[2]string{span, code}]
-				if ix == nil {
-					ix = cells.pomFamily(code)[span]
-					pairCells[[2]string{span, code}] = ix
-				}
-				v := cells.at(b)
-				for i, x := range []int64{both, gained, lost, neither} {
-					v[ix[i]] += x
-					v[ix[4]] += x
-				}
-			}); err != nil {
+		if err := cells.scanPairs(scan); err != nil {
 			return err
 		}
 		if err := scan("SELECT site_id, model, year, statement_code, answer, n FROM rollup_survey", []any{&b.Site, &b.Model, &b.Year, &code, &answer, &n}, func() {
@@ -253,120 +225,6 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 		return nil, err
 	}
 	return p, nil
-}
-
-// rawCells are the counts by base as read, with the cells in the order
-// they were first seen.
-type rawCells struct {
-	names []string
-	index map[string]int
-	raw   map[suppress.Base][]int64
-	// pomCodes are the indicators seen, in order, and pairs the cells of
-	// each one's paired changes by span (pomFamily).
-	pomCodes []string
-	pairs    map[string]map[string][]int
-}
-
-// pomFamily registers every cell of an indicator's joint (its answers at
-// each timepoint and its paired changes), so each exists whether or not
-// the rollups hold it, and returns the paired cells by span: the four
-// counts, then n.
-func (r *rawCells) pomFamily(code string) map[string][]int {
-	if fam, ok := r.pairs[code]; ok {
-		return fam
-	}
-	if r.pairs == nil {
-		r.pairs = map[string]map[string][]int{}
-	}
-	r.pomCodes = append(r.pomCodes, code)
-	for _, tp := range pomTimepoints {
-		for _, c := range []string{"n", "present", "absent"} {
-			r.cell("pom/" + tp + "/" + code + "/" + c)
-		}
-	}
-	fam := map[string][]int{}
-	for _, sp := range pairSpans {
-		var ix []int
-		for _, part := range append(pairParts[:4:4], "n") {
-			ix = append(ix, r.cell("pair/"+sp.name+"/"+code+"/"+part))
-		}
-		fam[sp.name] = ix
-	}
-	r.pairs[code] = fam
-	return fam
-}
-
-// cell is the index of a cell name, a new one if need be.
-func (r *rawCells) cell(name string) int {
-	if r.index == nil {
-		r.index, r.raw = map[string]int{}, map[suppress.Base][]int64{}
-	}
-	i, ok := r.index[name]
-	if !ok {
-		i = len(r.names)
-		r.index[name] = i
-		r.names = append(r.names, name)
-	}
-	return i
-}
-
-// at is a base's counts, as long as the cells seen so far.
-func (r *rawCells) at(b suppress.Base) []int64 {
-	v := r.raw[b]
-	if len(v) < len(r.names) {
-		v = append(v, make([]int64, len(r.names)-len(v))...)
-		r.raw[b] = v
-	}
-	return v
-}
-
-// input is what suppression is decided on: the sites with their places,
-// every cell read (and every head count, read or not), which of them count
-// people (isCell), how an indicator's and a statement's answers add up,
-// and the counts by base as read.
-func (p *publication) input(r *rawCells) suppress.Input {
-	for _, k := range totalKeys {
-		r.cell(k)
-	}
-	in := suppress.Input{Min: p.min, Counts: r.raw, Groups: cellGroups(r.names)}
-	for _, code := range r.pomCodes {
-		in.Joints = append(in.Joints, pomJoint(code))
-	}
-	for _, si := range p.sites {
-		in.Sites = append(in.Sites, suppress.Site{ID: si.ID, Places: placesOf(si)})
-	}
-	for _, name := range r.names {
-		in.Cells = append(in.Cells, suppress.Cell{Name: name, Protected: isCell(name)})
-	}
-	return in
-}
-
-// cellGroups are the relations within a report among the cells named: an
-// indicator's n is its present and absent answers, a statement's n the
-// sum of its answers.
-func cellGroups(names []string) []suppress.Group {
-	var out []suppress.Group
-	for _, c := range names {
-		switch f := strings.Split(c, "/"); {
-		case f[0] == "pom" && f[3] == "n":
-			base := "pom/" + f[1] + "/" + f[2] + "/"
-			out = append(out, suppress.Group{Total: c, Parts: []string{base + "present", base + "absent"}})
-		case f[0] == "pair" && f[3] == "n":
-			base := "pair/" + f[1] + "/" + f[2] + "/"
-			g := suppress.Group{Total: c}
-			for _, part := range pairParts {
-				g.Parts = append(g.Parts, base+part)
-			}
-			out = append(out, g)
-		case f[0] == "survey" && f[2] == "n":
-			g := suppress.Group{Total: c}
-			for _, a := range contract.SurveyAnswers {
-				g.Parts = append(g.Parts, "survey/"+f[1]+"/"+a)
-			}
-			out = append(out, g)
-		}
-	}
-	return out
 }
 
 // snapshot runs fn on one consistent view of the database: a read-only
