@@ -23,6 +23,8 @@ type yearTruth struct {
 	// survey[code][answer] = count
 	survey                             map[string]map[string]int
 	hospBefore, hospDuring, hospitaled int
+	// services[service+"/"+kind] = participants with that change
+	services map[string]int
 }
 
 // siteYear enters a small site's year through the agent's API: six
@@ -36,7 +38,7 @@ func siteYear(t *testing.T, ctx context.Context, a *cluster.Agent, tok string) y
 	api := a.URL() + "/api/v1"
 	rel := program.Default()
 	rng := rand.New(rand.NewPCG(2025, 12))
-	tr := yearTruth{unpaired: map[string]map[string][2]int{}, paired: map[string]map[string][4]int{"mf": {}, "cf": {}}, survey: map[string]map[string]int{}}
+	tr := yearTruth{unpaired: map[string]map[string][2]int{}, paired: map[string]map[string][4]int{"mf": {}, "cf": {}}, survey: map[string]map[string]int{}, services: map[string]int{}}
 	tps := []string{contract.TimepointEligibility, contract.TimepointMidpoint, contract.TimepointClosing}
 	for _, tp := range tps {
 		tr.unpaired[tp] = map[string][2]int{}
@@ -92,6 +94,14 @@ func siteYear(t *testing.T, ctx context.Context, a *cluster.Agent, tok string) y
 			post(t, ctx, http.MethodPost, api+"/participants/"+p.ID+"/hospitalizations/stays", tok, map[string]any{"admitted_on": fmt.Sprintf("2025-09-%02d", 10+i)}, nil, http.StatusCreated)
 			tr.hospDuring++
 			tr.hospitaled++
+		}
+		if i < 4 { // two participants start a day program, one of them twice
+			svc := []string{"day_program", "peer_support"}[i%2]
+			post(t, ctx, http.MethodPost, api+"/participants/"+p.ID+"/service-changes", tok, map[string]any{"service": svc, "change": "started", "changed_on": fmt.Sprintf("2025-10-%02d", 10+i)}, nil, http.StatusCreated)
+			tr.services[svc+"/started"]++
+			if i == 0 {
+				post(t, ctx, http.MethodPost, api+"/participants/"+p.ID+"/service-changes", tok, map[string]any{"service": svc, "change": "started", "changed_on": "2025-11-20"}, nil, http.StatusCreated)
+			}
 		}
 	}
 	var codes struct{ Codes []string }
@@ -215,7 +225,16 @@ func TestSiteYearAtSiteAndHub(t *testing.T) {
 			Code    string
 			Answers []figureJSON
 		}
-		Hospitalizations struct{ Participants figureJSON }
+		Hospitalizations struct {
+			Participants figureJSON
+			Before       figureJSON `json:"before_total"`
+			During       figureJSON `json:"during_total"`
+			Hospitalized figureJSON `json:"hospitalized_during"`
+			Services     []struct {
+				Service, Kind string
+				Participants  figureJSON
+			} `json:"service_changes"`
+		}
 	}
 	waitFor(t, time.Minute, "the hub's report of the site", func() error {
 		if st, err := cluster.JSON(ctx, http.MethodGet, h.URL()+"/api/v1/outcomes/report?site="+sid, analyst, nil, &hub); err != nil || st != http.StatusOK {
@@ -250,8 +269,19 @@ func TestSiteYearAtSiteAndHub(t *testing.T) {
 			}
 		}
 	}
-	if got := hub.Hospitalizations.Participants.num(t); got != 6 {
-		t.Errorf("hub: %v participants with hospitalization data", got)
+	hh := hub.Hospitalizations
+	if hh.Participants.num(t) != 6 || hh.Before.num(t) != float64(tr.hospBefore) || hh.During.num(t) != float64(tr.hospDuring) || hh.Hospitalized.num(t) != float64(tr.hospitaled) {
+		t.Errorf("hub hospitalizations: %v with data, %v before, %v during, %v hospitalized; want 6, %d, %d, %d",
+			hh.Participants.num(t), hh.Before.num(t), hh.During.num(t), hh.Hospitalized.num(t), tr.hospBefore, tr.hospDuring, tr.hospitaled)
+	}
+	got := map[string]int{}
+	for _, sv := range hh.Services {
+		if n := int(sv.Participants.num(t)); n > 0 {
+			got[sv.Service+"/"+sv.Kind] = n
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(tr.services) {
+		t.Errorf("hub service changes %v, want %v", got, tr.services)
 	}
 }
 

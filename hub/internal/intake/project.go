@@ -97,6 +97,7 @@ var projectionTables = []struct{ name, cols string }{
 	{"outcome_surveys", "record_id, site_id, year, timepoint, model, release"},
 	{"outcome_survey_answers", "record_id, statement_code, answer"},
 	{"outcome_hospitalizations", "record_id, site_id, participant_key, enrollment_year, age_band, model, before_count, during_count, months_enrolled"},
+	{"outcome_service_changes", "record_id, site_id, participant_key, service, kind"},
 	{"outcome_participation", "record_id, site_id, participant_key, enrollment_year, age_band, model, cohort_key, program_month, meetings_held, meetings_attended, journals_due, journals_completed, stipend_spent_cents, receipts_complete, outings1, outings2, outings3, outings4"},
 	{"outcome_cohort_months", "record_id, site_id, cohort_key, model, start_year, program_month, members, pairs, pairing_changes, meetings_held, meetings_on_theme"},
 }
@@ -140,6 +141,9 @@ func (pr *projection) addRecord(p pendingRecord) error {
 		}
 		pr.keys = append(pr.keys, [2]string{p.SiteID, h.ParticipantKey})
 		pr.add("outcome_hospitalizations", p.ID, p.SiteID, h.ParticipantKey, h.EnrollmentYear, h.AgeBand, h.Model, h.BeforeCount, len(h.DuringMonths), h.MonthsEnrolled)
+		for _, sc := range h.ServiceChanges {
+			pr.add("outcome_service_changes", p.ID, p.SiteID, h.ParticipantKey, sc.Service, sc.Change)
+		}
 	case contract.TypeParticipation:
 		pa, err := contract.DecodeParticipation(data)
 		if err != nil {

@@ -158,3 +158,30 @@ func (r *rawCells) scanPairs(scan func(q string, dest []any, each func()) error)
 			}
 		})
 }
+
+// scanHospital reads the participants hospitalized during the program
+// (cell total/hosp_hospitalized) and those with each change in another
+// service (svc/<service>/<kind>).
+func (r *rawCells) scanHospital(scan func(q string, dest []any, each func()) error) error {
+	var b suppress.Base
+	var n int64
+	hosp := r.cell(hospitalizedCell)
+	if err := scan("SELECT site_id, model, year, hospitalized FROM rollup_hosp", []any{&b.Site, &b.Model, &b.Year, &n}, func() {
+		r.at(b)[hosp] += n
+	}); err != nil {
+		return err
+	}
+	var service, kind string
+	return scan("SELECT site_id, model, year, service, kind, participants FROM rollup_services", []any{&b.Site, &b.Model, &b.Year, &service, &kind, &n}, func() {
+		c := r.cell(serviceCell(service, kind))
+		r.at(b)[c] += n
+	})
+}
+
+// hospitalizedCell counts the participants hospitalized at least once
+// during the program.
+const hospitalizedCell = "total/hosp_hospitalized"
+
+// serviceCell counts the participants with a change of a kind in another
+// service.
+func serviceCell(service, kind string) string { return "svc/" + service + "/" + kind }

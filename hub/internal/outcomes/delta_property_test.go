@@ -62,7 +62,7 @@ func (w *deltaWorld) payload(site, typ string) any {
 		return contract.SurveyResponse{Year: year, Timepoint: w.pick([]string{contract.TimepointMidpoint, contract.TimepointClosing}), Model: w.model(), Release: w.release, Answers: ans}
 	case contract.TypeHospitalization:
 		return contract.Hospitalization{ParticipantKey: key, EnrollmentYear: year, AgeBand: band, Model: w.model(), BeforeCount: w.rng.IntN(4),
-			DuringMonths: []int{1 + w.rng.IntN(12)}[:w.rng.IntN(2)], MonthsEnrolled: w.rng.IntN(13), ServiceChanges: []contract.ServiceChange{}}
+			DuringMonths: []int{1 + w.rng.IntN(12)}[:w.rng.IntN(2)], MonthsEnrolled: w.rng.IntN(13), ServiceChanges: w.serviceChanges()}
 	case contract.TypeParticipation:
 		held, due := w.rng.IntN(5), w.rng.IntN(5)
 		return contract.Participation{ParticipantKey: key, EnrollmentYear: year, AgeBand: band, Model: w.model(), ProgramMonth: 1 + w.rng.IntN(12),
@@ -174,7 +174,7 @@ func deltaProperty(t *testing.T, dsn string, seed uint64) int64 {
 	if n, err := s.PendingProjection(ctx); err != nil || n != 0 {
 		t.Fatalf("%d records pending after the last pass (%v)", n, err)
 	}
-	if count(t, s, "SELECT COUNT(*) FROM rollup_pom_all") == 0 || count(t, s, "SELECT COUNT(*) FROM rollup_people") == 0 {
+	if count(t, s, "SELECT COUNT(*) FROM rollup_pom_all") == 0 || count(t, s, "SELECT COUNT(*) FROM rollup_people") == 0 || count(t, s, "SELECT COUNT(*) FROM rollup_services") == 0 || count(t, s, "SELECT COUNT(*) FROM rollup_hosp") == 0 {
 		t.Fatal("the test made no rollups")
 	}
 	return count(t, s, "SELECT COUNT(*) FROM rollup_pom_paired")
@@ -194,4 +194,19 @@ func wantRebuilt(t *testing.T, s *store.Store, round int) {
 			t.Fatalf("round %d: %s kept by deltas differs from the rebuild:\nkept    %v\nrebuilt %v", round, tb, kept[tb], rebuilt[tb])
 		}
 	}
+}
+
+// serviceChanges are a few changes in other services, now and then two of
+// one service and kind (a participant counts once for them).
+func (w *deltaWorld) serviceChanges() []contract.ServiceChange {
+	out := []contract.ServiceChange{}
+	for range w.rng.IntN(3) {
+		c := contract.ServiceChange{Service: contract.Services[w.rng.IntN(3)], Change: contract.ServiceChangeKinds[w.rng.IntN(2)], ProgramMonth: 1 + w.rng.IntN(12)}
+		out = append(out, c)
+		if w.rng.IntN(4) == 0 {
+			c.ProgramMonth = 1 + w.rng.IntN(12)
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -94,7 +94,7 @@ type siteInfo struct {
 // suppression protects.
 func isCell(k string) bool {
 	switch {
-	case strings.HasPrefix(k, "pom/"), strings.HasPrefix(k, "pair/"), strings.HasPrefix(k, "survey/"):
+	case strings.HasPrefix(k, "pom/"), strings.HasPrefix(k, "pair/"), strings.HasPrefix(k, "survey/"), strings.HasPrefix(k, "svc/"), k == hospitalizedCell:
 		return true
 	case strings.HasPrefix(k, "total/"):
 		return slices.Contains(personCols, k[len("total/"):])
@@ -169,6 +169,23 @@ type HospitalizationRow struct {
 	ParticipantYears Figure `json:"participant_years"`
 	BeforeRate       Figure `json:"before_per_participant_year"`
 	DuringRate       Figure `json:"during_per_participant_year"`
+	// Before and During are the totals: before enrollment, each
+	// participant's count top-coded at 3 ("3 or more") as sites send it.
+	Before Figure `json:"before_total"`
+	During Figure `json:"during_total"`
+	// Hospitalized counts the participants hospitalized at least once
+	// during the program.
+	Hospitalized Figure `json:"hospitalized_during"`
+	// Services are the participants with each change in another service,
+	// by service and kind (only the changes some site recorded).
+	Services []ServiceRow `json:"service_changes"`
+}
+
+// ServiceRow is the participants with one kind of change in one service.
+type ServiceRow struct {
+	Service      string `json:"service"`
+	Kind         string `json:"kind"`
+	Participants Figure `json:"participants"`
 }
 
 // ParticipationRow sums what participants did month by month.
@@ -280,6 +297,16 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 		ParticipantYears: ratio(v.val("total/hosp_months"), 12, 1, 1, hp),
 		BeforeRate:       ratio(v.val("total/hosp_before"), 2*v.val(hp), 1, 2, hp),
 		DuringRate:       ratio(v.val("total/hosp_during")*12, v.val("total/hosp_months"), 1, 2, hp),
+		Before:           ratio(v.val("total/hosp_before"), 1, 1, 0, hp),
+		During:           ratio(v.val("total/hosp_during"), 1, 1, 0, hp),
+		Hospitalized:     count(hospitalizedCell),
+	}
+	for _, svc := range contract.Services {
+		for _, kind := range contract.ServiceChangeKinds {
+			if k := serviceCell(svc, kind); v.p.has(k) {
+				rep.Hospitalizations.Services = append(rep.Hospitalizations.Services, ServiceRow{Service: svc, Kind: kind, Participants: count(k)})
+			}
+		}
 	}
 	pp := "total/part_participants"
 	rep.Participation = ParticipationRow{

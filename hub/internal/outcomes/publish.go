@@ -109,6 +109,10 @@ func (v view) at(cell string) (int, bool) {
 	return v.node*len(v.p.lat.Cells) + c, true
 }
 
+// has reports whether the publication holds a cell at all (a service
+// change some site recorded, say).
+func (p *publication) has(cell string) bool { _, ok := p.lat.Cell(cell); return ok }
+
 func (v view) val(cell string) int64 {
 	if i, ok := v.at(cell); ok {
 		return v.p.lat.Counts[i]
@@ -185,6 +189,9 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 			return err
 		}
 		if err := cells.scanPairs(scan); err != nil {
+			return err
+		}
+		if err := cells.scanHospital(scan); err != nil {
 			return err
 		}
 		if err := scan("SELECT site_id, model, year, statement_code, answer, n FROM rollup_survey", []any{&b.Site, &b.Model, &b.Year, &code, &answer, &n}, func() {

@@ -276,7 +276,7 @@ func filterText(data gin.H, f OutcomeFilter) string {
 }
 
 // csvTables are the tables a CSV export can hold.
-var csvTables = []string{"indicators", "paired", "statements", "hospitalizations", "participation", "sites", "fidelity"}
+var csvTables = []string{"indicators", "paired", "statements", "hospitalizations", "services", "participation", "sites", "fidelity"}
 
 // exportCSV streams one table of the report as shown on the page:
 // suppressed figures say so.
@@ -366,7 +366,13 @@ func reportRows(rep OutcomeReport, table string) [][]string {
 		}
 	case "hospitalizations":
 		h := rep.Hospitalizations
-		rows = append(rows, []string{"participants", "participant_years", "before_per_participant_year", "during_per_participant_year"}, figs(h.Participants, h.ParticipantYears, h.BeforeRate, h.DuringRate))
+		rows = append(rows, []string{"participants", "before_total_top_coded", "during_total", "hospitalized_during", "participant_years", "before_per_participant_year", "during_per_participant_year"},
+			figs(h.Participants, h.Before, h.During, h.Hospitalized, h.ParticipantYears, h.BeforeRate, h.DuringRate))
+	case "services":
+		rows = append(rows, []string{"service", "change", "participants"})
+		for _, r := range rep.Hospitalizations.Services {
+			rows = append(rows, append([]string{r.Service, r.Kind}, figs(r.Participants)...))
+		}
 	case "participation":
 		p := rep.Participation
 		rows = append(rows, []string{"participants", "participant_months", "attendance_pct", "journal_completion_pct", "receipt_compliance_pct", "outings_stage1", "outings_stage2", "outings_stage3", "outings_stage4"},

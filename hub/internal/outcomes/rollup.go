@@ -139,6 +139,24 @@ GROUP BY f.site_id, f.enrollment_year, f.model, sp.span, fa.indicator_code`
 		},
 	},
 	{
+		// The participants hospitalized at least once during the program.
+		table: "rollup_hosp", key: "site_id, year, model", sums: "hospitalized",
+		query: func(sc scope) string {
+			return `SELECT h.site_id, h.enrollment_year, ` + effModel("h") + `, SUM(CASE WHEN h.during_count > 0 THEN 1 ELSE 0 END)
+FROM outcome_hospitalizations h ` + joinModel("h", sc) + ` WHERE ` + sc.participant("h") + `
+GROUP BY h.site_id, h.enrollment_year, ` + effModel("h") + ` HAVING SUM(CASE WHEN h.during_count > 0 THEN 1 ELSE 0 END) > 0`
+		},
+	},
+	{
+		// The participants with each change in another service.
+		table: "rollup_services", key: "site_id, year, model, service, kind", sums: "participants",
+		query: func(sc scope) string {
+			return `SELECT h.site_id, h.enrollment_year, ` + effModel("h") + `, c.service, c.kind, COUNT(DISTINCT h.record_id)
+FROM outcome_hospitalizations h JOIN outcome_service_changes c ON c.record_id = h.record_id ` + joinModel("h", sc) + `
+WHERE ` + sc.participant("h") + ` GROUP BY h.site_id, h.enrollment_year, ` + effModel("h") + `, c.service, c.kind`
+		},
+	},
+	{
 		table: "rollup_cohorts", key: "site_id, year, model, members", sums: "months, meetings_held, meetings_on_theme",
 		query: func(sc scope) string {
 			return `SELECT c.site_id, c.start_year, c.model, c.members, COUNT(*), SUM(c.meetings_held), SUM(c.meetings_on_theme)

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"html/template"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -45,6 +46,10 @@ var funcs = template.FuncMap{
 		return t.UTC().Format(time.DateOnly)
 	},
 	"fig": func(f outcomes.Figure) string { return f.String() },
+	// serviceLabel is a service code in words.
+	"serviceLabel": func(code string) string {
+		return strings.ToUpper(code[:1]) + strings.ReplaceAll(code[1:], "_", " ")
+	},
 	// short writes a figure of the printed report: a suppressed one is
 	// "suppressed" (the report says why once).
 	"short": func(s string, f outcomes.Figure) string {
