@@ -192,6 +192,10 @@ type ServiceRow struct {
 type ParticipationRow struct {
 	Participants      Figure   `json:"participants"`
 	ParticipantMonths Figure   `json:"participant_months"`
+	MeetingsHeld      Figure   `json:"meetings_held"`
+	MeetingsAttended  Figure   `json:"meetings_attended"`
+	JournalsDue       Figure   `json:"journals_due"`
+	JournalsCompleted Figure   `json:"journals_completed"`
 	AttendanceShare   Figure   `json:"attendance_share"`
 	JournalShare      Figure   `json:"journal_completion_share"`
 	ReceiptShare      Figure   `json:"receipt_compliance_share"`
@@ -312,6 +316,10 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 	rep.Participation = ParticipationRow{
 		Participants:      count(pp),
 		ParticipantMonths: ratio(v.val("total/part_months"), 1, 1, 0, pp),
+		MeetingsHeld:      ratio(v.val("total/meetings_held"), 1, 1, 0, pp),
+		MeetingsAttended:  ratio(v.val("total/meetings_attended"), 1, 1, 0, pp),
+		JournalsDue:       ratio(v.val("total/journals_due"), 1, 1, 0, pp),
+		JournalsCompleted: ratio(v.val("total/journals_completed"), 1, 1, 0, pp),
 		AttendanceShare:   ratio(v.val("total/meetings_attended"), v.val("total/meetings_held"), 100, 1, pp),
 		JournalShare:      ratio(v.val("total/journals_completed"), v.val("total/journals_due"), 100, 1, pp),
 		ReceiptShare:      ratio(v.val("total/receipts_ok"), v.val("total/spend_months"), 100, 1, pp),

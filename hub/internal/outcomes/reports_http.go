@@ -375,8 +375,9 @@ func reportRows(rep OutcomeReport, table string) [][]string {
 		}
 	case "participation":
 		p := rep.Participation
-		rows = append(rows, []string{"participants", "participant_months", "attendance_pct", "journal_completion_pct", "receipt_compliance_pct", "outings_stage1", "outings_stage2", "outings_stage3", "outings_stage4"},
-			append(figs(p.Participants, p.ParticipantMonths, p.AttendanceShare, p.JournalShare, p.ReceiptShare), figs(p.OutingsByStage...)...))
+		rows = append(rows, []string{"participants", "participant_months", "meetings_held", "meetings_attended", "attendance_pct", "journals_due", "journals_completed", "journal_completion_pct",
+			"receipt_compliance_pct", "outings_stage1", "outings_stage2", "outings_stage3", "outings_stage4"},
+			append(figs(p.Participants, p.ParticipantMonths, p.MeetingsHeld, p.MeetingsAttended, p.AttendanceShare, p.JournalsDue, p.JournalsCompleted, p.JournalShare, p.ReceiptShare), figs(p.OutingsByStage...)...))
 	case "sites":
 		rows = append(rows, []string{"site_id", "site", "organization", "state", "participants", "first_interviews", "closing_interviews", "surveys", "hospitalization_participants"})
 		for _, r := range rep.Sites {

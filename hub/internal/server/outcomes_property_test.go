@@ -81,7 +81,11 @@ func reportFigures(rep outcomes.OutcomeReport, tr map[string]float64) []figCheck
 		figCheck{name: "part/months", fig: p.ParticipantMonths, want: ptrf(tr["part/months"])},
 		figCheck{name: "part/attendance", fig: p.AttendanceShare, want: ratioOf(tr["part/attended"], tr["part/held"], 100, 1)},
 		figCheck{name: "part/journals", fig: p.JournalShare, want: ratioOf(tr["part/done"], tr["part/due"], 100, 1)},
-		figCheck{name: "part/receipts", fig: p.ReceiptShare, want: ratioOf(tr["part/receipts"], tr["part/spend"], 100, 1)})
+		figCheck{name: "part/receipts", fig: p.ReceiptShare, want: ratioOf(tr["part/receipts"], tr["part/spend"], 100, 1)},
+		figCheck{name: "part/held", fig: p.MeetingsHeld, want: ptrf(tr["part/held"])},
+		figCheck{name: "part/attended", fig: p.MeetingsAttended, want: ptrf(tr["part/attended"])},
+		figCheck{name: "part/due", fig: p.JournalsDue, want: ptrf(tr["part/due"])},
+		figCheck{name: "part/done", fig: p.JournalsCompleted, want: ptrf(tr["part/done"])})
 	for i, o := range p.OutingsByStage {
 		out = append(out, figCheck{name: "part/outings" + strconv.Itoa(i+1), fig: o, want: ptrf(tr["part/outings"+strconv.Itoa(i+1)])})
 	}
