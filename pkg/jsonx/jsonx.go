@@ -6,6 +6,11 @@
 // check that looked at the value kept; refusing the name twice closes that
 // for every body at once.
 //
+// A JSON null is refused where the field is a plain value (a boolean, a
+// string, a number): decoded, it would become false, "" or 0, a value the
+// client never sent (an interview answer "not present" out of null). A
+// pointer field, or a list or object, may be null where the type allows.
+//
 // It is built on github.com/go-json-experiment/json (the JSON v2 proposal
 // for the standard library), which refuses duplicate names and invalid
 // UTF-8 by default. The sync intake does not use it: record payloads go
@@ -31,7 +36,7 @@ var ErrTooLarge = errors.New("the body is too large")
 // Unmarshal decodes data into v strictly. A string that is not text a
 // person types (see textx) is refused with a *TextError naming its field.
 func Unmarshal(data []byte, v any) error {
-	if err := json.Unmarshal(data, v, json.RejectUnknownMembers(true)); err != nil {
+	if err := json.Unmarshal(data, v, json.RejectUnknownMembers(true), noNull); err != nil {
 		return clean(err)
 	}
 	if field := textx.FirstUnclean(v); field != "" {
@@ -45,13 +50,32 @@ func Unmarshal(data []byte, v any) error {
 // still read (a release from a newer hub). A name sent twice is refused
 // all the same.
 func UnmarshalNewer(data []byte, v any) error {
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := json.Unmarshal(data, v, noNull); err != nil {
 		return clean(err)
 	}
 	if field := textx.FirstUnclean(v); field != "" {
 		return &TextError{Field: field}
 	}
 	return nil
+}
+
+// ErrNull is the error of a null where a value is required.
+var ErrNull = errors.New("null is not a value here")
+
+// noNull refuses a JSON null decoded into a boolean, a string or a number;
+// anything else decodes as usual.
+var noNull = json.WithUnmarshalers(json.JoinUnmarshalers(
+	refuseNull[bool](), refuseNull[string](), refuseNull[int](), refuseNull[int64](), refuseNull[int32](),
+	refuseNull[uint](), refuseNull[uint64](), refuseNull[float64](), refuseNull[float32](),
+))
+
+func refuseNull[T any]() *json.Unmarshalers {
+	return json.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ *T) error {
+		if dec.PeekKind() == 'n' {
+			return ErrNull
+		}
+		return json.SkipFunc
+	})
 }
 
 // TextError is a string of a body that holds a control or invisible
@@ -84,6 +108,8 @@ func clean(err error) error {
 		switch {
 		case se.Err != nil && strings.Contains(se.Err.Error(), "unknown object member"):
 			return fmt.Errorf("%s: unknown field", where)
+		case errors.Is(se.Err, ErrNull):
+			return fmt.Errorf("%s: null is not a value here: send the value, or leave the field out", where)
 		case se.JSONKind != 0:
 			return fmt.Errorf("%s: a JSON %s is not allowed here", where, kindName(se.JSONKind))
 		}

@@ -65,3 +65,27 @@ func TestUnmarshalNewer(t *testing.T) {
 		t.Fatalf("a name sent twice: %v", err)
 	}
 }
+
+// TestNullIsNotAValue: a null where a boolean, string or number is
+// expected is refused, naming where (an interview answer of null must not
+// become "not present"); a pointer field may be null.
+func TestNullIsNotAValue(t *testing.T) {
+	type body struct {
+		Answers map[string]bool `json:"answers"`
+		Name    string          `json:"name"`
+		Count   int             `json:"count"`
+		Maybe   *bool           `json:"maybe"`
+		List    []string        `json:"list"`
+	}
+	for _, in := range []string{`{"answers":{"a":true,"b":null}}`, `{"name":null}`, `{"count":null}`, `{"list":["x",null]}`} {
+		var v body
+		err := Unmarshal([]byte(in), &v)
+		if err == nil || !strings.Contains(err.Error(), "null is not a value here") {
+			t.Errorf("%s: %v", in, err)
+		}
+	}
+	var v body
+	if err := Unmarshal([]byte(`{"maybe":null,"list":null,"answers":{"a":false}}`), &v); err != nil || v.Maybe != nil || v.Answers["a"] {
+		t.Errorf("pointer and list null: %v %+v", err, v)
+	}
+}

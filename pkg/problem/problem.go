@@ -227,3 +227,14 @@ func Recovery(log *slog.Logger) gin.HandlerFunc {
 func UncleanText(field string) *Problem {
 	return Validation("A field holds a character no one types; nothing was changed.", FieldError{Field: field, Detail: textx.Problem})
 }
+
+// Query is the problem of an address whose query is refused
+// (textx.QueryGuard): a parameter holding a character no one types is
+// answered as a body's field is (UncleanText); anything else is a bad
+// request with the message.
+func Query(field, msg string) *Problem {
+	if field != "" {
+		return UncleanText(field)
+	}
+	return New(http.StatusBadRequest, TypeBadRequest, msg)
+}

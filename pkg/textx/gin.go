@@ -1,6 +1,7 @@
 package textx
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -42,6 +43,42 @@ func FormGuard(refuse func(c *gin.Context, field string)) gin.HandlerFunc {
 						return
 					}
 				}
+			}
+		}
+		c.Next()
+	}
+}
+
+// QueryGuard refuses a request whose address holds a query that cannot be
+// read (a semicolon, a broken escape), names a parameter more than once,
+// or holds a character no one types: read on, each would be taken as
+// something the client did not mean (the first of two values, or no
+// filter at all). refuse answers with the message, naming the parameter
+// when it holds a character no one types (answered as a body's field is).
+func QueryGuard(refuse func(c *gin.Context, field, msg string)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		raw := c.Request.URL.RawQuery
+		if raw == "" {
+			c.Next()
+			return
+		}
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			refuse(c, "", "The query of the address cannot be read: separate its parameters with & and escape the rest.")
+			return
+		}
+		for k, vs := range q {
+			if !Clean(k) {
+				refuse(c, "(a parameter name)", "")
+				return
+			}
+			if !Clean(strings.Join(vs, "")) {
+				refuse(c, k, "")
+				return
+			}
+			if len(vs) > 1 {
+				refuse(c, "", "The parameter \""+k+"\" appears more than once in the address: give it once.")
+				return
 			}
 		}
 		c.Next()

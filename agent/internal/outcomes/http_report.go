@@ -3,6 +3,7 @@ package outcomes
 import (
 	"encoding/csv"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -105,7 +106,7 @@ func pct(x float64, ok bool) *float64 {
 	if !ok {
 		return nil
 	}
-	v := float64(int64(x*10+0.5)) / 10
+	v := math.Round(x*10) / 10
 	return &v
 }
 
@@ -118,7 +119,7 @@ func changeView(ch evaluate.Change) gin.H {
 	v := gin.H{"n": ch.N(), "both": ch.Both, "gained": ch.Gained, "lost": ch.Lost, "neither": ch.Neither}
 	if ch.OK {
 		v["before_pct"], v["after_pct"], v["change_points"] = pct(ch.Before, true), pct(ch.After, true), pct(ch.Points, true)
-		v["ci_lower_points"], v["ci_upper_points"], v["p"] = pct(ch.Lower, true), pct(ch.Upper, true), float64(int64(ch.P*10000+0.5))/10000
+		v["ci_lower_points"], v["ci_upper_points"], v["p"] = pct(ch.Lower, true), pct(ch.Upper, true), math.Round(ch.P*10000)/10000
 	}
 	return v
 }
@@ -153,10 +154,10 @@ func hospView(h evaluate.Hospitalizations) gin.H {
 	v := gin.H{"participants": h.Participants, "before": h.Before, "during": h.During, "hospitalized_during": h.HospitalizedDuring, "months_enrolled": h.MonthsEnrolled,
 		"rate_before_per_year": nil, "rate_during_per_year": nil}
 	if h.RateBeforeOK {
-		v["rate_before_per_year"] = float64(int64(h.RateBefore*1000+0.5)) / 1000
+		v["rate_before_per_year"] = math.Round(h.RateBefore*1000) / 1000
 	}
 	if h.RateDuringOK {
-		v["rate_during_per_year"] = float64(int64(h.RateDuring*1000+0.5)) / 1000
+		v["rate_during_per_year"] = math.Round(h.RateDuring*1000) / 1000
 	}
 	return v
 }

@@ -106,6 +106,8 @@ func TestUnansweredThroughTheAPI(t *testing.T) {
 	raw("duplicate key", `{"interviewed_on":"2026-01-12","answers":{"`+c0+`":true,"`+c0+`":false}}`, 400)
 	raw("control character in a key", `{"interviewed_on":"2026-01-12","answers":{"pom01\u0007":true}}`, 422)
 	raw("control character in a reason", `{"interviewed_on":"2026-01-12","unanswered":{"`+c0+`":"declined\u202e"}}`, 422)
+	raw("null for an answer (not 'not present')", `{"interviewed_on":"2026-01-12","answers":{"`+c0+`":null}}`, 400)
+	raw("null for a reason", `{"interviewed_on":"2026-01-12","unanswered":{"`+c0+`":null}}`, 400)
 	raw("a number for an answer", `{"interviewed_on":"2026-01-12","answers":{"`+c0+`":1e999}}`, 400)
 	raw("a negative number for a reason", `{"interviewed_on":"2026-01-12","unanswered":{"`+c0+`":-1}}`, 400)
 	raw("a huge number of keys", `{"interviewed_on":"2026-01-12","answers":{`+strings.Repeat(`"a":true,`, 0)+hugeKeys(5000)+`}}`, 422)

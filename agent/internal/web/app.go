@@ -140,6 +140,21 @@ func (s *App) RefuseText(c *gin.Context, field string) {
 	c.Abort()
 }
 
+// RefuseQuery answers a request whose address's query cannot be taken as
+// the client meant it (textx.QueryGuard).
+func (s *App) RefuseQuery(c *gin.Context, field, msg string) {
+	if IsAPI(c) {
+		problem.Write(c, problem.Query(field, msg))
+		return
+	}
+	if field != "" {
+		s.RefuseText(c, field)
+		return
+	}
+	s.Render(c, http.StatusBadRequest, "error.html", gin.H{"Title": i18n.M("Check the address"), "Message": msg})
+	c.Abort()
+}
+
 // IsAPI tells a request to the API (under /api/), answered with problems.
 func IsAPI(c *gin.Context) bool { return strings.HasPrefix(c.Request.URL.Path, "/api/") }
 

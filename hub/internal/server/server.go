@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -206,7 +207,7 @@ func (s *Server) Handler() http.Handler {
 	if s.httpm != nil {
 		r.Use(s.httpm.Middleware())
 	}
-	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText))
+	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText), textx.QueryGuard(s.refuseQuery))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
 	// from a reverse proxy on this machine.
@@ -238,6 +239,21 @@ func (s *Server) refuseText(c *gin.Context, field string) {
 	}
 	s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Check what you typed",
 		"Message": "The field \"" + field + "\" " + textx.Problem + ". Nothing was saved: go back, type it again and send the form."})
+	c.Abort()
+}
+
+// refuseQuery answers a request whose address's query cannot be taken as
+// the client meant it (textx.QueryGuard).
+func (s *Server) refuseQuery(c *gin.Context, field, msg string) {
+	if web.IsAPI(c) || strings.HasPrefix(c.Request.URL.Path, "/sync/") {
+		problem.Write(c, problem.Query(field, msg))
+		return
+	}
+	if field != "" {
+		s.refuseText(c, field)
+		return
+	}
+	s.Render(c, http.StatusBadRequest, "error.html", gin.H{"Title": "Check the address", "Message": msg})
 	c.Abort()
 }
 

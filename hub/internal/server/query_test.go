@@ -1,0 +1,41 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/itsmylife/iml/hub/internal/affiliates"
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/dbx/dbtest"
+)
+
+// TestQueryTakenAsMeant: an address whose query names a parameter twice,
+// cannot be read (a semicolon), or holds a control character is refused
+// with a clear 400 (problem+json for the API, a page for a page), never
+// read as the first value or as no filter at all.
+func TestQueryTakenAsMeant(t *testing.T) {
+	h := newHub(t, dbtest.SQLitePath(t))
+	org, err := affiliates.New(h.st).AddOrganization(context.Background(), "Query org", "peer_run", "VA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := staffTokens(t, h, org.ID)[store.RoleAnalyst]
+	for _, q := range []string{"year=2026&year=2025", "org=x;y", "year=%zz"} {
+		for _, path := range []string{"/api/v1/outcomes/report?", "/api/v1/outcomes/pom?"} {
+			resp, b := h.do(t, request{method: http.MethodGet, path: path + q, header: map[string]string{"Authorization": "Bearer " + tok}})
+			if resp.StatusCode != http.StatusBadRequest || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") {
+				t.Errorf("%s%s: %d %s %s", path, q, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+			}
+		}
+	}
+	resp, b := h.do(t, request{method: http.MethodGet, path: "/api/v1/outcomes/report?year=2026", header: map[string]string{"Authorization": "Bearer " + tok}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("a good query: %d %s", resp.StatusCode, b)
+	}
+	resp, b = h.do(t, request{method: http.MethodGet, path: "/login?next=%2F&next=%2Fadmin"})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "appears more than once") {
+		t.Fatalf("a page with a parameter twice: %d %s", resp.StatusCode, b)
+	}
+}
