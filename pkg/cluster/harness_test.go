@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"gorm.io/gorm"
 
 	"github.com/itsmylife/iml/pkg/cluster"
@@ -220,7 +221,20 @@ func (r *recorder) String() string {
 	return r.buf.String()
 }
 
+// gunzipIf decompresses a recorded body sent with Content-Encoding enc
+// (gzip, or zstd as agents push to hubs that take it).
 func gunzipIf(enc string, b []byte) []byte {
+	if enc == "zstd" {
+		d, err := zstd.NewReader(nil)
+		if err != nil {
+			return b
+		}
+		defer d.Close()
+		if out, err := d.DecodeAll(b, nil); err == nil {
+			return out
+		}
+		return b
+	}
 	if enc != "gzip" {
 		return b
 	}

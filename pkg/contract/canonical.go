@@ -12,7 +12,8 @@ import (
 // by sorted key, nil slices as null), written without reflection.
 
 // Codes are the strings of a payload that a release defines: the release
-// it was recorded under and the indicator or statement codes it answers.
+// it was recorded under and the indicator or statement codes it answers
+// (each once, in no particular order).
 // Every other string of a payload is a random key or a code the contract
 // itself fixes (see TestEveryStringIsClosed).
 type Codes struct {
@@ -63,24 +64,29 @@ func (e *CodeError) Error() string { return e.Field + " " + e.Detail }
 // Codes returns nothing: a participant names no release.
 func (p Participant) Codes() Codes { return Codes{} }
 
-// Codes returns the interview's release and indicators.
+// Codes returns the interview's release and indicators, answered or not,
+// in no particular order.
 func (p POMInterview) Codes() Codes {
-	if len(p.Unanswered) == 0 {
-		return Codes{Release: p.Release, Indicators: sortedKeys(p.Answers)}
-	}
-	all := make(map[string]bool, len(p.Answers)+len(p.Unanswered))
+	all := make([]string, 0, len(p.Answers)+len(p.Unanswered))
 	for k := range p.Answers {
-		all[k] = true
+		all = append(all, k)
 	}
 	for k := range p.Unanswered {
-		all[k] = true
+		if _, both := p.Answers[k]; !both {
+			all = append(all, k)
+		}
 	}
-	return Codes{Release: p.Release, Indicators: sortedKeys(all)}
+	return Codes{Release: p.Release, Indicators: all}
 }
 
-// Codes returns the survey's release and statements.
+// Codes returns the survey's release and statements, in no particular
+// order.
 func (p SurveyResponse) Codes() Codes {
-	return Codes{Release: p.Release, Statements: sortedKeys(p.Answers)}
+	all := make([]string, 0, len(p.Answers))
+	for k := range p.Answers {
+		all = append(all, k)
+	}
+	return Codes{Release: p.Release, Statements: all}
 }
 
 // Codes returns nothing: service codes are the contract's own.
@@ -173,13 +179,14 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// appendMap appends a map by sorted key (nil as null), each value by val.
-func appendMap[V any](b []byte, m map[string]V, val func([]byte, V) []byte) []byte {
+// appendMap appends a map (nil as null) by its keys, sorted, each value by
+// val.
+func appendMap[V any](b []byte, m map[string]V, keys []string, val func([]byte, V) []byte) []byte {
 	if m == nil {
 		return append(b, "null"...)
 	}
 	b = append(b, '{')
-	for i, k := range sortedKeys(m) {
+	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -210,29 +217,41 @@ func (e *enc) person(key string, year int, band, model string) {
 
 // AppendJSON appends the canonical encoding.
 func (p POMInterview) AppendJSON(dst []byte) []byte {
+	return p.appendKeyed(dst, &[2][]string{sortedKeys(p.Answers), sortedKeys(p.Unanswered)})
+}
+
+// appendKeyed appends the canonical encoding, the answers by keys[0] and
+// the unanswered by keys[1]: the maps' keys, sorted.
+func (p POMInterview) appendKeyed(dst []byte, keys *[2][]string) []byte {
 	e := object(dst)
 	e.person(p.ParticipantKey, p.EnrollmentYear, p.AgeBand, p.Model)
 	e.str("timepoint", p.Timepoint)
 	e.int("program_month", int64(p.ProgramMonth))
 	e.str("release", p.Release)
 	e.key("answers")
-	e.b = appendMap(e.b, p.Answers, strconv.AppendBool)
+	e.b = appendMap(e.b, p.Answers, keys[0], strconv.AppendBool)
 	if len(p.Unanswered) > 0 {
 		e.key("unanswered")
-		e.b = appendMap(e.b, p.Unanswered, appendString)
+		e.b = appendMap(e.b, p.Unanswered, keys[1], appendString)
 	}
 	return e.end()
 }
 
 // AppendJSON appends the canonical encoding.
 func (p SurveyResponse) AppendJSON(dst []byte) []byte {
+	return p.appendKeyed(dst, &[2][]string{sortedKeys(p.Answers)})
+}
+
+// appendKeyed appends the canonical encoding, the answers by keys[0],
+// their keys sorted.
+func (p SurveyResponse) appendKeyed(dst []byte, keys *[2][]string) []byte {
 	e := object(dst)
 	e.int("year", int64(p.Year))
 	e.str("timepoint", p.Timepoint)
 	e.strOmit("model", p.Model)
 	e.str("release", p.Release)
 	e.key("answers")
-	e.b = appendMap(e.b, p.Answers, appendString)
+	e.b = appendMap(e.b, p.Answers, keys[0], appendString)
 	return e.end()
 }
 

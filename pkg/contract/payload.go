@@ -46,7 +46,7 @@ var payloadTypes = map[string]func([]byte) (Payload, error){
 	TypeCohortMonth:     asPayload(readCohortMonth),
 }
 
-func asPayload[T Payload](read func([]byte) (T, error)) func([]byte) (Payload, error) {
+func asPayload[T Payload](read func([]byte, *order) (T, error)) func([]byte) (Payload, error) {
 	return func(b []byte) (Payload, error) {
 		p, err := decode(read, b)
 		if err != nil {
@@ -69,17 +69,29 @@ func ParsePayload(typ string, data []byte) (Payload, error) {
 	return read(data)
 }
 
-// decode reads, validates and checks the canonical form of one type.
-func decode[T Payload](read func([]byte) (T, error), data []byte) (T, error) {
-	p, err := read(data)
+// decode reads, validates and checks the canonical form of one type. The
+// codes of a payload's maps are re-encoded in the order they were sent
+// when that order is the sorted one (anything else is not canonical), so
+// the check does not sort them again.
+func decode[T Payload](read func([]byte, *order) (T, error), data []byte) (T, error) {
+	o := orders.Get().(*order)
+	defer o.release()
+	p, err := read(data, o)
 	if err != nil {
 		return p, err
 	}
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
+	if o.unsorted {
+		return p, ErrNotCanonical
+	}
 	buf := encBufs.Get().(*[]byte)
-	*buf = p.AppendJSON((*buf)[:0])
+	if k, ok := any(p).(keyedPayload); ok {
+		*buf = k.appendKeyed((*buf)[:0], &o.keys)
+	} else {
+		*buf = p.AppendJSON((*buf)[:0])
+	}
 	same := bytes.Equal(*buf, data)
 	encBufs.Put(buf)
 	if !same {
@@ -90,6 +102,39 @@ func decode[T Payload](read func([]byte) (T, error), data []byte) (T, error) {
 
 // encBufs holds the buffers payloads are re-encoded into for the check.
 var encBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// order follows the codes of a payload's maps (up to two: answers and
+// unanswered) as they are read: the codes of each in the order sent, and
+// whether any came at or before the one sent before it, which the
+// canonical form (sorted, each once) never does.
+type order struct {
+	keys     [2][]string
+	unsorted bool
+}
+
+var orders = sync.Pool{New: func() any { return &order{} }}
+
+func (o *order) add(m int, code string) {
+	if n := len(o.keys[m]); n > 0 && o.keys[m][n-1] >= code {
+		o.unsorted = true
+	}
+	o.keys[m] = append(o.keys[m], code)
+}
+
+// release clears the order and returns it to the pool.
+func (o *order) release() {
+	for m := range o.keys {
+		clear(o.keys[m])
+		o.keys[m] = o.keys[m][:0]
+	}
+	o.unsorted = false
+	orders.Put(o)
+}
+
+// keyedPayload is a payload with maps, encoded by keys already sorted.
+type keyedPayload interface {
+	appendKeyed(dst []byte, keys *[2][]string) []byte
+}
 
 // DecodeParticipant decodes and validates a participant payload.
 func DecodeParticipant(data []byte) (Participant, error) { return decode(readParticipant, data) }
@@ -116,7 +161,8 @@ func DecodeParticipation(data []byte) (Participation, error) {
 func DecodeCohortMonth(data []byte) (CohortMonth, error) { return decode(readCohortMonth, data) }
 
 // readObject reads a whole JSON text that is one object, calling field for
-// each key.
+// each key. The readers of the payload types take an order that notes
+// their maps' codes as sent.
 func readObject(b []byte, field func(r *reader, key []byte) error) error {
 	r := reader{b: b}
 	err := r.object(func(k []byte) error { return field(&r, k) })
@@ -129,7 +175,7 @@ func readObject(b []byte, field func(r *reader, key []byte) error) error {
 	return nil
 }
 
-func readParticipant(b []byte) (p Participant, err error) {
+func readParticipant(b []byte, o *order) (p Participant, err error) {
 	err = readObject(b, func(r *reader, k []byte) error {
 		var err error
 		switch string(k) {
@@ -138,9 +184,9 @@ func readParticipant(b []byte) (p Participant, err error) {
 		case "enrollment_year":
 			p.EnrollmentYear, err = r.int()
 		case "age_band":
-			p.AgeBand, err = r.str()
+			p.AgeBand, err = r.istr()
 		case "model":
-			p.Model, err = r.str()
+			p.Model, err = r.istr()
 		default:
 			return unknownField(k)
 		}
@@ -149,7 +195,7 @@ func readParticipant(b []byte) (p Participant, err error) {
 	return p, err
 }
 
-func readPOMInterview(b []byte) (p POMInterview, err error) {
+func readPOMInterview(b []byte, o *order) (p POMInterview, err error) {
 	err = readObject(b, func(r *reader, k []byte) error {
 		if ok, err := r.person(k, &p.ParticipantKey, &p.EnrollmentYear, &p.AgeBand, &p.Model); ok {
 			return err
@@ -157,25 +203,15 @@ func readPOMInterview(b []byte) (p POMInterview, err error) {
 		var err error
 		switch string(k) {
 		case "timepoint":
-			p.Timepoint, err = r.str()
+			p.Timepoint, err = r.istr()
 		case "program_month":
 			p.ProgramMonth, err = r.int()
 		case "release":
-			p.Release, err = r.str()
+			p.Release, err = r.istr()
 		case "answers":
-			p.Answers = make(map[string]bool)
-			err = r.object(func(code []byte) error {
-				v, err := r.boolean()
-				p.Answers[string(code)] = v
-				return err
-			})
+			p.Answers, err = readMap(r, o, 0, r.boolean)
 		case "unanswered":
-			p.Unanswered = make(map[string]string)
-			err = r.object(func(code []byte) error {
-				v, err := r.str()
-				p.Unanswered[string(code)] = v
-				return err
-			})
+			p.Unanswered, err = readMap(r, o, 1, r.istr)
 		default:
 			return unknownField(k)
 		}
@@ -184,25 +220,20 @@ func readPOMInterview(b []byte) (p POMInterview, err error) {
 	return p, err
 }
 
-func readSurveyResponse(b []byte) (p SurveyResponse, err error) {
+func readSurveyResponse(b []byte, o *order) (p SurveyResponse, err error) {
 	err = readObject(b, func(r *reader, k []byte) error {
 		var err error
 		switch string(k) {
 		case "year":
 			p.Year, err = r.int()
 		case "timepoint":
-			p.Timepoint, err = r.str()
+			p.Timepoint, err = r.istr()
 		case "model":
-			p.Model, err = r.str()
+			p.Model, err = r.istr()
 		case "release":
-			p.Release, err = r.str()
+			p.Release, err = r.istr()
 		case "answers":
-			p.Answers = make(map[string]string)
-			err = r.object(func(code []byte) error {
-				v, err := r.str()
-				p.Answers[string(code)] = v
-				return err
-			})
+			p.Answers, err = readMap(r, o, 0, r.istr)
 		default:
 			return unknownField(k)
 		}
@@ -211,7 +242,7 @@ func readSurveyResponse(b []byte) (p SurveyResponse, err error) {
 	return p, err
 }
 
-func readHospitalization(b []byte) (p Hospitalization, err error) {
+func readHospitalization(b []byte, o *order) (p Hospitalization, err error) {
 	err = readObject(b, func(r *reader, k []byte) error {
 		if ok, err := r.person(k, &p.ParticipantKey, &p.EnrollmentYear, &p.AgeBand, &p.Model); ok {
 			return err
@@ -239,9 +270,9 @@ func readHospitalization(b []byte) (p Hospitalization, err error) {
 					var err error
 					switch string(k) {
 					case "service":
-						c.Service, err = r.str()
+						c.Service, err = r.istr()
 					case "change":
-						c.Change, err = r.str()
+						c.Change, err = r.istr()
 					case "program_month":
 						c.ProgramMonth, err = r.int()
 					default:
@@ -260,7 +291,7 @@ func readHospitalization(b []byte) (p Hospitalization, err error) {
 	return p, err
 }
 
-func readParticipation(b []byte) (p Participation, err error) {
+func readParticipation(b []byte, o *order) (p Participation, err error) {
 	err = readObject(b, func(r *reader, k []byte) error {
 		if ok, err := r.person(k, &p.ParticipantKey, &p.EnrollmentYear, &p.AgeBand, &p.Model); ok {
 			return err
@@ -293,14 +324,14 @@ func readParticipation(b []byte) (p Participation, err error) {
 	return p, err
 }
 
-func readCohortMonth(b []byte) (p CohortMonth, err error) {
+func readCohortMonth(b []byte, o *order) (p CohortMonth, err error) {
 	err = readObject(b, func(r *reader, k []byte) error {
 		var err error
 		switch string(k) {
 		case "cohort_key":
 			p.CohortKey, err = r.str()
 		case "model":
-			p.Model, err = r.str()
+			p.Model, err = r.istr()
 		case "start_year":
 			p.StartYear, err = r.int()
 		case "program_month":
@@ -323,6 +354,28 @@ func readCohortMonth(b []byte) (p CohortMonth, err error) {
 	return p, err
 }
 
+// readMap reads an object of codes (list m of o) to values, made into a
+// map of its size once read.
+func readMap[V any](r *reader, o *order, m int, val func() (V, error)) (map[string]V, error) {
+	from := len(o.keys[m])
+	vals := make([]V, 0, 40)
+	err := r.object(func(code []byte) error {
+		v, err := val()
+		o.add(m, intern(code))
+		vals = append(vals, v)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	keys := o.keys[m][from:]
+	out := make(map[string]V, len(keys))
+	for i, k := range keys {
+		out[k] = vals[i]
+	}
+	return out, nil
+}
+
 // person reads the field at key if it is one of the fields every
 // per-participant payload carries, and reports whether it was.
 func (r *reader) person(k []byte, key *string, year *int, band, model *string) (bool, error) {
@@ -333,9 +386,9 @@ func (r *reader) person(k []byte, key *string, year *int, band, model *string) (
 	case "enrollment_year":
 		*year, err = r.int()
 	case "age_band":
-		*band, err = r.str()
+		*band, err = r.istr()
 	case "model":
-		*model, err = r.str()
+		*model, err = r.istr()
 	default:
 		return false, nil
 	}
@@ -406,7 +459,7 @@ func (r *reader) recordField(k []byte, rec *Record) error {
 	case "id":
 		rec.ID, err = r.str()
 	case "type":
-		rec.Type, err = r.str()
+		rec.Type, err = r.istr()
 	case "version":
 		rec.Version, err = r.integer()
 	case "hash":

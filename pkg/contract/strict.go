@@ -232,6 +232,18 @@ func (r *reader) str() (string, error) {
 	return v, nil
 }
 
+// istr reads a string value as str does, shared with earlier reads of the
+// same text (see intern): for the strings payloads repeat.
+func (r *reader) istr() (string, error) {
+	start := r.i
+	s, esc, err := r.rawString()
+	if err != nil || esc || !utf8.Valid(s) {
+		r.i = start
+		return r.str()
+	}
+	return intern(s), nil
+}
+
 // integer reads an integer literal (no fraction, no exponent) of at most 18
 // digits.
 func (r *reader) integer() (int64, error) {
@@ -408,11 +420,14 @@ func unknownField(key []byte) error {
 }
 
 // keySet holds the keys of one object, to refuse a key seen twice. Objects
-// are small (a payload's fields, at most 40 answers), so a scan of the keys
-// so far is cheaper than a map until an object grows past 24 keys.
+// are small (a payload's fields, at most 40 answers) and their keys come
+// sorted (the canonical form), so a key after the greatest so far is new
+// without a look; any other is compared with the keys so far, by a scan
+// until the object grows past 48 keys and by a map after.
 type keySet struct {
-	buf  [24][]byte
+	buf  [48][]byte
 	n    int
+	max  []byte
 	many map[string]struct{}
 }
 
@@ -427,16 +442,23 @@ func (k *keySet) add(quoted, raw []byte, esc bool) error {
 		}
 		raw = []byte(s)
 	}
+	after := k.n > 0 && string(raw) > string(k.max)
+	if after || k.n == 0 {
+		k.max = raw
+	}
 	if k.many != nil {
-		if _, dup := k.many[string(raw)]; dup {
+		if _, dup := k.many[string(raw)]; dup && !after {
 			return duplicateKey(raw)
 		}
 		k.many[string(raw)] = struct{}{}
+		k.n++
 		return nil
 	}
-	for _, seen := range k.buf[:k.n] {
-		if string(seen) == string(raw) {
-			return duplicateKey(raw)
+	if !after {
+		for _, seen := range k.buf[:k.n] {
+			if string(seen) == string(raw) {
+				return duplicateKey(raw)
+			}
 		}
 	}
 	if k.n < len(k.buf) {
@@ -444,11 +466,12 @@ func (k *keySet) add(quoted, raw []byte, esc bool) error {
 		k.n++
 		return nil
 	}
-	k.many = make(map[string]struct{}, 64)
+	k.many = make(map[string]struct{}, 2*len(k.buf))
 	for _, seen := range k.buf {
 		k.many[string(seen)] = struct{}{}
 	}
 	k.many[string(raw)] = struct{}{}
+	k.n++
 	return nil
 }
 

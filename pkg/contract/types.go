@@ -97,8 +97,8 @@ func ValidCode(s string) bool {
 // timestamp would tell the hub when something happened at the site (see
 // deident.NewRecordID), so the hub refuses it.
 func ValidRecordID(s string) bool {
-	u, err := uuid.Parse(s)
-	if err != nil || u.String() != s || u.Version() != 7 || u.Variant() != uuid.RFC4122 {
+	u, ok := parseCanonical(s)
+	if !ok || u.Version() != 7 || u.Variant() != uuid.RFC4122 {
 		return false
 	}
 	sec, nsec := u.Time().UnixTime()
@@ -113,14 +113,38 @@ func ValidRecordID(s string) bool {
 // random bits still could carry text a malicious site chose, which no check
 // of a random value can tell (docs/privacy.md).
 func ValidKey(s string) bool {
-	u, err := uuid.Parse(s)
-	return err == nil && u.String() == s && u.Version() == 4 && u.Variant() == uuid.RFC4122
+	u, ok := parseCanonical(s)
+	return ok && u.Version() == 4 && u.Variant() == uuid.RFC4122
 }
 
 // ValidID reports whether s is a UUID in canonical form.
 func ValidID(s string) bool {
+	_, ok := parseCanonical(s)
+	return ok
+}
+
+// parseCanonical parses a UUID in canonical form only: 36 characters,
+// lower-case hex with hyphens at 8, 13, 18 and 23 (what uuid.UUID.String
+// writes), without allocating.
+func parseCanonical(s string) (uuid.UUID, bool) {
+	if len(s) != 36 {
+		return uuid.UUID{}, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return uuid.UUID{}, false
+			}
+		default:
+			if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+				return uuid.UUID{}, false
+			}
+		}
+	}
 	u, err := uuid.Parse(s)
-	return err == nil && u.String() == s
+	return u, err == nil
 }
 
 func validYear(y int) error {

@@ -102,7 +102,9 @@ func (s *outboxStore) PendingBatch(ctx context.Context, after int64, limit, maxB
 		return b, err
 	}
 	after = max(after, upto)
-	rows, err := db.Raw(`SELECT change_seq, id, type, version, hash, deleted, data FROM sync_records
+	// Read as blobs: the driver copies a blob out of SQLite once, a text
+	// column twice (bytes, then a string).
+	rows, err := db.Raw(`SELECT change_seq, CAST(id AS BLOB), CAST(type AS BLOB), version, CAST(hash AS BLOB), deleted, CAST(data AS BLOB) FROM sync_records
 WHERE change_seq > ? AND conflict = '' ORDER BY change_seq LIMIT ?`, after, limit).Rows()
 	if err != nil {
 		return b, err
@@ -110,16 +112,17 @@ WHERE change_seq > ? AND conflict = '' ORDER BY change_seq LIMIT ?`, after, limi
 	defer rows.Close()
 	b.Records = make([]contract.Record, 0, limit)
 	// The payloads are kept in a few large buffers rather than one
-	// allocation each, and the records' types share one string each.
-	var arena []byte
-	var typ sql.RawBytes
+	// allocation each, the ids and hashes in one string for the batch, and
+	// the records' types share one string each.
+	var arena, strs []byte
+	var ends []int // where each record's id and hash end in strs
+	var id, typ, hash, data sql.RawBytes
 	types := map[string]string{}
 	size := 0
 	for rows.Next() {
 		var r contract.Record
-		var data string
 		var seq int64
-		if err := rows.Scan(&seq, &r.ID, &typ, &r.Version, &r.Hash, &r.Deleted, &data); err != nil {
+		if err := rows.Scan(&seq, &id, &typ, &r.Version, &hash, &r.Deleted, &data); err != nil {
 			return b, err
 		}
 		size += len(data) + 200
@@ -132,6 +135,10 @@ WHERE change_seq > ? AND conflict = '' ORDER BY change_seq LIMIT ?`, after, limi
 			types[t] = t
 		}
 		r.Type = t
+		strs = append(strs, id...)
+		ends = append(ends, len(strs))
+		strs = append(strs, hash...)
+		ends = append(ends, len(strs))
 		if !r.Deleted {
 			if cap(arena)-len(arena) < len(data) {
 				arena = make([]byte, 0, max(len(data), 1<<20))
@@ -143,7 +150,15 @@ WHERE change_seq > ? AND conflict = '' ORDER BY change_seq LIMIT ?`, after, limi
 		b.Records = append(b.Records, r)
 		b.Last = seq
 	}
-	return b, rows.Err()
+	if err := rows.Err(); err != nil {
+		return b, err
+	}
+	all, from := string(strs), 0
+	for i := range b.Records {
+		b.Records[i].ID, b.Records[i].Hash = all[from:ends[2*i]], all[ends[2*i]:ends[2*i+1]]
+		from = ends[2*i+1]
+	}
+	return b, nil
 }
 
 // Acknowledge applies the hub's answer to a batch in one small transaction

@@ -5,7 +5,6 @@
 package syncer
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -20,8 +19,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/klauspost/compress/gzip"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/hashicorp/go-retryablehttp"
@@ -111,10 +108,11 @@ var DefaultClientConfig = ClientConfig{RetryMax: 8, RetryWaitMin: 500 * time.Mil
 
 // Client talks to one hub.
 type Client struct {
-	base    string
-	cred    string
-	release string
-	http    *retryablehttp.Client
+	base     string
+	cred     string
+	release  string
+	encoding string // see PushEncoding
+	http     *retryablehttp.Client
 }
 
 // NewClient makes a client for a hub URL.
@@ -225,11 +223,30 @@ func (c *Client) Enroll(ctx context.Context, token, siteID string) (contract.Enr
 	return out, err
 }
 
-// Status asks what the hub holds for the site.
+// Status asks what the hub holds for the site, and notes from the answer's
+// Accept-Encoding (RFC 7694) how the hub takes pushes (PushEncoding).
 func (c *Client) Status(ctx context.Context) (contract.StatusResponse, error) {
 	var out contract.StatusResponse
-	err := c.do(ctx, http.MethodGet, contract.PathStatus, nil, nil, &out)
-	return out, err
+	resp, err := c.send(ctx, http.MethodGet, contract.PathStatus, nil, nil)
+	if err != nil {
+		return out, err
+	}
+	defer resp.Body.Close()
+	if err := gojson.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&out); err != nil {
+		return out, fmt.Errorf("the hub's answer could not be read: %w", err)
+	}
+	c.encoding = pushEncoding(resp.Header.Values("Accept-Encoding"))
+	return out, nil
+}
+
+// PushEncoding is the Content-Encoding of this client's pushes: zstd when
+// the hub's last status answer said it takes it, gzip otherwise (every hub
+// takes gzip).
+func (c *Client) PushEncoding() string {
+	if c.encoding == "" {
+		return EncodingGzip
+	}
+	return c.encoding
 }
 
 // Pull asks for releases after a cursor.
@@ -239,73 +256,15 @@ func (c *Client) Pull(ctx context.Context, cursor string) (contract.PullResponse
 	return out, err
 }
 
-// EncodeBatch makes the gzipped JSON body of a push. It writes the JSON
-// itself: the payloads are already the exact bytes that were hashed, and a
-// general encoder would scan and copy every one of them again.
-func EncodeBatch(req contract.PushRequest) ([]byte, error) {
-	var raw bytes.Buffer
-	raw.Grow(len(req.Records) * 900)
-	raw.WriteString(`{"site_id":`)
-	writeJSONString(&raw, req.SiteID)
-	raw.WriteString(`,"records":[`)
-	for i, r := range req.Records {
-		if i > 0 {
-			raw.WriteByte(',')
-		}
-		raw.WriteString(`{"id":`)
-		writeJSONString(&raw, r.ID)
-		raw.WriteString(`,"type":`)
-		writeJSONString(&raw, r.Type)
-		raw.WriteString(`,"version":`)
-		raw.WriteString(strconv.FormatInt(r.Version, 10))
-		raw.WriteString(`,"hash":`)
-		writeJSONString(&raw, r.Hash)
-		if r.Deleted {
-			raw.WriteString(`,"deleted":true`)
-		} else {
-			if !contract.ValidJSON(r.Data) {
-				return nil, fmt.Errorf("record %s: the stored payload is not JSON", r.ID)
-			}
-			raw.WriteString(`,"data":`)
-			raw.Write(r.Data)
-		}
-		raw.WriteByte('}')
-	}
-	raw.WriteString(`]}`)
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if _, err := zw.Write(raw.Bytes()); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// writeJSONString writes s as a JSON string. Ids, types and hashes are
-// plain ASCII; anything else goes through the general encoder.
-func writeJSONString(b *bytes.Buffer, s string) {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
-			q, _ := gojson.Marshal(s)
-			b.Write(q)
-			return
-		}
-	}
-	b.WriteByte('"')
-	b.WriteString(s)
-	b.WriteByte('"')
-}
-
-// Push sends one encoded batch under an idempotency key, asking for an
-// answer that lists exceptions only (a hub may answer in full: read it with
-// contract.ExpandResults). Retries send the same bytes under the same key.
-func (c *Client) Push(ctx context.Context, key string, seq int64, body []byte) (contract.PushResponse, error) {
+// Push sends one batch encoded by EncodeBatch in enc under an idempotency
+// key, asking for an answer that lists exceptions only (a hub may answer in
+// full: read it with contract.ExpandResults). Retries send the same bytes
+// under the same key.
+func (c *Client) Push(ctx context.Context, key string, seq int64, body []byte, enc string) (contract.PushResponse, error) {
 	var out contract.PushResponse
 	err := c.do(ctx, http.MethodPost, contract.PathPush, body, map[string]string{
 		"Content-Type":             "application/json",
-		"Content-Encoding":         "gzip",
+		"Content-Encoding":         enc,
 		contract.HeaderIdempotency: key,
 		contract.HeaderBatchSeq:    strconv.FormatInt(seq, 10),
 		contract.HeaderPushAnswer:  contract.PushAnswerExceptions,

@@ -209,8 +209,8 @@ func (s *Syncer) push(ctx context.Context, c *Client, e store.Enrollment, genera
 		if err != nil || len(b.Records) == 0 {
 			return prepared{batch: b}, err
 		}
-		body, err := EncodeBatch(contract.PushRequest{SiteID: e.SiteID, Records: b.Records})
-		return prepared{batch: b, body: body}, err
+		body, err := EncodeBatch(contract.PushRequest{SiteID: e.SiteID, Records: b.Records}, c.PushEncoding())
+		return prepared{batch: b, body: body, enc: c.PushEncoding()}, err
 	}
 	cur, err := prepare(0)
 	if err != nil {
@@ -229,10 +229,10 @@ func (s *Syncer) push(ctx context.Context, c *Client, e store.Enrollment, genera
 			err  error
 		}
 		done := make(chan answer, 1)
-		go func(seq int64, body []byte) {
-			resp, err := c.Push(ctx, uuid.NewString(), seq, body)
+		go func(seq int64, p prepared) {
+			resp, err := c.Push(ctx, uuid.NewString(), seq, p.body, p.enc)
 			done <- answer{resp, err}
-		}(seq, cur.body)
+		}(seq, cur)
 		next, prepErr := prepare(cur.batch.Last)
 		ans := <-done
 		if ans.err != nil {
@@ -391,6 +391,7 @@ func (s *Syncer) fetchFiles(ctx context.Context, c *Client) {
 type prepared struct {
 	batch store.Batch
 	body  []byte
+	enc   string // the body's Content-Encoding
 }
 
 // Worker runs rounds every interval and whenever Trigger is called, until

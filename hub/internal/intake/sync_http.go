@@ -88,6 +88,9 @@ func (s *Handlers) Status(c *gin.Context) {
 		}
 		s.Log.Warn("site batch sequence out of range: set back so the site resends its records once", "site", site.ID, "was", was, "now", site.BatchSeq)
 	}
+	// The encodings a push may be sent in (RFC 7694): newer agents
+	// compress with zstd when they see it, others keep to gzip.
+	c.Header("Accept-Encoding", web.AcceptEncoding)
 	c.JSON(http.StatusOK, contract.StatusResponse{Generation: gen, SiteID: site.ID, SiteSeq: site.BatchSeq, Release: rel.Version, ServerTime: s.St.Now(), TARequests: held})
 }
 
@@ -98,10 +101,14 @@ func (s *Handlers) Push(c *gin.Context) {
 		s.pushing.Add(-1)
 	}()
 	site := c.MustGet(web.CtxSite).(store.Site)
-	seq, key, req, ok := s.readPush(c, site)
+	seq, key, req, release, ok := s.readPush(c, site)
 	if !ok {
 		return
 	}
+	// The payloads are slices of the body: its buffer is kept for the next
+	// push once this one no longer reads them (the check below is waited
+	// for on every path).
+	defer release()
 	// The records are validated while the database writes them; the
 	// transaction commits only if every record is valid. Whatever the
 	// database said, an invalid batch is answered as such. Records whose
@@ -169,39 +176,42 @@ func (s *Handlers) Push(c *gin.Context) {
 }
 
 // readPush reads a push's batch sequence, idempotency key and records,
-// or answers why it cannot.
-func (s *Handlers) readPush(c *gin.Context, site store.Site) (seq int64, key string, req contract.PushRequest, ok bool) {
+// or answers why it cannot. The records' payloads are slices of a pooled
+// body buffer: release returns it, once nothing reads them.
+func (s *Handlers) readPush(c *gin.Context, site store.Site) (seq int64, key string, req contract.PushRequest, release func(), ok bool) {
 	seq, p := batchSeq(c.Request.Header.Values(contract.HeaderBatchSeq), site.BatchSeq)
 	if p != nil {
 		s.Log.Warn("push refused: batch sequence", "site", site.ID, "held", site.BatchSeq)
 		problem.Write(c, p)
-		return 0, "", req, false
+		return 0, "", req, nil, false
 	}
 	key = c.GetHeader(contract.HeaderIdempotency)
 	if !contract.ValidID(key) {
 		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "Header "+contract.HeaderIdempotency+" must be a UUID naming the batch."))
-		return 0, "", req, false
+		return 0, "", req, nil, false
 	}
-	body, ok := s.ReadBody(c, contract.MaxBatchBytes)
+	body, release, ok := s.ReadBodyPooled(c, contract.MaxBatchBytes)
 	if !ok {
-		return 0, "", req, false
+		return 0, "", req, nil, false
 	}
 	// One strict pass over the body; the payloads stay where they are in it.
 	req, err := contract.DecodePushRequest(body)
-	if err != nil {
-		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not valid JSON for this request: "+err.Error()))
-		return 0, "", req, false
-	}
-	if req.SiteID != site.ID {
+	var refusal *problem.Problem
+	switch {
+	case err != nil:
+		refusal = problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not valid JSON for this request: "+err.Error())
+	case req.SiteID != site.ID:
 		s.Log.Warn("push refused: records of another site", "site", site.ID)
-		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, "The batch names another site than the credential's. A site can only send its own records."))
-		return 0, "", req, false
+		refusal = problem.New(http.StatusForbidden, problem.TypeForbidden, "The batch names another site than the credential's. A site can only send its own records.")
+	case len(req.Records) > contract.MaxBatchRecords:
+		refusal = problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, fmt.Sprintf("A batch holds at most %d records; this one holds %d.", contract.MaxBatchRecords, len(req.Records)))
 	}
-	if len(req.Records) > contract.MaxBatchRecords {
-		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, fmt.Sprintf("A batch holds at most %d records; this one holds %d.", contract.MaxBatchRecords, len(req.Records))))
-		return 0, "", req, false
+	if refusal != nil {
+		release()
+		problem.Write(c, refusal)
+		return 0, "", req, nil, false
 	}
-	return seq, key, req, true
+	return seq, key, req, release, true
 }
 
 // countFates counts the stored and acknowledged records of a push's

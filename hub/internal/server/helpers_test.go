@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/intake"
@@ -221,6 +222,17 @@ func wantJSON(t *testing.T, resp *answer, body []byte, v any) {
 	if err := json.Unmarshal(body, v); err != nil {
 		t.Fatalf("answer does not decode: %v: %s", err, body)
 	}
+}
+
+// zst compresses b with zstd, as agents do for a hub that takes it.
+func zst(t *testing.T, b []byte) []byte {
+	t.Helper()
+	e, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	return e.EncodeAll(b, nil)
 }
 
 func gz(t *testing.T, b []byte) []byte {

@@ -114,6 +114,10 @@ func TestEnroll(t *testing.T) {
 			if st.SiteID != site.ID {
 				t.Fatalf("status answers for site %s, want %s", st.SiteID, site.ID)
 			}
+			// It names the encodings a push may use (RFC 7694).
+			if got := resp.Header.Get("Accept-Encoding"); got != "zstd, gzip" {
+				t.Fatalf("status Accept-Encoding %q, want zstd, gzip", got)
+			}
 		}
 		credentialWorks(t, er.Credential)
 
@@ -279,6 +283,7 @@ func TestPushRefusals(t *testing.T) {
 
 		validJSON := batch(t, siteA.ID, fresh())
 		gzValid := gz(t, validJSON)
+		zstdValid := zst(t, validJSON)
 
 		// A body past MaxBatchBytes once decompressed that is otherwise a
 		// valid batch: JSON allows the padding.
@@ -292,6 +297,10 @@ func TestPushRefusals(t *testing.T) {
 		bomb := gz(t, padded())
 		if len(bomb) > contract.MaxBatchBytes/100 {
 			t.Fatalf("gzip bomb is %d bytes compressed", len(bomb))
+		}
+		zstdBomb := zst(t, padded())
+		if len(zstdBomb) > contract.MaxBatchBytes/100 {
+			t.Fatalf("zstd bomb is %d bytes compressed", len(zstdBomb))
 		}
 
 		many := make([]contract.Record, contract.MaxBatchRecords+1)
@@ -345,6 +354,9 @@ func TestPushRefusals(t *testing.T) {
 			{name: "gzip header cut", header: hdr(), body: gzValid[:4], status: 400, typ: problem.TypeBadRequest},
 			{name: "says gzip, is plain", header: hdr(), body: validJSON, status: 400, typ: problem.TypeBadRequest},
 			{name: "empty body", header: plain(), body: []byte{}, status: 400, typ: problem.TypeBadRequest},
+			{name: "truncated zstd", header: with(hdr(), "Content-Encoding", "zstd"), body: zstdValid[:len(zstdValid)/2], status: 400, typ: problem.TypeBadRequest},
+			{name: "says zstd, is gzip", header: with(hdr(), "Content-Encoding", "zstd"), body: gzValid, status: 400, typ: problem.TypeBadRequest},
+			{name: "says zstd, is plain", header: with(hdr(), "Content-Encoding", "zstd"), body: validJSON, status: 400, typ: problem.TypeBadRequest},
 			{name: "unsupported encoding", header: with(hdr(), "Content-Encoding", "br"), body: valid(), status: 415, typ: problem.TypeUnsupportedMedia},
 			{name: "text/plain", header: with(hdr(), "Content-Type", "text/plain"), body: valid(), status: 415, typ: problem.TypeUnsupportedMedia},
 			{name: "no content type", header: with(hdr(), "Content-Type", ""), body: valid(), status: 415, typ: problem.TypeUnsupportedMedia},
@@ -365,6 +377,7 @@ func TestPushRefusals(t *testing.T) {
 			{name: "too many records", header: hdr(), body: manyBody, status: 413, typ: problem.TypeTooLarge},
 			{name: "body over the limit", header: plain(), body: padded(), status: 413, typ: problem.TypeTooLarge},
 			{name: "gzip bomb", header: hdr(), body: bomb, status: 413, typ: problem.TypeTooLarge},
+			{name: "zstd bomb", header: with(hdr(), "Content-Encoding", "zstd"), body: zstdBomb, status: 413, typ: problem.TypeTooLarge},
 
 			// Records the contract refuses: the whole batch goes.
 			{name: "unknown record type", header: hdr(), body: gz(t, batch(t, siteA.ID, fresh(), rawRecord(newID(), "diary_entry", `{"text":"a good day"}`))),
@@ -517,6 +530,9 @@ func TestPushAndReplay(t *testing.T) {
 			h.wantUnchanged(t, before)
 			// The same batch under a new key, uncompressed, without gzip in the answer.
 			pr = push(t, with(pushHeaders(cred, 1), "Content-Encoding", ""), batch(t, site.ID, recs...))
+			wantFates(t, pr, recs, contract.FateDuplicate)
+			// And compressed with zstd, which the hub takes too.
+			pr = push(t, with(pushHeaders(cred, 1), "Content-Encoding", "zstd"), zst(t, batch(t, site.ID, recs...)))
 			wantFates(t, pr, recs, contract.FateDuplicate)
 			h.wantUnchanged(t, before)
 		})

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 	gojson "github.com/goccy/go-json"
@@ -16,9 +17,43 @@ import (
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
-// ReadBody reads a request body, gunzipping it when it says so, and refuses
-// anything above limit bytes once decompressed.
+// ReadBody reads a request body, decompressing it when it says so (see
+// AcceptEncoding), and refuses anything above limit bytes once
+// decompressed.
 func (s *Base) ReadBody(c *gin.Context, limit int64) ([]byte, bool) {
+	return s.readBody(c, limit, nil)
+}
+
+// ReadBodyPooled is ReadBody into a buffer kept for the next request: the
+// caller calls release once nothing refers to the body any more (not even
+// the strings or slices decoded from it without a copy).
+func (s *Base) ReadBodyPooled(c *gin.Context, limit int64) (body []byte, release func(), ok bool) {
+	buf := bodyBufs.Get().(*[]byte)
+	body, ok = s.readBody(c, limit, (*buf)[:0])
+	release = func() {
+		if cap(body) <= maxPooledBody {
+			*buf = body[:0]
+			bodyBufs.Put(buf)
+		}
+	}
+	if !ok {
+		release()
+		return nil, func() {}, false
+	}
+	return body, release, true
+}
+
+// maxPooledBody bounds the buffers kept between requests.
+const maxPooledBody = 16 << 20
+
+var bodyBufs = sync.Pool{New: func() any { b := []byte(nil); return &b }}
+
+// AcceptEncoding lists the request encodings ReadBody reads, for the
+// Accept-Encoding header of an answer (RFC 7694): an agent that sees zstd
+// there compresses its pushes with it, anything else keeps to gzip.
+const AcceptEncoding = "zstd, gzip"
+
+func (s *Base) readBody(c *gin.Context, limit int64, dst []byte) ([]byte, bool) {
 	ct := c.ContentType()
 	if _, params, err := mime.ParseMediaType(c.GetHeader("Content-Type")); ct != "application/json" || err != nil ||
 		(params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
@@ -28,23 +63,27 @@ func (s *Base) ReadBody(c *gin.Context, limit int64) ([]byte, bool) {
 	var r io.Reader = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	switch enc := c.GetHeader("Content-Encoding"); enc {
 	case "", "identity":
-	case "gzip":
-		zr, err := gzip.NewReader(r)
+		if n := c.Request.ContentLength; n > 0 && n <= limit && cap(dst) < int(n)+1 {
+			dst = make([]byte, 0, n+1) // +1: the read that sees the end
+		}
+	case "gzip", "zstd":
+		zr, err := decompressor(enc, r)
 		if err != nil && problem.ClientGone(c, err) {
 			problem.Gone(c, s.Log, err)
 			return nil, false
 		}
 		if err != nil {
-			problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body says it is gzip but is not."))
+			problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body says it is "+enc+" but is not."))
 			return nil, false
 		}
 		defer zr.Close()
 		r = zr
 	default:
-		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Content-Encoding must be gzip or absent."))
+		c.Header("Accept-Encoding", AcceptEncoding)
+		problem.Write(c, problem.New(http.StatusUnsupportedMediaType, problem.TypeUnsupportedMedia, "Content-Encoding must be gzip, zstd or absent."))
 		return nil, false
 	}
-	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	body, err := readAll(r, limit, dst)
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) || int64(len(body)) > limit {
 		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, fmt.Sprintf("The body is larger than %d bytes. Send smaller batches.", limit)))
@@ -61,6 +100,35 @@ func (s *Base) ReadBody(c *gin.Context, limit int64) ([]byte, bool) {
 		return nil, false
 	}
 	return body, true
+}
+
+// readAll reads r to its end into dst, at most limit+1 bytes (one more
+// than allowed, so the caller sees the body is too large), growing dst
+// only when it is full.
+func readAll(r io.Reader, limit int64, dst []byte) ([]byte, error) {
+	if cap(dst) == 0 {
+		dst = make([]byte, 0, 64<<10)
+	}
+	for {
+		if len(dst) == cap(dst) {
+			if int64(len(dst)) > limit {
+				return dst, nil
+			}
+			dst = append(dst, 0)[:len(dst)]
+		}
+		room := dst[len(dst):min(cap(dst), int(limit)+1)]
+		n, err := r.Read(room)
+		dst = dst[:len(dst)+n]
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
+		}
+		if int64(len(dst)) > limit {
+			return dst, nil
+		}
+	}
 }
 
 // ReadJSON reads a strict JSON body into v (see jsonx: a field sent twice
