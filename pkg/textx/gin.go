@@ -55,7 +55,9 @@ func FormGuard(refuse func(c *gin.Context, field string)) gin.HandlerFunc {
 // something the client did not mean (the first of two values, or no
 // filter at all). refuse answers with the message, naming the parameter
 // when it holds a character no one types (answered as a body's field is).
-func QueryGuard(refuse func(c *gin.Context, field, msg string)) gin.HandlerFunc {
+// Characters are checked only where checkText says (the API): a page may
+// take a search with such a character and say so beside its results.
+func QueryGuard(refuse func(c *gin.Context, field, msg string), checkText func(c *gin.Context) bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		raw := c.Request.URL.RawQuery
 		if raw == "" {
@@ -67,12 +69,13 @@ func QueryGuard(refuse func(c *gin.Context, field, msg string)) gin.HandlerFunc 
 			refuse(c, "", "The query of the address cannot be read: separate its parameters with & and escape the rest.")
 			return
 		}
+		text := checkText(c)
 		for k, vs := range q {
-			if !Clean(k) {
+			if text && !Clean(k) {
 				refuse(c, "(a parameter name)", "")
 				return
 			}
-			if !Clean(strings.Join(vs, "")) {
+			if text && !Clean(strings.Join(vs, "")) {
 				refuse(c, k, "")
 				return
 			}

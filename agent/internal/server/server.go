@@ -87,7 +87,7 @@ func (s *Server) Handler() http.Handler {
 	if s.metrics != nil {
 		r.Use(s.metrics.Middleware())
 	}
-	r.Use(auth.SecurityHeaders(s.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), web.Language(s.SecureCookies), textx.FormGuard(s.RefuseText), textx.QueryGuard(s.RefuseQuery))
+	r.Use(auth.SecurityHeaders(s.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), web.Language(s.SecureCookies), textx.FormGuard(s.RefuseText), textx.QueryGuard(s.RefuseQuery, web.IsAPI))
 	r.HandleMethodNotAllowed = true
 	// The client address (for the rate limits): X-Forwarded-For counts
 	// only from a reverse proxy on this machine.
