@@ -42,12 +42,16 @@ const projectLock int32 = 74_120_192
 // yet were all that was left, it waits a little (settleWait) for those
 // transactions and goes on. Each pass is a transaction holding an advisory
 // lock: with several hub replicas, one projects while the others skip (and
-// return 0).
+// return 0). After a pass, the tables that have doubled since the planner
+// last saw them are analyzed (refreshStats).
 func (s *Store) ProjectPending(ctx context.Context, limit int) (int, error) {
 	handled := 0
 	for handled < limit {
 		n, unsettled, err := s.projectPass(ctx, limit-handled)
 		handled += n
+		if err == nil && n > 0 {
+			err = s.refreshStats(ctx)
+		}
 		if err != nil || n == limit || unsettled == 0 {
 			return handled, err
 		}
