@@ -16,7 +16,7 @@ var statsTables = []string{
 }
 
 // refreshStats analyzes, on PostgreSQL, the tables of statsTables that have
-// more than doubled (by more than 1,000 rows) since they were last
+// more than doubled (and hold more than 10,000 rows) since they were last
 // analyzed. While the projector catches up from empty tables, autovacuum
 // comes too late (once a minute at most): the planner then takes tables of
 // millions of rows for the few it last saw, and reads a batch's
@@ -29,7 +29,7 @@ func (s *Store) refreshStats(ctx context.Context) error {
 	db := s.DB.WithContext(ctx)
 	var stale []string
 	err := db.Raw(`SELECT t.relname FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid
-WHERE t.schemaname = current_schema() AND t.relname IN ? AND t.n_live_tup > 1000 + 2 * GREATEST(c.reltuples, 0)`, statsTables).Scan(&stale).Error
+WHERE t.schemaname = current_schema() AND t.relname IN ? AND t.n_live_tup > GREATEST(10000, 2 * c.reltuples)`, statsTables).Scan(&stale).Error
 	if err != nil || len(stale) == 0 {
 		return err
 	}

@@ -15,9 +15,7 @@ import (
 // (the model of a participant's rows comes from the participant record,
 // and the participation figures count participants): the affected set.
 // BeginDelta, before the batch's rows are replaced, subtracts the rollup
-// rows computed over the affected set (its participants only those that
-// have projected rows then: a batch of new participants subtracts
-// nothing); Apply, after, adds them computed
+// rows computed over the affected set; Apply, after, adds them computed
 // again, and drops the rollup rows left at zero. The all-sites copies move
 // by the same amounts.
 //
@@ -31,13 +29,11 @@ type Delta struct {
 // participantTables are the projected tables keyed by participant.
 var participantTables = []string{"pom_interviews", "outcome_participants", "outcome_hospitalizations", "outcome_participation"}
 
-// inDelta is the scope of a delta: the affected set, its participants
-// those in keys (proj_keys, or proj_old_keys before the batch's rows are
-// replaced).
-func inDelta(pg bool, keys string) scope {
+// inDelta is the scope of a delta: the affected set.
+func inDelta(pg bool) scope {
 	return scope{
 		participant: func(a string) string {
-			return "(" + a + ".site_id, " + a + ".participant_key) IN (SELECT site_id, participant_key FROM " + keys + ")"
+			return "(" + a + ".site_id, " + a + ".participant_key) IN (SELECT site_id, participant_key FROM proj_keys)"
 		},
 		record: func(a string) string { return a + ".record_id IN (SELECT record_id FROM proj_records)" },
 		pg:     pg,
@@ -65,7 +61,6 @@ func BeginDelta(tx *gorm.DB, recordIDs []string, keys [][2]string) (*Delta, erro
 	setup := []string{
 		"CREATE TEMP TABLE IF NOT EXISTS proj_records (record_id VARCHAR(36) PRIMARY KEY)" + tail,
 		"CREATE TEMP TABLE IF NOT EXISTS proj_keys (site_id VARCHAR(36) NOT NULL, participant_key VARCHAR(36) NOT NULL, PRIMARY KEY (site_id, participant_key))" + tail,
-		"CREATE TEMP TABLE IF NOT EXISTS proj_old_keys (site_id VARCHAR(36) NOT NULL, participant_key VARCHAR(36) NOT NULL, PRIMARY KEY (site_id, participant_key))" + tail,
 	}
 	for _, r := range rollups {
 		if pg {
@@ -75,7 +70,7 @@ func BeginDelta(tx *gorm.DB, recordIDs []string, keys [][2]string) (*Delta, erro
 		}
 	}
 	if !pg { // what an earlier batch on this connection left
-		setup = append(setup, "DELETE FROM proj_records", "DELETE FROM proj_keys", "DELETE FROM proj_old_keys")
+		setup = append(setup, "DELETE FROM proj_records", "DELETE FROM proj_keys")
 		for _, r := range rollups {
 			setup = append(setup, "DELETE FROM "+deltaTable(r))
 		}
@@ -110,24 +105,13 @@ func BeginDelta(tx *gorm.DB, recordIDs []string, keys [][2]string) (*Delta, erro
 			return nil, err
 		}
 	}
-	// The participants that have projected rows now: the others (new
-	// participants, the usual case while catching up) add nothing to
-	// what is subtracted.
-	exists := make([]string, len(participantTables))
-	for i, t := range participantTables {
-		exists[i] = "EXISTS (SELECT 1 FROM " + t + " t WHERE t.site_id = k.site_id AND t.participant_key = k.participant_key)"
-	}
-	if err := tx.Exec("INSERT INTO proj_old_keys (site_id, participant_key) SELECT k.site_id, k.participant_key FROM proj_keys k WHERE " +
-		strings.Join(exists, " OR ")).Error; err != nil {
-		return nil, err
-	}
 	if pg { // the planner's sizes: a batch, not the default guess
-		if err := tx.Exec("ANALYZE proj_records, proj_keys, proj_old_keys").Error; err != nil {
+		if err := tx.Exec("ANALYZE proj_records, proj_keys").Error; err != nil {
 			return nil, err
 		}
 	}
 	d := &Delta{tx: tx}
-	if err := d.collect("proj_old_keys"); err != nil {
+	if err := d.collect(); err != nil {
 		return nil, err
 	}
 	// What was collected so far is what the affected set held: it goes.
@@ -139,12 +123,10 @@ func BeginDelta(tx *gorm.DB, recordIDs []string, keys [][2]string) (*Delta, erro
 	return d, nil
 }
 
-// collect adds the rollup rows of the affected set, its participants those
-// in keys, to the delta tables.
-func (d *Delta) collect(keys string) error {
-	sc := inDelta(dbx.Dialect(d.tx) == dbx.Postgres, keys)
+// collect adds the rollup rows of the affected set to the delta tables.
+func (d *Delta) collect() error {
 	for _, r := range rollups {
-		if err := d.tx.Exec("INSERT INTO " + deltaTable(r) + " (" + r.cols() + ") " + r.query(sc)).Error; err != nil {
+		if err := d.tx.Exec("INSERT INTO " + deltaTable(r) + " (" + r.cols() + ") " + r.query(inDelta(dbx.Dialect(d.tx) == dbx.Postgres))).Error; err != nil {
 			return err
 		}
 	}
@@ -154,7 +136,7 @@ func (d *Delta) collect(keys string) error {
 // Apply adds the rollup rows of the affected set as the batch left it,
 // and moves the rollups (and the all-sites copies) by the difference.
 func (d *Delta) Apply() error {
-	if err := d.collect("proj_keys"); err != nil {
+	if err := d.collect(); err != nil {
 		return err
 	}
 	for _, r := range rollups {
