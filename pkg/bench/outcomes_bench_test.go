@@ -110,11 +110,9 @@ func loadNational(b *testing.B, dsn string, scale float64) map[string]int {
 	open("organizations", "id", "name", "type", "state", "created_at")
 	open("sites", "id", "org_id", "name", "credential_hash", "batch_seq", "release", "created_at")
 	open("records", "id", "site_id", "type", "version", "hash", "deleted", "data", "xact")
-	open("pom_interviews", "record_id", "site_id", "org_id", "participant_key", "timepoint", "enrollment_year", "age_band", "program_month", "release", "model")
-	open("pom_answers", "record_id", "indicator_code", "present")
+	open("pom_interviews", "record_id", "site_id", "org_id", "participant_key", "timepoint", "enrollment_year", "age_band", "program_month", "release", "model", "answers")
 	open("outcome_participants", "record_id", "site_id", "participant_key", "enrollment_year", "age_band", "model")
-	open("outcome_surveys", "record_id", "site_id", "year", "timepoint", "model", "release")
-	open("outcome_survey_answers", "record_id", "statement_code", "answer")
+	open("outcome_surveys", "record_id", "site_id", "year", "timepoint", "model", "release", "answers")
 	open("outcome_hospitalizations", "record_id", "site_id", "participant_key", "enrollment_year", "age_band", "model", "before_count", "during_count", "months_enrolled")
 	open("outcome_participation", "record_id", "site_id", "participant_key", "enrollment_year", "age_band", "model", "cohort_key", "program_month", "meetings_held",
 		"meetings_attended", "journals_due", "journals_completed", "stipend_spent_cents", "receipts_complete", "outings1", "outings2", "outings3", "outings4")
@@ -159,10 +157,15 @@ func loadNational(b *testing.B, dsn string, scale float64) map[string]int {
 				}
 				iv := contract.POMInterview{ParticipantKey: key, EnrollmentYear: year, AgeBand: band, Timepoint: tp, ProgramMonth: 1 + 5*ti, Release: rel.Version, Answers: ans}
 				id := record(site, contract.TypePOMInterview, iv)
-				put("pom_interviews", id, site, org, key, tp, year, band, iv.ProgramMonth, rel.Version, "")
+				flags := make(map[string]int, len(ans))
 				for code, present := range ans {
-					put("pom_answers", id, code, present)
+					flags[code] = 0
+					if present {
+						flags[code] = 1
+					}
 				}
+				counts["answers"] += len(ans)
+				put("pom_interviews", id, site, org, key, tp, year, band, iv.ProgramMonth, rel.Version, "", flags)
 			}
 			if rng.Float64() < 0.7 {
 				during := []int{}
@@ -188,10 +191,7 @@ func loadNational(b *testing.B, dsn string, scale float64) map[string]int {
 			}
 			sv := contract.SurveyResponse{Year: year, Timepoint: []string{contract.TimepointMidpoint, contract.TimepointClosing}[rng.IntN(2)], Model: model, Release: rel.Version, Answers: ans}
 			sid := record(site, contract.TypeSurveyResponse, sv)
-			put("outcome_surveys", sid, site, year, sv.Timepoint, model, rel.Version)
-			for code, a := range ans {
-				put("outcome_survey_answers", sid, code, a)
-			}
+			put("outcome_surveys", sid, site, year, sv.Timepoint, model, rel.Version, ans)
 		}
 		for c := 0; c < 2; c++ {
 			ck, year := uuid.NewString(), 2024+rng.IntN(3)
@@ -217,7 +217,7 @@ func loadNational(b *testing.B, dsn string, scale float64) map[string]int {
 			b.Fatalf("COPY %s: %v", t, err)
 		}
 	}
-	for _, t := range []string{"organizations", "sites", "records", "pom_interviews", "pom_answers", "outcome_participants", "outcome_surveys", "outcome_survey_answers",
+	for _, t := range []string{"organizations", "sites", "records", "pom_interviews", "outcome_participants", "outcome_surveys",
 		"outcome_hospitalizations", "outcome_participation", "outcome_cohort_months"} {
 		if _, err := conn(t).Exec(ctx, "ANALYZE "+t); err != nil {
 			b.Fatal(err)
@@ -264,9 +264,9 @@ func naiveReport(ctx context.Context, conn *pgx.Conn, where string, args ...any)
 	model := "COALESCE(NULLIF(x.model, ''), p.model, '')"
 	join := " JOIN sites s ON s.id = x.site_id JOIN organizations o ON o.id = s.org_id LEFT JOIN outcome_participants p ON p.site_id = x.site_id AND p.participant_key = x.participant_key"
 	qs := []string{
-		"SELECT x.timepoint, a.indicator_code, COUNT(*), SUM(CASE WHEN a.present THEN 1 ELSE 0 END) FROM pom_interviews x JOIN pom_answers a ON a.record_id = x.record_id" + join +
+		"SELECT x.timepoint, a.key, COUNT(*), SUM(CAST(a.value AS INTEGER)) FROM pom_interviews x JOIN jsonb_each_text(x.answers) a ON true" + join +
 			" WHERE " + strings.ReplaceAll(where, "$model", model) + " GROUP BY 1, 2",
-		"SELECT a.statement_code, a.answer, COUNT(*) FROM outcome_surveys x JOIN outcome_survey_answers a ON a.record_id = x.record_id JOIN sites s ON s.id = x.site_id JOIN organizations o ON o.id = s.org_id" +
+		"SELECT a.key, a.value, COUNT(*) FROM outcome_surveys x JOIN jsonb_each_text(x.answers) a ON true JOIN sites s ON s.id = x.site_id JOIN organizations o ON o.id = s.org_id" +
 			" WHERE " + strings.ReplaceAll(where, "$model", "x.model") + " GROUP BY 1, 2",
 		"SELECT x.site_id, COUNT(*) FROM outcome_participants x JOIN sites s ON s.id = x.site_id JOIN organizations o ON o.id = s.org_id WHERE " + strings.ReplaceAll(where, "$model", "x.model") + " GROUP BY 1",
 		"SELECT x.site_id, SUM(CASE WHEN x.timepoint = 'eligibility' THEN 1 ELSE 0 END), SUM(CASE WHEN x.timepoint = 'closing' THEN 1 ELSE 0 END) FROM pom_interviews x" + join +
@@ -383,7 +383,7 @@ func BenchmarkOutcomesNational(b *testing.B) {
 		const runs = 15
 		fmt.Fprintf(os.Stderr, "\noutcomes report, national data set on PostgreSQL (scale %.2f): %d sites, %d participants, %d interviews (%d answers), %d surveys, %d participant-months, %d records\n"+
 			"  set-up: COPY %s, rollups rebuilt in %s\n",
-			scale, counts["sites"], counts["outcome_participants"], counts["pom_interviews"], counts["pom_answers"], counts["outcome_surveys"], counts["outcome_participation"], counts["records"],
+			scale, counts["sites"], counts["outcome_participants"], counts["pom_interviews"], counts["answers"], counts["outcome_surveys"], counts["outcome_participation"], counts["records"],
 			loaded.Round(time.Second), rolled.Round(time.Millisecond))
 		var participants float64
 		for ci, c := range cases {

@@ -42,12 +42,16 @@ const projectLock int32 = 74_120_192
 // yet were all that was left, it waits a little (settleWait) for those
 // transactions and goes on. Each pass is a transaction holding an advisory
 // lock: with several hub replicas, one projects while the others skip (and
-// return 0).
+// return 0). After a pass, the tables that have doubled since the planner
+// last saw them are analyzed (refreshStats).
 func (s *Store) ProjectPending(ctx context.Context, limit int) (int, error) {
 	handled := 0
 	for handled < limit {
 		n, unsettled, err := s.projectPass(ctx, limit-handled)
 		handled += n
+		if err == nil && n > 0 {
+			err = s.refreshStats(ctx)
+		}
 		if err != nil || n == limit || unsettled == 0 {
 			return handled, err
 		}
@@ -68,6 +72,7 @@ func (s *Store) projectPass(ctx context.Context, limit int) (handled int, unsett
 			if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?, hashtext(current_schema()))", projectLock).Scan(&got).Error; err != nil || !got {
 				return err
 			}
+
 		}
 		var bound int64
 		var err error
@@ -91,11 +96,9 @@ type projection struct {
 // columns; every one is keyed by record_id, so a record's rows are replaced
 // or removed with it.
 var projectionTables = []struct{ name, cols string }{
-	{"pom_interviews", "record_id, site_id, org_id, participant_key, timepoint, enrollment_year, age_band, program_month, release, model"},
-	{"pom_answers", "record_id, indicator_code, present"},
+	{"pom_interviews", "record_id, site_id, org_id, participant_key, timepoint, enrollment_year, age_band, program_month, release, model, answers"},
 	{"outcome_participants", "record_id, site_id, participant_key, enrollment_year, age_band, model"},
-	{"outcome_surveys", "record_id, site_id, year, timepoint, model, release"},
-	{"outcome_survey_answers", "record_id, statement_code, answer"},
+	{"outcome_surveys", "record_id, site_id, year, timepoint, model, release, answers"},
 	{"outcome_hospitalizations", "record_id, site_id, participant_key, enrollment_year, age_band, model, before_count, during_count, months_enrolled"},
 	{"outcome_service_changes", "record_id, site_id, participant_key, service, kind"},
 	{"outcome_participation", "record_id, site_id, participant_key, enrollment_year, age_band, model, cohort_key, program_month, meetings_held, meetings_attended, journals_due, journals_completed, stipend_spent_cents, receipts_complete, outings1, outings2, outings3, outings4"},
@@ -103,6 +106,14 @@ var projectionTables = []struct{ name, cols string }{
 }
 
 func (pr *projection) add(table string, row ...any) { pr.rows[table] = append(pr.rows[table], row) }
+
+// jsonObject is the value of a JSON object column (an interview's or a
+// survey's answers): the object itself in the JSON document of a
+// PostgreSQL insert, its text on SQLite.
+type jsonObject string
+
+// MarshalJSON writes the object as it is.
+func (o jsonObject) MarshalJSON() ([]byte, error) { return []byte(o), nil }
 
 // addRecord decodes one stored record and adds its rows.
 func (pr *projection) addRecord(p pendingRecord) error {
@@ -113,11 +124,20 @@ func (pr *projection) addRecord(p pendingRecord) error {
 		if err != nil {
 			return err
 		}
-		pr.keys = append(pr.keys, [2]string{p.SiteID, iv.ParticipantKey})
-		pr.add("pom_interviews", p.ID, p.SiteID, p.OrgID, iv.ParticipantKey, iv.Timepoint, iv.EnrollmentYear, iv.AgeBand, iv.ProgramMonth, iv.Release, iv.Model)
+		ans := make(map[string]int, len(iv.Answers))
 		for code, present := range iv.Answers {
-			pr.add("pom_answers", p.ID, code, present)
+			if present {
+				ans[code] = 1
+			} else {
+				ans[code] = 0
+			}
 		}
+		obj, err := json.Marshal(ans)
+		if err != nil {
+			return err
+		}
+		pr.keys = append(pr.keys, [2]string{p.SiteID, iv.ParticipantKey})
+		pr.add("pom_interviews", p.ID, p.SiteID, p.OrgID, iv.ParticipantKey, iv.Timepoint, iv.EnrollmentYear, iv.AgeBand, iv.ProgramMonth, iv.Release, iv.Model, jsonObject(obj))
 	case contract.TypeParticipant:
 		pt, err := contract.DecodeParticipant(data)
 		if err != nil {
@@ -130,10 +150,11 @@ func (pr *projection) addRecord(p pendingRecord) error {
 		if err != nil {
 			return err
 		}
-		pr.add("outcome_surveys", p.ID, p.SiteID, sv.Year, sv.Timepoint, sv.Model, sv.Release)
-		for code, a := range sv.Answers {
-			pr.add("outcome_survey_answers", p.ID, code, a)
+		obj, err := json.Marshal(sv.Answers)
+		if err != nil {
+			return err
 		}
+		pr.add("outcome_surveys", p.ID, p.SiteID, sv.Year, sv.Timepoint, sv.Model, sv.Release, jsonObject(obj))
 	case contract.TypeHospitalization:
 		h, err := contract.DecodeHospitalization(data)
 		if err != nil {
@@ -224,6 +245,13 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE `+store.AfterMark("r")+` A
 // parameters.
 func insertRows(tx *gorm.DB, pg bool, table, cols string, rows [][]any) error {
 	if !pg {
+		for _, r := range rows {
+			for j, v := range r {
+				if o, ok := v.(jsonObject); ok {
+					r[j] = string(o)
+				}
+			}
+		}
 		return dbx.ExecRows(tx, "INSERT INTO "+table+" ("+cols+") VALUES ", "", "", rows, 0)
 	}
 	names := strings.Split(cols, ", ")

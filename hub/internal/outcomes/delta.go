@@ -30,11 +30,14 @@ type Delta struct {
 var participantTables = []string{"pom_interviews", "outcome_participants", "outcome_hospitalizations", "outcome_participation"}
 
 // inDelta is the scope of a delta: the affected set.
-var inDelta = scope{
-	participant: func(a string) string {
-		return "(" + a + ".site_id, " + a + ".participant_key) IN (SELECT site_id, participant_key FROM proj_keys)"
-	},
-	record: func(a string) string { return a + ".record_id IN (SELECT record_id FROM proj_records)" },
+func inDelta(pg bool) scope {
+	return scope{
+		participant: func(a string) string {
+			return "(" + a + ".site_id, " + a + ".participant_key) IN (SELECT site_id, participant_key FROM proj_keys)"
+		},
+		record: func(a string) string { return a + ".record_id IN (SELECT record_id FROM proj_records)" },
+		pg:     pg,
+	}
 }
 
 // BatchRecords is the temporary table that holds the ids of the batch's
@@ -123,7 +126,7 @@ func BeginDelta(tx *gorm.DB, recordIDs []string, keys [][2]string) (*Delta, erro
 // collect adds the rollup rows of the affected set to the delta tables.
 func (d *Delta) collect() error {
 	for _, r := range rollups {
-		if err := d.tx.Exec("INSERT INTO " + deltaTable(r) + " (" + r.cols() + ") " + r.query(inDelta)).Error; err != nil {
+		if err := d.tx.Exec("INSERT INTO " + deltaTable(r) + " (" + r.cols() + ") " + r.query(inDelta(dbx.Dialect(d.tx) == dbx.Postgres))).Error; err != nil {
 			return err
 		}
 	}

@@ -50,10 +50,35 @@ func joinModel(alias string, sc scope) string {
 // cohort months: by record_id).
 type scope struct {
 	participant, record func(alias string) string
+	pg                  bool // on PostgreSQL
+}
+
+// each is a FROM item of the pairs of a JSON object (an interview's or a
+// survey's answers): key, and value as text on PostgreSQL (a number or a
+// text on SQLite); join it ON 1 = 1 after the row it reads.
+func (sc scope) each(expr string) string {
+	if sc.pg {
+		return "jsonb_each_text(" + expr + ")"
+	}
+	return "json_each(" + expr + ")"
+}
+
+// eachText is each of a JSON object held as text.
+func (sc scope) eachText(expr string) string {
+	if sc.pg {
+		return "jsonb_each_text(CAST(" + expr + " AS JSONB))"
+	}
+	return "json_each(" + expr + ")"
 }
 
 // everything is the scope of a rebuild.
-var everything = scope{participant: func(string) string { return "1 = 1" }, record: func(string) string { return "1 = 1" }}
+func everything(pg bool) scope {
+	return scope{participant: func(string) string { return "1 = 1" }, record: func(string) string { return "1 = 1" }, pg: pg}
+}
+
+// isPresent is the condition that the answer a (a pair of an interview's
+// answers) says the outcome is present.
+func isPresent(a string) string { return "CAST(" + a + ".value AS INTEGER) = 1" }
 
 // rollup describes one rollup table: its key columns, its sums (every
 // row has a positive count among them), and the SELECT that computes its
@@ -73,18 +98,18 @@ var rollups = []rollup{
 		table: "rollup_pom", key: "site_id, year, model, timepoint, indicator_code", sums: "n, present",
 		all: "rollup_pom_all", allKey: "year, model, timepoint, indicator_code",
 		query: func(sc scope) string {
-			return `SELECT i.site_id, i.enrollment_year, ` + effModel("i") + `, i.timepoint, a.indicator_code, COUNT(*), SUM(CASE WHEN a.present THEN 1 ELSE 0 END)
-FROM pom_interviews i JOIN pom_answers a ON a.record_id = i.record_id ` + joinModel("i", sc) + `
-WHERE ` + sc.participant("i") + ` GROUP BY i.site_id, i.enrollment_year, ` + effModel("i") + `, i.timepoint, a.indicator_code`
+			return `SELECT i.site_id, i.enrollment_year, ` + effModel("i") + `, i.timepoint, a.key, COUNT(*), SUM(CAST(a.value AS INTEGER))
+FROM pom_interviews i JOIN ` + sc.each("i.answers") + ` a ON 1 = 1 ` + joinModel("i", sc) + `
+WHERE ` + sc.participant("i") + ` GROUP BY i.site_id, i.enrollment_year, ` + effModel("i") + `, i.timepoint, a.key`
 		},
 	},
 	{
 		table: "rollup_survey", key: "site_id, year, model, statement_code, answer", sums: "n",
 		all: "rollup_survey_all", allKey: "year, model, statement_code, answer",
 		query: func(sc scope) string {
-			return `SELECT s.site_id, s.year, s.model, a.statement_code, a.answer, COUNT(*)
-FROM outcome_surveys s JOIN outcome_survey_answers a ON a.record_id = s.record_id
-WHERE ` + sc.record("s") + ` GROUP BY s.site_id, s.year, s.model, a.statement_code, a.answer`
+			return `SELECT s.site_id, s.year, s.model, a.key, a.value, COUNT(*)
+FROM outcome_surveys s JOIN ` + sc.each("s.answers") + ` a ON 1 = 1
+WHERE ` + sc.record("s") + ` GROUP BY s.site_id, s.year, s.model, a.key, a.value`
 		},
 	},
 	{
@@ -123,19 +148,29 @@ SELECT site_id, year, model, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, COUNT(*), SUM(meeting
 		// at each timepoint, of the first interview's year and model.
 		table: "rollup_pom_paired", key: "site_id, year, model, span, indicator_code", sums: "kept, gained, lost, never",
 		query: func(sc scope) string {
-			return `WITH iv AS (SELECT i.record_id, i.site_id, i.participant_key, i.timepoint, i.enrollment_year, ` + effModel("i") + ` AS model,
+			// One row per participant: the last interview at each
+			// timepoint, its answers as text (pivoted, not joined to
+			// itself, so the plan does not hang on an estimate of the
+			// pairs).
+			fp, lp := isPresent("fa"), isPresent("la")
+			last := func(tp, col string) string {
+				return "MAX(CASE WHEN timepoint = '" + tp + "' THEN " + col + " END)"
+			}
+			return `WITH iv AS (SELECT i.site_id, i.participant_key, i.timepoint, i.enrollment_year, CAST(i.answers AS TEXT) AS answers, ` + effModel("i") + ` AS model,
  ROW_NUMBER() OVER (PARTITION BY i.site_id, i.participant_key, i.timepoint ORDER BY i.program_month DESC, i.record_id DESC) AS rn
- FROM pom_interviews i ` + joinModel("i", sc) + ` WHERE ` + sc.participant("i") + `)
-SELECT f.site_id, f.enrollment_year, f.model, sp.span, fa.indicator_code,
- SUM(CASE WHEN fa.present AND la.present THEN 1 ELSE 0 END), SUM(CASE WHEN NOT fa.present AND la.present THEN 1 ELSE 0 END),
- SUM(CASE WHEN fa.present AND NOT la.present THEN 1 ELSE 0 END), SUM(CASE WHEN NOT fa.present AND NOT la.present THEN 1 ELSE 0 END)
-FROM iv f
-JOIN (SELECT 'mf' AS span, 'midpoint' AS tp UNION ALL SELECT 'cf', 'closing') sp ON 1 = 1
-JOIN iv l ON l.site_id = f.site_id AND l.participant_key = f.participant_key AND l.timepoint = sp.tp AND l.rn = 1
-JOIN pom_answers fa ON fa.record_id = f.record_id
-JOIN pom_answers la ON la.record_id = l.record_id AND la.indicator_code = fa.indicator_code
-WHERE f.timepoint = 'eligibility' AND f.rn = 1
-GROUP BY f.site_id, f.enrollment_year, f.model, sp.span, fa.indicator_code`
+ FROM pom_interviews i ` + joinModel("i", sc) + ` WHERE ` + sc.participant("i") + `),
+p AS (SELECT site_id, ` + last("eligibility", "enrollment_year") + ` AS year, ` + last("eligibility", "model") + ` AS model,
+ ` + last("eligibility", "answers") + ` AS first, ` + last("midpoint", "answers") + ` AS mid, ` + last("closing", "answers") + ` AS closing
+ FROM iv WHERE rn = 1 GROUP BY site_id, participant_key)
+SELECT p.site_id, p.year, p.model, sp.span, fa.key,
+ SUM(CASE WHEN ` + fp + ` AND ` + lp + ` THEN 1 ELSE 0 END), SUM(CASE WHEN NOT ` + fp + ` AND ` + lp + ` THEN 1 ELSE 0 END),
+ SUM(CASE WHEN ` + fp + ` AND NOT ` + lp + ` THEN 1 ELSE 0 END), SUM(CASE WHEN NOT ` + fp + ` AND NOT ` + lp + ` THEN 1 ELSE 0 END)
+FROM p
+JOIN (SELECT 'mf' AS span UNION ALL SELECT 'cf') sp ON 1 = 1
+JOIN ` + sc.eachText("p.first") + ` fa ON 1 = 1
+JOIN ` + sc.eachText("CASE WHEN sp.span = 'mf' THEN p.mid ELSE p.closing END") + ` la ON la.key = fa.key
+WHERE p.first IS NOT NULL
+GROUP BY p.site_id, p.year, p.model, sp.span, fa.key`
 		},
 	},
 	{
@@ -171,6 +206,7 @@ FROM outcome_cohort_months c WHERE ` + sc.record("c") + ` GROUP BY c.site_id, c.
 // are tested against (an operator can run it to check).
 func (s *Store) RebuildRollups(ctx context.Context) error {
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		pg := dbx.Dialect(tx) == dbx.Postgres
 		if err := newRollupVersion(tx); err != nil {
 			return err
 		}
@@ -183,7 +219,7 @@ func (s *Store) RebuildRollups(ctx context.Context) error {
 					return err
 				}
 			}
-			if err := tx.Exec("INSERT INTO " + r.table + " (" + r.cols() + ") " + r.query(everything)).Error; err != nil {
+			if err := tx.Exec("INSERT INTO " + r.table + " (" + r.cols() + ") " + r.query(everything(pg))).Error; err != nil {
 				return err
 			}
 			if r.all != "" {

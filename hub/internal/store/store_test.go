@@ -322,7 +322,7 @@ func TestUpgradeCleansRecords(t *testing.T) {
 		}
 		var rows int64
 		for _, q := range []string{
-			"SELECT COUNT(*) FROM pom_answers WHERE indicator_code LIKE 'jane%'",
+			"SELECT COUNT(*) FROM pom_interviews WHERE CAST(answers AS TEXT) LIKE '%jane%'",
 			"SELECT COUNT(*) FROM outcome_participants",
 			"SELECT COUNT(*) FROM pom_interviews WHERE timepoint = 'closing'",
 		} {

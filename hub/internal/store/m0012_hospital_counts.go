@@ -6,7 +6,7 @@ import (
 	"gorm.io/gorm"
 )
 
-// m0011HospitalCounts adds what the hospitalizations table of the report
+// m0012HospitalCounts adds what the hospitalizations table of the report
 // counts besides rates: the participants hospitalized during the program
 // (rollup_hosp), and the changes in other services by service and kind
 // (outcome_service_changes, projected from each hospitalization record,
@@ -14,7 +14,7 @@ import (
 // filled here from the projected rows; the hospitalization records are
 // marked for the projector again, which projects their service changes
 // and moves rollup_services by them.
-func m0011HospitalCounts() *gormigrate.Migration {
+func m0012HospitalCounts() *gormigrate.Migration {
 	type outcomeServiceChange struct {
 		RecordID       string `gorm:"size:36;not null;index"`
 		SiteID         string `gorm:"size:36;not null"`
@@ -37,7 +37,7 @@ func m0011HospitalCounts() *gormigrate.Migration {
 		Participants int64  `gorm:"not null"`
 	}
 	return &gormigrate.Migration{
-		ID: "0011_hospital_counts",
+		ID: "0012_hospital_counts",
 		Migrate: func(tx *gorm.DB) error {
 			for name, model := range map[string]any{"outcome_service_changes": &outcomeServiceChange{}, "rollup_hosp": &rollupHosp{}, "rollup_services": &rollupService{}} {
 				if err := tx.Table(name).Migrator().CreateTable(model); err != nil {
