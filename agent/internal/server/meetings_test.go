@@ -262,7 +262,7 @@ func TestMeetingsOnTheCohortPage(t *testing.T) {
 	if st != 422 {
 		t.Fatalf("a bad meeting form: %d", st)
 	}
-	mustContain(t, "bad meeting form", body, `id="meeting-errors"`, "nothing was saved", "Lesson plan: \u201cEffective listening\u201d is a plan for another theme",
+	mustContain(t, "bad meeting form", body, `id="error-summary"`, "nothing was saved", "Lesson plan: \u201cEffective listening\u201d is a plan for another theme",
 		"Out Example: is not a member", "Skills practised: name at least one", "Role play went well.")
 	if ms, _ := s.st.Meetings(context.Background(), s.group.ID, 0); len(ms) != 0 {
 		t.Fatal("a refused form stored a meeting")
