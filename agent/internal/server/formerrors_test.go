@@ -199,3 +199,24 @@ func TestEndPairFormErrors(t *testing.T) {
 		t.Fatalf("a refused end changed the pairs: %d %d", st, len(pv.Current))
 	}
 }
+
+// TestImportFormErrors: the import form marks what the file holds and the
+// file, and imports nothing without them.
+func TestImportFormErrors(t *testing.T) {
+	s := newSite(t)
+	s.user("dir@example.org", "Dana", store.RoleDirector)
+	b := s.browser("dir@example.org")
+	st, page := b.post("/import", url.Values{"kind": {"everything"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("import, bad kind: %d", st)
+	}
+	fieldMarked(t, "import, kind", page, "kind", "kind", "Choose what the file holds")
+	st, page = b.post("/import", url.Values{"kind": {"participants", "coaches"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("import, no file: %d", st)
+	}
+	fieldMarked(t, "import, file", page, "file", "file", "Choose a CSV file of at most 8 MB")
+	if ps, err := s.st.Participants(context.Background()); err != nil || len(ps) != 0 {
+		t.Fatalf("a refused import changed the participants: %d %v", len(ps), err)
+	}
+}
