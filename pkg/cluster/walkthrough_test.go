@@ -263,6 +263,14 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	// The agent's days are UTC days.
 	now := time.Now().UTC()
 	date := func(d time.Time) string { return d.Format(time.DateOnly) }
+	// dayWords is a date as the pages show it ("Tue 4 Mar 2025").
+	dayWords := func(iso string) string {
+		d, err := time.Parse(time.DateOnly, iso)
+		if err != nil {
+			return iso
+		}
+		return d.Format("Mon 2 Jan 2006")
+	}
 	today := date(now)
 	// Moments (a review, a change) show in words in the agent's zone,
 	// which is this machine's.
@@ -329,7 +337,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	w.fill("#code-"+coachID, "PLC-2025-0042")
 	w.set("#until-"+coachID, certUntil)
 	w.submit(row+` form[action$="/certification"] button[type="submit"]`, http.StatusOK)
-	w.see(row, "current", "until "+certUntil, "PLC-2025-0042", "recorded at this site")
+	w.see(row, "current", "until "+dayWords(certUntil), "PLC-2025-0042", "recorded at this site")
 	w.see(`tr[id^="coach-"]:not(`+row+`)`, "Robin Okafor", "none on record")
 	t.Logf("screenshot: %s", screenshot(t, bctx, "walk-coaches"))
 
@@ -387,7 +395,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	if !strings.HasPrefix(cohortPath, "/cohorts/") {
 		w.fail("after starting the cohort the browser is at %s", cohortPath)
 	}
-	facts := w.see("dl.facts", "Peer Partners (group)", coachName, date(cohortStart), "Tuesday 18:00 weekly", "Community room")
+	facts := w.see("dl.facts", "Peer Partners (group)", coachName, dayWords(date(cohortStart)), "Tuesday 18:00 weekly", "Community room")
 	if !strings.Contains(facts, "Month ") {
 		w.fail("the cohort's facts name no program month: %q", facts)
 	}
@@ -420,7 +428,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 		w.submit(`form[method="post"][action="/participants"] button[type="submit"]`, http.StatusOK)
 		w.see("h1", p.first+" "+p.last)
 		w.see("main", "Participant added.")
-		w.see("dl.facts", p.birth, p.enrolled, "active")
+		w.see("dl.facts", dayWords(p.birth), dayWords(p.enrolled), "active")
 	}
 	w.submit(`header nav a[href="/participants"]`, http.StatusOK)
 	w.see("main table", "Quintero, Alma", "Vasquez, Farid")
@@ -469,7 +477,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 		w.fail("the first suggestion pairs %q", suggested)
 	}
 	w.submit("#pair-suggestions li:first-child button", http.StatusOK)
-	w.see("#current-pairs", suggested[0], suggested[1], today)
+	w.see("#current-pairs", suggested[0], suggested[1], dayWords(today))
 	w.see("#unpaired")
 	if n := w.count("#unpaired li"); n != 4 {
 		w.fail("%d members without a partner after the first pair, want 4", n)
@@ -496,7 +504,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	w.fill("#meeting_notes", "Role play on starting a conversation; the group chose the library talk for next week.")
 	w.submit(`#meeting-form button[type="submit"]`, http.StatusOK)
 	w.see("main", "Meeting recorded.")
-	w.see("#meeting-list tbody tr:first-child", today, "Month "+month+": "+theme, plan, "5 of 6 present", "Absent: "+absent, skill, "Role play")
+	w.see("#meeting-list tbody tr:first-child", dayWords(today), "Month "+month+": "+theme, plan, "5 of 6 present", "Absent: "+absent, skill, "Role play")
 
 	// 6. The guided journal of this week, on the page of the first partner
 	// of the new pair.
@@ -520,7 +528,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	w.see("#tab-profile[aria-current=page]", "Profile")
 	w.submit("#tab-journals", http.StatusOK)
 	week := w.value("#journal_week_start")
-	w.see("#journal_week_start-hint", "This week started on "+week)
+	w.see("#journal_week_start-hint", "This week started on "+dayWords(week))
 	if wk, err := time.Parse(time.DateOnly, week); err != nil || wk.Weekday() != time.Monday || week < enrolledOn || week > today {
 		w.fail("the journal form opens on the week of %q: not a Monday between the enrollment (%s) and today", week, enrolledOn)
 	}
@@ -531,11 +539,11 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	w.submit(`#journal-form button[type="submit"]`, http.StatusOK)
 	w.see("main", "Journal saved.")
 	w.see("#journal-completion", "Completion:", "(1 of ")
-	w.see("details.journal-entry summary", "Week of "+week, "not reviewed")
+	w.see("details.journal-entry summary", "Week of "+dayWords(week), "not reviewed")
 	w.click("details.journal-entry summary")
 	w.see("details.journal-entry", prompt1, "Went to the library talk", "Entered by "+coachName)
 	w.submit(`details.journal-entry form[action$="/review"] button`, http.StatusOK)
-	if s := w.see("details.journal-entry summary", "Week of "+week, "reviewed"); strings.Contains(s, "not reviewed") {
+	if s := w.see("details.journal-entry summary", "Week of "+dayWords(week), "reviewed"); strings.Contains(s, "not reviewed") {
 		w.fail("the journal is still not reviewed: %q", s)
 	}
 	w.click("details.journal-entry summary")
@@ -583,7 +591,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	w.fill("#expense_amount", "12.50")
 	w.fill("#expense_what", "First league night: shoes and two games")
 	w.submit(`#expense-form button[type="submit"]`, http.StatusOK)
-	w.see("h3#expenses + table", today, "Goal 1: "+goals[0].title, "League fees and shoe rental", "$12.50", "First league night", "no receipt")
+	w.see("h3#expenses + table", dayWords(today), "Goal 1: "+goals[0].title, "League fees and shoe rental", "$12.50", "First league night", "no receipt")
 	w.see("h2#stipend ~ dl.facts", "Spent this month", "$12.50", "missing")
 
 	receipt := receiptPNG(t)
@@ -594,7 +602,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 		w.fail("choose the receipt file: %v", err)
 	}
 	w.submit(`form[action$="/receipts"] button[type="submit"]`, http.StatusOK)
-	w.see("h3#expenses + table", "Receipt (image/png", today)
+	w.see("h3#expenses + table", "Receipt (image/png", dayWords(today))
 	if w.count(`h3#expenses + table a[href*="/receipts/"]`) != 1 {
 		w.fail("the expense does not list exactly one receipt")
 	}
@@ -614,7 +622,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	w.see("#err-partner_id", "stage 2")
 	w.choose("#outing_partner", "No peer partner")
 	w.submit(`#outing-form button[type="submit"]`, http.StatusOK)
-	w.see("#outings-table tbody tr:first-child", today, "Walk to the farmers' market", "stage 1, with the coach")
+	w.see("#outings-table tbody tr:first-child", dayWords(today), "Walk to the farmers' market", "stage 1, with the coach")
 	w.see("#outing-stage", "Current stage: stage 1, with the coach")
 	w.choose("#outing_stage", "2: with the coach and a friend")
 	w.choose("#outing_partner", partner)

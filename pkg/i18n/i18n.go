@@ -205,8 +205,8 @@ func Lang(c *gin.Context) string {
 }
 
 // TemplateCalls finds the messages a template asks for with the t
-// function ({{t .Lang "English text" ...}}), for tests that check a
-// catalogue has them all.
+// function ({{t .Lang "English text" ...}}, or as an argument, (t .Lang
+// "English text")), for tests that check a catalogue has them all.
 func TemplateCalls(src string) []string {
 	var out []string
 	for _, m := range tCallRE.FindAllStringSubmatch(src, -1) {
@@ -215,4 +215,4 @@ func TemplateCalls(src string) []string {
 	return out
 }
 
-var tCallRE = regexp.MustCompile(`\{\{-?\s*t\s+\S+\s+"((?:[^"\\]|\\.)*)"`)
+var tCallRE = regexp.MustCompile(`(?:\{\{-?|\()\s*t\s+\S+\s+"((?:[^"\\]|\\.)*)"`)

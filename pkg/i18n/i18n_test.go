@@ -82,8 +82,8 @@ func TestPick(t *testing.T) {
 }
 
 func TestTemplateCalls(t *testing.T) {
-	got := i18n.TemplateCalls(`<h1>{{t .Lang "Sign in to your journal"}}</h1>{{- t $.Lang "You wrote %d entries." .N}} {{.Other "x"}} {{t .Lang "Say \"hi\""}}`)
-	want := []string{"Sign in to your journal", "You wrote %d entries.", `Say "hi"`}
+	got := i18n.TemplateCalls(`<h1>{{t .Lang "Sign in to your journal"}}</h1>{{- t $.Lang "You wrote %d entries." .N}} {{.Other "x"}} {{t .Lang "Say \"hi\""}} {{template "x" (arr 1 (t .Lang "As an argument"))}}`)
+	want := []string{"Sign in to your journal", "You wrote %d entries.", `Say "hi"`, "As an argument"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("%q", got)
 	}

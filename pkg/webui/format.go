@@ -59,6 +59,40 @@ func (k Clock) DayOf(s string) string {
 	return k.Day(t)
 }
 
+// Month shows a month as "March 2025": a YYYY-MM month, or the month of
+// a YYYY-MM-DD date; anything else as it is.
+func (k Clock) Month(s string) string {
+	for _, layout := range []string{"2006-01", time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format("January 2006")
+		}
+	}
+	return s
+}
+
+// date is a date-only value of any kind a page holds, as Day shows it: a
+// YYYY-MM-DD string (or a pointer to one, nil ""), a time.Time or a
+// *time.Time (a date without a time, shown as the day it names).
+func (k Clock) date(v any) string {
+	switch d := v.(type) {
+	case string:
+		return k.DayOf(d)
+	case *string:
+		if d != nil {
+			return k.DayOf(*d)
+		}
+	case time.Time:
+		return k.Day(d)
+	case *time.Time:
+		if d != nil {
+			return k.Day(*d)
+		}
+	case fmt.Stringer:
+		return k.DayOf(d.String())
+	}
+	return ""
+}
+
 // Ago shows how long ago a moment was: "just now", "3 minutes ago",
 // "2 hours ago", "yesterday", "5 days ago", then the day itself; a moment
 // ahead shows as "in 3 minutes" and so on.
@@ -117,6 +151,7 @@ func Dollars(cents int64) string {
 }
 
 // Funcs are the template functions of a clock: when, ago, day, dayOf,
+// date (any date-only value: "Tue 4 Mar 2025"), month ("March 2025"),
 // dollars, and timeAttr (the machine-readable form for <time datetime>).
 // when and ago take a time.Time or a *time.Time (nil is "never").
 func (k Clock) Funcs() template.FuncMap {
@@ -136,6 +171,8 @@ func (k Clock) Funcs() template.FuncMap {
 		"ago":     func(v any) string { return k.Ago(deref(v)) },
 		"day":     func(v any) string { return k.Day(deref(v)) },
 		"dayOf":   k.DayOf,
+		"date":    k.date,
+		"month":   k.Month,
 		"dollars": Dollars,
 		"timeAttr": func(v any) string {
 			t := deref(v)

@@ -132,7 +132,7 @@ func (s *Coaches) CertifySubmit(c *gin.Context) {
 	var in store.Certification
 	_ = c.ShouldBind(&in)
 	if _, err := s.St.RecordCertification(c.Request.Context(), c.Param("cid"), "site", in); err != nil {
-		s.coachFormFail(c, err, "CertErrors", "CertCoach")
+		s.coachFormFail(c, err, "CertErrors", "CertCoach", in)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/coaches")
@@ -141,7 +141,7 @@ func (s *Coaches) CertifySubmit(c *gin.Context) {
 // coachFormFail shows the coaches page again with the mistakes of a form
 // under one coach (errKey and coachKey name them for the template), or the
 // error page for a failure that is not the user's.
-func (s *Coaches) coachFormFail(c *gin.Context, err error, errKey, coachKey string) {
+func (s *Coaches) coachFormFail(c *gin.Context, err error, errKey, coachKey string, form any) {
 	fe, ok := web.FieldErrors(err)
 	if !ok && !errors.Is(err, store.ErrNotFound) {
 		s.Respond(c, err)
@@ -150,7 +150,7 @@ func (s *Coaches) coachFormFail(c *gin.Context, err error, errKey, coachKey stri
 	if fe == nil {
 		fe = map[string]string{"coach": "There is no such coach."}
 	}
-	s.showCoaches(c, http.StatusUnprocessableEntity, gin.H{errKey: fe, coachKey: c.Param("cid")})
+	s.showCoaches(c, http.StatusUnprocessableEntity, gin.H{errKey: fe, coachKey: c.Param("cid"), "CoachForm": form})
 }
 
 func (s *Coaches) APILinkHubCert(c *gin.Context) {
@@ -176,7 +176,7 @@ func (s *Coaches) linkHubCert(c *gin.Context, code string) (store.Coach, error) 
 
 func (s *Coaches) LinkHubCertSubmit(c *gin.Context) {
 	if _, err := s.linkHubCert(c, c.PostForm("code")); err != nil {
-		s.coachFormFail(c, err, "HubErrors", "HubCoach")
+		s.coachFormFail(c, err, "HubErrors", "HubCoach", store.Certification{Code: c.PostForm("code")})
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/coaches")

@@ -160,6 +160,9 @@ func (s *Cohorts) ShowCohortPage(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	data["Title"], data["V"], data["Candidates"], data["Today"] = v.Cohort.Name, v, candidates, s.St.Now().Format("2006-01-02")
+	if _, ok := data["MemberForm"]; !ok {
+		data["MemberForm"] = memberForm{JoinedOn: data["Today"].(string)}
+	}
 	for _, add := range s.CohortSections {
 		if err := add(c, v, data); err != nil {
 			s.Respond(c, err)
@@ -183,8 +186,11 @@ func (s *Cohorts) AddMemberSubmit(c *gin.Context) {
 				"Action": "/cohorts/" + c.Param("cid") + "/members", "ParticipantID": pid, "JoinedOn": joined, "Back": "/cohorts/" + c.Param("cid")})
 			return
 		}
-		s.ShowCohort(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe})
+		s.ShowCohort(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe, "MemberForm": memberForm{ParticipantID: pid, JoinedOn: joined}})
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/cohorts/"+c.Param("cid"))
 }
+
+// memberForm is the form that adds a member, with what was entered.
+type memberForm struct{ ParticipantID, JoinedOn string }

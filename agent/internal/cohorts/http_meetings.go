@@ -342,12 +342,12 @@ func (s *Meetings) meetingFormErr(c *gin.Context, err error, f meetingForm, show
 		s.Respond(c, err)
 		return
 	}
-	list, err := s.meetingErrorList(c, fe)
+	next, lines, err := s.meetingErrors(c, fe)
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
-	show(c, http.StatusUnprocessableEntity, gin.H{"MeetingErrors": fe, "MeetingErrorList": list, "MeetingForm": f})
+	show(c, http.StatusUnprocessableEntity, gin.H{"MeetingErrors": next, "MeetingErrorLines": lines, "MeetingForm": f})
 }
 
 // planOptions are a theme's lesson plans as the meeting form offers them.
@@ -375,11 +375,14 @@ func memberOptions(ps []store.Participant) []web.Option {
 	return out
 }
 
-// meetingErrorList writes a meeting's field errors for people: each field
-// by its label, a participant by name.
-func (s *Meetings) meetingErrorList(c *gin.Context, fe map[string]string) ([]string, error) {
+// meetingErrors are a meeting form's mistakes: by field, the message
+// next to it (next: a participant's attendance, "attendance.<id>", is
+// shown with the attendance, led by their name), and the summary's line,
+// led by the field's label (lines).
+func (s *Meetings) meetingErrors(c *gin.Context, fe map[string]string) (next, lines map[string]string, err error) {
 	labels := map[string]string{"held_on": "Date", "lesson_plan": "Lesson plan", "attendance": "Attendance", "skills": "Skills practised", "notes": "Notes", "cohort": "Cohort"}
-	var out []string
+	next, lines = map[string]string{}, map[string]string{}
+	var people []string
 	for field, msg := range fe {
 		label, ok := labels[field]
 		if id, isPerson := strings.CutPrefix(field, "attendance."); isPerson {
@@ -387,13 +390,21 @@ func (s *Meetings) meetingErrorList(c *gin.Context, fe map[string]string) ([]str
 			if p, err := s.St.Participant(c.Request.Context(), id); err == nil {
 				label = p.FirstName + " " + p.LastName
 			} else if !errors.Is(err, store.ErrNotFound) {
-				return nil, err
+				return nil, nil, err
 			}
-		} else if !ok {
-			label = strings.ReplaceAll(field, "_", " ")
+			people = append(people, label+": "+msg)
+		} else {
+			if !ok {
+				label = strings.ReplaceAll(field, "_", " ")
+			}
+			next[field] = msg
 		}
-		out = append(out, label+": "+msg)
+		lines[field] = label + ": " + msg
 	}
-	sort.Strings(out)
-	return out, nil
+	if len(people) > 0 {
+		sort.Strings(people)
+		people = append([]string{next["attendance"]}, people...)
+		next["attendance"] = strings.TrimPrefix(strings.Join(people, "; "), "; ")
+	}
+	return next, lines, nil
 }

@@ -175,6 +175,8 @@ type endForm struct {
 	EndedOn, Note string
 	Reasons       []web.Option
 	Open          bool
+	// Errors are the form's mistakes, when it was the one sent.
+	Errors map[string]string
 }
 
 // PairRow is a pair as the pages show it.
@@ -221,7 +223,10 @@ type pairsSection struct {
 	LeftUnpaired string
 	History      []PairRow
 	Errors       map[string]string
-	Form         pairForm
+	// Order names the fields of the form that failed, with their ids,
+	// for the error summary.
+	Order string
+	Form  pairForm
 }
 
 // pairForm is the form that pairs members by hand.
@@ -255,6 +260,13 @@ func (s *Pairs) CohortPairsSection(c *gin.Context, v store.CohortView, data gin.
 	}
 	if e, ok := data[keyPairErrors].(map[string]string); ok {
 		sec.Errors = e
+		sec.Order = "participant=pair_a participant_id=pair_a formed_on=pair_formed_on joined_on=pair-suggestions pair=pairs-heading"
+		for i := range sec.Current {
+			if r := &sec.Current[i]; r.ID == failed {
+				r.End.Errors = e
+				sec.Order = "reason=end-" + r.ID + "-reason ended_on=end-" + r.ID + "-on note=end-" + r.ID + "-note pair=pair-" + r.ID
+			}
+		}
 	}
 	for _, sg := range pv.Suggestions {
 		names := make([]string, len(sg.Members))

@@ -3,7 +3,6 @@ package journals
 import (
 	"errors"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -63,31 +62,37 @@ func (s *OwnJournal) OwnJournalStartSubmit(c *gin.Context) {
 	}
 	s.SigninForm(c, data)
 	if c.PostForm("pin") != c.PostForm("pin2") {
-		data["Error"] = web.T(c, "The two PINs differ. Type the same PIN twice.")
+		data["Errors"] = map[string]string{"pin2": web.T(c, "Type the same PIN twice: the two PINs differ.")}
 		s.RenderOwn(c, http.StatusUnprocessableEntity, "journal_start.html", data)
 		return
 	}
 	_, tok, err := s.St.StartJournalAccess(c.Request.Context(), login, c.PostForm("code"), c.PostForm("pin"))
 	var ve *store.ValidationError
-	s.ownSignedIn(c, "journal_start.html", data, tok, "/journal?started=1", err, map[error]string{
-		store.ErrBadStartCode: web.T(c, "The sign-in name or the start code is wrong, or the code has expired or was already used. Ask your coach for a new code."),
+	s.ownSignedIn(c, "journal_start.html", data, tok, "/journal?started=1", err, map[error]refusal{
+		store.ErrBadStartCode: {"code", web.T(c, "The sign-in name or the start code is wrong, or the code has expired or was already used. Ask your coach for a new code.")},
 	}, errors.As(err, &ve))
 }
 
+// refusal is a sign-in's known refusal: the field its message is shown
+// next to, and the message.
+type refusal struct{ field, msg string }
+
 // ownSignedIn finishes a participant's sign-in: with a session, it sets
 // the cookie and goes on to next; with a known refusal (wrong, a key of
-// refusals; locked; a PIN that does not do, badPIN) it shows the form
-// again with the message; anything else fails.
-func (s *OwnJournal) ownSignedIn(c *gin.Context, page string, data gin.H, tok, next string, err error, refusals map[error]string, badPIN bool) {
+// refusals; a PIN that does not do, badPIN) it shows the form again with
+// the message next to its field; locked, with the message at the top;
+// anything else fails.
+func (s *OwnJournal) ownSignedIn(c *gin.Context, page string, data gin.H, tok, next string, err error, refusals map[error]refusal, badPIN bool) {
 	status := 0
-	for e, msg := range refusals {
+	errs := map[string]string{}
+	for e, r := range refusals {
 		if errors.Is(err, e) {
-			status, data["Error"] = http.StatusUnauthorized, msg
+			status, errs[r.field] = http.StatusUnauthorized, r.msg
 		}
 	}
 	switch {
 	case badPIN:
-		status, data["Error"] = http.StatusUnprocessableEntity, web.T(c, "Choose a PIN of at least 6 characters (digits, letters or both).")
+		status, errs["pin"] = http.StatusUnprocessableEntity, web.T(c, "Choose a PIN of at least 6 characters (digits, letters or both).")
 	case errors.Is(err, store.ErrLocked):
 		status, data["Error"] = http.StatusTooManyRequests, web.T(c, "Too many wrong tries. Your journal is locked for 15 minutes.")
 		c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.St.Now())))
@@ -96,6 +101,9 @@ func (s *OwnJournal) ownSignedIn(c *gin.Context, page string, data gin.H, tok, n
 		return
 	}
 	if status != 0 {
+		if len(errs) > 0 {
+			data["Errors"] = errs
+		}
 		s.RenderOwn(c, status, page, data)
 		return
 	}
@@ -115,7 +123,7 @@ func (s *OwnJournal) OwnJournalLoginSubmit(c *gin.Context) {
 	}
 	s.SigninForm(c, data)
 	_, tok, err := s.St.ParticipantLogin(c.Request.Context(), login, c.PostForm("pin"))
-	s.ownSignedIn(c, "journal_login.html", data, tok, "/journal", err, map[error]string{store.ErrBadParticipantLogin: web.T(c, "The sign-in name or the PIN is wrong.")}, false)
+	s.ownSignedIn(c, "journal_login.html", data, tok, "/journal", err, map[error]refusal{store.ErrBadParticipantLogin: {"pin", web.T(c, "The sign-in name or the PIN is wrong: check your sign-in name and type your PIN again.")}}, false)
 }
 
 func (s *OwnJournal) OwnJournalLogout(c *gin.Context) {
@@ -248,7 +256,8 @@ func (s *OwnJournal) OwnJournalSubmit(c *gin.Context) {
 			s.Respond(c, err)
 			return
 		}
-		s.showOwnJournal(c, http.StatusUnprocessableEntity, gin.H{"Errors": ownJournalErrors(c, rel, fe), "JournalForm": f})
+		errs, lines, order := ownJournalErrors(c, rel, fe)
+		s.showOwnJournal(c, http.StatusUnprocessableEntity, gin.H{"Errors": errs, "ErrorLines": lines, "ErrorOrder": order, "JournalForm": f})
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/journal?saved="+f.Week)
@@ -261,21 +270,26 @@ const (
 )
 
 // ownJournalErrors are the journal form's mistakes as the participant
-// reads them, in the page's language: the question (or "Week") and what
-// is wrong. A store message the catalogue does not know stays in English.
-func ownJournalErrors(c *gin.Context, rel program.Release, fe map[string]string) []string {
+// reads them, in the page's language: by field, the message shown next to
+// it (errs) and the summary's line, led by the question or "Week"
+// (lines); order names the fields in the form's order, with the ids they
+// link to. A store message the catalogue does not know stays in English.
+func ownJournalErrors(c *gin.Context, rel program.Release, fe map[string]string) (errs, lines map[string]string, order string) {
 	labels := map[string]string{"week_start": web.T(c, "Week"), "answers": web.T(c, "Answers"), "participant": web.T(c, "Participant")}
+	fields := []string{"week_start=write"}
 	for _, p := range rel.JournalPrompts {
 		labels["answers."+p.Code] = "\u201c" + web.Tr(c, p.Text) + "\u201d"
+		fields = append(fields, "answers."+p.Code+"=a_"+p.Code)
 	}
-	var out []string
+	fields = append(fields, "answers=own-journal-form", "participant=own-journal-form")
+	errs, lines = map[string]string{}, map[string]string{}
 	for field, msg := range fe {
 		label, ok := labels[field]
 		if !ok {
 			label = field
 		}
-		out = append(out, label+": "+web.Tr(c, msg))
+		errs[field] = web.Tr(c, msg)
+		lines[field] = label + ": " + errs[field]
 	}
-	sort.Strings(out)
-	return out
+	return errs, lines, strings.Join(fields, " ")
 }

@@ -143,8 +143,9 @@ func (s *Handlers) APIParticipants(c *gin.Context) {
 // listRows writes the rows of the list page's table. They are written
 // here rather than by the template because a site lists hundreds of
 // participants and html/template's escaping calls, several per cell, cost
-// more than the rest of the page; every value is escaped.
-func listRows(rows []store.RosterRow, coaches map[string]string) template.HTML {
+// more than the rest of the page; every value is escaped, and a date is
+// written in words (day).
+func listRows(rows []store.RosterRow, coaches map[string]string, day func(string) string) template.HTML {
 	var b strings.Builder
 	b.Grow(len(rows) * 300)
 	esc := template.HTMLEscapeString
@@ -165,14 +166,14 @@ func listRows(rows []store.RosterRow, coaches map[string]string) template.HTML {
 		month := "not started"
 		switch {
 		case r.Status == rules.StatusCompleted:
-			month = "year ended " + r.YearEnd
+			month = "year ended " + day(r.YearEnd)
 		case r.ProgramMonth > 0:
 			month = "month " + strconv.Itoa(r.ProgramMonth) + " of 12"
 		}
 		b.WriteString(`<tr><td><a href="/participants/` + url.PathEscape(r.ID) + `">` + esc(r.LastName+", "+r.FirstName) + "</a></td>\n")
 		b.WriteString(`<td><span class="badge` + badge + `">` + esc(rules.StatusLabel(r.Status)) + "</span></td>\n")
 		b.WriteString("<td>" + esc(month) + "</td>\n")
-		b.WriteString(`<td class="date">` + esc(r.EnrolledOn) + "</td><td>" + orNone(coaches[r.LeadCoachID]) + "</td><td>" + orNone(r.CohortName) + "</td></tr>\n")
+		b.WriteString(`<td class="date">` + esc(day(r.EnrolledOn)) + "</td><td>" + orNone(coaches[r.LeadCoachID]) + "</td><td>" + orNone(r.CohortName) + "</td></tr>\n")
 	}
 	return template.HTML(b.String()) //nolint:gosec // every value above is escaped
 }
@@ -193,7 +194,7 @@ func (s *Handlers) showParticipants(c *gin.Context, status int, data gin.H) {
 	for _, p := range probs {
 		msgs = append(msgs, p.Message)
 	}
-	data["Title"], data["Count"], data["Rows"], data["Coaches"], data["Cohorts"], data["List"], data["ListProblems"] = "Participants", len(rows), listRows(rows, names), ch.coaches, ch.cohorts, form, msgs
+	data["Title"], data["Count"], data["Rows"], data["Coaches"], data["Cohorts"], data["List"], data["ListProblems"] = "Participants", len(rows), listRows(rows, names, s.Clock.DayOf), ch.coaches, ch.cohorts, form, msgs
 	data["Filtered"] = form != (ListForm{}) && form != ListForm{Sort: "name"}
 	data["Statuses"] = web.Options(rules.Statuses, rules.StatusLabel, form.Status)
 	data["Models"] = web.Options([]string{program.ModelPeerPartners, program.ModelSocialExplorations}, modelLabel, form.Model)

@@ -229,7 +229,7 @@ func (s *Handlers) ImportSubmit(c *gin.Context) {
 	}
 	data["DryRun"] = dryRun
 	if !importKinds[kind] {
-		data["Error"] = "Choose what the file holds: participants, coaches or interviews."
+		data["Errors"] = map[string]string{"kind": "Choose what the file holds: participants, coaches or interviews"}
 		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
 		return
 	}
@@ -239,7 +239,7 @@ func (s *Handlers) ImportSubmit(c *gin.Context) {
 		return
 	}
 	if err != nil || fh.Size > maxImportBytes {
-		data["Error"] = "Choose a CSV file of at most 8 MB."
+		data["Errors"] = map[string]string{"file": "Choose a CSV file of at most 8 MB"}
 		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
 		return
 	}
@@ -253,6 +253,7 @@ func (s *Handlers) ImportSubmit(c *gin.Context) {
 	data["Result"] = res
 	switch {
 	case errors.Is(err, store.ErrImportRefused):
+		data["Errors"] = map[string]string{"file": fmt.Sprintf("The file has %d problem(s), listed below by row; correct them and choose the file again", len(res.Errors))}
 		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
 	case err != nil:
 		s.Respond(c, err)

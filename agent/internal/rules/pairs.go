@@ -170,7 +170,7 @@ func CheckEnd(reason, note string) Problems {
 		p = append(p, Problem{"note", "say why, when the reason is other"})
 	}
 	if len(note) > 500 {
-		p = append(p, Problem{"note", "is longer than 500 characters"})
+		p = append(p, Problem{"note", "Use at most 500 characters"})
 	}
 	return p
 }

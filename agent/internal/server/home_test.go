@@ -146,17 +146,17 @@ func TestHomeDueItems(t *testing.T) {
 	b := hs.browser("dir@example.org")
 	sec := home(t, b)
 	p := func(x store.Participant) string { return "/participants/" + x.ID }
-	wantItem(t, sec, "interview", p(hs.eli)+"#interviews", "Eligibility interview, due since 2026-06-01")
+	wantItem(t, sec, "interview", p(hs.eli)+"#interviews", "Eligibility interview, due since Mon 1 Jun 2026")
 	wantItem(t, sec, "interview", p(hs.mia)+"#interviews", "overdue")
-	wantItem(t, sec, "interview", p(hs.mia)+"#interviews", "Mid-point interview (month 6), overdue since 2026-06-10")
-	wantItem(t, sec, "interview", p(hs.yara)+"#interviews", "Closing interview (month 12), due since 2026-06-01")
+	wantItem(t, sec, "interview", p(hs.mia)+"#interviews", "Mid-point interview (month 6), overdue since Wed 10 Jun 2026")
+	wantItem(t, sec, "interview", p(hs.yara)+"#interviews", "Closing interview (month 12), due since Mon 1 Jun 2026")
 	wantItem(t, sec, "journal", p(hs.eli)+"#journals", "No journal for the week of Monday 8 June")
 	wantItem(t, sec, "stipend", p(hs.mia)+"?stipend_month=2026-05#stipend", "May 2026 stipend payable")
 	wantItem(t, sec, "receipts", p(hs.mia)+"?stipend_month=2026-06#expenses", "1 expense of June 2026 without a receipt")
 	wantItem(t, sec, "meeting", "/cohorts/"+hs.cohort.ID+"#meetings", "No meeting recorded in June 2026")
 	wantItem(t, sec, "pair", "/cohorts/"+hs.cohort.ID+"#current-pairs", "no joint outing recorded in June 2026")
-	wantItem(t, sec, "year_end", p(hs.yara)+"#interviews", "Program year ends in 13 days (2026-06-30)")
-	wantItem(t, sec, "certification", "/coaches#coach-"+hs.coachRec.ID, "Certification expires on 2026-07-15")
+	wantItem(t, sec, "year_end", p(hs.yara)+"#interviews", "Program year ends in 13 days (Tue 30 Jun 2026)")
+	wantItem(t, sec, "certification", "/coaches#coach-"+hs.coachRec.ID, "Certification expires on Wed 15 Jul 2026")
 	wantItem(t, sec, "ta_answer", "/ta-requests/"+hs.ta.ID, "not read yet")
 	for kind, who := range map[string]string{"journal": "Mia Okafor", "interview": "Dana", "stipend": "Yara"} {
 		if strings.Contains(sec[kind], who) {
@@ -212,7 +212,7 @@ func TestHomeCoachSeesTheirOwn(t *testing.T) {
 	sec := home(t, hs.browser("casey@example.org"))
 	wantItem(t, sec, "interview", "/participants/"+hs.mia.ID+"#interviews", "Mid-point interview")
 	wantItem(t, sec, "meeting", "/cohorts/"+hs.cohort.ID+"#meetings", "No meeting")
-	wantItem(t, sec, "certification", "/coaches#coach-"+hs.coachRec.ID, "expires on 2026-07-15")
+	wantItem(t, sec, "certification", "/coaches#coach-"+hs.coachRec.ID, "expires on Wed 15 Jul 2026")
 	all := strings.Join([]string{sec["interview"], sec["journal"], sec["stipend"], sec["receipts"], sec["year_end"]}, "\n")
 	for _, name := range []string{"Eli", "Zed"} {
 		if strings.Contains(all, name) {

@@ -45,31 +45,49 @@ func (s *signinHandlers) loginPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/setup")
 		return
 	}
-	s.Render(c, http.StatusOK, "login.html", s.SigninForm(c, gin.H{"Title": "Sign in", "Next": auth.SafeNext(c.Query("next"))}))
+	s.Render(c, http.StatusOK, signinPage, s.SigninForm(c, gin.H{"Title": "Sign in", "Next": auth.SafeNext(c.Query("next"))}))
 }
 
+// signinPage is the staff sign-in page.
+const signinPage = "signin.html"
+
+// loginSubmit signs a user in; a form that does not do comes back with
+// its mistakes next to the fields: an empty field, a wrong email or
+// password (no one is told which), an account locked.
 func (s *signinHandlers) loginSubmit(c *gin.Context) {
 	next := auth.SafeNext(c.PostForm("next"))
-	email := c.PostForm("email")
-	if !s.SigninFormValid(c, "login.html", gin.H{"Title": "Sign in", "Next": next, "Email": email}) {
+	email, pw := c.PostForm("email"), c.PostForm("password")
+	data := gin.H{"Title": "Sign in", "Next": next, "Email": email}
+	if !s.SigninFormValid(c, signinPage, data) {
 		return
 	}
-	_, tok, err := s.St.Login(c.Request.Context(), email, c.PostForm("password"))
-	if errors.Is(err, store.ErrBadLogin) || errors.Is(err, store.ErrLocked) {
-		msg, status := "The email or password is wrong.", http.StatusUnauthorized
-		if errors.Is(err, store.ErrLocked) {
-			msg, status = "Too many failed sign-ins. The account is locked for 15 minutes.", http.StatusTooManyRequests
+	errs := map[string]string{}
+	if strings.TrimSpace(email) == "" {
+		errs["email"] = "Enter your email address"
+	}
+	if pw == "" {
+		errs["password"] = "Enter your password"
+	}
+	status := http.StatusUnprocessableEntity
+	if len(errs) == 0 {
+		_, tok, err := s.St.Login(c.Request.Context(), email, pw)
+		switch {
+		case errors.Is(err, store.ErrBadLogin):
+			status, errs["password"] = http.StatusUnauthorized, "The email or password is wrong: check the email and type the password again"
+		case errors.Is(err, store.ErrLocked):
+			status, errs["email"] = http.StatusTooManyRequests, "Too many failed sign-ins: this account is locked for 15 minutes. Try again then"
 			c.Header("Retry-After", strconv.Itoa(auth.RetryAfter(err, s.St.Now())))
+		case err != nil:
+			s.Respond(c, err)
+			return
+		default:
+			auth.SetCookie(c, web.SessionCookie, tok, int(store.SessionTTL.Seconds()), s.SecureCookies)
+			c.Redirect(http.StatusSeeOther, next)
+			return
 		}
-		s.Render(c, status, "login.html", s.SigninForm(c, gin.H{"Title": "Sign in", "Next": next, "Email": email, "Error": msg}))
-		return
 	}
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	auth.SetCookie(c, web.SessionCookie, tok, int(store.SessionTTL.Seconds()), s.SecureCookies)
-	c.Redirect(http.StatusSeeOther, next)
+	data["Errors"] = errs
+	s.Render(c, status, signinPage, s.SigninForm(c, data))
 }
 
 func (s *signinHandlers) logout(c *gin.Context) {
@@ -102,22 +120,24 @@ func (s *signinHandlers) setupSubmit(c *gin.Context) {
 	}
 	s.SigninForm(c, data)
 	if pw != c.PostForm("password2") {
-		data["Error"] = "The two passwords differ."
+		// Nothing is made until the two passwords agree.
+		data["Errors"] = map[string]string{"password2": "Type the same password twice: the two passwords differ"}
 		s.Render(c, http.StatusUnprocessableEntity, "setup.html", data)
 		return
 	}
-	if _, err := s.St.AddFirstUser(ctx, email, name, pw); err != nil {
-		if errors.Is(err, store.ErrSetUp) {
-			c.Redirect(http.StatusSeeOther, "/login")
+	_, err := s.St.AddFirstUser(ctx, email, name, pw)
+	if errors.Is(err, store.ErrSetUp) {
+		c.Redirect(http.StatusSeeOther, "/login")
+		return
+	}
+	if err != nil {
+		fe, ok := web.FieldErrors(err)
+		if !ok {
+			s.Respond(c, err)
 			return
 		}
-		var ve *store.ValidationError
-		if errors.As(err, &ve) {
-			data["Error"] = strings.ReplaceAll(ve.Field, "_", " ") + " " + ve.Msg
-			s.Render(c, http.StatusUnprocessableEntity, "setup.html", data)
-			return
-		}
-		s.Respond(c, err)
+		data["Errors"] = fe
+		s.Render(c, http.StatusUnprocessableEntity, "setup.html", data)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/login")

@@ -262,7 +262,7 @@ func TestMeetingsOnTheCohortPage(t *testing.T) {
 	if st != 422 {
 		t.Fatalf("a bad meeting form: %d", st)
 	}
-	mustContain(t, "bad meeting form", body, `id="meeting-errors"`, "nothing was saved", "Lesson plan: \u201cEffective listening\u201d is a plan for another theme",
+	mustContain(t, "bad meeting form", body, `id="error-summary"`, "nothing was saved", "Lesson plan: \u201cEffective listening\u201d is a plan for another theme",
 		"Out Example: is not a member", "Skills practised: name at least one", "Role play went well.")
 	if ms, _ := s.st.Meetings(context.Background(), s.group.ID, 0); len(ms) != 0 {
 		t.Fatal("a refused form stored a meeting")
@@ -277,7 +277,7 @@ func TestMeetingsOnTheCohortPage(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("record a meeting: %d", st)
 	}
-	mustContain(t, "after recording", body, "Meeting recorded.", `id="meeting-list"`, "2026-06-16", "Month 6: Thoughts &amp; Beliefs", "Affirmations, Self-care",
+	mustContain(t, "after recording", body, "Meeting recorded.", `id="meeting-list"`, "Tue 16 Jun 2026", "Month 6: Thoughts &amp; Beliefs", "Affirmations, Self-care",
 		"5 of 6 present", "Absent: Ann Example", "Role play went well.")
 	ms, _ := s.st.Meetings(context.Background(), s.group.ID, 0)
 	if len(ms) != 1 || ms[0].Present != 5 || ms[0].RecordedBy != s.caseyUser.ID {
@@ -350,7 +350,7 @@ func TestJournalOnTheParticipantPage(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("enter a journal: %d", st)
 	}
-	mustContain(t, "after entering", body, "Journal saved.", "Week of 2026-06-15", "not reviewed", "Went bowling with my partner.",
+	mustContain(t, "after entering", body, "Journal saved.", "Week of Mon 15 Jun 2026", "not reviewed", "Went bowling with my partner.",
 		"Entered by Casey", "Mark reviewed", "Completion: <strong>4%</strong> (1 of 23 weeks")
 	// This week's entry comes back into the form for a correction.
 	if !strings.Contains(body, `name="a_skills_to_learn" rows="2" maxlength="4000">Small talk</textarea>`) {

@@ -295,7 +295,7 @@ func TestParticipantPageShowsOutcomes(t *testing.T) {
 		}
 	}
 	st, body = b.get("/participants/" + q.ID + "?tab=hospitalizations")
-	mustContain(t, "after recording", body, "2 hospitalization(s)", "2026-03-02", "Housing support", "Stopped")
+	mustContain(t, "after recording", body, "2 hospitalization(s)", "Mon 2 Mar 2026", "Housing support", "Stopped")
 	if st != 200 {
 		t.Fatalf("page after recording: %d", st)
 	}

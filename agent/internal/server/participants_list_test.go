@@ -92,7 +92,7 @@ func TestParticipantListSearchFilterSort(t *testing.T) {
 
 	got, page = listed(t, b, "?status=completed")
 	sameList(t, "completed", got, "Petrova, Olga (completed)")
-	mustContain(t, "status kept", page, `<option value="completed" selected>completed</option>`, "year ended 2026-05-03")
+	mustContain(t, "status kept", page, `<option value="completed" selected>completed</option>`, "year ended Sun 3 May 2026")
 	got, _ = listed(t, b, "?status=ended_early")
 	sameList(t, "ended early", got, "Moreno, Lea (ended early)")
 	got, _ = listed(t, b, "?status=withdrawn")
@@ -216,7 +216,7 @@ func TestCompletedParticipantJoinsOnlyWhenConfirmed(t *testing.T) {
 	path := "/api/v1/cohorts/" + ls.caseload.ID + "/members"
 	var prob problem
 	if st := ls.call(ls.dir, "POST", path, map[string]any{"participant_id": ls.olga.ID, "joined_on": "2026-06-17"}, &prob); st != 422 ||
-		!prob.has("confirm_year_ended", "program year ended on 2026-05-03") {
+		!prob.has("confirm_year_ended", "program year ended on Sun 3 May 2026") {
 		t.Fatalf("completed, no flag: %d %s", st, prob.all())
 	}
 	v, err := ls.st.ViewCohort(context.Background(), ls.caseload.ID)
@@ -231,7 +231,7 @@ func TestCompletedParticipantJoinsOnlyWhenConfirmed(t *testing.T) {
 	if st != http.StatusConflict {
 		t.Fatalf("page, completed: %d", st)
 	}
-	mustContain(t, "confirmation page", page, "Olga Petrova&#39;s program year ended on 2026-05-03 (completed)", `name="confirm_year_ended" value="yes"`,
+	mustContain(t, "confirmation page", page, "Olga Petrova&#39;s program year ended on Sun 3 May 2026 (completed)", `name="confirm_year_ended" value="yes"`,
 		`name="participant_id" value="`+ls.olga.ID+`"`, "Add them all the same", `href="/cohorts/`+ls.caseload.ID+`"`)
 	// The browser follows the redirect to the cohort's page.
 	if st, page := b.post("/cohorts/"+ls.caseload.ID+"/members", url.Values{"participant_id": {ls.olga.ID}, "joined_on": {"2026-06-17"}, "confirm_year_ended": {"yes"}}); st != 200 ||

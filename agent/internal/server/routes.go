@@ -112,7 +112,7 @@ const get, post, put, del = http.MethodGet, http.MethodPost, http.MethodPut, htt
 // anonymous survey and the participant's own journal.
 func (s *Server) publicRoutes() []route {
 	h := s.h
-	staffSignIn := s.LimitSignIn("login.html", func(c *gin.Context) gin.H {
+	staffSignIn := s.LimitSignIn(signinPage, func(c *gin.Context) gin.H {
 		return gin.H{"Title": "Sign in", "Next": auth.SafeNext(c.PostForm("next")), "Email": c.PostForm("email")}
 	})
 	journalStart := s.LimitSignIn("journal_start.html", func(c *gin.Context) gin.H {

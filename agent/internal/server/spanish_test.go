@@ -130,7 +130,7 @@ func TestSpanishJournal(t *testing.T) {
 	if st != 200 || !strings.Contains(body, "Inicia sesión en tu diario") {
 		t.Fatalf("Spanish sign-in: %d", st)
 	}
-	if st, body := b.fill("/journal/login", url.Values{"login": {login}, "pin": {"000000"}}); st != 401 || !strings.Contains(body, "El nombre de usuario o el PIN no es correcto.") {
+	if st, body := b.fill("/journal/login", url.Values{"login": {login}, "pin": {"000000"}}); st != 401 || !strings.Contains(body, "El nombre de usuario o el PIN no es correcto: revisa") {
 		t.Fatalf("a wrong PIN in Spanish: %d", st)
 	}
 	st, body = b.fill("/journal/login", url.Values{"login": {login}, "pin": {"864213"}})

@@ -414,7 +414,7 @@ func TestStipendPages(t *testing.T) {
 		t.Fatalf("June state: %d", st)
 	}
 	st, body = b.post(page+"/payments", url.Values{"csrf": {csrf}, "month": {"2026-06"}})
-	if st != 422 || !strings.Contains(body, "The stipend was not approved") || !strings.Contains(body, "No guided journal for the week of Monday 1 June 2026.") {
+	if st != 422 || !strings.Contains(body, "the stipend was not approved") || !strings.Contains(body, "No guided journal for the week of Monday 1 June 2026.") {
 		t.Fatalf("approve not payable: %d", st)
 	}
 	s.journals(p.ID, "2026-06-01", "2026-06-08", "2026-06-15", "2026-06-22", "2026-06-29")
@@ -425,11 +425,11 @@ func TestStipendPages(t *testing.T) {
 
 	// What a payment relied on stays; a plan line with expenses stays.
 	st, body = b.post(page+"/expenses/"+eid+"/remove", url.Values{"csrf": {csrf}, "month": {"2026-06"}})
-	if st != 422 || !strings.Contains(body, `id="expense-error"`) || !strings.Contains(body, "was approved with this expense on record") {
+	if st != 422 || !strings.Contains(body, `id="error-summary"`) || !strings.Contains(body, "was approved with this expense on record") {
 		t.Fatalf("removed a paid month's expense: %d", st)
 	}
 	st, body = b.post(page+"/plans/2026-06/lines/"+mv.Lines[0].ID+"/remove", url.Values{"csrf": {csrf}})
-	if st != 422 || !strings.Contains(body, `id="line-error"`) || !strings.Contains(body, "has expenses recorded on it") {
+	if st != 422 || !strings.Contains(body, `id="error-summary"`) || !strings.Contains(body, "has expenses recorded on it") {
 		t.Fatalf("removed a line with an expense: %d", st)
 	}
 	if st, _ = b.post(june, url.Values{"csrf": {csrf}, "goal_id": {gs[1].ID}, "description": {"bus"}, "amount": {"5"}}); st != 200 {

@@ -20,6 +20,8 @@ var (
 	tagRE = regexp.MustCompile(`(?s)<[^>]*>`)
 	// rawTimeRE is a machine's time: RFC 3339, ISO 8601 or Go's default.
 	rawTimeRE = regexp.MustCompile(`\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\bUTC\b|[+-]\d{4} [A-Z]{3}\b`)
+	// rawDateRE is a machine's date or month: YYYY-MM-DD or YYYY-MM.
+	rawDateRE = regexp.MustCompile(`\b\d{4}-\d\d(-\d\d)?\b`)
 )
 
 // visibleText is what a page shows a person: its text without tags (so
@@ -55,9 +57,20 @@ func TestPagesShowTimesInWords(t *testing.T) {
 	}
 	reqs, err := s.st.TARequests(ctx)
 	s.must(err)
-	pages := []string{"/sync", "/audit", "/stipends", "/participants", "/ta-requests", "/ta-requests/" + reqs[0].ID, "/coaches", "/cohorts", "/surveys"}
+	pages := []string{"/", "/sync", "/audit", "/stipends", "/participants", "/ta-requests", "/ta-requests/" + reqs[0].ID, "/coaches", "/cohorts", "/surveys"}
 	for _, p := range people {
-		pages = append(pages, "/participants/"+p.ID)
+		for _, tab := range []string{"profile", "interviews", "goals", "journals", "outings", "hospitalizations", "participation"} {
+			pages = append(pages, "/participants/"+p.ID+"?tab="+tab)
+		}
+	}
+	var cohorts []struct {
+		ID string `json:"id"`
+	}
+	if st := s.call(dirTok, "GET", "/api/v1/cohorts", nil, &cohorts); st != 200 || len(cohorts) == 0 {
+		t.Fatalf("cohorts: %d", st)
+	}
+	for _, c := range cohorts {
+		pages = append(pages, "/cohorts/"+c.ID)
 	}
 	for _, path := range pages {
 		st, body := b.get(path)
@@ -65,11 +78,7 @@ func TestPagesShowTimesInWords(t *testing.T) {
 			t.Errorf("%s: %d", path, st)
 			continue
 		}
-		text := visibleText(body)
-		if m := rawTimeRE.FindAllString(text, 3); m != nil {
-			i := rawTimeRE.FindStringIndex(text)
-			t.Errorf("%s shows a raw time %q: …%s…", path, m, text[max(0, i[0]-80):min(len(text), i[1]+40)])
-		}
+		noRawTimes(t, path, body)
 	}
 	// The sync page says when, in words, with the machine's form kept in
 	// the datetime attribute.
@@ -96,8 +105,20 @@ func TestPagesShowTimesInWords(t *testing.T) {
 	if st != 200 || !strings.Contains(body, "My journal") {
 		t.Fatalf("own journal: %d", st)
 	}
-	if m := rawTimeRE.FindString(visibleText(body)); m != "" {
-		t.Errorf("the participant's journal shows a raw time %q", m)
+	noRawTimes(t, "the participant's journal", body)
+}
+
+// noRawTimes fails when a page's visible text shows a raw time or a raw
+// date (YYYY-MM-DD, YYYY-MM): dates are in words, and only an input keeps
+// the machine's form (in its value attribute).
+func noRawTimes(t *testing.T, what, body string) {
+	t.Helper()
+	text := visibleText(body)
+	for _, re := range []*regexp.Regexp{rawTimeRE, rawDateRE} {
+		if m := re.FindAllString(text, 3); m != nil {
+			i := re.FindStringIndex(text)
+			t.Errorf("%s shows a raw time or date %q: …%s…", what, m, text[max(0, i[0]-80):min(len(text), i[1]+40)])
+		}
 	}
 }
 

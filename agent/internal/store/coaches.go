@@ -82,11 +82,9 @@ type Certification struct {
 func (s *coachStore) RecordCertification(ctx context.Context, coachID, source string, cert Certification) (Coach, error) {
 	var errs ValidationErrors
 	cert.Code = strings.TrimSpace(cert.Code)
-	if cert.Code == "" || len(cert.Code) > 60 {
-		errs = append(errs, ValidationError{Field: "code", Msg: "the certification's code is required"})
-	}
+	errs = append(errs, required(cert.Code, "code", "Enter the certification's code", 60)...)
 	if _, ok := parseDate(cert.CertifiedUntil); !ok {
-		errs = append(errs, ValidationError{Field: "certified_until", Msg: "the expiry date is required, as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "certified_until", Msg: "Enter the day the certification expires, as YYYY-MM-DD"})
 	}
 	if source != "hub" && source != "site" {
 		errs = append(errs, ValidationError{Field: "source", Msg: "must be hub or site"})

@@ -190,7 +190,7 @@ func yearEnded(p Participant, joined time.Time, confirmed bool) error {
 	if !joined.After(end) {
 		return nil
 	}
-	return &ValidationError{Field: YearEndedField, Msg: p.FirstName + " " + p.LastName + "'s program year ended on " + end.Format(dateLayout) +
+	return &ValidationError{Field: YearEndedField, Msg: p.FirstName + " " + p.LastName + "'s program year ended on " + end.Format(dayWords) +
 		" (completed). Confirm to add them to this cohort all the same"}
 }
 

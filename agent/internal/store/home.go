@@ -196,9 +196,9 @@ func (h *homeRead) interviews() error {
 			continue
 		}
 		for _, d := range rules.InterviewsDue(enrolled, h.today, done[p.ID]) {
-			what := d.Label + ", due since " + d.From.Format(dateLayout)
+			what := d.Label + ", due since " + d.From.Format(dayWords)
 			if d.Overdue {
-				what = d.Label + ", overdue since " + d.Late.Format(dateLayout)
+				what = d.Label + ", overdue since " + d.Late.Format(dayWords)
 			}
 			h.add(DueItem{Kind: DueInterview, ParticipantID: p.ID, Who: personName(p), What: what, Overdue: d.Overdue})
 		}
@@ -375,7 +375,7 @@ func (h *homeRead) yearEnds() error {
 		}
 		if soon, left := rules.EndsWithin(end, h.today, YearEndWarnDays); soon {
 			h.add(DueItem{Kind: DueYearEnd, ParticipantID: p.ID, Who: personName(p),
-				What: "Program year ends " + rules.DaysLeft(left) + " (" + p.YearEnd + "): plan the closing interview and the transition"})
+				What: "Program year ends " + rules.DaysLeft(left) + " (" + inWords(p.YearEnd) + "): plan the closing interview and the transition"})
 		}
 	}
 	return nil
@@ -395,13 +395,13 @@ func (h *homeRead) certifications() error {
 		}
 		switch {
 		case !c.CertifiedOn(h.today):
-			what := "Certification expired on " + c.CertifiedUntil
+			what := "Certification expired on " + inWords(c.CertifiedUntil)
 			if c.CertRevoked {
 				what = "Certification revoked"
 			}
 			h.add(DueItem{Kind: DueCertification, CoachID: c.ID, Who: c.Name, What: what + ": no new cohort can be given", Overdue: true})
 		case c.ExpiresSoon(h.today, ExpiryWarnDays):
-			h.add(DueItem{Kind: DueCertification, CoachID: c.ID, Who: c.Name, What: "Certification expires on " + c.CertifiedUntil + ": ask the national office to renew it"})
+			h.add(DueItem{Kind: DueCertification, CoachID: c.ID, Who: c.Name, What: "Certification expires on " + inWords(c.CertifiedUntil) + ": ask the national office to renew it"})
 		}
 	}
 	return nil

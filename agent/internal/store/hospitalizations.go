@@ -75,7 +75,7 @@ func (s *outcomeStore) inProgram(field, day string, p Participant) error {
 	case d.After(s.today()):
 		return &ValidationError{Field: field, Msg: "cannot be in the future"}
 	case d.Before(enrolled) || d.After(end):
-		return &ValidationError{Field: field, Msg: "must fall in the program year, " + p.EnrolledOn + " to " + end.Format(dateLayout) + " (hospitalizations before enrollment are the count in the two years before)"}
+		return &ValidationError{Field: field, Msg: "must fall in the program year, " + inWords(p.EnrolledOn) + " to " + end.Format(dayWords) + " (hospitalizations before enrollment are the count in the two years before)"}
 	}
 	return nil
 }

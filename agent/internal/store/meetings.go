@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -215,7 +216,7 @@ func (s *meetingStore) saveMeeting(ctx context.Context, cohortID, meetingID, rec
 		errs = append(errs, ValidationError{Field: "held_on", Msg: "cannot be in the future; record a meeting once it has taken place"})
 	}
 	if n := utf8.RuneCountInString(in.Notes); n > rules.MaxMeetingNotes {
-		errs = append(errs, ValidationError{Field: "notes", Msg: "are longer than 4000 characters"})
+		errs = append(errs, ValidationError{Field: "notes", Msg: fmt.Sprintf("Use at most %d characters: these have %d", rules.MaxMeetingNotes, n)})
 	}
 	errs = append(errs, problemsToFields(rules.CheckSkills(rel, in.Skills))...)
 	m := Meeting{ID: uuid.NewString(), CohortID: cohortID, HeldOn: in.HeldOn, LessonPlan: in.LessonPlan, Release: rel.Version, Notes: in.Notes,

@@ -245,7 +245,7 @@ func (s *pairStore) checkPairDate(field, day string, ms []member, ids []string) 
 	for _, m := range ms {
 		for _, id := range ids {
 			if m.ID == id && day < m.JoinedOn {
-				return &ValidationError{Field: field, Msg: "is before " + m.name() + " joined the group on " + m.JoinedOn}
+				return &ValidationError{Field: field, Msg: "is before " + m.name() + " joined the group on " + inWords(m.JoinedOn)}
 			}
 		}
 	}
@@ -361,7 +361,7 @@ func (s *pairStore) JoinPair(ctx context.Context, cohortID, pairID string, in Jo
 			return notFound(err)
 		}
 		if p.EndedOn != "" {
-			return &ValidationError{Field: "pair", Msg: "has ended on " + p.EndedOn}
+			return &ValidationError{Field: "pair", Msg: "has ended on " + inWords(p.EndedOn)}
 		}
 		var cur []string
 		if err := tx.Model(&PairMember{}).Where("pair_id = ?", p.ID).Order("participant_id").Pluck("participant_id", &cur).Error; err != nil {
@@ -388,7 +388,7 @@ func (s *pairStore) JoinPair(ctx context.Context, cohortID, pairID string, in Jo
 			return err
 		}
 		if in.JoinedOn < p.FormedOn {
-			return &ValidationError{Field: "joined_on", Msg: "is before the pair was formed on " + p.FormedOn}
+			return &ValidationError{Field: "joined_on", Msg: "is before the pair was formed on " + inWords(p.FormedOn)}
 		}
 		if err := tx.Create(&PairMember{PairID: p.ID, ParticipantID: in.ParticipantID, JoinedOn: in.JoinedOn}).Error; err != nil {
 			return err
@@ -441,10 +441,10 @@ func (s *pairStore) EndPair(ctx context.Context, cohortID, pairID string, in End
 			return notFound(err)
 		}
 		if p.EndedOn != "" {
-			return &ValidationError{Field: "pair", Msg: "has already ended on " + p.EndedOn}
+			return &ValidationError{Field: "pair", Msg: "has already ended on " + inWords(p.EndedOn)}
 		}
 		if in.EndedOn < p.FormedOn {
-			return &ValidationError{Field: "ended_on", Msg: "is before the pair was formed on " + p.FormedOn}
+			return &ValidationError{Field: "ended_on", Msg: "is before the pair was formed on " + inWords(p.FormedOn)}
 		}
 		if err := tx.Model(&p).Updates(map[string]any{"ended_on": in.EndedOn, "end_reason": in.Reason, "end_note": in.Note, "updated_at": s.Now()}).Error; err != nil {
 			return err

@@ -111,7 +111,7 @@ func TestFormingAndEndingPairs(t *testing.T) {
 	_, _, err = st.FormPair(ctx, cid, PairInput{ParticipantIDs: []string{ps[2].ID, ps[3].ID}, FormedOn: "2026-06-21"})
 	wantRefused(t, "future", err, "formed_on", "future")
 	_, _, err = st.FormPair(ctx, cid, PairInput{ParticipantIDs: []string{ps[2].ID, ps[3].ID}, FormedOn: "2026-01-11"})
-	wantRefused(t, "before joining", err, "formed_on", "joined the group on 2026-01-12")
+	wantRefused(t, "before joining", err, "formed_on", "joined the group on Mon 12 Jan 2026")
 	if n, _ := s.countPairs(t); n != 1 {
 		t.Fatalf("%d pairs after refusals", n)
 	}

@@ -19,6 +19,18 @@ import (
 
 const dateLayout = "2006-01-02"
 
+// dayWords is how a message people read names a day: "Tue 4 Mar 2025"
+// (webui.Clock.Day's form).
+const dayWords = "Mon 2 Jan 2006"
+
+// inWords writes a YYYY-MM-DD date as dayWords; anything else as it is.
+func inWords(s string) string {
+	if t, ok := parseDate(s); ok {
+		return t.Format(dayWords)
+	}
+	return s
+}
+
 // ParticipantInput is what staff enter for a participant.
 type ParticipantInput struct {
 	FirstName  string `json:"first_name" form:"first_name"`

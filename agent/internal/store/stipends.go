@@ -359,7 +359,7 @@ func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID st
 			return err
 		}
 		if first, last := programYear(p); !rules.InPeriod(day, first, last) {
-			errs = append(errs, ValidationError{Field: "spent_on", Msg: fmt.Sprintf("is outside the participant's program year (%s to %s)", first.Format(dateLayout), last.Format(dateLayout))})
+			errs = append(errs, ValidationError{Field: "spent_on", Msg: fmt.Sprintf("is outside the participant's program year (%s to %s)", first.Format(dayWords), last.Format(dayWords))})
 		}
 		var g Goal
 		if err := tx.Limit(1).Find(&g, "id = ? AND participant_id = ?", in.GoalID, p.ID).Error; err != nil {

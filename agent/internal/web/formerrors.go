@@ -27,7 +27,8 @@ type ErrorItem struct{ Href, Text string }
 // name; each links to the element with id prefix+field.
 //
 // A field whose element's id is not prefix+field is named as field=id
-// ("cost_cents=outing_cost").
+// ("cost_cents=outing_cost"); a field of a group the fields do not name
+// ("attendance.<id>") is placed and linked as its group ("attendance").
 func ErrorItems(errs map[string]string, fields, prefix string) []ErrorItem {
 	var order []string
 	ids := map[string]string{}
@@ -42,8 +43,18 @@ func ErrorItems(errs map[string]string, fields, prefix string) []ErrorItem {
 	for k := range errs {
 		keys = append(keys, k)
 	}
+	// A field of a group ("attendance.<id>") that the order does not
+	// name goes with its group ("attendance"): its place and its link.
+	group := func(k string) string {
+		if !slices.Contains(order, k) {
+			if g, _, ok := strings.Cut(k, "."); ok && slices.Contains(order, g) {
+				return g
+			}
+		}
+		return k
+	}
 	rank := func(k string) int {
-		if i := slices.Index(order, k); i >= 0 {
+		if i := slices.Index(order, group(k)); i >= 0 {
 			return i
 		}
 		return len(order)
@@ -56,8 +67,8 @@ func ErrorItems(errs map[string]string, fields, prefix string) []ErrorItem {
 	})
 	out := make([]ErrorItem, len(keys))
 	for i, k := range keys {
-		id := prefix + k
-		if x, ok := ids[k]; ok {
+		id := prefix + group(k)
+		if x, ok := ids[group(k)]; ok {
 			id = x
 		}
 		out[i] = ErrorItem{Href: "#" + id, Text: Sentence(k, errs[k])}

@@ -15,8 +15,9 @@ import (
 var webFS embed.FS
 
 // Pages are the agent's page templates (templates/*.html), with funcs,
-// the clock's (webui.Clock.Funcs: when, ago, day, dayOf, dollars,
-// timeAttr) and the catalogue's: t (a message in a language, {{t .Lang
+// the clock's (webui.Clock.Funcs: when, ago, day, dayOf, date, month,
+// dollars, timeAttr: every date-only value a page shows goes through date,
+// "Tue 4 Mar 2025", and a month through month, "March 2025") and the catalogue's: t (a message in a language, {{t .Lang
 // "English text" args...}}) and tr (a text that is not a format, such as a
 // release's journal prompt, {{tr .Lang .Text}}).
 func Pages(clock webui.Clock) *template.Template {

@@ -1,0 +1,222 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/itsmylife/iml/agent/internal/store"
+)
+
+// fieldMarked checks a form shown again with a mistake in field: the
+// element with id carries aria-invalid and names the message (err-field)
+// in aria-describedby, the message sits next to it, and the summary at the
+// top (with the focus) links to it with the message.
+func fieldMarked(t *testing.T, what, page, field, id, msg string) {
+	t.Helper()
+	el := regexp.MustCompile(`<(?:input|select|textarea|fieldset)[^>]*\bid="` + regexp.QuoteMeta(id) + `"[^>]*>`).FindString(page)
+	switch {
+	case el == "":
+		t.Errorf("%s: no field %s", what, id)
+	case !strings.Contains(el, `aria-invalid="true"`):
+		t.Errorf("%s: field %s is not marked invalid: %s", what, id, el)
+	case !regexp.MustCompile(`aria-describedby="[^"]*\berr-` + regexp.QuoteMeta(field) + `\b`).MatchString(el):
+		t.Errorf("%s: field %s does not name its message: %s", what, id, el)
+	}
+	if !strings.Contains(page, `id="err-`+field+`">`) {
+		t.Errorf("%s: no message next to %s", what, field)
+	}
+	sum := regexp.MustCompile(`(?s)<div class="error error-summary"[^>]*autofocus[^>]*>.*?</div>`).FindString(page)
+	if !strings.Contains(sum, `href="#`+id+`"`) || !strings.Contains(sum, msg) {
+		t.Errorf("%s: the summary does not link to %s with %q:\n%s", what, id, msg, sum)
+	}
+}
+
+// TestSignInAndSetUpFormErrors: set-up and sign-in show their mistakes
+// next to the fields, with the summary; nothing is made or signed in.
+func TestSignInAndSetUpFormErrors(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	b := s.newBrowser()
+	st, page := b.fill("/setup", url.Values{"name": {"Dana"}, "email": {"dana@example.org"}, "password": {password}, "password2": {password + "x"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("set-up, passwords differ: %d", st)
+	}
+	fieldMarked(t, "set-up, passwords differ", page, "password2", "password2", "Type the same password twice")
+	mustContain(t, "set-up kept", page, `value="Dana"`, `value="dana@example.org"`)
+	st, page = b.fill("/setup", url.Values{"name": {strings.Repeat("n", 300)}, "email": {"not an email"}, "password": {"short"}, "password2": {"short"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("set-up, bad fields: %d", st)
+	}
+	fieldMarked(t, "set-up, long name", page, "name", "name", "Use at most 200 characters")
+	fieldMarked(t, "set-up, email", page, "email", "email", "Enter an email address")
+	fieldMarked(t, "set-up, password", page, "password", "password", "12 to 72 characters")
+	// Hostile input: control characters, a huge value.
+	st, page = b.fill("/setup", url.Values{"name": {"Da\x00na\x1b[2J"}, "email": {strings.Repeat("a", 1<<16) + "@example.org"}, "password": {password}, "password2": {password}})
+	if st < 400 || st >= 500 || !strings.Contains(page, "error") {
+		t.Fatalf("set-up, hostile: %d", st)
+	}
+	if n, err := s.st.UserCount(ctx); err != nil || n != 0 {
+		t.Fatalf("a refused set-up made an account: %d %v", n, err)
+	}
+
+	s.user("dir@example.org", "Dana", store.RoleDirector)
+	st, page = b.fill("/login", url.Values{"email": {"dir@example.org"}, "password": {"wrong password!"}})
+	if st != http.StatusUnauthorized {
+		t.Fatalf("sign-in, wrong password: %d", st)
+	}
+	fieldMarked(t, "sign-in, wrong password", page, "password", "password", "The email or password is wrong")
+	st, page = b.fill("/login", url.Values{"email": {""}, "password": {""}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("sign-in, empty: %d", st)
+	}
+	fieldMarked(t, "sign-in, empty email", page, "email", "email", "Enter your email address")
+	fieldMarked(t, "sign-in, empty password", page, "password", "password", "Enter your password")
+	if strings.Contains(page, "Sign out") {
+		t.Error("a refused sign-in signed in")
+	}
+	// Duplicate keys and control characters: refused, readable.
+	st, page = b.fill("/login", url.Values{"email": {"dir@example.org", "other@example.org"}, "password": {"\x00\x01", password}})
+	if st < 400 || st >= 500 || strings.Contains(page, "Sign out") {
+		t.Fatalf("sign-in, duplicate keys: %d", st)
+	}
+}
+
+// TestJournalSignInFormErrors: the participant's start and sign-in show
+// their mistakes next to the fields, in their language.
+func TestJournalSignInFormErrors(t *testing.T) {
+	s := newMTSite(t)
+	login, code := s.issueAccess(s.members[0])
+	b := s.newBrowser()
+	st, page := b.fill("/journal/start", url.Values{"login": {login}, "code": {code}, "pin": {"864213"}, "pin2": {"864214"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("PINs differ: %d", st)
+	}
+	fieldMarked(t, "start, PINs differ", page, "pin2", "pin2", "Type the same PIN twice")
+	st, page = b.fill("/journal/start?lang=es", url.Values{"login": {login}, "code": {"wrongcode1"}, "pin": {"864213"}, "pin2": {"864213"}})
+	if st != http.StatusUnauthorized {
+		t.Fatalf("a wrong code: %d", st)
+	}
+	fieldMarked(t, "start, wrong code, Spanish", page, "code", "code", "código de inicio")
+	mustContain(t, "start in Spanish", page, "Hay un problema")
+	st, page = b.fill("/journal/start", url.Values{"login": {login}, "code": {code}, "pin": {"12"}, "pin2": {"12"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("a short PIN: %d", st)
+	}
+	fieldMarked(t, "start, short PIN (the page stays in Spanish)", page, "pin", "pin", "al menos 6 caracteres")
+	// The code still works: nothing was used up.
+	s.startJournal(login, code, "864213")
+	st, page = s.newBrowser().fill("/journal/login", url.Values{"login": {login}, "pin": {"000000"}})
+	if st != http.StatusUnauthorized {
+		t.Fatalf("a wrong PIN: %d", st)
+	}
+	fieldMarked(t, "sign-in, wrong PIN", page, "pin", "pin", "The sign-in name or the PIN is wrong")
+}
+
+// TestCohortFormErrors: adding a member, recording a meeting and
+// certifying a coach show their mistakes next to the fields and change
+// nothing; hostile input is refused with a readable 4xx.
+func TestCohortFormErrors(t *testing.T) {
+	s := newMTSite(t)
+	ctx := context.Background()
+	b := s.browser("dir@example.org")
+	path := "/cohorts/" + s.group.ID
+	st, page := b.post(path+"/members", url.Values{"participant_id": {s.outsider.ID}, "joined_on": {"June"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("add a member, bad date: %d", st)
+	}
+	fieldMarked(t, "add a member", page, "joined_on", "joined_on", "must be a date")
+	mustContain(t, "add a member kept", page, `value="June"`)
+	v, err := s.st.ViewCohort(ctx, s.group.ID)
+	s.must(err)
+	if len(v.MemberIDs) != len(s.members) {
+		t.Fatalf("a refused member joined: %d", len(v.MemberIDs))
+	}
+
+	st, page = b.post(path+"/meetings", url.Values{"held_on": {"2027-01-01"}, "lesson_plan": {"tb_affirmations"}, "skills": {"affirmations"}, "notes": {strings.Repeat("x", 5000)}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad meeting: %d", st)
+	}
+	fieldMarked(t, "meeting, future day", page, "held_on", "meeting_held_on", "cannot be in the future")
+	fieldMarked(t, "meeting, long notes", page, "notes", "meeting_notes", "Use at most 4000 characters")
+	for _, f := range []url.Values{
+		{"held_on": {"2026-06-16\x00"}, "notes": {"a\x1b[31m"}},
+		{"held_on": {"2026-06-16", "2026-06-17"}, "lesson_plan": {"a", "b"}},
+		{"held_on": {strings.Repeat("9", 1<<16)}},
+	} {
+		if st, page := b.post(path+"/meetings", f); st < 400 || st >= 500 || !strings.Contains(page, "error") {
+			t.Errorf("a hostile meeting form %q: %d", f, st)
+		}
+	}
+	if ms, _ := s.st.Meetings(ctx, s.group.ID, 0); len(ms) != 0 {
+		t.Fatal("a refused form stored a meeting")
+	}
+
+	co := s.certifiedCoach("Lee", "")
+	co, err = s.st.Coach(ctx, co.ID)
+	s.must(err)
+	st, page = b.post("/coaches/"+co.ID+"/certification", url.Values{"code": {strings.Repeat("C", 61)}, "certified_until": {"soon"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad certification: %d", st)
+	}
+	fieldMarked(t, "certification, code", page, "code", "code-"+co.ID, "Use at most 60 characters")
+	fieldMarked(t, "certification, date", page, "certified_until", "until-"+co.ID, "Enter the day the certification expires")
+	after, err := s.st.Coach(ctx, co.ID)
+	s.must(err)
+	if after.CertifiedUntil != co.CertifiedUntil || after.CertCode != co.CertCode {
+		t.Fatal("a refused certification changed the coach")
+	}
+}
+
+// TestEndPairFormErrors: ending a pair with mistakes shows them next to
+// the pair's fields and leaves the pair as it was.
+func TestEndPairFormErrors(t *testing.T) {
+	s := newPairsSite(t)
+	var formed struct{ Pair struct{ ID string } }
+	if st := s.call(s.c1, "POST", "/api/v1/cohorts/"+s.cohort.ID+"/pairs", map[string]any{"participant_ids": []string{s.ps[0].ID, s.ps[1].ID}, "formed_on": "2026-03-01"}, &formed); st != 201 {
+		t.Fatalf("form a pair: %d", st)
+	}
+	b := s.browser(s.c1email)
+	st, page := b.post("/cohorts/"+s.cohort.ID+"/pairs/"+formed.Pair.ID+"/end", url.Values{"reason": {"other"}, "ended_on": {"2026-02-01"}, "note": {strings.Repeat("n", 501)}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("end a pair, bad: %d", st)
+	}
+	fieldMarked(t, "end a pair, note", page, "note", "end-"+formed.Pair.ID+"-note", "Use at most 500 characters")
+	mustContain(t, "end a pair kept", page, `value="2026-02-01"`, `<option value="other" selected>`)
+	st, page = b.post("/cohorts/"+s.cohort.ID+"/pairs/"+formed.Pair.ID+"/end", url.Values{"reason": {"not_working_well"}, "ended_on": {"2026-02-01"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("end a pair, early: %d", st)
+	}
+	fieldMarked(t, "end a pair, date", page, "ended_on", "end-"+formed.Pair.ID+"-on", "is before the pair was formed on Sun 1 Mar 2026")
+	if st, _ := b.post("/cohorts/"+s.cohort.ID+"/pairs/"+formed.Pair.ID+"/end", url.Values{"reason": {"other\x00", "moved"}, "ended_on": {"2026-06-01\x1b"}}); st < 400 || st >= 500 {
+		t.Fatalf("end a pair, hostile: %d", st)
+	}
+	var pv pairsJSON
+	if st := s.call(s.c1, "GET", "/api/v1/cohorts/"+s.cohort.ID+"/pairs", nil, &pv); st != 200 || len(pv.Current) != 1 {
+		t.Fatalf("a refused end changed the pairs: %d %d", st, len(pv.Current))
+	}
+}
+
+// TestImportFormErrors: the import form marks what the file holds and the
+// file, and imports nothing without them.
+func TestImportFormErrors(t *testing.T) {
+	s := newSite(t)
+	s.user("dir@example.org", "Dana", store.RoleDirector)
+	b := s.browser("dir@example.org")
+	st, page := b.post("/import", url.Values{"kind": {"everything"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("import, bad kind: %d", st)
+	}
+	fieldMarked(t, "import, kind", page, "kind", "kind", "Choose what the file holds")
+	st, page = b.post("/import", url.Values{"kind": {"participants", "coaches"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("import, no file: %d", st)
+	}
+	fieldMarked(t, "import, file", page, "file", "file", "Choose a CSV file of at most 8 MB")
+	if ps, err := s.st.Participants(context.Background()); err != nil || len(ps) != 0 {
+		t.Fatalf("a refused import changed the participants: %d %v", len(ps), err)
+	}
+}
