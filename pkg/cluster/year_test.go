@@ -96,7 +96,10 @@ func siteYear(t *testing.T, ctx context.Context, a *cluster.Agent, tok string) y
 			tr.hospitaled++
 		}
 		if i < 4 { // two participants start a day program, one of them twice
-			svc := []string{"day_program", "peer_support"}[i%2]
+			svc := "day_program"
+			if i%2 == 1 {
+				svc = "peer_support"
+			}
 			post(t, ctx, http.MethodPost, api+"/participants/"+p.ID+"/service-changes", tok, map[string]any{"service": svc, "change": "started", "changed_on": fmt.Sprintf("2025-10-%02d", 10+i)}, nil, http.StatusCreated)
 			tr.services[svc+"/started"]++
 			if i == 0 {
