@@ -1,6 +1,7 @@
 package outcomes
 
 import (
+	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
@@ -185,3 +186,35 @@ const hospitalizedCell = "total/hosp_hospitalized"
 // serviceCell counts the participants with a change of a kind in another
 // service.
 func serviceCell(service, kind string) string { return "svc/" + service + "/" + kind }
+
+// monthCell names a cell of participation by program month: its
+// participants (protected), or a sum beside them (held, attended, due,
+// done, stipend).
+func monthCell(month int, part string) string { return fmt.Sprintf("month/%02d/%s", month, part) }
+
+// stipendCell is the stipend spent, in cents, over every month.
+const stipendCell = "total/stipend_cents"
+
+// scanMonths reads participation by program month, and the stipend spent.
+func (r *rawCells) scanMonths(scan func(q string, dest []any, each func()) error) error {
+	var b suppress.Base
+	var month int
+	vals := make([]int64, 6)
+	parts := []string{"participants", "held", "attended", "due", "done", "stipend"}
+	dest := []any{&b.Site, &b.Model, &b.Year, &month}
+	for i := range vals {
+		dest = append(dest, &vals[i])
+	}
+	stipend := r.cell(stipendCell)
+	return scan("SELECT site_id, model, year, program_month, participants, meetings_held, meetings_attended, journals_due, journals_completed, stipend_cents FROM rollup_months", dest, func() {
+		idx := make([]int, len(parts))
+		for i, p := range parts {
+			idx[i] = r.cell(monthCell(month, p))
+		}
+		v := r.at(b)
+		for i, x := range vals {
+			v[idx[i]] += x
+		}
+		v[stipend] += vals[5]
+	})
+}

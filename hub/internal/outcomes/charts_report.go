@@ -112,3 +112,27 @@ func answersSummary(rep OutcomeReport) (float64, bool) {
 	}
 	return round(top/all*100, 1), true
 }
+
+// monthsChart draws participation by program month: for each month, the
+// share of meetings attended and of journals completed as two bars.
+func monthsChart(rep OutcomeReport) template.HTML {
+	c := newChart("monthchart")
+	y := c.legend(4, [][2]string{{"share", "Meetings attended"}, {"outings", "Journals completed"}})
+	for _, m := range rep.Participation.Months {
+		label := fmt.Sprintf("Month %d", m.Month)
+		if note := figNote(m.Participants, ""); note != "" {
+			y = c.barRow(y, label, "share", 0, 100, "", note)
+			continue
+		}
+		y = c.barRow(y, label+": meetings attended", "share", figVal(m.AttendanceShare), 100, pctText(m.AttendanceShare), figNote(m.AttendanceShare, "no meetings held"))
+		y = c.barRow(y-6, label+": journals completed", "outings", figVal(m.JournalShare), 100, pctText(m.JournalShare), figNote(m.JournalShare, "no journals due"))
+	}
+	if len(rep.Participation.Months) == 0 {
+		c.text(chartPad, y+14, "axis", "", "No participation recorded yet.")
+		y += 24
+	}
+	return c.end("Participation by program month: shares of meetings attended and of journals completed", int(y)+4)
+}
+
+// pctText is a share as a chart writes it.
+func pctText(f Figure) string { return fmt.Sprintf("%.1f%%", figVal(f)) }

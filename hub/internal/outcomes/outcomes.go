@@ -94,7 +94,8 @@ type siteInfo struct {
 // suppression protects.
 func isCell(k string) bool {
 	switch {
-	case strings.HasPrefix(k, "pom/"), strings.HasPrefix(k, "pair/"), strings.HasPrefix(k, "survey/"), strings.HasPrefix(k, "svc/"), k == hospitalizedCell:
+	case strings.HasPrefix(k, "pom/"), strings.HasPrefix(k, "pair/"), strings.HasPrefix(k, "survey/"), strings.HasPrefix(k, "svc/"), k == hospitalizedCell,
+		strings.HasPrefix(k, "month/") && strings.HasSuffix(k, "/participants"):
 		return true
 	case strings.HasPrefix(k, "total/"):
 		return slices.Contains(personCols, k[len("total/"):])
@@ -190,16 +191,31 @@ type ServiceRow struct {
 
 // ParticipationRow sums what participants did month by month.
 type ParticipationRow struct {
-	Participants      Figure   `json:"participants"`
-	ParticipantMonths Figure   `json:"participant_months"`
-	MeetingsHeld      Figure   `json:"meetings_held"`
-	MeetingsAttended  Figure   `json:"meetings_attended"`
-	JournalsDue       Figure   `json:"journals_due"`
-	JournalsCompleted Figure   `json:"journals_completed"`
-	AttendanceShare   Figure   `json:"attendance_share"`
-	JournalShare      Figure   `json:"journal_completion_share"`
-	ReceiptShare      Figure   `json:"receipt_compliance_share"`
-	OutingsByStage    []Figure `json:"outings_by_stage"`
+	Participants      Figure `json:"participants"`
+	ParticipantMonths Figure `json:"participant_months"`
+	MeetingsHeld      Figure `json:"meetings_held"`
+	MeetingsAttended  Figure `json:"meetings_attended"`
+	JournalsDue       Figure `json:"journals_due"`
+	JournalsCompleted Figure `json:"journals_completed"`
+	// StipendSpent is the stipend spent, in dollars.
+	StipendSpent Figure `json:"stipend_spent_dollars"`
+	// Months is participation by program month (1 to 12).
+	Months          []MonthRow `json:"by_program_month"`
+	AttendanceShare Figure     `json:"attendance_share"`
+	JournalShare    Figure     `json:"journal_completion_share"`
+	ReceiptShare    Figure     `json:"receipt_compliance_share"`
+	OutingsByStage  []Figure   `json:"outings_by_stage"`
+}
+
+// MonthRow is participation in one program month: the participants with
+// a record of it, the shares of meetings attended and journals completed,
+// and the stipend spent (dollars).
+type MonthRow struct {
+	Month           int    `json:"program_month"`
+	Participants    Figure `json:"participants"`
+	AttendanceShare Figure `json:"attendance_share"`
+	JournalShare    Figure `json:"journal_completion_share"`
+	StipendSpent    Figure `json:"stipend_spent_dollars"`
 }
 
 // SiteRow is one site of the per-site breakdown.
@@ -295,38 +311,7 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 		row.HighestShare = ratio(v.val(k+contract.SurveyAnswers[0]), v.val(k+"n"), 100, 1, k+"n", k+contract.SurveyAnswers[0])
 		rep.Statements = append(rep.Statements, row)
 	}
-	hp := "total/hosp_participants"
-	rep.Hospitalizations = HospitalizationRow{
-		Participants:     count(hp),
-		ParticipantYears: ratio(v.val("total/hosp_months"), 12, 1, 1, hp),
-		BeforeRate:       ratio(v.val("total/hosp_before"), 2*v.val(hp), 1, 2, hp),
-		DuringRate:       ratio(v.val("total/hosp_during")*12, v.val("total/hosp_months"), 1, 2, hp),
-		Before:           ratio(v.val("total/hosp_before"), 1, 1, 0, hp),
-		During:           ratio(v.val("total/hosp_during"), 1, 1, 0, hp),
-		Hospitalized:     count(hospitalizedCell),
-	}
-	for _, svc := range contract.Services {
-		for _, kind := range contract.ServiceChangeKinds {
-			if k := serviceCell(svc, kind); v.p.has(k) {
-				rep.Hospitalizations.Services = append(rep.Hospitalizations.Services, ServiceRow{Service: svc, Kind: kind, Participants: count(k)})
-			}
-		}
-	}
-	pp := "total/part_participants"
-	rep.Participation = ParticipationRow{
-		Participants:      count(pp),
-		ParticipantMonths: ratio(v.val("total/part_months"), 1, 1, 0, pp),
-		MeetingsHeld:      ratio(v.val("total/meetings_held"), 1, 1, 0, pp),
-		MeetingsAttended:  ratio(v.val("total/meetings_attended"), 1, 1, 0, pp),
-		JournalsDue:       ratio(v.val("total/journals_due"), 1, 1, 0, pp),
-		JournalsCompleted: ratio(v.val("total/journals_completed"), 1, 1, 0, pp),
-		AttendanceShare:   ratio(v.val("total/meetings_attended"), v.val("total/meetings_held"), 100, 1, pp),
-		JournalShare:      ratio(v.val("total/journals_completed"), v.val("total/journals_due"), 100, 1, pp),
-		ReceiptShare:      ratio(v.val("total/receipts_ok"), v.val("total/spend_months"), 100, 1, pp),
-	}
-	for i := 1; i <= contract.OutingStages; i++ {
-		rep.Participation.OutingsByStage = append(rep.Participation.OutingsByStage, ratio(v.val("total/outings"+strconv.Itoa(i)), 1, 1, 0, pp))
-	}
+	rep.Hospitalizations, rep.Participation = hospitalRow(v, count, ratio), participationRow(v, count, ratio)
 	for _, sv := range v.sites() {
 		si := sv.site()
 		sc := func(k string) Figure {
@@ -350,4 +335,64 @@ func sortSites(rows []SiteRow) {
 		}
 		return rows[i].Site < rows[j].Site
 	})
+}
+
+// figureCount and figureRatio read a report's counts and ratios (Outcomes).
+type (
+	figureCount func(k string) Figure
+	figureRatio func(num, den int64, scale float64, places int, rests ...string) Figure
+)
+
+// hospitalRow is the report's hospitalizations.
+func hospitalRow(v view, count figureCount, ratio figureRatio) HospitalizationRow {
+	hp := "total/hosp_participants"
+	h := HospitalizationRow{
+		Participants:     count(hp),
+		ParticipantYears: ratio(v.val("total/hosp_months"), 12, 1, 1, hp),
+		BeforeRate:       ratio(v.val("total/hosp_before"), 2*v.val(hp), 1, 2, hp),
+		DuringRate:       ratio(v.val("total/hosp_during")*12, v.val("total/hosp_months"), 1, 2, hp),
+		Before:           ratio(v.val("total/hosp_before"), 1, 1, 0, hp),
+		During:           ratio(v.val("total/hosp_during"), 1, 1, 0, hp),
+		Hospitalized:     count(hospitalizedCell),
+	}
+	for _, svc := range contract.Services {
+		for _, kind := range contract.ServiceChangeKinds {
+			if k := serviceCell(svc, kind); v.p.has(k) {
+				h.Services = append(h.Services, ServiceRow{Service: svc, Kind: kind, Participants: count(k)})
+			}
+		}
+	}
+	return h
+}
+
+// participationRow is the report's participation, in all and by program
+// month.
+func participationRow(v view, count figureCount, ratio figureRatio) ParticipationRow {
+	pp := "total/part_participants"
+	p := ParticipationRow{
+		Participants:      count(pp),
+		ParticipantMonths: ratio(v.val("total/part_months"), 1, 1, 0, pp),
+		MeetingsHeld:      ratio(v.val("total/meetings_held"), 1, 1, 0, pp),
+		MeetingsAttended:  ratio(v.val("total/meetings_attended"), 1, 1, 0, pp),
+		JournalsDue:       ratio(v.val("total/journals_due"), 1, 1, 0, pp),
+		JournalsCompleted: ratio(v.val("total/journals_completed"), 1, 1, 0, pp),
+		StipendSpent:      ratio(v.val(stipendCell), 100, 1, 2, pp),
+		AttendanceShare:   ratio(v.val("total/meetings_attended"), v.val("total/meetings_held"), 100, 1, pp),
+		JournalShare:      ratio(v.val("total/journals_completed"), v.val("total/journals_due"), 100, 1, pp),
+		ReceiptShare:      ratio(v.val("total/receipts_ok"), v.val("total/spend_months"), 100, 1, pp),
+	}
+	for m := 1; m <= 12; m++ {
+		mp := monthCell(m, "participants")
+		if !v.p.has(mp) {
+			continue
+		}
+		mc := func(part string) int64 { return v.val(monthCell(m, part)) }
+		p.Months = append(p.Months, MonthRow{Month: m, Participants: count(mp),
+			AttendanceShare: ratio(mc("attended"), mc("held"), 100, 1, mp), JournalShare: ratio(mc("done"), mc("due"), 100, 1, mp),
+			StipendSpent: ratio(mc("stipend"), 100, 1, 2, mp)})
+	}
+	for i := 1; i <= contract.OutingStages; i++ {
+		p.OutingsByStage = append(p.OutingsByStage, ratio(v.val("total/outings"+strconv.Itoa(i)), 1, 1, 0, pp))
+	}
+	return p
 }

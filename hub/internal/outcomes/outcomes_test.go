@@ -19,7 +19,7 @@ import (
 	"github.com/itsmylife/iml/pkg/deident"
 )
 
-var rollupTables = []string{"rollup_pom", "rollup_pom_all", "rollup_pom_paired", "rollup_survey", "rollup_survey_all", "rollup_people", "rollup_hosp", "rollup_services", "rollup_cohorts"}
+var rollupTables = []string{"rollup_pom", "rollup_pom_all", "rollup_pom_paired", "rollup_survey", "rollup_survey_all", "rollup_people", "rollup_hosp", "rollup_services", "rollup_months", "rollup_cohorts"}
 
 // snapshot reads every rollup table, sorted, as text.
 func snapshot(t *testing.T, s *store.Store) map[string][]string {

@@ -194,6 +194,9 @@ func (s *Store) loadPublication(ctx context.Context, min int64) (*publication, e
 		if err := cells.scanHospital(scan); err != nil {
 			return err
 		}
+		if err := cells.scanMonths(scan); err != nil {
+			return err
+		}
 		if err := scan("SELECT site_id, model, year, statement_code, answer, n FROM rollup_survey", []any{&b.Site, &b.Model, &b.Year, &code, &answer, &n}, func() {
 			ix, ok := surveyCells[[2]string{code, answer}]
 			if !ok {

@@ -222,7 +222,7 @@ func (s *Handlers) reportPage(c *gin.Context, tpl, title string) {
 	s.filterChoices(c, data, f)
 	data["Report"], data["Answers"], data["Trend"] = rep, answerLabels, trend
 	data["IndicatorChart"], data["SurveyChart"], data["HospChart"] = indicatorChart(rep), surveyChart(rep), hospitalizationChart(rep)
-	data["PartChart"], data["TrendChart"] = participationChart(rep), trendChart(trend)
+	data["PartChart"], data["TrendChart"], data["MonthChart"] = participationChart(rep), trendChart(trend), monthsChart(rep)
 	data["FilterText"] = filterText(data, f)
 	s.Render(c, status, tpl, data)
 }
@@ -276,7 +276,7 @@ func filterText(data gin.H, f OutcomeFilter) string {
 }
 
 // csvTables are the tables a CSV export can hold.
-var csvTables = []string{"indicators", "paired", "statements", "hospitalizations", "services", "participation", "sites", "fidelity"}
+var csvTables = []string{"indicators", "paired", "statements", "hospitalizations", "services", "participation", "months", "sites", "fidelity"}
 
 // exportCSV streams one table of the report as shown on the page:
 // suppressed figures say so.
@@ -376,8 +376,13 @@ func reportRows(rep OutcomeReport, table string) [][]string {
 	case "participation":
 		p := rep.Participation
 		rows = append(rows, []string{"participants", "participant_months", "meetings_held", "meetings_attended", "attendance_pct", "journals_due", "journals_completed", "journal_completion_pct",
-			"receipt_compliance_pct", "outings_stage1", "outings_stage2", "outings_stage3", "outings_stage4"},
-			append(figs(p.Participants, p.ParticipantMonths, p.MeetingsHeld, p.MeetingsAttended, p.AttendanceShare, p.JournalsDue, p.JournalsCompleted, p.JournalShare, p.ReceiptShare), figs(p.OutingsByStage...)...))
+			"stipend_spent_dollars", "receipt_compliance_pct", "outings_stage1", "outings_stage2", "outings_stage3", "outings_stage4"},
+			append(figs(p.Participants, p.ParticipantMonths, p.MeetingsHeld, p.MeetingsAttended, p.AttendanceShare, p.JournalsDue, p.JournalsCompleted, p.JournalShare, p.StipendSpent, p.ReceiptShare), figs(p.OutingsByStage...)...))
+	case "months":
+		rows = append(rows, []string{"program_month", "participants", "attendance_pct", "journal_completion_pct", "stipend_spent_dollars"})
+		for _, m := range rep.Participation.Months {
+			rows = append(rows, append([]string{strconv.Itoa(m.Month)}, figs(m.Participants, m.AttendanceShare, m.JournalShare, m.StipendSpent)...))
+		}
 	case "sites":
 		rows = append(rows, []string{"site_id", "site", "organization", "state", "participants", "first_interviews", "closing_interviews", "surveys", "hospitalization_participants"})
 		for _, r := range rep.Sites {

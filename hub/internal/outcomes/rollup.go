@@ -192,6 +192,17 @@ WHERE ` + sc.participant("h") + ` GROUP BY h.site_id, h.enrollment_year, ` + eff
 		},
 	},
 	{
+		// Participation by program month, and the stipend spent.
+		table: "rollup_months", key: "site_id, year, model, program_month",
+		sums: "participants, meetings_held, meetings_attended, journals_due, journals_completed, stipend_cents",
+		query: func(sc scope) string {
+			return `SELECT x.site_id, x.enrollment_year, ` + effModel("x") + `, x.program_month, COUNT(DISTINCT x.participant_key),
+ SUM(x.meetings_held), SUM(x.meetings_attended), SUM(x.journals_due), SUM(x.journals_completed), SUM(x.stipend_spent_cents)
+FROM outcome_participation x ` + joinModel("x", sc) + ` WHERE ` + sc.participant("x") + `
+GROUP BY x.site_id, x.enrollment_year, ` + effModel("x") + `, x.program_month`
+		},
+	},
+	{
 		table: "rollup_cohorts", key: "site_id, year, model, members", sums: "months, meetings_held, meetings_on_theme",
 		query: func(sc scope) string {
 			return `SELECT c.site_id, c.start_year, c.model, c.members, COUNT(*), SUM(c.meetings_held), SUM(c.meetings_on_theme)

@@ -23,7 +23,7 @@ var chartPages = []struct {
 	path string
 	ids  []string
 }{
-	{"/outcomes", []string{"indchart", "survchart", "hospchart", "partchart", "trendchart"}},
+	{"/outcomes", []string{"indchart", "survchart", "hospchart", "partchart", "monthchart", "trendchart"}},
 	{"/outcomes/print", []string{"indchart", "survchart", "hospchart", "partchart", "trendchart"}},
 	{"/outcomes/fidelity", []string{"fidchart"}},
 	{"/affiliates", []string{"pipechart"}},

@@ -87,7 +87,7 @@ func TestOutcomesDashboardInTheBrowser(t *testing.T) {
 		if n := run(t, bctx, chromedp.Evaluate[float64]("document.querySelectorAll('#indicators tbody tr').length")); n != 12 {
 			t.Fatalf("%v indicator rows", n)
 		}
-		if n := run(t, bctx, chromedp.Evaluate[float64]("document.querySelectorAll('svg.chart').length")); n != 5 {
+		if n := run(t, bctx, chromedp.Evaluate[float64]("document.querySelectorAll('svg.chart').length")); n != 6 {
 			t.Fatalf("%v charts", n)
 		}
 		national := run(t, bctx, chromedp.Text(css("#sites tbody")))

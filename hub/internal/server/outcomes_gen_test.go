@@ -322,6 +322,14 @@ func (g *synth) truth(f outcomes.OutcomeFilter) map[string]float64 {
 				c["total/part_participants"]++
 			}
 			c["part/months"]++
+			c["part/stipend"] += float64(p.StipendSpentCents)
+			mk := fmt.Sprintf("month/%02d/", p.ProgramMonth)
+			c[mk+"participants"]++ // one record per participant and month
+			c[mk+"held"] += float64(p.MeetingsHeld)
+			c[mk+"attended"] += float64(p.MeetingsAttended)
+			c[mk+"due"] += float64(p.JournalsDue)
+			c[mk+"done"] += float64(p.JournalsCompleted)
+			c[mk+"stipend"] += float64(p.StipendSpentCents)
 			c["part/held"] += float64(p.MeetingsHeld)
 			c["part/attended"] += float64(p.MeetingsAttended)
 			c["part/due"] += float64(p.JournalsDue)

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -85,7 +86,19 @@ func reportFigures(rep outcomes.OutcomeReport, tr map[string]float64) []figCheck
 		figCheck{name: "part/held", fig: p.MeetingsHeld, want: ptrf(tr["part/held"])},
 		figCheck{name: "part/attended", fig: p.MeetingsAttended, want: ptrf(tr["part/attended"])},
 		figCheck{name: "part/due", fig: p.JournalsDue, want: ptrf(tr["part/due"])},
-		figCheck{name: "part/done", fig: p.JournalsCompleted, want: ptrf(tr["part/done"])})
+		figCheck{name: "part/done", fig: p.JournalsCompleted, want: ptrf(tr["part/done"])},
+		figCheck{name: "part/stipend", fig: p.StipendSpent, want: ratioOf(tr["part/stipend"], 100, 1, 2)})
+	for _, m := range p.Months {
+		mk := fmt.Sprintf("month/%02d/", m.Month)
+		count(mk+"participants", m.Participants)
+		out = append(out,
+			figCheck{name: mk + "attendance", fig: m.AttendanceShare, want: ratioOf(tr[mk+"attended"], tr[mk+"held"], 100, 1), cells: []string{mk + "participants"}},
+			figCheck{name: mk + "journals", fig: m.JournalShare, want: ratioOf(tr[mk+"done"], tr[mk+"due"], 100, 1), cells: []string{mk + "participants"}},
+			figCheck{name: mk + "stipend", fig: m.StipendSpent, want: ratioOf(tr[mk+"stipend"], 100, 1, 2), cells: []string{mk + "participants"}})
+	}
+	if len(p.Months) == 0 && tr["part/months"] > 0 {
+		panic("participation by program month is missing from the report")
+	}
 	for i, o := range p.OutingsByStage {
 		out = append(out, figCheck{name: "part/outings" + strconv.Itoa(i+1), fig: o, want: ptrf(tr["part/outings"+strconv.Itoa(i+1)])})
 	}

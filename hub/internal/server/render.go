@@ -90,6 +90,13 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.3f", *f.Value)
 	},
+	// figusd is a figure of dollars.
+	"figusd": func(f outcomes.Figure) string {
+		if f.Value == nil || f.Suppressed {
+			return f.String()
+		}
+		return fmt.Sprintf("$%.2f", *f.Value)
+	},
 	"figpts": func(f outcomes.Figure) string {
 		if f.Value == nil || f.Suppressed {
 			return f.String()
