@@ -2,7 +2,6 @@ package bench
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -92,15 +91,7 @@ func batchBody(siteID string, n int, rel string, items []program.Item) []byte {
 		}
 		recs[i] = r
 	}
-	raw, err := json.Marshal(contract.PushRequest{SiteID: siteID, Records: recs})
-	if err != nil {
-		panic(err)
-	}
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	_, _ = zw.Write(raw)
-	_ = zw.Close()
-	return buf.Bytes()
+	return gzBatch(siteID, recs)
 }
 
 // pushResult is one push as the load generator saw it.
