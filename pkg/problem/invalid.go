@@ -3,6 +3,8 @@ package problem
 import (
 	"errors"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Invalid is a client's mistake in one field: the one validation error of
@@ -25,7 +27,8 @@ func (e *Invalid) Sentence() string {
 		msg = strings.ReplaceAll(e.Field, "_", " ") + " " + msg
 	}
 	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
+		r, n := utf8.DecodeRuneInString(msg)
+		msg = string(unicode.ToUpper(r)) + msg[n:]
 	}
 	if !strings.HasSuffix(msg, ".") {
 		msg += "."

@@ -2,6 +2,7 @@ package textx
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -81,6 +82,33 @@ func QueryGuard(refuse func(c *gin.Context, field, msg string), checkText func(c
 			}
 			if len(vs) > 1 {
 				refuse(c, "", "The parameter \""+k+"\" appears more than once in the address: give it once.")
+				return
+			}
+		}
+		c.Next()
+	}
+}
+
+// SingleFields refuses a form (url-encoded or multipart) that sends a
+// field more than once, other than those named in multi (a group of
+// checkboxes): read on, the first value would be taken and the other
+// silently dropped. refuse answers with the message (its field is "").
+func SingleFields(refuse func(c *gin.Context, field, msg string), multi ...string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ct := c.ContentType()
+		if c.Request.Method == "GET" || c.Request.Method == "HEAD" ||
+			(ct != "application/x-www-form-urlencoded" && !strings.HasPrefix(ct, "multipart/form-data")) {
+			c.Next()
+			return
+		}
+		if ct == "application/x-www-form-urlencoded" {
+			_ = c.Request.ParseForm()
+		} else {
+			_, _ = c.MultipartForm()
+		}
+		for k, vs := range c.Request.PostForm {
+			if len(vs) > 1 && !slices.Contains(multi, k) && Clean(k) {
+				refuse(c, "", "The field \""+k+"\" was sent more than once: send the form again from its page.")
 				return
 			}
 		}

@@ -146,16 +146,16 @@ func TestHomeDueItems(t *testing.T) {
 	b := hs.browser("dir@example.org")
 	sec := home(t, b)
 	p := func(x store.Participant) string { return "/participants/" + x.ID }
-	wantItem(t, sec, "interview", p(hs.eli)+"#interviews", "Eligibility interview, due since Mon 1 Jun 2026")
-	wantItem(t, sec, "interview", p(hs.mia)+"#interviews", "overdue")
-	wantItem(t, sec, "interview", p(hs.mia)+"#interviews", "Mid-point interview (month 6), overdue since Wed 10 Jun 2026")
-	wantItem(t, sec, "interview", p(hs.yara)+"#interviews", "Closing interview (month 12), due since Mon 1 Jun 2026")
-	wantItem(t, sec, "journal", p(hs.eli)+"#journals", "No journal for the week of Monday 8 June")
+	wantItem(t, sec, "interview", p(hs.eli)+"?tab=interviews#interview-form", "Eligibility interview, due since Mon 1 Jun 2026")
+	wantItem(t, sec, "interview", p(hs.mia)+"?tab=interviews#interview-form", "overdue")
+	wantItem(t, sec, "interview", p(hs.mia)+"?tab=interviews#interview-form", "Mid-point interview (month 6), overdue since Wed 10 Jun 2026")
+	wantItem(t, sec, "interview", p(hs.yara)+"?tab=interviews#interview-form", "Closing interview (month 12), due since Mon 1 Jun 2026")
+	wantItem(t, sec, "journal", p(hs.eli)+"?tab=journals#journal-form", "No journal for the week of Monday 8 June")
 	wantItem(t, sec, "stipend", p(hs.mia)+"?stipend_month=2026-05#stipend", "May 2026 stipend payable")
 	wantItem(t, sec, "receipts", p(hs.mia)+"?stipend_month=2026-06#expenses", "1 expense of June 2026 without a receipt")
 	wantItem(t, sec, "meeting", "/cohorts/"+hs.cohort.ID+"#meetings", "No meeting recorded in June 2026")
 	wantItem(t, sec, "pair", "/cohorts/"+hs.cohort.ID+"#current-pairs", "no joint outing recorded in June 2026")
-	wantItem(t, sec, "year_end", p(hs.yara)+"#interviews", "Program year ends in 13 days (Tue 30 Jun 2026)")
+	wantItem(t, sec, "year_end", p(hs.yara)+"?tab=interviews#interview-form", "Program year ends in 13 days (Tue 30 Jun 2026)")
 	wantItem(t, sec, "certification", "/coaches#coach-"+hs.coachRec.ID, "Certification expires on Wed 15 Jul 2026")
 	wantItem(t, sec, "ta_answer", "/ta-requests/"+hs.ta.ID, "not read yet")
 	for kind, who := range map[string]string{"journal": "Mia Okafor", "interview": "Dana", "stipend": "Yara"} {
@@ -195,7 +195,7 @@ func TestHomeDueItems(t *testing.T) {
 		}
 	}
 	// The year still ends: that is done by time passing, not by a click.
-	wantItem(t, sec, "year_end", p(hs.yara)+"#interviews", "Program year ends in 13 days")
+	wantItem(t, sec, "year_end", p(hs.yara)+"?tab=interviews#interview-form", "Program year ends in 13 days")
 	_, page = b.get("/")
 	if strings.Contains(page, "The last sync round failed") || !strings.Contains(page, " (30 minutes ago)</strong>") {
 		t.Errorf("home after a successful sync shows the old error or time")
@@ -210,7 +210,7 @@ func TestHomeCoachSeesTheirOwn(t *testing.T) {
 	other := hs.site.enroll("Zed", "Quinlan", "2026-06-01", "")
 	_ = other
 	sec := home(t, hs.browser("casey@example.org"))
-	wantItem(t, sec, "interview", "/participants/"+hs.mia.ID+"#interviews", "Mid-point interview")
+	wantItem(t, sec, "interview", "/participants/"+hs.mia.ID+"?tab=interviews#interview-form", "Mid-point interview")
 	wantItem(t, sec, "meeting", "/cohorts/"+hs.cohort.ID+"#meetings", "No meeting")
 	wantItem(t, sec, "certification", "/coaches#coach-"+hs.coachRec.ID, "expires on Wed 15 Jul 2026")
 	all := strings.Join([]string{sec["interview"], sec["journal"], sec["stipend"], sec["receipts"], sec["year_end"]}, "\n")

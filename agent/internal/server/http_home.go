@@ -45,9 +45,9 @@ func dueLink(it store.DueItem) string {
 	month := "?stipend_month=" + url.QueryEscape(it.Month)
 	switch it.Kind {
 	case store.DueInterview, store.DueYearEnd:
-		return p + "#interviews"
+		return p + "?tab=interviews#interview-form"
 	case store.DueJournal:
-		return p + "#journals"
+		return p + "?tab=journals#journal-form"
 	case store.DueStipend:
 		return p + month + "#stipend"
 	case store.DueReceipts:

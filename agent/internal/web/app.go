@@ -151,7 +151,7 @@ func (s *App) RefuseQuery(c *gin.Context, field, msg string) {
 		s.RefuseText(c, field)
 		return
 	}
-	s.Render(c, http.StatusBadRequest, "error.html", gin.H{"Title": i18n.M("Check the address"), "Message": msg})
+	s.Render(c, http.StatusBadRequest, "error.html", gin.H{"Title": refusedTitle(c), "Message": msg})
 	c.Abort()
 }
 
@@ -207,4 +207,13 @@ func (s *App) Render(c *gin.Context, status int, name string, data gin.H) {
 	// The other security headers are auth.SecurityHeaders'.
 	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// refusedTitle is the title of the page that refuses a request's address
+// or form.
+func refusedTitle(c *gin.Context) string {
+	if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
+		return i18n.M("Check the address")
+	}
+	return i18n.M("Check the form")
 }

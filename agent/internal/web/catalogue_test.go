@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/i18n"
@@ -131,5 +132,16 @@ func TestSpanishCatalogue(t *testing.T) {
 	}
 	if len(unused) > 0 {
 		t.Errorf("%d Spanish messages are asked for by no page:\n%s", len(unused), strings.Join(unused, "\n"))
+	}
+}
+
+// TestCapitalizeKeepsText: a message that begins with a quotation mark or
+// an accented letter stays valid text (the journal's summary began with
+// a broken byte).
+func TestCapitalizeKeepsText(t *testing.T) {
+	for in, want := range map[string]string{"“Resumen” tiene": "“Resumen” tiene", "élan": "Élan", "enter a date": "Enter a date", "": ""} {
+		if got := web.Capitalize(in); got != want || !utf8.ValidString(got) {
+			t.Errorf("Capitalize(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

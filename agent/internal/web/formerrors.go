@@ -4,6 +4,8 @@ import (
 	"html/template"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The one way the agent's forms show their mistakes. A form that failed
@@ -92,7 +94,7 @@ func Sentence(field, msg string) string {
 	if msg == "" {
 		return msg
 	}
-	msg = strings.ToUpper(msg[:1]) + msg[1:]
+	msg = Capitalize(msg)
 	if !strings.HasSuffix(msg, ".") {
 		msg += "."
 	}
@@ -116,4 +118,14 @@ func invalidAttrs(errs map[string]string, field string, hints ...string) templat
 		b.WriteString(` aria-describedby="` + template.HTMLEscapeString(strings.Join(ids, " ")) + `"`)
 	}
 	return template.HTMLAttr(b.String()) //nolint:gosec // fixed text and the ids, escaped
+}
+
+// Capitalize upper-cases the first letter of s, whatever its encoding's
+// length (a message may begin with a quotation mark or an accented letter).
+func Capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }

@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"io/fs"
 	"strconv"
-	"strings"
 
 	"github.com/itsmylife/iml/pkg/i18n"
 	"github.com/itsmylife/iml/pkg/webui"
@@ -79,12 +78,7 @@ var funcs = template.FuncMap{
 	// errorItems are a form's error summary.
 	"invalid":    invalidAttrs,
 	"errorItems": ErrorItems,
-	"title": func(s string) string {
-		if s == "" {
-			return s
-		}
-		return strings.ToUpper(s[:1]) + s[1:]
-	},
+	"title":      Capitalize,
 }
 
 func fig(v any, signed bool) string {

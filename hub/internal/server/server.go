@@ -207,7 +207,7 @@ func (s *Server) Handler() http.Handler {
 	if s.httpm != nil {
 		r.Use(s.httpm.Middleware())
 	}
-	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText), textx.QueryGuard(s.refuseQuery, func(c *gin.Context) bool { return web.IsAPI(c) || strings.HasPrefix(c.Request.URL.Path, "/sync/") }))
+	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText), textx.SingleFields(s.refuseQuery), textx.QueryGuard(s.refuseQuery, func(c *gin.Context) bool { return web.IsAPI(c) || strings.HasPrefix(c.Request.URL.Path, "/sync/") }))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
 	// from a reverse proxy on this machine.
@@ -253,7 +253,7 @@ func (s *Server) refuseQuery(c *gin.Context, field, msg string) {
 		s.refuseText(c, field)
 		return
 	}
-	s.Render(c, http.StatusBadRequest, "error.html", gin.H{"Title": "Check the address", "Message": msg})
+	s.Render(c, http.StatusBadRequest, "error.html", gin.H{"Title": refusedTitle(c), "Message": msg})
 	c.Abort()
 }
 
@@ -362,4 +362,13 @@ func (s *Server) wakeProjector() {
 	case s.project <- struct{}{}:
 	default:
 	}
+}
+
+// refusedTitle is the title of the page that refuses a request's address
+// or form.
+func refusedTitle(c *gin.Context) string {
+	if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
+		return "Check the address"
+	}
+	return "Check the form"
 }
