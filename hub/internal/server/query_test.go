@@ -38,4 +38,11 @@ func TestQueryTakenAsMeant(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "appears more than once") {
 		t.Fatalf("a page with a parameter twice: %d %s", resp.StatusCode, b)
 	}
+	// A form that sends a field twice is refused before any handler reads
+	// it: the first value would be taken and the other dropped.
+	resp, b = h.do(t, request{method: http.MethodPost, path: "/login", header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+		body: []byte("email=a%40example.org&email=b%40example.org&password=x")})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "was sent more than once") {
+		t.Fatalf("a form field sent twice: %d %s", resp.StatusCode, b)
+	}
 }
