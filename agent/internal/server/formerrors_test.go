@@ -128,7 +128,7 @@ func TestCohortFormErrors(t *testing.T) {
 	if st != http.StatusUnprocessableEntity {
 		t.Fatalf("add a member, bad date: %d", st)
 	}
-	fieldMarked(t, "add a member", page, "joined_on", "joined_on", "must be a date")
+	fieldMarked(t, "add a member", page, "joined_on", "joined_on", "Enter a date such as 2026-03-04")
 	mustContain(t, "add a member kept", page, `value="June"`)
 	v, err := s.st.ViewCohort(ctx, s.group.ID)
 	s.must(err)
