@@ -4,6 +4,10 @@ import (
 	"html/template"
 	"slices"
 	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/pkg/i18n"
 )
 
 // The one way the agent's forms show their mistakes. A form that failed
@@ -116,4 +120,18 @@ func invalidAttrs(errs map[string]string, field string, hints ...string) templat
 		b.WriteString(` aria-describedby="` + template.HTMLEscapeString(strings.Join(ids, " ")) + `"`)
 	}
 	return template.HTMLAttr(b.String()) //nolint:gosec // fixed text and the ids, escaped
+}
+
+// RepeatedFields are the fields of a posted form sent more than once (no
+// page's form does that), each with its message (the catalogue's, in
+// English). A control character in a field is refused before (textx's
+// guard).
+func RepeatedFields(c *gin.Context, fields ...string) map[string]string {
+	out := map[string]string{}
+	for _, f := range fields {
+		if len(c.PostFormArray(f)) > 1 {
+			out[f] = i18n.M("Send this once: reload the page and fill in the form again")
+		}
+	}
+	return out
 }
