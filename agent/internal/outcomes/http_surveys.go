@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -87,7 +88,7 @@ func (s *Surveys) LimitSurvey() gin.HandlerFunc {
 			s.Respond(c, err)
 			return
 		}
-		s.showSurvey(c, http.StatusTooManyRequests, gin.H{"Errors": map[string]string{"wait": msg}, "Answers": postedAnswers(c, rel), "Code": c.PostForm("code")})
+		s.showSurvey(c, http.StatusTooManyRequests, gin.H{"FormError": msg, "Answers": postedAnswers(c, rel), "Code": c.PostForm("code")})
 	})
 }
 
@@ -126,6 +127,46 @@ func postedAnswers(c *gin.Context, rel program.Release) map[string]string {
 	return out
 }
 
+// surveyFields are a survey form's fields: fields (such as "code") then
+// each statement's answers.
+func surveyFields(rel program.Release, fields ...string) []string {
+	for _, st := range rel.Survey.Statements {
+		fields = append(fields, "s_"+st.Code)
+	}
+	return fields
+}
+
+// surveyErrors are a survey form's mistakes as the reader reads them, in
+// the page's language: by field, the message shown next to it (errs),
+// and the summary's lines, a statement's led by its number (lines); order
+// names the fields in the form's order (lead first, as field=id), each
+// statement's fieldset linked as answers.<code>. The answers posted as
+// s_<code> are answers.<code> here; a store message the catalogue does
+// not know stays in English.
+func surveyErrors(c *gin.Context, rel program.Release, fe map[string]string, lead string) (errs, lines map[string]string, order string) {
+	labels := map[string]string{}
+	fields := strings.Fields(lead)
+	for _, st := range rel.Survey.Statements {
+		labels["answers."+st.Code] = web.T(c, "Statement %d", st.Number)
+		fields = append(fields, "answers."+st.Code)
+	}
+	if len(rel.Survey.Statements) > 0 {
+		fields = append(fields, "answers=answers."+rel.Survey.Statements[0].Code)
+	}
+	errs, lines = map[string]string{}, map[string]string{}
+	for field, msg := range fe {
+		if code, ok := strings.CutPrefix(field, "s_"); ok {
+			field = "answers." + code
+		}
+		errs[field] = web.Tr(c, msg)
+		lines[field] = errs[field]
+		if l, ok := labels[field]; ok {
+			lines[field] = l + ": " + errs[field]
+		}
+	}
+	return errs, lines, strings.Join(fields, " ")
+}
+
 var surveyTimepoints = []string{contract.TimepointMidpoint, contract.TimepointClosing}
 
 var timepointLabels = map[string]string{contract.TimepointMidpoint: "Mid-point", contract.TimepointClosing: "End of the program"}
@@ -145,6 +186,9 @@ func (s *Surveys) showSurveys(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	answers, _ := data["Answers"].(map[string]string)
+	if fe, ok := data["Errors"].(map[string]string); ok {
+		data["Errors"], data["ErrorLines"], data["ErrorOrder"] = surveyErrors(c, rel, fe, "timepoint=paper_timepoint model=paper_model")
+	}
 	tp, _ := data["Timepoint"].(string)
 	model, _ := data["Model"].(string)
 	data["Title"], data["Counts"], data["Statements"], data["Release"] = "Satisfaction surveys", counts, surveyForm(rel, answers), rel.Version
@@ -162,6 +206,10 @@ func (s *Surveys) SurveyPaperSubmit(c *gin.Context) {
 		return
 	}
 	in := store.SurveyInput{Timepoint: c.PostForm("timepoint"), Model: c.PostForm("model"), Answers: postedAnswers(c, rel)}
+	if fe := web.RepeatedFields(c, surveyFields(rel, "timepoint", "model")...); len(fe) > 0 {
+		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe, "Answers": in.Answers, "Timepoint": in.Timepoint, "Model": in.Model})
+		return
+	}
 	if err := s.St.RecordSurvey(ctx, in); err != nil {
 		fe, ok := web.FieldErrors(err)
 		if !ok {
@@ -175,7 +223,11 @@ func (s *Surveys) SurveyPaperSubmit(c *gin.Context) {
 }
 
 func (s *Surveys) SurveyCodesSubmit(c *gin.Context) {
-	n, err := strconv.Atoi(c.PostForm("count"))
+	if fe := web.RepeatedFields(c, "timepoint", "model", "count"); len(fe) > 0 {
+		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"CodeErrors": fe, "CodeCount": c.PostForm("count")})
+		return
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(c.PostForm("count")))
 	if err != nil {
 		n = 0
 	}
@@ -186,7 +238,7 @@ func (s *Surveys) SurveyCodesSubmit(c *gin.Context) {
 			s.Respond(c, err)
 			return
 		}
-		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"CodeErrors": fe})
+		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"CodeErrors": fe, "CodeCount": c.PostForm("count")})
 		return
 	}
 	s.showSurveys(c, http.StatusOK, gin.H{"Codes": codes, "CodesTimepoint": timepointLabels[c.PostForm("timepoint")]})
@@ -197,6 +249,10 @@ func (s *Surveys) SurveyCodesSubmit(c *gin.Context) {
 // the day or until survey mode is ended.
 func (s *Surveys) SurveyDeviceSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
+	if fe := web.RepeatedFields(c, "timepoint", "model"); len(fe) > 0 {
+		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"DeviceErrors": fe})
+		return
+	}
 	tok, err := s.St.StartSurveyDevice(ctx, c.PostForm("timepoint"), c.PostForm("model"))
 	if err != nil {
 		fe, ok := web.FieldErrors(err)
@@ -245,6 +301,13 @@ func (s *Surveys) showSurvey(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	answers, _ := data["Answers"].(map[string]string)
+	if fe, ok := data["Errors"].(map[string]string); ok {
+		lead := "code"
+		if device {
+			lead = ""
+		}
+		data["Errors"], data["ErrorLines"], data["ErrorOrder"] = surveyErrors(c, rel, fe, lead)
+	}
 	data["Title"], data["Statements"], data["Device"] = i18n.M("Satisfaction survey"), surveyForm(rel, answers), device
 	if device {
 		data["Timepoint"] = pass.Timepoint // the page says which survey it is
@@ -273,12 +336,23 @@ func (s *Surveys) SurveySubmit(c *gin.Context) {
 		return
 	}
 	tok := c.PostForm("code")
+	fields := surveyFields(rel, "code")
 	if device {
 		tok, _ = c.Cookie(surveyCookie)
+		fields = fields[1:]
+	}
+	if fe := web.RepeatedFields(c, fields...); len(fe) > 0 {
+		s.showSurvey(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe, "Answers": answers, "Code": c.PostForm("code")})
+		return
 	}
 	if err := s.St.SubmitSurvey(ctx, tok, answers); err != nil {
 		if errors.Is(err, store.ErrSurveyPass) {
-			s.showSurvey(c, http.StatusUnprocessableEntity, gin.H{"Errors": map[string]string{"code": err.Error()}, "Answers": answers, "Code": c.PostForm("code")})
+			fe := gin.H{"Errors": map[string]string{"code": err.Error()}}
+			if device { // the device's pass ran out: no field to mend
+				fe = gin.H{"FormError": web.Sentence("", web.Tr(c, err.Error()))}
+			}
+			fe["Answers"], fe["Code"] = answers, c.PostForm("code")
+			s.showSurvey(c, http.StatusUnprocessableEntity, fe)
 			return
 		}
 		fe, ok := web.FieldErrors(err)

@@ -355,8 +355,12 @@ func interviewForm(c *gin.Context) (store.InterviewInput, map[string]string, sto
 }
 
 func (s *Handlers) WithdrawSubmit(c *gin.Context) {
-	if c.PostForm("confirm") != "yes" {
-		s.ShowParticipant(c, http.StatusUnprocessableEntity, gin.H{"WithdrawError": "Tick the box to confirm the participant asked to withdraw."})
+	errs := web.RepeatedFields(c, "confirm")
+	if len(errs) == 0 && c.PostForm("confirm") != "yes" {
+		errs["confirm"] = "Tick the box to confirm the participant asked to leave the program"
+	}
+	if len(errs) > 0 {
+		s.ShowParticipant(c, http.StatusUnprocessableEntity, gin.H{"WithdrawErrors": errs})
 		return
 	}
 	if err := s.St.Withdraw(c.Request.Context(), c.Param("id")); err != nil {

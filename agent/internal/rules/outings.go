@@ -56,7 +56,7 @@ func (o OutingFacts) CheckOuting() Problems {
 	var p Problems
 	switch {
 	case o.Date.IsZero():
-		p = append(p, Problem{"date", "must be a date as YYYY-MM-DD"})
+		p = append(p, Problem{"date", "Enter a date such as 2026-03-04"})
 	case o.Date.After(o.Today):
 		p = append(p, Problem{"date", "cannot be in the future"})
 	case o.Date.Before(o.EnrolledOn):

@@ -76,7 +76,7 @@ func TestCheckOuting(t *testing.T) {
 		"huge cost":        {func(o *OutingFacts) { o.CostCents = MaxOutingCostCents + 1 }, "cost_cents", "check the amount"},
 		"future":           {func(o *OutingFacts) { o.Date = day("2026-06-21") }, "date", "future"},
 		"before enrolling": {func(o *OutingFacts) { o.Date = day("2026-01-11") }, "date", "before the participant's enrollment"},
-		"no date":          {func(o *OutingFacts) { o.Date = day("0001-01-01") }, "date", "YYYY-MM-DD"},
+		"no date":          {func(o *OutingFacts) { o.Date = day("0001-01-01") }, "date", "such as 2026-03-04"},
 		"no activity":      {func(o *OutingFacts) { o.Activity = "  " }, "activity", "say what"},
 		"partner alone":    {func(o *OutingFacts) { o.Stage = StageOnTheirOwn }, "partner_id", "on their own"},
 		"not a partner":    {func(o *OutingFacts) { o.PartnerWasPaired = false }, "partner_id", "was not"},

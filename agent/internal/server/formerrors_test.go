@@ -128,7 +128,7 @@ func TestCohortFormErrors(t *testing.T) {
 	if st != http.StatusUnprocessableEntity {
 		t.Fatalf("add a member, bad date: %d", st)
 	}
-	fieldMarked(t, "add a member", page, "joined_on", "joined_on", "must be a date")
+	fieldMarked(t, "add a member", page, "joined_on", "joined_on", "Enter a date such as 2026-03-04")
 	mustContain(t, "add a member kept", page, `value="June"`)
 	v, err := s.st.ViewCohort(ctx, s.group.ID)
 	s.must(err)
@@ -218,5 +218,147 @@ func TestImportFormErrors(t *testing.T) {
 	fieldMarked(t, "import, file", page, "file", "file", "Choose a CSV file of at most 8 MB")
 	if ps, err := s.st.Participants(context.Background()); err != nil || len(ps) != 0 {
 		t.Fatalf("a refused import changed the participants: %d %v", len(ps), err)
+	}
+}
+
+// hostile posts each form to path and wants a readable 4xx for each.
+func hostile(t *testing.T, b *browser, what, path string, forms ...url.Values) {
+	t.Helper()
+	for _, f := range forms {
+		if st, page := b.post(path, f); st < 400 || st >= 500 || !strings.Contains(page, "error") {
+			t.Errorf("%s, hostile %q: %d", what, f, st)
+		}
+	}
+}
+
+// TestSurveyFormErrors: the paper survey, the survey codes and the
+// anonymous survey page (in Spanish too) show their mistakes next to the
+// fields; nothing is stored and no code is used up.
+func TestSurveyFormErrors(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	s.user("dir@example.org", "Dana", store.RoleDirector)
+	b := s.browser("dir@example.org")
+	const s1 = "s_s01_meets_where_i_choose"
+	st, page := b.post("/surveys", url.Values{"timepoint": {"eligibility"}, s1: {"maybe"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("paper survey, bad: %d", st)
+	}
+	fieldMarked(t, "paper survey, timepoint", page, "timepoint", "paper_timepoint", "Choose the timepoint")
+	fieldMarked(t, "paper survey, answer", page, "answers.s01_meets_where_i_choose", "answers.s01_meets_where_i_choose", "Statement 1: Choose one of the four answers")
+	st, page = b.post("/surveys", url.Values{"timepoint": {"midpoint"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("paper survey, empty: %d", st)
+	}
+	fieldMarked(t, "paper survey, nothing answered", page, "answers", "answers.s01_meets_where_i_choose", "Answer at least one statement")
+	hostile(t, b, "paper survey", "/surveys",
+		url.Values{"timepoint": {"midpoint", "closing"}, s1: {"definitely_agree"}},
+		url.Values{"timepoint": {"midpoint"}, s1: {"definitely_agree", "maybe"}},
+		url.Values{"timepoint": {"midpoint\x00"}, "model": {"\x1b[2J"}, s1: {"definitely_agree"}},
+		url.Values{"timepoint": {strings.Repeat("m", 1<<16)}, s1: {strings.Repeat("d", 1<<16)}})
+	st, page = b.post("/surveys/codes", url.Values{"timepoint": {"midpoint"}, "count": {"500"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("codes, too many: %d", st)
+	}
+	fieldMarked(t, "codes, count", page, "count", "codes_count", "Enter a number of codes from 1 to 100")
+	mustContain(t, "codes kept", page, `value="500"`)
+	hostile(t, b, "codes", "/surveys/codes", url.Values{"timepoint": {"midpoint"}, "count": {"3", "4"}}, url.Values{"timepoint": {"midpoint"}, "count": {"3\x00"}})
+
+	codes, err := s.st.IssueSurveyCodes(ctx, "midpoint", "", 1)
+	s.must(err)
+	p := s.newBrowser()
+	st, page = p.post("/survey?lang=es", url.Values{"code": {"WRONG-CODE1"}, s1: {"definitely_agree"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("survey, wrong code: %d", st)
+	}
+	fieldMarked(t, "survey, wrong code, Spanish", page, "code", "code", "pide a tu coach uno nuevo")
+	mustContain(t, "survey in Spanish", page, "Tus respuestas todavía no se guardaron", `value="WRONG-CODE1"`)
+	st, page = p.post("/survey?lang=es", url.Values{"code": {codes[0]}, s1: {"maybe"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("survey, bad answer: %d", st)
+	}
+	fieldMarked(t, "survey, bad answer, Spanish", page, "answers.s01_meets_where_i_choose", "answers.s01_meets_where_i_choose", "Frase 1: Elige una de las cuatro respuestas")
+	hostile(t, p, "survey", "/survey",
+		url.Values{"code": {codes[0] + "\x00"}, s1: {"definitely_agree"}},
+		url.Values{"code": {codes[0], "OTHER-CODE1"}, s1: {"definitely_agree"}},
+		url.Values{"code": {strings.Repeat("C", 1<<16)}, s1: {strings.Repeat("d", 1<<16)}})
+	if n, err := s.st.SurveyCounts(ctx); err != nil || len(n) != 0 {
+		t.Fatalf("a refused survey was stored: %v %v", n, err)
+	}
+	// The code still works: nothing used it up.
+	if st, page := p.post("/survey", url.Values{"code": {codes[0]}, s1: {"definitely_agree"}}); st != http.StatusOK || strings.Contains(page, "error-summary") {
+		t.Fatalf("survey with the code after the refusals: %d", st)
+	}
+}
+
+// TestAccountsFormErrors: adding an account and setting a password show
+// their mistakes next to the fields and change nothing; a refusal about
+// no field is at the top.
+func TestAccountsFormErrors(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	dir, _ := s.user("dir@example.org", "Dana", store.RoleDirector)
+	coach, _ := s.user("casey@example.org", "Casey", store.RoleCoach)
+	b := s.browser("dir@example.org")
+	st, page := b.post("/accounts", url.Values{"name": {strings.Repeat("n", 201)}, "email": {"casey"}, "password": {"short"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("add, bad: %d", st)
+	}
+	fieldMarked(t, "add, name", page, "name", "name", "Use at most 200 characters")
+	fieldMarked(t, "add, email", page, "email", "email", "Enter an email address such as name@example.org")
+	fieldMarked(t, "add, password", page, "password", "password", "Use a password of 12 to 72 characters")
+	mustContain(t, "add, limits stated", page, `maxlength="200"`, "(such as name@example.org, at most 200 characters)", `value="casey"`)
+	st, page = b.post("/accounts", url.Values{"name": {"Ann"}, "email": {"ann@example.org", "bob@example.org"}, "password": {password}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("add, duplicate keys: %d", st)
+	}
+	fieldMarked(t, "add, duplicate keys", page, "email", "email", "Send this once")
+	hostile(t, b, "add", "/accounts", url.Values{"name": {"Ann\x00"}, "email": {"ann@example.org"}, "password": {password}},
+		url.Values{"name": {"Ann"}, "email": {strings.Repeat("a", 1<<16) + "@example.org"}, "password": {strings.Repeat("p", 1<<16)}})
+
+	st, page = b.post("/accounts/"+coach.ID+"/password", url.Values{"password": {"short"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("password, short: %d", st)
+	}
+	fieldMarked(t, "password, short", page, "password", "pw-"+coach.ID+"-password", "Use a password of 12 to 72 characters")
+	hostile(t, b, "password", "/accounts/"+coach.ID+"/password", url.Values{"password": {password, password + "x"}}, url.Values{"password": {password + "\x00"}})
+	if st, _ := b.post("/accounts/no-such-account/password", url.Values{"password": {password, password}}); st != http.StatusNotFound {
+		t.Fatalf("password of no account: %d", st)
+	}
+	if _, _, err := s.st.Login(ctx, "casey@example.org", password); err != nil {
+		t.Fatalf("a refused password changed the coach's: %v", err)
+	}
+	st, page = b.post("/accounts/"+dir.ID+"/disable", url.Values{})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("disable the director: %d", st)
+	}
+	mustContain(t, "disable the director", page, `<div class="error error-summary" role="alert" tabindex="-1" autofocus id="error-summary"><p>Only coach accounts are managed here`)
+	if us, err := s.st.AllUsers(ctx); err != nil || len(us) != 2 || us[0].DisabledAt != nil {
+		t.Fatalf("a refused form changed the accounts: %d %v", len(us), err)
+	}
+}
+
+// TestWithdrawFormErrors: withdrawing without the box ticked marks the box
+// and withdraws no one.
+func TestWithdrawFormErrors(t *testing.T) {
+	s := newMTSite(t)
+	b := s.browser("dir@example.org")
+	p := s.members[0]
+	path := "/participants/" + p.ID + "/withdraw"
+	st, page := b.post(path, url.Values{})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("withdraw, not ticked: %d", st)
+	}
+	fieldMarked(t, "withdraw", page, "confirm", "withdraw-confirm", "Tick the box to confirm the participant asked to leave the program")
+	st, page = b.post(path, url.Values{"confirm": {"no", "yes"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("withdraw, duplicate keys: %d", st)
+	}
+	fieldMarked(t, "withdraw, duplicate keys", page, "confirm", "withdraw-confirm", "Send this once")
+	hostile(t, b, "withdraw", path, url.Values{"confirm": {"yes\x00"}}, url.Values{"confirm": {strings.Repeat("y", 1<<16)}})
+	after, err := s.st.Participant(context.Background(), p.ID)
+	s.must(err)
+	if after.WithdrawnAt != nil {
+		t.Fatal("a refused form withdrew the participant")
 	}
 }

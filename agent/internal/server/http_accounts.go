@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -36,6 +37,12 @@ func (s *accountHandlers) showAccounts(c *gin.Context, status int, data gin.H) {
 		s.Respond(c, err)
 		return
 	}
+	// A new password's mistakes are shown beside the coach's account: one
+	// this page does not list is no such account.
+	if id, _ := data["PasswordFor"].(string); id != "" && !slices.ContainsFunc(us, func(u store.User) bool { return u.ID == id && u.Role == store.RoleCoach }) {
+		s.Respond(c, web.NotFound(store.ErrNotFound, "No such account."))
+		return
+	}
 	data["Title"], data["Accounts"], data["Now"] = "Accounts", us, s.St.Now()
 	if _, ok := data["AddForm"]; !ok {
 		data["AddForm"] = gin.H{}
@@ -43,8 +50,9 @@ func (s *accountHandlers) showAccounts(c *gin.Context, status int, data gin.H) {
 	s.Render(c, status, "accounts.html", data)
 }
 
-// accountFail shows the page again with a form's mistakes, or answers
-// any other error.
+// accountFail shows the page again with a form's mistakes (in data[key];
+// a message about no field, or any of a form without fields (key ""), at
+// the top), or answers any other error.
 func (s *accountHandlers) accountFail(c *gin.Context, err error, data gin.H, key string) {
 	fe, ok := web.FieldErrors(err)
 	switch {
@@ -52,8 +60,12 @@ func (s *accountHandlers) accountFail(c *gin.Context, err error, data gin.H, key
 		s.Respond(c, web.NotFound(err, "No such account."))
 	case !ok:
 		s.Respond(c, err)
-	case fe["account"] != "":
-		data["AccountError"] = fe["account"]
+	case fe["account"] != "" || key == "":
+		delete(data, "PasswordFor")
+		data["AccountError"] = web.Sentence("account", fe["account"])
+		if fe["account"] == "" {
+			data["AccountError"] = "Nothing was changed: reload the page and try again."
+		}
 		s.showAccounts(c, http.StatusUnprocessableEntity, data)
 	default:
 		data[key] = fe
@@ -63,6 +75,10 @@ func (s *accountHandlers) accountFail(c *gin.Context, err error, data gin.H, key
 
 func (s *accountHandlers) addAccountSubmit(c *gin.Context) {
 	f := gin.H{"Name": c.PostForm("name"), "Email": c.PostForm("email")}
+	if fe := web.RepeatedFields(c, "name", "email", "password"); len(fe) > 0 {
+		s.showAccounts(c, http.StatusUnprocessableEntity, gin.H{"AddForm": f, "AddErrors": fe})
+		return
+	}
 	u, err := s.St.AddUser(c.Request.Context(), c.PostForm("email"), c.PostForm("name"), store.RoleCoach, c.PostForm("password"))
 	if err == nil {
 		err = s.St.Audit(c.Request.Context(), web.CurrentUser(c), "add_account", "user", u.ID, u.Email)
@@ -86,7 +102,7 @@ func (s *accountHandlers) setDisabled(disabled bool) gin.HandlerFunc {
 			err = s.St.Audit(c.Request.Context(), web.CurrentUser(c), action, "user", u.ID, u.Email)
 		}
 		if err != nil {
-			s.accountFail(c, err, gin.H{}, "AccountErrors")
+			s.accountFail(c, err, gin.H{}, "")
 			return
 		}
 		c.Redirect(http.StatusSeeOther, "/accounts?done="+done+"#account-"+u.ID)
@@ -94,6 +110,10 @@ func (s *accountHandlers) setDisabled(disabled bool) gin.HandlerFunc {
 }
 
 func (s *accountHandlers) passwordSubmit(c *gin.Context) {
+	if fe := web.RepeatedFields(c, "password"); len(fe) > 0 {
+		s.accountFail(c, &store.ValidationError{Field: "password", Msg: fe["password"]}, gin.H{"PasswordFor": c.Param("uid")}, "PasswordErrors")
+		return
+	}
 	u, err := s.St.SetPassword(c.Request.Context(), c.Param("uid"), c.PostForm("password"))
 	if err == nil {
 		err = s.St.Audit(c.Request.Context(), web.CurrentUser(c), "set_password", "user", u.ID, u.Email)

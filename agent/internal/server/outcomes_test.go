@@ -182,7 +182,7 @@ func TestSurveyPages(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("surveys page: %d", st)
 	}
-	if st, body := b.post("/surveys", url.Values{"timepoint": {"midpoint"}, "s_s01_meets_where_i_choose": {"maybe"}}); st != 422 || !strings.Contains(body, "four answers") {
+	if st, body := b.post("/surveys", url.Values{"timepoint": {"midpoint"}, "s_s01_meets_where_i_choose": {"maybe"}}); st != 422 || !strings.Contains(body, "Choose one of the four answers") {
 		t.Fatalf("bad paper survey: %d", st)
 	}
 	if st, body := b.post("/surveys", url.Values{"timepoint": {"midpoint"}, "model": {"peer_partners"}, "s_s01_meets_where_i_choose": {"somewhat_agree"}}); st != 200 || !strings.Contains(body, "Survey saved") {

@@ -42,7 +42,7 @@ func (in *CohortInput) validate() ValidationErrors {
 		errs = append(errs, ValidationError{Field: "model", Msg: "must be peer_partners or social_explorations"})
 	}
 	if _, ok := parseDate(in.StartDate); !ok {
-		errs = append(errs, ValidationError{Field: "start_date", Msg: "must be a date as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "start_date", Msg: "Enter a date such as 2026-03-04"})
 	}
 	if in.MeetingDay != "" && !weekdays[in.MeetingDay] {
 		errs = append(errs, ValidationError{Field: "meeting_day", Msg: "must be a day of the week"})
@@ -138,7 +138,7 @@ const YearEndedField = "confirm_year_ended"
 func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, joinedOn string, opts ...MemberOption) error {
 	joined, ok := parseDate(joinedOn)
 	if !ok {
-		return &ValidationError{Field: "joined_on", Msg: "must be a date as YYYY-MM-DD"}
+		return &ValidationError{Field: "joined_on", Msg: "Enter a date such as 2026-03-04"}
 	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var c Cohort
@@ -197,7 +197,7 @@ func yearEnded(p Participant, joined time.Time, confirmed bool) error {
 // RemoveMember ends a participant's membership of a cohort.
 func (s *cohortStore) RemoveMember(ctx context.Context, cohortID, participantID, leftOn string) error {
 	if _, ok := parseDate(leftOn); !ok {
-		return &ValidationError{Field: "left_on", Msg: "must be a date as YYYY-MM-DD"}
+		return &ValidationError{Field: "left_on", Msg: "Enter a date such as 2026-03-04"}
 	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&CohortMember{}).Where("cohort_id = ? AND participant_id = ? AND left_on = ''", cohortID, participantID).Update("left_on", leftOn)

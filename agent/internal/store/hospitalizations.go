@@ -67,7 +67,7 @@ func consenting(tx *gorm.DB, participantID string) (Participant, error) {
 func (s *outcomeStore) inProgram(field, day string, p Participant) error {
 	d, ok := parseDate(day)
 	if !ok {
-		return &ValidationError{Field: field, Msg: "must be a date as YYYY-MM-DD"}
+		return &ValidationError{Field: field, Msg: "Enter a date such as 2026-03-04"}
 	}
 	enrolled, _ := parseDate(p.EnrolledOn)
 	end := enrolled.AddDate(0, rules.JournalYear, -1)

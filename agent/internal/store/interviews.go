@@ -183,7 +183,7 @@ func (s *participantStore) checkInterview(rel program.Release, timepoint string,
 	}
 	day, ok := parseDate(in.InterviewedOn)
 	if !ok {
-		errs = append(errs, ValidationError{Field: "interviewed_on", Msg: "must be a date as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "interviewed_on", Msg: "Enter a date such as 2026-03-04"})
 	} else if day.After(s.Now().AddDate(0, 0, 1)) {
 		errs = append(errs, ValidationError{Field: "interviewed_on", Msg: "cannot be in the future"})
 	}

@@ -89,7 +89,7 @@ func (s *journalStore) saveJournal(ctx context.Context, participantID, week, ent
 	}
 	day, ok := parseDate(week)
 	if !ok {
-		errs = append(errs, ValidationError{Field: "week_start", Msg: "must be the week's Monday as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "week_start", Msg: "Enter the week's Monday, such as 2026-03-02"})
 	}
 	var e JournalEntry
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

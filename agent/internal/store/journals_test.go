@@ -47,7 +47,7 @@ func TestGuidedJournal(t *testing.T) {
 		{"not a Monday", "2026-06-16", ans, "week_start", "is a Tuesday"},
 		{"the future", "2026-06-22", ans, "week_start", "has not begun"},
 		{"before enrollment", "2026-01-12", ans, "week_start", "before the participant enrolled"},
-		{"not a date", "June", ans, "week_start", "YYYY-MM-DD"},
+		{"not a date", "June", ans, "week_start", "such as 2026-03-02"},
 		{"nothing answered", "2026-06-15", map[string]string{"week_summary": "   "}, "answers", "at least one"},
 		{"an unknown prompt", "2026-06-15", map[string]string{"mood": "fine"}, "answers.mood", "not a journal prompt"},
 		{"too long", "2026-06-15", map[string]string{"week_summary": strings.Repeat("a", 4001)}, "answers.week_summary", "4000"},

@@ -98,7 +98,7 @@ func (s *meetingStore) MeetingOptions(ctx context.Context, cohortID, day string)
 	o := MeetingOptions{Day: day, Plans: []program.LessonPlan{}}
 	d, ok := parseDate(day)
 	if !ok {
-		return o, &ValidationError{Field: "date", Msg: "must be a date as YYYY-MM-DD"}
+		return o, &ValidationError{Field: "date", Msg: "Enter a date such as 2026-03-04"}
 	}
 	c, err := s.Cohort(ctx, cohortID)
 	if err != nil {
@@ -211,7 +211,7 @@ func (s *meetingStore) saveMeeting(ctx context.Context, cohortID, meetingID, rec
 	day, dayOK := parseDate(in.HeldOn)
 	switch {
 	case !dayOK:
-		errs = append(errs, ValidationError{Field: "held_on", Msg: "must be a date as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "held_on", Msg: "Enter a date such as 2026-03-04"})
 	case day.After(now):
 		errs = append(errs, ValidationError{Field: "held_on", Msg: "cannot be in the future; record a meeting once it has taken place"})
 	}

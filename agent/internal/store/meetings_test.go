@@ -165,7 +165,7 @@ func TestRecordMeetingEnforcesTheRules(t *testing.T) {
 		{"nobody present", "attendance", "no member is marked present", with(func(in *MeetingInput) { in.Attendance = all(false) })},
 		{"the future", "held_on", "future", with(func(in *MeetingInput) { in.HeldOn = "2026-06-21" })},
 		{"before the start", "held_on", "before the cohort started", with(func(in *MeetingInput) { in.HeldOn = "2026-01-05" })},
-		{"not a date", "held_on", "YYYY-MM-DD", with(func(in *MeetingInput) { in.HeldOn = "Tuesday" })},
+		{"not a date", "held_on", "such as 2026-03-04", with(func(in *MeetingInput) { in.HeldOn = "Tuesday" })},
 		{"an unknown skill", "skills", "not a skill", with(func(in *MeetingInput) { in.Skills = []string{"juggling"} })},
 		{"no skill", "skills", "at least one", with(func(in *MeetingInput) { in.Skills = nil })},
 		{"long notes", "notes", "4000", with(func(in *MeetingInput) { in.Notes = strings.Repeat("x", 4001) })},

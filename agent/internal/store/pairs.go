@@ -237,7 +237,7 @@ func memberSet(ms []member) map[string]bool {
 func (s *pairStore) checkPairDate(field, day string, ms []member, ids []string) error {
 	d, ok := parseDate(day)
 	if !ok {
-		return &ValidationError{Field: field, Msg: "must be a date as YYYY-MM-DD"}
+		return &ValidationError{Field: field, Msg: "Enter a date such as 2026-03-04"}
 	}
 	if d.After(s.today()) {
 		return &ValidationError{Field: field, Msg: "cannot be in the future"}
@@ -428,7 +428,7 @@ func (s *pairStore) EndPair(ctx context.Context, cohortID, pairID string, in End
 	d, ok := parseDate(in.EndedOn)
 	switch {
 	case !ok:
-		errs = append(errs, ValidationError{Field: "ended_on", Msg: "must be a date as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "ended_on", Msg: "Enter a date such as 2026-03-04"})
 	case d.After(s.today()):
 		errs = append(errs, ValidationError{Field: "ended_on", Msg: "cannot be in the future"})
 	}

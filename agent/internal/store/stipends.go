@@ -333,7 +333,7 @@ func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID st
 	day, ok := parseDate(in.SpentOn)
 	switch {
 	case !ok:
-		errs = append(errs, ValidationError{Field: "spent_on", Msg: "must be the date of the expense, as YYYY-MM-DD"})
+		errs = append(errs, ValidationError{Field: "spent_on", Msg: "Enter the date of the expense, such as 2026-03-04"})
 	case day.After(s.Now()):
 		errs = append(errs, ValidationError{Field: "spent_on", Msg: "cannot be in the future"})
 	}

@@ -69,13 +69,7 @@ type SurveyPass struct {
 // known timepoint and model, at least one answered statement, and only the
 // release's statements and answers.
 func validateSurvey(rel program.Release, in SurveyInput) error {
-	var errs ValidationErrors
-	if in.Timepoint != contract.TimepointMidpoint && in.Timepoint != contract.TimepointClosing {
-		errs = append(errs, ValidationError{Field: "timepoint", Msg: "must be midpoint or closing"})
-	}
-	if in.Model != "" && !slices.Contains(contract.Models, in.Model) {
-		errs = append(errs, ValidationError{Field: "model", Msg: "must be empty or one of " + strings.Join(contract.Models, ", ")})
-	}
+	errs := passInputErrors(in.Timepoint, in.Model)
 	answers := map[string]bool{}
 	for _, a := range rel.Survey.Answers {
 		answers[a.Code] = true
@@ -88,17 +82,17 @@ func validateSurvey(rel program.Release, in SurveyInput) error {
 	for code, a := range in.Answers {
 		switch {
 		case !statements[code]:
-			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "is not a statement of release " + rel.Version})
+			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "is not a statement of release " + rel.Version + ": reload the page and answer the statements it shows"})
 		case a == "":
 			// skipped
 		case !answers[a]:
-			errs = append(errs, ValidationError{Field: "answers." + code, Msg: i18n.M("must be one of the survey's four answers")})
+			errs = append(errs, ValidationError{Field: "answers." + code, Msg: i18n.M("Choose one of the four answers")})
 		default:
 			n++
 		}
 	}
 	if n == 0 && len(errs) == 0 {
-		errs = append(errs, ValidationError{Field: "answers", Msg: i18n.M("answer at least one statement")})
+		errs = append(errs, ValidationError{Field: "answers", Msg: i18n.M("Answer at least one statement")})
 	}
 	if len(errs) > 0 {
 		sort.Slice(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
@@ -169,17 +163,22 @@ func newCode() string {
 }
 
 func checkPassInput(timepoint, model string) error {
-	var errs ValidationErrors
-	if timepoint != contract.TimepointMidpoint && timepoint != contract.TimepointClosing {
-		errs = append(errs, ValidationError{Field: "timepoint", Msg: "must be midpoint or closing"})
-	}
-	if model != "" && !slices.Contains(contract.Models, model) {
-		errs = append(errs, ValidationError{Field: "model", Msg: "must be empty or one of " + strings.Join(contract.Models, ", ")})
-	}
-	if len(errs) > 0 {
+	if errs := passInputErrors(timepoint, model); len(errs) > 0 {
 		return errs
 	}
 	return nil
+}
+
+// passInputErrors checks a survey's timepoint and program model.
+func passInputErrors(timepoint, model string) ValidationErrors {
+	var errs ValidationErrors
+	if timepoint != contract.TimepointMidpoint && timepoint != contract.TimepointClosing {
+		errs = append(errs, ValidationError{Field: "timepoint", Msg: "Choose the timepoint: the mid-point (midpoint) or the end of the program (closing)"})
+	}
+	if model != "" && !slices.Contains(contract.Models, model) {
+		errs = append(errs, ValidationError{Field: "model", Msg: "Choose a program model (" + strings.Join(contract.Models, " or ") + ") or leave it empty"})
+	}
+	return errs
 }
 
 // IssueSurveyCodes makes n single-use survey codes for a timepoint, valid
@@ -190,7 +189,7 @@ func (s *surveyStore) IssueSurveyCodes(ctx context.Context, timepoint, model str
 		return nil, err
 	}
 	if n < 1 || n > MaxSurveyCodes {
-		return nil, &ValidationError{Field: "count", Msg: "must be from 1 to 100"}
+		return nil, &ValidationError{Field: "count", Msg: "Enter a number of codes from 1 to 100"}
 	}
 	codes := make([]string, n)
 	expires := s.today().AddDate(0, 0, 60).Format(dateLayout)

@@ -6,6 +6,10 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/pkg/i18n"
 )
 
 // The one way the agent's forms show their mistakes. A form that failed
@@ -128,4 +132,18 @@ func Capitalize(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// RepeatedFields are the fields of a posted form sent more than once (no
+// page's form does that), each with its message (the catalogue's, in
+// English). A control character in a field is refused before (textx's
+// guard).
+func RepeatedFields(c *gin.Context, fields ...string) map[string]string {
+	out := map[string]string{}
+	for _, f := range fields {
+		if len(c.PostFormArray(f)) > 1 {
+			out[f] = i18n.M("Send this once: reload the page and fill in the form again")
+		}
+	}
+	return out
 }
