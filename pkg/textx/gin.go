@@ -93,10 +93,12 @@ func QueryGuard(refuse func(c *gin.Context, field, msg string), checkText func(c
 // field more than once, other than those named in multi (a group of
 // checkboxes): read on, the first value would be taken and the other
 // silently dropped. refuse answers with the message (its field is "").
-func SingleFields(refuse func(c *gin.Context, field, msg string), multi ...string) gin.HandlerFunc {
+// Forms for which own says true report a repeated field next to it
+// themselves, and are let through.
+func SingleFields(refuse func(c *gin.Context, field, msg string), own func(c *gin.Context) bool, multi ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ct := c.ContentType()
-		if c.Request.Method == "GET" || c.Request.Method == "HEAD" ||
+		if (own != nil && own(c)) || c.Request.Method == "GET" || c.Request.Method == "HEAD" ||
 			(ct != "application/x-www-form-urlencoded" && !strings.HasPrefix(ct, "multipart/form-data")) {
 			c.Next()
 			return

@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -27,5 +29,22 @@ func TestQueryTakenAsMeant(t *testing.T) {
 	st, page := b.get("/participants?sort=name&sort=coach")
 	if st != http.StatusBadRequest || !strings.Contains(page, "appears more than once") {
 		t.Fatalf("a page with a parameter twice: %d", st)
+	}
+	// A form that sends a field twice is refused whole, nothing changed,
+	// unless the form says so next to the field itself.
+	p := s.participant("Twice")
+	f := url.Values{"first_name": {"Ana", "Bea"}, "last_name": {"Twice"}}
+	st, page = b.post("/participants/"+p.ID+"/intake", f)
+	if st != http.StatusBadRequest || !strings.Contains(page, "was sent more than once") {
+		t.Fatalf("intake with a field twice: %d", st)
+	}
+	ps, err := s.st.Participants(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range ps {
+		if q.ID == p.ID && q.FirstName != p.FirstName {
+			t.Fatalf("the intake changed to %q", q.FirstName)
+		}
 	}
 }

@@ -5,6 +5,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -87,7 +88,7 @@ func (s *Server) Handler() http.Handler {
 	if s.metrics != nil {
 		r.Use(s.metrics.Middleware())
 	}
-	r.Use(auth.SecurityHeaders(s.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), web.Language(s.SecureCookies), textx.FormGuard(s.RefuseText), textx.QueryGuard(s.RefuseQuery, web.IsAPI))
+	r.Use(auth.SecurityHeaders(s.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), web.Language(s.SecureCookies), textx.FormGuard(s.RefuseText), textx.SingleFields(s.RefuseQuery, ownRepeats, "skills", "present", "participant_id"), textx.QueryGuard(s.RefuseQuery, web.IsAPI))
 	r.HandleMethodNotAllowed = true
 	// The client address (for the rate limits): X-Forwarded-For counts
 	// only from a reverse proxy on this machine.
@@ -117,4 +118,13 @@ func (s *Server) Handler() http.Handler {
 		groups[rt.area].Handle(rt.method, rt.path, rt.chain...)
 	}
 	return r
+}
+
+// ownRepeats tells the forms that report a field sent twice next to the
+// field themselves (web.RepeatedFields); every other form sending a field
+// twice is refused whole (textx.SingleFields).
+func ownRepeats(c *gin.Context) bool {
+	p := c.FullPath()
+	return strings.HasPrefix(p, "/accounts") || strings.HasPrefix(p, "/survey") || p == "/import" ||
+		strings.HasSuffix(p, "/withdraw") || strings.HasSuffix(p, "/interviews")
 }
