@@ -2,11 +2,13 @@ package server_test
 
 import (
 	"context"
+	"github.com/itsmylife/iml/pkg/program"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/itsmylife/iml/agent/internal/store"
 )
@@ -361,4 +363,37 @@ func TestWithdrawFormErrors(t *testing.T) {
 	if after.WithdrawnAt != nil {
 		t.Fatal("a refused form withdrew the participant")
 	}
+}
+
+// TestStaffJournalFormErrors: a journal answer past its limit, entered by
+// staff on the participant's page, comes back marked next to its field,
+// and the summary links to the answers.
+func TestStaffJournalFormErrors(t *testing.T) {
+	s := newMTSite(t)
+	b := s.browser("dir@example.org")
+	p := s.members[0]
+	rel := program.Default()
+	code := rel.JournalPrompts[0].Code
+	st, page := b.post("/participants/"+p.ID+"/journals", url.Values{"week_start": {lastMonday()}, "a_" + code: {strings.Repeat("x", 4001)}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("journal, too long: %d", st)
+	}
+	field := "answers." + code
+	el := regexp.MustCompile(`<textarea[^>]*\bid="journal_a_` + code + `"[^>]*>`).FindString(page)
+	if !strings.Contains(el, `aria-invalid="true"`) || !strings.Contains(el, "err-"+field) {
+		t.Errorf("the answer is not marked: %s", el)
+	}
+	sum := regexp.MustCompile(`(?s)<div class="error error-summary"[^>]*>.*?</div>`).FindString(page)
+	if m := regexp.MustCompile(`href="#([^"]+)"`).FindStringSubmatch(sum); m == nil || !strings.Contains(page, `id="`+m[1]+`"`) {
+		t.Errorf("the summary links to nothing on the page:\n%s", sum)
+	}
+}
+
+// lastMonday is the Monday of last week, as YYYY-MM-DD.
+func lastMonday() string {
+	d := time.Now().AddDate(0, 0, -7)
+	for d.Weekday() != time.Monday {
+		d = d.AddDate(0, 0, -1)
+	}
+	return d.Format(time.DateOnly)
 }
