@@ -56,6 +56,15 @@ func TestSignInAndSetUpFormErrors(t *testing.T) {
 	fieldMarked(t, "set-up, long name", page, "name", "name", "Use at most 200 characters")
 	fieldMarked(t, "set-up, email", page, "email", "email", "Enter an email address")
 	fieldMarked(t, "set-up, password", page, "password", "password", "12 to 72 characters")
+	// Every mistake at once, the differing passwords among them.
+	st, page = b.fill("/setup", url.Values{"name": {""}, "email": {"bad"}, "password": {"short"}, "password2": {"shorter"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("set-up, every mistake: %d", st)
+	}
+	fieldMarked(t, "set-up, all: name", page, "name", "name", "Enter the person")
+	fieldMarked(t, "set-up, all: email", page, "email", "email", "Enter an email address")
+	fieldMarked(t, "set-up, all: password", page, "password", "password", "12 to 72 characters")
+	fieldMarked(t, "set-up, all: repeat", page, "password2", "password2", "Type the same password twice")
 	// Hostile input: control characters, a huge value.
 	st, page = b.fill("/setup", url.Values{"name": {"Da\x00na\x1b[2J"}, "email": {strings.Repeat("a", 1<<16) + "@example.org"}, "password": {password}, "password2": {password}})
 	if st < 400 || st >= 500 || !strings.Contains(page, "error") {

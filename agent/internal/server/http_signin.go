@@ -120,8 +120,19 @@ func (s *signinHandlers) setupSubmit(c *gin.Context) {
 	}
 	s.SigninForm(c, data)
 	if pw != c.PostForm("password2") {
-		// Nothing is made until the two passwords agree.
-		data["Errors"] = map[string]string{"password2": "Type the same password twice: the two passwords differ"}
+		// Nothing is made until the two passwords agree; every other
+		// mistake is said at once with it.
+		errs := map[string]string{}
+		if err := store.CheckAccount(email, name, store.RoleDirector, pw); err != nil {
+			fe, ok := web.FieldErrors(err)
+			if !ok {
+				s.Respond(c, err)
+				return
+			}
+			errs = fe
+		}
+		errs["password2"] = "Type the same password twice: the two passwords differ"
+		data["Errors"] = errs
 		s.Render(c, http.StatusUnprocessableEntity, "setup.html", data)
 		return
 	}

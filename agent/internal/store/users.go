@@ -50,7 +50,31 @@ func (s *Store) AddFirstUser(ctx context.Context, email, name, password string) 
 	return s.addUser(ctx, email, name, RoleDirector, password, true)
 }
 
+// CheckAccount reports every mistake in an account's details, as AddUser
+// would, without making it (a form can then show them all at once).
+func CheckAccount(email, name, role, password string) error {
+	if _, _, errs, err := checkAccount(email, name, role, password); err != nil {
+		return err
+	} else if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
 func (s *Store) addUser(ctx context.Context, email, name, role, password string, first bool) (User, error) {
+	email, h, errs, err := checkAccount(email, name, role, password)
+	if err != nil {
+		return User{}, err
+	}
+	if len(errs) > 0 {
+		return User{}, errs
+	}
+	return s.insertUser(ctx, User{ID: uuid.NewString(), Email: email, Name: strings.TrimSpace(name), Role: role, PasswordHash: h, CreatedAt: s.Now()}, first)
+}
+
+// checkAccount is an account's email as kept, its password's hash, and
+// every mistake in its details.
+func checkAccount(email, name, role, password string) (string, string, ValidationErrors, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	var errs ValidationErrors
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 200 {
@@ -64,15 +88,16 @@ func (s *Store) addUser(ctx context.Context, email, name, role, password string,
 	if err != nil {
 		var ve *ValidationError
 		if !errors.As(err, &ve) {
-			return User{}, err
+			return "", "", nil, err
 		}
 		errs = append(errs, *ve)
 	}
-	if len(errs) > 0 {
-		return User{}, errs
-	}
-	u := User{ID: uuid.NewString(), Email: email, Name: strings.TrimSpace(name), Role: role, PasswordHash: h, CreatedAt: s.Now()}
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return email, h, errs, nil
+}
+
+// insertUser stores a checked account; first refuses it once any exists.
+func (s *Store) insertUser(ctx context.Context, u User, first bool) (User, error) {
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if first {
 			var n int64
 			if err := tx.Model(&User{}).Count(&n).Error; err != nil {
