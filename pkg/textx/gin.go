@@ -13,16 +13,9 @@ import (
 // answers the client, naming the field (it must abort the chain).
 func FormGuard(refuse func(c *gin.Context, field string)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ct := c.ContentType()
-		if c.Request.Method == "GET" || c.Request.Method == "HEAD" ||
-			(ct != "application/x-www-form-urlencoded" && !strings.HasPrefix(ct, "multipart/form-data")) {
+		if !parseForm(c) {
 			c.Next()
 			return
-		}
-		if ct == "application/x-www-form-urlencoded" {
-			_ = c.Request.ParseForm()
-		} else {
-			_, _ = c.MultipartForm()
 		}
 		for k, vs := range c.Request.PostForm {
 			if !Clean(k) {
@@ -97,16 +90,9 @@ func QueryGuard(refuse func(c *gin.Context, field, msg string), checkText func(c
 // themselves, and are let through.
 func SingleFields(refuse func(c *gin.Context, field, msg string), own func(c *gin.Context) bool, multi ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ct := c.ContentType()
-		if (own != nil && own(c)) || c.Request.Method == "GET" || c.Request.Method == "HEAD" ||
-			(ct != "application/x-www-form-urlencoded" && !strings.HasPrefix(ct, "multipart/form-data")) {
+		if (own != nil && own(c)) || !parseForm(c) {
 			c.Next()
 			return
-		}
-		if ct == "application/x-www-form-urlencoded" {
-			_ = c.Request.ParseForm()
-		} else {
-			_, _ = c.MultipartForm()
 		}
 		for k, vs := range c.Request.PostForm {
 			if len(vs) > 1 && !slices.Contains(multi, k) && Clean(k) {
@@ -116,4 +102,20 @@ func SingleFields(refuse func(c *gin.Context, field, msg string), own func(c *gi
 		}
 		c.Next()
 	}
+}
+
+// parseForm parses a posted form (url-encoded or multipart) and reports
+// whether the request is one; the guards look at nothing else.
+func parseForm(c *gin.Context) bool {
+	ct := c.ContentType()
+	if c.Request.Method == "GET" || c.Request.Method == "HEAD" ||
+		(ct != "application/x-www-form-urlencoded" && !strings.HasPrefix(ct, "multipart/form-data")) {
+		return false
+	}
+	if ct == "application/x-www-form-urlencoded" {
+		_ = c.Request.ParseForm()
+	} else {
+		_, _ = c.MultipartForm()
+	}
+	return true
 }
