@@ -3,7 +3,6 @@ package outcomes_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/deident"
@@ -26,30 +26,7 @@ func snapshot(t *testing.T, s *store.Store) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	for _, tb := range rollupTables {
-		rows, err := s.DB.Raw("SELECT * FROM " + tb).Rows()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			parts := make([]string, len(vals))
-			for i, v := range vals {
-				if b, ok := v.([]byte); ok {
-					v = string(b)
-				}
-				parts[i] = fmt.Sprint(v)
-			}
-			out[tb] = append(out[tb], strings.Join(parts, "|"))
-		}
-		rows.Close()
+		out[tb] = storetest.Rows(t, s.DB, "SELECT * FROM "+tb)
 		sortStrings(out[tb])
 	}
 	return out

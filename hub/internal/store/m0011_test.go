@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/deident"
@@ -50,23 +50,7 @@ func TestCompactAnswersMigration(t *testing.T) {
 			var out []string
 			for _, q := range []string{"SELECT timepoint, indicator_code, n, present FROM rollup_pom ORDER BY 1, 2", "SELECT statement_code, answer, n FROM rollup_survey ORDER BY 1",
 				"SELECT span, indicator_code, kept, gained, lost, never FROM rollup_pom_paired ORDER BY 1, 2"} {
-				rows, err := s.DB.Raw(q).Rows()
-				if err != nil {
-					t.Fatal(err)
-				}
-				cols, _ := rows.Columns()
-				for rows.Next() {
-					vals := make([]any, len(cols))
-					ptrs := make([]any, len(cols))
-					for i := range vals {
-						ptrs[i] = &vals[i]
-					}
-					if err := rows.Scan(ptrs...); err != nil {
-						t.Fatal(err)
-					}
-					out = append(out, fmt.Sprint(vals...))
-				}
-				_ = rows.Close()
+				out = append(out, storetest.Rows(t, s.DB, q)...)
 			}
 			return strings.Join(out, "\n")
 		}

@@ -6,9 +6,13 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/intake"
@@ -87,4 +91,42 @@ func StageOf(t *testing.T, s *store.Store, id string) (string, string, int) {
 		t.Fatal(err)
 	}
 	return o.Stage, o.StageOn, len(h)
+}
+
+// Rows runs a query and returns each row as its values joined by "|", in
+// the order the query gives (a []byte value as text).
+func Rows(t *testing.T, db *gorm.DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Raw(q, args...).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			parts[i] = fmt.Sprint(v)
+		}
+		out = append(out, strings.Join(parts, "|"))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
