@@ -252,10 +252,15 @@ func round(v float64, places int) float64 {
 // below 1). The filter's values are the caller's to check.
 func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (OutcomeReport, error) {
 	b, err := s.basis(ctx, minCell)
-	rep := OutcomeReport{Filter: f, MinCell: b.minCell, Release: b.version}
 	if err != nil {
-		return rep, err
+		return OutcomeReport{Filter: f, MinCell: b.minCell, Release: b.version}, err
 	}
+	return b.outcomes(f), nil
+}
+
+// outcomes is the report for a filter from a basis already read.
+func (b basis) outcomes(f OutcomeFilter) OutcomeReport {
+	rep := OutcomeReport{Filter: f, MinCell: b.minCell, Release: b.version}
 	minCell, content, pub := b.minCell, b.content, b.pub
 	rep.AsOf = pub.asOf
 	v := pub.view(f)
@@ -325,7 +330,7 @@ func (s *Store) Outcomes(ctx context.Context, f OutcomeFilter, minCell int) (Out
 			Surveys: sc("total/surveys"), HospParticipants: sc("total/hosp_participants")})
 	}
 	sortSites(rep.Sites)
-	return rep, nil
+	return rep
 }
 
 func sortSites(rows []SiteRow) {

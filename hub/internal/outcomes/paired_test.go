@@ -118,6 +118,20 @@ func TestPairedPOMReport(t *testing.T) {
 		check(siteA)
 		check(siteB)
 
+		// The trend by enrollment year follows one indicator's paired
+		// change: here one year, the same counts as the test's.
+		tr, err := st.Trend(ctx, outcomes.OutcomeFilter{}, codes[1], 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := want[key{"", "cf", codes[1]}]
+		if len(tr.Years) != 1 || tr.Years[0].Year != 2026 || tr.Indicator.Code != codes[1] {
+			t.Fatalf("trend: %+v", tr)
+		}
+		if ch := tr.Years[0].Change; ch.Both.Value == nil || *ch.Both.Value != float64(w[0]) || *ch.Gained.Value != float64(w[1]) || *ch.Lost.Value != float64(w[2]) {
+			t.Fatalf("trend's paired change %+v, want %v", ch, w)
+		}
+
 		// A minimum cell of 5 hides the paired changes that rest on fewer,
 		// and the indicator says it is suppressed.
 		rep, err := st.POMReport(ctx, outcomes.POMFilter{SiteID: siteA}, 5)

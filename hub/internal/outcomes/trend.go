@@ -51,10 +51,7 @@ func (s *Store) Trend(ctx context.Context, f OutcomeFilter, code string, minCell
 	}
 	for _, y := range years {
 		f.Year = y
-		rep, err := s.Outcomes(ctx, f, minCell)
-		if err != nil {
-			return t, err
-		}
+		rep := b.outcomes(f) // one basis (release and publication) for every year
 		i := slices.IndexFunc(rep.Indicators, func(r IndicatorRow) bool { return r.Code == code })
 		if i < 0 && len(rep.Indicators) > 0 {
 			i = 0
