@@ -73,7 +73,7 @@ type serveOptions struct {
 	fidelity                                                        outcomes.FidelityThresholds
 	metricsAddr                                                     string
 	slow, pushWait                                                  time.Duration
-	maxPushes                                                       int
+	maxPushes, maxBulkPushes                                        int
 }
 
 func (o *serveOptions) addFlags(cmd *cobra.Command) {
@@ -91,6 +91,7 @@ func (o *serveOptions) addFlags(cmd *cobra.Command) {
 	fl.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address of its own (off when empty)")
 	fl.DurationVar(&o.slow, "slow-request", 2*time.Second, "log requests that take longer than this (0: never)")
 	fl.IntVar(&o.maxPushes, "max-pushes", server.DefaultMaxPushes, "pushes worked on at once at most; keep it under the database connections of a replica")
+	fl.IntVar(&o.maxBulkPushes, "max-bulk-pushes", server.DefaultMaxBulkPushes, "bulk pushes (bodies over 64 KiB: resends, first syncs) worked on at once at most (no more than --max-pushes), so that small daily pushes keep slots")
 	fl.DurationVar(&o.pushWait, "push-wait", server.DefaultPushWait, "how long a push waits for a slot before it is answered 503 with a Retry-After")
 	fl.IntVar(&o.minCell, "min-cell", outcomes.DefaultMinCell, "smallest number of participants (or surveys) an outcomes figure may rest on; smaller cells are suppressed")
 	fid := &o.fidelity
@@ -110,8 +111,8 @@ func (o *serveOptions) check() error {
 	if err := o.fidelity.Validate(); err != nil {
 		return err
 	}
-	if o.maxPushes < 1 || o.maxPushes > 1000 || o.pushWait <= 0 || o.pushWait > time.Minute || o.slow < 0 {
-		return fmt.Errorf("--max-pushes must be 1 to 1000, --push-wait more than 0 and at most 1m, --slow-request not negative")
+	if o.maxPushes < 1 || o.maxPushes > 1000 || o.maxBulkPushes < 1 || o.pushWait <= 0 || o.pushWait > time.Minute || o.slow < 0 {
+		return fmt.Errorf("--max-pushes must be 1 to 1000, --max-bulk-pushes at least 1, --push-wait more than 0 and at most 1m, --slow-request not negative")
 	}
 	if o.certMonths < 1 || o.certMonths > 120 || o.warnDays < 1 || o.warnDays > 365 || o.verifyPerMinute < 1 || o.signInPerMinute < 1 {
 		return fmt.Errorf("--cert-valid-months must be 1 to 120, --cert-warn-days 1 to 365, and --verify-per-minute and --signin-per-minute at least 1")
@@ -127,7 +128,7 @@ func (o *serveOptions) server(ctx context.Context, st *store.Store, log *slog.Lo
 	}
 	return server.New(server.Config{SecureCookies: o.secure, OIDC: oc, Replica: o.replica, ProjectEvery: o.backgroundEvery,
 		Certs: training.CertPolicy{ValidMonths: o.certMonths, WarnDays: o.warnDays}, VerifyPerMinute: o.verifyPerMinute, SignInPerMinute: o.signInPerMinute,
-		MinCell: o.minCell, Fidelity: o.fidelity, Metrics: reg, SlowRequest: o.slow, MaxPushes: o.maxPushes, PushWait: o.pushWait}, st, log), nil
+		MinCell: o.minCell, Fidelity: o.fidelity, Metrics: reg, SlowRequest: o.slow, MaxPushes: o.maxPushes, MaxBulkPushes: o.maxBulkPushes, PushWait: o.pushWait}, st, log), nil
 }
 
 func serveCmd(g *globals) *cobra.Command {

@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,61 +29,11 @@ import (
 // away and every record by fate; the agent's show its outbox emptied.
 func TestBackPressure(t *testing.T) {
 	ctx := context.Background()
-	metrics, err := cluster.FreeAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &cluster.Hub{Bin: hubBin, DataDir: t.TempDir(), DB: dbtest.PostgresDSN(t),
-		ServeArgs: []string{"--max-pushes", "1", "--push-wait", "50ms", "--metrics-addr", metrics}}
-	if err := h.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = h.Stop() })
-	scrape := func() string {
-		resp, err := http.Get("http://" + metrics + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return string(b)
-	}
+	h, scrape := gatedHub(t, "--max-pushes", "1", "--push-wait", "50ms")
 
 	// Another site's push takes the only slot and holds it: its body
 	// arrives slowly, and the hub holds the slot while it reads.
-	tok, err := h.AddSite(ctx, "Holder org", "peer_run", "VA", "Holder site")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var enrolled contract.EnrollResponse
-	if st, err := enrollRaw(ctx, h.URL(), tok, &enrolled); err != nil || st != http.StatusOK {
-		t.Fatalf("enroll: %d %v", st, err)
-	}
-	pr, pw := io.Pipe()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, h.URL()+"/api/v1/sync/push", pr)
-	for k, v := range map[string]string{contract.HeaderProtocol: contract.ProtocolVersion, "Authorization": "Bearer " + enrolled.Credential,
-		contract.HeaderBatchSeq: "1", contract.HeaderIdempotency: uuid.NewString(), "Content-Type": "application/json"} {
-		req.Header.Set(k, v)
-	}
-	held := make(chan int, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			held <- -1
-			return
-		}
-		resp.Body.Close()
-		held <- resp.StatusCode
-	}()
-	if _, err := io.WriteString(pw, `{"site_id":"`+enrolled.SiteID+`","records":[`); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 30*time.Second, "the slot taken", func() error {
-		if !strings.Contains(scrape(), "iml_hub_push_slots_in_use 1") {
-			return fmt.Errorf("not yet")
-		}
-		return nil
-	})
+	release := holdPush(t, h, "Holder", scrape, "iml_hub_push_slots_in_use 1")
 
 	// The agent syncs meanwhile: turned away, it waits and sends again.
 	a := enrolledAgent(t, h, h.URL(), "Waiting site")
@@ -101,13 +52,7 @@ func TestBackPressure(t *testing.T) {
 		return nil
 	})
 	// Free the slot: the holder's batch ends (empty, so nothing of it).
-	if _, err := io.WriteString(pw, `]}`); err != nil {
-		t.Fatal(err)
-	}
-	pw.Close()
-	if st := <-held; st != http.StatusOK {
-		t.Fatalf("the holder's push: %d", st)
-	}
+	release()
 	if err := sync.Wait(); err != nil {
 		t.Fatalf("agent sync after being turned away: %v\n%s", err, sync.Log())
 	}
@@ -125,6 +70,143 @@ func TestBackPressure(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+}
+
+// gatedHub starts a hub on PostgreSQL with args and its metrics on an
+// address of their own, and returns it with a function that reads them.
+func gatedHub(t *testing.T, args ...string) (*cluster.Hub, func() string) {
+	t.Helper()
+	metrics, err := cluster.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &cluster.Hub{Bin: hubBin, DataDir: t.TempDir(), DB: dbtest.PostgresDSN(t), ServeArgs: append(args, "--metrics-addr", metrics)}
+	if err := h.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Stop() })
+	return h, func() string {
+		resp, err := http.Get("http://" + metrics + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+}
+
+// TestBulkPushesLeaveSlots: a hub of two push slots, one at most for bulk
+// pushes. While one site's bulk push holds that slot, another site's bulk
+// push (a resend of 70 KiB) is turned away with 503 and a Retry-After, and
+// an agent's small daily sync goes through without ever being turned
+// away, every record exactly once. Once the first ends, the resend is
+// taken.
+func TestBulkPushesLeaveSlots(t *testing.T) {
+	ctx := context.Background()
+	h, scrape := gatedHub(t, "--max-pushes", "2", "--max-bulk-pushes", "1", "--push-wait", "50ms")
+	release := holdPush(t, h, "Resending", scrape, "iml_hub_push_bulk_slots_in_use 1")
+
+	tok, err := h.AddSite(ctx, "Second org", "church", "VA", "Second site")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var second contract.EnrollResponse
+	if st, err := enrollRaw(ctx, h.URL(), tok, &second); err != nil || st != http.StatusOK {
+		t.Fatalf("enroll: %d %v", st, err)
+	}
+	// An empty batch padded past the bulk bound: the gate goes by size.
+	resend := []byte(`{"site_id":"` + second.SiteID + `","records":[]}` + strings.Repeat(" ", 70<<10))
+	pushResend := func() (int, string) {
+		resp, err := http.DefaultClient.Do(pushRequest(ctx, h.URL(), second.Credential, bytes.NewReader(resend)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Retry-After")
+	}
+	if st, retry := pushResend(); st != http.StatusServiceUnavailable {
+		t.Fatalf("a second bulk push while the bulk slot is held: %d, want 503", st)
+	} else if secs, err := strconv.Atoi(retry); err != nil || secs < 1 {
+		t.Errorf("the resend turned away was told Retry-After %q", retry)
+	}
+
+	a := enrolledAgent(t, h, h.URL(), "Daily site")
+	if _, err := a.CLI(ctx, "", "demo-seed", "--participants", "2", "--seed", "3"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := a.CLI(ctx, "", "sync", "--log-level", "info"); err != nil {
+		t.Fatalf("the small sync while a bulk push holds its slot: %v\n%s", err, out)
+	} else if strings.Contains(out, "503") || strings.Contains(strings.ToLower(out), "retry") {
+		t.Errorf("the small sync was turned away:\n%s", out)
+	}
+	assertHubHoldsExactly(t, h, a)
+	if m := regexp.MustCompile(`iml_hub_pushes_total\{result="busy"\} (\d+)`).FindStringSubmatch(scrape()); m == nil || m[1] != "1" {
+		t.Errorf("pushes turned away by the metrics: %v, want the one resend", m)
+	}
+
+	release()
+	if st, _ := pushResend(); st != http.StatusOK {
+		t.Errorf("the resend once the bulk slot is free: %d, want 200", st)
+	}
+}
+
+// holdPush enrolls a site named name and starts a push of it whose body
+// (of no stated length, so a bulk push) arrives slowly: the hub holds its
+// slots while it reads. It returns once the hub's metrics (scrape) show
+// held, and gives back the function that ends the body (an empty batch)
+// and checks the push was answered 200.
+func holdPush(t *testing.T, h *cluster.Hub, name string, scrape func() string, held string) (release func()) {
+	t.Helper()
+	ctx := context.Background()
+	tok, err := h.AddSite(ctx, name+" org", "peer_run", "VA", name+" site")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enrolled contract.EnrollResponse
+	if st, err := enrollRaw(ctx, h.URL(), tok, &enrolled); err != nil || st != http.StatusOK {
+		t.Fatalf("enroll: %d %v", st, err)
+	}
+	pr, pw := io.Pipe()
+	req := pushRequest(ctx, h.URL(), enrolled.Credential, pr)
+	done := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- -1
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	if _, err := io.WriteString(pw, `{"site_id":"`+enrolled.SiteID+`","records":[`); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "the slot taken", func() error {
+		if !strings.Contains(scrape(), held) {
+			return fmt.Errorf("not yet")
+		}
+		return nil
+	})
+	return func() {
+		if _, err := io.WriteString(pw, `]}`); err != nil {
+			t.Fatal(err)
+		}
+		pw.Close()
+		if st := <-done; st != http.StatusOK {
+			t.Fatalf("the holder's push: %d", st)
+		}
+	}
+}
+
+// pushRequest is a push of the site whose credential is cred, with body.
+func pushRequest(ctx context.Context, hubURL, cred string, body io.Reader) *http.Request {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, hubURL+"/api/v1/sync/push", body)
+	for k, v := range map[string]string{contract.HeaderProtocol: contract.ProtocolVersion, "Authorization": "Bearer " + cred,
+		contract.HeaderBatchSeq: "1", contract.HeaderIdempotency: uuid.NewString(), "Content-Type": "application/json"} {
+		req.Header.Set(k, v)
+	}
+	return req
 }
 
 // enrollRaw exchanges an enrollment token for a site credential over the

@@ -52,7 +52,7 @@ func programs(t *testing.T) []prometheus.Gatherer {
 	h := obs.NewHub(hubReg, func(context.Context) (obs.HubState, error) {
 		return obs.HubState{Backlog: 5, Oldest: now().Add(-time.Minute), PublishedAt: now().Add(-time.Hour), Sites: []obs.SiteSync{{ID: "s1", LastSync: now()}}}, nil
 	}, now)
-	h.WatchGate(hubReg, ratelimit.NewGate(4, time.Second, time.Second))
+	h.WatchGate(hubReg, ratelimit.NewGate(4, time.Second, time.Second), ratelimit.NewGate(2, time.Second, time.Second))
 	// Every vector gets a child, so that Gather lists it.
 	h.Pushes.WithLabelValues(obs.PushOK).Inc()
 	h.Records.WithLabelValues("stored").Inc()

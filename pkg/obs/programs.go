@@ -100,17 +100,22 @@ func NewHub(reg prometheus.Registerer, read func(ctx context.Context) (HubState,
 	return h
 }
 
-// WatchGate shows the state of the gate pushes pass (ratelimit.Gate):
-// slots in use, pushes waiting for one, and its size.
-func (h *Hub) WatchGate(reg prometheus.Registerer, g *ratelimit.Gate) {
-	gauge := func(name, help string, f func(ratelimit.Stats) int) prometheus.GaugeFunc {
+// WatchGate shows the state of the gates pushes pass (ratelimit.Gate),
+// g of all pushes and bulk of the bulk ones: slots in use, pushes waiting
+// for one, and their size.
+func (h *Hub) WatchGate(reg prometheus.Registerer, g, bulk *ratelimit.Gate) {
+	gauge := func(g *ratelimit.Gate, name, help string, f func(ratelimit.Stats) int) prometheus.GaugeFunc {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: Namespace, Subsystem: "hub", Name: name, Help: help},
 			func() float64 { return float64(f(g.Stats())) })
 	}
+	inUse := func(s ratelimit.Stats) int { return s.InUse }
+	slots := func(s ratelimit.Stats) int { return s.Slots }
 	reg.MustRegister(
-		gauge("push_slots_in_use", "Pushes being worked on now.", func(s ratelimit.Stats) int { return s.InUse }),
-		gauge("push_slots", "Pushes the hub works on at once at most (--max-pushes).", func(s ratelimit.Stats) int { return s.Slots }),
-		gauge("push_waiting", "Pushes waiting for a slot now.", func(s ratelimit.Stats) int { return s.Waiting }),
+		gauge(g, "push_slots_in_use", "Pushes being worked on now.", inUse),
+		gauge(g, "push_slots", "Pushes the hub works on at once at most (--max-pushes).", slots),
+		gauge(g, "push_waiting", "Pushes waiting for a slot now.", func(s ratelimit.Stats) int { return s.Waiting }),
+		gauge(bulk, "push_bulk_slots_in_use", "Bulk pushes (resends, first syncs) being worked on now.", inUse),
+		gauge(bulk, "push_bulk_slots", "Bulk pushes the hub works on at once at most (--max-bulk-pushes).", slots),
 	)
 }
 

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -88,16 +89,42 @@ func (g *Gate) Stats() Stats {
 // Handler lets a request through the gate, or answers it with refuse
 // (which must write the answer) after setting Retry-After.
 func (g *Gate) Handler(refuse func(c *gin.Context, retryAfter int)) gin.HandlerFunc {
+	return Lanes(g, nil, nil, refuse)
+}
+
+// Lanes lets a request through the gate all, and a request that isLarge
+// says is large (a resend, a first sync) first through the narrower gate
+// large: large requests can then never take every slot of all, and the
+// small ones keep slots however many large ones come. A large request
+// waits for both slots together at most large's MaxWait. A request that
+// gets no slot in time is answered with refuse (which must write the
+// answer) after setting Retry-After. large nil: one lane.
+func Lanes(all, large *Gate, isLarge func(*http.Request) bool, refuse func(c *gin.Context, retryAfter int)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		leave, ok := g.Enter(c.Request.Context())
-		if !ok {
-			secs := g.RetryAfter()
-			c.Header("Retry-After", strconv.Itoa(secs))
-			refuse(c, secs)
-			c.Abort()
-			return
+		ctx, gates := c.Request.Context(), []*Gate{all}
+		if large != nil && isLarge(c.Request) {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, large.maxWait)
+			defer cancel()
+			gates = []*Gate{large, all}
 		}
-		defer leave()
+		var leaves []func()
+		defer func() {
+			for _, leave := range leaves {
+				leave()
+			}
+		}()
+		for _, g := range gates {
+			leave, ok := g.Enter(ctx)
+			if !ok {
+				secs := g.RetryAfter()
+				c.Header("Retry-After", strconv.Itoa(secs))
+				refuse(c, secs)
+				c.Abort()
+				return
+			}
+			leaves = append(leaves, leave)
+		}
 		c.Next()
 	}
 }

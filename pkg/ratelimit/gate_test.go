@@ -130,3 +130,85 @@ func TestGateWaitsForASlot(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// TestLanesKeepSlotsForSmall: with 4 slots in all and 2 for large
+// requests, many large requests at once hold 2 slots at most and the rest
+// are turned away with a Retry-After, while small requests still get
+// through at once; once the large ones end, every slot is free again.
+func TestLanesKeepSlotsForSmall(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	all := ratelimit.NewGate(4, 20*time.Millisecond, 2*time.Second)
+	large := ratelimit.NewGate(2, 20*time.Millisecond, 2*time.Second)
+	release := make(chan struct{})
+	var largeInside, mostLarge atomic.Int64
+	r := gin.New()
+	r.POST("/push", ratelimit.Lanes(all, large, func(req *http.Request) bool { return req.URL.Query().Get("size") == "large" },
+		func(c *gin.Context, secs int) { c.String(http.StatusServiceUnavailable, "busy") }),
+		func(c *gin.Context) {
+			if c.Query("size") == "large" {
+				n := largeInside.Add(1)
+				for m := mostLarge.Load(); n > m && !mostLarge.CompareAndSwap(m, n); m = mostLarge.Load() {
+				}
+				<-release
+				largeInside.Add(-1)
+			}
+			c.String(http.StatusOK, "done")
+		})
+	send := func(size string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/push?size="+size, nil))
+		return w
+	}
+
+	const bulk = 12
+	codes := make([]int, bulk)
+	retry := make([]string, bulk)
+	var wg sync.WaitGroup
+	for i := range bulk {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := send("large")
+			codes[i], retry[i] = w.Code, w.Header().Get("Retry-After")
+		}()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for st := large.Stats(); st.InUse != 2 || st.Refused != bulk-2; st = large.Stats() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the large lane never settled: %+v", st)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for i := range 5 {
+		if w := send("small"); w.Code != http.StatusOK {
+			t.Fatalf("small request %d while the large lane is full: %d %s", i, w.Code, w.Body)
+		}
+	}
+	if st := all.Stats(); st.InUse != 2 || st.Refused != 0 {
+		t.Errorf("the gate of all after the small requests: %+v, want 2 in use (the large ones) and none refused", st)
+	}
+	close(release)
+	wg.Wait()
+	ok := 0
+	for i, c := range codes {
+		switch c {
+		case http.StatusOK:
+			ok++
+		case http.StatusServiceUnavailable:
+			if secs, err := strconv.Atoi(retry[i]); err != nil || secs < 2 || secs > 4 {
+				t.Errorf("refused large request told Retry-After %q", retry[i])
+			}
+		default:
+			t.Errorf("large request answered %d", c)
+		}
+	}
+	if ok != 2 || mostLarge.Load() != 2 {
+		t.Errorf("%d large requests done, at most %d at once; want 2 and 2", ok, mostLarge.Load())
+	}
+	if st := all.Stats(); st.InUse != 0 {
+		t.Errorf("slots still taken after every request ended: %+v", st)
+	}
+	if st := large.Stats(); st.InUse != 0 {
+		t.Errorf("large slots still taken after every request ended: %+v", st)
+	}
+}

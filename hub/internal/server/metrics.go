@@ -12,6 +12,7 @@ import (
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/obs"
 	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/ratelimit"
 )
 
 // observe sets up the hub's metrics (Config.Metrics) and the slow request
@@ -28,7 +29,7 @@ func (s *Server) observe(cfg Config) {
 	}
 	s.httpm = obs.NewHTTP(reg, "hub", cfg.SlowRequest, s.Log)
 	s.hubm = obs.NewHub(reg, s.state, s.St.Now)
-	s.hubm.WatchGate(reg, s.gate)
+	s.hubm.WatchGate(reg, s.gate, s.bulk)
 	s.h.intake.OnFates = func(fates map[contract.Fate]int) {
 		for f, n := range fates {
 			s.hubm.Records.WithLabelValues(string(f)).Add(float64(n))
@@ -58,11 +59,12 @@ func (s *Server) state(ctx context.Context) (obs.HubState, error) {
 	return st, nil
 }
 
-// pushGate lets a push through the gate of pushes at once, or turns it
-// away with 503 and a Retry-After; pushes are counted and timed from here
-// (after the credential check), the wait for a slot included.
+// pushGate lets a push through the gate of pushes at once (a bulk push
+// first through the narrower gate of bulk pushes), or turns it away with
+// 503 and a Retry-After; pushes are counted and timed from here (after
+// the credential check), the wait for a slot included.
 func (s *Server) pushGate() []gin.HandlerFunc {
-	refuse := s.gate.Handler(func(c *gin.Context, secs int) {
+	refuse := ratelimit.Lanes(s.gate, s.bulk, isBulk, func(c *gin.Context, secs int) {
 		problem.Write(c, problem.New(http.StatusServiceUnavailable, problem.TypeUnavailable,
 			"The hub is working on as many pushes as it takes at once. Send the batch again after "+strconv.Itoa(secs)+" seconds; nothing of it was stored."))
 	})
@@ -86,4 +88,10 @@ func (s *Server) pushGate() []gin.HandlerFunc {
 		s.hubm.Pushes.WithLabelValues(result).Inc()
 	}
 	return []gin.HandlerFunc{count, refuse}
+}
+
+// isBulk tells a bulk push: a body over BulkPushBytes, or of a length not
+// given.
+func isBulk(r *http.Request) bool {
+	return r.ContentLength < 0 || r.ContentLength > BulkPushBytes
 }

@@ -79,13 +79,23 @@ type Config struct {
 	// slot, and is then answered 503 with a Retry-After.
 	MaxPushes int
 	PushWait  time.Duration
+	// MaxBulkPushes bounds, within MaxPushes, the bulk pushes (bodies over
+	// BulkPushBytes: resends, first syncs) worked on at once
+	// (DefaultMaxBulkPushes when 0), so that the many small daily pushes
+	// always find a slot.
+	MaxBulkPushes int
 }
 
 // Back-pressure defaults: pushes at once, and how long one waits for a
 // slot before it is turned away.
 const (
-	DefaultMaxPushes = 16
-	DefaultPushWait  = time.Second
+	DefaultMaxPushes     = 16
+	DefaultPushWait      = time.Second
+	DefaultMaxBulkPushes = 4
+	// BulkPushBytes: a push whose body (as sent, compressed) is larger,
+	// or of unknown length, is a bulk push. A day's push of 50 records is
+	// about 6 KiB; a batch of 5,000 about 500 KiB.
+	BulkPushBytes = 64 << 10
 )
 
 // OIDCConfig configures sign-in through an OpenID Connect provider.
@@ -121,9 +131,10 @@ type Server struct {
 	jobs     []Job
 	// limits bound public verification and sign-in per client.
 	limits limits
-	// gate bounds the pushes worked on at once; httpm and hubm are the
-	// metrics (nil when none are kept).
+	// gate bounds the pushes worked on at once, and bulk the bulk pushes
+	// among them; httpm and hubm are the metrics (nil when none are kept).
 	gate  *ratelimit.Gate
+	bulk  *ratelimit.Gate
 	httpm *obs.HTTP
 	hubm  *obs.Hub
 }
@@ -170,6 +181,10 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	if cfg.PushWait <= 0 {
 		cfg.PushWait = DefaultPushWait
 	}
+	if cfg.MaxBulkPushes <= 0 {
+		cfg.MaxBulkPushes = DefaultMaxBulkPushes
+	}
+	cfg.MaxBulkPushes = min(cfg.MaxBulkPushes, cfg.MaxPushes)
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
 	s := &Server{Base: &web.Base{St: st, Log: log, Pages: tpl}, cfg: cfg, project: make(chan struct{}, 1),
 		staff: staff.New(st), intake: intake.New(st), outcomes: outcomes.New(st),
@@ -184,6 +199,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	}
 	s.h.intake = intake.NewHandlers(s.Base, s.h.ta, s.wakeProjector)
 	s.gate = ratelimit.NewGate(cfg.MaxPushes, cfg.PushWait, 2*time.Second)
+	s.bulk = ratelimit.NewGate(cfg.MaxBulkPushes, cfg.PushWait, 2*time.Second)
 	s.observe(cfg)
 	s.AddJob(Job{Name: "prune-expired", Every: time.Hour, Run: s.staff.PruneExpired})
 	return s
