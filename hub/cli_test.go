@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,26 +60,5 @@ func TestUserAddDefaultRole(t *testing.T) {
 // non-zero saying so, before it opens the database or starts background
 // work.
 func TestServeBusyPort(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	addr := ln.Addr().String()
-	dir := filepath.Join(t.TempDir(), "hub")
-	code, stdout, stderr := runMain(t, "serve", "--addr", addr, "--data-dir", dir, "--log-level", "debug")
-	if code == 0 {
-		t.Fatalf("hub serve on a busy address exited 0: %s %s", stdout, stderr)
-	}
-	if !strings.Contains(stderr, "cannot listen on "+addr) || !strings.Contains(stderr, "in use") {
-		t.Errorf("no clear message about the busy address: %q", stderr)
-	}
-	for _, s := range []string{"background", "listening", "projector", "job"} {
-		if strings.Contains(stdout+stderr, s) {
-			t.Errorf("output mentions %q although the hub could not listen: %s %s", s, stdout, stderr)
-		}
-	}
-	if _, err := os.Stat(dir); !os.IsNotExist(err) {
-		t.Errorf("the data directory was created (%v) although the hub could not listen", err)
-	}
+	clitest.CheckServeBusyPort(t, "hub", "background", "listening", "projector", "job")
 }

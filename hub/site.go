@@ -17,11 +17,23 @@ func siteCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// printToken shows a site's new one-time enrollment token and what to run
-// at the site.
-func printToken(cmd *cobra.Command, site store.Site, tok string, ttl time.Duration) {
+// issueToken issues a site a one-time enrollment token valid for ttl, and
+// shows it and what to run at the site.
+func issueToken(cmd *cobra.Command, st *store.Store, site store.Site, ttl time.Duration) error {
+	tok, err := intake.New(st).IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(cmd.OutOrStdout(), "site %s: %s\none-time enrollment token (expires in %s):\n%s\n\nAt the site run:\n  agent enroll --hub <hub URL> --token %s\n",
 		site.Name, site.ID, ttl, tok, tok)
+	return nil
+}
+
+// addSiteFlag adds the required --site flag of the commands about one
+// site.
+func addSiteFlag(cmd *cobra.Command, siteRef *string) {
+	cmd.Flags().StringVar(siteRef, "site", "", "site id or name (required)")
+	_ = cmd.MarkFlagRequired("site")
 }
 
 // addTokenTTL adds the --token-ttl flag of the commands that issue a token.
@@ -43,12 +55,7 @@ func siteAddCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tok, err := intake.New(st).IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
-			if err != nil {
-				return err
-			}
-			printToken(cmd, site, tok, ttl)
-			return nil
+			return issueToken(cmd, st, site, ttl)
 		}),
 	}
 	add.Flags().StringVar(&org, "org", "", "organization id or name (required)")
@@ -74,17 +81,11 @@ works until an agent enrolls with the new token.`,
 			if err != nil {
 				return fmt.Errorf("site %q: %w", siteRef, err)
 			}
-			tok, err := intake.New(st).IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
-			if err != nil {
-				return err
-			}
-			printToken(cmd, site, tok, ttl)
-			return nil
+			return issueToken(cmd, st, site, ttl)
 		}),
 	}
-	token.Flags().StringVar(&siteRef, "site", "", "site id or name (required)")
+	addSiteFlag(token, &siteRef)
 	addTokenTTL(token, &ttl)
-	_ = token.MarkFlagRequired("site")
 	return token
 }
 
@@ -103,9 +104,8 @@ func siteRevokeCmd(g *globals) *cobra.Command {
 			return nil
 		}),
 	}
-	revoke.Flags().StringVar(&siteRef, "site", "", "site id or name (required)")
+	addSiteFlag(revoke, &siteRef)
 	revoke.Flags().StringVar(&reason, "reason", "", "why (required, kept at the hub)")
-	_ = revoke.MarkFlagRequired("site")
 	_ = revoke.MarkFlagRequired("reason")
 	return revoke
 }
@@ -125,17 +125,11 @@ token (agent enroll --force --token ...).`,
 			if err != nil {
 				return err
 			}
-			tok, err := intake.New(st).IssueEnrollmentToken(cmd.Context(), site.ID, ttl)
-			if err != nil {
-				return err
-			}
-			printToken(cmd, site, tok, ttl)
-			return nil
+			return issueToken(cmd, st, site, ttl)
 		}),
 	}
-	reinstate.Flags().StringVar(&siteRef, "site", "", "site id or name (required)")
+	addSiteFlag(reinstate, &siteRef)
 	addTokenTTL(reinstate, &ttl)
-	_ = reinstate.MarkFlagRequired("site")
 	return reinstate
 }
 

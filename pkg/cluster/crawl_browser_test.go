@@ -205,8 +205,7 @@ func TestEveryHubPageIsAccessible(t *testing.T) {
 // sign-in pages: each answers, has no serious or critical WCAG 2.1 AA
 // violation at 1280 and 390 px, and fits a phone.
 func TestEverySitePageIsAccessible(t *testing.T) {
-	bctx := newBrowser(t)
-	a, _ := demoAgent(t, "crawl")
+	bctx, a, _ := demoInBrowser(t, "crawl")
 	pub := &crawl{t: t, bctx: bctx, base: a.URL(), skip: regexp.MustCompile(`^/logout`)}
 	pub.walk(10, "/login", "/journal/start", "/journal/login", "/survey")
 	do(t, bctx, chromedp.EmulateViewport(1280, 900))

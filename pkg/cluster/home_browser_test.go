@@ -1,9 +1,7 @@
 package cluster_test
 
 import (
-	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -20,26 +18,10 @@ import (
 // violation, and with the keyboard alone (Tab to the search box, type,
 // Enter) the list is searched.
 func TestHomeAndListInTheBrowser(t *testing.T) {
-	bctx := newBrowser(t)
-	ctx := context.Background()
-	a, tok := demoAgent(t, "home")
-	var people []struct {
-		FirstName string `json:"first_name"`
-		LastName  string `json:"last_name"`
-	}
-	if _, err := cluster.JSON(ctx, http.MethodGet, a.URL()+"/api/v1/participants", tok, nil, &people); err != nil || len(people) < 2 {
-		t.Fatalf("participants: %d %v", len(people), err)
-	}
+	bctx, a, tok := demoInBrowser(t, "home")
+	people := participantsOf(t, a, tok, 2)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	do(t, bctx,
-		chromedp.EmulateViewport(1280, 900),
-		chromedp.Navigate(a.URL()+"/login"),
-		chromedp.WaitVisible(css("#email")),
-		chromedp.SendKeys(css("#email"), "director@example.org"),
-		chromedp.SendKeys(css("#password"), directorPassword),
-		chromedp.Submit(css("#password")),
-	)
-	waitText(t, bctx, "h1", func(s string) bool { return s == "This week" })
+	signInDirector(t, bctx, a, 1280, 900)
 	for _, width := range []int64{1280, 390} {
 		do(t, bctx, chromedp.EmulateViewport(width, 844))
 		for _, pg := range []struct{ name, path, h1 string }{{"home", "/", "This week"}, {"list", "/participants", "Participants"}} {

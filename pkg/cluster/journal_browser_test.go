@@ -17,9 +17,8 @@ import (
 // PIN and writes this week's entry; the coach then sees the entry as the
 // participant's and marks it reviewed, which the participant sees.
 func TestParticipantJournalOnAPhone(t *testing.T) {
-	bctx := newBrowser(t)
+	bctx, a, dir := demoInBrowser(t, "journal")
 	ctx := context.Background()
-	a, dir := demoAgent(t, "journal")
 	// The demo's group coach gets a sign-in account, linked through the API.
 	const coachPw = "a coach's own password" //nolint:gosec // G101: a made-up password of the test's own account
 	if _, err := a.CLI(ctx, coachPw+"\n", "user", "add", "--email", "casey@example.org", "--name", "Casey Morgan", "--role", "coach", "--password-stdin"); err != nil {

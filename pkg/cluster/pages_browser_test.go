@@ -3,7 +3,6 @@ package cluster_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -48,28 +47,10 @@ func eval[T any](t *testing.T, bctx context.Context, js string) T {
 // keyboard alone; a form with a mistake comes back with the focus on its
 // error summary.
 func TestDirectorsPagesInTheBrowser(t *testing.T) {
-	bctx := newBrowser(t)
-	ctx := context.Background()
-	a, tok := demoAgent(t, "pages")
-	var people []struct {
-		ID        string `json:"id"`
-		FirstName string `json:"first_name"`
-		LastName  string `json:"last_name"`
-	}
-	if _, err := cluster.JSON(ctx, http.MethodGet, a.URL()+"/api/v1/participants", tok, nil, &people); err != nil || len(people) == 0 {
-		t.Fatalf("participants: %d %v", len(people), err)
-	}
-	p := people[0]
+	bctx, a, tok := demoInBrowser(t, "pages")
+	p := participantsOf(t, a, tok, 1)[0]
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	do(t, bctx,
-		chromedp.EmulateViewport(1280, 900),
-		chromedp.Navigate(a.URL()+"/login"),
-		chromedp.WaitVisible(css("#email")),
-		chromedp.SendKeys(css("#email"), "director@example.org"),
-		chromedp.SendKeys(css("#password"), directorPassword),
-		chromedp.Submit(css("#password")),
-	)
-	waitText(t, bctx, "h1", func(s string) bool { return s == "This week" })
+	signInDirector(t, bctx, a, 1280, 900)
 
 	pages := []struct{ name, path, ready string }{
 		{"profile", "/participants/" + p.ID, "#profile-facts"},

@@ -18,15 +18,9 @@ import (
 // fits the window and has no serious or critical accessibility violation
 // (axe-core, WCAG 2.1 AA).
 func TestSpanishJournalInABrowser(t *testing.T) {
-	bctx := newBrowser(t)
+	bctx, a, dir := demoInBrowser(t, "spanish")
 	ctx := context.Background()
-	a, dir := demoAgent(t, "spanish")
-	var people []struct {
-		ID string `json:"id"`
-	}
-	if _, err := cluster.JSON(ctx, http.MethodGet, a.URL()+"/api/v1/participants", dir, nil, &people); err != nil || len(people) < 2 {
-		t.Fatalf("participants: %v", err)
-	}
+	people := participantsOf(t, a, dir, 2)
 	w := &walker{t: t, ctx: bctx, base: a.URL()}
 	checked := func(width int, name string) {
 		t.Helper()

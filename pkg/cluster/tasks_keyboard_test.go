@@ -45,9 +45,8 @@ func press(t *testing.T, bctx context.Context, text string) {
 // approval with the keyboard alone (Tab, typing, Space and Enter), at a
 // phone's width.
 func TestMainTasksWithTheKeyboard(t *testing.T) {
-	bctx := newBrowser(t)
+	bctx, a, tok := demoInBrowser(t, "tasks")
 	ctx := context.Background()
-	a, tok := demoAgent(t, "tasks")
 	signInWithKeys(t, bctx, a.URL()+"/login", "director@example.org", directorPassword)
 	do(t, bctx, chromedp.EmulateViewport(390, 844))
 

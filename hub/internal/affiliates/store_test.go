@@ -10,14 +10,12 @@ import (
 	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/hub/internal/ta"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
 
 func TestLifecycleTransitions(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		clk := &clock{day("2026-01-10")}
 		s.Now = clk.now
 		o, err := affiliates.New(s).AddOrganization(ctx, "Lifecycle org", "nami", "TX")
@@ -131,9 +129,7 @@ func TestLifecycleTransitions(t *testing.T) {
 }
 
 func TestContactsAndOverdueCheckIns(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		clk := &clock{day("2026-01-01")}
 		s.Now = clk.now
 		o, _ := affiliates.New(s).AddOrganization(ctx, "Check-in org", "peer_run", "VA")

@@ -12,6 +12,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/deident"
@@ -34,9 +35,7 @@ func fates(rs []contract.RecordResult) []contract.Fate {
 }
 
 func TestPushFates(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		site := enrolledSite(t, s, "A")
 		other := enrolledSite(t, s, "B")
 		key := uuid.NewString()
@@ -102,9 +101,7 @@ func TestPushFates(t *testing.T) {
 }
 
 func TestProjectionAndReport(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		site := enrolledSite(t, s, "A")
 		site2 := enrolledSite(t, s, "B")
 		var recs []contract.Record
@@ -179,9 +176,7 @@ func TestProjectionAndReport(t *testing.T) {
 }
 
 func TestEnrollmentToken(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		site := enrolledSite(t, s, "A")
 		tok, err := intake.New(s).IssueEnrollmentToken(ctx, site.ID, time.Hour)
 		if err != nil {
@@ -282,9 +277,7 @@ func TestConcurrentProjectors(t *testing.T) {
 // A failing beforeCommit (an invalid batch found while writing it) leaves
 // nothing behind: no record, no batch sequence.
 func TestPushRollsBackWhenTheCheckFails(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		site := enrolledSite(t, s, "A")
 		rec := interview(t, deident.NewRecordID(time.Now()), uuid.NewString(), "closing", 1, map[string]bool{"pom20_have_friends": true})
 		_, _, err := intake.New(s).Push(ctx, site.ID, 5, []contract.Record{rec}, func() error { return errors.New("invalid") })
@@ -305,9 +298,7 @@ func TestPushRollsBackWhenTheCheckFails(t *testing.T) {
 // session's temporary table, made in the refused batch's transaction, went
 // with it and must be made again.
 func TestPushAfterRefusedBatch(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		sqlDB, err := s.DB.DB()
 		if err != nil {
 			t.Fatal(err)
@@ -342,9 +333,7 @@ func TestPushAfterRefusedBatch(t *testing.T) {
 // with the version after it), and nothing of it is stored; a step within
 // the bound is stored.
 func TestVersionJumpsAreBounded(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		site := enrolledSite(t, s, "Jumps")
 		id, key := deident.NewRecordID(time.Now()), uuid.NewString()
 		v1 := interview(t, id, key, "eligibility", 1, map[string]bool{"pom01_natural_supports": true})
@@ -371,9 +360,7 @@ func TestVersionJumpsAreBounded(t *testing.T) {
 // reinstatement each leave every token issued before unable to enroll;
 // only the newest token of a site enrolls, once.
 func TestOlderTokensStopWorking(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		site := enrolledSite(t, s, "Epochs")
 		issue := func() string {
 			t.Helper()

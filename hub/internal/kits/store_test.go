@@ -14,14 +14,12 @@ import (
 	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/kits"
 	"github.com/itsmylife/iml/hub/internal/store"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
+	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
 func TestKitLifecycle(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		s := open(t, dsn)
-		ctx := context.Background()
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 
 		d, err := kits.New(s).CreateDraft(ctx, "2026.2", "", nil, "Tess Trainer")
 		if err != nil {
@@ -191,9 +189,7 @@ func TestKitLifecycle(t *testing.T) {
 // service (each retirement counts the others in service under a lock on
 // them, not from a count another retirement may be changing).
 func TestRetireReleasesAtOnce(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		s := open(t, dsn)
-		ctx := context.Background()
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		inService := []string{program.Default().Version}
 		for round := range 6 {
 			next := program.Default()

@@ -13,8 +13,8 @@ import (
 	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/pkg/contract"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/deident"
 )
 
@@ -57,9 +57,7 @@ var participantReasons = []string{"journal", "receipt", "Social Explorations"}
 // and the larger site hidden to protect it look the same: nothing on the
 // fidelity report tells which of the two is small.
 func TestFidelityFollowsTheOutcomesSuppression(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		orgX, err := affiliates.New(s).AddOrganization(ctx, "Two Sites Org", "peer_run", "VA")
 		if err != nil {
 			t.Fatal(err)

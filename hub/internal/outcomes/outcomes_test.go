@@ -15,7 +15,6 @@ import (
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/pkg/contract"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/deident"
 )
 
@@ -89,9 +88,7 @@ func count(t *testing.T, s *store.Store, q string, args ...any) int64 {
 // falls back to the participant record's; the rollups kept by the
 // projector equal a projection of the records table from scratch.
 func TestOutcomeProjection(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		a := enrolledSite(t, s, "A")
 		b := enrolledSite(t, s, "B")
 		now := time.Now()
@@ -194,9 +191,7 @@ func TestOutcomeProjection(t *testing.T) {
 // agent older than the top code) counts as 3, like the agents' "3 or
 // more", in the rollups and the report.
 func TestCoarseBandsAndTopCodedCounts(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		a := enrolledSite(t, s, "A")
 		now := time.Now()
 		var recs []contract.Record
@@ -243,9 +238,7 @@ func TestCoarseBandsAndTopCodedCounts(t *testing.T) {
 // rarely and strays from the theme is flagged with those reasons; a site
 // that keeps to the program is not. Thresholds are the caller's.
 func TestFidelityFlags(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		good := enrolledSite(t, s, "Good")
 		weak := enrolledSite(t, s, "Weak")
 		now := time.Now()

@@ -9,9 +9,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/itsmylife/iml/hub/internal/outcomes"
+	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/pkg/contract"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/deident"
 	"github.com/itsmylife/iml/pkg/program"
 )
@@ -24,9 +24,7 @@ import (
 // first interview corrected by a new version. At a minimum cell of 5 the
 // paired changes of a site of few participants are hidden, and said so.
 func TestPairedPOMReport(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := storetest.Open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		siteA, siteB := storetest.EnrolledSite(t, s, "A").ID, storetest.EnrolledSite(t, s, "B").ID
 		rng := rand.New(rand.NewPCG(3, 4))
 		var codes []string

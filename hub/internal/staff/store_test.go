@@ -12,14 +12,12 @@ import (
 	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/pkg/auth"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
 
 func TestRoleAssignments(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		s := open(t, dsn)
-		ctx := context.Background()
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		org, _ := affiliates.New(s).AddOrganization(ctx, "Riverside", "peer_run", "VA")
 		other, _ := affiliates.New(s).AddOrganization(ctx, "Hilltop", "peer_run", "VA")
 		u, err := staff.New(s).AddUser(ctx, "sam@example.org", "Sam", store.RoleTrainer, "", pw)
@@ -84,9 +82,7 @@ func TestRoleAssignments(t *testing.T) {
 // A user directs one organization, even when two organizations are given
 // to them at the same moment: of several assignments at once, one is made.
 func TestDirectorAssignmentsAtOnce(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		s := open(t, dsn)
-		ctx := context.Background()
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		var orgs []string
 		for _, name := range []string{"Riverside", "Hilltop", "Lakeside", "Northgate"} {
 			o, err := affiliates.New(s).AddOrganization(ctx, name, "peer_run", "VA")
@@ -134,9 +130,7 @@ func TestDirectorAssignmentsAtOnce(t *testing.T) {
 // as the agent does; the right password does not open it before the period
 // ends, and does after.
 func TestLoginLockout(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		s := open(t, dsn)
-		ctx := context.Background()
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		now := time.Now().UTC()
 		s.Now = func() time.Time { return now }
 		if _, err := staff.New(s).AddUser(ctx, "lee@example.org", "Lee", store.RoleAnalyst, "", pw); err != nil {
@@ -176,9 +170,7 @@ func TestLoginLockout(t *testing.T) {
 // the right password after them (the count is kept in the database, one
 // atomic statement per attempt, before the password is checked).
 func TestLoginLockoutParallel(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		s := open(t, dsn)
-		ctx := context.Background()
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		if _, err := staff.New(s).AddUser(ctx, "lee@example.org", "Lee", store.RoleAnalyst, "", pw); err != nil {
 			t.Fatal(err)
 		}
@@ -221,9 +213,7 @@ func TestLoginLockoutParallel(t *testing.T) {
 }
 
 func TestOIDCSignIn(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		s := open(t, dsn)
-		ctx := context.Background()
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		iss := "https://login.example.org"
 		// No role anywhere: refused, but the account is kept for an admin.
 		u, tok, err := staff.New(s).OIDCSignIn(ctx, staff.Identity{Issuer: iss, Subject: "s1", Email: "new@example.org", EmailVerified: true, Name: "New"})
@@ -261,9 +251,7 @@ func TestOIDCSignIn(t *testing.T) {
 }
 
 func TestOIDCFlowWorksOnce(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		s := open(t, dsn)
-		ctx := context.Background()
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		state, f, err := staff.New(s).StartFlow(ctx, "/outcomes/pom")
 		if err != nil || len(f.Verifier) < 43 || len(f.Verifier) > 128 || f.Nonce == "" {
 			t.Fatalf("flow %+v, %v", f, err)
@@ -286,9 +274,7 @@ func TestOIDCFlowWorksOnce(t *testing.T) {
 }
 
 func TestAuditSearch(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		s := open(t, dsn)
-		ctx := context.Background()
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		day := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 		entries := []store.AuditEntry{
 			{At: day, ActorID: "a1", ActorEmail: "ana@example.org", ActorKind: "staff", Method: "POST", Route: "/api/v1/users/:id/roles", Status: 201},
@@ -335,9 +321,7 @@ func TestAuditSearch(t *testing.T) {
 }
 
 func TestPruneExpired(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		s := open(t, dsn)
-		ctx := context.Background()
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		now := time.Now().UTC()
 		s.Now = func() time.Time { return now }
 		if _, err := staff.New(s).AddUser(ctx, "kim@example.org", "Kim", store.RoleAnalyst, "", pw); err != nil {

@@ -46,12 +46,7 @@ func m0009ProjectorWatermark() *gormigrate.Migration {
 				"DROP INDEX IF EXISTS idx_outcome_hospitalizations_site_id",
 				"DROP INDEX IF EXISTS idx_outcome_participation_site_id",
 			}
-			for _, q := range steps {
-				if err := tx.Exec(q).Error; err != nil {
-					return err
-				}
-			}
-			return nil
+			return execSteps(tx, steps)
 		},
 		Rollback: func(tx *gorm.DB) error {
 			steps := []string{
@@ -68,10 +63,8 @@ func m0009ProjectorWatermark() *gormigrate.Migration {
 				"CREATE INDEX idx_records_waiting ON records (stored_at) WHERE projected = false",
 				"DROP INDEX idx_records_mark",
 			}
-			for _, q := range steps {
-				if err := tx.Exec(q).Error; err != nil {
-					return err
-				}
+			if err := execSteps(tx, steps); err != nil {
+				return err
 			}
 			if err := dropColumn(tx, "records", "xact"); err != nil {
 				return err

@@ -41,12 +41,7 @@ func m0011CompactAnswers() *gormigrate.Migration {
 				"DROP INDEX IF EXISTS idx_outcome_surveys_site_id",
 				"DROP INDEX IF EXISTS idx_outcome_cohort_months_site_id",
 			}
-			for _, q := range steps {
-				if err := tx.Exec(q).Error; err != nil {
-					return err
-				}
-			}
-			return nil
+			return execSteps(tx, steps)
 		},
 		Rollback: func(tx *gorm.DB) error {
 			each, present := "json_each(i.answers)", "a.value = 1"
@@ -65,12 +60,7 @@ func m0011CompactAnswers() *gormigrate.Migration {
 				"CREATE INDEX idx_outcome_surveys_site_id ON outcome_surveys (site_id)",
 				"CREATE INDEX idx_outcome_cohort_months_site_id ON outcome_cohort_months (site_id)",
 			}
-			for _, q := range steps {
-				if err := tx.Exec(q).Error; err != nil {
-					return err
-				}
-			}
-			return nil
+			return execSteps(tx, steps)
 		},
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/pkg/contract"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/deident"
 )
 
@@ -25,9 +24,7 @@ import (
 // rollups computed from them are what they were; rolled back, the tables
 // of one row per answer come back with the same answers.
 func TestCompactAnswersMigration(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		site := enrolledSite(t, s, "Answers")
 		now, key := time.Now(), uuid.NewString()
 		survey, err := contract.NewRecord(deident.NewRecordID(now), contract.TypeSurveyResponse, 1, contract.SurveyResponse{Year: 2026, Timepoint: "closing", Release: "2026.1",

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
 )
 
 // Migrations are the hub's schema changes, in order. Each one describes the
@@ -12,4 +13,15 @@ import (
 // migrations log what they changed to log.
 func Migrations(log *slog.Logger) []*gormigrate.Migration {
 	return []*gormigrate.Migration{m0001Init(), m0002Outcomes(), m0003StaffAccess(), m0004AffiliatesTA(), m0005KitsTraining(), m0006CleanRecords(log), m0007TokenEpochs(), m0008RecordStoredAt(), m0009ProjectorWatermark(), m0010POMPaired(), m0011CompactAnswers(), m0012HospitalCounts(), m0013ParticipationMonths()}
+}
+
+// execSteps runs a migration's statements in order, stopping at the first
+// that fails.
+func execSteps(tx *gorm.DB, steps []string) error {
+	for _, q := range steps {
+		if err := tx.Exec(q).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }

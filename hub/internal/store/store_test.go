@@ -15,6 +15,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
@@ -160,8 +161,7 @@ func TestMigrationStartsExistingOrganizationsAtInquiry(t *testing.T) {
 // TestKitsMigrationRollsBack: 0005 undoes itself and applies again, keeping
 // the releases published before it.
 func TestKitsMigrationRollsBack(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		s := open(t, dsn)
+	storetest.Each(t, func(_ context.Context, t *testing.T, s *store.Store) {
 		opts := *gormigrate.DefaultOptions
 		opts.TableName = "schema_migrations"
 		opts.UseTransaction = true
@@ -199,9 +199,7 @@ func TestKitsMigrationRollsBack(t *testing.T) {
 // TestTokenEpochMigration: migration 0007 keeps only the newest unused
 // token of each site, and that one still enrolls.
 func TestTokenEpochMigration(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		site := enrolledSite(t, s, "Before epochs")
 		opts := *gormigrate.DefaultOptions
 		opts.TableName, opts.UseTransaction = "schema_migrations", true

@@ -1,6 +1,7 @@
 // Package storetest helps the capability packages' tests: a hub database
-// opened (and closed at the test's end) on the DSN dbtest.Each gives, an
-// enrolled site, a day, and the check of a validation error.
+// opened (and closed at the test's end) on the DSN dbtest.Each gives, or
+// on each of them, an enrolled site, a day, and the check of a validation
+// error.
 package storetest
 
 import (
@@ -18,6 +19,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
 
 // Open opens and migrates the hub database at dsn, closed when the test
@@ -30,6 +32,13 @@ func Open(t *testing.T, dsn string) *store.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// Each runs test once on each database dbtest.Each gives, opened and
+// migrated (Open), with a context for the store's calls.
+func Each(t *testing.T, test func(ctx context.Context, t *testing.T, s *store.Store)) {
+	t.Helper()
+	dbtest.Each(t, func(t *testing.T, dsn string) { test(context.Background(), t, Open(t, dsn)) })
 }
 
 // EnrolledSite adds an organization ("<name> org") and a site of that

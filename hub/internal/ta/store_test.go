@@ -11,9 +11,9 @@ import (
 	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/hub/internal/ta"
 	"github.com/itsmylife/iml/pkg/contract"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
 
 func taRequest(subject string) contract.TARequestWire {
@@ -21,9 +21,7 @@ func taRequest(subject string) contract.TARequestWire {
 }
 
 func TestTARequestAnsweredOnceInThePull(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		s := open(t, dsn)
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		site := enrolledSite(t, s, "TA site")
 		other := enrolledSite(t, s, "Other TA site")
 		spec, _ := staff.New(s).AddUser(ctx, "ta@example.org", "Tess", store.RoleTA, "", "a long enough password")
@@ -91,9 +89,7 @@ func TestTARequestAnsweredOnceInThePull(t *testing.T) {
 // assignments, so an account holding TA among other roles counts and one
 // without it does not.
 func TestSpecialistsByAssignment(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		s := open(t, dsn)
-		ctx := context.Background()
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		o, _ := affiliates.New(s).AddOrganization(ctx, "Spec org", "peer_run", "VA")
 		for _, to := range []string{affiliates.StageAgreement, affiliates.StageTraining, affiliates.StageLaunched} {
 			if _, err := affiliates.New(s).ChangeStage(ctx, o.ID, affiliates.StageInput{To: to}, "Ana"); err != nil {

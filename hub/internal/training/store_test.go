@@ -10,15 +10,13 @@ import (
 
 	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/contract"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
 
 func TestCertificationRules(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		s := open(t, dsn)
-		ctx := context.Background()
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		s.Now = func() time.Time { return now }
 		p := training.CertPolicy{ValidMonths: 12, WarnDays: 60}
@@ -154,9 +152,7 @@ func TestCertificationRules(t *testing.T) {
 }
 
 func TestTrainingEventCapacity(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		s := open(t, dsn)
-		ctx := context.Background()
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
 		org, _ := affiliates.New(s).AddOrganization(ctx, "Event org", "peer_run", "VA")
 		_, err := training.New(s).AddTrainingEvent(ctx, training.TrainingEvent{Title: "Spring", Mode: training.ModeInPerson, StartsOn: "2026-04-01", Trainer: "Tess", Capacity: 1})
 		wantField(t, err, "location")

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -56,4 +58,35 @@ func RunMain(t *testing.T, name string, args ...string) (code int, stdout, stder
 		t.Fatal(err)
 	}
 	return code, out.String(), errb.String()
+}
+
+// CheckServeBusyPort runs the program's serve (name, for messages) on an
+// address another listener holds, with a data directory that does not
+// exist yet, and fails the test unless it exits non-zero saying the
+// address is in use, before it creates the directory or says any of
+// quiet (what only a program that started would say).
+func CheckServeBusyPort(t *testing.T, name string, quiet ...string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	dir := filepath.Join(t.TempDir(), name)
+	code, stdout, stderr := RunMain(t, name, "serve", "--addr", addr, "--data-dir", dir, "--log-level", "debug")
+	if code == 0 {
+		t.Fatalf("%s serve on a busy address exited 0: %s %s", name, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "cannot listen on "+addr) || !strings.Contains(stderr, "in use") {
+		t.Errorf("no clear message about the busy address: %q", stderr)
+	}
+	for _, s := range quiet {
+		if strings.Contains(stdout+stderr, s) {
+			t.Errorf("output mentions %q although the %s could not listen: %s %s", s, name, stdout, stderr)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the data directory was created (%v) although the %s could not listen", err, name)
+	}
 }

@@ -1,5 +1,0 @@
-package staff_test
-
-import "github.com/itsmylife/iml/hub/internal/storetest"
-
-var open = storetest.Open
