@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"gorm.io/gorm"
+
 	"github.com/itsmylife/iml/pkg/dbx"
 )
 
@@ -14,26 +16,12 @@ import (
 // indexes, and a participant's outings (their own and a partner's joint
 // ones) and pairs are read through them, not by scanning the tables.
 func TestMigration0013IndexesLookups(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "agent.db")
-	db, err := dbx.Open(path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dbx.Migrate(db, Migrations()[:12]); err != nil {
-		t.Fatal(err)
-	}
-	var n int64
-	if err := db.Raw("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('ix_outings_partner', 'ix_pair_members_participant')").Scan(&n).Error; err != nil || n != 0 {
-		t.Fatalf("before 0013: %d of the indexes, %v", n, err)
-	}
-	if err := dbx.Close(db); err != nil {
-		t.Fatal(err)
-	}
-	st, err := Open(context.Background(), path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := upgradedFrom(t, 12, func(db *gorm.DB) {
+		var n int64
+		if err := db.Raw("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('ix_outings_partner', 'ix_pair_members_participant')").Scan(&n).Error; err != nil || n != 0 {
+			t.Fatalf("before 0013: %d of the indexes, %v", n, err)
+		}
+	})
 	plans := map[string]string{
 		"SELECT outing_on, stage FROM outings WHERE participant_id = 'p' OR (partner_id = 'p' AND stage IN (2, 3))": "ix_outings_partner",
 		"SELECT partner_id, outing_on, stage FROM outings WHERE partner_id IN ('p', 'q') AND stage IN (2, 3)":       "ix_outings_partner",
@@ -55,4 +43,29 @@ func TestMigration0013IndexesLookups(t *testing.T) {
 			t.Errorf("%s\nplan:\n%s(want a search with %s, no scan)", q, plan, index)
 		}
 	}
+}
+
+// upgradedFrom makes a database with the first n migrations, lets before
+// put what it wants in it, and opens it with the store, which runs the
+// others. The store is closed when the test ends.
+func upgradedFrom(t *testing.T, n int, before func(db *gorm.DB)) *Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "agent.db")
+	db, err := dbx.Open(path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dbx.Migrate(db, Migrations()[:n]); err != nil {
+		t.Fatal(err)
+	}
+	before(db)
+	if err := dbx.Close(db); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(context.Background(), path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
