@@ -67,8 +67,8 @@ func TestParticipationReadForEveryoneAtOnce(t *testing.T) {
 			if march == nil || april == nil || march.MeetingsHeld != 1 || march.MeetingsAttended != map[bool]int{true: 1}[i != 3] {
 				t.Fatalf("participant %d: March %+v, April %+v", i, march, april)
 			}
-			outings := map[int][2][]int{0: {{0, 0, 1, 0}, {0, 0, 0, 0}}, 1: {{0, 0, 1, 0}, {0, 0, 0, 1}}}[i]
-			if outings[0] == nil {
+			outings, ok := map[int][2][]int{0: {{0, 0, 1, 0}, {0, 0, 0, 0}}, 1: {{0, 0, 1, 0}, {0, 0, 0, 1}}}[i]
+			if !ok {
 				outings = [2][]int{{0, 0, 0, 0}, {0, 0, 0, 0}}
 			}
 			if !reflect.DeepEqual(march.OutingsByStage, outings[0]) || !reflect.DeepEqual(april.OutingsByStage, outings[1]) {
