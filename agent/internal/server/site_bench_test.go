@@ -938,10 +938,13 @@ func mb(n uint64) float64 { return float64(n) / (1 << 20) }
 
 func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// BenchmarkSitePages measures the server time of the main pages of a site
-// (the home with what is due, the participant list plain, searched and
-// filtered by a due item, and the others)
-// with 200 participants and a year of data, built through the store's own
+// BenchmarkSitePages measures the server time of every page a director
+// opens in a day (the home with what is due, the participant list plain,
+// searched and filtered by a due item, each section of a participant's
+// record and their intake form, a cohort's page with its meetings and
+// pairs, the coaches, cohorts, audit log, stipends and their CSV, the
+// site report and a CSV of it, surveys, accounts, sync and technical
+// assistance) with 200 participants and a year of data, built through the store's own
 // methods, with the real handler behind an httptest server and the
 // director's bearer token. Each page is requested b.N times, and at least
 // 30 times since make bench runs -benchtime 1x; ms/op is the median of all
@@ -961,14 +964,25 @@ func BenchmarkSitePages(b *testing.B) {
 		{"participants-search", "participants, searched", "/participants?q=" + strings.ToLower(p.last[:3]) + "&sort=month", []string{"<h1>Participants</h1>", p.last + ", " + p.first, "</html>"}},
 		{"participants-due", "participants, journal due", "/participants?due=journal&sort=enrolled", []string{"<h1>Participants</h1>", `id="list-count"`, "</html>"}},
 		{"participant", "a participant's profile", "/participants/" + p.id, []string{"<h1>" + p.name() + "</h1>", `id="profile-facts"`, "</html>"}},
-		{"participant-goals", "a participant's goals, stipend", "/participants/" + p.id + "?tab=goals", []string{"<h1>" + p.name() + "</h1>", p.goals[0].Title, "</html>"}},
+		{"participant-interviews", "a participant's interviews", "/participants/" + p.id + "?tab=interviews", []string{"<h1>" + p.name() + "</h1>", `id="pom-side-by-side"`, "</html>"}},
+		{"participant-goals", "a participant's goals, stipend", "/participants/" + p.id + "?tab=goals", []string{"<h1>" + p.name() + "</h1>", p.goals[0].Title, `id="stipend-balance"`, "</html>"}},
 		{"participant-journals", "a participant's journals", "/participants/" + p.id + "?tab=journals", []string{"<h1>" + p.name() + "</h1>", `id="journal-completion"`, "</html>"}},
-		{"cohort", "a cohort's page", "/cohorts/" + c.id, []string{"<h1>" + c.name + "</h1>", p.last + ", " + p.first, `id="meetings"`, `id="current-pairs"`, "</html>"}},
+		{"participant-outings", "a participant's outings, partner", "/participants/" + p.id + "?tab=outings", []string{"<h1>" + p.name() + "</h1>", `id="outings-table"`, `id="current-partner"`, "</html>"}},
+		{"participant-hospitalizations", "a participant's hospitalizations", "/participants/" + p.id + "?tab=hospitalizations", []string{"<h1>" + p.name() + "</h1>", `id="hospitalizations"`, "</html>"}},
+		{"participant-participation", "a participant's participation", "/participants/" + p.id + "?tab=participation", []string{"<h1>" + p.name() + "</h1>", `id="participation-table"`, "</html>"}},
+		{"participant-intake", "a participant's intake form", "/participants/" + p.id + "/intake", []string{"<h1>" + p.name() + "</h1>", "</html>"}},
+		{"cohort", "a cohort's page (meetings, pairs)", "/cohorts/" + c.id, []string{"<h1>" + c.name + "</h1>", p.last + ", " + p.first, `id="meetings"`, `id="current-pairs"`, "</html>"}},
 		{"coaches", "coaches", "/coaches", []string{"<h1>Coaches</h1>", "Noor Haddad", "</html>"}},
 		{"cohorts", "cohorts", "/cohorts", []string{"<h1>Cohorts</h1>", "Social Explorations caseload 4", "</html>"}},
 		{"audit", "audit log", "/audit", []string{"<h1>Audit log</h1>", "Dana Whitfield", "</html>"}},
 		{"stipends", "stipends, " + benchReportMonth, "/stipends?month=" + benchReportMonth, []string{"<h1>Stipends: November 2025</h1>", p.last + ", " + p.first, "</html>"}},
 		{"report.csv", "stipend report CSV", "/stipends/report.csv?month=" + benchReportMonth, []string{"participant_id,last_name,first_name,month", "," + benchReportMonth + ","}},
+		{"site-report", "site report", "/reports/site", []string{"<h1>Site report: participants enrolled in 2025</h1>", "</html>"}},
+		{"site-report.csv", "site report CSV (POM)", "/reports/site.csv?table=pom", []string{"\n"}},
+		{"surveys", "surveys", "/surveys", []string{"<h1>Satisfaction surveys</h1>", "</html>"}},
+		{"accounts", "accounts", "/accounts", []string{"<h1>Accounts</h1>", "Noor Haddad", "</html>"}},
+		{"sync", "sync", "/sync", []string{"<h1>Sync with the hub</h1>", "</html>"}},
+		{"ta-requests", "technical assistance", "/ta-requests", []string{"<h1>Technical assistance</h1>", "</html>"}},
 	}
 	healthz := benchPage{"healthz", "/healthz (baseline)", "/healthz", []string{`"status":"ok"`}}
 	results := map[string]pageResult{}

@@ -55,7 +55,7 @@ WHERE k.user_id = ? AND k.user_id <> '' AND `+cond+` ORDER BY p.last_name, p.fir
 
 // Audit writes a line to the audit log.
 func (s *Store) Audit(ctx context.Context, u User, action, subjectType, subjectID, detail string) error {
-	return s.DB.WithContext(ctx).Create(&AuditEntry{At: s.Now(), UserID: u.ID, UserName: u.Name, Action: action, SubjectType: subjectType, SubjectID: subjectID, Detail: detail}).Error
+	return s.auditLog.WithContext(ctx).Create(&AuditEntry{At: s.Now(), UserID: u.ID, UserName: u.Name, Action: action, SubjectType: subjectType, SubjectID: subjectID, Detail: detail}).Error
 }
 
 // AuditFilter narrows the audit log.

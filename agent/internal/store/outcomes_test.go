@@ -5,17 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/pkg/contract"
-	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
@@ -597,31 +596,17 @@ func TestSideBySide(t *testing.T) {
 // TestMigration0006GivesCohortsKeys: cohorts made before migration 0006
 // get a random surrogate key each.
 func TestMigration0006GivesCohortsKeys(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "agent.db")
-	db, err := dbx.Open(path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dbx.Migrate(db, Migrations()[:5]); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
-	for _, id := range []string{"c1", "c2"} {
-		if err := db.Exec(`INSERT INTO coaches (id, name, created_at, updated_at) VALUES (?, 'Casey', ?, ?)`, "k"+id, now, now).Error; err != nil {
-			t.Fatal(err)
+	st := upgradedFrom(t, 5, func(db *gorm.DB) {
+		now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+		for _, id := range []string{"c1", "c2"} {
+			if err := db.Exec(`INSERT INTO coaches (id, name, created_at, updated_at) VALUES (?, 'Casey', ?, ?)`, "k"+id, now, now).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Exec(`INSERT INTO cohorts (id, name, model, start_date, coach_id, created_at, updated_at) VALUES (?, 'G', 'peer_partners', '2026-01-05', ?, ?, ?)`, id, "k"+id, now, now).Error; err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err := db.Exec(`INSERT INTO cohorts (id, name, model, start_date, coach_id, created_at, updated_at) VALUES (?, 'G', 'peer_partners', '2026-01-05', ?, ?, ?)`, id, "k"+id, now, now).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := dbx.Close(db); err != nil {
-		t.Fatal(err)
-	}
-	st, err := Open(context.Background(), path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	})
 	var keys []string
 	if err := st.DB.Raw("SELECT surrogate_key FROM cohorts ORDER BY id").Scan(&keys).Error; err != nil {
 		t.Fatal(err)
@@ -673,27 +658,13 @@ func TestGroupMeetingsHeldForTheWholeMonth(t *testing.T) {
 // next sync round recomputes all of them at once; the rest of its meta
 // stays.
 func TestMigration0010RefreshesEverything(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "agent.db")
-	db, err := dbx.Open(path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dbx.Migrate(db, Migrations()[:9]); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{MetaOutcomesRefreshed: "2026-06-20", MetaBatchSeq: "7"} {
-		if err := SetMeta(db, k, v); err != nil {
-			t.Fatal(err)
+	st := upgradedFrom(t, 9, func(db *gorm.DB) {
+		for k, v := range map[string]string{MetaOutcomesRefreshed: "2026-06-20", MetaBatchSeq: "7"} {
+			if err := SetMeta(db, k, v); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	if err := dbx.Close(db); err != nil {
-		t.Fatal(err)
-	}
-	st, err := Open(context.Background(), path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	})
 	ctx := context.Background()
 	if day, err := st.Meta(ctx, MetaOutcomesRefreshed); err != nil || day != "" {
 		t.Fatalf("refreshed on %q after the upgrade (%v), want unset", day, err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 
@@ -48,22 +49,145 @@ type upstreamPerson struct {
 // month's meetings and journal weeks from before they enrolled among those
 // held and due: their first month's rates read low.
 func (s *outcomeStore) participationOf(tx *gorm.DB, pp upstreamPerson) (map[int]*contract.Participation, error) {
+	rows, err := loadParticipation(tx, pp.p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return rows.of(pp), nil
+}
+
+// participationRows are the records participationOf counts, of one
+// participant or of every participant at once, read with a fixed number
+// of queries whatever their number and grouped by participant (the
+// Peer Partners groups' meetings by cohort).
+type participationRows struct {
+	memberships map[string][]membershipRow
+	attendance  map[string][]attendanceRow
+	groups      map[string][]groupMeeting // by cohort
+	expenses    map[string][]expenseRow
+	outings     map[string][]outingRow // their own, and the joint ones a partner recorded
+	weeks       map[string][]string    // weeks with a journal entry
+}
+
+type membershipRow struct{ ParticipantID, CohortID, JoinedOn, LeftOn, Model, SurrogateKey string }
+
+type attendanceRow struct {
+	ParticipantID, MeetingID, HeldOn string
+	Present                          bool
+}
+
+type groupMeeting struct{ ID, CohortID, HeldOn string }
+
+type expenseRow struct {
+	ParticipantID, SpentOn string
+	AmountCents            int64
+	Receipts               int
+}
+
+type outingRow struct {
+	ParticipantID, PartnerID, OutingOn string
+	Stage                              int
+}
+
+// loadParticipation reads the records participationOf counts of one
+// participant, or of every participant when participantID is "".
+func loadParticipation(tx *gorm.DB, participantID string) (participationRows, error) {
+	r := participationRows{memberships: map[string][]membershipRow{}, attendance: map[string][]attendanceRow{}, groups: map[string][]groupMeeting{},
+		expenses: map[string][]expenseRow{}, outings: map[string][]outingRow{}, weeks: map[string][]string{}}
+	// only narrows a query to the participant, when there is one.
+	only := func(q, cond string, args ...any) (string, []any) {
+		if participantID == "" {
+			return q, args
+		}
+		return q + " AND " + cond, append(args, participantID)
+	}
+	var ms []membershipRow
+	q, args := only(`SELECT m.participant_id, m.cohort_id, m.joined_on, m.left_on, c.model, c.surrogate_key FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id
+WHERE 1 = 1`, "m.participant_id = ?")
+	if err := tx.Raw(q+" ORDER BY m.participant_id, m.joined_on, c.surrogate_key", args...).Scan(&ms).Error; err != nil {
+		return r, err
+	}
+	for _, m := range ms {
+		r.memberships[m.ParticipantID] = append(r.memberships[m.ParticipantID], m)
+	}
+	var att []attendanceRow
+	q, args = only(`SELECT a.participant_id, a.meeting_id, m.held_on, a.present FROM meeting_attendance a JOIN meetings m ON m.id = a.meeting_id WHERE 1 = 1`, "a.participant_id = ?")
+	if err := tx.Raw(q, args...).Scan(&att).Error; err != nil {
+		return r, err
+	}
+	for _, a := range att {
+		r.attendance[a.ParticipantID] = append(r.attendance[a.ParticipantID], a)
+	}
+	var group []groupMeeting
+	q, args = only(`SELECT m.id, m.cohort_id, m.held_on FROM meetings m JOIN cohorts c ON c.id = m.cohort_id WHERE c.model = ?`,
+		"m.cohort_id IN (SELECT cohort_id FROM cohort_members WHERE participant_id = ?)", program.ModelPeerPartners)
+	if err := tx.Raw(q, args...).Scan(&group).Error; err != nil {
+		return r, err
+	}
+	for _, g := range group {
+		r.groups[g.CohortID] = append(r.groups[g.CohortID], g)
+	}
+	var exps []expenseRow
+	q, args = only(`SELECT e.participant_id, e.spent_on, e.amount_cents, (SELECT COUNT(*) FROM receipts r WHERE r.expense_id = e.id) AS receipts
+FROM expenses e WHERE 1 = 1`, "e.participant_id = ?")
+	if err := tx.Raw(q, args...).Scan(&exps).Error; err != nil {
+		return r, err
+	}
+	for _, e := range exps {
+		r.expenses[e.ParticipantID] = append(r.expenses[e.ParticipantID], e)
+	}
+	if err := r.loadOutings(tx, participantID); err != nil {
+		return r, err
+	}
+	var weeks []struct{ ParticipantID, WeekStart string }
+	q, args = only("SELECT participant_id, week_start FROM journal_entries WHERE 1 = 1", "participant_id = ?")
+	if err := tx.Raw(q, args...).Scan(&weeks).Error; err != nil {
+		return r, err
+	}
+	for _, w := range weeks {
+		r.weeks[w.ParticipantID] = append(r.weeks[w.ParticipantID], w.WeekStart)
+	}
+	return r, nil
+}
+
+// loadOutings reads the outings, each counted for the participant who
+// recorded it and, at a joint stage, for the partner it names.
+func (r participationRows) loadOutings(tx *gorm.DB, participantID string) error {
+	var outs []outingRow
+	q := tx.Model(&Outing{}).Select("participant_id, partner_id, outing_on, stage")
+	if participantID != "" {
+		q = q.Where("participant_id = ? OR (partner_id = ? AND stage IN ?)", participantID, participantID, jointStages)
+	}
+	if err := q.Scan(&outs).Error; err != nil {
+		return err
+	}
+	for _, o := range outs {
+		r.outings[o.ParticipantID] = append(r.outings[o.ParticipantID], o)
+		if o.PartnerID != "" && o.PartnerID != o.ParticipantID && slices.Contains(jointStages, o.Stage) {
+			r.outings[o.PartnerID] = append(r.outings[o.PartnerID], o)
+		}
+	}
+	return nil
+}
+
+// of counts a participant's records by program month (participationOf).
+func (r participationRows) of(pp upstreamPerson) map[int]*contract.Participation {
 	t := &tally{pp: pp, last: monthsBegun(pp.enrolled, pp.day), out: map[int]*contract.Participation{}}
 	// Journals last: an entry makes a month have a record, and every month
 	// with a record has its weeks due.
-	for _, step := range []func(*gorm.DB) error{t.meetings, t.expenses, t.outings, t.journals} {
-		if err := step(tx); err != nil {
-			return nil, err
-		}
-	}
+	id := pp.p.ID
+	t.meetings(r.memberships[id], r.attendance[id], r.groups)
+	t.expenses(r.expenses[id])
+	t.outings(r.outings[id])
+	t.journals(r.weeks[id])
 	t.journalsDue()
-	for _, r := range t.out {
-		r.MeetingsHeld, r.MeetingsAttended = min(r.MeetingsHeld, 1000), min(r.MeetingsAttended, 1000)
-		for i := range r.OutingsByStage {
-			r.OutingsByStage[i] = min(r.OutingsByStage[i], 1000)
+	for _, m := range t.out {
+		m.MeetingsHeld, m.MeetingsAttended = min(m.MeetingsHeld, 1000), min(m.MeetingsAttended, 1000)
+		for i := range m.OutingsByStage {
+			m.OutingsByStage[i] = min(m.OutingsByStage[i], 1000)
 		}
 	}
-	return t.out, nil
+	return t.out
 }
 
 // tally is a participant's participation records by program month, as
@@ -107,13 +231,8 @@ func (t *tally) at(day string) *contract.Participation {
 // memberships gives each month the cohort (and its model) they were a
 // member of, and returns memberOf[k], the cohorts they were a member of on
 // some day of month k (a member from joined_on to the day before left_on).
-func (t *tally) memberships(tx *gorm.DB) (map[int]map[string]bool, error) {
-	p, enrolled, asOf := t.pp.p, t.pp.enrolled, t.pp.day
-	var ms []struct{ CohortID, JoinedOn, LeftOn, Model, SurrogateKey string }
-	if err := tx.Raw(`SELECT m.cohort_id, m.joined_on, m.left_on, c.model, c.surrogate_key FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id
-WHERE m.participant_id = ? ORDER BY m.joined_on, c.surrogate_key`, p.ID).Scan(&ms).Error; err != nil {
-		return nil, err
-	}
+func (t *tally) memberships(ms []membershipRow) map[int]map[string]bool {
+	enrolled, asOf := t.pp.enrolled, t.pp.day
 	memberOf := map[int]map[string]bool{}
 	for k := 1; k <= t.last; k++ {
 		first, lastDay := deident.CalendarMonthSpan(enrolled, k)
@@ -132,30 +251,19 @@ WHERE m.participant_id = ? ORDER BY m.joined_on, c.surrogate_key`, p.ID).Scan(&m
 			}
 		}
 	}
-	return memberOf, nil
+	return memberOf
 }
 
 // meetings counts the meetings held for them (on their attendance list,
 // or of a Peer Partners group while they were a member) and attended.
-func (t *tally) meetings(tx *gorm.DB) error {
-	p := t.pp.p
-	memberOf, err := t.memberships(tx)
-	if err != nil {
-		return err
-	}
+func (t *tally) meetings(ms []membershipRow, att []attendanceRow, groups map[string][]groupMeeting) {
+	memberOf := t.memberships(ms)
 	held := map[int]map[string]bool{}
 	hold := func(k int, meetingID string) {
 		if held[k] == nil {
 			held[k] = map[string]bool{}
 		}
 		held[k][meetingID] = true
-	}
-	var att []struct {
-		MeetingID, HeldOn string
-		Present           bool
-	}
-	if err := tx.Raw(`SELECT a.meeting_id, m.held_on, a.present FROM meeting_attendance a JOIN meetings m ON m.id = a.meeting_id WHERE a.participant_id = ?`, p.ID).Scan(&att).Error; err != nil {
-		return err
 	}
 	for _, a := range att {
 		if r := t.at(a.HeldOn); r != nil {
@@ -165,69 +273,47 @@ func (t *tally) meetings(tx *gorm.DB) error {
 			}
 		}
 	}
-	var group []struct{ ID, CohortID, HeldOn string }
-	if err := tx.Raw(`SELECT m.id, m.cohort_id, m.held_on FROM meetings m JOIN cohorts c ON c.id = m.cohort_id
-WHERE c.model = ? AND m.cohort_id IN (SELECT cohort_id FROM cohort_members WHERE participant_id = ?)`, program.ModelPeerPartners, p.ID).Scan(&group).Error; err != nil {
-		return err
-	}
-	for _, g := range group {
-		if k := t.monthOf(g.HeldOn); k > 0 && memberOf[k][g.CohortID] {
-			hold(k, g.ID)
+	seen := map[string]bool{}
+	for _, m := range ms {
+		if seen[m.CohortID] {
+			continue
+		}
+		seen[m.CohortID] = true
+		for _, g := range groups[m.CohortID] {
+			if k := t.monthOf(g.HeldOn); k > 0 && memberOf[k][g.CohortID] {
+				hold(k, g.ID)
+			}
 		}
 	}
 	for k, ids := range held {
 		t.month(k).MeetingsHeld = len(ids)
 	}
-	return nil
 }
 
 // expenses counts the stipend spent and whether every expense has a
 // receipt.
-func (t *tally) expenses(tx *gorm.DB) error {
-	var exps []struct {
-		SpentOn     string
-		AmountCents int64
-		Receipts    int
-	}
-	if err := tx.Raw(`SELECT e.spent_on, e.amount_cents, (SELECT COUNT(*) FROM receipts r WHERE r.expense_id = e.id) AS receipts
-FROM expenses e WHERE e.participant_id = ?`, t.pp.p.ID).Scan(&exps).Error; err != nil {
-		return err
-	}
+func (t *tally) expenses(exps []expenseRow) {
 	for _, e := range exps {
 		if r := t.at(e.SpentOn); r != nil {
 			r.StipendSpentCents = min(r.StipendSpentCents+e.AmountCents, 10_000_00)
 			r.ReceiptsComplete = r.ReceiptsComplete && e.Receipts > 0
 		}
 	}
-	return nil
 }
 
 // outings counts their outings by stage, joint ones a partner recorded
 // too.
-func (t *tally) outings(tx *gorm.DB) error {
-	p := t.pp.p
-	var outs []struct {
-		OutingOn string
-		Stage    int
-	}
-	if err := tx.Raw("SELECT outing_on, stage FROM outings WHERE participant_id = ? OR (partner_id = ? AND stage IN ?)", p.ID, p.ID, jointStages).Scan(&outs).Error; err != nil {
-		return err
-	}
+func (t *tally) outings(outs []outingRow) {
 	for _, o := range outs {
 		if r := t.at(o.OutingOn); r != nil && o.Stage >= 1 && o.Stage <= contract.OutingStages {
 			r.OutingsByStage[o.Stage-1]++
 		}
 	}
-	return nil
 }
 
 // journals counts the weeks with a journal entry; a week is the month of
 // its Sunday.
-func (t *tally) journals(tx *gorm.DB) error {
-	var weeks []string
-	if err := tx.Model(&JournalEntry{}).Where("participant_id = ?", t.pp.p.ID).Pluck("week_start", &weeks).Error; err != nil {
-		return err
-	}
+func (t *tally) journals(weeks []string) {
 	entered := map[time.Time]bool{}
 	for _, w := range weeks {
 		if d, ok := parseDate(w); ok {
@@ -239,7 +325,6 @@ func (t *tally) journals(tx *gorm.DB) error {
 			r.JournalsCompleted++
 		}
 	}
-	return nil
 }
 
 // journalsDue counts the weeks due in every month with a record: its

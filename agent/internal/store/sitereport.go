@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -55,7 +56,13 @@ WHERE withdrawn_at IS NULL ORDER BY y DESC`).Scan(&years).Error
 //     time in the program;
 //   - their participation by program month up to today, counted as
 //     upstream.
+//
+// The report is kept until the data version moves (or the minute changes).
 func (s *outcomeStore) SiteReport(ctx context.Context, year int) (SiteReport, error) {
+	return keptValue(s.Store, "site-report|"+strconv.Itoa(year), func() (SiteReport, error) { return s.siteReport(ctx, year) })
+}
+
+func (s *outcomeStore) siteReport(ctx context.Context, year int) (SiteReport, error) {
 	rep := SiteReport{Year: year}
 	rel, err := s.ActiveRelease(ctx)
 	if err != nil {
@@ -80,10 +87,12 @@ func (s *outcomeStore) SiteReport(ctx context.Context, year int) (SiteReport, er
 			return err
 		}
 		rep.Participants = len(ps)
+		d, err := loadReportData(tx)
+		if err != nil {
+			return err
+		}
 		for _, p := range ps {
-			if err := s.reportPerson(tx, rel, p, today, &in); err != nil {
-				return err
-			}
+			d.addPerson(rel, p, today, &in)
 		}
 		return reportSurveys(tx, year, &in)
 	})
@@ -100,14 +109,51 @@ func fourDigits(y int) string {
 	return string(b)
 }
 
-// reportPerson adds a participant's interviews, hospitalizations and
-// participation months to the report's inputs.
-func (s *outcomeStore) reportPerson(tx *gorm.DB, rel program.Release, p Participant, today time.Time, in *evaluate.Inputs) error {
+// reportData is what the report reads of every participant, with a fixed
+// number of queries whatever their number: their interviews, their
+// hospitalization counts and their participation records.
+type reportData struct {
+	interviews map[string][]POMInterview
+	before     map[string]int // hospitalizations in the two years before enrollment, where recorded
+	stays      map[string]int // hospital stays during the program
+	rows       participationRows
+}
+
+func loadReportData(tx *gorm.DB) (reportData, error) {
+	d := reportData{interviews: map[string][]POMInterview{}, before: map[string]int{}, stays: map[string]int{}}
 	var ivs []POMInterview
-	if err := tx.Find(&ivs, "participant_id = ?", p.ID).Error; err != nil {
-		return err
+	if err := tx.Order("participant_id, timepoint").Find(&ivs).Error; err != nil {
+		return d, err
 	}
 	for _, iv := range ivs {
+		d.interviews[iv.ParticipantID] = append(d.interviews[iv.ParticipantID], iv)
+	}
+	var counts []struct {
+		ParticipantID string
+		N             int
+	}
+	if err := tx.Raw("SELECT participant_id, before_count AS n FROM hospitalization_baselines").Scan(&counts).Error; err != nil {
+		return d, err
+	}
+	for _, c := range counts {
+		d.before[c.ParticipantID] = c.N
+	}
+	counts = nil
+	if err := tx.Raw("SELECT participant_id, COUNT(*) AS n FROM hospital_stays GROUP BY participant_id").Scan(&counts).Error; err != nil {
+		return d, err
+	}
+	for _, c := range counts {
+		d.stays[c.ParticipantID] = c.N
+	}
+	var err error
+	d.rows, err = loadParticipation(tx, "")
+	return d, err
+}
+
+// addPerson adds a participant's interviews, hospitalizations and
+// participation months to the report's inputs.
+func (d reportData) addPerson(rel program.Release, p Participant, today time.Time, in *evaluate.Inputs) {
+	for _, iv := range d.interviews[p.ID] {
 		e := evaluate.Interview{Person: p.ID, Timepoint: iv.Timepoint, Answers: map[string]bool{}, Unanswered: map[string]string{}}
 		for code, a := range iv.AnswersOf() {
 			if _, ok := rel.AskedIndicator(code); ok {
@@ -122,25 +168,16 @@ func (s *outcomeStore) reportPerson(tx *gorm.DB, rel program.Release, p Particip
 		in.Interviews = append(in.Interviews, e)
 	}
 	enrolled, _ := parseDate(p.EnrolledOn)
-	h, err := hospitalizationsOf(tx, p.ID)
-	if err != nil {
-		return err
-	}
-	if h.Consented && h.BeforeCount != nil {
-		in.Hospitalizations = append(in.Hospitalizations, evaluate.Hospitalization{Person: p.ID, Before: *h.BeforeCount, During: len(h.Stays),
+	if before, ok := d.before[p.ID]; ok && p.HospitalizationConsentOn != "" {
+		in.Hospitalizations = append(in.Hospitalizations, evaluate.Hospitalization{Person: p.ID, Before: before, During: d.stays[p.ID],
 			MonthsEnrolled: monthsBegun(enrolled, today)})
 	}
-	months, err := s.participationOf(tx, upstreamPerson{p: p, enrolled: enrolled, day: today})
-	if err != nil {
-		return err
-	}
-	for _, m := range months {
+	for _, m := range d.rows.of(upstreamPerson{p: p, enrolled: enrolled, day: today}) {
 		e := evaluate.Month{Person: p.ID, ProgramMonth: m.ProgramMonth, MeetingsHeld: m.MeetingsHeld, MeetingsAttended: m.MeetingsAttended,
 			JournalsDue: m.JournalsDue, JournalsCompleted: m.JournalsCompleted, StipendSpentCents: m.StipendSpentCents}
 		copy(e.OutingsByStage[:], m.OutingsByStage)
 		in.Months = append(in.Months, e)
 	}
-	return nil
 }
 
 // reportSurveys adds the surveys given in a year.

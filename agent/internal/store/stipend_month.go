@@ -226,11 +226,17 @@ type StipendReportRow struct {
 // whose program year includes some of the month, by name. It reads the
 // month for everyone at once (loadMonthData), not participant by
 // participant.
+//
+// The rows are kept until the data version moves (or the minute changes).
 func (s *stipendStore) StipendReport(ctx context.Context, month string) ([]StipendReportRow, error) {
 	m, err := parseMonthField(month)
 	if err != nil {
 		return nil, err
 	}
+	return keptList(s.Store, "stipend-report|"+rules.MonthOf(m), func() ([]StipendReportRow, error) { return s.stipendReport(ctx, m) })
+}
+
+func (s *stipendStore) stipendReport(ctx context.Context, m time.Time) ([]StipendReportRow, error) {
 	rel, err := s.ActiveRelease(ctx)
 	if err != nil {
 		return nil, err

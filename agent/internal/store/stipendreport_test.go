@@ -139,4 +139,19 @@ func TestStipendReportMatchesEachParticipant(t *testing.T) {
 			t.Errorf("%s: balance %d (want %d), %d goals, %d lines", x.name, r.BalanceCents, wantBalance, len(r.Goals), len(r.Lines))
 		}
 	}
+	// The report is kept until a change: an audit line keeps it, a
+	// journal for Casey's third week shows at once.
+	if err := st.Audit(ctx, User{ID: "u1", Name: "Dana", Role: RoleDirector}, "view_stipends", "site", "", "month 2026-05"); err != nil {
+		t.Fatal(err)
+	}
+	stpAddJournal(t, st, ids[2], june[2])
+	rows, err = st.StipendReport(ctx, "2026-05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Participant.ID == ids[2] && r.Decision.JournalsDone != 3 {
+			t.Errorf("Casey after a third journal: %d journals done, want 3", r.Decision.JournalsDone)
+		}
+	}
 }

@@ -61,6 +61,8 @@ type Store struct {
 	// at it.
 	version *atomic.Uint64
 	figures *figures
+	// auditLog writes audit lines without moving the version.
+	auditLog *gorm.DB
 }
 
 // Errors a caller turns into a message for the user.
@@ -132,7 +134,7 @@ type (
 // over it.
 func newStore(db, reader *gorm.DB, log *slog.Logger, path string) *Store {
 	s := &Store{DB: db, reader: reader, Log: log, Now: func() time.Time { return time.Now().UTC() }, Path: path, version: &atomic.Uint64{}, figures: &figures{}}
-	countChanges(db, s.version)
+	s.auditLog = countChanges(db, s.version)
 	s.participantStore, s.coachStore, s.cohortStore, s.meetingStore = participantStore{s}, coachStore{s}, cohortStore{s}, meetingStore{s}
 	s.pairStore, s.outingStore, s.stipendStore, s.journalStore = pairStore{s}, outingStore{s}, stipendStore{s}, journalStore{s}
 	s.outcomeStore, s.surveyStore, s.outboxStore, s.taStore = outcomeStore{s}, surveyStore{s}, outboxStore{s}, taStore{s}

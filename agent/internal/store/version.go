@@ -85,10 +85,16 @@ func (t *versionTx) Commit() error {
 	return err
 }
 
-// countChanges makes db's pool count the changes in n.
-func countChanges(db *gorm.DB, n *atomic.Uint64) {
+// countChanges makes db's pool count the changes in n. It returns a
+// handle on the same pool that does not count them, for the audit log:
+// a line of it changes no figure a page keeps (none reads the log), and
+// every view of a participant's record or of the stipends writes one, so
+// counting them would throw the kept figures away at every such view.
+func countChanges(db *gorm.DB, n *atomic.Uint64) (uncounted *gorm.DB) {
+	uncounted = db.Session(&gorm.Session{NewDB: true, Context: context.Background()})
 	p := &versionPool{ConnPool: db.ConnPool, n: n}
 	db.ConnPool, db.Statement.ConnPool = p, p
+	return uncounted
 }
 
 // Version is the data version: it moves after every change committed
@@ -136,14 +142,25 @@ func (f *figures) put(v uint64, key string, x any) {
 // version moves (the version is taken before the read) or the minute
 // changes; the caller gets its own copy of the slice.
 func keptList[T any](s *Store, key string, read func() ([]T, error)) ([]T, error) {
+	out, err := keptValue(s, key, func() ([]T, error) {
+		out, err := read()
+		return slices.Clone(out), err
+	})
+	return slices.Clone(out), err
+}
+
+// keptValue answers a value read by read, kept under key until the data
+// version moves (the version is taken before the read) or the minute
+// changes. The callers share it: they must not change it.
+func keptValue[T any](s *Store, key string, read func() (T, error)) (T, error) {
 	v := s.Version()
 	key += "|" + s.Now().UTC().Format("2006-01-02T15:04")
 	if x, ok := s.figures.get(v, key); ok {
-		return slices.Clone(x.([]T)), nil
+		return x.(T), nil
 	}
 	out, err := read()
 	if err == nil {
-		s.figures.put(v, key, slices.Clone(out))
+		s.figures.put(v, key, out)
 	}
 	return out, err
 }

@@ -70,6 +70,35 @@ func TestVersionMovesAfterEveryChange(t *testing.T) {
 	}
 }
 
+// TestAuditLinesKeepTheVersion: an audit line (every view of a record
+// writes one) is written but leaves the version, and so the kept figures,
+// as they were; the next change moves it as ever.
+func TestAuditLinesKeepTheVersion(t *testing.T) {
+	st := openTest(t)
+	ctx := context.Background()
+	u, err := st.AddUser(ctx, "dir@example.org", "Dana", RoleDirector, "a long enough password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := st.Version()
+	if err := st.Audit(ctx, u, "view", "participant", "p1", "GET /participants/:id"); err != nil {
+		t.Fatal(err)
+	}
+	if st.Version() != v {
+		t.Errorf("an audit line moved the version from %d to %d", v, st.Version())
+	}
+	lines, err := st.AuditLog(ctx, AuditFilter{SubjectID: "p1"})
+	if err != nil || len(lines) != 1 || lines[0].Action != "view" || lines[0].UserName != "Dana" {
+		t.Fatalf("audit log after the view: %+v, %v", lines, err)
+	}
+	if err := st.SetMeta(ctx, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	if st.Version() <= v {
+		t.Errorf("a change after the audit line left the version at %d", st.Version())
+	}
+}
+
 // TestSiteHomeKeptUntilAChange: the home's figures and the enrollment are
 // read again after a change, not before.
 func TestSiteHomeKeptUntilAChange(t *testing.T) {
