@@ -350,7 +350,7 @@ func (s *Handlers) ApproveSubmit(c *gin.Context) {
 type stipendRow struct {
 	ID, Name, Planned, Spent, Paid, Balance string
 	ReceiptsComplete, Payable, IsPaid       bool
-	WeeksDone, WeeksExpected                int
+	WeeksDone, WeeksExpected, WeeksNotDue   int
 	Reasons                                 []string
 }
 
@@ -376,7 +376,7 @@ func (s *Handlers) StipendsPage(c *gin.Context) {
 		cur := r.Policy.Currency
 		out[i] = stipendRow{ID: r.Participant.ID, Name: r.Participant.LastName + ", " + r.Participant.FirstName, Planned: rules.FormatCents(r.PlannedCents, cur),
 			Spent: rules.FormatCents(r.SpentCents, cur), Balance: rules.FormatCents(r.BalanceCents, cur), ReceiptsComplete: r.ReceiptsComplete,
-			Payable: r.Decision.Payable, WeeksDone: r.Decision.JournalsDone, WeeksExpected: len(r.Decision.JournalWeeks), Reasons: r.Decision.Reasons}
+			Payable: r.Decision.Payable, WeeksDone: r.Decision.JournalsDone, WeeksExpected: len(r.Decision.JournalWeeks), WeeksNotDue: len(r.Decision.NotDueWeeks), Reasons: r.Decision.Reasons}
 		if r.Payment != nil {
 			out[i].IsPaid, out[i].Paid = true, rules.FormatCents(r.Payment.AmountCents, cur)
 		}
