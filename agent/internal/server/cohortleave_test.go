@@ -26,6 +26,15 @@ func TestLeaveCohortOnThePage(t *testing.T) {
 		got, _ := listed(t, b, "?q=okafor")
 		return strings.Join(got, ";")
 	}
+	// Her profile names the coach the list shows: her cohort's, who leads her.
+	profile := "/participants/" + hs.mia.ID
+	if st, body := b.get(profile); st != 200 || !strings.Contains(body, `id="profile-coach">Casey Coach <span class="muted">(the coach of their cohort, who leads them)</span>`) ||
+		!strings.Contains(body, `<dd id="profile-status"><span class="badge ok">active</span>`) || !strings.Contains(body, `>Thursday group</a></dd>`) {
+		t.Fatalf("Mia's profile does not name her cohort's coach: %d", st)
+	}
+	if got, _ := listed(t, b, "?q=okafor&coach="+hs.coachRec.ID); strings.Join(got, ";") != "Okafor, Mia (active)" {
+		t.Fatalf("the list by coach: %v", got)
+	}
 	leave := page + "/members/" + hs.mia.ID + "/leave"
 	for _, c := range []struct{ day, msg string }{
 		{"2030-01-01", "Left on cannot be in the future: record that they left once they have, on the day they left (at the latest today, Wed 17 Jun 2026)."},
@@ -60,6 +69,10 @@ func TestLeaveCohortOnThePage(t *testing.T) {
 	}
 	if got := status(); got != "Okafor, Mia (ended early)" {
 		t.Fatalf("after leaving: %s", got)
+	}
+	if st, body := b.get(profile); st != 200 || !strings.Contains(body, `<dd id="profile-status"><span class="badge bad">ended early</span>`) ||
+		!strings.Contains(body, `id="profile-cohort">none</dd>`) || !strings.Contains(body, `id="profile-coach">not chosen yet`) {
+		t.Fatalf("Mia's profile after leaving: %d", st)
 	}
 	if st := s.call(hs.dir, "POST", "/api/v1/cohorts/"+hs.cohort.ID+"/members/"+hs.mia.ID+"/leave", map[string]string{"left_on": "2026-06-17"}, nil); st != 404 {
 		t.Fatalf("left twice: %d", st)

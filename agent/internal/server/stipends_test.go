@@ -354,7 +354,7 @@ func TestStipendPages(t *testing.T) {
 	// An expense through the form; one in the wrong month is refused.
 	expense := url.Values{"csrf": {csrf}, "month": {"2026-06"}, "plan_line_id": {mv.Lines[0].ID}, "spent_on": {"2026-05-30"}, "amount": {"12.50"}, "what": {"choir term"}}
 	st, body = b.post(page+"/expenses", expense)
-	if st != 422 || !strings.Contains(body, "is in the plan for 2026-06") {
+	if st != 422 || !strings.Contains(body, "is in the plan for June 2026 but the money was spent on ") {
 		t.Fatalf("expense in another month: %d", st)
 	}
 	expense.Set("spent_on", "2026-06-06")

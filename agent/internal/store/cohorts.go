@@ -237,6 +237,39 @@ func (s *cohortStore) Departure(ctx context.Context, cohortID, participantID str
 	return days[0], err
 }
 
+// Standing is where a participant stands today: their status as the list
+// computes it, and the cohort they are in now (none: empty) with its
+// coach, who leads them unless they chose a coach of their own.
+type Standing struct {
+	Status          string
+	CohortID        string
+	CohortName      string
+	CohortCoachID   string
+	CohortCoachName string
+}
+
+// StandingOf computes a participant's standing on the store's day.
+func (s *cohortStore) StandingOf(ctx context.Context, p Participant) (Standing, error) {
+	var st Standing
+	err := s.DB.WithContext(ctx).Raw(`SELECT c.id AS cohort_id, c.name AS cohort_name, c.coach_id AS cohort_coach_id, COALESCE(k.name, '') AS cohort_coach_name
+FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id LEFT JOIN coaches k ON k.id = c.coach_id
+WHERE m.participant_id = ? AND m.left_on = '' LIMIT 1`, p.ID).Scan(&st).Error
+	if err != nil {
+		return st, err
+	}
+	var left int64
+	if st.CohortID == "" {
+		if err := s.DB.WithContext(ctx).Model(&CohortMember{}).Where("participant_id = ? AND left_on <> ''", p.ID).Count(&left).Error; err != nil {
+			return st, err
+		}
+	}
+	st.Status = rules.StatusActive
+	if enrolled, ok := parseDate(p.EnrolledOn); ok {
+		st.Status = rules.YearStatus(enrolled, p.WithdrawnAt != nil, left > 0, s.Now())
+	}
+	return st, nil
+}
+
 // CohortView is a cohort with everything its page shows.
 type CohortView struct {
 	Cohort       Cohort             `json:"cohort"`
