@@ -47,6 +47,15 @@ func ParseMonth(s string) (time.Time, bool) {
 	return t, true
 }
 
+// MonthProblem says what is wrong with a month ParseMonth refuses, and
+// what to enter instead.
+func MonthProblem(s string) string {
+	if _, err := time.Parse(MonthLayout, strings.TrimSpace(s)); err == nil {
+		return "enter a month from 2000-01 to 2200-12"
+	}
+	return "enter the month as YYYY-MM, such as 2026-12"
+}
+
 // MonthOf is the calendar month (YYYY-MM) a day falls in.
 func MonthOf(day time.Time) string { return day.Format(MonthLayout) }
 
@@ -365,4 +374,36 @@ func ParseAmount(s string) (int64, bool) {
 	}
 	f, _ := strconv.ParseInt(frac, 10, 64)
 	return w*100 + f, true
+}
+
+// MaxAmountCents is the most ParseAmount reads: $999,999.99.
+const MaxAmountCents = 999_999_99
+
+// AmountProblem says what is wrong with an amount ParseAmount refuses,
+// and what to type instead.
+func AmountProblem(s string) string {
+	t := strings.TrimSpace(s)
+	body := strings.TrimSpace(strings.TrimPrefix(t, "$"))
+	whole, frac, _ := strings.Cut(body, ".")
+	digits := func(x string) bool {
+		for _, r := range x {
+			if r < '0' || r > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case t == "":
+		return "enter the amount in dollars and cents, such as 12.50"
+	case strings.HasPrefix(body, "-"):
+		return "enter the amount without a minus sign: it cannot be negative"
+	case !digits(whole) || !digits(frac) || strings.Count(body, ".") > 1:
+		return "enter the amount with digits and a decimal point only, such as 12.50 (no letters, spaces or thousands separators)"
+	case len(frac) > 2:
+		return "enter at most two decimals (the cents), such as 12.50"
+	case len(strings.TrimLeft(whole, "0")) > 6:
+		return "enter an amount of at most " + FormatCents(MaxAmountCents, "")
+	}
+	return "enter the amount in dollars and cents, such as 12.50"
 }

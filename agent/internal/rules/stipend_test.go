@@ -258,3 +258,30 @@ func TestMoney(t *testing.T) {
 		t.Error("FormatCents")
 	}
 }
+
+func TestAmountProblem(t *testing.T) {
+	for in, want := range map[string]string{
+		"":         "enter the amount in dollars and cents, such as 12.50",
+		"-5":       "enter the amount without a minus sign: it cannot be negative",
+		"$-5":      "enter the amount without a minus sign: it cannot be negative",
+		"1e9":      "enter the amount with digits and a decimal point only, such as 12.50 (no letters, spaces or thousands separators)",
+		"1,000":    "enter the amount with digits and a decimal point only, such as 12.50 (no letters, spaces or thousands separators)",
+		"1.2.3":    "enter the amount with digits and a decimal point only, such as 12.50 (no letters, spaces or thousands separators)",
+		"12.505":   "enter at most two decimals (the cents), such as 12.50",
+		"1000000":  "enter an amount of at most $999,999.99",
+		"$1000000": "enter an amount of at most $999,999.99",
+	} {
+		if _, ok := ParseAmount(in); ok {
+			t.Errorf("ParseAmount(%q) accepted", in)
+		}
+		if got := AmountProblem(in); got != want {
+			t.Errorf("AmountProblem(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := MonthProblem("9999-12"); got != "enter a month from 2000-01 to 2200-12" {
+		t.Errorf("MonthProblem(9999-12) = %q", got)
+	}
+	if got := MonthProblem("Dec"); got != "enter the month as YYYY-MM, such as 2026-12" {
+		t.Errorf("MonthProblem(Dec) = %q", got)
+	}
+}

@@ -107,7 +107,7 @@ func (e *MissingError) Is(target error) bool { return target == ErrNotFound }
 func parseMonthField(month string) (time.Time, error) {
 	m, ok := rules.ParseMonth(month)
 	if !ok {
-		return m, &ValidationError{Field: "month", Msg: "must be a month as YYYY-MM"}
+		return m, &ValidationError{Field: "month", Msg: rules.MonthProblem(month)}
 	}
 	return m, nil
 }
