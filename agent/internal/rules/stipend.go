@@ -118,6 +118,14 @@ func JournalWeeks(month, first, last time.Time) []time.Time {
 	return out
 }
 
+// JournalWeekSpan bounds the Mondays of the weeks that end on a Sunday of
+// the month: from six days before its first day to six days before its
+// last (for reading a month's journal entries).
+func JournalWeekSpan(month time.Time) (firstMonday, lastMonday time.Time) {
+	start, end := monthBounds(month)
+	return start.AddDate(0, 0, -6), end.AddDate(0, 0, -6)
+}
+
 // WeekEnded reports whether the week starting on monday is over on today:
 // its Sunday has passed. A journal is due only for a week that has ended.
 func WeekEnded(monday, today time.Time) bool {

@@ -139,8 +139,9 @@ func loadMonthData(tx *gorm.DB, m time.Time, participantID string) (monthData, e
 		d.prev[e.ParticipantID] = append(d.prev[e.ParticipantID], rules.SpentItem{SpentOn: day, What: e.What, AmountCents: e.AmountCents, Receipts: len(d.receipts[e.ID])})
 	}
 	var weeks []struct{ ParticipantID, WeekStart string }
+	weekFrom, weekTo := rules.JournalWeekSpan(m)
 	if err := only(tx.Table("journal_entries").Select("participant_id, week_start").
-		Where("week_start BETWEEN ? AND ?", m.AddDate(0, 0, -6).Format(dateLayout), m.AddDate(0, 1, -7).Format(dateLayout)), "participant_id").Scan(&weeks).Error; err != nil {
+		Where("week_start BETWEEN ? AND ?", weekFrom.Format(dateLayout), weekTo.Format(dateLayout)), "participant_id").Scan(&weeks).Error; err != nil {
 		return d, err
 	}
 	for _, w := range weeks {
