@@ -9,11 +9,12 @@ import (
 )
 
 // TestEveryFlagHasEnv: every flag of every agent command has its
-// environment variable, named in its help, and the variable sets it (the
-// command line winning); the operator guide's table lists those of the
-// settings.
+// environment variable, named in its help and following the rule the help
+// states, and the variable (or a deprecated alias) sets it (the command
+// line winning); the operator guide's table lists those of the settings.
 func TestEveryFlagHasEnv(t *testing.T) {
 	clitest.CheckEnv(t, rootCmd)
+	clitest.CheckRule(t, rootCmd(), "IML_AGENT", "serve")
 	clitest.CheckDocumented(t, rootCmd(), filepath.Join("..", "docs", "operations.md"), nil, []string{"serve"})
 }
 
@@ -41,5 +42,19 @@ func TestServeTimeZone(t *testing.T) {
 	code, _, stderr := runMain(t, "serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "agent"), "--time-zone", "Nowhere/At_All")
 	if code == 0 || !strings.Contains(stderr, "--time-zone") {
 		t.Fatalf("agent serve with an unknown zone: exit %d, %q", code, stderr)
+	}
+}
+
+// TestDeprecatedEnvAlias: a variable of an older version still sets its
+// flag, with a warning naming the new one; the new one wins over it.
+func TestDeprecatedEnvAlias(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "agent")
+	code, _, stderr := clitest.RunMainEnv(t, "agent", []string{"IML_SURVEY_BATCH=0"}, "sync", "--data-dir", dir)
+	if code == 0 || !strings.Contains(stderr, "IML_SURVEY_BATCH is deprecated; set IML_AGENT_SYNC_SURVEY_BATCH instead") || !strings.Contains(stderr, "--survey-batch 0: must be at least 1") {
+		t.Fatalf("IML_SURVEY_BATCH=0: exit %d, %q", code, stderr)
+	}
+	code, _, stderr = clitest.RunMainEnv(t, "agent", []string{"IML_SURVEY_BATCH=0", "IML_AGENT_SYNC_SURVEY_BATCH=-1"}, "sync", "--data-dir", dir)
+	if code == 0 || strings.Contains(stderr, "deprecated") || !strings.Contains(stderr, "--survey-batch -1: must be at least 1") {
+		t.Fatalf("both set: exit %d, %q", code, stderr)
 	}
 }

@@ -40,7 +40,7 @@ site's credential, and store it in the agent's database. The token works once.`,
 		},
 	}
 	cmd.Flags().StringVar(&hub, "hub", "", "the hub's URL (required)")
-	cli.EnvVar(cmd.Flags(), "hub", "IML_HUB_URL")
+	cli.EnvAlias(cmd.Flags(), "hub", "IML_HUB_URL")
 	cmd.Flags().StringVar(&token, "token", "", "the one-time enrollment token (required)")
 	cmd.Flags().BoolVar(&force, "force", false, "enroll again although already enrolled")
 	_ = cmd.MarkFlagRequired("token")

@@ -92,7 +92,7 @@ IML_AGENT_<COMMAND>_<FLAG> for those of the other commands (for agent sync
 	root.PersistentFlags().StringVar(&g.db, "db", "", "SQLite database file (default <data-dir>/agent.db)")
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", "data/agent", "directory for the agent's files")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	cli.EnvVar(root.PersistentFlags(), "log-level", "IML_LOG_LEVEL")
+	cli.EnvAlias(root.PersistentFlags(), "log-level", "IML_LOG_LEVEL")
 	serve := serveCmd(g)
 	root.AddCommand(enrollCmd(g), serve, syncCmd(g), userCmd(g), importCmd(g), demoCmd(g), backupCmd(g), restoreCmd(g))
 	cli.BindEnv(root, "IML_AGENT", serve)

@@ -84,17 +84,17 @@ hub's message when the round fails; nothing is lost, the next round resumes.`,
 	return cmd
 }
 
-// addSurveyBatch adds --survey-batch, which serve and sync share with one
-// environment variable.
+// addSurveyBatch adds --survey-batch, which serve and sync share; both
+// still read the variable they once shared, IML_SURVEY_BATCH, deprecated.
 func addSurveyBatch(cmd *cobra.Command, n *int) {
 	cmd.Flags().IntVar(n, "survey-batch", store.DefaultSurveyBatch, "anonymous surveys that must be waiting before they are sent, together and shuffled")
-	cli.EnvVar(cmd.Flags(), "survey-batch", "IML_SURVEY_BATCH")
+	cli.EnvAlias(cmd.Flags(), "survey-batch", "IML_SURVEY_BATCH")
 }
 
 // checkSurveyBatch refuses a batch of fewer than one survey.
 func checkSurveyBatch(n int) error {
 	if n < 1 {
-		return fmt.Errorf("--survey-batch (IML_SURVEY_BATCH) %d: must be at least 1", n)
+		return fmt.Errorf("--survey-batch %d: must be at least 1", n)
 	}
 	return nil
 }

@@ -11,17 +11,17 @@
 # the machine itself. Any other agent command runs by naming it after the
 # image with the same volume, e.g.
 #
-#   docker run --rm -v iml-agent-data:/var/lib/iml -e IML_HUB_URL=https://hub.example.org \
+#   docker run --rm -v iml-agent-data:/var/lib/iml -e IML_AGENT_ENROLL_HUB=https://hub.example.org \
 #       iml-agent enroll --token imlenr_...
 #
 # A bind-mounted directory must be writable by uid 10001.
 #
 # Configuration is by environment variable (see deploy/examples/agent.env):
-#   IML_HUB_URL       the hub's URL, read by `agent enroll` (the agent keeps
-#                     the URL it enrolled with)
+#   IML_AGENT_ENROLL_HUB  the hub's URL, read by `agent enroll` (the agent
+#                     keeps the URL it enrolled with)
 #   IML_AGENT_ADDR    listen address, 0.0.0.0:8090 here; change the port with
 #                     this variable rather than --addr, the health check reads it
-#   IML_LOG_LEVEL     debug, info, warn or error (JSON log lines on stderr)
+#   IML_AGENT_LOG_LEVEL  debug, info, warn or error (JSON log lines on stderr)
 #
 # The health check asks GET /healthz. It uses bash's /dev/tcp, so the image
 # needs no HTTP client.

@@ -14,7 +14,7 @@
 #                     SQLite file in the data volume /var/lib/iml
 #   IML_HUB_ADDR      listen address, 0.0.0.0:8080 here; change the port with
 #                     this variable rather than --addr, the health check reads it
-#   IML_LOG_LEVEL     debug, info, warn or error (JSON log lines on stderr)
+#   IML_HUB_LOG_LEVEL  debug, info, warn or error (JSON log lines on stderr)
 #
 # The health check asks GET /readyz, which answers 200 only while the
 # database answers. It uses bash's /dev/tcp, so the image needs no HTTP client.

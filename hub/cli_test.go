@@ -11,10 +11,12 @@ import (
 )
 
 // TestEveryFlagHasEnv: every flag of every hub command has its environment
-// variable, named in its help, and the variable sets it (the command line
-// winning); the operator guide's table lists those of the settings.
+// variable, named in its help and following the rule the help states, and
+// the variable (or a deprecated alias) sets it (the command line winning);
+// the operator guide's table lists those of the settings.
 func TestEveryFlagHasEnv(t *testing.T) {
 	clitest.CheckEnv(t, rootCmd)
+	clitest.CheckRule(t, rootCmd(), "IML_HUB", "serve")
 	clitest.CheckDocumented(t, rootCmd(), filepath.Join("..", "docs", "operations.md"), nil, []string{"serve"})
 }
 
@@ -23,7 +25,7 @@ func TestEveryFlagHasEnv(t *testing.T) {
 func TestEnvSatisfiesRequiredFlags(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("IML_HUB_DATA_DIR", dir)
-	t.Setenv("IML_LOG_LEVEL", "warn")
+	t.Setenv("IML_HUB_LOG_LEVEL", "warn")
 	t.Setenv("IML_HUB_ORG_ADD_NAME", "Riverside Peer Center")
 	t.Setenv("IML_HUB_ORG_ADD_STATE", "VA")
 	root := rootCmd()

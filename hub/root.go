@@ -61,7 +61,7 @@ site add --token-ttl, IML_HUB_SITE_ADD_TOKEN_TTL). The command line wins.`,
 	root.PersistentFlags().StringVar(&g.db, "db", "", "database: a SQLite file path or a postgres:// URL (default <data-dir>/hub.db)")
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", "data/hub", "directory for the hub's files")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	cli.EnvVar(root.PersistentFlags(), "log-level", "IML_LOG_LEVEL")
+	cli.EnvAlias(root.PersistentFlags(), "log-level", "IML_LOG_LEVEL")
 	serve := serveCmd(g)
 	root.AddCommand(serve, orgCmd(g), siteCmd(g), userCmd(g), releaseCmd(g), certCmd(g), generationCmd(g), backupCmd(g), rollupsCmd(g))
 	cli.BindEnv(root, "IML_HUB", serve)

@@ -11,16 +11,39 @@ import (
 )
 
 // envAnnotation is the flag annotation that holds a flag's environment
-// variable.
-const envAnnotation = "iml_env"
+// variable; aliasAnnotation holds the deprecated name it also reads.
+const (
+	envAnnotation   = "iml_env"
+	aliasAnnotation = "iml_env_alias"
+)
 
-// EnvVar names the environment variable of the flag name of fs where the
-// rule of BindEnv would name another: a variable both programs share
-// (IML_LOG_LEVEL), or several commands (IML_SURVEY_BATCH).
-func EnvVar(fs *pflag.FlagSet, name, variable string) {
-	if err := fs.SetAnnotation(name, envAnnotation, []string{variable}); err != nil {
+// EnvAlias gives the flag name of fs a deprecated environment variable,
+// an older name read when the flag's own variable (BindEnv's rule) is
+// unset, with a warning to use the new one.
+func EnvAlias(fs *pflag.FlagSet, name, old string) {
+	if err := fs.SetAnnotation(name, aliasAnnotation, []string{old}); err != nil {
 		panic(err) // a misspelt flag name in the program itself
 	}
+}
+
+// AliasOf returns a flag's deprecated environment variable, "" if none.
+func AliasOf(f *pflag.Flag) string {
+	if v := f.Annotations[aliasAnnotation]; len(v) == 1 {
+		return v[0]
+	}
+	return ""
+}
+
+// RuleName is the environment variable BindEnv gives a flag: prefix_FLAG
+// for a flag of the root or of a settings command (short),
+// prefix_COMMAND_FLAG, with the command's path below the root, for the
+// flags of every other command.
+func RuleName(prefix string, path []string, short bool, flag string) string {
+	parts := []string{prefix}
+	if !short {
+		parts = append(parts, path...)
+	}
+	return envName(append(parts, flag))
 }
 
 // EnvOf returns a flag's environment variable, "" if it has none.
@@ -38,12 +61,12 @@ func EnvOf(f *pflag.Flag) string {
 // empty, before any command runs (so a variable also satisfies a required
 // flag, and the command line wins over the environment).
 //
-// A flag's variable is the one EnvVar gave it or else, for the flags of
-// root and of the commands in settings (the program's server, whose flags
-// are its settings), prefix_FLAG (IML_HUB_ADDR for --addr), and for the
-// flags of every other command prefix_COMMAND_FLAG, with the command's path
-// below root (IML_HUB_SITE_ADD_TOKEN_TTL for hub site add --token-ttl).
-// Call it once the tree is complete.
+// A flag's variable is, for the flags of root and of the commands in
+// settings (the program's server, whose flags are its settings),
+// prefix_FLAG (IML_HUB_ADDR for --addr), and for the flags of every other
+// command prefix_COMMAND_FLAG, with the command's path below root
+// (IML_HUB_SITE_ADD_TOKEN_TTL for hub site add --token-ttl): RuleName,
+// for every flag. Call it once the tree is complete.
 func BindEnv(root *cobra.Command, prefix string, settings ...*cobra.Command) {
 	short := map[*cobra.Command]bool{root: true}
 	for _, c := range settings {
@@ -52,15 +75,8 @@ func BindEnv(root *cobra.Command, prefix string, settings ...*cobra.Command) {
 	var walk func(c *cobra.Command, path []string)
 	walk = func(c *cobra.Command, path []string) {
 		bind := func(f *pflag.Flag) {
-			name := EnvOf(f)
-			if name == "" {
-				parts := []string{prefix}
-				if !short[c] {
-					parts = append(parts, path...)
-				}
-				name = envName(append(parts, f.Name))
-				f.Annotations = withEnv(f.Annotations, name)
-			}
+			name := RuleName(prefix, path, short[c], f.Name)
+			f.Annotations = withEnv(f.Annotations, name)
 			if !strings.Contains(f.Usage, name) {
 				f.Usage += " [" + name + "]"
 			}
@@ -100,7 +116,8 @@ func envName(words []string) string {
 
 // ApplyEnv sets every flag of cmd (its own and those it inherits) that
 // has an environment variable and was not given on the command line from
-// that variable, when it is set and not empty.
+// that variable, when it is set and not empty, else from its deprecated
+// alias (EnvAlias), saying so on stderr.
 func ApplyEnv(cmd *cobra.Command) error {
 	var errs []error
 	fs := cmd.Flags()
@@ -110,6 +127,12 @@ func ApplyEnv(cmd *cobra.Command) error {
 			return
 		}
 		v, ok := os.LookupEnv(name)
+		if alias := AliasOf(f); (!ok || v == "") && alias != "" {
+			if v, ok = os.LookupEnv(alias); ok && v != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: the environment variable %s is deprecated; set %s instead\n", alias, name)
+				name = alias
+			}
+		}
 		if !ok || v == "" {
 			return
 		}

@@ -5,6 +5,7 @@
 package dbx
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,6 +35,49 @@ func (w slogWriter) Printf(format string, args ...any) {
 	w.log.Warn("sql", "detail", fmt.Sprintf(format, args...))
 }
 
+// quietConstraints is gorm's logger, except that a statement a constraint
+// refused (a duplicate key, a missing or referenced row, a check) is not
+// logged as a warning: it is a client's mistake the caller turns into an
+// answer (an e-mail already in use, say), not a fault of the program. It
+// goes to the debug level, with the error and without the statement.
+type quietConstraints struct {
+	logger.Interface
+	log *slog.Logger
+}
+
+// sqlLogger is the logger of every pool: failed and slow statements at
+// Warn, without their parameters, so no value stored reaches a log.
+func sqlLogger(log *slog.Logger) logger.Interface {
+	// gorm's own logger only formats a statement when it logs it (slow
+	// or failed); its slog adapter formats every one, which costs more
+	// than the statement on a busy ingest path.
+	return quietConstraints{Interface: logger.New(slogWriter{log}, logger.Config{
+		SlowThreshold:             2 * time.Second,
+		LogLevel:                  logger.Warn,
+		IgnoreRecordNotFoundError: true,
+		ParameterizedQueries:      true,
+		Colorful:                  false,
+	}), log: log}
+}
+
+// IsConstraint reports whether an error is a constraint refusing a
+// statement (gorm translates the drivers' errors: TranslateError).
+func IsConstraint(err error) bool {
+	return errors.Is(err, gorm.ErrDuplicatedKey) || errors.Is(err, gorm.ErrForeignKeyViolated) || errors.Is(err, gorm.ErrCheckConstraintViolated)
+}
+
+func (q quietConstraints) LogMode(level logger.LogLevel) logger.Interface {
+	return quietConstraints{Interface: q.Interface.LogMode(level), log: q.log}
+}
+
+func (q quietConstraints) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if IsConstraint(err) {
+		q.log.Debug("sql constraint refused a statement", "err", err.Error())
+		err = nil // still logged if slow
+	}
+	q.Interface.Trace(ctx, begin, fc, err)
+}
+
 // IsPostgres reports whether a DSN names PostgreSQL.
 func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
@@ -56,17 +100,8 @@ func SQLiteDSN(path string) string {
 func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	cfg := &gorm.Config{
 		TranslateError: true,
-		// gorm's own logger only formats a statement when it logs it (slow
-		// or failed); its slog adapter formats every one, which costs more
-		// than the statement on a busy ingest path.
-		Logger: logger.New(slogWriter{log}, logger.Config{
-			SlowThreshold:             2 * time.Second,
-			LogLevel:                  logger.Warn,
-			IgnoreRecordNotFoundError: true,
-			ParameterizedQueries:      true,
-			Colorful:                  false,
-		}),
-		NowFunc: func() time.Time { return time.Now().UTC() },
+		Logger:         sqlLogger(log),
+		NowFunc:        func() time.Time { return time.Now().UTC() },
 	}
 	if IsPostgres(dsn) {
 		db, err := gorm.Open(postgres.Open(dsn), cfg)
@@ -105,8 +140,7 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 // snapshot without taking the write lock, so long reports do not hold up
 // writers (the main pool's transactions are immediate).
 func OpenSQLiteReader(path string, log *slog.Logger) (*gorm.DB, error) {
-	cfg := &gorm.Config{TranslateError: true, Logger: logger.New(slogWriter{log}, logger.Config{SlowThreshold: 2 * time.Second, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true, ParameterizedQueries: true}),
-		NowFunc: func() time.Time { return time.Now().UTC() }}
+	cfg := &gorm.Config{TranslateError: true, Logger: sqlLogger(log), NowFunc: func() time.Time { return time.Now().UTC() }}
 	db, err := gorm.Open(sqlite.Open("file:"+path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)&_txlock=deferred"), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite reader %s: %w", path, err)

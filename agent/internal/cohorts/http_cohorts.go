@@ -2,9 +2,12 @@ package cohorts
 
 import (
 	"net/http"
+	"net/url"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/agent/internal/web"
 )
@@ -160,8 +163,18 @@ func (s *Cohorts) ShowCohortPage(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	data["Title"], data["V"], data["Candidates"], data["Today"] = v.Cohort.Name, v, candidates, s.St.Now().Format("2006-01-02")
+	data["YearEnded"] = yearsEnded(candidates, s.St.Now())
 	if _, ok := data["MemberForm"]; !ok {
 		data["MemberForm"] = memberForm{JoinedOn: data["Today"].(string)}
+	}
+	if _, ok := data["LeaveFor"]; !ok {
+		data["LeaveFor"] = ""
+	}
+	if pid := c.Query("left"); pid != "" {
+		if err := s.departed(c, pid, data); err != nil {
+			s.Respond(c, err)
+			return
+		}
 	}
 	for _, add := range s.CohortSections {
 		if err := add(c, v, data); err != nil {
@@ -194,3 +207,55 @@ func (s *Cohorts) AddMemberSubmit(c *gin.Context) {
 
 // memberForm is the form that adds a member, with what was entered.
 type memberForm struct{ ParticipantID, JoinedOn string }
+
+// departed puts on the page the departure just recorded (?left=<pid>): who
+// left and on which day.
+func (s *Cohorts) departed(c *gin.Context, pid string, data gin.H) error {
+	on, err := s.St.Departure(c.Request.Context(), c.Param("cid"), pid)
+	if err != nil || on == "" {
+		return err
+	}
+	p, err := s.St.Participant(c.Request.Context(), pid)
+	if err != nil {
+		return web.NotFound(err, "No such participant.")
+	}
+	data["Left"] = map[string]string{"Name": p.FirstName + " " + p.LastName, "On": on}
+	return nil
+}
+
+// LeaveMemberSubmit records that a member left the cohort, on the day the
+// form gives (today unless changed); a mistake shows the cohort again with
+// the member's form open.
+func (s *Cohorts) LeaveMemberSubmit(c *gin.Context) {
+	pid, leftOn := c.Param("pid"), c.PostForm("left_on")
+	err := s.auditMembership(c, "leave_cohort", pid)
+	if err == nil {
+		err = s.St.RemoveMember(c.Request.Context(), c.Param("cid"), pid, leftOn)
+	}
+	if err != nil {
+		if fe, ok := web.FieldErrors(err); ok {
+			s.ShowCohort(c, http.StatusUnprocessableEntity, gin.H{"LeaveErrors": fe, "LeaveFor": pid, "LeaveOn": leftOn})
+			return
+		}
+		s.Respond(c, web.NotFound(err, "The participant is not a current member of this cohort."))
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/cohorts/"+c.Param("cid")+"?left="+url.QueryEscape(pid)+"#members")
+}
+
+// yearsEnded gives, by participant, the last day of a program year that has
+// ended by now (YYYY-MM-DD), for the candidates to join a cohort: the list
+// marks them, as adding them needs a confirmation.
+func yearsEnded(ps []store.Participant, now time.Time) map[string]string {
+	out := map[string]string{}
+	for _, p := range ps {
+		enrolled, err := time.Parse(time.DateOnly, p.EnrolledOn)
+		if err != nil {
+			continue
+		}
+		if rules.YearStatus(enrolled, false, false, now) == rules.StatusCompleted {
+			out[p.ID] = rules.YearEnd(enrolled).Format(time.DateOnly)
+		}
+	}
+	return out
+}

@@ -106,6 +106,18 @@ func seedProgram(ctx context.Context, st *store.Store, rnd *rand.Rand, rel progr
 		coaches = append(coaches, co)
 	}
 	start := today.AddDate(0, -3, 0).Format("2006-01-02")
+	// The cohorts' members enrolled by the day the cohorts started: no one
+	// joins before they enrolled.
+	var enrolled []store.Participant
+	for _, p := range people {
+		if p.EnrolledOn <= start {
+			enrolled = append(enrolled, p)
+		}
+	}
+	if len(enrolled) < 8 {
+		return nil
+	}
+	people = enrolled
 	groups := []struct {
 		in      store.CohortInput
 		members []store.Participant

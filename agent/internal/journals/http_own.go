@@ -256,11 +256,32 @@ func (s *OwnJournal) OwnJournalSubmit(c *gin.Context) {
 			s.Respond(c, err)
 			return
 		}
+		ownWeekErrors(c, p, f.Week, s.St.Now(), fe)
 		errs, lines, order := ownJournalErrors(c, rel, fe)
 		s.showOwnJournal(c, http.StatusUnprocessableEntity, gin.H{"Errors": errs, "ErrorLines": lines, "ErrorOrder": order, "JournalForm": f})
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/journal?saved="+f.Week)
+}
+
+// ownWeekErrors says a mistake of the week in the participant's language,
+// speaking to them, with the dates in words: in place of the store's
+// message, which speaks of the participant to staff.
+func ownWeekErrors(c *gin.Context, p store.Participant, week string, now time.Time, fe map[string]string) {
+	day, err := time.Parse(time.DateOnly, week)
+	enrolled, err2 := time.Parse(time.DateOnly, p.EnrolledOn)
+	if _, bad := fe["week_start"]; !bad || err != nil || err2 != nil {
+		return
+	}
+	lang := web.Lang(c)
+	switch rules.JournalWeekProblem(day, enrolled, now) {
+	case rules.WeekNotMonday:
+		fe["week_start"] = web.T(c, "%s is not a Monday: choose a week in the list", i18n.Date(lang, day, now))
+	case rules.WeekNotBegun:
+		fe["week_start"] = web.T(c, "the week of %s has not begun yet: choose a week in the list", i18n.Date(lang, day, now))
+	case rules.WeekBeforeEnrollment:
+		fe["week_start"] = web.T(c, "the week of %s starts before you enrolled, on %s: choose a week in the list", i18n.Date(lang, day, now), i18n.Date(lang, enrolled, now))
+	}
 }
 
 const (

@@ -1,6 +1,7 @@
 package outings
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -89,11 +90,9 @@ func (s *Handlers) outingEditData(c *gin.Context, o store.Outing, data gin.H) er
 }
 
 func (s *Handlers) OutingUpdateSubmit(c *gin.Context) {
-	f, in, err := outingFromForm(c)
-	if err == nil {
-		_, err = s.St.UpdateOuting(c.Request.Context(), c.Param("id"), c.Param("oid"), in)
-	}
-	if err != nil {
+	f, in, costProblem := outingFromForm(c)
+	_, err := s.St.UpdateOuting(c.Request.Context(), c.Param("id"), c.Param("oid"), in)
+	if err = withCostProblem(err, costProblem); err != nil {
 		fe, ok := web.FieldErrors(err)
 		if !ok {
 			s.Respond(c, web.NotFound(err, "No such outing of this participant."))
@@ -284,25 +283,47 @@ func outingChoices(f outingForm, goals []store.Goal, partners []store.Partner) (
 	return stages, goalOpts, partnerOpts
 }
 
-// outingFromForm reads the outing form; a cost that is not an amount is
-// its error.
-func outingFromForm(c *gin.Context) (outingForm, store.OutingInput, error) {
-	f := outingForm{Date: c.PostForm("date"), Activity: c.PostForm("activity"), Stage: c.PostForm("stage"), GoalID: c.PostForm("goal_id"),
+// outingFromForm reads the outing form. A cost that is not an amount goes
+// on as -1, which an outing's cost cannot be, so that the store says every
+// mistake of the form at once; costProblem then says what is wrong with
+// the cost ("" when it was read).
+func outingFromForm(c *gin.Context) (f outingForm, in store.OutingInput, costProblem string) {
+	f = outingForm{Date: c.PostForm("date"), Activity: c.PostForm("activity"), Stage: c.PostForm("stage"), GoalID: c.PostForm("goal_id"),
 		Cost: c.PostForm("cost"), PartnerID: c.PostForm("partner_id")}
 	stage, _ := strconv.Atoi(f.Stage)
 	cents, ok := web.ParseCents(f.Cost)
 	if !ok {
-		return f, store.OutingInput{}, &store.ValidationError{Field: "cost_cents", Msg: "enter the cost in dollars, such as 12.50"}
+		cents, costProblem = -1, rules.AmountProblem(f.Cost)
 	}
-	return f, store.OutingInput{Date: f.Date, Activity: f.Activity, Stage: stage, GoalID: f.GoalID, CostCents: cents, PartnerID: f.PartnerID}, nil
+	return f, store.OutingInput{Date: f.Date, Activity: f.Activity, Stage: stage, GoalID: f.GoalID, CostCents: cents, PartnerID: f.PartnerID}, costProblem
+}
+
+// withCostProblem puts the cost's own problem, if any, in place of the
+// store's message about it.
+func withCostProblem(err error, costProblem string) error {
+	var errs store.ValidationErrors
+	var one *store.ValidationError
+	switch {
+	case costProblem == "":
+		return err
+	case errors.As(err, &one):
+		errs = store.ValidationErrors{*one}
+	case !errors.As(err, &errs):
+		return err
+	}
+	out := store.ValidationErrors{{Field: "cost_cents", Msg: costProblem}}
+	for _, e := range errs {
+		if e.Field != "cost_cents" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func (s *Handlers) OutingSubmit(c *gin.Context) {
-	f, in, err := outingFromForm(c)
-	if err == nil {
-		_, err = s.St.AddOuting(c.Request.Context(), c.Param("id"), in)
-	}
-	if err != nil {
+	f, in, costProblem := outingFromForm(c)
+	_, err := s.St.AddOuting(c.Request.Context(), c.Param("id"), in)
+	if err = withCostProblem(err, costProblem); err != nil {
 		s.ParticipantFormErr(c, err, keyOutingErrors, gin.H{keyOutingForm: f})
 		return
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
 )
@@ -45,6 +46,11 @@ func (s *Handlers) ProfileSection(c *gin.Context, p store.Participant, data gin.
 			data["CoachName"] = co.Name
 		}
 	}
+	standing, err := s.St.StandingOf(ctx, p)
+	if err != nil {
+		return err
+	}
+	data["Standing"], data["StatusLabel"] = standing, rules.StatusLabel(standing.Status)
 	changes, err := s.St.ParticipantChanges(ctx, p.ID)
 	if err != nil {
 		return err
@@ -52,6 +58,9 @@ func (s *Handlers) ProfileSection(c *gin.Context, p store.Participant, data gin.
 	rows := make([]changeRow, len(changes))
 	for i, ch := range changes {
 		rows[i] = changeRow{At: ch.ChangedAt, By: ch.ChangedByName, Field: store.IntakeLabel(ch.Field), Old: ch.OldValue, New: ch.NewValue}
+		if store.IntakeIsDate(ch.Field) {
+			rows[i].Old, rows[i].New = s.Clock.DayOf(ch.OldValue), s.Clock.DayOf(ch.NewValue)
+		}
 	}
 	data["Changes"], data["Saved"] = rows, c.Query("saved") == "intake"
 	return nil

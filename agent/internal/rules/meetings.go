@@ -128,17 +128,45 @@ func WeekStart(day time.Time) time.Time {
 	return d.AddDate(0, 0, -back)
 }
 
-// CheckJournalWeek checks the week of a guided journal entry: it starts on
-// a Monday that has come and that is not before the participant enrolled
-// (someone who enrolls mid-week keeps their first journal the next week).
-func CheckJournalWeek(week, enrolled, today time.Time) Problems {
+// JournalWeekIssue is what is wrong with the week of a journal entry.
+type JournalWeekIssue int
+
+// What can be wrong with the week of a journal entry.
+const (
+	WeekOK JournalWeekIssue = iota
+	WeekNotMonday
+	WeekNotBegun
+	WeekBeforeEnrollment
+)
+
+// JournalWeekProblem finds what is wrong with the week of a guided journal
+// entry: it starts on a Monday that has come and that is not before the
+// participant enrolled (someone who enrolls mid-week keeps their first
+// journal the next week).
+func JournalWeekProblem(week, enrolled, today time.Time) JournalWeekIssue {
 	switch {
 	case week.Weekday() != time.Monday:
-		return Problems{{"week_start", week.Format(time.DateOnly) + " is a " + week.Weekday().String() + "; a week starts on a Monday (" + WeekStart(week).Format(time.DateOnly) + ")"}}
+		return WeekNotMonday
 	case week.After(today):
-		return Problems{{"week_start", "the week of " + week.Format(time.DateOnly) + " has not begun yet"}}
+		return WeekNotBegun
 	case week.Before(enrolled):
-		return Problems{{"week_start", "the week of " + week.Format(time.DateOnly) + " starts before the participant enrolled on " + enrolled.Format(time.DateOnly)}}
+		return WeekBeforeEnrollment
+	}
+	return WeekOK
+}
+
+// CheckJournalWeek checks the week of a guided journal entry
+// (JournalWeekProblem), with the messages staff read; the participant's
+// own journal says them in the participant's language.
+func CheckJournalWeek(week, enrolled, today time.Time) Problems {
+	const words = "Mon 2 Jan 2006"
+	switch JournalWeekProblem(week, enrolled, today) {
+	case WeekNotMonday:
+		return Problems{{"week_start", week.Format(words) + " is a " + week.Weekday().String() + "; a week starts on a Monday (" + WeekStart(week).Format(words) + ")"}}
+	case WeekNotBegun:
+		return Problems{{"week_start", "the week of " + week.Format(words) + " has not begun yet"}}
+	case WeekBeforeEnrollment:
+		return Problems{{"week_start", "the week of " + week.Format(words) + " starts before the participant enrolled on " + enrolled.Format(words)}}
 	}
 	return nil
 }

@@ -130,7 +130,7 @@ func TestCheckJournalWeek(t *testing.T) {
 		{"2026-01-19", ""},              // the first week after enrollment
 		{"2026-06-16", "is a Tuesday"},  // not a Monday
 		{"2026-06-22", "has not begun"}, // next week
-		{"2026-01-12", "before the participant enrolled on 2026-01-14"},
+		{"2026-01-12", "before the participant enrolled on Wed 14 Jan 2026"},
 		{"2026-01-05", "before the participant enrolled"},
 	} {
 		got := CheckJournalWeek(day(c.week), enrolled, today).Error()

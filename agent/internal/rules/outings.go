@@ -60,7 +60,7 @@ func (o OutingFacts) CheckOuting() Problems {
 	case o.Date.After(o.Today):
 		p = append(p, Problem{"date", "cannot be in the future"})
 	case o.Date.Before(o.EnrolledOn):
-		p = append(p, Problem{"date", "is before the participant's enrollment on " + o.EnrolledOn.Format("2006-01-02")})
+		p = append(p, Problem{"date", "is before the participant's enrollment on " + o.EnrolledOn.Format("Mon 2 Jan 2006") + ": enter the day of the outing, on or after that day"})
 	}
 	if a := strings.TrimSpace(o.Activity); a == "" || len(a) > 200 {
 		p = append(p, Problem{"activity", "say what the outing was (at most 200 characters)"})

@@ -47,6 +47,15 @@ func ParseMonth(s string) (time.Time, bool) {
 	return t, true
 }
 
+// MonthProblem says what is wrong with a month ParseMonth refuses, and
+// what to enter instead.
+func MonthProblem(s string) string {
+	if _, err := time.Parse(MonthLayout, strings.TrimSpace(s)); err == nil {
+		return "enter a month from 2000-01 to 2200-12"
+	}
+	return "enter the month as YYYY-MM, such as 2026-12"
+}
+
 // MonthOf is the calendar month (YYYY-MM) a day falls in.
 func MonthOf(day time.Time) string { return day.Format(MonthLayout) }
 
@@ -92,20 +101,35 @@ func InPeriod(day, first, last time.Time) bool {
 }
 
 // JournalWeeks are the weeks of a month for which a guided journal is
-// expected: weeks run Monday to Sunday and belong to the month their Monday
-// falls in; a week counts only when the participant took part in all of it
-// (the week they enrolled in mid-week and the week they left are not
-// expected). It returns the Mondays.
+// expected: weeks run Monday to Sunday and belong to the month their Sunday
+// falls in (4 or 5 a month, the same for everyone: the definition of the
+// participation figures sent upstream); a week counts only when the
+// participant took part in all of it (the week they enrolled in mid-week
+// and the week they left are not expected). It returns the Mondays.
 func JournalWeeks(month, first, last time.Time) []time.Time {
 	start, end := monthBounds(month)
-	monday := start.AddDate(0, 0, (8-int(start.Weekday()))%7)
+	sunday := start.AddDate(0, 0, (7-int(start.Weekday()))%7)
 	var out []time.Time
-	for d := monday; !d.After(end); d = d.AddDate(0, 0, 7) {
+	for d := sunday.AddDate(0, 0, -6); !d.AddDate(0, 0, 6).After(end); d = d.AddDate(0, 0, 7) {
 		if !d.Before(first) && !d.AddDate(0, 0, 6).After(last) {
 			out = append(out, d)
 		}
 	}
 	return out
+}
+
+// JournalWeekSpan bounds the Mondays of the weeks that end on a Sunday of
+// the month: from six days before its first day to six days before its
+// last (for reading a month's journal entries).
+func JournalWeekSpan(month time.Time) (firstMonday, lastMonday time.Time) {
+	start, end := monthBounds(month)
+	return start.AddDate(0, 0, -6), end.AddDate(0, 0, -6)
+}
+
+// WeekEnded reports whether the week starting on monday is over on today:
+// its Sunday has passed. A journal is due only for a week that has ended.
+func WeekEnded(monday, today time.Time) bool {
+	return dateOnly(today).After(dateOnly(monday).AddDate(0, 0, 6))
 }
 
 // SpentItem is an expense as the stipend rule sees it.
@@ -129,7 +153,8 @@ type StipendCase struct {
 	Journals map[string]bool
 	// PreviousExpenses are the expenses of the month before Month.
 	PreviousExpenses []SpentItem
-	// Today, when set, refuses a month that has not begun.
+	// Today, when set, refuses a month that has not begun, and a week
+	// without an entry that has not ended yet is not due (not missing).
 	Today time.Time
 }
 
@@ -141,6 +166,7 @@ type StipendDecision struct {
 	JournalWeeks    []string `json:"journal_weeks_expected"`
 	JournalsDone    int      `json:"journal_weeks_done"`
 	MissingWeeks    []string `json:"journal_weeks_missing"`
+	NotDueWeeks     []string `json:"journal_weeks_not_due"`
 	MissingReceipts int      `json:"previous_month_receipts_missing"`
 	Payable         bool     `json:"payable"`
 	Reasons         []string `json:"reasons"`
@@ -150,18 +176,21 @@ type StipendDecision struct {
 // payable when the participant took part in the month, the month has begun,
 // the release sets an allowance, and:
 //   - if the policy requires journals, every week of the month the
-//     participant took part in all of (JournalWeeks) has a journal entry;
+//     participant took part in all of (JournalWeeks) has a journal entry:
+//     a week that has not ended by Today is not due yet, neither missing
+//     nor payable;
 //   - if the policy requires receipts, every expense of the previous month
 //     has at least one receipt.
 //
 // Every condition not met gives one reason, in that order.
 func CheckStipend(c StipendCase) StipendDecision {
-	d := StipendDecision{Month: MonthOf(c.Month), AllowanceCents: c.Policy.MonthlyCents, JournalWeeks: []string{}, MissingWeeks: []string{}, Reasons: []string{}}
+	d := StipendDecision{Month: MonthOf(c.Month), AllowanceCents: c.Policy.MonthlyCents, JournalWeeks: []string{}, MissingWeeks: []string{}, NotDueWeeks: []string{}, Reasons: []string{}}
 	d.Enrolled = EnrolledIn(c.Month, c.First, c.Last)
 	if !d.Enrolled {
 		d.Reasons = append(d.Reasons, fmt.Sprintf("The participant was not in the program in %s.", MonthName(c.Month)))
 	}
-	if !c.Today.IsZero() && c.Month.After(dateOnly(c.Today)) {
+	notBegun := !c.Today.IsZero() && c.Month.After(dateOnly(c.Today))
+	if notBegun {
 		d.Reasons = append(d.Reasons, MonthName(c.Month)+" has not begun.")
 	}
 	if c.Policy.MonthlyCents <= 0 {
@@ -175,10 +204,17 @@ func CheckStipend(c StipendCase) StipendDecision {
 				d.JournalsDone++
 				continue
 			}
+			if !c.Today.IsZero() && !WeekEnded(w, c.Today) {
+				d.NotDueWeeks = append(d.NotDueWeeks, key)
+				continue
+			}
 			d.MissingWeeks = append(d.MissingWeeks, key)
 			if c.Policy.RequireJournals {
 				d.Reasons = append(d.Reasons, fmt.Sprintf("No guided journal for the week of Monday %s.", w.Format("2 January 2006")))
 			}
+		}
+		if c.Policy.RequireJournals && len(d.NotDueWeeks) > 0 && !notBegun {
+			d.Reasons = append(d.Reasons, notDueReason(d.NotDueWeeks))
 		}
 	}
 	for _, e := range c.PreviousExpenses {
@@ -193,6 +229,19 @@ func CheckStipend(c StipendCase) StipendDecision {
 	}
 	d.Payable = len(d.Reasons) == 0
 	return d
+}
+
+// notDueReason says which weeks of the month have not ended yet.
+func notDueReason(weeks []string) string {
+	days := make([]string, len(weeks))
+	for i, k := range weeks {
+		w, _ := time.Parse(time.DateOnly, k)
+		days[i] = w.Format("2 January 2006")
+	}
+	if len(days) == 1 {
+		return "Not yet due: the guided journal for the week of Monday " + days[0] + ", which has not ended."
+	}
+	return "Not yet due: the guided journals for the weeks of Monday " + strings.Join(days[:len(days)-1], ", ") + " and " + days[len(days)-1] + ", which have not ended."
 }
 
 // CheckPlan checks a month's spending plan against the allowance: every
@@ -333,4 +382,36 @@ func ParseAmount(s string) (int64, bool) {
 	}
 	f, _ := strconv.ParseInt(frac, 10, 64)
 	return w*100 + f, true
+}
+
+// MaxAmountCents is the most ParseAmount reads: $999,999.99.
+const MaxAmountCents = 999_999_99
+
+// AmountProblem says what is wrong with an amount ParseAmount refuses,
+// and what to type instead.
+func AmountProblem(s string) string {
+	t := strings.TrimSpace(s)
+	body := strings.TrimSpace(strings.TrimPrefix(t, "$"))
+	whole, frac, _ := strings.Cut(body, ".")
+	digits := func(x string) bool {
+		for _, r := range x {
+			if r < '0' || r > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case t == "":
+		return "enter the amount in dollars and cents, such as 12.50"
+	case strings.HasPrefix(body, "-"):
+		return "enter the amount without a minus sign: it cannot be negative"
+	case !digits(whole) || !digits(frac) || strings.Count(body, ".") > 1:
+		return "enter the amount with digits and a decimal point only, such as 12.50 (no letters, spaces or thousands separators)"
+	case len(frac) > 2:
+		return "enter at most two decimals (the cents), such as 12.50"
+	case len(strings.TrimLeft(whole, "0")) > 6:
+		return "enter an amount of at most " + FormatCents(MaxAmountCents, "")
+	}
+	return "enter the amount in dollars and cents, such as 12.50"
 }

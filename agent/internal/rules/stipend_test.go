@@ -29,18 +29,20 @@ func TestEnrollmentPeriodAndWeeks(t *testing.T) {
 	for _, c := range []struct {
 		month, first, last, want string
 	}{
-		// June 2026 starts on a Monday: five Mondays.
-		{"2026-06", "2026-01-14", "2027-01-13", "2026-06-01 2026-06-08 2026-06-15 2026-06-22 2026-06-29"},
-		// The week of Monday 29 June runs into July but belongs to June.
-		{"2026-07", "2026-01-14", "2027-01-13", "2026-07-06 2026-07-13 2026-07-20 2026-07-27"},
+		// June 2026: four Sundays (7, 14, 21, 28), so four weeks.
+		{"2026-06", "2026-01-14", "2027-01-13", "2026-06-01 2026-06-08 2026-06-15 2026-06-22"},
+		// The week of Monday 29 June ends on Sunday 5 July: it belongs to July.
+		{"2026-07", "2026-01-14", "2027-01-13", "2026-06-29 2026-07-06 2026-07-13 2026-07-20"},
+		// December 2026: the week of Monday 30 November ends on Sunday 6 December.
+		{"2026-12", "2026-01-14", "2027-01-13", "2026-11-30 2026-12-07 2026-12-14 2026-12-21"},
 		// Enrolled on a Wednesday: that week is not expected.
-		{"2026-01", "2026-01-14", "2027-01-13", "2026-01-19 2026-01-26"},
+		{"2026-01", "2026-01-14", "2027-01-13", "2026-01-19"},
 		// Enrolled on a Monday: that week is expected.
-		{"2026-01", "2026-01-12", "2027-01-11", "2026-01-12 2026-01-19 2026-01-26"},
+		{"2026-01", "2026-01-12", "2027-01-11", "2026-01-12 2026-01-19"},
 		// Withdrew on Wednesday 10 June: the week of 8 June is not expected.
 		{"2026-06", "2026-01-14", "2026-06-09", "2026-06-01"},
 		// The week the program year ends in is not expected.
-		{"2027-01", "2026-01-14", "2027-01-13", "2027-01-04"},
+		{"2027-01", "2026-01-14", "2027-01-13", "2026-12-28 2027-01-04"},
 		{"2027-02", "2026-01-14", "2027-01-13", ""},
 	} {
 		m, _ := ParseMonth(c.month)
@@ -71,7 +73,7 @@ func TestEnrollmentPeriodAndWeeks(t *testing.T) {
 func TestCheckStipend(t *testing.T) {
 	pol := program.Default().Stipend
 	june, _ := ParseMonth("2026-06")
-	allJune := map[string]bool{"2026-06-01": true, "2026-06-08": true, "2026-06-15": true, "2026-06-22": true, "2026-06-29": true}
+	allJune := map[string]bool{"2026-06-01": true, "2026-06-08": true, "2026-06-15": true, "2026-06-22": true}
 	without := func(m map[string]bool, k string) map[string]bool {
 		out := map[string]bool{}
 		for x, v := range m {
@@ -99,19 +101,19 @@ func TestCheckStipend(t *testing.T) {
 		done     int
 		expected int
 	}{
-		{"all journals and receipts", pol, "2026-01-14", "2027-01-13", allJune, []SpentItem{withReceipt}, true, nil, 5, 5},
+		{"all journals and receipts", pol, "2026-01-14", "2027-01-13", allJune, []SpentItem{withReceipt}, true, nil, 4, 4},
 		{"a week missing", pol, "2026-01-14", "2027-01-13", without(allJune, "2026-06-15"), []SpentItem{withReceipt}, false,
-			[]string{"No guided journal for the week of Monday 15 June 2026."}, 4, 5},
+			[]string{"No guided journal for the week of Monday 15 June 2026."}, 3, 4},
 		{"a receipt missing", pol, "2026-01-14", "2027-01-13", allJune, []SpentItem{withReceipt, noReceipt}, false,
-			[]string{"No receipt for the expense of 16 May ($9.00, cinema ticket) in May 2026."}, 5, 5},
+			[]string{"No receipt for the expense of 16 May ($9.00, cinema ticket) in May 2026."}, 4, 4},
 		{"both missing, listed in order", pol, "2026-01-14", "2027-01-13", without(allJune, "2026-06-01"), []SpentItem{noReceipt}, false,
-			[]string{"No guided journal for the week of Monday 1 June 2026.", "No receipt for the expense of 16 May"}, 4, 5},
-		{"journals not required", noJournals, "2026-01-14", "2027-01-13", map[string]bool{}, []SpentItem{withReceipt}, true, nil, 0, 5},
-		{"receipts not required", noReceipts, "2026-01-14", "2027-01-13", allJune, []SpentItem{noReceipt}, true, nil, 5, 5},
+			[]string{"No guided journal for the week of Monday 1 June 2026.", "No receipt for the expense of 16 May"}, 3, 4},
+		{"journals not required", noJournals, "2026-01-14", "2027-01-13", map[string]bool{}, []SpentItem{withReceipt}, true, nil, 0, 4},
+		{"receipts not required", noReceipts, "2026-01-14", "2027-01-13", allJune, []SpentItem{noReceipt}, true, nil, 4, 4},
 		{"withdrew mid-month: only the weeks before count", pol, "2026-01-14", "2026-06-09", map[string]bool{"2026-06-01": true}, nil, true, nil, 1, 1},
 		{"not in the program that month", pol, "2025-01-14", "2026-01-13", map[string]bool{}, nil, false,
 			[]string{"The participant was not in the program in June 2026."}, 0, 0},
-		{"no stipend in the release", zero, "2026-01-14", "2027-01-13", allJune, nil, false, []string{"The program's release sets no monthly stipend."}, 5, 5},
+		{"no stipend in the release", zero, "2026-01-14", "2027-01-13", allJune, nil, false, []string{"The program's release sets no monthly stipend."}, 4, 4},
 		{"enrolled on the month's last days: no week expected", pol, "2026-06-30", "2027-06-29", map[string]bool{}, nil, true, nil, 0, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -138,12 +140,33 @@ func TestStipendMonthNotBegun(t *testing.T) {
 	pol := program.Default().Stipend
 	july, _ := ParseMonth("2026-07")
 	c := StipendCase{Policy: pol, Month: july, First: day("2026-06-29"), Last: day("2027-06-28"), Journals: map[string]bool{}, Today: day("2026-06-30")}
-	if d := CheckStipend(c); d.Payable || len(d.Reasons) != 5 || d.Reasons[0] != "July 2026 has not begun." {
+	// Before the month: not begun, and no week is missing.
+	if d := CheckStipend(c); d.Payable || len(d.Reasons) != 1 || d.Reasons[0] != "July 2026 has not begun." || len(d.MissingWeeks) != 0 || len(d.NotDueWeeks) != 4 {
 		t.Fatalf("a month not begun: %+v", d)
 	}
-	c.Today = day("2026-07-01")
-	if d := CheckStipend(c); d.Payable || len(d.Reasons) != 4 {
-		t.Fatalf("the first day of the month: %+v", d)
+	// Wednesday 8 July: the week of 29 June has ended (missing), the others
+	// have not (not yet due).
+	c.Today = day("2026-07-08")
+	d := CheckStipend(c)
+	if d.Payable || strings.Join(d.MissingWeeks, " ") != "2026-06-29" || strings.Join(d.NotDueWeeks, " ") != "2026-07-06 2026-07-13 2026-07-20" || len(d.Reasons) != 2 ||
+		d.Reasons[1] != "Not yet due: the guided journals for the weeks of Monday 6 July 2026, 13 July 2026 and 20 July 2026, which have not ended." {
+		t.Fatalf("mid-month: %+v", d)
+	}
+	// An entry written in the week itself, before it ended, counts as done.
+	c.Journals = map[string]bool{"2026-06-29": true, "2026-07-06": true}
+	if d := CheckStipend(c); d.Payable || d.JournalsDone != 2 || len(d.MissingWeeks) != 0 || strings.Join(d.NotDueWeeks, " ") != "2026-07-13 2026-07-20" {
+		t.Fatalf("an entry of the current week: %+v", d)
+	}
+	// On Sunday 26 July the last week has not ended; on Monday 27 July it has.
+	c.Journals = map[string]bool{"2026-06-29": true, "2026-07-06": true, "2026-07-13": true}
+	c.Today = day("2026-07-26")
+	if d := CheckStipend(c); d.Payable || len(d.MissingWeeks) != 0 || strings.Join(d.NotDueWeeks, " ") != "2026-07-20" ||
+		d.Reasons[0] != "Not yet due: the guided journal for the week of Monday 20 July 2026, which has not ended." {
+		t.Fatalf("on the last Sunday: %+v", d)
+	}
+	c.Today = day("2026-07-27")
+	if d := CheckStipend(c); d.Payable || strings.Join(d.MissingWeeks, " ") != "2026-07-20" || len(d.NotDueWeeks) != 0 {
+		t.Fatalf("the day after: %+v", d)
 	}
 }
 
@@ -233,5 +256,32 @@ func TestMoney(t *testing.T) {
 	}
 	if FormatCents(6000, "USD") != "$60.00" || FormatCents(-5, "") != "-$0.05" || FormatCents(1234, "EUR") != "12.34 EUR" || PlainCents(-1250) != "-12.50" {
 		t.Error("FormatCents")
+	}
+}
+
+func TestAmountProblem(t *testing.T) {
+	for in, want := range map[string]string{
+		"":         "enter the amount in dollars and cents, such as 12.50",
+		"-5":       "enter the amount without a minus sign: it cannot be negative",
+		"$-5":      "enter the amount without a minus sign: it cannot be negative",
+		"1e9":      "enter the amount with digits and a decimal point only, such as 12.50 (no letters, spaces or thousands separators)",
+		"1,000":    "enter the amount with digits and a decimal point only, such as 12.50 (no letters, spaces or thousands separators)",
+		"1.2.3":    "enter the amount with digits and a decimal point only, such as 12.50 (no letters, spaces or thousands separators)",
+		"12.505":   "enter at most two decimals (the cents), such as 12.50",
+		"1000000":  "enter an amount of at most $999,999.99",
+		"$1000000": "enter an amount of at most $999,999.99",
+	} {
+		if _, ok := ParseAmount(in); ok {
+			t.Errorf("ParseAmount(%q) accepted", in)
+		}
+		if got := AmountProblem(in); got != want {
+			t.Errorf("AmountProblem(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := MonthProblem("9999-12"); got != "enter a month from 2000-01 to 2200-12" {
+		t.Errorf("MonthProblem(9999-12) = %q", got)
+	}
+	if got := MonthProblem("Dec"); got != "enter the month as YYYY-MM, such as 2026-12" {
+		t.Errorf("MonthProblem(Dec) = %q", got)
 	}
 }

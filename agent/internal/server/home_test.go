@@ -86,7 +86,7 @@ func newHomeSite(t *testing.T) *homeSite {
 	s.must(s.st.AddMember(ctx, hs.cohort.ID, hs.yara.ID, "2025-12-11"))
 	_, _, err = s.st.FormPair(ctx, hs.cohort.ID, store.PairInput{ParticipantIDs: []string{hs.mia.ID, hs.yara.ID}, FormedOn: "2026-01-08"})
 	s.must(err)
-	s.journals(hs.mia.ID, "2026-05-04", "2026-05-11", "2026-05-18", "2026-05-25", "2026-06-08")
+	s.journals(hs.mia.ID, "2026-04-27", "2026-05-04", "2026-05-11", "2026-05-18", "2026-05-25", "2026-06-08")
 	s.journals(hs.yara.ID, "2026-06-08")
 	goals, err := s.st.SaveGoals(ctx, hs.mia.ID, []store.GoalInput{{Slot: 1, Title: "Join a choir", ActionPlan: "Visit two choirs"}})
 	s.must(err)

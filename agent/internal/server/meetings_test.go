@@ -335,7 +335,7 @@ func TestJournalOnTheParticipantPage(t *testing.T) {
 	if st != 422 {
 		t.Fatalf("a Wednesday: %d", st)
 	}
-	mustContain(t, "bad journal form", body, `id="error-summary"`, "2026-06-17 is a Wednesday; a week starts on a Monday", `href="#journal_week_start"`,
+	mustContain(t, "bad journal form", body, `id="error-summary"`, "Wed 17 Jun 2026 is a Wednesday; a week starts on a Monday", `href="#journal_week_start"`,
 		`aria-invalid="true" aria-describedby="journal_week_start-hint err-week_start"`, "Went bowling with my partner.")
 	st, body = b.post(path+"/journals", url.Values{"week_start": {"2026-06-15"}})
 	if st != 422 {

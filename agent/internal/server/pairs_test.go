@@ -311,7 +311,7 @@ func TestPairsAndOutingsPages(t *testing.T) {
 		want string
 	}{
 		{url.Values{"date": {"2026-03-01"}, "activity": {"Bowling"}, "stage": {"7"}}, "must be 1 (with the coach)"},
-		{url.Values{"date": {"2026-03-01"}, "activity": {"Bowling"}, "stage": {"2"}, "cost": {"twelve"}}, "enter the cost in dollars"},
+		{url.Values{"date": {"2026-03-01"}, "activity": {"Bowling"}, "stage": {"2"}, "cost": {"twelve"}}, "with digits and a decimal point only, such as 12.50"},
 		{url.Values{"date": {"2026-07-01"}, "activity": {"Bowling"}, "stage": {"2"}}, "cannot be in the future"},
 		{url.Values{"date": {"2026-03-01"}, "activity": {""}, "stage": {"2"}}, "say what the outing was"},
 	} {

@@ -225,8 +225,13 @@ func TestCompletedParticipantJoinsOnlyWhenConfirmed(t *testing.T) {
 		t.Fatalf("the refused participant joined: %v", v.MemberIDs)
 	}
 
-	// The page: a confirmation page, then the member.
+	// The page: the list of who can join marks her, a confirmation page,
+	// then the member.
 	b := ls.browser("dir@example.org")
+	if st, page := b.get("/cohorts/" + ls.caseload.ID); st != 200 || !strings.Contains(page, ">Petrova, Olga (year ended Sun 3 May 2026)</option>") ||
+		strings.Contains(page, "Nakamura, Eli (year ended") {
+		t.Fatalf("the list of who can join does not mark whose year ended: %d", st)
+	}
 	st, page := b.post("/cohorts/"+ls.caseload.ID+"/members", url.Values{"participant_id": {ls.olga.ID}, "joined_on": {"2026-06-17"}})
 	if st != http.StatusConflict {
 		t.Fatalf("page, completed: %d", st)
@@ -235,7 +240,7 @@ func TestCompletedParticipantJoinsOnlyWhenConfirmed(t *testing.T) {
 		`name="participant_id" value="`+ls.olga.ID+`"`, "Add them all the same", `href="/cohorts/`+ls.caseload.ID+`"`)
 	// The browser follows the redirect to the cohort's page.
 	if st, page := b.post("/cohorts/"+ls.caseload.ID+"/members", url.Values{"participant_id": {ls.olga.ID}, "joined_on": {"2026-06-17"}, "confirm_year_ended": {"yes"}}); st != 200 ||
-		!strings.Contains(page, "<h1>Robin&#39;s caseload</h1>") || !strings.Contains(page, "Petrova, Olga</a></li>") {
+		!strings.Contains(page, "<h1>Robin&#39;s caseload</h1>") || !strings.Contains(page, "Petrova, Olga</a>\n<details>") {
 		t.Fatalf("page, confirmed: %d", st)
 	}
 	v, err = ls.st.ViewCohort(context.Background(), ls.caseload.ID)

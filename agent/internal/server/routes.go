@@ -266,6 +266,7 @@ func (s *Server) pageRoutes(a access) []route {
 		{staffPages, post, "/cohorts", chain(director, h.cohorts.AddCohortSubmit)},
 		{staffPages, get, "/cohorts/:cid", chain(cohort, h.cohorts.CohortPage)},
 		{staffPages, post, "/cohorts/:cid/members", chain(cohort, h.cohorts.AddMemberSubmit)},
+		{staffPages, post, "/cohorts/:cid/members/:pid/leave", chain(cohort, h.cohorts.LeaveMemberSubmit)},
 		{staffPages, post, "/cohorts/:cid/meetings", chain(cohort, h.meetings.MeetingSubmit)},
 		{staffPages, get, "/cohorts/:cid/meetings/:mid/edit", chain(cohort, h.meetings.MeetingEditPage)},
 		{staffPages, post, "/cohorts/:cid/meetings/:mid", chain(cohort, h.meetings.MeetingUpdateSubmit)},

@@ -8,9 +8,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/i18n"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
@@ -145,6 +147,20 @@ func TestSpanishJournal(t *testing.T) {
 	mustContain(t, "an empty week", body, "Revisa tu diario; no se guardó nada.", "Respuestas: responde al menos una de las preguntas del diario")
 	if st != 422 {
 		t.Fatalf("an empty week: %d", st)
+	}
+	// A week that cannot be written: said in Spanish, to the participant,
+	// with the dates in words.
+	enrolled, err := time.Parse(time.DateOnly, ann.EnrolledOn)
+	s.must(err)
+	for week, want := range map[string]string{
+		"2026-06-22": "Semana: la semana del lunes 22 de junio aún no ha empezado: elige una semana de la lista",
+		"2020-01-06": "Semana: la semana del lunes 6 de enero de 2020 empieza antes de tu inscripción, el " + i18n.Date(i18n.Spanish, enrolled, siteDay) + ": elige una semana de la lista",
+		"2026-06-16": "Semana: martes 16 de junio no es lunes: elige una semana de la lista",
+	} {
+		st, body = b.post("/journal", url.Values{"week_start": {week}, "a_week_summary": {"Fui al club de lectura."}})
+		if st != 422 || !strings.Contains(body, want) || strings.Contains(body, "the participant") || strings.Contains(body, week+" ") {
+			t.Errorf("week %s: %d, does not say %q", week, st, want)
+		}
 	}
 	st, body = b.post("/journal", url.Values{"week_start": {"2026-06-15"}, "a_week_summary": {"Fui al club de lectura."}})
 	mustContain(t, "saved", body, "Guardamos tu diario de la semana del lunes 15 de junio. Tu coach lo leerá.", "Escrito por ti; esperando a que tu coach lo lea", "Lo que escribí")

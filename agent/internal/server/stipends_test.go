@@ -213,11 +213,12 @@ func TestStipendThroughTheAPI(t *testing.T) {
 	if st := s.call(c1, "POST", base+"/payments", approve, nil); st != 403 {
 		t.Fatalf("a coach approved: %d", st)
 	}
-	s.journals(p.ID, "2026-06-01", "2026-06-08", "2026-06-15", "2026-06-22")
-	if st := s.call(dir, "POST", base+"/payments", approve, &prob); st != 422 || len(prob.Errors) != 1 || !strings.Contains(prob.Errors[0].Detail, "29 June 2026") {
+	// June's journal weeks are those ending on its Sundays: 1 to 22 June.
+	s.journals(p.ID, "2026-06-01", "2026-06-08", "2026-06-15", "2026-06-29")
+	if st := s.call(dir, "POST", base+"/payments", approve, &prob); st != 422 || len(prob.Errors) != 1 || !strings.Contains(prob.Errors[0].Detail, "22 June 2026") {
 		t.Fatalf("approved with a journal missing: %d %s", st, prob.all())
 	}
-	s.journals(p.ID, "2026-06-29")
+	s.journals(p.ID, "2026-06-22")
 	var pay struct {
 		AmountCents int64 `json:"amount_cents"`
 		Name        string
@@ -260,9 +261,9 @@ func TestStipendThroughTheAPI(t *testing.T) {
 		t.Fatalf("report is not CSV: %v\n%s", err, body)
 	}
 	want := map[string]map[string]string{
-		"Avery": {"month": "2026-06", "planned": "20.00", "spent": "15.00", "receipts_complete": "no", "journal_weeks_done": "5", "journal_weeks_expected": "5",
+		"Avery": {"month": "2026-06", "planned": "20.00", "spent": "15.00", "receipts_complete": "no", "journal_weeks_done": "4", "journal_weeks_expected": "4",
 			"payable": "yes", "paid": "60.00", "approved_by": "Dana", "balance": "20.00"},
-		"Jordan": {"planned": "0.00", "spent": "0.00", "receipts_complete": "yes", "journal_weeks_done": "0", "journal_weeks_expected": "5", "payable": "no", "paid": "0.00", "balance": "0.00"},
+		"Jordan": {"planned": "0.00", "spent": "0.00", "receipts_complete": "yes", "journal_weeks_done": "0", "journal_weeks_expected": "4", "payable": "no", "paid": "0.00", "balance": "0.00"},
 	}
 	if len(rows) != 3 || rows[0][0] != "participant_id" {
 		t.Fatalf("report rows: %q", rows)
@@ -353,7 +354,7 @@ func TestStipendPages(t *testing.T) {
 	// An expense through the form; one in the wrong month is refused.
 	expense := url.Values{"csrf": {csrf}, "month": {"2026-06"}, "plan_line_id": {mv.Lines[0].ID}, "spent_on": {"2026-05-30"}, "amount": {"12.50"}, "what": {"choir term"}}
 	st, body = b.post(page+"/expenses", expense)
-	if st != 422 || !strings.Contains(body, "is in the plan for 2026-06") {
+	if st != 422 || !strings.Contains(body, "is in the plan for June 2026 but the money was spent on ") {
 		t.Fatalf("expense in another month: %d", st)
 	}
 	expense.Set("spent_on", "2026-06-06")
@@ -417,7 +418,7 @@ func TestStipendPages(t *testing.T) {
 	if st != 422 || !strings.Contains(body, "the stipend was not approved") || !strings.Contains(body, "No guided journal for the week of Monday 1 June 2026.") {
 		t.Fatalf("approve not payable: %d", st)
 	}
-	s.journals(p.ID, "2026-06-01", "2026-06-08", "2026-06-15", "2026-06-22", "2026-06-29")
+	s.journals(p.ID, "2026-06-01", "2026-06-08", "2026-06-15", "2026-06-22")
 	st, body = b.post(page+"/payments", url.Values{"csrf": {csrf}, "month": {"2026-06"}})
 	if st != 200 || !strings.Contains(body, "was approved: $60.00, by Dana") || !strings.Contains(body, "$47.50") {
 		t.Fatalf("approve: %d", st)
@@ -451,5 +452,38 @@ func TestStipendPages(t *testing.T) {
 	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 	if st != 200 || err != nil || len(rows) != 2 || rows[1][len(rows[1])-1] != "47.50" {
 		t.Fatalf("CSV from the page: %d %v %q", st, err, rows)
+	}
+}
+
+// TestStipendWeeksNotEndedAreNotMissing: on Monday 7 December 2026, the
+// Stipends page and the participant's stipend list as missing only the
+// journal weeks that have ended (December's weeks are those ending on its
+// Sundays: from Monday 30 November); those not ended read "not yet due",
+// and a month not begun lists none as missing.
+func TestStipendWeeksNotEndedAreNotMissing(t *testing.T) {
+	s := newSiteAt(t, time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	s.user("dir@example.org", "Dana", store.RoleDirector)
+	p := s.participant("Avery")
+	b := s.browser("dir@example.org")
+	for _, page := range []string{"/stipends", "/participants/" + p.ID + "?tab=goals"} {
+		st, body := b.get(page)
+		if st != 200 {
+			t.Fatalf("%s: %d", page, st)
+		}
+		mustContain(t, page, body, "No guided journal for the week of Monday 30 November 2026.",
+			"Not yet due: the guided journals for the weeks of Monday 7 December 2026, 14 December 2026 and 21 December 2026, which have not ended.")
+		for _, not := range []string{"week of Monday 7 December 2026.", "Monday 14 December 2026.", "Monday 28 December 2026"} {
+			if strings.Contains(body, not) {
+				t.Errorf("%s lists %q as missing", page, not)
+			}
+		}
+	}
+	st, body := b.get("/stipends")
+	if st != 200 || !strings.Contains(body, "0 of 4 (3 not yet due)") || !strings.Contains(body, "that end on one of its Sundays") {
+		t.Fatalf("/stipends: %d, no count of weeks not yet due", st)
+	}
+	st, body = b.get("/stipends?month=2027-01")
+	if st != 200 || !strings.Contains(body, "January 2027 has not begun.") || strings.Contains(body, "No guided journal") || strings.Contains(body, "Not yet due") {
+		t.Fatalf("/stipends?month=2027-01: %d, lists weeks of a month not begun", st)
 	}
 }

@@ -280,7 +280,7 @@ func (s *Handlers) StipendReportCSV(c *gin.Context) {
 		if web.IsAPI(c) {
 			s.Respond(c, err)
 		} else if fe, ok := web.FieldErrors(err); ok {
-			s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "No report", "Message": "The month " + fe["month"] + "."})
+			s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "No report", "Message": web.Sentence("", fe["month"])})
 		} else {
 			s.Respond(c, err)
 		}

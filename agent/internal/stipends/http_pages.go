@@ -208,12 +208,9 @@ func (s *Handlers) PlanLineSubmit(c *gin.Context) {
 	month := c.Param("month")
 	in := store.PlanLineInput{GoalID: c.PostForm("goal_id"), Description: c.PostForm("description")}
 	forms := stipendForms{PlanLine: in, PlanAmount: c.PostForm("amount")}
-	cents, ok := rules.ParseAmount(forms.PlanAmount)
-	if !ok {
-		forms.PlanErrors = map[string]string{"amount": "enter an amount in dollars and cents, such as 12.50"}
-		s.stipendAgain(c, month, forms)
-		return
-	}
+	// An amount that cannot be read goes on as zero, which the plan
+	// refuses, so that every mistake of the form is said at once.
+	cents, amountOK := rules.ParseAmount(forms.PlanAmount)
 	in.PlannedCents = cents
 	if _, err := s.St.AddPlanLine(c.Request.Context(), c.Param("id"), month, in); err != nil {
 		fe, ok := web.FieldErrors(err)
@@ -238,6 +235,9 @@ func (s *Handlers) PlanLineSubmit(c *gin.Context) {
 		// The plan's total, unless the line's own amount says more.
 		if v, ok := fe["lines"]; ok && forms.PlanErrors["amount"] == "" {
 			forms.PlanErrors["amount"] = v
+		}
+		if !amountOK {
+			forms.PlanErrors["amount"] = rules.AmountProblem(forms.PlanAmount)
 		}
 		s.stipendAgain(c, month, forms)
 		return
@@ -272,12 +272,9 @@ func (s *Handlers) ExpenseSubmit(c *gin.Context) {
 	if in.GoalID == "" {
 		in.GoalID = "-"
 	}
-	cents, ok := rules.ParseAmount(forms.ExpenseAmount)
-	if !ok {
-		forms.ExpenseErrors = map[string]string{"amount": "enter the amount in dollars and cents, such as 12.50"}
-		s.stipendAgain(c, c.PostForm("month"), forms)
-		return
-	}
+	// An amount that cannot be read goes on as zero, which an expense
+	// cannot be, so that every mistake of the form is said at once.
+	cents, amountOK := rules.ParseAmount(forms.ExpenseAmount)
 	in.AmountCents = cents
 	if _, err := s.St.AddExpense(ctx, web.CurrentUser(c), c.Param("id"), in); err != nil {
 		fe, ok := web.FieldErrors(err)
@@ -297,6 +294,9 @@ func (s *Handlers) ExpenseSubmit(c *gin.Context) {
 				}
 			}
 			forms.ExpenseErrors[k] = v
+		}
+		if !amountOK {
+			forms.ExpenseErrors["amount"] = rules.AmountProblem(forms.ExpenseAmount)
 		}
 		s.stipendAgain(c, c.PostForm("month"), forms)
 		return
@@ -350,7 +350,7 @@ func (s *Handlers) ApproveSubmit(c *gin.Context) {
 type stipendRow struct {
 	ID, Name, Planned, Spent, Paid, Balance string
 	ReceiptsComplete, Payable, IsPaid       bool
-	WeeksDone, WeeksExpected                int
+	WeeksDone, WeeksExpected, WeeksNotDue   int
 	Reasons                                 []string
 }
 
@@ -358,7 +358,7 @@ func (s *Handlers) StipendsPage(c *gin.Context) {
 	month := s.monthOr(c.Query("month"))
 	m, ok := rules.ParseMonth(month)
 	if !ok {
-		s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "No such month", "Message": "Give the month as YYYY-MM."})
+		s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "No such month", "Message": web.Sentence("", rules.MonthProblem(month))})
 		return
 	}
 	month = rules.MonthOf(m)
@@ -376,7 +376,7 @@ func (s *Handlers) StipendsPage(c *gin.Context) {
 		cur := r.Policy.Currency
 		out[i] = stipendRow{ID: r.Participant.ID, Name: r.Participant.LastName + ", " + r.Participant.FirstName, Planned: rules.FormatCents(r.PlannedCents, cur),
 			Spent: rules.FormatCents(r.SpentCents, cur), Balance: rules.FormatCents(r.BalanceCents, cur), ReceiptsComplete: r.ReceiptsComplete,
-			Payable: r.Decision.Payable, WeeksDone: r.Decision.JournalsDone, WeeksExpected: len(r.Decision.JournalWeeks), Reasons: r.Decision.Reasons}
+			Payable: r.Decision.Payable, WeeksDone: r.Decision.JournalsDone, WeeksExpected: len(r.Decision.JournalWeeks), WeeksNotDue: len(r.Decision.NotDueWeeks), Reasons: r.Decision.Reasons}
 		if r.Payment != nil {
 			out[i].IsPaid, out[i].Paid = true, rules.FormatCents(r.Payment.AmountCents, cur)
 		}

@@ -165,6 +165,9 @@ func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, jo
 			}
 			return &ValidationError{Field: "participant_id", Msg: "is in another cohort; move them from there first"}
 		}
+		if joinedOn < p.EnrolledOn {
+			return &ValidationError{Field: "joined_on", Msg: "is before " + p.FirstName + " " + p.LastName + " enrolled on " + inWords(p.EnrolledOn) + ": enter that day or a later one"}
+		}
 		if err := yearEnded(p, joined, slices.Contains(opts, ConfirmYearEnded)); err != nil {
 			return err
 		}
@@ -194,21 +197,77 @@ func yearEnded(p Participant, joined time.Time, confirmed bool) error {
 		" (completed). Confirm to add them to this cohort all the same"}
 }
 
-// RemoveMember ends a participant's membership of a cohort.
+// RemoveMember ends a participant's membership of a cohort: leftOn is
+// their first day out of it. It cannot be in the future (a departure is
+// recorded once it has happened: it makes them "ended early" at once) nor
+// before they joined.
 func (s *cohortStore) RemoveMember(ctx context.Context, cohortID, participantID, leftOn string) error {
-	if _, ok := parseDate(leftOn); !ok {
+	left, ok := parseDate(leftOn)
+	if !ok {
 		return &ValidationError{Field: "left_on", Msg: "Enter a date such as 2026-03-04"}
 	}
+	if left.After(s.today()) {
+		return &ValidationError{Field: "left_on", Msg: "cannot be in the future: record that they left once they have, on the day they left (at the latest today, " +
+			s.today().Format(dayWords) + ")"}
+	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&CohortMember{}).Where("cohort_id = ? AND participant_id = ? AND left_on = ''", cohortID, participantID).Update("left_on", leftOn)
-		if res.Error != nil {
-			return res.Error
+		var m CohortMember
+		if err := tx.Where("cohort_id = ? AND participant_id = ? AND left_on = ''", cohortID, participantID).First(&m).Error; err != nil {
+			return notFound(err)
 		}
-		if res.RowsAffected == 0 {
-			return ErrNotFound
+		if leftOn < m.JoinedOn {
+			return &ValidationError{Field: "left_on", Msg: "is before they joined the cohort on " + inWords(m.JoinedOn) + ": enter that day or a later one"}
+		}
+		if err := tx.Model(&CohortMember{}).Where("cohort_id = ? AND participant_id = ? AND left_on = ''", cohortID, participantID).Update("left_on", leftOn).Error; err != nil {
+			return err
 		}
 		return s.refreshOutcomes(tx, []string{participantID}, []string{cohortID})
 	})
+}
+
+// Departure is the last day a participant left a cohort on (YYYY-MM-DD),
+// "" when they never left it.
+func (s *cohortStore) Departure(ctx context.Context, cohortID, participantID string) (string, error) {
+	var days []string
+	err := s.DB.WithContext(ctx).Model(&CohortMember{}).Where("cohort_id = ? AND participant_id = ? AND left_on <> ''", cohortID, participantID).
+		Order("left_on DESC").Limit(1).Pluck("left_on", &days).Error
+	if len(days) == 0 {
+		return "", err
+	}
+	return days[0], err
+}
+
+// Standing is where a participant stands today: their status as the list
+// computes it, and the cohort they are in now (none: empty) with its
+// coach, who leads them unless they chose a coach of their own.
+type Standing struct {
+	Status          string
+	CohortID        string
+	CohortName      string
+	CohortCoachID   string
+	CohortCoachName string
+}
+
+// StandingOf computes a participant's standing on the store's day.
+func (s *cohortStore) StandingOf(ctx context.Context, p Participant) (Standing, error) {
+	var st Standing
+	err := s.DB.WithContext(ctx).Raw(`SELECT c.id AS cohort_id, c.name AS cohort_name, c.coach_id AS cohort_coach_id, COALESCE(k.name, '') AS cohort_coach_name
+FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id LEFT JOIN coaches k ON k.id = c.coach_id
+WHERE m.participant_id = ? AND m.left_on = '' LIMIT 1`, p.ID).Scan(&st).Error
+	if err != nil {
+		return st, err
+	}
+	var left int64
+	if st.CohortID == "" {
+		if err := s.DB.WithContext(ctx).Model(&CohortMember{}).Where("participant_id = ? AND left_on <> ''", p.ID).Count(&left).Error; err != nil {
+			return st, err
+		}
+	}
+	st.Status = rules.StatusActive
+	if enrolled, ok := parseDate(p.EnrolledOn); ok {
+		st.Status = rules.YearStatus(enrolled, p.WithdrawnAt != nil, left > 0, s.Now())
+	}
+	return st, nil
 }
 
 // CohortView is a cohort with everything its page shows.

@@ -235,15 +235,16 @@ func (h *homeRead) journals() error {
 // stipendsWaiting: last month's stipends that are payable
 // (rules.CheckStipend, as the stipend month applies it) and not yet
 // approved. It reads, for everyone at once, only what the rule looks at:
-// the month's journal weeks, the previous month's expenses without a
-// receipt (counted by receipts, which runs first) and the month's
-// payments.
+// the month's journal weeks (those ending on its Sundays), the previous
+// month's expenses without a receipt (counted by receipts, which runs
+// first) and the month's payments.
 func (s *homeStore) stipendsWaiting(h *homeRead, policy program.StipendPolicy) error {
 	m := h.home.StipendMonth
 	month := rules.MonthOf(m)
 	var weeks []struct{ ParticipantID, Weeks string }
+	weekFrom, weekTo := rules.JournalWeekSpan(m)
 	if err := h.tx.Raw(`SELECT participant_id, GROUP_CONCAT(week_start) AS weeks FROM journal_entries
-WHERE week_start BETWEEN ? AND ? GROUP BY participant_id`, m.Format(dateLayout), m.AddDate(0, 1, -1).Format(dateLayout)).Scan(&weeks).Error; err != nil {
+WHERE week_start BETWEEN ? AND ? GROUP BY participant_id`, weekFrom.Format(dateLayout), weekTo.Format(dateLayout)).Scan(&weeks).Error; err != nil {
 		return err
 	}
 	journals := map[string]map[string]bool{}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -65,6 +66,12 @@ var IntakeFields = []IntakeField{
 	{"hospitalization_consent_on", "Consent to record hospitalizations given on", func(p Participant, _ map[string]string) string {
 		return p.HospitalizationConsentOn
 	}},
+}
+
+// IntakeIsDate reports whether an intake field holds a date (YYYY-MM-DD),
+// which pages show in words.
+func IntakeIsDate(key string) bool {
+	return key == "birth_date" || strings.HasSuffix(key, "_on")
 }
 
 // IntakeLabel is the label of an intake field, the key itself when

@@ -155,7 +155,12 @@ func (s *participantStore) saveInterview(tx *gorm.DB, rel program.Release, parti
 	}
 	day, _ := parseDate(in.InterviewedOn)
 	if enrolled, _ := parseDate(p.EnrolledOn); timepoint != contract.TimepointEligibility && day.Before(enrolled) {
-		return iv, &ValidationError{Field: "interviewed_on", Msg: "is before the enrollment date " + p.EnrolledOn}
+		return iv, &ValidationError{Field: "interviewed_on", Msg: "is before the enrollment on " + inWords(p.EnrolledOn) + ": enter the day of the interview, on or after that day"}
+	}
+	if birth, ok := parseDate(p.BirthDate); ok {
+		if errs := notBefore("interviewed_on", "Enter the day of the interview", day, birth); len(errs) > 0 {
+			return iv, errs
+		}
 	}
 	now := s.Now()
 	if err := tx.Limit(1).Find(&iv, "participant_id = ? AND timepoint = ?", participantID, timepoint).Error; err != nil {

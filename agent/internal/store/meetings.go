@@ -235,7 +235,7 @@ func (s *meetingStore) saveMeeting(ctx context.Context, cohortID, meetingID, rec
 		}
 		if dayOK {
 			if c.ClosedOn != "" && in.HeldOn > c.ClosedOn {
-				errs = append(errs, ValidationError{Field: "held_on", Msg: "is after the cohort closed on " + c.ClosedOn})
+				errs = append(errs, ValidationError{Field: "held_on", Msg: "is after the cohort closed on " + inWords(c.ClosedOn)})
 			}
 			start, _ := parseDate(c.StartDate)
 			month, th, probs := rules.MeetingTheme(rel, c.Model, start, day)

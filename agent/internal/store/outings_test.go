@@ -23,7 +23,7 @@ func TestOutingsBoundsAndPartners(t *testing.T) {
 		{"stage 5", func(o *OutingInput) { o.Stage = 5 }, "stage", "must be 1"},
 		{"negative cost", func(o *OutingInput) { o.CostCents = -100 }, "cost_cents", "negative"},
 		{"future", func(o *OutingInput) { o.Date = "2026-06-21" }, "date", "future"},
-		{"before enrollment", func(o *OutingInput) { o.Date = "2026-01-11" }, "date", "before the participant's enrollment on 2026-01-12"},
+		{"before enrollment", func(o *OutingInput) { o.Date = "2026-01-11" }, "date", "before the participant's enrollment on Mon 12 Jan 2026"},
 		{"not a date", func(o *OutingInput) { o.Date = "03/02/2026" }, "date", "such as 2026-03-04"},
 		{"no activity", func(o *OutingInput) { o.Activity = " " }, "activity", "say what"},
 		{"not a partner", func(o *OutingInput) { o.Stage, o.PartnerID = 3, ps[1].ID }, "partner_id", "was not"},

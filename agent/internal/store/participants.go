@@ -31,6 +31,15 @@ func inWords(s string) string {
 	return s
 }
 
+// inMonthWords writes a YYYY-MM month for people ("June 2026"); anything
+// else as it is.
+func inMonthWords(s string) string {
+	if m, ok := rules.ParseMonth(s); ok {
+		return rules.MonthName(m)
+	}
+	return s
+}
+
 // ParticipantInput is what staff enter for a participant.
 type ParticipantInput struct {
 	FirstName  string `json:"first_name" form:"first_name"`
@@ -114,10 +123,14 @@ func (in *ParticipantInput) validate(today time.Time) error {
 		errs = append(errs, ValidationError{Field: "agreement_signed_on", Msg: "Enter the date the enrollment agreement was signed, as YYYY-MM-DD"})
 	case signed.After(today):
 		errs = append(errs, ValidationError{Field: "agreement_signed_on", Msg: "Enter the date the agreement was signed: it cannot be in the future"})
+	default:
+		errs = append(errs, notBefore("agreement_signed_on", "Enter the date the agreement was signed", signed, birth)...)
 	}
 	if in.HospitalizationConsentOn != "" {
 		if d, ok := parseDate(in.HospitalizationConsentOn); !ok || d.After(today) {
 			errs = append(errs, ValidationError{Field: "hospitalization_consent_on", Msg: "Enter the date the consent was given (not in the future), as YYYY-MM-DD, or leave it empty"})
+		} else {
+			errs = append(errs, notBefore("hospitalization_consent_on", "Enter the date the consent was given", d, birth)...)
 		}
 	}
 	if birthOK, enrolledOK := !birth.IsZero(), !enrolled.IsZero(); birthOK && enrolledOK {
@@ -128,6 +141,19 @@ func (in *ParticipantInput) validate(today time.Time) error {
 	}
 	if len(errs) > 0 {
 		return errs
+	}
+	return nil
+}
+
+// notBefore refuses a date that cannot be true of a participant: before
+// the program began (2000, as enrollments) or before their birth (when
+// known). what says what to enter.
+func notBefore(field, what string, day, birth time.Time) ValidationErrors {
+	switch {
+	case !birth.IsZero() && day.Before(birth):
+		return ValidationErrors{{Field: field, Msg: what + ": it cannot be before the date of birth, " + birth.Format(dayWords)}}
+	case day.Year() < 2000:
+		return ValidationErrors{{Field: field, Msg: what + ": it cannot be before 2000"}}
 	}
 	return nil
 }

@@ -85,7 +85,7 @@ type monthData struct {
 	expenses map[string][]Expense         // the month's, by participant
 	receipts map[string][]Receipt         // of the month's and the previous month's expenses, by expense
 	prev     map[string][]rules.SpentItem // the previous month's expenses, by participant
-	journals map[string]map[string]bool   // weeks with an entry in the month, by participant
+	journals map[string]map[string]bool   // weeks ending in the month with an entry, by participant
 	payments map[string]StipendPayment
 	balance  map[string]int64
 }
@@ -139,8 +139,9 @@ func loadMonthData(tx *gorm.DB, m time.Time, participantID string) (monthData, e
 		d.prev[e.ParticipantID] = append(d.prev[e.ParticipantID], rules.SpentItem{SpentOn: day, What: e.What, AmountCents: e.AmountCents, Receipts: len(d.receipts[e.ID])})
 	}
 	var weeks []struct{ ParticipantID, WeekStart string }
+	weekFrom, weekTo := rules.JournalWeekSpan(m)
 	if err := only(tx.Table("journal_entries").Select("participant_id, week_start").
-		Where("week_start BETWEEN ? AND ?", m.Format(dateLayout), m.AddDate(0, 1, -1).Format(dateLayout)), "participant_id").Scan(&weeks).Error; err != nil {
+		Where("week_start BETWEEN ? AND ?", weekFrom.Format(dateLayout), weekTo.Format(dateLayout)), "participant_id").Scan(&weeks).Error; err != nil {
 		return d, err
 	}
 	for _, w := range weeks {

@@ -19,7 +19,7 @@ func TestStipendReportMatchesEachParticipant(t *testing.T) {
 	st := openTest(t)
 	now := time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC)
 	st.Now = func() time.Time { return now }
-	june := []string{"2026-05-04", "2026-05-11", "2026-05-18", "2026-05-25"} // May's Mondays
+	june := []string{"2026-04-27", "2026-05-04", "2026-05-11", "2026-05-18", "2026-05-25"} // the Mondays of the weeks ending on May's Sundays
 	type person struct {
 		name, enrolled   string
 		journals         []string
@@ -32,12 +32,12 @@ func TestStipendReportMatchesEachParticipant(t *testing.T) {
 		wantJournalsDone int
 	}
 	people := []person{
-		{name: "Avery", enrolled: "2026-01-05", journals: june, planned: 4000, spent: 1500, aprilExpense: true, aprilReceipt: true, paid: true, wantPayable: true, wantInReport: true, wantJournalsDone: 4},
-		{name: "Blake", enrolled: "2026-01-05", journals: june, planned: 6000, spent: 6000, wantPayable: true, wantInReport: true, wantJournalsDone: 4},
+		{name: "Avery", enrolled: "2026-01-05", journals: june, planned: 4000, spent: 1500, aprilExpense: true, aprilReceipt: true, paid: true, wantPayable: true, wantInReport: true, wantJournalsDone: 5},
+		{name: "Blake", enrolled: "2026-01-05", journals: june, planned: 6000, spent: 6000, wantPayable: true, wantInReport: true, wantJournalsDone: 5},
 		{name: "Casey", enrolled: "2026-02-02", journals: june[:2], planned: 2000, wantInReport: true, wantJournalsDone: 2},
-		{name: "Devon", enrolled: "2026-01-05", journals: june, aprilExpense: true, wantInReport: true, wantJournalsDone: 4},
+		{name: "Devon", enrolled: "2026-01-05", journals: june, aprilExpense: true, wantInReport: true, wantJournalsDone: 5},
 		{name: "Emery", enrolled: "2026-03-02", wantInReport: true},
-		{name: "Finley", enrolled: "2026-01-05", journals: june[:3], planned: 1000, spent: 500, withdrawn: true, wantPayable: true, wantInReport: true, wantJournalsDone: 2},
+		{name: "Finley", enrolled: "2026-01-05", journals: june[:3], planned: 1000, spent: 500, withdrawn: true, wantPayable: true, wantInReport: true, wantJournalsDone: 3},
 		{name: "Gray", enrolled: "2026-06-01", wantInReport: false},
 	}
 	var ids []string

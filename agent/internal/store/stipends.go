@@ -107,7 +107,7 @@ func (e *MissingError) Is(target error) bool { return target == ErrNotFound }
 func parseMonthField(month string) (time.Time, error) {
 	m, ok := rules.ParseMonth(month)
 	if !ok {
-		return m, &ValidationError{Field: "month", Msg: "must be a month as YYYY-MM"}
+		return m, &ValidationError{Field: "month", Msg: rules.MonthProblem(month)}
 	}
 	return m, nil
 }
@@ -377,7 +377,7 @@ func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID st
 		case l.ID == "":
 			errs = append(errs, ValidationError{Field: "plan_line_id", Msg: "is not a line of this participant's spending plan"})
 		case l.Month != month:
-			errs = append(errs, ValidationError{Field: "plan_line_id", Msg: fmt.Sprintf("is in the plan for %s but the money was spent on %s: choose a line of that month's plan", l.Month, in.SpentOn)})
+			errs = append(errs, ValidationError{Field: "plan_line_id", Msg: fmt.Sprintf("is in the plan for %s but the money was spent on %s: choose a line of that month's plan", inMonthWords(l.Month), day.Format(dayWords))})
 		case g.ID != "" && l.GoalID != g.ID:
 			errs = append(errs, ValidationError{Field: "goal_id", Msg: fmt.Sprintf("the plan line %q is for another goal than %q", l.Description, g.Title)})
 		default:

@@ -300,16 +300,28 @@ func TestPayableApprovalAndBalance(t *testing.T) {
 	if _, err := st.AddExpense(ctx, stpCoach, p.ID, ExpenseInput{GoalID: g[1].ID, PlanLineID: june[0].ID, SpentOn: "2026-06-03", AmountCents: 700, What: "bus pass"}); err != nil {
 		t.Fatal(err)
 	}
-	// June's weeks start 1, 8, 15, 22 and 29 June; four journals so far.
+	// June's journal weeks end on its Sundays: they start 1, 8, 15 and 22
+	// June (the week of 29 June ends in July, that of 25 May in May);
+	// three journals so far.
 	stpAddJournal(t, st, p.ID, "2026-06-01", "2026-06-08", "2026-06-22", "2026-06-29", "2026-05-25")
 	v, err := st.StipendMonth(ctx, p.ID, "2026-06")
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := v.Decision
-	if d.Payable || d.JournalsDone != 4 || len(d.JournalWeeks) != 5 || d.MissingReceipts != 1 || len(d.Reasons) != 2 ||
+	if d.Payable || d.JournalsDone != 3 || len(d.JournalWeeks) != 4 || d.MissingReceipts != 1 || len(d.Reasons) != 2 ||
 		!strings.Contains(d.Reasons[0], "15 June 2026") || !strings.Contains(d.Reasons[1], "class fee") {
 		t.Fatalf("decision with a journal and a receipt missing: %+v", d)
+	}
+	// On Thursday 2 July, July's first week (of 29 June, with an entry) is
+	// done and the three others have not ended: not yet due, not missing.
+	jul, err := st.StipendMonth(ctx, p.ID, "2026-07")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := jul.Decision; d.Payable || d.JournalsDone != 1 || len(d.MissingWeeks) != 0 || strings.Join(d.NotDueWeeks, " ") != "2026-07-06 2026-07-13 2026-07-20" ||
+		len(d.Reasons) != 2 || !strings.HasPrefix(d.Reasons[0], "Not yet due") {
+		t.Fatalf("the current month: %+v", d)
 	}
 	// Only the stpDirector approves; a refusal gives the reasons.
 	if _, err := st.ApprovePayment(ctx, stpCoach, p.ID, "2026-06"); !errors.Is(err, ErrForbidden) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,7 +110,28 @@ func CheckEnv(t *testing.T, newRoot func() *cobra.Command) {
 					t.Errorf("with %s=not-a-value: %v, want an error naming the variable", name, err)
 				}
 			}
+			if alias := cli.AliasOf(f.Flag); alias != "" {
+				t.Setenv(name, "")
+				t.Setenv(alias, value)
+				if got, err := run(newRoot, path, f.Flag.Name); err != nil || got != want {
+					t.Errorf("with the deprecated %s=%s: --%s is %q (err %v), want %q", alias, value, f.Flag.Name, got, err, want)
+				}
+			}
 		})
+	}
+}
+
+// CheckRule fails the test for any flag whose environment variable breaks
+// the rule the help states (cli.RuleName): prefix_FLAG for the flags of
+// the root and of the settings commands, prefix_COMMAND_FLAG for the
+// others.
+func CheckRule(t *testing.T, root *cobra.Command, prefix string, settings ...string) {
+	t.Helper()
+	for _, f := range Flags(root) {
+		short := len(f.Path) == 0 || len(f.Path) == 1 && slices.Contains(settings, f.Path[0])
+		if want := cli.RuleName(prefix, f.Path, short, f.Flag.Name); cli.EnvOf(f.Flag) != want {
+			t.Errorf("%s reads %s; the rule names %s", f, cli.EnvOf(f.Flag), want)
+		}
 	}
 }
 

@@ -34,6 +34,12 @@ func MainOrTests(m *testing.M, main func()) {
 // returns its exit code, standard output and standard error (the log).
 func RunMain(t *testing.T, name string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return RunMainEnv(t, name, nil, args...)
+}
+
+// RunMainEnv is RunMain with the variables env ("IML_X=value") set.
+func RunMainEnv(t *testing.T, name string, env []string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], args...) //nolint:gosec // G204: the test starts its own binary with arguments it chose
@@ -42,7 +48,7 @@ func RunMain(t *testing.T, name string, args ...string) (code int, stdout, stder
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, runMainVar+"=1")
+	cmd.Env = append(append(cmd.Env, env...), runMainVar+"=1")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
