@@ -41,6 +41,8 @@ type App struct {
 	// signin guards the forms sent before a session (staff and
 	// participant sign-in, first-run set-up) against login CSRF.
 	signin auth.FormGuard
+	// shown holds the secrets a page shows once (KeepShown, TakeShown).
+	shown shown
 	// The sections every feature adds to the participant and cohort
 	// pages, and those pages, which a feature's form shows again with its
 	// errors.
