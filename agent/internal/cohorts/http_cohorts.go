@@ -133,7 +133,7 @@ func (s *Cohorts) AddCohortSubmit(c *gin.Context) {
 	in.MixedPairs = c.PostForm("mixed_pairs") == "true"
 	coh, err := s.St.AddCohort(c.Request.Context(), in)
 	if err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return
@@ -175,7 +175,7 @@ func (s *Cohorts) ShowCohortPage(c *gin.Context, status int, data gin.H) {
 func (s *Cohorts) AddMemberSubmit(c *gin.Context) {
 	pid, joined := c.PostForm("participant_id"), c.PostForm("joined_on")
 	if err := s.addMember(c, pid, joined, c.PostForm(store.YearEndedField) == "yes"); err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return

@@ -228,7 +228,7 @@ func (s *Journals) JournalSubmit(c *gin.Context) {
 		f.Answers[p.Code] = c.PostForm("a_" + p.Code)
 	}
 	if _, err := s.St.SaveJournal(ctx, c.Param("id"), f.Week, web.CurrentUser(c).ID, f.Answers); err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return

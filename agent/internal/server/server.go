@@ -5,12 +5,14 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/i18n"
 	"github.com/itsmylife/iml/pkg/obs"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -115,7 +117,10 @@ func (s *Server) Handler() http.Handler {
 		participant: r.Group("/journal", s.h.ownJournal.RequireParticipant),
 	}
 	for _, rt := range routes {
-		groups[rt.area].Handle(rt.method, rt.path, rt.chain.handlers...)
+		// The action runs with writes barred when its form held a
+		// character no one types (web.RefuseText).
+		hs := rt.chain.handlers
+		groups[rt.area].Handle(rt.method, rt.path, slices.Concat(hs[:len(hs)-1], []gin.HandlerFunc{dbx.BarMarked}, hs[len(hs)-1:])...)
 	}
 	return r
 }
