@@ -347,7 +347,7 @@ func interviewForm(c *gin.Context) (store.InterviewInput, map[string]string, sto
 		case len(vs) != 1:
 			errs = append(errs, store.ValidationError{Field: field, Msg: "was sent more than once; choose one answer"})
 		case !in.SetChoice(code, vs[0]):
-			errs = append(errs, store.ValidationError{Field: field, Msg: "must be one of " + strings.Join(store.InterviewChoices, ", ")})
+			errs = append(errs, store.ValidationError{Field: field, Msg: "Choose one of " + strings.Join(store.InterviewChoices, ", ")})
 		default:
 			raw[code] = vs[0]
 		}
