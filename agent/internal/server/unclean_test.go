@@ -129,4 +129,9 @@ func TestControlCharactersInHostileForms(t *testing.T) {
 	if cs, _ := s.st.Coaches(context.Background()); len(cs) != 0 {
 		t.Fatalf("hostile forms added %d coaches", len(cs))
 	}
+	// Sign-in: the form again with the message, no session.
+	st, page := s.newBrowser().fill("/login", url.Values{"email": {"dir@example.org\x07"}, "password": {password}})
+	if st != http.StatusUnprocessableEntity || !strings.Contains(page, uncleanMsg) || strings.Contains(page, `action="/logout"`) {
+		t.Fatalf("sign-in with a bell: %d", st)
+	}
 }
