@@ -41,7 +41,7 @@ func TestHubUserCommands(t *testing.T) {
 		says string
 	}{
 		{[]string{"user", "assign", "--user", "sam@example.org", "--role", "director", "--org", "Nowhere"}, `organization "Nowhere": not found`},
-		{[]string{"user", "assign", "--user", "sam@example.org", "--role", "superuser"}, "role: must be one of admin, analyst, ta, trainer, director"},
+		{[]string{"user", "assign", "--user", "sam@example.org", "--role", "superuser"}, "role: Choose one of admin, analyst, ta, trainer, director"},
 		{[]string{"user", "assign", "--user", "nobody@example.org", "--role", "ta"}, `user "nobody@example.org": not found`},
 		{[]string{"user", "assign", "--user", "sam@example.org", "--role", "analyst", "--org", "Riverside Peer Center"}, "only a Program Director is tied to an organization"},
 		{[]string{"user", "unassign", "--user", "sam@example.org", "--role", "admin"}, "holds no admin role given at the hub"},

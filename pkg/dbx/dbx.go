@@ -111,7 +111,7 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 		sqlDB, _ := db.DB()
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(10)
-		return db, nil
+		return db, barWrites(db)
 	}
 	if dir := filepath.Dir(dsn); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
@@ -132,7 +132,7 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	if err := CheckSQLitePragmas(db); err != nil {
 		return nil, err
 	}
-	return db, nil
+	return db, barWrites(db)
 }
 
 // OpenSQLiteReader opens a query-only pool on an existing SQLite database

@@ -10,8 +10,9 @@ import (
 )
 
 // FuzzFormGuard posts arbitrary form bodies, url-encoded and multipart,
-// through the guard: it never panics, and a form it lets through holds
-// only clean names, values and file names.
+// through the guard: it never panics, and a form it lets through (clean,
+// or cleaned by StripForm when no field's name is unclean) holds only
+// clean names, values and file names.
 func FuzzFormGuard(f *testing.F) {
 	gin.SetMode(gin.TestMode)
 	for _, s := range []string{"a=1&b=two", "name=Ann%00", "x=%E2%80%AE", "a=%zz", "&&&=", "a=1&a=2",
@@ -22,11 +23,22 @@ func FuzzFormGuard(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string, multipart bool) {
 		var passed bool
 		r := gin.New()
-		r.Use(FormGuard(func(c *gin.Context, field string) { c.AbortWithStatus(http.StatusUnprocessableEntity) }))
+		r.Use(FormGuard(func(c *gin.Context, fields []Unclean) {
+			if len(fields) == 0 {
+				t.Fatalf("the guard named no field: %v", fields)
+			}
+			for _, f := range fields {
+				if f.Field == NameField {
+					c.AbortWithStatus(http.StatusUnprocessableEntity)
+					return
+				}
+			}
+			StripForm(c.Request)
+		}))
 		r.POST("/", func(c *gin.Context) {
 			passed = true
 			_ = c.Request.ParseForm()
-			for k, vs := range c.Request.PostForm {
+			for k, vs := range c.Request.Form {
 				for _, v := range append(vs, k) {
 					if !Clean(v) {
 						t.Fatalf("the guard let %q through", v)

@@ -1,6 +1,8 @@
 package textx
 
 import (
+	"mime/multipart"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -8,38 +10,79 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// FormGuard refuses, before any handler reads it, a form (url-encoded or
-// multipart) holding a value or a file name that is not Clean: refuse
-// answers the client, naming the field (it must abort the chain).
-func FormGuard(refuse func(c *gin.Context, field string)) gin.HandlerFunc {
+// Unclean is a field of a posted form that held a character no one
+// types: in its value, or (File) in the name of a file it sent. A field
+// whose name itself held one is named NameField.
+type Unclean struct {
+	Field string
+	File  bool
+}
+
+// NameField stands for a field whose name is not Clean.
+const NameField = "(a field name)"
+
+// FormGuard finds, before any handler reads it, the fields of a form
+// (url-encoded or multipart) whose value or file name is not Clean, and
+// hands them to bad, in the order of their names. bad either answers the
+// client (it must abort the chain) or lets the request go on, in which
+// case it is for bad to clean the form first (StripForm).
+func FormGuard(bad func(c *gin.Context, fields []Unclean)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !parseForm(c) {
 			c.Next()
 			return
 		}
+		var found []Unclean
 		for k, vs := range c.Request.PostForm {
 			if !Clean(k) {
-				refuse(c, "(a field name)")
-				return
+				found = append(found, Unclean{Field: NameField})
+				continue
 			}
-			for _, v := range vs {
-				if !Clean(v) {
-					refuse(c, k)
-					return
-				}
+			if slices.ContainsFunc(vs, func(v string) bool { return !Clean(v) }) {
+				found = append(found, Unclean{Field: k})
 			}
 		}
 		if mf := c.Request.MultipartForm; mf != nil {
 			for k, fs := range mf.File {
-				for _, f := range fs {
-					if !Clean(k) || !Clean(f.Filename) {
-						refuse(c, k)
-						return
-					}
+				switch {
+				case !Clean(k):
+					found = append(found, Unclean{Field: NameField})
+				case slices.ContainsFunc(fs, func(f *multipart.FileHeader) bool { return !Clean(f.Filename) }):
+					found = append(found, Unclean{Field: k, File: true})
 				}
 			}
 		}
-		c.Next()
+		if len(found) == 0 {
+			c.Next()
+			return
+		}
+		slices.SortFunc(found, func(a, b Unclean) int { return strings.Compare(a.Field, b.Field) })
+		bad(c, slices.Compact(found))
+	}
+}
+
+// StripForm takes the characters no one types out of every value and
+// file name of a parsed form, where handlers read them (the request's
+// Form, PostForm and multipart form).
+func StripForm(r *http.Request) {
+	for _, vals := range []url.Values{r.Form, r.PostForm} {
+		for _, vs := range vals {
+			for i, v := range vs {
+				vs[i] = Strip(v)
+			}
+		}
+	}
+	if mf := r.MultipartForm; mf != nil {
+		for _, vs := range mf.Value {
+			for i, v := range vs {
+				vs[i] = Strip(v)
+			}
+		}
+		for _, fs := range mf.File {
+			for _, f := range fs {
+				f.Filename = Strip(f.Filename)
+			}
+		}
 	}
 }
 

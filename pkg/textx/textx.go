@@ -11,6 +11,7 @@ package textx
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -33,6 +34,23 @@ func Clean(s string) bool {
 		i += n
 	}
 	return true
+}
+
+// Strip returns s without the characters Clean refuses (and without
+// bytes that are not UTF-8).
+func Strip(s string) string {
+	if Clean(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		_, n := utf8.DecodeRuneInString(s[i:])
+		if Clean(s[i : i+n]) {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // hidden reports the C1 controls, the bidirectional embeddings, overrides

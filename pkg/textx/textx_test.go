@@ -43,3 +43,14 @@ func TestFirstUnclean(t *testing.T) {
 		}
 	}
 }
+
+func TestStrip(t *testing.T) {
+	for in, want := range map[string]string{
+		"Ana María": "Ana María", "a\x00b\x07c": "abc", "evil\u202egnp.exe": "evilgnp.exe", "bad \xff utf8": "bad  utf8",
+		"line\r\none\ttab": "line\r\none\ttab", "\ufeff": "", "family 👨\u200d👩": "family 👨\u200d👩",
+	} {
+		if got := Strip(in); got != want || !Clean(got) {
+			t.Errorf("Strip(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

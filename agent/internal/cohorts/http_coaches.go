@@ -117,7 +117,7 @@ func (s *Coaches) AddCoachSubmit(c *gin.Context) {
 	var in store.CoachInput
 	_ = c.ShouldBind(&in)
 	if _, err := s.St.AddCoach(c.Request.Context(), in); err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return
@@ -142,7 +142,7 @@ func (s *Coaches) CertifySubmit(c *gin.Context) {
 // under one coach (errKey and coachKey name them for the template), or the
 // error page for a failure that is not the user's.
 func (s *Coaches) coachFormFail(c *gin.Context, err error, errKey, coachKey string, form any) {
-	fe, ok := web.FieldErrors(err)
+	fe, ok := web.FieldErrors(c, err)
 	if !ok && !errors.Is(err, store.ErrNotFound) {
 		s.Respond(c, err)
 		return

@@ -136,7 +136,7 @@ func (s *Cohorts) AddCohortSubmit(c *gin.Context) {
 	in.MixedPairs = c.PostForm("mixed_pairs") == "true"
 	coh, err := s.St.AddCohort(c.Request.Context(), in)
 	if err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return
@@ -188,7 +188,7 @@ func (s *Cohorts) ShowCohortPage(c *gin.Context, status int, data gin.H) {
 func (s *Cohorts) AddMemberSubmit(c *gin.Context) {
 	pid, joined := c.PostForm("participant_id"), c.PostForm("joined_on")
 	if err := s.addMember(c, pid, joined, c.PostForm(store.YearEndedField) == "yes"); err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return
@@ -233,7 +233,7 @@ func (s *Cohorts) LeaveMemberSubmit(c *gin.Context) {
 		err = s.St.RemoveMember(c.Request.Context(), c.Param("cid"), pid, leftOn)
 	}
 	if err != nil {
-		if fe, ok := web.FieldErrors(err); ok {
+		if fe, ok := web.FieldErrors(c, err); ok {
 			s.ShowCohort(c, http.StatusUnprocessableEntity, gin.H{"LeaveErrors": fe, "LeaveFor": pid, "LeaveOn": leftOn})
 			return
 		}

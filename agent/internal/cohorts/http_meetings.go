@@ -337,7 +337,7 @@ func meetingFromForm(c *gin.Context, model string, people []string) (meetingForm
 // meetingFormErr shows a meeting form again with its errors (through
 // show, the page the form is on), or fails on an unexpected error.
 func (s *Meetings) meetingFormErr(c *gin.Context, err error, f meetingForm, show func(*gin.Context, int, gin.H)) {
-	fe, ok := web.FieldErrors(err)
+	fe, ok := web.FieldErrors(c, err)
 	if !ok {
 		s.Respond(c, err)
 		return

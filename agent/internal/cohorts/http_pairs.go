@@ -297,7 +297,7 @@ func (s *Pairs) CohortPairsSection(c *gin.Context, v store.CohortView, data gin.
 // pairFormErr shows the cohort page again with a pair form's errors, or
 // fails on an unexpected error.
 func (s *Pairs) pairFormErr(c *gin.Context, err error, data gin.H) {
-	fe, ok := web.FieldErrors(err)
+	fe, ok := web.FieldErrors(c, err)
 	if !ok {
 		if !errors.Is(err, store.ErrNotFound) {
 			s.Respond(c, err)

@@ -228,7 +228,7 @@ func (s *Journals) JournalSubmit(c *gin.Context) {
 		f.Answers[p.Code] = c.PostForm("a_" + p.Code)
 	}
 	if _, err := s.St.SaveJournal(ctx, c.Param("id"), f.Week, web.CurrentUser(c).ID, f.Answers); err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return
@@ -285,6 +285,20 @@ func (s *Journals) journalAccessSection(c *gin.Context, p store.Participant, dat
 		return err
 	}
 	data["JournalAccess"], data["CanIssueJournalAccess"] = a, lead && p.WithdrawnAt == nil
+	v, ok := s.TakeShown(c, issuedKey(p.ID))
+	if ok {
+		// Shown only while it is the code that works: not when another
+		// was given since (in parallel, or by someone else).
+		if ok, err = s.St.StartCodeWaiting(ctx, p.ID, v.(issuedAccess).Code); err != nil {
+			return err
+		}
+	}
+	if ok {
+		data["JournalAccessIssued"] = v
+	} else if c.Query("journal_access") == "issued" {
+		// The page after the form, shown again: the code is not.
+		data["JournalAccessShownBefore"] = true
+	}
 	return nil
 }
 
@@ -310,8 +324,10 @@ func (s *Journals) APIRevokeJournalAccess(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// IssueJournalAccessSubmit issues the access and shows the participant's
-// page with the sign-in name and the start code, this once.
+// IssueJournalAccessSubmit issues the access, keeps the sign-in name and
+// the start code to be shown once to this staff session, and sends the
+// browser to the participant's journals, which show them (Post/Redirect/
+// Get: reloading that page shows them no more and issues nothing).
 func (s *Journals) IssueJournalAccessSubmit(c *gin.Context) {
 	a, code, err := s.St.IssueJournalAccess(c.Request.Context(), c.Param("id"), web.CurrentUser(c).ID)
 	if err != nil {
@@ -322,8 +338,16 @@ func (s *Journals) IssueJournalAccessSubmit(c *gin.Context) {
 	if a.CodeExpiresAt != nil {
 		expires = *a.CodeExpiresAt
 	}
-	s.ShowParticipant(c, http.StatusOK, gin.H{"JournalAccessIssued": gin.H{"Login": a.Login, "Code": code, "Expires": s.Clock.When(expires)}})
+	s.KeepShown(c, issuedKey(c.Param("id")), issuedAccess{Login: a.Login, Code: code, Expires: s.Clock.When(expires)})
+	c.Redirect(http.StatusSeeOther, web.SectionRedirect(c.Param("id"), web.TabJournals, "journal_access=issued", "journal-access"))
 }
+
+// issuedAccess is what the page shows once after journal access is given.
+type issuedAccess struct{ Login, Code, Expires string }
+
+// issuedKey names a participant's new start code among the secrets kept to
+// be shown once.
+func issuedKey(participantID string) string { return "journal-access|" + participantID }
 
 func (s *Journals) RevokeJournalAccessSubmit(c *gin.Context) {
 	if err := s.St.RevokeJournalAccess(c.Request.Context(), c.Param("id")); err != nil && !errors.Is(err, store.ErrNotFound) {

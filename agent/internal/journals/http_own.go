@@ -251,7 +251,7 @@ func (s *OwnJournal) OwnJournalSubmit(c *gin.Context) {
 		return
 	}
 	if _, err := s.St.SaveOwnJournal(ctx, p.ID, f.Week, f.Answers); err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return

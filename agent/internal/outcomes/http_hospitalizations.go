@@ -31,7 +31,7 @@ func (s *Hospitalizations) APISetHospitalizationsBefore(c *gin.Context) {
 		return
 	}
 	if in.BeforeCount == nil {
-		s.Respond(c, &store.ValidationError{Field: "before_count", Msg: "is required: the number of hospitalizations in the two years before enrollment"})
+		s.Respond(c, &store.ValidationError{Field: "before_count", Msg: "Enter the number of hospitalizations in the two years before enrollment"})
 		return
 	}
 	if err := s.St.SetHospitalizationsBefore(c.Request.Context(), c.Param("id"), *in.BeforeCount); err != nil {

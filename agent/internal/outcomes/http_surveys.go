@@ -211,7 +211,7 @@ func (s *Surveys) SurveyPaperSubmit(c *gin.Context) {
 		return
 	}
 	if err := s.St.RecordSurvey(ctx, in); err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return
@@ -233,7 +233,7 @@ func (s *Surveys) SurveyCodesSubmit(c *gin.Context) {
 	}
 	codes, err := s.St.IssueSurveyCodes(c.Request.Context(), c.PostForm("timepoint"), c.PostForm("model"), n)
 	if err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return
@@ -255,7 +255,7 @@ func (s *Surveys) SurveyDeviceSubmit(c *gin.Context) {
 	}
 	tok, err := s.St.StartSurveyDevice(ctx, c.PostForm("timepoint"), c.PostForm("model"))
 	if err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return
@@ -355,7 +355,7 @@ func (s *Surveys) SurveySubmit(c *gin.Context) {
 			s.showSurvey(c, http.StatusUnprocessableEntity, fe)
 			return
 		}
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return

@@ -93,7 +93,7 @@ func (s *Handlers) OutingUpdateSubmit(c *gin.Context) {
 	f, in, costProblem := outingFromForm(c)
 	_, err := s.St.UpdateOuting(c.Request.Context(), c.Param("id"), c.Param("oid"), in)
 	if err = withCostProblem(err, costProblem); err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, web.NotFound(err, "No such outing of this participant."))
 			return

@@ -66,7 +66,7 @@ func (s *Handlers) IntakeSubmit(c *gin.Context) {
 		return
 	}
 	if _, err := s.St.UpdateParticipant(ctx, p.ID, in, web.CurrentUser(c)); err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return

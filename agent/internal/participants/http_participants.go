@@ -251,9 +251,13 @@ func (s *Handlers) ImportSubmit(c *gin.Context) {
 	defer f.Close()
 	res, err := s.runImport(c, kind, f, dryRun)
 	data["Result"] = res
+	fe, invalid := web.FieldErrors(c, err)
 	switch {
 	case errors.Is(err, store.ErrImportRefused):
 		data["Errors"] = map[string]string{"file": fmt.Sprintf("The file has %d problem(s), listed below by row; correct them and choose the file again", len(res.Errors))}
+		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
+	case invalid:
+		data["Errors"], data["Result"] = fe, nil
 		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
 	case err != nil:
 		s.Respond(c, err)
@@ -271,7 +275,7 @@ func (s *Handlers) AddParticipantSubmit(c *gin.Context) {
 	_ = c.ShouldBind(&in)
 	p, err := s.addParticipant(c, &in)
 	if err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return
@@ -308,7 +312,7 @@ func (s *Handlers) InterviewSubmit(c *gin.Context) {
 		_, err = s.St.RecordInterview(ctx, c.Param("id"), tp, in)
 	}
 	if err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return
@@ -343,7 +347,7 @@ func interviewForm(c *gin.Context) (store.InterviewInput, map[string]string, sto
 		case len(vs) != 1:
 			errs = append(errs, store.ValidationError{Field: field, Msg: "was sent more than once; choose one answer"})
 		case !in.SetChoice(code, vs[0]):
-			errs = append(errs, store.ValidationError{Field: field, Msg: "must be one of " + strings.Join(store.InterviewChoices, ", ")})
+			errs = append(errs, store.ValidationError{Field: field, Msg: "Choose one of " + strings.Join(store.InterviewChoices, ", ")})
 		default:
 			raw[code] = vs[0]
 		}

@@ -58,7 +58,7 @@ func (o OutingFacts) CheckOuting() Problems {
 	case o.Date.IsZero():
 		p = append(p, Problem{"date", "Enter a date such as 2026-03-04"})
 	case o.Date.After(o.Today):
-		p = append(p, Problem{"date", "cannot be in the future"})
+		p = append(p, Problem{"date", "Enter a day no later than today"})
 	case o.Date.Before(o.EnrolledOn):
 		p = append(p, Problem{"date", "is before the participant's enrollment on " + o.EnrolledOn.Format("Mon 2 Jan 2006") + ": enter the day of the outing, on or after that day"})
 	}

@@ -74,7 +74,7 @@ func TestCheckOuting(t *testing.T) {
 		"stage 5":          {func(o *OutingFacts) { o.Stage = 5 }, "stage", "must be 1"},
 		"negative cost":    {func(o *OutingFacts) { o.CostCents = -1 }, "cost_cents", "negative"},
 		"huge cost":        {func(o *OutingFacts) { o.CostCents = MaxOutingCostCents + 1 }, "cost_cents", "check the amount"},
-		"future":           {func(o *OutingFacts) { o.Date = day("2026-06-21") }, "date", "future"},
+		"future":           {func(o *OutingFacts) { o.Date = day("2026-06-21") }, "date", "no later than today"},
 		"before enrolling": {func(o *OutingFacts) { o.Date = day("2026-01-11") }, "date", "before the participant's enrollment"},
 		"no date":          {func(o *OutingFacts) { o.Date = day("0001-01-01") }, "date", "such as 2026-03-04"},
 		"no activity":      {func(o *OutingFacts) { o.Activity = "  " }, "activity", "say what"},

@@ -151,7 +151,7 @@ func TestCohortFormErrors(t *testing.T) {
 	if st != http.StatusUnprocessableEntity {
 		t.Fatalf("a bad meeting: %d", st)
 	}
-	fieldMarked(t, "meeting, future day", page, "held_on", "meeting_held_on", "cannot be in the future")
+	fieldMarked(t, "meeting, future day", page, "held_on", "meeting_held_on", "Record a meeting once it has taken place: enter a day no later than today")
 	fieldMarked(t, "meeting, long notes", page, "notes", "meeting_notes", "Use at most 4000 characters")
 	for _, f := range []url.Values{
 		{"held_on": {"2026-06-16\x00"}, "notes": {"a\x1b[31m"}},
@@ -201,7 +201,7 @@ func TestEndPairFormErrors(t *testing.T) {
 	if st != http.StatusUnprocessableEntity {
 		t.Fatalf("end a pair, early: %d", st)
 	}
-	fieldMarked(t, "end a pair, date", page, "ended_on", "end-"+formed.Pair.ID+"-on", "is before the pair was formed on Sun 1 Mar 2026")
+	fieldMarked(t, "end a pair, date", page, "ended_on", "end-"+formed.Pair.ID+"-on", "Enter a day on or after the pair was formed on Sun 1 Mar 2026")
 	if st, _ := b.post("/cohorts/"+s.cohort.ID+"/pairs/"+formed.Pair.ID+"/end", url.Values{"reason": {"other\x00", "moved"}, "ended_on": {"2026-06-01\x1b"}}); st < 400 || st >= 500 {
 		t.Fatalf("end a pair, hostile: %d", st)
 	}

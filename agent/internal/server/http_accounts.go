@@ -54,7 +54,7 @@ func (s *accountHandlers) showAccounts(c *gin.Context, status int, data gin.H) {
 // a message about no field, or any of a form without fields (key ""), at
 // the top), or answers any other error.
 func (s *accountHandlers) accountFail(c *gin.Context, err error, data gin.H, key string) {
-	fe, ok := web.FieldErrors(err)
+	fe, ok := web.FieldErrors(c, err)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.Respond(c, web.NotFound(err, "No such account."))

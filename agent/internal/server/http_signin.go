@@ -124,7 +124,7 @@ func (s *signinHandlers) setupSubmit(c *gin.Context) {
 		// mistake is said at once with it.
 		errs := map[string]string{}
 		if err := store.CheckAccount(email, name, store.RoleDirector, pw); err != nil {
-			fe, ok := web.FieldErrors(err)
+			fe, ok := web.FieldErrors(c, err)
 			if !ok {
 				s.Respond(c, err)
 				return
@@ -142,7 +142,7 @@ func (s *signinHandlers) setupSubmit(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return

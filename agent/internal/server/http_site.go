@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -64,12 +63,6 @@ func (s *siteHandlers) apiSyncRun(c *gin.Context) {
 	c.JSON(http.StatusAccepted, gin.H{"status": "a sync round has been requested"})
 }
 
-func (s *siteHandlers) apiAudit(c *gin.Context) {
-	limit, _ := strconv.Atoi(c.Query("limit"))
-	es, err := s.St.AuditLog(c.Request.Context(), store.AuditFilter{SubjectID: c.Query("participant"), UserID: c.Query("user"), Limit: limit})
-	s.Reply(c, http.StatusOK, es, err)
-}
-
 func (s *siteHandlers) syncPage(c *gin.Context) {
 	st, err := s.syncStatus(c)
 	if err != nil {
@@ -90,16 +83,6 @@ func (s *siteHandlers) syncPage(c *gin.Context) {
 func (s *siteHandlers) syncSubmit(c *gin.Context) {
 	s.NudgeSync()
 	c.Redirect(http.StatusSeeOther, "/sync?requested=1")
-}
-
-func (s *siteHandlers) auditPage(c *gin.Context) {
-	limit, _ := strconv.Atoi(c.Query("limit"))
-	es, err := s.St.AuditLog(c.Request.Context(), store.AuditFilter{SubjectID: c.Query("participant"), Limit: limit})
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	s.Render(c, http.StatusOK, "audit.html", gin.H{"Title": "Audit log", "Entries": es, "Participant": c.Query("participant")})
 }
 
 // kitFile serves a file of the release, as the hub sent it.

@@ -65,7 +65,7 @@ func (s *taHandlers) raiseTARequestSubmit(c *gin.Context) {
 	in := store.TARequestInput{Subject: c.PostForm("subject"), Category: c.PostForm("category"), Text: c.PostForm("text")}
 	r, err := s.St.RaiseTARequest(c.Request.Context(), web.CurrentUser(c), in)
 	if err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return

@@ -191,7 +191,7 @@ func TestUnansweredThroughTheForm(t *testing.T) {
 	bad("sent twice", f, "was sent more than once")
 	f = form()
 	f.Set("a_"+asked[0].Code, "maybe")
-	bad("not a choice", f, "must be one of present, absent, not_asked, declined")
+	bad("not a choice", f, "Choose one of present, absent, not_asked, declined")
 	f = form()
 	f.Set("a_pom77_unknown", "present")
 	bad("unknown", f, "is not an indicator of release")
@@ -237,7 +237,7 @@ func TestUnansweredThroughTheCSVImport(t *testing.T) {
 	for name, c := range map[string]struct{ body, want string }{
 		"unnamed column":   {strings.TrimSuffix(header, "\n") + ",pom_x13_unnamed\n" + strings.TrimSuffix(row("Csv", "eligibility", choice), "\n") + ",present\n", "does not name this indicator yet"},
 		"unknown person":   {header + row("Nobody", "eligibility", choice), "no participant at the site"},
-		"bad choice":       {header + row("Csv", "eligibility", func(int) string { return "-1" }), "must be one of present"},
+		"bad choice":       {header + row("Csv", "eligibility", func(int) string { return "-1" }), "Choose one of present"},
 		"duplicate row":    {header + row("Csv", "eligibility", choice) + row("Csv", "eligibility", choice), "the same participant and timepoint as row 2"},
 		"bad timepoint":    {header + row("Csv", "month13", choice), "timepoint"},
 		"control char":     {header + row("Csv\x07", "eligibility", choice), "control"},

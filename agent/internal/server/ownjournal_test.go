@@ -195,19 +195,41 @@ func TestJournalAccessOnTheParticipantPage(t *testing.T) {
 		t.Fatalf("Ann's page: %d", st)
 	}
 	mustContain(t, "before", body, "has no access to fill in their journal themself", `id="issue-journal-access"`)
-	st, body = coach.post("/participants/"+ann.ID+"/journal-access", url.Values{})
-	if st != 200 {
-		t.Fatalf("issue on the page: %d", st)
+	// Post/Redirect/Get: the form answers 303 to the journals, never
+	// with the code, nor with it in the address.
+	st, h, raw := fetch(t, coach.noRedirect(), "", "POST", coach.base+"/participants/"+ann.ID+"/journal-access", "application/x-www-form-urlencoded",
+		strings.NewReader(url.Values{"csrf": {coach.csrf}}.Encode()))
+	loc := h.Get("Location")
+	if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/participants/"+ann.ID+"?tab=journals") || strings.Contains(string(raw), "issued-code") {
+		t.Fatalf("issue on the page: %d to %q", st, loc)
 	}
-	login, code := between(body, `id="issued-login">`, "<"), between(body, `id="issued-code">`, "<")
-	if len(login) != 8 || len(code) != 10 {
-		t.Fatalf("issued %q %q", login, code)
+	st, page := coach.get(loc)
+	login, code := between(page, `id="issued-login">`, "<"), between(page, `id="issued-code">`, "<")
+	if st != 200 || len(login) != 8 || len(code) != 10 || strings.Contains(loc, code) {
+		t.Fatalf("the page after the form: %d, issued %q %q", st, login, code)
 	}
-	// Shown once: the page afterwards has the state, not the code.
-	_, body = coach.get("/participants/" + ann.ID + "?tab=journals")
-	if strings.Contains(body, code) || !strings.Contains(body, "waiting for the first sign-in") {
-		t.Fatal("the start code is shown again, or the state is missing")
+	// Shown once: reloading the page shows the state and how to get a
+	// new code, not the code; and it issues nothing.
+	_, again := coach.get(loc)
+	if strings.Contains(again, code) || !strings.Contains(again, "waiting for the first sign-in") || !strings.Contains(again, `id="journal-access-shown"`) {
+		t.Fatal("the start code is shown again, or the state or the way to a new code is missing")
 	}
+	_, body2 := coach.get("/participants/" + ann.ID + "?tab=journals")
+	if strings.Contains(body2, code) || strings.Contains(body2, `id="journal-access-shown"`) {
+		t.Fatal("the journals, opened anew, show the code or the note of the page after the form")
+	}
+	// Another staff session of the same coach is not shown the code.
+	other := s.browser("casey@example.org")
+	if _, body := other.post("/participants/"+ann.ID+"/journal-access", url.Values{}); !strings.Contains(body, `id="issued-code"`) {
+		t.Fatal("a second issue does not show its code")
+	}
+	_, body3 := coach.get(loc)
+	if strings.Contains(body3, `id="issued-code"`) {
+		t.Fatal("the code issued in another session is shown in this one")
+	}
+	// The code shown last works for the participant's sign-in.
+	_, body4 := coach.post("/participants/"+ann.ID+"/journal-access", url.Values{})
+	login, code = between(body4, `id="issued-login">`, "<"), between(body4, `id="issued-code">`, "<")
 	s.startJournal(login, code, "135791")
 	// A coach who sees Ann but does not lead her group has no buttons, and is refused.
 	var robin store.Coach
@@ -234,4 +256,49 @@ func between(s, start, end string) string {
 	}
 	v, _, _ := strings.Cut(rest, end)
 	return v
+}
+
+// TestJournalAccessIssuedInParallel: the same form sent many times at
+// once (a double click, a reloading browser) answers each with its
+// redirect, never a failure; the participant keeps one access, and the
+// page after shows a code only if it is the one that works.
+func TestJournalAccessIssuedInParallel(t *testing.T) {
+	s := newMTSite(t)
+	ann := s.members[0]
+	coach := s.browser("casey@example.org")
+	client := coach.noRedirect()
+	const n = 8
+	sts := make(chan int, n)
+	for range n {
+		go func() {
+			req, _ := http.NewRequest("POST", coach.base+"/participants/"+ann.ID+"/journal-access", strings.NewReader(url.Values{"csrf": {coach.csrf}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := client.Do(req)
+			if err != nil {
+				sts <- 0
+				return
+			}
+			resp.Body.Close()
+			sts <- resp.StatusCode
+		}()
+	}
+	for range n {
+		if st := <-sts; st != http.StatusSeeOther {
+			t.Errorf("a parallel issue answered %d", st)
+		}
+	}
+	var rows int64
+	s.must(s.st.DB.Model(&store.ParticipantAccount{}).Where("participant_id = ?", ann.ID).Count(&rows).Error)
+	if rows != 1 {
+		t.Fatalf("%d journal accounts for one participant", rows)
+	}
+	st, page := coach.get("/participants/" + ann.ID + "?tab=journals&journal_access=issued")
+	if st != 200 {
+		t.Fatalf("the page after: %d", st)
+	}
+	if code := between(page, `id="issued-code">`, "<"); code != "" {
+		s.startJournal(between(page, `id="issued-login">`, "<"), code, "246802")
+	} else if !strings.Contains(page, `id="journal-access-shown"`) {
+		t.Fatal("the page after shows neither a code nor how to get one")
+	}
 }

@@ -79,7 +79,7 @@ func TestPairsAndOutingsThroughTheAPI(t *testing.T) {
 	var prob problem
 
 	// Pairing profiles: checked, normalized, refused whole.
-	if st := s.call(s.c1, "PUT", base+ps[0].ID+"/pairing-profile", map[string]any{"interests": []string{"hiking"}, "gender": "female"}, &prob); st != 422 || !prob.has("gender", "must be woman") {
+	if st := s.call(s.c1, "PUT", base+ps[0].ID+"/pairing-profile", map[string]any{"interests": []string{"hiking"}, "gender": "female"}, &prob); st != 422 || !prob.has("gender", "Choose woman, man") {
 		t.Fatalf("bad gender: %d %+v", st, prob)
 	}
 	var prof struct {
@@ -114,7 +114,7 @@ func TestPairsAndOutingsThroughTheAPI(t *testing.T) {
 	if st := s.call(s.c1, "POST", base+ps[0].ID+"/outings", map[string]any{"date": "2026-02-01", "activity": "Cafe", "stage": 1, "cost_cents": -5}, &prob); st != 422 || !prob.has("cost_cents", "negative") {
 		t.Fatalf("negative cost: %d %+v", st, prob)
 	}
-	if st := s.call(s.c1, "POST", base+ps[0].ID+"/outings", map[string]any{"date": "2026-03-15", "activity": "Library talk", "stage": 2, "goal_id": "no-such-goal"}, &prob); st != 422 || !prob.has("goal_id", "not one of this participant's goals") {
+	if st := s.call(s.c1, "POST", base+ps[0].ID+"/outings", map[string]any{"date": "2026-03-15", "activity": "Library talk", "stage": 2, "goal_id": "no-such-goal"}, &prob); st != 422 || !prob.has("goal_id", "Choose one of this participant's goals") {
 		t.Fatalf("unknown goal: %d %+v", st, prob)
 	}
 	for _, p := range ps[:2] {
@@ -312,7 +312,7 @@ func TestPairsAndOutingsPages(t *testing.T) {
 	}{
 		{url.Values{"date": {"2026-03-01"}, "activity": {"Bowling"}, "stage": {"7"}}, "must be 1 (with the coach)"},
 		{url.Values{"date": {"2026-03-01"}, "activity": {"Bowling"}, "stage": {"2"}, "cost": {"twelve"}}, "with digits and a decimal point only, such as 12.50"},
-		{url.Values{"date": {"2026-07-01"}, "activity": {"Bowling"}, "stage": {"2"}}, "cannot be in the future"},
+		{url.Values{"date": {"2026-07-01"}, "activity": {"Bowling"}, "stage": {"2"}}, "Enter a day no later than today"},
 		{url.Values{"date": {"2026-03-01"}, "activity": {""}, "stage": {"2"}}, "say what the outing was"},
 	} {
 		st, body := b.post("/participants/"+ps[0].ID+"/outings", c.form)
@@ -356,7 +356,7 @@ func TestPairsAndOutingsPages(t *testing.T) {
 	}
 
 	// Pairing profile through the form.
-	if st, body := b.post("/participants/"+ps[0].ID+"/pairing-profile", url.Values{"interests": {"hiking, board games"}, "gender": {"other"}}); st != 422 || !strings.Contains(body, "must be woman") {
+	if st, body := b.post("/participants/"+ps[0].ID+"/pairing-profile", url.Values{"interests": {"hiking, board games"}, "gender": {"other"}}); st != 422 || !strings.Contains(body, "Choose woman, man") {
 		t.Fatalf("bad profile: %d", st)
 	}
 	if st, _ := b.post("/participants/"+ps[0].ID+"/pairing-profile", url.Values{"interests": {"Hiking, board games, , cooking"}, "gender": {"man"}, "notes": {"mornings"}}); st != 200 {

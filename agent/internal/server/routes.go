@@ -41,7 +41,16 @@ type route struct {
 	area   area
 	method string
 	path   string
-	chain  []gin.HandlerFunc
+	chain  steps
+}
+
+// steps are a route's handlers in order, and whether its action says
+// itself, next to the field, that a field was sent more than once
+// (web.RepeatedFields); the form of any other route that sends a field
+// twice is refused whole (textx.SingleFields).
+type steps struct {
+	handlers    []gin.HandlerFunc
+	ownsRepeats bool
 }
 
 // handlers are the HTTP handlers of each capability, over the shared app.
@@ -85,7 +94,11 @@ func newHandlers(a *web.App) handlers {
 }
 
 // chain is an access check or two followed by the handler.
-func chain(hs ...gin.HandlerFunc) []gin.HandlerFunc { return hs }
+func chain(hs ...gin.HandlerFunc) steps { return steps{handlers: hs} }
+
+// repeatsOwn is chain for an action that reports a field sent more than
+// once next to that field (web.RepeatedFields).
+func repeatsOwn(hs ...gin.HandlerFunc) steps { return steps{handlers: hs, ownsRepeats: true} }
 
 // routes is every route of the agent, once: the table below, in three
 // parts (anyone's, the staff API's, the staff pages').
@@ -133,7 +146,7 @@ func (s *Server) publicRoutes() []route {
 		// Anyone: the anonymous survey (with a single-use code, or on a
 		// device in survey mode); no staff session is read or needed.
 		{anyone, get, "/survey", chain(h.surveys.SurveyPage)},
-		{anyone, post, "/survey", chain(survey, h.surveys.SurveySubmit)},
+		{anyone, post, "/survey", repeatsOwn(survey, h.surveys.SurveySubmit)},
 		{anyone, get, "/survey/thanks", chain(h.surveys.SurveyThanks)},
 		{anyone, post, "/survey/end", chain(h.surveys.SurveyEnd)},
 		{anyone, post, "/api/v1/survey/responses", chain(survey, h.surveys.APISubmitSurvey)},
@@ -244,12 +257,12 @@ func (s *Server) pageRoutes(a access) []route {
 		{staffPages, get, "/participants", chain(h.participants.ParticipantsPage)},
 		{staffPages, post, "/participants", chain(h.participants.AddParticipantSubmit)},
 		{staffPages, get, "/participants/:id", chain(sees("view"), h.participants.ParticipantPage)},
-		{staffPages, post, "/participants/:id/interviews", chain(sees("record_interview"), h.participants.InterviewSubmit)},
-		{staffPages, post, "/participants/:id/withdraw", chain(sees("withdraw"), h.participants.WithdrawSubmit)},
+		{staffPages, post, "/participants/:id/interviews", repeatsOwn(sees("record_interview"), h.participants.InterviewSubmit)},
+		{staffPages, post, "/participants/:id/withdraw", repeatsOwn(sees("withdraw"), h.participants.WithdrawSubmit)},
 		{staffPages, get, "/participants/:id/intake", chain(sees("view"), h.participants.IntakePage)},
 		{staffPages, post, "/participants/:id/intake", chain(sees("update"), h.participants.IntakeSubmit)},
 		{staffPages, get, "/import", chain(director, h.participants.ImportPage)},
-		{staffPages, post, "/import", chain(director, h.participants.ImportSubmit)},
+		{staffPages, post, "/import", repeatsOwn(director, h.participants.ImportSubmit)},
 		// Staff pages: coaches.
 		{staffPages, get, "/coaches", chain(h.coaches.CoachesPage)},
 		{staffPages, post, "/coaches", chain(director, h.coaches.AddCoachSubmit)},
@@ -257,10 +270,10 @@ func (s *Server) pageRoutes(a access) []route {
 		{staffPages, post, "/coaches/:cid/hub-certification", chain(director, h.coaches.LinkHubCertSubmit)},
 		// Staff pages: the staff accounts (the Program Director's).
 		{staffPages, get, "/accounts", chain(director, h.accounts.accountsPage)},
-		{staffPages, post, "/accounts", chain(director, h.accounts.addAccountSubmit)},
+		{staffPages, post, "/accounts", repeatsOwn(director, h.accounts.addAccountSubmit)},
 		{staffPages, post, "/accounts/:uid/disable", chain(director, h.accounts.setDisabled(true))},
 		{staffPages, post, "/accounts/:uid/enable", chain(director, h.accounts.setDisabled(false))},
-		{staffPages, post, "/accounts/:uid/password", chain(director, h.accounts.passwordSubmit)},
+		{staffPages, post, "/accounts/:uid/password", repeatsOwn(director, h.accounts.passwordSubmit)},
 		// Staff pages: cohorts and meetings.
 		{staffPages, get, "/cohorts", chain(h.cohorts.CohortsPage)},
 		{staffPages, post, "/cohorts", chain(director, h.cohorts.AddCohortSubmit)},
@@ -306,9 +319,9 @@ func (s *Server) pageRoutes(a access) []route {
 		{staffPages, post, "/participants/:id/service-changes", chain(sees("record_hospitalization"), h.outcomes.ServiceChangeSubmit)},
 		{staffPages, post, "/participants/:id/service-changes/:sid/delete", chain(sees("record_hospitalization"), h.outcomes.ServiceChangeDeleteSubmit)},
 		{staffPages, get, "/surveys", chain(h.surveys.SurveysPage)},
-		{staffPages, post, "/surveys", chain(h.surveys.SurveyPaperSubmit)},
-		{staffPages, post, "/surveys/codes", chain(h.surveys.SurveyCodesSubmit)},
-		{staffPages, post, "/surveys/device", chain(h.surveys.SurveyDeviceSubmit)},
+		{staffPages, post, "/surveys", repeatsOwn(h.surveys.SurveyPaperSubmit)},
+		{staffPages, post, "/surveys/codes", repeatsOwn(h.surveys.SurveyCodesSubmit)},
+		{staffPages, post, "/surveys/device", repeatsOwn(h.surveys.SurveyDeviceSubmit)},
 		{staffPages, get, "/reports/site", chain(director, h.reports.SiteReportPage)},
 		{staffPages, get, "/reports/site.csv", chain(director, h.reports.SiteReportCSV)},
 		// Staff pages: the site (audit, release files, sync, TA).

@@ -5,13 +5,14 @@ package server
 import (
 	"log/slog"
 	"net/http"
-	"strings"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/i18n"
 	"github.com/itsmylife/iml/pkg/obs"
 	"github.com/itsmylife/iml/pkg/problem"
@@ -88,7 +89,8 @@ func (s *Server) Handler() http.Handler {
 	if s.metrics != nil {
 		r.Use(s.metrics.Middleware())
 	}
-	r.Use(auth.SecurityHeaders(s.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), web.Language(s.SecureCookies), textx.FormGuard(s.RefuseText), textx.SingleFields(s.RefuseQuery, ownRepeats, "skills", "present", "participant_id"), textx.QueryGuard(s.RefuseQuery, web.IsAPI))
+	routes := s.routes()
+	r.Use(auth.SecurityHeaders(s.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), web.Language(s.SecureCookies), textx.FormGuard(s.RefuseText), textx.SingleFields(s.RefuseQuery, ownRepeats(routes), "skills", "present", "participant_id"), textx.QueryGuard(s.RefuseQuery, web.IsAPI))
 	r.HandleMethodNotAllowed = true
 	// The client address (for the rate limits): X-Forwarded-For counts
 	// only from a reverse proxy on this machine.
@@ -114,17 +116,28 @@ func (s *Server) Handler() http.Handler {
 		staffPages:  r.Group("", s.RequireUser(true)),
 		participant: r.Group("/journal", s.h.ownJournal.RequireParticipant),
 	}
-	for _, rt := range s.routes() {
-		groups[rt.area].Handle(rt.method, rt.path, rt.chain...)
+	for _, rt := range routes {
+		// The action runs with writes barred when its form held a
+		// character no one types (web.RefuseText).
+		hs := rt.chain.handlers
+		groups[rt.area].Handle(rt.method, rt.path, slices.Concat(hs[:len(hs)-1], []gin.HandlerFunc{dbx.BarMarked}, hs[len(hs)-1:])...)
 	}
 	return r
 }
 
+// areaPrefix is the prefix of an area's paths.
+var areaPrefix = map[area]string{staffAPI: "/api/v1", participant: "/journal"}
+
 // ownRepeats tells the forms that report a field sent twice next to the
-// field themselves (web.RepeatedFields); every other form sending a field
-// twice is refused whole (textx.SingleFields).
-func ownRepeats(c *gin.Context) bool {
-	p := c.FullPath()
-	return strings.HasPrefix(p, "/accounts") || strings.HasPrefix(p, "/survey") || p == "/import" ||
-		strings.HasSuffix(p, "/withdraw") || strings.HasSuffix(p, "/interviews")
+// field themselves (web.RepeatedFields): the routes the table marks so
+// (repeatsOwn); every other form sending a field twice is refused whole
+// (textx.SingleFields).
+func ownRepeats(rs []route) func(c *gin.Context) bool {
+	own := map[string]bool{}
+	for _, rt := range rs {
+		if rt.chain.ownsRepeats {
+			own[rt.method+" "+areaPrefix[rt.area]+rt.path] = true
+		}
+	}
+	return func(c *gin.Context) bool { return own[c.Request.Method+" "+c.FullPath()] }
 }

@@ -125,7 +125,7 @@ func TestPagesRender(t *testing.T) {
 	}
 	_, body := b.get("/coaches")
 	csrf := csrfRE.FindStringSubmatch(body)[1]
-	if st, body := b.post("/coaches", url.Values{"csrf": {csrf}, "name": {""}, "email": {"not an email"}}); st != 422 || !strings.Contains(body, "is not an email address") {
+	if st, body := b.post("/coaches", url.Values{"csrf": {csrf}, "name": {""}, "email": {"not an email"}}); st != 422 || !strings.Contains(body, "Enter an email address such as name@example.org") {
 		t.Fatalf("bad coach form: %d", st)
 	}
 	if cs, _ := s.st.Coaches(context.Background()); len(cs) != 0 {

@@ -279,7 +279,7 @@ func (s *Handlers) StipendReportCSV(c *gin.Context) {
 	if err != nil {
 		if web.IsAPI(c) {
 			s.Respond(c, err)
-		} else if fe, ok := web.FieldErrors(err); ok {
+		} else if fe, ok := web.FieldErrors(c, err); ok {
 			s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "No report", "Message": web.Sentence("", fe["month"])})
 		} else {
 			s.Respond(c, err)

@@ -162,7 +162,7 @@ func (s *Handlers) stipendChanged(c *gin.Context, month, anchor string, err erro
 		s.stipendDone(c, month, anchor)
 		return
 	}
-	fe, ok := web.FieldErrors(err)
+	fe, ok := web.FieldErrors(c, err)
 	if !ok {
 		s.Respond(c, err)
 		return
@@ -184,7 +184,7 @@ func (s *Handlers) GoalsSubmit(c *gin.Context) {
 		forms.Goals[i] = goalSlot{Slot: i + 1, Title: in[i].Title, Why: in[i].Why, ActionPlan: in[i].ActionPlan}
 	}
 	if _, err := s.St.SaveGoals(c.Request.Context(), c.Param("id"), in); err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return
@@ -213,7 +213,7 @@ func (s *Handlers) PlanLineSubmit(c *gin.Context) {
 	cents, amountOK := rules.ParseAmount(forms.PlanAmount)
 	in.PlannedCents = cents
 	if _, err := s.St.AddPlanLine(c.Request.Context(), c.Param("id"), month, in); err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return
@@ -277,7 +277,7 @@ func (s *Handlers) ExpenseSubmit(c *gin.Context) {
 	cents, amountOK := rules.ParseAmount(forms.ExpenseAmount)
 	in.AmountCents = cents
 	if _, err := s.St.AddExpense(ctx, web.CurrentUser(c), c.Param("id"), in); err != nil {
-		fe, ok := web.FieldErrors(err)
+		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return
@@ -338,7 +338,7 @@ func (s *Handlers) ApproveSubmit(c *gin.Context) {
 	case errors.Is(err, store.ErrAlreadyPaid):
 		s.stipendAgain(c, month, stipendForms{PayErrors: []string{"The stipend for this month has already been approved."}})
 	default:
-		if fe, ok := web.FieldErrors(err); ok {
+		if fe, ok := web.FieldErrors(c, err); ok {
 			s.stipendAgain(c, month, stipendForms{PayErrors: web.ListErrors(fe)})
 			return
 		}

@@ -44,7 +44,7 @@ func checkUser(tx *gorm.DB, userID string) error {
 		return err
 	}
 	if n == 0 {
-		return &ValidationError{Field: "user_id", Msg: "is not a coach's account at this site"}
+		return &ValidationError{Field: "user_id", Msg: "Choose a coach's account at this site"}
 	}
 	return nil
 }
@@ -87,7 +87,7 @@ func (s *coachStore) RecordCertification(ctx context.Context, coachID, source st
 		errs = append(errs, ValidationError{Field: "certified_until", Msg: "Enter the day the certification expires, as YYYY-MM-DD"})
 	}
 	if source != "hub" && source != "site" {
-		errs = append(errs, ValidationError{Field: "source", Msg: "must be hub or site"})
+		errs = append(errs, ValidationError{Field: "source", Msg: "Choose hub or site"})
 	}
 	if len(errs) > 0 {
 		return Coach{}, errs
@@ -138,7 +138,7 @@ func (s *coachStore) checkLeader(tx *gorm.DB, coachID string) error {
 	}
 	switch {
 	case c.ID == "":
-		return &ValidationError{Field: "coach_id", Msg: "is not a coach at this site"}
+		return &ValidationError{Field: "coach_id", Msg: "Choose a coach at this site"}
 	case !c.Active:
 		return &ValidationError{Field: "coach_id", Msg: c.Name + " no longer coaches at this site"}
 	case !c.CertifiedOn(s.Now()):
@@ -174,19 +174,29 @@ type Coach struct {
 func (in *CoachInput) validate() error {
 	var errs ValidationErrors
 	in.Name, in.Email, in.Bio = strings.TrimSpace(in.Name), strings.TrimSpace(in.Email), strings.TrimSpace(in.Bio)
-	if in.Name == "" || len(in.Name) > 200 {
-		errs = append(errs, ValidationError{Field: "name", Msg: "is required (at most 200 characters)"})
-	}
+	errs = append(errs, nameErrors(in.Name)...)
 	if in.Email != "" {
 		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
-			errs = append(errs, ValidationError{Field: "email", Msg: "is not an email address"})
+			errs = append(errs, ValidationError{Field: "email", Msg: "Enter an email address such as name@example.org"})
 		}
 	}
 	if len(in.Bio) > 4000 {
-		errs = append(errs, ValidationError{Field: "bio", Msg: "is longer than 4000 characters"})
+		errs = append(errs, ValidationError{Field: "bio", Msg: "Use at most 4000 characters"})
 	}
 	if len(errs) > 0 {
 		return errs
+	}
+	return nil
+}
+
+// nameErrors checks a required name of at most 200 characters: an empty
+// one is asked for, a long one cut to the limit.
+func nameErrors(name string) []ValidationError {
+	switch {
+	case name == "":
+		return []ValidationError{{Field: "name", Msg: "Enter a name"}}
+	case len(name) > 200:
+		return []ValidationError{{Field: "name", Msg: "Use at most 200 characters"}}
 	}
 	return nil
 }

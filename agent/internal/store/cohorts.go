@@ -35,31 +35,29 @@ func (in *CohortInput) validate() ValidationErrors {
 	var errs ValidationErrors
 	in.Name, in.Location = strings.TrimSpace(in.Name), strings.TrimSpace(in.Location)
 	in.MeetingDay = strings.ToLower(strings.TrimSpace(in.MeetingDay))
-	if in.Name == "" || len(in.Name) > 200 {
-		errs = append(errs, ValidationError{Field: "name", Msg: "is required (at most 200 characters)"})
-	}
+	errs = append(errs, nameErrors(in.Name)...)
 	if in.Model != program.ModelPeerPartners && in.Model != program.ModelSocialExplorations {
-		errs = append(errs, ValidationError{Field: "model", Msg: "must be peer_partners or social_explorations"})
+		errs = append(errs, ValidationError{Field: "model", Msg: "Choose Peer Partners or Social Explorations"})
 	}
 	if _, ok := parseDate(in.StartDate); !ok {
 		errs = append(errs, ValidationError{Field: "start_date", Msg: "Enter a date such as 2026-03-04"})
 	}
 	if in.MeetingDay != "" && !weekdays[in.MeetingDay] {
-		errs = append(errs, ValidationError{Field: "meeting_day", Msg: "must be a day of the week"})
+		errs = append(errs, ValidationError{Field: "meeting_day", Msg: "Choose a day of the week"})
 	}
 	if in.MeetingTime != "" {
 		if _, err := time.Parse("15:04", in.MeetingTime); err != nil {
-			errs = append(errs, ValidationError{Field: "meeting_time", Msg: "must be a time as HH:MM"})
+			errs = append(errs, ValidationError{Field: "meeting_time", Msg: "Enter a time such as 18:30"})
 		}
 	}
 	if in.Frequency == "" {
 		in.Frequency = "weekly"
 	}
 	if in.Frequency != "weekly" && in.Frequency != "biweekly" {
-		errs = append(errs, ValidationError{Field: "frequency", Msg: "must be weekly or biweekly"})
+		errs = append(errs, ValidationError{Field: "frequency", Msg: "Choose weekly or every two weeks"})
 	}
 	if len(in.Location) > 300 {
-		errs = append(errs, ValidationError{Field: "location", Msg: "is too long"})
+		errs = append(errs, ValidationError{Field: "location", Msg: "Use at most 300 characters"})
 	}
 	return errs
 }
@@ -150,7 +148,7 @@ func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, jo
 		}
 		var p Participant
 		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
-			return &ValidationError{Field: "participant_id", Msg: "is not a participant at this site"}
+			return &ValidationError{Field: "participant_id", Msg: "Choose a participant at this site"}
 		}
 		if p.WithdrawnAt != nil {
 			return &ValidationError{Field: "participant_id", Msg: p.FirstName + " " + p.LastName + " has withdrawn"}
@@ -161,9 +159,9 @@ func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, jo
 		}
 		if len(other) > 0 {
 			if other[0] == cohortID {
-				return &ValidationError{Field: "participant_id", Msg: "is already in this cohort"}
+				return &ValidationError{Field: "participant_id", Msg: "Choose someone who is not in this cohort yet"}
 			}
-			return &ValidationError{Field: "participant_id", Msg: "is in another cohort; move them from there first"}
+			return &ValidationError{Field: "participant_id", Msg: "Take them out of their other cohort first"}
 		}
 		if joinedOn < p.EnrolledOn {
 			return &ValidationError{Field: "joined_on", Msg: "is before " + p.FirstName + " " + p.LastName + " enrolled on " + inWords(p.EnrolledOn) + ": enter that day or a later one"}

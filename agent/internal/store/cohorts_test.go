@@ -86,7 +86,7 @@ func TestCohortMembersAndGroupAdvice(t *testing.T) {
 	}
 	other, _ := st.AddCohort(ctx, CohortInput{Name: "H", Model: program.ModelSocialExplorations, StartDate: "2026-03-01", CoachID: c.ID})
 	var ve *ValidationError
-	if err := st.AddMember(ctx, other.ID, ps[0].ID, "2026-03-01"); !errors.As(err, &ve) || !strings.Contains(ve.Msg, "another cohort") {
+	if err := st.AddMember(ctx, other.ID, ps[0].ID, "2026-03-01"); !errors.As(err, &ve) || !strings.Contains(ve.Msg, "their other cohort first") {
 		t.Fatalf("in two cohorts at once: %v", err)
 	}
 	if err := st.AddMember(ctx, coh.ID, ps[5].ID, "2026-02-01"); err != nil {

@@ -50,7 +50,7 @@ func (in *GoalInput) validate(i int) ValidationErrors {
 		errs = append(errs, ValidationError{Field: f("title"), Msg: "the goal is required (at most 200 characters)"})
 	}
 	if len(in.Why) > 2000 {
-		errs = append(errs, ValidationError{Field: f("why"), Msg: "is longer than 2000 characters"})
+		errs = append(errs, ValidationError{Field: f("why"), Msg: "Use at most 2000 characters"})
 	}
 	if in.ActionPlan == "" || len(in.ActionPlan) > 4000 {
 		errs = append(errs, ValidationError{Field: f("action_plan"), Msg: "the action plan is required (at most 4000 characters): the steps the participant takes towards the goal"})

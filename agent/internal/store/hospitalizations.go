@@ -73,9 +73,9 @@ func (s *outcomeStore) inProgram(field, day string, p Participant) error {
 	end := enrolled.AddDate(0, rules.JournalYear, -1)
 	switch {
 	case d.After(s.today()):
-		return &ValidationError{Field: field, Msg: "cannot be in the future"}
+		return &ValidationError{Field: field, Msg: "Enter a day no later than today"}
 	case d.Before(enrolled) || d.After(end):
-		return &ValidationError{Field: field, Msg: "must fall in the program year, " + inWords(p.EnrolledOn) + " to " + end.Format(dayWords) + " (hospitalizations before enrollment are the count in the two years before)"}
+		return &ValidationError{Field: field, Msg: "Enter a day in the program year, " + inWords(p.EnrolledOn) + " to " + end.Format(dayWords) + " (hospitalizations before enrollment are the count in the two years before)"}
 	}
 	return nil
 }
@@ -84,7 +84,7 @@ func (s *outcomeStore) inProgram(field, day string, p Participant) error {
 // two years before enrollment.
 func (s *outcomeStore) SetHospitalizationsBefore(ctx context.Context, participantID string, count int) error {
 	if count < 0 || count > 1000 {
-		return &ValidationError{Field: "before_count", Msg: "must be a whole number from 0 to 1000"}
+		return &ValidationError{Field: "before_count", Msg: "Enter a whole number from 0 to 1000"}
 	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := consenting(tx, participantID); err != nil {
@@ -115,10 +115,10 @@ func (s *outcomeStore) AddServiceChange(ctx context.Context, participantID strin
 	in.Service, in.Change, in.ChangedOn = strings.TrimSpace(in.Service), strings.TrimSpace(in.Change), strings.TrimSpace(in.ChangedOn)
 	var errs ValidationErrors
 	if !slices.Contains(contract.Services, in.Service) {
-		errs = append(errs, ValidationError{Field: "service", Msg: "must be one of " + strings.Join(contract.Services, ", ")})
+		errs = append(errs, ValidationError{Field: "service", Msg: "Choose one of " + strings.Join(contract.Services, ", ")})
 	}
 	if !slices.Contains(contract.ServiceChangeKinds, in.Change) {
-		errs = append(errs, ValidationError{Field: "change", Msg: "must be one of " + strings.Join(contract.ServiceChangeKinds, ", ")})
+		errs = append(errs, ValidationError{Field: "change", Msg: "Choose one of " + strings.Join(contract.ServiceChangeKinds, ", ")})
 	}
 	return in, s.addHospitalRow(ctx, participantID, "service_changes", "changed_on", in.ChangedOn, errs, &in)
 }

@@ -146,7 +146,7 @@ func (s *participantStore) ImportParticipants(ctx context.Context, r io.Reader, 
 			v, ok := yes(m[col])
 			if !ok {
 				unreadable[col] = true
-				res.Errors = append(res.Errors, RowError{Row: row, Field: col, Detail: "must be yes or no"})
+				res.Errors = append(res.Errors, RowError{Row: row, Field: col, Detail: "Write yes or no"})
 			}
 			*dst = v
 		}

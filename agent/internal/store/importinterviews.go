@@ -74,7 +74,7 @@ func (s *participantStore) ImportInterviews(ctx context.Context, r io.Reader, dr
 		in := InterviewInput{InterviewedOn: m["interviewed_on"], Notes: m["notes"]}
 		for _, it := range rel.Asked() {
 			if !in.SetChoice(it.Code, choiceOf(m[it.Code])) {
-				res.Errors = append(res.Errors, RowError{Row: row, Field: it.Code, Detail: "must be one of " + strings.Join(InterviewChoices, ", ")})
+				res.Errors = append(res.Errors, RowError{Row: row, Field: it.Code, Detail: "Choose one of " + strings.Join(InterviewChoices, ", ")})
 			}
 		}
 		tp := strings.ToLower(m["timepoint"])

@@ -86,7 +86,7 @@ func validateAnswers(rel program.Release, in InterviewInput) ValidationErrors {
 	for code, why := range in.Unanswered {
 		codes = append(codes, code)
 		if why != contract.NotAsked && why != contract.Declined && contract.ValidCode(code) {
-			errs = append(errs, ValidationError{Field: "unanswered." + code, Msg: "must be " + contract.NotAsked + " or " + contract.Declined})
+			errs = append(errs, ValidationError{Field: "unanswered." + code, Msg: "Choose " + contract.NotAsked + " or " + contract.Declined})
 		}
 	}
 	slices.Sort(codes)
@@ -155,7 +155,7 @@ func (s *participantStore) saveInterview(tx *gorm.DB, rel program.Release, parti
 	}
 	day, _ := parseDate(in.InterviewedOn)
 	if enrolled, _ := parseDate(p.EnrolledOn); timepoint != contract.TimepointEligibility && day.Before(enrolled) {
-		return iv, &ValidationError{Field: "interviewed_on", Msg: "is before the enrollment on " + inWords(p.EnrolledOn) + ": enter the day of the interview, on or after that day"}
+		return iv, &ValidationError{Field: "interviewed_on", Msg: "Enter a day on or after the enrollment on " + inWords(p.EnrolledOn)}
 	}
 	if birth, ok := parseDate(p.BirthDate); ok {
 		if errs := notBefore("interviewed_on", "Enter the day of the interview", day, birth); len(errs) > 0 {
@@ -184,17 +184,17 @@ func (s *participantStore) saveInterview(tx *gorm.DB, rel program.Release, parti
 func (s *participantStore) checkInterview(rel program.Release, timepoint string, in InterviewInput) ValidationErrors {
 	var errs ValidationErrors
 	if !slices.Contains(contract.Timepoints, timepoint) {
-		errs = append(errs, ValidationError{Field: "timepoint", Msg: "must be one of " + strings.Join(contract.Timepoints, ", ")})
+		errs = append(errs, ValidationError{Field: "timepoint", Msg: "Choose one of " + strings.Join(contract.Timepoints, ", ")})
 	}
 	day, ok := parseDate(in.InterviewedOn)
 	if !ok {
 		errs = append(errs, ValidationError{Field: "interviewed_on", Msg: "Enter a date such as 2026-03-04"})
 	} else if day.After(s.Now().AddDate(0, 0, 1)) {
-		errs = append(errs, ValidationError{Field: "interviewed_on", Msg: "cannot be in the future"})
+		errs = append(errs, ValidationError{Field: "interviewed_on", Msg: "Enter a day no later than today"})
 	}
 	errs = append(errs, validateAnswers(rel, in)...)
 	if len(in.Notes) > 4000 {
-		errs = append(errs, ValidationError{Field: "notes", Msg: "are longer than 4000 characters"})
+		errs = append(errs, ValidationError{Field: "notes", Msg: "Use at most 4000 characters"})
 	}
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
 	return errs

@@ -158,6 +158,20 @@ func (s *journalStore) JournalAccessOf(ctx context.Context, participantID string
 	return a.view(s.Now()), nil
 }
 
+// StartCodeWaiting reports whether code is the participant's start code
+// still waiting for its first sign-in: not replaced by a newer one, used,
+// revoked or expired (a page shows a code it was given only while it is).
+func (s *journalStore) StartCodeWaiting(ctx context.Context, participantID, code string) (bool, error) {
+	var a ParticipantAccount
+	if err := s.DB.WithContext(ctx).Limit(1).Find(&a, "participant_id = ?", participantID).Error; err != nil {
+		return false, err
+	}
+	if a.CodeHash == "" || a.RevokedAt != nil || a.PINHash != "" || a.CodeExpiresAt == nil || !s.Now().Before(*a.CodeExpiresAt) {
+		return false, nil
+	}
+	return bcrypt.CompareHashAndPassword([]byte(a.CodeHash), []byte(code)) == nil, nil
+}
+
 // journalAccounts are participants' journal access as auth.SignIn sees
 // it, found by sign-in name, with the secret secretOf picks (the start code
 // or the PIN). An access that is revoked, or whose participant has

@@ -79,7 +79,7 @@ func (s *journalStore) saveJournal(ctx context.Context, participantID, week, ent
 		case !known:
 			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "is not a journal prompt of release " + rel.Version})
 		case utf8.RuneCountInString(text) > rules.MaxJournalAnswer:
-			errs = append(errs, ValidationError{Field: "answers." + code, Msg: i18n.M("is longer than 4000 characters")})
+			errs = append(errs, ValidationError{Field: "answers." + code, Msg: i18n.M("Use at most 4000 characters")})
 		case text != "":
 			kept[code] = text
 		}

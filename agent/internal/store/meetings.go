@@ -213,7 +213,7 @@ func (s *meetingStore) saveMeeting(ctx context.Context, cohortID, meetingID, rec
 	case !dayOK:
 		errs = append(errs, ValidationError{Field: "held_on", Msg: "Enter a date such as 2026-03-04"})
 	case day.After(now):
-		errs = append(errs, ValidationError{Field: "held_on", Msg: "cannot be in the future; record a meeting once it has taken place"})
+		errs = append(errs, ValidationError{Field: "held_on", Msg: "Record a meeting once it has taken place: enter a day no later than today"})
 	}
 	if n := utf8.RuneCountInString(in.Notes); n > rules.MaxMeetingNotes {
 		errs = append(errs, ValidationError{Field: "notes", Msg: fmt.Sprintf("Use at most %d characters: these have %d", rules.MaxMeetingNotes, n)})
@@ -235,7 +235,7 @@ func (s *meetingStore) saveMeeting(ctx context.Context, cohortID, meetingID, rec
 		}
 		if dayOK {
 			if c.ClosedOn != "" && in.HeldOn > c.ClosedOn {
-				errs = append(errs, ValidationError{Field: "held_on", Msg: "is after the cohort closed on " + inWords(c.ClosedOn)})
+				errs = append(errs, ValidationError{Field: "held_on", Msg: "Enter a day on or before the day the cohort closed, " + inWords(c.ClosedOn)})
 			}
 			start, _ := parseDate(c.StartDate)
 			month, th, probs := rules.MeetingTheme(rel, c.Model, start, day)

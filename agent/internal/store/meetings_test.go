@@ -163,7 +163,7 @@ func TestRecordMeetingEnforcesTheRules(t *testing.T) {
 		{"a non-member", "attendance." + outsider.ID, "not a member", with(func(in *MeetingInput) { in.Attendance[outsider.ID] = true })},
 		{"a member not marked", "attendance", "1 of 6 are not marked", with(func(in *MeetingInput) { delete(in.Attendance, ps[0].ID) })},
 		{"nobody present", "attendance", "no member is marked present", with(func(in *MeetingInput) { in.Attendance = all(false) })},
-		{"the future", "held_on", "future", with(func(in *MeetingInput) { in.HeldOn = "2026-06-21" })},
+		{"the future", "held_on", "no later than today", with(func(in *MeetingInput) { in.HeldOn = "2026-06-21" })},
 		{"before the start", "held_on", "before the cohort started", with(func(in *MeetingInput) { in.HeldOn = "2026-01-05" })},
 		{"not a date", "held_on", "such as 2026-03-04", with(func(in *MeetingInput) { in.HeldOn = "Tuesday" })},
 		{"an unknown skill", "skills", "not a skill", with(func(in *MeetingInput) { in.Skills = []string{"juggling"} })},

@@ -122,7 +122,7 @@ func (s *outingStore) saveOuting(ctx context.Context, participantID, outingID st
 				return err
 			}
 			if n == 0 {
-				return &ValidationError{Field: "goal_id", Msg: "is not one of this participant's goals"}
+				return &ValidationError{Field: "goal_id", Msg: "Choose one of this participant's goals"}
 			}
 		}
 		o = Outing{ID: uuid.NewString(), ParticipantID: participantID, OutingOn: in.Date, Activity: in.Activity, Stage: in.Stage,

@@ -22,7 +22,7 @@ func TestOutingsBoundsAndPartners(t *testing.T) {
 		{"stage 0", func(o *OutingInput) { o.Stage = 0 }, "stage", "must be 1"},
 		{"stage 5", func(o *OutingInput) { o.Stage = 5 }, "stage", "must be 1"},
 		{"negative cost", func(o *OutingInput) { o.CostCents = -100 }, "cost_cents", "negative"},
-		{"future", func(o *OutingInput) { o.Date = "2026-06-21" }, "date", "future"},
+		{"future", func(o *OutingInput) { o.Date = "2026-06-21" }, "date", "no later than today"},
 		{"before enrollment", func(o *OutingInput) { o.Date = "2026-01-11" }, "date", "before the participant's enrollment on Mon 12 Jan 2026"},
 		{"not a date", func(o *OutingInput) { o.Date = "03/02/2026" }, "date", "such as 2026-03-04"},
 		{"no activity", func(o *OutingInput) { o.Activity = " " }, "activity", "say what"},
@@ -65,7 +65,7 @@ func TestOutingsBoundsAndPartners(t *testing.T) {
 	}
 	with := OutingInput{Date: "2026-03-10", Activity: "Bowling", Stage: 3, PartnerID: ps[1].ID, GoalID: others[0].ID, CostCents: 1200}
 	_, err = st.AddOuting(ctx, ps[0].ID, with)
-	wantRefused(t, "another participant's goal", err, "goal_id", "not one of this participant's goals")
+	wantRefused(t, "another participant's goal", err, "goal_id", "Choose one of this participant's goals")
 	with.GoalID = goals[0].ID
 	o, err := st.AddOuting(ctx, ps[0].ID, with)
 	if err != nil || o.PartnerID != ps[1].ID || o.GoalID != goals[0].ID {

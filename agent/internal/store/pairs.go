@@ -105,11 +105,11 @@ func (s *pairStore) SavePairingProfile(ctx context.Context, participantID string
 		valid = valid || g == in.Gender
 	}
 	if !valid {
-		errs = append(errs, ValidationError{Field: "gender", Msg: "must be woman, man, non_binary, prefer_not_to_say or empty"})
+		errs = append(errs, ValidationError{Field: "gender", Msg: "Choose woman, man, non-binary or prefer not to say, or leave it empty"})
 	}
 	in.Notes = strings.TrimSpace(in.Notes)
 	if len(in.Notes) > 2000 {
-		errs = append(errs, ValidationError{Field: "notes", Msg: "are longer than 2000 characters"})
+		errs = append(errs, ValidationError{Field: "notes", Msg: "Use at most 2000 characters"})
 	}
 	if len(errs) > 0 {
 		return PairingProfile{}, errs
@@ -240,12 +240,12 @@ func (s *pairStore) checkPairDate(field, day string, ms []member, ids []string) 
 		return &ValidationError{Field: field, Msg: "Enter a date such as 2026-03-04"}
 	}
 	if d.After(s.today()) {
-		return &ValidationError{Field: field, Msg: "cannot be in the future"}
+		return &ValidationError{Field: field, Msg: "Enter a day no later than today"}
 	}
 	for _, m := range ms {
 		for _, id := range ids {
 			if m.ID == id && day < m.JoinedOn {
-				return &ValidationError{Field: field, Msg: "is before " + m.name() + " joined the group on " + inWords(m.JoinedOn)}
+				return &ValidationError{Field: field, Msg: "Enter a day on or after " + m.name() + " joined the group on " + inWords(m.JoinedOn)}
 			}
 		}
 	}
@@ -388,7 +388,7 @@ func (s *pairStore) JoinPair(ctx context.Context, cohortID, pairID string, in Jo
 			return err
 		}
 		if in.JoinedOn < p.FormedOn {
-			return &ValidationError{Field: "joined_on", Msg: "is before the pair was formed on " + inWords(p.FormedOn)}
+			return &ValidationError{Field: "joined_on", Msg: "Enter a day on or after the pair was formed on " + inWords(p.FormedOn)}
 		}
 		if err := tx.Create(&PairMember{PairID: p.ID, ParticipantID: in.ParticipantID, JoinedOn: in.JoinedOn}).Error; err != nil {
 			return err
@@ -430,7 +430,7 @@ func (s *pairStore) EndPair(ctx context.Context, cohortID, pairID string, in End
 	case !ok:
 		errs = append(errs, ValidationError{Field: "ended_on", Msg: "Enter a date such as 2026-03-04"})
 	case d.After(s.today()):
-		errs = append(errs, ValidationError{Field: "ended_on", Msg: "cannot be in the future"})
+		errs = append(errs, ValidationError{Field: "ended_on", Msg: "Enter a day no later than today"})
 	}
 	if len(errs) > 0 {
 		return PairInfo{}, errs
@@ -444,7 +444,7 @@ func (s *pairStore) EndPair(ctx context.Context, cohortID, pairID string, in End
 			return &ValidationError{Field: "pair", Msg: "has already ended on " + inWords(p.EndedOn)}
 		}
 		if in.EndedOn < p.FormedOn {
-			return &ValidationError{Field: "ended_on", Msg: "is before the pair was formed on " + inWords(p.FormedOn)}
+			return &ValidationError{Field: "ended_on", Msg: "Enter a day on or after the pair was formed on " + inWords(p.FormedOn)}
 		}
 		if err := tx.Model(&p).Updates(map[string]any{"ended_on": in.EndedOn, "end_reason": in.Reason, "end_note": in.Note, "updated_at": s.Now()}).Error; err != nil {
 			return err

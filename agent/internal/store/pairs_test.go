@@ -109,7 +109,7 @@ func TestFormingAndEndingPairs(t *testing.T) {
 	_, _, err = st.FormPair(ctx, cid, PairInput{ParticipantIDs: []string{ps[2].ID, ps[3].ID, ps[4].ID}, FormedOn: "2026-02-01"})
 	wantRefused(t, "trio in an even group", err, "participant_ids", "even number of members (6)")
 	_, _, err = st.FormPair(ctx, cid, PairInput{ParticipantIDs: []string{ps[2].ID, ps[3].ID}, FormedOn: "2026-06-21"})
-	wantRefused(t, "future", err, "formed_on", "future")
+	wantRefused(t, "future", err, "formed_on", "no later than today")
 	_, _, err = st.FormPair(ctx, cid, PairInput{ParticipantIDs: []string{ps[2].ID, ps[3].ID}, FormedOn: "2026-01-11"})
 	wantRefused(t, "before joining", err, "formed_on", "joined the group on Mon 12 Jan 2026")
 	if n, _ := s.countPairs(t); n != 1 {
@@ -131,7 +131,7 @@ func TestFormingAndEndingPairs(t *testing.T) {
 	_, err = st.EndPair(ctx, cid, p.ID, EndPairInput{EndedOn: "2026-03-01", Reason: rules.EndOther})
 	wantRefused(t, "other without a note", err, "note", "say why")
 	_, err = st.EndPair(ctx, cid, p.ID, EndPairInput{EndedOn: "2026-01-31", Reason: rules.EndNotWorkingWell})
-	wantRefused(t, "before formed", err, "ended_on", "before the pair was formed")
+	wantRefused(t, "before formed", err, "ended_on", "on or after the pair was formed")
 	if cur, _ := st.ParticipantPairs(ctx, ps[0].ID); len(cur) != 1 || !cur[0].Current() {
 		t.Fatalf("a refused end changed the pair: %+v", cur)
 	}

@@ -244,9 +244,9 @@ func checkPlanLines(policy program.StipendPolicy, in []PlanLineInput, goals map[
 		cur, ok := existing[l.ID]
 		switch {
 		case !ok:
-			errs = append(errs, ValidationError{Field: f("id"), Msg: "is not a line of this month's plan"})
+			errs = append(errs, ValidationError{Field: f("id"), Msg: "Choose a line of this month's plan"})
 		case kept[l.ID]:
-			errs = append(errs, ValidationError{Field: f("id"), Msg: "is given twice"})
+			errs = append(errs, ValidationError{Field: f("id"), Msg: "Give each line once"})
 		case spent[l.ID] > 0 && cur.GoalID != l.GoalID:
 			errs = append(errs, ValidationError{Field: f("goal_id"), Msg: "expenses on this line were made for its goal; it cannot move to another goal"})
 		}
@@ -335,10 +335,10 @@ func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID st
 	case !ok:
 		errs = append(errs, ValidationError{Field: "spent_on", Msg: "Enter the date of the expense, such as 2026-03-04"})
 	case day.After(s.Now()):
-		errs = append(errs, ValidationError{Field: "spent_on", Msg: "cannot be in the future"})
+		errs = append(errs, ValidationError{Field: "spent_on", Msg: "Enter a day no later than today"})
 	}
 	if in.AmountCents <= 0 {
-		errs = append(errs, ValidationError{Field: "amount_cents", Msg: "must be above zero"})
+		errs = append(errs, ValidationError{Field: "amount_cents", Msg: "Enter an amount above zero"})
 	}
 	if in.What == "" || len(in.What) > 300 {
 		errs = append(errs, ValidationError{Field: "what", Msg: "say what was bought or paid for (at most 300 characters)"})
@@ -366,7 +366,7 @@ func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID st
 			return err
 		}
 		if g.ID == "" {
-			errs = append(errs, ValidationError{Field: "goal_id", Msg: "is not one of this participant's goals"})
+			errs = append(errs, ValidationError{Field: "goal_id", Msg: "Choose one of this participant's goals"})
 		}
 		var l PlanLine
 		if err := tx.Limit(1).Find(&l, "id = ? AND participant_id = ?", in.PlanLineID, p.ID).Error; err != nil {
@@ -375,7 +375,7 @@ func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID st
 		month := rules.MonthOf(day)
 		switch {
 		case l.ID == "":
-			errs = append(errs, ValidationError{Field: "plan_line_id", Msg: "is not a line of this participant's spending plan"})
+			errs = append(errs, ValidationError{Field: "plan_line_id", Msg: "Choose a line of this participant's spending plan"})
 		case l.Month != month:
 			errs = append(errs, ValidationError{Field: "plan_line_id", Msg: fmt.Sprintf("is in the plan for %s but the money was spent on %s: choose a line of that month's plan", inMonthWords(l.Month), day.Format(dayWords))})
 		case g.ID != "" && l.GoalID != g.ID:

@@ -172,7 +172,7 @@ func TestExpensesMatchGoalAndPlan(t *testing.T) {
 	}
 	foreign := ok
 	foreign.GoalID = goals[1][0].ID
-	if _, err := st.AddExpense(ctx, stpCoach, p.ID, foreign); err == nil || !strings.Contains(err.Error(), "goal_id: is not one of this participant's goals") {
+	if _, err := st.AddExpense(ctx, stpCoach, p.ID, foreign); err == nil || !strings.Contains(err.Error(), "goal_id: Choose one of this participant's goals") {
 		t.Errorf("another participant's goal: %v", err)
 	}
 	if v, _ := st.StipendMonth(ctx, p.ID, "2026-06"); len(v.Expenses) != 0 {

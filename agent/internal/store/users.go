@@ -82,7 +82,7 @@ func checkAccount(email, name, role, password string) (string, string, Validatio
 	}
 	errs = append(errs, required(strings.TrimSpace(name), "name", "Enter the person's name", 200)...)
 	if role != RoleDirector && role != RoleCoach {
-		errs = append(errs, ValidationError{Field: "role", Msg: "must be director or coach"})
+		errs = append(errs, ValidationError{Field: "role", Msg: "Choose director or coach"})
 	}
 	h, err := hashPassword(password)
 	if err != nil {

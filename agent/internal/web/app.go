@@ -17,7 +17,6 @@ import (
 	"github.com/itsmylife/iml/pkg/jsonx"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/ratelimit"
-	"github.com/itsmylife/iml/pkg/textx"
 	"github.com/itsmylife/iml/pkg/webui"
 )
 
@@ -41,6 +40,8 @@ type App struct {
 	// signin guards the forms sent before a session (staff and
 	// participant sign-in, first-run set-up) against login CSRF.
 	signin auth.FormGuard
+	// shown holds the secrets a page shows once (KeepShown, TakeShown).
+	shown shown
 	// The sections every feature adds to the participant and cohort
 	// pages, and those pages, which a feature's form shows again with its
 	// errors.
@@ -119,25 +120,13 @@ func (s *App) RenderOwn(c *gin.Context, status int, name string, data gin.H) {
 // ParticipantFormErr shows the participant page again with a form's
 // errors, or fails on an unexpected error.
 func (s *App) ParticipantFormErr(c *gin.Context, err error, key string, data gin.H) {
-	fe, ok := FieldErrors(err)
+	fe, ok := FieldErrors(c, err)
 	if !ok {
 		s.Respond(c, err)
 		return
 	}
 	data[key] = fe
 	s.ShowParticipant(c, http.StatusUnprocessableEntity, data)
-}
-
-// RefuseText answers a form whose field holds a control or invisible
-// formatting character: nothing was read or changed.
-func (s *App) RefuseText(c *gin.Context, field string) {
-	if IsAPI(c) {
-		problem.Write(c, problem.UncleanText(field))
-		return
-	}
-	s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": i18n.M("Check what you typed"),
-		"Message": "The field \"" + field + "\" " + textx.Problem + ". Nothing was saved: go back, type it again and send the form."})
-	c.Abort()
 }
 
 // RefuseQuery answers a request whose address's query cannot be taken as
@@ -148,7 +137,7 @@ func (s *App) RefuseQuery(c *gin.Context, field, msg string) {
 		return
 	}
 	if field != "" {
-		s.RefuseText(c, field)
+		s.refuseTextPage(c, field)
 		return
 	}
 	s.Render(c, http.StatusBadRequest, "error.html", gin.H{"Title": refusedTitle(c), "Message": msg})

@@ -73,6 +73,15 @@ func (s *App) Respond(c *gin.Context, err error) {
 		s.writeMissing(c, &Missing{API: "No such participant.", Page: "There is no such participant."})
 	case errors.Is(err, store.ErrForbidden):
 		s.Forbid(c, "Only the Program Director can do this.")
+	case !IsAPI(c) && invalidProblem(err) != nil:
+		// Field mistakes that no form shows next to its fields.
+		ves, _ := problem.Fields(err)
+		msgs := make([]string, len(ves))
+		for i, e := range ves {
+			msgs[i] = Sentence(e.Field, Tr(c, e.Msg))
+		}
+		s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": refusedTitle(c), "Message": strings.Join(msgs, " ") + " Nothing was saved."})
+		c.Abort()
 	case !IsAPI(c):
 		s.Log.Error("request failed", "method", c.Request.Method, "route", c.FullPath(), "err", err)
 		s.Render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": i18n.M("Something went wrong"), "Message": i18n.M("The page could not be shown. The failure has been logged.")})
@@ -144,20 +153,22 @@ func invalidProblem(err error) *problem.Problem {
 
 // FieldErrors maps an error's field mistakes to messages per form field,
 // for a form shown again; ok is false for any other error (Respond's).
-func FieldErrors(err error) (map[string]string, bool) {
-	var ves problem.Invalids
-	var ve *problem.Invalid
-	switch {
-	case errors.As(err, &ves):
-		m := map[string]string{}
-		for _, e := range ves {
-			m[e.Field] = e.Msg
-		}
-		return m, true
-	case errors.As(err, &ve):
-		return map[string]string{ve.Field: ve.Msg}, true
+// The fields of the request's form that held a character no one types
+// (RefuseText) are among them, with their own message: with them, even
+// no error (an action that wrote nothing, such as a dry run) has mistakes.
+func FieldErrors(c *gin.Context, err error) (map[string]string, bool) {
+	ves, ok := problem.Fields(err)
+	if !ok && (err != nil || len(uncleanFields(c)) == 0) {
+		return nil, false
 	}
-	return nil, false
+	m := map[string]string{}
+	for _, e := range ves {
+		m[e.Field] = e.Msg
+	}
+	for _, e := range uncleanFields(c) {
+		m[e.Field] = e.Msg
+	}
+	return m, true
 }
 
 // SurveyRoute tells the routes of the anonymous survey (the survey page,

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -72,16 +71,16 @@ type OrgInput struct {
 }
 
 func checkOrg(in OrgInput) (OrgInput, error) {
-	in.Name = strings.TrimSpace(in.Name)
 	in.State = strings.ToUpper(strings.TrimSpace(in.State))
-	if in.Name == "" || utf8.RuneCountInString(in.Name) > 200 || !store.PlainText(in.Name) {
-		return in, &store.ValidationError{Field: "name", Msg: "is required (at most 200 characters)"}
+	var err error
+	if in.Name, err = store.Name(in.Name); err != nil {
+		return in, err
 	}
 	if _, ok := store.OrgTypeLabels[in.Type]; !ok {
-		return in, &store.ValidationError{Field: "type", Msg: "must be one of " + strings.Join(store.OrgTypes, ", ")}
+		return in, &store.ValidationError{Field: "type", Msg: "Choose one of " + strings.Join(store.OrgTypes, ", ")}
 	}
 	if !stateRE.MatchString(in.State) {
-		return in, &store.ValidationError{Field: "state", Msg: "must be a two-letter state code such as VA"}
+		return in, &store.ValidationError{Field: "state", Msg: "Enter a two-letter state code such as VA"}
 	}
 	return in, nil
 }
@@ -117,11 +116,11 @@ type OrgFilter struct {
 func (f OrgFilter) Check() error {
 	switch {
 	case f.Stage != "" && StageLabels[f.Stage] == "":
-		return &store.ValidationError{Field: "stage", Msg: "must be one of " + strings.Join(Stages, ", ")}
+		return &store.ValidationError{Field: "stage", Msg: "Choose one of " + strings.Join(Stages, ", ")}
 	case f.Type != "" && store.OrgTypeLabels[f.Type] == "":
-		return &store.ValidationError{Field: "type", Msg: "must be one of " + strings.Join(store.OrgTypes, ", ")}
+		return &store.ValidationError{Field: "type", Msg: "Choose one of " + strings.Join(store.OrgTypes, ", ")}
 	case f.State != "" && !stateRE.MatchString(f.State):
-		return &store.ValidationError{Field: "state", Msg: "must be a two-letter state code such as VA"}
+		return &store.ValidationError{Field: "state", Msg: "Enter a two-letter state code such as VA"}
 	}
 	return nil
 }
@@ -174,7 +173,7 @@ func (s *Store) AddContact(ctx context.Context, orgID string, in ContactInput) (
 	}
 	c.Phone = strings.TrimSpace(in.Phone)
 	if c.Phone != "" && !phoneRE.MatchString(c.Phone) {
-		return c, &store.ValidationError{Field: "phone", Msg: "is not a phone number (digits, spaces, + - ( ) .)"}
+		return c, &store.ValidationError{Field: "phone", Msg: "Enter a phone number of digits, spaces and + - ( ) ."}
 	}
 	if c.Email == "" && c.Phone == "" {
 		return c, &store.ValidationError{Field: "email", Msg: "give an email or a phone number"}
@@ -237,7 +236,7 @@ func (s *Store) ChangeStage(ctx context.Context, orgID string, in StageInput, by
 		return o, err
 	}
 	if StageLabels[in.To] == "" {
-		return o, &store.ValidationError{Field: "to", Msg: "must be one of " + strings.Join(Stages, ", ")}
+		return o, &store.ValidationError{Field: "to", Msg: "Choose one of " + strings.Join(Stages, ", ")}
 	}
 	on, err := s.DayOrToday("on", in.On)
 	if err != nil {

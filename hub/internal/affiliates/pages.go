@@ -17,7 +17,7 @@ func (s *Handlers) showAffiliates(c *gin.Context, status int, data gin.H) {
 	var f OrgFilter
 	_ = c.ShouldBindQuery(&f)
 	os, err := s.affiliates.FindOrganizations(ctx, f)
-	if msg, ok := web.FormError(err); ok {
+	if msg, ok := web.FormError(c, err); ok {
 		status, data["FilterError"], f = http.StatusUnprocessableEntity, msg, OrgFilter{}
 		os, err = s.affiliates.FindOrganizations(ctx, f)
 	}
@@ -72,7 +72,7 @@ func (s *Handlers) AddAffiliateSubmit(c *gin.Context) {
 	_ = c.ShouldBind(&in)
 	o, err := s.affiliates.AddOrganizationSince(c.Request.Context(), in, c.PostForm("since"))
 	if err != nil {
-		msg, ok := web.FormError(err)
+		msg, ok := web.FormError(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return

@@ -17,9 +17,9 @@ import (
 
 // AddSite creates a site of an organization.
 func (s *Store) AddSite(ctx context.Context, orgRef, name string) (store.Site, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 200 {
-		return store.Site{}, &store.ValidationError{Field: "name", Msg: "is required (at most 200 characters)"}
+	name, err := store.Name(name)
+	if err != nil {
+		return store.Site{}, err
 	}
 	o, err := s.FindOrganization(ctx, orgRef)
 	if errors.Is(err, store.ErrNotFound) {
@@ -39,7 +39,7 @@ func (s *Store) AddSite(ctx context.Context, orgRef, name string) (store.Site, e
 // on and the unused tokens are deleted, in the same transaction.
 func (s *Store) IssueEnrollmentToken(ctx context.Context, siteID string, ttl time.Duration) (string, error) {
 	if ttl < time.Minute || ttl > 30*24*time.Hour {
-		return "", &store.ValidationError{Field: "ttl", Msg: "must be between one minute and 30 days"}
+		return "", &store.ValidationError{Field: "ttl", Msg: "Enter a time from one minute to 30 days"}
 	}
 	tok := secret.Token("imlenr_")
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -29,7 +29,7 @@ func (s *Handlers) Enroll(c *gin.Context) {
 		return
 	}
 	if req.SiteID != "" && !contract.ValidID(req.SiteID) {
-		problem.Write(c, problem.Validation("site_id must be the id of the site this agent holds data for.", problem.FieldError{Field: "site_id", Detail: "is not a site id"}))
+		problem.Write(c, problem.Validation("site_id must be the id of the site this agent holds data for.", problem.FieldError{Field: "site_id", Detail: "Choose a site from the list"}))
 		return
 	}
 	site, org, cred, err := s.intake.Enroll(c.Request.Context(), strings.TrimSpace(req.Token), req.SiteID)

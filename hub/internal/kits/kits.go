@@ -54,8 +54,11 @@ func (d ReleaseDraft) Release() (program.Release, error) {
 // checkVersion refuses a version that is empty, too long or already used by
 // a published release or another draft.
 func checkVersion(tx *gorm.DB, version, draftID string) error {
-	if version == "" || len(version) > 40 || !store.PlainText(version) || strings.ContainsAny(version, " /?#") {
-		return &store.ValidationError{Field: "version", Msg: "is required: at most 40 characters without spaces or slashes, such as 2026.2"}
+	if version == "" {
+		return &store.ValidationError{Field: "version", Msg: "Enter a version such as 2026.2"}
+	}
+	if len(version) > 40 || !store.PlainText(version) || strings.ContainsAny(version, " /?#") {
+		return &store.ValidationError{Field: "version", Msg: "Use at most 40 characters without spaces, slashes, ? or #, such as 2026.2"}
 	}
 	var n int64
 	if err := tx.Model(&store.Release{}).Where("version = ?", version).Count(&n).Error; err != nil {
@@ -202,7 +205,7 @@ func checkUpload(f FileUpload) error {
 	case strings.TrimSpace(f.Name) == "" || len(f.Name) > 200 || !store.PlainText(f.Name) || strings.ContainsAny(f.Name, "/\\"):
 		return &store.ValidationError{Field: "name", Msg: "the file needs a name of at most 200 characters without slashes"}
 	case !slices.Contains(program.FileKinds, f.Kind):
-		return &store.ValidationError{Field: "kind", Msg: "must be one of " + strings.Join(program.FileKinds, ", ")}
+		return &store.ValidationError{Field: "kind", Msg: "Choose one of " + strings.Join(program.FileKinds, ", ")}
 	case !slices.Contains(KitMediaTypes, f.MediaType):
 		return &store.ValidationError{Field: "file", Msg: fmt.Sprintf("files of type %q cannot be attached; attach %s", f.MediaType, strings.Join(KitMediaTypes, ", "))}
 	case len(f.Data) == 0:

@@ -32,18 +32,18 @@ func (s *Handlers) outcomeFilter(c *gin.Context) (OutcomeFilter, *problem.Proble
 	f := OutcomeFilter{OrgID: q.Get("org"), OrgType: q.Get("org_type"), State: strings.ToUpper(strings.TrimSpace(q.Get("state"))), Model: q.Get("model"), SiteID: q.Get("site")}
 	var errs []problem.FieldError
 	if f.OrgType != "" && !slices.Contains(store.OrgTypes, f.OrgType) {
-		errs = append(errs, problem.FieldError{Field: "org_type", Detail: "must be one of " + strings.Join(store.OrgTypes, ", ")})
+		errs = append(errs, problem.FieldError{Field: "org_type", Detail: "Choose one of " + strings.Join(store.OrgTypes, ", ")})
 	}
 	if f.State != "" && (len(f.State) != 2 || f.State[0] < 'A' || f.State[0] > 'Z' || f.State[1] < 'A' || f.State[1] > 'Z') {
-		errs = append(errs, problem.FieldError{Field: "state", Detail: "must be a two-letter state code such as VA"})
+		errs = append(errs, problem.FieldError{Field: "state", Detail: "Enter a two-letter state code such as VA"})
 	}
 	if f.Model != "" && !slices.Contains(contract.Models, f.Model) {
-		errs = append(errs, problem.FieldError{Field: "model", Detail: "must be one of " + strings.Join(contract.Models, ", ")})
+		errs = append(errs, problem.FieldError{Field: "model", Detail: "Choose one of " + strings.Join(contract.Models, ", ")})
 	}
 	if y := q.Get("year"); y != "" {
 		n, err := strconv.Atoi(y)
 		if err != nil || n < 2000 || n > 2100 {
-			errs = append(errs, problem.FieldError{Field: "year", Detail: "must be an enrollment year such as 2026"})
+			errs = append(errs, problem.FieldError{Field: "year", Detail: "Enter an enrollment year such as 2026"})
 		}
 		f.Year = n
 	}
@@ -71,7 +71,7 @@ func (s *Handlers) scopeFilter(c *gin.Context, u store.User, orgID, siteID strin
 	if orgID != "" {
 		o, err := s.St.FindOrganization(ctx, orgID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && o.ID != orgID) {
-			return orgID, problem.Validation("No such organization.", problem.FieldError{Field: "org", Detail: "is not an organization id"})
+			return orgID, problem.Validation("No such organization.", problem.FieldError{Field: "org", Detail: "Choose an organization from the list"})
 		}
 		if err != nil {
 			return orgID, s.Internal(c, err)
@@ -84,7 +84,7 @@ func (s *Handlers) scopeFilter(c *gin.Context, u store.User, orgID, siteID strin
 		}
 		var ve *store.ValidationError
 		if errors.Is(err, store.ErrNotFound) || errors.As(err, &ve) {
-			return orgID, problem.Validation("No such site.", problem.FieldError{Field: "site", Detail: "is not a site id"})
+			return orgID, problem.Validation("No such site.", problem.FieldError{Field: "site", Detail: "Choose a site from the list"})
 		}
 		if err != nil {
 			return orgID, s.Internal(c, err)

@@ -335,7 +335,7 @@ func TestTAPagesAndFidelitySeam(t *testing.T) {
 		}
 		before := h.taState(t)
 		resp, html = page(t, http.MethodPost, "/ta/requests/"+w.ID+"/answer", url.Values{"answer": {""}})
-		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, "The answer is required") {
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, "Enter the answer.") {
 			t.Fatalf("empty answer: %d", resp.StatusCode)
 		}
 		resp, html = page(t, http.MethodPost, "/affiliates/"+org.ID+"/stage", url.Values{"to": {"launched"}})

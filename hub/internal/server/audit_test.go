@@ -243,12 +243,32 @@ func TestAuditLog(t *testing.T) {
 		t.Run("page", func(t *testing.T) {
 			cookie := map[string]string{"Cookie": "iml_hub_session=" + f.callers[store.RoleAdmin].token}
 			resp, b := h.do(t, request{method: http.MethodGet, path: "/admin/audit?actor=director%40", header: cookie})
-			if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "GET /outcomes/pom") || strings.Contains(string(b), "POST /api/v1/users/:id/roles") ||
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "Read the outcomes reports") || strings.Contains(string(b), "Gave a role") ||
 				!strings.Contains(string(b), `href="/admin/audit.csv?actor=director%40"`) {
 				t.Fatalf("audit page: %d %s", resp.StatusCode, b)
 			}
+			// An account's change in words, about the account by email; no
+			// route or id on the page.
+			resp, b = h.do(t, request{method: http.MethodGet, path: "/admin/audit?actor=admin%40", header: cookie})
+			page := string(b)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(page, "<td>Gave a role</td><td>"+f.target.Email+"</td>") ||
+				strings.Contains(page, "/api/v1/users/:id/roles") || strings.Contains(page, f.target.ID) {
+				t.Fatalf("the admin's entries: %d %s", resp.StatusCode, page)
+			}
+			var api struct {
+				Entries []struct {
+					Route       string `json:"route"`
+					ActionLabel string `json:"action_label"`
+					SubjectName string `json:"subject_name"`
+				} `json:"entries"`
+			}
+			resp, b = h.do(t, request{method: http.MethodGet, path: "/api/v1/audit?actor=admin%40", header: map[string]string{"Authorization": "Bearer " + f.callers[store.RoleAdmin].token}})
+			wantJSON(t, resp, b, &api)
+			if len(api.Entries) == 0 || api.Entries[len(api.Entries)-1].Route == "" || api.Entries[len(api.Entries)-1].ActionLabel == "" {
+				t.Fatalf("the API's entries keep their route and add words: %s", b)
+			}
 			resp, b = h.do(t, request{method: http.MethodGet, path: "/admin/audit?from=nonsense", header: cookie})
-			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), "is not a date") {
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), "Check the search (From): Enter a date such as 2026-03-04.") {
 				t.Fatalf("bad date on the page: %d", resp.StatusCode)
 			}
 			resp, b = h.do(t, request{method: http.MethodGet, path: "/admin/audit.csv?actor=director", header: cookie})

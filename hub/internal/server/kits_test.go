@@ -406,11 +406,11 @@ func TestKitAndTrainingPagesRefuseBadInput(t *testing.T) {
 			return resp.StatusCode, resp.Header.Get("Location"), string(b)
 		}
 		st, _, page := form(t, "/training/events", "title=&mode=virtual&starts_on=2026-04-01&trainer=Tess&capacity=10")
-		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Title is required") || !strings.Contains(page, "Nothing was changed") {
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Enter the title.") || !strings.Contains(page, "Nothing was changed") {
 			t.Fatalf("event without a title: %d", st)
 		}
 		st, _, page = form(t, "/training/people", "name=Casey&email=casey&org_id="+org.ID+"&role=coach")
-		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Email must be an email address") {
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Enter an email address such as name@example.org.") {
 			t.Fatalf("person with a bad email: %d", st)
 		}
 		if es, _ := training.New(h.st).TrainingEvents(ctx); len(es) != 0 {

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/dbx"
 )
 
 // Who may use a route: the first middleware of its chain.
@@ -271,6 +272,8 @@ func (s *Server) register(r *gin.Engine) {
 			chain = append(chain, s.requireRole(rt.roles...))
 		}
 		chain = append(chain, rt.guards...)
-		r.Handle(rt.method, rt.path, append(chain, rt.handle)...)
+		// The action runs with writes barred when its form held a
+		// character no one types (web.MarkUnclean).
+		r.Handle(rt.method, rt.path, append(chain, dbx.BarMarked, rt.handle)...)
 	}
 }

@@ -246,13 +246,29 @@ func (s *Server) notFound(c *gin.Context) {
 	s.Render(c, http.StatusNotFound, "error.html", gin.H{"Title": "Not found", "Message": "There is no page at this address."})
 }
 
-// refuseText answers a form whose field holds a control or invisible
-// formatting character: nothing was read or changed.
-func (s *Server) refuseText(c *gin.Context, field string) {
-	if web.IsAPI(c) {
-		problem.Write(c, problem.UncleanText(field))
+// refuseText answers a form whose fields hold a control or invisible
+// formatting character (textx.FormGuard): the API with a problem naming
+// the field; a page goes on to its handler, the form cleaned and its
+// writes barred (web.MarkUnclean), to be shown again with the message. A
+// field whose name holds one (no page's form sends that) gets the error
+// page: nothing was read or changed.
+func (s *Server) refuseText(c *gin.Context, fields []textx.Unclean) {
+	if web.IsAPI(c) || strings.HasPrefix(c.Request.URL.Path, "/sync/") {
+		problem.Write(c, problem.UncleanText(fields[0].Field))
 		return
 	}
+	for _, f := range fields {
+		if f.Field == textx.NameField {
+			s.refuseTextPage(c, f.Field)
+			return
+		}
+	}
+	web.MarkUnclean(c, fields)
+}
+
+// refuseTextPage is the error page for a field, named in the address or
+// by a form, that cannot be shown with its form.
+func (s *Server) refuseTextPage(c *gin.Context, field string) {
 	s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Check what you typed",
 		"Message": "The field \"" + field + "\" " + textx.Problem + ". Nothing was saved: go back, type it again and send the form."})
 	c.Abort()
@@ -266,7 +282,7 @@ func (s *Server) refuseQuery(c *gin.Context, field, msg string) {
 		return
 	}
 	if field != "" {
-		s.refuseText(c, field)
+		s.refuseTextPage(c, field)
 		return
 	}
 	s.Render(c, http.StatusBadRequest, "error.html", gin.H{"Title": refusedTitle(c), "Message": msg})

@@ -29,7 +29,7 @@ func auditFilter(c *gin.Context) (AuditFilter, []problem.FieldError) {
 		}
 		t, err := time.Parse("2006-01-02", v)
 		if err != nil {
-			errs = append(errs, problem.FieldError{Field: field, Detail: "is not a date (YYYY-MM-DD)"})
+			errs = append(errs, problem.FieldError{Field: field, Detail: "Enter a date such as 2026-03-04"})
 		}
 		return t
 	}
@@ -38,19 +38,25 @@ func auditFilter(c *gin.Context) (AuditFilter, []problem.FieldError) {
 		f.To = to.AddDate(0, 0, 1)
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		errs = append(errs, problem.FieldError{Field: "to", Detail: "is before from"})
+		errs = append(errs, problem.FieldError{Field: "to", Detail: "Enter a day on or after the From day"})
 	}
 	if b := c.Query("before"); b != "" {
 		n, err := strconv.ParseInt(b, 10, 64)
 		if err != nil || n < 1 {
-			errs = append(errs, problem.FieldError{Field: "before", Detail: "is not an entry id"})
+			errs = append(errs, problem.FieldError{Field: "before", Detail: "Open the older entries from the log's link: this is not an entry's number"})
 		}
 		f.Before = n
 	}
 	if len(f.Actor) > 200 || len(f.Action) > 300 {
-		errs = append(errs, problem.FieldError{Field: "actor", Detail: "is too long"})
+		errs = append(errs, problem.FieldError{Field: "actor", Detail: "Enter at most 200 characters for the actor and 300 for the action"})
 	}
 	return f, errs
+}
+
+// searchError is what the page says of a search it cannot run.
+func searchError(errs []problem.FieldError) string {
+	label := map[string]string{"from": "From", "to": "To", "actor": "Actor", "before": "Older entries"}[errs[0].Field]
+	return "Check the search (" + label + "): " + errs[0].Detail + "."
 }
 
 const auditPage = 100
@@ -62,11 +68,15 @@ func (s *Handlers) APIAudit(c *gin.Context) {
 		return
 	}
 	es, err := s.staff.Audit(c.Request.Context(), f, auditPage)
+	var rows []AuditRow
+	if err == nil {
+		rows, err = s.staff.AuditRows(c.Request.Context(), es)
+	}
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
-	out := gin.H{"entries": es}
+	out := gin.H{"entries": web.NonNil(rows)}
 	if len(es) == auditPage {
 		out["next_before"] = es[len(es)-1].ID
 	}
@@ -83,7 +93,7 @@ func (s *Handlers) AuditExport(c *gin.Context) {
 			problem.Write(c, problem.Validation("The search is not valid.", errs...))
 			return
 		}
-		s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Audit export", "Message": "The search is not valid: " + errs[0].Field + " " + errs[0].Detail + "."})
+		s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Audit export", "Message": searchError(errs)})
 		return
 	}
 	c.Header("Content-Type", "text/csv; charset=utf-8")
@@ -124,15 +134,19 @@ func (s *Handlers) AuditPage(c *gin.Context) {
 	status := http.StatusOK
 	if errs != nil {
 		status = http.StatusUnprocessableEntity
-		data["Error"] = "The search is not valid: " + errs[0].Field + " " + errs[0].Detail + "."
+		data["Error"] = searchError(errs)
 		f = AuditFilter{}
 	}
 	es, err := s.staff.Audit(c.Request.Context(), f, auditPage)
+	var rows []AuditRow
+	if err == nil {
+		rows, err = s.staff.AuditRows(c.Request.Context(), es)
+	}
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
-	data["Entries"] = es
+	data["Entries"] = rows
 	q := url.Values{}
 	for _, k := range []string{"actor", "action", "from", "to"} {
 		if v := c.Query(k); v != "" && errs == nil {

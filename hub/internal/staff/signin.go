@@ -99,6 +99,13 @@ func (s *Handlers) LoginSubmit(c *gin.Context) {
 		s.Render(c, status, "login.html", d)
 		return
 	}
+	if msg, ok := web.FormError(c, err); ok && !errors.Is(err, store.ErrNotFound) {
+		// A form the hub could not take as it was sent (web.MarkUnclean).
+		d := s.LoginData(c, next)
+		d["Email"], d["Error"] = c.PostForm("email"), msg
+		s.Render(c, http.StatusUnprocessableEntity, "login.html", d)
+		return
+	}
 	if err != nil {
 		s.Log.Error("login", "err", err)
 		s.Render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": "Sign-in failed", "Message": "The hub could not sign you in. The failure has been logged."})

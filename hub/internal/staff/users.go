@@ -38,7 +38,7 @@ func (s *Store) AddUser(ctx context.Context, email, name, role, orgID, password 
 		return store.User{}, err
 	}
 	if strings.TrimSpace(name) == "" {
-		return store.User{}, &store.ValidationError{Field: "name", Msg: "is required"}
+		return store.User{}, &store.ValidationError{Field: "name", Msg: "Enter a name"}
 	}
 	h := ""
 	if password != "" {
@@ -78,7 +78,7 @@ func (s *Store) Assign(ctx context.Context, by, userID, role, orgID string) (sto
 
 func (s *Store) assign(tx *gorm.DB, by, userID, role, orgID string) (store.RoleAssignment, error) {
 	if !slices.Contains(store.Roles, role) {
-		return store.RoleAssignment{}, &store.ValidationError{Field: "role", Msg: "must be one of " + strings.Join(store.Roles, ", ")}
+		return store.RoleAssignment{}, &store.ValidationError{Field: "role", Msg: "Choose one of " + strings.Join(store.Roles, ", ")}
 	}
 	orgID = strings.TrimSpace(orgID)
 	switch {
@@ -100,7 +100,7 @@ func (s *Store) assign(tx *gorm.DB, by, userID, role, orgID string) (store.RoleA
 			return store.RoleAssignment{}, err
 		}
 		if n == 0 {
-			return store.RoleAssignment{}, &store.ValidationError{Field: "org_id", Msg: "is not an organization id"}
+			return store.RoleAssignment{}, &store.ValidationError{Field: "org_id", Msg: "Choose an organization from the list"}
 		}
 		if err := tx.Model(&store.RoleAssignment{}).Where("user_id = ? AND role = ?", userID, store.RoleDirector).Count(&n).Error; err != nil {
 			return store.RoleAssignment{}, err

@@ -31,10 +31,10 @@ func (s *Store) DayOrToday(field, v string) (string, error) {
 		return s.Today(), nil
 	}
 	if !IsDay(v) {
-		return "", &ValidationError{Field: field, Msg: "must be a date YYYY-MM-DD"}
+		return "", &ValidationError{Field: field, Msg: "Enter a date such as 2026-03-04"}
 	}
 	if v > s.Today() {
-		return "", &ValidationError{Field: field, Msg: "cannot be in the future"}
+		return "", &ValidationError{Field: field, Msg: "Enter a day no later than today"}
 	}
 	return v, nil
 }
@@ -45,11 +45,25 @@ func Text(field, v string, required bool, max int) (string, error) {
 	v = strings.TrimSpace(v)
 	switch {
 	case !PlainText(v):
-		return "", &ValidationError{Field: field, Msg: "must be plain text"}
+		return "", &ValidationError{Field: field, Msg: "Type this as plain text, without control characters"}
 	case required && v == "":
-		return "", &ValidationError{Field: field, Msg: "is required"}
+		return "", &ValidationError{Field: field, Msg: "Enter the " + strings.ReplaceAll(field, "_", " ")}
 	case utf8.RuneCountInString(v) > max:
-		return "", &ValidationError{Field: field, Msg: fmt.Sprintf("is longer than %d characters", max)}
+		return "", &ValidationError{Field: field, Msg: fmt.Sprintf("Enter at most %d characters", max)}
+	}
+	return v, nil
+}
+
+// Name checks a required name: plain text of at most 200 characters.
+func Name(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "":
+		return "", &ValidationError{Field: "name", Msg: "Enter a name"}
+	case utf8.RuneCountInString(v) > 200:
+		return "", &ValidationError{Field: "name", Msg: "Enter at most 200 characters"}
+	case !PlainText(v):
+		return "", &ValidationError{Field: "name", Msg: "Type this as plain text, without control characters"}
 	}
 	return v, nil
 }
@@ -86,7 +100,7 @@ func NotFound(err error) error {
 func ValidEmail(email string) (string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 200 {
-		return "", &ValidationError{Field: "email", Msg: "must be an email address"}
+		return "", &ValidationError{Field: "email", Msg: "Enter an email address such as name@example.org"}
 	}
 	return email, nil
 }

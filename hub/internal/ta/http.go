@@ -187,7 +187,7 @@ func (s *Handlers) TaRequestsPage(c *gin.Context) {
 		return
 	}
 	rs, err := s.ta.TARequests(c.Request.Context(), f)
-	if msg, ok := web.FormError(err); ok {
+	if msg, ok := web.FormError(c, err); ok {
 		status, data["Error"], data["Status"] = http.StatusUnprocessableEntity, msg, ""
 		f.Status = ""
 		rs, err = s.ta.TARequests(c.Request.Context(), f)
@@ -245,7 +245,7 @@ func (s *Handlers) showRequest(c *gin.Context, status int, data gin.H) {
 func (s *Handlers) requestForm(c *gin.Context, notice string, change func(r TARequest) error) {
 	r := requestOf(c)
 	if err := change(r); err != nil {
-		msg, ok := web.FormError(err)
+		msg, ok := web.FormError(c, err)
 		if !ok {
 			s.Respond(c, err)
 			return

@@ -148,7 +148,7 @@ func (s *Store) checkIn(ctx context.Context, orgID, id string) (TACheckIn, error
 func dueDate(p TAPlan, v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if !store.IsDay(v) {
-		return "", &store.ValidationError{Field: "due_on", Msg: "must be a date YYYY-MM-DD"}
+		return "", &store.ValidationError{Field: "due_on", Msg: "Enter a date such as 2026-03-04"}
 	}
 	start, _ := time.Parse(time.DateOnly, p.OpenedOn)
 	if v < p.OpenedOn || v > start.AddDate(2, 0, 0).Format(time.DateOnly) {
@@ -177,7 +177,7 @@ func (s *Store) RescheduleCheckIn(ctx context.Context, orgID, id, due string) (T
 		return c, err
 	}
 	if c.DoneOn != "" {
-		return c, &store.ValidationError{Field: "due_on", Msg: "this check-in has happened; it cannot be moved"}
+		return c, &store.ValidationError{Field: "due_on", Msg: "Schedule a new check-in instead: this one has happened and cannot be moved"}
 	}
 	p, err := s.planOf(ctx, orgID)
 	if err != nil {
@@ -229,11 +229,11 @@ func (s *Store) AssignPlan(ctx context.Context, orgID, specialistID string) erro
 func (s *Store) checkSpecialist(ctx context.Context, field, id string) error {
 	var u store.User
 	if !store.PlainText(id) {
-		return &store.ValidationError{Field: field, Msg: "is not a staff account"}
+		return &store.ValidationError{Field: field, Msg: "Choose a staff account from the list"}
 	}
 	err := s.DB.WithContext(ctx).First(&u, "id = ?", id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return &store.ValidationError{Field: field, Msg: "is not a staff account"}
+		return &store.ValidationError{Field: field, Msg: "Choose a staff account from the list"}
 	}
 	if err != nil {
 		return err
@@ -243,7 +243,7 @@ func (s *Store) checkSpecialist(ctx context.Context, field, id string) error {
 		return err
 	}
 	if n == 0 {
-		return &store.ValidationError{Field: field, Msg: "is not a TA specialist or an admin"}
+		return &store.ValidationError{Field: field, Msg: "Choose a TA specialist or an admin"}
 	}
 	return nil
 }
@@ -277,10 +277,10 @@ func (s *Store) LogTAContact(ctx context.Context, orgID string, in TAContactInpu
 		return c, err
 	}
 	if !slices.Contains(TAModes, in.Mode) {
-		return c, &store.ValidationError{Field: "mode", Msg: "must be one of " + strings.Join(TAModes, ", ")}
+		return c, &store.ValidationError{Field: "mode", Msg: "Choose one of " + strings.Join(TAModes, ", ")}
 	}
 	if in.Minutes < 1 || in.Minutes > 600 {
-		return c, &store.ValidationError{Field: "minutes", Msg: "must be between 1 and 600"}
+		return c, &store.ValidationError{Field: "minutes", Msg: "Enter a number of minutes from 1 to 600"}
 	}
 	if c.Notes, err = store.Text("notes", in.Notes, true, 8000); err != nil {
 		return c, err
@@ -340,7 +340,7 @@ func (s *Store) TARequests(ctx context.Context, f TAFilter) ([]TARequest, error)
 	q := s.DB.WithContext(ctx).Order("received_at, id")
 	if f.Status != "" {
 		if !slices.Contains([]string{contract.TAOpen, contract.TAAssigned, contract.TAAnswered, contract.TAClosed}, f.Status) {
-			return nil, &store.ValidationError{Field: "status", Msg: "must be open, assigned, answered or closed"}
+			return nil, &store.ValidationError{Field: "status", Msg: "Choose open, assigned, answered or closed"}
 		}
 		q = q.Where("status = ?", f.Status)
 	}

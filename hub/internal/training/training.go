@@ -93,7 +93,7 @@ var ModuleNames = map[string]string{
 func checkDate(field, v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if !store.IsDay(v) {
-		return v, &store.ValidationError{Field: field, Msg: "must be a date YYYY-MM-DD"}
+		return v, &store.ValidationError{Field: field, Msg: "Enter a date such as 2026-03-04"}
 	}
 	return v, nil
 }
@@ -109,11 +109,11 @@ func (s *Store) AddTrainee(ctx context.Context, orgRef, name, email, role string
 		return t, err
 	}
 	if role != TraineeCoach && role != TraineeDirector {
-		return t, &store.ValidationError{Field: "role", Msg: "must be coach or director"}
+		return t, &store.ValidationError{Field: "role", Msg: "Choose coach or director"}
 	}
 	o, err := s.FindOrganization(ctx, orgRef)
 	if errors.Is(err, store.ErrNotFound) {
-		return t, &store.ValidationError{Field: "org", Msg: "no such organization"}
+		return t, &store.ValidationError{Field: "org", Msg: "Choose an organization from the list"}
 	}
 	if err != nil {
 		return t, err
@@ -123,7 +123,7 @@ func (s *Store) AddTrainee(ctx context.Context, orgRef, name, email, role string
 		return t, err
 	}
 	if n > 0 {
-		return t, &store.ValidationError{Field: "email", Msg: "someone of this organization is already registered with this email"}
+		return t, &store.ValidationError{Field: "email", Msg: "Use another email: someone of this organization is already registered with this one"}
 	}
 	t = Trainee{ID: uuid.NewString(), OrgID: o.ID, Name: t.Name, Email: email, Role: role, CreatedAt: s.Now()}
 	return t, s.DB.WithContext(ctx).Create(&t).Error
@@ -155,7 +155,7 @@ func (s *Store) AddTrainingEvent(ctx context.Context, e TrainingEvent) (Training
 		return e, err
 	}
 	if e.Mode != ModeVirtual && e.Mode != ModeInPerson {
-		return e, &store.ValidationError{Field: "mode", Msg: "must be virtual or in_person"}
+		return e, &store.ValidationError{Field: "mode", Msg: "Choose virtual or in person"}
 	}
 	if e.StartsOn, err = checkDate("starts_on", e.StartsOn); err != nil {
 		return e, err
@@ -167,19 +167,19 @@ func (s *Store) AddTrainingEvent(ctx context.Context, e TrainingEvent) (Training
 		return e, err
 	}
 	if e.EndsOn < e.StartsOn {
-		return e, &store.ValidationError{Field: "ends_on", Msg: "cannot be before the first day"}
+		return e, &store.ValidationError{Field: "ends_on", Msg: "Enter a last day on or after the first day"}
 	}
 	if e.Trainer, err = store.Text("trainer", e.Trainer, true, 200); err != nil {
 		return e, err
 	}
 	if e.Location, err = store.Text("location", e.Location, e.Mode == ModeInPerson, 300); err != nil {
 		if e.Mode == ModeInPerson {
-			return e, &store.ValidationError{Field: "location", Msg: "an in-person training needs a place (at most 300 characters)"}
+			return e, &store.ValidationError{Field: "location", Msg: "Enter the place of an in-person training (at most 300 characters)"}
 		}
 		return e, err
 	}
 	if e.Capacity < 1 || e.Capacity > 1000 {
-		return e, &store.ValidationError{Field: "capacity", Msg: "must be between 1 and 1000"}
+		return e, &store.ValidationError{Field: "capacity", Msg: "Enter a number from 1 to 1000"}
 	}
 	e.ID, e.CreatedAt = uuid.NewString(), s.Now()
 	return e, s.DB.WithContext(ctx).Create(&e).Error
@@ -219,7 +219,7 @@ func (s *Store) Register(ctx context.Context, eventID, traineeID string) error {
 		}
 		var t Trainee
 		if err := tx.First(&t, "id = ?", traineeID).Error; err != nil {
-			return &store.ValidationError{Field: "trainee_id", Msg: "no such person"}
+			return &store.ValidationError{Field: "trainee_id", Msg: "Choose a person from the list"}
 		}
 		var n int64
 		if err := tx.Model(&TrainingRegistration{}).Where("event_id = ? AND trainee_id = ?", eventID, traineeID).Count(&n).Error; err != nil {
@@ -242,7 +242,7 @@ func (s *Store) Register(ctx context.Context, eventID, traineeID string) error {
 func (s *Store) MarkAttendance(ctx context.Context, eventID, traineeID string, attended bool) error {
 	res := s.DB.WithContext(ctx).Model(&TrainingRegistration{}).Where("event_id = ? AND trainee_id = ?", eventID, traineeID).Update("attended", attended)
 	if res.Error == nil && res.RowsAffected == 0 {
-		return &store.ValidationError{Field: "trainee_id", Msg: "this person is not registered for the training"}
+		return &store.ValidationError{Field: "trainee_id", Msg: "Register this person for the training first"}
 	}
 	return res.Error
 }
@@ -250,7 +250,7 @@ func (s *Store) MarkAttendance(ctx context.Context, eventID, traineeID string, a
 // CompleteModule records a module a person completed.
 func (s *Store) CompleteModule(ctx context.Context, traineeID, module, completedOn, by string) error {
 	if !slices.Contains(Modules, module) {
-		return &store.ValidationError{Field: "module", Msg: "must be one of " + strings.Join(Modules, ", ")}
+		return &store.ValidationError{Field: "module", Msg: "Choose one of " + strings.Join(Modules, ", ")}
 	}
 	completedOn, err := s.DayOrToday("completed_on", completedOn)
 	if err != nil {

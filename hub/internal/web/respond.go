@@ -59,8 +59,12 @@ func (s *Base) Respond(c *gin.Context, err error, notFound ...string) {
 // Message returns the message a page shows for a client's mistake; for
 // any other failure it responds (the error page) and returns false.
 func (s *Base) Message(c *gin.Context, err error, notFound string) (string, bool) {
-	if p := clientProblem(err, notFound); p != nil {
-		return p.Detail, true
+	if msg, ok := FormError(c, err); ok && !errors.Is(err, store.ErrNotFound) {
+		return msg, true
+	}
+	p := clientProblem(err, notFound)
+	if p != nil {
+		return withUnclean(c, err, p.Detail), true
 	}
 	s.Respond(c, err)
 	return "", false
