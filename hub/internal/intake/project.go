@@ -209,11 +209,11 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE `+store.AfterMark("r")+` A
 	if err != nil || len(pend) == 0 {
 		return 0, bound, err
 	}
-	ids := make([]string, len(pend))
+	ids, types := make([]string, len(pend)), make([]string, len(pend))
 	batch := make(map[string]bool, len(pend))
 	pr := projection{rows: map[string][][]any{}}
 	for i, p := range pend {
-		ids[i], batch[p.ID] = p.ID, true
+		ids[i], types[i], batch[p.ID] = p.ID, p.Type, true
 		if p.Deleted {
 			continue // a tombstone: the record's rows go and none come back
 		}
@@ -226,7 +226,7 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE `+store.AfterMark("r")+` A
 	// The rows the batch replaces, and every other row of the
 	// participants it touches: the rollups move by what they add up to
 	// after the batch less before.
-	before, err := outcomes.LoadAffected(tx, ids, pr.keys)
+	before, err := outcomes.LoadAffected(tx, ids, types, pr.keys)
 	if err != nil {
 		return 0, bound, err
 	}

@@ -5,6 +5,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
 )
 
@@ -19,15 +20,27 @@ type Affected struct {
 	Projected map[string]bool
 }
 
+// recordTables is the projected table of each record type (a
+// hospitalization's service changes go with it). A record keeps its type
+// from version to version (the hub refuses another), so its current rows
+// are in its type's table.
+var recordTables = map[string]string{
+	contract.TypePOMInterview: "pom_interviews", contract.TypeParticipant: "outcome_participants", contract.TypeSurveyResponse: "outcome_surveys",
+	contract.TypeHospitalization: "outcome_hospitalizations", contract.TypeParticipation: "outcome_participation", contract.TypeCohortMonth: "outcome_cohort_months",
+}
+
 // LoadAffected reads in tx the projected rows a batch can change: those of
-// its records (ids) and, in the tables keyed by participant, every row of
-// the participants in keys (those of the batch's new rows) and of the
-// participants its records' current rows belong to.
-func LoadAffected(tx *gorm.DB, ids []string, keys [][2]string) (*Affected, error) {
+// its records (ids, of the types in types) and, in the tables keyed by
+// participant, every row of the participants in keys (those of the batch's
+// new rows) and of the participants its records' current rows belong to.
+func LoadAffected(tx *gorm.DB, ids, types []string, keys [][2]string) (*Affected, error) {
 	a := &Affected{Projected: map[string]bool{}}
-	l := &loader{tx: tx, ids: ids, batch: make(map[string]bool, len(ids)), keys: map[[2]string]bool{}, seen: map[string]bool{}, a: a}
-	for _, id := range ids {
+	l := &loader{tx: tx, ids: map[string][]string{}, batch: make(map[string]bool, len(ids)), keys: map[[2]string]bool{}, seen: map[string]bool{}, a: a}
+	for i, id := range ids {
 		l.batch[id] = true
+		if t := recordTables[types[i]]; t != "" {
+			l.ids[t] = append(l.ids[t], id)
+		}
 	}
 	for _, k := range keys {
 		l.keys[k] = true
@@ -53,10 +66,10 @@ func LoadAffected(tx *gorm.DB, ids []string, keys [][2]string) (*Affected, error
 
 type loader struct {
 	tx    *gorm.DB
-	ids   []string
-	batch map[string]bool    // ids, as a set
-	keys  map[[2]string]bool // the participants of this round
-	seen  map[string]bool    // the records read
+	ids   map[string][]string // the batch's records, by projected table
+	batch map[string]bool     // the batch's records
+	keys  map[[2]string]bool  // the participants of this round
+	seen  map[string]bool     // the records read
 	a     *Affected
 }
 
@@ -87,8 +100,9 @@ func (l *loader) participantRows(byID bool) (map[[2]string]bool, error) {
 		var conds []string
 		var args [][]any
 		if byID {
-			for start := 0; start < len(l.ids); start += idChunk {
-				conds, args = append(conds, "record_id IN ?"), append(args, []any{l.ids[start:min(start+idChunk, len(l.ids))]})
+			ids := l.ids[t]
+			for start := 0; start < len(ids); start += idChunk {
+				conds, args = append(conds, "record_id IN ?"), append(args, []any{ids[start:min(start+idChunk, len(ids))]})
 			}
 		}
 		if len(l.keys) > 0 {
@@ -208,14 +222,16 @@ func (l *loader) recordRows() error {
 	if dbx.Dialect(l.tx) == dbx.Postgres {
 		answers = "CAST(answers AS TEXT)"
 	}
-	for start := 0; start < len(l.ids); start += idChunk {
-		ids := l.ids[start:min(start+idChunk, len(l.ids))]
+	ids := l.ids["outcome_surveys"]
+	for start := 0; start < len(ids); start += idChunk {
 		var surveys []struct {
 			RecordID, SiteID, Model string
 			Year                    int
 			Answers                 string
 		}
-		if err := l.tx.Raw("SELECT record_id, site_id, model, year, "+answers+" AS answers FROM outcome_surveys WHERE record_id IN ?", ids).Scan(&surveys).Error; err != nil {
+		err := l.tx.Raw("SELECT record_id, site_id, model, year, "+answers+" AS answers FROM outcome_surveys WHERE record_id IN ?", ids[start:min(start+idChunk, len(ids))]).
+			Scan(&surveys).Error
+		if err != nil {
 			return err
 		}
 		for _, s := range surveys {
@@ -225,9 +241,12 @@ func (l *loader) recordRows() error {
 			}
 			l.a.Surveys, l.a.Projected[s.RecordID] = append(l.a.Surveys, sv), true
 		}
+	}
+	ids = l.ids["outcome_cohort_months"]
+	for start := 0; start < len(ids); start += idChunk {
 		var cohorts []CohortMonth
-		err := l.tx.Raw("SELECT record_id, site_id, model, start_year AS year, members, meetings_held AS held, meetings_on_theme AS on_theme FROM outcome_cohort_months WHERE record_id IN ?", ids).
-			Scan(&cohorts).Error
+		err := l.tx.Raw("SELECT record_id, site_id, model, start_year AS year, members, meetings_held AS held, meetings_on_theme AS on_theme FROM outcome_cohort_months WHERE record_id IN ?",
+			ids[start:min(start+idChunk, len(ids))]).Scan(&cohorts).Error
 		if err != nil {
 			return err
 		}
