@@ -2,6 +2,7 @@ package outcomes
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -96,15 +97,16 @@ func NewDelta(before, after *Rows) *Delta {
 
 // add moves the rollup row of table at key by sign times sums.
 func (d *Delta) add(sign int64, table string, key []any, sums ...int64) {
-	var sb strings.Builder
+	var sb strings.Builder // the key's values, each as type, length, text
 	for _, v := range key {
 		switch v := v.(type) {
 		case string:
-			sb.WriteString(v)
+			sb.WriteString("s" + strconv.Itoa(len(v)) + ":" + v)
 		case int:
-			sb.WriteString(strconv.Itoa(v))
+			sb.WriteString("i" + strconv.Itoa(v) + ":")
+		default:
+			panic(fmt.Sprintf("rollup key value %v (%T)", v, v))
 		}
-		sb.WriteByte(0)
 	}
 	t := d.cells[table]
 	if t == nil {
