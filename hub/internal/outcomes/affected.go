@@ -48,15 +48,13 @@ func LoadAffected(tx *gorm.DB, ids, types []string, keys [][2]string) (*Affected
 	// A record's current row may belong to a participant the batch does
 	// not name (a correction moved it): its participant is read in a
 	// second round.
-	for round := 0; round < 2; round++ {
-		more, err := l.participantRows(round == 0)
-		if err != nil || len(more) == 0 {
-			if err != nil {
-				return nil, err
-			}
-			break
-		}
+	more, err := l.participantRows(true)
+	if err == nil && len(more) > 0 {
 		l.keys = more
+		_, err = l.participantRows(false)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if err := l.recordRows(); err != nil {
 		return nil, err
@@ -74,7 +72,8 @@ type loader struct {
 }
 
 // participantCols are the columns read of each table keyed by participant;
-// the first four of each are record_id, site_id, participant_key, model.
+// the first five of each are record_id, site_id, participant_key, model,
+// enrollment_year.
 var participantCols = map[string]string{
 	"outcome_participants":     "record_id, site_id, participant_key, model, enrollment_year",
 	"pom_interviews":           "record_id, site_id, participant_key, model, enrollment_year, timepoint, program_month, answers",
