@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"strconv"
-	"strings"
 
 	"gorm.io/gorm"
 
@@ -85,11 +83,12 @@ func (s *Store) projectPass(ctx context.Context, limit int) (handled int, unsett
 	return handled, unsettled, err
 }
 
-// projection holds the reporting rows of a batch of records, per table,
-// and the participants (site_id, participant_key) of its rows.
+// projection holds the reporting rows of a batch of records, per table
+// as they are inserted, and as the rollups read them (set).
 type projection struct {
 	rows map[string][][]any
-	keys [][2]string
+	set  outcomes.Rows
+	keys [][2]string // the participants (site_id, participant_key) of set
 }
 
 // projectionTables are the tables a record projects into, each with its
@@ -106,14 +105,6 @@ var projectionTables = []struct{ name, cols string }{
 }
 
 func (pr *projection) add(table string, row ...any) { pr.rows[table] = append(pr.rows[table], row) }
-
-// jsonObject is the value of a JSON object column (an interview's or a
-// survey's answers): the object itself in the JSON document of a
-// PostgreSQL insert, its text on SQLite.
-type jsonObject string
-
-// MarshalJSON writes the object as it is.
-func (o jsonObject) MarshalJSON() ([]byte, error) { return []byte(o), nil }
 
 // addRecord decodes one stored record and adds its rows.
 func (pr *projection) addRecord(p pendingRecord) error {
@@ -137,13 +128,16 @@ func (pr *projection) addRecord(p pendingRecord) error {
 			return err
 		}
 		pr.keys = append(pr.keys, [2]string{p.SiteID, iv.ParticipantKey})
-		pr.add("pom_interviews", p.ID, p.SiteID, p.OrgID, iv.ParticipantKey, iv.Timepoint, iv.EnrollmentYear, iv.AgeBand, iv.ProgramMonth, iv.Release, iv.Model, jsonObject(obj))
+		pr.set.Interviews = append(pr.set.Interviews, outcomes.Interview{RecordID: p.ID, SiteID: p.SiteID, Key: iv.ParticipantKey, Timepoint: iv.Timepoint,
+			Model: iv.Model, Year: iv.EnrollmentYear, Month: iv.ProgramMonth, Answers: ans})
+		pr.add("pom_interviews", p.ID, p.SiteID, p.OrgID, iv.ParticipantKey, iv.Timepoint, iv.EnrollmentYear, iv.AgeBand, iv.ProgramMonth, iv.Release, iv.Model, outcomes.JSONObject(obj))
 	case contract.TypeParticipant:
 		pt, err := contract.DecodeParticipant(data)
 		if err != nil {
 			return err
 		}
 		pr.keys = append(pr.keys, [2]string{p.SiteID, pt.Key})
+		pr.set.Participants = append(pr.set.Participants, outcomes.Participant{RecordID: p.ID, SiteID: p.SiteID, Key: pt.Key, Model: pt.Model, Year: pt.EnrollmentYear})
 		pr.add("outcome_participants", p.ID, p.SiteID, pt.Key, pt.EnrollmentYear, pt.AgeBand, pt.Model)
 	case contract.TypeSurveyResponse:
 		sv, err := contract.DecodeSurveyResponse(data)
@@ -154,7 +148,8 @@ func (pr *projection) addRecord(p pendingRecord) error {
 		if err != nil {
 			return err
 		}
-		pr.add("outcome_surveys", p.ID, p.SiteID, sv.Year, sv.Timepoint, sv.Model, sv.Release, jsonObject(obj))
+		pr.set.Surveys = append(pr.set.Surveys, outcomes.Survey{RecordID: p.ID, SiteID: p.SiteID, Model: sv.Model, Year: sv.Year, Answers: sv.Answers})
+		pr.add("outcome_surveys", p.ID, p.SiteID, sv.Year, sv.Timepoint, sv.Model, sv.Release, outcomes.JSONObject(obj))
 	case contract.TypeHospitalization:
 		h, err := contract.DecodeHospitalization(data)
 		if err != nil {
@@ -162,9 +157,13 @@ func (pr *projection) addRecord(p pendingRecord) error {
 		}
 		pr.keys = append(pr.keys, [2]string{p.SiteID, h.ParticipantKey})
 		pr.add("outcome_hospitalizations", p.ID, p.SiteID, h.ParticipantKey, h.EnrollmentYear, h.AgeBand, h.Model, h.BeforeCount, len(h.DuringMonths), h.MonthsEnrolled)
+		row := outcomes.Hospitalization{RecordID: p.ID, SiteID: p.SiteID, Key: h.ParticipantKey, Model: h.Model, Year: h.EnrollmentYear,
+			Before: h.BeforeCount, During: len(h.DuringMonths), Months: h.MonthsEnrolled}
 		for _, sc := range h.ServiceChanges {
 			pr.add("outcome_service_changes", p.ID, p.SiteID, h.ParticipantKey, sc.Service, sc.Change)
+			row.Services = append(row.Services, [2]string{sc.Service, sc.Change})
 		}
+		pr.set.Hospitalizations = append(pr.set.Hospitalizations, row)
 	case contract.TypeParticipation:
 		pa, err := contract.DecodeParticipation(data)
 		if err != nil {
@@ -172,6 +171,9 @@ func (pr *projection) addRecord(p pendingRecord) error {
 		}
 		o := pa.OutingsByStage
 		pr.keys = append(pr.keys, [2]string{p.SiteID, pa.ParticipantKey})
+		pr.set.Participation = append(pr.set.Participation, outcomes.Participation{RecordID: p.ID, SiteID: p.SiteID, Key: pa.ParticipantKey, Model: pa.Model,
+			Year: pa.EnrollmentYear, Month: pa.ProgramMonth, Held: pa.MeetingsHeld, Attended: pa.MeetingsAttended, Due: pa.JournalsDue,
+			Completed: pa.JournalsCompleted, Stipend: pa.StipendSpentCents, Receipts: pa.ReceiptsComplete, Outings: [4]int(o)})
 		pr.add("outcome_participation", p.ID, p.SiteID, pa.ParticipantKey, pa.EnrollmentYear, pa.AgeBand, pa.Model, pa.CohortKey, pa.ProgramMonth,
 			pa.MeetingsHeld, pa.MeetingsAttended, pa.JournalsDue, pa.JournalsCompleted, pa.StipendSpentCents, pa.ReceiptsComplete, o[0], o[1], o[2], o[3])
 	case contract.TypeCohortMonth:
@@ -179,6 +181,8 @@ func (pr *projection) addRecord(p pendingRecord) error {
 		if err != nil {
 			return err
 		}
+		pr.set.CohortMonths = append(pr.set.CohortMonths, outcomes.CohortMonth{RecordID: p.ID, SiteID: p.SiteID, Model: cm.Model, Year: cm.StartYear,
+			Members: cm.Members, Held: cm.MeetingsHeld, OnTheme: cm.MeetingsOnTheme})
 		pr.add("outcome_cohort_months", p.ID, p.SiteID, cm.CohortKey, cm.Model, cm.StartYear, cm.ProgramMonth, cm.Members, cm.Pairs, cm.PairingChanges, cm.MeetingsHeld, cm.MeetingsOnTheme)
 	}
 	return nil
@@ -205,10 +209,11 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE `+store.AfterMark("r")+` A
 	if err != nil || len(pend) == 0 {
 		return 0, bound, err
 	}
-	ids := make([]string, len(pend))
+	ids, types := make([]string, len(pend)), make([]string, len(pend))
+	batch := make(map[string]bool, len(pend))
 	pr := projection{rows: map[string][][]any{}}
 	for i, p := range pend {
-		ids[i] = p.ID
+		ids[i], types[i], batch[p.ID] = p.ID, p.Type, true
 		if p.Deleted {
 			continue // a tombstone: the record's rows go and none come back
 		}
@@ -218,72 +223,41 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE `+store.AfterMark("r")+` A
 			s.Log.Error("projection: stored record does not decode", "record", p.ID, "type", p.Type, "err", err)
 		}
 	}
-	d, err := outcomes.BeginDelta(tx, ids, pr.keys)
+	// The rows the batch replaces, and every other row of the
+	// participants it touches: the rollups move by what they add up to
+	// after the batch less before.
+	before, err := outcomes.LoadAffected(tx, ids, types, pr.keys)
 	if err != nil {
 		return 0, bound, err
 	}
-	for i := len(projectionTables) - 1; i >= 0; i-- {
-		if err := tx.Exec("DELETE FROM " + projectionTables[i].name + " WHERE record_id IN (SELECT record_id FROM " + outcomes.BatchRecords + ")").Error; err != nil {
-			return 0, bound, err
-		}
+	if err := replaceRows(tx, before.Projected, &pr); err != nil {
+		return 0, bound, err
 	}
-	for _, t := range projectionTables {
-		if err := insertRows(tx, s.Dialect() == dbx.Postgres, t.name, t.cols, pr.rows[t.name]); err != nil {
-			return 0, bound, err
-		}
-	}
-	if err := d.Apply(); err != nil {
+	if err := outcomes.NewDelta(&before.Rows, before.After(batch, &pr.set)).Apply(tx); err != nil {
 		return 0, bound, err
 	}
 	last := pend[len(pend)-1]
 	return len(pend), bound, store.SetProjectedMark(tx, store.RecordMark{Xact: last.Xact, RecordID: last.ID})
 }
 
-// insertRows writes a projected table's rows. On PostgreSQL they go as one
-// JSON document per statement (json_populate_recordset maps it onto the
-// table's columns): much less to parse and bind than thousands of
-// parameters.
-func insertRows(tx *gorm.DB, pg bool, table, cols string, rows [][]any) error {
-	if !pg {
-		for _, r := range rows {
-			for j, v := range r {
-				if o, ok := v.(jsonObject); ok {
-					r[j] = string(o)
-				}
-			}
+// replaceRows deletes the projected rows of the batch's records that have
+// some (projected) and inserts the batch's new rows.
+func replaceRows(tx *gorm.DB, projected map[string]bool, pr *projection) error {
+	if len(projected) > 0 {
+		ids := make([]string, 0, len(projected))
+		for id := range projected {
+			ids = append(ids, id)
 		}
-		return dbx.ExecRows(tx, "INSERT INTO "+table+" ("+cols+") VALUES ", "", "", rows, 0)
-	}
-	names := strings.Split(cols, ", ")
-	keys := make([]string, len(names))
-	for i, n := range names {
-		keys[i] = strconv.Quote(n) + ":"
-	}
-	const chunk = 20000
-	for start := 0; start < len(rows); start += chunk {
-		var sb strings.Builder
-		sb.WriteByte('[')
-		for i, r := range rows[start:min(start+chunk, len(rows))] {
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			sb.WriteByte('{')
-			for j, v := range r {
-				if j > 0 {
-					sb.WriteByte(',')
-				}
-				sb.WriteString(keys[j])
-				b, err := json.Marshal(v)
-				if err != nil {
+		for i := len(projectionTables) - 1; i >= 0; i-- {
+			for start := 0; start < len(ids); start += 5000 {
+				if err := tx.Exec("DELETE FROM "+projectionTables[i].name+" WHERE record_id IN ?", ids[start:min(start+5000, len(ids))]).Error; err != nil {
 					return err
 				}
-				sb.Write(b)
 			}
-			sb.WriteByte('}')
 		}
-		sb.WriteByte(']')
-		err := tx.Exec("INSERT INTO "+table+" ("+cols+") SELECT "+cols+" FROM json_populate_recordset(NULL::"+table+", ?)", sb.String()).Error
-		if err != nil {
+	}
+	for _, t := range projectionTables {
+		if err := outcomes.InsertRows(tx, t.name, t.cols, pr.rows[t.name], ""); err != nil {
 			return err
 		}
 	}

@@ -8,10 +8,14 @@ import (
 )
 
 // statsTables are the tables the projector reads and writes by index
-// (the projected rows, the rollups they move), whose planner statistics
-// must follow them as they grow.
+// (the records it takes in mark order, the projected rows, the rollups
+// they move), whose planner statistics must follow them as they grow.
+// Without the records' (after a restore, or a burst of pushes the
+// projector has to catch up on), the planner takes the records after the
+// watermark for a few and reads and sorts all of them, every pass, to keep
+// the first 2,000, rather than read those in order by idx_records_mark.
 var statsTables = []string{
-	"pom_interviews", "outcome_participants", "outcome_surveys", "outcome_hospitalizations", "outcome_participation", "outcome_cohort_months",
+	"records", "pom_interviews", "outcome_participants", "outcome_surveys", "outcome_hospitalizations", "outcome_participation", "outcome_cohort_months",
 	"rollup_pom", "rollup_pom_all", "rollup_survey", "rollup_survey_all", "rollup_people", "rollup_pom_paired", "rollup_cohorts",
 }
 
@@ -32,6 +36,19 @@ func (s *Store) refreshStats(ctx context.Context) error {
 WHERE t.schemaname = current_schema() AND t.relname IN ? AND t.n_live_tup > GREATEST(10000, 2 * c.reltuples)`, statsTables).Scan(&stale).Error
 	if err != nil || len(stale) == 0 {
 		return err
+	}
+	// Of the records and the projected rows, only the columns the
+	// projector finds rows by (autovacuum sees to the rest later): the
+	// others are most of the work, the records' payloads above all.
+	for i, t := range stale {
+		switch t {
+		case "records":
+			stale[i] = "records (xact, id, site_id)"
+		case "pom_interviews", "outcome_participants", "outcome_hospitalizations", "outcome_participation":
+			stale[i] = t + " (record_id, site_id, participant_key)"
+		case "outcome_surveys", "outcome_cohort_months":
+			stale[i] = t + " (record_id)"
+		}
 	}
 	return db.Exec("ANALYZE " + strings.Join(stale, ", ")).Error
 }

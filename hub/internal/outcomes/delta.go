@@ -1,184 +1,345 @@
 package outcomes
 
 import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
 
+	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
 )
 
-// Delta moves the rollups by the difference one batch of records makes to
-// the projected rows, with work in proportion to the batch, not to its
-// sites. The rows a batch can change are its records' own and, for the
-// tables keyed by participant, every row of each participant it touches
-// (the model of a participant's rows comes from the participant record,
-// and the participation figures count participants): the affected set.
-// BeginDelta, before the batch's rows are replaced, subtracts the rollup
-// rows computed over the affected set; Apply, after, adds them computed
-// again, and drops the rollup rows left at zero. The all-sites copies move
-// by the same amounts.
-//
-// The affected set and the differences are held in temporary tables of the
-// transaction's connection (emptied at commit on PostgreSQL, at the start
-// of the next batch on SQLite).
+// The projected rows as the rollups read them: a batch's new rows (from
+// its decoded records) and the rows it replaces (LoadAffected).
+type (
+	// Interview is a row of pom_interviews; Answers holds 1 for an
+	// outcome present, 0 for absent.
+	Interview struct {
+		RecordID, SiteID, Key, Timepoint, Model string
+		Year, Month                             int
+		Answers                                 map[string]int
+	}
+	// Participant is a row of outcome_participants.
+	Participant struct {
+		RecordID, SiteID, Key, Model string
+		Year                         int
+	}
+	// Survey is a row of outcome_surveys.
+	Survey struct {
+		RecordID, SiteID, Model string
+		Year                    int
+		Answers                 map[string]string
+	}
+	// Hospitalization is a row of outcome_hospitalizations and its
+	// changes in other services (outcome_service_changes: service, kind).
+	Hospitalization struct {
+		RecordID, SiteID, Key, Model string
+		Year, Before, During, Months int
+		Services                     [][2]string
+	}
+	// Participation is a row of outcome_participation.
+	Participation struct {
+		RecordID, SiteID, Key, Model                string
+		Year, Month, Held, Attended, Due, Completed int
+		Stipend                                     int64
+		Receipts                                    bool
+		Outings                                     [4]int
+	}
+	// CohortMonth is a row of outcome_cohort_months.
+	CohortMonth struct {
+		RecordID, SiteID, Model      string
+		Year, Members, Held, OnTheme int
+	}
+)
+
+// Rows are projected rows of some records and participants.
+type Rows struct {
+	Interviews       []Interview
+	Participants     []Participant
+	Surveys          []Survey
+	Hospitalizations []Hospitalization
+	Participation    []Participation
+	CohortMonths     []CohortMonth
+}
+
+// Delta is the difference a batch of records makes to the rollups, summed
+// in memory from the projected rows it replaces and those it writes: the
+// rows a batch can change are its records' own and, for the rows keyed by
+// participant, every row of each participant it touches (the model of a
+// participant's rows comes from the participant record, and several
+// figures count participants or pair their interviews). The work is in
+// proportion to the batch, not to its sites, and the rollups are written
+// once per table (Apply). TestDeltaRollupsEqualRebuild holds it to
+// RebuildRollups, the same figures computed by SQL.
 type Delta struct {
-	tx *gorm.DB
+	cells map[string]map[string]*cell // by rollup table, by key
 }
 
-// participantTables are the projected tables keyed by participant.
-var participantTables = []string{"pom_interviews", "outcome_participants", "outcome_hospitalizations", "outcome_participation"}
+// cell is one rollup row's key and the amounts its sums move by.
+type cell struct {
+	key  []any
+	sums []int64
+}
 
-// inDelta is the scope of a delta: the affected set.
-func inDelta(pg bool) scope {
-	return scope{
-		participant: func(a string) string {
-			return "(" + a + ".site_id, " + a + ".participant_key) IN (SELECT site_id, participant_key FROM proj_keys)"
-		},
-		record: func(a string) string { return a + ".record_id IN (SELECT record_id FROM proj_records)" },
-		pg:     pg,
+// NewDelta is the delta of a batch: the rollups of before (every projected
+// row of the records and participants it touches) go, those of after (the
+// same rows as the batch leaves them) come.
+func NewDelta(before, after *Rows) *Delta {
+	d := &Delta{cells: map[string]map[string]*cell{}}
+	d.addRows(before, -1)
+	d.addRows(after, 1)
+	return d
+}
+
+// add moves the rollup row of table at key by sign times sums.
+func (d *Delta) add(sign int64, table string, key []any, sums ...int64) {
+	var sb strings.Builder // the key's values, each as type, length, text
+	for _, v := range key {
+		switch v := v.(type) {
+		case string:
+			sb.WriteString("s" + strconv.Itoa(len(v)) + ":" + v)
+		case int:
+			sb.WriteString("i" + strconv.Itoa(v) + ":")
+		default:
+			panic(fmt.Sprintf("rollup key value %v (%T)", v, v))
+		}
+	}
+	t := d.cells[table]
+	if t == nil {
+		t = map[string]*cell{}
+		d.cells[table] = t
+	}
+	c := t[sb.String()]
+	if c == nil {
+		c = &cell{key: key, sums: make([]int64, len(sums))}
+		t[sb.String()] = c
+	}
+	for i, v := range sums {
+		c.sums[i] += sign * v
 	}
 }
 
-// BatchRecords is the temporary table that holds the ids of the batch's
-// records while a Delta is open: the projector replaces their rows by
-// these ids.
-const BatchRecords = "proj_records"
-
-func deltaTable(r rollup) string { return "proj_d_" + r.table }
-
-// BeginDelta starts the delta of a batch in tx: recordIDs are the batch's
-// records (new, corrected or withdrawn) and keys the (site_id,
-// participant_key) of their new rows; the keys of their rows projected
-// now are added here. Call it before the batch's rows are replaced, and
-// Apply after.
-func BeginDelta(tx *gorm.DB, recordIDs []string, keys [][2]string) (*Delta, error) {
-	pg := dbx.Dialect(tx) == dbx.Postgres
-	tail := ""
-	if pg {
-		tail = " ON COMMIT DELETE ROWS"
+// people is a row of rollup_people's 21 sums with the given (index,
+// value) pairs set.
+func people(kv ...int64) []int64 {
+	s := make([]int64, 21)
+	for i := 0; i+1 < len(kv); i += 2 {
+		s[kv[i]] = kv[i+1]
 	}
-	setup := []string{
-		"CREATE TEMP TABLE IF NOT EXISTS proj_records (record_id VARCHAR(36) PRIMARY KEY)" + tail,
-		"CREATE TEMP TABLE IF NOT EXISTS proj_keys (site_id VARCHAR(36) NOT NULL, participant_key VARCHAR(36) NOT NULL, PRIMARY KEY (site_id, participant_key))" + tail,
-	}
-	for _, r := range rollups {
-		if pg {
-			setup = append(setup, "CREATE TEMP TABLE IF NOT EXISTS "+deltaTable(r)+" (LIKE "+r.table+")"+tail)
-		} else {
-			setup = append(setup, "CREATE TEMP TABLE IF NOT EXISTS "+deltaTable(r)+" AS SELECT * FROM "+r.table+" WHERE 0")
-		}
-	}
-	if !pg { // what an earlier batch on this connection left
-		setup = append(setup, "DELETE FROM proj_records", "DELETE FROM proj_keys")
-		for _, r := range rollups {
-			setup = append(setup, "DELETE FROM "+deltaTable(r))
-		}
-	}
-	for _, q := range setup {
-		if err := tx.Exec(q).Error; err != nil {
-			return nil, err
-		}
-	}
-	ids := make([][]any, len(recordIDs))
-	for i, id := range recordIDs {
-		ids[i] = []any{id}
-	}
-	if err := dbx.ExecRows(tx, "INSERT INTO proj_records (record_id) VALUES ", "(?)", " ON CONFLICT DO NOTHING", ids, 0); err != nil {
-		return nil, err
-	}
-	seen := make(map[[2]string]struct{}, len(keys))
-	rows := make([][]any, 0, len(keys))
-	for _, k := range keys {
-		if _, ok := seen[k]; !ok {
-			seen[k] = struct{}{}
-			rows = append(rows, []any{k[0], k[1]})
-		}
-	}
-	if err := dbx.ExecRows(tx, "INSERT INTO proj_keys (site_id, participant_key) VALUES ", "(?, ?)", " ON CONFLICT DO NOTHING", rows, 0); err != nil {
-		return nil, err
-	}
-	for _, t := range participantTables {
-		err := tx.Exec("INSERT INTO proj_keys (site_id, participant_key) SELECT DISTINCT t.site_id, t.participant_key FROM " + t +
-			" t WHERE t.record_id IN (SELECT record_id FROM proj_records) ON CONFLICT DO NOTHING").Error
-		if err != nil {
-			return nil, err
-		}
-	}
-	if pg { // the planner's sizes: a batch, not the default guess
-		if err := tx.Exec("ANALYZE proj_records, proj_keys").Error; err != nil {
-			return nil, err
-		}
-	}
-	d := &Delta{tx: tx}
-	if err := d.collect(); err != nil {
-		return nil, err
-	}
-	// What was collected so far is what the affected set held: it goes.
-	for _, r := range rollups {
-		if err := tx.Exec("UPDATE " + deltaTable(r) + " SET " + negate(r.sums)).Error; err != nil {
-			return nil, err
-		}
-	}
-	return d, nil
+	return s
 }
 
-// collect adds the rollup rows of the affected set to the delta tables.
-func (d *Delta) collect() error {
-	for _, r := range rollups {
-		if err := d.tx.Exec("INSERT INTO " + deltaTable(r) + " (" + r.cols() + ") " + r.query(inDelta(dbx.Dialect(d.tx) == dbx.Postgres))).Error; err != nil {
-			return err
-		}
+func b2i(b bool) int64 {
+	if b {
+		return 1
 	}
-	return nil
+	return 0
 }
 
-// Apply adds the rollup rows of the affected set as the batch left it,
-// and moves the rollups (and the all-sites copies) by the difference.
-func (d *Delta) Apply() error {
-	if err := d.collect(); err != nil {
-		return err
+// addRows adds the rollups of rows, times sign: what each rollup's query
+// (rollup.go) computes from them.
+func (d *Delta) addRows(r *Rows, sign int64) {
+	// The model of a row without one is its participant record's (the
+	// greatest, as MAX in SQL, when there are several).
+	pm := map[[2]string]string{}
+	for _, p := range r.Participants {
+		if k := [2]string{p.SiteID, p.Key}; p.Model > pm[k] {
+			pm[k] = p.Model
+		}
+		d.add(sign, "rollup_people", []any{p.SiteID, p.Year, p.Model}, people(0, 1)...)
 	}
+	eff := func(site, key, model string) string {
+		if model != "" {
+			return model
+		}
+		return pm[[2]string{site, key}]
+	}
+	for _, s := range r.Surveys {
+		d.add(sign, "rollup_people", []any{s.SiteID, s.Year, s.Model}, people(4, 1)...)
+		for code, ans := range s.Answers {
+			d.add(sign, "rollup_survey", []any{s.SiteID, s.Year, s.Model, code, ans}, 1)
+		}
+	}
+	for _, c := range r.CohortMonths {
+		d.add(sign, "rollup_cohorts", []any{c.SiteID, c.Year, c.Model, c.Members}, 1, int64(c.Held), int64(c.OnTheme))
+	}
+	for _, i := range r.Interviews {
+		m := eff(i.SiteID, i.Key, i.Model)
+		tp := map[string]int64{contract.TimepointEligibility: 1, contract.TimepointMidpoint: 2, contract.TimepointClosing: 3}[i.Timepoint]
+		d.add(sign, "rollup_people", []any{i.SiteID, i.Year, m}, people(tp, b2i(tp > 0))...)
+		for code, v := range i.Answers {
+			d.add(sign, "rollup_pom", []any{i.SiteID, i.Year, m, i.Timepoint, code}, 1, int64(v))
+		}
+	}
+	d.addPaired(r.Interviews, eff, sign)
+	for _, h := range r.Hospitalizations {
+		m := eff(h.SiteID, h.Key, h.Model)
+		d.add(sign, "rollup_people", []any{h.SiteID, h.Year, m}, people(5, 1, 6, int64(contract.TopCodeBefore(h.Before)), 7, int64(h.During), 8, int64(h.Months))...)
+		if h.During > 0 {
+			d.add(sign, "rollup_hosp", []any{h.SiteID, h.Year, m}, 1)
+		}
+		seen := map[[2]string]bool{} // a record counts once for a service and kind
+		for _, sc := range h.Services {
+			if !seen[sc] {
+				seen[sc] = true
+				d.add(sign, "rollup_services", []any{h.SiteID, h.Year, m, sc[0], sc[1]}, 1)
+			}
+		}
+	}
+	d.addParticipation(r.Participation, eff, sign)
+}
+
+// addParticipation adds rollup_months and the participation columns of
+// rollup_people: each counts a participant once per group.
+func (d *Delta) addParticipation(rows []Participation, eff func(site, key, model string) string, sign int64) {
+	type group struct {
+		site, key, model string
+		year             int
+	}
+	per := map[group][]int64{}
+	var order []group
+	months := map[[2]any]bool{}
+	for _, x := range rows {
+		m := eff(x.SiteID, x.Key, x.Model)
+		g := group{x.SiteID, x.Key, m, x.Year}
+		if per[g] == nil {
+			per[g] = people(9, 1)
+			order = append(order, g)
+		}
+		spent := x.Stipend > 0
+		for i, v := range []int64{1, int64(x.Held), int64(x.Attended), int64(x.Due), int64(x.Completed), b2i(spent), b2i(spent && x.Receipts),
+			int64(x.Outings[0]), int64(x.Outings[1]), int64(x.Outings[2]), int64(x.Outings[3])} {
+			per[g][10+i] += v
+		}
+		first := !months[[2]any{g, x.Month}]
+		months[[2]any{g, x.Month}] = true
+		d.add(sign, "rollup_months", []any{x.SiteID, x.Year, m, x.Month}, b2i(first), int64(x.Held), int64(x.Attended), int64(x.Due), int64(x.Completed), x.Stipend)
+	}
+	for _, g := range order {
+		d.add(sign, "rollup_people", []any{g.site, g.year, g.model}, per[g]...)
+	}
+}
+
+// addPaired adds rollup_pom_paired: for each participant with an interview
+// at eligibility, the last interview at each timepoint (by program month,
+// then record id), and each indicator answered at eligibility and at
+// midpoint ("mf") or closing ("cf"), in the year and model of the
+// eligibility interview.
+func (d *Delta) addPaired(rows []Interview, eff func(site, key, model string) string, sign int64) {
+	last := map[[3]string]*Interview{}
+	for k := range rows {
+		i := &rows[k]
+		at := [3]string{i.SiteID, i.Key, i.Timepoint}
+		if l := last[at]; l == nil || i.Month > l.Month || i.Month == l.Month && i.RecordID > l.RecordID {
+			last[at] = i
+		}
+	}
+	for at, first := range last {
+		if at[2] != contract.TimepointEligibility {
+			continue
+		}
+		m := eff(first.SiteID, first.Key, first.Model)
+		for _, span := range [][2]string{{"mf", contract.TimepointMidpoint}, {"cf", contract.TimepointClosing}} {
+			then := last[[3]string{at[0], at[1], span[1]}]
+			if then == nil {
+				continue
+			}
+			for code, fv := range first.Answers {
+				lv, ok := then.Answers[code]
+				if !ok {
+					continue
+				}
+				fp, lp := fv == 1, lv == 1
+				d.add(sign, "rollup_pom_paired", []any{first.SiteID, first.Year, m, span[0], code}, b2i(fp && lp), b2i(!fp && lp), b2i(fp && !lp), b2i(!fp && !lp))
+			}
+		}
+	}
+}
+
+// Apply moves the rollups (and their all-sites copies) by the delta in tx,
+// one statement per table it changes, and deletes the rows that fall to
+// zero in every sum (a rollup row counts something in one of its sums, or
+// is not there).
+func (d *Delta) Apply(tx *gorm.DB) error {
+	moved := false
 	for _, r := range rollups {
-		if err := move(d.tx, r.table, r.key, r.sums, deltaTable(r)); err != nil {
+		rows, falling := d.rows(r.table, false)
+		if len(rows) == 0 {
+			continue
+		}
+		moved = true
+		if err := moveRows(tx, r.table, r.key, r.sums, rows, falling); err != nil {
 			return err
 		}
 		if r.all != "" {
-			if err := move(d.tx, r.all, r.allKey, r.sums, deltaTable(r)); err != nil {
+			all, fallingAll := d.rows(r.table, true)
+			if err := moveRows(tx, r.all, r.allKey, r.sums, all, fallingAll); err != nil {
 				return err
 			}
 		}
 	}
-	return newRollupVersion(d.tx)
+	if !moved {
+		return nil
+	}
+	return newRollupVersion(tx)
 }
 
-// move adds the differences in src, summed by key, to table, and deletes
-// the rows of those keys that fall to zero in every sum (a rollup row
-// counts something in one of its sums, or is not there).
-func move(tx *gorm.DB, table, key, sums, src string) error {
+// rows are the rollup rows of table that move (key, then sums), in key
+// order, and the keys of those that may fall to zero (some sum goes
+// down). all sums them over sites, for the all-sites copy (whose key is
+// the rollup's without its first column, site_id).
+func (d *Delta) rows(table string, all bool) (rows, falling [][]any) {
+	cells := d.cells[table]
+	if all {
+		sum := &Delta{cells: map[string]map[string]*cell{}}
+		for _, c := range cells {
+			sum.add(1, table, c.key[1:], c.sums...)
+		}
+		cells = sum.cells[table]
+	}
+	keys := make([]string, 0, len(cells))
+	for k, c := range cells {
+		if slices.ContainsFunc(c.sums, func(v int64) bool { return v != 0 }) {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, cmp.Compare)
+	for _, k := range keys {
+		c := cells[k]
+		row := append(slices.Clip(c.key), make([]any, 0, len(c.sums))...)
+		for _, v := range c.sums {
+			row = append(row, v)
+		}
+		rows = append(rows, row)
+		if slices.ContainsFunc(c.sums, func(v int64) bool { return v < 0 }) {
+			falling = append(falling, c.key)
+		}
+	}
+	return rows, falling
+}
+
+// moveRows adds rows (key, then the amounts of sums) to table, and deletes
+// the rows of the falling keys that are then zero in every sum.
+func moveRows(tx *gorm.DB, table, key, sums string, rows, falling [][]any) error {
 	cs := strings.Split(sums, ", ")
-	sel, nonzero, set, zero := make([]string, len(cs)), make([]string, len(cs)), make([]string, len(cs)), make([]string, len(cs))
+	set, zero := make([]string, len(cs)), make([]string, len(cs))
 	for i, c := range cs {
-		sel[i] = "SUM(" + c + ")"
-		nonzero[i] = "SUM(" + c + ") <> 0"
 		set[i] = c + " = " + table + "." + c + " + excluded." + c
 		zero[i] = c + " = 0"
 	}
-	// WHERE 1 = 1: SQLite reads an upsert after a bare SELECT's FROM
-	// as a join's ON.
-	err := tx.Exec("INSERT INTO " + table + " (" + key + ", " + sums + ") SELECT " + key + ", " + strings.Join(sel, ", ") +
-		" FROM " + src + " WHERE 1 = 1 GROUP BY " + key + " HAVING " + strings.Join(nonzero, " OR ") +
-		" ON CONFLICT (" + key + ") DO UPDATE SET " + strings.Join(set, ", ")).Error
+	err := InsertRows(tx, table, key+", "+sums, rows, " ON CONFLICT ("+key+") DO UPDATE SET "+strings.Join(set, ", "))
 	if err != nil {
 		return err
 	}
-	return tx.Exec("DELETE FROM " + table + " WHERE (" + key + ") IN (SELECT " + key + " FROM " + src + ") AND " + strings.Join(zero, " AND ")).Error
-}
-
-func negate(sums string) string {
-	cs := strings.Split(sums, ", ")
-	for i, c := range cs {
-		cs[i] = c + " = -" + c
+	// A row value IN a list on PostgreSQL (each value then takes its
+	// column's type), IN a VALUES subquery on SQLite (which has only that).
+	head := "DELETE FROM " + table + " WHERE (" + key + ") IN ("
+	if dbx.Dialect(tx) != dbx.Postgres {
+		head += "VALUES "
 	}
-	return strings.Join(cs, ", ")
+	return dbx.ExecRows(tx, head, "", ") AND "+strings.Join(zero, " AND "), falling, 0)
 }

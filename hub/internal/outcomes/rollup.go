@@ -19,9 +19,12 @@ const metaRollupVersion = "rollup_version"
 // The rollups hold the reports' counts per site, enrollment year and
 // program model (and timepoint, indicator, statement or answer where the
 // figure needs one). The projector moves them by the difference each batch
-// of records makes (Delta), in the transaction that projects the batch;
-// RebuildRollups computes them from scratch. So a report reads a few
-// thousand rollup rows at most, never the records.
+// of records makes (Delta, which sums the batch's rows in Go as each
+// query below sums them in SQL), in the transaction that projects the
+// batch; RebuildRollups computes them from scratch with these queries. So
+// a report reads a few thousand rollup rows at most, never the records. A
+// change to a query here is a change to Delta.addRows too
+// (TestDeltaRollupsEqualRebuild compares them).
 //
 // The program model of a per-participant row is its record's own model or,
 // when the agent sent none, the participant record's (effModel).
