@@ -53,7 +53,7 @@ func TestIntakeDatesThatCannotBeTrue(t *testing.T) {
 		t.Errorf("an interview before birth: %d", st)
 	}
 	st, body = b.post("/participants/"+p.ID+"/interviews", form("midpoint", "2026-01-11"))
-	if st != 422 || !strings.Contains(body, "is before the enrollment on Mon 12 Jan 2026: enter the day of the interview, on or after that day") {
+	if st != 422 || !strings.Contains(body, "Enter a day on or after the enrollment on Mon 12 Jan 2026") {
 		t.Errorf("a midpoint interview before enrollment: %d", st)
 	}
 	if ivs, err := s.st.Interviews(context.Background(), p.ID); err != nil || len(ivs) != 0 {
