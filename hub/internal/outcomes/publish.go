@@ -365,6 +365,20 @@ func (s *Store) PublishOutcomes(ctx context.Context, minCell int) error {
 	return err
 }
 
+// StartPublication publishes the outcomes reports of new data without
+// waiting for the build when a publication is there to answer from
+// meanwhile (the first one is waited for): the projector goes on folding
+// records into the rollups while a national build runs, and the build,
+// which reads them in one snapshot, is started again on its next round
+// once it rests (see publication.resting).
+func (s *Store) StartPublication(ctx context.Context, minCell int) error {
+	if minCell < 1 {
+		minCell = DefaultMinCell
+	}
+	_, err := s.publish(ctx, int64(minCell), 0)
+	return err
+}
+
 // publish is published waiting at most wait for a new build (wait < 0: as
 // long as it takes). A build failure keeps the publication before, if
 // any (the build logs it).

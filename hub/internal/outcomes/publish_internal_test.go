@@ -200,3 +200,59 @@ func TestPublicationFreshOrStale(t *testing.T) {
 		}
 	})
 }
+
+// TestStartPublicationDoesNotWait: the projector's StartPublication waits
+// for the first publication, and later only starts a build of new data and
+// returns while it runs (the projector goes on), the publication before
+// answering meanwhile; the build then publishes the new data.
+func TestStartPublicationDoesNotWait(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		core, err := store.Open(ctx, dsn, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer core.Close()
+		st := New(core)
+		if err := st.StartPublication(ctx, DefaultMinCell); err != nil {
+			t.Fatal(err)
+		}
+		st.pubs().mu.Lock()
+		first := st.pubs().cur[DefaultMinCell]
+		st.pubs().mu.Unlock()
+		if first == nil {
+			t.Fatal("the first StartPublication returned before there was a publication")
+		}
+		first.took = 0 // rested
+		if err := st.DB.Exec("UPDATE hub_meta SET value = ? WHERE key = ?", "next-version", metaRollupVersion).Error; err != nil {
+			t.Fatal(err)
+		}
+		builds, release := make(chan struct{}, 4), make(chan struct{})
+		st.pubs().loaded = func(*publication) {
+			builds <- struct{}{}
+			<-release
+		}
+		done := make(chan error, 1)
+		go func() { done <- st.StartPublication(ctx, DefaultMinCell) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(time.Minute):
+			close(release)
+			t.Fatal("StartPublication waited for the build of new data")
+		}
+		<-builds // the build it started, held back until now
+		if got, err := st.published(ctx, DefaultMinCell); err != nil || got != first {
+			t.Fatalf("while the build runs: %v, %v; want the publication before", got, err)
+		}
+		close(release)
+		if err := st.PublishOutcomes(ctx, DefaultMinCell); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := st.published(ctx, DefaultMinCell); err != nil || got.version != "next-version" {
+			t.Fatalf("after the build: %v, %v", got, err)
+		}
+	})
+}

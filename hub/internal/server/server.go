@@ -377,8 +377,9 @@ func (s *Server) projectOnce(ctx context.Context) (int, error) {
 		}
 	}
 	// Publish the outcomes reports of new data (or, after a start, of the
-	// data as it is) now, so no request waits for them.
-	if err := s.outcomes.PublishOutcomes(ctx, s.cfg.MinCell); err != nil {
+	// data as it is) now, so no request waits for them; the projector does
+	// not wait for the build either, once there is a publication.
+	if err := s.outcomes.StartPublication(ctx, s.cfg.MinCell); err != nil {
 		return total, err
 	}
 	if total > 0 {
