@@ -91,7 +91,7 @@ func (o *serveOptions) addFlags(cmd *cobra.Command) {
 	fl.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address of its own (off when empty)")
 	fl.DurationVar(&o.slow, "slow-request", 2*time.Second, "log requests that take longer than this (0: never)")
 	fl.IntVar(&o.maxPushes, "max-pushes", server.DefaultMaxPushes, "pushes worked on at once at most; keep it under the database connections of a replica")
-	fl.IntVar(&o.maxBulkPushes, "max-bulk-pushes", server.DefaultMaxBulkPushes, "bulk pushes (bodies over 64 KiB: resends, first syncs) worked on at once at most (no more than --max-pushes), so that small daily pushes keep slots")
+	fl.IntVar(&o.maxBulkPushes, "max-bulk-pushes", server.DefaultMaxBulkPushes(), "bulk pushes (bodies over 64 KiB: resends, first syncs) worked on at once at most (no more than --max-pushes; default half the CPU cores), so that small daily pushes keep slots")
 	fl.DurationVar(&o.pushWait, "push-wait", server.DefaultPushWait, "how long a push waits for a slot before it is answered 503 with a Retry-After")
 	fl.IntVar(&o.minCell, "min-cell", outcomes.DefaultMinCell, "smallest number of participants (or surveys) an outcomes figure may rest on; smaller cells are suppressed")
 	fid := &o.fidelity

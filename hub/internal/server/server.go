@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -81,7 +82,7 @@ type Config struct {
 	PushWait  time.Duration
 	// MaxBulkPushes bounds, within MaxPushes, the bulk pushes (bodies over
 	// BulkPushBytes: resends, first syncs) worked on at once
-	// (DefaultMaxBulkPushes when 0), so that the many small daily pushes
+	// (DefaultMaxBulkPushes() when 0), so that the many small daily pushes
 	// always find a slot.
 	MaxBulkPushes int
 }
@@ -89,14 +90,19 @@ type Config struct {
 // Back-pressure defaults: pushes at once, and how long one waits for a
 // slot before it is turned away.
 const (
-	DefaultMaxPushes     = 16
-	DefaultPushWait      = time.Second
-	DefaultMaxBulkPushes = 4
+	DefaultMaxPushes = 16
+	DefaultPushWait  = time.Second
 	// BulkPushBytes: a push whose body (as sent, compressed) is larger,
 	// or of unknown length, is a bulk push. A day's push of 50 records is
 	// about 6 KiB; a batch of 5,000 about 500 KiB.
 	BulkPushBytes = 64 << 10
 )
+
+// DefaultMaxBulkPushes is the bound on bulk pushes at once: half the
+// hub's CPU cores, at least 1. A bulk push keeps a core busy (decoding,
+// checking, and its database backend); the rest are left to the small
+// pushes and the projector.
+func DefaultMaxBulkPushes() int { return max(1, runtime.NumCPU()/2) }
 
 // OIDCConfig configures sign-in through an OpenID Connect provider.
 type OIDCConfig = staff.OIDCConfig
@@ -182,7 +188,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		cfg.PushWait = DefaultPushWait
 	}
 	if cfg.MaxBulkPushes <= 0 {
-		cfg.MaxBulkPushes = DefaultMaxBulkPushes
+		cfg.MaxBulkPushes = DefaultMaxBulkPushes()
 	}
 	cfg.MaxBulkPushes = min(cfg.MaxBulkPushes, cfg.MaxPushes)
 	tpl := webui.Templates(funcs, webFS, "web/templates/*.html")
