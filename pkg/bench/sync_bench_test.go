@@ -238,6 +238,9 @@ func BenchmarkSyncEndToEnd(b *testing.B) {
 		// apart.
 		dsn := dbtest.PostgresDSN(b)
 		lead := &cluster.Hub{Bin: hubBin, DataDir: b.TempDir(), DB: dsn}
+		if profDir != "" {
+			lead.Env = []string{"IML_CPUPROFILE=" + filepath.Join(profDir, fmt.Sprintf("leader-%d.prof", i))}
+		}
 		if err := lead.Start(ctx); err != nil {
 			b.Fatal(err)
 		}

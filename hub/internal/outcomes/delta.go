@@ -77,6 +77,7 @@ type Rows struct {
 // RebuildRollups, the same figures computed by SQL.
 type Delta struct {
 	cells map[string]map[string]*cell // by rollup table, by key
+	buf   []byte                      // add's key, reused
 }
 
 // cell is one rollup row's key and the amounts its sums move by.
@@ -97,26 +98,28 @@ func NewDelta(before, after *Rows) *Delta {
 
 // add moves the rollup row of table at key by sign times sums.
 func (d *Delta) add(sign int64, table string, key []any, sums ...int64) {
-	var sb strings.Builder // the key's values, each as type, length, text
+	b := d.buf[:0] // the key's values, each as type, length, text
 	for _, v := range key {
 		switch v := v.(type) {
 		case string:
-			sb.WriteString("s" + strconv.Itoa(len(v)) + ":" + v)
+			b = append(strconv.AppendInt(append(b, 's'), int64(len(v)), 10), ':')
+			b = append(b, v...)
 		case int:
-			sb.WriteString("i" + strconv.Itoa(v) + ":")
+			b = append(strconv.AppendInt(append(b, 'i'), int64(v), 10), ':')
 		default:
 			panic(fmt.Sprintf("rollup key value %v (%T)", v, v))
 		}
 	}
+	d.buf = b
 	t := d.cells[table]
 	if t == nil {
 		t = map[string]*cell{}
 		d.cells[table] = t
 	}
-	c := t[sb.String()]
+	c := t[string(b)] // looked up without a copy of the key
 	if c == nil {
 		c = &cell{key: key, sums: make([]int64, len(sums))}
-		t[sb.String()] = c
+		t[string(b)] = c
 	}
 	for i, v := range sums {
 		c.sums[i] += sign * v
@@ -131,6 +134,20 @@ func people(kv ...int64) []int64 {
 		s[kv[i]] = kv[i+1]
 	}
 	return s
+}
+
+// timepointColumn is the column of rollup_people counting interviews at
+// the timepoint tp (0: none).
+func timepointColumn(tp string) int64 {
+	switch tp {
+	case contract.TimepointEligibility:
+		return 1
+	case contract.TimepointMidpoint:
+		return 2
+	case contract.TimepointClosing:
+		return 3
+	}
+	return 0
 }
 
 func b2i(b bool) int64 {
@@ -169,7 +186,7 @@ func (d *Delta) addRows(r *Rows, sign int64) {
 	}
 	for _, i := range r.Interviews {
 		m := eff(i.SiteID, i.Key, i.Model)
-		tp := map[string]int64{contract.TimepointEligibility: 1, contract.TimepointMidpoint: 2, contract.TimepointClosing: 3}[i.Timepoint]
+		tp := timepointColumn(i.Timepoint)
 		d.add(sign, "rollup_people", []any{i.SiteID, i.Year, m}, people(tp, b2i(tp > 0))...)
 		for code, v := range i.Answers {
 			d.add(sign, "rollup_pom", []any{i.SiteID, i.Year, m, i.Timepoint, code}, 1, int64(v))
