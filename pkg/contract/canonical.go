@@ -129,7 +129,7 @@ func (e *enc) key(k string) {
 
 func (e *enc) str(k, v string) {
 	e.key(k)
-	e.b = appendString(e.b, v)
+	e.b = AppendString(e.b, v)
 }
 
 func (e *enc) strOmit(k, v string) {
@@ -164,10 +164,10 @@ func (e *enc) ints(k string, v []int) {
 	e.b = append(e.b, ']')
 }
 
-// appendString appends s as the JSON encoder writes it: plain printable
+// AppendString appends s as the JSON encoder writes it: plain printable
 // ASCII as it is, anything else (quotes, backslashes, control characters,
 // the HTML characters it escapes, non-ASCII) through the encoder itself.
-func appendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			q, _ := json.Marshal(s)
@@ -190,7 +190,7 @@ func appendMap[V any](b []byte, m map[string]V, keys []string, val func([]byte, 
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = AppendString(b, k)
 		b = append(b, ':')
 		b = val(b, m[k])
 	}
@@ -232,7 +232,7 @@ func (p POMInterview) appendKeyed(dst []byte, keys *[2][]string) []byte {
 	e.b = appendMap(e.b, p.Answers, keys[0], strconv.AppendBool)
 	if len(p.Unanswered) > 0 {
 		e.key("unanswered")
-		e.b = appendMap(e.b, p.Unanswered, keys[1], appendString)
+		e.b = appendMap(e.b, p.Unanswered, keys[1], AppendString)
 	}
 	return e.end()
 }
@@ -251,7 +251,7 @@ func (p SurveyResponse) appendKeyed(dst []byte, keys *[2][]string) []byte {
 	e.strOmit("model", p.Model)
 	e.str("release", p.Release)
 	e.key("answers")
-	e.b = appendMap(e.b, p.Answers, keys[0], appendString)
+	e.b = appendMap(e.b, p.Answers, keys[0], AppendString)
 	return e.end()
 }
 

@@ -2,7 +2,6 @@ package intake
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 
 	"gorm.io/gorm"
@@ -123,14 +122,10 @@ func (pr *projection) addRecord(p pendingRecord) error {
 				ans[code] = 0
 			}
 		}
-		obj, err := json.Marshal(ans)
-		if err != nil {
-			return err
-		}
 		pr.keys = append(pr.keys, [2]string{p.SiteID, iv.ParticipantKey})
 		pr.set.Interviews = append(pr.set.Interviews, outcomes.Interview{RecordID: p.ID, SiteID: p.SiteID, Key: iv.ParticipantKey, Timepoint: iv.Timepoint,
 			Model: iv.Model, Year: iv.EnrollmentYear, Month: iv.ProgramMonth, Answers: ans})
-		pr.add("pom_interviews", p.ID, p.SiteID, p.OrgID, iv.ParticipantKey, iv.Timepoint, iv.EnrollmentYear, iv.AgeBand, iv.ProgramMonth, iv.Release, iv.Model, outcomes.JSONObject(obj))
+		pr.add("pom_interviews", p.ID, p.SiteID, p.OrgID, iv.ParticipantKey, iv.Timepoint, iv.EnrollmentYear, iv.AgeBand, iv.ProgramMonth, iv.Release, iv.Model, outcomes.AnswersJSON(ans))
 	case contract.TypeParticipant:
 		pt, err := contract.DecodeParticipant(data)
 		if err != nil {
@@ -144,12 +139,8 @@ func (pr *projection) addRecord(p pendingRecord) error {
 		if err != nil {
 			return err
 		}
-		obj, err := json.Marshal(sv.Answers)
-		if err != nil {
-			return err
-		}
 		pr.set.Surveys = append(pr.set.Surveys, outcomes.Survey{RecordID: p.ID, SiteID: p.SiteID, Model: sv.Model, Year: sv.Year, Answers: sv.Answers})
-		pr.add("outcome_surveys", p.ID, p.SiteID, sv.Year, sv.Timepoint, sv.Model, sv.Release, outcomes.JSONObject(obj))
+		pr.add("outcome_surveys", p.ID, p.SiteID, sv.Year, sv.Timepoint, sv.Model, sv.Release, outcomes.AnswersJSON(sv.Answers))
 	case contract.TypeHospitalization:
 		h, err := contract.DecodeHospitalization(data)
 		if err != nil {

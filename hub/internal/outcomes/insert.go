@@ -2,11 +2,14 @@ package outcomes
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
 
+	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/dbx"
 )
 
@@ -78,9 +81,31 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 		return strconv.AppendInt(buf, v, 10), nil
 	case bool:
 		return strconv.AppendBool(buf, v), nil
+	case string:
+		return contract.AppendString(buf, v), nil
 	case JSONObject:
 		return append(buf, v...), nil
 	}
 	b, err := json.Marshal(v)
 	return append(buf, b...), err
+}
+
+// AnswersJSON is a map of answer codes as a JSON object, its keys sorted
+// (as encoding/json writes it).
+func AnswersJSON[V int | string](m map[string]V) JSONObject {
+	b := make([]byte, 0, 16*len(m)+2)
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(contract.AppendString(b, k), ':')
+		switch v := any(m[k]).(type) {
+		case int:
+			b = strconv.AppendInt(b, int64(v), 10)
+		case string:
+			b = contract.AppendString(b, v)
+		}
+	}
+	return JSONObject(append(b, '}'))
 }
