@@ -75,9 +75,3 @@ func (s *App) refuseTextPage(c *gin.Context, field string) {
 	c.Abort()
 }
 
-// uncleanFields are the request's fields that held a character no one
-// types, as field mistakes (none when it had none).
-func uncleanFields(c *gin.Context) problem.Invalids {
-	ves, _ := problem.Fields(dbx.RequestBar(c))
-	return ves
-}
