@@ -74,4 +74,3 @@ func (s *App) refuseTextPage(c *gin.Context, field string) {
 		"Message": "The field \"" + field + "\" " + textx.Problem + ". Nothing was saved: go back, type it again and send the form."})
 	c.Abort()
 }
-

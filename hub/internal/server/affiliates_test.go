@@ -339,7 +339,7 @@ func TestTAPagesAndFidelitySeam(t *testing.T) {
 			t.Fatalf("empty answer: %d", resp.StatusCode)
 		}
 		resp, html = page(t, http.MethodPost, "/affiliates/"+org.ID+"/stage", url.Values{"to": {"launched"}})
-		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, "Nothing was changed") {
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, "nothing was saved") {
 			t.Fatalf("skipping stages: %d", resp.StatusCode)
 		}
 		resp, _ = page(t, http.MethodGet, "/affiliates?stage=bogus", nil)
@@ -404,8 +404,9 @@ func (h *hub) signInForm(t *testing.T, form url.Values) *answer {
 	if len(cookies) != 1 {
 		t.Fatalf("the sign-in page set %d cookies, want 1", len(cookies))
 	}
-	resp, _ := h.do(t, request{method: http.MethodPost, path: "/login", body: []byte(form.Encode()), header: map[string]string{
+	resp, b := h.do(t, request{method: http.MethodPost, path: "/login", body: []byte(form.Encode()), header: map[string]string{
 		"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies[0].Name + "=" + cookies[0].Value}})
+	resp.Body = b
 	return resp
 }
 

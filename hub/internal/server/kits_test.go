@@ -406,7 +406,7 @@ func TestKitAndTrainingPagesRefuseBadInput(t *testing.T) {
 			return resp.StatusCode, resp.Header.Get("Location"), string(b)
 		}
 		st, _, page := form(t, "/training/events", "title=&mode=virtual&starts_on=2026-04-01&trainer=Tess&capacity=10")
-		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Enter the title.") || !strings.Contains(page, "Nothing was changed") {
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Enter the title.") || !strings.Contains(page, "nothing was saved") {
 			t.Fatalf("event without a title: %d", st)
 		}
 		st, _, page = form(t, "/training/people", "name=Casey&email=casey&org_id="+org.ID+"&role=coach")
