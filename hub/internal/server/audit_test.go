@@ -97,7 +97,7 @@ func TestRoleAssignmentAPI(t *testing.T) {
 			hdr := map[string]string{"Cookie": "iml_hub_session=" + c.token, "Content-Type": "application/x-www-form-urlencoded"}
 			before := h.state(t)
 			resp, b := h.do(t, request{method: http.MethodPost, path: "/admin/users/" + f.target.ID + "/roles", header: hdr, body: form(url.Values{"role": {"director"}})})
-			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), "a Program Director belongs to an organization") {
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), "Choose the organization the Program Director belongs to") {
 				t.Fatalf("bad form: %d %s", resp.StatusCode, b)
 			}
 			if after := h.state(t); !mapsEqual(before, after) {
