@@ -43,10 +43,10 @@ func TestHubUserCommands(t *testing.T) {
 		{[]string{"user", "assign", "--user", "sam@example.org", "--role", "director", "--org", "Nowhere"}, `organization "Nowhere": not found`},
 		{[]string{"user", "assign", "--user", "sam@example.org", "--role", "superuser"}, "role: Choose one of admin, analyst, ta, trainer, director"},
 		{[]string{"user", "assign", "--user", "nobody@example.org", "--role", "ta"}, `user "nobody@example.org": not found`},
-		{[]string{"user", "assign", "--user", "sam@example.org", "--role", "analyst", "--org", "Riverside Peer Center"}, "only a Program Director is tied to an organization"},
+		{[]string{"user", "assign", "--user", "sam@example.org", "--role", "analyst", "--org", "Riverside Peer Center"}, "Choose no organization: only a Program Director is tied to one"},
 		{[]string{"user", "unassign", "--user", "sam@example.org", "--role", "admin"}, "holds no admin role given at the hub"},
-		{[]string{"user", "add", "--email", "sam@example.org", "--name", "Again", "--role", "ta"}, "an account with this email exists"},
-		{[]string{"user", "add", "--email", "pd@example.org", "--name", "PD", "--role", "director"}, "a Program Director belongs to an organization"},
+		{[]string{"user", "add", "--email", "sam@example.org", "--name", "Again", "--role", "ta"}, "Use another email: an account with this one exists"},
+		{[]string{"user", "add", "--email", "pd@example.org", "--name", "PD", "--role", "director"}, "Choose the organization the Program Director belongs to"},
 		{[]string{"user", "add", "--email", "x@example.org", "--name", "X", "--no-password", "--password-stdin"}, "none of the others can be"},
 	} {
 		out, err := run(tc.args...)

@@ -79,7 +79,9 @@ func signInWithKeys(t *testing.T, bctx context.Context, url, email, password str
 }
 
 // TestSignInWithTheKeyboard: staff sign in to the hub and to a site with
-// the keyboard alone, seeing where the focus is at every step.
+// the keyboard alone, seeing where the focus is at every step; a hub form
+// sent with a mistake comes back with the focus on its summary, whose link
+// takes it to the field.
 func TestSignInWithTheKeyboard(t *testing.T) {
 	bctx := newBrowser(t)
 	ctx := context.Background()
@@ -91,7 +93,43 @@ func TestSignInWithTheKeyboard(t *testing.T) {
 	if got := text(t, bctx, "h1"); got == "" {
 		t.Fatal("the hub's first page after signing in has no heading")
 	}
+	hubFormMistakeWithKeys(t, bctx, h.URL())
 	a, _ := demoAgent(t, "keys")
 	signInWithKeys(t, bctx, a.URL()+"/login", "director@example.org", directorPassword)
 	waitText(t, bctx, "h1", func(s string) bool { return s == "This week" })
+}
+
+// hubFormMistakeWithKeys sends the hub's form to add an organization with
+// a state code the hub refuses, with the keyboard alone: the form comes
+// back with the focus on its error summary, no serious or critical
+// accessibility violation, the field marked invalid and what was typed
+// kept; Tab and Enter on the summary's link put the focus on the field.
+func hubFormMistakeWithKeys(t *testing.T, bctx context.Context, base string) {
+	t.Helper()
+	do(t, bctx, chromedp.Navigate(base+"/affiliates"), chromedp.WaitVisible(chromedp.CSS("#name")))
+	typeInto(t, bctx, "name", "Keyboard House")
+	typeInto(t, bctx, "state", "V1")
+	do(t, bctx, chromedp.KeyEvent(kb.Enter))
+	waitText(t, bctx, "#error-summary", func(s string) bool { return strings.Contains(s, "two-letter state code") })
+	if f := focused(t, bctx); f != "error-summary" {
+		t.Errorf("after a mistake the focus is on %q, not the error summary", f)
+	}
+	if v := eval[string](t, bctx, `(() => { const e = document.getElementById("state"); return e.getAttribute("aria-invalid") + " " + e.getAttribute("aria-describedby"); })()`); !strings.Contains(v, "true") || !strings.Contains(v, "err-state") {
+		t.Errorf("the invalid field: %s", v)
+	}
+	if v := eval[string](t, bctx, `document.getElementById("name").value`); v != "Keyboard House" {
+		t.Errorf("the form kept the name as %q", v)
+	}
+	axeClean(t, bctx, "the hub's affiliate form with a mistake")
+	do(t, bctx, chromedp.KeyEvent(kb.Tab))
+	if f := eval[string](t, bctx, `document.activeElement.getAttribute("href") || ""`); f != "#state" {
+		t.Fatalf("Tab from the summary goes to %q, not its link to the state", f)
+	}
+	do(t, bctx, chromedp.KeyEvent(kb.Enter))
+	waitFor(t, 10*time.Second, "the summary's link moves the focus to the field", func() error {
+		if f := focused(t, bctx); f != "state" {
+			return errString("focus on " + f)
+		}
+		return nil
+	})
 }

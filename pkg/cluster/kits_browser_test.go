@@ -99,9 +99,9 @@ func TestTrainerPublishesAndCertifiesInTheBrowser(t *testing.T) {
 		chromedp.Click(css("#add-person button[type=submit]")),
 		chromedp.WaitVisible(css("#modules")),
 		chromedp.Click(css("#certify")),
-		chromedp.WaitVisible(css("#person-error")),
+		chromedp.WaitVisible(css("#error-summary")),
 	)
-	if msg := text(t, bctx, "#person-error"); !strings.Contains(msg, "has not completed") || !strings.Contains(msg, "Nothing was changed") {
+	if msg := text(t, bctx, "#error-summary"); !strings.Contains(msg, "has not completed") || !strings.Contains(msg, "nothing was saved") {
 		t.Fatalf("certifying too early: %q", msg)
 	}
 	for _, m := range []string{"peer_support", "self_directed_care", "psychiatric_rehabilitation", "life_coaching", "motivational_interviewing", "shared_decision_making"} {

@@ -1,5 +1,6 @@
 // Package webui holds what the hub's and the agent's pages share: the
-// stylesheet and the sign-in and error pages. Each program brings its own
+// stylesheet, the sign-in and error pages, and the way a form shows its
+// mistakes (forms.go, templates/forms.html, static/forms.js). Each program brings its own
 // layout (templates "head" and "foot") and its own pages.
 package webui
 
@@ -15,10 +16,11 @@ import (
 //go:embed static templates
 var files embed.FS
 
-// Templates parses the shared pages and then the program's own from fsys
-// (matching pattern) into one set.
+// Templates parses the shared pages and form snippets and then the
+// program's own from fsys (matching pattern) into one set, with the form
+// snippets' funcs (FormFuncs) and then the program's funcs.
 func Templates(funcs template.FuncMap, fsys fs.FS, pattern string) *template.Template {
-	t := template.Must(template.New("").Funcs(funcs).ParseFS(files, "templates/*.html"))
+	t := template.Must(template.New("").Funcs(FormFuncs()).Funcs(funcs).ParseFS(files, "templates/*.html"))
 	return template.Must(t.ParseFS(fsys, pattern))
 }
 
@@ -27,3 +29,7 @@ func Static(r *gin.Engine) {
 	static, _ := fs.Sub(files, "static")
 	r.StaticFS("/static", http.FS(static))
 }
+
+// TemplateFS is the shared templates' sources (for the tests that check
+// the catalogue translates them).
+func TemplateFS() fs.FS { return files }

@@ -16,6 +16,7 @@ import (
 	"github.com/itsmylife/iml/agent/internal/web"
 	"github.com/itsmylife/iml/pkg/i18n"
 	"github.com/itsmylife/iml/pkg/program"
+	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // participantMessages are every message the participant's pages ask the
@@ -26,66 +27,71 @@ import (
 func participantMessages(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	err := fs.WalkDir(web.TemplateFS(), ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".html") {
+	for _, fsys := range []fs.FS{web.TemplateFS(), webui.TemplateFS()} {
+		err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".html") {
+				return err
+			}
+			b, err := fs.ReadFile(fsys, path)
+			for _, m := range i18n.TemplateCalls(string(b)) {
+				out[m] = path
+			}
 			return err
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		b, err := fs.ReadFile(web.TemplateFS(), path)
-		for _, m := range i18n.TemplateCalls(string(b)) {
-			out[m] = path
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	fset := token.NewFileSet()
-	err = filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return err
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		f, err := parser.ParseFile(fset, path, src, 0)
-		if err != nil {
-			return err
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok {
-				return true
+	// The agent's code and the shared pages' (pkg/webui).
+	for _, dir := range []string{"..", "../../../pkg/webui"} {
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
 			}
-			arg := -1
-			switch fn := call.Fun.(type) {
-			case *ast.SelectorExpr:
-				if x, ok := fn.X.(*ast.Ident); ok && (x.Name == "i18n" && fn.Sel.Name == "M") {
-					arg = 0
-				} else if ok && x.Name == "web" && fn.Sel.Name == "T" {
-					arg = 1
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			f, err := parser.ParseFile(fset, path, src, 0)
+			if err != nil {
+				return err
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
 				}
-			case *ast.Ident:
-				if fn.Name == "T" && f.Name.Name == "web" {
-					arg = 1
+				arg := -1
+				switch fn := call.Fun.(type) {
+				case *ast.SelectorExpr:
+					if x, ok := fn.X.(*ast.Ident); ok && (x.Name == "i18n" && fn.Sel.Name == "M") {
+						arg = 0
+					} else if ok && x.Name == "web" && fn.Sel.Name == "T" {
+						arg = 1
+					}
+				case *ast.Ident:
+					if fn.Name == "T" && f.Name.Name == "web" {
+						arg = 1
+					}
 				}
-			}
-			if arg < 0 || len(call.Args) <= arg {
+				if arg < 0 || len(call.Args) <= arg {
+					return true
+				}
+				lit, ok := call.Args[arg].(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					t.Errorf("%s: a message must be a string literal, for the catalogue", fset.Position(call.Pos()))
+					return true
+				}
+				s, _ := strconv.Unquote(lit.Value)
+				out[s] = fset.Position(call.Pos()).String()
 				return true
-			}
-			lit, ok := call.Args[arg].(*ast.BasicLit)
-			if !ok || lit.Kind != token.STRING {
-				t.Errorf("%s: a message must be a string literal, for the catalogue", fset.Position(call.Pos()))
-				return true
-			}
-			s, _ := strconv.Unquote(lit.Value)
-			out[s] = fset.Position(call.Pos()).String()
-			return true
+			})
+			return nil
 		})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	rel := program.Default()
 	for _, p := range rel.JournalPrompts {

@@ -151,26 +151,6 @@ func invalidProblem(err error) *problem.Problem {
 	return nil
 }
 
-// FieldErrors maps an error's field mistakes to messages per form field,
-// for a form shown again; ok is false for any other error (Respond's).
-// The fields of the request's form that held a character no one types
-// (RefuseText) are among them, with their own message: with them, even
-// no error (an action that wrote nothing, such as a dry run) has mistakes.
-func FieldErrors(c *gin.Context, err error) (map[string]string, bool) {
-	ves, ok := problem.Fields(err)
-	if !ok && (err != nil || len(uncleanFields(c)) == 0) {
-		return nil, false
-	}
-	m := map[string]string{}
-	for _, e := range ves {
-		m[e.Field] = e.Msg
-	}
-	for _, e := range uncleanFields(c) {
-		m[e.Field] = e.Msg
-	}
-	return m, true
-}
-
 // SurveyRoute tells the routes of the anonymous survey (the survey page,
 // its thanks, the staff's survey page and API): they are not logged, so
 // that the log's times of surveys cannot be set beside the audit log's.

@@ -72,13 +72,6 @@ var funcs = template.FuncMap{
 		}
 		return strconv.FormatFloat(p, 'f', 3, 64)
 	},
-	// arr packs arguments for a sub-template.
-	"arr": func(v ...any) []any { return v },
-	// invalid marks a form field with a message (formerrors.go);
-	// errorItems are a form's error summary.
-	"invalid":    invalidAttrs,
-	"errorItems": ErrorItems,
-	"title":      Capitalize,
 }
 
 func fig(v any, signed bool) string {

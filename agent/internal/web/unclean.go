@@ -74,10 +74,3 @@ func (s *App) refuseTextPage(c *gin.Context, field string) {
 		"Message": "The field \"" + field + "\" " + textx.Problem + ". Nothing was saved: go back, type it again and send the form."})
 	c.Abort()
 }
-
-// uncleanFields are the request's fields that held a character no one
-// types, as field mistakes (none when it had none).
-func uncleanFields(c *gin.Context) problem.Invalids {
-	ves, _ := problem.Fields(dbx.RequestBar(c))
-	return ves
-}

@@ -97,7 +97,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, in OrgInput) 
 	err = s.DB.WithContext(ctx).Model(&o).Updates(map[string]any{"name": in.Name, "type": in.Type, "state": in.State}).Error
 	if err != nil {
 		if dbx.IsUniqueViolation(err) {
-			return o, &store.ValidationError{Field: "name", Msg: "an organization with this name exists"}
+			return o, &store.ValidationError{Field: "name", Msg: "Use another name: an organization with this name exists"}
 		}
 		return o, err
 	}
@@ -176,7 +176,7 @@ func (s *Store) AddContact(ctx context.Context, orgID string, in ContactInput) (
 		return c, &store.ValidationError{Field: "phone", Msg: "Enter a phone number of digits, spaces and + - ( ) ."}
 	}
 	if c.Email == "" && c.Phone == "" {
-		return c, &store.ValidationError{Field: "email", Msg: "give an email or a phone number"}
+		return c, &store.ValidationError{Field: "email", Msg: "Enter an email or a phone number"}
 	}
 	return c, s.DB.WithContext(ctx).Create(&c).Error
 }
@@ -243,23 +243,23 @@ func (s *Store) ChangeStage(ctx context.Context, orgID string, in StageInput, by
 		return o, err
 	}
 	if on < o.StageOn {
-		return o, &store.ValidationError{Field: "on", Msg: fmt.Sprintf("is before the current stage began (%s)", o.StageOn)}
+		return o, &store.ValidationError{Field: "on", Msg: fmt.Sprintf("Enter a day on or after %s, when the current stage began", o.StageOn)}
 	}
 	reason, err := store.Text("reason", in.Reason, false, 500)
 	if err != nil {
 		return o, err
 	}
 	if !slices.Contains(NextStages(o.Stage), in.To) {
-		return o, &store.ValidationError{Field: "to", Msg: fmt.Sprintf("an organization at %q can move to %s", StageLabels[o.Stage], stageList(NextStages(o.Stage)))}
+		return o, &store.ValidationError{Field: "to", Msg: fmt.Sprintf("Choose a stage an organization at %q can move to: %s", StageLabels[o.Stage], stageList(NextStages(o.Stage)))}
 	}
 	if (in.To == StageInactive || o.Stage == StageInactive) && reason == "" {
-		return o, &store.ValidationError{Field: "reason", Msg: "say why (required when an organization becomes inactive or comes back)"}
+		return o, &store.ValidationError{Field: "reason", Msg: "Enter the reason: it is required when an organization becomes inactive or comes back"}
 	}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if in.To == StageSustaining {
 			var p ta.TAPlan
 			if err := tx.First(&p, "org_id = ?", o.ID).Error; err == nil && on < p.EndsOn {
-				return &store.ValidationError{Field: "to", Msg: fmt.Sprintf("the first year of TA ends on %s; the organization can be sustaining from then", p.EndsOn)}
+				return &store.ValidationError{Field: "to", Msg: fmt.Sprintf("Wait until %s: the organization can be sustaining once its first year of TA ends", p.EndsOn)}
 			}
 		}
 		// The condition makes a concurrent change of the same organization fail.
@@ -268,7 +268,7 @@ func (s *Store) ChangeStage(ctx context.Context, orgID string, in StageInput, by
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return &store.ValidationError{Field: "to", Msg: "the organization's stage changed meanwhile; reload and try again"}
+			return &store.ValidationError{Field: "to", Msg: "Reload the page and try again: the organization's stage changed meanwhile"}
 		}
 		if err := tx.Create(&StageChange{OrgID: o.ID, FromStage: o.Stage, ToStage: in.To, OnDate: on, Reason: reason, ByName: by, CreatedAt: s.Now()}).Error; err != nil {
 			return err

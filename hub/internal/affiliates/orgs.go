@@ -40,7 +40,7 @@ func (s *Store) AddOrganizationSince(ctx context.Context, in OrgInput, since str
 	})
 	if err != nil {
 		if dbx.IsUniqueViolation(err) {
-			return store.Organization{}, &store.ValidationError{Field: "name", Msg: "an organization with this name exists"}
+			return store.Organization{}, &store.ValidationError{Field: "name", Msg: "Use another name: an organization with this name exists"}
 		}
 		return store.Organization{}, err
 	}

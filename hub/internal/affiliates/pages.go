@@ -17,8 +17,11 @@ func (s *Handlers) showAffiliates(c *gin.Context, status int, data gin.H) {
 	var f OrgFilter
 	_ = c.ShouldBindQuery(&f)
 	os, err := s.affiliates.FindOrganizations(ctx, f)
-	if msg, ok := web.FormError(c, err); ok {
-		status, data["FilterError"], f = http.StatusUnprocessableEntity, msg, OrgFilter{}
+	if fe, ok := web.FieldErrors(c, err); ok && err != nil {
+		// The filter is shown as typed, with its mistakes, and the
+		// organizations unfiltered.
+		status, data["Errors"] = http.StatusUnprocessableEntity, map[string]map[string]string{"filter": fe}
+		data["Filter"], f = f, OrgFilter{}
 		os, err = s.affiliates.FindOrganizations(ctx, f)
 	}
 	if err != nil {
@@ -46,10 +49,10 @@ func (s *Handlers) showAffiliates(c *gin.Context, status int, data gin.H) {
 	for _, st := range sites {
 		count[st.OrgID]++
 	}
-	if _, ok := data["Form"]; !ok {
-		data["Form"] = OrgInput{Type: "peer_run"}
+	if _, ok := data["Filter"]; !ok {
+		data["Filter"] = f
 	}
-	data["Title"], data["Orgs"], data["Filter"], data["SiteCount"] = "Affiliates", shown, f, count
+	data["Title"], data["Orgs"], data["SiteCount"] = "Affiliates", shown, count
 	data["Stages"], data["Types"], data["CanManage"] = Stages, store.OrgTypes, ta.IsStaff(u)
 	data["PipelineChart"] = pipelineChart(all)
 	s.Render(c, status, "affiliates.html", data)
@@ -72,12 +75,7 @@ func (s *Handlers) AddAffiliateSubmit(c *gin.Context) {
 	_ = c.ShouldBind(&in)
 	o, err := s.affiliates.AddOrganizationSince(c.Request.Context(), in, c.PostForm("since"))
 	if err != nil {
-		msg, ok := web.FormError(c, err)
-		if !ok {
-			s.Respond(c, err)
-			return
-		}
-		s.showAffiliates(c, http.StatusUnprocessableEntity, gin.H{"Form": in, "AddError": msg})
+		s.FormFailed(c, err, "add", web.NoSuchResource, func(status int, data gin.H) { s.showAffiliates(c, status, data) })
 		return
 	}
 	web.Back(c, "/affiliates/"+o.ID, "saved")
@@ -104,9 +102,6 @@ func (s *Handlers) showAffiliate(c *gin.Context, status int, data gin.H) {
 	for _, st := range p.Sites {
 		siteNames[st.ID] = st.Name
 	}
-	if _, ok := data["Errors"]; !ok {
-		data["Errors"] = map[string]string{}
-	}
 	data["Title"], data["P"], data["Today"], data["Specialists"], data["SpecialistNames"] = p.Org.Name, p, s.St.Today(), specs, names
 	data["NextStages"], data["Types"], data["Modes"], data["CanManage"] = NextStages(p.Org.Stage), store.OrgTypes, ta.TAModes, ta.IsStaff(web.User(c))
 	data["SiteNames"], data["Notice"] = siteNames, web.Notices[c.Query("done")]
@@ -114,11 +109,11 @@ func (s *Handlers) showAffiliate(c *gin.Context, status int, data gin.H) {
 }
 
 // orgForm runs a profile form's change and goes back to the profile, or
-// shows it again with the error in its section.
+// shows it again with its mistakes (section names the form).
 func (s *Handlers) orgForm(c *gin.Context, section, notice string, change func(o store.Organization) error) {
 	o := orgOf(c)
 	if err := change(o); err != nil {
-		s.FormFailed(c, err, func(status int, data gin.H) { s.showAffiliate(c, status, data) }, section)
+		s.FormFailed(c, err, section, "That item no longer exists. Nothing was changed.", func(status int, data gin.H) { s.showAffiliate(c, status, data) })
 		return
 	}
 	web.Back(c, "/affiliates/"+o.ID, notice)
@@ -143,7 +138,7 @@ func (s *Handlers) AddContactSubmit(c *gin.Context) {
 }
 
 func (s *Handlers) RemoveContactSubmit(c *gin.Context) {
-	s.orgForm(c, "contacts", "removed", func(o store.Organization) error {
+	s.orgForm(c, "remove", "removed", func(o store.Organization) error {
 		return s.affiliates.RemoveContact(c.Request.Context(), o.ID, c.Param("cid"))
 	})
 }
@@ -164,21 +159,21 @@ func (s *Handlers) AssignPlanSubmit(c *gin.Context) {
 }
 
 func (s *Handlers) AddCheckInSubmit(c *gin.Context) {
-	s.orgForm(c, "plan", "checkin", func(o store.Organization) error {
+	s.orgForm(c, "checkin", "checkin", func(o store.Organization) error {
 		_, err := s.ta.AddCheckIn(c.Request.Context(), o.ID, c.PostForm("due_on"))
 		return err
 	})
 }
 
 func (s *Handlers) RescheduleSubmit(c *gin.Context) {
-	s.orgForm(c, "plan", "moved", func(o store.Organization) error {
+	s.orgForm(c, "move-"+c.Param("ckid"), "moved", func(o store.Organization) error {
 		_, err := s.ta.RescheduleCheckIn(c.Request.Context(), o.ID, c.Param("ckid"), c.PostForm("due_on"))
 		return err
 	})
 }
 
 func (s *Handlers) CompleteCheckInSubmit(c *gin.Context) {
-	s.orgForm(c, "plan", "checked", func(o store.Organization) error {
+	s.orgForm(c, "done-"+c.Param("ckid"), "checked", func(o store.Organization) error {
 		_, err := s.ta.CompleteCheckIn(c.Request.Context(), o.ID, c.Param("ckid"), c.PostForm("done_on"), c.PostForm("note"))
 		return err
 	})

@@ -90,14 +90,14 @@ func (s *Handlers) resolveRelease(c *gin.Context, version string) (program.Relea
 			return d.Release()
 		}
 	}
-	return program.Release{}, &store.ValidationError{Field: "version", Msg: fmt.Sprintf("no release or draft %q", version)}
+	return program.Release{}, &store.ValidationError{Field: "version", Msg: fmt.Sprintf("Choose a release from the list: there is no release or draft %q", version)}
 }
 
 // diffOf reads ?from= and ?to= and compares the two releases.
 func (s *Handlers) diffOf(c *gin.Context) ([]program.Change, error) {
 	from, to := c.Query("from"), c.Query("to")
 	if from == "" || to == "" {
-		return nil, &store.ValidationError{Field: "from", Msg: "name two releases to compare, from and to"}
+		return nil, &store.ValidationError{Field: "from", Msg: "Choose two releases to compare, from and to"}
 	}
 	a, err := s.resolveRelease(c, from)
 	if err != nil {
@@ -195,13 +195,13 @@ func readUpload(c *gin.Context) (FileUpload, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return f, &store.ValidationError{Field: "file", Msg: fmt.Sprintf("the file is larger than %d MiB", MaxKitFileBytes>>20)}
+			return f, &store.ValidationError{Field: "file", Msg: fmt.Sprintf("Choose a file of at most %d MiB", MaxKitFileBytes>>20)}
 		}
-		return f, &store.ValidationError{Field: "file", Msg: "choose a file to attach (multipart/form-data, field file)"}
+		return f, &store.ValidationError{Field: "file", Msg: "Choose a file to attach (multipart/form-data, field file)"}
 	}
 	data, err := readFormFile(fh)
 	if err != nil {
-		return f, &store.ValidationError{Field: "file", Msg: "the file could not be read"}
+		return f, &store.ValidationError{Field: "file", Msg: "Choose the file again: it could not be read"}
 	}
 	f.Data = data
 	f.Name = c.PostForm("name")
@@ -221,7 +221,7 @@ func readUpload(c *gin.Context) (FileUpload, error) {
 
 func readFormFile(fh *multipart.FileHeader) ([]byte, error) {
 	if fh.Size > MaxKitFileBytes {
-		return nil, &store.ValidationError{Field: "file", Msg: fmt.Sprintf("the file is larger than %d MiB", MaxKitFileBytes>>20)}
+		return nil, &store.ValidationError{Field: "file", Msg: fmt.Sprintf("Choose a file of at most %d MiB", MaxKitFileBytes>>20)}
 	}
 	f, err := fh.Open()
 	if err != nil {

@@ -65,13 +65,13 @@ func checkVersion(tx *gorm.DB, version, draftID string) error {
 		return err
 	}
 	if n > 0 {
-		return &store.ValidationError{Field: "version", Msg: fmt.Sprintf("release %s is published and never changes; give the draft a new version", version)}
+		return &store.ValidationError{Field: "version", Msg: fmt.Sprintf("Give the draft a new version: release %s is published and never changes", version)}
 	}
 	if err := tx.Model(&ReleaseDraft{}).Where("version = ? AND id <> ?", version, draftID).Count(&n).Error; err != nil {
 		return err
 	}
 	if n > 0 {
-		return &store.ValidationError{Field: "version", Msg: fmt.Sprintf("another draft is version %s", version)}
+		return &store.ValidationError{Field: "version", Msg: fmt.Sprintf("Give the draft another version: a draft is already version %s", version)}
 	}
 	return nil
 }
@@ -114,7 +114,7 @@ func (s *Store) CreateDraft(ctx context.Context, version, from string, content [
 		return tx.Create(&d).Error
 	})
 	if dbx.IsUniqueViolation(err) {
-		return ReleaseDraft{}, &store.ValidationError{Field: "version", Msg: "another draft is version " + d.Version}
+		return ReleaseDraft{}, &store.ValidationError{Field: "version", Msg: "Give the draft another version: a draft is already version " + d.Version}
 	}
 	return d, err
 }
@@ -203,25 +203,25 @@ type FileUpload struct {
 func checkUpload(f FileUpload) error {
 	switch {
 	case strings.TrimSpace(f.Name) == "" || len(f.Name) > 200 || !store.PlainText(f.Name) || strings.ContainsAny(f.Name, "/\\"):
-		return &store.ValidationError{Field: "name", Msg: "the file needs a name of at most 200 characters without slashes"}
+		return &store.ValidationError{Field: "name", Msg: "Enter a name of at most 200 characters without slashes"}
 	case !slices.Contains(program.FileKinds, f.Kind):
 		return &store.ValidationError{Field: "kind", Msg: "Choose one of " + strings.Join(program.FileKinds, ", ")}
 	case !slices.Contains(KitMediaTypes, f.MediaType):
 		return &store.ValidationError{Field: "file", Msg: fmt.Sprintf("files of type %q cannot be attached; attach %s", f.MediaType, strings.Join(KitMediaTypes, ", "))}
 	case len(f.Data) == 0:
-		return &store.ValidationError{Field: "file", Msg: "the file is empty"}
+		return &store.ValidationError{Field: "file", Msg: "Choose a file that is not empty"}
 	case len(f.Data) > MaxKitFileBytes:
-		return &store.ValidationError{Field: "file", Msg: fmt.Sprintf("the file is larger than %d MiB", MaxKitFileBytes>>20)}
+		return &store.ValidationError{Field: "file", Msg: fmt.Sprintf("Choose a file of at most %d MiB", MaxKitFileBytes>>20)}
 	}
 	sniffed, _, _ := strings.Cut(http.DetectContentType(f.Data), ";")
 	switch f.MediaType {
 	case "text/plain", "text/markdown":
 		if !utf8.Valid(f.Data) {
-			return &store.ValidationError{Field: "file", Msg: "a text file must be UTF-8"}
+			return &store.ValidationError{Field: "file", Msg: "Save the text file as UTF-8 and attach it again"}
 		}
 	default:
 		if sniffed != f.MediaType {
-			return &store.ValidationError{Field: "file", Msg: fmt.Sprintf("the file says it is %s but its bytes are %s", f.MediaType, sniffed)}
+			return &store.ValidationError{Field: "file", Msg: fmt.Sprintf("Choose a file whose bytes match its type: it says it is %s but its bytes are %s", f.MediaType, sniffed)}
 		}
 	}
 	return nil
@@ -239,12 +239,12 @@ func (s *Store) AttachFile(ctx context.Context, draftID string, f FileUpload) (R
 	d, err := s.editDraft(ctx, draftID, func(tx *gorm.DB, r *program.Release) error {
 		if pf.LessonPlan != "" {
 			if _, ok := r.LessonPlan(pf.LessonPlan); !ok {
-				return &store.ValidationError{Field: "lesson_plan", Msg: fmt.Sprintf("the draft has no lesson plan %q", pf.LessonPlan)}
+				return &store.ValidationError{Field: "lesson_plan", Msg: fmt.Sprintf("Choose one of the draft's lesson plans: it has no lesson plan %q", pf.LessonPlan)}
 			}
 		}
 		for _, have := range r.Files {
 			if have.SHA256 == pf.SHA256 && have.LessonPlan == pf.LessonPlan {
-				return &store.ValidationError{Field: "file", Msg: fmt.Sprintf("this file is already attached here as %q", have.Name)}
+				return &store.ValidationError{Field: "file", Msg: fmt.Sprintf("Attach another file: this one is already attached here as %q", have.Name)}
 			}
 		}
 		kf := store.KitFile{SHA256: pf.SHA256, MediaType: pf.MediaType, Size: pf.Size, Data: f.Data, CreatedAt: s.Now()}
@@ -263,7 +263,7 @@ func (s *Store) DetachFile(ctx context.Context, draftID, sha, plan string) (Rele
 	return s.editDraft(ctx, draftID, func(_ *gorm.DB, r *program.Release) error {
 		i := slices.IndexFunc(r.Files, func(f program.File) bool { return f.SHA256 == sha && f.LessonPlan == plan })
 		if i < 0 {
-			return &store.ValidationError{Field: "file", Msg: "the draft has no such file"}
+			return &store.ValidationError{Field: "file", Msg: "Reload the page: the draft has no such file"}
 		}
 		r.Files = slices.Delete(r.Files, i, i+1)
 		return nil
@@ -339,10 +339,10 @@ func (s *Store) RetireRelease(ctx context.Context, version, reason string) (stor
 			return store.NotFound(err)
 		}
 		if r.RetiredAt != nil {
-			return &store.ValidationError{Field: "version", Msg: "release " + version + " is already retired"}
+			return &store.ValidationError{Field: "version", Msg: "Reload the page: release " + version + " is already retired"}
 		}
 		if reason == "" || len(reason) > 500 || !store.PlainText(reason) {
-			return &store.ValidationError{Field: "reason", Msg: "say why the release is retired (at most 500 characters)"}
+			return &store.ValidationError{Field: "reason", Msg: "Enter why the release is retired, in at most 500 characters"}
 		}
 		// The releases in service, locked (on PostgreSQL; a SQLite
 		// transaction holds the whole database) until this one commits: a
@@ -355,10 +355,10 @@ func (s *Store) RetireRelease(ctx context.Context, version, reason string) (stor
 		}
 		others := slices.ContainsFunc(inService, func(o store.Release) bool { return o.Version != version })
 		if !slices.ContainsFunc(inService, func(o store.Release) bool { return o.Version == version }) {
-			return &store.ValidationError{Field: "version", Msg: "release " + version + " is already retired"}
+			return &store.ValidationError{Field: "version", Msg: "Reload the page: release " + version + " is already retired"}
 		}
 		if !others {
-			return &store.ValidationError{Field: "version", Msg: "release " + version + " is the only one in service; publish its successor before retiring it"}
+			return &store.ValidationError{Field: "version", Msg: "Publish a successor of release " + version + " before retiring it: it is the only one in service"}
 		}
 		now := s.Now()
 		r.RetiredAt, r.RetiredReason = &now, reason

@@ -3,6 +3,7 @@ package kits
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -40,15 +41,14 @@ func (s *Handlers) CreateDraftSubmit(c *gin.Context) {
 	var content []byte
 	if fh, err := c.FormFile("content_file"); err == nil {
 		if content, err = readFormFile(fh); err != nil {
-			s.showKits(c, http.StatusUnprocessableEntity, gin.H{"Error": "The uploaded release could not be read. Nothing was changed."})
+			err = &store.ValidationError{Field: "content_file", Msg: "Choose the file again: the uploaded release could not be read"}
+			s.FormFailed(c, err, "draft", "", func(status int, data gin.H) { s.showKits(c, status, data) })
 			return
 		}
 	}
 	d, err := s.kits.CreateDraft(c.Request.Context(), c.PostForm("version"), c.PostForm("from"), content, web.StaffName(c))
 	if err != nil {
-		if msg, ok := s.Message(c, err, "There is no such release to start from."); ok {
-			s.showKits(c, http.StatusUnprocessableEntity, gin.H{"Error": msg, "FormVersion": c.PostForm("version")})
-		}
+		s.FormFailed(c, err, "draft", "There is no such release to start from.", func(status int, data gin.H) { s.showKits(c, status, data) })
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/kits/drafts/"+d.ID)
@@ -92,27 +92,32 @@ func (s *Handlers) showDraft(c *gin.Context, status int, data gin.H) {
 	s.Render(c, status, "draft.html", data)
 }
 
-// draftFail shows a client's mistake on the draft page, or the error page.
-func (s *Handlers) draftFail(c *gin.Context, err error) {
+// draftFail shows the draft page again with the mistakes of its form
+// (section), or the error page.
+func (s *Handlers) draftFail(c *gin.Context, err error, section string) {
 	if errors.Is(err, store.ErrPublished) {
 		s.Render(c, http.StatusConflict, "error.html", gin.H{"Title": "Not changed", "Message": "This draft has been published, and a published release never changes. Nothing was changed; start a new draft from it on the Training kits page."})
 		return
 	}
-	if msg, ok := s.Message(c, err, "There is no such draft."); ok {
-		s.showDraft(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
-	}
+	s.FormFailed(c, err, section, "There is no such draft.", func(status int, data gin.H) {
+		if fe, ok := data["FormErrors"].(map[string]string); ok {
+			// A message about no one field is the page's.
+			data["FormErrors"] = map[string]string{"draft": fe[section]}
+		}
+		s.showDraft(c, status, data)
+	})
 }
 
 func (s *Handlers) DraftContentSubmit(c *gin.Context) {
 	content := []byte(c.PostForm("content"))
 	if fh, err := c.FormFile("content_file"); err == nil {
 		if content, err = readFormFile(fh); err != nil {
-			s.draftFail(c, &store.ValidationError{Field: "content", Msg: "the uploaded release could not be read"})
+			s.draftFail(c, &store.ValidationError{Field: "content_file", Msg: "Choose the file again: the uploaded release could not be read"}, "content")
 			return
 		}
 	}
 	if _, err := s.kits.ReplaceDraftContent(c.Request.Context(), c.Param("id"), content); err != nil {
-		s.draftFail(c, err)
+		s.draftFail(c, err, "content")
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/kits/drafts/"+c.Param("id")+"?saved=content")
@@ -124,7 +129,7 @@ func (s *Handlers) AttachSubmit(c *gin.Context) {
 		_, _, err = s.kits.AttachFile(c.Request.Context(), c.Param("id"), f)
 	}
 	if err != nil {
-		s.draftFail(c, err)
+		s.draftFail(c, err, "attach")
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/kits/drafts/"+c.Param("id")+"?saved=file")
@@ -132,7 +137,7 @@ func (s *Handlers) AttachSubmit(c *gin.Context) {
 
 func (s *Handlers) DetachSubmit(c *gin.Context) {
 	if _, err := s.kits.DetachFile(c.Request.Context(), c.Param("id"), c.PostForm("sha256"), c.PostForm("lesson_plan")); err != nil {
-		s.draftFail(c, err)
+		s.draftFail(c, err, "remove")
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/kits/drafts/"+c.Param("id"))
@@ -141,7 +146,7 @@ func (s *Handlers) DetachSubmit(c *gin.Context) {
 func (s *Handlers) PublishSubmit(c *gin.Context) {
 	r, err := s.publish(c)
 	if err != nil {
-		s.draftFail(c, err)
+		s.draftFail(c, err, "publish")
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/kits/releases/"+r.Version+"?published=1")
@@ -149,7 +154,7 @@ func (s *Handlers) PublishSubmit(c *gin.Context) {
 
 func (s *Handlers) DeleteDraftSubmit(c *gin.Context) {
 	if err := s.kits.DeleteDraft(c.Request.Context(), c.Param("id")); err != nil {
-		s.draftFail(c, err)
+		s.draftFail(c, err, "draft")
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/kits")
@@ -184,9 +189,7 @@ func (s *Handlers) showRelease(c *gin.Context, status int, data gin.H) {
 func (s *Handlers) RetireSubmit(c *gin.Context) {
 	r, err := s.retire(c, c.PostForm("reason"))
 	if err != nil {
-		if msg, ok := s.Message(c, err, "There is no such release."); ok {
-			s.showRelease(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
-		}
+		s.FormFailed(c, err, "retire", "There is no such release.", func(status int, data gin.H) { s.showRelease(c, status, data) })
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/kits/releases/"+r.Version)
@@ -219,11 +222,12 @@ func (s *Handlers) DiffPage(c *gin.Context) {
 	if c.Query("from") != "" || c.Query("to") != "" {
 		changes, err := s.diffOf(c)
 		if err != nil {
-			msg, ok := s.Message(c, err, "There is no such release.")
+			m, ok := s.Mistakes(c, err, "diff", "There is no such release: choose one from the lists.")
 			if !ok {
 				return
 			}
-			data["Error"], status = msg, http.StatusUnprocessableEntity
+			maps.Copy(data, m)
+			status = http.StatusUnprocessableEntity
 		} else {
 			data["Changes"], data["Compared"] = changes, true
 		}

@@ -185,19 +185,24 @@ func (s *Handlers) filterChoices(c *gin.Context, data gin.H, f OutcomeFilter) {
 	data["Pending"] = pending
 }
 
-// pageFilter reads the filter for a page; a bad one is shown as a message
-// and the page falls back to the default filter, answering 400 or 403.
+// pageFilter reads the filter for a page; the page falls back to the
+// default filter when it is bad, its mistakes shown next to its fields
+// (422), or when it asks for what the user may not see (403, a message).
 func (s *Handlers) pageFilter(c *gin.Context, data gin.H) (OutcomeFilter, int) {
 	f, p := s.outcomeFilter(c)
 	if p == nil {
 		return f, http.StatusOK
 	}
-	msg := p.Detail
-	for _, e := range p.Errors {
-		msg += " " + e.Field + " " + e.Detail + "."
+	if len(p.Errors) == 0 {
+		data["Error"] = p.Detail
+		return defaultFilter(c), p.Status
 	}
-	data["Error"] = msg
-	return defaultFilter(c), p.Status
+	fe := map[string]string{}
+	for _, e := range p.Errors {
+		fe[e.Field] = e.Detail
+	}
+	data["Errors"], data["Failed"], data["Posted"] = map[string]map[string]string{"filter": fe}, "filter", c.Request.URL.Query()
+	return defaultFilter(c), http.StatusUnprocessableEntity
 }
 
 func (s *Handlers) OutcomesPage(c *gin.Context) { s.reportPage(c, "outcomes.html", "Outcomes") }

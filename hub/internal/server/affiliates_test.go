@@ -335,11 +335,15 @@ func TestTAPagesAndFidelitySeam(t *testing.T) {
 		}
 		before := h.taState(t)
 		resp, html = page(t, http.MethodPost, "/ta/requests/"+w.ID+"/answer", url.Values{"answer": {""}})
-		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, "Enter the answer.") {
+		if resp.StatusCode != http.StatusUnprocessableEntity || !fieldMarked(html, "answer", "answer", "Enter the answer") {
 			t.Fatalf("empty answer: %d", resp.StatusCode)
 		}
-		resp, html = page(t, http.MethodPost, "/affiliates/"+org.ID+"/stage", url.Values{"to": {"launched"}})
-		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, "Nothing was changed") {
+		resp, html = page(t, http.MethodPost, "/ta/requests/"+w.ID+"/answer", url.Values{"answer": {strings.Repeat("é", 8001)}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !fieldMarked(html, "answer", "answer", "at most 8000 characters") || !strings.Contains(html, strings.Repeat("é", 8001)+"</textarea>") {
+			t.Fatalf("answer too long: %d", resp.StatusCode)
+		}
+		resp, html = page(t, http.MethodPost, "/affiliates/"+org.ID+"/stage", url.Values{"to": {"launched"}, "reason": {"Ready early"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, "nothing was saved") || !fieldMarked(html, "s-to", "to", "Choose a stage") || !strings.Contains(html, `value="Ready early"`) {
 			t.Fatalf("skipping stages: %d", resp.StatusCode)
 		}
 		resp, _ = page(t, http.MethodGet, "/affiliates?stage=bogus", nil)
@@ -404,8 +408,9 @@ func (h *hub) signInForm(t *testing.T, form url.Values) *answer {
 	if len(cookies) != 1 {
 		t.Fatalf("the sign-in page set %d cookies, want 1", len(cookies))
 	}
-	resp, _ := h.do(t, request{method: http.MethodPost, path: "/login", body: []byte(form.Encode()), header: map[string]string{
+	resp, b := h.do(t, request{method: http.MethodPost, path: "/login", body: []byte(form.Encode()), header: map[string]string{
 		"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies[0].Name + "=" + cookies[0].Value}})
+	resp.Body = b
 	return resp
 }
 

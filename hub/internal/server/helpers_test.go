@@ -108,6 +108,8 @@ type request struct {
 type answer struct {
 	StatusCode int
 	Header     http.Header
+	// Body is the answer's body where a helper keeps it (signInForm).
+	Body []byte
 }
 
 func answerOf(resp *http.Response) *answer {

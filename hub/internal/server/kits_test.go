@@ -406,7 +406,7 @@ func TestKitAndTrainingPagesRefuseBadInput(t *testing.T) {
 			return resp.StatusCode, resp.Header.Get("Location"), string(b)
 		}
 		st, _, page := form(t, "/training/events", "title=&mode=virtual&starts_on=2026-04-01&trainer=Tess&capacity=10")
-		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Enter the title.") || !strings.Contains(page, "Nothing was changed") {
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Enter the title.") || !strings.Contains(page, "nothing was saved") {
 			t.Fatalf("event without a title: %d", st)
 		}
 		st, _, page = form(t, "/training/people", "name=Casey&email=casey&org_id="+org.ID+"&role=coach")
@@ -426,7 +426,7 @@ func TestKitAndTrainingPagesRefuseBadInput(t *testing.T) {
 		}
 		before, _ := kits.New(h.st).Draft(ctx, strings.TrimPrefix(loc, "/kits/drafts/"))
 		st, _, page = form(t, loc+"/content", "content=%7B%22version%22%3A")
-		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "is not a release as JSON") {
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Correct the release&#39;s JSON") {
 			t.Fatalf("malformed content: %d", st)
 		}
 		st, _, page = form(t, loc+"/publish", "")
@@ -438,7 +438,7 @@ func TestKitAndTrainingPagesRefuseBadInput(t *testing.T) {
 			t.Fatalf("edit after publishing: %d", st)
 		}
 		st, _, page = form(t, "/kits/releases/2026.3/retire", "reason=")
-		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Say why the release is retired") {
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, "Enter why the release is retired") {
 			t.Fatalf("retire without a reason: %d", st)
 		}
 		if r, _ := h.st.ReleaseByVersion(ctx, "2026.3"); r.RetiredAt != nil || r.Version != "2026.3" {

@@ -79,7 +79,7 @@ func TestOutcomesRoutes(t *testing.T) {
 					t.Errorf("%s: fields %q, want %s", q, fieldNames(p), field)
 				}
 				resp, b = get(t, "/outcomes?"+q, w.token)
-				if resp.StatusCode != http.StatusUnprocessableEntity || !bytes.Contains(b, []byte(`class="error"`)) {
+				if resp.StatusCode != http.StatusUnprocessableEntity || !bytes.Contains(b, []byte(`id="error-summary"`)) || !bytes.Contains(b, []byte(`aria-invalid="true"`)) {
 					t.Errorf("page %s: %d without a message", q, resp.StatusCode)
 				}
 			}

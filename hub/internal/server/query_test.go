@@ -38,11 +38,25 @@ func TestQueryTakenAsMeant(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "appears more than once") {
 		t.Fatalf("a page with a parameter twice: %d %s", resp.StatusCode, b)
 	}
-	// A form that sends a field twice is refused before any handler reads
-	// it: the first value would be taken and the other dropped.
-	resp, b = h.do(t, request{method: http.MethodPost, path: "/login", header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
-		body: []byte("email=a%40example.org&email=b%40example.org&password=x")})
+	// The API's form that sends a field twice is refused before any
+	// handler reads it: the first value would be taken and the other
+	// dropped.
+	api := h.staff(t, "api@example.org", store.RoleAdmin, "")
+	api["Content-Type"] = "application/x-www-form-urlencoded"
+	resp, b = h.do(t, request{method: http.MethodPost, path: "/api/v1/organizations", header: api,
+		body: []byte("name=A&name=B&type=peer_run&state=VA")})
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "was sent more than once") {
-		t.Fatalf("a form field sent twice: %d %s", resp.StatusCode, b)
+		t.Fatalf("an API form field sent twice: %d %s", resp.StatusCode, b)
+	}
+	// A page's form comes back with the message next to the field, and
+	// saves nothing.
+	cookie, csrf := h.pageLogin(t, "forms@example.org", store.RoleAdmin, "")
+	resp, b = h.do(t, request{method: http.MethodPost, path: "/affiliates", header: map[string]string{"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+		body: []byte("csrf=" + csrf + "&name=Twice+House&name=Other+House&type=peer_run&state=VA")})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !fieldMarked(string(b), "name", "name", "Send this once") {
+		t.Fatalf("a page's form field sent twice: %d %s", resp.StatusCode, b)
+	}
+	if os, _ := affiliates.New(h.st).FindOrganizations(context.Background(), affiliates.OrgFilter{}); len(os) != 1 {
+		t.Fatalf("a form with a field twice saved: %d organizations", len(os))
 	}
 }

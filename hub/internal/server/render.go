@@ -12,6 +12,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/outcomes"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/ta"
+	"github.com/itsmylife/iml/hub/internal/web"
 	"github.com/itsmylife/iml/pkg/contract"
 )
 
@@ -135,6 +136,9 @@ var funcs = template.FuncMap{
 	},
 	// holds reports whether the signed-in user holds a role (any
 	// organization), for showing links; the routes enforce it.
+	// kept is a form's field's value: what was typed when the form
+	// failed (web.FormFailed), else the default.
+	"kept": web.Kept,
 	"holds": func(u store.User, role string) bool {
 		_, ok := u.ActAs(role)
 		return ok

@@ -229,7 +229,7 @@ func (s *Server) Handler() http.Handler {
 	if s.httpm != nil {
 		r.Use(s.httpm.Middleware())
 	}
-	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText), textx.SingleFields(s.refuseQuery, nil), textx.QueryGuard(s.refuseQuery, func(c *gin.Context) bool { return web.IsAPI(c) || strings.HasPrefix(c.Request.URL.Path, "/sync/") }))
+	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText), textx.SingleFields(s.refuseQuery, web.PageForm), web.MarkRepeated, textx.QueryGuard(s.refuseQuery, func(c *gin.Context) bool { return web.IsAPI(c) || strings.HasPrefix(c.Request.URL.Path, "/sync/") }))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
 	// from a reverse proxy on this machine.

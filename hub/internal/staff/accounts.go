@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/gin-gonic/gin"
 
@@ -88,6 +87,14 @@ func (s *Handlers) APIUser(c *gin.Context) {
 	c.JSON(http.StatusOK, accountView(u, as))
 }
 
+// noAccount is the message of a staff account or role assignment that
+// does not exist.
+const noAccount = "There is no staff account or assignment with this id."
+
+// roleNotices are the users page's messages after a form went through, by
+// the code in ?done= (never text from the address).
+var roleNotices = map[string]string{"given": "Role given.", "removed": "Role removed."}
+
 // assignProblem turns a store refusal into the client's answer.
 func (s *Handlers) assignProblem(c *gin.Context, err error) *problem.Problem {
 	var ve *store.ValidationError
@@ -95,7 +102,7 @@ func (s *Handlers) assignProblem(c *gin.Context, err error) *problem.Problem {
 	case errors.As(err, &ve):
 		return problem.Validation("The role assignment is not valid.", problem.FieldError{Field: ve.Field, Detail: ve.Msg})
 	case errors.Is(err, store.ErrNotFound):
-		return problem.New(http.StatusNotFound, problem.TypeNotFound, "There is no staff account or assignment with this id.")
+		return problem.New(http.StatusNotFound, problem.TypeNotFound, noAccount)
 	}
 	return s.Internal(c, err)
 }
@@ -141,29 +148,23 @@ func (s *Handlers) renderUsers(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	data["Title"], data["Rows"], data["Orgs"], data["OrgNames"], data["Roles"] = "Staff and roles", rows, orgs, names, store.Roles
-	data["Done"] = c.Query("done")
+	data["Done"] = roleNotices[c.Query("done")]
 	s.Render(c, status, "users.html", data)
 }
 
 func (s *Handlers) AssignSubmit(c *gin.Context) {
 	_, err := s.staff.Assign(c.Request.Context(), web.ActorName(c), c.Param("id"), c.PostForm("role"), c.PostForm("org_id"))
 	if err != nil {
-		p := s.assignProblem(c, err)
-		msg := p.Detail
-		if len(p.Errors) > 0 {
-			msg = p.Errors[0].Field + ": " + p.Errors[0].Detail
-		}
-		s.renderUsers(c, p.Status, gin.H{"Error": msg, "ErrorUser": c.Param("id")})
+		s.FormFailed(c, err, "role-"+c.Param("id"), noAccount, func(status int, data gin.H) { s.renderUsers(c, status, data) })
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/admin/users?done="+url.QueryEscape("Role given."))
+	c.Redirect(http.StatusSeeOther, "/admin/users?done=given")
 }
 
 func (s *Handlers) UnassignSubmit(c *gin.Context) {
 	if _, err := s.staff.Unassign(c.Request.Context(), c.Param("id"), c.Param("assignment")); err != nil {
-		p := s.assignProblem(c, err)
-		s.renderUsers(c, p.Status, gin.H{"Error": p.Detail})
+		s.FormFailed(c, err, "remove", noAccount, func(status int, data gin.H) { s.renderUsers(c, status, data) })
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/admin/users?done="+url.QueryEscape("Role removed."))
+	c.Redirect(http.StatusSeeOther, "/admin/users?done=removed")
 }

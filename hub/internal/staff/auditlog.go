@@ -47,8 +47,11 @@ func auditFilter(c *gin.Context) (AuditFilter, []problem.FieldError) {
 		}
 		f.Before = n
 	}
-	if len(f.Actor) > 200 || len(f.Action) > 300 {
-		errs = append(errs, problem.FieldError{Field: "actor", Detail: "Enter at most 200 characters for the actor and 300 for the action"})
+	if len(f.Actor) > 200 {
+		errs = append(errs, problem.FieldError{Field: "actor", Detail: "Enter at most 200 characters"})
+	}
+	if len(f.Action) > 300 {
+		errs = append(errs, problem.FieldError{Field: "action", Detail: "Enter at most 300 characters"})
 	}
 	return f, errs
 }
@@ -133,8 +136,14 @@ func (s *Handlers) AuditPage(c *gin.Context) {
 	data := gin.H{"Title": "Audit log", "Q": gin.H{"Actor": c.Query("actor"), "Action": c.Query("action"), "From": c.Query("from"), "To": c.Query("to")}}
 	status := http.StatusOK
 	if errs != nil {
+		// The search is shown as typed, with its mistakes, and the
+		// latest entries.
+		fe := map[string]string{}
+		for _, e := range errs {
+			fe[e.Field] = e.Detail
+		}
 		status = http.StatusUnprocessableEntity
-		data["Error"] = searchError(errs)
+		data["Errors"] = map[string]map[string]string{"search": fe}
 		f = AuditFilter{}
 	}
 	es, err := s.staff.Audit(c.Request.Context(), f, auditPage)

@@ -99,10 +99,10 @@ func (s *Handlers) LoginSubmit(c *gin.Context) {
 		s.Render(c, status, "login.html", d)
 		return
 	}
-	if msg, ok := web.FormError(c, err); ok && !errors.Is(err, store.ErrNotFound) {
+	if fe, ok := web.FieldErrors(c, err); ok {
 		// A form the hub could not take as it was sent (web.MarkUnclean).
 		d := s.LoginData(c, next)
-		d["Email"], d["Error"] = c.PostForm("email"), msg
+		d["Email"], d["Errors"] = c.PostForm("email"), map[string]map[string]string{"signin": fe}
 		s.Render(c, http.StatusUnprocessableEntity, "login.html", d)
 		return
 	}

@@ -50,7 +50,7 @@ func (s *Store) AddUser(ctx context.Context, email, name, role, orgID, password 
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&u).Error; err != nil {
 			if dbx.IsUniqueViolation(err) {
-				return &store.ValidationError{Field: "email", Msg: "an account with this email exists"}
+				return &store.ValidationError{Field: "email", Msg: "Use another email: an account with this one exists"}
 			}
 			return err
 		}
@@ -83,9 +83,9 @@ func (s *Store) assign(tx *gorm.DB, by, userID, role, orgID string) (store.RoleA
 	orgID = strings.TrimSpace(orgID)
 	switch {
 	case role == store.RoleDirector && orgID == "":
-		return store.RoleAssignment{}, &store.ValidationError{Field: "org_id", Msg: "a Program Director belongs to an organization"}
+		return store.RoleAssignment{}, &store.ValidationError{Field: "org_id", Msg: "Choose the organization the Program Director belongs to"}
 	case role != store.RoleDirector && orgID != "":
-		return store.RoleAssignment{}, &store.ValidationError{Field: "org_id", Msg: "only a Program Director is tied to an organization"}
+		return store.RoleAssignment{}, &store.ValidationError{Field: "org_id", Msg: "Choose no organization: only a Program Director is tied to one"}
 	}
 	// The user's row stays locked until the transaction ends, so two
 	// assignments to one user at the same moment are made one after the
@@ -106,13 +106,13 @@ func (s *Store) assign(tx *gorm.DB, by, userID, role, orgID string) (store.RoleA
 			return store.RoleAssignment{}, err
 		}
 		if n > 0 {
-			return store.RoleAssignment{}, &store.ValidationError{Field: "role", Msg: "this user already directs an organization; remove that assignment first"}
+			return store.RoleAssignment{}, &store.ValidationError{Field: "role", Msg: "Remove the Program Director role this person holds first: they already direct an organization"}
 		}
 	}
 	a := store.RoleAssignment{ID: uuid.NewString(), UserID: userID, Role: role, OrgID: orgID, CreatedBy: by, CreatedAt: s.Now()}
 	if err := tx.Create(&a).Error; err != nil {
 		if dbx.IsUniqueViolation(err) {
-			return store.RoleAssignment{}, &store.ValidationError{Field: "role", Msg: "the user already holds this role"}
+			return store.RoleAssignment{}, &store.ValidationError{Field: "role", Msg: "Choose another role: the user already holds this one"}
 		}
 		return store.RoleAssignment{}, err
 	}

@@ -31,10 +31,10 @@ var ErrPublished = errors.New("a published release never changes")
 func DecodeRelease(content []byte) (program.Release, error) {
 	var r program.Release
 	if !utf8.Valid(content) {
-		return r, &ValidationError{Field: "content", Msg: "is not UTF-8 text"}
+		return r, &ValidationError{Field: "content", Msg: "Save the content as UTF-8 text and send it again"}
 	}
 	if err := jsonx.Unmarshal(content, &r); err != nil {
-		return r, &ValidationError{Field: "content", Msg: "is not a release as JSON: " + err.Error()}
+		return r, &ValidationError{Field: "content", Msg: "Correct the release's JSON: " + err.Error()}
 	}
 	return r, nil
 }

@@ -187,8 +187,10 @@ func (s *Handlers) TaRequestsPage(c *gin.Context) {
 		return
 	}
 	rs, err := s.ta.TARequests(c.Request.Context(), f)
-	if msg, ok := web.FormError(c, err); ok {
-		status, data["Error"], data["Status"] = http.StatusUnprocessableEntity, msg, ""
+	if fe, ok := web.FieldErrors(c, err); ok && err != nil {
+		// The filter is shown as asked, with its mistakes, and the
+		// requests unfiltered.
+		status, data["Errors"] = http.StatusUnprocessableEntity, map[string]map[string]string{"filter": fe}
 		f.Status = ""
 		rs, err = s.ta.TARequests(c.Request.Context(), f)
 	}
@@ -230,12 +232,6 @@ func (s *Handlers) showRequest(c *gin.Context, status int, data gin.H) {
 	for _, u := range specs {
 		names[u.ID] = u.Name
 	}
-	if _, ok := data["Errors"]; !ok {
-		data["Errors"] = map[string]string{}
-	}
-	if _, ok := data["Answer"]; !ok {
-		data["Answer"] = r.Answer
-	}
 	data["Title"], data["R"], data["Specialists"], data["SpecialistNames"] = r.Subject, r, specs, names
 	data["OrgName"], data["SiteName"], data["CanManage"], data["Notice"] = org.Name, site.Name, IsStaff(web.User(c)), web.Notices[c.Query("done")]
 	s.Render(c, status, "ta_request.html", data)
@@ -245,12 +241,7 @@ func (s *Handlers) showRequest(c *gin.Context, status int, data gin.H) {
 func (s *Handlers) requestForm(c *gin.Context, notice string, change func(r TARequest) error) {
 	r := requestOf(c)
 	if err := change(r); err != nil {
-		msg, ok := web.FormError(c, err)
-		if !ok {
-			s.Respond(c, err)
-			return
-		}
-		s.showRequest(c, http.StatusUnprocessableEntity, gin.H{"Errors": map[string]string{notice: msg}, "Answer": c.PostForm("answer")})
+		s.FormFailed(c, err, notice, "There is no such TA request.", func(status int, data gin.H) { s.showRequest(c, status, data) })
 		return
 	}
 	web.Back(c, "/ta/requests/"+r.ID, notice)

@@ -152,7 +152,7 @@ func dueDate(p TAPlan, v string) (string, error) {
 	}
 	start, _ := time.Parse(time.DateOnly, p.OpenedOn)
 	if v < p.OpenedOn || v > start.AddDate(2, 0, 0).Format(time.DateOnly) {
-		return "", &store.ValidationError{Field: "due_on", Msg: fmt.Sprintf("must be between go-live (%s) and two years after", p.OpenedOn)}
+		return "", &store.ValidationError{Field: "due_on", Msg: fmt.Sprintf("Enter a day from go-live (%s) to two years after", p.OpenedOn)}
 	}
 	return v, nil
 }
@@ -198,7 +198,7 @@ func (s *Store) CompleteCheckIn(ctx context.Context, orgID, id, on, note string)
 		return c, err
 	}
 	if c.DoneOn != "" {
-		return c, &store.ValidationError{Field: "done_on", Msg: "this check-in is already marked done"}
+		return c, &store.ValidationError{Field: "done_on", Msg: "Reload the page: this check-in is already marked done"}
 	}
 	if on, err = s.DayOrToday("done_on", on); err != nil {
 		return c, err
@@ -385,7 +385,7 @@ func (s *Store) changeTARequest(ctx context.Context, id string, change func(r *T
 			return err
 		}
 		if r.Status == contract.TAClosed {
-			return &store.ValidationError{Field: "request", Msg: "is closed; it cannot be changed"}
+			return &store.ValidationError{Field: "request", Msg: "Leave this request as it is: it is closed and cannot be changed"}
 		}
 		if err := change(&r); err != nil {
 			return err

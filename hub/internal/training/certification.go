@@ -158,7 +158,7 @@ func (s *Store) changeCert(ctx context.Context, code string, change func(c *Cert
 func (s *Store) RenewCertification(ctx context.Context, code string, p CertPolicy) (Certification, error) {
 	return s.changeCert(ctx, code, func(c *Certification) error {
 		if c.RevokedAt != nil {
-			return &store.ValidationError{Field: "code", Msg: "a revoked certification cannot be renewed; certify the coach again once eligible"}
+			return &store.ValidationError{Field: "code", Msg: "Certify the coach again once eligible: a revoked certification cannot be renewed"}
 		}
 		from := s.Now()
 		if exp, err := time.Parse(time.DateOnly, c.ExpiresOn); err == nil && exp.After(from) {
@@ -173,11 +173,11 @@ func (s *Store) RenewCertification(ctx context.Context, code string, p CertPolic
 func (s *Store) RevokeCertification(ctx context.Context, code, reason string) (Certification, error) {
 	reason, err := store.Text("reason", reason, true, 500)
 	if err != nil {
-		return Certification{}, &store.ValidationError{Field: "reason", Msg: "say why the certification is revoked (at most 500 characters)"}
+		return Certification{}, &store.ValidationError{Field: "reason", Msg: "Enter why the certification is revoked, in at most 500 characters"}
 	}
 	return s.changeCert(ctx, code, func(c *Certification) error {
 		if c.RevokedAt != nil {
-			return &store.ValidationError{Field: "code", Msg: "the certification is already revoked"}
+			return &store.ValidationError{Field: "code", Msg: "Reload the page: the certification is already revoked"}
 		}
 		now := s.Now()
 		c.RevokedAt, c.RevokedReason = &now, reason

@@ -39,9 +39,6 @@ func (s *Handlers) showTraining(c *gin.Context, status int, data gin.H) {
 	}
 	data["Title"], data["Events"], data["People"], data["Expiring"], data["Orgs"], data["OrgNames"] = "Training and certification", es, ts, exp, orgs, names
 	data["WarnDays"] = s.certs.WarnDays
-	if _, ok := data["Form"]; !ok {
-		data["Form"] = gin.H{}
-	}
 	s.Render(c, status, "training.html", data)
 }
 
@@ -50,9 +47,7 @@ func (s *Handlers) AddEventSubmit(c *gin.Context) {
 	e := TrainingEvent{Title: c.PostForm("title"), Mode: c.PostForm("mode"), StartsOn: c.PostForm("starts_on"), EndsOn: c.PostForm("ends_on"),
 		Location: c.PostForm("location"), Trainer: c.PostForm("trainer"), Capacity: capacity}
 	if _, err := s.training.AddTrainingEvent(c.Request.Context(), e); err != nil {
-		if msg, ok := s.Message(c, err, "Not found."); ok {
-			s.showTraining(c, http.StatusUnprocessableEntity, gin.H{"EventError": msg})
-		}
+		s.FormFailed(c, err, "event", "There is no such training event.", func(status int, data gin.H) { s.showTraining(c, status, data) })
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/training")
@@ -61,10 +56,7 @@ func (s *Handlers) AddEventSubmit(c *gin.Context) {
 func (s *Handlers) AddTraineeSubmit(c *gin.Context) {
 	t, err := s.training.AddTrainee(c.Request.Context(), c.PostForm("org_id"), c.PostForm("name"), c.PostForm("email"), c.PostForm("role"))
 	if err != nil {
-		if msg, ok := s.Message(c, err, "There is no such organization."); ok {
-			s.showTraining(c, http.StatusUnprocessableEntity, gin.H{"PersonError": msg,
-				"Form": gin.H{"Name": c.PostForm("name"), "Email": c.PostForm("email"), "OrgID": c.PostForm("org_id"), "Role": c.PostForm("role")}})
-		}
+		s.FormFailed(c, err, "person", "There is no such organization: choose one from the list.", func(status int, data gin.H) { s.showTraining(c, status, data) })
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/training/people/"+t.ID)
@@ -103,9 +95,7 @@ func (s *Handlers) showEvent(c *gin.Context, status int, data gin.H) {
 
 func (s *Handlers) RegisterSubmit(c *gin.Context) {
 	if err := s.training.Register(c.Request.Context(), c.Param("id"), c.PostForm("trainee_id")); err != nil {
-		if msg, ok := s.Message(c, err, "There is no such training event."); ok {
-			s.showEvent(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
-		}
+		s.eventFail(c, err, "register")
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/training/events/"+c.Param("id"))
@@ -114,9 +104,7 @@ func (s *Handlers) RegisterSubmit(c *gin.Context) {
 func (s *Handlers) AttendanceSubmit(c *gin.Context) {
 	err := s.training.MarkAttendance(c.Request.Context(), c.Param("id"), c.PostForm("trainee_id"), c.PostForm("attended") == "true")
 	if err != nil {
-		if msg, ok := s.Message(c, err, "There is no such training event."); ok {
-			s.showEvent(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
-		}
+		s.eventFail(c, err, "attendance")
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/training/events/"+c.Param("id"))
@@ -145,11 +133,16 @@ func (s *Handlers) showPerson(c *gin.Context, status int, data gin.H) {
 	s.Render(c, status, "person.html", data)
 }
 
-// personFail shows a client's mistake on the person's page.
-func (s *Handlers) personFail(c *gin.Context, err error) {
-	if msg, ok := s.Message(c, err, "There is no such person or certification."); ok {
-		s.showPerson(c, http.StatusUnprocessableEntity, gin.H{"Error": msg})
-	}
+// eventFail shows the event's page again with the mistakes of its form
+// (section).
+func (s *Handlers) eventFail(c *gin.Context, err error, section string) {
+	s.FormFailed(c, err, section, "There is no such training event.", func(status int, data gin.H) { s.showEvent(c, status, data) })
+}
+
+// personFail shows the person's page again with the mistakes of its form
+// (section).
+func (s *Handlers) personFail(c *gin.Context, err error, section string) {
+	s.FormFailed(c, err, section, "There is no such person or certification.", func(status int, data gin.H) { s.showPerson(c, status, data) })
 }
 
 // personDone sends the browser back to the person's page after a form.
@@ -159,7 +152,7 @@ func personDone(c *gin.Context) {
 
 func (s *Handlers) ModuleSubmit(c *gin.Context) {
 	if err := s.training.CompleteModule(c.Request.Context(), c.Param("id"), c.PostForm("module"), c.PostForm("completed_on"), web.StaffName(c)); err != nil {
-		s.personFail(c, err)
+		s.personFail(c, err, "module")
 		return
 	}
 	personDone(c)
@@ -167,7 +160,7 @@ func (s *Handlers) ModuleSubmit(c *gin.Context) {
 
 func (s *Handlers) CertifySubmit(c *gin.Context) {
 	if _, err := s.certify(c); err != nil {
-		s.personFail(c, err)
+		s.personFail(c, err, "certify")
 		return
 	}
 	personDone(c)
@@ -188,7 +181,7 @@ func (s *Handlers) RenewSubmit(c *gin.Context) {
 		_, err = s.training.RenewCertification(c.Request.Context(), c.PostForm("code"), s.certs)
 	}
 	if err != nil {
-		s.personFail(c, err)
+		s.personFail(c, err, "cert-"+c.PostForm("code"))
 		return
 	}
 	personDone(c)
@@ -200,7 +193,7 @@ func (s *Handlers) RevokeSubmit(c *gin.Context) {
 		_, err = s.revoke(c, c.PostForm("code"), c.PostForm("reason"))
 	}
 	if err != nil {
-		s.personFail(c, err)
+		s.personFail(c, err, "cert-"+c.PostForm("code"))
 		return
 	}
 	personDone(c)
@@ -208,7 +201,7 @@ func (s *Handlers) RevokeSubmit(c *gin.Context) {
 
 func (s *Handlers) SessionSubmit(c *gin.Context) {
 	if _, err := s.training.AddDirectorSession(c.Request.Context(), c.Param("id"), c.PostForm("held_on"), c.PostForm("trainer"), c.PostForm("notes")); err != nil {
-		s.personFail(c, err)
+		s.personFail(c, err, "session")
 		return
 	}
 	personDone(c)

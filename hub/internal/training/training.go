@@ -232,7 +232,7 @@ func (s *Store) Register(ctx context.Context, eventID, traineeID string) error {
 			return err
 		}
 		if n >= int64(e.Capacity) {
-			return &store.ValidationError{Field: "trainee_id", Msg: fmt.Sprintf("the training is full (%d places)", e.Capacity)}
+			return &store.ValidationError{Field: "trainee_id", Msg: fmt.Sprintf("Choose another training or give this one more places: it is full (%d places)", e.Capacity)}
 		}
 		return tx.Create(&TrainingRegistration{EventID: eventID, TraineeID: traineeID, RegisteredAt: s.Now()}).Error
 	})

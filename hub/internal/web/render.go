@@ -18,6 +18,13 @@ func (s *Base) Render(c *gin.Context, status int, name string, data gin.H) {
 	if sess, ok := c.Get(CtxSession); ok {
 		data["CSRF"] = sess.(store.Session).CSRF
 	}
+	// A page's forms find their mistakes here (FormFailed), none when
+	// nothing failed.
+	for k, v := range map[string]any{"Failed": "", "Errors": map[string]map[string]string{}, "FormErrors": map[string]string{}} {
+		if _, ok := data[k]; !ok {
+			data[k] = v
+		}
+	}
 	var buf bytes.Buffer
 	if err := s.Pages.ExecuteTemplate(&buf, name, data); err != nil {
 		s.Log.Error("template", "name", name, "err", err)

@@ -56,20 +56,6 @@ func (s *Base) Respond(c *gin.Context, err error, notFound ...string) {
 	s.Render(c, http.StatusInternalServerError, "error.html", gin.H{"Title": "Something went wrong", "Message": "The page could not be shown. The failure has been logged."})
 }
 
-// Message returns the message a page shows for a client's mistake; for
-// any other failure it responds (the error page) and returns false.
-func (s *Base) Message(c *gin.Context, err error, notFound string) (string, bool) {
-	if msg, ok := FormError(c, err); ok && !errors.Is(err, store.ErrNotFound) {
-		return msg, true
-	}
-	p := clientProblem(err, notFound)
-	if p != nil {
-		return withUnclean(c, err, p.Detail), true
-	}
-	s.Respond(c, err)
-	return "", false
-}
-
 // Answer writes v, or responds with err.
 func (s *Base) Answer(c *gin.Context, status int, v any, err error) {
 	if err != nil {

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"maps"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/textx"
+	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // A page's form holding a character no one types (a control character, an
@@ -17,7 +20,7 @@ import (
 // its values are cleaned of those characters (MarkUnclean), the handler
 // runs with the database's writes barred (dbx.BarRequest, dbx.BarMarked),
 // so its first write fails with these fields' mistakes,
-// and the form's message (Message, FormError) says which fields to check.
+// and the form is shown again with their messages next to them (FormFailed).
 // The API refuses such a form with a problem naming the field.
 
 // MarkUnclean cleans a page's form whose fields hold a character no one
@@ -39,27 +42,28 @@ func MarkUnclean(c *gin.Context, fields []textx.Unclean) {
 	dbx.BarRequest(c, ves)
 }
 
-// uncleanFields are the request's fields that held a character no one
-// types, as field mistakes (none when it had none).
-func uncleanFields(c *gin.Context) problem.Invalids {
-	ves, _ := problem.Fields(dbx.RequestBar(c))
-	return ves
+// PageForm tells a page's form (not the API's, not the sync protocol's):
+// it shows its mistakes next to its fields.
+func PageForm(c *gin.Context) bool {
+	return !IsAPI(c) && !strings.HasPrefix(c.Request.URL.Path, "/sync/")
 }
 
-// withUnclean is the message of a form's mistake, msg, led by what to
-// check in the fields that held a character no one types: when err is
-// the barrier's (the action's first write), those alone.
-func withUnclean(c *gin.Context, err error, msg string) string {
-	ves := uncleanFields(c)
-	if len(ves) == 0 {
-		return msg
+// MarkRepeated marks a page's form that sends a field more than once (no
+// page's form does that) as MarkUnclean does, each such field with its
+// message: the action runs with writes barred and the form comes back
+// with the message next to the field. The API's forms are refused whole
+// before (textx.SingleFields).
+func MarkRepeated(c *gin.Context) {
+	if c.Request.Method != http.MethodPost || !PageForm(c) || c.Request.PostForm == nil {
+		return
 	}
-	msgs := make([]string, 0, len(ves)+1)
-	for _, e := range ves {
-		msgs = append(msgs, e.Msg+".")
+	rep := webui.RepeatedFields(c, slices.Collect(maps.Keys(c.Request.PostForm))...)
+	if len(rep) == 0 {
+		return
 	}
-	if got, _ := problem.Fields(err); slices.Equal(got, ves) {
-		msg = "Nothing was changed."
+	ves, _ := problem.Fields(dbx.RequestBar(c))
+	for _, f := range slices.Sorted(maps.Keys(rep)) {
+		ves = append(ves, problem.Invalid{Field: f, Msg: rep[f]})
 	}
-	return strings.Join(append(msgs, msg), " ")
+	dbx.BarRequest(c, ves)
 }
