@@ -186,6 +186,7 @@ func FormFuncs() template.FuncMap {
 	return template.FuncMap{
 		"arr":        func(v ...any) []any { return v },
 		"invalid":    Invalid,
+		"once":       OnceToken,
 		"errorItems": ErrorItems,
 		"title":      Capitalize,
 		"t":          i18n.Default().T,

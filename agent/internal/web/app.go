@@ -144,6 +144,13 @@ func (s *App) RefuseQuery(c *gin.Context, field, msg string) {
 	c.Abort()
 }
 
+// SentAlready answers a page form sent again after it was carried out
+// (webui.Once) when there is no page to go back to: nothing was done twice.
+func (s *App) SentAlready(c *gin.Context) {
+	s.Render(c, http.StatusConflict, "error.html", gin.H{"Title": i18n.M("This form was sent already"),
+		"Message": i18n.M("It was carried out once, when it was first sent; nothing was done again. Go back to the page to see the result.")})
+}
+
 // IsAPI tells a request to the API (under /api/), answered with problems.
 func IsAPI(c *gin.Context) bool { return strings.HasPrefix(c.Request.URL.Path, "/api/") }
 

@@ -229,7 +229,7 @@ func (s *Server) Handler() http.Handler {
 	if s.httpm != nil {
 		r.Use(s.httpm.Middleware())
 	}
-	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText), textx.SingleFields(s.refuseQuery, web.PageForm), web.MarkRepeated, textx.QueryGuard(s.refuseQuery, func(c *gin.Context) bool { return web.IsAPI(c) || strings.HasPrefix(c.Request.URL.Path, "/sync/") }))
+	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText), textx.SingleFields(s.refuseQuery, web.PageForm), web.MarkRepeated, textx.QueryGuard(s.refuseQuery, func(c *gin.Context) bool { return web.IsAPI(c) || strings.HasPrefix(c.Request.URL.Path, "/sync/") }), webui.NewOnce().Handler(s.sentAlready))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
 	// from a reverse proxy on this machine.
@@ -242,6 +242,13 @@ func (s *Server) Handler() http.Handler {
 	webui.Static(r)
 	s.register(r)
 	return r
+}
+
+// sentAlready answers a page form sent again after it was carried out
+// (webui.Once) when there is no page to go back to: nothing was done twice.
+func (s *Server) sentAlready(c *gin.Context) {
+	s.Render(c, http.StatusConflict, "error.html", gin.H{"Title": "This form was sent already",
+		"Message": "It was carried out once, when it was first sent; nothing was done again. Go back to the page to see the result."})
 }
 
 func (s *Server) notFound(c *gin.Context) {
