@@ -57,9 +57,24 @@ WHERE k.user_id = ? AND k.user_id <> '' AND `+cond+` ORDER BY p.last_name, p.fir
 
 // Audit writes a line to the audit log.
 func (s *Store) Audit(ctx context.Context, u User, action, subjectType, subjectID, detail string) error {
-	// An attempt is audited even when its form's writes are barred
-	// (dbx.BarWrites): the line says what was tried, not that it was done.
-	return s.auditLog.WithContext(dbx.AllowWrites(ctx)).Create(&AuditEntry{At: s.Now(), UserID: u.ID, UserName: u.Name, Action: action, SubjectType: subjectType, SubjectID: subjectID, Detail: detail}).Error
+	_, err := s.AuditAttempt(ctx, u, action, subjectType, subjectID, detail)
+	return err
+}
+
+// AuditAttempt writes a line to the audit log before the attempt it
+// records is carried out, and returns the line's id for AuditOutcome. An
+// attempt is audited even when its form's writes are barred
+// (dbx.BarWrites): the line says what was tried.
+func (s *Store) AuditAttempt(ctx context.Context, u User, action, subjectType, subjectID, detail string) (int64, error) {
+	e := AuditEntry{At: s.Now(), UserID: u.ID, UserName: u.Name, Action: action, SubjectType: subjectType, SubjectID: subjectID, Detail: detail}
+	err := s.auditLog.WithContext(dbx.AllowWrites(ctx)).Create(&e).Error
+	return e.ID, err
+}
+
+// AuditOutcome records on the line id how its attempt was answered (an
+// HTTP status): done, or refused with nothing changed.
+func (s *Store) AuditOutcome(ctx context.Context, id int64, status int) error {
+	return s.auditLog.WithContext(dbx.AllowWrites(ctx)).Model(&AuditEntry{}).Where("id = ?", id).Update("status", status).Error
 }
 
 // AuditFilter narrows the audit log.

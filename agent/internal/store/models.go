@@ -152,6 +152,9 @@ type AuditEntry struct {
 	SubjectType string    `json:"subject_type"`
 	SubjectID   string    `json:"subject_id"`
 	Detail      string    `json:"detail"`
+	// Status is the HTTP status the attempt was answered with (0: not
+	// known).
+	Status int `json:"status,omitempty"`
 }
 
 // TableName names the table.

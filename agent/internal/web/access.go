@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -39,7 +40,8 @@ func (s *App) RequireRole(roles ...string) gin.HandlerFunc {
 
 // ParticipantAccess lets through only users who may see the participant
 // named by :id, and writes the access to the audit log first: every view of
-// a participant's record is recorded, as is every attempt to change it.
+// a participant's record is recorded, as is every attempt to change it,
+// and then whether the attempt was done or refused.
 func (s *App) ParticipantAccess(action string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		u := CurrentUser(c)
@@ -57,11 +59,18 @@ func (s *App) ParticipantAccess(action string) gin.HandlerFunc {
 			s.Forbid(c, "This participant is not in one of your cohorts.")
 			return
 		}
-		if err := s.St.Audit(c.Request.Context(), u, action, "participant", id, c.Request.Method+" "+c.FullPath()); err != nil {
+		line, err := s.St.AuditAttempt(c.Request.Context(), u, action, "participant", id, c.Request.Method+" "+c.FullPath())
+		if err != nil {
 			s.Respond(c, err)
 			return
 		}
 		c.Next()
+		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+			// Whether the change was done or refused (a view needs no word).
+			if err := s.St.AuditOutcome(context.WithoutCancel(c.Request.Context()), line, c.Writer.Status()); err != nil {
+				s.Log.Error("audit: recording the outcome", "err", err)
+			}
+		}
 	}
 }
 
