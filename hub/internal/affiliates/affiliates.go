@@ -79,8 +79,8 @@ func checkOrg(in OrgInput) (OrgInput, error) {
 	if _, ok := store.OrgTypeLabels[in.Type]; !ok {
 		return in, &store.ValidationError{Field: "type", Msg: "Choose one of " + strings.Join(store.OrgTypes, ", ")}
 	}
-	if !stateRE.MatchString(in.State) {
-		return in, &store.ValidationError{Field: "state", Msg: "Enter a two-letter state code such as VA"}
+	if !validState(in.State) {
+		return in, &store.ValidationError{Field: "state", Msg: "Enter the two-letter postal code of a state or territory, such as VA"}
 	}
 	return in, nil
 }
@@ -119,8 +119,8 @@ func (f OrgFilter) Check() error {
 		return &store.ValidationError{Field: "stage", Msg: "Choose one of " + strings.Join(Stages, ", ")}
 	case f.Type != "" && store.OrgTypeLabels[f.Type] == "":
 		return &store.ValidationError{Field: "type", Msg: "Choose one of " + strings.Join(store.OrgTypes, ", ")}
-	case f.State != "" && !stateRE.MatchString(f.State):
-		return &store.ValidationError{Field: "state", Msg: "Enter a two-letter state code such as VA"}
+	case f.State != "" && !validState(f.State):
+		return &store.ValidationError{Field: "state", Msg: "Enter the two-letter postal code of a state or territory, such as VA"}
 	}
 	return nil
 }

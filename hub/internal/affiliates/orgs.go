@@ -2,7 +2,7 @@ package affiliates
 
 import (
 	"context"
-	"regexp"
+	"strings"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -11,7 +11,19 @@ import (
 	"github.com/itsmylife/iml/pkg/dbx"
 )
 
-var stateRE = regexp.MustCompile(`^[A-Z]{2}$`)
+// states are the two-letter postal codes of the states, the District of
+// Columbia and the territories, where an implementing organization may be.
+var states = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range strings.Fields(`AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY
+		DC PR GU VI AS MP`) {
+		m[c] = true
+	}
+	return m
+}()
+
+// validState tells a state's postal code (in capitals).
+func validState(s string) bool { return states[s] }
 
 // AddOrganization creates an implementing organization, at the inquiry
 // stage from today.

@@ -257,3 +257,28 @@ func TestContactsAndOverdueCheckIns(t *testing.T) {
 type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
+
+// TestOrganizationPlaceAndDateMustBeReal: a state code that is no state or
+// territory, and an inquiry date before the program's records begin, are
+// refused on the field they are about, and nothing is added.
+func TestOrganizationPlaceAndDateMustBeReal(t *testing.T) {
+	storetest.Each(t, func(ctx context.Context, t *testing.T, s *store.Store) {
+		a := affiliates.New(s)
+		for _, c := range []struct {
+			state, since, field string
+		}{{"ZZ", "", "state"}, {"va", "1066-01-01", "since"}, {"V", "", "state"}} {
+			_, err := a.AddOrganizationSince(ctx, affiliates.OrgInput{Name: "Real org " + c.state, Type: "nami", State: c.state}, c.since)
+			var v *store.ValidationError
+			if !errors.As(err, &v) || v.Field != c.field {
+				t.Errorf("state %q since %q: %v, want refused on %s", c.state, c.since, err, c.field)
+			}
+		}
+		if o, err := a.AddOrganizationSince(ctx, affiliates.OrgInput{Name: "Guam org", Type: "nami", State: "gu"}, "2001-05-01"); err != nil || o.State != "GU" {
+			t.Errorf("a territory: %+v %v", o, err)
+		}
+		var n int64
+		if err := s.DB.Table("organizations").Where("name LIKE ?", "Real org%").Count(&n).Error; err != nil || n != 0 {
+			t.Errorf("refused organizations added: %d %v", n, err)
+		}
+	})
+}

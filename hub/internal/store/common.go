@@ -24,7 +24,11 @@ func IsDay(s string) bool {
 // Today is the store's clock's date, YYYY-MM-DD (UTC).
 func (s *Store) Today() string { return s.Now().UTC().Format(time.DateOnly) }
 
-// DayOrToday checks an optional date that may not be in the future.
+// EarliestDay is the first day a date of the program's records may be.
+const EarliestDay = "2000-01-01"
+
+// DayOrToday checks an optional date that may not be in the future nor
+// before EarliestDay.
 func (s *Store) DayOrToday(field, v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -35,6 +39,9 @@ func (s *Store) DayOrToday(field, v string) (string, error) {
 	}
 	if v > s.Today() {
 		return "", &ValidationError{Field: field, Msg: "Enter a day no later than today"}
+	}
+	if v < EarliestDay {
+		return "", &ValidationError{Field: field, Msg: "Enter a day from " + EarliestDay + " on"}
 	}
 	return v, nil
 }
