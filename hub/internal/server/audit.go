@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -91,6 +92,9 @@ func (s *Server) writeAudit(c *gin.Context, at time.Time, route string, status i
 	for _, p := range c.Params {
 		targets = append(targets, p.Key+"="+store.AuditTarget(p.Key, p.Value))
 	}
+	if id := createdID(c, route); id != "" && c.Param("id") == "" {
+		targets = append(targets, "id="+store.AuditTarget("id", id))
+	}
 	e.Targets = truncate(strings.Join(targets, " "), 1000)
 	u, ok := c.Get(web.CtxUser)
 	if !ok {
@@ -114,4 +118,27 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// createdID is the id of what a request made, when its answer sends the
+// client to it (a form's 303, an API's 201 with a Location) at the
+// route's own address and one segment more (POST /affiliates making
+// /affiliates/<id>): so the line of a creation names what it created.
+func createdID(c *gin.Context, route string) string {
+	loc := c.Writer.Header().Get("Location")
+	if loc == "" || c.Request.Method != http.MethodPost {
+		return ""
+	}
+	if u, err := url.Parse(loc); err == nil {
+		loc = u.Path
+	}
+	rest, ok := strings.CutPrefix(loc, strings.TrimPrefix(route, "/api/v1")+"/")
+	if !ok {
+		rest, ok = strings.CutPrefix(loc, route+"/")
+	}
+	if !ok || rest == "" {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	return id
 }

@@ -2,7 +2,7 @@ package staff
 
 import (
 	"context"
-	"strconv"
+	"net/http"
 	"strings"
 
 	"github.com/itsmylife/iml/hub/internal/store"
@@ -95,9 +95,15 @@ type AuditRow struct {
 func auditOutcome(status int) string {
 	switch {
 	case status >= 500:
-		return "Failed (" + strconv.Itoa(status) + ")"
+		return "Failed"
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return "Refused: not allowed"
+	case status == http.StatusNotFound:
+		return "Refused: not found"
+	case status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests:
+		return "Turned away: busy, to come back"
 	case status >= 400:
-		return "Refused (" + strconv.Itoa(status) + ")"
+		return "Refused: nothing was changed"
 	}
 	return "Done"
 }
@@ -116,7 +122,9 @@ func auditID(e store.AuditEntry) string {
 func auditSubject(route string) (kind, query string) {
 	r := strings.TrimPrefix(route, "/api/v1")
 	for _, s := range auditSubjects {
-		if r == s.prefix || strings.HasPrefix(r, s.prefix+"/") {
+		// The record itself, under it, or the collection it was made in
+		// (the audit line's id is then what was made).
+		if r == s.prefix || strings.HasPrefix(r, s.prefix+"/") || r+"/:id" == s.prefix {
 			return s.kind, s.query
 		}
 	}

@@ -1,0 +1,52 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/dbx/dbtest"
+)
+
+// TestAuditPageNamesWhatWasCreated: an affiliate added on its form is
+// named on the audit page's line of that addition, marked done, and an
+// addition refused (no name) reads as refused with nothing changed,
+// without an HTTP status.
+func TestAuditPageNamesWhatWasCreated(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		h := newHub(t, dsn)
+		cookie, csrf := h.pageLogin(t, "admin@example.org", store.RoleAdmin, "")
+		post := func(form url.Values) int {
+			form.Set("csrf", csrf)
+			resp, _ := h.do(t, request{method: http.MethodPost, path: "/affiliates", body: []byte(form.Encode()),
+				header: map[string]string{"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}})
+			return resp.StatusCode
+		}
+		if st := post(url.Values{"name": {""}, "type": {"church"}, "state": {"NC"}}); st != http.StatusUnprocessableEntity {
+			t.Fatalf("an affiliate without a name: %d", st)
+		}
+		if st := post(url.Values{"name": {"Harbor Peer Center"}, "type": {"peer_run"}, "state": {"VA"}}); st != http.StatusSeeOther {
+			t.Fatalf("an affiliate: %d", st)
+		}
+		resp, b := h.do(t, request{method: http.MethodGet, path: "/admin/audit", header: map[string]string{"Cookie": cookie}})
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("audit page: %d", resp.StatusCode)
+		}
+		var named, refused bool
+		for _, row := range strings.Split(string(b), "<tr")[1:] {
+			if !strings.Contains(row, "Added an affiliate") {
+				continue
+			}
+			named = named || strings.Contains(row, "Harbor Peer Center") && strings.Contains(row, "Done")
+			refused = refused || strings.Contains(row, "Refused: nothing was changed")
+		}
+		if !named || !refused {
+			t.Errorf("audit page: the addition named and done %v, the refusal shown %v", named, refused)
+		}
+		if strings.Contains(string(b), "Refused (") {
+			t.Error("the audit page shows an HTTP status")
+		}
+	})
+}
