@@ -110,7 +110,7 @@ func hubFormMistakeWithKeys(t *testing.T, bctx context.Context, base string) {
 	typeInto(t, bctx, "name", "Keyboard House")
 	typeInto(t, bctx, "state", "V1")
 	do(t, bctx, chromedp.KeyEvent(kb.Enter))
-	waitText(t, bctx, "#error-summary", func(s string) bool { return strings.Contains(s, "two-letter state code") })
+	waitText(t, bctx, "#error-summary", func(s string) bool { return strings.Contains(s, "two-letter postal code of a state") })
 	if f := focused(t, bctx); f != "error-summary" {
 		t.Errorf("after a mistake the focus is on %q, not the error summary", f)
 	}
