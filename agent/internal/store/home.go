@@ -262,6 +262,10 @@ WHERE week_start BETWEEN ? AND ? GROUP BY participant_id`, weekFrom.Format(dateL
 	for _, id := range paid {
 		approved[id] = true
 	}
+	left, err := leftCohortOn(h.tx, "")
+	if err != nil {
+		return err
+	}
 	now := s.Now()
 	for _, p := range h.people {
 		if p.WithdrawnAt != nil || approved[p.ID] {
@@ -269,7 +273,7 @@ WHERE week_start BETWEEN ? AND ? GROUP BY participant_id`, weekFrom.Format(dateL
 		}
 		// The rule looks only at whether each expense has a receipt.
 		bare := make([]rules.SpentItem, h.missing[p.ID])
-		first, last := programYear(p.Participant)
+		first, last := stipendYear(p.Participant, left[p.ID])
 		d := rules.CheckStipend(rules.StipendCase{Policy: policy, Month: m, First: first, Last: last, Journals: journals[p.ID], PreviousExpenses: bare, Today: now})
 		if d.Payable {
 			h.add(DueItem{Kind: DueStipend, ParticipantID: p.ID, Month: month, Who: personName(p),

@@ -88,6 +88,7 @@ type monthData struct {
 	journals map[string]map[string]bool   // weeks ending in the month with an entry, by participant
 	payments map[string]StipendPayment
 	balance  map[string]int64
+	left     map[string]string // the day they left their cohort, of those in none now
 }
 
 // loadMonthData reads a month's stipend records of one participant, or of
@@ -138,6 +139,10 @@ func loadMonthData(tx *gorm.DB, m time.Time, participantID string) (monthData, e
 		day, _ := parseDate(e.SpentOn)
 		d.prev[e.ParticipantID] = append(d.prev[e.ParticipantID], rules.SpentItem{SpentOn: day, What: e.What, AmountCents: e.AmountCents, Receipts: len(d.receipts[e.ID])})
 	}
+	var err error
+	if d.left, err = leftCohortOn(tx, participantID); err != nil {
+		return d, err
+	}
 	var weeks []struct{ ParticipantID, WeekStart string }
 	weekFrom, weekTo := rules.JournalWeekSpan(m)
 	if err := only(tx.Table("journal_entries").Select("participant_id, week_start").
@@ -175,7 +180,7 @@ func loadMonthData(tx *gorm.DB, m time.Time, participantID string) (monthData, e
 // view assembles a participant's stipend month from the loaded records and
 // applies the stipend rule to it.
 func (d monthData) view(p Participant, policy program.StipendPolicy, m time.Time, now time.Time) StipendMonthView {
-	first, last := programYear(p)
+	first, last := stipendYear(p, d.left[p.ID])
 	v := StipendMonthView{Month: rules.MonthOf(m), Policy: policy, FirstDay: first.Format(dateLayout), LastDay: last.Format(dateLayout), ReceiptsComplete: true,
 		Goals: append([]Goal{}, d.goals[p.ID]...), Lines: []PlanLineView{}, Expenses: []ExpenseView{}, BalanceCents: d.balance[p.ID]}
 	goals := map[string]Goal{}
@@ -217,6 +222,37 @@ func (d monthData) view(p Participant, policy program.StipendPolicy, m time.Time
 	return v
 }
 
+// leftCohortOn reads the day they last left a cohort of the participants
+// who are in none now (cohort_members.left_on), of one participant or of
+// all when participantID is "".
+func leftCohortOn(tx *gorm.DB, participantID string) (map[string]string, error) {
+	q := tx.Table("cohort_members").Select("participant_id, MAX(left_on) AS left_on")
+	if participantID != "" {
+		q = q.Where("participant_id = ?", participantID)
+	}
+	var rows []struct{ ParticipantID, LeftOn string }
+	if err := q.Group("participant_id").Having("MIN(left_on) <> ''").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, r := range rows {
+		out[r.ParticipantID] = r.LeftOn
+	}
+	return out, nil
+}
+
+// stipendYear is the part of the participant's program year their stipend
+// counts (programYear): for someone who left their cohort and is in none
+// now, it ends the day before they left, so the month's journal weeks stop
+// before the week they left and the months after are not theirs.
+func stipendYear(p Participant, leftOn string) (first, last time.Time) {
+	first, last = programYear(p)
+	if day, ok := parseDate(leftOn); ok && day.AddDate(0, 0, -1).Before(last) {
+		last = day.AddDate(0, 0, -1)
+	}
+	return first, last
+}
+
 // StipendReportRow is one participant's line in a month's stipend report.
 type StipendReportRow struct {
 	Participant Participant
@@ -254,7 +290,7 @@ func (s *stipendStore) stipendReport(ctx context.Context, m time.Time) ([]Stipen
 		}
 		now := s.Now()
 		for _, p := range ps {
-			if first, last := programYear(p); !rules.EnrolledIn(m, first, last) {
+			if first, last := stipendYear(p, d.left[p.ID]); !rules.EnrolledIn(m, first, last) {
 				continue
 			}
 			out = append(out, StipendReportRow{Participant: p, StipendMonthView: d.view(p, rel.Stipend, m, now)})
