@@ -233,7 +233,7 @@ func (s *meetingStore) saveMeeting(ctx context.Context, cohortID, meetingID, rec
 			}
 			m.ID, m.RecordedBy, m.CreatedAt = old.ID, old.RecordedBy, old.CreatedAt
 		}
-		if dayOK {
+		if dayOK && !day.After(now) { // a day in the future has its one message
 			if c.ClosedOn != "" && in.HeldOn > c.ClosedOn {
 				errs = append(errs, ValidationError{Field: "held_on", Msg: "Enter a day on or before the day the cohort closed, " + inWords(c.ClosedOn)})
 			}

@@ -175,6 +175,11 @@ func TestRecordMeetingEnforcesTheRules(t *testing.T) {
 			t.Errorf("%s: %v, want %s: …%s…", c.name, fieldsOf(err), c.field, c.text)
 		}
 	}
+	// A day far in the future has only its own message, not the theme's.
+	if _, err := s.st.RecordMeeting(ctx, g.ID, s.user.ID, with(func(in *MeetingInput) { in.HeldOn = "9999-12-31" })); !hasField(err, "held_on", "no later than today") ||
+		hasField(err, "held_on", "month") {
+		t.Errorf("a meeting in 9999: %v, want only the future's message", fieldsOf(err))
+	}
 	var n int64
 	s.st.DB.Model(&Meeting{}).Count(&n)
 	if n != 0 {
