@@ -83,7 +83,7 @@ func TestMainTasksWithTheKeyboard(t *testing.T) {
 
 	// Record the first interview: each indicator present (Tab into its
 	// group, Space), then the Save button.
-	do(t, bctx, chromedp.Navigate(a.URL()+"/participants/"+id+"?tab=interviews"), chromedp.WaitVisible(chromedp.CSS("#interview-form")))
+	goTo(t, bctx, a.URL()+"/participants/"+id+"?tab=interviews", "#interview-form")
 	typeInto(t, bctx, "interviewed_on", today)
 	asked := program.Default().Asked()
 	for _, it := range asked {
@@ -109,7 +109,7 @@ func TestMainTasksWithTheKeyboard(t *testing.T) {
 	})
 
 	// Approve a stipend the home says is waiting, from its link.
-	do(t, bctx, chromedp.Navigate(a.URL()+"/"), chromedp.WaitVisible(chromedp.CSS("#due-stipend")))
+	goTo(t, bctx, a.URL()+"/", "#due-stipend")
 	tabUntil(t, bctx, "a stipend waiting for approval", `e.tagName === "A" && !!e.closest("#due-stipend") && e.getAttribute("href").startsWith("/participants/")`, 80)
 	press(t, bctx, kb.Enter)
 	do(t, bctx, chromedp.WaitVisible(chromedp.CSS("#stipend-state")))
@@ -118,4 +118,16 @@ func TestMainTasksWithTheKeyboard(t *testing.T) {
 	if got := waitText(t, bctx, "#stipend-state", func(s string) bool { return strings.Contains(s, "was approved") }); !strings.Contains(got, "approved") {
 		t.Fatalf("stipend: %q", got)
 	}
+}
+
+// goTo opens url once the page shows sel, after a form was sent with the
+// keyboard: the form's answer may still be loading in the browser, and a
+// navigation it aborts is tried again.
+func goTo(t *testing.T, bctx context.Context, url, sel string) {
+	t.Helper()
+	waitFor(t, 30*time.Second, url, func() error {
+		c, cancel := within(bctx, 10*time.Second)
+		defer cancel()
+		return chromedp.Do(c, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(sel)))
+	})
 }
