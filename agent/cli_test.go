@@ -58,3 +58,12 @@ func TestDeprecatedEnvAlias(t *testing.T) {
 		t.Fatalf("both set: exit %d, %q", code, stderr)
 	}
 }
+
+// TestRangeErrorNamesTheVariable: a setting out of range that came from
+// its environment variable is refused with the variable named.
+func TestRangeErrorNamesTheVariable(t *testing.T) {
+	code, _, stderr := clitest.RunMainEnv(t, "agent", []string{"IML_AGENT_SIGNIN_PER_MINUTE=-5"}, "serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "agent"))
+	if code == 0 || !strings.Contains(stderr, "IML_AGENT_SIGNIN_PER_MINUTE") {
+		t.Fatalf("IML_AGENT_SIGNIN_PER_MINUTE=-5: exit %d, %q", code, stderr)
+	}
+}

@@ -47,7 +47,7 @@ func (o *serveOptions) addFlags(cmd *cobra.Command) {
 // check refuses settings out of range before anything starts.
 func (o *serveOptions) check() error {
 	if o.signInPerMinute < 1 || o.surveyPerMinute < 1 {
-		return fmt.Errorf("--signin-per-minute and --survey-per-minute must be at least 1")
+		return fmt.Errorf("--signin-per-minute (IML_AGENT_SIGNIN_PER_MINUTE) and --survey-per-minute (IML_AGENT_SURVEY_PER_MINUTE) must be at least 1")
 	}
 	if o.slow < 0 {
 		return fmt.Errorf("--slow-request (IML_AGENT_SLOW_REQUEST) %s: must not be negative", o.slow)

@@ -112,10 +112,10 @@ func (o *serveOptions) check() error {
 		return err
 	}
 	if o.maxPushes < 1 || o.maxPushes > 1000 || o.maxBulkPushes < 1 || o.pushWait <= 0 || o.pushWait > time.Minute || o.slow < 0 {
-		return fmt.Errorf("--max-pushes must be 1 to 1000, --max-bulk-pushes at least 1, --push-wait more than 0 and at most 1m, --slow-request not negative")
+		return fmt.Errorf("--max-pushes (IML_HUB_MAX_PUSHES) must be 1 to 1000, --max-bulk-pushes (IML_HUB_MAX_BULK_PUSHES) at least 1, --push-wait (IML_HUB_PUSH_WAIT) more than 0 and at most 1m, --slow-request (IML_HUB_SLOW_REQUEST) not negative")
 	}
 	if o.certMonths < 1 || o.certMonths > 120 || o.warnDays < 1 || o.warnDays > 365 || o.verifyPerMinute < 1 || o.signInPerMinute < 1 {
-		return fmt.Errorf("--cert-valid-months must be 1 to 120, --cert-warn-days 1 to 365, and --verify-per-minute and --signin-per-minute at least 1")
+		return fmt.Errorf("--cert-valid-months (IML_HUB_CERT_VALID_MONTHS) must be 1 to 120, --cert-warn-days (IML_HUB_CERT_WARN_DAYS) 1 to 365, and --verify-per-minute (IML_HUB_VERIFY_PER_MINUTE) and --signin-per-minute (IML_HUB_SIGNIN_PER_MINUTE) at least 1")
 	}
 	return nil
 }
