@@ -20,10 +20,9 @@ import (
 
 	"github.com/itsmylife/iml/pkg/cluster"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/contract/contracttest"
 	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
-	"github.com/itsmylife/iml/pkg/deident"
-	"github.com/itsmylife/iml/pkg/program"
 )
 
 // syncRecords is the size of the benchmark's outbox.
@@ -40,28 +39,6 @@ func build(b *testing.B) (hub, agent string) {
 		b.Fatal(err)
 	}
 	return hub, agent
-}
-
-// records makes n realistic de-identified POM interview records.
-func records(n int) []contract.Record {
-	rel := program.Default()
-	now := time.Now()
-	out := make([]contract.Record, n)
-	tps := contract.Timepoints
-	for i := range out {
-		answers := make(map[string]bool, len(rel.POM.Items))
-		for j, it := range rel.POM.Items {
-			answers[it.Code] = (i+j)%3 == 0
-		}
-		r, err := contract.NewRecord(deident.NewRecordID(now), contract.TypePOMInterview, 1, contract.POMInterview{
-			ParticipantKey: uuid.NewString(), EnrollmentYear: 2025, AgeBand: "35-44", Timepoint: tps[i%3], ProgramMonth: 1 + 5*(i%3), Release: rel.Version, Answers: answers,
-		})
-		if err != nil {
-			panic(err)
-		}
-		out[i] = r
-	}
-	return out
 }
 
 // rawUpsert is the baseline: the same rows into the same table with pgx
@@ -218,7 +195,7 @@ func BenchmarkSyncEndToEnd(b *testing.B) {
 			if _, err := rawHub.CLI(ctx, "", "org", "list"); err != nil { // migrates
 				b.Fatal(err)
 			}
-			dur, pgCPU := rawUpsert(b, rawDSN, uuid.NewString(), records(syncRecords))
+			dur, pgCPU := rawUpsert(b, rawDSN, uuid.NewString(), contracttest.Interviews(syncRecords))
 			raws = append(raws, rawRun{dur, pgCPU})
 			if n := hubRecordCount(b, rawDSN); n != syncRecords {
 				b.Fatalf("raw upsert stored %d rows", n)
@@ -269,7 +246,7 @@ func BenchmarkSyncEndToEnd(b *testing.B) {
 		if err := a.Enroll(ctx, h.URL(), tok); err != nil {
 			b.Fatal(err)
 		}
-		fillOutbox(b, a.DataDir, records(syncRecords))
+		fillOutbox(b, a.DataDir, contracttest.Interviews(syncRecords))
 		backends, err := clientBackends(ctx, h.DB, h.Proc.Cmd.Process.Pid)
 		if err != nil {
 			b.Fatal(err)
@@ -319,7 +296,7 @@ func BenchmarkSyncEndToEnd(b *testing.B) {
 		projPG := cpuSince(leadPG0, backendCPU(leadBackends))
 
 		// Interruption: kill the agent mid-sync, resume, count resends.
-		fillOutbox(b, a.DataDir, records(syncRecords/2))
+		fillOutbox(b, a.DataDir, contracttest.Interviews(syncRecords/2))
 		before := resent(h.Proc.Log())
 		p, err = cluster.Start("agent sync", agentBin, []string{"sync", "--quiet", "--data-dir", a.DataDir, "--log-level", "warn"}, nil, filepath.Join(a.DataDir, "sync2.log"))
 		if err != nil {

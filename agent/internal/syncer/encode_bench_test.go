@@ -2,37 +2,22 @@ package syncer
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/itsmylife/iml/pkg/contract"
-	"github.com/itsmylife/iml/pkg/deident"
+	"github.com/itsmylife/iml/pkg/contract/contracttest"
 )
 
-// BenchmarkEncodeBatch encodes a full batch of POM interviews (25 answers
-// each) in each push encoding, and decodes it as the hub does, so the two
-// sides' costs of an encoding can be weighed together.
+// BenchmarkEncodeBatch encodes a full batch of POM interviews in each
+// push encoding, and decodes it as the hub does, so the two sides' costs
+// of an encoding can be weighed together.
 func BenchmarkEncodeBatch(b *testing.B) {
-	now := time.Now()
-	recs := make([]contract.Record, contract.MaxBatchRecords)
-	for i := range recs {
-		answers := map[string]bool{}
-		for j := 0; j < 25; j++ {
-			answers[fmt.Sprintf("pom%02d_indicator", j+1)] = (i+j)%3 == 0
-		}
-		r, err := contract.NewRecord(deident.NewRecordID(now), contract.TypePOMInterview, 1, contract.POMInterview{ParticipantKey: uuid.NewString(),
-			EnrollmentYear: 2025, AgeBand: "35-44", Timepoint: contract.Timepoints[i%3], ProgramMonth: 1 + 5*(i%3), Release: "2026.1", Answers: answers})
-		if err != nil {
-			b.Fatal(err)
-		}
-		recs[i] = r
-	}
+	recs := contracttest.Interviews(contract.MaxBatchRecords)
 	req := contract.PushRequest{SiteID: uuid.NewString(), Records: recs}
 	for _, enc := range []string{EncodingGzip, EncodingZstd} {
 		var body []byte
