@@ -2,6 +2,7 @@ package webui
 
 import (
 	"html/template"
+	"net/http"
 	"slices"
 	"strings"
 	"unicode"
@@ -191,4 +192,25 @@ func FormFuncs() template.FuncMap {
 		"title":      Capitalize,
 		"t":          i18n.Default().T,
 	}
+}
+
+// Outcome says in words how an attempt ended, by the HTTP status it was
+// answered with, as the audit logs show it ("" for 0: not known, as for
+// a view).
+func Outcome(status int) string {
+	switch {
+	case status == 0:
+		return ""
+	case status >= http.StatusInternalServerError:
+		return "Failed"
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return "Refused: not allowed"
+	case status == http.StatusNotFound:
+		return "Refused: not found"
+	case status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests:
+		return "Turned away: busy, to come back"
+	case status >= http.StatusBadRequest:
+		return "Refused: nothing was changed"
+	}
+	return "Done"
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/agent/internal/web"
+	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // auditActions are the audit log's actions in words.
@@ -48,6 +49,8 @@ type auditRow struct {
 	SubjectName string `json:"subject_name,omitempty"`
 	// Month is the month a stipend line is about.
 	Month string `json:"-"`
+	// Outcome is how an attempt to change a record ended, in words.
+	Outcome string `json:"-"`
 }
 
 // auditRows reads the audit log's lines, in words.
@@ -62,7 +65,7 @@ func (s *siteHandlers) auditRows(c *gin.Context, f store.AuditFilter) ([]auditRo
 	}
 	rows := make([]auditRow, len(es))
 	for i, e := range es {
-		rows[i] = auditRow{AuditEntry: e, ActionLabel: auditAction(e.Action), SubjectName: names[e.SubjectType+"|"+e.SubjectID]}
+		rows[i] = auditRow{AuditEntry: e, ActionLabel: auditAction(e.Action), SubjectName: names[e.SubjectType+"|"+e.SubjectID], Outcome: webui.Outcome(e.Status)}
 		if m, ok := strings.CutPrefix(e.Detail, "month "); ok {
 			rows[i].Month = m
 		}

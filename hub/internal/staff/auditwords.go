@@ -2,10 +2,10 @@ package staff
 
 import (
 	"context"
-	"net/http"
 	"strings"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // auditWords are the audited actions in words, by method and route (the
@@ -91,23 +91,6 @@ type AuditRow struct {
 	Outcome string `json:"-"`
 }
 
-// auditOutcome says how a request ended, by its status.
-func auditOutcome(status int) string {
-	switch {
-	case status >= 500:
-		return "Failed"
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return "Refused: not allowed"
-	case status == http.StatusNotFound:
-		return "Refused: not found"
-	case status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests:
-		return "Turned away: busy, to come back"
-	case status >= 400:
-		return "Refused: nothing was changed"
-	}
-	return "Done"
-}
-
 // auditID is the :id an entry's targets name ("id=<uuid>"), or "".
 func auditID(e store.AuditEntry) string {
 	for _, t := range strings.Fields(e.Targets) {
@@ -157,7 +140,7 @@ func (s *Store) AuditRows(ctx context.Context, es []store.AuditEntry) ([]AuditRo
 	out := make([]AuditRow, len(es))
 	for i, e := range es {
 		kind, _ := auditSubject(e.Route)
-		out[i] = AuditRow{AuditEntry: e, ActionLabel: AuditAction(e.Method, e.Route), SubjectName: names[kind+"|"+auditID(e)], Outcome: auditOutcome(e.Status)}
+		out[i] = AuditRow{AuditEntry: e, ActionLabel: AuditAction(e.Method, e.Route), SubjectName: names[kind+"|"+auditID(e)], Outcome: webui.Outcome(e.Status)}
 		if e.ActorKind == "site" {
 			out[i].ActorName = names["site|"+e.ActorID]
 		}
