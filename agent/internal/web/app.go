@@ -13,7 +13,6 @@ import (
 
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
-	"github.com/itsmylife/iml/pkg/i18n"
 	"github.com/itsmylife/iml/pkg/jsonx"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/ratelimit"
@@ -129,27 +128,8 @@ func (s *App) ParticipantFormErr(c *gin.Context, err error, key string, data gin
 	s.ShowParticipant(c, http.StatusUnprocessableEntity, data)
 }
 
-// RefuseQuery answers a request whose address's query cannot be taken as
-// the client meant it (textx.QueryGuard).
-func (s *App) RefuseQuery(c *gin.Context, field, msg string) {
-	if IsAPI(c) {
-		problem.Write(c, problem.Query(field, msg))
-		return
-	}
-	if field != "" {
-		s.refuseTextPage(c, field)
-		return
-	}
-	s.Render(c, http.StatusBadRequest, "error.html", gin.H{"Title": refusedTitle(c), "Message": msg})
-	c.Abort()
-}
-
-// SentAlready answers a page form sent again after it was carried out
-// (webui.Once) when there is no page to go back to: nothing was done twice.
-func (s *App) SentAlready(c *gin.Context) {
-	s.Render(c, http.StatusConflict, "error.html", gin.H{"Title": i18n.M("This form was sent already"),
-		"Message": i18n.M("It was carried out once, when it was first sent; nothing was done again. Go back to the page to see the result.")})
-}
+// Refusals are the site's answers to what its guards refuse (webui.Refusals).
+func (s *App) Refusals() webui.Refusals { return webui.Refusals{IsAPI: IsAPI, Render: s.Render} }
 
 // IsAPI tells a request to the API (under /api/), answered with problems.
 func IsAPI(c *gin.Context) bool { return strings.HasPrefix(c.Request.URL.Path, "/api/") }
@@ -203,13 +183,4 @@ func (s *App) Render(c *gin.Context, status int, name string, data gin.H) {
 	// The other security headers are auth.SecurityHeaders'.
 	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
-}
-
-// refusedTitle is the title of the page that refuses a request's address
-// or form.
-func refusedTitle(c *gin.Context) string {
-	if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
-		return i18n.M("Check the address")
-	}
-	return i18n.M("Check the form")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/i18n"
 	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // The one error path of the agent's handlers: respond answers an action's
@@ -80,7 +81,7 @@ func (s *App) Respond(c *gin.Context, err error) {
 		for i, e := range ves {
 			msgs[i] = Sentence(e.Field, Tr(c, e.Msg))
 		}
-		s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": refusedTitle(c), "Message": strings.Join(msgs, " ") + " Nothing was saved."})
+		s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": webui.RefusedTitle(c), "Message": strings.Join(msgs, " ") + " Nothing was saved."})
 		c.Abort()
 	case !IsAPI(c):
 		s.Log.Error("request failed", "method", c.Request.Method, "route", c.FullPath(), "err", err)

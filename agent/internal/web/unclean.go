@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -42,7 +41,7 @@ func (s *App) RefuseText(c *gin.Context, fields []textx.Unclean) {
 	for _, f := range fields {
 		switch {
 		case f.Field == textx.NameField:
-			s.refuseTextPage(c, f.Field)
+			s.Refusals().TextPage(c, f.Field)
 			return
 		case f.File:
 			mistakes = append(mistakes, problem.Invalid{Field: storeField(f.Field), Msg: uncleanFile})
@@ -65,12 +64,4 @@ func storeField(input string) string {
 		}
 	}
 	return input
-}
-
-// refuseTextPage is the error page for a field, named in the address or
-// by a form, that cannot be shown next to its field.
-func (s *App) refuseTextPage(c *gin.Context, field string) {
-	s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": i18n.M("Check what you typed"),
-		"Message": "The field \"" + field + "\" " + textx.Problem + ". Nothing was saved: go back, type it again and send the form."})
-	c.Abort()
 }

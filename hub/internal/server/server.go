@@ -229,7 +229,7 @@ func (s *Server) Handler() http.Handler {
 	if s.httpm != nil {
 		r.Use(s.httpm.Middleware())
 	}
-	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText), textx.SingleFields(s.refuseQuery, web.PageForm), web.MarkRepeated, textx.QueryGuard(s.refuseQuery, func(c *gin.Context) bool { return web.IsAPI(c) || strings.HasPrefix(c.Request.URL.Path, "/sync/") }), webui.NewOnce().Handler(s.sentAlready))
+	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText), textx.SingleFields(s.refusals().Query, web.PageForm), web.MarkRepeated, textx.QueryGuard(s.refusals().Query, s.refusals().IsAPI), webui.NewOnce().Handler(s.refusals().SentAlready))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
 	// from a reverse proxy on this machine.
@@ -242,13 +242,6 @@ func (s *Server) Handler() http.Handler {
 	webui.Static(r)
 	s.register(r)
 	return r
-}
-
-// sentAlready answers a page form sent again after it was carried out
-// (webui.Once) when there is no page to go back to: nothing was done twice.
-func (s *Server) sentAlready(c *gin.Context) {
-	s.Render(c, http.StatusConflict, "error.html", gin.H{"Title": "This form was sent already",
-		"Message": "It was carried out once, when it was first sent; nothing was done again. Go back to the page to see the result."})
 }
 
 func (s *Server) notFound(c *gin.Context) {
@@ -266,40 +259,25 @@ func (s *Server) notFound(c *gin.Context) {
 // field whose name holds one (no page's form sends that) gets the error
 // page: nothing was read or changed.
 func (s *Server) refuseText(c *gin.Context, fields []textx.Unclean) {
-	if web.IsAPI(c) || strings.HasPrefix(c.Request.URL.Path, "/sync/") {
+	if s.refusals().IsAPI(c) {
 		problem.Write(c, problem.UncleanText(fields[0].Field))
 		return
 	}
 	for _, f := range fields {
 		if f.Field == textx.NameField {
-			s.refuseTextPage(c, f.Field)
+			s.refusals().TextPage(c, f.Field)
 			return
 		}
 	}
 	web.MarkUnclean(c, fields)
 }
 
-// refuseTextPage is the error page for a field, named in the address or
-// by a form, that cannot be shown with its form.
-func (s *Server) refuseTextPage(c *gin.Context, field string) {
-	s.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": "Check what you typed",
-		"Message": "The field \"" + field + "\" " + textx.Problem + ". Nothing was saved: go back, type it again and send the form."})
-	c.Abort()
-}
-
-// refuseQuery answers a request whose address's query cannot be taken as
-// the client meant it (textx.QueryGuard).
-func (s *Server) refuseQuery(c *gin.Context, field, msg string) {
-	if web.IsAPI(c) || strings.HasPrefix(c.Request.URL.Path, "/sync/") {
-		problem.Write(c, problem.Query(field, msg))
-		return
-	}
-	if field != "" {
-		s.refuseTextPage(c, field)
-		return
-	}
-	s.Render(c, http.StatusBadRequest, "error.html", gin.H{"Title": refusedTitle(c), "Message": msg})
-	c.Abort()
+// refusals are the hub's answers to what its guards refuse
+// (webui.Refusals): the sync routes, as the API, with problems.
+func (s *Server) refusals() webui.Refusals {
+	return webui.Refusals{Render: s.Render, IsAPI: func(c *gin.Context) bool {
+		return web.IsAPI(c) || strings.HasPrefix(c.Request.URL.Path, "/sync/")
+	}}
 }
 
 func (s *Server) ready(c *gin.Context) {
@@ -408,13 +386,4 @@ func (s *Server) wakeProjector() {
 	case s.project <- struct{}{}:
 	default:
 	}
-}
-
-// refusedTitle is the title of the page that refuses a request's address
-// or form.
-func refusedTitle(c *gin.Context) string {
-	if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
-		return "Check the address"
-	}
-	return "Check the form"
 }

@@ -1,0 +1,63 @@
+package webui
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/itsmylife/iml/pkg/i18n"
+	"github.com/itsmylife/iml/pkg/problem"
+	"github.com/itsmylife/iml/pkg/textx"
+)
+
+// Refusals answer what a program's guards refuse before any handler
+// reads the request: an address or a form that cannot be taken as the
+// client meant it (textx.QueryGuard, textx.SingleFields, a field whose
+// name holds a control character), and a page form sent again after it
+// was carried out (Once). A request to the API gets a problem; a page,
+// the program's error page.
+type Refusals struct {
+	// IsAPI tells a request answered with problems.
+	IsAPI func(*gin.Context) bool
+	// Render draws one of the program's pages.
+	Render func(c *gin.Context, status int, name string, data gin.H)
+}
+
+// Query answers a request whose address's query (or a form's field sent
+// twice) cannot be taken as the client meant it.
+func (r Refusals) Query(c *gin.Context, field, msg string) {
+	if r.IsAPI(c) {
+		problem.Write(c, problem.Query(field, msg))
+		return
+	}
+	if field != "" {
+		r.TextPage(c, field)
+		return
+	}
+	r.Render(c, http.StatusBadRequest, "error.html", gin.H{"Title": RefusedTitle(c), "Message": msg})
+	c.Abort()
+}
+
+// TextPage is the error page for a field, named in the address or by a
+// form, that cannot be shown next to its field.
+func (r Refusals) TextPage(c *gin.Context, field string) {
+	r.Render(c, http.StatusUnprocessableEntity, "error.html", gin.H{"Title": i18n.M("Check what you typed"),
+		"Message": "The field \"" + field + "\" " + textx.Problem + ". Nothing was saved: go back, type it again and send the form."})
+	c.Abort()
+}
+
+// SentAlready answers a page form sent again after it was carried out
+// (Once) when there is no page to go back to: nothing was done twice.
+func (r Refusals) SentAlready(c *gin.Context) {
+	r.Render(c, http.StatusConflict, "error.html", gin.H{"Title": i18n.M("This form was sent already"),
+		"Message": i18n.M("It was carried out once, when it was first sent; nothing was done again. Go back to the page to see the result.")})
+}
+
+// RefusedTitle is the title of the page that refuses a request's address
+// or form.
+func RefusedTitle(c *gin.Context) string {
+	if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
+		return i18n.M("Check the address")
+	}
+	return i18n.M("Check the form")
+}
