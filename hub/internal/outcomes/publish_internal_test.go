@@ -125,14 +125,7 @@ func TestPublicationGroups(t *testing.T) {
 // the new one. Builds are shared: a second request joins the first's. A
 // long build rests before the next one starts.
 func TestPublicationFreshOrStale(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		core, err := store.Open(ctx, dsn, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer core.Close()
-		st := New(core)
+	eachStore(t, func(ctx context.Context, t *testing.T, st *Store) {
 		first, err := st.published(ctx, DefaultMinCell)
 		if err != nil {
 			t.Fatal(err)
@@ -206,14 +199,7 @@ func TestPublicationFreshOrStale(t *testing.T) {
 // returns while it runs (the projector goes on), the publication before
 // answering meanwhile; the build then publishes the new data.
 func TestStartPublicationDoesNotWait(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		core, err := store.Open(ctx, dsn, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer core.Close()
-		st := New(core)
+	eachStore(t, func(ctx context.Context, t *testing.T, st *Store) {
 		if err := st.StartPublication(ctx, DefaultMinCell); err != nil {
 			t.Fatal(err)
 		}
@@ -254,5 +240,20 @@ func TestStartPublicationDoesNotWait(t *testing.T) {
 		if got, err := st.published(ctx, DefaultMinCell); err != nil || got.version != "next-version" {
 			t.Fatalf("after the build: %v, %v", got, err)
 		}
+	})
+}
+
+// eachStore runs test on each test database with an outcomes store over
+// it, opened and migrated (storetest.Each cannot serve a test inside this
+// package: it imports the intake package, which imports this one).
+func eachStore(t *testing.T, test func(ctx context.Context, t *testing.T, st *Store)) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		core, err := store.Open(ctx, dsn, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer core.Close()
+		test(ctx, t, New(core))
 	})
 }
