@@ -194,6 +194,10 @@ func FormFuncs() template.FuncMap {
 	}
 }
 
+// RepeatedOutcome is the outcome of a form sent again after it was carried
+// out (Repeated): it was not carried out twice.
+const RepeatedOutcome = "Sent again: done once, not twice"
+
 // Outcome says in words how an attempt ended, by the HTTP status it was
 // answered with, as the audit logs show it ("" for 0: not known, as for
 // a view).

@@ -16,6 +16,14 @@ import (
 // each form shown (the template func "once").
 const OnceField = "once"
 
+// ctxRepeat marks a request Once answered as a repeat of a form carried
+// out already (Repeated).
+const ctxRepeat = "iml.form.repeat"
+
+// Repeated tells a request Once answered for a form already carried out:
+// nothing was done for it (an audit line says so).
+func Repeated(c *gin.Context) bool { return c.GetBool(ctxRepeat) }
+
 // OnceToken is a new form token.
 func OnceToken() string {
 	var b [16]byte
@@ -78,6 +86,7 @@ func (o *Once) Handler(refuse func(c *gin.Context)) gin.HandlerFunc {
 			if !first.ok {
 				continue // refused: nothing was saved, so this one is taken
 			}
+			c.Set(ctxRepeat, true)
 			if first.location != "" {
 				c.Redirect(http.StatusSeeOther, first.location)
 			} else {

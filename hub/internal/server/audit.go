@@ -11,6 +11,7 @@ import (
 
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/web"
+	"github.com/itsmylife/iml/pkg/webui"
 	"github.com/itsmylife/iml/pkg/auth"
 )
 
@@ -94,6 +95,9 @@ func (s *Server) writeAudit(c *gin.Context, at time.Time, route string, status i
 	}
 	if id := createdID(c, route); id != "" && c.Param("id") == "" {
 		targets = append(targets, "id="+store.AuditTarget("id", id))
+	}
+	if webui.Repeated(c) {
+		targets = append(targets, store.AuditRepeat)
 	}
 	e.Targets = truncate(strings.Join(targets, " "), 1000)
 	u, ok := c.Get(web.CtxUser)

@@ -8,12 +8,13 @@ import (
 
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
+	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // TestAuditPageNamesWhatWasCreated: an affiliate added on its form is
-// named on the audit page's line of that addition, marked done, and an
-// addition refused (no name) reads as refused with nothing changed,
-// without an HTTP status.
+// named on the audit page's line of that addition, marked done; the same
+// form sent again adds nothing and its line says so; an addition refused
+// (no name) reads as refused with nothing changed, without an HTTP status.
 func TestAuditPageNamesWhatWasCreated(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string) {
 		h := newHub(t, dsn)
@@ -27,23 +28,33 @@ func TestAuditPageNamesWhatWasCreated(t *testing.T) {
 		if st := post(url.Values{"name": {""}, "type": {"church"}, "state": {"NC"}}); st != http.StatusUnprocessableEntity {
 			t.Fatalf("an affiliate without a name: %d", st)
 		}
-		if st := post(url.Values{"name": {"Harbor Peer Center"}, "type": {"peer_run"}, "state": {"VA"}}); st != http.StatusSeeOther {
-			t.Fatalf("an affiliate: %d", st)
+		// The form sent twice (one token): added once, the second line
+		// says it was a repeat.
+		once := webui.OnceToken()
+		for i := range 2 {
+			if st := post(url.Values{"name": {"Harbor Peer Center"}, "type": {"peer_run"}, "state": {"VA"}, webui.OnceField: {once}}); st != http.StatusSeeOther {
+				t.Fatalf("an affiliate, send %d: %d", i+1, st)
+			}
+		}
+		var added int64
+		if err := h.st.DB.Table("organizations").Where("name = ?", "Harbor Peer Center").Count(&added).Error; err != nil || added != 1 {
+			t.Fatalf("the form sent twice added %d affiliates (%v)", added, err)
 		}
 		resp, b := h.do(t, request{method: http.MethodGet, path: "/admin/audit", header: map[string]string{"Cookie": cookie}})
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("audit page: %d", resp.StatusCode)
 		}
-		var named, refused bool
+		var named, refused, repeat bool
 		for _, row := range strings.Split(string(b), "<tr")[1:] {
 			if !strings.Contains(row, "Added an affiliate") {
 				continue
 			}
 			named = named || strings.Contains(row, "Harbor Peer Center") && strings.Contains(row, "Done")
 			refused = refused || strings.Contains(row, "Refused: nothing was changed")
+			repeat = repeat || strings.Contains(row, "Harbor Peer Center") && strings.Contains(row, webui.RepeatedOutcome)
 		}
-		if !named || !refused {
-			t.Errorf("audit page: the addition named and done %v, the refusal shown %v", named, refused)
+		if !named || !refused || !repeat {
+			t.Errorf("audit page: the addition named and done %v, the refusal shown %v, the repeat shown %v", named, refused, repeat)
 		}
 		if strings.Contains(string(b), "Refused (") {
 			t.Error("the audit page shows an HTTP status")

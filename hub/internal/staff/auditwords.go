@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"slices"
 	"context"
 	"strings"
 
@@ -141,6 +142,9 @@ func (s *Store) AuditRows(ctx context.Context, es []store.AuditEntry) ([]AuditRo
 	for i, e := range es {
 		kind, _ := auditSubject(e.Route)
 		out[i] = AuditRow{AuditEntry: e, ActionLabel: AuditAction(e.Method, e.Route), SubjectName: names[kind+"|"+auditID(e)], Outcome: webui.Outcome(e.Status)}
+		if slices.Contains(strings.Fields(e.Targets), store.AuditRepeat) {
+			out[i].Outcome = webui.RepeatedOutcome
+		}
 		if e.ActorKind == "site" {
 			out[i].ActorName = names["site|"+e.ActorID]
 		}

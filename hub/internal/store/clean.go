@@ -111,6 +111,10 @@ func faultKind(err error) string {
 	return "does not validate"
 }
 
+// AuditRepeat is the target of an audit line of a form sent again after
+// it was carried out (webui.Repeated): nothing was done for it.
+const AuditRepeat = "repeat=yes"
+
 // AuditTarget is what the audit log keeps of a path parameter: the value
 // when it has the shape of what that parameter names (a UUID or a number
 // for an id, a SHA-256 for a file, a verification code, a release version
