@@ -11,8 +11,8 @@ import (
 
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/web"
-	"github.com/itsmylife/iml/pkg/webui"
 	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // Reads of data derived from what the sites sent are audited like changes.

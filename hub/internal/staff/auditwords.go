@@ -1,8 +1,8 @@
 package staff
 
 import (
-	"slices"
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/itsmylife/iml/hub/internal/store"
