@@ -28,7 +28,7 @@ carefully as the machine itself.`,
 			}
 			// Receipts are written once and never changed, so copying them
 			// after the database leaves none the copy refers to behind.
-			n, err := copyDir(st.ReceiptsDir(), to+".receipts")
+			n, err := copyDir(st.Stipends.ReceiptsDir(), to+".receipts")
 			if err != nil {
 				return fmt.Errorf("receipts: %w", err)
 			}
@@ -89,18 +89,18 @@ suffix. After a restore the agent resends what the hub may lack at its next sync
 			}
 			defer st.Close()
 			if _, err := os.Stat(from + ".receipts"); err == nil {
-				keep := st.ReceiptsDir() + ".before-restore"
+				keep := st.Stipends.ReceiptsDir() + ".before-restore"
 				_ = os.RemoveAll(keep)
-				if err := os.Rename(st.ReceiptsDir(), keep); err != nil && !os.IsNotExist(err) {
+				if err := os.Rename(st.Stipends.ReceiptsDir(), keep); err != nil && !os.IsNotExist(err) {
 					return err
 				}
-				if _, err := copyDir(from+".receipts", st.ReceiptsDir()); err != nil {
+				if _, err := copyDir(from+".receipts", st.Stipends.ReceiptsDir()); err != nil {
 					return fmt.Errorf("receipts: %w", err)
 				}
 			}
 			// The hub may hold newer versions than the backup: resend all, the
 			// hub keeps the higher versions and reports the rest as stale.
-			if _, err := st.RequeueAll(cmd.Context()); err != nil {
+			if _, err := st.Outbox.RequeueAll(cmd.Context()); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "restored %s from %s\n", dst, from)

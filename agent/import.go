@@ -47,14 +47,14 @@ Coach columns (name required):
 			defer st.Close()
 			var res store.ImportResult
 			if args[0] == "participants" {
-				res, err = st.ImportParticipants(cmd.Context(), f, dryRun, func(done, total int) {
+				res, err = st.Participants.ImportParticipants(cmd.Context(), f, dryRun, func(done, total int) {
 					fmt.Fprintf(cmd.ErrOrStderr(), "\rimported %d of %d", done, total)
 					if done == total {
 						fmt.Fprintln(cmd.ErrOrStderr())
 					}
 				})
 			} else {
-				res, err = st.ImportCoaches(cmd.Context(), f, dryRun)
+				res, err = st.Participants.ImportCoaches(cmd.Context(), f, dryRun)
 			}
 			for _, e := range res.Errors {
 				field := ""

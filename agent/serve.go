@@ -139,7 +139,7 @@ account (or use 'agent user add').`,
 // depth and the last successful sync.
 func agentState(st *store.Store) func(ctx context.Context) (obs.AgentState, error) {
 	return func(ctx context.Context) (obs.AgentState, error) {
-		stats, err := st.Outbox(ctx)
+		stats, err := st.Outbox.Outbox(ctx)
 		if err != nil {
 			return obs.AgentState{}, err
 		}

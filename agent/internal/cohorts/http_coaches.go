@@ -23,7 +23,7 @@ func coachView(c store.Coach, now time.Time) gin.H {
 }
 
 func (s *Coaches) APICoaches(c *gin.Context) {
-	cs, err := s.St.Coaches(c.Request.Context())
+	cs, err := s.St.Coaches.Coaches(c.Request.Context())
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -40,7 +40,7 @@ func (s *Coaches) APIAddCoach(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	co, err := s.St.AddCoach(c.Request.Context(), in)
+	co, err := s.St.Coaches.AddCoach(c.Request.Context(), in)
 	s.Reply(c, http.StatusCreated, coachView(co, s.St.Now()), err)
 }
 
@@ -48,7 +48,7 @@ func (s *Coaches) APIAddCoach(c *gin.Context) {
 // coach their own (whose account link they cannot change).
 func (s *Coaches) APIUpdateCoach(c *gin.Context) {
 	u := web.CurrentUser(c)
-	cur, err := s.St.Coach(c.Request.Context(), c.Param("cid"))
+	cur, err := s.St.Coaches.Coach(c.Request.Context(), c.Param("cid"))
 	if err != nil {
 		s.Respond(c, web.NotFound(err, "No such coach."))
 		return
@@ -64,7 +64,7 @@ func (s *Coaches) APIUpdateCoach(c *gin.Context) {
 	if u.Role != store.RoleDirector {
 		in.UserID = cur.UserID
 	}
-	co, err := s.St.UpdateCoach(c.Request.Context(), cur.ID, in)
+	co, err := s.St.Coaches.UpdateCoach(c.Request.Context(), cur.ID, in)
 	s.Reply(c, http.StatusOK, coachView(co, s.St.Now()), err)
 }
 
@@ -73,14 +73,14 @@ func (s *Coaches) APICertify(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	co, err := s.St.RecordCertification(c.Request.Context(), c.Param("cid"), "site", in)
+	co, err := s.St.Coaches.RecordCertification(c.Request.Context(), c.Param("cid"), "site", in)
 	s.Reply(c, http.StatusOK, coachView(co, s.St.Now()), web.NotFound(err, "No such coach."))
 }
 
 func (s *Coaches) CoachesPage(c *gin.Context) { s.showCoaches(c, http.StatusOK, gin.H{}) }
 
 func (s *Coaches) showCoaches(c *gin.Context, status int, data gin.H) {
-	cs, err := s.St.Coaches(c.Request.Context())
+	cs, err := s.St.Coaches.Coaches(c.Request.Context())
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -116,7 +116,7 @@ func (s *Coaches) showCoaches(c *gin.Context, status int, data gin.H) {
 func (s *Coaches) AddCoachSubmit(c *gin.Context) {
 	var in store.CoachInput
 	_ = c.ShouldBind(&in)
-	if _, err := s.St.AddCoach(c.Request.Context(), in); err != nil {
+	if _, err := s.St.Coaches.AddCoach(c.Request.Context(), in); err != nil {
 		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
@@ -131,7 +131,7 @@ func (s *Coaches) AddCoachSubmit(c *gin.Context) {
 func (s *Coaches) CertifySubmit(c *gin.Context) {
 	var in store.Certification
 	_ = c.ShouldBind(&in)
-	if _, err := s.St.RecordCertification(c.Request.Context(), c.Param("cid"), "site", in); err != nil {
+	if _, err := s.St.Coaches.RecordCertification(c.Request.Context(), c.Param("cid"), "site", in); err != nil {
 		s.coachFormFail(c, err, "CertErrors", "CertCoach", in)
 		return
 	}
@@ -167,7 +167,7 @@ func (s *Coaches) APILinkHubCert(c *gin.Context) {
 // linkHubCert links coach :cid to the hub's certification of a code, and
 // audits it.
 func (s *Coaches) linkHubCert(c *gin.Context, code string) (store.Coach, error) {
-	co, err := s.St.LinkHubCertification(c.Request.Context(), c.Param("cid"), code)
+	co, err := s.St.Coaches.LinkHubCertification(c.Request.Context(), c.Param("cid"), code)
 	if err == nil {
 		err = s.St.Audit(c.Request.Context(), web.CurrentUser(c), "link_hub_certification", "coach", co.ID, "certification "+co.CertCode)
 	}

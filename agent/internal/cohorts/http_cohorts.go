@@ -35,7 +35,7 @@ func (s *Cohorts) addMember(c *gin.Context, participantID, joinedOn string, conf
 	if confirmed {
 		opts = append(opts, store.ConfirmYearEnded)
 	}
-	return s.St.AddMember(c.Request.Context(), c.Param("cid"), participantID, joinedOn, opts...)
+	return s.St.Cohorts.AddMember(c.Request.Context(), c.Param("cid"), participantID, joinedOn, opts...)
 }
 
 func (s *Cohorts) APICohorts(c *gin.Context) {
@@ -44,7 +44,7 @@ func (s *Cohorts) APICohorts(c *gin.Context) {
 		s.Respond(c, err)
 		return
 	}
-	cs, err := s.St.Cohorts(c.Request.Context(), own)
+	cs, err := s.St.Cohorts.Cohorts(c.Request.Context(), own)
 	s.Reply(c, http.StatusOK, cs, err)
 }
 
@@ -53,12 +53,12 @@ func (s *Cohorts) APIAddCohort(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	coh, err := s.St.AddCohort(c.Request.Context(), in)
+	coh, err := s.St.Cohorts.AddCohort(c.Request.Context(), in)
 	s.Reply(c, http.StatusCreated, coh, err)
 }
 
 func (s *Cohorts) APICohort(c *gin.Context) {
-	v, err := s.St.ViewCohort(c.Request.Context(), c.Param("cid"))
+	v, err := s.St.Cohorts.ViewCohort(c.Request.Context(), c.Param("cid"))
 	s.Reply(c, http.StatusOK, v, err)
 }
 
@@ -75,7 +75,7 @@ func (s *Cohorts) APIAddMember(c *gin.Context) {
 		s.Respond(c, err)
 		return
 	}
-	v, err := s.St.ViewCohort(c.Request.Context(), c.Param("cid"))
+	v, err := s.St.Cohorts.ViewCohort(c.Request.Context(), c.Param("cid"))
 	s.Reply(c, http.StatusOK, v, err)
 }
 
@@ -90,7 +90,7 @@ func (s *Cohorts) APIRemoveMember(c *gin.Context) {
 		s.Respond(c, err)
 		return
 	}
-	if err := s.St.RemoveMember(c.Request.Context(), c.Param("cid"), c.Param("pid"), in.LeftOn); err != nil {
+	if err := s.St.Cohorts.RemoveMember(c.Request.Context(), c.Param("cid"), c.Param("pid"), in.LeftOn); err != nil {
 		s.Respond(c, web.NotFound(err, "The participant is not a current member of this cohort."))
 		return
 	}
@@ -105,12 +105,12 @@ func (s *Cohorts) showCohorts(c *gin.Context, status int, data gin.H) {
 		s.Respond(c, err)
 		return
 	}
-	cs, err := s.St.Cohorts(c.Request.Context(), own)
+	cs, err := s.St.Cohorts.Cohorts(c.Request.Context(), own)
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
-	coaches, err := s.St.Coaches(c.Request.Context())
+	coaches, err := s.St.Coaches.Coaches(c.Request.Context())
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -134,7 +134,7 @@ func (s *Cohorts) AddCohortSubmit(c *gin.Context) {
 	var in store.CohortInput
 	_ = c.ShouldBind(&in)
 	in.MixedPairs = c.PostForm("mixed_pairs") == "true"
-	coh, err := s.St.AddCohort(c.Request.Context(), in)
+	coh, err := s.St.Cohorts.AddCohort(c.Request.Context(), in)
 	if err != nil {
 		fe, ok := web.FieldErrors(c, err)
 		if !ok {
@@ -151,7 +151,7 @@ func (s *Cohorts) CohortPage(c *gin.Context) { s.ShowCohort(c, http.StatusOK, gi
 
 func (s *Cohorts) ShowCohortPage(c *gin.Context, status int, data gin.H) {
 	ctx := c.Request.Context()
-	v, err := s.St.ViewCohort(ctx, c.Param("cid"))
+	v, err := s.St.Cohorts.ViewCohort(ctx, c.Param("cid"))
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -211,11 +211,11 @@ type memberForm struct{ ParticipantID, JoinedOn string }
 // departed puts on the page the departure just recorded (?left=<pid>): who
 // left and on which day.
 func (s *Cohorts) departed(c *gin.Context, pid string, data gin.H) error {
-	on, err := s.St.Departure(c.Request.Context(), c.Param("cid"), pid)
+	on, err := s.St.Cohorts.Departure(c.Request.Context(), c.Param("cid"), pid)
 	if err != nil || on == "" {
 		return err
 	}
-	p, err := s.St.Participant(c.Request.Context(), pid)
+	p, err := s.St.Participants.Participant(c.Request.Context(), pid)
 	if err != nil {
 		return web.NotFound(err, "No such participant.")
 	}
@@ -230,7 +230,7 @@ func (s *Cohorts) LeaveMemberSubmit(c *gin.Context) {
 	pid, leftOn := c.Param("pid"), c.PostForm("left_on")
 	err := s.auditMembership(c, "leave_cohort", pid)
 	if err == nil {
-		err = s.St.RemoveMember(c.Request.Context(), c.Param("cid"), pid, leftOn)
+		err = s.St.Cohorts.RemoveMember(c.Request.Context(), c.Param("cid"), pid, leftOn)
 	}
 	if err != nil {
 		if fe, ok := web.FieldErrors(c, err); ok {

@@ -25,7 +25,7 @@ type Meetings struct{ *web.App }
 // pageMeeting finds the meeting :mid of cohort :cid for a page, answering
 // 404 or failing when it cannot (ok false).
 func (s *Meetings) pageMeeting(c *gin.Context) (store.MeetingView, bool) {
-	m, err := s.St.Meeting(c.Request.Context(), c.Param("cid"), c.Param("mid"))
+	m, err := s.St.Meetings.Meeting(c.Request.Context(), c.Param("cid"), c.Param("mid"))
 	return m, s.Found(c, err, "No such meeting of this cohort.")
 }
 
@@ -44,7 +44,7 @@ func (s *Meetings) APIUpdateMeeting(c *gin.Context) {
 
 // updateMeeting corrects a meeting and audits it.
 func (s *Meetings) updateMeeting(c *gin.Context, cohortID, meetingID string, in store.MeetingInput) (store.MeetingView, error) {
-	m, err := s.St.UpdateMeeting(c.Request.Context(), cohortID, meetingID, in)
+	m, err := s.St.Meetings.UpdateMeeting(c.Request.Context(), cohortID, meetingID, in)
 	if err == nil {
 		err = s.auditMeeting(c, "update_meeting", m)
 	}
@@ -62,11 +62,11 @@ func (s *Meetings) APIDeleteMeeting(c *gin.Context) {
 // deleteMeeting removes the meeting :mid of cohort :cid and audits it.
 func (s *Meetings) deleteMeeting(c *gin.Context) (store.MeetingView, error) {
 	ctx := c.Request.Context()
-	m, err := s.St.Meeting(ctx, c.Param("cid"), c.Param("mid"))
+	m, err := s.St.Meetings.Meeting(ctx, c.Param("cid"), c.Param("mid"))
 	if err != nil {
 		return m, err
 	}
-	if err := s.St.DeleteMeeting(ctx, m.CohortID, m.ID); err != nil {
+	if err := s.St.Meetings.DeleteMeeting(ctx, m.CohortID, m.ID); err != nil {
 		return m, err
 	}
 	return m, s.auditMeeting(c, "delete_meeting", m)
@@ -94,7 +94,7 @@ func (s *Meetings) showMeetingEdit(c *gin.Context, status int, data gin.H) {
 // meetingEditData fills the meeting correction form's data.
 func (s *Meetings) meetingEditData(c *gin.Context, m store.MeetingView, data gin.H) error {
 	ctx := c.Request.Context()
-	v, err := s.St.ViewCohort(ctx, m.CohortID)
+	v, err := s.St.Cohorts.ViewCohort(ctx, m.CohortID)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (s *Meetings) meetingEditData(c *gin.Context, m store.MeetingView, data gin
 	if f, ok := data["MeetingForm"].(meetingForm); ok {
 		day = f.HeldOn
 	}
-	o, err := s.St.MeetingOptions(ctx, m.CohortID, day)
+	o, err := s.St.Meetings.MeetingOptions(ctx, m.CohortID, day)
 	var ves store.ValidationErrors
 	if err != nil && !errors.As(err, &ves) {
 		return err
@@ -114,7 +114,7 @@ func (s *Meetings) meetingEditData(c *gin.Context, m store.MeetingView, data gin
 	if err != nil {
 		// A date outside the program year: the form shows the error; the
 		// meeting's own theme stays.
-		o, _ = s.St.MeetingOptions(ctx, m.CohortID, m.HeldOn)
+		o, _ = s.St.Meetings.MeetingOptions(ctx, m.CohortID, m.HeldOn)
 	}
 	data["Title"], data["V"], data["Meeting"], data["Today"] = "Correct the meeting of "+m.HeldOn, v, m, s.St.Now().Format("2006-01-02")
 	data["MeetingOptions"], data["MeetingPlans"], data["MeetingSkills"] = o, planOptions(rel, o.Plans), rel.Skills
@@ -160,7 +160,7 @@ func (s *Meetings) MeetingUpdateSubmit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	v, err := s.St.ViewCohort(ctx, m.CohortID)
+	v, err := s.St.Cohorts.ViewCohort(ctx, m.CohortID)
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -198,12 +198,12 @@ func (s *Meetings) MeetingDeleteSubmit(c *gin.Context) {
 
 func (s *Meetings) APIMeetings(c *gin.Context) {
 	limit, _ := strconv.Atoi(c.Query("limit"))
-	ms, err := s.St.Meetings(c.Request.Context(), c.Param("cid"), limit)
+	ms, err := s.St.Meetings.Meetings(c.Request.Context(), c.Param("cid"), limit)
 	s.Reply(c, http.StatusOK, ms, err)
 }
 
 func (s *Meetings) APIMeeting(c *gin.Context) {
-	m, err := s.St.Meeting(c.Request.Context(), c.Param("cid"), c.Param("mid"))
+	m, err := s.St.Meetings.Meeting(c.Request.Context(), c.Param("cid"), c.Param("mid"))
 	s.Reply(c, http.StatusOK, m, web.NotFound(err, "No such meeting of this cohort."))
 }
 
@@ -224,7 +224,7 @@ func (s *Meetings) APIRecordMeeting(c *gin.Context) {
 // recordMeeting records a meeting for the signed-in user and audits it.
 func (s *Meetings) recordMeeting(c *gin.Context, in store.MeetingInput) (store.MeetingView, error) {
 	u := web.CurrentUser(c)
-	m, err := s.St.RecordMeeting(c.Request.Context(), c.Param("cid"), u.ID, in)
+	m, err := s.St.Meetings.RecordMeeting(c.Request.Context(), c.Param("cid"), u.ID, in)
 	if err != nil {
 		return m, err
 	}
@@ -238,7 +238,7 @@ func (s *Meetings) APILessonPlans(c *gin.Context) {
 	if day == "" {
 		day = s.St.Now().Format("2006-01-02")
 	}
-	o, err := s.St.MeetingOptions(c.Request.Context(), c.Param("cid"), day)
+	o, err := s.St.Meetings.MeetingOptions(c.Request.Context(), c.Param("cid"), day)
 	s.Reply(c, http.StatusOK, o, web.NotFound(err, "No such cohort."))
 }
 
@@ -259,7 +259,7 @@ type meetingForm struct {
 // one, with the lesson plans of this month's theme, to the cohort's page.
 func (s *Meetings) MeetingsSection(c *gin.Context, v store.CohortView, data gin.H) error {
 	ctx := c.Request.Context()
-	ms, err := s.St.Meetings(ctx, v.Cohort.ID, 12)
+	ms, err := s.St.Meetings.Meetings(ctx, v.Cohort.ID, 12)
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func (s *Meetings) MeetingsSection(c *gin.Context, v store.CohortView, data gin.
 		return err
 	}
 	today := s.St.Now().Format("2006-01-02")
-	o, err := s.St.MeetingOptions(ctx, v.Cohort.ID, today)
+	o, err := s.St.Meetings.MeetingOptions(ctx, v.Cohort.ID, today)
 	var ves store.ValidationErrors
 	switch {
 	case errors.As(err, &ves) && v.ProgramMonth == 0:
@@ -296,7 +296,7 @@ func (s *Meetings) MeetingsSection(c *gin.Context, v store.CohortView, data gin.
 // meeting names its participant and whether they came.
 func (s *Meetings) MeetingSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
-	v, err := s.St.ViewCohort(ctx, c.Param("cid"))
+	v, err := s.St.Cohorts.ViewCohort(ctx, c.Param("cid"))
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -387,7 +387,7 @@ func (s *Meetings) meetingErrors(c *gin.Context, fe map[string]string) (next, li
 		label, ok := labels[field]
 		if id, isPerson := strings.CutPrefix(field, "attendance."); isPerson {
 			label = "A participant"
-			if p, err := s.St.Participant(c.Request.Context(), id); err == nil {
+			if p, err := s.St.Participants.Participant(c.Request.Context(), id); err == nil {
 				label = p.FirstName + " " + p.LastName
 			} else if !errors.Is(err, store.ErrNotFound) {
 				return nil, nil, err

@@ -33,7 +33,7 @@ func (s *Pairs) auditPair(c *gin.Context, action string, p store.PairInfo) error
 // the cohort page's forms alike: the store's change to the pair of cohort
 // :cid, then its audit under each partner.
 func (s *Pairs) formPair(c *gin.Context, in store.PairInput) (store.PairInfo, []string, error) {
-	p, warnings, err := s.St.FormPair(c.Request.Context(), c.Param("cid"), in)
+	p, warnings, err := s.St.Pairs.FormPair(c.Request.Context(), c.Param("cid"), in)
 	if err == nil {
 		err = s.auditPair(c, "form_pair", p)
 	}
@@ -41,7 +41,7 @@ func (s *Pairs) formPair(c *gin.Context, in store.PairInput) (store.PairInfo, []
 }
 
 func (s *Pairs) joinPair(c *gin.Context, in store.JoinPairInput) (store.PairInfo, []string, error) {
-	p, warnings, err := s.St.JoinPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
+	p, warnings, err := s.St.Pairs.JoinPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
 	if err == nil {
 		err = s.auditPair(c, "join_pair", p)
 	}
@@ -49,7 +49,7 @@ func (s *Pairs) joinPair(c *gin.Context, in store.JoinPairInput) (store.PairInfo
 }
 
 func (s *Pairs) endPair(c *gin.Context, in store.EndPairInput) (store.PairInfo, error) {
-	p, err := s.St.EndPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
+	p, err := s.St.Pairs.EndPair(c.Request.Context(), c.Param("cid"), c.Param("pairid"), in)
 	if err == nil {
 		err = s.auditPair(c, "end_pair", p)
 	}
@@ -57,7 +57,7 @@ func (s *Pairs) endPair(c *gin.Context, in store.EndPairInput) (store.PairInfo, 
 }
 
 func (s *Pairs) APICohortPairs(c *gin.Context) {
-	v, err := s.St.CohortPairs(c.Request.Context(), c.Param("cid"))
+	v, err := s.St.Pairs.CohortPairs(c.Request.Context(), c.Param("cid"))
 	s.Reply(c, http.StatusOK, v, err)
 }
 
@@ -102,7 +102,7 @@ func pairingProfileView(p store.PairingProfile) gin.H {
 }
 
 func (s *Pairs) APIPairingProfile(c *gin.Context) {
-	p, err := s.St.PairingProfileOf(c.Request.Context(), c.Param("id"))
+	p, err := s.St.Pairs.PairingProfileOf(c.Request.Context(), c.Param("id"))
 	s.Reply(c, http.StatusOK, pairingProfileView(p), err)
 }
 
@@ -111,12 +111,12 @@ func (s *Pairs) APISavePairingProfile(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	p, err := s.St.SavePairingProfile(c.Request.Context(), c.Param("id"), in)
+	p, err := s.St.Pairs.SavePairingProfile(c.Request.Context(), c.Param("id"), in)
 	s.Reply(c, http.StatusOK, pairingProfileView(p), err)
 }
 
 func (s *Pairs) APIParticipantPairs(c *gin.Context) {
-	ps, err := s.St.ParticipantPairs(c.Request.Context(), c.Param("id"))
+	ps, err := s.St.Pairs.ParticipantPairs(c.Request.Context(), c.Param("id"))
 	s.Reply(c, http.StatusOK, ps, err)
 }
 
@@ -149,7 +149,7 @@ func WithoutSelf(rows []PairRow, id string) []PairRow {
 func (s *Pairs) PairingProfileSubmit(c *gin.Context) {
 	f := ProfileForm{Interests: c.PostForm("interests"), Gender: c.PostForm("gender"), Notes: c.PostForm("notes")}
 	in := store.PairingProfileInput{Interests: strings.Split(f.Interests, ","), Gender: f.Gender, Notes: f.Notes}
-	if _, err := s.St.SavePairingProfile(c.Request.Context(), c.Param("id"), in); err != nil {
+	if _, err := s.St.Pairs.SavePairingProfile(c.Request.Context(), c.Param("id"), in); err != nil {
 		s.ParticipantFormErr(c, err, KeyProfileErrors, gin.H{KeyProfileForm: f})
 		return
 	}
@@ -246,7 +246,7 @@ func (s *Pairs) CohortPairsSection(c *gin.Context, v store.CohortView, data gin.
 	if v.Cohort.Model != program.ModelPeerPartners {
 		return nil
 	}
-	pv, err := s.St.CohortPairs(c.Request.Context(), v.Cohort.ID)
+	pv, err := s.St.Pairs.CohortPairs(c.Request.Context(), v.Cohort.ID)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func Seed(ctx context.Context, st *store.Store, n int, seed uint64) (int, error)
 	for i := 0; i < n; i++ {
 		enrolled := today.AddDate(0, 0, -rnd.IntN(540))
 		birth := enrolled.AddDate(-(19 + rnd.IntN(55)), -rnd.IntN(12), -rnd.IntN(28))
-		p, err := st.AddParticipant(ctx, store.ParticipantInput{
+		p, err := st.Participants.AddParticipant(ctx, store.ParticipantInput{
 			FirstName:       firstNames[rnd.IntN(len(firstNames))],
 			LastName:        lastNames[rnd.IntN(len(lastNames))] + " (demo)",
 			BirthDate:       birth.Format("2006-01-02"),
@@ -72,7 +72,7 @@ func Seed(ctx context.Context, st *store.Store, n int, seed uint64) (int, error)
 					in.Answers[code] = rnd.Float64() < b+0.18*float64(k)
 				}
 			}
-			if _, err := st.RecordInterview(ctx, p.ID, tp, in); err != nil {
+			if _, err := st.Participants.RecordInterview(ctx, p.ID, tp, in); err != nil {
 				return made, err
 			}
 		}
@@ -87,7 +87,7 @@ func Seed(ctx context.Context, st *store.Store, n int, seed uint64) (int, error)
 // Partners group of eight and a Social Explorations caseload, so that the
 // program's pages have something to show.
 func seedProgram(ctx context.Context, st *store.Store, rnd *rand.Rand, rel program.Release, people []store.Participant, today time.Time) error {
-	if cs, err := st.Coaches(ctx); err != nil || len(cs) > 0 || len(people) < 8 {
+	if cs, err := st.Coaches.Coaches(ctx); err != nil || len(cs) > 0 || len(people) < 8 {
 		return err
 	}
 	var coaches []store.Coach
@@ -96,11 +96,11 @@ func seedProgram(ctx context.Context, st *store.Store, rnd *rand.Rand, rel progr
 		{Name: "Casey Morgan (demo)", Email: "casey.morgan@demo.example.org", Bio: "Peer Life Coach since 2019; likes bowling, gardening and the public library."},
 		{Name: "Robin Okafor (demo)", Email: "robin.okafor@demo.example.org", Bio: "Runs the Saturday walking group; ten years in peer support."},
 	} {
-		co, err := st.AddCoach(ctx, c)
+		co, err := st.Coaches.AddCoach(ctx, c)
 		if err != nil {
 			return err
 		}
-		if _, err := st.RecordCertification(ctx, co.ID, "site", store.Certification{Code: "DEMO-" + co.ID[:6], CertifiedUntil: today.AddDate(1, 0, 0).Format("2006-01-02")}); err != nil {
+		if _, err := st.Coaches.RecordCertification(ctx, co.ID, "site", store.Certification{Code: "DEMO-" + co.ID[:6], CertifiedUntil: today.AddDate(1, 0, 0).Format("2006-01-02")}); err != nil {
 			return err
 		}
 		coaches = append(coaches, co)
@@ -126,12 +126,12 @@ func seedProgram(ctx context.Context, st *store.Store, rnd *rand.Rand, rel progr
 		{store.CohortInput{Name: "One-to-one caseload", Model: program.ModelSocialExplorations, StartDate: start, CoachID: coaches[1].ID, Frequency: "biweekly"}, people[8:min(len(people), 13)]},
 	}
 	for _, g := range groups {
-		coh, err := st.AddCohort(ctx, g.in)
+		coh, err := st.Cohorts.AddCohort(ctx, g.in)
 		if err != nil {
 			return err
 		}
 		for _, p := range g.members {
-			if err := st.AddMember(ctx, coh.ID, p.ID, start, store.ConfirmYearEnded); err != nil {
+			if err := st.Cohorts.AddMember(ctx, coh.ID, p.ID, start, store.ConfirmYearEnded); err != nil {
 				return err
 			}
 		}
@@ -152,7 +152,7 @@ const outcomePeople = 30
 func seedOutcomes(ctx context.Context, st *store.Store, rnd *rand.Rand, rel program.Release, people []store.Participant, today time.Time) error {
 	for _, p := range people {
 		enrolled, _ := time.Parse("2006-01-02", p.EnrolledOn)
-		if err := st.SetHospitalizationsBefore(ctx, p.ID, rnd.IntN(5)); err != nil {
+		if err := st.Outcomes.SetHospitalizationsBefore(ctx, p.ID, rnd.IntN(5)); err != nil {
 			return err
 		}
 		end := enrolled.AddDate(1, 0, -1)
@@ -161,14 +161,14 @@ func seedOutcomes(ctx context.Context, st *store.Store, rnd *rand.Rand, rel prog
 		}
 		days := int(end.Sub(enrolled).Hours() / 24)
 		if days > 0 && rnd.IntN(4) == 0 {
-			if _, err := st.AddHospitalStay(ctx, p.ID, enrolled.AddDate(0, 0, rnd.IntN(days)).Format("2006-01-02")); err != nil {
+			if _, err := st.Outcomes.AddHospitalStay(ctx, p.ID, enrolled.AddDate(0, 0, rnd.IntN(days)).Format("2006-01-02")); err != nil {
 				return err
 			}
 		}
 		if days > 0 && rnd.IntN(3) == 0 {
 			sc := store.ServiceChange{Service: contract.Services[rnd.IntN(len(contract.Services))], Change: contract.ServiceChangeKinds[rnd.IntN(len(contract.ServiceChangeKinds))],
 				ChangedOn: enrolled.AddDate(0, 0, rnd.IntN(days)).Format("2006-01-02")}
-			if _, err := st.AddServiceChange(ctx, p.ID, sc); err != nil {
+			if _, err := st.Outcomes.AddServiceChange(ctx, p.ID, sc); err != nil {
 				return err
 			}
 		}
@@ -184,7 +184,7 @@ func seedOutcomes(ctx context.Context, st *store.Store, rnd *rand.Rand, rel prog
 				// Mostly agreeing, more so at the end.
 				answers[s.Code] = rel.Survey.Answers[min(rnd.IntN(4), rnd.IntN(4-k))].Code
 			}
-			if err := st.RecordSurvey(ctx, store.SurveyInput{Timepoint: tp, Answers: answers}); err != nil {
+			if err := st.Surveys.RecordSurvey(ctx, store.SurveyInput{Timepoint: tp, Answers: answers}); err != nil {
 				return err
 			}
 		}
@@ -201,7 +201,7 @@ func seedActivity(ctx context.Context, st *store.Store, rnd *rand.Rand, rel prog
 	if coh.Model == program.ModelPeerPartners {
 		var pairs []store.PairInfo
 		for i := 0; i+1 < len(members); i += 2 {
-			pr, _, err := st.FormPair(ctx, coh.ID, store.PairInput{ParticipantIDs: []string{members[i].ID, members[i+1].ID}, FormedOn: day(start.AddDate(0, 0, 7))})
+			pr, _, err := st.Pairs.FormPair(ctx, coh.ID, store.PairInput{ParticipantIDs: []string{members[i].ID, members[i+1].ID}, FormedOn: day(start.AddDate(0, 0, 7))})
 			if err != nil {
 				return err
 			}
@@ -211,12 +211,12 @@ func seedActivity(ctx context.Context, st *store.Store, rnd *rand.Rand, rel prog
 			// Two pairs swap partners in the second month.
 			changed := day(start.AddDate(0, 1, 3))
 			for _, pr := range pairs[:2] {
-				if _, err := st.EndPair(ctx, coh.ID, pr.ID, store.EndPairInput{EndedOn: changed, Reason: "different_progression"}); err != nil {
+				if _, err := st.Pairs.EndPair(ctx, coh.ID, pr.ID, store.EndPairInput{EndedOn: changed, Reason: "different_progression"}); err != nil {
 					return err
 				}
 			}
 			for _, ids := range [][]string{{members[0].ID, members[2].ID}, {members[1].ID, members[3].ID}} {
-				if _, _, err := st.FormPair(ctx, coh.ID, store.PairInput{ParticipantIDs: ids, FormedOn: changed}); err != nil {
+				if _, _, err := st.Pairs.FormPair(ctx, coh.ID, store.PairInput{ParticipantIDs: ids, FormedOn: changed}); err != nil {
 					return err
 				}
 			}
@@ -237,7 +237,7 @@ func seedActivity(ctx context.Context, st *store.Store, rnd *rand.Rand, rel prog
 		}
 		if coh.Model == program.ModelSocialExplorations {
 			for _, p := range members {
-				if _, err := st.RecordMeeting(ctx, coh.ID, "demo", store.MeetingInput{HeldOn: day(d), LessonPlan: plan, Skills: skills, Attendance: map[string]bool{p.ID: true}}); err != nil {
+				if _, err := st.Meetings.RecordMeeting(ctx, coh.ID, "demo", store.MeetingInput{HeldOn: day(d), LessonPlan: plan, Skills: skills, Attendance: map[string]bool{p.ID: true}}); err != nil {
 					return err
 				}
 			}
@@ -247,7 +247,7 @@ func seedActivity(ctx context.Context, st *store.Store, rnd *rand.Rand, rel prog
 		for i, p := range members {
 			att[p.ID] = i == 0 || rnd.IntN(6) > 0
 		}
-		if _, err := st.RecordMeeting(ctx, coh.ID, "demo", store.MeetingInput{HeldOn: day(d), LessonPlan: plan, Skills: skills, Attendance: att}); err != nil {
+		if _, err := st.Meetings.RecordMeeting(ctx, coh.ID, "demo", store.MeetingInput{HeldOn: day(d), LessonPlan: plan, Skills: skills, Attendance: att}); err != nil {
 			return err
 		}
 	}
@@ -261,7 +261,7 @@ func seedActivity(ctx context.Context, st *store.Store, rnd *rand.Rand, rel prog
 			if rnd.IntN(4) == 0 {
 				continue
 			}
-			if _, err := st.SaveJournal(ctx, p.ID, day(w), "demo", map[string]string{rel.JournalPrompts[0].Code: "A made-up week (demo)."}); err != nil {
+			if _, err := st.Journals.SaveJournal(ctx, p.ID, day(w), "demo", map[string]string{rel.JournalPrompts[0].Code: "A made-up week (demo)."}); err != nil {
 				return err
 			}
 		}
@@ -269,7 +269,7 @@ func seedActivity(ctx context.Context, st *store.Store, rnd *rand.Rand, rel prog
 			if o.Before(enrolled) {
 				continue
 			}
-			if _, err := st.AddOuting(ctx, p.ID, store.OutingInput{Date: day(o), Activity: "demo outing", Stage: min(1+k, 3)}); err != nil {
+			if _, err := st.Outings.AddOuting(ctx, p.ID, store.OutingInput{Date: day(o), Activity: "demo outing", Stage: min(1+k, 3)}); err != nil {
 				return err
 			}
 		}

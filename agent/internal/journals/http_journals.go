@@ -37,12 +37,12 @@ func journalNames(c *gin.Context, st *store.Store, es []store.JournalEntry) (map
 			ids = append(ids, e.ReviewedBy)
 		}
 	}
-	names, err := st.UserNames(c.Request.Context(), ids)
+	names, err := st.Journals.UserNames(c.Request.Context(), ids)
 	if err != nil {
 		return nil, err
 	}
 	for id := range self {
-		p, err := st.Participant(c.Request.Context(), id)
+		p, err := st.Participants.Participant(c.Request.Context(), id)
 		if err != nil {
 			return nil, err
 		}
@@ -63,17 +63,17 @@ func journalCompletionJSON(j rules.JournalCompletion) gin.H {
 // APIJournals answers a participant's journal entries and completion rate.
 func (s *Journals) APIJournals(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.St.Participant(ctx, c.Param("id"))
+	p, err := s.St.Participants.Participant(ctx, c.Param("id"))
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
-	es, err := s.St.Journals(ctx, p.ID)
+	es, err := s.St.Journals.Journals(ctx, p.ID)
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
-	j, err := s.St.JournalCompletion(ctx, p)
+	j, err := s.St.Journals.JournalCompletion(ctx, p)
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -99,7 +99,7 @@ func (s *Journals) APISaveJournal(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	e, err := s.St.SaveJournal(c.Request.Context(), c.Param("id"), c.Param("week"), web.CurrentUser(c).ID, in.Answers)
+	e, err := s.St.Journals.SaveJournal(c.Request.Context(), c.Param("id"), c.Param("week"), web.CurrentUser(c).ID, in.Answers)
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -109,7 +109,7 @@ func (s *Journals) APISaveJournal(c *gin.Context) {
 }
 
 func (s *Journals) APIReviewJournal(c *gin.Context) {
-	e, err := s.St.ReviewJournal(c.Request.Context(), c.Param("id"), c.Param("week"), web.CurrentUser(c).ID)
+	e, err := s.St.Journals.ReviewJournal(c.Request.Context(), c.Param("id"), c.Param("week"), web.CurrentUser(c).ID)
 	if errors.Is(err, store.ErrNoJournal) {
 		problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "There is no journal entry for this week."))
 		return
@@ -144,11 +144,11 @@ type journalForm struct {
 // form for this week and the review buttons) to a participant's page.
 func (s *Journals) JournalsSection(c *gin.Context, p store.Participant, data gin.H) error {
 	ctx := c.Request.Context()
-	es, err := s.St.Journals(ctx, p.ID)
+	es, err := s.St.Journals.Journals(ctx, p.ID)
 	if err != nil {
 		return err
 	}
-	j, err := s.St.JournalCompletion(ctx, p)
+	j, err := s.St.Journals.JournalCompletion(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func (s *Journals) JournalSubmit(c *gin.Context) {
 	for _, p := range rel.JournalPrompts {
 		f.Answers[p.Code] = c.PostForm("a_" + p.Code)
 	}
-	if _, err := s.St.SaveJournal(ctx, c.Param("id"), f.Week, web.CurrentUser(c).ID, f.Answers); err != nil {
+	if _, err := s.St.Journals.SaveJournal(ctx, c.Param("id"), f.Week, web.CurrentUser(c).ID, f.Answers); err != nil {
 		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
@@ -260,7 +260,7 @@ func journalErrorList(rel program.Release, fe map[string]string) []string {
 // JournalReviewSubmit marks a week's entry reviewed from the participant's
 // page.
 func (s *Journals) JournalReviewSubmit(c *gin.Context) {
-	_, err := s.St.ReviewJournal(c.Request.Context(), c.Param("id"), c.Param("week"), web.CurrentUser(c).ID)
+	_, err := s.St.Journals.ReviewJournal(c.Request.Context(), c.Param("id"), c.Param("week"), web.CurrentUser(c).ID)
 	if errors.Is(err, store.ErrNoJournal) {
 		s.ShowParticipant(c, http.StatusNotFound, gin.H{"JournalErrorList": []string{"There is no journal entry for the week of " + c.Param("week") + " to review."}})
 		return
@@ -276,11 +276,11 @@ func (s *Journals) JournalReviewSubmit(c *gin.Context) {
 // and the buttons for whoever may issue it) to the staff's journal section.
 func (s *Journals) journalAccessSection(c *gin.Context, p store.Participant, data gin.H) error {
 	ctx := c.Request.Context()
-	a, err := s.St.JournalAccessOf(ctx, p.ID)
+	a, err := s.St.Journals.JournalAccessOf(ctx, p.ID)
 	if err != nil {
 		return err
 	}
-	lead, err := s.St.LeadsParticipant(ctx, web.CurrentUser(c), p.ID)
+	lead, err := s.St.Outings.LeadsParticipant(ctx, web.CurrentUser(c), p.ID)
 	if err != nil {
 		return err
 	}
@@ -289,7 +289,7 @@ func (s *Journals) journalAccessSection(c *gin.Context, p store.Participant, dat
 	if ok {
 		// Shown only while it is the code that works: not when another
 		// was given since (in parallel, or by someone else).
-		if ok, err = s.St.StartCodeWaiting(ctx, p.ID, v.(issuedAccess).Code); err != nil {
+		if ok, err = s.St.Journals.StartCodeWaiting(ctx, p.ID, v.(issuedAccess).Code); err != nil {
 			return err
 		}
 	}
@@ -303,17 +303,17 @@ func (s *Journals) journalAccessSection(c *gin.Context, p store.Participant, dat
 }
 
 func (s *Journals) APIJournalAccess(c *gin.Context) {
-	a, err := s.St.JournalAccessOf(c.Request.Context(), c.Param("id"))
+	a, err := s.St.Journals.JournalAccessOf(c.Request.Context(), c.Param("id"))
 	s.Reply(c, http.StatusOK, a, err)
 }
 
 func (s *Journals) APIIssueJournalAccess(c *gin.Context) {
-	a, code, err := s.St.IssueJournalAccess(c.Request.Context(), c.Param("id"), web.CurrentUser(c).ID)
+	a, code, err := s.St.Journals.IssueJournalAccess(c.Request.Context(), c.Param("id"), web.CurrentUser(c).ID)
 	s.Reply(c, http.StatusCreated, gin.H{"access": a, "start_code": code, "start_page": "/journal/start"}, err)
 }
 
 func (s *Journals) APIRevokeJournalAccess(c *gin.Context) {
-	if err := s.St.RevokeJournalAccess(c.Request.Context(), c.Param("id")); err != nil {
+	if err := s.St.Journals.RevokeJournalAccess(c.Request.Context(), c.Param("id")); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			problem.Write(c, problem.New(http.StatusNotFound, problem.TypeNotFound, "This participant has no journal access to revoke."))
 			return
@@ -329,7 +329,7 @@ func (s *Journals) APIRevokeJournalAccess(c *gin.Context) {
 // browser to the participant's journals, which show them (Post/Redirect/
 // Get: reloading that page shows them no more and issues nothing).
 func (s *Journals) IssueJournalAccessSubmit(c *gin.Context) {
-	a, code, err := s.St.IssueJournalAccess(c.Request.Context(), c.Param("id"), web.CurrentUser(c).ID)
+	a, code, err := s.St.Journals.IssueJournalAccess(c.Request.Context(), c.Param("id"), web.CurrentUser(c).ID)
 	if err != nil {
 		s.ParticipantFormErr(c, err, "JournalErrors", gin.H{"JournalErrorList": []string{"Journal access could not be given: the participant has withdrawn."}})
 		return
@@ -350,7 +350,7 @@ type issuedAccess struct{ Login, Code, Expires string }
 func issuedKey(participantID string) string { return "journal-access|" + participantID }
 
 func (s *Journals) RevokeJournalAccessSubmit(c *gin.Context) {
-	if err := s.St.RevokeJournalAccess(c.Request.Context(), c.Param("id")); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.St.Journals.RevokeJournalAccess(c.Request.Context(), c.Param("id")); err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.Respond(c, err)
 		return
 	}

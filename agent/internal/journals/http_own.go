@@ -30,7 +30,7 @@ type OwnJournal struct{ *web.App }
 // CSRF token of a form) and sends anyone else to the participant sign-in.
 func (s *OwnJournal) RequireParticipant(c *gin.Context) {
 	tok, _ := c.Cookie(participantCookie)
-	p, sess, err := s.St.ParticipantBySession(c.Request.Context(), tok)
+	p, sess, err := s.St.Journals.ParticipantBySession(c.Request.Context(), tok)
 	if errors.Is(err, store.ErrNotFound) {
 		c.Redirect(http.StatusSeeOther, "/journal/login")
 		c.Abort()
@@ -66,7 +66,7 @@ func (s *OwnJournal) OwnJournalStartSubmit(c *gin.Context) {
 		s.RenderOwn(c, http.StatusUnprocessableEntity, "journal_start.html", data)
 		return
 	}
-	_, tok, err := s.St.StartJournalAccess(c.Request.Context(), login, c.PostForm("code"), c.PostForm("pin"))
+	_, tok, err := s.St.Journals.StartJournalAccess(c.Request.Context(), login, c.PostForm("code"), c.PostForm("pin"))
 	var ve *store.ValidationError
 	s.ownSignedIn(c, "journal_start.html", data, tok, "/journal?started=1", err, map[error]refusal{
 		store.ErrBadStartCode: {"code", web.T(c, "The sign-in name or the start code is wrong, or the code has expired or was already used. Ask your coach for a new code.")},
@@ -122,13 +122,13 @@ func (s *OwnJournal) OwnJournalLoginSubmit(c *gin.Context) {
 		return
 	}
 	s.SigninForm(c, data)
-	_, tok, err := s.St.ParticipantLogin(c.Request.Context(), login, c.PostForm("pin"))
+	_, tok, err := s.St.Journals.ParticipantLogin(c.Request.Context(), login, c.PostForm("pin"))
 	s.ownSignedIn(c, "journal_login.html", data, tok, "/journal", err, map[error]refusal{store.ErrBadParticipantLogin: {"pin", web.T(c, "The sign-in name or the PIN is wrong: check your sign-in name and type your PIN again.")}}, false)
 }
 
 func (s *OwnJournal) OwnJournalLogout(c *gin.Context) {
 	tok, _ := c.Cookie(participantCookie)
-	if err := s.St.ParticipantLogout(c.Request.Context(), tok); err != nil {
+	if err := s.St.Journals.ParticipantLogout(c.Request.Context(), tok); err != nil {
 		s.Respond(c, err)
 		return
 	}
@@ -163,14 +163,14 @@ func (s *OwnJournal) showOwnJournal(c *gin.Context, status int, data gin.H) {
 func (s *OwnJournal) ownJournalData(c *gin.Context, data gin.H) error {
 	ctx := c.Request.Context()
 	p := c.MustGet(web.CtxParticipant).(store.Participant)
-	if err := s.St.AuditParticipant(ctx, p, "view_own_journal", "GET /journal"); err != nil {
+	if err := s.St.Journals.AuditParticipant(ctx, p, "view_own_journal", "GET /journal"); err != nil {
 		return err
 	}
 	rel, err := s.St.ActiveRelease(ctx)
 	if err != nil {
 		return err
 	}
-	es, err := s.St.Journals(ctx, p.ID)
+	es, err := s.St.Journals.Journals(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -246,11 +246,11 @@ func (s *OwnJournal) OwnJournalSubmit(c *gin.Context) {
 	for _, pr := range rel.JournalPrompts {
 		f.Answers[pr.Code] = c.PostForm("a_" + pr.Code)
 	}
-	if err := s.St.AuditParticipant(ctx, p, "record_own_journal", "POST /journal week "+f.Week); err != nil {
+	if err := s.St.Journals.AuditParticipant(ctx, p, "record_own_journal", "POST /journal week "+f.Week); err != nil {
 		s.Respond(c, err)
 		return
 	}
-	if _, err := s.St.SaveOwnJournal(ctx, p.ID, f.Week, f.Answers); err != nil {
+	if _, err := s.St.Journals.SaveOwnJournal(ctx, p.ID, f.Week, f.Answers); err != nil {
 		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)

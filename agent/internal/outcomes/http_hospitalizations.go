@@ -19,7 +19,7 @@ import (
 type Hospitalizations struct{ *web.App }
 
 func (s *Hospitalizations) APIHospitalizations(c *gin.Context) {
-	h, err := s.St.HospitalizationsOf(c.Request.Context(), c.Param("id"))
+	h, err := s.St.Outcomes.HospitalizationsOf(c.Request.Context(), c.Param("id"))
 	s.Reply(c, http.StatusOK, h, err)
 }
 
@@ -34,7 +34,7 @@ func (s *Hospitalizations) APISetHospitalizationsBefore(c *gin.Context) {
 		s.Respond(c, &store.ValidationError{Field: "before_count", Msg: "Enter the number of hospitalizations in the two years before enrollment"})
 		return
 	}
-	if err := s.St.SetHospitalizationsBefore(c.Request.Context(), c.Param("id"), *in.BeforeCount); err != nil {
+	if err := s.St.Outcomes.SetHospitalizationsBefore(c.Request.Context(), c.Param("id"), *in.BeforeCount); err != nil {
 		s.Respond(c, err)
 		return
 	}
@@ -49,7 +49,7 @@ func (s *Hospitalizations) APIAddHospitalStay(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	h, err := s.St.AddHospitalStay(c.Request.Context(), c.Param("id"), in.AdmittedOn)
+	h, err := s.St.Outcomes.AddHospitalStay(c.Request.Context(), c.Param("id"), in.AdmittedOn)
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -67,7 +67,7 @@ func (s *Hospitalizations) APIAddServiceChange(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	sc, err := s.St.AddServiceChange(c.Request.Context(), c.Param("id"), store.ServiceChange{Service: in.Service, Change: in.Change, ChangedOn: in.ChangedOn})
+	sc, err := s.St.Outcomes.AddServiceChange(c.Request.Context(), c.Param("id"), store.ServiceChange{Service: in.Service, Change: in.Change, ChangedOn: in.ChangedOn})
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -77,11 +77,11 @@ func (s *Hospitalizations) APIAddServiceChange(c *gin.Context) {
 }
 
 func (s *Hospitalizations) APIDeleteHospitalStay(c *gin.Context) {
-	s.apiDeleted(c, s.St.DeleteHospitalStay(c.Request.Context(), c.Param("id"), c.Param("sid")), "No such hospitalization of this participant.")
+	s.apiDeleted(c, s.St.Outcomes.DeleteHospitalStay(c.Request.Context(), c.Param("id"), c.Param("sid")), "No such hospitalization of this participant.")
 }
 
 func (s *Hospitalizations) APIDeleteServiceChange(c *gin.Context) {
-	s.apiDeleted(c, s.St.DeleteServiceChange(c.Request.Context(), c.Param("id"), c.Param("sid")), "No such service change of this participant.")
+	s.apiDeleted(c, s.St.Outcomes.DeleteServiceChange(c.Request.Context(), c.Param("id"), c.Param("sid")), "No such service change of this participant.")
 }
 
 func (s *Hospitalizations) apiDeleted(c *gin.Context, err error, missing string) {
@@ -121,7 +121,7 @@ var changeLabels = map[string]string{"started": "Started", "stopped": "Stopped",
 // other services to their page.
 func (s *Hospitalizations) HospitalizationsSection(c *gin.Context, p store.Participant, data gin.H) error {
 	ctx := c.Request.Context()
-	h, err := s.St.HospitalizationsOf(ctx, p.ID)
+	h, err := s.St.Outcomes.HospitalizationsOf(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (s *Hospitalizations) HospitalizationsSection(c *gin.Context, p store.Parti
 // ParticipationSection adds the participant's participation by program
 // month (what goes upstream about their months) to their page.
 func (s *Hospitalizations) ParticipationSection(c *gin.Context, p store.Participant, data gin.H) error {
-	months, err := s.St.ParticipationMonths(c.Request.Context(), p.ID)
+	months, err := s.St.Outcomes.ParticipationMonths(c.Request.Context(), p.ID)
 	data["Participation"] = months
 	return err
 }
@@ -162,25 +162,25 @@ func (s *Hospitalizations) HospitalizationsBeforeSubmit(c *gin.Context) {
 		s.hospitalizationDone(c, &store.ValidationError{Field: "before_count", Msg: "enter a whole number, such as 0 or 2"}, f)
 		return
 	}
-	s.hospitalizationDone(c, s.St.SetHospitalizationsBefore(c.Request.Context(), c.Param("id"), n), f)
+	s.hospitalizationDone(c, s.St.Outcomes.SetHospitalizationsBefore(c.Request.Context(), c.Param("id"), n), f)
 }
 
 func (s *Hospitalizations) HospitalStaySubmit(c *gin.Context) {
 	f := hospForm{AdmittedOn: c.PostForm("admitted_on")}
-	_, err := s.St.AddHospitalStay(c.Request.Context(), c.Param("id"), f.AdmittedOn)
+	_, err := s.St.Outcomes.AddHospitalStay(c.Request.Context(), c.Param("id"), f.AdmittedOn)
 	s.hospitalizationDone(c, err, f)
 }
 
 func (s *Hospitalizations) ServiceChangeSubmit(c *gin.Context) {
 	f := hospForm{Service: c.PostForm("service"), Change: c.PostForm("change"), ChangedOn: c.PostForm("changed_on")}
-	_, err := s.St.AddServiceChange(c.Request.Context(), c.Param("id"), store.ServiceChange{Service: f.Service, Change: f.Change, ChangedOn: f.ChangedOn})
+	_, err := s.St.Outcomes.AddServiceChange(c.Request.Context(), c.Param("id"), store.ServiceChange{Service: f.Service, Change: f.Change, ChangedOn: f.ChangedOn})
 	s.hospitalizationDone(c, err, f)
 }
 
 func (s *Hospitalizations) HospitalStayDeleteSubmit(c *gin.Context) {
-	s.hospitalizationDone(c, s.St.DeleteHospitalStay(c.Request.Context(), c.Param("id"), c.Param("sid")), hospForm{})
+	s.hospitalizationDone(c, s.St.Outcomes.DeleteHospitalStay(c.Request.Context(), c.Param("id"), c.Param("sid")), hospForm{})
 }
 
 func (s *Hospitalizations) ServiceChangeDeleteSubmit(c *gin.Context) {
-	s.hospitalizationDone(c, s.St.DeleteServiceChange(c.Request.Context(), c.Param("id"), c.Param("sid")), hospForm{})
+	s.hospitalizationDone(c, s.St.Outcomes.DeleteServiceChange(c.Request.Context(), c.Param("id"), c.Param("sid")), hospForm{})
 }

@@ -26,7 +26,7 @@ type Reports struct{ *web.App }
 func (s *Reports) reportYear(c *gin.Context) (int, bool) {
 	v := c.Query("year")
 	if v == "" {
-		years, err := s.St.SiteReportYears(c.Request.Context())
+		years, err := s.St.Outcomes.SiteReportYears(c.Request.Context())
 		if err != nil || len(years) == 0 {
 			return s.St.Now().Year(), true
 		}
@@ -53,7 +53,7 @@ func (s *Reports) report(c *gin.Context) (store.SiteReport, bool) {
 		}
 		return store.SiteReport{}, false
 	}
-	rep, err := s.St.SiteReport(c.Request.Context(), y)
+	rep, err := s.St.Outcomes.SiteReport(c.Request.Context(), y)
 	if err != nil {
 		s.Respond(c, err)
 		return rep, false

@@ -24,7 +24,7 @@ import (
 type Surveys struct{ *web.App }
 
 func (s *Surveys) APISurveyCounts(c *gin.Context) {
-	counts, err := s.St.SurveyCounts(c.Request.Context())
+	counts, err := s.St.Surveys.SurveyCounts(c.Request.Context())
 	s.Reply(c, http.StatusOK, gin.H{"surveys": counts}, err)
 }
 
@@ -35,7 +35,7 @@ func (s *Surveys) APIRecordSurvey(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	if err := s.St.RecordSurvey(c.Request.Context(), in); err != nil {
+	if err := s.St.Surveys.RecordSurvey(c.Request.Context(), in); err != nil {
 		s.Respond(c, err)
 		return
 	}
@@ -51,7 +51,7 @@ func (s *Surveys) APIIssueSurveyCodes(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	codes, err := s.St.IssueSurveyCodes(c.Request.Context(), in.Timepoint, in.Model, in.Count)
+	codes, err := s.St.Surveys.IssueSurveyCodes(c.Request.Context(), in.Timepoint, in.Model, in.Count)
 	s.Reply(c, http.StatusCreated, gin.H{"codes": codes}, err)
 }
 
@@ -65,7 +65,7 @@ func (s *Surveys) APISubmitSurvey(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	if err := s.St.SubmitSurvey(c.Request.Context(), in.Code, in.Answers); err != nil {
+	if err := s.St.Surveys.SubmitSurvey(c.Request.Context(), in.Code, in.Answers); err != nil {
 		if errors.Is(err, store.ErrSurveyPass) {
 			problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, err.Error()))
 			return
@@ -180,7 +180,7 @@ func (s *Surveys) showSurveys(c *gin.Context, status int, data gin.H) {
 		s.Respond(c, err)
 		return
 	}
-	counts, err := s.St.SurveyCounts(ctx)
+	counts, err := s.St.Surveys.SurveyCounts(ctx)
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -210,7 +210,7 @@ func (s *Surveys) SurveyPaperSubmit(c *gin.Context) {
 		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe, "Answers": in.Answers, "Timepoint": in.Timepoint, "Model": in.Model})
 		return
 	}
-	if err := s.St.RecordSurvey(ctx, in); err != nil {
+	if err := s.St.Surveys.RecordSurvey(ctx, in); err != nil {
 		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
@@ -231,7 +231,7 @@ func (s *Surveys) SurveyCodesSubmit(c *gin.Context) {
 	if err != nil {
 		n = 0
 	}
-	codes, err := s.St.IssueSurveyCodes(c.Request.Context(), c.PostForm("timepoint"), c.PostForm("model"), n)
+	codes, err := s.St.Surveys.IssueSurveyCodes(c.Request.Context(), c.PostForm("timepoint"), c.PostForm("model"), n)
 	if err != nil {
 		fe, ok := web.FieldErrors(c, err)
 		if !ok {
@@ -253,7 +253,7 @@ func (s *Surveys) SurveyDeviceSubmit(c *gin.Context) {
 		s.showSurveys(c, http.StatusUnprocessableEntity, gin.H{"DeviceErrors": fe})
 		return
 	}
-	tok, err := s.St.StartSurveyDevice(ctx, c.PostForm("timepoint"), c.PostForm("model"))
+	tok, err := s.St.Surveys.StartSurveyDevice(ctx, c.PostForm("timepoint"), c.PostForm("model"))
 	if err != nil {
 		fe, ok := web.FieldErrors(c, err)
 		if !ok {
@@ -280,7 +280,7 @@ func (s *Surveys) surveyPass(c *gin.Context) (store.SurveyPass, bool, error) {
 	if tok == "" {
 		return store.SurveyPass{}, false, nil
 	}
-	p, err := s.St.SurveyPassOf(c.Request.Context(), tok)
+	p, err := s.St.Surveys.SurveyPassOf(c.Request.Context(), tok)
 	if errors.Is(err, store.ErrSurveyPass) {
 		return p, false, nil
 	}
@@ -345,7 +345,7 @@ func (s *Surveys) SurveySubmit(c *gin.Context) {
 		s.showSurvey(c, http.StatusUnprocessableEntity, gin.H{"Errors": fe, "Answers": answers, "Code": c.PostForm("code")})
 		return
 	}
-	if err := s.St.SubmitSurvey(ctx, tok, answers); err != nil {
+	if err := s.St.Surveys.SubmitSurvey(ctx, tok, answers); err != nil {
 		if errors.Is(err, store.ErrSurveyPass) {
 			fe := gin.H{"Errors": map[string]string{"code": err.Error()}}
 			if device { // the device's pass ran out: no field to mend
@@ -378,7 +378,7 @@ func (s *Surveys) SurveyThanks(c *gin.Context) {
 // SurveyEnd ends survey mode on this device. Staff sign in again as usual.
 func (s *Surveys) SurveyEnd(c *gin.Context) {
 	if tok, _ := c.Cookie(surveyCookie); tok != "" {
-		if err := s.St.EndSurveyDevice(c.Request.Context(), tok); err != nil {
+		if err := s.St.Surveys.EndSurveyDevice(c.Request.Context(), tok); err != nil {
 			s.Respond(c, err)
 			return
 		}

@@ -26,7 +26,7 @@ type Handlers struct{ *web.App }
 // pageOuting finds the outing :oid recorded on participant :id for a
 // page, answering 404 or failing when it cannot (ok false).
 func (s *Handlers) pageOuting(c *gin.Context) (store.Outing, bool) {
-	o, err := s.St.Outing(c.Request.Context(), c.Param("id"), c.Param("oid"))
+	o, err := s.St.Outings.Outing(c.Request.Context(), c.Param("id"), c.Param("oid"))
 	return o, s.Found(c, err, "No such outing of this participant.")
 }
 
@@ -35,12 +35,12 @@ func (s *Handlers) APIUpdateOuting(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	o, err := s.St.UpdateOuting(c.Request.Context(), c.Param("id"), c.Param("oid"), in)
+	o, err := s.St.Outings.UpdateOuting(c.Request.Context(), c.Param("id"), c.Param("oid"), in)
 	s.Reply(c, http.StatusOK, o, web.NotFound(err, "No such outing of this participant."))
 }
 
 func (s *Handlers) APIDeleteOuting(c *gin.Context) {
-	if _, err := s.St.DeleteOuting(c.Request.Context(), c.Param("id"), c.Param("oid")); err != nil {
+	if _, err := s.St.Outings.DeleteOuting(c.Request.Context(), c.Param("id"), c.Param("oid")); err != nil {
 		s.Respond(c, web.NotFound(err, "No such outing of this participant."))
 		return
 	}
@@ -64,15 +64,15 @@ func (s *Handlers) showOutingEdit(c *gin.Context, status int, data gin.H) {
 // outingEditData fills the outing correction form's data.
 func (s *Handlers) outingEditData(c *gin.Context, o store.Outing, data gin.H) error {
 	ctx := c.Request.Context()
-	p, err := s.St.Participant(ctx, o.ParticipantID)
+	p, err := s.St.Participants.Participant(ctx, o.ParticipantID)
 	if err != nil {
 		return err
 	}
-	v, err := s.St.ViewOutings(ctx, p.ID)
+	v, err := s.St.Outings.ViewOutings(ctx, p.ID)
 	if err != nil {
 		return err
 	}
-	goals, err := s.St.Goals(ctx, p.ID)
+	goals, err := s.St.Stipends.Goals(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (s *Handlers) outingEditData(c *gin.Context, o store.Outing, data gin.H) er
 
 func (s *Handlers) OutingUpdateSubmit(c *gin.Context) {
 	f, in, costProblem := outingFromForm(c)
-	_, err := s.St.UpdateOuting(c.Request.Context(), c.Param("id"), c.Param("oid"), in)
+	_, err := s.St.Outings.UpdateOuting(c.Request.Context(), c.Param("id"), c.Param("oid"), in)
 	if err = withCostProblem(err, costProblem); err != nil {
 		fe, ok := web.FieldErrors(c, err)
 		if !ok {
@@ -118,7 +118,7 @@ func (s *Handlers) OutingDeletePage(c *gin.Context) {
 }
 
 func (s *Handlers) OutingDeleteSubmit(c *gin.Context) {
-	if _, err := s.St.DeleteOuting(c.Request.Context(), c.Param("id"), c.Param("oid")); err != nil {
+	if _, err := s.St.Outings.DeleteOuting(c.Request.Context(), c.Param("id"), c.Param("oid")); err != nil {
 		s.Respond(c, web.NotFound(err, "No such outing of this participant."))
 		return
 	}
@@ -126,7 +126,7 @@ func (s *Handlers) OutingDeleteSubmit(c *gin.Context) {
 }
 
 func (s *Handlers) APIOutings(c *gin.Context) {
-	v, err := s.St.ViewOutings(c.Request.Context(), c.Param("id"))
+	v, err := s.St.Outings.ViewOutings(c.Request.Context(), c.Param("id"))
 	s.Reply(c, http.StatusOK, v, err)
 }
 
@@ -135,7 +135,7 @@ func (s *Handlers) APIAddOuting(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	o, err := s.St.AddOuting(c.Request.Context(), c.Param("id"), in)
+	o, err := s.St.Outings.AddOuting(c.Request.Context(), c.Param("id"), in)
 	s.Reply(c, http.StatusCreated, o, err)
 }
 
@@ -184,7 +184,7 @@ const (
 
 func (s *Handlers) ParticipantOutingsSection(c *gin.Context, p store.Participant, data gin.H) error {
 	ctx := c.Request.Context()
-	v, err := s.St.ViewOutings(ctx, p.ID)
+	v, err := s.St.Outings.ViewOutings(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func (s *Handlers) ParticipantOutingsSection(c *gin.Context, p store.Participant
 	for _, x := range v.Partners {
 		names[x.ID] = x.Name
 	}
-	goals, err := s.St.Goals(ctx, p.ID)
+	goals, err := s.St.Stipends.Goals(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -226,11 +226,11 @@ func (s *Handlers) ParticipantOutingsSection(c *gin.Context, p store.Participant
 	}
 	sec.Stages, sec.Goals, sec.Partners = outingChoices(sec.Form, goals, v.Partners)
 
-	pairs, err := s.St.ParticipantPairs(ctx, p.ID)
+	pairs, err := s.St.Pairs.ParticipantPairs(ctx, p.ID)
 	if err != nil {
 		return err
 	}
-	inGroup, err := s.St.InPeerPartnersGroup(ctx, p.ID)
+	inGroup, err := s.St.Pairs.InPeerPartnersGroup(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func (s *Handlers) ParticipantOutingsSection(c *gin.Context, p store.Participant
 		}
 	}
 	sec.Current, sec.History = cohorts.WithoutSelf(cohorts.PairRows(cur, "", "", store.EndPairInput{}), p.ID), cohorts.WithoutSelf(cohorts.PairRows(past, "", "", store.EndPairInput{}), p.ID)
-	pp, err := s.St.PairingProfileOf(ctx, p.ID)
+	pp, err := s.St.Pairs.PairingProfileOf(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -322,7 +322,7 @@ func withCostProblem(err error, costProblem string) error {
 
 func (s *Handlers) OutingSubmit(c *gin.Context) {
 	f, in, costProblem := outingFromForm(c)
-	_, err := s.St.AddOuting(c.Request.Context(), c.Param("id"), in)
+	_, err := s.St.Outings.AddOuting(c.Request.Context(), c.Param("id"), in)
 	if err = withCostProblem(err, costProblem); err != nil {
 		s.ParticipantFormErr(c, err, keyOutingErrors, gin.H{keyOutingForm: f})
 		return

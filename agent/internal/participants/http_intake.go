@@ -32,7 +32,7 @@ func inputOf(p store.Participant) store.ParticipantInput {
 // IntakePage is the form that corrects a participant's intake details,
 // coach and consents.
 func (s *Handlers) IntakePage(c *gin.Context) {
-	p, err := s.St.Participant(c.Request.Context(), c.Param("id"))
+	p, err := s.St.Participants.Participant(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -41,7 +41,7 @@ func (s *Handlers) IntakePage(c *gin.Context) {
 }
 
 func (s *Handlers) showIntake(c *gin.Context, status int, p store.Participant, in store.ParticipantInput, errs map[string]string) {
-	coaches, err := s.St.Coaches(c.Request.Context())
+	coaches, err := s.St.Coaches.Coaches(c.Request.Context())
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -55,7 +55,7 @@ func (s *Handlers) showIntake(c *gin.Context, status int, p store.Participant, i
 // mistakes is shown again and nothing is saved.
 func (s *Handlers) IntakeSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.St.Participant(ctx, c.Param("id"))
+	p, err := s.St.Participants.Participant(ctx, c.Param("id"))
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -65,7 +65,7 @@ func (s *Handlers) IntakeSubmit(c *gin.Context) {
 		s.showIntake(c, http.StatusUnprocessableEntity, p, in, map[string]string{"participant": "The form could not be read: send it again from this page."})
 		return
 	}
-	if _, err := s.St.UpdateParticipant(ctx, p.ID, in, web.CurrentUser(c)); err != nil {
+	if _, err := s.St.Participants.UpdateParticipant(ctx, p.ID, in, web.CurrentUser(c)); err != nil {
 		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)

@@ -83,21 +83,21 @@ func (s *Handlers) roster(c *gin.Context, full bool) (listChoices, ListForm, []s
 	ctx := c.Request.Context()
 	var ch listChoices
 	var err error
-	if ch.coaches, err = s.St.Coaches(ctx); err != nil {
+	if ch.coaches, err = s.St.Coaches.Coaches(ctx); err != nil {
 		return ch, ListForm{}, nil, nil, err
 	}
 	own, err := s.OwnCoachID(c)
 	if err != nil {
 		return ch, ListForm{}, nil, nil, err
 	}
-	if ch.cohorts, err = s.St.Cohorts(ctx, own); err != nil {
+	if ch.cohorts, err = s.St.Cohorts.Cohorts(ctx, own); err != nil {
 		return ch, ListForm{}, nil, nil, err
 	}
 	form, filter, probs := readListForm(c, ch)
 	filter.Full = full
 	u := web.CurrentUser(c)
 	if form.Due != "" {
-		home, err := s.St.SiteHome(ctx, u)
+		home, err := s.St.Home.SiteHome(ctx, u)
 		if err != nil {
 			return ch, form, nil, probs, err
 		}
@@ -106,7 +106,7 @@ func (s *Handlers) roster(c *gin.Context, full bool) (listChoices, ListForm, []s
 			filter.Only[it.ParticipantID] = true
 		}
 	}
-	rows, err := s.St.Roster(ctx, u, filter)
+	rows, err := s.St.Home.Roster(ctx, u, filter)
 	return ch, form, rows, probs, err
 }
 

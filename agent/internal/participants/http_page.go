@@ -19,7 +19,7 @@ func (s *Handlers) ParticipantPage(c *gin.Context) {
 // navigation between the sections of their record and one section (the
 // one web.TabOf names), with the data only that section needs.
 func (s *Handlers) ShowParticipantPage(c *gin.Context, status int, data gin.H) {
-	p, err := s.St.Participant(c.Request.Context(), c.Param("id"))
+	p, err := s.St.Participants.Participant(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -41,17 +41,17 @@ func (s *Handlers) ShowParticipantPage(c *gin.Context, status int, data gin.H) {
 func (s *Handlers) ProfileSection(c *gin.Context, p store.Participant, data gin.H) error {
 	ctx := c.Request.Context()
 	if p.CoachID != "" {
-		co, err := s.St.Coach(ctx, p.CoachID)
+		co, err := s.St.Coaches.Coach(ctx, p.CoachID)
 		if err == nil {
 			data["CoachName"] = co.Name
 		}
 	}
-	standing, err := s.St.StandingOf(ctx, p)
+	standing, err := s.St.Cohorts.StandingOf(ctx, p)
 	if err != nil {
 		return err
 	}
 	data["Standing"], data["StatusLabel"] = standing, rules.StatusLabel(standing.Status)
-	changes, err := s.St.ParticipantChanges(ctx, p.ID)
+	changes, err := s.St.Participants.ParticipantChanges(ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *Handlers) ProfileSection(c *gin.Context, p store.Participant, data gin.
 // record one.
 func (s *Handlers) InterviewsSection(c *gin.Context, p store.Participant, data gin.H) error {
 	ctx := c.Request.Context()
-	ivs, err := s.St.Interviews(ctx, p.ID)
+	ivs, err := s.St.Participants.Interviews(ctx, p.ID)
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func (s *Handlers) defaultCoach(c *gin.Context, in *store.ParticipantInput) erro
 	if in.CoachID != "" || u.Role != store.RoleCoach {
 		return nil
 	}
-	coach, ok, err := s.St.CoachOfUser(c.Request.Context(), u.ID)
+	coach, ok, err := s.St.Coaches.CoachOfUser(c.Request.Context(), u.ID)
 	if ok {
 		in.CoachID = coach.ID
 	}
@@ -49,7 +49,7 @@ func (s *Handlers) addParticipant(c *gin.Context, in *store.ParticipantInput) (s
 	if err := s.defaultCoach(c, in); err != nil {
 		return store.Participant{}, err
 	}
-	p, err := s.St.AddParticipant(c.Request.Context(), *in)
+	p, err := s.St.Participants.AddParticipant(c.Request.Context(), *in)
 	if err == nil {
 		s.NudgeSync()
 	}
@@ -71,7 +71,7 @@ func (s *Handlers) APIAddParticipant(c *gin.Context) {
 }
 
 func (s *Handlers) APIParticipant(c *gin.Context) {
-	p, err := s.St.Participant(c.Request.Context(), c.Param("id"))
+	p, err := s.St.Participants.Participant(c.Request.Context(), c.Param("id"))
 	s.Reply(c, http.StatusOK, participantView(p), err)
 }
 
@@ -80,7 +80,7 @@ func (s *Handlers) APIUpdateParticipant(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	p, err := s.St.UpdateParticipant(c.Request.Context(), c.Param("id"), in, web.CurrentUser(c))
+	p, err := s.St.Participants.UpdateParticipant(c.Request.Context(), c.Param("id"), in, web.CurrentUser(c))
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -90,7 +90,7 @@ func (s *Handlers) APIUpdateParticipant(c *gin.Context) {
 }
 
 func (s *Handlers) APIWithdraw(c *gin.Context) {
-	if err := s.St.Withdraw(c.Request.Context(), c.Param("id")); err != nil {
+	if err := s.St.Participants.Withdraw(c.Request.Context(), c.Param("id")); err != nil {
 		s.Respond(c, err)
 		return
 	}
@@ -104,11 +104,11 @@ func interviewView(iv store.POMInterview) gin.H {
 }
 
 func (s *Handlers) APIInterviews(c *gin.Context) {
-	if _, err := s.St.Participant(c.Request.Context(), c.Param("id")); err != nil {
+	if _, err := s.St.Participants.Participant(c.Request.Context(), c.Param("id")); err != nil {
 		s.Respond(c, err)
 		return
 	}
-	ivs, err := s.St.Interviews(c.Request.Context(), c.Param("id"))
+	ivs, err := s.St.Participants.Interviews(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -125,7 +125,7 @@ func (s *Handlers) APIRecordInterview(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	iv, err := s.St.RecordInterview(c.Request.Context(), c.Param("id"), c.Param("timepoint"), in)
+	iv, err := s.St.Participants.RecordInterview(c.Request.Context(), c.Param("id"), c.Param("timepoint"), in)
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -144,11 +144,11 @@ func (s *Handlers) runImport(c *gin.Context, kind string, r io.Reader, dryRun bo
 	var err error
 	switch kind {
 	case "coaches":
-		res, err = s.St.ImportCoaches(c.Request.Context(), r, dryRun)
+		res, err = s.St.Participants.ImportCoaches(c.Request.Context(), r, dryRun)
 	case "interviews":
-		res, err = s.St.ImportInterviews(c.Request.Context(), r, dryRun)
+		res, err = s.St.Participants.ImportInterviews(c.Request.Context(), r, dryRun)
 	default:
-		res, err = s.St.ImportParticipants(c.Request.Context(), r, dryRun, nil)
+		res, err = s.St.Participants.ImportParticipants(c.Request.Context(), r, dryRun, nil)
 	}
 	if err == nil && !dryRun {
 		if aerr := s.St.Audit(c.Request.Context(), web.CurrentUser(c), "import_"+kind, "site", "", fmt.Sprintf("%d imported", res.Imported)); aerr != nil {
@@ -309,7 +309,7 @@ func (s *Handlers) InterviewSubmit(c *gin.Context) {
 		// with whatever else is wrong with the answers.
 		err = append(store.CheckAnswers(rel, in), formErrs...)
 	} else {
-		_, err = s.St.RecordInterview(ctx, c.Param("id"), tp, in)
+		_, err = s.St.Participants.RecordInterview(ctx, c.Param("id"), tp, in)
 	}
 	if err != nil {
 		fe, ok := web.FieldErrors(c, err)
@@ -367,7 +367,7 @@ func (s *Handlers) WithdrawSubmit(c *gin.Context) {
 		s.ShowParticipant(c, http.StatusUnprocessableEntity, gin.H{"WithdrawErrors": errs})
 		return
 	}
-	if err := s.St.Withdraw(c.Request.Context(), c.Param("id")); err != nil {
+	if err := s.St.Participants.Withdraw(c.Request.Context(), c.Param("id")); err != nil {
 		s.Respond(c, err)
 		return
 	}

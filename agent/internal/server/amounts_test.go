@@ -20,9 +20,9 @@ func TestUnreadableAmountsHideNoOtherMistake(t *testing.T) {
 	b := s.browser("dir@example.org")
 	p := s.participant("Avery")
 	page := "/participants/" + p.ID
-	gs, err := s.st.SaveGoals(ctx, p.ID, []store.GoalInput{{Slot: 1, Title: "Join a choir", ActionPlan: "Visit two choirs"}})
+	gs, err := s.st.Stipends.SaveGoals(ctx, p.ID, []store.GoalInput{{Slot: 1, Title: "Join a choir", ActionPlan: "Visit two choirs"}})
 	s.must(err)
-	_, err = s.st.SavePlan(ctx, p.ID, "2026-06", []store.PlanLineInput{{GoalID: gs[0].ID, Description: "choir fee", PlannedCents: 2000}})
+	_, err = s.st.Stipends.SavePlan(ctx, p.ID, "2026-06", []store.PlanLineInput{{GoalID: gs[0].ID, Description: "choir fee", PlannedCents: 2000}})
 	s.must(err)
 
 	for _, c := range []struct{ amount, msg string }{
@@ -50,9 +50,9 @@ func TestUnreadableAmountsHideNoOtherMistake(t *testing.T) {
 			t.Errorf("outing costing %q without an activity: %d, not every mistake said", c.amount, st)
 		}
 	}
-	mv, err := s.st.StipendMonth(ctx, p.ID, "2026-06")
+	mv, err := s.st.Stipends.StipendMonth(ctx, p.ID, "2026-06")
 	s.must(err)
-	outs, err := s.st.Outings(ctx, p.ID)
+	outs, err := s.st.Outings.Outings(ctx, p.ID)
 	s.must(err)
 	if len(mv.Lines) != 1 || len(mv.Expenses) != 0 || len(outs) != 0 {
 		t.Fatalf("refused forms saved: %d lines, %d expenses, %d outings", len(mv.Lines), len(mv.Expenses), len(outs))

@@ -23,7 +23,7 @@ func TestStartCohortFormErrors(t *testing.T) {
 	}
 	mustContain(t, "the empty form", page, `id="name-hint">(at most 200 characters)</small>`, `name="name" required maxlength="200"`,
 		`id="location-hint">(at most 300 characters)</small>`, `name="location" maxlength="300"`)
-	before, err := s.st.Cohorts(ctx, "")
+	before, err := s.st.Cohorts.Cohorts(ctx, "")
 	s.must(err)
 	st, page = b.post("/cohorts", url.Values{"name": {strings.Repeat("n", 201)}, "model": {"peer_partners"}, "start_date": {"2026-06-01"},
 		"coach_id": {s.group.CoachID}, "meeting_day": {"funday"}, "meeting_time": {"late"}, "frequency": {"hourly"}, "location": {"Hall\x07"}})
@@ -43,7 +43,7 @@ func TestStartCohortFormErrors(t *testing.T) {
 	fieldMarked(t, "cohort, start", page, "start_date", "start_date", "Enter a date such as 2026-03-04")
 	fieldMarked(t, "cohort, long location", page, "location", "location", "Use at most 300 characters")
 	mustContain(t, "cohort kept", page, `value="Evening"`)
-	if after, _ := s.st.Cohorts(ctx, ""); len(after) != len(before) {
+	if after, _ := s.st.Cohorts.Cohorts(ctx, ""); len(after) != len(before) {
 		t.Fatal("a refused cohort was started")
 	}
 }

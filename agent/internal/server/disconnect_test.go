@@ -97,7 +97,7 @@ func TestClientDropsMidUpload(t *testing.T) {
 	if strings.Contains(buf.String(), "survey") {
 		t.Errorf("the log keeps a trace of the survey's route:\n%s", buf.String())
 	}
-	if ps, _ := st.Participants(t.Context()); len(ps) != 0 {
+	if ps, _ := st.Participants.Participants(t.Context()); len(ps) != 0 {
 		t.Fatalf("half a request added %d participants", len(ps))
 	}
 }

@@ -37,7 +37,7 @@ func TestCorrectAndDeleteMeetings(t *testing.T) {
 	if st := s.call(s.casey, "PUT", one, bad, &prob); st != 422 || !prob.has("lesson_plan", "another theme") || !prob.has("attendance."+s.outsider.ID, "not a member") {
 		t.Fatalf("a bad correction: %d %s", st, prob.all())
 	}
-	if got, _ := s.st.Meeting(ctx, s.group.ID, m.ID); got.Notes != "first notes" || got.Present != 6 {
+	if got, _ := s.st.Meetings.Meeting(ctx, s.group.ID, m.ID); got.Notes != "first notes" || got.Present != 6 {
 		t.Fatalf("a refused correction changed the meeting: %+v", got)
 	}
 	// The coach corrects it: Ann was absent after all, and another skill.
@@ -59,7 +59,7 @@ func TestCorrectAndDeleteMeetings(t *testing.T) {
 	if st := s.call(s.dir, "DELETE", one, nil, nil); st != 204 {
 		t.Fatalf("the director deletes: %d", st)
 	}
-	if _, err := s.st.Meeting(ctx, s.group.ID, m.ID); err == nil {
+	if _, err := s.st.Meetings.Meeting(ctx, s.group.ID, m.ID); err == nil {
 		t.Fatal("the meeting is still there")
 	}
 	var left int64
@@ -78,7 +78,7 @@ func TestCorrectAndDeleteMeetingsOnPages(t *testing.T) {
 	for _, p := range s.members {
 		att[p.ID] = true
 	}
-	m, err := s.st.RecordMeeting(context.Background(), s.group.ID, s.caseyUser.ID, store.MeetingInput{HeldOn: "2026-06-16", LessonPlan: "tb_affirmations", Attendance: att,
+	m, err := s.st.Meetings.RecordMeeting(context.Background(), s.group.ID, s.caseyUser.ID, store.MeetingInput{HeldOn: "2026-06-16", LessonPlan: "tb_affirmations", Attendance: att,
 		Skills: []string{"affirmations"}, Notes: "first notes"})
 	s.must(err)
 	b := s.browser("casey@example.org")
@@ -135,7 +135,7 @@ func TestCorrectAndDeleteMeetingsOnPages(t *testing.T) {
 func jointSite(t *testing.T) (*mtSite, store.Participant, store.Participant) {
 	s := newMTSite(t)
 	ann, ben := s.members[0], s.members[1]
-	_, _, err := s.st.FormPair(context.Background(), s.group.ID, store.PairInput{ParticipantIDs: []string{ann.ID, ben.ID}, FormedOn: "2026-03-01"})
+	_, _, err := s.st.Pairs.FormPair(context.Background(), s.group.ID, store.PairInput{ParticipantIDs: []string{ann.ID, ben.ID}, FormedOn: "2026-03-01"})
 	s.must(err)
 	var robin store.Coach
 	s.must(s.st.DB.Where("name = ?", "Robin").First(&robin).Error)
@@ -242,7 +242,7 @@ func TestCorrectAndDeleteOutings(t *testing.T) {
 	if st, _ := b.post(page, url.Values{"date": {"2026-04-04"}, "activity": {"Bowling league"}, "stage": {"3"}, "partner_id": {ben.ID}, "cost": {"4.50"}}); st != 200 {
 		t.Fatalf("correct on the page: %d", st)
 	}
-	if o2, _ := s.st.Outing(context.Background(), ann.ID, o.ID); o2.Activity != "Bowling league" || o2.CostCents != 450 {
+	if o2, _ := s.st.Outings.Outing(context.Background(), ann.ID, o.ID); o2.Activity != "Bowling league" || o2.CostCents != 450 {
 		t.Fatalf("stored %+v", o2)
 	}
 	robin := s.browser("robin@example.org")

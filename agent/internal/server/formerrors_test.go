@@ -141,7 +141,7 @@ func TestCohortFormErrors(t *testing.T) {
 	}
 	fieldMarked(t, "add a member", page, "joined_on", "joined_on", "Enter a date such as 2026-03-04")
 	mustContain(t, "add a member kept", page, `value="June"`)
-	v, err := s.st.ViewCohort(ctx, s.group.ID)
+	v, err := s.st.Cohorts.ViewCohort(ctx, s.group.ID)
 	s.must(err)
 	if len(v.MemberIDs) != len(s.members) {
 		t.Fatalf("a refused member joined: %d", len(v.MemberIDs))
@@ -162,12 +162,12 @@ func TestCohortFormErrors(t *testing.T) {
 			t.Errorf("a hostile meeting form %q: %d", f, st)
 		}
 	}
-	if ms, _ := s.st.Meetings(ctx, s.group.ID, 0); len(ms) != 0 {
+	if ms, _ := s.st.Meetings.Meetings(ctx, s.group.ID, 0); len(ms) != 0 {
 		t.Fatal("a refused form stored a meeting")
 	}
 
 	co := s.certifiedCoach("Lee", "")
-	co, err = s.st.Coach(ctx, co.ID)
+	co, err = s.st.Coaches.Coach(ctx, co.ID)
 	s.must(err)
 	st, page = b.post("/coaches/"+co.ID+"/certification", url.Values{"code": {strings.Repeat("C", 61)}, "certified_until": {"soon"}})
 	if st != http.StatusUnprocessableEntity {
@@ -175,7 +175,7 @@ func TestCohortFormErrors(t *testing.T) {
 	}
 	fieldMarked(t, "certification, code", page, "code", "code-"+co.ID, "Use at most 60 characters")
 	fieldMarked(t, "certification, date", page, "certified_until", "until-"+co.ID, "Enter the day the certification expires")
-	after, err := s.st.Coach(ctx, co.ID)
+	after, err := s.st.Coaches.Coach(ctx, co.ID)
 	s.must(err)
 	if after.CertifiedUntil != co.CertifiedUntil || after.CertCode != co.CertCode {
 		t.Fatal("a refused certification changed the coach")
@@ -227,7 +227,7 @@ func TestImportFormErrors(t *testing.T) {
 		t.Fatalf("import, no file: %d", st)
 	}
 	fieldMarked(t, "import, file", page, "file", "file", "Choose a CSV file of at most 8 MB")
-	if ps, err := s.st.Participants(context.Background()); err != nil || len(ps) != 0 {
+	if ps, err := s.st.Participants.Participants(context.Background()); err != nil || len(ps) != 0 {
 		t.Fatalf("a refused import changed the participants: %d %v", len(ps), err)
 	}
 }
@@ -275,7 +275,7 @@ func TestSurveyFormErrors(t *testing.T) {
 	mustContain(t, "codes kept", page, `value="500"`)
 	hostile(t, b, "codes", "/surveys/codes", url.Values{"timepoint": {"midpoint"}, "count": {"3", "4"}}, url.Values{"timepoint": {"midpoint"}, "count": {"3\x00"}})
 
-	codes, err := s.st.IssueSurveyCodes(ctx, "midpoint", "", 1)
+	codes, err := s.st.Surveys.IssueSurveyCodes(ctx, "midpoint", "", 1)
 	s.must(err)
 	p := s.newBrowser()
 	st, page = p.post("/survey?lang=es", url.Values{"code": {"WRONG-CODE1"}, s1: {"definitely_agree"}})
@@ -293,7 +293,7 @@ func TestSurveyFormErrors(t *testing.T) {
 		url.Values{"code": {codes[0] + "\x00"}, s1: {"definitely_agree"}},
 		url.Values{"code": {codes[0], "OTHER-CODE1"}, s1: {"definitely_agree"}},
 		url.Values{"code": {strings.Repeat("C", 1<<16)}, s1: {strings.Repeat("d", 1<<16)}})
-	if n, err := s.st.SurveyCounts(ctx); err != nil || len(n) != 0 {
+	if n, err := s.st.Surveys.SurveyCounts(ctx); err != nil || len(n) != 0 {
 		t.Fatalf("a refused survey was stored: %v %v", n, err)
 	}
 	// The code still works: nothing used it up.
@@ -367,7 +367,7 @@ func TestWithdrawFormErrors(t *testing.T) {
 	}
 	fieldMarked(t, "withdraw, duplicate keys", page, "confirm", "withdraw-confirm", "Send this once")
 	hostile(t, b, "withdraw", path, url.Values{"confirm": {"yes\x00"}}, url.Values{"confirm": {strings.Repeat("y", 1<<16)}})
-	after, err := s.st.Participant(context.Background(), p.ID)
+	after, err := s.st.Participants.Participant(context.Background(), p.ID)
 	s.must(err)
 	if after.WithdrawnAt != nil {
 		t.Fatal("a refused form withdrew the participant")

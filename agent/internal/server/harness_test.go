@@ -205,7 +205,7 @@ func intake(first string) map[string]any {
 // the API.
 func (s *site) participant(first string) store.Participant {
 	s.t.Helper()
-	p, err := s.st.AddParticipant(context.Background(), store.ParticipantInput{FirstName: first, LastName: "Example", BirthDate: "1985-02-03", EnrolledOn: "2026-01-12",
+	p, err := s.st.Participants.AddParticipant(context.Background(), store.ParticipantInput{FirstName: first, LastName: "Example", BirthDate: "1985-02-03", EnrolledOn: "2026-01-12",
 		InformedConsent: true, ManagesFinances: true, SetsGoals: true, AcceptsResponsibilities: true, AgreementSignedOn: "2026-01-12"})
 	s.must(err)
 	return p
@@ -216,9 +216,9 @@ func (s *site) participant(first string) store.Participant {
 func (s *site) certifiedCoach(name, userID string) store.Coach {
 	s.t.Helper()
 	ctx := context.Background()
-	c, err := s.st.AddCoach(ctx, store.CoachInput{Name: name, UserID: userID})
+	c, err := s.st.Coaches.AddCoach(ctx, store.CoachInput{Name: name, UserID: userID})
 	s.must(err)
-	_, err = s.st.RecordCertification(ctx, c.ID, "site", store.Certification{Code: "PLC-1", CertifiedUntil: "2027-06-30"})
+	_, err = s.st.Coaches.RecordCertification(ctx, c.ID, "site", store.Certification{Code: "PLC-1", CertifiedUntil: "2027-06-30"})
 	s.must(err)
 	return c
 }

@@ -43,7 +43,7 @@ type homeSite struct {
 
 func (s *site) enroll(first, last, enrolled, coachID string) store.Participant {
 	s.t.Helper()
-	p, err := s.st.AddParticipant(context.Background(), store.ParticipantInput{FirstName: first, LastName: last, BirthDate: "1980-04-05", EnrolledOn: enrolled,
+	p, err := s.st.Participants.AddParticipant(context.Background(), store.ParticipantInput{FirstName: first, LastName: last, BirthDate: "1980-04-05", EnrolledOn: enrolled,
 		InformedConsent: true, ManagesFinances: true, SetsGoals: true, AcceptsResponsibilities: true, AgreementSignedOn: enrolled, CoachID: coachID})
 	s.must(err)
 	return p
@@ -56,7 +56,7 @@ func (s *site) interview(p store.Participant, tp, day string) {
 	for _, it := range program.Default().Asked() {
 		ans[it.Code] = true
 	}
-	_, err := s.st.RecordInterview(context.Background(), p.ID, tp, store.InterviewInput{InterviewedOn: day, Answers: ans})
+	_, err := s.st.Participants.RecordInterview(context.Background(), p.ID, tp, store.InterviewInput{InterviewedOn: day, Answers: ans})
 	s.must(err)
 }
 
@@ -69,9 +69,9 @@ func newHomeSite(t *testing.T) *homeSite {
 	hs.dirUser, hs.dir = s.user("dir@example.org", "Dana Director", store.RoleDirector)
 	hs.coach, hs.coachTok = s.user("casey@example.org", "Casey Coach", store.RoleCoach)
 	var err error
-	hs.coachRec, err = s.st.AddCoach(ctx, store.CoachInput{Name: "Casey Coach", UserID: hs.coach.ID})
+	hs.coachRec, err = s.st.Coaches.AddCoach(ctx, store.CoachInput{Name: "Casey Coach", UserID: hs.coach.ID})
 	s.must(err)
-	_, err = s.st.RecordCertification(ctx, hs.coachRec.ID, "site", store.Certification{Code: "PLC-9", CertifiedUntil: "2026-07-15"})
+	_, err = s.st.Coaches.RecordCertification(ctx, hs.coachRec.ID, "site", store.Certification{Code: "PLC-9", CertifiedUntil: "2026-07-15"})
 	s.must(err)
 	hs.eli = s.enroll("Eli", "Nakamura", "2026-06-01", "")
 	hs.mia = s.enroll("Mia", "Okafor", "2025-12-10", "")
@@ -79,24 +79,24 @@ func newHomeSite(t *testing.T) *homeSite {
 	s.interview(hs.mia, contract.TimepointEligibility, "2025-12-10")
 	s.interview(hs.yara, contract.TimepointEligibility, "2025-07-01")
 	s.interview(hs.yara, contract.TimepointMidpoint, "2026-01-02")
-	hs.cohort, err = s.st.AddCohort(ctx, store.CohortInput{Name: "Thursday group", Model: program.ModelPeerPartners, StartDate: "2025-12-01",
+	hs.cohort, err = s.st.Cohorts.AddCohort(ctx, store.CohortInput{Name: "Thursday group", Model: program.ModelPeerPartners, StartDate: "2025-12-01",
 		CoachID: hs.coachRec.ID, MeetingDay: "thursday", MeetingTime: "18:00", Frequency: "weekly"})
 	s.must(err)
-	s.must(s.st.AddMember(ctx, hs.cohort.ID, hs.mia.ID, "2025-12-11"))
-	s.must(s.st.AddMember(ctx, hs.cohort.ID, hs.yara.ID, "2025-12-11"))
-	_, _, err = s.st.FormPair(ctx, hs.cohort.ID, store.PairInput{ParticipantIDs: []string{hs.mia.ID, hs.yara.ID}, FormedOn: "2026-01-08"})
+	s.must(s.st.Cohorts.AddMember(ctx, hs.cohort.ID, hs.mia.ID, "2025-12-11"))
+	s.must(s.st.Cohorts.AddMember(ctx, hs.cohort.ID, hs.yara.ID, "2025-12-11"))
+	_, _, err = s.st.Pairs.FormPair(ctx, hs.cohort.ID, store.PairInput{ParticipantIDs: []string{hs.mia.ID, hs.yara.ID}, FormedOn: "2026-01-08"})
 	s.must(err)
 	s.journals(hs.mia.ID, "2026-04-27", "2026-05-04", "2026-05-11", "2026-05-18", "2026-05-25", "2026-06-08")
 	s.journals(hs.yara.ID, "2026-06-08")
-	goals, err := s.st.SaveGoals(ctx, hs.mia.ID, []store.GoalInput{{Slot: 1, Title: "Join a choir", ActionPlan: "Visit two choirs"}})
+	goals, err := s.st.Stipends.SaveGoals(ctx, hs.mia.ID, []store.GoalInput{{Slot: 1, Title: "Join a choir", ActionPlan: "Visit two choirs"}})
 	s.must(err)
-	lines, err := s.st.SavePlan(ctx, hs.mia.ID, "2026-06", []store.PlanLineInput{{GoalID: goals[0].ID, Description: "choir fee", PlannedCents: 2000}})
+	lines, err := s.st.Stipends.SavePlan(ctx, hs.mia.ID, "2026-06", []store.PlanLineInput{{GoalID: goals[0].ID, Description: "choir fee", PlannedCents: 2000}})
 	s.must(err)
-	hs.expense, err = s.st.AddExpense(ctx, hs.coach, hs.mia.ID, store.ExpenseInput{GoalID: goals[0].ID, PlanLineID: lines[0].ID, SpentOn: "2026-06-12", AmountCents: 1500, What: "choir term"})
+	hs.expense, err = s.st.Stipends.AddExpense(ctx, hs.coach, hs.mia.ID, store.ExpenseInput{GoalID: goals[0].ID, PlanLineID: lines[0].ID, SpentOn: "2026-06-12", AmountCents: 1500, What: "choir term"})
 	s.must(err)
-	hs.ta, err = s.st.RaiseTARequest(ctx, hs.dirUser, store.TARequestInput{Subject: "Evening meetings", Category: contract.TACategories[0], Text: "How do other sites run evening groups?"})
+	hs.ta, err = s.st.TA.RaiseTARequest(ctx, hs.dirUser, store.TARequestInput{Subject: "Evening meetings", Category: contract.TACategories[0], Text: "How do other sites run evening groups?"})
 	s.must(err)
-	_, err = s.st.SaveTAAnswers(ctx, []contract.TAAnswerWire{{RequestID: hs.ta.ID, Seq: 1, Status: contract.TAAnswered, Answer: "Try a shared taxi.", AnsweredBy: "TA", AnsweredAt: homeDay}})
+	_, err = s.st.TA.SaveTAAnswers(ctx, []contract.TAAnswerWire{{RequestID: hs.ta.ID, Seq: 1, Status: contract.TAAnswered, Answer: "Try a shared taxi.", AnsweredBy: "TA", AnsweredAt: homeDay}})
 	s.must(err)
 	s.must(s.st.SetMeta(ctx, store.MetaLastSuccess, "2026-06-16T08:00:00Z"))
 	s.must(s.st.SetMeta(ctx, store.MetaLastSync, "2026-06-17T09:00:00Z"))
@@ -175,13 +175,13 @@ func TestHomeDueItems(t *testing.T) {
 	if st, body := b.post(p(hs.mia)+"/payments", map[string][]string{"month": {"2026-05"}}); st != 303 && st != 200 {
 		t.Fatalf("approve May: %d %.300s", st, body)
 	}
-	_, err := s.st.AddReceipt(ctx, hs.coach, hs.mia.ID, hs.expense.ID, "image/png", stpPNG)
+	_, err := s.st.Stipends.AddReceipt(ctx, hs.coach, hs.mia.ID, hs.expense.ID, "image/png", stpPNG)
 	s.must(err)
-	_, err = s.st.RecordMeeting(ctx, hs.cohort.ID, hs.coach.ID, store.MeetingInput{HeldOn: "2026-06-11", LessonPlan: "si_conversations", Skills: []string{"listening"}, Attendance: map[string]bool{hs.mia.ID: true, hs.yara.ID: true}})
+	_, err = s.st.Meetings.RecordMeeting(ctx, hs.cohort.ID, hs.coach.ID, store.MeetingInput{HeldOn: "2026-06-11", LessonPlan: "si_conversations", Skills: []string{"listening"}, Attendance: map[string]bool{hs.mia.ID: true, hs.yara.ID: true}})
 	s.must(err)
-	_, err = s.st.AddOuting(ctx, hs.mia.ID, store.OutingInput{Date: "2026-06-13", Activity: "Market stroll", Stage: 3, PartnerID: hs.yara.ID})
+	_, err = s.st.Outings.AddOuting(ctx, hs.mia.ID, store.OutingInput{Date: "2026-06-13", Activity: "Market stroll", Stage: 3, PartnerID: hs.yara.ID})
 	s.must(err)
-	_, err = s.st.RecordCertification(ctx, hs.coachRec.ID, "site", store.Certification{Code: "PLC-9", CertifiedUntil: "2028-07-15"})
+	_, err = s.st.Coaches.RecordCertification(ctx, hs.coachRec.ID, "site", store.Certification{Code: "PLC-9", CertifiedUntil: "2028-07-15"})
 	s.must(err)
 	if st, _ := b.get("/ta-requests/" + hs.ta.ID); st != 200 {
 		t.Fatalf("TA request page: %d", st)

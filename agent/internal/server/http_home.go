@@ -113,7 +113,7 @@ func (s *homeHandlers) syncAge(v string) string {
 
 func (s *homeHandlers) homePage(c *gin.Context) {
 	u := web.CurrentUser(c)
-	h, err := s.St.SiteHome(c.Request.Context(), u)
+	h, err := s.St.Home.SiteHome(c.Request.Context(), u)
 	if err != nil {
 		s.Respond(c, err)
 		return

@@ -31,7 +31,7 @@ func (s *siteHandlers) apiRelease(c *gin.Context) {
 // syncStatus gathers what the sync page and API show.
 func (s *siteHandlers) syncStatus(c *gin.Context) (gin.H, error) {
 	ctx := c.Request.Context()
-	ob, err := s.St.Outbox(ctx)
+	ob, err := s.St.Outbox.Outbox(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (s *siteHandlers) syncSubmit(c *gin.Context) {
 
 // kitFile serves a file of the release, as the hub sent it.
 func (s *siteHandlers) kitFile(c *gin.Context) {
-	f, err := s.St.KitFileBySHA(c.Request.Context(), c.Param("sha"))
+	f, err := s.St.Coaches.KitFileBySHA(c.Request.Context(), c.Param("sha"))
 	if errors.Is(err, store.ErrNotFound) {
 		if web.IsAPI(c) {
 			s.Respond(c, web.NotFound(err, "The site holds no such file; it arrives with the next sync."))

@@ -16,7 +16,7 @@ import (
 type taHandlers struct{ *web.App }
 
 func (s *taHandlers) apiTARequests(c *gin.Context) {
-	rs, err := s.St.TARequests(c.Request.Context())
+	rs, err := s.St.TA.TARequests(c.Request.Context())
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -32,7 +32,7 @@ func (s *taHandlers) apiRaiseTARequest(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	r, err := s.St.RaiseTARequest(c.Request.Context(), web.CurrentUser(c), in)
+	r, err := s.St.TA.RaiseTARequest(c.Request.Context(), web.CurrentUser(c), in)
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -42,14 +42,14 @@ func (s *taHandlers) apiRaiseTARequest(c *gin.Context) {
 }
 
 func (s *taHandlers) apiTARequest(c *gin.Context) {
-	r, err := s.St.TARequestByID(c.Request.Context(), c.Param("rid"))
+	r, err := s.St.TA.TARequestByID(c.Request.Context(), c.Param("rid"))
 	s.Reply(c, http.StatusOK, r, web.NotFound(err, "No such TA request."))
 }
 
 func (s *taHandlers) taRequestsPage(c *gin.Context) { s.showTARequests(c, http.StatusOK, gin.H{}) }
 
 func (s *taHandlers) showTARequests(c *gin.Context, status int, data gin.H) {
-	rs, err := s.St.TARequests(c.Request.Context())
+	rs, err := s.St.TA.TARequests(c.Request.Context())
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -63,7 +63,7 @@ func (s *taHandlers) showTARequests(c *gin.Context, status int, data gin.H) {
 
 func (s *taHandlers) raiseTARequestSubmit(c *gin.Context) {
 	in := store.TARequestInput{Subject: c.PostForm("subject"), Category: c.PostForm("category"), Text: c.PostForm("text")}
-	r, err := s.St.RaiseTARequest(c.Request.Context(), web.CurrentUser(c), in)
+	r, err := s.St.TA.RaiseTARequest(c.Request.Context(), web.CurrentUser(c), in)
 	if err != nil {
 		fe, ok := web.FieldErrors(c, err)
 		if !ok {
@@ -78,13 +78,13 @@ func (s *taHandlers) raiseTARequestSubmit(c *gin.Context) {
 }
 
 func (s *taHandlers) taRequestPage(c *gin.Context) {
-	r, err := s.St.TARequestByID(c.Request.Context(), c.Param("rid"))
+	r, err := s.St.TA.TARequestByID(c.Request.Context(), c.Param("rid"))
 	if err != nil {
 		s.Respond(c, web.NotFound(err, "No such TA request."))
 		return
 	}
 	// The director has now read the answer: the home stops listing it.
-	if err := s.St.MarkTAAnswerRead(c.Request.Context(), r); err != nil {
+	if err := s.St.Home.MarkTAAnswerRead(c.Request.Context(), r); err != nil {
 		s.Respond(c, err)
 		return
 	}

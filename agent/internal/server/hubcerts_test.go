@@ -17,12 +17,12 @@ func TestHubCertificationAtTheSite(t *testing.T) {
 	ctx := context.Background()
 	_, dir := s.user("director@example.org", "Dana", store.RoleDirector)
 	coachUser, coachTok := s.user("coach@example.org", "Robin", store.RoleCoach)
-	co, err := s.st.AddCoach(ctx, store.CoachInput{Name: "Robin Coach", UserID: coachUser.ID})
+	co, err := s.st.Coaches.AddCoach(ctx, store.CoachInput{Name: "Robin Coach", UserID: coachUser.ID})
 	s.must(err)
 	// The hub's certification of Robin arrived in a pull: no email, so it
 	// waits for the director to enter its code. It expires within 60 days.
 	const code = "IML-AAAA-BBBB-CCCC-DDDD"
-	_, err = s.st.ApplyHubCertifications(ctx, []contract.CertificationWire{{Seq: 1, Code: code, CoachName: "Robin Coach", Status: contract.CertCurrent,
+	_, err = s.st.Coaches.ApplyHubCertifications(ctx, []contract.CertificationWire{{Seq: 1, Code: code, CoachName: "Robin Coach", Status: contract.CertCurrent,
 		IssuedOn: "2024-07-01", ExpiresOn: "2026-07-31", Modules: []string{}}})
 	s.must(err)
 
@@ -34,7 +34,7 @@ func TestHubCertificationAtTheSite(t *testing.T) {
 	if st := s.call(dir, http.MethodPost, "/api/v1/coaches/"+co.ID+"/hub-certification", map[string]string{"code": "IML-ZZZZ-ZZZZ-ZZZZ-ZZZZ"}, &p); st != http.StatusUnprocessableEntity || !p.has("code", "no certification") {
 		t.Fatalf("unknown code: %d %s", st, p.all())
 	}
-	if c, _ := s.st.Coach(ctx, co.ID); c.CertCode != "" {
+	if c, _ := s.st.Coaches.Coach(ctx, co.ID); c.CertCode != "" {
 		t.Fatalf("a refused code was recorded: %+v", c)
 	}
 	if st := s.call(dir, http.MethodPost, "/api/v1/coaches/nope/hub-certification", map[string]string{"code": code}, nil); st != http.StatusNotFound {
@@ -46,7 +46,7 @@ func TestHubCertificationAtTheSite(t *testing.T) {
 	if st, _ := b.post("/coaches/"+co.ID+"/hub-certification", url.Values{"code": {"iml-aaaa-bbbb-cccc-dddd"}}); st != http.StatusOK {
 		t.Fatalf("link on the page: %d", st)
 	}
-	c, _ := s.st.Coach(ctx, co.ID)
+	c, _ := s.st.Coaches.Coach(ctx, co.ID)
 	if c.CertCode != code || c.CertSource != "hub" {
 		t.Fatalf("linked %+v", c)
 	}
@@ -65,7 +65,7 @@ func TestHubCertificationAtTheSite(t *testing.T) {
 	if st, _, _ := s.do(coachTok, http.MethodGet, "/api/v1/kit-files/"+sha, "", nil); st != http.StatusNotFound {
 		t.Fatalf("missing file: %d", st)
 	}
-	s.must(s.st.SaveKitFile(ctx, sha, "application/pdf", data))
+	s.must(s.st.Coaches.SaveKitFile(ctx, sha, "application/pdf", data))
 	st, h, got := s.send(coachTok, http.MethodGet, "/api/v1/kit-files/"+sha, "", nil)
 	if st != http.StatusOK || string(got) != string(data) || h.Get("Content-Type") != "application/pdf" || h.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("file: %d %q", st, h.Get("Content-Type"))

@@ -28,7 +28,7 @@ func TestImportThroughTheAPIAndThePage(t *testing.T) {
 	if st != 422 || !strings.Contains(body, `"row 3.manages_finances"`) {
 		t.Fatalf("bad file: %d %s", st, body)
 	}
-	if ps, _ := s.st.Participants(t.Context()); len(ps) != 0 {
+	if ps, _ := s.st.Participants.Participants(t.Context()); len(ps) != 0 {
 		t.Fatal("a refused file imported someone")
 	}
 	good := csv[:strings.LastIndex(strings.TrimRight(csv, "\n"), "\n")+1]
@@ -51,7 +51,7 @@ func TestImportThroughTheAPIAndThePage(t *testing.T) {
 	if st != 200 || !strings.Contains(string(page), "1 coaches checked") {
 		t.Fatalf("page dry run: %d", st)
 	}
-	if cs, _ := s.st.Coaches(t.Context()); len(cs) != 0 {
+	if cs, _ := s.st.Coaches.Coaches(t.Context()); len(cs) != 0 {
 		t.Fatal("a dry run imported a coach")
 	}
 }

@@ -79,7 +79,7 @@ func TestIntakeEditWithHistory(t *testing.T) {
 	mustContain(t, "bad intake", body, `id="error-summary"`, `href="#first_name"`, `href="#address"`, "Enter the first name (at most 100 characters)",
 		"Use at most 300 characters: this has 301", `aria-invalid="true" aria-describedby="first_name-hint err-first_name"`,
 		`value="`+strings.Repeat("a", 301)+`"`)
-	if got, _ := s.st.Participant(ctx, p.ID); got != p {
+	if got, _ := s.st.Participants.Participant(ctx, p.ID); got != p {
 		t.Errorf("a refused form changed the participant: %+v", got)
 	}
 	f = intakeForm(p)
@@ -87,7 +87,7 @@ func TestIntakeEditWithHistory(t *testing.T) {
 	if st, body := b.post("/participants/"+p.ID+"/intake", f); st != 422 || !strings.Contains(body, "Choose one of the site&#39;s coaches") {
 		t.Errorf("no such coach: %d", st)
 	}
-	if ch, _ := s.st.ParticipantChanges(ctx, p.ID); len(ch) != 0 {
+	if ch, _ := s.st.Participants.ParticipantChanges(ctx, p.ID); len(ch) != 0 {
 		t.Errorf("a refused form wrote history: %+v", ch)
 	}
 
@@ -101,7 +101,7 @@ func TestIntakeEditWithHistory(t *testing.T) {
 	}
 	mustContain(t, "after the change", body, "Intake details saved", "12 Elm Street, Springfield", `id="profile-coach">Casey Coach`,
 		`id="intake-history-table"`, "Dana Director", "<td>Address</td><td>–</td><td>12 Elm Street, Springfield</td>", "<td>Coach</td><td>–</td><td>Casey Coach</td>")
-	ch, _ := s.st.ParticipantChanges(ctx, p.ID)
+	ch, _ := s.st.Participants.ParticipantChanges(ctx, p.ID)
 	if len(ch) != 2 || ch[0].ChangedBy != dir.ID {
 		t.Fatalf("history: %+v", ch)
 	}
@@ -109,7 +109,7 @@ func TestIntakeEditWithHistory(t *testing.T) {
 	if st, _ := b.post("/participants/"+p.ID+"/intake", f); st != 200 {
 		t.Fatalf("same again: %d", st)
 	}
-	if ch, _ := s.st.ParticipantChanges(ctx, p.ID); len(ch) != 2 {
+	if ch, _ := s.st.Participants.ParticipantChanges(ctx, p.ID); len(ch) != 2 {
 		t.Errorf("an unchanged form wrote history: %d lines", len(ch))
 	}
 
@@ -132,7 +132,7 @@ func TestIntakeEditWithHistory(t *testing.T) {
 func hostileIntake(t *testing.T, s *site, b *browser, id string) {
 	t.Helper()
 	ctx := context.Background()
-	p, _ := s.st.Participant(ctx, id)
+	p, _ := s.st.Participants.Participant(ctx, id)
 	before := p.Address
 	f := intakeForm(p)
 	f.Set("address", "12 Elm\x00Street")
@@ -170,7 +170,7 @@ func hostileIntake(t *testing.T, s *site, b *browser, id string) {
 	if st, _ := b.get("/participants/nope/intake"); st != 404 {
 		t.Errorf("no such participant: %d", st)
 	}
-	if got, _ := s.st.Participant(ctx, p.ID); got.Address != before {
+	if got, _ := s.st.Participants.Participant(ctx, p.ID); got.Address != before {
 		t.Errorf("a refused request changed the address to %q", got.Address)
 	}
 }
@@ -179,7 +179,7 @@ func hostileIntake(t *testing.T, s *site, b *browser, id string) {
 // answer is the profile, and the history has one line of it.
 func sameIntakeInParallel(t *testing.T, s *site, b *browser, id string) {
 	t.Helper()
-	p, _ := s.st.Participant(context.Background(), id)
+	p, _ := s.st.Participants.Participant(context.Background(), id)
 	f := intakeForm(p)
 	f.Set("address", "3 Oak Road")
 	var wg sync.WaitGroup
@@ -205,7 +205,7 @@ func sameIntakeInParallel(t *testing.T, s *site, b *browser, id string) {
 		t.Errorf("parallel: %s", e)
 	}
 	n := 0
-	ch, _ := s.st.ParticipantChanges(context.Background(), p.ID)
+	ch, _ := s.st.Participants.ParticipantChanges(context.Background(), p.ID)
 	for _, c := range ch {
 		if c.NewValue == "3 Oak Road" {
 			n++

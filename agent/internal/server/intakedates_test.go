@@ -29,7 +29,7 @@ func TestIntakeDatesThatCannotBeTrue(t *testing.T) {
 			t.Errorf("%s %s: %d, not refused next to the field with %q", c.field, c.day, st, c.msg)
 		}
 	}
-	if got, _ := s.st.Participant(context.Background(), p.ID); got != p {
+	if got, _ := s.st.Participants.Participant(context.Background(), p.ID); got != p {
 		t.Fatalf("a refused form changed the participant: %+v", got)
 	}
 	f := intakeForm(p)
@@ -56,7 +56,7 @@ func TestIntakeDatesThatCannotBeTrue(t *testing.T) {
 	if st != 422 || !strings.Contains(body, "Enter a day on or after the enrollment on Mon 12 Jan 2026") {
 		t.Errorf("a midpoint interview before enrollment: %d", st)
 	}
-	if ivs, err := s.st.Interviews(context.Background(), p.ID); err != nil || len(ivs) != 0 {
+	if ivs, err := s.st.Participants.Interviews(context.Background(), p.ID); err != nil || len(ivs) != 0 {
 		t.Errorf("refused interviews were saved: %v %v", ivs, err)
 	}
 }

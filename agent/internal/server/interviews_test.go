@@ -179,7 +179,7 @@ func TestUnansweredThroughTheForm(t *testing.T) {
 		if st != 422 || !strings.Contains(body, want) {
 			t.Errorf("%s: %d, the page does not say %q", name, st, want)
 		}
-		if ivs, _ := s.st.Interviews(context.Background(), p.ID); len(ivs) != 0 {
+		if ivs, _ := s.st.Participants.Interviews(context.Background(), p.ID); len(ivs) != 0 {
 			t.Fatalf("%s: a refused form saved an interview", name)
 		}
 	}
@@ -203,7 +203,7 @@ func TestUnansweredThroughTheForm(t *testing.T) {
 	if st, _ := b.post("/participants/"+p.ID+"/interviews", form()); st != 200 {
 		t.Fatalf("good form: %d", st)
 	}
-	ivs, _ := s.st.Interviews(context.Background(), p.ID)
+	ivs, _ := s.st.Participants.Interviews(context.Background(), p.ID)
 	iv := ivs["eligibility"]
 	if got := iv.ChoicesOf(); got[asked[1].Code] != contract.NotAsked || got[asked[2].Code] != contract.Declined || got[asked[0].Code] != store.ChoicePresent || len(got) != len(asked) {
 		t.Fatalf("stored %v", got)

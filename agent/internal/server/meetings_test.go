@@ -34,24 +34,24 @@ func newMTSite(t *testing.T) *mtSite {
 	casey := s.certifiedCoach("Casey", s.caseyUser.ID)
 	robin := s.certifiedCoach("Robin", robinUser.ID)
 	var err error
-	s.group, err = st.AddCohort(ctx, store.CohortInput{Name: "Tuesday group", Model: program.ModelPeerPartners, StartDate: "2026-01-12", CoachID: casey.ID})
+	s.group, err = st.Cohorts.AddCohort(ctx, store.CohortInput{Name: "Tuesday group", Model: program.ModelPeerPartners, StartDate: "2026-01-12", CoachID: casey.ID})
 	must(err)
-	s.oneToOne, err = st.AddCohort(ctx, store.CohortInput{Name: "Casey's caseload", Model: program.ModelSocialExplorations, StartDate: "2026-01-12", CoachID: casey.ID})
+	s.oneToOne, err = st.Cohorts.AddCohort(ctx, store.CohortInput{Name: "Casey's caseload", Model: program.ModelSocialExplorations, StartDate: "2026-01-12", CoachID: casey.ID})
 	must(err)
-	robinGroup, err := st.AddCohort(ctx, store.CohortInput{Name: "Robin's group", Model: program.ModelPeerPartners, StartDate: "2026-01-12", CoachID: robin.ID})
+	robinGroup, err := st.Cohorts.AddCohort(ctx, store.CohortInput{Name: "Robin's group", Model: program.ModelPeerPartners, StartDate: "2026-01-12", CoachID: robin.ID})
 	must(err)
 	for _, n := range []string{"Ann", "Ben", "Cal", "Dee", "Eve", "Fay"} {
 		p := s.participant(n)
-		must(st.AddMember(ctx, s.group.ID, p.ID, "2026-01-12"))
+		must(st.Cohorts.AddMember(ctx, s.group.ID, p.ID, "2026-01-12"))
 		s.members = append(s.members, p)
 	}
 	for _, n := range []string{"Gus", "Hal"} {
 		p := s.participant(n)
-		must(st.AddMember(ctx, s.oneToOne.ID, p.ID, "2026-01-12"))
+		must(st.Cohorts.AddMember(ctx, s.oneToOne.ID, p.ID, "2026-01-12"))
 		s.pair = append(s.pair, p)
 	}
 	s.robinPerson = s.participant("Ria")
-	must(st.AddMember(ctx, robinGroup.ID, s.robinPerson.ID, "2026-01-12"))
+	must(st.Cohorts.AddMember(ctx, robinGroup.ID, s.robinPerson.ID, "2026-01-12"))
 	s.outsider = s.participant("Out")
 	return s
 }
@@ -107,7 +107,7 @@ func TestMeetingsThroughTheAPI(t *testing.T) {
 	if st := s.call(s.casey, "GET", "/api/v1/cohorts/nope/meetings", nil, nil); st != 404 {
 		t.Fatalf("an unknown cohort: %d", st)
 	}
-	if ms, _ := s.st.Meetings(context.Background(), s.group.ID, 0); len(ms) != 0 {
+	if ms, _ := s.st.Meetings.Meetings(context.Background(), s.group.ID, 0); len(ms) != 0 {
 		t.Fatalf("%d meetings stored by refused requests", len(ms))
 	}
 
@@ -264,7 +264,7 @@ func TestMeetingsOnTheCohortPage(t *testing.T) {
 	}
 	mustContain(t, "bad meeting form", body, `id="error-summary"`, "nothing was saved", "Lesson plan: \u201cEffective listening\u201d is a plan for another theme",
 		"Out Example: is not a member", "Skills practised: name at least one", "Role play went well.")
-	if ms, _ := s.st.Meetings(context.Background(), s.group.ID, 0); len(ms) != 0 {
+	if ms, _ := s.st.Meetings.Meetings(context.Background(), s.group.ID, 0); len(ms) != 0 {
 		t.Fatal("a refused form stored a meeting")
 	}
 	// Without the CSRF field nothing happens.
@@ -279,7 +279,7 @@ func TestMeetingsOnTheCohortPage(t *testing.T) {
 	}
 	mustContain(t, "after recording", body, "Meeting recorded.", `id="meeting-list"`, "Tue 16 Jun 2026", "Month 6: Thoughts &amp; Beliefs", "Affirmations, Self-care",
 		"5 of 6 present", "Absent: Ann Example", "Role play went well.")
-	ms, _ := s.st.Meetings(context.Background(), s.group.ID, 0)
+	ms, _ := s.st.Meetings.Meetings(context.Background(), s.group.ID, 0)
 	if len(ms) != 1 || ms[0].Present != 5 || ms[0].RecordedBy != s.caseyUser.ID {
 		t.Fatalf("stored meetings %+v", ms)
 	}
@@ -295,12 +295,12 @@ func TestMeetingsOnTheCohortPage(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("one-to-one meeting: %d", st)
 	}
-	if ms, _ := s.st.Meetings(context.Background(), s.oneToOne.ID, 0); len(ms) != 1 || ms[0].Present != 0 || len(ms[0].Attendance) != 1 {
+	if ms, _ := s.st.Meetings.Meetings(context.Background(), s.oneToOne.ID, 0); len(ms) != 1 || ms[0].Present != 0 || len(ms[0].Attendance) != 1 {
 		t.Fatalf("one-to-one meetings %+v", ms)
 	}
 
 	// A cohort that has not started takes no meetings yet.
-	later, err := s.st.AddCohort(context.Background(), store.CohortInput{Name: "Autumn group", Model: program.ModelPeerPartners, StartDate: "2026-09-01", CoachID: s.group.CoachID})
+	later, err := s.st.Cohorts.AddCohort(context.Background(), store.CohortInput{Name: "Autumn group", Model: program.ModelPeerPartners, StartDate: "2026-09-01", CoachID: s.group.CoachID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +342,7 @@ func TestJournalOnTheParticipantPage(t *testing.T) {
 		t.Fatalf("an empty journal: %d", st)
 	}
 	mustContain(t, "empty journal", body, "Answer at least one")
-	if es, _ := s.st.Journals(context.Background(), p.ID); len(es) != 0 {
+	if es, _ := s.st.Journals.Journals(context.Background(), p.ID); len(es) != 0 {
 		t.Fatal("a refused form stored a journal")
 	}
 

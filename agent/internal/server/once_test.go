@@ -29,9 +29,9 @@ func TestSameFormSentManyTimes(t *testing.T) {
 		}
 		return m[1]
 	}
-	coaches, err := s.st.Coaches(ctx)
+	coaches, err := s.st.Coaches.Coaches(ctx)
 	s.must(err)
-	ps, err := s.st.Participants(ctx)
+	ps, err := s.st.Participants.Participants(ctx)
 	s.must(err)
 	for _, c := range []struct {
 		page, action string
@@ -63,16 +63,16 @@ func TestSameFormSentManyTimes(t *testing.T) {
 			}
 		}
 	}
-	if after, _ := s.st.Coaches(ctx); len(after) != len(coaches)+1 {
+	if after, _ := s.st.Coaches.Coaches(ctx); len(after) != len(coaches)+1 {
 		t.Errorf("the coach form sent 10 times added %d coaches", len(after)-len(coaches))
 	}
-	if after, _ := s.st.Participants(ctx); len(after) != len(ps)+1 {
+	if after, _ := s.st.Participants.Participants(ctx); len(after) != len(ps)+1 {
 		t.Errorf("the participant form sent 10 times added %d participants", len(after)-len(ps))
 	}
 	if st, _ := b.post("/coaches", url.Values{"name": {"Noor Haddad"}, "email": {"noor@example.org"}, "once": {token("/coaches")}}); st != http.StatusOK {
 		t.Fatalf("a second coach from the form shown again: %d", st)
 	}
-	if after, _ := s.st.Coaches(ctx); len(after) != len(coaches)+2 {
+	if after, _ := s.st.Coaches.Coaches(ctx); len(after) != len(coaches)+2 {
 		t.Errorf("after a second coach: %d more, want 2", len(after)-len(coaches))
 	}
 }

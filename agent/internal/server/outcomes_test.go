@@ -24,7 +24,7 @@ import (
 // the outbox hold, to show a refused request changed nothing.
 func (s *site) hospitalizationState(id string) (store.Hospitalizations, int64) {
 	s.t.Helper()
-	h, err := s.st.HospitalizationsOf(context.Background(), id)
+	h, err := s.st.Outcomes.HospitalizationsOf(context.Background(), id)
 	s.must(err)
 	var n int64
 	s.must(s.st.DB.Model(&store.SyncRecord{}).Where("type = ?", contract.TypeHospitalization).Count(&n).Error)
@@ -39,7 +39,7 @@ func TestHospitalizationsAPI(t *testing.T) {
 	none := s.participant("Noconsent")
 	in := store.ParticipantInput{FirstName: "Con", LastName: "Sent", BirthDate: "1985-02-03", EnrolledOn: "2026-01-12", InformedConsent: true, ManagesFinances: true,
 		SetsGoals: true, AcceptsResponsibilities: true, AgreementSignedOn: "2026-01-12", HospitalizationConsentOn: "2026-01-12"}
-	p, err := s.st.AddParticipant(context.Background(), in)
+	p, err := s.st.Participants.AddParticipant(context.Background(), in)
 	s.must(err)
 	base := "/api/v1/participants/" + p.ID
 
@@ -216,7 +216,7 @@ func TestSurveyPages(t *testing.T) {
 	if st != 200 || !strings.Contains(body, "Thank you") {
 		t.Fatalf("the next person: %d", st)
 	}
-	counts, err := s.st.SurveyCounts(context.Background())
+	counts, err := s.st.Surveys.SurveyCounts(context.Background())
 	s.must(err)
 	total := 0
 	for _, c := range counts {
@@ -252,9 +252,9 @@ func TestParticipantPageShowsOutcomes(t *testing.T) {
 		}
 		return m
 	}
-	_, err := s.st.RecordInterview(ctx, p.ID, "eligibility", store.InterviewInput{InterviewedOn: "2026-01-12", Answers: answers(false)})
+	_, err := s.st.Participants.RecordInterview(ctx, p.ID, "eligibility", store.InterviewInput{InterviewedOn: "2026-01-12", Answers: answers(false)})
 	s.must(err)
-	_, err = s.st.RecordInterview(ctx, p.ID, "midpoint", store.InterviewInput{InterviewedOn: "2026-06-15", Answers: answers(true)})
+	_, err = s.st.Participants.RecordInterview(ctx, p.ID, "midpoint", store.InterviewInput{InterviewedOn: "2026-06-15", Answers: answers(true)})
 	s.must(err)
 	b := s.browser("dir@example.org")
 	body := ""
@@ -272,7 +272,7 @@ func TestParticipantPageShowsOutcomes(t *testing.T) {
 	// With consent: the forms, then what was recorded through them.
 	in := store.ParticipantInput{FirstName: "Con", LastName: "Sent", BirthDate: "1985-02-03", EnrolledOn: "2026-01-12", InformedConsent: true, ManagesFinances: true,
 		SetsGoals: true, AcceptsResponsibilities: true, AgreementSignedOn: "2026-01-12", HospitalizationConsentOn: "2026-01-12"}
-	q, err := s.st.AddParticipant(ctx, in)
+	q, err := s.st.Participants.AddParticipant(ctx, in)
 	s.must(err)
 	st, body := b.get("/participants/" + q.ID + "?tab=hospitalizations")
 	mustContain(t, "consented participant page", body, "hosp-before-form", "hosp-stay-form", "service-change-form", "not recorded yet")
@@ -308,7 +308,7 @@ func TestSurveysAreNotLogged(t *testing.T) {
 	srv := httptest.NewServer(server.New(server.Config{}, st, slog.New(slog.NewJSONHandler(&buf, nil))).Handler())
 	t.Cleanup(srv.Close)
 	s := &site{t: t, st: st, srv: srv}
-	codes, err := st.IssueSurveyCodes(context.Background(), "midpoint", "", 1)
+	codes, err := st.Surveys.IssueSurveyCodes(context.Background(), "midpoint", "", 1)
 	s.must(err)
 	if code := s.call("", http.MethodPost, "/api/v1/survey/responses", map[string]any{"code": codes[0], "answers": surveyAnswers("somewhat_agree")}, nil); code != 201 {
 		t.Fatalf("survey: %d", code)

@@ -54,7 +54,7 @@ func TestParticipantFillsInTheirOwnJournal(t *testing.T) {
 		t.Fatalf("another coach gives access: %d", st)
 	}
 	login, code := s.issueAccess(ann)
-	_, err := s.st.SaveJournal(ctx, ben.ID, "2026-06-15", s.caseyUser.ID, map[string]string{"week_summary": "BEN-PRIVATE-WEEK"})
+	_, err := s.st.Journals.SaveJournal(ctx, ben.ID, "2026-06-15", s.caseyUser.ID, map[string]string{"week_summary": "BEN-PRIVATE-WEEK"})
 	s.must(err)
 
 	// Signed out, the journal sends to its own sign-in page.
@@ -87,11 +87,11 @@ func TestParticipantFillsInTheirOwnJournal(t *testing.T) {
 	if st != 200 || !strings.Contains(body, "Saved your journal for the week of Monday 15 June.") || !strings.Contains(body, "waiting for your coach") {
 		t.Fatalf("save: %d", st)
 	}
-	es, _ := s.st.Journals(ctx, ann.ID)
+	es, _ := s.st.Journals.Journals(ctx, ann.ID)
 	if len(es) != 1 || es[0].EnteredByKind != store.EnteredByParticipant || es[0].EnteredBy != ann.ID || es[0].ReviewedAt != nil {
 		t.Fatalf("Ann's entries %+v", es)
 	}
-	if es, _ := s.st.Journals(ctx, ben.ID); len(es) != 1 || es[0].AnswersOf()["week_summary"] != "BEN-PRIVATE-WEEK" {
+	if es, _ := s.st.Journals.Journals(ctx, ben.ID); len(es) != 1 || es[0].AnswersOf()["week_summary"] != "BEN-PRIVATE-WEEK" {
 		t.Fatalf("Ben's entries changed: %+v", es)
 	}
 	if st, body := b.post("/journal", url.Values{"week_start": {"2026-06-22"}, "a_week_summary": {"x"}}); st != 422 || !strings.Contains(body, "nothing was saved") {

@@ -34,18 +34,18 @@ func newPairsSite(t *testing.T) *pairsSite {
 	s.c1, s.c2 = c1, c2
 	cohort := func(name string, u store.User, mixed bool) store.Cohort {
 		co := s.certifiedCoach(name, u.ID)
-		g, err := s.st.AddCohort(ctx, store.CohortInput{Name: name + "'s group", Model: "peer_partners", StartDate: "2026-01-12", CoachID: co.ID, MixedPairs: mixed})
+		g, err := s.st.Cohorts.AddCohort(ctx, store.CohortInput{Name: name + "'s group", Model: "peer_partners", StartDate: "2026-01-12", CoachID: co.ID, MixedPairs: mixed})
 		s.must(err)
 		return g
 	}
 	s.cohort, s.other = cohort("Casey", u1, false), cohort("Robin", u2, true)
 	for _, first := range []string{"Avery", "Blake", "Casey", "Drew"} {
 		p := s.participant(first)
-		s.must(s.st.AddMember(ctx, s.cohort.ID, p.ID, "2026-01-12"))
+		s.must(s.st.Cohorts.AddMember(ctx, s.cohort.ID, p.ID, "2026-01-12"))
 		s.ps = append(s.ps, p)
 	}
 	s.outsider = s.participant("Emery")
-	s.must(s.st.AddMember(ctx, s.other.ID, s.outsider.ID, "2026-01-12"))
+	s.must(s.st.Cohorts.AddMember(ctx, s.other.ID, s.outsider.ID, "2026-01-12"))
 	return s
 }
 
@@ -323,7 +323,7 @@ func TestPairsAndOutingsPages(t *testing.T) {
 			t.Errorf("bad outing %v: the form lost what was entered", c.form)
 		}
 	}
-	if os, _ := s.st.Outings(ctx, ps[0].ID); len(os) != 0 {
+	if os, _ := s.st.Outings.Outings(ctx, ps[0].ID); len(os) != 0 {
 		t.Fatalf("refused outings were stored: %+v", os)
 	}
 	for _, f := range []url.Values{
@@ -335,7 +335,7 @@ func TestPairsAndOutingsPages(t *testing.T) {
 			t.Fatalf("record outing %v: %d", f, st)
 		}
 	}
-	os, _ := s.st.Outings(ctx, ps[0].ID)
+	os, _ := s.st.Outings.Outings(ctx, ps[0].ID)
 	if len(os) != 3 || os[1].CostCents != 1250 || os[2].CostCents != 450 {
 		t.Fatalf("outings %+v", os)
 	}
@@ -362,10 +362,10 @@ func TestPairsAndOutingsPages(t *testing.T) {
 	if st, _ := b.post("/participants/"+ps[0].ID+"/pairing-profile", url.Values{"interests": {"Hiking, board games, , cooking"}, "gender": {"man"}, "notes": {"mornings"}}); st != 200 {
 		t.Fatalf("profile: %d", st)
 	}
-	if pp, _ := s.st.PairingProfileOf(ctx, ps[0].ID); strings.Join(pp.InterestList(), ",") != "hiking,board games,cooking" || pp.Gender != "man" {
+	if pp, _ := s.st.Pairs.PairingProfileOf(ctx, ps[0].ID); strings.Join(pp.InterestList(), ",") != "hiking,board games,cooking" || pp.Gender != "man" {
 		t.Fatalf("profile stored %+v", pp)
 	}
-	if _, err := s.st.SavePairingProfile(ctx, ps[2].ID, store.PairingProfileInput{Interests: []string{"hiking", "cooking", "board games"}, Gender: "man"}); err != nil {
+	if _, err := s.st.Pairs.SavePairingProfile(ctx, ps[2].ID, store.PairingProfileInput{Interests: []string{"hiking", "cooking", "board games"}, Gender: "man"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -386,7 +386,7 @@ func TestPairsAndOutingsPages(t *testing.T) {
 	if st, _ := b.post("/cohorts/"+s.cohort.ID+"/pairs", url.Values{"participant_a": {ps[1].ID}, "participant_b": {ps[3].ID}, "participant_c": {""}, "formed_on": {"2026-06-20"}}); st != 200 {
 		t.Fatalf("pair by hand: %d", st)
 	}
-	v, _ := s.st.CohortPairs(ctx, s.cohort.ID)
+	v, _ := s.st.Pairs.CohortPairs(ctx, s.cohort.ID)
 	if len(v.Current) != 2 || len(v.Unpaired) != 0 {
 		t.Fatalf("after pairing: %+v", v)
 	}
@@ -402,7 +402,7 @@ func TestPairsAndOutingsPages(t *testing.T) {
 	if st != 422 || !strings.Contains(body, "choose why the pair ends") || !strings.Contains(body, "<details open>") || !strings.Contains(body, "they asked") {
 		t.Fatalf("end without a reason: %d", st)
 	}
-	if v, _ := s.st.CohortPairs(ctx, s.cohort.ID); len(v.Current) != 2 {
+	if v, _ := s.st.Pairs.CohortPairs(ctx, s.cohort.ID); len(v.Current) != 2 {
 		t.Fatal("a refused end changed the pairs")
 	}
 	if st, _ := b.post(endPath, url.Values{"ended_on": {"2026-06-20"}, "reason": {"not_working_well"}, "note": {"they asked"}}); st != 200 {
@@ -434,7 +434,7 @@ func TestPairsAndOutingsPages(t *testing.T) {
 	if st, _ := other.post("/cohorts/"+s.cohort.ID+"/pairs", url.Values{"participant_id": {ps[0].ID, ps[2].ID}, "formed_on": {"2026-06-20"}}); st != 403 {
 		t.Errorf("another coach pairs: %d", st)
 	}
-	if os, _ := s.st.Outings(ctx, ps[0].ID); len(os) != 3 {
+	if os, _ := s.st.Outings.Outings(ctx, ps[0].ID); len(os) != 3 {
 		t.Fatal("a refused form stored an outing")
 	}
 	// Their own group's page renders the section too.

@@ -35,16 +35,16 @@ func newListSite(t *testing.T) *listSite {
 	rc := s.certifiedCoach("Robin Coach", robin.ID)
 	ls.olga = s.enroll("Olga", "Petrova", "2025-05-04", "")
 	ls.wes = s.enroll("Wes", "Turner", "2026-02-02", "")
-	s.must(s.st.Withdraw(ctx, ls.wes.ID))
+	s.must(s.st.Participants.Withdraw(ctx, ls.wes.ID))
 	ls.lea = s.enroll("Lea", "Moreno", "2026-01-05", "")
-	s.must(s.st.AddMember(ctx, ls.cohort.ID, ls.lea.ID, "2026-01-05"))
-	s.must(s.st.RemoveMember(ctx, ls.cohort.ID, ls.lea.ID, "2026-03-01"))
+	s.must(s.st.Cohorts.AddMember(ctx, ls.cohort.ID, ls.lea.ID, "2026-01-05"))
+	s.must(s.st.Cohorts.RemoveMember(ctx, ls.cohort.ID, ls.lea.ID, "2026-03-01"))
 	ls.jose = s.enroll("José", "Álvarez", "2026-03-09", rc.ID)
 	var err error
-	ls.caseload, err = s.st.AddCohort(ctx, store.CohortInput{Name: "Robin's caseload", Model: program.ModelSocialExplorations, StartDate: "2026-03-01",
+	ls.caseload, err = s.st.Cohorts.AddCohort(ctx, store.CohortInput{Name: "Robin's caseload", Model: program.ModelSocialExplorations, StartDate: "2026-03-01",
 		CoachID: rc.ID, MeetingDay: "monday", MeetingTime: "10:00", Frequency: "biweekly"})
 	s.must(err)
-	s.must(s.st.AddMember(ctx, ls.caseload.ID, ls.jose.ID, "2026-03-09"))
+	s.must(s.st.Cohorts.AddMember(ctx, ls.caseload.ID, ls.jose.ID, "2026-03-09"))
 	return ls
 }
 
@@ -219,7 +219,7 @@ func TestCompletedParticipantJoinsOnlyWhenConfirmed(t *testing.T) {
 		!prob.has("confirm_year_ended", "program year ended on Sun 3 May 2026") {
 		t.Fatalf("completed, no flag: %d %s", st, prob.all())
 	}
-	v, err := ls.st.ViewCohort(context.Background(), ls.caseload.ID)
+	v, err := ls.st.Cohorts.ViewCohort(context.Background(), ls.caseload.ID)
 	ls.must(err)
 	if len(v.MemberIDs) != 1 {
 		t.Fatalf("the refused participant joined: %v", v.MemberIDs)
@@ -243,14 +243,14 @@ func TestCompletedParticipantJoinsOnlyWhenConfirmed(t *testing.T) {
 		!strings.Contains(page, "<h1>Robin&#39;s caseload</h1>") || !strings.Contains(page, "Petrova, Olga</a>\n<details>") {
 		t.Fatalf("page, confirmed: %d", st)
 	}
-	v, err = ls.st.ViewCohort(context.Background(), ls.caseload.ID)
+	v, err = ls.st.Cohorts.ViewCohort(context.Background(), ls.caseload.ID)
 	ls.must(err)
 	if len(v.MemberIDs) != 2 {
 		t.Fatalf("confirmed, not joined: %v", v.MemberIDs)
 	}
 
 	// The API with the flag; someone whose year runs needs none.
-	ls.must(ls.st.RemoveMember(context.Background(), ls.caseload.ID, ls.olga.ID, "2026-06-17"))
+	ls.must(ls.st.Cohorts.RemoveMember(context.Background(), ls.caseload.ID, ls.olga.ID, "2026-06-17"))
 	if st := ls.call(ls.dir, "POST", path, map[string]any{"participant_id": ls.olga.ID, "joined_on": "2026-06-18", "confirm_year_ended": true}, nil); st != 200 {
 		t.Fatalf("completed, with the flag: %d", st)
 	}

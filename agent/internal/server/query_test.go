@@ -38,7 +38,7 @@ func TestQueryTakenAsMeant(t *testing.T) {
 	if st != http.StatusBadRequest || !strings.Contains(page, "was sent more than once") {
 		t.Fatalf("intake with a field twice: %d", st)
 	}
-	ps, err := s.st.Participants(context.Background())
+	ps, err := s.st.Participants.Participants(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

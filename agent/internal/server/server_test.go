@@ -128,13 +128,13 @@ func TestPagesRender(t *testing.T) {
 	if st, body := b.post("/coaches", url.Values{"csrf": {csrf}, "name": {""}, "email": {"not an email"}}); st != 422 || !strings.Contains(body, "Enter an email address such as name@example.org") {
 		t.Fatalf("bad coach form: %d", st)
 	}
-	if cs, _ := s.st.Coaches(context.Background()); len(cs) != 0 {
+	if cs, _ := s.st.Coaches.Coaches(context.Background()); len(cs) != 0 {
 		t.Fatal("a refused form stored a coach")
 	}
 	if st, _ := b.post("/coaches", url.Values{"csrf": {csrf}, "name": {"Casey"}, "bio": {"Likes hiking"}}); st != 200 {
 		t.Fatalf("add coach: %d", st)
 	}
-	cs, _ := s.st.Coaches(context.Background())
+	cs, _ := s.st.Coaches.Coaches(context.Background())
 	if st, _ := b.post("/coaches/"+cs[0].ID+"/certification", url.Values{"csrf": {csrf}, "code": {"PLC-1"}, "certified_until": {"2027-01-01"}}); st != 200 {
 		t.Fatalf("certify: %d", st)
 	}
@@ -146,7 +146,7 @@ func TestPagesRender(t *testing.T) {
 	if st, _ := b.post("/cohorts", url.Values{"csrf": {csrf}, "name": {"G"}, "model": {"peer_partners"}, "start_date": {"2026-01-12"}, "coach_id": {cs[0].ID}, "mixed_pairs": {"true"}}); st != 200 {
 		t.Fatalf("add cohort: %d", st)
 	}
-	cohorts, _ := s.st.Cohorts(context.Background(), "")
+	cohorts, _ := s.st.Cohorts.Cohorts(context.Background(), "")
 	for _, path := range []string{"/participants", "/coaches", "/cohorts", "/cohorts/" + cohorts[0].ID, "/audit", "/sync"} {
 		if st, body := b.get(path); st != 200 || !strings.Contains(body, "</html>") {
 			t.Errorf("GET %s: %d", path, st)

@@ -59,12 +59,12 @@ func TestFormsBeforeASessionNeedTheirToken(t *testing.T) {
 	if n, _ := s.st.UserCount(ctx); n != 1 {
 		t.Fatal("set-up with its token created no account")
 	}
-	p, err := s.st.AddParticipant(ctx, store.ParticipantInput{FirstName: "Ann", LastName: "Example", BirthDate: "1980-05-05", EnrolledOn: "2026-01-14",
+	p, err := s.st.Participants.AddParticipant(ctx, store.ParticipantInput{FirstName: "Ann", LastName: "Example", BirthDate: "1980-05-05", EnrolledOn: "2026-01-14",
 		InformedConsent: true, ManagesFinances: true, SetsGoals: true, AcceptsResponsibilities: true, AgreementSignedOn: "2026-01-14"})
 	s.must(err)
 	dirs, err := s.st.Users(ctx, store.RoleDirector)
 	s.must(err)
-	a, code, err := s.st.IssueJournalAccess(ctx, p.ID, dirs[0].ID)
+	a, code, err := s.st.Journals.IssueJournalAccess(ctx, p.ID, dirs[0].ID)
 	s.must(err)
 
 	forms := []struct {
@@ -243,10 +243,10 @@ func TestSignInLockoutHoldsUnderParallelRequests(t *testing.T) {
 		t.Fatalf("the right password after the burst: %d, Retry-After %q", r.status, r.retryAfter)
 	}
 
-	p, err := s.st.AddParticipant(ctx, store.ParticipantInput{FirstName: "Ann", LastName: "Example", BirthDate: "1980-05-05", EnrolledOn: "2026-01-14",
+	p, err := s.st.Participants.AddParticipant(ctx, store.ParticipantInput{FirstName: "Ann", LastName: "Example", BirthDate: "1980-05-05", EnrolledOn: "2026-01-14",
 		InformedConsent: true, ManagesFinances: true, SetsGoals: true, AcceptsResponsibilities: true, AgreementSignedOn: "2026-01-14"})
 	s.must(err)
-	a, code, err := s.st.IssueJournalAccess(ctx, p.ID, u.ID)
+	a, code, err := s.st.Journals.IssueJournalAccess(ctx, p.ID, u.ID)
 	s.must(err)
 	if st, _ := s.newBrowser().fill("/journal/start", url.Values{"login": {a.Login}, "code": {code}, "pin": {"246810"}, "pin2": {"246810"}}); st != http.StatusOK {
 		t.Fatalf("start the journal: %d", st)

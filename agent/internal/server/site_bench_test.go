@@ -281,11 +281,11 @@ func (sb *siteBuilder) staff(day time.Time) {
 		if k.user, err = sb.st.AddUser(sb.ctx, email, k.name, store.RoleCoach, password); err != nil {
 			sb.fatal(day, "coach account", err)
 		}
-		if k.coach, err = sb.st.AddCoach(sb.ctx, store.CoachInput{Name: k.name, Email: email, UserID: k.user.ID,
+		if k.coach, err = sb.st.Coaches.AddCoach(sb.ctx, store.CoachInput{Name: k.name, Email: email, UserID: k.user.ID,
 			Bio: "Peer Life Coach since 2021. Enjoys walking, board games and the local football club."}); err != nil {
 			sb.fatal(day, "coach", err)
 		}
-		if k.coach, err = sb.st.RecordCertification(sb.ctx, k.coach.ID, "site", store.Certification{Code: fmt.Sprintf("PLC-%04d", 1201+i), CertifiedUntil: "2026-09-30"}); err != nil {
+		if k.coach, err = sb.st.Coaches.RecordCertification(sb.ctx, k.coach.ID, "site", store.Certification{Code: fmt.Sprintf("PLC-%04d", 1201+i), CertifiedUntil: "2026-09-30"}); err != nil {
 			sb.fatal(day, "certification", err)
 		}
 	}
@@ -309,21 +309,21 @@ func (sb *siteBuilder) enroll(day time.Time, p *benchPerson) {
 	if i%3 == 0 {
 		in.HospitalizationConsentOn = ds(p.enrolled)
 	}
-	got, err := sb.st.AddParticipant(sb.ctx, in)
+	got, err := sb.st.Participants.AddParticipant(sb.ctx, in)
 	if err != nil {
 		sb.fatal(day, "enroll "+p.name(), err)
 	}
 	p.id = got.ID
 	sb.counts["participants"]++
 	coach := p.cohort.coach.user
-	if _, err := sb.st.RecordInterview(sb.ctx, p.id, contract.TimepointEligibility, store.InterviewInput{InterviewedOn: ds(p.enrolled),
+	if _, err := sb.st.Participants.RecordInterview(sb.ctx, p.id, contract.TimepointEligibility, store.InterviewInput{InterviewedOn: ds(p.enrolled),
 		Answers: sb.pomAnswers(0.35), Notes: "Eligibility interview at intake."}); err != nil {
 		sb.fatal(day, "eligibility interview", err)
 	}
 	sb.counts["POM interviews"]++
 	sb.audit(coach, "record_interview", p.id, "POST /participants/:id/interviews")
 	if p.cohort.model == program.ModelPeerPartners {
-		if _, err := sb.st.SavePairingProfile(sb.ctx, p.id, store.PairingProfileInput{Interests: p.interests, Gender: p.gender,
+		if _, err := sb.st.Pairs.SavePairingProfile(sb.ctx, p.id, store.PairingProfileInput{Interests: p.interests, Gender: p.gender,
 			Notes: "Prefers afternoon outings."}); err != nil {
 			sb.fatal(day, "pairing profile", err)
 		}
@@ -338,7 +338,7 @@ func (sb *siteBuilder) createCohort(day time.Time, c *benchCohort) {
 	} else {
 		in.Frequency = "biweekly"
 	}
-	got, err := sb.st.AddCohort(sb.ctx, in)
+	got, err := sb.st.Cohorts.AddCohort(sb.ctx, in)
 	if err != nil {
 		sb.fatal(day, "cohort "+c.name, err)
 	}
@@ -348,7 +348,7 @@ func (sb *siteBuilder) createCohort(day time.Time, c *benchCohort) {
 
 // refreshPartners reads a cohort's current pairs back from the store.
 func (sb *siteBuilder) refreshPartners(day time.Time, c *benchCohort) {
-	v, err := sb.st.CohortPairs(sb.ctx, c.id)
+	v, err := sb.st.Pairs.CohortPairs(sb.ctx, c.id)
 	if err != nil {
 		sb.fatal(day, "cohort pairs", err)
 	}
@@ -369,15 +369,15 @@ func (sb *siteBuilder) refreshPartners(day time.Time, c *benchCohort) {
 // pairUp pairs the group's unpaired members as the store suggests, the way
 // a coach takes the page's suggestions.
 func (sb *siteBuilder) pairUp(day time.Time, c *benchCohort) {
-	v, err := sb.st.CohortPairs(sb.ctx, c.id)
+	v, err := sb.st.Pairs.CohortPairs(sb.ctx, c.id)
 	if err != nil {
 		sb.fatal(day, "cohort pairs", err)
 	}
 	for _, sg := range v.Suggestions {
 		if sg.JoinPairID != "" {
-			_, _, err = sb.st.JoinPair(sb.ctx, c.id, sg.JoinPairID, store.JoinPairInput{ParticipantID: sg.Members[len(sg.Members)-1], JoinedOn: ds(day)})
+			_, _, err = sb.st.Pairs.JoinPair(sb.ctx, c.id, sg.JoinPairID, store.JoinPairInput{ParticipantID: sg.Members[len(sg.Members)-1], JoinedOn: ds(day)})
 		} else {
-			_, _, err = sb.st.FormPair(sb.ctx, c.id, store.PairInput{ParticipantIDs: sg.Members, FormedOn: ds(day)})
+			_, _, err = sb.st.Pairs.FormPair(sb.ctx, c.id, store.PairInput{ParticipantIDs: sg.Members, FormedOn: ds(day)})
 			sb.counts["pairs"]++
 		}
 		if err != nil {
@@ -389,7 +389,7 @@ func (sb *siteBuilder) pairUp(day time.Time, c *benchCohort) {
 
 // changePairs ends two of a group's pairs and pairs the four again.
 func (sb *siteBuilder) changePairs(day time.Time, c *benchCohort) {
-	v, err := sb.st.CohortPairs(sb.ctx, c.id)
+	v, err := sb.st.Pairs.CohortPairs(sb.ctx, c.id)
 	if err != nil {
 		sb.fatal(day, "cohort pairs", err)
 	}
@@ -398,7 +398,7 @@ func (sb *siteBuilder) changePairs(day time.Time, c *benchCohort) {
 		if i == len(ends) {
 			break
 		}
-		if _, err := sb.st.EndPair(sb.ctx, c.id, v.Current[j].ID, ends[i]); err != nil {
+		if _, err := sb.st.Pairs.EndPair(sb.ctx, c.id, v.Current[j].ID, ends[i]); err != nil {
 			sb.fatal(day, "end pair", err)
 		}
 	}
@@ -408,24 +408,24 @@ func (sb *siteBuilder) changePairs(day time.Time, c *benchCohort) {
 func (sb *siteBuilder) withdraw(day time.Time, p *benchPerson) {
 	c := p.cohort
 	if c.model == program.ModelPeerPartners {
-		v, err := sb.st.CohortPairs(sb.ctx, c.id)
+		v, err := sb.st.Pairs.CohortPairs(sb.ctx, c.id)
 		if err != nil {
 			sb.fatal(day, "cohort pairs", err)
 		}
 		for _, pr := range v.Current {
 			for _, x := range pr.Partners {
 				if x.ID == p.id {
-					if _, err := sb.st.EndPair(sb.ctx, c.id, pr.ID, store.EndPairInput{EndedOn: ds(day), Reason: rules.EndLeftProgram}); err != nil {
+					if _, err := sb.st.Pairs.EndPair(sb.ctx, c.id, pr.ID, store.EndPairInput{EndedOn: ds(day), Reason: rules.EndLeftProgram}); err != nil {
 						sb.fatal(day, "end pair on withdrawal", err)
 					}
 				}
 			}
 		}
 	}
-	if err := sb.st.RemoveMember(sb.ctx, c.id, p.id, ds(day)); err != nil {
+	if err := sb.st.Cohorts.RemoveMember(sb.ctx, c.id, p.id, ds(day)); err != nil {
 		sb.fatal(day, "leave cohort", err)
 	}
-	if err := sb.st.Withdraw(sb.ctx, p.id); err != nil {
+	if err := sb.st.Participants.Withdraw(sb.ctx, p.id); err != nil {
 		sb.fatal(day, "withdraw", err)
 	}
 	sb.audit(sb.director, "withdraw", p.id, "POST /participants/:id/withdraw")
@@ -441,7 +441,7 @@ func (sb *siteBuilder) setGoals(day time.Time, p *benchPerson) {
 	for _, j := range sb.rng.Perm(len(benchGoals))[:store.GoalsPerParticipant] {
 		in = append(in, benchGoals[j])
 	}
-	gs, err := sb.st.SaveGoals(sb.ctx, p.id, in)
+	gs, err := sb.st.Stipends.SaveGoals(sb.ctx, p.id, in)
 	if err != nil {
 		sb.fatal(day, "goals", err)
 	}
@@ -459,7 +459,7 @@ func (sb *siteBuilder) spendingPlan(day time.Time, p *benchPerson) {
 		{GoalID: p.goals[g[0]].ID, Description: benchLineText[sb.rng.IntN(len(benchLineText))], PlannedCents: 3000},
 		{GoalID: p.goals[g[1]].ID, Description: benchLineText[sb.rng.IntN(len(benchLineText))], PlannedCents: 2000},
 	}
-	lines, err := sb.st.SavePlan(sb.ctx, p.id, month, in)
+	lines, err := sb.st.Stipends.SavePlan(sb.ctx, p.id, month, in)
 	if err != nil {
 		sb.fatal(day, "spending plan "+month, err)
 	}
@@ -478,7 +478,7 @@ func (sb *siteBuilder) extraLine(day time.Time, p *benchPerson) {
 		if used[g.ID] {
 			continue
 		}
-		lines, err := sb.st.AddPlanLine(sb.ctx, p.id, p.month, store.PlanLineInput{GoalID: g.ID, Description: "Something for " + strings.ToLower(g.Title[:1]) + g.Title[1:], PlannedCents: 1000})
+		lines, err := sb.st.Stipends.AddPlanLine(sb.ctx, p.id, p.month, store.PlanLineInput{GoalID: g.ID, Description: "Something for " + strings.ToLower(g.Title[:1]) + g.Title[1:], PlannedCents: 1000})
 		if err != nil {
 			sb.fatal(day, "plan line", err)
 		}
@@ -513,7 +513,7 @@ func (sb *siteBuilder) expense(day time.Time, p *benchPerson) {
 	l := open[sb.rng.IntN(len(open))]
 	amount := min(l.PlannedCents-p.spent[l.ID], int64(300+sb.rng.IntN(1800)))
 	coach := p.cohort.coach.user
-	e, err := sb.st.AddExpense(sb.ctx, coach, p.id, store.ExpenseInput{GoalID: l.GoalID, PlanLineID: l.ID, SpentOn: ds(day), AmountCents: amount,
+	e, err := sb.st.Stipends.AddExpense(sb.ctx, coach, p.id, store.ExpenseInput{GoalID: l.GoalID, PlanLineID: l.ID, SpentOn: ds(day), AmountCents: amount,
 		What: benchSpend[sb.rng.IntN(len(benchSpend))]})
 	if err != nil {
 		sb.fatal(day, "expense", err)
@@ -523,7 +523,7 @@ func (sb *siteBuilder) expense(day time.Time, p *benchPerson) {
 	sb.audit(coach, "record_expense", p.id, "POST /participants/:id/expenses")
 	if p.diligent || sb.rng.IntN(100) < 5 {
 		typ, content := benchReceipt(sb.rng)
-		if _, err := sb.st.AddReceipt(sb.ctx, coach, p.id, e.ID, typ, content); err != nil {
+		if _, err := sb.st.Stipends.AddReceipt(sb.ctx, coach, p.id, e.ID, typ, content); err != nil {
 			sb.fatal(day, "receipt", err)
 		}
 		sb.counts["receipts"]++
@@ -546,7 +546,7 @@ func (sb *siteBuilder) outing(day time.Time, p *benchPerson) {
 	if ps := sb.partners[p.id]; len(ps) > 0 && (stage == rules.StageWithCoachAndFriend || stage == rules.StageWithFriendOrPartner) && sb.rng.IntN(2) == 0 {
 		in.PartnerID = ps[0]
 	}
-	if _, err := sb.st.AddOuting(sb.ctx, p.id, in); err != nil {
+	if _, err := sb.st.Outings.AddOuting(sb.ctx, p.id, in); err != nil {
 		sb.fatal(day, "outing", err)
 	}
 	sb.counts["outings"]++
@@ -556,7 +556,7 @@ func (sb *siteBuilder) outing(day time.Time, p *benchPerson) {
 // meeting records a meeting of the cohort with the given members on the
 // day: each present with a good chance, at least one.
 func (sb *siteBuilder) meeting(day time.Time, c *benchCohort, members []*benchPerson, week int) {
-	o, err := sb.st.MeetingOptions(sb.ctx, c.id, ds(day))
+	o, err := sb.st.Meetings.MeetingOptions(sb.ctx, c.id, ds(day))
 	if err != nil {
 		sb.fatal(day, "meeting options "+c.name, err)
 	}
@@ -578,7 +578,7 @@ func (sb *siteBuilder) meeting(day time.Time, c *benchCohort, members []*benchPe
 	if present == 0 && c.model == program.ModelPeerPartners {
 		in.Attendance[members[0].id] = true
 	}
-	if _, err := sb.st.RecordMeeting(sb.ctx, c.id, c.coach.user.ID, in); err != nil {
+	if _, err := sb.st.Meetings.RecordMeeting(sb.ctx, c.id, c.coach.user.ID, in); err != nil {
 		sb.fatal(day, "meeting "+c.name, err)
 	}
 	sb.counts["meetings"]++
@@ -629,7 +629,7 @@ func (sb *siteBuilder) journal(day time.Time, p *benchPerson) {
 	}
 	coach := p.cohort.coach.user
 	sb.audit(coach, "view", p.id, "GET /participants/:id")
-	if _, err := sb.st.SaveJournal(sb.ctx, p.id, ds(week), coach.ID, answers); err != nil {
+	if _, err := sb.st.Journals.SaveJournal(sb.ctx, p.id, ds(week), coach.ID, answers); err != nil {
 		sb.fatal(day, "journal", err)
 	}
 	sb.counts["journal entries"]++
@@ -643,7 +643,7 @@ func (sb *siteBuilder) reviews(day time.Time) {
 			continue
 		}
 		coach := r.p.cohort.coach.user
-		if _, err := sb.st.ReviewJournal(sb.ctx, r.p.id, r.week, coach.ID); err != nil {
+		if _, err := sb.st.Journals.ReviewJournal(sb.ctx, r.p.id, r.week, coach.ID); err != nil {
 			sb.fatal(day, "journal review", err)
 		}
 		sb.counts["journal reviews"]++
@@ -655,7 +655,7 @@ func (sb *siteBuilder) reviews(day time.Time) {
 // approvals: the director opens the month's stipends and approves every
 // payable one.
 func (sb *siteBuilder) approvals(day time.Time, month string) {
-	rows, err := sb.st.StipendReport(sb.ctx, month)
+	rows, err := sb.st.Stipends.StipendReport(sb.ctx, month)
 	if err != nil {
 		sb.fatal(day, "stipend report "+month, err)
 	}
@@ -663,7 +663,7 @@ func (sb *siteBuilder) approvals(day time.Time, month string) {
 		if !r.Decision.Payable || r.Payment != nil {
 			continue
 		}
-		if _, err := sb.st.ApprovePayment(sb.ctx, sb.director, r.Participant.ID, month); err != nil {
+		if _, err := sb.st.Stipends.ApprovePayment(sb.ctx, sb.director, r.Participant.ID, month); err != nil {
 			sb.fatal(day, "approve "+month, err)
 		}
 		sb.counts["payments"]++
@@ -687,7 +687,7 @@ func (sb *siteBuilder) day(day time.Time) {
 	for _, c := range sb.cohorts {
 		if day.Equal(c.start) {
 			for _, p := range c.members {
-				if err := sb.st.AddMember(sb.ctx, c.id, p.id, ds(day)); err != nil {
+				if err := sb.st.Cohorts.AddMember(sb.ctx, c.id, p.id, ds(day)); err != nil {
 					sb.fatal(day, "join "+c.name, err)
 				}
 			}
@@ -737,7 +737,7 @@ func (sb *siteBuilder) day(day time.Time) {
 			sb.expense(day, p)
 		}
 		if day.Equal(p.enrolled.AddDate(0, 6, 0)) {
-			if _, err := sb.st.RecordInterview(sb.ctx, p.id, contract.TimepointMidpoint, store.InterviewInput{InterviewedOn: ds(day),
+			if _, err := sb.st.Participants.RecordInterview(sb.ctx, p.id, contract.TimepointMidpoint, store.InterviewInput{InterviewedOn: ds(day),
 				Answers: sb.pomAnswers(0.6), Notes: "Midpoint interview."}); err != nil {
 				sb.fatal(day, "midpoint interview", err)
 			}
@@ -823,7 +823,7 @@ func buildSite(b *testing.B) *benchSite {
 			_ = os.WriteFile(to, b, 0o600)
 		}
 	}
-	entries, err := os.ReadDir(st.ReceiptsDir())
+	entries, err := os.ReadDir(st.Stipends.ReceiptsDir())
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		b.Fatal(err)
 	}

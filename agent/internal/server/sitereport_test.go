@@ -28,11 +28,11 @@ func TestSiteReportPageJSONAndCSV(t *testing.T) {
 		for i, it := range program.Default().Asked() {
 			in.SetChoice(it.Code, []string{"present", "absent", contract.Declined}[i%3])
 		}
-		_, err := s.st.RecordInterview(ctx, p.ID, "eligibility", in)
+		_, err := s.st.Participants.RecordInterview(ctx, p.ID, "eligibility", in)
 		s.must(err)
 		in.InterviewedOn = "2026-06-15"
 		in.SetChoice(program.Default().Asked()[1].Code, "present")
-		_, err = s.st.RecordInterview(ctx, p.ID, "midpoint", in)
+		_, err = s.st.Participants.RecordInterview(ctx, p.ID, "midpoint", in)
 		s.must(err)
 	}
 	var rep struct {

@@ -167,13 +167,13 @@ func TestSpanishJournal(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("save: %d", st)
 	}
-	es, err := s.st.Journals(ctx, ann.ID)
+	es, err := s.st.Journals.Journals(ctx, ann.ID)
 	s.must(err)
 	if len(es) != 1 || es[0].WeekStart != "2026-06-15" || es[0].EnteredByKind != store.EnteredByParticipant || len(es[0].AnswersOf()) != 1 || es[0].AnswersOf()["week_summary"] != "Fui al club de lectura." {
 		t.Fatalf("stored: %+v", es)
 	}
 	// The coach reads it: the week's state says so, with the day in Spanish.
-	_, err = s.st.ReviewJournal(ctx, ann.ID, "2026-06-15", s.caseyUser.ID)
+	_, err = s.st.Journals.ReviewJournal(ctx, ann.ID, "2026-06-15", s.caseyUser.ID)
 	s.must(err)
 	_, body = b.get("/journal")
 	mustContain(t, "read", body, "Leído por Casey el 20 de junio")
@@ -214,15 +214,15 @@ func TestSpanishSurveyCountsTheSame(t *testing.T) {
 	send("en", codes.Codes[0], "Your answers were saved.")
 	send("es", codes.Codes[1], "Tus respuestas se guardaron.")
 
-	counts, err := s.st.SurveyCounts(ctx)
+	counts, err := s.st.Surveys.SurveyCounts(ctx)
 	s.must(err)
 	if len(counts) != 1 || counts[0].Timepoint != contract.TimepointMidpoint || counts[0].Waiting != 2 {
 		t.Fatalf("counts: %+v", counts)
 	}
-	if n, err := s.st.ReleaseSurveys(ctx, 2); err != nil || n != 2 {
+	if n, err := s.st.Surveys.ReleaseSurveys(ctx, 2); err != nil || n != 2 {
 		t.Fatalf("release: %d %v", n, err)
 	}
-	batch, err := s.st.PendingBatch(ctx, 0, 100, 1<<20)
+	batch, err := s.st.Outbox.PendingBatch(ctx, 0, 100, 1<<20)
 	s.must(err)
 	var payloads []string
 	for _, r := range batch.Records {

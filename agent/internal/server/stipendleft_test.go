@@ -24,19 +24,19 @@ func TestStipendWeeksStopWhenTheyLeft(t *testing.T) {
 	u, _ := s.user("casey@example.org", "Casey Coach", store.RoleCoach)
 	coach := s.certifiedCoach("Casey Coach", u.ID)
 	avery, blake := s.participant("Avery"), s.participant("Blake")
-	c, err := s.st.AddCohort(ctx, store.CohortInput{Name: "Tuesday group", Model: program.ModelPeerPartners, StartDate: "2026-01-15",
+	c, err := s.st.Cohorts.AddCohort(ctx, store.CohortInput{Name: "Tuesday group", Model: program.ModelPeerPartners, StartDate: "2026-01-15",
 		CoachID: coach.ID, MeetingDay: "tuesday", MeetingTime: "18:00", Frequency: "weekly"})
 	s.must(err)
-	s.must(s.st.AddMember(ctx, c.ID, avery.ID, "2026-01-15"))
-	s.must(s.st.AddMember(ctx, c.ID, blake.ID, "2026-01-15"))
+	s.must(s.st.Cohorts.AddMember(ctx, c.ID, avery.ID, "2026-01-15"))
+	s.must(s.st.Cohorts.AddMember(ctx, c.ID, blake.ID, "2026-01-15"))
 	s.journals(blake.ID, "2026-10-26", "2026-11-02", "2026-11-09")
 	b := s.browser("dir@example.org")
 	// Before they leave, December counts its four weeks for Avery.
 	if st, body := b.get("/stipends"); st != 200 || !strings.Contains(body, "0 of 4 (3 not yet due)") {
 		t.Fatalf("/stipends before Avery left: %d, December's four weeks not counted", st)
 	}
-	s.must(s.st.RemoveMember(ctx, c.ID, avery.ID, "2026-12-01"))
-	s.must(s.st.RemoveMember(ctx, c.ID, blake.ID, "2026-11-18"))
+	s.must(s.st.Cohorts.RemoveMember(ctx, c.ID, avery.ID, "2026-12-01"))
+	s.must(s.st.Cohorts.RemoveMember(ctx, c.ID, blake.ID, "2026-11-18"))
 	for _, month := range []string{"2026-12", "2027-01"} {
 		st, body := b.get("/stipends?month=" + month)
 		if st != 200 || strings.Contains(body, "Avery") || strings.Contains(body, "not yet due)") {

@@ -51,7 +51,7 @@ func receiptForm(fields map[string]string, name, declared string, content []byte
 // receiptFiles lists the files in the store's receipts folder.
 func (s *site) receiptFiles() []string {
 	s.t.Helper()
-	entries, err := os.ReadDir(s.st.ReceiptsDir())
+	entries, err := os.ReadDir(s.st.Stipends.ReceiptsDir())
 	if !errors.Is(err, os.ErrNotExist) {
 		s.must(err)
 	}
@@ -323,14 +323,14 @@ func TestStipendPages(t *testing.T) {
 	if st != 422 || !strings.Contains(body, "the action plan is required") || !strings.Contains(body, `id="err-action_plan_1"`) || !strings.Contains(body, `value="Walk with a friend"`) {
 		t.Fatalf("goal without an action plan: %d", st)
 	}
-	if gs, _ := s.st.Goals(ctx, p.ID); len(gs) != 0 {
+	if gs, _ := s.st.Stipends.Goals(ctx, p.ID); len(gs) != 0 {
 		t.Fatalf("a refused form saved %d goals", len(gs))
 	}
 	st, body = b.post(page+"/goals", url.Values{"csrf": {csrf}, "title_1": {"Join a choir"}, "action_plan_1": {"Visit two choirs"}, "title_2": {"Walk with a friend"}, "action_plan_2": {"Sundays"}})
 	if st != 200 || !strings.Contains(body, "2 of 3 goals set") {
 		t.Fatalf("goals: %d", st)
 	}
-	gs, _ := s.st.Goals(ctx, p.ID)
+	gs, _ := s.st.Stipends.Goals(ctx, p.ID)
 
 	// The June plan, through the form: over the allowance, then fine.
 	june := page + "/plans/2026-06/lines"
@@ -346,7 +346,7 @@ func TestStipendPages(t *testing.T) {
 	if st != 200 || !strings.Contains(body, "Social stipend: June 2026") || !strings.Contains(body, "choir fee") {
 		t.Fatalf("add line: %d", st)
 	}
-	mv, _ := s.st.StipendMonth(ctx, p.ID, "2026-06")
+	mv, _ := s.st.Stipends.StipendMonth(ctx, p.ID, "2026-06")
 	if len(mv.Lines) != 1 || mv.PlannedCents != 2500 {
 		t.Fatalf("June plan %+v", mv.Lines)
 	}
@@ -361,7 +361,7 @@ func TestStipendPages(t *testing.T) {
 	if st, body = b.post(page+"/expenses", expense); st != 200 || !strings.Contains(body, "choir term") || !strings.Contains(body, "no receipt") {
 		t.Fatalf("expense: %d", st)
 	}
-	mv, _ = s.st.StipendMonth(ctx, p.ID, "2026-06")
+	mv, _ = s.st.Stipends.StipendMonth(ctx, p.ID, "2026-06")
 	if len(mv.Expenses) != 1 || mv.Expenses[0].AmountCents != 1250 || mv.Expenses[0].GoalID != gs[0].ID {
 		t.Fatalf("June expenses %+v", mv.Expenses)
 	}
@@ -436,11 +436,11 @@ func TestStipendPages(t *testing.T) {
 	if st, _ = b.post(june, url.Values{"csrf": {csrf}, "goal_id": {gs[1].ID}, "description": {"bus"}, "amount": {"5"}}); st != 200 {
 		t.Fatalf("second line: %d", st)
 	}
-	mv, _ = s.st.StipendMonth(ctx, p.ID, "2026-06")
+	mv, _ = s.st.Stipends.StipendMonth(ctx, p.ID, "2026-06")
 	if st, _ = b.post(page+"/plans/2026-06/lines/"+mv.Lines[1].ID+"/remove", url.Values{"csrf": {csrf}}); st != 200 {
 		t.Fatalf("remove a line: %d", st)
 	}
-	if mv, _ = s.st.StipendMonth(ctx, p.ID, "2026-06"); len(mv.Lines) != 1 {
+	if mv, _ = s.st.Stipends.StipendMonth(ctx, p.ID, "2026-06"); len(mv.Lines) != 1 {
 		t.Fatalf("%d lines after removing one", len(mv.Lines))
 	}
 

@@ -40,7 +40,7 @@ func TestTARequestsOnTheAgent(t *testing.T) {
 	if reqs, outbox := s.queued(); reqs != 1 || outbox != 0 {
 		t.Fatalf("%d requests, %d outbox entries: a TA request must not enter the outbox", reqs, outbox)
 	}
-	unsent, err := s.st.UnsentTARequests(context.Background())
+	unsent, err := s.st.TA.UnsentTARequests(context.Background())
 	if err != nil || len(unsent) != 1 || unsent[0].ID != r.ID {
 		t.Fatalf("queue %+v %v", unsent, err)
 	}
@@ -95,23 +95,23 @@ func TestTARequestsOnTheAgent(t *testing.T) {
 
 	// Delivered, then answered: the pull's entries are stored once, in order.
 	ctx := context.Background()
-	s.must(s.st.MarkTARequestSent(ctx, r.ID, contract.TAOpen))
+	s.must(s.st.TA.MarkTARequestSent(ctx, r.ID, contract.TAOpen))
 	at := time.Date(2026, 6, 21, 14, 0, 0, 0, time.UTC)
 	answered := contract.TAAnswerWire{Seq: 7, RequestID: r.ID, Status: contract.TAAnswered, Answer: "Hold meetings at the library.", AnsweredBy: "Tess", AnsweredAt: at}
 	stale := contract.TAAnswerWire{Seq: 5, RequestID: r.ID, Status: contract.TAAssigned}
 	unknown := contract.TAAnswerWire{Seq: 8, RequestID: "0190a4b2-0000-7000-8000-000000000000", Status: contract.TAClosed}
-	n, err := s.st.SaveTAAnswers(ctx, []contract.TAAnswerWire{answered, stale, unknown})
+	n, err := s.st.TA.SaveTAAnswers(ctx, []contract.TAAnswerWire{answered, stale, unknown})
 	if err != nil || n != 1 {
 		t.Fatalf("saved %d answers, %v", n, err)
 	}
-	if n, _ := s.st.SaveTAAnswers(ctx, []contract.TAAnswerWire{answered}); n != 0 {
+	if n, _ := s.st.TA.SaveTAAnswers(ctx, []contract.TAAnswerWire{answered}); n != 0 {
 		t.Fatalf("a repeated pull changed %d requests", n)
 	}
-	got, _ := s.st.TARequestByID(ctx, r.ID)
+	got, _ := s.st.TA.TARequestByID(ctx, r.ID)
 	if got.Status != contract.TAAnswered || got.Answer != answered.Answer || got.AnsweredBy != "Tess" || got.AnsweredAt == nil || !got.AnsweredAt.Equal(at) {
 		t.Fatalf("stored %+v", got)
 	}
-	if unsent, _ := s.st.UnsentTARequests(ctx); len(unsent) != 1 || unsent[0].ID == r.ID {
+	if unsent, _ := s.st.TA.UnsentTARequests(ctx); len(unsent) != 1 || unsent[0].ID == r.ID {
 		t.Fatalf("queue after delivery %+v", unsent)
 	}
 	_, page = b.get("/ta-requests/" + r.ID)

@@ -55,7 +55,7 @@ func TestPagesShowTimesInWords(t *testing.T) {
 	if st := s.call(dirTok, "POST", "/api/v1/participants/"+people[1].ID+"/journal-access", nil, nil); st != 201 {
 		t.Fatalf("journal access: %d", st)
 	}
-	reqs, err := s.st.TARequests(ctx)
+	reqs, err := s.st.TA.TARequests(ctx)
 	s.must(err)
 	pages := []string{"/", "/sync", "/audit", "/stipends", "/participants", "/ta-requests", "/ta-requests/" + reqs[0].ID, "/coaches", "/cohorts", "/surveys"}
 	for _, p := range people {

@@ -31,7 +31,7 @@ func TestControlCharactersComeBackInTheForm(t *testing.T) {
 	b := s.browser("dir@example.org")
 
 	// A coach: the name with a bell, the email kept.
-	coaches, err := s.st.Coaches(ctx)
+	coaches, err := s.st.Coaches.Coaches(ctx)
 	s.must(err)
 	st, page := b.post("/coaches", url.Values{"name": {"Sam\x07 Rivera"}, "email": {"sam@example.org"}})
 	if st != http.StatusUnprocessableEntity {
@@ -39,13 +39,13 @@ func TestControlCharactersComeBackInTheForm(t *testing.T) {
 	}
 	fieldMarked(t, "coach", page, "name", "name", uncleanMsg)
 	mustContain(t, "coach kept", page, `value="Sam Rivera"`, `value="sam@example.org"`)
-	if after, _ := s.st.Coaches(ctx); len(after) != len(coaches) {
+	if after, _ := s.st.Coaches.Coaches(ctx); len(after) != len(coaches) {
 		t.Fatal("a refused coach was added")
 	}
 
 	// A participant: a NUL in the last name and a right-to-left override
 	// in the first, with a mistake of another field shown beside them.
-	ps, err := s.st.Participants(ctx)
+	ps, err := s.st.Participants.Participants(ctx)
 	s.must(err)
 	st, page = b.post("/participants", url.Values{"first_name": {"Ann\u202e"}, "last_name": {"Lee\x00"}, "birth_date": {"1990-02-30"},
 		"enrolled_on": {"2026-01-12"}, "agreement_signed_on": {"2026-01-12"}})
@@ -55,7 +55,7 @@ func TestControlCharactersComeBackInTheForm(t *testing.T) {
 	fieldMarked(t, "participant, first name", page, "first_name", "first_name", uncleanMsg)
 	fieldMarked(t, "participant, last name", page, "last_name", "last_name", uncleanMsg)
 	mustContain(t, "participant kept", page, `value="Ann"`, `value="Lee"`, `value="2026-01-12"`, `aria-invalid="true" aria-describedby="err-birth_date`)
-	if after, _ := s.st.Participants(ctx); len(after) != len(ps) {
+	if after, _ := s.st.Participants.Participants(ctx); len(after) != len(ps) {
 		t.Fatal("a refused participant was added")
 	}
 
@@ -67,7 +67,7 @@ func TestControlCharactersComeBackInTheForm(t *testing.T) {
 	}
 	fieldMarked(t, "meeting", page, "notes", "meeting_notes", uncleanMsg)
 	mustContain(t, "meeting kept", page, "went [31mwell")
-	if ms, _ := s.st.Meetings(ctx, s.group.ID, 0); len(ms) != 0 {
+	if ms, _ := s.st.Meetings.Meetings(ctx, s.group.ID, 0); len(ms) != 0 {
 		t.Fatal("a refused meeting was stored")
 	}
 
@@ -79,7 +79,7 @@ func TestControlCharactersComeBackInTheForm(t *testing.T) {
 	if st != http.StatusUnprocessableEntity || !strings.Contains(page, "se le quitó un carácter de control") || !strings.Contains(page, `aria-invalid="true"`) || !strings.Contains(page, `id="error-summary"`) {
 		t.Fatalf("the own journal with a bell: %d\n%s", st, page)
 	}
-	if es, _ := s.st.Journals(ctx, s.members[0].ID); len(es) != 0 {
+	if es, _ := s.st.Journals.Journals(ctx, s.members[0].ID); len(es) != 0 {
 		t.Fatal("a refused journal week was stored")
 	}
 
@@ -126,7 +126,7 @@ func TestControlCharactersInHostileForms(t *testing.T) {
 	if st, page := b.post("/coaches", url.Values{"name": {"Sam\x07", "Sam"}}); st < 400 || st >= 500 || !strings.Contains(page, "error") {
 		t.Fatalf("a name with a bell sent twice: %d", st)
 	}
-	if cs, _ := s.st.Coaches(context.Background()); len(cs) != 0 {
+	if cs, _ := s.st.Coaches.Coaches(context.Background()); len(cs) != 0 {
 		t.Fatalf("hostile forms added %d coaches", len(cs))
 	}
 	// Sign-in: the form again with the message, no session.

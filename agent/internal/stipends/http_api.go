@@ -40,11 +40,11 @@ func goalsJSON(gs []store.Goal) []gin.H {
 }
 
 func (s *Handlers) APIGoals(c *gin.Context) {
-	if _, err := s.St.Participant(c.Request.Context(), c.Param("id")); err != nil {
+	if _, err := s.St.Participants.Participant(c.Request.Context(), c.Param("id")); err != nil {
 		s.Respond(c, err)
 		return
 	}
-	gs, err := s.St.Goals(c.Request.Context(), c.Param("id"))
+	gs, err := s.St.Stipends.Goals(c.Request.Context(), c.Param("id"))
 	s.Reply(c, http.StatusOK, gin.H{"goals": goalsJSON(gs)}, err)
 }
 
@@ -55,7 +55,7 @@ func (s *Handlers) APISaveGoals(c *gin.Context) {
 	if !web.BindJSON(c, &req) {
 		return
 	}
-	gs, err := s.St.SaveGoals(c.Request.Context(), c.Param("id"), req.Goals)
+	gs, err := s.St.Stipends.SaveGoals(c.Request.Context(), c.Param("id"), req.Goals)
 	s.Reply(c, http.StatusOK, gin.H{"goals": goalsJSON(gs)}, err)
 }
 
@@ -100,7 +100,7 @@ func (s *Handlers) monthOr(value string) string {
 }
 
 func (s *Handlers) APIStipendMonth(c *gin.Context) {
-	v, err := s.St.StipendMonth(c.Request.Context(), c.Param("id"), s.monthOr(c.Query("month")))
+	v, err := s.St.Stipends.StipendMonth(c.Request.Context(), c.Param("id"), s.monthOr(c.Query("month")))
 	s.Reply(c, http.StatusOK, stipendJSON(c.Param("id"), v), err)
 }
 
@@ -111,7 +111,7 @@ func (s *Handlers) APISavePlan(c *gin.Context) {
 	if !web.BindJSON(c, &req) {
 		return
 	}
-	if _, err := s.St.SavePlan(c.Request.Context(), c.Param("id"), c.Param("month"), req.Lines); err != nil {
+	if _, err := s.St.Stipends.SavePlan(c.Request.Context(), c.Param("id"), c.Param("month"), req.Lines); err != nil {
 		s.Respond(c, err)
 		return
 	}
@@ -119,7 +119,7 @@ func (s *Handlers) APISavePlan(c *gin.Context) {
 }
 
 func (s *Handlers) apiStipendMonthOf(c *gin.Context, month string, status int) {
-	v, err := s.St.StipendMonth(c.Request.Context(), c.Param("id"), month)
+	v, err := s.St.Stipends.StipendMonth(c.Request.Context(), c.Param("id"), month)
 	if err != nil {
 		s.Respond(c, err)
 		return
@@ -136,12 +136,12 @@ func (s *Handlers) APIAddExpense(c *gin.Context) {
 	if !web.BindJSON(c, &in) {
 		return
 	}
-	e, err := s.St.AddExpense(c.Request.Context(), web.CurrentUser(c), c.Param("id"), in)
+	e, err := s.St.Stipends.AddExpense(c.Request.Context(), web.CurrentUser(c), c.Param("id"), in)
 	s.Reply(c, http.StatusCreated, expenseJSON(e), err)
 }
 
 func (s *Handlers) APIDeleteExpense(c *gin.Context) {
-	if err := s.St.DeleteExpense(c.Request.Context(), c.Param("id"), c.Param("eid")); err != nil {
+	if err := s.St.Stipends.DeleteExpense(c.Request.Context(), c.Param("id"), c.Param("eid")); err != nil {
 		s.Respond(c, err)
 		return
 	}
@@ -208,7 +208,7 @@ func (s *Handlers) APIAddReceipt(c *gin.Context) {
 	}
 	if err == nil {
 		var r store.Receipt
-		r, err = s.St.AddReceipt(c.Request.Context(), web.CurrentUser(c), c.Param("id"), c.Param("eid"), declared, content)
+		r, err = s.St.Stipends.AddReceipt(c.Request.Context(), web.CurrentUser(c), c.Param("id"), c.Param("eid"), declared, content)
 		if err == nil {
 			c.JSON(http.StatusCreated, receiptJSON(c.Param("id"), r))
 			return
@@ -220,7 +220,7 @@ func (s *Handlers) APIAddReceipt(c *gin.Context) {
 // ReceiptDownload sends a receipt file to someone who may see its
 // participant (participantAccess has let them through and audited it).
 func (s *Handlers) ReceiptDownload(c *gin.Context) {
-	r, b, err := s.St.ReceiptFile(c.Request.Context(), c.Param("id"), c.Param("rid"))
+	r, b, err := s.St.Stipends.ReceiptFile(c.Request.Context(), c.Param("id"), c.Param("rid"))
 	if err != nil {
 		if !web.IsAPI(c) && errors.Is(err, store.ErrNotFound) {
 			err = &web.Missing{Page: "There is no such receipt."}
@@ -243,7 +243,7 @@ func (s *Handlers) APIApprovePayment(c *gin.Context) {
 	if !web.BindJSON(c, &req) {
 		return
 	}
-	p, err := s.St.ApprovePayment(c.Request.Context(), web.CurrentUser(c), c.Param("id"), req.Month)
+	p, err := s.St.Stipends.ApprovePayment(c.Request.Context(), web.CurrentUser(c), c.Param("id"), req.Month)
 	s.Reply(c, http.StatusCreated, paymentJSON(p), err)
 }
 
@@ -275,7 +275,7 @@ var stipendReportHeader = []string{"participant_id", "last_name", "first_name", 
 // it is written to the audit log.
 func (s *Handlers) StipendReportCSV(c *gin.Context) {
 	month := s.monthOr(c.Query("month"))
-	rows, err := s.St.StipendReport(c.Request.Context(), month)
+	rows, err := s.St.Stipends.StipendReport(c.Request.Context(), month)
 	if err != nil {
 		if web.IsAPI(c) {
 			s.Respond(c, err)

@@ -99,7 +99,7 @@ func (s *Handlers) StipendSection(c *gin.Context, p store.Participant, data gin.
 		m, _ = rules.ParseMonth(rules.MonthOf(s.St.Now()))
 	}
 	month = rules.MonthOf(m)
-	mv, err := s.St.StipendMonth(ctx, p.ID, month)
+	mv, err := s.St.Stipends.StipendMonth(ctx, p.ID, month)
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (s *Handlers) GoalsSubmit(c *gin.Context) {
 		in[i] = store.GoalInput{Slot: i + 1, Title: c.PostForm("title_" + n), Why: c.PostForm("why_" + n), ActionPlan: c.PostForm("action_plan_" + n)}
 		forms.Goals[i] = goalSlot{Slot: i + 1, Title: in[i].Title, Why: in[i].Why, ActionPlan: in[i].ActionPlan}
 	}
-	if _, err := s.St.SaveGoals(c.Request.Context(), c.Param("id"), in); err != nil {
+	if _, err := s.St.Stipends.SaveGoals(c.Request.Context(), c.Param("id"), in); err != nil {
 		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
@@ -212,7 +212,7 @@ func (s *Handlers) PlanLineSubmit(c *gin.Context) {
 	// refuses, so that every mistake of the form is said at once.
 	cents, amountOK := rules.ParseAmount(forms.PlanAmount)
 	in.PlannedCents = cents
-	if _, err := s.St.AddPlanLine(c.Request.Context(), c.Param("id"), month, in); err != nil {
+	if _, err := s.St.Stipends.AddPlanLine(c.Request.Context(), c.Param("id"), month, in); err != nil {
 		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
@@ -247,7 +247,7 @@ func (s *Handlers) PlanLineSubmit(c *gin.Context) {
 
 func (s *Handlers) PlanLineRemoveSubmit(c *gin.Context) {
 	month := c.Param("month")
-	err := s.St.RemovePlanLine(c.Request.Context(), c.Param("id"), c.Param("lid"))
+	err := s.St.Stipends.RemovePlanLine(c.Request.Context(), c.Param("id"), c.Param("lid"))
 	s.stipendChanged(c, month, "spending-plan", err, func(fe map[string]string) stipendForms {
 		return stipendForms{LineError: strings.Join(web.ListErrors(fe), "; ")}
 	})
@@ -262,7 +262,7 @@ func (s *Handlers) ExpenseSubmit(c *gin.Context) {
 		month = rules.MonthOf(d)
 	}
 	// The form names the plan line; the expense's goal is the line's.
-	if mv, err := s.St.StipendMonth(ctx, c.Param("id"), month); err == nil {
+	if mv, err := s.St.Stipends.StipendMonth(ctx, c.Param("id"), month); err == nil {
 		for _, l := range mv.Lines {
 			if l.ID == in.PlanLineID {
 				in.GoalID = l.GoalID
@@ -276,7 +276,7 @@ func (s *Handlers) ExpenseSubmit(c *gin.Context) {
 	// cannot be, so that every mistake of the form is said at once.
 	cents, amountOK := rules.ParseAmount(forms.ExpenseAmount)
 	in.AmountCents = cents
-	if _, err := s.St.AddExpense(ctx, web.CurrentUser(c), c.Param("id"), in); err != nil {
+	if _, err := s.St.Stipends.AddExpense(ctx, web.CurrentUser(c), c.Param("id"), in); err != nil {
 		fe, ok := web.FieldErrors(c, err)
 		if !ok {
 			s.Respond(c, err)
@@ -306,7 +306,7 @@ func (s *Handlers) ExpenseSubmit(c *gin.Context) {
 
 func (s *Handlers) ExpenseRemoveSubmit(c *gin.Context) {
 	month := c.PostForm("month")
-	err := s.St.DeleteExpense(c.Request.Context(), c.Param("id"), c.Param("eid"))
+	err := s.St.Stipends.DeleteExpense(c.Request.Context(), c.Param("id"), c.Param("eid"))
 	s.stipendChanged(c, month, "expenses", err, func(fe map[string]string) stipendForms {
 		return stipendForms{ExpenseError: strings.Join(web.ListErrors(fe), "; ")}
 	})
@@ -319,7 +319,7 @@ func (s *Handlers) ReceiptSubmit(c *gin.Context) {
 		err = &store.ValidationError{Field: "file", Msg: "the form did not arrive whole; choose the file and send it again"}
 	}
 	if err == nil {
-		_, err = s.St.AddReceipt(c.Request.Context(), web.CurrentUser(c), c.Param("id"), c.Param("eid"), declared, content)
+		_, err = s.St.Stipends.AddReceipt(c.Request.Context(), web.CurrentUser(c), c.Param("id"), c.Param("eid"), declared, content)
 	}
 	s.stipendChanged(c, month, "expenses", err, func(fe map[string]string) stipendForms {
 		return stipendForms{ReceiptExpense: c.Param("eid"), ReceiptErrors: fe}
@@ -328,7 +328,7 @@ func (s *Handlers) ReceiptSubmit(c *gin.Context) {
 
 func (s *Handlers) ApproveSubmit(c *gin.Context) {
 	month := c.PostForm("month")
-	_, err := s.St.ApprovePayment(c.Request.Context(), web.CurrentUser(c), c.Param("id"), month)
+	_, err := s.St.Stipends.ApprovePayment(c.Request.Context(), web.CurrentUser(c), c.Param("id"), month)
 	var np *store.NotPayableError
 	switch {
 	case err == nil:
@@ -362,7 +362,7 @@ func (s *Handlers) StipendsPage(c *gin.Context) {
 		return
 	}
 	month = rules.MonthOf(m)
-	rows, err := s.St.StipendReport(c.Request.Context(), month)
+	rows, err := s.St.Stipends.StipendReport(c.Request.Context(), month)
 	if err != nil {
 		s.Respond(c, err)
 		return

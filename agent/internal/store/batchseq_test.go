@@ -25,8 +25,8 @@ func TestBatchCounterStaysInRange(t *testing.T) {
 	if err != nil || seq != 1 {
 		t.Fatalf("first batch %d, %v", seq, err)
 	}
-	b, _ := st.PendingBatch(ctx, 0, 10, 1<<20)
-	if _, err := st.Acknowledge(ctx, seq, b, fatesFor(b, contract.FateStored)); err != nil {
+	b, _ := st.Outbox.PendingBatch(ctx, 0, 10, 1<<20)
+	if _, err := st.Outbox.Acknowledge(ctx, seq, b, fatesFor(b, contract.FateStored)); err != nil {
 		t.Fatal(err)
 	}
 	counter := func() string {
@@ -58,7 +58,7 @@ func TestBatchCounterStaysInRange(t *testing.T) {
 	// The hub reports an absurd watermark: not adopted, nothing requeued.
 	for _, hubSeq := range []int64{math.MaxInt64, contract.MaxBatchSeq + 1, -5} {
 		set("7")
-		n, err := st.Reconcile(ctx, "g1", hubSeq)
+		n, err := st.Outbox.Reconcile(ctx, "g1", hubSeq)
 		if !errors.Is(err, ErrHubSeqRange) || n != 0 || pending(t, st) != 0 {
 			t.Fatalf("hub seq %d: requeued %d, %v, pending %d", hubSeq, n, err, pending(t, st))
 		}
@@ -68,7 +68,7 @@ func TestBatchCounterStaysInRange(t *testing.T) {
 	}
 	// ... and a wrapped counter starts again from 0.
 	set(strconv.FormatInt(math.MinInt64, 10))
-	if _, err := st.Reconcile(ctx, "g1", math.MaxInt64); !errors.Is(err, ErrHubSeqRange) {
+	if _, err := st.Outbox.Reconcile(ctx, "g1", math.MaxInt64); !errors.Is(err, ErrHubSeqRange) {
 		t.Fatal(err)
 	}
 	if seq, err := st.NextBatchSeq(ctx); err != nil || seq != 1 {
@@ -89,7 +89,7 @@ func TestBatchCounterStaysInRange(t *testing.T) {
 		{"a little above the hub (batches that never arrived)", "9", 5, "9"},
 	} {
 		set(tc.before)
-		if _, err := st.Reconcile(ctx, "g1", tc.hubSeq); err != nil {
+		if _, err := st.Outbox.Reconcile(ctx, "g1", tc.hubSeq); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		if counter() != tc.after {

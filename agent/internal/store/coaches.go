@@ -24,9 +24,9 @@ func (s *coachStore) AddCoach(ctx context.Context, in CoachInput) (Coach, error)
 	if err := in.validate(); err != nil {
 		return Coach{}, err
 	}
-	now := s.Now()
+	now := s.st.Now()
 	c := Coach{ID: uuid.NewString(), UserID: in.UserID, Name: in.Name, Email: in.Email, Bio: in.Bio, Active: true, CreatedAt: now, UpdatedAt: now}
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := checkUser(tx, in.UserID); err != nil {
 			return err
 		}
@@ -55,14 +55,14 @@ func (s *coachStore) UpdateCoach(ctx context.Context, id string, in CoachInput) 
 		return Coach{}, err
 	}
 	var c Coach
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&c, "id = ?", id).Error; err != nil {
 			return notFound(err)
 		}
 		if err := checkUser(tx, in.UserID); err != nil {
 			return err
 		}
-		c.Name, c.Email, c.Bio, c.UserID, c.UpdatedAt = in.Name, in.Email, in.Bio, in.UserID, s.Now()
+		c.Name, c.Email, c.Bio, c.UserID, c.UpdatedAt = in.Name, in.Email, in.Bio, in.UserID, s.st.Now()
 		return tx.Save(&c).Error
 	})
 	return c, err
@@ -93,14 +93,14 @@ func (s *coachStore) RecordCertification(ctx context.Context, coachID, source st
 		return Coach{}, errs
 	}
 	var c Coach
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&c, "id = ?", coachID).Error; err != nil {
 			return notFound(err)
 		}
 		if source == "site" && c.CertSource == "hub" {
 			return &ValidationError{Field: "source", Msg: "the hub manages this coach's certification; it cannot be changed at the site"}
 		}
-		c.CertCode, c.CertifiedUntil, c.CertRevoked, c.CertSource, c.UpdatedAt = cert.Code, cert.CertifiedUntil, cert.Revoked, source, s.Now()
+		c.CertCode, c.CertifiedUntil, c.CertRevoked, c.CertSource, c.UpdatedAt = cert.Code, cert.CertifiedUntil, cert.Revoked, source, s.st.Now()
 		return tx.Save(&c).Error
 	})
 	return c, err
@@ -109,9 +109,9 @@ func (s *coachStore) RecordCertification(ctx context.Context, coachID, source st
 // Coaches lists the coaches by name (kept until the data version moves:
 // most pages name them).
 func (s *coachStore) Coaches(ctx context.Context) ([]Coach, error) {
-	return keptList(s.Store, "coaches", func() ([]Coach, error) {
+	return keptList(s.st, "coaches", func() ([]Coach, error) {
 		var cs []Coach
-		err := s.DB.WithContext(ctx).Order("name").Find(&cs).Error
+		err := s.st.DB.WithContext(ctx).Order("name").Find(&cs).Error
 		return cs, err
 	})
 }
@@ -119,14 +119,14 @@ func (s *coachStore) Coaches(ctx context.Context) ([]Coach, error) {
 // Coach finds one coach.
 func (s *coachStore) Coach(ctx context.Context, id string) (Coach, error) {
 	var c Coach
-	err := s.DB.WithContext(ctx).First(&c, "id = ?", id).Error
+	err := s.st.DB.WithContext(ctx).First(&c, "id = ?", id).Error
 	return c, notFound(err)
 }
 
 // CoachOfUser finds the coach linked to an account, if any.
 func (s *coachStore) CoachOfUser(ctx context.Context, userID string) (Coach, bool, error) {
 	var c Coach
-	err := s.DB.WithContext(ctx).Limit(1).Find(&c, "user_id = ? AND user_id <> ''", userID).Error
+	err := s.st.DB.WithContext(ctx).Limit(1).Find(&c, "user_id = ? AND user_id <> ''", userID).Error
 	return c, c.ID != "", err
 }
 
@@ -141,7 +141,7 @@ func (s *coachStore) checkLeader(tx *gorm.DB, coachID string) error {
 		return &ValidationError{Field: "coach_id", Msg: "Choose a coach at this site"}
 	case !c.Active:
 		return &ValidationError{Field: "coach_id", Msg: c.Name + " no longer coaches at this site"}
-	case !c.CertifiedOn(s.Now()):
+	case !c.CertifiedOn(s.st.Now()):
 		why := "has no certification on record"
 		if c.CertRevoked {
 			why = "had their certification revoked"

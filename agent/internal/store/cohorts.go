@@ -67,40 +67,40 @@ func (s *cohortStore) AddCohort(ctx context.Context, in CohortInput) (Cohort, er
 	if errs := in.validate(); len(errs) > 0 {
 		return Cohort{}, errs
 	}
-	now := s.Now()
+	now := s.st.Now()
 	c := Cohort{ID: uuid.NewString(), Name: in.Name, Model: in.Model, StartDate: in.StartDate, CoachID: in.CoachID, MeetingDay: in.MeetingDay,
 		MeetingTime: in.MeetingTime, Frequency: in.Frequency, Location: in.Location, MixedPairs: in.MixedPairs, SurrogateKey: uuid.NewString(), CreatedAt: now, UpdatedAt: now}
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.checkLeader(tx, in.CoachID); err != nil {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.st.Coaches.checkLeader(tx, in.CoachID); err != nil {
 			return err
 		}
 		if err := tx.Create(&c).Error; err != nil {
 			return err
 		}
-		return s.refreshCohort(tx, c.ID, s.upstreamDay())
+		return s.st.Outcomes.refreshCohort(tx, c.ID, s.st.Outbox.upstreamDay())
 	})
 	return c, err
 }
 
 // ChangeCohortCoach hands a cohort to another currently certified coach.
 func (s *cohortStore) ChangeCohortCoach(ctx context.Context, cohortID, coachID string) error {
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var c Cohort
 		if err := tx.First(&c, "id = ?", cohortID).Error; err != nil {
 			return notFound(err)
 		}
-		if err := s.checkLeader(tx, coachID); err != nil {
+		if err := s.st.Coaches.checkLeader(tx, coachID); err != nil {
 			return err
 		}
-		return tx.Model(&c).Updates(map[string]any{"coach_id": coachID, "updated_at": s.Now()}).Error
+		return tx.Model(&c).Updates(map[string]any{"coach_id": coachID, "updated_at": s.st.Now()}).Error
 	})
 }
 
 // Cohorts lists cohorts, newest first; a coach's own only when coachID is set.
 func (s *cohortStore) Cohorts(ctx context.Context, coachID string) ([]Cohort, error) {
-	return keptList(s.Store, "cohorts|"+coachID, func() ([]Cohort, error) {
+	return keptList(s.st, "cohorts|"+coachID, func() ([]Cohort, error) {
 		var cs []Cohort
-		q := s.DB.WithContext(ctx).Order("start_date DESC, name")
+		q := s.st.DB.WithContext(ctx).Order("start_date DESC, name")
 		if coachID != "" {
 			q = q.Where("coach_id = ?", coachID)
 		}
@@ -112,7 +112,7 @@ func (s *cohortStore) Cohorts(ctx context.Context, coachID string) ([]Cohort, er
 // Cohort finds one cohort.
 func (s *cohortStore) Cohort(ctx context.Context, id string) (Cohort, error) {
 	var c Cohort
-	err := s.DB.WithContext(ctx).First(&c, "id = ?", id).Error
+	err := s.st.DB.WithContext(ctx).First(&c, "id = ?", id).Error
 	return c, notFound(err)
 }
 
@@ -138,7 +138,7 @@ func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, jo
 	if !ok {
 		return &ValidationError{Field: "joined_on", Msg: "Enter a date such as 2026-03-04"}
 	}
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var c Cohort
 		if err := tx.First(&c, "id = ?", cohortID).Error; err != nil {
 			return notFound(err)
@@ -175,7 +175,7 @@ func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, jo
 		if err := tx.Create(&CohortMember{CohortID: cohortID, ParticipantID: participantID, JoinedOn: joinedOn}).Error; err != nil {
 			return err
 		}
-		return s.refreshOutcomes(tx, []string{participantID}, []string{cohortID})
+		return s.st.Outcomes.refreshOutcomes(tx, []string{participantID}, []string{cohortID})
 	})
 }
 
@@ -204,11 +204,11 @@ func (s *cohortStore) RemoveMember(ctx context.Context, cohortID, participantID,
 	if !ok {
 		return &ValidationError{Field: "left_on", Msg: "Enter a date such as 2026-03-04"}
 	}
-	if left.After(s.today()) {
+	if left.After(s.st.Pairs.today()) {
 		return &ValidationError{Field: "left_on", Msg: "cannot be in the future: record that they left once they have, on the day they left (at the latest today, " +
-			s.today().Format(dayWords) + ")"}
+			s.st.Pairs.today().Format(dayWords) + ")"}
 	}
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var m CohortMember
 		if err := tx.Where("cohort_id = ? AND participant_id = ? AND left_on = ''", cohortID, participantID).First(&m).Error; err != nil {
 			return notFound(err)
@@ -219,7 +219,7 @@ func (s *cohortStore) RemoveMember(ctx context.Context, cohortID, participantID,
 		if err := tx.Model(&CohortMember{}).Where("cohort_id = ? AND participant_id = ? AND left_on = ''", cohortID, participantID).Update("left_on", leftOn).Error; err != nil {
 			return err
 		}
-		return s.refreshOutcomes(tx, []string{participantID}, []string{cohortID})
+		return s.st.Outcomes.refreshOutcomes(tx, []string{participantID}, []string{cohortID})
 	})
 }
 
@@ -227,7 +227,7 @@ func (s *cohortStore) RemoveMember(ctx context.Context, cohortID, participantID,
 // "" when they never left it.
 func (s *cohortStore) Departure(ctx context.Context, cohortID, participantID string) (string, error) {
 	var days []string
-	err := s.DB.WithContext(ctx).Model(&CohortMember{}).Where("cohort_id = ? AND participant_id = ? AND left_on <> ''", cohortID, participantID).
+	err := s.st.DB.WithContext(ctx).Model(&CohortMember{}).Where("cohort_id = ? AND participant_id = ? AND left_on <> ''", cohortID, participantID).
 		Order("left_on DESC").Limit(1).Pluck("left_on", &days).Error
 	if len(days) == 0 {
 		return "", err
@@ -249,7 +249,7 @@ type Standing struct {
 // StandingOf computes a participant's standing on the store's day.
 func (s *cohortStore) StandingOf(ctx context.Context, p Participant) (Standing, error) {
 	var st Standing
-	err := s.DB.WithContext(ctx).Raw(`SELECT c.id AS cohort_id, c.name AS cohort_name, c.coach_id AS cohort_coach_id, COALESCE(k.name, '') AS cohort_coach_name
+	err := s.st.DB.WithContext(ctx).Raw(`SELECT c.id AS cohort_id, c.name AS cohort_name, c.coach_id AS cohort_coach_id, COALESCE(k.name, '') AS cohort_coach_name
 FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id LEFT JOIN coaches k ON k.id = c.coach_id
 WHERE m.participant_id = ? AND m.left_on = '' LIMIT 1`, p.ID).Scan(&st).Error
 	if err != nil {
@@ -257,13 +257,13 @@ WHERE m.participant_id = ? AND m.left_on = '' LIMIT 1`, p.ID).Scan(&st).Error
 	}
 	var left int64
 	if st.CohortID == "" {
-		if err := s.DB.WithContext(ctx).Model(&CohortMember{}).Where("participant_id = ? AND left_on <> ''", p.ID).Count(&left).Error; err != nil {
+		if err := s.st.DB.WithContext(ctx).Model(&CohortMember{}).Where("participant_id = ? AND left_on <> ''", p.ID).Count(&left).Error; err != nil {
 			return st, err
 		}
 	}
 	st.Status = rules.StatusActive
 	if enrolled, ok := parseDate(p.EnrolledOn); ok {
-		st.Status = rules.YearStatus(enrolled, p.WithdrawnAt != nil, left > 0, s.Now())
+		st.Status = rules.YearStatus(enrolled, p.WithdrawnAt != nil, left > 0, s.st.Now())
 	}
 	return st, nil
 }
@@ -288,10 +288,10 @@ func (s *cohortStore) ViewCohort(ctx context.Context, id string) (CohortView, er
 	if v.Cohort, err = s.Cohort(ctx, id); err != nil {
 		return v, err
 	}
-	if v.Coach, err = s.Coach(ctx, v.Cohort.CoachID); err != nil {
+	if v.Coach, err = s.st.Coaches.Coach(ctx, v.Cohort.CoachID); err != nil {
 		return v, err
 	}
-	err = s.DB.WithContext(ctx).Raw(`SELECT p.* FROM participants p JOIN cohort_members m ON m.participant_id = p.id
+	err = s.st.DB.WithContext(ctx).Raw(`SELECT p.* FROM participants p JOIN cohort_members m ON m.participant_id = p.id
 WHERE m.cohort_id = ? AND m.left_on = '' ORDER BY p.last_name, p.first_name`, id).Scan(&v.Members).Error
 	if err != nil {
 		return v, err
@@ -300,7 +300,7 @@ WHERE m.cohort_id = ? AND m.left_on = '' ORDER BY p.last_name, p.first_name`, id
 	for i, m := range v.Members {
 		v.MemberIDs[i] = m.ID
 	}
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return v, err
 	}
@@ -309,8 +309,8 @@ WHERE m.cohort_id = ? AND m.left_on = '' ORDER BY p.last_name, p.first_name`, id
 		v.Group = &a
 	}
 	start, _ := parseDate(v.Cohort.StartDate)
-	if !s.Now().Before(start) {
-		v.ProgramMonth = rules.ProgramMonth(start, s.Now())
+	if !s.st.Now().Before(start) {
+		v.ProgramMonth = rules.ProgramMonth(start, s.st.Now())
 		if th, ok := rules.ThemeOf(rel, v.Cohort.Model, v.ProgramMonth); ok {
 			v.Theme = th.Title
 		}

@@ -38,7 +38,7 @@ import (
 // day of the previous month of the agent's day (UTC, like every "today" of
 // the agent).
 func (s *outboxStore) upstreamDay() time.Time {
-	t := s.today()
+	t := s.st.Pairs.today()
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1)
 }
 
@@ -48,7 +48,7 @@ func (s *outboxStore) upstreamDay() time.Time {
 // it leaves out have nothing upstream. It also gives the participant
 // record each one described should have upstream.
 func (s *outboxStore) siteDisclosure(tx *gorm.DB, day time.Time) (map[string]deident.Disclosure, map[string]contract.Participant, error) {
-	rel, err := s.releaseIn(tx)
+	rel, err := s.st.releaseIn(tx)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -30,14 +30,14 @@ func newClockSite(t *testing.T, k int, now time.Time, model, start string) *cloc
 	s := &clockSite{st: openTestK(t, k), now: now}
 	s.st.Now = func() time.Time { return s.now }
 	ctx := context.Background()
-	c, err := s.st.AddCoach(ctx, CoachInput{Name: "Casey"})
+	c, err := s.st.Coaches.AddCoach(ctx, CoachInput{Name: "Casey"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.st.RecordCertification(ctx, c.ID, "site", Certification{Code: "PLC-1", CertifiedUntil: "2030-01-01"}); err != nil {
+	if _, err := s.st.Coaches.RecordCertification(ctx, c.ID, "site", Certification{Code: "PLC-1", CertifiedUntil: "2030-01-01"}); err != nil {
 		t.Fatal(err)
 	}
-	if s.coh, err = s.st.AddCohort(ctx, CohortInput{Name: "G", Model: model, StartDate: start, CoachID: c.ID}); err != nil {
+	if s.coh, err = s.st.Cohorts.AddCohort(ctx, CohortInput{Name: "G", Model: model, StartDate: start, CoachID: c.ID}); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -50,19 +50,19 @@ func (s *clockSite) enroll(t *testing.T, birth, enrolled string, before int, joi
 	t.Helper()
 	ctx := context.Background()
 	in := eligible(ParticipantInput{FirstName: "P" + birth, LastName: "Example", BirthDate: birth, EnrolledOn: enrolled, HospitalizationConsentOn: enrolled})
-	p, err := s.st.AddParticipant(ctx, in)
+	p, err := s.st.Participants.AddParticipant(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if join {
-		if err := s.st.AddMember(ctx, s.coh.ID, p.ID, enrolled); err != nil {
+		if err := s.st.Cohorts.AddMember(ctx, s.coh.ID, p.ID, enrolled); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.st.SetHospitalizationsBefore(ctx, p.ID, before); err != nil {
+	if err := s.st.Outcomes.SetHospitalizationsBefore(ctx, p.ID, before); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.st.RecordInterview(ctx, p.ID, contract.TimepointEligibility, InterviewInput{InterviewedOn: enrolled, Answers: allAnswers(true)}); err != nil {
+	if _, err := s.st.Participants.RecordInterview(ctx, p.ID, contract.TimepointEligibility, InterviewInput{InterviewedOn: enrolled, Answers: allAnswers(true)}); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -85,7 +85,7 @@ func (s *clockSite) meeting(t *testing.T, day string) {
 	if ps := rel.PlansFor(th.Code); len(ps) > 0 {
 		plan = ps[0].Code
 	}
-	if _, err := s.st.RecordMeeting(context.Background(), s.coh.ID, "u1", MeetingInput{HeldOn: day, LessonPlan: plan, Attendance: att, Skills: []string{"listening"}}); err != nil {
+	if _, err := s.st.Meetings.RecordMeeting(context.Background(), s.coh.ID, "u1", MeetingInput{HeldOn: day, LessonPlan: plan, Attendance: att, Skills: []string{"listening"}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -157,7 +157,7 @@ func TestUpstreamChangesOnlyOnTheFirst(t *testing.T) {
 		keys = append(keys, s.enroll(t, p.birth, p.enrolled, i, true).SurrogateKey)
 	}
 	s.meeting(t, "2026-02-24")
-	if err := s.st.RefreshOutcomes(ctx); err != nil {
+	if err := s.st.Outcomes.RefreshOutcomes(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(outboxOf[contract.Participant](t, s.st, contract.TypeParticipant)); n != len(people) {
@@ -181,7 +181,7 @@ func TestUpstreamChangesOnlyOnTheFirst(t *testing.T) {
 			case ds == "2026-04-20" && hour == 13:
 				s.meeting(t, ds)
 			case ds == "2026-05-12" && hour == 13:
-				if _, err := s.st.RecordInterview(ctx, newcomer.ID, contract.TimepointMidpoint, InterviewInput{InterviewedOn: ds, Answers: allAnswers(false)}); err != nil {
+				if _, err := s.st.Participants.RecordInterview(ctx, newcomer.ID, contract.TimepointMidpoint, InterviewInput{InterviewedOn: ds, Answers: allAnswers(false)}); err != nil {
 					t.Fatal(err)
 				}
 			case ds == "2026-05-20" && hour == 13:
@@ -189,7 +189,7 @@ func TestUpstreamChangesOnlyOnTheFirst(t *testing.T) {
 				s.meeting(t, "2026-04-28")
 				late = true
 			}
-			if err := s.st.RefreshOutcomes(ctx); err != nil {
+			if err := s.st.Outcomes.RefreshOutcomes(ctx); err != nil {
 				t.Fatal(err)
 			}
 			next := outboxState(t, s.st)
@@ -289,34 +289,34 @@ func buildSmallSite(t *testing.T, k int) (*Store, []Participant) {
 	ctx := context.Background()
 	st := openTestK(t, k)
 	st.Now = func() time.Time { return time.Date(2026, 9, 15, 10, 0, 0, 0, time.UTC) }
-	c, err := st.AddCoach(ctx, CoachInput{Name: "Casey"})
+	c, err := st.Coaches.AddCoach(ctx, CoachInput{Name: "Casey"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.RecordCertification(ctx, c.ID, "site", Certification{Code: "PLC-1", CertifiedUntil: "2030-01-01"}); err != nil {
+	if _, err := st.Coaches.RecordCertification(ctx, c.ID, "site", Certification{Code: "PLC-1", CertifiedUntil: "2030-01-01"}); err != nil {
 		t.Fatal(err)
 	}
 	cohorts := map[string]Cohort{}
 	for _, m := range []string{program.ModelPeerPartners, program.ModelSocialExplorations} {
-		if cohorts[m], err = st.AddCohort(ctx, CohortInput{Name: m, Model: m, StartDate: "2025-02-10", CoachID: c.ID}); err != nil {
+		if cohorts[m], err = st.Cohorts.AddCohort(ctx, CohortInput{Name: m, Model: m, StartDate: "2025-02-10", CoachID: c.ID}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var ps []Participant
 	for _, x := range smallSite {
-		p, err := st.AddParticipant(ctx, eligible(ParticipantInput{FirstName: "P", LastName: x.birth, BirthDate: x.birth, EnrolledOn: x.enrolled, HospitalizationConsentOn: x.enrolled}))
+		p, err := st.Participants.AddParticipant(ctx, eligible(ParticipantInput{FirstName: "P", LastName: x.birth, BirthDate: x.birth, EnrolledOn: x.enrolled, HospitalizationConsentOn: x.enrolled}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if x.model != "" {
-			if err := st.AddMember(ctx, cohorts[x.model].ID, p.ID, x.enrolled); err != nil {
+			if err := st.Cohorts.AddMember(ctx, cohorts[x.model].ID, p.ID, x.enrolled); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := st.SetHospitalizationsBefore(ctx, p.ID, x.before); err != nil {
+		if err := st.Outcomes.SetHospitalizationsBefore(ctx, p.ID, x.before); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.RecordInterview(ctx, p.ID, contract.TimepointEligibility, InterviewInput{InterviewedOn: x.enrolled, Answers: allAnswers(false)}); err != nil {
+		if _, err := st.Participants.RecordInterview(ctx, p.ID, contract.TimepointEligibility, InterviewInput{InterviewedOn: x.enrolled, Answers: allAnswers(false)}); err != nil {
 			t.Fatal(err)
 		}
 		ps = append(ps, p)
@@ -414,7 +414,7 @@ func TestSmallSiteQuasiIdentifiers(t *testing.T) {
 	const k = program.DefaultMinGroup
 	st, ps := buildSmallSite(t, 0)
 	// Before: the description the agent used to send, from the same site.
-	day := st.upstreamDay()
+	day := st.Outbox.upstreamDay()
 	models, err := modelsOn(st.DB, day)
 	if err != nil {
 		t.Fatal(err)
@@ -423,7 +423,7 @@ func TestSmallSiteQuasiIdentifiers(t *testing.T) {
 	for i, p := range ps {
 		enrolled, birth := mustDay(p.EnrolledOn), mustDay(p.BirthDate)
 		before = append(before, quasi{year: enrolled.Year(), band: deident.AgeBand(deident.AgeOn(birth, enrolled)), model: models[p.ID],
-			before: smallSite[i].before, month: monthsBegun(enrolled, st.today())})
+			before: smallSite[i].before, month: monthsBegun(enrolled, st.Pairs.today())})
 	}
 	measure := func(qs []quasi) string {
 		var parts []string
@@ -483,7 +483,7 @@ func TestRegeneralization(t *testing.T) {
 	// A ninth 2026 enrollment (before the end of August) brings the year
 	// back, every record of it as a new version.
 	v := versions(t, st)
-	if _, err := st.AddParticipant(ctx, eligible(ParticipantInput{FirstName: "N", LastName: "New", BirthDate: "1991-01-01", EnrolledOn: "2026-08-03"})); err != nil {
+	if _, err := st.Participants.AddParticipant(ctx, eligible(ParticipantInput{FirstName: "N", LastName: "New", BirthDate: "1991-01-01", EnrolledOn: "2026-08-03"})); err != nil {
 		t.Fatal(err)
 	}
 	view = hubView(t, st)
@@ -494,7 +494,7 @@ func TestRegeneralization(t *testing.T) {
 		t.Fatalf("participant of 2026 at version %d, was %d", nv, v[one.ID])
 	}
 	// A withdrawal takes the year under k again.
-	if err := st.Withdraw(ctx, one.ID); err != nil {
+	if err := st.Participants.Withdraw(ctx, one.ID); err != nil {
 		t.Fatal(err)
 	}
 	if view = hubView(t, st); len(view) != 9 {
@@ -513,14 +513,14 @@ func TestWithdrawalLeavesNoTrace(t *testing.T) {
 	for i := range 6 {
 		ps = append(ps, s.enroll(t, fmt.Sprintf("198%d-05-05", i), "2026-01-12", i, true))
 	}
-	pr, _, err := s.st.FormPair(ctx, s.coh.ID, PairInput{ParticipantIDs: []string{ps[0].ID, ps[1].ID}, FormedOn: "2026-02-01"})
+	pr, _, err := s.st.Pairs.FormPair(ctx, s.coh.ID, PairInput{ParticipantIDs: []string{ps[0].ID, ps[1].ID}, FormedOn: "2026-02-01"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.st.FormPair(ctx, s.coh.ID, PairInput{ParticipantIDs: []string{ps[2].ID, ps[3].ID}, FormedOn: "2026-02-01"}); err != nil {
+	if _, _, err := s.st.Pairs.FormPair(ctx, s.coh.ID, PairInput{ParticipantIDs: []string{ps[2].ID, ps[3].ID}, FormedOn: "2026-02-01"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.st.EndPair(ctx, s.coh.ID, pr.ID, EndPairInput{EndedOn: "2026-03-20", Reason: "not_working_well"}); err != nil {
+	if _, err := s.st.Pairs.EndPair(ctx, s.coh.ID, pr.ID, EndPairInput{EndedOn: "2026-03-20", Reason: "not_working_well"}); err != nil {
 		t.Fatal(err)
 	}
 	s.meeting(t, "2026-03-17")
@@ -528,7 +528,7 @@ func TestWithdrawalLeavesNoTrace(t *testing.T) {
 	if m2, m3 := month(2), month(3); m2.Members != 6 || m2.Pairs != 2 || m3.PairingChanges != 1 {
 		t.Fatalf("before the withdrawal: month 2 %+v, month 3 %+v", m2, m3)
 	}
-	if err := s.st.Withdraw(ctx, ps[0].ID); err != nil {
+	if err := s.st.Participants.Withdraw(ctx, ps[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	// Five members in every month and the other pair in every month from

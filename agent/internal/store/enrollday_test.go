@@ -77,30 +77,30 @@ func (s *monthsSite) step(t *testing.T, day time.Time) {
 		if ps := rel.PlansFor(th.Code); len(ps) > 0 {
 			plan = ps[0].Code
 		}
-		_, err = s.st.RecordMeeting(ctx, s.coh.ID, "u1", MeetingInput{HeldOn: ds, LessonPlan: plan, Attendance: att, Skills: []string{"listening"}})
+		_, err = s.st.Meetings.RecordMeeting(ctx, s.coh.ID, "u1", MeetingInput{HeldOn: ds, LessonPlan: plan, Attendance: att, Skills: []string{"listening"}})
 		must(err)
 	}
 	for _, p := range s.ps {
 		if day.Weekday() == time.Monday && ds >= "2026-06-01" && ds != "2026-07-13" {
-			_, err := s.st.SaveJournal(ctx, p.ID, ds, "u1", map[string]string{rel.JournalPrompts[0].Code: "a week"})
+			_, err := s.st.Journals.SaveJournal(ctx, p.ID, ds, "u1", map[string]string{rel.JournalPrompts[0].Code: "a week"})
 			must(err)
 		}
 		var err error
 		switch ds {
 		case "2026-06-12":
-			_, err = s.st.AddOuting(ctx, p.ID, OutingInput{Date: ds, Activity: "library", Stage: 1})
+			_, err = s.st.Outings.AddOuting(ctx, p.ID, OutingInput{Date: ds, Activity: "library", Stage: 1})
 		case "2026-08-20":
-			_, err = s.st.AddOuting(ctx, p.ID, OutingInput{Date: ds, Activity: "bowling", Stage: 2})
+			_, err = s.st.Outings.AddOuting(ctx, p.ID, OutingInput{Date: ds, Activity: "bowling", Stage: 2})
 		case "2026-06-15":
-			_, err = s.st.AddHospitalStay(ctx, p.ID, ds)
+			_, err = s.st.Outcomes.AddHospitalStay(ctx, p.ID, ds)
 		case "2026-07-03":
-			_, err = s.st.AddServiceChange(ctx, p.ID, ServiceChange{Service: "day_program", Change: "started", ChangedOn: ds})
+			_, err = s.st.Outcomes.AddServiceChange(ctx, p.ID, ServiceChange{Service: "day_program", Change: "started", ChangedOn: ds})
 		case "2026-10-20":
-			_, err = s.st.RecordInterview(ctx, p.ID, contract.TimepointMidpoint, InterviewInput{InterviewedOn: ds, Answers: allAnswers(true)})
+			_, err = s.st.Participants.RecordInterview(ctx, p.ID, contract.TimepointMidpoint, InterviewInput{InterviewedOn: ds, Answers: allAnswers(true)})
 		}
 		must(err)
 	}
-	must(s.st.RefreshOutcomes(ctx))
+	must(s.st.Outcomes.RefreshOutcomes(ctx))
 }
 
 // upstreamOf is everything the outbox holds about the participants (live
@@ -211,7 +211,7 @@ func TestEnrollmentDayLeavesNoTrace(t *testing.T) {
 	// The control: counted from each one's enrollment day, as records were
 	// before, the same participants differ in their age at enrollment,
 	// their journal weeks due by month and their interview's month.
-	asOf := s.st.upstreamDay()
+	asOf := s.st.Outbox.upstreamDay()
 	bands, vectors, months := map[string]bool{}, map[string][]int{}, map[int]bool{}
 	for i, p := range s.ps {
 		enrolled := mustDay(p.EnrolledOn)

@@ -67,7 +67,7 @@ func (s *stipendStore) SaveGoals(ctx context.Context, participantID string, in [
 		return nil, &ValidationError{Field: "goals", Msg: fmt.Sprintf("a participant has %d social goals; %d were sent", GoalsPerParticipant, len(in))}
 	}
 	var out []Goal
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		p, err := activeParticipant(tx, participantID, "goals")
 		if err != nil {
 			return err
@@ -90,7 +90,7 @@ func (s *stipendStore) SaveGoals(ctx context.Context, participantID string, in [
 			}
 			taken[g.Slot] = true
 		}
-		now := s.Now()
+		now := s.st.Now()
 		for i := range in {
 			g := in[i]
 			if _, exists := bySlot[g.Slot]; g.blank() && !exists {
@@ -135,7 +135,7 @@ func (s *stipendStore) SaveGoals(ctx context.Context, participantID string, in [
 // Goals lists a participant's goals by slot.
 func (s *stipendStore) Goals(ctx context.Context, participantID string) ([]Goal, error) {
 	var gs []Goal
-	err := s.DB.WithContext(ctx).Where("participant_id = ?", participantID).Order("slot").Find(&gs).Error
+	err := s.st.DB.WithContext(ctx).Where("participant_id = ?", participantID).Order("slot").Find(&gs).Error
 	return gs, err
 }
 

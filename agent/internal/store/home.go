@@ -94,13 +94,13 @@ func (h *homeRead) add(it DueItem) { h.home.Items[it.Kind] = append(h.home.Items
 // The result is kept until the data version moves (or the minute
 // changes): a home seen again without a change in between costs no query.
 func (s *homeStore) SiteHome(ctx context.Context, u User) (SiteHome, error) {
-	v, key := s.Version(), s.figureKey("home", u)
-	if x, ok := s.figures.get(v, key); ok {
+	v, key := s.st.Version(), s.st.figureKey("home", u)
+	if x, ok := s.st.figures.get(v, key); ok {
 		return copyHome(x.(SiteHome)), nil
 	}
 	home, err := s.siteHome(ctx, u)
 	if err == nil {
-		s.figures.put(v, key, copyHome(home))
+		s.st.figures.put(v, key, copyHome(home))
 	}
 	return home, err
 }
@@ -124,14 +124,14 @@ func (s *Store) figureKey(page string, u User) string {
 }
 
 func (s *homeStore) siteHome(ctx context.Context, u User) (SiteHome, error) {
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return SiteHome{}, err
 	}
-	today := dateOnlyUTC(s.Now())
+	today := dateOnlyUTC(s.st.Now())
 	home := SiteHome{Today: today, Items: map[string][]DueItem{}, LastWeek: rules.LastWeek(today),
 		StipendMonth: time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)}
-	err = s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
+	err = s.st.ReadSnapshot(ctx, func(tx *gorm.DB) error {
 		h := &homeRead{tx: tx, u: u, today: today, home: &home, seen: map[string]RosterRow{}, missing: map[string]int{}}
 		var err error
 		if h.coachID, err = s.seenCoach(tx, u); err != nil {
@@ -266,7 +266,7 @@ WHERE week_start BETWEEN ? AND ? GROUP BY participant_id`, weekFrom.Format(dateL
 	if err != nil {
 		return err
 	}
-	now := s.Now()
+	now := s.st.Now()
 	for _, p := range h.people {
 		if p.WithdrawnAt != nil || approved[p.ID] {
 			continue
@@ -456,5 +456,5 @@ func (s *homeStore) MarkTAAnswerRead(ctx context.Context, r TARequest) error {
 	if r.Answer == "" {
 		return nil
 	}
-	return s.SetMeta(ctx, "ta_read:"+r.ID, strconv.FormatInt(r.AnswerSeq, 10))
+	return s.st.SetMeta(ctx, "ta_read:"+r.ID, strconv.FormatInt(r.AnswerSeq, 10))
 }

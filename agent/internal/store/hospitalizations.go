@@ -72,7 +72,7 @@ func (s *outcomeStore) inProgram(field, day string, p Participant) error {
 	enrolled, _ := parseDate(p.EnrolledOn)
 	end := enrolled.AddDate(0, rules.JournalYear, -1)
 	switch {
-	case d.After(s.today()):
+	case d.After(s.st.Pairs.today()):
 		return &ValidationError{Field: field, Msg: "Enter a day no later than today"}
 	case d.Before(enrolled) || d.After(end):
 		return &ValidationError{Field: field, Msg: "Enter a day in the program year, " + inWords(p.EnrolledOn) + " to " + end.Format(dayWords) + " (hospitalizations before enrollment are the count in the two years before)"}
@@ -86,21 +86,21 @@ func (s *outcomeStore) SetHospitalizationsBefore(ctx context.Context, participan
 	if count < 0 || count > 1000 {
 		return &ValidationError{Field: "before_count", Msg: "Enter a whole number from 0 to 1000"}
 	}
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := consenting(tx, participantID); err != nil {
 			return err
 		}
 		if err := tx.Exec(`INSERT INTO hospitalization_baselines (participant_id, before_count, updated_at) VALUES (?,?,?)
-ON CONFLICT (participant_id) DO UPDATE SET before_count = excluded.before_count, updated_at = excluded.updated_at`, participantID, count, s.Now()).Error; err != nil {
+ON CONFLICT (participant_id) DO UPDATE SET before_count = excluded.before_count, updated_at = excluded.updated_at`, participantID, count, s.st.Now()).Error; err != nil {
 			return err
 		}
-		return s.refreshUpstream(tx, participantID)
+		return s.st.Participants.refreshUpstream(tx, participantID)
 	})
 }
 
 // AddHospitalStay records a hospitalization during the program.
 func (s *outcomeStore) AddHospitalStay(ctx context.Context, participantID, admittedOn string) (HospitalStay, error) {
-	h := HospitalStay{ID: uuid.NewString(), ParticipantID: participantID, AdmittedOn: strings.TrimSpace(admittedOn), CreatedAt: s.Now()}
+	h := HospitalStay{ID: uuid.NewString(), ParticipantID: participantID, AdmittedOn: strings.TrimSpace(admittedOn), CreatedAt: s.st.Now()}
 	return h, s.addHospitalRow(ctx, participantID, "hospital_stays", "admitted_on", h.AdmittedOn, nil, &h)
 }
 
@@ -111,7 +111,7 @@ func (s *outcomeStore) DeleteHospitalStay(ctx context.Context, participantID, st
 
 // AddServiceChange records a change in another service.
 func (s *outcomeStore) AddServiceChange(ctx context.Context, participantID string, in ServiceChange) (ServiceChange, error) {
-	in.ID, in.ParticipantID, in.CreatedAt = uuid.NewString(), participantID, s.Now()
+	in.ID, in.ParticipantID, in.CreatedAt = uuid.NewString(), participantID, s.st.Now()
 	in.Service, in.Change, in.ChangedOn = strings.TrimSpace(in.Service), strings.TrimSpace(in.Change), strings.TrimSpace(in.ChangedOn)
 	var errs ValidationErrors
 	if !slices.Contains(contract.Services, in.Service) {
@@ -128,7 +128,7 @@ func (s *outcomeStore) AddServiceChange(ctx context.Context, participantID strin
 // mistakes found before (errs) and those of the day reported together,
 // and rewrites the participant's records.
 func (s *outcomeStore) addHospitalRow(ctx context.Context, participantID, table, field, day string, errs ValidationErrors, row any) error {
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		p, err := consenting(tx, participantID)
 		if err != nil {
 			return err
@@ -148,7 +148,7 @@ func (s *outcomeStore) addHospitalRow(ctx context.Context, participantID, table,
 		if err := tx.Create(row).Error; err != nil {
 			return err
 		}
-		return s.refreshUpstream(tx, participantID)
+		return s.st.Participants.refreshUpstream(tx, participantID)
 	})
 }
 
@@ -158,7 +158,7 @@ func (s *outcomeStore) DeleteServiceChange(ctx context.Context, participantID, c
 }
 
 func (s *outcomeStore) deleteHospitalRow(ctx context.Context, participantID, table, id string) error {
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := consenting(tx, participantID); err != nil {
 			return err
 		}
@@ -169,7 +169,7 @@ func (s *outcomeStore) deleteHospitalRow(ctx context.Context, participantID, tab
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
-		return s.refreshUpstream(tx, participantID)
+		return s.st.Participants.refreshUpstream(tx, participantID)
 	})
 }
 
@@ -190,7 +190,7 @@ func underLimit(tx *gorm.DB, table, participantID, field string) error {
 
 // HospitalizationsOf reads a participant's hospitalization data.
 func (s *outcomeStore) HospitalizationsOf(ctx context.Context, participantID string) (Hospitalizations, error) {
-	return hospitalizationsOf(s.DB.WithContext(ctx), participantID)
+	return hospitalizationsOf(s.st.DB.WithContext(ctx), participantID)
 }
 
 func hospitalizationsOf(tx *gorm.DB, participantID string) (Hospitalizations, error) {

@@ -85,8 +85,8 @@ func (s *coachStore) ApplyHubCertifications(ctx context.Context, certs []contrac
 	for _, w := range certs {
 		mods, _ := json.Marshal(w.Modules)
 		h := HubCertification{Code: w.Code, Seq: w.Seq, CoachName: w.CoachName, CoachEmail: strings.ToLower(strings.TrimSpace(w.CoachEmail)), Status: w.Status,
-			IssuedOn: w.IssuedOn, ExpiresOn: w.ExpiresOn, RevokedReason: w.RevokedReason, Modules: string(mods), ReceivedAt: s.Now()}
-		if err := s.DB.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&h).Error; err != nil {
+			IssuedOn: w.IssuedOn, ExpiresOn: w.ExpiresOn, RevokedReason: w.RevokedReason, Modules: string(mods), ReceivedAt: s.st.Now()}
+		if err := s.st.DB.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&h).Error; err != nil {
 			return updated, err
 		}
 		coach, ok, err := s.coachFor(ctx, h)
@@ -107,7 +107,7 @@ func (s *coachStore) ApplyHubCertifications(ctx context.Context, certs []contrac
 // coachFor finds the coach a hub certification belongs to.
 func (s *coachStore) coachFor(ctx context.Context, h HubCertification) (Coach, bool, error) {
 	var cs []Coach
-	if err := s.DB.WithContext(ctx).Where("cert_code = ?", h.Code).Limit(1).Find(&cs).Error; err != nil {
+	if err := s.st.DB.WithContext(ctx).Where("cert_code = ?", h.Code).Limit(1).Find(&cs).Error; err != nil {
 		return Coach{}, false, err
 	}
 	if len(cs) == 1 {
@@ -116,13 +116,13 @@ func (s *coachStore) coachFor(ctx context.Context, h HubCertification) (Coach, b
 	if h.CoachEmail == "" || h.Status != contract.CertCurrent {
 		return Coach{}, false, nil
 	}
-	if err := s.DB.WithContext(ctx).Where("lower(email) = ?", h.CoachEmail).Limit(2).Find(&cs).Error; err != nil {
+	if err := s.st.DB.WithContext(ctx).Where("lower(email) = ?", h.CoachEmail).Limit(2).Find(&cs).Error; err != nil {
 		return Coach{}, false, err
 	}
 	if len(cs) != 1 {
 		return Coach{}, false, nil
 	}
-	if c := cs[0]; c.CertSource == "hub" && c.CertCode != h.Code && c.CertifiedOn(s.Now()) {
+	if c := cs[0]; c.CertSource == "hub" && c.CertCode != h.Code && c.CertifiedOn(s.st.Now()) {
 		return Coach{}, false, nil
 	}
 	return cs[0], true, nil
@@ -136,7 +136,7 @@ func (s *coachStore) LinkHubCertification(ctx context.Context, coachID, code str
 	if code == "" {
 		return Coach{}, &ValidationError{Field: "code", Msg: "enter the verification code from the coach's certificate"}
 	}
-	err := s.DB.WithContext(ctx).First(&h, "code = ?", code).Error
+	err := s.st.DB.WithContext(ctx).First(&h, "code = ?", code).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Coach{}, &ValidationError{Field: "code", Msg: "the hub has sent no certification of this organization with this code; check the code, or sync with the hub and try again"}
 	}
@@ -144,7 +144,7 @@ func (s *coachStore) LinkHubCertification(ctx context.Context, coachID, code str
 		return Coach{}, err
 	}
 	var other []Coach
-	if err := s.DB.WithContext(ctx).Where("cert_code = ? AND id <> ?", code, coachID).Limit(1).Find(&other).Error; err != nil {
+	if err := s.st.DB.WithContext(ctx).Where("cert_code = ? AND id <> ?", code, coachID).Limit(1).Find(&other).Error; err != nil {
 		return Coach{}, err
 	}
 	if len(other) > 0 {
@@ -156,7 +156,7 @@ func (s *coachStore) LinkHubCertification(ctx context.Context, coachID, code str
 // HubCertifications lists the certifications the hub sent, by name.
 func (s *coachStore) HubCertifications(ctx context.Context) ([]HubCertification, error) {
 	var hs []HubCertification
-	return hs, s.DB.WithContext(ctx).Order("coach_name").Find(&hs).Error
+	return hs, s.st.DB.WithContext(ctx).Order("coach_name").Find(&hs).Error
 }
 
 // SaveKitFile keeps a file a release attaches, after checking its bytes
@@ -165,8 +165,8 @@ func (s *coachStore) SaveKitFile(ctx context.Context, sha, mediaType string, dat
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != sha {
 		return fmt.Errorf("file %s does not match its SHA-256", sha)
 	}
-	f := KitFile{SHA256: sha, MediaType: mediaType, Size: int64(len(data)), Data: data, ReceivedAt: s.Now()}
-	return s.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&f).Error
+	f := KitFile{SHA256: sha, MediaType: mediaType, Size: int64(len(data)), Data: data, ReceivedAt: s.st.Now()}
+	return s.st.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&f).Error
 }
 
 // HaveKitFiles reports which of the hashes the agent holds.
@@ -176,7 +176,7 @@ func (s *coachStore) HaveKitFiles(ctx context.Context, shas []string) (map[strin
 		return have, nil
 	}
 	var got []string
-	err := s.DB.WithContext(ctx).Model(&KitFile{}).Where("sha256 IN ?", shas).Pluck("sha256", &got).Error
+	err := s.st.DB.WithContext(ctx).Model(&KitFile{}).Where("sha256 IN ?", shas).Pluck("sha256", &got).Error
 	for _, g := range got {
 		have[g] = true
 	}
@@ -186,5 +186,5 @@ func (s *coachStore) HaveKitFiles(ctx context.Context, shas []string) (map[strin
 // KitFileBySHA returns a file the agent holds.
 func (s *coachStore) KitFileBySHA(ctx context.Context, sha string) (KitFile, error) {
 	var f KitFile
-	return f, notFound(s.DB.WithContext(ctx).First(&f, "sha256 = ?", sha).Error)
+	return f, notFound(s.st.DB.WithContext(ctx).First(&f, "sha256 = ?", sha).Error)
 }

@@ -16,11 +16,11 @@ func TestHubCertificationsDecideWhoLeads(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
 	st.Now = func() time.Time { return time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC) }
-	byEmail, err := st.AddCoach(ctx, CoachInput{Name: "Casey", Email: "Casey@Example.org", Bio: "Likes hiking."})
+	byEmail, err := st.Coaches.AddCoach(ctx, CoachInput{Name: "Casey", Email: "Casey@Example.org", Bio: "Likes hiking."})
 	if err != nil {
 		t.Fatal(err)
 	}
-	byCode, err := st.AddCoach(ctx, CoachInput{Name: "Robin", Bio: "Likes chess."})
+	byCode, err := st.Coaches.AddCoach(ctx, CoachInput{Name: "Robin", Bio: "Likes chess."})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,45 +28,45 @@ func TestHubCertificationsDecideWhoLeads(t *testing.T) {
 		return contract.CertificationWire{Seq: seq, Code: code, CoachName: "x", CoachEmail: email, Status: status, IssuedOn: "2026-01-01", ExpiresOn: expires, Modules: []string{}}
 	}
 	const codeA, codeB = "IML-AAAA-BBBB-CCCC-DDDD", "IML-EEEE-FFFF-GGGG-HHHH"
-	n, err := st.ApplyHubCertifications(ctx, []contract.CertificationWire{
+	n, err := st.Coaches.ApplyHubCertifications(ctx, []contract.CertificationWire{
 		wire(1, codeA, "casey@example.org", contract.CertCurrent, "2026-06-15"),
 		wire(2, codeB, "", contract.CertCurrent, "2028-01-01"),
 	})
 	if err != nil || n != 1 {
 		t.Fatalf("applied %d, %v", n, err)
 	}
-	c, _ := st.Coach(ctx, byEmail.ID)
+	c, _ := st.Coaches.Coach(ctx, byEmail.ID)
 	if c.CertCode != codeA || c.CertSource != "hub" || !c.CertifiedOn(st.Now()) || !c.ExpiresSoon(st.Now(), ExpiryWarnDays) {
 		t.Fatalf("matched by email: %+v", c)
 	}
 	// Robin has no email: the director links the code from the certificate.
 	var ve *ValidationError
-	if _, err := st.LinkHubCertification(ctx, byCode.ID, "IML-ZZZZ-ZZZZ-ZZZZ-ZZZZ"); !errors.As(err, &ve) {
+	if _, err := st.Coaches.LinkHubCertification(ctx, byCode.ID, "IML-ZZZZ-ZZZZ-ZZZZ-ZZZZ"); !errors.As(err, &ve) {
 		t.Fatalf("unknown code linked: %v", err)
 	}
-	if _, err := st.LinkHubCertification(ctx, byCode.ID, codeA); !errors.As(err, &ve) {
+	if _, err := st.Coaches.LinkHubCertification(ctx, byCode.ID, codeA); !errors.As(err, &ve) {
 		t.Fatalf("another coach's code linked: %v", err)
 	}
-	c, err = st.LinkHubCertification(ctx, byCode.ID, " iml-eeee-ffff-gggg-hhhh ")
+	c, err = st.Coaches.LinkHubCertification(ctx, byCode.ID, " iml-eeee-ffff-gggg-hhhh ")
 	if err != nil || c.CertCode != codeB || c.CertSource != "hub" || c.ExpiresSoon(st.Now(), ExpiryWarnDays) {
 		t.Fatalf("linked %+v %v", c, err)
 	}
 	in := CohortInput{Name: "Spring group", Model: program.ModelPeerPartners, StartDate: "2026-05-04", CoachID: byCode.ID, MeetingDay: "tuesday", MeetingTime: "18:00"}
-	if _, err := st.AddCohort(ctx, in); err != nil {
+	if _, err := st.Cohorts.AddCohort(ctx, in); err != nil {
 		t.Fatal(err)
 	}
 	// Revoked at the hub: no new cohort for Robin.
-	if _, err := st.ApplyHubCertifications(ctx, []contract.CertificationWire{wire(3, codeB, "", contract.CertRevoked, "2028-01-01")}); err != nil {
+	if _, err := st.Coaches.ApplyHubCertifications(ctx, []contract.CertificationWire{wire(3, codeB, "", contract.CertRevoked, "2028-01-01")}); err != nil {
 		t.Fatal(err)
 	}
 	in.Name = "Summer group"
-	if _, err := st.AddCohort(ctx, in); !errors.As(err, &ve) {
+	if _, err := st.Cohorts.AddCohort(ctx, in); !errors.As(err, &ve) {
 		t.Fatalf("a revoked coach leads a new cohort: %v", err)
 	}
 	// Expired: the day after its expiry Casey no longer leads.
 	st.Now = func() time.Time { return time.Date(2026, 6, 16, 9, 0, 0, 0, time.UTC) }
 	in.CoachID, in.StartDate = byEmail.ID, "2026-06-20"
-	if _, err := st.AddCohort(ctx, in); !errors.As(err, &ve) {
+	if _, err := st.Cohorts.AddCohort(ctx, in); !errors.As(err, &ve) {
 		t.Fatalf("an expired coach leads a new cohort: %v", err)
 	}
 }
@@ -77,16 +77,16 @@ func TestKitFilesAreCheckedByHash(t *testing.T) {
 	data := []byte("%PDF-1.4 worksheet")
 	sum := sha256.Sum256(data)
 	sha := hex.EncodeToString(sum[:])
-	if err := st.SaveKitFile(ctx, sha, "application/pdf", []byte("tampered")); err == nil {
+	if err := st.Coaches.SaveKitFile(ctx, sha, "application/pdf", []byte("tampered")); err == nil {
 		t.Fatal("bytes that do not hash to the name were kept")
 	}
-	if have, _ := st.HaveKitFiles(ctx, []string{sha}); have[sha] {
+	if have, _ := st.Coaches.HaveKitFiles(ctx, []string{sha}); have[sha] {
 		t.Fatal("a refused file is held")
 	}
-	if err := st.SaveKitFile(ctx, sha, "application/pdf", data); err != nil {
+	if err := st.Coaches.SaveKitFile(ctx, sha, "application/pdf", data); err != nil {
 		t.Fatal(err)
 	}
-	f, err := st.KitFileBySHA(ctx, sha)
+	f, err := st.Coaches.KitFileBySHA(ctx, sha)
 	if err != nil || string(f.Data) != string(data) || f.MediaType != "application/pdf" {
 		t.Fatalf("%+v %v", f, err)
 	}

@@ -133,7 +133,7 @@ func (s *participantStore) ImportParticipants(ctx context.Context, r io.Reader, 
 		return res, ErrImportRefused
 	}
 	res.Rows = len(rows)
-	now := s.Now()
+	now := s.st.Now()
 	inputs := make([]ParticipantInput, len(rows))
 	seen := map[string]int{}
 	for i, m := range rows {
@@ -166,7 +166,7 @@ func (s *participantStore) ImportParticipants(ctx context.Context, r io.Reader, 
 		}
 		seen[key] = row
 		var n int64
-		if err := s.DB.WithContext(ctx).Model(&Participant{}).Where("lower(first_name) = lower(?) AND lower(last_name) = lower(?) AND birth_date = ?", in.FirstName, in.LastName, in.BirthDate).Count(&n).Error; err != nil {
+		if err := s.st.DB.WithContext(ctx).Model(&Participant{}).Where("lower(first_name) = lower(?) AND lower(last_name) = lower(?) AND birth_date = ?", in.FirstName, in.LastName, in.BirthDate).Count(&n).Error; err != nil {
 			return res, err
 		}
 		if n > 0 {
@@ -180,7 +180,7 @@ func (s *participantStore) ImportParticipants(ctx context.Context, r io.Reader, 
 	if dryRun {
 		return res, nil
 	}
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		ids := make([]string, 0, len(inputs))
 		for i, in := range inputs {
 			p, err := s.insertParticipant(tx, in, now)
@@ -193,7 +193,7 @@ func (s *participantStore) ImportParticipants(ctx context.Context, r io.Reader, 
 			}
 		}
 		// The site is described upstream once, with everyone in.
-		return s.refreshOutcomes(tx, ids, nil)
+		return s.st.Outcomes.refreshOutcomes(tx, ids, nil)
 	})
 	if err != nil {
 		return res, err
@@ -231,8 +231,8 @@ func (s *participantStore) ImportCoaches(ctx context.Context, r io.Reader, dryRu
 	if dryRun {
 		return res, nil
 	}
-	now := s.Now()
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	now := s.st.Now()
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, in := range inputs {
 			c := Coach{ID: newID(), Name: in.Name, Email: in.Email, Bio: in.Bio, Active: true, CreatedAt: now, UpdatedAt: now}
 			if err := tx.Create(&c).Error; err != nil {

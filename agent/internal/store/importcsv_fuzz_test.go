@@ -35,14 +35,14 @@ func FuzzImportParticipants(f *testing.F) {
 		}
 		var before int64
 		st.DB.Model(&Participant{}).Count(&before)
-		dry, err := st.ImportParticipants(ctx, bytes.NewReader(file), true, nil)
+		dry, err := st.Participants.ImportParticipants(ctx, bytes.NewReader(file), true, nil)
 		if err != nil && !errors.Is(err, ErrImportRefused) {
 			t.Fatalf("dry run: %v", err)
 		}
 		if err != nil {
 			return
 		}
-		res, err := st.ImportParticipants(ctx, bytes.NewReader(file), false, nil)
+		res, err := st.Participants.ImportParticipants(ctx, bytes.NewReader(file), false, nil)
 		if err != nil && !errors.Is(err, ErrImportRefused) {
 			t.Fatalf("import: %v", err)
 		}

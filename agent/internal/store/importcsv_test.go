@@ -21,12 +21,12 @@ func countParticipants(t *testing.T, st *Store) int64 {
 func TestImportParticipants(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
-	res, err := st.ImportParticipants(ctx, strings.NewReader(goodCSV), true, nil)
+	res, err := st.Participants.ImportParticipants(ctx, strings.NewReader(goodCSV), true, nil)
 	if err != nil || res.Rows != 2 || res.Imported != 0 || countParticipants(t, st) != 0 {
 		t.Fatalf("dry run: %+v %v, %d stored", res, err, countParticipants(t, st))
 	}
 	var calls int
-	res, err = st.ImportParticipants(ctx, strings.NewReader(goodCSV), false, func(done, total int) { calls++ })
+	res, err = st.Participants.ImportParticipants(ctx, strings.NewReader(goodCSV), false, func(done, total int) { calls++ })
 	if err != nil || res.Imported != 2 || countParticipants(t, st) != 2 || calls == 0 {
 		t.Fatalf("import: %+v %v", res, err)
 	}
@@ -39,7 +39,7 @@ func TestImportParticipants(t *testing.T) {
 		t.Fatal("imported participants were not queued for the hub")
 	}
 	// Importing the same file again is refused row by row: nothing doubles.
-	res, err = st.ImportParticipants(ctx, strings.NewReader(goodCSV), false, nil)
+	res, err = st.Participants.ImportParticipants(ctx, strings.NewReader(goodCSV), false, nil)
 	if !errors.Is(err, ErrImportRefused) || len(res.Errors) != 2 || countParticipants(t, st) != 2 {
 		t.Fatalf("re-import: %+v %v", res, err)
 	}
@@ -49,7 +49,7 @@ func TestImportRefusesTheWholeFileForOneBadRow(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
 	bad := goodCSV + "Sam,Reed,2010-01-01,2025-09-01,2025-09-01,yes,maybe,yes,yes,not-an-email\n"
-	res, err := st.ImportParticipants(ctx, strings.NewReader(bad), false, nil)
+	res, err := st.Participants.ImportParticipants(ctx, strings.NewReader(bad), false, nil)
 	if !errors.Is(err, ErrImportRefused) || countParticipants(t, st) != 0 {
 		t.Fatalf("bad file: %v, %d stored", err, countParticipants(t, st))
 	}
@@ -71,7 +71,7 @@ func TestImportRefusesTheWholeFileForOneBadRow(t *testing.T) {
 		"empty file":      "",
 		"broken quoting":  goodCSV[:strings.Index(goodCSV, "\n")+1] + "\"Avery,Stone\n",
 	} {
-		res, err := st.ImportParticipants(ctx, strings.NewReader(csv), false, nil)
+		res, err := st.Participants.ImportParticipants(ctx, strings.NewReader(csv), false, nil)
 		if !errors.Is(err, ErrImportRefused) || len(res.Errors) == 0 {
 			t.Errorf("%s: %+v %v", name, res, err)
 		}
@@ -81,12 +81,12 @@ func TestImportRefusesTheWholeFileForOneBadRow(t *testing.T) {
 func TestImportCoaches(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
-	res, err := st.ImportCoaches(ctx, strings.NewReader("name,email,bio\nCasey,casey@example.org,Hikes\nRobin,,\n"), false)
+	res, err := st.Participants.ImportCoaches(ctx, strings.NewReader("name,email,bio\nCasey,casey@example.org,Hikes\nRobin,,\n"), false)
 	if err != nil || res.Imported != 2 {
 		t.Fatalf("%+v %v", res, err)
 	}
-	res, err = st.ImportCoaches(ctx, strings.NewReader("name,email\nX,bad\n"), false)
-	cs, _ := st.Coaches(ctx)
+	res, err = st.Participants.ImportCoaches(ctx, strings.NewReader("name,email\nX,bad\n"), false)
+	cs, _ := st.Coaches.Coaches(ctx)
 	if !errors.Is(err, ErrImportRefused) || len(cs) != 2 || res.Errors[0].Field != "email" {
 		t.Fatalf("bad coach file: %+v %v", res, err)
 	}

@@ -45,7 +45,7 @@ func choiceOf(cell string) string {
 // recorded corrects it, so a file can be imported again.
 func (s *participantStore) ImportInterviews(ctx context.Context, r io.Reader, dryRun bool) (ImportResult, error) {
 	res := ImportResult{Kind: "interviews", DryRun: dryRun, Errors: []RowError{}}
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return res, err
 	}
@@ -82,7 +82,7 @@ func (s *participantStore) ImportInterviews(ctx context.Context, r io.Reader, dr
 			res.Errors = append(res.Errors, RowError{Row: row, Field: strings.TrimPrefix(e.Field, "answers."), Detail: e.Msg})
 		}
 		var ids []string
-		if err := s.DB.WithContext(ctx).Model(&Participant{}).Where("lower(first_name) = lower(?) AND lower(last_name) = lower(?) AND birth_date = ?",
+		if err := s.st.DB.WithContext(ctx).Model(&Participant{}).Where("lower(first_name) = lower(?) AND lower(last_name) = lower(?) AND birth_date = ?",
 			m["first_name"], m["last_name"], m["birth_date"]).Limit(2).Pluck("id", &ids).Error; err != nil {
 			return res, err
 		}
@@ -107,7 +107,7 @@ func (s *participantStore) ImportInterviews(ctx context.Context, r io.Reader, dr
 	if dryRun {
 		return res, nil
 	}
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		ids := make([]string, 0, len(plan))
 		for i, p := range plan {
 			if _, err := s.saveInterview(tx, rel, p.participant, p.timepoint, p.in); err != nil {
@@ -123,7 +123,7 @@ func (s *participantStore) ImportInterviews(ctx context.Context, r io.Reader, dr
 		if len(res.Errors) > 0 {
 			return ErrImportRefused
 		}
-		return s.refreshRecords(tx, ids, nil)
+		return s.st.Outcomes.refreshRecords(tx, ids, nil)
 	})
 	if err != nil {
 		return res, err

@@ -122,6 +122,6 @@ func recordChanges(tx *gorm.DB, before, after Participant, by User, at time.Time
 // newest first.
 func (s *participantStore) ParticipantChanges(ctx context.Context, participantID string) ([]ParticipantChange, error) {
 	var out []ParticipantChange
-	err := s.DB.WithContext(ctx).Where("participant_id = ?", participantID).Order("id DESC").Find(&out).Error
+	err := s.st.DB.WithContext(ctx).Where("participant_id = ?", participantID).Order("id DESC").Find(&out).Error
 	return out, err
 }

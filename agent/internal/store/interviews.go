@@ -123,7 +123,7 @@ func unaskedCode(rel program.Release, code string) (ValidationError, bool) {
 // timepoint. Every indicator the site's release names must be answered or
 // left unanswered (not asked, declined).
 func (s *participantStore) RecordInterview(ctx context.Context, participantID, timepoint string, in InterviewInput) (POMInterview, error) {
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return POMInterview{}, err
 	}
@@ -131,7 +131,7 @@ func (s *participantStore) RecordInterview(ctx context.Context, participantID, t
 		return POMInterview{}, errs
 	}
 	var iv POMInterview
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		iv, err = s.saveInterview(tx, rel, participantID, timepoint, in)
 		if err != nil {
@@ -162,7 +162,7 @@ func (s *participantStore) saveInterview(tx *gorm.DB, rel program.Release, parti
 			return iv, errs
 		}
 	}
-	now := s.Now()
+	now := s.st.Now()
 	if err := tx.Limit(1).Find(&iv, "participant_id = ? AND timepoint = ?", participantID, timepoint).Error; err != nil {
 		return iv, err
 	}
@@ -189,7 +189,7 @@ func (s *participantStore) checkInterview(rel program.Release, timepoint string,
 	day, ok := parseDate(in.InterviewedOn)
 	if !ok {
 		errs = append(errs, ValidationError{Field: "interviewed_on", Msg: "Enter a date such as 2026-03-04"})
-	} else if day.After(s.Now().AddDate(0, 0, 1)) {
+	} else if day.After(s.st.Now().AddDate(0, 0, 1)) {
 		errs = append(errs, ValidationError{Field: "interviewed_on", Msg: "Enter a day no later than today"})
 	}
 	errs = append(errs, validateAnswers(rel, in)...)
@@ -203,7 +203,7 @@ func (s *participantStore) checkInterview(rel program.Release, timepoint string,
 // Interviews lists a participant's interviews by timepoint.
 func (s *participantStore) Interviews(ctx context.Context, participantID string) (map[string]POMInterview, error) {
 	var ivs []POMInterview
-	if err := s.DB.WithContext(ctx).Find(&ivs, "participant_id = ?", participantID).Error; err != nil {
+	if err := s.st.DB.WithContext(ctx).Find(&ivs, "participant_id = ?", participantID).Error; err != nil {
 		return nil, err
 	}
 	out := map[string]POMInterview{}
@@ -272,7 +272,7 @@ func (s *Store) releaseOf(db *gorm.DB, version string) (program.Release, error) 
 // release names: an indicator the release leaves unnamed never leaves the
 // site, whatever an older version of the agent stored.
 func (s *participantStore) askedOnly(tx *gorm.DB, iv POMInterview, p *contract.POMInterview) error {
-	rel, err := s.releaseOf(tx, iv.Release)
+	rel, err := s.st.releaseOf(tx, iv.Release)
 	if err != nil {
 		return err
 	}

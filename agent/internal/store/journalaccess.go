@@ -103,9 +103,9 @@ func (s *journalStore) IssueJournalAccess(ctx context.Context, participantID, is
 	if err != nil {
 		return JournalAccess{}, "", err
 	}
-	now := s.Now()
+	now := s.st.Now()
 	var a ParticipantAccount
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var p Participant
 		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
 			return notFound(err)
@@ -132,9 +132,9 @@ func (s *journalStore) IssueJournalAccess(ctx context.Context, participantID, is
 
 // RevokeJournalAccess ends a participant's access and their sessions.
 func (s *journalStore) RevokeJournalAccess(ctx context.Context, participantID string) error {
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&ParticipantAccount{}).Where("participant_id = ? AND revoked_at IS NULL", participantID).
-			Updates(map[string]any{"revoked_at": s.Now(), "code_hash": "", "pin_hash": ""})
+			Updates(map[string]any{"revoked_at": s.st.Now(), "code_hash": "", "pin_hash": ""})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -149,13 +149,13 @@ func (s *journalStore) RevokeJournalAccess(ctx context.Context, participantID st
 // when none was ever issued).
 func (s *journalStore) JournalAccessOf(ctx context.Context, participantID string) (JournalAccess, error) {
 	var a ParticipantAccount
-	if err := s.DB.WithContext(ctx).Limit(1).Find(&a, "participant_id = ?", participantID).Error; err != nil {
+	if err := s.st.DB.WithContext(ctx).Limit(1).Find(&a, "participant_id = ?", participantID).Error; err != nil {
 		return JournalAccess{}, err
 	}
 	if a.Login == "" {
 		return JournalAccess{State: "none"}, nil
 	}
-	return a.view(s.Now()), nil
+	return a.view(s.st.Now()), nil
 }
 
 // StartCodeWaiting reports whether code is the participant's start code
@@ -163,10 +163,10 @@ func (s *journalStore) JournalAccessOf(ctx context.Context, participantID string
 // revoked or expired (a page shows a code it was given only while it is).
 func (s *journalStore) StartCodeWaiting(ctx context.Context, participantID, code string) (bool, error) {
 	var a ParticipantAccount
-	if err := s.DB.WithContext(ctx).Limit(1).Find(&a, "participant_id = ?", participantID).Error; err != nil {
+	if err := s.st.DB.WithContext(ctx).Limit(1).Find(&a, "participant_id = ?", participantID).Error; err != nil {
 		return false, err
 	}
-	if a.CodeHash == "" || a.RevokedAt != nil || a.PINHash != "" || a.CodeExpiresAt == nil || !s.Now().Before(*a.CodeExpiresAt) {
+	if a.CodeHash == "" || a.RevokedAt != nil || a.PINHash != "" || a.CodeExpiresAt == nil || !s.st.Now().Before(*a.CodeExpiresAt) {
 		return false, nil
 	}
 	return bcrypt.CompareHashAndPassword([]byte(a.CodeHash), []byte(code)) == nil, nil
@@ -216,7 +216,7 @@ func (j journalAccounts) ClearFailures(ctx context.Context, id string) error {
 // checkParticipantSecret signs a participant in with a secret (auth.SignIn
 // with secretOf), answering bad for a wrong one.
 func (s *journalStore) checkParticipantSecret(ctx context.Context, login, given string, secretOf func(ParticipantAccount, time.Time) (string, bool), bad error) (auth.Account, error) {
-	a, err := auth.SignIn(ctx, journalAccounts{s: s.Store, secretOf: secretOf}, login, given, s.Now())
+	a, err := auth.SignIn(ctx, journalAccounts{s: s.st, secretOf: secretOf}, login, given, s.st.Now())
 	if errors.Is(err, auth.ErrBadLogin) {
 		return a, bad
 	}
@@ -247,7 +247,7 @@ func (s *journalStore) StartJournalAccess(ctx context.Context, login, code, pin 
 	if err != nil {
 		return Participant{}, "", err
 	}
-	now := s.Now()
+	now := s.st.Now()
 	upd := map[string]any{"pin_hash": string(h), "code_hash": "", "code_expires_at": nil, "activated_at": now}
 	// The code works once: of two starts with it at the same moment, only
 	// the one that finds it still unused replaces it.
@@ -272,7 +272,7 @@ func (s *journalStore) ParticipantLogin(ctx context.Context, login, pin string) 
 func (s *journalStore) openParticipantSession(ctx context.Context, participantID, cond, hash string, upd map[string]any, bad error) (Participant, string, error) {
 	var tok string
 	var p Participant
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if len(upd) > 0 {
 			res := tx.Model(&ParticipantAccount{}).Where("participant_id = ? AND "+cond, participantID, hash).Updates(upd)
 			if res.Error != nil {
@@ -294,7 +294,7 @@ func (s *journalStore) openParticipantSession(ctx context.Context, participantID
 			return err
 		}
 		var err error
-		tok, err = participantSessions.Open(tx, participantID, s.Now(), nil)
+		tok, err = participantSessions.Open(tx, participantID, s.st.Now(), nil)
 		return err
 	})
 	if err != nil {
@@ -307,14 +307,14 @@ func (s *journalStore) openParticipantSession(ctx context.Context, participantID
 // session current, the access not revoked, the participant not withdrawn.
 func (s *journalStore) ParticipantBySession(ctx context.Context, token string) (Participant, ParticipantSession, error) {
 	var p Participant
-	sess, err := auth.FindSession[ParticipantSession](ctx, s.DB, participantSessions, token, s.Now())
+	sess, err := auth.FindSession[ParticipantSession](ctx, s.st.DB, participantSessions, token, s.st.Now())
 	if errors.Is(err, auth.ErrNoSession) {
 		return p, sess, ErrNotFound
 	}
 	if err != nil {
 		return p, sess, err
 	}
-	db := s.DB.WithContext(ctx)
+	db := s.st.DB.WithContext(ctx)
 	var n int64
 	if err := db.Model(&ParticipantAccount{}).Where("participant_id = ? AND revoked_at IS NULL AND pin_hash <> ''", sess.ParticipantID).Count(&n).Error; err != nil {
 		return p, sess, err
@@ -330,7 +330,7 @@ func (s *journalStore) ParticipantBySession(ctx context.Context, token string) (
 
 // ParticipantLogout ends a participant's session.
 func (s *journalStore) ParticipantLogout(ctx context.Context, token string) error {
-	return participantSessions.End(ctx, s.DB, token)
+	return participantSessions.End(ctx, s.st.DB, token)
 }
 
 // participantSessions are participants' sessions of their own journal.
@@ -339,7 +339,7 @@ var participantSessions = auth.Sessions{Table: "participant_sessions", Subject: 
 // AuditParticipant writes what a participant did with their own access to
 // the audit log, under the participant's own id.
 func (s *journalStore) AuditParticipant(ctx context.Context, p Participant, action, detail string) error {
-	return s.Audit(ctx, User{ID: "participant:" + p.ID, Name: "the participant (own journal)"}, action, "participant", p.ID, detail)
+	return s.st.Audit(ctx, User{ID: "participant:" + p.ID, Name: "the participant (own journal)"}, action, "participant", p.ID, detail)
 }
 
 func (a ParticipantAccount) view(now time.Time) JournalAccess {

@@ -63,7 +63,7 @@ func (s *journalStore) SaveOwnJournal(ctx context.Context, participantID, week s
 }
 
 func (s *journalStore) saveJournal(ctx context.Context, participantID, week, enteredBy, kind string, answers map[string]string) (JournalEntry, error) {
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return JournalEntry{}, err
 	}
@@ -92,7 +92,7 @@ func (s *journalStore) saveJournal(ctx context.Context, participantID, week, ent
 		errs = append(errs, ValidationError{Field: "week_start", Msg: "Enter the week's Monday, such as 2026-03-02"})
 	}
 	var e JournalEntry
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var p Participant
 		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
 			return notFound(err)
@@ -102,7 +102,7 @@ func (s *journalStore) saveJournal(ctx context.Context, participantID, week, ent
 		}
 		if ok {
 			enrolled, _ := parseDate(p.EnrolledOn)
-			errs = append(errs, problemsToFields(rules.CheckJournalWeek(day, enrolled, s.Now()))...)
+			errs = append(errs, problemsToFields(rules.CheckJournalWeek(day, enrolled, s.st.Now()))...)
 		}
 		if len(errs) > 0 {
 			sort.SliceStable(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
@@ -118,11 +118,11 @@ func (s *journalStore) saveJournal(ctx context.Context, participantID, week, ent
 				return &ValidationError{Field: "week_start", Msg: msg}
 			}
 		}
-		e.Answers, e.EnteredBy, e.EnteredByKind, e.EnteredAt, e.ReviewedBy, e.ReviewedAt = mustJSON(kept), enteredBy, kind, s.Now(), "", nil
+		e.Answers, e.EnteredBy, e.EnteredByKind, e.EnteredAt, e.ReviewedBy, e.ReviewedAt = mustJSON(kept), enteredBy, kind, s.st.Now(), "", nil
 		if err := tx.Save(&e).Error; err != nil {
 			return err
 		}
-		return s.refreshUpstream(tx, participantID)
+		return s.st.Participants.refreshUpstream(tx, participantID)
 	})
 	return e, err
 }
@@ -147,7 +147,7 @@ func (e JournalEntry) OwnEntryEditable() bool { return ownEntryLocked(e) == "" }
 // again changes nothing.
 func (s *journalStore) ReviewJournal(ctx context.Context, participantID, week, reviewer string) (JournalEntry, error) {
 	var e JournalEntry
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Limit(1).Find(&e, "participant_id = ? AND week_start = ?", participantID, week).Error; err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func (s *journalStore) ReviewJournal(ctx context.Context, participantID, week, r
 		if e.ReviewedAt != nil {
 			return nil
 		}
-		now := s.Now()
+		now := s.st.Now()
 		e.ReviewedBy, e.ReviewedAt = reviewer, &now
 		return tx.Model(&e).Updates(map[string]any{"reviewed_by": reviewer, "reviewed_at": now}).Error
 	})
@@ -167,7 +167,7 @@ func (s *journalStore) ReviewJournal(ctx context.Context, participantID, week, r
 // Journals lists a participant's journal entries, the newest week first.
 func (s *journalStore) Journals(ctx context.Context, participantID string) ([]JournalEntry, error) {
 	var es []JournalEntry
-	err := s.DB.WithContext(ctx).Where("participant_id = ?", participantID).Order("week_start DESC").Find(&es).Error
+	err := s.st.DB.WithContext(ctx).Where("participant_id = ?", participantID).Order("week_start DESC").Find(&es).Error
 	return es, err
 }
 
@@ -175,7 +175,7 @@ func (s *journalStore) Journals(ctx context.Context, participantID string) ([]Jo
 // (see rules.CompleteJournals).
 func (s *journalStore) JournalCompletion(ctx context.Context, p Participant) (rules.JournalCompletion, error) {
 	var weeks []string
-	if err := s.DB.WithContext(ctx).Model(&JournalEntry{}).Where("participant_id = ?", p.ID).Pluck("week_start", &weeks).Error; err != nil {
+	if err := s.st.DB.WithContext(ctx).Model(&JournalEntry{}).Where("participant_id = ?", p.ID).Pluck("week_start", &weeks).Error; err != nil {
 		return rules.JournalCompletion{}, err
 	}
 	days := make([]time.Time, 0, len(weeks))
@@ -185,10 +185,10 @@ func (s *journalStore) JournalCompletion(ctx context.Context, p Participant) (ru
 		}
 	}
 	enrolled, _ := parseDate(p.EnrolledOn)
-	return rules.CompleteJournals(enrolled, p.WithdrawnAt, s.Now(), days), nil
+	return rules.CompleteJournals(enrolled, p.WithdrawnAt, s.st.Now(), days), nil
 }
 
 // UserNames maps account ids to the names staff see.
 func (s *journalStore) UserNames(ctx context.Context, ids []string) (map[string]string, error) {
-	return staffNames(s.DB.WithContext(ctx), ids)
+	return staffNames(s.st.DB.WithContext(ctx), ids)
 }

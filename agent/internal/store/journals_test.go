@@ -52,7 +52,7 @@ func TestGuidedJournal(t *testing.T) {
 		{"an unknown prompt", "2026-06-15", map[string]string{"mood": "fine"}, "answers.mood", "not a journal prompt"},
 		{"too long", "2026-06-15", map[string]string{"week_summary": strings.Repeat("a", 4001)}, "answers.week_summary", "4000"},
 	} {
-		_, err := s.st.SaveJournal(ctx, p.ID, c.week, s.user.ID, c.answers)
+		_, err := s.st.Journals.SaveJournal(ctx, p.ID, c.week, s.user.ID, c.answers)
 		if !hasField(err, c.field, c.text) {
 			t.Errorf("%s: %v, want %s: …%s…", c.name, fieldsOf(err), c.field, c.text)
 		}
@@ -63,10 +63,10 @@ func TestGuidedJournal(t *testing.T) {
 		t.Fatalf("%d entries stored by refused attempts", n)
 	}
 	// 4000 characters are fine, however many bytes they take.
-	if _, err := s.st.SaveJournal(ctx, p.ID, "2026-06-08", s.user.ID, map[string]string{"week_summary": strings.Repeat("é", 4000)}); err != nil {
+	if _, err := s.st.Journals.SaveJournal(ctx, p.ID, "2026-06-08", s.user.ID, map[string]string{"week_summary": strings.Repeat("é", 4000)}); err != nil {
 		t.Fatalf("4000 characters: %v", err)
 	}
-	e, err := s.st.SaveJournal(ctx, p.ID, "2026-06-15", s.user.ID, ans)
+	e, err := s.st.Journals.SaveJournal(ctx, p.ID, "2026-06-15", s.user.ID, ans)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,19 +76,19 @@ func TestGuidedJournal(t *testing.T) {
 	if e.EnteredBy != s.user.ID || e.ReviewedAt != nil || e.WeekStart != "2026-06-15" {
 		t.Fatalf("entry %+v", e)
 	}
-	r, err := s.st.ReviewJournal(ctx, p.ID, "2026-06-15", s.user.ID)
+	r, err := s.st.Journals.ReviewJournal(ctx, p.ID, "2026-06-15", s.user.ID)
 	if err != nil || r.ReviewedBy != s.user.ID || r.ReviewedAt == nil {
 		t.Fatalf("review: %+v %v", r, err)
 	}
-	if _, err := s.st.ReviewJournal(ctx, p.ID, "2026-06-01", s.user.ID); !errors.Is(err, ErrNoJournal) {
+	if _, err := s.st.Journals.ReviewJournal(ctx, p.ID, "2026-06-01", s.user.ID); !errors.Is(err, ErrNoJournal) {
 		t.Fatalf("review of a week without an entry: %v", err)
 	}
 	// Entering the same week again replaces the entry, which awaits review again.
-	e2, err := s.st.SaveJournal(ctx, p.ID, "2026-06-15", s.user.ID, map[string]string{"skills_practised": "Listening"})
+	e2, err := s.st.Journals.SaveJournal(ctx, p.ID, "2026-06-15", s.user.ID, map[string]string{"skills_practised": "Listening"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	es, err := s.st.Journals(ctx, p.ID)
+	es, err := s.st.Journals.Journals(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestGuidedJournal(t *testing.T) {
 		t.Fatalf("after a correction: %+v", es)
 	}
 	// 22 weeks from 2026-01-19 to the week in progress (in), two entries.
-	j, err := s.st.JournalCompletion(ctx, p)
+	j, err := s.st.Journals.JournalCompletion(ctx, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,13 +108,13 @@ func TestGuidedJournal(t *testing.T) {
 	if after := syncState(t, s.st); !reflect.DeepEqual(before, after) {
 		t.Fatal("entering journals changed the outbox")
 	}
-	if err := s.st.Withdraw(ctx, p.ID); err != nil {
+	if err := s.st.Participants.Withdraw(ctx, p.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.st.SaveJournal(ctx, p.ID, "2026-06-15", s.user.ID, ans); !hasField(err, "participant", "withdrawn") {
+	if _, err := s.st.Journals.SaveJournal(ctx, p.ID, "2026-06-15", s.user.ID, ans); !hasField(err, "participant", "withdrawn") {
 		t.Fatalf("a journal for a withdrawn participant: %v", err)
 	}
-	if _, err := s.st.SaveJournal(ctx, "nobody", "2026-06-15", s.user.ID, ans); !errors.Is(err, ErrNotFound) {
+	if _, err := s.st.Journals.SaveJournal(ctx, "nobody", "2026-06-15", s.user.ID, ans); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a journal for nobody: %v", err)
 	}
 }

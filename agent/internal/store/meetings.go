@@ -100,11 +100,11 @@ func (s *meetingStore) MeetingOptions(ctx context.Context, cohortID, day string)
 	if !ok {
 		return o, &ValidationError{Field: "date", Msg: "Enter a date such as 2026-03-04"}
 	}
-	c, err := s.Cohort(ctx, cohortID)
+	c, err := s.st.Cohorts.Cohort(ctx, cohortID)
 	if err != nil {
 		return o, err
 	}
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return o, err
 	}
@@ -173,7 +173,7 @@ func (s *meetingStore) UpdateMeeting(ctx context.Context, cohortID, meetingID st
 // DeleteMeeting removes a meeting recorded by mistake, with its
 // attendance and skills.
 func (s *meetingStore) DeleteMeeting(ctx context.Context, cohortID, meetingID string) error {
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var m Meeting
 		if err := tx.First(&m, "id = ? AND cohort_id = ?", meetingID, cohortID).Error; err != nil {
 			return notFound(err)
@@ -195,17 +195,17 @@ func (s *meetingStore) DeleteMeeting(ctx context.Context, cohortID, meetingID st
 		if err != nil {
 			return err
 		}
-		return s.refreshRecords(tx, slices.Concat(attended, members), []string{cohortID})
+		return s.st.Outcomes.refreshRecords(tx, slices.Concat(attended, members), []string{cohortID})
 	})
 }
 
 // saveMeeting records a new meeting (meetingID "") or replaces one.
 func (s *meetingStore) saveMeeting(ctx context.Context, cohortID, meetingID, recordedBy string, in MeetingInput) (MeetingView, error) {
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return MeetingView{}, err
 	}
-	now := s.Now()
+	now := s.st.Now()
 	in.HeldOn, in.LessonPlan, in.Notes = strings.TrimSpace(in.HeldOn), strings.TrimSpace(in.LessonPlan), strings.TrimSpace(in.Notes)
 	var errs ValidationErrors
 	day, dayOK := parseDate(in.HeldOn)
@@ -221,7 +221,7 @@ func (s *meetingStore) saveMeeting(ctx context.Context, cohortID, meetingID, rec
 	errs = append(errs, problemsToFields(rules.CheckSkills(rel, in.Skills))...)
 	m := Meeting{ID: uuid.NewString(), CohortID: cohortID, HeldOn: in.HeldOn, LessonPlan: in.LessonPlan, Release: rel.Version, Notes: in.Notes,
 		RecordedBy: recordedBy, CreatedAt: now, UpdatedAt: now}
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var c Cohort
 		if err := tx.First(&c, "id = ?", cohortID).Error; err != nil {
 			return notFound(err)
@@ -267,7 +267,7 @@ func (s *meetingStore) saveMeeting(ctx context.Context, cohortID, meetingID, rec
 		if err != nil {
 			return err
 		}
-		return s.refreshRecords(tx, slices.Concat(present, members), []string{cohortID})
+		return s.st.Outcomes.refreshRecords(tx, slices.Concat(present, members), []string{cohortID})
 	})
 	if err != nil {
 		return MeetingView{}, err
@@ -314,7 +314,7 @@ func writeMeeting(tx *gorm.DB, m *Meeting, isNew bool, in MeetingInput) (before 
 // Meeting finds one meeting of a cohort.
 func (s *meetingStore) Meeting(ctx context.Context, cohortID, id string) (MeetingView, error) {
 	var m Meeting
-	if err := s.DB.WithContext(ctx).First(&m, "id = ? AND cohort_id = ?", id, cohortID).Error; err != nil {
+	if err := s.st.DB.WithContext(ctx).First(&m, "id = ? AND cohort_id = ?", id, cohortID).Error; err != nil {
 		return MeetingView{}, notFound(err)
 	}
 	vs, err := s.viewMeetings(ctx, []Meeting{m})
@@ -330,7 +330,7 @@ func (s *meetingStore) Meetings(ctx context.Context, cohortID string, limit int)
 		limit = 500
 	}
 	var ms []Meeting
-	if err := s.DB.WithContext(ctx).Where("cohort_id = ?", cohortID).Order("held_on DESC, created_at DESC").Limit(limit).Find(&ms).Error; err != nil {
+	if err := s.st.DB.WithContext(ctx).Where("cohort_id = ?", cohortID).Order("held_on DESC, created_at DESC").Limit(limit).Find(&ms).Error; err != nil {
 		return nil, err
 	}
 	return s.viewMeetings(ctx, ms)
@@ -342,7 +342,7 @@ func (s *meetingStore) viewMeetings(ctx context.Context, ms []Meeting) ([]Meetin
 	if len(ms) == 0 {
 		return out, nil
 	}
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -351,7 +351,7 @@ func (s *meetingStore) viewMeetings(ctx context.Context, ms []Meeting) ([]Meetin
 	for i, m := range ms {
 		ids[i], users[i] = m.ID, m.RecordedBy
 	}
-	db := s.DB.WithContext(ctx)
+	db := s.st.DB.WithContext(ctx)
 	var att []struct {
 		MeetingID, ParticipantID, FirstName, LastName string
 		Present                                       bool

@@ -35,11 +35,11 @@ func newMJSite(t *testing.T) *mjSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := st.AddCoach(ctx, CoachInput{Name: "Casey", UserID: u.ID})
+	c, err := st.Coaches.AddCoach(ctx, CoachInput{Name: "Casey", UserID: u.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.RecordCertification(ctx, c.ID, "site", Certification{Code: "PLC-1", CertifiedUntil: "2027-06-30"}); err != nil {
+	if _, err := st.Coaches.RecordCertification(ctx, c.ID, "site", Certification{Code: "PLC-1", CertifiedUntil: "2027-06-30"}); err != nil {
 		t.Fatal(err)
 	}
 	return &mjSite{t: t, st: st, coach: c, user: u}
@@ -47,7 +47,7 @@ func newMJSite(t *testing.T) *mjSite {
 
 func (s *mjSite) person(first, enrolled string) Participant {
 	s.t.Helper()
-	p, err := s.st.AddParticipant(context.Background(), ParticipantInput{FirstName: first, LastName: "Example", BirthDate: "1980-05-05", EnrolledOn: enrolled,
+	p, err := s.st.Participants.AddParticipant(context.Background(), ParticipantInput{FirstName: first, LastName: "Example", BirthDate: "1980-05-05", EnrolledOn: enrolled,
 		InformedConsent: true, ManagesFinances: true, SetsGoals: true, AcceptsResponsibilities: true, AgreementSignedOn: enrolled})
 	if err != nil {
 		s.t.Fatal(err)
@@ -58,12 +58,12 @@ func (s *mjSite) person(first, enrolled string) Participant {
 func (s *mjSite) cohort(model string, members ...Participant) Cohort {
 	s.t.Helper()
 	ctx := context.Background()
-	c, err := s.st.AddCohort(ctx, CohortInput{Name: "Group", Model: model, StartDate: "2026-01-12", CoachID: s.coach.ID})
+	c, err := s.st.Cohorts.AddCohort(ctx, CohortInput{Name: "Group", Model: model, StartDate: "2026-01-12", CoachID: s.coach.ID})
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	for _, p := range members {
-		if err := s.st.AddMember(ctx, c.ID, p.ID, "2026-01-12"); err != nil {
+		if err := s.st.Cohorts.AddMember(ctx, c.ID, p.ID, "2026-01-12"); err != nil {
 			s.t.Fatal(err)
 		}
 	}
@@ -170,13 +170,13 @@ func TestRecordMeetingEnforcesTheRules(t *testing.T) {
 		{"no skill", "skills", "at least one", with(func(in *MeetingInput) { in.Skills = nil })},
 		{"long notes", "notes", "4000", with(func(in *MeetingInput) { in.Notes = strings.Repeat("x", 4001) })},
 	} {
-		_, err := s.st.RecordMeeting(ctx, g.ID, s.user.ID, c.in)
+		_, err := s.st.Meetings.RecordMeeting(ctx, g.ID, s.user.ID, c.in)
 		if !hasField(err, c.field, c.text) {
 			t.Errorf("%s: %v, want %s: …%s…", c.name, fieldsOf(err), c.field, c.text)
 		}
 	}
 	// A day far in the future has only its own message, not the theme's.
-	if _, err := s.st.RecordMeeting(ctx, g.ID, s.user.ID, with(func(in *MeetingInput) { in.HeldOn = "9999-12-31" })); !hasField(err, "held_on", "no later than today") ||
+	if _, err := s.st.Meetings.RecordMeeting(ctx, g.ID, s.user.ID, with(func(in *MeetingInput) { in.HeldOn = "9999-12-31" })); !hasField(err, "held_on", "no later than today") ||
 		hasField(err, "held_on", "month") {
 		t.Errorf("a meeting in 9999: %v, want only the future's message", fieldsOf(err))
 	}
@@ -185,11 +185,11 @@ func TestRecordMeetingEnforcesTheRules(t *testing.T) {
 	if n != 0 {
 		t.Fatalf("%d meetings stored by refused attempts", n)
 	}
-	if _, err := s.st.RecordMeeting(ctx, "no-such-cohort", s.user.ID, good); !errors.Is(err, ErrNotFound) {
+	if _, err := s.st.Meetings.RecordMeeting(ctx, "no-such-cohort", s.user.ID, good); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown cohort: %v", err)
 	}
 
-	m, err := s.st.RecordMeeting(ctx, g.ID, s.user.ID, good)
+	m, err := s.st.Meetings.RecordMeeting(ctx, g.ID, s.user.ID, good)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestRecordMeetingEnforcesTheRules(t *testing.T) {
 	}
 	// The theme is the one of the meeting's own month: 2026-06-11 is still
 	// month 5 of a cohort that started on the 12th.
-	may, err := s.st.RecordMeeting(ctx, g.ID, s.user.ID, with(func(in *MeetingInput) { in.HeldOn, in.LessonPlan = "2026-06-11", "cs_grounding" }))
+	may, err := s.st.Meetings.RecordMeeting(ctx, g.ID, s.user.ID, with(func(in *MeetingInput) { in.HeldOn, in.LessonPlan = "2026-06-11", "cs_grounding" }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,30 +213,30 @@ func TestRecordMeetingEnforcesTheRules(t *testing.T) {
 		t.Fatal("recording meetings changed the outbox")
 	}
 	// Membership is that of the meeting's day.
-	if err := s.st.RemoveMember(ctx, g.ID, ps[0].ID, "2026-06-18"); err != nil {
+	if err := s.st.Cohorts.RemoveMember(ctx, g.ID, ps[0].ID, "2026-06-18"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.st.AddMember(ctx, g.ID, outsider.ID, "2026-06-18"); err != nil {
+	if err := s.st.Cohorts.AddMember(ctx, g.ID, outsider.ID, "2026-06-18"); err != nil {
 		t.Fatal(err)
 	}
 	// Membership names the model upstream; meetings change nothing there.
 	before = syncState(t, s.st)
-	if _, err := s.st.RecordMeeting(ctx, g.ID, s.user.ID, with(func(in *MeetingInput) { in.HeldOn = "2026-06-17" })); err != nil {
+	if _, err := s.st.Meetings.RecordMeeting(ctx, g.ID, s.user.ID, with(func(in *MeetingInput) { in.HeldOn = "2026-06-17" })); err != nil {
 		t.Fatalf("a meeting before the change of members: %v", err)
 	}
-	_, err = s.st.RecordMeeting(ctx, g.ID, s.user.ID, with(func(in *MeetingInput) { in.HeldOn = "2026-06-19" }))
+	_, err = s.st.Meetings.RecordMeeting(ctx, g.ID, s.user.ID, with(func(in *MeetingInput) { in.HeldOn = "2026-06-19" }))
 	if !hasField(err, "attendance."+ps[0].ID, "not a member") || !hasField(err, "attendance", "1 of 6 are not marked") {
 		t.Fatalf("a meeting after one left and one joined: %v", fieldsOf(err))
 	}
 
-	list, err := s.st.Meetings(ctx, g.ID, 10)
+	list, err := s.st.Meetings.Meetings(ctx, g.ID, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(list) != 3 || list[0].HeldOn != "2026-06-17" || list[2].HeldOn != "2026-06-11" {
 		t.Fatalf("meetings %+v", list)
 	}
-	if _, err := s.st.Meeting(ctx, "another-cohort", m.ID); !errors.Is(err, ErrNotFound) {
+	if _, err := s.st.Meetings.Meeting(ctx, "another-cohort", m.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a meeting through another cohort: %v", err)
 	}
 	// Meetings are local: only their counts leave, as participation.
@@ -251,22 +251,22 @@ func TestSocialExplorationsMeetingIsWithOneParticipant(t *testing.T) {
 	a, b := s.person("Ann", "2026-01-12"), s.person("Ben", "2026-01-12")
 	c := s.cohort(program.ModelSocialExplorations, a, b)
 	in := MeetingInput{HeldOn: "2026-02-20", LessonPlan: "sc_sleep_hygiene", Attendance: map[string]bool{a.ID: true, b.ID: true}, Skills: []string{"sleep_hygiene"}}
-	if _, err := s.st.RecordMeeting(ctx, c.ID, s.user.ID, in); !hasField(err, "attendance", "one participant") {
+	if _, err := s.st.Meetings.RecordMeeting(ctx, c.ID, s.user.ID, in); !hasField(err, "attendance", "one participant") {
 		t.Fatalf("a one-to-one meeting with two: %v", fieldsOf(err))
 	}
 	in.Attendance = map[string]bool{b.ID: true}
-	m, err := s.st.RecordMeeting(ctx, c.ID, s.user.ID, in)
+	m, err := s.st.Meetings.RecordMeeting(ctx, c.ID, s.user.ID, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(m.Attendance) != 1 || m.Attendance[0].Name != "Ben Example" || m.Theme != "self_care" {
 		t.Fatalf("meeting %+v", m)
 	}
-	o, err := s.st.MeetingOptions(ctx, c.ID, "2026-04-15")
+	o, err := s.st.Meetings.MeetingOptions(ctx, c.ID, "2026-04-15")
 	if err != nil || o.Theme.Code != "communication" || len(o.Plans) == 0 || o.Plans[0].Theme != "communication" {
 		t.Fatalf("options %+v %v", o, err)
 	}
-	if _, err := s.st.MeetingOptions(ctx, c.ID, "2025-12-01"); !hasField(err, "held_on", "before the cohort started") {
+	if _, err := s.st.Meetings.MeetingOptions(ctx, c.ID, "2025-12-01"); !hasField(err, "held_on", "before the cohort started") {
 		t.Fatalf("options before the start: %v", err)
 	}
 }

@@ -74,7 +74,7 @@ type OutboxStats struct {
 // Outbox returns the outbox counts.
 func (s *outboxStore) Outbox(ctx context.Context) (OutboxStats, error) {
 	var st OutboxStats
-	db := s.DB.WithContext(ctx)
+	db := s.st.DB.WithContext(ctx)
 	upto, err := ackedUpto(db)
 	if err != nil {
 		return st, err
@@ -96,7 +96,7 @@ type Batch struct {
 // hub refused.
 func (s *outboxStore) PendingBatch(ctx context.Context, after int64, limit, maxBytes int) (Batch, error) {
 	var b Batch
-	db := s.DB.WithContext(ctx)
+	db := s.st.DB.WithContext(ctx)
 	upto, err := ackedUpto(db)
 	if err != nil {
 		return b, err
@@ -179,7 +179,7 @@ func (s *outboxStore) Acknowledge(ctx context.Context, seq int64, b Batch, resul
 		}
 	}
 	var nextSeq int64
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for i, r := range results {
 			if r.Fate.Acknowledged() {
 				continue
@@ -193,7 +193,7 @@ func (s *outboxStore) Acknowledge(ctx context.Context, seq int64, b Batch, resul
 					return err
 				}
 				if cur.ID != "" {
-					err = moveToEnd(tx, s.Now(), cur.ID, cur.Type, r.HubVersion+1, cur.Hash, cur.Deleted, cur.Data)
+					err = moveToEnd(tx, s.st.Now(), cur.ID, cur.Type, r.HubVersion+1, cur.Hash, cur.Deleted, cur.Data)
 				}
 			} else {
 				detail := r.Detail
@@ -247,7 +247,7 @@ func rewind(tx *gorm.DB, to int64) (int64, error) {
 // database from a backup).
 func (s *outboxStore) RequeueAll(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		n, err = rewind(tx, 0)
 		if err != nil {
@@ -287,7 +287,7 @@ var ErrHubSeqRange = errors.New("the hub reports a batch sequence out of range f
 func (s *outboxStore) Reconcile(ctx context.Context, generation string, siteSeq int64) (int64, error) {
 	var requeued int64
 	absurd := siteSeq < 0 || siteSeq > contract.MaxBatchSeq
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		known, err := GetMeta(tx, MetaGeneration)
 		if err != nil {
 			return err

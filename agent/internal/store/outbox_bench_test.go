@@ -37,7 +37,7 @@ func BenchmarkPendingBatch(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		batch, err := st.PendingBatch(ctx, int64(i%3)*contract.MaxBatchRecords, contract.MaxBatchRecords, contract.MaxBatchBytes*3/4)
+		batch, err := st.Outbox.PendingBatch(ctx, int64(i%3)*contract.MaxBatchRecords, contract.MaxBatchRecords, contract.MaxBatchBytes*3/4)
 		if err != nil || len(batch.Records) != contract.MaxBatchRecords {
 			b.Fatalf("%d records, %v", len(batch.Records), err)
 		}

@@ -59,11 +59,11 @@ func addPeople(t *testing.T, st *Store, n int) []Participant {
 	t.Helper()
 	var ps []Participant
 	for i := 0; i < n; i++ {
-		p, err := st.AddParticipant(context.Background(), eligible(ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1980-05-05", EnrolledOn: "2025-03-01"}))
+		p, err := st.Participants.AddParticipant(context.Background(), eligible(ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1980-05-05", EnrolledOn: "2025-03-01"}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.RecordInterview(context.Background(), p.ID, "eligibility", InterviewInput{InterviewedOn: "2025-03-02", Answers: allAnswers(false)}); err != nil {
+		if _, err := st.Participants.RecordInterview(context.Background(), p.ID, "eligibility", InterviewInput{InterviewedOn: "2025-03-02", Answers: allAnswers(false)}); err != nil {
 			t.Fatal(err)
 		}
 		ps = append(ps, p)
@@ -88,7 +88,7 @@ func fatesFor(b Batch, f contract.Fate) []contract.RecordResult {
 
 func pending(t *testing.T, st *Store) int64 {
 	t.Helper()
-	ob, err := st.Outbox(context.Background())
+	ob, err := st.Outbox.Outbox(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestMigrationsOnEmptyDatabase(t *testing.T) {
 // due lists the ids of the records the agent still has to send.
 func due(t *testing.T, st *Store) map[string]bool {
 	t.Helper()
-	b, err := st.PendingBatch(context.Background(), 0, 10000, 1<<30)
+	b, err := st.Outbox.PendingBatch(context.Background(), 0, 10000, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,12 +137,12 @@ func TestOutboxAcknowledgement(t *testing.T) {
 	if got := pending(t, st); got != 20 {
 		t.Fatalf("pending = %d, want 20", got)
 	}
-	b, err := st.PendingBatch(ctx, 0, 8, 1<<20)
+	b, err := st.Outbox.PendingBatch(ctx, 0, 8, 1<<20)
 	if err != nil || len(b.Records) != 8 {
 		t.Fatalf("batch of %d, %v", len(b.Records), err)
 	}
 	// The next batch, read while this one travels, starts after it.
-	b2, _ := st.PendingBatch(ctx, b.Last, 100, 1<<20)
+	b2, _ := st.Outbox.PendingBatch(ctx, b.Last, 100, 1<<20)
 	if len(b2.Records) != 12 || b2.Records[0].ID == b.Records[0].ID {
 		t.Fatalf("next batch holds %d records", len(b2.Records))
 	}
@@ -155,11 +155,11 @@ func TestOutboxAcknowledgement(t *testing.T) {
 			break
 		}
 	}
-	if _, err := st.UpdateParticipant(ctx, changed.ID, eligible(ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1960-05-05", EnrolledOn: "2025-03-01"}), User{}); err != nil {
+	if _, err := st.Participants.UpdateParticipant(ctx, changed.ID, eligible(ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1960-05-05", EnrolledOn: "2025-03-01"}), User{}); err != nil {
 		t.Fatal(err)
 	}
 	addPeople(t, st, 1)
-	next, err := st.Acknowledge(ctx, 1, b, fatesFor(b, contract.FateStored))
+	next, err := st.Outbox.Acknowledge(ctx, 1, b, fatesFor(b, contract.FateStored))
 	if err != nil || next != 1 {
 		t.Fatalf("acknowledge: next seq %d, %v", next, err)
 	}
@@ -207,11 +207,11 @@ func TestOutboxReversionAndRefusal(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
 	addPeople(t, st, 2)
-	b, _ := st.PendingBatch(ctx, 0, 10, 1<<20)
+	b, _ := st.Outbox.PendingBatch(ctx, 0, 10, 1<<20)
 	res := fatesFor(b, contract.FateStored)
 	res[0].Fate, res[0].HubVersion = contract.FateStale, 7 // the hub holds a newer version
 	res[1].Fate, res[1].Detail = contract.FateConflict, "record is a participant at the hub"
-	if _, err := st.Acknowledge(ctx, 1, b, res); err != nil {
+	if _, err := st.Outbox.Acknowledge(ctx, 1, b, res); err != nil {
 		t.Fatal(err)
 	}
 	var r0, r1 SyncRecord
@@ -224,15 +224,15 @@ func TestOutboxReversionAndRefusal(t *testing.T) {
 	if left[r1.ID] || r1.Conflict == "" {
 		t.Errorf("refused record: due %v conflict %q", left[r1.ID], r1.Conflict)
 	}
-	ob, _ := st.Outbox(ctx)
+	ob, _ := st.Outbox.Outbox(ctx)
 	if ob.Pending != 1 || ob.Conflicts != 1 {
 		t.Fatalf("outbox %+v", ob)
 	}
 	// A mismatched answer is refused and changes nothing.
-	nb, _ := st.PendingBatch(ctx, 0, 10, 1<<20)
+	nb, _ := st.Outbox.PendingBatch(ctx, 0, 10, 1<<20)
 	bad := fatesFor(nb, contract.FateStored)
 	bad[0].Version = 99
-	if _, err := st.Acknowledge(ctx, 2, nb, bad); err == nil {
+	if _, err := st.Outbox.Acknowledge(ctx, 2, nb, bad); err == nil {
 		t.Fatal("an answer naming another version was accepted")
 	}
 	if got := pending(t, st); got != 1 {
@@ -246,7 +246,7 @@ func TestOutboxReversionAndRefusal(t *testing.T) {
 		st.DB.First(&iv, "id = ?", r1.ID)
 		st.DB.First(&p, "id = ?", iv.ParticipantID)
 	}
-	if _, err := st.UpdateParticipant(ctx, p.ID, eligible(ParticipantInput{FirstName: "C", LastName: "D", BirthDate: "1950-05-05", EnrolledOn: "2025-03-01"}), User{}); err != nil {
+	if _, err := st.Participants.UpdateParticipant(ctx, p.ID, eligible(ParticipantInput{FirstName: "C", LastName: "D", BirthDate: "1950-05-05", EnrolledOn: "2025-03-01"}), User{}); err != nil {
 		t.Fatal(err)
 	}
 	if !due(t, st)[r1.ID] {
@@ -263,12 +263,12 @@ func TestReconcileAfterHubRestore(t *testing.T) {
 	addPeople(t, st, 6) // 12 records
 	seq, _ := st.NextBatchSeq(ctx)
 	for {
-		b, _ := st.PendingBatch(ctx, 0, 4, 1<<20)
+		b, _ := st.Outbox.PendingBatch(ctx, 0, 4, 1<<20)
 		if len(b.Records) == 0 {
 			break
 		}
 		var err error
-		if seq, err = st.Acknowledge(ctx, seq, b, fatesFor(b, contract.FateStored)); err != nil {
+		if seq, err = st.Outbox.Acknowledge(ctx, seq, b, fatesFor(b, contract.FateStored)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -276,12 +276,12 @@ func TestReconcileAfterHubRestore(t *testing.T) {
 		t.Fatal("not all delivered")
 	}
 	// The hub was restored to after batch 1: batches 2 and 3 are due again.
-	n, err := st.Reconcile(ctx, "g1", 1)
+	n, err := st.Outbox.Reconcile(ctx, "g1", 1)
 	if err != nil || n != 8 || pending(t, st) != 8 {
 		t.Fatalf("requeued %d, %v; want 8", n, err)
 	}
 	// A new generation: everything is due.
-	n, err = st.Reconcile(ctx, "g2", 0)
+	n, err = st.Outbox.Reconcile(ctx, "g2", 0)
 	if err != nil || n != 4 {
 		t.Fatalf("requeued %d more, %v; want 4", n, err)
 	}
@@ -301,22 +301,22 @@ func TestRejectedRecordWaitsForANewHub(t *testing.T) {
 	}
 	addPeople(t, st, 1) // 2 records
 	seq, _ := st.NextBatchSeq(ctx)
-	b, _ := st.PendingBatch(ctx, 0, 10, 1<<20)
+	b, _ := st.Outbox.PendingBatch(ctx, 0, 10, 1<<20)
 	res := fatesFor(b, contract.FateStored)
 	res[1].Fate, res[1].Detail = contract.FateRejected, "release is not a release this hub published"
-	if _, err := st.Acknowledge(ctx, seq, b, res); err != nil {
+	if _, err := st.Outbox.Acknowledge(ctx, seq, b, res); err != nil {
 		t.Fatal(err)
 	}
-	if ob, _ := st.Outbox(ctx); ob.Pending != 0 || ob.Conflicts != 1 {
+	if ob, _ := st.Outbox.Outbox(ctx); ob.Pending != 0 || ob.Conflicts != 1 {
 		t.Fatalf("outbox after the rejection: %+v", ob)
 	}
-	if n, err := st.Reconcile(ctx, "g1", seq); err != nil || n != 0 || pending(t, st) != 0 {
+	if n, err := st.Outbox.Reconcile(ctx, "g1", seq); err != nil || n != 0 || pending(t, st) != 0 {
 		t.Fatalf("the same hub: requeued %d, %v", n, err)
 	}
-	if _, err := st.Reconcile(ctx, "g2", 0); err != nil {
+	if _, err := st.Outbox.Reconcile(ctx, "g2", 0); err != nil {
 		t.Fatal(err)
 	}
-	if ob, _ := st.Outbox(ctx); ob.Pending != 2 || ob.Conflicts != 0 {
+	if ob, _ := st.Outbox.Outbox(ctx); ob.Pending != 2 || ob.Conflicts != 0 {
 		t.Fatalf("outbox after a new generation: %+v", ob)
 	}
 }
@@ -328,10 +328,10 @@ func TestRecordAtTheTopVersionWaitsAside(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
 	addPeople(t, st, 1) // 2 records
-	b, _ := st.PendingBatch(ctx, 0, 10, 1<<20)
+	b, _ := st.Outbox.PendingBatch(ctx, 0, 10, 1<<20)
 	res := fatesFor(b, contract.FateStored)
 	res[0].Fate, res[0].HubVersion = contract.FateStale, contract.MaxVersion
-	if _, err := st.Acknowledge(ctx, 1, b, res); err != nil {
+	if _, err := st.Outbox.Acknowledge(ctx, 1, b, res); err != nil {
 		t.Fatal(err)
 	}
 	var r0 SyncRecord
@@ -339,7 +339,7 @@ func TestRecordAtTheTopVersionWaitsAside(t *testing.T) {
 	if r0.Version != b.Records[0].Version || !strings.Contains(r0.Conflict, "highest the contract allows") {
 		t.Fatalf("record at the top version: %+v", r0)
 	}
-	if ob, _ := st.Outbox(ctx); ob.Pending != 0 || ob.Conflicts != 1 {
+	if ob, _ := st.Outbox.Outbox(ctx); ob.Pending != 0 || ob.Conflicts != 1 {
 		t.Fatalf("outbox %+v", ob)
 	}
 }

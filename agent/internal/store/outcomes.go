@@ -73,8 +73,8 @@ func putComputed(tx *gorm.DB, now time.Time, subject, kind string, month int, pa
 // changes that can alter a description: a participant added, corrected or
 // withdrawn, a membership, a release, a new month.
 func (s *outcomeStore) refreshOutcomes(tx *gorm.DB, participants, cohorts []string) error {
-	day := s.upstreamDay()
-	site, want, err := s.siteDisclosure(tx, day)
+	day := s.st.Outbox.upstreamDay()
+	site, want, err := s.st.Outbox.siteDisclosure(tx, day)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (s *outcomeStore) refreshRecords(tx *gorm.DB, participants, cohorts []strin
 	if err != nil {
 		return err
 	}
-	return s.refreshAll(tx, participants, cohorts, site, s.upstreamDay())
+	return s.refreshAll(tx, participants, cohorts, site, s.st.Outbox.upstreamDay())
 }
 
 func (s *outcomeStore) refreshAll(tx *gorm.DB, participants, cohorts []string, site map[string]deident.Disclosure, day time.Time) error {
@@ -106,7 +106,7 @@ func (s *outcomeStore) refreshAll(tx *gorm.DB, participants, cohorts []string, s
 			continue
 		}
 		seen[id] = true
-		if err := s.refreshPerson(tx, id, site, day); err != nil {
+		if err := s.st.Participants.refreshPerson(tx, id, site, day); err != nil {
 			return err
 		}
 	}
@@ -163,11 +163,11 @@ func (s *outcomeStore) refreshCohort(tx *gorm.DB, cohortID string, day time.Time
 	if c.SurrogateKey == "" {
 		return fmt.Errorf("cohort %s has no surrogate key", c.ID)
 	}
-	rel, err := s.releaseIn(tx)
+	rel, err := s.st.releaseIn(tx)
 	if err != nil {
 		return err
 	}
-	now := s.Now()
+	now := s.st.Now()
 	start, _ := parseDate(c.StartDate)
 	end := day
 	if closed, ok := parseDate(c.ClosedOn); ok && closed.Before(end) {
@@ -240,7 +240,7 @@ SELECT 1 FROM pair_members pm JOIN participants p ON p.id = pm.participant_id WH
 // month, for every participant at once, and on no other day.
 func (s *outcomeStore) RefreshOutcomes(ctx context.Context) error {
 	var ps, cs []string
-	db := s.DB.WithContext(ctx)
+	db := s.st.DB.WithContext(ctx)
 	if err := db.Model(&Participant{}).Where("withdrawn_at IS NULL").Order("id").Pluck("id", &ps).Error; err != nil {
 		return err
 	}

@@ -110,25 +110,25 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 	for i, m := range s.ps {
 		att[m.ID] = i != 5
 	}
-	if _, err := st.RecordMeeting(ctx, coh.ID, "u1", MeetingInput{HeldOn: "2026-03-17", LessonPlan: plan, Attendance: att, Skills: []string{"listening"}}); err != nil {
+	if _, err := st.Meetings.RecordMeeting(ctx, coh.ID, "u1", MeetingInput{HeldOn: "2026-03-17", LessonPlan: plan, Attendance: att, Skills: []string{"listening"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SaveJournal(ctx, p.ID, "2026-03-16", "u1", map[string]string{rel.JournalPrompts[0].Code: "a week"}); err != nil {
+	if _, err := st.Journals.SaveJournal(ctx, p.ID, "2026-03-16", "u1", map[string]string{rel.JournalPrompts[0].Code: "a week"}); err != nil {
 		t.Fatal(err)
 	}
-	goals, err := st.SaveGoals(ctx, p.ID, []GoalInput{{Slot: 1, Title: "Bowling", ActionPlan: "Join the league"}})
+	goals, err := st.Stipends.SaveGoals(ctx, p.ID, []GoalInput{{Slot: 1, Title: "Bowling", ActionPlan: "Join the league"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines, err := st.SavePlan(ctx, p.ID, "2026-03", []PlanLineInput{{GoalID: goals[0].ID, Description: "shoes", PlannedCents: 3000}})
+	lines, err := st.Stipends.SavePlan(ctx, p.ID, "2026-03", []PlanLineInput{{GoalID: goals[0].ID, Description: "shoes", PlannedCents: 3000}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp, err := st.AddExpense(ctx, User{ID: "u1", Role: RoleDirector}, p.ID, ExpenseInput{GoalID: goals[0].ID, PlanLineID: lines[0].ID, SpentOn: "2026-03-18", AmountCents: 1250, What: "shoes"})
+	exp, err := st.Stipends.AddExpense(ctx, User{ID: "u1", Role: RoleDirector}, p.ID, ExpenseInput{GoalID: goals[0].ID, PlanLineID: lines[0].ID, SpentOn: "2026-03-18", AmountCents: 1250, What: "shoes"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddOuting(ctx, p.ID, OutingInput{Date: "2026-03-20", Activity: "bowling", Stage: 2}); err != nil {
+	if _, err := st.Outings.AddOuting(ctx, p.ID, OutingInput{Date: "2026-03-20", Activity: "bowling", Stage: 2}); err != nil {
 		t.Fatal(err)
 	}
 	// Month 3 is March, the third calendar month from January: its five
@@ -145,7 +145,7 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 	// A receipt corrects the record: a new version of the same record,
 	// and nothing else changes.
 	before := versions(t, st)
-	if _, err := st.AddReceipt(ctx, User{ID: "u1", Role: RoleDirector}, p.ID, exp.ID, "image/png", stpPNG); err != nil {
+	if _, err := st.Stipends.AddReceipt(ctx, User{ID: "u1", Role: RoleDirector}, p.ID, exp.ID, "image/png", stpPNG); err != nil {
 		t.Fatal(err)
 	}
 	after := versions(t, st)
@@ -161,7 +161,7 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 		}
 	}
 	// Cohort month 3: six members, the pair ended for not working well.
-	if _, err := st.EndPair(ctx, coh.ID, pr.ID, EndPairInput{EndedOn: "2026-03-25", Reason: "not_working_well"}); err != nil {
+	if _, err := st.Pairs.EndPair(ctx, coh.ID, pr.ID, EndPairInput{EndedOn: "2026-03-25", Reason: "not_working_well"}); err != nil {
 		t.Fatal(err)
 	}
 	got := cohortMonthOf(t, st, coh.SurrogateKey, 3)
@@ -179,13 +179,13 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 	// Leaving the cohort: they are described upstream in no model from
 	// then on, so their months in it no longer carry its model. An outing
 	// in June waits for the first of July.
-	if err := st.RemoveMember(ctx, coh.ID, s.ps[4].ID, "2026-05-20"); err != nil {
+	if err := st.Cohorts.RemoveMember(ctx, coh.ID, s.ps[4].ID, "2026-05-20"); err != nil {
 		t.Fatal(err)
 	}
 	if _, r := participationOfKey(t, st, s.ps[4].SurrogateKey, 5); r.CohortKey != "" || r.Model != "" {
 		t.Fatalf("month 5, when they left: %+v", r)
 	}
-	if _, err := st.AddOuting(ctx, s.ps[4].ID, OutingInput{Date: "2026-06-15", Activity: "library", Stage: 4}); err != nil {
+	if _, err := st.Outings.AddOuting(ctx, s.ps[4].ID, OutingInput{Date: "2026-06-15", Activity: "library", Stage: 4}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := participationOfKeyMaybe(st, s.ps[4].SurrogateKey, 6); err == nil {
@@ -196,7 +196,7 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 	}
 	// The daily refresh rewrites nothing that did not change.
 	before = versions(t, st)
-	if err := st.RefreshOutcomes(ctx); err != nil {
+	if err := st.Outcomes.RefreshOutcomes(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if after := versions(t, st); !reflect.DeepEqual(before, after) {
@@ -206,7 +206,7 @@ func TestParticipationAndCohortMonths(t *testing.T) {
 	// with the outing of a member who left, in no cohort; month 7, July,
 	// waits for August.
 	st.Now = func() time.Time { return time.Date(2026, 7, 13, 9, 0, 0, 0, time.UTC) }
-	if err := st.RefreshOutcomes(ctx); err != nil {
+	if err := st.Outcomes.RefreshOutcomes(ctx); err != nil {
 		t.Fatal(err)
 	}
 	participationOfKey(t, st, p.SurrogateKey, 6)
@@ -261,9 +261,9 @@ func TestHospitalizations(t *testing.T) {
 	st.Now = func() time.Time { return time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC) }
 	none := person(t, st, "Noconsent", "2026-01-12")
 	for name, err := range map[string]error{
-		"before":  st.SetHospitalizationsBefore(ctx, none.ID, 1),
-		"stay":    second(st.AddHospitalStay(ctx, none.ID, "2026-02-01")),
-		"service": second(st.AddServiceChange(ctx, none.ID, ServiceChange{Service: "day_program", Change: "started", ChangedOn: "2026-02-01"})),
+		"before":  st.Outcomes.SetHospitalizationsBefore(ctx, none.ID, 1),
+		"stay":    second(st.Outcomes.AddHospitalStay(ctx, none.ID, "2026-02-01")),
+		"service": second(st.Outcomes.AddServiceChange(ctx, none.ID, ServiceChange{Service: "day_program", Change: "started", ChangedOn: "2026-02-01"})),
 	} {
 		if !errors.Is(err, ErrNoHospitalizationConsent) {
 			t.Fatalf("%s without consent: %v", name, err)
@@ -271,7 +271,7 @@ func TestHospitalizations(t *testing.T) {
 	}
 	in := eligible(ParticipantInput{FirstName: "Con", LastName: "Sent", BirthDate: "1990-02-02", EnrolledOn: "2026-01-12"})
 	in.HospitalizationConsentOn = "2026-01-12"
-	p, err := st.AddParticipant(ctx, in)
+	p, err := st.Participants.AddParticipant(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,13 +281,13 @@ func TestHospitalizations(t *testing.T) {
 	// Bad input changes nothing.
 	before := versions(t, st)
 	for name, err := range map[string]error{
-		"negative count":    st.SetHospitalizationsBefore(ctx, p.ID, -1),
-		"stay before":       second(st.AddHospitalStay(ctx, p.ID, "2025-12-31")),
-		"stay in future":    second(st.AddHospitalStay(ctx, p.ID, "2026-06-21")),
-		"stay not a date":   second(st.AddHospitalStay(ctx, p.ID, "June")),
-		"unknown service":   second(st.AddServiceChange(ctx, p.ID, ServiceChange{Service: "Dr. Canary's clinic", Change: "started", ChangedOn: "2026-02-01"})),
-		"unknown change":    second(st.AddServiceChange(ctx, p.ID, ServiceChange{Service: "day_program", Change: "paused", ChangedOn: "2026-02-01"})),
-		"change after year": second(st.AddServiceChange(ctx, p.ID, ServiceChange{Service: "day_program", Change: "started", ChangedOn: "2027-02-01"})),
+		"negative count":    st.Outcomes.SetHospitalizationsBefore(ctx, p.ID, -1),
+		"stay before":       second(st.Outcomes.AddHospitalStay(ctx, p.ID, "2025-12-31")),
+		"stay in future":    second(st.Outcomes.AddHospitalStay(ctx, p.ID, "2026-06-21")),
+		"stay not a date":   second(st.Outcomes.AddHospitalStay(ctx, p.ID, "June")),
+		"unknown service":   second(st.Outcomes.AddServiceChange(ctx, p.ID, ServiceChange{Service: "Dr. Canary's clinic", Change: "started", ChangedOn: "2026-02-01"})),
+		"unknown change":    second(st.Outcomes.AddServiceChange(ctx, p.ID, ServiceChange{Service: "day_program", Change: "paused", ChangedOn: "2026-02-01"})),
+		"change after year": second(st.Outcomes.AddServiceChange(ctx, p.ID, ServiceChange{Service: "day_program", Change: "started", ChangedOn: "2027-02-01"})),
 	} {
 		var ve *ValidationError
 		var ves ValidationErrors
@@ -295,29 +295,29 @@ func TestHospitalizations(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
-	if h, _ := st.HospitalizationsOf(ctx, p.ID); h.BeforeCount != nil || len(h.Stays) != 0 || len(h.ServiceChanges) != 0 || !reflect.DeepEqual(before, versions(t, st)) {
+	if h, _ := st.Outcomes.HospitalizationsOf(ctx, p.ID); h.BeforeCount != nil || len(h.Stays) != 0 || len(h.ServiceChanges) != 0 || !reflect.DeepEqual(before, versions(t, st)) {
 		t.Fatalf("bad input changed something: %+v", h)
 	}
 	// Seven before enrollment leave as 3, "3 or more".
-	if err := st.SetHospitalizationsBefore(ctx, p.ID, 7); err != nil {
+	if err := st.Outcomes.SetHospitalizationsBefore(ctx, p.ID, 7); err != nil {
 		t.Fatal(err)
 	}
-	if h, _ := st.HospitalizationsOf(ctx, p.ID); h.BeforeCount == nil || *h.BeforeCount != 7 {
+	if h, _ := st.Outcomes.HospitalizationsOf(ctx, p.ID); h.BeforeCount == nil || *h.BeforeCount != 7 {
 		t.Fatalf("the site keeps the count it was given: %+v", h.BeforeCount)
 	}
 	// A stay in June leaves on the first of July: records are computed
 	// as of the end of May.
-	if _, err := st.AddHospitalStay(ctx, p.ID, "2026-06-10"); err != nil {
+	if _, err := st.Outcomes.AddHospitalStay(ctx, p.ID, "2026-06-10"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddHospitalStay(ctx, p.ID, "2026-03-20"); err != nil {
+	if _, err := st.Outcomes.AddHospitalStay(ctx, p.ID, "2026-03-20"); err != nil {
 		t.Fatal(err)
 	}
-	stay, err := st.AddHospitalStay(ctx, p.ID, "2026-02-15")
+	stay, err := st.Outcomes.AddHospitalStay(ctx, p.ID, "2026-02-15")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddServiceChange(ctx, p.ID, ServiceChange{Service: "day_program", Change: "started", ChangedOn: "2026-05-13"}); err != nil {
+	if _, err := st.Outcomes.AddServiceChange(ctx, p.ID, ServiceChange{Service: "day_program", Change: "started", ChangedOn: "2026-05-13"}); err != nil {
 		t.Fatal(err)
 	}
 	hs := outboxOf[contract.Hospitalization](t, st, contract.TypeHospitalization)
@@ -334,17 +334,17 @@ func TestHospitalizations(t *testing.T) {
 		t.Fatalf("hospitalization record:\n got %+v\nwant %+v", h, want)
 	}
 	v := versions(t, st)[id]
-	if err := st.DeleteHospitalStay(ctx, p.ID, stay.ID); err != nil {
+	if err := st.Outcomes.DeleteHospitalStay(ctx, p.ID, stay.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.DeleteHospitalStay(ctx, p.ID, stay.ID); !errors.Is(err, ErrNotFound) {
+	if err := st.Outcomes.DeleteHospitalStay(ctx, p.ID, stay.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("deleting again: %v", err)
 	}
 	if got := outboxOf[contract.Hospitalization](t, st, contract.TypeHospitalization)[id]; !reflect.DeepEqual(got.DuringMonths, []int{3}) || versions(t, st)[id] != v+1 {
 		t.Fatalf("after the correction: %+v at version %d (was %d)", got, versions(t, st)[id], v)
 	}
 	// Withdrawal deletes every record of the participant upstream.
-	if err := st.Withdraw(ctx, p.ID); err != nil {
+	if err := st.Participants.Withdraw(ctx, p.ID); err != nil {
 		t.Fatal(err)
 	}
 	var live []SyncRecord
@@ -418,42 +418,42 @@ func TestSurveysAreAnonymous(t *testing.T) {
 		"nothing answered":  {Timepoint: "midpoint", Answers: map[string]string{}},
 	} {
 		var ves ValidationErrors
-		if err := st.RecordSurvey(ctx, in); !errors.As(err, &ves) {
+		if err := st.Surveys.RecordSurvey(ctx, in); !errors.As(err, &ves) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
 	// Four from paper, one with a code, two on a device in survey mode.
 	for i := 0; i < 4; i++ {
-		if err := st.RecordSurvey(ctx, SurveyInput{Timepoint: "midpoint", Model: contract.ModelPeerPartners, Answers: answers}); err != nil {
+		if err := st.Surveys.RecordSurvey(ctx, SurveyInput{Timepoint: "midpoint", Model: contract.ModelPeerPartners, Answers: answers}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	codes, err := st.IssueSurveyCodes(ctx, "closing", "", 2)
+	codes, err := st.Surveys.IssueSurveyCodes(ctx, "closing", "", 2)
 	if err != nil || len(codes) != 2 || codes[0] == codes[1] {
 		t.Fatalf("codes %v %v", codes, err)
 	}
-	if _, err := st.IssueSurveyCodes(ctx, "closing", "", 101); err == nil {
+	if _, err := st.Surveys.IssueSurveyCodes(ctx, "closing", "", 101); err == nil {
 		t.Fatal("101 codes issued")
 	}
-	if err := st.SubmitSurvey(ctx, strings.ToLower(codes[0]), map[string]string{rel.Survey.Statements[0].Code: "definitely_agree"}); err != nil {
+	if err := st.Surveys.SubmitSurvey(ctx, strings.ToLower(codes[0]), map[string]string{rel.Survey.Statements[0].Code: "definitely_agree"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SubmitSurvey(ctx, codes[0], answers); !errors.Is(err, ErrSurveyPass) {
+	if err := st.Surveys.SubmitSurvey(ctx, codes[0], answers); !errors.Is(err, ErrSurveyPass) {
 		t.Fatalf("a code used twice: %v", err)
 	}
-	if err := st.SubmitSurvey(ctx, "NOPE0-NOPE0", answers); !errors.Is(err, ErrSurveyPass) {
+	if err := st.Surveys.SubmitSurvey(ctx, "NOPE0-NOPE0", answers); !errors.Is(err, ErrSurveyPass) {
 		t.Fatalf("a made-up code: %v", err)
 	}
-	dev, err := st.StartSurveyDevice(ctx, "midpoint", contract.ModelSocialExplorations)
+	dev, err := st.Surveys.StartSurveyDevice(ctx, "midpoint", contract.ModelSocialExplorations)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Below the batch size nothing reaches the outbox.
-	if n, err := st.ReleaseSurveys(ctx, 7); err != nil || n != 0 {
+	if n, err := st.Surveys.ReleaseSurveys(ctx, 7); err != nil || n != 0 {
 		t.Fatalf("released %d of 5 with a batch of 7: %v", n, err)
 	}
 	for i := 0; i < 2; i++ {
-		if err := st.SubmitSurvey(ctx, dev, answers); err != nil {
+		if err := st.Surveys.SubmitSurvey(ctx, dev, answers); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -461,13 +461,13 @@ func TestSurveysAreAnonymous(t *testing.T) {
 		t.Fatalf("%d surveys in the outbox before release", n)
 	}
 	// A participant changes between the surveys and the release.
-	if _, err := st.RecordInterview(ctx, ps[1].ID, "midpoint", InterviewInput{InterviewedOn: "2026-06-19", Answers: allAnswers(true)}); err != nil {
+	if _, err := st.Participants.RecordInterview(ctx, ps[1].ID, "midpoint", InterviewInput{InterviewedOn: "2026-06-19", Answers: allAnswers(true)}); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := st.ReleaseSurveys(ctx, 7); err != nil || n != 7 {
+	if n, err := st.Surveys.ReleaseSurveys(ctx, 7); err != nil || n != 7 {
 		t.Fatalf("released %d of 7: %v", n, err)
 	}
-	if n, err := st.ReleaseSurveys(ctx, 1); err != nil || n != 0 {
+	if n, err := st.Surveys.ReleaseSurveys(ctx, 1); err != nil || n != 0 {
 		t.Fatalf("released %d again: %v", n, err)
 	}
 	recs := outboxOf[contract.SurveyResponse](t, st, contract.TypeSurveyResponse)
@@ -541,18 +541,18 @@ func TestSurveysAreAnonymous(t *testing.T) {
 		}
 	}
 	// Ending survey mode makes the device's pass useless.
-	if err := st.EndSurveyDevice(ctx, dev); err != nil {
+	if err := st.Surveys.EndSurveyDevice(ctx, dev); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SubmitSurvey(ctx, dev, answers); !errors.Is(err, ErrSurveyPass) {
+	if err := st.Surveys.SubmitSurvey(ctx, dev, answers); !errors.Is(err, ErrSurveyPass) {
 		t.Fatalf("after survey mode ended: %v", err)
 	}
 	// Surveys of a year that has ended go out even below the batch size.
-	if err := st.RecordSurvey(ctx, SurveyInput{Timepoint: "closing", Answers: answers}); err != nil {
+	if err := st.Surveys.RecordSurvey(ctx, SurveyInput{Timepoint: "closing", Answers: answers}); err != nil {
 		t.Fatal(err)
 	}
 	st.Now = func() time.Time { return time.Date(2027, 1, 2, 9, 0, 0, 0, time.UTC) }
-	if n, err := st.ReleaseSurveys(ctx, 5); err != nil || n != 1 {
+	if n, err := st.Surveys.ReleaseSurveys(ctx, 5); err != nil || n != 1 {
 		t.Fatalf("last year's lone survey: released %d, %v", n, err)
 	}
 }
@@ -628,7 +628,7 @@ func TestGroupMeetingsHeldForTheWholeMonth(t *testing.T) {
 	for i := range 3 {
 		ps = append(ps, s.enroll(t, fmt.Sprintf("198%d-05-05", i), "2026-04-06", i, true))
 	}
-	if err := s.st.RemoveMember(ctx, s.coh.ID, ps[2].ID, "2026-05-10"); err != nil {
+	if err := s.st.Cohorts.RemoveMember(ctx, s.coh.ID, ps[2].ID, "2026-05-10"); err != nil {
 		t.Fatal(err)
 	}
 	s.meeting(t, "2026-05-05") // all three
@@ -645,7 +645,7 @@ func TestGroupMeetingsHeldForTheWholeMonth(t *testing.T) {
 	}
 	// The daily refresh finds nothing more to change.
 	before = versions(t, s.st)
-	if err := s.st.RefreshOutcomes(ctx); err != nil {
+	if err := s.st.Outcomes.RefreshOutcomes(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(before, versions(t, s.st)) {

@@ -55,7 +55,7 @@ func (s *outingStore) UpdateOuting(ctx context.Context, participantID, outingID 
 // joint outing then leaves the partner's outings too).
 func (s *outingStore) DeleteOuting(ctx context.Context, participantID, outingID string) (Outing, error) {
 	var o Outing
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Limit(1).Find(&o, "id = ? AND participant_id = ?", outingID, participantID).Error; err != nil {
 			return err
 		}
@@ -65,7 +65,7 @@ func (s *outingStore) DeleteOuting(ctx context.Context, participantID, outingID 
 		if err := tx.Delete(&o).Error; err != nil {
 			return err
 		}
-		return s.refreshRecords(tx, []string{participantID, o.PartnerID}, nil)
+		return s.st.Outcomes.refreshRecords(tx, []string{participantID, o.PartnerID}, nil)
 	})
 	return o, err
 }
@@ -73,7 +73,7 @@ func (s *outingStore) DeleteOuting(ctx context.Context, participantID, outingID 
 // Outing finds an outing recorded on a participant.
 func (s *outingStore) Outing(ctx context.Context, participantID, outingID string) (Outing, error) {
 	var o Outing
-	if err := s.DB.WithContext(ctx).Limit(1).Find(&o, "id = ? AND participant_id = ?", outingID, participantID).Error; err != nil {
+	if err := s.st.DB.WithContext(ctx).Limit(1).Find(&o, "id = ? AND participant_id = ?", outingID, participantID).Error; err != nil {
 		return o, err
 	}
 	if o.ID == "" {
@@ -86,7 +86,7 @@ func (s *outingStore) Outing(ctx context.Context, participantID, outingID string
 func (s *outingStore) saveOuting(ctx context.Context, participantID, outingID string, in OutingInput) (Outing, error) {
 	in.Activity, in.GoalID, in.PartnerID = strings.TrimSpace(in.Activity), strings.TrimSpace(in.GoalID), strings.TrimSpace(in.PartnerID)
 	var o Outing
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var p Participant
 		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
 			return notFound(err)
@@ -105,7 +105,7 @@ func (s *outingStore) saveOuting(ctx context.Context, participantID, outingID st
 		}
 		enrolled, _ := parseDate(p.EnrolledOn)
 		day, _ := parseDate(in.Date)
-		facts := rules.OutingFacts{Date: day, Today: s.today(), EnrolledOn: enrolled, Activity: in.Activity, Stage: in.Stage,
+		facts := rules.OutingFacts{Date: day, Today: s.st.Pairs.today(), EnrolledOn: enrolled, Activity: in.Activity, Stage: in.Stage,
 			CostCents: in.CostCents, GoalID: in.GoalID, PartnerID: in.PartnerID, ParticipantID: participantID}
 		if in.PartnerID != "" && !day.IsZero() {
 			var err error
@@ -126,7 +126,7 @@ func (s *outingStore) saveOuting(ctx context.Context, participantID, outingID st
 			}
 		}
 		o = Outing{ID: uuid.NewString(), ParticipantID: participantID, OutingOn: in.Date, Activity: in.Activity, Stage: in.Stage,
-			GoalID: in.GoalID, CostCents: in.CostCents, PartnerID: in.PartnerID, CreatedAt: s.Now()}
+			GoalID: in.GoalID, CostCents: in.CostCents, PartnerID: in.PartnerID, CreatedAt: s.st.Now()}
 		if old.ID != "" {
 			o.ID, o.CreatedAt = old.ID, old.CreatedAt
 			if err := tx.Save(&o).Error; err != nil {
@@ -136,7 +136,7 @@ func (s *outingStore) saveOuting(ctx context.Context, participantID, outingID st
 			return err
 		}
 		// A joint outing counts for the partner too, before and after.
-		return s.refreshRecords(tx, []string{participantID, o.PartnerID, old.PartnerID}, nil)
+		return s.st.Outcomes.refreshRecords(tx, []string{participantID, o.PartnerID, old.PartnerID}, nil)
 	})
 	return o, err
 }
@@ -159,7 +159,7 @@ var jointStages = []int{rules.StageWithCoachAndFriend, rules.StageWithFriendOrPa
 // outing's ParticipantID then is the partner's).
 func (s *outingStore) Outings(ctx context.Context, participantID string) ([]Outing, error) {
 	os := []Outing{}
-	err := s.DB.WithContext(ctx).Where("participant_id = ? OR (partner_id = ? AND stage IN ?)", participantID, participantID, jointStages).
+	err := s.st.DB.WithContext(ctx).Where("participant_id = ? OR (partner_id = ? AND stage IN ?)", participantID, participantID, jointStages).
 		Order("outing_on DESC, created_at DESC, id").Find(&os).Error
 	return os, err
 }
@@ -209,7 +209,7 @@ type OutingsView struct {
 // ViewOutings gathers a participant's outings, current stage and
 // progression month by month since enrollment.
 func (s *outingStore) ViewOutings(ctx context.Context, participantID string) (OutingsView, error) {
-	p, err := s.Participant(ctx, participantID)
+	p, err := s.st.Participants.Participant(ctx, participantID)
 	if err != nil {
 		return OutingsView{}, err
 	}
@@ -233,10 +233,10 @@ func (s *outingStore) ViewOutings(ctx context.Context, participantID string) (Ou
 	v.CurrentStage = rules.CurrentStage(points)
 	v.CurrentStageName = rules.StageName(v.CurrentStage)
 	v.Progression = rules.Progression(enrolled, points)
-	if today := s.today(); !today.Before(enrolled) {
+	if today := s.st.Pairs.today(); !today.Before(enrolled) {
 		v.ProgramMonth = rules.ProgramMonth(enrolled, today)
 	}
-	pairs, err := s.ParticipantPairs(ctx, participantID)
+	pairs, err := s.st.Pairs.ParticipantPairs(ctx, participantID)
 	if err != nil {
 		return v, err
 	}
@@ -265,12 +265,12 @@ func (s *outingStore) LeadsParticipant(ctx context.Context, u User, participantI
 		return false, nil
 	}
 	var lead []string
-	err := s.DB.WithContext(ctx).Raw(`SELECT COALESCE((SELECT c.coach_id FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id
+	err := s.st.DB.WithContext(ctx).Raw(`SELECT COALESCE((SELECT c.coach_id FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id
 WHERE m.participant_id = p.id AND m.left_on = '' LIMIT 1), p.coach_id) FROM participants p WHERE p.id = ?`, participantID).Scan(&lead).Error
 	if err != nil || len(lead) == 0 || lead[0] == "" {
 		return false, err
 	}
 	var n int64
-	err = s.DB.WithContext(ctx).Model(&Coach{}).Where("id = ? AND user_id = ? AND user_id <> ''", lead[0], u.ID).Count(&n).Error
+	err = s.st.DB.WithContext(ctx).Model(&Coach{}).Where("id = ? AND user_id = ? AND user_id <> ''", lead[0], u.ID).Count(&n).Error
 	return n > 0, err
 }

@@ -30,10 +30,10 @@ func TestOutingsBoundsAndPartners(t *testing.T) {
 	} {
 		in := ok
 		c.change(&in)
-		_, err := st.AddOuting(ctx, ps[0].ID, in)
+		_, err := st.Outings.AddOuting(ctx, ps[0].ID, in)
 		wantRefused(t, c.name, err, c.field, c.want)
 	}
-	if os, _ := st.Outings(ctx, ps[0].ID); len(os) != 0 {
+	if os, _ := st.Outings.Outings(ctx, ps[0].ID); len(os) != 0 {
 		t.Fatalf("refused outings were stored: %+v", os)
 	}
 	// The database refuses what the rules refuse, whatever writes it.
@@ -46,44 +46,44 @@ func TestOutingsBoundsAndPartners(t *testing.T) {
 	for stage := 1; stage <= 4; stage++ {
 		in := ok
 		in.Stage = stage
-		if _, err := st.AddOuting(ctx, ps[0].ID, in); err != nil {
+		if _, err := st.Outings.AddOuting(ctx, ps[0].ID, in); err != nil {
 			t.Fatalf("stage %d: %v", stage, err)
 		}
 	}
 	// With the peer partner: only while they were partners, at stage 2 or 3.
 	pr := s.pair(t, ps[0].ID, ps[1].ID)
-	if _, err := st.EndPair(ctx, s.cohort.ID, pr.ID, EndPairInput{EndedOn: "2026-04-30", Reason: rules.EndDifferentProgression}); err != nil {
+	if _, err := st.Pairs.EndPair(ctx, s.cohort.ID, pr.ID, EndPairInput{EndedOn: "2026-04-30", Reason: rules.EndDifferentProgression}); err != nil {
 		t.Fatal(err)
 	}
-	goals, err := st.SaveGoals(ctx, ps[0].ID, []GoalInput{{Slot: 1, Title: "Join a club", ActionPlan: "Visit two clubs"}})
+	goals, err := st.Stipends.SaveGoals(ctx, ps[0].ID, []GoalInput{{Slot: 1, Title: "Join a club", ActionPlan: "Visit two clubs"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	others, err := st.SaveGoals(ctx, ps[1].ID, []GoalInput{{Slot: 1, Title: "Cook for friends", ActionPlan: "Invite one"}})
+	others, err := st.Stipends.SaveGoals(ctx, ps[1].ID, []GoalInput{{Slot: 1, Title: "Cook for friends", ActionPlan: "Invite one"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	with := OutingInput{Date: "2026-03-10", Activity: "Bowling", Stage: 3, PartnerID: ps[1].ID, GoalID: others[0].ID, CostCents: 1200}
-	_, err = st.AddOuting(ctx, ps[0].ID, with)
+	_, err = st.Outings.AddOuting(ctx, ps[0].ID, with)
 	wantRefused(t, "another participant's goal", err, "goal_id", "Choose one of this participant's goals")
 	with.GoalID = goals[0].ID
-	o, err := st.AddOuting(ctx, ps[0].ID, with)
+	o, err := st.Outings.AddOuting(ctx, ps[0].ID, with)
 	if err != nil || o.PartnerID != ps[1].ID || o.GoalID != goals[0].ID {
 		t.Fatalf("outing with the partner: %+v %v", o, err)
 	}
 	with.Date = "2026-05-02"
-	_, err = st.AddOuting(ctx, ps[0].ID, with)
+	_, err = st.Outings.AddOuting(ctx, ps[0].ID, with)
 	wantRefused(t, "after the pair ended", err, "partner_id", "was not")
 	with.Date, with.Stage = "2026-03-11", 4
-	_, err = st.AddOuting(ctx, ps[0].ID, with)
+	_, err = st.Outings.AddOuting(ctx, ps[0].ID, with)
 	wantRefused(t, "partner on their own", err, "partner_id", "on their own")
-	if _, err := st.AddOuting(ctx, "nope", ok); !errors.Is(err, ErrNotFound) {
+	if _, err := st.Outings.AddOuting(ctx, "nope", ok); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown participant: %v", err)
 	}
-	if err := st.Withdraw(ctx, ps[3].ID); err != nil {
+	if err := st.Participants.Withdraw(ctx, ps[3].ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = st.AddOuting(ctx, ps[3].ID, ok)
+	_, err = st.Outings.AddOuting(ctx, ps[3].ID, ok)
 	wantRefused(t, "withdrawn", err, "participant", "withdrawn")
 }
 
@@ -91,7 +91,7 @@ func TestOutingProgressionPerMonth(t *testing.T) {
 	ctx := context.Background()
 	s := newPairSite(t, 2, true)
 	st, p := s.st, s.ps[0]
-	v, err := st.ViewOutings(ctx, p.ID)
+	v, err := st.Outings.ViewOutings(ctx, p.ID)
 	if err != nil || v.CurrentStage != 0 || len(v.Progression) != 12 || v.ProgramMonth != 6 {
 		t.Fatalf("no outings: %+v %v", v, err)
 	}
@@ -104,11 +104,11 @@ func TestOutingProgressionPerMonth(t *testing.T) {
 		{Date: "2026-06-01", Activity: "Cafe with coach", Stage: 1},                 // month 5
 		{Date: "2026-06-15", Activity: "Bus trip with coach", Stage: 1},             // month 6
 	} {
-		if _, err := st.AddOuting(ctx, p.ID, o); err != nil {
+		if _, err := st.Outings.AddOuting(ctx, p.ID, o); err != nil {
 			t.Fatal(err)
 		}
 	}
-	v, err = st.ViewOutings(ctx, p.ID)
+	v, err = st.Outings.ViewOutings(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,13 +126,13 @@ func TestOutingProgressionPerMonth(t *testing.T) {
 		t.Fatalf("view %+v", v)
 	}
 	// Another outing with the coach pushes the stage-4 one out of the latest three.
-	if _, err := st.AddOuting(ctx, p.ID, OutingInput{Date: "2026-06-18", Activity: "Market with coach", Stage: 1}); err != nil {
+	if _, err := st.Outings.AddOuting(ctx, p.ID, OutingInput{Date: "2026-06-18", Activity: "Market with coach", Stage: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := st.ViewOutings(ctx, p.ID); v.CurrentStage != 1 {
+	if v, _ := st.Outings.ViewOutings(ctx, p.ID); v.CurrentStage != 1 {
 		t.Fatalf("stage after three outings with the coach: %d", v.CurrentStage)
 	}
-	if _, err := st.ViewOutings(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+	if _, err := st.Outings.ViewOutings(ctx, "nope"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown participant: %v", err)
 	}
 }
@@ -142,17 +142,17 @@ func TestJointOutingsAndCorrections(t *testing.T) {
 	s := newPairSite(t, 4, true)
 	st, ps := s.st, s.ps
 	s.pair(t, ps[0].ID, ps[1].ID)
-	joint, err := st.AddOuting(ctx, ps[0].ID, OutingInput{Date: "2026-03-03", Activity: "Museum", Stage: 2, PartnerID: ps[1].ID, CostCents: 900})
+	joint, err := st.Outings.AddOuting(ctx, ps[0].ID, OutingInput{Date: "2026-03-03", Activity: "Museum", Stage: 2, PartnerID: ps[1].ID, CostCents: 900})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddOuting(ctx, ps[1].ID, OutingInput{Date: "2026-02-10", Activity: "Walk", Stage: 1}); err != nil {
+	if _, err := st.Outings.AddOuting(ctx, ps[1].ID, OutingInput{Date: "2026-02-10", Activity: "Walk", Stage: 1}); err != nil {
 		t.Fatal(err)
 	}
 	// One record, in both partners' outings, stages and progression.
 	var n int64
 	st.DB.Model(&Outing{}).Count(&n)
-	v, err := st.ViewOutings(ctx, ps[1].ID)
+	v, err := st.Outings.ViewOutings(ctx, ps[1].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,32 +164,32 @@ func TestJointOutingsAndCorrections(t *testing.T) {
 		t.Fatalf("current stages %v %v", stages, err)
 	}
 	// A correction is checked again and changes nothing when refused.
-	_, err = st.UpdateOuting(ctx, ps[0].ID, joint.ID, OutingInput{Date: "2026-03-03", Activity: "Museum", Stage: 1, PartnerID: ps[1].ID})
+	_, err = st.Outings.UpdateOuting(ctx, ps[0].ID, joint.ID, OutingInput{Date: "2026-03-03", Activity: "Museum", Stage: 1, PartnerID: ps[1].ID})
 	wantRefused(t, "partner at stage 1", err, "partner_id", "stage 2")
-	if _, err := st.UpdateOuting(ctx, ps[1].ID, joint.ID, OutingInput{Date: "2026-03-03", Activity: "Museum", Stage: 3}); !errors.Is(err, ErrNotFound) {
+	if _, err := st.Outings.UpdateOuting(ctx, ps[1].ID, joint.ID, OutingInput{Date: "2026-03-03", Activity: "Museum", Stage: 3}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("corrected through the partner: %v", err)
 	}
-	o, err := st.UpdateOuting(ctx, ps[0].ID, joint.ID, OutingInput{Date: "2026-03-04", Activity: "Museum and cafe", Stage: 3, PartnerID: ps[1].ID})
+	o, err := st.Outings.UpdateOuting(ctx, ps[0].ID, joint.ID, OutingInput{Date: "2026-03-04", Activity: "Museum and cafe", Stage: 3, PartnerID: ps[1].ID})
 	if err != nil || o.ID != joint.ID || o.Stage != 3 || o.CreatedAt != joint.CreatedAt {
 		t.Fatalf("corrected %+v %v", o, err)
 	}
-	if v, _ := st.ViewOutings(ctx, ps[1].ID); v.CurrentStage != 3 {
+	if v, _ := st.Outings.ViewOutings(ctx, ps[1].ID); v.CurrentStage != 3 {
 		t.Fatalf("the partner's stage after the correction: %d", v.CurrentStage)
 	}
 	// Without the partner it is the recorder's alone.
-	if _, err := st.UpdateOuting(ctx, ps[0].ID, joint.ID, OutingInput{Date: "2026-03-04", Activity: "Museum", Stage: 3}); err != nil {
+	if _, err := st.Outings.UpdateOuting(ctx, ps[0].ID, joint.ID, OutingInput{Date: "2026-03-04", Activity: "Museum", Stage: 3}); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := st.ViewOutings(ctx, ps[1].ID); len(v.Outings) != 1 || v.CurrentStage != 1 {
+	if v, _ := st.Outings.ViewOutings(ctx, ps[1].ID); len(v.Outings) != 1 || v.CurrentStage != 1 {
 		t.Fatalf("the partner still has it: %+v", v.Outings)
 	}
-	if _, err := st.DeleteOuting(ctx, ps[1].ID, joint.ID); !errors.Is(err, ErrNotFound) {
+	if _, err := st.Outings.DeleteOuting(ctx, ps[1].ID, joint.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("deleted through another participant: %v", err)
 	}
-	if _, err := st.DeleteOuting(ctx, ps[0].ID, joint.ID); err != nil {
+	if _, err := st.Outings.DeleteOuting(ctx, ps[0].ID, joint.ID); err != nil {
 		t.Fatal(err)
 	}
-	if os, _ := st.Outings(ctx, ps[0].ID); len(os) != 0 {
+	if os, _ := st.Outings.Outings(ctx, ps[0].ID); len(os) != 0 {
 		t.Fatalf("left %+v", os)
 	}
 }
@@ -207,9 +207,9 @@ func TestLeadsParticipant(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.DB.Exec("UPDATE coaches SET user_id = ? WHERE id = ?", lead.ID, s.cohort.CoachID)
-	robin, _ := st.AddCoach(ctx, CoachInput{Name: "Robin", UserID: other.ID})
+	robin, _ := st.Coaches.AddCoach(ctx, CoachInput{Name: "Robin", UserID: other.ID})
 	st.DB.Exec("UPDATE participants SET coach_id = ? WHERE id IN ?", robin.ID, []string{ps[0].ID, ps[1].ID})
-	if err := st.RemoveMember(ctx, s.cohort.ID, ps[1].ID, "2026-05-01"); err != nil {
+	if err := st.Cohorts.RemoveMember(ctx, s.cohort.ID, ps[1].ID, "2026-05-01"); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -224,7 +224,7 @@ func TestLeadsParticipant(t *testing.T) {
 		{lead, ps[1], false},
 		{User{ID: "x", Role: "participant"}, ps[0], false},
 	} {
-		if got, err := st.LeadsParticipant(ctx, c.who, c.p.ID); err != nil || got != c.want {
+		if got, err := st.Outings.LeadsParticipant(ctx, c.who, c.p.ID); err != nil || got != c.want {
 			t.Errorf("%s for %s: %v %v, want %v", c.who.Name, c.p.FirstName, got, err, c.want)
 		}
 	}

@@ -42,7 +42,7 @@ func gatherPairs(rows []pairRow, stages map[string]int) []PairInfo {
 
 func (s *pairStore) pairInfo(ctx context.Context, pairID string) (PairInfo, error) {
 	var rows []pairRow
-	db := s.DB.WithContext(ctx)
+	db := s.st.DB.WithContext(ctx)
 	if err := db.Raw(pairRowsSQL+"WHERE p.id = ? ORDER BY x.joined_on, q.last_name, q.first_name, q.id", pairID).Scan(&rows).Error; err != nil {
 		return PairInfo{}, err
 	}
@@ -63,7 +63,7 @@ func (s *pairStore) pairInfo(ctx context.Context, pairID string) (PairInfo, erro
 
 // ParticipantPairs is a participant's pairing history, newest first.
 func (s *pairStore) ParticipantPairs(ctx context.Context, participantID string) ([]PairInfo, error) {
-	db := s.DB.WithContext(ctx)
+	db := s.st.DB.WithContext(ctx)
 	var rows []pairRow
 	if err := db.Raw(pairRowsSQL+`WHERE p.id IN (SELECT pair_id FROM pair_members WHERE participant_id = ?)
 ORDER BY p.ended_on = '' DESC, p.formed_on DESC, p.id, x.joined_on, q.last_name, q.first_name, q.id`, participantID).Scan(&rows).Error; err != nil {
@@ -87,8 +87,8 @@ ORDER BY p.ended_on = '' DESC, p.formed_on DESC, p.id, x.joined_on, q.last_name,
 // CohortPairs gathers a cohort's pairs, unpaired members, suggestions for
 // them and what the group needs.
 func (s *pairStore) CohortPairs(ctx context.Context, cohortID string) (PairsView, error) {
-	db := s.DB.WithContext(ctx)
-	c, err := s.Cohort(ctx, cohortID)
+	db := s.st.DB.WithContext(ctx)
+	c, err := s.st.Cohorts.Cohort(ctx, cohortID)
 	if err != nil {
 		return PairsView{}, err
 	}
@@ -137,7 +137,7 @@ x.joined_on, q.last_name, q.first_name, q.id`, cohortID).Scan(&rows).Error; err 
 // current pairs and the advice.
 func (s *pairStore) suggestPairs(ctx context.Context, db *gorm.DB, c Cohort, ms []member, ids []string, stages map[string]int, v *PairsView) error {
 	cohortID := c.ID
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return err
 	}
@@ -260,7 +260,7 @@ func genderOf(db *gorm.DB, ids []string, out map[string]string) error {
 // a Peer Partners cohort.
 func (s *pairStore) InPeerPartnersGroup(ctx context.Context, participantID string) (bool, error) {
 	var n int64
-	err := s.DB.WithContext(ctx).Raw(`SELECT COUNT(*) FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id
+	err := s.st.DB.WithContext(ctx).Raw(`SELECT COUNT(*) FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id
 WHERE m.participant_id = ? AND m.left_on = '' AND c.model = ?`, participantID, program.ModelPeerPartners).Scan(&n).Error
 	return n > 0, err
 }

@@ -71,7 +71,7 @@ func problemsErr(p rules.Problems) error {
 // today is the store's current day at midnight UTC, comparable with
 // parsed dates.
 func (s *pairStore) today() time.Time {
-	t, _ := parseDate(s.Now().Format(dateLayout))
+	t, _ := parseDate(s.st.Now().Format(dateLayout))
 	return t
 }
 
@@ -85,11 +85,11 @@ type PairingProfileInput struct {
 // PairingProfileOf reads a participant's pairing profile (an empty one
 // when none was recorded).
 func (s *pairStore) PairingProfileOf(ctx context.Context, participantID string) (PairingProfile, error) {
-	if _, err := s.Participant(ctx, participantID); err != nil {
+	if _, err := s.st.Participants.Participant(ctx, participantID); err != nil {
 		return PairingProfile{}, err
 	}
 	pp := PairingProfile{ParticipantID: participantID, Interests: "[]"}
-	err := s.DB.WithContext(ctx).Limit(1).Find(&pp, "participant_id = ?", participantID).Error
+	err := s.st.DB.WithContext(ctx).Limit(1).Find(&pp, "participant_id = ?", participantID).Error
 	return pp, err
 }
 
@@ -114,8 +114,8 @@ func (s *pairStore) SavePairingProfile(ctx context.Context, participantID string
 	if len(errs) > 0 {
 		return PairingProfile{}, errs
 	}
-	pp := PairingProfile{ParticipantID: participantID, Interests: mustJSON(tags), Gender: in.Gender, Notes: in.Notes, UpdatedAt: s.Now()}
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	pp := PairingProfile{ParticipantID: participantID, Interests: mustJSON(tags), Gender: in.Gender, Notes: in.Notes, UpdatedAt: s.st.Now()}
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var p Participant
 		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
 			return notFound(err)
@@ -265,7 +265,7 @@ type PairInput struct {
 func (s *pairStore) FormPair(ctx context.Context, cohortID string, in PairInput) (PairInfo, []string, error) {
 	var id string
 	var warnings []string
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var c Cohort
 		if err := tx.First(&c, "id = ?", cohortID).Error; err != nil {
 			return notFound(err)
@@ -294,7 +294,7 @@ func (s *pairStore) FormPair(ctx context.Context, cohortID string, in PairInput)
 		if err := s.checkPairDate("formed_on", in.FormedOn, ms, in.ParticipantIDs); err != nil {
 			return err
 		}
-		now := s.Now()
+		now := s.st.Now()
 		p := Pair{ID: uuid.NewString(), CohortID: cohortID, FormedOn: in.FormedOn, CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&p).Error; err != nil {
 			return err
@@ -305,7 +305,7 @@ func (s *pairStore) FormPair(ctx context.Context, cohortID string, in PairInput)
 			}
 		}
 		id = p.ID
-		if err := s.refreshCohort(tx, cohortID, s.upstreamDay()); err != nil {
+		if err := s.st.Outcomes.refreshCohort(tx, cohortID, s.st.Outbox.upstreamDay()); err != nil {
 			return err
 		}
 		warnings, err = pairWarnings(tx, c, in.ParticipantIDs)
@@ -351,7 +351,7 @@ type JoinPairInput struct {
 // has no other trio.
 func (s *pairStore) JoinPair(ctx context.Context, cohortID, pairID string, in JoinPairInput) (PairInfo, []string, error) {
 	var warnings []string
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var c Cohort
 		if err := tx.First(&c, "id = ?", cohortID).Error; err != nil {
 			return notFound(err)
@@ -393,10 +393,10 @@ func (s *pairStore) JoinPair(ctx context.Context, cohortID, pairID string, in Jo
 		if err := tx.Create(&PairMember{PairID: p.ID, ParticipantID: in.ParticipantID, JoinedOn: in.JoinedOn}).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(&p).Update("updated_at", s.Now()).Error; err != nil {
+		if err := tx.Model(&p).Update("updated_at", s.st.Now()).Error; err != nil {
 			return err
 		}
-		if err := s.refreshCohort(tx, cohortID, s.upstreamDay()); err != nil {
+		if err := s.st.Outcomes.refreshCohort(tx, cohortID, s.st.Outbox.upstreamDay()); err != nil {
 			return err
 		}
 		warnings, err = pairWarnings(tx, c, append(cur, in.ParticipantID))
@@ -435,7 +435,7 @@ func (s *pairStore) EndPair(ctx context.Context, cohortID, pairID string, in End
 	if len(errs) > 0 {
 		return PairInfo{}, errs
 	}
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var p Pair
 		if err := tx.First(&p, "id = ? AND cohort_id = ?", pairID, cohortID).Error; err != nil {
 			return notFound(err)
@@ -446,13 +446,13 @@ func (s *pairStore) EndPair(ctx context.Context, cohortID, pairID string, in End
 		if in.EndedOn < p.FormedOn {
 			return &ValidationError{Field: "ended_on", Msg: "Enter a day on or after the pair was formed on " + inWords(p.FormedOn)}
 		}
-		if err := tx.Model(&p).Updates(map[string]any{"ended_on": in.EndedOn, "end_reason": in.Reason, "end_note": in.Note, "updated_at": s.Now()}).Error; err != nil {
+		if err := tx.Model(&p).Updates(map[string]any{"ended_on": in.EndedOn, "end_reason": in.Reason, "end_note": in.Note, "updated_at": s.st.Now()}).Error; err != nil {
 			return err
 		}
 		if err := tx.Model(&PairMember{}).Where("pair_id = ? AND ended_on = ''", p.ID).Update("ended_on", in.EndedOn).Error; err != nil {
 			return err
 		}
-		return s.refreshCohort(tx, cohortID, s.upstreamDay())
+		return s.st.Outcomes.refreshCohort(tx, cohortID, s.st.Outbox.upstreamDay())
 	})
 	if err != nil {
 		return PairInfo{}, err

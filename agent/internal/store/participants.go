@@ -183,12 +183,12 @@ func checkCoach(tx *gorm.DB, id string) error {
 // AddParticipant records a new participant and queues their de-identified
 // record, in one transaction.
 func (s *participantStore) AddParticipant(ctx context.Context, in ParticipantInput) (Participant, error) {
-	now := s.Now()
+	now := s.st.Now()
 	if err := in.validate(now); err != nil {
 		return Participant{}, err
 	}
 	var p Participant
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		p, err = s.addParticipant(tx, in, now)
 		return err
@@ -203,7 +203,7 @@ func (s *participantStore) addParticipant(tx *gorm.DB, in ParticipantInput, now 
 	if err != nil {
 		return p, err
 	}
-	return p, s.refreshOutcomes(tx, []string{p.ID}, nil)
+	return p, s.st.Outcomes.refreshOutcomes(tx, []string{p.ID}, nil)
 }
 
 // insertParticipant writes a validated participant in the caller's
@@ -220,11 +220,11 @@ func (s *participantStore) insertParticipant(tx *gorm.DB, in ParticipantInput, n
 // UpdateParticipant corrects a participant's intake details, and records
 // each field changed, with who changed it (by), in their history.
 func (s *participantStore) UpdateParticipant(ctx context.Context, id string, in ParticipantInput, by User) (Participant, error) {
-	if err := in.validate(s.Now()); err != nil {
+	if err := in.validate(s.st.Now()); err != nil {
 		return Participant{}, err
 	}
 	var p Participant
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&p, "id = ?", id).Error; err != nil {
 			return notFound(err)
 		}
@@ -239,14 +239,14 @@ func (s *participantStore) UpdateParticipant(ctx context.Context, id string, in 
 		if p == before {
 			return nil
 		}
-		p.UpdatedAt = s.Now()
+		p.UpdatedAt = s.st.Now()
 		if err := tx.Save(&p).Error; err != nil {
 			return err
 		}
 		if err := recordChanges(tx, before, p, by, p.UpdatedAt); err != nil {
 			return err
 		}
-		return s.refreshOutcomes(tx, []string{p.ID}, nil)
+		return s.st.Outcomes.refreshOutcomes(tx, []string{p.ID}, nil)
 	})
 	return p, err
 }
@@ -254,7 +254,7 @@ func (s *participantStore) UpdateParticipant(ctx context.Context, id string, in 
 // Withdraw records a voluntary withdrawal. The participant's records stay at
 // the site; their de-identified records are deleted upstream at the next sync.
 func (s *participantStore) Withdraw(ctx context.Context, id string) error {
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var p Participant
 		if err := tx.First(&p, "id = ?", id).Error; err != nil {
 			return notFound(err)
@@ -262,7 +262,7 @@ func (s *participantStore) Withdraw(ctx context.Context, id string) error {
 		if p.WithdrawnAt != nil {
 			return nil
 		}
-		now := s.Now()
+		now := s.st.Now()
 		if err := tx.Model(&p).Updates(map[string]any{"withdrawn_at": now, "updated_at": now}).Error; err != nil {
 			return err
 		}
@@ -270,7 +270,7 @@ func (s *participantStore) Withdraw(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		return s.refreshOutcomes(tx, []string{p.ID}, cohorts)
+		return s.st.Outcomes.refreshOutcomes(tx, []string{p.ID}, cohorts)
 	})
 }
 
@@ -284,14 +284,14 @@ func notFound(err error) error {
 // Participants lists participants, newest first.
 func (s *participantStore) Participants(ctx context.Context) ([]Participant, error) {
 	var ps []Participant
-	err := s.DB.WithContext(ctx).Order("last_name, first_name").Find(&ps).Error
+	err := s.st.DB.WithContext(ctx).Order("last_name, first_name").Find(&ps).Error
 	return ps, err
 }
 
 // Participant finds one participant.
 func (s *participantStore) Participant(ctx context.Context, id string) (Participant, error) {
 	var p Participant
-	err := s.DB.WithContext(ctx).First(&p, "id = ?", id).Error
+	err := s.st.DB.WithContext(ctx).First(&p, "id = ?", id).Error
 	return p, notFound(err)
 }
 
@@ -300,7 +300,7 @@ func (s *participantStore) Participant(ctx context.Context, id string) (Particip
 // refreshRecords) and writes any change to the outbox, in the caller's
 // transaction.
 func (s *participantStore) refreshUpstream(tx *gorm.DB, participantID string) error {
-	return s.refreshRecords(tx, []string{participantID}, nil)
+	return s.st.Outcomes.refreshRecords(tx, []string{participantID}, nil)
 }
 
 // refreshPerson recomputes the de-identified records of a participant and
@@ -316,7 +316,7 @@ func (s *participantStore) refreshPerson(tx *gorm.DB, participantID string, site
 	if err := tx.Find(&ivs, "participant_id = ?", participantID).Error; err != nil {
 		return err
 	}
-	now := s.Now()
+	now := s.st.Now()
 	d, ok := site[p.ID]
 	if p.WithdrawnAt != nil || !ok || d.Withheld {
 		// Withdrawn, not enrolled by day, or withheld: nothing upstream.
@@ -368,8 +368,8 @@ func (s *participantStore) refreshPerson(tx *gorm.DB, participantID string, site
 		}
 	}
 	pp := upstreamPerson{p: p, enrolled: enrolled, band: d.Band, model: d.Model, day: day}
-	if err := s.refreshHospitalization(tx, now, pp); err != nil {
+	if err := s.st.Outcomes.refreshHospitalization(tx, now, pp); err != nil {
 		return err
 	}
-	return s.refreshParticipation(tx, now, pp)
+	return s.st.Outcomes.refreshParticipation(tx, now, pp)
 }

@@ -371,7 +371,7 @@ func (s *outcomeStore) refreshParticipation(tx *gorm.DB, now time.Time, pp upstr
 // go as of the end of the previous month.
 func (s *outcomeStore) ParticipationMonths(ctx context.Context, participantID string) ([]contract.Participation, error) {
 	out := []contract.Participation{}
-	err := s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
+	err := s.st.ReadSnapshot(ctx, func(tx *gorm.DB) error {
 		var p Participant
 		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
 			return notFound(err)
@@ -380,7 +380,7 @@ func (s *outcomeStore) ParticipationMonths(ctx context.Context, participantID st
 			return nil
 		}
 		enrolled, _ := parseDate(p.EnrolledOn)
-		months, err := s.participationOf(tx, upstreamPerson{p: p, enrolled: enrolled, day: s.today()})
+		months, err := s.participationOf(tx, upstreamPerson{p: p, enrolled: enrolled, day: s.st.Pairs.today()})
 		if err != nil {
 			return err
 		}

@@ -24,27 +24,27 @@ func TestParticipationReadForEveryoneAtOnce(t *testing.T) {
 	for i, p := range s.ps {
 		att[p.ID] = i != 3
 	}
-	if _, err := st.RecordMeeting(ctx, s.cohort.ID, "u1", MeetingInput{HeldOn: "2026-03-17", LessonPlan: "si_conversations", Attendance: att, Skills: []string{"listening"}}); err != nil {
+	if _, err := st.Meetings.RecordMeeting(ctx, s.cohort.ID, "u1", MeetingInput{HeldOn: "2026-03-17", LessonPlan: "si_conversations", Attendance: att, Skills: []string{"listening"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddOuting(ctx, a.ID, OutingInput{Date: "2026-03-20", Activity: "bowling", Stage: 3, PartnerID: b.ID}); err != nil {
+	if _, err := st.Outings.AddOuting(ctx, a.ID, OutingInput{Date: "2026-03-20", Activity: "bowling", Stage: 3, PartnerID: b.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddOuting(ctx, b.ID, OutingInput{Date: "2026-04-02", Activity: "library", Stage: 4}); err != nil {
+	if _, err := st.Outings.AddOuting(ctx, b.ID, OutingInput{Date: "2026-04-02", Activity: "library", Stage: 4}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SaveJournal(ctx, a.ID, "2026-03-16", "u1", map[string]string{"week_summary": "a week"}); err != nil {
+	if _, err := st.Journals.SaveJournal(ctx, a.ID, "2026-03-16", "u1", map[string]string{"week_summary": "a week"}); err != nil {
 		t.Fatal(err)
 	}
-	goals, err := st.SaveGoals(ctx, a.ID, []GoalInput{{Slot: 1, Title: "Bowling", ActionPlan: "Join the league"}})
+	goals, err := st.Stipends.SaveGoals(ctx, a.ID, []GoalInput{{Slot: 1, Title: "Bowling", ActionPlan: "Join the league"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines, err := st.SavePlan(ctx, a.ID, "2026-03", []PlanLineInput{{GoalID: goals[0].ID, Description: "shoes", PlannedCents: 3000}})
+	lines, err := st.Stipends.SavePlan(ctx, a.ID, "2026-03", []PlanLineInput{{GoalID: goals[0].ID, Description: "shoes", PlannedCents: 3000}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddExpense(ctx, User{ID: "u1", Role: RoleDirector}, a.ID, ExpenseInput{GoalID: goals[0].ID, PlanLineID: lines[0].ID, SpentOn: "2026-03-18", AmountCents: 1250, What: "shoes"}); err != nil {
+	if _, err := st.Stipends.AddExpense(ctx, User{ID: "u1", Role: RoleDirector}, a.ID, ExpenseInput{GoalID: goals[0].ID, PlanLineID: lines[0].ID, SpentOn: "2026-03-18", AmountCents: 1250, What: "shoes"}); err != nil {
 		t.Fatal(err)
 	}
 	today := time.Date(2026, 6, 20, 0, 0, 0, 0, time.UTC)

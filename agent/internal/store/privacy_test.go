@@ -28,14 +28,14 @@ func TestSiteOperationsStayAtTheSite(t *testing.T) {
 	var planted []string
 	plant := func(field string) string { planted = append(planted, canary(field)); return canary(field) }
 
-	c, err := st.AddCoach(ctx, CoachInput{Name: plant("coach-name"), Bio: plant("coach-bio")})
+	c, err := st.Coaches.AddCoach(ctx, CoachInput{Name: plant("coach-name"), Bio: plant("coach-bio")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.RecordCertification(ctx, c.ID, "site", Certification{Code: plant("cert"), CertifiedUntil: "2027-12-31"}); err != nil {
+	if _, err := st.Coaches.RecordCertification(ctx, c.ID, "site", Certification{Code: plant("cert"), CertifiedUntil: "2027-12-31"}); err != nil {
 		t.Fatal(err)
 	}
-	coh, err := st.AddCohort(ctx, CohortInput{Name: plant("cohort-name"), Model: program.ModelPeerPartners, StartDate: "2026-01-05", CoachID: c.ID, Location: plant("location")})
+	coh, err := st.Cohorts.AddCohort(ctx, CohortInput{Name: plant("cohort-name"), Model: program.ModelPeerPartners, StartDate: "2026-01-05", CoachID: c.ID, Location: plant("location")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,14 +43,14 @@ func TestSiteOperationsStayAtTheSite(t *testing.T) {
 	for i := 0; i < 6; i++ {
 		in := eligible(ParticipantInput{FirstName: plant("first"), LastName: "X", BirthDate: "2009-03-01", EnrolledOn: "2026-01-05",
 			Phone: plant("phone"), Email: "zq" + string(rune('a'+i)) + "@example.org", Address: plant("address"), AgeOverrideReason: plant("override")})
-		p, err := st.AddParticipant(ctx, in)
+		p, err := st.Participants.AddParticipant(ctx, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := st.AddMember(ctx, coh.ID, p.ID, "2026-01-05"); err != nil {
+		if err := st.Cohorts.AddMember(ctx, coh.ID, p.ID, "2026-01-05"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.RecordInterview(ctx, p.ID, contract.TimepointEligibility, InterviewInput{InterviewedOn: "2026-01-05", Answers: allAnswers(true), Notes: plant("pom-notes")}); err != nil {
+		if _, err := st.Participants.RecordInterview(ctx, p.ID, contract.TimepointEligibility, InterviewInput{InterviewedOn: "2026-01-05", Answers: allAnswers(true), Notes: plant("pom-notes")}); err != nil {
 			t.Fatal(err)
 		}
 		ps = append(ps, p)
@@ -65,73 +65,73 @@ func TestSiteOperationsStayAtTheSite(t *testing.T) {
 	if plans := rel.PlansFor("thoughts_beliefs"); len(plans) > 0 {
 		plan = plans[0].Code
 	}
-	if _, err := st.RecordMeeting(ctx, coh.ID, "u1", MeetingInput{HeldOn: "2026-06-16", LessonPlan: plan, Attendance: att, Skills: []string{"listening"}, Notes: plant("meeting-notes")}); err != nil {
+	if _, err := st.Meetings.RecordMeeting(ctx, coh.ID, "u1", MeetingInput{HeldOn: "2026-06-16", LessonPlan: plan, Attendance: att, Skills: []string{"listening"}, Notes: plant("meeting-notes")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SaveJournal(ctx, p.ID, "2026-06-15", "u1", map[string]string{rel.JournalPrompts[0].Code: plant("journal")}); err != nil {
+	if _, err := st.Journals.SaveJournal(ctx, p.ID, "2026-06-15", "u1", map[string]string{rel.JournalPrompts[0].Code: plant("journal")}); err != nil {
 		t.Fatal(err)
 	}
-	goals, err := st.SaveGoals(ctx, p.ID, []GoalInput{{Slot: 1, Title: plant("goal"), Why: plant("why"), ActionPlan: plant("action-plan")}})
+	goals, err := st.Stipends.SaveGoals(ctx, p.ID, []GoalInput{{Slot: 1, Title: plant("goal"), Why: plant("why"), ActionPlan: plant("action-plan")}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines, err := st.SavePlan(ctx, p.ID, "2026-06", []PlanLineInput{{GoalID: goals[0].ID, Description: plant("plan-line"), PlannedCents: 2000}})
+	lines, err := st.Stipends.SavePlan(ctx, p.ID, "2026-06", []PlanLineInput{{GoalID: goals[0].ID, Description: plant("plan-line"), PlannedCents: 2000}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddExpense(ctx, User{ID: "u1", Role: RoleDirector}, p.ID, ExpenseInput{GoalID: goals[0].ID, PlanLineID: lines[0].ID, SpentOn: "2026-06-16", AmountCents: 1500, What: plant("expense")}); err != nil {
+	if _, err := st.Stipends.AddExpense(ctx, User{ID: "u1", Role: RoleDirector}, p.ID, ExpenseInput{GoalID: goals[0].ID, PlanLineID: lines[0].ID, SpentOn: "2026-06-16", AmountCents: 1500, What: plant("expense")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SavePairingProfile(ctx, p.ID, PairingProfileInput{Interests: []string{plant("interest")}, Notes: plant("pairing-notes")}); err != nil {
+	if _, err := st.Pairs.SavePairingProfile(ctx, p.ID, PairingProfileInput{Interests: []string{plant("interest")}, Notes: plant("pairing-notes")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddOuting(ctx, p.ID, OutingInput{Date: "2026-06-16", Activity: plant("outing"), Stage: 1, CostCents: 500}); err != nil {
+	if _, err := st.Outings.AddOuting(ctx, p.ID, OutingInput{Date: "2026-06-16", Activity: plant("outing"), Stage: 1, CostCents: 500}); err != nil {
 		t.Fatal(err)
 	}
 	// Outcomes: hospitalizations (their dates stay here) and surveys. A
 	// free-text service name is refused, never stored.
 	consenting := eligible(ParticipantInput{FirstName: plant("first-h"), LastName: plant("last-h"), BirthDate: "1931-03-01", EnrolledOn: "2026-01-05",
 		HospitalizationConsentOn: "2026-01-05", Phone: plant("phone-h")})
-	hp, err := st.AddParticipant(ctx, consenting)
+	hp, err := st.Participants.AddParticipant(ctx, consenting)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.AddMember(ctx, coh.ID, hp.ID, "2026-01-05"); err != nil {
+	if err := st.Cohorts.AddMember(ctx, coh.ID, hp.ID, "2026-01-05"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SetHospitalizationsBefore(ctx, hp.ID, 2); err != nil {
+	if err := st.Outcomes.SetHospitalizationsBefore(ctx, hp.ID, 2); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddHospitalStay(ctx, hp.ID, "2026-03-09"); err != nil {
+	if _, err := st.Outcomes.AddHospitalStay(ctx, hp.ID, "2026-03-09"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddServiceChange(ctx, hp.ID, ServiceChange{Service: "crisis_services", Change: "stopped", ChangedOn: "2026-04-14"}); err != nil {
+	if _, err := st.Outcomes.AddServiceChange(ctx, hp.ID, ServiceChange{Service: "crisis_services", Change: "stopped", ChangedOn: "2026-04-14"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddServiceChange(ctx, hp.ID, ServiceChange{Service: plant("service-name"), Change: "started", ChangedOn: "2026-04-14"}); err == nil {
+	if _, err := st.Outcomes.AddServiceChange(ctx, hp.ID, ServiceChange{Service: plant("service-name"), Change: "started", ChangedOn: "2026-04-14"}); err == nil {
 		t.Fatal("a free-text service was accepted")
 	}
 	answers := map[string]string{}
 	for _, s := range rel.Survey.Statements {
 		answers[s.Code] = contract.AnswerSomewhatAgree
 	}
-	if err := st.RecordSurvey(ctx, SurveyInput{Timepoint: contract.TimepointMidpoint, Model: contract.ModelPeerPartners, Answers: answers}); err != nil {
+	if err := st.Surveys.RecordSurvey(ctx, SurveyInput{Timepoint: contract.TimepointMidpoint, Model: contract.ModelPeerPartners, Answers: answers}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RecordSurvey(ctx, SurveyInput{Timepoint: contract.TimepointMidpoint, Answers: map[string]string{rel.Survey.Statements[0].Code: plant("survey-answer")}}); err == nil {
+	if err := st.Surveys.RecordSurvey(ctx, SurveyInput{Timepoint: contract.TimepointMidpoint, Answers: map[string]string{rel.Survey.Statements[0].Code: plant("survey-answer")}}); err == nil {
 		t.Fatal("a free-text survey answer was accepted")
 	}
-	codes, err := st.IssueSurveyCodes(ctx, contract.TimepointClosing, "", 1)
+	codes, err := st.Surveys.IssueSurveyCodes(ctx, contract.TimepointClosing, "", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SubmitSurvey(ctx, codes[0], answers); err != nil {
+	if err := st.Surveys.SubmitSurvey(ctx, codes[0], answers); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := st.ReleaseSurveys(ctx, 1); err != nil || n != 2 {
+	if n, err := st.Surveys.ReleaseSurveys(ctx, 1); err != nil || n != 2 {
 		t.Fatalf("released %d surveys: %v", n, err)
 	}
-	if err := st.Withdraw(ctx, ps[5].ID); err != nil {
+	if err := st.Participants.Withdraw(ctx, ps[5].ID); err != nil {
 		t.Fatal(err)
 	}
 

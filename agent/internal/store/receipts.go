@@ -19,7 +19,7 @@ import (
 // ReceiptsDir is where receipt files are kept: a receipts folder beside
 // the database file.
 func (s *stipendStore) ReceiptsDir() string {
-	return filepath.Join(filepath.Dir(s.Path), "receipts")
+	return filepath.Join(filepath.Dir(s.st.Path), "receipts")
 }
 
 func (s *stipendStore) receiptPath(fileID string) string {
@@ -31,12 +31,12 @@ func (s *stipendStore) receiptPath(fileID string) string {
 // stipend policy first; a refused file leaves nothing behind. The file is
 // written, readable by its owner only, under a random name.
 func (s *stipendStore) AddReceipt(ctx context.Context, by User, participantID, expenseID, declaredType string, content []byte) (Receipt, error) {
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return Receipt{}, err
 	}
 	var e Expense
-	if err := s.DB.WithContext(ctx).Limit(1).Find(&e, "id = ? AND participant_id = ?", expenseID, participantID).Error; err != nil {
+	if err := s.st.DB.WithContext(ctx).Limit(1).Find(&e, "id = ? AND participant_id = ?", expenseID, participantID).Error; err != nil {
 		return Receipt{}, err
 	}
 	if e.ID == "" {
@@ -50,7 +50,7 @@ func (s *stipendStore) AddReceipt(ctx context.Context, by User, participantID, e
 		}
 		return Receipt{}, errs
 	}
-	if s.Path == "" {
+	if s.st.Path == "" {
 		return Receipt{}, errors.New("receipts: the store does not know where its database is")
 	}
 	if err := os.MkdirAll(s.ReceiptsDir(), 0o700); err != nil {
@@ -62,16 +62,16 @@ func (s *stipendStore) AddReceipt(ctx context.Context, by User, participantID, e
 	}
 	sum := sha256.Sum256(content)
 	r := Receipt{ID: uuid.NewString(), ExpenseID: e.ID, ParticipantID: participantID, FileID: hex.EncodeToString(raw[:]), MIMEType: media,
-		SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:]), UploadedBy: by.ID, UploadedAt: s.Now()}
+		SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:]), UploadedBy: by.ID, UploadedAt: s.st.Now()}
 	path := s.receiptPath(r.FileID)
 	if err := writeNew(path, content); err != nil {
 		return Receipt{}, fmt.Errorf("write receipt: %w", err)
 	}
-	if err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	if err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&r).Error; err != nil {
 			return err
 		}
-		return s.refreshUpstream(tx, participantID)
+		return s.st.Participants.refreshUpstream(tx, participantID)
 	}); err != nil {
 		_ = os.Remove(path)
 		return Receipt{}, err
@@ -102,7 +102,7 @@ func writeNew(path string, content []byte) error {
 // ReceiptFile returns a participant's receipt and its file's content.
 func (s *stipendStore) ReceiptFile(ctx context.Context, participantID, receiptID string) (Receipt, []byte, error) {
 	var r Receipt
-	if err := s.DB.WithContext(ctx).Limit(1).Find(&r, "id = ? AND participant_id = ?", receiptID, participantID).Error; err != nil {
+	if err := s.st.DB.WithContext(ctx).Limit(1).Find(&r, "id = ? AND participant_id = ?", receiptID, participantID).Error; err != nil {
 		return r, nil, err
 	}
 	if r.ID == "" {

@@ -76,19 +76,19 @@ func (s *homeStore) Roster(ctx context.Context, u User, f RosterFilter) ([]Roste
 // keptRoster is the roster a user sees, kept until the data version moves
 // (or the minute changes); the caller must not change its rows.
 func (s *homeStore) keptRoster(ctx context.Context, u User, full bool) ([]RosterRow, error) {
-	v, key := s.Version(), s.figureKey("roster|"+strconv.FormatBool(full), u)
-	if x, ok := s.figures.get(v, key); ok {
+	v, key := s.st.Version(), s.st.figureKey("roster|"+strconv.FormatBool(full), u)
+	if x, ok := s.st.figures.get(v, key); ok {
 		return x.([]RosterRow), nil
 	}
 	var rows []RosterRow
-	err := s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
+	err := s.st.ReadSnapshot(ctx, func(tx *gorm.DB) error {
 		var err error
 		rows, err = s.roster(tx, u, full)
 		return err
 	})
 	if err == nil {
 		sortRoster(rows, "name")
-		s.figures.put(v, key, rows)
+		s.st.figures.put(v, key, rows)
 	}
 	return rows, err
 }
@@ -167,7 +167,7 @@ LEFT JOIN cohorts c ON c.id = m.cohort_id`
 	if err != nil {
 		return nil, err
 	}
-	today := s.Now()
+	today := s.st.Now()
 	for i := range rows {
 		r := &rows[i]
 		enrolled, ok := parseDate(r.EnrolledOn)

@@ -68,34 +68,34 @@ func TestJournalLockoutParallel(t *testing.T) {
 	s := newMJSite(t)
 	ann, ben := s.person("Ann", "2026-01-14"), s.person("Ben", "2026-01-14")
 
-	a, code, err := s.st.IssueJournalAccess(ctx, ann.ID, s.user.ID)
+	a, code, err := s.st.Journals.IssueJournalAccess(ctx, ann.ID, s.user.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.st.StartJournalAccess(ctx, a.Login, code, "246810"); err != nil {
+	if _, _, err := s.st.Journals.StartJournalAccess(ctx, a.Login, code, "246810"); err != nil {
 		t.Fatal(err)
 	}
 	wrong, locked := burst(t, 40, ErrBadParticipantLogin, func() error {
-		_, _, err := s.st.ParticipantLogin(ctx, a.Login, "wrong pin")
+		_, _, err := s.st.Journals.ParticipantLogin(ctx, a.Login, "wrong pin")
 		return err
 	})
 	if wrong != auth.MaxFailures || locked != 40-auth.MaxFailures {
 		t.Fatalf("40 wrong PINs at once: %d checked, %d locked out; want %d and %d", wrong, locked, auth.MaxFailures, 40-auth.MaxFailures)
 	}
-	if _, tok, err := s.st.ParticipantLogin(ctx, a.Login, "246810"); !errors.Is(err, ErrLocked) || tok != "" {
+	if _, tok, err := s.st.Journals.ParticipantLogin(ctx, a.Login, "246810"); !errors.Is(err, ErrLocked) || tok != "" {
 		t.Fatalf("the right PIN after the burst: %v", err)
 	}
-	if got, _ := s.st.JournalAccessOf(ctx, ann.ID); got.State != "locked" {
+	if got, _ := s.st.Journals.JournalAccessOf(ctx, ann.ID); got.State != "locked" {
 		t.Fatalf("the access after the burst is %q, want locked", got.State)
 	}
 
 	// Wrong start codes count too.
-	b, code, err := s.st.IssueJournalAccess(ctx, ben.ID, s.user.ID)
+	b, code, err := s.st.Journals.IssueJournalAccess(ctx, ben.ID, s.user.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wrong, locked = burst(t, 20, ErrBadStartCode, func() error {
-		_, _, err := s.st.StartJournalAccess(ctx, b.Login, "wrongcode1", "135790")
+		_, _, err := s.st.Journals.StartJournalAccess(ctx, b.Login, "wrongcode1", "135790")
 		return err
 	})
 	if wrong != auth.MaxFailures || locked != 20-auth.MaxFailures {
@@ -104,7 +104,7 @@ func TestJournalLockoutParallel(t *testing.T) {
 
 	// A fresh code (which clears the lock), used twice at once: one start
 	// opens a session and sets its PIN, the other is refused.
-	_, code, err = s.st.IssueJournalAccess(ctx, ben.ID, s.user.ID)
+	_, code, err = s.st.Journals.IssueJournalAccess(ctx, ben.ID, s.user.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestJournalLockoutParallel(t *testing.T) {
 	for _, pin := range []string{"111111", "222222"} {
 		wg.Go(func() {
 			<-start
-			_, tok, err := s.st.StartJournalAccess(ctx, b.Login, code, pin)
+			_, tok, err := s.st.Journals.StartJournalAccess(ctx, b.Login, code, pin)
 			results <- result{pin, tok, err}
 		})
 	}
@@ -138,7 +138,7 @@ func TestJournalLockoutParallel(t *testing.T) {
 	if len(won) != 1 {
 		t.Fatalf("one start code opened %d sessions (PINs %v), want 1", len(won), won)
 	}
-	if _, _, err := s.st.ParticipantLogin(ctx, b.Login, won[0]); err != nil {
+	if _, _, err := s.st.Journals.ParticipantLogin(ctx, b.Login, won[0]); err != nil {
 		t.Fatalf("the PIN of the start that won: %v", err)
 	}
 }
@@ -153,11 +153,11 @@ func TestSurveyCodeOnceAtOnce(t *testing.T) {
 	for i, s := range rel.Survey.Statements {
 		answers[s.Code] = contract.SurveyAnswers[i%4]
 	}
-	codes, err := st.IssueSurveyCodes(ctx, contract.TimepointClosing, "", 1)
+	codes, err := st.Surveys.IssueSurveyCodes(ctx, contract.TimepointClosing, "", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrong, _ := burst(t, 8, ErrSurveyPass, func() error { return st.SubmitSurvey(ctx, codes[0], answers) })
+	wrong, _ := burst(t, 8, ErrSurveyPass, func() error { return st.Surveys.SubmitSurvey(ctx, codes[0], answers) })
 	var stored int64
 	if err := st.DB.Raw("SELECT COUNT(*) FROM surveys").Scan(&stored).Error; err != nil {
 		t.Fatal(err)

@@ -34,7 +34,7 @@ type SiteReport struct {
 // (withdrawn ones aside), newest first.
 func (s *outcomeStore) SiteReportYears(ctx context.Context) ([]int, error) {
 	years := []int{}
-	err := s.DB.WithContext(ctx).Raw(`SELECT DISTINCT CAST(substr(enrolled_on, 1, 4) AS INTEGER) AS y FROM participants
+	err := s.st.DB.WithContext(ctx).Raw(`SELECT DISTINCT CAST(substr(enrolled_on, 1, 4) AS INTEGER) AS y FROM participants
 WHERE withdrawn_at IS NULL ORDER BY y DESC`).Scan(&years).Error
 	return years, err
 }
@@ -59,12 +59,12 @@ WHERE withdrawn_at IS NULL ORDER BY y DESC`).Scan(&years).Error
 //
 // The report is kept until the data version moves (or the minute changes).
 func (s *outcomeStore) SiteReport(ctx context.Context, year int) (SiteReport, error) {
-	return keptValue(s.Store, "site-report|"+strconv.Itoa(year), func() (SiteReport, error) { return s.siteReport(ctx, year) })
+	return keptValue(s.st, "site-report|"+strconv.Itoa(year), func() (SiteReport, error) { return s.siteReport(ctx, year) })
 }
 
 func (s *outcomeStore) siteReport(ctx context.Context, year int) (SiteReport, error) {
 	rep := SiteReport{Year: year}
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return rep, err
 	}
@@ -72,7 +72,7 @@ func (s *outcomeStore) siteReport(ctx context.Context, year int) (SiteReport, er
 	if rep.Years, err = s.SiteReportYears(ctx); err != nil {
 		return rep, err
 	}
-	today := s.today()
+	today := s.st.Pairs.today()
 	rep.AsOf = today.Format(dateLayout)
 	var in evaluate.Inputs
 	for _, it := range rel.Asked() {
@@ -81,7 +81,7 @@ func (s *outcomeStore) siteReport(ctx context.Context, year int) (SiteReport, er
 	for _, it := range rel.Survey.Statements {
 		in.Statements = append(in.Statements, evaluate.Statement{Code: it.Code, Text: it.Text})
 	}
-	err = s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
+	err = s.st.ReadSnapshot(ctx, func(tx *gorm.DB) error {
 		var ps []Participant
 		if err := tx.Where("withdrawn_at IS NULL AND substr(enrolled_on, 1, 4) = ?", fourDigits(year)).Order("id").Find(&ps).Error; err != nil {
 			return err

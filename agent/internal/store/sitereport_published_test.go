@@ -34,13 +34,13 @@ func TestSiteReportReadsThePublishedTable(t *testing.T) {
 			}
 			closing.SetChoice(it.Code, c)
 		}
-		_, err := st.RecordInterview(ctx, p.ID, "eligibility", first)
+		_, err := st.Participants.RecordInterview(ctx, p.ID, "eligibility", first)
 		must(t, err)
-		_, err = st.RecordInterview(ctx, p.ID, "closing", closing)
+		_, err = st.Participants.RecordInterview(ctx, p.ID, "closing", closing)
 		must(t, err)
-		must(t, st.SetHospitalizationsBefore(ctx, p.ID, before[k]))
+		must(t, st.Outcomes.SetHospitalizationsBefore(ctx, p.ID, before[k]))
 		if k == 0 {
-			_, err := st.AddHospitalStay(ctx, p.ID, "2025-05-05")
+			_, err := st.Outcomes.AddHospitalStay(ctx, p.ID, "2025-05-05")
 			must(t, err)
 		}
 	}
@@ -54,10 +54,10 @@ func TestSiteReportReadsThePublishedTable(t *testing.T) {
 				ans[stmts[s].Code] = contract.AnswerSomewhatAgree
 			}
 		}
-		must(t, st.RecordSurvey(ctx, SurveyInput{Timepoint: "closing", Answers: ans}))
+		must(t, st.Surveys.RecordSurvey(ctx, SurveyInput{Timepoint: "closing", Answers: ans}))
 	}
 
-	rep, err := st.SiteReport(ctx, 2025)
+	rep, err := st.Outcomes.SiteReport(ctx, 2025)
 	must(t, err)
 	round := func(x float64) int { return int(math.Floor(x + 0.5)) }
 	for i, r := range rep.POM {

@@ -24,7 +24,7 @@ func enrollOn(t *testing.T, st *Store, first, day string, consent bool) Particip
 	if consent {
 		in.HospitalizationConsentOn = day
 	}
-	p, err := st.AddParticipant(context.Background(), in)
+	p, err := st.Participants.AddParticipant(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,23 +126,23 @@ func TestSiteReportFiguresByHand(t *testing.T) {
 			for i, it := range asked {
 				in.SetChoice(it.Code, choice(k, i, tp))
 			}
-			_, err := st.RecordInterview(ctx, p.ID, contract.Timepoints[tp], in)
+			_, err := st.Participants.RecordInterview(ctx, p.ID, contract.Timepoints[tp], in)
 			must(t, err)
 		}
 	}
 	// Not in the 2025 report: another year's participant, and one who withdrew.
 	other := enrollOn(t, st, "Other", "2024-03-04", true)
-	_, err := st.RecordInterview(ctx, other.ID, "eligibility", InterviewInput{InterviewedOn: "2024-03-04", Answers: allAnswers(true)})
+	_, err := st.Participants.RecordInterview(ctx, other.ID, "eligibility", InterviewInput{InterviewedOn: "2024-03-04", Answers: allAnswers(true)})
 	must(t, err)
 	gone := enrollOn(t, st, "Gone", "2025-02-03", true)
-	_, err = st.RecordInterview(ctx, gone.ID, "eligibility", InterviewInput{InterviewedOn: "2025-02-03", Answers: allAnswers(true)})
+	_, err = st.Participants.RecordInterview(ctx, gone.ID, "eligibility", InterviewInput{InterviewedOn: "2025-02-03", Answers: allAnswers(true)})
 	must(t, err)
-	must(t, st.Withdraw(ctx, gone.ID))
+	must(t, st.Participants.Withdraw(ctx, gone.ID))
 	// Hospitalizations: exact before counts (5 is above the wire's top code).
-	must(t, st.SetHospitalizationsBefore(ctx, ps[0].ID, 5))
-	must(t, st.SetHospitalizationsBefore(ctx, ps[1].ID, 1))
+	must(t, st.Outcomes.SetHospitalizationsBefore(ctx, ps[0].ID, 5))
+	must(t, st.Outcomes.SetHospitalizationsBefore(ctx, ps[1].ID, 1))
 	for _, day := range []string{"2025-03-03", "2025-08-08"} {
-		_, err := st.AddHospitalStay(ctx, ps[0].ID, day)
+		_, err := st.Outcomes.AddHospitalStay(ctx, ps[0].ID, day)
 		must(t, err)
 	}
 	// Surveys of 2025: statement 1 answered by all three, the others by one.
@@ -152,10 +152,10 @@ func TestSiteReportFiguresByHand(t *testing.T) {
 		if i == 0 {
 			ans[stmts[1].Code] = contract.AnswerDefinitelyDisagree
 		}
-		must(t, st.RecordSurvey(ctx, SurveyInput{Timepoint: "closing", Answers: ans}))
+		must(t, st.Surveys.RecordSurvey(ctx, SurveyInput{Timepoint: "closing", Answers: ans}))
 	}
 
-	rep, err := st.SiteReport(ctx, 2025)
+	rep, err := st.Outcomes.SiteReport(ctx, 2025)
 	must(t, err)
 	if rep.Participants != 4 || len(rep.POM) != 12 || rep.Years[0] != 2025 || len(rep.Years) != 2 {
 		t.Fatalf("report of %d participants, %d rows, years %v", rep.Participants, len(rep.POM), rep.Years)
@@ -242,7 +242,7 @@ func TestSiteReportFiguresByHand(t *testing.T) {
 	// participant's page shows them.
 	var held, due int
 	for _, p := range ps {
-		ms, err := st.ParticipationMonths(ctx, p.ID)
+		ms, err := st.Outcomes.ParticipationMonths(ctx, p.ID)
 		must(t, err)
 		for _, m := range ms {
 			held += m.MeetingsHeld
@@ -253,7 +253,7 @@ func TestSiteReportFiguresByHand(t *testing.T) {
 		t.Errorf("participation %+v, by hand held %d due %d", rep.Participation.Total, held, due)
 	}
 	// Another year reads only its own.
-	if r24, err := st.SiteReport(ctx, 2024); err != nil || r24.Participants != 1 || r24.POM[0].First.N != 1 || r24.Survey.Completed != 0 {
+	if r24, err := st.Outcomes.SiteReport(ctx, 2024); err != nil || r24.Participants != 1 || r24.POM[0].First.N != 1 || r24.Survey.Completed != 0 {
 		t.Errorf("2024: %+v %v", r24.POM[0].First, err)
 	}
 }

@@ -51,12 +51,12 @@ func (s *stipendStore) StipendMonth(ctx context.Context, participantID, month st
 	if err != nil {
 		return StipendMonthView{}, err
 	}
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return StipendMonthView{}, err
 	}
 	var v StipendMonthView
-	err = s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
+	err = s.st.ReadSnapshot(ctx, func(tx *gorm.DB) error {
 		var p Participant
 		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
 			return notFound(err)
@@ -72,7 +72,7 @@ func (s *stipendStore) stipendMonth(tx *gorm.DB, p Participant, policy program.S
 	if err != nil {
 		return StipendMonthView{}, err
 	}
-	return d.view(p, policy, m, s.Now()), nil
+	return d.view(p, policy, m, s.st.Now()), nil
 }
 
 // monthData is what the stipend views of a month read, for one
@@ -270,16 +270,16 @@ func (s *stipendStore) StipendReport(ctx context.Context, month string) ([]Stipe
 	if err != nil {
 		return nil, err
 	}
-	return keptList(s.Store, "stipend-report|"+rules.MonthOf(m), func() ([]StipendReportRow, error) { return s.stipendReport(ctx, m) })
+	return keptList(s.st, "stipend-report|"+rules.MonthOf(m), func() ([]StipendReportRow, error) { return s.stipendReport(ctx, m) })
 }
 
 func (s *stipendStore) stipendReport(ctx context.Context, m time.Time) ([]StipendReportRow, error) {
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []StipendReportRow
-	err = s.ReadSnapshot(ctx, func(tx *gorm.DB) error {
+	err = s.st.ReadSnapshot(ctx, func(tx *gorm.DB) error {
 		var ps []Participant
 		if err := tx.Order("last_name, first_name, id").Find(&ps).Error; err != nil {
 			return err
@@ -288,7 +288,7 @@ func (s *stipendStore) stipendReport(ctx context.Context, m time.Time) ([]Stipen
 		if err != nil {
 			return err
 		}
-		now := s.Now()
+		now := s.st.Now()
 		for _, p := range ps {
 			if first, last := stipendYear(p, d.left[p.ID]); !rules.EnrolledIn(m, first, last) {
 				continue

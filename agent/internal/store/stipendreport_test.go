@@ -46,61 +46,61 @@ func TestStipendReportMatchesEachParticipant(t *testing.T) {
 		if x.enrolled > "2026-05-31" {
 			st.Now = func() time.Time { return now }
 		}
-		p, err := st.AddParticipant(ctx, eligible(ParticipantInput{FirstName: x.name, LastName: "Example", BirthDate: "1980-05-05", EnrolledOn: x.enrolled}))
+		p, err := st.Participants.AddParticipant(ctx, eligible(ParticipantInput{FirstName: x.name, LastName: "Example", BirthDate: "1980-05-05", EnrolledOn: x.enrolled}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, p.ID)
-		gs, err := st.SaveGoals(ctx, p.ID, stpGoals(3))
+		gs, err := st.Stipends.SaveGoals(ctx, p.ID, stpGoals(3))
 		if err != nil {
 			t.Fatal(err)
 		}
 		stpAddJournal(t, st, p.ID, x.journals...)
 		if x.aprilExpense {
-			lines, err := st.SavePlan(ctx, p.ID, "2026-04", []PlanLineInput{{GoalID: gs[2].ID, Description: "cinema", PlannedCents: 1200}})
+			lines, err := st.Stipends.SavePlan(ctx, p.ID, "2026-04", []PlanLineInput{{GoalID: gs[2].ID, Description: "cinema", PlannedCents: 1200}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			e, err := st.AddExpense(ctx, stpCoach, p.ID, ExpenseInput{GoalID: gs[2].ID, PlanLineID: lines[0].ID, SpentOn: "2026-04-20", AmountCents: 1100, What: "tickets"})
+			e, err := st.Stipends.AddExpense(ctx, stpCoach, p.ID, ExpenseInput{GoalID: gs[2].ID, PlanLineID: lines[0].ID, SpentOn: "2026-04-20", AmountCents: 1100, What: "tickets"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if x.aprilReceipt {
-				if _, err := st.AddReceipt(ctx, stpCoach, p.ID, e.ID, "image/png", stpPNG); err != nil {
+				if _, err := st.Stipends.AddReceipt(ctx, stpCoach, p.ID, e.ID, "image/png", stpPNG); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
 		if x.planned > 0 {
-			lines, err := st.SavePlan(ctx, p.ID, "2026-05", []PlanLineInput{{GoalID: gs[0].ID, Description: "class", PlannedCents: x.planned}})
+			lines, err := st.Stipends.SavePlan(ctx, p.ID, "2026-05", []PlanLineInput{{GoalID: gs[0].ID, Description: "class", PlannedCents: x.planned}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if x.spent > 0 {
-				e, err := st.AddExpense(ctx, stpCoach, p.ID, ExpenseInput{GoalID: gs[0].ID, PlanLineID: lines[0].ID, SpentOn: "2026-05-06", AmountCents: x.spent, What: "fee"})
+				e, err := st.Stipends.AddExpense(ctx, stpCoach, p.ID, ExpenseInput{GoalID: gs[0].ID, PlanLineID: lines[0].ID, SpentOn: "2026-05-06", AmountCents: x.spent, What: "fee"})
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := st.AddReceipt(ctx, stpCoach, p.ID, e.ID, "image/png", stpPNG); err != nil {
+				if _, err := st.Stipends.AddReceipt(ctx, stpCoach, p.ID, e.ID, "image/png", stpPNG); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
 		st.Now = func() time.Time { return now }
 		if x.paid {
-			if _, err := st.ApprovePayment(ctx, stpDirector, p.ID, "2026-05"); err != nil {
+			if _, err := st.Stipends.ApprovePayment(ctx, stpDirector, p.ID, "2026-05"); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if x.withdrawn {
 			st.Now = func() time.Time { return time.Date(2026, 5, 20, 9, 0, 0, 0, time.UTC) }
-			if err := st.Withdraw(ctx, p.ID); err != nil {
+			if err := st.Participants.Withdraw(ctx, p.ID); err != nil {
 				t.Fatal(err)
 			}
 			st.Now = func() time.Time { return now }
 		}
 	}
-	rows, err := st.StipendReport(ctx, "2026-05")
+	rows, err := st.Stipends.StipendReport(ctx, "2026-05")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestStipendReportMatchesEachParticipant(t *testing.T) {
 		if !in {
 			continue
 		}
-		one, err := st.StipendMonth(ctx, ids[i], "2026-05")
+		one, err := st.Stipends.StipendMonth(ctx, ids[i], "2026-05")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +145,7 @@ func TestStipendReportMatchesEachParticipant(t *testing.T) {
 		t.Fatal(err)
 	}
 	stpAddJournal(t, st, ids[2], june[2])
-	rows, err = st.StipendReport(ctx, "2026-05")
+	rows, err = st.Stipends.StipendReport(ctx, "2026-05")
 	if err != nil {
 		t.Fatal(err)
 	}

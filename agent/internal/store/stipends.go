@@ -154,12 +154,12 @@ func (s *stipendStore) SavePlan(ctx context.Context, participantID, month string
 		return nil, err
 	}
 	month = rules.MonthOf(m)
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []PlanLine
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		p, err := activeParticipant(tx, participantID, "spending plan")
 		if err != nil {
 			return err
@@ -199,7 +199,7 @@ func (s *stipendStore) SavePlan(ctx context.Context, participantID, month string
 				}
 			}
 		}
-		now := s.Now()
+		now := s.st.Now()
 		for i, l := range in {
 			line, ok := existing[l.ID]
 			if !ok {
@@ -266,7 +266,7 @@ func checkPlanLines(policy program.StipendPolicy, in []PlanLineInput, goals map[
 // planInputs is a month's plan as it stands, as input for SavePlan.
 func (s *stipendStore) planInputs(ctx context.Context, participantID, month string) ([]PlanLineInput, error) {
 	var have []PlanLine
-	err := s.DB.WithContext(ctx).Where("participant_id = ? AND month = ?", participantID, month).Order("position").Find(&have).Error
+	err := s.st.DB.WithContext(ctx).Where("participant_id = ? AND month = ?", participantID, month).Order("position").Find(&have).Error
 	out := make([]PlanLineInput, len(have))
 	for i, l := range have {
 		out[i] = PlanLineInput{ID: l.ID, GoalID: l.GoalID, Description: l.Description, PlannedCents: l.PlannedCents}
@@ -290,7 +290,7 @@ func (s *stipendStore) AddPlanLine(ctx context.Context, participantID, month str
 // RemovePlanLine removes a line with no expenses from its month's plan.
 func (s *stipendStore) RemovePlanLine(ctx context.Context, participantID, lineID string) error {
 	var l PlanLine
-	if err := s.DB.WithContext(ctx).Limit(1).Find(&l, "id = ? AND participant_id = ?", lineID, participantID).Error; err != nil {
+	if err := s.st.DB.WithContext(ctx).Limit(1).Find(&l, "id = ? AND participant_id = ?", lineID, participantID).Error; err != nil {
 		return err
 	}
 	if l.ID == "" {
@@ -323,7 +323,7 @@ type ExpenseInput struct {
 // goals and a line of the spending plan of the month it was spent in that
 // is for the same goal, and fit in what is left on that line.
 func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID string, in ExpenseInput) (Expense, error) {
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return Expense{}, err
 	}
@@ -334,7 +334,7 @@ func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID st
 	switch {
 	case !ok:
 		errs = append(errs, ValidationError{Field: "spent_on", Msg: "Enter the date of the expense, such as 2026-03-04"})
-	case day.After(s.Now()):
+	case day.After(s.st.Now()):
 		errs = append(errs, ValidationError{Field: "spent_on", Msg: "Enter a day no later than today"})
 	}
 	if in.AmountCents <= 0 {
@@ -353,7 +353,7 @@ func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID st
 		return Expense{}, errs
 	}
 	var e Expense
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		p, err := activeParticipant(tx, participantID, "expenses")
 		if err != nil {
 			return err
@@ -394,11 +394,11 @@ func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID st
 			return errs
 		}
 		e = Expense{ID: uuid.NewString(), ParticipantID: p.ID, Month: month, GoalID: g.ID, PlanLineID: l.ID, SpentOn: day.Format(dateLayout),
-			AmountCents: in.AmountCents, What: in.What, RecordedBy: by.ID, CreatedAt: s.Now()}
+			AmountCents: in.AmountCents, What: in.What, RecordedBy: by.ID, CreatedAt: s.st.Now()}
 		if err := tx.Create(&e).Error; err != nil {
 			return err
 		}
-		return s.refreshUpstream(tx, p.ID)
+		return s.st.Participants.refreshUpstream(tx, p.ID)
 	})
 	return e, err
 }
@@ -408,7 +408,7 @@ func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID st
 // after (which was paid on its receipts), it stays.
 func (s *stipendStore) DeleteExpense(ctx context.Context, participantID, expenseID string) error {
 	var files []string
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var e Expense
 		if err := tx.Limit(1).Find(&e, "id = ? AND participant_id = ?", expenseID, participantID).Error; err != nil {
 			return err
@@ -434,14 +434,14 @@ func (s *stipendStore) DeleteExpense(ctx context.Context, participantID, expense
 		if err := tx.Delete(&Expense{}, "id = ?", e.ID).Error; err != nil {
 			return err
 		}
-		return s.refreshUpstream(tx, participantID)
+		return s.st.Participants.refreshUpstream(tx, participantID)
 	})
 	if err != nil {
 		return err
 	}
 	for _, f := range files {
 		if err := os.Remove(s.receiptPath(f)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			s.Log.Warn("receipt file not removed", "err", err)
+			s.st.Log.Warn("receipt file not removed", "err", err)
 		}
 	}
 	return nil
@@ -459,12 +459,12 @@ func (s *stipendStore) ApprovePayment(ctx context.Context, by User, participantI
 		return StipendPayment{}, err
 	}
 	month = rules.MonthOf(m)
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return StipendPayment{}, err
 	}
 	var pay StipendPayment
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var p Participant
 		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
 			return notFound(err)
@@ -480,11 +480,11 @@ func (s *stipendStore) ApprovePayment(ctx context.Context, by User, participantI
 		if err != nil {
 			return err
 		}
-		d := md.view(p, rel.Stipend, m, s.Now()).Decision
+		d := md.view(p, rel.Stipend, m, s.st.Now()).Decision
 		if !d.Payable {
 			return &NotPayableError{Month: month, Reasons: d.Reasons}
 		}
-		pay = StipendPayment{ID: uuid.NewString(), ParticipantID: p.ID, Month: month, AmountCents: d.AllowanceCents, ApprovedBy: by.ID, ApprovedByName: by.Name, ApprovedAt: s.Now()}
+		pay = StipendPayment{ID: uuid.NewString(), ParticipantID: p.ID, Month: month, AmountCents: d.AllowanceCents, ApprovedBy: by.ID, ApprovedByName: by.Name, ApprovedAt: s.st.Now()}
 		if err := tx.Create(&pay).Error; err != nil {
 			if dbx.IsUniqueViolation(err) {
 				return ErrAlreadyPaid

@@ -33,19 +33,19 @@ import (
 // Store gathers so that a caller keeps one handle (st.AddCohort is
 // st.cohortStore.AddCohort).
 type Store struct {
-	participantStore
-	coachStore
-	cohortStore
-	meetingStore
-	pairStore
-	outingStore
-	stipendStore
-	journalStore
-	outcomeStore
-	surveyStore
-	outboxStore
-	taStore
-	homeStore
+	Participants participantStore
+	Coaches      coachStore
+	Cohorts      cohortStore
+	Meetings     meetingStore
+	Pairs        pairStore
+	Outings      outingStore
+	Stipends     stipendStore
+	Journals     journalStore
+	Outcomes     outcomeStore
+	Surveys      surveyStore
+	Outbox       outboxStore
+	TA           taStore
+	Home         homeStore
 
 	DB *gorm.DB
 	// reader is a query-only pool for consistent reads that must not take
@@ -100,34 +100,34 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 type (
 	// participantStore: participants, intake, POM interviews, the CSV
 	// import.
-	participantStore struct{ *Store }
+	participantStore struct{ st *Store }
 	// coachStore: coaches, their certification (the site's and the
 	// hub's) and the release's kit files.
-	coachStore struct{ *Store }
+	coachStore struct{ st *Store }
 	// cohortStore: cohorts and their members.
-	cohortStore struct{ *Store }
+	cohortStore struct{ st *Store }
 	// meetingStore: cohort meetings, attendance and skills.
-	meetingStore struct{ *Store }
+	meetingStore struct{ st *Store }
 	// pairStore: peer pairs and pairing profiles.
-	pairStore struct{ *Store }
+	pairStore struct{ st *Store }
 	// outingStore: social outings.
-	outingStore struct{ *Store }
+	outingStore struct{ st *Store }
 	// stipendStore: goals, spending plans, expenses, receipts, payments
 	// and the month's report.
-	stipendStore struct{ *Store }
+	stipendStore struct{ st *Store }
 	// journalStore: the weekly journal and the participant's own access.
-	journalStore struct{ *Store }
+	journalStore struct{ st *Store }
 	// outcomeStore: hospitalizations, service changes, participation.
-	outcomeStore struct{ *Store }
+	outcomeStore struct{ st *Store }
 	// surveyStore: the anonymous satisfaction survey.
-	surveyStore struct{ *Store }
+	surveyStore struct{ st *Store }
 	// outboxStore: the de-identified records waiting for the hub.
-	outboxStore struct{ *Store }
+	outboxStore struct{ st *Store }
 	// taStore: technical assistance requests.
-	taStore struct{ *Store }
+	taStore struct{ st *Store }
 	// homeStore: what is due (the site's home page) and the filtered
 	// participant list.
-	homeStore struct{ *Store }
+	homeStore struct{ st *Store }
 )
 
 // newStore makes the store over its handles, each capability's queries
@@ -135,10 +135,10 @@ type (
 func newStore(db, reader *gorm.DB, log *slog.Logger, path string) *Store {
 	s := &Store{DB: db, reader: reader, Log: log, Now: func() time.Time { return time.Now().UTC() }, Path: path, version: &atomic.Uint64{}, figures: &figures{}}
 	s.auditLog = countChanges(db, s.version)
-	s.participantStore, s.coachStore, s.cohortStore, s.meetingStore = participantStore{s}, coachStore{s}, cohortStore{s}, meetingStore{s}
-	s.pairStore, s.outingStore, s.stipendStore, s.journalStore = pairStore{s}, outingStore{s}, stipendStore{s}, journalStore{s}
-	s.outcomeStore, s.surveyStore, s.outboxStore, s.taStore = outcomeStore{s}, surveyStore{s}, outboxStore{s}, taStore{s}
-	s.homeStore = homeStore{s}
+	s.Participants, s.Coaches, s.Cohorts, s.Meetings = participantStore{s}, coachStore{s}, cohortStore{s}, meetingStore{s}
+	s.Pairs, s.Outings, s.Stipends, s.Journals = pairStore{s}, outingStore{s}, stipendStore{s}, journalStore{s}
+	s.Outcomes, s.Surveys, s.Outbox, s.TA = outcomeStore{s}, surveyStore{s}, outboxStore{s}, taStore{s}
+	s.Home = homeStore{s}
 	return s
 }
 
@@ -347,7 +347,7 @@ func (s *Store) SaveRelease(ctx context.Context, version, sha string, content []
 		}
 		// The release sets the smallest group of the quasi-identifier
 		// rule: describe again whoever it changes.
-		return s.refreshOutcomes(tx, nil, nil)
+		return s.Outcomes.refreshOutcomes(tx, nil, nil)
 	})
 }
 

@@ -116,15 +116,15 @@ func insertSurvey(tx *gorm.DB, rel program.Release, year int, in SurveyInput) er
 
 // RecordSurvey stores a survey staff entered from a paper form.
 func (s *surveyStore) RecordSurvey(ctx context.Context, in SurveyInput) error {
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return err
 	}
 	if err := validateSurvey(rel, in); err != nil {
 		return err
 	}
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return insertSurvey(tx, rel, s.Now().Year(), in)
+	return s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return insertSurvey(tx, rel, s.st.Now().Year(), in)
 	})
 }
 
@@ -192,12 +192,12 @@ func (s *surveyStore) IssueSurveyCodes(ctx context.Context, timepoint, model str
 		return nil, &ValidationError{Field: "count", Msg: "Enter a number of codes from 1 to 100"}
 	}
 	codes := make([]string, n)
-	expires := s.today().AddDate(0, 0, 60).Format(dateLayout)
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	expires := s.st.Pairs.today().AddDate(0, 0, 60).Format(dateLayout)
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for i := range codes {
 			codes[i] = newCode()
 			if err := tx.Exec("INSERT INTO survey_passes (hash, kind, timepoint, model, year, expires_on) VALUES (?,?,?,?,?,?)",
-				passHash(codes[i]), PassCode, timepoint, model, s.Now().Year(), expires).Error; err != nil {
+				passHash(codes[i]), PassCode, timepoint, model, s.st.Now().Year(), expires).Error; err != nil {
 				return err
 			}
 		}
@@ -218,14 +218,14 @@ func (s *surveyStore) StartSurveyDevice(ctx context.Context, timepoint, model st
 		return "", err
 	}
 	tok := hex.EncodeToString(raw[:])
-	err := s.DB.WithContext(ctx).Exec("INSERT INTO survey_passes (hash, kind, timepoint, model, year, expires_on) VALUES (?,?,?,?,?,?)",
-		passHash(tok), PassDevice, timepoint, model, s.Now().Year(), s.today().Format(dateLayout)).Error
+	err := s.st.DB.WithContext(ctx).Exec("INSERT INTO survey_passes (hash, kind, timepoint, model, year, expires_on) VALUES (?,?,?,?,?,?)",
+		passHash(tok), PassDevice, timepoint, model, s.st.Now().Year(), s.st.Pairs.today().Format(dateLayout)).Error
 	return tok, err
 }
 
 // EndSurveyDevice ends a device's survey mode.
 func (s *surveyStore) EndSurveyDevice(ctx context.Context, token string) error {
-	return s.DB.WithContext(ctx).Exec("DELETE FROM survey_passes WHERE hash = ? AND kind = ?", passHash(token), PassDevice).Error
+	return s.st.DB.WithContext(ctx).Exec("DELETE FROM survey_passes WHERE hash = ? AND kind = ?", passHash(token), PassDevice).Error
 }
 
 func findPass(tx *gorm.DB, token, today string) (SurveyPass, error) {
@@ -244,19 +244,19 @@ func findPass(tx *gorm.DB, token, today string) (SurveyPass, error) {
 
 // SurveyPassOf finds a valid pass by its code or device token.
 func (s *surveyStore) SurveyPassOf(ctx context.Context, token string) (SurveyPass, error) {
-	return findPass(s.DB.WithContext(ctx), token, s.today().Format(dateLayout))
+	return findPass(s.st.DB.WithContext(ctx), token, s.st.Pairs.today().Format(dateLayout))
 }
 
 // SubmitSurvey stores a survey filled in on the survey page with a pass;
 // a code is used up in the same transaction. The survey keeps nothing of
 // the pass but its timepoint and model.
 func (s *surveyStore) SubmitSurvey(ctx context.Context, token string, answers map[string]string) error {
-	rel, err := s.ActiveRelease(ctx)
+	rel, err := s.st.ActiveRelease(ctx)
 	if err != nil {
 		return err
 	}
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		p, err := findPass(tx, token, s.today().Format(dateLayout))
+	return s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		p, err := findPass(tx, token, s.st.Pairs.today().Format(dateLayout))
 		if err != nil {
 			return err
 		}
@@ -274,7 +274,7 @@ func (s *surveyStore) SubmitSurvey(ctx context.Context, token string, answers ma
 				return ErrSurveyPass
 			}
 		}
-		return insertSurvey(tx, rel, s.Now().Year(), in)
+		return insertSurvey(tx, rel, s.st.Now().Year(), in)
 	})
 }
 
@@ -293,14 +293,14 @@ func (s *surveyStore) ReleaseSurveys(ctx context.Context, minBatch int) (int, er
 		minBatch = DefaultSurveyBatch
 	}
 	released := 0
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var rows []storedSurvey
 		if err := tx.Raw("SELECT id, year, timepoint, model, release, answers FROM surveys WHERE released = 0").Scan(&rows).Error; err != nil {
 			return err
 		}
 		old := false
 		for _, r := range rows {
-			old = old || r.Year < s.Now().Year()
+			old = old || r.Year < s.st.Now().Year()
 		}
 		if len(rows) == 0 || (len(rows) < minBatch && !old) {
 			return nil
@@ -314,7 +314,7 @@ func (s *surveyStore) ReleaseSurveys(ctx context.Context, minBatch int) (int, er
 		rnd.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
 		// One moment for the whole batch: the outbox's own clock column
 		// tells no survey from another.
-		now := time.Date(s.Now().Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+		now := time.Date(s.st.Now().Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 		for _, r := range rows {
 			answers := map[string]string{}
 			if err := json.Unmarshal([]byte(r.Answers), &answers); err != nil {
@@ -345,7 +345,7 @@ type SurveyCount struct {
 // SurveyCounts counts the site's surveys by year and timepoint.
 func (s *surveyStore) SurveyCounts(ctx context.Context) ([]SurveyCount, error) {
 	out := []SurveyCount{}
-	err := s.DB.WithContext(ctx).Raw(`SELECT year, timepoint, SUM(CASE WHEN released = 0 THEN 1 ELSE 0 END) AS waiting, SUM(released) AS released
+	err := s.st.DB.WithContext(ctx).Raw(`SELECT year, timepoint, SUM(CASE WHEN released = 0 THEN 1 ELSE 0 END) AS waiting, SUM(released) AS released
 FROM surveys GROUP BY year, timepoint ORDER BY year DESC, timepoint DESC`).Scan(&out).Error
 	return out, err
 }

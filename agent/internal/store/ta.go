@@ -54,7 +54,7 @@ func (r TARequest) Wire() contract.TARequestWire {
 
 // RaiseTARequest queues a TA request; the sync worker delivers it.
 func (s *taStore) RaiseTARequest(ctx context.Context, u User, in TARequestInput) (TARequest, error) {
-	now := s.Now()
+	now := s.st.Now()
 	r := TARequest{ID: deident.NewRecordID(now), Subject: strings.TrimSpace(in.Subject), Category: in.Category,
 		Body: strings.TrimSpace(in.Text), RaisedBy: u.ID, RaisedAt: now.UTC().Truncate(time.Second), Status: TAQueued, UpdatedAt: now}
 	if err := contract.ValidateTARequest(r.Wire()); err != nil {
@@ -64,19 +64,19 @@ func (s *taStore) RaiseTARequest(ctx context.Context, u User, in TARequestInput)
 		}
 		return r, err
 	}
-	return r, s.DB.WithContext(ctx).Create(&r).Error
+	return r, s.st.DB.WithContext(ctx).Create(&r).Error
 }
 
 // TARequests lists the site's TA requests, newest first.
 func (s *taStore) TARequests(ctx context.Context) ([]TARequest, error) {
 	var rs []TARequest
-	return rs, s.DB.WithContext(ctx).Order("raised_at DESC, id DESC").Find(&rs).Error
+	return rs, s.st.DB.WithContext(ctx).Order("raised_at DESC, id DESC").Find(&rs).Error
 }
 
 // TARequestByID finds a TA request.
 func (s *taStore) TARequestByID(ctx context.Context, id string) (TARequest, error) {
 	var r TARequest
-	err := s.DB.WithContext(ctx).First(&r, "id = ?", id).Error
+	err := s.st.DB.WithContext(ctx).First(&r, "id = ?", id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return r, ErrNotFound
 	}
@@ -86,7 +86,7 @@ func (s *taStore) TARequestByID(ctx context.Context, id string) (TARequest, erro
 // UnsentTARequests lists the requests waiting to be delivered, oldest first.
 func (s *taStore) UnsentTARequests(ctx context.Context) ([]TARequest, error) {
 	var rs []TARequest
-	return rs, s.DB.WithContext(ctx).Where("sent_at IS NULL AND status <> ?", TARefused).Order("raised_at, id").Find(&rs).Error
+	return rs, s.st.DB.WithContext(ctx).Where("sent_at IS NULL AND status <> ?", TARefused).Order("raised_at, id").Find(&rs).Error
 }
 
 // ResendTARequestsIfLost queues every delivered request again when the hub
@@ -95,26 +95,26 @@ func (s *taStore) UnsentTARequests(ctx context.Context) ([]TARequest, error) {
 // many were queued again.
 func (s *taStore) ResendTARequestsIfLost(ctx context.Context, held int64) (int64, error) {
 	var sent int64
-	if err := s.DB.WithContext(ctx).Model(&TARequest{}).Where("sent_at IS NOT NULL").Count(&sent).Error; err != nil || sent <= held {
+	if err := s.st.DB.WithContext(ctx).Model(&TARequest{}).Where("sent_at IS NOT NULL").Count(&sent).Error; err != nil || sent <= held {
 		return 0, err
 	}
-	res := s.DB.WithContext(ctx).Model(&TARequest{}).Where("sent_at IS NOT NULL").Update("sent_at", nil)
+	res := s.st.DB.WithContext(ctx).Model(&TARequest{}).Where("sent_at IS NOT NULL").Update("sent_at", nil)
 	return res.RowsAffected, res.Error
 }
 
 // MarkTARequestSent records that the hub acknowledged a request, with the
 // status it reported. A later answer already stored is kept.
 func (s *taStore) MarkTARequestSent(ctx context.Context, id, status string) error {
-	now := s.Now()
-	return s.DB.WithContext(ctx).Model(&TARequest{}).Where("id = ? AND sent_at IS NULL", id).
+	now := s.st.Now()
+	return s.st.DB.WithContext(ctx).Model(&TARequest{}).Where("id = ? AND sent_at IS NULL", id).
 		Updates(map[string]any{"sent_at": now, "status": gorm.Expr("CASE WHEN answer_seq = 0 THEN ? ELSE status END", status), "send_error": "", "updated_at": now}).Error
 }
 
 // MarkTARequestRefused records that the hub refused a request for good; it
 // is not sent again.
 func (s *taStore) MarkTARequestRefused(ctx context.Context, id, reason string) error {
-	return s.DB.WithContext(ctx).Model(&TARequest{}).Where("id = ?", id).
-		Updates(map[string]any{"status": TARefused, "send_error": reason, "updated_at": s.Now()}).Error
+	return s.st.DB.WithContext(ctx).Model(&TARequest{}).Where("id = ?", id).
+		Updates(map[string]any{"status": TARefused, "send_error": reason, "updated_at": s.st.Now()}).Error
 }
 
 // SaveTAAnswers stores answers and status changes from the hub's pull. An
@@ -122,9 +122,9 @@ func (s *taStore) MarkTARequestRefused(ctx context.Context, id, reason string) e
 // an unknown request is skipped. It returns how many requests changed.
 func (s *taStore) SaveTAAnswers(ctx context.Context, as []contract.TAAnswerWire) (int, error) {
 	changed := 0
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, a := range as {
-			upd := map[string]any{"status": a.Status, "answer": a.Answer, "answered_by": a.AnsweredBy, "answer_seq": a.Seq, "updated_at": s.Now()}
+			upd := map[string]any{"status": a.Status, "answer": a.Answer, "answered_by": a.AnsweredBy, "answer_seq": a.Seq, "updated_at": s.st.Now()}
 			if a.AnsweredAt.IsZero() {
 				upd["answered_at"] = nil
 			} else {
@@ -133,7 +133,7 @@ func (s *taStore) SaveTAAnswers(ctx context.Context, as []contract.TAAnswerWire)
 			switch a.Status {
 			case contract.TAOpen, contract.TAAssigned, contract.TAAnswered, contract.TAClosed:
 			default:
-				s.Log.Warn("sync: TA answer with an unknown status skipped", "request", a.RequestID, "status", a.Status)
+				s.st.Log.Warn("sync: TA answer with an unknown status skipped", "request", a.RequestID, "status", a.Status)
 				continue
 			}
 			res := tx.Model(&TARequest{}).Where("id = ? AND answer_seq < ?", a.RequestID, a.Seq).Updates(upd)

@@ -16,7 +16,7 @@ func TestVersionMovesAfterEveryChange(t *testing.T) {
 	st := openTest(t)
 	ctx := context.Background()
 	v0 := st.Version()
-	if _, err := st.Participants(ctx); err != nil {
+	if _, err := st.Participants.Participants(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.AllUsers(ctx); err != nil {
@@ -108,14 +108,14 @@ func TestSiteHomeKeptUntilAChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h1, err := st.SiteHome(ctx, u)
+	h1, err := st.Home.SiteHome(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddParticipant(ctx, eligible(ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1980-01-01", EnrolledOn: st.Now().AddDate(0, 0, -3).Format(dateLayout)})); err != nil {
+	if _, err := st.Participants.AddParticipant(ctx, eligible(ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1980-01-01", EnrolledOn: st.Now().AddDate(0, 0, -3).Format(dateLayout)})); err != nil {
 		t.Fatal(err)
 	}
-	h2, err := st.SiteHome(ctx, u)
+	h2, err := st.Home.SiteHome(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}

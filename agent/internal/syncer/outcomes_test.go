@@ -33,21 +33,21 @@ func TestPrepareOutcomes(t *testing.T) {
 	defer st.Close()
 	now := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 	st.Now = func() time.Time { return now }
-	c, err := st.AddCoach(ctx, store.CoachInput{Name: "Casey"})
+	c, err := st.Coaches.AddCoach(ctx, store.CoachInput{Name: "Casey"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.RecordCertification(ctx, c.ID, "site", store.Certification{Code: "PLC-1", CertifiedUntil: "2027-01-01"}); err != nil {
+	if _, err := st.Coaches.RecordCertification(ctx, c.ID, "site", store.Certification{Code: "PLC-1", CertifiedUntil: "2027-01-01"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddCohort(ctx, store.CohortInput{Name: "G", Model: program.ModelPeerPartners, StartDate: "2026-01-12", CoachID: c.ID}); err != nil {
+	if _, err := st.Cohorts.AddCohort(ctx, store.CohortInput{Name: "G", Model: program.ModelPeerPartners, StartDate: "2026-01-12", CoachID: c.ID}); err != nil {
 		t.Fatal(err)
 	}
 	s := New(st, slog.New(slog.DiscardHandler))
 	s.SurveyBatch = 3
 	answers := map[string]string{program.Default().Survey.Statements[0].Code: contract.AnswerDefinitelyAgree}
 	survey := func() {
-		if err := st.RecordSurvey(ctx, store.SurveyInput{Timepoint: contract.TimepointMidpoint, Answers: answers}); err != nil {
+		if err := st.Surveys.RecordSurvey(ctx, store.SurveyInput{Timepoint: contract.TimepointMidpoint, Answers: answers}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -142,7 +142,7 @@ func (s *Syncer) round(ctx context.Context) (Result, error) {
 	if err := s.prepareOutcomes(ctx); err != nil {
 		return res, err
 	}
-	stats, err := s.St.Outbox(ctx)
+	stats, err := s.St.Outbox.Outbox(ctx)
 	if err != nil {
 		return res, err
 	}
@@ -168,7 +168,7 @@ func (s *Syncer) status(ctx context.Context, c *Client, e store.Enrollment, res 
 	if st.SiteID != e.SiteID {
 		return st, fmt.Errorf("the hub says this credential belongs to site %s, not %s", st.SiteID, e.SiteID)
 	}
-	res.Requeued, err = s.St.Reconcile(ctx, st.Generation, st.SiteSeq)
+	res.Requeued, err = s.St.Outbox.Reconcile(ctx, st.Generation, st.SiteSeq)
 	if errors.Is(err, store.ErrHubSeqRange) {
 		// Never adopted: the agent keeps numbering its batches from its
 		// own counter, which the hub accepts.
@@ -182,7 +182,7 @@ func (s *Syncer) status(ctx context.Context, c *Client, e store.Enrollment, res 
 		s.Log.Warn("sync: the hub is missing records this site sent before; sending them again", "records", res.Requeued, "hub_seq", st.SiteSeq)
 	}
 
-	if n, err := s.St.ResendTARequestsIfLost(ctx, st.TARequests); err != nil {
+	if n, err := s.St.TA.ResendTARequestsIfLost(ctx, st.TARequests); err != nil {
 		return st, err
 	} else if n > 0 {
 		s.Log.Warn("sync: the hub is missing TA requests this site sent before; sending them again", "requests", n, "hub_holds", st.TARequests)
@@ -205,7 +205,7 @@ func (s *Syncer) push(ctx context.Context, c *Client, e store.Enrollment, genera
 	// Records re-versioned on the hub's answer move to the end of the log
 	// and come in a later batch of the same round.
 	prepare := func(after int64) (prepared, error) {
-		b, err := s.St.PendingBatch(ctx, after, max, contract.MaxBatchBytes*3/4)
+		b, err := s.St.Outbox.PendingBatch(ctx, after, max, contract.MaxBatchBytes*3/4)
 		if err != nil || len(b.Records) == 0 {
 			return prepared{batch: b}, err
 		}
@@ -248,7 +248,7 @@ func (s *Syncer) push(ctx context.Context, c *Client, e store.Enrollment, genera
 		if err != nil {
 			return err
 		}
-		if seq, err = s.St.Acknowledge(ctx, seq, cur.batch, results); err != nil {
+		if seq, err = s.St.Outbox.Acknowledge(ctx, seq, cur.batch, results); err != nil {
 			return err
 		}
 		s.count(res, ans.resp, results)
@@ -312,7 +312,7 @@ func (s *Syncer) pull(ctx context.Context, c *Client) error {
 		if err := s.applyCertifications(ctx, resp.Certifications); err != nil {
 			return err
 		}
-		if n, err := s.St.SaveTAAnswers(ctx, resp.TAAnswers); err != nil {
+		if n, err := s.St.TA.SaveTAAnswers(ctx, resp.TAAnswers); err != nil {
 			return fmt.Errorf("TA answers from the hub: %w", err)
 		} else if n > 0 {
 			s.Log.Info("sync: TA answers received", "requests", n)
@@ -346,7 +346,7 @@ func (s *Syncer) applyCertifications(ctx context.Context, certs []contract.Certi
 	if len(ok) == 0 {
 		return nil
 	}
-	n, err := s.St.ApplyHubCertifications(ctx, ok)
+	n, err := s.St.Coaches.ApplyHubCertifications(ctx, ok)
 	if err != nil {
 		return fmt.Errorf("certifications from the hub: %w", err)
 	}
@@ -366,7 +366,7 @@ func (s *Syncer) fetchFiles(ctx context.Context, c *Client) {
 	for i, f := range rel.Files {
 		shas[i] = f.SHA256
 	}
-	have, err := s.St.HaveKitFiles(ctx, shas)
+	have, err := s.St.Coaches.HaveKitFiles(ctx, shas)
 	if err != nil {
 		s.Log.Warn("sync: release files", "err", err)
 		return
@@ -377,7 +377,7 @@ func (s *Syncer) fetchFiles(ctx context.Context, c *Client) {
 		}
 		data, _, err := c.File(ctx, f.SHA256, max(f.Size, 1))
 		if err == nil {
-			err = s.St.SaveKitFile(ctx, f.SHA256, f.MediaType, data)
+			err = s.St.Coaches.SaveKitFile(ctx, f.SHA256, f.MediaType, data)
 		}
 		if err != nil {
 			s.Log.Warn("sync: release file not fetched", "file", f.SHA256, "err", err)
@@ -447,14 +447,14 @@ func (s *Syncer) prepareOutcomes(ctx context.Context) error {
 	if done, err := s.St.Meta(ctx, store.MetaOutcomesRefreshed); err != nil {
 		return err
 	} else if done != today {
-		if err := s.St.RefreshOutcomes(ctx); err != nil {
+		if err := s.St.Outcomes.RefreshOutcomes(ctx); err != nil {
 			return fmt.Errorf("refresh outcomes: %w", err)
 		}
 		if err := s.St.SetMeta(ctx, store.MetaOutcomesRefreshed, today); err != nil {
 			return err
 		}
 	}
-	n, err := s.St.ReleaseSurveys(ctx, s.SurveyBatch)
+	n, err := s.St.Surveys.ReleaseSurveys(ctx, s.SurveyBatch)
 	if n > 0 {
 		s.Log.Info("sync: surveys released to the outbox", "surveys", n)
 	}

@@ -40,7 +40,7 @@ func final(err error) (string, bool) {
 // the hub refuses for good is marked so and not sent again; any other
 // failure ends the round, and the queue waits for the next one.
 func (s *Syncer) sendTARequests(ctx context.Context, c *Client) (int, error) {
-	rs, err := s.St.UnsentTARequests(ctx)
+	rs, err := s.St.TA.UnsentTARequests(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -49,7 +49,7 @@ func (s *Syncer) sendTARequests(ctx context.Context, c *Client) (int, error) {
 		res, err := c.SendTARequest(ctx, r.Wire())
 		if reason, ok := final(err); ok {
 			s.Log.Error("sync: the hub refused a TA request", "request", r.ID, "detail", reason)
-			if err := s.St.MarkTARequestRefused(ctx, r.ID, reason); err != nil {
+			if err := s.St.TA.MarkTARequestRefused(ctx, r.ID, reason); err != nil {
 				return sent, err
 			}
 			continue
@@ -57,7 +57,7 @@ func (s *Syncer) sendTARequests(ctx context.Context, c *Client) (int, error) {
 		if err != nil {
 			return sent, err
 		}
-		if err := s.St.MarkTARequestSent(ctx, r.ID, res.Status); err != nil {
+		if err := s.St.TA.MarkTARequestSent(ctx, r.ID, res.Status); err != nil {
 			return sent, err
 		}
 		sent++

@@ -52,7 +52,7 @@ func (s *App) ParticipantAccess(action string) gin.HandlerFunc {
 			return
 		}
 		if !ok {
-			if _, err := s.St.Participant(c.Request.Context(), id); err != nil {
+			if _, err := s.St.Participants.Participant(c.Request.Context(), id); err != nil {
 				s.Respond(c, store.ErrNotFound) // "No such participant."
 				return
 			}
@@ -81,7 +81,7 @@ func (s *App) OwnCoachID(c *gin.Context) (string, error) {
 	if u.Role == store.RoleDirector {
 		return "", nil
 	}
-	co, ok, err := s.St.CoachOfUser(c.Request.Context(), u.ID)
+	co, ok, err := s.St.Coaches.CoachOfUser(c.Request.Context(), u.ID)
 	if err != nil || !ok {
 		return "-", err
 	}
@@ -90,7 +90,7 @@ func (s *App) OwnCoachID(c *gin.Context) (string, error) {
 
 // CohortAccess lets through the director and the cohort's own coach.
 func (s *App) CohortAccess(c *gin.Context) {
-	coh, err := s.St.Cohort(c.Request.Context(), c.Param("cid"))
+	coh, err := s.St.Cohorts.Cohort(c.Request.Context(), c.Param("cid"))
 	if err != nil {
 		s.Respond(c, NotFound(err, "No such cohort."))
 		return
@@ -111,7 +111,7 @@ func (s *App) CohortAccess(c *gin.Context) {
 // participant's cohort (see store.LeadsParticipant). It follows
 // ParticipantAccess, which has audited the attempt.
 func (s *App) LeadsParticipant(c *gin.Context) {
-	ok, err := s.St.LeadsParticipant(c.Request.Context(), CurrentUser(c), c.Param("id"))
+	ok, err := s.St.Outings.LeadsParticipant(c.Request.Context(), CurrentUser(c), c.Param("id"))
 	if err != nil {
 		s.Respond(c, err)
 		return
