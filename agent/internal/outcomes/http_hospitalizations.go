@@ -159,7 +159,7 @@ func (s *Hospitalizations) HospitalizationsBeforeSubmit(c *gin.Context) {
 	f := hospForm{BeforeCount: c.PostForm("before_count")}
 	n, err := strconv.Atoi(f.BeforeCount)
 	if err != nil {
-		s.hospitalizationDone(c, &store.ValidationError{Field: "before_count", Msg: "enter a whole number, such as 0 or 2"}, f)
+		s.hospitalizationDone(c, &store.ValidationError{Field: "before_count", Msg: "Enter a whole number, such as 0 or 2"}, f)
 		return
 	}
 	s.hospitalizationDone(c, s.St.Outcomes.SetHospitalizationsBefore(c.Request.Context(), c.Param("id"), n), f)

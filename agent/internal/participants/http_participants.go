@@ -345,7 +345,7 @@ func interviewForm(c *gin.Context) (store.InterviewInput, map[string]string, sto
 		}
 		switch {
 		case len(vs) != 1:
-			errs = append(errs, store.ValidationError{Field: field, Msg: "was sent more than once; choose one answer"})
+			errs = append(errs, store.ValidationError{Field: field, Msg: "This answer was sent more than once: choose one answer"})
 		case !in.SetChoice(code, vs[0]):
 			errs = append(errs, store.ValidationError{Field: field, Msg: "Choose one of " + strings.Join(store.InterviewChoices, ", ")})
 		default:
@@ -353,7 +353,7 @@ func interviewForm(c *gin.Context) (store.InterviewInput, map[string]string, sto
 		}
 	}
 	if len(c.Request.PostForm["interviewed_on"]) > 1 || len(c.Request.PostForm["timepoint"]) > 1 {
-		errs = append(errs, store.ValidationError{Field: "interviewed_on", Msg: "the date and timepoint must be sent once"})
+		errs = append(errs, store.ValidationError{Field: "interviewed_on", Msg: "Send the date and the timepoint once each"})
 	}
 	return in, raw, errs
 }

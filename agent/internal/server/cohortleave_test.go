@@ -37,9 +37,9 @@ func TestLeaveCohortOnThePage(t *testing.T) {
 	}
 	leave := page + "/members/" + hs.mia.ID + "/leave"
 	for _, c := range []struct{ day, msg string }{
-		{"2030-01-01", "Left on cannot be in the future: record that they left once they have, on the day they left (at the latest today, Wed 17 Jun 2026)."},
+		{"2030-01-01", "The day they left cannot be in the future: record that they left once they have, on the day they left (at the latest today, Wed 17 Jun 2026)."},
 		{"2026-06-18", "cannot be in the future"},
-		{"2025-12-10", "Left on is before they joined the cohort on Thu 11 Dec 2025: enter that day or a later one."},
+		{"2025-12-10", "This day is before they joined the cohort on Thu 11 Dec 2025: enter that day or a later one."},
 		{"soon", "Enter a date such as 2026-03-04"},
 	} {
 		st, body := b.post(leave, url.Values{"left_on": {c.day}})

@@ -84,13 +84,13 @@ func TestUnansweredThroughTheAPI(t *testing.T) {
 			t.Errorf("%s: %d %s", name, st, prob.all())
 		}
 	}
-	bad("unnamed indicator answered", func(m map[string]any) { m["answers"].(map[string]bool)["pom_x13_unnamed"] = true }, "answers.pom_x13_unnamed", "does not name this indicator")
-	bad("unnamed indicator declined", func(m map[string]any) { m["unanswered"].(map[string]string)["pom_x13_unnamed"] = "declined" }, "answers.pom_x13_unnamed", "does not name this indicator")
-	bad("unknown code", func(m map[string]any) { m["answers"].(map[string]bool)["pom99_flying"] = true }, "answers.pom99_flying", "not an indicator")
+	bad("unnamed indicator answered", func(m map[string]any) { m["answers"].(map[string]bool)["pom_x13_unnamed"] = true }, "answers.pom_x13_unnamed", "does not name it yet")
+	bad("unnamed indicator declined", func(m map[string]any) { m["unanswered"].(map[string]string)["pom_x13_unnamed"] = "declined" }, "answers.pom_x13_unnamed", "does not name it yet")
+	bad("unknown code", func(m map[string]any) { m["answers"].(map[string]bool)["pom99_flying"] = true }, "answers.pom99_flying", "an indicator release")
 	bad("malformed code", func(m map[string]any) { m["answers"].(map[string]bool)["DROP TABLE;"] = true }, "answers", "not an indicator code")
 	bad("bad reason", func(m map[string]any) { m["unanswered"].(map[string]string)[asked[1].Code] = "shrugged" }, "unanswered."+asked[1].Code, "not_asked or declined")
-	bad("both", func(m map[string]any) { m["answers"].(map[string]bool)[asked[1].Code] = true }, "answers."+asked[1].Code, "both answered and left unanswered")
-	bad("missing", func(m map[string]any) { delete(m["answers"].(map[string]bool), asked[0].Code) }, "answers."+asked[0].Code, "choose present")
+	bad("both", func(m map[string]any) { m["answers"].(map[string]bool)[asked[1].Code] = true }, "answers."+asked[1].Code, "it was both answered and left unanswered")
+	bad("missing", func(m map[string]any) { delete(m["answers"].(map[string]bool), asked[0].Code) }, "answers."+asked[0].Code, "Choose present")
 	bad("too many", func(m map[string]any) {
 		for i := range 100 {
 			m["answers"].(map[string]bool)[fmt.Sprintf("x%d", i)] = true
@@ -185,7 +185,7 @@ func TestUnansweredThroughTheForm(t *testing.T) {
 	}
 	f := form()
 	f.Set("a_pom_x13_unnamed", "present")
-	bad("unnamed", f, "does not name this indicator yet")
+	bad("unnamed", f, "does not name it yet")
 	f = form()
 	f.Add("a_"+asked[0].Code, "absent")
 	bad("sent twice", f, "was sent more than once")
@@ -194,7 +194,7 @@ func TestUnansweredThroughTheForm(t *testing.T) {
 	bad("not a choice", f, "Choose one of present, absent, not_asked, declined")
 	f = form()
 	f.Set("a_pom77_unknown", "present")
-	bad("unknown", f, "is not an indicator of release")
+	bad("unknown", f, "does not have: reload the page")
 	f = form()
 	f.Set("a_"+asked[0].Code, "present\x00")
 	if st, _ := b.post("/participants/"+p.ID+"/interviews", f); st != 422 && st != 400 {

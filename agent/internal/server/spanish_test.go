@@ -144,7 +144,7 @@ func TestSpanishJournal(t *testing.T) {
 	b.csrf = csrfRE.FindStringSubmatch(body)[1]
 	// Nothing written: the mistake in Spanish, the question translated.
 	st, body = b.post("/journal", url.Values{"week_start": {"2026-06-15"}, "a_week_summary": {"  "}})
-	mustContain(t, "an empty week", body, "Revisa tu diario; no se guardó nada.", "Respuestas: responde al menos una de las preguntas del diario")
+	mustContain(t, "an empty week", body, "Revisa tu diario; no se guardó nada.", "Respuestas: Responde al menos una de las preguntas del diario")
 	if st != 422 {
 		t.Fatalf("an empty week: %d", st)
 	}

@@ -320,7 +320,7 @@ func TestStipendPages(t *testing.T) {
 
 	// Goals: a goal without an action plan is refused and nothing saved.
 	st, body = b.post(page+"/goals", url.Values{"csrf": {csrf}, "title_1": {"Join a choir"}, "title_2": {"Walk with a friend"}, "action_plan_2": {"Sundays"}})
-	if st != 422 || !strings.Contains(body, "the action plan is required") || !strings.Contains(body, `id="err-action_plan_1"`) || !strings.Contains(body, `value="Walk with a friend"`) {
+	if st != 422 || !strings.Contains(body, "Write the action plan") || !strings.Contains(body, `id="err-action_plan_1"`) || !strings.Contains(body, `value="Walk with a friend"`) {
 		t.Fatalf("goal without an action plan: %d", st)
 	}
 	if gs, _ := s.st.Stipends.Goals(ctx, p.ID); len(gs) != 0 {
@@ -354,7 +354,7 @@ func TestStipendPages(t *testing.T) {
 	// An expense through the form; one in the wrong month is refused.
 	expense := url.Values{"csrf": {csrf}, "month": {"2026-06"}, "plan_line_id": {mv.Lines[0].ID}, "spent_on": {"2026-05-30"}, "amount": {"12.50"}, "what": {"choir term"}}
 	st, body = b.post(page+"/expenses", expense)
-	if st != 422 || !strings.Contains(body, "is in the plan for June 2026 but the money was spent on ") {
+	if st != 422 || !strings.Contains(body, "This line is in the plan for June 2026 but the money was spent on ") {
 		t.Fatalf("expense in another month: %d", st)
 	}
 	expense.Set("spent_on", "2026-06-06")

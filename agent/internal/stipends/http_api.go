@@ -160,7 +160,7 @@ func (s *Handlers) readReceipt(c *gin.Context) (string, []byte, error) {
 		return "", nil, err
 	}
 	maxBytes, _ := rules.ReceiptLimits(rel.Stipend)
-	tooBig := &store.ValidationError{Field: "file", Msg: "the file is larger than " + rules.FormatBytes(maxBytes) + ", the most a receipt may be"}
+	tooBig := &store.ValidationError{Field: "file", Msg: "The file is larger than " + rules.FormatBytes(maxBytes) + ", the most a receipt may be: choose a smaller photo or PDF"}
 	if c.Request.MultipartForm == nil {
 		// The form's other fields are small; the bound leaves them room.
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBytes+64<<10)
@@ -171,7 +171,7 @@ func (s *Handlers) readReceipt(c *gin.Context) (string, []byte, error) {
 	case errors.As(err, &mbe):
 		return "", nil, tooBig
 	case errors.Is(err, http.ErrMissingFile):
-		return "", nil, &store.ValidationError{Field: "file", Msg: "choose the receipt's file (a photo or a PDF)"}
+		return "", nil, &store.ValidationError{Field: "file", Msg: "Choose the receipt's file (a photo or a PDF)"}
 	case err != nil && problem.ClientGone(c, err):
 		return "", nil, err // the client went away mid-upload: s.fail says so
 	case err != nil:

@@ -316,7 +316,7 @@ func (s *Handlers) ReceiptSubmit(c *gin.Context) {
 	month := c.PostForm("month")
 	declared, content, err := s.readReceipt(c)
 	if errors.Is(err, errReceiptForm) {
-		err = &store.ValidationError{Field: "file", Msg: "the form did not arrive whole; choose the file and send it again"}
+		err = &store.ValidationError{Field: "file", Msg: "The form did not arrive whole: choose the file and send it again"}
 	}
 	if err == nil {
 		_, err = s.St.Stipends.AddReceipt(c.Request.Context(), web.CurrentUser(c), c.Param("id"), c.Param("eid"), declared, content)

@@ -98,7 +98,7 @@ func (s *coachStore) RecordCertification(ctx context.Context, coachID, source st
 			return notFound(err)
 		}
 		if source == "site" && c.CertSource == "hub" {
-			return &ValidationError{Field: "source", Msg: "the hub manages this coach's certification; it cannot be changed at the site"}
+			return &ValidationError{Field: "source", Msg: "The hub manages this coach's certification, so it cannot be changed at the site"}
 		}
 		c.CertCode, c.CertifiedUntil, c.CertRevoked, c.CertSource, c.UpdatedAt = cert.Code, cert.CertifiedUntil, cert.Revoked, source, s.st.Now()
 		return tx.Save(&c).Error

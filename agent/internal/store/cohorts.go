@@ -144,14 +144,14 @@ func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, jo
 			return notFound(err)
 		}
 		if c.ClosedOn != "" {
-			return &ValidationError{Field: "cohort", Msg: "has closed"}
+			return &ValidationError{Field: "cohort", Msg: "The cohort has closed: choose a cohort that is running"}
 		}
 		var p Participant
 		if err := tx.First(&p, "id = ?", participantID).Error; err != nil {
 			return &ValidationError{Field: "participant_id", Msg: "Choose a participant at this site"}
 		}
 		if p.WithdrawnAt != nil {
-			return &ValidationError{Field: "participant_id", Msg: p.FirstName + " " + p.LastName + " has withdrawn"}
+			return &ValidationError{Field: "participant_id", Msg: p.FirstName + " " + p.LastName + " has withdrawn, so they cannot join a cohort"}
 		}
 		var other []string
 		if err := tx.Model(&CohortMember{}).Where("participant_id = ? AND left_on = ''", participantID).Pluck("cohort_id", &other).Error; err != nil {
@@ -164,7 +164,7 @@ func (s *cohortStore) AddMember(ctx context.Context, cohortID, participantID, jo
 			return &ValidationError{Field: "participant_id", Msg: "Take them out of their other cohort first"}
 		}
 		if joinedOn < p.EnrolledOn {
-			return &ValidationError{Field: "joined_on", Msg: "is before " + p.FirstName + " " + p.LastName + " enrolled on " + inWords(p.EnrolledOn) + ": enter that day or a later one"}
+			return &ValidationError{Field: "joined_on", Msg: "This day is before " + p.FirstName + " " + p.LastName + " enrolled on " + inWords(p.EnrolledOn) + ": enter that day or a later one"}
 		}
 		if err := yearEnded(p, joined, slices.Contains(opts, ConfirmYearEnded)); err != nil {
 			return err
@@ -205,7 +205,7 @@ func (s *cohortStore) RemoveMember(ctx context.Context, cohortID, participantID,
 		return &ValidationError{Field: "left_on", Msg: "Enter a date such as 2026-03-04"}
 	}
 	if left.After(s.st.Pairs.today()) {
-		return &ValidationError{Field: "left_on", Msg: "cannot be in the future: record that they left once they have, on the day they left (at the latest today, " +
+		return &ValidationError{Field: "left_on", Msg: "The day they left cannot be in the future: record that they left once they have, on the day they left (at the latest today, " +
 			s.st.Pairs.today().Format(dayWords) + ")"}
 	}
 	return s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -214,7 +214,7 @@ func (s *cohortStore) RemoveMember(ctx context.Context, cohortID, participantID,
 			return notFound(err)
 		}
 		if leftOn < m.JoinedOn {
-			return &ValidationError{Field: "left_on", Msg: "is before they joined the cohort on " + inWords(m.JoinedOn) + ": enter that day or a later one"}
+			return &ValidationError{Field: "left_on", Msg: "This day is before they joined the cohort on " + inWords(m.JoinedOn) + ": enter that day or a later one"}
 		}
 		if err := tx.Model(&CohortMember{}).Where("cohort_id = ? AND participant_id = ? AND left_on = ''", cohortID, participantID).Update("left_on", leftOn).Error; err != nil {
 			return err

@@ -44,17 +44,13 @@ func (in *GoalInput) validate(i int) ValidationErrors {
 	var errs ValidationErrors
 	f := func(name string) string { return fmt.Sprintf("goals[%d].%s", i, name) }
 	if in.Slot < 0 || in.Slot > GoalsPerParticipant {
-		errs = append(errs, ValidationError{Field: f("slot"), Msg: fmt.Sprintf("must be 1, 2 or 3: a participant has %d social goals", GoalsPerParticipant)})
+		errs = append(errs, ValidationError{Field: f("slot"), Msg: fmt.Sprintf("Choose goal 1, 2 or 3: a participant has %d social goals", GoalsPerParticipant)})
 	}
-	if in.Title == "" || len(in.Title) > 200 {
-		errs = append(errs, ValidationError{Field: f("title"), Msg: "the goal is required (at most 200 characters)"})
-	}
+	errs = append(errs, required(in.Title, f("title"), "Write the goal", 200)...)
 	if len(in.Why) > 2000 {
 		errs = append(errs, ValidationError{Field: f("why"), Msg: "Use at most 2000 characters"})
 	}
-	if in.ActionPlan == "" || len(in.ActionPlan) > 4000 {
-		errs = append(errs, ValidationError{Field: f("action_plan"), Msg: "the action plan is required (at most 4000 characters): the steps the participant takes towards the goal"})
-	}
+	errs = append(errs, required(in.ActionPlan, f("action_plan"), "Write the action plan: the steps the participant takes towards the goal", 4000)...)
 	return errs
 }
 
@@ -64,7 +60,7 @@ func (in *GoalInput) validate(i int) ValidationErrors {
 // skipped when its slot has no goal yet (a form's unused slot).
 func (s *stipendStore) SaveGoals(ctx context.Context, participantID string, in []GoalInput) ([]Goal, error) {
 	if len(in) > GoalsPerParticipant {
-		return nil, &ValidationError{Field: "goals", Msg: fmt.Sprintf("a participant has %d social goals; %d were sent", GoalsPerParticipant, len(in))}
+		return nil, &ValidationError{Field: "goals", Msg: fmt.Sprintf("A participant has %d social goals, and %d were sent: send at most %d", GoalsPerParticipant, len(in), GoalsPerParticipant)}
 	}
 	var out []Goal
 	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -86,7 +82,7 @@ func (s *stipendStore) SaveGoals(ctx context.Context, participantID string, in [
 			g := &in[i]
 			g.Title, g.Why, g.ActionPlan = strings.TrimSpace(g.Title), strings.TrimSpace(g.Why), strings.TrimSpace(g.ActionPlan)
 			if g.Slot >= 1 && g.Slot <= GoalsPerParticipant && taken[g.Slot] {
-				errs = append(errs, ValidationError{Field: fmt.Sprintf("goals[%d].slot", i), Msg: fmt.Sprintf("goal %d is given twice", g.Slot)})
+				errs = append(errs, ValidationError{Field: fmt.Sprintf("goals[%d].slot", i), Msg: fmt.Sprintf("Goal %d is given twice: give each goal once", g.Slot)})
 			}
 			taken[g.Slot] = true
 		}
@@ -104,7 +100,7 @@ func (s *stipendStore) SaveGoals(ctx context.Context, participantID string, in [
 					}
 				}
 				if g.Slot == 0 {
-					errs = append(errs, ValidationError{Field: "goals", Msg: fmt.Sprintf("the participant already has %d social goals; change one of them instead", GoalsPerParticipant)})
+					errs = append(errs, ValidationError{Field: "goals", Msg: fmt.Sprintf("The participant already has %d social goals: change one of them instead", GoalsPerParticipant)})
 					continue
 				}
 			}
@@ -147,7 +143,7 @@ func activeParticipant(tx *gorm.DB, id, what string) (Participant, error) {
 		return p, notFound(err)
 	}
 	if p.WithdrawnAt != nil {
-		return p, &ValidationError{Field: "participant", Msg: "has withdrawn; their " + what + " cannot be changed"}
+		return p, &ValidationError{Field: "participant", Msg: "The participant has withdrawn, so their " + what + " cannot be changed"}
 	}
 	return p, nil
 }

@@ -17,7 +17,7 @@ import (
 
 // ErrNoHospitalizationConsent refuses hospitalization data for a
 // participant who did not consent at intake to have it recorded.
-var ErrNoHospitalizationConsent = &ValidationError{Field: "hospitalization_consent_on", Msg: "the participant did not consent at intake to have hospitalizations recorded: nothing about hospitalizations or other services can be kept without that consent"}
+var ErrNoHospitalizationConsent = &ValidationError{Field: "hospitalization_consent_on", Msg: "The participant did not consent at intake to have hospitalizations recorded: nothing about hospitalizations or other services can be kept without that consent. Record their consent on the intake page first"}
 
 // HospitalStay is one hospitalization during the program. The date stays
 // at the site; upstream only its program month (a calendar month counted
@@ -183,7 +183,7 @@ func underLimit(tx *gorm.DB, table, participantID, field string) error {
 		return err
 	}
 	if n >= maxHospitalRows {
-		return &ValidationError{Field: field, Msg: "this participant already has 100 of these recorded"}
+		return &ValidationError{Field: field, Msg: "This participant already has 100 of these recorded, the most kept"}
 	}
 	return nil
 }

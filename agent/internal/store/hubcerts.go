@@ -134,11 +134,11 @@ func (s *coachStore) LinkHubCertification(ctx context.Context, coachID, code str
 	code = NormalizeCertCode(code)
 	var h HubCertification
 	if code == "" {
-		return Coach{}, &ValidationError{Field: "code", Msg: "enter the verification code from the coach's certificate"}
+		return Coach{}, &ValidationError{Field: "code", Msg: "Enter the verification code from the coach's certificate"}
 	}
 	err := s.st.DB.WithContext(ctx).First(&h, "code = ?", code).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Coach{}, &ValidationError{Field: "code", Msg: "the hub has sent no certification of this organization with this code; check the code, or sync with the hub and try again"}
+		return Coach{}, &ValidationError{Field: "code", Msg: "The hub has sent no certification of this organization with this code: check the code, or sync with the hub and try again"}
 	}
 	if err != nil {
 		return Coach{}, err
@@ -148,7 +148,7 @@ func (s *coachStore) LinkHubCertification(ctx context.Context, coachID, code str
 		return Coach{}, err
 	}
 	if len(other) > 0 {
-		return Coach{}, &ValidationError{Field: "code", Msg: "this certification is already recorded for " + other[0].Name}
+		return Coach{}, &ValidationError{Field: "code", Msg: "This certification is already recorded for " + other[0].Name}
 	}
 	return s.RecordCertification(ctx, coachID, "hub", h.certification())
 }

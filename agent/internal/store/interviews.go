@@ -67,16 +67,16 @@ const maxInterviewCodes = 40
 func validateAnswers(rel program.Release, in InterviewInput) ValidationErrors {
 	var errs ValidationErrors
 	if len(in.Answers)+len(in.Unanswered) > maxInterviewCodes {
-		return ValidationErrors{{Field: "answers", Msg: "hold more indicators than any release has"}}
+		return ValidationErrors{{Field: "answers", Msg: "The answers hold more indicators than any release has: send one answer per indicator of the release"}}
 	}
 	for _, it := range rel.Asked() {
 		_, answered := in.Answers[it.Code]
 		_, left := in.Unanswered[it.Code]
 		switch {
 		case answered && left:
-			errs = append(errs, ValidationError{Field: "answers." + it.Code, Msg: "is both answered and left unanswered; choose one for \u201c" + it.Text + "\u201d"})
+			errs = append(errs, ValidationError{Field: "answers." + it.Code, Msg: "Choose one answer for \u201c" + it.Text + "\u201d: it was both answered and left unanswered"})
 		case !answered && !left:
-			errs = append(errs, ValidationError{Field: "answers." + it.Code, Msg: "choose present, not present, not asked or declined for \u201c" + it.Text + "\u201d"})
+			errs = append(errs, ValidationError{Field: "answers." + it.Code, Msg: "Choose present, not present, not asked or declined for \u201c" + it.Text + "\u201d"})
 		}
 	}
 	codes := make([]string, 0, len(in.Answers)+len(in.Unanswered))
@@ -107,14 +107,14 @@ func CheckAnswers(rel program.Release, in InterviewInput) ValidationErrors {
 // unaskedCode is the error of a code an interview may not carry.
 func unaskedCode(rel program.Release, code string) (ValidationError, bool) {
 	if !contract.ValidCode(code) {
-		return ValidationError{Field: "answers", Msg: "hold a key that is not an indicator code"}, true
+		return ValidationError{Field: "answers", Msg: "The answers hold a key that is not an indicator code: use the codes of the release's indicators"}, true
 	}
 	it, known := rel.Indicator(code)
 	switch {
 	case !known:
-		return ValidationError{Field: "answers." + code, Msg: "is not an indicator of release " + rel.Version}, true
+		return ValidationError{Field: "answers." + code, Msg: "This answer is to an indicator release " + rel.Version + " does not have: reload the page and answer the indicators it shows"}, true
 	case !it.Named():
-		return ValidationError{Field: "answers." + code, Msg: "is not asked: release " + rel.Version + " does not name this indicator yet, so it cannot be answered or left unanswered until a release names it"}, true
+		return ValidationError{Field: "answers." + code, Msg: "This indicator is not asked: release " + rel.Version + " does not name it yet, so it cannot be answered or left unanswered until a release names it"}, true
 	}
 	return ValidationError{}, false
 }
@@ -151,7 +151,7 @@ func (s *participantStore) saveInterview(tx *gorm.DB, rel program.Release, parti
 		return iv, notFound(err)
 	}
 	if p.WithdrawnAt != nil {
-		return iv, &ValidationError{Field: "participant", Msg: "has withdrawn; no interviews can be recorded"}
+		return iv, &ValidationError{Field: "participant", Msg: "The participant has withdrawn, so no interviews can be recorded"}
 	}
 	day, _ := parseDate(in.InterviewedOn)
 	if enrolled, _ := parseDate(p.EnrolledOn); timepoint != contract.TimepointEligibility && day.Before(enrolled) {

@@ -111,7 +111,7 @@ func (s *journalStore) IssueJournalAccess(ctx context.Context, participantID, is
 			return notFound(err)
 		}
 		if p.WithdrawnAt != nil {
-			return &ValidationError{Field: "participant", Msg: "has withdrawn; no journal access can be given"}
+			return &ValidationError{Field: "participant", Msg: "The participant has withdrawn, so no journal access can be given"}
 		}
 		if err := tx.Limit(1).Find(&a, "participant_id = ?", participantID).Error; err != nil {
 			return err
@@ -226,7 +226,7 @@ func (s *journalStore) checkParticipantSecret(ctx context.Context, login, given 
 // validPIN checks a participant's chosen PIN.
 func validPIN(pin string) error {
 	if n := utf8.RuneCountInString(pin); n < MinPINLen || len(pin) > MaxPINLen {
-		return &ValidationError{Field: "pin", Msg: "choose a PIN of at least 6 characters (digits, letters or both)"}
+		return &ValidationError{Field: "pin", Msg: "Choose a PIN of at least 6 characters (digits, letters or both)"}
 	}
 	return nil
 }

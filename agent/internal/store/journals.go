@@ -77,7 +77,7 @@ func (s *journalStore) saveJournal(ctx context.Context, participantID, week, ent
 		}
 		switch {
 		case !known:
-			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "is not a journal prompt of release " + rel.Version})
+			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "This answer is to a question the journal of release " + rel.Version + " does not ask: reload the page and answer the questions it shows"})
 		case utf8.RuneCountInString(text) > rules.MaxJournalAnswer:
 			errs = append(errs, ValidationError{Field: "answers." + code, Msg: i18n.M("Use at most 4000 characters")})
 		case text != "":
@@ -85,7 +85,7 @@ func (s *journalStore) saveJournal(ctx context.Context, participantID, week, ent
 		}
 	}
 	if len(kept) == 0 && len(errs) == 0 {
-		errs = append(errs, ValidationError{Field: "answers", Msg: i18n.M("answer at least one of the journal's questions")})
+		errs = append(errs, ValidationError{Field: "answers", Msg: i18n.M("Answer at least one of the journal's questions")})
 	}
 	day, ok := parseDate(week)
 	if !ok {
@@ -98,7 +98,7 @@ func (s *journalStore) saveJournal(ctx context.Context, participantID, week, ent
 			return notFound(err)
 		}
 		if p.WithdrawnAt != nil {
-			return &ValidationError{Field: "participant", Msg: i18n.M("has withdrawn; no journal can be entered")}
+			return &ValidationError{Field: "participant", Msg: i18n.M("The participant has withdrawn, so no journal can be entered")}
 		}
 		if ok {
 			enrolled, _ := parseDate(p.EnrolledOn)

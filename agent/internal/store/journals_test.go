@@ -49,7 +49,7 @@ func TestGuidedJournal(t *testing.T) {
 		{"before enrollment", "2026-01-12", ans, "week_start", "before the participant enrolled"},
 		{"not a date", "June", ans, "week_start", "such as 2026-03-02"},
 		{"nothing answered", "2026-06-15", map[string]string{"week_summary": "   "}, "answers", "at least one"},
-		{"an unknown prompt", "2026-06-15", map[string]string{"mood": "fine"}, "answers.mood", "not a journal prompt"},
+		{"an unknown prompt", "2026-06-15", map[string]string{"mood": "fine"}, "answers.mood", "does not ask: reload the page"},
 		{"too long", "2026-06-15", map[string]string{"week_summary": strings.Repeat("a", 4001)}, "answers.week_summary", "4000"},
 	} {
 		_, err := s.st.Journals.SaveJournal(ctx, p.ID, c.week, s.user.ID, c.answers)

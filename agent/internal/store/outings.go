@@ -101,7 +101,7 @@ func (s *outingStore) saveOuting(ctx context.Context, participantID, outingID st
 			}
 		}
 		if p.WithdrawnAt != nil {
-			return &ValidationError{Field: "participant", Msg: "has withdrawn; no outings can be recorded"}
+			return &ValidationError{Field: "participant", Msg: "The participant has withdrawn, so no outings can be recorded"}
 		}
 		enrolled, _ := parseDate(p.EnrolledOn)
 		day, _ := parseDate(in.Date)

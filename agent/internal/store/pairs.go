@@ -121,7 +121,7 @@ func (s *pairStore) SavePairingProfile(ctx context.Context, participantID string
 			return notFound(err)
 		}
 		if p.WithdrawnAt != nil {
-			return &ValidationError{Field: "participant", Msg: "has withdrawn; their record cannot be changed"}
+			return &ValidationError{Field: "participant", Msg: "The participant has withdrawn, so their record cannot be changed"}
 		}
 		return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&pp).Error
 	})
@@ -361,7 +361,7 @@ func (s *pairStore) JoinPair(ctx context.Context, cohortID, pairID string, in Jo
 			return notFound(err)
 		}
 		if p.EndedOn != "" {
-			return &ValidationError{Field: "pair", Msg: "has ended on " + inWords(p.EndedOn)}
+			return &ValidationError{Field: "pair", Msg: "The pair ended on " + inWords(p.EndedOn) + ": choose a current pair"}
 		}
 		var cur []string
 		if err := tx.Model(&PairMember{}).Where("pair_id = ?", p.ID).Order("participant_id").Pluck("participant_id", &cur).Error; err != nil {
@@ -441,7 +441,7 @@ func (s *pairStore) EndPair(ctx context.Context, cohortID, pairID string, in End
 			return notFound(err)
 		}
 		if p.EndedOn != "" {
-			return &ValidationError{Field: "pair", Msg: "has already ended on " + inWords(p.EndedOn)}
+			return &ValidationError{Field: "pair", Msg: "The pair already ended on " + inWords(p.EndedOn)}
 		}
 		if in.EndedOn < p.FormedOn {
 			return &ValidationError{Field: "ended_on", Msg: "Enter a day on or after the pair was formed on " + inWords(p.FormedOn)}

@@ -229,7 +229,7 @@ func (s *participantStore) UpdateParticipant(ctx context.Context, id string, in 
 			return notFound(err)
 		}
 		if p.WithdrawnAt != nil {
-			return &ValidationError{Field: "participant", Msg: "has withdrawn; their record cannot be changed"}
+			return &ValidationError{Field: "participant", Msg: "The participant has withdrawn, so their record cannot be changed"}
 		}
 		if err := checkCoach(tx, in.CoachID); err != nil {
 			return err

@@ -232,11 +232,9 @@ func checkPlanLines(policy program.StipendPolicy, in []PlanLineInput, goals map[
 		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
 		l.Description = strings.TrimSpace(l.Description)
 		planned[i] = l.PlannedCents
-		if l.Description == "" || len(l.Description) > 300 {
-			errs = append(errs, ValidationError{Field: f("description"), Msg: "say what the money is for (at most 300 characters)"})
-		}
+		errs = append(errs, required(l.Description, f("description"), "Say what the money is for", 300)...)
 		if _, ok := goals[l.GoalID]; !ok {
-			errs = append(errs, ValidationError{Field: f("goal_id"), Msg: "choose one of the participant's social goals"})
+			errs = append(errs, ValidationError{Field: f("goal_id"), Msg: "Choose one of the participant's social goals"})
 		}
 		if l.ID == "" {
 			continue
@@ -248,13 +246,13 @@ func checkPlanLines(policy program.StipendPolicy, in []PlanLineInput, goals map[
 		case kept[l.ID]:
 			errs = append(errs, ValidationError{Field: f("id"), Msg: "Give each line once"})
 		case spent[l.ID] > 0 && cur.GoalID != l.GoalID:
-			errs = append(errs, ValidationError{Field: f("goal_id"), Msg: "expenses on this line were made for its goal; it cannot move to another goal"})
+			errs = append(errs, ValidationError{Field: f("goal_id"), Msg: "Expenses on this line were made for its goal, so it cannot move to another goal: add a new line for the other goal"})
 		}
 		kept[l.ID], spentOn[i] = true, spent[l.ID]
 	}
 	for _, l := range have {
 		if !kept[l.ID] && spent[l.ID] > 0 {
-			errs = append(errs, ValidationError{Field: "lines", Msg: fmt.Sprintf("the line %q has expenses recorded on it and cannot be removed", l.Description)})
+			errs = append(errs, ValidationError{Field: "lines", Msg: fmt.Sprintf("The line %q has expenses recorded on it, so it cannot be removed", l.Description)})
 		}
 	}
 	for _, pr := range rules.CheckPlan(policy, planned, spentOn) {
@@ -340,14 +338,12 @@ func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID st
 	if in.AmountCents <= 0 {
 		errs = append(errs, ValidationError{Field: "amount_cents", Msg: "Enter an amount above zero"})
 	}
-	if in.What == "" || len(in.What) > 300 {
-		errs = append(errs, ValidationError{Field: "what", Msg: "say what was bought or paid for (at most 300 characters)"})
-	}
+	errs = append(errs, required(in.What, "what", "Say what was bought or paid for", 300)...)
 	if in.GoalID == "" {
-		errs = append(errs, ValidationError{Field: "goal_id", Msg: "choose the goal the money was spent on"})
+		errs = append(errs, ValidationError{Field: "goal_id", Msg: "Choose the goal the money was spent on"})
 	}
 	if in.PlanLineID == "" {
-		errs = append(errs, ValidationError{Field: "plan_line_id", Msg: "choose the line of the month's spending plan the money was spent on"})
+		errs = append(errs, ValidationError{Field: "plan_line_id", Msg: "Choose the line of the month's spending plan the money was spent on"})
 	}
 	if len(errs) > 0 {
 		return Expense{}, errs
@@ -359,7 +355,7 @@ func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID st
 			return err
 		}
 		if first, last := programYear(p); !rules.InPeriod(day, first, last) {
-			errs = append(errs, ValidationError{Field: "spent_on", Msg: fmt.Sprintf("is outside the participant's program year (%s to %s)", first.Format(dayWords), last.Format(dayWords))})
+			errs = append(errs, ValidationError{Field: "spent_on", Msg: fmt.Sprintf("The day is outside the participant's program year: enter a day from %s to %s", first.Format(dayWords), last.Format(dayWords))})
 		}
 		var g Goal
 		if err := tx.Limit(1).Find(&g, "id = ? AND participant_id = ?", in.GoalID, p.ID).Error; err != nil {
@@ -377,16 +373,16 @@ func (s *stipendStore) AddExpense(ctx context.Context, by User, participantID st
 		case l.ID == "":
 			errs = append(errs, ValidationError{Field: "plan_line_id", Msg: "Choose a line of this participant's spending plan"})
 		case l.Month != month:
-			errs = append(errs, ValidationError{Field: "plan_line_id", Msg: fmt.Sprintf("is in the plan for %s but the money was spent on %s: choose a line of that month's plan", inMonthWords(l.Month), day.Format(dayWords))})
+			errs = append(errs, ValidationError{Field: "plan_line_id", Msg: fmt.Sprintf("This line is in the plan for %s but the money was spent on %s: choose a line of that month's plan", inMonthWords(l.Month), day.Format(dayWords))})
 		case g.ID != "" && l.GoalID != g.ID:
-			errs = append(errs, ValidationError{Field: "goal_id", Msg: fmt.Sprintf("the plan line %q is for another goal than %q", l.Description, g.Title)})
+			errs = append(errs, ValidationError{Field: "goal_id", Msg: fmt.Sprintf("The plan line %q is for another goal than %q: choose that line's goal, or another line", l.Description, g.Title)})
 		default:
 			spent, err := spentByLine(tx, p.ID, month)
 			if err != nil {
 				return err
 			}
 			if left := l.PlannedCents - spent[l.ID]; in.AmountCents > left {
-				errs = append(errs, ValidationError{Field: "amount_cents", Msg: fmt.Sprintf("only %s is left on the plan line %q (%s planned): change the spending plan first",
+				errs = append(errs, ValidationError{Field: "amount_cents", Msg: fmt.Sprintf("Only %s is left on the plan line %q (%s planned): change the spending plan first",
 					rules.FormatCents(left, cur), l.Description, rules.FormatCents(l.PlannedCents, cur))})
 			}
 		}
@@ -423,7 +419,7 @@ func (s *stipendStore) DeleteExpense(ctx context.Context, participantID, expense
 			return err
 		}
 		if len(paid) > 0 {
-			return &ValidationError{Field: "expense", Msg: "the stipend for " + paid[0] + " was approved with this expense on record; it cannot be removed"}
+			return &ValidationError{Field: "expense", Msg: "The stipend for " + paid[0] + " was approved with this expense on record, so it cannot be removed"}
 		}
 		if err := tx.Model(&Receipt{}).Where("expense_id = ?", e.ID).Pluck("file_id", &files).Error; err != nil {
 			return err

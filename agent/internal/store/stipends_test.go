@@ -187,7 +187,7 @@ func TestExpensesMatchGoalAndPlan(t *testing.T) {
 	}
 	in := ok
 	in.AmountCents = 1801
-	if _, err := st.Stipends.AddExpense(ctx, stpCoach, p.ID, in); stpFields(err) != "amount_cents" || !strings.Contains(err.Error(), "only $18.00 is left") {
+	if _, err := st.Stipends.AddExpense(ctx, stpCoach, p.ID, in); stpFields(err) != "amount_cents" || !strings.Contains(err.Error(), "Only $18.00 is left") {
 		t.Fatalf("second expense past the line: %v", err)
 	}
 }

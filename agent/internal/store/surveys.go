@@ -82,7 +82,7 @@ func validateSurvey(rel program.Release, in SurveyInput) error {
 	for code, a := range in.Answers {
 		switch {
 		case !statements[code]:
-			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "is not a statement of release " + rel.Version + ": reload the page and answer the statements it shows"})
+			errs = append(errs, ValidationError{Field: "answers." + code, Msg: "This answer is to a statement the survey of release " + rel.Version + " does not have: reload the page and answer the statements it shows"})
 		case a == "":
 			// skipped
 		case !answers[a]:

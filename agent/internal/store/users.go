@@ -111,7 +111,7 @@ func (s *Store) insertUser(ctx context.Context, u User, first bool) (User, error
 	})
 	if err != nil {
 		if dbx.IsUniqueViolation(err) {
-			return User{}, &ValidationError{Field: "email", Msg: "an account with this email exists"}
+			return User{}, &ValidationError{Field: "email", Msg: "An account with this email exists: use another email, or change that account"}
 		}
 		return User{}, err
 	}
