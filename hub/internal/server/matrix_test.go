@@ -522,6 +522,10 @@ func (h *hub) call(t *testing.T, f *fixture, method string, rt route, path strin
 		if page {
 			form := url.Values{}
 			for k, v := range rt.body {
+				if vs, ok := v.([]string); ok { // the field sent more than once
+					form[k] = vs
+					continue
+				}
 				form.Set(k, fmt.Sprint(v))
 			}
 			if c != nil {

@@ -102,7 +102,12 @@ func (s *Handlers) RegisterSubmit(c *gin.Context) {
 }
 
 func (s *Handlers) AttendanceSubmit(c *gin.Context) {
-	err := s.training.MarkAttendance(c.Request.Context(), c.Param("id"), c.PostForm("trainee_id"), c.PostForm("attended") == "true")
+	attended, err := strconv.ParseBool(c.PostForm("attended"))
+	if err != nil {
+		err = &store.ValidationError{Field: "attended", Msg: "Choose attended or absent"}
+	} else {
+		err = s.training.MarkAttendance(c.Request.Context(), c.Param("id"), c.PostForm("trainee_id"), attended)
+	}
 	if err != nil {
 		s.eventFail(c, err, "attendance")
 		return

@@ -1,0 +1,94 @@
+package server_test
+
+import (
+	"bytes"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/itsmylife/iml/pkg/dbx/dbtest"
+)
+
+// hostileValue is what one field of a request is replaced with, and
+// whether every route must refuse it.
+type hostileValue struct {
+	name    string
+	value   any
+	refused bool
+}
+
+var hostileValues = []hostileValue{
+	{"empty", "", false},
+	{"control character", "Hope\x00\x07 House", true},
+	{"bidi override", "Hope\u202e House", true},
+	{"100,000 characters", strings.Repeat("x", 100_000), true},
+	{"huge negative number", "-99999999999999999999999", false},
+	{"not a number", "1e309", false},
+	{"sent twice", []string{"first", "second"}, false},
+}
+
+// TestEveryFieldRefusesHostileValues sends every route of the
+// authorization matrix that takes a body again and again, as a role
+// allowed to use it, with one field at a time made hostile: empty, with a
+// control or invisible character, 100,000 characters long, a number past
+// every bound, and sent twice (a form field twice, a JSON key twice).
+// Never a 5xx; a refused request changes nothing; a control character or
+// a huge text is always refused, whatever the field.
+func TestEveryFieldRefusesHostileValues(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		h := newHub(t, dsn)
+		f := newFixture(t, h)
+		for _, key := range slices.Sorted(maps.Keys(matrix)) {
+			rt := matrix[key]
+			if len(rt.body) == 0 || rt.raw != nil || rt.upload || rt.access == siteOnly || rt.freshSession {
+				continue
+			}
+			method := strings.Fields(key)[0]
+			var c *caller
+			if len(rt.roles) > 0 {
+				c = f.callers[rt.roles[0]]
+			}
+			page := rt.access == staffPage || (rt.access == public && !strings.HasPrefix(key, method+" /api/"))
+			base := f.fillBody(rt.body)
+			for _, field := range slices.Sorted(maps.Keys(base)) {
+				for _, hv := range hostileValues {
+					sent := rt
+					sent.body = maps.Clone(base)
+					sent.body[field] = hv.value
+					if vs, ok := hv.value.([]string); ok && !page {
+						// JSON: the key twice in one object.
+						sent.raw = func(*fixture) []byte {
+							one := mustJSON(t, map[string]any{field: vs[0]})
+							rest := mustJSON(t, sent.body)
+							return append(append(one[:len(one)-1:len(one)-1], ','), bytes.TrimPrefix(rest, []byte("{"))...)
+						}
+					}
+					before := h.state(t)
+					resp, b := h.call(t, f, method, sent, rt.path(f), c)
+					what := key + " " + field + " " + hv.name
+					if resp.StatusCode >= 500 {
+						t.Errorf("%s: %d: %.300s", what, resp.StatusCode, b)
+						continue
+					}
+					if hv.refused && resp.StatusCode < 400 {
+						t.Errorf("%s: accepted with %d", what, resp.StatusCode)
+					}
+					if resp.StatusCode >= 400 {
+						if after := h.state(t); !mapsEqual(before, after) {
+							t.Errorf("%s: refused with %d, and the database changed", what, resp.StatusCode)
+						}
+						ct := resp.Header.Get("Content-Type")
+						if page && !strings.HasPrefix(ct, "text/html") && resp.StatusCode != http.StatusTooManyRequests {
+							t.Errorf("%s: a page answered %d with %q, not a page", what, resp.StatusCode, ct)
+						}
+						if !page && !strings.HasPrefix(ct, "application/problem+json") {
+							t.Errorf("%s: the API answered %d with %q, not a problem", what, resp.StatusCode, ct)
+						}
+					}
+				}
+			}
+		}
+	})
+}
