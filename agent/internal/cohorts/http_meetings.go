@@ -80,15 +80,7 @@ func (s *Meetings) MeetingEditPage(c *gin.Context) {
 // the theme of its date, and the people it was recorded with (for a
 // one-to-one meeting, the cohort's current members too).
 func (s *Meetings) showMeetingEdit(c *gin.Context, status int, data gin.H) {
-	m, ok := s.pageMeeting(c)
-	if !ok {
-		return
-	}
-	if err := s.meetingEditData(c, m, data); err != nil {
-		s.Respond(c, err)
-		return
-	}
-	s.Render(c, status, "meeting_edit.html", data)
+	web.EditPage(s.App, c, status, "meeting_edit.html", data, s.pageMeeting, s.meetingEditData)
 }
 
 // meetingEditData fills the meeting correction form's data.

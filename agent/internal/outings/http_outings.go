@@ -50,15 +50,7 @@ func (s *Handlers) APIDeleteOuting(c *gin.Context) {
 func (s *Handlers) OutingEditPage(c *gin.Context) { s.showOutingEdit(c, http.StatusOK, gin.H{}) }
 
 func (s *Handlers) showOutingEdit(c *gin.Context, status int, data gin.H) {
-	o, ok := s.pageOuting(c)
-	if !ok {
-		return
-	}
-	if err := s.outingEditData(c, o, data); err != nil {
-		s.Respond(c, err)
-		return
-	}
-	s.Render(c, status, "outing_edit.html", data)
+	web.EditPage(s.App, c, status, "outing_edit.html", data, s.pageOuting, s.outingEditData)
 }
 
 // outingEditData fills the outing correction form's data.

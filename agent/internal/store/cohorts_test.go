@@ -12,8 +12,7 @@ import (
 
 func TestOnlyCertifiedCoachesLead(t *testing.T) {
 	ctx := context.Background()
-	st := openTest(t)
-	st.Now = func() time.Time { return time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC) }
+	st := openTestAt(t, time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
 	c, err := st.Coaches.AddCoach(ctx, CoachInput{Name: "Casey", Bio: "Peer specialist, likes hiking."})
 	if err != nil {
 		t.Fatal(err)
@@ -58,8 +57,7 @@ func TestOnlyCertifiedCoachesLead(t *testing.T) {
 
 func TestCohortMembersAndGroupAdvice(t *testing.T) {
 	ctx := context.Background()
-	st := openTest(t)
-	st.Now = func() time.Time { return time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC) }
+	st := openTestAt(t, time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC))
 	c, _ := st.Coaches.AddCoach(ctx, CoachInput{Name: "Casey"})
 	if _, err := st.Coaches.RecordCertification(ctx, c.ID, "site", Certification{Code: "PLC-1", CertifiedUntil: "2027-01-01"}); err != nil {
 		t.Fatal(err)
@@ -117,8 +115,7 @@ func TestCohortMembersAndGroupAdvice(t *testing.T) {
 
 func TestCoachSeesOwnCohortsOnly(t *testing.T) {
 	ctx := context.Background()
-	st := openTest(t)
-	st.Now = func() time.Time { return time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC) }
+	st := openTestAt(t, time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC))
 	director, _ := st.AddUser(ctx, "dir@example.org", "Dana", RoleDirector, "a long director password")
 	u1, _ := st.AddUser(ctx, "c1@example.org", "Casey", RoleCoach, "a long coach password 1")
 	u2, _ := st.AddUser(ctx, "c2@example.org", "Robin", RoleCoach, "a long coach password 2")

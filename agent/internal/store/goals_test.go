@@ -19,8 +19,7 @@ func stpGoals(n int) []GoalInput {
 
 func TestThreeGoalsAtMost(t *testing.T) {
 	ctx := context.Background()
-	st := openTest(t)
-	st.Now = func() time.Time { return time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC) }
+	st := openTestAt(t, time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC))
 	p := addPeople(t, st, 1)[0]
 	var ve *ValidationError
 	var ves ValidationErrors

@@ -14,8 +14,7 @@ import (
 
 func TestHubCertificationsDecideWhoLeads(t *testing.T) {
 	ctx := context.Background()
-	st := openTest(t)
-	st.Now = func() time.Time { return time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC) }
+	st := openTestAt(t, time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
 	byEmail, err := st.Coaches.AddCoach(ctx, CoachInput{Name: "Casey", Email: "Casey@Example.org", Bio: "Likes hiking."})
 	if err != nil {
 		t.Fatal(err)

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
-	"path/filepath"
 	"testing"
 
 	"github.com/itsmylife/iml/pkg/textx"
@@ -27,7 +25,7 @@ func FuzzImportParticipants(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	st := openFuzz(f)
+	st := openTestK(f, 0)
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, file []byte) {
 		if len(file) > 64<<10 {
@@ -66,15 +64,4 @@ func FuzzImportParticipants(f *testing.F) {
 			}
 		}
 	})
-}
-
-// openFuzz opens a store for a fuzz target.
-func openFuzz(f *testing.F) *Store {
-	f.Helper()
-	st, err := Open(context.Background(), filepath.Join(f.TempDir(), "agent.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { st.Close() })
-	return st
 }

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -24,11 +22,7 @@ type mjSite struct {
 
 func newMJSite(t *testing.T) *mjSite {
 	t.Helper()
-	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "agent.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openTestK(t, 0)
 	st.Now = func() time.Time { return time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC) }
 	ctx := context.Background()
 	u, err := st.AddUser(ctx, "casey@example.org", "Casey", RoleCoach, "a long coach password")

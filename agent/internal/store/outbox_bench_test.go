@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,11 +16,7 @@ import (
 // the sync benchmark's) from an outbox of 20,000.
 func BenchmarkPendingBatch(b *testing.B) {
 	ctx := context.Background()
-	st, err := Open(ctx, filepath.Join(b.TempDir(), "agent.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := openTestK(b, 0)
 	now := time.Now().UTC()
 	recs := contracttest.Interviews(20_000)
 	rows := make([][]any, len(recs))

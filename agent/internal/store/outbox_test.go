@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/program"
@@ -20,30 +21,39 @@ func openTest(t *testing.T) *Store {
 	return openTestK(t, 1)
 }
 
-// openTestK opens a store that runs the first release with a smallest
-// group of k; 0 leaves the release's default.
-func openTestK(t *testing.T, k int) *Store {
+// openTestAt is openTest with the store's clock standing at now.
+func openTestAt(t *testing.T, now time.Time) *Store {
 	t.Helper()
-	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "agent.db"), slog.New(slog.DiscardHandler))
+	st := openTestK(t, 1)
+	st.Now = func() time.Time { return now }
+	return st
+}
+
+// openTestK opens a store that runs the first release with a smallest
+// group of k; 0 leaves the release's default. Fuzz targets and benchmarks
+// use it too (tb).
+func openTestK(tb testing.TB, k int) *Store {
+	tb.Helper()
+	st, err := Open(context.Background(), filepath.Join(tb.TempDir(), "agent.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	tb.Cleanup(func() { st.Close() })
 	if k != 0 {
-		setMinGroup(t, st, program.Default().Version, k)
+		setMinGroup(tb, st, program.Default().Version, k)
 	}
 	return st
 }
 
 // setMinGroup makes the site run the first release, as version, with a
 // smallest group of k.
-func setMinGroup(t *testing.T, st *Store, version string, k int) {
-	t.Helper()
+func setMinGroup(tb testing.TB, st *Store, version string, k int) {
+	tb.Helper()
 	rel := program.Default()
 	rel.Version, rel.Privacy = version, &program.Privacy{MinGroup: k}
 	b, sha := rel.Canonical()
 	if err := st.SaveRelease(context.Background(), rel.Version, sha, b); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 }
 

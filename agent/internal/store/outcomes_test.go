@@ -257,8 +257,7 @@ func mustDay(s string) time.Time {
 // it and the participation records upstream.
 func TestHospitalizations(t *testing.T) {
 	ctx := context.Background()
-	st := openTest(t)
-	st.Now = func() time.Time { return time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC) }
+	st := openTestAt(t, time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC))
 	none := person(t, st, "Noconsent", "2026-01-12")
 	for name, err := range map[string]error{
 		"before":  st.Outcomes.SetHospitalizationsBefore(ctx, none.ID, 1),
@@ -385,8 +384,7 @@ func tableColumns(t *testing.T, st *Store, table string) []string {
 // batches, all at one moment.
 func TestSurveysAreAnonymous(t *testing.T) {
 	ctx := context.Background()
-	st := openTest(t)
-	st.Now = func() time.Time { return time.Date(2026, 6, 20, 9, 30, 0, 0, time.UTC) }
+	st := openTestAt(t, time.Date(2026, 6, 20, 9, 30, 0, 0, time.UTC))
 	rel := program.Default()
 	answers := map[string]string{}
 	for i, s := range rel.Survey.Statements {

@@ -31,8 +31,7 @@ func person(t *testing.T, st *Store, first, enrolled string) Participant {
 func newPairSite(t *testing.T, n int, mixed bool) pairSite {
 	t.Helper()
 	ctx := context.Background()
-	st := openTest(t)
-	st.Now = func() time.Time { return time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC) }
+	st := openTestAt(t, time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC))
 	c, _ := st.Coaches.AddCoach(ctx, CoachInput{Name: "Casey"})
 	if _, err := st.Coaches.RecordCertification(ctx, c.ID, "site", Certification{Code: "PLC-1", CertifiedUntil: "2027-01-01"}); err != nil {
 		t.Fatal(err)

@@ -13,8 +13,7 @@ import (
 
 // reportSite is a site whose clock stands on 2025-12-20.
 func reportSite(t *testing.T) (*Store, context.Context) {
-	st := openTest(t)
-	st.Now = func() time.Time { return time.Date(2025, 12, 20, 10, 0, 0, 0, time.UTC) }
+	st := openTestAt(t, time.Date(2025, 12, 20, 10, 0, 0, 0, time.UTC))
 	return st, context.Background()
 }
 

@@ -33,8 +33,7 @@ var (
 // stpSetup enrolls two participants on 2026-01-12 with three goals each.
 func stpSetup(t *testing.T) (*Store, []Participant, [][]Goal) {
 	t.Helper()
-	st := openTest(t)
-	st.Now = func() time.Time { return time.Date(2026, 7, 2, 9, 0, 0, 0, time.UTC) }
+	st := openTestAt(t, time.Date(2026, 7, 2, 9, 0, 0, 0, time.UTC))
 	var ps []Participant
 	var goals [][]Goal
 	for _, name := range []string{"Avery", "Jordan"} {

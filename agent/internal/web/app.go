@@ -104,6 +104,21 @@ func (s *App) ConfirmPage(c *gin.Context, title, what, action, back string) {
 	s.Render(c, http.StatusOK, "confirm.html", gin.H{"Title": title, "What": what, "Action": action, "Back": back})
 }
 
+// EditPage shows the page name that corrects a record: find gives the
+// record (having answered 404 or failed itself when there is none, ok
+// false) and fill adds what the page shows of it to data.
+func EditPage[T any](s *App, c *gin.Context, status int, name string, data gin.H, find func(*gin.Context) (T, bool), fill func(*gin.Context, T, gin.H) error) {
+	r, ok := find(c)
+	if !ok {
+		return
+	}
+	if err := fill(c, r, data); err != nil {
+		s.Respond(c, err)
+		return
+	}
+	s.Render(c, status, name, data)
+}
+
 // RenderOwn draws a participant page: their name and the session's CSRF
 // token, never the staff menu.
 func (s *App) RenderOwn(c *gin.Context, status int, name string, data gin.H) {
