@@ -260,7 +260,7 @@ func (s *Pairs) CohortPairsSection(c *gin.Context, v store.CohortView, data gin.
 	}
 	if e, ok := data[keyPairErrors].(map[string]string); ok {
 		sec.Errors = e
-		sec.Order = "participant=pair_a participant_id=pair_a formed_on=pair_formed_on joined_on=pair-suggestions pair=pairs-heading"
+		sec.Order = "participant=pair_a participant_ids=pair_a participant_id=pair_a formed_on=pair_formed_on joined_on=pair-suggestions pair=pairs-heading"
 		for i := range sec.Current {
 			if r := &sec.Current[i]; r.ID == failed {
 				r.End.Errors = e

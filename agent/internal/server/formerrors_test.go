@@ -406,3 +406,48 @@ func lastMonday() string {
 	}
 	return d.Format(time.DateOnly)
 }
+
+// TestPairAndCoachFormErrors: pairing members by hand and adding a coach
+// show their mistakes next to the fields, with the summary, keep what was
+// typed, and change nothing.
+func TestPairAndCoachFormErrors(t *testing.T) {
+	s := newPairsSite(t)
+	b := s.browser(s.c1email)
+	path := "/cohorts/" + s.cohort.ID + "/pairs"
+	st, page := b.post(path, url.Values{"participant_a": {s.ps[0].ID}, "participant_b": {s.ps[1].ID}, "formed_on": {"March"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("pair, bad date: %d", st)
+	}
+	fieldMarked(t, "pair, bad date", page, "formed_on", "pair_formed_on", "Enter a date such as 2026-03-04")
+	mustContain(t, "pair kept", page, `value="March"`, `<option value="`+s.ps[0].ID+`" selected>`)
+	st, page = b.post(path, url.Values{"participant_a": {s.ps[0].ID}, "participant_b": {s.outsider.ID}, "formed_on": {"2026-03-01"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("pair with someone outside the group: %d", st)
+	}
+	fieldMarked(t, "pair, outsider", page, "participant_ids", "pair_a", "A proposed partner is not a current member of this group")
+	var pv pairsJSON
+	if st := s.call(s.c1, "GET", "/api/v1/cohorts/"+s.cohort.ID+"/pairs", nil, &pv); st != 200 || len(pv.Current) != 0 {
+		t.Fatalf("a refused pair was formed: %d %d", st, len(pv.Current))
+	}
+
+	d := s.browser("dir@example.org")
+	before, err := s.st.Coaches.Coaches(context.Background())
+	s.must(err)
+	st, page = d.post("/coaches", url.Values{"name": {""}, "email": {"not an email"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("add a coach, bad: %d", st)
+	}
+	fieldMarked(t, "add a coach, name", page, "name", "name", "")
+	fieldMarked(t, "add a coach, email", page, "email", "email", "Enter an email address such as name@example.org")
+	mustContain(t, "add a coach kept", page, `value="not an email"`)
+	st, page = d.post("/coaches", url.Values{"name": {strings.Repeat("n", 201)}, "email": {"lee@example.org"}})
+	if st != http.StatusUnprocessableEntity {
+		t.Fatalf("add a coach, long name: %d", st)
+	}
+	fieldMarked(t, "add a coach, long name", page, "name", "name", "Use at most 200 characters")
+	after, err := s.st.Coaches.Coaches(context.Background())
+	s.must(err)
+	if len(after) != len(before) {
+		t.Fatalf("a refused coach was added: %d then %d", len(before), len(after))
+	}
+}
