@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/pkg/cli/clitest"
 	"github.com/itsmylife/iml/pkg/openapitest"
 )
 
@@ -28,12 +28,7 @@ func agentAPI(path string) bool {
 func TestOpenAPI(t *testing.T) {
 	doc := openapitest.Load(t, filepath.Join("..", "docs", "openapi-agent.yaml"))
 	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "agent.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, log := clitest.OpenStore(t, store.Open, "agent.db")
 	var o serveOptions
 	o.addFlags(&cobra.Command{})
 	srv, _ := o.server(st, log, nil)

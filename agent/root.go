@@ -19,12 +19,7 @@ type globals struct {
 	logLevel string
 }
 
-func (g *globals) path() string {
-	if g.db != "" {
-		return g.db
-	}
-	return filepath.Join(g.dataDir, "agent.db")
-}
+func (g *globals) path() string { return cli.DataPath(g.db, g.dataDir, "agent.db") }
 
 // exists refuses, before anything is created, a data directory (or --db)
 // that holds no agent: a mistyped --data-dir would otherwise get a new,
@@ -53,20 +48,12 @@ func (g *globals) open(ctx context.Context) (*store.Store, *slog.Logger, error) 
 // create opens the agent's store, making the database if there is none:
 // for the commands that may start from nothing.
 func (g *globals) create(ctx context.Context) (*store.Store, *slog.Logger, error) {
-	log, err := cli.Logger(g.logLevel)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := store.Open(ctx, g.path(), log)
-	return st, log, err
+	return cli.OpenLogged(ctx, g.logLevel, g.path(), store.Open)
 }
 
 // with runs a command with the agent's existing store open.
 func (g *globals) with(run func(cmd *cobra.Command, st *store.Store) error) func(*cobra.Command, []string) error {
-	return cli.WithStore(func(ctx context.Context) (*store.Store, error) {
-		st, _, err := g.open(ctx)
-		return st, err
-	}, run)
+	return cli.WithLogged(g.open, run)
 }
 
 func rootCmd() *cobra.Command {

@@ -100,35 +100,21 @@ account (or use 'agent user add').`,
 			ctx, stop := cli.SignalContext()
 			defer stop()
 			// The address first: an agent that cannot listen creates no
-			// database and starts no sync.
-			ln, err := cli.Listen(o.addr)
-			if err != nil {
-				return err
-			}
-			defer ln.Close()
-			// A first start may create the database (docs/operations.md).
-			st, log, err := g.create(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			reg, err := obs.ServeMetrics(ctx, o.metricsAddr, log)
-			if err != nil {
-				return err
-			}
-			srv, w := o.server(st, log, reg)
-			wctx, wcancel := context.WithCancel(ctx)
-			done := make(chan struct{})
-			go func() { w.Run(wctx); close(done) }()
-			defer func() { wcancel(); <-done }()
-			log.Info("background sync started", "every", o.every.String())
-			url := cli.URLFor(ln.Addr())
-			log.Info("agent listening", "url", url)
-			fmt.Fprintf(cmd.OutOrStdout(), "agent listening on %s\n", url)
-			if _, err := st.Enrollment(ctx); errors.Is(err, store.ErrNotEnrolled) {
-				fmt.Fprintf(cmd.OutOrStdout(), "not enrolled with a hub yet (%s): the site works, and syncs once 'agent enroll' has run\n", st.Path)
-			}
-			return cli.ServeOn(ctx, ln, srv.Handler(), log)
+			// database and starts no sync. A first start may create the
+			// database (docs/operations.md).
+			return cli.OpenServe(ctx, o.addr, o.metricsAddr, g.create, func(op cli.Opened[*store.Store]) error {
+				st, log := op.Store, op.Log
+				srv, w := o.server(st, log, op.Metrics)
+				defer cli.Background(ctx, w.Run)()
+				log.Info("background sync started", "every", o.every.String())
+				url := cli.URLFor(op.Listener.Addr())
+				log.Info("agent listening", "url", url)
+				fmt.Fprintf(cmd.OutOrStdout(), "agent listening on %s\n", url)
+				if _, err := st.Enrollment(ctx); errors.Is(err, store.ErrNotEnrolled) {
+					fmt.Fprintf(cmd.OutOrStdout(), "not enrolled with a hub yet (%s): the site works, and syncs once 'agent enroll' has run\n", st.Path)
+				}
+				return cli.ServeOn(ctx, op.Listener, srv.Handler(), log)
+			})
 		},
 	}
 	o.addFlags(cmd)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/cli/clitest"
 	"github.com/itsmylife/iml/pkg/obs"
 	"github.com/itsmylife/iml/pkg/openapitest"
 )
@@ -32,12 +32,7 @@ func hubAPI(path string) bool {
 func TestOpenAPI(t *testing.T) {
 	doc := openapitest.Load(t, filepath.Join("..", "docs", "openapi.yaml"))
 	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "hub.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, log := clitest.OpenStore(t, store.Open, "hub.db")
 	var o serveOptions
 	o.addFlags(&cobra.Command{})
 	srv, err := o.server(ctx, st, log, obs.NewRegistry())

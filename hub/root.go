@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -17,28 +16,15 @@ type globals struct {
 	logLevel string
 }
 
-func (g *globals) dsn() string {
-	if g.db != "" {
-		return g.db
-	}
-	return filepath.Join(g.dataDir, "hub.db")
-}
+func (g *globals) dsn() string { return cli.DataPath(g.db, g.dataDir, "hub.db") }
 
 func (g *globals) open(ctx context.Context) (*store.Store, *slog.Logger, error) {
-	log, err := cli.Logger(g.logLevel)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := store.Open(ctx, g.dsn(), log)
-	return st, log, err
+	return cli.OpenLogged(ctx, g.logLevel, g.dsn(), store.Open)
 }
 
 // with runs a command with the hub's store open.
 func (g *globals) with(run func(cmd *cobra.Command, st *store.Store) error) func(*cobra.Command, []string) error {
-	return cli.WithStore(func(ctx context.Context) (*store.Store, error) {
-		st, _, err := g.open(ctx)
-		return st, err
-	}, run)
+	return cli.WithLogged(g.open, run)
 }
 
 func rootCmd() *cobra.Command {

@@ -16,7 +16,6 @@ import (
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/cli"
-	"github.com/itsmylife/iml/pkg/obs"
 )
 
 // oidcFlags are the serve command's settings for sign-in through an
@@ -156,33 +155,19 @@ runs on one of them at a time.`,
 			}
 			// The address first: a hub that cannot listen touches no
 			// database and starts no background work.
-			ln, err := cli.Listen(o.addr)
-			if err != nil {
-				return err
-			}
-			defer ln.Close()
-			st, log, err := g.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			reg, err := obs.ServeMetrics(ctx, o.metricsAddr, log)
-			if err != nil {
-				return err
-			}
-			srv, err := o.server(ctx, st, log, reg)
-			if err != nil {
-				return err
-			}
-			defer cli.StartProfile()()
-			pctx, pcancel := context.WithCancel(ctx)
-			done := make(chan struct{})
-			go func() { srv.RunBackground(pctx); close(done) }()
-			defer func() { pcancel(); <-done }()
-			url := cli.URLFor(ln.Addr())
-			log.Info("hub listening", "url", url, "db", st.Dialect(), "oidc", o.oidc.issuer != "")
-			fmt.Fprintf(cmd.OutOrStdout(), "hub listening on %s\n", url)
-			return cli.ServeOn(ctx, ln, srv.Handler(), log)
+			return cli.OpenServe(ctx, o.addr, o.metricsAddr, g.open, func(op cli.Opened[*store.Store]) error {
+				st, log := op.Store, op.Log
+				srv, err := o.server(ctx, st, log, op.Metrics)
+				if err != nil {
+					return err
+				}
+				defer cli.StartProfile()()
+				defer cli.Background(ctx, srv.RunBackground)()
+				url := cli.URLFor(op.Listener.Addr())
+				log.Info("hub listening", "url", url, "db", st.Dialect(), "oidc", o.oidc.issuer != "")
+				fmt.Fprintf(cmd.OutOrStdout(), "hub listening on %s\n", url)
+				return cli.ServeOn(ctx, op.Listener, srv.Handler(), log)
+			})
 		},
 	}
 	o.addFlags(cmd)

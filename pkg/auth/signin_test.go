@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/auth/authtest"
 	"github.com/itsmylife/iml/pkg/dbx"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
@@ -169,18 +169,10 @@ func TestSignInParallelBurst(t *testing.T) {
 		ctx := context.Background()
 		accts := newTable(t, dsn)
 		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-		const burst = 40
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		errs := make(chan error, burst)
-		for range burst {
-			wg.Go(func() {
-				<-start
-				_, err := auth.SignIn(ctx, accts, "ana", "a wrong password", now)
-				errs <- err
-			})
-		}
-		close(start)
+		wait := authtest.Burst(40, func() error {
+			_, err := auth.SignIn(ctx, accts, "ana", "a wrong password", now)
+			return err
+		})
 		// The right password once MaxFailures attempts are counted, while
 		// the others may still be in flight.
 		deadline := time.Now().Add(30 * time.Second)
@@ -193,22 +185,7 @@ func TestSignInParallelBurst(t *testing.T) {
 		if a, err := auth.SignIn(ctx, accts, "ana", rightPassword, now); !errors.Is(err, auth.ErrLocked) {
 			t.Fatalf("the right password during the burst: %+v, %v; want ErrLocked", a, err)
 		}
-		wg.Wait()
-		close(errs)
-		checked, locked := 0, 0
-		for err := range errs {
-			switch {
-			case errors.Is(err, auth.ErrBadLogin):
-				checked++
-			case errors.Is(err, auth.ErrLocked):
-				locked++
-			default:
-				t.Errorf("an attempt of the burst: %v", err)
-			}
-		}
-		if checked != auth.MaxFailures || locked != burst-auth.MaxFailures {
-			t.Fatalf("%d wrong passwords at once: %d checked, %d refused as locked; want %d and %d", burst, checked, locked, auth.MaxFailures, burst-auth.MaxFailures)
-		}
+		authtest.CheckLockout(t, wait(), auth.ErrBadLogin)
 		if _, err := auth.SignIn(ctx, accts, "ana", rightPassword, now.Add(time.Minute)); !errors.Is(err, auth.ErrLocked) {
 			t.Fatalf("the right password after the burst: %v; want ErrLocked", err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/itsmylife/iml/pkg/cluster"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/deident/deidenttest"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
@@ -30,32 +31,6 @@ func quasiCells(t *testing.T, h *cluster.Hub) map[string]int {
 		cells[fmt.Sprintf("%s/%d/%s/%s", r.SiteID, p.EnrollmentYear, p.AgeBand, p.Model)]++
 	}
 	return cells
-}
-
-// smallSite is a 17-participant site over two enrollment years, two
-// models and no cohort, ages 19 to 93, with counts of hospitalizations
-// before enrollment from 0 to 9 (the agent store's test uses the same).
-var smallSite = []struct {
-	birth, enrolled, model string
-	before                 int
-}{
-	{"2006-03-02", "2025-02-10", contract.ModelPeerPartners, 0},
-	{"1994-07-19", "2025-02-10", contract.ModelPeerPartners, 1},
-	{"1987-11-30", "2025-03-03", contract.ModelPeerPartners, 0},
-	{"1973-01-08", "2025-03-17", contract.ModelPeerPartners, 2},
-	{"1964-05-25", "2025-04-07", contract.ModelPeerPartners, 5},
-	{"1998-09-14", "2025-05-12", contract.ModelSocialExplorations, 0},
-	{"1980-02-27", "2025-06-02", contract.ModelSocialExplorations, 1},
-	{"1955-10-03", "2025-08-18", contract.ModelSocialExplorations, 3},
-	{"1932-06-21", "2025-09-08", "", 0},
-	{"1990-04-12", "2026-01-12", contract.ModelPeerPartners, 0},
-	{"1985-08-08", "2026-01-26", contract.ModelPeerPartners, 2},
-	{"1968-12-01", "2026-02-09", contract.ModelPeerPartners, 9},
-	{"2003-06-30", "2026-02-23", contract.ModelSocialExplorations, 0},
-	{"1996-03-15", "2026-03-09", contract.ModelSocialExplorations, 1},
-	{"1977-10-21", "2026-03-30", contract.ModelSocialExplorations, 4},
-	{"1960-01-17", "2026-04-20", contract.ModelSocialExplorations, 0},
-	{"1949-07-04", "2026-05-04", contract.ModelSocialExplorations, 2},
 }
 
 // TestSmallSiteReachesHubDeidentified enrolls a 17-participant site
@@ -91,18 +66,18 @@ func TestSmallSiteReachesHubDeidentified(t *testing.T) {
 	for _, it := range rel.Asked() {
 		answers[it.Code] = false
 	}
-	for i, x := range smallSite {
+	for i, x := range deidenttest.SmallSite {
 		var p struct{ ID string }
 		post(t, ctx, http.MethodPost, api+"/participants", tok, map[string]any{
-			"first_name": fmt.Sprint("Person", i), "last_name": "Small", "birth_date": x.birth, "enrolled_on": x.enrolled,
+			"first_name": fmt.Sprint("Person", i), "last_name": "Small", "birth_date": x.Birth, "enrolled_on": x.Enrolled,
 			"informed_consent": true, "manages_finances": true, "sets_goals": true, "accepts_responsibilities": true,
-			"agreement_signed_on": x.enrolled, "hospitalization_consent_on": x.enrolled,
+			"agreement_signed_on": x.Enrolled, "hospitalization_consent_on": x.Enrolled,
 		}, &p, http.StatusCreated)
-		if x.model != "" {
-			post(t, ctx, http.MethodPost, api+"/cohorts/"+cohorts[x.model]+"/members", tok, map[string]any{"participant_id": p.ID, "joined_on": x.enrolled}, nil, http.StatusOK)
+		if x.Model != "" {
+			post(t, ctx, http.MethodPost, api+"/cohorts/"+cohorts[x.Model]+"/members", tok, map[string]any{"participant_id": p.ID, "joined_on": x.Enrolled}, nil, http.StatusOK)
 		}
-		post(t, ctx, http.MethodPut, api+"/participants/"+p.ID+"/hospitalizations/before", tok, map[string]any{"before_count": x.before}, nil, http.StatusOK)
-		post(t, ctx, http.MethodPut, api+"/participants/"+p.ID+"/interviews/eligibility", tok, map[string]any{"interviewed_on": x.enrolled, "answers": answers}, nil, http.StatusOK)
+		post(t, ctx, http.MethodPut, api+"/participants/"+p.ID+"/hospitalizations/before", tok, map[string]any{"before_count": x.Before}, nil, http.StatusOK)
+		post(t, ctx, http.MethodPut, api+"/participants/"+p.ID+"/interviews/eligibility", tok, map[string]any{"interviewed_on": x.Enrolled, "answers": answers}, nil, http.StatusOK)
 	}
 	if _, err := a.CLI(ctx, "", "sync"); err != nil {
 		t.Fatal(err)
@@ -116,9 +91,9 @@ func TestSmallSiteReachesHubDeidentified(t *testing.T) {
 			t.Errorf("%d participants at the hub share %s, fewer than k = %d", n, cell, program.DefaultMinGroup)
 		}
 	}
-	t.Logf("at the hub: %d of %d participants, combinations of site, year, band and model: %v", sent, len(smallSite), cells)
-	if sent != len(smallSite) {
-		t.Fatalf("%d of %d participants reached the hub", sent, len(smallSite))
+	t.Logf("at the hub: %d of %d participants, combinations of site, year, band and model: %v", sent, len(deidenttest.SmallSite), cells)
+	if sent != len(deidenttest.SmallSite) {
+		t.Fatalf("%d of %d participants reached the hub", sent, len(deidenttest.SmallSite))
 	}
 	var hs []string
 	if err := openDB(t, hubDSN(h)).Raw("SELECT data FROM records WHERE type = ? AND deleted = ?", contract.TypeHospitalization, false).Scan(&hs).Error; err != nil {
@@ -130,7 +105,7 @@ func TestSmallSiteReachesHubDeidentified(t *testing.T) {
 			t.Fatalf("hospitalization record at the hub: %s %v", d, err)
 		}
 	}
-	if len(hs) != len(smallSite) {
-		t.Fatalf("%d hospitalization records at the hub, want %d", len(hs), len(smallSite))
+	if len(hs) != len(deidenttest.SmallSite) {
+		t.Fatalf("%d hospitalization records at the hub, want %d", len(hs), len(deidenttest.SmallSite))
 	}
 }

@@ -69,8 +69,7 @@ func (h *hub) wantTAUnchanged(t *testing.T, before taState) {
 func taJSON(t *testing.T, w contract.TARequestWire) []byte { return mustJSON(t, w) }
 
 func TestTARequestFromSiteToAnswerInPull(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		ctx := context.Background()
 		orgA, _ := affiliates.New(h.st).AddOrganization(ctx, "Org A", "peer_run", "VA")
 		orgB, _ := affiliates.New(h.st).AddOrganization(ctx, "Org B", "nami", "MD")

@@ -26,8 +26,7 @@ type auditAnswer struct {
 }
 
 func TestRoleAssignmentAPI(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		f := newFixture(t, h)
 		ctx := context.Background()
 		admin := map[string]string{"Authorization": "Bearer " + f.callers[store.RoleAdmin].token, "Content-Type": "application/json"}
@@ -119,8 +118,7 @@ func TestRoleAssignmentAPI(t *testing.T) {
 // data derived from sites and sign-ins, with the route pattern and path ids but never
 // a body or a query value; admins search and export it.
 func TestAuditLog(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		f := newFixture(t, h)
 		const canary = "CANARY-b0dy-and-qu3ry"
 		bearer := func(role string) map[string]string {

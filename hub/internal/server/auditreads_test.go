@@ -11,7 +11,6 @@ import (
 	"github.com/itsmylife/iml/hub/internal/server"
 	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
 
 // siteDerived classifies every read route on the hub: true when what it
@@ -63,8 +62,7 @@ var siteDerived = map[string]bool{
 // read of data derived from sites leaves exactly one audit entry naming the
 // route, the caller and status 200; the other reads leave none.
 func TestSiteDataReadsAudited(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		f := newFixture(t, h)
 		ctx := context.Background()
 		entries := func(route string) []store.AuditEntry {

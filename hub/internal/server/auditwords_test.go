@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/itsmylife/iml/hub/internal/store"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/webui"
 )
 
@@ -16,8 +15,7 @@ import (
 // form sent again adds nothing and its line says so; an addition refused
 // (no name) reads as refused with nothing changed, without an HTTP status.
 func TestAuditPageNamesWhatWasCreated(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		cookie, csrf := h.pageLogin(t, "admin@example.org", store.RoleAdmin, "")
 		post := func(form url.Values) int {
 			form.Set("csrf", csrf)

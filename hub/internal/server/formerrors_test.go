@@ -12,7 +12,6 @@ import (
 	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
 
 // fieldMarked reports whether a page shows a form's mistake the one way:
@@ -42,8 +41,7 @@ func fieldMarked(page, id, field, msg string) bool {
 // to it, what was typed kept, and nothing saved, on every capability's
 // forms and both databases.
 func TestHubFormsShowTheirMistakesNextToTheField(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		cookie, csrf := h.pageLogin(t, "admin@example.org", store.RoleAdmin, "")
 		target, err := staff.New(h.st).AddUser(context.Background(), "target@example.org", "Target", store.RoleAnalyst, "", staffPassword)
 		if err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/server"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/deident"
 	"github.com/itsmylife/iml/pkg/problem"
 )
@@ -39,6 +40,13 @@ type hub struct {
 func newHub(t *testing.T, dsn string) *hub {
 	t.Helper()
 	return newHubWith(t, dsn, func(string) server.Config { return server.Config{} })
+}
+
+// eachHub runs test once on each database dbtest.Each gives, with a hub
+// started on it (newHub).
+func eachHub(t *testing.T, test func(t *testing.T, h *hub)) {
+	t.Helper()
+	dbtest.Each(t, func(t *testing.T, dsn string) { test(t, newHub(t, dsn)) })
 }
 
 // newHubWith starts a hub whose configuration may name its own URL (an

@@ -18,7 +18,6 @@ import (
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/contract"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/problem"
 	"github.com/itsmylife/iml/pkg/program"
 )
@@ -73,8 +72,7 @@ func upload(t *testing.T, name, mediaType string, data []byte, fields map[string
 }
 
 func TestKitsAPI(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		ctx := context.Background()
 		org, _ := affiliates.New(h.st).AddOrganization(ctx, "Kit org", "peer_run", "VA")
 		site, cred := h.site("Kit site", &org)
@@ -236,8 +234,7 @@ func TestKitsAPI(t *testing.T) {
 }
 
 func TestCertificationAPI(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		ctx := context.Background()
 		orgA, _ := affiliates.New(h.st).AddOrganization(ctx, "Org A", "peer_run", "VA")
 		orgB, _ := affiliates.New(h.st).AddOrganization(ctx, "Org B", "nami", "MD")
@@ -394,8 +391,7 @@ func TestCertificationAPI(t *testing.T) {
 // TestKitAndTrainingPagesRefuseBadInput: the pages' forms answer a
 // client's mistake with a readable message on the page and change nothing.
 func TestKitAndTrainingPagesRefuseBadInput(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		ctx := context.Background()
 		org, _ := affiliates.New(h.st).AddOrganization(ctx, "Page org", "peer_run", "VA")
 		toks := staffTokens(t, h, org.ID)

@@ -21,7 +21,6 @@ import (
 	"github.com/itsmylife/iml/hub/internal/ta"
 	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/contract"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
 
 // Who may call a route.
@@ -579,8 +578,7 @@ func (h *hub) state(t *testing.T) map[string]string {
 // role, as nobody, and (where the route names an organization or site) as
 // the Program Director of another organization, and checks who gets in.
 func TestAuthorizationMatrix(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		f := newFixture(t, h)
 		engine := h.srv.Config.Handler.(*gin.Engine)
 		registered := map[string]bool{}

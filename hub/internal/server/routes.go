@@ -216,24 +216,24 @@ func (s *Server) kitRoutes() []route {
 
 // trainingRoutes are the routes of training and certification, and the public verification of a code.
 func (s *Server) trainingRoutes() []route {
-	trn, verify := s.h.training, guard(s.limitVerify)
+	trn, crt, verify := s.h.training, s.h.training.Certifications, guard(s.limitVerify)
 	return []route{
 		// Training and certification.
 		{get, "/api/v1/trainees", staffAPI, kitStaff, nil, trn.APITrainees},
 		{post, "/api/v1/trainees", staffAPI, kitStaff, nil, trn.APIAddTrainee},
 		{get, "/api/v1/trainees/:id", staffAPI, kitStaff, nil, trn.APITrainee},
 		{post, "/api/v1/trainees/:id/modules", staffAPI, kitStaff, nil, trn.APICompleteModule},
-		{post, "/api/v1/trainees/:id/certification", staffAPI, kitStaff, nil, trn.APICertify},
+		{post, "/api/v1/trainees/:id/certification", staffAPI, kitStaff, nil, crt.APICertify},
 		{post, "/api/v1/trainees/:id/director-sessions", staffAPI, kitStaff, nil, trn.APIDirectorSession},
 		{get, "/api/v1/training-events", staffAPI, kitStaff, nil, trn.APIEvents},
 		{post, "/api/v1/training-events", staffAPI, kitStaff, nil, trn.APIAddEvent},
 		{get, "/api/v1/training-events/:id", staffAPI, kitStaff, nil, trn.APIEvent},
 		{post, "/api/v1/training-events/:id/registrations", staffAPI, kitStaff, nil, trn.APIRegister},
 		{post, "/api/v1/training-events/:id/attendance", staffAPI, kitStaff, nil, trn.APIAttendance},
-		{post, "/api/v1/certifications/:code/renew", staffAPI, kitStaff, nil, trn.APIRenew},
-		{post, "/api/v1/certifications/:code/revoke", staffAPI, kitStaff, nil, trn.APIRevoke},
-		{get, "/api/v1/certifications/expiring", staffAPI, kitStaff, nil, trn.APIExpiring},
-		{get, "/api/v1/organizations/:id/registry", staffAPI, registryReaders, nil, trn.APIRegistry},
+		{post, "/api/v1/certifications/:code/renew", staffAPI, kitStaff, nil, crt.APIRenew},
+		{post, "/api/v1/certifications/:code/revoke", staffAPI, kitStaff, nil, crt.APIRevoke},
+		{get, "/api/v1/certifications/expiring", staffAPI, kitStaff, nil, crt.APIExpiring},
+		{get, "/api/v1/organizations/:id/registry", staffAPI, registryReaders, nil, crt.APIRegistry},
 		{get, "/training", staffPage, kitStaff, nil, trn.TrainingPage},
 		{post, "/training/events", staffPage, kitStaff, nil, trn.AddEventSubmit},
 		{post, "/training/people", staffPage, kitStaff, nil, trn.AddTraineeSubmit},
@@ -246,10 +246,10 @@ func (s *Server) trainingRoutes() []route {
 		{post, "/training/people/:id/sessions", staffPage, kitStaff, nil, trn.SessionSubmit},
 		{post, "/training/people/:id/renew", staffPage, kitStaff, nil, trn.RenewSubmit},
 		{post, "/training/people/:id/revoke", staffPage, kitStaff, nil, trn.RevokeSubmit},
-		{get, "/registry/:org", staffPage, registryReaders, nil, trn.RegistryPage},
+		{get, "/registry/:org", staffPage, registryReaders, nil, crt.RegistryPage},
 		// Anyone may check a certification's code.
-		{get, "/verify", public, nil, verify, trn.VerifyPage},
-		{get, "/api/v1/certifications/verify", public, nil, verify, trn.APIVerify},
+		{get, "/verify", public, nil, verify, crt.VerifyPage},
+		{get, "/api/v1/certifications/verify", public, nil, verify, crt.APIVerify},
 	}
 }
 

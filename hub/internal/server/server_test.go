@@ -35,8 +35,7 @@ import (
 )
 
 func TestEnroll(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		ctx := context.Background()
 		org, err := affiliates.New(h.st).AddOrganization(ctx, "Riverside Peer Center", "peer_run", "VA")
 		if err != nil {
@@ -183,8 +182,7 @@ func (b *readTracker) Read(p []byte) (int, error) {
 // the client sends the body only once the server starts reading it, so a
 // body that stays unsent shows the server answered without reading it.
 func TestProtocolCheckedBeforeBody(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		site, cred := h.site("Main Street", nil)
 		tr := &http.Transport{DisableCompression: true, ExpectContinueTimeout: time.Minute}
 		defer tr.CloseIdleConnections()
@@ -250,8 +248,7 @@ func TestProtocolCheckedBeforeBody(t *testing.T) {
 }
 
 func TestPushRefusals(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		ctx := context.Background()
 		siteA, credA := h.site("Main Street", nil)
 		siteB, credB := h.site("Hill Road", nil)
@@ -447,8 +444,7 @@ func TestPushRefusals(t *testing.T) {
 }
 
 func TestPushAndReplay(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		ctx := context.Background()
 		site, cred := h.site("Main Street", nil)
 		gen, err := h.st.Generation(ctx)
@@ -651,8 +647,7 @@ func TestPushAndReplay(t *testing.T) {
 }
 
 func TestStatusAndPull(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		ctx := context.Background()
 		site, cred := h.site("Main Street", nil)
 		gen, _ := h.st.Generation(ctx)
@@ -960,8 +955,7 @@ func TestStaffAPI(t *testing.T) {
 }
 
 func TestUnknownRoutes(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		_, cred := h.site("Main Street", nil)
 		for _, tc := range []struct {
 			method, path string
@@ -992,8 +986,7 @@ func TestUnknownRoutes(t *testing.T) {
 // TestPushSizeBoundary pushes batches of exactly MaxBatchBytes, which pass,
 // and one byte more, which do not, plain and gzipped.
 func TestPushSizeBoundary(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		site, cred := h.site("Main Street", nil)
 		// sized is a valid batch of one record padded to n bytes.
 		sized := func(t *testing.T, n int) ([]byte, contract.Record) {
@@ -1072,8 +1065,7 @@ func TestPushSizeBoundary(t *testing.T) {
 // revocation enrolls neither while the site is revoked nor after it is
 // reinstated; a fresh token sent many times at once enrolls exactly once.
 func TestEnrollWithOlderTokens(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		ctx := context.Background()
 		site, cred := h.site("Epoch Street", nil)
 		issue := func() string {
@@ -1189,8 +1181,7 @@ func TestEnrollWithOlderTokens(t *testing.T) {
 // watermark an older hub stored out of range is set back by the status
 // call, never handed to the agent.
 func TestHostileBatchSeq(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		site, cred := h.site("Seq Street", nil)
 		resp, b := h.do(t, request{method: http.MethodPost, path: contract.PathPush, header: pushHeaders(cred, 1), body: gz(t, batch(t, site.ID, interview(t, newID(), 1, true)))})
 		if resp.StatusCode != http.StatusOK {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/store"
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/problem"
 )
 
@@ -19,8 +18,7 @@ import (
 // nothing changed; the sign-in form too. The API refuses such a form with
 // a problem naming the field.
 func TestControlCharactersComeBackInTheForm(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		org, err := affiliates.New(h.st).AddOrganization(context.Background(), "Page org", "church", "NC")
 		if err != nil {
 			t.Fatal(err)

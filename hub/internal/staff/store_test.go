@@ -14,6 +14,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/auth/authtest"
 )
 
 func TestRoleAssignments(t *testing.T) {
@@ -174,34 +175,11 @@ func TestLoginLockoutParallel(t *testing.T) {
 		if _, err := staff.New(s).AddUser(ctx, "lee@example.org", "Lee", store.RoleAnalyst, "", pw); err != nil {
 			t.Fatal(err)
 		}
-		const burst = 40
-		errs := make(chan error, burst)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for range burst {
-			wg.Go(func() {
-				<-start
-				_, _, err := staff.New(s).Login(ctx, "lee@example.org", "wrong password!")
-				errs <- err
-			})
-		}
-		close(start)
-		wg.Wait()
-		close(errs)
-		bad, locked := 0, 0
-		for err := range errs {
-			switch {
-			case errors.Is(err, staff.ErrBadLogin):
-				bad++
-			case errors.Is(err, staff.ErrLocked):
-				locked++
-			default:
-				t.Errorf("an attempt: %v", err)
-			}
-		}
-		if bad != auth.MaxFailures || locked != burst-auth.MaxFailures {
-			t.Fatalf("%d wrong passwords at once: %d checked, %d locked out; want %d and %d", burst, bad, locked, auth.MaxFailures, burst-auth.MaxFailures)
-		}
+		wait := authtest.Burst(40, func() error {
+			_, _, err := staff.New(s).Login(ctx, "lee@example.org", "wrong password!")
+			return err
+		})
+		authtest.CheckLockout(t, wait(), staff.ErrBadLogin)
 		if _, tok, err := staff.New(s).Login(ctx, "lee@example.org", pw); !errors.Is(err, staff.ErrLocked) || tok != "" {
 			t.Fatalf("the right password after the burst: %v", err)
 		}

@@ -1,20 +1,16 @@
 package training
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/hub/internal/web"
-	"github.com/itsmylife/iml/pkg/problem"
 )
 
-// Training and certification: events, registrations and attendance,
-// modules, certifications (issue, renew, revoke), Program Director
-// instruction sessions, the registry of an organization, the expiring
-// list, and the public verification of a code.
+// Training's API: trainees, events, registrations and attendance,
+// modules, and Program Director instruction sessions (certifications
+// are CertHandlers', in certhandlers.go).
 
 func traineeView(t Trainee) gin.H {
 	return gin.H{"id": t.ID, "org_id": t.OrgID, "name": t.Name, "email": t.Email, "role": t.Role, "created_at": t.CreatedAt}
@@ -105,55 +101,6 @@ func (s *Handlers) APICompleteModule(c *gin.Context) {
 		return
 	}
 	s.APITrainee(c)
-}
-
-// certifiedView answers a certification just issued or changed.
-func (s *Handlers) certifiedView(c *gin.Context, status int, cert Certification) {
-	cs, err := s.training.TraineeCertifications(c.Request.Context(), cert.TraineeID, s.certs)
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	for _, v := range cs {
-		if v.Code == cert.Code {
-			c.JSON(status, certView(v))
-			return
-		}
-	}
-	s.Respond(c, errors.New("certification vanished after writing it"))
-}
-
-func (s *Handlers) APICertify(c *gin.Context) {
-	cert, err := s.certify(c)
-	if err != nil {
-		s.Respond(c, err, "No such person.")
-		return
-	}
-	s.certifiedView(c, http.StatusCreated, cert)
-}
-
-func (s *Handlers) APIRenew(c *gin.Context) {
-	cert, err := s.training.RenewCertification(c.Request.Context(), c.Param("code"), s.certs)
-	if err != nil {
-		s.Respond(c, err, "No certification has this code.")
-		return
-	}
-	s.certifiedView(c, http.StatusOK, cert)
-}
-
-func (s *Handlers) APIRevoke(c *gin.Context) {
-	var req struct {
-		Reason string `json:"reason"`
-	}
-	if !s.ReadJSON(c, 16<<10, &req) {
-		return
-	}
-	cert, err := s.revoke(c, c.Param("code"), req.Reason)
-	if err != nil {
-		s.Respond(c, err, "No certification has this code.")
-		return
-	}
-	s.certifiedView(c, http.StatusOK, cert)
 }
 
 func (s *Handlers) APIDirectorSession(c *gin.Context) {
@@ -250,60 +197,4 @@ func (s *Handlers) APIAttendance(c *gin.Context) {
 		return
 	}
 	s.APIEvent(c)
-}
-
-func (s *Handlers) APIExpiring(c *gin.Context) {
-	cs, err := s.training.ExpiringCertifications(c.Request.Context(), s.certs)
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"within_days": s.certs.WarnDays, "certifications": certViews(cs)})
-}
-
-// registryOrg finds the organization of a registry; a Program Director
-// sees only their own.
-func (s *Handlers) registryOrg(c *gin.Context) (store.Organization, error) {
-	u := c.MustGet(web.CtxUser).(store.User)
-	o, err := s.St.FindOrganization(c.Request.Context(), c.Param(orgParam(c)))
-	if err == nil && u.Role == store.RoleDirector && o.ID != u.OrgID {
-		return o, errForeignOrg
-	}
-	return o, err
-}
-
-func orgParam(c *gin.Context) string {
-	if c.Param("org") != "" {
-		return "org"
-	}
-	return "id"
-}
-
-var errForeignOrg = errors.New("a director asked for another organization's registry")
-
-func (s *Handlers) APIRegistry(c *gin.Context) {
-	o, err := s.registryOrg(c)
-	if errors.Is(err, errForeignOrg) {
-		problem.Write(c, problem.New(http.StatusForbidden, problem.TypeForbidden, "You can only see your own organization's registry."))
-		return
-	}
-	if err != nil {
-		s.Respond(c, err, "No such organization.")
-		return
-	}
-	cs, err := s.training.Registry(c.Request.Context(), o.ID, s.certs)
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"org_id": o.ID, "name": o.Name, "certifications": certViews(cs)})
-}
-
-func (s *Handlers) APIVerify(c *gin.Context) {
-	v, err := s.training.Verify(c.Request.Context(), c.Query("code"))
-	if err != nil {
-		s.Respond(c, err, "No certification has this code. Check it letter by letter, as printed on the certificate.")
-		return
-	}
-	c.JSON(http.StatusOK, v)
 }

@@ -164,24 +164,15 @@ func (s *Handlers) ModuleSubmit(c *gin.Context) {
 }
 
 func (s *Handlers) CertifySubmit(c *gin.Context) {
-	if _, err := s.certify(c); err != nil {
+	if _, err := s.Certifications.certify(c); err != nil {
 		s.personFail(c, err, "certify")
 		return
 	}
 	personDone(c)
 }
 
-// ownCert checks a certification code belongs to the person of the page.
-func (s *Handlers) ownCert(c *gin.Context) error {
-	cert, err := s.training.CertificationByCode(c.Request.Context(), c.PostForm("code"))
-	if err == nil && cert.TraineeID != c.Param("id") {
-		return store.ErrNotFound
-	}
-	return err
-}
-
 func (s *Handlers) RenewSubmit(c *gin.Context) {
-	err := s.ownCert(c)
+	err := s.Certifications.ownCert(c)
 	if err == nil {
 		_, err = s.training.RenewCertification(c.Request.Context(), c.PostForm("code"), s.certs)
 	}
@@ -193,9 +184,9 @@ func (s *Handlers) RenewSubmit(c *gin.Context) {
 }
 
 func (s *Handlers) RevokeSubmit(c *gin.Context) {
-	err := s.ownCert(c)
+	err := s.Certifications.ownCert(c)
 	if err == nil {
-		_, err = s.revoke(c, c.PostForm("code"), c.PostForm("reason"))
+		_, err = s.Certifications.revoke(c, c.PostForm("code"), c.PostForm("reason"))
 	}
 	if err != nil {
 		s.personFail(c, err, "cert-"+c.PostForm("code"))
@@ -210,44 +201,4 @@ func (s *Handlers) SessionSubmit(c *gin.Context) {
 		return
 	}
 	personDone(c)
-}
-
-func (s *Handlers) RegistryPage(c *gin.Context) {
-	o, err := s.registryOrg(c)
-	if errors.Is(err, errForeignOrg) {
-		s.Deny(c, "You can only see your own organization's registry.")
-		return
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		s.Missing(c, "organization")
-		return
-	}
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	cs, err := s.training.Registry(c.Request.Context(), o.ID, s.certs)
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
-	s.Render(c, http.StatusOK, "registry.html", gin.H{"Title": "Registry: " + o.Name, "Org": o, "Certs": cs})
-}
-
-func (s *Handlers) VerifyPage(c *gin.Context) {
-	data := gin.H{"Title": "Verify a certification", "Code": c.Query("code")}
-	status := http.StatusOK
-	if code := c.Query("code"); code != "" {
-		v, err := s.training.Verify(c.Request.Context(), code)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			data["Error"], status = "No certification has this code. Check it letter by letter, as printed on the certificate.", http.StatusNotFound
-		case err != nil:
-			s.Respond(c, err)
-			return
-		default:
-			data["Result"] = v
-		}
-	}
-	s.Render(c, status, "verify.html", data)
 }
