@@ -2,20 +2,19 @@ package server_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/itsmylife/iml/agent/internal/server"
 	"github.com/itsmylife/iml/agent/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/auth/authtest"
 )
 
 // postForm posts a form with client (its cookies, no redirects followed)
@@ -138,46 +137,8 @@ func TestSignInNextStaysOnTheSite(t *testing.T) {
 }
 
 // reply is what one of many requests sent at once got back.
-type reply struct {
-	status            int
-	retryAfter, ctype string
-	body              string
-	err               error
-}
-
-// burst sends n requests at once (each made by req(i)) with client and
-// returns the replies; a failure to send fails the test.
-func burst(t *testing.T, client *http.Client, n int, req func(i int) *http.Request) []reply {
-	t.Helper()
-	out := make([]reply, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		r := req(i)
-		wg.Go(func() {
-			<-start
-			resp, err := client.Do(r)
-			if err != nil {
-				out[i].err = err
-				return
-			}
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			out[i] = reply{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), ctype: resp.Header.Get("Content-Type"), body: string(b), err: err}
-		})
-	}
-	close(start)
-	wg.Wait()
-	for _, r := range out {
-		if r.err != nil {
-			t.Fatal(r.err)
-		}
-		if r.status >= 500 {
-			t.Fatalf("a request of the burst answered %d: %s", r.status, r.body)
-		}
-	}
-	return out
-}
+// reply is one answer of a burst.
+type reply = authtest.Reply
 
 // tally counts replies by status, checking that every 429 says when to
 // come back.
@@ -185,10 +146,10 @@ func tally(t *testing.T, replies []reply) map[int]int {
 	t.Helper()
 	n := map[int]int{}
 	for _, r := range replies {
-		n[r.status]++
-		if r.status == http.StatusTooManyRequests {
-			if secs, err := strconv.Atoi(r.retryAfter); err != nil || secs < 1 {
-				t.Errorf("a 429 with Retry-After %q", r.retryAfter)
+		n[r.Status]++
+		if r.Status == http.StatusTooManyRequests {
+			if secs, err := strconv.Atoi(r.RetryAfter); err != nil || secs < 1 {
+				t.Errorf("a 429 with Retry-After %q", r.RetryAfter)
 			}
 		}
 	}
@@ -235,12 +196,12 @@ func TestSignInLockoutHoldsUnderParallelRequests(t *testing.T) {
 			return newRequest(t, http.MethodPost, s.srv.URL+"/api/v1/auth/login", "application/json", `{"email":"dir@example.org","password":"`+pw+`"}`, "")
 		}
 	}
-	n := tally(t, burst(t, http.DefaultClient, 40, login("a wrong password")))
+	n := tally(t, authtest.BurstHTTP(t, http.DefaultClient, 40, login("a wrong password")))
 	if n[http.StatusUnauthorized] != auth.MaxFailures || n[http.StatusTooManyRequests] != 40-auth.MaxFailures {
 		t.Fatalf("40 wrong passwords at once: %v; want %d answered 401 and the rest 429", n, auth.MaxFailures)
 	}
-	if r := burst(t, http.DefaultClient, 1, login(password))[0]; r.status != http.StatusTooManyRequests || r.retryAfter == "" {
-		t.Fatalf("the right password after the burst: %d, Retry-After %q", r.status, r.retryAfter)
+	if r := authtest.BurstHTTP(t, http.DefaultClient, 1, login(password))[0]; r.Status != http.StatusTooManyRequests || r.RetryAfter == "" {
+		t.Fatalf("the right password after the burst: %d, Retry-After %q", r.Status, r.RetryAfter)
 	}
 
 	p, err := s.st.Participants.AddParticipant(ctx, store.ParticipantInput{FirstName: "Ann", LastName: "Example", BirthDate: "1980-05-05", EnrolledOn: "2026-01-14",
@@ -264,18 +225,18 @@ func TestSignInLockoutHoldsUnderParallelRequests(t *testing.T) {
 				url.Values{"csrf": {m[1]}, "login": {a.Login}, "pin": {pin}}.Encode(), "")
 		}
 	}
-	replies := burst(t, b.noRedirect(), 40, pin("000000"))
+	replies := authtest.BurstHTTP(t, b.noRedirect(), 40, pin("000000"))
 	n = tally(t, replies)
 	if n[http.StatusUnauthorized] != auth.MaxFailures || n[http.StatusTooManyRequests] != 40-auth.MaxFailures {
 		t.Fatalf("40 wrong PINs at once: %v; want %d answered 401 and the rest 429", n, auth.MaxFailures)
 	}
 	for _, r := range replies {
-		if r.status == http.StatusTooManyRequests && !strings.Contains(r.body, "Your journal is locked for 15 minutes") {
-			t.Fatalf("a locked sign-in's page: %s", r.body)
+		if r.Status == http.StatusTooManyRequests && !strings.Contains(r.Body, "Your journal is locked for 15 minutes") {
+			t.Fatalf("a locked sign-in's page: %s", r.Body)
 		}
 	}
-	if r := burst(t, b.noRedirect(), 1, pin("246810"))[0]; r.status != http.StatusTooManyRequests || r.retryAfter == "" {
-		t.Fatalf("the right PIN after the burst: %d, Retry-After %q", r.status, r.retryAfter)
+	if r := authtest.BurstHTTP(t, b.noRedirect(), 1, pin("246810"))[0]; r.Status != http.StatusTooManyRequests || r.RetryAfter == "" {
+		t.Fatalf("the right PIN after the burst: %d, Retry-After %q", r.Status, r.RetryAfter)
 	}
 }
 
@@ -289,7 +250,7 @@ func TestRateLimits(t *testing.T) {
 	const limit = server.DefaultSurveyPerMinute
 	// Surveys with a made-up code: refused (403) once let through.
 	start := time.Now()
-	replies := burst(t, http.DefaultClient, 3*limit, func(int) *http.Request {
+	replies := authtest.BurstHTTP(t, http.DefaultClient, 3*limit, func(int) *http.Request {
 		return newRequest(t, http.MethodPost, s.srv.URL+"/api/v1/survey/responses", "application/json", `{"code":"NOPE0-NOPE0","answers":{}}`, "")
 	})
 	refilled := int(time.Since(start) / (time.Minute / limit))
@@ -298,8 +259,8 @@ func TestRateLimits(t *testing.T) {
 		t.Fatalf("%d surveys at once from one address: %v; want %d (+%d refilled) let through and the rest 429", 3*limit, n, limit, refilled)
 	}
 	for _, r := range replies {
-		if r.status == http.StatusTooManyRequests && (!strings.HasPrefix(r.ctype, "application/problem+json") || !strings.Contains(r.body, "rate-limited")) {
-			t.Fatalf("a refused survey from the API: %s %s", r.ctype, r.body)
+		if r.Status == http.StatusTooManyRequests && (!strings.HasPrefix(r.ContentType, "application/problem+json") || !strings.Contains(r.Body, "rate-limited")) {
+			t.Fatalf("a refused survey from the API: %s %s", r.ContentType, r.Body)
 		}
 	}
 	rel, err := s.st.ActiveRelease(context.Background())
@@ -308,28 +269,28 @@ func TestRateLimits(t *testing.T) {
 	form := url.Values{"code": {"NOPE0-NOPE0"}, "s_" + first: {"definitely_agree"}}
 	var page reply
 	for range 50 { // tokens that came in meanwhile let a few more through
-		page = burst(t, http.DefaultClient, 1, func(int) *http.Request {
+		page = authtest.BurstHTTP(t, http.DefaultClient, 1, func(int) *http.Request {
 			return newRequest(t, http.MethodPost, s.srv.URL+"/survey", "application/x-www-form-urlencoded", form.Encode(), "")
 		})[0]
-		if page.status == http.StatusTooManyRequests {
+		if page.Status == http.StatusTooManyRequests {
 			break
 		}
 	}
-	if page.status != http.StatusTooManyRequests || page.retryAfter == "" || !strings.Contains(page.body, "Many surveys were sent from this device") ||
-		!strings.Contains(page.body, `value="definitely_agree" checked`) {
-		t.Fatalf("the survey page over the limit: %d, Retry-After %q: %s", page.status, page.retryAfter, page.body)
+	if page.Status != http.StatusTooManyRequests || page.RetryAfter == "" || !strings.Contains(page.Body, "Many surveys were sent from this device") ||
+		!strings.Contains(page.Body, `value="definitely_agree" checked`) {
+		t.Fatalf("the survey page over the limit: %d, Retry-After %q: %s", page.Status, page.RetryAfter, page.Body)
 	}
-	other := burst(t, http.DefaultClient, 1, func(int) *http.Request {
+	other := authtest.BurstHTTP(t, http.DefaultClient, 1, func(int) *http.Request {
 		return newRequest(t, http.MethodPost, s.srv.URL+"/api/v1/survey/responses", "application/json", `{"code":"NOPE0-NOPE0","answers":{}}`, "192.0.2.7")
 	})
-	if other[0].status != http.StatusForbidden {
-		t.Fatalf("a survey from another address: %d", other[0].status)
+	if other[0].Status != http.StatusForbidden {
+		t.Fatalf("a survey from another address: %d", other[0].Status)
 	}
 
 	// Sign-in: staff API and the participant's forms share one bucket.
 	const signIns = server.DefaultSignInPerMinute
 	start = time.Now()
-	replies = burst(t, http.DefaultClient, 3*signIns, func(i int) *http.Request {
+	replies = authtest.BurstHTTP(t, http.DefaultClient, 3*signIns, func(i int) *http.Request {
 		return newRequest(t, http.MethodPost, s.srv.URL+"/api/v1/auth/login", "application/json", `{"email":"nobody`+strconv.Itoa(i)+`@example.org","password":"a wrong password"}`, "")
 	})
 	refilled = int(time.Since(start) / (time.Minute / signIns))
@@ -338,15 +299,15 @@ func TestRateLimits(t *testing.T) {
 		t.Fatalf("%d sign-ins at once from one address: %v; want %d (+%d refilled) answered and the rest 429", 3*signIns, n, signIns, refilled)
 	}
 	for range 50 {
-		page = burst(t, http.DefaultClient, 1, func(int) *http.Request {
+		page = authtest.BurstHTTP(t, http.DefaultClient, 1, func(int) *http.Request {
 			return newRequest(t, http.MethodPost, s.srv.URL+"/journal/login", "application/x-www-form-urlencoded", url.Values{"login": {"abcdefgh"}, "pin": {"123456"}}.Encode(), "")
 		})[0]
-		if page.status == http.StatusTooManyRequests {
+		if page.Status == http.StatusTooManyRequests {
 			break
 		}
 	}
-	if page.status != http.StatusTooManyRequests || page.retryAfter == "" || !strings.Contains(page.body, "Too many sign-in attempts from this address") ||
-		!strings.Contains(page.body, `value="abcdefgh"`) || !strings.Contains(page.body, `name="csrf"`) {
-		t.Fatalf("the journal's sign-in over the limit: %d, Retry-After %q: %s", page.status, page.retryAfter, page.body)
+	if page.Status != http.StatusTooManyRequests || page.RetryAfter == "" || !strings.Contains(page.Body, "Too many sign-in attempts from this address") ||
+		!strings.Contains(page.Body, `value="abcdefgh"`) || !strings.Contains(page.Body, `name="csrf"`) {
+		t.Fatalf("the journal's sign-in over the limit: %d, Retry-After %q: %s", page.Status, page.RetryAfter, page.Body)
 	}
 }

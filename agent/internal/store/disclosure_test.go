@@ -12,6 +12,7 @@ import (
 	"github.com/itsmylife/iml/agent/internal/rules"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/deident"
+	"github.com/itsmylife/iml/pkg/deident/deidenttest"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
@@ -256,31 +257,9 @@ func TestMonthsEnrolledAsOfTheMonthBefore(t *testing.T) {
 	}
 }
 
-// smallSite is a 17-participant site over two enrollment years, two
-// models and no cohort, ages 19 to 93, with counts of hospitalizations
-// before enrollment from 0 to 9.
-var smallSite = []struct {
-	birth, enrolled, model string
-	before                 int
-}{
-	{"2006-03-02", "2025-02-10", program.ModelPeerPartners, 0},
-	{"1994-07-19", "2025-02-10", program.ModelPeerPartners, 1},
-	{"1987-11-30", "2025-03-03", program.ModelPeerPartners, 0},
-	{"1973-01-08", "2025-03-17", program.ModelPeerPartners, 2},
-	{"1964-05-25", "2025-04-07", program.ModelPeerPartners, 5},
-	{"1998-09-14", "2025-05-12", program.ModelSocialExplorations, 0},
-	{"1980-02-27", "2025-06-02", program.ModelSocialExplorations, 1},
-	{"1955-10-03", "2025-08-18", program.ModelSocialExplorations, 3},
-	{"1932-06-21", "2025-09-08", "", 0},
-	{"1990-04-12", "2026-01-12", program.ModelPeerPartners, 0},
-	{"1985-08-08", "2026-01-26", program.ModelPeerPartners, 2},
-	{"1968-12-01", "2026-02-09", program.ModelPeerPartners, 9},
-	{"2003-06-30", "2026-02-23", program.ModelSocialExplorations, 0},
-	{"1996-03-15", "2026-03-09", program.ModelSocialExplorations, 1},
-	{"1977-10-21", "2026-03-30", program.ModelSocialExplorations, 4},
-	{"1960-01-17", "2026-04-20", program.ModelSocialExplorations, 0},
-	{"1949-07-04", "2026-05-04", program.ModelSocialExplorations, 2},
-}
+// smallSite is the 17-participant site of the de-identification tests
+// (deidenttest.SmallSite), shared with the cluster's end-to-end test.
+var smallSite = deidenttest.SmallSite
 
 // buildSmallSite enrolls smallSite at a site whose release has a smallest
 // group of k (0: the default), on 2026-09-15.
@@ -304,19 +283,19 @@ func buildSmallSite(t *testing.T, k int) (*Store, []Participant) {
 	}
 	var ps []Participant
 	for _, x := range smallSite {
-		p, err := st.Participants.AddParticipant(ctx, eligible(ParticipantInput{FirstName: "P", LastName: x.birth, BirthDate: x.birth, EnrolledOn: x.enrolled, HospitalizationConsentOn: x.enrolled}))
+		p, err := st.Participants.AddParticipant(ctx, eligible(ParticipantInput{FirstName: "P", LastName: x.Birth, BirthDate: x.Birth, EnrolledOn: x.Enrolled, HospitalizationConsentOn: x.Enrolled}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if x.model != "" {
-			if err := st.Cohorts.AddMember(ctx, cohorts[x.model].ID, p.ID, x.enrolled); err != nil {
+		if x.Model != "" {
+			if err := st.Cohorts.AddMember(ctx, cohorts[x.Model].ID, p.ID, x.Enrolled); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := st.Outcomes.SetHospitalizationsBefore(ctx, p.ID, x.before); err != nil {
+		if err := st.Outcomes.SetHospitalizationsBefore(ctx, p.ID, x.Before); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.Participants.RecordInterview(ctx, p.ID, contract.TimepointEligibility, InterviewInput{InterviewedOn: x.enrolled, Answers: allAnswers(false)}); err != nil {
+		if _, err := st.Participants.RecordInterview(ctx, p.ID, contract.TimepointEligibility, InterviewInput{InterviewedOn: x.Enrolled, Answers: allAnswers(false)}); err != nil {
 			t.Fatal(err)
 		}
 		ps = append(ps, p)
@@ -423,7 +402,7 @@ func TestSmallSiteQuasiIdentifiers(t *testing.T) {
 	for i, p := range ps {
 		enrolled, birth := mustDay(p.EnrolledOn), mustDay(p.BirthDate)
 		before = append(before, quasi{year: enrolled.Year(), band: deident.AgeBand(deident.AgeOn(birth, enrolled)), model: models[p.ID],
-			before: smallSite[i].before, month: monthsBegun(enrolled, st.Pairs.today())})
+			before: smallSite[i].Before, month: monthsBegun(enrolled, st.Pairs.today())})
 	}
 	measure := func(qs []quasi) string {
 		var parts []string
@@ -464,7 +443,7 @@ func TestRegeneralization(t *testing.T) {
 	hubView(t, st)
 	var one Participant // a 2026 participant
 	for i, x := range smallSite {
-		if strings.HasPrefix(x.enrolled, "2026") {
+		if strings.HasPrefix(x.Enrolled, "2026") {
 			one = ps[i]
 			break
 		}

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/staff"
 	"github.com/itsmylife/iml/hub/internal/store"
 	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/auth/authtest"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 	"github.com/itsmylife/iml/pkg/problem"
 )
@@ -118,46 +117,14 @@ func TestSignInNextStaysOnTheHub(t *testing.T) {
 }
 
 // reply is what one of many requests sent at once got back.
-type reply struct {
-	status          int
-	retryAfter, typ string
-	body            string
-	err             error
-}
+// reply is one answer of a burst.
+type reply = authtest.Reply
 
 // burst sends n copies of a request at once (each made by req(i), on the
 // hub's own client) and returns the replies; any failure to send is an
 // error of the test.
 func (h *hub) burst(t *testing.T, n int, req func(i int) *http.Request) []reply {
-	t.Helper()
-	out := make([]reply, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		r := req(i)
-		wg.Go(func() {
-			<-start
-			resp, err := h.client.Do(r)
-			if err != nil {
-				out[i].err = err
-				return
-			}
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			out[i] = reply{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), typ: resp.Header.Get("Content-Type"), body: string(b), err: err}
-		})
-	}
-	close(start)
-	wg.Wait()
-	for _, r := range out {
-		if r.err != nil {
-			t.Fatal(r.err)
-		}
-		if r.status >= 500 {
-			t.Fatalf("a request of the burst answered %d: %s", r.status, r.body)
-		}
-	}
-	return out
+	return authtest.BurstHTTP(t, h.client, n, req)
 }
 
 // apiLoginRequest is a sign-in through the API, from the client address
@@ -182,10 +149,10 @@ func tally(t *testing.T, replies []reply) map[int]int {
 	t.Helper()
 	n := map[int]int{}
 	for _, r := range replies {
-		n[r.status]++
-		if r.status == http.StatusTooManyRequests {
-			if secs, err := strconv.Atoi(r.retryAfter); err != nil || secs < 1 {
-				t.Errorf("a 429 with Retry-After %q", r.retryAfter)
+		n[r.Status]++
+		if r.Status == http.StatusTooManyRequests {
+			if secs, err := strconv.Atoi(r.RetryAfter); err != nil || secs < 1 {
+				t.Errorf("a 429 with Retry-After %q", r.RetryAfter)
 			}
 		}
 	}
@@ -239,8 +206,8 @@ func TestSignInRateLimit(t *testing.T) {
 		t.Fatalf("%d sign-ins at once from one address: %v; want %d (+%d refilled) answered and the rest 429", n, got, limit, refilled)
 	}
 	for _, r := range replies {
-		if r.status == http.StatusTooManyRequests && (!strings.HasPrefix(r.typ, problem.ContentType) || !strings.Contains(r.body, problem.TypeRateLimited)) {
-			t.Fatalf("a refused API sign-in: %s %s", r.typ, r.body)
+		if r.Status == http.StatusTooManyRequests && (!strings.HasPrefix(r.ContentType, problem.ContentType) || !strings.Contains(r.Body, problem.TypeRateLimited)) {
+			t.Fatalf("a refused API sign-in: %s %s", r.ContentType, r.Body)
 		}
 	}
 	// The form over the limit shows the sign-in page with the message
@@ -262,7 +229,7 @@ func TestSignInRateLimit(t *testing.T) {
 	other := h.burst(t, 1, func(int) *http.Request {
 		return h.apiLoginRequest(t, "nobody@example.org", "a wrong password", "192.0.2.7")
 	})
-	if other[0].status != http.StatusUnauthorized {
-		t.Fatalf("a sign-in from another address: %d", other[0].status)
+	if other[0].Status != http.StatusUnauthorized {
+		t.Fatalf("a sign-in from another address: %d", other[0].Status)
 	}
 }

@@ -4,6 +4,8 @@ package authtest
 
 import (
 	"errors"
+	"io"
+	"net/http"
 	"sync"
 	"testing"
 
@@ -54,4 +56,47 @@ func CheckLockout(t *testing.T, errs []error, bad error) {
 	if checked != auth.MaxFailures || locked != len(errs)-auth.MaxFailures {
 		t.Fatalf("%d wrong passwords at once: %d checked, %d refused as locked; want %d and %d", len(errs), checked, locked, auth.MaxFailures, len(errs)-auth.MaxFailures)
 	}
+}
+
+// Reply is one answer of an HTTP burst.
+type Reply struct {
+	Status                  int
+	RetryAfter, ContentType string
+	Body                    string
+}
+
+// BurstHTTP sends n requests at once (each made by req(i)) with client,
+// all released together, and returns the answers in order; a request that
+// could not be sent, or an answer of 500 or more, fails the test.
+func BurstHTTP(t testing.TB, client *http.Client, n int, req func(i int) *http.Request) []Reply {
+	t.Helper()
+	out := make([]Reply, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		r := req(i)
+		wg.Go(func() {
+			<-start
+			resp, err := client.Do(r)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			out[i], errs[i] = Reply{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After"), ContentType: resp.Header.Get("Content-Type"), Body: string(b)}, err
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, r := range out {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if r.Status >= 500 {
+			t.Fatalf("a request of the burst answered %d: %s", r.Status, r.Body)
+		}
+	}
+	return out
 }
