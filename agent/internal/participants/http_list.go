@@ -196,54 +196,51 @@ func listRows(rows []store.RosterRow, coaches map[string]string, day func(string
 	return template.HTML(b.String()) //nolint:gosec // every value above is escaped
 }
 
-// listTable is the list page's table as drawn: its rows and how many.
-type listTable struct {
-	rows  template.HTML
-	count int
-}
-
 // showParticipants draws the list page (with the intake form) for the
-// list's query. The table is kept (store.Kept) for the user and the
-// query: drawn again only after a change to the data, or the next minute.
+// list's query. The list (the search form, its problems and the table)
+// is kept as drawn (store.Kept) for the user and the query: drawn again
+// only after a change to the data, or the next minute.
 func (s *Handlers) showParticipants(c *gin.Context, status int, data gin.H) {
-	ch, form, filter, probs, err := s.listQuery(c)
-	if err != nil {
-		s.Respond(c, err)
-		return
-	}
 	u := web.CurrentUser(c)
-	key := fmt.Sprintf("participants|%q", []string{u.ID, u.Role, form.Q, form.Status, form.Coach, form.Cohort, form.Model, form.Due, form.Sort})
-	table, err := store.Kept(s.St, key, func() (listTable, error) {
-		// Everything is read again in here, after the version is taken,
-		// so that no part of the table is older than the version.
+	key := fmt.Sprintf("participants|%q", []string{u.ID, u.Role, c.Request.URL.RawQuery})
+	// Everything is read in here, after the version is taken, so that no
+	// part of the list is older than the version.
+	list, err := store.Kept(s.St, key, func() (template.HTML, error) {
+		ch, form, filter, probs, err := s.listQuery(c)
+		if err != nil {
+			return "", err
+		}
 		rows, err := s.rosterRows(c, form, filter)
 		if err != nil {
-			return listTable{}, err
-		}
-		coaches, err := s.St.Coaches.Coaches(c.Request.Context())
-		if err != nil {
-			return listTable{}, err
+			return "", err
 		}
 		names := map[string]string{}
-		for _, co := range coaches {
+		for _, co := range ch.coaches {
 			names[co.ID] = co.Name
 		}
-		return listTable{listRows(rows, names, s.Clock.DayOf), len(rows)}, nil
+		var msgs []string
+		for _, p := range probs {
+			msgs = append(msgs, p.Message)
+		}
+		return s.Draw("participants-list", gin.H{"Count": len(rows), "Rows": listRows(rows, names, s.Clock.DayOf),
+			"Coaches": ch.coaches, "Cohorts": ch.cohorts, "List": form, "ListProblems": msgs,
+			"Filtered": form != (ListForm{}) && form != ListForm{Sort: "name"},
+			"Statuses": web.Options(rules.Statuses, rules.StatusLabel, form.Status),
+			"Models":   web.Options([]string{program.ModelPeerPartners, program.ModelSocialExplorations}, modelLabel, form.Model),
+			"DueKinds": web.Options(store.ParticipantDueKinds, DueLabel, form.Due),
+			"Sorts":    web.Options(Sorts, sortLabel, form.Sort)})
 	})
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
-	var msgs []string
-	for _, p := range probs {
-		msgs = append(msgs, p.Message)
+	// The intake form's coaches.
+	coaches, err := s.St.Coaches.Coaches(c.Request.Context())
+	if err != nil {
+		s.Respond(c, err)
+		return
 	}
-	data["Title"], data["Count"], data["Rows"], data["Coaches"], data["Cohorts"], data["List"], data["ListProblems"] = "Participants", table.count, table.rows, ch.coaches, ch.cohorts, form, msgs
-	data["Filtered"] = form != (ListForm{}) && form != ListForm{Sort: "name"}
-	data["Statuses"] = web.Options(rules.Statuses, rules.StatusLabel, form.Status)
-	data["Models"] = web.Options([]string{program.ModelPeerPartners, program.ModelSocialExplorations}, modelLabel, form.Model)
-	data["DueKinds"] = web.Options(store.ParticipantDueKinds, DueLabel, form.Due)
-	data["Sorts"] = web.Options(Sorts, sortLabel, form.Sort)
+	data["Title"], data["ParticipantList"], data["Coaches"] = "Participants", list, coaches
 	if _, ok := data["Form"]; !ok {
 		data["Form"] = store.ParticipantInput{}
 	}
