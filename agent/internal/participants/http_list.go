@@ -1,6 +1,7 @@
 package participants
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -80,34 +81,51 @@ func readListForm(c *gin.Context, ch listChoices) (ListForm, store.RosterFilter,
 // roster reads the list a user asked for: the choices of the filters, the
 // form as used, the rows and the problems with the query.
 func (s *Handlers) roster(c *gin.Context, full bool) (listChoices, ListForm, []store.RosterRow, []listProblem, error) {
+	ch, form, filter, probs, err := s.listQuery(c)
+	if err != nil {
+		return ch, form, nil, probs, err
+	}
+	filter.Full = full
+	rows, err := s.rosterRows(c, form, filter)
+	return ch, form, rows, probs, err
+}
+
+// listQuery reads the list's query: the choices of the filters, the form
+// as used, the filter it asks for and the problems with it.
+func (s *Handlers) listQuery(c *gin.Context) (listChoices, ListForm, store.RosterFilter, []listProblem, error) {
 	ctx := c.Request.Context()
 	var ch listChoices
 	var err error
 	if ch.coaches, err = s.St.Coaches.Coaches(ctx); err != nil {
-		return ch, ListForm{}, nil, nil, err
+		return ch, ListForm{}, store.RosterFilter{}, nil, err
 	}
 	own, err := s.OwnCoachID(c)
 	if err != nil {
-		return ch, ListForm{}, nil, nil, err
+		return ch, ListForm{}, store.RosterFilter{}, nil, err
 	}
 	if ch.cohorts, err = s.St.Cohorts.Cohorts(ctx, own); err != nil {
-		return ch, ListForm{}, nil, nil, err
+		return ch, ListForm{}, store.RosterFilter{}, nil, err
 	}
 	form, filter, probs := readListForm(c, ch)
-	filter.Full = full
+	return ch, form, filter, probs, nil
+}
+
+// rosterRows reads the rows of the list for the form's filter (and its
+// due item, from the user's home).
+func (s *Handlers) rosterRows(c *gin.Context, form ListForm, filter store.RosterFilter) ([]store.RosterRow, error) {
+	ctx := c.Request.Context()
 	u := web.CurrentUser(c)
 	if form.Due != "" {
 		home, err := s.St.Home.SiteHome(ctx, u)
 		if err != nil {
-			return ch, form, nil, probs, err
+			return nil, err
 		}
 		filter.Only = map[string]bool{}
 		for _, it := range home.Items[form.Due] {
 			filter.Only[it.ParticipantID] = true
 		}
 	}
-	rows, err := s.St.Home.Roster(ctx, u, filter)
-	return ch, form, rows, probs, err
+	return s.St.Home.Roster(ctx, u, filter)
 }
 
 // rosterView is a row of the list as the API answers it: the participant
@@ -179,27 +197,50 @@ func listRows(rows []store.RosterRow, coaches map[string]string, day func(string
 }
 
 // showParticipants draws the list page (with the intake form) for the
-// list's query.
+// list's query. The list (the search form, its problems and the table)
+// is kept as drawn (store.Kept) for the user and the query: drawn again
+// only after a change to the data, or the next minute.
 func (s *Handlers) showParticipants(c *gin.Context, status int, data gin.H) {
-	ch, form, rows, probs, err := s.roster(c, false)
+	u := web.CurrentUser(c)
+	key := fmt.Sprintf("participants|%q", []string{u.ID, u.Role, c.Request.URL.RawQuery})
+	// Everything is read in here, after the version is taken, so that no
+	// part of the list is older than the version.
+	list, err := store.Kept(s.St, key, func() (template.HTML, error) {
+		ch, form, filter, probs, err := s.listQuery(c)
+		if err != nil {
+			return "", err
+		}
+		rows, err := s.rosterRows(c, form, filter)
+		if err != nil {
+			return "", err
+		}
+		names := map[string]string{}
+		for _, co := range ch.coaches {
+			names[co.ID] = co.Name
+		}
+		var msgs []string
+		for _, p := range probs {
+			msgs = append(msgs, p.Message)
+		}
+		return s.Draw("participants-list", gin.H{"Count": len(rows), "Rows": listRows(rows, names, s.Clock.DayOf),
+			"Coaches": ch.coaches, "Cohorts": ch.cohorts, "List": form, "ListProblems": msgs,
+			"Filtered": form != (ListForm{}) && form != ListForm{Sort: "name"},
+			"Statuses": web.Options(rules.Statuses, rules.StatusLabel, form.Status),
+			"Models":   web.Options([]string{program.ModelPeerPartners, program.ModelSocialExplorations}, modelLabel, form.Model),
+			"DueKinds": web.Options(store.ParticipantDueKinds, DueLabel, form.Due),
+			"Sorts":    web.Options(Sorts, sortLabel, form.Sort)})
+	})
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
-	names := map[string]string{}
-	for _, co := range ch.coaches {
-		names[co.ID] = co.Name
+	// The intake form's coaches.
+	coaches, err := s.St.Coaches.Coaches(c.Request.Context())
+	if err != nil {
+		s.Respond(c, err)
+		return
 	}
-	var msgs []string
-	for _, p := range probs {
-		msgs = append(msgs, p.Message)
-	}
-	data["Title"], data["Count"], data["Rows"], data["Coaches"], data["Cohorts"], data["List"], data["ListProblems"] = "Participants", len(rows), listRows(rows, names, s.Clock.DayOf), ch.coaches, ch.cohorts, form, msgs
-	data["Filtered"] = form != (ListForm{}) && form != ListForm{Sort: "name"}
-	data["Statuses"] = web.Options(rules.Statuses, rules.StatusLabel, form.Status)
-	data["Models"] = web.Options([]string{program.ModelPeerPartners, program.ModelSocialExplorations}, modelLabel, form.Model)
-	data["DueKinds"] = web.Options(store.ParticipantDueKinds, DueLabel, form.Due)
-	data["Sorts"] = web.Options(Sorts, sortLabel, form.Sort)
+	data["Title"], data["ParticipantList"], data["Coaches"] = "Participants", list, coaches
 	if _, ok := data["Form"]; !ok {
 		data["Form"] = store.ParticipantInput{}
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"time"
@@ -111,15 +112,32 @@ func (s *homeHandlers) syncAge(v string) string {
 	return s.Clock.When(t) + " (" + s.Clock.Ago(t) + ")"
 }
 
+// homeDrawn is the home as kept between requests: what is due, and its
+// groups as drawn.
+type homeDrawn struct {
+	h   store.SiteHome
+	due template.HTML
+}
+
 func (s *homeHandlers) homePage(c *gin.Context) {
 	u := web.CurrentUser(c)
-	h, err := s.St.Home.SiteHome(c.Request.Context(), u)
+	director := u.Role == store.RoleDirector
+	// The groups are drawn again only after a change to the data (or the
+	// next minute), as the due items are computed again.
+	drawn, err := store.Kept(s.St, "home|"+u.ID+"|"+u.Role, func() (homeDrawn, error) {
+		h, err := s.St.Home.SiteHome(c.Request.Context(), u)
+		if err != nil {
+			return homeDrawn{}, err
+		}
+		due, err := s.Draw("home-groups", gin.H{"Groups": homeGroups(h, director)})
+		return homeDrawn{h, due}, err
+	})
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
-	director := u.Role == store.RoleDirector
-	data := gin.H{"Title": "This week", "Groups": homeGroups(h, director), "Director": director, "Today": h.Today.Format("Monday 2 January 2006"),
+	h := drawn.h
+	data := gin.H{"Title": "This week", "Due": drawn.due, "Director": director, "Today": h.Today.Format("Monday 2 January 2006"),
 		"LastSuccess": s.syncAge(h.LastSuccess), "LastError": h.LastError, "NeverSynced": h.LastSuccess == ""}
 	// The error is the last round's only when no success came after it.
 	if h.LastError == "" || (h.LastSuccess != "" && h.LastSuccess >= h.LastSync) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -324,16 +325,21 @@ func (s *meetingStore) Meeting(ctx context.Context, cohortID, id string) (Meetin
 	return vs[0], nil
 }
 
-// Meetings lists a cohort's meetings, newest first, at most limit of them.
+// Meetings lists a cohort's meetings, newest first, at most limit of
+// them, kept until the data version moves (or the minute changes): the
+// meetings' attendance and skills are shared by the callers, who must not
+// change them.
 func (s *meetingStore) Meetings(ctx context.Context, cohortID string, limit int) ([]MeetingView, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
-	var ms []Meeting
-	if err := s.st.DB.WithContext(ctx).Where("cohort_id = ?", cohortID).Order("held_on DESC, created_at DESC").Limit(limit).Find(&ms).Error; err != nil {
-		return nil, err
-	}
-	return s.viewMeetings(ctx, ms)
+	return keptList(s.st, "meetings|"+cohortID+"|"+strconv.Itoa(limit), func() ([]MeetingView, error) {
+		var ms []Meeting
+		if err := s.st.DB.WithContext(ctx).Where("cohort_id = ?", cohortID).Order("held_on DESC, created_at DESC").Limit(limit).Find(&ms).Error; err != nil {
+			return nil, err
+		}
+		return s.viewMeetings(ctx, ms)
+	})
 }
 
 // viewMeetings adds attendance, skills and names to meetings.

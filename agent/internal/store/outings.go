@@ -207,8 +207,14 @@ type OutingsView struct {
 }
 
 // ViewOutings gathers a participant's outings, current stage and
-// progression month by month since enrollment.
+// progression month by month since enrollment. The view is kept until
+// the data version moves (or the minute changes): the callers share it
+// and must not change it.
 func (s *outingStore) ViewOutings(ctx context.Context, participantID string) (OutingsView, error) {
+	return keptValue(s.st, "outings|"+participantID, func() (OutingsView, error) { return s.viewOutings(ctx, participantID) })
+}
+
+func (s *outingStore) viewOutings(ctx context.Context, participantID string) (OutingsView, error) {
 	p, err := s.st.Participants.Participant(ctx, participantID)
 	if err != nil {
 		return OutingsView{}, err

@@ -61,8 +61,15 @@ func (s *pairStore) pairInfo(ctx context.Context, pairID string) (PairInfo, erro
 	return ps[0], nil
 }
 
-// ParticipantPairs is a participant's pairing history, newest first.
+// ParticipantPairs is a participant's pairing history, newest first,
+// kept until the data version moves (or the minute changes): the pairs'
+// partners and warnings are shared by the callers, who must not change
+// them.
 func (s *pairStore) ParticipantPairs(ctx context.Context, participantID string) ([]PairInfo, error) {
+	return keptList(s.st, "participant-pairs|"+participantID, func() ([]PairInfo, error) { return s.participantPairs(ctx, participantID) })
+}
+
+func (s *pairStore) participantPairs(ctx context.Context, participantID string) ([]PairInfo, error) {
 	db := s.st.DB.WithContext(ctx)
 	var rows []pairRow
 	if err := db.Raw(pairRowsSQL+`WHERE p.id IN (SELECT pair_id FROM pair_members WHERE participant_id = ?)
@@ -85,8 +92,14 @@ ORDER BY p.ended_on = '' DESC, p.formed_on DESC, p.id, x.joined_on, q.last_name,
 }
 
 // CohortPairs gathers a cohort's pairs, unpaired members, suggestions for
-// them and what the group needs.
+// them and what the group needs. The view is kept until the data version
+// moves (or the minute changes): the callers share it and must not change
+// it.
 func (s *pairStore) CohortPairs(ctx context.Context, cohortID string) (PairsView, error) {
+	return keptValue(s.st, "cohort-pairs|"+cohortID, func() (PairsView, error) { return s.cohortPairs(ctx, cohortID) })
+}
+
+func (s *pairStore) cohortPairs(ctx context.Context, cohortID string) (PairsView, error) {
 	db := s.st.DB.WithContext(ctx)
 	c, err := s.st.Cohorts.Cohort(ctx, cohortID)
 	if err != nil {

@@ -164,3 +164,13 @@ func keptValue[T any](s *Store, key string, read func() (T, error)) (T, error) {
 	}
 	return out, err
 }
+
+// Kept answers a value a page computes from the store's data (the
+// participant list's table as drawn), kept under key as keptValue keeps
+// its values: until the data version moves (the version is taken before
+// read runs) or the minute changes. The key must say everything the value
+// depends on besides the data and the day (the user, the query). The
+// callers share the value: they must not change it.
+func Kept[T any](s *Store, key string, read func() (T, error)) (T, error) {
+	return keptValue(s, "page|"+key, read)
+}

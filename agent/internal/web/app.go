@@ -167,6 +167,18 @@ func (s *App) SigninFormValid(c *gin.Context, page string, data gin.H) bool {
 	return false
 }
 
+// Draw draws a part of a page (a template of the pages) on its own, for
+// a page to show as it is ({{.Part}}) where the part's template would
+// have been called, in HTML text; a part drawn once can be kept between
+// requests (store.Kept).
+func (s *App) Draw(name string, data any) (template.HTML, error) {
+	var b strings.Builder
+	if err := s.pages.ExecuteTemplate(&b, name, data); err != nil {
+		return "", err
+	}
+	return template.HTML(b.String()), nil //nolint:gosec // drawn, and escaped, by the page's own template
+}
+
 // Render draws a page: the user, the CSRF token and the site name added
 // to data, and its language (Lang; on a participant's page, the language
 // switch, LangLinks).
