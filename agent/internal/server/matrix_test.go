@@ -72,6 +72,7 @@ type agentRoute struct {
 	readsNothing string
 }
 
+// formFile is a file a form sends: its name, its type and what it holds.
 type formFile struct{ name, ctype, content string }
 
 // agentMatrix classifies every route of the agent. A route registered on
@@ -341,7 +342,7 @@ type mxSite struct {
 	// callers, in the order they call each route: those who may not
 	// first, then the leading coach, then the director.
 	anon, owner, other, lead, dir *mxCaller
-	// secrets are the names of the leading coach's participants.
+	// ownerLogin is the journal sign-in name of the participant caller.
 	ownerLogin string
 	// members are the leading coach's cohort's members.
 	members []string
