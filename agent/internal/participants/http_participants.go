@@ -220,14 +220,21 @@ func (s *Handlers) ImportPage(c *gin.Context) {
 }
 
 func (s *Handlers) ImportSubmit(c *gin.Context) {
-	kind := c.PostForm("kind")
-	dryRun := c.PostForm("dry_run") == "true"
+	kind, dry := c.PostForm("kind"), c.PostForm("dry_run")
+	dryRun := dry == "true"
 	data, err := s.importPage(c, kind)
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
 	data["DryRun"] = dryRun
+	if dry != "" && dry != "true" && dry != "false" {
+		// Taken as "not a dry run", it would import what was only to be checked.
+		data["DryRun"] = true
+		data["Errors"] = map[string]string{"dry_run": "Tick the dry run box to check the file and import nothing, or leave it empty to import: the form sent something else"}
+		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
+		return
+	}
 	if !importKinds[kind] {
 		data["Errors"] = map[string]string{"kind": "Choose what the file holds: participants, coaches or interviews"}
 		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)

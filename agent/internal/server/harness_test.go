@@ -51,7 +51,12 @@ func openStore(tb testing.TB, now func() time.Time) *store.Store {
 // serve puts the agent's handler on st behind an httptest server, closed
 // when the test ends.
 func serve(tb testing.TB, st *store.Store) *httptest.Server {
-	srv := httptest.NewServer(server.New(server.Config{}, st, slog.New(slog.DiscardHandler)).Handler())
+	return serveWith(tb, st, server.Config{})
+}
+
+// serveWith is serve with the server tuned by cfg.
+func serveWith(tb testing.TB, st *store.Store, cfg server.Config) *httptest.Server {
+	srv := httptest.NewServer(server.New(cfg, st, slog.New(slog.DiscardHandler)).Handler())
 	tb.Cleanup(srv.Close)
 	return srv
 }

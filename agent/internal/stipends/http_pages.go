@@ -170,6 +170,18 @@ func (s *Handlers) stipendChanged(c *gin.Context, month, anchor string, err erro
 	s.stipendAgain(c, month, again(fe))
 }
 
+// backMonth is the stipend month a form was sent from (its hidden
+// "month"), which the page goes back to: none, or a month (YYYY-MM). Any
+// other value is refused before anything changes, with the message.
+func (s *Handlers) backMonth(c *gin.Context) (string, bool) {
+	month := c.PostForm("month")
+	if _, err := time.Parse("2006-01", month); err != nil && month != "" {
+		s.Respond(c, &store.ValidationError{Field: "month", Msg: "Go back to the participant's page and send the form from there: the month it was sent with is not a month (YYYY-MM)"})
+		return "", false
+	}
+	return month, true
+}
+
 // stipendDone goes back to the participant page's stipend month.
 func (s *Handlers) stipendDone(c *gin.Context, month, anchor string) {
 	c.Redirect(http.StatusSeeOther, web.SectionRedirect(c.Param("id"), web.TabGoals, "stipend_month="+month, anchor))
@@ -257,7 +269,11 @@ func (s *Handlers) ExpenseSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
 	in := store.ExpenseInput{PlanLineID: c.PostForm("plan_line_id"), SpentOn: c.PostForm("spent_on"), What: c.PostForm("what")}
 	forms := stipendForms{Expense: in, ExpenseAmount: c.PostForm("amount")}
-	month := c.PostForm("month")
+	back, ok := s.backMonth(c)
+	if !ok {
+		return
+	}
+	month := back
 	if d, err := time.Parse(time.DateOnly, in.SpentOn); err == nil {
 		month = rules.MonthOf(d)
 	}
@@ -298,14 +314,17 @@ func (s *Handlers) ExpenseSubmit(c *gin.Context) {
 		if !amountOK {
 			forms.ExpenseErrors["amount"] = rules.AmountProblem(forms.ExpenseAmount)
 		}
-		s.stipendAgain(c, c.PostForm("month"), forms)
+		s.stipendAgain(c, back, forms)
 		return
 	}
 	s.stipendDone(c, month, "expenses")
 }
 
 func (s *Handlers) ExpenseRemoveSubmit(c *gin.Context) {
-	month := c.PostForm("month")
+	month, ok := s.backMonth(c)
+	if !ok {
+		return
+	}
 	err := s.St.Stipends.DeleteExpense(c.Request.Context(), c.Param("id"), c.Param("eid"))
 	s.stipendChanged(c, month, "expenses", err, func(fe map[string]string) stipendForms {
 		return stipendForms{ExpenseError: strings.Join(web.ListErrors(fe), "; ")}
@@ -313,7 +332,10 @@ func (s *Handlers) ExpenseRemoveSubmit(c *gin.Context) {
 }
 
 func (s *Handlers) ReceiptSubmit(c *gin.Context) {
-	month := c.PostForm("month")
+	month, ok := s.backMonth(c)
+	if !ok {
+		return
+	}
 	declared, content, err := s.readReceipt(c)
 	if errors.Is(err, errReceiptForm) {
 		err = &store.ValidationError{Field: "file", Msg: "The form did not arrive whole: choose the file and send it again"}

@@ -1,33 +1,14 @@
 package server_test
 
 import (
-	"bytes"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/itsmylife/iml/pkg/dbx/dbtest"
+	"github.com/itsmylife/iml/pkg/routetest"
 )
-
-// hostileValue is what one field of a request is replaced with, and
-// whether every route must refuse it.
-type hostileValue struct {
-	name    string
-	value   any
-	refused bool
-}
-
-var hostileValues = []hostileValue{
-	{"empty", "", false},
-	{"control character", "Hope\x00\x07 House", true},
-	{"bidi override", "Hope\u202e House", true},
-	{"100,000 characters", strings.Repeat("x", 100_000), true},
-	{"huge negative number", "-99999999999999999999999", false},
-	{"not a number", "1e309", false},
-	{"sent twice", []string{"first", "second"}, false},
-}
 
 // TestEveryFieldRefusesHostileValues sends every route of the
 // authorization matrix that takes a body again and again, as a role
@@ -37,8 +18,7 @@ var hostileValues = []hostileValue{
 // Never a 5xx; a refused request changes nothing; a control character or
 // a huge text is always refused, whatever the field.
 func TestEveryFieldRefusesHostileValues(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, dsn string) {
-		h := newHub(t, dsn)
+	eachHub(t, func(t *testing.T, h *hub) {
 		f := newFixture(t, h)
 		for _, key := range slices.Sorted(maps.Keys(matrix)) {
 			rt := matrix[key]
@@ -53,26 +33,29 @@ func TestEveryFieldRefusesHostileValues(t *testing.T) {
 			page := rt.access == staffPage || (rt.access == public && !strings.HasPrefix(key, method+" /api/"))
 			base := f.fillBody(rt.body)
 			for _, field := range slices.Sorted(maps.Keys(base)) {
-				for _, hv := range hostileValues {
+				for _, hv := range routetest.HostileValues {
 					sent := rt
 					sent.body = maps.Clone(base)
-					sent.body[field] = hv.value
-					if vs, ok := hv.value.([]string); ok && !page {
-						// JSON: the key twice in one object.
-						sent.raw = func(*fixture) []byte {
-							one := mustJSON(t, map[string]any{field: vs[0]})
-							rest := mustJSON(t, sent.body)
-							return append(append(one[:len(one)-1:len(one)-1], ','), bytes.TrimPrefix(rest, []byte("{"))...)
+					sent.body[field] = hv.Value
+					if tw, ok := hv.Value.(routetest.Twice); ok {
+						sent.body[field] = tw[:] // a form: the field twice
+						if !page {
+							// JSON: the key twice in one object.
+							raw, err := routetest.TwiceJSON(base, field, tw)
+							if err != nil {
+								t.Fatal(err)
+							}
+							sent.raw = func(*fixture) []byte { return raw }
 						}
 					}
 					before := h.state(t)
 					resp, b := h.call(t, f, method, sent, rt.path(f), c)
-					what := key + " " + field + " " + hv.name
+					what := key + " " + field + " " + hv.Name
 					if resp.StatusCode >= 500 {
 						t.Errorf("%s: %d: %.300s", what, resp.StatusCode, b)
 						continue
 					}
-					if hv.refused && resp.StatusCode < 400 {
+					if hv.Refused && resp.StatusCode < 400 {
 						t.Errorf("%s: accepted with %d", what, resp.StatusCode)
 					}
 					if resp.StatusCode >= 400 {

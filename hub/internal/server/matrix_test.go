@@ -21,6 +21,7 @@ import (
 	"github.com/itsmylife/iml/hub/internal/ta"
 	"github.com/itsmylife/iml/hub/internal/training"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/routetest"
 )
 
 // Who may call a route.
@@ -581,22 +582,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	eachHub(t, func(t *testing.T, h *hub) {
 		f := newFixture(t, h)
 		engine := h.srv.Config.Handler.(*gin.Engine)
-		registered := map[string]bool{}
-		for _, r := range engine.Routes() {
-			registered[r.Method+" "+r.Path] = true
-		}
-		for key := range matrix {
-			if !registered[key] {
-				t.Errorf("%s is in the authorization matrix but not registered: remove the row", key)
-			}
-		}
-		for _, r := range engine.Routes() {
+		for _, r := range routetest.Classified(t, engine, matrix) {
 			key := r.Method + " " + r.Path
-			rt, ok := matrix[key]
-			if !ok {
-				t.Errorf("route %s is not in the authorization matrix (matrix_test.go): classify it", key)
-				continue
-			}
+			rt := matrix[key]
 			t.Run(key, func(t *testing.T) {
 				rt.body = f.fillBody(rt.body)
 				path := rt.path(f)
