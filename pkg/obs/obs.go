@@ -142,7 +142,7 @@ func NewScraped(reg prometheus.Registerer, subsystem string, s *Scraped) *Scrape
 	if s.Timeout == 0 {
 		s.Timeout = 10 * time.Second
 	}
-	reg.MustRegister(s, s.errs)
+	reg.MustRegister(s)
 	return s
 }
 
@@ -151,6 +151,7 @@ func (s *Scraped) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range s.Descs {
 		ch <- d
 	}
+	s.errs.Describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -164,6 +165,9 @@ func (s *Scraped) Collect(ch chan<- prometheus.Metric) {
 			out = append(out, m)
 		}
 	})
+	// The error counter goes out after the read, so a scrape that failed
+	// counts itself (registered apart, it could be gathered first).
+	defer s.errs.Collect(ch)
 	if err != nil {
 		s.errs.Inc()
 		return
