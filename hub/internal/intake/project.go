@@ -202,9 +202,7 @@ func (s *Store) projectIn(tx *gorm.DB, limit int) (int, int64, error) {
 			return 0, bound, err
 		}
 	}
-	var pend []pendingRecord
-	err = tx.Raw(`SELECT r.id, r.site_id, s.org_id, r.type, r.version, r.deleted, r.data, r.xact
-FROM records r JOIN sites s ON s.id = r.site_id WHERE `+store.AfterMark("r")+` AND r.xact < ? ORDER BY r.xact, r.id LIMIT ?`, mark.Xact, mark.RecordID, bound, limit).Scan(&pend).Error
+	pend, err := pendingRecords(tx, mark, bound, limit)
 	if err != nil || len(pend) == 0 {
 		return 0, bound, err
 	}
@@ -234,6 +232,27 @@ FROM records r JOIN sites s ON s.id = r.site_id WHERE `+store.AfterMark("r")+` A
 	}
 	last := pend[len(pend)-1]
 	return len(pend), bound, store.SetProjectedMark(tx, store.RecordMark{Xact: last.Xact, RecordID: last.ID})
+}
+
+// pendingRecords reads the next records after mark, below bound, up to
+// limit, in mark order (scanned directly: gorm's reflection was a tenth
+// of a pass's time in Go).
+func pendingRecords(tx *gorm.DB, mark store.RecordMark, bound int64, limit int) ([]pendingRecord, error) {
+	rows, err := tx.Raw(`SELECT r.id, r.site_id, s.org_id, r.type, r.version, r.deleted, r.data, r.xact
+FROM records r JOIN sites s ON s.id = r.site_id WHERE `+store.AfterMark("r")+` AND r.xact < ? ORDER BY r.xact, r.id LIMIT ?`, mark.Xact, mark.RecordID, bound, limit).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	pend := make([]pendingRecord, 0, min(limit, 4096))
+	for rows.Next() {
+		var p pendingRecord
+		if err := rows.Scan(&p.ID, &p.SiteID, &p.OrgID, &p.Type, &p.Version, &p.Deleted, &p.Data, &p.Xact); err != nil {
+			return nil, err
+		}
+		pend = append(pend, p)
+	}
+	return pend, rows.Err()
 }
 
 // decodeShare is the fewest records decoding is split for.
