@@ -104,7 +104,16 @@ func (l *loader) participantRows(byID bool) (map[[2]string]bool, error) {
 				conds, args = append(conds, "record_id IN ?"), append(args, []any{ids[start:min(start+idChunk, len(ids))]})
 			}
 		}
-		if len(l.keys) > 0 {
+		switch {
+		case len(l.keys) == 0:
+		case dbx.Dialect(l.tx) == dbx.Postgres:
+			// The participants themselves, each found by the index on
+			// (site_id, participant_key); a statement of its own, as an
+			// OR with the records' ids would have the planner scan the
+			// table.
+			conds, args = append(conds, "(site_id, participant_key) IN (SELECT s, p FROM json_to_recordset(CAST(? AS json)) AS k(s text, p text))"),
+				append(args, []any{pairsJSON(l.keys)})
+		default:
 			cond, arg := "site_id IN ? AND participant_key IN ?", []any{keysOf(sites), keysOf(pks)}
 			if len(conds) > 0 { // one statement for both
 				conds[0], args[0] = "("+cond+") OR "+conds[0], append(arg, args[0]...)
@@ -265,6 +274,21 @@ func (l *loader) recordRows() error {
 		}
 	}
 	return nil
+}
+
+// pairsJSON is participants (site_id, participant_key) as a JSON array of
+// objects {"s": site_id, "p": participant_key}.
+func pairsJSON(keys map[[2]string]bool) string {
+	b := make([]byte, 0, 90*len(keys)+2)
+	b = append(b, '[')
+	for k := range keys {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(contract.AppendString(append(b, `{"s":`...), k[0]), `,"p":`...)
+		b = append(contract.AppendString(b, k[1]), '}')
+	}
+	return string(append(b, ']'))
 }
 
 func keysOf(m map[string]bool) []string {

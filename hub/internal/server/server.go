@@ -348,14 +348,25 @@ func (s *Server) waitQuiet(ctx context.Context) {
 // holder stops.
 func (s *Server) RunProjector(ctx context.Context) { s.RunBackground(ctx) }
 
+// minPass and maxPass bound the records of one projection pass.
+const (
+	minPass = 2000
+	maxPass = 16000
+)
+
 // projectOnce folds every pending record into the reporting tables, pass
 // after pass, and records the round when it did something.
 func (s *Server) projectOnce(ctx context.Context) (int, error) {
 	start := s.St.Now()
 	total := 0
 	s.waitQuiet(ctx)
-	for {
-		n, err := s.intake.ProjectPending(ctx, 2000)
+	// Passes grow while each finds as many records as it may take (a
+	// backlog, as after a restore or a full resend): a pass's fixed costs
+	// (the watermark, the all-sites rollups, statistics, the commit) are
+	// then shared by more records. A round starts small again, so the
+	// records of a sustained trickle are folded in within a short pass.
+	for size := minPass; ; {
+		n, err := s.intake.ProjectPending(ctx, size)
 		if err != nil {
 			return total, err
 		}
@@ -365,6 +376,9 @@ func (s *Server) projectOnce(ctx context.Context) (int, error) {
 		total += n
 		if n == 0 {
 			break
+		}
+		if n == size {
+			size = min(2*size, maxPass)
 		}
 	}
 	// Publish the outcomes reports of new data (or, after a start, of the

@@ -12,7 +12,7 @@ import (
 // rewrite history. Never edit a migration that has shipped; add one. Data
 // migrations log what they changed to log.
 func Migrations(log *slog.Logger) []*gormigrate.Migration {
-	return []*gormigrate.Migration{m0001Init(), m0002Outcomes(), m0003StaffAccess(), m0004AffiliatesTA(), m0005KitsTraining(), m0006CleanRecords(log), m0007TokenEpochs(), m0008RecordStoredAt(), m0009ProjectorWatermark(), m0010POMPaired(), m0011CompactAnswers(), m0012HospitalCounts(), m0013ParticipationMonths()}
+	return []*gormigrate.Migration{m0001Init(), m0002Outcomes(), m0003StaffAccess(), m0004AffiliatesTA(), m0005KitsTraining(), m0006CleanRecords(log), m0007TokenEpochs(), m0008RecordStoredAt(), m0009ProjectorWatermark(), m0010POMPaired(), m0011CompactAnswers(), m0012HospitalCounts(), m0013ParticipationMonths(), m0014RollupFillfactor()}
 }
 
 // execSteps runs a migration's statements in order, stopping at the first

@@ -24,7 +24,7 @@ import (
 
 // Open opens and migrates the hub database at dsn, closed when the test
 // ends.
-func Open(t *testing.T, dsn string) *store.Store {
+func Open(t testing.TB, dsn string) *store.Store {
 	t.Helper()
 	s, err := store.Open(context.Background(), dsn, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -43,7 +43,7 @@ func Each(t *testing.T, test func(ctx context.Context, t *testing.T, s *store.St
 
 // EnrolledSite adds an organization ("<name> org") and a site of that
 // name.
-func EnrolledSite(t *testing.T, s *store.Store, name string) store.Site {
+func EnrolledSite(t testing.TB, s *store.Store, name string) store.Site {
 	t.Helper()
 	ctx := context.Background()
 	o, err := affiliates.New(s).AddOrganization(ctx, name+" org", "peer_run", "va")
