@@ -117,3 +117,49 @@ func TestTARequestsOnTheAgent(t *testing.T) {
 	_, page = b.get("/ta-requests/" + r.ID)
 	mustContain(t, "the answered request", page, "Hold meetings at the library.", "answered", "Tess")
 }
+
+// TestTARequestLeavesPeopleOut: a request that names a participant of the
+// site (in the subject or the question), or holds an exact date, a phone
+// number, an email or a street address, is refused next to the field with
+// what was found, through the page and the API, and nothing is queued; a
+// request that describes the situation goes.
+func TestTARequestLeavesPeopleOut(t *testing.T) {
+	s := newSite(t)
+	_, dir := s.user("director@example.org", "Dana", store.RoleDirector)
+	p := s.participant("Skyler")
+	name := p.FirstName + " " + p.LastName
+	b := s.browser("director@example.org")
+	for _, c := range []struct {
+		field, subject, text, says string
+	}{
+		{"subject", "Help with " + name, "What do we do when someone stops coming?", "names \u201c" + name + "\u201d, a participant at this site"},
+		{"text", "Attendance", p.FirstName + " has missed three meetings. What helps?", "names \u201c" + p.FirstName + "\u201d"},
+		{"text", "Attendance", "Someone was hospitalized on 2026-12-03. What now?", "holds a date (\u201c2026-12-03\u201d)"},
+		{"text", "Contact", "Their sister calls 555-0141 every day.", "holds a phone number"},
+		{"text", "Contact", "Write to them at someone@example.org please.", "holds an email address"},
+		{"text", "Housing", "They moved to 554 Maple Street last week.", "holds a street address"},
+	} {
+		st, page := b.post("/ta-requests", url.Values{"subject": {c.subject}, "category": {"other"}, "text": {c.text}})
+		if st != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: %d", c.says, st)
+		}
+		fieldMarked(t, c.says, page, c.field, c.field, c.says)
+		mustContain(t, c.says+", kept", page, "Leave people out of a request to the national office")
+		var pr problem
+		if st := s.call(dir, http.MethodPost, "/api/v1/ta-requests", map[string]string{"subject": c.subject, "category": "other", "text": c.text}, &pr); st != http.StatusUnprocessableEntity || !pr.has(c.field, c.says) {
+			t.Fatalf("API, %s: %d %s", c.says, st, pr.all())
+		}
+	}
+	if reqs, _ := s.queued(); reqs != 0 {
+		t.Fatalf("%d requests queued that name or date someone", reqs)
+	}
+	// Written as a situation, it goes; a common word that is also part of
+	// a name is not a name.
+	st, _ := b.post("/ta-requests", url.Values{"subject": {"Attendance in winter"}, "category": {"other"}, "text": {"A participant has missed three meetings since last month. What helps?"}})
+	if st != http.StatusOK { // the request's page, after the redirect
+		t.Fatalf("a request without names: %d", st)
+	}
+	if reqs, _ := s.queued(); reqs != 1 {
+		t.Fatalf("%d requests queued, want 1", reqs)
+	}
+}

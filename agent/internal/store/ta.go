@@ -64,7 +64,66 @@ func (s *taStore) RaiseTARequest(ctx context.Context, u User, in TARequestInput)
 		}
 		return r, err
 	}
+	if errs := s.identifying(ctx, map[string]string{"subject": r.Subject, "text": r.Body}); len(errs) > 0 {
+		return r, errs
+	}
 	return r, s.st.DB.WithContext(ctx).Create(&r).Error
+}
+
+// identifying looks in a request's fields for what would identify or date
+// a person once it leaves the site: a participant's name, contact or
+// address as this site holds them, or any exact date, phone number, email
+// or street address (deident.FindTrace). A request describes situations,
+// not people, so such a field is refused with what was found.
+func (s *taStore) identifying(ctx context.Context, fields map[string]string) ValidationErrors {
+	var people []struct{ FirstName, LastName, Phone, Email, Address string }
+	if err := s.st.DB.WithContext(ctx).Table("participants").Select("first_name, last_name, phone, email, address").Scan(&people).Error; err != nil {
+		return ValidationErrors{{Field: "text", Msg: "The request could not be checked for names: send it again"}}
+	}
+	var errs ValidationErrors
+	for _, field := range []string{"subject", "text"} {
+		text := fields[field]
+		found := ""
+		for _, p := range people {
+			for _, name := range []string{p.FirstName + " " + p.LastName, p.LastName + ", " + p.FirstName, p.FirstName, p.LastName} {
+				if deident.NamesWord(text, name) {
+					found = "names \u201c" + name + "\u201d, a participant at this site"
+					break
+				}
+			}
+			for _, v := range []string{p.Email, p.Address} {
+				if found == "" && len(v) >= 6 && strings.Contains(strings.ToLower(text), strings.ToLower(v)) {
+					found = "holds a participant's contact details"
+				}
+			}
+			if found == "" && len(digits(p.Phone)) >= 7 && strings.Contains(digits(text), digits(p.Phone)) {
+				found = "holds a participant's phone number"
+			}
+			if found != "" {
+				break
+			}
+		}
+		if found == "" {
+			if tr, ok := deident.FindTrace(text); ok {
+				found = "holds " + tr.Kind + " (\u201c" + tr.Match + "\u201d)"
+			}
+		}
+		if found != "" {
+			errs = append(errs, ValidationError{Field: field, Msg: "Leave people out of a request to the national office: this " + found +
+				". Describe the situation without names, exact dates, phone numbers, emails or addresses (say \u201clast week\u201d rather than a date)"})
+		}
+	}
+	return errs
+}
+
+// digits keeps the digits of s.
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
 }
 
 // TARequests lists the site's TA requests, newest first.
