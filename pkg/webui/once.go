@@ -2,8 +2,15 @@ package webui
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"hash"
+	"io"
+	"maps"
+	"mime/multipart"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,10 +49,11 @@ type Once struct {
 
 // sending is a form token's first request: done is closed when it has
 // been answered, with where it sent the browser (location) and whether it
-// was carried out (ok).
+// was carried out (ok); digest is what it carried (formDigest).
 type sending struct {
 	done     chan struct{}
 	at       time.Time
+	digest   [sha256.Size]byte
 	location string
 	ok       bool
 }
@@ -58,10 +66,14 @@ func NewOnce() *Once { return &Once{sent: map[string]*sending{}, ttl: 24 * time.
 // then sent where the first went (303), so a double click lands on the
 // same page as a single one and nothing is saved twice; a first that
 // answered without sending the browser elsewhere is followed by refuse
-// (which must write the answer). A first that was refused (4xx or 5xx:
-// nothing was saved) lets the token be sent again, as after a correction.
+// (which must write the answer). A request that carries other content
+// than the first (the form edited after it was sent, then sent again:
+// formDigest) is not taken for a repeat: changed answers it (409, with
+// where the first sent the browser, "" if nowhere), and nothing is done
+// for it. A first that was refused (4xx or 5xx: nothing was saved) lets
+// the token be sent again, as after a correction, whatever it carries.
 // Requests without a token (the API, the scripts) pass as they are.
-func (o *Once) Handler(refuse func(c *gin.Context)) gin.HandlerFunc {
+func (o *Once) Handler(refuse func(c *gin.Context), changed func(c *gin.Context, saved string)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.Method != http.MethodPost {
 			c.Next()
@@ -72,8 +84,9 @@ func (o *Once) Handler(refuse func(c *gin.Context)) gin.HandlerFunc {
 			c.Next()
 			return
 		}
+		digest := formDigest(c)
 		for {
-			first, mine := o.claim(token)
+			first, mine := o.claim(token, digest)
 			if mine {
 				break
 			}
@@ -85,6 +98,11 @@ func (o *Once) Handler(refuse func(c *gin.Context)) gin.HandlerFunc {
 			}
 			if !first.ok {
 				continue // refused: nothing was saved, so this one is taken
+			}
+			if first.digest != digest {
+				changed(c, first.location)
+				c.Abort()
+				return
 			}
 			c.Set(ctxRepeat, true)
 			if first.location != "" {
@@ -100,8 +118,9 @@ func (o *Once) Handler(refuse func(c *gin.Context)) gin.HandlerFunc {
 	}
 }
 
-// claim takes token for this request, or returns the request that has it.
-func (o *Once) claim(token string) (*sending, bool) {
+// claim takes token for this request (which carries digest), or returns
+// the request that has it.
+func (o *Once) claim(token string, digest [sha256.Size]byte) (*sending, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if s := o.sent[token]; s != nil {
@@ -110,7 +129,7 @@ func (o *Once) claim(token string) (*sending, bool) {
 	if len(o.sent) >= o.max {
 		o.forget()
 	}
-	o.sent[token] = &sending{done: make(chan struct{}), at: time.Now()}
+	o.sent[token] = &sending{done: make(chan struct{}), at: time.Now(), digest: digest}
 	return nil, true
 }
 
@@ -161,4 +180,60 @@ func isClosed(ch chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// formDigest is a digest of what a posted form carries, to tell a form
+// sent again as it was from one changed since: the method and address,
+// every field but the token and the CSRF token (by name, sorted, each
+// value in order) and, for a multipart form, each file's field, name,
+// size and content. A file that cannot be read makes a digest of its own,
+// unlike any other (taken for a change, never for a repeat).
+func formDigest(c *gin.Context) [sha256.Size]byte {
+	h := sha256.New()
+	r := c.Request
+	writeField(h, r.Method, r.URL.Path, r.URL.RawQuery)
+	for _, k := range slices.Sorted(maps.Keys(r.PostForm)) {
+		if k == OnceField || k == "csrf" {
+			continue
+		}
+		writeField(h, append([]string{"field", k}, r.PostForm[k]...)...)
+	}
+	if r.MultipartForm != nil {
+		for _, k := range slices.Sorted(maps.Keys(r.MultipartForm.File)) {
+			for _, fh := range r.MultipartForm.File[k] {
+				writeField(h, "file", k, fh.Filename)
+				_ = binary.Write(h, binary.BigEndian, fh.Size)
+				h.Write(fileDigest(fh))
+			}
+		}
+	}
+	var d [sha256.Size]byte
+	h.Sum(d[:0])
+	return d
+}
+
+// writeField writes parts to h, each preceded by its length, with their
+// number first, so that no two different lists write the same bytes.
+func writeField(h hash.Hash, parts ...string) {
+	_ = binary.Write(h, binary.BigEndian, uint64(len(parts)))
+	for _, p := range parts {
+		_ = binary.Write(h, binary.BigEndian, uint64(len(p)))
+		h.Write([]byte(p))
+	}
+}
+
+// fileDigest is the digest of an uploaded file's content, or random bytes
+// when it cannot be read.
+func fileDigest(fh *multipart.FileHeader) []byte {
+	f, err := fh.Open()
+	if err == nil {
+		defer f.Close()
+		h := sha256.New()
+		if _, err = io.Copy(h, f); err == nil {
+			return h.Sum(nil)
+		}
+	}
+	b := make([]byte, sha256.Size)
+	_, _ = rand.Read(b)
+	return b
 }

@@ -2,6 +2,7 @@ package webui
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -51,6 +52,20 @@ func (r Refusals) TextPage(c *gin.Context, field string) {
 func (r Refusals) SentAlready(c *gin.Context) {
 	r.Render(c, http.StatusConflict, "error.html", gin.H{"Title": i18n.M("This form was sent already"),
 		"Message": i18n.M("It was carried out once, when it was first sent; nothing was done again. Go back to the page to see the result.")})
+}
+
+// SentChanged answers a page form sent again with the token of one
+// carried out already but with other content (Once): the first was saved,
+// this one is not, and the page says so, with a link to what the first
+// saved (saved, where it sent the browser; no link when it is not an
+// address of this program).
+func (r Refusals) SentChanged(c *gin.Context, saved string) {
+	if !strings.HasPrefix(saved, "/") || strings.HasPrefix(saved, "//") || strings.HasPrefix(saved, "/\\") {
+		saved = ""
+	}
+	r.Render(c, http.StatusConflict, "sent_changed.html", gin.H{"Title": i18n.M("This form was sent already"),
+		"Message": i18n.M("This form was already sent and saved"), "Saved": saved, "SavedLink": i18n.M("see what it saved"),
+		"Next": i18n.M("What you changed since was not saved: open the form again and send your changes.")})
 }
 
 // RefusedTitle is the title of the page that refuses a request's address

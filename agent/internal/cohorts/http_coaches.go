@@ -64,8 +64,48 @@ func (s *Coaches) APIUpdateCoach(c *gin.Context) {
 	if u.Role != store.RoleDirector {
 		in.UserID = cur.UserID
 	}
-	co, err := s.St.Coaches.UpdateCoach(c.Request.Context(), cur.ID, in)
+	co, err := s.updateCoach(c, cur, in)
 	s.Reply(c, http.StatusOK, coachView(co, s.St.Now()), err)
+}
+
+// updateCoach changes coach cur's profile to in: the one way of the API
+// (PUT) and of the Coaches page's account form. A change of the account
+// the coach signs in with is audited, with the account's email.
+func (s *Coaches) updateCoach(c *gin.Context, cur store.Coach, in store.CoachInput) (store.Coach, error) {
+	ctx := c.Request.Context()
+	co, err := s.St.Coaches.UpdateCoach(ctx, cur.ID, in)
+	if err != nil || co.UserID == cur.UserID {
+		return co, err
+	}
+	detail := "no account"
+	if co.UserID != "" {
+		accounts, err := s.St.Users(ctx, store.RoleCoach)
+		if err != nil {
+			return co, err
+		}
+		for _, a := range accounts {
+			if a.ID == co.UserID {
+				detail = "account " + a.Email
+			}
+		}
+	}
+	return co, s.St.Audit(ctx, web.CurrentUser(c), "link_coach_account", "coach", co.ID, detail)
+}
+
+// LinkAccountSubmit links coach :cid to the account chosen on the Coaches
+// page ("" for none), keeping the rest of the coach's profile.
+func (s *Coaches) LinkAccountSubmit(c *gin.Context) {
+	in := store.CoachInput{UserID: c.PostForm("user_id")}
+	cur, err := s.St.Coaches.Coach(c.Request.Context(), c.Param("cid"))
+	if err == nil {
+		in.Name, in.Email, in.Bio = cur.Name, cur.Email, cur.Bio
+		_, err = s.updateCoach(c, cur, in)
+	}
+	if err != nil {
+		s.coachFormFail(c, err, "AccountErrors", "AccountCoach", in)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/coaches")
 }
 
 func (s *Coaches) APICertify(c *gin.Context) {
@@ -86,7 +126,8 @@ func (s *Coaches) showCoaches(c *gin.Context, status int, data gin.H) {
 		return
 	}
 	data["Title"], data["Coaches"], data["Today"], data["WarnDays"] = "Coaches", cs, s.St.Now(), store.ExpiryWarnDays
-	// Coach accounts not yet linked to a coach, for the add form.
+	// Coach accounts not yet linked to a coach, for the add form and the
+	// account forms.
 	accounts, err := s.St.Users(c.Request.Context(), store.RoleCoach)
 	if err != nil {
 		s.Respond(c, err)
@@ -99,14 +140,16 @@ func (s *Coaches) showCoaches(c *gin.Context, status int, data gin.H) {
 		}
 	}
 	var free []store.User
-	emails := map[string]string{}
-	for _, u := range accounts {
-		emails[u.ID] = u.Email
+	emails, byID := map[string]string{}, map[string]*store.User{}
+	for i, u := range accounts {
+		emails[u.ID], byID[u.ID] = u.Email, &accounts[i]
 		if linked[u.ID] == "" {
 			free = append(free, u)
 		}
 	}
-	data["FreeAccounts"], data["AccountEmails"] = free, emails
+	// The accounts by id, for each coach's account form: its own, then
+	// the free ones.
+	data["FreeAccounts"], data["AccountEmails"], data["Accounts"] = free, emails, byID
 	if _, ok := data["Form"]; !ok {
 		data["Form"] = store.CoachInput{}
 	}

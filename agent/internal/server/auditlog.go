@@ -29,7 +29,7 @@ var auditActions = map[string]string{
 	"record_meeting": "Recorded a meeting", "update_meeting": "Changed a meeting", "delete_meeting": "Removed a meeting",
 	"add_account": "Added a staff account", "enable_account": "Enabled an account", "disable_account": "Disabled an account",
 	"set_password": "Set an account's password", "link_hub_certification": "Linked a coach's hub certification",
-	"stipend_report": "Exported the stipend report", "view_stipends": "Viewed the month's stipends",
+	"link_coach_account": "Changed the account a coach signs in with", "stipend_report": "Exported the stipend report", "view_stipends": "Viewed the month's stipends",
 	"import_participants": "Imported participants", "import_coaches": "Imported coaches", "import_interviews": "Imported interviews",
 }
 

@@ -201,6 +201,7 @@ var agentMatrix = map[string]agentRoute{
 	"POST /coaches":                        {may: directorOnly, path: "/coaches", body: map[string]any{"name": "Lee Added", "email": "lee@example.org"}},
 	"POST /coaches/:cid/certification":     {may: directorOnly, path: "/coaches/{coachZ}/certification", body: map[string]any{"code": "PLC-8", "certified_until": "2027-06-30"}},
 	"POST /coaches/:cid/hub-certification": {may: directorOnly, path: "/coaches/{coachY}/hub-certification", body: map[string]any{"code": hubCertCode2}},
+	"POST /coaches/:cid/account":           {may: directorOnly, path: "/coaches/{coachZ}/account", body: map[string]any{"user_id": ""}},
 	"GET /accounts":                        {may: directorOnly, path: "/accounts"},
 	"POST /accounts":                       {may: directorOnly, path: "/accounts", body: map[string]any{"name": "New Coach", "email": "newcoach@example.org", "password": password}},
 	"POST /accounts/:uid/disable":          {may: directorOnly, path: "/accounts/{target}/disable"},

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -74,5 +75,69 @@ func TestSameFormSentManyTimes(t *testing.T) {
 	}
 	if after, _ := s.st.Coaches.Coaches(ctx); len(after) != len(coaches)+2 {
 		t.Errorf("after a second coach: %d more, want 2", len(after)-len(coaches))
+	}
+}
+
+// TestSameFormSentAgainChanged: the add-participant form sent, then
+// edited and sent again with the same token (the browser's back button),
+// is not taken for a repeat: the second answer is a 409 page that links
+// to the participant the first saved and says the changes were not saved,
+// and no one else is added; sent again as it first was, it is a repeat
+// (the first's page, nothing added).
+func TestSameFormSentAgainChanged(t *testing.T) {
+	s := newMTSite(t)
+	ctx := context.Background()
+	b := s.browser("dir@example.org")
+	st, page := b.get("/participants")
+	m := onceInput.FindStringSubmatch(page)
+	if st != http.StatusOK || m == nil {
+		t.Fatalf("GET /participants: %d, no form token", st)
+	}
+	form := func(first string) url.Values {
+		return url.Values{"first_name": {first}, "last_name": {"Person"}, "birth_date": {"1980-01-01"},
+			"enrolled_on": {"2026-01-12"}, "agreement_signed_on": {"2026-01-12"}, "informed_consent": {"true"}, "manages_finances": {"true"},
+			"sets_goals": {"true"}, "accepts_responsibilities": {"true"}, "once": {m[1]}}
+	}
+	before, err := s.st.Participants.Participants(ctx)
+	s.must(err)
+	if st, _ := b.post("/participants", form("Orla")); st != http.StatusOK {
+		t.Fatalf("first sending: %d", st)
+	}
+	after, err := s.st.Participants.Participants(ctx)
+	s.must(err)
+	if len(after) != len(before)+1 {
+		t.Fatalf("first sending added %d participants", len(after)-len(before))
+	}
+	var orla string
+	for _, p := range after {
+		if p.FirstName == "Orla" {
+			orla = p.ID
+		}
+	}
+	st, page = b.post("/participants", form("Pavel"))
+	if st != http.StatusConflict {
+		t.Errorf("sent again with another name: %d, want 409", st)
+	}
+	mustContain(t, "the form sent again changed", page, `href="/participants/`+orla+`?added=1"`, "This form was already sent and saved",
+		"What you changed since was not saved: open the form again and send your changes.")
+	if strings.Contains(page, "Pavel") {
+		t.Errorf("the page of the changed form shows the name that was not saved")
+	}
+	again, err := s.st.Participants.Participants(ctx)
+	s.must(err)
+	if len(again) != len(after) {
+		t.Errorf("the changed form added %d participants", len(again)-len(after))
+	}
+	for _, p := range again {
+		if p.FirstName == "Pavel" {
+			t.Errorf("the changed form saved Pavel")
+		}
+	}
+	st, page = b.post("/participants", form("Orla"))
+	if st != http.StatusOK || !strings.Contains(page, "Orla") {
+		t.Errorf("sent again unchanged: %d, want the first's page", st)
+	}
+	if last, _ := s.st.Participants.Participants(ctx); len(last) != len(after) {
+		t.Errorf("the form sent again unchanged added %d participants", len(last)-len(after))
 	}
 }

@@ -268,6 +268,7 @@ func (s *Server) pageRoutes(a access) []route {
 		{staffPages, post, "/coaches", chain(director, h.coaches.AddCoachSubmit)},
 		{staffPages, post, "/coaches/:cid/certification", chain(director, h.coaches.CertifySubmit)},
 		{staffPages, post, "/coaches/:cid/hub-certification", chain(director, h.coaches.LinkHubCertSubmit)},
+		{staffPages, post, "/coaches/:cid/account", chain(director, h.coaches.LinkAccountSubmit)},
 		// Staff pages: the staff accounts (the Program Director's).
 		{staffPages, get, "/accounts", chain(director, h.accounts.accountsPage)},
 		{staffPages, post, "/accounts", repeatsOwn(director, h.accounts.addAccountSubmit)},

@@ -90,7 +90,7 @@ func (s *Server) Handler() http.Handler {
 		r.Use(s.metrics.Middleware())
 	}
 	routes := s.routes()
-	r.Use(auth.SecurityHeaders(s.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), web.Language(s.SecureCookies), textx.FormGuard(s.RefuseText), textx.SingleFields(s.Refusals().Query, ownRepeats(routes), "skills", "present", "participant_id"), textx.QueryGuard(s.Refusals().Query, web.IsAPI), webui.NewOnce().Handler(s.Refusals().SentAlready))
+	r.Use(auth.SecurityHeaders(s.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), web.Language(s.SecureCookies), textx.FormGuard(s.RefuseText), textx.SingleFields(s.Refusals().Query, ownRepeats(routes), "skills", "present", "participant_id"), textx.QueryGuard(s.Refusals().Query, web.IsAPI), webui.NewOnce().Handler(s.Refusals().SentAlready, s.Refusals().SentChanged))
 	r.HandleMethodNotAllowed = true
 	// The client address (for the rate limits): X-Forwarded-For counts
 	// only from a reverse proxy on this machine.

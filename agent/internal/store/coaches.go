@@ -27,7 +27,7 @@ func (s *coachStore) AddCoach(ctx context.Context, in CoachInput) (Coach, error)
 	now := s.st.Now()
 	c := Coach{ID: uuid.NewString(), UserID: in.UserID, Name: in.Name, Email: in.Email, Bio: in.Bio, Active: true, CreatedAt: now, UpdatedAt: now}
 	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := checkUser(tx, in.UserID); err != nil {
+		if err := checkUser(tx, in.UserID, c.ID); err != nil {
 			return err
 		}
 		return tx.Create(&c).Error
@@ -35,7 +35,10 @@ func (s *coachStore) AddCoach(ctx context.Context, in CoachInput) (Coach, error)
 	return c, err
 }
 
-func checkUser(tx *gorm.DB, userID string) error {
+// checkUser refuses an account coach coachID cannot sign in with: one
+// that is not a coach's account at this site, or that another coach
+// signs in with already (an account sees one coach's cohorts).
+func checkUser(tx *gorm.DB, userID, coachID string) error {
 	if userID == "" {
 		return nil
 	}
@@ -45,6 +48,12 @@ func checkUser(tx *gorm.DB, userID string) error {
 	}
 	if n == 0 {
 		return &ValidationError{Field: "user_id", Msg: "Choose a coach's account at this site"}
+	}
+	if err := tx.Model(&Coach{}).Where("user_id = ? AND id <> ?", userID, coachID).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return &ValidationError{Field: "user_id", Msg: "Another coach signs in with this account: choose an account no coach has"}
 	}
 	return nil
 }
@@ -59,7 +68,7 @@ func (s *coachStore) UpdateCoach(ctx context.Context, id string, in CoachInput) 
 		if err := tx.First(&c, "id = ?", id).Error; err != nil {
 			return notFound(err)
 		}
-		if err := checkUser(tx, in.UserID); err != nil {
+		if err := checkUser(tx, in.UserID, c.ID); err != nil {
 			return err
 		}
 		c.Name, c.Email, c.Bio, c.UserID, c.UpdatedAt = in.Name, in.Email, in.Bio, in.UserID, s.st.Now()
