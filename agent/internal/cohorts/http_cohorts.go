@@ -25,6 +25,8 @@ func (s *Cohorts) auditMembership(c *gin.Context, action, participantID string) 
 }
 
 // addMember adds a participant to cohort :cid, the attempt audited first.
+// Its handlers let through only a participant the user already sees
+// (MaySee): putting someone in a coach's cohort lets the coach see them.
 // A participant whose program year has ended joins only when the person
 // confirms (confirmed).
 func (s *Cohorts) addMember(c *gin.Context, participantID, joinedOn string, confirmed bool) error {
@@ -68,7 +70,7 @@ func (s *Cohorts) APIAddMember(c *gin.Context) {
 		JoinedOn         string `json:"joined_on"`
 		ConfirmYearEnded bool   `json:"confirm_year_ended"`
 	}
-	if !web.BindJSON(c, &in) {
+	if !web.BindJSON(c, &in) || !s.MaySee(c, in.ParticipantID) {
 		return
 	}
 	if err := s.addMember(c, in.ParticipantID, in.JoinedOn, in.ConfirmYearEnded); err != nil {
@@ -187,6 +189,9 @@ func (s *Cohorts) ShowCohortPage(c *gin.Context, status int, data gin.H) {
 
 func (s *Cohorts) AddMemberSubmit(c *gin.Context) {
 	pid, joined := c.PostForm("participant_id"), c.PostForm("joined_on")
+	if !s.MaySee(c, pid) {
+		return
+	}
 	if err := s.addMember(c, pid, joined, c.PostForm(store.YearEndedField) == "yes"); err != nil {
 		fe, ok := web.FieldErrors(c, err)
 		if !ok {

@@ -271,12 +271,16 @@ func (s *Meetings) MeetingsSection(c *gin.Context, v store.CohortView, data gin.
 		return err
 	}
 	data["Meetings"], data["MeetingOptions"], data["MeetingPlans"], data["MeetingSkills"] = ms, o, planOptions(rel, o.Plans), rel.Skills
-	data["MeetingPeople"] = memberOptions(v.Members)
+	people, err := s.St.Meetings.Attendees(ctx, v.Cohort.ID, today)
+	if err != nil {
+		return err
+	}
+	data["MeetingPeople"] = memberOptions(people)
 	data["MeetingRecorded"] = map[string]string{"recorded": "recorded", "updated": "corrected", "deleted": "deleted"}[c.Query("meeting")]
 	if _, ok := data["MeetingForm"]; !ok {
 		f := meetingForm{HeldOn: today, Present: map[string]bool{}, Skills: map[string]bool{}, Attended: "yes"}
-		for _, id := range v.MemberIDs {
-			f.Present[id] = true
+		for _, p := range people {
+			f.Present[p.ID] = true
 		}
 		data["MeetingForm"] = f
 	}
@@ -284,21 +288,31 @@ func (s *Meetings) MeetingsSection(c *gin.Context, v store.CohortView, data gin.
 }
 
 // MeetingSubmit records a meeting from the cohort page's form. A group's
-// attendance is a box per current member (ticked: present); a one-to-one
-// meeting names its participant and whether they came.
+// attendance is a box per member the form lists (those a meeting today
+// lists: store Attendees; ticked: present); a one-to-one meeting names its
+// participant and whether they came.
 func (s *Meetings) MeetingSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
-	v, err := s.St.Cohorts.ViewCohort(ctx, c.Param("cid"))
+	coh, err := s.St.Cohorts.Cohort(ctx, c.Param("cid"))
 	if err != nil {
 		s.Respond(c, err)
 		return
 	}
-	f, in := meetingFromForm(c, v.Cohort.Model, v.MemberIDs)
+	people, err := s.St.Meetings.Attendees(ctx, coh.ID, s.St.Now().Format("2006-01-02"))
+	if err != nil {
+		s.Respond(c, err)
+		return
+	}
+	ids := make([]string, len(people))
+	for i, p := range people {
+		ids[i] = p.ID
+	}
+	f, in := meetingFromForm(c, coh.Model, ids)
 	if _, err := s.recordMeeting(c, in); err != nil {
 		s.meetingFormErr(c, err, f, s.ShowCohort)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/cohorts/"+v.Cohort.ID+"?meeting=recorded#meetings")
+	c.Redirect(http.StatusSeeOther, "/cohorts/"+coh.ID+"?meeting=recorded#meetings")
 }
 
 // meetingFromForm reads the meeting form. A group's attendance is a box
@@ -367,23 +381,36 @@ func memberOptions(ps []store.Participant) []web.Option {
 	return out
 }
 
+// notMember is said of attendance naming someone who is not a current
+// member of the cohort: they are never named (the form lists members only,
+// so the id came from elsewhere, perhaps someone the user may not see).
+const notMember = "Someone marked present or absent is not a member of this cohort on the meeting's day: reload the page and mark the members it lists"
+
 // meetingErrors are a meeting form's mistakes: by field, the message
 // next to it (next: a participant's attendance, "attendance.<id>", is
-// shown with the attendance, led by their name), and the summary's line,
-// led by the field's label (lines).
+// shown with the attendance, led by their name when they are a current
+// member of the cohort, else said once as notMember), and the summary's
+// line, led by the field's label (lines).
 func (s *Meetings) meetingErrors(c *gin.Context, fe map[string]string) (next, lines map[string]string, err error) {
 	labels := map[string]string{"held_on": "Date", "lesson_plan": "Lesson plan", "attendance": "Attendance", "skills": "Skills practised", "notes": "Notes", "cohort": "Cohort"}
 	next, lines = map[string]string{}, map[string]string{}
+	var names map[string]string
 	var people []string
+	stranger := false
 	for field, msg := range fe {
 		label, ok := labels[field]
 		if id, isPerson := strings.CutPrefix(field, "attendance."); isPerson {
-			label = "A participant"
-			if p, err := s.St.Participants.Participant(c.Request.Context(), id); err == nil {
-				label = p.FirstName + " " + p.LastName
-			} else if !errors.Is(err, store.ErrNotFound) {
-				return nil, nil, err
+			if names == nil {
+				if names, err = s.memberNames(c); err != nil {
+					return nil, nil, err
+				}
 			}
+			name, member := names[id]
+			if !member {
+				stranger = true
+				continue
+			}
+			label = name
 			people = append(people, label+": "+msg)
 		} else {
 			if !ok {
@@ -393,10 +420,27 @@ func (s *Meetings) meetingErrors(c *gin.Context, fe map[string]string) (next, li
 		}
 		lines[field] = label + ": " + msg
 	}
+	if stranger {
+		people = append(people, notMember)
+		lines["attendance.-"] = notMember
+	}
 	if len(people) > 0 {
 		sort.Strings(people)
 		people = append([]string{next["attendance"]}, people...)
 		next["attendance"] = strings.TrimPrefix(strings.Join(people, "; "), "; ")
 	}
 	return next, lines, nil
+}
+
+// memberNames are the names of cohort :cid's current members, by id.
+func (s *Meetings) memberNames(c *gin.Context) (map[string]string, error) {
+	v, err := s.St.Cohorts.ViewCohort(c.Request.Context(), c.Param("cid"))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(v.Members))
+	for _, p := range v.Members {
+		out[p.ID] = p.FirstName + " " + p.LastName
+	}
+	return out, nil
 }

@@ -235,8 +235,17 @@ func seedActivity(ctx context.Context, st *store.Store, rnd *rand.Rand, rel prog
 				skills = sk[:1]
 			}
 		}
+		// Those a meeting on the day lists: not before they joined nor
+		// after their program year ended.
+		present, err := st.Meetings.Attendees(ctx, coh.ID, day(d))
+		if err != nil {
+			return err
+		}
+		if len(present) == 0 {
+			continue
+		}
 		if coh.Model == program.ModelSocialExplorations {
-			for _, p := range members {
+			for _, p := range present {
 				if _, err := st.Meetings.RecordMeeting(ctx, coh.ID, "demo", store.MeetingInput{HeldOn: day(d), LessonPlan: plan, Skills: skills, Attendance: map[string]bool{p.ID: true}}); err != nil {
 					return err
 				}
@@ -244,7 +253,7 @@ func seedActivity(ctx context.Context, st *store.Store, rnd *rand.Rand, rel prog
 			continue
 		}
 		att := map[string]bool{}
-		for i, p := range members {
+		for i, p := range present {
 			att[p.ID] = i == 0 || rnd.IntN(6) > 0
 		}
 		if _, err := st.Meetings.RecordMeeting(ctx, coh.ID, "demo", store.MeetingInput{HeldOn: day(d), LessonPlan: plan, Skills: skills, Attendance: att}); err != nil {

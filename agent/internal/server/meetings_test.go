@@ -263,7 +263,10 @@ func TestMeetingsOnTheCohortPage(t *testing.T) {
 		t.Fatalf("a bad meeting form: %d", st)
 	}
 	mustContain(t, "bad meeting form", body, `id="error-summary"`, "nothing was saved", "Lesson plan: \u201cEffective listening\u201d is a plan for another theme",
-		"Out Example: is not a member", "Skills practised: name at least one", "Role play went well.")
+		"Someone marked present or absent is not a member of this cohort on the meeting&#39;s day", "Skills practised: name at least one", "Role play went well.")
+	if strings.Contains(body, "Out Example") {
+		t.Error("the refused form names the participant who is not a member")
+	}
 	if ms, _ := s.st.Meetings.Meetings(context.Background(), s.group.ID, 0); len(ms) != 0 {
 		t.Fatal("a refused form stored a meeting")
 	}

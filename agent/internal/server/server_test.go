@@ -62,7 +62,12 @@ func TestSiteOperationsThroughTheAPI(t *testing.T) {
 	if st := s.call(c1tok, "GET", "/api/v1/participants/"+p2.ID, nil, nil); st != 403 {
 		t.Fatalf("coach views someone not theirs: %d", st)
 	}
-	// Members: the cohort says what the group still needs.
+	// Members: the coach cannot put in their cohort someone they do not
+	// see; the director can, and the cohort says what the group still
+	// needs.
+	if st := s.call(c1tok, "POST", "/api/v1/cohorts/"+g1.ID+"/members", map[string]string{"participant_id": p2.ID, "joined_on": "2026-01-12"}, nil); st != 403 {
+		t.Fatalf("coach adds someone not theirs: %d", st)
+	}
 	var view struct {
 		Group struct {
 			Workable bool
@@ -70,7 +75,7 @@ func TestSiteOperationsThroughTheAPI(t *testing.T) {
 		}
 		Theme string `json:"theme"`
 	}
-	if st := s.call(c1tok, "POST", "/api/v1/cohorts/"+g1.ID+"/members", map[string]string{"participant_id": p2.ID, "joined_on": "2026-01-12"}, &view); st != 200 {
+	if st := s.call(dir, "POST", "/api/v1/cohorts/"+g1.ID+"/members", map[string]string{"participant_id": p2.ID, "joined_on": "2026-01-12"}, &view); st != 200 {
 		t.Fatalf("add member: %d", st)
 	}
 	if view.Group.Workable || len(view.Group.Actions) == 0 || view.Theme != "Thoughts & Beliefs" {
@@ -103,7 +108,7 @@ func TestSiteOperationsThroughTheAPI(t *testing.T) {
 	// Joining the cohort and the coach's view are recorded; the refused
 	// view is not.
 	s.call(dir, "GET", "/api/v1/audit?participant="+p2.ID, nil, &log)
-	if len(log) != 2 || log[1].Action != "add_to_cohort" || log[0].Action != "view" {
+	if len(log) != 2 || log[1].Action != "add_to_cohort" || log[1].UserName != "Dana" || log[0].Action != "view" {
 		t.Fatalf("audit of p2: %+v", log)
 	}
 }

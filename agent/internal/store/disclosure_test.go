@@ -72,7 +72,7 @@ func (s *clockSite) enroll(t *testing.T, birth, enrolled string, before int, joi
 // meeting records a meeting of the site's cohort with every member present.
 func (s *clockSite) meeting(t *testing.T, day string) {
 	t.Helper()
-	members, err := membersOn(s.st.DB, s.coh.ID, day)
+	members, _, err := membersOn(s.st.DB, s.coh.ID, day)
 	if err != nil {
 		t.Fatal(err)
 	}

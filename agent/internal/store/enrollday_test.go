@@ -66,7 +66,7 @@ func (s *monthsSite) step(t *testing.T, day time.Time) {
 	// present: the others are marked absent, so that everyone enrolled in
 	// May has the same attendance whatever day they joined.
 	if day.Weekday() == time.Tuesday && ds >= "2026-05-05" {
-		members, err := membersOn(s.st.DB, s.coh.ID, ds)
+		members, _, err := membersOn(s.st.DB, s.coh.ID, ds)
 		must(err)
 		att := map[string]bool{}
 		for id := range members {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -139,21 +140,82 @@ func everMembers(tx *gorm.DB, cohortID string) ([]string, error) {
 }
 
 // membersOn returns the cohort's members on a day: joined by then, not
-// left and not withdrawn before it.
-func membersOn(tx *gorm.DB, cohortID, day string) (map[string]bool, error) {
+// left and not withdrawn before it, and not past their program year. A
+// member whose program year ended before the day is not in it (ended):
+// a meeting after their year is not theirs, unless they joined the cohort
+// after their year ended (added with ConfirmYearEnded, to take part all
+// the same).
+func membersOn(tx *gorm.DB, cohortID, day string) (members, ended map[string]bool, err error) {
 	var rows []struct {
-		ParticipantID string
-		WithdrawnAt   *time.Time
+		ParticipantID, EnrolledOn, JoinedOn string
+		WithdrawnAt                         *time.Time
 	}
-	err := tx.Raw(`SELECT m.participant_id, p.withdrawn_at FROM cohort_members m JOIN participants p ON p.id = m.participant_id
+	err = tx.Raw(`SELECT m.participant_id, p.enrolled_on, m.joined_on, p.withdrawn_at FROM cohort_members m JOIN participants p ON p.id = m.participant_id
 WHERE m.cohort_id = ? AND m.joined_on <= ? AND (m.left_on = '' OR m.left_on > ?)`, cohortID, day, day).Scan(&rows).Error
-	out := map[string]bool{}
+	members, ended = map[string]bool{}, map[string]bool{}
 	for _, r := range rows {
-		if r.WithdrawnAt == nil || r.WithdrawnAt.UTC().Format(dateLayout) >= day {
-			out[r.ParticipantID] = true
+		if r.WithdrawnAt != nil && r.WithdrawnAt.UTC().Format(dateLayout) < day {
+			continue
+		}
+		if enrolled, ok := parseDate(r.EnrolledOn); ok {
+			if last := rules.YearEnd(enrolled).Format(dateLayout); day > last && r.JoinedOn <= last {
+				ended[r.ParticipantID] = true
+				continue
+			}
+		}
+		members[r.ParticipantID] = true
+	}
+	return members, ended, err
+}
+
+// Attendees are the members of a cohort a meeting on day lists, by name
+// (see membersOn): the form recording a meeting offers them.
+func (s *meetingStore) Attendees(ctx context.Context, cohortID, day string) ([]Participant, error) {
+	members, _, err := membersOn(s.st.DB.WithContext(ctx), cohortID, day)
+	if err != nil || len(members) == 0 {
+		return []Participant{}, err
+	}
+	var ps []Participant
+	err = s.st.DB.WithContext(ctx).Where("id IN ?", slices.Collect(maps.Keys(members))).Order("last_name, first_name, id").Find(&ps).Error
+	return ps, err
+}
+
+// keepRecorded puts back among a meeting's members, for its correction,
+// those whose program year had ended by its day (ended) but whom it was
+// recorded with (meetings recorded before attendance left them out): a
+// correction of such a meeting marks them as it did, rather than fail.
+func keepRecorded(tx *gorm.DB, meetingID string, members, ended map[string]bool) error {
+	if meetingID == "" || len(ended) == 0 {
+		return nil
+	}
+	var ids []string
+	if err := tx.Model(&MeetingAttendance{}).Where("meeting_id = ?", meetingID).Pluck("participant_id", &ids).Error; err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if ended[id] {
+			members[id] = true
+			delete(ended, id)
 		}
 	}
-	return out, err
+	return nil
+}
+
+// yearEndedAttendance refuses attendance naming a member whose program
+// year ended before the meeting's day (ended), and gives the attendance
+// without them, for the other checks (they are not also told they are not
+// members).
+func yearEndedAttendance(ended, attendance map[string]bool) (ValidationErrors, map[string]bool) {
+	var errs ValidationErrors
+	rest := make(map[string]bool, len(attendance))
+	for id, present := range attendance {
+		if ended[id] {
+			errs = append(errs, ValidationError{Field: "attendance." + id, Msg: "their program year ended before the meeting's day: leave them off its attendance"})
+			continue
+		}
+		rest[id] = present
+	}
+	return errs, rest
 }
 
 // RecordMeeting records a meeting of a cohort. The store applies the
@@ -245,11 +307,18 @@ func (s *meetingStore) saveMeeting(ctx context.Context, cohortID, meetingID, rec
 				m.ProgramMonth, m.Theme = month, th.Code
 				errs = append(errs, problemsToFields(rules.CheckLessonPlan(rel, th, in.LessonPlan))...)
 			}
-			members, err := membersOn(tx, cohortID, in.HeldOn)
+			members, ended, err := membersOn(tx, cohortID, in.HeldOn)
 			if err != nil {
 				return err
 			}
-			errs = append(errs, problemsToFields(rules.CheckAttendance(c.Model, members, in.Attendance))...)
+			if err := keepRecorded(tx, meetingID, members, ended); err != nil {
+				return err
+			}
+			late, attendance := yearEndedAttendance(ended, in.Attendance)
+			errs = append(errs, late...)
+			if len(late) == 0 || len(attendance) > 0 { // (a one-to-one with them alone: its one message)
+				errs = append(errs, problemsToFields(rules.CheckAttendance(c.Model, members, attendance))...)
+			}
 		}
 		if len(errs) > 0 {
 			sort.SliceStable(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })

@@ -56,7 +56,7 @@ func (s *App) ParticipantAccess(action string) gin.HandlerFunc {
 				s.Respond(c, store.ErrNotFound) // "No such participant."
 				return
 			}
-			s.Forbid(c, "This participant is not in one of your cohorts.")
+			s.Forbid(c, notYours)
 			return
 		}
 		line, err := s.St.AuditAttempt(c.Request.Context(), u, action, "participant", id, c.Request.Method+" "+c.FullPath())
@@ -72,6 +72,36 @@ func (s *App) ParticipantAccess(action string) gin.HandlerFunc {
 			}
 		}
 	}
+}
+
+// notYours is the refusal of a participant the user may not see.
+const notYours = "This participant is not in one of your cohorts."
+
+// MaySee reports whether the signed-in user may name participant id in
+// something they change (a cohort's members): a director may name anyone;
+// a coach only someone they already see (store.CanSee). Naming someone
+// they may not see is refused as ParticipantAccess refuses them (403, the
+// "not allowed" page) and reports false; nothing is audited, as nothing
+// was let through. An id that names no participant passes, for the
+// action's own check to answer it as a mistake in the field.
+func (s *App) MaySee(c *gin.Context, id string) bool {
+	ctx := c.Request.Context()
+	ok, err := s.St.CanSee(ctx, CurrentUser(c), id)
+	if err != nil {
+		s.Respond(c, err)
+		return false
+	}
+	if ok {
+		return true
+	}
+	if _, err := s.St.Participants.Participant(ctx, id); errors.Is(err, store.ErrNotFound) {
+		return true
+	} else if err != nil {
+		s.Respond(c, err)
+		return false
+	}
+	s.Forbid(c, notYours)
+	return false
 }
 
 // OwnCoachID is the coach id whose cohorts a user sees ("" for a director,
