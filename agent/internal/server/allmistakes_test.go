@@ -71,4 +71,3 @@ func TestIntakeShowsEveryMistakeAtOnce(t *testing.T) {
 		}
 	}
 }
-
