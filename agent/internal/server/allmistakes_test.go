@@ -1,12 +1,18 @@
 package server_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"html"
+	"mime/multipart"
+	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/pkg/program"
 )
 
 // eligibilityMsgs are the four checklist messages, as they read next to
@@ -70,4 +76,94 @@ func TestIntakeShowsEveryMistakeAtOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+// importPage sends a file through the import page, as a browser does.
+func (s *site) importPage(tok, kind, dryRun, file string) (int, string) {
+	s.t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	_ = w.WriteField("kind", kind)
+	_ = w.WriteField("dry_run", dryRun)
+	fw, _ := w.CreateFormFile("file", kind+".csv")
+	_, _ = fw.Write([]byte(file))
+	_ = w.Close()
+	st, _, page := s.send(tok, http.MethodPost, "/import", w.FormDataContentType(), &buf)
+	return st, html.UnescapeString(string(page))
+}
+
+// TestImportListsEveryProblem: a cell with a control character does not
+// hide the other rows' problems; a line that is not CSV is said in words;
+// counts are singular or plural as they should be.
+func TestImportListsEveryProblem(t *testing.T) {
+	s := newSite(t)
+	_, dir := s.user("dir@example.org", "Dana", store.RoleDirector)
+	header := "first_name,last_name,birth_date,enrolled_on,agreement_signed_on,informed_consent,manages_finances,sets_goals,accepts_responsibilities,email\n"
+	bad := header +
+		"Avery,Stone,1980-02-03,2025-09-01,2025-09-01,yes,yes,yes,yes,\n" +
+		"Sam,Reed,2030-01-01,2025-09-01,2025-09-01,yes,maybe,yes,yes,bad\n" +
+		"Jo\x07,Lane,1981-02-03,2025-09-01,2025-09-01,yes,yes,yes,yes,\n"
+	var prob problem
+	st, _, body := s.do(dir, http.MethodPost, "/api/v1/import/participants", "text/csv", strings.NewReader(bad))
+	if err := json.Unmarshal(body, &prob); st != 422 || err != nil {
+		t.Fatalf("bad file: %d %s", st, body)
+	}
+	want := []string{"row 3.birth_date", "row 3.email", "row 3.manages_finances", "row 4.first_name"}
+	var got []string
+	for _, e := range prob.Errors {
+		got = append(got, e.Field)
+	}
+	slices.Sort(got)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("the problems listed are %v, want %v: %s", got, want, prob.all())
+	}
+	st, page := s.importPage(dir, "participants", "true", bad)
+	mustContain(t, "page, bad file", page, "The file has 4 problems; nothing was imported.", "The file has 4 problems, listed below by row",
+		"<td>3</td><td>email</td>", "<td>4</td><td>first_name</td><td>holds a control")
+	if st != 422 || strings.Contains(page, "(s)") {
+		t.Errorf("page, bad file: %d, or a count with (s)", st)
+	}
+
+	// One problem, one row: singular.
+	one := header + "Avery,Stone,1980-02-03,2025-09-01,2025-09-01,yes,yes,yes,maybe,\n"
+	_, page = s.importPage(dir, "participants", "true", one)
+	mustContain(t, "page, one problem", page, "The file has 1 problem; nothing was imported.", "The file has 1 problem, listed below")
+	good := header + "Avery,Stone,1980-02-03,2025-09-01,2025-09-01,yes,yes,yes,yes,\n"
+	_, page = s.importPage(dir, "participants", "true", good)
+	mustContain(t, "page, dry run", page, "1 participant checked:")
+	_, page = s.importPage(dir, "participants", "false", good)
+	mustContain(t, "page, import", page, "1 participant imported.")
+	_, page = s.importPage(dir, "coaches", "false", "name\nCasey\nRobin\n")
+	mustContain(t, "page, coaches", page, "2 coaches imported.")
+
+	// A line that is not CSV, said in words, with the rows before it checked.
+	for name, c := range map[string]struct{ file, want string }{
+		"bare quote": {header + "Ann,Ex,1980-02-03,2025-09-01,2025-09-01,yes,yes,yes,no,\n" + `Jo,Ex"ample,1980-02-03,2025-09-01,2025-09-01,yes,yes,yes,yes,` + "\n",
+			"Line 3 has a quote inside a field that is not in quotes: put the whole field in double quotes and double the quote inside it, or remove it"},
+		"unclosed quote": {header + "Ann,Ex,1980-02-03,2025-09-01,2025-09-01,yes,yes,yes,no,\n" + `Jo,"Example,1980-02-03,2025-09-01` + "\n",
+			"has a field in quotes that is not closed, or has text after its closing quote: end the field with a quote"},
+	} {
+		var prob problem
+		st, _, body := s.do(dir, http.MethodPost, "/api/v1/import/participants", "text/csv", strings.NewReader(c.file))
+		if err := json.Unmarshal(body, &prob); st != 422 || err != nil {
+			t.Fatalf("%s: %d %s", name, st, body)
+		}
+		if !prob.has("row 2.accepts_responsibilities", "") || !prob.has("row 3", c.want) || strings.Contains(prob.all(), "parse error") {
+			t.Errorf("%s: %s", name, prob.all())
+		}
+	}
+
+	// The coaches' and the interviews' imports list every problem too.
+	st, page = s.importPage(dir, "coaches", "true", "name,email\nCa\x07sey,casey@example.org\nRobin,bad\n")
+	mustContain(t, "coaches", page, "The file has 2 problems;", "<td>2</td><td>name</td><td>holds a control", "<td>3</td><td>email</td>")
+	cols := store.InterviewColumns(program.Default())
+	row := func(first, date string) string {
+		cells := []string{first, "Stone", "1980-02-03", "eligibility", date}
+		for range program.Default().Asked() {
+			cells = append(cells, "present")
+		}
+		return strings.Join(append(cells, "note"), ",") + "\n"
+	}
+	_, page = s.importPage(dir, "interviews", "true", strings.Join(cols, ",")+"\n"+row("Avery", "someday")+row("Av\x07ery", "2025-09-02"))
+	mustContain(t, "interviews", page, "<td>2</td><td>interviewed_on</td>", "<td>3</td><td>first_name</td><td>holds a control")
 }
