@@ -167,3 +167,56 @@ func TestImportListsEveryProblem(t *testing.T) {
 	_, page = s.importPage(dir, "interviews", "true", strings.Join(cols, ",")+"\n"+row("Avery", "someday")+row("Av\x07ery", "2025-09-02"))
 	mustContain(t, "interviews", page, "<td>2</td><td>interviewed_on</td>", "<td>3</td><td>first_name</td><td>holds a control")
 }
+
+// TestOversizedFormsAndValues: a body over the limit gets a readable page
+// (a problem from the API), never an empty answer; a value far over its
+// field's limit is not sent back whole in the form shown again.
+func TestOversizedFormsAndValues(t *testing.T) {
+	s := newSite(t)
+	_, tok := s.user("dir@example.org", "Dana Director", store.RoleDirector)
+	b := s.browser("dir@example.org")
+	huge := url.Values{"first_name": {strings.Repeat("a", 13<<20)}, "csrf": {b.csrf}}
+	st, h, page := b.send(http.MethodPost, "/participants", "application/x-www-form-urlencoded", strings.NewReader(huge.Encode()))
+	if st != http.StatusRequestEntityTooLarge || !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+		t.Fatalf("a 13 MiB form: %d %q", st, h.Get("Content-Type"))
+	}
+	mustContain(t, "a 13 MiB form", html.UnescapeString(page), "The form is too large", "larger than 12 MiB, so nothing was read or saved")
+	st, h, body := s.send(tok, http.MethodPost, "/api/v1/participants", "application/json", strings.NewReader(`{"first_name":"`+strings.Repeat("a", 13<<20)+`"}`))
+	var p struct{ Type, Detail string }
+	if err := json.Unmarshal(body, &p); st != http.StatusRequestEntityTooLarge || err != nil || p.Type != "urn:iml:problem:too-large" || h.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("a 13 MiB API body: %d %s %+v", st, h.Get("Content-Type"), p)
+	}
+
+	long := url.Values{"first_name": {strings.Repeat("a", 2<<20)}, "last_name": {"Example"}, "birth_date": {"1985-02-03"}, "enrolled_on": {"2026-01-12"},
+		"agreement_signed_on": {"2026-01-12"}, "informed_consent": {"true"}, "manages_finances": {"true"}, "sets_goals": {"true"}, "accepts_responsibilities": {"true"}}
+	st, page = b.post("/participants", long)
+	if st != 422 {
+		t.Fatalf("a 2 MiB first name: %d", st)
+	}
+	fieldMarked(t, "a 2 MiB first name", page, "first_name", "first_name", "Use at most 100 characters: this has 2097152")
+	if strings.Contains(page, strings.Repeat("a", 10_001)) || !strings.Contains(page, `value="`+strings.Repeat("a", 10_000)+`"`) || len(page) > 200_000 {
+		t.Errorf("a 2 MiB first name comes back whole (the page is %d bytes), or not cut to 10,000 characters", len(page))
+	}
+	// A value within the limit comes back as it was typed.
+	long.Set("first_name", "Ann"+strings.Repeat("é", 200))
+	if _, page = b.post("/participants", long); !strings.Contains(page, `value="Ann`+strings.Repeat("é", 200)+`"`) {
+		t.Error("a 203-character first name is not kept as typed")
+	}
+}
+
+// TestMethodNotAllowedType: a method an API address does not take has a
+// problem type of its own; a page's, the error page.
+func TestMethodNotAllowedType(t *testing.T) {
+	s := newSite(t)
+	_, tok := s.user("dir@example.org", "Dana Director", store.RoleDirector)
+	st, h, body := s.send(tok, http.MethodDelete, "/api/v1/participants", "", nil)
+	var p struct{ Type, Title string }
+	if err := json.Unmarshal(body, &p); st != 405 || err != nil || p.Type != "urn:iml:problem:method-not-allowed" || p.Title != "Method Not Allowed" || h.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("DELETE /api/v1/participants: %d %s", st, body)
+	}
+	b := s.browser("dir@example.org")
+	st, h, page := b.send(http.MethodDelete, "/participants", "", nil)
+	if st != 405 || !strings.HasPrefix(h.Get("Content-Type"), "text/html") || !strings.Contains(page, "This page cannot be used that way.") {
+		t.Fatalf("DELETE /participants: %d %s", st, h.Get("Content-Type"))
+	}
+}

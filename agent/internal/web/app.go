@@ -183,6 +183,10 @@ func (s *App) Draw(name string, data any) (template.HTML, error) {
 // to data, and its language (Lang; on a participant's page, the language
 // switch, LangLinks).
 func (s *App) Render(c *gin.Context, status int, name string, data gin.H) {
+	if status >= http.StatusBadRequest {
+		// A form shown again never sends a huge value back.
+		webui.ShortenKept(data)
+	}
 	data["Lang"] = Lang(c)
 	if ParticipantPath(c.Request.URL.Path) {
 		data["LangLinks"] = langLinks(c)
