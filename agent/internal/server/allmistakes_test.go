@@ -220,3 +220,21 @@ func TestMethodNotAllowedType(t *testing.T) {
 		t.Fatalf("DELETE /participants: %d %s", st, h.Get("Content-Type"))
 	}
 }
+
+// TestWholeNumberFields: a number a whole-number field cannot hold is a
+// mistake in that field, said as a number out of its range is.
+func TestWholeNumberFields(t *testing.T) {
+	s := newSite(t)
+	_, dir := s.user("dir@example.org", "Dana", store.RoleDirector)
+	in := store.ParticipantInput{FirstName: "Con", LastName: "Sent", BirthDate: "1985-02-03", EnrolledOn: "2026-01-12", InformedConsent: true, ManagesFinances: true,
+		SetsGoals: true, AcceptsResponsibilities: true, AgreementSignedOn: "2026-01-12", HospitalizationConsentOn: "2026-01-12"}
+	p, err := s.st.Participants.AddParticipant(t.Context(), in)
+	s.must(err)
+	for _, n := range []string{"-1", "1e3", "1.5", "99999999999999999999", "1001"} {
+		var prob problem
+		st, _, b := s.do(dir, http.MethodPut, "/api/v1/participants/"+p.ID+"/hospitalizations/before", "application/json", strings.NewReader(`{"before_count":`+n+`}`))
+		if err := json.Unmarshal(b, &prob); st != 422 || err != nil || len(prob.Errors) != 1 || !prob.has("before_count", "Enter a whole number from 0 to 1000") {
+			t.Errorf("before_count %s: %d %s", n, st, b)
+		}
+	}
+}

@@ -76,10 +76,16 @@ func BindJSON(c *gin.Context, v any) bool {
 		return false
 	}
 	var te *jsonx.TextError
+	var ne *jsonx.NumberError
 	err := jsonx.Read(c.Request.Body, 1<<20, v)
 	switch {
 	case errors.As(err, &te):
 		problem.Write(c, problem.UncleanText(te.Field))
+		return false
+	case errors.As(err, &ne):
+		// A number a whole-number field cannot hold is a mistake in the
+		// field, as a number out of its range is.
+		problem.Write(c, problem.FromInvalid(&problem.Invalid{Field: ne.Field, Msg: ne.Msg}))
 		return false
 	case errors.Is(err, jsonx.ErrTooLarge):
 		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, "The body is larger than 1 MiB."))

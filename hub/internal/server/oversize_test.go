@@ -1,13 +1,16 @@
 package server_test
 
 import (
+	"context"
 	"html"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/itsmylife/iml/hub/internal/affiliates"
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/problem"
 )
 
 // TestHubOversizedFormsAndValues: a page's form over the limit gets a
@@ -33,6 +36,26 @@ func TestHubOversizedFormsAndValues(t *testing.T) {
 		}
 		if strings.Contains(page, strings.Repeat("a", 10_001)) || !strings.Contains(page, `value="`+strings.Repeat("a", 10_000)+`"`) {
 			t.Errorf("a 2 MiB name comes back whole (the page is %d bytes), or not cut to 10,000 characters", len(page))
+		}
+	})
+}
+
+// TestHubWholeNumberFields: a number a whole-number field cannot hold is a
+// mistake in that field (422), said as a number out of its range is.
+func TestHubWholeNumberFields(t *testing.T) {
+	eachHub(t, func(t *testing.T, h *hub) {
+		org, err := affiliates.New(h.st).AddOrganization(context.Background(), "Numbers org", "peer_run", "VA")
+		if err != nil {
+			t.Fatal(err)
+		}
+		trainer := bearerJSON(staffTokens(t, h, org.ID)[store.RoleTrainer])
+		for _, n := range []string{"1.5", "1e3", "99999999999999999999"} {
+			resp, b := h.do(t, request{method: http.MethodPost, path: "/api/v1/training-events", header: trainer,
+				body: []byte(`{"title":"Spring","mode":"virtual","starts_on":"2026-04-01","ends_on":"2026-04-03","trainer":"Tess","capacity":` + n + `}`)})
+			p := wantProblem(t, resp, b, http.StatusUnprocessableEntity, problem.TypeValidation)
+			if len(p.Errors) != 1 || p.Errors[0].Field != "capacity" || p.Errors[0].Detail != "Enter a whole number from 1 to 1000" {
+				t.Errorf("capacity %s: %s", n, b)
+			}
 		}
 	})
 }
