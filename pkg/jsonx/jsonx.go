@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	json "github.com/go-json-experiment/json"
@@ -37,6 +38,9 @@ var ErrTooLarge = errors.New("the body is too large")
 // person types (see textx) is refused with a *TextError naming its field.
 func Unmarshal(data []byte, v any) error {
 	if err := json.Unmarshal(data, v, json.RejectUnknownMembers(true), noNull); err != nil {
+		if ne := numberError(err, v); ne != nil {
+			return ne
+		}
 		return clean(err)
 	}
 	if field := textx.FirstUnclean(v); field != "" {
@@ -83,6 +87,108 @@ func refuseNull[T any]() *json.Unmarshalers {
 type TextError struct{ Field string }
 
 func (e *TextError) Error() string { return e.Field + " " + textx.Problem }
+
+// NumberError is a JSON number sent for a whole-number field that is not
+// one it can hold: a fraction (1.5), an exponent (1e3) or a number past
+// the field's type (99999999999999999999). It is the client's mistake in
+// one field, as a value out of the field's range is: Field names it as
+// answers name fields ("before_count", "lines[0].minutes"), and Msg says
+// what to enter, with the field's range when its struct field has a tag
+// range:"MIN..MAX".
+type NumberError struct{ Field, Msg string }
+
+func (e *NumberError) Error() string { return e.Field + ": " + e.Msg }
+
+// numberError returns the NumberError of a decoding error that is a JSON
+// number refused by an integer field of v, or nil.
+func numberError(err error, v any) *NumberError {
+	var se *json.SemanticError
+	if !errors.As(err, &se) || se.JSONKind != '0' || se.GoType == nil {
+		return nil
+	}
+	switch se.GoType.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+	default:
+		return nil
+	}
+	field, rng := fieldAt(reflect.TypeOf(v), se.JSONPointer)
+	if field == "" {
+		return nil
+	}
+	msg := "Enter a whole number, in digits"
+	if lo, hi, ok := strings.Cut(rng, ".."); ok {
+		msg = "Enter a whole number from " + lo + " to " + hi
+	}
+	return &NumberError{Field: field, Msg: msg}
+}
+
+// fieldAt names the field a JSON pointer reaches in a value of type t
+// ("lines[0].minutes") and gives its range tag, when it is a struct's.
+func fieldAt(t reflect.Type, ptr jsontext.Pointer) (name, rng string) {
+	var b strings.Builder
+	for tok := range ptr.Tokens() {
+		for t != nil && t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t == nil {
+			return "", ""
+		}
+		rng = ""
+		switch t.Kind() {
+		case reflect.Struct:
+			f, ok := jsonField(t, tok)
+			if !ok {
+				return "", ""
+			}
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(tok)
+			t, rng = f.Type, f.Tag.Get("range")
+		case reflect.Slice, reflect.Array:
+			b.WriteString("[" + tok + "]")
+			t = t.Elem()
+		case reflect.Map:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(tok)
+			t = t.Elem()
+		default:
+			return "", ""
+		}
+	}
+	return b.String(), rng
+}
+
+// jsonField finds the field of struct type t named name in JSON (its json
+// tag's name, else its Go name), in embedded structs too.
+func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" || !f.IsExported() && !f.Anonymous {
+			continue
+		}
+		if f.Anonymous && tag == "" {
+			et := f.Type
+			if et.Kind() == reflect.Pointer {
+				et = et.Elem()
+			}
+			if et.Kind() == reflect.Struct {
+				if g, ok := jsonField(et, name); ok {
+					return g, true
+				}
+			}
+			continue
+		}
+		if tag == name || tag == "" && f.Name == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
 
 // Read reads at most limit bytes from r and decodes them into v strictly.
 func Read(r io.Reader, limit int64, v any) error {

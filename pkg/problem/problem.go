@@ -42,6 +42,8 @@ const (
 	// TypeBatchSeq: a push's IML-Batch-Seq is missing, given more than
 	// once, not a number, or outside what the hub accepts for the site.
 	TypeBatchSeq = "urn:iml:problem:batch-seq"
+	// TypeMethodNotAllowed: the address exists, but not for this method.
+	TypeMethodNotAllowed = "urn:iml:problem:method-not-allowed"
 )
 
 // FieldError names one invalid field.

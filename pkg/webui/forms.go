@@ -3,6 +3,7 @@ package webui
 import (
 	"html/template"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"unicode"
@@ -217,4 +218,91 @@ func Outcome(status int) string {
 		return "Refused: nothing was changed"
 	}
 	return "Done"
+}
+
+// MaxKept is the most characters of one value a form shown again keeps:
+// a longer value (pasted by mistake, or sent to fill the answer) is cut
+// to it, its message saying it is too long. It is at least ten times the
+// limit of any field the programs take.
+const MaxKept = 10_000
+
+// ShortenKept cuts every text longer than MaxKept in the data of a page
+// answering a failed request (its form's values kept, whatever their
+// shape: a struct, a map, url.Values), so that a page never sends a huge
+// value back. It replaces each value of data it changes with a copy; the
+// rest is left as it is.
+func ShortenKept(data map[string]any) {
+	for k, v := range data {
+		if v == nil {
+			continue
+		}
+		if cut, ok := shortened(reflect.ValueOf(v), 4); ok {
+			data[k] = cut.Interface()
+		}
+	}
+}
+
+// shortened returns a copy of v with its texts longer than MaxKept cut,
+// looking depth levels into maps, slices and structs, and whether it cut
+// anything (false: v is to be kept as it is).
+func shortened(v reflect.Value, depth int) (reflect.Value, bool) {
+	if depth == 0 || !v.IsValid() {
+		return v, false
+	}
+	switch v.Kind() {
+	case reflect.String:
+		if s := v.String(); len(s) > MaxKept && utf8.RuneCountInString(s) > MaxKept {
+			cut := reflect.New(v.Type()).Elem()
+			cut.SetString(string([]rune(s)[:MaxKept]))
+			return cut, true
+		}
+	case reflect.Interface:
+		if inner, ok := shortened(v.Elem(), depth); ok {
+			out := reflect.New(v.Type()).Elem()
+			out.Set(inner)
+			return out, true
+		}
+	case reflect.Map:
+		var out reflect.Value
+		for it := v.MapRange(); it.Next(); {
+			if inner, ok := shortened(it.Value(), depth-1); ok {
+				if !out.IsValid() {
+					out = reflect.MakeMapWithSize(v.Type(), v.Len())
+					for all := v.MapRange(); all.Next(); {
+						out.SetMapIndex(all.Key(), all.Value())
+					}
+				}
+				out.SetMapIndex(it.Key(), inner)
+			}
+		}
+		return out, out.IsValid()
+	case reflect.Slice:
+		var out reflect.Value
+		for i := range v.Len() {
+			if inner, ok := shortened(v.Index(i), depth-1); ok {
+				if !out.IsValid() {
+					out = reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+					reflect.Copy(out, v)
+				}
+				out.Index(i).Set(inner)
+			}
+		}
+		return out, out.IsValid()
+	case reflect.Struct:
+		var out reflect.Value
+		for i := range v.NumField() {
+			if !v.Type().Field(i).IsExported() {
+				continue
+			}
+			if inner, ok := shortened(v.Field(i), depth-1); ok {
+				if !out.IsValid() {
+					out = reflect.New(v.Type()).Elem()
+					out.Set(v)
+				}
+				out.Field(i).Set(inner)
+			}
+		}
+		return out, out.IsValid()
+	}
+	return v, false
 }

@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -75,4 +76,52 @@ func RefusedTitle(c *gin.Context) string {
 		return i18n.M("Check the address")
 	}
 	return i18n.M("Check the form")
+}
+
+// TooLarge answers a request whose body is larger than limit bytes,
+// before anything read it: a problem for the API, the error page for a
+// page (never an empty answer).
+func (r Refusals) TooLarge(c *gin.Context, limit int64) {
+	size := fmt.Sprintf("%d MiB", limit>>20)
+	if limit < 1<<20 {
+		size = fmt.Sprintf("%d KiB", limit>>10)
+	}
+	if r.IsAPI(c) {
+		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, "The request is larger than "+size+"; nothing was read or changed."))
+		return
+	}
+	r.Render(c, http.StatusRequestEntityTooLarge, "error.html", gin.H{"Title": i18n.M("The form is too large"),
+		"Message": "What was sent is larger than " + size + ", so nothing was read or saved. Go back, shorten what you typed (or choose a smaller file) and send the form again."})
+	c.Abort()
+}
+
+// LimitBody bounds the body of each request applies says (every request
+// when nil) to limit bytes: one that says it is larger is answered at
+// once (TooLarge); any other cannot be read past the limit.
+func (r Refusals) LimitBody(limit int64, applies func(*gin.Context) bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if applies != nil && !applies(c) {
+			c.Next()
+			return
+		}
+		if c.Request.ContentLength > limit {
+			r.TooLarge(c, limit)
+			return
+		}
+		if c.Request.Body != nil {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		}
+		c.Next()
+	}
+}
+
+// MethodNotAllowed answers a method an address does not take: a problem
+// of its own type for the API, the error page for a page.
+func (r Refusals) MethodNotAllowed(c *gin.Context) {
+	if r.IsAPI(c) {
+		problem.Write(c, problem.New(http.StatusMethodNotAllowed, problem.TypeMethodNotAllowed, "This method is not allowed here."))
+		return
+	}
+	r.Render(c, http.StatusMethodNotAllowed, "error.html", gin.H{"Title": i18n.M("Not allowed"), "Message": i18n.M("This page cannot be used that way.")})
+	c.Abort()
 }

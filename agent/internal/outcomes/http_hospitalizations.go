@@ -25,7 +25,7 @@ func (s *Hospitalizations) APIHospitalizations(c *gin.Context) {
 
 func (s *Hospitalizations) APISetHospitalizationsBefore(c *gin.Context) {
 	var in struct {
-		BeforeCount *int `json:"before_count"`
+		BeforeCount *int `json:"before_count" range:"0..1000"` // the store's range
 	}
 	if !web.BindJSON(c, &in) {
 		return

@@ -261,7 +261,7 @@ func (s *Handlers) ImportSubmit(c *gin.Context) {
 	fe, invalid := web.FieldErrors(c, err)
 	switch {
 	case errors.Is(err, store.ErrImportRefused):
-		data["Errors"] = map[string]string{"file": fmt.Sprintf("The file has %d problem(s), listed below by row; correct them and choose the file again", len(res.Errors))}
+		data["Errors"] = map[string]string{"file": "The file has " + res.Problems() + ", listed below by row; correct them and choose the file again"}
 		s.Render(c, http.StatusUnprocessableEntity, "import.html", data)
 	case invalid:
 		data["Errors"], data["Result"] = fe, nil

@@ -56,24 +56,29 @@ type Eligibility struct {
 }
 
 // Check lists what keeps a person from enrolling. The need for services is
-// shown by the eligibility POM interview, recorded after intake.
+// shown by the eligibility POM interview, recorded after intake. The age
+// is checked only when both dates are known (a zero date is one a form
+// got wrong, refused on its own); the checklist always is. Each message
+// is a sentence saying what to do, as it reads next to its field and in a
+// form's summary.
 func (e Eligibility) Check() Problems {
 	var p Problems
-	age := deident.AgeOn(e.BirthDate, e.IntakeDate)
-	if age < MinimumAge && strings.TrimSpace(e.AgeOverrideReason) == "" {
-		p = append(p, Problem{"age_override_reason", fmt.Sprintf("the person is %d; participants are at least %d unless the director records why an exception is made", age, MinimumAge)})
+	if !e.BirthDate.IsZero() && !e.IntakeDate.IsZero() {
+		if age := deident.AgeOn(e.BirthDate, e.IntakeDate); age < MinimumAge && strings.TrimSpace(e.AgeOverrideReason) == "" {
+			p = append(p, Problem{"age_override_reason", fmt.Sprintf("Give the reason the director makes an exception: the person is %d, and participants are at least %d", age, MinimumAge)})
+		}
 	}
 	if !e.InformedConsent {
-		p = append(p, Problem{"informed_consent", "the person must be able to give, and give, informed consent"})
+		p = append(p, Problem{"informed_consent", "Tick this only if the person can give, and gives, informed consent: eligibility needs it"})
 	}
 	if !e.ManagesFinances {
-		p = append(p, Problem{"manages_finances", "the person must be able to manage personal finances (the social stipend)"})
+		p = append(p, Problem{"manages_finances", "Tick this only if the person can manage personal finances (the social stipend): eligibility needs it"})
 	}
 	if !e.SetsGoals {
-		p = append(p, Problem{"sets_goals", "the person must be able to set goals and action plans"})
+		p = append(p, Problem{"sets_goals", "Tick this only if the person can set goals and action plans: eligibility needs it"})
 	}
 	if !e.AcceptsResponsibilities {
-		p = append(p, Problem{"accepts_responsibilities", "the person must accept the participant responsibilities"})
+		p = append(p, Problem{"accepts_responsibilities", "Tick this only if the person accepts the participant responsibilities: eligibility needs it"})
 	}
 	return p
 }

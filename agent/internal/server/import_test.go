@@ -48,7 +48,7 @@ func TestImportThroughTheAPIAndThePage(t *testing.T) {
 	_, _ = fw.Write([]byte("name,email\nCasey,casey@example.org\n"))
 	_ = w.Close()
 	st, _, page := s.send(dir, http.MethodPost, "/import", w.FormDataContentType(), &buf)
-	if st != 200 || !strings.Contains(string(page), "1 coaches checked") {
+	if st != 200 || !strings.Contains(string(page), "1 coach checked") {
 		t.Fatalf("page dry run: %d", st)
 	}
 	if cs, _ := s.st.Coaches.Coaches(t.Context()); len(cs) != 0 {

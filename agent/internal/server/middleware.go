@@ -2,7 +2,6 @@ package server
 
 import (
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -15,21 +14,6 @@ import (
 // sign-in and CSRF checks parse forms): the largest legitimate one is a
 // receipt upload, which the stipend rules bound more tightly.
 const maxRequestBytes = 12 << 20
-
-func limitBody(n int64) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if c.Request.ContentLength > n {
-			if web.IsAPI(c) {
-				problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, "The request is too large."))
-			} else {
-				c.AbortWithStatus(http.StatusRequestEntityTooLarge)
-			}
-			return
-		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
-		c.Next()
-	}
-}
 
 // accessLog logs method, path template, status and time: never a body, a
 // query or a participant's id.

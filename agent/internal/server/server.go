@@ -90,18 +90,12 @@ func (s *Server) Handler() http.Handler {
 		r.Use(s.metrics.Middleware())
 	}
 	routes := s.routes()
-	r.Use(auth.SecurityHeaders(s.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), limitBody(maxRequestBytes), web.Language(s.SecureCookies), textx.FormGuard(s.RefuseText), textx.SingleFields(s.Refusals().Query, ownRepeats(routes), "skills", "present", "participant_id"), textx.QueryGuard(s.Refusals().Query, web.IsAPI), webui.NewOnce().Handler(s.Refusals().SentAlready, s.Refusals().SentChanged))
+	r.Use(auth.SecurityHeaders(s.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.Refusals().LimitBody(maxRequestBytes, nil), web.Language(s.SecureCookies), textx.FormGuard(s.RefuseText), textx.SingleFields(s.Refusals().Query, ownRepeats(routes), "skills", "present", "participant_id"), textx.QueryGuard(s.Refusals().Query, web.IsAPI), webui.NewOnce().Handler(s.Refusals().SentAlready, s.Refusals().SentChanged))
 	r.HandleMethodNotAllowed = true
 	// The client address (for the rate limits): X-Forwarded-For counts
 	// only from a reverse proxy on this machine.
 	_ = r.SetTrustedProxies([]string{"127.0.0.1", "::1"})
-	r.NoMethod(func(c *gin.Context) {
-		if web.IsAPI(c) {
-			problem.Write(c, problem.New(http.StatusMethodNotAllowed, problem.TypeBadRequest, "This method is not allowed here."))
-			return
-		}
-		s.Render(c, http.StatusMethodNotAllowed, "error.html", gin.H{"Title": i18n.M("Not allowed"), "Message": i18n.M("This page cannot be used that way.")})
-	})
+	r.NoMethod(s.Refusals().MethodNotAllowed)
 	r.NoRoute(func(c *gin.Context) {
 		if web.IsAPI(c) {
 			problem.NotFoundHandler(c)

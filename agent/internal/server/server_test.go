@@ -145,7 +145,7 @@ func TestPagesRender(t *testing.T) {
 	}
 	st, body := b.post("/participants", url.Values{"csrf": {csrf}, "first_name": {"Avery"}, "last_name": {"Example"}, "birth_date": {"2009-01-01"},
 		"enrolled_on": {"2026-01-12"}, "agreement_signed_on": {"2026-01-12"}})
-	if st != 422 || !strings.Contains(body, "unless the director records why") || !strings.Contains(body, "informed consent") {
+	if st != 422 || !strings.Contains(body, "Give the reason the director makes an exception: the person is 17") || !strings.Contains(body, "informed consent") {
 		t.Fatalf("under-age intake without override: %d", st)
 	}
 	if st, _ := b.post("/cohorts", url.Values{"csrf": {csrf}, "name": {"G"}, "model": {"peer_partners"}, "start_date": {"2026-01-12"}, "coach_id": {cs[0].ID}, "mixed_pairs": {"true"}}); st != 200 {

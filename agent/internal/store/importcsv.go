@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,14 +46,21 @@ var (
 
 const maxImportRows = 5000
 
-// readRows reads a CSV with a header row into maps by column name.
+// readRows reads a CSV with a header row into maps by column name, with
+// what is wrong with the file as it is read: a header that does not fit
+// (then no rows), a cell holding a character no one types (its row is
+// kept, so its other mistakes are found too), a line that is not CSV (the
+// rows before it are kept: the reader cannot go on past it).
 func readRows(r io.Reader, columns []string, required int) ([]map[string]string, []RowError) {
 	cr := csv.NewReader(r)
 	cr.TrimLeadingSpace = true
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, []RowError{{Row: 1, Detail: "The file is empty: it needs a header row naming the columns"}}
+	}
 	if err != nil {
-		return nil, []RowError{{Row: 1, Detail: "the file has no header row: " + err.Error()}}
+		return nil, []RowError{{Row: 1, Detail: csvProblem(err, 1)}}
 	}
 	known := map[string]bool{}
 	for _, c := range columns {
@@ -86,28 +94,90 @@ func readRows(r io.Reader, columns []string, required int) ([]map[string]string,
 			break
 		}
 		if err != nil {
-			return nil, []RowError{{Row: line, Detail: "the file is not valid CSV here: " + err.Error()}}
+			errs = append(errs, RowError{Row: line, Detail: csvProblem(err, line)})
+			break
 		}
 		if len(rows) == maxImportRows {
 			return nil, []RowError{{Row: line, Detail: fmt.Sprintf("a file holds at most %d rows; split it", maxImportRows)}}
 		}
 		m := map[string]string{}
 		empty := true
-		for c, i := range index {
-			if i < len(rec) {
-				if !textx.Clean(rec[i]) {
-					return nil, []RowError{{Row: line, Field: c, Detail: textx.Problem}}
-				}
-				m[c] = strings.TrimSpace(rec[i])
-				empty = empty && m[c] == ""
+		for _, c := range columns {
+			i, ok := index[c]
+			if !ok || i >= len(rec) {
+				continue
 			}
+			if !textx.Clean(rec[i]) {
+				errs = append(errs, RowError{Row: line, Field: c, Detail: textx.Problem})
+			}
+			m[c] = strings.TrimSpace(rec[i])
+			empty = empty && m[c] == ""
 		}
 		if !empty {
 			m["#row"] = fmt.Sprint(line)
 			rows = append(rows, m)
 		}
 	}
-	return rows, nil
+	return rows, errs
+}
+
+// csvProblem says in words why line (of the file, counted from 1, as the
+// reader counts them) cannot be read as CSV, and how to mend it.
+func csvProblem(err error, line int) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		if pe.Line > 0 {
+			line = pe.Line
+		}
+		switch {
+		case errors.Is(pe.Err, csv.ErrBareQuote):
+			return fmt.Sprintf("Line %d has a quote inside a field that is not in quotes: put the whole field in double quotes and double the quote inside it, or remove it", line)
+		case errors.Is(pe.Err, csv.ErrQuote):
+			return fmt.Sprintf("Line %d has a field in quotes that is not closed, or has text after its closing quote: end the field with a quote, and double each quote inside it", line)
+		case errors.Is(pe.Err, csv.ErrFieldCount):
+			return fmt.Sprintf("Line %d has a different number of fields from the rows before it: give every row one field per column, empty ones too", line)
+		}
+	}
+	return fmt.Sprintf("Line %d cannot be read as CSV: save the spreadsheet again as CSV (comma-separated values)", line)
+}
+
+// rowErrors are an import's mistakes in the order of the file: those found
+// reading it (read) and those found checking its rows (checked), less a
+// check of a cell already refused as read.
+func rowErrors(read, checked []RowError) []RowError {
+	refused := map[RowError]bool{}
+	for _, e := range read {
+		refused[RowError{Row: e.Row, Field: e.Field}] = true
+	}
+	out := append([]RowError{}, read...)
+	for _, e := range checked {
+		if e.Field == "" || !refused[RowError{Row: e.Row, Field: e.Field}] {
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b RowError) int { return a.Row - b.Row })
+	return out
+}
+
+// Noun is the kind of record an import holds, singular or plural by n:
+// "1 participant", "2 participants".
+func (r ImportResult) Noun(n int) string {
+	one, ok := map[string]string{"participants": "participant", "coaches": "coach", "interviews": "interview"}[r.Kind]
+	if !ok {
+		one = r.Kind
+	}
+	return count(n, one, r.Kind)
+}
+
+// Problems says how many problems the file has: "1 problem", "2 problems".
+func (r ImportResult) Problems() string { return count(len(r.Errors), "problem", "problems") }
+
+// count is n things, singular or plural.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func yes(s string) (bool, bool) {
@@ -127,11 +197,7 @@ func yes(s string) (bool, bool) {
 // progress, if not nil, is called as rows are written.
 func (s *participantStore) ImportParticipants(ctx context.Context, r io.Reader, dryRun bool, progress func(done, total int)) (ImportResult, error) {
 	res := ImportResult{Kind: "participants", DryRun: dryRun, Errors: []RowError{}}
-	rows, errs := readRows(r, ParticipantColumns, participantRequired)
-	if errs != nil {
-		res.Errors = errs
-		return res, ErrImportRefused
-	}
+	rows, readErrs := readRows(r, ParticipantColumns, participantRequired)
 	res.Rows = len(rows)
 	now := s.st.Now()
 	inputs := make([]ParticipantInput, len(rows))
@@ -174,7 +240,7 @@ func (s *participantStore) ImportParticipants(ctx context.Context, r io.Reader, 
 		}
 		inputs[i] = in
 	}
-	if len(res.Errors) > 0 {
+	if res.Errors = rowErrors(readErrs, res.Errors); len(res.Errors) > 0 {
 		return res, ErrImportRefused
 	}
 	if dryRun {
@@ -205,11 +271,7 @@ func (s *participantStore) ImportParticipants(ctx context.Context, r io.Reader, 
 // ImportCoaches adds the coaches of a CSV file, all or none.
 func (s *participantStore) ImportCoaches(ctx context.Context, r io.Reader, dryRun bool) (ImportResult, error) {
 	res := ImportResult{Kind: "coaches", DryRun: dryRun, Errors: []RowError{}}
-	rows, errs := readRows(r, CoachColumns, coachRequired)
-	if errs != nil {
-		res.Errors = errs
-		return res, ErrImportRefused
-	}
+	rows, readErrs := readRows(r, CoachColumns, coachRequired)
 	res.Rows = len(rows)
 	inputs := make([]CoachInput, len(rows))
 	for i, m := range rows {
@@ -225,7 +287,7 @@ func (s *participantStore) ImportCoaches(ctx context.Context, r io.Reader, dryRu
 		}
 		inputs[i] = in
 	}
-	if len(res.Errors) > 0 {
+	if res.Errors = rowErrors(readErrs, res.Errors); len(res.Errors) > 0 {
 		return res, ErrImportRefused
 	}
 	if dryRun {

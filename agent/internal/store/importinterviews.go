@@ -50,17 +50,13 @@ func (s *participantStore) ImportInterviews(ctx context.Context, r io.Reader, dr
 		return res, err
 	}
 	cols := InterviewColumns(rel)
-	rows, errs := readRows(r, cols, len(cols)-1)
-	if errs != nil {
-		for i, e := range errs {
-			if _, ok := rel.Indicator(e.Field); ok && e.Row == 1 {
-				if it, _ := rel.Indicator(e.Field); !it.Named() {
-					errs[i].Detail = "is not asked: release " + rel.Version + " does not name this indicator yet; remove the column"
-				}
+	rows, readErrs := readRows(r, cols, len(cols)-1)
+	for i, e := range readErrs {
+		if _, ok := rel.Indicator(e.Field); ok && e.Row == 1 {
+			if it, _ := rel.Indicator(e.Field); !it.Named() {
+				readErrs[i].Detail = "is not asked: release " + rel.Version + " does not name this indicator yet; remove the column"
 			}
 		}
-		res.Errors = errs
-		return res, ErrImportRefused
 	}
 	res.Rows = len(rows)
 	type planned struct {
@@ -101,7 +97,7 @@ func (s *participantStore) ImportInterviews(ctx context.Context, r io.Reader, dr
 		seen[key] = row
 		plan = append(plan, planned{participant: ids[0], timepoint: tp, in: in})
 	}
-	if len(res.Errors) > 0 {
+	if res.Errors = rowErrors(readErrs, res.Errors); len(res.Errors) > 0 {
 		return res, ErrImportRefused
 	}
 	if dryRun {

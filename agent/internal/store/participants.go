@@ -133,11 +133,11 @@ func (in *ParticipantInput) validate(today time.Time) error {
 			errs = append(errs, notBefore("hospitalization_consent_on", "Enter the date the consent was given", d, birth)...)
 		}
 	}
-	if birthOK, enrolledOK := !birth.IsZero(), !enrolled.IsZero(); birthOK && enrolledOK {
-		for _, p := range (rules.Eligibility{BirthDate: birth, IntakeDate: enrolled, AgeOverrideReason: in.AgeOverrideReason, InformedConsent: in.InformedConsent,
-			ManagesFinances: in.ManagesFinances, SetsGoals: in.SetsGoals, AcceptsResponsibilities: in.AcceptsResponsibilities}).Check() {
-			errs = append(errs, ValidationError{Field: p.Field, Msg: p.Detail})
-		}
+	// The checklist is checked whatever the dates; the age only with both
+	// (a date refused above is zero).
+	for _, p := range (rules.Eligibility{BirthDate: birth, IntakeDate: enrolled, AgeOverrideReason: in.AgeOverrideReason, InformedConsent: in.InformedConsent,
+		ManagesFinances: in.ManagesFinances, SetsGoals: in.SetsGoals, AcceptsResponsibilities: in.AcceptsResponsibilities}).Check() {
+		errs = append(errs, ValidationError{Field: p.Field, Msg: p.Detail})
 	}
 	if len(errs) > 0 {
 		return errs
@@ -180,11 +180,27 @@ func checkCoach(tx *gorm.DB, id string) error {
 	return nil
 }
 
+// check validates an intake and its coach together, so a form shows every
+// mistake at once (the transaction checks the coach again).
+func (s *participantStore) check(ctx context.Context, in *ParticipantInput, now time.Time) error {
+	err := in.validate(now)
+	cerr := checkCoach(s.st.DB.WithContext(ctx), in.CoachID)
+	cves, ok := problem.Fields(cerr)
+	if cerr != nil && !ok {
+		return cerr
+	}
+	if cerr == nil {
+		return err
+	}
+	ves, _ := problem.Fields(err)
+	return append(ves, cves...)
+}
+
 // AddParticipant records a new participant and queues their de-identified
 // record, in one transaction.
 func (s *participantStore) AddParticipant(ctx context.Context, in ParticipantInput) (Participant, error) {
 	now := s.st.Now()
-	if err := in.validate(now); err != nil {
+	if err := s.check(ctx, &in, now); err != nil {
 		return Participant{}, err
 	}
 	var p Participant
@@ -220,7 +236,7 @@ func (s *participantStore) insertParticipant(tx *gorm.DB, in ParticipantInput, n
 // UpdateParticipant corrects a participant's intake details, and records
 // each field changed, with who changed it (by), in their history.
 func (s *participantStore) UpdateParticipant(ctx context.Context, id string, in ParticipantInput, by User) (Participant, error) {
-	if err := in.validate(s.st.Now()); err != nil {
+	if err := s.check(ctx, &in, s.st.Now()); err != nil {
 		return Participant{}, err
 	}
 	var p Participant

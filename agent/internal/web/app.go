@@ -76,10 +76,16 @@ func BindJSON(c *gin.Context, v any) bool {
 		return false
 	}
 	var te *jsonx.TextError
+	var ne *jsonx.NumberError
 	err := jsonx.Read(c.Request.Body, 1<<20, v)
 	switch {
 	case errors.As(err, &te):
 		problem.Write(c, problem.UncleanText(te.Field))
+		return false
+	case errors.As(err, &ne):
+		// A number a whole-number field cannot hold is a mistake in the
+		// field, as a number out of its range is.
+		problem.Write(c, problem.FromInvalid(&problem.Invalid{Field: ne.Field, Msg: ne.Msg}))
 		return false
 	case errors.Is(err, jsonx.ErrTooLarge):
 		problem.Write(c, problem.New(http.StatusRequestEntityTooLarge, problem.TypeTooLarge, "The body is larger than 1 MiB."))
@@ -183,6 +189,10 @@ func (s *App) Draw(name string, data any) (template.HTML, error) {
 // to data, and its language (Lang; on a participant's page, the language
 // switch, LangLinks).
 func (s *App) Render(c *gin.Context, status int, name string, data gin.H) {
+	if status >= http.StatusBadRequest {
+		// A form shown again never sends a huge value back.
+		webui.ShortenKept(data)
+	}
 	data["Lang"] = Lang(c)
 	if ParticipantPath(c.Request.URL.Path) {
 		data["LangLinks"] = langLinks(c)

@@ -92,3 +92,14 @@ func limitUploads(n int64) gin.HandlerFunc {
 		c.Next()
 	}
 }
+
+// maxPageBytes bounds the body of a page's form (none but the kits' takes
+// a file, and those are bounded by limitUploads): below the 10 MB the
+// standard library reads of a form, so a form let through is read whole.
+const maxPageBytes = 8 << 20
+
+// pageForm tells a request to a page other than the kits': the API and the
+// sync protocol bound their bodies as they read them.
+func (s *Server) pageForm(c *gin.Context) bool {
+	return !s.refusals().IsAPI(c) && !strings.HasPrefix(c.Request.URL.Path, "/kits/")
+}

@@ -229,15 +229,13 @@ func (s *Server) Handler() http.Handler {
 	if s.httpm != nil {
 		r.Use(s.httpm.Middleware())
 	}
-	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), textx.FormGuard(s.refuseText), textx.SingleFields(s.refusals().Query, web.PageForm), web.MarkRepeated, textx.QueryGuard(s.refusals().Query, s.refusals().IsAPI), webui.NewOnce().Handler(s.refusals().SentAlready, s.refusals().SentChanged))
+	r.Use(auth.SecurityHeaders(s.cfg.SecureCookies), problem.Recovery(s.Log), s.accessLog(), problem.TrackBody(), s.audit(), limitUploads(kits.MaxKitFileBytes+1<<20), s.refusals().LimitBody(maxPageBytes, s.pageForm), textx.FormGuard(s.refuseText), textx.SingleFields(s.refusals().Query, web.PageForm), web.MarkRepeated, textx.QueryGuard(s.refusals().Query, s.refusals().IsAPI), webui.NewOnce().Handler(s.refusals().SentAlready, s.refusals().SentChanged))
 	r.HandleMethodNotAllowed = true
 	// The client address in the audit log: X-Forwarded-For counts only
 	// from a reverse proxy on this machine.
 	_ = r.SetTrustedProxies([]string{"127.0.0.1", "::1"})
 	r.NoRoute(s.notFound)
-	r.NoMethod(func(c *gin.Context) {
-		problem.Write(c, problem.New(http.StatusMethodNotAllowed, problem.TypeBadRequest, "This method is not allowed here."))
-	})
+	r.NoMethod(s.refusals().MethodNotAllowed)
 
 	webui.Static(r)
 	s.register(r)

@@ -966,8 +966,8 @@ func TestUnknownRoutes(t *testing.T) {
 			{http.MethodGet, "/api/v2/sync/status", http.StatusNotFound, problem.TypeNotFound},
 			{http.MethodPost, "/api/v1/sync/upload", http.StatusNotFound, problem.TypeNotFound},
 			{http.MethodGet, "/api/", http.StatusNotFound, problem.TypeNotFound},
-			{http.MethodGet, contract.PathPush, http.StatusMethodNotAllowed, problem.TypeBadRequest},
-			{http.MethodDelete, "/api/v1/outcomes/pom", http.StatusMethodNotAllowed, problem.TypeBadRequest},
+			{http.MethodGet, contract.PathPush, http.StatusMethodNotAllowed, problem.TypeMethodNotAllowed},
+			{http.MethodDelete, "/api/v1/outcomes/pom", http.StatusMethodNotAllowed, problem.TypeMethodNotAllowed},
 		} {
 			t.Run(fmt.Sprintf("%s %s", tc.method, tc.path), func(t *testing.T) {
 				resp, b := h.do(t, request{method: tc.method, path: tc.path, header: syncHeaders(cred)})
@@ -978,6 +978,12 @@ func TestUnknownRoutes(t *testing.T) {
 			resp, b := h.do(t, request{method: http.MethodGet, path: "/no/such/page"})
 			if resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 				t.Fatalf("unknown page: %d %q: %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+			}
+		})
+		t.Run("a page's method", func(t *testing.T) {
+			resp, b := h.do(t, request{method: http.MethodDelete, path: "/login"})
+			if resp.StatusCode != http.StatusMethodNotAllowed || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(b), "This page cannot be used that way.") {
+				t.Fatalf("a page's method: %d %q: %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
 			}
 		})
 	})

@@ -137,7 +137,7 @@ func (s *Handlers) APIAddEvent(c *gin.Context) {
 		EndsOn   string `json:"ends_on"`
 		Location string `json:"location"`
 		Trainer  string `json:"trainer"`
-		Capacity int    `json:"capacity"`
+		Capacity int    `json:"capacity" range:"1..1000"` // the store's range
 	}
 	if !s.ReadJSON(c, 16<<10, &req) {
 		return

@@ -169,10 +169,16 @@ func (s *Base) ReadJSON(c *gin.Context, limit int64, v any) bool {
 		return false
 	}
 	var te *jsonx.TextError
+	var ne *jsonx.NumberError
 	err := jsonx.Unmarshal(body, v)
 	switch {
 	case errors.As(err, &te):
 		problem.Write(c, problem.UncleanText(te.Field))
+		return false
+	case errors.As(err, &ne):
+		// A number a whole-number field cannot hold is a mistake in the
+		// field, as a number out of its range is.
+		problem.Write(c, problem.FromInvalid(&problem.Invalid{Field: ne.Field, Msg: ne.Msg}))
 		return false
 	case err != nil:
 		problem.Write(c, problem.New(http.StatusBadRequest, problem.TypeBadRequest, "The body is not valid JSON for this request: "+err.Error()))

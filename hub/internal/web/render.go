@@ -7,11 +7,16 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/itsmylife/iml/hub/internal/store"
+	"github.com/itsmylife/iml/pkg/webui"
 )
 
 // Render executes a page template; the layout fills in the signed-in user
 // and the CSRF token for forms.
 func (s *Base) Render(c *gin.Context, status int, name string, data gin.H) {
+	if status >= http.StatusBadRequest {
+		// A form shown again never sends a huge value back.
+		webui.ShortenKept(data)
+	}
 	if u, ok := c.Get(CtxUser); ok {
 		data["User"] = u
 	}
