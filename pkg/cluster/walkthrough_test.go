@@ -333,7 +333,7 @@ func TestCoachMonthInTheBrowser(t *testing.T) {
 	w.see(row, "none on record")
 	// Record the coach's certification.
 	certUntil := date(now.AddDate(1, 0, 0))
-	w.click(row + " details summary")
+	w.click(row + ` details:has(form[action$="/certification"]) summary`)
 	w.fill("#code-"+coachID, "PLC-2025-0042")
 	w.set("#until-"+coachID, certUntil)
 	w.submit(row+` form[action$="/certification"] button[type="submit"]`, http.StatusOK)
