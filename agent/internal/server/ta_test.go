@@ -139,7 +139,7 @@ func TestTARequestLeavesPeopleOut(t *testing.T) {
 		{"text", "Contact", "Write to them at someone@example.org please.", "holds an email address"},
 		{"text", "Housing", "They moved to 554 Maple Street last week.", "holds a street address"},
 		{"text", "Family", p.FirstName + "\u2019s mother calls the office.", "names \u201c" + p.FirstName + "\u201d"},
-		{"text", "Family", strings.ToLower(p.FirstName + "-" + p.LastName) + " stopped coming.", "names \u201c" + name + "\u201d"},
+		{"text", "Family", strings.ToLower(p.FirstName+"-"+p.LastName) + " stopped coming.", "names \u201c" + name + "\u201d"},
 		{"text", "Records", "Their record is " + p.ID + ".", "holds a record number"},
 	} {
 		st, page := b.post("/ta-requests", url.Values{"subject": {c.subject}, "category": {"other"}, "text": {c.text}})
