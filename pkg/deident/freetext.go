@@ -3,6 +3,8 @@ package deident
 import (
 	"regexp"
 	"strings"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // A Trace is something in a free text that can identify or date a person:
@@ -21,7 +23,8 @@ var tracePatterns = []struct {
 	{"an email address", regexp.MustCompile(`[^\s@<>()]+@[^\s@<>()]+\.[A-Za-z]{2,}`)},
 	{"a date", regexp.MustCompile(`\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b`)},
 	{"a date", regexp.MustCompile(`(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{1,2}(?:st|nd|rd|th)?\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b`)},
-	{"a phone number", regexp.MustCompile(`(?:\+|\b)\d(?:[\s().-]{0,2}\d){6,}\b`)},
+	{"a record number", regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`)},
+	{"a phone, ID or record number", regexp.MustCompile(`(?:\+|\b)\d(?:[\s().-]{0,2}\d){6,}\b`)},
 	{"a street address", regexp.MustCompile(`(?i)\b\d+\s+(?:[A-Za-z]+\s+){1,3}(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|court|ct|way|place|pl|terrace|circle)\b\.?`)},
 }
 
@@ -30,6 +33,7 @@ var tracePatterns = []struct {
 // number, a street address), if any. The text is correspondence that
 // leaves a site, so it must describe situations, not people.
 func FindTrace(text string) (Trace, bool) {
+	text = Fold(text)
 	for _, p := range tracePatterns {
 		if m := p.re.FindString(text); m != "" {
 			return Trace{Kind: p.kind, Match: strings.TrimSpace(m)}, true
@@ -38,12 +42,88 @@ func FindTrace(text string) (Trace, bool) {
 	return Trace{}, false
 }
 
+// Fold writes text in its compatibility form (fullwidth and other
+// look-alike letters as the plain ones, NFKC) with typographic
+// apostrophes as plain ones, so a name is found however it was typed.
+func Fold(text string) string {
+	return strings.NewReplacer("\u2019", "'", "\u2018", "'", "\u02bc", "'").Replace(norm.NFKC.String(text))
+}
+
+// NameParts are the words of a name as a person may write it alone:
+// what is in parentheses is left out ("Elm (demo)" is "Elm"), and a
+// double name is also its parts ("Gonzalez-Smith": "Gonzalez", "Smith").
+func NameParts(name string) []string {
+	var out []string
+	depth := 0
+	name = strings.Map(func(r rune) rune {
+		switch r {
+		case '(':
+			depth++
+			return ' '
+		case ')':
+			depth--
+			return ' '
+		}
+		if depth > 0 {
+			return ' '
+		}
+		return r
+	}, Fold(name))
+	for _, w := range strings.FieldsFunc(name, func(r rune) bool { return r == ' ' || r == '-' || r == '\t' }) {
+		if len([]rune(w)) >= 3 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// NamesPerson says whether text names a person whose first and last names
+// are given: the whole name in any case, its parts joined by spaces or
+// hyphens ("casey-birch", "Birch, Casey"), or one part written with a
+// capital as a name is ("Casey's mother", "Ms Birch"). It gives the part
+// or name found.
+func NamesPerson(text, first, last string) (string, bool) {
+	text = Fold(text)
+	firsts, lasts := NameParts(first), NameParts(last)
+	lower := strings.ToLower(text)
+	for _, f := range firsts {
+		for _, l := range lasts {
+			for _, whole := range []string{f + " " + l, f + "-" + l, l + ", " + f, l + " " + f} {
+				if wordAt(lower, strings.ToLower(whole)) {
+					return f + " " + l, true
+				}
+			}
+		}
+	}
+	for _, part := range append(firsts, lasts...) {
+		if NamesWord(text, part) {
+			return part, true
+		}
+	}
+	return "", false
+}
+
+// wordAt says whether text holds word with word edges on both sides.
+func wordAt(text, word string) bool {
+	for from := 0; ; {
+		i := strings.Index(text[from:], word)
+		if i < 0 {
+			return false
+		}
+		i += from
+		if wordEdge(text, i-1) && wordEdge(text, i+len(word)) {
+			return true
+		}
+		from = i + 1
+	}
+}
+
 // NamesWord says whether text holds name as a whole word (or words),
 // written with a capital as a name is: "Oak" is found in "Skyler Oak
-// called", not in "an oak tree". Names of one or two letters are not
-// looked for.
+// called", "Oak's" and "Oak-Smith", not in "an oak tree". Names of one or
+// two letters are not looked for.
 func NamesWord(text, name string) bool {
-	name = strings.TrimSpace(name)
+	text, name = Fold(text), strings.TrimSpace(Fold(name))
 	if len([]rune(name)) < 3 {
 		return false
 	}
@@ -66,7 +146,7 @@ func wordEdge(s string, i int) bool {
 		return true
 	}
 	c := s[i]
-	return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80 || c == '\'' || c == '-')
+	return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80)
 }
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 0x80 }

@@ -8,8 +8,8 @@ func TestFindTrace(t *testing.T) {
 		"seen on 12/3/2026":                            "a date",
 		"since December 3rd she has not come":          "a date",
 		"born 3 March":                                 "a date",
-		"call 555-0141 for details":                    "a phone number",
-		"at +1 (804) 555 0199":                         "a phone number",
+		"call 555-0141 for details":                    "a phone, ID or record number",
+		"at +1 (804) 555 0199":                         "a phone, ID or record number",
 		"write to skyler.oak@example.org":              "an email address",
 		"lives at 554 Example Street near the library": "a street address",
 		"moved to 12 Oak Lane":                         "a street address",
@@ -50,5 +50,34 @@ func TestNamesWord(t *testing.T) {
 		if got := NamesWord(c.text, c.name); got != c.want {
 			t.Errorf("NamesWord(%q, %q) = %v", c.text, c.name, got)
 		}
+	}
+}
+
+// TestNamesPerson: a participant's name is found however it is written
+// as a name: possessive (straight or curly apostrophe), hyphenated,
+// reversed, fullwidth, in capitals, the whole name in lower case, or a
+// part of a double name; a demo suffix in parentheses is not part of it.
+// Ordinary words that are also parts of names are not names in lower case.
+func TestNamesPerson(t *testing.T) {
+	first, last := "Casey", "Birch-Gonzalez (demo)"
+	for _, text := range []string{
+		"Casey's mother called", "Casey\u2019s mother called", "Gonzalez's mother", "Birch-Gonzalez family",
+		"casey-birch stopped coming", "casey birch stopped coming", "Birch, Casey", "\uff23\uff41\uff53\uff45\uff59 left",
+		"CASEY left", "Ms Gonzalez left", "C. Birch stopped coming", "(Casey) left", "Mr.Gonzalez left",
+	} {
+		if _, ok := NamesPerson(text, first, last); !ok {
+			t.Errorf("%q: not found", text)
+		}
+	}
+	for _, text := range []string{"we met under a birch tree", "the demo went well", "Casual meetings help"} {
+		if name, ok := NamesPerson(text, first, last); ok {
+			t.Errorf("%q: found %q", text, name)
+		}
+	}
+	if tr, ok := FindTrace("Record number 019b76da-a800-7971-8000-0123456789ab"); !ok || tr.Kind != "a record number" {
+		t.Errorf("a record id: %v %v", tr, ok)
+	}
+	if tr, ok := FindTrace("SSN 123-45-6789"); !ok || tr.Kind != "a phone, ID or record number" {
+		t.Errorf("an SSN: %v %v", tr, ok)
 	}
 }

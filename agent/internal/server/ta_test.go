@@ -135,9 +135,12 @@ func TestTARequestLeavesPeopleOut(t *testing.T) {
 		{"subject", "Help with " + name, "What do we do when someone stops coming?", "names \u201c" + name + "\u201d, a participant at this site"},
 		{"text", "Attendance", p.FirstName + " has missed three meetings. What helps?", "names \u201c" + p.FirstName + "\u201d"},
 		{"text", "Attendance", "Someone was hospitalized on 2026-12-03. What now?", "holds a date (\u201c2026-12-03\u201d)"},
-		{"text", "Contact", "Their sister calls 555-0141 every day.", "holds a phone number"},
+		{"text", "Contact", "Their sister calls 555-0141 every day.", "holds a phone, ID or record number"},
 		{"text", "Contact", "Write to them at someone@example.org please.", "holds an email address"},
 		{"text", "Housing", "They moved to 554 Maple Street last week.", "holds a street address"},
+		{"text", "Family", p.FirstName + "\u2019s mother calls the office.", "names \u201c" + p.FirstName + "\u201d"},
+		{"text", "Family", strings.ToLower(p.FirstName+"-"+p.LastName) + " stopped coming.", "names \u201c" + name + "\u201d"},
+		{"text", "Records", "Their record is " + p.ID + ".", "holds a record number"},
 	} {
 		st, page := b.post("/ta-requests", url.Values{"subject": {c.subject}, "category": {"other"}, "text": {c.text}})
 		if st != http.StatusUnprocessableEntity {

@@ -85,14 +85,11 @@ func (s *taStore) identifying(ctx context.Context, fields map[string]string) Val
 		text := fields[field]
 		found := ""
 		for _, p := range people {
-			for _, name := range []string{p.FirstName + " " + p.LastName, p.LastName + ", " + p.FirstName, p.FirstName, p.LastName} {
-				if deident.NamesWord(text, name) {
-					found = "names \u201c" + name + "\u201d, a participant at this site"
-					break
-				}
+			if name, ok := deident.NamesPerson(text, p.FirstName, p.LastName); ok {
+				found = "names \u201c" + name + "\u201d, a participant at this site"
 			}
 			for _, v := range []string{p.Email, p.Address} {
-				if found == "" && len(v) >= 6 && strings.Contains(strings.ToLower(text), strings.ToLower(v)) {
+				if found == "" && len(v) >= 6 && strings.Contains(strings.ToLower(deident.Fold(text)), strings.ToLower(v)) {
 					found = "holds a participant's contact details"
 				}
 			}
@@ -110,7 +107,7 @@ func (s *taStore) identifying(ctx context.Context, fields map[string]string) Val
 		}
 		if found != "" {
 			errs = append(errs, ValidationError{Field: field, Msg: "Leave people out of a request to the national office: this " + found +
-				". Describe the situation without names, exact dates, phone numbers, emails or addresses (say \u201clast week\u201d rather than a date)"})
+				". Describe the situation without names, exact dates, phone numbers, emails or addresses (say \u201clast week\u201d rather than a date)."})
 		}
 	}
 	return errs
