@@ -62,6 +62,10 @@ func (s *Coaches) APIUpdateCoach(c *gin.Context) {
 		return
 	}
 	if u.Role != store.RoleDirector {
+		if in.UserID != "" && in.UserID != cur.UserID {
+			s.Forbid(c, "Only the Program Director links a coach to an account.")
+			return
+		}
 		in.UserID = cur.UserID
 	}
 	co, err := s.updateCoach(c, cur, in)

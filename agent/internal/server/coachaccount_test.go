@@ -24,7 +24,7 @@ func TestLinkCoachAccountOnThePage(t *testing.T) {
 	ctx := context.Background()
 	dir, dirTok := s.user("dir@example.org", "Dana", store.RoleDirector)
 	kimUser, _ := s.user("kim@example.org", "Kim Account", store.RoleCoach)
-	robinUser, _ := s.user("robin@example.org", "Robin Account", store.RoleCoach)
+	robinUser, robinTok := s.user("robin@example.org", "Robin Account", store.RoleCoach)
 	kim := s.certifiedCoach("Kim Lee", "")
 	robin := s.certifiedCoach("Robin Park", robinUser.ID)
 	g, err := s.st.Cohorts.AddCohort(ctx, store.CohortInput{Name: "Kim's group", Model: program.ModelPeerPartners, StartDate: "2026-01-12", CoachID: kim.ID})
@@ -107,6 +107,17 @@ func TestLinkCoachAccountOnThePage(t *testing.T) {
 	}
 	if got := linkOf(robin.ID); got != robinUser.ID {
 		t.Errorf("API: Robin Park's account changed to %q", got)
+	}
+	// A coach may change their own profile, not the account it is linked
+	// to: naming another account is refused, not ignored.
+	if st := s.call(robinTok, http.MethodPut, "/api/v1/coaches/"+robin.ID, map[string]string{"name": "Robin Park", "user_id": kimUser.ID}, &prob); st != http.StatusForbidden {
+		t.Errorf("API: Robin moved their own link to Kim's account: %d %s", st, prob.all())
+	}
+	if got := linkOf(robin.ID); got != robinUser.ID {
+		t.Errorf("API: Robin Park's account changed to %q by Robin", got)
+	}
+	if st := s.call(robinTok, http.MethodPut, "/api/v1/coaches/"+robin.ID, map[string]string{"name": "Robin Park", "user_id": robinUser.ID}, nil); st != http.StatusOK {
+		t.Errorf("API: Robin's own profile with their own account: %d", st)
 	}
 
 	if st, _ := send(""); st != http.StatusOK || linkOf(kim.ID) != "" {
