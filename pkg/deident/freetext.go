@@ -146,7 +146,7 @@ func wordEdge(s string, i int) bool {
 		return true
 	}
 	c := s[i]
-	return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80)
+	return (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c < 0x80
 }
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 0x80 }

@@ -155,6 +155,9 @@ func TestImportListsEveryProblem(t *testing.T) {
 
 	// The coaches' and the interviews' imports list every problem too.
 	st, page = s.importPage(dir, "coaches", "true", "name,email\nCa\x07sey,casey@example.org\nRobin,bad\n")
+	if st != http.StatusUnprocessableEntity {
+		t.Errorf("coaches' import with problems: %d", st)
+	}
 	mustContain(t, "coaches", page, "The file has 2 problems;", "<td>2</td><td>name</td><td>holds a control", "<td>3</td><td>email</td>")
 	cols := store.InterviewColumns(program.Default())
 	row := func(first, date string) string {

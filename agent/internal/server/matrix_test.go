@@ -630,7 +630,7 @@ func (s *mxSite) send(method string, rt agentRoute, c *mxCaller, body map[string
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	api := isAPI(path)
 	form := url.Values{}
-	if c.token != "" && !(api && c.staff) {
+	if c.token != "" && (!api || !c.staff) {
 		name := web.SessionCookie
 		if !c.staff {
 			name = "iml_participant_session"
