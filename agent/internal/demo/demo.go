@@ -33,7 +33,7 @@ func Seed(ctx context.Context, st *store.Store, n int, seed uint64) (int, error)
 	for i := 0; i < n; i++ {
 		enrolled := today.AddDate(0, 0, -rnd.IntN(540))
 		birth := enrolled.AddDate(-(19 + rnd.IntN(55)), -rnd.IntN(12), -rnd.IntN(28))
-		p, err := st.Participants.AddParticipant(ctx, store.ParticipantInput{
+		in := store.ParticipantInput{
 			FirstName:       firstNames[rnd.IntN(len(firstNames))],
 			LastName:        lastNames[rnd.IntN(len(lastNames))] + " (demo)",
 			BirthDate:       birth.Format("2006-01-02"),
@@ -43,7 +43,18 @@ func Seed(ctx context.Context, st *store.Store, n int, seed uint64) (int, error)
 			EnrolledOn:      enrolled.Format("2006-01-02"),
 			InformedConsent: true, ManagesFinances: true, SetsGoals: true, AcceptsResponsibilities: true,
 			AgreementSignedOn: enrolled.Format("2006-01-02"), HospitalizationConsentOn: enrolled.Format("2006-01-02"),
-		})
+		}
+		p, err := st.Participants.AddParticipant(ctx, in)
+		// The intake refuses a person already at the site: a made-up
+		// person who drew the names and birthday of another (or a second
+		// seeding of the same agent) is born a day earlier, until they
+		// are someone new. Older stays old enough; no random draw is used,
+		// so a seed still makes the same people.
+		for store.IsAlreadyAtSite(err) {
+			birth = birth.AddDate(0, 0, -1)
+			in.BirthDate = birth.Format("2006-01-02")
+			p, err = st.Participants.AddParticipant(ctx, in)
+		}
 		if err != nil {
 			return made, err
 		}

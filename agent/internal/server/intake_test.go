@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -213,5 +214,92 @@ func sameIntakeInParallel(t *testing.T, s *site, b *browser, id string) {
 	}
 	if n != 1 {
 		t.Errorf("the same change sent 16 times at once: %d lines of history", n)
+	}
+}
+
+// TestIntakeRefusesSomeoneAlreadyAtTheSite: the same first name, last
+// name (in any case) and date of birth as a participant of the site is the
+// same person, refused by the API and the page with the message on the
+// last name, and nothing is added; two adds of one person at once add them
+// once; someone born on another day is added.
+func TestIntakeRefusesSomeoneAlreadyAtTheSite(t *testing.T) {
+	const msg = "This person is already at the site (the same first name, last name and date of birth): open their record rather than adding them again"
+	s := newSite(t)
+	ctx := context.Background()
+	_, tok := s.user("dir@example.org", "Dana Director", store.RoleDirector)
+	s.participant("Ann") // Ann Example, born 1985-02-03
+	count := func() int64 {
+		t.Helper()
+		var n int64
+		s.must(s.st.DB.Model(&store.Participant{}).Count(&n).Error)
+		return n
+	}
+
+	body := intake("ann")
+	body["last_name"] = "EXAMPLE"
+	var prob problem
+	if st := s.call(tok, "POST", "/api/v1/participants", body, &prob); st != 422 || !prob.has("last_name", msg) {
+		t.Fatalf("the same person through the API: %d %s", st, prob.all())
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("after the API's refusal, %d participants, want 1", n)
+	}
+
+	b := s.browser("dir@example.org")
+	form := url.Values{"first_name": {"Ann"}, "last_name": {"example"}, "birth_date": {"1985-02-03"}, "enrolled_on": {"2026-01-12"},
+		"informed_consent": {"true"}, "manages_finances": {"true"}, "sets_goals": {"true"}, "accepts_responsibilities": {"true"}, "agreement_signed_on": {"2026-01-12"}}
+	st, page := b.post("/participants", form)
+	if st != 422 {
+		t.Fatalf("the same person through the page: %d", st)
+	}
+	page = html.UnescapeString(page)
+	fieldMarked(t, "the same person through the page", page, "last_name", "last_name", msg)
+	if !strings.Contains(page, `id="err-last_name">`+msg+`<`) {
+		t.Errorf("the message next to the last name is not %q", msg)
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("after the page's refusal, %d participants, want 1", n)
+	}
+
+	// Two adds of one new person at once: the check is in the write
+	// transaction, so one of them is refused.
+	in := store.ParticipantInput{FirstName: "Bo", LastName: "Twice", BirthDate: "1990-07-08", EnrolledOn: "2026-01-12",
+		InformedConsent: true, ManagesFinances: true, SetsGoals: true, AcceptsResponsibilities: true, AgreementSignedOn: "2026-01-12"}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.st.Participants.AddParticipant(ctx, in)
+		}()
+	}
+	wg.Wait()
+	refused := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case store.IsAlreadyAtSite(err):
+			refused++
+		default:
+			t.Fatalf("two adds at once: %v", err)
+		}
+	}
+	if refused != 1 || count() != 2 {
+		t.Fatalf("two adds of one person at once: %d refused, %d participants; want 1 refused, 2 participants", refused, count())
+	}
+
+	// Born on another day: someone else.
+	body = intake("Ann")
+	body["birth_date"] = "1985-02-04"
+	if st := s.call(tok, "POST", "/api/v1/participants", body, &prob); st != 201 {
+		t.Fatalf("Ann Example born on another day: %d %s", st, prob.all())
+	}
+	form.Set("birth_date", "1985-02-05")
+	if st, _ := b.post("/participants", form); st != http.StatusSeeOther && st != 200 {
+		t.Fatalf("Ann Example born on yet another day, through the page: %d", st)
+	}
+	if n := count(); n != 4 {
+		t.Fatalf("%d participants, want 4", n)
 	}
 }

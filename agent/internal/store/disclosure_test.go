@@ -24,6 +24,9 @@ type clockSite struct {
 	st  *Store
 	now time.Time
 	coh Cohort
+	// n counts the people enrolled, so that two born on one day are
+	// different people (the intake refuses the same person twice).
+	n int
 }
 
 func newClockSite(t *testing.T, k int, now time.Time, model, start string) *clockSite {
@@ -50,7 +53,8 @@ func newClockSite(t *testing.T, k int, now time.Time, model, start string) *cloc
 func (s *clockSite) enroll(t *testing.T, birth, enrolled string, before int, join bool) Participant {
 	t.Helper()
 	ctx := context.Background()
-	in := eligible(ParticipantInput{FirstName: "P" + birth, LastName: "Example", BirthDate: birth, EnrolledOn: enrolled, HospitalizationConsentOn: enrolled})
+	s.n++
+	in := eligible(ParticipantInput{FirstName: fmt.Sprintf("P%d-%s", s.n, birth), LastName: "Example", BirthDate: birth, EnrolledOn: enrolled, HospitalizationConsentOn: enrolled})
 	p, err := s.st.Participants.AddParticipant(ctx, in)
 	if err != nil {
 		t.Fatal(err)

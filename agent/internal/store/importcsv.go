@@ -231,11 +231,11 @@ func (s *participantStore) ImportParticipants(ctx context.Context, r io.Reader, 
 			res.Errors = append(res.Errors, RowError{Row: row, Detail: fmt.Sprintf("the same person as row %d", first)})
 		}
 		seen[key] = row
-		var n int64
-		if err := s.st.DB.WithContext(ctx).Model(&Participant{}).Where("lower(first_name) = lower(?) AND lower(last_name) = lower(?) AND birth_date = ?", in.FirstName, in.LastName, in.BirthDate).Count(&n).Error; err != nil {
+		dup, err := alreadyAtSite(s.st.DB.WithContext(ctx), in.FirstName, in.LastName, in.BirthDate)
+		if err != nil {
 			return res, err
 		}
-		if n > 0 {
+		if dup {
 			res.Errors = append(res.Errors, RowError{Row: row, Detail: "this person is already at the site"})
 		}
 		inputs[i] = in

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -68,8 +69,14 @@ func allAnswers(v bool) map[string]bool {
 func addPeople(t *testing.T, st *Store, n int) []Participant {
 	t.Helper()
 	var ps []Participant
+	// Different people, however many there are already: the intake
+	// refuses the same person twice.
+	var had int64
+	if err := st.DB.Model(&Participant{}).Count(&had).Error; err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < n; i++ {
-		p, err := st.Participants.AddParticipant(context.Background(), eligible(ParticipantInput{FirstName: "A", LastName: "B", BirthDate: "1980-05-05", EnrolledOn: "2025-03-01"}))
+		p, err := st.Participants.AddParticipant(context.Background(), eligible(ParticipantInput{FirstName: fmt.Sprint("A", had+int64(i)), LastName: "B", BirthDate: "1980-05-05", EnrolledOn: "2025-03-01"}))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -205,11 +205,38 @@ func (s *participantStore) AddParticipant(ctx context.Context, in ParticipantInp
 	}
 	var p Participant
 	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
+		// Checked in the write transaction, so two adds of one person at
+		// once cannot both pass.
+		dup, err := alreadyAtSite(tx, in.FirstName, in.LastName, in.BirthDate)
+		if err != nil {
+			return err
+		}
+		if dup {
+			return &ValidationError{Field: "last_name", Msg: AlreadyAtSiteMsg}
+		}
 		p, err = s.addParticipant(tx, in, now)
 		return err
 	})
 	return p, err
+}
+
+// AlreadyAtSiteMsg is the intake's refusal of a person already at the site.
+const AlreadyAtSiteMsg = "This person is already at the site (the same first name, last name and date of birth): open their record rather than adding them again"
+
+// IsAlreadyAtSite says whether err is the intake's refusal of a person
+// already at the site.
+func IsAlreadyAtSite(err error) bool {
+	var ve *ValidationError
+	return errors.As(err, &ve) && ve.Msg == AlreadyAtSiteMsg
+}
+
+// alreadyAtSite says whether a participant of the site (withdrawn or not)
+// has these first and last names, in any case, and this birth date: the
+// same person, refused by the intake and the CSV import alike.
+func alreadyAtSite(tx *gorm.DB, first, last, birth string) (bool, error) {
+	var n int64
+	err := tx.Model(&Participant{}).Where("lower(first_name) = lower(?) AND lower(last_name) = lower(?) AND birth_date = ?", first, last, birth).Count(&n).Error
+	return n > 0, err
 }
 
 // addParticipant writes a validated participant and their outbox record in

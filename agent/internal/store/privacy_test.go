@@ -41,7 +41,7 @@ func TestSiteOperationsStayAtTheSite(t *testing.T) {
 	}
 	var ps []Participant
 	for i := 0; i < 6; i++ {
-		in := eligible(ParticipantInput{FirstName: plant("first"), LastName: "X", BirthDate: "2009-03-01", EnrolledOn: "2026-01-05",
+		in := eligible(ParticipantInput{FirstName: plant("first"), LastName: "X" + string(rune('a'+i)), BirthDate: "2009-03-01", EnrolledOn: "2026-01-05",
 			Phone: plant("phone"), Email: "zq" + string(rune('a'+i)) + "@example.org", Address: plant("address"), AgeOverrideReason: plant("override")})
 		p, err := st.Participants.AddParticipant(ctx, in)
 		if err != nil {
