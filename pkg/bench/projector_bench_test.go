@@ -14,55 +14,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/itsmylife/iml/pkg/cluster"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/contract/contracttest"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
-	"github.com/itsmylife/iml/pkg/deident"
 	"github.com/itsmylife/iml/pkg/program"
 )
-
-// participantRecords makes the records of one participant as an agent
-// sends them over a program year: the participant, three POM interviews,
-// twelve months of participation, a hospitalization record and a survey
-// (18 records).
-func participantRecords(rng *rand.Rand, rel *program.Release) []contract.Record {
-	key, year, band := uuid.NewString(), 2024+rng.IntN(3), contract.AgeBands[1+rng.IntN(7)]
-	model := contract.Models[rng.IntN(2)]
-	now := time.Now()
-	var out []contract.Record
-	add := func(typ string, p any) {
-		r, err := contract.NewRecord(deident.NewRecordID(now), typ, 1, p)
-		if err != nil {
-			panic(err)
-		}
-		out = append(out, r)
-	}
-	add(contract.TypeParticipant, contract.Participant{Key: key, EnrollmentYear: year, AgeBand: band, Model: model})
-	for ti, tp := range contract.Timepoints {
-		ans := make(map[string]bool, len(rel.POM.Items))
-		for _, it := range rel.POM.Items {
-			ans[it.Code] = rng.Float64() < 0.3+0.2*float64(ti)
-		}
-		add(contract.TypePOMInterview, contract.POMInterview{ParticipantKey: key, EnrollmentYear: year, AgeBand: band, Timepoint: tp, ProgramMonth: 1 + 5*ti, Release: rel.Version, Answers: ans})
-	}
-	for m := 1; m <= 12; m++ {
-		held := 2 + rng.IntN(3)
-		add(contract.TypeParticipation, contract.Participation{ParticipantKey: key, EnrollmentYear: year, AgeBand: band, ProgramMonth: m, MeetingsHeld: held,
-			MeetingsAttended: rng.IntN(held + 1), JournalsDue: 4, JournalsCompleted: rng.IntN(5), StipendSpentCents: int64(rng.IntN(6001)),
-			ReceiptsComplete: rng.Float64() < 0.9, OutingsByStage: []int{rng.IntN(2), rng.IntN(2), 0, 0}})
-	}
-	add(contract.TypeHospitalization, contract.Hospitalization{ParticipantKey: key, EnrollmentYear: year, AgeBand: band, BeforeCount: rng.IntN(4),
-		DuringMonths: []int{}, MonthsEnrolled: 12, ServiceChanges: []contract.ServiceChange{}})
-	ans := make(map[string]string, len(rel.Survey.Statements))
-	for _, st := range rel.Survey.Statements {
-		ans[st.Code] = contract.SurveyAnswers[rng.IntN(4)]
-	}
-	add(contract.TypeSurveyResponse, contract.SurveyResponse{Year: year, Timepoint: contract.TimepointClosing, Model: model, Release: rel.Version, Answers: ans})
-	return out
-}
 
 // gzBatch encodes records as one gzipped push body.
 func gzBatch(siteID string, recs []contract.Record) []byte {
@@ -90,7 +49,7 @@ func siteBatches(rng *rand.Rand, rel *program.Release, sites []*loadSite, per, s
 	for _, s := range sites {
 		var recs []contract.Record
 		for made := 0; made < per; {
-			p := participantRecords(rng, rel)
+			p := contracttest.ParticipantYear(rng, rel)
 			recs = append(recs, p...)
 			made += len(p)
 			if len(recs) >= size || made >= per {
@@ -233,7 +192,7 @@ func sustained(b *testing.B, conn *pgx.Conn, base string, sites []*loadSite, rel
 	for end := time.Now().Add(d); time.Now().Before(end); <-tick.C {
 		var recs []contract.Record
 		for len(recs) < perPush {
-			recs = append(recs, participantRecords(rng, rel)...)
+			recs = append(recs, contracttest.ParticipantYear(rng, rel)...)
 		}
 		s := sites[rng.IntN(len(sites))]
 		body := gzBatch(s.id, recs)

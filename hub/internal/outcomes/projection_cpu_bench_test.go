@@ -11,53 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/itsmylife/iml/hub/internal/intake"
 	"github.com/itsmylife/iml/hub/internal/storetest"
 	"github.com/itsmylife/iml/pkg/contract"
+	"github.com/itsmylife/iml/pkg/contract/contracttest"
 	"github.com/itsmylife/iml/pkg/dbx/dbtest"
-	"github.com/itsmylife/iml/pkg/deident"
 	"github.com/itsmylife/iml/pkg/program"
 )
-
-// benchParticipant makes the 18 records of one participant over a
-// program year (as pkg/bench's participantRecords).
-func benchParticipant(rng *rand.Rand, rel *program.Release) []contract.Record {
-	key, year, band := uuid.NewString(), 2024+rng.IntN(3), contract.AgeBands[1+rng.IntN(7)]
-	model := contract.Models[rng.IntN(2)]
-	now := time.Now()
-	var out []contract.Record
-	add := func(typ string, p any) {
-		r, err := contract.NewRecord(deident.NewRecordID(now), typ, 1, p)
-		if err != nil {
-			panic(err)
-		}
-		out = append(out, r)
-	}
-	add(contract.TypeParticipant, contract.Participant{Key: key, EnrollmentYear: year, AgeBand: band, Model: model})
-	for ti, tp := range contract.Timepoints {
-		ans := make(map[string]bool, len(rel.POM.Items))
-		for _, it := range rel.POM.Items {
-			ans[it.Code] = rng.Float64() < 0.3+0.2*float64(ti)
-		}
-		add(contract.TypePOMInterview, contract.POMInterview{ParticipantKey: key, EnrollmentYear: year, AgeBand: band, Timepoint: tp, ProgramMonth: 1 + 5*ti, Release: rel.Version, Answers: ans})
-	}
-	for m := 1; m <= 12; m++ {
-		held := 2 + rng.IntN(3)
-		add(contract.TypeParticipation, contract.Participation{ParticipantKey: key, EnrollmentYear: year, AgeBand: band, ProgramMonth: m, MeetingsHeld: held,
-			MeetingsAttended: rng.IntN(held + 1), JournalsDue: 4, JournalsCompleted: rng.IntN(5), StipendSpentCents: int64(rng.IntN(6001)),
-			ReceiptsComplete: rng.Float64() < 0.9, OutingsByStage: []int{rng.IntN(2), rng.IntN(2), 0, 0}})
-	}
-	add(contract.TypeHospitalization, contract.Hospitalization{ParticipantKey: key, EnrollmentYear: year, AgeBand: band, BeforeCount: rng.IntN(4),
-		DuringMonths: []int{}, MonthsEnrolled: 12, ServiceChanges: []contract.ServiceChange{}})
-	ans := make(map[string]string, len(rel.Survey.Statements))
-	for _, st := range rel.Survey.Statements {
-		ans[st.Code] = contract.SurveyAnswers[rng.IntN(4)]
-	}
-	add(contract.TypeSurveyResponse, contract.SurveyResponse{Year: year, Timepoint: contract.TimepointClosing, Model: model, Release: rel.Version, Answers: ans})
-	return out
-}
 
 // procCPU is the CPU time of process pid (0 when it cannot be read).
 func procCPU(pid int) time.Duration {
@@ -105,7 +65,7 @@ func projectionCPU(t *testing.B) {
 		site := storetest.EnrolledSite(t, s, fmt.Sprintf("site %d", i))
 		var recs []contract.Record
 		for len(recs) < n/nSites {
-			recs = append(recs, benchParticipant(rng, &def)...)
+			recs = append(recs, contracttest.ParticipantYear(rng, &def)...)
 		}
 		for start := 0; start < len(recs); start += 1000 {
 			if _, _, err := intake.New(s).Push(ctx, site.ID, int64(1+start/1000), recs[start:min(start+1000, len(recs))], nil); err != nil {

@@ -4,6 +4,7 @@
 package contracttest
 
 import (
+	"math/rand/v2"
 	"time"
 
 	"github.com/google/uuid"
@@ -34,5 +35,45 @@ func Interviews(n int) []contract.Record {
 		}
 		out[i] = r
 	}
+	return out
+}
+
+// ParticipantYear makes the records of one participant as an agent
+// sends them over a program year: the participant, three POM interviews,
+// twelve months of participation, a hospitalization record and a survey
+// (18 records).
+func ParticipantYear(rng *rand.Rand, rel *program.Release) []contract.Record {
+	key, year, band := uuid.NewString(), 2024+rng.IntN(3), contract.AgeBands[1+rng.IntN(7)]
+	model := contract.Models[rng.IntN(2)]
+	now := time.Now()
+	var out []contract.Record
+	add := func(typ string, p any) {
+		r, err := contract.NewRecord(deident.NewRecordID(now), typ, 1, p)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, r)
+	}
+	add(contract.TypeParticipant, contract.Participant{Key: key, EnrollmentYear: year, AgeBand: band, Model: model})
+	for ti, tp := range contract.Timepoints {
+		ans := make(map[string]bool, len(rel.POM.Items))
+		for _, it := range rel.POM.Items {
+			ans[it.Code] = rng.Float64() < 0.3+0.2*float64(ti)
+		}
+		add(contract.TypePOMInterview, contract.POMInterview{ParticipantKey: key, EnrollmentYear: year, AgeBand: band, Timepoint: tp, ProgramMonth: 1 + 5*ti, Release: rel.Version, Answers: ans})
+	}
+	for m := 1; m <= 12; m++ {
+		held := 2 + rng.IntN(3)
+		add(contract.TypeParticipation, contract.Participation{ParticipantKey: key, EnrollmentYear: year, AgeBand: band, ProgramMonth: m, MeetingsHeld: held,
+			MeetingsAttended: rng.IntN(held + 1), JournalsDue: 4, JournalsCompleted: rng.IntN(5), StipendSpentCents: int64(rng.IntN(6001)),
+			ReceiptsComplete: rng.Float64() < 0.9, OutingsByStage: []int{rng.IntN(2), rng.IntN(2), 0, 0}})
+	}
+	add(contract.TypeHospitalization, contract.Hospitalization{ParticipantKey: key, EnrollmentYear: year, AgeBand: band, BeforeCount: rng.IntN(4),
+		DuringMonths: []int{}, MonthsEnrolled: 12, ServiceChanges: []contract.ServiceChange{}})
+	ans := make(map[string]string, len(rel.Survey.Statements))
+	for _, st := range rel.Survey.Statements {
+		ans[st.Code] = contract.SurveyAnswers[rng.IntN(4)]
+	}
+	add(contract.TypeSurveyResponse, contract.SurveyResponse{Year: year, Timepoint: contract.TimepointClosing, Model: model, Release: rel.Version, Answers: ans})
 	return out
 }
