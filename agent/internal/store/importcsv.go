@@ -249,6 +249,16 @@ func (s *participantStore) ImportParticipants(ctx context.Context, r io.Reader, 
 	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		ids := make([]string, 0, len(inputs))
 		for i, in := range inputs {
+			// Again in the transaction: another import or intake may have
+			// added the person since the rows were checked.
+			if dup, err := alreadyAtSite(tx, in.FirstName, in.LastName, in.BirthDate); err != nil || dup {
+				if dup {
+					row, _ := strconv.Atoi(rows[i]["#row"])
+					res.Errors = append(res.Errors, RowError{Row: row, Detail: "this person is already at the site"})
+					err = ErrImportRefused
+				}
+				return err
+			}
 			p, err := s.insertParticipant(tx, in, now)
 			if err != nil {
 				return fmt.Errorf("row %s: %w", rows[i]["#row"], err)

@@ -91,3 +91,41 @@ func TestImportCoaches(t *testing.T) {
 		t.Fatalf("bad coach file: %+v %v", res, err)
 	}
 }
+
+// TestSameFileImportedTwiceAtOnce: two imports of one file at the same time
+// add its people once: the check that they are not at the site yet is
+// made again in the import's write transaction, so the later one is
+// refused whole, saying who is already there.
+func TestSameFileImportedTwiceAtOnce(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	type outcome struct {
+		res ImportResult
+		err error
+	}
+	out := make(chan outcome, 2)
+	start := make(chan struct{})
+	for range 2 {
+		go func() {
+			<-start
+			res, err := st.Participants.ImportParticipants(ctx, strings.NewReader(goodCSV), false, nil)
+			out <- outcome{res, err}
+		}()
+	}
+	close(start)
+	imported, refused := 0, 0
+	for range 2 {
+		o := <-out
+		switch {
+		case o.err == nil && o.res.Imported == 2:
+			imported++
+		case errors.Is(o.err, ErrImportRefused) && len(o.res.Errors) > 0 && strings.Contains(o.res.Errors[0].Detail, "already at the site"):
+			refused++
+		default:
+			t.Errorf("an import: %+v %v", o.res, o.err)
+		}
+	}
+	if imported != 1 || refused != 1 || countParticipants(t, st) != 2 {
+		t.Fatalf("%d imported, %d refused, %d participants; want 1, 1 and 2", imported, refused, countParticipants(t, st))
+	}
+}
