@@ -7,28 +7,17 @@ import (
 	"testing"
 
 	"github.com/itsmylife/iml/pkg/auth"
+	"github.com/itsmylife/iml/pkg/auth/authtest"
 	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/program"
 )
 
-// burst makes n attempts at once and counts the refusals that are bad
-// (the secret was checked and wrong) and locked (refused unchecked); any
-// other error fails the test.
+// burst makes n attempts at once (authtest.Burst) and counts the refusals
+// that are bad (the secret was checked and wrong) and locked (refused
+// unchecked); any other error fails the test.
 func burst(t *testing.T, n int, bad error, attempt func() error) (wrong, locked int) {
 	t.Helper()
-	errs := make(chan error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() {
-			<-start
-			errs <- attempt()
-		})
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	for _, err := range authtest.Burst(n, attempt)() {
 		switch {
 		case errors.Is(err, bad):
 			wrong++
