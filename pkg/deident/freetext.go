@@ -77,45 +77,53 @@ func NameParts(name string) []string {
 	return out
 }
 
+// A Text is a free text folded once (Fold) and lowered once, for the
+// searches of many people's names in it.
+type Text struct{ folded, lower string }
+
+// NewText folds text for the searches.
+func NewText(text string) Text {
+	f := Fold(text)
+	l := strings.ToLower(f)
+	if len(l) != len(f) {
+		// A letter whose lower case is longer or shorter: search the
+		// lowered text alone (a name in any case is then found).
+		f = l
+	}
+	return Text{folded: f, lower: l}
+}
+
+// Contains says whether the text holds v, in any case.
+func (t Text) Contains(v string) bool { return strings.Contains(t.lower, strings.ToLower(Fold(v))) }
+
 // NamesPerson says whether text names a person whose first and last names
-// are given: the whole name in any case, its parts joined by spaces or
-// hyphens ("casey-birch", "Birch, Casey"), or one part written with a
+// are given (Text.NamesPerson).
+func NamesPerson(text, first, last string) (string, bool) {
+	return NewText(text).NamesPerson(first, last)
+}
+
+// NamesPerson says whether the text names a person whose first and last
+// names are given: the whole name in any case, its parts joined by spaces
+// or hyphens ("casey-birch", "Birch, Casey"), or one part written with a
 // capital as a name is ("Casey's mother", "Ms Birch"). It gives the part
 // or name found.
-func NamesPerson(text, first, last string) (string, bool) {
-	text = Fold(text)
+func (t Text) NamesPerson(first, last string) (string, bool) {
 	firsts, lasts := NameParts(first), NameParts(last)
-	lower := strings.ToLower(text)
 	for _, f := range firsts {
 		for _, l := range lasts {
 			for _, whole := range []string{f + " " + l, f + "-" + l, l + ", " + f, l + " " + f} {
-				if wordAt(lower, strings.ToLower(whole)) {
+				if t.wordAt(strings.ToLower(whole), false) {
 					return f + " " + l, true
 				}
 			}
 		}
 	}
 	for _, part := range append(firsts, lasts...) {
-		if NamesWord(text, part) {
+		if t.wordAt(strings.ToLower(part), true) {
 			return part, true
 		}
 	}
 	return "", false
-}
-
-// wordAt says whether text holds word with word edges on both sides.
-func wordAt(text, word string) bool {
-	for from := 0; ; {
-		i := strings.Index(text[from:], word)
-		if i < 0 {
-			return false
-		}
-		i += from
-		if wordEdge(text, i-1) && wordEdge(text, i+len(word)) {
-			return true
-		}
-		from = i + 1
-	}
 }
 
 // NamesWord says whether text holds name as a whole word (or words),
@@ -123,18 +131,20 @@ func wordAt(text, word string) bool {
 // called", "Oak's" and "Oak-Smith", not in "an oak tree". Names of one or
 // two letters are not looked for.
 func NamesWord(text, name string) bool {
-	text, name = Fold(text), strings.TrimSpace(Fold(name))
-	if len([]rune(name)) < 3 {
-		return false
-	}
+	name = strings.TrimSpace(Fold(name))
+	return len([]rune(name)) >= 3 && NewText(text).wordAt(strings.ToLower(name), true)
+}
+
+// wordAt says whether the text holds word (lower case) with word edges on
+// both sides, and, when capital, beginning with a capital letter.
+func (t Text) wordAt(word string, capital bool) bool {
 	for from := 0; ; {
-		i := strings.Index(strings.ToLower(text[from:]), strings.ToLower(name))
+		i := strings.Index(t.lower[from:], word)
 		if i < 0 {
 			return false
 		}
 		i += from
-		end := i + len(name)
-		if wordEdge(text, i-1) && wordEdge(text, end) && isUpper(text[i]) {
+		if wordEdge(t.lower, i-1) && wordEdge(t.lower, i+len(word)) && (!capital || isUpper(t.folded[i])) {
 			return true
 		}
 		from = i + 1

@@ -64,7 +64,10 @@ func (s *taStore) RaiseTARequest(ctx context.Context, u User, in TARequestInput)
 		}
 		return r, err
 	}
-	if errs := s.identifying(ctx, map[string]string{"subject": r.Subject, "text": r.Body}); len(errs) > 0 {
+	if errs, err := s.identifying(ctx, map[string]string{"subject": r.Subject, "text": r.Body}); err != nil || len(errs) > 0 {
+		if err != nil {
+			return r, err
+		}
 		return r, errs
 	}
 	return r, s.st.DB.WithContext(ctx).Create(&r).Error
@@ -75,25 +78,26 @@ func (s *taStore) RaiseTARequest(ctx context.Context, u User, in TARequestInput)
 // address as this site holds them, or any exact date, phone number, email
 // or street address (deident.FindTrace). A request describes situations,
 // not people, so such a field is refused with what was found.
-func (s *taStore) identifying(ctx context.Context, fields map[string]string) ValidationErrors {
+func (s *taStore) identifying(ctx context.Context, fields map[string]string) (ValidationErrors, error) {
 	var people []struct{ FirstName, LastName, Phone, Email, Address string }
 	if err := s.st.DB.WithContext(ctx).Table("participants").Select("first_name, last_name, phone, email, address").Scan(&people).Error; err != nil {
-		return ValidationErrors{{Field: "text", Msg: "The request could not be checked for names: send it again"}}
+		return nil, err
 	}
 	var errs ValidationErrors
 	for _, field := range []string{"subject", "text"} {
 		text := fields[field]
+		folded, textDigits := deident.NewText(text), digits(text)
 		found := ""
 		for _, p := range people {
-			if name, ok := deident.NamesPerson(text, p.FirstName, p.LastName); ok {
+			if name, ok := folded.NamesPerson(p.FirstName, p.LastName); ok {
 				found = "names \u201c" + name + "\u201d, a participant at this site"
 			}
 			for _, v := range []string{p.Email, p.Address} {
-				if found == "" && len(v) >= 6 && strings.Contains(strings.ToLower(deident.Fold(text)), strings.ToLower(v)) {
+				if found == "" && len(v) >= 6 && folded.Contains(v) {
 					found = "holds a participant's contact details"
 				}
 			}
-			if found == "" && len(digits(p.Phone)) >= 7 && strings.Contains(digits(text), digits(p.Phone)) {
+			if found == "" && len(digits(p.Phone)) >= 7 && strings.Contains(textDigits, digits(p.Phone)) {
 				found = "holds a participant's phone number"
 			}
 			if found != "" {
@@ -110,7 +114,7 @@ func (s *taStore) identifying(ctx context.Context, fields map[string]string) Val
 				". Describe the situation without names, exact dates, phone numbers, emails or addresses (say \u201clast week\u201d rather than a date)."})
 		}
 	}
-	return errs
+	return errs, nil
 }
 
 // digits keeps the digits of s.
