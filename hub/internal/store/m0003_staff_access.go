@@ -15,61 +15,6 @@ import (
 // session, and adds the sign-in flows in progress, the audit log and the
 // record of background job runs.
 func m0003StaffAccess() *gormigrate.Migration {
-	type roleAssignment struct {
-		ID        string    `gorm:"primaryKey;size:36"`
-		UserID    string    `gorm:"size:36;not null;uniqueIndex:idx_role_assignments_grant,priority:1"`
-		Role      string    `gorm:"size:20;not null;uniqueIndex:idx_role_assignments_grant,priority:2"`
-		OrgID     string    `gorm:"size:36;not null;default:'';uniqueIndex:idx_role_assignments_grant,priority:3;index"`
-		CreatedBy string    `gorm:"size:200;not null"`
-		CreatedAt time.Time `gorm:"not null"`
-	}
-	// users as this migration leaves it; only the new columns are added.
-	type user struct {
-		Issuer       *string `gorm:"size:300"`
-		Subject      *string `gorm:"size:255"`
-		FailedLogins int     `gorm:"not null;default:0"`
-		LockedUntil  *time.Time
-		LastLoginAt  *time.Time
-	}
-	type session struct {
-		Roles  string `gorm:"size:1000;not null;default:''"`
-		Method string `gorm:"size:10;not null;default:'local'"`
-	}
-	type oidcFlow struct {
-		StateHash string    `gorm:"primaryKey;size:64"`
-		Nonce     string    `gorm:"size:64;not null"`
-		Verifier  string    `gorm:"size:128;not null"`
-		Next      string    `gorm:"size:500;not null"`
-		ExpiresAt time.Time `gorm:"not null;index"`
-		CreatedAt time.Time `gorm:"not null"`
-	}
-	type auditEntry struct {
-		ID         int64     `gorm:"primaryKey;autoIncrement"`
-		At         time.Time `gorm:"not null;index"`
-		ActorID    string    `gorm:"size:36;not null;index"`
-		ActorEmail string    `gorm:"size:200;not null"`
-		ActorKind  string    `gorm:"size:10;not null"`
-		Roles      string    `gorm:"size:1000;not null"`
-		Method     string    `gorm:"size:10;not null"`
-		Route      string    `gorm:"size:300;not null"`
-		Targets    string    `gorm:"size:1000;not null"`
-		Status     int       `gorm:"not null"`
-		RemoteIP   string    `gorm:"size:64;not null"`
-	}
-	type jobRun struct {
-		ID         int64     `gorm:"primaryKey;autoIncrement"`
-		Job        string    `gorm:"size:40;not null;index"`
-		Replica    string    `gorm:"size:200;not null"`
-		StartedAt  time.Time `gorm:"not null"`
-		FinishedAt time.Time `gorm:"not null"`
-		Items      int       `gorm:"not null"`
-	}
-	newTables := []struct {
-		name  string
-		model any
-	}{
-		{"role_assignments", &roleAssignment{}}, {"oidc_flows", &oidcFlow{}}, {"audit_log", &auditEntry{}}, {"job_runs", &jobRun{}},
-	}
 	type oldUser struct {
 		ID    string
 		Role  string
@@ -78,23 +23,8 @@ func m0003StaffAccess() *gormigrate.Migration {
 	return &gormigrate.Migration{
 		ID: "0003_staff_access",
 		Migrate: func(tx *gorm.DB) error {
-			for _, t := range newTables {
-				if err := tx.Table(t.name).Migrator().CreateTable(t.model); err != nil {
-					return err
-				}
-			}
-			for _, col := range []string{"Issuer", "Subject", "FailedLogins", "LockedUntil", "LastLoginAt"} {
-				if err := tx.Table("users").Migrator().AddColumn(&user{}, col); err != nil {
-					return err
-				}
-			}
-			if err := tx.Exec("CREATE UNIQUE INDEX idx_users_issuer_subject ON users (issuer, subject)").Error; err != nil {
+			if err := execSQL(tx, "0003_staff_access"); err != nil {
 				return err
-			}
-			for _, col := range []string{"Roles", "Method"} {
-				if err := tx.Table("sessions").Migrator().AddColumn(&session{}, col); err != nil {
-					return err
-				}
 			}
 			var olds []oldUser
 			if err := tx.Raw("SELECT id, role, org_id FROM users").Scan(&olds).Error; err != nil {
@@ -102,11 +32,12 @@ func m0003StaffAccess() *gormigrate.Migration {
 			}
 			now := time.Now().UTC()
 			for _, o := range olds {
-				a := roleAssignment{ID: uuid.NewString(), UserID: o.ID, Role: o.Role, CreatedBy: "migration 0003", CreatedAt: now}
+				org := ""
 				if o.Role == "director" {
-					a.OrgID = o.OrgID
+					org = o.OrgID
 				}
-				if err := tx.Table("role_assignments").Create(&a).Error; err != nil {
+				if err := tx.Exec("INSERT INTO role_assignments (id, user_id, role, org_id, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+					uuid.NewString(), o.ID, o.Role, org, "migration 0003", now).Error; err != nil {
 					return err
 				}
 			}
@@ -118,14 +49,8 @@ func m0003StaffAccess() *gormigrate.Migration {
 			return nil
 		},
 		Rollback: func(tx *gorm.DB) error {
-			type userBefore struct {
-				Role  string `gorm:"size:20;not null;default:''"`
-				OrgID string `gorm:"size:36"`
-			}
-			for _, col := range []string{"Role", "OrgID"} {
-				if err := tx.Table("users").Migrator().AddColumn(&userBefore{}, col); err != nil {
-					return err
-				}
+			if err := execSQL(tx, "0003_staff_access.down"); err != nil {
+				return err
 			}
 			// The widest role each user held comes back as their one role.
 			for _, r := range []string{"director", "trainer", "ta", "analyst", "admin"} {
@@ -148,12 +73,7 @@ WHERE id IN (SELECT user_id FROM role_assignments WHERE role = ?)`, r, r, r).Err
 					return err
 				}
 			}
-			for i := len(newTables) - 1; i >= 0; i-- {
-				if err := tx.Migrator().DropTable(newTables[i].name); err != nil {
-					return err
-				}
-			}
-			return nil
+			return dropTables(tx, "job_runs", "audit_log", "oidc_flows", "role_assignments")
 		},
 	}
 }

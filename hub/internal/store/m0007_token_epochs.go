@@ -12,19 +12,10 @@ import (
 // newest is kept: issuing a token was always meant to replace the one
 // before, and a reinstated site's older tokens would otherwise still work.
 func m0007TokenEpochs() *gormigrate.Migration {
-	type site struct {
-		TokenEpoch int64 `gorm:"not null;default:0"`
-	}
-	type enrollmentToken struct {
-		Epoch int64 `gorm:"not null;default:0"`
-	}
 	return &gormigrate.Migration{
 		ID: "0007_token_epochs",
 		Migrate: func(tx *gorm.DB) error {
-			if err := tx.Table("sites").Migrator().AddColumn(&site{}, "TokenEpoch"); err != nil {
-				return err
-			}
-			if err := tx.Table("enrollment_tokens").Migrator().AddColumn(&enrollmentToken{}, "Epoch"); err != nil {
+			if err := execSQL(tx, "0007_token_epochs"); err != nil {
 				return err
 			}
 			return tx.Exec(`DELETE FROM enrollment_tokens WHERE used_at IS NULL AND EXISTS (

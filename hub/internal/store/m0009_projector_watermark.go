@@ -17,16 +17,10 @@ import (
 // Records projected before keep mark 0, below the watermark (1, ""); those
 // waiting get mark 2, above it. Real marks start at 3 on both databases.
 func m0009ProjectorWatermark() *gormigrate.Migration {
-	// recordMark is the table as this migration made it.
-	type recordMark struct {
-		Name     string `gorm:"primaryKey;size:20"`
-		Xact     int64  `gorm:"not null"`
-		RecordID string `gorm:"size:36;not null"`
-	}
 	return &gormigrate.Migration{
 		ID: "0009_projector_watermark",
 		Migrate: func(tx *gorm.DB) error {
-			if err := tx.Table("record_marks").Migrator().CreateTable(&recordMark{}); err != nil {
+			if err := execSQL(tx, "0009_projector_watermark"); err != nil {
 				return err
 			}
 			steps := []string{

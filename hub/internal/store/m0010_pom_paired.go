@@ -13,22 +13,10 @@ import (
 // it, lost it, or had it at neither (never); BOTH is a reserved word. It is filled from the projected
 // interviews here, and kept by the projector from then on.
 func m0010POMPaired() *gormigrate.Migration {
-	// rollupPOMPaired is the table as this migration made it.
-	type rollupPOMPaired struct {
-		SiteID        string `gorm:"primaryKey;size:36"`
-		Year          int    `gorm:"primaryKey"`
-		Model         string `gorm:"primaryKey;size:30"`
-		Span          string `gorm:"primaryKey;size:2"`
-		IndicatorCode string `gorm:"primaryKey;size:40"`
-		Kept          int64  `gorm:"not null"`
-		Gained        int64  `gorm:"not null"`
-		Lost          int64  `gorm:"not null"`
-		Never         int64  `gorm:"not null"`
-	}
 	return &gormigrate.Migration{
 		ID: "0010_pom_paired",
 		Migrate: func(tx *gorm.DB) error {
-			if err := tx.Table("rollup_pom_paired").Migrator().CreateTable(&rollupPOMPaired{}); err != nil {
+			if err := execSQL(tx, "0010_pom_paired"); err != nil {
 				return err
 			}
 			// The interviews as the projector read them then: a

@@ -15,36 +15,10 @@ import (
 // marked for the projector again, which projects their service changes
 // and moves rollup_services by them.
 func m0012HospitalCounts() *gormigrate.Migration {
-	type outcomeServiceChange struct {
-		RecordID       string `gorm:"size:36;not null;index"`
-		SiteID         string `gorm:"size:36;not null"`
-		ParticipantKey string `gorm:"size:36;not null"`
-		Service        string `gorm:"size:40;not null"`
-		Kind           string `gorm:"size:20;not null"`
-	}
-	type rollupHosp struct {
-		SiteID       string `gorm:"primaryKey;size:36"`
-		Year         int    `gorm:"primaryKey"`
-		Model        string `gorm:"primaryKey;size:30"`
-		Hospitalized int64  `gorm:"not null"`
-	}
-	type rollupService struct {
-		SiteID       string `gorm:"primaryKey;size:36"`
-		Year         int    `gorm:"primaryKey"`
-		Model        string `gorm:"primaryKey;size:30"`
-		Service      string `gorm:"primaryKey;size:40"`
-		Kind         string `gorm:"primaryKey;size:20"`
-		Participants int64  `gorm:"not null"`
-	}
 	return &gormigrate.Migration{
 		ID: "0012_hospital_counts",
 		Migrate: func(tx *gorm.DB) error {
-			for name, model := range map[string]any{"outcome_service_changes": &outcomeServiceChange{}, "rollup_hosp": &rollupHosp{}, "rollup_services": &rollupService{}} {
-				if err := tx.Table(name).Migrator().CreateTable(model); err != nil {
-					return err
-				}
-			}
-			if err := tx.Exec("CREATE INDEX idx_outcome_service_changes_key ON outcome_service_changes (site_id, participant_key)").Error; err != nil {
+			if err := execSQL(tx, "0012_hospital_counts"); err != nil {
 				return err
 			}
 			if err := tx.Exec(`INSERT INTO rollup_hosp (site_id, year, model, hospitalized)

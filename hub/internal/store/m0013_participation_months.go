@@ -12,22 +12,10 @@ import (
 // spent, by site, enrollment year and model. It is filled here from the
 // projected rows and kept by the projector from then on.
 func m0013ParticipationMonths() *gormigrate.Migration {
-	type rollupMonth struct {
-		SiteID            string `gorm:"primaryKey;size:36"`
-		Year              int    `gorm:"primaryKey"`
-		Model             string `gorm:"primaryKey;size:30"`
-		ProgramMonth      int    `gorm:"primaryKey"`
-		Participants      int64  `gorm:"not null"`
-		MeetingsHeld      int64  `gorm:"not null"`
-		MeetingsAttended  int64  `gorm:"not null"`
-		JournalsDue       int64  `gorm:"not null"`
-		JournalsCompleted int64  `gorm:"not null"`
-		StipendCents      int64  `gorm:"not null"`
-	}
 	return &gormigrate.Migration{
 		ID: "0013_participation_months",
 		Migrate: func(tx *gorm.DB) error {
-			if err := tx.Table("rollup_months").Migrator().CreateTable(&rollupMonth{}); err != nil {
+			if err := execSQL(tx, "0013_participation_months"); err != nil {
 				return err
 			}
 			if err := tx.Exec(`INSERT INTO rollup_months (site_id, year, model, program_month, participants, meetings_held, meetings_attended, journals_due, journals_completed, stipend_cents)

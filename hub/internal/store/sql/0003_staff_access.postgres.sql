@@ -1,0 +1,18 @@
+CREATE TABLE "role_assignments" ("id" varchar(36),"user_id" varchar(36) NOT NULL,"role" varchar(20) NOT NULL,"org_id" varchar(36) NOT NULL DEFAULT '',"created_by" varchar(200) NOT NULL,"created_at" timestamptz NOT NULL,PRIMARY KEY ("id"));
+CREATE INDEX IF NOT EXISTS "idx_role_assignments_org_id" ON "role_assignments" ("org_id");
+CREATE UNIQUE INDEX IF NOT EXISTS "idx_role_assignments_grant" ON "role_assignments" ("user_id","role","org_id");
+CREATE TABLE "oidc_flows" ("state_hash" varchar(64),"nonce" varchar(64) NOT NULL,"verifier" varchar(128) NOT NULL,"next" varchar(500) NOT NULL,"expires_at" timestamptz NOT NULL,"created_at" timestamptz NOT NULL,PRIMARY KEY ("state_hash"));
+CREATE INDEX IF NOT EXISTS "idx_oidc_flows_expires_at" ON "oidc_flows" ("expires_at");
+CREATE TABLE "audit_log" ("id" bigserial,"at" timestamptz NOT NULL,"actor_id" varchar(36) NOT NULL,"actor_email" varchar(200) NOT NULL,"actor_kind" varchar(10) NOT NULL,"roles" varchar(1000) NOT NULL,"method" varchar(10) NOT NULL,"route" varchar(300) NOT NULL,"targets" varchar(1000) NOT NULL,"status" bigint NOT NULL,"remote_ip" varchar(64) NOT NULL,PRIMARY KEY ("id"));
+CREATE INDEX IF NOT EXISTS "idx_audit_log_actor_id" ON "audit_log" ("actor_id");
+CREATE INDEX IF NOT EXISTS "idx_audit_log_at" ON "audit_log" ("at");
+CREATE TABLE "job_runs" ("id" bigserial,"job" varchar(40) NOT NULL,"replica" varchar(200) NOT NULL,"started_at" timestamptz NOT NULL,"finished_at" timestamptz NOT NULL,"items" bigint NOT NULL,PRIMARY KEY ("id"));
+CREATE INDEX IF NOT EXISTS "idx_job_runs_job" ON "job_runs" ("job");
+ALTER TABLE "users" ADD "issuer" varchar(300);
+ALTER TABLE "users" ADD "subject" varchar(255);
+ALTER TABLE "users" ADD "failed_logins" bigint NOT NULL DEFAULT 0;
+ALTER TABLE "users" ADD "locked_until" timestamptz;
+ALTER TABLE "users" ADD "last_login_at" timestamptz;
+CREATE UNIQUE INDEX idx_users_issuer_subject ON users (issuer, subject);
+ALTER TABLE "sessions" ADD "roles" varchar(1000) NOT NULL DEFAULT '';
+ALTER TABLE "sessions" ADD "method" varchar(10) NOT NULL DEFAULT 'local';

@@ -1,0 +1,18 @@
+CREATE TABLE `role_assignments` (`id` text,`user_id` text NOT NULL,`role` text NOT NULL,`org_id` text NOT NULL DEFAULT "",`created_by` text NOT NULL,`created_at` datetime NOT NULL,PRIMARY KEY (`id`));
+CREATE INDEX `idx_role_assignments_org_id` ON `role_assignments`(`org_id`);
+CREATE UNIQUE INDEX `idx_role_assignments_grant` ON `role_assignments`(`user_id`,`role`,`org_id`);
+CREATE TABLE `oidc_flows` (`state_hash` text,`nonce` text NOT NULL,`verifier` text NOT NULL,`next` text NOT NULL,`expires_at` datetime NOT NULL,`created_at` datetime NOT NULL,PRIMARY KEY (`state_hash`));
+CREATE INDEX `idx_oidc_flows_expires_at` ON `oidc_flows`(`expires_at`);
+CREATE TABLE `audit_log` (`id` integer PRIMARY KEY AUTOINCREMENT,`at` datetime NOT NULL,`actor_id` text NOT NULL,`actor_email` text NOT NULL,`actor_kind` text NOT NULL,`roles` text NOT NULL,`method` text NOT NULL,`route` text NOT NULL,`targets` text NOT NULL,`status` integer NOT NULL,`remote_ip` text NOT NULL);
+CREATE INDEX `idx_audit_log_actor_id` ON `audit_log`(`actor_id`);
+CREATE INDEX `idx_audit_log_at` ON `audit_log`(`at`);
+CREATE TABLE `job_runs` (`id` integer PRIMARY KEY AUTOINCREMENT,`job` text NOT NULL,`replica` text NOT NULL,`started_at` datetime NOT NULL,`finished_at` datetime NOT NULL,`items` integer NOT NULL);
+CREATE INDEX `idx_job_runs_job` ON `job_runs`(`job`);
+ALTER TABLE `users` ADD `issuer` text;
+ALTER TABLE `users` ADD `subject` text;
+ALTER TABLE `users` ADD `failed_logins` integer NOT NULL DEFAULT 0;
+ALTER TABLE `users` ADD `locked_until` datetime;
+ALTER TABLE `users` ADD `last_login_at` datetime;
+CREATE UNIQUE INDEX idx_users_issuer_subject ON users (issuer, subject);
+ALTER TABLE `sessions` ADD `roles` text NOT NULL DEFAULT "";
+ALTER TABLE `sessions` ADD `method` text NOT NULL DEFAULT "local";

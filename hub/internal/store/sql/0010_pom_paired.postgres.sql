@@ -1,0 +1,1 @@
+CREATE TABLE "rollup_pom_paired" ("site_id" varchar(36),"year" bigint,"model" varchar(30),"span" varchar(2),"indicator_code" varchar(40),"kept" bigint NOT NULL,"gained" bigint NOT NULL,"lost" bigint NOT NULL,"never" bigint NOT NULL,PRIMARY KEY ("site_id","year","model","span","indicator_code"));

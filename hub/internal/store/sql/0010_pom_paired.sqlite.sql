@@ -1,0 +1,1 @@
+CREATE TABLE `rollup_pom_paired` (`site_id` text,`year` integer,`model` text,`span` text,`indicator_code` text,`kept` integer NOT NULL,`gained` integer NOT NULL,`lost` integer NOT NULL,`never` integer NOT NULL,PRIMARY KEY (`site_id`,`year`,`model`,`span`,`indicator_code`));

@@ -1,0 +1,1 @@
+CREATE TABLE "rollup_months" ("site_id" varchar(36),"year" bigint,"model" varchar(30),"program_month" bigint,"participants" bigint NOT NULL,"meetings_held" bigint NOT NULL,"meetings_attended" bigint NOT NULL,"journals_due" bigint NOT NULL,"journals_completed" bigint NOT NULL,"stipend_cents" bigint NOT NULL,PRIMARY KEY ("site_id","year","model","program_month"));

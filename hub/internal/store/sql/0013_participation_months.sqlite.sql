@@ -1,0 +1,1 @@
+CREATE TABLE `rollup_months` (`site_id` text,`year` integer,`model` text,`program_month` integer,`participants` integer NOT NULL,`meetings_held` integer NOT NULL,`meetings_attended` integer NOT NULL,`journals_due` integer NOT NULL,`journals_completed` integer NOT NULL,`stipend_cents` integer NOT NULL,PRIMARY KEY (`site_id`,`year`,`model`,`program_month`));
