@@ -13,12 +13,7 @@ import (
 // index of current pairs).
 func m0013LookupIndexes() *gormigrate.Migration {
 	return &gormigrate.Migration{
-		ID: "0013_lookup_indexes",
-		Migrate: func(tx *gorm.DB) error {
-			return tx.Exec(`
-CREATE INDEX ix_outings_partner ON outings (partner_id, stage);
-CREATE INDEX ix_pair_members_participant ON pair_members (participant_id, pair_id);
-`).Error
-		},
+		ID:      "0013_lookup_indexes",
+		Migrate: func(tx *gorm.DB) error { return execSQL(tx, "0013_lookup_indexes") },
 	}
 }

@@ -69,7 +69,7 @@ type POMInterview struct {
 // SyncRecord is one entry of the outbox, a change log: the latest
 // de-identified version of a record the site has ever had, at the change_seq
 // of its last write. Tombstones stay, so that a hub restored from backup gets
-// them again. (Table made by outboxDDL.)
+// them again. (Table made by migration 0001, sql/0001_init.sql.)
 type SyncRecord struct {
 	ChangeSeq int64 `gorm:"primaryKey"`
 	ID        string
