@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -280,6 +281,16 @@ func saturate(ctx context.Context, bases []string, sites []*loadSite, rel string
 	return st
 }
 
+// profileEnv asks a process for a CPU profile of its whole run, in the
+// folder IML_BENCH_PROFILE names (none when it is not set).
+func profileEnv(name string, i int) []string {
+	dir := os.Getenv("IML_BENCH_PROFILE")
+	if dir == "" {
+		return nil
+	}
+	return []string{"IML_CPUPROFILE=" + filepath.Join(dir, fmt.Sprintf("%s-%d.prof", name, i))}
+}
+
 // BenchmarkHubLoad runs the hub on PostgreSQL under many sites at once.
 // (a) A national day: IML_BENCH_LOAD_SITES (2,000) enrolled sites each
 // pushing 1 to 50 new records every 30 s, while 5 sites resend 100,000
@@ -297,7 +308,7 @@ func BenchmarkHubLoad(b *testing.B) {
 	rel := program.Default()
 	for i := 0; i < b.N; i++ {
 		dsn := dbtest.PostgresDSN(b)
-		h := &cluster.Hub{Bin: hubBin, DataDir: b.TempDir(), DB: dsn}
+		h := &cluster.Hub{Bin: hubBin, DataDir: b.TempDir(), DB: dsn, Env: profileEnv("load-hub", i)}
 		if _, err := h.CLI(ctx, "", "org", "list"); err != nil { // migrates
 			b.Fatal(err)
 		}
@@ -308,7 +319,7 @@ func BenchmarkHubLoad(b *testing.B) {
 		peak := watchPeakRSS(h.Proc)
 		small, resend := nationalDay(ctx, []string{h.URL()}, sites, rel.Version, rel.POM.Items, secs, 30*time.Second, 5, 100_000)
 		one := saturate(ctx, []string{h.URL()}, sites, rel.Version, rel.POM.Items, secs/2, clients, 500)
-		h2 := &cluster.Hub{Bin: hubBin, DataDir: b.TempDir(), DB: dsn}
+		h2 := &cluster.Hub{Bin: hubBin, DataDir: b.TempDir(), DB: dsn, Env: profileEnv("load-hub2", i)}
 		if err := h2.Start(ctx); err != nil {
 			b.Fatal(err)
 		}

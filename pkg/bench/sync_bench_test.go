@@ -207,17 +207,13 @@ func BenchmarkSyncEndToEnd(b *testing.B) {
 		// End to end.
 		// IML_BENCH_PROFILE=dir writes CPU profiles of the hub (its whole
 		// run) and of the measured agent sync into dir.
-		profDir := os.Getenv("IML_BENCH_PROFILE")
 		// Two replicas on one database, as in production: the leader,
 		// started first, runs the background work (the projector), and the
 		// agent pushes to the other. So the CPU of the sync and that of
 		// folding the records into the national figures are measured
 		// apart.
 		dsn := dbtest.PostgresDSN(b)
-		lead := &cluster.Hub{Bin: hubBin, DataDir: b.TempDir(), DB: dsn}
-		if profDir != "" {
-			lead.Env = []string{"IML_CPUPROFILE=" + filepath.Join(profDir, fmt.Sprintf("leader-%d.prof", i))}
-		}
+		lead := &cluster.Hub{Bin: hubBin, DataDir: b.TempDir(), DB: dsn, Env: profileEnv("leader", i)}
 		if err := lead.Start(ctx); err != nil {
 			b.Fatal(err)
 		}
@@ -229,12 +225,8 @@ func BenchmarkSyncEndToEnd(b *testing.B) {
 		}); err != nil {
 			b.Fatal(err)
 		}
-		h := &cluster.Hub{Bin: hubBin, DataDir: b.TempDir(), DB: dsn}
-		var agentEnv []string
-		if profDir != "" {
-			h.Env = []string{"IML_CPUPROFILE=" + filepath.Join(profDir, fmt.Sprintf("hub-%d.prof", i))}
-			agentEnv = []string{"IML_CPUPROFILE=" + filepath.Join(profDir, fmt.Sprintf("agent-%d.prof", i))}
-		}
+		h := &cluster.Hub{Bin: hubBin, DataDir: b.TempDir(), DB: dsn, Env: profileEnv("hub", i)}
+		agentEnv := profileEnv("agent", i)
 		if err := h.Start(ctx); err != nil {
 			b.Fatal(err)
 		}
