@@ -108,9 +108,7 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres %s: %w", Redact(dsn), err)
 		}
-		sqlDB, _ := db.DB()
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(10)
+		keepConns(db, 20)
 		return db, barWrites(db)
 	}
 	if dir := filepath.Dir(dsn); dir != "" {
@@ -127,8 +125,7 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 	}
-	sqlDB, _ := db.DB()
-	sqlDB.SetMaxOpenConns(8)
+	keepConns(db, 8)
 	if err := CheckSQLitePragmas(db); err != nil {
 		return nil, err
 	}
@@ -145,9 +142,24 @@ func OpenSQLiteReader(path string, log *slog.Logger) (*gorm.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite reader %s: %w", path, err)
 	}
-	sqlDB, _ := db.DB()
-	sqlDB.SetMaxOpenConns(4)
+	keepConns(db, 4)
 	return db, nil
+}
+
+// connIdleTime is how long a pool keeps a connection no one uses.
+const connIdleTime = 5 * time.Minute
+
+// keepConns bounds db's pool at n connections and keeps them all while
+// they are used: a pool that keeps fewer idle than it opens closes and
+// opens connections over and over under a steady load (on PostgreSQL a
+// new server process each time, with its caches cold, which under load
+// cost small pushes most of their time). A connection idle for
+// connIdleTime is closed, so a quiet process gives the memory back.
+func keepConns(db *gorm.DB, n int) {
+	sqlDB, _ := db.DB()
+	sqlDB.SetMaxOpenConns(n)
+	sqlDB.SetMaxIdleConns(n)
+	sqlDB.SetConnMaxIdleTime(connIdleTime)
 }
 
 // CheckSQLitePragmas reads the pragmas back: a DSN the driver silently

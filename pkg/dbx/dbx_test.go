@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/itsmylife/iml/pkg/dbx"
+	"github.com/itsmylife/iml/pkg/dbx/dbtest"
 )
 
 // The pragmas must really be in effect, and concurrent read-then-write
@@ -55,4 +56,46 @@ func TestSQLitePragmasAndConcurrentWrites(t *testing.T) {
 	if n != 400 {
 		t.Fatalf("counter = %d, want 400 (lost updates)", n)
 	}
+}
+
+// TestPoolKeepsItsConnections: bursts of as many queries at once as the
+// pool opens, one after the other, reuse the connections the first burst
+// opened instead of closing all but a few and opening them again (which
+// on PostgreSQL starts a server process each time), on each database.
+func TestPoolKeepsItsConnections(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string) {
+		db, err := dbx.Open(dsn, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer dbx.Close(db)
+		sqlDB, _ := db.DB()
+		n := sqlDB.Stats().MaxOpenConnections
+		if n < 2 {
+			t.Fatalf("pool of %d connections", n)
+		}
+		for range 5 {
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					tx := db.Begin() // each holds a connection until it ends
+					defer tx.Rollback()
+					var one int
+					if err := tx.Raw("SELECT 1").Scan(&one).Error; err != nil || one != 1 {
+						t.Errorf("select: %v %d", err, one)
+					}
+				}()
+			}
+			close(start)
+			wg.Wait()
+		}
+		st := sqlDB.Stats()
+		if st.MaxIdleClosed != 0 || st.OpenConnections > n {
+			t.Fatalf("after 5 bursts of %d: %d connections closed as surplus idle ones, %d open", n, st.MaxIdleClosed, st.OpenConnections)
+		}
+	})
 }
