@@ -15,11 +15,13 @@ func (l *Lattice) suppress() {
 	// Relations and cubes never mix the cells of two indicators (at one
 	// timepoint), two statements or two head counts, unless a joint ties
 	// them: each is a subproblem of its own, solved in parallel with the
-	// others.
+	// others, on all cores but one: a hub publishes while it takes pushes,
+	// and a push waiting for a core while the solver holds them all would
+	// wait up to the scheduler's time slice at every step of its answer.
 	subs := s.subproblems()
 	certified := make([]bool, len(l.Counts)) // each subproblem its own cells
 	workers := make([]*solver, len(subs))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
 	var wg sync.WaitGroup
 	for i, cells := range subs {
 		w := *s
