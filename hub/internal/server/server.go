@@ -91,7 +91,7 @@ type Config struct {
 // slot before it is turned away.
 const (
 	DefaultMaxPushes = 16
-	DefaultPushWait  = time.Second
+	DefaultPushWait  = 500 * time.Millisecond
 	// BulkPushBytes: a push whose body (as sent, compressed) is larger,
 	// or of unknown length, is a bulk push. A day's push of 50 records is
 	// about 6 KiB; a batch of 5,000 about 500 KiB.
