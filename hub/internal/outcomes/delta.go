@@ -96,21 +96,88 @@ func NewDelta(before, after *Rows) *Delta {
 	return d
 }
 
-// add moves the rollup row of table at key by sign times sums.
-func (d *Delta) add(sign int64, table string, key []any, sums ...int64) {
-	b := d.buf[:0] // the key's values, each as type, length, text
+// rkey is the key of a rollup row: its site, year and model, then up to
+// two values more, each a string or an int (as the table's key has them).
+// It is a value, so that adding to a row allocates nothing unless the row
+// is new to the delta.
+type rkey struct {
+	site, model string
+	year        int
+	str         [2]string
+	num         [2]int
+	n           int   // values after the model
+	isNum       uint8 // bit i: value i is num[i], else str[i]
+}
+
+func key3(site string, year int, model string) rkey {
+	return rkey{site: site, year: year, model: model}
+}
+
+// s is k with the string v after its values.
+func (k rkey) s(v string) rkey { k.str[k.n] = v; k.n++; return k }
+
+// i is k with the int v after its values.
+func (k rkey) i(v int) rkey { k.num[k.n] = v; k.isNum |= 1 << k.n; k.n++; return k }
+
+// values are the key's values in the order of its table's key columns.
+func (k rkey) values() []any {
+	out := make([]any, 3, 3+k.n)
+	out[0], out[1], out[2] = k.site, k.year, k.model
+	for j := range k.n {
+		if k.isNum&(1<<j) != 0 {
+			out = append(out, k.num[j])
+		} else {
+			out = append(out, k.str[j])
+		}
+	}
+	return out
+}
+
+// appendStr and appendInt write one value of a key as add's map key
+// has it: type, length or number, then text.
+func appendStr(b []byte, v string) []byte {
+	return append(append(strconv.AppendInt(append(b, 's'), int64(len(v)), 10), ':'), v...)
+}
+
+func appendInt(b []byte, v int) []byte {
+	return append(strconv.AppendInt(append(b, 'i'), int64(v), 10), ':')
+}
+
+// add moves the rollup row of table at k by sign times sums.
+func (d *Delta) add(sign int64, table string, k rkey, sums ...int64) {
+	b := appendStr(appendInt(appendStr(d.buf[:0], k.site), k.year), k.model)
+	for j := range k.n {
+		if k.isNum&(1<<j) != 0 {
+			b = appendInt(b, k.num[j])
+		} else {
+			b = appendStr(b, k.str[j])
+		}
+	}
+	d.buf = b
+	d.move(sign, table, b, k.values, sums)
+}
+
+// addValues moves the rollup row of table at key (strings and ints) by
+// sign times sums.
+func (d *Delta) addValues(sign int64, table string, key []any, sums ...int64) {
+	b := d.buf[:0]
 	for _, v := range key {
 		switch v := v.(type) {
 		case string:
-			b = append(strconv.AppendInt(append(b, 's'), int64(len(v)), 10), ':')
-			b = append(b, v...)
+			b = appendStr(b, v)
 		case int:
-			b = append(strconv.AppendInt(append(b, 'i'), int64(v), 10), ':')
+			b = appendInt(b, v)
 		default:
 			panic(fmt.Sprintf("rollup key value %v (%T)", v, v))
 		}
 	}
 	d.buf = b
+	d.move(sign, table, b, func() []any { return key }, sums)
+}
+
+// move moves the row of table whose encoded key is b by sign times sums;
+// key gives the row's key values when the row is new to the delta.
+func (d *Delta) move(sign int64, table string, b []byte, key func() []any, sums []int64) {
 	t := d.cells[table]
 	if t == nil {
 		t = map[string]*cell{}
@@ -118,7 +185,7 @@ func (d *Delta) add(sign int64, table string, key []any, sums ...int64) {
 	}
 	c := t[string(b)] // looked up without a copy of the key
 	if c == nil {
-		c = &cell{key: key, sums: make([]int64, len(sums))}
+		c = &cell{key: key(), sums: make([]int64, len(sums))}
 		t[string(b)] = c
 	}
 	for i, v := range sums {
@@ -128,8 +195,7 @@ func (d *Delta) add(sign int64, table string, key []any, sums ...int64) {
 
 // people is a row of rollup_people's 21 sums with the given (index,
 // value) pairs set.
-func people(kv ...int64) []int64 {
-	s := make([]int64, 21)
+func people(kv ...int64) (s [21]int64) {
 	for i := 0; i+1 < len(kv); i += 2 {
 		s[kv[i]] = kv[i+1]
 	}
@@ -167,7 +233,8 @@ func (d *Delta) addRows(r *Rows, sign int64) {
 		if k := [2]string{p.SiteID, p.Key}; p.Model > pm[k] {
 			pm[k] = p.Model
 		}
-		d.add(sign, "rollup_people", []any{p.SiteID, p.Year, p.Model}, people(0, 1)...)
+		row := people(0, 1)
+		d.add(sign, "rollup_people", key3(p.SiteID, p.Year, p.Model), row[:]...)
 	}
 	eff := func(site, key, model string) string {
 		if model != "" {
@@ -176,34 +243,41 @@ func (d *Delta) addRows(r *Rows, sign int64) {
 		return pm[[2]string{site, key}]
 	}
 	for _, s := range r.Surveys {
-		d.add(sign, "rollup_people", []any{s.SiteID, s.Year, s.Model}, people(4, 1)...)
+		row := people(4, 1)
+		k := key3(s.SiteID, s.Year, s.Model)
+		d.add(sign, "rollup_people", k, row[:]...)
 		for code, ans := range s.Answers {
-			d.add(sign, "rollup_survey", []any{s.SiteID, s.Year, s.Model, code, ans}, 1)
+			d.add(sign, "rollup_survey", k.s(code).s(ans), 1)
 		}
 	}
 	for _, c := range r.CohortMonths {
-		d.add(sign, "rollup_cohorts", []any{c.SiteID, c.Year, c.Model, c.Members}, 1, int64(c.Held), int64(c.OnTheme))
+		d.add(sign, "rollup_cohorts", key3(c.SiteID, c.Year, c.Model).i(c.Members), 1, int64(c.Held), int64(c.OnTheme))
 	}
 	for _, i := range r.Interviews {
 		m := eff(i.SiteID, i.Key, i.Model)
 		tp := timepointColumn(i.Timepoint)
-		d.add(sign, "rollup_people", []any{i.SiteID, i.Year, m}, people(tp, b2i(tp > 0))...)
+		row := people(tp, b2i(tp > 0))
+		k := key3(i.SiteID, i.Year, m)
+		d.add(sign, "rollup_people", k, row[:]...)
+		k = k.s(i.Timepoint)
 		for code, v := range i.Answers {
-			d.add(sign, "rollup_pom", []any{i.SiteID, i.Year, m, i.Timepoint, code}, 1, int64(v))
+			d.add(sign, "rollup_pom", k.s(code), 1, int64(v))
 		}
 	}
 	d.addPaired(r.Interviews, eff, sign)
 	for _, h := range r.Hospitalizations {
 		m := eff(h.SiteID, h.Key, h.Model)
-		d.add(sign, "rollup_people", []any{h.SiteID, h.Year, m}, people(5, 1, 6, int64(contract.TopCodeBefore(h.Before)), 7, int64(h.During), 8, int64(h.Months))...)
+		row := people(5, 1, 6, int64(contract.TopCodeBefore(h.Before)), 7, int64(h.During), 8, int64(h.Months))
+		k := key3(h.SiteID, h.Year, m)
+		d.add(sign, "rollup_people", k, row[:]...)
 		if h.During > 0 {
-			d.add(sign, "rollup_hosp", []any{h.SiteID, h.Year, m}, 1)
+			d.add(sign, "rollup_hosp", k, 1)
 		}
 		seen := map[[2]string]bool{} // a record counts once for a service and kind
 		for _, sc := range h.Services {
 			if !seen[sc] {
 				seen[sc] = true
-				d.add(sign, "rollup_services", []any{h.SiteID, h.Year, m, sc[0], sc[1]}, 1)
+				d.add(sign, "rollup_services", k.s(sc[0]).s(sc[1]), 1)
 			}
 		}
 	}
@@ -217,27 +291,34 @@ func (d *Delta) addParticipation(rows []Participation, eff func(site, key, model
 		site, key, model string
 		year             int
 	}
-	per := map[group][]int64{}
+	type month struct {
+		group
+		month int
+	}
+	per := map[group]*[21]int64{}
 	var order []group
-	months := map[[2]any]bool{}
+	months := map[month]bool{}
 	for _, x := range rows {
 		m := eff(x.SiteID, x.Key, x.Model)
 		g := group{x.SiteID, x.Key, m, x.Year}
-		if per[g] == nil {
-			per[g] = people(9, 1)
+		row := per[g]
+		if row == nil {
+			row = new([21]int64)
+			*row = people(9, 1)
+			per[g] = row
 			order = append(order, g)
 		}
 		spent := x.Stipend > 0
-		for i, v := range []int64{1, int64(x.Held), int64(x.Attended), int64(x.Due), int64(x.Completed), b2i(spent), b2i(spent && x.Receipts),
+		for i, v := range [...]int64{1, int64(x.Held), int64(x.Attended), int64(x.Due), int64(x.Completed), b2i(spent), b2i(spent && x.Receipts),
 			int64(x.Outings[0]), int64(x.Outings[1]), int64(x.Outings[2]), int64(x.Outings[3])} {
-			per[g][10+i] += v
+			row[10+i] += v
 		}
-		first := !months[[2]any{g, x.Month}]
-		months[[2]any{g, x.Month}] = true
-		d.add(sign, "rollup_months", []any{x.SiteID, x.Year, m, x.Month}, b2i(first), int64(x.Held), int64(x.Attended), int64(x.Due), int64(x.Completed), x.Stipend)
+		first := !months[month{g, x.Month}]
+		months[month{g, x.Month}] = true
+		d.add(sign, "rollup_months", key3(x.SiteID, x.Year, m).i(x.Month), b2i(first), int64(x.Held), int64(x.Attended), int64(x.Due), int64(x.Completed), x.Stipend)
 	}
 	for _, g := range order {
-		d.add(sign, "rollup_people", []any{g.site, g.year, g.model}, per[g]...)
+		d.add(sign, "rollup_people", key3(g.site, g.year, g.model), per[g][:]...)
 	}
 }
 
@@ -271,7 +352,7 @@ func (d *Delta) addPaired(rows []Interview, eff func(site, key, model string) st
 					continue
 				}
 				fp, lp := fv == 1, lv == 1
-				d.add(sign, "rollup_pom_paired", []any{first.SiteID, first.Year, m, span[0], code}, b2i(fp && lp), b2i(!fp && lp), b2i(fp && !lp), b2i(!fp && !lp))
+				d.add(sign, "rollup_pom_paired", key3(first.SiteID, first.Year, m).s(span[0]).s(code), b2i(fp && lp), b2i(!fp && lp), b2i(fp && !lp), b2i(!fp && !lp))
 			}
 		}
 	}
@@ -314,7 +395,7 @@ func (d *Delta) rows(table string, all bool) (rows, falling [][]any) {
 	if all {
 		sum := &Delta{cells: map[string]map[string]*cell{}}
 		for _, c := range cells {
-			sum.add(1, table, c.key[1:], c.sums...)
+			sum.addValues(1, table, c.key[1:], c.sums...)
 		}
 		cells = sum.cells[table]
 	}
