@@ -17,9 +17,11 @@ BENCHCOUNT ?= 1
 
 all: build
 
+# -trimpath: the binaries (and the source locations some log lines carry)
+# name the module's paths, not the machine's they were built on.
 build:
-	$(GO) build -o $(BIN)/hub ./hub
-	$(GO) build -o $(BIN)/agent ./agent
+	$(GO) build -trimpath -o $(BIN)/hub ./hub
+	$(GO) build -trimpath -o $(BIN)/agent ./agent
 
 run: build
 	$(GO) run ./deploy/demo -bin $(BIN)
