@@ -3,10 +3,12 @@ package outcomes
 import (
 	"encoding/json"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"gorm.io/gorm"
 
 	"github.com/itsmylife/iml/pkg/contract"
@@ -36,12 +38,33 @@ func InsertRows(tx *gorm.DB, table, cols string, rows [][]any, tail string) erro
 		}
 		return dbx.ExecRows(tx, "INSERT INTO "+table+" ("+cols+") VALUES ", "", tail, rows, 0)
 	}
+	if len(rows) == 0 {
+		return nil
+	}
+	const chunk = 20000
+	if _, casts, ok := columnArrays(rows[:1]); ok {
+		params := make([]string, len(casts))
+		for j, c := range casts {
+			params[j] = "?::" + c
+		}
+		q := "INSERT INTO " + table + " (" + cols + ") SELECT * FROM unnest(" + strings.Join(params, ", ") + ")" + tail
+		start := 0
+		for ; start < len(rows); start += chunk {
+			arrays, _, ok := columnArrays(rows[start:min(start+chunk, len(rows))])
+			if !ok {
+				break // a value of another kind: the rest go as JSON
+			}
+			if err := tx.Exec(q, arrays...).Error; err != nil {
+				return err
+			}
+		}
+		rows = rows[min(start, len(rows)):]
+	}
 	names := strings.Split(cols, ", ")
 	keys := make([]string, len(names))
 	for i, n := range names {
 		keys[i] = strconv.Quote(n) + ":"
 	}
-	const chunk = 20000
 	var buf []byte
 	for start := 0; start < len(rows); start += chunk {
 		buf = append(buf[:0], '[')
@@ -69,6 +92,68 @@ func InsertRows(tx *gorm.DB, table, cols string, rows [][]any, tail string) erro
 		}
 	}
 	return nil
+}
+
+// columnArrays turns rows into one PostgreSQL array per column, with the
+// cast each takes in SQL: bound in binary, the rows cost the server no
+// parsing (but of the JSON objects, which their jsonb columns parse
+// anyway), a fifth less than the same rows as one JSON document. ok is
+// false when a column holds a value of a kind it does not carry (the JSON
+// document takes those rows).
+func columnArrays(rows [][]any) (arrays []any, casts []string, ok bool) {
+	n := len(rows)
+	for j := range rows[0] {
+		switch rows[0][j].(type) {
+		case string:
+			a := make([]string, n)
+			for i, r := range rows {
+				if a[i], ok = r[j].(string); !ok {
+					return nil, nil, false
+				}
+			}
+			arrays, casts = append(arrays, pgArray(a)), append(casts, "text[]")
+		case JSONObject:
+			a := make([]string, n)
+			for i, r := range rows {
+				o, ok := r[j].(JSONObject)
+				if !ok {
+					return nil, nil, false
+				}
+				a[i] = string(o)
+			}
+			arrays, casts = append(arrays, pgArray(a)), append(casts, "text[]::jsonb[]")
+		case int, int64:
+			a := make([]int64, n)
+			for i, r := range rows {
+				switch v := r[j].(type) {
+				case int:
+					a[i] = int64(v)
+				case int64:
+					a[i] = v
+				default:
+					return nil, nil, false
+				}
+			}
+			arrays, casts = append(arrays, pgArray(a)), append(casts, "int8[]")
+		case bool:
+			a := make([]bool, n)
+			for i, r := range rows {
+				if a[i], ok = r[j].(bool); !ok {
+					return nil, nil, false
+				}
+			}
+			arrays, casts = append(arrays, pgArray(a)), append(casts, "bool[]")
+		default:
+			return nil, nil, false
+		}
+	}
+	return arrays, casts, true
+}
+
+// pgArray is a one-dimensional array parameter: a struct, so that gorm
+// binds it as one value instead of spreading it as a list.
+func pgArray[T any](a []T) pgtype.Array[T] {
+	return pgtype.Array[T]{Elements: a, Dims: []pgtype.ArrayDimension{{Length: int32(min(len(a), math.MaxInt32)), LowerBound: 1}}, Valid: true} //nolint:gosec // bounded just before
 }
 
 // appendJSON appends v as JSON: numbers and booleans directly, anything
