@@ -93,7 +93,7 @@ func BenchmarkProjectorCatchUp(b *testing.B) {
 	rel := &def
 	for i := 0; i < b.N; i++ {
 		dsn := dbtest.PostgresDSN(b)
-		h := &cluster.Hub{Bin: hubBin, DataDir: b.TempDir(), DB: dsn, ServeArgs: []string{"--background-every", "200ms"}}
+		h := &cluster.Hub{Bin: hubBin, DataDir: b.TempDir(), DB: dsn, ServeArgs: []string{"--background-every", "200ms"}, Env: profileEnv("projector-hub", i)}
 		if _, err := h.CLI(ctx, "", "org", "list"); err != nil { // migrates
 			b.Fatal(err)
 		}
