@@ -83,7 +83,8 @@ suffix. After a restore the agent resends what the hub may lack at its next sync
 			if err := os.WriteFile(dst, b, 0o600); err != nil {
 				return err
 			}
-			st, _, err := g.open(cmd.Context())
+			// The file was just written: opened as it is, whatever it holds.
+			st, _, err := g.create(cmd.Context())
 			if err != nil {
 				return err
 			}
