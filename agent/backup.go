@@ -104,6 +104,10 @@ suffix. After a restore the agent resends what the hub may lack at its next sync
 			if _, err := st.Outbox.RequeueAll(cmd.Context()); err != nil {
 				return err
 			}
+			// A sync round that ran when the backup was made runs no more.
+			if err := st.SetMeta(cmd.Context(), store.MetaSyncRound, ""); err != nil {
+				return err
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "restored %s from %s\n", dst, from)
 			return nil
 		},
