@@ -19,7 +19,9 @@ func enrollCmd(g *globals) *cobra.Command {
 		Use:   "enroll",
 		Short: "Enroll this agent with the hub using a one-time token",
 		Long: `Exchange the one-time enrollment token the national office gave you for this
-site's credential, and store it in the agent's database. The token works once.`,
+site's credential, and store it in the agent's database. The token works once.
+An enroll that fails leaves the data directory as it found it: a database it
+created is removed again.`,
 		Example: `  agent enroll --hub https://hub.example.org --token imlenr_...`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
