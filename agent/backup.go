@@ -83,7 +83,8 @@ suffix. After a restore the agent resends what the hub may lack at its next sync
 			if err := os.WriteFile(dst, b, 0o600); err != nil {
 				return err
 			}
-			st, _, err := g.open(cmd.Context())
+			// The file was just written: opened as it is, whatever it holds.
+			st, _, err := g.create(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -101,6 +102,10 @@ suffix. After a restore the agent resends what the hub may lack at its next sync
 			// The hub may hold newer versions than the backup: resend all, the
 			// hub keeps the higher versions and reports the rest as stale.
 			if _, err := st.Outbox.RequeueAll(cmd.Context()); err != nil {
+				return err
+			}
+			// A sync round that ran when the backup was made runs no more.
+			if err := st.SetMeta(cmd.Context(), store.MetaSyncRound, ""); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "restored %s from %s\n", dst, from)

@@ -25,6 +25,9 @@ tests. Never run it on a site's real database.`,
 			st, _, err := g.create(ctx)
 			return st, err
 		}, func(cmd *cobra.Command, st *store.Store) error {
+			if err := st.MarkStarted(cmd.Context()); err != nil {
+				return err
+			}
 			made, err := demo.Seed(cmd.Context(), st, n, seed)
 			if err != nil {
 				return err

@@ -30,19 +30,91 @@ func (g *globals) exists() error {
 	if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
 		return nil
 	}
-	where := fmt.Sprintf("the data directory %s (no %s there; --data-dir, IML_AGENT_DATA_DIR)", g.dataDir, filepath.Base(p))
+	return g.noAgent(fmt.Sprintf("no %s there", filepath.Base(p)), "no such file")
+}
+
+// noAgent is the error for a data directory (or --db) that holds no agent,
+// with why: dirWhy for a data directory, dbWhy for --db.
+func (g *globals) noAgent(dirWhy, dbWhy string) error {
+	p := g.path()
+	where := fmt.Sprintf("the data directory %s (%s; --data-dir, IML_AGENT_DATA_DIR)", g.dataDir, dirWhy)
 	if g.db != "" {
-		where = fmt.Sprintf("%s (--db, IML_AGENT_DB): no such file", p)
+		where = fmt.Sprintf("%s (--db, IML_AGENT_DB): %s", p, dbWhy)
 	}
 	return fmt.Errorf("no agent in %s. If that is a typo, give the right one; to set up an agent there, run 'agent enroll --hub <hub URL> --token <token>' (or 'agent restore --from <backup>') first", where)
 }
 
-// open opens the agent's store, which must exist (see exists).
+// open opens the agent's store, which must exist (see exists) and hold an
+// agent (store.HoldsAgent): a database that a failed enroll of an earlier
+// version left behind is refused like a missing one.
 func (g *globals) open(ctx context.Context) (*store.Store, *slog.Logger, error) {
 	if err := g.exists(); err != nil {
 		return nil, nil, err
 	}
-	return g.create(ctx)
+	st, log, err := g.create(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ok, err := st.HoldsAgent(ctx); err != nil || !ok {
+		_ = st.Close()
+		if err == nil {
+			why := fmt.Sprintf("%s there is not enrolled and holds no site data", filepath.Base(g.path()))
+			err = g.noAgent(why, "not enrolled and holds no site data")
+		}
+		return nil, nil, err
+	}
+	return st, log, nil
+}
+
+// created lists what of the agent's files and folders do not exist yet, so
+// that a command that may start from nothing and then fails (enroll) can
+// remove what it made and leave the data directory as it found it.
+type created struct{ files, dirs []string }
+
+// absent notes what does not exist of a database that does not exist yet:
+// the file, its -wal, -shm and -journal files, the receipts folder and the
+// folders above it. Of an existing database it notes nothing.
+func (g *globals) absent() created {
+	var c created
+	p := g.path()
+	if !isAbsent(p) {
+		// An existing database: its -wal may hold its data; nothing of it
+		// is ever removed.
+		return c
+	}
+	for _, f := range []string{p, p + "-wal", p + "-shm", p + "-journal"} {
+		if isAbsent(f) {
+			c.files = append(c.files, f)
+		}
+	}
+	if r := filepath.Join(filepath.Dir(p), "receipts"); isAbsent(r) {
+		c.dirs = append(c.dirs, r)
+	}
+	for d := filepath.Dir(p); isAbsent(d); {
+		c.dirs = append(c.dirs, d) // the deepest first
+		up := filepath.Dir(d)
+		if up == d {
+			break
+		}
+		d = up
+	}
+	return c
+}
+
+func isAbsent(p string) bool {
+	_, err := os.Lstat(p)
+	return os.IsNotExist(err)
+}
+
+// remove deletes the files and then the folders that did not exist; a
+// folder is removed only if empty.
+func (c created) remove() {
+	for _, f := range c.files {
+		_ = os.Remove(f)
+	}
+	for _, d := range c.dirs {
+		_ = os.Remove(d)
+	}
 }
 
 // create opens the agent's store, making the database if there is none:

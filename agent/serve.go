@@ -104,6 +104,11 @@ account (or use 'agent user add').`,
 			// database (docs/operations.md).
 			return cli.OpenServe(ctx, o.addr, o.metricsAddr, g.create, func(op cli.Opened[*store.Store]) error {
 				st, log := op.Store, op.Log
+				// The database holds an agent from now on, enrolled or not
+				// (store.HoldsAgent).
+				if err := st.MarkStarted(ctx); err != nil {
+					return err
+				}
 				srv, w := o.server(st, log, op.Metrics)
 				defer cli.Background(ctx, w.Run)()
 				log.Info("background sync started", "every", o.every.String())

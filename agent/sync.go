@@ -16,6 +16,8 @@ import (
 func printProgress(w *os.File) func(syncer.Progress) {
 	return func(p syncer.Progress) {
 		switch p.Phase {
+		case "wait":
+			fmt.Fprint(w, "another sync round of the running agent is under way; waiting for it to end…\n")
 		case "status":
 			fmt.Fprint(w, "contacting the hub…\n")
 		case "pull":
@@ -44,7 +46,9 @@ func syncCmd(g *globals) *cobra.Command {
 		Short: "Run one sync round now, with progress",
 		Long: `Run one sync round now: check what the hub holds, fetch new program
 releases and send every record waiting in the outbox. Exits non-zero with the
-hub's message when the round fails; nothing is lost, the next round resumes.`,
+hub's message when the round fails; nothing is lost, the next round resumes.
+A round that agent serve is running is waited for first, and the summary
+says what it sent.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkSurveyBatch(surveyBatch); err != nil {
@@ -70,8 +74,7 @@ hub's message when the round fails; nothing is lost, the next round resumes.`,
 			if err != nil {
 				return fmt.Errorf("sync failed: %w", err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "sync done: %d records sent (%d new at the hub) in %d batches, %d refused, release %s, %s\n",
-				res.Sent, res.Stored, res.Batches, res.Conflicts, res.Release, res.Duration.Round(time.Millisecond))
+			fmt.Fprintln(cmd.OutOrStdout(), summary(res))
 			if res.Conflicts > 0 {
 				return fmt.Errorf("the hub refused %d records; see the log and the sync page", res.Conflicts)
 			}
@@ -82,6 +85,23 @@ hub's message when the round fails; nothing is lost, the next round resumes.`,
 	cmd.Flags().IntVar(&batch, "batch-records", 0, "records per batch (default and maximum 5000; smaller suits slow links)")
 	addSurveyBatch(cmd, &surveyBatch)
 	return cmd
+}
+
+// summary is the line agent sync prints for its round: what it sent, and
+// what another round of the same agent (agent serve's, in the background)
+// sent while this one waited for it, which this one then found sent.
+func summary(res syncer.Result) string {
+	line := fmt.Sprintf("sync done: %d records sent (%d new at the hub) in %d batches, %d refused, release %s, %s",
+		res.Sent, res.Stored, res.Batches, res.Conflicts, res.Release, res.Duration.Round(time.Millisecond))
+	switch {
+	case res.Before != nil && res.Before.Sent > 0 && res.Sent == 0:
+		line += fmt.Sprintf("; another sync round of the running agent sent %d records just before this one, so nothing was left to send", res.Before.Sent)
+	case res.Before != nil && res.Before.Sent > 0:
+		line += fmt.Sprintf("; another sync round of the running agent sent %d records just before this one", res.Before.Sent)
+	case res.Waited:
+		line += "; it waited for another sync round of the running agent to end first"
+	}
+	return line
 }
 
 // addSurveyBatch adds --survey-batch, which serve and sync share; both

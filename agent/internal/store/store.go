@@ -199,6 +199,9 @@ const (
 	// MetaOutcomesRefreshed is the day the computed outcome records were
 	// last brought up to date.
 	MetaOutcomesRefreshed = "outcomes_refreshed_on"
+	// MetaStarted is when agent serve or demo-seed first ran on the
+	// database: it holds an agent although not enrolled yet (HoldsAgent).
+	MetaStarted = "agent_started"
 )
 
 // GetMeta reads a meta value ("" when unset).
@@ -265,6 +268,27 @@ func (s *Store) enrollment(ctx context.Context) (Enrollment, error) {
 		return e, ErrNotEnrolled
 	}
 	return e, nil
+}
+
+// HoldsAgent reports whether the database holds an agent: it is enrolled,
+// agent serve or demo-seed has run on it (MetaStarted), or it holds
+// accounts or participants. A database an interrupted or failed enroll
+// left behind holds none of these.
+func (s *Store) HoldsAgent(ctx context.Context) (bool, error) {
+	if _, err := s.enrollment(ctx); err == nil {
+		return true, nil
+	} else if !errors.Is(err, ErrNotEnrolled) {
+		return false, err
+	}
+	var n int64
+	err := s.DB.WithContext(ctx).Raw(`SELECT (SELECT COUNT(*) FROM agent_meta WHERE key = ?) + EXISTS (SELECT 1 FROM users) + EXISTS (SELECT 1 FROM participants)`, MetaStarted).Scan(&n).Error
+	return n > 0, err
+}
+
+// MarkStarted records, once, that an agent runs on the database
+// (MetaStarted).
+func (s *Store) MarkStarted(ctx context.Context) error {
+	return s.DB.WithContext(ctx).Exec("INSERT INTO agent_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", MetaStarted, s.Now().Format(time.RFC3339)).Error
 }
 
 // SaveEnrollment stores a new enrollment. A different hub generation from a
