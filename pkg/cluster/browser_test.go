@@ -23,15 +23,13 @@ func within(ctx context.Context, d time.Duration) (context.Context, context.Canc
 }
 
 // text reads the visible text of the first element matching a CSS selector.
+//
+// A read that fails is tried again until a deadline: a page whose document
+// is being replaced (after a form is sent or a link followed) answers
+// "no node with given id" to a read begun on the one before.
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	c, cancel := within(ctx, 20*time.Second)
-	defer cancel()
-	s, err := chromedp.Run(c, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
-	}
-	return s
+	return waitText(t, ctx, sel, func(string) bool { return true })
 }
 
 // waitText polls the text of an element until ok accepts it, across page

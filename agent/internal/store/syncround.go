@@ -31,8 +31,8 @@ type LastRound struct {
 // TakeSyncRound takes (or renews) the round lease for owner until until,
 // unless another owner holds one that has not expired at now and that gone
 // (when not nil) does not report as gone; ok says whether owner holds it.
-func (s *Store) TakeSyncRound(ctx context.Context, owner string, now, until time.Time, gone func(owner string) bool) (ok bool, err error) {
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+func (s *outboxStore) TakeSyncRound(ctx context.Context, owner string, now, until time.Time, gone func(owner string) bool) (ok bool, err error) {
+	err = s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		v, err := GetMeta(tx, MetaSyncRound)
 		if err != nil {
 			return err
@@ -50,8 +50,8 @@ func (s *Store) TakeSyncRound(ctx context.Context, owner string, now, until time
 
 // EndSyncRound gives up owner's round lease and records the round as the
 // last one, with the records it sent.
-func (s *Store) EndSyncRound(ctx context.Context, owner string, ended time.Time, sent int) error {
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+func (s *outboxStore) EndSyncRound(ctx context.Context, owner string, ended time.Time, sent int) error {
+	return s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := SetMeta(tx, MetaSyncRoundLast, fmt.Sprintf("%s %s %d", owner, ended.UTC().Format(time.RFC3339Nano), sent)); err != nil {
 			return err
 		}
@@ -60,8 +60,8 @@ func (s *Store) EndSyncRound(ctx context.Context, owner string, ended time.Time,
 }
 
 // LastSyncRound reads the last round that ended (zero when none did).
-func (s *Store) LastSyncRound(ctx context.Context) (LastRound, error) {
-	v, err := s.Meta(ctx, MetaSyncRoundLast)
+func (s *outboxStore) LastSyncRound(ctx context.Context) (LastRound, error) {
+	v, err := s.st.Meta(ctx, MetaSyncRoundLast)
 	if err != nil || v == "" {
 		return LastRound{}, err
 	}

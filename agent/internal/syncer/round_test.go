@@ -170,13 +170,13 @@ func TestRoundLeaseExpires(t *testing.T) {
 	}
 	defer st.Close()
 	now := time.Now()
-	if ok, err := st.TakeSyncRound(ctx, "dead", now, now.Add(time.Minute), nil); err != nil || !ok {
+	if ok, err := st.Outbox.TakeSyncRound(ctx, "dead", now, now.Add(time.Minute), nil); err != nil || !ok {
 		t.Fatalf("take: %v %v", ok, err)
 	}
-	if ok, _ := st.TakeSyncRound(ctx, "other", now.Add(30*time.Second), now.Add(90*time.Second), nil); ok {
+	if ok, _ := st.Outbox.TakeSyncRound(ctx, "other", now.Add(30*time.Second), now.Add(90*time.Second), nil); ok {
 		t.Fatal("a lease was taken while another held it")
 	}
-	if ok, _ := st.TakeSyncRound(ctx, "other", now.Add(61*time.Second), now.Add(2*time.Minute), nil); !ok {
+	if ok, _ := st.Outbox.TakeSyncRound(ctx, "other", now.Add(61*time.Second), now.Add(2*time.Minute), nil); !ok {
 		t.Fatal("an expired lease was not taken")
 	}
 }
