@@ -64,3 +64,37 @@ func TestUserAddDefaultRole(t *testing.T) {
 func TestServeBusyPort(t *testing.T) {
 	clitest.CheckServeBusyPort(t, "hub", "background", "listening", "projector", "job")
 }
+
+// TestTokenTTLOutOfBoundsChangesNothing: site add with a token validity
+// out of bounds (too long, too short, negative) is refused, naming the
+// flag, and adds no site; a validity in bounds adds it.
+func TestTokenTTLOutOfBoundsChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	run := func(args ...string) (string, error) {
+		root := rootCmd()
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&out)
+		root.SetArgs(append(args, "--data-dir", dir, "--log-level", "warn"))
+		err := root.Execute()
+		return out.String(), err
+	}
+	if _, err := run("org", "add", "--name", "TTL Org", "--type", "peer_run", "--state", "VA"); err != nil {
+		t.Fatal(err)
+	}
+	for _, ttl := range []string{"800h", "30s", "-5m", "721h"} {
+		if _, err := run("site", "add", "--org", "TTL Org", "--name", "Site "+ttl, "--token-ttl", ttl); err == nil || !strings.Contains(err.Error(), "--token-ttl") {
+			t.Fatalf("--token-ttl %s: %v", ttl, err)
+		}
+	}
+	list, err := run("site", "list")
+	if err != nil || strings.Contains(list, "Site ") {
+		t.Fatalf("a refused site add added a site: %q (%v)", list, err)
+	}
+	if _, err := run("site", "add", "--org", "TTL Org", "--name", "Site ok", "--token-ttl", "720h"); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := run("site", "list"); err != nil || !strings.Contains(list, "Site ok") {
+		t.Fatalf("site list after a good add: %q (%v)", list, err)
+	}
+}

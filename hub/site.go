@@ -37,8 +37,16 @@ func addSiteFlag(cmd *cobra.Command, siteRef *string) {
 }
 
 // addTokenTTL adds the --token-ttl flag of the commands that issue a token.
+// A validity out of bounds is refused before the command changes anything
+// (site add would otherwise add the site, then fail to issue its token).
 func addTokenTTL(cmd *cobra.Command, ttl *time.Duration) {
-	cmd.Flags().DurationVar(ttl, "token-ttl", 72*time.Hour, "how long the enrollment token stays valid")
+	cmd.Flags().DurationVar(ttl, "token-ttl", 72*time.Hour, "how long the enrollment token stays valid (1m to 720h)")
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		if intake.CheckTokenTTL(*ttl) != nil {
+			return fmt.Errorf("--token-ttl %s: give a time from 1m to 720h (30 days)", *ttl)
+		}
+		return nil
+	}
 }
 
 func siteAddCmd(g *globals) *cobra.Command {

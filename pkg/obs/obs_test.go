@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -279,5 +280,49 @@ func TestListenServesMetrics(t *testing.T) {
 	}
 	if _, err := obs.Listen(ctx, addr.String(), reg, slog.New(slog.DiscardHandler)); err == nil {
 		t.Error("a second listener bound a busy address")
+	}
+}
+
+// TestCountersStartAtZero: before the first push or sync round, every
+// result, fate and step of the counters is listed at 0, so that a rate or
+// an alert over them reads from the start.
+func TestCountersStartAtZero(t *testing.T) {
+	now := func() time.Time { return time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC) }
+	hubReg, agentReg := obs.NewRegistry(), obs.NewRegistry()
+	obs.NewHub(hubReg, func(context.Context) (obs.HubState, error) { return obs.HubState{}, nil }, now)
+	obs.NewAgent(agentReg, func(context.Context) (obs.AgentState, error) { return obs.AgentState{}, nil })
+	want := map[string][]string{
+		"iml_hub_pushes_total":        {obs.PushOK, obs.PushRefused, obs.PushBusy, obs.PushFailed},
+		"iml_hub_records_total":       {"stored", "duplicate", "stale", "conflict", "rejected"},
+		"iml_agent_sync_rounds_total": {"ok", "failed"},
+		"iml_agent_sync_errors_total": obs.SyncSteps,
+	}
+	got := map[string][]string{}
+	for _, g := range []prometheus.Gatherer{hubReg, agentReg} {
+		mfs, err := g.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if _, ok := want[mf.GetName()]; !ok {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				if v := m.GetCounter().GetValue(); v != 0 {
+					t.Errorf("%s starts at %v", mf.GetName(), v)
+				}
+				got[mf.GetName()] = append(got[mf.GetName()], m.GetLabel()[0].GetValue())
+			}
+		}
+	}
+	for name, labels := range want {
+		if len(got[name]) != len(labels) {
+			t.Fatalf("%s lists %v, want %v", name, got[name], labels)
+		}
+		for _, l := range labels {
+			if !slices.Contains(got[name], l) {
+				t.Fatalf("%s lists %v, without %q", name, got[name], l)
+			}
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/itsmylife/iml/pkg/contract"
 	"github.com/itsmylife/iml/pkg/ratelimit"
 )
 
@@ -67,6 +68,15 @@ func NewHub(reg prometheus.Registerer, read func(ctx context.Context) (HubState,
 			Help: "Records the projector has folded into the outcomes rollups."}),
 	}
 	reg.MustRegister(h.Pushes, h.Records, h.PushDuration, h.Projected)
+	// Every result and fate is there from the start, at 0: a rate over a
+	// series that appears with its first push would miss that push, and
+	// an alert on it would have nothing to read before.
+	for _, r := range []string{PushOK, PushRefused, PushBusy, PushFailed} {
+		h.Pushes.WithLabelValues(r)
+	}
+	for _, f := range []contract.Fate{contract.FateStored, contract.FateDuplicate, contract.FateStale, contract.FateConflict, contract.FateRejected} {
+		h.Records.WithLabelValues(string(f))
+	}
 	desc := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(prometheus.BuildFQName(Namespace, "hub", name), help, labels, nil)
 	}
@@ -119,12 +129,16 @@ func (h *Hub) WatchGate(reg prometheus.Registerer, g, bulk *ratelimit.Gate) {
 	)
 }
 
+// SyncSteps are the steps a failed sync round is counted by, the step
+// label of iml_agent_sync_errors_total.
+var SyncSteps = []string{"status", "pull", "outbox", "push", "other"}
+
 // Agent is what an agent counts as it works, besides HTTP.
 type Agent struct {
 	// SyncRounds counts sync rounds by result: ok or failed.
 	SyncRounds *prometheus.CounterVec
-	// SyncErrors counts failed sync rounds by what failed: push, pull,
-	// outbox (building it) or other.
+	// SyncErrors counts failed sync rounds by what failed (SyncSteps):
+	// status, pull, outbox (building it), push or other.
 	SyncErrors *prometheus.CounterVec
 	// Pushed counts records the hub acknowledged.
 	Pushed prometheus.Counter
@@ -144,11 +158,17 @@ func NewAgent(reg prometheus.Registerer, read func(ctx context.Context) (AgentSt
 		SyncRounds: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Subsystem: "agent", Name: "sync_rounds_total",
 			Help: "Sync rounds with the hub, by result: ok or failed."}, []string{"result"}),
 		SyncErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Subsystem: "agent", Name: "sync_errors_total",
-			Help: "Failed sync rounds, by the step that failed: push, pull, outbox or other."}, []string{"step"}),
+			Help: "Failed sync rounds, by the step that failed: status, pull, outbox, push or other."}, []string{"step"}),
 		Pushed: prometheus.NewCounter(prometheus.CounterOpts{Namespace: Namespace, Subsystem: "agent", Name: "pushed_records_total",
 			Help: "Records the hub acknowledged."}),
 	}
 	reg.MustRegister(a.SyncRounds, a.SyncErrors, a.Pushed)
+	for _, r := range []string{"ok", "failed"} {
+		a.SyncRounds.WithLabelValues(r)
+	}
+	for _, s := range SyncSteps {
+		a.SyncErrors.WithLabelValues(s)
+	}
 	desc := func(name, help string) *prometheus.Desc {
 		return prometheus.NewDesc(prometheus.BuildFQName(Namespace, "agent", name), help, nil, nil)
 	}

@@ -32,14 +32,29 @@ func (s *Store) AddSite(ctx context.Context, orgRef, name string) (store.Site, e
 	return site, s.DB.WithContext(ctx).Create(&site).Error
 }
 
+// Bounds of an enrollment token's validity.
+const (
+	MinTokenTTL = time.Minute
+	MaxTokenTTL = 30 * 24 * time.Hour
+)
+
+// CheckTokenTTL refuses a token validity out of bounds (a ValidationError
+// of field ttl).
+func CheckTokenTTL(ttl time.Duration) error {
+	if ttl < MinTokenTTL || ttl > MaxTokenTTL {
+		return &store.ValidationError{Field: "ttl", Msg: "Enter a time from one minute to 30 days"}
+	}
+	return nil
+}
+
 // IssueEnrollmentToken makes a one-time token for a site, valid for ttl.
 // Issuing a new token for an enrolled site re-enrolls it (a replaced machine)
 // and the old credential stops working at enrollment. Every token issued
 // for the site before stops working at once: the site's token epoch moves
 // on and the unused tokens are deleted, in the same transaction.
 func (s *Store) IssueEnrollmentToken(ctx context.Context, siteID string, ttl time.Duration) (string, error) {
-	if ttl < time.Minute || ttl > 30*24*time.Hour {
-		return "", &store.ValidationError{Field: "ttl", Msg: "Enter a time from one minute to 30 days"}
+	if err := CheckTokenTTL(ttl); err != nil {
+		return "", err
 	}
 	tok := secret.Token("imlenr_")
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
