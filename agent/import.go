@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/itsmylife/iml/agent/internal/store"
+	"github.com/itsmylife/iml/pkg/cli"
 )
 
 func importCmd(g *globals) *cobra.Command {
@@ -47,12 +48,11 @@ Coach columns (name required):
 			defer st.Close()
 			var res store.ImportResult
 			if args[0] == "participants" {
+				bar := cli.NewProgress(cmd.ErrOrStderr())
 				res, err = st.Participants.ImportParticipants(cmd.Context(), f, dryRun, func(done, total int) {
-					fmt.Fprintf(cmd.ErrOrStderr(), "\rimported %d of %d", done, total)
-					if done == total {
-						fmt.Fprintln(cmd.ErrOrStderr())
-					}
+					bar.Update(done == total, "imported %d of %d", done, total)
 				})
+				bar.Done()
 			} else {
 				res, err = st.Participants.ImportCoaches(cmd.Context(), f, dryRun)
 			}

@@ -12,16 +12,21 @@ import (
 	"github.com/itsmylife/iml/pkg/cli"
 )
 
-// printProgress shows a round's progress on a terminal line.
+// printProgress shows a round's progress: on a terminal one line
+// rewritten in place, elsewhere a line every few seconds (cli.Progress).
 func printProgress(w *os.File) func(syncer.Progress) {
+	bar := cli.NewProgress(w)
 	return func(p syncer.Progress) {
 		switch p.Phase {
 		case "wait":
+			bar.Done()
 			fmt.Fprint(w, "another sync round of the running agent is under way; waiting for it to end…\n")
 		case "status":
+			bar.Done()
 			fmt.Fprint(w, "contacting the hub…\n")
 		case "pull":
 			if p.Requeued > 0 {
+				bar.Done()
 				fmt.Fprintf(w, "the hub is missing %d records sent before; sending them again\n", p.Requeued)
 			}
 		case "push":
@@ -29,11 +34,9 @@ func printProgress(w *os.File) func(syncer.Progress) {
 				return
 			}
 			pct := 100 * float64(p.Sent) / float64(p.Pending)
-			fmt.Fprintf(w, "\rsent %d of %d records (%.0f%%) in %d batches", p.Sent, p.Pending, pct, p.Batches)
+			bar.Update(int64(p.Sent) >= p.Pending, "sent %d of %d records (%.0f%%) in %d batches", p.Sent, p.Pending, pct, p.Batches)
 		case "done":
-			if p.Pending > 0 {
-				fmt.Fprintln(w)
-			}
+			bar.Done()
 		}
 	}
 }
