@@ -101,53 +101,52 @@ func InsertRows(tx *gorm.DB, table, cols string, rows [][]any, tail string) erro
 // false when a column holds a value of a kind it does not carry (the JSON
 // document takes those rows).
 func columnArrays(rows [][]any) (arrays []any, casts []string, ok bool) {
-	n := len(rows)
 	for j := range rows[0] {
+		var a any
+		var cast string
+		ok = false // a kind not listed below
 		switch rows[0][j].(type) {
 		case string:
-			a := make([]string, n)
-			for i, r := range rows {
-				if a[i], ok = r[j].(string); !ok {
-					return nil, nil, false
-				}
-			}
-			arrays, casts = append(arrays, pgArray(a)), append(casts, "text[]")
+			a, ok = column(rows, j, func(v any) (string, bool) { s, ok := v.(string); return s, ok })
+			cast = "text[]"
 		case JSONObject:
-			a := make([]string, n)
-			for i, r := range rows {
-				o, ok := r[j].(JSONObject)
-				if !ok {
-					return nil, nil, false
-				}
-				a[i] = string(o)
-			}
-			arrays, casts = append(arrays, pgArray(a)), append(casts, "text[]::jsonb[]")
+			a, ok = column(rows, j, func(v any) (string, bool) { o, ok := v.(JSONObject); return string(o), ok })
+			cast = "text[]::jsonb[]"
 		case int, int64:
-			a := make([]int64, n)
-			for i, r := range rows {
-				switch v := r[j].(type) {
+			a, ok = column(rows, j, func(v any) (int64, bool) {
+				switch v := v.(type) {
 				case int:
-					a[i] = int64(v)
+					return int64(v), true
 				case int64:
-					a[i] = v
-				default:
-					return nil, nil, false
+					return v, true
 				}
-			}
-			arrays, casts = append(arrays, pgArray(a)), append(casts, "int8[]")
+				return 0, false
+			})
+			cast = "int8[]"
 		case bool:
-			a := make([]bool, n)
-			for i, r := range rows {
-				if a[i], ok = r[j].(bool); !ok {
-					return nil, nil, false
-				}
-			}
-			arrays, casts = append(arrays, pgArray(a)), append(casts, "bool[]")
-		default:
+			a, ok = column(rows, j, func(v any) (bool, bool) { b, ok := v.(bool); return b, ok })
+			cast = "bool[]"
+		}
+		if !ok {
 			return nil, nil, false
 		}
+		arrays, casts = append(arrays, a), append(casts, cast)
 	}
 	return arrays, casts, true
+}
+
+// column is column j of rows as an array parameter, each value converted
+// by conv; ok false when conv refuses one.
+func column[T any](rows [][]any, j int, conv func(any) (T, bool)) (any, bool) {
+	a := make([]T, len(rows))
+	for i, r := range rows {
+		v, ok := conv(r[j])
+		if !ok {
+			return nil, false
+		}
+		a[i] = v
+	}
+	return pgArray(a), true
 }
 
 // pgArray is a one-dimensional array parameter: a struct, so that gorm

@@ -78,11 +78,17 @@ func TestInsertRowsKinds(t *testing.T) {
 		}
 		// Added to on conflict, with a value of a kind the arrays do not
 		// carry (a float) in the last row.
-		more := [][]any{{"r00001", "x", int64(10), true, outcomes.JSONObject(`{}`)}, {"r00002", "x", 2.0, false, outcomes.JSONObject(`{}`)}}
-		if err := db.Transaction(func(tx *gorm.DB) error {
-			return outcomes.InsertRows(tx, "insert_kinds", cols, more, " ON CONFLICT (id) DO UPDATE SET n = insert_kinds.n + excluded.n")
-		}); err != nil {
-			t.Fatal(err)
+		// And once with such a value in the first row, past a column of a
+		// kind the arrays carry.
+		for _, more := range [][][]any{
+			{{"r00001", "x", int64(10), true, outcomes.JSONObject(`{}`)}, {"r00002", "x", 2.0, false, outcomes.JSONObject(`{}`)}},
+			{{"r00003", "x", 3.0, false, outcomes.JSONObject(`{}`)}},
+		} {
+			if err := db.Transaction(func(tx *gorm.DB) error {
+				return outcomes.InsertRows(tx, "insert_kinds", cols, more, " ON CONFLICT (id) DO UPDATE SET n = insert_kinds.n + excluded.n")
+			}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		var got []struct {
 			ID, Label, Answers string
@@ -105,6 +111,8 @@ func TestInsertRowsKinds(t *testing.T) {
 				want += 10
 			case 2:
 				want += 2
+			case 3:
+				want += 3
 			}
 			var ans map[string]int
 			if err := json.Unmarshal([]byte(g.Answers), &ans); err != nil || ans["pom_"+odd[i%len(odd)]] != i%2 || len(ans) != 1 {
